@@ -1,0 +1,31 @@
+/// An error reported by libmariadb or the server: the error number, SQLSTATE and message.
+public struct MariaDBError: Error, CustomStringConvertible, Sendable {
+    /// The MySQL/MariaDB error number (e.g. 1062), or 0 for errors raised by this library.
+    public let code: UInt32
+    /// The five-character SQLSTATE, or "HY000" when unknown.
+    public let sqlState: String
+    /// The server's or client library's message.
+    public let message: String
+
+    public init(code: UInt32, sqlState: String = "HY000", message: String) {
+        self.code = code
+        self.sqlState = sqlState
+        self.message = message
+    }
+
+    /// A unique or primary key was violated (ER_DUP_ENTRY).
+    public var isDuplicateKey: Bool { code == 1062 || code == 1586 }
+
+    /// The connection to the server is gone: the server went away, restarted or killed the connection.
+    public var isConnectionLost: Bool {
+        switch code {
+        case 2002, 2003, 2006, 2013, 2055, 1927, 1053, 4031: return true
+        default: return false
+        }
+    }
+
+    /// A deadlock or lock wait timeout: the transaction was rolled back and may be retried.
+    public var isRetryableTransactionFailure: Bool { code == 1213 || code == 1205 }
+
+    public var description: String { "MariaDB error \(code) (\(sqlState)): \(message)" }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// A private `mariadbd` owned by this process: data in one directory, a Unix socket, no TCP port.
+/// Creates the data directory on first start (`mariadb-install-db`) and stops the server on `stop()`.
+public final class MariaDBServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched by start()/stop(), which callers do not run concurrently.
+    public let directory: URL
+    public let durable: Bool
+    private var process: Process?
+
+    /// - Parameters:
+    ///   - directory: holds `my.cnf`, `data/`, the socket, the pid file and the error log.
+    ///   - durable: `innodb_flush_log_at_trx_commit=1` (every commit synced) when true, 2 otherwise.
+    public init(directory: URL, durable: Bool = true) {
+        self.directory = directory.standardizedFileURL
+        self.durable = durable
+    }
+
+    public var socketPath: String { directory.appendingPathComponent("mariadb.sock").path }
+    public var errorLogPath: String { directory.appendingPathComponent("mariadb.err").path }
+    private var configPath: String { directory.appendingPathComponent("my.cnf").path }
+    private var dataPath: String { directory.appendingPathComponent("data").path }
+    private var pidPath: String { directory.appendingPathComponent("mariadb.pid").path }
+
+    /// The connection settings for the server's administrative user, optionally naming a database.
+    public func configuration(database: String? = nil) -> MariaDBConfiguration {
+        MariaDBConfiguration(user: Self.osUser, database: database, socket: socketPath)
+    }
+
+    /// `mysql://user@localhost/db?socket=…` for this server.
+    public func url(database: String) -> String {
+        var components = URLComponents()
+        components.scheme = "mysql"
+        components.user = Self.osUser
+        components.host = "localhost"
+        components.path = "/" + database
+        components.queryItems = [URLQueryItem(name: "socket", value: socketPath)]
+        return components.string!
+    }
+
+    /// The server authenticates the OS user through the socket (`unix_socket`), so no password exists.
+    static var osUser: String {
+        if geteuid() == 0 { return "root" }
+        return ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+    }
+
+    /// Initialises the data directory if needed, starts `mariadbd` and waits until it accepts connections.
+    public func start(timeout: Duration = .seconds(60)) async throws {
+        guard process == nil else { return }
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard socketPath.utf8.count < 100 else {
+            throw MariaDBError(code: 0, message: "socket path too long for a Unix socket: \(socketPath)")
+        }
+        try writeConfig()
+        stopLeftoverServer()
+        if !fm.fileExists(atPath: dataPath + "/mysql") {
+            try? fm.removeItem(atPath: dataPath)
+            try Self.run(
+                Self.executable("mariadb-install-db"),
+                ["--defaults-file=\(configPath)", "--auth-root-authentication-method=socket", "--skip-test-db"]
+                    + (geteuid() == 0 ? [] : ["--user=\(Self.osUser)"]),
+                log: directory.appendingPathComponent("install-db.log").path)
+        }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try Self.executable("mariadbd"))
+        server.arguments = ["--defaults-file=\(configPath)"]
+        server.standardInput = FileHandle.nullDevice
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        process = server
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if !server.isRunning {
+                process = nil
+                throw MariaDBError(code: 0, message: "mariadbd exited during start-up; see \(errorLogPath)")
+            }
+            if let connection = try? MariaDBConnection(configuration: configuration()) {
+                connection.close()
+                return
+            }
+            if ContinuousClock.now > deadline {
+                await stop()
+                throw MariaDBError(code: 0, message: "mariadbd did not accept connections in time; see \(errorLogPath)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it to exit.
+    public func stop() async {
+        guard let server = process else { return }
+        process = nil
+        if server.isRunning { server.terminate() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while server.isRunning {
+            if ContinuousClock.now > deadline { kill(server.processIdentifier, SIGKILL) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Stops the server from a synchronous context (process exit).
+    public func stopBlocking() {
+        guard let server = process else { return }
+        process = nil
+        if server.isRunning { server.terminate() }
+        server.waitUntilExit()
+    }
+
+    /// Whether the server process is running.
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    private func writeConfig() throws {
+        var lines = [
+            "[mariadbd]",
+            "datadir=\(dataPath)",
+            "socket=\(socketPath)",
+            "pid-file=\(pidPath)",
+            "log-error=\(errorLogPath)",
+            "skip-networking",
+            "skip-name-resolve",
+            "character-set-server=utf8mb4",
+            "collation-server=utf8mb4_unicode_ci",
+            "default-time-zone=+00:00",
+            "max_connections=2000",
+            "innodb_buffer_pool_size=256M",
+            "innodb_log_file_size=256M",
+            "innodb_flush_log_at_trx_commit=\(durable ? 1 : 2)",
+            "sync_binlog=0",
+        ]
+        if geteuid() == 0 { lines.append("user=root") }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// A server left running by a process that died without stopping it holds the data directory's
+    /// lock; stop it so this start can take over.
+    private func stopLeftoverServer() {
+        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+        else { return }
+        guard let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+            cmdline.contains("mariadbd"), cmdline.contains(configPath)
+        else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<600 where kill(pid, 0) == 0 { usleep(50_000) }
+    }
+
+    static func executable(_ name: String) throws -> String {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw MariaDBError(code: 0, message: "\(name) not found: install the mariadb-server package")
+    }
+
+    private static func run(_ executable: String, _ arguments: [String], log: String) throws {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw MariaDBError(code: 0, message: "\(executable) failed with status \(process.terminationStatus); see \(log)")
+        }
+    }
+}
