@@ -1,2 +1,61 @@
+import ArgumentParser
+import Foundation
 import Parley
-print("x")
+
+/// The `parley` command: `serve` (the default) and `migrate`.
+@main
+struct ParleyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley", abstract: "A real-time chat server on MariaDB.",
+        subcommands: [Serve.self, Migrate.self], defaultSubcommand: Serve.self)
+}
+
+/// Options shared by every subcommand; each overrides its environment variable.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "mysql://user:pass@host:port/db (env DATABASE_URL); omit to run the embedded MariaDB.")
+    var databaseURL: String?
+    @Option(help: "Directory of the embedded database (env PARLEY_DATA_DIR, default ./.parley).")
+    var dataDir: String?
+    @Option(help: "Directory of the SQL migrations (env PARLEY_MIGRATIONS_DIR).")
+    var migrationsDir: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env PARLEY_LOG_LEVEL).")
+    var logLevel: String?
+
+    func config() throws -> AppConfig {
+        var environment = ProcessInfo.processInfo.environment
+        if let databaseURL { environment["DATABASE_URL"] = databaseURL }
+        if let dataDir { environment["PARLEY_DATA_DIR"] = dataDir }
+        if let migrationsDir { environment["PARLEY_MIGRATIONS_DIR"] = migrationsDir }
+        if let logLevel { environment["PARLEY_LOG_LEVEL"] = logLevel }
+        do {
+            return try AppConfig(environment: environment)
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the chat server (migrating the database first).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (env PARLEY_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (env PARLEY_PORT, default 8080).") var port: Int?
+
+    func run() async throws {
+        var config = try common.config()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        let app = try await buildApplication(config: config)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let applied = try await migrateDatabase(config: try common.config())
+        print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+
+/// The HTTP face of accounts and sessions: `create`, `login`, `checkLogin`, `logout`,
+/// `changePassword`, `listSessions`, `revokeSession`.
+struct AccountController {
+    let accounts: AccountService
+    let sessions: SessionService
+    let sessionStore: SessionStore
+    let secureCookies: Bool
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/users", use: create)
+        router.post("/api/session", use: login)
+        router.get("/api/session", use: checkLogin)
+        router.delete("/api/session", use: logout)
+        router.put("/api/me/password", use: changePassword)
+        router.get("/api/me/sessions", use: listSessions)
+        router.delete("/api/me/sessions/:id", use: revokeSession)
+    }
+
+    struct CreateBody: Decodable {
+        let username: String
+        let password: String
+        let displayName: String?
+    }
+
+    struct UserResponse: ResponseEncodable {
+        let user: User
+    }
+
+    /// [create] Registers an account.
+    func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
+        let body = try await request.decodeJSON(as: CreateBody.self, context: context, limit: maxBodyBytes)
+        let user = try await accounts.register(
+            username: body.username, password: body.password, displayName: body.displayName, ip: context.clientAddress)
+        return EditedResponse(status: .created, response: UserResponse(user: user))
+    }
+
+    struct LoginBody: Decodable {
+        let username: String
+        let password: String
+    }
+
+    struct LoginResponse: ResponseEncodable {
+        let user: User
+        let token: String
+        let csrfToken: String
+        let expiresAt: Date
+    }
+
+    /// [login] Opens a session: sets the cookie and returns the token for bearer use.
+    func login(request: Request, context: AppRequestContext) async throws -> EditedResponse<LoginResponse> {
+        let body = try await request.decodeJSON(as: LoginBody.self, context: context, limit: maxBodyBytes)
+        let (token, session) = try await accounts.login(
+            username: body.username, password: body.password, userAgent: request.headers[.userAgent], ip: context.clientAddress)
+        return EditedResponse(
+            headers: [.setCookie: cookie(value: token, maxAge: Int(sessions.ttl.components.seconds))],
+            response: LoginResponse(user: session.user, token: token, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
+    }
+
+    struct SessionResponse: ResponseEncodable {
+        let user: User
+        let csrfToken: String
+        let expiresAt: Date
+    }
+
+    /// [checkLogin] The current user and CSRF token, or 401.
+    func checkLogin(request: Request, context: AppRequestContext) async throws -> SessionResponse {
+        let session = try context.requireSession()
+        return SessionResponse(user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt)
+    }
+
+    /// [logout] Deletes the session server-side and clears the cookie.
+    func logout(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        _ = try await sessionStore.delete(sessionID: session.id, userID: session.user.id)
+        return Response(status: .noContent, headers: [.setCookie: cookie(value: "", maxAge: 0)])
+    }
+
+    struct ChangePasswordBody: Decodable {
+        let currentPassword: String
+        let newPassword: String
+    }
+
+    /// [changePassword] Sets a new password and ends the user's other sessions.
+    func changePassword(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: ChangePasswordBody.self, context: context, limit: maxBodyBytes)
+        try await accounts.changePassword(session: session, current: body.currentPassword, new: body.newPassword)
+        return .noContent
+    }
+
+    struct SessionInfo: Encodable {
+        let id: Int64
+        let createdAt: Date
+        let lastUsedAt: Date
+        let expiresAt: Date
+        let userAgent: String?
+        let ip: String?
+        let current: Bool
+    }
+
+    struct SessionList: ResponseEncodable {
+        let sessions: [SessionInfo]
+    }
+
+    /// [listSessions] The user's live sessions, newest first.
+    func listSessions(request: Request, context: AppRequestContext) async throws -> SessionList {
+        let session = try context.requireSession()
+        let rows = try await sessionStore.list(userID: session.user.id)
+        return SessionList(
+            sessions: try rows.map { row in
+                let id: Int64 = try row.decode("id")
+                return SessionInfo(
+                    id: id, createdAt: try row.decode("created_at"), lastUsedAt: try row.decode("last_used_at"),
+                    expiresAt: try row.decode("expires_at"), userAgent: try row.decode("user_agent"), ip: try row.decode("ip"),
+                    current: id == session.id)
+            })
+    }
+
+    /// [revokeSession] Ends one of the user's sessions.
+    func revokeSession(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw ParleyError.badRequest("The session id must be an integer.") }
+        guard try await sessionStore.delete(sessionID: id, userID: session.user.id) else {
+            throw ParleyError.notFound("session_not_found", "You have no session \(id).")
+        }
+        return .noContent
+    }
+
+    private func cookie(value: String, maxAge: Int) -> String {
+        "\(SessionService.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secureCookies ? "; Secure" : "")
+    }
+}

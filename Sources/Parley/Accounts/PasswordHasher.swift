@@ -1,0 +1,52 @@
+import CCrypt
+import Foundation
+import NIOPosix
+
+/// bcrypt (`$2b$`) through libcrypt, run on its own thread pool so hashing never blocks an event
+/// loop or Swift's cooperative threads (one hash at cost 12 takes ~190 ms of CPU).
+struct PasswordHasher: Sendable {
+    let cost: Int
+    let threadPool: NIOThreadPool
+
+    /// bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated.
+    static let maxPasswordBytes = 72
+    static let minPasswordBytes = 8
+
+    /// Hashes a password with a fresh random salt.
+    func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await threadPool.runIfActive {
+            var setting = [CChar](repeating: 0, count: 64)
+            guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else {
+                throw PasswordHashingError(message: "crypt_gensalt_rn failed: errno \(errno)")
+            }
+            return try Self.crypt(password, setting: setting)
+        }
+    }
+
+    /// Whether `password` matches `hash`, compared in constant time.
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await threadPool.runIfActive {
+            let computed = try Self.crypt(password, setting: Array(hash.utf8CString))
+            return constantTimeEqual(Array(computed.utf8), Array(hash.utf8))
+        }
+    }
+
+    private static func crypt(_ password: String, setting: [CChar]) throws -> String {
+        // struct crypt_data is 32 KiB: keep it off the thread's stack, zeroed as crypt_r requires.
+        let data = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<crypt_data>.size, alignment: MemoryLayout<crypt_data>.alignment)
+        data.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<crypt_data>.size)
+        defer { data.deallocate() }
+        guard let result = crypt_r(password, setting, data.assumingMemoryBound(to: crypt_data.self)) else {
+            throw PasswordHashingError(message: "crypt_r failed: errno \(errno)")
+        }
+        let text = String(cString: result)
+        guard !text.hasPrefix("*") else { throw PasswordHashingError(message: "crypt_r rejected the setting") }
+        return text
+    }
+}
+
+/// libcrypt could not hash (bad setting or out of memory): a server fault, answered as a 500.
+struct PasswordHashingError: Error {
+    let message: String
+}

@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+
+/// A request's authenticated session.
+public struct AuthenticatedSession: Sendable {
+    public enum Transport: Sendable { case cookie, bearer }
+    public let id: Int64
+    public let user: User
+    public let csrfToken: String
+    public let expiresAt: Date
+    public let via: Transport
+}
+
+/// Issues, resolves and slides sessions: random 256-bit tokens, stored as their SHA-256.
+struct SessionService: Sendable {
+    static let cookieName = "parley_session"
+    let store: SessionStore
+    let ttl: Duration
+    /// Expiry slides at most this often per session, so a busy client does not write on every request.
+    let touchInterval: TimeInterval = 60
+
+    /// A new session's token (give it to the client once) and its stored row.
+    func create(userID: Int64, userAgent: String?, ip: String?) async throws -> (token: String, session: SessionStore.Row) {
+        let token = Self.randomHex(bytes: 32)
+        let row = try await store.create(
+            userID: userID, tokenHash: Self.hash(token), csrfToken: Self.randomHex(bytes: 32), ttl: ttl,
+            userAgent: userAgent.map { String($0.prefix(255)) }, ip: ip)
+        return (token, row)
+    }
+
+    /// The live session for a token, sliding its expiry; nil for an unknown, malformed or expired token.
+    func resolve(token: String, via: AuthenticatedSession.Transport) async throws -> AuthenticatedSession? {
+        guard token.utf8.count == 64, token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        guard let row = try await store.find(tokenHash: Self.hash(token)) else { return nil }
+        var expiresAt = row.expiresAt
+        if Date().timeIntervalSince(row.lastUsedAt) > touchInterval {
+            expiresAt = try await store.touch(sessionID: row.id, ttl: ttl) ?? expiresAt
+        }
+        return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: expiresAt, via: via)
+    }
+
+    static func hash(_ token: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(token.utf8)))
+    }
+
+    static func randomHex(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var output = [UInt8]()
+        output.reserveCapacity(count * 2)
+        for _ in 0..<count {
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

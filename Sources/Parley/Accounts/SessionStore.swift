@@ -1,0 +1,80 @@
+import Foundation
+import MariaDB
+
+/// The `sessions` table. Only a token's SHA-256 is stored.
+struct SessionStore: Sendable {
+    let pool: MariaDBPool
+
+    struct Row: Sendable {
+        let id: Int64
+        let user: User
+        let csrfToken: String
+        let expiresAt: Date
+        let lastUsedAt: Date
+    }
+
+    func create(userID: Int64, tokenHash: [UInt8], csrfToken: String, ttl: Duration, userAgent: String?, ip: String?) async throws -> Row {
+        let seconds = Int(ttl.components.seconds)
+        return try await pool.transaction { connection in
+            let id = try connection.execute(
+                """
+                INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, last_used_at, expires_at, user_agent, ip)
+                VALUES (?, ?, ?, NOW(3), NOW(3), NOW(3) + INTERVAL ? SECOND, ?, ?)
+                """, [userID, tokenHash, csrfToken, seconds, userAgent, ip]
+            ).lastInsertID
+            return try Self.decode(try connection.query(Self.selectByID, [id])[0])
+        }
+    }
+
+    private static let selectByID = """
+        SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.created_at
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = ?
+        """
+
+    /// The live session for a token hash, or nil when unknown or expired.
+    func find(tokenHash: [UInt8]) async throws -> Row? {
+        let rows = try await pool.query(
+            """
+            SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.created_at
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = ? AND s.expires_at > NOW(3)
+            """, [tokenHash])
+        return try rows.first.map(Self.decode)
+    }
+
+    /// Slides the expiry forward from now; returns the new expiry.
+    func touch(sessionID: Int64, ttl: Duration) async throws -> Date? {
+        try await pool.transaction { connection in
+            try connection.execute(
+                "UPDATE sessions SET last_used_at = NOW(3), expires_at = NOW(3) + INTERVAL ? SECOND WHERE id = ?",
+                [Int(ttl.components.seconds), sessionID])
+            return try connection.query("SELECT expires_at FROM sessions WHERE id = ?", [sessionID]).first?.decode("expires_at")
+        }
+    }
+
+    /// Deletes one session of the user; false when it does not exist or is someone else's.
+    func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
+        try await pool.execute("DELETE FROM sessions WHERE id = ? AND user_id = ?", [sessionID, userID]).affectedRows == 1
+    }
+
+    func list(userID: Int64) async throws -> [MariaDBRow] {
+        try await pool.query(
+            """
+            SELECT id, created_at, last_used_at, expires_at, user_agent, ip
+            FROM sessions WHERE user_id = ? AND expires_at > NOW(3)
+            ORDER BY created_at DESC, id DESC
+            """, [userID])
+    }
+
+    /// Removes expired sessions (run periodically).
+    func deleteExpired() async throws -> UInt64 {
+        try await pool.execute("DELETE FROM sessions WHERE expires_at <= NOW(3) LIMIT 10000").affectedRows
+    }
+
+    private static func decode(_ row: MariaDBRow) throws -> Row {
+        Row(
+            id: try row.decode("session_id"), user: try User(row: row), csrfToken: try row.decode("csrf_token"),
+            expiresAt: try row.decode("expires_at"), lastUsedAt: try row.decode("last_used_at"))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import MariaDB
+
+/// A user as the API shows it.
+public struct User: Codable, Sendable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let displayName: String
+    public let createdAt: Date
+
+    init(row: MariaDBRow) throws {
+        id = try row.decode("id")
+        username = try row.decode("username")
+        displayName = try row.decode("display_name")
+        createdAt = try row.decode("created_at")
+    }
+}
+
+/// The rules for usernames, display names and passwords.
+enum AccountRules {
+    /// 3–32 ASCII letters, digits, `_`, `.` and `-` (ASCII only, so look-alike names cannot be registered).
+    static func validateUsername(_ username: String) throws {
+        let allowed = username.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
+                || byte == 0x2D
+        }
+        guard allowed, (3...32).contains(username.utf8.count) else {
+            throw ParleyError.invalid("invalid_username", "A username is 3–32 characters of letters, digits, `_`, `.` and `-`.")
+        }
+    }
+
+    /// Trims and checks a display name: 1–64 characters of any script, no control characters.
+    static func normalizeDisplayName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let hasControl = trimmed.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255, !hasControl else {
+            throw ParleyError.invalid("invalid_display_name", "A display name is 1–64 characters with no control characters.")
+        }
+        return trimmed
+    }
+
+    /// 8–72 bytes of UTF-8 with no NUL byte (bcrypt stops reading at either limit).
+    static func validatePassword(_ password: String) throws {
+        let bytes = password.utf8.count
+        if bytes > PasswordHasher.maxPasswordBytes {
+            throw ParleyError.invalid("password_too_long", "A password is at most 72 bytes of UTF-8 (bcrypt ignores the rest, so longer ones are refused).")
+        }
+        guard bytes >= PasswordHasher.minPasswordBytes, !password.utf8.contains(0) else {
+            throw ParleyError.invalid("invalid_password", "A password is at least 8 bytes and contains no NUL character.")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import MariaDB
+
+/// The `users` table.
+struct UserStore: Sendable {
+    let pool: MariaDBPool
+
+    /// Inserts a user; throws 409 `username_taken` when the name exists in any letter case.
+    func create(username: String, displayName: String, passwordHash: String) async throws -> User {
+        do {
+            return try await pool.transaction { connection in
+                let id = try connection.execute(
+                    """
+                    INSERT INTO users (username, display_name, password_hash, created_at)
+                    VALUES (?, ?, ?, NOW(3))
+                    """, [username, displayName, passwordHash]
+                ).lastInsertID
+                return try User(row: try connection.query("SELECT id, username, display_name, created_at FROM users WHERE id = ?", [id])[0])
+            }
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            throw ParleyError(.conflict, "username_taken", "The username \(username) is taken.")
+        }
+    }
+
+    /// The user and password hash for a username, matched without regard to case.
+    func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+        let rows = try await pool.query(
+            """
+            SELECT id, username, display_name, created_at, password_hash
+            FROM users WHERE username = ?
+            """, [username])
+        guard let row = rows.first else { return nil }
+        return (try User(row: row), try row.decode("password_hash"))
+    }
+
+    func passwordHash(userID: Int64) async throws -> String? {
+        try await pool.query("SELECT password_hash FROM users WHERE id = ?", [userID]).first?.decode("password_hash")
+    }
+
+    /// Sets a new password hash and ends every other session of the user, in one transaction.
+    func changePassword(userID: Int64, newHash: String, keepingSession sessionID: Int64) async throws {
+        try await pool.transaction { connection in
+            try connection.execute("UPDATE users SET password_hash = ? WHERE id = ?", [newHash, userID])
+            try connection.execute("DELETE FROM sessions WHERE user_id = ? AND id <> ?", [userID, sessionID])
+        }
+    }
+}

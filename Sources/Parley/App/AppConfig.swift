@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+
+/// Everything the server can be told, with development defaults. Environment names are written out
+/// once here; the command line overrides them.
+public struct AppConfig: Sendable {
+    /// Address to listen on (`PARLEY_HOST`).
+    public var host = "127.0.0.1"
+    /// Port to listen on (`PARLEY_PORT`); 0 picks a free one.
+    public var port = 8080
+    /// `mysql://user:pass@host:port/db` (`DATABASE_URL`); when nil, Parley runs its own embedded MariaDB.
+    public var databaseURL: String?
+    /// Where the embedded database lives (`PARLEY_DATA_DIR`, default `./.parley`; the database is in `db/` below it).
+    public var dataDirectory = ".parley"
+    /// Directory of the numbered `.sql` migrations (`PARLEY_MIGRATIONS_DIR`); found next to the sources when nil.
+    public var migrationsDirectory: String?
+    /// Connections in the database pool (`PARLEY_DB_POOL_SIZE`).
+    public var databasePoolSize = 16
+    /// bcrypt cost for new password hashes (`PARLEY_BCRYPT_COST`, 10–16).
+    public var bcryptCost = 12
+    /// How long an unused session lives; each use extends it (`PARLEY_SESSION_TTL`, seconds; 30 days).
+    public var sessionTTL: Duration = .seconds(30 * 24 * 3600)
+    /// Mark the session cookie `Secure` (`PARLEY_SECURE_COOKIES=1`); set it when served over HTTPS.
+    public var secureCookies = false
+    /// Take the client address from `X-Forwarded-For` (`PARLEY_TRUST_PROXY=1`); only behind a proxy you run.
+    public var trustProxy = false
+    /// Largest JSON request body in bytes (`PARLEY_MAX_BODY_BYTES`); larger bodies get 413.
+    public var maxBodyBytes = 64 * 1024
+    /// Log level (`PARLEY_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
+    public var logLevel: Logger.Level = .info
+    /// Login attempts per client address (`PARLEY_RATE_LOGIN_IP`, "count/seconds").
+    public var loginPerIP = RateLimit(burst: 30, per: .seconds(60))
+    /// Login attempts per username (`PARLEY_RATE_LOGIN_USER`).
+    public var loginPerUser = RateLimit(burst: 10, per: .seconds(60))
+    /// Registrations per client address (`PARLEY_RATE_REGISTER_IP`).
+    public var registerPerIP = RateLimit(burst: 10, per: .seconds(3600))
+    /// Registration attempts per username (`PARLEY_RATE_REGISTER_USER`).
+    public var registerPerUser = RateLimit(burst: 5, per: .seconds(600))
+
+    public init() {}
+
+    /// Reads the configuration from environment variables, starting from the defaults.
+    public init(environment: [String: String]) throws {
+        self.init()
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text), range.contains(number) else {
+                throw ConfigError("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+            }
+            return number
+        }
+        func flag(_ name: String) throws -> Bool? {
+            guard let text = value(name)?.lowercased() else { return nil }
+            switch text {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw ConfigError("\(name) must be 1 or 0, got \(text)")
+            }
+        }
+        func rate(_ name: String) throws -> RateLimit? {
+            guard let text = value(name) else { return nil }
+            guard let limit = RateLimit(text) else { throw ConfigError("\(name) must look like 10/60 (count/seconds), got \(text)") }
+            return limit
+        }
+        host = value("PARLEY_HOST") ?? host
+        port = try integer("PARLEY_PORT", 0...65535) ?? port
+        databaseURL = value("DATABASE_URL")
+        dataDirectory = value("PARLEY_DATA_DIR") ?? dataDirectory
+        migrationsDirectory = value("PARLEY_MIGRATIONS_DIR")
+        databasePoolSize = try integer("PARLEY_DB_POOL_SIZE", 1...512) ?? databasePoolSize
+        bcryptCost = try integer("PARLEY_BCRYPT_COST", 10...16) ?? bcryptCost
+        if let seconds = try integer("PARLEY_SESSION_TTL", 60...(10 * 365 * 24 * 3600)) { sessionTTL = .seconds(seconds) }
+        secureCookies = try flag("PARLEY_SECURE_COOKIES") ?? secureCookies
+        trustProxy = try flag("PARLEY_TRUST_PROXY") ?? trustProxy
+        maxBodyBytes = try integer("PARLEY_MAX_BODY_BYTES", 1024...(64 * 1024 * 1024)) ?? maxBodyBytes
+        if let level = value("PARLEY_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else { throw ConfigError("PARLEY_LOG_LEVEL: unknown level \(level)") }
+            logLevel = parsed
+        }
+        loginPerIP = try rate("PARLEY_RATE_LOGIN_IP") ?? loginPerIP
+        loginPerUser = try rate("PARLEY_RATE_LOGIN_USER") ?? loginPerUser
+        registerPerIP = try rate("PARLEY_RATE_REGISTER_IP") ?? registerPerIP
+        registerPerUser = try rate("PARLEY_RATE_REGISTER_USER") ?? registerPerUser
+    }
+}
+
+/// A configuration value that cannot be used, with a message naming it.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A token-bucket limit: `burst` requests at once, refilled evenly over `per`.
+public struct RateLimit: Sendable, Equatable {
+    public var burst: Int
+    public var per: Duration
+
+    public init(burst: Int, per: Duration) {
+        self.burst = burst
+        self.per = per
+    }
+
+    /// Parses "count/seconds", e.g. "10/60".
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let count = Int(parts[0]), let seconds = Int(parts[1]), count > 0, seconds > 0 else { return nil }
+        self.init(burst: count, per: .seconds(seconds))
+    }
+}

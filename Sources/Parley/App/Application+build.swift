@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import Logging
+import MariaDB
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Wires stores, services, routes and background services into the application. The executable and
+/// the tests both start Parley through this one function.
+public func buildApplication(config: AppConfig) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "parley")
+    logger.logLevel = config.logLevel
+
+    let database = try await ParleyDatabase.open(config: config, logger: logger)
+    let hashingThreads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
+    hashingThreads.start()
+    let hasher = PasswordHasher(cost: config.bcryptCost, threadPool: hashingThreads)
+
+    let sessionStore = SessionStore(pool: database.pool)
+    let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
+    let accounts = AccountService(
+        users: UserStore(pool: database.pool), sessions: sessions, hasher: hasher,
+        limits: .init(
+            loginPerIP: RateLimiter(config.loginPerIP), loginPerUser: RateLimiter(config.loginPerUser),
+            registerPerIP: RateLimiter(config.registerPerIP), registerPerUser: RateLimiter(config.registerPerUser)),
+        decoyHash: try await hasher.hash(SessionService.randomHex(bytes: 16)))
+
+    let router = buildRouter(
+        config: config, pool: database.pool,
+        accounts: AccountController(
+            accounts: accounts, sessions: sessions, sessionStore: sessionStore, secureCookies: config.secureCookies,
+            maxBodyBytes: config.maxBodyBytes))
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
+        logger: logger)
+    app.addServices(
+        ShutdownService(name: "database") {
+            await database.close()
+            try? await hashingThreads.shutdownGracefully()
+        },
+        PeriodicService(name: "session-janitor", every: .seconds(3600), logger: logger) {
+            _ = try await sessionStore.deleteExpired()
+        })
+    return app
+}
+
+/// Builds the router: middleware first, then every controller's routes.
+func buildRouter(config: AppConfig, pool: MariaDBPool, accounts: AccountController) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let routeIndex = RouteIndex()
+    router.add(middleware: ErrorMiddleware(routes: routeIndex))
+    router.add(middleware: SessionMiddleware(sessions: accounts.sessions, trustProxy: config.trustProxy))
+    HealthController(pool: pool).addRoutes(to: router)
+    accounts.addRoutes(to: router)
+    routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+    return router
+}
+
+/// The database Parley runs on: the server named by `DATABASE_URL`, or its own embedded `mariadbd`.
+struct ParleyDatabase: Sendable {
+    let pool: MariaDBPool
+    let embedded: MariaDBServerProcess?
+    /// The migration files this start applied.
+    let applied: [String]
+
+    static func open(config: AppConfig, logger: Logger) async throws -> ParleyDatabase {
+        var embedded: MariaDBServerProcess?
+        let configuration: MariaDBConfiguration
+        if let url = config.databaseURL {
+            configuration = try MariaDBConfiguration(url: url)
+        } else {
+            let server = MariaDBServerProcess(directory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("db"))
+            logger.info("starting the embedded MariaDB", metadata: ["directory": "\(server.directory.path)"])
+            try await server.start()
+            let admin = try MariaDBConnection(configuration: server.configuration())
+            try admin.executeText("CREATE DATABASE IF NOT EXISTS parley CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            admin.close()
+            configuration = server.configuration(database: "parley")
+            embedded = server
+        }
+        let pool = MariaDBPool(configuration: configuration, maxConnections: config.databasePoolSize)
+        let applied: [String]
+        do {
+            applied = try await Migrator(directory: try Migrator.locate(configured: config.migrationsDirectory)).migrate(pool)
+            if !applied.isEmpty { logger.info("applied migrations", metadata: ["files": "\(applied.joined(separator: ", "))"]) }
+        } catch {
+            await pool.shutdown()
+            await embedded?.stop()
+            throw error
+        }
+        return ParleyDatabase(pool: pool, embedded: embedded, applied: applied)
+    }
+
+    /// Closes the pool, then stops the embedded server if Parley started one.
+    func close() async {
+        await pool.shutdown()
+        await embedded?.stop()
+    }
+}
+
+/// Waits for graceful shutdown, then runs `onShutdown`. Services stop in reverse order, so this runs
+/// after the HTTP server has finished its requests.
+struct ShutdownService: Service {
+    let name: String
+    let onShutdown: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await onShutdown()
+    }
+}
+
+/// Sleeps for `duration`, returning early when graceful shutdown begins.
+func gracefulShutdownAwareSleep(_ duration: Duration) async throws {
+    try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+}
+
+/// Runs `work` every `interval` until shutdown; failures are logged and retried next time.
+struct PeriodicService: Service {
+    let name: String
+    let every: Duration
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    init(name: String, every: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.every = every
+        self.logger = logger
+        self.work = work
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await work()
+            } catch {
+                logger.warning("\(name) failed", metadata: ["error": "\(error)"])
+            }
+            try? await gracefulShutdownAwareSleep(every)
+        }
+    }
+}
+
+/// Opens the configured database (starting the embedded one if needed), applies pending migrations,
+/// closes it again and returns the files applied: `parley migrate`.
+public func migrateDatabase(config: AppConfig) async throws -> [String] {
+    var logger = Logger(label: "parley")
+    logger.logLevel = config.logLevel
+    let database = try await ParleyDatabase.open(config: config, logger: logger)
+    await database.close()
+    return database.applied
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+
+/// Outermost middleware: tags every response with `X-Request-Id`, logs the request, turns every
+/// error into the JSON envelope, answers 405 with `Allow` for a known path and the wrong method, and
+/// answers 500 without internals for anything unexpected (logged with the request id).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteIndex
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as ParleyError {
+            response = errorResponse(status: error.status, code: error.code, message: error.message, headers: error.headers)
+        } catch let error as HTTPError {
+            response = translate(error, request: request)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            response = errorResponse(status: .internalServerError, code: "internal_error", message: "Something went wrong on the server.")
+        }
+        response.headers[.init("X-Request-Id")!] = context.id
+        let elapsed = ContinuousClock.now - started
+        context.logger.log(
+            level: response.status.code >= 500 ? .error : .info, "\(request.method) \(request.uri.path) \(response.status.code)",
+            metadata: ["ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"])
+        return response
+    }
+
+    private func translate(_ error: HTTPError, request: Request) -> Response {
+        if error.status == .notFound {
+            let allowed = routes.methods(for: request.uri.path)
+            if !allowed.isEmpty {
+                return errorResponse(
+                    status: .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).",
+                    headers: [.allow: allowed.joined(separator: ", ")])
+            }
+            return errorResponse(status: .notFound, code: "not_found", message: "No such route: \(request.uri.path)")
+        }
+        let code: String
+        switch error.status {
+        case .contentTooLarge: code = "payload_too_large"
+        case .badRequest: code = "invalid_request"
+        case .unsupportedMediaType: code = "unsupported_media_type"
+        default: code = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
+        }
+        return errorResponse(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+    }
+}
+
+/// The router's routes, for answering 405 with the methods a path does allow.
+final class RouteIndex: Sendable {
+    private let entries = NIOLockedValueBox<[(segments: [Substring], method: String)]>([])
+
+    /// Records the routes once they are all registered.
+    func record(_ routes: [(path: String, method: String)]) {
+        entries.withLockedValue { $0 = routes.map { (segments: $0.path.split(separator: "/"), method: $0.method) } }
+    }
+
+    /// The methods registered for paths matching `path` (`:name` segments match anything).
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        let methods = entries.withLockedValue { entries in
+            entries.filter { entry in
+                entry.segments.count == segments.count
+                    && zip(entry.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") || pattern == segment }
+            }.map(\.method)
+        }
+        return Array(Set(methods)).sorted()
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Request {
+    /// Decodes a JSON body, answering 415 for another content type, 413 past `limit` bytes and 400
+    /// (`malformed_json` or `invalid_request` naming the field) for a body that does not fit `T`.
+    /// Unknown fields are ignored.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext, limit: Int) async throws -> T {
+        guard let contentType = headers[.contentType], Self.isJSON(contentType) else {
+            throw ParleyError(.unsupportedMediaType, "unsupported_media_type", "Send the body as Content-Type: application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw ParleyError(.contentTooLarge, "payload_too_large", "The request body is larger than \(limit) bytes.")
+        }
+        do {
+            return try context.requestDecoder.decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw Self.describe(error)
+        } catch let error as ParleyError {
+            throw error
+        } catch {
+            throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.")
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    private static func fieldName(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+        let keys = (path + (last.map { [$0] } ?? [])).map { key in
+            key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue)
+        }
+        return keys.isEmpty ? "body" : keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+
+    private static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    private static func describe(_ error: DecodingError) -> ParleyError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .badRequest("Missing field `\(fieldName(context.codingPath, key))`.")
+        case .typeMismatch(let type, let context):
+            if context.codingPath.isEmpty { return .badRequest("The body must be a JSON object.") }
+            return .badRequest("Field `\(fieldName(context.codingPath))` must be \(describe(type)).")
+        case .valueNotFound(let type, let context):
+            return .badRequest("Field `\(fieldName(context.codingPath))` must be \(describe(type)), not null.")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.") }
+            return .badRequest("Field `\(fieldName(context.codingPath))` has an invalid value: \(context.debugDescription)")
+        @unknown default:
+            return .badRequest("The body does not match the expected shape.")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        case is Double.Type: return "a number"
+        default: return "of the documented type"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+
+/// Resolves the session from `Authorization: Bearer …` or the `parley_session` cookie, and marks
+/// cookie-authenticated state-changing requests whose `X-CSRF-Token` is missing or wrong.
+/// It never refuses a request itself: handlers that need a session call `context.requireSession()`.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let sessions: SessionService
+    let trustProxy: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if trustProxy, let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first {
+            context.clientAddress = forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw ParleyError.unauthenticated }
+            // A bad bearer token is refused outright: a script sending one wants to know.
+            guard let session = try await sessions.resolve(token: String(parts[1]), via: .bearer) else { throw ParleyError.unauthenticated }
+            context.session = session
+        } else if let token = request.cookies[SessionService.cookieName]?.value,
+            let session = try await sessions.resolve(token: token, via: .cookie)
+        {
+            context.session = session
+            if !Self.isSafe(request.method) {
+                let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
+                context.csrfRejected = !constantTimeEqual(Array(sent.utf8), Array(session.csrfToken.utf8))
+            }
+        }
+        return try await next(request, context)
+    }
+
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool {
+        method == .get || method == .head || method == .options
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for i in 0..<a.count { difference |= a[i] ^ b[i] }
+    return difference == 0
+}
