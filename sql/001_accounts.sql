@@ -3,7 +3,7 @@ CREATE TABLE users (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     -- ASCII only (checked by the server), so utf8mb4_unicode_ci makes uniqueness case-insensitive.
     username VARCHAR(32) NOT NULL,
-    display_name VARCHAR(255) NOT NULL,
+    display_name VARCHAR(512) NOT NULL,
     password_hash VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     created_at DATETIME(3) NOT NULL,
     UNIQUE KEY users_username (username)

@@ -100,6 +100,19 @@ struct AccountController {
         let userAgent: String?
         let ip: String?
         let current: Bool
+
+        // Spelled out so that unknown values are sent as null rather than left out.
+        enum CodingKeys: String, CodingKey { case id, createdAt, lastUsedAt, expiresAt, userAgent, ip, current }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(lastUsedAt, forKey: .lastUsedAt)
+            try container.encode(expiresAt, forKey: .expiresAt)
+            try container.encode(userAgent, forKey: .userAgent)
+            try container.encode(ip, forKey: .ip)
+            try container.encode(current, forKey: .current)
+        }
     }
 
     struct SessionList: ResponseEncodable {

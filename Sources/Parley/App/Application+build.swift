@@ -9,52 +9,73 @@ import ServiceLifecycle
 /// Wires stores, services, routes and background services into the application. The executable and
 /// the tests both start Parley through this one function.
 public func buildApplication(config: AppConfig) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "parley")
-    logger.logLevel = config.logLevel
-
-    let database = try await ParleyDatabase.open(config: config, logger: logger)
-    let hashingThreads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
-    hashingThreads.start()
-    let hasher = PasswordHasher(cost: config.bcryptCost, threadPool: hashingThreads)
-
-    let sessionStore = SessionStore(pool: database.pool)
-    let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
-    let accounts = AccountService(
-        users: UserStore(pool: database.pool), sessions: sessions, hasher: hasher,
-        limits: .init(
-            loginPerIP: RateLimiter(config.loginPerIP), loginPerUser: RateLimiter(config.loginPerUser),
-            registerPerIP: RateLimiter(config.registerPerIP), registerPerUser: RateLimiter(config.registerPerUser)),
-        decoyHash: try await hasher.hash(SessionService.randomHex(bytes: 16)))
-
-    let router = buildRouter(
-        config: config, pool: database.pool,
-        accounts: AccountController(
-            accounts: accounts, sessions: sessions, sessionStore: sessionStore, secureCookies: config.secureCookies,
-            maxBodyBytes: config.maxBodyBytes))
-
+    let parts = try await ApplicationParts.make(config: config)
     var app = Application(
-        router: router,
+        router: buildRouter(config: config, parts: parts),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
-        logger: logger)
+        logger: parts.logger)
+    let sessionStore = parts.sessionStore
     app.addServices(
-        ShutdownService(name: "database") {
-            await database.close()
-            try? await hashingThreads.shutdownGracefully()
-        },
-        PeriodicService(name: "session-janitor", every: .seconds(3600), logger: logger) {
+        ShutdownService(name: "database") { await parts.close() },
+        PeriodicService(name: "session-janitor", every: .seconds(3600), logger: parts.logger) {
             _ = try await sessionStore.deleteExpired()
         })
     return app
 }
 
+/// The routes the server answers, as "METHOD /path" with `:name` parameters (for the OpenAPI check).
+public func describeRoutes(config: AppConfig) async throws -> [(method: String, path: String)] {
+    let parts = try await ApplicationParts.make(config: config)
+    defer { Task { await parts.close() } }
+    return buildRouter(config: config, parts: parts).routes.map { (method: $0.method.rawValue, path: $0.path.description) }
+}
+
+/// The stores and services of one running Parley, made once by `buildApplication`.
+struct ApplicationParts: Sendable {
+    let logger: Logger
+    let database: ParleyDatabase
+    let hashingThreads: NIOThreadPool
+    let sessionStore: SessionStore
+    let sessions: SessionService
+    let accounts: AccountService
+
+    static func make(config: AppConfig) async throws -> ApplicationParts {
+        var logger = Logger(label: "parley")
+        logger.logLevel = config.logLevel
+        let database = try await ParleyDatabase.open(config: config, logger: logger)
+        let hashingThreads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
+        hashingThreads.start()
+        let hasher = PasswordHasher(cost: config.bcryptCost, threadPool: hashingThreads)
+        let sessionStore = SessionStore(pool: database.pool)
+        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
+        let accounts = AccountService(
+            users: UserStore(pool: database.pool), sessions: sessions, hasher: hasher,
+            limits: .init(
+                loginPerIP: RateLimiter(config.loginPerIP), loginPerUser: RateLimiter(config.loginPerUser),
+                registerPerIP: RateLimiter(config.registerPerIP), registerPerUser: RateLimiter(config.registerPerUser)),
+            decoyHash: try await hasher.hash(SessionService.randomHex(bytes: 16)))
+        return ApplicationParts(
+            logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
+            accounts: accounts)
+    }
+
+    func close() async {
+        await database.close()
+        try? await hashingThreads.shutdownGracefully()
+    }
+}
+
 /// Builds the router: middleware first, then every controller's routes.
-func buildRouter(config: AppConfig, pool: MariaDBPool, accounts: AccountController) -> Router<AppRequestContext> {
+func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routeIndex = RouteIndex()
     router.add(middleware: ErrorMiddleware(routes: routeIndex))
-    router.add(middleware: SessionMiddleware(sessions: accounts.sessions, trustProxy: config.trustProxy))
-    HealthController(pool: pool).addRoutes(to: router)
-    accounts.addRoutes(to: router)
+    router.add(middleware: SessionMiddleware(sessions: parts.sessions, trustProxy: config.trustProxy))
+    HealthController(pool: parts.database.pool).addRoutes(to: router)
+    AccountController(
+        accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
+        maxBodyBytes: config.maxBodyBytes
+    ).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }

@@ -62,13 +62,13 @@ final class RouteIndex: Sendable {
         entries.withLockedValue { $0 = routes.map { (segments: $0.path.split(separator: "/"), method: $0.method) } }
     }
 
-    /// The methods registered for paths matching `path` (`:name` segments match anything).
+    /// The methods registered for paths matching `path` (`{name}` and `*` segments match anything).
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         let methods = entries.withLockedValue { entries in
             entries.filter { entry in
                 entry.segments.count == segments.count
-                    && zip(entry.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix(":") || pattern == segment }
+                    && zip(entry.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == "*" || pattern == segment }
             }.map(\.method)
         }
         return Array(Set(methods)).sorted()

@@ -1,0 +1,310 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Registration, login, sessions, CSRF and password changes over the real router and database.
+@Suite struct AccountTests {
+    @Test func registeringReturnsTheNewUser() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let response = try await client.register("alice", displayName: "  Алиса 🌸  ")
+            #expect(response.status == .created)
+            let body = try response.json()
+            #expect(body.keys == ["user"])
+            let user = try #require(body["user"])
+            #expect(user.keys == ["id", "username", "display_name", "created_at"])
+            #expect(user["username"] == .string("alice"))
+            #expect(user["display_name"] == .string("Алиса 🌸"))
+            #expect(user["id"]?.int ?? 0 > 0)
+            let created = try #require(user["created_at"]?.string)
+            #expect(created.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#, options: .regularExpression) != nil)
+            // The display name defaults to the username.
+            let bob = try await client.register("bob")
+            #expect(try bob.json()["user"]?["display_name"] == .string("bob"))
+        }
+        let hash = try String(mariaDBValue: try parley.scalar("SELECT password_hash FROM users WHERE username = ?", ["alice"]))
+        #expect(hash.hasPrefix("$2b$10$"))
+        #expect(hash.count == 60)
+        #expect(!hash.contains("password123"))
+    }
+
+    @Test func bcryptCostFollowsTheConfiguration() async throws {
+        let parley = try await TestParley.make { $0.bcryptCost = 11 }
+        try await parley.run { client in
+            let response = try await client.register("carol")
+            #expect(response.status == .created)
+        }
+        let hash = try String(mariaDBValue: try parley.scalar("SELECT password_hash FROM users"))
+        #expect(hash.hasPrefix("$2b$11$"))
+    }
+
+    @Test func usernamesAreUniqueWithoutRegardToCase() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            #expect(try await client.register("Dave").status == .created)
+            try await client.register("dAVE").expectError(.conflict, "username_taken")
+            try await client.register("dave").expectError(.conflict, "username_taken")
+        }
+        #expect(try parley.count("users") == 1)
+    }
+
+    @Test(arguments: ["ab", String(repeating: "a", count: 33), "has space", "semi;colon", "émile", "", "名前名前", "a/b"])
+    func invalidUsernamesAreRefused(username: String) async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            try await client.register(username).expectError(.unprocessableContent, "invalid_username")
+        }
+        #expect(try parley.count("users") == 0)
+    }
+
+    @Test func usernameEdgesAreAccepted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            for name in ["abc", String(repeating: "z", count: 32), "a.b-c_D9"] {
+                let response = try await client.register(name)
+                #expect(response.status == .created)
+            }
+        }
+        #expect(try parley.count("users") == 3)
+    }
+
+    @Test func passwordLengthIsCheckedInBytes() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            try await client.register("short", password: "1234567").expectError(.unprocessableContent, "invalid_password")
+            try await client.register("nulbyte", password: "abcd\u{0}efgh").expectError(.unprocessableContent, "invalid_password")
+            // 73 bytes: refused, never silently truncated to 72.
+            try await client.register("long1", password: String(repeating: "x", count: 73)).expectError(.unprocessableContent, "password_too_long")
+            // 25 three-byte characters are 75 bytes although only 25 characters.
+            try await client.register("long2", password: String(repeating: "€", count: 25)).expectError(.unprocessableContent, "password_too_long")
+            #expect(try await client.register("exact", password: String(repeating: "€", count: 24)).status == .created)
+            #expect(try await client.register("eight", password: "12345678").status == .created)
+            // The full 72 bytes matter: a password differing only in its last byte does not log in.
+            let full = String(repeating: "k", count: 71) + "A"
+            #expect(try await client.register("full72", password: full).status == .created)
+            try await client.login("full72", password: String(repeating: "k", count: 71) + "B").expectError(.unauthorized, "invalid_credentials")
+            #expect(try await client.login("full72", password: full).status == .ok)
+        }
+        #expect(try parley.count("users") == 3)
+    }
+
+    @Test func displayNamesAreValidated() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            try await client.register("dn1", displayName: "   ").expectError(.unprocessableContent, "invalid_display_name")
+            try await client.register("dn2", displayName: String(repeating: "a", count: 65)).expectError(.unprocessableContent, "invalid_display_name")
+            try await client.register("dn3", displayName: "tab\u{7}bell").expectError(.unprocessableContent, "invalid_display_name")
+            let emoji = String(repeating: "👩‍👩‍👧", count: 64)
+            let ok = try await client.register("dn4", displayName: emoji)
+            #expect(ok.status == .created)
+            #expect(try ok.json()["user"]?["display_name"] == .string(emoji))
+        }
+        #expect(try parley.count("users") == 1)
+    }
+
+    @Test func loginSetsASecureSessionCookieAndReturnsTokens() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.register("erin")
+            let response = try await client.login("ERIN")
+            #expect(response.status == .ok)
+            let body = try response.json()
+            #expect(body.keys == ["user", "token", "csrf_token", "expires_at"])
+            #expect(body["user"]?["username"] == .string("erin"))
+            let token = try #require(body["token"]?.string)
+            #expect(token.count == 64)
+            #expect(try #require(body["csrf_token"]?.string).count == 64)
+            let cookie = try #require(response.headers[.setCookie])
+            #expect(cookie.hasPrefix("parley_session=\(token);"))
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Lax"))
+            #expect(cookie.contains("Path=/"))
+            #expect(cookie.contains("Max-Age=2592000"))
+            #expect(!cookie.contains("Secure"))
+            // 30 days from now.
+            let expiresText = try #require(body["expires_at"]?.string)
+            let expires = try #require(ParleyJSON.parseTimestamp(expiresText))
+            #expect(abs(expires.timeIntervalSinceNow - 30 * 86_400) < 120)
+        }
+        // Only the token's SHA-256 is stored.
+        let stored = try [UInt8](mariaDBValue: try parley.scalar("SELECT token_hash FROM sessions"))
+        #expect(stored.count == 32)
+    }
+
+    @Test func cookieIsSecureWhenConfigured() async throws {
+        let parley = try await TestParley.make { $0.secureCookies = true }
+        try await parley.run { client in
+            _ = try await client.register("frank")
+            let cookie = try #require(try await client.login("frank").headers[.setCookie])
+            #expect(cookie.contains("; Secure"))
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownUserGetTheSameAnswer() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.register("gina")
+            let wrong = try await client.login("gina", password: "not-the-password")
+            let unknown = try await client.login("nobody-here", password: "not-the-password")
+            wrong.expectError(.unauthorized, "invalid_credentials")
+            unknown.expectError(.unauthorized, "invalid_credentials")
+            #expect(wrong.body == unknown.body)
+            #expect(wrong.headers[.setCookie] == nil)
+        }
+        #expect(try parley.count("sessions") == 0)
+    }
+
+    @Test func unknownUserLoginCostsABcryptVerification() async throws {
+        // Without a decoy hash an unknown user answers in ~1 ms against ~50 ms for a wrong password.
+        // Compare medians of several tries: the unknown-user path must cost at least half as much.
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.register("hank")
+            // Interleave the two kinds so that load from other tests hits both alike.
+            var known: [Duration] = []
+            var unknownSamples: [Duration] = []
+            for _ in 0..<7 {
+                for (username, isKnown) in [("hank", true), ("nobody-at-all", false)] {
+                    let start = ContinuousClock.now
+                    _ = try await client.login(username, password: "wrong-password")
+                    if isKnown { known.append(ContinuousClock.now - start) } else { unknownSamples.append(ContinuousClock.now - start) }
+                }
+            }
+            let unknown = unknownSamples.sorted()[3]
+            let knownMedian = known.sorted()[3]
+            #expect(unknown * 2 > knownMedian, "unknown user \(unknown) vs wrong password \(knownMedian)")
+        }
+    }
+
+    @Test func checkLoginAnswersForCookieAndBearer() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ivy = try await client.signUp("ivy")
+            for headers in [ivy.cookieOnly, ivy.bearer] {
+                let response = try await client.send(.get, "/api/session", headers: headers)
+                #expect(response.status == .ok)
+                let body = try response.json()
+                #expect(body.keys == ["user", "csrf_token", "expires_at"])
+                #expect(body["user"]?["id"]?.int == ivy.id)
+                #expect(body["csrf_token"]?.string == ivy.csrf)
+            }
+            try await client.send(.get, "/api/session").expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: [.cookie: "parley_session=\(String(repeating: "0", count: 64))"])
+                .expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: [.cookie: "parley_session=garbage"]).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: [.authorization: "Bearer nope"]).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: [.authorization: "Basic abc"]).expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
+    @Test func logoutDeletesTheSessionServerSide() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let jo = try await client.signUp("joe")
+            let response = try await client.send(.delete, "/api/session", headers: jo.cookieWithCSRF)
+            #expect(response.status == .noContent)
+            let cleared = try #require(response.headers[.setCookie])
+            #expect(cleared.hasPrefix("parley_session=;"))
+            #expect(cleared.contains("Max-Age=0"))
+            // The same token is dead everywhere, cookie or bearer.
+            try await client.send(.get, "/api/session", headers: jo.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: jo.cookieOnly).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.delete, "/api/session", headers: jo.cookieWithCSRF).expectError(.unauthorized, "unauthenticated")
+        }
+        #expect(try parley.count("sessions") == 0)
+    }
+
+    @Test func cookieRequestsThatChangeStateNeedTheCSRFToken() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let kim = try await client.signUp("kim")
+            try await client.send(.delete, "/api/session", headers: kim.cookieOnly).expectError(.forbidden, "csrf_failed")
+            var wrong = kim.cookieOnly
+            wrong[.init("X-CSRF-Token")!] = String(repeating: "a", count: 64)
+            try await client.send(.delete, "/api/session", headers: wrong).expectError(.forbidden, "csrf_failed")
+            let password = #"{"current_password":"password123","new_password":"password456"}"#
+            try await client.send(.put, "/api/me/password", json: password, headers: kim.cookieOnly).expectError(.forbidden, "csrf_failed")
+            // Refused requests changed nothing: the session lives and the old password still works.
+            #expect(try await client.send(.get, "/api/session", headers: kim.cookieOnly).status == .ok)
+            #expect(try await client.login("kim").status == .ok)
+            // Reads need no token; bearer requests need none either.
+            #expect(try await client.send(.get, "/api/me/sessions", headers: kim.cookieOnly).status == .ok)
+            #expect(try await client.send(.delete, "/api/session", headers: kim.bearer).status == .noContent)
+        }
+    }
+
+    @Test func changingThePasswordRevokesOtherSessions() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let laptop = try await client.signUp("lee")
+            let phone = try await client.logIn("lee")
+            try await client.send(.put, "/api/me/password", json: #"{"current_password":"nope-nope","new_password":"password456"}"#, headers: laptop.bearer)
+                .expectError(.forbidden, "wrong_password")
+            try await client.send(
+                .put, "/api/me/password", json: #"{"current_password":"password123","new_password":"\#(String(repeating: "y", count: 73))"}"#,
+                headers: laptop.bearer
+            ).expectError(.unprocessableContent, "password_too_long")
+            try await client.send(.put, "/api/me/password", json: #"{"current_password":"password123","new_password":"short"}"#, headers: laptop.bearer)
+                .expectError(.unprocessableContent, "invalid_password")
+            #expect(try await client.send(.get, "/api/session", headers: phone.bearer).status == .ok)
+
+            let changed = try await client.send(
+                .put, "/api/me/password", json: #"{"current_password":"password123","new_password":"password456"}"#, headers: laptop.cookieWithCSRF)
+            #expect(changed.status == .noContent)
+            #expect(try await client.send(.get, "/api/session", headers: laptop.bearer).status == .ok)
+            try await client.send(.get, "/api/session", headers: phone.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.login("lee").expectError(.unauthorized, "invalid_credentials")
+            #expect(try await client.login("lee", password: "password456").status == .ok)
+        }
+    }
+
+    @Test func sessionsCanBeListedAndRevokedOneByOne() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let first = try await client.signUp("max")
+            let second = try await client.logIn("max", headers: [.userAgent: "ParleyPhone/1.0"])
+            let other = try await client.signUp("nia")
+            let list = try await client.send(.get, "/api/me/sessions", headers: second.bearer)
+            #expect(list.status == .ok)
+            let sessions = try #require(try list.json()["sessions"]?.array)
+            #expect(sessions.count == 2)
+            #expect(sessions[0]["current"] == .bool(true))
+            #expect(sessions[0]["user_agent"] == .string("ParleyPhone/1.0"))
+            #expect(sessions[1]["current"] == .bool(false))
+            #expect(sessions[0].keys == ["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip", "current"])
+            let firstID = try #require(sessions[1]["id"]?.int)
+
+            // Someone else's session is "not found", and stays alive.
+            let otherID = try #require(try await client.send(.get, "/api/me/sessions", headers: other.bearer).json()["sessions"]?[0]?["id"]?.int)
+            try await client.send(.delete, "/api/me/sessions/\(otherID)", headers: second.bearer).expectError(.notFound, "session_not_found")
+            #expect(try await client.send(.get, "/api/session", headers: other.bearer).status == .ok)
+            try await client.send(.delete, "/api/me/sessions/abc", headers: second.bearer).expectError(.badRequest, "invalid_request")
+
+            #expect(try await client.send(.delete, "/api/me/sessions/\(firstID)", headers: second.bearer).status == .noContent)
+            try await client.send(.get, "/api/session", headers: first.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.delete, "/api/me/sessions/\(firstID)", headers: second.bearer).expectError(.notFound, "session_not_found")
+            #expect(try await client.send(.get, "/api/me/sessions", headers: second.bearer).json()["sessions"]?.array?.count == 1)
+        }
+    }
+
+    @Test func sessionsExpireAndSlide() async throws {
+        let parley = try await TestParley.make { $0.sessionTTL = .seconds(3600) }
+        try await parley.run { client in
+            let olga = try await client.signUp("olga")
+            let pat = try await client.signUp("pat")
+            // A session last used two minutes ago slides forward on its next use.
+            try parley.execute(
+                "UPDATE sessions SET last_used_at = NOW(3) - INTERVAL 2 MINUTE, expires_at = NOW(3) + INTERVAL 10 MINUTE WHERE user_id = ?", [olga.id])
+            let slid = try await client.send(.get, "/api/session", headers: olga.bearer)
+            let expiresText = try #require(try slid.json()["expires_at"]?.string)
+            let expires = try #require(ParleyJSON.parseTimestamp(expiresText))
+            #expect(abs(expires.timeIntervalSinceNow - 3600) < 60)
+            // An expired session is refused.
+            try parley.execute("UPDATE sessions SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE user_id = ?", [pat.id])
+            try await client.send(.get, "/api/session", headers: pat.bearer).expectError(.unauthorized, "unauthenticated")
+        }
+    }
+}

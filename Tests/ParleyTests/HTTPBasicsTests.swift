@@ -1,0 +1,215 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+import TestSupport
+import Yams
+
+/// Error envelopes, limits, health checks, rate limits and the OpenAPI contract.
+@Suite struct HTTPBasicsTests {
+    @Test func badBodiesGetClearErrorsAndWriteNothing() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            try await client.send(.post, "/api/users", json: #"{"username": "x", "#).expectError(.badRequest, "malformed_json")
+            try await client.send(.post, "/api/users", json: "").expectError(.badRequest, "malformed_json")
+            let wrongType = try await client.send(.post, "/api/users", json: #"{"username": 5, "password": "password123"}"#)
+            wrongType.expectError(.badRequest, "invalid_request")
+            #expect(wrongType.errorCode == "invalid_request")
+            #expect(String(buffer: wrongType.body).contains("`username`"))
+            let missing = try await client.send(.post, "/api/users", json: #"{"username": "quinn"}"#)
+            missing.expectError(.badRequest, "invalid_request")
+            #expect(String(buffer: missing.body).contains("`password`"))
+            try await client.send(.post, "/api/users", json: #"{"username": null, "password": "password123"}"#).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/users", json: #"["quinn", "password123"]"#).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/users", json: #"{"username":"quinn","password":"password123"}"#, headers: [.contentType: "text/plain"])
+                .expectError(.unsupportedMediaType, "unsupported_media_type")
+            try await client.send(.post, "/api/users", json: nil).expectError(.unsupportedMediaType, "unsupported_media_type")
+            let huge = #"{"username":"quinn","password":"password123","display_name":"\#(String(repeating: "a", count: 70_000))"}"#
+            try await client.send(.post, "/api/users", json: huge).expectError(.contentTooLarge, "payload_too_large")
+        }
+        #expect(try parley.count("users") == 0)
+    }
+
+    @Test func unknownFieldsAreIgnoredAndCharsetParametersAccepted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let response = try await client.send(
+                .post, "/api/users", json: #"{"username":"rosa","password":"password123","favourite_colour":"teal"}"#,
+                headers: [.contentType: "application/json; charset=utf-8"])
+            #expect(response.status == .created)
+        }
+        #expect(try parley.count("users") == 1)
+    }
+
+    @Test func unknownRoutesAndWrongMethodsAreExplained() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            try await client.send(.get, "/api/nothing-here").expectError(.notFound, "not_found")
+            try await client.send(.get, "/nope").expectError(.notFound, "not_found")
+            let wrongMethod = try await client.send(.patch, "/api/session")
+            wrongMethod.expectError(.methodNotAllowed, "method_not_allowed")
+            #expect(wrongMethod.headers[.allow] == "DELETE, GET, POST")
+            let wrongOnParameter = try await client.send(.get, "/api/me/sessions/12")
+            wrongOnParameter.expectError(.methodNotAllowed, "method_not_allowed")
+            #expect(wrongOnParameter.headers[.allow] == "DELETE")
+        }
+    }
+
+    @Test func everyResponseCarriesARequestID() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            var seen = Set<String>()
+            for uri in ["/healthz", "/api/session", "/nope"] {
+                let id = try #require(try await client.send(.get, uri).headers[.init("X-Request-Id")!])
+                #expect(!id.isEmpty)
+                seen.insert(id)
+            }
+            #expect(seen.count == 3)
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let health = try await client.send(.get, "/healthz")
+            #expect(health.status == .ok)
+            #expect(try health.json() == .object(["status": .string("ok")]))
+            let ready = try await client.send(.get, "/readyz")
+            #expect(ready.status == .ok)
+            #expect(try ready.json() == .object(["status": .string("ready")]))
+        }
+    }
+
+    @Test func readinessFailsWhileTheDatabaseIsDown() async throws {
+        let server = MariaDBServerProcess(directory: TestDatabase.temporaryDirectory("ready"), durable: false)
+        try await server.start()
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        let admin = try MariaDBConnection(configuration: server.configuration())
+        try admin.executeText("CREATE DATABASE parley")
+        admin.close()
+        var config = try await TestParley.make().config
+        config.databaseURL = server.url(database: "parley")
+        let app = try await buildApplication(config: config)
+        try await app.test(.router) { client in
+            #expect(try await client.send(.get, "/readyz").status == .ok)
+            await server.stop()
+            try await client.send(.get, "/readyz").expectError(.serviceUnavailable, "not_ready")
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+            try await server.start()
+            #expect(try await client.send(.get, "/readyz").status == .ok)
+        }
+        await server.stop()
+    }
+
+    @Test func loginIsRateLimitedPerUsername() async throws {
+        let parley = try await TestParley.make { $0.loginPerUser = RateLimit(burst: 3, per: .seconds(60)) }
+        try await parley.run { client in
+            _ = try await client.register("sam")
+            for _ in 0..<3 { try await client.login("sam", password: "wrong-password").expectError(.unauthorized, "invalid_credentials") }
+            let limited = try await client.login("SAM")
+            limited.expectError(.tooManyRequests, "rate_limited")
+            let retryAfterText = try #require(limited.headers[.retryAfter])
+            let retryAfter = try #require(Int(retryAfterText))
+            #expect((1...20).contains(retryAfter))
+            // Another username is not affected.
+            _ = try await client.register("tia")
+            #expect(try await client.login("tia").status == .ok)
+        }
+        #expect(try parley.count("sessions") == 1)
+    }
+
+    @Test func loginIsRateLimitedPerAddress() async throws {
+        let parley = try await TestParley.make {
+            $0.loginPerIP = RateLimit(burst: 2, per: .seconds(60))
+            $0.trustProxy = true
+        }
+        try await parley.run { client in
+            _ = try await client.register("uma")
+            let address: HTTPFields = [.init("X-Forwarded-For")!: "203.0.113.7"]
+            #expect(try await client.login("uma", headers: address).status == .ok)
+            try await client.login("nobody1", headers: address).expectError(.unauthorized, "invalid_credentials")
+            try await client.login("uma", headers: address).expectError(.tooManyRequests, "rate_limited")
+            #expect(try await client.login("uma", headers: [.init("X-Forwarded-For")!: "203.0.113.8"]).status == .ok)
+        }
+    }
+
+    @Test func registrationIsRateLimitedPerAddressAndUsername() async throws {
+        let parley = try await TestParley.make {
+            $0.registerPerIP = RateLimit(burst: 3, per: .seconds(3600))
+            $0.registerPerUser = RateLimit(burst: 2, per: .seconds(600))
+            $0.trustProxy = true
+        }
+        try await parley.run { client in
+            let a: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.1"]
+            let b: HTTPFields = [.init("X-Forwarded-For")!: "198.51.100.2"]
+            func register(_ name: String, _ headers: HTTPFields) async throws -> TestResponse {
+                try await client.send(.post, "/api/users", json: jsonString(["username": name, "password": "password123"]), headers: headers)
+            }
+            #expect(try await register("v1", a).status == .unprocessableContent)
+            #expect(try await register("vic", a).status == .created)
+            try await register("vic", b).expectError(.conflict, "username_taken")
+            try await register("VIC", b).expectError(.tooManyRequests, "rate_limited")
+            #expect(try await register("val", a).status == .created)
+            try await register("vera", a).expectError(.tooManyRequests, "rate_limited")
+        }
+        #expect(try parley.count("users") == 2)
+    }
+
+    @Test func configurationComesFromTheEnvironment() throws {
+        let config = try AppConfig(environment: [
+            "PARLEY_PORT": "9090", "DATABASE_URL": "mysql://u:p@db:3306/chat", "PARLEY_BCRYPT_COST": "11",
+            "PARLEY_SESSION_TTL": "7200", "PARLEY_SECURE_COOKIES": "1", "PARLEY_RATE_LOGIN_USER": "5/30", "PARLEY_LOG_LEVEL": "debug",
+        ])
+        #expect(config.port == 9090)
+        #expect(config.databaseURL == "mysql://u:p@db:3306/chat")
+        #expect(config.bcryptCost == 11)
+        #expect(config.sessionTTL == .seconds(7200))
+        #expect(config.secureCookies)
+        #expect(config.loginPerUser == RateLimit(burst: 5, per: .seconds(30)))
+        #expect(config.logLevel == .debug)
+        #expect(AppConfig().bcryptCost == 12)
+        #expect(AppConfig().databaseURL == nil)
+        #expect(throws: ConfigError.self) { try AppConfig(environment: ["PARLEY_BCRYPT_COST": "9"]) }
+        #expect(throws: ConfigError.self) { try AppConfig(environment: ["PARLEY_PORT": "http"]) }
+        #expect(throws: ConfigError.self) { try AppConfig(environment: ["PARLEY_RATE_LOGIN_IP": "fast"]) }
+    }
+
+    @Test func migrationsApplyOnceAndAreRecorded() async throws {
+        let parley = try await TestParley.make()
+        #expect(try await migrateDatabase(config: parley.config).isEmpty == false)
+        #expect(try await migrateDatabase(config: parley.config).isEmpty)
+        let files = try FileManager.default.contentsOfDirectory(atPath: "sql").filter { $0.hasSuffix(".sql") }
+        #expect(try parley.count("schema_migrations") == files.count)
+    }
+
+    @Test func openAPIDocumentsExactlyTheServersRoutes() async throws {
+        let text = try String(contentsOfFile: "openapi.yaml", encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
+        let paths = try #require(document["paths"] as? [String: Any])
+        var documented = Set<String>()
+        var operationIDs = Set<String>()
+        for (path, item) in paths {
+            for (method, operation) in try #require(item as? [String: Any]) where ["get", "post", "put", "patch", "delete"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+                let operation = try #require(operation as? [String: Any])
+                let id = try #require(operation["operationId"] as? String, "\(method) \(path) has no operationId")
+                #expect(operationIDs.insert(id).inserted, "operationId \(id) is used twice")
+                #expect((operation["responses"] as? [String: Any])?.isEmpty == false)
+            }
+        }
+        let served = Set(try await servedRoutes().map { route in
+            let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return "\(route.method) /\(path)"
+        })
+        #expect(documented == served, "only documented: \(documented.subtracting(served)); only served: \(served.subtracting(documented))")
+        for id in ["create", "login", "logout", "checkLogin"] { #expect(operationIDs.contains(id)) }
+    }
+
+    private func servedRoutes() async throws -> [(method: String, path: String)] {
+        let parley = try await TestParley.make()
+        return try await describeRoutes(config: parley.config)
+    }
+}

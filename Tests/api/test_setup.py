@@ -1,0 +1,86 @@
+"""The README's promises: the curl examples work as printed, the embedded database starts, keeps
+its data across restarts and stops with the server, and openapi.yaml is a valid OpenAPI 3.1 document."""
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+import yaml
+from openapi_spec_validator import validate
+
+from conftest import ROOT, ParleyProcess
+
+
+def readme_block(marker: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(rf"<!-- {marker} -->\s*```sh\n(.*?)```", text, re.S)
+    assert match, f"README has no block marked {marker}"
+    return match.group(1)
+
+
+def test_readme_curl_examples_work_as_printed(parley, tmp_path):
+    script = readme_block("curl-examples").replace("http://127.0.0.1:8080", parley.url)
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    # register, login, checkLogin, logout status, checkLogin after logout
+    assert len(lines) == 5, result.stdout
+    assert '"username":"alice"' in lines[0] and '"display_name":"Alice"' in lines[0]
+    assert '"token":' in lines[1] and '"csrf_token":' in lines[1]
+    assert '"username":"alice"' in lines[2] and '"csrf_token":' in lines[2]
+    assert lines[3] == "204"
+    assert '"code":"unauthenticated"' in lines[4]
+    # The cookie jar the example wrote carries the documented cookie flags.
+    jar = (tmp_path / "jar.txt").read_text()
+    assert "#HttpOnly_127.0.0.1" in jar and "parley_session" in jar
+
+
+def test_embedded_database_keeps_data_across_restarts_and_stops_with_the_server(fresh_dir):
+    server = ParleyProcess(fresh_dir).start()
+    try:
+        created = requests.post(server.url + "/api/users", json={"username": "persist", "password": "password123"})
+        assert created.status_code == 201
+        assert (fresh_dir / "db" / "data").is_dir()
+        socket_path = fresh_dir / "db" / "mariadb.sock"
+        assert socket_path.exists()
+        pid = int((fresh_dir / "db" / "mariadb.pid").read_text().strip())
+        assert Path(f"/proc/{pid}").exists()
+    finally:
+        assert server.stop() == 0
+    # SIGTERM stopped the embedded mariadbd too.
+    for _ in range(100):
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists(), "mariadbd outlived parley"
+
+    again = ParleyProcess(fresh_dir).start()
+    try:
+        login = requests.post(again.url + "/api/session", json={"username": "persist", "password": "password123"})
+        assert login.status_code == 200
+        assert login.json()["user"]["username"] == "persist"
+    finally:
+        assert again.stop() == 0
+
+
+def test_embedded_database_listens_on_no_tcp_port(parley):
+    config = (parley.data_dir / "db" / "my.cnf").read_text()
+    assert "skip-networking" in config
+
+
+def test_openapi_document_is_valid():
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+def test_errors_from_a_live_server_use_the_envelope(parley):
+    response = requests.post(parley.url + "/api/users", data="{nope", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "malformed_json", "message": "The body is not valid JSON."}}
+    assert response.headers["X-Request-Id"]
+    too_big = requests.post(parley.url + "/api/session", data=b"{" + b" " * 200_000 + b"}",
+                            headers={"Content-Type": "application/json"})
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]["code"] == "payload_too_large"
