@@ -1,8 +1,11 @@
 import Foundation
+import MariaDB
 
 /// The account rules: registration, login, password changes and session management.
 struct AccountService: Sendable {
     let users: UserStore
+    let rooms: RoomStore
+    let log: EventLog
     let sessions: SessionService
     let hasher: PasswordHasher
     let limits: AccountRateLimits
@@ -24,7 +27,18 @@ struct AccountService: Sendable {
         try AccountRules.validatePassword(password)
         let name = try AccountRules.normalizeDisplayName(displayName ?? username)
         let hash = try await hasher.hash(password)
-        return try await users.create(username: username, displayName: name, passwordHash: hash)
+        let users = self.users
+        let rooms = self.rooms
+        do {
+            // Every new account joins `main`, announced in the same transaction.
+            return try await log.transaction { c, events in
+                let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
+                try RoomService.joinMain(rooms, c, events, user: user)
+                return user
+            }
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            throw ParleyError(.conflict, "username_taken", "The username \(username) is taken.")
+        }
     }
 
     func login(username: String, password: String, userAgent: String?, ip: String?) async throws -> (token: String, session: SessionStore.Row) {

@@ -5,21 +5,15 @@ import MariaDB
 struct UserStore: Sendable {
     let pool: MariaDBPool
 
-    /// Inserts a user; throws 409 `username_taken` when the name exists in any letter case.
-    func create(username: String, displayName: String, passwordHash: String) async throws -> User {
-        do {
-            return try await pool.transaction { connection in
-                let id = try connection.execute(
-                    """
-                    INSERT INTO users (username, display_name, password_hash, created_at)
-                    VALUES (?, ?, ?, NOW(3))
-                    """, [username, displayName, passwordHash]
-                ).lastInsertID
-                return try User(row: try connection.query("SELECT id, username, display_name, created_at FROM users WHERE id = ?", [id])[0])
-            }
-        } catch let error as MariaDBError where error.isDuplicateKey {
-            throw ParleyError(.conflict, "username_taken", "The username \(username) is taken.")
-        }
+    /// Inserts a user inside the caller's transaction; a taken name surfaces as a duplicate-key error.
+    func insert(_ connection: MariaDBConnection, username: String, displayName: String, passwordHash: String) throws -> User {
+        let id = try connection.execute(
+            """
+            INSERT INTO users (username, display_name, password_hash, created_at)
+            VALUES (?, ?, ?, NOW(3))
+            """, [username, displayName, passwordHash]
+        ).lastInsertID
+        return try User(row: try connection.query("SELECT id, username, display_name, created_at FROM users WHERE id = ?", [id])[0])
     }
 
     /// The user and password hash for a username, matched without regard to case.

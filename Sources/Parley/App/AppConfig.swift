@@ -28,6 +28,12 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes = 64 * 1024
     /// Log level (`PARLEY_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
+    /// How long the event log keeps events (`PARLEY_EVENT_RETENTION`, seconds; 7 days). Older cursors resync.
+    public var eventRetention: Duration = .seconds(7 * 24 * 3600)
+    /// Seconds between SSE heartbeat comments (`PARLEY_SSE_HEARTBEAT`, default 15).
+    public var heartbeatInterval: Duration = .seconds(15)
+    /// Recent events kept in memory for replay without a query (`PARLEY_EVENT_WINDOW`).
+    public var eventWindow = 10_000
     /// Login attempts per client address (`PARLEY_RATE_LOGIN_IP`, "count/seconds").
     public var loginPerIP = RateLimit(burst: 30, per: .seconds(60))
     /// Login attempts per username (`PARLEY_RATE_LOGIN_USER`).
@@ -78,6 +84,9 @@ public struct AppConfig: Sendable {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else { throw ConfigError("PARLEY_LOG_LEVEL: unknown level \(level)") }
             logLevel = parsed
         }
+        if let seconds = try integer("PARLEY_EVENT_RETENTION", 60...(365 * 24 * 3600)) { eventRetention = .seconds(seconds) }
+        if let seconds = try integer("PARLEY_SSE_HEARTBEAT", 1...300) { heartbeatInterval = .seconds(seconds) }
+        eventWindow = try integer("PARLEY_EVENT_WINDOW", 100...10_000_000) ?? eventWindow
         loginPerIP = try rate("PARLEY_RATE_LOGIN_IP") ?? loginPerIP
         loginPerUser = try rate("PARLEY_RATE_LOGIN_USER") ?? loginPerUser
         registerPerIP = try rate("PARLEY_RATE_REGISTER_IP") ?? registerPerIP

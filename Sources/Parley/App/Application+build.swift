@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MariaDB
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -15,10 +16,15 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
         logger: parts.logger)
     let sessionStore = parts.sessionStore
+    let pruner = parts.pruner
     app.addServices(
         ShutdownService(name: "database") { await parts.close() },
+        parts.tailer,
         PeriodicService(name: "session-janitor", every: .seconds(3600), logger: parts.logger) {
             _ = try await sessionStore.deleteExpired()
+        },
+        PeriodicService(name: "event-pruner", every: .seconds(600), logger: parts.logger) {
+            try await pruner.prune()
         })
     return app
 }
@@ -38,6 +44,12 @@ struct ApplicationParts: Sendable {
     let sessionStore: SessionStore
     let sessions: SessionService
     let accounts: AccountService
+    let hub: EventHub
+    let log: EventLog
+    let tailer: EventTailer
+    let pruner: EventPruner
+    let rooms: RoomService
+    let messages: MessageService
 
     static func make(config: AppConfig) async throws -> ApplicationParts {
         var logger = Logger(label: "parley")
@@ -46,17 +58,30 @@ struct ApplicationParts: Sendable {
         let hashingThreads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         hashingThreads.start()
         let hasher = PasswordHasher(cost: config.bcryptCost, threadPool: hashingThreads)
+        let pool = database.pool
+        let start = try await EventLogBootstrap.load(pool: pool)
+        let hub = EventHub(position: start.position, prunedThrough: start.prunedThrough, memberships: start.memberships, windowSize: config.eventWindow)
+        let allocator = EventIDAllocator(start: start.position)
+        let wakeBox = WakeBox()
+        let log = EventLog(pool: pool, allocator: allocator, wake: { wakeBox.wake() })
+        let tailer = EventTailer(log: log, hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
+        wakeBox.set(tailer)
+        let roomStore = RoomStore(pool: pool)
+        let rooms = RoomService(store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser))
+        let messages = MessageService(store: MessageStore(pool: pool), rooms: roomStore, log: log)
+
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
         let accounts = AccountService(
-            users: UserStore(pool: database.pool), sessions: sessions, hasher: hasher,
+            users: UserStore(pool: database.pool), rooms: roomStore, log: log, sessions: sessions, hasher: hasher,
             limits: .init(
                 loginPerIP: RateLimiter(config.loginPerIP), loginPerUser: RateLimiter(config.loginPerUser),
                 registerPerIP: RateLimiter(config.registerPerIP), registerPerUser: RateLimiter(config.registerPerUser)),
             decoyHash: try await hasher.hash(SessionService.randomHex(bytes: 16)))
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
-            accounts: accounts)
+            accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
+            rooms: rooms, messages: messages)
     }
 
     func close() async {
@@ -76,8 +101,18 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
+    RoomController(rooms: parts.rooms, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    MessageController(messages: parts.messages, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    EventController(hub: parts.hub, log: parts.log, onDelivered: { _, _ in }).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
+}
+
+/// Lets the event log wake the tailer, which is made after the log.
+final class WakeBox: Sendable {
+    private let tailer = NIOLockedValueBox<EventTailer?>(nil)
+    func set(_ tailer: EventTailer) { self.tailer.withLockedValue { $0 = tailer } }
+    func wake() { tailer.withLockedValue { $0 }?.wake() }
 }
 
 /// The database Parley runs on: the server named by `DATABASE_URL`, or its own embedded `mariadbd`.

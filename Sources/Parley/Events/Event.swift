@@ -1,0 +1,57 @@
+import Foundation
+import MariaDB
+
+/// One entry of the event log, with its JSON rendered once for every transport and subscriber.
+public struct LoggedEvent: Sendable {
+    public let id: Int64
+    public let type: String
+    /// The room whose members receive it, if any.
+    public let roomID: Int64?
+    /// The one user who receives it (besides the room's members), if any.
+    public let userID: Int64?
+    /// The user whose membership of `roomID` this event starts or ends.
+    public let subjectID: Int64?
+    public let createdAt: Date
+    /// `{"id":…,"type":…,"room_id":…,"user_id":…,"created_at":…,"data":{…}}`.
+    public let json: String
+
+    init(id: Int64, type: String, roomID: Int64?, userID: Int64?, subjectID: Int64?, createdAt: Date, payload: String) {
+        self.id = id
+        self.type = type
+        self.roomID = roomID
+        self.userID = userID
+        self.subjectID = subjectID
+        self.createdAt = createdAt
+        self.json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
+    }
+
+    init(row: MariaDBRow) throws {
+        self.init(
+            id: try row.decode("id"), type: try row.decode("type"), roomID: try row.decode("room_id"), userID: try row.decode("user_id"),
+            subjectID: try row.decode("subject_id"), createdAt: try row.decode("created_at"), payload: try row.decode("payload"))
+    }
+
+    static let columns = "id, type, room_id, user_id, subject_id, created_at, payload"
+}
+
+/// The event types clients receive (see openapi.yaml, "Events").
+public enum EventType {
+    public static let messageCreated = "message.created"
+    public static let messageEdited = "message.edited"
+    public static let messageDeleted = "message.deleted"
+    public static let memberJoined = "member.joined"
+    public static let memberLeft = "member.left"
+    public static let memberAdded = "member.added"
+    public static let memberRemoved = "member.removed"
+    public static let roomCreated = "room.created"
+    public static let roomUpdated = "room.updated"
+    public static let roomDeleted = "room.deleted"
+    public static let dmOpened = "dm.opened"
+    public static let roleChanged = "member.role_changed"
+    public static let resync = "resync"
+
+    /// Types that make `subjectID` a member of the room from this event on.
+    static let opensMembership: Set<String> = [memberJoined, memberAdded]
+    /// Types that end `subjectID`'s membership with this event (which they still receive).
+    static let closesMembership: Set<String> = [memberLeft, memberRemoved]
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// The two real-time transports over one code path (`EventFeed`): long-poll `GET /api/events` and
+/// Server-Sent Events `GET /api/events/stream`.
+struct EventController {
+    let hub: EventHub
+    let log: EventLog
+    /// Called with each batch handed to a client (delivery receipts hook in here).
+    let onDelivered: @Sendable (Int64, [LoggedEvent]) async -> Void
+
+    static let defaultTimeout = 25
+    static let maxTimeout = 60
+    static let pageLimit = 500
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/events", use: poll)
+        router.get("/api/events/stream", use: stream)
+    }
+
+    /// Parses a cursor: a non-negative event id.
+    static func cursor(_ text: String?) throws -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Int64(text), value >= 0 else {
+            throw ParleyError(.badRequest, "invalid_cursor", "A cursor is the non-negative id of the last event seen.")
+        }
+        return value
+    }
+
+    /// [events] Long-poll: the events after `after` at once, or wait up to `timeout` seconds for one.
+    func poll(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let after = try Self.cursor(request.uri.queryParameters["after"].map(String.init))
+        var timeout = Self.defaultTimeout
+        if let text = request.uri.queryParameters["timeout"] {
+            guard let value = Int(text), (0...Self.maxTimeout).contains(value) else {
+                throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(Self.maxTimeout).")
+            }
+            timeout = value
+        }
+        let feed = EventFeed(userID: session.user.id, after: after, hub: hub, log: log)
+        var events = try await feed.nextBacklog(limit: Self.pageLimit)
+        let waitSeconds = timeout
+        if events.isEmpty && waitSeconds > 0 {
+            // Wait for a live batch, the timeout, the client going away or shutdown, whichever comes first.
+            events = await withTaskGroup(of: [LoggedEvent]?.self) { group in
+                group.addTask {
+                    while let batch = await feed.nextLive() {
+                        if !batch.isEmpty { return batch }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(waitSeconds))
+                    return nil
+                }
+                // Keep whatever the live task took even if the timer won: nothing taken may be lost.
+                var collected: [LoggedEvent] = []
+                if let first = await group.next(), let batch = first { collected += batch }
+                group.cancelAll()
+                for await result in group { if let batch = result { collected += batch } }
+                return collected
+            }
+        }
+        events += await feed.close()
+        if !events.isEmpty { await onDelivered(session.user.id, events) }
+        var body = ByteBuffer()
+        body.writeString(#"{"cursor":\#(feed.cursor),"events":["#)
+        for (index, event) in events.enumerated() {
+            if index > 0 { body.writeString(",") }
+            body.writeString(event.json)
+        }
+        body.writeString("]}")
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: body))
+    }
+
+    /// [eventStream] Server-Sent Events: replay from `Last-Event-ID` (or `after`), then live.
+    func stream(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let after = try Self.cursor(request.headers[.init("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
+        let hub = self.hub
+        let log = self.log
+        let onDelivered = self.onDelivered
+        let userID = session.user.id
+        let headers: HTTPFields = [
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
+        ]
+        return Response(
+            status: .ok, headers: headers,
+            body: .init { writer in
+                let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
+                do {
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        var buffer = ByteBuffer(string: "retry: 2000\n: connected, cursor \(feed.cursor)\n\n")
+                        while true {
+                            let page = try await feed.nextBacklog(limit: Self.pageLimit)
+                            if page.isEmpty { break }
+                            Self.frame(page, into: &buffer)
+                            try await writer.write(buffer)
+                            buffer.clear()
+                            await onDelivered(userID, page)
+                        }
+                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                        while let events = await feed.nextLive() {
+                            var buffer = ByteBuffer()
+                            if events.isEmpty {
+                                buffer.writeString(": heartbeat\n\n")
+                            } else {
+                                Self.frame(events, into: &buffer)
+                            }
+                            try await writer.write(buffer)
+                            if !events.isEmpty { await onDelivered(userID, events) }
+                        }
+                    }
+                } catch is CancellationError {
+                    // The client went away.
+                }
+                _ = await feed.close()
+                try? await writer.finish(nil)
+            })
+    }
+
+    /// `id:`, `event:` and `data:` lines for each event.
+    static func frame(_ events: [LoggedEvent], into buffer: inout ByteBuffer) {
+        for event in events {
+            buffer.writeString("id: \(event.id)\nevent: \(event.type)\ndata: \(event.json)\n\n")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// One client's read position in the log, shared by long-poll and SSE: first what it missed (from
+/// the database, then the hub's window), then live batches; each visible event exactly once, in order.
+final class EventFeed: @unchecked Sendable {
+    // @unchecked: a feed belongs to one request handler and is used by one task at a time.
+    let userID: Int64
+    private let hub: EventHub
+    private let log: EventLog
+    let subscription: Subscription
+    private var iterator: AsyncStream<EventHub.Batch>.AsyncIterator
+    /// The last log position this client has been brought to.
+    private(set) var cursor: Int64
+    private var databaseRange: ClosedRange<Int64>?
+    private var window: [LoggedEvent]
+    private let head: Int64
+    private var resyncPending: Bool
+    private var closed = false
+
+    init(userID: Int64, after: Int64?, hub: EventHub, log: EventLog) {
+        self.userID = userID
+        self.hub = hub
+        self.log = log
+        let (subscription, start) = hub.subscribe(userID: userID, after: after)
+        self.subscription = subscription
+        self.iterator = subscription.batches.makeAsyncIterator()
+        self.head = start.head
+        self.databaseRange = start.databaseRange
+        self.window = start.fromWindow
+        self.resyncPending = start.mustResync
+        self.cursor = start.mustResync ? start.head : (after.map { min($0, start.head) } ?? start.head)
+    }
+
+    /// A `resync` event telling the client to reload its state and continue from `cursor`.
+    private func resyncEvent() -> LoggedEvent {
+        LoggedEvent(
+            id: head, type: EventType.resync, roomID: nil, userID: userID, subjectID: nil, createdAt: Date(),
+            payload: #"{"cursor":\#(head),"reason":"The cursor is older than the event log's retention; reload rooms and messages."}"#)
+    }
+
+    /// What the client missed before the live stream, in pages of up to `limit`; empty when caught up.
+    func nextBacklog(limit: Int) async throws -> [LoggedEvent] {
+        if resyncPending {
+            resyncPending = false
+            cursor = head
+            return [resyncEvent()]
+        }
+        while let range = databaseRange {
+            let rows = try await log.read(
+                after: range.lowerBound - 1, through: range.upperBound, userID: userID, rooms: hub.roomsEverJoined(by: userID), limit: limit)
+            let visible = rows.filter { hub.isVisible($0, to: userID) }
+            if rows.count < limit {
+                databaseRange = nil
+                cursor = range.upperBound
+            } else {
+                let last = rows[rows.count - 1].id
+                databaseRange = last < range.upperBound ? (last + 1)...range.upperBound : nil
+                cursor = last
+            }
+            if !visible.isEmpty { return visible }
+        }
+        if !window.isEmpty {
+            let page = Array(window.prefix(limit))
+            window.removeFirst(page.count)
+            cursor = window.isEmpty ? head : page[page.count - 1].id
+            return page
+        }
+        cursor = max(cursor, head)
+        return []
+    }
+
+    /// The next live batch, or nil when the subscription ended (shutdown, overflow or cancellation).
+    /// An empty batch is a heartbeat.
+    func nextLive() async -> [LoggedEvent]? {
+        guard let batch = await iterator.next() else { return nil }
+        guard !batch.events.isEmpty else { return [] }
+        let fresh = batch.events.filter { $0.id > cursor }
+        cursor = max(cursor, batch.through)
+        return fresh
+    }
+
+    /// Stops listening; returns anything delivered but not yet taken, and advances the cursor to
+    /// the position the hub had reached.
+    func close() async -> [LoggedEvent] {
+        guard !closed else { return [] }
+        closed = true
+        let position = hub.unsubscribeReturningPosition(subscription)
+        var rest: [LoggedEvent] = []
+        while let batch = await iterator.next() {
+            rest += batch.events.filter { $0.id > cursor }
+            if batch.through > 0 { cursor = max(cursor, batch.through) }
+        }
+        // Only a client that has had its whole backlog may skip ahead to the hub's position.
+        if databaseRange == nil && window.isEmpty && !resyncPending { cursor = max(cursor, position) }
+        return rest
+    }
+}

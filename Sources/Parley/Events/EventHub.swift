@@ -1,0 +1,244 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Routes published events to the live subscriptions of their recipients, keeps a recent window
+/// for replay without a query, and tracks when each user belonged to each room (in event ids), so
+/// that a user receives a room's events exactly while a member — live, replayed or after restart.
+final class EventHub: Sendable {
+    /// A span of event ids during which a user belonged to a room; `to` is inclusive, nil while open.
+    struct Interval: Sendable {
+        var from: Int64
+        var to: Int64?
+        func contains(_ id: Int64) -> Bool { from <= id && (to.map { id <= $0 } ?? true) }
+    }
+
+    /// A batch for one subscriber: its visible events and the log position they bring it to.
+    struct Batch: Sendable {
+        let events: [LoggedEvent]
+        let through: Int64
+    }
+
+    private struct State {
+        /// The highest id published: every event at or below it has been routed.
+        var position: Int64
+        /// The newest events, oldest first; all events above `windowFloor` are in it.
+        var window: [LoggedEvent] = []
+        var windowStart = 0
+        var windowFloor: Int64
+        var prunedThrough: Int64
+        var intervals: [Int64: [Int64: [Interval]]] = [:]
+        var roomMembers: [Int64: Set<Int64>] = [:]
+        var subscribers: [Int64: [ObjectIdentifier: Subscription]] = [:]
+        var subscriberCount = 0
+    }
+
+    let windowSize: Int
+    private let state: NIOLockedValueBox<State>
+
+    /// - Parameters:
+    ///   - position: the log position the hub starts at (everything at or below it happened before).
+    ///   - memberships: (user, room, from, to) rows of `membership_log`.
+    init(position: Int64, prunedThrough: Int64, memberships: [(user: Int64, room: Int64, from: Int64, to: Int64?)], windowSize: Int = 10_000) {
+        var state = State(position: position, windowFloor: position, prunedThrough: prunedThrough)
+        for m in memberships {
+            state.intervals[m.user, default: [:]][m.room, default: []].append(Interval(from: m.from, to: m.to))
+            if m.to == nil { state.roomMembers[m.room, default: []].insert(m.user) }
+        }
+        self.windowSize = windowSize
+        self.state = NIOLockedValueBox(state)
+    }
+
+    var position: Int64 { state.withLockedValue { $0.position } }
+    var prunedThrough: Int64 { state.withLockedValue { $0.prunedThrough } }
+    var subscriberCount: Int { state.withLockedValue { $0.subscriberCount } }
+
+    /// The users who are members of a room now (as of the published position).
+    func members(of roomID: Int64) -> Set<Int64> { state.withLockedValue { $0.roomMembers[roomID] ?? [] } }
+
+    /// Whether a user has a live subscription (an open SSE stream or a waiting long-poll).
+    func isConnected(_ userID: Int64) -> Bool { state.withLockedValue { !($0.subscribers[userID]?.isEmpty ?? true) } }
+
+    func setPrunedThrough(_ id: Int64) { state.withLockedValue { $0.prunedThrough = max($0.prunedThrough, id) } }
+
+    /// Routes events (in id order, all above the current position) and advances to `through`.
+    /// Deliveries happen under the lock, so that a subscriber that unsubscribes at position P has
+    /// received every visible event up to P.
+    func publish(_ events: [LoggedEvent], through: Int64) {
+        state.withLockedValue { state in
+            var deliveries: [ObjectIdentifier: (Subscription, [LoggedEvent])] = [:]
+            for event in events where event.id > state.position {
+                var recipients = Set<Int64>()
+                if let roomID = event.roomID {
+                    if let subject = event.subjectID, EventType.opensMembership.contains(event.type) {
+                        state.intervals[subject, default: [:]][roomID, default: []].append(Interval(from: event.id, to: nil))
+                        state.roomMembers[roomID, default: []].insert(subject)
+                    }
+                    recipients = state.roomMembers[roomID] ?? []
+                    if let subject = event.subjectID, EventType.closesMembership.contains(event.type) {
+                        Self.close(&state, user: subject, room: roomID, at: event.id)
+                    } else if event.type == EventType.roomDeleted {
+                        for member in recipients { Self.close(&state, user: member, room: roomID, at: event.id) }
+                    }
+                }
+                if let userID = event.userID { recipients.insert(userID) }
+                for userID in recipients {
+                    guard let subscriptions = state.subscribers[userID] else { continue }
+                    for (key, subscription) in subscriptions {
+                        deliveries[key, default: (subscription, [])].1.append(event)
+                    }
+                }
+                state.window.append(event)
+            }
+            state.position = max(state.position, through)
+            Self.trimWindow(&state, size: windowSize)
+            for (subscription, events) in deliveries.values {
+                subscription.deliver(Batch(events: events, through: through))
+            }
+        }
+    }
+
+    private static func close(_ state: inout State, user: Int64, room: Int64, at id: Int64) {
+        if var list = state.intervals[user]?[room], let last = list.indices.last, list[last].to == nil {
+            list[last].to = id
+            state.intervals[user]![room] = list
+        }
+        state.roomMembers[room]?.remove(user)
+        if state.roomMembers[room]?.isEmpty == true { state.roomMembers[room] = nil }
+    }
+
+    private static func trimWindow(_ state: inout State, size: Int) {
+        let live = state.window.count - state.windowStart
+        guard live > size else { return }
+        let drop = live - size
+        state.windowFloor = state.window[state.windowStart + drop - 1].id
+        state.windowStart += drop
+        // Compact now and then instead of shifting the array on every publish.
+        if state.windowStart > size {
+            state.window.removeFirst(state.windowStart)
+            state.windowStart = 0
+        }
+    }
+
+    /// Whether `userID` receives `event`: addressed to them, or of a room they belonged to at its id.
+    func isVisible(_ event: LoggedEvent, to userID: Int64) -> Bool {
+        state.withLockedValue { Self.isVisible(event, to: userID, in: $0) }
+    }
+
+    private static func isVisible(_ event: LoggedEvent, to userID: Int64, in state: State) -> Bool {
+        if event.userID == userID { return true }
+        guard let roomID = event.roomID, let intervals = state.intervals[userID]?[roomID] else { return false }
+        return intervals.contains { $0.contains(event.id) }
+    }
+
+    /// The rooms a user ever belonged to (for replay queries).
+    func roomsEverJoined(by userID: Int64) -> [Int64] {
+        state.withLockedValue { Array(($0.intervals[userID] ?? [:]).keys) }
+    }
+
+    /// What a new subscriber needs: where the hub stands, what the window holds for it, and what
+    /// must come from the database first.
+    struct Start: Sendable {
+        /// The hub position at registration; live batches continue from here.
+        let head: Int64
+        /// Visible events in (max(after, windowFloor), head].
+        let fromWindow: [LoggedEvent]
+        /// A range (after, windowFloor] to read from the database first, when the window does not reach back.
+        let databaseRange: ClosedRange<Int64>?
+        /// The cursor is older than the log's retention: the client must reload and resync.
+        let mustResync: Bool
+    }
+
+    /// Registers a subscription for `userID` whose cursor is `after` (nil: start at the head).
+    func subscribe(userID: Int64, after: Int64?, bufferLimit: Int = 4096) -> (Subscription, Start) {
+        let subscription = Subscription(userID: userID, bufferLimit: bufferLimit)
+        let start = state.withLockedValue { state -> Start in
+            state.subscribers[userID, default: [:]][ObjectIdentifier(subscription)] = subscription
+            state.subscriberCount += 1
+            let head = state.position
+            guard let after, after < head else {
+                return Start(head: head, fromWindow: [], databaseRange: nil, mustResync: false)
+            }
+            if after < state.prunedThrough {
+                return Start(head: head, fromWindow: [], databaseRange: nil, mustResync: true)
+            }
+            let from = max(after, state.windowFloor)
+            var visible: [LoggedEvent] = []
+            // Binary search for the first window event above `from`.
+            var low = state.windowStart
+            var high = state.window.count
+            while low < high {
+                let mid = (low + high) / 2
+                if state.window[mid].id <= from { low = mid + 1 } else { high = mid }
+            }
+            for event in state.window[low...] where Self.isVisible(event, to: userID, in: state) { visible.append(event) }
+            let databaseRange = after < state.windowFloor ? (after + 1)...state.windowFloor : nil
+            return Start(head: head, fromWindow: visible, databaseRange: databaseRange, mustResync: false)
+        }
+        return (subscription, start)
+    }
+
+    func unsubscribe(_ subscription: Subscription) {
+        let removed = state.withLockedValue { state -> Bool in
+            guard state.subscribers[subscription.userID]?.removeValue(forKey: ObjectIdentifier(subscription)) != nil else { return false }
+            if state.subscribers[subscription.userID]?.isEmpty == true { state.subscribers[subscription.userID] = nil }
+            state.subscriberCount -= 1
+            return true
+        }
+        if removed { subscription.finish() }
+    }
+
+    /// Sends every subscription an empty batch (SSE writes a heartbeat comment for it).
+    func heartbeat() {
+        state.withLockedValue { state in
+            for subscriptions in state.subscribers.values {
+                for subscription in subscriptions.values { subscription.deliver(Batch(events: [], through: 0)) }
+            }
+        }
+    }
+
+    /// Unregisters a subscription and returns the position it was current to: every visible
+    /// event at or below it was delivered to it (possibly still in its buffer).
+    func unsubscribeReturningPosition(_ subscription: Subscription) -> Int64 {
+        let position = state.withLockedValue { state -> Int64 in
+            if state.subscribers[subscription.userID]?.removeValue(forKey: ObjectIdentifier(subscription)) != nil {
+                if state.subscribers[subscription.userID]?.isEmpty == true { state.subscribers[subscription.userID] = nil }
+                state.subscriberCount -= 1
+            }
+            return state.position
+        }
+        subscription.finish()
+        return position
+    }
+
+    /// Ends every subscription (graceful shutdown).
+    func finishAll() {
+        let all = state.withLockedValue { state -> [Subscription] in
+            defer {
+                state.subscribers = [:]
+                state.subscriberCount = 0
+            }
+            return state.subscribers.values.flatMap(\.values)
+        }
+        for subscription in all { subscription.finish() }
+    }
+}
+
+/// One live listener (an SSE stream or a waiting long-poll): a bounded stream of batches.
+/// A listener that falls more than `bufferLimit` batches behind is ended; its client reconnects
+/// with its cursor and catches up from the log, so nothing is lost.
+final class Subscription: Sendable {
+    let userID: Int64
+    let batches: AsyncStream<EventHub.Batch>
+    private let continuation: AsyncStream<EventHub.Batch>.Continuation
+
+    init(userID: Int64, bufferLimit: Int) {
+        self.userID = userID
+        (batches, continuation) = AsyncStream.makeStream(of: EventHub.Batch.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+    }
+
+    func deliver(_ batch: EventHub.Batch) {
+        if case .dropped = continuation.yield(batch) { continuation.finish() }
+    }
+
+    func finish() { continuation.finish() }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// The durable event log. Changes and the events announcing them are written in one transaction
+/// (a transactional outbox); ids are reserved before their INSERT and released when the transaction
+/// ends, and every commit wakes the tailer.
+struct EventLog: Sendable {
+    let pool: MariaDBPool
+    let allocator: EventIDAllocator
+    let wake: @Sendable () -> Void
+
+    /// Runs `body` in a transaction in which it may append events.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
+        let allocator = self.allocator
+        let wake = self.wake
+        return try await pool.withConnection { connection in
+            let appender = EventAppender(allocator: allocator, connection: connection)
+            defer {
+                let reserved = appender.reserved
+                allocator.release(reserved)
+                if !reserved.isEmpty { wake() }
+            }
+            return try connection.transaction { try body($0, appender) }
+        }
+    }
+
+    /// The events after `after` up to `through`, oldest first, at most `limit`.
+    func read(after: Int64, through: Int64, limit: Int) async throws -> [LoggedEvent] {
+        try await pool.query(
+            """
+            SELECT \(LoggedEvent.columns) FROM events
+            WHERE id > ? AND id <= ? ORDER BY id LIMIT ?
+            """, [after, through, limit]
+        ).map(LoggedEvent.init(row:))
+    }
+
+    /// The events after `after` up to `through` that may concern one user: those addressed to them
+    /// and those of rooms they ever belonged to. The caller filters by membership interval.
+    func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
+        let roomList = rooms.isEmpty ? "NULL" : rooms.map { _ in "?" }.joined(separator: ",")
+        let parameters: [any MariaDBEncodable] = [after, through, userID] + rooms + [after, through, limit]
+        // Two index range scans (by user, by room) instead of a scan of the whole log.
+        return try await pool.query(
+            """
+            SELECT \(LoggedEvent.columns) FROM events
+            WHERE id > ? AND id <= ? AND user_id = ?
+            UNION
+            SELECT \(LoggedEvent.columns) FROM events
+            WHERE room_id IN (\(roomList)) AND id > ? AND id <= ?
+            ORDER BY id LIMIT ?
+            """, parameters
+        ).map(LoggedEvent.init(row:))
+    }
+}
+
+/// Appends events inside one transaction, remembering the ids it reserved.
+final class EventAppender: @unchecked Sendable {
+    // @unchecked: used only on the one thread that runs its transaction.
+    private let allocator: EventIDAllocator
+    private let connection: MariaDBConnection
+    private(set) var reserved: [Int64] = []
+
+    init(allocator: EventIDAllocator, connection: MariaDBConnection) {
+        self.allocator = allocator
+        self.connection = connection
+    }
+
+    /// Inserts an event for a room's members and/or one user; returns its id.
+    @discardableResult
+    func append(_ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, payload: some Encodable) throws -> Int64 {
+        let id = try allocator.reserve(using: connection)
+        reserved.append(id)
+        let json = String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self)
+        try connection.execute(
+            "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, NOW(3))",
+            [id, type, roomID, userID, subjectID, json])
+        if let subjectID, let roomID {
+            if EventType.opensMembership.contains(type) {
+                try connection.execute("INSERT INTO membership_log (user_id, room_id, from_event) VALUES (?, ?, ?)", [subjectID, roomID, id])
+            } else if EventType.closesMembership.contains(type) {
+                try connection.execute(
+                    "UPDATE membership_log SET to_event = ? WHERE user_id = ? AND room_id = ? AND to_event IS NULL", [id, subjectID, roomID])
+            }
+        }
+        return id
+    }
+
+    /// Announces a room's deletion to its members and ends every membership with it.
+    func appendRoomDeleted(roomID: Int64, payload: some Encodable) throws {
+        let id = try append(EventType.roomDeleted, roomID: roomID, payload: payload)
+        try connection.execute("UPDATE membership_log SET to_event = ? WHERE room_id = ? AND to_event IS NULL", [id, roomID])
+    }
+}

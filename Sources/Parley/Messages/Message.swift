@@ -1,0 +1,97 @@
+import Foundation
+import MariaDB
+
+/// A message as clients see it; a deleted one is a tombstone without text.
+public struct MessageView: Encodable, Sendable {
+    public let id: Int64
+    public let roomId: Int64
+    public let sender: UserSummary
+    public let text: String?
+    public let replyTo: Int64?
+    public let clientId: String?
+    public let createdAt: Date
+    public let editedAt: Date?
+    public let deleted: Bool
+
+    enum CodingKeys: String, CodingKey { case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted }
+
+    // Spelled out so that absent values are sent as null rather than left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(roomId, forKey: .roomId)
+        try c.encode(sender, forKey: .sender)
+        try c.encode(text, forKey: .text)
+        try c.encode(replyTo, forKey: .replyTo)
+        try c.encode(clientId, forKey: .clientId)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(editedAt, forKey: .editedAt)
+        try c.encode(deleted, forKey: .deleted)
+    }
+
+    init(row: MariaDBRow) throws {
+        id = try row.decode("id")
+        roomId = try row.decode("room_id")
+        sender = UserSummary(id: try row.decode("sender_id"), username: try row.decode("username"), displayName: try row.decode("display_name"))
+        let deletedAt: Date? = try row.decode("deleted_at")
+        deleted = deletedAt != nil
+        text = deleted ? nil : try row.decode("text")
+        replyTo = try row.decode("reply_to")
+        clientId = try row.decode("client_id")
+        createdAt = try row.decode("created_at")
+        editedAt = try row.decode("edited_at")
+    }
+}
+
+/// The SQL of messages.
+struct MessageStore: Sendable {
+    let pool: MariaDBPool
+
+    static let columns = """
+        m.id, m.room_id, m.sender_id, u.username, u.display_name, m.text, m.reply_to, m.client_id,
+        m.created_at, m.edited_at, m.deleted_at
+        """
+
+    func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {
+        try c.query(
+            "SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id = ?\(forUpdate ? " FOR UPDATE" : "")", [id]
+        ).first.map(MessageView.init)
+    }
+
+    func byClientID(_ c: MariaDBConnection, senderID: Int64, clientID: String) throws -> MessageView? {
+        try c.query(
+            "SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.sender_id = ? AND m.client_id = ?",
+            [senderID, clientID]
+        ).first.map(MessageView.init)
+    }
+
+    func insert(_ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?) throws -> Int64 {
+        Int64(
+            try c.execute(
+                """
+                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at)
+                VALUES (?, ?, ?, ?, ?, NOW(3))
+                """, [roomID, senderID, text, replyTo, clientID]
+            ).lastInsertID)
+    }
+
+    /// Newest first, before a message id (or from the newest).
+    func page(roomID: Int64, before: Int64?, limit: Int) async throws -> [MessageView] {
+        try await pool.query(
+            """
+            SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
+            WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?
+            """, [roomID, before ?? Int64.max, limit]
+        ).map(MessageView.init)
+    }
+
+    /// Oldest first, after a message id.
+    func pageAfter(roomID: Int64, after: Int64, limit: Int) async throws -> [MessageView] {
+        try await pool.query(
+            """
+            SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
+            WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?
+            """, [roomID, after, limit]
+        ).map(MessageView.init)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+
+/// The HTTP face of messages: `push`, `get`, `editMessage`, `deleteMessage`.
+struct MessageController {
+    let messages: MessageService
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/rooms/:room/messages", use: push)
+        router.get("/api/rooms/:room/messages", use: history)
+        router.patch("/api/messages/:message", use: edit)
+        router.delete("/api/messages/:message", use: delete)
+    }
+
+    struct PushBody: Decodable {
+        let text: String
+        let replyTo: Int64?
+        let clientId: String?
+    }
+
+    struct MessageResponse: ResponseEncodable {
+        let message: MessageView
+    }
+
+    /// [push] 201 with the new message, or 200 with the original for a repeated `client_id`.
+    func push(request: Request, context: AppRequestContext) async throws -> EditedResponse<MessageResponse> {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: PushBody.self, context: context, limit: maxBodyBytes)
+        let (message, created) = try await messages.post(
+            user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
+        return EditedResponse(status: created ? .created : .ok, response: MessageResponse(message: message))
+    }
+
+    struct Page: ResponseEncodable {
+        let messages: [MessageView]
+        let hasMore: Bool
+    }
+
+    /// [get] `before=<id>` pages back newest first; `after=<id>` catches up oldest first; `limit` ≤ 100.
+    func history(request: Request, context: AppRequestContext) async throws -> Page {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        func number(_ name: String) throws -> Int64? {
+            guard let text = request.uri.queryParameters.get(name) else { return nil }
+            guard let value = Int64(text), value >= 0 else { throw ParleyError.badRequest("\(name) must be a message id.") }
+            return value
+        }
+        let limit = try number("limit").map { Int($0) } ?? 50
+        let page = try await messages.history(user: session.user, roomID: roomID, before: try number("before"), after: try number("after"), limit: limit)
+        return Page(messages: page.messages, hasMore: page.hasMore)
+    }
+
+    struct EditBody: Decodable {
+        let text: String
+    }
+
+    /// [editMessage]
+    func edit(request: Request, context: AppRequestContext) async throws -> MessageResponse {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "message")
+        let body = try await request.decodeJSON(as: EditBody.self, context: context, limit: maxBodyBytes)
+        return MessageResponse(message: try await messages.edit(user: session.user, messageID: id, text: body.text))
+    }
+
+    /// [deleteMessage]
+    func delete(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        _ = try await messages.delete(user: session.user, messageID: try RoomController.id(context, "message"))
+        return .noContent
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import MariaDB
+
+/// The rules of messages: who may post, read, edit and delete, written with their events.
+struct MessageService: Sendable {
+    let store: MessageStore
+    let rooms: RoomStore
+    let log: EventLog
+
+    static let maxLength = 4000
+    static let maxPage = 100
+    /// What a non-member of a public room may read: the newest messages only.
+    static let previewSize = 20
+
+    struct MessageEvent: Encodable {
+        let message: MessageView
+    }
+
+    static func validateText(_ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...maxLength).contains(trimmed.count), trimmed.unicodeScalars.count <= maxLength * 4 else {
+            throw ParleyError.invalid("invalid_text", "A message is 1–\(maxLength) characters after trimming.")
+        }
+        return trimmed
+    }
+
+    static func validateClientID(_ id: String?) throws -> String? {
+        guard let id else { return nil }
+        let allowed = id.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E || b == 0x3A
+        }
+        guard allowed, (1...64).contains(id.utf8.count) else {
+            throw ParleyError.invalid("invalid_client_id", "client_id is 1–64 characters of letters, digits, `-`, `_`, `.` and `:`.")
+        }
+        return id
+    }
+
+    /// [push] Posts a message; a retry with the same `client_id` returns the original (created == false).
+    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?) async throws -> (MessageView, created: Bool) {
+        let text = try Self.validateText(text)
+        let clientID = try Self.validateClientID(clientID)
+        let store = self.store
+        let rooms = self.rooms
+        do {
+            return try await log.transaction { c, events in
+                let (_, role) = try RoomService.access(rooms, c, roomID: roomID, userID: user.id)
+                guard role != nil else { throw RoomService.notAMember }
+                if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
+                    guard original.roomId == roomID else {
+                        throw ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
+                    }
+                    return (original, false)
+                }
+                if let replyTo {
+                    guard let target = try store.message(c, id: replyTo), target.roomId == roomID else {
+                        throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
+                    }
+                }
+                let id = try store.insert(c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID)
+                let message = try store.message(c, id: id)!
+                try events.append(EventType.messageCreated, roomID: roomID, payload: MessageEvent(message: message))
+                return (message, true)
+            }
+        } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {
+            // The same client_id raced in from two requests: the other one won; return its message.
+            let original = try await store.pool.withConnection { c in try store.byClientID(c, senderID: user.id, clientID: clientID!) }
+            guard let original, original.roomId == roomID else { throw error }
+            return (original, false)
+        }
+    }
+
+    struct Page: Sendable {
+        let messages: [MessageView]
+        let hasMore: Bool
+    }
+
+    /// [get] History: newest first (before a message id), or oldest first after a message id.
+    func history(user: User, roomID: Int64, before: Int64?, after: Int64?, limit: Int) async throws -> Page {
+        guard (1...Self.maxPage).contains(limit) else {
+            throw ParleyError.badRequest("limit is 1–\(Self.maxPage).")
+        }
+        guard before == nil || after == nil else { throw ParleyError.badRequest("Use before or after, not both.") }
+        let rooms = self.rooms
+        let role = try await rooms.pool.withConnection { c in try RoomService.access(rooms, c, roomID: roomID, userID: user.id).1 }
+        if role == nil {
+            // A public room's non-members see a preview of the newest messages, without paging.
+            guard before == nil, after == nil else { throw RoomService.notAMember }
+            let messages = try await store.page(roomID: roomID, before: nil, limit: min(limit, Self.previewSize))
+            return Page(messages: messages, hasMore: false)
+        }
+        let messages: [MessageView]
+        if let after {
+            messages = try await store.pageAfter(roomID: roomID, after: after, limit: limit + 1)
+        } else {
+            messages = try await store.page(roomID: roomID, before: before, limit: limit + 1)
+        }
+        return Page(messages: Array(messages.prefix(limit)), hasMore: messages.count > limit)
+    }
+
+    /// Edits one's own message; keeps `edited_at`.
+    func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
+        let text = try Self.validateText(text)
+        let store = self.store
+        let rooms = self.rooms
+        return try await log.transaction { c, events in
+            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
+            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+            guard role != nil else { throw RoomService.notAMember }
+            guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
+            guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
+            try c.execute("UPDATE messages SET text = ?, edited_at = NOW(3) WHERE id = ?", [text, messageID])
+            let edited = try store.message(c, id: messageID)!
+            try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
+            return edited
+        }
+    }
+
+    /// Deletes a message, leaving a tombstone: the sender, or the room's owner and admins.
+    func delete(user: User, messageID: Int64, moderatorsMay: RoomRole = .admin) async throws -> MessageView {
+        let store = self.store
+        let rooms = self.rooms
+        return try await log.transaction { c, events in
+            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
+            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+            guard let role else { throw RoomService.notAMember }
+            guard message.sender.id == user.id || role >= moderatorsMay else {
+                throw RoomService.forbidden("Only the sender or the room's admins delete a message.")
+            }
+            if message.deleted { return message }
+            try c.execute("UPDATE messages SET text = NULL, deleted_at = NOW(3) WHERE id = ?", [messageID])
+            let tombstone = try store.message(c, id: messageID)!
+            try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone))
+            return tombstone
+        }
+    }
+
+    static let messageNotFound = ParleyError(.notFound, "message_not_found", "No such message.")
+
+    /// A message's room as the user may see it; a message of a room hidden from them is "not found".
+    private static func accessMessage(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64) throws -> (
+        RoomRecord, RoomRole?
+    ) {
+        do {
+            return try RoomService.access(rooms, c, roomID: message.roomId, userID: userID)
+        } catch let error as ParleyError where error.code == "room_not_found" {
+            throw messageNotFound
+        }
+    }
+}

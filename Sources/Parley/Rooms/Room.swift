@@ -1,0 +1,115 @@
+import Foundation
+import MariaDB
+
+/// A member's rank in a room, highest first.
+public enum RoomRole: String, Codable, Sendable, Comparable {
+    case owner, admin, moderator, member
+
+    var rank: Int {
+        switch self {
+        case .owner: return 3
+        case .admin: return 2
+        case .moderator: return 1
+        case .member: return 0
+        }
+    }
+
+    public static func < (a: RoomRole, b: RoomRole) -> Bool { a.rank < b.rank }
+}
+
+/// The three kinds of room.
+public enum RoomKind: String, Codable, Sendable {
+    /// Listed; anyone may join (with the password, if it has one).
+    case `public`
+    /// Invite-only and unlisted: members are added by owners and admins.
+    case group
+    /// Exactly two people; opening it again finds the same room.
+    case dm
+}
+
+/// A user as shown inside rooms and messages.
+public struct UserSummary: Codable, Sendable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let displayName: String
+}
+
+/// A room as one viewer sees it.
+public struct RoomView: Encodable, Sendable {
+    public let id: Int64
+    public let kind: RoomKind
+    public let name: String
+    public let topic: String
+    public let hasPassword: Bool
+    public let memberCount: Int
+    /// The viewer's role, or nil when the viewer is not a member.
+    public let myRole: RoomRole?
+    /// For a DM: the other person.
+    public let dmWith: UserSummary?
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, memberCount, myRole, dmWith, createdAt }
+
+    // Spelled out so that absent values are sent as null rather than left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(name, forKey: .name)
+        try c.encode(topic, forKey: .topic)
+        try c.encode(hasPassword, forKey: .hasPassword)
+        try c.encode(memberCount, forKey: .memberCount)
+        try c.encode(myRole, forKey: .myRole)
+        try c.encode(dmWith, forKey: .dmWith)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+/// A room row as stored.
+struct RoomRecord: Sendable {
+    let id: Int64
+    let kind: RoomKind
+    let name: String
+    let topic: String
+    let passwordHash: String?
+    let createdAt: Date
+    let memberCount: Int
+
+    init(row: MariaDBRow) throws {
+        id = try row.decode("id")
+        kind = RoomKind(rawValue: try row.decode("kind")) ?? .public
+        name = try row.decode("name")
+        topic = try row.decode("topic")
+        passwordHash = try row.decode("password_hash")
+        createdAt = try row.decode("created_at")
+        memberCount = try row.decode("member_count")
+    }
+
+    func view(role: RoomRole?, dmWith: UserSummary? = nil) -> RoomView {
+        RoomView(
+            id: id, kind: kind, name: kind == .dm ? (dmWith?.displayName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
+            memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt)
+    }
+}
+
+/// A member of a room as listed.
+public struct MemberView: Encodable, Sendable {
+    public let user: UserSummary
+    public let role: RoomRole
+    public let joinedAt: Date
+    public let online: Bool
+}
+
+extension UserSummary {
+    init(row: MariaDBRow, prefix: String = "") throws {
+        id = try row.decode(prefix + "id")
+        username = try row.decode(prefix + "username")
+        displayName = try row.decode(prefix + "display_name")
+    }
+
+    init(_ user: User) {
+        id = user.id
+        username = user.username
+        displayName = user.displayName
+    }
+}

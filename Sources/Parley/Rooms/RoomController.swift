@@ -1,0 +1,230 @@
+import Foundation
+import Hummingbird
+
+/// The HTTP face of rooms: `rooms`, `makeRoom`, `getRoom`, `updateRoom`, `deleteRoom`, `hasPassword`,
+/// `checkPassword`, `joinRoom`, `leaveRoom`, `members`, `addMember`, `removeMember`, `admin`,
+/// `transferOwnership`, `openDM`, `searchUsers`.
+struct RoomController {
+    let rooms: RoomService
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/rooms", use: list)
+        router.post("/api/rooms", use: create)
+        router.get("/api/rooms/:room", use: get)
+        router.patch("/api/rooms/:room", use: update)
+        router.delete("/api/rooms/:room", use: delete)
+        router.get("/api/rooms/:room/password", use: hasPassword)
+        router.post("/api/rooms/:room/password", use: checkPassword)
+        router.post("/api/rooms/:room/join", use: join)
+        router.post("/api/rooms/:room/leave", use: leave)
+        router.get("/api/rooms/:room/members", use: members)
+        router.post("/api/rooms/:room/members", use: addMember)
+        router.delete("/api/rooms/:room/members/:user", use: removeMember)
+        router.get("/api/rooms/:room/admin", use: admin)
+        router.post("/api/rooms/:room/owner", use: transferOwnership)
+        router.post("/api/dms", use: openDM)
+        router.get("/api/users", use: searchUsers)
+    }
+
+    static func id(_ context: AppRequestContext, _ name: String) throws -> Int64 {
+        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else {
+            throw ParleyError.badRequest("The \(name) id in the path must be a positive integer.")
+        }
+        return id
+    }
+
+    struct RoomList: ResponseEncodable {
+        let `public`: [RoomView]
+        let mine: [RoomView]
+    }
+
+    /// [rooms] The public directory and the rooms I am in.
+    func list(request: Request, context: AppRequestContext) async throws -> RoomList {
+        let session = try context.requireSession()
+        async let directory = rooms.store.publicRooms(viewer: session.user.id, limit: 500)
+        async let mine = rooms.store.roomsOf(userID: session.user.id)
+        return RoomList(public: try await directory, mine: try await mine)
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let topic: String?
+        let password: String?
+        let kind: RoomKind?
+        let members: [Int64]?
+    }
+
+    struct RoomResponse: ResponseEncodable {
+        let room: RoomView
+    }
+
+    /// [makeRoom]
+    func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<RoomResponse> {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: CreateBody.self, context: context, limit: maxBodyBytes)
+        let room = try await rooms.create(
+            user: session.user, kind: body.kind ?? .public, name: body.name, topic: body.topic, password: body.password, memberIDs: body.members ?? [])
+        return EditedResponse(status: .created, response: RoomResponse(room: room))
+    }
+
+    /// [getRoom]
+    func get(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        return RoomResponse(room: try await rooms.get(user: session.user, roomID: try Self.id(context, "room")))
+    }
+
+    /// A field that may be absent, null or a value.
+    struct UpdateBody: Decodable {
+        let name: String?
+        let topic: String?
+        let password: String??
+
+        enum CodingKeys: String, CodingKey { case name, topic, password }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            topic = try c.decodeIfPresent(String.self, forKey: .topic)
+            password = c.contains(.password) ? .some(try c.decodeIfPresent(String.self, forKey: .password)) : .none
+        }
+    }
+
+    /// [updateRoom] Rename, change topic, set or clear (null) the password.
+    func update(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        let id = try Self.id(context, "room")
+        let body = try await request.decodeJSON(as: UpdateBody.self, context: context, limit: maxBodyBytes)
+        let room = try await rooms.update(user: session.user, roomID: id, changes: .init(name: body.name, topic: body.topic, password: body.password))
+        return RoomResponse(room: room)
+    }
+
+    /// [deleteRoom]
+    func delete(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        try await rooms.delete(user: session.user, roomID: try Self.id(context, "room"))
+        return .noContent
+    }
+
+    struct HasPassword: ResponseEncodable {
+        let hasPassword: Bool
+    }
+
+    /// [hasPassword]
+    func hasPassword(request: Request, context: AppRequestContext) async throws -> HasPassword {
+        let session = try context.requireSession()
+        return HasPassword(hasPassword: try await rooms.hasPassword(user: session.user, roomID: try Self.id(context, "room")))
+    }
+
+    struct PasswordBody: Decodable {
+        let password: String
+    }
+
+    /// [checkPassword] Verifies a room's password and joins in the same call.
+    func checkPassword(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        let id = try Self.id(context, "room")
+        let body = try await request.decodeJSON(as: PasswordBody.self, context: context, limit: maxBodyBytes)
+        return RoomResponse(room: try await rooms.join(user: session.user, roomID: id, password: body.password))
+    }
+
+    /// [joinRoom] Joins a public room without a password (idempotent).
+    func join(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        return RoomResponse(room: try await rooms.join(user: session.user, roomID: try Self.id(context, "room"), password: nil))
+    }
+
+    /// [leaveRoom]
+    func leave(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        try await rooms.leave(user: session.user, roomID: try Self.id(context, "room"))
+        return .noContent
+    }
+
+    struct MemberList: ResponseEncodable {
+        let members: [MemberView]
+    }
+
+    /// [members]
+    func members(request: Request, context: AppRequestContext) async throws -> MemberList {
+        let session = try context.requireSession()
+        return MemberList(members: try await rooms.members(user: session.user, roomID: try Self.id(context, "room")))
+    }
+
+    struct UserBody: Decodable {
+        let userId: Int64
+    }
+
+    struct MemberResponse: ResponseEncodable {
+        let member: MemberView
+    }
+
+    /// [addMember]
+    func addMember(request: Request, context: AppRequestContext) async throws -> EditedResponse<MemberResponse> {
+        let session = try context.requireSession()
+        let id = try Self.id(context, "room")
+        let body = try await request.decodeJSON(as: UserBody.self, context: context, limit: maxBodyBytes)
+        let member = try await rooms.addMember(actor: session.user, roomID: id, userID: body.userId)
+        return EditedResponse(status: .created, response: MemberResponse(member: member))
+    }
+
+    /// [removeMember]
+    func removeMember(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        try await rooms.removeMember(actor: session.user, roomID: try Self.id(context, "room"), userID: try Self.id(context, "user"))
+        return .noContent
+    }
+
+    struct AdminAnswer: ResponseEncodable {
+        let roomId: Int64
+        let admin: Bool
+        let role: RoomRole?
+
+        enum CodingKeys: String, CodingKey { case roomId, admin, role }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(admin, forKey: .admin)
+            try c.encode(role, forKey: .role)
+        }
+    }
+
+    /// [admin] Whether the current user administers the room (owner or admin).
+    func admin(request: Request, context: AppRequestContext) async throws -> AdminAnswer {
+        let session = try context.requireSession()
+        let room = try await rooms.get(user: session.user, roomID: try Self.id(context, "room"))
+        return AdminAnswer(roomId: room.id, admin: (room.myRole ?? .member) >= .admin, role: room.myRole)
+    }
+
+    /// [transferOwnership]
+    func transferOwnership(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        let id = try Self.id(context, "room")
+        let body = try await request.decodeJSON(as: UserBody.self, context: context, limit: maxBodyBytes)
+        return RoomResponse(room: try await rooms.transferOwnership(actor: session.user, roomID: id, to: body.userId))
+    }
+
+    /// [openDM] The DM with a user: 201 when it was created, 200 when it existed.
+    func openDM(request: Request, context: AppRequestContext) async throws -> EditedResponse<RoomResponse> {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: UserBody.self, context: context, limit: maxBodyBytes)
+        let (room, created) = try await rooms.openDM(user: session.user, with: body.userId)
+        return EditedResponse(status: created ? .created : .ok, response: RoomResponse(room: room))
+    }
+
+    struct UserList: ResponseEncodable {
+        let users: [UserSummary]
+    }
+
+    /// [searchUsers] Users whose username starts with `prefix`.
+    func searchUsers(request: Request, context: AppRequestContext) async throws -> UserList {
+        _ = try context.requireSession()
+        let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
+        guard (1...32).contains(prefix.count) else { throw ParleyError.badRequest("prefix is 1–32 characters.") }
+        var limit = 20
+        if let text = request.uri.queryParameters["limit"] {
+            guard let value = Int(text), (1...50).contains(value) else { throw ParleyError.badRequest("limit is 1–50.") }
+            limit = value
+        }
+        return UserList(users: try await rooms.store.searchUsers(prefix: prefix, limit: limit))
+    }
+}

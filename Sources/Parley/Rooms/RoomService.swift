@@ -1,0 +1,336 @@
+import Foundation
+import MariaDB
+
+/// The rules of rooms: who may see, join, change and leave them, written together with the events
+/// that tell every member.
+struct RoomService: Sendable {
+    let store: RoomStore
+    let log: EventLog
+    let hub: EventHub
+    let hasher: PasswordHasher
+    let passwordLimiter: RateLimiter
+
+    static let roomNotFound = ParleyError(.notFound, "room_not_found", "No such room, or it is private.")
+    static let notAMember = ParleyError(.forbidden, "not_a_member", "Join the room first.")
+    static func forbidden(_ message: String) -> ParleyError { ParleyError(.forbidden, "forbidden", message) }
+
+    struct MemberEvent: Encodable {
+        let roomId: Int64
+        let user: UserSummary
+        let role: RoomRole
+        let by: UserSummary?
+    }
+
+    struct RoomEvent: Encodable {
+        let room: RoomView
+    }
+
+    struct RoomDeletedEvent: Encodable {
+        let roomId: Int64
+        let by: UserSummary
+    }
+
+    struct DMOpenedEvent: Encodable {
+        let room: RoomView
+        let members: [UserSummary]
+    }
+
+    /// The room and the viewer's role; 404 when it does not exist or is private and the viewer is no member.
+    static func access(_ store: RoomStore, _ c: MariaDBConnection, roomID: Int64, userID: Int64, forUpdate: Bool = false) throws -> (
+        RoomRecord, RoomRole?
+    ) {
+        guard let room = try store.room(c, id: roomID, forUpdate: forUpdate) else { throw roomNotFound }
+        let role = try store.role(c, roomID: roomID, userID: userID)
+        if role == nil && room.kind != .public { throw roomNotFound }
+        return (room, role)
+    }
+
+    static func validateName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ParleyError.invalid("invalid_room_name", "A room name is 1–64 characters with no control characters.")
+        }
+        return trimmed
+    }
+
+    static func validateTopic(_ topic: String) throws -> String {
+        let trimmed = topic.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count <= 512, trimmed.unicodeScalars.count <= 1024 else {
+            throw ParleyError.invalid("invalid_topic", "A topic is at most 512 characters.")
+        }
+        return trimmed
+    }
+
+    func hashRoomPassword(_ password: String?) async throws -> String? {
+        guard let password else { return nil }
+        guard (1...PasswordHasher.maxPasswordBytes).contains(password.utf8.count), !password.utf8.contains(0) else {
+            throw ParleyError.invalid("invalid_room_password", "A room password is 1–72 bytes of UTF-8.")
+        }
+        return try await hasher.hash(password)
+    }
+
+    /// [makeRoom] Creates a public room or a private group; the creator is its owner.
+    func create(user: User, kind: RoomKind, name: String, topic: String?, password: String?, memberIDs: [Int64]) async throws -> RoomView {
+        guard kind != .dm else { throw ParleyError.invalid("invalid_kind", "Open a DM with POST /api/dms.") }
+        let name = try Self.validateName(name)
+        let topic = try Self.validateTopic(topic ?? "")
+        guard memberIDs.count <= 100 else { throw ParleyError.invalid("too_many_members", "Add at most 100 members at creation.") }
+        let hash = try await hashRoomPassword(password)
+        let store = self.store
+        do {
+            return try await log.transaction { c, events in
+                let creator = UserSummary(user)
+                let id = try store.insertRoom(c, kind: kind, name: name, topic: topic, passwordHash: hash, dmKey: nil, creator: user.id)
+                try store.insertMember(c, roomID: id, userID: user.id, role: .owner)
+                try events.append(
+                    EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: creator, role: .owner, by: nil))
+                for memberID in Set(memberIDs) where memberID != user.id {
+                    guard let member = try store.user(c, id: memberID) else {
+                        throw ParleyError.notFound("user_not_found", "No user has id \(memberID).")
+                    }
+                    try store.insertMember(c, roomID: id, userID: memberID, role: .member)
+                    try events.append(
+                        EventType.memberAdded, roomID: id, subjectID: memberID,
+                        payload: MemberEvent(roomId: id, user: member, role: .member, by: creator))
+                }
+                let room = try store.room(c, id: id)!
+                try events.append(EventType.roomCreated, roomID: id, payload: RoomEvent(room: room.view(role: nil)))
+                return room.view(role: .owner)
+            }
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            throw ParleyError(.conflict, "room_name_taken", "A public room named \(name) exists already.")
+        }
+    }
+
+    /// The room as the viewer sees it.
+    func get(user: User, roomID: Int64) async throws -> RoomView {
+        let store = self.store
+        return try await store.pool.withConnection { c in
+            let (room, _) = try Self.access(store, c, roomID: roomID, userID: user.id)
+            return try store.view(c, room: room, viewer: user.id)
+        }
+    }
+
+    struct Changes: Sendable {
+        var name: String?
+        var topic: String?
+        /// .some(nil) removes the password.
+        var password: String??
+    }
+
+    /// Renames a room or changes its topic or password (owners and admins).
+    func update(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
+        let name = try changes.name.map(Self.validateName)
+        let topic = try changes.topic.map(Self.validateTopic)
+        var newHash: String?? = nil
+        if let password = changes.password { newHash = .some(try await hashRoomPassword(password)) }
+        let store = self.store
+        do {
+            return try await log.transaction { [newHash] c, events in
+                let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+                guard let role else { throw Self.notAMember }
+                guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins change it.") }
+                if room.kind == .dm && (name != nil || newHash != nil) {
+                    throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
+                }
+                if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
+                if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
+                if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
+                let updated = try store.room(c, id: roomID)!
+                try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))
+                return try store.view(c, room: updated, viewer: user.id)
+            }
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            throw ParleyError(.conflict, "room_name_taken", "A public room with that name exists already.")
+        }
+    }
+
+    /// Deletes a room with its messages (the owner only; `main` stays).
+    func delete(user: User, roomID: Int64) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            let (_, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard role == .owner else { throw Self.forbidden("Only the room's owner deletes it.") }
+            guard roomID != RoomStore.mainRoomID else {
+                throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.")
+            }
+            try events.appendRoomDeleted(roomID: roomID, payload: RoomDeletedEvent(roomId: roomID, by: UserSummary(user)))
+            try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
+        }
+    }
+
+    /// Whether the room has a password [hasPassword].
+    func hasPassword(user: User, roomID: Int64) async throws -> Bool {
+        let store = self.store
+        return try await store.pool.withConnection { c in
+            try Self.access(store, c, roomID: roomID, userID: user.id).0.passwordHash != nil
+        }
+    }
+
+    /// Joins a public room, checking its password if it has one [joinRoom, checkPassword].
+    func join(user: User, roomID: Int64, password: String?) async throws -> RoomView {
+        let store = self.store
+        let room = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
+        if room.1 != nil { return try await get(user: user, roomID: roomID) }
+        guard room.0.kind == .public else { throw Self.forbidden("This room is invite-only.") }
+        if let hash = room.0.passwordHash {
+            guard let password else { throw ParleyError(.forbidden, "password_required", "This room has a password.") }
+            try passwordLimiter.consume("\(user.id):\(roomID)")
+            guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
+                throw ParleyError(.forbidden, "wrong_password", "Wrong room password.")
+            }
+        }
+        return try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            if role == nil {
+                try store.insertMember(c, roomID: roomID, userID: user.id, role: .member)
+                try events.append(
+                    EventType.memberJoined, roomID: roomID, subjectID: user.id,
+                    payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: .member, by: nil))
+            }
+            return try store.view(c, room: try store.room(c, id: room.id)!, viewer: user.id)
+        }
+    }
+
+    /// Leaves a room. The owner hands ownership over first; DMs cannot be left.
+    func leave(user: User, roomID: Int64) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard room.kind != .dm else { throw ParleyError(.conflict, "cannot_leave_dm", "A DM cannot be left.") }
+            guard role != .owner else {
+                throw ParleyError(.conflict, "owner_cannot_leave", "Hand ownership to another member (or delete the room) before leaving.")
+            }
+            try events.append(
+                EventType.memberLeft, roomID: roomID, subjectID: user.id,
+                payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: role, by: nil))
+            _ = try store.deleteMember(c, roomID: roomID, userID: user.id)
+        }
+    }
+
+    /// The members with their roles and whether they are online.
+    func members(user: User, roomID: Int64) async throws -> [MemberView] {
+        let store = self.store
+        _ = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
+        return try await store.members(roomID: roomID).map { summary, role, joined in
+            MemberView(user: summary, role: role, joinedAt: joined, online: hub.isConnected(summary.id))
+        }
+    }
+
+    /// Adds a user to a private group (owners and admins).
+    func addMember(actor: User, roomID: Int64, userID: Int64) async throws -> MemberView {
+        let store = self.store
+        let hub = self.hub
+        return try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: actor.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard room.kind == .group else {
+                throw ParleyError(.conflict, "not_a_group", "Members are added to private groups; public rooms are joined.")
+            }
+            guard role >= .admin else { throw Self.forbidden("Only the group's owner and admins add members.") }
+            guard let target = try store.user(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
+            guard try store.role(c, roomID: roomID, userID: userID) == nil else {
+                throw ParleyError(.conflict, "already_member", "\(target.username) is a member already.")
+            }
+            try store.insertMember(c, roomID: roomID, userID: userID, role: .member)
+            try events.append(
+                EventType.memberAdded, roomID: roomID, subjectID: userID,
+                payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
+            return MemberView(user: target, role: .member, joinedAt: Date(), online: hub.isConnected(userID))
+        }
+    }
+
+    /// Removes a member from a private group (owners and admins, over lower ranks only).
+    func removeMember(actor: User, roomID: Int64, userID: Int64) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: actor.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard room.kind == .group else {
+                throw ParleyError(.conflict, "not_a_group", "Members are removed from private groups; in public rooms moderators kick.")
+            }
+            guard role >= .admin else { throw Self.forbidden("Only the group's owner and admins remove members.") }
+            guard let targetRole = try store.role(c, roomID: roomID, userID: userID), let target = try store.user(c, id: userID) else {
+                throw ParleyError.notFound("member_not_found", "That user is not a member.")
+            }
+            guard targetRole < role else { throw Self.forbidden("Nobody acts on a member of equal or higher rank.") }
+            try events.append(
+                EventType.memberRemoved, roomID: roomID, subjectID: userID,
+                payload: MemberEvent(roomId: roomID, user: target, role: targetRole, by: UserSummary(actor)))
+            _ = try store.deleteMember(c, roomID: roomID, userID: userID)
+        }
+    }
+
+    struct RoleChangedEvent: Encodable {
+        let roomId: Int64
+        let user: UserSummary
+        let role: RoomRole
+        let by: UserSummary
+    }
+
+    /// Hands ownership to another member; the old owner becomes an admin.
+    func transferOwnership(actor: User, roomID: Int64, to userID: Int64) async throws -> RoomView {
+        let store = self.store
+        return try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: actor.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard room.kind != .dm else { throw ParleyError(.conflict, "not_a_group", "A DM has no owner.") }
+            guard role == .owner else { throw Self.forbidden("Only the owner hands ownership over.") }
+            guard userID != actor.id else { throw ParleyError.invalid("invalid_user", "You own the room already.") }
+            guard try store.role(c, roomID: roomID, userID: userID) != nil, let target = try store.user(c, id: userID) else {
+                throw ParleyError.notFound("member_not_found", "The new owner must be a member.")
+            }
+            try store.setRole(c, roomID: roomID, userID: userID, role: .owner)
+            try store.setRole(c, roomID: roomID, userID: actor.id, role: .admin)
+            let by = UserSummary(actor)
+            try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: target, role: .owner, by: by))
+            try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: by, role: .admin, by: by))
+            return try store.view(c, room: room, viewer: actor.id)
+        }
+    }
+
+    /// Opens (or finds) the DM between two people.
+    func openDM(user: User, with otherID: Int64) async throws -> (RoomView, created: Bool) {
+        guard otherID != user.id else { throw ParleyError.invalid("invalid_user", "A DM is between two different people.") }
+        let key = "\(min(user.id, otherID)):\(max(user.id, otherID))"
+        let store = self.store
+        let existing = try await store.pool.withConnection { c -> RoomView? in
+            guard let row = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key]).first else { return nil }
+            return try store.view(c, room: try store.room(c, id: try row.decode("id"))!, viewer: user.id)
+        }
+        if let existing { return (existing, false) }
+        do {
+            let room = try await log.transaction { c, events in
+                guard let other = try store.user(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
+                let me = UserSummary(user)
+                let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
+                try store.insertMember(c, roomID: id, userID: user.id, role: .member)
+                try store.insertMember(c, roomID: id, userID: otherID, role: .member)
+                try events.append(EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
+                try events.append(EventType.memberAdded, roomID: id, subjectID: otherID, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                let room = try store.room(c, id: id)!
+                try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me, other]))
+                return room.view(role: .member, dmWith: other)
+            }
+            return (room, true)
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            // Both opened it at once: the other request created it.
+            return (try await store.pool.withConnection { c in
+                let id: Int64 = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key])[0].decode("id")
+                return try store.view(c, room: try store.room(c, id: id)!, viewer: user.id)
+            }, false)
+        }
+    }
+
+    /// Adds a new account to `main`, inside its registration transaction.
+    static func joinMain(_ store: RoomStore, _ c: MariaDBConnection, _ events: EventAppender, user: User) throws {
+        try store.insertMember(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
+        try events.append(
+            EventType.memberJoined, roomID: RoomStore.mainRoomID, subjectID: user.id,
+            payload: MemberEvent(roomId: RoomStore.mainRoomID, user: UserSummary(user), role: .member, by: nil))
+    }
+}

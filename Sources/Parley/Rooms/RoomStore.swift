@@ -1,0 +1,113 @@
+import Foundation
+import MariaDB
+
+/// The SQL of rooms and memberships. Methods taking a connection run inside a caller's transaction.
+struct RoomStore: Sendable {
+    let pool: MariaDBPool
+    static let mainRoomID: Int64 = 1
+
+    private static let roomColumns = """
+        r.id, r.kind, r.name, r.topic, r.password_hash, r.created_at,
+        (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
+        """
+
+    func room(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> RoomRecord? {
+        try c.query("SELECT \(Self.roomColumns) FROM rooms r WHERE r.id = ?\(forUpdate ? " FOR UPDATE" : "")", [id]).first.map(RoomRecord.init)
+    }
+
+    func role(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
+        try c.query("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first
+            .flatMap { RoomRole(rawValue: try $0.decode("role")) }
+    }
+
+    /// The other member of a DM.
+    func dmPartner(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> UserSummary? {
+        try c.query(
+            """
+            SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+            WHERE m.room_id = ? AND m.user_id <> ? LIMIT 1
+            """, [roomID, userID]
+        ).first.map { try UserSummary(row: $0) }
+    }
+
+    func view(_ c: MariaDBConnection, room: RoomRecord, viewer: Int64) throws -> RoomView {
+        let role = try self.role(c, roomID: room.id, userID: viewer)
+        let partner = room.kind == .dm ? try dmPartner(c, roomID: room.id, userID: viewer) : nil
+        return room.view(role: role, dmWith: partner)
+    }
+
+    func user(_ c: MariaDBConnection, id: Int64) throws -> UserSummary? {
+        try c.query("SELECT id, username, display_name FROM users WHERE id = ?", [id]).first.map { try UserSummary(row: $0) }
+    }
+
+    func insertRoom(_ c: MariaDBConnection, kind: RoomKind, name: String, topic: String, passwordHash: String?, dmKey: String?, creator: Int64)
+        throws -> Int64
+    {
+        Int64(
+            try c.execute(
+                """
+                INSERT INTO rooms (kind, name, topic, password_hash, dm_key, created_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, NOW(3))
+                """, [kind.rawValue, name, topic, passwordHash, dmKey, creator]
+            ).lastInsertID)
+    }
+
+    func insertMember(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
+        try c.execute("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, NOW(3))", [roomID, userID, role.rawValue])
+    }
+
+    func deleteMember(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> Bool {
+        try c.execute("DELETE FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).affectedRows == 1
+    }
+
+    func setRole(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
+        try c.execute("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?", [role.rawValue, roomID, userID])
+    }
+
+    /// Public rooms, by name.
+    func publicRooms(viewer: Int64, limit: Int) async throws -> [RoomView] {
+        try await pool.query(
+            """
+            SELECT \(Self.roomColumns), m.role AS my_role
+            FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+            WHERE r.kind = 'public' ORDER BY r.name LIMIT ?
+            """, [viewer, limit]
+        ).map { row in try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init)) }
+    }
+
+    /// The rooms a user is in, DMs named after the other person.
+    func roomsOf(userID: Int64) async throws -> [RoomView] {
+        try await pool.query(
+            """
+            SELECT \(Self.roomColumns), m.role AS my_role, u.id AS dm_id, u.username AS dm_username, u.display_name AS dm_display_name
+            FROM room_members m JOIN rooms r ON r.id = m.room_id
+            LEFT JOIN room_members o ON r.kind = 'dm' AND o.room_id = r.id AND o.user_id <> m.user_id
+            LEFT JOIN users u ON u.id = o.user_id
+            WHERE m.user_id = ? ORDER BY r.kind, r.name, r.id
+            """, [userID]
+        ).map { row in
+            let partner = try row.decode("dm_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "dm_") : nil
+            return try RoomRecord(row: row).view(role: RoomRole(rawValue: try row.decode("my_role")), dmWith: partner)
+        }
+    }
+
+    func members(roomID: Int64) async throws -> [(UserSummary, RoomRole, Date)] {
+        try await pool.query(
+            """
+            SELECT u.id, u.username, u.display_name, m.role, m.joined_at
+            FROM room_members m JOIN users u ON u.id = m.user_id
+            WHERE m.room_id = ?
+            ORDER BY FIELD(m.role, 'owner', 'admin', 'moderator', 'member'), u.username
+            """, [roomID]
+        ).map { (try UserSummary(row: $0), RoomRole(rawValue: try $0.decode("role")) ?? .member, try $0.decode("joined_at")) }
+    }
+
+    /// Users whose username starts with `prefix` (case-insensitive).
+    func searchUsers(prefix: String, limit: Int) async throws -> [UserSummary] {
+        let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        return try await pool.query(
+            "SELECT id, username, display_name FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
+        ).map { try UserSummary(row: $0) }
+    }
+}
