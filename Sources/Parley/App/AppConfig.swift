@@ -14,6 +14,8 @@ public struct AppConfig: Sendable {
     public var dataDirectory = ".parley"
     /// Directory of the numbered `.sql` migrations (`PARLEY_MIGRATIONS_DIR`); found next to the sources when nil.
     public var migrationsDirectory: String?
+    /// Directory of the browser client (`PARLEY_WEB_DIR`); found next to the sources when nil.
+    public var webDirectory: String?
     /// Connections in the database pool (`PARLEY_DB_POOL_SIZE`).
     public var databasePoolSize = 16
     /// bcrypt cost for new password hashes (`PARLEY_BCRYPT_COST`, 10–16).
@@ -74,6 +76,7 @@ public struct AppConfig: Sendable {
         databaseURL = value("DATABASE_URL")
         dataDirectory = value("PARLEY_DATA_DIR") ?? dataDirectory
         migrationsDirectory = value("PARLEY_MIGRATIONS_DIR")
+        webDirectory = value("PARLEY_WEB_DIR")
         databasePoolSize = try integer("PARLEY_DB_POOL_SIZE", 1...512) ?? databasePoolSize
         bcryptCost = try integer("PARLEY_BCRYPT_COST", 10...16) ?? bcryptCost
         if let seconds = try integer("PARLEY_SESSION_TTL", 60...(10 * 365 * 24 * 3600)) { sessionTTL = .seconds(seconds) }

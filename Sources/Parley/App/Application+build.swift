@@ -95,6 +95,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     let router = Router(context: AppRequestContext.self)
     let routeIndex = RouteIndex()
     router.add(middleware: ErrorMiddleware(routes: routeIndex))
+    router.add(middleware: WebMiddleware(directory: WebMiddleware.locate(configured: config.webDirectory)))
     router.add(middleware: SessionMiddleware(sessions: parts.sessions, trustProxy: config.trustProxy))
     HealthController(pool: parts.database.pool).addRoutes(to: router)
     AccountController(

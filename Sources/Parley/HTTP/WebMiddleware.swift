@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+
+/// Serves the browser client from `web/` for paths outside `/api`, and puts the security headers
+/// (a Content-Security-Policy that forbids inline scripts, nosniff, no framing) on every response.
+struct WebMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let files: FileMiddleware<AppRequestContext, LocalFileSystem>?
+
+    init(directory: URL?) {
+        files = directory.map { FileMiddleware<AppRequestContext, LocalFileSystem>($0.path, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true) }
+    }
+
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy:
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        .init("X-Content-Type-Options")!: "nosniff",
+        .init("Referrer-Policy")!: "same-origin",
+        .init("X-Frame-Options")!: "DENY",
+    ]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        let path = request.uri.path
+        if let files, request.method == .get || request.method == .head, !path.hasPrefix("/api/"), path != "/api", !path.hasPrefix("/healthz"),
+            !path.hasPrefix("/readyz")
+        {
+            response = try await files.handle(request, context: context, next: next)
+        } else {
+            response = try await next(request, context)
+        }
+        for field in Self.securityHeaders where response.headers[field.name] == nil { response.headers.append(field) }
+        return response
+    }
+
+    /// The web client's directory: the configured one, `./web`, or the one beside these sources.
+    static func locate(configured: String?) -> URL? {
+        let candidates: [String?] = [configured, "web", URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../web").standardized.path]
+        for case let path? in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path + "/index.html", isDirectory: &isDirectory), !isDirectory.boolValue {
+                return URL(fileURLWithPath: path).standardized
+            }
+        }
+        return nil
+    }
+}

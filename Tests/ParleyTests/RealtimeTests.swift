@@ -1,0 +1,282 @@
+import Foundation
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Real-time delivery over a live server: long-poll and SSE, reconnects, restarts, concurrent writers.
+@Suite struct RealtimeTests {
+    static func isMessage(_ event: JSON) -> Bool { event["type"]?.string == "message.created" }
+    static func text(_ event: JSON) -> String? { event["data"]?["message"]?["text"]?.string }
+
+    @Test func longPollDeliversAMessageTheMomentItIsSent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, head) = try await live.poll(bob.token, after: nil, timeout: 0)
+            async let waiting = live.poll(bob.token, after: head, timeout: 20)
+            try await Task.sleep(for: .milliseconds(300))
+            let sentAt = ContinuousClock.now
+            _ = try await live.post(alice.token, room: 1, text: "hi bob")
+            let (events, cursor) = try await waiting
+            #expect(ContinuousClock.now - sentAt < .seconds(5))
+            #expect(events.count == 1)
+            let event = try #require(events.first)
+            #expect(event["type"] == .string("message.created"))
+            #expect(event["room_id"] == .number(1))
+            #expect(Self.text(event) == "hi bob")
+            #expect(event["data"]?["message"]?["sender"]?["username"] == .string("alice"))
+            #expect(event.keys == ["id", "type", "room_id", "user_id", "created_at", "data"])
+            #expect(cursor == event["id"]?.int)
+        }
+    }
+
+    @Test func sseDeliversLiveEventsWithTheRightHeaders() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            #expect(stream.headers["Content-Type"].first?.hasPrefix("text/event-stream") == true)
+            #expect(stream.headers["Cache-Control"].first == "no-cache")
+            #expect(stream.headers["X-Accel-Buffering"].first == "no")
+            _ = await stream.waitFor(0, within: 0.5)
+            _ = try await live.post(alice.token, room: 1, text: "over SSE")
+            let events = await stream.waitFor(1) { $0.event == "message.created" }
+            #expect(events.count == 1)
+            let event = try #require(events.first)
+            #expect(event.json?["data"]?["message"]?["text"] == .string("over SSE"))
+            #expect(event.id == event.json?["id"]?.int.map(String.init))
+            #expect(stream.comments.contains { $0.hasPrefix("retry: ") })
+            await stream.close()
+        }
+    }
+
+    @Test func sseSendsHeartbeatComments() async throws {
+        let parley = try await TestParley.make { $0.heartbeatInterval = .seconds(1) }
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !stream.comments.contains(where: { $0.contains("heartbeat") }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(stream.comments.contains { $0.contains("heartbeat") })
+            await stream.close()
+        }
+    }
+
+    @Test func reconnectingWithTheLastCursorReplaysExactlyWhatWasMissed() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            for n in 1...50 { _ = try await live.post(alice.token, room: 1, text: "missed \(n)") }
+            // Long-poll from the cursor.
+            let (events, _) = try await live.poll(bob.token, after: cursor, timeout: 0)
+            #expect(events.map { Self.text($0) } == (1...50).map { "missed \($0)" })
+            // SSE from the same cursor via Last-Event-ID.
+            let stream = try await live.stream(bob.token, lastEventID: String(cursor))
+            let replayed = await stream.waitFor(50) { $0.event == "message.created" }
+            #expect(replayed.compactMap { $0.json.flatMap(Self.text) } == (1...50).map { "missed \($0)" })
+            // Nothing after those 50.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(stream.events.filter { $0.event == "message.created" }.count == 50)
+            await stream.close()
+        }
+    }
+
+    @Test func replayFromTheDatabaseWhenTheWindowDoesNotReachBack() async throws {
+        let parley = try await TestParley.make { $0.eventWindow = 100 }
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            for n in 1...300 { _ = try await live.post(alice.token, room: 1, text: "m\(n)") }
+            let (events, _) = try await live.pollUntil(bob.token, after: cursor, count: 300, Self.isMessage)
+            #expect(events.map { Self.text($0) } == (1...300).map { "m\($0)" })
+            let ids = events.compactMap { $0["id"]?.int }
+            #expect(ids == ids.sorted() && Set(ids).count == 300)
+        }
+    }
+
+    @Test func cursorsSurviveAServerRestart() async throws {
+        let parley = try await TestParley.make()
+        let state = Locked<(bob: String, alice: String, cursor: Int64)?>(nil)
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            for n in 1...50 { _ = try await live.post(alice.token, room: 1, text: "before restart \(n)") }
+            state.set((bob.token, alice.token, cursor))
+        }
+        // A new server process on the same database.
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let (bob, alice, cursor) = try #require(state.get())
+            let (events, next) = try await live.poll(bob, after: cursor, timeout: 0)
+            #expect(events.filter(Self.isMessage).map { Self.text($0) } == (1...50).map { "before restart \($0)" })
+            // And the stream continues live from there, with ids above the old ones.
+            let stream = try await live.stream(bob, lastEventID: String(next))
+            _ = try await live.post(alice, room: 1, text: "after restart")
+            let after = await stream.waitFor(1) { $0.event == "message.created" }
+            #expect(after.count == 1)
+            #expect((after.first.flatMap { Int64($0.id ?? "") } ?? 0) > next)
+            await stream.close()
+        }
+    }
+
+    @Test func concurrentSendersAreSeenByEveryReceiverInOneOrderWithoutGapsOrDuplicates() async throws {
+        let parley = try await TestParley.make { $0.databasePoolSize = 16 }
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            var senders: [(id: Int64, token: String)] = []
+            for n in 0..<20 { senders.append(try await live.signUp("sender\(n)")) }
+            let watcher = try await live.signUp("watcher")
+            let (_, start) = try await live.poll(watcher.token, after: nil, timeout: 0)
+            let stream = try await live.stream(watcher.token, lastEventID: String(start))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, sender) in senders.enumerated() {
+                    group.addTask {
+                        for n in 0..<50 { _ = try await live.post(sender.token, room: 1, text: "s\(index)-\(n)") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let sse = await stream.waitFor(1000, within: 60) { $0.event == "message.created" }
+            let polled = try await live.pollUntil(watcher.token, after: start, count: 1000, within: 60, Self.isMessage).events
+            let sseIDs = sse.compactMap { $0.json?["id"]?.int }
+            let pollIDs = polled.compactMap { $0["id"]?.int }
+            #expect(sseIDs.count == 1000)
+            #expect(Set(sseIDs).count == 1000)
+            #expect(sseIDs == sseIDs.sorted())
+            #expect(sseIDs == pollIDs)
+            // Every sender's messages arrive in the order that sender sent them.
+            let texts = sse.compactMap { $0.json.flatMap(Self.text) }
+            for index in 0..<20 {
+                #expect(texts.filter { $0.hasPrefix("s\(index)-") } == (0..<50).map { "s\(index)-\($0)" })
+            }
+            let stored = try parley.count("messages")
+            #expect(stored == 1000)
+            await stream.close()
+        }
+    }
+
+    @Test func aRemovedMemberStopsReceivingTheRoom() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let group = try await live.send(.POST, "/api/rooms", json: #"{"name":"secret","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
+            let room = try #require(group.body?["room"]?["id"]?.int)
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            _ = try await live.post(alice.token, room: room, text: "while a member")
+            #expect(await stream.waitFor(1) { $0.event == "message.created" }.count == 1)
+            #expect(try await live.send(.DELETE, "/api/rooms/\(room)/members/\(bob.id)", token: alice.token).status == 204)
+            let removed = await stream.waitFor(1) { $0.event == "member.removed" }
+            #expect(removed.first?.json?["data"]?["user"]?["id"]?.int == bob.id)
+            _ = try await live.post(alice.token, room: room, text: "after removal")
+            _ = try await live.post(alice.token, room: 1, text: "in main")
+            // The message in main arrives; the one in the group never does.
+            let later = await stream.waitFor(2) { $0.event == "message.created" }
+            #expect(later.compactMap { $0.json.flatMap(Self.text) } == ["while a member", "in main"])
+            // Nor does a replay from before the removal include it.
+            let (events, _) = try await live.poll(bob.token, after: 0, timeout: 0)
+            #expect(!events.contains { Self.text($0) == "after removal" })
+            #expect(events.contains { Self.text($0) == "while a member" })
+            await stream.close()
+        }
+    }
+
+    @Test func aCursorOlderThanRetentionGetsAResync() async throws {
+        let parley = try await TestParley.make()
+        let token = Locked<(String, Int64)?>(nil)
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            for n in 1...5 { _ = try await live.post(alice.token, room: 1, text: "old \(n)") }
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            token.set((alice.token, head))
+        }
+        let (alice, head) = try #require(token.get())
+        try parley.execute("UPDATE event_log_state SET pruned_through = ? WHERE id = 1", [head - 1])
+        try parley.execute("DELETE FROM events WHERE id <= ?", [head - 1])
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let (events, cursor) = try await live.poll(alice, after: 1, timeout: 0)
+            #expect(events.count == 1)
+            #expect(events.first?["type"] == .string("resync"))
+            #expect(events.first?["data"]?["cursor"]?.int == cursor)
+            #expect(cursor == head)
+            let stream = try await live.stream(alice, lastEventID: "1")
+            let resync = await stream.waitFor(1) { $0.event == "resync" }
+            #expect(resync.first?.id == String(head))
+            await stream.close()
+        }
+    }
+
+    @Test func badCursorsAndTimeoutsAreRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let eve = try await client.signUp("eve")
+            try await client.send(.get, "/api/events?after=abc", headers: eve.bearer).expectError(.badRequest, "invalid_cursor")
+            try await client.send(.get, "/api/events?after=-4", headers: eve.bearer).expectError(.badRequest, "invalid_cursor")
+            try await client.send(.get, "/api/events?timeout=61", headers: eve.bearer).expectError(.badRequest, "invalid_timeout")
+            try await client.send(.get, "/api/events/stream?after=x", headers: eve.bearer).expectError(.badRequest, "invalid_cursor")
+            try await client.send(.get, "/api/events").expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/events/stream").expectError(.unauthorized, "unauthenticated")
+            // No cursor: start at the head, with nothing to replay.
+            let head = try await client.send(.get, "/api/events?timeout=0", headers: eve.bearer)
+            #expect(head.status == .ok)
+            #expect(try head.json()["events"]?.array?.isEmpty == true)
+            #expect((try head.json()["cursor"]?.int ?? 0) > 0)
+        }
+    }
+
+    @Test func eventsAreWrittenInTheSameTransactionAsTheirChange() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            // A refused post writes neither a message nor an event.
+            let before = try parley.count("events")
+            try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"   "}"#, headers: ann.bearer).expectError(.unprocessableContent, "invalid_text")
+            try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"x","reply_to":999999}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_reply_to")
+            #expect(try parley.count("events") == before)
+            #expect(try parley.count("messages") == 0)
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"kept"}"#, headers: ann.bearer)
+            #expect(posted.status == .created)
+            #expect(try parley.count("events") == before + 1)
+        }
+    }
+}
+
+/// A value shared between test closures.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+}
