@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Measures a release build of Parley on this machine: send→receive latency over SSE and
+/// long-poll, sustained persisted messages per second, fan-out to many SSE listeners, and memory.
+@main
+struct ParleyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parley-bench", abstract: "Benchmark a Parley server.")
+
+    @Option(help: "The parley executable to start (a release build).") var server = ".build/release/parley"
+    @Option(help: "The migrations directory for the server.") var migrations = "sql"
+    @Option(help: "Repetitions of each measurement; the report gives the median.") var runs = 3
+    @Option(help: "Seconds each latency or throughput run lasts.") var seconds = 10
+    @Option(help: "Listeners for the latency runs.") var listeners = 100
+    @Option(help: "Messages per second during the latency runs.") var rate = 200
+    @Option(help: "Concurrent senders for the throughput runs.") var senders = 64
+    @Option(help: "SSE connections for the fan-out and memory runs.") var fanout = 10_000
+    @Option(help: "Write the results as JSON to this file.") var output: String?
+    @Option(help: "Comma-separated subset of: latency-sse,latency-longpoll,throughput,fanout") var only: String?
+
+    func run() async throws {
+        raiseFileLimit()
+        let wanted = Set((only ?? "latency-sse,latency-longpoll,throughput,fanout").split(separator: ",").map(String.init))
+        let process = try await ServerProcess.start(executable: server, migrations: migrations)
+        defer { process.stop() }
+        let bench = Bench(port: process.port, group: MultiThreadedEventLoopGroup.singleton)
+        print("server pid \(process.pid) on port \(process.port); registering users…")
+        let userCount = max(listeners, senders, 200) + 1
+        let tokens = try await bench.users(count: userCount)
+        var results: [String: Any] = ["runs": runs, "machine_cores": ProcessInfo.processInfo.activeProcessorCount]
+        var lines: [String] = []
+
+        for transport in ["sse", "longpoll"] where wanted.contains("latency-\(transport)") {
+            var p50s: [Double] = []
+            var p99s: [Double] = []
+            var delivered: [Double] = []
+            for run in 1...runs {
+                let result = try await bench.latency(
+                    transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
+                print("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%")
+                p50s.append(result.p50)
+                p99s.append(result.p99)
+                delivered.append(result.deliveredRatio)
+            }
+            results["latency_\(transport)"] = ["p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered)]
+            lines.append(
+                "| send→receive latency, \(listeners) \(transport == "sse" ? "SSE" : "long-poll") listeners, \(rate) msg/s | p50 ≤ 1 ms, p99 ≤ 5 ms | p50 \(fmt(median(p50s))) ms, p99 \(fmt(median(p99s))) ms (median of \(runs)) |")
+        }
+
+        if wanted.contains("throughput") {
+            var rates: [Double] = []
+            for run in 1...runs {
+                let perSecond = try await bench.throughput(senders: Array(tokens[1...senders]), seconds: seconds)
+                print("throughput run \(run): \(Int(perSecond)) messages/s")
+                rates.append(perSecond)
+            }
+            results["throughput_per_s"] = median(rates)
+            lines.append("| persisted messages/s, \(senders) concurrent senders | ≥ 5,000/s | \(Int(median(rates)))/s (median of \(runs)) |")
+        }
+
+        if wanted.contains("fanout") {
+            let baseline = process.residentMegabytes()
+            let fan = try await bench.fanout(connections: fanout, listeners: Array(tokens[1...200]), sender: tokens[0], runs: runs) {
+                process.residentMegabytes()
+            }
+            print("fan-out to \(fanout) SSE listeners: all delivered in \(fan.allDelivered.map(fmt)) ms; RSS \(fmt(baseline)) MB idle → \(fmt(fan.rssMegabytes)) MB")
+            results["fanout_ms"] = median(fan.allDelivered)
+            results["rss_mb_idle_server"] = baseline
+            results["rss_mb_with_connections"] = fan.rssMegabytes
+            lines.append("| fan-out: one message to \(fanout) SSE listeners, all delivered | ≤ 150 ms | \(fmt(median(fan.allDelivered))) ms (median of \(runs)) |")
+            lines.append("| server RSS with \(fanout) idle SSE connections | ≤ 250 MB | \(fmt(fan.rssMegabytes)) MB (\(fmt(baseline)) MB before connecting) |")
+        }
+
+        print("\n| measurement | target | result |\n| --- | --- | --- |")
+        for line in lines { print(line) }
+        if let output {
+            let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: output))
+        }
+    }
+}
+
+func fmt(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
+    return Double(sorted[max(0, index)]) / 1_000_000
+}
+
+func raiseFileLimit() {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+/// The server under test: a release `parley serve` with its own embedded, durable MariaDB.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let directory: URL
+    var pid: Int32 { process.processIdentifier }
+
+    static func start(executable: String, migrations: String) async throws -> ServerProcess {
+        let directory = URL(fileURLWithPath: "/tmp/parley-bench-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "serve", "--port", String(port), "--data-dir", directory.path, "--migrations-dir", URL(fileURLWithPath: migrations).path,
+            "--log-level", "error",
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        environment["PARLEY_BCRYPT_COST"] = "10"
+        for name in ["PARLEY_RATE_LOGIN_IP", "PARLEY_RATE_LOGIN_USER", "PARLEY_RATE_REGISTER_IP", "PARLEY_RATE_REGISTER_USER"] {
+            environment[name] = "1000000/1"
+        }
+        environment["PARLEY_DB_POOL_SIZE"] = environment["PARLEY_DB_POOL_SIZE"] ?? "32"
+        process.environment = environment
+        let log = FileHandle(forWritingAtPath: directory.appendingPathComponent("server.log").path)
+            ?? { FileManager.default.createFile(atPath: directory.appendingPathComponent("server.log").path, contents: nil); return FileHandle(forWritingAtPath: directory.appendingPathComponent("server.log").path)! }()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let server = ServerProcess(process: process, port: port, directory: directory)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if !process.isRunning { throw BenchError("the server exited; see \(directory.path)/server.log") }
+            if let connection = try? await HTTPConnection.connect(host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton) {
+                let ready = try? await connection.request(.GET, "/readyz")
+                await connection.close()
+                if ready?.status == 200 { return server }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        server.stop()
+        throw BenchError("the server did not become ready")
+    }
+
+    private init(process: Process, port: Int, directory: URL) {
+        self.process = process
+        self.port = port
+        self.directory = directory
+    }
+
+    func residentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return .nan }
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
+        return kilobytes / 1024
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The benchmark scenarios, each against the running server.
+struct Bench: Sendable {
+    let port: Int
+    let group: any EventLoopGroup
+
+    func connect() async throws -> HTTPConnection {
+        try await HTTPConnection.connect(host: "127.0.0.1", port: port, group: group)
+    }
+
+    /// Registers and logs in `count` users; returns their bearer tokens.
+    func users(count: Int) async throws -> [String] {
+        let tag = UInt32.random(in: 0...UInt32.max)
+        return try await withThrowingTaskGroup(of: [(Int, String)].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    let connection = try await connect()
+                    defer { Task { await connection.close() } }
+                    var tokens: [(Int, String)] = []
+                    for index in stride(from: worker, to: count, by: 8) {
+                        let body = #"{"username":"b\#(tag)u\#(index)","password":"benchmark-password"}"#
+                        let created = try await connection.request(.POST, "/api/users", json: body)
+                        guard created.status == 201 else { throw BenchError("register failed: \(created.status)") }
+                        let login = try await connection.request(.POST, "/api/session", json: body)
+                        let text = String(buffer: login.body)
+                        guard let range = text.range(of: #""token":""#) else { throw BenchError("login failed: \(text)") }
+                        tokens.append((index, String(text[range.upperBound...].prefix(64))))
+                    }
+                    return tokens
+                }
+            }
+            var all: [Int: String] = [:]
+            for try await tokens in group {
+                for (index, token) in tokens { all[index] = token }
+            }
+            return (0..<count).map { all[$0]! }
+        }
+    }
+
+    /// Finds `"text":"bench <seq> <nanos>"` occurrences and reports their send times.
+    static func benchStamps(in text: Substring, _ found: (Int, UInt64) -> Void) {
+        var rest = text[...]
+        while let range = rest.range(of: #""text":"bench "#) {
+            rest = rest[range.upperBound...]
+            let parts = rest.prefix(40).split(separator: " ", maxSplits: 2)
+            guard parts.count >= 2, let seq = Int(parts[0]) else { continue }
+            let nanosText = parts[1].prefix { $0.isNumber }
+            if let nanos = UInt64(nanosText) { found(seq, nanos) }
+        }
+    }
+
+    struct LatencyResult {
+        let p50: Double
+        let p99: Double
+        let deliveredRatio: Double
+    }
+
+    /// Listeners on one transport; a paced sender; latency from just before the POST is written
+    /// to the moment a listener parses the event.
+    func latency(transport: String, sender: String, listeners: [String], rate: Int, seconds: Int) async throws -> LatencyResult {
+        let samples = NIOLockedValueBox<[UInt64]>([])
+        samples.withLockedValue { $0.reserveCapacity(rate * seconds * listeners.count) }
+        let stop = ManagedAtomicFlag()
+        let ready = NIOLockedValueBox(0)
+        let record: @Sendable (Int, UInt64) -> Void = { _, sent in
+            let latency = nowNanos() &- sent
+            samples.withLockedValue { $0.append(latency) }
+        }
+        var connections: [HTTPConnection] = []
+        for _ in listeners { connections.append(try await connect()) }
+        let listenerTasks = (0..<listeners.count).map { index in
+            let connection = connections[index]
+            let token = listeners[index]
+            return Task {
+                if transport == "sse" {
+                    var carry = ""
+                    try? await connection.stream("/api/events/stream", token: token, onHead: { _ in ready.withLockedValue { $0 += 1 } }) { chunk in
+                        carry += String(buffer: chunk)
+                        if let cut = carry.range(of: "\n\n", options: .backwards) {
+                            Bench.benchStamps(in: carry[..<cut.upperBound], record)
+                            carry = String(carry[cut.upperBound...])
+                        }
+                        return !stop.isSet
+                    }
+                } else {
+                    guard let first = try? await connection.request(.GET, "/api/events?timeout=0", token: token) else { return }
+                    var cursor = Bench.cursor(in: String(buffer: first.body)) ?? 0
+                    ready.withLockedValue { $0 += 1 }
+                    while !stop.isSet {
+                        guard let reply = try? await connection.request(.GET, "/api/events?after=\(cursor)&timeout=25", token: token) else { return }
+                        let text = String(buffer: reply.body)
+                        Bench.benchStamps(in: text[...], record)
+                        cursor = Bench.cursor(in: text) ?? cursor
+                    }
+                }
+            }
+        }
+        while ready.withLockedValue({ $0 }) < listeners.count { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .seconds(1))
+
+        // Two paced senders, each at half the rate, on their own connections.
+        let total = rate * seconds
+        let senderCount = 2
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for s in 0..<senderCount {
+                group.addTask {
+                    let connection = try await connect()
+                    let interval = UInt64(1_000_000_000 / (rate / senderCount))
+                    let start = nowNanos() + UInt64(s) * interval / UInt64(senderCount)
+                    for n in 0..<(total / senderCount) {
+                        let due = start + UInt64(n) * interval
+                        let now = nowNanos()
+                        if due > now { try await Task.sleep(for: .nanoseconds(Int(due - now))) }
+                        let seq = n * senderCount + s
+                        let reply = try await connection.request(
+                            .POST, "/api/rooms/1/messages", json: #"{"text":"bench \#(seq) \#(nowNanos())"}"#, token: sender)
+                        guard reply.status == 201 else { throw BenchError("post failed: \(reply.status)") }
+                    }
+                    await connection.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Task.sleep(for: .seconds(2))
+        stop.set()
+        for connection in connections { await connection.close() }
+        for task in listenerTasks { _ = await task.value }
+        let sorted = samples.withLockedValue { $0 }.sorted()
+        return LatencyResult(
+            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), deliveredRatio: Double(sorted.count) / Double(total * listeners.count))
+    }
+
+    static func cursor(in text: String) -> Int64? {
+        guard let range = text.range(of: #""cursor":"#) else { return nil }
+        return Int64(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Senders posting back to back on their own connections; returns committed messages per second.
+    func throughput(senders: [String], seconds: Int) async throws -> Double {
+        let deadline = nowNanos() + UInt64(seconds) * 1_000_000_000
+        let start = nowNanos()
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (index, token) in senders.enumerated() {
+                group.addTask {
+                    let connection = try await connect()
+                    var sent = 0
+                    while nowNanos() < deadline {
+                        let reply = try await connection.request(.POST, "/api/rooms/1/messages", json: #"{"text":"load \#(index) \#(sent)"}"#, token: token)
+                        guard reply.status == 201 else { throw BenchError("post failed: \(reply.status) \(String(buffer: reply.body))") }
+                        sent += 1
+                    }
+                    await connection.close()
+                    return sent
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = Double(nowNanos() - start) / 1e9
+        return Double(counts) / elapsed
+    }
+
+    struct FanoutResult {
+        let allDelivered: [Double]
+        let rssMegabytes: Double
+    }
+
+    /// `connections` SSE streams spread over `listeners` users; one message at a time, timed until
+    /// every stream has it. Memory is read while the streams are idle.
+    func fanout(connections: Int, listeners: [String], sender: String, runs: Int, rss: () -> Double) async throws -> FanoutResult {
+        let received = NIOLockedValueBox<[Int: Int]>([:])  // seq -> streams that have it
+        let lastArrival = NIOLockedValueBox<[Int: UInt64]>([:])
+        let ready = NIOLockedValueBox(0)
+        let stop = ManagedAtomicFlag()
+        var streams: [HTTPConnection] = []
+        // Connect in batches so the listen backlog is never the bottleneck.
+        for batchStart in stride(from: 0, to: connections, by: 500) {
+            let batch = try await withThrowingTaskGroup(of: HTTPConnection.self) { group in
+                for _ in batchStart..<min(connections, batchStart + 500) { group.addTask { try await connect() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            streams += batch
+        }
+        let tasks = streams.enumerated().map { index, connection in
+            let token = listeners[index % listeners.count]
+            return Task {
+                var carry = ""
+                try? await connection.stream("/api/events/stream", token: token, onHead: { _ in ready.withLockedValue { $0 += 1 } }) { chunk in
+                    carry += String(buffer: chunk)
+                    if let cut = carry.range(of: "\n\n", options: .backwards) {
+                        Bench.benchStamps(in: carry[..<cut.upperBound]) { seq, _ in
+                            let now = nowNanos()
+                            received.withLockedValue { $0[seq, default: 0] += 1 }
+                            lastArrival.withLockedValue { $0[seq] = max($0[seq] ?? 0, now) }
+                        }
+                        carry = String(carry[cut.upperBound...])
+                    }
+                    return !stop.isSet
+                }
+            }
+        }
+        let connectDeadline = ContinuousClock.now + .seconds(120)
+        while ready.withLockedValue({ $0 }) < connections && ContinuousClock.now < connectDeadline { try await Task.sleep(for: .milliseconds(100)) }
+        guard ready.withLockedValue({ $0 }) == connections else { throw BenchError("only \(ready.withLockedValue { $0 }) of \(connections) streams opened") }
+        try await Task.sleep(for: .seconds(2))
+        let memory = rss()
+        var durations: [Double] = []
+        let connection = try await connect()
+        for run in 0..<runs {
+            let seq = 900_000 + run
+            let sent = nowNanos()
+            let reply = try await connection.request(.POST, "/api/rooms/1/messages", json: #"{"text":"bench \#(seq) \#(sent)"}"#, token: sender)
+            guard reply.status == 201 else { throw BenchError("post failed") }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while received.withLockedValue({ $0[seq] ?? 0 }) < connections && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let got = received.withLockedValue { $0[seq] ?? 0 }
+            guard got == connections else { throw BenchError("fan-out run \(run): \(got) of \(connections) streams received the message") }
+            durations.append(Double((lastArrival.withLockedValue { $0[seq] } ?? sent) - sent) / 1e6)
+            try await Task.sleep(for: .seconds(1))
+        }
+        stop.set()
+        await connection.close()
+        for stream in streams { await stream.close() }
+        for task in tasks { _ = await task.value }
+        return FanoutResult(allDelivered: durations, rssMegabytes: memory)
+    }
+}
+
+/// A flag set once, read from many tasks.
+final class ManagedAtomicFlag: Sendable {
+    private let value = NIOLockedValueBox(false)
+    var isSet: Bool { value.withLockedValue { $0 } }
+    func set() { value.withLockedValue { $0 = true } }
+}
