@@ -49,6 +49,12 @@ public enum EventType {
     public static let dmOpened = "dm.opened"
     public static let roleChanged = "member.role_changed"
     public static let resync = "resync"
+    public static let typing = "typing"
+    /// Addressed to everyone who shares a room with `subjectID`.
+    public static let presence = "presence"
+    public static let receipt = "receipt"
+    public static let readMarker = "read_marker"
+    public static let notification = "notification"
 
     /// Types that make `subjectID` a member of the room from this event on.
     static let opensMembership: Set<String> = [memberJoined, memberAdded]

@@ -80,6 +80,9 @@ final class EventHub: Sendable {
                         for member in recipients { Self.close(&state, user: member, room: roomID, at: event.id) }
                     }
                 }
+                if event.type == EventType.presence, let subject = event.subjectID {
+                    recipients = Self.coMembers(of: subject, in: state)
+                }
                 if let userID = event.userID { recipients.insert(userID) }
                 for userID in recipients {
                     guard let subscriptions = state.subscribers[userID] else { continue }
@@ -124,8 +127,35 @@ final class EventHub: Sendable {
         state.withLockedValue { Self.isVisible(event, to: userID, in: $0) }
     }
 
+    /// Everyone in a room with `userID` now, including themselves.
+    private static func coMembers(of userID: Int64, in state: State) -> Set<Int64> {
+        var result: Set<Int64> = [userID]
+        for (room, intervals) in state.intervals[userID] ?? [:] where intervals.last?.to == nil {
+            result.formUnion(state.roomMembers[room] ?? [])
+        }
+        return result
+    }
+
+    /// Whether two users shared a room at event `id` (for presence replay).
+    private static func sharedRoom(_ a: Int64, _ b: Int64, at id: Int64, in state: State) -> Bool {
+        if a == b { return true }
+        guard let mine = state.intervals[a], let theirs = state.intervals[b] else { return false }
+        for (room, intervals) in mine where intervals.contains(where: { $0.contains(id) }) {
+            if theirs[room]?.contains(where: { $0.contains(id) }) == true { return true }
+        }
+        return false
+    }
+
+    /// Users who share a room with `userID` now (for presence and members' views).
+    func coMembers(of userID: Int64) -> Set<Int64> {
+        state.withLockedValue { Self.coMembers(of: userID, in: $0) }
+    }
+
     private static func isVisible(_ event: LoggedEvent, to userID: Int64, in state: State) -> Bool {
         if event.userID == userID { return true }
+        if event.type == EventType.presence, let subject = event.subjectID {
+            return sharedRoom(subject, userID, at: event.id, in: state)
+        }
         guard let roomID = event.roomID, let intervals = state.intervals[userID]?[roomID] else { return false }
         return intervals.contains { $0.contains(event.id) }
     }

@@ -39,7 +39,7 @@ struct EventLog: Sendable {
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
         let roomList = rooms.isEmpty ? "NULL" : rooms.map { _ in "?" }.joined(separator: ",")
-        let parameters: [any MariaDBEncodable] = [after, through, userID] + rooms + [after, through, limit]
+        let parameters: [any MariaDBEncodable] = [after, through, userID] + rooms + [after, through, after, through, limit]
         // Two index range scans (by user, by room) instead of a scan of the whole log.
         return try await pool.query(
             """
@@ -48,6 +48,9 @@ struct EventLog: Sendable {
             UNION
             SELECT \(LoggedEvent.columns) FROM events
             WHERE room_id IN (\(roomList)) AND id > ? AND id <= ?
+            UNION
+            SELECT \(LoggedEvent.columns) FROM events
+            WHERE type = 'presence' AND id > ? AND id <= ?
             ORDER BY id LIMIT ?
             """, parameters
         ).map(LoggedEvent.init(row:))

@@ -29,6 +29,23 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(deleted, forKey: .deleted)
     }
 
+    init(id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?, deleted: Bool) {
+        self.id = id
+        self.roomId = roomId
+        self.sender = sender
+        self.text = text
+        self.replyTo = replyTo
+        self.clientId = clientId
+        self.createdAt = createdAt
+        self.editedAt = editedAt
+        self.deleted = deleted
+    }
+
+    /// A date as a DATETIME(3) column gives it back: whole milliseconds.
+    static func storedPrecision(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
     init(row: MariaDBRow) throws {
         id = try row.decode("id")
         roomId = try row.decode("room_id")
@@ -65,13 +82,15 @@ struct MessageStore: Sendable {
         ).first.map(MessageView.init)
     }
 
-    func insert(_ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?) throws -> Int64 {
+    func insert(_ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date) throws
+        -> Int64
+    {
         Int64(
             try c.execute(
                 """
                 INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at)
-                VALUES (?, ?, ?, ?, ?, NOW(3))
-                """, [roomID, senderID, text, replyTo, clientID]
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, [roomID, senderID, text, replyTo, clientID, date]
             ).lastInsertID)
     }
 

@@ -43,8 +43,7 @@ struct MessageService: Sendable {
         let rooms = self.rooms
         do {
             return try await log.transaction { c, events in
-                let (_, role) = try RoomService.access(rooms, c, roomID: roomID, userID: user.id)
-                guard role != nil else { throw RoomService.notAMember }
+                guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
                 if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
                     guard original.roomId == roomID else {
                         throw ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
@@ -56,8 +55,11 @@ struct MessageService: Sendable {
                         throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
                     }
                 }
-                let id = try store.insert(c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID)
-                let message = try store.message(c, id: id)!
+                let now = Date()
+                let id = try store.insert(c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID, at: now)
+                let message = MessageView(
+                    id: id, roomId: roomID, sender: UserSummary(user), text: text, replyTo: replyTo, clientId: clientID,
+                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false)
                 try events.append(EventType.messageCreated, roomID: roomID, payload: MessageEvent(message: message))
                 return (message, true)
             }
@@ -81,7 +83,7 @@ struct MessageService: Sendable {
         }
         guard before == nil || after == nil else { throw ParleyError.badRequest("Use before or after, not both.") }
         let rooms = self.rooms
-        let role = try await rooms.pool.withConnection { c in try RoomService.access(rooms, c, roomID: roomID, userID: user.id).1 }
+        let role = try await rooms.pool.withConnection { c in try RoomService.role(rooms, c, roomID: roomID, userID: user.id) }
         if role == nil {
             // A public room's non-members see a preview of the newest messages, without paging.
             guard before == nil, after == nil else { throw RoomService.notAMember }

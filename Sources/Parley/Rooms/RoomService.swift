@@ -45,6 +45,13 @@ struct RoomService: Sendable {
         return (room, role)
     }
 
+    /// The viewer's role in a room they may see (nil: a public room they are not in); 404 otherwise.
+    static func role(_ store: RoomStore, _ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
+        guard let membership = try store.membership(c, roomID: roomID, userID: userID) else { throw roomNotFound }
+        if membership.role == nil && membership.kind != .public { throw roomNotFound }
+        return membership.role
+    }
+
     static func validateName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,

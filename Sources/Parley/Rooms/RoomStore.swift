@@ -15,6 +15,17 @@ struct RoomStore: Sendable {
         try c.query("SELECT \(Self.roomColumns) FROM rooms r WHERE r.id = ?\(forUpdate ? " FOR UPDATE" : "")", [id]).first.map(RoomRecord.init)
     }
 
+    /// The room's kind and the user's role in one indexed lookup (no member count): the hot path of posting.
+    func membership(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> (kind: RoomKind, role: RoomRole?)? {
+        guard
+            let row = try c.query(
+                "SELECT r.kind, m.role FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ? WHERE r.id = ?",
+                [userID, roomID]
+            ).first
+        else { return nil }
+        return (RoomKind(rawValue: try row.decode("kind")) ?? .public, try row.decode("role", as: String?.self).flatMap(RoomRole.init))
+    }
+
     func role(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
         try c.query("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first
             .flatMap { RoomRole(rawValue: try $0.decode("role")) }
