@@ -34,6 +34,8 @@ public struct AppConfig: Sendable {
     public var eventRetention: Duration = .seconds(7 * 24 * 3600)
     /// Seconds between SSE heartbeat comments (`PARLEY_SSE_HEARTBEAT`, default 15).
     public var heartbeatInterval: Duration = .seconds(15)
+    /// How long a user stays online after their last event connection closed (`PARLEY_PRESENCE_GRACE`, seconds; 60).
+    public var presenceGrace: Duration = .seconds(60)
     /// Recent events kept in memory for replay without a query (`PARLEY_EVENT_WINDOW`).
     public var eventWindow = 10_000
     /// Login attempts per client address (`PARLEY_RATE_LOGIN_IP`, "count/seconds").
@@ -90,6 +92,7 @@ public struct AppConfig: Sendable {
         if let seconds = try integer("PARLEY_EVENT_RETENTION", 60...(365 * 24 * 3600)) { eventRetention = .seconds(seconds) }
         if let seconds = try integer("PARLEY_SSE_HEARTBEAT", 1...300) { heartbeatInterval = .seconds(seconds) }
         eventWindow = try integer("PARLEY_EVENT_WINDOW", 100...10_000_000) ?? eventWindow
+        if let seconds = try integer("PARLEY_PRESENCE_GRACE", 1...3600) { presenceGrace = .seconds(seconds) }
         loginPerIP = try rate("PARLEY_RATE_LOGIN_IP") ?? loginPerIP
         loginPerUser = try rate("PARLEY_RATE_LOGIN_USER") ?? loginPerUser
         registerPerIP = try rate("PARLEY_RATE_REGISTER_IP") ?? registerPerIP

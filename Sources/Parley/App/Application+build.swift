@@ -25,6 +25,18 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         },
         PeriodicService(name: "event-pruner", every: .seconds(600), logger: parts.logger) {
             try await pruner.prune()
+        },
+        PeriodicService(name: "ephemeral-pruner", every: .seconds(30), logger: parts.logger) {
+            try await pruner.pruneEphemeral()
+        },
+        PeriodicService(name: "typing-expiry", every: .milliseconds(500), logger: parts.logger) { [typing = parts.typing] in
+            try await typing.expire()
+        },
+        PeriodicService(name: "presence-sweep", every: .seconds(1), logger: parts.logger) { [presence = parts.presence] in
+            try await presence.sweep()
+        },
+        PeriodicService(name: "delivered-flush", every: .seconds(1), logger: parts.logger) { [receipts = parts.receipts] in
+            try await receipts.flushDelivered()
         })
     return app
 }
@@ -50,6 +62,10 @@ struct ApplicationParts: Sendable {
     let pruner: EventPruner
     let rooms: RoomService
     let messages: MessageService
+    let typing: TypingService
+    let presence: PresenceService
+    let receipts: ReceiptService
+    let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
 
     static func make(config: AppConfig) async throws -> ApplicationParts {
         var logger = Logger(label: "parley")
@@ -67,8 +83,16 @@ struct ApplicationParts: Sendable {
         let tailer = EventTailer(log: log, hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
         wakeBox.set(tailer)
         let roomStore = RoomStore(pool: pool)
-        let rooms = RoomService(store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser))
-        let messages = MessageService(store: MessageStore(pool: pool), rooms: roomStore, log: log)
+        let presenceTracker = PresenceTracker(grace: config.presenceGrace)
+        let presence = PresenceService(log: log, pool: pool, tracker: presenceTracker)
+        let rooms = RoomService(
+            store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser), presence: presenceTracker)
+        let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
+        let receipts = ReceiptService(log: log, pool: pool, hub: hub)
+        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, _, _ in }
+        let messages = MessageService(
+            store: MessageStore(pool: pool), rooms: roomStore, log: log,
+            notifications: NotificationService(presence: presenceTracker, hub: hub), typing: typing, canPost: canPost)
 
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
@@ -81,7 +105,7 @@ struct ApplicationParts: Sendable {
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
-            rooms: rooms, messages: messages)
+            rooms: rooms, messages: messages, typing: typing, presence: presence, receipts: receipts, canPost: canPost)
     }
 
     func close() async {
@@ -104,7 +128,14 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ).addRoutes(to: router)
     RoomController(rooms: parts.rooms, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     MessageController(messages: parts.messages, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
-    EventController(hub: parts.hub, log: parts.log, onDelivered: { _, _ in }).addRoutes(to: router)
+    EventController(
+        hub: parts.hub, log: parts.log, presence: parts.presence,
+        onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }
+    ).addRoutes(to: router)
+    SignalController(
+        typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool,
+        maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost
+    ).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }

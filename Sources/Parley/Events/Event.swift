@@ -14,6 +14,8 @@ public struct LoggedEvent: Sendable {
     public let createdAt: Date
     /// `{"id":…,"type":…,"room_id":…,"user_id":…,"created_at":…,"data":{…}}`.
     public let json: String
+    /// For `message.created`: the message and its sender (read once here, used for delivery receipts).
+    let message: (id: Int64, sender: Int64)?
 
     init(id: Int64, type: String, roomID: Int64?, userID: Int64?, subjectID: Int64?, createdAt: Date, payload: String) {
         self.id = id
@@ -22,6 +24,7 @@ public struct LoggedEvent: Sendable {
         self.userID = userID
         self.subjectID = subjectID
         self.createdAt = createdAt
+        self.message = type == EventType.messageCreated ? Self.messageReference(payload) : nil
         self.json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
     }
 
@@ -29,6 +32,20 @@ public struct LoggedEvent: Sendable {
         self.init(
             id: try row.decode("id"), type: try row.decode("type"), roomID: try row.decode("room_id"), userID: try row.decode("user_id"),
             subjectID: try row.decode("subject_id"), createdAt: try row.decode("created_at"), payload: try row.decode("payload"))
+    }
+
+    private struct MessageReference: Decodable {
+        struct Message: Decodable {
+            struct Sender: Decodable { let id: Int64 }
+            let id: Int64
+            let sender: Sender
+        }
+        let message: Message
+    }
+
+    private static func messageReference(_ payload: String) -> (id: Int64, sender: Int64)? {
+        guard let reference = try? JSONDecoder().decode(MessageReference.self, from: Data(payload.utf8)) else { return nil }
+        return (reference.message.id, reference.message.sender.id)
     }
 
     static let columns = "id, type, room_id, user_id, subject_id, created_at, payload"

@@ -8,8 +8,9 @@ import ServiceLifecycle
 struct EventController {
     let hub: EventHub
     let log: EventLog
+    let presence: PresenceService
     /// Called with each batch handed to a client (delivery receipts hook in here).
-    let onDelivered: @Sendable (Int64, [LoggedEvent]) async -> Void
+    let onDelivered: @Sendable (Int64, [LoggedEvent]) -> Void
 
     static let defaultTimeout = 25
     static let maxTimeout = 60
@@ -41,6 +42,8 @@ struct EventController {
             timeout = value
         }
         let feed = EventFeed(userID: session.user.id, after: after, hub: hub, log: log)
+        await presence.connected(session.user.id)
+        defer { presence.disconnected(session.user.id) }
         var events = try await feed.nextBacklog(limit: Self.pageLimit)
         let waitSeconds = timeout
         if events.isEmpty && waitSeconds > 0 {
@@ -65,7 +68,7 @@ struct EventController {
             }
         }
         events += await feed.close()
-        if !events.isEmpty { await onDelivered(session.user.id, events) }
+        if !events.isEmpty { onDelivered(session.user.id, events) }
         var body = ByteBuffer()
         body.writeString(#"{"cursor":\#(feed.cursor),"events":["#)
         for (index, event) in events.enumerated() {
@@ -85,6 +88,7 @@ struct EventController {
         let hub = self.hub
         let log = self.log
         let onDelivered = self.onDelivered
+        let presence = self.presence
         let userID = session.user.id
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
@@ -93,6 +97,7 @@ struct EventController {
             status: .ok, headers: headers,
             body: .init { writer in
                 let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
+                await presence.connected(userID)
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         var buffer = ByteBuffer(string: "retry: 2000\n: connected, cursor \(feed.cursor)\n\n")
@@ -102,7 +107,7 @@ struct EventController {
                             Self.frame(page, into: &buffer)
                             try await writer.write(buffer)
                             buffer.clear()
-                            await onDelivered(userID, page)
+                            onDelivered(userID, page)
                         }
                         if buffer.readableBytes > 0 { try await writer.write(buffer) }
                         while let events = await feed.nextLive() {
@@ -113,13 +118,14 @@ struct EventController {
                                 Self.frame(events, into: &buffer)
                             }
                             try await writer.write(buffer)
-                            if !events.isEmpty { await onDelivered(userID, events) }
+                            if !events.isEmpty { onDelivered(userID, events) }
                         }
                     }
                 } catch is CancellationError {
                     // The client went away.
                 }
                 _ = await feed.close()
+                presence.disconnected(userID)
                 try? await writer.finish(nil)
             })
     }

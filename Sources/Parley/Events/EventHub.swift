@@ -127,18 +127,19 @@ final class EventHub: Sendable {
         state.withLockedValue { Self.isVisible(event, to: userID, in: $0) }
     }
 
-    /// Everyone in a room with `userID` now, including themselves.
+    /// Everyone in a room with `userID` now, not counting themselves.
     private static func coMembers(of userID: Int64, in state: State) -> Set<Int64> {
-        var result: Set<Int64> = [userID]
+        var result: Set<Int64> = []
         for (room, intervals) in state.intervals[userID] ?? [:] where intervals.last?.to == nil {
             result.formUnion(state.roomMembers[room] ?? [])
         }
+        result.remove(userID)
         return result
     }
 
     /// Whether two users shared a room at event `id` (for presence replay).
     private static func sharedRoom(_ a: Int64, _ b: Int64, at id: Int64, in state: State) -> Bool {
-        if a == b { return true }
+        if a == b { return false }
         guard let mine = state.intervals[a], let theirs = state.intervals[b] else { return false }
         for (room, intervals) in mine where intervals.contains(where: { $0.contains(id) }) {
             if theirs[room]?.contains(where: { $0.contains(id) }) == true { return true }

@@ -43,4 +43,11 @@ struct EventPruner: Sendable {
         while try await pool.execute("DELETE FROM events WHERE id <= ? LIMIT 5000", [cutoff]).affectedRows > 0 {}
         try await pool.execute("DELETE FROM membership_log WHERE to_event IS NOT NULL AND to_event <= ?", [cutoff])
     }
+
+    /// Typing events matter for seconds and presence events for minutes; they leave the log early.
+    /// (A replay then simply lacks them: the client reloads presence with the member list.)
+    func pruneEphemeral() async throws {
+        try await pool.execute("DELETE FROM events WHERE type = 'typing' AND created_at < NOW(3) - INTERVAL 60 SECOND LIMIT 10000")
+        try await pool.execute("DELETE FROM events WHERE type = 'presence' AND created_at < NOW(3) - INTERVAL 600 SECOND LIMIT 10000")
+    }
 }

@@ -40,7 +40,9 @@ func errorResponse(status: HTTPResponse.Status, code: String, message: String, h
         }
         let error: Body
     }
-    let data = (try? JSONEncoder().encode(Envelope(error: .init(code: code, message: message)))) ?? Data("{}".utf8)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(Envelope(error: .init(code: code, message: message)))) ?? Data("{}".utf8)
     var fields = headers
     fields[.contentType] = "application/json; charset=utf-8"
     return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -12,8 +12,12 @@ public struct MessageView: Encodable, Sendable {
     public let createdAt: Date
     public let editedAt: Date?
     public let deleted: Bool
+    /// Members mentioned with `@username`.
+    public let mentions: [Int64]
+    /// Whether the message mentions everyone with `@room`.
+    public let mentionsRoom: Bool
 
-    enum CodingKeys: String, CodingKey { case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted }
+    enum CodingKeys: String, CodingKey { case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -27,9 +31,16 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(editedAt, forKey: .editedAt)
         try c.encode(deleted, forKey: .deleted)
+        try c.encode(mentions, forKey: .mentions)
+        try c.encode(mentionsRoom, forKey: .mentionsRoom)
     }
 
-    init(id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?, deleted: Bool) {
+    init(
+        id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
+        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false
+    ) {
+        self.mentions = mentions
+        self.mentionsRoom = mentionsRoom
         self.id = id
         self.roomId = roomId
         self.sender = sender
@@ -57,6 +68,8 @@ public struct MessageView: Encodable, Sendable {
         clientId = try row.decode("client_id")
         createdAt = try row.decode("created_at")
         editedAt = try row.decode("edited_at")
+        mentions = deleted ? [] : (try row.decode("mention_ids", as: String.self)).split(separator: ",").compactMap { Int64($0) }
+        mentionsRoom = deleted ? false : try row.decode("mentions_room")
     }
 }
 
@@ -66,7 +79,7 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {
@@ -82,16 +95,21 @@ struct MessageStore: Sendable {
         ).first.map(MessageView.init)
     }
 
-    func insert(_ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date) throws
-        -> Int64
-    {
-        Int64(
+    func insert(
+        _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
+        mentions: [Int64], mentionsRoom: Bool
+    ) throws -> Int64 {
+        let id = Int64(
             try c.execute(
                 """
-                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, [roomID, senderID, text, replyTo, clientID, date]
+                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [roomID, senderID, text, replyTo, clientID, date, mentions.map(String.init).joined(separator: ","), mentionsRoom]
             ).lastInsertID)
+        for user in mentions {
+            try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
+        }
+        return id
     }
 
     /// Newest first, before a message id (or from the newest).

@@ -6,6 +6,10 @@ struct MessageService: Sendable {
     let store: MessageStore
     let rooms: RoomStore
     let log: EventLog
+    let notifications: NotificationService
+    let typing: TypingService
+    /// Throws when the user may not post in the room now (muted): see Moderation.
+    let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
 
     static let maxLength = 4000
     static let maxPage = 100
@@ -43,7 +47,9 @@ struct MessageService: Sendable {
         let rooms = self.rooms
         do {
             return try await log.transaction { c, events in
-                guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
+                guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
+                else { throw RoomService.roomNotFound }
+                guard let role = membership.role else { throw RoomService.notAMember }
                 if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
                     guard original.roomId == roomID else {
                         throw ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
@@ -55,12 +61,18 @@ struct MessageService: Sendable {
                         throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
                     }
                 }
+                try canPost(c, roomID, user.id)
+                let (mentions, mentionsRoom) = try notifications.resolveMentions(c, text: text, roomID: roomID, senderRole: role)
                 let now = Date()
-                let id = try store.insert(c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID, at: now)
+                let id = try store.insert(
+                    c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions,
+                    mentionsRoom: mentionsRoom)
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: text, replyTo: replyTo, clientId: clientID,
-                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false)
+                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom)
+                try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
                 try events.append(EventType.messageCreated, roomID: roomID, payload: MessageEvent(message: message))
+                try notifications.notify(c, events, message: message, roomKind: membership.kind)
                 return (message, true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {

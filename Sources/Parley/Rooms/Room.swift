@@ -97,7 +97,22 @@ public struct MemberView: Encodable, Sendable {
     public let user: UserSummary
     public let role: RoomRole
     public let joinedAt: Date
+    /// online, away, busy or offline.
+    public let presence: String
+    /// Whether `presence` is anything but offline.
     public let online: Bool
+    public let lastSeenAt: Date?
+
+    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(user, forKey: .user)
+        try c.encode(role, forKey: .role)
+        try c.encode(joinedAt, forKey: .joinedAt)
+        try c.encode(presence, forKey: .presence)
+        try c.encode(online, forKey: .online)
+        try c.encode(lastSeenAt, forKey: .lastSeenAt)
+    }
 }
 
 extension UserSummary {

@@ -36,15 +36,35 @@ struct RoomController {
 
     struct RoomList: ResponseEncodable {
         let `public`: [RoomView]
-        let mine: [RoomView]
+        let mine: [MyRoom]
     }
 
-    /// [rooms] The public directory and the rooms I am in.
+    /// One of my rooms: the room's fields and its unread state in one object.
+    struct MyRoom: Encodable {
+        let room: RoomView
+        let state: RoomState?
+
+        func encode(to encoder: any Encoder) throws {
+            try room.encode(to: encoder)
+            guard let state else { return }
+            var c = encoder.container(keyedBy: RoomState.CodingKeys.self)
+            try c.encode(state.unreadCount, forKey: .unreadCount)
+            try c.encode(state.unreadDisplay, forKey: .unreadDisplay)
+            try c.encode(state.mentioned, forKey: .mentioned)
+            try c.encode(state.readUpTo, forKey: .readUpTo)
+            try c.encode(state.notifyLevel, forKey: .notifyLevel)
+            try c.encode(state.lastMessage, forKey: .lastMessage)
+        }
+    }
+
+    /// [rooms] The public directory, and the rooms I am in with their unread counts, mentions and newest message.
     func list(request: Request, context: AppRequestContext) async throws -> RoomList {
         let session = try context.requireSession()
         async let directory = rooms.store.publicRooms(viewer: session.user.id, limit: 500)
         async let mine = rooms.store.roomsOf(userID: session.user.id)
-        return RoomList(public: try await directory, mine: try await mine)
+        async let states = RoomState.all(pool: rooms.store.pool, userID: session.user.id)
+        let byRoom = Dictionary(try await states.map { ($0.roomId, $0) }, uniquingKeysWith: { a, _ in a })
+        return RoomList(public: try await directory, mine: try await mine.map { MyRoom(room: $0, state: byRoom[$0.id]) })
     }
 
     struct CreateBody: Decodable {

@@ -9,6 +9,7 @@ struct RoomService: Sendable {
     let hub: EventHub
     let hasher: PasswordHasher
     let passwordLimiter: RateLimiter
+    let presence: PresenceTracker
 
     static let roomNotFound = ParleyError(.notFound, "room_not_found", "No such room, or it is private.")
     static let notAMember = ParleyError(.forbidden, "not_a_member", "Join the room first.")
@@ -223,15 +224,18 @@ struct RoomService: Sendable {
     func members(user: User, roomID: Int64) async throws -> [MemberView] {
         let store = self.store
         _ = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
-        return try await store.members(roomID: roomID).map { summary, role, joined in
-            MemberView(user: summary, role: role, joinedAt: joined, online: hub.isConnected(summary.id))
+        return try await store.members(roomID: roomID).map { member in
+            let online = presence.isOnline(member.user.id)
+            return MemberView(
+                user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
+                lastSeenAt: member.lastSeen)
         }
     }
 
     /// Adds a user to a private group (owners and admins).
     func addMember(actor: User, roomID: Int64, userID: Int64) async throws -> MemberView {
         let store = self.store
-        let hub = self.hub
+        let presence = self.presence
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: actor.id, forUpdate: true)
             guard let role else { throw Self.notAMember }
@@ -247,7 +251,9 @@ struct RoomService: Sendable {
             try events.append(
                 EventType.memberAdded, roomID: roomID, subjectID: userID,
                 payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
-            return MemberView(user: target, role: .member, joinedAt: Date(), online: hub.isConnected(userID))
+            let online = presence.isOnline(userID)
+            return MemberView(
+                user: target, role: .member, joinedAt: Date(), presence: online ? "online" : "offline", online: online, lastSeenAt: nil)
         }
     }
 

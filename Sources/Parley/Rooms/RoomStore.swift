@@ -102,15 +102,21 @@ struct RoomStore: Sendable {
         }
     }
 
-    func members(roomID: Int64) async throws -> [(UserSummary, RoomRole, Date)] {
+    /// Members with role, join time, chosen presence and last seen time.
+    func members(roomID: Int64) async throws -> [(user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?)] {
         try await pool.query(
             """
-            SELECT u.id, u.username, u.display_name, m.role, m.joined_at
+            SELECT u.id, u.username, u.display_name, u.presence, u.last_seen_at, m.role, m.joined_at
             FROM room_members m JOIN users u ON u.id = m.user_id
             WHERE m.room_id = ?
             ORDER BY FIELD(m.role, 'owner', 'admin', 'moderator', 'member'), u.username
             """, [roomID]
-        ).map { (try UserSummary(row: $0), RoomRole(rawValue: try $0.decode("role")) ?? .member, try $0.decode("joined_at")) }
+        ).map {
+            (
+                try UserSummary(row: $0), RoomRole(rawValue: try $0.decode("role")) ?? .member, try $0.decode("joined_at"),
+                try $0.decode("presence"), try $0.decode("last_seen_at")
+            )
+        }
     }
 
     /// Users whose username starts with `prefix` (case-insensitive).

@@ -1,0 +1,130 @@
+import Foundation
+import MariaDB
+
+/// Per-room notification levels for a member.
+public enum NotifyLevel: String, Codable, Sendable {
+    case all, mentions, none
+}
+
+/// Mentions in message text: `@username` for members, `@room` for everyone.
+enum Mentions {
+    /// The lowercased names after `@` (with trailing `.`/`-` also tried without them).
+    static func candidates(in text: String) -> Set<String> {
+        var names = Set<String>()
+        let scalars = Array(text.unicodeScalars)
+        func isNameScalar(_ s: Unicode.Scalar) -> Bool {
+            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "." || s == "-")
+        }
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "@" && (i == 0 || !isNameScalar(scalars[i - 1])) {
+                var j = i + 1
+                while j < scalars.count, isNameScalar(scalars[j]), j - i <= 33 { j += 1 }
+                var name = String(String.UnicodeScalarView(scalars[(i + 1)..<j])).lowercased()
+                if !name.isEmpty { names.insert(name) }
+                while let last = name.last, last == "." || last == "-" {
+                    name.removeLast()
+                    if !name.isEmpty { names.insert(name) }
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return names
+    }
+}
+
+/// Decides who is notified of a new message and writes the notifications with their events,
+/// inside the message's transaction.
+struct NotificationService: Sendable {
+    let presence: PresenceTracker
+    let hub: EventHub
+    /// `@room` is open to everyone only in rooms up to this size; above it, to owners and admins.
+    static let roomMentionOpenUpTo = 20
+
+    struct NotificationView: Encodable {
+        let id: Int64
+        let roomId: Int64
+        let reason: String
+        let message: MessageView
+        let createdAt: Date
+    }
+
+    struct NotificationEvent: Encodable {
+        let notification: NotificationView
+    }
+
+    /// Resolves the mentions of a message to members: (user ids, whether `@room` counts).
+    func resolveMentions(_ c: MariaDBConnection, text: String, roomID: Int64, senderRole: RoomRole) throws -> ([Int64], Bool) {
+        var names = Mentions.candidates(in: text)
+        let roomMention = names.remove("room") != nil
+        let mentionsRoom = roomMention && (senderRole >= .admin || hub.members(of: roomID).count <= Self.roomMentionOpenUpTo)
+        guard !names.isEmpty else { return ([], mentionsRoom) }
+        let list = Array(names.prefix(50))
+        let ids = try c.query(
+            """
+            SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
+            WHERE m.room_id = ? AND u.username IN (\(list.map { _ in "?" }.joined(separator: ",")))
+            ORDER BY u.id
+            """, [roomID] + list
+        ).map { try $0.decode("id", as: Int64.self) }
+        return (ids, mentionsRoom)
+    }
+
+    /// Writes a notification (row and event) for each member who should hear of `message`.
+    func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind) throws {
+        let everyone = roomKind == .dm || message.mentionsRoom
+        let mentioned = Set(message.mentions)
+        let explicit = mentioned.isEmpty ? "" : " OR user_id IN (\(mentioned.map { _ in "?" }.joined(separator: ",")))"
+        var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
+        parameters += mentioned.map { $0 as any MariaDBEncodable }
+        let rows = try c.query(
+            "SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id <> ? AND (notify_level = 'all' OR ?\(explicit))",
+            parameters)
+        for row in rows {
+            let user: Int64 = try row.decode("user_id")
+            let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (roomKind == .dm ? .all : .mentions)
+            let reason: String
+            if level == .none {
+                continue
+            } else if roomKind == .dm {
+                reason = "dm"
+            } else if mentioned.contains(user) {
+                reason = "mention"
+            } else if message.mentionsRoom {
+                reason = "room_mention"
+            } else if level == .all {
+                reason = "all"
+            } else {
+                continue
+            }
+            // The room the user is reading needs no notification.
+            if presence.focusedRoom(user) == message.roomId { continue }
+            let id = Int64(
+                try c.execute(
+                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [user, message.roomId, message.id, reason, message.createdAt]
+                ).lastInsertID)
+            try events.append(
+                EventType.notification, userID: user,
+                payload: NotificationEvent(notification: NotificationView(id: id, roomId: message.roomId, reason: reason, message: message, createdAt: message.createdAt)))
+        }
+    }
+
+    /// Notifications since a time, newest first (at most `limit`).
+    static func since(_ c: MariaDBConnection, userID: Int64, since: Date, limit: Int) throws -> [NotificationView] {
+        try c.query(
+            """
+            SELECT n.id AS notification_id, n.reason, n.created_at AS notified_at, \(MessageStore.columns)
+            FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = m.sender_id
+            WHERE n.user_id = ? AND n.created_at >= ? ORDER BY n.id DESC LIMIT ?
+            """, [userID, since, limit]
+        ).map { row in
+            let message = try MessageView(row: row)
+            return NotificationView(
+                id: try row.decode("notification_id"), roomId: message.roomId, reason: try row.decode("reason"), message: message,
+                createdAt: try row.decode("notified_at"))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// A user's presence as others see it.
+public enum PresenceStatus: String, Codable, Sendable {
+    case online, away, busy, offline
+}
+
+/// Which users this process holds event connections for, and when each last polled. A user is
+/// online while a connection is open or they polled within `grace`; the room they are reading is
+/// remembered while they are online.
+final class PresenceTracker: Sendable {
+    private struct Entry {
+        var connections = 0
+        var lastActivity: ContinuousClock.Instant
+        var published = false
+        var focusedRoom: Int64?
+    }
+
+    let grace: Duration
+    private let entries = NIOLockedValueBox<[Int64: Entry]>([:])
+
+    init(grace: Duration) { self.grace = grace }
+
+    /// A connection opened; true when the user was not online before (announce it).
+    func connected(_ user: Int64, now: ContinuousClock.Instant = .now) -> Bool {
+        entries.withLockedValue { entries in
+            var entry = entries[user] ?? Entry(lastActivity: now)
+            entry.connections += 1
+            entry.lastActivity = now
+            let announce = !entry.published
+            entry.published = true
+            entries[user] = entry
+            return announce
+        }
+    }
+
+    /// A connection closed (the user stays online for `grace`).
+    func disconnected(_ user: Int64, now: ContinuousClock.Instant = .now) {
+        entries.withLockedValue { entries in
+            guard var entry = entries[user] else { return }
+            entry.connections = max(0, entry.connections - 1)
+            entry.lastActivity = now
+            entries[user] = entry
+        }
+    }
+
+    func isOnline(_ user: Int64) -> Bool { entries.withLockedValue { $0[user]?.published ?? false } }
+
+    func setFocus(_ user: Int64, room: Int64?) {
+        entries.withLockedValue { entries in
+            if var entry = entries[user] {
+                entry.focusedRoom = room
+                entries[user] = entry
+            } else {
+                var entry = Entry(lastActivity: .now)
+                entry.focusedRoom = room
+                entries[user] = entry
+            }
+        }
+    }
+
+    /// The room the user is reading, if they are online.
+    func focusedRoom(_ user: Int64) -> Int64? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[user], entry.published else { return nil }
+            return entry.focusedRoom
+        }
+    }
+
+    /// Users whose last connection closed more than `grace` ago; they are forgotten and must be announced offline.
+    func sweep(now: ContinuousClock.Instant = .now) -> [Int64] {
+        entries.withLockedValue { entries in
+            let gone = entries.filter { $0.value.connections == 0 && now - $0.value.lastActivity >= grace }.map(\.key)
+            let offline = gone.filter { entries[$0]?.published == true }
+            for user in gone { entries[user] = nil }
+            return offline
+        }
+    }
+}
+
+/// Presence: online/away/busy/offline, last seen, and `presence` events to everyone who shares a room.
+struct PresenceService: Sendable {
+    let log: EventLog
+    let pool: MariaDBPool
+    let tracker: PresenceTracker
+
+    struct PresenceEvent: Encodable {
+        let user: UserSummary
+        let status: PresenceStatus
+        let lastSeenAt: Date?
+
+        enum CodingKeys: String, CodingKey { case user, status, lastSeenAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(status, forKey: .status)
+            try c.encode(lastSeenAt, forKey: .lastSeenAt)
+        }
+    }
+
+    /// The status a user chose (online, away or busy).
+    static func chosen(_ c: MariaDBConnection, userID: Int64) throws -> (UserSummary, PresenceStatus, Date?)? {
+        guard let row = try c.query("SELECT id, username, display_name, presence, last_seen_at FROM users WHERE id = ?", [userID]).first else {
+            return nil
+        }
+        return (try UserSummary(row: row), PresenceStatus(rawValue: try row.decode("presence")) ?? .online, try row.decode("last_seen_at"))
+    }
+
+    /// An event connection opened (SSE stream or long-poll).
+    func connected(_ userID: Int64) async {
+        guard tracker.connected(userID) else { return }
+        try? await announce(userID, online: true)
+    }
+
+    func disconnected(_ userID: Int64) {
+        tracker.disconnected(userID)
+    }
+
+    /// Writes the effective status as a presence event (and last seen, when going offline).
+    func announce(_ userID: Int64, online: Bool) async throws {
+        try await log.transaction { c, events in
+            if !online { try c.execute("UPDATE users SET last_seen_at = NOW(3) WHERE id = ?", [userID]) }
+            guard let (user, chosen, lastSeen) = try Self.chosen(c, userID: userID) else { return }
+            try events.append(
+                EventType.presence, subjectID: userID, payload: PresenceEvent(user: user, status: online ? chosen : .offline, lastSeenAt: lastSeen))
+        }
+    }
+
+    /// [setPresence] The user's chosen status; announced at once if they are online.
+    func set(userID: Int64, status: PresenceStatus) async throws {
+        guard status != .offline else {
+            throw ParleyError.invalid("invalid_status", "Choose online, away or busy; offline follows from having no connection.")
+        }
+        try await pool.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID])
+        if tracker.isOnline(userID) { try await announce(userID, online: true) }
+    }
+
+    /// Announces users who went offline (run every second).
+    func sweep() async throws {
+        for user in tracker.sweep() { try await announce(user, online: false) }
+    }
+
+    /// Effective statuses for users, from the tracker and their chosen status.
+    func statuses(_ rows: [(Int64, String, Date?)]) -> [Int64: (PresenceStatus, Date?)] {
+        var result: [Int64: (PresenceStatus, Date?)] = [:]
+        for (id, chosen, lastSeen) in rows {
+            result[id] = (tracker.isOnline(id) ? PresenceStatus(rawValue: chosen) ?? .online : .offline, lastSeen)
+        }
+        return result
+    }
+}

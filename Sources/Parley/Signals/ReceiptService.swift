@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// Delivered and read marks per member ("up to message id"), unread counts and `receipt` events.
+/// Delivered marks are gathered in memory as events reach clients and written once a second;
+/// read marks are written when the client sends them. Marks only move forward.
+struct ReceiptService: Sendable {
+    let log: EventLog
+    let pool: MariaDBPool
+    let hub: EventHub
+    /// Rooms larger than this store marks but send no `receipt` events (they would swamp everyone).
+    static let receiptEventMaxMembers = 100
+    private let pendingDelivered = NIOLockedValueBox<[Key: Int64]>([:])
+
+    struct Key: Hashable, Sendable {
+        let room: Int64
+        let user: Int64
+    }
+
+    init(log: EventLog, pool: MariaDBPool, hub: EventHub) {
+        self.log = log
+        self.pool = pool
+        self.hub = hub
+    }
+
+    struct ReceiptEvent: Encodable {
+        let roomId: Int64
+        let user: UserSummary
+        let deliveredUpTo: Int64
+        /// nil when the user does not share read receipts.
+        let readUpTo: Int64?
+
+        enum CodingKeys: String, CodingKey { case roomId, user, deliveredUpTo, readUpTo }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(user, forKey: .user)
+            try c.encode(deliveredUpTo, forKey: .deliveredUpTo)
+            try c.encode(readUpTo, forKey: .readUpTo)
+        }
+    }
+
+    struct ReadMarkerEvent: ResponseEncodable {
+        let roomId: Int64
+        let readUpTo: Int64
+        let unreadCount: Int
+        let mentioned: Bool
+    }
+
+    /// Notes that `events` reached one of `userID`'s clients.
+    func delivered(userID: Int64, events: [LoggedEvent]) {
+        var marks: [Int64: Int64] = [:]
+        for event in events {
+            guard let room = event.roomID, let message = event.message, message.sender != userID else { continue }
+            marks[room] = max(marks[room] ?? 0, message.id)
+        }
+        guard !marks.isEmpty else { return }
+        pendingDelivered.withLockedValue { pending in
+            for (room, id) in marks {
+                let key = Key(room: room, user: userID)
+                pending[key] = max(pending[key] ?? 0, id)
+            }
+        }
+    }
+
+    /// Writes gathered delivered marks and announces the ones that moved (run every second).
+    func flushDelivered() async throws {
+        let batch = pendingDelivered.withLockedValue { pending -> [Key: Int64] in
+            defer { pending = [:] }
+            return pending
+        }
+        for (key, id) in batch {
+            try await advance(room: key.room, user: key.user, delivered: id, read: nil)
+        }
+    }
+
+    /// [markRead] Moves the read mark forward to `messageID` (a message of the room).
+    func markRead(userID: Int64, roomID: Int64, messageID: Int64, rooms: RoomStore) async throws -> ReadMarkerEvent {
+        try await pool.withConnection { c in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
+            guard try c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [messageID, roomID]).first != nil else {
+                throw ParleyError.invalid("invalid_message", "message_id must be a message of this room.")
+            }
+        }
+        if let moved = try await advance(room: roomID, user: userID, delivered: messageID, read: messageID) { return moved }
+        return try await Self.unread(pool: pool, userID: userID, roomID: roomID)
+    }
+
+    /// Moves marks forward (never back) and sends the events; nil when nothing moved.
+    @discardableResult
+    private func advance(room: Int64, user: Int64, delivered: Int64, read: Int64?) async throws -> ReadMarkerEvent? {
+        let memberCount = hub.members(of: room).count
+        return try await log.transaction { c, events in
+            guard
+                let row = try c.query(
+                    """
+                    SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.send_read_receipts
+                    FROM room_members m JOIN users u ON u.id = m.user_id
+                    WHERE m.room_id = ? AND m.user_id = ? FOR UPDATE
+                    """, [room, user]
+                ).first
+            else { return nil }
+            let oldDelivered: Int64 = try row.decode("delivered_up_to")
+            let oldRead: Int64 = try row.decode("read_up_to")
+            let newDelivered = max(oldDelivered, delivered)
+            let newRead = max(oldRead, read ?? 0)
+            guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
+            try c.execute("UPDATE room_members SET delivered_up_to = ?, read_up_to = ? WHERE room_id = ? AND user_id = ?", [newDelivered, newRead, room, user])
+            let shares: Bool = try row.decode("send_read_receipts")
+            if memberCount <= Self.receiptEventMaxMembers {
+                try events.append(
+                    EventType.receipt, roomID: room,
+                    payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newRead : nil))
+            }
+            guard newRead != oldRead else { return nil }
+            let marker = try Self.unread(c, userID: user, roomID: room)
+            // Every device of the user learns the new read mark and unread count.
+            try events.append(EventType.readMarker, userID: user, payload: marker)
+            return marker
+        }
+    }
+
+    static func unread(pool: MariaDBPool, userID: Int64, roomID: Int64) async throws -> ReadMarkerEvent {
+        try await pool.withConnection { c in try unread(c, userID: userID, roomID: roomID) }
+    }
+
+    /// Unread messages after the read mark (not the user's own, not deleted; counted up to 1,000) and whether one mentions them.
+    static func unread(_ c: MariaDBConnection, userID: Int64, roomID: Int64) throws -> ReadMarkerEvent {
+        let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first?
+            .decode("read_up_to", as: Int64.self) ?? 0
+        let count = try c.query(
+            """
+            SELECT COUNT(*) AS unread FROM (
+                SELECT 1 FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ? AND deleted_at IS NULL LIMIT 1000
+            ) recent
+            """, [roomID, mark, userID]
+        )[0].decode("unread", as: Int.self)
+        let mentioned = try c.query(
+            """
+            SELECT EXISTS(SELECT 1 FROM mentions n JOIN messages m ON m.id = n.message_id
+                          WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND m.deleted_at IS NULL)
+                OR EXISTS(SELECT 1 FROM messages WHERE room_id = ? AND id > ? AND mentions_room = 1 AND sender_id <> ? AND deleted_at IS NULL)
+                AS mentioned
+            """, [userID, roomID, mark, roomID, mark, userID]
+        )[0].decode("mentioned", as: Bool.self)
+        return ReadMarkerEvent(roomId: roomID, readUpTo: mark, unreadCount: count, mentioned: mentioned)
+    }
+
+    struct MemberReceipt: Encodable {
+        let user: UserSummary
+        let deliveredUpTo: Int64
+        let readUpTo: Int64?
+
+        enum CodingKeys: String, CodingKey { case user, deliveredUpTo, readUpTo }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(deliveredUpTo, forKey: .deliveredUpTo)
+            try c.encode(readUpTo, forKey: .readUpTo)
+        }
+    }
+
+    /// [receipts] Every member's marks; read marks of members who keep them private are null.
+    func receipts(userID: Int64, roomID: Int64, rooms: RoomStore) async throws -> [MemberReceipt] {
+        try await pool.withConnection { c in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
+            return try c.query(
+                """
+                SELECT u.id, u.username, u.display_name, u.send_read_receipts, m.delivered_up_to, m.read_up_to
+                FROM room_members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? ORDER BY u.username
+                """, [roomID]
+            ).map { row in
+                let id: Int64 = try row.decode("id")
+                let shares: Bool = try row.decode("send_read_receipts")
+                return MemberReceipt(
+                    user: try UserSummary(row: row), deliveredUpTo: try row.decode("delivered_up_to"),
+                    readUpTo: shares || id == userID ? try row.decode("read_up_to") : nil)
+            }
+        }
+    }
+}

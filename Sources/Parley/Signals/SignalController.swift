@@ -1,0 +1,209 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// The HTTP face of typing, presence, receipts, unread counts and notifications: `typing`,
+/// `setPresence`, `setFocus`, `markRead`, `receipts`, `setNotificationLevel`, `me`, `updateMe`, `summary`.
+struct SignalController {
+    let typing: TypingService
+    let presence: PresenceService
+    let receipts: ReceiptService
+    let rooms: RoomStore
+    let pool: MariaDBPool
+    let maxBodyBytes: Int
+    let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/rooms/:room/typing", use: setTyping)
+        router.post("/api/rooms/:room/read", use: markRead)
+        router.get("/api/rooms/:room/receipts", use: listReceipts)
+        router.put("/api/rooms/:room/notifications", use: setLevel)
+        router.put("/api/me/presence", use: setPresence)
+        router.put("/api/me/focus", use: setFocus)
+        router.get("/api/me", use: me)
+        router.patch("/api/me", use: updateMe)
+        router.get("/api/me/summary", use: summary)
+    }
+
+    struct TypingBody: Decodable {
+        let typing: Bool
+    }
+
+    /// [typing] Start (or renew, at most every 3 s) or stop the typing indicator.
+    func setTyping(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: TypingBody.self, context: context, limit: maxBodyBytes)
+        try await typing.set(user: session.user, roomID: roomID, typing: body.typing, mutedCheck: canPost)
+        return .noContent
+    }
+
+    struct ReadBody: Decodable {
+        let messageId: Int64
+    }
+
+    /// [markRead] Moves the read mark forward; answers with the new unread state.
+    func markRead(request: Request, context: AppRequestContext) async throws -> ReceiptService.ReadMarkerEvent {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: ReadBody.self, context: context, limit: maxBodyBytes)
+        return try await receipts.markRead(userID: session.user.id, roomID: roomID, messageID: body.messageId, rooms: rooms)
+    }
+
+    struct ReceiptList: ResponseEncodable {
+        let receipts: [ReceiptService.MemberReceipt]
+    }
+
+    /// [receipts] Each member's delivered and read marks.
+    func listReceipts(request: Request, context: AppRequestContext) async throws -> ReceiptList {
+        let session = try context.requireSession()
+        return ReceiptList(receipts: try await receipts.receipts(userID: session.user.id, roomID: try RoomController.id(context, "room"), rooms: rooms))
+    }
+
+    struct LevelBody: Decodable {
+        let level: NotifyLevel
+    }
+
+    struct LevelAnswer: ResponseEncodable {
+        let roomId: Int64
+        let level: NotifyLevel
+    }
+
+    /// [setNotificationLevel] all, mentions or none (muted) for one room.
+    func setLevel(request: Request, context: AppRequestContext) async throws -> LevelAnswer {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: LevelBody.self, context: context, limit: maxBodyBytes)
+        let rooms = self.rooms
+        try await pool.withConnection { c in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
+            try c.execute("UPDATE room_members SET notify_level = ? WHERE room_id = ? AND user_id = ?", [body.level.rawValue, roomID, session.user.id])
+        }
+        return LevelAnswer(roomId: roomID, level: body.level)
+    }
+
+    struct PresenceBody: Decodable {
+        let status: PresenceStatus
+    }
+
+    /// [setPresence] online, away (idle tab) or busy.
+    func setPresence(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: PresenceBody.self, context: context, limit: maxBodyBytes)
+        try await presence.set(userID: session.user.id, status: body.status)
+        return .noContent
+    }
+
+    struct FocusBody: Decodable {
+        let roomId: Int64?
+    }
+
+    /// [setFocus] The room the user is reading now (no notifications for it), or null.
+    func setFocus(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: FocusBody.self, context: context, limit: maxBodyBytes)
+        presence.tracker.setFocus(session.user.id, room: body.roomId)
+        return .noContent
+    }
+
+    struct MeAnswer: ResponseEncodable {
+        let user: User
+        let presence: PresenceStatus
+        let sendReadReceipts: Bool
+    }
+
+    private func loadMe(_ userID: Int64) async throws -> MeAnswer {
+        try await pool.withConnection { c in
+            let row = try c.query("SELECT id, username, display_name, created_at, presence, send_read_receipts FROM users WHERE id = ?", [userID])[0]
+            return MeAnswer(
+                user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
+                sendReadReceipts: try row.decode("send_read_receipts"))
+        }
+    }
+
+    /// [me] The profile and settings.
+    func me(request: Request, context: AppRequestContext) async throws -> MeAnswer {
+        try await loadMe(try context.requireSession().user.id)
+    }
+
+    struct UpdateMeBody: Decodable {
+        let displayName: String?
+        let sendReadReceipts: Bool?
+    }
+
+    /// [updateMe] Display name and whether others see my read receipts.
+    func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
+        let name = try body.displayName.map(AccountRules.normalizeDisplayName)
+        try await pool.withConnection { c in
+            if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, session.user.id]) }
+            if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, session.user.id]) }
+        }
+        return try await loadMe(session.user.id)
+    }
+
+    struct SummaryAnswer: ResponseEncodable {
+        let rooms: [RoomState]
+        let notifications: [NotificationService.NotificationView]
+    }
+
+    /// [summary] What happened while away, in one request: every room's unread state and the
+    /// notifications since `since` (ISO 8601; default the last 7 days; at most 200).
+    func summary(request: Request, context: AppRequestContext) async throws -> SummaryAnswer {
+        let session = try context.requireSession()
+        var since = Date().addingTimeInterval(-7 * 86_400)
+        if let text = request.uri.queryParameters.get("since") {
+            guard let date = ParleyJSON.parseTimestamp(text) else { throw ParleyError.badRequest("since must be an ISO 8601 timestamp.") }
+            since = date
+        }
+        let states = try await RoomState.all(pool: pool, userID: session.user.id)
+        let notifications = try await pool.withConnection { [since] c in
+            try NotificationService.since(c, userID: session.user.id, since: since, limit: 200)
+        }
+        return SummaryAnswer(rooms: states, notifications: notifications)
+    }
+}
+
+/// One of my rooms' unread state.
+struct RoomState: Encodable, Sendable {
+    let roomId: Int64
+    let unreadCount: Int
+    /// The count as a badge shows it: exact up to 999, then "999+".
+    let unreadDisplay: String
+    let mentioned: Bool
+    let readUpTo: Int64
+    let notifyLevel: NotifyLevel
+    let lastMessage: MessageView?
+
+    enum CodingKeys: String, CodingKey { case roomId, unreadCount, unreadDisplay, mentioned, readUpTo, notifyLevel, lastMessage }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(roomId, forKey: .roomId)
+        try c.encode(unreadCount, forKey: .unreadCount)
+        try c.encode(unreadDisplay, forKey: .unreadDisplay)
+        try c.encode(mentioned, forKey: .mentioned)
+        try c.encode(readUpTo, forKey: .readUpTo)
+        try c.encode(notifyLevel, forKey: .notifyLevel)
+        try c.encode(lastMessage, forKey: .lastMessage)
+    }
+
+    static func all(pool: MariaDBPool, userID: Int64) async throws -> [RoomState] {
+        try await pool.withConnection { c in
+            try c.query("SELECT m.room_id, m.notify_level, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?", [userID])
+                .map { row in
+                    let roomID: Int64 = try row.decode("room_id")
+                    let kind = RoomKind(rawValue: try row.decode("kind")) ?? .public
+                    let unread = try ReceiptService.unread(c, userID: userID, roomID: roomID)
+                    let last = try c.query(
+                        "SELECT \(MessageStore.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.room_id = ? ORDER BY m.id DESC LIMIT 1",
+                        [roomID]
+                    ).first.map(MessageView.init)
+                    let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (kind == .dm ? .all : .mentions)
+                    return RoomState(
+                        roomId: roomID, unreadCount: unread.unreadCount, unreadDisplay: unread.unreadCount > 999 ? "999+" : String(unread.unreadCount),
+                        mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last)
+                }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+import Foundation
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Typing, presence, receipts, unread counts, mentions and notifications with several users and clients.
+@Suite struct SignalTests {
+    static func events(_ stream: SSEConnection, _ type: String) -> [JSON] {
+        stream.events.filter { $0.event == type }.compactMap(\.json)
+    }
+
+    @Test func typingReachesMembersAndEndsByItselfAfterSixSeconds() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            let started = ContinuousClock.now
+            #expect(try await live.send(.POST, "/api/rooms/1/typing", json: #"{"typing":true}"#, token: alice.token).status == 204)
+            let typing = await stream.waitFor(2, within: 10) { $0.event == "typing" }
+            let elapsed = ContinuousClock.now - started
+            #expect(typing.count == 2)
+            #expect(typing.first?.json?["data"]?["typing"] == .bool(true))
+            #expect(typing.first?.json?["data"]?["user"]?["username"] == .string("alice"))
+            #expect(typing.last?.json?["data"]?["typing"] == .bool(false))
+            #expect(elapsed >= .seconds(5.5) && elapsed < .seconds(9), "expired after \(elapsed)")
+            await stream.close()
+        }
+    }
+
+    @Test func typingRenewalsFasterThanThreeSecondsAreDroppedAndSendingEndsIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            for _ in 0..<3 { #expect(try await live.send(.POST, "/api/rooms/1/typing", json: #"{"typing":true}"#, token: alice.token).status == 204) }
+            _ = try await live.post(alice.token, room: 1, text: "done typing")
+            _ = await stream.waitFor(1) { $0.event == "message.created" }
+            let kinds = stream.events.filter { $0.event == "typing" || $0.event == "message.created" }.map { event -> String in
+                event.event == "typing" ? "typing:\(event.json?["data"]?["typing"] == .bool(true))" : "message"
+            }
+            #expect(kinds == ["typing:true", "typing:false", "message"])
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'typing'")) == 2)
+            await stream.close()
+        }
+    }
+
+    @Test func typingNeverReachesNonMembers() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let group = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"g","kind":"group"}"#, token: alice.token).body?["room"]?["id"]?.int)
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            #expect(try await live.send(.POST, "/api/rooms/\(group)/typing", json: #"{"typing":true}"#, token: alice.token).status == 204)
+            #expect(try await live.send(.POST, "/api/rooms/\(group)/typing", json: #"{"typing":true}"#, token: bob.token).status == 404)
+            _ = try await live.post(alice.token, room: 1, text: "marker")
+            _ = await stream.waitFor(1) { $0.event == "message.created" }
+            #expect(Self.events(stream, "typing").isEmpty)
+            await stream.close()
+        }
+    }
+
+    @Test func presenceFollowsConnectionsAndChosenStatus() async throws {
+        let parley = try await TestParley.make { $0.presenceGrace = .seconds(1) }
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let watcher = try await live.stream(alice.token)
+            _ = await watcher.waitFor(0, within: 0.3)
+            let bobStream = try await live.stream(bob.token)
+            let online = await watcher.waitFor(1) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }
+            #expect(online.first?.json?["data"]?["status"] == .string("online"))
+            let members = try await live.send(.GET, "/api/rooms/1/members", token: alice.token)
+            let bobEntry = members.body?["members"]?.array?.first { $0["user"]?["username"] == .string("bob") }
+            #expect(bobEntry?["presence"] == .string("online"))
+            #expect(bobEntry?["online"] == .bool(true))
+
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"busy"}"#, token: bob.token).status == 204)
+            let busy = await watcher.waitFor(2) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }
+            #expect(busy.last?.json?["data"]?["status"] == .string("busy"))
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"offline"}"#, token: bob.token).status == 422)
+
+            await bobStream.close()
+            let offline = await watcher.waitFor(3, within: 10) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }
+            #expect(offline.last?.json?["data"]?["status"] == .string("offline"))
+            #expect(offline.last?.json?["data"]?["last_seen_at"]?.string != nil)
+            let after = try await live.send(.GET, "/api/rooms/1/members", token: alice.token)
+            let entry = after.body?["members"]?.array?.first { $0["user"]?["username"] == .string("bob") }
+            #expect(entry?["presence"] == .string("offline"))
+            #expect(entry?["last_seen_at"]?.string != nil)
+            await watcher.close()
+        }
+    }
+
+    @Test func deliveredMarksAdvanceFromLongPollAndFromSSE() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let carol = try await live.signUp("carol")
+            let group = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"trio","kind":"group","members":[\#(bob.id),\#(carol.id)]}"#, token: alice.token)
+                    .body?["room"]?["id"]?.int)
+            let (_, bobCursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            let carolStream = try await live.stream(carol.token)
+            let aliceStream = try await live.stream(alice.token)
+            _ = await carolStream.waitFor(0, within: 0.3)
+            let message = try await live.post(alice.token, room: group, text: "did you get this?")
+            _ = try await live.poll(bob.token, after: bobCursor, timeout: 5)
+            _ = await carolStream.waitFor(1) { $0.event == "message.created" }
+            // Marks are written within about a second of delivery, with receipt events to the room.
+            let receipts = await aliceStream.waitFor(2, within: 5) { $0.event == "receipt" }
+            #expect(Set(receipts.compactMap { $0.json?["data"]?["user"]?["username"]?.string }) == ["bob", "carol"])
+            #expect(receipts.allSatisfy { $0.json?["data"]?["delivered_up_to"]?.int == message })
+            let list = try await live.send(.GET, "/api/rooms/\(group)/receipts", token: alice.token)
+            let marks = Dictionary(
+                uniqueKeysWithValues: (list.body?["receipts"]?.array ?? []).map { ($0["user"]?["username"]?.string ?? "", $0) })
+            #expect(marks["bob"]?["delivered_up_to"]?.int == message)
+            #expect(marks["carol"]?["delivered_up_to"]?.int == message)
+            #expect(marks["bob"]?["read_up_to"]?.int == 0)
+            await carolStream.close()
+            await aliceStream.close()
+        }
+    }
+
+    @Test func readMarksOnlyMoveForwardAndUnreadCountsAreExactOnEveryDevice() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let phone = try #require(
+                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            let phoneStream = try await live.stream(phone)
+            _ = await phoneStream.waitFor(0, within: 0.3)
+            var ids: [Int64] = []
+            for n in 1...30 { ids.append(try await live.post(alice.token, room: 1, text: "n\(n)")) }
+            func unread(_ token: String) async throws -> (Int64?, String?) {
+                let rooms = try await live.send(.GET, "/api/rooms", token: token)
+                let main = rooms.body?["mine"]?.array?.first { $0["id"]?.int == 1 }
+                return (main?["unread_count"]?.int, main?["unread_display"]?.string)
+            }
+            #expect(try await unread(bob.token) == (30, "30"))
+            let read = try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":\#(ids[9])}"#, token: bob.token)
+            #expect(read.status == 200)
+            #expect(read.body?["unread_count"]?.int == 20)
+            #expect(read.body?["read_up_to"]?.int == ids[9])
+            // An older mark from the other device does not move it back.
+            let back = try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":\#(ids[4])}"#, token: phone)
+            #expect(back.body?["read_up_to"]?.int == ids[9])
+            #expect(try await unread(phone) == (20, "20"))
+            let markers = await phoneStream.waitFor(1) { $0.event == "read_marker" }
+            #expect(markers.first?.json?["data"]?["unread_count"]?.int == 20)
+            // Own messages never count; a deleted unread message stops counting.
+            for n in 1...3 { _ = try await live.post(bob.token, room: 1, text: "mine \(n)") }
+            for n in 1...5 { ids.append(try await live.post(alice.token, room: 1, text: "more \(n)")) }
+            #expect(try await live.send(.DELETE, "/api/messages/\(ids[20])", token: alice.token).status == 204)
+            #expect(try await unread(bob.token) == (24, "24"))
+            #expect(try await unread(phone) == (24, "24"))
+            try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":999999}"#, token: bob.token)
+            #expect(try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":999999}"#, token: bob.token).status == 422)
+            // Logging out and in again changes nothing.
+            let again = try #require(
+                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            #expect(try await unread(again) == (24, "24"))
+            await phoneStream.close()
+        }
+    }
+
+    @Test func unreadCountsAbove999ShowAsA999PlusBadge() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            try parley.execute(
+                """
+                INSERT INTO messages (room_id, sender_id, text, created_at)
+                SELECT 1, ?, CONCAT('bulk ', seq), NOW(3) FROM seq_1_to_1200
+                """, [alice.id])
+            let rooms = try await client.send(.get, "/api/rooms", headers: bob.bearer).json()
+            let main = rooms["mine"]?.array?.first { $0["id"]?.int == 1 }
+            #expect(main?["unread_count"]?.int == 1000)
+            #expect(main?["unread_display"] == .string("999+"))
+            #expect(main?["last_message"]?["text"] == .string("bulk 1200"))
+        }
+    }
+
+    @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            let plain = try await live.post(alice.token, room: 1, text: "no mention here")
+            let mention = try await live.send(.POST, "/api/rooms/1/messages", json: #"{"text":"hey @Bob, look"}"#, token: alice.token)
+            #expect(mention.body?["message"]?["mentions"] == .array([.number(Double(bob.id))]))
+            let notified = await stream.waitFor(1) { $0.event == "notification" }
+            #expect(notified.count == 1)
+            #expect(notified.first?.json?["user_id"]?.int == bob.id)
+            #expect(notified.first?.json?["data"]?["notification"]?["reason"] == .string("mention"))
+            #expect(notified.first?.json?["data"]?["notification"]?["message"]?["text"] == .string("hey @Bob, look"))
+            _ = plain
+            let rooms = try await live.send(.GET, "/api/rooms", token: bob.token)
+            #expect(rooms.body?["mine"]?.array?.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(true))
+
+            // Reading the room: no notification for it.
+            #expect(try await live.send(.PUT, "/api/me/focus", json: #"{"room_id":1}"#, token: bob.token).status == 204)
+            _ = try await live.post(alice.token, room: 1, text: "@bob again")
+            // DMs notify; a muted DM does not.
+            let dm = try #require(try await live.send(.POST, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, token: alice.token).body?["room"]?["id"]?.int)
+            _ = try await live.post(alice.token, room: dm, text: "direct")
+            let afterDM = await stream.waitFor(2) { $0.event == "notification" }
+            #expect(afterDM.last?.json?["data"]?["notification"]?["reason"] == .string("dm"))
+            #expect(try await live.send(.PUT, "/api/rooms/\(dm)/notifications", json: #"{"level":"none"}"#, token: bob.token).status == 200)
+            _ = try await live.post(alice.token, room: dm, text: "muted @bob")
+            // Level "all" for a room: every message notifies.
+            let group = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"g","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
+                    .body?["room"]?["id"]?.int)
+            #expect(try await live.send(.PUT, "/api/rooms/\(group)/notifications", json: #"{"level":"all"}"#, token: bob.token).status == 200)
+            _ = try await live.post(alice.token, room: group, text: "everything")
+            let all = await stream.waitFor(3) { $0.event == "notification" }
+            try await Task.sleep(for: .milliseconds(300))
+            let reasons = Self.events(stream, "notification").compactMap { $0["data"]?["notification"]?["reason"]?.string }
+            #expect(reasons == ["mention", "dm", "all"])
+            #expect(all.count == 3)
+            // The summary has the same notifications, newest first, and every room's unread state.
+            let summary = try await live.send(.GET, "/api/me/summary?since=2000-01-01T00:00:00.000Z", token: bob.token)
+            #expect(summary.body?["notifications"]?.array?.compactMap { $0["reason"]?.string } == ["all", "dm", "mention"])
+            #expect(summary.body?["rooms"]?.array?.count == 3)
+            await stream.close()
+        }
+    }
+
+    @Test func roomMentionsAreLimitedToAdminsInBigRooms() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            var members: [LoggedIn] = []
+            for n in 0..<21 { members.append(try await client.signUp("member\(n)")) }
+            let small = try await client.send(.post, "/api/rooms", json: #"{"name":"small","kind":"group","members":[\#(members[0].id)]}"#, headers: owner.bearer)
+            let smallID = try #require(try small.json()["room"]?["id"]?.int)
+            let fromMember = try await client.send(.post, "/api/rooms/\(smallID)/messages", json: #"{"text":"@room hello"}"#, headers: members[0].bearer)
+            #expect(try fromMember.json()["message"]?["mentions_room"] == .bool(true))
+            // main has 22 members: a plain member's @room does not count, an admin's does.
+            let big = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@room hello"}"#, headers: members[1].bearer)
+            #expect(try big.json()["message"]?["mentions_room"] == .bool(false))
+            try parley.execute("UPDATE room_members SET role = 'admin' WHERE room_id = 1 AND user_id = ?", [owner.id])
+            let admin = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@room hello"}"#, headers: owner.bearer)
+            #expect(try admin.json()["message"]?["mentions_room"] == .bool(true))
+            let rooms = try await client.send(.get, "/api/rooms", headers: members[5].bearer).json()
+            #expect(rooms["mine"]?.array?.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(true))
+        }
+    }
+
+    @Test func readReceiptsCanBeKeptPrivate() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let settings = try await client.send(.patch, "/api/me", json: #"{"send_read_receipts":false}"#, headers: bob.bearer)
+            #expect(try settings.json()["send_read_receipts"] == .bool(false))
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"read me"}"#, headers: alice.bearer)
+            let id = try #require(try posted.json()["message"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(id)}"#, headers: bob.bearer).status == .ok)
+            let seenByAlice = try await client.send(.get, "/api/rooms/1/receipts", headers: alice.bearer).json()
+            let bobMark = seenByAlice["receipts"]?.array?.first { $0["user"]?["username"] == .string("bob") }
+            #expect(bobMark?["read_up_to"] == .null)
+            #expect(bobMark?["delivered_up_to"]?.int == id)
+            // Bob still sees his own read mark.
+            let seenByBob = try await client.send(.get, "/api/rooms/1/receipts", headers: bob.bearer).json()
+            #expect(seenByBob["receipts"]?.array?.first { $0["user"]?["username"] == .string("bob") }?["read_up_to"]?.int == id)
+            // The receipt event others receive carries no read mark either.
+            let payload = try String(mariaDBValue: try parley.scalar("SELECT payload FROM events WHERE type = 'receipt' ORDER BY id DESC LIMIT 1"))
+            #expect(payload.contains(#""read_up_to":null"#))
+        }
+    }
+}
