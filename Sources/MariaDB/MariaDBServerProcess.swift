@@ -52,6 +52,7 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         guard socketPath.utf8.count < 100 else {
             throw MariaDBError(code: 0, message: "socket path too long for a Unix socket: \(socketPath)")
         }
+        try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         try writeConfig()
         stopLeftoverServer()
         if !fm.fileExists(atPath: dataPath + "/mysql") {
@@ -118,6 +119,8 @@ public final class MariaDBServerProcess: @unchecked Sendable {
             "socket=\(socketPath)",
             "pid-file=\(pidPath)",
             "log-error=\(errorLogPath)",
+            // Temporary tables live in the server's own directory, out of reach of /tmp cleaners.
+            "tmpdir=\(directory.appendingPathComponent("tmp").path)",
             "skip-networking",
             "skip-name-resolve",
             "character-set-server=utf8mb4",

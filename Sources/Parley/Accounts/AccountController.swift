@@ -75,7 +75,7 @@ struct AccountController {
     /// [logout] Deletes the session server-side and clears the cookie.
     func logout(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
-        _ = try await sessionStore.delete(sessionID: session.id, userID: session.user.id)
+        _ = try await sessions.delete(sessionID: session.id, userID: session.user.id)
         return Response(status: .noContent, headers: [.setCookie: cookie(value: "", maxAge: 0)])
     }
 
@@ -137,7 +137,7 @@ struct AccountController {
     func revokeSession(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw ParleyError.badRequest("The session id must be an integer.") }
-        guard try await sessionStore.delete(sessionID: id, userID: session.user.id) else {
+        guard try await sessions.delete(sessionID: id, userID: session.user.id) else {
             throw ParleyError.notFound("session_not_found", "You have no session \(id).")
         }
         return .noContent

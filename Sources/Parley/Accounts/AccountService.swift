@@ -62,5 +62,6 @@ struct AccountService: Sendable {
         try AccountRules.validatePassword(new)
         let newHash = try await hasher.hash(new)
         try await users.changePassword(userID: session.user.id, newHash: newHash, keepingSession: session.id)
+        sessions.forget(userID: session.user.id)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A request's authenticated session.
 public struct AuthenticatedSession: Sendable {
@@ -12,10 +13,14 @@ public struct AuthenticatedSession: Sendable {
 }
 
 /// Issues, resolves and slides sessions: random 256-bit tokens, stored as their SHA-256.
+/// Resolved sessions are cached for `SessionCache.freshness` so that busy clients (a long-poll
+/// per message) do not cost a query each; every revocation through this service drops the cached
+/// entries at once. Another node sees a revocation within that freshness window.
 struct SessionService: Sendable {
     static let cookieName = "parley_session"
     let store: SessionStore
     let ttl: Duration
+    let cache = SessionCache()
     /// Expiry slides at most this often per session, so a busy client does not write on every request.
     let touchInterval: TimeInterval = 60
 
@@ -31,13 +36,35 @@ struct SessionService: Sendable {
     /// The live session for a token, sliding its expiry; nil for an unknown, malformed or expired token.
     func resolve(token: String, via: AuthenticatedSession.Transport) async throws -> AuthenticatedSession? {
         guard token.utf8.count == 64, token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
-        guard let row = try await store.find(tokenHash: Self.hash(token)) else { return nil }
+        let hash = Self.hash(token)
+        let row: SessionStore.Row
+        if let cached = cache.get(hash) {
+            row = cached
+        } else {
+            guard let found = try await store.find(tokenHash: hash) else { return nil }
+            row = found
+            cache.put(hash, row)
+        }
+        guard row.expiresAt > Date() else {
+            cache.drop(sessionID: row.id)
+            return nil
+        }
         var expiresAt = row.expiresAt
         if Date().timeIntervalSince(row.lastUsedAt) > touchInterval {
             expiresAt = try await store.touch(sessionID: row.id, ttl: ttl) ?? expiresAt
+            cache.drop(sessionID: row.id)
         }
         return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: expiresAt, via: via)
     }
+
+    /// Ends one session of a user; false when it is not theirs or does not exist.
+    func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
+        cache.drop(sessionID: sessionID)
+        return try await store.delete(sessionID: sessionID, userID: userID)
+    }
+
+    /// Forgets cached sessions of a user (after their sessions or profile changed).
+    func forget(userID: Int64) { cache.drop(userID: userID) }
 
     static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))
@@ -55,4 +82,31 @@ struct SessionService: Sendable {
         }
         return String(decoding: output, as: UTF8.self)
     }
+}
+
+/// Recently resolved sessions, by token hash.
+final class SessionCache: Sendable {
+    static let freshness: Duration = .seconds(2)
+    private struct Entry {
+        let row: SessionStore.Row
+        let fetched: ContinuousClock.Instant
+    }
+    private let entries = NIOLockedValueBox<[[UInt8]: Entry]>([:])
+
+    func get(_ hash: [UInt8]) -> SessionStore.Row? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[hash], ContinuousClock.now - entry.fetched < Self.freshness else { return nil }
+            return entry.row
+        }
+    }
+
+    func put(_ hash: [UInt8], _ row: SessionStore.Row) {
+        entries.withLockedValue { entries in
+            if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = Entry(row: row, fetched: .now)
+        }
+    }
+
+    func drop(sessionID: Int64) { entries.withLockedValue { $0 = $0.filter { $0.value.row.id != sessionID } } }
+    func drop(userID: Int64) { entries.withLockedValue { $0 = $0.filter { $0.value.row.user.id != userID } } }
 }

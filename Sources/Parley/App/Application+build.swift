@@ -66,6 +66,7 @@ struct ApplicationParts: Sendable {
     let presence: PresenceService
     let receipts: ReceiptService
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    let allLevelRooms: AllLevelRooms
 
     static func make(config: AppConfig) async throws -> ApplicationParts {
         var logger = Logger(label: "parley")
@@ -79,7 +80,7 @@ struct ApplicationParts: Sendable {
         let hub = EventHub(position: start.position, prunedThrough: start.prunedThrough, memberships: start.memberships, windowSize: config.eventWindow)
         let allocator = EventIDAllocator(start: start.position)
         let wakeBox = WakeBox()
-        let log = EventLog(pool: pool, allocator: allocator, wake: { wakeBox.wake() })
+        let log = EventLog(pool: pool, allocator: allocator, committed: { wakeBox.committed($0) })
         let tailer = EventTailer(log: log, hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
         wakeBox.set(tailer)
         let roomStore = RoomStore(pool: pool)
@@ -89,10 +90,11 @@ struct ApplicationParts: Sendable {
             store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser), presence: presenceTracker)
         let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
+        let allLevelRooms = try await AllLevelRooms.load(pool)
         let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, _, _ in }
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
-            notifications: NotificationService(presence: presenceTracker, hub: hub), typing: typing, canPost: canPost)
+            notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost)
 
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
@@ -105,7 +107,8 @@ struct ApplicationParts: Sendable {
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
-            rooms: rooms, messages: messages, typing: typing, presence: presence, receipts: receipts, canPost: canPost)
+            rooms: rooms, messages: messages, typing: typing, presence: presence, receipts: receipts, canPost: canPost,
+            allLevelRooms: allLevelRooms)
     }
 
     func close() async {
@@ -133,8 +136,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }
     ).addRoutes(to: router)
     SignalController(
-        typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool,
-        maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost
+        typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool, sessions: parts.sessions,
+        allLevelRooms: parts.allLevelRooms, maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost
     ).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
@@ -144,7 +147,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
 final class WakeBox: Sendable {
     private let tailer = NIOLockedValueBox<EventTailer?>(nil)
     func set(_ tailer: EventTailer) { self.tailer.withLockedValue { $0 = tailer } }
-    func wake() { tailer.withLockedValue { $0 }?.wake() }
+    func committed(_ events: [LoggedEvent]) { tailer.withLockedValue { $0 }?.committed(events) }
 }
 
 /// The database Parley runs on: the server named by `DATABASE_URL`, or its own embedded `mariadbd`.

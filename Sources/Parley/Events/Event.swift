@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import NIOCore
 
 /// One entry of the event log, with its JSON rendered once for every transport and subscriber.
 public struct LoggedEvent: Sendable {
@@ -14,6 +15,8 @@ public struct LoggedEvent: Sendable {
     public let createdAt: Date
     /// `{"id":…,"type":…,"room_id":…,"user_id":…,"created_at":…,"data":{…}}`.
     public let json: String
+    /// The event as one SSE frame (`id:`, `event:`, `data:`), rendered once for every subscriber.
+    let sseFrame: ByteBuffer
     /// For `message.created`: the message and its sender (read once here, used for delivery receipts).
     let message: (id: Int64, sender: Int64)?
 
@@ -25,7 +28,9 @@ public struct LoggedEvent: Sendable {
         self.subjectID = subjectID
         self.createdAt = createdAt
         self.message = type == EventType.messageCreated ? Self.messageReference(payload) : nil
-        self.json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
+        let json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
+        self.json = json
+        self.sseFrame = ByteBuffer(string: "id: \(id)\nevent: \(type)\ndata: \(json)\n\n")
     }
 
     init(row: MariaDBRow) throws {

@@ -111,13 +111,15 @@ struct EventController {
                         }
                         if buffer.readableBytes > 0 { try await writer.write(buffer) }
                         while let events = await feed.nextLive() {
-                            var buffer = ByteBuffer()
                             if events.isEmpty {
-                                buffer.writeString(": heartbeat\n\n")
+                                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                            } else if events.count == 1 {
+                                try await writer.write(events[0].sseFrame)
                             } else {
+                                var buffer = ByteBuffer()
                                 Self.frame(events, into: &buffer)
+                                try await writer.write(buffer)
                             }
-                            try await writer.write(buffer)
                             if !events.isEmpty { onDelivered(userID, events) }
                         }
                     }
@@ -133,7 +135,8 @@ struct EventController {
     /// `id:`, `event:` and `data:` lines for each event.
     static func frame(_ events: [LoggedEvent], into buffer: inout ByteBuffer) {
         for event in events {
-            buffer.writeString("id: \(event.id)\nevent: \(event.type)\ndata: \(event.json)\n\n")
+            var frame = event.sseFrame
+            buffer.writeBuffer(&frame)
         }
     }
 }

@@ -4,24 +4,27 @@ import NIOConcurrencyHelpers
 
 /// The durable event log. Changes and the events announcing them are written in one transaction
 /// (a transactional outbox); ids are reserved before their INSERT and released when the transaction
-/// ends, and every commit wakes the tailer.
+/// ends. Committed events go to the tailer before their ids are released, so it can publish them
+/// without reading them back.
 struct EventLog: Sendable {
     let pool: MariaDBPool
     let allocator: EventIDAllocator
-    let wake: @Sendable () -> Void
+    let committed: @Sendable ([LoggedEvent]) -> Void
 
     /// Runs `body` in a transaction in which it may append events.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
         let allocator = self.allocator
-        let wake = self.wake
+        let committed = self.committed
         return try await pool.withConnection { connection in
             let appender = EventAppender(allocator: allocator, connection: connection)
+            var succeeded = false
             defer {
-                let reserved = appender.reserved
-                allocator.release(reserved)
-                if !reserved.isEmpty { wake() }
+                if succeeded && !appender.appended.isEmpty { committed(appender.appended) }
+                allocator.release(appender.reserved)
             }
-            return try connection.transaction { try body($0, appender) }
+            let value = try connection.transaction { try body($0, appender) }
+            succeeded = true
+            return value
         }
     }
 
@@ -63,6 +66,8 @@ final class EventAppender: @unchecked Sendable {
     private let allocator: EventIDAllocator
     private let connection: MariaDBConnection
     private(set) var reserved: [Int64] = []
+    /// The events written, as the tailer will publish them once committed.
+    private(set) var appended: [LoggedEvent] = []
 
     init(allocator: EventIDAllocator, connection: MariaDBConnection) {
         self.allocator = allocator
@@ -75,9 +80,11 @@ final class EventAppender: @unchecked Sendable {
         let id = try allocator.reserve(using: connection)
         reserved.append(id)
         let json = String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self)
+        let now = MessageView.storedPrecision(Date())
         try connection.execute(
-            "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, NOW(3))",
-            [id, type, roomID, userID, subjectID, json])
+            "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [id, type, roomID, userID, subjectID, json, now])
+        appended.append(LoggedEvent(id: id, type: type, roomID: roomID, userID: userID, subjectID: subjectID, createdAt: now, payload: json))
         if let subjectID, let roomID {
             if EventType.opensMembership.contains(type) {
                 try connection.execute("INSERT INTO membership_log (user_id, room_id, from_event) VALUES (?, ?, ?)", [subjectID, roomID, id])

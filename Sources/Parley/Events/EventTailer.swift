@@ -1,9 +1,13 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Logging
 import ServiceLifecycle
 
-/// Reads the log in id order up to the allocator's horizon and hands each batch to the hub.
-/// A local commit wakes it at once; it does no work while nothing commits.
+/// Publishes committed events to the hub in id order, up to the allocator's horizon: an id above
+/// it may still commit, so nothing past it is published yet. Commits of this process arrive from
+/// `EventLog` in memory (no read-back query); a commit wakes it at once and it does no work while
+/// nothing commits. With several nodes (not built yet) it would also read other nodes' events from
+/// the log up to the lowest horizon of the live nodes.
 final class EventTailer: Service, Sendable {
     let log: EventLog
     let hub: EventHub
@@ -12,6 +16,8 @@ final class EventTailer: Service, Sendable {
     let heartbeatInterval: Duration
     private let wakes: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
+    /// Committed events not yet published, by id.
+    private let pending = NIOLockedValueBox<[Int64: LoggedEvent]>([:])
     static let batchLimit = 2000
 
     init(log: EventLog, hub: EventHub, allocator: EventIDAllocator, heartbeatInterval: Duration, logger: Logger) {
@@ -23,8 +29,13 @@ final class EventTailer: Service, Sendable {
         (wakes, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Asks the tailer to look for newly committed events.
-    func wake() { wakeContinuation.yield() }
+    /// Hands over committed events (before their ids are released) and wakes the tailer.
+    func committed(_ events: [LoggedEvent]) {
+        pending.withLockedValue { pending in
+            for event in events { pending[event.id] = event }
+        }
+        wakeContinuation.yield()
+    }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -46,17 +57,15 @@ final class EventTailer: Service, Sendable {
         while !Task.isCancelled {
             let horizon = allocator.horizon
             if horizon > cursor {
-                do {
-                    let events = try await log.read(after: cursor, through: horizon, limit: Self.batchLimit)
-                    let through = events.count == Self.batchLimit ? events[events.count - 1].id : horizon
-                    hub.publish(events, through: through)
-                    cursor = through
-                    continue
-                } catch {
-                    logger.warning("event tailer could not read the log; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(200))
-                    continue
+                // Every id up to the horizon is final: committed (and handed over) or never to appear.
+                let events = pending.withLockedValue { pending -> [LoggedEvent] in
+                    let ready = pending.values.filter { $0.id <= horizon }.sorted { $0.id < $1.id }
+                    for event in ready { pending[event.id] = nil }
+                    return ready
                 }
+                hub.publish(events, through: horizon)
+                cursor = horizon
+                continue
             }
             guard await iterator.next() != nil else { return }
         }

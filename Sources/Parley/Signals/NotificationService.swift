@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import NIOConcurrencyHelpers
 
 /// Per-room notification levels for a member.
 public enum NotifyLevel: String, Codable, Sendable {
@@ -40,6 +41,7 @@ enum Mentions {
 struct NotificationService: Sendable {
     let presence: PresenceTracker
     let hub: EventHub
+    let allLevelRooms: AllLevelRooms
     /// `@room` is open to everyone only in rooms up to this size; above it, to owners and admins.
     static let roomMentionOpenUpTo = 20
 
@@ -75,6 +77,8 @@ struct NotificationService: Sendable {
     /// Writes a notification (row and event) for each member who should hear of `message`.
     func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
+        // Most messages notify nobody: skip the query unless someone could be notified.
+        guard everyone || !message.mentions.isEmpty || allLevelRooms.contains(message.roomId) else { return }
         let mentioned = Set(message.mentions)
         let explicit = mentioned.isEmpty ? "" : " OR user_id IN (\(mentioned.map { _ in "?" }.joined(separator: ",")))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
@@ -126,5 +130,27 @@ struct NotificationService: Sendable {
                 id: try row.decode("notification_id"), roomId: message.roomId, reason: try row.decode("reason"), message: message,
                 createdAt: try row.decode("notified_at"))
         }
+    }
+}
+
+/// The rooms where some member chose the "all" level, kept in memory so that posting in a room
+/// without one costs no notification query.
+final class AllLevelRooms: Sendable {
+    private let rooms = NIOLockedValueBox<Set<Int64>>([])
+
+    static func load(_ pool: MariaDBPool) async throws -> AllLevelRooms {
+        let set = AllLevelRooms()
+        let ids = try await pool.query("SELECT DISTINCT room_id FROM room_members WHERE notify_level = 'all'").map { try $0.decode("room_id", as: Int64.self) }
+        set.rooms.withLockedValue { $0 = Set(ids) }
+        return set
+    }
+
+    func contains(_ room: Int64) -> Bool { rooms.withLockedValue { $0.contains(room) } }
+
+    /// Re-reads one room after a member changed their level.
+    func refresh(_ c: MariaDBConnection, room: Int64) throws {
+        let any = try c.query("SELECT EXISTS(SELECT 1 FROM room_members WHERE room_id = ? AND notify_level = 'all') AS present", [room])[0]
+            .decode("present", as: Bool.self)
+        rooms.withLockedValue { if any { $0.insert(room) } else { $0.remove(room) } }
     }
 }

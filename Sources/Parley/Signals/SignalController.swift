@@ -10,6 +10,8 @@ struct SignalController {
     let receipts: ReceiptService
     let rooms: RoomStore
     let pool: MariaDBPool
+    let sessions: SessionService
+    let allLevelRooms: AllLevelRooms
     let maxBodyBytes: Int
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
 
@@ -75,9 +77,11 @@ struct SignalController {
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: LevelBody.self, context: context, limit: maxBodyBytes)
         let rooms = self.rooms
+        let allLevelRooms = self.allLevelRooms
         try await pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
             try c.execute("UPDATE room_members SET notify_level = ? WHERE room_id = ? AND user_id = ?", [body.level.rawValue, roomID, session.user.id])
+            try allLevelRooms.refresh(c, room: roomID)
         }
         return LevelAnswer(roomId: roomID, level: body.level)
     }
@@ -140,6 +144,7 @@ struct SignalController {
             if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, session.user.id]) }
             if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, session.user.id]) }
         }
+        sessions.forget(userID: session.user.id)
         return try await loadMe(session.user.id)
     }
 
