@@ -7,6 +7,8 @@ public final class MariaDBServerProcess: @unchecked Sendable {
     public let directory: URL
     public let durable: Bool
     private var process: Process?
+    /// A server that was already running on this directory (another Parley command owns it).
+    private var adoptedPID: pid_t?
 
     /// - Parameters:
     ///   - directory: holds `my.cnf`, `data/`, the socket, the pid file and the error log.
@@ -54,7 +56,19 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         }
         try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         try writeConfig()
-        stopLeftoverServer()
+        if let pid = runningServerPID() {
+            // Another process (a running `parley serve`, or one that died without stopping it) has
+            // this server: use it and leave it running.
+            adoptedPID = pid
+            let deadline = ContinuousClock.now + timeout
+            while (try? MariaDBConnection(configuration: configuration())) == nil {
+                guard ContinuousClock.now < deadline, kill(pid, 0) == 0 else {
+                    throw MariaDBError(code: 0, message: "a mariadbd (pid \(pid)) holds \(dataPath) but does not answer; stop it and retry")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return
+        }
         if !fm.fileExists(atPath: dataPath + "/mysql") {
             try? fm.removeItem(atPath: dataPath)
             try Self.run(
@@ -89,8 +103,10 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         }
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it to exit.
+    /// Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it to exit. An adopted
+    /// server is left running for its owner.
     public func stop() async {
+        adoptedPID = nil
         guard let server = process else { return }
         process = nil
         if server.isRunning { server.terminate() }
@@ -109,8 +125,8 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         server.waitUntilExit()
     }
 
-    /// Whether the server process is running.
-    public var isRunning: Bool { process?.isRunning ?? false }
+    /// Whether the server process is running (one this object started or adopted).
+    public var isRunning: Bool { process?.isRunning ?? adoptedPID.map { kill($0, 0) == 0 } ?? false }
 
     private func writeConfig() throws {
         var lines = [
@@ -136,17 +152,15 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// A server left running by a process that died without stopping it holds the data directory's
-    /// lock; stop it so this start can take over.
-    private func stopLeftoverServer() {
+    /// The pid of a live `mariadbd` started on this directory's configuration, if any.
+    private func runningServerPID() -> pid_t? {
         guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
             let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
-        else { return }
+        else { return nil }
         guard let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
             cmdline.contains("mariadbd"), cmdline.contains(configPath)
-        else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<600 where kill(pid, 0) == 0 { usleep(50_000) }
+        else { return nil }
+        return pid
     }
 
     static func executable(_ name: String) throws -> String {

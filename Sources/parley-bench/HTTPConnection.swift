@@ -77,7 +77,12 @@ final class HTTPConnection: @unchecked Sendable {
         }
     }
 
+    // NIO traps when a writer is dropped unfinished (e.g. a scenario threw midway).
+    deinit { outbound.finish() }
+
+    /// Finishes the writer (NIO requires it before the channel is dropped) and closes the connection.
     func close() async {
+        outbound.finish()
         try? await channel.channel.close()
     }
 }

@@ -26,7 +26,7 @@ struct ParleyBench: AsyncParsableCommand {
         let process = try await ServerProcess.start(executable: server, migrations: migrations)
         defer { process.stop() }
         let bench = Bench(port: process.port, group: MultiThreadedEventLoopGroup.singleton)
-        print("server pid \(process.pid) on port \(process.port); registering users…")
+        say("server pid \(process.pid) on port \(process.port); registering users…")
         let userCount = max(listeners, senders, 200) + 1
         let tokens = try await bench.users(count: userCount)
         var results: [String: Any] = ["runs": runs, "machine_cores": ProcessInfo.processInfo.activeProcessorCount]
@@ -39,7 +39,7 @@ struct ParleyBench: AsyncParsableCommand {
             for run in 1...runs {
                 let result = try await bench.latency(
                     transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
-                print("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%")
+                say("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%")
                 p50s.append(result.p50)
                 p99s.append(result.p99)
                 delivered.append(result.deliveredRatio)
@@ -53,7 +53,7 @@ struct ParleyBench: AsyncParsableCommand {
             var rates: [Double] = []
             for run in 1...runs {
                 let perSecond = try await bench.throughput(senders: Array(tokens[1...senders]), seconds: seconds)
-                print("throughput run \(run): \(Int(perSecond)) messages/s")
+                say("throughput run \(run): \(Int(perSecond)) messages/s")
                 rates.append(perSecond)
             }
             results["throughput_per_s"] = median(rates)
@@ -65,7 +65,7 @@ struct ParleyBench: AsyncParsableCommand {
             let fan = try await bench.fanout(connections: fanout, listeners: Array(tokens[1...200]), sender: tokens[0], runs: runs) {
                 process.residentMegabytes()
             }
-            print("fan-out to \(fanout) SSE listeners: all delivered in \(fan.allDelivered.map(fmt)) ms; RSS \(fmt(baseline)) MB idle → \(fmt(fan.rssMegabytes)) MB")
+            say("fan-out to \(fanout) SSE listeners: all delivered in \(fan.allDelivered.map(fmt)) ms; RSS \(fmt(baseline)) MB idle → \(fmt(fan.rssMegabytes)) MB")
             results["fanout_ms"] = median(fan.allDelivered)
             results["rss_mb_idle_server"] = baseline
             results["rss_mb_with_connections"] = fan.rssMegabytes
@@ -73,13 +73,18 @@ struct ParleyBench: AsyncParsableCommand {
             lines.append("| server RSS with \(fanout) idle SSE connections | ≤ 250 MB | \(fmt(fan.rssMegabytes)) MB (\(fmt(baseline)) MB before connecting) |")
         }
 
-        print("\n| measurement | target | result |\n| --- | --- | --- |")
-        for line in lines { print(line) }
+        say("\n| measurement | target | result |\n| --- | --- | --- |")
+        for line in lines { say(line) }
         if let output {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: output))
         }
     }
+}
+
+/// Prints a line at once (stdout may be a file, which would otherwise buffer until exit).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 func fmt(_ value: Double) -> String { String(format: value < 10 ? "%.2f" : "%.0f", value) }

@@ -7,7 +7,7 @@ import Parley
 struct ParleyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley", abstract: "A real-time chat server on MariaDB.",
-        subcommands: [Serve.self, Migrate.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, Migrate.self, Admin.self], defaultSubcommand: Serve.self)
 }
 
 /// Options shared by every subcommand; each overrides its environment variable.
@@ -57,5 +57,22 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let applied = try await migrateDatabase(config: try common.config())
         print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Site administration.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an account a site admin: promote it, or create it with a password read from standard input.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The account's username.") var username: String
+        @Flag(help: "Read the password for a new account from standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let password = passwordStdin ? readLine(strippingNewline: true) : nil
+            print(try await createSiteAdmin(config: try common.config(), username: username, password: password))
+        }
     }
 }

@@ -15,7 +15,9 @@ import Testing
             let body = try response.json()
             #expect(body.keys == ["user"])
             let user = try #require(body["user"])
-            #expect(user.keys == ["id", "username", "display_name", "created_at"])
+            #expect(user.keys == ["id", "username", "display_name", "site_role", "created_at"])
+            // The first account of a new server is its site admin; later ones are users.
+            #expect(user["site_role"] == .string("admin"))
             #expect(user["username"] == .string("alice"))
             #expect(user["display_name"] == .string("Алиса 🌸"))
             #expect(user["id"]?.int ?? 0 > 0)
@@ -24,6 +26,7 @@ import Testing
             // The display name defaults to the username.
             let bob = try await client.register("bob")
             #expect(try bob.json()["user"]?["display_name"] == .string("bob"))
+            #expect(try bob.json()["user"]?["site_role"] == .string("user"))
         }
         let hash = try String(mariaDBValue: try parley.scalar("SELECT password_hash FROM users WHERE username = ?", ["alice"]))
         #expect(hash.hasPrefix("$2b$10$"))

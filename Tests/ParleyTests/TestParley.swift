@@ -26,6 +26,9 @@ struct TestParley {
         config.loginPerUser = generous
         config.registerPerIP = generous
         config.registerPerUser = generous
+        config.messagesPerUser = generous
+        config.roomsPerUser = generous
+        config.typingPerUser = generous
         configure(&config)
         return TestParley(config: config, databaseURL: config.databaseURL!)
     }

@@ -50,6 +50,9 @@ struct AccountService: Sendable {
         let usable = password.utf8.count <= PasswordHasher.maxPasswordBytes && !password.utf8.contains(0)
         let matches = try await hasher.verify(usable ? password : "-", against: credentials?.passwordHash ?? decoyHash)
         guard let credentials, usable, matches else { throw invalid }
+        guard !credentials.deactivated else {
+            throw ParleyError(.forbidden, "account_deactivated", "This account has been deactivated by a site admin.")
+        }
         return try await sessions.create(userID: credentials.user.id, userAgent: userAgent, ip: ip)
     }
 

@@ -1,17 +1,26 @@
 import Foundation
 import MariaDB
 
+/// A user's role on the whole server.
+public enum SiteRole: String, Codable, Sendable {
+    case user, admin
+}
+
 /// A user as the API shows it.
 public struct User: Codable, Sendable, Equatable {
     public let id: Int64
     public let username: String
     public let displayName: String
+    public let siteRole: SiteRole
     public let createdAt: Date
+
+    static let columns = "id, username, display_name, site_role, created_at"
 
     init(row: MariaDBRow) throws {
         id = try row.decode("id")
         username = try row.decode("username")
         displayName = try row.decode("display_name")
+        siteRole = SiteRole(rawValue: try row.decode("site_role")) ?? .user
         createdAt = try row.decode("created_at")
     }
 }

@@ -6,25 +6,26 @@ struct UserStore: Sendable {
     let pool: MariaDBPool
 
     /// Inserts a user inside the caller's transaction; a taken name surfaces as a duplicate-key error.
-    func insert(_ connection: MariaDBConnection, username: String, displayName: String, passwordHash: String) throws -> User {
+    /// The first account of a new server is its site admin.
+    func insert(_ connection: MariaDBConnection, username: String, displayName: String, passwordHash: String, siteRole: SiteRole? = nil) throws -> User {
         let id = try connection.execute(
             """
-            INSERT INTO users (username, display_name, password_hash, created_at)
-            VALUES (?, ?, ?, NOW(3))
-            """, [username, displayName, passwordHash]
+            INSERT INTO users (username, display_name, password_hash, created_at, site_role)
+            SELECT ?, ?, ?, NOW(3), COALESCE(?, IF(EXISTS(SELECT 1 FROM users), 'user', 'admin'))
+            """, [username, displayName, passwordHash, siteRole?.rawValue]
         ).lastInsertID
-        return try User(row: try connection.query("SELECT id, username, display_name, created_at FROM users WHERE id = ?", [id])[0])
+        return try User(row: try connection.query("SELECT \(User.columns) FROM users WHERE id = ?", [id])[0])
     }
 
     /// The user and password hash for a username, matched without regard to case.
-    func credentials(username: String) async throws -> (user: User, passwordHash: String)? {
+    func credentials(username: String) async throws -> (user: User, passwordHash: String, deactivated: Bool)? {
         let rows = try await pool.query(
             """
-            SELECT id, username, display_name, created_at, password_hash
+            SELECT id, username, display_name, site_role, created_at, password_hash, deactivated_at
             FROM users WHERE username = ?
             """, [username])
         guard let row = rows.first else { return nil }
-        return (try User(row: row), try row.decode("password_hash"))
+        return (try User(row: row), try row.decode("password_hash"), try row.decode("deactivated_at", as: Date?.self) != nil)
     }
 
     func passwordHash(userID: Int64) async throws -> String? {

@@ -47,6 +47,17 @@ public struct AppConfig: Sendable {
     /// Registration attempts per username (`PARLEY_RATE_REGISTER_USER`).
     public var registerPerUser = RateLimit(burst: 5, per: .seconds(600))
 
+    /// Messages each user may send (`PARLEY_RATE_MESSAGES`, "count/seconds"; a burst of 30, refilled over 10 s).
+    public var messagesPerUser = RateLimit(burst: 30, per: .seconds(10))
+    /// Rooms each user may create (`PARLEY_RATE_ROOMS`).
+    public var roomsPerUser = RateLimit(burst: 10, per: .seconds(3600))
+    /// Typing notices each user may send (`PARLEY_RATE_TYPING`).
+    public var typingPerUser = RateLimit(burst: 30, per: .seconds(60))
+    /// Words refused or masked in every room (`PARLEY_WORD_FILTER`, comma-separated).
+    public var wordFilter: [String] = []
+    /// What the site-wide filter does (`PARLEY_WORD_FILTER_MODE`: reject or mask).
+    public var wordFilterMode: FilterMode = .reject
+
     public init() {}
 
     /// Reads the configuration from environment variables, starting from the defaults.
@@ -97,6 +108,16 @@ public struct AppConfig: Sendable {
         loginPerUser = try rate("PARLEY_RATE_LOGIN_USER") ?? loginPerUser
         registerPerIP = try rate("PARLEY_RATE_REGISTER_IP") ?? registerPerIP
         registerPerUser = try rate("PARLEY_RATE_REGISTER_USER") ?? registerPerUser
+        messagesPerUser = try rate("PARLEY_RATE_MESSAGES") ?? messagesPerUser
+        roomsPerUser = try rate("PARLEY_RATE_ROOMS") ?? roomsPerUser
+        typingPerUser = try rate("PARLEY_RATE_TYPING") ?? typingPerUser
+        if let words = value("PARLEY_WORD_FILTER") {
+            wordFilter = words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let mode = value("PARLEY_WORD_FILTER_MODE") {
+            guard let parsed = FilterMode(rawValue: mode) else { throw ConfigError("PARLEY_WORD_FILTER_MODE is reject or mask, got \(mode)") }
+            wordFilterMode = parsed
+        }
     }
 }
 

@@ -35,6 +35,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "presence-sweep", every: .seconds(1), logger: parts.logger) { [presence = parts.presence] in
             try await presence.sweep()
         },
+        PeriodicService(name: "moderation-expiry", every: .seconds(1), logger: parts.logger) { [moderation = parts.moderation] in
+            try await moderation.expire()
+        },
         PeriodicService(name: "delivered-flush", every: .seconds(1), logger: parts.logger) { [receipts = parts.receipts] in
             try await receipts.flushDelivered()
         })
@@ -67,6 +70,11 @@ struct ApplicationParts: Sendable {
     let receipts: ReceiptService
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     let allLevelRooms: AllLevelRooms
+    let moderation: ModerationService
+    let contentFilter: ContentFilter
+    let messageLimiter: RateLimiter
+    let roomLimiter: RateLimiter
+    let typingLimiter: RateLimiter
 
     static func make(config: AppConfig) async throws -> ApplicationParts {
         var logger = Logger(label: "parley")
@@ -91,10 +99,15 @@ struct ApplicationParts: Sendable {
         let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
         let allLevelRooms = try await AllLevelRooms.load(pool)
-        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, _, _ in }
+        let mutes = try await MuteIndex.load(pool)
+        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, room, user in try mutes.check(room: room, user: user) }
+        let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
+        try await contentFilter.load(pool)
+        let moderation = ModerationService(store: roomStore, log: log, mutes: mutes)
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
-            notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost)
+            notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost,
+            filter: contentFilter)
 
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
@@ -108,7 +121,9 @@ struct ApplicationParts: Sendable {
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
             rooms: rooms, messages: messages, typing: typing, presence: presence, receipts: receipts, canPost: canPost,
-            allLevelRooms: allLevelRooms)
+            allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
+            messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
+            typingLimiter: RateLimiter(config.typingPerUser))
     }
 
     func close() async {
@@ -129,15 +144,17 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
-    RoomController(rooms: parts.rooms, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
-    MessageController(messages: parts.messages, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, hub: parts.hub, messages: parts.messages).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }
     ).addRoutes(to: router)
     SignalController(
         typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool, sessions: parts.sessions,
-        allLevelRooms: parts.allLevelRooms, maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost
+        allLevelRooms: parts.allLevelRooms, maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost, limiter: parts.typingLimiter
     ).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
@@ -243,4 +260,32 @@ public func migrateDatabase(config: AppConfig) async throws -> [String] {
     let database = try await ParleyDatabase.open(config: config, logger: logger)
     await database.close()
     return database.applied
+}
+
+/// Makes an account a site admin (`parley admin create`). An existing account is promoted; a new
+/// one is created with `password` (it joins rooms, `main` included, like anyone: through the API).
+/// Returns what was done.
+public func createSiteAdmin(config: AppConfig, username: String, password: String?) async throws -> String {
+    var logger = Logger(label: "parley")
+    logger.logLevel = config.logLevel
+    let database = try await ParleyDatabase.open(config: config, logger: logger)
+    defer { Task { await database.close() } }
+    try await database.pool.execute("UPDATE users SET site_role = 'admin' WHERE username = ?", [username])
+    let found = try await database.pool.query("SELECT id FROM users WHERE username = ?", [username])
+    if !found.isEmpty {
+        await database.close()
+        return "\(username) is a site admin."
+    }
+    guard let password else { throw ConfigError("no account named \(username): give a password (--password-stdin) to create it") }
+    try AccountRules.validateUsername(username)
+    try AccountRules.validatePassword(password)
+    let threads = NIOThreadPool(numberOfThreads: 1)
+    threads.start()
+    let hash = try await PasswordHasher(cost: config.bcryptCost, threadPool: threads).hash(password)
+    try? await threads.shutdownGracefully()
+    _ = try await database.pool.withConnection { c in
+        try UserStore(pool: database.pool).insert(c, username: username, displayName: username, passwordHash: hash, siteRole: .admin)
+    }
+    await database.close()
+    return "Created site admin \(username)."
 }

@@ -77,9 +77,18 @@ public enum EventType {
     public static let receipt = "receipt"
     public static let readMarker = "read_marker"
     public static let notification = "notification"
+    public static let memberKicked = "member.kicked"
+    public static let memberBanned = "member.banned"
+    public static let memberUnbanned = "member.unbanned"
+    public static let memberMuted = "member.muted"
+    public static let memberUnmuted = "member.unmuted"
+    public static let pinned = "pinned"
+    public static let unpinned = "unpinned"
+    /// To one user: their account was deactivated (their streams end with it).
+    public static let accountDeactivated = "account.deactivated"
 
     /// Types that make `subjectID` a member of the room from this event on.
     static let opensMembership: Set<String> = [memberJoined, memberAdded]
     /// Types that end `subjectID`'s membership with this event (which they still receive).
-    static let closesMembership: Set<String> = [memberLeft, memberRemoved]
+    static let closesMembership: Set<String> = [memberLeft, memberRemoved, memberKicked, memberBanned]
 }

@@ -241,6 +241,16 @@ final class EventHub: Sendable {
         return position
     }
 
+    /// Ends every subscription of one user (their account was deactivated).
+    func disconnect(userID: Int64) {
+        let ended = state.withLockedValue { state -> [Subscription] in
+            let subscriptions = Array((state.subscribers.removeValue(forKey: userID) ?? [:]).values)
+            state.subscriberCount -= subscriptions.count
+            return subscriptions
+        }
+        for subscription in ended { subscription.finish() }
+    }
+
     /// Ends every subscription (graceful shutdown).
     func finishAll() {
         let all = state.withLockedValue { state -> [Subscription] in

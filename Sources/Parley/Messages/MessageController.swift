@@ -4,6 +4,7 @@ import Hummingbird
 /// The HTTP face of messages: `push`, `get`, `editMessage`, `deleteMessage`.
 struct MessageController {
     let messages: MessageService
+    let limiter: RateLimiter
     let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -28,6 +29,7 @@ struct MessageController {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: PushBody.self, context: context, limit: maxBodyBytes)
+        try limiter.consume(String(session.user.id))
         let (message, created) = try await messages.post(
             user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
         return EditedResponse(status: created ? .created : .ok, response: MessageResponse(message: message))

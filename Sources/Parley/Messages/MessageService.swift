@@ -10,6 +10,7 @@ struct MessageService: Sendable {
     let typing: TypingService
     /// Throws when the user may not post in the room now (muted): see Moderation.
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    let filter: ContentFilter
 
     static let maxLength = 4000
     static let maxPage = 100
@@ -62,6 +63,7 @@ struct MessageService: Sendable {
                     }
                 }
                 try canPost(c, roomID, user.id)
+                let text = try filter.check(text, roomID: roomID)
                 let (mentions, mentionsRoom) = try notifications.resolveMentions(c, text: text, roomID: roomID, senderRole: role)
                 let now = Date()
                 let id = try store.insert(
@@ -99,6 +101,9 @@ struct MessageService: Sendable {
         if role == nil {
             // A public room's non-members see a preview of the newest messages, without paging.
             guard before == nil, after == nil else { throw RoomService.notAMember }
+            if try await rooms.pool.withConnection({ c in try ModerationService.isBanned(c, roomID: roomID, userID: user.id) }) {
+                throw ModerationService.banned
+            }
             let messages = try await store.page(roomID: roomID, before: nil, limit: min(limit, Self.previewSize))
             return Page(messages: messages, hasMore: false)
         }
@@ -121,6 +126,8 @@ struct MessageService: Sendable {
             let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
             guard role != nil else { throw RoomService.notAMember }
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
+            try canPost(c, message.roomId, user.id)
+            let text = try filter.check(text, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
             try c.execute("UPDATE messages SET text = ?, edited_at = NOW(3) WHERE id = ?", [text, messageID])
             let edited = try store.message(c, id: messageID)!
@@ -130,20 +137,26 @@ struct MessageService: Sendable {
     }
 
     /// Deletes a message, leaving a tombstone: the sender, or the room's owner and admins.
-    func delete(user: User, messageID: Int64, moderatorsMay: RoomRole = .admin) async throws -> MessageView {
+    /// Deletes a message, leaving a tombstone: the sender, the room's moderators and up, or a site admin.
+    func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false) async throws -> MessageView {
         let store = self.store
         let rooms = self.rooms
         return try await log.transaction { c, events in
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard let role else { throw RoomService.notAMember }
-            guard message.sender.id == user.id || role >= moderatorsMay else {
-                throw RoomService.forbidden("Only the sender or the room's admins delete a message.")
+            if !asSiteAdmin {
+                let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+                guard let role else { throw RoomService.notAMember }
+                guard message.sender.id == user.id || role >= .moderator else {
+                    throw RoomService.forbidden("Only the sender or the room's moderators delete a message.")
+                }
             }
             if message.deleted { return message }
             try c.execute("UPDATE messages SET text = NULL, deleted_at = NOW(3) WHERE id = ?", [messageID])
             let tombstone = try store.message(c, id: messageID)!
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone))
+            if message.sender.id != user.id {
+                try ModerationService.record(c, room: message.roomId, actor: user.id, action: "delete_message", user: message.sender.id, message: messageID)
+            }
             return tombstone
         }
     }

@@ -6,6 +6,7 @@ import Hummingbird
 /// `transferOwnership`, `openDM`, `searchUsers`.
 struct RoomController {
     let rooms: RoomService
+    let limiter: RateLimiter
     let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -83,6 +84,7 @@ struct RoomController {
     func create(request: Request, context: AppRequestContext) async throws -> EditedResponse<RoomResponse> {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: CreateBody.self, context: context, limit: maxBodyBytes)
+        try limiter.consume(String(session.user.id))
         let room = try await rooms.create(
             user: session.user, kind: body.kind ?? .public, name: body.name, topic: body.topic, password: body.password, memberIDs: body.members ?? [])
         return EditedResponse(status: .created, response: RoomResponse(room: room))

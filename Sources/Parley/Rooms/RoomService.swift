@@ -184,6 +184,9 @@ struct RoomService: Sendable {
         let room = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
         if room.1 != nil { return try await get(user: user, roomID: roomID) }
         guard room.0.kind == .public else { throw Self.forbidden("This room is invite-only.") }
+        if try await store.pool.withConnection({ c in try ModerationService.isBanned(c, roomID: roomID, userID: user.id) }) {
+            throw ModerationService.banned
+        }
         if let hash = room.0.passwordHash {
             guard let password else { throw ParleyError(.forbidden, "password_required", "This room has a password.") }
             try passwordLimiter.consume("\(user.id):\(roomID)")
@@ -246,6 +249,9 @@ struct RoomService: Sendable {
             guard let target = try store.user(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
             guard try store.role(c, roomID: roomID, userID: userID) == nil else {
                 throw ParleyError(.conflict, "already_member", "\(target.username) is a member already.")
+            }
+            guard try !ModerationService.isBanned(c, roomID: roomID, userID: userID) else {
+                throw ParleyError(.forbidden, "banned", "\(target.username) is banned from this group; lift the ban first.")
             }
             try store.insertMember(c, roomID: roomID, userID: userID, role: .member)
             try events.append(

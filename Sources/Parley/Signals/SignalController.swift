@@ -14,6 +14,7 @@ struct SignalController {
     let allLevelRooms: AllLevelRooms
     let maxBodyBytes: Int
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    let limiter: RateLimiter
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/typing", use: setTyping)
@@ -36,6 +37,7 @@ struct SignalController {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: TypingBody.self, context: context, limit: maxBodyBytes)
+        if body.typing { try limiter.consume(String(session.user.id)) }
         try await typing.set(user: session.user, roomID: roomID, typing: body.typing, mutedCheck: canPost)
         return .noContent
     }
@@ -118,7 +120,7 @@ struct SignalController {
 
     private func loadMe(_ userID: Int64) async throws -> MeAnswer {
         try await pool.withConnection { c in
-            let row = try c.query("SELECT id, username, display_name, created_at, presence, send_read_receipts FROM users WHERE id = ?", [userID])[0]
+            let row = try c.query("SELECT id, username, display_name, site_role, created_at, presence, send_read_receipts FROM users WHERE id = ?", [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
                 sendReadReceipts: try row.decode("send_read_receipts"))

@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// Site administration for site admins: `adminListUsers`, `deactivateUser`, `reactivateUser`,
+/// `adminDeleteRoom`, `adminDeleteMessage`.
+struct AdminController {
+    let pool: MariaDBPool
+    let log: EventLog
+    let sessions: SessionService
+    let hub: EventHub
+    let messages: MessageService
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/admin/users", use: listUsers)
+        router.post("/api/admin/users/:user/deactivate", use: deactivate)
+        router.post("/api/admin/users/:user/reactivate", use: reactivate)
+        router.delete("/api/admin/rooms/:room", use: deleteRoom)
+        router.delete("/api/admin/messages/:message", use: deleteMessage)
+    }
+
+    /// The session of a site admin, or 403 `not_site_admin`.
+    private func requireSiteAdmin(_ context: AppRequestContext) throws -> AuthenticatedSession {
+        let session = try context.requireSession()
+        guard session.user.siteRole == .admin else { throw ParleyError(.forbidden, "not_site_admin", "Only site admins do this.") }
+        return session
+    }
+
+    struct AdminUser: Encodable {
+        let user: User
+        let deactivatedAt: Date?
+        let lastSeenAt: Date?
+
+        enum CodingKeys: String, CodingKey { case user, deactivatedAt, lastSeenAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(deactivatedAt, forKey: .deactivatedAt)
+            try c.encode(lastSeenAt, forKey: .lastSeenAt)
+        }
+    }
+
+    struct UserList: ResponseEncodable {
+        let users: [AdminUser]
+    }
+
+    /// [adminListUsers] Users by username, optionally by prefix; `limit` ≤ 200, `after=<username>` pages.
+    func listUsers(request: Request, context: AppRequestContext) async throws -> UserList {
+        _ = try requireSiteAdmin(context)
+        let prefix = request.uri.queryParameters.get("prefix") ?? ""
+        let after = request.uri.queryParameters.get("after") ?? ""
+        let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
+            guard let value = Int(text), (1...200).contains(value) else { throw ParleyError.badRequest("limit is 1–200.") }
+            return value
+        } ?? 50
+        let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let rows = try await pool.query(
+            """
+            SELECT \(User.columns), deactivated_at, last_seen_at FROM users
+            WHERE username LIKE ? AND username > ? ORDER BY username LIMIT ?
+            """, [escaped + "%", after, limit])
+        return UserList(users: try rows.map { AdminUser(user: try User(row: $0), deactivatedAt: try $0.decode("deactivated_at"), lastSeenAt: try $0.decode("last_seen_at")) })
+    }
+
+    struct DeactivatedEvent: Encodable {
+        let userId: Int64
+    }
+
+    /// [deactivateUser] Ends the user's sessions and streams at once; they cannot log in; their messages stay.
+    func deactivate(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try requireSiteAdmin(context)
+        let userID = try RoomController.id(context, "user")
+        guard userID != session.user.id else { throw ParleyError(.conflict, "cannot_deactivate_self", "You cannot deactivate yourself.") }
+        try await log.transaction { c, events in
+            guard try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [userID]).affectedRows == 1 else {
+                guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
+                    throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
+                }
+                return
+            }
+            try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
+            try ModerationService.record(c, room: nil, actor: session.user.id, action: "deactivate", user: userID)
+            try events.append(EventType.accountDeactivated, userID: userID, payload: DeactivatedEvent(userId: userID))
+        }
+        sessions.forget(userID: userID)
+        // Let the event reach open streams, then end them.
+        try? await Task.sleep(for: .milliseconds(50))
+        hub.disconnect(userID: userID)
+        return .noContent
+    }
+
+    /// [reactivateUser]
+    func reactivate(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try requireSiteAdmin(context)
+        let userID = try RoomController.id(context, "user")
+        try await pool.transaction { c in
+            guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
+                throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
+            }
+            try c.execute("UPDATE users SET deactivated_at = NULL WHERE id = ?", [userID])
+            try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
+        }
+        return .noContent
+    }
+
+    /// [adminDeleteRoom] Any room but `main`.
+    func deleteRoom(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try requireSiteAdmin(context)
+        let roomID = try RoomController.id(context, "room")
+        guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
+        try await log.transaction { c, events in
+            guard try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first != nil else { throw RoomService.roomNotFound }
+            try events.appendRoomDeleted(roomID: roomID, payload: RoomService.RoomDeletedEvent(roomId: roomID, by: UserSummary(session.user)))
+            try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
+            try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room")
+        }
+        return .noContent
+    }
+
+    /// [adminDeleteMessage] Any message (a tombstone stays).
+    func deleteMessage(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try requireSiteAdmin(context)
+        _ = try await messages.delete(user: session.user, messageID: try RoomController.id(context, "message"), asSiteAdmin: true)
+        return .noContent
+    }
+}

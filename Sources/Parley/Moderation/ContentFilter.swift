@@ -1,0 +1,94 @@
+import Foundation
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// What a word filter does with a match.
+public enum FilterMode: String, Codable, Sendable {
+    /// Refuse the message (422 `content_rejected`).
+    case reject
+    /// Replace each matching word with asterisks.
+    case mask
+}
+
+/// A list of words matched case-insensitively on word boundaries, Unicode-aware: a word is a run of
+/// letters, digits, marks and `_`, so "ass" does not match "class" and "ÉCOLE" matches "école".
+struct WordFilter: Sendable, Equatable {
+    let words: Set<String>
+    let mode: FilterMode
+
+    init(words: [String], mode: FilterMode) {
+        self.words = Set(words.map { Self.fold($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.filter { !$0.isEmpty })
+        self.mode = mode
+    }
+
+    static func fold(_ word: String) -> String {
+        word.folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+    }
+
+    private static func isWordCharacter(_ c: Character) -> Bool {
+        c.isLetter || c.isNumber || c == "_" || c.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark }
+    }
+
+    /// The text with matches masked, or nil when nothing matched.
+    func apply(_ text: String) -> String? {
+        guard !words.isEmpty else { return nil }
+        var result = ""
+        var matched = false
+        var word = ""
+        func flush() {
+            if !word.isEmpty && words.contains(Self.fold(word)) {
+                result += String(repeating: "*", count: word.count)
+                matched = true
+            } else {
+                result += word
+            }
+            word = ""
+        }
+        for character in text {
+            if Self.isWordCharacter(character) {
+                word.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return matched ? result : nil
+    }
+}
+
+/// The site-wide filter (from configuration) and each room's own, applied to new and edited messages.
+final class ContentFilter: Sendable {
+    let site: WordFilter
+    private let rooms = NIOLockedValueBox<[Int64: WordFilter]>([:])
+
+    init(site: WordFilter) { self.site = site }
+
+    func load(_ pool: MariaDBPool) async throws {
+        let rows = try await pool.query("SELECT room_id, words, mode FROM word_filters")
+        let filters = try rows.map { row in
+            (
+                try row.decode("room_id", as: Int64.self),
+                WordFilter(words: try row.decode("words", as: String.self).components(separatedBy: "\n"), mode: FilterMode(rawValue: try row.decode("mode")) ?? .reject)
+            )
+        }
+        rooms.withLockedValue { $0 = Dictionary(filters, uniquingKeysWith: { $1 }) }
+    }
+
+    func room(_ id: Int64) -> WordFilter? { rooms.withLockedValue { $0[id] } }
+
+    func setRoom(_ id: Int64, _ filter: WordFilter?) { rooms.withLockedValue { $0[id] = filter } }
+
+    /// The text to store: unchanged, masked, or refused.
+    func check(_ text: String, roomID: Int64) throws -> String {
+        var text = text
+        for filter in [site, room(roomID)].compactMap({ $0 }) {
+            guard let masked = filter.apply(text) else { continue }
+            if filter.mode == .reject {
+                throw ParleyError.invalid("content_rejected", "The message contains a word this room does not allow.")
+            }
+            text = masked
+        }
+        return text
+    }
+}

@@ -1,0 +1,410 @@
+import Foundation
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// Who is muted where, in memory, so that checking a post costs no query. Loaded at start-up and
+/// changed with every mute, unmute and expiry.
+final class MuteIndex: Sendable {
+    private let mutes = NIOLockedValueBox<[RoomService.Key: Date?]>([:])
+
+    static func load(_ pool: MariaDBPool) async throws -> MuteIndex {
+        let index = MuteIndex()
+        let rows = try await pool.query("SELECT room_id, user_id, expires_at FROM room_mutes")
+        for row in rows {
+            index.set(room: try row.decode("room_id"), user: try row.decode("user_id"), until: try row.decode("expires_at"))
+        }
+        return index
+    }
+
+    func set(room: Int64, user: Int64, until: Date?) { mutes.withLockedValue { $0[.init(room: room, user: user)] = .some(until) } }
+    func remove(room: Int64, user: Int64) { mutes.withLockedValue { $0[.init(room: room, user: user)] = nil } }
+
+    /// Throws 403 `muted` while the user is muted in the room.
+    func check(room: Int64, user: Int64) throws {
+        guard let entry = mutes.withLockedValue({ $0[.init(room: room, user: user)] }) else { return }
+        if let until = entry {
+            guard until > Date() else { return }
+            throw ParleyError(.forbidden, "muted", "You are muted in this room until \(ParleyJSON.timestamp(until)).")
+        }
+        throw ParleyError(.forbidden, "muted", "You are muted in this room until a moderator lifts it.")
+    }
+}
+
+extension RoomService {
+    struct Key: Hashable, Sendable {
+        let room: Int64
+        let user: Int64
+    }
+}
+
+/// Room moderation: roles, kick, ban, mute, pins, and the audit log; every action is an event.
+struct ModerationService: Sendable {
+    let store: RoomStore
+    let log: EventLog
+    let mutes: MuteIndex
+    static let maxPins = 50
+
+    struct ModerationEvent: Encodable {
+        let roomId: Int64
+        let user: UserSummary
+        let by: UserSummary?
+        let reason: String?
+        let until: Date?
+
+        enum CodingKeys: String, CodingKey { case roomId, user, by, reason, until }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(user, forKey: .user)
+            try c.encode(by, forKey: .by)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(until, forKey: .until)
+        }
+    }
+
+    static func record(
+        _ c: MariaDBConnection, room: Int64?, actor: Int64?, action: String, user: Int64? = nil, message: Int64? = nil, reason: String? = nil,
+        until: Date? = nil
+    ) throws {
+        try c.execute(
+            """
+            INSERT INTO moderation_log (room_id, actor_id, action, target_user_id, target_message_id, reason, expires_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
+            """, [room, actor, action, user, message, reason, until])
+    }
+
+    static func validateReason(_ reason: String?) throws -> String? {
+        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
+        guard reason.count <= 500 else { throw ParleyError.invalid("invalid_reason", "A reason is at most 500 characters.") }
+        return reason
+    }
+
+    static func until(seconds: Int?) throws -> Date? {
+        guard let seconds else { return nil }
+        guard (1...(366 * 86_400)).contains(seconds) else {
+            throw ParleyError.invalid("invalid_duration", "duration_seconds is 1 to 31,622,400 (a year); leave it out for no expiry.")
+        }
+        return MessageView.storedPrecision(Date().addingTimeInterval(TimeInterval(seconds)))
+    }
+
+    /// The actor's role, which must be at least `minimum`; the room must not be a DM.
+    private func requireRole(_ c: MariaDBConnection, roomID: Int64, actor: Int64, minimum: RoomRole) throws -> (RoomKind, RoomRole) {
+        guard let membership = try store.membership(c, roomID: roomID, userID: actor), membership.role != nil || membership.kind == .public else {
+            throw RoomService.roomNotFound
+        }
+        guard let role = membership.role else { throw RoomService.notAMember }
+        guard membership.kind != .dm else { throw ParleyError(.conflict, "not_moderated", "DMs have no moderation.") }
+        guard role >= minimum else { throw RoomService.forbidden("This needs the \(minimum.rawValue) role or higher.") }
+        return (membership.kind, role)
+    }
+
+    private func target(_ c: MariaDBConnection, _ userID: Int64) throws -> UserSummary {
+        guard let user = try store.user(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
+        return user
+    }
+
+    /// [setRole] Owners appoint and remove admins; owners and admins appoint and remove moderators.
+    func setRole(actor: User, roomID: Int64, userID: Int64, role: RoomRole) async throws -> MemberView {
+        guard role != .owner else { throw ParleyError.invalid("invalid_role", "Hand ownership over with POST /api/rooms/{id}/owner.") }
+        let store = self.store
+        return try await log.transaction { c, events in
+            let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .admin)
+            let user = try target(c, userID)
+            guard let current = try store.role(c, roomID: roomID, userID: userID) else {
+                throw ParleyError.notFound("member_not_found", "That user is not a member.")
+            }
+            guard current < actorRole, role < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            if current != role {
+                try store.setRole(c, roomID: roomID, userID: userID, role: role)
+                try events.append(
+                    EventType.roleChanged, roomID: roomID,
+                    payload: RoomService.RoleChangedEvent(roomId: roomID, user: user, role: role, by: UserSummary(actor)))
+                try Self.record(c, room: roomID, actor: actor.id, action: "role_\(role.rawValue)", user: userID)
+            }
+            return MemberView(user: user, role: role, joinedAt: Date(), presence: "offline", online: false, lastSeenAt: nil)
+        }
+    }
+
+    /// [kick] Removes a member now; they may rejoin a public room.
+    func kick(actor: User, roomID: Int64, userID: Int64, reason: String?) async throws {
+        let reason = try Self.validateReason(reason)
+        let store = self.store
+        try await log.transaction { c, events in
+            let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            let user = try target(c, userID)
+            guard let current = try store.role(c, roomID: roomID, userID: userID) else {
+                throw ParleyError.notFound("member_not_found", "That user is not a member.")
+            }
+            guard current < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            try events.append(
+                EventType.memberKicked, roomID: roomID, subjectID: userID,
+                payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: nil))
+            _ = try store.deleteMember(c, roomID: roomID, userID: userID)
+            try Self.record(c, room: roomID, actor: actor.id, action: "kick", user: userID, reason: reason)
+        }
+    }
+
+    /// [ban] Removes the user (if a member) and keeps them out until unbanned or the ban expires.
+    func ban(actor: User, roomID: Int64, userID: Int64, reason: String?, seconds: Int?) async throws -> BanView {
+        let reason = try Self.validateReason(reason)
+        let until = try Self.until(seconds: seconds)
+        let store = self.store
+        return try await log.transaction { c, events in
+            let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            let user = try target(c, userID)
+            guard userID != actor.id else { throw RoomService.forbidden("You cannot ban yourself.") }
+            let current = try store.role(c, roomID: roomID, userID: userID)
+            if let current, current >= actorRole { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            try c.execute(
+                """
+                INSERT INTO room_bans (room_id, user_id, banned_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, NOW(3), ?)
+                ON DUPLICATE KEY UPDATE banned_by = VALUES(banned_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
+                """, [roomID, userID, actor.id, reason, until])
+            // A member leaves with the event (subject); a non-member is told directly.
+            try events.append(
+                EventType.memberBanned, roomID: roomID, userID: current == nil ? userID : nil, subjectID: current == nil ? nil : userID,
+                payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: until))
+            if current != nil { _ = try store.deleteMember(c, roomID: roomID, userID: userID) }
+            try Self.record(c, room: roomID, actor: actor.id, action: "ban", user: userID, reason: reason, until: until)
+            return BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until)
+        }
+    }
+
+    /// [unban]
+    func unban(actor: User?, roomID: Int64, userID: Int64, expired: Bool = false) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            if let actor { _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator) }
+            let condition = expired ? " AND expires_at IS NOT NULL AND expires_at <= NOW(3)" : ""
+            guard try c.execute("DELETE FROM room_bans WHERE room_id = ? AND user_id = ?\(condition)", [roomID, userID]).affectedRows == 1 else {
+                if expired { return }
+                throw ParleyError.notFound("ban_not_found", "That user is not banned here.")
+            }
+            let user = try target(c, userID)
+            try events.append(
+                EventType.memberUnbanned, roomID: roomID, userID: userID,
+                payload: ModerationEvent(roomId: roomID, user: user, by: actor.map(UserSummary.init), reason: expired ? "expired" : nil, until: nil))
+            try Self.record(c, room: roomID, actor: actor?.id, action: expired ? "ban_expired" : "unban", user: userID)
+            _ = store
+        }
+    }
+
+    struct BanView: Encodable, Sendable {
+        let user: UserSummary
+        let by: UserSummary?
+        let reason: String?
+        let createdAt: Date
+        let expiresAt: Date?
+
+        enum CodingKeys: String, CodingKey { case user, by, reason, createdAt, expiresAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(by, forKey: .by)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(createdAt, forKey: .createdAt)
+            try c.encode(expiresAt, forKey: .expiresAt)
+        }
+    }
+
+    /// [bans] or [mutes]: the current ones, newest first.
+    func list(actor: User, roomID: Int64, table: String) async throws -> [BanView] {
+        let byColumn = table == "room_bans" ? "banned_by" : "muted_by"
+        return try await store.pool.withConnection { c in
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            return try c.query(
+                """
+                SELECT u.id, u.username, u.display_name, a.id AS by_id, a.username AS by_username, a.display_name AS by_display_name,
+                       x.reason, x.created_at, x.expires_at
+                FROM \(table) x JOIN users u ON u.id = x.user_id LEFT JOIN users a ON a.id = x.\(byColumn)
+                WHERE x.room_id = ? AND (x.expires_at IS NULL OR x.expires_at > NOW(3))
+                ORDER BY x.created_at DESC
+                """, [roomID]
+            ).map { row in
+                BanView(
+                    user: try UserSummary(row: row),
+                    by: try row.decode("by_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "by_") : nil,
+                    reason: try row.decode("reason"), createdAt: try row.decode("created_at"), expiresAt: try row.decode("expires_at"))
+            }
+        }
+    }
+
+    /// [mute] The member stays and reads but cannot post, react or type.
+    func mute(actor: User, roomID: Int64, userID: Int64, reason: String?, seconds: Int?) async throws -> BanView {
+        let reason = try Self.validateReason(reason)
+        let until = try Self.until(seconds: seconds)
+        let store = self.store
+        let mutes = self.mutes
+        let view = try await log.transaction { c, events in
+            let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            let user = try target(c, userID)
+            guard let current = try store.role(c, roomID: roomID, userID: userID) else {
+                throw ParleyError.notFound("member_not_found", "That user is not a member.")
+            }
+            guard current < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            try c.execute(
+                """
+                INSERT INTO room_mutes (room_id, user_id, muted_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, NOW(3), ?)
+                ON DUPLICATE KEY UPDATE muted_by = VALUES(muted_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
+                """, [roomID, userID, actor.id, reason, until])
+            try events.append(
+                EventType.memberMuted, roomID: roomID, payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: until))
+            try Self.record(c, room: roomID, actor: actor.id, action: "mute", user: userID, reason: reason, until: until)
+            return BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until)
+        }
+        mutes.set(room: roomID, user: userID, until: until)
+        return view
+    }
+
+    /// [unmute]
+    func unmute(actor: User?, roomID: Int64, userID: Int64, expired: Bool = false) async throws {
+        try await log.transaction { c, events in
+            if let actor { _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator) }
+            let condition = expired ? " AND expires_at IS NOT NULL AND expires_at <= NOW(3)" : ""
+            guard try c.execute("DELETE FROM room_mutes WHERE room_id = ? AND user_id = ?\(condition)", [roomID, userID]).affectedRows == 1 else {
+                if expired { return }
+                throw ParleyError.notFound("mute_not_found", "That user is not muted here.")
+            }
+            let user = try target(c, userID)
+            try events.append(
+                EventType.memberUnmuted, roomID: roomID,
+                payload: ModerationEvent(roomId: roomID, user: user, by: actor.map(UserSummary.init), reason: expired ? "expired" : nil, until: nil))
+            try Self.record(c, room: roomID, actor: actor?.id, action: expired ? "mute_expired" : "unmute", user: userID)
+        }
+        mutes.remove(room: roomID, user: userID)
+    }
+
+    /// Lifts bans and mutes whose time ran out, with their events (run every second).
+    func expire() async throws {
+        let bans = try await store.pool.query("SELECT room_id, user_id FROM room_bans WHERE expires_at IS NOT NULL AND expires_at <= NOW(3) LIMIT 500")
+        for row in bans { try await unban(actor: nil, roomID: try row.decode("room_id"), userID: try row.decode("user_id"), expired: true) }
+        let expiredMutes = try await store.pool.query(
+            "SELECT room_id, user_id FROM room_mutes WHERE expires_at IS NOT NULL AND expires_at <= NOW(3) LIMIT 500")
+        for row in expiredMutes { try await unmute(actor: nil, roomID: try row.decode("room_id"), userID: try row.decode("user_id"), expired: true) }
+    }
+
+    /// Whether the user is banned from the room now.
+    static func isBanned(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> Bool {
+        try !c.query(
+            "SELECT 1 AS banned FROM room_bans WHERE room_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > NOW(3))", [roomID, userID]
+        ).isEmpty
+    }
+
+    struct PinView: Encodable, Sendable {
+        let message: MessageView
+        let pinnedBy: UserSummary
+        let pinnedAt: Date
+    }
+
+    struct PinEvent: Encodable {
+        let roomId: Int64
+        let pin: PinView
+    }
+
+    struct UnpinEvent: Encodable {
+        let roomId: Int64
+        let messageId: Int64
+        let by: UserSummary
+    }
+
+    /// [pin] Pins a message of the room (moderators and up; at most 50 per room).
+    func pin(actor: User, roomID: Int64, messageID: Int64) async throws -> PinView {
+        let messages = MessageStore(pool: store.pool)
+        return try await log.transaction { c, events in
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            guard let message = try messages.message(c, id: messageID), message.roomId == roomID, !message.deleted else {
+                throw ParleyError.notFound("message_not_found", "No such message in this room.")
+            }
+            let count = try c.query("SELECT COUNT(*) AS pins FROM pins WHERE room_id = ? FOR UPDATE", [roomID])[0].decode("pins", as: Int.self)
+            guard try c.query("SELECT 1 AS pinned FROM pins WHERE room_id = ? AND message_id = ?", [roomID, messageID]).isEmpty else {
+                throw ParleyError(.conflict, "already_pinned", "That message is pinned already.")
+            }
+            guard count < Self.maxPins else { throw ParleyError(.conflict, "pin_limit", "A room holds at most \(Self.maxPins) pins; unpin one first.") }
+            let now = MessageView.storedPrecision(Date())
+            try c.execute("INSERT INTO pins (room_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, ?)", [roomID, messageID, actor.id, now])
+            let pin = PinView(message: message, pinnedBy: UserSummary(actor), pinnedAt: now)
+            try events.append(EventType.pinned, roomID: roomID, payload: PinEvent(roomId: roomID, pin: pin))
+            try Self.record(c, room: roomID, actor: actor.id, action: "pin", message: messageID)
+            return pin
+        }
+    }
+
+    /// [unpin]
+    func unpin(actor: User, roomID: Int64, messageID: Int64) async throws {
+        try await log.transaction { c, events in
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            guard try c.execute("DELETE FROM pins WHERE room_id = ? AND message_id = ?", [roomID, messageID]).affectedRows == 1 else {
+                throw ParleyError.notFound("pin_not_found", "That message is not pinned.")
+            }
+            try events.append(EventType.unpinned, roomID: roomID, payload: UnpinEvent(roomId: roomID, messageId: messageID, by: UserSummary(actor)))
+            try Self.record(c, room: roomID, actor: actor.id, action: "unpin", message: messageID)
+        }
+    }
+
+    /// [pins] Newest pin first; anyone who may read the room.
+    func pins(user: User, roomID: Int64) async throws -> [PinView] {
+        let store = self.store
+        return try await store.pool.withConnection { c in
+            _ = try RoomService.role(store, c, roomID: roomID, userID: user.id)
+            if try Self.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
+            return try c.query(
+                """
+                SELECT \(MessageStore.columns), p.pinned_at, b.id AS by_id, b.username AS by_username, b.display_name AS by_display_name
+                FROM pins p JOIN messages m ON m.id = p.message_id JOIN users u ON u.id = m.sender_id JOIN users b ON b.id = p.pinned_by
+                WHERE p.room_id = ? ORDER BY p.pinned_at DESC, p.message_id DESC
+                """, [roomID]
+            ).map { row in
+                PinView(message: try MessageView(row: row), pinnedBy: try UserSummary(row: row, prefix: "by_"), pinnedAt: try row.decode("pinned_at"))
+            }
+        }
+    }
+
+    static let banned = ParleyError(.forbidden, "banned", "You are banned from this room.")
+
+    struct LogEntry: Encodable, Sendable {
+        let id: Int64
+        let action: String
+        let actor: UserSummary?
+        let targetUser: UserSummary?
+        let targetMessageId: Int64?
+        let reason: String?
+        let expiresAt: Date?
+        let createdAt: Date
+
+        enum CodingKeys: String, CodingKey { case id, action, actor, targetUser, targetMessageId, reason, expiresAt, createdAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(action, forKey: .action)
+            try c.encode(actor, forKey: .actor)
+            try c.encode(targetUser, forKey: .targetUser)
+            try c.encode(targetMessageId, forKey: .targetMessageId)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(expiresAt, forKey: .expiresAt)
+            try c.encode(createdAt, forKey: .createdAt)
+        }
+    }
+
+    /// [moderationLog] Who did what to whom and when; owners and admins.
+    func auditLog(actor: User, roomID: Int64, before: Int64?, limit: Int) async throws -> [LogEntry] {
+        try await store.pool.withConnection { c in
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .admin)
+            return try c.query(
+                """
+                SELECT l.id, l.action, l.target_message_id, l.reason, l.expires_at, l.created_at,
+                       a.id AS a_id, a.username AS a_username, a.display_name AS a_display_name,
+                       t.id AS t_id, t.username AS t_username, t.display_name AS t_display_name
+                FROM moderation_log l LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users t ON t.id = l.target_user_id
+                WHERE l.room_id = ? AND l.id < ? ORDER BY l.id DESC LIMIT ?
+                """, [roomID, before ?? Int64.max, limit]
+            ).map { row in
+                LogEntry(
+                    id: try row.decode("id"), action: try row.decode("action"),
+                    actor: try row.decode("a_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "a_") : nil,
+                    targetUser: try row.decode("t_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "t_") : nil,
+                    targetMessageId: try row.decode("target_message_id"), reason: try row.decode("reason"), expiresAt: try row.decode("expires_at"),
+                    createdAt: try row.decode("created_at"))
+            }
+        }
+    }
+}
