@@ -1,0 +1,324 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Roles, kick, ban, mute, pins, the audit log, site administration and abuse limits.
+@Suite struct ModerationTests {
+    /// A public room owned by `owner` with `members` joined; returns its id.
+    static func room(_ client: any TestClientProtocol, owner: LoggedIn, members: [LoggedIn], name: String = "town") async throws -> Int64 {
+        let created = try await client.send(.post, "/api/rooms", json: #"{"name":"\#(name)"}"#, headers: owner.bearer)
+        let id = try #require(try created.json()["room"]?["id"]?.int)
+        for member in members { #expect(try await client.send(.post, "/api/rooms/\(id)/join", headers: member.bearer).status == .ok) }
+        return id
+    }
+
+    static func setRole(_ client: any TestClientProtocol, _ actor: LoggedIn, room: Int64, user: Int64, _ role: String) async throws -> TestResponse {
+        try await client.send(.put, "/api/rooms/\(room)/members/\(user)/role", json: #"{"role":"\#(role)"}"#, headers: actor.bearer)
+    }
+
+    @Test func rolesAreGrantedOnlyDownwards() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ada = try await client.signUp("ada")
+            let mo = try await client.signUp("moe")
+            let mel = try await client.signUp("mel")
+            let room = try await Self.room(client, owner: owner, members: [ada, mo, mel])
+            #expect(try await Self.setRole(client, owner, room: room, user: ada.id, "admin").status == .ok)
+            // Admins appoint moderators but not admins; nobody names an owner this way.
+            try await Self.setRole(client, ada, room: room, user: mo.id, "admin").expectError(.forbidden, "forbidden")
+            let appointed = try await Self.setRole(client, ada, room: room, user: mo.id, "moderator")
+            #expect(appointed.status == .ok)
+            #expect(try appointed.json()["member"]?["role"] == .string("moderator"))
+            try await Self.setRole(client, owner, room: room, user: mo.id, "owner").expectError(.unprocessableContent, "invalid_role")
+            // Moderators appoint nobody; nobody acts on equal or higher rank.
+            try await Self.setRole(client, mo, room: room, user: mel.id, "moderator").expectError(.forbidden, "forbidden")
+            try await Self.setRole(client, ada, room: room, user: owner.id, "member").expectError(.forbidden, "forbidden")
+            try await client.send(.post, "/api/rooms/\(room)/kick", json: #"{"user_id":\#(ada.id)}"#, headers: mo.bearer).expectError(.forbidden, "forbidden")
+            #expect(try await Self.setRole(client, owner, room: room, user: ada.id, "member").status == .ok)
+            let roles = try await client.send(.get, "/api/rooms/\(room)/members", headers: owner.bearer).json()
+            let byName = Dictionary(uniqueKeysWithValues: (roles["members"]?.array ?? []).map { ($0["user"]?["username"]?.string ?? "", $0["role"]?.string ?? "") })
+            #expect(byName == ["owner": "owner", "ada": "member", "moe": "moderator", "mel": "member"])
+        }
+    }
+
+    @Test(arguments: ["member", "moderator", "admin", "owner"])
+    func everyRoleCanDoExactlyItsActions(actorRole: String) async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let actor = actorRole == "owner" ? owner : try await client.signUp("actor")
+            let target = try await client.signUp("target")
+            let room = try await Self.room(client, owner: owner, members: actorRole == "owner" ? [target] : [actor, target])
+            if actorRole == "moderator" || actorRole == "admin" {
+                try parley.execute("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?", [actorRole, room, actor.id])
+            }
+            let message = try #require(
+                try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"pin me"}"#, headers: target.bearer).json()["message"]?["id"]?.int)
+            let moderatorUp = actorRole != "member"
+            let adminUp = actorRole == "admin" || actorRole == "owner"
+            let actions: [(HTTPRequest.Method, String, String?, Bool, HTTPResponse.Status)] = [
+                (.post, "/api/rooms/\(room)/pins", #"{"message_id":\#(message)}"#, moderatorUp, .created),
+                (.post, "/api/rooms/\(room)/mutes", #"{"user_id":\#(target.id)}"#, moderatorUp, .created),
+                (.delete, "/api/rooms/\(room)/mutes/\(target.id)", nil, moderatorUp, .noContent),
+                (.put, "/api/rooms/\(room)/members/\(target.id)/role", #"{"role":"moderator"}"#, adminUp, .ok),
+                (.put, "/api/rooms/\(room)/members/\(target.id)/role", #"{"role":"member"}"#, adminUp, .ok),
+                (.get, "/api/rooms/\(room)/moderation", nil, adminUp, .ok),
+                (.get, "/api/rooms/\(room)/bans", nil, moderatorUp, .ok),
+                (.post, "/api/rooms/\(room)/kick", #"{"user_id":\#(target.id)}"#, moderatorUp, .noContent),
+                (.post, "/api/rooms/\(room)/bans", #"{"user_id":\#(target.id),"reason":"spam"}"#, moderatorUp, .created),
+            ]
+            for (method, uri, body, allowed, success) in actions {
+                let before = try Self.snapshot(parley)
+                let response = try await client.send(method, uri, json: body, headers: actor.bearer)
+                if allowed {
+                    #expect(response.status == success, "\(actorRole) \(method) \(uri): \(String(buffer: response.body))")
+                } else {
+                    response.expectError(.forbidden, "forbidden")
+                    #expect(try Self.snapshot(parley) == before, "\(actorRole) \(method) \(uri) changed something")
+                }
+            }
+        }
+    }
+
+    static func snapshot(_ parley: TestParley) throws -> [Int] {
+        try ["room_members", "room_bans", "room_mutes", "pins", "moderation_log", "events", "messages"].map { try parley.count($0) }
+    }
+
+    @Test func kickedUsersMayRejoinBannedUsersMayNot() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let kim = try await client.signUp("kim")
+            let room = try await Self.room(client, owner: owner, members: [kim])
+            #expect(try await client.send(.post, "/api/rooms/\(room)/kick", json: #"{"user_id":\#(kim.id),"reason":"cool off"}"#, headers: owner.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).status == .ok)
+            let ban = try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(kim.id),"reason":"spam"}"#, headers: owner.bearer)
+            #expect(ban.status == .created)
+            #expect(try ban.json()["ban"]?["reason"] == .string("spam"))
+            #expect(try ban.json()["ban"]?["expires_at"] == .null)
+            try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).expectError(.forbidden, "banned")
+            try await client.send(.get, "/api/rooms/\(room)/messages", headers: kim.bearer).expectError(.forbidden, "banned")
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"let me in"}"#, headers: kim.bearer).expectError(.forbidden, "not_a_member")
+            let bans = try await client.send(.get, "/api/rooms/\(room)/bans", headers: owner.bearer).json()
+            #expect(bans["bans"]?.array?.map { $0["user"]?["username"]?.string } == ["kim"])
+            let log = try await client.send(.get, "/api/rooms/\(room)/moderation", headers: owner.bearer).json()
+            #expect(log["entries"]?.array?.compactMap { $0["action"]?.string } == ["ban", "kick"])
+            #expect(log["entries"]?.array?.first?["reason"] == .string("spam"))
+            #expect(log["entries"]?.array?.first?["actor"]?["username"] == .string("owner"))
+            #expect(log["entries"]?.array?.first?["target_user"]?["username"] == .string("kim"))
+        }
+        // Bans persist across a restart; lifting one lets the user back in.
+        try await parley.run { client in
+            let owner = try await client.logIn("owner")
+            let kim = try await client.logIn("kim")
+            let room = try #require(try await client.send(.get, "/api/rooms", headers: owner.bearer).json()["public"]?.array?.first { $0["name"] == .string("town") }?["id"]?.int)
+            try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).expectError(.forbidden, "banned")
+            #expect(try await client.send(.delete, "/api/rooms/\(room)/bans/\(kim.id)", headers: owner.bearer).status == .noContent)
+            try await client.send(.delete, "/api/rooms/\(room)/bans/\(kim.id)", headers: owner.bearer).expectError(.notFound, "ban_not_found")
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).status == .ok)
+        }
+    }
+
+    @Test func aBannedGroupMemberCannotBeAddedBack() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let gus = try await client.signUp("gus")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"g","kind":"group","members":[\#(gus.id)]}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/bans", json: #"{"user_id":\#(gus.id)}"#, headers: owner.bearer).status == .created)
+            try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(gus.id)}"#, headers: owner.bearer).expectError(.forbidden, "banned")
+            try await client.send(.get, "/api/rooms/\(group)", headers: gus.bearer).expectError(.notFound, "room_not_found")
+        }
+    }
+
+    @Test func aBannedUsersOpenStreamStopsReceivingTheRoomAtOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            defer { Task { await live.shutdown() } }
+            let owner = try await live.signUp("owner")
+            let bob = try await live.signUp("bob")
+            let room = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"club"}"#, token: owner.token).body?["room"]?["id"]?.int)
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/join", token: bob.token).status == 200)
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            _ = try await live.post(owner.token, room: room, text: "before the ban")
+            #expect(await stream.waitFor(1) { $0.event == "message.created" }.count == 1)
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(bob.id)}"#, token: owner.token).status == 201)
+            _ = try await live.post(owner.token, room: room, text: "after the ban")
+            _ = try await live.post(owner.token, room: 1, text: "in main")
+            let messages = await stream.waitFor(2) { $0.event == "message.created" }
+            #expect(messages.compactMap { $0.json?["data"]?["message"]?["text"]?.string } == ["before the ban", "in main"])
+            let banned = stream.events.filter { $0.event == "member.banned" }
+            #expect(banned.count == 1)
+            #expect(banned.first?.json?["data"]?["user"]?["id"]?.int == bob.id)
+            // The ban comes before the next message of the room in the log, so nothing after it leaks.
+            let order = stream.events.compactMap(\.event).filter { $0 == "member.banned" || $0 == "message.created" }
+            #expect(order == ["message.created", "member.banned", "message.created"])
+            await stream.close()
+        }
+    }
+
+    @Test func expiredBansAndMutesLiftByThemselves() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ned = try await client.signUp("ned")
+            let mia = try await client.signUp("mia")
+            let room = try await Self.room(client, owner: owner, members: [ned, mia])
+            #expect(try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(ned.id),"duration_seconds":1}"#, headers: owner.bearer).status == .created)
+            let mute = try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(mia.id),"duration_seconds":1}"#, headers: owner.bearer)
+            #expect(mute.status == .created)
+            #expect(try mute.json()["mute"]?["expires_at"]?.string != nil)
+            try await client.send(.post, "/api/rooms/\(room)/join", headers: ned.bearer).expectError(.forbidden, "banned")
+            let muted = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"hello?"}"#, headers: mia.bearer)
+            muted.expectError(.forbidden, "muted")
+            #expect(String(buffer: muted.body).contains("until 20"))
+            try await client.send(.post, "/api/rooms/\(room)/typing", json: #"{"typing":true}"#, headers: mia.bearer).expectError(.forbidden, "muted")
+            // Muted members still read.
+            #expect(try await client.send(.get, "/api/rooms/\(room)/messages", headers: mia.bearer).status == .ok)
+            try await Task.sleep(for: .seconds(2.5))
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: ned.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"free"}"#, headers: mia.bearer).status == .created)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type IN ('member.unbanned', 'member.unmuted')")) == 2)
+            #expect(try parley.count("room_bans") == 0)
+            #expect(try parley.count("room_mutes") == 0)
+        }
+    }
+
+    @Test func pinsAreOrderedNewestFirstAndCappedAtFifty() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let pat = try await client.signUp("pat")
+            let room = try await Self.room(client, owner: owner, members: [pat])
+            var ids: [Int64] = []
+            for n in 0..<52 {
+                ids.append(try #require(
+                    try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"m\#(n)"}"#, headers: pat.bearer).json()["message"]?["id"]?.int))
+            }
+            try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[0])}"#, headers: pat.bearer).expectError(.forbidden, "forbidden")
+            for id in ids.prefix(3) {
+                #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(id)}"#, headers: owner.bearer).status == .created)
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[0])}"#, headers: owner.bearer).expectError(.conflict, "already_pinned")
+            let pins = try await client.send(.get, "/api/rooms/\(room)/pins", headers: pat.bearer).json()
+            #expect(pins["pins"]?.array?.compactMap { $0["message"]?["id"]?.int } == [ids[2], ids[1], ids[0]])
+            #expect(pins["pins"]?.array?.first?["pinned_by"]?["username"] == .string("owner"))
+            for id in ids[3..<50] {
+                #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(id)}"#, headers: owner.bearer).status == .created)
+            }
+            try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[50])}"#, headers: owner.bearer).expectError(.conflict, "pin_limit")
+            #expect(try parley.count("pins") == 50)
+            #expect(try await client.send(.delete, "/api/rooms/\(room)/pins/\(ids[1])", headers: owner.bearer).status == .noContent)
+            try await client.send(.delete, "/api/rooms/\(room)/pins/\(ids[1])", headers: owner.bearer).expectError(.notFound, "pin_not_found")
+            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[50])}"#, headers: owner.bearer).status == .created)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'pinned'")) == 51)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'unpinned'")) == 1)
+        }
+    }
+
+    @Test func siteAdminsDeactivateUsersWhoseSessionsEndAtOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            try await client.send(.get, "/api/admin/users", headers: bob.bearer).expectError(.forbidden, "not_site_admin")
+            let users = try await client.send(.get, "/api/admin/users?prefix=b", headers: root.bearer).json()
+            #expect(users["users"]?.array?.compactMap { $0["user"]?["username"]?.string } == ["bob"])
+            #expect(try await client.send(.get, "/api/session", headers: bob.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
+            try await client.send(.get, "/api/session", headers: bob.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.login("bob").expectError(.forbidden, "account_deactivated")
+            #expect(try parley.count("sessions") == 1)
+            // Their messages stay.
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
+            #expect(try await client.login("bob").status == .ok)
+            try await client.send(.post, "/api/admin/users/\(root.id)/deactivate", headers: root.bearer).expectError(.conflict, "cannot_deactivate_self")
+            try await client.send(.post, "/api/admin/users/999999/deactivate", headers: root.bearer).expectError(.notFound, "user_not_found")
+        }
+    }
+
+    @Test func siteAdminsDeleteAnyRoomOrMessage() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let ann = try await client.signUp("ann")
+            let group = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"private","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let message = try #require(
+                try await client.send(.post, "/api/rooms/\(group)/messages", json: #"{"text":"mine"}"#, headers: ann.bearer).json()["message"]?["id"]?.int)
+            #expect(try await client.send(.delete, "/api/admin/messages/\(message)", headers: root.bearer).status == .noContent)
+            #expect(try await client.send(.get, "/api/rooms/\(group)/messages", headers: ann.bearer).json()["messages"]?[0]?["deleted"] == .bool(true))
+            try await client.send(.delete, "/api/admin/rooms/\(group)", headers: ann.bearer).expectError(.forbidden, "not_site_admin")
+            #expect(try await client.send(.delete, "/api/admin/rooms/\(group)", headers: root.bearer).status == .noContent)
+            try await client.send(.get, "/api/rooms/\(group)", headers: ann.bearer).expectError(.notFound, "room_not_found")
+            try await client.send(.delete, "/api/admin/rooms/1", headers: root.bearer).expectError(.conflict, "room_protected")
+        }
+    }
+
+    @Test func theCommandLineMakesSiteAdmins() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.signUp("first")
+            _ = try await client.signUp("second")
+        }
+        #expect(try await createSiteAdmin(config: parley.config, username: "second", password: nil) == "second is a site admin.")
+        #expect(try await createSiteAdmin(config: parley.config, username: "third", password: "password789") == "Created site admin third.")
+        #expect(try String(mariaDBValue: try parley.scalar("SELECT site_role FROM users WHERE username = 'second'")) == "admin")
+        try await parley.run { client in
+            let third = try await client.logIn("third", password: "password789")
+            #expect(try await client.send(.get, "/api/admin/users", headers: third.bearer).status == .ok)
+        }
+    }
+
+    @Test func sendingCreatingAndTypingAreRateLimitedPerUser() async throws {
+        let parley = try await TestParley.make {
+            $0.messagesPerUser = RateLimit(burst: 3, per: .seconds(60))
+            $0.roomsPerUser = RateLimit(burst: 1, per: .seconds(3600))
+            $0.typingPerUser = RateLimit(burst: 1, per: .seconds(60))
+        }
+        try await parley.run { client in
+            let fay = try await client.signUp("fay")
+            let gil = try await client.signUp("gil")
+            for n in 0..<3 { #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"\#(n)"}"#, headers: fay.bearer).status == .created) }
+            let limited = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"3"}"#, headers: fay.bearer)
+            limited.expectError(.tooManyRequests, "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"other user"}"#, headers: gil.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms", json: #"{"name":"one"}"#, headers: fay.bearer).status == .created)
+            try await client.send(.post, "/api/rooms", json: #"{"name":"two"}"#, headers: fay.bearer).expectError(.tooManyRequests, "rate_limited")
+            #expect(try await client.send(.post, "/api/rooms/1/typing", json: #"{"typing":true}"#, headers: gil.bearer).status == .noContent)
+            try await client.send(.post, "/api/rooms/1/typing", json: #"{"typing":true}"#, headers: gil.bearer).expectError(.tooManyRequests, "rate_limited")
+        }
+        #expect(try parley.count("messages") == 4)
+    }
+
+    @Test func wordFiltersRejectOrMaskWholeWordsInAnyCase() async throws {
+        let parley = try await TestParley.make {
+            $0.wordFilter = ["darn"]
+            $0.wordFilterMode = .reject
+        }
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let room = try await Self.room(client, owner: owner, members: [])
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"Oh DARN it"}"#, headers: owner.bearer).expectError(.unprocessableContent, "content_rejected")
+            #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"darning socks"}"#, headers: owner.bearer).status == .created)
+            let set = try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["heck","école"],"mode":"mask"}"#, headers: owner.bearer)
+            #expect(try set.json() == .object(["words": .array([.string("heck"), .string("école")]), "mode": .string("mask")]))
+            let masked = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"what the HECK, ÉCOLE; checkmate"}"#, headers: owner.bearer)
+            #expect(try masked.json()["message"]?["text"] == .string("what the ****, *****; checkmate"))
+            // Edits are filtered too; other rooms are not.
+            let id = try #require(try masked.json()["message"]?["id"]?.int)
+            let edited = try await client.send(.patch, "/api/messages/\(id)", json: #"{"text":"heck no"}"#, headers: owner.bearer)
+            #expect(try edited.json()["message"]?["text"] == .string("**** no"))
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"heck yes"}"#, headers: owner.bearer).json()["message"]?["text"] == .string("heck yes"))
+        }
+        #expect(try parley.count("messages") == 3)
+    }
+}
