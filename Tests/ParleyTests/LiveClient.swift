@@ -98,6 +98,11 @@ struct LiveClient: Sendable {
         #expect(response.status == .ok)
         let connection = SSEConnection(headers: response.headers)
         connection.start(response.body)
+        // The server subscribes before it writes this comment: from here on nothing is missed.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !connection.comments.contains(where: { $0.contains("connected") }) && ContinuousClock.now < deadline && !connection.isEnded {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return connection
     }
 }
