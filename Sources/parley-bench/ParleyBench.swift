@@ -124,7 +124,7 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "serve", "--port", String(port), "--data-dir", directory.path, "--migrations-dir", URL(fileURLWithPath: migrations).path,
-            "--log-level", "error",
+            "--log-level", ProcessInfo.processInfo.environment["PARLEY_BENCH_SERVER_LOG"] ?? "error",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = nil
@@ -177,6 +177,6 @@ final class ServerProcess: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        if ProcessInfo.processInfo.environment["PARLEY_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }
     }
 }

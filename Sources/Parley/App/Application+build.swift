@@ -89,7 +89,7 @@ struct ApplicationParts: Sendable {
         let allocator = EventIDAllocator(start: start.position)
         let wakeBox = WakeBox()
         let log = EventLog(pool: pool, allocator: allocator, committed: { wakeBox.committed($0) })
-        let tailer = EventTailer(log: log, hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
+        let tailer = EventTailer(hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
         wakeBox.set(tailer)
         let roomStore = RoomStore(pool: pool)
         let presenceTracker = PresenceTracker(grace: config.presenceGrace)

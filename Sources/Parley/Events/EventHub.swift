@@ -50,13 +50,11 @@ final class EventHub: Sendable {
 
     var position: Int64 { state.withLockedValue { $0.position } }
     var prunedThrough: Int64 { state.withLockedValue { $0.prunedThrough } }
+    /// Live subscriptions (open SSE streams and waiting long-polls).
     var subscriberCount: Int { state.withLockedValue { $0.subscriberCount } }
 
     /// The users who are members of a room now (as of the published position).
     func members(of roomID: Int64) -> Set<Int64> { state.withLockedValue { $0.roomMembers[roomID] ?? [] } }
-
-    /// Whether a user has a live subscription (an open SSE stream or a waiting long-poll).
-    func isConnected(_ userID: Int64) -> Bool { state.withLockedValue { !($0.subscribers[userID]?.isEmpty ?? true) } }
 
     func setPrunedThrough(_ id: Int64) { state.withLockedValue { $0.prunedThrough = max($0.prunedThrough, id) } }
 

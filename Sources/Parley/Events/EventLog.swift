@@ -28,16 +28,6 @@ struct EventLog: Sendable {
         }
     }
 
-    /// The events after `after` up to `through`, oldest first, at most `limit`.
-    func read(after: Int64, through: Int64, limit: Int) async throws -> [LoggedEvent] {
-        try await pool.query(
-            """
-            SELECT \(LoggedEvent.columns) FROM events
-            WHERE id > ? AND id <= ? ORDER BY id LIMIT ?
-            """, [after, through, limit]
-        ).map(LoggedEvent.init(row:))
-    }
-
     /// The events after `after` up to `through` that may concern one user: those addressed to them
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {

@@ -9,7 +9,6 @@ import ServiceLifecycle
 /// nothing commits. With several nodes (not built yet) it would also read other nodes' events from
 /// the log up to the lowest horizon of the live nodes.
 final class EventTailer: Service, Sendable {
-    let log: EventLog
     let hub: EventHub
     let allocator: EventIDAllocator
     let logger: Logger
@@ -20,8 +19,7 @@ final class EventTailer: Service, Sendable {
     private let pending = NIOLockedValueBox<[Int64: LoggedEvent]>([:])
     static let batchLimit = 2000
 
-    init(log: EventLog, hub: EventHub, allocator: EventIDAllocator, heartbeatInterval: Duration, logger: Logger) {
-        self.log = log
+    init(hub: EventHub, allocator: EventIDAllocator, heartbeatInterval: Duration, logger: Logger) {
         self.hub = hub
         self.allocator = allocator
         self.heartbeatInterval = heartbeatInterval
