@@ -84,3 +84,31 @@ def test_errors_from_a_live_server_use_the_envelope(parley):
                             headers={"Content-Type": "application/json"})
     assert too_big.status_code == 413
     assert too_big.json()["error"]["code"] == "payload_too_large"
+
+
+def test_sigterm_ends_open_streams_and_long_polls(fresh_dir):
+    """Graceful shutdown must not wait for SSE streams or long-polls to end by themselves."""
+    import threading
+    server = ParleyProcess(fresh_dir).start()
+    requests.post(server.url + "/api/users", json={"username": "stream", "password": "password123"})
+    token = requests.post(server.url + "/api/session", json={"username": "stream", "password": "password123"}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    stream = requests.get(server.url + "/api/events/stream", headers=headers, stream=True, timeout=30)
+    assert stream.status_code == 200
+    first = next(stream.iter_lines())
+    assert first.startswith(b"retry:")
+    poll_result = {}
+
+    def long_poll():
+        poll_result["response"] = requests.get(server.url + "/api/events?timeout=60", headers=headers, timeout=70)
+
+    poller = threading.Thread(target=long_poll)
+    poller.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert server.stop(timeout=30) == 0
+    assert time.monotonic() - started < 15
+    poller.join(timeout=10)
+    assert poll_result["response"].status_code == 200
+    assert poll_result["response"].json()["events"] == []
+    stream.close()

@@ -47,24 +47,30 @@ struct EventController {
         var events = try await feed.nextBacklog(limit: Self.pageLimit)
         let waitSeconds = timeout
         if events.isEmpty && waitSeconds > 0 {
-            // Wait for a live batch, the timeout, the client going away or shutdown, whichever comes first.
-            events = await withTaskGroup(of: [LoggedEvent]?.self) { group in
-                group.addTask {
-                    while let batch = await feed.nextLive() {
-                        if !batch.isEmpty { return batch }
+            // Wait for a live batch, the timeout, the client going away or shutdown, whichever comes
+            // first; shutdown ends the subscription, which ends the wait.
+            let subscription = feed.subscription
+            events = await withGracefulShutdownHandler {
+                await withTaskGroup(of: [LoggedEvent]?.self) { group in
+                    group.addTask {
+                        while let batch = await feed.nextLive() {
+                            if !batch.isEmpty { return batch }
+                        }
+                        return nil
                     }
-                    return nil
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(waitSeconds))
+                        return nil
+                    }
+                    // Keep whatever the live task took even if the timer won: nothing taken may be lost.
+                    var collected: [LoggedEvent] = []
+                    if let first = await group.next(), let batch = first { collected += batch }
+                    group.cancelAll()
+                    for await result in group { if let batch = result { collected += batch } }
+                    return collected
                 }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(waitSeconds))
-                    return nil
-                }
-                // Keep whatever the live task took even if the timer won: nothing taken may be lost.
-                var collected: [LoggedEvent] = []
-                if let first = await group.next(), let batch = first { collected += batch }
-                group.cancelAll()
-                for await result in group { if let batch = result { collected += batch } }
-                return collected
+            } onGracefulShutdown: {
+                subscription.finish()
             }
         }
         events += await feed.close()
@@ -99,31 +105,15 @@ struct EventController {
                 let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
                 await presence.connected(userID)
                 do {
-                    // When the client goes away, ending the subscription ends the loop below (cheaper
-                    // per connection than cancelling a task group).
+                    // The stream ends when the client goes away or the server shuts down gracefully
+                    // (otherwise SIGTERM would wait for every open stream): either way by ending the
+                    // subscription, which is cheaper per connection than cancelling a task group.
                     let subscription = feed.subscription
                     try await request.body.consumeWithInboundCloseHandler({ _ in
-                        var buffer = ByteBuffer(string: "retry: 2000\n: connected, cursor \(feed.cursor)\n\n")
-                        while true {
-                            let page = try await feed.nextBacklog(limit: Self.pageLimit)
-                            if page.isEmpty { break }
-                            Self.frame(page, into: &buffer)
-                            try await writer.write(buffer)
-                            buffer.clear()
-                            onDelivered(userID, page)
-                        }
-                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                        while let events = await feed.nextLive() {
-                            if events.isEmpty {
-                                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                            } else if events.count == 1 {
-                                try await writer.write(events[0].sseFrame)
-                            } else {
-                                var buffer = ByteBuffer()
-                                Self.frame(events, into: &buffer)
-                                try await writer.write(buffer)
-                            }
-                            if !events.isEmpty { onDelivered(userID, events) }
+                        try await withGracefulShutdownHandler {
+                            try await Self.pump(feed, into: &writer, userID: userID, onDelivered: onDelivered)
+                        } onGracefulShutdown: {
+                            subscription.finish()
                         }
                     }, onInboundClosed: { subscription.finish() })
                 } catch is CancellationError {
@@ -133,6 +123,37 @@ struct EventController {
                 presence.disconnected(userID)
                 try? await writer.finish(nil)
             })
+    }
+
+    /// Writes the backlog, then live batches (a heartbeat comment for an empty one), until the
+    /// subscription ends.
+    static func pump(
+        _ feed: EventFeed, into writer: inout any ResponseBodyWriter, userID: Int64, onDelivered: @Sendable (Int64, [LoggedEvent]) -> Void
+    ) async throws {
+        var buffer = ByteBuffer(string: "retry: 2000\n: connected, cursor \(feed.cursor)\n\n")
+        while true {
+            let page = try await feed.nextBacklog(limit: pageLimit)
+            if page.isEmpty { break }
+            frame(page, into: &buffer)
+            try await writer.write(buffer)
+            buffer.clear()
+            onDelivered(userID, page)
+        }
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        while let events = await feed.nextLive() {
+            if events.isEmpty {
+                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                continue
+            }
+            if events.count == 1 {
+                try await writer.write(events[0].sseFrame)
+            } else {
+                var batch = ByteBuffer()
+                frame(events, into: &batch)
+                try await writer.write(batch)
+            }
+            onDelivered(userID, events)
+        }
     }
 
     /// `id:`, `event:` and `data:` lines for each event.
