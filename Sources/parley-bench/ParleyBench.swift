@@ -32,8 +32,8 @@ struct ParleyBench: AsyncParsableCommand {
         var results: [String: Any] = ["runs": runs, "machine_cores": ProcessInfo.processInfo.activeProcessorCount]
         var lines: [String] = []
 
-        // Fan-out runs first: in two of six full runs here, a server that had just served the long-poll
-        // run stopped accepting connections during the 10,000-connection ramp (not yet explained).
+        // Fan-out runs first, on a fresh server (see the README: two earlier runs hung after it, when
+        // the long-poll run had come first).
         if wanted.contains("fanout") {
             let baseline = process.residentMegabytes()
             let fan = try await bench.fanout(connections: fanout, listeners: Array(tokens[1...200]), sender: tokens[0], runs: runs) {
