@@ -311,3 +311,21 @@ import Testing
         }
     }
 }
+
+/// Many people registering and logging in at once.
+@Suite struct ConcurrentAccountTests {
+    @Test func fortyConcurrentRegistrationsAllSucceedWithOneAdmin() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.signUp("founder")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for n in 0..<40 { group.addTask { try await client.register("crowd\(n)").status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created }, "\(statuses)")
+        }
+        #expect(try parley.count("users") == 41)
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM users WHERE site_role = 'admin'")) == 1)
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members WHERE room_id = 1")) == 41)
+    }
+}

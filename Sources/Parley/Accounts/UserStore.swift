@@ -6,13 +6,20 @@ struct UserStore: Sendable {
     let pool: MariaDBPool
 
     /// Inserts a user inside the caller's transaction; a taken name surfaces as a duplicate-key error.
-    /// The first account of a new server is its site admin.
+    /// The first account of a new server is its site admin. (A plain read decides that: an
+    /// INSERT … SELECT over `users` would lock and deadlock concurrent registrations; two accounts
+    /// registered in the same instant on an empty server may both become admins.)
     func insert(_ connection: MariaDBConnection, username: String, displayName: String, passwordHash: String, siteRole: SiteRole? = nil) throws -> User {
+        var role = siteRole
+        if role == nil {
+            let anyone = try connection.query("SELECT EXISTS(SELECT 1 FROM users) AS anyone")[0].decode("anyone", as: Bool.self)
+            role = anyone ? .user : .admin
+        }
         let id = try connection.execute(
             """
             INSERT INTO users (username, display_name, password_hash, created_at, site_role)
-            SELECT ?, ?, ?, NOW(3), COALESCE(?, IF(EXISTS(SELECT 1 FROM users), 'user', 'admin'))
-            """, [username, displayName, passwordHash, siteRole?.rawValue]
+            VALUES (?, ?, ?, NOW(3), ?)
+            """, [username, displayName, passwordHash, role!.rawValue]
         ).lastInsertID
         return try User(row: try connection.query("SELECT \(User.columns) FROM users WHERE id = ?", [id])[0])
     }

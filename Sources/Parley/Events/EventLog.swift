@@ -11,20 +11,28 @@ struct EventLog: Sendable {
     let allocator: EventIDAllocator
     let committed: @Sendable ([LoggedEvent]) -> Void
 
-    /// Runs `body` in a transaction in which it may append events.
+    /// Runs `body` in a transaction in which it may append events. A transaction the server rolled
+    /// back as a deadlock victim (or after a lock wait timeout) runs again, up to three times.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
         let allocator = self.allocator
         let committed = self.committed
         return try await pool.withConnection { connection in
-            let appender = EventAppender(allocator: allocator, connection: connection)
-            var succeeded = false
-            defer {
-                if succeeded && !appender.appended.isEmpty { committed(appender.appended) }
-                allocator.release(appender.reserved)
+            var attempt = 1
+            while true {
+                let appender = EventAppender(allocator: allocator, connection: connection)
+                do {
+                    let value = try connection.transaction { try body($0, appender) }
+                    if !appender.appended.isEmpty { committed(appender.appended) }
+                    allocator.release(appender.reserved)
+                    return value
+                } catch let error as MariaDBError where error.isRetryableTransactionFailure && attempt < 3 {
+                    allocator.release(appender.reserved)
+                    attempt += 1
+                } catch {
+                    allocator.release(appender.reserved)
+                    throw error
+                }
             }
-            let value = try connection.transaction { try body($0, appender) }
-            succeeded = true
-            return value
         }
     }
 
