@@ -138,9 +138,7 @@ import Testing
 
     @Test func aBannedUsersOpenStreamStopsReceivingTheRoomAtOnce() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let owner = try await live.signUp("owner")
             let bob = try await live.signUp("bob")
             let room = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"club"}"#, token: owner.token).body?["room"]?["id"]?.int)

@@ -11,9 +11,7 @@ import Testing
 
     @Test func longPollDeliversAMessageTheMomentItIsSent() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let (_, head) = try await live.poll(bob.token, after: nil, timeout: 0)
@@ -40,9 +38,7 @@ import Testing
 
     @Test func sseDeliversLiveEventsWithTheRightHeaders() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let stream = try await live.stream(bob.token)
@@ -63,9 +59,7 @@ import Testing
 
     @Test func sseSendsHeartbeatComments() async throws {
         let parley = try await TestParley.make { $0.heartbeatInterval = .seconds(1) }
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let bob = try await live.signUp("bob")
             let stream = try await live.stream(bob.token)
             let deadline = ContinuousClock.now + .seconds(10)
@@ -79,9 +73,7 @@ import Testing
 
     @Test func reconnectingWithTheLastCursorReplaysExactlyWhatWasMissed() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
@@ -102,9 +94,7 @@ import Testing
 
     @Test func replayFromTheDatabaseWhenTheWindowDoesNotReachBack() async throws {
         let parley = try await TestParley.make { $0.eventWindow = 100 }
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
@@ -119,9 +109,7 @@ import Testing
     @Test func cursorsSurviveAServerRestart() async throws {
         let parley = try await TestParley.make()
         let state = Locked<(bob: String, alice: String, cursor: Int64)?>(nil)
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
@@ -129,9 +117,7 @@ import Testing
             state.set((bob.token, alice.token, cursor))
         }
         // A new server process on the same database.
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let (bob, alice, cursor) = try #require(state.get())
             let (events, next) = try await live.poll(bob, after: cursor, timeout: 0)
             #expect(events.filter(Self.isMessage).map { Self.text($0) } == (1...50).map { "before restart \($0)" })
@@ -147,9 +133,7 @@ import Testing
 
     @Test func concurrentSendersAreSeenByEveryReceiverInOneOrderWithoutGapsOrDuplicates() async throws {
         let parley = try await TestParley.make { $0.databasePoolSize = 16 }
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             var senders: [(id: Int64, token: String)] = []
             for n in 0..<20 { senders.append(try await live.signUp("sender\(n)")) }
             let watcher = try await live.signUp("watcher")
@@ -184,9 +168,7 @@ import Testing
 
     @Test func aRemovedMemberStopsReceivingTheRoom() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let group = try await live.send(.POST, "/api/rooms", json: #"{"name":"secret","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
@@ -214,9 +196,7 @@ import Testing
     @Test func aCursorOlderThanRetentionGetsAResync() async throws {
         let parley = try await TestParley.make()
         let token = Locked<(String, Int64)?>(nil)
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             for n in 1...5 { _ = try await live.post(alice.token, room: 1, text: "old \(n)") }
             let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
@@ -225,9 +205,7 @@ import Testing
         let (alice, head) = try #require(token.get())
         try parley.execute("UPDATE event_log_state SET pruned_through = ? WHERE id = 1", [head - 1])
         try parley.execute("DELETE FROM events WHERE id <= ?", [head - 1])
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let (events, cursor) = try await live.poll(alice, after: 1, timeout: 0)
             #expect(events.count == 1)
             #expect(events.first?["type"] == .string("resync"))

@@ -12,9 +12,7 @@ import Testing
 
     @Test func typingReachesMembersAndEndsByItselfAfterSixSeconds() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let stream = try await live.stream(bob.token)
@@ -34,9 +32,7 @@ import Testing
 
     @Test func typingRenewalsFasterThanThreeSecondsAreDroppedAndSendingEndsIt() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let stream = try await live.stream(bob.token)
@@ -55,9 +51,7 @@ import Testing
 
     @Test func typingNeverReachesNonMembers() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let group = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"g","kind":"group"}"#, token: alice.token).body?["room"]?["id"]?.int)
@@ -74,9 +68,7 @@ import Testing
 
     @Test func presenceFollowsConnectionsAndChosenStatus() async throws {
         let parley = try await TestParley.make { $0.presenceGrace = .seconds(1) }
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let watcher = try await live.stream(alice.token)
@@ -108,9 +100,7 @@ import Testing
 
     @Test func deliveredMarksAdvanceFromLongPollAndFromSSE() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let carol = try await live.signUp("carol")
@@ -141,9 +131,7 @@ import Testing
 
     @Test func readMarksOnlyMoveForwardAndUnreadCountsAreExactOnEveryDevice() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let phone = try #require(
@@ -204,9 +192,7 @@ import Testing
 
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
-        try await parley.run(.live) { client in
-            let live = LiveClient(port: client.port!)
-            defer { Task { await live.shutdown() } }
+        try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
             let stream = try await live.stream(bob.token)

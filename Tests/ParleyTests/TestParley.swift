@@ -39,6 +39,20 @@ struct TestParley {
         try await app.test(mode, body)
     }
 
+    /// Runs `body` against a live server (a real TCP port) with a real HTTP client.
+    func live(_ body: @escaping @Sendable (LiveClient) async throws -> Void) async throws {
+        try await run(.live) { client in
+            let live = LiveClient(port: client.port!)
+            do {
+                try await body(live)
+            } catch {
+                await live.shutdown()
+                throw error
+            }
+            await live.shutdown()
+        }
+    }
+
     /// One value from the database, for asserting on what was (not) written.
     func scalar(_ sql: String, _ parameters: [any MariaDBEncodable] = []) throws -> MariaDBValue {
         let connection = try MariaDBConnection(configuration: try MariaDBConfiguration(url: databaseURL))
