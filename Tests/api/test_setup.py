@@ -9,7 +9,7 @@ import requests
 import yaml
 from openapi_spec_validator import validate
 
-from conftest import ROOT, ParleyProcess
+from live_server import ROOT, ParleyProcess
 
 
 def readme_block(marker: str) -> str:

@@ -1,0 +1,141 @@
+"""The browser client in headless Chromium against a live server."""
+import time
+from pathlib import Path
+
+import requests
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def log_in(driver, server, username, password="password123"):
+    driver.get(server.url + "/")
+    wait = WebDriverWait(driver, 15)
+    wait.until(EC.visibility_of_element_located((By.ID, "auth-username"))).send_keys(username)
+    driver.find_element(By.ID, "auth-password").send_keys(password)
+    driver.find_element(By.ID, "login-button").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "chat")))
+    wait.until(lambda d: not d.find_element(By.ID, "composer-text").get_attribute("disabled"))
+    wait.until(lambda d: "live" in d.find_element(By.ID, "connection").text)
+
+
+def texts(driver):
+    return [node.text for node in driver.find_elements(By.CSS_SELECTOR, "#messages .message .text")]
+
+
+def send(driver, text):
+    box = driver.find_element(By.ID, "composer-text")
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+
+
+def test_two_people_chat_live_and_see_each_other_typing(server, browsers, account):
+    account("alice")
+    account("bob")
+    alice, bob = browsers(), browsers()
+    log_in(alice, server, "alice")
+    log_in(bob, server, "bob")
+    assert alice.find_element(By.ID, "room-title").text == "# main"
+    alice.find_element(By.ID, "composer-text").send_keys("hel")
+    WebDriverWait(bob, 10).until(lambda d: "alice is typing" in d.find_element(By.ID, "typing").text)
+    alice.find_element(By.ID, "composer-text").send_keys("lo bob", Keys.ENTER)
+    WebDriverWait(bob, 10).until(lambda d: "hello bob" in texts(d))
+    WebDriverWait(bob, 10).until(lambda d: d.find_element(By.ID, "typing").text == "")
+    send(bob, "hi alice\n")
+    WebDriverWait(alice, 10).until(lambda d: "hi alice" in texts(d))
+    assert texts(alice)[-2:] == ["hello bob", "hi alice"]
+    # A DM opened from Alice's side shows up for Bob live, with its message.
+    alice.find_element(By.ID, "dm-username").send_keys("bob", Keys.ENTER)
+    WebDriverWait(alice, 10).until(lambda d: d.find_element(By.ID, "room-title").text == "@ bob")
+    send(alice, "just us")
+    WebDriverWait(bob, 10).until(lambda d: "@ alice" in d.find_element(By.ID, "my-rooms").text)
+    bob.find_element(By.XPATH, "//ul[@id='my-rooms']//button[contains(., '@ alice')]").click()
+    WebDriverWait(bob, 10).until(lambda d: "just us" in texts(d))
+
+
+def test_a_script_in_a_message_renders_as_text(server, browsers, account):
+    mallory = account("mallory")
+    account("victim")
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    mallory.post(1, payload)
+    driver = browsers()
+    log_in(driver, server, "victim")
+    WebDriverWait(driver, 10).until(lambda d: payload in texts(d))
+    time.sleep(0.5)
+    try:
+        driver.switch_to.alert
+        raise AssertionError("an alert ran")
+    except NoAlertPresentException:
+        pass
+    assert driver.find_elements(By.CSS_SELECTOR, "#messages img") == []
+    assert driver.find_elements(By.CSS_SELECTOR, "#messages script") == []
+
+
+def test_scrolling_up_loads_older_history_in_order(server, browsers, account):
+    writer = account("historian")
+    room = requests.post(server.url + "/api/rooms", json={"name": "archive"}, headers=writer.headers).json()["room"]["id"]
+    reader = account("reader")
+    assert requests.post(f"{server.url}/api/rooms/{room}/join", headers=reader.headers).status_code == 200
+    for n in range(130):
+        writer.post(room, f"entry {n:03d}")
+    driver = browsers()
+    log_in(driver, server, "reader")
+    driver.find_element(By.XPATH, "//ul[@id='my-rooms']//button[contains(., 'archive')]").click()
+    WebDriverWait(driver, 10).until(lambda d: "entry 129" in texts(d))
+    for _ in range(20):
+        if len(texts(driver)) >= 130:
+            break
+        driver.execute_script("document.getElementById('messages').scrollTop = 0")
+        time.sleep(0.4)
+    seen = texts(driver)
+    assert seen == [f"entry {n:03d}" for n in range(130)]
+
+
+def test_reload_keeps_the_session_and_the_open_room(server, browsers, account):
+    owner = account("keeper")
+    requests.post(server.url + "/api/rooms", json={"name": "kept", "topic": "stays open"}, headers=owner.headers)
+    driver = browsers()
+    log_in(driver, server, "keeper")
+    driver.find_element(By.XPATH, "//ul[@id='my-rooms']//button[contains(., 'kept')]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "room-title").text == "# kept")
+    driver.refresh()
+    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "room-title").text == "# kept")
+    assert driver.find_element(By.ID, "auth").get_attribute("hidden") is not None
+    assert driver.find_element(By.ID, "room-topic").text == "stays open"
+
+
+def test_unread_badges_and_title_count_messages_in_other_rooms(server, browsers, account):
+    poster = account("poster")
+    account("watcher")
+    driver = browsers()
+    log_in(driver, server, "watcher")
+    room = requests.post(server.url + "/api/rooms", json={"name": "side"}, headers=poster.headers).json()["room"]["id"]
+    watcher_login = requests.post(server.url + "/api/session", json={"username": "watcher", "password": "password123"}).json()
+    requests.post(f"{server.url}/api/rooms/{room}/join", headers={"Authorization": f"Bearer {watcher_login['token']}"})
+    WebDriverWait(driver, 10).until(lambda d: "side" in d.find_element(By.ID, "my-rooms").text)
+    for n in range(3):
+        poster.post(room, f"ping {n}")
+    WebDriverWait(driver, 10).until(lambda d: d.title == "(3) Parley")
+    badge = driver.find_element(By.XPATH, "//ul[@id='my-rooms']//button[contains(., 'side')]//span[contains(@class, 'badge')]")
+    assert badge.text == "3"
+
+
+def test_screenshots_light_and_dark(server, browsers, account):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ada = account("ada")
+    ada.post(1, "Welcome to Parley! 👋")
+    ada.post(1, "Rooms, groups and DMs, live over SSE.")
+    driver = browsers(width=1100, height=700)
+    log_in(driver, server, "ada")
+    WebDriverWait(driver, 10).until(lambda d: "Welcome to Parley! 👋" in texts(d))
+    driver.execute_script("document.documentElement.dataset.theme = 'light'")
+    driver.save_screenshot(str(SCREENSHOTS / "light.png"))
+    driver.execute_script("document.documentElement.dataset.theme = 'dark'")
+    background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    driver.save_screenshot(str(SCREENSHOTS / "dark.png"))
+    assert background == "rgb(18, 20, 23)"
+    assert (SCREENSHOTS / "light.png").stat().st_size > 10_000
