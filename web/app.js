@@ -23,7 +23,10 @@ const state = {
   typing: new Map(), // user id -> { name, timer }
   lastTypingSent: 0,
   outbox: JSON.parse(localStorage.getItem("parley.outbox") ?? "[]"),
+  members: new Map(), // user id -> member, for the open room
+  receipts: new Map(), // user id -> { delivered, read }, for the open room
 };
+const RANK = { owner: 3, admin: 2, moderator: 1, member: 0 };
 let stream = null;
 
 // ---------- theme ----------
@@ -223,7 +226,64 @@ async function openRoom(id) {
   scrollToBottom();
   markRead();
   loadPins();
+  loadMembers();
   renderRooms();
+}
+
+async function loadMembers() {
+  const id = state.current;
+  const [{ members }, { receipts }] = await Promise.all([
+    api("GET", `/api/rooms/${id}/members`).catch(() => ({ members: [] })),
+    api("GET", `/api/rooms/${id}/receipts`).catch(() => ({ receipts: [] })),
+  ]);
+  if (id !== state.current) return;
+  state.members = new Map(members.map((member) => [member.user.id, member]));
+  state.receipts = new Map(receipts.map((r) => [r.user.id, { delivered: r.delivered_up_to, read: r.read_up_to, name: r.user.display_name }]));
+  renderMembers();
+  renderMessages();
+}
+
+function renderMembers() {
+  const list = $("members");
+  const me = state.members.get(state.me.id);
+  const myRank = RANK[me?.role] ?? -1;
+  const room = state.rooms.get(state.current);
+  list.replaceChildren();
+  $("members-summary").textContent = `Members (${state.members.size})`;
+  for (const member of state.members.values()) {
+    const item = el("li");
+    const dot = el("span", `dot ${member.presence}`);
+    dot.setAttribute("aria-label", member.presence);
+    dot.title = member.presence;
+    item.append(dot, el("span", "", member.user.display_name), el("span", "role", member.role));
+    if (member.user.id !== state.me.id && room?.kind !== "dm" && myRank >= RANK.moderator && RANK[member.role] < myRank) {
+      const action = (label, handler) => {
+        const button = el("button", "secondary", label);
+        button.type = "button";
+        button.addEventListener("click", () => handler().then(loadMembers).catch((e) => alert(e.message)));
+        item.append(button);
+      };
+      const uid = member.user.id;
+      action("Kick", () => api("POST", `/api/rooms/${state.current}/kick`, { user_id: uid }));
+      action("Ban", () => api("POST", `/api/rooms/${state.current}/bans`, { user_id: uid, reason: prompt("Reason for the ban?") || undefined }));
+      action("Mute 10 min", () => api("POST", `/api/rooms/${state.current}/mutes`, { user_id: uid, duration_seconds: 600 }));
+      if (myRank >= RANK.admin) {
+        const next = member.role === "moderator" ? "member" : "moderator";
+        action(next === "moderator" ? "Make moderator" : "Remove moderator", () => api("PUT", `/api/rooms/${state.current}/members/${uid}/role`, { role: next }));
+      }
+    }
+    list.append(item);
+  }
+}
+
+/// sent / delivered to all / read by all for one of my messages, from the other members' marks.
+function deliveryStatus(message) {
+  const others = [...state.receipts.entries()].filter(([id]) => id !== state.me.id).map(([, r]) => r);
+  if (others.length === 0) return null;
+  const readers = others.filter((r) => r.read !== null && r.read >= message.id).map((r) => r.name);
+  if (readers.length === others.length) return { text: "Read", read: true, readers };
+  if (others.every((r) => r.delivered >= message.id)) return { text: "Delivered", read: false, readers };
+  return { text: "Sent", read: false, readers };
 }
 
 async function loadPins() {
@@ -287,6 +347,15 @@ function renderMessage(message, created) {
   meta.append(el("span", "author", message.sender.display_name), el("time", "", timeFormat.format(created)));
   meta.lastChild.dateTime = message.created_at;
   if (message.edited_at && !message.deleted) meta.append(el("span", "", "(edited)"));
+  if (message.sender.id === state.me.id && !message.deleted) {
+    const status = deliveryStatus(message);
+    if (status) {
+      const node = el("span", "status" + (status.read ? " read" : ""), status.text);
+      node.dataset.status = status.text.toLowerCase();
+      if (status.readers.length > 0) node.title = `Read by ${status.readers.join(", ")}`;
+      meta.append(node);
+    }
+  }
   const actions = el("span", "actions");
   if (!message.deleted) {
     const reply = el("button", "secondary", "Reply");
@@ -459,6 +528,25 @@ function handleEvent(event) {
     case "notification":
       notify(data.notification);
       break;
+    case "receipt":
+      if (data.room_id === state.current) {
+        state.receipts.set(data.user.id, { delivered: data.delivered_up_to, read: data.read_up_to, name: data.user.display_name });
+        renderMessages();
+      }
+      break;
+    case "presence": {
+      const member = state.members.get(data.user.id);
+      if (member) {
+        member.presence = data.status;
+        renderMembers();
+      }
+      break;
+    }
+    case "member.role_changed":
+    case "member.muted":
+    case "member.unmuted":
+      if (data.room_id === state.current) loadMembers();
+      break;
     case "pinned":
     case "unpinned":
       if (data.room_id === state.current) loadPins();
@@ -477,10 +565,15 @@ function handleEvent(event) {
           $("send").disabled = true;
         }
         loadRooms();
+      } else if (data.room_id === state.current) {
+        loadMembers();
       }
       break;
     case "member.joined":
     case "member.added":
+      if (data.room_id === state.current) loadMembers();
+      loadRooms();
+      break;
     case "room.created":
     case "room.updated":
     case "room.deleted":

@@ -24,7 +24,8 @@ def log_in(driver, server, username, password="password123"):
 
 
 def texts(driver):
-    return [node.text for node in driver.find_elements(By.CSS_SELECTOR, "#messages .message .text")]
+    # Read in one script: the list re-renders as receipts and messages arrive.
+    return driver.execute_script("return [...document.querySelectorAll('#messages .message .text')].map(n => n.textContent)")
 
 
 def send(driver, text):
@@ -139,3 +140,69 @@ def test_screenshots_light_and_dark(server, browsers, account):
     driver.save_screenshot(str(SCREENSHOTS / "dark.png"))
     assert background == "rgb(18, 20, 23)"
     assert (SCREENSHOTS / "light.png").stat().st_size > 10_000
+
+
+def test_read_receipts_and_presence_show_live(server, browsers, account):
+    account("sender")
+    reader = account("receiver")
+    alice, bob = browsers(), browsers()
+    log_in(alice, server, "sender")
+    alice.find_element(By.ID, "dm-username").send_keys("receiver", Keys.ENTER)
+    WebDriverWait(alice, 10).until(lambda d: d.find_element(By.ID, "room-title").text == "@ receiver")
+    send(alice, "did you read this?")
+    status = "return document.querySelector('#messages .message.mine .status')?.textContent ?? null"
+    WebDriverWait(alice, 10).until(lambda d: d.execute_script(status) is not None)
+    assert alice.execute_script(status) in ("Sent", "Delivered")
+    log_in(bob, server, "receiver")
+    bob.find_element(By.XPATH, "//ul[@id='my-rooms']//button[contains(., '@ sender')]").click()
+    WebDriverWait(bob, 10).until(lambda d: "did you read this?" in texts(d))
+    WebDriverWait(alice, 15).until(lambda d: d.execute_script(status) == "Read")
+    # The other side's presence dot follows their connection.
+    alice.find_element(By.ID, "members-summary").click()
+    dot = "return [...document.querySelectorAll('#members li')].find(li => li.textContent.includes('receiver'))?.querySelector('.dot')?.className"
+    WebDriverWait(alice, 10).until(lambda d: d.execute_script(dot) == "dot online")
+    assert reader.id > 0
+
+
+def test_a_banned_user_leaves_the_room_at_once(server, browsers, account):
+    owner = account("warden")
+    account("rowdy")
+    room = requests.post(server.url + "/api/rooms", json={"name": "jail"}, headers=owner.headers).json()["room"]["id"]
+    driver = browsers()
+    log_in(driver, server, "rowdy")
+    driver.find_element(By.XPATH, "//ul[@id='public-rooms']//button[contains(., 'jail')]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "room-title").text == "# jail")
+    rowdy_id = requests.get(server.url + "/api/users?prefix=rowdy", headers=owner.headers).json()["users"][0]["id"]
+    assert requests.post(f"{server.url}/api/rooms/{room}/bans", json={"user_id": rowdy_id, "reason": "noise"}, headers=owner.headers).status_code == 201
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "room-title").text == "You were banned from that room")
+    assert driver.find_element(By.ID, "composer-text").get_attribute("disabled") is not None
+    WebDriverWait(driver, 10).until(lambda d: "jail" not in d.find_element(By.ID, "my-rooms").text)
+
+
+def test_the_stream_resumes_after_a_server_restart_without_missing_or_doubling(browsers, account, tmp_path):
+    from conftest import Account
+    from live_server import ParleyProcess
+    generous = {name: "100000/1" for name in ("PARLEY_RATE_REGISTER_IP", "PARLEY_RATE_LOGIN_IP", "PARLEY_RATE_MESSAGES")}
+    first = ParleyProcess(tmp_path, env=generous).start()
+    try:
+        poster = Account(first, "restarter")
+        Account(first, "listener")
+        driver = browsers()
+        log_in(driver, first, "listener")
+        poster.post(1, "before restart")
+        WebDriverWait(driver, 10).until(lambda d: "before restart" in texts(d))
+    finally:
+        first.stop()
+    WebDriverWait(driver, 15).until(lambda d: "reconnecting" in d.find_element(By.ID, "connection").text)
+    second = ParleyProcess(tmp_path, port=first.port, env=generous).start()
+    try:
+        again = Account(second, "restarter")
+        for n in range(5):
+            again.post(1, f"after restart {n}")
+        WebDriverWait(driver, 30).until(lambda d: "after restart 4" in texts(d))
+        WebDriverWait(driver, 10).until(lambda d: "live" in d.find_element(By.ID, "connection").text)
+        seen = texts(driver)
+        assert seen.count("before restart") == 1
+        assert [t for t in seen if t.startswith("after restart")] == [f"after restart {n}" for n in range(5)]
+    finally:
+        second.stop()
