@@ -225,8 +225,7 @@ async function openRoom(id) {
   renderMessages();
   scrollToBottom();
   markRead();
-  loadPins();
-  loadMembers();
+  loadMembers().then(loadPins);
   renderRooms();
 }
 
@@ -271,6 +270,10 @@ function renderMembers() {
         const next = member.role === "moderator" ? "member" : "moderator";
         action(next === "moderator" ? "Make moderator" : "Remove moderator", () => api("PUT", `/api/rooms/${state.current}/members/${uid}/role`, { role: next }));
       }
+      if (myRank === RANK.owner) {
+        const next = member.role === "admin" ? "member" : "admin";
+        action(next === "admin" ? "Make admin" : "Remove admin", () => api("PUT", `/api/rooms/${state.current}/members/${uid}/role`, { role: next }));
+      }
     }
     list.append(item);
   }
@@ -293,7 +296,19 @@ async function loadPins() {
   const bar = $("pins");
   bar.replaceChildren();
   bar.hidden = pins.length === 0;
-  for (const pin of pins.slice(0, 3)) bar.append(el("div", "", `📌 ${pin.message.sender.display_name}: ${pin.message.text ?? "(deleted)"}`));
+  const canUnpin = (RANK[state.members.get(state.me.id)?.role] ?? -1) >= RANK.moderator;
+  for (const pin of pins.slice(0, 3)) {
+    const line = el("div", "pin", `📌 ${pin.message.sender.display_name}: ${pin.message.text ?? "(deleted)"}`);
+    if (canUnpin) {
+      const unpin = el("button", "icon", "✕");
+      unpin.type = "button";
+      unpin.setAttribute("aria-label", "Unpin");
+      unpin.addEventListener("click", () => api("DELETE", `/api/rooms/${id}/pins/${pin.message.id}`).catch((e) => alert(e.message)));
+      line.append(" ", unpin);
+    }
+    bar.append(line);
+  }
+  if (pins.length > 3) bar.append(el("div", "muted", `and ${pins.length - 3} more pinned`));
 }
 
 function scrollToBottom() {
@@ -366,6 +381,12 @@ function renderMessage(message, created) {
       $("composer-text").focus();
     });
     actions.append(reply);
+    if ((RANK[state.members.get(state.me.id)?.role] ?? -1) >= RANK.moderator && state.rooms.get(state.current)?.kind !== "dm") {
+      const pin = el("button", "secondary", "Pin");
+      pin.type = "button";
+      pin.addEventListener("click", () => api("POST", `/api/rooms/${state.current}/pins`, { message_id: message.id }).catch((e) => alert(e.message)));
+      actions.append(pin);
+    }
     if (message.sender.id === state.me.id) {
       const edit = el("button", "secondary", "Edit");
       edit.type = "button";
