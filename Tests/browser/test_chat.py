@@ -222,3 +222,20 @@ def test_a_room_owner_pins_a_message_from_the_client(server, browsers, account):
     WebDriverWait(driver, 20).until(lambda d: "remember this" in d.find_element(By.ID, "pins").text)
     pins = requests.get(f"{server.url}/api/rooms/{room}/pins", headers=owner.headers).json()["pins"]
     assert [pin["message"]["text"] for pin in pins] == ["remember this"]
+
+
+def test_a_message_written_offline_is_sent_once_when_back_online(server, browsers, account):
+    account("traveller")
+    watcher = account("homebody")
+    driver = browsers()
+    log_in(driver, server, "traveller")
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    send(driver, "written in a tunnel")
+    time.sleep(1.5)
+    driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    driver.execute_script("window.dispatchEvent(new Event('online'))")
+    WebDriverWait(driver, 30).until(lambda d: "written in a tunnel" in texts(d))
+    time.sleep(3)  # let any retry that would double it happen
+    history = requests.get(server.url + "/api/rooms/1/messages?limit=100", headers=watcher.headers).json()["messages"]
+    assert [m["text"] for m in history].count("written in a tunnel") == 1
+    assert texts(driver).count("written in a tunnel") == 1

@@ -88,7 +88,7 @@ struct ApplicationParts: Sendable {
         let hub = EventHub(position: start.position, prunedThrough: start.prunedThrough, memberships: start.memberships, windowSize: config.eventWindow)
         let allocator = EventIDAllocator(start: start.position)
         let wakeBox = WakeBox()
-        let log = EventLog(pool: pool, allocator: allocator, committed: { wakeBox.committed($0) })
+        let log = EventLog(pool: pool, allocator: allocator, committed: { wakeBox.committed($0) }, released: { wakeBox.wake() })
         let tailer = EventTailer(hub: hub, allocator: allocator, heartbeatInterval: config.heartbeatInterval, logger: logger)
         wakeBox.set(tailer)
         let roomStore = RoomStore(pool: pool)
@@ -165,6 +165,7 @@ final class WakeBox: Sendable {
     private let tailer = NIOLockedValueBox<EventTailer?>(nil)
     func set(_ tailer: EventTailer) { self.tailer.withLockedValue { $0 = tailer } }
     func committed(_ events: [LoggedEvent]) { tailer.withLockedValue { $0 }?.committed(events) }
+    func wake() { tailer.withLockedValue { $0 }?.wake() }
 }
 
 /// The database Parley runs on: the server named by `DATABASE_URL`, or its own embedded `mariadbd`.

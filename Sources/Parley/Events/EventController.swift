@@ -91,18 +91,18 @@ struct EventController {
     func stream(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
         let after = try Self.cursor(request.headers[.init("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
-        let hub = self.hub
-        let log = self.log
         let onDelivered = self.onDelivered
         let presence = self.presence
         let userID = session.user.id
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
         ]
+        // Subscribe before the response headers go out: a client that starts without a cursor and
+        // sees the stream open misses nothing published after that.
+        let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
         return Response(
             status: .ok, headers: headers,
             body: .init { writer in
-                let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
                 await presence.connected(userID)
                 do {
                     // The stream ends when the client goes away or the server shuts down gracefully

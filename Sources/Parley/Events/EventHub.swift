@@ -92,8 +92,8 @@ final class EventHub: Sendable {
             }
             state.position = max(state.position, through)
             Self.trimWindow(&state, size: windowSize)
-            for (subscription, events) in deliveries.values {
-                subscription.deliver(Batch(events: events, through: through))
+            for (key, (subscription, events)) in deliveries where !subscription.deliver(Batch(events: events, through: through)) {
+                Self.remove(&state, key: key, userID: subscription.userID)
             }
         }
     }
@@ -219,10 +219,19 @@ final class EventHub: Sendable {
     /// Sends every subscription an empty batch (SSE writes a heartbeat comment for it).
     func heartbeat() {
         state.withLockedValue { state in
-            for subscriptions in state.subscribers.values {
-                for subscription in subscriptions.values { subscription.deliver(Batch(events: [], through: 0)) }
+            for (userID, subscriptions) in state.subscribers {
+                for (key, subscription) in subscriptions where !subscription.deliver(Batch(events: [], through: 0)) {
+                    Self.remove(&state, key: key, userID: userID)
+                }
             }
         }
+    }
+
+    /// Drops a subscription whose stream ended without unsubscribing (its request never ran its body).
+    private static func remove(_ state: inout State, key: ObjectIdentifier, userID: Int64) {
+        guard state.subscribers[userID]?.removeValue(forKey: key) != nil else { return }
+        if state.subscribers[userID]?.isEmpty == true { state.subscribers[userID] = nil }
+        state.subscriberCount -= 1
     }
 
     /// Unregisters a subscription and returns the position it was current to: every visible
@@ -275,8 +284,16 @@ final class Subscription: Sendable {
         (batches, continuation) = AsyncStream.makeStream(of: EventHub.Batch.self, bufferingPolicy: .bufferingOldest(bufferLimit))
     }
 
-    func deliver(_ batch: EventHub.Batch) {
-        if case .dropped = continuation.yield(batch) { continuation.finish() }
+    /// Hands a batch over; false when the stream has ended (or just overflowed and was ended).
+    func deliver(_ batch: EventHub.Batch) -> Bool {
+        switch continuation.yield(batch) {
+        case .enqueued: return true
+        case .dropped:
+            continuation.finish()
+            return false
+        case .terminated: return false
+        @unknown default: return true
+        }
     }
 
     func finish() { continuation.finish() }

@@ -10,12 +10,15 @@ struct EventLog: Sendable {
     let pool: MariaDBPool
     let allocator: EventIDAllocator
     let committed: @Sendable ([LoggedEvent]) -> Void
+    /// Called after ids are released, so the tailer sees the new horizon.
+    let released: @Sendable () -> Void
 
     /// Runs `body` in a transaction in which it may append events. A transaction the server rolled
     /// back as a deadlock victim (or after a lock wait timeout) runs again, up to three times.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
         let allocator = self.allocator
         let committed = self.committed
+        let released = self.released
         return try await pool.withConnection { connection in
             var attempt = 1
             while true {
@@ -24,12 +27,17 @@ struct EventLog: Sendable {
                     let value = try connection.transaction { try body($0, appender) }
                     if !appender.appended.isEmpty { committed(appender.appended) }
                     allocator.release(appender.reserved)
+                    // Wake only now: woken before the release, the tailer could see the old horizon and sleep on.
+                    if !appender.reserved.isEmpty { released() }
                     return value
                 } catch let error as MariaDBError where error.isRetryableTransactionFailure && attempt < 3 {
                     allocator.release(appender.reserved)
+                    // A rolled-back id may have held the horizon back: let the tailer look again.
+                    if !appender.reserved.isEmpty { released() }
                     attempt += 1
                 } catch {
                     allocator.release(appender.reserved)
+                    if !appender.reserved.isEmpty { released() }
                     throw error
                 }
             }

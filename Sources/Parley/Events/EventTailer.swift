@@ -27,13 +27,16 @@ final class EventTailer: Service, Sendable {
         (wakes, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Hands over committed events (before their ids are released) and wakes the tailer.
+    /// Takes committed events; call it before their ids are released, and `wake()` after.
     func committed(_ events: [LoggedEvent]) {
         pending.withLockedValue { pending in
             for event in events { pending[event.id] = event }
         }
-        wakeContinuation.yield()
     }
+
+    /// Looks at the horizon again: after a release, which may let events through (a rolled-back
+    /// id included: it may have held back events committed after it).
+    func wake() { wakeContinuation.yield() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
