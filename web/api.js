@@ -1,12 +1,28 @@
 // The HTTP API: JSON in and out, the session cookie, and the CSRF token on state-changing requests.
+// One function per endpoint the client uses, grouped by area.
 
 let csrfToken = null;
+let sessionLost = () => {};
 
+/// An error answer from the server: its status and the stable `code` of the error envelope.
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
+  }
+
+  /// Whether trying the same request later may work (server trouble or a rate limit).
+  get transient() {
+    return this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+/// The request never got an answer (offline, server down, connection cut).
+export class NetworkError extends Error {
+  get transient() {
+    return true;
   }
 }
 
@@ -14,21 +30,110 @@ export function setCsrf(token) {
   csrfToken = token;
 }
 
-export async function api(method, path, body) {
-  const headers = {};
+/// Called once a request answers 401: the session ended (logged out elsewhere, expired, revoked).
+export function onSessionLost(handler) {
+  sessionLost = handler;
+}
+
+export async function request(method, path, body, { signal, retryCsrf = true } = {}) {
+  const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  const response = await fetch(path, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new NetworkError("Cannot reach the server.");
+  }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    throw new ApiError(response.status, error.code ?? "http_error", error.message ?? response.statusText);
+  if (response.ok) return data;
+  const error = new ApiError(
+    response.status,
+    data?.error?.code ?? "http_error",
+    data?.error?.message ?? `${response.status} ${response.statusText}`,
+    Number(response.headers.get("Retry-After")) || null,
+  );
+  // A rotated session keeps the cookie but changes the token: learn the new one and try once more.
+  if (error.code === "csrf_failed" && retryCsrf) {
+    const session = await request("GET", "/api/session", undefined, { retryCsrf: false }).catch(() => null);
+    if (session) {
+      setCsrf(session.csrf_token);
+      return request(method, path, body, { signal, retryCsrf: false });
+    }
   }
-  return data;
+  if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
+  throw error;
 }
+
+const get = (path, options) => request("GET", path, undefined, options);
+const post = (path, body = {}) => request("POST", path, body);
+const query = (params) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+export const Session = {
+  current: () => get("/api/session"),
+  login: (username, password) => post("/api/session", { username, password }),
+  register: (username, password, displayName) =>
+    post("/api/users", { username, password, ...(displayName ? { display_name: displayName } : {}) }),
+  logout: () => request("DELETE", "/api/session"),
+};
+
+export const Rooms = {
+  list: () => get("/api/rooms"),
+  get: (id) => get(`/api/rooms/${id}`),
+  create: (room) => post("/api/rooms", room),
+  update: (id, changes) => request("PATCH", `/api/rooms/${id}`, changes),
+  hasPassword: (id) => get(`/api/rooms/${id}/password`),
+  join: (id) => post(`/api/rooms/${id}/join`),
+  joinWithPassword: (id, password) => post(`/api/rooms/${id}/password`, { password }),
+  leave: (id) => post(`/api/rooms/${id}/leave`),
+  members: (id) => get(`/api/rooms/${id}/members`),
+  addMember: (id, userId) => post(`/api/rooms/${id}/members`, { user_id: userId }),
+  removeMember: (id, userId) => request("DELETE", `/api/rooms/${id}/members/${userId}`),
+  openDM: (userId) => post("/api/dms", { user_id: userId }),
+  searchUsers: (prefix, limit = 10, options) => get(`/api/users${query({ prefix, limit })}`, options),
+};
+
+export const Messages = {
+  send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
+  /// `before` pages back (newest first); `after` catches up (oldest first).
+  page: (roomId, { before, after, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, limit })}`),
+  edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
+  remove: (id) => request("DELETE", `/api/messages/${id}`),
+};
+
+export const Signals = {
+  typing: (roomId, typing) => post(`/api/rooms/${roomId}/typing`, { typing }),
+  presence: (status) => request("PUT", "/api/me/presence", { status }),
+  focus: (roomId) => request("PUT", "/api/me/focus", { room_id: roomId }),
+  markRead: (roomId, messageId) => post(`/api/rooms/${roomId}/read`, { message_id: messageId }),
+  receipts: (roomId) => get(`/api/rooms/${roomId}/receipts`),
+};
+
+export const Moderation = {
+  setRole: (roomId, userId, role) => request("PUT", `/api/rooms/${roomId}/members/${userId}/role`, { role }),
+  kick: (roomId, userId, reason) => post(`/api/rooms/${roomId}/kick`, { user_id: userId, reason }),
+  ban: (roomId, userId, reason) => post(`/api/rooms/${roomId}/bans`, { user_id: userId, reason }),
+  mute: (roomId, userId, seconds) => post(`/api/rooms/${roomId}/mutes`, { user_id: userId, duration_seconds: seconds }),
+  pins: (roomId) => get(`/api/rooms/${roomId}/pins`),
+  pin: (roomId, messageId) => post(`/api/rooms/${roomId}/pins`, { message_id: messageId }),
+  unpin: (roomId, messageId) => request("DELETE", `/api/rooms/${roomId}/pins/${messageId}`),
+};
+
+export const Events = {
+  /// Long-poll: what is new after `after`, waiting up to `timeout` seconds; without `after`, the current cursor.
+  poll: (after, timeout, signal) => get(`/api/events${query({ after, timeout })}`, { signal }),
+};

@@ -1,92 +1,205 @@
-// The live event stream: SSE resuming from the last cursor, falling back to long-poll, with a
-// connection state for the UI. The cursor survives reloads (sessionStorage).
+// The live event stream: Server-Sent Events from the last cursor, falling back to long-poll when SSE
+// never gets through (a buffering proxy), reconnecting with backoff and reporting its state for the
+// UI. The cursor lives in sessionStorage, so a reload resumes where the tab left off.
+import { ApiError, Events, Session } from "/api.js";
 
 const CURSOR_KEY = "parley.cursor";
 
-// SSE names each event after its type; EventSource needs a listener per name.
-const TYPES = [
-  "message.created", "message.edited", "message.deleted", "member.joined", "member.added", "member.left", "member.removed",
-  "member.kicked", "member.banned", "member.unbanned", "member.muted", "member.unmuted", "member.role_changed",
-  "room.created", "room.updated", "room.deleted", "dm.opened", "typing", "presence", "receipt", "read_marker",
-  "notification", "pinned", "unpinned", "account.deactivated", "resync",
+/// SSE names each event after its type and EventSource needs one listener per name: a new event
+/// type the client handles is added here.
+export const EVENT_TYPES = [
+  "message.created", "message.edited", "message.deleted",
+  "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
+  "member.muted", "member.unmuted", "member.role_changed",
+  "room.created", "room.updated", "room.deleted", "dm.opened",
+  "typing", "presence", "receipt", "read_marker", "notification", "pinned", "unpinned", "account.deactivated", "resync",
 ];
 
+/// One connection to the server's event log for the logged-in user.
+/// States: "connecting" (first connection), "live", "reconnecting" (lost, retrying), "offline" (the
+/// browser says there is no network; retried as soon as it comes back).
 export class EventStream {
-  constructor({ onEvent, onState }) {
+  constructor({ onEvent, onState, onSessionLost }) {
     this.onEvent = onEvent;
     this.onState = onState;
-    this.source = null;
-    this.stopped = false;
+    this.onSessionLost = onSessionLost;
+    this.mode = window.EventSource ? "sse" : "poll";
+    this.sseWorked = false;
     this.failures = 0;
+    this.stopped = true;
+    this.source = null;
+    this.poller = null;
+    this.retryTimer = null;
+    this.state = null;
+    this.wakeUp = () => this.reconnectNow();
+    this.wentOffline = () => {
+      this.closeTransport();
+      this.connect();
+    };
+  }
+
+  static clearCursor() {
+    sessionStorage.removeItem(CURSOR_KEY);
   }
 
   get cursor() {
-    return sessionStorage.getItem(CURSOR_KEY);
+    const value = sessionStorage.getItem(CURSOR_KEY);
+    return value === null ? null : Number(value);
   }
 
   set cursor(value) {
-    if (value !== null && value !== undefined) sessionStorage.setItem(CURSOR_KEY, String(value));
+    if (value !== null && value !== undefined && Number.isFinite(Number(value))) sessionStorage.setItem(CURSOR_KEY, String(value));
+  }
+
+  /// Without a saved cursor, learns the log's current position, so that nothing published between
+  /// loading state over REST and opening the stream is missed.
+  async prime() {
+    if (this.cursor !== null) return;
+    try {
+      const { cursor } = await Events.poll(null, 0);
+      this.cursor = cursor;
+    } catch {
+      // The stream then starts from "now".
+    }
   }
 
   start() {
+    if (!this.stopped) return;
     this.stopped = false;
-    if (window.EventSource && this.failures < 3) this.openSSE();
-    else this.poll();
+    window.addEventListener("online", this.wakeUp);
+    window.addEventListener("offline", this.wentOffline);
+    this.setState("connecting");
+    this.connect();
   }
 
   stop() {
     this.stopped = true;
+    window.removeEventListener("online", this.wakeUp);
+    window.removeEventListener("offline", this.wentOffline);
+    clearTimeout(this.retryTimer);
+    this.closeTransport();
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.onState(state);
+  }
+
+  connect() {
+    if (this.stopped) return;
+    if (navigator.onLine === false) {
+      // Wait for the "online" event, but look again now and then: it is not always sent.
+      this.setState("offline");
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.connect(), 5000);
+      return;
+    }
+    if (this.mode === "sse") this.openSSE();
+    else this.poll();
+  }
+
+  closeTransport() {
     this.source?.close();
     this.source = null;
+    this.poller?.abort();
+    this.poller = null;
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.state === "live") return;
+    clearTimeout(this.retryTimer);
+    this.closeTransport();
+    this.failures = 0;
+    this.setState("reconnecting");
+    this.connect();
+  }
+
+  /// Waits longer after each failure (0.5 s doubling to 10 s, with jitter); checks the session after
+  /// a few, because EventSource cannot tell a 401 from a dropped connection.
+  async retryLater() {
+    this.failures += 1;
+    this.setState(navigator.onLine === false ? "offline" : "reconnecting");
+    if (this.failures >= 3 && (await this.sessionGone())) return;
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(this.failures - 1, 5)) * (0.75 + Math.random() / 2);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  async sessionGone() {
+    try {
+      await Session.current();
+      return false;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.stop();
+        this.onSessionLost?.();
+        return true;
+      }
+      return false;
+    }
   }
 
   deliver(event) {
-    this.cursor = event.id;
-    this.onEvent(event);
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      console.error("Parley: handling event failed", event, error);
+    }
+    this.cursor = event.type === "resync" ? event.data?.cursor ?? event.id : event.id;
   }
 
   openSSE() {
     const after = this.cursor;
-    this.onState("connecting");
-    const source = new EventSource("/api/events/stream" + (after ? `?after=${encodeURIComponent(after)}` : ""));
+    const source = new EventSource(`/api/events/stream${after !== null ? `?after=${after}` : ""}`);
     this.source = source;
+    const receive = (message) => {
+      if (source !== this.source || !message.data) return;
+      try {
+        this.deliver(JSON.parse(message.data));
+      } catch (error) {
+        console.error("Parley: unreadable event", error);
+      }
+    };
     source.onopen = () => {
+      this.sseWorked = true;
       this.failures = 0;
-      this.onState("live");
+      this.setState("live");
     };
-    for (const type of TYPES) source.addEventListener(type, (message) => this.handle(message));
+    source.onmessage = receive;
+    for (const type of EVENT_TYPES) source.addEventListener(type, receive);
     source.onerror = () => {
+      // Reconnect ourselves rather than let EventSource do it: we control the backoff and the state.
+      if (source !== this.source) return;
       source.close();
+      this.source = null;
       if (this.stopped) return;
-      this.failures += 1;
-      this.onState("reconnecting");
-      setTimeout(() => this.start(), Math.min(5000, 500 * this.failures));
+      if (!this.sseWorked && this.failures >= 1) this.mode = "poll";
+      this.retryLater();
     };
-  }
-
-  handle(message) {
-    if (!message.data) return;
-    try {
-      this.deliver(JSON.parse(message.data));
-    } catch (error) {
-      console.error("bad event", error);
-    }
   }
 
   async poll() {
-    this.onState("live");
-    while (!this.stopped) {
-      const after = this.cursor;
+    const controller = new AbortController();
+    this.poller = controller;
+    while (!this.stopped && this.poller === controller) {
       try {
-        const response = await fetch(`/api/events?timeout=25${after ? `&after=${encodeURIComponent(after)}` : ""}`, { credentials: "same-origin" });
-        if (!response.ok) throw new Error(String(response.status));
-        const body = await response.json();
+        const body = await Events.poll(this.cursor, this.state === "live" ? 25 : 0, controller.signal);
+        if (this.poller !== controller) return;
+        this.failures = 0;
+        this.setState("live");
         for (const event of body.events) this.deliver(event);
         this.cursor = body.cursor;
-        this.onState("live");
-      } catch {
-        this.onState("reconnecting");
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+      } catch (error) {
+        if (error.name === "AbortError" || this.poller !== controller) return;
+        this.poller = null;
+        if (error instanceof ApiError && error.status === 401) {
+          this.stop();
+          this.onSessionLost?.();
+          return;
+        }
+        this.retryLater();
+        return;
       }
     }
   }

@@ -1,39 +1,41 @@
-"""A live Parley (with its embedded MariaDB) and headless Chromium drivers for browser tests."""
+"""Fixtures for the browser tests: one live Parley (with its embedded MariaDB) for the session,
+headless Chromium drivers that fail the test on any JavaScript error, and API accounts for seeding."""
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+
 from live_server import ParleyProcess  # noqa: E402
+from parley_browser import GENEROUS_LIMITS, Account, javascript_errors, make_driver  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server():
     with tempfile.TemporaryDirectory(prefix="parley-web-", dir="/tmp") as tmp:
-        # Generous abuse limits: the tests seed history quickly from one address.
-        generous = {name: "100000/1" for name in (
-            "PARLEY_RATE_LOGIN_IP", "PARLEY_RATE_LOGIN_USER", "PARLEY_RATE_REGISTER_IP", "PARLEY_RATE_REGISTER_USER",
-            "PARLEY_RATE_MESSAGES", "PARLEY_RATE_ROOMS", "PARLEY_RATE_TYPING")}
-        process = ParleyProcess(Path(tmp), env=generous).start()
+        process = ParleyProcess(Path(tmp), env=GENEROUS_LIMITS).start()
         yield process
         process.stop()
 
 
-def make_driver(width=1200, height=800):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+FAILURES = Path(tempfile.gettempdir()) / "parley-browser-failures"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_in_call = report.failed
 
 
 @pytest.fixture
-def browsers():
+def browsers(request):
+    """`browsers(width=…, height=…, lang=…)` opens another headless Chromium; all are closed after
+    the test, which fails if any page logged a JavaScript error."""
     drivers = []
 
     def open_browser(**kwargs):
@@ -42,26 +44,26 @@ def browsers():
         return driver
 
     yield open_browser
+    if getattr(request.node, "failed_in_call", False):
+        # Keep what each browser showed, to see why.
+        FAILURES.mkdir(exist_ok=True)
+        for index, driver in enumerate(drivers):
+            try:
+                driver.save_screenshot(str(FAILURES / f"{request.node.name}-{index}.png"))
+            except Exception:  # noqa: BLE001 (a closed browser has nothing to show)
+                pass
+    errors = []
     for driver in drivers:
-        driver.quit()
-
-
-class Account:
-    """A user registered and logged in through the API (for seeding and for checks)."""
-
-    def __init__(self, server, username, password="password123"):
-        self.server, self.username, self.password = server, username, password
-        requests.post(server.url + "/api/users", json={"username": username, "password": password})
-        login = requests.post(server.url + "/api/session", json={"username": username, "password": password}).json()
-        self.id = login["user"]["id"]
-        self.headers = {"Authorization": f"Bearer {login['token']}"}
-
-    def post(self, room, text):
-        response = requests.post(f"{self.server.url}/api/rooms/{room}/messages", json={"text": text}, headers=self.headers)
-        assert response.status_code == 201, response.text
-        return response.json()["message"]
+        try:
+            errors += javascript_errors(driver)
+        except Exception:  # noqa: BLE001 (the test closed this browser itself)
+            pass
+        finally:
+            driver.quit()
+    assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 @pytest.fixture
 def account(server):
-    return lambda username: Account(server, username)
+    """`account("alice")` registers and logs in a user through the API."""
+    return lambda username, **kwargs: Account(server, username, **kwargs)

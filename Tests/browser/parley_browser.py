@@ -1,0 +1,192 @@
+"""Helpers for driving the Parley web client in headless Chromium: drivers, API accounts for
+seeding, and a small page object for one person's browser."""
+import time
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "password123"
+# Generous abuse limits: the tests register, log in and seed history quickly from one address.
+GENEROUS_LIMITS = {name: "100000/1" for name in (
+    "PARLEY_RATE_LOGIN_IP", "PARLEY_RATE_LOGIN_USER", "PARLEY_RATE_REGISTER_IP", "PARLEY_RATE_REGISTER_USER",
+    "PARLEY_RATE_MESSAGES", "PARLEY_RATE_ROOMS", "PARLEY_RATE_TYPING")} | {"PARLEY_PRESENCE_GRACE": "2"}
+WAIT = 30
+
+
+def make_driver(width=1200, height=800, lang=None):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"):
+        options.add_argument(argument)
+    if lang:
+        options.add_argument(f"--lang={lang}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": lang})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def javascript_errors(driver):
+    """Uncaught exceptions and console.error calls (network failures the tests cause are not errors)."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE" and entry.get("source") in ("javascript", "console-api")]
+
+
+class Account:
+    """A user registered and logged in through the API, for seeding and for checking what the server holds."""
+
+    def __init__(self, server, username, password=PASSWORD, display_name=None):
+        self.server, self.username, self.password = server, username, password
+        body = {"username": username, "password": password}
+        if display_name:
+            body["display_name"] = display_name
+        created = requests.post(server.url + "/api/users", json=body)
+        assert created.status_code in (201, 409), created.text
+        login = requests.post(server.url + "/api/session", json={"username": username, "password": password})
+        assert login.status_code == 200, login.text
+        self.id = login.json()["user"]["id"]
+        self.headers = {"Authorization": f"Bearer {login.json()['token']}"}
+
+    def call(self, method, path, expect=None, **kwargs):
+        response = requests.request(method, self.server.url + path, headers=self.headers, **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+        return response
+
+    def post(self, room, text, **fields):
+        return self.call("POST", f"/api/rooms/{room}/messages", expect=201, json={"text": text, **fields}).json()["message"]
+
+    def create_room(self, name, **fields):
+        return self.call("POST", "/api/rooms", expect=201, json={"name": name, **fields}).json()["room"]
+
+    def join(self, room):
+        self.call("POST", f"/api/rooms/{room}/join", expect=200)
+
+    def history(self, room, limit=100):
+        return self.call("GET", f"/api/rooms/{room}/messages?limit={limit}", expect=200).json()["messages"]
+
+
+class Chat:
+    """One person's browser on the Parley client."""
+
+    def __init__(self, driver, server):
+        self.driver, self.server = driver, server
+
+    # --- waiting and reading -------------------------------------------------------------------
+    def wait(self, condition, timeout=WAIT, message=""):
+        def check(_):
+            try:
+                return condition()
+            except StaleElementReferenceException:
+                return False
+        return WebDriverWait(self.driver, timeout).until(check, message)
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def text_of(self, element_id):
+        return self.js("return document.getElementById(arguments[0]).textContent", element_id)
+
+    def texts(self):
+        """The text of every sent message in the open room, oldest first (read in one script: the
+        list updates as events arrive)."""
+        return self.js("return [...document.querySelectorAll('#messages li.message:not(.pending) .text')].map(n => n.textContent)")
+
+    def pending(self):
+        return self.js("return [...document.querySelectorAll('#messages li.message.pending')].map(n => [n.querySelector('.text').textContent, n.querySelector('.pending-status').dataset.status])")
+
+    def message_id(self, text):
+        return self.js("""return [...document.querySelectorAll('#messages li.message:not(.pending)')]
+            .find(li => li.querySelector('.text')?.textContent === arguments[0])?.dataset.id ?? null""", text)
+
+    def message(self, text):
+        message_id = self.message_id(text)
+        assert message_id, f"no message {text!r} in {self.texts()}"
+        return self.find(f'#messages li.message[data-id="{message_id}"]')
+
+    def room_title(self):
+        return self.text_of("room-title")
+
+    def connection(self):
+        return self.find("#connection").get_attribute("data-state")
+
+    def sidebar_rooms(self, list_id="room-list"):
+        return self.js("return [...document.querySelectorAll('#' + arguments[0] + ' a.room-link')].map(a => a.dataset.name)", list_id)
+
+    # --- doing ---------------------------------------------------------------------------------
+    def log_in(self, username, password=PASSWORD):
+        self.driver.get(self.server.url + "/")
+        self.wait(lambda: self.find("#auth-username").is_displayed())
+        self.find("#auth-username").send_keys(username)
+        self.find("#auth-password").send_keys(password)
+        self.find("#auth-submit").click()
+        self.wait_ready()
+        return self
+
+    def wait_ready(self):
+        self.wait(lambda: self.find("#chat").is_displayed(), message="chat not shown")
+        self.wait(lambda: self.find("#composer-text").is_enabled(), message="no room open")
+        self.wait(lambda: self.connection() == "live", message="stream not live")
+        self.wait(lambda: self.js("return document.querySelector('#messages').getAttribute('aria-busy') === null"))
+
+    def open_room(self, name, list_id=None):
+        lists = [list_id] if list_id else ["room-list", "group-list", "dm-list"]
+        self.wait(lambda: any(name in self.sidebar_rooms(l) for l in lists), message=f"{name} not in the sidebar")
+        def click():
+            # The list re-renders as rooms change: find the link afresh on each try.
+            for list_ in lists:
+                links = self.driver.find_elements(By.CSS_SELECTOR, f'#{list_} a.room-link[data-name="{name}"]')
+                if links:
+                    links[0].click()
+                    return True
+            return False
+        self.wait(click, message=f"could not click {name}")
+        self.wait(lambda: self.room_title() == name and self.js(
+            "return document.querySelector('#messages').getAttribute('aria-busy') === null"))
+
+    def type(self, *keys):
+        self.find("#composer-text").send_keys(*keys)
+
+    def send(self, text):
+        box = self.find("#composer-text")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def hover_action(self, text, action):
+        """Clicks a message's action button (they show on hover)."""
+        node = self.message(text)
+        ActionChains(self.driver).move_to_element(node).perform()
+        button = node.find_element(By.CSS_SELECTOR, f'[data-action="{action}"]')
+        self.wait(lambda: button.is_displayed() and self.js("return getComputedStyle(arguments[0].parentNode).opacity === '1'", button))
+        button.click()
+
+    def confirm(self):
+        self.wait(lambda: self.find("#confirm-dialog").get_attribute("open") is not None)
+        self.find("#confirm-ok").click()
+        self.wait(lambda: self.find("#confirm-dialog").get_attribute("open") is None)
+
+    def open_dm_with(self, username):
+        self.find("#new-dm").click()
+        self.wait(lambda: self.find("#dm-dialog").get_attribute("open") is not None)
+        self.find("#dm-input").send_keys(username[:2])
+        self.wait(lambda: self.js(
+            "return [...document.querySelectorAll('#dm-results .option')].some(o => o.dataset.username === arguments[0])", username))
+        self.find(f'#dm-results .option[data-username="{username}"]').click()
+        self.wait(lambda: self.find("#dm-dialog").get_attribute("open") is None)
+
+
+def wait_for(condition, timeout=WAIT, message="condition not met"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(message)

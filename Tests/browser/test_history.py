@@ -1,0 +1,59 @@
+"""History: paging back on scroll, in order, without duplicates or jumps; days and times in the reader's locale."""
+import re
+
+from parley_browser import Chat
+
+
+def test_scrolling_up_loads_older_history_in_order_without_duplicates_or_jumps(server, browsers, account):
+    writer = account("historian")
+    room = writer.create_room("archive")["id"]
+    reader = account("reader")
+    reader.join(room)
+    for n in range(150):
+        writer.post(room, f"entry {n:03d}")
+    chat = Chat(browsers(), server).log_in("reader")
+    chat.open_room("archive")
+    chat.wait(lambda: chat.texts()[-1:] == ["entry 149"])
+    first_page = chat.texts()
+    assert first_page == [f"entry {n:03d}" for n in range(150 - len(first_page), 150)]
+    assert 0 < len(first_page) < 150
+    # The newest message is in view at the bottom.
+    assert chat.js("const l = document.getElementById('messages'); return l.scrollHeight - l.scrollTop - l.clientHeight") < 5
+
+    for _ in range(10):
+        before = len(chat.texts())
+        if before == 150:
+            break
+        # Scroll to the top and note where the topmost message is, in one script (before any load).
+        anchor = chat.js("""const list = document.getElementById('messages');
+            list.scrollTop = 0;
+            const first = list.querySelector('li.message');
+            return [first.dataset.id, first.getBoundingClientRect().top];""")
+        chat.wait(lambda: len(chat.texts()) > before, message="scrolling up loaded nothing")
+        chat.wait(lambda: chat.js("return !document.querySelector('#messages .edge .spinner')"))
+        top_now = chat.js("return document.querySelector('#messages li.message[data-id=\"' + arguments[0] + '\"]').getBoundingClientRect().top", anchor[0])
+        assert abs(top_now - anchor[1]) <= 2, f"the view jumped by {top_now - anchor[1]}px when older messages loaded"
+
+    seen = chat.texts()
+    assert seen == [f"entry {n:03d}" for n in range(150)]
+    ids = chat.js("return [...document.querySelectorAll('#messages li.message')].map(li => li.dataset.id)")
+    assert len(ids) == len(set(ids)) == 150
+    assert [int(i) for i in ids] == sorted(int(i) for i in ids)
+    assert "beginning of the conversation" in chat.text_of("messages")
+    # All seeded today: one day separator.
+    assert chat.js("return document.querySelectorAll('#messages li.day').length") == 1
+
+
+def test_days_and_times_are_shown_in_the_readers_locale(server, browsers, account):
+    writer = account("zeitgeist")
+    writer.post(1, "Guten Morgen")
+    chat = Chat(browsers(lang="de-DE"), server).log_in("zeitgeist")
+    chat.wait(lambda: "Guten Morgen" in chat.texts())
+    assert chat.js("return navigator.language").startswith("de")
+    assert chat.js("return document.querySelector('#messages li.day').textContent") == "Heute"
+    time_text = chat.message("Guten Morgen").find_element("css selector", ".meta time").text
+    assert re.fullmatch(r"\d{1,2}:\d{2}", time_text), time_text  # 24-hour clock, no AM/PM
+    # The full date and time are in the tooltip, and the machine-readable instant in datetime.
+    stamp = chat.message("Guten Morgen").find_element("css selector", ".meta time")
+    assert stamp.get_attribute("datetime").endswith("Z")
+    assert re.search(r"\d{4}", stamp.get_attribute("title"))

@@ -1,0 +1,80 @@
+"""Rooms from the browser: create public rooms (with a password) and private groups, browse and join."""
+from parley_browser import Chat
+
+
+def test_a_public_room_with_a_password_is_joined_with_it(server, browsers, account):
+    account("host")
+    account("guest")
+    host = Chat(browsers(), server).log_in("host")
+    host.find("#new-room").click()
+    host.wait(lambda: host.find("#room-dialog").get_attribute("open") is not None)
+    host.find("#room-name").send_keys("speakeasy")
+    host.find("#room-topic-input").send_keys("say the word")
+    host.find("#room-password").send_keys("swordfish")
+    host.find("#room-submit").click()
+    host.wait(lambda: host.room_title() == "speakeasy")
+    assert host.text_of("room-topic") == "say the word"
+    host.send("welcome in")
+    host.wait(lambda: "welcome in" in host.texts())
+
+    guest = Chat(browsers(), server).log_in("guest")
+    assert "speakeasy" not in guest.sidebar_rooms()
+    guest.find("#browse-rooms").click()
+    guest.wait(lambda: guest.js("return !!document.querySelector('#browse-list li[data-name=\"speakeasy\"] button')"))
+    guest.find('#browse-list li[data-name="speakeasy"] button').click()
+    guest.wait(lambda: guest.find("#password-dialog").get_attribute("open") is not None)
+    guest.find("#room-join-password").send_keys("trout")
+    guest.find("#password-form button[type=submit]").click()
+    guest.wait(lambda: guest.text_of("password-error") == "That is not the password.")
+    guest.find("#room-join-password").clear()
+    guest.find("#room-join-password").send_keys("swordfish")
+    guest.find("#password-form button[type=submit]").click()
+    guest.wait(lambda: guest.room_title() == "speakeasy")
+    guest.wait(lambda: guest.texts() == ["welcome in"])
+    assert "speakeasy" in guest.sidebar_rooms()
+    guest.send("thanks")
+    host.wait(lambda: "thanks" in host.texts())
+
+
+def test_a_private_group_is_created_with_a_member_who_sees_it_live(server, browsers, account):
+    account("organiser")
+    account("invitee")
+    account("outsider")
+    invitee = Chat(browsers(), server).log_in("invitee")
+    organiser = Chat(browsers(), server).log_in("organiser")
+    organiser.find("#new-group").click()
+    organiser.wait(lambda: organiser.find("#room-dialog").get_attribute("open") is not None)
+    assert not organiser.find("#room-password-field").is_displayed()
+    organiser.find("#room-name").send_keys("planning")
+    organiser.find("#room-member-input").send_keys("inv")
+    organiser.wait(lambda: organiser.js("return !!document.querySelector('#room-member-results .option[data-username=invitee]')"))
+    organiser.find("#room-member-results .option[data-username=invitee]").click()
+    organiser.wait(lambda: organiser.text_of("room-member-chips") == "invitee")
+    organiser.find("#room-submit").click()
+    organiser.wait(lambda: organiser.room_title() == "planning")
+    assert "planning" in organiser.sidebar_rooms("group-list")
+    organiser.send("first agenda item")
+
+    invitee.wait(lambda: "planning" in invitee.sidebar_rooms("group-list"), message="the group did not appear for the member")
+    invitee.open_room("planning", "group-list")
+    invitee.wait(lambda: invitee.texts() == ["first agenda item"])
+    # Private groups are not in the public directory.
+    outsider = Chat(browsers(), server).log_in("outsider")
+    outsider.find("#browse-rooms").click()
+    outsider.wait(lambda: "Loading" not in outsider.text_of("browse-list"))
+    assert "planning" not in outsider.text_of("browse-list")
+
+
+def test_leaving_a_room_removes_it_from_the_list(server, browsers, account):
+    owner = account("landlord")
+    room = owner.create_room("lobby")["id"]
+    tenant = account("tenant")
+    tenant.join(room)
+    chat = Chat(browsers(), server).log_in("tenant")
+    chat.open_room("lobby")
+    chat.find("#leave-room").click()
+    chat.confirm()
+    chat.wait(lambda: "lobby" not in chat.sidebar_rooms(), message="the room stayed in the list")
+    chat.wait(lambda: chat.room_title() == "main")
+    members = owner.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
+    assert [m["user"]["username"] for m in members] == ["landlord"]

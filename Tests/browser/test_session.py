@@ -1,0 +1,94 @@
+"""Accounts in the browser: register, log in, stay logged in across reloads, log out."""
+from parley_browser import PASSWORD, Chat
+
+
+def test_register_through_the_form_then_log_out_and_back_in(server, browsers):
+    chat = Chat(browsers(), server)
+    chat.driver.get(server.url + "/")
+    chat.wait(lambda: chat.find("#auth-username").is_displayed())
+    chat.find("#tab-register").click()
+    assert chat.find("#auth-display-name").is_displayed()
+    chat.find("#auth-username").send_keys("newcomer")
+    chat.find("#auth-display-name").send_keys("New Comer")
+    chat.find("#auth-password").send_keys("short")
+    chat.find("#auth-submit").click()
+    chat.wait(lambda: "at least 8" in chat.text_of("auth-error"), message="a short password was not refused")
+    chat.find("#auth-password").send_keys("-but-longer-now")
+    chat.find("#auth-submit").click()
+    chat.wait_ready()
+    assert chat.text_of("me-name") == "New Comer"
+    assert chat.text_of("me-username") == "@newcomer"
+    assert chat.room_title() == "main"  # everyone joins main on registration
+
+    chat.find("#logout").click()
+    chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="logging out did not show the login form")
+    assert chat.driver.get_cookie("parley_session") is None or chat.js("return fetch('/api/session').then(r => r.status)") == 401
+    chat.driver.refresh()
+    chat.wait(lambda: chat.find("#auth-username").is_displayed())  # still logged out after a reload
+
+    chat.find("#auth-username").send_keys("newcomer")
+    chat.find("#auth-password").send_keys("wrong password")
+    chat.find("#auth-submit").click()
+    chat.wait(lambda: "Wrong username or password" in chat.text_of("auth-error"))
+    chat.find("#auth-password").clear()
+    chat.find("#auth-password").send_keys("short-but-longer-now")
+    chat.find("#auth-submit").click()
+    chat.wait_ready()
+    assert chat.text_of("me-name") == "New Comer"
+
+
+def test_a_taken_username_is_explained(server, browsers, account):
+    account("taken")
+    chat = Chat(browsers(), server)
+    chat.driver.get(server.url + "/")
+    chat.wait(lambda: chat.find("#auth-username").is_displayed())
+    chat.find("#tab-register").click()
+    chat.find("#auth-username").send_keys("taken")
+    chat.find("#auth-password").send_keys(PASSWORD)
+    chat.find("#auth-submit").click()
+    chat.wait(lambda: chat.text_of("auth-error") == "That username is taken.")
+    assert not chat.find("#chat").is_displayed()
+
+
+def test_a_reload_keeps_the_session_and_reopens_the_room(server, browsers, account):
+    owner = account("keeper")
+    owner.create_room("kept", topic="stays open")
+    owner.post(1, "in main")
+    chat = Chat(browsers(), server).log_in("keeper")
+    chat.open_room("kept")
+    chat.send("before the reload")
+    chat.wait(lambda: "before the reload" in chat.texts())
+    room_hash = chat.js("return location.hash")
+    assert room_hash.startswith("#room/")
+    chat.driver.refresh()
+    chat.wait_ready()
+    assert chat.room_title() == "kept"
+    assert chat.text_of("room-topic") == "stays open"
+    assert chat.texts() == ["before the reload"]
+    assert not chat.find("#auth").is_displayed()
+    # Even without the address, the last room reopens.
+    chat.driver.get(server.url + "/")
+    chat.wait_ready()
+    assert chat.room_title() == "kept"
+    assert chat.js("return location.hash") == room_hash
+
+
+def test_a_session_ended_elsewhere_returns_to_the_login_form_and_keeps_the_unsent_message(server, browsers, account):
+    watcher = account("revoked")
+    chat = Chat(browsers(), server).log_in("revoked")
+    # Log this browser's session out behind its back (as another tab would).
+    chat.js("""return fetch('/api/session').then(r => r.json()).then(s =>
+        fetch('/api/session', {method: 'DELETE', headers: {'X-CSRF-Token': s.csrf_token}})).then(r => r.status)""")
+    # Sent without typing into the box (typing alone would already reveal the ended session).
+    chat.js("""document.getElementById('composer-text').value = 'are you still there?';
+        document.getElementById('composer').requestSubmit()""")
+    chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="the client did not notice the session ended")
+    assert "session has ended" in chat.text_of("auth-error")
+    assert "are you still there?" not in [m["text"] for m in watcher.history(1)]
+    # The message waited for the next login of the same person, and is sent then, once.
+    chat.find("#auth-username").send_keys("revoked")
+    chat.find("#auth-password").send_keys(PASSWORD)
+    chat.find("#auth-submit").click()
+    chat.wait_ready()
+    chat.wait(lambda: "are you still there?" in chat.texts())
+    assert [m["text"] for m in watcher.history(1)].count("are you still there?") == 1

@@ -1,0 +1,81 @@
+"""What the server tells about others: unread counts, receipts, presence, moderation, pins."""
+from parley_browser import Chat
+
+
+def test_unread_badges_and_the_title_count_messages_in_other_rooms(server, browsers, account):
+    poster = account("poster")
+    watcher = account("watcher")
+    chat = Chat(browsers(), server).log_in("watcher")
+    room = poster.create_room("side")["id"]
+    watcher.join(room)
+    chat.wait(lambda: "side" in chat.sidebar_rooms(), message="a joined room did not appear live")
+    for n in range(3):
+        poster.post(room, f"ping {n}")
+    chat.wait(lambda: chat.driver.title == "(3) Parley")
+    badge = chat.find('#room-list a[data-name="side"] .badge')
+    assert badge.text == "3"
+    chat.open_room("side")
+    chat.wait(lambda: chat.driver.title == "Parley", message="reading the room did not clear the count")
+    assert chat.driver.find_elements("css selector", '#room-list a[data-name="side"] .badge') == []
+
+
+def test_read_receipts_and_presence_show_live(server, browsers, account):
+    account("sender")
+    account("receiver")
+    alice = Chat(browsers(), server).log_in("sender")
+    alice.open_dm_with("receiver")
+    alice.wait(lambda: alice.room_title() == "receiver")
+    alice.send("did you read this?")
+    status = "return document.querySelector('#messages li.message.mine:not(.pending) .status')?.textContent ?? null"
+    alice.wait(lambda: alice.js(status) is not None)
+    assert alice.js(status) in ("Sent", "Delivered")
+    bob = Chat(browsers(), server).log_in("receiver")
+    bob.open_room("sender", "dm-list")
+    bob.wait(lambda: "did you read this?" in bob.texts())
+    alice.wait(lambda: alice.js(status) == "Read", message="the read receipt did not arrive")
+    alice.find("#members-toggle").click()
+    alice.wait(lambda: alice.find("#members-panel").is_displayed())
+    dot = "return document.querySelector('#members li[data-user-id=\"' + arguments[0] + '\"] .presence')?.className"
+    receiver_id = bob.js("return fetch('/api/session').then(r => r.json()).then(s => s.user.id)")
+    alice.wait(lambda: alice.js(dot, str(receiver_id)) == "presence online")
+    bob.driver.quit()
+    alice.wait(lambda: alice.js(dot, str(receiver_id)) == "presence offline", timeout=120, message="presence did not go offline")
+
+
+def test_a_banned_user_loses_the_room_at_once(server, browsers, account):
+    owner = account("warden")
+    rowdy = account("rowdy")
+    room = owner.create_room("jail")["id"]
+    rowdy.join(room)
+    chat = Chat(browsers(), server).log_in("rowdy")
+    chat.open_room("jail")
+    owner.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": rowdy.id, "reason": "noise"})
+    chat.wait(lambda: "You were banned from this room." in chat.text_of("room-empty"))
+    assert not chat.find("#composer-text").is_enabled()
+    chat.wait(lambda: "jail" not in chat.sidebar_rooms())
+
+
+def test_a_moderator_pins_and_kicks_from_the_client(server, browsers, account):
+    owner = account("pinner")
+    member = account("pinned_member")
+    room = owner.create_room("pinboard")["id"]
+    member.join(room)
+    owner.post(room, "remember this")
+    chat = Chat(browsers(), server).log_in("pinner")
+    chat.open_room("pinboard")
+    chat.hover_action("remember this", "pin")
+    chat.wait(lambda: "remember this" in chat.text_of("pins"))
+    pins = owner.call("GET", f"/api/rooms/{room}/pins", expect=200).json()["pins"]
+    assert [pin["message"]["text"] for pin in pins] == ["remember this"]
+
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: "pinned_member" in chat.text_of("members"))
+    kick = f'#members li[data-user-id="{member.id}"] .member-actions button'
+    chat.wait(lambda: chat.driver.find_elements("css selector", kick))
+    chat.driver.find_elements("css selector", kick)[0].click()  # Kick
+    chat.wait(lambda: chat.find("#confirm-dialog").get_attribute("open") is not None)
+    chat.find("#confirm-input").send_keys("off topic")
+    chat.find("#confirm-ok").click()
+    chat.wait(lambda: "pinned_member" not in chat.text_of("members"), message="the kicked member stayed in the list")
+    members = owner.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
+    assert [m["user"]["username"] for m in members] == ["pinner"]

@@ -1,0 +1,201 @@
+// What a person does, as API calls followed by state changes: open and page through rooms, join,
+// create, leave, open DMs, send, edit, delete, mark read, moderate.
+import { Messages, Moderation, Rooms, Signals } from "/api.js";
+import { Outbox } from "/outbox.js";
+import * as store from "/state.js";
+
+const { state } = store;
+const PAGE = 50;
+let outbox = null;
+
+export function startOutbox(userId) {
+  outbox = new Outbox(userId, {
+    onSent: (message) => {
+      store.upsertMessage(message);
+      markRead();
+    },
+  });
+  outbox.flush();
+  return outbox;
+}
+
+export const pendingFor = (roomId) => outbox?.forRoom(roomId) ?? [];
+export const flushOutbox = () => outbox?.flush();
+export const retryPending = (clientId) => outbox?.retry(clientId);
+export const discardPending = (clientId) => outbox?.discard(clientId);
+/// A message of mine arrived through the stream: if it was queued here (or in another tab), it is sent.
+export const settlePending = (message) => message.client_id && message.sender.id === state.me?.id && outbox?.settle(message.client_id);
+
+export async function loadRooms() {
+  store.setRooms(await Rooms.list());
+}
+
+/// Opens one of my rooms: the newest page of messages, then members, receipts and pins.
+export async function openRoom(id) {
+  if (!state.rooms.has(id)) return false;
+  store.openRoomState(id);
+  localStorage.setItem(`parley.room.${state.me.id}`, String(id));
+  if (!document.hidden) Signals.focus(id).catch(() => {});
+  const page = await Messages.page(id, { limit: PAGE });
+  store.addHistory(id, page.messages, page.has_more, { older: false });
+  markRead();
+  loadPeople(id);
+  loadPins(id);
+  return true;
+}
+
+export async function loadPeople(id = state.room?.id) {
+  if (!id) return;
+  const [members, receipts] = await Promise.all([
+    Rooms.members(id).catch(() => ({ members: [] })),
+    Signals.receipts(id).catch(() => ({ receipts: [] })),
+  ]);
+  store.setMembers(id, members.members);
+  store.setReceipts(id, receipts.receipts);
+}
+
+export async function loadPins(id = state.room?.id) {
+  if (!id) return;
+  const { pins } = await Moderation.pins(id).catch(() => ({ pins: [] }));
+  store.setPins(id, pins);
+}
+
+/// Loads the page before the oldest loaded message; one request at a time.
+export async function loadOlder() {
+  const room = state.room;
+  if (!room || !room.loaded || !room.hasMore || room.loadingOlder || room.closed) return;
+  const oldest = Math.min(...room.messages.keys());
+  room.loadingOlder = true;
+  store.emit("messages", { reason: "loading" });
+  try {
+    const page = await Messages.page(room.id, { before: oldest, limit: PAGE });
+    room.loadingOlder = false;
+    store.addHistory(room.id, page.messages, page.has_more, { older: true });
+  } catch (error) {
+    room.loadingOlder = false;
+    store.emit("messages", { reason: "loading" });
+    throw error;
+  }
+}
+
+/// Finds a reply's target that is older than what is loaded (the page that ends just after it).
+const replyRequests = new Set();
+export async function loadReplyTarget(roomId, id) {
+  const key = `${roomId}:${id}`;
+  if (store.replyTarget(id) !== undefined || replyRequests.has(key)) return;
+  replyRequests.add(key);
+  try {
+    const { messages } = await Messages.page(roomId, { before: id + 1, limit: 1 });
+    store.setReplyTarget(roomId, id, messages[0]?.id === id ? messages[0] : null);
+  } catch {
+    store.setReplyTarget(roomId, id, null);
+  } finally {
+    replyRequests.delete(key);
+  }
+}
+
+export function send(text, replyTo) {
+  if (!state.room || state.room.closed) return;
+  outbox.enqueue(state.room.id, text, replyTo);
+}
+
+export async function edit(id, text) {
+  const { message } = await Messages.edit(id, text);
+  store.upsertMessage(message);
+}
+
+export async function remove(id) {
+  await Messages.remove(id);
+  const known = state.room?.messages.get(id);
+  if (known) store.upsertMessage({ ...known, deleted: true, text: null });
+}
+
+let readTimer = null;
+let lastMarked = new Map();
+/// Tells the server I have read the open room up to its newest message (when the tab is visible).
+export function markRead() {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => {
+    const room = state.room;
+    if (!room || room.closed || document.hidden || room.messages.size === 0) return;
+    const newest = Math.max(...room.messages.keys());
+    if ((lastMarked.get(room.id) ?? 0) >= newest) return;
+    lastMarked.set(room.id, newest);
+    Signals.markRead(room.id, newest)
+      .then((marker) => store.setUnread(room.id, marker))
+      .catch(() => lastMarked.delete(room.id));
+  }, 150);
+}
+
+let lastTyping = 0;
+export function typing() {
+  const now = Date.now();
+  if (!state.room || now - lastTyping < 3000) return;
+  lastTyping = now;
+  Signals.typing(state.room.id, true).catch(() => {});
+}
+export function stoppedTyping() {
+  if (!state.room || lastTyping === 0) return;
+  lastTyping = 0;
+  Signals.typing(state.room.id, false).catch(() => {});
+}
+
+/// Joins a public room (with its password when it has one) and returns it.
+export async function join(room, password) {
+  const { room: joined } = password === undefined ? await Rooms.join(room.id) : await Rooms.joinWithPassword(room.id, password);
+  await loadRooms();
+  return joined;
+}
+
+export async function createRoom({ name, topic, kind, password, members }) {
+  const body = { name, kind };
+  if (topic) body.topic = topic;
+  if (password) body.password = password;
+  if (members?.length) body.members = members;
+  const { room } = await Rooms.create(body);
+  await loadRooms();
+  return room;
+}
+
+export async function updateRoom(id, changes) {
+  const { room } = await Rooms.update(id, changes);
+  store.mergeRoom(room);
+  return room;
+}
+
+export async function leave(id) {
+  await Rooms.leave(id);
+  store.removeRoom(id);
+}
+
+export async function openDM(userId) {
+  const { room } = await Rooms.openDM(userId);
+  await loadRooms();
+  return room;
+}
+
+export async function addMember(roomId, userId) {
+  await Rooms.addMember(roomId, userId);
+  await loadPeople(roomId);
+}
+
+export async function removeMember(roomId, userId) {
+  await Rooms.removeMember(roomId, userId);
+}
+
+export const moderation = {
+  kick: (roomId, userId, reason) => Moderation.kick(roomId, userId, reason || undefined),
+  ban: (roomId, userId, reason) => Moderation.ban(roomId, userId, reason || undefined),
+  mute: (roomId, userId, seconds) => Moderation.mute(roomId, userId, seconds),
+  setRole: (roomId, userId, role) => Moderation.setRole(roomId, userId, role),
+  pin: (roomId, messageId) => Moderation.pin(roomId, messageId),
+  unpin: (roomId, messageId) => Moderation.unpin(roomId, messageId),
+};
+
+/// Presence and focus follow the tab: away and no focused room while it is hidden.
+export function tabVisibilityChanged() {
+  const hidden = document.hidden;
+  Signals.presence(hidden ? "away" : "online").catch(() => {});
+  Signals.focus(hidden ? null : state.room?.id ?? null).catch(() => {});
+  if (!hidden) markRead();
+}

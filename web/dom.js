@@ -1,0 +1,63 @@
+// Building DOM nodes. Text only ever goes in as text (textContent or text nodes), never as HTML.
+
+export const $ = (id) => document.getElementById(id);
+
+/// `el("li", { className, text, attrs, dataset, on }, ...children)`; string children become text nodes.
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  if (props.className) node.className = props.className;
+  if (props.text !== undefined && props.text !== null) node.textContent = String(props.text);
+  for (const [name, value] of Object.entries(props.attrs ?? {})) {
+    if (value === false || value === null || value === undefined) continue;
+    node.setAttribute(name, value === true ? "" : String(value));
+  }
+  Object.assign(node.dataset, props.dataset ?? {});
+  for (const [type, handler] of Object.entries(props.on ?? {})) node.addEventListener(type, handler);
+  node.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+export function button(label, { className = "", icon, onClick, title, attrs = {} } = {}) {
+  const node = el("button", { className, attrs: { type: "button", title, ...attrs }, on: onClick ? { click: onClick } : {} });
+  if (icon) node.append(icon);
+  if (label) node.append(icon ? el("span", { className: "label", text: label }) : label);
+  return node;
+}
+
+/// Text for screen readers only.
+export const srOnly = (text) => el("span", { className: "sr-only", text });
+
+/// Message text as nodes: links for http(s) URLs and highlighted @mentions, everything else as text.
+export function richText(text, myUsername) {
+  const nodes = [];
+  const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match[1]) {
+      nodes.push(text.slice(last, match.index));
+      nodes.push(link(match[1]));
+      last = match.index + match[1].length;
+    } else {
+      const start = match.index + match[2].length;
+      nodes.push(text.slice(last, start));
+      const name = match[3];
+      const mine = name === "room" || name.toLowerCase() === myUsername?.toLowerCase();
+      nodes.push(el("span", { className: mine ? "mention self" : "mention", text: `@${name}` }));
+      last = start + 1 + name.length;
+    }
+  }
+  nodes.push(text.slice(last));
+  return nodes.filter((node) => node !== "");
+}
+
+function link(url) {
+  let href = null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") href = parsed.href;
+  } catch {
+    // not a URL after all
+  }
+  if (!href) return url;
+  return el("a", { text: url, attrs: { href, target: "_blank", rel: "noopener noreferrer nofollow" } });
+}

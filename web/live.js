@@ -1,0 +1,99 @@
+// Applies the server's events to the client's state: each event type in one place, so new kinds
+// (typing, presence, receipts, notifications, moderation…) slot in as a case here.
+import * as actions from "/actions.js";
+import { notify } from "/notify.js";
+import * as store from "/state.js";
+
+const { state } = store;
+
+/// What happens when the server ends my membership of a room, by event type.
+const CLOSED_BY = { "member.left": "left", "member.removed": "removed", "member.kicked": "kicked", "member.banned": "banned" };
+
+export function handleEvent(event, { onDeactivated } = {}) {
+  const data = event.data ?? {};
+  switch (event.type) {
+    case "message.created":
+    case "message.edited":
+    case "message.deleted": {
+      const message = data.message;
+      actions.settlePending(message);
+      const isNew = store.upsertMessage(message);
+      if (store.isOpen(message.room_id)) {
+        if (isNew) {
+          store.setTyping(message.room_id, message.sender, false);
+          if (document.hidden && event.type === "message.created") store.countUnseen(message);
+          actions.markRead();
+        }
+      } else if (event.type === "message.created") {
+        store.countUnread(message);
+      }
+      break;
+    }
+    case "typing":
+      store.setTyping(data.room_id, data.user, data.typing, data.expires_in_ms);
+      break;
+    case "presence":
+      store.setPresence(data.user.id, data.status);
+      break;
+    case "receipt":
+      store.setReceipt(data.room_id, data.user, data.delivered_up_to, data.read_up_to);
+      break;
+    case "read_marker":
+      store.setUnread(data.room_id, data);
+      break;
+    case "notification":
+      notify(data.notification);
+      break;
+    case "pinned":
+    case "unpinned":
+      if (store.isOpen(data.room_id)) actions.loadPins(data.room_id);
+      break;
+    case "member.joined":
+    case "member.added":
+    case "member.unbanned":
+      if (data.user?.id === state.me.id) actions.loadRooms();
+      if (store.isOpen(data.room_id)) actions.loadPeople(data.room_id);
+      break;
+    case "member.left":
+    case "member.removed":
+    case "member.kicked":
+    case "member.banned":
+      if (data.user?.id === state.me.id) {
+        if (store.isOpen(data.room_id)) store.closeRoomState(CLOSED_BY[event.type]);
+        store.removeRoom(data.room_id);
+        actions.loadRooms();
+      } else if (store.isOpen(data.room_id)) {
+        actions.loadPeople(data.room_id);
+      }
+      break;
+    case "member.role_changed":
+    case "member.muted":
+    case "member.unmuted":
+      if (data.user?.id === state.me.id && data.role) {
+        const room = state.rooms.get(data.room_id);
+        if (room) store.mergeRoom({ ...room, my_role: data.role });
+      }
+      if (store.isOpen(data.room_id)) actions.loadPeople(data.room_id);
+      break;
+    case "room.updated":
+      store.mergeRoom(data.room);
+      break;
+    case "room.deleted":
+      if (store.isOpen(data.room_id)) store.closeRoomState("deleted");
+      store.removeRoom(data.room_id);
+      actions.loadRooms();
+      break;
+    case "room.created":
+    case "dm.opened":
+      actions.loadRooms();
+      break;
+    case "account.deactivated":
+      onDeactivated?.();
+      break;
+    case "resync":
+      // The cursor was too old: what the log no longer holds comes back through REST.
+      actions.loadRooms().then(() => state.room && !state.room.closed && actions.openRoom(state.room.id));
+      break;
+  }
+}
+

@@ -1,0 +1,42 @@
+// Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
+import { roomName } from "/format.js";
+import { state } from "/state.js";
+
+export function askPermissionOnFirstClick() {
+  if (!("Notification" in window) || Notification.permission !== "default") return;
+  document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
+}
+
+export function notify(notification) {
+  if (!document.hidden && notification.room_id === state.room?.id) return;
+  const room = state.rooms.get(notification.room_id);
+  const message = notification.message;
+  if ("Notification" in window && Notification.permission === "granted") {
+    const shown = new Notification(room ? roomName(room) : "Parley", {
+      body: `${message.sender.display_name}: ${message.text ?? ""}`,
+      tag: `parley-${notification.room_id}`,
+    });
+    shown.onclick = () => {
+      window.focus();
+      location.hash = `room/${notification.room_id}`;
+    };
+  }
+  tone();
+}
+
+let audio = null;
+function tone() {
+  try {
+    audio ??= new AudioContext();
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.setValueAtTime(0.08, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.15);
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.15);
+  } catch {
+    // No audio: the badge and the title still tell.
+  }
+}

@@ -1,0 +1,254 @@
+// What the client knows: who I am, my rooms, the public directory, the connection, and the open
+// room (its messages, members, receipts, pins and who is typing). Views read it and subscribe to
+// topics; actions and live events change it only through the functions here, which announce what
+// changed.
+
+const listeners = new Map();
+
+/// Subscribes to a topic ("me", "rooms", "directory", "connection", "room", "messages", "members",
+/// "receipts", "pins", "typing", "outbox"); returns the unsubscribe function.
+export function on(topic, listener) {
+  if (!listeners.has(topic)) listeners.set(topic, new Set());
+  listeners.get(topic).add(listener);
+  return () => listeners.get(topic).delete(listener);
+}
+
+export function emit(topic, detail = {}) {
+  for (const listener of listeners.get(topic) ?? []) {
+    try {
+      listener(detail);
+    } catch (error) {
+      console.error(`Parley: a "${topic}" listener failed`, error);
+    }
+  }
+}
+
+export const RANK = { owner: 3, admin: 2, moderator: 1, member: 0 };
+
+export const state = {
+  me: null,
+  /// My rooms by id, each with its unread state and `latest_id` (the newest message id known).
+  rooms: new Map(),
+  /// Public rooms (joined or not), as the directory lists them.
+  directory: [],
+  connection: "connecting",
+  /// The open room: see `openRoomState`.
+  room: null,
+};
+
+export function setMe(user) {
+  state.me = user;
+  emit("me");
+}
+
+export function setConnection(status) {
+  state.connection = status;
+  emit("connection", { status });
+}
+
+/// A room from the list, keeping unread counts this client made from events newer than the list.
+function withLatest(room, previous) {
+  const listed = room.last_message?.id ?? 0;
+  if (previous && (previous.latest_id ?? 0) > listed) {
+    const { unread_count, unread_display, mentioned, latest_id } = previous;
+    return { ...room, unread_count, unread_display, mentioned, latest_id };
+  }
+  return { ...room, latest_id: listed };
+}
+
+/// Messages for rooms not (yet) in my list: counted once the list has them.
+let strays = [];
+
+export function setRooms({ mine, public: directory }) {
+  const previous = state.rooms;
+  state.rooms = new Map(mine.map((room) => [room.id, withLatest(room, previous.get(room.id))]));
+  state.directory = directory;
+  const waiting = strays;
+  strays = [];
+  for (const message of waiting) if (state.rooms.has(message.room_id)) countUnread(message, { emitChange: false });
+  emit("rooms");
+  emit("directory");
+  if (state.room && state.rooms.has(state.room.id)) emit("room", { changed: "details" });
+}
+
+/// Merges a room as an event carries it (with no viewer-specific fields) into one of mine.
+export function mergeRoom(room) {
+  const old = state.rooms.get(room.id);
+  if (!old) return;
+  state.rooms.set(room.id, {
+    ...old,
+    ...room,
+    name: old.kind === "dm" ? old.name : room.name,
+    my_role: room.my_role ?? old.my_role,
+    dm_with: room.dm_with ?? old.dm_with,
+    latest_id: old.latest_id,
+  });
+  emit("rooms");
+  if (state.room?.id === room.id) emit("room", { changed: "details" });
+}
+
+export function removeRoom(id) {
+  if (!state.rooms.delete(id)) return;
+  emit("rooms");
+}
+
+export function setUnread(roomId, { unread_count, unread_display, mentioned, read_up_to }) {
+  const room = state.rooms.get(roomId);
+  if (!room) return;
+  room.unread_count = unread_count;
+  room.unread_display = unread_display ?? (unread_count > 999 ? "999+" : String(unread_count));
+  room.mentioned = mentioned;
+  if (read_up_to !== undefined) room.read_up_to = read_up_to;
+  emit("rooms");
+}
+
+/// Counts a new message in a room I am not reading, once (a replayed event is not counted again).
+export function countUnread(message, { emitChange = true } = {}) {
+  const room = state.rooms.get(message.room_id);
+  if (!room) {
+    strays.push(message);
+    return;
+  }
+  if (message.id <= (room.latest_id ?? 0)) return;
+  room.latest_id = message.id;
+  if (message.sender.id === state.me.id || room.notify_level === "none") return;
+  room.unread_count = (room.unread_count ?? 0) + 1;
+  room.unread_display = room.unread_count > 999 ? "999+" : String(room.unread_count);
+  room.mentioned = room.mentioned || message.mentions?.includes(state.me.id) || message.mentions_room === true;
+  if (emitChange) emit("rooms");
+}
+
+/// A new message in the room I have open while the tab is hidden: unread until I look again.
+export function countUnseen(message) {
+  const room = state.rooms.get(message.room_id);
+  if (!room || message.sender.id === state.me.id) return;
+  setUnread(room.id, {
+    unread_count: (room.unread_count ?? 0) + 1,
+    mentioned: room.mentioned || message.mentions?.includes(state.me.id) || message.mentions_room === true,
+  });
+}
+
+/// Starts over with room `id` open and nothing loaded.
+export function openRoomState(id) {
+  const room = state.rooms.get(id);
+  state.room = {
+    id,
+    messages: new Map(),
+    hasMore: false,
+    loaded: false,
+    loadingOlder: false,
+    /// Messages above this id were unread when the room was opened (for the "new" divider).
+    unreadAfter: room && room.unread_count > 0 ? room.read_up_to ?? 0 : null,
+    /// Reply targets older than what is loaded: id -> message, or null when gone.
+    replyTargets: new Map(),
+    members: new Map(),
+    receipts: new Map(),
+    pins: [],
+    typing: new Map(),
+    /// Why the room closed under me ("left", "removed", "banned", "deleted"), if it did.
+    closed: null,
+  };
+  emit("room", { changed: "opened" });
+}
+
+export function closeRoomState(reason) {
+  if (!state.room) return;
+  state.room.closed = reason;
+  emit("room", { changed: "closed" });
+}
+
+export const isOpen = (roomId) => state.room !== null && state.room.id === roomId && state.room.closed === null;
+
+/// Adds a page of history (`older`: scrolled back; otherwise the newest page).
+export function addHistory(roomId, messages, hasMore, { older }) {
+  if (!isOpen(roomId)) return;
+  for (const message of messages) {
+    const known = state.room.messages.get(message.id);
+    if (!known || version(message) >= version(known)) state.room.messages.set(message.id, message);
+  }
+  if (older || !state.room.loaded) state.room.hasMore = hasMore;
+  state.room.loaded = true;
+  emit("messages", { reason: older ? "older" : "initial" });
+}
+
+// Edits and deletions only move forward: a replayed old event must not undo a newer state.
+function version(message) {
+  return message.deleted ? Infinity : Date.parse(message.edited_at ?? message.created_at) || 0;
+}
+
+/// A message from the live stream or a send: added or updated in the open room.
+export function upsertMessage(message) {
+  if (!isOpen(message.room_id)) return false;
+  const room = state.rooms.get(message.room_id);
+  if (room && message.id > (room.latest_id ?? 0)) room.latest_id = message.id;
+  const known = state.room.messages.get(message.id);
+  if (known && version(message) < version(known)) return false;
+  state.room.messages.set(message.id, message);
+  if (state.room.replyTargets.has(message.id)) state.room.replyTargets.set(message.id, message);
+  emit("messages", { reason: known ? "update" : "live", message });
+  return !known;
+}
+
+export function setReplyTarget(roomId, id, message) {
+  if (!isOpen(roomId)) return;
+  state.room.replyTargets.set(id, message);
+  emit("messages", { reason: "update" });
+}
+
+export function replyTarget(id) {
+  return state.room?.messages.get(id) ?? state.room?.replyTargets.get(id);
+}
+
+export function setMembers(roomId, members) {
+  if (!isOpen(roomId)) return;
+  state.room.members = new Map(members.map((member) => [member.user.id, member]));
+  emit("members");
+}
+
+export function setPresence(userId, status) {
+  const member = state.room?.members.get(userId);
+  if (!member) return;
+  member.presence = status;
+  member.online = status !== "offline";
+  emit("members");
+}
+
+export function setReceipts(roomId, receipts) {
+  if (!isOpen(roomId)) return;
+  state.room.receipts = new Map(receipts.map((r) => [r.user.id, { delivered: r.delivered_up_to, read: r.read_up_to, name: r.user.display_name }]));
+  emit("receipts");
+}
+
+export function setReceipt(roomId, user, delivered, read) {
+  if (!isOpen(roomId)) return;
+  state.room.receipts.set(user.id, { delivered, read, name: user.display_name });
+  emit("receipts");
+}
+
+export function setPins(roomId, pins) {
+  if (!isOpen(roomId)) return;
+  state.room.pins = pins;
+  emit("pins");
+}
+
+export function setTyping(roomId, user, typing, expiresInMs = 6000) {
+  if (!isOpen(roomId) || user.id === state.me.id) return;
+  const entry = state.room.typing.get(user.id);
+  if (entry) clearTimeout(entry.timer);
+  if (typing) {
+    const timer = setTimeout(() => setTyping(roomId, user, false), expiresInMs + 500);
+    state.room.typing.set(user.id, { name: user.display_name, timer });
+  } else if (!state.room.typing.delete(user.id)) {
+    return;
+  }
+  emit("typing");
+}
+
+/// My role in a room (null when not a member).
+export function myRole(roomId) {
+  return state.room?.id === roomId ? state.room.members.get(state.me.id)?.role ?? state.rooms.get(roomId)?.my_role ?? null : state.rooms.get(roomId)?.my_role ?? null;
+}
+
+export function canModerate(roomId) {
+  return state.rooms.get(roomId)?.kind !== "dm" && (RANK[myRole(roomId)] ?? -1) >= RANK.moderator;
+}

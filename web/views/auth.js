@@ -1,0 +1,80 @@
+// Logging in and creating an account.
+import { ApiError, Session } from "/api.js";
+import { $ } from "/dom.js";
+
+let mode = "login";
+
+/// Shows the form; `onAuthenticated(session)` is called after a successful login.
+export function initAuth(onAuthenticated) {
+  $("tab-login").addEventListener("click", () => setMode("login"));
+  $("tab-register").addEventListener("click", () => setMode("register"));
+  for (const tab of [$("tab-login"), $("tab-register")]) {
+    tab.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        setMode(mode === "login" ? "register" : "login");
+        $(mode === "login" ? "tab-login" : "tab-register").focus();
+      }
+    });
+  }
+  $("auth-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const username = $("auth-username").value.trim();
+    const password = $("auth-password").value;
+    const displayName = $("auth-display-name").value.trim();
+    const problem = check(username, password);
+    if (problem) {
+      $("auth-error").textContent = problem;
+      return;
+    }
+    $("auth-error").textContent = "";
+    $("auth-submit").disabled = true;
+    try {
+      if (mode === "register") await Session.register(username, password, displayName || undefined);
+      const session = await Session.login(username, password);
+      $("auth-password").value = "";
+      await onAuthenticated(session);
+    } catch (error) {
+      $("auth-error").textContent = describe(error);
+    } finally {
+      $("auth-submit").disabled = false;
+    }
+  });
+}
+
+function check(username, password) {
+  if (!username) return "Enter your username.";
+  if (mode === "register" && !/^[A-Za-z0-9_.-]{3,32}$/.test(username)) return "A username is 3–32 letters, digits, “_”, “.” or “-”.";
+  if (!password) return "Enter your password.";
+  if (mode === "register" && new TextEncoder().encode(password).length < 8) return "A password is at least 8 characters.";
+  return null;
+}
+
+function describe(error) {
+  if (!(error instanceof ApiError)) return "Cannot reach Parley. Check your connection and try again.";
+  if (error.code === "username_taken") return "That username is taken.";
+  if (error.status === 429) return `Too many attempts. Try again${error.retryAfter ? ` in ${error.retryAfter} s` : " later"}.`;
+  return error.message;
+}
+
+function setMode(next) {
+  mode = next;
+  const register = mode === "register";
+  $("tab-login").setAttribute("aria-selected", String(!register));
+  $("tab-register").setAttribute("aria-selected", String(register));
+  $("tab-login").tabIndex = register ? -1 : 0;
+  $("tab-register").tabIndex = register ? 0 : -1;
+  $("auth-form").setAttribute("aria-labelledby", register ? "tab-register" : "tab-login");
+  $("auth-display-field").hidden = !register;
+  $("auth-hint").hidden = !register;
+  $("auth-password").autocomplete = register ? "new-password" : "current-password";
+  $("auth-submit").textContent = register ? "Create account" : "Log in";
+  $("auth-error").textContent = "";
+}
+
+export function showAuth(message = "") {
+  $("boot").hidden = true;
+  $("chat").hidden = true;
+  $("auth").hidden = false;
+  $("auth-error").textContent = message;
+  $("auth-username").focus();
+}

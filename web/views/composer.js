@@ -1,0 +1,155 @@
+// Writing: Enter sends, Shift+Enter starts a new line, replies and edits show what they refer to,
+// ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room; typing is
+// signalled (at most every 3 s).
+import * as actions from "/actions.js";
+import { $ } from "/dom.js";
+import { roomName, truncate } from "/format.js";
+import { icon } from "/icons.js";
+import { on, state } from "/state.js";
+
+const box = $("composer-text");
+/// { kind: "reply" | "edit", message } or null.
+let context = null;
+const drafts = new Map();
+let draftRoom = null;
+
+export function initComposer() {
+  $("send").append(icon("send"));
+  $("composer-cancel").append(icon("x"));
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  $("composer-cancel").addEventListener("click", () => {
+    cancel();
+    box.focus();
+  });
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === "Escape" && context) {
+      event.preventDefault();
+      cancel();
+    } else if (event.key === "ArrowUp" && box.value === "" && !context) {
+      const last = [...(state.room?.messages.values() ?? [])].filter((m) => m.sender.id === state.me.id && !m.deleted).sort((a, b) => b.id - a.id)[0];
+      if (last) {
+        event.preventDefault();
+        startEdit(last);
+      }
+    }
+  });
+  box.addEventListener("input", () => {
+    autosize();
+    setError(null);
+    if (box.value.trim() && context?.kind !== "edit") actions.typing();
+  });
+  box.addEventListener("blur", () => {
+    if (!box.value.trim()) actions.stoppedTyping();
+  });
+  on("room", ({ changed }) => {
+    if (changed === "opened") switchRoom();
+    renderEnabled();
+  });
+  on("rooms", renderEnabled);
+  on("messages", ({ message }) => {
+    // The message being edited or replied to was deleted meanwhile.
+    if (context && message?.id === context.message.id && message.deleted) cancel();
+  });
+}
+
+function switchRoom() {
+  if (draftRoom !== null && context?.kind !== "edit") drafts.set(draftRoom, { text: box.value, context });
+  const saved = drafts.get(state.room.id);
+  draftRoom = state.room.id;
+  box.value = saved?.text ?? "";
+  context = saved?.context ?? null;
+  renderContext();
+  autosize();
+  setError(null);
+}
+
+function renderEnabled() {
+  const room = state.room ? state.rooms.get(state.room.id) : null;
+  const usable = Boolean(room && !state.room.closed);
+  box.disabled = !usable;
+  $("send").disabled = !usable;
+  box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : "";
+}
+
+export function startReply(message) {
+  context = { kind: "reply", message };
+  renderContext();
+  box.focus();
+}
+
+export function startEdit(message) {
+  if (context?.kind !== "edit") drafts.set(`pre-edit:${state.room.id}`, box.value);
+  context = { kind: "edit", message };
+  box.value = message.text;
+  renderContext();
+  autosize();
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+
+function cancel() {
+  const wasEdit = context?.kind === "edit";
+  context = null;
+  if (wasEdit) {
+    box.value = drafts.get(`pre-edit:${state.room?.id}`) ?? "";
+    autosize();
+  }
+  renderContext();
+}
+
+function renderContext() {
+  const bar = $("composer-context");
+  bar.hidden = !context;
+  bar.dataset.kind = context?.kind ?? "";
+  if (!context) return;
+  const { message } = context;
+  $("composer-context-text").textContent =
+    context.kind === "edit" ? "Editing your message" : `Replying to ${message.sender.display_name}: ${truncate(message.text, 90)}`;
+  $("composer-cancel").setAttribute("aria-label", context.kind === "edit" ? "Cancel editing" : "Cancel reply");
+}
+
+async function submit() {
+  const text = box.value.trim();
+  if (!state.room || state.room.closed || box.disabled) return;
+  if (!text) return;
+  if (Array.from(text).length > 4000) {
+    setError("A message is at most 4,000 characters.");
+    return;
+  }
+  if (context?.kind === "edit") {
+    const { message } = context;
+    if (text === message.text) {
+      cancel();
+      return;
+    }
+    try {
+      await actions.edit(message.id, text);
+      cancel();
+    } catch (error) {
+      setError(`Not saved: ${error.message}`);
+    }
+    return;
+  }
+  actions.send(text, context?.kind === "reply" ? context.message.id : undefined);
+  context = null;
+  box.value = "";
+  renderContext();
+  autosize();
+  actions.stoppedTyping();
+}
+
+function setError(message) {
+  $("composer-error").hidden = !message;
+  $("composer-error").textContent = message ?? "";
+}
+
+function autosize() {
+  box.style.height = "auto";
+  box.style.height = `${Math.min(box.scrollHeight + 2, 200)}px`;
+}

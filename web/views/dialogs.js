@@ -1,0 +1,148 @@
+// Modal dialogs (native <dialog>: focus moves in, Escape closes, the page behind is inert) and the
+// username search used by several of them.
+import { Rooms } from "/api.js";
+import { $, el } from "/dom.js";
+import { hue, initials } from "/format.js";
+
+export function initDialogs() {
+  for (const dialog of document.querySelectorAll("dialog")) {
+    for (const close of dialog.querySelectorAll("[data-close]")) close.addEventListener("click", () => dialog.close("cancel"));
+    // A click on the backdrop (outside the form) closes too.
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close("cancel");
+    });
+  }
+}
+
+/// Asks for confirmation; with `input`, also for a line of text. Resolves to null when cancelled,
+/// else to the text (or "").
+export function confirmDialog({ title, message, confirm = "OK", danger = true, input }) {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  $("confirm-message").textContent = message ?? "";
+  $("confirm-ok").textContent = confirm;
+  $("confirm-ok").className = danger ? "danger" : "primary";
+  $("confirm-input-field").hidden = !input;
+  $("confirm-input-label").textContent = input?.label ?? "";
+  $("confirm-input").value = "";
+  return new Promise((resolve) => {
+    const form = $("confirm-form");
+    const submit = (event) => {
+      event.preventDefault();
+      dialog.close("ok");
+    };
+    form.addEventListener("submit", submit);
+    dialog.addEventListener(
+      "close",
+      () => {
+        form.removeEventListener("submit", submit);
+        resolve(dialog.returnValue === "ok" ? $("confirm-input").value.trim() : null);
+      },
+      { once: true },
+    );
+    dialog.returnValue = "";
+    dialog.showModal();
+    (input ? $("confirm-input") : $("confirm-ok")).focus();
+  });
+}
+
+/// Shows an error in a dialog's error line (or clears it).
+export function showError(id, error) {
+  $(id).textContent = error ? error.message ?? String(error) : "";
+}
+
+export function personOption(user) {
+  const avatar = el("span", { className: "avatar small", text: initials(user.display_name), attrs: { "aria-hidden": "true" } });
+  avatar.style.setProperty("--hue", hue(user.id));
+  return [avatar, el("span", { className: "person" }, el("span", { className: "name", text: user.display_name }), el("span", { className: "muted", text: `@${user.username}` }))];
+}
+
+/// A username combobox: as the reader types, matching people appear; arrows move, Enter or a click
+/// picks. `exclude(user)` hides people (myself, members already chosen).
+export function userSearch({ input, results, onPick, exclude = () => false }) {
+  let users = [];
+  let active = -1;
+  let controller = null;
+  let timer = null;
+
+  const render = () => {
+    results.replaceChildren(
+      ...users.map((user, index) => {
+        const option = el(
+          "li",
+          {
+            className: index === active ? "option active" : "option",
+            attrs: { role: "option", id: `${results.id}-${user.id}`, "aria-selected": index === active ? "true" : "false" },
+            dataset: { username: user.username },
+            on: {
+              mousedown: (event) => event.preventDefault(),
+              click: () => pick(user),
+            },
+          },
+          ...personOption(user),
+        );
+        return option;
+      }),
+    );
+    input.setAttribute("aria-expanded", users.length > 0 ? "true" : "false");
+    if (active >= 0 && users[active]) input.setAttribute("aria-activedescendant", `${results.id}-${users[active].id}`);
+    else input.removeAttribute("aria-activedescendant");
+  };
+
+  const pick = (user) => {
+    users = [];
+    active = -1;
+    render();
+    onPick(user);
+  };
+
+  const search = async () => {
+    const prefix = input.value.trim().replace(/^@/, "");
+    controller?.abort();
+    if (prefix.length === 0) {
+      users = [];
+      render();
+      return;
+    }
+    controller = new AbortController();
+    try {
+      const found = await Rooms.searchUsers(prefix.slice(0, 32), 8, { signal: controller.signal });
+      users = found.users.filter((user) => !exclude(user));
+      active = users.length > 0 ? 0 : -1;
+      render();
+    } catch (error) {
+      if (error.name !== "AbortError") {
+        users = [];
+        render();
+      }
+    }
+  };
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 120);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (users.length === 0) return;
+      event.preventDefault();
+      active = (active + (event.key === "ArrowDown" ? 1 : -1) + users.length) % users.length;
+      render();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      const typed = input.value.trim().replace(/^@/, "").toLowerCase();
+      const exact = users.find((user) => user.username.toLowerCase() === typed);
+      if (exact || users[active]) pick(exact ?? users[active]);
+      else search().then(() => users.length === 1 && pick(users[0]));
+    }
+  });
+
+  return {
+    reset() {
+      input.value = "";
+      users = [];
+      active = -1;
+      render();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The member panel: who is in the open room, their presence and role, and (for moderators and up)
+// kick, ban, mute and role changes; owners and admins of a private group add people.
+import * as actions from "/actions.js";
+import { $, button, el } from "/dom.js";
+import { icon } from "/icons.js";
+import { myRole, on, RANK, state } from "/state.js";
+import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
+import { toastError } from "/views/toast.js";
+
+const PRESENCE_ORDER = { online: 0, busy: 1, away: 2, offline: 3 };
+
+export function initMembers() {
+  $("members-close").append(icon("x"));
+  $("members-close").addEventListener("click", () => setMembersOpen(false));
+  $("members-panel").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setMembersOpen(false);
+  });
+  userSearch({
+    input: $("add-member-input"),
+    results: $("add-member-results"),
+    exclude: (user) => state.room?.members.has(user.id),
+    onPick: async (user) => {
+      $("add-member-input").value = "";
+      try {
+        await actions.addMember(state.room.id, user.id);
+      } catch (error) {
+        toastError(error);
+      }
+    },
+  });
+  $("add-member").addEventListener("submit", (event) => event.preventDefault());
+  on("members", render);
+  on("room", render);
+}
+
+export function setMembersOpen(open) {
+  $("members-panel").hidden = !open;
+  $("members-toggle").setAttribute("aria-expanded", String(open));
+  document.body.classList.toggle("members-open", open);
+  if (open) $("members-close").focus();
+  else $("members-toggle").focus();
+}
+
+export const toggleMembers = () => setMembersOpen($("members-panel").hidden);
+
+function render() {
+  const room = state.room && !state.room.closed ? state.rooms.get(state.room.id) : null;
+  if (!room) {
+    if (!$("members-panel").hidden) setMembersOpen(false);
+    $("members").replaceChildren();
+    return;
+  }
+  const mine = RANK[myRole(room.id)] ?? -1;
+  $("add-member").hidden = !(room.kind === "group" && mine >= RANK.admin);
+  const members = [...state.room.members.values()].sort(
+    (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
+  );
+  $("members-heading").textContent = `Members · ${members.length}`;
+  $("members").replaceChildren(...members.map((member) => memberItem(room, member, mine)));
+}
+
+function memberItem(room, member, myRank) {
+  const presence = member.presence ?? (member.online ? "online" : "offline");
+  const [avatar, person] = personOption(member.user);
+  const dot = el("span", { className: `presence ${presence}`, attrs: { title: presence } });
+  const item = el("li", { className: "member", dataset: { userId: member.user.id } }, el("span", { className: "avatar-wrap" }, avatar, dot), person);
+  item.append(el("span", { className: "sr-only", text: `, ${presence}` }));
+  if (member.role !== "member") item.append(el("span", { className: `role ${member.role}`, text: member.role }));
+  if (member.user.id === state.me.id || room.kind === "dm" || myRank < RANK.moderator || RANK[member.role] >= myRank) return item;
+
+  const tools = el("div", { className: "member-actions", attrs: { role: "group", "aria-label": `Actions for ${member.user.display_name}` } });
+  const uid = member.user.id;
+  const name = member.user.display_name;
+  const act = (label, run) => tools.append(button(label, { className: "secondary small", onClick: () => run().then(() => actions.loadPeople(room.id)).catch(toastError) }));
+  const withReason = (verb, call) => async () => {
+    const reason = await confirmDialog({ title: `${verb} ${name}?`, confirm: verb, input: { label: "Reason (optional)" } });
+    if (reason !== null) await call(reason);
+  };
+  act("Kick", withReason("Kick", (reason) => actions.moderation.kick(room.id, uid, reason)));
+  act("Ban", withReason("Ban", (reason) => actions.moderation.ban(room.id, uid, reason)));
+  act("Mute 10 min", () => actions.moderation.mute(room.id, uid, 600));
+  if (room.kind === "group" && myRank >= RANK.admin) {
+    act("Remove", async () => {
+      if ((await confirmDialog({ title: `Remove ${name} from this group?`, confirm: "Remove" })) !== null) await actions.removeMember(room.id, uid);
+    });
+  }
+  if (myRank >= RANK.admin && RANK[member.role] < RANK.admin) {
+    const next = member.role === "moderator" ? "member" : "moderator";
+    act(next === "moderator" ? "Make moderator" : "Remove moderator", () => actions.moderation.setRole(room.id, uid, next));
+  }
+  if (myRank === RANK.owner) {
+    const next = member.role === "admin" ? "member" : "admin";
+    act(next === "admin" ? "Make admin" : "Remove admin", () => actions.moderation.setRole(room.id, uid, next));
+  }
+  item.append(tools);
+  return item;
+}

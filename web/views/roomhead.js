@@ -1,0 +1,107 @@
+// The open room's header (kind, name, topic, member count, settings, leave), its pinned messages,
+// and what shows when no room is open or the room closed under me.
+import * as actions from "/actions.js";
+import { $, button, el } from "/dom.js";
+import { roomName, truncate } from "/format.js";
+import { icon, roomIcon } from "/icons.js";
+import { canModerate, myRole, on, RANK, state } from "/state.js";
+import { confirmDialog } from "/views/dialogs.js";
+import { toastError } from "/views/toast.js";
+
+const CLOSED_TEXT = {
+  left: "You left this room.",
+  removed: "You were removed from this room.",
+  kicked: "You were removed from this room by a moderator.",
+  banned: "You were banned from this room.",
+  deleted: "This room was deleted.",
+};
+
+/// The name the open room had when it was opened (it may be gone from my rooms since).
+let openedName = "";
+
+export function initRoomHead({ onSettings, onLeave, onToggleMembers }) {
+  $("room-settings").append(icon("settings"));
+  $("leave-room").append(icon("door"));
+  $("room-settings").addEventListener("click", onSettings);
+  $("leave-room").addEventListener("click", onLeave);
+  $("members-toggle").addEventListener("click", onToggleMembers);
+  on("room", ({ changed }) => {
+    if (changed === "opened") openedName = roomName(state.rooms.get(state.room.id));
+    render();
+  });
+  on("rooms", render);
+  on("members", render);
+  on("pins", renderPins);
+  render();
+}
+
+function render() {
+  const room = state.room ? state.rooms.get(state.room.id) : null;
+  const closed = state.room?.closed ?? null;
+  const empty = $("room-empty");
+  if (!state.room) {
+    $("room-title").textContent = "Parley";
+    $("room-topic").textContent = "";
+    $("room-icon").replaceChildren();
+    empty.hidden = false;
+    empty.replaceChildren(el("p", { className: "empty-title", text: "Pick a room to start chatting." }), el("p", { className: "muted", text: "Or create one, or message someone, from the list." }));
+  } else if (closed) {
+    $("room-title").textContent = openedName;
+    $("room-topic").textContent = "";
+    empty.hidden = false;
+    empty.replaceChildren(el("p", { className: "empty-title", text: CLOSED_TEXT[closed] ?? "This room is closed." }), el("p", { className: "muted", text: "Pick another room from the list." }));
+  } else {
+    empty.hidden = true;
+    if (room) {
+      $("room-title").textContent = roomName(room);
+      $("room-topic").textContent = room.kind === "dm" ? `@${room.dm_with?.username ?? ""}` : room.topic ?? "";
+      $("room-icon").replaceChildren(roomIcon(room));
+    }
+  }
+  $("messages").hidden = !state.room || closed !== null;
+  const usable = room && !closed;
+  const toggle = $("members-toggle");
+  toggle.hidden = !usable;
+  if (usable) {
+    const count = state.room.members.size || room.member_count;
+    toggle.replaceChildren(icon("users"), el("span", { text: String(count) }));
+    toggle.setAttribute("aria-label", `Members: ${count}`);
+    toggle.title = "Members";
+  }
+  $("room-settings").hidden = !usable || room.kind === "dm" || (RANK[myRole(room.id)] ?? -1) < RANK.admin;
+  $("leave-room").hidden = !usable || room.kind === "dm" || myRole(room.id) === "owner";
+  renderPins();
+}
+
+function renderPins() {
+  const bar = $("pins");
+  const pins = state.room && !state.room.closed ? state.room.pins : [];
+  bar.hidden = pins.length === 0;
+  if (pins.length === 0) {
+    bar.replaceChildren();
+    return;
+  }
+  const roomId = state.room.id;
+  const lines = pins.slice(0, 3).map((pin) => {
+    const text = pin.message.deleted ? "(deleted)" : truncate(pin.message.text, 140);
+    const line = el("div", { className: "pin" }, icon("pin"), el("strong", { text: pin.message.sender.display_name }), el("span", { className: "pin-text", text }));
+    if (canModerate(roomId)) {
+      line.append(
+        button("", {
+          className: "icon-button small",
+          icon: icon("x"),
+          attrs: { "aria-label": "Unpin" },
+          title: "Unpin",
+          onClick: async () => {
+            if ((await confirmDialog({ title: "Unpin this message?", confirm: "Unpin" })) === null) return;
+            actions.moderation.unpin(roomId, pin.message.id).catch(toastError);
+          },
+        }),
+      );
+    }
+    return line;
+  });
+  if (pins.length > 3) lines.push(el("div", { className: "muted", text: `and ${pins.length - 3} more pinned` }));
+  bar.replaceChildren(...lines);
+  bar.setAttribute("aria-label", "Pinned messages");
+}

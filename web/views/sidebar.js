@@ -1,0 +1,103 @@
+// The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am,
+// and on a phone the drawer that holds them.
+import { $, el, srOnly } from "/dom.js";
+import { hue, initials, roomName } from "/format.js";
+import { icon, roomIcon } from "/icons.js";
+import { on, state } from "/state.js";
+
+const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
+
+export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout }) {
+  $("browse-rooms").append(icon("compass"));
+  $("new-room").append(icon("plus"));
+  $("new-group").append(icon("plus"));
+  $("new-dm").append(icon("plus"));
+  $("logout").append(icon("logout"));
+  $("show-rooms").append(icon("menu"));
+  $("browse-rooms").addEventListener("click", onBrowse);
+  $("new-room").addEventListener("click", onNewRoom);
+  $("new-group").addEventListener("click", onNewGroup);
+  $("new-dm").addEventListener("click", onNewDM);
+  $("logout").addEventListener("click", onLogout);
+  $("show-rooms").addEventListener("click", () => setDrawer(!$("sidebar").classList.contains("open")));
+  $("scrim").addEventListener("click", () => setDrawer(false));
+  $("sidebar").addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && $("sidebar").classList.contains("open")) {
+      setDrawer(false);
+      $("show-rooms").focus();
+    }
+  });
+  on("me", renderMe);
+  on("rooms", renderRooms);
+  on("room", renderRooms);
+  on("connection", renderConnection);
+}
+
+export function setDrawer(open) {
+  $("sidebar").classList.toggle("open", open);
+  $("scrim").hidden = !open;
+  $("show-rooms").setAttribute("aria-expanded", String(open));
+  if (open) $("sidebar").querySelector("a[aria-current], a")?.focus();
+}
+
+function renderMe() {
+  const me = state.me;
+  $("me-name").textContent = me.display_name;
+  $("me-username").textContent = `@${me.username}`;
+  $("me-avatar").textContent = initials(me.display_name);
+  $("me-avatar").style.setProperty("--hue", hue(me.id));
+}
+
+function renderConnection({ status }) {
+  const node = $("connection");
+  node.dataset.state = status;
+  $("connection-text").textContent = CONNECTION_TEXT[status] ?? status;
+}
+
+const byName = (a, b) => roomName(a).localeCompare(roomName(b), undefined, { sensitivity: "base" });
+
+function renderRooms() {
+  const rooms = [...state.rooms.values()];
+  fill($("room-list"), rooms.filter((r) => r.kind === "public").sort(byName), "Join a room with the compass button.");
+  fill($("group-list"), rooms.filter((r) => r.kind === "group").sort(byName), "No private groups yet.");
+  fill($("dm-list"), rooms.filter((r) => r.kind === "dm").sort(byName), "No conversations yet.");
+  const unread = rooms.reduce((sum, room) => sum + (room.notify_level === "none" ? 0 : room.unread_count ?? 0), 0);
+  document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
+}
+
+function fill(list, rooms, emptyText) {
+  if (rooms.length === 0) {
+    list.replaceChildren(el("li", { className: "empty", text: emptyText }));
+    return;
+  }
+  list.replaceChildren(...rooms.map(roomItem));
+}
+
+function roomItem(room) {
+  const current = state.room?.id === room.id && !state.room.closed;
+  const unread = room.unread_count > 0 && room.notify_level !== "none";
+  let lead;
+  if (room.kind === "dm" && room.dm_with) {
+    lead = el("span", { className: "avatar small", text: initials(roomName(room)), attrs: { "aria-hidden": "true" } });
+    lead.style.setProperty("--hue", hue(room.dm_with.id));
+  } else {
+    lead = roomIcon(room);
+  }
+  const link = el(
+    "a",
+    {
+      className: `room-link${unread ? " unread" : ""}`,
+      attrs: { href: `#room/${room.id}`, "aria-current": current ? "page" : false },
+      dataset: { room: room.id, name: roomName(room) },
+    },
+    lead,
+    el("span", { className: "name", text: roomName(room) }),
+    room.has_password ? icon("lock", { className: "small-lock" }) : null,
+  );
+  if (unread) {
+    const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });
+    link.append(badge, srOnly(`, ${room.unread_display ?? room.unread_count} unread${room.mentioned ? ", you were mentioned" : ""}`));
+  }
+  link.addEventListener("click", () => setDrawer(false));
+  return el("li", {}, link);
+}

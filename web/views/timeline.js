@@ -1,0 +1,354 @@
+// The open room's messages: day separators, consecutive messages of one sender grouped, replies
+// with their target, edited and deleted states, my queued messages, history that loads as the
+// reader scrolls up without moving what they are looking at, and live additions that follow the
+// bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
+// message changes, so focus and screen-reader positions survive updates.
+import * as actions from "/actions.js";
+import { $, button, el, richText } from "/dom.js";
+import { dayKey, dayLabel, formatFull, formatTime, hue, initials, roomName, truncate } from "/format.js";
+import { icon } from "/icons.js";
+import { canModerate, on, replyTarget, state } from "/state.js";
+import { confirmDialog } from "/views/dialogs.js";
+import { toastError } from "/views/toast.js";
+
+const list = $("messages");
+const GROUP_MS = 5 * 60_000;
+const NEAR_BOTTOM = 80;
+const LOAD_AHEAD = 400;
+
+/// key ("m:<id>", "p:<client_id>", "day:<date>", "edge", "unread") -> { node, version }
+const cache = new Map();
+let callbacks = { onReply: () => {}, onEdit: () => {} };
+
+export function initTimeline(handlers) {
+  callbacks = handlers;
+  on("room", ({ changed }) => {
+    if (changed === "opened") reset();
+    else render({ reason: "update" });
+  });
+  on("messages", render);
+  on("outbox", () => render({ reason: "outbox" }));
+  on("receipts", () => render({ reason: "update" }));
+  on("members", () => render({ reason: "update" }));
+  list.addEventListener("scroll", onScroll, { passive: true });
+  // When the list changes size (the member panel opens, the window or the message box resizes), a
+  // reader at the bottom stays there.
+  new ResizeObserver(() => {
+    if (stuckToBottom) list.scrollTop = list.scrollHeight;
+  }).observe(list);
+  list.addEventListener("keydown", moveFocus);
+  $("jump-latest").prepend(icon("down"));
+  $("jump-latest").addEventListener("click", () => {
+    scrollToBottom();
+    actions.markRead();
+  });
+}
+
+function reset() {
+  cache.clear();
+  list.replaceChildren();
+  $("jump-latest").hidden = true;
+  list.setAttribute("aria-busy", "true");
+}
+
+const isAtBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
+
+export function scrollToBottom() {
+  list.scrollTop = list.scrollHeight;
+  $("jump-latest").hidden = true;
+}
+
+/// Whether the reader was at the bottom when they last scrolled.
+let stuckToBottom = true;
+
+function onScroll() {
+  stuckToBottom = isAtBottom();
+  if (stuckToBottom) {
+    $("jump-latest").hidden = true;
+    actions.markRead();
+  }
+  loadMoreIfNeeded();
+}
+
+function loadMoreIfNeeded() {
+  const room = state.room;
+  if (!room || room.closed || !room.loaded || !room.hasMore || room.loadingOlder) return;
+  if (list.scrollTop < LOAD_AHEAD) actions.loadOlder().catch(toastError);
+}
+
+/// The first message the reader can see, and where it is: kept in place across updates. (Not a day
+/// separator: loading older messages of the same day moves it up.)
+function visibleAnchor() {
+  const top = list.getBoundingClientRect().top;
+  for (const node of list.children) {
+    if (!node.classList.contains("message")) continue;
+    const rect = node.getBoundingClientRect();
+    if (rect.bottom > top) return { node, top: rect.top };
+  }
+  return null;
+}
+
+function render({ reason, message } = {}) {
+  const room = state.room;
+  if (!room || room.closed) return;
+  if (!room.loaded) return;
+  list.removeAttribute("aria-busy");
+  const atBottom = isAtBottom();
+  const anchor = reason === "initial" || (atBottom && reason !== "older") ? null : visibleAnchor();
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  const focusedKey = focused?.closest("li")?.dataset.key;
+  const focusedAction = focused?.dataset?.action;
+
+  const desired = [edgeNode(room)];
+  let lastDay = null;
+  let previous = null;
+  let unreadPlaced = false;
+  for (const m of [...room.messages.values()].sort((a, b) => a.id - b.id)) {
+    const created = new Date(m.created_at);
+    const day = dayKey(created);
+    if (day !== lastDay) {
+      desired.push(dayNode(day, created));
+      lastDay = day;
+      previous = null;
+    }
+    if (!unreadPlaced && room.unreadAfter !== null && m.id > room.unreadAfter && m.sender.id !== state.me.id) {
+      desired.push(keyed("unread", "", () => el("li", { className: "unread-divider", dataset: { key: "unread" } }, el("span", { text: "New" }))));
+      unreadPlaced = true;
+      previous = null;
+    }
+    const node = messageNode(m);
+    node.classList.toggle("continued", continues(previous, m));
+    desired.push(node);
+    previous = m;
+  }
+  for (const entry of actions.pendingFor(room.id)) {
+    const node = pendingNode(entry);
+    const pending = { sender: state.me, created_at: entry.queued_at, reply_to: entry.reply_to };
+    node.classList.toggle("continued", continues(previous, pending));
+    desired.push(node);
+    previous = pending;
+  }
+  reconcile(desired);
+
+  // Focus stays on the message (or its same button) the reader was on, even if it was rebuilt.
+  if (focusedKey && !list.contains(document.activeElement)) {
+    const node = cache.get(focusedKey)?.node;
+    (node?.querySelector(`[data-action="${focusedAction}"]`) ?? node)?.focus({ preventScroll: true });
+  }
+
+  const mine = message?.sender?.id === state.me.id;
+  if (reason === "initial") {
+    scrollToBottom();
+  } else if ((reason === "live" || reason === "outbox") && (atBottom || mine)) {
+    scrollToBottom();
+  } else if (anchor?.node.isConnected) {
+    const shift = anchor.node.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(shift) >= 1) list.scrollTop += shift;
+    if (reason === "live") $("jump-latest").hidden = false;
+  } else if (atBottom) {
+    scrollToBottom();
+  }
+  loadMoreIfNeeded();
+}
+
+function reconcile(desired) {
+  const wanted = new Set(desired);
+  for (const child of [...list.children]) if (!wanted.has(child)) child.remove();
+  let cursor = list.firstChild;
+  for (const node of desired) {
+    if (node === cursor) cursor = cursor.nextSibling;
+    else list.insertBefore(node, cursor);
+  }
+  for (const [key, { node }] of cache) if (!node.isConnected) cache.delete(key);
+}
+
+function keyed(key, version, build) {
+  const cached = cache.get(key);
+  if (cached && cached.version === version) return cached.node;
+  const node = build();
+  node.dataset.key = key;
+  cache.set(key, { node, version });
+  return node;
+}
+
+function continues(previous, m) {
+  return (
+    previous !== null &&
+    previous.sender.id === m.sender.id &&
+    !m.reply_to &&
+    Date.parse(m.created_at) - Date.parse(previous.created_at) < GROUP_MS
+  );
+}
+
+function edgeNode(room) {
+  const status = room.loadingOlder ? "loading" : room.hasMore ? "more" : "start";
+  const name = roomName(state.rooms.get(room.id));
+  return keyed("edge", `${status}:${name}`, () => {
+    const item = el("li", { className: "edge" });
+    if (status === "loading") item.append(el("span", { className: "spinner", attrs: { "aria-hidden": "true" } }), "Loading earlier messages…");
+    else if (status === "more") item.append(button("Load earlier messages", { className: "link", onClick: () => actions.loadOlder().catch(toastError) }));
+    else item.append(el("strong", { text: name }), el("span", { className: "muted", text: "This is the beginning of the conversation." }));
+    return item;
+  });
+}
+
+function dayNode(day, date) {
+  const label = dayLabel(date);
+  return keyed(`day:${day}`, label, () => el("li", { className: "day", attrs: { role: "separator", "aria-label": label } }, el("span", { text: label })));
+}
+
+/// sent / delivered to everyone / read by everyone, for one of my messages, from the others' marks.
+function deliveryStatus(message) {
+  const others = [...state.room.receipts.entries()].filter(([id]) => id !== state.me.id).map(([, r]) => r);
+  if (others.length === 0) return null;
+  const readers = others.filter((r) => r.read !== null && r.read >= message.id).map((r) => r.name);
+  if (readers.length === others.length) return { text: "Read", read: true, readers };
+  if (others.every((r) => r.delivered >= message.id)) return { text: "Delivered", read: false, readers };
+  return { text: "Sent", read: false, readers };
+}
+
+function messageNode(m) {
+  const mine = m.sender.id === state.me.id;
+  const status = mine && !m.deleted ? deliveryStatus(m) : null;
+  const target = m.reply_to ? replyTarget(m.reply_to) : null;
+  if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
+  const version = JSON.stringify([
+    m.text, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
+    target ? [target.id, target.deleted, target.edited_at] : target,
+  ]);
+  return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
+}
+
+function avatar(user) {
+  const node = el("span", { className: "avatar", text: initials(user.display_name), attrs: { "aria-hidden": "true" } });
+  node.style.setProperty("--hue", hue(user.id));
+  return node;
+}
+
+function buildMessage(m, { mine, status, target }) {
+  const created = new Date(m.created_at);
+  const mentionsMe = !mine && !m.deleted && (m.mentions?.includes(state.me.id) || m.mentions_room);
+  const item = el("li", {
+    className: ["message", mine && "mine", m.deleted && "deleted", mentionsMe && "mentions-me"].filter(Boolean).join(" "),
+    attrs: { tabindex: "-1" },
+    dataset: { id: m.id, sender: m.sender.id },
+  });
+  const meta = el(
+    "div",
+    { className: "meta" },
+    el("span", { className: "author", text: m.sender.display_name }),
+    el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
+  );
+  if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited", text: "(edited)", attrs: { title: `Edited ${formatFull(new Date(m.edited_at))}` } }));
+  if (status) {
+    const node = el("span", { className: status.read ? "status read" : "status", text: status.text, dataset: { status: status.text.toLowerCase() } });
+    if (status.readers.length > 0) node.title = `Read by ${status.readers.join(", ")}`;
+    meta.append(node);
+  }
+  const body = el("div", { className: "body" }, meta);
+  if (m.reply_to) body.append(quote(m, target));
+  body.append(
+    m.deleted
+      ? el("p", { className: "text deleted-text", text: "This message was deleted." })
+      : el("p", { className: "text" }, ...richText(m.text, state.me.username)),
+  );
+  const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
+  item.append(avatar(m.sender), hover, body);
+  if (!m.deleted) item.append(messageActions(m, mine));
+  return item;
+}
+
+function quote(m, target) {
+  let who = "";
+  let what;
+  if (target === undefined) what = "Loading…";
+  else if (target === null) what = "The original message is not available.";
+  else {
+    who = target.sender.display_name;
+    what = target.deleted ? "This message was deleted." : truncate(target.text, 120);
+  }
+  return el(
+    "button",
+    {
+      className: "quote",
+      attrs: { type: "button", title: "Show the original message", "aria-label": `In reply to ${who}: ${what}. Show the original message.` },
+      on: { click: () => jumpTo(m.reply_to) },
+    },
+    icon("reply"),
+    who ? el("strong", { text: who }) : null,
+    el("span", { className: "quote-text", text: what }),
+  );
+}
+
+function messageActions(m, mine) {
+  const tools = el("div", { className: "actions", attrs: { role: "group", "aria-label": "Message actions" } });
+  const action = (name, label, iconName, handler) =>
+    tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
+  action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
+  if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
+  if (mine || canModerate(m.room_id)) {
+    action("delete", "Delete message", "trash", async () => {
+      const answer = await confirmDialog({ title: "Delete this message?", message: truncate(m.text, 200), confirm: "Delete" });
+      if (answer !== null) actions.remove(m.id).catch(toastError);
+    });
+  }
+  return tools;
+}
+
+function pendingNode(entry) {
+  const status = entry.status === "failed" ? "failed" : entry.status === "sending" ? "sending" : entry.waiting ? "waiting" : "queued";
+  const text = { failed: `Not sent: ${entry.error}`, sending: "Sending…", waiting: "Waiting for the connection…", queued: "Queued" }[status];
+  return keyed(`p:${entry.client_id}`, `${status}:${entry.error ?? ""}`, () => {
+    const item = el("li", { className: `message mine pending ${status}`, dataset: { clientId: entry.client_id }, attrs: { tabindex: "-1" } });
+    const meta = el(
+      "div",
+      { className: "meta" },
+      el("span", { className: "author", text: state.me.display_name }),
+      el("span", { className: "status pending-status", dataset: { status }, text }),
+    );
+    const body = el("div", { className: "body" }, meta, el("p", { className: "text" }, ...richText(entry.text, state.me.username)));
+    item.append(avatar(state.me), el("span", { className: "hover-time" }, icon(status === "failed" ? "alert" : "clock")), body);
+    if (status === "failed" || status === "waiting") {
+      const tools = el("div", { className: "actions visible", attrs: { role: "group", "aria-label": "Unsent message actions" } });
+      if (status === "failed") tools.append(button("Retry", { className: "secondary small", onClick: () => actions.retryPending(entry.client_id) }));
+      tools.append(button("Discard", { className: "secondary small", onClick: () => actions.discardPending(entry.client_id) }));
+      item.append(tools);
+    }
+    return item;
+  });
+}
+
+/// Scrolls to a message (paging back until it is loaded) and highlights it.
+export async function jumpTo(id) {
+  const room = state.room;
+  try {
+    for (let pages = 0; room === state.room && !room.messages.has(id) && room.hasMore && pages < 20; pages++) await actions.loadOlder();
+  } catch (error) {
+    toastError(error);
+  }
+  const node = cache.get(`m:${id}`)?.node;
+  if (!node) return;
+  node.scrollIntoView({ block: "center" });
+  node.classList.remove("flash");
+  void node.offsetWidth;
+  node.classList.add("flash");
+  node.focus({ preventScroll: true });
+}
+
+/// Arrow keys move between messages; Home and End jump to the first and last loaded ones.
+function moveFocus(event) {
+  if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
+  if (event.target.closest(".actions")) return;
+  const messages = [...list.querySelectorAll("li.message")];
+  if (messages.length === 0) return;
+  const current = event.target.closest("li.message");
+  let index = messages.indexOf(current);
+  if (event.key === "Home") index = 0;
+  else if (event.key === "End") index = messages.length - 1;
+  else if (index === -1) index = messages.length - 1;
+  else index = Math.max(0, Math.min(messages.length - 1, index + (event.key === "ArrowDown" ? 1 : -1)));
+  event.preventDefault();
+  messages[index].focus();
+  messages[index].scrollIntoView({ block: "nearest" });
+}
