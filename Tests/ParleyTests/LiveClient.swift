@@ -114,6 +114,7 @@ final class SSEConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [LiveClient.SSEEvent] = []
     private var commentLines: [String] = []
+    private var lastID: String?
     private var ended = false
     private var task: Task<Void, Never>?
 
@@ -121,6 +122,9 @@ final class SSEConnection: @unchecked Sendable {
 
     var events: [LiveClient.SSEEvent] { lock.withLock { received } }
     var comments: [String] { lock.withLock { commentLines } }
+    /// The stream's last event id as EventSource keeps it: set at each blank line from the last
+    /// `id:` field, even when no data (so no event) came with it.
+    var lastEventID: String? { lock.withLock { lastID } }
     var isEnded: Bool { lock.withLock { ended } }
 
     func start(_ body: HTTPClientResponse.Body) {
@@ -136,6 +140,7 @@ final class SSEConnection: @unchecked Sendable {
                         let line = String(pending[..<newline])
                         pending = String(pending[pending.index(after: newline)...])
                         if line.isEmpty {
+                            if let id { lock.withLock { lastID = id } }
                             if !data.isEmpty {
                                 let complete = LiveClient.SSEEvent(id: id, event: event, data: data.joined(separator: "\n"))
                                 lock.withLock { received.append(complete) }

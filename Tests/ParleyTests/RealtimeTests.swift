@@ -166,6 +166,79 @@ import Testing
         }
     }
 
+    @Test func sseWithoutACursorTellsTheClientWhereItStarts() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            _ = try await live.post(alice.token, room: 1, text: "before the stream")
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            let stream = try await live.stream(alice.token)
+            // No event has come yet, but EventSource already knows the cursor to reconnect from.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while stream.lastEventID == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(stream.events.isEmpty)
+            let start = try #require(stream.lastEventID.flatMap { Int64($0) })
+            #expect(start >= head)
+            let id = try await live.post(alice.token, room: 1, text: "after")
+            let events = await stream.waitFor(1) { $0.event == "message.created" }
+            #expect(events.first?.json?["data"]?["message"]?["id"]?.int == id)
+            #expect(stream.lastEventID == events.first?.id)
+            #expect(try #require(events.first?.id.flatMap { Int64($0) }) > start)
+            await stream.close()
+        }
+    }
+
+    @Test func aStreamEndsWithItsSession() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            func logIn() async throws -> String {
+                let reply = try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#)
+                return try #require(reply.body?["token"]?.string)
+            }
+            func ended(_ stream: SSEConnection) async -> Bool {
+                let deadline = ContinuousClock.now + .seconds(5)
+                while !stream.isEnded && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+                return stream.isEnded
+            }
+            let keeper = try await logIn()
+            let kept = try await live.stream(keeper)
+
+            // Logging out ends that session's stream (and its waiting long-poll) at once.
+            let loggedOut = try await live.stream(alice.token)
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            let waitStarted = ContinuousClock.now
+            async let waiting = live.send(.GET, "/api/events?timeout=30&after=\(head)", token: alice.token)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await live.send(.DELETE, "/api/session", token: alice.token).status == 204)
+            #expect(await ended(loggedOut))
+            #expect(try await waiting.status == 200)
+            #expect(ContinuousClock.now - waitStarted < .seconds(10))
+            #expect(try await live.send(.GET, "/api/events/stream", token: alice.token).status == 401)
+
+            // Revoking a session from another ends its stream.
+            let revokedToken = try await logIn()
+            let revoked = try await live.stream(revokedToken)
+            let sessions = try #require(try await live.send(.GET, "/api/me/sessions", token: revokedToken).body?["sessions"]?.array)
+            let revokedID = try #require(sessions.first { $0["current"] == .bool(true) }?["id"]?.int)
+            #expect(try await live.send(.DELETE, "/api/me/sessions/\(revokedID)", token: keeper).status == 204)
+            #expect(await ended(revoked))
+
+            // A new password ends every other session's stream.
+            let other = try await live.stream(try await logIn())
+            let changed = try await live.send(
+                .PUT, "/api/me/password", json: #"{"current_password":"password123","new_password":"another-password-1"}"#, token: keeper)
+            #expect(changed.status == 204, "\(changed.text)")
+            #expect(await ended(other))
+
+            // Through all of it the keeper's stream stayed open and live.
+            #expect(!kept.isEnded)
+            _ = try await live.post(keeper, room: 1, text: "still here")
+            #expect(await kept.waitFor(1) { $0.event == "message.created" }.count == 1)
+            await kept.close()
+        }
+    }
+
     @Test func aRemovedMemberStopsReceivingTheRoom() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -65,6 +65,6 @@ struct AccountService: Sendable {
         try AccountRules.validatePassword(new)
         let newHash = try await hasher.hash(new)
         try await users.changePassword(userID: session.user.id, newHash: newHash, keepingSession: session.id)
-        sessions.forget(userID: session.user.id)
+        sessions.ended(userID: session.user.id, keeping: session.id)
     }
 }

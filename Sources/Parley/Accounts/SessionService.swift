@@ -21,6 +21,8 @@ struct SessionService: Sendable {
     let store: SessionStore
     let ttl: Duration
     let cache = SessionCache()
+    /// Open event streams end with their session.
+    let hub: EventHub
     /// Expiry slides at most this often per session, so a busy client does not write on every request.
     let touchInterval: TimeInterval = 60
 
@@ -60,11 +62,19 @@ struct SessionService: Sendable {
     /// Ends one session of a user; false when it is not theirs or does not exist.
     func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
         cache.drop(sessionID: sessionID)
-        return try await store.delete(sessionID: sessionID, userID: userID)
+        let deleted = try await store.delete(sessionID: sessionID, userID: userID)
+        if deleted { hub.disconnect(userID: userID, session: sessionID) }
+        return deleted
     }
 
     /// Forgets cached sessions of a user (after their sessions or profile changed).
     func forget(userID: Int64) { cache.drop(userID: userID) }
+
+    /// After every session of a user but `keeping` was deleted: forgets them and ends their streams.
+    func ended(userID: Int64, keeping: Int64) {
+        cache.drop(userID: userID)
+        hub.disconnect(userID: userID, exceptSession: keeping)
+    }
 
     static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))

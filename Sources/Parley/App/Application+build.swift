@@ -110,7 +110,7 @@ struct ApplicationParts: Sendable {
             filter: contentFilter)
 
         let sessionStore = SessionStore(pool: database.pool)
-        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL)
+        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub)
         let accounts = AccountService(
             users: UserStore(pool: database.pool), rooms: roomStore, log: log, sessions: sessions, hasher: hasher,
             limits: .init(

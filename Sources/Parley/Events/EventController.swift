@@ -41,7 +41,7 @@ struct EventController {
             }
             timeout = value
         }
-        let feed = EventFeed(userID: session.user.id, after: after, hub: hub, log: log)
+        let feed = EventFeed(userID: session.user.id, sessionID: session.id, after: after, hub: hub, log: log)
         await presence.connected(session.user.id)
         defer { presence.disconnected(session.user.id) }
         var events = try await feed.nextBacklog(limit: Self.pageLimit)
@@ -99,7 +99,7 @@ struct EventController {
         ]
         // Subscribe before the response headers go out: a client that starts without a cursor and
         // sees the stream open misses nothing published after that.
-        let feed = EventFeed(userID: userID, after: after, hub: hub, log: log)
+        let feed = EventFeed(userID: userID, sessionID: session.id, after: after, hub: hub, log: log)
         return Response(
             status: .ok, headers: headers,
             body: .init { writer in
@@ -130,7 +130,9 @@ struct EventController {
     static func pump(
         _ feed: EventFeed, into writer: inout any ResponseBodyWriter, userID: Int64, onDelivered: @Sendable (Int64, [LoggedEvent]) -> Void
     ) async throws {
-        var buffer = ByteBuffer(string: "retry: 2000\n: connected, cursor \(feed.cursor)\n\n")
+        // The `id:` line (dispatched with no data, so no event fires) sets the stream's last event id, so
+        // a client that started without a cursor reconnects from here even before its first event.
+        var buffer = ByteBuffer(string: "retry: 2000\nid: \(feed.cursor)\n: connected, cursor \(feed.cursor)\n\n")
         while true {
             let page = try await feed.nextBacklog(limit: pageLimit)
             if page.isEmpty { break }

@@ -17,11 +17,11 @@ final class EventFeed: @unchecked Sendable {
     private var resyncPending: Bool
     private var closed = false
 
-    init(userID: Int64, after: Int64?, hub: EventHub, log: EventLog) {
+    init(userID: Int64, sessionID: Int64, after: Int64?, hub: EventHub, log: EventLog) {
         self.userID = userID
         self.hub = hub
         self.log = log
-        let (subscription, start) = hub.subscribe(userID: userID, after: after)
+        let (subscription, start) = hub.subscribe(userID: userID, sessionID: sessionID, after: after)
         self.subscription = subscription
         self.iterator = subscription.batches.makeAsyncIterator()
         self.head = start.head

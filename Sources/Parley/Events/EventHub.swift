@@ -177,9 +177,10 @@ final class EventHub: Sendable {
         let mustResync: Bool
     }
 
-    /// Registers a subscription for `userID` whose cursor is `after` (nil: start at the head).
-    func subscribe(userID: Int64, after: Int64?, bufferLimit: Int = 4096) -> (Subscription, Start) {
-        let subscription = Subscription(userID: userID, bufferLimit: bufferLimit)
+    /// Registers a subscription for `userID` (listening through session `sessionID`) whose cursor is
+    /// `after` (nil: start at the head).
+    func subscribe(userID: Int64, sessionID: Int64, after: Int64?, bufferLimit: Int = 4096) -> (Subscription, Start) {
+        let subscription = Subscription(userID: userID, sessionID: sessionID, bufferLimit: bufferLimit)
         let start = state.withLockedValue { state -> Start in
             state.subscribers[userID, default: [:]][ObjectIdentifier(subscription)] = subscription
             state.subscriberCount += 1
@@ -248,12 +249,20 @@ final class EventHub: Sendable {
         return position
     }
 
-    /// Ends every subscription of one user (their account was deactivated).
-    func disconnect(userID: Int64) {
+    /// Ends the subscriptions of one user (their account was deactivated), or only those listening
+    /// through one session (it was logged out or revoked), or all but one session's (the password
+    /// changed). The client finds its stream closed and its session gone.
+    func disconnect(userID: Int64, session: Int64? = nil, exceptSession: Int64? = nil) {
         let ended = state.withLockedValue { state -> [Subscription] in
-            let subscriptions = Array((state.subscribers.removeValue(forKey: userID) ?? [:]).values)
-            state.subscriberCount -= subscriptions.count
-            return subscriptions
+            guard let subscriptions = state.subscribers[userID] else { return [] }
+            var ended: [Subscription] = []
+            for (key, subscription) in subscriptions {
+                if let session, subscription.sessionID != session { continue }
+                if let exceptSession, subscription.sessionID == exceptSession { continue }
+                ended.append(subscription)
+                Self.remove(&state, key: key, userID: userID)
+            }
+            return ended
         }
         for subscription in ended { subscription.finish() }
     }
@@ -276,11 +285,13 @@ final class EventHub: Sendable {
 /// with its cursor and catches up from the log, so nothing is lost.
 final class Subscription: Sendable {
     let userID: Int64
+    let sessionID: Int64
     let batches: AsyncStream<EventHub.Batch>
     private let continuation: AsyncStream<EventHub.Batch>.Continuation
 
-    init(userID: Int64, bufferLimit: Int) {
+    init(userID: Int64, sessionID: Int64, bufferLimit: Int) {
         self.userID = userID
+        self.sessionID = sessionID
         (batches, continuation) = AsyncStream.makeStream(of: EventHub.Batch.self, bufferingPolicy: .bufferingOldest(bufferLimit))
     }
 
