@@ -83,6 +83,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.removeRoom(data.room_id);
       actions.loadRooms();
       break;
+    case "directory.changed":
+      store.setDirectoryRoom(data.room_id, data.room);
+      break;
     case "room.created":
     case "dm.opened":
       actions.loadRooms();

@@ -71,6 +71,13 @@ export function setRooms({ mine, public: directory }) {
   if (state.room && state.rooms.has(state.room.id)) emit("room", { changed: "details" });
 }
 
+/// A public room appeared in, changed in or left the directory (`room` null: it is gone).
+export function setDirectoryRoom(roomID, room) {
+  const rest = state.directory.filter((listed) => listed.id !== roomID);
+  state.directory = room ? [...rest, room].sort((a, b) => a.name.localeCompare(b.name)) : rest;
+  emit("directory");
+}
+
 /// Merges a room as an event carries it (with no viewer-specific fields) into one of mine.
 export function mergeRoom(room) {
   const old = state.rooms.get(room.id);

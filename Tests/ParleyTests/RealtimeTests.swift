@@ -239,6 +239,36 @@ import Testing
         }
     }
 
+    @Test func everyoneSeesThePublicDirectoryChangeLiveButNotPrivateGroups() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, start) = try await live.poll(bob.token, after: nil, timeout: 0)
+            let stream = try await live.stream(bob.token)
+            let created = try await live.send(.POST, "/api/rooms", json: #"{"name":"lobby","topic":"hello"}"#, token: alice.token)
+            let room = try #require(created.body?["room"]?["id"]?.int)
+            _ = try await live.send(.POST, "/api/rooms", json: #"{"name":"hidden","kind":"group"}"#, token: alice.token)
+            #expect(try await live.send(.PATCH, "/api/rooms/\(room)", json: #"{"name":"Lobby 2"}"#, token: alice.token).status == 200)
+            #expect(try await live.send(.DELETE, "/api/rooms/\(room)", token: alice.token).status == 204)
+            let changes = await stream.waitFor(3) { $0.event == "directory.changed" }
+            let data = changes.compactMap { $0.json?["data"] }
+            #expect(data.map { $0["room_id"]?.int } == [room, room, room])
+            #expect(data.map { $0["room"]?["name"]?.string } == ["lobby", "Lobby 2", nil])
+            #expect(data.first?["room"]?["topic"] == .string("hello"))
+            #expect(data.last?["room"] == .null)
+            #expect(changes.first?.json?["room_id"] == .null && changes.first?.json?["user_id"] == .null)
+            // Bob is in none of these rooms and saw nothing else of them, nor of the private group.
+            #expect(!stream.events.contains { $0.data.contains("hidden") })
+            #expect(!stream.events.contains { ["room.created", "room.updated", "room.deleted"].contains($0.event) })
+            // A replay from before shows the same.
+            let (replayed, _) = try await live.poll(bob.token, after: start, timeout: 0)
+            #expect(replayed.filter { $0["type"] == .string("directory.changed") }.count == 3)
+            #expect(!replayed.contains { $0["data"]?["room"]?["name"] == .string("hidden") })
+            await stream.close()
+        }
+    }
+
     @Test func aRemovedMemberStopsReceivingTheRoom() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

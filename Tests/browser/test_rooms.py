@@ -78,3 +78,19 @@ def test_leaving_a_room_removes_it_from_the_list(server, browsers, account):
     chat.wait(lambda: chat.room_title() == "main")
     members = owner.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
     assert [m["user"]["username"] for m in members] == ["landlord"]
+
+
+def test_the_public_room_list_follows_rooms_created_renamed_and_deleted_elsewhere(server, browsers, account):
+    host = account("impresario")
+    account("browser")
+    visitor = Chat(browsers(), server).log_in("browser")
+    visitor.find("#browse-rooms").click()
+    visitor.wait(lambda: "Loading" not in visitor.text_of("browse-list"))
+    assert "cabaret" not in visitor.text_of("browse-list")
+    # While the list is open, someone else creates, renames and deletes a room.
+    room = host.create_room("cabaret")["id"]
+    visitor.wait(lambda: "cabaret" in visitor.text_of("browse-list"), message="the new room did not appear")
+    host.call("PATCH", f"/api/rooms/{room}", json={"name": "cabaret-nights"}, expect=200)
+    visitor.wait(lambda: "cabaret-nights" in visitor.text_of("browse-list"), message="the rename did not show")
+    host.call("DELETE", f"/api/rooms/{room}", expect=204)
+    visitor.wait(lambda: "cabaret" not in visitor.text_of("browse-list"), message="the deleted room stayed")

@@ -4,7 +4,7 @@ import * as actions from "/actions.js";
 import { Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { icon } from "/icons.js";
-import { state } from "/state.js";
+import { on, state } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
 
 let navigate = () => {};
@@ -18,6 +18,8 @@ export function initRoomDialogs({ onNavigate }) {
   navigate = onNavigate;
   for (const radio of document.querySelectorAll('#room-kind input[name="kind"]')) radio.addEventListener("change", syncRoomForm);
   $("room-form").addEventListener("submit", submitRoom);
+  // The directory changes live (rooms created, renamed, deleted by anyone): an open list follows.
+  on("directory", () => $("browse-dialog").open && renderDirectory());
   memberSearch = userSearch({
     input: $("room-member-input"),
     results: $("room-member-results"),

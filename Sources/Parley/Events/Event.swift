@@ -69,6 +69,8 @@ public enum EventType {
     public static let roomUpdated = "room.updated"
     public static let roomDeleted = "room.deleted"
     public static let dmOpened = "dm.opened"
+    /// A public room appeared in, changed in or left the directory: to everyone.
+    public static let directoryChanged = "directory.changed"
     public static let roleChanged = "member.role_changed"
     public static let resync = "resync"
     public static let typing = "typing"

@@ -80,6 +80,8 @@ final class EventHub: Sendable {
                 }
                 if event.type == EventType.presence, let subject = event.subjectID {
                     recipients = Self.coMembers(of: subject, in: state)
+                } else if event.type == EventType.directoryChanged {
+                    recipients = Set(state.subscribers.keys)
                 }
                 if let userID = event.userID { recipients.insert(userID) }
                 for userID in recipients {
@@ -155,6 +157,7 @@ final class EventHub: Sendable {
         if event.type == EventType.presence, let subject = event.subjectID {
             return sharedRoom(subject, userID, at: event.id, in: state)
         }
+        if event.type == EventType.directoryChanged { return true }
         guard let roomID = event.roomID, let intervals = state.intervals[userID]?[roomID] else { return false }
         return intervals.contains { $0.contains(event.id) }
     }

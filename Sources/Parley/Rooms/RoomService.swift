@@ -31,6 +31,19 @@ struct RoomService: Sendable {
         let by: UserSummary
     }
 
+    /// A public room as the directory shows it, or null once it is gone.
+    struct DirectoryEvent: Encodable {
+        let roomId: Int64
+        let room: RoomView?
+
+        enum CodingKeys: String, CodingKey { case roomId, room }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(roomId, forKey: .roomId)
+            try container.encode(room, forKey: .room)
+        }
+    }
+
     struct DMOpenedEvent: Encodable {
         let room: RoomView
         let members: [UserSummary]
@@ -105,6 +118,9 @@ struct RoomService: Sendable {
                 }
                 let room = try store.room(c, id: id)!
                 try events.append(EventType.roomCreated, roomID: id, payload: RoomEvent(room: room.view(role: nil)))
+                if kind == .public {
+                    try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: id, room: room.view(role: nil)))
+                }
                 return room.view(role: .owner)
             }
         } catch let error as MariaDBError where error.isDuplicateKey {
@@ -148,6 +164,9 @@ struct RoomService: Sendable {
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
                 let updated = try store.room(c, id: roomID)!
                 try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))
+                if updated.kind == .public {
+                    try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: updated.view(role: nil)))
+                }
                 return try store.view(c, room: updated, viewer: user.id)
             }
         } catch let error as MariaDBError where error.isDuplicateKey {
@@ -159,13 +178,14 @@ struct RoomService: Sendable {
     func delete(user: User, roomID: Int64) async throws {
         let store = self.store
         try await log.transaction { c, events in
-            let (_, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
             guard let role else { throw Self.notAMember }
             guard role == .owner else { throw Self.forbidden("Only the room's owner deletes it.") }
             guard roomID != RoomStore.mainRoomID else {
                 throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.")
             }
             try events.appendRoomDeleted(roomID: roomID, payload: RoomDeletedEvent(roomId: roomID, by: UserSummary(user)))
+            if room.kind == .public { try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: nil)) }
             try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
         }
     }
