@@ -40,18 +40,6 @@ struct Bench: Sendable {
         }
     }
 
-    /// Finds `"text":"bench <seq> <nanos>"` occurrences and reports their send times.
-    static func benchStamps(in text: Substring, _ found: (Int, UInt64) -> Void) {
-        var rest = text[...]
-        while let range = rest.range(of: #""text":"bench "#) {
-            rest = rest[range.upperBound...]
-            let parts = rest.prefix(40).split(separator: " ", maxSplits: 2)
-            guard parts.count >= 2, let seq = Int(parts[0]) else { continue }
-            let nanosText = parts[1].prefix { $0.isNumber }
-            if let nanos = UInt64(nanosText) { found(seq, nanos) }
-        }
-    }
-
     struct LatencyResult {
         let p50: Double
         let p99: Double
@@ -59,44 +47,21 @@ struct Bench: Sendable {
     }
 
     /// Listeners on one transport; a paced sender; latency from just before the POST is written
-    /// to the moment a listener parses the event.
+    /// to the moment a listener reads the event off its socket (on its event loop).
     func latency(transport: String, sender: String, listeners: [String], rate: Int, seconds: Int) async throws -> LatencyResult {
         let samples = NIOLockedValueBox<[UInt64]>([])
         samples.withLockedValue { $0.reserveCapacity(rate * seconds * listeners.count) }
         let stop = ManagedAtomicFlag()
         let ready = NIOLockedValueBox(0)
-        let record: @Sendable (Int, UInt64) -> Void = { _, sent in
-            let latency = nowNanos() &- sent
-            samples.withLockedValue { $0.append(latency) }
+        let record: @Sendable (Int, UInt64, UInt64) -> Void = { _, sent, arrival in
+            samples.withLockedValue { $0.append(arrival &- sent) }
         }
-        var connections: [HTTPConnection] = []
-        for _ in listeners { connections.append(try await connect()) }
-        let listenerTasks = (0..<listeners.count).map { index in
-            let connection = connections[index]
-            let token = listeners[index]
-            return Task {
-                if transport == "sse" {
-                    var carry = ""
-                    try? await connection.stream("/api/events/stream", token: token, onHead: { _ in ready.withLockedValue { $0 += 1 } }) { chunk in
-                        carry += String(buffer: chunk)
-                        if let cut = carry.range(of: "\n\n", options: .backwards) {
-                            Bench.benchStamps(in: carry[..<cut.upperBound], record)
-                            carry = String(carry[cut.upperBound...])
-                        }
-                        return !stop.isSet
-                    }
-                } else {
-                    guard let first = try? await connection.request(.GET, "/api/events?timeout=0", token: token) else { return }
-                    var cursor = Bench.cursor(in: String(buffer: first.body)) ?? 0
-                    ready.withLockedValue { $0 += 1 }
-                    while !stop.isSet {
-                        guard let reply = try? await connection.request(.GET, "/api/events?after=\(cursor)&timeout=25", token: token) else { return }
-                        let text = String(buffer: reply.body)
-                        Bench.benchStamps(in: text[...], record)
-                        cursor = Bench.cursor(in: text) ?? cursor
-                    }
-                }
-            }
+        var channels: [any Channel] = []
+        for token in listeners {
+            channels.append(
+                try await StampListener.open(
+                    mode: transport == "sse" ? .sse : .longPoll, token: token, port: port, group: group, stopped: stop,
+                    onReady: { ready.withLockedValue { $0 += 1 } }, onStamp: { seq, sent, arrival in record(seq, sent, arrival) }))
         }
         while ready.withLockedValue({ $0 }) < listeners.count { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(1))
@@ -126,16 +91,10 @@ struct Bench: Sendable {
         }
         try await Task.sleep(for: .seconds(2))
         stop.set()
-        for connection in connections { await connection.close() }
-        for task in listenerTasks { _ = await task.value }
+        for channel in channels { try? await channel.close() }
         let sorted = samples.withLockedValue { $0 }.sorted()
         return LatencyResult(
             p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), deliveredRatio: Double(sorted.count) / Double(total * listeners.count))
-    }
-
-    static func cursor(in text: String) -> Int64? {
-        guard let range = text.range(of: #""cursor":"#) else { return nil }
-        return Int64(text[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// Senders posting back to back on their own connections; returns committed messages per second.
@@ -174,32 +133,25 @@ struct Bench: Sendable {
         let lastArrival = NIOLockedValueBox<[Int: UInt64]>([:])
         let ready = NIOLockedValueBox(0)
         let stop = ManagedAtomicFlag()
-        var streams: [HTTPConnection] = []
+        var streams: [any Channel] = []
+        let onStamp: StampListener.OnStamp = { seq, _, arrival in
+            received.withLockedValue { $0[seq, default: 0] += 1 }
+            lastArrival.withLockedValue { $0[seq] = max($0[seq] ?? 0, arrival) }
+        }
         // Connect in batches so the listen backlog is never the bottleneck.
         for batchStart in stride(from: 0, to: connections, by: 500) {
-            let batch = try await withThrowingTaskGroup(of: HTTPConnection.self) { group in
-                for _ in batchStart..<min(connections, batchStart + 500) { group.addTask { try await connect() } }
+            let batch = try await withThrowingTaskGroup(of: (any Channel).self) { group in
+                for index in batchStart..<min(connections, batchStart + 500) {
+                    let token = listeners[index % listeners.count]
+                    group.addTask {
+                        try await StampListener.open(
+                            mode: .sse, token: token, port: port, group: self.group, stopped: stop, onReady: { ready.withLockedValue { $0 += 1 } },
+                            onStamp: onStamp)
+                    }
+                }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             streams += batch
-        }
-        let tasks = streams.enumerated().map { index, connection in
-            let token = listeners[index % listeners.count]
-            return Task {
-                var carry = ""
-                try? await connection.stream("/api/events/stream", token: token, onHead: { _ in ready.withLockedValue { $0 += 1 } }) { chunk in
-                    carry += String(buffer: chunk)
-                    if let cut = carry.range(of: "\n\n", options: .backwards) {
-                        Bench.benchStamps(in: carry[..<cut.upperBound]) { seq, _ in
-                            let now = nowNanos()
-                            received.withLockedValue { $0[seq, default: 0] += 1 }
-                            lastArrival.withLockedValue { $0[seq] = max($0[seq] ?? 0, now) }
-                        }
-                        carry = String(carry[cut.upperBound...])
-                    }
-                    return !stop.isSet
-                }
-            }
         }
         let connectDeadline = ContinuousClock.now + .seconds(120)
         while ready.withLockedValue({ $0 }) < connections && ContinuousClock.now < connectDeadline { try await Task.sleep(for: .milliseconds(100)) }
@@ -224,8 +176,7 @@ struct Bench: Sendable {
         }
         stop.set()
         await connection.close()
-        for stream in streams { await stream.close() }
-        for task in tasks { _ = await task.value }
+        for stream in streams { try? await stream.close() }
         return FanoutResult(allDelivered: durations, rssMegabytes: memory)
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import Parley
 
 /// The `parley` command: `serve` (the default) and `migrate`.
@@ -8,6 +10,17 @@ struct ParleyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley", abstract: "A real-time chat server on MariaDB.",
         subcommands: [Serve.self, Migrate.self, Admin.self], defaultSubcommand: Serve.self)
+
+    static func main() async {
+        // Swift concurrency's tasks run on NIO's event loops instead of a second pool of threads, so
+        // a handler that writes to its connection is already on (or one hop from) that connection's
+        // loop. Nothing in Parley blocks a task: MariaDB and bcrypt have their own threads.
+        // PARLEY_NIO_EXECUTOR=0 keeps Swift's default executor (to compare).
+        if ProcessInfo.processInfo.environment["PARLEY_NIO_EXECUTOR"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await Self.main(nil)
+    }
 }
 
 /// Options shared by every subcommand; each overrides its environment variable.
