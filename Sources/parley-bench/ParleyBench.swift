@@ -60,7 +60,7 @@ struct ParleyBench: AsyncParsableCommand {
             for run in 1...runs {
                 let result = try await bench.latency(
                     transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
-                say("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%")
+                say("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%; POST round trip p50 \(fmt(result.postP50)) ms")
                 p50s.append(result.p50)
                 p99s.append(result.p99)
                 delivered.append(result.deliveredRatio)

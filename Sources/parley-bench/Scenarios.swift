@@ -44,6 +44,9 @@ struct Bench: Sendable {
         let p50: Double
         let p99: Double
         let deliveredRatio: Double
+        /// The sender's POST round trip (request written → response read), median: the part of
+        /// the latency spent before the event exists.
+        let postP50: Double
     }
 
     /// Listeners on one transport; a paced sender; latency from just before the POST is written
@@ -53,6 +56,7 @@ struct Bench: Sendable {
         samples.withLockedValue { $0.reserveCapacity(rate * seconds * listeners.count) }
         let stop = ManagedAtomicFlag()
         let ready = NIOLockedValueBox(0)
+        let posts = NIOLockedValueBox<[UInt64]>([])
         let record: @Sendable (Int, UInt64, UInt64) -> Void = { _, sent, arrival in
             samples.withLockedValue { $0.append(arrival &- sent) }
         }
@@ -80,9 +84,12 @@ struct Bench: Sendable {
                         let now = nowNanos()
                         if due > now { try await Task.sleep(for: .nanoseconds(Int(due - now))) }
                         let seq = n * senderCount + s
+                        let sent = nowNanos()
                         let reply = try await connection.request(
-                            .POST, "/api/rooms/1/messages", json: #"{"text":"bench \#(seq) \#(nowNanos())"}"#, token: sender)
+                            .POST, "/api/rooms/1/messages", json: #"{"text":"bench \#(seq) \#(sent)"}"#, token: sender)
                         guard reply.status == 201 else { throw BenchError("post failed: \(reply.status)") }
+                        let took = nowNanos() - sent
+                        posts.withLockedValue { $0.append(took) }
                     }
                     await connection.close()
                 }
@@ -94,7 +101,8 @@ struct Bench: Sendable {
         for channel in channels { try? await channel.close() }
         let sorted = samples.withLockedValue { $0 }.sorted()
         return LatencyResult(
-            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), deliveredRatio: Double(sorted.count) / Double(total * listeners.count))
+            p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), deliveredRatio: Double(sorted.count) / Double(total * listeners.count),
+            postP50: percentile(posts.withLockedValue { $0 }.sorted(), 0.5))
     }
 
     /// Senders posting back to back on their own connections; returns committed messages per second.

@@ -11,8 +11,12 @@ import ServiceLifecycle
 /// the tests both start Parley through this one function.
 public func buildApplication(config: AppConfig) async throws -> some ApplicationProtocol {
     let parts = try await ApplicationParts.make(config: config)
+    let streams = EventStreams(
+        sessions: parts.sessions, hub: parts.hub, log: parts.log, presence: parts.presence,
+        onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }, logger: parts.logger)
     var app = Application(
         router: buildRouter(config: config, parts: parts),
+        server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamHandler(streams: streams)])),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
         logger: parts.logger)
     let sessionStore = parts.sessionStore

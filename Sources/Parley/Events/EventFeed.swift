@@ -3,12 +3,14 @@ import Foundation
 /// One client's read position in the log, shared by long-poll and SSE: first what it missed (from
 /// the database, then the hub's window), then live batches; each visible event exactly once, in order.
 final class EventFeed: @unchecked Sendable {
-    // @unchecked: a feed belongs to one request handler and is used by one task at a time.
+    // @unchecked: a feed is used by one task at a time (a long-poll's handler; an SSE stream's
+    // backlog task, then its event loop).
     let userID: Int64
     private let hub: EventHub
     private let log: EventLog
-    let subscription: Subscription
-    private var iterator: AsyncStream<EventHub.Batch>.AsyncIterator
+    let subscription: any EventSink
+    /// Live batches, for a feed that takes them from a task (nil when they are pushed to `accept`).
+    private var iterator: AsyncStream<EventHub.Batch>.AsyncIterator?
     /// The last log position this client has been brought to.
     private(set) var cursor: Int64
     private var databaseRange: ClosedRange<Int64>?
@@ -17,13 +19,20 @@ final class EventFeed: @unchecked Sendable {
     private var resyncPending: Bool
     private var closed = false
 
-    init(userID: Int64, sessionID: Int64, after: Int64?, hub: EventHub, log: EventLog) {
-        self.userID = userID
+    /// A feed whose live batches a task waits for (`nextLive`).
+    convenience init(userID: Int64, sessionID: Int64, after: Int64?, hub: EventHub, log: EventLog) {
+        let subscription = Subscription(userID: userID, sessionID: sessionID, bufferLimit: 4096)
+        self.init(sink: subscription, iterator: subscription.batches.makeAsyncIterator(), after: after, hub: hub, log: log)
+    }
+
+    /// A feed whose live batches `sink` receives and hands to `accept`; registers it with the hub.
+    init(sink: any EventSink, iterator: AsyncStream<EventHub.Batch>.AsyncIterator? = nil, after: Int64?, hub: EventHub, log: EventLog) {
+        self.userID = sink.userID
         self.hub = hub
         self.log = log
-        let (subscription, start) = hub.subscribe(userID: userID, sessionID: sessionID, after: after)
-        self.subscription = subscription
-        self.iterator = subscription.batches.makeAsyncIterator()
+        let start = hub.register(sink, after: after)
+        self.subscription = sink
+        self.iterator = iterator
         self.head = start.head
         self.databaseRange = start.databaseRange
         self.window = start.fromWindow
@@ -72,7 +81,12 @@ final class EventFeed: @unchecked Sendable {
     /// The next live batch, or nil when the subscription ended (shutdown, overflow or cancellation).
     /// An empty batch is a heartbeat.
     func nextLive() async -> [LoggedEvent]? {
-        guard let batch = await iterator.next() else { return nil }
+        guard let batch = await iterator?.next() else { return nil }
+        return accept(batch)
+    }
+
+    /// The events of a live batch this client has not had (after its backlog); [] for a heartbeat.
+    func accept(_ batch: EventHub.Batch) -> [LoggedEvent] {
         guard !batch.events.isEmpty else { return [] }
         let fresh = batch.events.filter { $0.id > cursor }
         cursor = max(cursor, batch.through)
@@ -86,7 +100,7 @@ final class EventFeed: @unchecked Sendable {
         closed = true
         let position = hub.unsubscribeReturningPosition(subscription)
         var rest: [LoggedEvent] = []
-        while let batch = await iterator.next() {
+        while let batch = await iterator?.next() {
             rest += batch.events.filter { $0.id > cursor }
             if batch.through > 0 { cursor = max(cursor, batch.through) }
         }

@@ -28,7 +28,7 @@ final class EventHub: Sendable {
         var prunedThrough: Int64
         var intervals: [Int64: [Int64: [Interval]]] = [:]
         var roomMembers: [Int64: Set<Int64>] = [:]
-        var subscribers: [Int64: [ObjectIdentifier: Subscription]] = [:]
+        var subscribers: [Int64: [ObjectIdentifier: any EventSink]] = [:]
         var subscriberCount = 0
     }
 
@@ -63,7 +63,7 @@ final class EventHub: Sendable {
     /// received every visible event up to P.
     func publish(_ events: [LoggedEvent], through: Int64) {
         state.withLockedValue { state in
-            var deliveries: [ObjectIdentifier: (Subscription, [LoggedEvent])] = [:]
+            var deliveries: [ObjectIdentifier: (any EventSink, [LoggedEvent])] = [:]
             for event in events where event.id > state.position {
                 var recipients = Set<Int64>()
                 if let roomID = event.roomID {
@@ -184,7 +184,13 @@ final class EventHub: Sendable {
     /// `after` (nil: start at the head).
     func subscribe(userID: Int64, sessionID: Int64, after: Int64?, bufferLimit: Int = 4096) -> (Subscription, Start) {
         let subscription = Subscription(userID: userID, sessionID: sessionID, bufferLimit: bufferLimit)
-        let start = state.withLockedValue { state -> Start in
+        return (subscription, register(subscription, after: after))
+    }
+
+    /// Registers a listener whose cursor is `after` (nil: start at the head).
+    func register(_ subscription: any EventSink, after: Int64?) -> Start {
+        let userID = subscription.userID
+        return state.withLockedValue { state -> Start in
             state.subscribers[userID, default: [:]][ObjectIdentifier(subscription)] = subscription
             state.subscriberCount += 1
             let head = state.position
@@ -207,10 +213,9 @@ final class EventHub: Sendable {
             let databaseRange = after < state.windowFloor ? (after + 1)...state.windowFloor : nil
             return Start(head: head, fromWindow: visible, databaseRange: databaseRange, mustResync: false)
         }
-        return (subscription, start)
     }
 
-    func unsubscribe(_ subscription: Subscription) {
+    func unsubscribe(_ subscription: any EventSink) {
         let removed = state.withLockedValue { state -> Bool in
             guard state.subscribers[subscription.userID]?.removeValue(forKey: ObjectIdentifier(subscription)) != nil else { return false }
             if state.subscribers[subscription.userID]?.isEmpty == true { state.subscribers[subscription.userID] = nil }
@@ -240,7 +245,7 @@ final class EventHub: Sendable {
 
     /// Unregisters a subscription and returns the position it was current to: every visible
     /// event at or below it was delivered to it (possibly still in its buffer).
-    func unsubscribeReturningPosition(_ subscription: Subscription) -> Int64 {
+    func unsubscribeReturningPosition(_ subscription: any EventSink) -> Int64 {
         let position = state.withLockedValue { state -> Int64 in
             if state.subscribers[subscription.userID]?.removeValue(forKey: ObjectIdentifier(subscription)) != nil {
                 if state.subscribers[subscription.userID]?.isEmpty == true { state.subscribers[subscription.userID] = nil }
@@ -256,9 +261,9 @@ final class EventHub: Sendable {
     /// through one session (it was logged out or revoked), or all but one session's (the password
     /// changed). The client finds its stream closed and its session gone.
     func disconnect(userID: Int64, session: Int64? = nil, exceptSession: Int64? = nil) {
-        let ended = state.withLockedValue { state -> [Subscription] in
+        let ended = state.withLockedValue { state -> [any EventSink] in
             guard let subscriptions = state.subscribers[userID] else { return [] }
-            var ended: [Subscription] = []
+            var ended: [any EventSink] = []
             for (key, subscription) in subscriptions {
                 if let session, subscription.sessionID != session { continue }
                 if let exceptSession, subscription.sessionID == exceptSession { continue }
@@ -272,7 +277,7 @@ final class EventHub: Sendable {
 
     /// Ends every subscription (graceful shutdown).
     func finishAll() {
-        let all = state.withLockedValue { state -> [Subscription] in
+        let all = state.withLockedValue { state -> [any EventSink] in
             defer {
                 state.subscribers = [:]
                 state.subscriberCount = 0
@@ -283,10 +288,21 @@ final class EventHub: Sendable {
     }
 }
 
-/// One live listener (an SSE stream or a waiting long-poll): a bounded stream of batches.
+/// One live listener as the hub sees it: whom it listens for, and where batches go.
+protocol EventSink: AnyObject, Sendable {
+    var userID: Int64 { get }
+    /// The session it listens through: it ends with that session.
+    var sessionID: Int64 { get }
+    /// Hands a batch over; false when the listener has ended (the hub then drops it).
+    func deliver(_ batch: EventHub.Batch) -> Bool
+    /// Ends the listener (shutdown, its session ended, or the hub dropped it).
+    func finish()
+}
+
+/// A listener that takes batches from a task (a waiting long-poll): a bounded stream of batches.
 /// A listener that falls more than `bufferLimit` batches behind is ended; its client reconnects
 /// with its cursor and catches up from the log, so nothing is lost.
-final class Subscription: Sendable {
+final class Subscription: EventSink {
     let userID: Int64
     let sessionID: Int64
     let batches: AsyncStream<EventHub.Batch>

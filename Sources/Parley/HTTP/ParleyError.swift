@@ -33,6 +33,13 @@ public struct ParleyError: HTTPResponseError, Sendable {
 
 /// Builds the JSON error envelope response.
 func errorResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+    var fields = headers
+    fields[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: fields, body: .init(byteBuffer: errorBody(code: code, message: message)))
+}
+
+/// `{"error":{"code":…,"message":…}}`.
+func errorBody(code: String, message: String) -> ByteBuffer {
     struct Envelope: Encodable {
         struct Body: Encodable {
             let code: String
@@ -43,7 +50,5 @@ func errorResponse(status: HTTPResponse.Status, code: String, message: String, h
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = (try? encoder.encode(Envelope(error: .init(code: code, message: message)))) ?? Data("{}".utf8)
-    var fields = headers
-    fields[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return ByteBuffer(bytes: data)
 }

@@ -1,0 +1,347 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTPTypes
+
+/// What an SSE stream needs from the rest of Parley.
+struct EventStreams: Sendable {
+    let sessions: SessionService
+    let hub: EventHub
+    let log: EventLog
+    let presence: PresenceService
+    let onDelivered: @Sendable (Int64, [LoggedEvent]) -> Void
+    let logger: Logger
+}
+
+/// Server-Sent Events (`GET /api/events/stream`) served on the connection's event loop.
+///
+/// It sits in each HTTP/1 connection's pipeline ahead of Hummingbird's request handling and takes
+/// over the requests for the stream. Everything else passes through untouched. A stream costs its
+/// connection, this handler and its feed: no task waits per stream, and the hub's batches are
+/// written by the connection's own event loop as they arrive, one write per batch. (Through
+/// Hummingbird's router each stream held a request task and the peak async stack of the request
+/// chain for its whole life, about 40 KB, and every delivery resumed that task.)
+///
+/// The same feed as long-poll backs it (`EventFeed`: replay from the cursor, then live, each event
+/// once and in order); `EventController.stream` is the same endpoint through the router, used only
+/// where there is no connection pipeline (the in-process test client).
+final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    static let path = "/api/events/stream"
+    static let bufferLimit = 4096
+
+    private let streams: EventStreams
+    /// The rest of a request this handler answers (its body and end) is dropped.
+    private var swallowing = false
+    /// This connection carries a stream (being opened, open, or ended): it takes no more requests.
+    private var taken = false
+    private var stream: OpenStream?
+
+    init(streams: EventStreams) {
+        self.streams = streams
+    }
+
+    /// An open stream: its feed, its sink in the hub and whether its backlog has been written.
+    private final class OpenStream {
+        let feed: EventFeed
+        let sink: LoopSink
+        var backlogWritten = false
+        init(feed: EventFeed, sink: LoopSink) {
+            self.feed = feed
+            self.sink = sink
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if swallowing {
+            if case .end = part { swallowing = false }
+            return
+        }
+        guard !taken else { return }
+        guard case .head(let request) = part, request.method == .get, let target = request.path, Self.isStream(target) else {
+            context.fireChannelRead(data)
+            return
+        }
+        swallowing = true
+        open(request, target: target, context: context)
+    }
+
+    static func isStream(_ target: String) -> Bool {
+        target == path || (target.hasPrefix(path) && target.utf8.dropFirst(path.utf8.count).first == UInt8(ascii: "?"))
+    }
+
+    /// The `after` query parameter, if any.
+    static func afterParameter(_ target: String) -> String? {
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.first == "after" { return parts.count > 1 ? String(parts[1]) : "" }
+        }
+        return nil
+    }
+
+    /// The session token and how it came: `Authorization: Bearer …` first, else the cookie.
+    /// A malformed Authorization header counts as a wrong token.
+    static func credentials(_ fields: HTTPFields) -> (token: String, via: AuthenticatedSession.Transport)? {
+        if let authorization = fields[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return ("", .bearer) }
+            return (String(parts[1]), .bearer)
+        }
+        for header in fields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                if trimmed.hasPrefix(SessionService.cookieName + "=") {
+                    return (String(trimmed.dropFirst(SessionService.cookieName.count + 1)), .cookie)
+                }
+            }
+        }
+        return nil
+    }
+
+    private func open(_ request: HTTPRequest, target: String, context: ChannelHandlerContext) {
+        let requestID = Self.requestID()
+        let after: Int64?
+        do {
+            after = try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.afterParameter(target))
+        } catch let error as ParleyError {
+            respond(error, requestID: requestID, context: context)
+            return
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        taken = true
+        let credentials = Self.credentials(request.headerFields)
+        let streams = self.streams
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        Task {
+            var session: AuthenticatedSession?
+            var failed = false
+            if let credentials {
+                do {
+                    session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
+                } catch {
+                    streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
+                    failed = true
+                }
+            }
+            if let session { await streams.presence.connected(session.user.id) }
+            let resolved = session
+            let unavailable = failed
+            loop.execute {
+                let (handler, context) = bound.value
+                guard let session = resolved else {
+                    handler.taken = false
+                    handler.respond(
+                        unavailable ? ParleyError(.serviceUnavailable, "unavailable", "The server cannot check sessions right now; try again.") : .unauthenticated,
+                        requestID: requestID, context: context)
+                    return
+                }
+                guard context.channel.isActive else {
+                    streams.presence.disconnected(session.user.id)
+                    return
+                }
+                handler.start(session: session, after: after, requestID: requestID, context: context)
+            }
+        }
+    }
+
+    /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
+    private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let sink = LoopSink(
+            userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
+            flush: { bound.value.handler.flushLive(context: bound.value.context) },
+            end: { bound.value.handler.endStream(context: bound.value.context) })
+        let feed = EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log)
+        let open = OpenStream(feed: feed, sink: sink)
+        stream = open
+        var fields: HTTPFields = [
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
+            .init("X-Request-Id")!: requestID,
+        ]
+        for field in WebMiddleware.securityHeaders { fields.append(field) }
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
+        // The `id:` line (dispatched with no data, so no event fires) sets the stream's last event id, so
+        // a client that started without a cursor reconnects from here even before its first event.
+        let preamble = ByteBuffer(string: "retry: 2000\nid: \(feed.cursor)\n: connected, cursor \(feed.cursor)\n\n")
+        context.writeAndFlush(wrapOutboundOut(.body(preamble)), promise: nil)
+        streams.logger.info("GET \(Self.path) 200", metadata: ["hb.request.id": "\(requestID)", "user": "\(session.user.id)"])
+
+        // What the client missed comes from the database or the window, written before anything live.
+        let streams = self.streams
+        let userID = session.user.id
+        let channel = context.channel
+        Task {
+            do {
+                while true {
+                    let page = try await feed.nextBacklog(limit: EventController.pageLimit)
+                    if page.isEmpty { break }
+                    var buffer = ByteBuffer()
+                    EventController.frame(page, into: &buffer)
+                    try await channel.writeAndFlush(HTTPResponsePart.body(buffer))
+                    streams.onDelivered(userID, page)
+                }
+                channel.eventLoop.execute {
+                    let (handler, context) = bound.value
+                    guard let open = handler.stream else { return }
+                    open.backlogWritten = true
+                    handler.flushLive(context: context)
+                }
+            } catch {
+                streams.logger.debug("event stream backlog ended", metadata: ["error": "\(error)"])
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes what the hub delivered since the last flush, in one write; waits while the backlog is
+    /// still going out or the client is not reading.
+    private func flushLive(context: ChannelHandlerContext) {
+        guard let open = stream else { return }
+        guard open.backlogWritten, context.channel.isWritable else {
+            open.sink.flushDeferred()
+            return
+        }
+        let batches = open.sink.take()
+        guard !batches.isEmpty else { return }
+        var buffer = ByteBuffer()
+        var delivered: [LoggedEvent] = []
+        for batch in batches {
+            let events = open.feed.accept(batch)
+            if batch.events.isEmpty {
+                buffer.writeString(": heartbeat\n\n")
+            } else if !events.isEmpty {
+                EventController.frame(events, into: &buffer)
+                delivered += events
+            }
+        }
+        guard buffer.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(.body(buffer)), promise: nil)
+        if !delivered.isEmpty { streams.onDelivered(open.feed.userID, delivered) }
+    }
+
+    /// Ends the response properly (its last chunk), then the connection: shutdown, the session ended,
+    /// or the client fell too far behind.
+    private func endStream(context: ChannelHandlerContext) {
+        guard stream != nil, context.channel.isActive else { return }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flushLive(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let open = stream {
+            stream = nil
+            open.sink.finish()
+            streams.hub.unsubscribe(open.sink)
+            streams.presence.disconnected(open.feed.userID)
+        }
+        context.fireChannelInactive()
+    }
+
+    private func respond(_ error: ParleyError, requestID: String, context: ChannelHandlerContext) {
+        let body = errorBody(code: error.code, message: error.message)
+        var fields = error.headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(body.readableBytes)
+        fields[.init("X-Request-Id")!] = requestID
+        for field in WebMiddleware.securityHeaders where fields[field.name] == nil { fields.append(field) }
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: error.status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        streams.logger.info("GET \(Self.path) \(error.status.code)", metadata: ["hb.request.id": "\(requestID)"])
+    }
+
+    private static func requestID() -> String { SessionService.randomHex(bytes: 16) }
+}
+
+/// The hub's side of an event-loop stream: batches queue here (any thread) and the connection's
+/// event loop is asked to write them, once per burst. A stream more than `bufferLimit` batches
+/// behind (a client that stopped reading) is ended; it reconnects with its cursor and catches up.
+final class LoopSink: EventSink, @unchecked Sendable {
+    // @unchecked: the mutable state is guarded by `lock`.
+    let userID: Int64
+    let sessionID: Int64
+    private let bufferLimit: Int
+    private let eventLoop: any EventLoop
+    private let flush: @Sendable () -> Void
+    private let end: @Sendable () -> Void
+    private let lock = NIOLock()
+    private var pending: [EventHub.Batch] = []
+    private var flushScheduled = false
+    private var ended = false
+
+    init(
+        userID: Int64, sessionID: Int64, bufferLimit: Int, eventLoop: any EventLoop, flush: @escaping @Sendable () -> Void,
+        end: @escaping @Sendable () -> Void
+    ) {
+        self.userID = userID
+        self.sessionID = sessionID
+        self.bufferLimit = bufferLimit
+        self.eventLoop = eventLoop
+        self.flush = flush
+        self.end = end
+    }
+
+    func deliver(_ batch: EventHub.Batch) -> Bool {
+        enum Next { case nothing, flush, end, refuse }
+        let next = lock.withLock { () -> Next in
+            if ended { return .refuse }
+            if pending.count >= bufferLimit {
+                ended = true
+                pending = []
+                return .end
+            }
+            pending.append(batch)
+            if flushScheduled { return .nothing }
+            flushScheduled = true
+            return .flush
+        }
+        switch next {
+        case .nothing: return true
+        case .flush:
+            eventLoop.execute(flush)
+            return true
+        case .end:
+            eventLoop.execute(end)
+            return false
+        case .refuse: return false
+        }
+    }
+
+    /// The batches queued since the last call (on the event loop).
+    func take() -> [EventHub.Batch] {
+        lock.withLock {
+            flushScheduled = false
+            defer { pending = [] }
+            return pending
+        }
+    }
+
+    /// The loop could not write now: the next delivery asks again (writability and the end of the
+    /// backlog also flush).
+    func flushDeferred() {
+        lock.withLock { flushScheduled = false }
+    }
+
+    func finish() {
+        let first = lock.withLock { () -> Bool in
+            defer { ended = true }
+            return !ended
+        }
+        if first { eventLoop.execute(end) }
+    }
+}
