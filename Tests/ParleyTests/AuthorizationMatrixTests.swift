@@ -16,7 +16,7 @@ import Yams
             let parley = try await MatrixWorld.shared.database()
             let prefix = await MatrixWorld.shared.nextPrefix()
             try await parley.run { client in
-                var fixture = try await Fixture.make(client, kind: matrixCase.kind, prefix: prefix)
+                var fixture = try await Fixture.make(client, parley, kind: matrixCase.kind, prefix: prefix)
                 try await fixture.prepare(matrixCase.route.prepare, for: matrixCase.actor, client)
                 let request = matrixCase.route.request(fixture, matrixCase.actor)
                 let headers = fixture.person(matrixCase.actor)?.bearer ?? [:]
@@ -83,17 +83,21 @@ enum MatrixRoomKind: String, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
-/// Who calls: nobody logged in, a logged-in user who is not in the room, or a member of a given rank.
+/// Who calls: nobody logged in, a logged-in user who is not in the room, a member of a given rank,
+/// a user banned from the room, or a site admin who is not in the room.
 enum MatrixActor: String, Sendable, CaseIterable, CustomStringConvertible {
-    case anonymous, nonMember = "non-member", member, moderator, admin, owner
+    case anonymous
+    case nonMember = "non-member"
+    case member, moderator, admin, owner, banned
+    case siteAdmin = "site admin"
     var description: String { rawValue }
 
-    /// The columns of a row: a DM has two plain members and no ranks.
+    /// The columns of a row: a DM has two plain members, no ranks and no bans.
     static func callers(of kind: MatrixRoomKind) -> [MatrixActor] {
-        kind == .dm ? [.anonymous, .nonMember, .member] : allCases
+        kind == .dm ? [.anonymous, .nonMember, .member, .siteAdmin] : allCases
     }
 
-    var isMember: Bool { self != .anonymous && self != .nonMember }
+    var isMember: Bool { [.member, .moderator, .admin, .owner].contains(self) }
 }
 
 /// What one caller gets from one route.
@@ -183,102 +187,114 @@ enum AuthorizationMatrix {
     static let notAMember = Outcome.refused(.forbidden, "not_a_member")
     static let forbidden = Outcome.refused(.forbidden, "forbidden")
     static let notSiteAdmin = Outcome.refused(.forbidden, "not_site_admin")
+    static let banned = Outcome.refused(.forbidden, "banned")
     static func conflict(_ code: String) -> Outcome { .refused(.conflict, code) }
+    static let notAGroup = conflict("not_a_group")
+    static let notModerated = conflict("not_moderated")
     static let ok = Outcome.reads(.ok)
     static let changed = Outcome.writes(.ok)
     static let created = Outcome.writes(.created)
     static let done = Outcome.writes(.noContent)
 
     static func row(_ route: MatrixRoute, public p: [Outcome]? = nil, group g: [Outcome]? = nil, dm d: [Outcome]? = nil) -> [MatrixRow] {
-        [(MatrixRoomKind.public, p), (.group, g), (.dm, d)].compactMap { kind, outcomes in outcomes.map { MatrixRow(route: route, kind: kind, outcomes: $0) } }
+        [(MatrixRoomKind.public, p), (.group, g), (.dm, d)].compactMap { kind, outcomes in
+            outcomes.map { MatrixRow(route: route, kind: kind, outcomes: $0) }
+        }
     }
 
     static func room(_ f: Fixture, _ suffix: String = "") -> String { "/api/rooms/\(f.room)\(suffix)" }
 
-    // Columns: anonymous, non-member, member, moderator, admin, owner (a DM: anonymous, non-member, member).
+    // Columns: anonymous, non-member, member, moderator, admin, owner, banned, site admin
+    // (a DM: anonymous, non-member, member, site admin).
     static let rows: [MatrixRow] = table.flatMap { $0 }
 
     private static let table: [[MatrixRow]] = [
         // Rooms
         row(
             MatrixRoute(method: .get, path: "/api/rooms", request: { _, _ in ("/api/rooms", nil) }, verify: verifyRoomList),
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, ok, ok, ok, ok, ok],
-            dm: [unauthenticated, ok, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            dm: [unauthenticated, ok, ok, ok]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms", request: { f, _ in ("/api/rooms", #"{"name":"\#(f.prefix) new","kind":"\#(f.kind)"}"#) },
                 verify: { f, _, body in #expect(body["room"]?["kind"] == .string(f.kind.rawValue)) }),
-            public: [unauthenticated, created, created, created, created, created],
-            group: [unauthenticated, created, created, created, created, created]),
+            public: [unauthenticated, created, created, created, created, created, created, created],
+            group: [unauthenticated, created, created, created, created, created, created, created]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }, verify: verifyMyRole(at: ["room", "my_role"])),
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .patch, path: "/api/rooms/{room}", request: { f, a in (room(f), #"{"topic":"changed by \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed],
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
             // A DM's members are plain members, so nobody may change its topic.
-            dm: [unauthenticated, hidden, forbidden]),
+            dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done],
-            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, done],
-            dm: [unauthenticated, hidden, forbidden]),
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, done, hidden, hidden],
+            dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/password", prepare: .roomPassword, request: { f, _ in (room(f, "/password"), nil) },
                 verify: { f, _, body in #expect(body["has_password"] == .bool(f.kind == .public)) }),
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/password", variant: "right password", prepare: .roomPassword,
-                request: { f, _ in (room(f, "/password"), #"{"password":"\#(Fixture.roomPassword)"}"#) }, verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
-            public: [unauthenticated, changed, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+                request: { f, _ in (room(f, "/password"), #"{"password":"\#(Fixture.roomPassword)"}"#) },
+                verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
+            public: [unauthenticated, changed, ok, ok, ok, ok, banned, changed],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/password", variant: "wrong password", prepare: .roomPassword,
                 request: { f, _ in (room(f, "/password"), #"{"password":"not it"}"#) }),
             // Members are in already: the password is not asked again.
-            public: [unauthenticated, .refused(.forbidden, "wrong_password"), ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok]),
+            public: [unauthenticated, .refused(.forbidden, "wrong_password"), ok, ok, ok, ok, banned, .refused(.forbidden, "wrong_password")],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/join", request: { f, _ in (room(f, "/join"), nil) }, verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
-            public: [unauthenticated, changed, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/join", request: { f, _ in (room(f, "/join"), nil) },
+                verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
+            public: [unauthenticated, changed, ok, ok, ok, ok, banned, changed],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/join", variant: "password room", prepare: .roomPassword, request: { f, _ in (room(f, "/join"), nil) }),
-            public: [unauthenticated, .refused(.forbidden, "password_required"), ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/join", variant: "password room", prepare: .roomPassword,
+                request: { f, _ in (room(f, "/join"), nil) }),
+            public: [unauthenticated, .refused(.forbidden, "password_required"), ok, ok, ok, ok, banned, .refused(.forbidden, "password_required")],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/leave", request: { f, _ in (room(f, "/leave"), nil) }),
-            public: [unauthenticated, notAMember, done, done, done, conflict("owner_cannot_leave")],
-            group: [unauthenticated, hidden, done, done, done, conflict("owner_cannot_leave")],
-            dm: [unauthenticated, hidden, conflict("cannot_leave_dm")]),
+            public: [unauthenticated, notAMember, done, done, done, conflict("owner_cannot_leave"), notAMember, notAMember],
+            group: [unauthenticated, hidden, done, done, done, conflict("owner_cannot_leave"), hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("cannot_leave_dm"), hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), nil) },
                 verify: { f, _, body in #expect(body["members"]?.array?.count == (f.kind == .dm ? 2 : 5)) }),
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), #"{"user_id":\#(f.id(.guest))}"#) }),
-            public: [unauthenticated, notAMember, conflict("not_a_group"), conflict("not_a_group"), conflict("not_a_group"), conflict("not_a_group")],
-            group: [unauthenticated, hidden, forbidden, forbidden, created, created],
-            dm: [unauthenticated, hidden, conflict("not_a_group")]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), #"{"user_id":\#(f.id(.guest))}"#) }),
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, created, created, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/members/{user}", request: { f, _ in (room(f, "/members/\(f.id(.target))"), nil) }),
-            public: [unauthenticated, notAMember, conflict("not_a_group"), conflict("not_a_group"), conflict("not_a_group"), conflict("not_a_group")],
-            group: [unauthenticated, hidden, forbidden, forbidden, done, done],
-            dm: [unauthenticated, hidden, conflict("not_a_group")]),
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/admin", request: { f, _ in (room(f, "/admin"), nil) },
@@ -286,178 +302,207 @@ enum AuthorizationMatrix {
                     #expect(body["admin"] == .bool(a == .admin || a == .owner))
                     #expect(body["role"] == (a.isMember ? .string(a.rawValue) : .null))
                 }),
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/owner", request: { f, _ in (room(f, "/owner"), #"{"user_id":\#(f.id(.target))}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, changed],
-            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, changed],
-            dm: [unauthenticated, hidden, conflict("not_a_group")]),
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             // The non-member opens a DM of their own with the target; the member finds the one they have.
             MatrixRoute(
                 method: .post, path: "/api/dms", request: { f, _ in ("/api/dms", #"{"user_id":\#(f.id(.target))}"#) },
                 verify: { f, a, body in #expect((body["room"]?["id"]?.int == f.room) == (a == .member)) }),
-            dm: [unauthenticated, created, ok]),
+            dm: [unauthenticated, created, ok, created]),
 
         // Messages
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/messages", request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, created, created, created, created],
-            group: [unauthenticated, hidden, created, created, created, created],
-            dm: [unauthenticated, hidden, created]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/messages", request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
+            public: [unauthenticated, notAMember, created, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hidden, created, created, created, created, hidden, hidden],
+            dm: [unauthenticated, hidden, created, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/messages", request: { f, _ in (room(f, "/messages"), nil) },
                 verify: { f, _, body in #expect(body["messages"]?.array?.compactMap { $0["id"]?.int } == [f.targetMessage, f.memberMessage]) }),
             // A public room's non-members read a preview.
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, banned, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
-            MatrixRoute(method: .get, path: "/api/rooms/{room}/messages", variant: "paging", request: { f, _ in (room(f, "/messages?before=\(f.targetMessage)"), nil) }),
+            MatrixRoute(
+                method: .get, path: "/api/rooms/{room}/messages", variant: "paging",
+                request: { f, _ in (room(f, "/messages?before=\(f.targetMessage)"), nil) }),
             // The preview does not page.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", #"{"text":"edited by \#(a)"}"#) }),
             // The non-member's message is from when they were a member.
-            public: [unauthenticated, notAMember, changed, changed, changed, changed],
-            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed],
-            dm: [unauthenticated, hiddenMessage, changed]),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             MatrixRoute(
-                method: .patch, path: "/api/messages/{message}", variant: "someone else's", request: { f, a in ("/api/messages/\(f.targetMessage)", #"{"text":"edited by \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden],
-            group: [unauthenticated, hiddenMessage, forbidden, forbidden, forbidden, forbidden],
-            dm: [unauthenticated, hiddenMessage, forbidden]),
+                method: .patch, path: "/api/messages/{message}", variant: "someone else's",
+                request: { f, a in ("/api/messages/\(f.targetMessage)", #"{"text":"edited by \#(a)"}"#) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, forbidden, forbidden, forbidden, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(
-            MatrixRoute(method: .delete, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage, request: { f, a in ("/api/messages/\(f.ownMessage(a))", nil) }),
-            public: [unauthenticated, notAMember, done, done, done, done],
-            group: [unauthenticated, hiddenMessage, done, done, done, done],
-            dm: [unauthenticated, hiddenMessage, done]),
+            MatrixRoute(
+                method: .delete, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
+                request: { f, a in ("/api/messages/\(f.ownMessage(a))", nil) }),
+            public: [unauthenticated, notAMember, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, done, done, done, done, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
-            MatrixRoute(method: .delete, path: "/api/messages/{message}", variant: "someone else's", request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done],
-            group: [unauthenticated, hiddenMessage, forbidden, done, done, done],
-            dm: [unauthenticated, hiddenMessage, forbidden]),
+            MatrixRoute(
+                method: .delete, path: "/api/messages/{message}", variant: "someone else's",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) }),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, done, done, done, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
 
         // Typing, read marks, receipts, notification levels
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/typing", request: { f, _ in (room(f, "/typing"), #"{"typing":true}"#) }),
-            public: [unauthenticated, notAMember, done, done, done, done],
-            group: [unauthenticated, hidden, done, done, done, done],
-            dm: [unauthenticated, hidden, done]),
+            public: [unauthenticated, notAMember, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, done, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, done, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/read", request: { f, _ in (room(f, "/read"), #"{"message_id":\#(f.targetMessage)}"#) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed],
-            group: [unauthenticated, hidden, changed, changed, changed, changed],
-            dm: [unauthenticated, hidden, changed]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/read", request: { f, _ in (room(f, "/read"), #"{"message_id":\#(f.targetMessage)}"#) }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, changed, hidden]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}/receipts", request: { f, _ in (room(f, "/receipts"), nil) }),
-            public: [unauthenticated, notAMember, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .put, path: "/api/rooms/{room}/notifications", request: { f, _ in (room(f, "/notifications"), #"{"level":"all"}"#) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed],
-            group: [unauthenticated, hidden, changed, changed, changed, changed],
-            dm: [unauthenticated, hidden, changed]),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, changed, hidden]),
 
         // Moderation
         row(
-            MatrixRoute(method: .put, path: "/api/rooms/{room}/members/{user}/role", request: { f, _ in (room(f, "/members/\(f.id(.target))/role"), #"{"role":"moderator"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .put, path: "/api/rooms/{room}/members/{user}/role",
+                request: { f, _ in (room(f, "/members/\(f.id(.target))/role"), #"{"role":"moderator"}"#) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/kick", request: { f, _ in (room(f, "/kick"), #"{"user_id":\#(f.id(.target))}"#) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done],
-            group: [unauthenticated, hidden, forbidden, done, done, done],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/bans", request: { f, _ in (room(f, "/bans"), #"{"user_id":\#(f.id(.target)),"reason":"matrix"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created],
-            group: [unauthenticated, hidden, forbidden, created, created, created],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/bans",
+                request: { f, _ in (room(f, "/bans"), #"{"user_id":\#(f.id(.target)),"reason":"matrix"}"#) }),
+            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/bans", prepare: .bannedGuest, request: { f, _ in (room(f, "/bans"), nil) },
-                verify: { f, _, body in #expect(body["bans"]?.array?.compactMap { $0["user"]?["id"]?.int } == [f.id(.guest)]) }),
-            public: [unauthenticated, notAMember, forbidden, ok, ok, ok],
-            group: [unauthenticated, hidden, forbidden, ok, ok, ok],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+                verify: { f, _, body in
+                    #expect(Set(body["bans"]?.array?.compactMap { $0["user"]?["id"]?.int } ?? []) == [f.id(.guest), f.id(.banned)])
+                }),
+            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .delete, path: "/api/rooms/{room}/bans/{user}", prepare: .bannedGuest, request: { f, _ in (room(f, "/bans/\(f.id(.guest))"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done],
-            group: [unauthenticated, hidden, forbidden, done, done, done],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/bans/{user}", prepare: .bannedGuest,
+                request: { f, _ in (room(f, "/bans/\(f.id(.guest))"), nil) }),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/mutes", request: { f, _ in (room(f, "/mutes"), #"{"user_id":\#(f.id(.target)),"duration_seconds":600}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created],
-            group: [unauthenticated, hidden, forbidden, created, created, created],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/mutes",
+                request: { f, _ in (room(f, "/mutes"), #"{"user_id":\#(f.id(.target)),"duration_seconds":600}"#) }),
+            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/mutes", prepare: .mutedTarget, request: { f, _ in (room(f, "/mutes"), nil) },
                 verify: { f, _, body in #expect(body["mutes"]?.array?.compactMap { $0["user"]?["id"]?.int } == [f.id(.target)]) }),
-            public: [unauthenticated, notAMember, forbidden, ok, ok, ok],
-            group: [unauthenticated, hidden, forbidden, ok, ok, ok],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .delete, path: "/api/rooms/{room}/mutes/{user}", prepare: .mutedTarget, request: { f, _ in (room(f, "/mutes/\(f.id(.target))"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done],
-            group: [unauthenticated, hidden, forbidden, done, done, done],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/mutes/{user}", prepare: .mutedTarget,
+                request: { f, _ in (room(f, "/mutes/\(f.id(.target))"), nil) }),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .post, path: "/api/rooms/{room}/pins", request: { f, _ in (room(f, "/pins"), #"{"message_id":\#(f.targetMessage)}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created],
-            group: [unauthenticated, hidden, forbidden, created, created, created],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/pins", request: { f, _ in (room(f, "/pins"), #"{"message_id":\#(f.targetMessage)}"#) }),
+            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/pins", prepare: .pinnedMessage, request: { f, _ in (room(f, "/pins"), nil) },
-                verify: { f, _, body in #expect(body["pins"]?.array?.compactMap { $0["message"]?["id"]?.int } == (f.kind == .dm ? [] : [f.targetMessage])) }),
+                verify: { f, _, body in
+                    #expect(body["pins"]?.array?.compactMap { $0["message"]?["id"]?.int } == (f.kind == .dm ? [] : [f.targetMessage]))
+                }),
             // Pins are read by anyone who may read the room.
-            public: [unauthenticated, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok],
-            dm: [unauthenticated, hidden, ok]),
+            public: [unauthenticated, ok, ok, ok, ok, ok, banned, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
         row(
-            MatrixRoute(method: .delete, path: "/api/rooms/{room}/pins/{message}", prepare: .pinnedMessage, request: { f, _ in (room(f, "/pins/\(f.targetMessage)"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done],
-            group: [unauthenticated, hidden, forbidden, done, done, done],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/pins/{message}", prepare: .pinnedMessage,
+                request: { f, _ in (room(f, "/pins/\(f.targetMessage)"), nil) }),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
-            MatrixRoute(method: .get, path: "/api/rooms/{room}/moderation", prepare: .bannedGuest, request: { f, _ in (room(f, "/moderation"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok],
-            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok],
-            dm: [unauthenticated, hidden, conflict("not_moderated")]),
+            MatrixRoute(
+                method: .get, path: "/api/rooms/{room}/moderation", prepare: .bannedGuest, request: { f, _ in (room(f, "/moderation"), nil) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}/filter", request: { f, _ in (room(f, "/filter"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok],
-            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok],
-            dm: [unauthenticated, hidden, forbidden]),
+            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
-            MatrixRoute(method: .put, path: "/api/rooms/{room}/filter", request: { f, _ in (room(f, "/filter"), #"{"words":["\#(f.prefix)word"],"mode":"reject"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed],
-            dm: [unauthenticated, hidden, forbidden]),
+            MatrixRoute(
+                method: .put, path: "/api/rooms/{room}/filter",
+                request: { f, _ in (room(f, "/filter"), #"{"words":["\#(f.prefix)word"],"mode":"reject"}"#) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, forbidden, hidden]),
 
         // Site administration: no room rank, not even the owner's, opens these.
         row(
             MatrixRoute(method: .delete, path: "/api/admin/rooms/{room}", request: { f, _ in ("/api/admin/rooms/\(f.room)", nil) }),
-            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin],
-            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin],
-            dm: [unauthenticated, notSiteAdmin, notSiteAdmin]),
+            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            dm: [unauthenticated, notSiteAdmin, notSiteAdmin, done]),
         row(
             MatrixRoute(method: .delete, path: "/api/admin/messages/{message}", request: { f, _ in ("/api/admin/messages/\(f.targetMessage)", nil) }),
-            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin],
-            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin],
-            dm: [unauthenticated, notSiteAdmin, notSiteAdmin]),
+            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            dm: [unauthenticated, notSiteAdmin, notSiteAdmin, done]),
     ]
 
     /// The room list shows a public room to everyone and any room to its members only.
@@ -482,13 +527,14 @@ enum AuthorizationMatrix {
 
 /// The people of a case.
 enum Person: String, Sendable, CaseIterable {
-    case owner, admin, moderator, member, target, outsider, guest
+    case owner, admin, moderator, member, target, outsider, guest, banned, siteAdmin
 }
 
 /// One case's own users and room, made through the API: in a public room or group the owner, an
-/// admin, a moderator, a member and a target (a member to act on), and an outsider (the non-member
-/// caller) and a guest (a user to add or ban); in a DM the member and the target are its two people.
-/// The member's message comes first, then the target's.
+/// admin, a moderator, a member and a target (a member to act on), an outsider (the non-member
+/// caller), a guest (a user to add or ban) and a user banned from the room; in a DM the member and
+/// the target are its two people. A site admin is in no room. The member's message comes first,
+/// then the target's.
 struct Fixture: Sendable {
     static let roomPassword = "open sesame"
 
@@ -510,16 +556,23 @@ struct Fixture: Sendable {
         case .moderator: people[.moderator]
         case .admin: people[.admin]
         case .owner: people[.owner]
+        case .banned: people[.banned]
+        case .siteAdmin: people[.siteAdmin]
         }
     }
 
     /// The caller's own message, after `.ownMessage`; someone else's for those who have none.
     func ownMessage(_ actor: MatrixActor) -> Int64 { ownMessages[actor] ?? targetMessage }
 
-    static func make(_ client: any TestClientProtocol, kind: MatrixRoomKind, prefix: String) async throws -> Fixture {
-        let cast: [Person] = kind == .dm ? [.member, .target, .outsider, .guest] : Person.allCases
+    static func make(_ client: any TestClientProtocol, _ parley: TestParley, kind: MatrixRoomKind, prefix: String) async throws -> Fixture {
+        let cast: [Person] =
+            kind == .dm ? [.member, .target, .outsider, .guest] : [.owner, .admin, .moderator, .member, .target, .outsider, .guest, .banned]
         var people: [Person: LoggedIn] = [:]
         for person in cast { people[person] = try await client.signUp("\(prefix)\(person.rawValue)") }
+        let siteAdmin = "\(prefix)siteadmin"
+        #expect(try await client.register(siteAdmin).status == .created)
+        try parley.execute("UPDATE users SET site_role = 'admin' WHERE username = ?", [siteAdmin])
+        people[.siteAdmin] = try await client.logIn(siteAdmin)
         let owner = people[kind == .dm ? .member : .owner]!
         let room: Int64
         switch kind {
@@ -531,7 +584,8 @@ struct Fixture: Sendable {
         case .group:
             let members = [Person.admin, .moderator, .member, .target].map { String(people[$0]!.id) }.joined(separator: ",")
             room = try await created(
-                client.send(.post, "/api/rooms", json: #"{"name":"\#(prefix) group","kind":"group","members":[\#(members)]}"#, headers: owner.bearer), "room")
+                client.send(.post, "/api/rooms", json: #"{"name":"\#(prefix) group","kind":"group","members":[\#(members)]}"#, headers: owner.bearer),
+                "room")
         case .dm:
             room = try await created(client.send(.post, "/api/dms", json: #"{"user_id":\#(people[.target]!.id)}"#, headers: owner.bearer), "room")
         }
@@ -541,6 +595,8 @@ struct Fixture: Sendable {
                     .put, "/api/rooms/\(room)/members/\(people[person]!.id)/role", json: #"{"role":"\#(role)"}"#, headers: owner.bearer)
                 #expect(response.status == .ok)
             }
+            let ban = try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(people[.banned]!.id)}"#, headers: owner.bearer)
+            #expect(ban.status == .created)
         }
         let memberMessage = try await post(client, room: room, "from the member", as: people[.member]!)
         let targetMessage = try await post(client, room: room, "from the target", as: people[.target]!)
@@ -561,14 +617,17 @@ struct Fixture: Sendable {
             let response = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"password":"\#(Self.roomPassword)"}"#, headers: owner)
             #expect(response.status == .ok)
         case .pinnedMessage:
-            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(targetMessage)}"#, headers: owner).status == .created)
+            #expect(
+                try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(targetMessage)}"#, headers: owner).status == .created
+            )
         case .bannedGuest:
             #expect(try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(id(.guest))}"#, headers: owner).status == .created)
         case .mutedTarget:
-            #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(id(.target))}"#, headers: owner).status == .created)
+            #expect(
+                try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(id(.target))}"#, headers: owner).status == .created)
         case .ownMessage:
             switch actor {
-            case .anonymous:
+            case .anonymous, .banned, .siteAdmin:
                 return
             case .member:
                 ownMessages[actor] = memberMessage
@@ -580,7 +639,9 @@ struct Fixture: Sendable {
                 if kind == .public {
                     #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: outsider.bearer).status == .ok)
                 } else {
-                    #expect(try await client.send(.post, "/api/rooms/\(room)/members", json: #"{"user_id":\#(outsider.id)}"#, headers: owner).status == .created)
+                    #expect(
+                        try await client.send(.post, "/api/rooms/\(room)/members", json: #"{"user_id":\#(outsider.id)}"#, headers: owner).status
+                            == .created)
                 }
                 ownMessages[actor] = try await Self.post(client, room: room, "before I left", as: outsider)
                 #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: outsider.bearer).status == .noContent)
@@ -614,43 +675,48 @@ struct Snapshot: Equatable {
         defer { c.close() }
         let users = f.people.values.map { String($0.id) }.sorted().joined(separator: ",")
         // The case's room and any room its people made or that carries its prefix (a wrongly created one).
-        let extra = try c.query("SELECT id FROM rooms WHERE created_by IN (\(users)) OR name LIKE ?", ["\(f.prefix)%"]).map { try $0.decode("id", as: Int64.self) }
+        let extra = try c.query("SELECT id FROM rooms WHERE created_by IN (\(users)) OR name LIKE ?", ["\(f.prefix)%"]).map {
+            try $0.decode("id", as: Int64.self)
+        }
         let rooms = Set(extra + [f.room]).map(String.init).sorted().joined(separator: ",")
         let queries = [
             "rooms": "SELECT id, kind, name, topic, password_hash, dm_key, created_by FROM rooms WHERE id IN (\(rooms)) ORDER BY id",
             "room_members": """
-                SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to FROM room_members
-                WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
-                """,
-            "membership_log": "SELECT id, user_id, room_id, from_event, to_event FROM membership_log WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id",
+            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to FROM room_members
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
+            """,
+            "membership_log":
+                "SELECT id, user_id, room_id, from_event, to_event FROM membership_log WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id",
             "messages": """
-                SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids FROM messages
-                WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
-                """,
+            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids FROM messages
+            WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
+            """,
             "events": """
-                SELECT id, type, room_id, user_id, subject_id, payload FROM events
-                WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) OR subject_id IN (\(users)) ORDER BY id
-                """,
-            "mentions": "SELECT message_id, user_id, room_id FROM mentions WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY message_id, user_id",
-            "notifications": "SELECT id, user_id, room_id, message_id, reason FROM notifications WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id",
+            SELECT id, type, room_id, user_id, subject_id, payload FROM events
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) OR subject_id IN (\(users)) ORDER BY id
+            """,
+            "mentions":
+                "SELECT message_id, user_id, room_id FROM mentions WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY message_id, user_id",
+            "notifications":
+                "SELECT id, user_id, room_id, message_id, reason FROM notifications WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id",
             "room_bans": """
-                SELECT room_id, user_id, banned_by, reason, created_at, expires_at FROM room_bans
-                WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
-                """,
+            SELECT room_id, user_id, banned_by, reason, created_at, expires_at FROM room_bans
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
+            """,
             "room_mutes": """
-                SELECT room_id, user_id, muted_by, reason, created_at, expires_at FROM room_mutes
-                WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
-                """,
+            SELECT room_id, user_id, muted_by, reason, created_at, expires_at FROM room_mutes
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
+            """,
             "pins": "SELECT room_id, message_id, pinned_by, pinned_at FROM pins WHERE room_id IN (\(rooms)) ORDER BY room_id, message_id",
             "moderation_log": """
-                SELECT id, room_id, actor_id, action, target_user_id, target_message_id, reason, expires_at FROM moderation_log
-                WHERE room_id IN (\(rooms)) OR actor_id IN (\(users)) OR target_user_id IN (\(users)) ORDER BY id
-                """,
+            SELECT id, room_id, actor_id, action, target_user_id, target_message_id, reason, expires_at FROM moderation_log
+            WHERE room_id IN (\(rooms)) OR actor_id IN (\(users)) OR target_user_id IN (\(users)) ORDER BY id
+            """,
             "word_filters": "SELECT room_id, words, mode FROM word_filters WHERE room_id IN (\(rooms)) ORDER BY room_id",
             "users": """
-                SELECT id, username, display_name, password_hash, site_role, deactivated_at, presence, send_read_receipts FROM users
-                WHERE id IN (\(users)) ORDER BY id
-                """,
+            SELECT id, username, display_name, password_hash, site_role, deactivated_at, presence, send_read_receipts FROM users
+            WHERE id IN (\(users)) ORDER BY id
+            """,
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
         ]
         return Snapshot(tables: try queries.mapValues { sql in try c.query(sql).map(\.values) })
