@@ -84,11 +84,11 @@ enum MatrixRoomKind: String, Sendable, CustomStringConvertible {
 }
 
 /// Who calls: nobody logged in, a logged-in user who is not in the room, a member of a given rank,
-/// a user banned from the room, or a site admin who is not in the room.
+/// a plain member who is muted, a user banned from the room, or a site admin who is not in the room.
 enum MatrixActor: String, Sendable, CaseIterable, CustomStringConvertible {
     case anonymous
     case nonMember = "non-member"
-    case member, moderator, admin, owner, banned
+    case member, moderator, admin, owner, muted, banned
     case siteAdmin = "site admin"
     var description: String { rawValue }
 
@@ -97,7 +97,16 @@ enum MatrixActor: String, Sendable, CaseIterable, CustomStringConvertible {
         kind == .dm ? [.anonymous, .nonMember, .member, .siteAdmin] : allCases
     }
 
-    var isMember: Bool { [.member, .moderator, .admin, .owner].contains(self) }
+    var isMember: Bool { role != nil }
+
+    /// The caller's role in the room, if a member.
+    var role: String? {
+        switch self {
+        case .member, .muted: "member"
+        case .moderator, .admin, .owner: rawValue
+        case .anonymous, .nonMember, .banned, .siteAdmin: nil
+        }
+    }
 }
 
 /// What one caller gets from one route.
@@ -188,6 +197,7 @@ enum AuthorizationMatrix {
     static let forbidden = Outcome.refused(.forbidden, "forbidden")
     static let notSiteAdmin = Outcome.refused(.forbidden, "not_site_admin")
     static let banned = Outcome.refused(.forbidden, "banned")
+    static let muted = Outcome.refused(.forbidden, "muted")
     static func conflict(_ code: String) -> Outcome { .refused(.conflict, code) }
     static let notAGroup = conflict("not_a_group")
     static let notModerated = conflict("not_moderated")
@@ -204,7 +214,7 @@ enum AuthorizationMatrix {
 
     static func room(_ f: Fixture, _ suffix: String = "") -> String { "/api/rooms/\(f.room)\(suffix)" }
 
-    // Columns: anonymous, non-member, member, moderator, admin, owner, banned, site admin
+    // Columns: anonymous, non-member, member, moderator, admin, owner, muted member, banned, site admin
     // (a DM: anonymous, non-member, member, site admin).
     static let rows: [MatrixRow] = table.flatMap { $0 }
 
@@ -212,103 +222,105 @@ enum AuthorizationMatrix {
         // Rooms
         row(
             MatrixRoute(method: .get, path: "/api/rooms", request: { _, _ in ("/api/rooms", nil) }, verify: verifyRoomList),
-            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
-            group: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
             dm: [unauthenticated, ok, ok, ok]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms", request: { f, _ in ("/api/rooms", #"{"name":"\#(f.prefix) new","kind":"\#(f.kind)"}"#) },
                 verify: { f, _, body in #expect(body["room"]?["kind"] == .string(f.kind.rawValue)) }),
-            public: [unauthenticated, created, created, created, created, created, created, created],
-            group: [unauthenticated, created, created, created, created, created, created, created]),
+            public: [unauthenticated, created, created, created, created, created, created, created, created],
+            group: [unauthenticated, created, created, created, created, created, created, created, created]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }, verify: verifyMyRole(at: ["room", "my_role"])),
-            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .patch, path: "/api/rooms/{room}", request: { f, a in (room(f), #"{"topic":"changed by \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
             // A DM's members are plain members, so nobody may change its topic.
             dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, done, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/password", prepare: .roomPassword, request: { f, _ in (room(f, "/password"), nil) },
                 verify: { f, _, body in #expect(body["has_password"] == .bool(f.kind == .public)) }),
-            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/password", variant: "right password", prepare: .roomPassword,
                 request: { f, _ in (room(f, "/password"), #"{"password":"\#(Fixture.roomPassword)"}"#) },
                 verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
-            public: [unauthenticated, changed, ok, ok, ok, ok, banned, changed],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, changed, ok, ok, ok, ok, ok, banned, changed],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/password", variant: "wrong password", prepare: .roomPassword,
                 request: { f, _ in (room(f, "/password"), #"{"password":"not it"}"#) }),
             // Members are in already: the password is not asked again.
-            public: [unauthenticated, .refused(.forbidden, "wrong_password"), ok, ok, ok, ok, banned, .refused(.forbidden, "wrong_password")],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden]),
+            public: [unauthenticated, .refused(.forbidden, "wrong_password"), ok, ok, ok, ok, ok, banned, .refused(.forbidden, "wrong_password")],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/join", request: { f, _ in (room(f, "/join"), nil) },
                 verify: verifyMyRole(at: ["room", "my_role"], joining: true)),
-            public: [unauthenticated, changed, ok, ok, ok, ok, banned, changed],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, changed, ok, ok, ok, ok, ok, banned, changed],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/join", variant: "password room", prepare: .roomPassword,
                 request: { f, _ in (room(f, "/join"), nil) }),
-            public: [unauthenticated, .refused(.forbidden, "password_required"), ok, ok, ok, ok, banned, .refused(.forbidden, "password_required")],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden]),
+            public: [
+                unauthenticated, .refused(.forbidden, "password_required"), ok, ok, ok, ok, ok, banned, .refused(.forbidden, "password_required"),
+            ],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/leave", request: { f, _ in (room(f, "/leave"), nil) }),
-            public: [unauthenticated, notAMember, done, done, done, conflict("owner_cannot_leave"), notAMember, notAMember],
-            group: [unauthenticated, hidden, done, done, done, conflict("owner_cannot_leave"), hidden, hidden],
+            public: [unauthenticated, notAMember, done, done, done, conflict("owner_cannot_leave"), done, notAMember, notAMember],
+            group: [unauthenticated, hidden, done, done, done, conflict("owner_cannot_leave"), done, hidden, hidden],
             dm: [unauthenticated, hidden, conflict("cannot_leave_dm"), hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), nil) },
-                verify: { f, _, body in #expect(body["members"]?.array?.count == (f.kind == .dm ? 2 : 5)) }),
-            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+                verify: { f, _, body in #expect(body["members"]?.array?.count == (f.kind == .dm ? 2 : 6)) }),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), #"{"user_id":\#(f.id(.guest))}"#) }),
-            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, created, created, hidden, hidden],
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, created, created, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/members/{user}", request: { f, _ in (room(f, "/members/\(f.id(.target))"), nil) }),
-            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/admin", request: { f, _ in (room(f, "/admin"), nil) },
                 verify: { f, a, body in
                     #expect(body["admin"] == .bool(a == .admin || a == .owner))
-                    #expect(body["role"] == (a.isMember ? .string(a.rawValue) : .null))
+                    #expect(body["role"] == (a.role.map(JSON.string) ?? .null))
                 }),
-            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/owner", request: { f, _ in (room(f, "/owner"), #"{"user_id":\#(f.id(.target))}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, forbidden, changed, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             // The non-member opens a DM of their own with the target; the member finds the one they have.
@@ -321,76 +333,79 @@ enum AuthorizationMatrix {
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/messages", request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, created, created, created, created, notAMember, notAMember],
-            group: [unauthenticated, hidden, created, created, created, created, hidden, hidden],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/messages", request: { f, _ in (room(f, "/messages"), nil) },
-                verify: { f, _, body in #expect(body["messages"]?.array?.compactMap { $0["id"]?.int } == [f.targetMessage, f.memberMessage]) }),
+                verify: { f, _, body in
+                    let newestFirst = [f.targetMessage, f.memberMessage] + (f.kind == .dm ? [] : [f.ownMessage(.muted)])
+                    #expect(body["messages"]?.array?.compactMap { $0["id"]?.int } == newestFirst)
+                }),
             // A public room's non-members read a preview.
-            public: [unauthenticated, ok, ok, ok, ok, ok, banned, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, banned, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/messages", variant: "paging",
                 request: { f, _ in (room(f, "/messages?before=\(f.targetMessage)"), nil) }),
             // The preview does not page.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", #"{"text":"edited by \#(a)"}"#) }),
             // The non-member's message is from when they were a member.
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "someone else's",
                 request: { f, a in ("/api/messages/\(f.targetMessage)", #"{"text":"edited by \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden, notAMember, notAMember],
-            group: [unauthenticated, hiddenMessage, forbidden, forbidden, forbidden, forbidden, hiddenMessage, hiddenMessage],
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, forbidden, forbidden, forbidden, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", nil) }),
-            public: [unauthenticated, notAMember, done, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hiddenMessage, done, done, done, done, hiddenMessage, hiddenMessage],
+            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}", variant: "someone else's",
                 request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hiddenMessage, forbidden, done, done, done, hiddenMessage, hiddenMessage],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, done, done, done, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
 
         // Typing, read marks, receipts, notification levels
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/typing", request: { f, _ in (room(f, "/typing"), #"{"typing":true}"#) }),
-            public: [unauthenticated, notAMember, done, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, done, done, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, done, done, done, done, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, done, done, done, done, muted, hidden, hidden],
             dm: [unauthenticated, hidden, done, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/read", request: { f, _ in (room(f, "/read"), #"{"message_id":\#(f.targetMessage)}"#) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, changed, changed, changed, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
             dm: [unauthenticated, hidden, changed, hidden]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}/receipts", request: { f, _ in (room(f, "/receipts"), nil) }),
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(method: .put, path: "/api/rooms/{room}/notifications", request: { f, _ in (room(f, "/notifications"), #"{"level":"all"}"#) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, changed, changed, changed, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
             dm: [unauthenticated, hidden, changed, hidden]),
 
         // Moderation
@@ -398,20 +413,20 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .put, path: "/api/rooms/{room}/members/{user}/role",
                 request: { f, _ in (room(f, "/members/\(f.id(.target))/role"), #"{"role":"moderator"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(method: .post, path: "/api/rooms/{room}/kick", request: { f, _ in (room(f, "/kick"), #"{"user_id":\#(f.id(.target))}"#) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/bans",
                 request: { f, _ in (room(f, "/bans"), #"{"user_id":\#(f.id(.target)),"reason":"matrix"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, created, created, created, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
@@ -419,42 +434,44 @@ enum AuthorizationMatrix {
                 verify: { f, _, body in
                     #expect(Set(body["bans"]?.array?.compactMap { $0["user"]?["id"]?.int } ?? []) == [f.id(.guest), f.id(.banned)])
                 }),
-            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, ok, ok, ok, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/rooms/{room}/bans/{user}", prepare: .bannedGuest,
                 request: { f, _ in (room(f, "/bans/\(f.id(.guest))"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/mutes",
                 request: { f, _ in (room(f, "/mutes"), #"{"user_id":\#(f.id(.target)),"duration_seconds":600}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, created, created, created, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/mutes", prepare: .mutedTarget, request: { f, _ in (room(f, "/mutes"), nil) },
-                verify: { f, _, body in #expect(body["mutes"]?.array?.compactMap { $0["user"]?["id"]?.int } == [f.id(.target)]) }),
-            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, ok, ok, ok, hidden, hidden],
+                verify: { f, _, body in
+                    #expect(Set(body["mutes"]?.array?.compactMap { $0["user"]?["id"]?.int } ?? []) == [f.id(.target), f.id(.muted)])
+                }),
+            public: [unauthenticated, notAMember, forbidden, ok, ok, ok, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, ok, ok, ok, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/rooms/{room}/mutes/{user}", prepare: .mutedTarget,
                 request: { f, _ in (room(f, "/mutes/\(f.id(.target))"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/pins", request: { f, _ in (room(f, "/pins"), #"{"message_id":\#(f.targetMessage)}"#) }),
-            public: [unauthenticated, notAMember, forbidden, created, created, created, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, created, created, created, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, created, created, created, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, created, created, created, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
@@ -463,45 +480,45 @@ enum AuthorizationMatrix {
                     #expect(body["pins"]?.array?.compactMap { $0["message"]?["id"]?.int } == (f.kind == .dm ? [] : [f.targetMessage]))
                 }),
             // Pins are read by anyone who may read the room.
-            public: [unauthenticated, ok, ok, ok, ok, ok, banned, ok],
-            group: [unauthenticated, hidden, ok, ok, ok, ok, hidden, hidden],
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, banned, ok],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/rooms/{room}/pins/{message}", prepare: .pinnedMessage,
                 request: { f, _ in (room(f, "/pins/\(f.targetMessage)"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, done, done, done, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, done, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/moderation", prepare: .bannedGuest, request: { f, _ in (room(f, "/moderation"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notModerated, hidden]),
         row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}/filter", request: { f, _ in (room(f, "/filter"), nil) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, forbidden, hidden]),
         row(
             MatrixRoute(
                 method: .put, path: "/api/rooms/{room}/filter",
                 request: { f, _ in (room(f, "/filter"), #"{"words":["\#(f.prefix)word"],"mode":"reject"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, notAMember, notAMember],
-            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, hidden, hidden],
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, forbidden, hidden]),
 
         // Site administration: no room rank, not even the owner's, opens these.
         row(
             MatrixRoute(method: .delete, path: "/api/admin/rooms/{room}", request: { f, _ in ("/api/admin/rooms/\(f.room)", nil) }),
-            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
-            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
             dm: [unauthenticated, notSiteAdmin, notSiteAdmin, done]),
         row(
             MatrixRoute(method: .delete, path: "/api/admin/messages/{message}", request: { f, _ in ("/api/admin/messages/\(f.targetMessage)", nil) }),
-            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
-            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
+            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
             dm: [unauthenticated, notSiteAdmin, notSiteAdmin, done]),
     ]
 
@@ -517,7 +534,7 @@ enum AuthorizationMatrix {
     static func verifyMyRole(at path: [String], joining: Bool = false) -> @Sendable (Fixture, MatrixActor, JSON) throws -> Void {
         { _, actor, body in
             let role = path.reduce(Optional(body)) { $0?[$1] }
-            let expected: JSON = actor.isMember ? .string(actor.rawValue) : joining ? .string("member") : .null
+            let expected: JSON = actor.role.map(JSON.string) ?? (joining ? .string("member") : .null)
             #expect(role == expected)
         }
     }
@@ -527,14 +544,14 @@ enum AuthorizationMatrix {
 
 /// The people of a case.
 enum Person: String, Sendable, CaseIterable {
-    case owner, admin, moderator, member, target, outsider, guest, banned, siteAdmin
+    case owner, admin, moderator, member, target, outsider, guest, muted, banned, siteAdmin
 }
 
 /// One case's own users and room, made through the API: in a public room or group the owner, an
-/// admin, a moderator, a member and a target (a member to act on), an outsider (the non-member
-/// caller), a guest (a user to add or ban) and a user banned from the room; in a DM the member and
-/// the target are its two people. A site admin is in no room. The member's message comes first,
-/// then the target's.
+/// admin, a moderator, a member and a target (a member to act on), a member muted after writing one
+/// message, an outsider (the non-member caller), a guest (a user to add or ban) and a user banned
+/// from the room; in a DM the member and the target are its two people. A site admin is in no room.
+/// The member's message comes after the muted member's, then the target's.
 struct Fixture: Sendable {
     static let roomPassword = "open sesame"
 
@@ -556,6 +573,7 @@ struct Fixture: Sendable {
         case .moderator: people[.moderator]
         case .admin: people[.admin]
         case .owner: people[.owner]
+        case .muted: people[.muted]
         case .banned: people[.banned]
         case .siteAdmin: people[.siteAdmin]
         }
@@ -566,7 +584,7 @@ struct Fixture: Sendable {
 
     static func make(_ client: any TestClientProtocol, _ parley: TestParley, kind: MatrixRoomKind, prefix: String) async throws -> Fixture {
         let cast: [Person] =
-            kind == .dm ? [.member, .target, .outsider, .guest] : [.owner, .admin, .moderator, .member, .target, .outsider, .guest, .banned]
+            kind == .dm ? [.member, .target, .outsider, .guest] : [.owner, .admin, .moderator, .member, .target, .outsider, .guest, .muted, .banned]
         var people: [Person: LoggedIn] = [:]
         for person in cast { people[person] = try await client.signUp("\(prefix)\(person.rawValue)") }
         let siteAdmin = "\(prefix)siteadmin"
@@ -578,11 +596,11 @@ struct Fixture: Sendable {
         switch kind {
         case .public:
             room = try await created(client.send(.post, "/api/rooms", json: #"{"name":"\#(prefix) room"}"#, headers: owner.bearer), "room")
-            for person in [Person.admin, .moderator, .member, .target] {
+            for person in [Person.admin, .moderator, .member, .target, .muted] {
                 #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: people[person]!.bearer).status == .ok)
             }
         case .group:
-            let members = [Person.admin, .moderator, .member, .target].map { String(people[$0]!.id) }.joined(separator: ",")
+            let members = [Person.admin, .moderator, .member, .target, .muted].map { String(people[$0]!.id) }.joined(separator: ",")
             room = try await created(
                 client.send(.post, "/api/rooms", json: #"{"name":"\#(prefix) group","kind":"group","members":[\#(members)]}"#, headers: owner.bearer),
                 "room")
@@ -598,9 +616,18 @@ struct Fixture: Sendable {
             let ban = try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(people[.banned]!.id)}"#, headers: owner.bearer)
             #expect(ban.status == .created)
         }
+        var ownMessages: [MatrixActor: Int64] = [:]
+        if kind != .dm {
+            // The muted member wrote before the mute.
+            ownMessages[.muted] = try await post(client, room: room, "from the muted member", as: people[.muted]!)
+            let mute = try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(people[.muted]!.id)}"#, headers: owner.bearer)
+            #expect(mute.status == .created)
+        }
         let memberMessage = try await post(client, room: room, "from the member", as: people[.member]!)
         let targetMessage = try await post(client, room: room, "from the target", as: people[.target]!)
-        return Fixture(kind: kind, prefix: prefix, people: people, room: room, memberMessage: memberMessage, targetMessage: targetMessage)
+        return Fixture(
+            kind: kind, prefix: prefix, people: people, room: room, memberMessage: memberMessage, targetMessage: targetMessage,
+            ownMessages: ownMessages)
     }
 
     mutating func prepare(_ preparation: Preparation, for actor: MatrixActor, _ client: any TestClientProtocol) async throws {
@@ -627,7 +654,7 @@ struct Fixture: Sendable {
                 try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(id(.target))}"#, headers: owner).status == .created)
         case .ownMessage:
             switch actor {
-            case .anonymous, .banned, .siteAdmin:
+            case .anonymous, .muted, .banned, .siteAdmin:
                 return
             case .member:
                 ownMessages[actor] = memberMessage
@@ -686,7 +713,10 @@ struct Snapshot: Equatable {
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
             """,
             "membership_log":
-                "SELECT id, user_id, room_id, from_event, to_event FROM membership_log WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id",
+                """
+                SELECT id, user_id, room_id, from_event, to_event FROM membership_log
+                WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id
+                """,
             "messages": """
             SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids FROM messages
             WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
@@ -733,7 +763,7 @@ actor MatrixWorld {
 
     private var parley: Task<TestParley, any Error>?
     private var counter = 0
-    private var free = 3
+    private var free = 8
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     func database() async throws -> TestParley {
