@@ -10,6 +10,8 @@ import { personOption, showError } from "/views/dialogs.js";
 let roomId = null;
 /// Each refresh gets a number, so an older answer arriving late does not replace a newer one.
 let generation = 0;
+/// The entry whose button was used last: focus goes back there (or on) once the lists reload.
+let focusKey = null;
 
 export function initModeration() {
   $("moderation-dialog").addEventListener("close", () => {
@@ -31,17 +33,20 @@ export function openModeration() {
   showError("moderation-error", null);
   for (const id of ["ban-list", "mute-list"]) $(id).replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("moderation-dialog").showModal();
+  // The lists are still loading: start at the title, so Tab leads to the first entry once it is there.
+  $("moderation-dialog-title").focus();
   refresh();
 }
 
-/// Reloads both lists; `focusKey` is the entry whose button had focus (else the focused one now).
-async function refresh(focusKey) {
+/// Reloads both lists, keeping the keyboard focus in place.
+async function refresh() {
   const id = roomId;
   const mine = ++generation;
   try {
     const [bans, mutes] = await Promise.all([actions.moderation.bans(id), actions.moderation.mutes(id)]);
     if (mine !== generation || roomId !== id) return;
     const focusedKey = focusKey ?? document.activeElement?.closest?.(".entry-list li")?.dataset.key;
+    focusKey = null;
     fill("ban-list", bans, "Nobody is banned.", { verb: "Unban", run: (userId) => actions.moderation.unban(id, userId) });
     fill("mute-list", mutes, "Nobody is muted.", { verb: "Unmute", run: (userId) => actions.moderation.unmute(id, userId) });
     restoreFocus(focusedKey);
@@ -72,12 +77,15 @@ function entryItem(listId, entry, { verb, run }) {
     attrs: { "aria-label": `${verb} ${entry.user.display_name}`, "data-user-id": entry.user.id },
     onClick: async () => {
       undo.disabled = true;
+      focusKey = `${listId}:${entry.user.id}`;
       showError("moderation-error", null);
       try {
         await run(entry.user.id);
-        await refresh(`${listId}:${entry.user.id}`);
+        await refresh();
       } catch (error) {
         undo.disabled = false;
+        focusKey = null;
+        undo.focus();
         showError("moderation-error", error);
       }
     },
