@@ -1,7 +1,9 @@
 """Settings in the browser: per-room notification levels, the profile (display name, status),
 the password, and the sessions list."""
 import requests
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from parley_browser import PASSWORD, Chat, record_notifications, wait_for
 
@@ -181,3 +183,87 @@ def test_another_session_is_revoked_from_the_list(server, browsers, account):
     wait_for(lambda: api.call("GET", "/api/me").status_code == 401, message="the revoked session still works")
     # Focus stays in the dialog for the keyboard.
     assert chat.js("return document.getElementById('profile-dialog').contains(document.activeElement)")
+
+
+# The focused element's name, whether it matches :focus-visible, and its outline (the message box
+# shows focus on its row instead).
+FOCUSED = """const e = document.activeElement;
+    if (e === document.body) return ['(past the end)', true, 'n/a'];
+    const shown = e.id === 'composer-text' ? getComputedStyle(e.closest('.composer-row')).boxShadow : getComputedStyle(e).outlineStyle;
+    const name = e.id || e.dataset.userId || (e.type === 'radio' ? `${e.name}=${e.value}` : e.getAttribute('aria-label') || e.textContent.trim());
+    return [name, e.matches(':focus-visible'), shown]"""
+
+
+def tab_to(chat, wanted, limit=60, back=False):
+    """Presses Tab (or Shift+Tab) until the focused element is `wanted` (an id, a data-user-id or a
+    label); asserts that every stop on the way shows visible focus. Returns the stops. (Past the
+    last control, focus leaves the page once before it wraps round.)"""
+    stops = []
+    for _ in range(limit):
+        if back:
+            chat.driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+        else:
+            ActionChains(chat.driver).send_keys(Keys.TAB).perform()
+        name, visible, outline = chat.js(FOCUSED)
+        stops.append(name)
+        assert visible and outline not in ("none", ""), f"{name} has no visible focus ({outline}); stops {stops}"
+        if name == wanted:
+            return stops
+    raise AssertionError(f"Tab never reached {wanted}: {stops}")
+
+
+def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
+    keeper = account("keyboard_keeper")
+    banned = account("keyboard_banned")
+    room = keeper.create_room("keys")["id"]
+    banned.join(room)
+    keeper.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": banned.id})
+    chat = Chat(browsers(), server).log_in("keyboard_keeper")
+    chat.open_room("keys")
+    chat.js("document.activeElement.blur()")
+
+    # The notification level: the bell, then the radio group with arrows, then Save.
+    tab_to(chat, "room-notify")
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: chat.dialog_open("notify-dialog"))
+    assert chat.js("return document.activeElement.value") == "mentions"
+    ActionChains(chat.driver).send_keys(Keys.ARROW_DOWN).perform()
+    assert chat.js("return document.activeElement.value") == "none"
+    tab_to(chat, "notify-submit")
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: not chat.dialog_open("notify-dialog"))
+    assert chat.js("return document.activeElement.id") == "room-notify"
+    levels = {r["id"]: r["notify_level"] for r in keeper.call("GET", "/api/rooms", expect=200).json()["mine"]}
+    assert levels[room] == "none"
+
+    # Bans: the members panel, its "Bans and mutes" button, and Unban, all by keyboard.
+    tab_to(chat, "members-toggle", back=True)
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: chat.js("return document.activeElement.id") == "members-close")
+    tab_to(chat, "moderation-open")
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: chat.dialog_open("moderation-dialog"))
+    chat.wait(lambda: "keyboard_banned" in chat.text_of("ban-list"))
+    tab_to(chat, str(banned.id))
+    assert chat.js("return document.activeElement.textContent") == "Unban"
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: chat.text_of("ban-list") == "Nobody is banned.")
+    assert chat.js("return document.getElementById('moderation-dialog').contains(document.activeElement)")
+    ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
+    chat.wait(lambda: not chat.dialog_open("moderation-dialog"))
+    assert chat.js("return document.activeElement.id") == "moderation-open"
+
+    # The profile dialog: every control is a Tab stop with visible focus, in order.
+    chat.js("document.activeElement.blur()")
+    tab_to(chat, "profile-open")
+    ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    assert chat.js("return document.activeElement.id") == "profile-display-name"
+    chat.wait(lambda: chat.js("return document.querySelectorAll('#session-list li.entry').length") == 2)
+    stops = tab_to(chat, "Close")
+    assert stops[:7] == ["profile-receipts", "profile-save", "status=auto", "current-password", "new-password", "repeat-password",
+                         "change-password-submit"], stops
+    assert stops[7].startswith("Log out python-requests") and stops[8:] == ["Close"], stops
+    ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
+    chat.wait(lambda: not chat.dialog_open("profile-dialog"))
+    assert chat.js("return document.activeElement.id") == "profile-open"
