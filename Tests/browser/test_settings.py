@@ -24,7 +24,7 @@ def set_level(chat, level):
 
 
 def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers, account):
-    talker = account("talker")
+    talker = account("level_talker")
     listener = account("listener")
     room = talker.create_room("chatter")["id"]
     listener.join(room)
@@ -39,7 +39,7 @@ def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers
     assert levels[room] == "all"
     chat.open_room("main")
     talker.post(room, "plain chatter")
-    chat.wait(lambda: any(n["body"] == "talker: plain chatter" for n in chat.notifications()),
+    chat.wait(lambda: any(n["body"] == "level_talker: plain chatter" for n in chat.notifications()),
               message="level all: a plain message did not notify")
     assert chat.badge("chatter") == ["1", False]
 
@@ -49,11 +49,11 @@ def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers
     chat.open_room("main")
     talker.post(room, "more chatter")
     talker.post(dm, "sentinel one")
-    chat.wait(lambda: any(n["body"] == "talker: sentinel one" for n in chat.notifications()))
-    assert not any(n["body"] == "talker: more chatter" for n in chat.notifications())
+    chat.wait(lambda: any(n["body"] == "level_talker: sentinel one" for n in chat.notifications()))
+    assert not any(n["body"] == "level_talker: more chatter" for n in chat.notifications())
     chat.wait(lambda: chat.badge("chatter") == ["1", False])
     talker.post(room, "hey @listener")
-    chat.wait(lambda: any(n["body"] == "talker: hey @listener" for n in chat.notifications()))
+    chat.wait(lambda: any(n["body"] == "level_talker: hey @listener" for n in chat.notifications()))
     chat.wait(lambda: chat.badge("chatter") == ["2", True])
 
     # Nothing: no notification even for a mention, and no unread count; the room shows as muted.
@@ -63,7 +63,7 @@ def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers
     chat.open_room("main")
     talker.post(room, "@listener are you there?")
     talker.post(dm, "sentinel two")
-    chat.wait(lambda: any(n["body"] == "talker: sentinel two" for n in chat.notifications()))
+    chat.wait(lambda: any(n["body"] == "level_talker: sentinel two" for n in chat.notifications()))
     assert not any("are you there" in n["body"] for n in chat.notifications())
     assert chat.badge("chatter") is None
     assert chat.driver.find_elements(By.CSS_SELECTOR, '#room-list a[data-name="chatter"] svg[aria-label="muted"]')

@@ -22,7 +22,7 @@ def test_unread_badges_and_the_title_count_messages_in_other_rooms(server, brows
 def test_a_dm_and_a_mention_in_rooms_not_open_raise_browser_notifications(server, browsers, account):
     caller = account("caller", display_name="Cal Ler")
     callee = account("callee")
-    room = caller.create_room("lobby")["id"]
+    room = caller.create_room("callroom")["id"]
     callee.join(room)
     dm = caller.call("POST", "/api/dms", expect=201, json={"user_id": callee.id}).json()["room"]["id"]
     driver = browsers()
@@ -40,12 +40,12 @@ def test_a_dm_and_a_mention_in_rooms_not_open_raise_browser_notifications(server
     caller.post(room, "no ping here")
     caller.post(room, "@callee have a look")
     chat.wait(lambda: len(chat.notifications()) == 2, message="no notification for the mention")
-    assert chat.notifications()[1] == {"title": "lobby", "body": "Cal Ler: @callee have a look", "tag": f"parley-{room}"}
-    chat.wait(lambda: chat.badge("lobby") == ["2", True], message="the badge does not count both or show the mention")
+    assert chat.notifications()[1] == {"title": "callroom", "body": "Cal Ler: @callee have a look", "tag": f"parley-{room}"}
+    chat.wait(lambda: chat.badge("callroom") == ["2", True], message="the badge does not count both or show the mention")
     assert chat.driver.title == "(3) Parley"
 
     # The open room, with the tab visible, notifies nothing.
-    chat.open_room("lobby")
+    chat.open_room("callroom")
     caller.post(room, "@callee you are here already")
     chat.wait(lambda: "@callee you are here already" in chat.texts())
     caller.post(dm, "one more")
