@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
-// create, leave, open DMs, send, edit, delete, mark read, moderate.
-import { Messages, Moderation, Rooms, Signals } from "/api.js";
+// create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
+import { Me, Messages, Moderation, Rooms, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -190,12 +190,59 @@ export const moderation = {
   setRole: (roomId, userId, role) => Moderation.setRole(roomId, userId, role),
   pin: (roomId, messageId) => Moderation.pin(roomId, messageId),
   unpin: (roomId, messageId) => Moderation.unpin(roomId, messageId),
+  bans: async (roomId) => (await Moderation.bans(roomId)).bans,
+  unban: (roomId, userId) => Moderation.unban(roomId, userId),
+  mutes: async (roomId) => (await Moderation.mutes(roomId)).mutes,
+  unmute: (roomId, userId) => Moderation.unmute(roomId, userId),
 };
 
-/// Presence and focus follow the tab: away and no focused room while it is hidden.
+export async function setNotifyLevel(roomId, level) {
+  const answer = await Me.setNotifyLevel(roomId, level);
+  store.setNotifyLevel(roomId, answer.level);
+}
+
+/// My profile and settings: `{user, presence, send_read_receipts}`.
+export const loadProfile = () => Me.get();
+
+export async function updateProfile(changes) {
+  const profile = await Me.update(changes);
+  store.setMe({ ...state.me, ...profile.user });
+  store.renameUser(profile.user);
+  // Others learn a new name from the next presence event, which carries it: announce it now.
+  if (changes.display_name !== undefined) Signals.presence(effectivePresence()).catch(() => {});
+  return profile;
+}
+
+export const changePassword = (current, next) => Me.changePassword(current, next);
+export const loadSessions = async () => (await Me.sessions()).sessions;
+export const revokeSession = (id) => Me.revokeSession(id);
+
+/// The status I chose: "auto" (online, away while the tab is hidden), "away" or "busy". Kept per
+/// user in this browser, since the server only knows the status last sent.
+const presenceKey = () => `parley.presence.${state.me.id}`;
+export const chosenPresence = () => localStorage.getItem(presenceKey()) ?? "auto";
+const effectivePresence = () => (chosenPresence() !== "auto" ? chosenPresence() : document.hidden ? "away" : "online");
+
+export async function choosePresence(choice) {
+  const previous = chosenPresence();
+  localStorage.setItem(presenceKey(), choice);
+  try {
+    await Signals.presence(effectivePresence());
+  } catch (error) {
+    localStorage.setItem(presenceKey(), previous);
+    throw error;
+  }
+  store.emit("me");
+}
+
+/// Tells the server my status as this tab sees it (after a login or reload).
+export const announcePresence = () => Signals.presence(effectivePresence()).catch(() => {});
+
+/// Presence and focus follow the tab: away (unless I chose a status) and no focused room while it
+/// is hidden.
 export function tabVisibilityChanged() {
   const hidden = document.hidden;
-  Signals.presence(hidden ? "away" : "online").catch(() => {});
+  if (chosenPresence() === "auto") Signals.presence(effectivePresence()).catch(() => {});
   Signals.focus(hidden ? null : state.room?.id ?? null).catch(() => {});
   if (!hidden) markRead();
 }

@@ -131,6 +131,22 @@ export const Moderation = {
   pins: (roomId) => get(`/api/rooms/${roomId}/pins`),
   pin: (roomId, messageId) => post(`/api/rooms/${roomId}/pins`, { message_id: messageId }),
   unpin: (roomId, messageId) => request("DELETE", `/api/rooms/${roomId}/pins/${messageId}`),
+  bans: (roomId) => get(`/api/rooms/${roomId}/bans`),
+  unban: (roomId, userId) => request("DELETE", `/api/rooms/${roomId}/bans/${userId}`),
+  mutes: (roomId) => get(`/api/rooms/${roomId}/mutes`),
+  unmute: (roomId, userId) => request("DELETE", `/api/rooms/${roomId}/mutes/${userId}`),
+};
+
+export const Me = {
+  get: () => get("/api/me"),
+  /// `{display_name, send_read_receipts}`, either or both.
+  update: (changes) => request("PATCH", "/api/me", changes),
+  changePassword: (currentPassword, newPassword) =>
+    request("PUT", "/api/me/password", { current_password: currentPassword, new_password: newPassword }),
+  sessions: () => get("/api/me/sessions"),
+  revokeSession: (id) => request("DELETE", `/api/me/sessions/${id}`),
+  /// "all", "mentions" or "none" for one of my rooms.
+  setNotifyLevel: (roomId, level) => request("PUT", `/api/rooms/${roomId}/notifications`, { level }),
 };
 
 export const Events = {

@@ -12,7 +12,9 @@ import { initAuth, showAuth } from "/views/auth.js";
 import { startEdit, startReply, initComposer } from "/views/composer.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
 import { initMembers, toggleMembers } from "/views/members.js";
-import { initRoomDialogs, openBrowseDialog, openDMDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
+import { initModeration, openModeration } from "/views/moderation.js";
+import { initProfile, openProfile } from "/views/profile.js";
+import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
 import { initSidebar } from "/views/sidebar.js";
 import { initTimeline } from "/views/timeline.js";
@@ -34,12 +36,15 @@ function initViews() {
     onNewDM: openDMDialog,
     onBrowse: openBrowseDialog,
     onLogout: logout,
+    onProfile: openProfile,
   });
-  initRoomHead({ onSettings: openRoomSettings, onLeave: leaveOpenRoom, onToggleMembers: toggleMembers });
+  initRoomHead({ onSettings: openRoomSettings, onLeave: leaveOpenRoom, onToggleMembers: toggleMembers, onNotifications: openNotifyDialog });
   initTimeline({ onReply: startReply, onEdit: startEdit });
   initComposer();
   initTyping();
-  initMembers();
+  initMembers({ onModeration: openModeration });
+  initModeration();
+  initProfile();
   initRoomDialogs({ onNavigate: navigate });
 }
 
@@ -93,6 +98,7 @@ async function enter(session) {
 
   window.addEventListener("hashchange", () => openFromHash());
   document.addEventListener("visibilitychange", actions.tabVisibilityChanged);
+  actions.announcePresence();
   askPermissionOnFirstClick();
   const saved = Number(localStorage.getItem(`parley.room.${user.id}`));
   const fallback = state().rooms.has(saved) ? saved : defaultRoom();

@@ -17,6 +17,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "message.deleted": {
       const message = data.message;
       actions.settlePending(message);
+      // A sender renamed since the member list was loaded: their new name shows everywhere.
+      const known = state.room?.members.get(message.sender.id);
+      if (known && known.user.display_name !== message.sender.display_name) store.renameUser(message.sender);
       const isNew = store.upsertMessage(message);
       if (store.isOpen(message.room_id)) {
         if (isNew) {
@@ -33,6 +36,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.setTyping(data.room_id, data.user, data.typing, data.expires_in_ms);
       break;
     case "presence":
+      store.renameUser(data.user);
       store.setPresence(data.user.id, data.status);
       break;
     case "receipt":
@@ -51,6 +55,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.joined":
     case "member.added":
     case "member.unbanned":
+      if (event.type === "member.unbanned") store.emit("moderation", { roomId: data.room_id });
       if (data.user?.id === state.me.id) actions.loadRooms();
       if (store.isOpen(data.room_id)) actions.loadPeople(data.room_id);
       break;
@@ -58,6 +63,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.removed":
     case "member.kicked":
     case "member.banned":
+      if (event.type === "member.banned") store.emit("moderation", { roomId: data.room_id });
       if (data.user?.id === state.me.id) {
         if (store.isOpen(data.room_id)) store.closeRoomState(CLOSED_BY[event.type]);
         store.removeRoom(data.room_id);
@@ -69,6 +75,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.role_changed":
     case "member.muted":
     case "member.unmuted":
+      if (event.type !== "member.role_changed") store.emit("moderation", { roomId: data.room_id });
       if (data.user?.id === state.me.id && data.role) {
         const room = state.rooms.get(data.room_id);
         if (room) store.mergeRoom({ ...room, my_role: data.role });

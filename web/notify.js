@@ -7,9 +7,19 @@ export function askPermissionOnFirstClick() {
   document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
 }
 
+/// Whether my level for a room lets this notification through. The server filters by level too;
+/// this also holds back notifications already on their way when the level changed.
+function wanted(room, notification) {
+  const level = room?.notify_level;
+  if (level === "none") return false;
+  if (level === "mentions") return notification.reason !== "all";
+  return true;
+}
+
 export function notify(notification) {
   if (!document.hidden && notification.room_id === state.room?.id) return;
   const room = state.rooms.get(notification.room_id);
+  if (!wanted(room, notification)) return;
   const message = notification.message;
   if ("Notification" in window && Notification.permission === "granted") {
     const shown = new Notification(room ? roomName(room) : "Parley", {

@@ -6,7 +6,8 @@
 const listeners = new Map();
 
 /// Subscribes to a topic ("me", "rooms", "directory", "connection", "room", "messages", "members",
-/// "receipts", "pins", "typing", "outbox"); returns the unsubscribe function.
+/// "receipts", "pins", "typing", "outbox", "moderation" (a room's bans or mutes changed); returns
+/// the unsubscribe function.
 export function on(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
   listeners.get(topic).add(listener);
@@ -218,6 +219,44 @@ export function setPresence(userId, status) {
   member.presence = status;
   member.online = status !== "offline";
   emit("members");
+}
+
+/// Someone's display name as an event or a message now carries it: the member list, the open
+/// room's messages and DMs with them follow.
+export function renameUser({ id, display_name }) {
+  if (!display_name) return;
+  if (state.me?.id === id && state.me.display_name !== display_name) setMe({ ...state.me, display_name });
+  let roomsChanged = false;
+  for (const room of state.rooms.values()) {
+    if (room.dm_with?.id === id && room.dm_with.display_name !== display_name) {
+      room.dm_with = { ...room.dm_with, display_name };
+      roomsChanged = true;
+    }
+  }
+  if (roomsChanged) emit("rooms");
+  if (!state.room) return;
+  const member = state.room.members.get(id);
+  if (member && member.user.display_name !== display_name) {
+    member.user = { ...member.user, display_name };
+    emit("members");
+  }
+  let renamed = false;
+  for (const [messageId, message] of state.room.messages) {
+    if (message.sender.id === id && message.sender.display_name !== display_name) {
+      state.room.messages.set(messageId, { ...message, sender: { ...message.sender, display_name } });
+      renamed = true;
+    }
+  }
+  if (renamed) emit("messages", { reason: "update" });
+}
+
+/// My notification level for one of my rooms ("all", "mentions" or "none").
+export function setNotifyLevel(roomId, level) {
+  const room = state.rooms.get(roomId);
+  if (!room) return;
+  room.notify_level = level;
+  emit("rooms");
+  if (state.room?.id === roomId) emit("room", { changed: "details" });
 }
 
 export function setReceipts(roomId, receipts) {

@@ -31,6 +31,29 @@ def make_driver(width=1200, height=800, lang=None):
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+# Runs before the client's scripts: every notification the page constructs is recorded (the real
+# Notification is still called).
+RECORD_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification;
+  window.__notifications = [];
+  if (!Real) return;
+  window.Notification = class extends Real {
+    constructor(title, options = {}) {
+      super(title, options);
+      window.__notifications.push({ title, body: options.body ?? "", tag: options.tag ?? "" });
+    }
+  };
+})();
+"""
+
+
+def record_notifications(driver, origin):
+    """Grants notifications to `origin` and records each one the page shows into `window.__notifications`."""
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": origin, "permissions": ["notifications"]})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_NOTIFICATIONS})
+
+
 def javascript_errors(driver):
     """Uncaught exceptions and console.error calls (network failures the tests cause are not errors)."""
     return [entry["message"] for entry in driver.get_log("browser")
@@ -117,6 +140,18 @@ class Chat:
 
     def connection(self):
         return self.find("#connection").get_attribute("data-state")
+
+    def notifications(self):
+        """The notifications shown so far (see `record_notifications`), as {title, body, tag}."""
+        return self.js("return window.__notifications ?? []")
+
+    def badge(self, name):
+        """The unread badge of a room in the sidebar: (text, is a mention), or None."""
+        return self.js("""const badge = document.querySelector(`a.room-link[data-name="${arguments[0]}"] .badge`);
+            return badge ? [badge.textContent, badge.classList.contains('mention')] : null""", name)
+
+    def dialog_open(self, dialog_id):
+        return self.find(f"#{dialog_id}").get_attribute("open") is not None
 
     def sidebar_rooms(self, list_id="room-list"):
         return self.js("return [...document.querySelectorAll('#' + arguments[0] + ' a.room-link')].map(a => a.dataset.name)", list_id)

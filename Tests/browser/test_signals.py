@@ -1,5 +1,5 @@
 """What the server tells about others: unread counts, receipts, presence, moderation, pins."""
-from parley_browser import Chat
+from parley_browser import Chat, record_notifications
 
 
 def test_unread_badges_and_the_title_count_messages_in_other_rooms(server, browsers, account):
@@ -17,6 +17,40 @@ def test_unread_badges_and_the_title_count_messages_in_other_rooms(server, brows
     chat.open_room("side")
     chat.wait(lambda: chat.driver.title == "Parley", message="reading the room did not clear the count")
     assert chat.driver.find_elements("css selector", '#room-list a[data-name="side"] .badge') == []
+
+
+def test_a_dm_and_a_mention_in_rooms_not_open_raise_browser_notifications(server, browsers, account):
+    caller = account("caller", display_name="Cal Ler")
+    callee = account("callee")
+    room = caller.create_room("callroom")["id"]
+    callee.join(room)
+    dm = caller.call("POST", "/api/dms", expect=201, json={"user_id": callee.id}).json()["room"]["id"]
+    driver = browsers()
+    record_notifications(driver, server.url)
+    chat = Chat(driver, server).log_in("callee")
+    assert chat.js("return Notification.permission") == "granted"
+    chat.open_room("main")
+    chat.wait(lambda: "Cal Ler" in chat.sidebar_rooms("dm-list"))
+
+    caller.post(dm, "are you free?")
+    chat.wait(lambda: len(chat.notifications()) == 1, message="no notification for the DM")
+    assert chat.notifications() == [{"title": "Cal Ler", "body": "Cal Ler: are you free?", "tag": f"parley-{dm}"}]
+    chat.wait(lambda: chat.badge("Cal Ler") == ["1", False])
+
+    caller.post(room, "no ping here")
+    caller.post(room, "@callee have a look")
+    chat.wait(lambda: len(chat.notifications()) == 2, message="no notification for the mention")
+    assert chat.notifications()[1] == {"title": "callroom", "body": "Cal Ler: @callee have a look", "tag": f"parley-{room}"}
+    chat.wait(lambda: chat.badge("callroom") == ["2", True], message="the badge does not count both or show the mention")
+    assert chat.driver.title == "(3) Parley"
+
+    # The open room, with the tab visible, notifies nothing.
+    chat.open_room("callroom")
+    caller.post(room, "@callee you are here already")
+    chat.wait(lambda: "@callee you are here already" in chat.texts())
+    caller.post(dm, "one more")
+    chat.wait(lambda: len(chat.notifications()) == 3)
+    assert chat.notifications()[2]["body"] == "Cal Ler: one more"
 
 
 def test_read_receipts_and_presence_show_live(server, browsers, account):

@@ -1,5 +1,6 @@
 // The member panel: who is in the open room, their presence and role, and (for moderators and up)
-// kick, ban, mute and role changes; owners and admins of a private group add people.
+// kick, ban, mute and role changes, and the way to the bans and mutes lists; owners and admins of
+// a private group add people.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { icon } from "/icons.js";
@@ -9,7 +10,8 @@ import { toastError } from "/views/toast.js";
 
 const PRESENCE_ORDER = { online: 0, busy: 1, away: 2, offline: 3 };
 
-export function initMembers() {
+export function initMembers({ onModeration }) {
+  $("moderation-open").addEventListener("click", onModeration);
   $("members-close").append(icon("x"));
   $("members-close").addEventListener("click", () => setMembersOpen(false));
   $("members-panel").addEventListener("keydown", (event) => {
@@ -52,6 +54,7 @@ function render() {
   }
   const mine = RANK[myRole(room.id)] ?? -1;
   $("add-member").hidden = !(room.kind === "group" && mine >= RANK.admin);
+  $("moderation-tools").hidden = !(room.kind !== "dm" && mine >= RANK.moderator);
   const members = [...state.room.members.values()].sort(
     (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
   );

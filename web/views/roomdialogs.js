@@ -1,8 +1,9 @@
-// Creating rooms and groups, changing a room's settings, browsing and joining public rooms (with
-// their password), and opening a DM by username.
+// Creating rooms and groups, changing a room's settings and my notification level for it, browsing
+// and joining public rooms (with their password), and opening a DM by username.
 import * as actions from "/actions.js";
 import { Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
+import { roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
@@ -38,6 +39,7 @@ export function initRoomDialogs({ onNavigate }) {
   });
   $("dm-form").addEventListener("submit", (event) => event.preventDefault());
   $("browse-filter").addEventListener("input", renderDirectory);
+  $("notify-form").addEventListener("submit", submitNotifyLevel);
   $("password-form").addEventListener("submit", (event) => {
     event.preventDefault();
     passwordSubmit?.();
@@ -70,6 +72,39 @@ export function openRoomSettings() {
   syncRoomForm();
   $("room-dialog").showModal();
   $("room-name").focus();
+}
+
+/// The room whose notification level the dialog is changing.
+let notifyRoom = null;
+
+export function openNotifyDialog() {
+  const room = state.rooms.get(state.room?.id);
+  if (!room) return;
+  notifyRoom = room;
+  $("notify-dialog-title").textContent = `Notifications for ${roomName(room)}`;
+  // In a DM every message is for me: it is all or nothing.
+  $("notify-mentions-choice").hidden = room.kind === "dm";
+  const level = room.notify_level === "mentions" && room.kind === "dm" ? "all" : room.notify_level ?? "mentions";
+  const checked = document.querySelector(`#notify-levels input[value="${level}"]`);
+  checked.checked = true;
+  showError("notify-error", null);
+  $("notify-dialog").showModal();
+  checked.focus();
+}
+
+async function submitNotifyLevel(event) {
+  event.preventDefault();
+  const level = document.querySelector('#notify-levels input[name="level"]:checked')?.value;
+  if (!notifyRoom || !level) return;
+  $("notify-submit").disabled = true;
+  try {
+    await actions.setNotifyLevel(notifyRoom.id, level);
+    $("notify-dialog").close();
+  } catch (error) {
+    showError("notify-error", error);
+  } finally {
+    $("notify-submit").disabled = false;
+  }
 }
 
 function syncRoomForm() {

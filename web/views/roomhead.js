@@ -1,4 +1,4 @@
-// The open room's header (kind, name, topic, member count, settings, leave), its pinned messages,
+// The open room's header (kind, name, topic, member count, notifications, settings, leave), its pinned messages,
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
@@ -19,10 +19,18 @@ const CLOSED_TEXT = {
 /// The name the open room had when it was opened (it may be gone from my rooms since).
 let openedName = "";
 
-export function initRoomHead({ onSettings, onLeave, onToggleMembers }) {
+/// How the notifications button shows each level.
+const LEVELS = {
+  all: { icon: "bell", label: "all messages" },
+  mentions: { icon: "bellAt", label: "mentions only" },
+  none: { icon: "bellOff", label: "muted" },
+};
+
+export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotifications }) {
   $("room-settings").append(icon("settings"));
   $("leave-room").append(icon("door"));
   $("room-settings").addEventListener("click", onSettings);
+  $("room-notify").addEventListener("click", onNotifications);
   $("leave-room").addEventListener("click", onLeave);
   $("members-toggle").addEventListener("click", onToggleMembers);
   on("room", ({ changed }) => {
@@ -67,6 +75,15 @@ function render() {
     toggle.replaceChildren(icon("users"), el("span", { text: String(count) }));
     toggle.setAttribute("aria-label", `Members: ${count}`);
     toggle.title = "Members";
+  }
+  const bell = $("room-notify");
+  bell.hidden = !usable;
+  if (usable) {
+    const level = LEVELS[room.notify_level] ?? LEVELS.mentions;
+    bell.replaceChildren(icon(level.icon));
+    bell.setAttribute("aria-label", `Notifications: ${level.label}`);
+    bell.title = `Notifications: ${level.label}`;
+    bell.dataset.level = room.notify_level ?? "";
   }
   $("room-settings").hidden = !usable || room.kind === "dm" || (RANK[myRole(room.id)] ?? -1) < RANK.admin;
   $("leave-room").hidden = !usable || room.kind === "dm" || myRole(room.id) === "owner";

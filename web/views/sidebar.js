@@ -1,5 +1,6 @@
-// The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am,
-// and on a phone the drawer that holds them.
+// The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am
+// (with my status), and on a phone the drawer that holds them.
+import { chosenPresence } from "/actions.js";
 import { $, el, srOnly } from "/dom.js";
 import { hue, initials, roomName } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
@@ -7,7 +8,9 @@ import { on, state } from "/state.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
-export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout }) {
+export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout, onProfile }) {
+  $("profile-open").append(icon("user"));
+  $("profile-open").addEventListener("click", onProfile);
   $("browse-rooms").append(icon("compass"));
   $("new-room").append(icon("plus"));
   $("new-group").append(icon("plus"));
@@ -46,6 +49,11 @@ function renderMe() {
   $("me-username").textContent = `@${me.username}`;
   $("me-avatar").textContent = initials(me.display_name);
   $("me-avatar").style.setProperty("--hue", hue(me.id));
+  const chosen = chosenPresence();
+  const status = chosen === "auto" ? "online" : chosen;
+  $("me-presence").className = `presence ${status}`;
+  $("me-presence").title = status;
+  $("me-username").textContent = `@${me.username}${chosen === "auto" ? "" : ` · ${status}`}`;
 }
 
 function renderConnection({ status }) {
@@ -93,6 +101,7 @@ function roomItem(room) {
     lead,
     el("span", { className: "name", text: roomName(room) }),
     room.has_password ? icon("lock", { className: "small-lock" }) : null,
+    room.notify_level === "none" ? icon("bellOff", { className: "small-lock", label: "muted" }) : null,
   );
   if (unread) {
     const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });

@@ -213,7 +213,7 @@ function messageNode(m) {
   const target = m.reply_to ? replyTarget(m.reply_to) : null;
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
-    m.text, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
+    m.text, m.sender.display_name, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target,
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));

@@ -1,0 +1,93 @@
+"""Moderators in the browser: the bans and mutes lists, unbanning and unmuting."""
+from selenium.webdriver.common.by import By
+
+from parley_browser import Chat
+
+MEMBER_BUTTON = """return [...document.querySelectorAll('#members li[data-user-id="' + arguments[0] + '"] .member-actions button')]
+    .find(b => b.textContent === arguments[1]) ?? null"""
+
+
+def entries(chat, list_id):
+    return chat.js("return [...document.querySelectorAll('#' + arguments[0] + ' li.entry')].map(li => li.textContent)", list_id)
+
+
+def test_an_owner_bans_from_the_member_list_sees_the_ban_and_lifts_it(server, browsers, account):
+    owner = account("bailiff", display_name="The Bailiff")
+    bob = account("bob_banned", display_name="Bob")
+    carol = account("carol_muted", display_name="Carol")
+    room = owner.create_room("courtroom")["id"]
+    bob.join(room)
+    carol.join(room)
+    admin = Chat(browsers(), server).log_in("bailiff")
+    admin.open_room("courtroom")
+    victim = Chat(browsers(), server).log_in("bob_banned")
+    victim.open_room("courtroom")
+
+    admin.find("#members-toggle").click()
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(bob.id), "Ban"), message="no Ban button for bob")
+    admin.js(MEMBER_BUTTON, str(bob.id), "Ban").click()
+    admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+    admin.find("#confirm-input").send_keys("spam")
+    admin.find("#confirm-ok").click()
+    admin.wait(lambda: "bob_banned" not in admin.text_of("members"), message="the banned member stayed in the list")
+    victim.wait(lambda: "You were banned from this room." in victim.text_of("room-empty"))
+
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min"))
+    admin.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min").click()
+    admin.wait(lambda: carol.call("POST", f"/api/rooms/{room}/messages", json={"text": "can I talk?"}).status_code == 403,
+               message="the mute did not take")
+
+    admin.find("#moderation-open").click()
+    admin.wait(lambda: admin.dialog_open("moderation-dialog"))
+    admin.wait(lambda: len(entries(admin, "ban-list")) == 1 and len(entries(admin, "mute-list")) == 1, message="lists not loaded")
+    [ban] = entries(admin, "ban-list")
+    assert "Bob" in ban and "@bob_banned" in ban and "by The Bailiff" in ban and "“spam”" in ban and "no end" in ban
+    [mute] = entries(admin, "mute-list")
+    assert "Carol" in mute and "until" in mute
+
+    admin.find(f'#ban-list button[data-user-id="{bob.id}"]').click()
+    admin.wait(lambda: admin.text_of("ban-list") == "Nobody is banned.", message="the unbanned user stayed in the list")
+    assert owner.call("GET", f"/api/rooms/{room}/bans", expect=200).json()["bans"] == []
+    admin.find(f'#mute-list button[data-user-id="{carol.id}"]').click()
+    admin.wait(lambda: admin.text_of("mute-list") == "Nobody is muted.")
+    carol.post(room, "thanks for the unmute")
+    admin.find("#moderation-dialog [data-close]").click()
+    admin.wait(lambda: not admin.dialog_open("moderation-dialog"))
+
+    # Bob joins again from his browser, through the directory.
+    victim.find("#browse-rooms").click()
+    victim.wait(lambda: victim.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="courtroom"] button'))
+    victim.find('#browse-list li[data-name="courtroom"] button').click()
+    victim.wait(lambda: victim.room_title() == "courtroom" and victim.find("#composer-text").is_enabled())
+    victim.send("I am back")
+    admin.wait(lambda: "I am back" in admin.texts())
+    admin.wait(lambda: "bob_banned" in admin.text_of("members"))
+
+
+def test_the_bans_list_follows_bans_made_elsewhere(server, browsers, account):
+    owner = account("marshal")
+    rowdy = account("rowdy_two")
+    room = owner.create_room("saloon")["id"]
+    rowdy.join(room)
+    admin = Chat(browsers(), server).log_in("marshal")
+    admin.open_room("saloon")
+    admin.find("#members-toggle").click()
+    admin.wait(lambda: admin.find("#moderation-open").is_displayed())
+    admin.find("#moderation-open").click()
+    admin.wait(lambda: admin.text_of("ban-list") == "Nobody is banned.")
+    owner.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": rowdy.id, "duration_seconds": 3600})
+    admin.wait(lambda: "rowdy_two" in admin.text_of("ban-list"), message="a ban made through the API did not show")
+    assert "until" in admin.text_of("ban-list")
+
+
+def test_members_do_not_see_the_moderation_tools(server, browsers, account):
+    owner = account("plain_owner")
+    member = account("plain_member")
+    room = owner.create_room("plainroom")["id"]
+    member.join(room)
+    chat = Chat(browsers(), server).log_in("plain_member")
+    chat.open_room("plainroom")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: "plain_owner" in chat.text_of("members"))
+    assert not chat.find("#moderation-open").is_displayed()
+    assert chat.driver.find_elements(By.CSS_SELECTOR, "#members .member-actions") == []

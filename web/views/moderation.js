@@ -1,0 +1,104 @@
+// The bans and mutes of the open room, for its moderators and up: who, by whom, why and until
+// when, with unban and unmute. The lists follow moderation events while the dialog is open.
+import * as actions from "/actions.js";
+import { $, button, el } from "/dom.js";
+import { formatFull, roomName } from "/format.js";
+import { on, state } from "/state.js";
+import { personOption, showError } from "/views/dialogs.js";
+
+/// The room the open dialog shows.
+let roomId = null;
+/// Each refresh gets a number, so an older answer arriving late does not replace a newer one.
+let generation = 0;
+/// The entry whose button was used last: focus goes back there (or on) once the lists reload.
+let focusKey = null;
+
+export function initModeration() {
+  $("moderation-dialog").addEventListener("close", () => {
+    roomId = null;
+  });
+  on("moderation", (detail) => {
+    if (roomId !== null && detail.roomId === roomId) refresh();
+  });
+  on("room", ({ changed }) => {
+    if (roomId !== null && (changed === "opened" || changed === "closed")) $("moderation-dialog").close();
+  });
+}
+
+export function openModeration() {
+  const room = state.rooms.get(state.room?.id);
+  if (!room) return;
+  roomId = room.id;
+  $("moderation-dialog-title").textContent = `Bans and mutes in ${roomName(room)}`;
+  showError("moderation-error", null);
+  for (const id of ["ban-list", "mute-list"]) $(id).replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+  $("moderation-dialog").showModal();
+  // The lists are still loading: start at the title, so Tab leads to the first entry once it is there.
+  $("moderation-dialog-title").focus();
+  refresh();
+}
+
+/// Reloads both lists, keeping the keyboard focus in place.
+async function refresh() {
+  const id = roomId;
+  const mine = ++generation;
+  try {
+    const [bans, mutes] = await Promise.all([actions.moderation.bans(id), actions.moderation.mutes(id)]);
+    if (mine !== generation || roomId !== id) return;
+    const focusedKey = focusKey ?? document.activeElement?.closest?.(".entry-list li")?.dataset.key;
+    focusKey = null;
+    fill("ban-list", bans, "Nobody is banned.", { verb: "Unban", run: (userId) => actions.moderation.unban(id, userId) });
+    fill("mute-list", mutes, "Nobody is muted.", { verb: "Unmute", run: (userId) => actions.moderation.unmute(id, userId) });
+    restoreFocus(focusedKey);
+  } catch (error) {
+    if (mine === generation) showError("moderation-error", error);
+  }
+}
+
+function fill(listId, entries, emptyText, action) {
+  const list = $(listId);
+  if (entries.length === 0) {
+    list.replaceChildren(el("li", { className: "muted", text: emptyText }));
+    return;
+  }
+  list.replaceChildren(...entries.map((entry) => entryItem(listId, entry, action)));
+}
+
+function entryItem(listId, entry, { verb, run }) {
+  const [avatar, person] = personOption(entry.user);
+  const details = [
+    entry.by ? `by ${entry.by.display_name}` : null,
+    entry.reason ? `“${entry.reason}”` : null,
+    entry.expires_at ? `until ${formatFull(new Date(entry.expires_at))}` : "no end",
+  ].filter(Boolean);
+  person.append(el("span", { className: "muted entry-details", text: details.join(" · ") }));
+  const undo = button(verb, {
+    className: "secondary small",
+    attrs: { "aria-label": `${verb} ${entry.user.display_name}`, "data-user-id": entry.user.id },
+    onClick: async () => {
+      undo.disabled = true;
+      focusKey = `${listId}:${entry.user.id}`;
+      showError("moderation-error", null);
+      try {
+        await run(entry.user.id);
+        await refresh();
+      } catch (error) {
+        undo.disabled = false;
+        focusKey = null;
+        undo.focus();
+        showError("moderation-error", error);
+      }
+    },
+  });
+  return el("li", { className: "entry", dataset: { key: `${listId}:${entry.user.id}`, userId: entry.user.id } }, avatar, person, undo);
+}
+
+/// After a refresh, focus goes back to the same entry's button, or (when it is gone) to the next
+/// button in the dialog, so a keyboard user can keep going.
+function restoreFocus(key) {
+  if (!key || $("moderation-dialog").contains(document.activeElement)) return;
+  const [listId] = key.split(":");
+  const same = $("moderation-dialog").querySelector(`li[data-key="${key}"] button`);
+  const next = same ?? $(listId).querySelector("button") ?? $("moderation-dialog").querySelector("[data-close]");
+  next.focus();
+}

@@ -1,0 +1,146 @@
+// My profile and settings: display name, read receipts, status (automatic, away, busy), password,
+// and the sessions I am logged in with (revoking the others).
+import * as actions from "/actions.js";
+import { $, button, el } from "/dom.js";
+import { formatFull } from "/format.js";
+import { state } from "/state.js";
+import { showError } from "/views/dialogs.js";
+
+export function initProfile() {
+  $("profile-form").addEventListener("submit", saveProfile);
+  $("change-password-form").addEventListener("submit", changePassword);
+  for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
+  $("status-form").addEventListener("submit", (event) => event.preventDefault());
+}
+
+export async function openProfile() {
+  for (const id of ["profile-error", "status-error", "change-password-error", "sessions-error"]) showError(id, null);
+  for (const id of ["profile-saved", "change-password-done"]) $(id).textContent = "";
+  $("change-password-form").reset();
+  $("profile-display-name").value = state.me.display_name;
+  document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
+  $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+  $("profile-dialog").showModal();
+  $("profile-display-name").focus();
+  try {
+    const profile = await actions.loadProfile();
+    $("profile-receipts").checked = profile.send_read_receipts;
+  } catch (error) {
+    showError("profile-error", error);
+  }
+  loadSessions();
+}
+
+async function saveProfile(event) {
+  event.preventDefault();
+  $("profile-saved").textContent = "";
+  const name = $("profile-display-name").value.trim();
+  if (!name) {
+    showError("profile-error", new Error("Your display name cannot be empty."));
+    $("profile-display-name").focus();
+    return;
+  }
+  showError("profile-error", null);
+  $("profile-save").disabled = true;
+  try {
+    const profile = await actions.updateProfile({ display_name: name, send_read_receipts: $("profile-receipts").checked });
+    $("profile-display-name").value = profile.user.display_name;
+    $("profile-receipts").checked = profile.send_read_receipts;
+    $("profile-saved").textContent = "Saved.";
+  } catch (error) {
+    showError("profile-error", error);
+  } finally {
+    $("profile-save").disabled = false;
+  }
+}
+
+async function saveStatus(event) {
+  showError("status-error", null);
+  try {
+    await actions.choosePresence(event.target.value);
+  } catch (error) {
+    showError("status-error", error);
+    document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
+  }
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  $("change-password-done").textContent = "";
+  const current = $("current-password").value;
+  const next = $("new-password").value;
+  const problem = !current
+    ? ["current-password", "Enter your current password."]
+    : new TextEncoder().encode(next).length < 8
+      ? ["new-password", "A password is at least 8 characters."]
+      : next !== $("repeat-password").value
+        ? ["repeat-password", "The two new passwords differ."]
+        : null;
+  if (problem) {
+    showError("change-password-error", new Error(problem[1]));
+    $(problem[0]).focus();
+    return;
+  }
+  showError("change-password-error", null);
+  $("change-password-submit").disabled = true;
+  try {
+    await actions.changePassword(current, next);
+    $("change-password-form").reset();
+    $("change-password-done").textContent = "Password changed. Your other sessions were logged out.";
+    loadSessions();
+  } catch (error) {
+    showError("change-password-error", error.code === "wrong_password" ? new Error("That is not your current password.") : error);
+    $(error.code === "wrong_password" ? "current-password" : "new-password").focus();
+  } finally {
+    $("change-password-submit").disabled = false;
+  }
+}
+
+async function loadSessions() {
+  try {
+    const sessions = await actions.loadSessions();
+    $("session-list").replaceChildren(...sessions.map(sessionItem));
+    showError("sessions-error", null);
+  } catch (error) {
+    showError("sessions-error", error);
+  }
+}
+
+function sessionItem(session) {
+  const device = session.current ? "This browser" : describeAgent(session.user_agent);
+  const details = [session.ip, `last used ${formatFull(new Date(session.last_used_at))}`].filter(Boolean).join(" · ");
+  const text = el("span", { className: "person" }, el("span", { className: "name", text: device }), el("span", { className: "muted entry-details", text: details }));
+  const item = el("li", { className: "entry", dataset: { sessionId: session.id, current: String(session.current) } }, text);
+  if (!session.current) {
+    const revoke = button("Log out", {
+      className: "secondary small",
+      attrs: { "aria-label": `Log out ${device}, ${details}` },
+      onClick: async () => {
+        revoke.disabled = true;
+        try {
+          await actions.revokeSession(session.id);
+          await loadSessions();
+          // The entry is gone: keep the keyboard in the list.
+          ($("session-list").querySelector("button") ?? $("profile-dialog").querySelector("[data-close]")).focus();
+        } catch (error) {
+          revoke.disabled = false;
+          showError("sessions-error", error);
+        }
+      },
+    });
+    item.append(revoke);
+  }
+  return item;
+}
+
+const BROWSERS = [[/Edg\//, "Edge"], [/Firefox\//, "Firefox"], [/Chrom(e|ium)\//, "Chrome"], [/Safari\//, "Safari"]];
+const SYSTEMS = [[/Android/, "Android"], [/iPhone|iPad/, "iOS"], [/Mac OS X/, "macOS"], [/Windows/, "Windows"], [/Linux/, "Linux"]];
+
+/// A short name for a browser from its User-Agent ("Firefox on Linux"); other clients as they name themselves.
+function describeAgent(agent) {
+  if (!agent) return "Unknown device";
+  const browser = BROWSERS.find(([pattern]) => pattern.test(agent))?.[1];
+  const system = SYSTEMS.find(([pattern]) => pattern.test(agent))?.[1];
+  if (!browser) return agent.length > 60 ? `${agent.slice(0, 57)}…` : agent;
+  return system ? `${browser} on ${system}` : browser;
+}
