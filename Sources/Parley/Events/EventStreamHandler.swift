@@ -313,7 +313,7 @@ final class LoopSink: EventSink, @unchecked Sendable {
         switch next {
         case .nothing: return true
         case .flush:
-            eventLoop.execute(flush)
+            LoopFlusher.for(eventLoop).schedule(flush)
             return true
         case .end:
             eventLoop.execute(end)
@@ -343,5 +343,48 @@ final class LoopSink: EventSink, @unchecked Sendable {
             return !ended
         }
         if first { eventLoop.execute(end) }
+    }
+}
+
+/// Runs the flushes of one event loop's streams that have batches queued, all in one task on that
+/// loop: a message to 10,000 streams costs each loop one wake-up, not one per stream.
+final class LoopFlusher: @unchecked Sendable {
+    // @unchecked: the mutable state is guarded by `lock`.
+    private let loop: any EventLoop
+    private let lock = NIOLock()
+    private var due: [@Sendable () -> Void] = []
+    private var scheduled = false
+
+    private init(loop: any EventLoop) { self.loop = loop }
+
+    private static let all = NIOLockedValueBox<[ObjectIdentifier: LoopFlusher]>([:])
+
+    /// The flusher of `loop` (one per loop, for the life of the process).
+    static func `for`(_ loop: any EventLoop) -> LoopFlusher {
+        all.withLockedValue { all in
+            if let flusher = all[ObjectIdentifier(loop)] { return flusher }
+            let flusher = LoopFlusher(loop: loop)
+            all[ObjectIdentifier(loop)] = flusher
+            return flusher
+        }
+    }
+
+    func schedule(_ flush: @escaping @Sendable () -> Void) {
+        let first = lock.withLock { () -> Bool in
+            due.append(flush)
+            if scheduled { return false }
+            scheduled = true
+            return true
+        }
+        if first { loop.execute { self.run() } }
+    }
+
+    private func run() {
+        let flushes = lock.withLock { () -> [@Sendable () -> Void] in
+            scheduled = false
+            defer { due = [] }
+            return due
+        }
+        for flush in flushes { flush() }
     }
 }
