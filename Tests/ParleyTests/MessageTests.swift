@@ -188,6 +188,47 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'message.created'")) == 1)
     }
 
+    @Test func aClientIDRacingIntoTwoRoomsIsRefusedNotAnError() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let other = try await Self.room(client, ann, #"{"name":"other"}"#)
+            for n in 0..<20 {
+                let statuses: [(HTTPResponse.Status, String?)] = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                    for room in [1, other] {
+                        group.addTask {
+                            let response = try await Self.post(client, ann, room: room, ["text": "race", "client_id": "race-\(n)"])
+                            return (response.status, response.errorCode)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0.0 == .created }.count == 1, "\(statuses)")
+                #expect(statuses.filter { $0.0 == .conflict && $0.1 == "client_id_reused" }.count == 1, "\(statuses)")
+            }
+        }
+        #expect(try parley.count("messages") == 20)
+    }
+
+    @Test func timestampsReadBackAsTheyWereAnswered() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            var answered: [JSON] = []
+            for n in 0..<100 {
+                let response = try await Self.post(client, ann, room: 1, ["text": "t\(n)"])
+                answered.append(try #require(try response.json()["message"]))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...3)))
+            }
+            let history = try await Self.history(client, ann, room: 1, "?limit=100").json()["messages"]?.array ?? []
+            #expect(history.count == 100)
+            for (posted, read) in zip(answered, history.reversed()) {
+                #expect(posted["created_at"] == read["created_at"])
+                #expect(RoomTests.isTimestamp(posted["created_at"]))
+            }
+        }
+    }
+
     // MARK: - History
 
     @Test func historyPagesBackNewestFirst() async throws {
