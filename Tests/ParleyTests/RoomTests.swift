@@ -523,6 +523,27 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'member.removed'")) == 3)
     }
 
+    @Test func anAddedMemberIsDescribedAsTheMemberListDescribesThem() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let bob = try await client.signUp("bob")
+            let carl = try await client.signUp("carl")
+            // bob is online and busy; carl is offline but was seen before.
+            #expect(try await client.send(.put, "/api/me/presence", json: #"{"status":"busy"}"#, headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).status == .ok)
+            try parley.execute("UPDATE users SET last_seen_at = '2026-01-02 03:04:05.678' WHERE id = ?", [carl.id])
+            let group = try await Self.room(client, owner, #"{"name":"crew","kind":"group"}"#)
+            for user in [bob, carl] {
+                let added = try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(user.id)}"#, headers: owner.bearer)
+                #expect(added.status == .created)
+                let listed = try await client.send(.get, "/api/rooms/\(group)/members", headers: owner.bearer).json()["members"]?.array?
+                    .first { $0["user"]?["id"]?.int == user.id }
+                #expect(try added.json()["member"] == listed, "\(user.username)")
+            }
+        }
+    }
+
     @Test func ownersAndAdminsRenameAndChangeTopicAndPassword() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
