@@ -229,6 +229,27 @@ import Testing
         }
     }
 
+    @Test func postingWhileTheRoomIsDeletedIsNeverAnError() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let bob = try await client.signUp("bob")
+            for round in 0..<10 {
+                let room = try await Self.room(client, owner, #"{"name":"doomed \#(round)"}"#, members: [bob])
+                let statuses: [HTTPResponse.Status] = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for n in 0..<6 {
+                        group.addTask { try await Self.post(client, bob, room: room, ["text": "m\(n)"]).status }
+                    }
+                    group.addTask { try await client.send(.delete, "/api/rooms/\(room)", headers: owner.bearer).status }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.allSatisfy { [.created, .noContent, .notFound].contains($0) }, "\(statuses)")
+                #expect(statuses.filter { $0 == .noContent }.count == 1)
+            }
+        }
+        #expect(try parley.count("messages") == 0)
+    }
+
     // MARK: - History
 
     @Test func historyPagesBackNewestFirst() async throws {
