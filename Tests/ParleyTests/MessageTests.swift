@@ -313,7 +313,12 @@ import Testing
                 "?limit=0", "?limit=101", "?limit=-1", "?limit=abc", "?limit=", "?limit=1.5", "?before=abc", "?before=-1", "?after=x", "?after=-5",
                 "?before=1&after=1", "?limit=99999999999999999999",
             ] {
-                try await Self.history(client, ann, room: 1, query).expectError(.badRequest, "invalid_request")
+                let response = try await Self.history(client, ann, room: 1, query)
+                response.expectError(.badRequest, "invalid_request")
+                // The message names what was wrong.
+                let message = try response.json()["error"]?["message"]?.string ?? ""
+                if query.hasPrefix("?limit=") { #expect(message.contains("limit") && message.contains("100"), "\(query): \(message)") }
+                if query.hasPrefix("?before=") || query.hasPrefix("?after=") { #expect(message.contains("message id") || message.contains("not both"), "\(query): \(message)") }
             }
             #expect(try await Self.page(client, ann, room: 1, "?limit=100").0.count == 1)
             #expect(try await Self.page(client, ann, room: 1, "?limit=1").0.count == 1)
