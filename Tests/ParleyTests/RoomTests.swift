@@ -183,6 +183,8 @@ import Testing
             try await client.send(.get, "/api/rooms/\(id)", headers: carl.bearer).expectError(.notFound, "room_not_found")
             // An unknown member makes the whole creation fail.
             try await Self.create(client, ann, #"{"name":"ghosts","kind":"group","members":[999999]}"#).expectError(.notFound, "user_not_found")
+            let many = (1...101).map(String.init).joined(separator: ",")
+            try await Self.create(client, ann, #"{"name":"crowd","kind":"group","members":[\#(many)]}"#).expectError(.unprocessableContent, "too_many_members")
         }
         #expect(try parley.count("rooms") == 2)
     }
@@ -742,6 +744,99 @@ import Testing
         }
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 1)
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'dm.opened'")) == 1)
+    }
+
+    // MARK: - Authorization
+
+    /// What the tests compare to prove that a refused request wrote nothing.
+    static func state(_ parley: TestParley) throws -> String {
+        try String(
+            mariaDBValue: try parley.scalar(
+                """
+                SELECT CONCAT_WS(' | ',
+                    (SELECT COUNT(*) FROM events),
+                    (SELECT GROUP_CONCAT(CONCAT_WS(',', id, kind, name, topic, IFNULL(password_hash, '-')) ORDER BY id) FROM rooms),
+                    (SELECT GROUP_CONCAT(CONCAT_WS(',', room_id, user_id, role) ORDER BY room_id, user_id) FROM room_members),
+                    (SELECT GROUP_CONCAT(CONCAT_WS(',', id, IFNULL(text, '-'), IFNULL(edited_at, '-'), IFNULL(deleted_at, '-')) ORDER BY id) FROM messages))
+                """))
+    }
+
+    /// Every room and message route, in an order where each step's outcome is known, for each kind of caller:
+    /// the exact status, and nothing written when refused.
+    @Test(arguments: ["anonymous", "outsider", "member", "admin", "owner"])
+    func everyRouteAnswersEachCallerExactly(caller: String) async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.signUp("root")
+            let owner = try await client.signUp("owner")
+            let admin = try await client.signUp("admin")
+            let member = try await client.signUp("member")
+            let target = try await client.signUp("target")
+            let outsider = try await client.signUp("outsider")
+            let newbie = try await client.signUp("newbie")
+            let hall = try await Self.room(client, owner, #"{"name":"hall"}"#)
+            let vault = try await Self.room(client, owner, #"{"name":"vault","password":"pw"}"#)
+            let crew = try await Self.room(client, owner, #"{"name":"crew","kind":"group","members":[\#(admin.id),\#(member.id),\#(target.id)]}"#)
+            for user in [admin, member, target] {
+                #expect(try await Self.join(client, user, hall).status == .ok)
+                #expect(try await client.send(.post, "/api/rooms/\(vault)/password", json: #"{"password":"pw"}"#, headers: user.bearer).status == .ok)
+            }
+            try parley.execute("UPDATE room_members SET role = 'admin' WHERE user_id = ? AND room_id <> 1", [admin.id])
+            let hallMessage = try await MessageTests.say(client, target, room: hall, "in the hall")
+            let crewMessage = try await MessageTests.say(client, target, room: crew, "in the crew")
+
+            let column = ["anonymous", "outsider", "member", "admin", "owner"].firstIndex(of: caller)!
+            let headers = [nil, outsider, member, admin, owner][column]?.bearer ?? [:]
+            // Expected statuses: anonymous, outsider, member, admin, owner.
+            let steps: [(HTTPRequest.Method, String, String?, [Int])] = [
+                (.get, "/api/rooms", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(hall)", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(crew)", nil, [401, 404, 200, 200, 200]),
+                (.get, "/api/rooms/\(hall)/members", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(crew)/members", nil, [401, 404, 200, 200, 200]),
+                (.get, "/api/rooms/\(hall)/admin", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(crew)/admin", nil, [401, 404, 200, 200, 200]),
+                (.get, "/api/rooms/\(vault)/password", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(crew)/password", nil, [401, 404, 200, 200, 200]),
+                (.get, "/api/rooms/\(hall)/messages", nil, [401, 200, 200, 200, 200]),
+                (.get, "/api/rooms/\(hall)/messages?before=\(hallMessage + 1)", nil, [401, 403, 200, 200, 200]),
+                (.get, "/api/rooms/\(crew)/messages", nil, [401, 404, 200, 200, 200]),
+                (.get, "/api/users?prefix=ta", nil, [401, 200, 200, 200, 200]),
+                (.post, "/api/rooms/\(hall)/messages", #"{"text":"hi"}"#, [401, 403, 201, 201, 201]),
+                (.post, "/api/rooms/\(crew)/messages", #"{"text":"hi"}"#, [401, 404, 201, 201, 201]),
+                (.patch, "/api/messages/\(hallMessage)", #"{"text":"not yours"}"#, [401, 403, 403, 403, 403]),
+                (.patch, "/api/messages/\(crewMessage)", #"{"text":"not yours"}"#, [401, 404, 403, 403, 403]),
+                (.patch, "/api/rooms/\(hall)", #"{"topic":"new"}"#, [401, 403, 403, 200, 200]),
+                (.patch, "/api/rooms/\(crew)", #"{"name":"renamed"}"#, [401, 404, 403, 200, 200]),
+                (.patch, "/api/rooms/\(vault)", #"{"password":"pw2"}"#, [401, 403, 403, 200, 200]),
+                (.post, "/api/rooms/\(crew)/members", #"{"user_id":\#(newbie.id)}"#, [401, 404, 403, 201, 201]),
+                (.delete, "/api/rooms/\(crew)/members/\(newbie.id)", nil, [401, 404, 403, 204, 204]),
+                (.delete, "/api/rooms/\(crew)/members/\(target.id)", nil, [401, 404, 403, 204, 204]),
+                (.post, "/api/rooms/\(hall)/members", #"{"user_id":\#(newbie.id)}"#, [401, 403, 409, 409, 409]),
+                (.delete, "/api/messages/\(hallMessage)", nil, [401, 403, 403, 204, 204]),
+                (.delete, "/api/messages/\(crewMessage)", nil, [401, 404, 403, 204, 204]),
+                (.post, "/api/rooms/\(crew)/owner", #"{"user_id":\#(member.id)}"#, [401, 404, 403, 403, 200]),
+                (.post, "/api/rooms/\(crew)/leave", nil, [401, 404, 204, 204, 204]),
+                (.post, "/api/rooms/\(crew)/join", nil, [401, 404, 404, 404, 404]),
+                (.post, "/api/rooms/\(vault)/password", #"{"password":"wrong"}"#, [401, 403, 200, 200, 200]),
+                (.post, "/api/rooms/\(hall)/leave", nil, [401, 403, 204, 204, 409]),
+                (.post, "/api/rooms/\(hall)/join", nil, [401, 200, 200, 200, 200]),
+                (.delete, "/api/rooms/\(hall)", nil, [401, 403, 403, 403, 204]),
+                (.get, "/api/rooms/\(hall)", nil, [401, 200, 200, 200, 404]),
+                (.post, "/api/dms", #"{"user_id":\#(target.id)}"#, [401, 201, 201, 201, 201]),
+                (.post, "/api/rooms", #"{"name":"new one"}"#, [401, 201, 201, 201, 201]),
+            ]
+            for (method, uri, body, statuses) in steps {
+                let expected = HTTPResponse.Status(code: statuses[column])
+                let before = try Self.state(parley)
+                let response = try await client.send(method, uri, json: body, headers: headers)
+                #expect(response.status == expected, "\(caller) \(method) \(uri): \(String(buffer: response.body))")
+                if expected.code >= 400 {
+                    #expect(response.errorCode != nil, "\(caller) \(method) \(uri)")
+                    #expect(try Self.state(parley) == before, "\(caller) \(method) \(uri) wrote something")
+                }
+            }
+        }
     }
 
     // MARK: - Bad input
