@@ -91,11 +91,13 @@ import Testing
             // Private groups are not listed to non-members; the directory is ordered by name.
             #expect(bobPublic.compactMap { $0["name"]?.string } == ["alpha", "locked", "main"])
             let alphaForBob = try #require(bobPublic.first { $0["id"]?.int == alpha })
-            #expect(alphaForBob == .object([
-                "id": .number(Double(alpha)), "kind": .string("public"), "name": .string("alpha"), "topic": .string("first letters"),
-                "has_password": .bool(false), "member_count": .number(1), "my_role": .null, "dm_with": .null,
-                "created_at": try #require(alphaForBob["created_at"]),
-            ]))
+            #expect(
+                alphaForBob
+                    == .object([
+                        "id": .number(Double(alpha)), "kind": .string("public"), "name": .string("alpha"), "topic": .string("first letters"),
+                        "has_password": .bool(false), "member_count": .number(1), "my_role": .null, "dm_with": .null,
+                        "created_at": try #require(alphaForBob["created_at"]),
+                    ]))
             #expect(bobPublic.first { $0["id"]?.int == locked }?["has_password"] == .bool(true))
             #expect(bobMine.compactMap { $0["id"]?.int } == [1])
 
@@ -184,7 +186,8 @@ import Testing
             // An unknown member makes the whole creation fail.
             try await Self.create(client, ann, #"{"name":"ghosts","kind":"group","members":[999999]}"#).expectError(.notFound, "user_not_found")
             let many = (1...101).map(String.init).joined(separator: ",")
-            try await Self.create(client, ann, #"{"name":"crowd","kind":"group","members":[\#(many)]}"#).expectError(.unprocessableContent, "too_many_members")
+            try await Self.create(client, ann, #"{"name":"crowd","kind":"group","members":[\#(many)]}"#).expectError(
+                .unprocessableContent, "too_many_members")
         }
         #expect(try parley.count("rooms") == 2)
     }
@@ -230,7 +233,8 @@ import Testing
             let group = try await Self.room(client, ann, #"{"name":"lobby","kind":"group"}"#)
             // Renaming follows the same rule.
             let other = try await Self.room(client, bob, #"{"name":"other"}"#)
-            try await client.send(.patch, "/api/rooms/\(other)", json: #"{"name":"lObBy"}"#, headers: bob.bearer).expectError(.conflict, "room_name_taken")
+            try await client.send(.patch, "/api/rooms/\(other)", json: #"{"name":"lObBy"}"#, headers: bob.bearer).expectError(
+                .conflict, "room_name_taken")
             let renamed = try await client.send(.patch, "/api/rooms/\(group)", json: #"{"name":"Main"}"#, headers: ann.bearer)
             #expect(renamed.status == .ok)
             #expect(try renamed.json()["room"]?["name"] == .string("Main"))
@@ -299,6 +303,41 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/1/leave", headers: bob.bearer).status == .noContent)
             #expect(try await Self.join(client, bob, 1).status == .ok)
         }
+    }
+
+    @Test func manyJoiningAndLeavingAtOnceAreAllCounted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            var users: [LoggedIn] = []
+            for n in 0..<20 { users.append(try await client.signUp("user\(n)")) }
+            let room = try await Self.room(client, owner, #"{"name":"busy"}"#)
+            // Everyone joins twice at once; then the even ones leave while the odd ones join once more.
+            let joins: [HTTPResponse.Status] = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for user in users + users { group.addTask { try await Self.join(client, user, room).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(joins.allSatisfy { $0 == .ok })
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: owner.bearer).json()["room"]?["member_count"] == .number(21))
+            let churn: [HTTPResponse.Status] = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for (n, user) in users.enumerated() {
+                    group.addTask {
+                        n % 2 == 0
+                            ? try await client.send(.post, "/api/rooms/\(room)/leave", headers: user.bearer).status
+                            : try await Self.join(client, user, room).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(churn.sorted { $0.code < $1.code } == Array(repeating: .ok, count: 10) + Array(repeating: .noContent, count: 10))
+            let members = try await client.send(.get, "/api/rooms/\(room)/members", headers: owner.bearer).json()["members"]?.array ?? []
+            #expect(
+                members.compactMap { $0["user"]?["username"]?.string }.sorted()
+                    == (["owner"] + (0..<20).filter { $0 % 2 == 1 }.map { "user\($0)" }).sorted())
+            #expect(try await Self.directory(client, owner).public.first { $0["id"]?.int == room }?["member_count"] == .number(11))
+        }
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'member.joined' AND room_id <> 1")) == 21)
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'member.left'")) == 10)
     }
 
     @Test func privateGroupsCannotBeJoinedOrSeenByOutsiders() async throws {
@@ -459,7 +498,8 @@ import Testing
             for (user, isAdmin, role) in expected {
                 let response = try await client.send(.get, "/api/rooms/\(room)/admin", headers: user.bearer)
                 #expect(response.status == .ok)
-                #expect(try response.json() == .object(["room_id": .number(Double(room)), "admin": .bool(isAdmin), "role": role]), "\(user.username)")
+                #expect(
+                    try response.json() == .object(["room_id": .number(Double(room)), "admin": .bool(isAdmin), "role": role]), "\(user.username)")
             }
             try await client.send(.get, "/api/rooms/999999/admin", headers: owner.bearer).expectError(.notFound, "room_not_found")
         }
@@ -666,7 +706,9 @@ import Testing
             #expect(try await client.send(.get, "/api/users?prefix=zz", headers: alice.bearer).json()["users"] == .array([]))
             let limited = try await client.send(.get, "/api/users?prefix=a&limit=2", headers: alice.bearer).json()
             #expect(limited["users"]?.array?.count == 2)
-            for query in ["", "?prefix=", "?prefix=\(String(repeating: "a", count: 33))", "?prefix=a&limit=0", "?prefix=a&limit=51", "?prefix=a&limit=x"] {
+            for query in [
+                "", "?prefix=", "?prefix=\(String(repeating: "a", count: 33))", "?prefix=a&limit=0", "?prefix=a&limit=51", "?prefix=a&limit=x",
+            ] {
                 try await client.send(.get, "/api/users\(query)", headers: alice.bearer).expectError(.badRequest, "invalid_request")
             }
         }
@@ -699,7 +741,8 @@ import Testing
             #expect(try fromBob.json()["room"]?["name"] == .string("ann"))
             #expect(try fromBob.json()["room"]?["dm_with"] == Self.user(ann))
 
-            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(ann.id)}"#, headers: ann.bearer).expectError(.unprocessableContent, "invalid_user")
+            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(ann.id)}"#, headers: ann.bearer).expectError(
+                .unprocessableContent, "invalid_user")
             try await client.send(.post, "/api/dms", json: #"{"user_id":999999}"#, headers: ann.bearer).expectError(.notFound, "user_not_found")
             try await client.send(.post, "/api/dms", json: #"{"user_id":"bob"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
 
@@ -720,7 +763,8 @@ import Testing
             #expect(Set(members.compactMap { $0["user"]?["username"]?.string }) == ["ann", "bob"])
         }
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 1)
-        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.kind = 'dm'")) == 2)
+        #expect(
+            try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.kind = 'dm'")) == 2)
     }
 
     @Test func concurrentDMOpensFindOneRoom() async throws {
@@ -863,8 +907,10 @@ import Testing
             try await Self.create(client, ann, #"{"name":"x","password":true}"#).expectError(.badRequest, "invalid_request")
             var plainText = ann.bearer
             plainText[.contentType] = "text/plain"
-            try await client.send(.post, "/api/rooms", json: #"{"name":"x"}"#, headers: plainText).expectError(.unsupportedMediaType, "unsupported_media_type")
-            try await client.send(.post, "/api/rooms/1/password", json: #"{"password":1}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/rooms", json: #"{"name":"x"}"#, headers: plainText).expectError(
+                .unsupportedMediaType, "unsupported_media_type")
+            try await client.send(.post, "/api/rooms/1/password", json: #"{"password":1}"#, headers: ann.bearer).expectError(
+                .badRequest, "invalid_request")
             try await client.send(.post, "/api/dms", json: #"{"user_id":null}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
             for (uri, body) in [("/api/rooms/1/owner", #"{"user_id":1.5}"#), ("/api/dms", #"{"user_id":1e40}"#)] {
                 let response = try await client.send(.post, uri, json: body, headers: ann.bearer)
