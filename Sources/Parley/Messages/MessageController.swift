@@ -50,8 +50,9 @@ struct MessageController {
             return value
         }
         let limit = try number("limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
-        let page = try await messages.history(
-            user: session.user, roomID: roomID, before: try number("before", "a message id"), after: try number("after", "a message id"), limit: limit)
+        let before = try number("before", "a message id")
+        let after = try number("after", "a message id")
+        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 
