@@ -44,13 +44,15 @@ struct MessageController {
     func history(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
-        func number(_ name: String) throws -> Int64? {
+        func number(_ name: String, _ meaning: String) throws -> Int64? {
             guard let text = request.uri.queryParameters.get(name) else { return nil }
-            guard let value = Int64(text), value >= 0 else { throw ParleyError.badRequest("\(name) must be a message id.") }
+            guard let value = Int64(text), value >= 0 else { throw ParleyError.badRequest("\(name) must be \(meaning).") }
             return value
         }
-        let limit = try number("limit").map { Int($0) } ?? 50
-        let page = try await messages.history(user: session.user, roomID: roomID, before: try number("before"), after: try number("after"), limit: limit)
+        let limit = try number("limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
+        let before = try number("before", "a message id")
+        let after = try number("after", "a message id")
+        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 

@@ -52,9 +52,7 @@ struct MessageService: Sendable {
                 else { throw RoomService.roomNotFound }
                 guard let role = membership.role else { throw RoomService.notAMember }
                 if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
-                    guard original.roomId == roomID else {
-                        throw ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
-                    }
+                    guard original.roomId == roomID else { throw Self.clientIDReused }
                     return (original, false)
                 }
                 if let replyTo {
@@ -80,8 +78,13 @@ struct MessageService: Sendable {
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {
             // The same client_id raced in from two requests: the other one won; return its message.
             let original = try await store.pool.withConnection { c in try store.byClientID(c, senderID: user.id, clientID: clientID!) }
-            guard let original, original.roomId == roomID else { throw error }
+            guard let original else { throw error }
+            // The winner may have posted it to another room.
+            guard original.roomId == roomID else { throw Self.clientIDReused }
             return (original, false)
+        } catch let error as MariaDBError where error.code == 1452 {
+            // ER_NO_REFERENCED_ROW_2: the room was deleted between the membership check and the insert.
+            throw RoomService.roomNotFound
         }
     }
 
@@ -162,6 +165,7 @@ struct MessageService: Sendable {
     }
 
     static let messageNotFound = ParleyError(.notFound, "message_not_found", "No such message.")
+    static let clientIDReused = ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
 
     /// A message's room as the user may see it; a message of a room hidden from them is "not found".
     private static func accessMessage(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64) throws -> (

@@ -247,12 +247,15 @@ struct RoomService: Sendable {
     func members(user: User, roomID: Int64) async throws -> [MemberView] {
         let store = self.store
         _ = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
-        return try await store.members(roomID: roomID).map { member in
-            let online = presence.isOnline(member.user.id)
-            return MemberView(
-                user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
-                lastSeenAt: member.lastSeen)
-        }
+        return try await store.members(roomID: roomID).map { Self.memberView($0, presence: presence) }
+    }
+
+    /// A member as listed: their chosen presence while they are online, offline otherwise.
+    static func memberView(_ member: RoomStore.MemberRow, presence: PresenceTracker) -> MemberView {
+        let online = presence.isOnline(member.user.id)
+        return MemberView(
+            user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
+            lastSeenAt: member.lastSeen)
     }
 
     /// Adds a user to a private group (owners and admins).
@@ -277,9 +280,7 @@ struct RoomService: Sendable {
             try events.append(
                 EventType.memberAdded, roomID: roomID, subjectID: userID,
                 payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
-            let online = presence.isOnline(userID)
-            return MemberView(
-                user: target, role: .member, joinedAt: Date(), presence: online ? "online" : "offline", online: online, lastSeenAt: nil)
+            return Self.memberView(try store.member(c, roomID: roomID, userID: userID)!, presence: presence)
         }
     }
 

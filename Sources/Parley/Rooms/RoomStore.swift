@@ -102,21 +102,35 @@ struct RoomStore: Sendable {
         }
     }
 
-    /// Members with role, join time, chosen presence and last seen time.
-    func members(roomID: Int64) async throws -> [(user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?)] {
+    /// A member with role, join time, chosen presence and last seen time.
+    typealias MemberRow = (user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?)
+
+    private static let memberQuery = """
+        SELECT u.id, u.username, u.display_name, u.presence, u.last_seen_at, m.role, m.joined_at
+        FROM room_members m JOIN users u ON u.id = m.user_id
+        """
+
+    private static func memberRow(_ row: MariaDBRow) throws -> MemberRow {
+        (
+            try UserSummary(row: row), RoomRole(rawValue: try row.decode("role")) ?? .member, try row.decode("joined_at"),
+            try row.decode("presence"), try row.decode("last_seen_at")
+        )
+    }
+
+    /// The members, by rank and then by name.
+    func members(roomID: Int64) async throws -> [MemberRow] {
         try await pool.query(
             """
-            SELECT u.id, u.username, u.display_name, u.presence, u.last_seen_at, m.role, m.joined_at
-            FROM room_members m JOIN users u ON u.id = m.user_id
+            \(Self.memberQuery)
             WHERE m.room_id = ?
             ORDER BY FIELD(m.role, 'owner', 'admin', 'moderator', 'member'), u.username
             """, [roomID]
-        ).map {
-            (
-                try UserSummary(row: $0), RoomRole(rawValue: try $0.decode("role")) ?? .member, try $0.decode("joined_at"),
-                try $0.decode("presence"), try $0.decode("last_seen_at")
-            )
-        }
+        ).map(Self.memberRow)
+    }
+
+    /// One member, as `members` lists them.
+    func member(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> MemberRow? {
+        try c.query("\(Self.memberQuery) WHERE m.room_id = ? AND m.user_id = ?", [roomID, userID]).first.map(Self.memberRow)
     }
 
     /// Users whose username starts with `prefix` (case-insensitive).
