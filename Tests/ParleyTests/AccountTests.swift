@@ -162,7 +162,9 @@ import Testing
 
     @Test func unknownUserLoginCostsABcryptVerification() async throws {
         // Without a decoy hash an unknown user answers in ~1 ms against ~50 ms for a wrong password.
-        // Compare medians of several tries: the unknown-user path must cost at least half as much.
+        // Compare medians of several tries: the unknown-user path must cost at least a quarter as
+        // much (with a decoy both cost one bcrypt verification; other suites running alongside make
+        // single tries vary twofold, so the bound leaves room for that and still catches the ~50x).
         let parley = try await TestParley.make()
         try await parley.run { client in
             _ = try await client.register("hank")
@@ -178,7 +180,7 @@ import Testing
             }
             let unknown = unknownSamples.sorted()[3]
             let knownMedian = known.sorted()[3]
-            #expect(unknown * 2 > knownMedian, "unknown user \(unknown) vs wrong password \(knownMedian)")
+            #expect(unknown * 4 > knownMedian, "unknown user \(unknown) vs wrong password \(knownMedian)")
         }
     }
 
