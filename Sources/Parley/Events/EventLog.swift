@@ -83,9 +83,14 @@ final class EventAppender: @unchecked Sendable {
     /// Inserts an event for a room's members and/or one user; returns its id.
     @discardableResult
     func append(_ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, payload: some Encodable) throws -> Int64 {
+        try append(type, roomID: roomID, userID: userID, subjectID: subjectID, json: String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self))
+    }
+
+    /// Inserts an event whose payload is already JSON.
+    @discardableResult
+    func append(_ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, json: String) throws -> Int64 {
         let id = try allocator.reserve(using: connection)
         reserved.append(id)
-        let json = String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self)
         let now = MessageView.storedPrecision(Date())
         try connection.execute(
             "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

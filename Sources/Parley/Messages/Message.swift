@@ -112,6 +112,25 @@ struct MessageStore: Sendable {
         return id
     }
 
+    /// Inserts a message if its sender is a member of its room (in the same statement, so the
+    /// check costs no round trip); nil when they are not.
+    func insertIfMember(
+        _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
+        mentions: [Int64], mentionsRoom: Bool
+    ) throws -> Int64? {
+        let result = try c.execute(
+            """
+            INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
+            """, [roomID, senderID, text, replyTo, clientID, date, mentions.map(String.init).joined(separator: ","), mentionsRoom, roomID, senderID])
+        guard result.affectedRows == 1 else { return nil }
+        let id = Int64(result.lastInsertID)
+        for user in mentions {
+            try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
+        }
+        return id
+    }
+
     /// Newest first, before a message id (or from the newest).
     func page(roomID: Int64, before: Int64?, limit: Int) async throws -> [MessageView] {
         try await pool.query(

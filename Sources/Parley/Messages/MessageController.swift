@@ -25,14 +25,16 @@ struct MessageController {
     }
 
     /// [push] 201 with the new message, or 200 with the original for a repeated `client_id`.
-    func push(request: Request, context: AppRequestContext) async throws -> EditedResponse<MessageResponse> {
+    func push(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: PushBody.self, context: context, limit: maxBodyBytes)
         try limiter.consume(String(session.user.id))
-        let (message, created) = try await messages.post(
-            user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
-        return EditedResponse(status: created ? .created : .ok, response: MessageResponse(message: message))
+        let posted = try await messages.post(user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
+        // The message as rendered once for its event: `{"message":…}`, as `MessageResponse` encodes it.
+        return Response(
+            status: posted.created ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
     }
 
     struct Page: ResponseEncodable {

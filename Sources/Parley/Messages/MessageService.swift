@@ -40,48 +40,99 @@ struct MessageService: Sendable {
         return id
     }
 
+    /// A posted message, its JSON (rendered once, for its event and the response), and whether it
+    /// is new or the original of a repeated `client_id`.
+    struct Posted: Sendable {
+        let message: MessageView
+        let json: String
+        let created: Bool
+    }
+
     /// [push] Posts a message; a retry with the same `client_id` returns the original (created == false).
-    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?) async throws -> (MessageView, created: Bool) {
+    ///
+    /// In the common case it is three round trips: the insert (which checks membership in the same
+    /// statement), its event, and the commit. The room's kind comes from memory once seen; a
+    /// repeated `client_id` is caught by its unique key. Only `@room` (which depends on the
+    /// sender's role), a room not seen yet, and refusals look the membership up first.
+    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?) async throws -> Posted {
         let text = try Self.validateText(text)
         let clientID = try Self.validateClientID(clientID)
         let store = self.store
         let rooms = self.rooms
+        let knownKind = rooms.kinds.get(roomID)
+        let fast = knownKind != nil && !Mentions.candidates(in: text).contains("room")
+        /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
+        @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
+            guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
+            else { throw RoomService.roomNotFound }
+            guard let role = membership.role else { throw RoomService.notAMember }
+            rooms.kinds.remember(roomID, membership.kind)
+            return (membership.kind, role)
+        }
         do {
             return try await log.transaction { c, events in
-                guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
-                else { throw RoomService.roomNotFound }
-                guard let role = membership.role else { throw RoomService.notAMember }
-                if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
-                    guard original.roomId == roomID else { throw Self.clientIDReused }
-                    return (original, false)
+                let kind: RoomKind
+                let role: RoomRole
+                if fast, let knownKind {
+                    // The role matters only for @room, which took the other path.
+                    (kind, role) = (knownKind, .member)
+                } else {
+                    (kind, role) = try requireMember(c)
+                    if let clientID, let original = try store.byClientID(c, senderID: user.id, clientID: clientID) {
+                        guard original.roomId == roomID else { throw Self.clientIDReused }
+                        return Posted(message: original, json: original.json, created: false)
+                    }
+                }
+                // A refusal tells a non-member first that they are not one, as the other path does.
+                func refuse(_ error: any Error) throws -> Never {
+                    if fast { _ = try requireMember(c) }
+                    throw error
                 }
                 if let replyTo {
                     guard let target = try store.message(c, id: replyTo), target.roomId == roomID else {
-                        throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
+                        try refuse(ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room."))
                     }
                 }
-                try canPost(c, roomID, user.id)
-                let text = try filter.check(text, roomID: roomID)
-                let (mentions, mentionsRoom) = try notifications.resolveMentions(c, text: text, roomID: roomID, senderRole: role)
+                do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
+                let filtered: String
+                do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
+                let (mentions, mentionsRoom) = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderRole: role)
                 let now = Date()
-                let id = try store.insert(
-                    c, roomID: roomID, senderID: user.id, text: text, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions,
-                    mentionsRoom: mentionsRoom)
+                let id: Int64
+                if fast {
+                    guard
+                        let inserted = try store.insertIfMember(
+                            c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now,
+                            mentions: mentions, mentionsRoom: mentionsRoom)
+                    else {
+                        _ = try requireMember(c)
+                        throw RoomService.notAMember
+                    }
+                    id = inserted
+                } else {
+                    id = try store.insert(
+                        c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions,
+                        mentionsRoom: mentionsRoom)
+                }
                 let message = MessageView(
-                    id: id, roomId: roomID, sender: UserSummary(user), text: text, replyTo: replyTo, clientId: clientID,
+                    id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom)
+                let json = message.json
                 try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
-                try events.append(EventType.messageCreated, roomID: roomID, payload: MessageEvent(message: message))
-                try notifications.notify(c, events, message: message, roomKind: membership.kind)
-                return (message, true)
+                try events.append(EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)}"#)
+                try notifications.notify(c, events, message: message, roomKind: kind)
+                return Posted(message: message, json: json, created: true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {
-            // The same client_id raced in from two requests: the other one won; return its message.
-            let original = try await store.pool.withConnection { c in try store.byClientID(c, senderID: user.id, clientID: clientID!) }
+            // A repeated client_id (or the same one racing in from two requests): return the original.
+            let original = try await store.pool.withConnection { c -> MessageView? in
+                _ = try requireMember(c)
+                return try store.byClientID(c, senderID: user.id, clientID: clientID!)
+            }
             guard let original else { throw error }
             // The winner may have posted it to another room.
             guard original.roomId == roomID else { throw Self.clientIDReused }
-            return (original, false)
+            return Posted(message: original, json: original.json, created: false)
         } catch let error as MariaDBError where error.code == 1452 {
             // ER_NO_REFERENCED_ROW_2: the room was deleted between the membership check and the insert.
             throw RoomService.roomNotFound

@@ -1,9 +1,12 @@
 import Foundation
 import MariaDB
+import NIOConcurrencyHelpers
 
 /// The SQL of rooms and memberships. Methods taking a connection run inside a caller's transaction.
 struct RoomStore: Sendable {
     let pool: MariaDBPool
+    /// Rooms' kinds as seen so far (a room never changes kind, and ids are never reused).
+    let kinds = RoomKindCache()
     static let mainRoomID: Int64 = 1
 
     private static let roomColumns = """
@@ -140,5 +143,19 @@ struct RoomStore: Sendable {
         return try await pool.query(
             "SELECT id, username, display_name FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
         ).map { try UserSummary(row: $0) }
+    }
+}
+
+/// The kinds of rooms seen so far, so that posting need not look a room up to know it.
+final class RoomKindCache: Sendable {
+    private let kinds = NIOLockedValueBox<[Int64: RoomKind]>([:])
+
+    func get(_ roomID: Int64) -> RoomKind? { kinds.withLockedValue { $0[roomID] } }
+
+    func remember(_ roomID: Int64, _ kind: RoomKind) {
+        kinds.withLockedValue { kinds in
+            if kinds.count >= 200_000 { kinds.removeAll(keepingCapacity: true) }
+            kinds[roomID] = kind
+        }
     }
 }

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+@testable import Parley
+
+/// Messages are rendered to JSON by hand on the posting path; it must be exactly what the encoder
+/// writes everywhere else (history, edits, replays).
+@Suite struct MessageJSONTests {
+    static let texts: [String?] = [
+        "plain", "", nil, #"quote " and backslash \ and slash /"#, "new\nline\r\n tab\t bell\u{07} nul\u{00} esc\u{1B} \u{1F}",
+        "unicode é 日本語 👩‍👩‍👧 \u{2028}\u{2029} \u{7F}", "<img src=x onerror=alert(1)>", "\r\n\r\n", "e\u{301}\"",
+    ]
+
+    @Test(arguments: texts)
+    func handRenderedJSONIsWhatTheEncoderWrites(text: String?) throws {
+        let cases = [
+            MessageView(
+                id: 42, roomId: 7, sender: UserSummary(id: 3, username: "ada", displayName: text ?? "Ada \"the\" Lovelace"), text: text,
+                replyTo: nil, clientId: nil, createdAt: Date(timeIntervalSince1970: 1_764_000_000.123), editedAt: nil, deleted: text == nil),
+            MessageView(
+                id: 9_007_199_254_740_993, roomId: 1, sender: UserSummary(id: 1, username: "b.o-b_", displayName: "Bob"), text: text,
+                replyTo: 41, clientId: "c:1.2-3_x", createdAt: Date(timeIntervalSince1970: 0.5), editedAt: Date(timeIntervalSince1970: 1_800_000_000.999),
+                deleted: false, mentions: [3, 5, 8], mentionsRoom: true),
+        ]
+        for message in cases {
+            let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)
+            #expect(message.json == encoded)
+        }
+    }
+}
