@@ -47,17 +47,24 @@ final class StampListener: ChannelInboundHandler, @unchecked Sendable {
         mode: Mode, token: String, port: Int, group: any EventLoopGroup, stopped: ManagedAtomicFlag, onReady: @escaping @Sendable () -> Void,
         onStamp: @escaping OnStamp
     ) async throws -> any Channel {
-        let listener = StampListener(mode: mode, token: token, host: "127.0.0.1", stopped: stopped, onReady: onReady, onStamp: onStamp)
-        return try await ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(listener)
-                }
+        if case .sse = mode {
+            // A stream is read as raw bytes: stamps are found without decoding HTTP (each event is
+            // one chunk, so chunk size lines never split a stamp).
+            let listener = RawStreamListener(token: token, onReady: onReady, onStamp: onStamp)
+            return try await bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(listener) }
+            }.connect(host: "127.0.0.1", port: port).get()
+        }
+        let listener = StampListener(mode: mode, token: token, host: "127.0.0.1", stopped: stopped, onReady: onReady, onStamp: onStamp)
+        return try await bootstrap.channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(listener)
             }
-            .connect(host: "127.0.0.1", port: port).get()
+        }.connect(host: "127.0.0.1", port: port).get()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -163,5 +170,53 @@ final class StampListener: ChannelInboundHandler, @unchecked Sendable {
             return number(bytes, from: index + cursorMarker.count)?.0
         }
         return nil
+    }
+}
+
+/// An SSE listener reading the raw bytes of its connection: the status line says whether the
+/// stream opened, then every stamp in the bytes that follow is reported as it is read.
+final class RawStreamListener: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all state is touched only on the channel's event loop.
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let token: String
+    private let onReady: @Sendable () -> Void
+    private let onStamp: StampListener.OnStamp
+    private var pending: [UInt8] = []
+    private var opened = false
+
+    init(token: String, onReady: @escaping @Sendable () -> Void, onStamp: @escaping StampListener.OnStamp) {
+        self.token = token
+        self.onReady = onReady
+        self.onStamp = onStamp
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let request = "GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = nowNanos()
+        let chunk = unwrapInboundIn(data)
+        pending.append(contentsOf: chunk.readableBytesView)
+        if !opened {
+            guard pending.count >= 12 else { return }
+            guard pending[0..<12].elementsEqual("HTTP/1.1 200".utf8) else {
+                context.close(promise: nil)
+                return
+            }
+            opened = true
+            onReady()
+        }
+        let consumed = StampListener.scan(pending, arrival: now, onStamp)
+        let keepFrom = max(consumed, pending.count - 64)
+        if keepFrom > 0 { pending.removeFirst(min(keepFrom, pending.count)) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 }

@@ -17,6 +17,9 @@ public struct LoggedEvent: Sendable {
     public let json: String
     /// The event as one SSE frame (`id:`, `event:`, `data:`), rendered once for every subscriber.
     let sseFrame: ByteBuffer
+    /// The frame as one HTTP/1.1 chunk (size line, frame, CRLF): what an SSE stream writes to its
+    /// socket, rendered once for every subscriber.
+    let sseChunk: ByteBuffer
     /// For `message.created`: the message and its sender (read once here, used for delivery receipts).
     let message: (id: Int64, sender: Int64)?
 
@@ -30,7 +33,9 @@ public struct LoggedEvent: Sendable {
         self.message = type == EventType.messageCreated ? Self.messageReference(payload) : nil
         let json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
         self.json = json
-        self.sseFrame = ByteBuffer(string: "id: \(id)\nevent: \(type)\ndata: \(json)\n\n")
+        let frame = "id: \(id)\nevent: \(type)\ndata: \(json)\n\n"
+        self.sseFrame = ByteBuffer(string: frame)
+        self.sseChunk = ByteBuffer(string: String(frame.utf8.count, radix: 16) + "\r\n" + frame + "\r\n")
     }
 
     init(row: MariaDBRow) throws {

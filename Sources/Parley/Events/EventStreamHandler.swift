@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// What an SSE stream needs from the rest of Parley.
@@ -36,6 +37,9 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let bufferLimit = 4096
 
     private let streams: EventStreams
+    /// The HTTP response encoder's place in the pipeline: live chunks, already framed once per
+    /// event for every stream, are written from there, past the encoder.
+    private var encoder: ChannelHandlerContext?
     /// The rest of a request this handler answers (its body and end) is dropped.
     private var swallowing = false
     /// This connection carries a stream (being opened, open, or ended): it takes no more requests.
@@ -162,6 +166,7 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             flush: { bound.value.handler.flushLive(context: bound.value.context) },
             end: { bound.value.handler.endStream(context: bound.value.context) })
         let feed = EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log)
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         let open = OpenStream(feed: feed, sink: sink)
         stream = open
         var fields: HTTPFields = [
@@ -213,19 +218,21 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let batches = open.sink.take()
         guard !batches.isEmpty else { return }
-        var buffer = ByteBuffer()
         var delivered: [LoggedEvent] = []
+        var wrote = false
         for batch in batches {
             let events = open.feed.accept(batch)
             if batch.events.isEmpty {
-                buffer.writeString(": heartbeat\n\n")
+                write(Self.heartbeatChunk, context: context)
+                wrote = true
             } else if !events.isEmpty {
-                EventController.frame(events, into: &buffer)
+                for event in events { write(event.sseChunk, context: context) }
                 delivered += events
+                wrote = true
             }
         }
-        guard buffer.readableBytes > 0 else { return }
-        context.writeAndFlush(wrapOutboundOut(.body(buffer)), promise: nil)
+        guard wrote else { return }
+        context.flush()
         if !delivered.isEmpty { streams.onDelivered(open.feed.userID, delivered) }
     }
 
@@ -235,6 +242,25 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard stream != nil, context.channel.isActive else { return }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    static let heartbeatChunk: ByteBuffer = {
+        let frame = ": heartbeat\n\n"
+        return ByteBuffer(string: String(frame.utf8.count, radix: 16) + "\r\n" + frame + "\r\n")
+    }()
+
+    /// Writes one chunk of the response body (not flushed): past the encoder when it is where
+    /// Hummingbird puts it, else through it as a body part.
+    private func write(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
+        if let encoder {
+            encoder.write(NIOAny(chunk), promise: nil)
+        } else {
+            var frame = chunk
+            let sizeLine = frame.readableBytesView.firstIndex(of: UInt8(ascii: "\n")).map { $0 - frame.readerIndex + 1 } ?? 0
+            frame.moveReaderIndex(forwardBy: sizeLine)
+            frame.moveWriterIndex(to: frame.writerIndex - 2)
+            context.write(wrapOutboundOut(.body(frame)), promise: nil)
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
