@@ -240,8 +240,8 @@ enum AuthorizationMatrix {
             MatrixRoute(method: .patch, path: "/api/rooms/{room}", request: { f, a in (room(f), #"{"topic":"changed by \#(a)"}"#) }),
             public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
             group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
-            // A DM's members are plain members, so nobody may change its topic.
-            dm: [unauthenticated, hidden, forbidden, hidden]),
+            // Either person in a DM may change its topic (and nothing else of it).
+            dm: [unauthenticated, hidden, changed, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }),
             public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done, forbidden, notAMember, notAMember],

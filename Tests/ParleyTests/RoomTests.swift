@@ -761,6 +761,14 @@ import Testing
                 .expectError(.conflict, "not_a_group")
             let members = try await client.send(.get, "/api/rooms/\(id)/members", headers: bob.bearer).json()["members"]?.array ?? []
             #expect(Set(members.compactMap { $0["user"]?["username"]?.string }) == ["ann", "bob"])
+            // Either of the two sets its topic; nobody renames it or gives it a password.
+            let topic = try await client.send(.patch, "/api/rooms/\(id)", json: #"{"topic":"weekend plans"}"#, headers: bob.bearer)
+            #expect(topic.status == .ok)
+            #expect(try topic.json()["room"]?["topic"] == .string("weekend plans"))
+            try await client.send(.patch, "/api/rooms/\(id)", json: #"{"name":"ours"}"#, headers: ann.bearer).expectError(.unprocessableContent, "invalid_change")
+            try await client.send(.patch, "/api/rooms/\(id)", json: #"{"password":"secret123"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_change")
+            try await client.send(.patch, "/api/rooms/\(id)", json: #"{"topic":"mine now"}"#, headers: eve.bearer).expectError(.notFound, "room_not_found")
         }
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 1)
         #expect(

@@ -23,14 +23,19 @@ public struct LoggedEvent: Sendable {
     /// For `message.created`: the message and its sender (read once here, used for delivery receipts).
     let message: (id: Int64, sender: Int64)?
 
-    init(id: Int64, type: String, roomID: Int64?, userID: Int64?, subjectID: Int64?, createdAt: Date, payload: String) {
+    /// - Parameter message: for `message.created`, the message and its sender when the caller knows
+    ///   them (else they are read from the payload).
+    init(
+        id: Int64, type: String, roomID: Int64?, userID: Int64?, subjectID: Int64?, createdAt: Date, payload: String,
+        message: (id: Int64, sender: Int64)? = nil
+    ) {
         self.id = id
         self.type = type
         self.roomID = roomID
         self.userID = userID
         self.subjectID = subjectID
         self.createdAt = createdAt
-        self.message = type == EventType.messageCreated ? Self.messageReference(payload) : nil
+        self.message = type == EventType.messageCreated ? message ?? Self.messageReference(payload) : nil
         let json = #"{"id":\#(id),"type":"\#(type)","room_id":\#(roomID.map(String.init) ?? "null"),"user_id":\#(userID.map(String.init) ?? "null"),"created_at":"\#(ParleyJSON.timestamp(createdAt))","data":\#(payload)}"#
         self.json = json
         let frame = "id: \(id)\nevent: \(type)\ndata: \(json)\n\n"

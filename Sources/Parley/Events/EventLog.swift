@@ -86,16 +86,21 @@ final class EventAppender: @unchecked Sendable {
         try append(type, roomID: roomID, userID: userID, subjectID: subjectID, json: String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self))
     }
 
-    /// Inserts an event whose payload is already JSON.
+    /// Inserts an event whose payload is already JSON (for `message.created`, `message` names the
+    /// message and its sender, so the payload need not be parsed for delivery receipts).
     @discardableResult
-    func append(_ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, json: String) throws -> Int64 {
+    func append(
+        _ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, json: String,
+        message: (id: Int64, sender: Int64)? = nil
+    ) throws -> Int64 {
         let id = try allocator.reserve(using: connection)
         reserved.append(id)
         let now = MessageView.storedPrecision(Date())
         try connection.execute(
             "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [id, type, roomID, userID, subjectID, json, now])
-        appended.append(LoggedEvent(id: id, type: type, roomID: roomID, userID: userID, subjectID: subjectID, createdAt: now, payload: json))
+        appended.append(
+            LoggedEvent(id: id, type: type, roomID: roomID, userID: userID, subjectID: subjectID, createdAt: now, payload: json, message: message))
         if let subjectID, let roomID {
             if EventType.opensMembership.contains(type) {
                 try connection.execute("INSERT INTO membership_log (user_id, room_id, from_event) VALUES (?, ?, ?)", [subjectID, roomID, id])

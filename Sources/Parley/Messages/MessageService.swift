@@ -119,7 +119,7 @@ struct MessageService: Sendable {
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom)
                 let json = message.json
                 try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
-                try events.append(EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)}"#)
+                try events.append(EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)}"#, message: (id, user.id))
                 try notifications.notify(c, events, message: message, roomKind: kind)
                 return Posted(message: message, json: json, created: true)
             }

@@ -155,7 +155,8 @@ struct RoomService: Sendable {
             return try await log.transaction { [newHash] c, events in
                 let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
                 guard let role else { throw Self.notAMember }
-                guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins change it.") }
+                // A DM has no admins: either of its two people may set its topic.
+                guard role >= .admin || room.kind == .dm else { throw Self.forbidden("Only the room's owner and admins change it.") }
                 if room.kind == .dm && (name != nil || newHash != nil) {
                     throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
                 }
