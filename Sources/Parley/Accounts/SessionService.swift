@@ -59,6 +59,15 @@ struct SessionService: Sendable {
         return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: expiresAt, via: via)
     }
 
+    /// The session for a token when the cache alone answers (fresh, unexpired, no expiry to slide);
+    /// nil otherwise, and then `resolve` decides.
+    func resolveCached(token: String, via: AuthenticatedSession.Transport) -> AuthenticatedSession? {
+        guard token.utf8.count == 64, let row = cache.get(Self.hash(token)) else { return nil }
+        let now = Date()
+        guard row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) <= touchInterval else { return nil }
+        return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: row.expiresAt, via: via)
+    }
+
     /// Ends one session of a user; false when it is not theirs or does not exist.
     func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
         cache.drop(sessionID: sessionID)

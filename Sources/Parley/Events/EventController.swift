@@ -30,17 +30,32 @@ struct EventController {
         return value
     }
 
+    /// Parses a long-poll timeout: whole seconds from 0 to `maxTimeout` (default `defaultTimeout`).
+    static func timeout(_ text: String?) throws -> Int {
+        guard let text else { return defaultTimeout }
+        guard let value = Int(text), (0...maxTimeout).contains(value) else {
+            throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(maxTimeout).")
+        }
+        return value
+    }
+
+    /// The long-poll answer: `{"cursor":…,"events":[…]}`.
+    static func pollBody(cursor: Int64, events: [LoggedEvent]) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeString(#"{"cursor":\#(cursor),"events":["#)
+        for (index, event) in events.enumerated() {
+            if index > 0 { body.writeString(",") }
+            body.writeString(event.json)
+        }
+        body.writeString("]}")
+        return body
+    }
+
     /// [events] Long-poll: the events after `after` at once, or wait up to `timeout` seconds for one.
     func poll(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
         let after = try Self.cursor(request.uri.queryParameters["after"].map(String.init))
-        var timeout = Self.defaultTimeout
-        if let text = request.uri.queryParameters["timeout"] {
-            guard let value = Int(text), (0...Self.maxTimeout).contains(value) else {
-                throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(Self.maxTimeout).")
-            }
-            timeout = value
-        }
+        let timeout = try Self.timeout(request.uri.queryParameters["timeout"].map(String.init))
         let feed = EventFeed(userID: session.user.id, sessionID: session.id, after: after, hub: hub, log: log)
         await presence.connected(session.user.id)
         defer { presence.disconnected(session.user.id) }
@@ -75,13 +90,7 @@ struct EventController {
         }
         events += await feed.close()
         if !events.isEmpty { onDelivered(session.user.id, events) }
-        var body = ByteBuffer()
-        body.writeString(#"{"cursor":\#(feed.cursor),"events":["#)
-        for (index, event) in events.enumerated() {
-            if index > 0 { body.writeString(",") }
-            body.writeString(event.json)
-        }
-        body.writeString("]}")
+        let body = Self.pollBody(cursor: feed.cursor, events: events)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: body))

@@ -78,6 +78,40 @@ final class EventFeed: @unchecked Sendable {
         return []
     }
 
+    /// Like `nextBacklog`, when memory holds the whole backlog (a resync, or the hub's window); nil
+    /// when it must come from the database.
+    func nextBacklogFromMemory(limit: Int) -> [LoggedEvent]? {
+        if resyncPending {
+            resyncPending = false
+            cursor = head
+            return [resyncEvent()]
+        }
+        guard databaseRange == nil else { return nil }
+        if !window.isEmpty {
+            let page = Array(window.prefix(limit))
+            window.removeFirst(page.count)
+            cursor = window.isEmpty ? head : page[page.count - 1].id
+            return page
+        }
+        cursor = max(cursor, head)
+        return []
+    }
+
+    /// `close` for a feed whose batches were pushed: stops listening and returns the fresh events of
+    /// `remaining` (what its sink still held).
+    func close(remaining: () -> [EventHub.Batch]) -> [LoggedEvent] {
+        guard !closed else { return [] }
+        closed = true
+        let position = hub.unsubscribeReturningPosition(subscription)
+        var rest: [LoggedEvent] = []
+        for batch in remaining() {
+            rest += batch.events.filter { $0.id > cursor }
+            if batch.through > 0 { cursor = max(cursor, batch.through) }
+        }
+        if databaseRange == nil && window.isEmpty && !resyncPending { cursor = max(cursor, position) }
+        return rest
+    }
+
     /// The next live batch, or nil when the subscription ended (shutdown, overflow or cancellation).
     /// An empty batch is a heartbeat.
     func nextLive() async -> [LoggedEvent]? {

@@ -16,24 +16,27 @@ struct EventStreams: Sendable {
     let logger: Logger
 }
 
-/// Server-Sent Events (`GET /api/events/stream`) served on the connection's event loop.
+/// The real-time endpoints, Server-Sent Events (`GET /api/events/stream`) and long-poll
+/// (`GET /api/events`), served on the connection's event loop.
 ///
 /// It sits in each HTTP/1 connection's pipeline ahead of Hummingbird's request handling and takes
-/// over the requests for the stream. Everything else passes through untouched. A stream costs its
-/// connection, this handler and its feed: no task waits per stream, and the hub's batches are
-/// written by the connection's own event loop as they arrive, one write per batch. (Through
-/// Hummingbird's router each stream held a request task and the peak async stack of the request
-/// chain for its whole life, about 40 KB, and every delivery resumed that task.)
+/// over the requests for these two. Everything else passes through untouched. A stream or waiting
+/// poll costs its connection, this handler and its feed: no task waits per listener, and the hub's
+/// batches are handled by the connection's own event loop as they arrive. (Through Hummingbird's
+/// router each stream held a request task and the peak async stack of the request chain for its
+/// whole life, about 40 KB, every delivery resumed that task, and each poll went through the
+/// middleware chain and two child tasks.)
 ///
-/// The same feed as long-poll backs it (`EventFeed`: replay from the cursor, then live, each event
-/// once and in order); `EventController.stream` is the same endpoint through the router, used only
-/// where there is no connection pipeline (the in-process test client).
+/// Both use the same feed (`EventFeed`: replay from the cursor, then live, each event once and in
+/// order). `EventController` serves the same two endpoints through the router, used only where
+/// there is no connection pipeline (the in-process test client).
 final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
     static let path = "/api/events/stream"
+    static let pollPath = "/api/events"
     static let bufferLimit = 4096
 
     private let streams: EventStreams
@@ -45,6 +48,9 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// This connection carries a stream (being opened, open, or ended): it takes no more requests.
     private var taken = false
     private var stream: OpenStream?
+    private var poll: OpenPoll?
+    /// Close the connection once the current poll is answered (shutdown).
+    private var closeAfterAnswer = false
 
     init(streams: EventStreams) {
         self.streams = streams
@@ -68,24 +74,32 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         guard !taken else { return }
-        guard case .head(let request) = part, request.method == .get, let target = request.path, Self.isStream(target) else {
+        guard case .head(let request) = part, request.method == .get, let target = request.path else {
             context.fireChannelRead(data)
             return
         }
-        swallowing = true
-        open(request, target: target, context: context)
+        if Self.matches(target, Self.path) {
+            swallowing = true
+            open(request, target: target, context: context)
+        } else if Self.matches(target, Self.pollPath) {
+            swallowing = true
+            openPoll(request, target: target, context: context)
+        } else {
+            context.fireChannelRead(data)
+        }
     }
 
-    static func isStream(_ target: String) -> Bool {
+    /// Whether a request target is `path`, with or without a query.
+    static func matches(_ target: String, _ path: String) -> Bool {
         target == path || (target.hasPrefix(path) && target.utf8.dropFirst(path.utf8.count).first == UInt8(ascii: "?"))
     }
 
-    /// The `after` query parameter, if any.
-    static func afterParameter(_ target: String) -> String? {
+    /// A query parameter of a request target, if present.
+    static func parameter(_ name: String, in target: String) -> String? {
         guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first == "after" { return parts.count > 1 ? String(parts[1]) : "" }
+            if parts.first.map(String.init) == name { return parts.count > 1 ? String(parts[1]) : "" }
         }
         return nil
     }
@@ -113,7 +127,7 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         let requestID = Self.requestID()
         let after: Int64?
         do {
-            after = try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.afterParameter(target))
+            after = try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.parameter("after", in: target))
         } catch let error as ParleyError {
             respond(error, requestID: requestID, context: context)
             return
@@ -275,7 +289,201 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             streams.hub.unsubscribe(open.sink)
             streams.presence.disconnected(open.feed.userID)
         }
+        if let open = poll {
+            poll = nil
+            open.answered = true
+            open.timer?.cancel()
+            _ = open.feed.close(remaining: { open.sink.take() })
+            open.sink.finish()
+            streams.presence.disconnected(open.feed.userID)
+        }
         context.fireChannelInactive()
+    }
+
+    /// Graceful shutdown: Hummingbird closes connections it sees idle, which these are from its
+    /// side. A waiting poll is answered and an open stream ended properly first, then the connection
+    /// closes.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, stream != nil || poll != nil || taken else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if poll != nil {
+            closeAfterAnswer = true
+            answerPoll(context: context)
+        } else if stream != nil {
+            endStream(context: context)
+        } else {
+            // Still authenticating: nothing to answer yet.
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Long-poll
+
+    /// A waiting long-poll: its feed and sink, what it has collected, and its timeout.
+    private final class OpenPoll {
+        let feed: EventFeed
+        let sink: LoopSink
+        let requestID: String
+        var collected: [LoggedEvent] = []
+        var backlogDone = false
+        var answered = false
+        var timer: Scheduled<Void>?
+        init(feed: EventFeed, sink: LoopSink, requestID: String) {
+            self.feed = feed
+            self.sink = sink
+            self.requestID = requestID
+        }
+    }
+
+    private func openPoll(_ request: HTTPRequest, target: String, context: ChannelHandlerContext) {
+        let requestID = Self.requestID()
+        let after: Int64?
+        let timeout: Int
+        do {
+            after = try EventController.cursor(Self.parameter("after", in: target))
+            timeout = try EventController.timeout(Self.parameter("timeout", in: target))
+        } catch let error as ParleyError {
+            respond(error, requestID: requestID, context: context)
+            return
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        guard let credentials = Self.credentials(request.headerFields) else {
+            respond(.unauthenticated, requestID: requestID, context: context)
+            return
+        }
+        taken = true
+        // A busy client's session is in the cache: no task, no hop.
+        if let session = streams.sessions.resolveCached(token: credentials.token, via: credentials.via) {
+            startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
+            return
+        }
+        let streams = self.streams
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        Task {
+            let session: AuthenticatedSession?
+            var failed = false
+            do {
+                session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
+            } catch {
+                streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
+                session = nil
+                failed = true
+            }
+            let unavailable = failed
+            loop.execute {
+                let (handler, context) = bound.value
+                guard let session else {
+                    handler.taken = false
+                    handler.respond(
+                        unavailable ? ParleyError(.serviceUnavailable, "unavailable", "The server cannot check sessions right now; try again.") : .unauthenticated,
+                        requestID: requestID, context: context)
+                    return
+                }
+                guard context.channel.isActive else { return }
+                handler.startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
+            }
+        }
+    }
+
+    private func startPoll(session: AuthenticatedSession, after: Int64?, timeout: Int, requestID: String, context: ChannelHandlerContext) {
+        streams.presence.connectedNow(session.user.id)
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let sink = LoopSink(
+            userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
+            flush: { bound.value.handler.pollDelivered(context: bound.value.context) },
+            end: { bound.value.handler.answerPoll(context: bound.value.context) })
+        let feed = EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log)
+        let open = OpenPoll(feed: feed, sink: sink, requestID: requestID)
+        poll = open
+        if let events = feed.nextBacklogFromMemory(limit: EventController.pageLimit) {
+            backlogRead(events, timeout: timeout, context: context)
+            return
+        }
+        // The cursor is older than the window: the backlog comes from the database.
+        let logger = streams.logger
+        let loop = context.eventLoop
+        Task {
+            do {
+                let events = try await feed.nextBacklog(limit: EventController.pageLimit)
+                loop.execute { bound.value.handler.backlogRead(events, timeout: timeout, context: bound.value.context) }
+            } catch {
+                logger.error("long-poll backlog failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
+                loop.execute {
+                    let (handler, context) = bound.value
+                    guard let open = handler.poll, !open.answered else { return }
+                    handler.poll = nil
+                    handler.taken = false
+                    open.answered = true
+                    _ = open.feed.close(remaining: { open.sink.take() })
+                    open.sink.finish()
+                    handler.streams.presence.disconnected(open.feed.userID)
+                    handler.respond(
+                        ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."), requestID: requestID, context: context)
+                }
+            }
+        }
+    }
+
+    /// The backlog is in: answer with it, or wait for a live batch until the timeout.
+    private func backlogRead(_ events: [LoggedEvent], timeout: Int, context: ChannelHandlerContext) {
+        guard let open = poll, !open.answered else { return }
+        open.collected = events
+        open.backlogDone = true
+        if !events.isEmpty || timeout == 0 {
+            answerPoll(context: context)
+            return
+        }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        open.timer = context.eventLoop.scheduleTask(in: .seconds(Int64(timeout))) {
+            bound.value.handler.answerPoll(context: bound.value.context)
+        }
+        pollDelivered(context: context)
+    }
+
+    /// Live batches arrived: answer as soon as one holds an event for this client.
+    private func pollDelivered(context: ChannelHandlerContext) {
+        guard let open = poll, !open.answered else { return }
+        guard open.backlogDone else {
+            open.sink.flushDeferred()
+            return
+        }
+        for batch in open.sink.take() { open.collected += open.feed.accept(batch) }
+        if !open.collected.isEmpty { answerPoll(context: context) }
+    }
+
+    /// Answers the poll with what it collected (and anything its sink still holds), and frees the
+    /// connection for the next request.
+    private func answerPoll(context: ChannelHandlerContext) {
+        guard let open = poll, !open.answered else { return }
+        open.answered = true
+        poll = nil
+        taken = false
+        open.timer?.cancel()
+        let events = open.collected + open.feed.close(remaining: { open.sink.take() })
+        open.sink.finish()
+        let userID = open.feed.userID
+        streams.presence.disconnected(userID)
+        if !events.isEmpty { streams.onDelivered(userID, events) }
+        guard context.channel.isActive else { return }
+        let body = EventController.pollBody(cursor: open.feed.cursor, events: events)
+        var fields: HTTPFields = [
+            .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .contentLength: String(body.readableBytes),
+            .init("X-Request-Id")!: open.requestID,
+        ]
+        for field in WebMiddleware.securityHeaders { fields.append(field) }
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closeAfterAnswer {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+        streams.logger.debug("GET \(Self.pollPath) 200", metadata: ["hb.request.id": "\(open.requestID)", "events": "\(events.count)"])
     }
 
     private func respond(_ error: ParleyError, requestID: String, context: ChannelHandlerContext) {

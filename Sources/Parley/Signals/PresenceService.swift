@@ -114,6 +114,13 @@ struct PresenceService: Sendable {
         try? await announce(userID, online: true)
     }
 
+    /// A connection opened, from code that cannot wait: announces the user online in the background
+    /// when this connection brings them online.
+    func connectedNow(_ userID: Int64) {
+        guard tracker.connected(userID) else { return }
+        Task { try? await announce(userID, online: true) }
+    }
+
     func disconnected(_ userID: Int64) {
         tracker.disconnected(userID)
     }
