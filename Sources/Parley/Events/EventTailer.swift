@@ -5,9 +5,10 @@ import ServiceLifecycle
 
 /// Publishes committed events to the hub in id order, up to the allocator's horizon: an id above
 /// it may still commit, so nothing past it is published yet. Commits of this process arrive from
-/// `EventLog` in memory (no read-back query); a commit wakes it at once and it does no work while
-/// nothing commits. With several nodes (not built yet) it would also read other nodes' events from
-/// the log up to the lowest horizon of the live nodes.
+/// `EventLog` in memory (no read-back query), and the thread that releases ids publishes what that
+/// lets through at once (no task to wake in between); it does no work while nothing commits. With
+/// several nodes (not built yet) it would also read other nodes' events from the log up to the
+/// lowest horizon of the live nodes.
 final class EventTailer: Service, Sendable {
     let hub: EventHub
     let allocator: EventIDAllocator
@@ -17,6 +18,11 @@ final class EventTailer: Service, Sendable {
     private let wakeContinuation: AsyncStream<Void>.Continuation
     /// Committed events not yet published, by id.
     private let pending = NIOLockedValueBox<[Int64: LoggedEvent]>([:])
+    /// One publisher at a time, so that events go out in id order.
+    private let publishing = NSLock()
+    /// Set by every wake; the publisher looks again while it is set, so a wake that finds another
+    /// thread publishing can leave its events to that thread instead of waiting for it.
+    private let dirty = NIOLockedValueBox(false)
     static let batchLimit = 2000
 
     init(hub: EventHub, allocator: EventIDAllocator, heartbeatInterval: Duration, logger: Logger) {
@@ -35,8 +41,31 @@ final class EventTailer: Service, Sendable {
     }
 
     /// Looks at the horizon again: after a release, which may let events through (a rolled-back
-    /// id included: it may have held back events committed after it).
-    func wake() { wakeContinuation.yield() }
+    /// id included: it may have held back events committed after it). Publishes on the caller's thread.
+    func wake() { drain() }
+
+    /// Publishes every committed event up to the horizon, in id order. Under load, one thread
+    /// publishes for many commits at a time.
+    func drain() {
+        dirty.withLockedValue { $0 = true }
+        while dirty.withLockedValue({ $0 }) && publishing.try() {
+            dirty.withLockedValue { $0 = false }
+            publishUpToHorizon()
+            publishing.unlock()
+        }
+    }
+
+    private func publishUpToHorizon() {
+        let horizon = allocator.horizon
+        guard horizon > hub.position else { return }
+        // Every id up to the horizon is final: committed (and handed over) or never to appear.
+        let events = pending.withLockedValue { pending -> [LoggedEvent] in
+            let ready = pending.values.filter { $0.id <= horizon }.sorted { $0.id < $1.id }
+            for event in ready { pending[event.id] = nil }
+            return ready
+        }
+        hub.publish(events, through: horizon)
+    }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -52,24 +81,12 @@ final class EventTailer: Service, Sendable {
         }
     }
 
+    /// Publishes anything committed before the service started, then waits for shutdown (commits
+    /// publish through `wake`).
     private func tail() async {
-        var cursor = hub.position
+        drain()
         var iterator = wakes.makeAsyncIterator()
-        while !Task.isCancelled {
-            let horizon = allocator.horizon
-            if horizon > cursor {
-                // Every id up to the horizon is final: committed (and handed over) or never to appear.
-                let events = pending.withLockedValue { pending -> [LoggedEvent] in
-                    let ready = pending.values.filter { $0.id <= horizon }.sorted { $0.id < $1.id }
-                    for event in ready { pending[event.id] = nil }
-                    return ready
-                }
-                hub.publish(events, through: horizon)
-                cursor = horizon
-                continue
-            }
-            guard await iterator.next() != nil else { return }
-        }
+        while await iterator.next() != nil { drain() }
     }
 
     /// Sends every subscription an empty batch now and then, which SSE turns into a heartbeat comment.
