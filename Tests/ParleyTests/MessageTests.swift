@@ -597,7 +597,8 @@ import Testing
             for body in [#"{"text":"x","reply_to":1.5}"#, #"{"text":"x","reply_to":1e40}"#] {
                 let response = try await push(body)
                 #expect(response.status == .badRequest)
-                withKnownIssue(RoomTests.foundationNumbers) { response.expectError(.badRequest, "invalid_request") }
+                response.expectError(.badRequest, "invalid_request")
+                #expect(response.errorCode == "invalid_request" && String(buffer: response.body).contains("reply_to"))
             }
             var plainText = ann.bearer
             plainText[.contentType] = "text/plain"

@@ -19,12 +19,33 @@ extension Request {
         do {
             return try context.requestDecoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let field = Self.unfitNumber(in: buffer) {
+                throw Self.unfit(field)
+            }
             throw Self.describe(error)
         } catch let error as ParleyError {
             throw error
         } catch {
+            if let field = Self.unfitNumber(in: buffer) { throw Self.unfit(field) }
             throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.")
         }
+    }
+
+    private static func unfit(_ field: String) -> ParleyError {
+        .badRequest("Field `\(field)` must be a whole number within range.")
+    }
+
+    /// For valid JSON that Foundation's decoder refused as a whole (on Linux it does so for a number
+    /// that does not fit an integer field, like `1.5` or `1e40`, without naming the field): the
+    /// first top-level field holding such a number.
+    static func unfitNumber(in buffer: ByteBuffer) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else { return nil }
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard let number = value as? NSNumber else { continue }  // true and false read as 1 and 0: whole, never reported
+            let double = number.doubleValue
+            if double != double.rounded() || abs(double) >= 9.2e18 { return key }
+        }
+        return nil
     }
 
     static func isJSON(_ contentType: String) -> Bool {
