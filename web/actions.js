@@ -208,8 +208,7 @@ export async function updateProfile(changes) {
   const profile = await Me.update(changes);
   store.setMe({ ...state.me, ...profile.user });
   store.renameUser(profile.user);
-  // Others learn a new name from the next presence event, which carries it: announce it now.
-  if (changes.display_name !== undefined) Signals.presence(effectivePresence()).catch(() => {});
+  // Others (and my other devices) learn the new name from the user.updated event the change sends.
   return profile;
 }
 

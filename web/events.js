@@ -11,7 +11,7 @@ export const EVENT_TYPES = [
   "message.created", "message.edited", "message.deleted",
   "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
   "member.muted", "member.unmuted", "member.role_changed",
-  "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed",
+  "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated",
   "typing", "presence", "receipt", "read_marker", "notification", "pinned", "unpinned", "account.deactivated", "resync",
 ];
 

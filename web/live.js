@@ -35,6 +35,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "typing":
       store.setTyping(data.room_id, data.user, data.typing, data.expires_in_ms);
       break;
+    case "user.updated":
+      if (data.user.id === state.me.id) store.setMe({ ...state.me, ...data.user });
+      store.renameUser(data.user);
+      break;
     case "presence":
       store.renameUser(data.user);
       store.setPresence(data.user.id, data.status);

@@ -269,6 +269,34 @@ import Testing
         }
     }
 
+    @Test func aNewDisplayNameReachesEveryoneWhoSharesARoomAndNobodyElse() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let loner = try await live.signUp("loner")
+            #expect(try await live.send(.POST, "/api/rooms/1/leave", token: loner.token).status == 204)
+            let otherDevice = try #require(
+                try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#).body?["token"]?.string)
+            let streams = [try await live.stream(bob.token), try await live.stream(otherDevice), try await live.stream(loner.token)]
+            let renamed = try await live.send(.PATCH, "/api/me", json: #"{"display_name":"Alice Liddell"}"#, token: alice.token)
+            #expect(renamed.status == 200, "\(renamed.text)")
+            for stream in streams.prefix(2) {
+                let events = await stream.waitFor(1) { $0.event == "user.updated" }
+                #expect(events.first?.json?["data"]?["user"] == .object(["id": .number(Double(alice.id)), "username": .string("alice"), "display_name": .string("Alice Liddell")]))
+            }
+            // Someone who shares no room with her hears nothing of it, live or replayed.
+            _ = try await live.post(bob.token, room: 1, text: "after the rename")
+            _ = await streams[0].waitFor(1) { $0.event == "message.created" }
+            #expect(!streams[2].events.contains { $0.event == "user.updated" })
+            let (replayed, _) = try await live.poll(loner.token, after: 0, timeout: 0)
+            #expect(!replayed.contains { $0["type"] == .string("user.updated") })
+            let (bobReplay, _) = try await live.poll(bob.token, after: 0, timeout: 0)
+            #expect(bobReplay.contains { $0["type"] == .string("user.updated") })
+            for stream in streams { await stream.close() }
+        }
+    }
+
     @Test func aRemovedMemberStopsReceivingTheRoom() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

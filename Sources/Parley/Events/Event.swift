@@ -86,6 +86,8 @@ public enum EventType {
     public static let typing = "typing"
     /// Addressed to everyone who shares a room with `subjectID`.
     public static let presence = "presence"
+    /// A user's display name changed: to everyone who shares a room with them, and their own devices.
+    public static let userUpdated = "user.updated"
     public static let receipt = "receipt"
     public static let readMarker = "read_marker"
     public static let notification = "notification"

@@ -80,6 +80,9 @@ final class EventHub: Sendable {
                 }
                 if event.type == EventType.presence, let subject = event.subjectID {
                     recipients = Self.coMembers(of: subject, in: state)
+                } else if event.type == EventType.userUpdated, let subject = event.subjectID {
+                    recipients = Self.coMembers(of: subject, in: state)
+                    recipients.insert(subject)
                 } else if event.type == EventType.directoryChanged {
                     recipients = Set(state.subscribers.keys)
                 }
@@ -156,6 +159,9 @@ final class EventHub: Sendable {
         if event.userID == userID { return true }
         if event.type == EventType.presence, let subject = event.subjectID {
             return sharedRoom(subject, userID, at: event.id, in: state)
+        }
+        if event.type == EventType.userUpdated, let subject = event.subjectID {
+            return subject == userID || sharedRoom(subject, userID, at: event.id, in: state)
         }
         if event.type == EventType.directoryChanged { return true }
         guard let roomID = event.roomID, let intervals = state.intervals[userID]?[roomID] else { return false }

@@ -132,6 +132,10 @@ struct SignalController {
         try await loadMe(try context.requireSession().user.id)
     }
 
+    struct UserUpdatedEvent: Encodable {
+        let user: UserSummary
+    }
+
     struct UpdateMeBody: Decodable {
         let displayName: String?
         let sendReadReceipts: Bool?
@@ -142,9 +146,16 @@ struct SignalController {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
         let name = try body.displayName.map(AccountRules.normalizeDisplayName)
-        try await pool.withConnection { c in
-            if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, session.user.id]) }
-            if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, session.user.id]) }
+        let user = session.user
+        try await presence.log.transaction { c, events in
+            if let name {
+                try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id])
+                // Everyone who shows this name (co-members, my other devices) updates it at once.
+                try events.append(
+                    EventType.userUpdated, subjectID: user.id,
+                    payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name)))
+            }
+            if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]) }
         }
         sessions.forget(userID: session.user.id)
         return try await loadMe(session.user.id)
