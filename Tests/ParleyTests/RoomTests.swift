@@ -713,6 +713,27 @@ import Testing
         }
     }
 
+    @Test func publicRoomsAreJoinedNotFilledAndGroupsHaveNoPassword() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            // People join a public room themselves; nobody is put in one at its creation.
+            try await Self.create(client, ann, #"{"name":"lobby","members":[\#(bob.id)]}"#).expectError(.unprocessableContent, "invalid_members")
+            // A private group is entered by invitation: it never has a password.
+            try await Self.create(client, ann, #"{"name":"crew","kind":"group","password":"secret123"}"#).expectError(
+                .unprocessableContent, "invalid_room_password")
+            #expect(try parley.count("rooms") == 1)
+            let group = try await Self.create(client, ann, #"{"name":"crew","kind":"group","members":[\#(bob.id)]}"#)
+            #expect(group.status == .created)
+            let groupID = try #require(try group.json()["room"]?["id"]?.int)
+            try await client.send(.patch, "/api/rooms/\(groupID)", json: #"{"password":"secret123"}"#, headers: ann.bearer).expectError(
+                .unprocessableContent, "invalid_change")
+            #expect(try await client.send(.patch, "/api/rooms/\(groupID)", json: #"{"password":null}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.get, "/api/rooms/\(groupID)", headers: bob.bearer).json()["room"]?["has_password"] == .bool(false))
+        }
+    }
+
     @Test func openingADMTwiceFindsTheSameRoomOfExactlyTwo() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -143,7 +143,7 @@ def test_openapi_live_answers_are_documented(parley):
     owner.call("DELETE", f"{r}/bans/{other_id}", "/api/rooms/{room}/bans/{user}", expect=(404, "ban_not_found"))
     owner.call("DELETE", f"{r}/mutes/{other_id}", "/api/rooms/{room}/mutes/{user}", expect=(404, "mute_not_found"))
     owner.call("POST", "/api/dms", "/api/dms", {"user_id": 999999}, expect=(404, "user_not_found"))
-    owner.call("POST", "/api/rooms", "/api/rooms", {"name": "oa room 2", "members": [999999]}, expect=(404, "user_not_found"))
+    owner.call("POST", "/api/rooms", "/api/rooms", {"name": "oa room 2", "kind": "group", "members": [999999]}, expect=(404, "user_not_found"))
 
     # Bodies: types, enums and optional fields as documented.
     owner.call("PUT", r + "/notifications", "/api/rooms/{room}/notifications", {"level": "loud"}, expect=(400, "invalid_request"))

@@ -159,7 +159,7 @@ async function submitRoom(event) {
       await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } else {
-      const room = await actions.createRoom({ name, topic, kind: kind(), password: kind() === "public" ? password : undefined, members: [...chosenMembers.keys()] });
+      const room = await actions.createRoom({ name, topic, kind: kind(), password: kind() === "public" ? password : undefined, members: kind() === "group" ? [...chosenMembers.keys()] : [] });
       $("room-dialog").close();
       navigate(room.id);
     }

@@ -98,6 +98,12 @@ struct RoomService: Sendable {
         let name = try Self.validateName(name)
         let topic = try Self.validateTopic(topic ?? "")
         guard memberIDs.count <= 100 else { throw ParleyError.invalid("too_many_members", "Add at most 100 members at creation.") }
+        if kind == .public && !memberIDs.isEmpty {
+            throw ParleyError.invalid("invalid_members", "Only a private group starts with members; people join a public room themselves.")
+        }
+        if kind == .group && password != nil {
+            throw ParleyError.invalid("invalid_room_password", "Only a public room has a password; people enter a private group when added.")
+        }
         let hash = try await hashRoomPassword(password)
         let store = self.store
         do {
@@ -159,6 +165,9 @@ struct RoomService: Sendable {
                 guard role >= .admin || room.kind == .dm else { throw Self.forbidden("Only the room's owner and admins change it.") }
                 if room.kind == .dm && (name != nil || newHash != nil) {
                     throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
+                }
+                if room.kind == .group, case .some(.some) = newHash {
+                    throw ParleyError.invalid("invalid_change", "Only a public room has a password; people enter a private group when added.")
                 }
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
