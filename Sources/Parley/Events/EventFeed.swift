@@ -49,11 +49,7 @@ final class EventFeed: @unchecked Sendable {
 
     /// What the client missed before the live stream, in pages of up to `limit`; empty when caught up.
     func nextBacklog(limit: Int) async throws -> [LoggedEvent] {
-        if resyncPending {
-            resyncPending = false
-            cursor = head
-            return [resyncEvent()]
-        }
+        if let page = nextBacklogFromMemory(limit: limit) { return page }
         while let range = databaseRange {
             let rows = try await log.read(
                 after: range.lowerBound - 1, through: range.upperBound, userID: userID, rooms: hub.roomsEverJoined(by: userID), limit: limit)
@@ -68,14 +64,7 @@ final class EventFeed: @unchecked Sendable {
             }
             if !visible.isEmpty { return visible }
         }
-        if !window.isEmpty {
-            let page = Array(window.prefix(limit))
-            window.removeFirst(page.count)
-            cursor = window.isEmpty ? head : page[page.count - 1].id
-            return page
-        }
-        cursor = max(cursor, head)
-        return []
+        return nextBacklogFromMemory(limit: limit) ?? []
     }
 
     /// Like `nextBacklog`, when memory holds the whole backlog (a resync, or the hub's window); nil

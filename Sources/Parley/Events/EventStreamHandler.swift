@@ -135,27 +135,44 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in
+            handler.start(session: session, after: after, requestID: requestID, context: context)
+        }
+    }
+
+    /// Finds the request's session, from the cache at once or else in a task, and goes on with it
+    /// on the loop; answers 401 itself (503 when sessions cannot be checked). The connection takes
+    /// no other request meanwhile.
+    private func withSession(
+        _ credentials: (token: String, via: AuthenticatedSession.Transport)?, requestID: String, context: ChannelHandlerContext,
+        _ next: @escaping (EventStreamHandler, ChannelHandlerContext, AuthenticatedSession) -> Void
+    ) {
+        guard let credentials else {
+            respond(.unauthenticated, requestID: requestID, context: context)
+            return
+        }
         taken = true
-        let credentials = Self.credentials(request.headerFields)
+        // A busy client's session is in the cache: no task, no hop.
+        if let session = streams.sessions.resolveCached(token: credentials.token, via: credentials.via) {
+            next(self, context, session)
+            return
+        }
         let streams = self.streams
         let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let bound = NIOLoopBound((handler: self, context: context, next: next), eventLoop: loop)
         Task {
             var session: AuthenticatedSession?
             var failed = false
-            if let credentials {
-                do {
-                    session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
-                } catch {
-                    streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
-                    failed = true
-                }
+            do {
+                session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
+            } catch {
+                streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
+                failed = true
             }
-            if let session { await streams.presence.connected(session.user.id) }
             let resolved = session
             let unavailable = failed
             loop.execute {
-                let (handler, context) = bound.value
+                let (handler, context, next) = bound.value
                 guard let session = resolved else {
                     handler.taken = false
                     handler.respond(
@@ -163,17 +180,15 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
                         requestID: requestID, context: context)
                     return
                 }
-                guard context.channel.isActive else {
-                    streams.presence.disconnected(session.user.id)
-                    return
-                }
-                handler.start(session: session, after: after, requestID: requestID, context: context)
+                guard context.channel.isActive else { return }
+                next(handler, context, session)
             }
         }
     }
 
     /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
     private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
+        streams.presence.connectedNow(session.user.id)
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let sink = LoopSink(
             userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
@@ -351,42 +366,8 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        guard let credentials = Self.credentials(request.headerFields) else {
-            respond(.unauthenticated, requestID: requestID, context: context)
-            return
-        }
-        taken = true
-        // A busy client's session is in the cache: no task, no hop.
-        if let session = streams.sessions.resolveCached(token: credentials.token, via: credentials.via) {
-            startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
-            return
-        }
-        let streams = self.streams
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        Task {
-            let session: AuthenticatedSession?
-            var failed = false
-            do {
-                session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
-            } catch {
-                streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
-                session = nil
-                failed = true
-            }
-            let unavailable = failed
-            loop.execute {
-                let (handler, context) = bound.value
-                guard let session else {
-                    handler.taken = false
-                    handler.respond(
-                        unavailable ? ParleyError(.serviceUnavailable, "unavailable", "The server cannot check sessions right now; try again.") : .unauthenticated,
-                        requestID: requestID, context: context)
-                    return
-                }
-                guard context.channel.isActive else { return }
-                handler.startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
-            }
+        withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in
+            handler.startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
         }
     }
 
