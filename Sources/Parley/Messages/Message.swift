@@ -132,8 +132,8 @@ struct MessageStore: Sendable {
     }
 
     /// Newest first, before a message id (or from the newest).
-    func page(roomID: Int64, before: Int64?, limit: Int) async throws -> [MessageView] {
-        try await pool.query(
+    func page(_ c: MariaDBConnection, roomID: Int64, before: Int64?, limit: Int) throws -> [MessageView] {
+        try c.query(
             """
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
             WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?
@@ -142,8 +142,8 @@ struct MessageStore: Sendable {
     }
 
     /// Oldest first, after a message id.
-    func pageAfter(roomID: Int64, after: Int64, limit: Int) async throws -> [MessageView] {
-        try await pool.query(
+    func pageAfter(_ c: MariaDBConnection, roomID: Int64, after: Int64, limit: Int) throws -> [MessageView] {
+        try c.query(
             """
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
             WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?

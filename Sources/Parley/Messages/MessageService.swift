@@ -151,23 +151,23 @@ struct MessageService: Sendable {
         }
         guard before == nil || after == nil else { throw ParleyError.badRequest("Use before or after, not both.") }
         let rooms = self.rooms
-        let role = try await rooms.pool.withConnection { c in try RoomService.role(rooms, c, roomID: roomID, userID: user.id) }
-        if role == nil {
-            // A public room's non-members see a preview of the newest messages, without paging.
-            guard before == nil, after == nil else { throw RoomService.notAMember }
-            if try await rooms.pool.withConnection({ c in try ModerationService.isBanned(c, roomID: roomID, userID: user.id) }) {
-                throw ModerationService.banned
+        let store = self.store
+        // One trip to a database thread for the check and the page.
+        return try await rooms.pool.withConnection { c in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
+                // A public room's non-members see a preview of the newest messages, without paging.
+                guard before == nil, after == nil else { throw RoomService.notAMember }
+                if try ModerationService.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
+                return Page(messages: try store.page(c, roomID: roomID, before: nil, limit: min(limit, Self.previewSize)), hasMore: false)
             }
-            let messages = try await store.page(roomID: roomID, before: nil, limit: min(limit, Self.previewSize))
-            return Page(messages: messages, hasMore: false)
+            let messages: [MessageView]
+            if let after {
+                messages = try store.pageAfter(c, roomID: roomID, after: after, limit: limit + 1)
+            } else {
+                messages = try store.page(c, roomID: roomID, before: before, limit: limit + 1)
+            }
+            return Page(messages: Array(messages.prefix(limit)), hasMore: messages.count > limit)
         }
-        let messages: [MessageView]
-        if let after {
-            messages = try await store.pageAfter(roomID: roomID, after: after, limit: limit + 1)
-        } else {
-            messages = try await store.page(roomID: roomID, before: before, limit: limit + 1)
-        }
-        return Page(messages: Array(messages.prefix(limit)), hasMore: messages.count > limit)
     }
 
     /// Edits one's own message; keeps `edited_at`.
