@@ -357,6 +357,14 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
             MatrixRoute(
+                method: .get, path: "/api/messages/{message}", request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) },
+                verify: { f, _, body in #expect(body["message"]?["id"]?.int == f.targetMessage) }),
+            // A public room's outsiders read its preview, not single messages; a private room's learn nothing.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
+        row(
+            MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", #"{"text":"edited by \#(a)"}"#) }),
             // The non-member's message is from when they were a member.

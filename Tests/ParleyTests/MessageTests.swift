@@ -404,6 +404,27 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'message.edited'")) == 1)
     }
 
+    @Test func oneMessageIsReadByIdAsHistoryShowsIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"find me"}"#, headers: ann.bearer)
+            let id = try #require(try posted.json()["message"]?["id"]?.int)
+            let fetched = try await client.send(.get, "/api/messages/\(id)", headers: bob.bearer)
+            #expect(fetched.status == .ok)
+            #expect(try fetched.json()["message"] == posted.json()["message"])
+            let page = try await client.send(.get, "/api/rooms/1/messages?limit=1", headers: bob.bearer).json()
+            #expect(try fetched.json()["message"] == page["messages"]?[0])
+            #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
+            let tombstone = try await client.send(.get, "/api/messages/\(id)", headers: bob.bearer).json()["message"]
+            #expect(tombstone?["deleted"] == .bool(true) && tombstone?["text"] == .null)
+            try await client.send(.get, "/api/messages/999999", headers: bob.bearer).expectError(.notFound, "message_not_found")
+            try await client.send(.get, "/api/messages/x", headers: bob.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.get, "/api/messages/\(id)").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
     @Test func deletingLeavesATombstoneWithoutText() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

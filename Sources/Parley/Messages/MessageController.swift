@@ -10,6 +10,7 @@ struct MessageController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/messages", use: push)
         router.get("/api/rooms/:room/messages", use: history)
+        router.get("/api/messages/:message", use: message)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
     }
@@ -35,6 +36,13 @@ struct MessageController {
         return Response(
             status: posted.created ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
+    }
+
+    /// [getMessage] One message (a reply's target, a notification's message) for members of its room.
+    func message(request: Request, context: AppRequestContext) async throws -> MessageResponse {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "message")
+        return MessageResponse(message: try await messages.message(user: session.user, messageID: id))
     }
 
     struct Page: ResponseEncodable {

@@ -170,6 +170,19 @@ struct MessageService: Sendable {
         }
     }
 
+    /// One message, for members of its room (a tombstone once deleted). A public room's
+    /// non-members read only its preview (403); a private room's never learn it exists (404).
+    func message(user: User, messageID: Int64) async throws -> MessageView {
+        let store = self.store
+        let rooms = self.rooms
+        return try await rooms.pool.withConnection { c in
+            guard let message = try store.message(c, id: messageID) else { throw Self.messageNotFound }
+            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+            guard role != nil else { throw RoomService.notAMember }
+            return message
+        }
+    }
+
     /// Edits one's own message; keeps `edited_at`.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         let text = try Self.validateText(text)
