@@ -42,6 +42,8 @@ import Testing
             let roles = try await client.send(.get, "/api/rooms/\(room)/members", headers: owner.bearer).json()
             let byName = Dictionary(uniqueKeysWithValues: (roles["members"]?.array ?? []).map { ($0["user"]?["username"]?.string ?? "", $0["role"]?.string ?? "") })
             #expect(byName == ["owner": "owner", "ada": "member", "moe": "moderator", "mel": "member"])
+            // The answer to an appointment describes the member as the member list does.
+            #expect(try appointed.json()["member"] == roles["members"]?.array?.first { $0["user"]?["username"] == .string("moe") })
         }
     }
 

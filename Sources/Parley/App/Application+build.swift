@@ -107,7 +107,7 @@ struct ApplicationParts: Sendable {
         let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, room, user in try mutes.check(room: room, user: user) }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
         try await contentFilter.load(pool)
-        let moderation = ModerationService(store: roomStore, log: log, mutes: mutes)
+        let moderation = ModerationService(store: roomStore, log: log, mutes: mutes, presence: presenceTracker)
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
             notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost,

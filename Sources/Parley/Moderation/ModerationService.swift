@@ -42,6 +42,8 @@ struct ModerationService: Sendable {
     let store: RoomStore
     let log: EventLog
     let mutes: MuteIndex
+    /// Who is online, for the member answers.
+    let presence: PresenceTracker
     static let maxPins = 50
 
     struct ModerationEvent: Encodable {
@@ -121,7 +123,8 @@ struct ModerationService: Sendable {
                     payload: RoomService.RoleChangedEvent(roomId: roomID, user: user, role: role, by: UserSummary(actor)))
                 try Self.record(c, room: roomID, actor: actor.id, action: "role_\(role.rawValue)", user: userID)
             }
-            return MemberView(user: user, role: role, joinedAt: Date(), presence: "offline", online: false, lastSeenAt: nil)
+            // As the member list describes them (joined time, presence), read back after the change.
+            return RoomService.memberView(try store.member(c, roomID: roomID, userID: userID)!, presence: presence)
         }
     }
 
