@@ -22,7 +22,7 @@ struct EventController {
     }
 
     /// Parses a cursor: a non-negative event id.
-    static func cursor(_ text: String?) throws -> Int64? {
+    static func cursor(_ text: String?) throws(ParleyError) -> Int64? {
         guard let text, !text.isEmpty else { return nil }
         guard let value = Int64(text), value >= 0 else {
             throw ParleyError(.badRequest, "invalid_cursor", "A cursor is the non-negative id of the last event seen.")
@@ -31,7 +31,7 @@ struct EventController {
     }
 
     /// Parses a long-poll timeout: whole seconds from 0 to `maxTimeout` (default `defaultTimeout`).
-    static func timeout(_ text: String?) throws -> Int {
+    static func timeout(_ text: String?) throws(ParleyError) -> Int {
         guard let text else { return defaultTimeout }
         guard let value = Int(text), (0...maxTimeout).contains(value) else {
             throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(maxTimeout).")

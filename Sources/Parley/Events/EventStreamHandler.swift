@@ -123,18 +123,23 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
+    /// The request's parameters as `parse` reads them, or nil after answering its 400.
+    private func validated<T>(requestID: String, context: ChannelHandlerContext, _ parse: () throws(ParleyError) -> T) -> T? {
+        do {
+            return try parse()
+        } catch {
+            respond(error, requestID: requestID, context: context)
+            return nil
+        }
+    }
+
     private func open(_ request: HTTPRequest, target: String, context: ChannelHandlerContext) {
         let requestID = Self.requestID()
-        let after: Int64?
-        do {
-            after = try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.parameter("after", in: target))
-        } catch let error as ParleyError {
-            respond(error, requestID: requestID, context: context)
-            return
-        } catch {
-            context.close(promise: nil)
-            return
-        }
+        guard
+            let after = validated(requestID: requestID, context: context, { () throws(ParleyError) in
+                try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.parameter("after", in: target))
+            })
+        else { return }
         withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in
             handler.start(session: session, after: after, requestID: requestID, context: context)
         }
@@ -354,18 +359,11 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func openPoll(_ request: HTTPRequest, target: String, context: ChannelHandlerContext) {
         let requestID = Self.requestID()
-        let after: Int64?
-        let timeout: Int
-        do {
-            after = try EventController.cursor(Self.parameter("after", in: target))
-            timeout = try EventController.timeout(Self.parameter("timeout", in: target))
-        } catch let error as ParleyError {
-            respond(error, requestID: requestID, context: context)
-            return
-        } catch {
-            context.close(promise: nil)
-            return
-        }
+        guard
+            let (after, timeout) = validated(requestID: requestID, context: context, { () throws(ParleyError) in
+                (try EventController.cursor(Self.parameter("after", in: target)), try EventController.timeout(Self.parameter("timeout", in: target)))
+            })
+        else { return }
         withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in
             handler.startPoll(session: session, after: after, timeout: timeout, requestID: requestID, context: context)
         }

@@ -60,7 +60,8 @@ struct MessageService: Sendable {
         let store = self.store
         let rooms = self.rooms
         let knownKind = rooms.kinds.get(roomID)
-        let fast = knownKind != nil && !Mentions.candidates(in: text).contains("room")
+        // `@room` depends on the sender's role: a text that may hold it takes the other path.
+        let fast = knownKind != nil && text.range(of: "@room", options: .caseInsensitive) == nil
         /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
             guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
