@@ -49,8 +49,8 @@ struct Bench: Sendable {
         let postP50: Double
     }
 
-    /// Listeners on one transport; a paced sender; latency from just before the POST is written
-    /// to the moment a listener reads the event off its socket (on its event loop).
+    /// Listeners on one transport; two paced senders; latency from the moment a POST is written (on
+    /// its event loop) to the moment a listener reads the event off its socket (on its event loop).
     func latency(transport: String, sender: String, listeners: [String], rate: Int, seconds: Int) async throws -> LatencyResult {
         let samples = NIOLockedValueBox<[UInt64]>([])
         samples.withLockedValue { $0.reserveCapacity(rate * seconds * listeners.count) }
@@ -70,28 +70,19 @@ struct Bench: Sendable {
         while ready.withLockedValue({ $0 }) < listeners.count { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .seconds(1))
 
-        // Two paced senders, each at half the rate, on their own connections.
+        // Two paced senders, each at half the rate, on their own connections, driven from their
+        // event loops (each post is stamped on the loop just before it is written).
         let total = rate * seconds
         let senderCount = 2
+        let interval = UInt64(1_000_000_000 / (rate / senderCount))
+        let start = nowNanos() + 10_000_000
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in 0..<senderCount {
                 group.addTask {
-                    let connection = try await connect()
-                    let interval = UInt64(1_000_000_000 / (rate / senderCount))
-                    let start = nowNanos() + UInt64(s) * interval / UInt64(senderCount)
-                    for n in 0..<(total / senderCount) {
-                        let due = start + UInt64(n) * interval
-                        let now = nowNanos()
-                        if due > now { try await Task.sleep(for: .nanoseconds(Int(due - now))) }
-                        let seq = n * senderCount + s
-                        let sent = nowNanos()
-                        let reply = try await connection.request(
-                            .POST, "/api/rooms/1/messages", json: #"{"text":"bench \#(seq) \#(sent)"}"#, token: sender)
-                        guard reply.status == 201 else { throw BenchError("post failed: \(reply.status)") }
-                        let took = nowNanos() - sent
-                        posts.withLockedValue { $0.append(took) }
-                    }
-                    await connection.close()
+                    try await PacedSender.run(
+                        token: sender, port: port, group: self.group, count: total / senderCount, interval: interval,
+                        start: start + UInt64(s) * interval / UInt64(senderCount), stride: senderCount, offset: s,
+                        onReply: { took in posts.withLockedValue { $0.append(took) } })
                 }
             }
             try await group.waitForAll()
