@@ -65,16 +65,27 @@ struct ReceiptService: Sendable {
         }
     }
 
-    /// Writes gathered delivered marks and announces the ones that moved (run every second).
+    /// Writes gathered delivered marks and announces the ones that moved (run every second): up to
+    /// `deliveredBatch` marks per transaction, so a busy second costs a few commits, not one per
+    /// member. Rows are taken in key order, so two batches never wait on each other in a cycle.
     func flushDelivered() async throws {
-        let batch = pendingDelivered.withLockedValue { pending -> [Key: Int64] in
+        let batch = pendingDelivered.withLockedValue { pending -> [(Key, Int64)] in
             defer { pending = [:] }
-            return pending
+            return pending.sorted { ($0.key.room, $0.key.user) < ($1.key.room, $1.key.user) }.map { ($0.key, $0.value) }
         }
-        for (key, id) in batch {
-            try await advance(room: key.room, user: key.user, delivered: id, read: nil)
+        let hub = self.hub
+        for start in stride(from: 0, to: batch.count, by: Self.deliveredBatch) {
+            let chunk = Array(batch[start..<min(batch.count, start + Self.deliveredBatch)])
+            let memberCounts = Dictionary(chunk.map { ($0.0.room, hub.members(of: $0.0.room).count) }, uniquingKeysWith: { a, _ in a })
+            try await log.transaction { c, events in
+                for (key, id) in chunk {
+                    try Self.advanceDelivered(c, events, room: key.room, user: key.user, delivered: id, memberCount: memberCounts[key.room] ?? 0)
+                }
+            }
         }
     }
+
+    static let deliveredBatch = 100
 
     /// [markRead] Moves the read mark forward to `messageID` (a message of the room).
     func markRead(userID: Int64, roomID: Int64, messageID: Int64, rooms: RoomStore) async throws -> ReadMarkerEvent {
@@ -93,33 +104,59 @@ struct ReceiptService: Sendable {
     private func advance(room: Int64, user: Int64, delivered: Int64, read: Int64?) async throws -> ReadMarkerEvent? {
         let memberCount = hub.members(of: room).count
         return try await log.transaction { c, events in
-            guard
-                let row = try c.query(
-                    """
-                    SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.send_read_receipts
-                    FROM room_members m JOIN users u ON u.id = m.user_id
-                    WHERE m.room_id = ? AND m.user_id = ? FOR UPDATE
-                    """, [room, user]
-                ).first
-            else { return nil }
-            let oldDelivered: Int64 = try row.decode("delivered_up_to")
-            let oldRead: Int64 = try row.decode("read_up_to")
-            let newDelivered = max(oldDelivered, delivered)
-            let newRead = max(oldRead, read ?? 0)
-            guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
-            try c.execute("UPDATE room_members SET delivered_up_to = ?, read_up_to = ? WHERE room_id = ? AND user_id = ?", [newDelivered, newRead, room, user])
-            let shares: Bool = try row.decode("send_read_receipts")
-            if memberCount <= Self.receiptEventMaxMembers {
-                try events.append(
-                    EventType.receipt, roomID: room,
-                    payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newRead : nil))
-            }
-            guard newRead != oldRead else { return nil }
-            let marker = try Self.unread(c, userID: user, roomID: room)
-            // Every device of the user learns the new read mark and unread count.
-            try events.append(EventType.readMarker, userID: user, payload: marker)
-            return marker
+            try Self.advance(c, events, room: room, user: user, delivered: delivered, read: read, memberCount: memberCount)
         }
+    }
+
+    /// Moves one member's delivered mark forward inside the caller's transaction. Only the member's
+    /// row is locked (not their user row, which every post of theirs checks), and a room too large
+    /// for receipt events costs one statement.
+    private static func advanceDelivered(_ c: MariaDBConnection, _ events: EventAppender, room: Int64, user: Int64, delivered: Int64, memberCount: Int) throws {
+        let moved = try c.execute(
+            "UPDATE room_members SET delivered_up_to = ? WHERE room_id = ? AND user_id = ? AND delivered_up_to < ?", [delivered, room, user, delivered]
+        ).affectedRows == 1
+        guard moved, memberCount <= receiptEventMaxMembers else { return }
+        // A locking read: the latest read mark, not the transaction's snapshot.
+        guard let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ? FOR UPDATE", [room, user]).first,
+            let row = try c.query("SELECT id, username, display_name, send_read_receipts FROM users WHERE id = ?", [user]).first
+        else { return }
+        let shares: Bool = try row.decode("send_read_receipts")
+        try events.append(
+            EventType.receipt, roomID: room,
+            payload: ReceiptEvent(
+                roomId: room, user: try UserSummary(row: row), deliveredUpTo: delivered, readUpTo: shares ? try mark.decode("read_up_to", as: Int64.self) : nil))
+    }
+
+    /// Moves one member's marks forward inside the caller's transaction; the read marker when the read mark moved.
+    private static func advance(
+        _ c: MariaDBConnection, _ events: EventAppender, room: Int64, user: Int64, delivered: Int64, read: Int64?, memberCount: Int
+    ) throws -> ReadMarkerEvent? {
+        guard
+            let row = try c.query(
+                """
+                SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.send_read_receipts
+                FROM room_members m JOIN users u ON u.id = m.user_id
+                WHERE m.room_id = ? AND m.user_id = ? FOR UPDATE
+                """, [room, user]
+            ).first
+        else { return nil }
+        let oldDelivered: Int64 = try row.decode("delivered_up_to")
+        let oldRead: Int64 = try row.decode("read_up_to")
+        let newDelivered = max(oldDelivered, delivered)
+        let newRead = max(oldRead, read ?? 0)
+        guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
+        try c.execute("UPDATE room_members SET delivered_up_to = ?, read_up_to = ? WHERE room_id = ? AND user_id = ?", [newDelivered, newRead, room, user])
+        let shares: Bool = try row.decode("send_read_receipts")
+        if memberCount <= receiptEventMaxMembers {
+            try events.append(
+                EventType.receipt, roomID: room,
+                payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newRead : nil))
+        }
+        guard newRead != oldRead else { return nil }
+        let marker = try unread(c, userID: user, roomID: room)
+        // Every device of the user learns the new read mark and unread count.
+        try events.append(EventType.readMarker, userID: user, payload: marker)
+        return marker
     }
 
     static func unread(pool: MariaDBPool, userID: Int64, roomID: Int64) async throws -> ReadMarkerEvent {
