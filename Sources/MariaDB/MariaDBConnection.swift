@@ -189,15 +189,35 @@ final class PreparedStatement {
         let affected = mysql_stmt_affected_rows(stmt)
         let insertID = mysql_stmt_insert_id(stmt)
         guard let metadata = mysql_stmt_result_metadata(stmt) else {
+            try drainResults(stmt)
             return MariaDBResult(rows: [], affectedRows: affected == UInt64.max ? 0 : affected, lastInsertID: insertID)
         }
-        defer {
-            mysql_free_result(metadata)
-            mysql_stmt_free_result(stmt)
+        let rows: [MariaDBRow]
+        do {
+            defer {
+                mysql_free_result(metadata)
+                mysql_stmt_free_result(stmt)
+            }
+            if mysql_stmt_store_result(stmt) != 0 { throw Self.error(of: stmt) }
+            rows = try fetchRows(stmt, metadata)
         }
-        if mysql_stmt_store_result(stmt) != 0 { throw Self.error(of: stmt) }
-        let rows = try fetchRows(stmt, metadata)
+        try drainResults(stmt)
         return MariaDBResult(rows: rows, affectedRows: UInt64(rows.count), lastInsertID: insertID)
+    }
+
+    /// Reads what follows the first result: a `CALL` answers with its result sets and then its own
+    /// status, and the connection takes no other command until all of it is read. Only the first
+    /// result set is returned.
+    private func drainResults(_ stmt: UnsafeMutablePointer<MYSQL_STMT>) throws {
+        while mysql_stmt_more_results(stmt) != 0 {
+            let status = mysql_stmt_next_result(stmt)
+            if status > 0 { throw Self.error(of: stmt) }
+            if status < 0 { return }
+            if mysql_stmt_field_count(stmt) > 0 {
+                if mysql_stmt_store_result(stmt) != 0 { throw Self.error(of: stmt) }
+                mysql_stmt_free_result(stmt)
+            }
+        }
     }
 
     private func fetchRows(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ metadata: UnsafeMutablePointer<MYSQL_RES>) throws -> [MariaDBRow] {

@@ -89,6 +89,45 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'message.created'")) == 1)
     }
 
+    /// Both ways of posting — the `post_message` procedure (a plain message) and the full
+    /// transaction (a reply, a mention) — store byte for byte the event they publish, and it carries
+    /// byte for byte the message the post answered.
+    @Test func bothPostingPathsStoreTheEventTheyPublish() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let tricky = "he said \"hi\" \\ back\\slash, tab\t, ünïcödé 👋 </script> \u{1}"
+            var bodies: [String] = []
+            // The first post teaches the server the room's kind; the next takes the procedure.
+            for body: [String: Any] in [["text": "plain"], ["text": tricky, "client_id": "c-1"], ["text": tricky + " @ann"]] {
+                let response = try await Self.post(client, ann, room: 1, body)
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                bodies.append(String(buffer: response.body))
+            }
+            let first = try #require(try await Self.history(client, ann, room: 1, "?limit=1").json()["messages"]?.array?.first)
+            let reply = try await Self.post(client, ann, room: 1, ["text": tricky, "reply_to": try #require(first["id"]?.int)])
+            #expect(reply.status == .created)
+            bodies.append(String(buffer: reply.body))
+
+            let stored = try parley.query("SELECT payload FROM events WHERE type = 'message.created' ORDER BY id").map {
+                try $0.decode("payload", as: String.self)
+            }
+            #expect(stored == bodies)
+            // What long-poll delivers (from memory) is what the log holds.
+            let polled = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let delivered = polled.filter { $0["type"] == .string("message.created") }.compactMap { $0["data"] }
+            #expect(try delivered == bodies.map { try JSONDecoder().decode(JSON.self, from: Data($0.utf8)) })
+
+            // Which path took which post: without the procedure a plain message cannot be posted,
+            // while a reply and a mention still can.
+            try parley.execute("DROP PROCEDURE post_message")
+            #expect(try await Self.post(client, ann, room: 1, ["text": "plain again"]).status == .internalServerError)
+            #expect(try await Self.post(client, ann, room: 1, ["text": "hi @ann"]).status == .created)
+            #expect(try await Self.post(client, ann, room: 1, ["text": "re", "reply_to": try #require(first["id"]?.int)]).status == .created)
+        }
+        #expect(try parley.count("messages") == 6)
+    }
+
     @Test func messageTextIsOneTo4000CharactersAfterTrimming() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -60,6 +60,13 @@ struct TestParley {
         return try connection.query(sql, parameters).first?.values.first ?? .null
     }
 
+    /// Rows from the database, for asserting on what was written.
+    func query(_ sql: String, _ parameters: [any MariaDBEncodable] = []) throws -> [MariaDBRow] {
+        let connection = try MariaDBConnection(configuration: try MariaDBConfiguration(url: databaseURL))
+        defer { connection.close() }
+        return try connection.query(sql, parameters)
+    }
+
     func count(_ table: String) throws -> Int {
         try Int(mariaDBValue: try scalar("SELECT COUNT(*) FROM \(table)"))
     }

@@ -2,7 +2,7 @@ import Foundation
 import MariaDB
 
 /// Applies the numbered `.sql` files of a directory in order, each once, recorded in `schema_migrations`.
-/// A file's statements are separated by `;` at the end of a line. A named lock keeps two servers
+/// A file's statements are separated by `;` at the end of a line (or the terminator a `DELIMITER` line sets). A named lock keeps two servers
 /// starting at once from applying the same file twice.
 public struct Migrator: Sendable {
     public let directory: URL
@@ -40,15 +40,22 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// Splits a file into statements. As in the `mysql` client, a `DELIMITER //` line changes the
+    /// terminator, so that a stored procedure's body (which holds `;`) stays one statement.
     static func split(_ text: String) -> [String] {
         var statements: [String] = []
         var current = ""
+        var delimiter = ";"
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("--") || (current.isEmpty && trimmed.isEmpty) { continue }
+            if current.isEmpty, trimmed.uppercased().hasPrefix("DELIMITER ") {
+                delimiter = String(trimmed.dropFirst("DELIMITER ".count)).trimmingCharacters(in: .whitespaces)
+                continue
+            }
             current += line + "\n"
-            if trimmed.hasSuffix(";") {
-                statements.append(String(current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()))
+            if trimmed.hasSuffix(delimiter) {
+                statements.append(String(current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast(delimiter.count)).trimmingCharacters(in: .whitespacesAndNewlines))
                 current = ""
             }
         }

@@ -44,6 +44,25 @@ struct EventLog: Sendable {
         }
     }
 
+    /// Runs `body` outside a transaction, for one statement that makes its own: a stored procedure
+    /// that commits or rolls back before it returns. `body` reserves ids with `reserve()`, and
+    /// after the statement committed, hands its events over with `record(_:)`.
+    func autocommit<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
+        let allocator = self.allocator
+        let committed = self.committed
+        let released = self.released
+        return try await pool.withConnection { connection in
+            let appender = EventAppender(allocator: allocator, connection: connection)
+            defer {
+                allocator.release(appender.reserved)
+                if !appender.reserved.isEmpty { released() }
+            }
+            let value = try body(connection, appender)
+            if !appender.appended.isEmpty { committed(appender.appended) }
+            return value
+        }
+    }
+
     /// The events after `after` up to `through` that may concern one user: those addressed to them
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
@@ -78,6 +97,18 @@ final class EventAppender: @unchecked Sendable {
     init(allocator: EventIDAllocator, connection: MariaDBConnection) {
         self.allocator = allocator
         self.connection = connection
+    }
+
+    /// Reserves an event id for a statement that inserts the event itself.
+    func reserve() throws -> Int64 {
+        let id = try allocator.reserve(using: connection)
+        reserved.append(id)
+        return id
+    }
+
+    /// Hands over an event a statement inserted (with an id from `reserve()`) once it committed.
+    func record(_ event: LoggedEvent) {
+        appended.append(event)
     }
 
     /// Inserts an event for a room's members and/or one user; returns its id.

@@ -131,6 +131,18 @@ struct MessageStore: Sendable {
         return id
     }
 
+    /// Calls `post_message` (sql/005): inserts the message if the sender is a member and its event,
+    /// and commits; the message's id, or nil when the sender is not a member (nothing written).
+    func postMessage(
+        _ c: MariaDBConnection, eventID: Int64, roomID: Int64, senderID: Int64, text: String, clientID: String?, at date: Date,
+        payloadHead: String, payloadTail: String
+    ) throws -> Int64? {
+        let rows = try c.query(
+            "CALL post_message(?, ?, ?, ?, ?, ?, ?, ?)", [eventID, roomID, senderID, text, clientID, date, payloadHead, payloadTail])
+        guard let id = try rows.first?.decode("message_id", as: Int64.self), id > 0 else { return nil }
+        return id
+    }
+
     /// Newest first, before a message id (or from the newest).
     func page(_ c: MariaDBConnection, roomID: Int64, before: Int64?, limit: Int) throws -> [MessageView] {
         try c.query(

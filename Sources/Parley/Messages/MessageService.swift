@@ -70,7 +70,21 @@ struct MessageService: Sendable {
             rooms.kinds.remember(roomID, membership.kind)
             return (membership.kind, role)
         }
+        // The common case in one round trip: nothing to look up, nobody to notify, no typing
+        // indicator to end. Anything else, and any refusal, takes the full path below.
+        let oneTrip =
+            fast && replyTo == nil && !text.utf8.contains(UInt8(ascii: "@"))
+            && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
+            && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {
+            if oneTrip {
+                do {
+                    if let posted = try await postInOneTrip(user: user, roomID: roomID, text: text, clientID: clientID) { return posted }
+                } catch let error as MariaDBError where error.isRetryableTransactionFailure {
+                    // A deadlock victim (say, with the room's deletion) was rolled back whole: the
+                    // full path tries again, as it does for its own.
+                }
+            }
             return try await log.transaction { c, events in
                 let kind: RoomKind
                 let role: RoomRole
@@ -137,6 +151,37 @@ struct MessageService: Sendable {
         } catch let error as MariaDBError where error.code == 1452 {
             // ER_NO_REFERENCED_ROW_2: the room was deleted between the membership check and the insert.
             throw RoomService.roomNotFound
+        }
+    }
+
+    /// Posts through the `post_message` procedure (sql/005): the membership check, the message, its
+    /// event and the commit in one call. Nil when the full path must decide: the sender is not a
+    /// member, is muted, or wrote a filtered word (nothing was written).
+    private func postInOneTrip(user: User, roomID: Int64, text: String, clientID: String?) async throws -> Posted? {
+        let store = self.store
+        let canPost = self.canPost
+        let filter = self.filter
+        return try await log.autocommit { c, events in
+            guard (try? canPost(c, roomID, user.id)) != nil, let filtered = try? filter.check(text, roomID: roomID) else { return nil }
+            let eventID = try events.reserve()
+            let now = MessageView.storedPrecision(Date())
+            func message(id: Int64) -> MessageView {
+                MessageView(
+                    id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: nil, clientId: clientID, createdAt: now, editedAt: nil,
+                    deleted: false)
+            }
+            let (head, tail) = message(id: 0).jsonAroundID
+            guard
+                let id = try store.postMessage(
+                    c, eventID: eventID, roomID: roomID, senderID: user.id, text: filtered, clientID: clientID, at: now,
+                    payloadHead: #"{"message":"# + head, payloadTail: tail + "}")
+            else { return nil }
+            let json = head + String(id) + tail
+            events.record(
+                LoggedEvent(
+                    id: eventID, type: EventType.messageCreated, roomID: roomID, userID: nil, subjectID: nil, createdAt: now,
+                    payload: #"{"message":\#(json)}"#, message: (id, user.id)))
+            return Posted(message: message(id: id), json: json, created: true)
         }
     }
 

@@ -74,11 +74,16 @@ struct NotificationService: Sendable {
         return (ids, mentionsRoom)
     }
 
+    /// Whether a message could notify anyone: a DM, a mention, or a room where someone hears of every message.
+    func mayNotify(roomID: Int64, roomKind: RoomKind, mentions: Bool) -> Bool {
+        roomKind == .dm || mentions || allLevelRooms.contains(roomID)
+    }
+
     /// Writes a notification (row and event) for each member who should hear of `message`.
     func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
         // Most messages notify nobody: skip the query unless someone could be notified.
-        guard everyone || !message.mentions.isEmpty || allLevelRooms.contains(message.roomId) else { return }
+        guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: !message.mentions.isEmpty || message.mentionsRoom) else { return }
         let mentioned = Set(message.mentions)
         let explicit = mentioned.isEmpty ? "" : " OR user_id IN (\(mentioned.map { _ in "?" }.joined(separator: ",")))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]

@@ -33,6 +33,11 @@ final class TypingTracker: Sendable {
         }
     }
 
+    /// Whether the user shows as typing in the room (nothing changes).
+    func isTyping(_ key: Key) -> Bool {
+        entries.withLockedValue { $0[key] != nil }
+    }
+
     /// Ends an indicator; false when there was none.
     func stop(_ key: Key) -> Bool {
         entries.withLockedValue { $0.removeValue(forKey: key) != nil }
