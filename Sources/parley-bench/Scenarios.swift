@@ -91,6 +91,9 @@ struct Bench: Sendable {
         stop.set()
         for channel in channels { try? await channel.close() }
         let sorted = samples.withLockedValue { $0 }.sorted()
+        if ProcessInfo.processInfo.environment["BENCH_SPREAD"] != nil {
+            print("spread:", [0.01, 0.1, 0.25, 0.5, 0.75, 0.9].map { String(format: "p%g=%.2f", $0 * 100, percentile(sorted, $0)) }.joined(separator: " "))
+        }
         return LatencyResult(
             p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), deliveredRatio: Double(sorted.count) / Double(total * listeners.count),
             postP50: percentile(posts.withLockedValue { $0 }.sorted(), 0.5))

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MariaDB
 import NIOConcurrencyHelpers
@@ -16,7 +17,11 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }, logger: parts.logger)
     var app = Application(
         router: buildRouter(config: config, parts: parts),
-        server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamHandler(streams: streams)])),
+        server: HTTPServerBuilder { responder in
+            LoopBoundHTTP1Channel(
+                base: HTTP1Channel(
+                    responder: responder, configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [EventStreamHandler(streams: streams)])))
+        },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
         logger: parts.logger)
     let sessionStore = parts.sessionStore
