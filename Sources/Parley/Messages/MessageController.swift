@@ -15,10 +15,28 @@ struct MessageController {
         router.delete("/api/messages/:message", use: delete)
     }
 
-    struct PushBody: Decodable {
+    struct PushBody: FlatJSONDecodable {
         let text: String
         let replyTo: Int64?
         let clientId: String?
+
+        init?(flat: FlatJSON) {
+            // Any other key (`replyTo` too, which the decoder's snake-case conversion would take)
+            // goes to JSONDecoder.
+            guard flat.fields.keys.allSatisfy({ ["text", "reply_to", "client_id"].contains($0) }), case .string(let text)? = flat.fields["text"]
+            else { return nil }
+            switch flat.fields["reply_to"] {
+            case nil, .null?: replyTo = nil
+            case .integer(let id)?: replyTo = id
+            default: return nil
+            }
+            switch flat.fields["client_id"] {
+            case nil, .null?: clientId = nil
+            case .string(let id)?: clientId = id
+            default: return nil
+            }
+            self.text = text
+        }
     }
 
     struct MessageResponse: ResponseEncodable {

@@ -22,7 +22,7 @@ struct MessageService: Sendable {
     }
 
     static func validateText(_ text: String) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmedWhitespace
         guard (1...maxLength).contains(trimmed.count), trimmed.unicodeScalars.count <= maxLength * 4 else {
             throw ParleyError.invalid("invalid_text", "A message is 1–\(maxLength) characters after trimming.")
         }
@@ -61,7 +61,8 @@ struct MessageService: Sendable {
         let rooms = self.rooms
         let knownKind = rooms.kinds.get(roomID)
         // `@room` depends on the sender's role: a text that may hold it takes the other path.
-        let fast = knownKind != nil && text.range(of: "@room", options: .caseInsensitive) == nil
+        let hasAt = text.utf8.contains(UInt8(ascii: "@"))
+        let fast = knownKind != nil && !(hasAt && text.range(of: "@room", options: .caseInsensitive) != nil)
         /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
             guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
@@ -73,7 +74,7 @@ struct MessageService: Sendable {
         // The common case in one round trip: nothing to look up, nobody to notify, no typing
         // indicator to end. Anything else, and any refusal, takes the full path below.
         let oneTrip =
-            fast && replyTo == nil && !text.utf8.contains(UInt8(ascii: "@"))
+            fast && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {

@@ -17,7 +17,7 @@ struct WordFilter: Sendable, Equatable {
     let mode: FilterMode
 
     init(words: [String], mode: FilterMode) {
-        self.words = Set(words.map { Self.fold($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.filter { !$0.isEmpty })
+        self.words = Set(words.map { Self.fold($0.trimmedWhitespace) }.filter { !$0.isEmpty })
         self.mode = mode
     }
 

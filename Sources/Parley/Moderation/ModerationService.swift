@@ -76,7 +76,7 @@ struct ModerationService: Sendable {
     }
 
     static func validateReason(_ reason: String?) throws -> String? {
-        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else { return nil }
+        guard let reason = reason?.trimmedWhitespace, !reason.isEmpty else { return nil }
         guard reason.count <= 500 else { throw ParleyError.invalid("invalid_reason", "A reason is at most 500 characters.") }
         return reason
     }

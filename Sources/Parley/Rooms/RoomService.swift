@@ -67,7 +67,7 @@ struct RoomService: Sendable {
     }
 
     static func validateName(_ name: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = name.trimmedWhitespace
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
@@ -77,7 +77,7 @@ struct RoomService: Sendable {
     }
 
     static func validateTopic(_ topic: String) throws -> String {
-        let trimmed = topic.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = topic.trimmedWhitespace
         guard trimmed.count <= 512, trimmed.unicodeScalars.count <= 1024 else {
             throw ParleyError.invalid("invalid_topic", "A topic is at most 512 characters.")
         }

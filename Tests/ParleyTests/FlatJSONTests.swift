@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Testing
+
+@testable import Parley
+
+/// The hand reader of message bodies either reads a body exactly as `JSONDecoder` does, or leaves
+/// it to the decoder.
+struct FlatJSONTests {
+    typealias PushBody = MessageController.PushBody
+
+    static func decoded(_ text: String) -> PushBody? {
+        try? ParleyJSON.decoder().decode(PushBody.self, from: ByteBuffer(string: text))
+    }
+
+    static func fast(_ text: String) -> PushBody? {
+        FlatJSON.parse(ByteBuffer(string: text)).flatMap(PushBody.init(flat:))
+    }
+
+    static func same(_ a: PushBody, _ b: PushBody) -> Bool {
+        a.text == b.text && a.replyTo == b.replyTo && a.clientId == b.clientId
+    }
+
+    @Test func readsWhatTheDecoderReads() throws {
+        let body = #" { "text" : "h\u00e9llo \ud83d\udc4b \"q\" \\ \/ \n\t", "reply_to": -42, "client_id": null } "#
+        let fast = try #require(Self.fast(body))
+        #expect(fast.text == "héllo 👋 \"q\" \\ / \n\t")
+        #expect(fast.replyTo == -42 && fast.clientId == nil)
+        #expect(Self.same(fast, try #require(Self.decoded(body))))
+        #expect(Self.fast(#"{"text":"a","client_id":"c-1","reply_to":9223372036854775807}"#)?.replyTo == Int64.max)
+    }
+
+    @Test(arguments: [
+        #"{"text":"a","reply_to":1.5}"#, #"{"text":"a","reply_to":1e3}"#, #"{"text":"a","reply_to":01}"#,
+        #"{"text":"a","reply_to":9223372036854775808}"#, #"{"text":"a","text":"b"}"#, #"{"text":"\ud800"}"#,
+        #"{"text":"a"} x"#, #"{"text":"a",}"#, #"{"text":["a"]}"#, #"{"text":{"a":1}}"#, "{\"text\":\"a\tb\"}",
+        #"{"text":"a","replyTo":1}"#, #"{"text":"a","extra":1}"#, #"["text"]"#, #"{"text":"\x"}"#, #"{"text":tru}"#, "",
+    ])
+    func leavesTheRestToTheDecoder(body: String) {
+        #expect(Self.fast(body) == nil)
+    }
+
+    @Test func invalidUTF8IsLeftToTheDecoder() {
+        var buffer = ByteBuffer(string: #"{"text":""#)
+        buffer.writeBytes([0xC3, 0x28])
+        buffer.writeString(#""}"#)
+        #expect(FlatJSON.parse(buffer) == nil)
+    }
+
+    /// Random bodies built from fragments, some corrupted: whatever the hand reader accepts, the
+    /// decoder reads the same.
+    @Test func agreesWithTheDecoderOnRandomBodies() {
+        var generator = SystemRandomNumberGenerator()
+        let keys = [
+            #""text""#, #""text""#, #""text""#, #""reply_to""#, #""reply_to""#, #""client_id""#, #""client_id""#, #""replyTo""#, #""te\u0078t""#,
+            #""other""#,
+        ]
+        let values = [
+            #""plain""#, #""é 👋 \"x\" \\ \/ \b\f\n\r\t \u0041 \ud83d\ude00""#, "\"\u{7f}\"", #""""#, "0", "-0", "7", "-12", "1.5", "1e3", "01",
+            "9223372036854775807", "-9223372036854775808", "9223372036854775808", "true", "false", "null", "{}", "[]", #""\u12""#,
+        ]
+        let spaces = ["", " ", "\n", "\t ", "\r\n"]
+        var accepted = 0
+        var read = 0
+        for _ in 0..<10_000 {
+            var body = spaces.randomElement(using: &generator)! + "{"
+            let count = Int.random(in: 0...3, using: &generator)
+            for index in 0..<count {
+                if index > 0 { body += "," + spaces.randomElement(using: &generator)! }
+                body += keys.randomElement(using: &generator)! + spaces.randomElement(using: &generator)! + ":"
+                body += spaces.randomElement(using: &generator)! + values.randomElement(using: &generator)!
+            }
+            body += spaces.randomElement(using: &generator)! + "}" + spaces.randomElement(using: &generator)!
+            var bytes = Array(body.utf8)
+            if Int.random(in: 0..<4, using: &generator) == 0, !bytes.isEmpty {
+                bytes.remove(at: Int.random(in: 0..<bytes.count, using: &generator))
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            // The reader itself: every object it reads, the decoder reads with the same fields.
+            if let flat = FlatJSON.parse(ByteBuffer(string: text)) {
+                read += 1
+                let decoded = try? JSONDecoder().decode([String: Flat].self, from: Data(text.utf8))
+                #expect(decoded.map { $0.mapValues(\.value) } == flat.fields, "\(text)")
+            }
+            guard let fast = Self.fast(text) else { continue }
+            accepted += 1
+            let decoded = Self.decoded(text)
+            #expect(decoded.map { Self.same(fast, $0) } == true, "\(text)")
+        }
+        // Not vacuous: many bodies were read by hand, and many of them as message bodies.
+        #expect(read > 2000)
+        #expect(accepted > 150)
+    }
+
+    /// A flat value as the decoder reads it.
+    struct Flat: Decodable {
+        let value: FlatJSON.Value
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                value = .null
+            } else if let bool = try? container.decode(Bool.self) {
+                value = .bool(bool)
+            } else if let integer = try? container.decode(Int64.self) {
+                value = .integer(integer)
+            } else {
+                value = .string(try container.decode(String.self))
+            }
+        }
+    }
+
+    @Test func contentTypes() {
+        for yes in ["application/json", "Application/JSON; charset=utf-8", " application/json ;x", "application/vnd.api+json", "\tapplication/json"] {
+            #expect(Request.isJSON(yes), "\(yes)")
+        }
+        for no in ["text/plain", "application/jsonx", "application/+json", "application/x-www-form-urlencoded", "", "json"] {
+            #expect(!Request.isJSON(no), "\(no)")
+        }
+    }
+}
+
+/// The hand-written trim removes exactly what Foundation's `whitespacesAndNewlines` trim does.
+struct WhitespaceTests {
+    @Test func trimsAsFoundationDoes() {
+        let spaces: [Unicode.Scalar] = [
+            " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}",
+            "\u{205F}", "\u{3000}",
+        ]
+        let others: [Unicode.Scalar] = ["a", "é", "\u{301}", "\u{200B}", "\u{FEFF}", "😀", "\u{1F}", "\u{180E}", "x"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...8, using: &generator) {
+                scalars.append(Bool.random(using: &generator) ? spaces.randomElement(using: &generator)! : others.randomElement(using: &generator)!)
+            }
+            let text = String(scalars)
+            #expect(text.trimmedWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        // Scalar by scalar over all of Unicode: the same set (U+200B included).
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "a" + String(scalar) + "b" + String(scalar)
+            if CharacterSet.whitespacesAndNewlines.contains(scalar) != (text.trimmedWhitespace.unicodeScalars.count == 3) {
+                Issue.record("U+\(String(value, radix: 16)) is trimmed differently")
+            }
+        }
+    }
+}
