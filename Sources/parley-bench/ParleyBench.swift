@@ -57,15 +57,26 @@ struct ParleyBench: AsyncParsableCommand {
             var p50s: [Double] = []
             var p99s: [Double] = []
             var delivered: [Double] = []
+            var https: [Double] = []
+            var syncs: [Double] = []
             for run in 1...runs {
+                let calibration = try await bench.calibrate(dataDirectory: process.directory.path)
                 let result = try await bench.latency(
                     transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
-                say("latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%; POST round trip p50 \(fmt(result.postP50)) ms")
+                say(
+                    "latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%; "
+                        + "POST round trip p50 \(fmt(result.postP50)) ms; machine: GET /healthz p50 \(fmt(calibration.httpP50)) ms, 4 KiB fdatasync p50 \(fmt(calibration.syncP50)) ms"
+                )
                 p50s.append(result.p50)
                 p99s.append(result.p99)
                 delivered.append(result.deliveredRatio)
+                https.append(calibration.httpP50)
+                syncs.append(calibration.syncP50)
             }
-            results["latency_\(transport)"] = ["p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered)]
+            results["latency_\(transport)"] = [
+                "p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered), "healthz_p50_ms": median(https),
+                "fdatasync_p50_ms": median(syncs),
+            ]
             lines.append(
                 "| send→receive latency, \(listeners) \(transport == "sse" ? "SSE" : "long-poll") listeners, \(rate) msg/s | p50 ≤ 1 ms, p99 ≤ 5 ms | p50 \(fmt(median(p50s))) ms, p99 \(fmt(median(p99s))) ms (median of \(runs)) |")
         }

@@ -99,6 +99,42 @@ struct Bench: Sendable {
             postP50: percentile(posts.withLockedValue { $0 }.sorted(), 0.5))
     }
 
+    struct Calibration {
+        /// `GET /healthz` round trip, median: the server and loopback without the database.
+        let httpP50: Double
+        /// A 4 KiB write and `fdatasync` on the file system the database is on, median: the floor of a durable commit.
+        let syncP50: Double
+    }
+
+    /// What the machine gives right now, measured beside each latency run: its figures move with
+    /// them when the shared machine is busy.
+    func calibrate(dataDirectory: String) async throws -> Calibration {
+        let connection = try await connect()
+        var http: [UInt64] = []
+        for _ in 0..<300 {
+            let start = nowNanos()
+            let reply = try await connection.request(.GET, "/healthz")
+            guard reply.status == 200 else { throw BenchError("healthz answered \(reply.status)") }
+            http.append(nowNanos() - start)
+        }
+        await connection.close()
+        let path = dataDirectory + "/bench-sync-probe"
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: 4096)
+        var syncs: [UInt64] = []
+        for index in 0..<200 {
+            let start = nowNanos()
+            guard pwrite(fd, block, block.count, off_t(index % 16) * 4096) == block.count, fdatasync(fd) == 0 else { throw BenchError("sync probe failed") }
+            syncs.append(nowNanos() - start)
+        }
+        return Calibration(httpP50: percentile(http.sorted(), 0.5), syncP50: percentile(syncs.sorted(), 0.5))
+    }
+
     /// Senders posting back to back on their own connections; returns committed messages per second.
     func throughput(senders: [String], seconds: Int) async throws -> Double {
         let deadline = nowNanos() + UInt64(seconds) * 1_000_000_000

@@ -3,15 +3,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A listener connection whose events are read on its event loop, as the bytes arrive: it looks
-/// for the benchmark's stamps (`"text":"bench <seq> <sent nanos>`) and reports each with the time
+/// Listener connections whose events are read on their event loop as the bytes arrive: they look
+/// for the benchmark's stamps (`"text":"bench <seq> <sent nanos>`) and report each with the time
 /// it was read. No task, no string building per event: the load generator shares the machine with
 /// the server, so the less it spends per event, the more the figures measure the server.
-final class StampListener: ChannelInboundHandler, @unchecked Sendable {
-    // @unchecked: all state is touched only on the channel's event loop.
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
-
+enum StampListener {
     enum Mode {
         /// One SSE stream.
         case sse
@@ -22,26 +18,6 @@ final class StampListener: ChannelInboundHandler, @unchecked Sendable {
     /// Called on the event loop with (sequence number, send time, arrival time).
     typealias OnStamp = @Sendable (Int, UInt64, UInt64) -> Void
 
-    private let mode: Mode
-    private let token: String
-    private let host: String
-    private let onStamp: OnStamp
-    private let onReady: @Sendable () -> Void
-    private let stopped: ManagedAtomicFlag
-    private var pending: [UInt8] = []
-    private var body: [UInt8] = []
-    private var cursor: Int64?
-    private var readyReported = false
-
-    init(mode: Mode, token: String, host: String, stopped: ManagedAtomicFlag, onReady: @escaping @Sendable () -> Void, onStamp: @escaping OnStamp) {
-        self.mode = mode
-        self.token = token
-        self.host = host
-        self.stopped = stopped
-        self.onReady = onReady
-        self.onStamp = onStamp
-    }
-
     /// Connects and starts listening; the channel closes with `close()` or when the server ends it.
     static func open(
         mode: Mode, token: String, port: Int, group: any EventLoopGroup, stopped: ManagedAtomicFlag, onReady: @escaping @Sendable () -> Void,
@@ -50,73 +26,16 @@ final class StampListener: ChannelInboundHandler, @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        if case .sse = mode {
-            // A stream is read as raw bytes: stamps are found without decoding HTTP (each event is
-            // one chunk, so chunk size lines never split a stamp).
-            let listener = RawStreamListener(token: token, onReady: onReady, onStamp: onStamp)
-            return try await bootstrap.channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(listener) }
-            }.connect(host: "127.0.0.1", port: port).get()
-        }
-        let listener = StampListener(mode: mode, token: token, host: "127.0.0.1", stopped: stopped, onReady: onReady, onStamp: onStamp)
-        return try await bootstrap.channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(listener)
-            }
-        }.connect(host: "127.0.0.1", port: port).get()
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        switch mode {
-        case .sse: send(context, "/api/events/stream")
-        case .longPoll: send(context, "/api/events?timeout=0")
-        }
-        context.fireChannelActive()
-    }
-
-    private func send(_ context: ChannelHandlerContext, _ path: String) {
-        var headers = HTTPHeaders([("Host", host), ("Authorization", "Bearer \(token)")])
-        if case .sse = mode { headers.add(name: "Accept", value: "text/event-stream") }
-        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            if case .sse = mode, head.status == .ok { reportReady() }
-        case .body(let chunk):
-            let now = nowNanos()
+        // Both read raw bytes: a stream's events are one chunk each (so chunk size lines never split
+        // a stamp), and each poll answer has a Content-Length.
+        let handler: any ChannelHandler & Sendable =
             switch mode {
-            case .sse:
-                pending.append(contentsOf: chunk.readableBytesView)
-                let consumed = Self.scan(pending, arrival: now, onStamp)
-                // Keep only what may hold the start of a stamp cut by the chunk boundary.
-                let keepFrom = max(consumed, pending.count - 64)
-                if keepFrom > 0 { pending.removeFirst(min(keepFrom, pending.count)) }
-            case .longPoll:
-                body.append(contentsOf: chunk.readableBytesView)
+            case .sse: RawStreamListener(token: token, onReady: onReady, onStamp: onStamp)
+            case .longPoll: RawPollListener(token: token, stopped: stopped, onReady: onReady, onStamp: onStamp)
             }
-        case .end:
-            guard case .longPoll = mode else { return }
-            let now = nowNanos()
-            if cursor != nil { _ = Self.scan(body, arrival: now, onStamp) }
-            cursor = Self.cursor(in: body) ?? cursor
-            body.removeAll(keepingCapacity: true)
-            reportReady()
-            if !stopped.isSet, let cursor { send(context, "/api/events?after=\(cursor)&timeout=25") }
-        }
-    }
-
-    private func reportReady() {
-        guard !readyReported else { return }
-        readyReported = true
-        onReady()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        return try await bootstrap.channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+        }.connect(host: "127.0.0.1", port: port).get()
     }
 
     private static let marker = Array(#""text":"bench "#.utf8)
@@ -214,6 +133,89 @@ final class RawStreamListener: ChannelInboundHandler, @unchecked Sendable {
         let consumed = StampListener.scan(pending, arrival: now, onStamp)
         let keepFrom = max(consumed, pending.count - 64)
         if keepFrom > 0 { pending.removeFirst(min(keepFrom, pending.count)) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// A long-poll listener reading raw bytes: it polls back to back, each from the cursor the last
+/// answer gave, and reports the stamps of an answer once all of its body has arrived.
+final class RawPollListener: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: all state is touched only on the channel's event loop.
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let token: String
+    private let stopped: ManagedAtomicFlag
+    private let onReady: @Sendable () -> Void
+    private let onStamp: StampListener.OnStamp
+    private var pending: [UInt8] = []
+    private var cursor: Int64?
+    private var readyReported = false
+    private static let headerEnd = Array("\r\n\r\n".utf8)
+    private static let lengthField = Array("content-length:".utf8)
+
+    init(token: String, stopped: ManagedAtomicFlag, onReady: @escaping @Sendable () -> Void, onStamp: @escaping StampListener.OnStamp) {
+        self.token = token
+        self.stopped = stopped
+        self.onReady = onReady
+        self.onStamp = onStamp
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context, "/api/events?timeout=0")
+        context.fireChannelActive()
+    }
+
+    private func send(_ context: ChannelHandlerContext, _ path: String) {
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let now = nowNanos()
+        pending.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+        // One answer at a time: the next poll goes out only after this one is read.
+        guard let headEnd = Self.find(Self.headerEnd, in: pending) else { return }
+        guard pending.starts(with: "HTTP/1.1 200".utf8), let length = Self.contentLength(pending[..<headEnd]) else {
+            context.close(promise: nil)
+            return
+        }
+        let bodyStart = headEnd + Self.headerEnd.count
+        guard pending.count >= bodyStart + length else { return }
+        let body = Array(pending[bodyStart..<(bodyStart + length)])
+        pending.removeFirst(bodyStart + length)
+        if cursor != nil { _ = StampListener.scan(body, arrival: now, onStamp) }
+        cursor = StampListener.cursor(in: body) ?? cursor
+        if !readyReported {
+            readyReported = true
+            onReady()
+        }
+        if !stopped.isSet, let cursor { send(context, "/api/events?after=\(cursor)&timeout=25") }
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        for index in 0...(bytes.count - needle.count) where bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+        return nil
+    }
+
+    /// The Content-Length of a response head.
+    private static func contentLength(_ head: ArraySlice<UInt8>) -> Int? {
+        let lowered = head.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        guard let start = find(lengthField, in: lowered) else { return nil }
+        var index = start + lengthField.count
+        while index < lowered.count, lowered[index] == 0x20 { index += 1 }
+        var value = 0
+        var digits = 0
+        while index < lowered.count, lowered[index] >= 0x30, lowered[index] <= 0x39 {
+            value = value * 10 + Int(lowered[index] - 0x30)
+            index += 1
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

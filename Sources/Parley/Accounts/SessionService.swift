@@ -89,15 +89,21 @@ struct SessionService: Sendable {
         Array(SHA256.hash(data: Array(token.utf8)))
     }
 
+    /// `count` bytes from the system's random source, as hex: eight bytes per draw (one system
+    /// call each), not one.
     static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let hexDigits = Array("0123456789abcdef".utf8)
         var output = [UInt8]()
         output.reserveCapacity(count * 2)
-        for _ in 0..<count {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            output.append(hexDigits[Int(byte >> 4)])
-            output.append(hexDigits[Int(byte & 0x0f)])
+        while output.count < count * 2 {
+            var word = generator.next()
+            for _ in 0..<min(8, count - output.count / 2) {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0f)])
+            }
         }
         return String(decoding: output, as: UTF8.self)
     }

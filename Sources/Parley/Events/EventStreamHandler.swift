@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -94,12 +95,20 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         target == path || (target.hasPrefix(path) && target.utf8.dropFirst(path.utf8.count).first == UInt8(ascii: "?"))
     }
 
-    /// A query parameter of a request target, if present.
+    /// A query parameter of a request target, if present (the first of that name; raw, not
+    /// percent-decoded). Read in place: every poll reads two.
     static func parameter(_ name: String, in target: String) -> String? {
-        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first.map(String.init) == name { return parts.count > 1 ? String(parts[1]) : "" }
+        let bytes = target.utf8
+        guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        var start = bytes.index(after: question)
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            let pair = bytes[start..<end]
+            let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? end
+            if pair[pair.startIndex..<equals].elementsEqual(name.utf8) {
+                return equals == end ? "" : String(Substring(target.utf8[bytes.index(after: equals)..<end]))
+            }
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
         }
         return nil
     }
@@ -478,7 +487,8 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         streams.logger.info("GET \(Self.path) \(error.status.code)", metadata: ["hb.request.id": "\(requestID)"])
     }
 
-    private static func requestID() -> String { SessionService.randomHex(bytes: 16) }
+    /// An id as Hummingbird gives its requests (a random prefix and a counter: no system call).
+    private static func requestID() -> String { RequestID().description }
 }
 
 /// The hub's side of an event-loop stream: batches queue here (any thread) and the connection's

@@ -147,3 +147,32 @@ struct WhitespaceTests {
         }
     }
 }
+
+/// Query parameters and random tokens, read and made without the allocations they once took.
+struct RequestPartsTests {
+    @Test func queryParametersAreFoundInPlace() {
+        let p = EventStreamHandler.parameter
+        #expect(p("after", "/api/events?after=12&timeout=5") == "12")
+        #expect(p("timeout", "/api/events?after=12&timeout=5") == "5")
+        #expect(p("after", "/api/events?afterx=1&after=2") == "2")
+        #expect(p("after", "/api/events?after&x=1") == "")
+        #expect(p("after", "/api/events?after=&x=1") == "")
+        #expect(p("after", "/api/events?after=1=2") == "1=2")
+        #expect(p("after", "/api/events?x=1&&after=3") == "3")
+        #expect(p("after", "/api/events?after=1&after=2") == "1")
+        #expect(p("after", "/api/events") == nil)
+        #expect(p("after", "/api/events?") == nil)
+        #expect(p("after", "/api/events?x=after") == nil)
+        #expect(p("é", "/api/events?é=ü") == "ü")
+    }
+
+    @Test func randomHexHasTheAskedLengthAndVaries() {
+        for count in [1, 7, 8, 9, 16, 32] {
+            let values = (0..<50).map { _ in SessionService.randomHex(bytes: count) }
+            #expect(values.allSatisfy { $0.count == count * 2 && $0.allSatisfy(\.isHexDigit) && $0 == $0.lowercased() })
+            if count >= 8 { #expect(Set(values).count == values.count) }
+        }
+        // Every nibble value turns up: the bytes are not cut short.
+        #expect(Set(SessionService.randomHex(bytes: 512)).count == 16)
+    }
+}
