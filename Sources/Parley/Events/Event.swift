@@ -2,8 +2,10 @@ import Foundation
 import MariaDB
 import NIOCore
 
-/// One entry of the event log, with its JSON rendered once for every transport and subscriber.
-public struct LoggedEvent: Sendable {
+/// One entry of the event log, with its JSON rendered once for every transport and subscriber. A
+/// class: the hub hands one event to every subscriber, and a reference costs one retain where a
+/// struct's four buffers cost four.
+public final class LoggedEvent: Sendable {
     public let id: Int64
     public let type: String
     /// The room whose members receive it, if any.
@@ -43,7 +45,7 @@ public struct LoggedEvent: Sendable {
         self.sseChunk = ByteBuffer(string: String(frame.utf8.count, radix: 16) + "\r\n" + frame + "\r\n")
     }
 
-    init(row: MariaDBRow) throws {
+    convenience init(row: MariaDBRow) throws {
         self.init(
             id: try row.decode("id"), type: try row.decode("type"), roomID: try row.decode("room_id"), userID: try row.decode("user_id"),
             subjectID: try row.decode("subject_id"), createdAt: try row.decode("created_at"), payload: try row.decode("payload"))

@@ -500,6 +500,8 @@ final class LoopSink: EventSink, @unchecked Sendable {
     let sessionID: Int64
     private let bufferLimit: Int
     private let eventLoop: any EventLoop
+    /// The loop's flusher, looked up once (the lookup takes a process-wide lock).
+    private let flusher: LoopFlusher
     private let flush: @Sendable () -> Void
     private let end: @Sendable () -> Void
     private let lock = NIOLock()
@@ -515,6 +517,7 @@ final class LoopSink: EventSink, @unchecked Sendable {
         self.sessionID = sessionID
         self.bufferLimit = bufferLimit
         self.eventLoop = eventLoop
+        self.flusher = LoopFlusher.for(eventLoop)
         self.flush = flush
         self.end = end
     }
@@ -536,7 +539,7 @@ final class LoopSink: EventSink, @unchecked Sendable {
         switch next {
         case .nothing: return true
         case .flush:
-            LoopFlusher.for(eventLoop).schedule(flush)
+            flusher.schedule(flush)
             return true
         case .end:
             eventLoop.execute(end)
