@@ -147,6 +147,8 @@ public final class MariaDBServerProcess: @unchecked Sendable {
             "innodb_log_file_size=256M",
             "innodb_flush_log_at_trx_commit=\(durable ? 1 : 2)",
             "sync_binlog=0",
+            // INSERT … SELECT (a post) would otherwise hold a table-wide AUTO-INC lock to its end.
+            "innodb_autoinc_lock_mode=2",
         ]
         if geteuid() == 0 { lines.append("user=root") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
