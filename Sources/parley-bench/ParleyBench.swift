@@ -33,9 +33,9 @@ struct ParleyBench: AsyncParsableCommand {
         let wanted = (only ?? Self.scenarios.joined(separator: ",")).split(separator: ",").map(String.init)
         if let unknown = wanted.first(where: { !Self.scenarios.contains($0) }) { throw BenchError("unknown scenario \(unknown)") }
         // Several measurements: each in a load-generator process of its own (this program again,
-        // with `--only`). A generator that had run earlier scenarios was itself slower: throughput
-        // after the latency runs measured 4,713–4,916 messages/s where a fresh generator measured
-        // 5,758–6,413, and latency after the fan-out 0.3–0.5 ms more.
+        // with `--only`), against a server of its own, so that none inherits another's state. (I
+        // suspected such state of slowing later runs; the machine's drift between minutes was as
+        // large, so it is a precaution, not a measured fix.)
         if wanted.count > 1 {
             try runEachAlone(Self.scenarios.filter(wanted.contains))
             return
@@ -43,9 +43,7 @@ struct ParleyBench: AsyncParsableCommand {
         var results: [String: Any] = ["runs": runs, "machine_cores": ProcessInfo.processInfo.activeProcessorCount]
         var lines: [String] = []
         let userCount = max(listeners, senders, 200) + 1
-        // Each measurement gets a server (and database) of its own, so none inherits what an earlier
-        // one left: after 10,000 streams have closed, the same server answered `/healthz` about
-        // twice as slowly (0.10–0.16 ms against 0.06 ms), which the latency runs then carried.
+        // Each measurement gets a server (and database) of its own.
         var process: ServerProcess!
         var bench: Bench!
         var tokens: [String] = []
