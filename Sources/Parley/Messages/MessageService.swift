@@ -50,10 +50,11 @@ struct MessageService: Sendable {
 
     /// [push] Posts a message; a retry with the same `client_id` returns the original (created == false).
     ///
-    /// In the common case it is three round trips: the insert (which checks membership in the same
-    /// statement), its event, and the commit. The room's kind comes from memory once seen; a
-    /// repeated `client_id` is caught by its unique key. Only `@room` (which depends on the
-    /// sender's role), a room not seen yet, and refusals look the membership up first.
+    /// A plain message is one round trip (`postInOneTrip`: the `post_message` procedure). Otherwise
+    /// it is one transaction: the insert (which checks membership in the same statement), its
+    /// events, and the commit. The room's kind comes from memory once seen; a repeated `client_id`
+    /// is caught by its unique key. Only `@room` (which depends on the sender's role), a room not
+    /// seen yet, and refusals look the membership up first.
     func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?) async throws -> Posted {
         let text = try Self.validateText(text)
         let clientID = try Self.validateClientID(clientID)
