@@ -25,6 +25,7 @@ final class PacedSender: ChannelInboundHandler, @unchecked Sendable {
     private var next = 0
     private var sentAt: UInt64 = 0
     private var status: UInt = 0
+    private var finished = false
 
     init(
         token: String, path: String, count: Int, interval: UInt64, start: UInt64, stride: Int, offset: Int, done: EventLoopPromise<Void>,
@@ -76,7 +77,7 @@ final class PacedSender: ChannelInboundHandler, @unchecked Sendable {
 
     private func scheduleNext(context: ChannelHandlerContext) {
         guard next < count else {
-            done.succeed(())
+            finish(nil)
             return
         }
         let due = start + UInt64(next) * interval
@@ -113,7 +114,7 @@ final class PacedSender: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             onReply(nowNanos() - sentAt)
             guard status == 201 else {
-                done.fail(BenchError("post failed: \(status)"))
+                finish(BenchError("post failed: \(status)"))
                 context.close(promise: nil)
                 return
             }
@@ -123,12 +124,19 @@ final class PacedSender: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        done.fail(BenchError("sender connection closed after \(next) of \(count) posts"))
+        finish(BenchError("sender connection closed after \(next) of \(count) posts"))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
+        finish(error)
         context.close(promise: nil)
+    }
+
+    /// Completes the run once: the first outcome counts (closing after the last post is not a failure).
+    private func finish(_ error: (any Error)?) {
+        guard !finished else { return }
+        finished = true
+        if let error { done.fail(error) } else { done.succeed(()) }
     }
 }

@@ -200,15 +200,25 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
-    private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
+    /// Counts the connection for presence and subscribes a feed from `after`; the hub's batches
+    /// reach `flush` on this loop, and `end` is called when the feed must end (its client fell behind).
+    private func subscribe(
+        session: AuthenticatedSession, after: Int64?, context: ChannelHandlerContext,
+        flush: @escaping (EventStreamHandler, ChannelHandlerContext) -> Void, end: @escaping (EventStreamHandler, ChannelHandlerContext) -> Void
+    ) -> (EventFeed, LoopSink) {
         streams.presence.connectedNow(session.user.id)
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let bound = NIOLoopBound((handler: self, context: context, flush: flush, end: end), eventLoop: context.eventLoop)
         let sink = LoopSink(
             userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
-            flush: { bound.value.handler.flushLive(context: bound.value.context) },
-            end: { bound.value.handler.endStream(context: bound.value.context) })
-        let feed = EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log)
+            flush: { bound.value.flush(bound.value.handler, bound.value.context) },
+            end: { bound.value.end(bound.value.handler, bound.value.context) })
+        return (EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log), sink)
+    }
+
+    /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
+    private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let (feed, sink) = subscribe(session: session, after: after, context: context, flush: { $0.flushLive(context: $1) }, end: { $0.endStream(context: $1) })
         encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         let open = OpenStream(feed: feed, sink: sink)
         stream = open
@@ -379,13 +389,9 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func startPoll(session: AuthenticatedSession, after: Int64?, timeout: Int, requestID: String, context: ChannelHandlerContext) {
-        streams.presence.connectedNow(session.user.id)
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let sink = LoopSink(
-            userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
-            flush: { bound.value.handler.pollDelivered(context: bound.value.context) },
-            end: { bound.value.handler.answerPoll(context: bound.value.context) })
-        let feed = EventFeed(sink: sink, after: after, hub: streams.hub, log: streams.log)
+        let (feed, sink) = subscribe(
+            session: session, after: after, context: context, flush: { $0.pollDelivered(context: $1) }, end: { $0.answerPoll(context: $1) })
         let open = OpenPoll(feed: feed, sink: sink, requestID: requestID)
         poll = open
         if let events = feed.nextBacklogFromMemory(limit: EventController.pageLimit) {
