@@ -24,12 +24,24 @@ def server():
 FAILURES = Path(tempfile.gettempdir()) / "parley-browser-failures"
 
 
+@pytest.fixture(autouse=True)
+def server_log_mark(request, server):
+    """Where the server's log stood when the test began, so that a failure can show what it logged since."""
+    request.node.server_log = (server.log, server.log.stat().st_size if server.log.exists() else 0)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call":
         item.failed_in_call = report.failed
+        if report.failed and hasattr(item, "server_log"):
+            path, offset = item.server_log
+            with open(path, "rb") as log:
+                log.seek(offset)
+                logged = log.read().decode("utf-8", "replace")
+            report.sections.append(("parley's log during the test (warnings and errors)", logged[-6000:] or "(nothing)"))
 
 
 @pytest.fixture

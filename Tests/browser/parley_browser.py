@@ -4,7 +4,7 @@ import time
 
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -107,7 +107,18 @@ class Chat:
                 return condition()
             except StaleElementReferenceException:
                 return False
-        return WebDriverWait(self.driver, timeout).until(check, message)
+        try:
+            return WebDriverWait(self.driver, timeout).until(check, message)
+        except TimeoutException as timeout_error:
+            # Say what the page was showing: an error the client put on screen usually tells why.
+            raise TimeoutException(f"{message} (page alerts: {self.alerts()!r})") from timeout_error
+
+    def alerts(self):
+        """The text of every non-empty `role=alert` element on the page."""
+        try:
+            return self.js("return [...document.querySelectorAll('[role=alert]')].map(n => n.textContent.trim()).filter(t => t)")
+        except Exception:  # noqa: BLE001 (a page that cannot run a script has nothing to add)
+            return []
 
     def js(self, script, *args):
         return self.driver.execute_script(script, *args)
