@@ -9,9 +9,11 @@ import Testing
 /// A real HTTP client (AsyncHTTPClient) for a live server: plain requests and SSE streams.
 struct LiveClient: Sendable {
     let base: String
+    let port: Int
     let http: HTTPClient
 
     init(port: Int) {
+        self.port = port
         base = "http://127.0.0.1:\(port)"
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(90))))
     }

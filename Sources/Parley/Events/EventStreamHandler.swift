@@ -31,9 +31,16 @@ struct EventStreams: Sendable {
 /// Both use the same feed (`EventFeed`: replay from the cursor, then live, each event once and in
 /// order). `EventController` serves the same two endpoints through the router, used only where
 /// there is no connection pipeline (the in-process test client).
-final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// HTTP/1.1 rules hold across both halves: responses go out in the order the requests came, so a
+/// poll or stream request pipelined behind one Hummingbird is still answering waits for that
+/// answer's end (seen on its way out), and requests pipelined behind a waiting poll wait for the
+/// poll's answer. `Connection: close` on a request this handler answers closes the connection after
+/// the answer. (Requests behind a stream are dropped: its answer never ends.)
+final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     static let path = "/api/events/stream"
@@ -52,6 +59,16 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var poll: OpenPoll?
     /// Close the connection once the current poll is answered (shutdown).
     private var closeAfterAnswer = false
+    /// The request being answered here asked for `Connection: close`.
+    private var closeRequested = false
+    /// Requests passed on to Hummingbird whose answers have not ended yet.
+    private var forwardedInFlight = 0
+    /// Request parts that arrived while an earlier request was still being answered, in order.
+    private var queued = CircularBuffer<HTTPRequestPart>()
+    private var queuedBytes = 0
+    /// More than this waiting behind an unanswered request closes the connection.
+    static let queueLimitBytes = 1 << 20
+    static let queueLimitParts = 1024
 
     init(streams: EventStreams) {
         self.streams = streams
@@ -70,24 +87,88 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if queued.isEmpty && !mustWait(part) {
+            handle(part, context: context)
+            return
+        }
+        // Behind a stream nothing will ever be answered.
+        if stream != nil && !swallowing { return }
+        queued.append(part)
+        if case .body(let bytes) = part { queuedBytes += bytes.readableBytes }
+        if queued.count > Self.queueLimitParts || queuedBytes > Self.queueLimitBytes {
+            queued.removeAll()
+            queuedBytes = 0
+            context.close(promise: nil)
+        }
+    }
+
+    /// Whether `part` has to wait: a request this handler answers is still open, or `part` starts
+    /// one of this handler's requests while Hummingbird is still answering an earlier request.
+    private func mustWait(_ part: HTTPRequestPart) -> Bool {
+        if swallowing { return false }
+        if taken { return true }
+        guard forwardedInFlight > 0, case .head(let request) = part else { return false }
+        return Self.isOurs(request)
+    }
+
+    private static func isOurs(_ request: HTTPRequest) -> Bool {
+        guard request.method == .get, let target = request.path else { return false }
+        return matches(target, path) || matches(target, pollPath)
+    }
+
+    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         if swallowing {
             if case .end = part { swallowing = false }
             return
         }
-        guard !taken else { return }
         guard case .head(let request) = part, request.method == .get, let target = request.path else {
-            context.fireChannelRead(data)
+            if case .head = part { forwardedInFlight += 1 }
+            context.fireChannelRead(wrapInboundOut(part))
             return
         }
         if Self.matches(target, Self.path) {
             swallowing = true
+            closeRequested = Self.asksToClose(request)
             open(request, target: target, context: context)
         } else if Self.matches(target, Self.pollPath) {
             swallowing = true
+            closeRequested = Self.asksToClose(request)
             openPoll(request, target: target, context: context)
         } else {
-            context.fireChannelRead(data)
+            forwardedInFlight += 1
+            context.fireChannelRead(wrapInboundOut(part))
         }
+    }
+
+    /// Handles what waited, in order, as far as it may go now.
+    private func drainQueue(context: ChannelHandlerContext) {
+        var drained = false
+        while let next = queued.first, !mustWait(next), context.channel.isActive {
+            queued.removeFirst()
+            if case .body(let bytes) = next { queuedBytes -= bytes.readableBytes }
+            handle(next, context: context)
+            drained = true
+        }
+        // Hummingbird takes in what it was passed at the end of a read.
+        if drained { context.fireChannelReadComplete() }
+    }
+
+    /// `Connection: close` among the request's connection options.
+    static func asksToClose(_ request: HTTPRequest) -> Bool {
+        request.headerFields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+        }
+    }
+
+    /// Hummingbird's answers pass here on their way out: the end of one lets a request that waited
+    /// behind it go.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let ended: Bool
+        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        context.write(data, promise: promise)
+        guard ended else { return }
+        forwardedInFlight = max(0, forwardedInFlight - 1)
+        if forwardedInFlight == 0 && !queued.isEmpty { drainQueue(context: context) }
     }
 
     /// Whether a request target is `path`, with or without a query.
@@ -322,6 +403,8 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        queued.removeAll()
+        queuedBytes = 0
         if let open = stream {
             stream = nil
             open.sink.finish()
@@ -470,14 +553,26 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             .init("X-Request-Id")!: open.requestID,
         ]
         for field in WebMiddleware.securityHeaders { fields.append(field) }
+        let closing = closeAfterAnswer || closeRequested
+        if closing { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
+        finish(closing: closing, context: context)
+        streams.logger.debug("GET \(Self.pollPath) 200", metadata: ["hb.request.id": "\(open.requestID)", "events": "\(events.count)"])
+    }
+
+    /// Ends an answer this handler wrote: closes the connection after it when asked to, else goes
+    /// on with the requests that waited behind it.
+    private func finish(closing: Bool, context: ChannelHandlerContext) {
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if closeAfterAnswer {
+        if closing {
+            queued.removeAll()
+            queuedBytes = 0
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            drainQueue(context: context)
         }
-        streams.logger.debug("GET \(Self.pollPath) 200", metadata: ["hb.request.id": "\(open.requestID)", "events": "\(events.count)"])
     }
 
     private func respond(_ error: ParleyError, requestID: String, context: ChannelHandlerContext) {
@@ -487,9 +582,11 @@ final class EventStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         fields[.contentLength] = String(body.readableBytes)
         fields[.init("X-Request-Id")!] = requestID
         for field in WebMiddleware.securityHeaders where fields[field.name] == nil { fields.append(field) }
+        let closing = closeAfterAnswer || closeRequested
+        if closing { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: error.status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        finish(closing: closing, context: context)
         streams.logger.info("GET \(Self.path) \(error.status.code)", metadata: ["hb.request.id": "\(requestID)"])
     }
 

@@ -1,0 +1,99 @@
+import Foundation
+import Parley
+import Testing
+
+/// HTTP/1.1 connection rules on the real-time endpoints, which are answered ahead of Hummingbird:
+/// pipelined requests are answered in order, and `Connection: close` is honoured.
+@Suite struct ConnectionTests {
+    static func get(_ target: String, token: String? = nil, close: Bool = false) -> String {
+        var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if let token { request += "Authorization: Bearer \(token)\r\n" }
+        if close { request += "Connection: close\r\n" }
+        return request + "\r\n"
+    }
+
+    @Test func requestsPipelinedBehindAWaitingPollAreAnsweredAfterIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            let sentAt = ContinuousClock.now
+            try await raw.send(Self.get("/api/events?timeout=1&after=\(settled)", token: alice.token) + Self.get("/healthz") + Self.get("/api/me", token: alice.token))
+            #expect(try await raw.wait { raw.statusLines.count == 3 }, "answers so far: \(raw.text)")
+            // The poll waited its second out, and the two behind it were answered after it, in order.
+            #expect(ContinuousClock.now - sentAt >= .milliseconds(900))
+            #expect(raw.statusLines == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+            let text = raw.text
+            let poll = try #require(text.range(of: #""cursor":\#(settled)"#))
+            let health = try #require(text.range(of: #""status":"ok""#))
+            let me = try #require(text.range(of: #""username":"alice""#))
+            #expect(poll.lowerBound < health.lowerBound && health.lowerBound < me.lowerBound)
+            #expect(!raw.isClosed)
+            await raw.close()
+        }
+    }
+
+    @Test func aPollPipelinedBehindAnotherRequestIsAnsweredAfterThatAnswer() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            let body = #"{"text":"posted before the poll"}"#
+            let post = "POST /api/rooms/1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alice.token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            // The poll's backlog is ready at once (alice's presence); the post's answer needs the database.
+            try await raw.send(post + Self.get("/api/events?timeout=5&after=\(head)", token: alice.token))
+            #expect(try await raw.wait { raw.statusLines.count == 2 }, "answers so far: \(raw.text)")
+            #expect(raw.statusLines == ["HTTP/1.1 201 Created", "HTTP/1.1 200 OK"])
+            await raw.close()
+        }
+    }
+
+    @Test func connectionCloseOnAPollClosesAfterTheAnswer() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            // (Nothing may follow a request that asks to close: the HTTP parser refuses it.)
+            let answered = try await RawHTTPConnection.connect(port: live.port)
+            try await answered.send(Self.get("/api/events?timeout=0", token: alice.token, close: true))
+            #expect(try await answered.wait { answered.isClosed }, "still open after: \(answered.text)")
+            #expect(answered.statusLines == ["HTTP/1.1 200 OK"])
+            #expect(answered.text.lowercased().contains("\r\nconnection: close\r\n"))
+
+            let refused = try await RawHTTPConnection.connect(port: live.port)
+            try await refused.send(Self.get("/api/events?timeout=99", token: alice.token, close: true))
+            #expect(try await refused.wait { refused.isClosed }, "still open after: \(refused.text)")
+            #expect(refused.statusLines == ["HTTP/1.1 400 Bad Request"])
+            #expect(refused.text.contains("invalid_timeout"))
+
+            // Without it the connection stays open for the next request.
+            let kept = try await RawHTTPConnection.connect(port: live.port)
+            try await kept.send(Self.get("/api/events?timeout=0", token: alice.token))
+            #expect(try await kept.wait { kept.statusLines.count == 1 })
+            try await kept.send(Self.get("/api/events?timeout=0", token: alice.token))
+            #expect(try await kept.wait { kept.statusLines.count == 2 })
+            #expect(!kept.isClosed)
+            await kept.close()
+        }
+    }
+
+    @Test func tooMuchPipelinedBehindAWaitingPollClosesTheConnection() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            let size = 2 << 20
+            try await raw.send(
+                Self.get("/api/events?timeout=30", token: alice.token)
+                    + "POST /api/rooms/1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(size)\r\n\r\n")
+            try await raw.send(String(repeating: " ", count: size))
+            #expect(try await raw.wait { raw.isClosed }, "still open after: \(raw.text)")
+            #expect(raw.statusLines.isEmpty)
+            // Nothing was posted.
+            #expect(try parley.count("messages") == 0)
+        }
+    }
+}
