@@ -31,6 +31,7 @@ let package = Package(
             pkgConfig: "libxcrypt",
             providers: [.apt(["libcrypt-dev"])]
         ),
+        .systemLibrary(name: "CEpoll"),
         .target(
             name: "MariaDB",
             dependencies: [
@@ -67,6 +68,8 @@ let package = Package(
         .executableTarget(
             name: "parley-bench",
             dependencies: [
+                "MariaDB",
+                "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -63,14 +63,20 @@ struct ParleyBench: AsyncParsableCommand {
             var delivered: [Double] = []
             var https: [Double] = []
             var syncs: [Double] = []
+            var commitFloors: [Double] = []
+            var fanOutFloors: [Double] = []
             for run in 1...runs {
                 let calibration = try await bench.calibrate(dataDirectory: process.directory.path)
+                let floor = try await Floor.measure(dataDirectory: process.directory.path, listeners: listeners, interval: UInt64(1_000_000_000 / rate))
                 let result = try await bench.latency(
                     transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
                 say(
                     "latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%; "
-                        + "POST round trip p50 \(fmt(result.postP50)) ms; machine: GET /healthz p50 \(fmt(calibration.httpP50)) ms, 4 KiB fdatasync p50 \(fmt(calibration.syncP50)) ms"
+                        + "POST round trip p50 \(fmt(result.postP50)) ms; machine: GET /healthz p50 \(fmt(calibration.httpP50)) ms, 4 KiB fdatasync p50 \(fmt(calibration.syncP50)) ms; "
+                        + "floors at this pace: post_message CALL p50 \(fmt(floor.commitP50)) ms, raw fan-out to \(listeners) sockets p50 \(fmt(floor.fanOutP50)) ms"
                 )
+                commitFloors.append(floor.commitP50)
+                fanOutFloors.append(floor.fanOutP50)
                 p50s.append(result.p50)
                 p99s.append(result.p99)
                 delivered.append(result.deliveredRatio)
@@ -79,7 +85,7 @@ struct ParleyBench: AsyncParsableCommand {
             }
             results["latency_\(transport)"] = [
                 "p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered), "healthz_p50_ms": median(https),
-                "fdatasync_p50_ms": median(syncs),
+                "fdatasync_p50_ms": median(syncs), "floor_commit_p50_ms": median(commitFloors), "floor_fanout_p50_ms": median(fanOutFloors),
             ]
             lines.append(
                 "| send→receive latency, \(listeners) \(transport == "sse" ? "SSE" : "long-poll") listeners, \(rate) msg/s | p50 ≤ 1 ms, p99 ≤ 5 ms | p50 \(fmt(median(p50s))) ms, p99 \(fmt(median(p99s))) ms (median of \(runs)) |")
