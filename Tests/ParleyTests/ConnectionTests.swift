@@ -80,6 +80,46 @@ import Testing
         }
     }
 
+    @Test func aPollAnswerIsWellFormedWithEveryHeader() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+            let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            try await raw.send(Self.get("/api/events?timeout=10&after=\(settled)", token: alice.token))
+            try await Task.sleep(for: .milliseconds(200))
+            let id = try await live.post(alice.token, room: 1, text: "a \"quoted\" ünïcode text")
+            #expect(try await raw.wait { raw.text.contains("\r\n\r\n") && raw.text.hasSuffix("]}") })
+            let text = raw.text
+            let split = try #require(text.range(of: "\r\n\r\n"))
+            let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+            #expect(lines.first == "HTTP/1.1 200 OK")
+            var fields: [String: String] = [:]
+            for line in lines.dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                fields[parts[0].lowercased()] = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+            }
+            #expect(fields["content-type"] == "application/json; charset=utf-8")
+            #expect(fields["cache-control"] == "no-store")
+            #expect(fields["x-content-type-options"] == "nosniff")
+            #expect(fields["x-frame-options"] == "DENY")
+            #expect(fields["referrer-policy"] == "same-origin")
+            #expect(fields["content-security-policy"]?.hasPrefix("default-src 'self'") == true)
+            #expect(fields["x-request-id"]?.count ?? 0 >= 16)
+            #expect(fields["connection"] == nil)
+            let body = Data(text[split.upperBound...].utf8)
+            #expect(Int(fields["content-length"] ?? "") == body.count)
+            let json = try JSONDecoder().decode(JSON.self, from: body)
+            let events = try #require(json["events"]?.array).filter { $0["type"] == .string("message.created") }
+            #expect(events.count == 1)
+            #expect(events.first?["data"]?["message"]?["id"]?.int == id)
+            #expect(events.first?["data"]?["message"]?["text"] == .string("a \"quoted\" ünïcode text"))
+            #expect(json["cursor"]?.int ?? 0 >= events.first?["id"]?.int ?? .max)
+            await raw.close()
+        }
+    }
+
     @Test func tooMuchPipelinedBehindAWaitingPollClosesTheConnection() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

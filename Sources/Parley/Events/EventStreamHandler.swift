@@ -300,7 +300,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let (feed, sink) = subscribe(session: session, after: after, context: context, flush: { $0.flushLive(context: $1) }, end: { $0.endStream(context: $1) })
-        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        _ = encoderContext(context)
         let open = OpenStream(feed: feed, sink: sink)
         stream = open
         var fields: HTTPFields = [
@@ -548,23 +548,49 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !events.isEmpty { streams.onDelivered(userID, events) }
         guard context.channel.isActive else { return }
         let body = EventController.pollBody(cursor: open.feed.cursor, events: events)
-        var fields: HTTPFields = [
-            .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .contentLength: String(body.readableBytes),
-            .init("X-Request-Id")!: open.requestID,
-        ]
-        for field in WebMiddleware.securityHeaders { fields.append(field) }
         let closing = closeAfterAnswer || closeRequested
-        if closing { fields[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
-        finish(closing: closing, context: context)
+        if let encoder = encoderContext(context) {
+            // Every waiting poll is answered at once when its room gets a message: the whole answer
+            // goes out as bytes in one buffer, past the HTTP encoder, its head fixed but for two fields.
+            var answer = context.channel.allocator.buffer(capacity: Self.pollHead.readableBytes + 80 + body.readableBytes)
+            answer.writeImmutableBuffer(Self.pollHead)
+            answer.writeString("Content-Length: \(body.readableBytes)\r\nX-Request-Id: \(open.requestID)\r\n")
+            if closing { answer.writeString("Connection: close\r\n") }
+            answer.writeString("\r\n")
+            answer.writeImmutableBuffer(body)
+            finish(closing: closing, written: encoder.writeAndFlush(NIOAny(answer)), context: context)
+        } else {
+            var fields: HTTPFields = [
+                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .contentLength: String(body.readableBytes),
+                .init("X-Request-Id")!: open.requestID,
+            ]
+            for field in WebMiddleware.securityHeaders { fields.append(field) }
+            if closing { fields[.connection] = "close" }
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
+            context.write(wrapOutboundOut(.body(body)), promise: nil)
+            finish(closing: closing, context: context)
+        }
         streams.logger.debug("GET \(Self.pollPath) 200", metadata: ["hb.request.id": "\(open.requestID)", "events": "\(events.count)"])
+    }
+
+    /// The status line and the fixed header fields of every poll answer, encoded once.
+    static let pollHead: ByteBuffer = {
+        var head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
+        for field in WebMiddleware.securityHeaders { head += "\(field.name.rawName): \(field.value)\r\n" }
+        return ByteBuffer(string: head)
+    }()
+
+    /// The HTTP response encoder's place in the pipeline (looked up once), where whole encoded
+    /// answers and live chunks are written.
+    private func encoderContext(_ context: ChannelHandlerContext) -> ChannelHandlerContext? {
+        if encoder == nil { encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) }
+        return encoder
     }
 
     /// Ends an answer this handler wrote: closes the connection after it when asked to, else goes
     /// on with the requests that waited behind it.
-    private func finish(closing: Bool, context: ChannelHandlerContext) {
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    private func finish(closing: Bool, written: EventLoopFuture<Void>? = nil, context: ChannelHandlerContext) {
+        let written = written ?? context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closing {
             queued.removeAll()
             queuedBytes = 0
