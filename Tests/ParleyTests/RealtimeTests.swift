@@ -45,6 +45,8 @@ import Testing
             #expect(stream.headers["Content-Type"].first?.hasPrefix("text/event-stream") == true)
             #expect(stream.headers["Cache-Control"].first == "no-cache")
             #expect(stream.headers["X-Accel-Buffering"].first == "no")
+            // The server closes a stream's connection when the stream ends: no client may reuse it.
+            #expect(stream.headers["Connection"].first == "close")
             _ = await stream.waitFor(0, within: 0.5)
             _ = try await live.post(alice.token, room: 1, text: "over SSE")
             let events = await stream.waitFor(1) { $0.event == "message.created" }

@@ -303,9 +303,11 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         _ = encoderContext(context)
         let open = OpenStream(feed: feed, sink: sink)
         stream = open
+        // The connection closes when the stream ends, so it says so from the start: a client must not
+        // take the connection back into its pool after the stream's last chunk (it would race the close).
         var fields: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
-            .init("X-Request-Id")!: requestID,
+            .init("X-Request-Id")!: requestID, .connection: "close",
         ]
         for field in WebMiddleware.securityHeaders { fields.append(field) }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
