@@ -12,15 +12,22 @@ import Testing
         return request + "\r\n"
     }
 
+    /// Signs alice up and waits out the presence event her first connection causes: a poll from the
+    /// cursor returned then waits for what the test does.
+    static func quietAlice(_ live: LiveClient) async throws -> (token: String, cursor: Int64) {
+        let alice = try await live.signUp("alice")
+        let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
+        let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+        return (alice.token, settled)
+    }
+
     @Test func requestsPipelinedBehindAWaitingPollAreAnsweredAfterIt() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in
-            let alice = try await live.signUp("alice")
-            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
-            let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+            let (alice, settled) = try await Self.quietAlice(live)
             let raw = try await RawHTTPConnection.connect(port: live.port)
             let sentAt = ContinuousClock.now
-            try await raw.send(Self.get("/api/events?timeout=1&after=\(settled)", token: alice.token) + Self.get("/healthz") + Self.get("/api/me", token: alice.token))
+            try await raw.send(Self.get("/api/events?timeout=1&after=\(settled)", token: alice) + Self.get("/healthz") + Self.get("/api/me", token: alice))
             #expect(try await raw.wait { raw.statusLines.count == 3 }, "answers so far: \(raw.text)")
             // The poll waited its second out, and the two behind it were answered after it, in order.
             #expect(ContinuousClock.now - sentAt >= .milliseconds(900))
@@ -83,13 +90,11 @@ import Testing
     @Test func aPollAnswerIsWellFormedWithEveryHeader() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in
-            let alice = try await live.signUp("alice")
-            let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
-            let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+            let (alice, settled) = try await Self.quietAlice(live)
             let raw = try await RawHTTPConnection.connect(port: live.port)
-            try await raw.send(Self.get("/api/events?timeout=10&after=\(settled)", token: alice.token))
+            try await raw.send(Self.get("/api/events?timeout=10&after=\(settled)", token: alice))
             try await Task.sleep(for: .milliseconds(200))
-            let id = try await live.post(alice.token, room: 1, text: "a \"quoted\" ünïcode text")
+            let id = try await live.post(alice, room: 1, text: "a \"quoted\" ünïcode text")
             #expect(try await raw.wait { raw.text.contains("\r\n\r\n") && raw.text.hasSuffix("]}") })
             let text = raw.text
             let split = try #require(text.range(of: "\r\n\r\n"))
