@@ -121,22 +121,17 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .end = part { swallowing = false }
             return
         }
-        guard case .head(let request) = part, request.method == .get, let target = request.path else {
+        guard case .head(let request) = part, Self.isOurs(request), let target = request.path else {
             if case .head = part { forwardedInFlight += 1 }
             context.fireChannelRead(wrapInboundOut(part))
             return
         }
+        swallowing = true
+        closeRequested = Self.asksToClose(request)
         if Self.matches(target, Self.path) {
-            swallowing = true
-            closeRequested = Self.asksToClose(request)
             open(request, target: target, context: context)
-        } else if Self.matches(target, Self.pollPath) {
-            swallowing = true
-            closeRequested = Self.asksToClose(request)
-            openPoll(request, target: target, context: context)
         } else {
-            forwardedInFlight += 1
-            context.fireChannelRead(wrapInboundOut(part))
+            openPoll(request, target: target, context: context)
         }
     }
 
