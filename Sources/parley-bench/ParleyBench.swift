@@ -93,6 +93,12 @@ struct ParleyBench: AsyncParsableCommand {
                 https.append(calibration.httpP50)
                 syncs.append(calibration.syncP50)
             }
+            if let trace = ProcessInfo.processInfo.environment["PARLEY_TRACE"] {
+                // A trace build writes the file once the posts have paused for a second.
+                try await Task.sleep(for: .milliseconds(2500))
+                let stages = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? "no trace written (is the server a trace build?)\n"
+                say("where a post's time goes in the server (\(transport), ms after the send, medians over posts):\n" + stages)
+            }
             results["latency_\(transport)"] = [
                 "p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered), "healthz_p50_ms": median(https),
                 "fdatasync_p50_ms": median(syncs), "floor_commit_p50_ms": median(commitFloors), "floor_fanout_p50_ms": median(fanOutFloors),

@@ -58,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         var config = try common.config()
         if let host { config.host = host }
         if let port { config.port = port }
+        PostTrace.start()
         let app = try await buildApplication(config: config)
         try await app.runService()
     }

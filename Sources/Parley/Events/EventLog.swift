@@ -59,6 +59,7 @@ struct EventLog: Sendable {
             }
             let value = try body(connection, appender)
             if !appender.appended.isEmpty { committed(appender.appended) }
+            PostTrace.mark(.published, event: appender.appended.first?.id)
             return value
         }
     }

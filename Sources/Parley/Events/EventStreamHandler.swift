@@ -87,6 +87,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if case .body(let bytes) = part { PostTrace.mark(.requestRead, body: bytes) }
         if queued.isEmpty && !mustWait(part) {
             handle(part, context: context)
             return
@@ -349,6 +350,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let batches = open.sink.take()
         guard !batches.isEmpty else { return }
+        let traced = batches.first?.events.first?.id
+        PostTrace.mark(.writeStarted, event: traced)
         var delivered: [LoggedEvent] = []
         var wrote = false
         for batch in batches {
@@ -364,6 +367,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard wrote else { return }
         context.flush()
+        PostTrace.mark(.written, event: traced)
         if !delivered.isEmpty { streams.onDelivered(open.feed.userID, delivered) }
     }
 
@@ -539,6 +543,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         taken = false
         open.timer?.cancel()
         let events = open.collected + open.feed.close(remaining: { open.sink.take() })
+        PostTrace.mark(.writeStarted, event: events.first?.id)
+        defer { PostTrace.mark(.written, event: events.first?.id) }
         open.sink.finish()
         let userID = open.feed.userID
         streams.presence.disconnected(userID)

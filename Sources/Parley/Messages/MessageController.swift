@@ -49,6 +49,7 @@ struct MessageController {
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: PushBody.self, context: context, limit: maxBodyBytes)
         try limiter.consume(String(session.user.id))
+        PostTrace.mark(.handler, text: body.text)
         let posted = try await messages.post(user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
         // The message as rendered once for its event: `{"message":…}`, as `MessageResponse` encodes it.
         return Response(

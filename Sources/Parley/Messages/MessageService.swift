@@ -164,8 +164,10 @@ struct MessageService: Sendable {
         let canPost = self.canPost
         let filter = self.filter
         return try await log.autocommit { c, events in
+            PostTrace.mark(.databaseThread, text: text)
             guard (try? canPost(c, roomID, user.id)) != nil, let filtered = try? filter.check(text, roomID: roomID) else { return nil }
             let eventID = try events.reserve()
+            PostTrace.link(event: eventID, text: text)
             let now = MessageView.storedPrecision(Date())
             func message(id: Int64) -> MessageView {
                 MessageView(
@@ -173,11 +175,13 @@ struct MessageService: Sendable {
                     deleted: false)
             }
             let (head, tail) = message(id: 0).jsonAroundID
+            PostTrace.mark(.callSent, event: eventID)
             guard
                 let id = try store.postMessage(
                     c, eventID: eventID, roomID: roomID, senderID: user.id, text: filtered, clientID: clientID, at: now,
                     payloadHead: #"{"message":"# + head, payloadTail: tail + "}")
             else { return nil }
+            PostTrace.mark(.callReturned, event: eventID)
             let json = head + String(id) + tail
             events.record(
                 LoggedEvent(
