@@ -1,6 +1,7 @@
 """Generated requests against a live server, from openapi.yaml (Schemathesis): every operation
 gets valid, boundary and malformed inputs, and every answer must be documented — no 5xx, a status
 and error code its operation lists, a body and content type matching its schema."""
+import os
 import tempfile
 from pathlib import Path
 
@@ -93,7 +94,7 @@ DOC = document()
 
 @pytest.mark.skipif(not BINARY.exists(), reason="no server binary")
 @schema.parametrize()
-@settings(max_examples=30, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "30")), derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case, target):
     target.aim(case)
     target.no_wait(case)
