@@ -129,16 +129,32 @@ public final class MariaDBConnection: @unchecked Sendable {
         if mysql_ping(handle) != 0 { throw Self.error(of: handle) }
     }
 
+    /// Most statements a connection keeps prepared; past this the cache starts over.
+    static let statementCacheLimit = 256
+
     private func preparedStatement(for sql: String) throws -> PreparedStatement {
         if let cached = statements[sql] { return cached }
-        let statement = try PreparedStatement(connection: handle!, sql: sql)
-        if statements.count >= 256 {
-            for s in statements.values { s.close() }
-            statements.removeAll()
+        let statement: PreparedStatement
+        do {
+            statement = try PreparedStatement(connection: handle!, sql: sql)
+        } catch let error as MariaDBError where error.code == MariaDBError.preparedStatementLimit && !statements.isEmpty {
+            // The server's max_prepared_stmt_count is shared by all its connections: give back
+            // what this one holds and prepare once more, rather than fail the statement.
+            dropCachedStatements()
+            statement = try PreparedStatement(connection: handle!, sql: sql)
         }
+        if statements.count >= Self.statementCacheLimit { dropCachedStatements() }
         statements[sql] = statement
         return statement
     }
+
+    private func dropCachedStatements() {
+        for s in statements.values { s.close() }
+        statements.removeAll()
+    }
+
+    /// How many statements this connection holds prepared (for tests).
+    var cachedStatementCount: Int { statements.count }
 
     static func error(of mysql: UnsafeMutablePointer<MYSQL>) -> MariaDBError {
         MariaDBError(

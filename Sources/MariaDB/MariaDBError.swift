@@ -24,6 +24,10 @@ public struct MariaDBError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// ER_MAX_PREPARED_STMT_COUNT_REACHED: the server holds `max_prepared_stmt_count` statements,
+    /// counted over all its connections.
+    static let preparedStatementLimit: UInt32 = 1461
+
     /// A deadlock or lock wait timeout: the transaction was rolled back and may be retried.
     public var isRetryableTransactionFailure: Bool { code == 1213 || code == 1205 }
 

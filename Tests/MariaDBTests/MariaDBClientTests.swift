@@ -234,3 +234,45 @@ import TestSupport
         await server.stop()
     }
 }
+
+/// A server of the test's own, whose prepared-statement limit (shared by all its connections) the
+/// test lowers to three.
+@Suite struct MariaDBPreparedStatementLimitTests {
+    @Test func aConnectionAtTheServersLimitGivesBackItsOwnStatementsAndGoesOn() async throws {
+        let server = MariaDBServerProcess(directory: TestDatabase.temporaryDirectory("stmtlimit"), durable: false)
+        try await server.start()
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        // The server is stopped however the checks end.
+        let outcome = Result { try Self.checkLimit(server) }
+        await server.stop()
+        try outcome.get()
+    }
+
+    private static func checkLimit(_ server: MariaDBServerProcess) throws {
+        let a = try MariaDBConnection(configuration: server.configuration())
+        let b = try MariaDBConnection(configuration: server.configuration())
+        defer {
+            a.close()
+            b.close()
+        }
+        try a.executeText("SET GLOBAL max_prepared_stmt_count = 3")
+        for n in 1...3 { #expect(try a.query("SELECT ? + \(n) AS v", [1]).first?.decode("v", as: Int.self) == 1 + n) }
+        #expect(a.cachedStatementCount == 3)
+        // b holds nothing to give back: the server's refusal reaches the caller.
+        #expect {
+            try b.query("SELECT 5 AS v")
+        } throws: { ($0 as? MariaDBError)?.code == MariaDBError.preparedStatementLimit }
+        // a frees its three and prepares the new one.
+        #expect(try a.query("SELECT ? + 4 AS v", [1]).first?.decode("v", as: Int.self) == 5)
+        #expect(a.cachedStatementCount == 1)
+        #expect(try b.query("SELECT 5 AS v").first?.decode("v", as: Int.self) == 5)
+    }
+
+    @Test func theEmbeddedServerAllowsAMillionPreparedStatements() async throws {
+        let server = try await TestDatabase.server()
+        let connection = try MariaDBConnection(configuration: server.configuration())
+        defer { connection.close() }
+        let row = try #require(try connection.query("SELECT @@global.max_prepared_stmt_count AS n").first)
+        #expect(try row.decode("n", as: Int.self) == 1_048_576)
+    }
+}
