@@ -108,6 +108,40 @@ import Testing
         }
     }
 
+    /// The database read takes the user's rooms as a list padded to a power of two (3 rooms → 4
+    /// entries, 5 → 8): exactly their rooms' events come back, none of a room they are not in.
+    @Test(arguments: [3, 5])
+    func replayFromTheDatabaseCoversEveryRoomOfTheUserAndNoOther(rooms count: Int) async throws {
+        let parley = try await TestParley.make { $0.eventWindow = 10 }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            var rooms: [Int64] = [1]
+            for n in 2...count {
+                let made = try await live.send(.POST, "/api/rooms", json: #"{"name":"r\#(n)"}"#, token: alice.token)
+                let room = try #require(made.body?["room"]?["id"]?.int)
+                #expect(try await live.send(.POST, "/api/rooms/\(room)/join", token: bob.token).status == 200)
+                rooms.append(room)
+            }
+            let elsewhere = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"not bob's"}"#, token: alice.token).body?["room"]?["id"]?.int)
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            var expected: [String] = []
+            for round in 1...10 {
+                for room in rooms {
+                    _ = try await live.post(alice.token, room: room, text: "\(room)-\(round)")
+                    expected.append("\(room)-\(round)")
+                }
+                _ = try await live.post(alice.token, room: elsewhere, text: "hidden \(round)")
+            }
+            // 10 × (count + 1) messages: far more than the 10-event window, so the replay reads the log.
+            let (events, _) = try await live.pollUntil(bob.token, after: cursor, count: expected.count, Self.isMessage)
+            #expect(events.compactMap { Self.text($0) } == expected)
+            let (more, _) = try await live.poll(bob.token, after: events.last?["id"]?.int, timeout: 0)
+            #expect(more.filter(Self.isMessage).isEmpty)
+        }
+    }
+
     @Test func cursorsSurviveAServerRestart() async throws {
         let parley = try await TestParley.make()
         let state = Locked<(bob: String, alice: String, cursor: Int64)?>(nil)

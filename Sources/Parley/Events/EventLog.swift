@@ -67,8 +67,11 @@ struct EventLog: Sendable {
     /// The events after `after` up to `through` that may concern one user: those addressed to them
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
-        let roomList = rooms.isEmpty ? "NULL" : rooms.map { _ in "?" }.joined(separator: ",")
-        let parameters: [any MariaDBEncodable] = [after, through, userID] + rooms + [after, through, after, through, limit]
+        // The list is padded to a power of two with its last id (which changes nothing), so the
+        // statement has a few shapes, not one per room count: each connection caches its statements.
+        let padded = rooms.isEmpty ? [] : rooms + Array(repeating: rooms[rooms.count - 1], count: rooms.count.roundedUpToPowerOfTwo - rooms.count)
+        let roomList = padded.isEmpty ? "NULL" : padded.map { _ in "?" }.joined(separator: ",")
+        let parameters: [any MariaDBEncodable] = [after, through, userID] + padded + [after, through, after, through, limit]
         // Two index range scans (by user, by room) instead of a scan of the whole log.
         return try await pool.query(
             """
@@ -149,4 +152,9 @@ final class EventAppender: @unchecked Sendable {
         let id = try append(EventType.roomDeleted, roomID: roomID, payload: payload)
         try connection.execute("UPDATE membership_log SET to_event = ? WHERE room_id = ? AND to_event IS NULL", [id, roomID])
     }
+}
+
+extension Int {
+    /// The least power of two at or above this positive number.
+    var roundedUpToPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
 }
