@@ -21,12 +21,13 @@ def free_port() -> int:
 class ParleyProcess:
     """One `parley serve` process on a loopback port, with the embedded database in `data_dir`."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None):
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None, preexec=None):
         self.data_dir = data_dir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PARLEY_BCRYPT_COST": "10", "PARLEY_LOG_LEVEL": "warning", **(env or {})}
         self.env.pop("DATABASE_URL", None)
+        self.preexec = preexec
         self.process: subprocess.Popen | None = None
         self.log = data_dir / f"parley-{self.port}.log"
 
@@ -36,7 +37,7 @@ class ParleyProcess:
         self.process = subprocess.Popen(
             [str(BINARY), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
              "--migrations-dir", str(ROOT / "sql")],
-            env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, cwd=self.data_dir)
+            env=self.env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, cwd=self.data_dir, preexec_fn=self.preexec)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -112,3 +112,38 @@ def test_sigterm_ends_open_streams_and_long_polls(fresh_dir):
     assert poll_result["response"].status_code == 200
     assert poll_result["response"].json()["events"] == []
     stream.close()
+
+
+def test_the_server_lifts_a_low_open_file_limit_and_holds_more_streams_than_it(fresh_dir):
+    """Started with a soft limit of 256 open files (a hard one far above), the server raises its soft
+    limit to the hard one and holds 400 event streams at once."""
+    import resource
+    import socket
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard == resource.RLIM_INFINITY or hard >= 1024, "this test needs a hard limit of at least 1,024"
+    streams = 400
+    server = ParleyProcess(fresh_dir, preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))).start()
+    sockets = []
+    try:
+        limits = Path(f"/proc/{server.process.pid}/limits").read_text()
+        soft_now, hard_now = re.search(r"Max open files\s+(\S+)\s+(\S+)", limits).groups()
+        assert soft_now == hard_now and soft_now != "256", limits
+        requests.post(server.url + "/api/users", json={"username": "many", "password": "password123"}, timeout=10)
+        token = requests.post(server.url + "/api/session", json={"username": "many", "password": "password123"}, timeout=10).json()["token"]
+        request = (f"GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        for _ in range(streams):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+            connection.sendall(request)
+            sockets.append(connection)
+        for connection in sockets:
+            head = b""
+            while b"\r\n" not in head:
+                chunk = connection.recv(256)
+                assert chunk, "a stream was closed before it answered"
+                head += chunk
+            assert head.startswith(b"HTTP/1.1 200"), head
+        assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
+    finally:
+        for connection in sockets:
+            connection.close()
+        server.stop()

@@ -88,6 +88,7 @@ struct ApplicationParts: Sendable {
     static func make(config: AppConfig) async throws -> ApplicationParts {
         var logger = Logger(label: "parley")
         logger.logLevel = config.logLevel
+        FileLimit.raise(logger: logger)
         let database = try await ParleyDatabase.open(config: config, logger: logger)
         let hashingThreads = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         hashingThreads.start()
