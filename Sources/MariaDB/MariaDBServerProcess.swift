@@ -3,12 +3,15 @@ import Foundation
 /// A private `mariadbd` owned by this process: data in one directory, a Unix socket, no TCP port.
 /// Creates the data directory on first start (`mariadb-install-db`) and stops the server on `stop()`.
 public final class MariaDBServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched by start()/stop(), which callers do not run concurrently.
+    // @unchecked: the state is only touched by start(), stop() and restartIfExited(), which callers
+    // do not run concurrently (Parley's watcher is stopped before shutdown stops the server).
     public let directory: URL
     public let durable: Bool
     private var process: Process?
     /// A server that was already running on this directory (another Parley command owns it).
     private var adoptedPID: pid_t?
+    /// The server stopped by itself and has not been started again yet.
+    private var restartPending = false
 
     /// - Parameters:
     ///   - directory: holds `my.cnf`, `data/`, the socket, the pid file and the error log.
@@ -103,10 +106,32 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts the server again if it stopped by itself (a crash, the OOM killer, a stray kill):
+    /// InnoDB recovers every committed transaction on the way up. Returns whether it restarted;
+    /// false while it runs, and after `stop()`. A server adopted from another process that has
+    /// ended is taken over the same way (or adopted again, if its owner restarted it first).
+    /// A failed restart is tried again on the next call.
+    public func restartIfExited(timeout: Duration = .seconds(60)) async throws -> Bool {
+        if let server = process {
+            guard !server.isRunning else { return false }
+            process = nil
+            restartPending = true
+        } else if let pid = adoptedPID {
+            guard kill(pid, 0) != 0 else { return false }
+            adoptedPID = nil
+            restartPending = true
+        }
+        guard restartPending else { return false }
+        try await start(timeout: timeout)
+        restartPending = false
+        return true
+    }
+
     /// Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it to exit. An adopted
     /// server is left running for its owner.
     public func stop() async {
         adoptedPID = nil
+        restartPending = false
         guard let server = process else { return }
         process = nil
         if server.isRunning { server.terminate() }

@@ -147,3 +147,54 @@ def test_the_server_lifts_a_low_open_file_limit_and_holds_more_streams_than_it(f
         for connection in sockets:
             connection.close()
         server.stop()
+
+
+def test_the_embedded_database_is_restarted_after_it_dies_and_nothing_is_lost(fresh_dir):
+    """kill -9 of the embedded mariadbd: requests meanwhile get 503 `unavailable` with Retry-After
+    (never a 500), the server starts the database again within seconds, what was committed before
+    is still there, and an event stream opened before the crash receives what is posted after it."""
+    import os
+    import signal
+    import socket
+    server = ParleyProcess(fresh_dir).start()
+    try:
+        tokens = {}
+        for name in ("alice", "bob"):
+            requests.post(server.url + "/api/users", json={"username": name, "password": "password123"}, timeout=10)
+            tokens[name] = requests.post(server.url + "/api/session", json={"username": name, "password": "password123"},
+                                         timeout=10).json()["token"]
+        alice = {"Authorization": f"Bearer {tokens['alice']}"}
+        stream = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        stream.sendall(f"GET /api/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {tokens['bob']}\r\n\r\n".encode())
+        assert stream.recv(64).startswith(b"HTTP/1.1 200")
+        before = requests.post(server.url + "/api/rooms/1/messages", json={"text": "before the crash"}, headers=alice, timeout=10)
+        assert before.status_code == 201
+
+        os.kill(int((fresh_dir / "db" / "mariadb.pid").read_text()), signal.SIGKILL)
+        answers = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            answer = requests.post(server.url + "/api/rooms/1/messages", json={"text": "after the restart"}, headers=alice, timeout=30)
+            answers.append(answer)
+            if answer.status_code == 201:
+                break
+            time.sleep(0.1)
+        assert answers[-1].status_code == 201, [a.text for a in answers[-3:]]
+        refused = answers[:-1]
+        assert refused, "the request right after the kill was answered as if nothing happened"
+        for answer in refused:
+            assert answer.status_code == 503 and answer.json()["error"]["code"] == "unavailable", answer.text
+            assert answer.headers["Retry-After"] == "2"
+
+        history = requests.get(server.url + "/api/rooms/1/messages", headers=alice, timeout=10).json()["messages"]
+        assert [m["text"] for m in history[:2]] == ["after the restart", "before the crash"]
+        received = b""
+        while b"after the restart" not in received:
+            chunk = stream.recv(65536)
+            assert chunk, "the stream ended"
+            received += chunk
+        stream.close()
+        assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
+        assert "started it again" in server.log.read_text()
+    finally:
+        server.stop()

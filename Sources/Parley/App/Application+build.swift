@@ -50,6 +50,15 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "delivered-flush", every: .seconds(1), logger: parts.logger) { [receipts = parts.receipts] in
             try await receipts.flushDelivered()
         })
+    if let embedded = parts.database.embedded {
+        // Added last, so stopped first: it never restarts the server while shutdown stops it.
+        app.addServices(
+            PeriodicService(name: "embedded-database-watch", every: .seconds(1), logger: parts.logger) { [logger = parts.logger] in
+                if try await embedded.restartIfExited() {
+                    logger.error("the embedded MariaDB had stopped; started it again", metadata: ["log": "\(embedded.errorLogPath)"])
+                }
+            })
+    }
     return app
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MariaDB
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -267,7 +268,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard let session = resolved else {
                     handler.taken = false
                     handler.respond(
-                        unavailable ? ParleyError(.serviceUnavailable, "unavailable", "The server cannot check sessions right now; try again.") : .unauthenticated,
+                        unavailable ? .unavailable : .unauthenticated,
                         requestID: requestID, context: context)
                     return
                 }
@@ -500,8 +501,10 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     _ = open.feed.close(remaining: { open.sink.take() })
                     open.sink.finish()
                     handler.streams.presence.disconnected(open.feed.userID)
+                    let unreachable = (error as? MariaDBError)?.isConnectionLost ?? false
                     handler.respond(
-                        ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."), requestID: requestID, context: context)
+                        unreachable ? .unavailable : ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."),
+                        requestID: requestID, context: context)
                 }
             }
         }

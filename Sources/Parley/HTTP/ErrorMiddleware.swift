@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import Logging
+import MariaDB
 import NIOConcurrencyHelpers
 
 /// Outermost middleware: tags every response with `X-Request-Id`, logs the request, turns every
 /// error into the JSON envelope, answers 405 with `Allow` for a known path and the wrong method, and
-/// answers 500 without internals for anything unexpected (logged with the request id).
+/// answers 503 `unavailable` when the database cannot be reached, and 500 without internals for
+/// anything else unexpected (logged with the request id).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let routes: RouteIndex
@@ -19,6 +21,9 @@ struct ErrorMiddleware: RouterMiddleware {
             response = errorResponse(status: error.status, code: error.code, message: error.message, headers: error.headers)
         } catch let error as HTTPError {
             response = translate(error, request: request)
+        } catch let error as MariaDBError where error.isConnectionLost {
+            context.logger.warning("database unreachable", metadata: ["error": "\(error)"])
+            response = errorResponse(status: .serviceUnavailable, code: ParleyError.unavailable.code, message: ParleyError.unavailable.message, headers: ParleyError.unavailable.headers)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             response = errorResponse(status: .internalServerError, code: "internal_error", message: "Something went wrong on the server.")
