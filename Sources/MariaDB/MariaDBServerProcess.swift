@@ -8,8 +8,11 @@ public final class MariaDBServerProcess: @unchecked Sendable {
     public let directory: URL
     public let durable: Bool
     private var process: Process?
-    /// A server that was already running on this directory (another Parley command owns it).
+    /// A server that was already running on this directory when `start()` found it.
     private var adoptedPID: pid_t?
+    /// Whether this object owns the adopted server: it does when the process that started it has
+    /// ended (it crashed and left the server behind), so `stop()` stops it.
+    private var ownsAdopted = false
     /// The server stopped by itself and has not been started again yet.
     private var restartPending = false
 
@@ -26,6 +29,8 @@ public final class MariaDBServerProcess: @unchecked Sendable {
     private var configPath: String { directory.appendingPathComponent("my.cnf").path }
     private var dataPath: String { directory.appendingPathComponent("data").path }
     private var pidPath: String { directory.appendingPathComponent("mariadb.pid").path }
+    /// The pid of the process that started (or took over) the server: it stops it when it ends.
+    private var ownerPath: String { directory.appendingPathComponent("owner.pid").path }
 
     /// The connection settings for the server's administrative user, optionally naming a database.
     public func configuration(database: String? = nil) -> MariaDBConfiguration {
@@ -60,9 +65,12 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         try writeConfig()
         if let pid = runningServerPID() {
-            // Another process (a running `parley serve`, or one that died without stopping it) has
-            // this server: use it and leave it running.
+            // Another process started this server. While that process runs (a `parley serve` beside
+            // a `parley migrate`), use the server and leave it to its owner. If the owner has ended
+            // (killed before it could stop the server), take the server over: stop it when done.
             adoptedPID = pid
+            ownsAdopted = !ownerIsAlive()
+            if ownsAdopted { recordOwner() }
             let deadline = ContinuousClock.now + timeout
             while (try? MariaDBConnection(configuration: configuration())) == nil {
                 guard ContinuousClock.now < deadline, kill(pid, 0) == 0 else {
@@ -88,6 +96,7 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         server.standardError = FileHandle.nullDevice
         try server.run()
         process = server
+        recordOwner()
         let deadline = ContinuousClock.now + timeout
         while true {
             if !server.isRunning {
@@ -130,8 +139,20 @@ public final class MariaDBServerProcess: @unchecked Sendable {
     /// Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it to exit. An adopted
     /// server is left running for its owner.
     public func stop() async {
-        adoptedPID = nil
         restartPending = false
+        if let pid = adoptedPID, ownsAdopted {
+            adoptedPID = nil
+            ownsAdopted = false
+            kill(pid, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while kill(pid, 0) == 0 {
+                if ContinuousClock.now > deadline { kill(pid, SIGKILL) }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            try? FileManager.default.removeItem(atPath: ownerPath)
+            return
+        }
+        adoptedPID = nil
         guard let server = process else { return }
         process = nil
         if server.isRunning { server.terminate() }
@@ -144,6 +165,13 @@ public final class MariaDBServerProcess: @unchecked Sendable {
 
     /// Stops the server from a synchronous context (process exit).
     public func stopBlocking() {
+        if let pid = adoptedPID, ownsAdopted {
+            adoptedPID = nil
+            ownsAdopted = false
+            kill(pid, SIGTERM)
+            for _ in 0..<1500 where kill(pid, 0) == 0 { usleep(20_000) }
+            return
+        }
         guard let server = process else { return }
         process = nil
         if server.isRunning { server.terminate() }
@@ -180,6 +208,18 @@ public final class MariaDBServerProcess: @unchecked Sendable {
         ]
         if geteuid() == 0 { lines.append("user=root") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    private func recordOwner() {
+        try? "\(getpid())\n".write(toFile: ownerPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Whether the process recorded as the server's owner still runs (another process, that is).
+    /// A server from before owners were recorded counts as owned by a live process.
+    private func ownerIsAlive() -> Bool {
+        guard let text = try? String(contentsOfFile: ownerPath, encoding: .utf8) else { return true }
+        guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, pid != getpid() else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// The pid of a live `mariadbd` started on this directory's configuration, if any.

@@ -198,3 +198,34 @@ def test_the_embedded_database_is_restarted_after_it_dies_and_nothing_is_lost(fr
         assert "started it again" in server.log.read_text()
     finally:
         server.stop()
+
+
+def test_a_database_left_behind_by_a_killed_server_is_taken_over_and_stopped(fresh_dir):
+    """parley killed with SIGKILL leaves its mariadbd running. The next parley on that directory
+    uses it (the data is there), a `parley migrate` beside it leaves it alone, and when that parley
+    stops, the database stops too, as the README promises."""
+    from live_server import BINARY
+    first = ParleyProcess(fresh_dir).start()
+    requests.post(first.url + "/api/users", json={"username": "left", "password": "password123"}, timeout=10)
+    database = int((fresh_dir / "db" / "mariadb.pid").read_text().strip())
+    first.process.kill()
+    first.process.wait()
+    first.process = None
+    assert Path(f"/proc/{database}").exists(), "mariadbd did not outlive a killed parley; nothing to take over"
+
+    second = ParleyProcess(fresh_dir).start()
+    try:
+        login = requests.post(second.url + "/api/session", json={"username": "left", "password": "password123"}, timeout=10)
+        assert login.status_code == 200
+        migrate = subprocess.run([str(BINARY), "migrate", "--data-dir", str(fresh_dir), "--migrations-dir", str(ROOT / "sql")],
+                                 capture_output=True, text=True, timeout=120)
+        assert migrate.returncode == 0, migrate.stderr
+        assert Path(f"/proc/{database}").exists(), "parley migrate stopped the database the server uses"
+        assert requests.get(second.url + "/readyz", timeout=10).status_code == 200
+    finally:
+        assert second.stop() == 0
+    for _ in range(100):
+        if not Path(f"/proc/{database}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{database}").exists(), "mariadbd outlived the parley that took it over"
