@@ -142,3 +142,78 @@ import Testing
         }
     }
 }
+
+/// Idle connections are closed (`PARLEY_IDLE_TIMEOUT`, 1 s here); connections whose request is
+/// being answered are not, however long the answer takes.
+@Suite struct IdleConnectionTests {
+    static func make() async throws -> TestParley { try await TestParley.make { $0.idleTimeout = .seconds(1) } }
+
+    /// Waits for the server to close `raw`; returns how long that took.
+    static func closing(_ raw: RawHTTPConnection, within seconds: Double = 6) async throws -> Duration? {
+        let start = ContinuousClock.now
+        return try await raw.wait(upTo: seconds) { raw.isClosed } ? ContinuousClock.now - start : nil
+    }
+
+    @Test func aConnectionThatSendsNothingIsClosed() async throws {
+        let parley = try await Self.make()
+        try await parley.live { live in
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            let took = try await Self.closing(raw)
+            #expect(took != nil && took! >= .milliseconds(800))
+            #expect(raw.text.isEmpty)
+        }
+    }
+
+    @Test func aKeptAliveConnectionIsClosedOnceIdleAfterItsAnswers() async throws {
+        let parley = try await Self.make()
+        try await parley.live { live in
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            // Requests closer together than the timeout keep it open.
+            for n in 1...3 {
+                try await raw.send(ConnectionTests.get("/healthz"))
+                #expect(try await raw.wait { raw.statusLines.count == n })
+                try await Task.sleep(for: .milliseconds(600))
+            }
+            #expect(!raw.isClosed)
+            let took = try await Self.closing(raw)
+            #expect(took != nil && took! >= .milliseconds(300))
+        }
+    }
+
+    @Test(arguments: [
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+        "POST /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":",
+    ])
+    func aRequestThatStopsArrivingIsClosedUnanswered(_ partial: String) async throws {
+        let parley = try await Self.make()
+        try await parley.live { live in
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            try await raw.send(partial)
+            #expect(try await Self.closing(raw) != nil, "still open after: \(raw.text)")
+            #expect(raw.statusLines.isEmpty)
+            #expect(try parley.count("users") == 0)
+        }
+    }
+
+    @Test func aStreamAndALongPollOutlastTheTimeout() async throws {
+        let parley = try await Self.make()
+        try await parley.live { live in
+            let (alice, settled) = try await ConnectionTests.quietAlice(live)
+            let stream = try await RawHTTPConnection.connect(port: live.port)
+            try await stream.send(ConnectionTests.get("/api/events/stream", token: alice))
+            let poll = try await RawHTTPConnection.connect(port: live.port)
+            let sentAt = ContinuousClock.now
+            try await poll.send(ConnectionTests.get("/api/events?timeout=3&after=\(settled)", token: alice))
+            // The poll waits its 3 s out and is answered; the stream, quiet for 2.5 s, still delivers.
+            #expect(try await poll.wait(upTo: 8) { poll.statusLines.count == 1 }, "poll: \(poll.text)")
+            #expect(ContinuousClock.now - sentAt >= .milliseconds(2900))
+            #expect(poll.statusLines == ["HTTP/1.1 200 OK"])
+            _ = try await live.post(alice, room: 1, text: "still here")
+            #expect(try await stream.wait { stream.text.contains("still here") }, "stream: \(stream.text)")
+            #expect(!stream.isClosed)
+            // Once answered, the poll's connection is idle like any other.
+            #expect(try await Self.closing(poll) != nil)
+            await stream.close()
+        }
+    }
+}

@@ -34,6 +34,9 @@ public struct AppConfig: Sendable {
     public var eventRetention: Duration = .seconds(7 * 24 * 3600)
     /// Seconds between SSE heartbeat comments (`PARLEY_SSE_HEARTBEAT`, default 15).
     public var heartbeatInterval: Duration = .seconds(15)
+    /// How long a connection may sit idle (no request in progress, or a request that stopped
+    /// arriving) before it is closed (`PARLEY_IDLE_TIMEOUT`).
+    public var idleTimeout: Duration = .seconds(75)
     /// How long a user stays online after their last event connection closed (`PARLEY_PRESENCE_GRACE`, seconds; 60).
     public var presenceGrace: Duration = .seconds(60)
     /// Recent events kept in memory for replay without a query (`PARLEY_EVENT_WINDOW`).
@@ -102,6 +105,7 @@ public struct AppConfig: Sendable {
         }
         if let seconds = try integer("PARLEY_EVENT_RETENTION", 60...(365 * 24 * 3600)) { eventRetention = .seconds(seconds) }
         if let seconds = try integer("PARLEY_SSE_HEARTBEAT", 1...300) { heartbeatInterval = .seconds(seconds) }
+        if let seconds = try integer("PARLEY_IDLE_TIMEOUT", 1...3600) { idleTimeout = .seconds(seconds) }
         eventWindow = try integer("PARLEY_EVENT_WINDOW", 100...10_000_000) ?? eventWindow
         if let seconds = try integer("PARLEY_PRESENCE_GRACE", 1...3600) { presenceGrace = .seconds(seconds) }
         loginPerIP = try rate("PARLEY_RATE_LOGIN_IP") ?? loginPerIP

@@ -16,6 +16,9 @@ struct EventStreams: Sendable {
     let presence: PresenceService
     let onDelivered: @Sendable (Int64, [LoggedEvent]) -> Void
     let logger: Logger
+    /// How long a connection may sit with no request in progress, or with a request that stopped
+    /// arriving, before it is closed (`PARLEY_IDLE_TIMEOUT`).
+    let idleTimeout: TimeAmount
 }
 
 /// The real-time endpoints, Server-Sent Events (`GET /api/events/stream`) and long-poll
@@ -38,6 +41,11 @@ struct EventStreams: Sendable {
 /// answer's end (seen on its way out), and requests pipelined behind a waiting poll wait for the
 /// poll's answer. `Connection: close` on a request this handler answers closes the connection after
 /// the answer. (Requests behind a stream are dropped: its answer never ends.)
+///
+/// It also closes idle connections, as it alone sees every request on the connection: one with no
+/// request in progress (or whose request head or body stopped arriving) for `idleTimeout`. A
+/// request being answered keeps its connection however long it takes: a stream, a waiting poll,
+/// a forwarded request.
 final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -70,6 +78,11 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// More than this waiting behind an unanswered request closes the connection.
     static let queueLimitBytes = 1 << 20
     static let queueLimitParts = 1024
+    /// The last request part read or answer ended: where the idle time counts from.
+    private var lastActivity = NIODeadline.now()
+    /// A request's head arrived and its end has not.
+    private var readingRequest = false
+    private var idleCheck: Scheduled<Void>?
 
     init(streams: EventStreams) {
         self.streams = streams
@@ -86,9 +99,50 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context: context, at: .now() + streams.idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if idleCheck == nil { scheduleIdleCheck(context: context, at: .now() + streams.idleTimeout) }
+        context.fireChannelActive()
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = bound.value
+            handler.idleCheck = nil
+            handler.checkIdle(context: context)
+        }
+    }
+
+    /// Closes the connection if it has been idle for `idleTimeout`, else checks again when it could be.
+    private func checkIdle(context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let answering = (taken || forwardedInFlight > 0) && !readingRequest
+        if answering {
+            scheduleIdleCheck(context: context, at: .now() + streams.idleTimeout)
+            return
+        }
+        let due = lastActivity + streams.idleTimeout
+        if NIODeadline.now() >= due {
+            queued.removeAll()
+            queuedBytes = 0
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(context: context, at: due)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if case .body(let bytes) = part { PostTrace.mark(.requestRead, body: bytes) }
+        lastActivity = .now()
+        switch part {
+        case .head: readingRequest = true
+        case .body(let bytes): PostTrace.mark(.requestRead, body: bytes)
+        case .end: readingRequest = false
+        }
         if queued.isEmpty && !mustWait(part) {
             handle(part, context: context)
             return
@@ -164,6 +218,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
         context.write(data, promise: promise)
         guard ended else { return }
+        lastActivity = .now()
         forwardedInFlight = max(0, forwardedInFlight - 1)
         if forwardedInFlight == 0 && !queued.isEmpty { drainQueue(context: context) }
     }
@@ -405,6 +460,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
         queued.removeAll()
         queuedBytes = 0
         if let open = stream {
@@ -596,6 +653,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ends an answer this handler wrote: closes the connection after it when asked to, else goes
     /// on with the requests that waited behind it.
     private func finish(closing: Bool, written: EventLoopFuture<Void>? = nil, context: ChannelHandlerContext) {
+        lastActivity = .now()
         let written = written ?? context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closing {
             queued.removeAll()
