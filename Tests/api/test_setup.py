@@ -19,6 +19,14 @@ def readme_block(marker: str) -> str:
     return match.group(1)
 
 
+def assert_ends(pid: int, message: str, seconds: float = 10) -> None:
+    """Waits for process `pid` to end; fails with `message` if it is still there after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists(), message
+
+
 def test_readme_curl_examples_work_as_printed(parley, tmp_path):
     script = readme_block("curl-examples").replace("http://127.0.0.1:8080", parley.url)
     result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -49,11 +57,7 @@ def test_embedded_database_keeps_data_across_restarts_and_stops_with_the_server(
     finally:
         assert server.stop() == 0
     # SIGTERM stopped the embedded mariadbd too.
-    for _ in range(100):
-        if not Path(f"/proc/{pid}").exists():
-            break
-        time.sleep(0.1)
-    assert not Path(f"/proc/{pid}").exists(), "mariadbd outlived parley"
+    assert_ends(pid, "mariadbd outlived parley")
 
     again = ParleyProcess(fresh_dir).start()
     try:
@@ -224,8 +228,4 @@ def test_a_database_left_behind_by_a_killed_server_is_taken_over_and_stopped(fre
         assert requests.get(second.url + "/readyz", timeout=10).status_code == 200
     finally:
         assert second.stop() == 0
-    for _ in range(100):
-        if not Path(f"/proc/{database}").exists():
-            break
-        time.sleep(0.1)
-    assert not Path(f"/proc/{database}").exists(), "mariadbd outlived the parley that took it over"
+    assert_ends(database, "mariadbd outlived the parley that took it over")
