@@ -24,6 +24,20 @@ public struct MariaDBError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The server cannot take the statement now, but a later try may succeed: the connection is lost,
+    /// the server is out of connections (1040, 1203, 1226), disk (1021, 1114, or error 28 from the engine),
+    /// memory or threads (1037, 1038, 1041, 1135), is read-only (1290, 1836), or the transaction
+    /// stayed a deadlock victim or timed out waiting for a lock.
+    public var isTemporaryServerFailure: Bool {
+        if isConnectionLost || isRetryableTransactionFailure { return true }
+        switch code {
+        case 1040, 1203, 1226, 1021, 1114, 1037, 1038, 1041, 1135, 1290, 1836: return true
+        // ER_GET_ERRNO and ER_ERROR_ON_WRITE carry the OS error as `28 "No space left on device"`.
+        case 1030, 3: return message.contains("No space left")
+        default: return false
+        }
+    }
+
     /// ER_MAX_PREPARED_STMT_COUNT_REACHED: the server holds `max_prepared_stmt_count` statements,
     /// counted over all its connections.
     static let preparedStatementLimit: UInt32 = 1461

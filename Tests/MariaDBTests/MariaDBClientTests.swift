@@ -107,6 +107,23 @@ import TestSupport
         #expect(error?.code == 1062)
         #expect(error?.sqlState == "23000")
         #expect(error?.message.contains("dup-1") == true)
+        #expect(error?.isTemporaryServerFailure == false)
+    }
+
+    /// What the server says when it runs out of room (here a MEMORY table at its size limit; a full
+    /// disk gives InnoDB the same 1114) is a temporary failure, unlike a mistake in the statement.
+    @Test func aFullTableIsATemporaryFailure() async throws {
+        let error = await #expect(throws: MariaDBError.self) {
+            try await pool.withConnection { connection in
+                defer { try? connection.executeText("DROP TEMPORARY TABLE IF EXISTS small") }
+                try connection.executeText("SET SESSION max_heap_table_size = 16384")
+                try connection.executeText("CREATE TEMPORARY TABLE small (v VARCHAR(200)) ENGINE=MEMORY")
+                for _ in 0..<10_000 { try connection.execute("INSERT INTO small (v) VALUES (?)", [String(repeating: "x", count: 200)]) }
+            }
+        }
+        #expect(error?.code == 1114)
+        #expect(error?.isTemporaryServerFailure == true)
+        #expect(error?.isConnectionLost == false)
     }
 
     @Test func syntaxErrorsCarryTheServerMessage() async throws {
@@ -114,6 +131,7 @@ import TestSupport
         #expect(error?.code == 1064)
         #expect(error?.sqlState == "42000")
         #expect(error?.isDuplicateKey == false)
+        #expect(error?.isTemporaryServerFailure == false)
         // The connection is still usable afterwards.
         #expect(try await pool.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
     }

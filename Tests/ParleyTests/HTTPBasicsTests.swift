@@ -103,6 +103,55 @@ import Yams
         await server.stop()
     }
 
+    /// A database that refuses new connections (here: the account's connection limit, error 1226;
+    /// `max_connections` gives 1040) answers 503 `unavailable` with `Retry-After`, not 500, and
+    /// writes nothing; once it takes connections again, the same request succeeds.
+    @Test func aDatabaseOutOfConnectionsAnswers503() async throws {
+        let base = try await TestParley.make()
+        let database = try #require(URLComponents(string: base.databaseURL)?.path.dropFirst()).description
+        let account = "lim\(UInt32.random(in: 0...UInt32.max))"
+        let server = try await TestDatabase.server()
+        let admin = try MariaDBConnection(configuration: server.configuration())
+        defer {
+            try? admin.executeText("DROP USER IF EXISTS '\(account)'@'localhost'")
+            admin.close()
+        }
+        try admin.executeText("CREATE USER '\(account)'@'localhost' IDENTIFIED BY 'pw-\(account)' WITH MAX_USER_CONNECTIONS 1")
+        try admin.executeText("GRANT ALL ON `\(database)`.* TO '\(account)'@'localhost'")
+        let accountURL = "mysql://\(account):pw-\(account)@localhost/\(database)?socket=\(server.socketPath)"
+        var config = base.config
+        config.databaseURL = accountURL
+        config.databasePoolSize = 1
+        let app = try await buildApplication(config: config)
+        try await app.test(.router) { client in
+            #expect(try await client.register("ann").status == .created)
+            // The application's one connection ends and the test takes the account's only one:
+            // the application's reconnects are refused.
+            for row in try admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?", [account]) {
+                try admin.executeText("KILL CONNECTION \(try row.decode("id", as: Int64.self))")
+            }
+            let held = try await Self.connect(accountURL)
+            defer { held.close() }
+            let refused = try await client.register("bob")
+            refused.expectError(.serviceUnavailable, "unavailable")
+            #expect(refused.headers[.retryAfter] == "2")
+            try await client.login("ann").expectError(.serviceUnavailable, "unavailable")
+            held.close()
+            #expect(try await client.register("bob").status == .created)
+        }
+        #expect(try base.query("SELECT username FROM users ORDER BY id").map { try $0.decode("username", as: String.self) } == ["ann", "bob"])
+    }
+
+    /// A connection to `url`, tried until the server has let go of killed ones (at most 5 s).
+    private static func connect(_ url: String) async throws -> MariaDBConnection {
+        let configuration = try MariaDBConfiguration(url: url)
+        for _ in 0..<50 {
+            if let connection = try? MariaDBConnection(configuration: configuration) { return connection }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try MariaDBConnection(configuration: configuration)
+    }
+
     @Test func loginIsRateLimitedPerUsername() async throws {
         let parley = try await TestParley.make { $0.loginPerUser = RateLimit(burst: 3, per: .seconds(60)) }
         try await parley.run { client in

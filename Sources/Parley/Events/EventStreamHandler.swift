@@ -558,9 +558,9 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     _ = open.feed.close(remaining: { open.sink.take() })
                     open.sink.finish()
                     handler.streams.presence.disconnected(open.feed.userID)
-                    let unreachable = (error as? MariaDBError)?.isConnectionLost ?? false
+                    let temporary = (error as? MariaDBError)?.isTemporaryServerFailure ?? false
                     handler.respond(
-                        unreachable ? .unavailable : ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."),
+                        temporary ? .unavailable : ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."),
                         requestID: requestID, context: context)
                 }
             }

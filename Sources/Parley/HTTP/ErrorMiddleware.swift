@@ -6,7 +6,8 @@ import NIOConcurrencyHelpers
 
 /// Outermost middleware: tags every response with `X-Request-Id`, logs the request, turns every
 /// error into the JSON envelope, answers 405 with `Allow` for a known path and the wrong method, and
-/// answers 503 `unavailable` when the database cannot be reached, and 500 without internals for
+/// answers 503 `unavailable` when the database cannot take the request now (unreachable, out of
+/// connections, disk or memory, read-only, locked), and 500 without internals for
 /// anything else unexpected (logged with the request id).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -21,8 +22,8 @@ struct ErrorMiddleware: RouterMiddleware {
             response = errorResponse(status: error.status, code: error.code, message: error.message, headers: error.headers)
         } catch let error as HTTPError {
             response = translate(error, request: request)
-        } catch let error as MariaDBError where error.isConnectionLost {
-            context.logger.warning("database unreachable", metadata: ["error": "\(error)"])
+        } catch let error as MariaDBError where error.isTemporaryServerFailure {
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
             response = errorResponse(status: .serviceUnavailable, code: ParleyError.unavailable.code, message: ParleyError.unavailable.message, headers: ParleyError.unavailable.headers)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])

@@ -26,10 +26,10 @@ public struct ParleyError: HTTPResponseError, Sendable {
     public static let csrfFailed = Self(.forbidden, "csrf_failed", "Missing or wrong X-CSRF-Token header for a cookie-authenticated request.")
     public static func notFound(_ code: String = "not_found", _ message: String) -> Self { .init(.notFound, code, message) }
     public static func invalid(_ code: String, _ message: String) -> Self { .init(.unprocessableContent, code, message) }
-    /// The database cannot be reached (it restarts, or the connection to it broke): nothing was
-    /// done, and the same request may be sent again shortly.
+    /// The database cannot take the request now (it restarts, the connection to it broke, or it is
+    /// out of connections, disk or memory): the same request may be sent again shortly.
     public static let unavailable = Self(
-        .serviceUnavailable, "unavailable", "The database cannot be reached right now; try again shortly.", headers: [.retryAfter: "2"])
+        .serviceUnavailable, "unavailable", "The database cannot take requests right now; try again shortly.", headers: [.retryAfter: "2"])
     public static func rateLimited(retryAfter seconds: Int) -> Self {
         .init(.tooManyRequests, "rate_limited", "Too many attempts; try again in \(seconds) s.", headers: [.retryAfter: String(seconds)])
     }
