@@ -15,6 +15,8 @@ public final class MariaDBConnection: @unchecked Sendable {
     public let configuration: MariaDBConfiguration
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements: [String: PreparedStatement] = [:]
+    /// Counts statement uses, for evicting the least recently used cached statement.
+    private var useClock: UInt64 = 0
     /// Statements run since the connection was last handed out; lets the pool tell whether a lost
     /// connection failed before anything could have reached the server.
     var statementsSinceCheckout = 0
@@ -129,11 +131,15 @@ public final class MariaDBConnection: @unchecked Sendable {
         if mysql_ping(handle) != 0 { throw Self.error(of: handle) }
     }
 
-    /// Most statements a connection keeps prepared; past this the cache starts over.
+    /// Most statements a connection keeps prepared; past this the least recently used one goes.
     static let statementCacheLimit = 256
 
     private func preparedStatement(for sql: String) throws -> PreparedStatement {
-        if let cached = statements[sql] { return cached }
+        useClock &+= 1
+        if let cached = statements[sql] {
+            cached.lastUse = useClock
+            return cached
+        }
         let statement: PreparedStatement
         do {
             statement = try PreparedStatement(connection: handle!, sql: sql)
@@ -143,7 +149,11 @@ public final class MariaDBConnection: @unchecked Sendable {
             dropCachedStatements()
             statement = try PreparedStatement(connection: handle!, sql: sql)
         }
-        if statements.count >= Self.statementCacheLimit { dropCachedStatements() }
+        if statements.count >= Self.statementCacheLimit, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            oldest.value.close()
+            statements[oldest.key] = nil
+        }
+        statement.lastUse = useClock
         statements[sql] = statement
         return statement
     }
@@ -156,6 +166,9 @@ public final class MariaDBConnection: @unchecked Sendable {
     /// How many statements this connection holds prepared (for tests).
     var cachedStatementCount: Int { statements.count }
 
+    /// Whether `sql` is prepared in this connection's cache (for tests).
+    func isCached(_ sql: String) -> Bool { statements[sql] != nil }
+
     static func error(of mysql: UnsafeMutablePointer<MYSQL>) -> MariaDBError {
         MariaDBError(
             code: mysql_errno(mysql), sqlState: String(cString: mysql_sqlstate(mysql)), message: String(cString: mysql_error(mysql)))
@@ -165,6 +178,8 @@ public final class MariaDBConnection: @unchecked Sendable {
 /// One server-side prepared statement, freed exactly once by `close()`.
 final class PreparedStatement {
     private var stmt: UnsafeMutablePointer<MYSQL_STMT>?
+    /// The connection's use count when this statement was last used.
+    var lastUse: UInt64 = 0
     private let parameterCount: Int
 
     init(connection: UnsafeMutablePointer<MYSQL>, sql: String) throws {

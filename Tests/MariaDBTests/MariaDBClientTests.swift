@@ -286,6 +286,27 @@ import TestSupport
         #expect(try b.query("SELECT 5 AS v").first?.decode("v", as: Int.self) == 5)
     }
 
+    /// A full statement cache evicts its least recently used statement, not the statements in use.
+    @Test func aFullStatementCacheEvictsTheLeastRecentlyUsed() async throws {
+        let server = try await TestDatabase.server()
+        let connection = try MariaDBConnection(configuration: server.configuration())
+        defer { connection.close() }
+        func sql(_ n: Int) -> String { "SELECT ? + \(n) AS v" }
+        let limit = MariaDBConnection.statementCacheLimit
+        for n in 0..<limit { #expect(try connection.query(sql(n), [1]).first?.decode("v", as: Int.self) == 1 + n) }
+        #expect(connection.cachedStatementCount == limit)
+        // Statement 0 is used again, so statement 1 is now the least recently used.
+        #expect(try connection.query(sql(0), [2]).first?.decode("v", as: Int.self) == 2)
+        #expect(try connection.query(sql(limit), [1]).first?.decode("v", as: Int.self) == 1 + limit)
+        #expect(connection.cachedStatementCount == limit)
+        #expect(connection.isCached(sql(0)))
+        #expect(!connection.isCached(sql(1)))
+        #expect(connection.isCached(sql(2)) && connection.isCached(sql(limit)))
+        // The evicted statement is prepared again on its next use, evicting the next oldest.
+        #expect(try connection.query(sql(1), [1]).first?.decode("v", as: Int.self) == 2)
+        #expect(!connection.isCached(sql(2)))
+    }
+
     @Test func theEmbeddedServerAllowsAMillionPreparedStatements() async throws {
         let server = try await TestDatabase.server()
         let connection = try MariaDBConnection(configuration: server.configuration())

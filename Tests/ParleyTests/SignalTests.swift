@@ -190,6 +190,25 @@ import Testing
         }
     }
 
+    /// Mentions of three members, a stranger and a repeated name: each member is named once in
+    /// `mentions` and notified once (the name lists are padded for the statement cache).
+    @Test func aMessageMentioningSeveralMembersNotifiesEachOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            var ids: [Int64] = []
+            for name in ["bob", "cara", "dan"] { ids.append(try await client.signUp(name).id) }
+            let text = "@bob @cara @dan @nobody and @bob again"
+            let reply = try await client.send(.post, "/api/rooms/1/messages", json: jsonString(["text": text]), headers: alice.bearer)
+            #expect(reply.status == .created)
+            let mentions = try reply.json()["message"]?["mentions"]?.array?.compactMap(\.int)
+            #expect(mentions == ids)
+            let notified = try parley.query("SELECT user_id, reason FROM notifications ORDER BY user_id")
+            #expect(try notified.map { try $0.decode("user_id", as: Int64.self) } == ids)
+            #expect(try notified.allSatisfy { try $0.decode("reason", as: String.self) == "mention" })
+        }
+    }
+
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -67,10 +67,8 @@ struct EventLog: Sendable {
     /// The events after `after` up to `through` that may concern one user: those addressed to them
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
-        // The list is padded to a power of two with its last id (which changes nothing), so the
-        // statement has a few shapes, not one per room count: each connection caches its statements.
-        let padded = rooms.isEmpty ? [] : rooms + Array(repeating: rooms[rooms.count - 1], count: rooms.count.roundedUpToPowerOfTwo - rooms.count)
-        let roomList = padded.isEmpty ? "NULL" : padded.map { _ in "?" }.joined(separator: ",")
+        let padded = rooms.paddedToPowerOfTwo
+        let roomList = padded.isEmpty ? "NULL" : padded.placeholders
         let parameters: [any MariaDBEncodable] = [after, through, userID] + padded + [after, through, after, through, limit]
         // Two index range scans (by user, by room) instead of a scan of the whole log.
         return try await pool.query(
@@ -157,4 +155,17 @@ final class EventAppender: @unchecked Sendable {
 extension Int {
     /// The least power of two at or above this positive number.
     var roundedUpToPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
+}
+
+extension Array {
+    /// The values for an `IN (…)` list, padded to a power of two with the last one (which changes
+    /// nothing in an `IN`), so a statement has a few shapes instead of one per count: each
+    /// connection caches its prepared statements.
+    var paddedToPowerOfTwo: [Element] {
+        guard let last else { return [] }
+        return self + Array(repeating: last, count: count.roundedUpToPowerOfTwo - count)
+    }
+
+    /// `?,?,…`: one placeholder per element.
+    var placeholders: String { map { _ in "?" }.joined(separator: ",") }
 }

@@ -63,11 +63,11 @@ struct NotificationService: Sendable {
         let roomMention = names.remove("room") != nil
         let mentionsRoom = roomMention && (senderRole >= .admin || hub.members(of: roomID).count <= Self.roomMentionOpenUpTo)
         guard !names.isEmpty else { return ([], mentionsRoom) }
-        let list = Array(names.prefix(50))
+        let list = Array(names.sorted().prefix(50)).paddedToPowerOfTwo
         let ids = try c.query(
             """
             SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
-            WHERE m.room_id = ? AND u.username IN (\(list.map { _ in "?" }.joined(separator: ",")))
+            WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
             ORDER BY u.id
             """, [roomID] + list
         ).map { try $0.decode("id", as: Int64.self) }
@@ -85,9 +85,10 @@ struct NotificationService: Sendable {
         // Most messages notify nobody: skip the query unless someone could be notified.
         guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: !message.mentions.isEmpty || message.mentionsRoom) else { return }
         let mentioned = Set(message.mentions)
-        let explicit = mentioned.isEmpty ? "" : " OR user_id IN (\(mentioned.map { _ in "?" }.joined(separator: ",")))"
+        let list = mentioned.sorted().paddedToPowerOfTwo
+        let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
-        parameters += mentioned.map { $0 as any MariaDBEncodable }
+        parameters += list.map { $0 as any MariaDBEncodable }
         let rows = try c.query(
             "SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id <> ? AND (notify_level = 'all' OR ?\(explicit))",
             parameters)
