@@ -98,6 +98,8 @@ public enum EventType {
     public static let memberUnbanned = "member.unbanned"
     public static let memberMuted = "member.muted"
     public static let memberUnmuted = "member.unmuted"
+    public static let reactionAdded = "reaction.added"
+    public static let reactionRemoved = "reaction.removed"
     public static let pinned = "pinned"
     public static let unpinned = "unpinned"
     /// To one user: their account was deactivated (their streams end with it).

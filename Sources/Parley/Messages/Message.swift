@@ -16,8 +16,12 @@ public struct MessageView: Encodable, Sendable {
     public let mentions: [Int64]
     /// Whether the message mentions everyone with `@room`.
     public let mentionsRoom: Bool
+    /// Its reactions, each emoji in the order it was first used (none once deleted).
+    public let reactions: [ReactionSummary]
 
-    enum CodingKeys: String, CodingKey { case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom }
+    enum CodingKeys: String, CodingKey {
+        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions
+    }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -33,12 +37,14 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(deleted, forKey: .deleted)
         try c.encode(mentions, forKey: .mentions)
         try c.encode(mentionsRoom, forKey: .mentionsRoom)
+        try c.encode(reactions, forKey: .reactions)
     }
 
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
-        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false
+        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = []
     ) {
+        self.reactions = reactions
         self.mentions = mentions
         self.mentionsRoom = mentionsRoom
         self.id = id
@@ -70,6 +76,8 @@ public struct MessageView: Encodable, Sendable {
         editedAt = try row.decode("edited_at")
         mentions = deleted ? [] : (try row.decode("mention_ids", as: String.self)).split(separator: ",").compactMap { Int64($0) }
         mentionsRoom = deleted ? false : try row.decode("mentions_room")
+        let summary: String? = try row.decode("reaction_summary")
+        reactions = deleted ? [] : try summary.map(ReactionSummary.decodeList) ?? []
     }
 }
 
@@ -79,7 +87,7 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

@@ -13,6 +13,8 @@ struct MessageController {
         router.get("/api/messages/:message", use: message)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
+        router.put("/api/messages/:message/reactions/:emoji", use: react)
+        router.delete("/api/messages/:message/reactions/:emoji", use: unreact)
     }
 
     struct PushBody: FlatJSONDecodable {
@@ -95,6 +97,34 @@ struct MessageController {
         let id = try RoomController.id(context, "message")
         let body = try await request.decodeJSON(as: EditBody.self, context: context, limit: maxBodyBytes)
         return MessageResponse(message: try await messages.edit(user: session.user, messageID: id, text: body.text))
+    }
+
+    struct ReactionsResponse: ResponseEncodable {
+        let messageId: Int64
+        let reactions: [ReactionSummary]
+    }
+
+    /// [react] Adds the caller's reaction (counted against their message rate limit).
+    func react(request: Request, context: AppRequestContext) async throws -> ReactionsResponse {
+        try await changeReaction(context) { user, message, emoji in
+            try limiter.consume(String(user.id))
+            return try await messages.react(user: user, messageID: message, emoji: emoji)
+        }
+    }
+
+    /// [unreact] Takes the caller's reaction back.
+    func unreact(request: Request, context: AppRequestContext) async throws -> ReactionsResponse {
+        try await changeReaction(context) { user, message, emoji in try await messages.unreact(user: user, messageID: message, emoji: emoji) }
+    }
+
+    private func changeReaction(
+        _ context: AppRequestContext, _ change: (User, Int64, String) async throws -> MessageService.Reactions
+    ) async throws -> ReactionsResponse {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "message")
+        let emoji = try ReactionEmoji.parse(String(context.parameters.get("emoji") ?? ""))
+        let result = try await change(session.user, id, emoji)
+        return ReactionsResponse(messageId: result.messageID, reactions: result.reactions)
     }
 
     /// [deleteMessage]

@@ -31,7 +31,14 @@ extension MessageView {
         out += mentions.map(String.init).joined(separator: ",")
         out += "],\"mentions_room\":"
         out += mentionsRoom ? "true" : "false"
-        out += ",\"reply_to\":"
+        out += ",\"reactions\":["
+        for (index, reaction) in reactions.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"count\":\(reaction.count),\"emoji\":"
+            JSONText.append(reaction.emoji, to: &out)
+            out += ",\"user_ids\":[" + reaction.userIds.map(String.init).joined(separator: ",") + "]}"
+        }
+        out += "],\"reply_to\":"
         out += replyTo.map(String.init) ?? "null"
         out += ",\"room_id\":\(roomId),\"sender\":{\"display_name\":"
         JSONText.append(sender.displayName, to: &out)

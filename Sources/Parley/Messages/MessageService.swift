@@ -270,7 +270,9 @@ struct MessageService: Sendable {
                 }
             }
             if message.deleted { return message }
-            try c.execute("UPDATE messages SET text = NULL, deleted_at = NOW(3) WHERE id = ?", [messageID])
+            // A tombstone keeps no reactions.
+            try c.execute("UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL WHERE id = ?", [messageID])
+            if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             let tombstone = try store.message(c, id: messageID)!
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone))
             if message.sender.id != user.id {
@@ -284,7 +286,7 @@ struct MessageService: Sendable {
     static let clientIDReused = ParleyError(.conflict, "client_id_reused", "That client_id was used for a message in another room.")
 
     /// A message's room as the user may see it; a message of a room hidden from them is "not found".
-    private static func accessMessage(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64) throws -> (
+    static func accessMessage(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64) throws -> (
         RoomRecord, RoomRole?
     ) {
         do {

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Testing
+
+@testable import Parley
+
+/// Reactions: adding and taking back, what every read of a message shows, their events, and the
+/// limits and refusals.
+@Suite struct ReactionTests {
+    static let thumbs = "%F0%9F%91%8D"  // 👍
+    static let heart = "%E2%9D%A4%EF%B8%8F"  // ❤️
+
+    static func react(_ client: any TestClientProtocol, _ user: LoggedIn, _ message: Int64, _ emoji: String, add: Bool = true) async throws
+        -> TestResponse
+    {
+        try await client.send(add ? .put : .delete, "/api/messages/\(message)/reactions/\(emoji)", headers: user.bearer)
+    }
+
+    /// `[emoji: user ids]` in the order of the list, from a `reactions` array.
+    static func summary(_ value: JSON?) -> [String] {
+        (value?.array ?? []).map { reaction in
+            let users = (reaction["user_ids"]?.array ?? []).compactMap(\.int).map(String.init).joined(separator: ",")
+            return "\(reaction["emoji"]?.string ?? "?")×\(reaction["count"]?.int ?? -1):\(users)"
+        }
+    }
+
+    @Test func reactionsAreAddedTakenBackAndShownWithTheMessage() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let message = try await MessageTests.say(client, alice, room: 1, "hello")
+            let eventsBefore = try parley.count("events")
+
+            let first = try await Self.react(client, bob, message, Self.thumbs)
+            #expect(first.status == .ok)
+            #expect(try first.json().keys == ["message_id", "reactions"])
+            #expect(try Self.summary(first.json()["reactions"]) == ["👍×1:\(bob.id)"])
+            _ = try await Self.react(client, alice, message, Self.heart)
+            // Raw UTF-8 in the path works as well as percent-encoding.
+            let third = try await Self.react(client, alice, message, "👍")
+            #expect(try Self.summary(third.json()["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
+            // Adding one's reaction again changes nothing and tells nobody.
+            let again = try await Self.react(client, bob, message, Self.thumbs)
+            #expect(again.status == .ok)
+            #expect(try Self.summary(again.json()["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
+            #expect(try parley.count("events") == eventsBefore + 3)
+
+            // Every read of the message carries them: history, the message itself.
+            let history = try await MessageTests.history(client, bob, room: 1)
+            let shown = try history.json()["messages"]?.array?.first { $0["id"]?.int == message }
+            #expect(Self.summary(shown?["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
+            let single = try await client.send(.get, "/api/messages/\(message)", headers: bob.bearer).json()
+            #expect(Self.summary(single["message"]?["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
+
+            // The order is that of the reactions still there: alice's ❤️ came before her 👍.
+            let removed = try await Self.react(client, bob, message, Self.thumbs, add: false)
+            #expect(removed.status == .ok)
+            #expect(try Self.summary(removed.json()["reactions"]) == ["❤️×1:\(alice.id)", "👍×1:\(alice.id)"])
+            let removedAgain = try await Self.react(client, bob, message, Self.thumbs, add: false)
+            #expect(try Self.summary(removedAgain.json()["reactions"]) == ["❤️×1:\(alice.id)", "👍×1:\(alice.id)"])
+            _ = try await Self.react(client, alice, message, Self.heart, add: false)
+            #expect(try parley.count("events") == eventsBefore + 5)
+
+            // The events: to the room, with everything a client needs to redraw the message.
+            let events = try parley.query("SELECT type, room_id, payload FROM events WHERE id > 0 AND type LIKE 'reaction.%' ORDER BY id")
+            #expect(try events.map { try $0.decode("type", as: String.self) } == [
+                "reaction.added", "reaction.added", "reaction.added", "reaction.removed", "reaction.removed",
+            ])
+            #expect(try events.allSatisfy { try $0.decode("room_id", as: Int64.self) == 1 })
+            let last = try JSONDecoder().decode(JSON.self, from: Data(try events[4].decode("payload", as: String.self).utf8))
+            #expect(last.keys == ["room_id", "message_id", "emoji", "user", "reactions"])
+            #expect(last["message_id"]?.int == message)
+            #expect(last["emoji"]?.string == "❤️")
+            #expect(last["user"]?["id"]?.int == alice.id)
+            #expect(Self.summary(last["reactions"]) == ["👍×1:\(alice.id)"])
+            #expect(try parley.count("reactions") == 1)
+        }
+    }
+
+    @Test func reactionsAreCheckedAndLimited() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let message = try await MessageTests.say(client, alice, room: 1, "hello")
+            for bad in ["a", "%F0%9F%91%8D%F0%9F%91%8D", "%FF", "1", "%E2%9D%A4", "hello", "%20", String(repeating: "%F0%9F%91%8D", count: 9)] {
+                try await Self.react(client, bob, message, bad).expectError(.unprocessableContent, "invalid_reaction")
+            }
+            try await Self.react(client, bob, 999_999, Self.thumbs).expectError(.notFound, "message_not_found")
+            try await client.send(.put, "/api/messages/0/reactions/\(Self.thumbs)", headers: bob.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.put, "/api/messages/\(message)/reactions/\(Self.thumbs)").expectError(.unauthorized, "unauthenticated")
+
+            // At most 20 different emoji; more of one already there is fine.
+            let twenty = (0..<20).map { String(UnicodeScalar(0x1F600 + $0)!) }
+            for emoji in twenty { #expect(try await Self.react(client, bob, message, emoji).status == .ok) }
+            try await Self.react(client, bob, message, "%F0%9F%8E%89").expectError(.conflict, "too_many_reactions")
+            #expect(try await Self.react(client, alice, message, twenty[0]).status == .ok)
+            #expect(try parley.count("reactions") == 21)
+
+            // A deleted message loses its reactions and takes no new ones.
+            #expect(try await client.send(.delete, "/api/messages/\(message)", headers: alice.bearer).status == .noContent)
+            try await Self.react(client, bob, message, Self.thumbs).expectError(.conflict, "message_deleted")
+            #expect(try parley.count("reactions") == 0)
+            let tombstone = try await client.send(.get, "/api/messages/\(message)", headers: bob.bearer).json()
+            #expect(tombstone["message"]?["reactions"] == .array([]))
+        }
+    }
+
+    @Test func whatCountsAsOneEmoji() {
+        for emoji in ["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇫🇷", "1️⃣", "#️⃣", "🏳️‍🌈", "☝🏻", "😀"] {
+            #expect(ReactionEmoji.isEmoji(emoji), "\(emoji)")
+        }
+        for text in ["", "a", "1", "❤", "👍👍", "é", "日", "+1", ":thumbsup:", "\u{FE0F}", "👍 ", "©"] {
+            #expect(!ReactionEmoji.isEmoji(text), "\(text)")
+        }
+    }
+}
