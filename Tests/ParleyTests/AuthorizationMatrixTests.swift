@@ -157,6 +157,8 @@ enum Preparation: Sendable {
     /// The caller has a message of their own: members post one; the non-member posted one in a
     /// public room or group they were in before.
     case ownMessage
+    /// A member caller (not the muted one) has reacted 👍 to the target's message.
+    case reactedTarget
 }
 
 struct MatrixRow: Sendable {
@@ -392,6 +394,25 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
             group: [unauthenticated, hiddenMessage, forbidden, done, done, done, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .put, path: "/api/messages/{message}/reactions/{emoji}",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) },
+                verify: { f, a, body in
+                    #expect(body["message_id"]?.int == f.targetMessage)
+                    #expect(body["reactions"]?.array?.first?["user_ids"] == .array([.number(Double(f.person(a)!.id))]))
+                }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .delete, path: "/api/messages/{message}/reactions/{emoji}", prepare: .reactedTarget,
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) },
+                verify: { _, _, body in #expect(body["reactions"] == .array([])) }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
 
         // Typing, read marks, receipts, notification levels
         row(
@@ -562,6 +583,8 @@ enum Person: String, Sendable, CaseIterable {
 /// The member's message comes after the muted member's, then the target's.
 struct Fixture: Sendable {
     static let roomPassword = "open sesame"
+    /// 👍, percent-encoded for a path.
+    static let thumbsUp = "%F0%9F%91%8D"
 
     let kind: MatrixRoomKind
     let prefix: String
@@ -639,13 +662,19 @@ struct Fixture: Sendable {
     }
 
     mutating func prepare(_ preparation: Preparation, for actor: MatrixActor, _ client: any TestClientProtocol) async throws {
+        if preparation == .reactedTarget {
+            if actor.isMember, actor != .muted, let person = person(actor) {
+                #expect(try await client.send(.put, "/api/messages/\(targetMessage)/reactions/\(Self.thumbsUp)", headers: person.bearer).status == .ok)
+            }
+            return
+        }
         guard kind != .dm else {
             if preparation == .ownMessage, actor == .member { ownMessages[.member] = memberMessage }
             return
         }
         let owner = people[.owner]!.bearer
         switch preparation {
-        case .nothing:
+        case .nothing, .reactedTarget:
             return
         case .roomPassword:
             guard kind == .public else { return }
@@ -726,8 +755,12 @@ struct Snapshot: Equatable {
                 WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id
                 """,
             "messages": """
-            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids FROM messages
-            WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
+            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary
+            FROM messages WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
+            """,
+            "reactions": """
+            SELECT r.message_id, r.emoji, r.user_id FROM reactions r JOIN messages m ON m.id = r.message_id
+            WHERE m.room_id IN (\(rooms)) OR r.user_id IN (\(users)) ORDER BY r.message_id, r.emoji, r.user_id
             """,
             "events": """
             SELECT id, type, room_id, user_id, subject_id, payload FROM events
