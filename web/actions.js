@@ -110,6 +110,14 @@ export async function remove(id) {
   if (known) store.upsertMessage({ ...known, deleted: true, text: null });
 }
 
+/// Adds my reaction with `emoji` to a message, or takes it back if I have it.
+export async function toggleReaction(message, emoji) {
+  const mine = (message.reactions ?? []).some((r) => r.emoji === emoji && r.user_ids.includes(state.me.id));
+  const eventsBefore = store.reactionEventCount(message.id);
+  const { reactions } = await (mine ? Messages.unreact(message.id, emoji) : Messages.react(message.id, emoji));
+  if (store.reactionEventCount(message.id) === eventsBefore) store.setReactions(message.room_id, message.id, reactions);
+}
+
 let readTimer = null;
 let lastMarked = new Map();
 /// Tells the server I have read the open room up to its newest message (when the tab is visible).

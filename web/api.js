@@ -113,6 +113,8 @@ export const Messages = {
   page: (roomId, { before, after, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
+  react: (id, emoji) => request("PUT", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
+  unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };
 
 export const Signals = {

@@ -52,6 +52,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "notification":
       notify(data.notification);
       break;
+    case "reaction.added":
+    case "reaction.removed":
+      store.setReactions(data.room_id, data.message_id, data.reactions, { fromEvent: true });
+      break;
     case "pinned":
     case "unpinned":
       if (store.isOpen(data.room_id)) actions.loadPins(data.room_id);

@@ -197,6 +197,21 @@ export function upsertMessage(message) {
   return !known;
 }
 
+/// Reaction events seen per message of the open room: an answer to my own reaction that was
+/// asked before a later event must not undo it.
+const reactionEvents = new Map();
+export const reactionEventCount = (messageId) => reactionEvents.get(messageId) ?? 0;
+
+/// A message's reactions as the server last said (an event, or the answer to my own reaction).
+export function setReactions(roomId, messageId, reactions, { fromEvent = false } = {}) {
+  if (fromEvent) reactionEvents.set(messageId, reactionEventCount(messageId) + 1);
+  if (!isOpen(roomId)) return;
+  const known = state.room.messages.get(messageId);
+  if (!known || known.deleted) return;
+  state.room.messages.set(messageId, { ...known, reactions });
+  emit("messages", { reason: "update" });
+}
+
 export function setReplyTarget(roomId, id, message) {
   if (!isOpen(roomId)) return;
   state.room.replyTargets.set(id, message);

@@ -214,7 +214,8 @@ function messageNode(m) {
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
-    target ? [target.id, target.deleted, target.edited_at] : target,
+    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions,
+    (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
@@ -252,10 +253,86 @@ function buildMessage(m, { mine, status, target }) {
       ? el("p", { className: "text deleted-text", text: "This message was deleted." })
       : el("p", { className: "text" }, ...richText(m.text, state.me.username)),
   );
+  if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
   item.append(avatar(m.sender), hover, body);
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
+}
+
+/// Quick reactions offered by the picker.
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+
+const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
+
+/// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine.
+function reactionBar(m) {
+  const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
+  for (const reaction of m.reactions) {
+    const mine = reaction.user_ids.includes(state.me.id);
+    const who = reaction.user_ids.map(nameOf).join(", ");
+    bar.append(
+      el(
+        "button",
+        {
+          className: mine ? "reaction mine" : "reaction",
+          attrs: {
+            type: "button", "aria-pressed": mine ? "true" : "false", title: `${who} reacted with ${reaction.emoji}`,
+            "aria-label": `${reaction.emoji} ${reaction.count}: ${who}. ${mine ? "Remove your reaction" : "React with this too"}.`,
+          },
+          dataset: { emoji: reaction.emoji },
+          on: { click: () => actions.toggleReaction(m, reaction.emoji).catch(toastError) },
+        },
+        el("span", { className: "emoji", text: reaction.emoji }),
+        el("span", { className: "count", text: String(reaction.count) }),
+      ),
+    );
+  }
+  return bar;
+}
+
+/// A small menu of quick reactions under the message's actions; closes on a choice, Escape or leaving it.
+function openReactionPicker(m, anchor) {
+  document.querySelector(".reaction-picker")?.remove();
+  const item = anchor.closest("li.message");
+  const picker = el("div", { className: "reaction-picker", attrs: { role: "menu", "aria-label": "Add a reaction" } });
+  let open = true;
+  // Removing the focused picker fires its focusout: the flag keeps that from closing it twice.
+  const close = ({ refocus = true } = {}) => {
+    if (!open) return;
+    open = false;
+    picker.remove();
+    if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
+  };
+  for (const emoji of QUICK_REACTIONS) {
+    picker.append(
+      el("button", {
+        className: "pick", text: emoji,
+        attrs: { type: "button", role: "menuitem", "aria-label": `React with ${emoji}` },
+        dataset: { emoji },
+        on: {
+          click: () => {
+            close();
+            actions.toggleReaction(state.room.messages.get(m.id) ?? m, emoji).catch(toastError);
+          },
+        },
+      }),
+    );
+  }
+  picker.addEventListener("keydown", (event) => {
+    const items = [...picker.querySelectorAll("button")];
+    const index = items.indexOf(document.activeElement);
+    if (event.key === "Escape") close();
+    else if (event.key === "ArrowRight" || event.key === "ArrowLeft") items[(index + (event.key === "ArrowRight" ? 1 : items.length - 1)) % items.length].focus();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  picker.addEventListener("focusout", (event) => {
+    if (!picker.contains(event.relatedTarget)) close({ refocus: false });
+  });
+  item.append(picker);
+  picker.querySelector("button").focus({ preventScroll: true });
 }
 
 function quote(m, target) {
@@ -284,6 +361,7 @@ function messageActions(m, mine) {
   const tools = el("div", { className: "actions", attrs: { role: "group", "aria-label": "Message actions" } });
   const action = (name, label, iconName, handler) =>
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
+  action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
   if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));

@@ -1,0 +1,69 @@
+"""Reactions in the browser: the picker, the counts both people see live, and taking one back."""
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from parley_browser import Chat
+
+CHIPS = """const li = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"]');
+    return li ? [...li.querySelectorAll('.reactions .reaction')]
+        .map(b => [b.dataset.emoji, b.querySelector('.count').textContent, b.getAttribute('aria-pressed')]) : null"""
+
+
+def chips(chat, message_id):
+    return chat.js(CHIPS, message_id)
+
+
+def test_two_people_react_and_see_each_others_reactions_live(server, browsers, account):
+    ann = account("ann_reacts", display_name="Ann")
+    account("ben_reacts", display_name="Ben")
+    ann_chat = Chat(browsers(), server).log_in("ann_reacts")
+    ben = Chat(browsers(), server).log_in("ben_reacts")
+    ann_chat.send("lunch at noon?")
+    ben.wait(lambda: "lunch at noon?" in ben.texts())
+    message_id = ben.message_id("lunch at noon?")
+
+    # Ben picks 👍 from the message's reaction picker.
+    ben.hover_action("lunch at noon?", "react")
+    ben.wait(lambda: ben.js("return document.querySelector('.reaction-picker') !== null"), message="no reaction picker")
+    assert ben.js("return document.activeElement.dataset.emoji") == "👍"
+    ben.find('.reaction-picker [data-emoji="👍"]').click()
+    ben.wait(lambda: chips(ben, message_id) == [["👍", "1", "true"]], message=f"ben's reaction not shown: {chips(ben, message_id)}")
+    assert ben.js("return document.querySelector('.reaction-picker')") is None
+    ann_chat.wait(lambda: chips(ann_chat, message_id) == [["👍", "1", "false"]], message="ann did not see ben's reaction live")
+    assert "Ben reacted with 👍" in ann_chat.find(f'#messages li.message[data-id="{message_id}"] .reaction').get_attribute("title")
+
+    # Ann adds hers by clicking the chip; Ben sees the count go up.
+    ann_chat.find(f'#messages li.message[data-id="{message_id}"] .reaction[data-emoji="👍"]').click()
+    ann_chat.wait(lambda: chips(ann_chat, message_id) == [["👍", "2", "true"]])
+    ben.wait(lambda: chips(ben, message_id) == [["👍", "2", "true"]], message="ben did not see ann's reaction")
+
+    # From the keyboard: the picker opens on the focused action, arrows move, Enter picks.
+    ann_chat.hover_action("lunch at noon?", "react")
+    ann_chat.wait(lambda: ann_chat.js("return document.activeElement.dataset.emoji") == "👍")
+    ann_chat.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    assert ann_chat.js("return document.activeElement.dataset.emoji") == "❤️"
+    ann_chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    ben.wait(lambda: chips(ben, message_id) == [["👍", "2", "true"], ["❤️", "1", "false"]], message="ben did not see the heart")
+
+    # Ben takes his 👍 back; the reload shows what the server kept.
+    ben.find(f'#messages li.message[data-id="{message_id}"] .reaction[data-emoji="👍"]').click()
+    ann_chat.wait(lambda: chips(ann_chat, message_id) == [["👍", "1", "true"], ["❤️", "1", "true"]], message="the removal did not show")
+    ben.driver.refresh()
+    ben.wait_ready()
+    ben.wait(lambda: chips(ben, message_id) == [["👍", "1", "false"], ["❤️", "1", "false"]])
+    stored = [m for m in ann.history(1, limit=10) if m["id"] == int(message_id)][0]["reactions"]
+    assert [(r["emoji"], r["count"]) for r in stored] == [("👍", 1), ("❤️", 1)]
+
+
+def test_escape_closes_the_picker_without_reacting(server, browsers, account):
+    account("cy_reacts")
+    chat = Chat(browsers(), server).log_in("cy_reacts")
+    chat.send("nothing to see")
+    chat.wait(lambda: "nothing to see" in chat.texts())
+    chat.hover_action("nothing to see", "react")
+    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
+    chat.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker')") is None)
+    assert chat.js("return document.activeElement.dataset.action") == "react"
+    assert chat.message("nothing to see").find_elements(By.CSS_SELECTOR, ".reactions") == []
+    assert chips(chat, chat.message_id("nothing to see")) == []
