@@ -205,6 +205,9 @@ public final class MariaDBServerProcess: @unchecked Sendable {
             // Each pooled connection keeps up to 256 statements prepared; 64 connections with full
             // caches would pass the default limit of 16,382 for the whole server.
             "max_prepared_stmt_count=1048576",
+            // Message search: two-letter words ("ok", "go") are words, and no word is a stop word.
+            "innodb_ft_min_token_size=2",
+            "innodb_ft_enable_stopword=OFF",
         ]
         if geteuid() == 0 { lines.append("user=root") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)

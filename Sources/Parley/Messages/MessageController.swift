@@ -13,6 +13,7 @@ struct MessageController {
         router.get("/api/messages/:message", use: message)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
+        router.get("/api/search", use: search)
         router.put("/api/messages/:message/reactions/:emoji", use: react)
         router.delete("/api/messages/:message/reactions/:emoji", use: unreact)
     }
@@ -84,6 +85,22 @@ struct MessageController {
         let before = try number("before", "a message id")
         let after = try number("after", "a message id")
         let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, limit: limit)
+        return Page(messages: page.messages, hasMore: page.hasMore)
+    }
+
+    /// [searchMessages] `q` (required), `room`, `before=<message id>`, `limit` ≤ 50.
+    func search(request: Request, context: AppRequestContext) async throws -> Page {
+        let session = try context.requireSession()
+        let parameters = request.uri.queryParameters
+        func id(_ name: String) throws -> Int64? {
+            guard let text = parameters.get(name) else { return nil }
+            guard let value = Int64(text), value > 0 else { throw ParleyError.badRequest("\(name) must be a positive id.") }
+            return value
+        }
+        guard let text = parameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
+        let limitText = parameters.get("limit")
+        guard let limit = limitText.map({ Int($0) }) ?? 20 else { throw ParleyError.badRequest("limit must be from 1 to \(MessageService.maxSearchPage).") }
+        let page = try await messages.search(user: session.user, text: text, roomID: try id("room"), before: try id("before"), limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 

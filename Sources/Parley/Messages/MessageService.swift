@@ -11,6 +11,8 @@ struct MessageService: Sendable {
     /// Throws when the user may not post in the room now (muted): see Moderation.
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     let filter: ContentFilter
+    /// What the server's full-text index counts as a word (for search).
+    let fullText = FullTextSettings()
 
     static let maxLength = 4000
     static let maxPage = 100

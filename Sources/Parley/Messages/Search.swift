@@ -1,0 +1,81 @@
+import Foundation
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// A search query as the full-text index takes it: the words of the text, each required and
+/// matched as a prefix (`+word*` in MariaDB's boolean mode).
+struct SearchQuery: Sendable, Equatable {
+    /// The words searched for, lowercased, in the order given.
+    let words: [String]
+
+    static let maxLength = 200
+    static let maxWords = 10
+
+    static let invalid = ParleyError.invalid(
+        "invalid_query", "Search for 1–\(maxLength) characters with at least one word of two or more letters or digits.")
+
+    /// The words of `text` (runs of letters and digits) of at least `minimumWordLength` characters;
+    /// `invalid_query` when none is left or the text is empty or too long.
+    init(_ text: String, minimumWordLength: Int) throws {
+        let trimmed = text.trimmedWhitespace
+        guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid }
+        var words: [String] = []
+        var current = ""
+        func finish() {
+            if current.count >= minimumWordLength, !words.contains(current), words.count < Self.maxWords { words.append(current) }
+            current = ""
+        }
+        for character in trimmed.lowercased() {
+            if character.isLetter || character.isNumber { current.append(character) } else { finish() }
+        }
+        finish()
+        guard !words.isEmpty else { throw Self.invalid }
+        self.words = words
+    }
+
+    /// The boolean-mode expression: every word required, as a prefix. Words hold only letters and
+    /// digits, so nothing in them is an operator; the expression is a bound parameter all the same.
+    var booleanMode: String { words.map { "+\($0)*" }.joined(separator: " ") }
+}
+
+/// The full-text index's shortest indexed word (`innodb_ft_min_token_size`: 2 on the embedded
+/// server, 3 by default elsewhere), read once: shorter words can never match, so they are left out.
+final class FullTextSettings: Sendable {
+    private let minimumWordLength = NIOLockedValueBox<Int?>(nil)
+
+    func minimumWord(_ c: MariaDBConnection) throws -> Int {
+        if let known = minimumWordLength.withLockedValue({ $0 }) { return known }
+        let value = try c.query("SELECT @@innodb_ft_min_token_size AS n").first?.decode("n", as: Int.self) ?? 3
+        minimumWordLength.withLockedValue { $0 = value }
+        return value
+    }
+}
+
+extension MessageService {
+    static let maxSearchPage = 50
+
+    /// [searchMessages] Messages of the rooms the user is a member of (or of one of them) that
+    /// contain every word of `text` (as a word or the start of one), newest first, before a message
+    /// id. Deleted messages are not found.
+    func search(user: User, text: String, roomID: Int64?, before: Int64?, limit: Int) async throws -> Page {
+        guard (1...Self.maxSearchPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxSearchPage).") }
+        let rooms = self.rooms
+        let fullText = self.fullText
+        return try await rooms.pool.withConnection { c in
+            let query = try SearchQuery(text, minimumWordLength: try fullText.minimumWord(c))
+            if let roomID {
+                guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
+            }
+            let rows = try c.query(
+                """
+                SELECT \(MessageStore.columns) FROM messages m
+                JOIN room_members r ON r.room_id = m.room_id AND r.user_id = ?
+                JOIN users u ON u.id = m.sender_id
+                WHERE MATCH (m.text) AGAINST (? IN BOOLEAN MODE) AND m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?)
+                ORDER BY m.id DESC LIMIT ?
+                """, [user.id, query.booleanMode, before ?? Int64.max, roomID, roomID, limit + 1]
+            ).map(MessageView.init)
+            return Page(messages: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        }
+    }
+}

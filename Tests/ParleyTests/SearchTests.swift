@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Testing
+
+@testable import Parley
+
+/// Message search: words as prefixes, only the rooms one is in, paging, and bad queries.
+@Suite struct SearchTests {
+    static func search(_ client: any TestClientProtocol, _ user: LoggedIn, _ query: String) async throws -> TestResponse {
+        try await client.send(.get, "/api/search?\(query)", headers: user.bearer)
+    }
+
+    /// The texts found, newest first, and `has_more`.
+    static func found(_ client: any TestClientProtocol, _ user: LoggedIn, _ query: String) async throws -> ([String], Bool?) {
+        let response = try await search(client, user, query)
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        let body = try response.json()
+        #expect(body.keys == ["messages", "has_more"])
+        return ((body["messages"]?.array ?? []).compactMap { $0["text"]?.string }, body["has_more"]?.bool)
+    }
+
+    @Test func findsEveryWordAsAPrefixInTheRoomsOfTheSearcherOnly() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"secret","kind":"group"}"#, headers: alice.bearer).json()["room"]?["id"]?
+                    .int)
+            _ = try await MessageTests.say(client, alice, room: 1, "The deployment went fine")
+            _ = try await MessageTests.say(client, bob, room: 1, "Deploying the hotfix now, ok?")
+            _ = try await MessageTests.say(client, alice, room: group, "deployment keys are in the vault")
+            let deleted = try await MessageTests.say(client, alice, room: 1, "deploy the old build")
+            #expect(try await client.send(.delete, "/api/messages/\(deleted)", headers: alice.bearer).status == .noContent)
+            _ = try await MessageTests.say(client, bob, room: 1, "nothing to see")
+
+            // A word matches words it starts: "deploy" finds "deployment" and "Deploying"; case does not matter.
+            #expect(try await Self.found(client, alice, "q=DEPLOY").0 == [
+                "deployment keys are in the vault", "Deploying the hotfix now, ok?", "The deployment went fine",
+            ])
+            // Bob is not in the group: its message is not his to find.
+            #expect(try await Self.found(client, bob, "q=deploy").0 == ["Deploying the hotfix now, ok?", "The deployment went fine"])
+            // Every word must be there; punctuation is not part of a word; two-letter words count.
+            #expect(try await Self.found(client, bob, "q=deploy%20hotfix!").0 == ["Deploying the hotfix now, ok?"])
+            #expect(try await Self.found(client, bob, "q=ok").0 == ["Deploying the hotfix now, ok?"])
+            #expect(try await Self.found(client, bob, "q=the").0.count == 2)
+            #expect(try await Self.found(client, alice, "q=vault&room=\(group)").0 == ["deployment keys are in the vault"])
+            #expect(try await Self.found(client, alice, "q=vault&room=1").0 == [])
+            #expect(try await Self.found(client, alice, "q=zebra").0 == [])
+
+            // Results are messages as history shows them.
+            let response = try await Self.search(client, alice, "q=hotfix")
+            let message = try #require(try response.json()["messages"]?.array?.first)
+            #expect(message.keys == MessageTests.messageKeys)
+            #expect(message["sender"]?["username"]?.string == "bob")
+
+            // Another's private group is "not found"; a public room one is not in, "not a member".
+            try await Self.search(client, bob, "q=vault&room=\(group)").expectError(.notFound, "room_not_found")
+            let open = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"open"}"#, headers: alice.bearer).json()["room"]?["id"]?.int)
+            try await Self.search(client, bob, "q=vault&room=\(open)").expectError(.forbidden, "not_a_member")
+        }
+    }
+
+    @Test func pagesGoBackNewestFirst() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            var ids: [Int64] = []
+            for n in 1...5 { ids.append(try await MessageTests.say(client, alice, room: 1, "standup note \(n)")) }
+            let (first, more) = try await Self.found(client, alice, "q=standup&limit=2")
+            #expect(first == ["standup note 5", "standup note 4"])
+            #expect(more == true)
+            let (second, _) = try await Self.found(client, alice, "q=standup&limit=2&before=\(ids[3])")
+            #expect(second == ["standup note 3", "standup note 2"])
+            let (last, end) = try await Self.found(client, alice, "q=standup&limit=2&before=\(ids[1])")
+            #expect(last == ["standup note 1"])
+            #expect(end == false)
+        }
+    }
+
+    @Test func badQueriesAreClientErrors() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            for query in ["q=", "q=%20%20", "q=a", "q=!%3F*", "q=\(String(repeating: "x", count: 201))"] {
+                try await Self.search(client, alice, query).expectError(.unprocessableContent, "invalid_query")
+            }
+            // Boolean-mode operators in the text are only separators.
+            #expect(try await Self.found(client, alice, "q=%2Bwelcome*%20-%22x").0 == [])
+            for query in ["", "q=hi&limit=0", "q=hi&limit=51", "q=hi&limit=x", "q=hi&before=-1", "q=hi&room=0", "q=hi&room=abc"] {
+                try await Self.search(client, alice, query).expectError(.badRequest, "invalid_request")
+            }
+            try await Self.search(client, alice, "q=hi&room=999999").expectError(.notFound, "room_not_found")
+            try await client.send(.get, "/api/search?q=hello").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
+    @Test func queriesKeepWordsOfTheIndexsMinimumLength() throws {
+        #expect(try SearchQuery("Hello, World! hello", minimumWordLength: 2).words == ["hello", "world"])
+        #expect(try SearchQuery("a ok x go", minimumWordLength: 2).booleanMode == "+ok* +go*")
+        #expect(try SearchQuery("ok deploy", minimumWordLength: 3).words == ["deploy"])
+        #expect(try SearchQuery("café über 日本語", minimumWordLength: 2).words == ["café", "über", "日本語"])
+        #expect(try SearchQuery((1...20).map { "word\($0)" }.joined(separator: " "), minimumWordLength: 2).words.count == 10)
+        #expect(throws: ParleyError.self) { try SearchQuery("ok", minimumWordLength: 3) }
+    }
+}
