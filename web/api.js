@@ -113,6 +113,8 @@ export const Messages = {
   page: (roomId, { before, after, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
+  /// Messages of my rooms (or of `room`) with every word of `q`, newest first; `before` pages back.
+  search: ({ q, room, before, limit = 20 }, options) => get(`/api/search${query({ q, room, before, limit })}`, options),
   react: (id, emoji) => request("PUT", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };

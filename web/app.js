@@ -16,6 +16,7 @@ import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
 import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
+import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { initTimeline } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
@@ -46,6 +47,7 @@ function initViews() {
   initModeration();
   initProfile();
   initRoomDialogs({ onNavigate: navigate });
+  initSearch({ onNavigate: navigate });
 }
 
 async function start() {

@@ -1,0 +1,60 @@
+"""Searching messages in the browser: results from my rooms only, highlighted, and a click that
+opens the room at the message."""
+from selenium.webdriver.common.keys import Keys
+
+from parley_browser import Chat
+
+RESULTS = "return [...document.querySelectorAll('#search-results .search-result button')].map(b => b.querySelector('.search-text').textContent)"
+MARKS = "return [...document.querySelectorAll('#search-results mark')].map(m => m.textContent)"
+
+
+def test_search_finds_my_rooms_messages_and_jumps_to_one(server, browsers, account):
+    dora = account("dora_search", display_name="Dora")
+    eli = account("eli_search", display_name="Eli")
+    room = dora.create_room("ops-search")["id"]
+    eli.join(room)
+    secret = eli.create_room("eli-private", kind="group")["id"]
+    eli.post(secret, "the invoice for the zeppelin is private")
+    dora.post(room, "The zeppelin lands at dawn")
+    for n in range(60):
+        dora.post(room, f"filler message {n}")
+    dora.post(1, "zeppelins are noisy")
+
+    chat = Chat(browsers(), server).log_in("dora_search")
+    # Ctrl+K opens the search; typing searches as one types.
+    chat.find("#composer-text").send_keys(Keys.CONTROL, "k")
+    chat.wait(lambda: chat.dialog_open("search-dialog"), message="Ctrl+K did not open search")
+    chat.find("#search-input").send_keys("ZEPP")
+    chat.wait(lambda: chat.js(RESULTS) == ["zeppelins are noisy", "The zeppelin lands at dawn"],
+              message=f"unexpected results: {chat.js(RESULTS)}")
+    assert chat.js(MARKS) == ["zeppelins", "zeppelin"]
+    assert chat.text_of("search-status") == "2 messages found."
+
+    # Only the open room's messages when asked.
+    chat.find("#search-dialog [data-close]").click()
+    chat.open_room("ops-search")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    chat.js("const s = document.getElementById('search-scope'); s.value = 'room'; s.dispatchEvent(new Event('change'))")
+    chat.wait(lambda: chat.js(RESULTS) == ["The zeppelin lands at dawn"])
+
+    # A one-letter word is not searched: the dialog says why.
+    chat.find("#search-input").clear()
+    chat.find("#search-input").send_keys("z")
+    chat.wait(lambda: chat.text_of("search-status") == "Type a word of two or more letters.")
+    chat.find("#search-input").send_keys(Keys.BACKSPACE, "zeppelin", Keys.ENTER)
+    chat.wait(lambda: chat.js(RESULTS) == ["The zeppelin lands at dawn"])
+
+    # The message is older than the loaded page: picking it loads back to it and highlights it.
+    chat.find("#search-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("search-dialog"))
+    chat.open_room("main")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    chat.js("const s = document.getElementById('search-scope'); s.value = 'all'; s.dispatchEvent(new Event('change'))")
+    chat.wait(lambda: len(chat.js(RESULTS)) == 2)
+    chat.find('#search-results button[data-room="%d"]' % room).click()
+    chat.wait(lambda: chat.room_title() == "ops-search", message="the result's room did not open")
+    chat.wait(lambda: chat.js("return document.activeElement?.querySelector?.('.text')?.textContent") == "The zeppelin lands at dawn",
+              message="the found message was not focused")
+    assert not chat.dialog_open("search-dialog")

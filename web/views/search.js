@@ -1,0 +1,153 @@
+// Searching messages: a dialog with the query, the scope (all my rooms or the open one), results
+// newest first with the words found highlighted, and more on demand. Picking a result opens its
+// room and scrolls to the message.
+import { Messages } from "/api.js";
+import { $, el } from "/dom.js";
+import { dayLabel, formatTime, roomName, truncate } from "/format.js";
+import { icon } from "/icons.js";
+import { state } from "/state.js";
+import { showError } from "/views/dialogs.js";
+import { jumpTo } from "/views/timeline.js";
+
+const PAGE = 20;
+let navigate = () => {};
+/// The search shown: its query and scope, the results so far, and whether more lie beyond them.
+let current = null;
+let timer = null;
+let controller = null;
+
+export function initSearch({ onNavigate }) {
+  navigate = onNavigate;
+  $("search-open").append(icon("search"));
+  $("search-open").addEventListener("click", openSearch);
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  $("search-input").addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 300);
+  });
+  $("search-scope").addEventListener("change", run);
+  $("search-more").addEventListener("click", () => run({ more: true }));
+  // Ctrl+K (⌘K) opens search from anywhere in the chat.
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k" && !$("chat").hidden && !document.querySelector("dialog[open]")) {
+      event.preventDefault();
+      openSearch();
+    }
+  });
+}
+
+export function openSearch() {
+  const room = state.room && !state.room.closed ? state.rooms.get(state.room.id) : null;
+  const scope = $("search-scope");
+  scope.options[1].disabled = !room;
+  scope.options[1].textContent = room ? `Only ${room.kind === "dm" ? "this conversation" : roomName(room)}` : "Only this room";
+  if (!room) scope.value = "all";
+  $("search-dialog").showModal();
+  $("search-input").select();
+  if (!$("search-input").value.trim()) render();
+}
+
+/// Searches for what the box says (from the start, or the next page with `more`).
+async function run({ more = false } = {}) {
+  clearTimeout(timer);
+  const q = $("search-input").value.trim();
+  const room = $("search-scope").value === "room" ? state.room?.id ?? null : null;
+  showError("search-error", null);
+  controller?.abort();
+  if (!q) {
+    current = null;
+    render();
+    return;
+  }
+  const before = more && current ? current.messages.at(-1)?.id : undefined;
+  controller = new AbortController();
+  const { signal } = controller;
+  $("search-results").setAttribute("aria-busy", "true");
+  try {
+    const page = await Messages.search({ q, room, before, limit: PAGE }, { signal });
+    const messages = more && current ? [...current.messages, ...page.messages] : page.messages;
+    current = { q, messages, hasMore: page.has_more };
+    render();
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (error.code === "invalid_query") {
+      current = { q, messages: [], hasMore: false, tooShort: true };
+      render();
+    } else {
+      showError("search-error", error);
+    }
+  } finally {
+    if (!signal.aborted) $("search-results").removeAttribute("aria-busy");
+  }
+}
+
+function render() {
+  const list = $("search-results");
+  $("search-more").hidden = !current?.hasMore;
+  if (!current) {
+    list.replaceChildren(el("li", { className: "muted", text: "Type words to find in your rooms' messages." }));
+    $("search-status").textContent = "";
+    return;
+  }
+  const count = current.messages.length;
+  $("search-status").textContent = current.tooShort
+    ? "Type a word of two or more letters."
+    : count === 0 ? "No messages found." : `${count}${current.hasMore ? "+" : ""} ${count === 1 ? "message" : "messages"} found.`;
+  list.replaceChildren(...current.messages.map((message) => resultNode(message, current.q)));
+}
+
+function resultNode(message, q) {
+  const room = state.rooms.get(message.room_id);
+  const created = new Date(message.created_at);
+  const where = room ? (room.kind === "dm" ? `@${roomName(room)}` : `#${roomName(room)}`) : "";
+  return el(
+    "li",
+    { className: "search-result" },
+    el(
+      "button",
+      {
+        attrs: { type: "button" },
+        dataset: { id: message.id, room: message.room_id },
+        on: { click: () => show(message) },
+      },
+      el(
+        "span",
+        { className: "search-meta" },
+        el("strong", { text: message.sender.display_name }),
+        el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` }),
+      ),
+      el("span", { className: "search-text" }, ...highlighted(truncate(message.text, 300), q)),
+    ),
+  );
+}
+
+/// The text with every word that starts like a searched word in `<mark>` (as text nodes, never HTML).
+function highlighted(text, q) {
+  const words = q.toLocaleLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) return [text];
+  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join("|")})[\\p{L}\\p{N}]*`, "giu");
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    nodes.push(text.slice(last, match.index), el("mark", { text: match[0] }));
+    last = match.index + match[0].length;
+  }
+  nodes.push(text.slice(last));
+  return nodes.filter((node) => node !== "");
+}
+
+/// Opens the message's room (if it is not the open one) and scrolls to the message.
+async function show(message) {
+  $("search-dialog").close();
+  if (state.room?.id !== message.room_id || state.room.closed) {
+    navigate(message.room_id);
+    for (let waited = 0; waited < 10_000 && !(state.room?.id === message.room_id && state.room.loaded); waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  if (state.room?.id === message.room_id) await jumpTo(message.id);
+}
