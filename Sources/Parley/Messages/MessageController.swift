@@ -76,31 +76,28 @@ struct MessageController {
     func history(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
-        func number(_ name: String, _ meaning: String) throws -> Int64? {
-            guard let text = request.uri.queryParameters.get(name) else { return nil }
-            guard let value = Int64(text), value >= 0 else { throw ParleyError.badRequest("\(name) must be \(meaning).") }
-            return value
-        }
-        let limit = try number("limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
-        let before = try number("before", "a message id")
-        let after = try number("after", "a message id")
+        let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
+        let before = try Self.number(request, "before", "a message id")
+        let after = try Self.number(request, "after", "a message id")
         let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
+    }
+
+    /// A whole number from the query string, at least `minimum`; nil when absent.
+    static func number(_ request: Request, _ name: String, _ meaning: String, minimum: Int64 = 0) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int64(text), value >= minimum else { throw ParleyError.badRequest("\(name) must be \(meaning).") }
+        return value
     }
 
     /// [searchMessages] `q` (required), `room`, `before=<message id>`, `limit` ≤ 50.
     func search(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
-        let parameters = request.uri.queryParameters
-        func id(_ name: String) throws -> Int64? {
-            guard let text = parameters.get(name) else { return nil }
-            guard let value = Int64(text), value > 0 else { throw ParleyError.badRequest("\(name) must be a positive id.") }
-            return value
-        }
-        guard let text = parameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
-        let limitText = parameters.get("limit")
-        guard let limit = limitText.map({ Int($0) }) ?? 20 else { throw ParleyError.badRequest("limit must be from 1 to \(MessageService.maxSearchPage).") }
-        let page = try await messages.search(user: session.user, text: text, roomID: try id("room"), before: try id("before"), limit: limit)
+        guard let text = request.uri.queryParameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
+        let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxSearchPage)").map { Int($0) } ?? 20
+        let room = try Self.number(request, "room", "a room id", minimum: 1)
+        let before = try Self.number(request, "before", "a message id", minimum: 1)
+        let page = try await messages.search(user: session.user, text: text, roomID: room, before: before, limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 
