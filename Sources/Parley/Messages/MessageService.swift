@@ -227,25 +227,24 @@ struct MessageService: Sendable {
     /// One message, for members of its room (a tombstone once deleted). A public room's
     /// non-members read only its preview (403); a private room's never learn it exists (404).
     func message(user: User, messageID: Int64) async throws -> MessageView {
-        let store = self.store
-        let rooms = self.rooms
-        return try await rooms.pool.withConnection { c in
-            guard let message = try store.message(c, id: messageID) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard role != nil else { throw RoomService.notAMember }
-            return message
-        }
+        try await rooms.pool.withConnection { c in try memberMessage(c, id: messageID, userID: user.id) }
+    }
+
+    /// A message for a member of its room (locked until the transaction ends, with `forUpdate`):
+    /// `message_not_found` when it is hidden from the user, `not_a_member` in a public room they are not in.
+    func memberMessage(_ c: MariaDBConnection, id: Int64, userID: Int64, forUpdate: Bool = false) throws -> MessageView {
+        guard let message = try store.message(c, id: id, forUpdate: forUpdate) else { throw Self.messageNotFound }
+        let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: userID)
+        guard role != nil else { throw RoomService.notAMember }
+        return message
     }
 
     /// Edits one's own message; keeps `edited_at`.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         let text = try Self.validateText(text)
         let store = self.store
-        let rooms = self.rooms
         return try await log.transaction { c, events in
-            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard role != nil else { throw RoomService.notAMember }
+            let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
             try canPost(c, message.roomId, user.id)
             let text = try filter.check(text, roomID: message.roomId)

@@ -73,13 +73,8 @@ extension MessageService {
     /// other and each writes a summary that includes the ones before), the reaction row, the
     /// rewritten summary and the event.
     private func changeReaction(user: User, messageID: Int64, emoji: String, adding: Bool) async throws -> Reactions {
-        let store = self.store
-        let rooms = self.rooms
-        let canPost = self.canPost
-        return try await log.transaction { c, events in
-            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard role != nil else { throw RoomService.notAMember }
+        try await log.transaction { c, events in
+            let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no reactions.") }
             try canPost(c, message.roomId, user.id)
             let changed: Bool
