@@ -339,6 +339,15 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
+            // The body is the file (here a small JSON document, stored as one).
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/files",
+                request: { f, a in (room(f, "/files?name=notes.json&text=matrix"), #"{"shared by":"\#(a)","case":"\#(f.prefix)"}"#) },
+                verify: { _, _, body in #expect(body["message"]?["file"]?["name"]?.string == "notes.json") }),
+            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
+            dm: [unauthenticated, hidden, created, hidden]),
+        row(
             MatrixRoute(
                 method: .get, path: "/api/rooms/{room}/messages", request: { f, _ in (room(f, "/messages"), nil) },
                 verify: { f, _, body in
@@ -755,9 +764,15 @@ struct Snapshot: Equatable {
                 WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id
                 """,
             "messages": """
-            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary
+            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary, file_summary
             FROM messages WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
             """,
+            "files": """
+            SELECT f.id, f.room_id, f.uploader_id, f.message_id, f.name, f.content_type, f.size FROM files f
+            WHERE f.room_id IN (\(rooms)) OR f.uploader_id IN (\(users)) ORDER BY f.id
+            """,
+            // Chunks are shared by all cases: a case's uploads carry its prefix.
+            "file_chunks": "SELECT sha256, size FROM file_chunks WHERE data LIKE '%\(f.prefix)%' ORDER BY sha256",
             "reactions": """
             SELECT r.message_id, r.emoji, r.user_id FROM reactions r JOIN messages m ON m.id = r.message_id
             WHERE m.room_id IN (\(rooms)) OR r.user_id IN (\(users)) ORDER BY r.message_id, r.emoji, r.user_id

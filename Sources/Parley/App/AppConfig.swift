@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var trustProxy = false
     /// Largest JSON request body in bytes (`PARLEY_MAX_BODY_BYTES`); larger bodies get 413.
     public var maxBodyBytes = 64 * 1024
+    /// Largest file upload in bytes (`PARLEY_MAX_UPLOAD_BYTES`, default 25 MiB); larger ones get 413.
+    public var maxUploadBytes = 25 * 1024 * 1024
     /// Log level (`PARLEY_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical).
     public var logLevel: Logger.Level = .info
     /// How long the event log keeps events (`PARLEY_EVENT_RETENTION`, seconds; 7 days). Older cursors resync.
@@ -99,6 +101,7 @@ public struct AppConfig: Sendable {
         secureCookies = try flag("PARLEY_SECURE_COOKIES") ?? secureCookies
         trustProxy = try flag("PARLEY_TRUST_PROXY") ?? trustProxy
         maxBodyBytes = try integer("PARLEY_MAX_BODY_BYTES", 1024...(64 * 1024 * 1024)) ?? maxBodyBytes
+        maxUploadBytes = try integer("PARLEY_MAX_UPLOAD_BYTES", 1...(4 * 1024 * 1024 * 1024)) ?? maxUploadBytes
         if let level = value("PARLEY_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else { throw ConfigError("PARLEY_LOG_LEVEL: unknown level \(level)") }
             logLevel = parsed

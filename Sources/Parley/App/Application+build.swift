@@ -33,6 +33,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "session-janitor", every: .seconds(3600), logger: parts.logger) {
             _ = try await sessionStore.deleteExpired()
         },
+        PeriodicService(name: "file-chunk-sweeper", every: .seconds(300), logger: parts.logger) { [files = parts.files] in
+            try await files.sweep()
+        },
         PeriodicService(name: "event-pruner", every: .seconds(600), logger: parts.logger) {
             try await pruner.prune()
         },
@@ -84,6 +87,7 @@ struct ApplicationParts: Sendable {
     let pruner: EventPruner
     let rooms: RoomService
     let messages: MessageService
+    let files: FileStore
     let typing: TypingService
     let presence: PresenceService
     let receipts: ReceiptService
@@ -140,7 +144,7 @@ struct ApplicationParts: Sendable {
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
-            rooms: rooms, messages: messages, typing: typing, presence: presence, receipts: receipts, canPost: canPost,
+            rooms: rooms, messages: messages, files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
             typingLimiter: RateLimiter(config.typingPerUser))
@@ -166,6 +170,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ).addRoutes(to: router)
     RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)
+        .addRoutes(to: router)
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, hub: parts.hub, messages: parts.messages).addRoutes(to: router)
     EventController(

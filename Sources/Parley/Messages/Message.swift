@@ -18,9 +18,11 @@ public struct MessageView: Encodable, Sendable {
     public let mentionsRoom: Bool
     /// Its reactions, each emoji in the order it was first used (none once deleted).
     public let reactions: [ReactionSummary]
+    /// The file it shares, if any (none once deleted).
+    public let file: FileView?
 
     enum CodingKeys: String, CodingKey {
-        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions
+        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -38,12 +40,14 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(mentions, forKey: .mentions)
         try c.encode(mentionsRoom, forKey: .mentionsRoom)
         try c.encode(reactions, forKey: .reactions)
+        try c.encode(file, forKey: .file)
     }
 
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
-        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = []
+        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil
     ) {
+        self.file = file
         self.reactions = reactions
         self.mentions = mentions
         self.mentionsRoom = mentionsRoom
@@ -78,6 +82,8 @@ public struct MessageView: Encodable, Sendable {
         mentionsRoom = deleted ? false : try row.decode("mentions_room")
         let summary: String? = try row.decode("reaction_summary")
         reactions = deleted ? [] : try summary.map(ReactionSummary.decodeList) ?? []
+        let fileSummary: String? = try row.decode("file_summary")
+        file = deleted ? nil : try fileSummary.map(FileView.decode)
     }
 }
 
@@ -87,7 +93,7 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

@@ -25,6 +25,18 @@ extension MessageView {
         } else {
             out += "null"
         }
+        out += ",\"file\":"
+        if let file {
+            out += "{\"content_type\":"
+            JSONText.append(file.contentType, to: &out)
+            out += ",\"id\":\(file.id),\"name\":"
+            JSONText.append(file.name, to: &out)
+            out += ",\"size\":\(file.size),\"url\":"
+            JSONText.append(file.url, to: &out)
+            out += "}"
+        } else {
+            out += "null"
+        }
         out += ",\"id\":"
         let head = out
         out = ",\"mentions\":["

@@ -31,6 +31,15 @@ struct MessageService: Sendable {
         return trimmed
     }
 
+    /// A file's caption: at most 4,000 characters after trimming, and may be empty.
+    static func validateCaption(_ text: String) throws -> String {
+        let trimmed = text.trimmedWhitespace
+        guard trimmed.count <= maxLength, trimmed.unicodeScalars.count <= maxLength * 4 else {
+            throw ParleyError.invalid("invalid_text", "A caption is at most \(maxLength) characters after trimming.")
+        }
+        return trimmed
+    }
+
     static func validateClientID(_ id: String?) throws -> String? {
         guard let id else { return nil }
         let allowed = id.utf8.allSatisfy { b in
@@ -57,8 +66,11 @@ struct MessageService: Sendable {
     /// events, and the commit. The room's kind comes from memory once seen; a repeated `client_id`
     /// is caught by its unique key. Only `@room` (which depends on the sender's role), a room not
     /// seen yet, and refusals look the membership up first.
-    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?) async throws -> Posted {
-        let text = try Self.validateText(text)
+    ///
+    /// With `file` (an upload whose bytes are stored), the message shares it and `text` is its
+    /// caption, which may be empty.
+    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil) async throws -> Posted {
+        let text = file == nil ? try Self.validateText(text) : try Self.validateCaption(text)
         let clientID = try Self.validateClientID(clientID)
         let store = self.store
         let rooms = self.rooms
@@ -77,7 +89,7 @@ struct MessageService: Sendable {
         // The common case in one round trip: nothing to look up, nobody to notify, no typing
         // indicator to end. Anything else, and any refusal, takes the full path below.
         let oneTrip =
-            fast && replyTo == nil && !hasAt
+            fast && file == nil && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {
@@ -133,9 +145,15 @@ struct MessageService: Sendable {
                         c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions,
                         mentionsRoom: mentionsRoom)
                 }
+                var shared: FileView?
+                if let file {
+                    shared = try FileStore.share(c, file, roomID: roomID, uploaderID: user.id, messageID: id)
+                    try c.execute("UPDATE messages SET file_summary = ? WHERE id = ?", [shared!.encoded, id])
+                }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
-                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom)
+                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
+                    file: shared)
                 let json = message.json
                 try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
                 try events.append(EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)}"#, message: (id, user.id))
@@ -271,8 +289,10 @@ struct MessageService: Sendable {
                 }
             }
             if message.deleted { return message }
-            // A tombstone keeps no reactions.
-            try c.execute("UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL WHERE id = ?", [messageID])
+            // A tombstone keeps no reactions and no file.
+            try c.execute(
+                "UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL WHERE id = ?", [messageID])
+            if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             let tombstone = try store.message(c, id: messageID)!
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone))

@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// The HTTP face of files: `uploadFile` (share a file in a room, as a message) and `downloadFile`.
+struct FileController {
+    let messages: MessageService
+    let files: FileStore
+    let limiter: RateLimiter
+    let maxUploadBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/rooms/:room/files", use: upload)
+        router.get("/api/files/:file", use: download)
+    }
+
+    /// Types a browser may show in place (they run no script); everything else is a download.
+    static let inlineTypes: Set<String> = [
+        "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm", "audio/mpeg", "audio/ogg",
+        "audio/wav", "audio/webm", "text/plain",
+    ]
+
+    static let fileNotFound = ParleyError(.notFound, "file_not_found", "No such file.")
+
+    /// [uploadFile] The body is the file's bytes, its `Content-Type` the file's type; `name` and an
+    /// optional caption (`text`) come in the query. 201 with the message that shares it.
+    func upload(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let parameters = request.uri.queryParameters
+        let name = try Self.fileName(parameters.get("name").map { String($0) } ?? "file")
+        let caption = try MessageService.validateCaption(parameters.get("text").map { String($0) } ?? "")
+        let contentType = Self.contentType(request.headers[.contentType])
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxUploadBytes {
+            throw FileStore.tooLarge(maxUploadBytes)
+        }
+        try limiter.consume(String(session.user.id))
+        // Refused callers store nothing.
+        try await messages.checkMayPost(user: session.user, roomID: roomID)
+        let stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
+        let posted = try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored)
+        return Response(
+            status: .created, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
+    }
+
+    /// 1–255 characters without control characters; path separators become `_`.
+    static func fileName(_ text: String) throws -> String {
+        let trimmed = text.trimmedWhitespace
+        guard (1...255).contains(trimmed.count), trimmed.utf8.count <= 1020,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { throw ParleyError.invalid("invalid_file_name", "A file name is 1–255 characters with no control characters.") }
+        return String(trimmed.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
+    }
+
+    /// The `type/subtype` of a Content-Type header (lowercased, without parameters), or
+    /// `application/octet-stream` when there is none that reads as one.
+    static func contentType(_ header: String?) -> String {
+        let token = "abcdefghijklmnopqrstuvwxyz0123456789!#$&^_.+-"
+        guard let value = header?.split(separator: ";").first.map({ String($0).trimmedWhitespace.lowercased() }), value.count <= 127 else {
+            return "application/octet-stream"
+        }
+        let halves = value.split(separator: "/", omittingEmptySubsequences: false)
+        guard halves.count == 2, halves.allSatisfy({ !$0.isEmpty && $0.allSatisfy(token.contains) }) else { return "application/octet-stream" }
+        return value
+    }
+
+    /// [downloadFile] Members of the file's room. Answers `Range: bytes=…` (one range) with 206, and
+    /// `If-None-Match` with 304.
+    func download(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "file")
+        let record = try await messages.fileForMember(user: session.user, fileID: id, files: files)
+        let etag = "\"" + record.sha256.map { String(format: "%02x", $0) }.joined() + "\""
+        let disposition = Self.inlineTypes.contains(record.contentType) ? "inline" : "attachment"
+        let encodedName = record.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? "file"
+        var headers: HTTPFields = [
+            .contentType: record.contentType,
+            .contentDisposition: "\(disposition); filename*=UTF-8''\(encodedName)",
+            .eTag: etag,
+            .acceptRanges: "bytes",
+            .cacheControl: "private, max-age=31536000, immutable",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        ]
+        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+            return Response(status: .notModified, headers: headers)
+        }
+        var range: ClosedRange<Int64> = 0...(record.size - 1)
+        var status = HTTPResponse.Status.ok
+        switch Self.range(request.headers[.range], size: record.size) {
+        case .whole:
+            break
+        case .part(let part):
+            range = part
+            status = .partialContent
+            headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound)/\(record.size)"
+        case .unsatisfiable:
+            throw ParleyError(
+                .rangeNotSatisfiable, "range_not_satisfiable", "The file has \(record.size) bytes.",
+                headers: [.contentRange: "bytes */\(record.size)"])
+        }
+        let length = range.upperBound - range.lowerBound + 1
+        headers[.contentLength] = String(length)
+        let files = self.files
+        let fileID = record.id
+        let selected = range
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: Int(length)) { writer in
+                try await files.read(fileID: fileID, range: selected, into: &writer)
+                try await writer.finish(nil)
+            })
+    }
+
+    enum RangeAnswer: Equatable {
+        case whole
+        case part(ClosedRange<Int64>)
+        case unsatisfiable
+    }
+
+    /// One `bytes=` range of a `size`-byte file (RFC 9110): `a-b`, `a-` or `-n`. A header that does
+    /// not read as one range is ignored (the whole file), as the RFC allows.
+    static func range(_ header: String?, size: Int64) -> RangeAnswer {
+        guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return .whole }
+        let spec = String(header.dropFirst("bytes=".count)).trimmedWhitespace
+        let ends = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard ends.count == 2 else { return .whole }
+        let first = ends[0].isEmpty ? nil : Int64(ends[0])
+        let last = ends[1].isEmpty ? nil : Int64(ends[1])
+        if !ends[0].isEmpty && first == nil || !ends[1].isEmpty && last == nil { return .whole }
+        switch (first, last) {
+        case (let first?, let last):
+            if let last, last < first { return .whole }
+            guard first < size else { return .unsatisfiable }
+            return .part(first...min(last ?? size - 1, size - 1))
+        case (nil, let suffix?):
+            guard suffix > 0 else { return .unsatisfiable }
+            return .part(max(0, size - suffix)...(size - 1))
+        case (nil, nil):
+            return .whole
+        }
+    }
+}
+
+extension MessageService {
+    /// Refuses, before any bytes are stored, a user who may not post in the room.
+    func checkMayPost(user: User, roomID: Int64) async throws {
+        try await rooms.pool.withConnection { c in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
+            try canPost(c, roomID, user.id)
+        }
+    }
+
+    /// A file for a member of its room: `file_not_found` when it is hidden from the user (or gone),
+    /// `not_a_member` in a public room they are not in.
+    func fileForMember(user: User, fileID: Int64, files: FileStore) async throws -> FileStore.Record {
+        try await rooms.pool.withConnection { c in
+            guard let record = try files.record(c, id: fileID) else { throw FileController.fileNotFound }
+            let role: RoomRole?
+            do {
+                role = try RoomService.role(rooms, c, roomID: record.roomID, userID: user.id)
+            } catch let error as ParleyError where error.code == "room_not_found" {
+                throw FileController.fileNotFound
+            }
+            guard role != nil else { throw RoomService.notAMember }
+            return record
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Crypto
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// A shared file as clients see it, on the message that shares it.
+public struct FileView: Codable, Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let size: Int64
+    public let contentType: String
+    /// Where to download it (members of its room): `/api/files/<id>`.
+    public let url: String
+
+    init(id: Int64, name: String, size: Int64, contentType: String) {
+        self.id = id
+        self.name = name
+        self.size = size
+        self.contentType = contentType
+        self.url = "/api/files/\(id)"
+    }
+
+    /// The summary stored in `messages.file_summary`.
+    static func decode(_ text: String) throws -> FileView {
+        try ParleyJSON.decoder().decode(FileView.self, from: Data(text.utf8))
+    }
+
+    var encoded: String { String(decoding: try! ParleyJSON.encoder().encode(self), as: UTF8.self) }
+}
+
+/// An upload whose bytes are stored, not yet shared: its chunks in order, its size and hash.
+struct StoredUpload: Sendable {
+    let name: String
+    let contentType: String
+    let size: Int64
+    let sha256: [UInt8]
+    /// (chunk hash, size) in order.
+    let parts: [(sha256: [UInt8], size: Int)]
+}
+
+/// Storing uploads as content-addressed chunks and reading them back.
+struct FileStore: Sendable {
+    let pool: MariaDBPool
+    /// Largest chunk: 1 MiB (a MEDIUMBLOB, well under the server's `max_allowed_packet`).
+    static let chunkSize = 1 << 20
+
+    static let empty = ParleyError.invalid("empty_file", "The upload has no bytes.")
+
+    static func tooLarge(_ limit: Int) -> ParleyError {
+        ParleyError(.contentTooLarge, "payload_too_large", "A file is at most \(limit) bytes.")
+    }
+
+    /// Reads `body` as it arrives, writing each full chunk at once (an upload of any size holds
+    /// one chunk in memory and no database connection while it waits for the network).
+    func store(_ body: RequestBody, name: String, contentType: String, limit: Int) async throws -> StoredUpload {
+        var whole = SHA256()
+        var parts: [(sha256: [UInt8], size: Int)] = []
+        var pending = ByteBuffer()
+        var total = 0
+        for try await buffer in body {
+            total += buffer.readableBytes
+            guard total <= limit else { throw Self.tooLarge(limit) }
+            buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
+            var buffer = buffer
+            pending.writeBuffer(&buffer)
+            while pending.readableBytes >= Self.chunkSize {
+                parts.append(try await writeChunk(pending.readBytes(length: Self.chunkSize)!))
+                pending.discardReadBytes()
+            }
+        }
+        if pending.readableBytes > 0 { parts.append(try await writeChunk(pending.readBytes(length: pending.readableBytes)!)) }
+        guard total > 0 else { throw Self.empty }
+        return StoredUpload(name: name, contentType: contentType, size: Int64(total), sha256: Array(whole.finalize()), parts: parts)
+    }
+
+    /// Stores a chunk once: a chunk already there (another file's, or this upload's) is only renewed,
+    /// so the sweeper leaves it alone while the upload is completed.
+    private func writeChunk(_ bytes: [UInt8]) async throws -> (sha256: [UInt8], size: Int) {
+        let sha = Array(SHA256.hash(data: bytes))
+        try await pool.execute(
+            "INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, ?, ?, NOW(3)) ON DUPLICATE KEY UPDATE touched_at = NOW(3)",
+            [sha, bytes.count, bytes])
+        return (sha, bytes.count)
+    }
+
+    /// Records a stored upload as the file of `messageID`, in the caller's transaction.
+    static func share(_ c: MariaDBConnection, _ upload: StoredUpload, roomID: Int64, uploaderID: Int64, messageID: Int64) throws -> FileView {
+        let id = Int64(
+            try c.execute(
+                """
+                INSERT INTO files (room_id, uploader_id, message_id, name, content_type, size, sha256, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
+                """, [roomID, uploaderID, messageID, upload.name, upload.contentType, upload.size, upload.sha256]
+            ).lastInsertID)
+        var offset: Int64 = 0
+        for (seq, part) in upload.parts.enumerated() {
+            try c.execute(
+                "INSERT INTO file_parts (file_id, seq, chunk_sha256, byte_offset, size) VALUES (?, ?, ?, ?, ?)",
+                [id, seq, part.sha256, offset, part.size])
+            offset += Int64(part.size)
+        }
+        return FileView(id: id, name: upload.name, size: upload.size, contentType: upload.contentType)
+    }
+
+    /// Forgets the file of a deleted message; its chunks go with the next sweep once no file uses them.
+    static func unshare(_ c: MariaDBConnection, messageID: Int64) throws {
+        try c.execute("DELETE FROM files WHERE message_id = ?", [messageID])
+    }
+
+    /// Removes chunks that no file has used for an hour (uploads that never completed, files deleted).
+    func sweep() async throws {
+        while try await pool.execute(
+            """
+            DELETE FROM file_chunks WHERE touched_at < NOW(3) - INTERVAL 1 HOUR
+            AND NOT EXISTS (SELECT 1 FROM file_parts p WHERE p.chunk_sha256 = file_chunks.sha256) LIMIT 100
+            """
+        ).affectedRows > 0 {}
+    }
+
+    struct Record: Sendable {
+        let id: Int64
+        let roomID: Int64
+        let name: String
+        let contentType: String
+        let size: Int64
+        let sha256: [UInt8]
+    }
+
+    func record(_ c: MariaDBConnection, id: Int64) throws -> Record? {
+        try c.query("SELECT id, room_id, name, content_type, size, sha256 FROM files WHERE id = ?", [id]).first.map { row in
+            Record(
+                id: try row.decode("id"), roomID: try row.decode("room_id"), name: try row.decode("name"),
+                contentType: try row.decode("content_type"), size: try row.decode("size"), sha256: try row.decode("sha256"))
+        }
+    }
+
+    /// The bytes `range` of file `id`, read a chunk at a time (a chunk is one query).
+    func read(fileID: Int64, range: ClosedRange<Int64>, into writer: inout any ResponseBodyWriter) async throws {
+        let parts = try await pool.query(
+            """
+            SELECT chunk_sha256, byte_offset, size FROM file_parts
+            WHERE file_id = ? AND byte_offset <= ? AND byte_offset + size > ? ORDER BY seq
+            """, [fileID, range.upperBound, range.lowerBound])
+        for part in parts {
+            let offset: Int64 = try part.decode("byte_offset")
+            let size: Int64 = try part.decode("size")
+            let from = max(range.lowerBound, offset)
+            let through = min(range.upperBound, offset + size - 1)
+            let bytes = try await pool.query(
+                "SELECT SUBSTRING(data, ?, ?) AS bytes FROM file_chunks WHERE sha256 = ?",
+                [from - offset + 1, through - from + 1, try part.decode("chunk_sha256", as: [UInt8].self)]
+            ).first?.decode("bytes", as: [UInt8].self) ?? []
+            try await writer.write(ByteBuffer(bytes: bytes))
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import NIOCore
+import Testing
+
+@testable import Parley
+
+/// Sharing files: upload as a message, download with ranges, storage in content-addressed chunks,
+/// who may do what, limits, and what deleting leaves behind.
+@Suite struct FileTests {
+    static func upload(
+        _ client: any TestClientProtocol, _ user: LoggedIn, room: Int64, _ bytes: [UInt8], query: String = "name=photo.png",
+        type: String? = "image/png"
+    ) async throws -> TestResponse {
+        var headers = user.bearer
+        if let type { headers[.contentType] = type }
+        return try await client.execute(uri: "/api/rooms/\(room)/files?\(query)", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    static func download(_ client: any TestClientProtocol, _ user: LoggedIn, _ id: Int64, _ headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = user.bearer
+        fields.append(contentsOf: headers)
+        return try await client.execute(uri: "/api/files/\(id)", method: .get, headers: fields)
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    @Test func aFileIsSharedAsAMessageAndMembersDownloadItWithRanges() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let bytes = Self.randomBytes(2 * FileStore.chunkSize + 12_345)
+            let response = try await Self.upload(client, alice, room: 1, bytes, query: "name=holiday%20photo.png&text=%20look%21%20")
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let message = try #require(try response.json()["message"])
+            #expect(message.keys == MessageTests.messageKeys)
+            #expect(message["text"]?.string == "look!")
+            let file = try #require(message["file"])
+            let id = try #require(file["id"]?.int)
+            #expect(file == .object([
+                "id": .number(Double(id)), "name": .string("holiday photo.png"), "size": .number(Double(bytes.count)),
+                "content_type": .string("image/png"), "url": .string("/api/files/\(id)"),
+            ]))
+            // Every read of the message carries the file; so does its event.
+            let history = try await MessageTests.history(client, bob, room: 1).json()
+            #expect(history["messages"]?.array?.first?["file"] == file)
+            let payload = try #require(try parley.query("SELECT payload FROM events WHERE type = 'message.created' ORDER BY id DESC LIMIT 1").first)
+            #expect(try payload.decode("payload", as: String.self).contains(#""url":"/api/files/\#(id)""#))
+            // Three chunks: two of 1 MiB and the rest.
+            #expect(try parley.count("file_chunks") == 3)
+
+            let whole = try await Self.download(client, bob, id)
+            #expect(whole.status == .ok)
+            #expect(Array(whole.body.readableBytesView) == bytes)
+            #expect(whole.headers[.contentType] == "image/png")
+            #expect(whole.headers[.contentLength] == String(bytes.count))
+            #expect(whole.headers[.contentDisposition] == "inline; filename*=UTF-8''holiday%20photo.png")
+            #expect(whole.headers[.acceptRanges] == "bytes")
+            #expect(whole.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            #expect(whole.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            let etag = try #require(whole.headers[.eTag])
+
+            // A range across the first chunk boundary, an open one, a suffix, and one past the end.
+            let boundary = FileStore.chunkSize
+            let across = try await Self.download(client, bob, id, [.range: "bytes=\(boundary - 5)-\(boundary + 4)"])
+            #expect(across.status == .partialContent)
+            #expect(Array(across.body.readableBytesView) == Array(bytes[(boundary - 5)...(boundary + 4)]))
+            #expect(across.headers[.contentRange] == "bytes \(boundary - 5)-\(boundary + 4)/\(bytes.count)")
+            let tail = try await Self.download(client, bob, id, [.range: "bytes=\(bytes.count - 3)-"])
+            #expect(Array(tail.body.readableBytesView) == Array(bytes.suffix(3)))
+            let suffix = try await Self.download(client, bob, id, [.range: "bytes=-2000000"])
+            #expect(Array(suffix.body.readableBytesView) == Array(bytes.suffix(2_000_000)))
+            let past = try await Self.download(client, bob, id, [.range: "bytes=\(bytes.count)-"])
+            past.expectError(.rangeNotSatisfiable, "range_not_satisfiable")
+            #expect(past.headers[.contentRange] == "bytes */\(bytes.count)")
+            // Several ranges, or nonsense: the whole file.
+            #expect(try await Self.download(client, bob, id, [.range: "bytes=0-1,5-6"]).body.readableBytes == bytes.count)
+            #expect(try await Self.download(client, bob, id, [.range: "bytes=x-y"]).status == .ok)
+            // The ETag names the content: a client that has it gets 304.
+            #expect(try await Self.download(client, bob, id, [.ifNoneMatch: etag]).status == .notModified)
+
+            // The same bytes again are stored once; a file's type not meant for the page is a download.
+            let again = try await Self.upload(client, bob, room: 1, bytes, query: "name=copy.html", type: "text/html; charset=utf-8")
+            #expect(again.status == .created)
+            #expect(try parley.count("file_chunks") == 3)
+            #expect(try parley.count("files") == 2)
+            let copy = try #require(try again.json()["message"]?["file"]?["id"]?.int)
+            let html = try await Self.download(client, alice, copy)
+            #expect(html.headers[.contentType] == "text/html")
+            #expect(html.headers[.contentDisposition] == "attachment; filename*=UTF-8''copy.html")
+            #expect(html.headers[.eTag] == etag)
+        }
+    }
+
+    @Test func onlyMembersShareAndDownloadAndRefusalsStoreNothing() async throws {
+        let parley = try await TestParley.make { $0.maxUploadBytes = 1000 }
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"inner","kind":"group"}"#, headers: alice.bearer).json()["room"]?["id"]?.int)
+            let open = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"open"}"#, headers: alice.bearer).json()["room"]?["id"]?.int)
+            let inGroup = try #require(try await Self.upload(client, alice, room: group, [1, 2, 3]).json()["message"]?["file"]?["id"]?.int)
+            let inOpen = try #require(try await Self.upload(client, alice, room: open, [4, 5, 6]).json()["message"]?["file"]?["id"]?.int)
+            #expect(try parley.count("file_chunks") == 2)
+
+            try await Self.upload(client, bob, room: group, [7]).expectError(.notFound, "room_not_found")
+            try await Self.upload(client, bob, room: open, [7]).expectError(.forbidden, "not_a_member")
+            try await Self.download(client, bob, inGroup).expectError(.notFound, "file_not_found")
+            try await Self.download(client, bob, inOpen).expectError(.forbidden, "not_a_member")
+            try await Self.download(client, bob, 999_999).expectError(.notFound, "file_not_found")
+            try await client.execute(uri: "/api/files/\(inOpen)", method: .get).expectError(.unauthorized, "unauthenticated")
+
+            // Muted members share nothing.
+            #expect(try await client.send(.post, "/api/rooms/\(open)/join", headers: bob.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(open)/mutes", json: #"{"user_id":\#(bob.id)}"#, headers: alice.bearer).status == .created)
+            try await Self.upload(client, bob, room: open, [8]).expectError(.forbidden, "muted")
+            // Once a member, Bob downloads the room's files, from before he joined too.
+            #expect(try await Self.download(client, bob, inOpen).status == .ok)
+
+            try await Self.upload(client, alice, room: open, []).expectError(.unprocessableContent, "empty_file")
+            try await Self.upload(client, alice, room: open, Array(repeating: 1, count: 1001)).expectError(.contentTooLarge, "payload_too_large")
+            try await Self.upload(client, alice, room: open, [9], query: "name=a%0Ab").expectError(.unprocessableContent, "invalid_file_name")
+            try await Self.upload(client, alice, room: open, [9], query: "name=x&text=\(String(repeating: "y", count: 4001))")
+                .expectError(.unprocessableContent, "invalid_text")
+            #expect(try parley.count("file_chunks") == 2)
+            #expect(try parley.count("files") == 2)
+
+            // No type, or one that does not read as a type: stored as bytes; slashes leave the name.
+            let plain = try await Self.upload(client, alice, room: open, [10], query: "name=..%2Fetc%2Fpasswd", type: nil)
+            #expect(try plain.json()["message"]?["file"]?["content_type"]?.string == "application/octet-stream")
+            #expect(try plain.json()["message"]?["file"]?["name"]?.string == ".._etc_passwd")
+            #expect(try await Self.upload(client, alice, room: open, [11], type: "not a type").json()["message"]?["file"]?["content_type"]?.string
+                == "application/octet-stream")
+        }
+    }
+
+    @Test func deletingTheMessageTakesTheFileAndTheSweeperItsBytes() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let shared = try await Self.upload(client, alice, room: 1, Self.randomBytes(5000)).json()["message"]
+            let message = try #require(shared?["id"]?.int)
+            let file = try #require(shared?["file"]?["id"]?.int)
+            let kept = try await Self.upload(client, alice, room: 1, Self.randomBytes(5000)).json()["message"]?["file"]?["id"]?.int
+            #expect(try await client.send(.delete, "/api/messages/\(message)", headers: alice.bearer).status == .noContent)
+            try await Self.download(client, alice, file).expectError(.notFound, "file_not_found")
+            let tombstone = try await client.send(.get, "/api/messages/\(message)", headers: alice.bearer).json()["message"]
+            #expect(tombstone?["file"] == .null)
+            #expect(try parley.count("files") == 1)
+
+            // The sweeper takes chunks unused for an hour: the deleted file's, and an upload that
+            // never completed; it leaves the kept file's and a fresh unused one (an upload going on).
+            let store = FileStore(pool: MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1))
+            try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'a', NOW(3) - INTERVAL 2 HOUR)", [Array(repeating: UInt8(1), count: 32)])
+            try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'b', NOW(3))", [Array(repeating: UInt8(2), count: 32)])
+            try parley.execute("UPDATE file_chunks SET touched_at = NOW(3) - INTERVAL 2 HOUR WHERE data <> 'b'")
+            try await store.sweep()
+            await store.pool.shutdown()
+            #expect(try parley.count("file_chunks") == 2)
+            let keptFile = try #require(kept)
+            #expect(try await Self.download(client, alice, keptFile).body.readableBytes == 5000)
+        }
+    }
+
+    @Test func largeFilesStreamThroughARealConnection() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run(.live) { client in
+            let alice = try await client.signUp("alice")
+            let bytes = Self.randomBytes(3 * FileStore.chunkSize + 7)
+            let response = try await Self.upload(client, alice, room: 1, bytes, query: "name=big.bin", type: "application/octet-stream")
+            #expect(response.status == .created)
+            let id = try #require(try response.json()["message"]?["file"]?["id"]?.int)
+            let whole = try await Self.download(client, alice, id)
+            #expect(whole.headers[.contentLength] == String(bytes.count))
+            #expect(Array(whole.body.readableBytesView) == bytes)
+            let middle = try await Self.download(client, alice, id, [.range: "bytes=1000000-2100000"])
+            #expect(Array(middle.body.readableBytesView) == Array(bytes[1_000_000...2_100_000]))
+        }
+    }
+
+    @Test func rangesReadAsTheRFCSays() {
+        #expect(FileController.range(nil, size: 10) == .whole)
+        #expect(FileController.range("bytes=0-4", size: 10) == .part(0...4))
+        #expect(FileController.range("bytes=5-", size: 10) == .part(5...9))
+        #expect(FileController.range("bytes=5-100", size: 10) == .part(5...9))
+        #expect(FileController.range("bytes=-3", size: 10) == .part(7...9))
+        #expect(FileController.range("bytes=-30", size: 10) == .part(0...9))
+        #expect(FileController.range("bytes=10-", size: 10) == .unsatisfiable)
+        #expect(FileController.range("bytes=-0", size: 10) == .unsatisfiable)
+        #expect(FileController.range("bytes=4-2", size: 10) == .whole)
+        #expect(FileController.range("items=0-4", size: 10) == .whole)
+        #expect(FileController.range("bytes=0-1,3-4", size: 10) == .whole)
+        #expect(FileController.range("bytes=a-b", size: 10) == .whole)
+        #expect(FileController.contentType("Image/PNG; charset=x") == "image/png")
+        #expect(FileController.contentType("text/html\"><script>") == "application/octet-stream")
+    }
+}
