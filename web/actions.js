@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Me, Messages, Moderation, Rooms, Signals } from "/api.js";
+import { Files, Me, Messages, Moderation, Rooms, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -108,6 +108,14 @@ export async function remove(id) {
   await Messages.remove(id);
   const known = state.room?.messages.get(id);
   if (known) store.upsertMessage({ ...known, deleted: true, text: null });
+}
+
+/// Shares a file in the open room (with a caption), and shows the message at once.
+export async function upload(file, caption) {
+  const roomId = state.room?.id;
+  if (!roomId) return;
+  const { message } = await Files.upload(roomId, file, caption);
+  store.upsertMessage(message);
 }
 
 /// Adds my reaction with `emoji` to a message, or takes it back if I have it.

@@ -35,9 +35,12 @@ export function onSessionLost(handler) {
   sessionLost = handler;
 }
 
+/// A JSON request; a `Blob` body (a file) is sent as its bytes, with its type.
 export async function request(method, path, body, { signal, retryCsrf = true } = {}) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (raw) headers["Content-Type"] = body.type || "application/octet-stream";
+  else if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
   try {
@@ -47,7 +50,7 @@ export async function request(method, path, body, { signal, retryCsrf = true } =
       credentials: "same-origin",
       cache: "no-store",
       signal,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
     });
   } catch (error) {
     if (error.name === "AbortError") throw error;
@@ -76,11 +79,12 @@ export async function request(method, path, body, { signal, retryCsrf = true } =
 
 const get = (path, options) => request("GET", path, undefined, options);
 const post = (path, body = {}) => request("POST", path, body);
+/// A query string with every value percent-encoded (a space as %20: the server reads `+` as a plus).
 const query = (params) => {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null) search.set(key, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : "";
+  const pairs = Object.entries(params)
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  return pairs.length ? `?${pairs.join("&")}` : "";
 };
 
 export const Session = {
@@ -117,6 +121,11 @@ export const Messages = {
   search: ({ q, room, before, limit = 20 }, options) => get(`/api/search${query({ q, room, before, limit })}`, options),
   react: (id, emoji) => request("PUT", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
+};
+
+export const Files = {
+  /// Shares `file` in a room as a new message, with an optional caption.
+  upload: (roomId, file, text) => request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file),
 };
 
 export const Signals = {

@@ -1,5 +1,5 @@
 // Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
-import { roomName } from "/format.js";
+import { preview, roomName } from "/format.js";
 import { state } from "/state.js";
 
 export function askPermissionOnFirstClick() {
@@ -23,7 +23,7 @@ export function notify(notification) {
   const message = notification.message;
   if ("Notification" in window && Notification.permission === "granted") {
     const shown = new Notification(room ? roomName(room) : "Parley", {
-      body: `${message.sender.display_name}: ${message.text ?? ""}`,
+      body: `${message.sender.display_name}: ${preview(message)}`,
       tag: `parley-${notification.room_id}`,
     });
     shown.onclick = () => {

@@ -3,7 +3,7 @@
 // signalled (at most every 3 s).
 import * as actions from "/actions.js";
 import { $ } from "/dom.js";
-import { roomName, truncate } from "/format.js";
+import { preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 
@@ -15,6 +15,29 @@ let draftRoom = null;
 
 export function initComposer() {
   $("send").append(icon("send"));
+  $("attach").append(icon("paperclip"));
+  $("attach").addEventListener("click", () => $("attach-input").click());
+  $("attach-input").addEventListener("change", () => {
+    const [file] = $("attach-input").files;
+    $("attach-input").value = "";
+    if (file) share(file);
+  });
+  // A pasted or dropped file (a screenshot, a photo) is shared the same way.
+  box.addEventListener("paste", (event) => {
+    const file = [...(event.clipboardData?.files ?? [])][0];
+    if (!file) return;
+    event.preventDefault();
+    share(file);
+  });
+  $("composer").addEventListener("dragover", (event) => {
+    if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+  });
+  $("composer").addEventListener("drop", (event) => {
+    const file = [...(event.dataTransfer?.files ?? [])][0];
+    if (!file) return;
+    event.preventDefault();
+    share(file);
+  });
   $("composer-cancel").append(icon("x"));
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -74,6 +97,7 @@ function renderEnabled() {
   const usable = Boolean(room && !state.room.closed);
   box.disabled = !usable;
   $("send").disabled = !usable;
+  $("attach").disabled = !usable;
   box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : "";
 }
 
@@ -110,7 +134,7 @@ function renderContext() {
   if (!context) return;
   const { message } = context;
   $("composer-context-text").textContent =
-    context.kind === "edit" ? "Editing your message" : `Replying to ${message.sender.display_name}: ${truncate(message.text, 90)}`;
+    context.kind === "edit" ? "Editing your message" : `Replying to ${message.sender.display_name}: ${truncate(preview(message), 90)}`;
   $("composer-cancel").setAttribute("aria-label", context.kind === "edit" ? "Cancel editing" : "Cancel reply");
 }
 
@@ -142,6 +166,30 @@ async function submit() {
   renderContext();
   autosize();
   actions.stoppedTyping();
+}
+
+/// Uploads a file to the open room; what is typed (unless an edit) becomes its caption.
+async function share(file) {
+  if (!state.room || state.room.closed || box.disabled) return;
+  const caption = context?.kind === "edit" ? "" : box.value.trim();
+  const status = $("upload-status");
+  status.hidden = false;
+  status.textContent = `Sharing ${file.name || "the file"}…`;
+  setError(null);
+  try {
+    await actions.upload(file, caption);
+    if (caption && box.value.trim() === caption) {
+      box.value = "";
+      if (context?.kind === "reply") context = null;
+      renderContext();
+      autosize();
+    }
+  } catch (error) {
+    setError(`${file.name || "The file"} was not shared: ${error.message}`);
+  } finally {
+    status.hidden = true;
+    status.textContent = "";
+  }
 }
 
 function setError(message) {

@@ -5,7 +5,7 @@
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
 import { $, button, el, richText } from "/dom.js";
-import { dayKey, dayLabel, formatFull, formatTime, hue, initials, roomName, truncate } from "/format.js";
+import { dayKey, dayLabel, formatFull, formatTime, hue, initials, preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -214,7 +214,7 @@ function messageNode(m) {
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
-    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions,
+    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.file?.id,
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -248,16 +248,46 @@ function buildMessage(m, { mine, status, target }) {
   }
   const body = el("div", { className: "body" }, meta);
   if (m.reply_to) body.append(quote(m, target));
-  body.append(
-    m.deleted
-      ? el("p", { className: "text deleted-text", text: "This message was deleted." })
-      : el("p", { className: "text" }, ...richText(m.text, state.me.username)),
-  );
+  if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
+  else if (m.text || !m.file) body.append(el("p", { className: "text" }, ...richText(m.text, state.me.username)));
+  if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
   item.append(avatar(m.sender), hover, body);
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
+}
+
+/// Images the browser shows in place; other files are a card with their name, size and a download link.
+const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+
+function fileNode(file) {
+  if (IMAGE_TYPES.has(file.content_type)) {
+    return el(
+      "a",
+      { className: "attachment image", attrs: { href: file.url, target: "_blank", rel: "noopener", title: `${file.name} (${formatSize(file.size)})` } },
+      el("img", { attrs: { src: file.url, alt: file.name, loading: "lazy" } }),
+    );
+  }
+  return el(
+    "a",
+    { className: "attachment card", attrs: { href: file.url, download: file.name, title: `Download ${file.name}` } },
+    icon("file"),
+    el("span", { className: "file-name", text: file.name }),
+    el("span", { className: "muted file-size", text: formatSize(file.size) }),
+  );
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /// Quick reactions offered by the picker.
@@ -342,7 +372,7 @@ function quote(m, target) {
   else if (target === null) what = "The original message is not available.";
   else {
     who = target.sender.display_name;
-    what = target.deleted ? "This message was deleted." : truncate(target.text, 120);
+    what = target.deleted ? "This message was deleted." : truncate(preview(target), 120);
   }
   return el(
     "button",
@@ -367,7 +397,7 @@ function messageActions(m, mine) {
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {
-      const answer = await confirmDialog({ title: "Delete this message?", message: truncate(m.text, 200), confirm: "Delete" });
+      const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(m), 200), confirm: "Delete" });
       if (answer !== null) actions.remove(m.id).catch(toastError);
     });
   }
