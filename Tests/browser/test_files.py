@@ -20,10 +20,14 @@ def attach(chat, path):
 
 
 def test_shared_files_show_for_everyone_and_download(server, browsers, account, tmp_path):
-    account("fay_files", display_name="Fay")
-    account("gus_files", display_name="Gus")
+    owner = account("fay_files", display_name="Fay")
+    guest = account("gus_files", display_name="Gus")
+    # A room of their own: the images shared here stay out of other tests' views of main.
+    guest.join(owner.create_room("files-room")["id"])
     fay = Chat(browsers(), server).log_in("fay_files")
     gus = Chat(browsers(), server).log_in("gus_files")
+    fay.open_room("files-room")
+    gus.open_room("files-room")
     image = tmp_path / "logo.png"
     image.write_bytes(PNG)
     notes = tmp_path / "notes.txt"
