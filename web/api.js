@@ -123,6 +123,11 @@ export const Messages = {
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };
 
+export const Users = {
+  /// Anyone's profile and the rooms I share with them.
+  profile: (id) => get(`/api/users/${id}`),
+};
+
 export const Files = {
   /// Shares `file` in a room as a new message, with an optional caption.
   upload: (roomId, file, text) => request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file),

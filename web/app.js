@@ -16,6 +16,7 @@ import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
 import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
+import { initPeople, openPerson } from "/views/people.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { initTimeline } from "/views/timeline.js";
@@ -40,7 +41,7 @@ function initViews() {
     onProfile: openProfile,
   });
   initRoomHead({ onSettings: openRoomSettings, onLeave: leaveOpenRoom, onToggleMembers: toggleMembers, onNotifications: openNotifyDialog });
-  initTimeline({ onReply: startReply, onEdit: startEdit });
+  initTimeline({ onReply: startReply, onEdit: startEdit, onPerson: openPerson });
   initComposer();
   initTyping();
   initMembers({ onModeration: openModeration });
@@ -48,6 +49,7 @@ function initViews() {
   initProfile();
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initPeople({ onNavigate: navigate });
 }
 
 async function start() {

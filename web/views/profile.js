@@ -25,6 +25,7 @@ export async function openProfile() {
   try {
     const profile = await actions.loadProfile();
     $("profile-receipts").checked = profile.send_read_receipts;
+    $("profile-bio").value = profile.bio ?? "";
   } catch (error) {
     showError("profile-error", error);
   }
@@ -43,8 +44,11 @@ async function saveProfile(event) {
   showError("profile-error", null);
   $("profile-save").disabled = true;
   try {
-    const profile = await actions.updateProfile({ display_name: name, send_read_receipts: $("profile-receipts").checked });
+    const profile = await actions.updateProfile({
+      display_name: name, send_read_receipts: $("profile-receipts").checked, bio: $("profile-bio").value,
+    });
     $("profile-display-name").value = profile.user.display_name;
+    $("profile-bio").value = profile.bio ?? "";
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-saved").textContent = "Saved.";
   } catch (error) {

@@ -18,7 +18,7 @@ const LOAD_AHEAD = 400;
 
 /// key ("m:<id>", "p:<client_id>", "day:<date>", "edge", "unread") -> { node, version }
 const cache = new Map();
-let callbacks = { onReply: () => {}, onEdit: () => {} };
+let callbacks = { onReply: () => {}, onEdit: () => {}, onPerson: () => {} };
 
 export function initTimeline(handlers) {
   callbacks = handlers;
@@ -237,7 +237,11 @@ function buildMessage(m, { mine, status, target }) {
   const meta = el(
     "div",
     { className: "meta" },
-    el("span", { className: "author", text: m.sender.display_name }),
+    el("button", {
+      className: "author", text: m.sender.display_name,
+      attrs: { type: "button", title: `@${m.sender.username}: show profile` },
+      on: { click: () => callbacks.onPerson(m.sender) },
+    }),
     el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
   );
   if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited", text: "(edited)", attrs: { title: `Edited ${formatFull(new Date(m.edited_at))}` } }));

@@ -116,14 +116,26 @@ struct SignalController {
         let user: User
         let presence: PresenceStatus
         let sendReadReceipts: Bool
+        let bio: String?
+
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio }
+        // Spelled out so that no bio is sent as null rather than left out.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(presence, forKey: .presence)
+            try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
+            try c.encode(bio, forKey: .bio)
+        }
     }
 
     private func loadMe(_ userID: Int64) async throws -> MeAnswer {
         try await pool.withConnection { c in
-            let row = try c.query("SELECT id, username, display_name, site_role, created_at, presence, send_read_receipts FROM users WHERE id = ?", [userID])[0]
+            let row = try c.query(
+                "SELECT id, username, display_name, site_role, created_at, presence, send_read_receipts, bio FROM users WHERE id = ?", [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
-                sendReadReceipts: try row.decode("send_read_receipts"))
+                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"))
         }
     }
 
@@ -139,13 +151,15 @@ struct SignalController {
     struct UpdateMeBody: Decodable {
         let displayName: String?
         let sendReadReceipts: Bool?
+        let bio: String?
     }
 
-    /// [updateMe] Display name and whether others see my read receipts.
+    /// [updateMe] Display name, bio (`""` clears it) and whether others see my read receipts.
     func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
         let name = try body.displayName.map(AccountRules.normalizeDisplayName)
+        let bio = try body.bio.map(AccountRules.normalizeBio)
         let user = session.user
         try await presence.log.transaction { c, events in
             if let name {
@@ -156,6 +170,7 @@ struct SignalController {
                     payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name)))
             }
             if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]) }
+            if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
         }
         sessions.forget(userID: session.user.id)
         return try await loadMe(session.user.id)

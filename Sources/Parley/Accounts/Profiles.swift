@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// Another user's profile as any logged-in user sees it, with the rooms the two share.
+struct ProfileController {
+    let rooms: RoomService
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/users/:user", use: profile)
+    }
+
+    struct Profile: Encodable, Sendable {
+        let id: Int64
+        let username: String
+        let displayName: String
+        let bio: String?
+        let createdAt: Date
+        /// online, away, busy or offline (as in member lists).
+        let presence: String
+        let lastSeenAt: Date?
+        let deactivated: Bool
+
+        enum CodingKeys: String, CodingKey { case id, username, displayName, bio, createdAt, presence, lastSeenAt, deactivated }
+        // Spelled out so that absent values are sent as null rather than left out.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(username, forKey: .username)
+            try c.encode(displayName, forKey: .displayName)
+            try c.encode(bio, forKey: .bio)
+            try c.encode(createdAt, forKey: .createdAt)
+            try c.encode(presence, forKey: .presence)
+            try c.encode(lastSeenAt, forKey: .lastSeenAt)
+            try c.encode(deactivated, forKey: .deactivated)
+        }
+    }
+
+    struct SharedRoom: Encodable, Sendable {
+        let id: Int64
+        let kind: RoomKind
+        /// Empty for a DM.
+        let name: String
+    }
+
+    struct ProfileAnswer: ResponseEncodable {
+        let user: Profile
+        let sharedRooms: [SharedRoom]
+    }
+
+    static let userNotFound = ParleyError(.notFound, "user_not_found", "No such user.")
+
+    /// [getUser] Any logged-in user's profile: names, bio, presence, when they joined, and the rooms
+    /// the caller shares with them (public rooms, groups, and their DM).
+    func profile(request: Request, context: AppRequestContext) async throws -> ProfileAnswer {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "user")
+        let presence = rooms.presence
+        return try await rooms.store.pool.withConnection { c in
+            guard
+                let row = try c.query(
+                    "SELECT id, username, display_name, bio, created_at, presence, last_seen_at, deactivated_at FROM users WHERE id = ?", [id]
+                ).first
+            else { throw Self.userNotFound }
+            let deactivated = try row.decode("deactivated_at", as: Date?.self) != nil
+            let online = !deactivated && presence.isOnline(id)
+            let profile = Profile(
+                id: id, username: try row.decode("username"), displayName: try row.decode("display_name"), bio: try row.decode("bio"),
+                createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
+                lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated)
+            let shared = try c.query(
+                """
+                SELECT r.id, r.kind, r.name FROM room_members mine
+                JOIN room_members theirs ON theirs.room_id = mine.room_id AND theirs.user_id = ?
+                JOIN rooms r ON r.id = mine.room_id
+                WHERE mine.user_id = ? ORDER BY FIELD(r.kind, 'public', 'group', 'dm'), r.name, r.id
+                """, [id, session.user.id]
+            ).map { row in
+                SharedRoom(id: try row.decode("id"), kind: RoomKind(rawValue: try row.decode("kind")) ?? .public, name: try row.decode("name"))
+            }
+            return ProfileAnswer(user: profile, sharedRooms: shared)
+        }
+    }
+}
+
+extension AccountRules {
+    static let maxBio = 500
+
+    /// A bio: at most 500 characters after trimming, without control characters other than line
+    /// breaks; blank means none.
+    static func normalizeBio(_ text: String) throws -> String? {
+        let trimmed = text.trimmedWhitespace
+        guard trimmed.count <= maxBio, trimmed.unicodeScalars.count <= maxBio * 4,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" })
+        else { throw ParleyError.invalid("invalid_bio", "A bio is at most \(maxBio) characters, without control characters.") }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,80 @@
+// Someone's profile: names, presence, what they say about themselves, since when they are here,
+// the rooms we share (each opens), and a button to message them.
+import * as actions from "/actions.js";
+import { Users } from "/api.js";
+import { $, el } from "/dom.js";
+import { formatFull, hue, initials } from "/format.js";
+import { state } from "/state.js";
+import { showError } from "/views/dialogs.js";
+
+let navigate = () => {};
+let shown = null;
+
+const PRESENCE = { online: "Online", away: "Away", busy: "Busy", offline: "Offline" };
+
+export function initPeople({ onNavigate }) {
+  navigate = onNavigate;
+  $("user-dialog-message").addEventListener("click", async () => {
+    if (!shown) return;
+    try {
+      const room = await actions.openDM(shown.id);
+      $("user-dialog").close();
+      navigate(room.id);
+    } catch (error) {
+      showError("user-dialog-error", error);
+    }
+  });
+}
+
+/// Shows the profile of `user` (a UserSummary: what is known at once, the rest as it loads).
+export async function openPerson(user) {
+  shown = user;
+  showError("user-dialog-error", null);
+  render({ ...user, bio: null, presence: null, created_at: null }, null);
+  $("user-dialog").showModal();
+  try {
+    const { user: profile, shared_rooms } = await Users.profile(user.id);
+    if (shown?.id === user.id) render(profile, shared_rooms);
+  } catch (error) {
+    showError("user-dialog-error", error);
+  }
+}
+
+function render(profile, rooms) {
+  const avatar = $("user-dialog-avatar");
+  avatar.textContent = initials(profile.display_name);
+  avatar.style.setProperty("--hue", hue(profile.id));
+  $("user-dialog-name").textContent = profile.display_name;
+  $("user-dialog-username").textContent = `@${profile.username}`;
+  const presence = profile.deactivated ? "Deactivated" : PRESENCE[profile.presence] ?? "";
+  $("user-dialog-presence").textContent = presence;
+  $("user-dialog-presence").dataset.presence = profile.presence ?? "";
+  $("user-dialog-bio").textContent = profile.bio ?? "";
+  $("user-dialog-bio").hidden = !profile.bio;
+  $("user-dialog-since").textContent = profile.created_at ? `Here since ${formatFull(new Date(profile.created_at))}` : "";
+  const mine = profile.id === state.me.id;
+  $("user-dialog-message").hidden = mine || profile.deactivated === true;
+  $("user-dialog-rooms-heading").parentElement.hidden = mine;
+  const list = $("user-dialog-rooms");
+  if (rooms === null) {
+    list.replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+    return;
+  }
+  if (rooms.length === 0) {
+    list.replaceChildren(el("li", { className: "muted", text: "None yet." }));
+    return;
+  }
+  list.replaceChildren(
+    ...rooms.map((room) => {
+      const label = room.kind === "dm" ? "Your direct messages" : `${room.kind === "group" ? "🔒 " : "#"}${room.name}`;
+      return el(
+        "li",
+        {},
+        el("button", {
+          className: "link", text: label, attrs: { type: "button" }, dataset: { room: room.id },
+          on: { click: () => ($("user-dialog").close(), navigate(room.id)) },
+        }),
+      );
+    }),
+  );
+}
