@@ -159,6 +159,8 @@ enum Preparation: Sendable {
     case ownMessage
     /// A member caller (not the muted one) has reacted 👍 to the target's message.
     case reactedTarget
+    /// The target has shared a file in the room.
+    case sharedFile
 }
 
 struct MatrixRow: Sendable {
@@ -181,7 +183,7 @@ struct MatrixCase: Sendable, CustomTestStringConvertible {
 enum AuthorizationMatrix {
     /// Paths whose authorization depends on a room: rooms, messages, DMs and site-admin room and message routes.
     static func isRoomOrMessageScoped(_ path: String) -> Bool {
-        ["/api/rooms", "/api/messages", "/api/dms", "/api/admin/rooms", "/api/admin/messages"].contains { path.hasPrefix($0) }
+        ["/api/rooms", "/api/messages", "/api/dms", "/api/files", "/api/admin/rooms", "/api/admin/messages"].contains { path.hasPrefix($0) }
     }
 
     static var cases: [MatrixCase] {
@@ -195,6 +197,7 @@ enum AuthorizationMatrix {
     /// A private room is "not found" to those outside it, exactly like a room that does not exist.
     static let hidden = Outcome.refused(.notFound, "room_not_found")
     static let hiddenMessage = Outcome.refused(.notFound, "message_not_found")
+    static let hiddenFile = Outcome.refused(.notFound, "file_not_found")
     static let notAMember = Outcome.refused(.forbidden, "not_a_member")
     static let forbidden = Outcome.refused(.forbidden, "forbidden")
     static let notSiteAdmin = Outcome.refused(.forbidden, "not_site_admin")
@@ -422,6 +425,13 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/files/{file}", prepare: .sharedFile, request: { f, _ in ("/api/files/\(f.sharedFile ?? 0)", nil) }),
+            // As single messages: a public room's outsiders get 403, a private room's learn nothing.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
+            dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
 
         // Typing, read marks, receipts, notification levels
         row(
@@ -602,6 +612,8 @@ struct Fixture: Sendable {
     let memberMessage: Int64
     let targetMessage: Int64
     private(set) var ownMessages: [MatrixActor: Int64] = [:]
+    /// The file the target shared (`.sharedFile`).
+    private(set) var sharedFile: Int64?
 
     func id(_ person: Person) -> Int64 { people[person]!.id }
 
@@ -671,6 +683,15 @@ struct Fixture: Sendable {
     }
 
     mutating func prepare(_ preparation: Preparation, for actor: MatrixActor, _ client: any TestClientProtocol) async throws {
+        if preparation == .sharedFile {
+            var headers = people[.target]!.bearer
+            headers[.contentType] = "text/plain"
+            let upload = try await client.execute(
+                uri: "/api/rooms/\(room)/files?name=shared.txt", method: .post, headers: headers, body: ByteBuffer(string: "shared in \(prefix)"))
+            #expect(upload.status == .created)
+            sharedFile = try upload.json()["message"]?["file"]?["id"]?.int
+            return
+        }
         if preparation == .reactedTarget {
             if actor.isMember, actor != .muted, let person = person(actor) {
                 #expect(try await client.send(.put, "/api/messages/\(targetMessage)/reactions/\(Self.thumbsUp)", headers: person.bearer).status == .ok)
@@ -683,7 +704,7 @@ struct Fixture: Sendable {
         }
         let owner = people[.owner]!.bearer
         switch preparation {
-        case .nothing, .reactedTarget:
+        case .nothing, .reactedTarget, .sharedFile:
             return
         case .roomPassword:
             guard kind == .public else { return }
