@@ -23,7 +23,8 @@ UNAIMED_OPERATIONS = {"leaveRoom", "transferOwnership", "deleteRoom", "adminDele
 
 
 class Target:
-    """A member's session with real ids to aim at: an owned room with a second member and a message."""
+    """A member's session with real ids to aim at: an owned room with a second member, a message and
+    a shared file."""
 
     def __init__(self, url: str):
         self.url = url
@@ -36,6 +37,9 @@ class Target:
         self.member = requests.get(url + "/api/me", headers={"Authorization": f"Bearer {other}"}, timeout=10).json()["user"]["id"]
         posted = requests.post(f"{url}/api/rooms/{self.room}/messages", json={"text": "fuzz"}, headers=auth, timeout=10)
         self.message = posted.json()["message"]["id"]
+        shared = requests.post(f"{url}/api/rooms/{self.room}/files?name=fuzz.txt", data=b"fuzz file",
+                               headers={**auth, "Content-Type": "text/plain"}, timeout=10)
+        self.file = shared.json()["message"]["file"]["id"]
 
     def _sign_up(self, name: str) -> str:
         created = requests.post(self.url + "/api/users", json={"username": name, "password": "password123"}, timeout=10)
@@ -55,10 +59,11 @@ class Target:
             case.query = query
 
     def aim(self, case) -> None:
-        """Points about half of the generated ids (path and body) at the real room, member and
-        message (the generated value decides, so runs repeat), so handlers get past their 404 and
+        """Points about half of the generated ids (path and body) at the real room, member, message
+        and file (the generated value decides, so runs repeat), so handlers get past their 404 and
         run their logic. Operations that would take the room from the session are left unaimed."""
-        real = {"room": self.room, "user": self.member, "message": self.message, "user_id": self.member, "reply_to": self.message}
+        real = {"room": self.room, "user": self.member, "message": self.message, "user_id": self.member, "reply_to": self.message,
+                "file": self.file}
         if case.operation.definition.raw.get("operationId") in UNAIMED_OPERATIONS:
             # Steered away: a generated id may be the room's.
             if str((case.path_parameters or {}).get("room")) in {"1", str(self.room)}:
