@@ -95,6 +95,12 @@ import Testing
             #expect(html.headers[.contentType] == "text/html")
             #expect(html.headers[.contentDisposition] == "attachment; filename*=UTF-8''copy.html")
             #expect(html.headers[.eTag] == etag)
+            // A name in any script is sent as ASCII in the header (RFC 5987).
+            let named = try await Self.upload(client, bob, room: 1, [1, 2], query: "name=r%C3%A9sum%C3%A9%20%E6%97%A5.pdf", type: "application/pdf")
+            let namedID = try #require(try named.json()["message"]?["file"]?["id"]?.int)
+            #expect(try named.json()["message"]?["file"]?["name"]?.string == "résumé 日.pdf")
+            let disposition = try await Self.download(client, alice, namedID).headers[.contentDisposition]
+            #expect(disposition == "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E6%97%A5.pdf")
         }
     }
 

@@ -261,9 +261,9 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
     assert chat.js("return document.activeElement.id") == "profile-display-name"
     chat.wait(lambda: chat.js("return document.querySelectorAll('#session-list li.entry').length") == 2)
     stops = tab_to(chat, "Close")
-    assert stops[:7] == ["profile-receipts", "profile-save", "status=auto", "current-password", "new-password", "repeat-password",
-                         "change-password-submit"], stops
-    assert stops[7].startswith("Log out python-requests") and stops[8:] == ["Close"], stops
+    assert stops[:8] == ["profile-bio", "profile-receipts", "profile-save", "status=auto", "current-password", "new-password",
+                         "repeat-password", "change-password-submit"], stops
+    assert stops[8].startswith("Log out python-requests") and stops[9:] == ["Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
     chat.wait(lambda: not chat.dialog_open("profile-dialog"))
     assert chat.js("return document.activeElement.id") == "profile-open"

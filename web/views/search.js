@@ -74,7 +74,8 @@ async function run({ more = false } = {}) {
   } catch (error) {
     if (error.name === "AbortError") return;
     if (error.code === "invalid_query") {
-      current = { q, messages: [], hasMore: false, tooShort: true };
+      // The server says how long a word must be (its full-text index decides).
+      current = { q, messages: [], hasMore: false, unsearchable: error.message };
       render();
     } else {
       showError("search-error", error);
@@ -93,8 +94,8 @@ function render() {
     return;
   }
   const count = current.messages.length;
-  $("search-status").textContent = current.tooShort
-    ? "Type a word of two or more letters."
+  $("search-status").textContent = current.unsearchable
+    ? current.unsearchable
     : count === 0 ? "No messages found." : `${count}${current.hasMore ? "+" : ""} ${count === 1 ? "message" : "messages"} found.`;
   list.replaceChildren(...current.messages.map((message) => resultNode(message, current.q)));
 }

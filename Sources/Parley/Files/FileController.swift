@@ -22,6 +22,10 @@ struct FileController {
 
     static let fileNotFound = ParleyError(.notFound, "file_not_found", "No such file.")
 
+    /// What RFC 5987 leaves unencoded in `filename*`: ASCII letters, digits and `-._~` (a header is
+    /// ASCII; `CharacterSet.alphanumerics` would let other scripts' letters through).
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     /// [uploadFile] The body is the file's bytes, its `Content-Type` the file's type; `name` and an
     /// optional caption (`text`) come in the query. 201 with the message that shares it.
     func upload(request: Request, context: AppRequestContext) async throws -> Response {
@@ -73,7 +77,7 @@ struct FileController {
         let record = try await messages.fileForMember(user: session.user, fileID: id, files: files)
         let etag = "\"" + record.sha256.map { String(format: "%02x", $0) }.joined() + "\""
         let disposition = Self.inlineTypes.contains(record.contentType) ? "inline" : "attachment"
-        let encodedName = record.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? "file"
+        let encodedName = record.name.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "file"
         var headers: HTTPFields = [
             .contentType: record.contentType,
             .contentDisposition: "\(disposition); filename*=UTF-8''\(encodedName)",

@@ -11,14 +11,17 @@ struct SearchQuery: Sendable, Equatable {
     static let maxLength = 200
     static let maxWords = 10
 
-    static let invalid = ParleyError.invalid(
-        "invalid_query", "Search for 1–\(maxLength) characters with at least one word of two or more letters or digits.")
+    static func invalid(minimumWordLength: Int) -> ParleyError {
+        ParleyError.invalid(
+            "invalid_query",
+            "Search for 1–\(maxLength) characters with at least one word of \(minimumWordLength) or more letters or digits.")
+    }
 
     /// The words of `text` (runs of letters and digits) of at least `minimumWordLength` characters;
     /// `invalid_query` when none is left or the text is empty or too long.
     init(_ text: String, minimumWordLength: Int) throws {
         let trimmed = text.trimmedWhitespace
-        guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid }
+        guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         var words: [String] = []
         var current = ""
         func finish() {
@@ -29,7 +32,7 @@ struct SearchQuery: Sendable, Equatable {
             if character.isLetter || character.isNumber { current.append(character) } else { finish() }
         }
         finish()
-        guard !words.isEmpty else { throw Self.invalid }
+        guard !words.isEmpty else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         self.words = words
     }
 
