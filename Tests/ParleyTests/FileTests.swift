@@ -147,31 +147,63 @@ import Testing
         }
     }
 
-    @Test func deletingTheMessageTakesTheFileAndTheSweeperItsBytes() async throws {
+    @Test func deletingTheMessageTakesTheFileAndItsBytesAndTheSweeperWhatUploadsLeft() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
             let alice = try await client.signUp("alice")
             let shared = try await Self.upload(client, alice, room: 1, Self.randomBytes(5000)).json()["message"]
             let message = try #require(shared?["id"]?.int)
             let file = try #require(shared?["file"]?["id"]?.int)
-            let kept = try await Self.upload(client, alice, room: 1, Self.randomBytes(5000)).json()["message"]?["file"]?["id"]?.int
+            let keptBytes = Self.randomBytes(5000)
+            let kept = try await Self.upload(client, alice, room: 1, keptBytes).json()["message"]?["file"]?["id"]?.int
+            // A second message shares the kept file's bytes: deleting it leaves them to the first.
+            let twin = try #require(try await Self.upload(client, alice, room: 1, keptBytes).json()["message"]?["id"]?.int)
+            #expect(try parley.count("file_chunks") == 2)
             #expect(try await client.send(.delete, "/api/messages/\(message)", headers: alice.bearer).status == .noContent)
             try await Self.download(client, alice, file).expectError(.notFound, "file_not_found")
             let tombstone = try await client.send(.get, "/api/messages/\(message)", headers: alice.bearer).json()["message"]
             #expect(tombstone?["file"] == .null)
+            // The deleted file's bytes are gone at once; the shared ones stay.
+            #expect(try parley.count("file_chunks") == 1)
+            #expect(try await client.send(.delete, "/api/messages/\(twin)", headers: alice.bearer).status == .noContent)
+            #expect(try parley.count("file_chunks") == 1)
             #expect(try parley.count("files") == 1)
 
-            // The sweeper takes chunks unused for an hour: the deleted file's, and an upload that
-            // never completed; it leaves the kept file's and a fresh unused one (an upload going on).
+            // The sweeper takes chunks unused for an hour (uploads that never completed); it leaves
+            // the kept file's and a fresh unused one (an upload going on).
             let store = FileStore(pool: MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1))
             try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'a', NOW(3) - INTERVAL 2 HOUR)", [Array(repeating: UInt8(1), count: 32)])
             try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'b', NOW(3))", [Array(repeating: UInt8(2), count: 32)])
             try parley.execute("UPDATE file_chunks SET touched_at = NOW(3) - INTERVAL 2 HOUR WHERE data <> 'b'")
+            #expect(try parley.count("file_chunks") == 3)
             try await store.sweep()
             await store.pool.shutdown()
             #expect(try parley.count("file_chunks") == 2)
             let keptFile = try #require(kept)
             #expect(try await Self.download(client, alice, keptFile).body.readableBytes == 5000)
+        }
+    }
+
+    /// An upload whose chunk was removed before it completed (a file of the same bytes deleted
+    /// meanwhile) is told apart from the other foreign-key failure of posting (a deleted room):
+    /// it answers 503, to be sent again, not `room_not_found`.
+    @Test func aChunkLostBeforeTheUploadCompletesIsToldApart() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let message = try #require(try await Self.upload(client, alice, room: 1, [1, 2, 3]).json()["message"]?["file"]?["id"]?.int)
+            let lost = #expect(throws: MariaDBError.self) {
+                try parley.execute(
+                    "INSERT INTO file_parts (file_id, seq, chunk_sha256, byte_offset, size) VALUES (?, 1, ?, 3, 1)",
+                    [message, Array(repeating: UInt8(9), count: 32)])
+            }
+            #expect(lost.map(FileStore.lostChunk) == true)
+            let room = #expect(throws: MariaDBError.self) {
+                try parley.execute(
+                    "INSERT INTO messages (room_id, sender_id, text, created_at) VALUES (999999, ?, 'x', NOW(3))", [alice.id])
+            }
+            #expect(room?.code == 1452)
+            #expect(room.map(FileStore.lostChunk) == false)
         }
     }
 

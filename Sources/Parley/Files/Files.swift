@@ -102,9 +102,24 @@ struct FileStore: Sendable {
         return FileView(id: id, name: upload.name, size: upload.size, contentType: upload.contentType)
     }
 
-    /// Forgets the file of a deleted message; its chunks go with the next sweep once no file uses them.
+    /// Forgets the file of a deleted message, and at once the bytes no other file uses. (An upload
+    /// of the same bytes going on at that moment then fails at its end and is sent again: see
+    /// `MessageService.post`.)
     static func unshare(_ c: MariaDBConnection, messageID: Int64) throws {
+        let chunks = try c.query(
+            "SELECT DISTINCT p.chunk_sha256 FROM files f JOIN file_parts p ON p.file_id = f.id WHERE f.message_id = ?", [messageID]
+        ).map { try $0.decode("chunk_sha256", as: [UInt8].self) }
         try c.execute("DELETE FROM files WHERE message_id = ?", [messageID])
+        for chunk in chunks {
+            try c.execute(
+                "DELETE FROM file_chunks WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM file_parts WHERE chunk_sha256 = ?)", [chunk, chunk])
+        }
+    }
+
+    /// ER_NO_REFERENCED_ROW_2 from a file's parts: a chunk the upload wrote was removed before the
+    /// upload completed (a file of the same bytes was deleted meanwhile).
+    static func lostChunk(_ error: MariaDBError) -> Bool {
+        error.code == 1452 && error.message.contains("file_parts_chunk_fk")
     }
 
     /// Removes chunks that no file has used for an hour (uploads that never completed, files deleted).

@@ -170,6 +170,9 @@ struct MessageService: Sendable {
             // The winner may have posted it to another room.
             guard original.roomId == roomID else { throw Self.clientIDReused }
             return Posted(message: original, json: original.json, created: false)
+        } catch let error as MariaDBError where FileStore.lostChunk(error) {
+            // Nothing was written; sending the file again stores its bytes again.
+            throw ParleyError.unavailable
         } catch let error as MariaDBError where error.code == 1452 {
             // ER_NO_REFERENCED_ROW_2: the room was deleted between the membership check and the insert.
             throw RoomService.roomNotFound
