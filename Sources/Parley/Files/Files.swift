@@ -25,7 +25,7 @@ public struct FileView: Codable, Sendable, Equatable {
         try ParleyJSON.decoder().decode(FileView.self, from: Data(text.utf8))
     }
 
-    var encoded: String { String(decoding: try! ParleyJSON.encoder().encode(self), as: UTF8.self) }
+    func encoded() throws -> String { String(decoding: try ParleyJSON.encoder().encode(self), as: UTF8.self) }
 }
 
 /// An upload whose bytes are stored, not yet shared: its chunks in order, its size and hash.

@@ -147,8 +147,9 @@ struct MessageService: Sendable {
                 }
                 var shared: FileView?
                 if let file {
-                    shared = try FileStore.share(c, file, roomID: roomID, uploaderID: user.id, messageID: id)
-                    try c.execute("UPDATE messages SET file_summary = ? WHERE id = ?", [shared!.encoded, id])
+                    let view = try FileStore.share(c, file, roomID: roomID, uploaderID: user.id, messageID: id)
+                    try c.execute("UPDATE messages SET file_summary = ? WHERE id = ?", [try view.encoded(), id])
+                    shared = view
                 }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
