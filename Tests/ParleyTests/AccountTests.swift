@@ -15,7 +15,8 @@ import Testing
             let body = try response.json()
             #expect(body.keys == ["user"])
             let user = try #require(body["user"])
-            #expect(user.keys == ["id", "username", "display_name", "site_role", "created_at"])
+            #expect(user.keys == ["id", "username", "display_name", "site_role", "created_at", "avatar_url"])
+            #expect(user["avatar_url"] == .null)
             // The first account of a new server is its site admin; later ones are users.
             #expect(user["site_role"] == .string("admin"))
             #expect(user["username"] == .string("alice"))

@@ -28,13 +28,19 @@ struct LiveClient: Sendable {
     }
 
     @discardableResult
-    func send(_ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, token: String? = nil) async throws -> Reply {
+    func send(
+        _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, bytes: (type: String, body: [UInt8])? = nil, token: String? = nil
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
+        }
+        if let bytes {
+            request.headers.add(name: "Content-Type", value: bytes.type)
+            request.body = .bytes(ByteBuffer(bytes: bytes.body))
         }
         let response = try await http.execute(request, timeout: .seconds(90))
         let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)

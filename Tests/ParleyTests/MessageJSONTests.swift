@@ -15,10 +15,10 @@ import Testing
     func handRenderedJSONIsWhatTheEncoderWrites(text: String?) throws {
         let cases = [
             MessageView(
-                id: 42, roomId: 7, sender: UserSummary(id: 3, username: "ada", displayName: text ?? "Ada \"the\" Lovelace"), text: text,
+                id: 42, roomId: 7, sender: UserSummary(id: 3, username: "ada", displayName: text ?? "Ada \"the\" Lovelace", avatar: "0123456789abcdef"), text: text,
                 replyTo: nil, clientId: nil, createdAt: Date(timeIntervalSince1970: 1_764_000_000.123), editedAt: nil, deleted: text == nil),
             MessageView(
-                id: 9_007_199_254_740_993, roomId: 1, sender: UserSummary(id: 1, username: "b.o-b_", displayName: "Bob"), text: text,
+                id: 9_007_199_254_740_993, roomId: 1, sender: UserSummary(id: 1, username: "b.o-b_", displayName: "Bob", avatar: nil), text: text,
                 replyTo: 41, clientId: "c:1.2-3_x", createdAt: Date(timeIntervalSince1970: 0.5), editedAt: Date(timeIntervalSince1970: 1_800_000_000.999),
                 deleted: false, mentions: [3, 5, 8], mentionsRoom: true,
                 reactions: [

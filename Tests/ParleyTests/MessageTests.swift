@@ -67,7 +67,7 @@ import Testing
             let id = try #require(message["id"]?.int)
             #expect(id > 0)
             #expect(message["room_id"] == .number(1))
-            #expect(message["sender"] == .object(["id": .number(Double(ann.id)), "username": .string("ann"), "display_name": .string("Ann Arbor")]))
+            #expect(message["sender"] == .object(["id": .number(Double(ann.id)), "username": .string("ann"), "display_name": .string("Ann Arbor"), "avatar_url": .null]))
             #expect(message["text"] == .string("hello, world"))
             #expect(message["reply_to"] == .null)
             #expect(message["client_id"] == .null)

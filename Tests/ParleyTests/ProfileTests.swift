@@ -27,7 +27,7 @@ import Testing
             let body = try seen.json()
             #expect(body.keys == ["user", "shared_rooms"])
             let user = try #require(body["user"])
-            #expect(user.keys == ["id", "username", "display_name", "bio", "created_at", "presence", "last_seen_at", "deactivated"])
+            #expect(user.keys == ["id", "username", "display_name", "avatar_url", "bio", "created_at", "presence", "last_seen_at", "deactivated"])
             #expect(user["username"]?.string == "alice")
             #expect(user["bio"]?.string == "Builds engines.\nLikes tea.")
             #expect(user["presence"]?.string == "offline")
@@ -49,6 +49,139 @@ import Testing
             try await client.send(.get, "/api/users/999999", headers: bob.bearer).expectError(.notFound, "user_not_found")
             try await client.send(.get, "/api/users/0", headers: bob.bearer).expectError(.badRequest, "invalid_request")
             try await client.send(.get, "/api/users/\(alice.id)").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+}
+
+/// Pictures: set and replaced with `PUT /api/me/avatar`, shown through every user summary's
+/// `avatar_url`, served with caching, removed by their owner or a site admin.
+@Suite struct AvatarTests {
+    /// A real 1×1 PNG.
+    static let png = Array(
+        Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!)
+    /// The start of a JPEG (the server reads the signature, not the whole image).
+    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [UInt8](repeating: 7, count: 64)
+
+    static func put(_ client: any TestClientProtocol, _ user: LoggedIn, _ bytes: [UInt8], type: String = "image/png") async throws -> TestResponse {
+        var headers = user.bearer
+        headers[.contentType] = type
+        return try await client.execute(uri: "/api/me/avatar", method: .put, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    static func get(_ client: any TestClientProtocol, _ user: LoggedIn, _ uri: String, _ extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = user.bearer
+        headers.append(contentsOf: extra)
+        return try await client.execute(uri: uri, method: .get, headers: headers)
+    }
+
+    @Test func aPictureIsSetShownEverywhereServedWithCachingAndRemoved() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            _ = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"before the picture"}"#, headers: alice.bearer)
+            #expect(try await client.send(.get, "/api/me", headers: alice.bearer).json()["user"]?["avatar_url"] == .null)
+            try await Self.get(client, bob, "/api/users/\(alice.id)/avatar").expectError(.notFound, "avatar_not_found")
+
+            let set = try await Self.put(client, alice, Self.png)
+            #expect(set.status == .ok, "\(String(buffer: set.body))")
+            let url = try #require(try set.json()["user"]?["avatar_url"]?.string)
+            let version = String(try #require(url.split(separator: "=").last))
+            #expect(url == "/api/users/\(alice.id)/avatar?v=\(version)" && version.count == 16)
+            #expect(try parley.scalar("SELECT avatar FROM users WHERE id = ?", [alice.id]) == .string(version))
+
+            // Every summary of alice carries it: history (also of messages sent before), members,
+            // user search, the profile, the session.
+            let history = try await client.send(.get, "/api/rooms/1/messages", headers: bob.bearer).json()
+            #expect(history["messages"]?.array?.first?["sender"]?["avatar_url"]?.string == url)
+            #expect(history["messages"]?.array?.first?["sender"]?.keys == ["id", "username", "display_name", "avatar_url"])
+            let members = try await client.send(.get, "/api/rooms/1/members", headers: bob.bearer).json()
+            #expect(members["members"]?.array?.first { $0["user"]?["id"]?.int == alice.id }?["user"]?["avatar_url"]?.string == url)
+            #expect(members["members"]?.array?.first { $0["user"]?["id"]?.int == bob.id }?["user"]?["avatar_url"] == .null)
+            let found = try await client.send(.get, "/api/users?prefix=ali", headers: bob.bearer).json()
+            #expect(found["users"]?.array?.first?["avatar_url"]?.string == url)
+            #expect(try await client.send(.get, "/api/users/\(alice.id)", headers: bob.bearer).json()["user"]?["avatar_url"]?.string == url)
+            #expect(try await client.send(.get, "/api/session", headers: alice.bearer).json()["user"]?["avatar_url"]?.string == url)
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"with the picture"}"#, headers: alice.bearer).json()
+            #expect(posted["message"]?["sender"]?["avatar_url"]?.string == url)
+
+            // Served to any logged-in user: cached for good under its versioned URL, revalidated otherwise.
+            let image = try await Self.get(client, bob, url)
+            #expect(image.status == .ok)
+            #expect(Array(image.body.readableBytesView) == Self.png)
+            #expect(image.headers[.contentType] == "image/png")
+            #expect(image.headers[.cacheControl] == "private, max-age=31536000, immutable")
+            #expect(image.headers[.eTag] == "\"\(version)\"")
+            #expect(image.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            #expect(image.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            #expect(try await Self.get(client, bob, "/api/users/\(alice.id)/avatar").headers[.cacheControl] == "private, no-cache")
+            #expect(try await Self.get(client, bob, "/api/users/\(alice.id)/avatar?v=stale").headers[.cacheControl] == "private, no-cache")
+            let unchanged = try await Self.get(client, bob, "/api/users/\(alice.id)/avatar", [.ifNoneMatch: "\"\(version)\""])
+            #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0)
+            try await client.send(.get, url).expectError(.unauthorized, "unauthenticated")
+            try await Self.get(client, bob, "/api/users/999999/avatar").expectError(.notFound, "user_not_found")
+            try await Self.get(client, bob, "/api/users/x/avatar").expectError(.badRequest, "invalid_request")
+
+            // What is not a PNG, JPEG, GIF or WebP (whatever it is declared as), or is over 1 MiB, is
+            // refused and changes nothing.
+            let svg = Array(#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#.utf8)
+            try await Self.put(client, alice, svg, type: "image/svg+xml").expectError(.unprocessableContent, "invalid_avatar")
+            try await Self.put(client, alice, Array("hello".utf8)).expectError(.unprocessableContent, "invalid_avatar")
+            try await Self.put(client, alice, []).expectError(.unprocessableContent, "invalid_avatar")
+            try await Self.put(client, alice, Self.png + [UInt8](repeating: 0, count: 1 << 20)).expectError(.contentTooLarge, "payload_too_large")
+            #expect(try parley.scalar("SELECT avatar FROM users WHERE id = ?", [alice.id]) == .string(version))
+            #expect(try parley.count("avatars") == 1)
+
+            // A new picture replaces the old one; the type is the one the bytes are, not the declared one.
+            let replaced = try await Self.put(client, alice, Self.jpeg, type: "image/png")
+            let newURL = try #require(try replaced.json()["user"]?["avatar_url"]?.string)
+            #expect(newURL != url)
+            #expect(try await Self.get(client, bob, newURL).headers[.contentType] == "image/jpeg")
+            #expect(try await Self.get(client, bob, url).headers[.cacheControl] == "private, no-cache")
+            #expect(try parley.count("avatars") == 1)
+
+            // Removing it: by its owner (again is fine), or by a site admin, who leaves a log entry.
+            let removed = try await client.execute(uri: "/api/me/avatar", method: .delete, headers: alice.bearer)
+            #expect(removed.status == .ok)
+            #expect(try removed.json()["user"]?["avatar_url"] == .null)
+            #expect(try await client.execute(uri: "/api/me/avatar", method: .delete, headers: alice.bearer).status == .ok)
+            try await Self.get(client, bob, "/api/users/\(alice.id)/avatar").expectError(.notFound, "avatar_not_found")
+            #expect(try parley.count("avatars") == 0)
+
+            _ = try await Self.put(client, bob, Self.png)
+            try await client.send(.delete, "/api/admin/users/\(bob.id)/avatar", headers: alice.bearer).expectError(.forbidden, "not_site_admin")
+            #expect(try await client.send(.delete, "/api/admin/users/\(bob.id)/avatar", headers: root.bearer).status == .noContent)
+            #expect(try parley.scalar("SELECT avatar FROM users WHERE id = ?", [bob.id]) == .null)
+            #expect(try parley.count("moderation_log") == 1)
+            #expect(try parley.scalar("SELECT action FROM moderation_log") == .string("remove_avatar"))
+            try await client.send(.delete, "/api/admin/users/999999/avatar", headers: root.bearer).expectError(.notFound, "user_not_found")
+        }
+    }
+
+    @Test func aNewPictureReachesEveryoneWhoSharesARoomAtOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let stream = try await live.stream(bob.token)
+            let set = try await live.send(.PUT, "/api/me/avatar", bytes: ("image/png", Self.png), token: alice.token)
+            #expect(set.status == 200, "\(set.text)")
+            let url = try #require(set.body?["user"]?["avatar_url"]?.string)
+            let events = await stream.waitFor(1) { $0.event == "user.updated" }
+            #expect(
+                events.first?.json?["data"]?["user"]
+                    == .object([
+                        "id": .number(Double(alice.id)), "username": .string("alice"), "display_name": .string("alice"), "avatar_url": .string(url),
+                    ]))
+            // A name change afterwards keeps the picture in its event.
+            #expect(try await live.send(.PATCH, "/api/me", json: #"{"display_name":"Alice"}"#, token: alice.token).status == 200)
+            let renamed = await stream.waitFor(2) { $0.event == "user.updated" }
+            #expect(renamed.last?.json?["data"]?["user"]?["avatar_url"]?.string == url)
+            #expect(try await live.send(.DELETE, "/api/me/avatar", token: alice.token).status == 200)
+            let removed = await stream.waitFor(3) { $0.event == "user.updated" }
+            #expect(removed.last?.json?["data"]?["user"]?["avatar_url"] == .null)
+            await stream.close()
         }
     }
 }

@@ -319,7 +319,7 @@ import Testing
             #expect(renamed.status == 200, "\(renamed.text)")
             for stream in streams.prefix(2) {
                 let events = await stream.waitFor(1) { $0.event == "user.updated" }
-                #expect(events.first?.json?["data"]?["user"] == .object(["id": .number(Double(alice.id)), "username": .string("alice"), "display_name": .string("Alice Liddell")]))
+                #expect(events.first?.json?["data"]?["user"] == .object(["id": .number(Double(alice.id)), "username": .string("alice"), "display_name": .string("Alice Liddell"), "avatar_url": .null]))
             }
             // Someone who shares no room with her hears nothing of it, live or replayed.
             _ = try await live.post(bob.token, room: 1, text: "after the rename")

@@ -43,7 +43,7 @@ import Testing
     }
 
     static func user(_ user: LoggedIn) -> JSON {
-        .object(["id": .number(Double(user.id)), "username": .string(user.username), "display_name": .string(user.username)])
+        .object(["id": .number(Double(user.id)), "username": .string(user.username), "display_name": .string(user.username), "avatar_url": .null])
     }
 
     static func isTimestamp(_ value: JSON?) -> Bool {

@@ -14,6 +14,8 @@ struct ProfileController {
         let id: Int64
         let username: String
         let displayName: String
+        /// Where the user's picture is (see `UserSummary.avatarURL`), nil without one.
+        let avatarURL: String?
         let bio: String?
         let createdAt: Date
         /// online, away, busy or offline (as in member lists).
@@ -21,13 +23,14 @@ struct ProfileController {
         let lastSeenAt: Date?
         let deactivated: Bool
 
-        enum CodingKeys: String, CodingKey { case id, username, displayName, bio, createdAt, presence, lastSeenAt, deactivated }
+        enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated }
         // Spelled out so that absent values are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
             try c.encode(username, forKey: .username)
             try c.encode(displayName, forKey: .displayName)
+            try c.encode(avatarURL, forKey: .avatarUrl)
             try c.encode(bio, forKey: .bio)
             try c.encode(createdAt, forKey: .createdAt)
             try c.encode(presence, forKey: .presence)
@@ -59,13 +62,14 @@ struct ProfileController {
         return try await rooms.store.pool.withConnection { c in
             guard
                 let row = try c.query(
-                    "SELECT id, username, display_name, bio, created_at, presence, last_seen_at, deactivated_at FROM users WHERE id = ?", [id]
+                    "SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at FROM users WHERE id = ?", [id]
                 ).first
             else { throw Self.userNotFound }
             let deactivated = try row.decode("deactivated_at", as: Date?.self) != nil
             let online = !deactivated && presence.isOnline(id)
             let profile = Profile(
-                id: id, username: try row.decode("username"), displayName: try row.decode("display_name"), bio: try row.decode("bio"),
+                id: id, username: try row.decode("username"), displayName: try row.decode("display_name"),
+                avatarURL: UserSummary.avatarURL(userID: id, version: try row.decode("avatar")), bio: try row.decode("bio"),
                 createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
                 lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated)
             let shared = try c.query(

@@ -27,7 +27,7 @@ struct SessionStore: Sendable {
     }
 
     private static let selectByID = """
-        SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at
+        SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = ?
         """
@@ -36,7 +36,7 @@ struct SessionStore: Sendable {
     func find(tokenHash: [UInt8]) async throws -> Row? {
         let rows = try await pool.query(
             """
-            SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at
+            SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = ? AND s.expires_at > NOW(3) AND u.deactivated_at IS NULL
             """, [tokenHash])

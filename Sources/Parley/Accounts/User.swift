@@ -7,14 +7,16 @@ public enum SiteRole: String, Codable, Sendable {
 }
 
 /// A user as the API shows it.
-public struct User: Codable, Sendable, Equatable {
+public struct User: Encodable, Sendable, Equatable {
     public let id: Int64
     public let username: String
     public let displayName: String
     public let siteRole: SiteRole
     public let createdAt: Date
+    /// The version of the user's picture, nil without one (see `UserSummary.avatarURL`).
+    public let avatar: String?
 
-    static let columns = "id, username, display_name, site_role, created_at"
+    static let columns = "id, username, display_name, site_role, created_at, avatar"
 
     init(row: MariaDBRow) throws {
         id = try row.decode("id")
@@ -22,6 +24,19 @@ public struct User: Codable, Sendable, Equatable {
         displayName = try row.decode("display_name")
         siteRole = SiteRole(rawValue: try row.decode("site_role")) ?? .user
         createdAt = try row.decode("created_at")
+        avatar = try row.decode("avatar")
+    }
+
+    enum CodingKeys: String, CodingKey { case id, username, displayName, siteRole, createdAt, avatarUrl }
+    // Spelled out so that a missing picture is sent as null rather than left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(username, forKey: .username)
+        try c.encode(displayName, forKey: .displayName)
+        try c.encode(siteRole, forKey: .siteRole)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(UserSummary.avatarURL(userID: id, version: avatar), forKey: .avatarUrl)
     }
 }
 

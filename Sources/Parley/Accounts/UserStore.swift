@@ -28,7 +28,7 @@ struct UserStore: Sendable {
     func credentials(username: String) async throws -> (user: User, passwordHash: String, deactivated: Bool)? {
         let rows = try await pool.query(
             """
-            SELECT id, username, display_name, site_role, created_at, password_hash, deactivated_at
+            SELECT id, username, display_name, site_role, created_at, avatar, password_hash, deactivated_at
             FROM users WHERE username = ?
             """, [username])
         guard let row = rows.first else { return nil }

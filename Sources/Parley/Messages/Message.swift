@@ -70,7 +70,9 @@ public struct MessageView: Encodable, Sendable {
     init(row: MariaDBRow) throws {
         id = try row.decode("id")
         roomId = try row.decode("room_id")
-        sender = UserSummary(id: try row.decode("sender_id"), username: try row.decode("username"), displayName: try row.decode("display_name"))
+        sender = UserSummary(
+            id: try row.decode("sender_id"), username: try row.decode("username"), displayName: try row.decode("display_name"),
+            avatar: try row.decode("avatar"))
         let deletedAt: Date? = try row.decode("deleted_at")
         deleted = deletedAt != nil
         text = deleted ? nil : try row.decode("text")
@@ -92,7 +94,7 @@ struct MessageStore: Sendable {
     let pool: MariaDBPool
 
     static let columns = """
-        m.id, m.room_id, m.sender_id, u.username, u.display_name, m.text, m.reply_to, m.client_id,
+        m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
         m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary
         """
 

@@ -52,7 +52,9 @@ extension MessageView {
         }
         out += "],\"reply_to\":"
         out += replyTo.map(String.init) ?? "null"
-        out += ",\"room_id\":\(roomId),\"sender\":{\"display_name\":"
+        out += ",\"room_id\":\(roomId),\"sender\":{\"avatar_url\":"
+        JSONText.append(sender.avatarURL, to: &out)
+        out += ",\"display_name\":"
         JSONText.append(sender.displayName, to: &out)
         out += ",\"id\":\(sender.id),\"username\":"
         JSONText.append(sender.username, to: &out)

@@ -217,7 +217,7 @@ struct ModerationService: Sendable {
             _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
             return try c.query(
                 """
-                SELECT u.id, u.username, u.display_name, a.id AS by_id, a.username AS by_username, a.display_name AS by_display_name,
+                SELECT u.id, u.username, u.display_name, u.avatar, a.id AS by_id, a.username AS by_username, a.display_name AS by_display_name, a.avatar AS by_avatar,
                        x.reason, x.created_at, x.expires_at
                 FROM \(table) x JOIN users u ON u.id = x.user_id LEFT JOIN users a ON a.id = x.\(byColumn)
                 WHERE x.room_id = ? AND (x.expires_at IS NULL OR x.expires_at > NOW(3))
@@ -352,7 +352,7 @@ struct ModerationService: Sendable {
             if try Self.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
             return try c.query(
                 """
-                SELECT \(MessageStore.columns), p.pinned_at, b.id AS by_id, b.username AS by_username, b.display_name AS by_display_name
+                SELECT \(MessageStore.columns), p.pinned_at, b.id AS by_id, b.username AS by_username, b.display_name AS by_display_name, b.avatar AS by_avatar
                 FROM pins p JOIN messages m ON m.id = p.message_id JOIN users u ON u.id = m.sender_id JOIN users b ON b.id = p.pinned_by
                 WHERE p.room_id = ? ORDER BY p.pinned_at DESC, p.message_id DESC
                 """, [roomID]
@@ -395,8 +395,8 @@ struct ModerationService: Sendable {
             return try c.query(
                 """
                 SELECT l.id, l.action, l.target_message_id, l.reason, l.expires_at, l.created_at,
-                       a.id AS a_id, a.username AS a_username, a.display_name AS a_display_name,
-                       t.id AS t_id, t.username AS t_username, t.display_name AS t_display_name
+                       a.id AS a_id, a.username AS a_username, a.display_name AS a_display_name, a.avatar AS a_avatar,
+                       t.id AS t_id, t.username AS t_username, t.display_name AS t_display_name, t.avatar AS t_avatar
                 FROM moderation_log l LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users t ON t.id = l.target_user_id
                 WHERE l.room_id = ? AND l.id < ? ORDER BY l.id DESC LIMIT ?
                 """, [roomID, before ?? Int64.max, limit]

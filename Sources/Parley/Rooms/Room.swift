@@ -28,10 +28,37 @@ public enum RoomKind: String, Codable, Sendable {
 }
 
 /// A user as shown inside rooms and messages.
-public struct UserSummary: Codable, Sendable, Equatable {
+public struct UserSummary: Encodable, Sendable, Equatable {
     public let id: Int64
     public let username: String
     public let displayName: String
+    /// The version of the user's picture (`users.avatar`), nil without one.
+    public let avatar: String?
+
+    public init(id: Int64, username: String, displayName: String, avatar: String?) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.avatar = avatar
+    }
+
+    /// Where the picture is, for clients: nil without one. The version in the query changes with
+    /// the picture, so the URL may be cached for good.
+    public var avatarURL: String? { Self.avatarURL(userID: id, version: avatar) }
+
+    public static func avatarURL(userID: Int64, version: String?) -> String? {
+        version.map { "/api/users/\(userID)/avatar?v=\($0)" }
+    }
+
+    enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl }
+    // Spelled out so that a missing picture is sent as null rather than left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(username, forKey: .username)
+        try c.encode(displayName, forKey: .displayName)
+        try c.encode(avatarURL, forKey: .avatarUrl)
+    }
 }
 
 /// A room as one viewer sees it.
@@ -120,11 +147,13 @@ extension UserSummary {
         id = try row.decode(prefix + "id")
         username = try row.decode(prefix + "username")
         displayName = try row.decode(prefix + "display_name")
+        avatar = try row.decode(prefix + "avatar")
     }
 
     init(_ user: User) {
         id = user.id
         username = user.username
         displayName = user.displayName
+        avatar = user.avatar
     }
 }

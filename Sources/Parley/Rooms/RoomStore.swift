@@ -38,7 +38,7 @@ struct RoomStore: Sendable {
     func dmPartner(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> UserSummary? {
         try c.query(
             """
-            SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+            SELECT u.id, u.username, u.display_name, u.avatar FROM room_members m JOIN users u ON u.id = m.user_id
             WHERE m.room_id = ? AND m.user_id <> ? LIMIT 1
             """, [roomID, userID]
         ).first.map { try UserSummary(row: $0) }
@@ -51,7 +51,7 @@ struct RoomStore: Sendable {
     }
 
     func user(_ c: MariaDBConnection, id: Int64) throws -> UserSummary? {
-        try c.query("SELECT id, username, display_name FROM users WHERE id = ?", [id]).first.map { try UserSummary(row: $0) }
+        try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [id]).first.map { try UserSummary(row: $0) }
     }
 
     func insertRoom(_ c: MariaDBConnection, kind: RoomKind, name: String, topic: String, passwordHash: String?, dmKey: String?, creator: Int64)
@@ -93,7 +93,7 @@ struct RoomStore: Sendable {
     func roomsOf(userID: Int64) async throws -> [RoomView] {
         try await pool.query(
             """
-            SELECT \(Self.roomColumns), m.role AS my_role, u.id AS dm_id, u.username AS dm_username, u.display_name AS dm_display_name
+            SELECT \(Self.roomColumns), m.role AS my_role, u.id AS dm_id, u.username AS dm_username, u.display_name AS dm_display_name, u.avatar AS dm_avatar
             FROM room_members m JOIN rooms r ON r.id = m.room_id
             LEFT JOIN room_members o ON r.kind = 'dm' AND o.room_id = r.id AND o.user_id <> m.user_id
             LEFT JOIN users u ON u.id = o.user_id
@@ -109,7 +109,7 @@ struct RoomStore: Sendable {
     typealias MemberRow = (user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?)
 
     private static let memberQuery = """
-        SELECT u.id, u.username, u.display_name, u.presence, u.last_seen_at, m.role, m.joined_at
+        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, m.role, m.joined_at
         FROM room_members m JOIN users u ON u.id = m.user_id
         """
 
@@ -141,7 +141,7 @@ struct RoomStore: Sendable {
         let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
         return try await pool.query(
-            "SELECT id, username, display_name FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
+            "SELECT id, username, display_name, avatar FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
         ).map { try UserSummary(row: $0) }
     }
 }

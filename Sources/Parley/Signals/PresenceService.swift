@@ -102,7 +102,7 @@ struct PresenceService: Sendable {
 
     /// The status a user chose (online, away or busy).
     static func chosen(_ c: MariaDBConnection, userID: Int64) throws -> (UserSummary, PresenceStatus, Date?)? {
-        guard let row = try c.query("SELECT id, username, display_name, presence, last_seen_at FROM users WHERE id = ?", [userID]).first else {
+        guard let row = try c.query("SELECT id, username, display_name, avatar, presence, last_seen_at FROM users WHERE id = ?", [userID]).first else {
             return nil
         }
         return (try UserSummary(row: row), PresenceStatus(rawValue: try row.decode("presence")) ?? .online, try row.decode("last_seen_at"))

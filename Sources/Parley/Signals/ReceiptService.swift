@@ -118,7 +118,7 @@ struct ReceiptService: Sendable {
         guard moved, memberCount <= receiptEventMaxMembers else { return }
         // A locking read: the latest read mark, not the transaction's snapshot.
         guard let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ? FOR UPDATE", [room, user]).first,
-            let row = try c.query("SELECT id, username, display_name, send_read_receipts FROM users WHERE id = ?", [user]).first
+            let row = try c.query("SELECT id, username, display_name, avatar, send_read_receipts FROM users WHERE id = ?", [user]).first
         else { return }
         let shares: Bool = try row.decode("send_read_receipts")
         try events.append(
@@ -134,7 +134,7 @@ struct ReceiptService: Sendable {
         guard
             let row = try c.query(
                 """
-                SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.send_read_receipts
+                SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.avatar, u.send_read_receipts
                 FROM room_members m JOIN users u ON u.id = m.user_id
                 WHERE m.room_id = ? AND m.user_id = ? FOR UPDATE
                 """, [room, user]
@@ -205,7 +205,7 @@ struct ReceiptService: Sendable {
             guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
             return try c.query(
                 """
-                SELECT u.id, u.username, u.display_name, u.send_read_receipts, m.delivered_up_to, m.read_up_to
+                SELECT u.id, u.username, u.display_name, u.avatar, u.send_read_receipts, m.delivered_up_to, m.read_up_to
                 FROM room_members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? ORDER BY u.username
                 """, [roomID]
             ).map { row in

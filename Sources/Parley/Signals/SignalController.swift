@@ -129,10 +129,10 @@ struct SignalController {
         }
     }
 
-    private func loadMe(_ userID: Int64) async throws -> MeAnswer {
+    static func loadMe(_ pool: MariaDBPool, _ userID: Int64) async throws -> MeAnswer {
         try await pool.withConnection { c in
             let row = try c.query(
-                "SELECT id, username, display_name, site_role, created_at, presence, send_read_receipts, bio FROM users WHERE id = ?", [userID])[0]
+                "SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio FROM users WHERE id = ?", [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
                 sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"))
@@ -141,7 +141,7 @@ struct SignalController {
 
     /// [me] The profile and settings.
     func me(request: Request, context: AppRequestContext) async throws -> MeAnswer {
-        try await loadMe(try context.requireSession().user.id)
+        try await Self.loadMe(pool, try context.requireSession().user.id)
     }
 
     struct UserUpdatedEvent: Encodable {
@@ -163,17 +163,19 @@ struct SignalController {
         let user = session.user
         try await presence.log.transaction { c, events in
             if let name {
+                // The row locked, so the event has the picture as it is now (the session's copy may be older).
+                let avatar = try c.query("SELECT avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first?.decode("avatar", as: String?.self)
                 try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id])
                 // Everyone who shows this name (co-members, my other devices) updates it at once.
                 try events.append(
                     EventType.userUpdated, subjectID: user.id,
-                    payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name)))
+                    payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name, avatar: avatar)))
             }
             if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
         }
         sessions.forget(userID: session.user.id)
-        return try await loadMe(session.user.id)
+        return try await Self.loadMe(pool, session.user.id)
     }
 
     struct SummaryAnswer: ResponseEncodable {
