@@ -221,10 +221,39 @@ export async function setNotifyLevel(roomId, level) {
 export const loadProfile = () => Me.get();
 
 export async function updateProfile(changes) {
-  const profile = await Me.update(changes);
+  return applyMe(await Me.update(changes));
+}
+
+/// Sets my picture from an image file: its middle square at 256×256 (what every avatar here needs,
+/// and far under the server's 1 MiB), as WebP, or PNG where the browser cannot write WebP.
+export async function setAvatar(file) {
+  let image;
+  try {
+    image = await createImageBitmap(file);
+  } catch {
+    throw new Error("That file is not an image this browser can read.");
+  }
+  const side = Math.min(image.width, image.height);
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = AVATAR_SIZE;
+  const context = canvas.getContext("2d");
+  context.imageSmoothingQuality = "high";
+  context.drawImage(image, (image.width - side) / 2, (image.height - side) / 2, side, side, 0, 0, AVATAR_SIZE, AVATAR_SIZE);
+  image.close();
+  const encode = (type) => new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+  let picture = await encode("image/webp");
+  if (picture?.type !== "image/webp") picture = await encode("image/png");
+  return applyMe(await Me.setAvatar(picture));
+}
+
+const AVATAR_SIZE = 256;
+
+export const removeAvatar = async () => applyMe(await Me.removeAvatar());
+
+/// A changed profile shown at once (others, and my other devices, learn of it from `user.updated`).
+function applyMe(profile) {
   store.setMe({ ...state.me, ...profile.user });
   store.renameUser(profile.user);
-  // Others (and my other devices) learn the new name from the user.updated event the change sends.
   return profile;
 }
 

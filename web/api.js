@@ -159,6 +159,9 @@ export const Me = {
   get: () => get("/api/me"),
   /// `{display_name, send_read_receipts}`, either or both.
   update: (changes) => request("PATCH", "/api/me", changes),
+  /// A picture (a Blob of PNG, JPEG, GIF or WebP, at most 1 MiB); answers like `get`.
+  setAvatar: (picture) => request("PUT", "/api/me/avatar", picture),
+  removeAvatar: () => request("DELETE", "/api/me/avatar"),
   changePassword: (currentPassword, newPassword) =>
     request("PUT", "/api/me/password", { current_password: currentPassword, new_password: newPassword }),
   sessions: () => get("/api/me/sessions"),

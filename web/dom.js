@@ -1,4 +1,5 @@
 // Building DOM nodes. Text only ever goes in as text (textContent or text nodes), never as HTML.
+import { hue, initials } from "/format.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -60,4 +61,21 @@ function link(url) {
   }
   if (!href) return url;
   return el("a", { text: url, attrs: { href, target: "_blank", rel: "noopener noreferrer nofollow" } });
+}
+
+/// A person's avatar: their picture when they have one (`avatar_url`), over their initials on a
+/// colour of their own, which show while it loads and if it cannot be loaded.
+export function avatarFor(user, className = "avatar") {
+  const node = el("span", { className, attrs: { "aria-hidden": "true" } });
+  paintAvatar(node, user);
+  return node;
+}
+
+export function paintAvatar(node, user) {
+  node.textContent = initials(user.display_name ?? user.username ?? "?");
+  node.style.setProperty("--hue", hue(user.id));
+  if (!user.avatar_url) return;
+  const picture = el("img", { attrs: { src: user.avatar_url, alt: "", decoding: "async" } });
+  picture.addEventListener("error", () => picture.remove());
+  node.append(picture);
 }

@@ -238,27 +238,33 @@ export function setPresence(userId, status) {
 
 /// Someone's display name as an event or a message now carries it: the member list, the open
 /// room's messages and DMs with them follow.
-export function renameUser({ id, display_name }) {
-  if (!display_name) return;
-  if (state.me?.id === id && state.me.display_name !== display_name) setMe({ ...state.me, display_name });
+export function renameUser(user) {
+  const { id } = user;
+  // What changed: the name and/or the picture (an event stored before pictures existed has none).
+  const changes = {};
+  if (user.display_name) changes.display_name = user.display_name;
+  if (user.avatar_url !== undefined) changes.avatar_url = user.avatar_url;
+  const differs = (old) => Object.entries(changes).some(([key, value]) => old[key] !== value);
+  if (!Object.keys(changes).length) return;
+  if (state.me?.id === id && differs(state.me)) setMe({ ...state.me, ...changes });
   let roomsChanged = false;
   for (const room of state.rooms.values()) {
-    if (room.dm_with?.id === id && room.dm_with.display_name !== display_name) {
-      room.dm_with = { ...room.dm_with, display_name };
+    if (room.dm_with?.id === id && differs(room.dm_with)) {
+      room.dm_with = { ...room.dm_with, ...changes };
       roomsChanged = true;
     }
   }
   if (roomsChanged) emit("rooms");
   if (!state.room) return;
   const member = state.room.members.get(id);
-  if (member && member.user.display_name !== display_name) {
-    member.user = { ...member.user, display_name };
+  if (member && differs(member.user)) {
+    member.user = { ...member.user, ...changes };
     emit("members");
   }
   let renamed = false;
   for (const [messageId, message] of state.room.messages) {
-    if (message.sender.id === id && message.sender.display_name !== display_name) {
-      state.room.messages.set(messageId, { ...message, sender: { ...message.sender, display_name } });
+    if (message.sender.id === id && differs(message.sender)) {
+      state.room.messages.set(messageId, { ...message, sender: { ...message.sender, ...changes } });
       renamed = true;
     }
   }

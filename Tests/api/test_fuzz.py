@@ -1,6 +1,7 @@
 """Generated requests against a live server, from openapi.yaml (Schemathesis): every operation
 gets valid, boundary and malformed inputs, and every answer must be documented — no 5xx, a status
 and error code its operation lists, a body and content type matching its schema."""
+import base64
 import os
 import tempfile
 from pathlib import Path
@@ -20,11 +21,13 @@ from test_openapi_contract import document, documented_errors
 # that would end the fuzzing session itself. The long-poll is in, kept from waiting (below).
 SKIPPED_OPERATIONS = ["logout", "changePassword", "revokeSession"]
 UNAIMED_OPERATIONS = {"leaveRoom", "transferOwnership", "deleteRoom", "adminDeleteRoom"}
+# A 1×1 PNG.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
 class Target:
-    """A member's session with real ids to aim at: an owned room with a second member, a message and
-    a shared file."""
+    """A member's session with real ids to aim at: an owned room with a second member (who has a
+    picture), a message and a shared file."""
 
     def __init__(self, url: str):
         self.url = url
@@ -40,6 +43,10 @@ class Target:
         shared = requests.post(f"{url}/api/rooms/{self.room}/files?name=fuzz.txt", data=b"fuzz file",
                                headers={**auth, "Content-Type": "text/plain"}, timeout=10)
         self.file = shared.json()["message"]["file"]["id"]
+        # The member has a picture, so getAvatar answers with one.
+        pictured = requests.put(url + "/api/me/avatar", data=PNG, headers={"Authorization": f"Bearer {other}", "Content-Type": "image/png"},
+                                timeout=10)
+        assert pictured.status_code == 200, pictured.text
 
     def _sign_up(self, name: str) -> str:
         created = requests.post(self.url + "/api/users", json={"username": name, "password": "password123"}, timeout=10)

@@ -1,5 +1,8 @@
 """Profiles in the browser: writing a bio in the settings, and opening someone's profile from a
 message to read it, see the rooms we share and message them."""
+import struct
+import zlib
+
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -44,3 +47,81 @@ def test_a_bio_written_in_settings_shows_on_the_profile_others_open(server, brow
     ivy_chat.find("#user-dialog-message").click()
     ivy_chat.wait(lambda: not ivy_chat.dialog_open("user-dialog"))
     ivy_chat.wait(lambda: ivy_chat.room_title() == "Hal", message="the DM did not open")
+
+
+def png(width, height, pixel):
+    """A true-colour PNG whose pixel (x, y) is `pixel(x, y)` as (r, g, b)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+# The colour of the shown picture at (x, y) of its 256×256, read back through a canvas.
+PIXEL = """const img = document.querySelector(arguments[0]);
+if (!img || !img.complete || !img.naturalWidth) return null;
+const canvas = document.createElement('canvas'); canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+const context = canvas.getContext('2d'); context.drawImage(img, 0, 0);
+return [img.naturalWidth, ...context.getImageData(arguments[1], arguments[2], 1, 1).data.slice(0, 3)];"""
+
+
+def test_a_picture_chosen_in_settings_shows_for_everyone_at_once_and_can_be_removed(server, browsers, account, tmp_path):
+    hal = account("hal_avatar", display_name="Hal")
+    ivy = account("ivy_avatar", display_name="Ivy")
+    room = hal.create_room("avatar-room")["id"]
+    ivy.join(room)
+    hal.post(room, "before the picture")
+    ivy_chat = Chat(browsers(), server).log_in("ivy_avatar")
+    ivy_chat.open_room("avatar-room")
+    ivy_chat.wait(lambda: "before the picture" in ivy_chat.texts())
+    hal_avatar = "#messages li.message[data-sender='%d'] > .avatar" % hal.id
+    assert ivy_chat.js("return document.querySelector(arguments[0]).textContent", hal_avatar) == "H"
+
+    # A wide picture, red on the left and blue on the right: the middle square is kept.
+    picture = tmp_path / "wide.png"
+    picture.write_bytes(png(64, 32, lambda x, y: (220, 20, 20) if x < 32 else (20, 20, 220)))
+    hal_chat = Chat(browsers(), server).log_in("hal_avatar")
+    hal_chat.find("#profile-open").click()
+    hal_chat.wait(lambda: hal_chat.dialog_open("profile-dialog"))
+    assert not hal_chat.find("#profile-avatar-remove").is_displayed()
+    hal_chat.js("document.getElementById('profile-avatar-file').hidden = false")
+    hal_chat.find("#profile-avatar-file").send_keys(str(picture))
+    hal_chat.js("document.getElementById('profile-avatar-file').hidden = true")
+    hal_chat.wait(lambda: hal_chat.find("#profile-avatar-remove").is_displayed(), message="the picture was not set")
+
+    # The server holds a 256×256 WebP made by the browser, and says so in every summary of Hal.
+    me = hal.call("GET", "/api/me", expect=200).json()["user"]
+    assert me["avatar_url"].startswith(f"/api/users/{hal.id}/avatar?v=")
+    stored = ivy.call("GET", me["avatar_url"], expect=200)
+    assert stored.headers["Content-Type"] == "image/webp"
+    assert stored.content[:4] == b"RIFF" and stored.content[8:12] == b"WEBP"
+
+    # Ivy, with the room open, sees it replace Hal's initials at once, on his message and in the
+    # member list; the left of it is red and the right blue.
+    ivy_chat.wait(lambda: ivy_chat.js(PIXEL, hal_avatar + " img", 40, 128) is not None, message="ivy does not see the picture")
+    width, *left = ivy_chat.js(PIXEL, hal_avatar + " img", 40, 128)
+    _, *right = ivy_chat.js(PIXEL, hal_avatar + " img", 216, 128)
+    assert width == 256
+    assert left[0] > 150 and left[2] < 80, left
+    assert right[2] > 150 and right[0] < 80, right
+    assert ivy_chat.js("return document.querySelector(arguments[0] + ' img').getAttribute('src')", hal_avatar) == me["avatar_url"]
+
+    # His own sidebar shows it too; removing it brings back the initials for both.
+    hal_chat.wait(lambda: hal_chat.js("return document.querySelector('#me-avatar img')?.getAttribute('src')") == me["avatar_url"])
+    hal_chat.find("#profile-avatar-remove").click()
+    hal_chat.wait(lambda: not hal_chat.find("#profile-avatar-remove").is_displayed())
+    assert hal_chat.js("return document.activeElement.id") == "profile-avatar-choose"
+    ivy_chat.wait(lambda: ivy_chat.js("return document.querySelector(arguments[0] + ' img')", hal_avatar) is None,
+                  message="the picture did not go away")
+    assert ivy_chat.js("return document.querySelector(arguments[0]).textContent", hal_avatar) == "H"
+    hal_chat.wait(lambda: hal_chat.js("return document.querySelector('#me-avatar img')") is None)
+
+    # A file that is not an image is refused with a message, and nothing changes.
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture")
+    hal_chat.js("document.getElementById('profile-avatar-file').hidden = false")
+    hal_chat.find("#profile-avatar-file").send_keys(str(text))
+    hal_chat.js("document.getElementById('profile-avatar-file').hidden = true")
+    hal_chat.wait(lambda: "not an image" in hal_chat.text_of("profile-avatar-error"))
+    assert hal.call("GET", "/api/me", expect=200).json()["user"]["avatar_url"] is None

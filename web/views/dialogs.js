@@ -1,8 +1,7 @@
 // Modal dialogs (native <dialog>: focus moves in, Escape closes, the page behind is inert) and the
 // username search used by several of them.
 import { Rooms } from "/api.js";
-import { $, el } from "/dom.js";
-import { hue, initials } from "/format.js";
+import { $, avatarFor, el } from "/dom.js";
 
 export function initDialogs() {
   for (const dialog of document.querySelectorAll("dialog")) {
@@ -52,9 +51,7 @@ export function showError(id, error) {
 }
 
 export function personOption(user) {
-  const avatar = el("span", { className: "avatar small", text: initials(user.display_name), attrs: { "aria-hidden": "true" } });
-  avatar.style.setProperty("--hue", hue(user.id));
-  return [avatar, el("span", { className: "person" }, el("span", { className: "name", text: user.display_name }), el("span", { className: "muted", text: `@${user.username}` }))];
+  return [avatarFor(user, "avatar small"), el("span", { className: "person" }, el("span", { className: "name", text: user.display_name }), el("span", { className: "muted", text: `@${user.username}` }))];
 }
 
 /// A username combobox: as the reader types, matching people appear; arrows move, Enter or a click

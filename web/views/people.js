@@ -2,8 +2,8 @@
 // the rooms we share (each opens), and a button to message them.
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
-import { $, el } from "/dom.js";
-import { formatFull, hue, initials } from "/format.js";
+import { $, el, paintAvatar } from "/dom.js";
+import { formatFull } from "/format.js";
 import { state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
@@ -42,8 +42,7 @@ export async function openPerson(user) {
 
 function render(profile, rooms) {
   const avatar = $("user-dialog-avatar");
-  avatar.textContent = initials(profile.display_name);
-  avatar.style.setProperty("--hue", hue(profile.id));
+  paintAvatar(avatar, profile);
   $("user-dialog-name").textContent = profile.display_name;
   $("user-dialog-username").textContent = `@${profile.username}`;
   const presence = profile.deactivated ? "Deactivated" : PRESENCE[profile.presence] ?? "";

@@ -1,20 +1,24 @@
 // My profile and settings: display name, read receipts, status (automatic, away, busy), password,
 // and the sessions I am logged in with (revoking the others).
 import * as actions from "/actions.js";
-import { $, button, el } from "/dom.js";
+import { $, button, el, paintAvatar } from "/dom.js";
 import { formatFull } from "/format.js";
 import { state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 export function initProfile() {
   $("profile-form").addEventListener("submit", saveProfile);
+  $("profile-avatar-choose").addEventListener("click", () => $("profile-avatar-file").click());
+  $("profile-avatar-file").addEventListener("change", chooseAvatar);
+  $("profile-avatar-remove").addEventListener("click", removeAvatar);
   $("change-password-form").addEventListener("submit", changePassword);
   for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
   $("status-form").addEventListener("submit", (event) => event.preventDefault());
 }
 
 export async function openProfile() {
-  for (const id of ["profile-error", "status-error", "change-password-error", "sessions-error"]) showError(id, null);
+  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error"]) showError(id, null);
+  renderAvatar();
   for (const id of ["profile-saved", "change-password-done"]) $(id).textContent = "";
   $("change-password-form").reset();
   $("profile-display-name").value = state.me.display_name;
@@ -55,6 +59,34 @@ async function saveProfile(event) {
     showError("profile-error", error);
   } finally {
     $("profile-save").disabled = false;
+  }
+}
+
+function renderAvatar() {
+  paintAvatar($("profile-avatar"), state.me);
+  $("profile-avatar-remove").hidden = !state.me.avatar_url;
+}
+
+async function chooseAvatar() {
+  const file = $("profile-avatar-file").files[0];
+  $("profile-avatar-file").value = "";
+  if (!file) return;
+  await changeAvatar(() => actions.setAvatar(file));
+}
+
+const removeAvatar = () => changeAvatar(() => actions.removeAvatar());
+
+async function changeAvatar(change) {
+  showError("profile-avatar-error", null);
+  for (const id of ["profile-avatar-choose", "profile-avatar-remove"]) $(id).disabled = true;
+  try {
+    await change();
+  } catch (error) {
+    showError("profile-avatar-error", error);
+  } finally {
+    for (const id of ["profile-avatar-choose", "profile-avatar-remove"]) $(id).disabled = false;
+    renderAvatar();
+    $(state.me.avatar_url ? "profile-avatar-remove" : "profile-avatar-choose").focus();
   }
 }
 

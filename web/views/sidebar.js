@@ -1,8 +1,8 @@
 // The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am
 // (with my status), and on a phone the drawer that holds them.
 import { chosenPresence } from "/actions.js";
-import { $, el, srOnly } from "/dom.js";
-import { hue, initials, roomName } from "/format.js";
+import { $, avatarFor, el, paintAvatar, srOnly } from "/dom.js";
+import { roomName } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { on, state } from "/state.js";
 
@@ -47,8 +47,7 @@ function renderMe() {
   const me = state.me;
   $("me-name").textContent = me.display_name;
   $("me-username").textContent = `@${me.username}`;
-  $("me-avatar").textContent = initials(me.display_name);
-  $("me-avatar").style.setProperty("--hue", hue(me.id));
+  paintAvatar($("me-avatar"), me);
   const chosen = chosenPresence();
   const status = chosen === "auto" ? "online" : chosen;
   $("me-presence").className = `presence ${status}`;
@@ -86,8 +85,7 @@ function roomItem(room) {
   const unread = room.unread_count > 0 && room.notify_level !== "none";
   let lead;
   if (room.kind === "dm" && room.dm_with) {
-    lead = el("span", { className: "avatar small", text: initials(roomName(room)), attrs: { "aria-hidden": "true" } });
-    lead.style.setProperty("--hue", hue(room.dm_with.id));
+    lead = avatarFor({ ...room.dm_with, display_name: roomName(room) }, "avatar small");
   } else {
     lead = roomIcon(room);
   }

@@ -4,8 +4,8 @@
 // bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
-import { $, button, el, richText } from "/dom.js";
-import { dayKey, dayLabel, formatFull, formatTime, hue, initials, preview, roomName, truncate } from "/format.js";
+import { $, avatarFor, button, el, richText } from "/dom.js";
+import { dayKey, dayLabel, formatFull, formatTime, preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -213,18 +213,14 @@ function messageNode(m) {
   const target = m.reply_to ? replyTarget(m.reply_to) : null;
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
-    m.text, m.sender.display_name, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
+    m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.file?.id,
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
 
-function avatar(user) {
-  const node = el("span", { className: "avatar", text: initials(user.display_name), attrs: { "aria-hidden": "true" } });
-  node.style.setProperty("--hue", hue(user.id));
-  return node;
-}
+const avatar = (user) => avatarFor(user);
 
 function buildMessage(m, { mine, status, target }) {
   const created = new Date(m.created_at);
