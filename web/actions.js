@@ -110,11 +110,12 @@ export async function remove(id) {
   if (known) store.upsertMessage({ ...known, deleted: true, text: null });
 }
 
-/// Shares a file in the open room (with a caption), and shows the message at once.
-export async function upload(file, caption) {
+/// Shares a file in the open room (with a caption), and shows the message at once. `options`:
+/// `{signal, onProgress}`.
+export async function upload(file, caption, options) {
   const roomId = state.room?.id;
   if (!roomId) return;
-  const { message } = await Files.upload(roomId, file, caption);
+  const { message } = await Files.upload(roomId, file, caption, options);
   store.upsertMessage(message);
 }
 

@@ -35,46 +35,81 @@ export function onSessionLost(handler) {
   sessionLost = handler;
 }
 
-/// A JSON request; a `Blob` body (a file) is sent as its bytes, with its type.
-export async function request(method, path, body, { signal, retryCsrf = true } = {}) {
+/// A JSON request; a `Blob` body (a file) is sent as its bytes, with its type. `onProgress`
+/// (with a `Blob` body) is told the fraction of it sent so far.
+export async function request(method, path, body, { signal, retryCsrf = true, onProgress } = {}) {
   const headers = { Accept: "application/json" };
   const raw = body instanceof Blob;
   if (raw) headers["Content-Type"] = body.type || "application/octet-stream";
   else if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      cache: "no-store",
-      signal,
-      body: body === undefined || raw ? body : JSON.stringify(body),
-    });
-  } catch (error) {
-    if (error.name === "AbortError") throw error;
-    throw new NetworkError("Cannot reach the server.");
-  }
+  const payload = body === undefined || raw ? body : JSON.stringify(body);
+  const response = raw && onProgress ? await sendWithProgress(method, path, headers, payload, signal, onProgress)
+    : await sendWithFetch(method, path, headers, payload, signal);
   if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (response.ok) return data;
+  if (response.ok) return response.data;
+  const { data } = response;
   const error = new ApiError(
     response.status,
     data?.error?.code ?? "http_error",
     data?.error?.message ?? `${response.status} ${response.statusText}`,
-    Number(response.headers.get("Retry-After")) || null,
+    response.retryAfter,
   );
   // A rotated session keeps the cookie but changes the token: learn the new one and try once more.
   if (error.code === "csrf_failed" && retryCsrf) {
     const session = await request("GET", "/api/session", undefined, { retryCsrf: false }).catch(() => null);
     if (session) {
       setCsrf(session.csrf_token);
-      return request(method, path, body, { signal, retryCsrf: false });
+      return request(method, path, body, { signal, retryCsrf: false, onProgress });
     }
   }
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
   throw error;
+}
+
+/// `{ok, status, statusText, data, retryAfter}` of one request; an abort rethrows, anything else
+/// that gets no answer is a NetworkError.
+async function sendWithFetch(method, path, headers, body, signal) {
+  let response;
+  try {
+    response = await fetch(path, { method, headers, credentials: "same-origin", cache: "no-store", signal, body });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new NetworkError("Cannot reach the server.");
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  const retryAfter = Number(response.headers.get("Retry-After")) || null;
+  return { ok: response.ok, status: response.status, statusText: response.statusText, data, retryAfter };
+}
+
+/// The same through XMLHttpRequest, the one browser API that reports an upload's progress.
+function sendWithProgress(method, path, headers, body, signal, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try {
+        data = xhr.status === 204 ? null : JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON: described by the status alone
+      }
+      const ok = xhr.status >= 200 && xhr.status < 300;
+      resolve({ ok, status: xhr.status, statusText: xhr.statusText, data, retryAfter: Number(xhr.getResponseHeader("Retry-After")) || null });
+    });
+    xhr.addEventListener("error", () => reject(new NetworkError("Cannot reach the server.")));
+    xhr.addEventListener("abort", () => reject(new DOMException("The upload was cancelled.", "AbortError")));
+    if (signal?.aborted) {
+      reject(new DOMException("The upload was cancelled.", "AbortError"));
+      return;
+    }
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
 }
 
 const get = (path, options) => request("GET", path, undefined, options);
@@ -130,7 +165,9 @@ export const Users = {
 
 export const Files = {
   /// Shares `file` in a room as a new message, with an optional caption.
-  upload: (roomId, file, text) => request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file),
+  /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).
+  upload: (roomId, file, text, options) =>
+    request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file, options),
 };
 
 export const Signals = {

@@ -2,7 +2,7 @@
 // ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room; typing is
 // signalled (at most every 3 s).
 import * as actions from "/actions.js";
-import { $ } from "/dom.js";
+import { $, button, el } from "/dom.js";
 import { preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
@@ -18,25 +18,25 @@ export function initComposer() {
   $("attach").append(icon("paperclip"));
   $("attach").addEventListener("click", () => $("attach-input").click());
   $("attach-input").addEventListener("change", () => {
-    const [file] = $("attach-input").files;
+    const files = [...$("attach-input").files];
     $("attach-input").value = "";
-    if (file) share(file);
+    if (files.length) share(files);
   });
-  // A pasted or dropped file (a screenshot, a photo) is shared the same way.
+  // Pasted or dropped files (a screenshot, photos) are shared the same way.
   box.addEventListener("paste", (event) => {
-    const file = [...(event.clipboardData?.files ?? [])][0];
-    if (!file) return;
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
     event.preventDefault();
-    share(file);
+    share(files);
   });
   $("composer").addEventListener("dragover", (event) => {
     if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
   });
   $("composer").addEventListener("drop", (event) => {
-    const file = [...(event.dataTransfer?.files ?? [])][0];
-    if (!file) return;
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!files.length) return;
     event.preventDefault();
-    share(file);
+    share(files);
   });
   $("composer-cancel").append(icon("x"));
   $("composer").addEventListener("submit", (event) => {
@@ -168,28 +168,54 @@ async function submit() {
   actions.stoppedTyping();
 }
 
-/// Uploads a file to the open room; what is typed (unless an edit) becomes its caption.
-async function share(file) {
+/// Uploads files to the open room, side by side; what is typed (unless an edit) becomes the first
+/// one's caption.
+async function share(files) {
   if (!state.room || state.room.closed || box.disabled) return;
   const caption = context?.kind === "edit" ? "" : box.value.trim();
-  const status = $("upload-status");
-  status.hidden = false;
-  status.textContent = `Sharing ${file.name || "the file"}…`;
   setError(null);
-  try {
-    await actions.upload(file, caption);
-    if (caption && box.value.trim() === caption) {
-      box.value = "";
-      if (context?.kind === "reply") context = null;
-      renderContext();
-      autosize();
-    }
-  } catch (error) {
-    setError(`${file.name || "The file"} was not shared: ${error.message}`);
-  } finally {
-    status.hidden = true;
-    status.textContent = "";
+  const shared = await Promise.all(files.map((file, index) => shareOne(file, index === 0 ? caption : "")));
+  if (caption && shared[0] && box.value.trim() === caption) {
+    box.value = "";
+    if (context?.kind === "reply") context = null;
+    renderContext();
+    autosize();
   }
+}
+
+/// One upload, shown above the box with its progress and a Cancel button while it lasts.
+async function shareOne(file, caption) {
+  const name = file.name || "file";
+  const controller = new AbortController();
+  const bar = el("progress", { attrs: { max: "1", value: "0", "aria-label": `Sharing ${name}` } });
+  const percent = el("span", { className: "upload-percent muted", text: "0%" });
+  const cancel = button("Cancel", { className: "link small", attrs: { "aria-label": `Cancel sharing ${name}` }, onClick: () => controller.abort() });
+  const row = el("li", { className: "upload" }, el("span", { className: "file-name", text: name }), bar, percent, cancel);
+  $("uploads").append(row);
+  $("uploads").hidden = false;
+  announce(`Sharing ${name}…`);
+  const onProgress = (fraction) => {
+    bar.value = fraction;
+    percent.textContent = `${Math.floor(fraction * 100)}%`;
+  };
+  try {
+    await actions.upload(file, caption, { signal: controller.signal, onProgress });
+    announce(`${name} shared.`);
+    return true;
+  } catch (error) {
+    if (error.name === "AbortError") announce(`Sharing ${name} was cancelled.`);
+    else setError(`${name} was not shared: ${error.message}`);
+    return false;
+  } finally {
+    const hadFocus = row.contains(document.activeElement);
+    row.remove();
+    $("uploads").hidden = $("uploads").children.length === 0;
+    if (hadFocus) box.focus();
+  }
+}
+
+function announce(text) {
+  $("upload-status").textContent = text;
 }
 
 function setError(message) {
