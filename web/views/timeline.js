@@ -4,7 +4,8 @@
 // bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
-import { $, avatarFor, button, el, richText } from "/dom.js";
+import { $, avatarFor, button, el } from "/dom.js";
+import { formatMessage } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
@@ -249,7 +250,7 @@ function buildMessage(m, { mine, status, target }) {
   const body = el("div", { className: "body" }, meta);
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text || !m.file) body.append(el("p", { className: "text" }, ...richText(m.text, state.me.username)));
+  else if (m.text || !m.file) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
@@ -415,7 +416,7 @@ function pendingNode(entry) {
       el("span", { className: "author", text: state.me.display_name }),
       el("span", { className: "status pending-status", dataset: { status }, text }),
     );
-    const body = el("div", { className: "body" }, meta, el("p", { className: "text" }, ...richText(entry.text, state.me.username)));
+    const body = el("div", { className: "body" }, meta, el("div", { className: "text" }, ...formatMessage(entry.text, state.me.username)));
     item.append(avatar(state.me), el("span", { className: "hover-time" }, icon(status === "failed" ? "alert" : "clock")), body);
     if (status === "failed" || status === "waiting") {
       const tools = el("div", { className: "actions visible", attrs: { role: "group", "aria-label": "Unsent message actions" } });

@@ -1,0 +1,66 @@
+"""Message formatting: the Markdown subset the client renders (code, quotes, bold, italic, struck),
+built as elements with the text as text, and what it leaves alone (words with underscores, links,
+HTML)."""
+from parley_browser import Chat
+
+# Renders text with the client's own module and answers the HTML of the nodes.
+RENDER = """const [text, done] = [arguments[0], arguments[arguments.length - 1]];
+import('/markup.js').then(m => {
+  const box = document.createElement('div');
+  box.append(...m.formatMessage(text, 'me'));
+  done(box.innerHTML);
+}).catch(e => done('ERROR ' + e));"""
+
+CASES = [
+    ("plain text", "plain text"),
+    ("**bold** and *italic* and _also_ and ~~gone~~",
+     "<strong>bold</strong> and <em>italic</em> and <em>also</em> and <del>gone</del>"),
+    ("use `rm -rf *.tmp` here", "use <code>rm -rf *.tmp</code> here"),
+    ("**bold with *italic* inside**", "<strong>bold with <em>italic</em> inside</strong>"),
+    ("*one* *two* **three** **four**", "<em>one</em> <em>two</em> <strong>three</strong> <strong>four</strong>"),
+    ("(_aside_) and \\_escaped_", "(<em>aside</em>) and \\_escaped_"),
+    # Markers inside words, arithmetic and lone stars stay.
+    ("snake_case_name and 2*3*4 and a * b * c", "snake_case_name and 2*3*4 and a * b * c"),
+    ("file_name.txt_ and _init_", "file_name.txt_ and <em>init</em>"),
+    # Links keep their underscores and stars; code keeps mentions and markers as text.
+    ("see https://example.com/_a_/b*c* now",
+     'see <a href="https://example.com/_a_/b*c*" target="_blank" rel="noopener noreferrer nofollow">https://example.com/_a_/b*c*</a> now'),
+    ("`@me **not bold**`", "<code>@me **not bold**</code>"),
+    ("**@me**", '<strong><span class="mention self">@me</span></strong>'),
+    # Blocks.
+    ("before\n```js\nconst a = 1 < 2;\n  indented\n```\nafter",
+     'before<pre class="code-block"><code>const a = 1 &lt; 2;\n  indented</code></pre>after'),
+    ("```\nnever closed", '<pre class="code-block"><code>never closed</code></pre>'),
+    ("> quoted line\n> second\nreply", "<blockquote>quoted line\nsecond</blockquote>reply"),
+    ("a > b", "a &gt; b"),
+    # HTML is text.
+    ("<b>not bold</b> <img src=x onerror=alert(1)>", "&lt;b&gt;not bold&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;"),
+    ("**unclosed and *half", "**unclosed and *half"),
+]
+
+
+def test_formatting_renders_the_markdown_subset_and_leaves_the_rest_as_typed(server, browsers, account):
+    account("fmt_alice")
+    chat = Chat(browsers(), server).log_in("fmt_alice")
+    rendered = [(text, chat.driver.execute_async_script(RENDER, text)) for text, _ in CASES]
+    wrong = [(text, got, want) for (text, got), (_, want) in zip(rendered, CASES) if got != want]
+    assert wrong == [], wrong
+
+
+def test_a_formatted_message_shows_formatted_to_everyone(server, browsers, account):
+    owner = account("fmt_owner")
+    reader = account("fmt_reader")
+    room = owner.create_room("format-room")["id"]
+    reader.join(room)
+    writer = Chat(browsers(), server).log_in("fmt_owner")
+    other = Chat(browsers(), server).log_in("fmt_reader")
+    writer.open_room("format-room")
+    other.open_room("format-room")
+    owner.post(room, "**deploy** is `make ship`\n```\nmake ship\n```")
+    other.wait(lambda: other.js("return document.querySelector('#messages li.message:last-child .text pre code')?.textContent") == "make ship",
+               message="the code block did not render")
+    shown = other.js("""const text = document.querySelector('#messages li.message:last-child .text');
+        return [text.querySelector('strong').textContent, text.querySelector(':scope > code').textContent]""")
+    assert shown == ["deploy", "make ship"]
+    # The stored text is what was typed.
+    assert owner.history(room)[0]["text"] == "**deploy** is `make ship`\n```\nmake ship\n```"

@@ -1,0 +1,76 @@
+// Message formatting: the small part of Markdown that chat people type, built as DOM nodes (text
+// only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), inline
+// `code`, **bold**, *italic* or _italic_, ~~struck~~; links and @mentions as elsewhere. Markers
+// inside words (snake_case, 2*3*4) and inside links and code are left as they are.
+import { el, richText } from "/dom.js";
+
+/// A fence on a line of its own (an info string after the opening one is allowed and not shown),
+/// up to a closing fence on a line of its own, or the end of the text.
+const FENCE = /^```[^\n`]*\n([\s\S]*?)(?:(?:\n|^)```[ \t]*$|$(?![\s\S]))/gm;
+
+const WORD = String.raw`\p{L}\p{N}_`;
+const INLINE = new RegExp(
+  [
+    String.raw`(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])`, // 1: a link, kept whole
+    String.raw`\x60([^\x60\n]+)\x60`, // 2: code
+    String.raw`\*\*(?=\S)([^\n]*?\S)\*\*`, // 3: bold
+    String.raw`~~(?=\S)([^\n~]*?\S)~~`, // 4: struck
+    String.raw`(^|[^${WORD}*\\])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![${WORD}*])`, // 5: what precedes, 6: italic
+    String.raw`(^|[^${WORD}\\])_(?=[^\s_])([^_\n]*?[^\s_])_(?![${WORD}])`, // 7: what precedes, 8: italic
+  ].join("|"),
+  "gu",
+);
+
+/// The nodes of a message's text, to put in an element that keeps white space (`pre-wrap`).
+export function formatMessage(text, myUsername) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(FENCE)) {
+    prose(nodes, text.slice(last, match.index), myUsername);
+    nodes.push(el("pre", { className: "code-block" }, el("code", { text: match[1] })));
+    last = match.index + match[0].length;
+  }
+  prose(nodes, text.slice(last), myUsername);
+  return nodes;
+}
+
+/// Text outside code blocks: runs of quoted lines become quotes, the rest inline text.
+function prose(nodes, text, myUsername) {
+  // The line breaks next to a block belong to it (the block starts and ends its own line).
+  const trimmed = text.replace(/^\n/, "").replace(/\n$/, "");
+  if (!trimmed) return;
+  let run = [];
+  let quoted = false;
+  const flush = () => {
+    if (!run.length) return;
+    const content = inline(run.join("\n"), myUsername);
+    nodes.push(...(quoted ? [el("blockquote", {}, ...content)] : content));
+    run = [];
+  };
+  for (const line of trimmed.split("\n")) {
+    const isQuote = line === ">" || line.startsWith("> ");
+    if (isQuote !== quoted) {
+      flush();
+      quoted = isQuote;
+    }
+    run.push(isQuote ? line.slice(2) : line);
+  }
+  flush();
+}
+
+function inline(text, myUsername) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(INLINE)) {
+    const before = match[5] ?? match[7] ?? "";
+    nodes.push(...richText(text.slice(last, match.index + before.length), myUsername));
+    if (match[1]) nodes.push(...richText(match[1], myUsername));
+    else if (match[2]) nodes.push(el("code", { text: match[2] }));
+    else if (match[3]) nodes.push(el("strong", {}, ...inline(match[3], myUsername)));
+    else if (match[4]) nodes.push(el("del", {}, ...inline(match[4], myUsername)));
+    else nodes.push(el("em", {}, ...inline(match[6] ?? match[8], myUsername)));
+    last = match.index + match[0].length;
+  }
+  nodes.push(...richText(text.slice(last), myUsername));
+  return nodes;
+}
