@@ -6,6 +6,7 @@ import { $, button, el } from "/dom.js";
 import { preview, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
+import { initMentions } from "/views/mentions.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -14,6 +15,7 @@ const drafts = new Map();
 let draftRoom = null;
 
 export function initComposer() {
+  initMentions(box);
   $("send").append(icon("send"));
   $("attach").append(icon("paperclip"));
   $("attach").addEventListener("click", () => $("attach-input").click());

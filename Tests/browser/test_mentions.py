@@ -1,0 +1,49 @@
+"""@-mention suggestions in the message box: typing "@" and the start of a name lists the room's
+members and @room, the keyboard chooses one, and the sent message mentions that person."""
+from selenium.webdriver.common.keys import Keys
+
+from parley_browser import Chat
+
+OPTIONS = "return [...document.querySelectorAll('#mention-list [role=option]')].map(o => o.querySelector('.muted').textContent)"
+
+
+def test_typing_at_suggests_members_and_the_choice_mentions_them(server, browsers, account):
+    owner = account("mia_mention", display_name="Mia")
+    carla = account("carla_m", display_name="Carla Jones")
+    carlos = account("carlos_m", display_name="Carlos")
+    jonas = account("jonas_m", display_name="Jonas")
+    outsider = account("carl_outside", display_name="Carl")
+    room = owner.create_room("mention-room")["id"]
+    for person in (carla, carlos, jonas):
+        person.join(room)
+    mia = Chat(browsers(), server).log_in("mia_mention")
+    mia.open_room("mention-room")
+    mia.wait(lambda: mia.js("return document.querySelectorAll('#members li.member').length") == 4)
+
+    # "@car" lists the two members whose username starts so, not someone outside the room.
+    mia.type("thanks @car")
+    mia.wait(lambda: mia.js(OPTIONS) == ["@carla_m", "@carlos_m"], message=f"suggestions: {mia.js(OPTIONS)}")
+    box = mia.find("#composer-text")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert box.get_attribute("aria-activedescendant") == "mention-0"
+    # ↓ moves to Carlos; Enter puts him in the text instead of sending.
+    mia.type(Keys.ARROW_DOWN)
+    assert box.get_attribute("aria-activedescendant") == "mention-1"
+    mia.type(Keys.ENTER)
+    assert mia.js("return document.getElementById('composer-text').value") == "thanks @carlos_m "
+    assert mia.js("return document.getElementById('mention-list').hidden") is True
+
+    # A word of the display name finds people too ("jo" → Carla Jones, Jonas); Tab chooses.
+    mia.type("and @jo")
+    mia.wait(lambda: mia.js(OPTIONS) == ["@jonas_m", "@carla_m"], message=f"suggestions: {mia.js(OPTIONS)}")
+    mia.type(Keys.TAB)
+    # @room for everyone; Escape closes the list and leaves the text as typed.
+    mia.type("@ro")
+    mia.wait(lambda: mia.js(OPTIONS) == ["@room"])
+    mia.type(Keys.ESCAPE)
+    assert mia.js("return document.getElementById('mention-list').hidden") is True
+    mia.type(Keys.BACKSPACE * 3, Keys.ENTER)
+    mia.wait(lambda: any(m["text"] == "thanks @carlos_m and @jonas_m" for m in owner.history(room)), message="not sent")
+    sent = next(m for m in owner.history(room) if m["text"] == "thanks @carlos_m and @jonas_m")
+    assert sorted(sent["mentions"]) == sorted([carlos.id, jonas.id])
+    assert outsider.id not in sent["mentions"]
