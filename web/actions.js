@@ -259,6 +259,7 @@ function applyMe(profile) {
 }
 
 export const changePassword = (current, next) => Me.changePassword(current, next);
+export const deactivateMe = (password) => Me.deactivate(password);
 export const loadSessions = async () => (await Me.sessions()).sessions;
 export const revokeSession = (id) => Me.revokeSession(id);
 

@@ -199,6 +199,7 @@ export const Me = {
   /// A picture (a Blob of PNG, JPEG, GIF or WebP, at most 1 MiB); answers like `get`.
   setAvatar: (picture) => request("PUT", "/api/me/avatar", picture),
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
+  deactivate: (password) => post("/api/me/deactivate", { password }),
   changePassword: (currentPassword, newPassword) =>
     request("PUT", "/api/me/password", { current_password: currentPassword, new_password: newPassword }),
   sessions: () => get("/api/me/sessions"),

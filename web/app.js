@@ -46,7 +46,7 @@ function initViews() {
   initTyping();
   initMembers({ onModeration: openModeration });
   initModeration();
-  initProfile();
+  initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });

@@ -332,3 +332,51 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members WHERE room_id = 1")) == 41)
     }
 }
+
+/// Deactivating one's own account (`POST /api/me/deactivate`).
+@Suite struct SelfDeactivationTests {
+    @Test func aUserDeactivatesTheirOwnAccountWithTheirPasswordAndEveryStreamEnds() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let root = try await live.signUp("root")
+            let alice = try await live.signUp("alice")
+            let other = try #require(
+                try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#).body?["token"]?.string)
+            let stream = try await live.stream(other)
+            _ = try await live.post(alice.token, room: 1, text: "my last words")
+
+            // The password is asked again; a wrong one changes nothing.
+            let wrong = try await live.send(.POST, "/api/me/deactivate", json: #"{"password":"not-it"}"#, token: alice.token)
+            #expect(wrong.status == 403 && wrong.body?["error"]?["code"]?.string == "wrong_password")
+            #expect(try await live.send(.POST, "/api/me/deactivate", json: #"{}"#, token: alice.token).status == 400)
+            #expect(try parley.scalar("SELECT deactivated_at FROM users WHERE id = ?", [alice.id]) == .null)
+
+            let done = try await live.send(.POST, "/api/me/deactivate", json: #"{"password":"password123"}"#, token: alice.token)
+            #expect(done.status == 204, "\(done.text)")
+            #expect(done.headers["Set-Cookie"].first?.lowercased().contains("max-age=0") == true)
+            // Every session ends: this one, and the other device's stream after its event.
+            #expect(try await live.send(.GET, "/api/session", token: alice.token).status == 401)
+            #expect(try await live.send(.GET, "/api/session", token: other).status == 401)
+            let events = await stream.waitFor(1) { $0.event == "account.deactivated" }
+            #expect(events.first?.json?["data"]?["user_id"]?.int == alice.id)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !stream.isEnded && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            #expect(stream.isEnded)
+            let login = try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#)
+            #expect(login.status == 403 && login.body?["error"]?["code"]?.string == "account_deactivated")
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ?", [alice.id])) == 0)
+            #expect(try parley.scalar("SELECT action FROM moderation_log WHERE target_user_id = ?", [alice.id]) == .string("deactivate_self"))
+            // Their messages stay, and a site admin may bring the account back.
+            let history = try await live.send(.GET, "/api/rooms/1/messages", token: root.token)
+            #expect(history.body?["messages"]?.array?.contains { $0["text"]?.string == "my last words" } == true)
+            #expect(try await live.send(.POST, "/api/admin/users/\(alice.id)/reactivate", token: root.token).status == 204)
+            #expect(try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#).status == 200)
+
+            // The only site admin cannot leave the server without one.
+            let last = try await live.send(.POST, "/api/me/deactivate", json: #"{"password":"password123"}"#, token: root.token)
+            #expect(last.status == 409 && last.body?["error"]?["code"]?.string == "last_site_admin")
+            #expect(try parley.scalar("SELECT deactivated_at FROM users WHERE id = ?", [root.id]) == .null)
+            #expect(try await live.send(.POST, "/api/me/deactivate", json: #"{"password":"password123"}"#).status == 401)
+        }
+    }
+}

@@ -92,3 +92,42 @@ def test_a_session_ended_elsewhere_returns_to_the_login_form_and_keeps_the_unsen
     chat.wait_ready()
     chat.wait(lambda: "are you still there?" in chat.texts())
     assert [m["text"] for m in watcher.history(1)].count("are you still there?") == 1
+
+
+def test_deactivating_my_account_from_settings_logs_me_out_everywhere(server, browsers, account):
+    account("root_keeper")  # a site admin exists (the first account), who may bring the account back
+    me = account("quitter_q")
+    chat = Chat(browsers(), server).log_in("quitter_q")
+    elsewhere = Chat(browsers(), server).log_in("quitter_q")
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+
+    # A wrong password is refused in place, and nothing changes.
+    chat.find("#deactivate-password").send_keys("not my password")
+    chat.find("#deactivate-submit").click()
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    chat.find("#confirm-ok").click()
+    chat.wait(lambda: chat.text_of("deactivate-error") == "That is not your password.")
+    assert me.call("GET", "/api/session").status_code == 200
+
+    # Cancelling the confirmation changes nothing either.
+    chat.find("#deactivate-password").clear()
+    chat.find("#deactivate-password").send_keys(PASSWORD)
+    chat.find("#deactivate-submit").click()
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    chat.find("#confirm-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("confirm-dialog"))
+    assert me.call("GET", "/api/session").status_code == 200
+
+    # Confirmed: this browser and the other one are back at the login form, told why.
+    chat.find("#deactivate-submit").click()
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    chat.find("#confirm-ok").click()
+    for browser in (chat, elsewhere):
+        browser.wait(lambda: browser.find("#auth-username").is_displayed(), message="not logged out")
+        browser.wait(lambda: "deactivated" in browser.text_of("auth-error"))
+    assert me.call("GET", "/api/session").status_code == 401
+    chat.find("#auth-username").send_keys("quitter_q")
+    chat.find("#auth-password").send_keys(PASSWORD)
+    chat.find("#auth-submit").click()
+    chat.wait(lambda: chat.text_of("auth-error") == "This account has been deactivated.")

@@ -4,9 +4,14 @@ import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
 import { formatFull } from "/format.js";
 import { state } from "/state.js";
-import { showError } from "/views/dialogs.js";
+import { confirmDialog, showError } from "/views/dialogs.js";
 
-export function initProfile() {
+let onDeactivated = () => {};
+
+/// `deactivated` is called once my account is deactivated from here.
+export function initProfile({ deactivated } = {}) {
+  onDeactivated = deactivated ?? onDeactivated;
+  $("deactivate-form").addEventListener("submit", deactivate);
   $("profile-form").addEventListener("submit", saveProfile);
   $("profile-avatar-choose").addEventListener("click", () => $("profile-avatar-file").click());
   $("profile-avatar-file").addEventListener("change", chooseAvatar);
@@ -17,7 +22,10 @@ export function initProfile() {
 }
 
 export async function openProfile() {
-  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error"]) showError(id, null);
+  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error", "deactivate-error"]) {
+    showError(id, null);
+  }
+  $("deactivate-form").reset();
   renderAvatar();
   for (const id of ["profile-saved", "change-password-done"]) $(id).textContent = "";
   $("change-password-form").reset();
@@ -129,6 +137,36 @@ async function changePassword(event) {
     $(error.code === "wrong_password" ? "current-password" : "new-password").focus();
   } finally {
     $("change-password-submit").disabled = false;
+  }
+}
+
+async function deactivate(event) {
+  event.preventDefault();
+  const password = $("deactivate-password").value;
+  if (!password) {
+    showError("deactivate-error", new Error("Enter your password to deactivate your account."));
+    $("deactivate-password").focus();
+    return;
+  }
+  showError("deactivate-error", null);
+  const sure = await confirmDialog({
+    title: "Deactivate your account?",
+    message: "You will be logged out everywhere, and only a site admin can let you back in.",
+    confirm: "Deactivate",
+  });
+  if (sure === null) {
+    $("deactivate-submit").focus();
+    return;
+  }
+  $("deactivate-submit").disabled = true;
+  try {
+    await actions.deactivateMe(password);
+    onDeactivated();
+  } catch (error) {
+    showError("deactivate-error", error.code === "wrong_password" ? new Error("That is not your password.") : error);
+    $("deactivate-password").focus();
+  } finally {
+    $("deactivate-submit").disabled = false;
   }
 }
 

@@ -16,6 +16,7 @@ struct AccountController {
         router.get("/api/session", use: checkLogin)
         router.delete("/api/session", use: logout)
         router.put("/api/me/password", use: changePassword)
+        router.post("/api/me/deactivate", use: deactivate)
         router.get("/api/me/sessions", use: listSessions)
         router.delete("/api/me/sessions/:id", use: revokeSession)
     }
@@ -90,6 +91,18 @@ struct AccountController {
         let body = try await request.decodeJSON(as: ChangePasswordBody.self, context: context, limit: maxBodyBytes)
         try await accounts.changePassword(session: session, current: body.currentPassword, new: body.newPassword)
         return .noContent
+    }
+
+    struct DeactivateBody: Decodable {
+        let password: String
+    }
+
+    /// [deactivateMe] Deactivates one's own account (the password again); clears the cookie.
+    func deactivate(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: DeactivateBody.self, context: context, limit: maxBodyBytes)
+        try await accounts.deactivateSelf(session: session, password: body.password)
+        return Response(status: .noContent, headers: [.setCookie: cookie(value: "", maxAge: 0)])
     }
 
     struct SessionInfo: Encodable {

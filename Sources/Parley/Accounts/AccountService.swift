@@ -51,7 +51,7 @@ struct AccountService: Sendable {
         let matches = try await hasher.verify(usable ? password : "-", against: credentials?.passwordHash ?? decoyHash)
         guard let credentials, usable, matches else { throw invalid }
         guard !credentials.deactivated else {
-            throw ParleyError(.forbidden, "account_deactivated", "This account has been deactivated by a site admin.")
+            throw ParleyError(.forbidden, "account_deactivated", "This account has been deactivated.")
         }
         return try await sessions.create(userID: credentials.user.id, userAgent: userAgent, ip: ip)
     }
@@ -66,5 +66,38 @@ struct AccountService: Sendable {
         let newHash = try await hasher.hash(new)
         try await users.changePassword(userID: session.user.id, newHash: newHash, keepingSession: session.id)
         sessions.ended(userID: session.user.id, keeping: session.id)
+    }
+
+    /// Deactivates the caller's own account, as a site admin would: every session ends, streams
+    /// close after `account.deactivated`, logging in is refused; memberships and messages stay, and
+    /// a site admin may reactivate it. The password is asked again (rate limited like a login). The
+    /// last active site admin cannot leave the server without one.
+    func deactivateSelf(session: AuthenticatedSession, password: String) async throws {
+        try limits.loginPerUser.consume(session.user.username.lowercased())
+        guard let hash = try await users.passwordHash(userID: session.user.id) else { throw ParleyError.unauthenticated }
+        guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
+            throw ParleyError(.forbidden, "wrong_password", "The password is wrong.")
+        }
+        let user = session.user
+        try await log.transaction { c, events in
+            if user.siteRole == .admin {
+                // Locked, so two admins leaving at once cannot both pass.
+                let admins = try c.query(
+                    "SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
+                guard admins.count > 1 else {
+                    throw ParleyError(
+                        .conflict, "last_site_admin",
+                        "You are the only site admin: make another one (parley admin create) before deactivating your account.")
+                }
+            }
+            try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [user.id])
+            try c.execute("DELETE FROM sessions WHERE user_id = ?", [user.id])
+            try ModerationService.record(c, room: nil, actor: user.id, action: "deactivate_self", user: user.id)
+            try events.append(EventType.accountDeactivated, userID: user.id, payload: AdminController.DeactivatedEvent(userId: user.id))
+        }
+        sessions.forget(userID: user.id)
+        // Let the event reach the user's other open streams, then end them.
+        try? await Task.sleep(for: .milliseconds(50))
+        sessions.hub.disconnect(userID: user.id)
     }
 }
