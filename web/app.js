@@ -19,7 +19,7 @@ import { initRoomHead } from "/views/roomhead.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
-import { initTimeline } from "/views/timeline.js";
+import { initTimeline, jumpTo } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
 
@@ -128,11 +128,16 @@ function defaultRoom() {
   return (rooms.find((room) => room.kind === "public" && room.name === "main") ?? rooms[0])?.id ?? null;
 }
 
-const roomInHash = () => Number(/^#room\/(\d+)$/.exec(location.hash)?.[1]) || null;
+/// The room (and message) in the address: `#room/<id>` or a message's link, `#room/<id>/message/<id>`.
+function inHash() {
+  const match = /^#room\/(\d+)(?:\/message\/(\d+))?$/.exec(location.hash);
+  return { id: Number(match?.[1]) || null, message: Number(match?.[2]) || null };
+}
 
-/// Opens the room named in the address, if it is one of mine; false if there is none to open.
+/// Opens the room named in the address, if it is one of mine, scrolled to the message if one is
+/// named; false if there is none to open.
 async function openFromHash() {
-  const id = roomInHash();
+  const { id, message } = inHash();
   if (id === null) return false;
   if (!state().rooms.has(id)) {
     await actions.loadRooms().catch(() => {});
@@ -143,14 +148,20 @@ async function openFromHash() {
       return fallback !== null;
     }
   }
-  if (state().room?.id === id && !state().room.closed) return true;
-  await actions.openRoom(id).catch(toastError);
+  if (state().room?.id !== id || state().room.closed) await actions.openRoom(id).catch(toastError);
+  if (message !== null) {
+    for (let waited = 0; waited < 10_000 && state().room?.id === id && !state().room.loaded; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (state().room?.id === id) await jumpTo(message);
+  }
   return true;
 }
 
-/// Shows room `id` (its address becomes `#room/<id>`, so back/forward and reloads follow).
-export function navigate(id, { replace = false } = {}) {
-  const hash = `#room/${id}`;
+/// Shows room `id` (its address becomes `#room/<id>`, so back/forward and reloads follow), at
+/// `message` if given.
+export function navigate(id, { replace = false, message = null } = {}) {
+  const hash = message ? `#room/${id}/message/${message}` : `#room/${id}`;
   if (location.hash === hash) {
     openFromHash();
   } else if (replace) {

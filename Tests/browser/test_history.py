@@ -57,3 +57,41 @@ def test_days_and_times_are_shown_in_the_readers_locale(server, browsers, accoun
     stamp = chat.message("Guten Morgen").find_element("css selector", ".meta time")
     assert stamp.get_attribute("datetime").endswith("Z")
     assert re.search(r"\d{4}", stamp.get_attribute("title"))
+
+
+def test_a_message_link_opens_its_room_scrolled_to_it_even_far_back(server, browsers, account):
+    owner = account("lea_links", display_name="Lea")
+    reader = account("max_links", display_name="Max")
+    room = owner.create_room("links-room")["id"]
+    reader.join(room)
+    owner.post(room, "the decision: ship on Friday")
+    for n in range(130):
+        owner.post(room, f"later chatter {n}")
+    lea = Chat(browsers(), server).log_in("lea_links")
+    lea.open_room("links-room")
+    lea.wait(lambda: "later chatter 129" in lea.texts())
+    lea.send("see above")
+    # "Copy link" puts the message's link on the clipboard (captured here) and says so.
+    lea.js("window.copied = null; navigator.clipboard.writeText = (text) => { window.copied = text; return Promise.resolve(); }")
+    lea.hover_action("see above", "link")
+    lea.wait(lambda: lea.js("return window.copied") is not None)
+    see_above = lea.message_id("see above")
+    assert lea.js("return window.copied") == f"{server.url}/#room/{room}/message/{see_above}"
+    lea.wait(lambda: "Link copied." in lea.js("return document.querySelector('.toasts')?.textContent ?? ''"))
+
+    # Max opens a link to the first message, 131 messages back: the room opens, pages back to it,
+    # and it has the focus, in view.
+    first = owner.call("GET", f"/api/rooms/{room}/messages?after=0&limit=1", expect=200).json()["messages"][0]
+    assert first["text"] == "the decision: ship on Friday"
+    max_chat = Chat(browsers(), server).log_in("max_links")
+    max_chat.driver.get(f"{server.url}/#room/{room}/message/{first['id']}")
+    max_chat.wait(lambda: max_chat.room_title() == "links-room")
+    max_chat.wait(lambda: max_chat.js("return document.activeElement?.dataset?.id") == str(first["id"]),
+                  message="the linked message did not get the focus")
+    assert max_chat.js("""const r = document.activeElement.getBoundingClientRect();
+        const list = document.getElementById('messages').getBoundingClientRect();
+        return r.top >= list.top - 1 && r.bottom <= list.bottom + 1""")
+    # A link to a room that is not mine opens a room of mine instead.
+    outsider_room = account("kim_links").create_room("kims-room", kind="group")["id"]
+    max_chat.driver.get(f"{server.url}/#room/{outsider_room}/message/1")
+    max_chat.wait(lambda: max_chat.room_title() != "" and max_chat.room_title() != "kims-room")

@@ -7,7 +7,6 @@ import { dayLabel, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { state } from "/state.js";
 import { showError } from "/views/dialogs.js";
-import { jumpTo } from "/views/timeline.js";
 
 const PAGE = 20;
 let navigate = () => {};
@@ -141,14 +140,8 @@ function highlighted(text, q) {
   return nodes.filter((node) => node !== "");
 }
 
-/// Opens the message's room (if it is not the open one) and scrolls to the message.
-async function show(message) {
+/// Opens the message's room (if it is not the open one) and scrolls to the message, through its link.
+function show(message) {
   $("search-dialog").close();
-  if (state.room?.id !== message.room_id || state.room.closed) {
-    navigate(message.room_id);
-    for (let waited = 0; waited < 10_000 && !(state.room?.id === message.room_id && state.room.loaded); waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  if (state.room?.id === message.room_id) await jumpTo(message.id);
+  navigate(message.room_id, { message: message.id });
 }

@@ -10,7 +10,7 @@ import { dayKey, dayLabel, formatFull, formatTime, preview, roomName, truncate }
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
-import { toastError } from "/views/toast.js";
+import { toast, toastError } from "/views/toast.js";
 
 const list = $("messages");
 const GROUP_MS = 5 * 60_000;
@@ -394,6 +394,7 @@ function messageActions(m, mine) {
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
   action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
+  action("link", "Copy link to message", "link", () => copyLink(m));
   if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
@@ -403,6 +404,17 @@ function messageActions(m, mine) {
     });
   }
   return tools;
+}
+
+/// Puts the message's link (`#room/<id>/message/<id>`, which opens the room at it) on the clipboard.
+async function copyLink(m) {
+  const link = new URL(`#room/${m.room_id}/message/${m.id}`, location.href).href;
+  try {
+    await navigator.clipboard.writeText(link);
+    toast("Link copied.", { kind: "info", ms: 2500 });
+  } catch {
+    toast(`Copy this link: ${link}`, { kind: "info", ms: 15000 });
+  }
 }
 
 function pendingNode(entry) {
