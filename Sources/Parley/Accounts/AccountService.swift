@@ -90,14 +90,21 @@ struct AccountService: Sendable {
                         "You are the only site admin: make another one (parley admin create) before deactivating your account.")
                 }
             }
-            try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [user.id])
-            try c.execute("DELETE FROM sessions WHERE user_id = ?", [user.id])
-            try ModerationService.record(c, room: nil, actor: user.id, action: "deactivate_self", user: user.id)
-            try events.append(EventType.accountDeactivated, userID: user.id, payload: AdminController.DeactivatedEvent(userId: user.id))
+            _ = try Self.deactivate(c, events, userID: user.id, actor: user.id, action: "deactivate_self")
         }
-        sessions.forget(userID: user.id)
-        // Let the event reach the user's other open streams, then end them.
-        try? await Task.sleep(for: .milliseconds(50))
-        sessions.hub.disconnect(userID: user.id)
+        await sessions.endAll(userID: user.id)
+    }
+
+    /// Marks an account deactivated, deletes its sessions, logs who did it and tells the user's
+    /// streams (`account.deactivated`); false when it already was. After the commit, end its streams
+    /// with `SessionService.endAll`.
+    static func deactivate(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, actor: Int64, action: String) throws -> Bool {
+        guard try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [userID]).affectedRows == 1 else {
+            return false
+        }
+        try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
+        try ModerationService.record(c, room: nil, actor: actor, action: action, user: userID)
+        try events.append(EventType.accountDeactivated, userID: userID, payload: AdminController.DeactivatedEvent(userId: userID))
+        return true
     }
 }

@@ -76,6 +76,14 @@ struct SessionService: Sendable {
         return deleted
     }
 
+    /// After an account's sessions were all deleted with an event for its streams: forgets them, lets
+    /// the event reach the open streams, then ends those.
+    func endAll(userID: Int64) async {
+        cache.drop(userID: userID)
+        try? await Task.sleep(for: .milliseconds(50))
+        hub.disconnect(userID: userID)
+    }
+
     /// Forgets cached sessions of a user (after their sessions or profile changed).
     func forget(userID: Int64) { cache.drop(userID: userID) }
 

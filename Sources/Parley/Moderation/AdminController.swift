@@ -8,7 +8,6 @@ struct AdminController {
     let pool: MariaDBPool
     let log: EventLog
     let sessions: SessionService
-    let hub: EventHub
     let messages: MessageService
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -72,20 +71,14 @@ struct AdminController {
         let userID = try RoomController.id(context, "user")
         guard userID != session.user.id else { throw ParleyError(.conflict, "cannot_deactivate_self", "You cannot deactivate yourself.") }
         try await log.transaction { c, events in
-            guard try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [userID]).affectedRows == 1 else {
+            guard try AccountService.deactivate(c, events, userID: userID, actor: session.user.id, action: "deactivate") else {
                 guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
                     throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
                 }
                 return
             }
-            try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
-            try ModerationService.record(c, room: nil, actor: session.user.id, action: "deactivate", user: userID)
-            try events.append(EventType.accountDeactivated, userID: userID, payload: DeactivatedEvent(userId: userID))
         }
-        sessions.forget(userID: userID)
-        // Let the event reach open streams, then end them.
-        try? await Task.sleep(for: .milliseconds(50))
-        hub.disconnect(userID: userID)
+        await sessions.endAll(userID: userID)
         return .noContent
     }
 
