@@ -25,10 +25,13 @@ export function notify(notification) {
     const shown = new Notification(room ? roomName(room) : "Parley", {
       body: `${message.sender.display_name}: ${preview(message)}`,
       tag: `parley-${notification.room_id}`,
+      // The sender's picture, when they have one (same origin, so the session cookie goes with it).
+      ...(message.sender.avatar_url ? { icon: message.sender.avatar_url } : {}),
     });
     shown.onclick = () => {
       window.focus();
-      location.hash = `room/${notification.room_id}`;
+      // Straight to the message that notified.
+      location.hash = `room/${notification.room_id}/message/${message.id}`;
     };
   }
   tone();

@@ -37,11 +37,13 @@ RECORD_NOTIFICATIONS = """
 (() => {
   const Real = window.Notification;
   window.__notifications = [];
+  window.__notificationObjects = [];
   if (!Real) return;
   window.Notification = class extends Real {
     constructor(title, options = {}) {
       super(title, options);
-      window.__notifications.push({ title, body: options.body ?? "", tag: options.tag ?? "" });
+      window.__notifications.push({ title, body: options.body ?? "", tag: options.tag ?? "", ...(options.icon ? { icon: options.icon } : {}) });
+      window.__notificationObjects.push(this);
     }
   };
 })();

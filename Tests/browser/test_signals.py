@@ -1,4 +1,8 @@
 """What the server tells about others: unread counts, receipts, presence, moderation, pins."""
+import base64
+
+import requests
+
 from parley_browser import Chat, record_notifications
 
 
@@ -51,6 +55,18 @@ def test_a_dm_and_a_mention_in_rooms_not_open_raise_browser_notifications(server
     caller.post(dm, "one more")
     chat.wait(lambda: len(chat.notifications()) == 3)
     assert chat.notifications()[2]["body"] == "Cal Ler: one more"
+
+    # A sender's picture is the notification's icon; clicking it opens the room at that message.
+    face = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    set_picture = requests.put(server.url + "/api/me/avatar", data=face, headers={**caller.headers, "Content-Type": "image/png"})
+    assert set_picture.status_code == 200, set_picture.text
+    url = set_picture.json()["user"]["avatar_url"]
+    pictured = caller.post(dm, "with my face")
+    chat.wait(lambda: len(chat.notifications()) == 4)
+    assert chat.notifications()[3] == {"title": "Cal Ler", "body": "Cal Ler: with my face", "tag": f"parley-{dm}", "icon": url}
+    chat.js("window.__notificationObjects[3].onclick()")
+    chat.wait(lambda: chat.room_title() == "Cal Ler")
+    assert chat.js("return location.hash") == f"#room/{dm}/message/{pictured['id']}"
 
 
 def test_read_receipts_and_presence_show_live(server, browsers, account):
