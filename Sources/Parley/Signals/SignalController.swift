@@ -132,7 +132,8 @@ struct SignalController {
     static func loadMe(_ pool: MariaDBPool, _ userID: Int64) async throws -> MeAnswer {
         try await pool.withConnection { c in
             let row = try c.query(
-                "SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio FROM users WHERE id = ?", [userID])[0]
+                "SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio FROM users WHERE id = ?",
+                [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
                 sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"))
