@@ -127,10 +127,7 @@ import Yams
             #expect(try await client.register("ann").status == .created)
             // The application's one connection ends and the test takes the account's only one:
             // the application's reconnects are refused.
-            for row in try admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?", [account]) {
-                try admin.executeText("KILL CONNECTION \(try row.decode("id", as: Int64.self))")
-            }
-            let held = try await Self.connect(accountURL)
+            let held = try await Self.takeOnlyConnection(accountURL, account: account, admin: admin)
             defer { held.close() }
             let refused = try await client.register("bob")
             refused.expectError(.serviceUnavailable, "unavailable")
@@ -142,10 +139,15 @@ import Yams
         #expect(try base.query("SELECT username FROM users ORDER BY id").map { try $0.decode("username", as: String.self) } == ["ann", "bob"])
     }
 
-    /// A connection to `url`, tried until the server has let go of killed ones (at most 5 s).
-    private static func connect(_ url: String) async throws -> MariaDBConnection {
+    /// The one connection an account limited to one may have: its other connections (the
+    /// application's) are killed until this one gets in. The application's background work (the
+    /// event tailer, the sweepers) may reconnect first, so it is tried again for at most 10 s.
+    private static func takeOnlyConnection(_ url: String, account: String, admin: MariaDBConnection) async throws -> MariaDBConnection {
         let configuration = try MariaDBConfiguration(url: url)
-        for _ in 0..<50 {
+        for _ in 0..<100 {
+            for row in try admin.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?", [account]) {
+                try? admin.executeText("KILL CONNECTION \(try row.decode("id", as: Int64.self))")
+            }
             if let connection = try? MariaDBConnection(configuration: configuration) { return connection }
             try await Task.sleep(for: .milliseconds(100))
         }
