@@ -161,6 +161,8 @@ enum Preparation: Sendable {
     case reactedTarget
     /// The target has shared a file in the room.
     case sharedFile
+    /// The owner has made an invite link (groups only: other rooms cannot have one).
+    case invite
 }
 
 struct MatrixRow: Sendable {
@@ -306,6 +308,31 @@ enum AuthorizationMatrix {
                 method: .post, path: "/api/rooms/{room}/members", request: { f, _ in (room(f, "/members"), #"{"user_id":\#(f.id(.guest))}"#) }),
             public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
             group: [unauthenticated, hidden, forbidden, forbidden, created, created, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
+        // Invite links follow the rules of adding members.
+        row(
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/invites", request: { f, _ in (room(f, "/invites"), #"{"max_uses":5}"#) },
+                verify: { _, _, body in #expect(body["invite"]?["code"]?.string?.count == 32) }),
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, created, created, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/rooms/{room}/invites", prepare: .invite, request: { f, _ in (room(f, "/invites"), nil) },
+                verify: { f, _, body in
+                    #expect(body["invites"]?.array?.compactMap { $0["id"]?.int } == [f.invite ?? 0])
+                    #expect(body["invites"]?.array?.first?["code"] == .null)
+                }),
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, notAGroup, hidden]),
+        row(
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/invites/{invite}", prepare: .invite,
+                request: { f, _ in (room(f, "/invites/\(f.invite ?? 999_999)"), nil) }),
+            public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notAGroup, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/members/{user}", request: { f, _ in (room(f, "/members/\(f.id(.target))"), nil) }),
@@ -614,6 +641,8 @@ struct Fixture: Sendable {
     private(set) var ownMessages: [MatrixActor: Int64] = [:]
     /// The file the target shared (`.sharedFile`).
     private(set) var sharedFile: Int64?
+    /// The owner's invite link (`.invite`, groups).
+    private(set) var invite: Int64?
 
     func id(_ person: Person) -> Int64 { people[person]!.id }
 
@@ -706,6 +735,9 @@ struct Fixture: Sendable {
         switch preparation {
         case .nothing, .reactedTarget, .sharedFile:
             return
+        case .invite:
+            guard kind == .group else { return }
+            invite = try Self.created(try await client.send(.post, "/api/rooms/\(room)/invites", json: "{}", headers: owner), "invite")
         case .roomPassword:
             guard kind == .public else { return }
             let response = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"password":"\#(Self.roomPassword)"}"#, headers: owner)
@@ -820,6 +852,7 @@ struct Snapshot: Equatable {
             WHERE room_id IN (\(rooms)) OR actor_id IN (\(users)) OR target_user_id IN (\(users)) ORDER BY id
             """,
             "word_filters": "SELECT room_id, words, mode FROM word_filters WHERE room_id IN (\(rooms)) ORDER BY room_id",
+            "room_invites": "SELECT id, room_id, created_by, expires_at, max_uses, uses FROM room_invites WHERE room_id IN (\(rooms)) ORDER BY id",
             "users": """
             SELECT id, username, display_name, password_hash, site_role, deactivated_at, presence, send_read_receipts FROM users
             WHERE id IN (\(users)) ORDER BY id
