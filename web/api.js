@@ -163,6 +163,15 @@ export const Users = {
   profile: (id) => get(`/api/users/${id}`),
 };
 
+export const Invites = {
+  /// `{expires_in_seconds, max_uses}` (either may be left out).
+  create: (roomId, options) => post(`/api/rooms/${roomId}/invites`, options),
+  list: (roomId) => get(`/api/rooms/${roomId}/invites`),
+  revoke: (roomId, id) => request("DELETE", `/api/rooms/${roomId}/invites/${id}`),
+  preview: (code) => get(`/api/invites/${encodeURIComponent(code)}`),
+  accept: (code) => post(`/api/invites/${encodeURIComponent(code)}/join`),
+};
+
 export const Files = {
   /// Shares `file` in a room as a new message, with an optional caption.
   /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).

@@ -16,6 +16,7 @@ import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
 import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
+import { initInvites, openInvite } from "/views/invites.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
@@ -49,6 +50,7 @@ function initViews() {
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });
 }
 
@@ -137,6 +139,11 @@ function inHash() {
 /// Opens the room named in the address, if it is one of mine, scrolled to the message if one is
 /// named; false if there is none to open.
 async function openFromHash() {
+  const invite = /^#invite\/([0-9a-f]{32})$/.exec(location.hash)?.[1];
+  if (invite) {
+    openInvite(invite);
+    return false;
+  }
   const { id, message } = inHash();
   if (id === null) return false;
   if (!state().rooms.has(id)) {

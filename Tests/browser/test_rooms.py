@@ -94,3 +94,50 @@ def test_the_public_room_list_follows_rooms_created_renamed_and_deleted_elsewher
     visitor.wait(lambda: "cabaret-nights" in visitor.text_of("browse-list"), message="the rename did not show")
     host.call("DELETE", f"/api/rooms/{room}", expect=204)
     visitor.wait(lambda: "cabaret" not in visitor.text_of("browse-list"), message="the deleted room stayed")
+
+
+def test_an_invite_link_made_in_the_member_panel_lets_someone_join_the_group(server, browsers, account):
+    owner = account("ines_invites", display_name="Ines")
+    account("jon_invites", display_name="Jon")
+    account("kai_invites", display_name="Kai")
+    group = owner.create_room("hideout", kind="group", topic="the quiet corner")["id"]
+    ines = Chat(browsers(), server).log_in("ines_invites")
+    ines.open_room("hideout", "group-list")
+    ines.find("#members-toggle").click()
+    ines.wait(lambda: ines.find("#invites-open").is_displayed())
+    ines.find("#invites-open").click()
+    ines.wait(lambda: ines.dialog_open("invites-dialog"))
+    ines.wait(lambda: ines.text_of("invite-list") == "No links yet.")
+    # A link for one use.
+    ines.js("document.getElementById('invite-uses').value = '1'")
+    ines.find("#invite-create").click()
+    ines.wait(lambda: ines.find("#invite-new").is_displayed())
+    link = ines.find("#invite-link").get_attribute("value")
+    assert link.startswith(f"{server.url}/#invite/") and len(link.rsplit("/", 1)[1]) == 32
+    ines.wait(lambda: "used 0 of 1" in ines.text_of("invite-list"))
+
+    # Jon opens it: he sees the group's name, size and who invites him, and joins.
+    jon = Chat(browsers(), server).log_in("jon_invites")
+    jon.driver.get(link)
+    jon.wait(lambda: jon.dialog_open("invite-dialog"), message="the invite did not open")
+    jon.wait(lambda: jon.text_of("invite-text") == "Ines invites you to join the private group hideout (1 member).")
+    assert jon.text_of("invite-topic") == "the quiet corner"
+    jon.find("#invite-join").click()
+    jon.wait(lambda: jon.room_title() == "hideout", message="the group did not open")
+    assert "hideout" in jon.sidebar_rooms("group-list")
+    jon.wait(lambda: "#room/" in jon.js("return location.hash"))
+    # Ines sees him arrive, and the used-up link is gone from her list.
+    ines.wait(lambda: ines.js("return document.querySelectorAll('#members li.member').length") == 2)
+    ines.find("#invites-dialog [data-close]").click()
+    ines.find("#invites-open").click()
+    ines.wait(lambda: ines.text_of("invite-list") == "No links yet.")
+
+    # Kai comes too late: the link is used up, and he stays out.
+    kai = Chat(browsers(), server).log_in("kai_invites")
+    kai.driver.get(link)
+    kai.wait(lambda: kai.dialog_open("invite-dialog"))
+    kai.wait(lambda: "not valid" in kai.text_of("invite-error"))
+    assert not kai.find("#invite-join").is_displayed()
+    kai.find("#invite-dialog [data-close]").click()
+    kai.wait(lambda: not kai.js("return location.hash").startswith("#invite/"))
+    assert "hideout" not in kai.sidebar_rooms("group-list")
