@@ -184,6 +184,30 @@ import Testing
         }
     }
 
+    @Test func deletingARoomTakesItsFilesBytesAtOnceButNotBytesAnotherRoomShares() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let alice = try await client.signUp("alice")
+            let room = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"doomed"}"#, headers: alice.bearer).json()["room"]?["id"]?.int)
+            let other = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"other"}"#, headers: alice.bearer).json()["room"]?["id"]?.int)
+            let sharedBytes = Self.randomBytes(3000)
+            _ = try await Self.upload(client, alice, room: room, Self.randomBytes(FileStore.chunkSize + 10))  // two chunks of its own
+            _ = try await Self.upload(client, alice, room: room, sharedBytes)
+            let survivor = try #require(try await Self.upload(client, alice, room: other, sharedBytes).json()["message"]?["file"]?["id"]?.int)
+            #expect(try parley.count("file_chunks") == 3)
+            #expect(try await client.send(.delete, "/api/rooms/\(room)", headers: alice.bearer).status == .noContent)
+            // Its own two chunks went with it; the one the other room's file uses stays, and reads.
+            #expect(try parley.count("files") == 1)
+            #expect(try parley.count("file_chunks") == 1)
+            #expect(Array(try await Self.download(client, alice, survivor).body.readableBytesView) == sharedBytes)
+            // A site admin's deletion does the same.
+            #expect(try await client.send(.delete, "/api/admin/rooms/\(other)", headers: root.bearer).status == .noContent)
+            #expect(try parley.count("files") == 0)
+            #expect(try parley.count("file_chunks") == 0)
+        }
+    }
+
     /// An upload whose chunk was removed before it completed (a file of the same bytes deleted
     /// meanwhile) is told apart from the other foreign-key failure of posting (a deleted room):
     /// it answers 503, to be sent again, not `room_not_found`.

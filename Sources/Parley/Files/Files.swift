@@ -106,10 +106,19 @@ struct FileStore: Sendable {
     /// of the same bytes going on at that moment then fails at its end and is sent again: see
     /// `MessageService.post`.)
     static func unshare(_ c: MariaDBConnection, messageID: Int64) throws {
+        try remove(c, filesWhere: "f.message_id = ?", messageID)
+    }
+
+    /// Forgets every file of a room being deleted, and at once the bytes no other file uses.
+    static func unshareAll(_ c: MariaDBConnection, roomID: Int64) throws {
+        try remove(c, filesWhere: "f.room_id = ?", roomID)
+    }
+
+    private static func remove(_ c: MariaDBConnection, filesWhere condition: String, _ value: Int64) throws {
         let chunks = try c.query(
-            "SELECT DISTINCT p.chunk_sha256 FROM files f JOIN file_parts p ON p.file_id = f.id WHERE f.message_id = ?", [messageID]
+            "SELECT DISTINCT p.chunk_sha256 FROM files f JOIN file_parts p ON p.file_id = f.id WHERE \(condition)", [value]
         ).map { try $0.decode("chunk_sha256", as: [UInt8].self) }
-        try c.execute("DELETE FROM files WHERE message_id = ?", [messageID])
+        try c.execute("DELETE f FROM files f WHERE \(condition)", [value])
         for chunk in chunks {
             try c.execute(
                 "DELETE FROM file_chunks WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM file_parts WHERE chunk_sha256 = ?)", [chunk, chunk])

@@ -107,6 +107,7 @@ struct AdminController {
             if try row.decode("kind") as String == RoomKind.public.rawValue {
                 try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
             }
+            try FileStore.unshareAll(c, roomID: roomID)
             try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room")
         }

@@ -196,6 +196,7 @@ struct RoomService: Sendable {
             }
             try events.appendRoomDeleted(roomID: roomID, payload: RoomDeletedEvent(roomId: roomID, by: UserSummary(user)))
             if room.kind == .public { try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: nil)) }
+            try FileStore.unshareAll(c, roomID: roomID)
             try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
         }
     }
