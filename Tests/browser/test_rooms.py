@@ -114,6 +114,9 @@ def test_an_invite_link_made_in_the_member_panel_lets_someone_join_the_group(ser
     ines.wait(lambda: ines.find("#invite-new").is_displayed())
     link = ines.find("#invite-link").get_attribute("value")
     assert link.startswith(f"{server.url}/#invite/") and len(link.rsplit("/", 1)[1]) == 32
+    ines.js("window.copied = null; navigator.clipboard.writeText = (text) => { window.copied = text; return Promise.resolve(); }")
+    ines.find("#invite-copy").click()
+    ines.wait(lambda: ines.js("return window.copied") == link)
     ines.wait(lambda: "used 0 of 1" in ines.text_of("invite-list"))
 
     # Jon opens it: he sees the group's name, size and who invites him, and joins.

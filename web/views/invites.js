@@ -6,7 +6,7 @@ import { $, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { state } from "/state.js";
 import { showError } from "/views/dialogs.js";
-import { toast } from "/views/toast.js";
+import { copyAndTell } from "/views/toast.js";
 
 let navigate = () => {};
 /// The group the invites dialog manages.
@@ -95,14 +95,9 @@ async function createInvite(event) {
   }
 }
 
-async function copyNewLink() {
-  try {
-    await navigator.clipboard.writeText($("invite-link").value);
-    toast("Link copied.", { kind: "info", ms: 2500 });
-  } catch {
-    $("invite-link").select();
-    toast("Press Ctrl+C to copy the selected link.", { kind: "info" });
-  }
+function copyNewLink() {
+  $("invite-link").select();
+  return copyAndTell($("invite-link").value);
 }
 
 /// Shows what the invite `code` opens, with Join (or Open, for a group I am in already).

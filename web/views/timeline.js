@@ -10,7 +10,7 @@ import { dayKey, dayLabel, formatFull, formatTime, preview, roomName, truncate }
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
-import { toast, toastError } from "/views/toast.js";
+import { copyAndTell, toastError } from "/views/toast.js";
 
 const list = $("messages");
 const GROUP_MS = 5 * 60_000;
@@ -407,15 +407,7 @@ function messageActions(m, mine) {
 }
 
 /// Puts the message's link (`#room/<id>/message/<id>`, which opens the room at it) on the clipboard.
-async function copyLink(m) {
-  const link = new URL(`#room/${m.room_id}/message/${m.id}`, location.href).href;
-  try {
-    await navigator.clipboard.writeText(link);
-    toast("Link copied.", { kind: "info", ms: 2500 });
-  } catch {
-    toast(`Copy this link: ${link}`, { kind: "info", ms: 15000 });
-  }
-}
+const copyLink = (m) => copyAndTell(new URL(`#room/${m.room_id}/message/${m.id}`, location.href).href);
 
 function pendingNode(entry) {
   const status = entry.status === "failed" ? "failed" : entry.status === "sending" ? "sending" : entry.waiting ? "waiting" : "queued";

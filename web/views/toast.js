@@ -13,5 +13,15 @@ export function toast(message, { kind = "error", ms = 5000 } = {}) {
   setTimeout(() => node.remove(), ms);
 }
 
+/// Puts `text` on the clipboard and says so; where the browser refuses, shows it to copy by hand.
+export async function copyAndTell(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast("Link copied.", { kind: "info", ms: 2500 });
+  } catch {
+    toast(`Copy this link: ${text}`, { kind: "info", ms: 15000 });
+  }
+}
+
 /// For promise chains: `.catch(toastError)`.
 export const toastError = (error) => toast(error?.message ?? String(error));
