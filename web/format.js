@@ -40,9 +40,6 @@ export function roomName(room) {
   return room.kind === "dm" ? room.dm_with?.display_name ?? room.name : room.name;
 }
 
-/// A message's text for one-line previews (notifications, quotes, pins): a file without a caption by its name.
-export const preview = (message) => message.text || (message.file ? `📎 ${message.file.name}` : "");
-
 export function truncate(text, length = 120) {
   const chars = Array.from(text ?? "");
   return chars.length > length ? chars.slice(0, length).join("") + "…" : text ?? "";

@@ -58,6 +58,16 @@ function prose(nodes, text, myUsername) {
   flush();
 }
 
+/// A message's text for one-line previews (notifications, quotes, pins, the reply bar): as the
+/// timeline shows it without the formatting marks, on one line; a file without a caption by its name.
+export function preview(message) {
+  if (!message.text) return message.file ? `📎 ${message.file.name}` : "";
+  const parts = formatMessage(message.text, null).map((node) =>
+    typeof node === "string" ? node : node.tagName === "PRE" || node.tagName === "BLOCKQUOTE" ? ` ${node.textContent} ` : node.textContent,
+  );
+  return parts.join("").replace(/\s+/g, " ").trim();
+}
+
 function inline(text, myUsername) {
   const nodes = [];
   let last = 0;

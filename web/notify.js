@@ -1,5 +1,6 @@
 // Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
-import { preview, roomName } from "/format.js";
+import { roomName } from "/format.js";
+import { preview } from "/markup.js";
 import { state } from "/state.js";
 
 export function askPermissionOnFirstClick() {

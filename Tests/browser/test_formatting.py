@@ -47,6 +47,23 @@ def test_formatting_renders_the_markdown_subset_and_leaves_the_rest_as_typed(ser
     assert wrong == [], wrong
 
 
+PREVIEW = """const [message, done] = [arguments[0], arguments[arguments.length - 1]];
+import('/markup.js').then(m => done(m.preview(message))).catch(e => done('ERROR ' + e));"""
+
+
+def test_one_line_previews_show_the_text_without_its_formatting_marks(server, browsers, account):
+    account("fmt_preview")
+    chat = Chat(browsers(), server).log_in("fmt_preview")
+    cases = [
+        ({"text": "**deploy** is `make ship`\n```\nmake ship\n```\ndone"}, "deploy is make ship make ship done"),
+        ({"text": "> quoted line\nmy _answer_ to ~~it~~"}, "quoted line my answer to it"),
+        ({"text": "snake_case_name 2*3*4"}, "snake_case_name 2*3*4"),
+        ({"text": "", "file": {"name": "notes.txt"}}, "📎 notes.txt"),
+    ]
+    got = [chat.driver.execute_async_script(PREVIEW, message) for message, _ in cases]
+    assert got == [want for _, want in cases]
+
+
 def test_a_formatted_message_shows_formatted_to_everyone(server, browsers, account):
     owner = account("fmt_owner")
     reader = account("fmt_reader")

@@ -3,7 +3,8 @@
 // signalled (at most every 3 s).
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { preview, roomName, truncate } from "/format.js";
+import { roomName, truncate } from "/format.js";
+import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";

@@ -2,8 +2,9 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { preview, roomName, truncate } from "/format.js";
+import { roomName, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
+import { preview } from "/markup.js";
 import { canModerate, myRole, on, RANK, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";

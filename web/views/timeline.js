@@ -5,8 +5,8 @@
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
 import { $, avatarFor, button, el } from "/dom.js";
-import { formatMessage } from "/markup.js";
-import { dayKey, dayLabel, formatFull, formatTime, preview, roomName, truncate } from "/format.js";
+import { formatMessage, preview } from "/markup.js";
+import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
