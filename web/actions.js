@@ -78,6 +78,46 @@ export async function loadOlder() {
   }
 }
 
+/// Loads the page after the newest loaded message, when the newest are not loaded (after a jump).
+export async function loadNewer() {
+  const room = state.room;
+  if (!room || !room.loaded || !room.hasNewer || room.loadingNewer || room.closed) return;
+  const newest = Math.max(...room.messages.keys());
+  room.loadingNewer = true;
+  store.holdLive();
+  store.emit("messages", { reason: "loading" });
+  try {
+    const page = await Messages.page(room.id, { after: newest, limit: PAGE });
+    room.loadingNewer = false;
+    store.addNewer(room.id, page.messages, page.has_more);
+    if (!room.hasNewer) markRead();
+  } catch (error) {
+    room.loadingNewer = false;
+    room.held = null;
+    store.emit("messages", { reason: "loading" });
+    throw error;
+  }
+}
+
+/// Loads the window with message `id` of the open room in place of what is loaded (unless it is loaded).
+export async function showMessage(id) {
+  const room = state.room;
+  if (!room || room.closed || room.messages.has(id)) return;
+  store.holdLive();
+  const page = await Messages.page(room.id, { around: id, limit: PAGE });
+  store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: page.has_newer, target: id });
+}
+
+/// Goes back to the newest messages of the open room after a jump to older ones.
+export async function showLatest() {
+  const room = state.room;
+  if (!room || room.closed) return;
+  store.holdLive();
+  const page = await Messages.page(room.id, { limit: PAGE });
+  store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: false });
+  markRead();
+}
+
 /// Finds a reply's target that is older than what is loaded (the page that ends just after it).
 const replyRequests = new Set();
 export async function loadReplyTarget(roomId, id) {
@@ -96,6 +136,8 @@ export async function loadReplyTarget(roomId, id) {
 
 export function send(text, replyTo) {
   if (!state.room || state.room.closed) return;
+  // What I send shows under the newest messages, so the room goes back to them.
+  if (state.room.hasNewer) showLatest().catch(() => {});
   outbox.enqueue(state.room.id, text, replyTo);
 }
 
@@ -115,6 +157,7 @@ export async function remove(id) {
 export async function upload(file, caption, options) {
   const roomId = state.room?.id;
   if (!roomId) return;
+  if (state.room.hasNewer) showLatest().catch(() => {});
   const { message } = await Files.upload(roomId, file, caption, options);
   store.upsertMessage(message);
 }

@@ -148,8 +148,9 @@ export const Rooms = {
 
 export const Messages = {
   send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
-  /// `before` pages back (newest first); `after` catches up (oldest first).
-  page: (roomId, { before, after, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, limit })}`),
+  /// `before` pages back (newest first); `after` catches up (oldest first); `around` is the window
+  /// with that message (newest first, with `has_newer`).
+  page: (roomId, { before, after, around, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
   /// Messages of my rooms (or of `room`) with every word of `q`, newest first; `before` pages back.

@@ -143,8 +143,15 @@ export function openRoomState(id) {
     id,
     messages: new Map(),
     hasMore: false,
+    /// The loaded messages stop short of the newest (after a jump to an older message): live
+    /// messages are not shown until the reader scrolls down to them or jumps to the latest.
+    hasNewer: false,
     loaded: false,
     loadingOlder: false,
+    loadingNewer: false,
+    /// While a page that may reach the newest message is on its way: live messages beyond the
+    /// loaded ones (id -> message), added with it if it does.
+    held: null,
     /// Messages above this id were unread when the room was opened (for the "new" divider).
     unreadAfter: room && room.unread_count > 0 ? room.read_up_to ?? 0 : null,
     /// Reply targets older than what is loaded: id -> message, or null when gone.
@@ -170,13 +177,49 @@ export const isOpen = (roomId) => state.room !== null && state.room.id === roomI
 /// Adds a page of history (`older`: scrolled back; otherwise the newest page).
 export function addHistory(roomId, messages, hasMore, { older }) {
   if (!isOpen(roomId)) return;
+  merge(messages);
+  if (older || !state.room.loaded) state.room.hasMore = hasMore;
+  state.room.loaded = true;
+  emit("messages", { reason: older ? "older" : "initial" });
+}
+
+/// Adds the page after the newest loaded message (`hasMore`: still more beyond it).
+export function addNewer(roomId, messages, hasMore) {
+  if (!isOpen(roomId)) return;
+  merge(messages);
+  reachNewest(!hasMore);
+  emit("messages", { reason: "newer" });
+}
+
+/// Replaces what is loaded with one window of messages: around `target`, or the newest page.
+export function setWindow(roomId, messages, { hasMore, hasNewer, target = null }) {
+  if (!isOpen(roomId)) return;
+  state.room.messages = new Map();
+  merge(messages);
+  state.room.hasMore = hasMore;
+  state.room.loaded = true;
+  reachNewest(!hasNewer);
+  emit("messages", { reason: target === null ? "initial" : "window", target });
+}
+
+function merge(messages) {
   for (const message of messages) {
     const known = state.room.messages.get(message.id);
     if (!known || version(message) >= version(known)) state.room.messages.set(message.id, message);
   }
-  if (older || !state.room.loaded) state.room.hasMore = hasMore;
-  state.room.loaded = true;
-  emit("messages", { reason: older ? "older" : "initial" });
+}
+
+/// Ends a wait for a page; if it reached the newest message, live messages held meanwhile join it.
+function reachNewest(reached) {
+  const held = state.room.held;
+  state.room.held = null;
+  state.room.hasNewer = !reached;
+  if (reached && held) merge([...held.values()]);
+}
+
+/// Starts holding live messages beyond the loaded ones until the next page arrives.
+export function holdLive() {
+  if (state.room) state.room.held = new Map();
 }
 
 // Edits and deletions only move forward: a replayed old event must not undo a newer state.
@@ -184,13 +227,25 @@ function version(message) {
   return message.deleted ? Infinity : Date.parse(message.edited_at ?? message.created_at) || 0;
 }
 
-/// A message from the live stream or a send: added or updated in the open room.
+/// A message from the live stream or a send: added or updated in the open room. Not one outside
+/// what is loaded: older than the oldest loaded one while more lie before it (its page brings it),
+/// or newer than the newest while the newest are not loaded (held if a page is on its way).
 export function upsertMessage(message) {
   if (!isOpen(message.room_id)) return false;
   const room = state.rooms.get(message.room_id);
   if (room && message.id > (room.latest_id ?? 0)) room.latest_id = message.id;
   const known = state.room.messages.get(message.id);
   if (known && version(message) < version(known)) return false;
+  if (!known && state.room.messages.size > 0) {
+    const ids = [...state.room.messages.keys()];
+    if (state.room.hasMore && message.id < Math.min(...ids)) return false;
+    if (state.room.hasNewer && message.id > Math.max(...ids)) {
+      const held = state.room.held?.get(message.id);
+      if (state.room.held && (!held || version(message) >= version(held))) state.room.held.set(message.id, message);
+      emit("messages", { reason: "beyond" });
+      return false;
+    }
+  }
   state.room.messages.set(message.id, message);
   if (state.room.replyTargets.has(message.id)) state.room.replyTargets.set(message.id, message);
   emit("messages", { reason: known ? "update" : "live", message });

@@ -376,6 +376,56 @@ import Testing
         }
     }
 
+    /// The ids of a window around a message, its `has_more` and its `has_newer`.
+    static func window(_ client: any TestClientProtocol, _ user: LoggedIn, room: Int64, _ query: String) async throws -> ([Int64], Bool?, Bool?) {
+        let response = try await history(client, user, room: room, query)
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        let body = try response.json()
+        #expect(body.keys == ["messages", "has_more", "has_newer"])
+        return ((body["messages"]?.array ?? []).compactMap { $0["id"]?.int }, body["has_more"]?.bool, body["has_newer"]?.bool)
+    }
+
+    @Test func historyOpensAWindowAroundAMessage() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await Self.room(client, ann, #"{"name":"archive"}"#)
+            var ids: [Int64] = []
+            for n in 0..<120 {
+                ids.append(try await Self.say(client, ann, room: room, "m\(n)"))
+                // Another room's messages fall between the ids and never show.
+                if n % 10 == 0 { _ = try await Self.say(client, ann, room: 1, "elsewhere") }
+            }
+            let newestFirst = { (range: ClosedRange<Int>) in range.reversed().map { ids[$0] } }
+            // The message and the older half of the page, then the newer half above it, newest first.
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[60])&limit=10") == (newestFirst(56...65), true, true))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[60])&limit=11") == (newestFirst(55...65), true, true))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[60])&limit=1") == ([ids[60]], true, true))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[60])") == (newestFirst(36...85), true, true))
+            // Near either end the window is short on that side, and says nothing lies beyond it.
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[2])&limit=10") == (newestFirst(0...7), false, true))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[4])&limit=10") == (newestFirst(0...9), false, true))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[118])&limit=10") == (newestFirst(114...119), true, false))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[114])&limit=10") == (newestFirst(110...119), true, false))
+            #expect(try await Self.window(client, ann, room: room, "?around=\(ids[119])&limit=100") == (newestFirst(70...119), true, false))
+            // Paging on from the window's edges meets it exactly.
+            #expect(try await Self.page(client, ann, room: room, "?before=\(ids[56])&limit=3") == (newestFirst(53...55), true))
+            #expect(try await Self.page(client, ann, room: room, "?after=\(ids[65])&limit=3") == (Array(ids[66...68]), true))
+            // A deleted message is a tombstone in its window.
+            #expect(try await client.send(.delete, "/api/messages/\(ids[30])", headers: ann.bearer).status == .noContent)
+            let tombstone = try await Self.history(client, ann, room: room, "?around=\(ids[30])&limit=3").json()["messages"]?[1]
+            #expect(tombstone?["id"]?.int == ids[30] && tombstone?["deleted"] == .bool(true) && tombstone?["text"] == .null)
+            // A message of another room, or none at all, is not found here.
+            let elsewhere = try await Self.say(client, ann, room: 1, "elsewhere")
+            try await Self.history(client, ann, room: room, "?around=\(elsewhere)").expectError(.notFound, "message_not_found")
+            try await Self.history(client, ann, room: room, "?around=999999999").expectError(.notFound, "message_not_found")
+            // A public room's non-members get the preview, not a window.
+            try await Self.history(client, bob, room: room, "?around=\(ids[60])").expectError(.forbidden, "not_a_member")
+            #expect(try await Self.page(client, bob, room: room).0 == newestFirst(100...119))
+        }
+    }
+
     @Test func historyCursorsAndLimitsAreChecked() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -383,15 +433,15 @@ import Testing
             _ = try await Self.say(client, ann, room: 1, "hi")
             for query in [
                 "?limit=0", "?limit=101", "?limit=-1", "?limit=abc", "?limit=", "?limit=1.5", "?before=abc", "?before=-1", "?after=x", "?after=-5",
-                "?before=1&after=1", "?limit=99999999999999999999",
+                "?before=1&after=1", "?limit=99999999999999999999", "?around=0", "?around=x", "?around=1&before=2", "?around=1&after=1",
             ] {
                 let response = try await Self.history(client, ann, room: 1, query)
                 response.expectError(.badRequest, "invalid_request")
                 // The message names what was wrong.
                 let message = try response.json()["error"]?["message"]?.string ?? ""
                 if query.hasPrefix("?limit=") { #expect(message.contains("limit") && message.contains("100"), "\(query): \(message)") }
-                if query.hasPrefix("?before=") || query.hasPrefix("?after=") {
-                    #expect(message.contains("message id") || message.contains("not both"), "\(query): \(message)")
+                if query.hasPrefix("?before=") || query.hasPrefix("?after=") || query.hasPrefix("?around=") {
+                    #expect(message.contains("message id") || message.contains("one of before, after and around"), "\(query): \(message)")
                 }
             }
             #expect(try await Self.page(client, ann, room: 1, "?limit=100").0.count == 1)

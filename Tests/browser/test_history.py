@@ -1,5 +1,6 @@
 """History: paging back on scroll, in order, without duplicates or jumps; days and times in the reader's locale."""
 import re
+import time
 
 from parley_browser import Chat
 
@@ -9,12 +10,16 @@ def test_scrolling_up_loads_older_history_in_order_without_duplicates_or_jumps(s
     room = writer.create_room("archive")["id"]
     reader = account("reader")
     reader.join(room)
-    for n in range(150):
-        writer.post(room, f"entry {n:03d}")
+    posted = [writer.post(room, f"entry {n:03d}") for n in range(150)]
     chat = Chat(browsers(), server).log_in("reader")
     chat.open_room("archive")
     chat.wait(lambda: chat.texts()[-1:] == ["entry 149"])
     first_page = chat.texts()
+    # An edit of a message older than the loaded page is left to that page (it must not leave
+    # a gap: paging back goes on from the oldest loaded message).
+    writer.call("PATCH", f"/api/messages/{posted[10]['id']}", expect=200, json={"text": "entry 010"})
+    time.sleep(1)
+    assert chat.texts() == first_page
     assert first_page == [f"entry {n:03d}" for n in range(150 - len(first_page), 150)]
     assert 0 < len(first_page) < 150
     # The newest message is in view at the bottom.
@@ -79,7 +84,7 @@ def test_a_message_link_opens_its_room_scrolled_to_it_even_far_back(server, brow
     assert lea.js("return window.copied") == f"{server.url}/#room/{room}/message/{see_above}"
     lea.wait(lambda: "Link copied." in lea.js("return document.querySelector('.toasts')?.textContent ?? ''"))
 
-    # Max opens a link to the first message, 131 messages back: the room opens, pages back to it,
+    # Max opens a link to the first message, 131 messages back: the room opens at the window around it,
     # and it has the focus, in view.
     first = owner.call("GET", f"/api/rooms/{room}/messages?after=0&limit=1", expect=200).json()["messages"][0]
     assert first["text"] == "the decision: ship on Friday"
@@ -95,3 +100,82 @@ def test_a_message_link_opens_its_room_scrolled_to_it_even_far_back(server, brow
     outsider_room = account("kim_links").create_room("kims-room", kind="group")["id"]
     max_chat.driver.get(f"{server.url}/#room/{outsider_room}/message/1")
     max_chat.wait(lambda: max_chat.room_title() != "" and max_chat.room_title() != "kims-room")
+
+
+def test_a_jump_far_back_loads_a_window_that_scrolls_down_to_the_live_end(server, browsers, account):
+    owner = account("ida_window", display_name="Ida")
+    reader = account("ole_window", display_name="Ole")
+    room = owner.create_room("window-room")["id"]
+    reader.join(room)
+    needle = owner.post(room, "the needle")
+    for n in range(300):
+        owner.post(room, f"hay {n:03d}")
+    everything = ["the needle"] + [f"hay {n:03d}" for n in range(300)]
+    chat = Chat(browsers(), server).log_in("ole_window")
+    chat.open_room("window-room")
+    chat.wait(lambda: chat.texts()[-1:] == ["hay 299"])
+
+    def open_needle():
+        # (Through the room's own address first: the same address again would change nothing.)
+        chat.js("location.hash = arguments[0]", f"#room/{room}")
+        chat.wait(lambda: chat.js("return location.hash") == f"#room/{room}")
+        chat.js("location.hash = arguments[0]", f"#room/{room}/message/{needle['id']}")
+        chat.wait(lambda: chat.js("return document.activeElement?.dataset?.id") == str(needle["id"]),
+                  message="the linked message did not get the focus")
+
+    # One request for the window around the message: not every page between it and the newest.
+    open_needle()
+    texts = chat.texts()
+    assert texts[0] == "the needle" and len(texts) < 100, texts
+    assert texts == everything[:len(texts)]
+    assert "beginning of the conversation" in chat.text_of("messages")
+    assert chat.js("return document.getElementById('jump-latest').hidden") is False
+    assert "Jump to latest" in chat.text_of("jump-latest")
+
+    # A message posted meanwhile does not show under the window's last one…
+    owner.post(room, "posted while away")
+    time.sleep(1)
+    assert "posted while away" not in chat.texts()
+    # …but scrolling down loads the newer pages, in order, up to it.
+    for _ in range(20):
+        if chat.texts()[-1:] == ["posted while away"]:
+            break
+        before = len(chat.texts())
+        chat.js("const l = document.getElementById('messages'); l.scrollTop = l.scrollHeight;")
+        chat.wait(lambda: len(chat.texts()) > before or chat.texts()[-1:] == ["posted while away"],
+                  message="scrolling down loaded nothing")
+        chat.wait(lambda: chat.js("return !document.querySelector('#messages .edge .spinner')"))
+    seen = chat.texts()
+    assert seen == everything + ["posted while away"]
+    ids = chat.js("return [...document.querySelectorAll('#messages li.message')].map(li => Number(li.dataset.id))")
+    assert ids == sorted(set(ids))
+    # At the live end the button is gone, and new messages show again.
+    assert chat.js("return document.getElementById('jump-latest').hidden") is True
+    chat.js("const l = document.getElementById('messages'); l.scrollTop = l.scrollHeight;")
+    owner.post(room, "live again")
+    chat.wait(lambda: chat.texts()[-1:] == ["live again"])
+    assert chat.js("return document.getElementById('jump-latest').hidden") is True
+
+    def reload_then_open_needle(newest):
+        # A fresh page holds only the newest messages, so the needle opens in a window again.
+        chat.driver.get(f"{server.url}/#room/{room}")
+        chat.driver.refresh()
+        chat.wait(lambda: chat.texts()[-1:] == [newest])
+        assert "the needle" not in chat.texts()
+        open_needle()
+        assert "Jump to latest" in chat.text_of("jump-latest")
+
+    # "Jump to latest" goes straight back to the newest page.
+    reload_then_open_needle("live again")
+    owner.post(room, "newest of all")
+    chat.driver.find_element("id", "jump-latest").click()
+    chat.wait(lambda: chat.texts()[-1:] == ["newest of all"])
+    assert "the needle" not in chat.texts()
+    chat.wait(lambda: chat.js("return document.getElementById('jump-latest').hidden") is True)
+
+    # Sending from a window far back returns to the newest messages, with mine last.
+    reload_then_open_needle("newest of all")
+    chat.send("back to now")
+    chat.wait(lambda: chat.texts()[-1:] == ["back to now"])
+    assert chat.texts()[-2] == "newest of all"
+    assert "the needle" not in chat.texts()

@@ -40,6 +40,10 @@ export function initTimeline(handlers) {
   list.addEventListener("keydown", moveFocus);
   $("jump-latest").prepend(icon("down"));
   $("jump-latest").addEventListener("click", () => {
+    if (state.room?.hasNewer) {
+      actions.showLatest().catch(toastError);
+      return;
+    }
     scrollToBottom();
     actions.markRead();
   });
@@ -56,7 +60,7 @@ const isAtBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight 
 
 export function scrollToBottom() {
   list.scrollTop = list.scrollHeight;
-  $("jump-latest").hidden = true;
+  $("jump-latest").hidden = state.room?.hasNewer !== true;
 }
 
 /// Whether the reader was at the bottom when they last scrolled.
@@ -65,16 +69,19 @@ let stuckToBottom = true;
 function onScroll() {
   stuckToBottom = isAtBottom();
   if (stuckToBottom) {
-    $("jump-latest").hidden = true;
+    if (!state.room?.hasNewer) $("jump-latest").hidden = true;
     actions.markRead();
   }
   loadMoreIfNeeded();
 }
 
+/// Loads the page above (or, after a jump back, below) when the reader comes near that edge.
 function loadMoreIfNeeded() {
   const room = state.room;
-  if (!room || room.closed || !room.loaded || !room.hasMore || room.loadingOlder) return;
-  if (list.scrollTop < LOAD_AHEAD) actions.loadOlder().catch(toastError);
+  if (!room || room.closed || !room.loaded) return;
+  if (room.hasMore && !room.loadingOlder && list.scrollTop < LOAD_AHEAD) actions.loadOlder().catch(toastError);
+  const belowView = list.scrollHeight - list.scrollTop - list.clientHeight;
+  if (room.hasNewer && !room.loadingNewer && belowView < LOAD_AHEAD) actions.loadNewer().catch(toastError);
 }
 
 /// The first message the reader can see, and where it is: kept in place across updates. (Not a day
@@ -89,13 +96,15 @@ function visibleAnchor() {
   return null;
 }
 
-function render({ reason, message } = {}) {
+function render({ reason, message, target } = {}) {
   const room = state.room;
   if (!room || room.closed) return;
   if (!room.loaded) return;
   list.removeAttribute("aria-busy");
   const atBottom = isAtBottom();
-  const anchor = reason === "initial" || (atBottom && reason !== "older") ? null : visibleAnchor();
+  // Pages added above or below keep what the reader sees in place.
+  const keepsPlace = reason === "older" || reason === "newer";
+  const anchor = reason === "initial" || reason === "window" || (atBottom && !keepsPlace) ? null : visibleAnchor();
   const focused = list.contains(document.activeElement) ? document.activeElement : null;
   const focusedKey = focused?.closest("li")?.dataset.key;
   const focusedAction = focused?.dataset?.action;
@@ -122,7 +131,9 @@ function render({ reason, message } = {}) {
     desired.push(node);
     previous = m;
   }
-  for (const entry of actions.pendingFor(room.id)) {
+  if (room.hasNewer) desired.push(newerEdgeNode(room));
+  // My queued messages go under the newest ones (sending goes back to them).
+  for (const entry of room.hasNewer ? [] : actions.pendingFor(room.id)) {
     const node = pendingNode(entry);
     const pending = { sender: state.me, created_at: entry.queued_at, reply_to: entry.reply_to };
     node.classList.toggle("continued", continues(previous, pending));
@@ -138,7 +149,13 @@ function render({ reason, message } = {}) {
   }
 
   const mine = message?.sender?.id === state.me.id;
-  if (reason === "initial") {
+  const jumpLatest = $("jump-latest");
+  jumpLatest.lastChild.textContent = room.hasNewer ? "Jump to latest" : "New messages";
+  if (room.hasNewer) jumpLatest.hidden = false;
+  else if (reason === "newer") jumpLatest.hidden = true;
+  if (reason === "window") {
+    cache.get(`m:${target}`)?.node.scrollIntoView({ block: "center" });
+  } else if (reason === "initial") {
     scrollToBottom();
   } else if ((reason === "live" || reason === "outbox") && (atBottom || mine)) {
     scrollToBottom();
@@ -189,6 +206,17 @@ function edgeNode(room) {
     if (status === "loading") item.append(el("span", { className: "spinner", attrs: { "aria-hidden": "true" } }), "Loading earlier messages…");
     else if (status === "more") item.append(button("Load earlier messages", { className: "link", onClick: () => actions.loadOlder().catch(toastError) }));
     else item.append(el("strong", { text: name }), el("span", { className: "muted", text: "This is the beginning of the conversation." }));
+    return item;
+  });
+}
+
+/// The bottom edge of a window that stops short of the newest messages.
+function newerEdgeNode(room) {
+  const status = room.loadingNewer ? "loading" : "more";
+  return keyed("newer-edge", status, () => {
+    const item = el("li", { className: "edge" });
+    if (status === "loading") item.append(el("span", { className: "spinner", attrs: { "aria-hidden": "true" } }), "Loading newer messages…");
+    else item.append(button("Load newer messages", { className: "link", onClick: () => actions.loadNewer().catch(toastError) }));
     return item;
   });
 }
@@ -436,10 +464,11 @@ function pendingNode(entry) {
 export async function jumpTo(id) {
   const room = state.room;
   try {
-    for (let pages = 0; room === state.room && !room.messages.has(id) && room.hasMore && pages < 20; pages++) await actions.loadOlder();
+    await actions.showMessage(id);
   } catch (error) {
     toastError(error);
   }
+  if (room !== state.room) return;
   const node = cache.get(`m:${id}`)?.node;
   if (!node) return;
   node.scrollIntoView({ block: "center" });

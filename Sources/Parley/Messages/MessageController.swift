@@ -70,17 +70,21 @@ struct MessageController {
     struct Page: ResponseEncodable {
         let messages: [MessageView]
         let hasMore: Bool
+        /// Present only with `around`.
+        var hasNewer: Bool? = nil
     }
 
-    /// [get] `before=<id>` pages back newest first; `after=<id>` catches up oldest first; `limit` ≤ 100.
+    /// [get] `before=<id>` pages back newest first; `after=<id>` catches up oldest first; `around=<id>`
+    /// is the window with that message (newest first, with `has_newer`); `limit` ≤ 100.
     func history(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
         let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
         let before = try Self.number(request, "before", "a message id")
         let after = try Self.number(request, "after", "a message id")
-        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, limit: limit)
-        return Page(messages: page.messages, hasMore: page.hasMore)
+        let around = try Self.number(request, "around", "a message id", minimum: 1)
+        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, around: around, limit: limit)
+        return Page(messages: page.messages, hasMore: page.hasMore, hasNewer: page.hasNewer)
     }
 
     /// A whole number from the query string, at least `minimum`; nil when absent.

@@ -218,23 +218,39 @@ struct MessageService: Sendable {
     struct Page: Sendable {
         let messages: [MessageView]
         let hasMore: Bool
+        /// Only for a window around a message: whether newer messages lie beyond it.
+        var hasNewer: Bool? = nil
     }
 
-    /// [get] History: newest first (before a message id), or oldest first after a message id.
-    func history(user: User, roomID: Int64, before: Int64?, after: Int64?, limit: Int) async throws -> Page {
+    /// [get] History: newest first (before a message id), oldest first after a message id, or a
+    /// window around one message (newest first, with `hasNewer`).
+    func history(user: User, roomID: Int64, before: Int64?, after: Int64?, around: Int64? = nil, limit: Int) async throws -> Page {
         guard (1...Self.maxPage).contains(limit) else {
             throw ParleyError.badRequest("limit is 1–\(Self.maxPage).")
         }
-        guard before == nil || after == nil else { throw ParleyError.badRequest("Use before or after, not both.") }
+        guard [before, after, around].compactMap({ $0 }).count <= 1 else {
+            throw ParleyError.badRequest("Use one of before, after and around.")
+        }
         let rooms = self.rooms
         let store = self.store
         // One trip to a database thread for the check and the page.
         return try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
                 // A public room's non-members see a preview of the newest messages, without paging.
-                guard before == nil, after == nil else { throw RoomService.notAMember }
+                guard before == nil, after == nil, around == nil else { throw RoomService.notAMember }
                 if try ModerationService.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
                 return Page(messages: try store.page(c, roomID: roomID, before: nil, limit: min(limit, Self.previewSize)), hasMore: false)
+            }
+            if let around {
+                // The message with the older ones before it, and the newer half of the page after it.
+                let newerLimit = limit / 2
+                let olderLimit = limit - newerLimit
+                let older = try store.page(c, roomID: roomID, before: around &+ 1, limit: olderLimit + 1)
+                guard older.first?.id == around else { throw Self.messageNotFound }
+                let newer = try store.pageAfter(c, roomID: roomID, after: around, limit: newerLimit + 1)
+                return Page(
+                    messages: newer.prefix(newerLimit).reversed() + older.prefix(olderLimit),
+                    hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit)
             }
             let messages: [MessageView]
             if let after {
@@ -278,7 +294,6 @@ struct MessageService: Sendable {
         }
     }
 
-    /// Deletes a message, leaving a tombstone: the sender, or the room's owner and admins.
     /// Deletes a message, leaving a tombstone: the sender, the room's moderators and up, or a site admin.
     func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false) async throws -> MessageView {
         let store = self.store
