@@ -173,6 +173,22 @@ export const Invites = {
   accept: (code) => post(`/api/invites/${encodeURIComponent(code)}/join`),
 };
 
+/// Site administration (site admins only), and the password reset links they make.
+export const Admin = {
+  /// `{prefix, after, limit}`: users by username.
+  users: ({ prefix, after, limit = 50 } = {}) => get(`/api/admin/users${query({ prefix, after, limit })}`),
+  deactivate: (userId) => post(`/api/admin/users/${userId}/deactivate`),
+  reactivate: (userId) => post(`/api/admin/users/${userId}/reactivate`),
+  /// "admin" or "user".
+  setSiteRole: (userId, role) => request("PUT", `/api/admin/users/${userId}/site-role`, { site_role: role }),
+  createPasswordReset: (userId) => post(`/api/admin/users/${userId}/password-reset`),
+};
+
+export const PasswordResets = {
+  preview: (code) => get(`/api/password-resets/${encodeURIComponent(code)}`),
+  use: (code, password) => post(`/api/password-resets/${encodeURIComponent(code)}`, { password }),
+};
+
 export const Files = {
   /// Shares `file` in a room as a new message, with an optional caption.
   /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).

@@ -8,7 +8,8 @@ import { handleEvent } from "/live.js";
 import { askPermissionOnFirstClick } from "/notify.js";
 import * as store from "/state.js";
 import { bindThemeToggle } from "/theme.js";
-import { initAuth, showAuth } from "/views/auth.js";
+import { initAdmin } from "/views/admin.js";
+import { initAuth, showAuth, showLogin } from "/views/auth.js";
 import { startEdit, startReply, initComposer } from "/views/composer.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
 import { initMembers, toggleMembers } from "/views/members.js";
@@ -18,10 +19,11 @@ import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, open
 import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
 import { initPeople, openPerson } from "/views/people.js";
+import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { initTimeline, jumpTo } from "/views/timeline.js";
-import { toastError } from "/views/toast.js";
+import { toast, toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
 
 const NOTICE_KEY = "parley.notice";
@@ -52,11 +54,24 @@ function initViews() {
   initSearch({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });
+  initAdmin();
+  initReset({ onDone: passwordWasReset });
+}
+
+/// After a reset link set `username`'s password: log in with it (my own sessions have ended).
+function passwordWasReset(username) {
+  const notice = "Your new password is set. Log in with it.";
+  if (!entered) showLogin(username, notice);
+  else if (state().me?.username === username) endSession(notice);
+  else toast(`The password of @${username} is set.`, { kind: "info" });
 }
 
 async function start() {
   initViews();
   onSessionLost(() => endSession("Your session has ended. Please log in again."));
+  // A reset link works whether or not anyone is logged in here.
+  const reset = resetInHash();
+  if (reset) openReset(reset);
   for (let attempt = 0; ; attempt++) {
     try {
       await enter(await Session.current());
@@ -142,6 +157,11 @@ async function openFromHash() {
   const invite = /^#invite\/([0-9a-f]{32})$/.exec(location.hash)?.[1];
   if (invite) {
     openInvite(invite);
+    return false;
+  }
+  const reset = resetInHash();
+  if (reset) {
+    if (!$("reset-dialog").open) openReset(reset);
     return false;
   }
   const { id, message } = inHash();

@@ -245,6 +245,99 @@ import Testing
         }
     }
 
+    @Test func aSiteAdminsPasswordResetLinkSetsANewPasswordOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            let eve = try await client.signUp("eve")
+            let stale = try await client.logIn("bob")
+            try await client.send(.post, "/api/admin/users/\(bob.id)/password-reset", headers: eve.bearer).expectError(.forbidden, "not_site_admin")
+            try await client.send(.post, "/api/admin/users/999999/password-reset", headers: root.bearer).expectError(.notFound, "user_not_found")
+            #expect(try parley.count("password_resets") == 0)
+
+            let made = try await client.send(.post, "/api/admin/users/\(bob.id)/password-reset", headers: root.bearer)
+            #expect(made.status == .created)
+            let reset = try #require(try made.json()["reset"])
+            #expect(reset.keys == ["code", "user", "expires_at"])
+            #expect(reset["user"]?["username"] == .string("bob"))
+            let code = try #require(reset["code"]?.string)
+            #expect(code.count == 32)
+            // A newer link replaces the first.
+            let newer = try #require(
+                try await client.send(.post, "/api/admin/users/\(bob.id)/password-reset", headers: root.bearer).json()["reset"]?["code"]?.string)
+            try await client.send(.get, "/api/password-resets/\(code)").expectError(.notFound, "reset_not_found")
+            #expect(try parley.count("password_resets") == 1)
+            // Only the hash is stored.
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM password_resets WHERE code_hash = UNHEX(SHA2(?, 256))", [newer])) == 1)
+
+            // Anyone holding the link sees whose password it sets, without a session.
+            let preview = try await client.send(.get, "/api/password-resets/\(newer)")
+            #expect(preview.status == .ok)
+            #expect(try preview.json()["reset"]?.keys == ["user", "expires_at"])
+            #expect(try preview.json()["reset"]?["user"]?["id"]?.int == bob.id)
+            for bad in ["nothex", String(repeating: "g", count: 32), String(repeating: "0", count: 32), newer.uppercased()] {
+                try await client.send(.get, "/api/password-resets/\(bad)").expectError(.notFound, "reset_not_found")
+            }
+            // A password that breaks the rules is refused, and the link still works.
+            try await client.send(.post, "/api/password-resets/\(newer)", json: #"{"password":"short"}"#).expectError(
+                .unprocessableContent, "invalid_password")
+            try await client.send(.post, "/api/password-resets/\(newer)", json: #"{}"#).expectError(.badRequest, "invalid_request")
+            #expect(try parley.count("password_resets") == 1)
+
+            #expect(try await client.send(.post, "/api/password-resets/\(newer)", json: #"{"password":"a new secret"}"#).status == .noContent)
+            // Every session of the account ended; the old password is gone and the new one works.
+            try await client.send(.get, "/api/session", headers: bob.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.get, "/api/session", headers: stale.bearer).expectError(.unauthorized, "unauthenticated")
+            try await client.login("bob").expectError(.unauthorized, "invalid_credentials")
+            #expect(try await client.login("bob", password: "a new secret").status == .ok)
+            // Others' sessions are untouched.
+            #expect(try await client.send(.get, "/api/session", headers: eve.bearer).status == .ok)
+            // The link works once.
+            try await client.send(.post, "/api/password-resets/\(newer)", json: #"{"password":"another one"}"#).expectError(.notFound, "reset_not_found")
+            #expect(try parley.count("password_resets") == 0)
+            #expect(try await client.login("bob", password: "a new secret").status == .ok)
+            let actions = try parley.query("SELECT action FROM moderation_log WHERE target_user_id = ? ORDER BY id", [bob.id]).map { try $0.decode("action", as: String.self) }
+            #expect(actions == ["create_password_reset", "create_password_reset", "reset_password"])
+
+            // An expired link does nothing.
+            let expiring = try #require(
+                try await client.send(.post, "/api/admin/users/\(eve.id)/password-reset", headers: root.bearer).json()["reset"]?["code"]?.string)
+            try parley.execute("UPDATE password_resets SET expires_at = NOW(3) - INTERVAL 1 SECOND", [])
+            try await client.send(.post, "/api/password-resets/\(expiring)", json: #"{"password":"a new secret"}"#).expectError(
+                .notFound, "reset_not_found")
+            #expect(try await client.send(.get, "/api/session", headers: eve.bearer).status == .ok)
+        }
+    }
+
+    @Test func siteAdminsMakeAndUnmakeSiteAdminsButNeverTheLast() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            let role = { (who: LoggedIn, target: Int64, role: String) in
+                try await client.send(.put, "/api/admin/users/\(target)/site-role", json: #"{"site_role":"\#(role)"}"#, headers: who.bearer)
+            }
+            try await role(bob, bob.id, "admin").expectError(.forbidden, "not_site_admin")
+            try await role(root, root.id, "user").expectError(.conflict, "last_site_admin")
+            try await role(root, bob.id, "owner").expectError(.badRequest, "invalid_request")
+            try await role(root, 999999, "admin").expectError(.notFound, "user_not_found")
+            let promoted = try await role(root, bob.id, "admin")
+            #expect(promoted.status == .ok)
+            #expect(try promoted.json()["user"]?["site_role"] == .string("admin"))
+            // At once, not after the session cache's next look.
+            #expect(try await client.send(.get, "/api/admin/users", headers: bob.bearer).status == .ok)
+            // The same role again changes nothing.
+            #expect(try await role(root, bob.id, "admin").status == .ok)
+            // With two admins, either may step down; then the other is the last.
+            #expect(try await role(bob, root.id, "user").status == .ok)
+            try await client.send(.get, "/api/admin/users", headers: root.bearer).expectError(.forbidden, "not_site_admin")
+            try await role(bob, bob.id, "user").expectError(.conflict, "last_site_admin")
+            let actions = try parley.query("SELECT action FROM moderation_log ORDER BY id").map { try $0.decode("action", as: String.self) }
+            #expect(actions == ["grant_site_admin", "revoke_site_admin"])
+        }
+    }
+
     @Test func siteAdminsDeleteAnyRoomOrMessage() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -1,5 +1,7 @@
 """Helpers for driving the Parley web client in headless Chromium: drivers, API accounts for
 seeding, and a small page object for one person's browser."""
+import getpass
+import subprocess
 import time
 
 import requests
@@ -94,6 +96,16 @@ class Account:
 
     def history(self, room, limit=100):
         return self.call("GET", f"/api/rooms/{room}/messages?limit={limit}", expect=200).json()["messages"]
+
+
+def make_site_admin(server, username):
+    """Makes `username` a site admin the way an operator does: `parley admin create`, here against
+    the running server's embedded MariaDB (through its socket)."""
+    from live_server import BINARY, ROOT
+    socket = next(server.data_dir.rglob("mariadb.sock"))
+    url = f"mysql://{getpass.getuser()}@localhost/parley?socket={socket}"
+    subprocess.run([str(BINARY), "admin", "create", "--username", username, "--database-url", url,
+                    "--migrations-dir", str(ROOT / "sql")], check=True, capture_output=True, timeout=60)
 
 
 class Chat:

@@ -78,3 +78,12 @@ export function showAuth(message = "") {
   $("auth-error").textContent = message;
   $("auth-username").focus();
 }
+
+/// The login form for `username` (after a password reset), with a notice.
+export function showLogin(username, message) {
+  setMode("login");
+  showAuth(message);
+  $("auth-username").value = username;
+  $("auth-password").value = "";
+  $("auth-password").focus();
+}

@@ -82,8 +82,7 @@ struct AvatarController {
 
     /// [adminDeleteAvatar] A site admin removes anyone's picture; it goes in the moderation log.
     func adminRemove(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let session = try context.requireSession()
-        guard session.user.siteRole == .admin else { throw ParleyError(.forbidden, "not_site_admin", "Only site admins do this.") }
+        let session = try AdminController.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
         try await removePicture(of: userID, actor: session.user.id)
         return .noContent

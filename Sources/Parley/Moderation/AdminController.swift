@@ -3,23 +3,25 @@ import Hummingbird
 import MariaDB
 
 /// Site administration for site admins: `adminListUsers`, `deactivateUser`, `reactivateUser`,
-/// `adminDeleteRoom`, `adminDeleteMessage`.
+/// `setSiteRole`, `adminDeleteRoom`, `adminDeleteMessage`.
 struct AdminController {
     let pool: MariaDBPool
     let log: EventLog
     let sessions: SessionService
     let messages: MessageService
+    let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/admin/users", use: listUsers)
         router.post("/api/admin/users/:user/deactivate", use: deactivate)
         router.post("/api/admin/users/:user/reactivate", use: reactivate)
+        router.put("/api/admin/users/:user/site-role", use: setSiteRole)
         router.delete("/api/admin/rooms/:room", use: deleteRoom)
         router.delete("/api/admin/messages/:message", use: deleteMessage)
     }
 
     /// The session of a site admin, or 403 `not_site_admin`.
-    private func requireSiteAdmin(_ context: AppRequestContext) throws -> AuthenticatedSession {
+    static func requireSiteAdmin(_ context: AppRequestContext) throws -> AuthenticatedSession {
         let session = try context.requireSession()
         guard session.user.siteRole == .admin else { throw ParleyError(.forbidden, "not_site_admin", "Only site admins do this.") }
         return session
@@ -45,7 +47,7 @@ struct AdminController {
 
     /// [adminListUsers] Users by username, optionally by prefix; `limit` ≤ 200, `after=<username>` pages.
     func listUsers(request: Request, context: AppRequestContext) async throws -> UserList {
-        _ = try requireSiteAdmin(context)
+        _ = try Self.requireSiteAdmin(context)
         let prefix = request.uri.queryParameters.get("prefix") ?? ""
         let after = request.uri.queryParameters.get("after") ?? ""
         let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
@@ -67,7 +69,7 @@ struct AdminController {
 
     /// [deactivateUser] Ends the user's sessions and streams at once; they cannot log in; their messages stay.
     func deactivate(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let session = try requireSiteAdmin(context)
+        let session = try Self.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
         guard userID != session.user.id else { throw ParleyError(.conflict, "cannot_deactivate_self", "You cannot deactivate yourself.") }
         try await log.transaction { c, events in
@@ -84,7 +86,7 @@ struct AdminController {
 
     /// [reactivateUser]
     func reactivate(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let session = try requireSiteAdmin(context)
+        let session = try Self.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
         try await pool.transaction { c in
             guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
@@ -96,9 +98,45 @@ struct AdminController {
         return .noContent
     }
 
+    struct SiteRoleBody: Decodable {
+        let siteRole: SiteRole
+    }
+
+    struct UserAnswer: ResponseEncodable {
+        let user: User
+    }
+
+    /// [setSiteRole] Makes a user a site admin (`admin`) or takes it back (`user`). The last active
+    /// site admin keeps the role (409 `last_site_admin`).
+    func setSiteRole(request: Request, context: AppRequestContext) async throws -> UserAnswer {
+        let session = try Self.requireSiteAdmin(context)
+        let userID = try RoomController.id(context, "user")
+        let body = try await request.decodeJSON(as: SiteRoleBody.self, context: context, limit: maxBodyBytes)
+        let user = try await pool.transaction { c in
+            // Every active admin locked, so two demotions at once cannot both pass.
+            let admins = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
+                .map { try $0.decode("id", as: Int64.self) }
+            guard let row = try c.query("SELECT \(User.columns) FROM users WHERE id = ? FOR UPDATE", [userID]).first else {
+                throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
+            }
+            let user = try User(row: row)
+            guard user.siteRole != body.siteRole else { return user }
+            if body.siteRole == .user, admins == [userID] {
+                throw ParleyError(.conflict, "last_site_admin", "This is the only active site admin: make another one first.")
+            }
+            try c.execute("UPDATE users SET site_role = ? WHERE id = ?", [body.siteRole.rawValue, userID])
+            try ModerationService.record(
+                c, room: nil, actor: session.user.id, action: body.siteRole == .admin ? "grant_site_admin" : "revoke_site_admin", user: userID)
+            return try User(row: try c.query("SELECT \(User.columns) FROM users WHERE id = ?", [userID])[0])
+        }
+        // Cached sessions carry the role.
+        sessions.forget(userID: userID)
+        return UserAnswer(user: user)
+    }
+
     /// [adminDeleteRoom] Any room but `main`.
     func deleteRoom(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let session = try requireSiteAdmin(context)
+        let session = try Self.requireSiteAdmin(context)
         let roomID = try RoomController.id(context, "room")
         guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
         try await log.transaction { c, events in
@@ -116,7 +154,7 @@ struct AdminController {
 
     /// [adminDeleteMessage] Any message (a tombstone stays).
     func deleteMessage(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let session = try requireSiteAdmin(context)
+        let session = try Self.requireSiteAdmin(context)
         _ = try await messages.delete(user: session.user, messageID: try RoomController.id(context, "message"), asSiteAdmin: true)
         return .noContent
     }

@@ -1,0 +1,142 @@
+// Site administration, for site admins (the people button in the sidebar's footer): find people by
+// username, make password reset links for those who forgot theirs, make or unmake site admins, and
+// deactivate or reactivate accounts.
+import { Admin } from "/api.js";
+import { $, avatarFor, button, el } from "/dom.js";
+import { formatFull } from "/format.js";
+import { icon } from "/icons.js";
+import { on, state } from "/state.js";
+import { confirmDialog, showError } from "/views/dialogs.js";
+import { copyAndTell } from "/views/toast.js";
+
+const PAGE = 50;
+/// The last username listed (for "Show more"), and the search it belongs to.
+let last = null;
+let searchTimer = null;
+let generation = 0;
+
+export function initAdmin() {
+  $("admin-open").append(icon("users"));
+  $("admin-open").addEventListener("click", openAdmin);
+  on("me", () => {
+    $("admin-open").hidden = state.me?.site_role !== "admin";
+  });
+  $("admin-search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => load(), 200);
+  });
+  $("admin-more").addEventListener("click", () => load({ more: true }));
+  $("admin-reset-copy").addEventListener("click", () => {
+    $("admin-reset-link").select();
+    return copyAndTell($("admin-reset-link").value);
+  });
+}
+
+export function openAdmin() {
+  $("admin-search").value = "";
+  $("admin-reset").hidden = true;
+  $("admin-reset-hint").hidden = true;
+  showError("admin-error", null);
+  $("admin-dialog").showModal();
+  $("admin-search").focus();
+  load();
+}
+
+async function load({ more = false } = {}) {
+  const mine = ++generation;
+  const list = $("admin-users");
+  try {
+    const prefix = $("admin-search").value.trim();
+    const { users } = await Admin.users({ prefix: prefix || undefined, after: more ? last : undefined, limit: PAGE });
+    if (mine !== generation) return;
+    showError("admin-error", null);
+    const items = users.map(userItem);
+    if (more) list.append(...items);
+    else list.replaceChildren(...(items.length ? items : [el("li", { className: "muted", text: "Nobody by that name." })]));
+    last = users.at(-1)?.user.username ?? last;
+    $("admin-more").hidden = users.length < PAGE;
+  } catch (error) {
+    if (mine === generation) showError("admin-error", error);
+  }
+}
+
+/// One person's row: who they are, their state, and what a site admin can do with the account.
+function userItem(entry) {
+  const { user } = entry;
+  const me = user.id === state.me.id;
+  const admin = user.site_role === "admin";
+  const deactivated = entry.deactivated_at !== null;
+  const facts = [`@${user.username}`];
+  if (admin) facts.push("site admin");
+  if (deactivated) facts.push(`deactivated ${formatFull(new Date(entry.deactivated_at))}`);
+  else facts.push(entry.last_seen_at ? `last seen ${formatFull(new Date(entry.last_seen_at))}` : "never seen");
+  const text = el(
+    "span",
+    { className: "person" },
+    el("span", { className: "name", text: user.display_name }),
+    el("span", { className: "muted entry-details", text: facts.join(" · ") }),
+  );
+  const act = (label, run, aria) =>
+    button(label, {
+      className: "secondary small",
+      attrs: { "aria-label": `${aria ?? label}: ${user.username}` },
+      onClick: async (event) => {
+        event.currentTarget.disabled = true;
+        try {
+          await run();
+        } catch (error) {
+          showError("admin-error", error);
+        }
+        await refresh(user.id);
+      },
+    });
+  const tools = el("span", { className: "entry-tools" });
+  tools.append(act("Reset password", () => makeResetLink(user), "Make a password reset link"));
+  if (!me) tools.append(act(admin ? "Remove admin" : "Make admin", () => setRole(user, admin ? "user" : "admin")));
+  if (!me) tools.append(act(deactivated ? "Reactivate" : "Deactivate", () => (deactivated ? Admin.reactivate(user.id) : deactivate(user))));
+  return el("li", { className: "entry", dataset: { userId: user.id } }, avatarFor(user, "avatar small"), text, tools);
+}
+
+/// Shows one person's row as the server has it now.
+async function refresh(userId) {
+  const row = document.querySelector(`#admin-users li[data-user-id="${userId}"]`);
+  const username = row?.querySelector(".entry-details")?.textContent.split(" ")[0].slice(1);
+  if (!row || !username) return;
+  try {
+    const { users } = await Admin.users({ prefix: username, limit: 1 });
+    if (users[0]?.user.id === userId) row.replaceWith(userItem(users[0]));
+  } catch (error) {
+    showError("admin-error", error);
+  }
+}
+
+async function makeResetLink(user) {
+  const { reset } = await Admin.createPasswordReset(user.id);
+  $("admin-reset-label").textContent = `Password reset link for @${user.username} (shown only now)`;
+  $("admin-reset-link").value = new URL(`#reset/${reset.code}`, location.href).href;
+  $("admin-reset").hidden = false;
+  $("admin-reset-hint").hidden = false;
+  $("admin-reset-link").focus();
+  $("admin-reset-link").select();
+}
+
+async function setRole(user, role) {
+  if (role === "admin") {
+    const answer = await confirmDialog({
+      title: `Make ${user.display_name} a site admin?`,
+      message: "Site admins manage every account and can delete any room or message.",
+      confirm: "Make site admin",
+    });
+    if (answer === null) return;
+  }
+  await Admin.setSiteRole(user.id, role);
+}
+
+async function deactivate(user) {
+  const answer = await confirmDialog({
+    title: `Deactivate ${user.display_name}?`,
+    message: "They are logged out everywhere and cannot log in until the account is reactivated. Their messages stay.",
+    confirm: "Deactivate",
+  });
+  if (answer !== null) await Admin.deactivate(user.id);
+}
