@@ -164,10 +164,13 @@ export async function upload(file, caption, options) {
 
 /// Adds my reaction with `emoji` to a message, or takes it back if I have it.
 export async function toggleReaction(message, emoji) {
-  const mine = (message.reactions ?? []).some((r) => r.emoji === emoji && r.user_ids.includes(state.me.id));
+  const current = state.room?.messages.get(message.id) ?? message;
+  const mine = store.myReactions(current).includes(emoji);
   const eventsBefore = store.reactionEventCount(message.id);
-  const { reactions } = await (mine ? Messages.unreact(message.id, emoji) : Messages.react(message.id, emoji));
-  if (store.reactionEventCount(message.id) === eventsBefore) store.setReactions(message.room_id, message.id, reactions);
+  const answer = await (mine ? Messages.unreact(message.id, emoji) : Messages.react(message.id, emoji));
+  if (store.reactionEventCount(message.id) === eventsBefore) {
+    store.setReactions(message.room_id, message.id, answer.reactions, { mine: answer.my_reactions });
+  }
 }
 
 let readTimer = null;

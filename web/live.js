@@ -54,7 +54,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       break;
     case "reaction.added":
     case "reaction.removed":
-      store.setReactions(data.room_id, data.message_id, data.reactions, { fromEvent: true });
+      store.setReactions(data.room_id, data.message_id, data.reactions, {
+        fromEvent: true,
+        change: { userId: data.user.id, emoji: data.emoji, added: event.type === "reaction.added" },
+      });
       break;
     case "pinned":
     case "unpinned":

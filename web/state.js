@@ -236,6 +236,8 @@ export function upsertMessage(message) {
   if (room && message.id > (room.latest_id ?? 0)) room.latest_id = message.id;
   const known = state.room.messages.get(message.id);
   if (known && version(message) < version(known)) return false;
+  // An edit's event says nothing of whose reactions are mine: what was known stays.
+  if (known?.my_reactions && !message.my_reactions) message = { ...message, my_reactions: known.my_reactions };
   if (!known && state.room.messages.size > 0) {
     const ids = [...state.room.messages.keys()];
     if (state.room.hasMore && message.id < Math.min(...ids)) return false;
@@ -257,13 +259,24 @@ export function upsertMessage(message) {
 const reactionEvents = new Map();
 export const reactionEventCount = (messageId) => reactionEvents.get(messageId) ?? 0;
 
+/// The emoji I reacted to a message with: those whose listed reactors include me, and those the
+/// server or my own changes said are mine (a popular emoji lists only its first 100 reactors).
+export function myReactions(message) {
+  const listed = (message.reactions ?? []).filter((r) => r.user_ids.includes(state.me.id)).map((r) => r.emoji);
+  return [...new Set([...(message.my_reactions ?? []), ...listed])];
+}
+
 /// A message's reactions as the server last said (an event, or the answer to my own reaction).
-export function setReactions(roomId, messageId, reactions, { fromEvent = false } = {}) {
+/// `mine`: the answer's list of my emoji; `change`: an event's `{userId, emoji, added}`.
+export function setReactions(roomId, messageId, reactions, { fromEvent = false, mine = null, change = null } = {}) {
   if (fromEvent) reactionEvents.set(messageId, reactionEventCount(messageId) + 1);
   if (!isOpen(roomId)) return;
   const known = state.room.messages.get(messageId);
   if (!known || known.deleted) return;
-  state.room.messages.set(messageId, { ...known, reactions });
+  let my = mine ?? myReactions(known);
+  if (change && change.userId === state.me.id) my = change.added ? [...new Set([...my, change.emoji])] : my.filter((emoji) => emoji !== change.emoji);
+  const my_reactions = my.filter((emoji) => reactions.some((r) => r.emoji === emoji));
+  state.room.messages.set(messageId, { ...known, reactions, my_reactions });
   emit("messages", { reason: "update" });
 }
 

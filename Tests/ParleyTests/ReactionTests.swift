@@ -36,7 +36,8 @@ import Testing
 
             let first = try await Self.react(client, bob, message, Self.thumbs)
             #expect(first.status == .ok)
-            #expect(try first.json().keys == ["message_id", "reactions"])
+            #expect(try first.json().keys == ["message_id", "reactions", "my_reactions"])
+            #expect(try first.json()["my_reactions"] == .array([.string("👍")]))
             #expect(try Self.summary(first.json()["reactions"]) == ["👍×1:\(bob.id)"])
             _ = try await Self.react(client, alice, message, Self.heart)
             // Raw UTF-8 in the path works as well as percent-encoding.
@@ -52,6 +53,8 @@ import Testing
             let history = try await MessageTests.history(client, bob, room: 1)
             let shown = try history.json()["messages"]?.array?.first { $0["id"]?.int == message }
             #expect(Self.summary(shown?["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
+            // Every reactor is listed, so reads need not say which are the reader's.
+            #expect(shown?["my_reactions"] == nil)
             let single = try await client.send(.get, "/api/messages/\(message)", headers: bob.bearer).json()
             #expect(Self.summary(single["message"]?["reactions"]) == ["👍×2:\(bob.id),\(alice.id)", "❤️×1:\(alice.id)"])
 
@@ -59,6 +62,7 @@ import Testing
             let removed = try await Self.react(client, bob, message, Self.thumbs, add: false)
             #expect(removed.status == .ok)
             #expect(try Self.summary(removed.json()["reactions"]) == ["❤️×1:\(alice.id)", "👍×1:\(alice.id)"])
+            #expect(try removed.json()["my_reactions"] == .array([]))
             let removedAgain = try await Self.react(client, bob, message, Self.thumbs, add: false)
             #expect(try Self.summary(removedAgain.json()["reactions"]) == ["❤️×1:\(alice.id)", "👍×1:\(alice.id)"])
             _ = try await Self.react(client, alice, message, Self.heart, add: false)
@@ -77,6 +81,64 @@ import Testing
             #expect(last["user"]?["id"]?.int == alice.id)
             #expect(Self.summary(last["reactions"]) == ["👍×1:\(alice.id)"])
             #expect(try parley.count("reactions") == 1)
+        }
+    }
+
+    @Test func aPopularReactionListsItsFirstHundredAndTellsReadersTheirOwn() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let room = try await MessageTests.room(client, alice, #"{"name":"stage"}"#, members: [bob])
+            let quiet = try await MessageTests.say(client, alice, room: room, "quiet")
+            let popular = try await MessageTests.say(client, alice, room: room, "popular")
+            _ = try await Self.react(client, alice, quiet, Self.heart)
+            // 150 others reacted 👍 first (rows written directly: the summary is rewritten with the next change).
+            for n in 0..<150 {
+                try parley.execute(
+                    "INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, 'x', NOW(3))", ["fan\(n)", "Fan \(n)"])
+                try parley.execute(
+                    """
+                    INSERT INTO reactions (message_id, emoji, user_id, created_at)
+                    SELECT ?, '👍', id, NOW(3) - INTERVAL 1 MINUTE FROM users WHERE username = ?
+                    """, [popular, "fan\(n)"])
+            }
+            let fans = try parley.query("SELECT user_id FROM reactions WHERE message_id = ? ORDER BY created_at, user_id", [popular])
+                .map { try $0.decode("user_id", as: Int64.self) }
+            let answer = try await Self.react(client, bob, popular, Self.thumbs)
+            #expect(answer.status == .ok)
+            let thumbs = try #require(try answer.json()["reactions"]?[0])
+            #expect(thumbs["count"]?.int == 151)
+            #expect(thumbs["user_ids"]?.array?.compactMap(\.int) == Array(fans.prefix(100)))
+            #expect(try answer.json()["my_reactions"] == .array([.string("👍")]))
+            _ = try await Self.react(client, bob, popular, Self.heart)
+
+            // Reads tell each reader which emoji are theirs on that message (bob is past the first 100).
+            let forBob = try await MessageTests.history(client, bob, room: room).json()["messages"]?.array ?? []
+            #expect(forBob.first { $0["id"]?.int == popular }?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
+            #expect(forBob.first { $0["id"]?.int == quiet }?.keys.contains("my_reactions") == false)
+            let forAlice = try await MessageTests.history(client, alice, room: room).json()["messages"]?.array ?? []
+            #expect(forAlice.first { $0["id"]?.int == popular }?["my_reactions"] == .array([]))
+            let single = try await client.send(.get, "/api/messages/\(popular)", headers: bob.bearer).json()["message"]
+            #expect(single?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
+            let window = try await MessageTests.history(client, bob, room: room, "?around=\(popular)&limit=3").json()["messages"]?.array ?? []
+            #expect(window.first { $0["id"]?.int == popular }?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
+            let found = try await client.send(.get, "/api/search?q=popular", headers: bob.bearer).json()["messages"]?[0]
+            #expect(found?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
+            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(popular)}"#, headers: alice.bearer).status == .created)
+            let pin = try await client.send(.get, "/api/rooms/\(room)/pins", headers: bob.bearer).json()["pins"]?[0]?["message"]
+            #expect(pin?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
+
+            // Events are the same for everyone: the capped list, and who changed what.
+            let event = try parley.query("SELECT payload FROM events WHERE type = 'reaction.added' ORDER BY id DESC LIMIT 1")[0]
+            let payload = try JSONDecoder().decode(JSON.self, from: Data(try event.decode("payload", as: String.self).utf8))
+            #expect(payload["user"]?["id"]?.int == bob.id && payload["emoji"]?.string == "❤️")
+            #expect(payload["reactions"]?[0]?["user_ids"]?.array?.count == 100)
+            #expect(payload.keys.contains("my_reactions") == false)
+
+            let taken = try await Self.react(client, bob, popular, Self.thumbs, add: false)
+            #expect(try taken.json()["reactions"]?[0]?["count"]?.int == 150)
+            #expect(try taken.json()["my_reactions"] == .array([.string("❤️")]))
         }
     }
 

@@ -2,7 +2,7 @@
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from parley_browser import Chat
+from parley_browser import Chat, sql
 
 CHIPS = """const li = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"]');
     return li ? [...li.querySelectorAll('.reactions .reaction')]
@@ -67,3 +67,32 @@ def test_escape_closes_the_picker_without_reacting(server, browsers, account):
     assert chat.js("return document.activeElement.dataset.action") == "react"
     assert chat.message("nothing to see").find_elements(By.CSS_SELECTOR, ".reactions") == []
     assert chips(chat, chat.message_id("nothing to see")) == []
+
+
+def test_a_popular_reaction_shows_its_count_and_knows_mine_beyond_the_listed_hundred(server, browsers, account):
+    owner = account("stage_owner", display_name="Stage")
+    reader = account("late_fan", display_name="Late Fan")
+    room = owner.create_room("big-stage")["id"]
+    reader.join(room)
+    take = owner.post(room, "a popular take")
+    # 120 people reacted 👍 before the reader (seeded in bulk; the reader's own reaction, through the
+    # API, rewrites the summary: 121 in all, the first 100 listed, the reader not among them).
+    sql(server, "INSERT INTO users (username, display_name, password_hash, created_at) "
+                "SELECT CONCAT('crowd', seq), CONCAT('Crowd ', seq), 'x', NOW(3) FROM seq_1_to_120")
+    sql(server, "INSERT INTO reactions (message_id, emoji, user_id, created_at) "
+                f"SELECT {take['id']}, '👍', id, NOW(3) - INTERVAL 1 MINUTE FROM users WHERE username LIKE 'crowd%'")
+    answer = reader.call("PUT", f"/api/messages/{take['id']}/reactions/%F0%9F%91%8D", expect=200).json()
+    assert answer["reactions"][0]["count"] == 121 and reader.id not in answer["reactions"][0]["user_ids"]
+
+    chat = Chat(browsers(), server).log_in("late_fan")
+    chat.open_room("big-stage")
+    chat.wait(lambda: chips(chat, take["id"]) == [["👍", "121", "true"]], message=f"{chips(chat, take['id'])}")
+    title = chat.js("""return document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .reaction').title""", take["id"])
+    # (The crowd are not members of the room, like people who reacted and left: "someone".)
+    assert title.startswith("you, someone, ") and title.endswith(" and 20 others reacted with 👍"), title
+    # Taking it back and giving it again work, though the reader was never listed.
+    chat.find(f'#messages li.message[data-id="{take["id"]}"] .reaction').click()
+    chat.wait(lambda: chips(chat, take["id"]) == [["👍", "120", "false"]], message=f"{chips(chat, take['id'])}")
+    chat.find(f'#messages li.message[data-id="{take["id"]}"] .reaction').click()
+    chat.wait(lambda: chips(chat, take["id"]) == [["👍", "121", "true"]], message=f"{chips(chat, take['id'])}")
+    assert reader.call("GET", f"/api/messages/{take['id']}", expect=200).json()["message"]["my_reactions"] == ["👍"]

@@ -8,7 +8,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, on, replyTarget, state } from "/state.js";
+import { canModerate, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { copyAndTell, toastError } from "/views/toast.js";
 
@@ -243,7 +243,7 @@ function messageNode(m) {
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
-    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.file?.id,
+    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id,
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -327,9 +327,15 @@ const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?
 /// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine.
 function reactionBar(m) {
   const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
+  const myEmoji = myReactions(m);
   for (const reaction of m.reactions) {
-    const mine = reaction.user_ids.includes(state.me.id);
-    const who = reaction.user_ids.map(nameOf).join(", ");
+    const mine = myEmoji.includes(reaction.emoji);
+    // A popular emoji lists its first 100 reactors; the rest are counted.
+    const unlisted = reaction.count - reaction.user_ids.length;
+    const names = reaction.user_ids.map(nameOf);
+    if (mine && !reaction.user_ids.includes(state.me.id)) names.unshift("you");
+    const others = unlisted - (mine && !reaction.user_ids.includes(state.me.id) ? 1 : 0);
+    const who = others > 0 ? `${names.join(", ")} and ${others} ${others === 1 ? "other" : "others"}` : names.join(", ");
     bar.append(
       el(
         "button",

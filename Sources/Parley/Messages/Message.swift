@@ -20,9 +20,12 @@ public struct MessageView: Encodable, Sendable {
     public let reactions: [ReactionSummary]
     /// The file it shares, if any (none once deleted).
     public let file: FileView?
+    /// For the reader of a read (never in events): the emoji they reacted with, given only when
+    /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
+    public var myReactions: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file
+        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, myReactions
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -41,6 +44,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(mentionsRoom, forKey: .mentionsRoom)
         try c.encode(reactions, forKey: .reactions)
         try c.encode(file, forKey: .file)
+        try c.encodeIfPresent(myReactions, forKey: .myReactions)
     }
 
     init(

@@ -120,6 +120,7 @@ struct MessageController {
     struct ReactionsResponse: ResponseEncodable {
         let messageId: Int64
         let reactions: [ReactionSummary]
+        let myReactions: [String]
     }
 
     /// [react] Adds the caller's reaction (counted against their message rate limit).
@@ -142,7 +143,7 @@ struct MessageController {
         let id = try RoomController.id(context, "message")
         let emoji = try ReactionEmoji.parse(String(context.parameters.get("emoji") ?? ""))
         let result = try await change(session.user, id, emoji)
-        return ReactionsResponse(messageId: result.messageID, reactions: result.reactions)
+        return ReactionsResponse(messageId: result.messageID, reactions: result.reactions, myReactions: result.mine)
     }
 
     /// [deleteMessage]

@@ -249,7 +249,7 @@ struct MessageService: Sendable {
                 guard older.first?.id == around else { throw Self.messageNotFound }
                 let newer = try store.pageAfter(c, roomID: roomID, after: around, limit: newerLimit + 1)
                 return Page(
-                    messages: newer.prefix(newerLimit).reversed() + older.prefix(olderLimit),
+                    messages: try Self.markingMine(c, newer.prefix(newerLimit).reversed() + older.prefix(olderLimit), userID: user.id),
                     hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit)
             }
             let messages: [MessageView]
@@ -258,14 +258,16 @@ struct MessageService: Sendable {
             } else {
                 messages = try store.page(c, roomID: roomID, before: before, limit: limit + 1)
             }
-            return Page(messages: Array(messages.prefix(limit)), hasMore: messages.count > limit)
+            return Page(messages: try Self.markingMine(c, Array(messages.prefix(limit)), userID: user.id), hasMore: messages.count > limit)
         }
     }
 
     /// One message, for members of its room (a tombstone once deleted). A public room's
     /// non-members read only its preview (403); a private room's never learn it exists (404).
     func message(user: User, messageID: Int64) async throws -> MessageView {
-        try await rooms.pool.withConnection { c in try memberMessage(c, id: messageID, userID: user.id) }
+        try await rooms.pool.withConnection { c in
+            try Self.markingMine(c, [try memberMessage(c, id: messageID, userID: user.id)], userID: user.id)[0]
+        }
     }
 
     /// A message for a member of its room (locked until the transaction ends, with `forUpdate`):

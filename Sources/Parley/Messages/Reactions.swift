@@ -1,11 +1,16 @@
 import Foundation
 import MariaDB
 
-/// One emoji's reactions on a message: who reacted with it, in the order they did.
+/// One emoji's reactions on a message: how many, and the first who reacted with it, in the order
+/// they did.
 public struct ReactionSummary: Codable, Sendable, Equatable {
     public let emoji: String
     public let count: Int
+    /// The first `maxListed` who reacted with it: a popular message in a big room stays small in
+    /// every read and event (and within its column).
     public let userIds: [Int64]
+
+    static let maxListed = 100
 
     /// The summary stored in `messages.reaction_summary` (written by `ReactionSummary.encodeList`).
     static func decodeList(_ text: String) throws -> [ReactionSummary] {
@@ -45,10 +50,12 @@ enum ReactionEmoji {
 }
 
 extension MessageService {
-    /// What a reaction call answers: the message's reactions after it.
+    /// What a reaction call answers: the message's reactions after it, and the emoji the caller
+    /// has on it.
     struct Reactions: Sendable {
         let messageID: Int64
         let reactions: [ReactionSummary]
+        let mine: [String]
     }
 
     struct ReactionEvent: Encodable {
@@ -93,18 +100,44 @@ extension MessageService {
                     try c.execute("DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?", [messageID, emoji, user.id])
                     .affectedRows == 1
             }
-            guard changed else { return Reactions(messageID: messageID, reactions: message.reactions) }
+            guard changed else {
+                return Reactions(messageID: messageID, reactions: message.reactions, mine: try Self.mine(c, messageID, user.id, message.reactions))
+            }
             let reactions = try Self.summarize(c, messageID: messageID)
             try c.execute("UPDATE messages SET reaction_summary = ? WHERE id = ?", [try ReactionSummary.encodeList(reactions), messageID])
             try events.append(
                 adding ? EventType.reactionAdded : EventType.reactionRemoved, roomID: message.roomId,
                 payload: ReactionEvent(roomId: message.roomId, messageId: messageID, emoji: emoji, user: UserSummary(user), reactions: reactions))
-            return Reactions(messageID: messageID, reactions: reactions)
+            return Reactions(messageID: messageID, reactions: reactions, mine: try Self.mine(c, messageID, user.id, reactions))
         }
     }
 
-    /// A message's reactions from its rows: each emoji in the order it was first used, its users in
-    /// the order they reacted.
+    /// The emoji `userID` reacted to a message with, in the order of its summary.
+    private static func mine(_ c: MariaDBConnection, _ messageID: Int64, _ userID: Int64, _ reactions: [ReactionSummary]) throws -> [String] {
+        let used = Set(try c.query("SELECT emoji FROM reactions WHERE message_id = ? AND user_id = ?", [messageID, userID]).map { try $0.decode("emoji", as: String.self) })
+        return reactions.map(\.emoji).filter(used.contains)
+    }
+
+    /// For a reader of `messages`: `myReactions` on those whose lists of reactors are cut short
+    /// (where the reader may be past the listed ones), from one query for them all.
+    static func markingMine(_ c: MariaDBConnection, _ messages: [MessageView], userID: Int64) throws -> [MessageView] {
+        let cut = messages.filter { $0.reactions.contains { $0.count > $0.userIds.count } }.map(\.id)
+        guard !cut.isEmpty else { return messages }
+        let marks = Array(repeating: "?", count: cut.count).joined(separator: ", ")
+        var used: [Int64: Set<String>] = [:]
+        for row in try c.query("SELECT message_id, emoji FROM reactions WHERE user_id = ? AND message_id IN (\(marks))", [userID] + cut) {
+            used[try row.decode("message_id"), default: []].insert(try row.decode("emoji"))
+        }
+        return messages.map { message in
+            guard cut.contains(message.id) else { return message }
+            var marked = message
+            marked.myReactions = message.reactions.map(\.emoji).filter { used[message.id]?.contains($0) == true }
+            return marked
+        }
+    }
+
+    /// A message's reactions from its rows: each emoji in the order it was first used, its first
+    /// `maxListed` users in the order they reacted.
     static func summarize(_ c: MariaDBConnection, messageID: Int64) throws -> [ReactionSummary] {
         let rows = try c.query(
             "SELECT emoji, user_id FROM reactions WHERE message_id = ? ORDER BY created_at, user_id, emoji", [messageID])
@@ -115,6 +148,6 @@ extension MessageService {
             if users[emoji] == nil { order.append(emoji) }
             users[emoji, default: []].append(try row.decode("user_id"))
         }
-        return order.map { ReactionSummary(emoji: $0, count: users[$0]!.count, userIds: users[$0]!) }
+        return order.map { ReactionSummary(emoji: $0, count: users[$0]!.count, userIds: Array(users[$0]!.prefix(ReactionSummary.maxListed))) }
     }
 }

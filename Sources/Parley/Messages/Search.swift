@@ -78,7 +78,7 @@ extension MessageService {
                 ORDER BY m.id DESC LIMIT ?
                 """, [user.id, query.booleanMode, before ?? Int64.max, roomID, roomID, limit + 1]
             ).map(MessageView.init)
-            return Page(messages: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+            return Page(messages: try Self.markingMine(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
         }
     }
 }

@@ -350,7 +350,7 @@ struct ModerationService: Sendable {
         return try await store.pool.withConnection { c in
             _ = try RoomService.role(store, c, roomID: roomID, userID: user.id)
             if try Self.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
-            return try c.query(
+            let pins = try c.query(
                 """
                 SELECT \(MessageStore.columns), p.pinned_at, b.id AS by_id, b.username AS by_username, b.display_name AS by_display_name, b.avatar AS by_avatar
                 FROM pins p JOIN messages m ON m.id = p.message_id JOIN users u ON u.id = m.sender_id JOIN users b ON b.id = p.pinned_by
@@ -359,6 +359,8 @@ struct ModerationService: Sendable {
             ).map { row in
                 PinView(message: try MessageView(row: row), pinnedBy: try UserSummary(row: row, prefix: "by_"), pinnedAt: try row.decode("pinned_at"))
             }
+            let marked = try MessageService.markingMine(c, pins.map(\.message), userID: user.id)
+            return zip(pins, marked).map { PinView(message: $1, pinnedBy: $0.pinnedBy, pinnedAt: $0.pinnedAt) }
         }
     }
 
