@@ -67,10 +67,8 @@ struct PasswordResetController {
 
     /// The link's row for a code still usable (locked when `forUpdate`), or `reset_not_found`.
     private static func usable(_ c: MariaDBConnection, code: String, forUpdate: Bool = false) throws -> MariaDBRow {
-        // A code is 32 hex digits; anything else cannot be one (and is not hashed and looked up).
-        guard code.utf8.count == 32, code.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
-            throw notFound
-        }
+        // Anything but a code's shape cannot be one (and is not hashed and looked up).
+        guard SessionService.isCode(code) else { throw notFound }
         guard
             let row = try c.query(
                 """

@@ -93,6 +93,12 @@ struct SessionService: Sendable {
         hub.disconnect(userID: userID, exceptSession: keeping)
     }
 
+    /// Whether `text` has the shape of a code from `randomHex(bytes: 16)` (invite and password
+    /// reset links): 32 lower-case hex digits.
+    static func isCode(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     static func hash(_ token: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(token.utf8)))
     }
