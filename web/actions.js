@@ -65,11 +65,14 @@ export async function loadOlder() {
   const room = state.room;
   if (!room || !room.loaded || !room.hasMore || room.loadingOlder || room.closed) return;
   const oldest = Math.min(...room.messages.keys());
+  const generation = room.window;
   room.loadingOlder = true;
   store.emit("messages", { reason: "loading" });
   try {
     const page = await Messages.page(room.id, { before: oldest, limit: PAGE });
     room.loadingOlder = false;
+    // A jump meanwhile replaced what is loaded: this page would leave a gap.
+    if (room.window !== generation) return;
     store.addHistory(room.id, page.messages, page.has_more, { older: true });
   } catch (error) {
     room.loadingOlder = false;
@@ -83,28 +86,39 @@ export async function loadNewer() {
   const room = state.room;
   if (!room || !room.loaded || !room.hasNewer || room.loadingNewer || room.closed) return;
   const newest = Math.max(...room.messages.keys());
+  const generation = room.window;
   room.loadingNewer = true;
   store.holdLive();
   store.emit("messages", { reason: "loading" });
   try {
     const page = await Messages.page(room.id, { after: newest, limit: PAGE });
     room.loadingNewer = false;
+    if (room.window !== generation) return;
     store.addNewer(room.id, page.messages, page.has_more);
     if (!room.hasNewer) markRead();
   } catch (error) {
     room.loadingNewer = false;
-    room.held = null;
+    if (room.window === generation) room.held = null;
     store.emit("messages", { reason: "loading" });
     throw error;
   }
+}
+
+/// Starts replacing what is loaded: pages already on their way are dropped when they arrive, and
+/// so is an earlier replacement. Returns the new window's number.
+function newWindow(room) {
+  room.window += 1;
+  store.holdLive();
+  return room.window;
 }
 
 /// Loads the window with message `id` of the open room in place of what is loaded (unless it is loaded).
 export async function showMessage(id) {
   const room = state.room;
   if (!room || room.closed || room.messages.has(id)) return;
-  store.holdLive();
+  const generation = newWindow(room);
   const page = await Messages.page(room.id, { around: id, limit: PAGE });
+  if (room.window !== generation) return;
   store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: page.has_newer, target: id });
 }
 
@@ -112,8 +126,9 @@ export async function showMessage(id) {
 export async function showLatest() {
   const room = state.room;
   if (!room || room.closed) return;
-  store.holdLive();
+  const generation = newWindow(room);
   const page = await Messages.page(room.id, { limit: PAGE });
+  if (room.window !== generation) return;
   store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: false });
   markRead();
 }

@@ -149,6 +149,8 @@ export function openRoomState(id) {
     loaded: false,
     loadingOlder: false,
     loadingNewer: false,
+    /// Counts replacements of what is loaded (jumps), so pages asked for before one are dropped.
+    window: 0,
     /// While a page that may reach the newest message is on its way: live messages beyond the
     /// loaded ones (id -> message), added with it if it does.
     held: null,
