@@ -182,6 +182,8 @@ export const Admin = {
   /// "admin" or "user".
   setSiteRole: (userId, role) => request("PUT", `/api/admin/users/${userId}/site-role`, { site_role: role }),
   createPasswordReset: (userId) => post(`/api/admin/users/${userId}/password-reset`),
+  /// The site's log, newest first; `before` pages back.
+  log: ({ before, limit = 50 } = {}) => get(`/api/admin/log${query({ before, limit })}`),
 };
 
 export const PasswordResets = {

@@ -338,6 +338,42 @@ import Testing
         }
     }
 
+    @Test func theSiteLogShowsWhatSiteAdminsAndAccountsDid() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            let room = try await MessageTests.room(client, bob, #"{"name":"doomed"}"#)
+            // A room's own moderation stays in the room's log.
+            #expect(try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(root.id)}"#, headers: bob.bearer).status
+                == .created)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/password-reset", headers: root.bearer).status == .created)
+            #expect(
+                try await client.send(.put, "/api/admin/users/\(bob.id)/site-role", json: #"{"site_role":"admin"}"#, headers: root.bearer).status
+                    == .ok)
+            #expect(try await client.send(.delete, "/api/admin/rooms/\(room)", headers: root.bearer).status == .noContent)
+
+            let log = try await client.send(.get, "/api/admin/log", headers: root.bearer)
+            #expect(log.status == .ok)
+            let entries = try log.json()["entries"]?.array ?? []
+            #expect(entries.compactMap { $0["action"]?.string } == [
+                "delete_room", "grant_site_admin", "create_password_reset", "reactivate", "deactivate",
+            ])
+            #expect(entries.allSatisfy { $0["actor"]?["id"]?.int == root.id })
+            #expect(entries.dropFirst().allSatisfy { $0["target_user"]?["username"]?.string == "bob" })
+            #expect(entries.first?["reason"]?.string == "doomed (room \(room))")
+            // Paged back by entry id.
+            let ids = entries.compactMap { $0["id"]?.int }
+            let older = try await client.send(.get, "/api/admin/log?before=\(ids[1])&limit=2", headers: root.bearer).json()["entries"]?.array ?? []
+            #expect(older.compactMap { $0["id"]?.int } == Array(ids[2...3]))
+            try await client.send(.get, "/api/admin/log?limit=0", headers: root.bearer).expectError(.badRequest, "invalid_request")
+            let eve = try await client.signUp("eve")
+            try await client.send(.get, "/api/admin/log", headers: eve.bearer).expectError(.forbidden, "not_site_admin")
+        }
+    }
+
     @Test func siteAdminsDeleteAnyRoomOrMessage() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -99,3 +99,16 @@ def test_a_site_admin_resets_a_password_makes_an_admin_and_deactivates_an_accoun
     labels = [b.text for b in row(chat, "boss_admin").find_elements(By.CSS_SELECTOR, "button")]
     assert labels == ["Reset password"]
     assert boss.call("GET", "/api/admin/users?prefix=helper_hal", expect=200).json()["users"][0]["user"]["site_role"] == "admin"
+
+    # The site log says who did what, newest first.
+    chat.find("#admin-log-section summary").click()
+    chat.wait(lambda: "Boss reactivated @helper_hal" in chat.text_of("admin-log"), message=chat.text_of("admin-log"))
+    log = chat.js("return [...document.querySelectorAll('#admin-log li .name')].map(n => n.textContent)")
+    lines = [line for line in log if line.startswith(("Boss", "Fay"))]
+    assert lines == [
+        "Boss reactivated @helper_hal",
+        "Boss deactivated @helper_hal",
+        "Boss made @helper_hal a site admin",
+        "Fay set a new password with a reset link",
+        "Boss made a password reset link for @forgetful_fay",
+    ], log

@@ -26,6 +26,9 @@ export function initAdmin() {
     searchTimer = setTimeout(() => load(), 200);
   });
   $("admin-more").addEventListener("click", () => load({ more: true }));
+  $("admin-log-section").addEventListener("toggle", () => {
+    if ($("admin-log-section").open) loadLog();
+  });
   $("admin-reset-copy").addEventListener("click", () => {
     $("admin-reset-link").select();
     return copyAndTell($("admin-reset-link").value);
@@ -37,6 +40,7 @@ export function openAdmin() {
   $("admin-reset").hidden = true;
   $("admin-reset-hint").hidden = true;
   showError("admin-error", null);
+  $("admin-log-section").open = false;
   $("admin-dialog").showModal();
   $("admin-search").focus();
   load();
@@ -57,6 +61,42 @@ async function load({ more = false } = {}) {
     $("admin-more").hidden = users.length < PAGE;
   } catch (error) {
     if (mine === generation) showError("admin-error", error);
+  }
+}
+
+/// What each site-log action says, after who did it.
+const DID = {
+  deactivate: (e) => `deactivated @${e.target_user?.username}`,
+  deactivate_self: () => "deactivated their own account",
+  reactivate: (e) => `reactivated @${e.target_user?.username}`,
+  remove_avatar: (e) => `removed the picture of @${e.target_user?.username}`,
+  create_password_reset: (e) => `made a password reset link for @${e.target_user?.username}`,
+  reset_password: () => "set a new password with a reset link",
+  grant_site_admin: (e) => `made @${e.target_user?.username} a site admin`,
+  revoke_site_admin: (e) => `took site admin from @${e.target_user?.username}`,
+  delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
+};
+
+/// The site's log: what was done to accounts and by site admins, newest first.
+async function loadLog() {
+  const list = $("admin-log");
+  try {
+    const { entries } = await Admin.log();
+    list.replaceChildren(
+      ...(entries.length
+        ? entries.map((entry) => {
+            const who = entry.actor ? entry.actor.display_name : "Someone";
+            const what = (DID[entry.action] ?? (() => entry.action))(entry);
+            return el(
+              "li",
+              { className: "entry" },
+              el("span", { className: "person" }, el("span", { className: "name", text: `${who} ${what}` }), el("span", { className: "muted", text: formatFull(new Date(entry.created_at)) })),
+            );
+          })
+        : [el("li", { className: "muted", text: "Nothing yet." })]),
+    );
+  } catch (error) {
+    showError("admin-error", error);
   }
 }
 
@@ -88,6 +128,7 @@ function userItem(entry) {
           showError("admin-error", error);
         }
         await refresh(user.id);
+        if ($("admin-log-section").open) loadLog();
       },
     });
   const tools = el("span", { className: "entry-tools" });

@@ -140,14 +140,16 @@ struct AdminController {
         let roomID = try RoomController.id(context, "room")
         guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
         try await log.transaction { c, events in
-            guard let row = try c.query("SELECT kind FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else { throw RoomService.roomNotFound }
+            guard let row = try c.query("SELECT kind, name FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else { throw RoomService.roomNotFound }
             try events.appendRoomDeleted(roomID: roomID, payload: RoomService.RoomDeletedEvent(roomId: roomID, by: UserSummary(session.user)))
             if try row.decode("kind") as String == RoomKind.public.rawValue {
                 try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
             }
             try FileStore.unshareAll(c, roomID: roomID)
             try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
-            try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room")
+            // The room and its log go; the site's log keeps which room it was.
+            let name: String = try row.decode("name")
+            try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room", reason: "\(name) (room \(roomID))")
         }
         return .noContent
     }

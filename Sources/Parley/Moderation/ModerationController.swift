@@ -21,6 +21,7 @@ struct ModerationController {
         router.get("/api/rooms/:room/pins", use: pins)
         router.delete("/api/rooms/:room/pins/:message", use: unpin)
         router.get("/api/rooms/:room/moderation", use: auditLog)
+        router.get("/api/admin/log", use: siteLog)
         router.get("/api/rooms/:room/filter", use: getFilter)
         router.put("/api/rooms/:room/filter", use: setFilter)
     }
@@ -158,6 +159,19 @@ struct ModerationController {
     /// [moderationLog] Newest first; `before=<entry id>` pages back, `limit` ≤ 100.
     func auditLog(request: Request, context: AppRequestContext) async throws -> LogList {
         let session = try context.requireSession()
+        let (before, limit) = try Self.logPage(request)
+        return LogList(entries: try await moderation.auditLog(actor: session.user, roomID: try RoomController.id(context, "room"), before: before, limit: limit))
+    }
+
+    /// [siteLog] The site's own log, for site admins: newest first, paged like a room's.
+    func siteLog(request: Request, context: AppRequestContext) async throws -> LogList {
+        _ = try AdminController.requireSiteAdmin(context)
+        let (before, limit) = try Self.logPage(request)
+        return LogList(entries: try await moderation.siteLog(before: before, limit: limit))
+    }
+
+    /// A log page's `before=<entry id>` and `limit` (1–100, default 50).
+    private static func logPage(_ request: Request) throws -> (before: Int64?, limit: Int) {
         let before = try request.uri.queryParameters.get("before").map { text -> Int64 in
             guard let value = Int64(text), value > 0 else { throw ParleyError.badRequest("before must be an entry id.") }
             return value
@@ -166,7 +180,7 @@ struct ModerationController {
             guard let value = Int(text), (1...100).contains(value) else { throw ParleyError.badRequest("limit is 1–100.") }
             return value
         } ?? 50
-        return LogList(entries: try await moderation.auditLog(actor: session.user, roomID: try RoomController.id(context, "room"), before: before, limit: limit))
+        return (before, limit)
     }
 
     struct FilterBody: Codable, ResponseEncodable {

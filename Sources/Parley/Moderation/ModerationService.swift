@@ -394,22 +394,33 @@ struct ModerationService: Sendable {
     func auditLog(actor: User, roomID: Int64, before: Int64?, limit: Int) async throws -> [LogEntry] {
         try await store.pool.withConnection { c in
             _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .admin)
-            return try c.query(
-                """
-                SELECT l.id, l.action, l.target_message_id, l.reason, l.expires_at, l.created_at,
-                       a.id AS a_id, a.username AS a_username, a.display_name AS a_display_name, a.avatar AS a_avatar,
-                       t.id AS t_id, t.username AS t_username, t.display_name AS t_display_name, t.avatar AS t_avatar
-                FROM moderation_log l LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users t ON t.id = l.target_user_id
-                WHERE l.room_id = ? AND l.id < ? ORDER BY l.id DESC LIMIT ?
-                """, [roomID, before ?? Int64.max, limit]
-            ).map { row in
-                LogEntry(
-                    id: try row.decode("id"), action: try row.decode("action"),
-                    actor: try row.decode("a_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "a_") : nil,
-                    targetUser: try row.decode("t_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "t_") : nil,
-                    targetMessageId: try row.decode("target_message_id"), reason: try row.decode("reason"), expiresAt: try row.decode("expires_at"),
-                    createdAt: try row.decode("created_at"))
-            }
+            return try Self.logEntries(c, roomID: roomID, before: before, limit: limit)
+        }
+    }
+
+    /// [siteLog] The site's own log (accounts, site roles, rooms deleted by site admins); the
+    /// caller is a site admin.
+    func siteLog(before: Int64?, limit: Int) async throws -> [LogEntry] {
+        try await store.pool.withConnection { c in try Self.logEntries(c, roomID: nil, before: before, limit: limit) }
+    }
+
+    /// Entries of one room's log, or of the site's (`roomID` nil), newest first.
+    private static func logEntries(_ c: MariaDBConnection, roomID: Int64?, before: Int64?, limit: Int) throws -> [LogEntry] {
+        try c.query(
+            """
+            SELECT l.id, l.action, l.target_message_id, l.reason, l.expires_at, l.created_at,
+                   a.id AS a_id, a.username AS a_username, a.display_name AS a_display_name, a.avatar AS a_avatar,
+                   t.id AS t_id, t.username AS t_username, t.display_name AS t_display_name, t.avatar AS t_avatar
+            FROM moderation_log l LEFT JOIN users a ON a.id = l.actor_id LEFT JOIN users t ON t.id = l.target_user_id
+            WHERE l.room_id <=> ? AND l.id < ? ORDER BY l.id DESC LIMIT ?
+            """, [roomID, before ?? Int64.max, limit]
+        ).map { row in
+            LogEntry(
+                id: try row.decode("id"), action: try row.decode("action"),
+                actor: try row.decode("a_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "a_") : nil,
+                targetUser: try row.decode("t_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "t_") : nil,
+                targetMessageId: try row.decode("target_message_id"), reason: try row.decode("reason"), expiresAt: try row.decode("expires_at"),
+                createdAt: try row.decode("created_at"))
         }
     }
 }
