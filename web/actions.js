@@ -272,6 +272,7 @@ export const moderation = {
   unban: (roomId, userId) => Moderation.unban(roomId, userId),
   mutes: async (roomId) => (await Moderation.mutes(roomId)).mutes,
   unmute: (roomId, userId) => Moderation.unmute(roomId, userId),
+  log: async (roomId) => (await Moderation.log(roomId)).entries,
 };
 
 export async function setNotifyLevel(roomId, level) {

@@ -218,6 +218,8 @@ export const Moderation = {
   unban: (roomId, userId) => request("DELETE", `/api/rooms/${roomId}/bans/${userId}`),
   mutes: (roomId) => get(`/api/rooms/${roomId}/mutes`),
   unmute: (roomId, userId) => request("DELETE", `/api/rooms/${roomId}/mutes/${userId}`),
+  /// The room's moderation log, newest first (admins and the owner); `before` pages back.
+  log: (roomId, { before, limit = 50 } = {}) => get(`/api/rooms/${roomId}/moderation${query({ before, limit })}`),
 };
 
 export const Me = {

@@ -44,3 +44,41 @@ export function truncate(text, length = 120) {
   const chars = Array.from(text ?? "");
   return chars.length > length ? chars.slice(0, length).join("") + "…" : text ?? "";
 }
+
+/// What a moderation-log entry (a room's or the site's) says happened, after who did it.
+const LOG_LINES = {
+  role_admin: (e) => `made ${at(e)} an admin`,
+  role_moderator: (e) => `made ${at(e)} a moderator`,
+  role_member: (e) => `made ${at(e)} a member`,
+  kick: (e) => `removed ${at(e)}`,
+  ban: (e) => `banned ${at(e)}`,
+  unban: (e) => `lifted the ban on ${at(e)}`,
+  ban_expired: (e) => `(the ban on ${at(e)} ended)`,
+  mute: (e) => `muted ${at(e)}`,
+  unmute: (e) => `unmuted ${at(e)}`,
+  mute_expired: (e) => `(the mute of ${at(e)} ended)`,
+  pin: () => "pinned a message",
+  unpin: () => "unpinned a message",
+  filter: () => "changed the word filter",
+  delete_message: (e) => `deleted a message of ${at(e)}`,
+  create_invite: () => "made an invite link",
+  revoke_invite: () => "revoked an invite link",
+  deactivate: (e) => `deactivated ${at(e)}`,
+  deactivate_self: () => "deactivated their own account",
+  reactivate: (e) => `reactivated ${at(e)}`,
+  remove_avatar: (e) => `removed the picture of ${at(e)}`,
+  create_password_reset: (e) => `made a password reset link for ${at(e)}`,
+  reset_password: () => "set a new password with a reset link",
+  grant_site_admin: (e) => `made ${at(e)} a site admin`,
+  revoke_site_admin: (e) => `took site admin from ${at(e)}`,
+  delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
+};
+const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
+
+/// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
+export function logLine(entry) {
+  const who = entry.actor?.display_name ?? "Parley";
+  const what = (LOG_LINES[entry.action] ?? (() => entry.action))(entry);
+  const why = entry.reason && entry.action !== "delete_room" ? ` (“${entry.reason}”)` : "";
+  return `${who} ${what}${why}`;
+}

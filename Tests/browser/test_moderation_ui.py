@@ -51,6 +51,14 @@ def test_an_owner_bans_from_the_member_list_sees_the_ban_and_lifts_it(server, br
     admin.find(f'#mute-list button[data-user-id="{carol.id}"]').click()
     admin.wait(lambda: admin.text_of("mute-list") == "Nobody is muted.")
     carol.post(room, "thanks for the unmute")
+    # The owner reads the room's moderation log there too, newest first.
+    admin.find("#room-log-section summary").click()
+    log = lambda: admin.js("return [...document.querySelectorAll('#room-log li .name')].map(n => n.textContent)")
+    admin.wait(lambda: len(log()) == 4, message=f"{log()}")
+    assert log() == [
+        "The Bailiff unmuted @carol_muted", "The Bailiff lifted the ban on @bob_banned",
+        "The Bailiff muted @carol_muted", "The Bailiff banned @bob_banned (“spam”)",
+    ]
     admin.find("#moderation-dialog [data-close]").click()
     admin.wait(lambda: not admin.dialog_open("moderation-dialog"))
 
@@ -78,6 +86,23 @@ def test_the_bans_list_follows_bans_made_elsewhere(server, browsers, account):
     owner.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": rowdy.id, "duration_seconds": 3600})
     admin.wait(lambda: "rowdy_two" in admin.text_of("ban-list"), message="a ban made through the API did not show")
     assert "until" in admin.text_of("ban-list")
+
+
+def test_a_moderator_sees_bans_and_mutes_but_not_the_log(server, browsers, account):
+    owner = account("sheriff")
+    deputy = account("deputy_dan")
+    room = owner.create_room("jailhouse")["id"]
+    deputy.join(room)
+    owner.call("PUT", f"/api/rooms/{room}/members/{deputy.id}/role", expect=200, json={"role": "moderator"})
+    chat = Chat(browsers(), server).log_in("deputy_dan")
+    chat.open_room("jailhouse")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#moderation-open").is_displayed())
+    chat.find("#moderation-open").click()
+    chat.wait(lambda: chat.text_of("ban-list") == "Nobody is banned.")
+    assert not chat.find("#room-log-section").is_displayed()
+    # (The server refuses it too: the log is for admins and the owner.)
+    assert deputy.call("GET", f"/api/rooms/{room}/moderation").status_code == 403
 
 
 def test_members_do_not_see_the_moderation_tools(server, browsers, account):

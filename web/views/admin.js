@@ -6,7 +6,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
-import { confirmDialog, showError } from "/views/dialogs.js";
+import { confirmDialog, logItem, showError } from "/views/dialogs.js";
 import { copyAndTell } from "/views/toast.js";
 
 const PAGE = 50;
@@ -64,19 +64,6 @@ async function load({ more = false } = {}) {
   }
 }
 
-/// What each site-log action says, after who did it.
-const DID = {
-  deactivate: (e) => `deactivated @${e.target_user?.username}`,
-  deactivate_self: () => "deactivated their own account",
-  reactivate: (e) => `reactivated @${e.target_user?.username}`,
-  remove_avatar: (e) => `removed the picture of @${e.target_user?.username}`,
-  create_password_reset: (e) => `made a password reset link for @${e.target_user?.username}`,
-  reset_password: () => "set a new password with a reset link",
-  grant_site_admin: (e) => `made @${e.target_user?.username} a site admin`,
-  revoke_site_admin: (e) => `took site admin from @${e.target_user?.username}`,
-  delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
-};
-
 /// The site's log: what was done to accounts and by site admins, newest first.
 async function loadLog() {
   const list = $("admin-log");
@@ -84,15 +71,7 @@ async function loadLog() {
     const { entries } = await Admin.log();
     list.replaceChildren(
       ...(entries.length
-        ? entries.map((entry) => {
-            const who = entry.actor ? entry.actor.display_name : "Someone";
-            const what = (DID[entry.action] ?? (() => entry.action))(entry);
-            return el(
-              "li",
-              { className: "entry" },
-              el("span", { className: "person" }, el("span", { className: "name", text: `${who} ${what}` }), el("span", { className: "muted", text: formatFull(new Date(entry.created_at)) })),
-            );
-          })
+        ? entries.map((entry) => logItem(entry))
         : [el("li", { className: "muted", text: "Nothing yet." })]),
     );
   } catch (error) {

@@ -2,6 +2,7 @@
 // username search used by several of them.
 import { Rooms } from "/api.js";
 import { $, avatarFor, el } from "/dom.js";
+import { formatFull, logLine } from "/format.js";
 
 export function initDialogs() {
   for (const dialog of document.querySelectorAll("dialog")) {
@@ -48,6 +49,15 @@ export function confirmDialog({ title, message, confirm = "OK", danger = true, i
 /// Shows an error in a dialog's error line (or clears it).
 export function showError(id, error) {
   $(id).textContent = error ? error.message ?? String(error) : "";
+}
+
+/// One log entry: what happened, and when.
+export function logItem(entry) {
+  return el(
+    "li",
+    { className: "entry" },
+    el("span", { className: "person" }, el("span", { className: "name entry-details", text: logLine(entry) }), el("span", { className: "muted", text: formatFull(new Date(entry.created_at)) })),
+  );
 }
 
 export function personOption(user) {

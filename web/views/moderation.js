@@ -1,10 +1,11 @@
 // The bans and mutes of the open room, for its moderators and up: who, by whom, why and until
-// when, with unban and unmute. The lists follow moderation events while the dialog is open.
+// when, with unban and unmute; and, for its admins and owner, the room's moderation log. The lists
+// follow moderation events while the dialog is open.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, roomName } from "/format.js";
-import { on, state } from "/state.js";
-import { personOption, showError } from "/views/dialogs.js";
+import { myRole, on, state } from "/state.js";
+import { logItem, personOption, showError } from "/views/dialogs.js";
 
 /// The room the open dialog shows.
 let roomId = null;
@@ -23,6 +24,22 @@ export function initModeration() {
   on("room", ({ changed }) => {
     if (roomId !== null && (changed === "opened" || changed === "closed")) $("moderation-dialog").close();
   });
+  $("room-log-section").addEventListener("toggle", () => {
+    if ($("room-log-section").open) loadLog();
+  });
+}
+
+/// The room's moderation log (admins and the owner only), newest first.
+async function loadLog() {
+  const id = roomId;
+  if (id === null || !$("room-log-section").open) return;
+  try {
+    const entries = await actions.moderation.log(id);
+    if (roomId !== id) return;
+    $("room-log").replaceChildren(...(entries.length ? entries.map(logItem) : [el("li", { className: "muted", text: "Nothing yet." })]));
+  } catch (error) {
+    showError("moderation-error", error);
+  }
 }
 
 export function openModeration() {
@@ -31,6 +48,8 @@ export function openModeration() {
   roomId = room.id;
   $("moderation-dialog-title").textContent = `Bans and mutes in ${roomName(room)}`;
   showError("moderation-error", null);
+  $("room-log-section").open = false;
+  $("room-log-section").hidden = !["admin", "owner"].includes(myRole(room.id));
   for (const id of ["ban-list", "mute-list"]) $(id).replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("moderation-dialog").showModal();
   // The lists are still loading: start at the title, so Tab leads to the first entry once it is there.
@@ -50,6 +69,7 @@ async function refresh() {
     fill("ban-list", bans, "Nobody is banned.", { verb: "Unban", run: (userId) => actions.moderation.unban(id, userId) });
     fill("mute-list", mutes, "Nobody is muted.", { verb: "Unmute", run: (userId) => actions.moderation.unmute(id, userId) });
     restoreFocus(focusedKey);
+    loadLog();
   } catch (error) {
     if (mine === generation) showError("moderation-error", error);
   }
