@@ -124,7 +124,14 @@ struct ApplicationParts: Sendable {
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
         let allLevelRooms = try await AllLevelRooms.load(pool)
         let mutes = try await MuteIndex.load(pool)
-        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { _, room, user in try mutes.check(room: room, user: user) }
+        // Muted members post nothing; in a DM, neither does someone either of the two blocked (the
+        // room's kind is known by then: every path that posts has checked the membership).
+        let kinds = roomStore.kinds
+        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
+            try mutes.check(room: room, user: user)
+            let kind = try kinds.get(room) ?? roomStore.room(c, id: room)?.kind
+            if kind == .dm { try Blocks.checkDM(c, roomID: room, userID: user) }
+        }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
         try await contentFilter.load(pool)
         let moderation = ModerationService(store: roomStore, log: log, mutes: mutes, presence: presenceTracker)
@@ -179,6 +186,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    BlockController(log: parts.log).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

@@ -104,6 +104,9 @@ public enum EventType {
     public static let unpinned = "unpinned"
     /// To one user: their account was deactivated (their streams end with it).
     public static let accountDeactivated = "account.deactivated"
+    /// To the blocker's own streams (their other tabs and devices follow).
+    public static let userBlocked = "user.blocked"
+    public static let userUnblocked = "user.unblocked"
 
     /// Types that make `subjectID` a member of the room from this event on.
     static let opensMembership: Set<String> = [memberJoined, memberAdded]

@@ -357,6 +357,8 @@ struct RoomService: Sendable {
         do {
             let room = try await log.transaction { c, events in
                 guard let other = try store.user(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
+                // A DM that exists stays readable; a new one does not open between people one of whom blocked the other.
+                try Blocks.check(c, user.id, otherID)
                 let me = UserSummary(user)
                 let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
                 try store.insertMember(c, roomID: id, userID: user.id, role: .member)

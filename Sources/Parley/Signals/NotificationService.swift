@@ -89,9 +89,13 @@ struct NotificationService: Sendable {
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
+        parameters.append(message.sender.id)
+        // Those who blocked the sender hear nothing of their messages.
         let rows = try c.query(
-            "SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id <> ? AND (notify_level = 'all' OR ?\(explicit))",
-            parameters)
+            """
+            SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id <> ? AND (notify_level = 'all' OR ?\(explicit))
+            AND user_id NOT IN (SELECT user_id FROM user_blocks WHERE blocked_id = ?)
+            """, parameters)
         for row in rows {
             let user: Int64 = try row.decode("user_id")
             let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (roomKind == .dm ? .all : .mentions)

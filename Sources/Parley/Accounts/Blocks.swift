@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// Blocking people: `blocks`, `block`, `unblock`. Between a blocker and the person they blocked,
+/// no new DM opens and nobody posts, reacts, shares files or types in the DM they have; the
+/// blocker gets no notification of the blocked person's messages anywhere. Rooms they share stay
+/// shared: clients hide the blocked person's messages there.
+struct BlockController {
+    let log: EventLog
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/me/blocks", use: list)
+        router.put("/api/me/blocks/:user", use: block)
+        router.delete("/api/me/blocks/:user", use: unblock)
+    }
+
+    struct Block: Encodable, Sendable {
+        let user: UserSummary
+        let createdAt: Date
+    }
+
+    struct BlockList: ResponseEncodable {
+        let blocks: [Block]
+    }
+
+    struct BlockEvent: Encodable {
+        let user: UserSummary
+    }
+
+    /// [blocks] The people I blocked, the latest first.
+    func list(request: Request, context: AppRequestContext) async throws -> BlockList {
+        let session = try context.requireSession()
+        let rows = try await log.pool.query(
+            """
+            SELECT u.id, u.username, u.display_name, u.avatar, b.created_at FROM user_blocks b JOIN users u ON u.id = b.blocked_id
+            WHERE b.user_id = ? ORDER BY b.created_at DESC, u.id DESC
+            """, [session.user.id])
+        return BlockList(blocks: try rows.map { Block(user: try UserSummary(row: $0), createdAt: try $0.decode("created_at")) })
+    }
+
+    /// [block] Blocks a person; blocking them again changes nothing.
+    func block(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let target = try RoomController.id(context, "user")
+        guard target != session.user.id else { throw ParleyError.invalid("cannot_block_self", "You cannot block yourself.") }
+        try await log.transaction { c, events in
+            guard let user = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [target]).first else {
+                throw ParleyError.notFound("user_not_found", "No user has id \(target).")
+            }
+            let added = try c.execute(
+                "INSERT IGNORE INTO user_blocks (user_id, blocked_id, created_at) VALUES (?, ?, NOW(3))", [session.user.id, target]
+            ).affectedRows == 1
+            if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: try UserSummary(row: user))) }
+        }
+        return .noContent
+    }
+
+    /// [unblock] Unblocks a person; unblocking someone not blocked changes nothing.
+    func unblock(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let target = try RoomController.id(context, "user")
+        try await log.transaction { c, events in
+            guard let user = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [target]).first else {
+                throw ParleyError.notFound("user_not_found", "No user has id \(target).")
+            }
+            let removed = try c.execute("DELETE FROM user_blocks WHERE user_id = ? AND blocked_id = ?", [session.user.id, target]).affectedRows == 1
+            if removed { try events.append(EventType.userUnblocked, userID: session.user.id, payload: BlockEvent(user: try UserSummary(row: user))) }
+        }
+        return .noContent
+    }
+}
+
+/// The rules blocking sets, for the paths that post and open DMs.
+enum Blocks {
+    /// 403 `blocked`: `byMe` when the refused user did the blocking.
+    static func refusal(byMe: Bool) -> ParleyError {
+        ParleyError(
+            .forbidden, "blocked",
+            byMe ? "You blocked this person: unblock them to write to them." : "This person does not take messages from you.")
+    }
+
+    /// Refuses when either of two people blocked the other.
+    static func check(_ c: MariaDBConnection, _ userID: Int64, _ otherID: Int64) throws {
+        let rows = try c.query(
+            "SELECT user_id FROM user_blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?) LIMIT 1",
+            [userID, otherID, otherID, userID])
+        if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
+    }
+
+    /// Refuses a user's post (message, file, reaction, edit, typing) in a DM with someone either of
+    /// them blocked.
+    static func checkDM(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
+        let rows = try c.query("SELECT user_id FROM room_members WHERE room_id = ? AND user_id <> ?", [roomID, userID])
+        for row in rows { try check(c, userID, try row.decode("user_id")) }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Testing
+
+@testable import Parley
+
+/// Blocking: the list, what it refuses between the two people (a new DM; posting, reacting,
+/// sharing files and typing in their DM), the notifications it stops, and the blocker's event.
+@Suite struct BlockTests {
+    static func block(_ client: any TestClientProtocol, _ user: LoggedIn, _ target: Int64, _ on: Bool = true) async throws -> TestResponse {
+        try await client.send(on ? .put : .delete, "/api/me/blocks/\(target)", headers: user.bearer)
+    }
+
+    static func blocked(_ client: any TestClientProtocol, _ user: LoggedIn) async throws -> [Int64] {
+        try await client.send(.get, "/api/me/blocks", headers: user.bearer).json()["blocks"]?.array?.compactMap { $0["user"]?["id"]?.int } ?? []
+    }
+
+    @Test func blockingIsListedIdempotentAndChecked() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cy = try await client.signUp("cyd")
+            #expect(try await Self.blocked(client, ann) == [])
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            #expect(try await Self.block(client, ann, cy.id).status == .noContent)
+            let list = try await client.send(.get, "/api/me/blocks", headers: ann.bearer).json()["blocks"]?.array ?? []
+            #expect(list.compactMap { $0["user"]?["id"]?.int } == [cy.id, bob.id])
+            #expect(list.first?.keys == ["user", "created_at"])
+            #expect(try await Self.blocked(client, bob) == [])
+            try await Self.block(client, ann, ann.id).expectError(.unprocessableContent, "cannot_block_self")
+            try await Self.block(client, ann, 999_999).expectError(.notFound, "user_not_found")
+            try await Self.block(client, ann, 999_999, false).expectError(.notFound, "user_not_found")
+            try await client.send(.put, "/api/me/blocks/\(bob.id)").expectError(.unauthorized, "unauthenticated")
+            #expect(try await Self.block(client, ann, cy.id, false).status == .noContent)
+            #expect(try await Self.block(client, ann, cy.id, false).status == .noContent)
+            #expect(try await Self.blocked(client, ann) == [bob.id])
+            // Each change that changed something told the blocker's own streams.
+            let events = try parley.query("SELECT type, user_id, payload FROM events WHERE type LIKE 'user.%blocked' ORDER BY id")
+            #expect(try events.map { try $0.decode("type", as: String.self) } == ["user.blocked", "user.blocked", "user.unblocked"])
+            #expect(try events.allSatisfy { try $0.decode("user_id", as: Int64.self) == ann.id })
+            let last = try JSONDecoder().decode(JSON.self, from: Data(try events[2].decode("payload", as: String.self).utf8))
+            #expect(last["user"]?["id"]?.int == cy.id && last.keys == ["user"])
+        }
+    }
+
+    @Test func blockedPeopleOpenNoDMAndPostNothingInTheirs() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cy = try await client.signUp("cyd")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let earlier = try await MessageTests.say(client, bob, room: dm, "before the block")
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            let messagesBefore = try parley.count("messages")
+
+            // Both ways: the blocked person and the blocker.
+            try await MessageTests.post(client, bob, room: dm, ["text": "hello?"]).expectError(.forbidden, "blocked")
+            let mine = try await MessageTests.post(client, ann, room: dm, ["text": "hi"])
+            mine.expectError(.forbidden, "blocked")
+            #expect(try mine.json()["error"]?["message"]?.string?.contains("unblock") == true)
+            try await client.send(.patch, "/api/messages/\(earlier)", json: #"{"text":"edited"}"#, headers: bob.bearer).expectError(.forbidden, "blocked")
+            try await ReactionTests.react(client, bob, earlier, ReactionTests.thumbs).expectError(.forbidden, "blocked")
+            try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: bob.bearer).expectError(.forbidden, "blocked")
+            try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: bob.bearer, body: ByteBuffer(string: "x"))
+                .expectError(.forbidden, "blocked")
+            #expect(try parley.count("messages") == messagesBefore)
+            // The DM stays, readable by both, and opening it again finds it.
+            #expect(try await MessageTests.page(client, bob, room: dm).0 == [earlier])
+            #expect(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(ann.id)}"#, headers: bob.bearer).json()["room"]?["id"]?.int == dm)
+            // No new DM opens between them, whoever asks; others are not affected.
+            #expect(try await Self.block(client, cy, ann.id).status == .noContent)
+            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(ann.id)}"#, headers: cy.bearer).expectError(.forbidden, "blocked")
+            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(cy.id)}"#, headers: ann.bearer).expectError(.forbidden, "blocked")
+            #expect(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(cy.id)}"#, headers: bob.bearer).status == .created)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 2)
+            // Unblocked, they write again.
+            #expect(try await Self.block(client, ann, bob.id, false).status == .noContent)
+            #expect(try await MessageTests.post(client, bob, room: dm, ["text": "hello again"]).status == .created)
+        }
+    }
+
+    @Test func theBlockerHearsNothingOfTheBlockedPersonsMessages() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cy = try await client.signUp("cyd")
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            // In a shared room the message is posted and seen; only ann is not notified of it.
+            let id = try await MessageTests.say(client, bob, room: 1, "@ann @cyd look")
+            #expect(try await MessageTests.page(client, ann, room: 1).0.first == id)
+            let notified = try parley.query("SELECT user_id FROM notifications WHERE message_id = ?", [id]).map { try $0.decode("user_id", as: Int64.self) }
+            #expect(notified == [cy.id])
+            // The "all" level does not let them through either.
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"all"}"#, headers: ann.bearer).status == .ok)
+            let plain = try await MessageTests.say(client, bob, room: 1, "plain words")
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM notifications WHERE message_id = ?", [plain])) == 0)
+            _ = try await MessageTests.say(client, cy, room: 1, "from cy")
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM notifications WHERE user_id = ?", [ann.id])) == 1)
+        }
+    }
+}
