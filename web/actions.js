@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Files, Me, Messages, Moderation, Rooms, Signals } from "/api.js";
+import { Blocks, Files, Me, Messages, Moderation, Rooms, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -274,6 +274,18 @@ export const moderation = {
   unmute: (roomId, userId) => Moderation.unmute(roomId, userId),
   log: async (roomId) => (await Moderation.log(roomId)).entries,
 };
+
+/// The people I blocked, with when (for settings); the state keeps their ids.
+export async function loadBlocks() {
+  const { blocks } = await Blocks.list();
+  store.setBlocked(blocks.map((block) => block.user.id));
+  return blocks;
+}
+
+export async function setBlocked(userId, blocked) {
+  await (blocked ? Blocks.block(userId) : Blocks.unblock(userId));
+  store.setBlock(userId, blocked);
+}
 
 export async function setNotifyLevel(roomId, level) {
   const answer = await Me.setNotifyLevel(roomId, level);

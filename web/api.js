@@ -191,6 +191,13 @@ export const PasswordResets = {
   use: (code, password) => post(`/api/password-resets/${encodeURIComponent(code)}`, { password }),
 };
 
+/// The people I blocked.
+export const Blocks = {
+  list: () => get("/api/me/blocks"),
+  block: (userId) => request("PUT", `/api/me/blocks/${userId}`),
+  unblock: (userId) => request("DELETE", `/api/me/blocks/${userId}`),
+};
+
 export const Files = {
   /// Shares `file` in a room as a new message, with an optional caption.
   /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).

@@ -114,6 +114,8 @@ async function enter(session) {
   });
   await stream.prime();
   await loadRoomsUntilDone();
+  // Who I blocked decides how their messages show; a failure here shows them as usual.
+  await actions.loadBlocks().catch(() => {});
   actions.startOutbox(user.id);
   stream.start();
 

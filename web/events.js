@@ -12,7 +12,8 @@ export const EVENT_TYPES = [
   "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
   "member.muted", "member.unmuted", "member.role_changed",
   "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated",
-  "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated", "resync",
+  "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
+  "user.blocked", "user.unblocked", "resync",
 ];
 
 /// One connection to the server's event log for the logged-in user.

@@ -111,9 +111,15 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "account.deactivated":
       onDeactivated?.();
       break;
+    case "user.blocked":
+    case "user.unblocked":
+      // Blocked or unblocked from another tab or device of mine.
+      store.setBlock(data.user.id, event.type === "user.blocked");
+      break;
     case "resync":
       // The cursor was too old: what the log no longer holds comes back through REST.
       actions.loadRooms().then(() => state.room && !state.room.closed && actions.openRoom(state.room.id));
+      actions.loadBlocks().catch(() => {});
       break;
   }
 }

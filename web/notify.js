@@ -21,6 +21,8 @@ export function notify(notification) {
   if (!document.hidden && notification.room_id === state.room?.id) return;
   const room = state.rooms.get(notification.room_id);
   if (!wanted(room, notification)) return;
+  // (The server sends none for them; one already on its way when I blocked them stays quiet too.)
+  if (state.blocked.has(notification.message.sender.id)) return;
   const message = notification.message;
   if ("Notification" in window && Notification.permission === "granted") {
     const shown = new Notification(room ? roomName(room) : "Parley", {

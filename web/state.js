@@ -35,7 +35,21 @@ export const state = {
   connection: "connecting",
   /// The open room: see `openRoomState`.
   room: null,
+  /// The ids of the people I blocked: their messages show collapsed, their typing does not show.
+  blocked: new Set(),
 };
+
+/// Who I blocked (all of them, or one change from this client or an event).
+export function setBlocked(ids) {
+  state.blocked = new Set(ids);
+  emit("blocks");
+}
+
+export function setBlock(userId, blocked) {
+  if (blocked) state.blocked.add(userId);
+  else state.blocked.delete(userId);
+  emit("blocks");
+}
 
 export function setMe(user) {
   state.me = user;

@@ -1,14 +1,16 @@
 // Someone's profile: names, presence, what they say about themselves, since when they are here,
-// the rooms we share (each opens), and a button to message them.
+// the rooms we share (each opens), and buttons to message or block them.
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
 import { formatFull } from "/format.js";
-import { state } from "/state.js";
-import { showError } from "/views/dialogs.js";
+import { on, state } from "/state.js";
+import { confirmDialog, showError } from "/views/dialogs.js";
 
 let navigate = () => {};
 let shown = null;
+/// What is known of the profile shown (the summary, then the whole profile).
+let current = null;
 
 const PRESENCE = { online: "Online", away: "Away", busy: "Busy", offline: "Offline" };
 
@@ -24,6 +26,36 @@ export function initPeople({ onNavigate }) {
       showError("user-dialog-error", error);
     }
   });
+  $("user-dialog-block").addEventListener("click", toggleBlock);
+  on("blocks", () => current && renderBlock(current));
+}
+
+async function toggleBlock() {
+  if (!shown) return;
+  const user = shown;
+  const blocked = state.blocked.has(user.id);
+  if (!blocked) {
+    const answer = await confirmDialog({
+      title: `Block ${user.display_name}?`,
+      message: "They cannot message you or start a DM with you, you are not notified of what they write, and their messages show folded. They are not told.",
+      confirm: "Block",
+    });
+    if (answer === null) return;
+  }
+  try {
+    await actions.setBlocked(user.id, !blocked);
+  } catch (error) {
+    showError("user-dialog-error", error);
+  }
+}
+
+/// The Block (or Unblock) and Message buttons for the profile shown.
+function renderBlock(profile) {
+  const mine = profile.id === state.me.id;
+  const blocked = state.blocked.has(profile.id);
+  $("user-dialog-block").hidden = mine;
+  $("user-dialog-block").textContent = blocked ? "Unblock" : "Block";
+  $("user-dialog-message").hidden = mine || profile.deactivated === true || blocked;
 }
 
 /// Shows the profile of `user` (a UserSummary: what is known at once, the rest as it loads).
@@ -52,7 +84,8 @@ function render(profile, rooms) {
   $("user-dialog-bio").hidden = !profile.bio;
   $("user-dialog-since").textContent = profile.created_at ? `Here since ${formatFull(new Date(profile.created_at))}` : "";
   const mine = profile.id === state.me.id;
-  $("user-dialog-message").hidden = mine || profile.deactivated === true;
+  current = profile;
+  renderBlock(profile);
   $("user-dialog-rooms-heading").parentElement.hidden = mine;
   const list = $("user-dialog-rooms");
   if (rooms === null) {

@@ -1,10 +1,10 @@
 // My profile and settings: display name, read receipts, status (automatic, away, busy), password,
-// and the sessions I am logged in with (revoking the others).
+// the sessions I am logged in with (revoking the others), and the people I blocked.
 import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
 import { formatFull } from "/format.js";
 import { state } from "/state.js";
-import { confirmDialog, showError } from "/views/dialogs.js";
+import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 
 let onDeactivated = () => {};
 
@@ -22,7 +22,7 @@ export function initProfile({ deactivated } = {}) {
 }
 
 export async function openProfile() {
-  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error", "deactivate-error"]) {
+  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error", "blocks-error", "deactivate-error"]) {
     showError(id, null);
   }
   $("deactivate-form").reset();
@@ -32,6 +32,7 @@ export async function openProfile() {
   $("profile-display-name").value = state.me.display_name;
   document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
   $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+  $("block-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("profile-dialog").showModal();
   $("profile-display-name").focus();
   try {
@@ -42,6 +43,38 @@ export async function openProfile() {
     showError("profile-error", error);
   }
   loadSessions();
+  loadBlocks();
+}
+
+async function loadBlocks() {
+  try {
+    const blocks = await actions.loadBlocks();
+    $("block-list").replaceChildren(...(blocks.length ? blocks.map(blockItem) : [el("li", { className: "muted", text: "Nobody." })]));
+    showError("blocks-error", null);
+  } catch (error) {
+    showError("blocks-error", error);
+  }
+}
+
+function blockItem(block) {
+  const [avatar, person] = personOption(block.user);
+  person.append(el("span", { className: "muted entry-details", text: `since ${formatFull(new Date(block.created_at))}` }));
+  const unblock = button("Unblock", {
+    className: "secondary small",
+    attrs: { "aria-label": `Unblock ${block.user.display_name}` },
+    onClick: async () => {
+      unblock.disabled = true;
+      try {
+        await actions.setBlocked(block.user.id, false);
+        await loadBlocks();
+        ($("block-list").querySelector("button") ?? $("profile-dialog").querySelector("[data-close]")).focus();
+      } catch (error) {
+        unblock.disabled = false;
+        showError("blocks-error", error);
+      }
+    },
+  });
+  return el("li", { className: "entry", dataset: { userId: block.user.id } }, avatar, person, unblock);
 }
 
 async function saveProfile(event) {

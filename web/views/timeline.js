@@ -31,6 +31,7 @@ export function initTimeline(handlers) {
   on("outbox", () => render({ reason: "outbox" }));
   on("receipts", () => render({ reason: "update" }));
   on("members", () => render({ reason: "update" }));
+  on("blocks", () => render({ reason: "update" }));
   list.addEventListener("scroll", onScroll, { passive: true });
   // When the list changes size (the member panel opens, the window or the message box resizes), a
   // reader at the bottom stays there.
@@ -236,7 +237,13 @@ function deliveryStatus(message) {
   return { text: "Sent", read: false, readers };
 }
 
+/// Messages of blocked people shown anyway, on request (by id, for this page's life).
+const revealed = new Set();
+
 function messageNode(m) {
+  if (state.blocked.has(m.sender.id) && !revealed.has(m.id) && !m.deleted) {
+    return keyed(`m:${m.id}`, "blocked", () => blockedMessage(m));
+  }
   const mine = m.sender.id === state.me.id;
   const status = mine && !m.deleted ? deliveryStatus(m) : null;
   const target = m.reply_to ? replyTarget(m.reply_to) : null;
@@ -247,6 +254,22 @@ function messageNode(m) {
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
+}
+
+/// A message from someone I blocked: folded, with a button that shows it.
+function blockedMessage(m) {
+  const item = el("li", { className: "message blocked", attrs: { tabindex: "-1" }, dataset: { id: m.id, sender: m.sender.id } });
+  const show = button("Show", {
+    className: "link",
+    attrs: { "aria-label": "Show the message from someone you blocked" },
+    onClick: () => {
+      revealed.add(m.id);
+      render({ reason: "update" });
+      cache.get(`m:${m.id}`)?.node.focus({ preventScroll: true });
+    },
+  });
+  item.append(el("div", { className: "body" }, el("p", { className: "text muted" }, "A message from someone you blocked. ", show)));
+  return item;
 }
 
 const avatar = (user) => avatarFor(user);

@@ -1,0 +1,57 @@
+"""Blocking in the browser: from someone's profile, their messages fold (and show on request), in
+every tab of mine at once; they can no longer write to me; unblocking from settings unfolds them."""
+from selenium.webdriver.common.by import By
+
+from parley_browser import Chat
+
+FOLDED = "return [...document.querySelectorAll('#messages li.message.blocked')].map(li => li.dataset.sender)"
+
+
+def test_blocking_someone_folds_their_messages_everywhere_and_unblocking_unfolds_them(server, browsers, account):
+    ann = account("ann_blocks", display_name="Ann")
+    bob = account("bob_blocked", display_name="Bob Pest")
+    room = ann.create_room("shared-hall")["id"]
+    bob.join(room)
+    dm = bob.call("POST", "/api/dms", expect=201, json={"user_id": ann.id}).json()["room"]["id"]
+    bob.post(room, "first from bob")
+    chat = Chat(browsers(), server).log_in("ann_blocks")
+    other_tab = Chat(browsers(), server).log_in("ann_blocks")
+    for c in (chat, other_tab):
+        c.open_room("shared-hall")
+        c.wait(lambda c=c: "first from bob" in c.texts())
+
+    # Block from Bob's profile (his name on the message), after a confirmation.
+    chat.message("first from bob").find_element(By.CSS_SELECTOR, ".author").click()
+    chat.wait(lambda: chat.dialog_open("user-dialog") and chat.find("#user-dialog-block").text == "Block")
+    chat.find("#user-dialog-block").click()
+    chat.confirm()
+    chat.wait(lambda: chat.find("#user-dialog-block").text == "Unblock")
+    assert not chat.find("#user-dialog-message").is_displayed()
+    chat.find("#user-dialog [data-close]").click()
+    assert [b["user"]["id"] for b in ann.call("GET", "/api/me/blocks", expect=200).json()["blocks"]] == [bob.id]
+
+    # His message folds here and in my other tab, and so does a new one.
+    for c in (chat, other_tab):
+        c.wait(lambda c=c: c.js(FOLDED) == [str(bob.id)], message="bob's message did not fold")
+        assert "first from bob" not in c.text_of("messages")
+    bob.post(room, "second from bob")
+    chat.wait(lambda: chat.js(FOLDED) == [str(bob.id)] * 2)
+    assert "A message from someone you blocked" in chat.text_of("messages")
+    # "Show" unfolds one.
+    chat.find("#messages li.message.blocked button").click()
+    chat.wait(lambda: "first from bob" in chat.text_of("messages") and len(chat.js(FOLDED)) == 1)
+
+    # He cannot write to me in our DM any more.
+    refused = bob.call("POST", f"/api/rooms/{dm}/messages", json={"text": "let me in"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "blocked"
+
+    # Unblocking from settings unfolds his messages.
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: "Bob Pest" in chat.text_of("block-list"))
+    chat.find(f'#block-list li[data-user-id="{bob.id}"] button').click()
+    chat.wait(lambda: chat.text_of("block-list") == "Nobody.")
+    chat.find("#profile-dialog [data-close]").click()
+    for c in (chat, other_tab):
+        c.wait(lambda c=c: c.js(FOLDED) == [] and "second from bob" in c.text_of("messages"), message="bob's messages stayed folded")
+    bob.call("POST", f"/api/rooms/{dm}/messages", expect=201, json={"text": "thanks"})
