@@ -91,7 +91,12 @@ enum Blocks {
     /// Refuses a user's post (message, file, reaction, edit, typing) in a DM with someone either of
     /// them blocked.
     static func checkDM(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
-        let rows = try c.query("SELECT user_id FROM room_members WHERE room_id = ? AND user_id <> ?", [roomID, userID])
-        for row in rows { try check(c, userID, try row.decode("user_id")) }
+        let rows = try c.query(
+            """
+            SELECT b.user_id FROM room_members m
+            JOIN user_blocks b ON (b.user_id = m.user_id AND b.blocked_id = ?) OR (b.user_id = ? AND b.blocked_id = m.user_id)
+            WHERE m.room_id = ? AND m.user_id <> ? LIMIT 1
+            """, [userID, userID, roomID, userID])
+        if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
     }
 }
