@@ -64,7 +64,8 @@ import Testing
             let mine = try await MessageTests.post(client, ann, room: dm, ["text": "hi"])
             mine.expectError(.forbidden, "blocked")
             #expect(try mine.json()["error"]?["message"]?.string?.contains("unblock") == true)
-            try await client.send(.patch, "/api/messages/\(earlier)", json: #"{"text":"edited"}"#, headers: bob.bearer).expectError(.forbidden, "blocked")
+            try await client.send(.patch, "/api/messages/\(earlier)", json: #"{"text":"edited"}"#, headers: bob.bearer)
+                .expectError(.forbidden, "blocked")
             try await ReactionTests.react(client, bob, earlier, ReactionTests.thumbs).expectError(.forbidden, "blocked")
             try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: bob.bearer).expectError(.forbidden, "blocked")
             try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: bob.bearer, body: ByteBuffer(string: "x"))
@@ -95,7 +96,8 @@ import Testing
             // In a shared room the message is posted and seen; only ann is not notified of it.
             let id = try await MessageTests.say(client, bob, room: 1, "@ann @cyd look")
             #expect(try await MessageTests.page(client, ann, room: 1).0.first == id)
-            let notified = try parley.query("SELECT user_id FROM notifications WHERE message_id = ?", [id]).map { try $0.decode("user_id", as: Int64.self) }
+            let notified = try parley.query("SELECT user_id FROM notifications WHERE message_id = ?", [id])
+                .map { try $0.decode("user_id", as: Int64.self) }
             #expect(notified == [cy.id])
             // The "all" level does not let them through either.
             #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"all"}"#, headers: ann.bearer).status == .ok)

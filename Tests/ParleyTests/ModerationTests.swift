@@ -269,7 +269,8 @@ import Testing
             try await client.send(.get, "/api/password-resets/\(code)").expectError(.notFound, "reset_not_found")
             #expect(try parley.count("password_resets") == 1)
             // Only the hash is stored.
-            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM password_resets WHERE code_hash = UNHEX(SHA2(?, 256))", [newer])) == 1)
+            let stored = try parley.scalar("SELECT COUNT(*) FROM password_resets WHERE code_hash = UNHEX(SHA2(?, 256))", [newer])
+            #expect(try Int(mariaDBValue: stored) == 1)
 
             // Anyone holding the link sees whose password it sets, without a session.
             let preview = try await client.send(.get, "/api/password-resets/\(newer)")
@@ -294,10 +295,12 @@ import Testing
             // Others' sessions are untouched.
             #expect(try await client.send(.get, "/api/session", headers: eve.bearer).status == .ok)
             // The link works once.
-            try await client.send(.post, "/api/password-resets/\(newer)", json: #"{"password":"another one"}"#).expectError(.notFound, "reset_not_found")
+            try await client.send(.post, "/api/password-resets/\(newer)", json: #"{"password":"another one"}"#)
+                .expectError(.notFound, "reset_not_found")
             #expect(try parley.count("password_resets") == 0)
             #expect(try await client.login("bob", password: "a new secret").status == .ok)
-            let actions = try parley.query("SELECT action FROM moderation_log WHERE target_user_id = ? ORDER BY id", [bob.id]).map { try $0.decode("action", as: String.self) }
+            let actions = try parley.query("SELECT action FROM moderation_log WHERE target_user_id = ? ORDER BY id", [bob.id])
+                .map { try $0.decode("action", as: String.self) }
             #expect(actions == ["create_password_reset", "create_password_reset", "reset_password"])
 
             // An expired link does nothing.

@@ -125,7 +125,8 @@ import Testing
             #expect(window.first { $0["id"]?.int == popular }?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
             let found = try await client.send(.get, "/api/search?q=popular", headers: bob.bearer).json()["messages"]?[0]
             #expect(found?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
-            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(popular)}"#, headers: alice.bearer).status == .created)
+            let pinned = try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(popular)}"#, headers: alice.bearer)
+            #expect(pinned.status == .created)
             let pin = try await client.send(.get, "/api/rooms/\(room)/pins", headers: bob.bearer).json()["pins"]?[0]?["message"]
             #expect(pin?["my_reactions"] == .array([.string("👍"), .string("❤️")]))
 

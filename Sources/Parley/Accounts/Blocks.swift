@@ -45,13 +45,11 @@ struct BlockController {
         let target = try RoomController.id(context, "user")
         guard target != session.user.id else { throw ParleyError.invalid("cannot_block_self", "You cannot block yourself.") }
         try await log.transaction { c, events in
-            guard let user = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [target]).first else {
-                throw ParleyError.notFound("user_not_found", "No user has id \(target).")
-            }
+            let user = try Self.user(c, target)
             let added = try c.execute(
                 "INSERT IGNORE INTO user_blocks (user_id, blocked_id, created_at) VALUES (?, ?, NOW(3))", [session.user.id, target]
             ).affectedRows == 1
-            if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: try UserSummary(row: user))) }
+            if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: user)) }
         }
         return .noContent
     }
@@ -61,13 +59,19 @@ struct BlockController {
         let session = try context.requireSession()
         let target = try RoomController.id(context, "user")
         try await log.transaction { c, events in
-            guard let user = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [target]).first else {
-                throw ParleyError.notFound("user_not_found", "No user has id \(target).")
-            }
+            let user = try Self.user(c, target)
             let removed = try c.execute("DELETE FROM user_blocks WHERE user_id = ? AND blocked_id = ?", [session.user.id, target]).affectedRows == 1
-            if removed { try events.append(EventType.userUnblocked, userID: session.user.id, payload: BlockEvent(user: try UserSummary(row: user))) }
+            if removed { try events.append(EventType.userUnblocked, userID: session.user.id, payload: BlockEvent(user: user)) }
         }
         return .noContent
+    }
+
+    /// The person a block is about, or `user_not_found`.
+    private static func user(_ c: MariaDBConnection, _ id: Int64) throws -> UserSummary {
+        guard let row = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [id]).first else {
+            throw ParleyError.notFound("user_not_found", "No user has id \(id).")
+        }
+        return try UserSummary(row: row)
     }
 }
 

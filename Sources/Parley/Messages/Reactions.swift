@@ -114,7 +114,8 @@ extension MessageService {
 
     /// The emoji `userID` reacted to a message with, in the order of its summary.
     private static func mine(_ c: MariaDBConnection, _ messageID: Int64, _ userID: Int64, _ reactions: [ReactionSummary]) throws -> [String] {
-        let used = Set(try c.query("SELECT emoji FROM reactions WHERE message_id = ? AND user_id = ?", [messageID, userID]).map { try $0.decode("emoji", as: String.self) })
+        let rows = try c.query("SELECT emoji FROM reactions WHERE message_id = ? AND user_id = ?", [messageID, userID])
+        let used = Set(try rows.map { try $0.decode("emoji", as: String.self) })
         return reactions.map(\.emoji).filter(used.contains)
     }
 

@@ -140,7 +140,9 @@ struct AdminController {
         let roomID = try RoomController.id(context, "room")
         guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
         try await log.transaction { c, events in
-            guard let row = try c.query("SELECT kind, name FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else { throw RoomService.roomNotFound }
+            guard let row = try c.query("SELECT kind, name FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else {
+                throw RoomService.roomNotFound
+            }
             try events.appendRoomDeleted(roomID: roomID, payload: RoomService.RoomDeletedEvent(roomId: roomID, by: UserSummary(session.user)))
             if try row.decode("kind") as String == RoomKind.public.rawValue {
                 try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))

@@ -160,7 +160,8 @@ struct ModerationController {
     func auditLog(request: Request, context: AppRequestContext) async throws -> LogList {
         let session = try context.requireSession()
         let (before, limit) = try Self.logPage(request)
-        return LogList(entries: try await moderation.auditLog(actor: session.user, roomID: try RoomController.id(context, "room"), before: before, limit: limit))
+        let room = try RoomController.id(context, "room")
+        return LogList(entries: try await moderation.auditLog(actor: session.user, roomID: room, before: before, limit: limit))
     }
 
     /// [siteLog] The site's own log, for site admins: newest first, paged like a room's.
