@@ -10,7 +10,7 @@ import * as store from "/state.js";
 import { bindThemeToggle } from "/theme.js";
 import { initAdmin } from "/views/admin.js";
 import { initAuth, showAuth, showLogin } from "/views/auth.js";
-import { startEdit, startReply, initComposer } from "/views/composer.js";
+import { clearDrafts, startEdit, startReply, initComposer } from "/views/composer.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
 import { initMembers, toggleMembers } from "/views/members.js";
 import { initModeration, openModeration } from "/views/moderation.js";
@@ -217,6 +217,7 @@ async function leaveOpenRoom() {
 
 async function logout() {
   stream?.stop();
+  if (state().me) clearDrafts(state().me.id);
   await Session.logout().catch(() => {});
   EventStream.clearCursor();
   sessionStorage.removeItem(USER_KEY);

@@ -111,3 +111,39 @@ def test_a_reply_to_an_old_message_shows_its_target_and_jumps_to_it(server, brow
     chat.wait(lambda: chat.js("""const li = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"]');
         const list = document.getElementById('messages').getBoundingClientRect(), box = li.getBoundingClientRect();
         return box.top >= list.top && box.bottom <= list.bottom""", str(first["id"])), message="the target is not in view")
+
+
+def test_an_unsent_draft_and_its_reply_survive_a_reload_until_sent_or_logged_out(server, browsers, account):
+    writer = account("drafter")
+    room = writer.create_room("draft-room")["id"]
+    earlier = writer.post(room, "something to answer")
+    chat = Chat(browsers(), server).log_in("drafter")
+    chat.open_room("draft-room")
+    chat.wait(lambda: "something to answer" in chat.texts())
+    chat.hover_action("something to answer", "reply")
+    chat.type("half a thought")
+    key = f"parley.drafts.{writer.id}"
+    chat.wait(lambda: "half a thought" in (chat.js("return localStorage.getItem(arguments[0])", key) or ""))
+    # Another room's box starts empty; back here, the draft is there.
+    chat.open_room("main")
+    assert chat.find("#composer-text").get_attribute("value") == ""
+
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.open_room("draft-room")
+    chat.wait(lambda: chat.find("#composer-text").get_attribute("value") == "half a thought")
+    assert chat.find("#composer-context").is_displayed() and "something to answer" in chat.text_of("composer-context")
+    chat.type(Keys.ENTER)
+    chat.wait(lambda: "half a thought" in chat.texts())
+    assert writer.history(room, limit=1)[0]["reply_to"] == earlier["id"]
+    chat.wait(lambda: "half a thought" not in (chat.js("return localStorage.getItem(arguments[0])", key) or ""))
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.open_room("draft-room")
+    assert chat.find("#composer-text").get_attribute("value") == ""
+
+    chat.type("never sent")
+    chat.wait(lambda: "never sent" in (chat.js("return localStorage.getItem(arguments[0])", key) or ""))
+    chat.find("#logout").click()
+    chat.wait(lambda: chat.find("#auth").is_displayed())
+    assert chat.js("return localStorage.getItem(arguments[0])", key) is None

@@ -1,6 +1,6 @@
 // Writing: Enter sends, Shift+Enter starts a new line, replies and edits show what they refer to,
-// ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room; typing is
-// signalled (at most every 3 s).
+// ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room, across
+// reloads; typing is signalled (at most every 3 s).
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { roomName, truncate } from "/format.js";
@@ -12,8 +12,46 @@ import { initMentions } from "/views/mentions.js";
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
 let context = null;
+/// Room id -> { text, context } (and "pre-edit:<room id>" -> the text an edit replaced).
 const drafts = new Map();
 let draftRoom = null;
+let draftsLoaded = false;
+let saveTimer = null;
+
+/// Drafts outlive a reload: per user, in localStorage (cleared when logging out).
+const draftKey = (userId) => `parley.drafts.${userId}`;
+
+function loadDrafts() {
+  if (draftsLoaded) return;
+  draftsLoaded = true;
+  try {
+    for (const [room, draft] of Object.entries(JSON.parse(localStorage.getItem(draftKey(state.me.id)) ?? "{}"))) {
+      if (typeof draft?.text === "string") drafts.set(Number(room), draft);
+    }
+  } catch {
+    // A damaged entry is dropped.
+  }
+}
+
+/// Keeps what is in the box as the open room's draft (an edit is not a draft), saved shortly after.
+function keepDraft() {
+  if (draftRoom === null || context?.kind === "edit") return;
+  drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null });
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveDrafts, 300);
+}
+
+function saveDrafts() {
+  const kept = {};
+  for (const [room, draft] of drafts) if (typeof room === "number" && (draft.text.trim() || draft.context)) kept[room] = draft;
+  try {
+    localStorage.setItem(draftKey(state.me.id), JSON.stringify(kept));
+  } catch {
+    // Storage full or refused: drafts then last as long as the page.
+  }
+}
+
+export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId));
 
 export function initComposer() {
   initMentions(box);
@@ -66,6 +104,7 @@ export function initComposer() {
     }
   });
   box.addEventListener("input", () => {
+    keepDraft();
     autosize();
     setError(null);
     if (box.value.trim() && context?.kind !== "edit") actions.typing();
@@ -85,7 +124,8 @@ export function initComposer() {
 }
 
 function switchRoom() {
-  if (draftRoom !== null && context?.kind !== "edit") drafts.set(draftRoom, { text: box.value, context });
+  loadDrafts();
+  keepDraft();
   const saved = drafts.get(state.room.id);
   draftRoom = state.room.id;
   box.value = saved?.text ?? "";
@@ -106,6 +146,7 @@ function renderEnabled() {
 
 export function startReply(message) {
   context = { kind: "reply", message };
+  keepDraft();
   renderContext();
   box.focus();
 }
@@ -127,6 +168,7 @@ function cancel() {
     box.value = drafts.get(`pre-edit:${state.room?.id}`) ?? "";
     autosize();
   }
+  keepDraft();
   renderContext();
 }
 
@@ -166,6 +208,7 @@ async function submit() {
   actions.send(text, context?.kind === "reply" ? context.message.id : undefined);
   context = null;
   box.value = "";
+  keepDraft();
   renderContext();
   autosize();
   actions.stoppedTyping();
@@ -181,6 +224,7 @@ async function share(files) {
   if (caption && shared[0] && box.value.trim() === caption) {
     box.value = "";
     if (context?.kind === "reply") context = null;
+    keepDraft();
     renderContext();
     autosize();
   }
