@@ -135,6 +135,8 @@ export const Rooms = {
   get: (id) => get(`/api/rooms/${id}`),
   create: (room) => post("/api/rooms", room),
   update: (id, changes) => request("PATCH", `/api/rooms/${id}`, changes),
+  /// The owner deletes the room (with every message and file).
+  remove: (id) => request("DELETE", `/api/rooms/${id}`),
   hasPassword: (id) => get(`/api/rooms/${id}/password`),
   join: (id) => post(`/api/rooms/${id}/join`),
   joinWithPassword: (id, password) => post(`/api/rooms/${id}/password`, { password }),
@@ -182,6 +184,7 @@ export const Admin = {
   /// "admin" or "user".
   setSiteRole: (userId, role) => request("PUT", `/api/admin/users/${userId}/site-role`, { site_role: role }),
   createPasswordReset: (userId) => post(`/api/admin/users/${userId}/password-reset`),
+  deleteRoom: (roomId) => request("DELETE", `/api/admin/rooms/${roomId}`),
   /// The site's log, newest first; `before` pages back.
   log: ({ before, limit = 50 } = {}) => get(`/api/admin/log${query({ before, limit })}`),
 };

@@ -144,3 +144,45 @@ def test_an_invite_link_made_in_the_member_panel_lets_someone_join_the_group(ser
     kai.find("#invite-dialog [data-close]").click()
     kai.wait(lambda: not kai.js("return location.hash").startswith("#invite/"))
     assert "hideout" not in kai.sidebar_rooms("group-list")
+
+
+def test_the_owner_deletes_a_room_from_its_settings_and_a_site_admin_may_too(server, browsers, account):
+    from parley_browser import make_site_admin
+    owner = account("room_owner_del", display_name="Owner")
+    guest = account("room_guest_del", display_name="Guest")
+    account("site_boss_del", display_name="Site Boss")
+    make_site_admin(server, "site_boss_del")
+    doomed = owner.create_room("doomed-room")["id"]
+    guest.join(doomed)
+    owner.post(doomed, "last words")
+    owner_chat = Chat(browsers(), server).log_in("room_owner_del")
+    guest_chat = Chat(browsers(), server).log_in("room_guest_del")
+    for chat in (owner_chat, guest_chat):
+        chat.open_room("doomed-room")
+        chat.wait(lambda chat=chat: "last words" in chat.texts())
+    # A plain member has no settings to open.
+    assert not guest_chat.find("#room-settings").is_displayed()
+
+    owner_chat.find("#room-settings").click()
+    owner_chat.wait(lambda: owner_chat.dialog_open("room-dialog"))
+    owner_chat.find("#room-delete").click()
+    owner_chat.confirm()
+    owner_chat.wait(lambda: not owner_chat.dialog_open("room-dialog"))
+    guest_chat.wait(lambda: "This room was deleted." in guest_chat.text_of("room-empty"), message="the guest's view did not close")
+    assert owner.call("GET", f"/api/rooms/{doomed}").status_code == 404
+
+    # A site admin who is only a member sees the settings with nothing but Delete.
+    other = owner.create_room("spam-room")["id"]
+    boss = account("site_boss_del")
+    boss.join(other)
+    boss_chat = Chat(browsers(), server).log_in("site_boss_del")
+    boss_chat.open_room("spam-room")
+    boss_chat.wait(lambda: boss_chat.find("#room-settings").is_displayed())
+    boss_chat.find("#room-settings").click()
+    boss_chat.wait(lambda: boss_chat.dialog_open("room-dialog"))
+    assert not boss_chat.find("#room-name").is_displayed() and not boss_chat.find("#room-submit").is_displayed()
+    boss_chat.find("#room-delete").click()
+    boss_chat.confirm()
+    boss_chat.wait(lambda: owner.call("GET", f"/api/rooms/{other}").status_code == 404)
+    log = boss.call("GET", "/api/admin/log", expect=200).json()["entries"]
+    assert log[0]["action"] == "delete_room" and log[0]["reason"] == f"spam-room (room {other})"

@@ -1,12 +1,12 @@
 // Creating rooms and groups, changing a room's settings and my notification level for it, browsing
 // and joining public rooms (with their password), and opening a DM by username.
 import * as actions from "/actions.js";
-import { Rooms } from "/api.js";
+import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { roomName } from "/format.js";
 import { icon } from "/icons.js";
-import { on, state } from "/state.js";
-import { showError, userSearch } from "/views/dialogs.js";
+import { myRole, on, state } from "/state.js";
+import { confirmDialog, showError, userSearch } from "/views/dialogs.js";
 
 let navigate = () => {};
 /// "create" or "edit"; for "edit", the room being edited.
@@ -19,6 +19,7 @@ export function initRoomDialogs({ onNavigate }) {
   navigate = onNavigate;
   for (const radio of document.querySelectorAll('#room-kind input[name="kind"]')) radio.addEventListener("change", syncRoomForm);
   $("room-form").addEventListener("submit", submitRoom);
+  $("room-delete").addEventListener("click", deleteRoom);
   // The directory changes live (rooms created, renamed, deleted by anyone): an open list follows.
   on("directory", () => $("browse-dialog").open && renderDirectory());
   memberSearch = userSearch({
@@ -116,6 +117,35 @@ function syncRoomForm() {
   $("room-password-field").hidden = currentKind !== "public";
   $("room-clear-password-field").hidden = !(editing && roomForm.room.has_password);
   $("room-members-field").hidden = editing || currentKind !== "group";
+  // Settings are for the room's admins and owner; a site admin who is neither may only delete it.
+  const manages = !editing || ["admin", "owner"].includes(myRole(roomForm.room.id));
+  for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
+  if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
+  $("room-submit").hidden = !manages;
+  $("room-delete").hidden = !(editing && mayDelete(roomForm.room));
+}
+
+/// The owner deletes a room, and so does a site admin; `main` stays.
+function mayDelete(room) {
+  const main = room.kind === "public" && room.name === "main";
+  return !main && room.kind !== "dm" && (myRole(room.id) === "owner" || state.me?.site_role === "admin");
+}
+
+async function deleteRoom() {
+  const room = roomForm?.room;
+  if (!room) return;
+  const answer = await confirmDialog({
+    title: `Delete ${roomName(room)}?`,
+    message: "Every message and file in it is deleted, for everyone. This cannot be undone.",
+    confirm: "Delete room",
+  });
+  if (answer === null) return;
+  try {
+    await (myRole(room.id) === "owner" ? Rooms.remove(room.id) : Admin.deleteRoom(room.id));
+    $("room-dialog").close();
+  } catch (error) {
+    showError("room-error", error);
+  }
 }
 
 function renderChips() {

@@ -86,7 +86,9 @@ function render() {
     bell.title = `Notifications: ${level.label}`;
     bell.dataset.level = room.notify_level ?? "";
   }
-  $("room-settings").hidden = !usable || room.kind === "dm" || (RANK[myRole(room.id)] ?? -1) < RANK.admin;
+  // Site admins see the settings too, to delete the room (any but main).
+  const siteAdminMayDelete = state.me?.site_role === "admin" && !(room?.kind === "public" && room?.name === "main");
+  $("room-settings").hidden = !usable || room.kind === "dm" || ((RANK[myRole(room.id)] ?? -1) < RANK.admin && !siteAdminMayDelete);
   $("leave-room").hidden = !usable || room.kind === "dm" || myRole(room.id) === "owner";
   renderPins();
 }
