@@ -155,8 +155,9 @@ export const Messages = {
   page: (roomId, { before, after, around, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
-  /// Messages of my rooms (or of `room`) with every word of `q`, newest first; `before` pages back.
-  search: ({ q, room, before, limit = 20 }, options) => get(`/api/search${query({ q, room, before, limit })}`, options),
+  /// Messages of my rooms (or of `room`, or sent by `from`) with every word of `q`, newest first;
+  /// `before` pages back.
+  search: ({ q, room, from, before, limit = 20 }, options) => get(`/api/search${query({ q, room, from, before, limit })}`, options),
   react: (id, emoji) => request("PUT", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };

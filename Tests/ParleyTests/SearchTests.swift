@@ -49,6 +49,13 @@ import Testing
             #expect(try await Self.found(client, alice, "q=vault&room=\(group)").0 == ["deployment keys are in the vault"])
             #expect(try await Self.found(client, alice, "q=vault&room=1").0 == [])
             #expect(try await Self.found(client, alice, "q=zebra").0 == [])
+            // Only one sender's messages, alone or with a room.
+            #expect(try await Self.found(client, alice, "q=deploy&from=\(bob.id)").0 == ["Deploying the hotfix now, ok?"])
+            #expect(try await Self.found(client, alice, "q=deploy&from=\(alice.id)").0 == [
+                "deployment keys are in the vault", "The deployment went fine",
+            ])
+            #expect(try await Self.found(client, alice, "q=deploy&from=\(alice.id)&room=1").0 == ["The deployment went fine"])
+            #expect(try await Self.found(client, alice, "q=deploy&from=999999").0 == [])
 
             // Results are messages as history shows them.
             let response = try await Self.search(client, alice, "q=hotfix")
@@ -90,7 +97,7 @@ import Testing
             }
             // Boolean-mode operators in the text are only separators.
             #expect(try await Self.found(client, alice, "q=%2Bwelcome*%20-%22x").0 == [])
-            for query in ["", "q=hi&limit=0", "q=hi&limit=51", "q=hi&limit=x", "q=hi&before=-1", "q=hi&room=0", "q=hi&room=abc"] {
+            for query in ["", "q=hi&limit=0", "q=hi&limit=51", "q=hi&limit=x", "q=hi&before=-1", "q=hi&room=0", "q=hi&room=abc", "q=hi&from=0", "q=hi&from=x"] {
                 try await Self.search(client, alice, query).expectError(.badRequest, "invalid_request")
             }
             try await Self.search(client, alice, "q=hi&room=999999").expectError(.notFound, "room_not_found")

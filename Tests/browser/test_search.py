@@ -58,3 +58,25 @@ def test_search_finds_my_rooms_messages_and_jumps_to_one(server, browsers, accou
     chat.wait(lambda: chat.js("return document.activeElement?.querySelector?.('.text')?.textContent") == "The zeppelin lands at dawn",
               message="the found message was not focused")
     assert not chat.dialog_open("search-dialog")
+
+
+def test_search_narrows_to_one_sender_and_back(server, browsers, account):
+    fay = account("fay_from", display_name="Fay")
+    gus = account("gus_from", display_name="Gus")
+    fay.post(1, "quokka sighting near the lake")
+    gus.post(1, "another quokka, this one on the bridge")
+    chat = Chat(browsers(), server).log_in("fay_from")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    chat.find("#search-input").send_keys("quokka")
+    chat.wait(lambda: len(chat.js(RESULTS)) == 2)
+    # From: a username picks a sender.
+    chat.find("#search-from-input").send_keys("gus_f")
+    chat.wait(lambda: chat.js("return [...document.querySelectorAll('#search-from-results .option')].map(o => o.dataset.username)") == ["gus_from"])
+    chat.find('#search-from-results .option[data-username="gus_from"]').click()
+    chat.wait(lambda: chat.js(RESULTS) == ["another quokka, this one on the bridge"], message=f"{chat.js(RESULTS)}")
+    assert "Gus (@gus_from)" in chat.text_of("search-from-chosen")
+    # Clearing the sender searches everyone again.
+    chat.find("#search-from-chosen button").click()
+    chat.wait(lambda: len(chat.js(RESULTS)) == 2)
+    assert chat.find("#search-from-input").is_displayed()

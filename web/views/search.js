@@ -1,12 +1,12 @@
-// Searching messages: a dialog with the query, the scope (all my rooms or the open one), results
-// newest first with the words found highlighted, and more on demand. Picking a result opens its
-// room and scrolls to the message.
+// Searching messages: a dialog with the query, the scope (all my rooms or the open one), who sent
+// them (anyone, or one person), results newest first with the words found highlighted, and more on
+// demand. Picking a result opens its room and scrolls to the message.
 import { Messages } from "/api.js";
-import { $, el } from "/dom.js";
+import { $, button, el } from "/dom.js";
 import { dayLabel, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { state } from "/state.js";
-import { showError } from "/views/dialogs.js";
+import { showError, userSearch } from "/views/dialogs.js";
 
 const PAGE = 20;
 let navigate = () => {};
@@ -14,6 +14,8 @@ let navigate = () => {};
 let current = null;
 let timer = null;
 let controller = null;
+/// The sender the search is limited to, or null for anyone.
+let from = null;
 
 export function initSearch({ onNavigate }) {
   navigate = onNavigate;
@@ -28,6 +30,14 @@ export function initSearch({ onNavigate }) {
     timer = setTimeout(run, 300);
   });
   $("search-scope").addEventListener("change", run);
+  userSearch({
+    input: $("search-from-input"),
+    results: $("search-from-results"),
+    onPick: (user) => {
+      setFrom(user);
+      $("search-input").focus();
+    },
+  });
   $("search-more").addEventListener("click", () => run({ more: true }));
   // Ctrl+K (⌘K) opens search from anywhere in the chat.
   document.addEventListener("keydown", (event) => {
@@ -49,6 +59,29 @@ export function openSearch() {
   if (!$("search-input").value.trim()) render();
 }
 
+/// Limits the search to one sender (or, with null, to nobody in particular) and searches again.
+function setFrom(user) {
+  from = user;
+  const chosen = $("search-from-chosen");
+  chosen.hidden = !user;
+  $("search-from-input").hidden = Boolean(user);
+  $("search-from-input").value = "";
+  chosen.replaceChildren();
+  if (user) {
+    const clear = button("", {
+      className: "icon-button small",
+      icon: icon("x"),
+      attrs: { "aria-label": `Search messages from anyone, not only ${user.display_name}` },
+      onClick: () => {
+        setFrom(null);
+        $("search-from-input").focus();
+      },
+    });
+    chosen.append(el("span", { className: "chip" }, el("span", { text: `${user.display_name} (@${user.username})` }), clear));
+  }
+  run();
+}
+
 /// Searches for what the box says (from the start, or the next page with `more`).
 async function run({ more = false } = {}) {
   clearTimeout(timer);
@@ -66,7 +99,7 @@ async function run({ more = false } = {}) {
   const { signal } = controller;
   $("search-results").setAttribute("aria-busy", "true");
   try {
-    const page = await Messages.search({ q, room, before, limit: PAGE }, { signal });
+    const page = await Messages.search({ q, room, from: from?.id, before, limit: PAGE }, { signal });
     const messages = more && current ? [...current.messages, ...page.messages] : page.messages;
     current = { q, messages, hasMore: page.has_more };
     render();

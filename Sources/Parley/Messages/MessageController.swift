@@ -94,14 +94,15 @@ struct MessageController {
         return value
     }
 
-    /// [searchMessages] `q` (required), `room`, `before=<message id>`, `limit` ≤ 50.
+    /// [searchMessages] `q` (required), `room`, `from=<user id>`, `before=<message id>`, `limit` ≤ 50.
     func search(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         guard let text = request.uri.queryParameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
         let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxSearchPage)").map { Int($0) } ?? 20
         let room = try Self.number(request, "room", "a room id", minimum: 1)
+        let from = try Self.number(request, "from", "a user id", minimum: 1)
         let before = try Self.number(request, "before", "a message id", minimum: 1)
-        let page = try await messages.search(user: session.user, text: text, roomID: room, before: before, limit: limit)
+        let page = try await messages.search(user: session.user, text: text, roomID: room, from: from, before: before, limit: limit)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 
