@@ -106,7 +106,7 @@ function userItem(entry) {
         } catch (error) {
           showError("admin-error", error);
         }
-        await refresh(user.id);
+        await refresh(user);
         if ($("admin-log-section").open) loadLog();
       },
     });
@@ -118,13 +118,13 @@ function userItem(entry) {
 }
 
 /// Shows one person's row as the server has it now.
-async function refresh(userId) {
-  const row = document.querySelector(`#admin-users li[data-user-id="${userId}"]`);
-  const username = row?.querySelector(".entry-details")?.textContent.split(" ")[0].slice(1);
-  if (!row || !username) return;
+async function refresh(user) {
+  const row = document.querySelector(`#admin-users li[data-user-id="${user.id}"]`);
+  if (!row) return;
   try {
-    const { users } = await Admin.users({ prefix: username, limit: 1 });
-    if (users[0]?.user.id === userId) row.replaceWith(userItem(users[0]));
+    // Usernames sort first among those they prefix: the first answer is this user.
+    const { users } = await Admin.users({ prefix: user.username, limit: 1 });
+    if (users[0]?.user.id === user.id) row.replaceWith(userItem(users[0]));
   } catch (error) {
     showError("admin-error", error);
   }
