@@ -406,6 +406,17 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
             MatrixRoute(
+                method: .get, path: "/api/messages/{message}/replies", request: { f, _ in ("/api/messages/\(f.targetMessage)/replies", nil) },
+                verify: { f, _, body in
+                    #expect(body["message"]?["id"]?.int == f.targetMessage)
+                    #expect(body["replies"]?.array?.count == 0)
+                }),
+            // As for the message itself.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
+        row(
+            MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", #"{"text":"edited by \#(a)"}"#) }),
             // The non-member's message is from when they were a member.

@@ -24,7 +24,7 @@ import Testing
                 reactions: [
                     ReactionSummary(emoji: "👍", count: 2, userIds: [3, 1]), ReactionSummary(emoji: "👩‍👩‍👧", count: 1, userIds: [9_007_199_254_740_993]),
                     ReactionSummary(emoji: "1️⃣", count: 1, userIds: [5]),
-                ], file: FileView(id: 77, name: text ?? "a \"quoted\" name/ü.png", size: 1_048_577, contentType: "image/png")),
+                ], file: FileView(id: 77, name: text ?? "a \"quoted\" name/ü.png", size: 1_048_577, contentType: "image/png"), replyCount: 12),
         ]
         for message in cases {
             let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)

@@ -9,6 +9,7 @@ import Testing
 @Suite struct MessageTests {
     static let messageKeys: Set<String> = [
         "id", "room_id", "sender", "text", "reply_to", "client_id", "created_at", "edited_at", "deleted", "mentions", "mentions_room", "reactions", "file",
+        "reply_count",
     ]
 
     static func json(_ object: [String: Any]) -> String {
@@ -105,9 +106,11 @@ import Testing
                 bodies.append(String(buffer: response.body))
             }
             let first = try #require(try await Self.history(client, ann, room: 1, "?limit=1").json()["messages"]?.array?.first)
-            let reply = try await Self.post(client, ann, room: 1, ["text": tricky, "reply_to": try #require(first["id"]?.int)])
+            let firstID = try #require(first["id"]?.int)
+            let reply = try await Self.post(client, ann, room: 1, ["text": tricky, "reply_to": firstID])
             #expect(reply.status == .created)
-            bodies.append(String(buffer: reply.body))
+            // A reply's event also carries its thread's new count.
+            bodies.append(String(String(buffer: reply.body).dropLast()) + #","thread":{"reply_count":1,"root_id":\#(firstID)}}"#)
 
             let stored = try parley.query("SELECT payload FROM events WHERE type = 'message.created' ORDER BY id").map {
                 try $0.decode("payload", as: String.self)
@@ -176,6 +179,96 @@ import Testing
             #expect(page.compactMap { $0["reply_to"]?.int } == [question, question])
         }
         #expect(try parley.count("messages") == 5)
+    }
+
+    /// The replies to one message, and the counts and events that keep a thread's view up to date.
+    @Test func aMessagesRepliesFormItsThread() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let root = try await Self.say(client, ann, room: 1, "shall we ship?")
+            var replies: [Int64] = []
+            for (user, text) in [(bob, "yes"), (ann, "after lunch"), (bob, "fine")] {
+                let response = try await Self.post(client, user, room: 1, ["text": text, "reply_to": root])
+                replies.append(try #require(try response.json()["message"]?["id"]?.int))
+            }
+            _ = try await Self.say(client, bob, room: 1, "not in the thread")
+            func thread(_ query: String = "", as user: LoggedIn? = nil) async throws -> (root: JSON?, replies: [Int64], hasMore: Bool?) {
+                let response = try await client.send(.get, "/api/messages/\(root)/replies\(query)", headers: (user ?? ann).bearer)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let body = try response.json()
+                #expect(body.keys == ["message", "replies", "has_more"])
+                return (body["message"], (body["replies"]?.array ?? []).compactMap { $0["id"]?.int }, body["has_more"]?.bool)
+            }
+            var listed = try await thread()
+            #expect(listed.root?["id"]?.int == root)
+            #expect(listed.root?["reply_count"]?.int == 3)
+            #expect(listed.replies == replies)
+            #expect(listed.hasMore == false)
+            // Paged oldest first.
+            listed = try await thread("?limit=2")
+            #expect(listed.replies == Array(replies.prefix(2)))
+            #expect(listed.hasMore == true)
+            listed = try await thread("?limit=2&after=\(replies[1])")
+            #expect(listed.replies == [replies[2]])
+            #expect(listed.hasMore == false)
+            // History and single reads carry the count.
+            let page = try await Self.history(client, bob, room: 1).json()["messages"]?.array ?? []
+            #expect(page.first { $0["id"]?.int == root }?["reply_count"]?.int == 3)
+            #expect(page.first { $0["id"]?.int == replies[0] }?["reply_count"]?.int == 0)
+            #expect(try await client.send(.get, "/api/messages/\(root)", headers: bob.bearer).json()["message"]?["reply_count"]?.int == 3)
+
+            // Each reply's event says how many the thread has now.
+            func threadOf(_ type: String, _ message: Int64) throws -> JSON? {
+                let payload = try parley.query("SELECT payload FROM events WHERE type = ? AND payload LIKE ?", [type, "%\"id\":\(message),%"])
+                    .first?.decode("payload", as: String.self)
+                return try JSONDecoder().decode(JSON.self, from: Data(try #require(payload).utf8))["thread"]
+            }
+            #expect(try threadOf("message.created", replies[2]) == .object(["root_id": .number(Double(root)), "reply_count": .number(3)]))
+            #expect(try threadOf("message.created", root) == nil)
+
+            // A deleted reply leaves the thread and its count, once.
+            for _ in 0..<2 { #expect(try await client.send(.delete, "/api/messages/\(replies[1])", headers: ann.bearer).status == .noContent) }
+            listed = try await thread(as: bob)
+            #expect(listed.replies == [replies[0], replies[2]])
+            #expect(listed.root?["reply_count"]?.int == 2)
+            #expect(try threadOf("message.deleted", replies[1]) == .object(["root_id": .number(Double(root)), "reply_count": .number(2)]))
+
+            // A reply to a reply starts its own thread; a deleted root keeps its thread.
+            let nested = try await Self.post(client, ann, room: 1, ["text": "which lunch?", "reply_to": replies[0]])
+            #expect(nested.status == .created)
+            #expect(try await client.send(.get, "/api/messages/\(replies[0])/replies", headers: ann.bearer).json()["message"]?["reply_count"]?.int == 1)
+            #expect(try await client.send(.delete, "/api/messages/\(root)", headers: ann.bearer).status == .noContent)
+            listed = try await thread()
+            #expect(listed.root?["deleted"] == .bool(true))
+            #expect(listed.root?["reply_count"]?.int == 2)
+            #expect(listed.replies == [replies[0], replies[2]])
+
+            // Concurrent replies are each counted.
+            let second = try await Self.say(client, ann, room: 1, "count us")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        let response = try await Self.post(client, index % 2 == 0 ? ann : bob, room: 1, ["text": "me \(index)", "reply_to": second])
+                        #expect(response.status == .created)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let counted = try await client.send(.get, "/api/messages/\(second)/replies?limit=100", headers: ann.bearer).json()
+            #expect(counted["message"]?["reply_count"]?.int == 10)
+            #expect(counted["replies"]?.array?.count == 10)
+            let counts = try parley.query("SELECT payload FROM events WHERE type = 'message.created' AND payload LIKE ? ORDER BY id", ["%\"root_id\":\(second)}%"])
+                .compactMap { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8))["thread"]?["reply_count"]?.int }
+            #expect(counts == Array(1...10))
+
+            // Bad paging is a 400; an unknown message a 404.
+            for query in ["?limit=0", "?limit=101", "?after=-1", "?after=x"] {
+                try await client.send(.get, "/api/messages/\(root)/replies\(query)", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            }
+            try await client.send(.get, "/api/messages/999999/replies", headers: ann.bearer).expectError(.notFound, "message_not_found")
+        }
     }
 
     @Test func aRetriedClientIDReturnsTheOriginal() async throws {

@@ -20,12 +20,15 @@ public struct MessageView: Encodable, Sendable {
     public let reactions: [ReactionSummary]
     /// The file it shares, if any (none once deleted).
     public let file: FileView?
+    /// How many replies name it in `replyTo` and are not deleted (its thread).
+    public let replyCount: Int
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, myReactions
+        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
+        case myReactions
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -44,14 +47,17 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(mentionsRoom, forKey: .mentionsRoom)
         try c.encode(reactions, forKey: .reactions)
         try c.encode(file, forKey: .file)
+        try c.encode(replyCount, forKey: .replyCount)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
     }
 
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
-        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil
+        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil,
+        replyCount: Int = 0
     ) {
         self.file = file
+        self.replyCount = replyCount
         self.reactions = reactions
         self.mentions = mentions
         self.mentionsRoom = mentionsRoom
@@ -90,6 +96,7 @@ public struct MessageView: Encodable, Sendable {
         reactions = deleted ? [] : try summary.map(ReactionSummary.decodeList) ?? []
         let fileSummary: String? = try row.decode("file_summary")
         file = deleted ? nil : try fileSummary.map(FileView.decode)
+        replyCount = try row.decode("reply_count")
     }
 }
 
@@ -99,7 +106,7 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {
@@ -170,6 +177,16 @@ struct MessageStore: Sendable {
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
             WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?
             """, [roomID, before ?? Int64.max, limit]
+        ).map(MessageView.init)
+    }
+
+    /// A message's replies that are not deleted, oldest first after a message id.
+    func replies(_ c: MariaDBConnection, to root: Int64, after: Int64, limit: Int) throws -> [MessageView] {
+        try c.query(
+            """
+            SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
+            WHERE m.reply_to = ? AND m.id > ? AND m.deleted_at IS NULL ORDER BY m.id ASC LIMIT ?
+            """, [root, after, limit]
         ).map(MessageView.init)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// The HTTP face of messages: `push`, `get`, `editMessage`, `deleteMessage`.
+/// The HTTP face of messages: `push`, `get`, `getMessage`, `replies`, `editMessage`, `deleteMessage`,
+/// `searchMessages`, `react`, `unreact`.
 struct MessageController {
     let messages: MessageService
     let limiter: RateLimiter
@@ -11,6 +12,7 @@ struct MessageController {
         router.post("/api/rooms/:room/messages", use: push)
         router.get("/api/rooms/:room/messages", use: history)
         router.get("/api/messages/:message", use: message)
+        router.get("/api/messages/:message/replies", use: replies)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
         router.get("/api/search", use: search)
@@ -65,6 +67,22 @@ struct MessageController {
         let session = try context.requireSession()
         let id = try RoomController.id(context, "message")
         return MessageResponse(message: try await messages.message(user: session.user, messageID: id))
+    }
+
+    struct ThreadPage: ResponseEncodable {
+        let message: MessageView
+        let replies: [MessageView]
+        let hasMore: Bool
+    }
+
+    /// [replies] A message and its replies, oldest first: `after=<reply id>` continues, `limit` ≤ 100.
+    func replies(request: Request, context: AppRequestContext) async throws -> ThreadPage {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "message")
+        let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
+        let after = try Self.number(request, "after", "a message id")
+        let thread = try await messages.replies(user: session.user, messageID: id, after: after, limit: limit)
+        return ThreadPage(message: thread.root, replies: thread.replies, hasMore: thread.hasMore)
     }
 
     struct Page: ResponseEncodable {

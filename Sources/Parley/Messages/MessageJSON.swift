@@ -50,7 +50,7 @@ extension MessageView {
             JSONText.append(reaction.emoji, to: &out)
             out += ",\"user_ids\":[" + reaction.userIds.map(String.init).joined(separator: ",") + "]}"
         }
-        out += "],\"reply_to\":"
+        out += "],\"reply_count\":\(replyCount),\"reply_to\":"
         out += replyTo.map(String.init) ?? "null"
         out += ",\"room_id\":\(roomId),\"sender\":{\"avatar_url\":"
         JSONText.append(sender.avatarURL, to: &out)

@@ -21,6 +21,23 @@ struct MessageService: Sendable {
 
     struct MessageEvent: Encodable {
         let message: MessageView
+        /// For a reply's creation or deletion: its thread's root and how many replies it has now.
+        var thread: ThreadCount? = nil
+    }
+
+    struct ThreadCount: Encodable {
+        let rootId: Int64
+        let replyCount: Int
+
+        var json: String { #"{"reply_count":\#(replyCount),"root_id":\#(rootId)}"# }
+    }
+
+    /// Counts a reply in (or, `by: -1`, out of) its root's thread, in the caller's transaction; the
+    /// root's row stays locked until it ends, so concurrent replies count one after the other.
+    static func countReply(_ c: MariaDBConnection, root: Int64, by change: Int) throws -> ThreadCount {
+        try c.execute("UPDATE messages SET reply_count = GREATEST(reply_count + ?, 0) WHERE id = ?", [change, root])
+        let count = try c.query("SELECT reply_count FROM messages WHERE id = ?", [root]).first?.decode("reply_count", as: Int.self) ?? 0
+        return ThreadCount(rootId: root, replyCount: count)
     }
 
     static func validateText(_ text: String) throws -> String {
@@ -156,8 +173,12 @@ struct MessageService: Sendable {
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
                     file: shared)
                 let json = message.json
+                // Members who show the root update its count from the event.
+                let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
                 try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
-                try events.append(EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)}"#, message: (id, user.id))
+                try events.append(
+                    EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
+                    message: (id, user.id))
                 try notifications.notify(c, events, message: message, roomKind: kind)
                 return Posted(message: message, json: json, created: true)
             }
@@ -270,6 +291,25 @@ struct MessageService: Sendable {
         }
     }
 
+    struct Thread: Sendable {
+        let root: MessageView
+        let replies: [MessageView]
+        let hasMore: Bool
+    }
+
+    /// [replies] A message's thread: the message (a tombstone once deleted) and its replies that are
+    /// not deleted, oldest first after a reply's id; for those who may read the message.
+    func replies(user: User, messageID: Int64, after: Int64?, limit: Int) async throws -> Thread {
+        guard (1...Self.maxPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxPage).") }
+        let store = self.store
+        return try await rooms.pool.withConnection { c in
+            let root = try memberMessage(c, id: messageID, userID: user.id)
+            let replies = try store.replies(c, to: messageID, after: after ?? 0, limit: limit + 1)
+            let marked = try Self.markingMine(c, [root] + replies.prefix(limit), userID: user.id)
+            return Thread(root: marked[0], replies: Array(marked.dropFirst()), hasMore: replies.count > limit)
+        }
+    }
+
     /// A message for a member of its room (locked until the transaction ends, with `forUpdate`):
     /// `message_not_found` when it is hidden from the user, `not_a_member` in a public room they are not in.
     func memberMessage(_ c: MariaDBConnection, id: Int64, userID: Int64, forUpdate: Bool = false) throws -> MessageView {
@@ -316,7 +356,8 @@ struct MessageService: Sendable {
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             let tombstone = try store.message(c, id: messageID)!
-            try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone))
+            let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
+            try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
             if message.sender.id != user.id {
                 try ModerationService.record(c, room: message.roomId, actor: user.id, action: "delete_message", user: message.sender.id, message: messageID)
             }
