@@ -149,6 +149,29 @@ export async function loadReplyTarget(roomId, id) {
   }
 }
 
+/// Opens the thread of a message of the open room beside it and loads its first replies.
+export async function openThread(message) {
+  if (state.thread?.rootId === message.id) return;
+  store.openThreadState(message);
+  await loadThreadPage();
+}
+
+export const closeThread = () => store.closeThreadState();
+
+/// Loads the next replies of the open thread (after the last one loaded).
+export async function loadThreadPage() {
+  const thread = state.thread;
+  if (!thread || thread.loading) return;
+  store.setThreadLoading(thread, true);
+  const after = thread.replies.size ? Math.max(...thread.replies.keys()) : undefined;
+  try {
+    store.addThreadPage(thread, await Messages.replies(thread.rootId, { after, limit: PAGE }));
+  } catch (error) {
+    store.setThreadLoading(thread, false);
+    throw error;
+  }
+}
+
 export function send(text, replyTo) {
   if (!state.room || state.room.closed) return;
   // What I send shows under the newest messages, so the room goes back to them.

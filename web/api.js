@@ -153,6 +153,8 @@ export const Messages = {
   /// `before` pages back (newest first); `after` catches up (oldest first); `around` is the window
   /// with that message (newest first, with `has_newer`).
   page: (roomId, { before, after, around, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, limit })}`),
+  /// A message and its replies (not deleted), oldest first; `after` continues from a reply.
+  replies: (id, { after, limit = 50 } = {}) => get(`/api/messages/${id}/replies${query({ after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
   /// Messages of my rooms (or of `room`, or sent by `from`) with every word of `q`, newest first;

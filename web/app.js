@@ -12,7 +12,7 @@ import { initAdmin } from "/views/admin.js";
 import { initAuth, showAuth, showLogin } from "/views/auth.js";
 import { clearDrafts, startEdit, startReply, initComposer } from "/views/composer.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
-import { initMembers, toggleMembers } from "/views/members.js";
+import { initMembers, setMembersOpen, toggleMembers } from "/views/members.js";
 import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
 import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
@@ -22,6 +22,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
+import { closeThread, initThread, openThread } from "/views/thread.js";
 import { initTimeline, jumpTo } from "/views/timeline.js";
 import { toast, toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
@@ -43,8 +44,20 @@ function initViews() {
     onLogout: logout,
     onProfile: openProfile,
   });
-  initRoomHead({ onSettings: openRoomSettings, onLeave: leaveOpenRoom, onToggleMembers: toggleMembers, onNotifications: openNotifyDialog });
-  initTimeline({ onReply: startReply, onEdit: startEdit, onPerson: openPerson });
+  // The member panel and the thread take the same place beside the room: one at a time.
+  const toggleMembersAlone = () => {
+    closeThread({ refocus: false });
+    toggleMembers();
+  };
+  initRoomHead({ onSettings: openRoomSettings, onLeave: leaveOpenRoom, onToggleMembers: toggleMembersAlone, onNotifications: openNotifyDialog });
+  initTimeline({ onReply: startReply, onEdit: startEdit, onPerson: openPerson, onThread: openThread });
+  initThread({
+    onPerson: openPerson,
+    onJump: jumpTo,
+    beforeOpen: () => {
+      if (!$("members-panel").hidden) setMembersOpen(false);
+    },
+  });
   initComposer();
   initTyping();
   initMembers({ onModeration: openModeration });

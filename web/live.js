@@ -21,6 +21,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
       const known = state.room?.members.get(message.sender.id);
       if (known && known.user.display_name !== message.sender.display_name) store.renameUser(message.sender);
       const isNew = store.upsertMessage(message);
+      // A reply's event says how many replies its root has now.
+      if (data.thread) store.setReplyCount(message.room_id, data.thread.root_id, data.thread.reply_count);
+      store.threadMessage(message);
       if (store.isOpen(message.room_id)) {
         if (isNew) {
           store.setTyping(message.room_id, message.sender, false);

@@ -37,6 +37,8 @@ export const state = {
   room: null,
   /// The ids of the people I blocked: their messages show collapsed, their typing does not show.
   blocked: new Set(),
+  /// The thread open beside the room: see `openThreadState`.
+  thread: null,
 };
 
 /// Who I blocked (all of them, or one change from this client or an event).
@@ -294,6 +296,95 @@ export function setReactions(roomId, messageId, reactions, { fromEvent = false, 
   const my_reactions = my.filter((emoji) => reactions.some((r) => r.emoji === emoji));
   state.room.messages.set(messageId, { ...known, reactions, my_reactions });
   emit("messages", { reason: "update" });
+}
+
+/// Opens the thread of `root` (a message of the open room) with nothing loaded.
+export function openThreadState(root) {
+  state.thread = {
+    roomId: root.room_id,
+    rootId: root.id,
+    root,
+    /// Replies loaded so far (id -> message), oldest first by id.
+    replies: new Map(),
+    hasMore: false,
+    loaded: false,
+    loading: false,
+    /// Live replies that arrive while a page is on its way: added with it if it reaches the end.
+    held: new Map(),
+  };
+  emit("thread", { changed: "opened" });
+}
+
+export function closeThreadState() {
+  if (!state.thread) return;
+  state.thread = null;
+  emit("thread", { changed: "closed" });
+}
+
+export function setThreadLoading(thread, loading) {
+  if (state.thread !== thread) return;
+  thread.loading = loading;
+  emit("thread", {});
+}
+
+/// A page of replies for the thread that asked for it (dropped if another one opened since).
+export function addThreadPage(thread, { message, replies, has_more }) {
+  if (state.thread !== thread) return;
+  if (version(message) >= version(thread.root)) thread.root = message;
+  const merge = (reply) => {
+    const known = thread.replies.get(reply.id);
+    if (!known || version(reply) >= version(known)) thread.replies.set(reply.id, reply);
+  };
+  replies.forEach(merge);
+  if (!has_more) thread.held.forEach(merge);
+  thread.held = new Map();
+  thread.hasMore = has_more;
+  thread.loaded = true;
+  thread.loading = false;
+  thread.replies = new Map([...thread.replies].filter(([, reply]) => !reply.deleted).sort(([a], [b]) => a - b));
+  emit("thread", {});
+}
+
+/// A message from the live stream as it touches the open thread: its root, or one of its replies.
+export function threadMessage(message) {
+  const thread = state.thread;
+  if (!thread || thread.roomId !== message.room_id) return;
+  if (message.id === thread.rootId) {
+    if (version(message) >= version(thread.root)) thread.root = message;
+    emit("thread", {});
+    return;
+  }
+  if (message.reply_to !== thread.rootId) return;
+  if (message.deleted) {
+    thread.held.delete(message.id);
+    if (thread.replies.delete(message.id)) emit("thread", {});
+    return;
+  }
+  const known = thread.replies.get(message.id);
+  if (known && version(message) < version(known)) return;
+  if (!known) {
+    // Beyond what is loaded: the page on its way (or the next one) brings it.
+    if (thread.loading || !thread.loaded) thread.held.set(message.id, message);
+    if (!thread.loaded || thread.hasMore) return;
+  }
+  thread.replies.set(message.id, message);
+  if (!known) thread.replies = new Map([...thread.replies].sort(([a], [b]) => a - b));
+  emit("thread", { added: known ? null : message });
+}
+
+/// How many replies a message has now (from a reply's event): wherever the message shows.
+export function setReplyCount(roomId, rootId, count) {
+  const thread = state.thread;
+  if (thread?.roomId === roomId && thread.rootId === rootId) {
+    thread.root = { ...thread.root, reply_count: count };
+    emit("thread", {});
+  }
+  if (!isOpen(roomId)) return;
+  const known = state.room.messages.get(rootId);
+  if (known) state.room.messages.set(rootId, { ...known, reply_count: count });
+  const target = state.room.replyTargets.get(rootId);
+  if (target) state.room.replyTargets.set(rootId, { ...target, reply_count: count });
+  if (known) emit("messages", { reason: "update" });
 }
 
 export function setReplyTarget(roomId, id, message) {

@@ -19,7 +19,7 @@ const LOAD_AHEAD = 400;
 
 /// key ("m:<id>", "p:<client_id>", "day:<date>", "edge", "unread") -> { node, version }
 const cache = new Map();
-let callbacks = { onReply: () => {}, onEdit: () => {}, onPerson: () => {} };
+let callbacks = { onReply: () => {}, onEdit: () => {}, onPerson: () => {}, onThread: () => {} };
 
 export function initTimeline(handlers) {
   callbacks = handlers;
@@ -250,7 +250,7 @@ function messageNode(m) {
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
-    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id,
+    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count,
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -304,10 +304,22 @@ function buildMessage(m, { mine, status, target }) {
   else if (m.text || !m.file) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
+  if (m.reply_count > 0) body.append(threadLink(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
   item.append(avatar(m.sender), hover, body);
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
+}
+
+/// "3 replies": opens the message's thread beside the room.
+function threadLink(m) {
+  const label = m.reply_count === 1 ? "1 reply" : `${m.reply_count} replies`;
+  return button(label, {
+    className: "link thread-link",
+    icon: icon("chat"),
+    attrs: { "aria-label": `${label}: open the thread`, "data-action": "thread" },
+    onClick: () => callbacks.onThread(state.room.messages.get(m.id) ?? m),
+  });
 }
 
 /// Images the browser shows in place; other files are a card with their name, size and a download link.
@@ -451,6 +463,7 @@ function messageActions(m, mine) {
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
   action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
+  action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   action("link", "Copy link to message", "link", () => copyLink(m));
   if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));

@@ -1,0 +1,81 @@
+"""Threads: a message's replies beside the room, kept up to date live, answered from the panel."""
+from selenium.webdriver.common.keys import Keys
+
+from parley_browser import Chat
+
+
+def thread_texts(chat):
+    return chat.js("return [...document.querySelectorAll('#thread-replies li.thread-message:not(.pending) .text')].map(n => n.textContent)")
+
+
+def thread_link(chat, text):
+    """The "N replies" link under a message in the room, or None."""
+    links = chat.message(text).find_elements("css selector", ".thread-link")
+    return links[0].text if links else None
+
+
+def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, account):
+    tess = account("tess_thread", display_name="Tess")
+    theo = account("theo_thread", display_name="Theo")
+    room = tess.create_room("thread-room")["id"]
+    theo.join(room)
+    root = tess.post(room, "Which release name?")
+    first = theo.post(room, "Otter", reply_to=root["id"])
+    theo.post(room, "unrelated chatter")
+    second = theo.post(room, "Heron", reply_to=root["id"])
+
+    chat = Chat(browsers(), server).log_in("tess_thread")
+    chat.open_room("thread-room")
+    chat.wait(lambda: thread_link(chat, "Which release name?") == "2 replies")
+    assert thread_link(chat, "unrelated chatter") is None
+    chat.message("Which release name?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    chat.wait(lambda: thread_texts(chat) == ["Otter", "Heron"])
+    assert chat.js("return document.querySelector('#thread-root .text').textContent") == "Which release name?"
+    assert chat.text_of("thread-count") == "2 replies"
+    assert chat.js("return document.activeElement.id") == "thread-text"
+
+    # Someone else's reply, edit and deletion show at once, with the count, here and in the room.
+    third = theo.post(room, "Badger", reply_to=root["id"])
+    chat.wait(lambda: thread_texts(chat) == ["Otter", "Heron", "Badger"], message="a live reply did not show in the thread")
+    chat.wait(lambda: chat.text_of("thread-count") == "3 replies")
+    chat.wait(lambda: thread_link(chat, "Which release name?") == "3 replies")
+    theo.call("PATCH", f"/api/messages/{second['id']}", expect=200, json={"text": "Great Heron"})
+    chat.wait(lambda: thread_texts(chat) == ["Otter", "Great Heron", "Badger"])
+    theo.call("DELETE", f"/api/messages/{first['id']}", expect=204)
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger"])
+    chat.wait(lambda: chat.text_of("thread-count") == "2 replies" and thread_link(chat, "Which release name?") == "2 replies")
+
+    # Answering from the panel: the reply names the message, and shows in the room as a reply too.
+    box = chat.find("#thread-text")
+    box.send_keys("Badger it is")
+    box.send_keys(Keys.ENTER)
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is"], message="my reply did not show in the thread")
+    chat.wait(lambda: chat.text_of("thread-count") == "3 replies")
+    assert box.get_attribute("value") == ""
+    mine = [m for m in tess.history(room) if m["text"] == "Badger it is"]
+    assert len(mine) == 1 and mine[0]["reply_to"] == root["id"]
+    chat.wait(lambda: "Badger it is" in chat.texts())
+    quote = chat.message("Badger it is").find_element("css selector", ".quote").text
+    assert "Which release name?" in quote
+    theo_view = theo.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()
+    assert [r["text"] for r in theo_view["replies"]] == ["Great Heron", "Badger", "Badger it is"]
+    assert theo_view["message"]["reply_count"] == 3
+
+    # A reply's time shows it in the room.
+    chat.js("document.querySelector(`#thread-replies li[data-message='${arguments[0]}'] .time`).click()", third["id"])
+    chat.wait(lambda: chat.js("return document.activeElement?.dataset?.id") == str(third["id"]))
+
+    # Escape closes the thread; the member panel and the thread take turns.
+    chat.find("#thread-text").send_keys(Keys.ESCAPE)
+    chat.wait(lambda: not chat.find("#thread-panel").is_displayed())
+    chat.hover_action("unrelated chatter", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed() and chat.text_of("thread-count") == "No replies yet")
+    assert thread_texts(chat) == []
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#members-panel").is_displayed() and not chat.find("#thread-panel").is_displayed())
+
+    # The counts come back with the history after a reload.
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.wait(lambda: thread_link(chat, "Which release name?") == "3 replies")

@@ -1,0 +1,152 @@
+// The thread panel beside the open room: one message and its replies, oldest first, kept up to
+// date from the live stream (new replies, edits, deletions and the count), with a box that answers
+// the message. Replies are ordinary messages of the room, so they show in the room too; a reply's
+// time jumps to it there.
+import * as actions from "/actions.js";
+import { $, avatarFor, button, el } from "/dom.js";
+import { formatMessage } from "/markup.js";
+import { formatFull, formatTime } from "/format.js";
+import { icon } from "/icons.js";
+import { on, state } from "/state.js";
+import { toastError } from "/views/toast.js";
+
+let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
+/// What had the focus when the thread opened: it gets it back when the thread closes.
+let opener = null;
+
+export function initThread(handlers) {
+  callbacks = handlers;
+  $("thread-close").append(icon("x"));
+  $("thread-close").addEventListener("click", () => closeThread());
+  $("thread-panel").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeThread();
+  });
+  $("thread-more").addEventListener("click", () => actions.loadThreadPage().catch(toastError));
+  $("thread-send").append(icon("send"));
+  const text = $("thread-text");
+  $("thread-composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendReply();
+  });
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendReply();
+    }
+  });
+  text.addEventListener("input", () => {
+    if (text.value.trim()) actions.typing();
+  });
+  on("thread", ({ changed, added }) => {
+    if (changed === "closed") {
+      show(false);
+      return;
+    }
+    render({ follow: changed === "opened" || added?.sender.id === state.me.id });
+  });
+  on("outbox", () => state.thread && render({ follow: true }));
+  on("blocks", () => state.thread && render({}));
+  // The thread belongs to the open room: it closes with it.
+  on("room", ({ changed }) => {
+    if (state.thread && (changed === "opened" || changed === "closed")) closeThread({ refocus: false });
+  });
+}
+
+/// Opens the thread of a message of the open room (closing the member panel).
+export function openThread(message) {
+  if (!message || message.room_id !== state.room?.id) return;
+  opener = document.activeElement;
+  callbacks.beforeOpen();
+  show(true);
+  actions.openThread(message).catch(toastError);
+  $("thread-text").focus();
+}
+
+export function closeThread({ refocus = true } = {}) {
+  if (!state.thread && $("thread-panel").hidden) return;
+  actions.closeThread();
+  show(false);
+  if (refocus && opener?.isConnected) opener.focus();
+  opener = null;
+}
+
+function show(open) {
+  $("thread-panel").hidden = !open;
+  document.body.classList.toggle("thread-open", open);
+}
+
+function sendReply() {
+  const thread = state.thread;
+  const text = $("thread-text").value.trim();
+  if (!thread || !text || state.room?.closed) return;
+  actions.send(text, thread.rootId);
+  actions.stoppedTyping();
+  $("thread-text").value = "";
+}
+
+function render({ follow = false }) {
+  const thread = state.thread;
+  if (!thread) return;
+  show(true);
+  const list = $("thread-replies");
+  const scroller = $("thread-scroll");
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  $("thread-root").replaceChildren(messageItem(thread.root, { root: true }));
+  const count = thread.root.reply_count ?? 0;
+  $("thread-count").textContent = !thread.loaded ? "Loading replies…" : count === 0 ? "No replies yet" : count === 1 ? "1 reply" : `${count} replies`;
+  const pending = actions.pendingFor(thread.roomId).filter((entry) => entry.reply_to === thread.rootId);
+  list.replaceChildren(...[...thread.replies.values()].map((reply) => messageItem(reply)), ...pending.map(pendingItem));
+  $("thread-more").hidden = !thread.hasMore;
+  $("thread-more").disabled = thread.loading;
+  $("thread-text").disabled = state.room?.closed != null;
+  if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
+
+/// One message of the thread: who, when (a button that shows it in the room), and the text.
+function messageItem(m, { root = false } = {}) {
+  const created = new Date(m.created_at);
+  const item = el("li", { className: root ? "thread-message thread-root-message" : "thread-message", dataset: { message: m.id } });
+  if (state.blocked.has(m.sender.id) && !m.deleted) {
+    item.append(el("p", { className: "text muted", text: "A message from someone you blocked." }));
+    return item;
+  }
+  const meta = el(
+    "div",
+    { className: "meta" },
+    el("button", {
+      className: "author", text: m.sender.display_name,
+      attrs: { type: "button", title: `@${m.sender.username}: show profile` },
+      on: { click: () => callbacks.onPerson(m.sender) },
+    }),
+    button(formatTime(created), {
+      className: "link time",
+      title: `${formatFull(created)}: show in the conversation`,
+      attrs: { "aria-label": `${formatFull(created)}. Show in the conversation` },
+      onClick: () => callbacks.onJump(m.id),
+    }),
+  );
+  if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited muted", text: "(edited)" }));
+  const body = el("div", { className: "body" }, meta);
+  if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
+  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  if (!m.deleted && m.file) {
+    body.append(el("a", { className: "attachment card", text: m.file.name, attrs: { href: m.file.url, download: m.file.name } }));
+  }
+  item.append(avatarFor(m.sender, "avatar small"), body);
+  return item;
+}
+
+function pendingItem(entry) {
+  const text = entry.status === "failed" ? `Not sent: ${entry.error}` : entry.status === "sending" ? "Sending…" : "Queued";
+  return el(
+    "li",
+    { className: "thread-message pending", dataset: { clientId: entry.client_id } },
+    avatarFor(state.me, "avatar small"),
+    el(
+      "div",
+      { className: "body" },
+      el("div", { className: "meta" }, el("span", { className: "author", text: state.me.display_name }), el("span", { className: "status", text })),
+      el("div", { className: "text" }, ...formatMessage(entry.text, state.me.username)),
+    ),
+  );
+}
