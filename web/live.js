@@ -114,6 +114,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "account.deactivated":
       onDeactivated?.();
       break;
+    case "account.site_role_changed":
+      // A site admin made me one, or took it back: the admin tools show or hide at once.
+      if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });
+      break;
     case "user.blocked":
     case "user.unblocked":
       // Blocked or unblocked from another tab or device of mine.

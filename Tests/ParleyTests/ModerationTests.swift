@@ -338,6 +338,17 @@ import Testing
             try await role(bob, bob.id, "user").expectError(.conflict, "last_site_admin")
             let actions = try parley.query("SELECT action FROM moderation_log ORDER BY id").map { try $0.decode("action", as: String.self) }
             #expect(actions == ["grant_site_admin", "revoke_site_admin"])
+            // Each change is an event to the user alone (their clients show or hide the admin tools).
+            let changes = try parley.query("SELECT user_id, room_id, payload FROM events WHERE type = 'account.site_role_changed' ORDER BY id").map {
+                [String(try $0.decode("user_id", as: Int64.self)), try $0.decode("room_id", as: Int64?.self).map(String.init) ?? "-",
+                 try $0.decode("payload", as: String.self)]
+            }
+            #expect(changes == [
+                [String(bob.id), "-", #"{"site_role":"admin","user_id":\#(bob.id)}"#],
+                [String(root.id), "-", #"{"site_role":"user","user_id":\#(root.id)}"#],
+            ])
+            let polled = try await client.send(.get, "/api/events?after=0&timeout=0", headers: root.bearer).json()["events"]?.array ?? []
+            #expect(polled.filter { $0["type"] == .string("account.site_role_changed") }.compactMap { $0["data"]?["site_role"]?.string } == ["user"])
         }
     }
 

@@ -80,6 +80,9 @@ def test_a_site_admin_resets_a_password_makes_an_admin_and_deactivates_an_accoun
     click_in_row(chat, "helper_hal", "Make admin")
     chat.confirm()
     chat.wait(lambda: "site admin" in row(chat, "helper_hal").text)
+    # Hal's open browser shows the site-admin button at once, without a reload.
+    plain.wait(lambda: plain.js("return document.getElementById('admin-open').hidden") is False,
+               message="the promoted user's browser did not show the admin tools")
     hal = account("helper_hal")
     hal.call("GET", "/api/admin/users", expect=200)
 

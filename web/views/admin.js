@@ -19,7 +19,10 @@ export function initAdmin() {
   $("admin-open").append(icon("users"));
   $("admin-open").addEventListener("click", openAdmin);
   on("me", () => {
-    $("admin-open").hidden = state.me?.site_role !== "admin";
+    const admin = state.me?.site_role === "admin";
+    $("admin-open").hidden = !admin;
+    // Demoted while looking at it.
+    if (!admin && $("admin-dialog").open) $("admin-dialog").close();
   });
   $("admin-search").addEventListener("input", () => {
     clearTimeout(searchTimer);

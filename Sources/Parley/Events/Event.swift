@@ -104,6 +104,8 @@ public enum EventType {
     public static let unpinned = "unpinned"
     /// To one user: their account was deactivated (their streams end with it).
     public static let accountDeactivated = "account.deactivated"
+    /// To the user whose site role changed.
+    public static let siteRoleChanged = "account.site_role_changed"
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"

@@ -106,13 +106,18 @@ struct AdminController {
         let user: User
     }
 
+    struct SiteRoleEvent: Encodable {
+        let userId: Int64
+        let siteRole: SiteRole
+    }
+
     /// [setSiteRole] Makes a user a site admin (`admin`) or takes it back (`user`). The last active
     /// site admin keeps the role (409 `last_site_admin`).
     func setSiteRole(request: Request, context: AppRequestContext) async throws -> UserAnswer {
         let session = try Self.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
         let body = try await request.decodeJSON(as: SiteRoleBody.self, context: context, limit: maxBodyBytes)
-        let user = try await pool.transaction { c in
+        let user = try await log.transaction { c, events in
             // Every active admin locked, so two demotions at once cannot both pass.
             let admins = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
                 .map { try $0.decode("id", as: Int64.self) }
@@ -127,6 +132,8 @@ struct AdminController {
             try c.execute("UPDATE users SET site_role = ? WHERE id = ?", [body.siteRole.rawValue, userID])
             try ModerationService.record(
                 c, room: nil, actor: session.user.id, action: body.siteRole == .admin ? "grant_site_admin" : "revoke_site_admin", user: userID)
+            // The user's open clients show or hide what site admins get.
+            try events.append(EventType.siteRoleChanged, userID: userID, payload: SiteRoleEvent(userId: userID, siteRole: body.siteRole))
             return try User(row: try c.query("SELECT \(User.columns) FROM users WHERE id = ?", [userID])[0])
         }
         // Cached sessions carry the role.
