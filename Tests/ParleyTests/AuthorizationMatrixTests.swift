@@ -185,7 +185,9 @@ struct MatrixCase: Sendable, CustomTestStringConvertible {
 enum AuthorizationMatrix {
     /// Paths whose authorization depends on a room: rooms, messages, DMs and site-admin room and message routes.
     static func isRoomOrMessageScoped(_ path: String) -> Bool {
-        ["/api/rooms", "/api/messages", "/api/dms", "/api/files", "/api/admin/rooms", "/api/admin/messages"].contains { path.hasPrefix($0) }
+        ["/api/rooms", "/api/messages", "/api/dms", "/api/files", "/api/admin/rooms", "/api/admin/messages", "/api/me/saved/"].contains {
+            path.hasPrefix($0)
+        }
     }
 
     static var cases: [MatrixCase] {
@@ -212,6 +214,8 @@ enum AuthorizationMatrix {
     static let changed = Outcome.writes(.ok)
     static let created = Outcome.writes(.created)
     static let done = Outcome.writes(.noContent)
+    /// 204 with nothing to change (taking back what was never there).
+    static let nothingToDo = Outcome.reads(.noContent)
 
     static func row(_ route: MatrixRoute, public p: [Outcome]? = nil, group g: [Outcome]? = nil, dm d: [Outcome]? = nil) -> [MatrixRow] {
         [(MatrixRoomKind.public, p), (.group, g), (.dm, d)].compactMap { kind, outcomes in
@@ -415,6 +419,20 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .put, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) },
+                verify: { f, _, body in #expect(body["saved"]?["message"]?["saved"] == .bool(true)) }),
+            // Anyone who may read the message saves it (a muted member too).
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
+        row(
+            // The caller's own list: nobody has saved the message here, so there is nothing to take back.
+            MatrixRoute(method: .delete, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) }),
+            public: [unauthenticated, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo],
+            group: [unauthenticated, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo],
+            dm: [unauthenticated, nothingToDo, nothingToDo, nothingToDo]),
         row(
             MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
@@ -869,6 +887,8 @@ struct Snapshot: Equatable {
             WHERE id IN (\(users)) ORDER BY id
             """,
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
+            "saved_messages": "SELECT user_id, message_id FROM saved_messages WHERE user_id IN (\(users)) ORDER BY user_id, message_id",
+            "messages.reply_count": "SELECT id, reply_count FROM messages WHERE room_id IN (\(rooms)) ORDER BY id",
         ]
         return Snapshot(tables: try queries.mapValues { sql in try c.query(sql).map(\.values) })
     }

@@ -106,6 +106,9 @@ public enum EventType {
     public static let accountDeactivated = "account.deactivated"
     /// To the user whose site role changed.
     public static let siteRoleChanged = "account.site_role_changed"
+    /// To the user who saved or unsaved a message (their other tabs and devices follow).
+    public static let savedAdded = "saved.added"
+    public static let savedRemoved = "saved.removed"
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"

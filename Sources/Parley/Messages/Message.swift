@@ -25,10 +25,12 @@ public struct MessageView: Encodable, Sendable {
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
+    /// For the reader of a read (never in events): true when they saved it, else left out.
+    public var saved: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
-        case myReactions
+        case myReactions, saved
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -49,6 +51,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(file, forKey: .file)
         try c.encode(replyCount, forKey: .replyCount)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
+        try c.encodeIfPresent(saved, forKey: .saved)
     }
 
     init(

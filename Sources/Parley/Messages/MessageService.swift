@@ -270,7 +270,7 @@ struct MessageService: Sendable {
                 guard older.first?.id == around else { throw Self.messageNotFound }
                 let newer = try store.pageAfter(c, roomID: roomID, after: around, limit: newerLimit + 1)
                 return Page(
-                    messages: try Self.markingMine(c, newer.prefix(newerLimit).reversed() + older.prefix(olderLimit), userID: user.id),
+                    messages: try Self.forReader(c, newer.prefix(newerLimit).reversed() + older.prefix(olderLimit), userID: user.id),
                     hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit)
             }
             let messages: [MessageView]
@@ -279,7 +279,7 @@ struct MessageService: Sendable {
             } else {
                 messages = try store.page(c, roomID: roomID, before: before, limit: limit + 1)
             }
-            return Page(messages: try Self.markingMine(c, Array(messages.prefix(limit)), userID: user.id), hasMore: messages.count > limit)
+            return Page(messages: try Self.forReader(c, Array(messages.prefix(limit)), userID: user.id), hasMore: messages.count > limit)
         }
     }
 
@@ -287,7 +287,7 @@ struct MessageService: Sendable {
     /// non-members read only its preview (403); a private room's never learn it exists (404).
     func message(user: User, messageID: Int64) async throws -> MessageView {
         try await rooms.pool.withConnection { c in
-            try Self.markingMine(c, [try memberMessage(c, id: messageID, userID: user.id)], userID: user.id)[0]
+            try Self.forReader(c, [try memberMessage(c, id: messageID, userID: user.id)], userID: user.id)[0]
         }
     }
 
@@ -305,7 +305,7 @@ struct MessageService: Sendable {
         return try await rooms.pool.withConnection { c in
             let root = try memberMessage(c, id: messageID, userID: user.id)
             let replies = try store.replies(c, to: messageID, after: after ?? 0, limit: limit + 1)
-            let marked = try Self.markingMine(c, [root] + replies.prefix(limit), userID: user.id)
+            let marked = try Self.forReader(c, [root] + replies.prefix(limit), userID: user.id)
             return Thread(root: marked[0], replies: Array(marked.dropFirst()), hasMore: replies.count > limit)
         }
     }

@@ -79,7 +79,7 @@ extension MessageService {
                 ORDER BY m.id DESC LIMIT ?
                 """, [user.id, query.booleanMode, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
             ).map(MessageView.init)
-            return Page(messages: try Self.markingMine(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
+            return Page(messages: try Self.forReader(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
         }
     }
 }

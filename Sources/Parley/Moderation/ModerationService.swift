@@ -359,7 +359,7 @@ struct ModerationService: Sendable {
             ).map { row in
                 PinView(message: try MessageView(row: row), pinnedBy: try UserSummary(row: row, prefix: "by_"), pinnedAt: try row.decode("pinned_at"))
             }
-            let marked = try MessageService.markingMine(c, pins.map(\.message), userID: user.id)
+            let marked = try MessageService.forReader(c, pins.map(\.message), userID: user.id)
             return zip(pins, marked).map { PinView(message: $1, pinnedBy: $0.pinnedBy, pinnedAt: $0.pinnedAt) }
         }
     }
