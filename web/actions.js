@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, Files, Me, Messages, Moderation, Rooms, Signals } from "/api.js";
+import { Blocks, Files, Me, Messages, Moderation, Rooms, Saved, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -157,6 +157,21 @@ export async function openThread(message) {
 }
 
 export const closeThread = () => store.closeThreadState();
+
+/// Saves a message or takes it back (shown at once; undone if the server refuses).
+export async function toggleSaved(message) {
+  const saved = !store.isSaved(message);
+  store.setSaved(message.id, saved);
+  try {
+    if (saved) await Saved.save(message.id);
+    else await Saved.unsave(message.id);
+  } catch (error) {
+    store.setSaved(message.id, !saved);
+    throw error;
+  }
+}
+
+export const loadSaved = (before) => Saved.list({ before });
 
 /// Loads the next replies of the open thread (after the last one loaded).
 export async function loadThreadPage() {

@@ -164,6 +164,13 @@ export const Messages = {
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };
 
+export const Saved = {
+  /// My saved messages, the latest saved first; `before` (an entry id) pages back.
+  list: ({ before, limit = 30 } = {}) => get(`/api/me/saved${query({ before, limit })}`),
+  save: (messageId) => request("PUT", `/api/me/saved/${messageId}`),
+  unsave: (messageId) => request("DELETE", `/api/me/saved/${messageId}`),
+};
+
 export const Users = {
   /// Anyone's profile and the rooms I share with them.
   profile: (id) => get(`/api/users/${id}`),

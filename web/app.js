@@ -20,6 +20,7 @@ import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
+import { initSaved } from "/views/saved.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -65,6 +66,7 @@ function initViews() {
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initSaved({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });
   initAdmin();

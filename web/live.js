@@ -114,6 +114,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "account.deactivated":
       onDeactivated?.();
       break;
+    case "saved.added":
+    case "saved.removed":
+      // Saved or unsaved in another tab or device of mine.
+      store.setSaved(data.message_id, event.type === "saved.added");
+      break;
     case "account.site_role_changed":
       // A site admin made me one, or took it back: the admin tools show or hide at once.
       if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });

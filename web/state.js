@@ -39,7 +39,19 @@ export const state = {
   blocked: new Set(),
   /// The thread open beside the room: see `openThreadState`.
   thread: null,
+  /// Messages saved or unsaved since they were read (id -> saved): newer than a read's `saved`.
+  saved: new Map(),
 };
+
+/// Whether I saved a message: as I or my other clients last changed it, else as it was read.
+export const isSaved = (message) => state.saved.get(message.id) ?? message.saved === true;
+
+export function setSaved(messageId, saved) {
+  if (state.saved.get(messageId) === saved) return;
+  state.saved.set(messageId, saved);
+  emit("saved", { messageId, saved });
+  emit("messages", { reason: "update" });
+}
 
 /// Who I blocked (all of them, or one change from this client or an event).
 export function setBlocked(ids) {

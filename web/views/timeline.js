@@ -8,7 +8,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { copyAndTell, toastError } from "/views/toast.js";
 
@@ -250,7 +250,7 @@ function messageNode(m) {
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
-    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count,
+    target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -307,6 +307,8 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_count > 0) body.append(threadLink(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
   item.append(avatar(m.sender), hover, body);
+  // In the corner, so it shows on grouped messages too (their header is hidden).
+  if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
 }
@@ -465,6 +467,9 @@ function messageActions(m, mine) {
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
   action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   action("link", "Copy link to message", "link", () => copyLink(m));
+  const saved = isSaved(m);
+  action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
+  if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
   if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
