@@ -370,6 +370,22 @@ function applyMe(profile) {
   return profile;
 }
 
+/// Sets my status (`{text, emoji, expires_in_seconds}`), or clears it with null.
+export async function setStatus(status) {
+  if (status) store.setStatus(state.me.id, (await Me.setStatus(status)).status);
+  else {
+    await Me.clearStatus();
+    store.setStatus(state.me.id, null);
+  }
+}
+
+/// My status as the server has it (the session I entered with does not carry it).
+export async function loadMyStatus() {
+  noteMyStatus((await Me.get()).status);
+}
+
+export const noteMyStatus = (status) => store.setStatus(state.me.id, status);
+
 export const changePassword = (current, next) => Me.changePassword(current, next);
 export const deactivateMe = (password) => Me.deactivate(password);
 export const loadSessions = async () => (await Me.sessions()).sessions;

@@ -252,6 +252,9 @@ export const Me = {
   deactivate: (password) => post("/api/me/deactivate", { password }),
   changePassword: (currentPassword, newPassword) =>
     request("PUT", "/api/me/password", { current_password: currentPassword, new_password: newPassword }),
+  /// `{text, emoji, expires_in_seconds}` (text or emoji, or both; no expiry: never).
+  setStatus: (status) => request("PUT", "/api/me/status", status),
+  clearStatus: () => request("DELETE", "/api/me/status"),
   sessions: () => get("/api/me/sessions"),
   revokeSession: (id) => request("DELETE", `/api/me/sessions/${id}`),
   /// "all", "mentions" or "none" for one of my rooms.

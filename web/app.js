@@ -131,6 +131,8 @@ async function enter(session) {
   await loadRoomsUntilDone();
   // Who I blocked decides how their messages show; a failure here shows them as usual.
   await actions.loadBlocks().catch(() => {});
+  // My status shows beside my name (the session does not carry it).
+  actions.loadMyStatus().catch(() => {});
   actions.startOutbox(user.id);
   stream.start();
 

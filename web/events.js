@@ -11,7 +11,7 @@ export const EVENT_TYPES = [
   "message.created", "message.edited", "message.deleted",
   "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
   "member.muted", "member.unmuted", "member.role_changed",
-  "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated",
+  "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated", "user.status",
   "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
   "account.site_role_changed", "saved.added", "saved.removed",
   "user.blocked", "user.unblocked", "resync",

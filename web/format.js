@@ -82,3 +82,6 @@ export function logLine(entry) {
   const why = entry.reason && entry.action !== "delete_room" ? ` (“${entry.reason}”)` : "";
   return `${who} ${what}${why}`;
 }
+
+/// A status as one line: its emoji and its text.
+export const statusLabel = (status) => [status.emoji, status.text].filter(Boolean).join(" ");

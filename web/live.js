@@ -42,6 +42,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (data.user.id === state.me.id) store.setMe({ ...state.me, ...data.user });
       store.renameUser(data.user);
       break;
+    case "user.status":
+      store.setStatus(data.user.id, data.status);
+      break;
     case "presence":
       store.renameUser(data.user);
       store.setPresence(data.user.id, data.status);

@@ -458,6 +458,20 @@ export function renameUser(user) {
   if (renamed) emit("messages", { reason: "update" });
 }
 
+/// A status that has not run out, or null.
+export const activeStatus = (status) => (status && !(status.expires_at && Date.parse(status.expires_at) <= Date.now()) ? status : null);
+
+/// Someone's status (null: cleared): mine, and in the open room's member list.
+export function setStatus(userId, status) {
+  if (state.me?.id === userId) setMe({ ...state.me, status });
+  const member = state.room?.members.get(userId);
+  if (member) {
+    member.status = status;
+    emit("members");
+  }
+  emit("status", { userId, status });
+}
+
 /// My notification level for one of my rooms ("all", "mentions" or "none").
 export function setNotifyLevel(roomId, level) {
   const room = state.rooms.get(roomId);

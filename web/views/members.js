@@ -3,8 +3,9 @@
 // a private group add people.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
+import { formatFull, statusLabel } from "/format.js";
 import { icon } from "/icons.js";
-import { myRole, on, RANK, state } from "/state.js";
+import { activeStatus, myRole, on, RANK, state } from "/state.js";
 import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -60,12 +61,23 @@ function render() {
   );
   $("members-heading").textContent = `Members · ${members.length}`;
   $("members").replaceChildren(...members.map((member) => memberItem(room, member, mine)));
+  // A status that runs out leaves the list when it does.
+  clearTimeout(expiryTimer);
+  const next = Math.min(...members.map((m) => (activeStatus(m.status)?.expires_at ? Date.parse(m.status.expires_at) : Infinity)));
+  if (Number.isFinite(next)) expiryTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, next - Date.now()) + 50));
 }
+
+let expiryTimer = null;
 
 function memberItem(room, member, myRank) {
   const presence = member.presence ?? (member.online ? "online" : "offline");
   const [avatar, person] = personOption(member.user);
   const dot = el("span", { className: `presence ${presence}`, attrs: { title: presence } });
+  const status = activeStatus(member.status);
+  if (status) {
+    const until = status.expires_at ? ` (until ${formatFull(new Date(status.expires_at))})` : "";
+    person.append(el("span", { className: "status-line", text: statusLabel(status), attrs: { title: `${statusLabel(status)}${until}` } }));
+  }
   const item = el("li", { className: "member", dataset: { userId: member.user.id } }, el("span", { className: "avatar-wrap" }, avatar, dot), person);
   item.append(el("span", { className: "sr-only", text: `, ${presence}` }));
   if (member.role !== "member") item.append(el("span", { className: `role ${member.role}`, text: member.role }));

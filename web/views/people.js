@@ -3,8 +3,8 @@
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
-import { formatFull } from "/format.js";
-import { on, state } from "/state.js";
+import { formatFull, statusLabel } from "/format.js";
+import { activeStatus, on, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
 
 let navigate = () => {};
@@ -28,6 +28,18 @@ export function initPeople({ onNavigate }) {
   });
   $("user-dialog-block").addEventListener("click", toggleBlock);
   on("blocks", () => current && renderBlock(current));
+  // Their status changed while the profile is open.
+  on("status", ({ userId, status }) => {
+    if (current?.id === userId && $("user-dialog").open) renderStatus({ ...current, status });
+  });
+}
+
+function renderStatus(profile) {
+  current = profile;
+  const status = activeStatus(profile.status);
+  const until = status?.expires_at ? ` · until ${formatFull(new Date(status.expires_at))}` : "";
+  $("user-dialog-status").textContent = status ? `${statusLabel(status)}${until}` : "";
+  $("user-dialog-status").hidden = !status;
 }
 
 async function toggleBlock() {
@@ -82,6 +94,7 @@ function render(profile, rooms) {
   $("user-dialog-presence").dataset.presence = profile.presence ?? "";
   $("user-dialog-bio").textContent = profile.bio ?? "";
   $("user-dialog-bio").hidden = !profile.bio;
+  renderStatus(profile);
   $("user-dialog-since").textContent = profile.created_at ? `Here since ${formatFull(new Date(profile.created_at))}` : "";
   const mine = profile.id === state.me.id;
   current = profile;

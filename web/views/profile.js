@@ -2,8 +2,8 @@
 // the sessions I am logged in with (revoking the others), and the people I blocked.
 import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
-import { formatFull } from "/format.js";
-import { state } from "/state.js";
+import { formatFull, statusLabel } from "/format.js";
+import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 
 let onDeactivated = () => {};
@@ -19,12 +19,69 @@ export function initProfile({ deactivated } = {}) {
   $("change-password-form").addEventListener("submit", changePassword);
   for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
   $("status-form").addEventListener("submit", (event) => event.preventDefault());
+  $("custom-status-save").addEventListener("click", saveCustomStatus);
+  $("custom-status-clear").addEventListener("click", () => changeCustomStatus(null, "Cleared."));
+  for (const id of ["custom-status-emoji", "custom-status-text"]) {
+    $(id).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        saveCustomStatus();
+      }
+    });
+  }
+}
+
+/// The custom status fields as they stand on the server.
+function renderCustomStatus() {
+  const status = activeStatus(state.me.status);
+  $("custom-status-emoji").value = status?.emoji ?? "";
+  $("custom-status-text").value = status?.text ?? "";
+  $("custom-status-expiry").value = "";
+  $("custom-status-clear").hidden = !status;
+  $("custom-status-now").textContent = !status
+    ? "No status set."
+    : `Now: ${statusLabel(status)}${status.expires_at ? ` (until ${formatFull(new Date(status.expires_at))})` : ""}`;
+}
+
+function saveCustomStatus() {
+  const emoji = $("custom-status-emoji").value.trim();
+  const text = $("custom-status-text").value.trim();
+  if (!emoji && !text) {
+    showError("custom-status-error", new Error("Write a few words or an emoji, or clear the status."));
+    $("custom-status-text").focus();
+    return;
+  }
+  const choice = $("custom-status-expiry").value;
+  let expires = choice === "" ? undefined : Number(choice);
+  if (choice === "today") {
+    const midnight = new Date();
+    midnight.setHours(24, 0, 0, 0);
+    expires = Math.max(60, Math.round((midnight - Date.now()) / 1000));
+  }
+  changeCustomStatus({ text, emoji: emoji || null, expires_in_seconds: expires }, "Status set.");
+}
+
+async function changeCustomStatus(status, done) {
+  showError("custom-status-error", null);
+  $("custom-status-saved").textContent = "";
+  for (const id of ["custom-status-save", "custom-status-clear"]) $(id).disabled = true;
+  try {
+    await actions.setStatus(status);
+    renderCustomStatus();
+    $("custom-status-saved").textContent = done;
+  } catch (error) {
+    showError("custom-status-error", error);
+  } finally {
+    for (const id of ["custom-status-save", "custom-status-clear"]) $(id).disabled = false;
+  }
 }
 
 export async function openProfile() {
-  for (const id of ["profile-error", "profile-avatar-error", "status-error", "change-password-error", "sessions-error", "blocks-error", "deactivate-error"]) {
+  for (const id of ["profile-error", "profile-avatar-error", "status-error", "custom-status-error", "change-password-error", "sessions-error", "blocks-error", "deactivate-error"]) {
     showError(id, null);
   }
+  $("custom-status-saved").textContent = "";
+  renderCustomStatus();
   $("deactivate-form").reset();
   renderAvatar();
   for (const id of ["profile-saved", "change-password-done"]) $(id).textContent = "";
@@ -39,6 +96,10 @@ export async function openProfile() {
     const profile = await actions.loadProfile();
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-bio").value = profile.bio ?? "";
+    if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
+      actions.noteMyStatus(profile.status);
+      renderCustomStatus();
+    }
   } catch (error) {
     showError("profile-error", error);
   }

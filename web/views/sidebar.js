@@ -2,9 +2,9 @@
 // (with my status), and on a phone the drawer that holds them.
 import { chosenPresence } from "/actions.js";
 import { $, avatarFor, el, paintAvatar, srOnly } from "/dom.js";
-import { roomName } from "/format.js";
+import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
-import { on, state } from "/state.js";
+import { activeStatus, on, state } from "/state.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
@@ -52,7 +52,9 @@ function renderMe() {
   const status = chosen === "auto" ? "online" : chosen;
   $("me-presence").className = `presence ${status}`;
   $("me-presence").title = status;
-  $("me-username").textContent = `@${me.username}${chosen === "auto" ? "" : ` · ${status}`}`;
+  const mood = activeStatus(me.status);
+  $("me-username").textContent = `@${me.username}${chosen === "auto" ? "" : ` · ${status}`}${mood ? ` · ${statusLabel(mood)}` : ""}`;
+  $("me-username").title = $("me-username").textContent;
 }
 
 function renderConnection({ status }) {

@@ -22,8 +22,9 @@ struct ProfileController {
         let presence: String
         let lastSeenAt: Date?
         let deactivated: Bool
+        let status: UserStatus?
 
-        enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated }
+        enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated, status }
         // Spelled out so that absent values are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -36,6 +37,7 @@ struct ProfileController {
             try c.encode(presence, forKey: .presence)
             try c.encode(lastSeenAt, forKey: .lastSeenAt)
             try c.encode(deactivated, forKey: .deactivated)
+            try c.encode(status, forKey: .status)
         }
     }
 
@@ -62,7 +64,10 @@ struct ProfileController {
         return try await rooms.store.pool.withConnection { c in
             guard
                 let row = try c.query(
-                    "SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at FROM users WHERE id = ?", [id]
+                    """
+                    SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at, \(UserStatus.columns())
+                    FROM users WHERE id = ?
+                    """, [id]
                 ).first
             else { throw Self.userNotFound }
             let deactivated = try row.decode("deactivated_at", as: Date?.self) != nil
@@ -71,7 +76,7 @@ struct ProfileController {
                 id: id, username: try row.decode("username"), displayName: try row.decode("display_name"),
                 avatarURL: UserSummary.avatarURL(userID: id, version: try row.decode("avatar")), bio: try row.decode("bio"),
                 createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
-                lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated)
+                lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated, status: deactivated ? nil : try UserStatus.from(row))
             let shared = try c.query(
                 """
                 SELECT r.id, r.kind, r.name FROM room_members mine

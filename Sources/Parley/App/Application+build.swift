@@ -188,6 +188,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
+    StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

@@ -90,6 +90,10 @@ public enum EventType {
     public static let presence = "presence"
     /// A user's display name changed: to everyone who shares a room with them, and their own devices.
     public static let userUpdated = "user.updated"
+    /// A user's status, set or cleared: to those who share a room with them and to their own clients.
+    public static let userStatus = "user.status"
+    /// The events about one user (`subject_id`) that go to everyone who shares a room with them, and to them.
+    public static let aboutUser: Set<String> = [userUpdated, userStatus]
     public static let receipt = "receipt"
     public static let readMarker = "read_marker"
     public static let notification = "notification"

@@ -80,7 +80,7 @@ final class EventHub: Sendable {
                 }
                 if event.type == EventType.presence, let subject = event.subjectID {
                     recipients = Self.coMembers(of: subject, in: state)
-                } else if event.type == EventType.userUpdated, let subject = event.subjectID {
+                } else if EventType.aboutUser.contains(event.type), let subject = event.subjectID {
                     recipients = Self.coMembers(of: subject, in: state)
                     recipients.insert(subject)
                 } else if event.type == EventType.directoryChanged {
@@ -160,7 +160,7 @@ final class EventHub: Sendable {
         if event.type == EventType.presence, let subject = event.subjectID {
             return sharedRoom(subject, userID, at: event.id, in: state)
         }
-        if event.type == EventType.userUpdated, let subject = event.subjectID {
+        if EventType.aboutUser.contains(event.type), let subject = event.subjectID {
             return subject == userID || sharedRoom(subject, userID, at: event.id, in: state)
         }
         if event.type == EventType.directoryChanged { return true }

@@ -129,8 +129,10 @@ public struct MemberView: Encodable, Sendable {
     /// Whether `presence` is anything but offline.
     public let online: Bool
     public let lastSeenAt: Date?
+    /// Their status, or nil (none set, or it ran out).
+    public let status: UserStatus?
 
-    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt }
+    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(user, forKey: .user)
@@ -139,6 +141,7 @@ public struct MemberView: Encodable, Sendable {
         try c.encode(presence, forKey: .presence)
         try c.encode(online, forKey: .online)
         try c.encode(lastSeenAt, forKey: .lastSeenAt)
+        try c.encode(status, forKey: .status)
     }
 }
 

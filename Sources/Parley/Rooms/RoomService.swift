@@ -266,7 +266,7 @@ struct RoomService: Sendable {
         let online = presence.isOnline(member.user.id)
         return MemberView(
             user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
-            lastSeenAt: member.lastSeen)
+            lastSeenAt: member.lastSeen, status: member.status)
     }
 
     /// Adds a user to a private group (owners and admins).

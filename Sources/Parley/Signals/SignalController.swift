@@ -117,8 +117,9 @@ struct SignalController {
         let presence: PresenceStatus
         let sendReadReceipts: Bool
         let bio: String?
+        let status: UserStatus?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio }
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio, status }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -126,17 +127,20 @@ struct SignalController {
             try c.encode(presence, forKey: .presence)
             try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
             try c.encode(bio, forKey: .bio)
+            try c.encode(status, forKey: .status)
         }
     }
 
     static func loadMe(_ pool: MariaDBPool, _ userID: Int64) async throws -> MeAnswer {
         try await pool.withConnection { c in
             let row = try c.query(
-                "SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio FROM users WHERE id = ?",
-                [userID])[0]
+                """
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio, \(UserStatus.columns())
+                FROM users WHERE id = ?
+                """, [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
-                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"))
+                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"), status: try UserStatus.from(row))
         }
     }
 

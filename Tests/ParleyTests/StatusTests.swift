@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// A user's status: set, shown with their profile and membership, announced, cleared and run out.
+@Suite struct StatusTests {
+    static func set(_ client: any TestClientProtocol, _ user: LoggedIn, _ json: String) async throws -> TestResponse {
+        try await client.send(.put, "/api/me/status", json: json, headers: user.bearer)
+    }
+
+    static func statusEvents(_ client: any TestClientProtocol, _ user: LoggedIn) async throws -> [JSON] {
+        let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: user.bearer).json()["events"]?.array ?? []
+        return events.filter { $0["type"] == .string("user.status") }.compactMap { $0["data"] }
+    }
+
+    @Test func aStatusShowsWhereverThePersonDoesAndReachesWhoSharesARoom() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let carl = try await client.signUp("carl")
+            // Carl shares no room with Ann.
+            #expect(try await client.send(.post, "/api/rooms/1/leave", headers: carl.bearer).status == .noContent)
+
+            let response = try await Self.set(client, ann, #"{"text":"  On holiday  ","emoji":"🌴","expires_in_seconds":3600}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let status = try #require(try response.json()["status"])
+            #expect(status["text"] == .string("On holiday"))
+            #expect(status["emoji"] == .string("🌴"))
+            let expires = try #require(status["expires_at"]?.string.flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
+            #expect(abs(expires.timeIntervalSinceNow - 3600) < 60)
+
+            // Where it shows: my own settings, my profile, and member lists.
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"] == status)
+            #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: carl.bearer).json()["user"]?["status"] == status)
+            let members = try await client.send(.get, "/api/rooms/1/members", headers: bob.bearer).json()["members"]?.array ?? []
+            #expect(members.first { $0["user"]?["id"]?.int == ann.id }?["status"] == status)
+            #expect(members.first { $0["user"]?["id"]?.int == bob.id }?["status"] == .null)
+
+            // Bob (a co-member) and Ann's own clients hear of it; Carl does not.
+            #expect(try await Self.statusEvents(client, bob).map { $0["status"] } == [status])
+            #expect(try await Self.statusEvents(client, ann).map { $0["user"]?["id"]?.int } == [ann.id])
+            #expect(try await Self.statusEvents(client, carl).isEmpty)
+
+            // Emoji alone, or text alone, with no end.
+            let emojiOnly = try await Self.set(client, ann, #"{"emoji":"🤒"}"#).json()["status"]
+            #expect(emojiOnly == .object(["text": .string(""), "emoji": .string("🤒"), "expires_at": .null]))
+            #expect(try await Self.set(client, ann, #"{"text":"Deep work"}"#).json()["status"]?["emoji"] == .null)
+
+            // Cleared: null everywhere, one event; clearing again tells nobody.
+            for _ in 0..<2 { #expect(try await client.send(.delete, "/api/me/status", headers: ann.bearer).status == .noContent) }
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"] == .null)
+            let heard = try await Self.statusEvents(client, bob)
+            #expect(heard.count == 4)
+            #expect(heard.last?["status"] == .null)
+
+            // A status that ran out is gone without anyone clearing it.
+            #expect(try await Self.set(client, ann, #"{"text":"Lunch","expires_in_seconds":60}"#).status == .ok)
+            try parley.execute("UPDATE users SET status_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?", [ann.id])
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"] == .null)
+            #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["status"] == .null)
+        }
+    }
+
+    @Test func badStatusesAreRefusedAndChangeNothing() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            for body in [
+                #"{}"#, #"{"text":"   "}"#, #"{"text":"","emoji":""}"#, #"{"emoji":"a"}"#, #"{"emoji":"🌴🌴"}"#,
+                #"{"text":"\#(String(repeating: "x", count: 101))"}"#, #"{"text":"tab\there"}"#,
+                #"{"text":"ok","expires_in_seconds":59}"#, #"{"text":"ok","expires_in_seconds":2592001}"#,
+            ] {
+                try await Self.set(client, ann, body).expectError(.unprocessableContent, "invalid_status")
+            }
+            try await Self.set(client, ann, #"{"text":5}"#).expectError(.badRequest, "invalid_request")
+            try await Self.set(client, ann, "not json").expectError(.badRequest, "malformed_json")
+            try await client.send(.put, "/api/me/status", json: #"{"text":"x"}"#).expectError(.unauthorized, "unauthenticated")
+            #expect(try await Self.set(client, ann, #"{"text":"\#(String(repeating: "é", count: 100))"}"#).status == .ok)
+            #expect(try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'user.status'") == .int(1))
+        }
+    }
+}
