@@ -209,6 +209,45 @@ import Testing
         }
     }
 
+    /// A reply tells the sender of the message it answers, as a mention would: not the replier
+    /// themselves, not at level `none`, not after a block, and once when it also mentions them.
+    @Test func aReplyNotifiesTheSenderOfItsTarget() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let post = { (user: LoggedIn, body: [String: Any]) in try await MessageTests.post(client, user, room: 1, body) }
+            func notified() throws -> [[String]] {
+                try parley.query("SELECT user_id, reason, message_id FROM notifications ORDER BY id").map {
+                    [String(try $0.decode("user_id", as: Int64.self)), try $0.decode("reason", as: String.self),
+                     String(try $0.decode("message_id", as: Int64.self))]
+                }
+            }
+            let question = try await MessageTests.say(client, ann, room: 1, "who has the keys?")
+            let answered = try await post(bob, ["text": "I do", "reply_to": question])
+            let answer = try #require(try answered.json()["message"]?["id"]?.int, "\(String(buffer: answered.body))")
+            #expect(try notified() == [[String(ann.id), "reply", String(answer)]])
+            let polled = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            #expect(polled.filter { $0["type"] == .string("notification") }.compactMap { $0["data"]?["notification"]?["reason"]?.string } == ["reply"])
+            // Answering oneself, or mentioning the person too: nothing more, or one notification.
+            _ = try await post(ann, ["text": "thanks", "reply_to": question])
+            let both = try #require(try await post(cat, ["text": "@ann me too", "reply_to": question]).json()["message"]?["id"]?.int)
+            #expect(try notified().suffix(1) == [[String(ann.id), "mention", String(both)]])
+            // Level none, or a block, keeps it quiet.
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"none"}"#, headers: ann.bearer).status == .ok)
+            _ = try await post(bob, ["text": "hello?", "reply_to": question])
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"mentions"}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/me/blocks/\(cat.id)", headers: ann.bearer).status == .noContent)
+            _ = try await post(cat, ["text": "still here", "reply_to": question])
+            #expect(try notified().count == 2)
+            // A reply to a deleted message tells nobody.
+            #expect(try await client.send(.delete, "/api/messages/\(answer)", headers: bob.bearer).status == .noContent)
+            _ = try await post(ann, ["text": "what did you say?", "reply_to": answer])
+            #expect(try notified().count == 2)
+        }
+    }
+
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -136,10 +136,13 @@ struct MessageService: Sendable {
                     if fast { _ = try requireMember(c) }
                     throw error
                 }
+                // Whose message this answers (they hear of it, as of a mention).
+                var answered: Int64?
                 if let replyTo {
                     guard let target = try store.message(c, id: replyTo), target.roomId == roomID else {
                         try refuse(ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room."))
                     }
+                    if !target.deleted { answered = target.sender.id }
                 }
                 do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
                 let filtered: String
@@ -179,7 +182,7 @@ struct MessageService: Sendable {
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
                     message: (id, user.id))
-                try notifications.notify(c, events, message: message, roomKind: kind)
+                try notifications.notify(c, events, message: message, roomKind: kind, answered: answered)
                 return Posted(message: message, json: json, created: true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {

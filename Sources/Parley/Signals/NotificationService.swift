@@ -79,13 +79,17 @@ struct NotificationService: Sendable {
         roomKind == .dm || mentions || allLevelRooms.contains(roomID)
     }
 
-    /// Writes a notification (row and event) for each member who should hear of `message`.
-    func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind) throws {
+    /// Writes a notification (row and event) for each member who should hear of `message`; `answered`
+    /// is the sender of the message it replies to.
+    func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
+        // A reply tells its target's sender, like a mention (not themselves).
+        let answered = answered == message.sender.id ? nil : answered
         // Most messages notify nobody: skip the query unless someone could be notified.
-        guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: !message.mentions.isEmpty || message.mentionsRoom) else { return }
+        guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: !message.mentions.isEmpty || message.mentionsRoom || answered != nil)
+        else { return }
         let mentioned = Set(message.mentions)
-        let list = mentioned.sorted().paddedToPowerOfTwo
+        let list = mentioned.union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
@@ -106,6 +110,8 @@ struct NotificationService: Sendable {
                 reason = "dm"
             } else if mentioned.contains(user) {
                 reason = "mention"
+            } else if user == answered {
+                reason = "reply"
             } else if message.mentionsRoom {
                 reason = "room_mention"
             } else if level == .all {
