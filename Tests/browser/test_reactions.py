@@ -69,6 +69,30 @@ def test_escape_closes_the_picker_without_reacting(server, browsers, account):
     assert chips(chat, chat.message_id("nothing to see")) == []
 
 
+def test_any_emoji_can_be_typed_into_the_picker(server, browsers, account):
+    account("dee_reacts")
+    chat = Chat(browsers(), server).log_in("dee_reacts")
+    chat.send("ship it")
+    chat.wait(lambda: "ship it" in chat.texts())
+    message_id = chat.message_id("ship it")
+    chat.hover_action("ship it", "react")
+    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
+    chat.find(".reaction-picker .pick.more").click()
+    chat.wait(lambda: chat.js("return document.activeElement.classList.contains('emoji-input')"))
+    # (ChromeDriver types no emoji: the field is filled as a paste or the system's emoji keyboard would.)
+    chat.js("document.activeElement.value = '🚀'")
+    chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    chat.wait(lambda: chips(chat, message_id) == [["🚀", "1", "true"]], message=f"the typed emoji was not added: {chips(chat, message_id)}")
+    assert chat.js("return document.querySelector('.reaction-picker')") is None
+    # Not an emoji: the server refuses it and says so; nothing is added.
+    chat.hover_action("ship it", "react")
+    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
+    chat.find(".reaction-picker .pick.more").click()
+    chat.driver.switch_to.active_element.send_keys("ok", Keys.ENTER)
+    chat.wait(lambda: "emoji" in chat.js("return document.querySelector('.toasts')?.textContent ?? ''"), message="no error shown")
+    assert chips(chat, message_id) == [["🚀", "1", "true"]]
+
+
 def test_a_popular_reaction_shows_its_count_and_knows_mine_beyond_the_listed_hundred(server, browsers, account):
     owner = account("stage_owner", display_name="Stage")
     reader = account("late_fan", display_name="Late Fan")

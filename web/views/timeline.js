@@ -421,10 +421,41 @@ function openReactionPicker(m, anchor) {
       }),
     );
   }
+  // Any other emoji: typed, pasted or picked with the system's emoji keyboard.
+  const other = el("input", {
+    className: "emoji-input",
+    attrs: { "aria-label": "Another emoji (type or paste it, then Enter)", placeholder: "Other…", maxlength: "16", autocomplete: "off" },
+  });
+  other.hidden = true;
+  picker.append(
+    el("button", {
+      className: "pick more", text: "+",
+      attrs: { type: "button", role: "menuitem", "aria-label": "Another emoji" },
+      on: {
+        click: (event) => {
+          // The field takes the focus before the button goes (a hidden focused button would close the picker).
+          other.hidden = false;
+          other.focus();
+          event.currentTarget.hidden = true;
+        },
+      },
+    }),
+    other,
+  );
+  other.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    event.stopPropagation();
+    const emoji = other.value.trim();
+    if (!emoji) return;
+    close();
+    actions.toggleReaction(state.room.messages.get(m.id) ?? m, emoji).catch(toastError);
+  });
   picker.addEventListener("keydown", (event) => {
-    const items = [...picker.querySelectorAll("button")];
+    const items = [...picker.querySelectorAll("button")].filter((item) => !item.hidden);
     const index = items.indexOf(document.activeElement);
     if (event.key === "Escape") close();
+    else if (event.target === other) return;
     else if (event.key === "ArrowRight" || event.key === "ArrowLeft") items[(index + (event.key === "ArrowRight" ? 1 : items.length - 1)) % items.length].focus();
     else return;
     event.preventDefault();
