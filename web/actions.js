@@ -173,6 +173,21 @@ export async function toggleSaved(message) {
 
 export const loadSaved = (before) => Saved.list({ before });
 
+const ACTIVITY_DAYS = 14;
+const seenKey = () => `parley.activitySeen.${state.me.id}`;
+
+/// My notifications of the last two weeks, for the activity list (what I saw there is kept per browser).
+export async function loadActivity() {
+  const since = new Date(Date.now() - ACTIVITY_DAYS * 86_400_000).toISOString();
+  const { notifications } = await Me.summary(since);
+  store.setActivity(notifications, Number(localStorage.getItem(seenKey())) || 0);
+}
+
+export function markActivitySeen() {
+  store.markActivitySeen();
+  localStorage.setItem(seenKey(), String(store.activity.seen));
+}
+
 /// Loads the next replies of the open thread (after the last one loaded).
 export async function loadThreadPage() {
   const thread = state.thread;

@@ -255,6 +255,8 @@ export const Me = {
   /// `{text, emoji, expires_in_seconds}` (text or emoji, or both; no expiry: never).
   setStatus: (status) => request("PUT", "/api/me/status", status),
   clearStatus: () => request("DELETE", "/api/me/status"),
+  /// My rooms' unread state and my notifications since `since` (ISO 8601), newest first.
+  summary: (since) => get(`/api/me/summary${query({ since })}`),
   sessions: () => get("/api/me/sessions"),
   revokeSession: (id) => request("DELETE", `/api/me/sessions/${id}`),
   /// "all", "mentions" or "none" for one of my rooms.

@@ -20,6 +20,7 @@ import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
+import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
@@ -67,6 +68,7 @@ function initViews() {
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });
   initAdmin();
@@ -133,6 +135,8 @@ async function enter(session) {
   await actions.loadBlocks().catch(() => {});
   // My status shows beside my name (the session does not carry it).
   actions.loadMyStatus().catch(() => {});
+  // What notified me while I was away shows as a dot on the activity button.
+  actions.loadActivity().catch(() => {});
   actions.startOutbox(user.id);
   stream.start();
 

@@ -56,6 +56,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.setUnread(data.room_id, data);
       break;
     case "notification":
+      store.addNotification(data.notification);
       notify(data.notification);
       break;
     case "reaction.added":

@@ -43,6 +43,27 @@ export const state = {
   saved: new Map(),
 };
 
+/// My recent notifications (newest first) for the activity list, and the newest id I have seen there.
+export const activity = { notifications: [], loaded: false, seen: 0 };
+
+export function setActivity(notifications, seen) {
+  activity.notifications = notifications;
+  activity.loaded = true;
+  activity.seen = seen;
+  emit("activity");
+}
+
+export function addNotification(notification) {
+  if (activity.notifications.some((n) => n.id === notification.id)) return;
+  activity.notifications = [notification, ...activity.notifications].slice(0, 200);
+  emit("activity");
+}
+
+export function markActivitySeen() {
+  activity.seen = Math.max(activity.seen, ...activity.notifications.map((n) => n.id));
+  emit("activity");
+}
+
 /// Whether I saved a message: as I or my other clients last changed it, else as it was read.
 export const isSaved = (message) => state.saved.get(message.id) ?? message.saved === true;
 
