@@ -25,6 +25,26 @@ export function button(label, { className = "", icon, onClick, title, attrs = {}
   return node;
 }
 
+/// A sender's name as a button that shows their profile.
+export function authorButton(user, onPerson) {
+  return el("button", {
+    className: "author", text: user.display_name,
+    attrs: { type: "button", title: `@${user.username}: show profile` },
+    on: { click: () => onPerson(user) },
+  });
+}
+
+/// A message in a list of them (search results, saved messages, activity): `meta` (who, where,
+/// when) over `body`, as one button that opens it; `extra` nodes follow the button.
+export function messageEntry({ className, dataset = {}, buttonDataset = {}, meta, body, onOpen, extra = [] }) {
+  return el(
+    "li",
+    { className, dataset },
+    el("button", { attrs: { type: "button" }, dataset: buttonDataset, on: { click: onOpen } }, el("span", { className: "search-meta" }, ...meta), body),
+    ...extra,
+  );
+}
+
 /// Text for screen readers only.
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 

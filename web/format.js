@@ -40,6 +40,9 @@ export function roomName(room) {
   return room.kind === "dm" ? room.dm_with?.display_name ?? room.name : room.name;
 }
 
+/// "#room", or "@person" for a DM; empty for no room.
+export const roomLabel = (room) => (room ? `${room.kind === "dm" ? "@" : "#"}${roomName(room)}` : "");
+
 export function truncate(text, length = 120) {
   const chars = Array.from(text ?? "");
   return chars.length > length ? chars.slice(0, length).join("") + "…" : text ?? "";

@@ -2,7 +2,7 @@
 // DMs, @room, rooms I follow closely), newest first, each opening its room at the message. The
 // button in the room header shows a dot while some are newer than what I last looked at.
 import * as actions from "/actions.js";
-import { $, el } from "/dom.js";
+import { $, el, messageEntry } from "/dom.js";
 import { dayLabel, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
@@ -61,28 +61,18 @@ function item(notification) {
   const created = new Date(notification.created_at);
   const where = room.kind === "dm" ? "" : ` in #${roomName(room)}`;
   const text = message.deleted ? "This message was deleted." : truncate(preview(message), 200);
-  return el(
-    "li",
-    { className: `search-result activity-entry${notification.id > highlightAbove ? " new" : ""}`, dataset: { reason: notification.reason, message: message.id } },
-    el(
-      "button",
-      {
-        attrs: { type: "button" },
-        on: {
-          click: () => {
-            $("activity-dialog").close();
-            navigate(notification.room_id, { message: message.id });
-          },
-        },
-      },
-      el(
-        "span",
-        { className: "search-meta" },
-        el("strong", { text: message.sender.display_name }),
-        el("span", { text: `${WHY[notification.reason] ?? "wrote"}${where}` }),
-        el("span", { className: "muted", text: `· ${dayLabel(created)} ${formatTime(created)}` }),
-      ),
-      el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
-    ),
-  );
+  return messageEntry({
+    className: `search-result activity-entry${notification.id > highlightAbove ? " new" : ""}`,
+    dataset: { reason: notification.reason, message: message.id },
+    meta: [
+      el("strong", { text: message.sender.display_name }),
+      el("span", { text: `${WHY[notification.reason] ?? "wrote"}${where}` }),
+      el("span", { className: "muted", text: `· ${dayLabel(created)} ${formatTime(created)}` }),
+    ],
+    body: el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
+    onOpen: () => {
+      $("activity-dialog").close();
+      navigate(notification.room_id, { message: message.id });
+    },
+  });
 }

@@ -1,8 +1,8 @@
 // Saved messages: a dialog with my private bookmarks, the latest saved first, each opening its
 // room at the message or taken off the list; kept in step with my other tabs while it is open.
 import * as actions from "/actions.js";
-import { $, button, el } from "/dom.js";
-import { dayLabel, formatTime, roomName, truncate } from "/format.js";
+import { $, button, el, messageEntry } from "/dom.js";
+import { dayLabel, formatTime, roomLabel, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { isSaved, on, state } from "/state.js";
 import { preview } from "/markup.js";
@@ -64,34 +64,23 @@ function render() {
 function entryNode({ message }) {
   const room = state.rooms.get(message.room_id);
   const created = new Date(message.created_at);
-  const where = room ? (room.kind === "dm" ? `@${roomName(room)}` : `#${roomName(room)}`) : "";
+  const where = roomLabel(room);
   const text = message.deleted ? "This message was deleted." : truncate(preview(message), 300);
-  return el(
-    "li",
-    { className: "search-result saved-entry", dataset: { message: message.id } },
-    el(
-      "button",
-      {
-        attrs: { type: "button" },
-        on: {
-          click: () => {
-            $("saved-dialog").close();
-            navigate(message.room_id, { message: message.id });
-          },
-        },
-      },
-      el(
-        "span",
-        { className: "search-meta" },
-        el("strong", { text: message.sender.display_name }),
-        el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` }),
-      ),
-      el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
-    ),
-    button("Remove", {
-      className: "secondary small",
-      attrs: { "aria-label": `Remove the message from ${message.sender.display_name} from saved` },
-      onClick: () => actions.toggleSaved({ ...message, saved: true }).catch((error) => showError("saved-error", error)),
-    }),
-  );
+  return messageEntry({
+    className: "search-result saved-entry",
+    dataset: { message: message.id },
+    meta: [el("strong", { text: message.sender.display_name }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
+    body: el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
+    onOpen: () => {
+      $("saved-dialog").close();
+      navigate(message.room_id, { message: message.id });
+    },
+    extra: [
+      button("Remove", {
+        className: "secondary small",
+        attrs: { "aria-label": `Remove the message from ${message.sender.display_name} from saved` },
+        onClick: () => actions.toggleSaved({ ...message, saved: true }).catch((error) => showError("saved-error", error)),
+      }),
+    ],
+  });
 }

@@ -2,8 +2,8 @@
 // them (anyone, or one person), results newest first with the words found highlighted, and more on
 // demand. Picking a result opens its room and scrolls to the message.
 import { Messages } from "/api.js";
-import { $, button, el } from "/dom.js";
-import { dayLabel, formatTime, roomName, truncate } from "/format.js";
+import { $, button, el, messageEntry } from "/dom.js";
+import { dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { state } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
@@ -135,26 +135,14 @@ function render() {
 function resultNode(message, q) {
   const room = state.rooms.get(message.room_id);
   const created = new Date(message.created_at);
-  const where = room ? (room.kind === "dm" ? `@${roomName(room)}` : `#${roomName(room)}`) : "";
-  return el(
-    "li",
-    { className: "search-result" },
-    el(
-      "button",
-      {
-        attrs: { type: "button" },
-        dataset: { id: message.id, room: message.room_id },
-        on: { click: () => show(message) },
-      },
-      el(
-        "span",
-        { className: "search-meta" },
-        el("strong", { text: message.sender.display_name }),
-        el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` }),
-      ),
-      el("span", { className: "search-text" }, ...highlighted(truncate(message.text, 300), q)),
-    ),
-  );
+  const where = roomLabel(room);
+  return messageEntry({
+    className: "search-result",
+    buttonDataset: { id: message.id, room: message.room_id },
+    meta: [el("strong", { text: message.sender.display_name }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
+    body: el("span", { className: "search-text" }, ...highlighted(truncate(message.text, 300), q)),
+    onOpen: () => show(message),
+  });
 }
 
 /// The text with every word that starts like a searched word in `<mark>` (as text nodes, never HTML).

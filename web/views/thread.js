@@ -3,7 +3,7 @@
 // the message. Replies are ordinary messages of the room, so they show in the room too; a reply's
 // time jumps to it there.
 import * as actions from "/actions.js";
-import { $, avatarFor, button, el } from "/dom.js";
+import { $, authorButton, avatarFor, button, el } from "/dom.js";
 import { formatMessage } from "/markup.js";
 import { formatFull, formatTime } from "/format.js";
 import { icon } from "/icons.js";
@@ -113,11 +113,7 @@ function messageItem(m, { root = false } = {}) {
   const meta = el(
     "div",
     { className: "meta" },
-    el("button", {
-      className: "author", text: m.sender.display_name,
-      attrs: { type: "button", title: `@${m.sender.username}: show profile` },
-      on: { click: () => callbacks.onPerson(m.sender) },
-    }),
+    authorButton(m.sender, callbacks.onPerson),
     button(formatTime(created), {
       className: "link time",
       title: `${formatFull(created)}: show in the conversation`,

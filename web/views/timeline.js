@@ -4,7 +4,7 @@
 // bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
-import { $, avatarFor, button, el } from "/dom.js";
+import { $, authorButton, avatarFor, button, el } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
@@ -285,11 +285,7 @@ function buildMessage(m, { mine, status, target }) {
   const meta = el(
     "div",
     { className: "meta" },
-    el("button", {
-      className: "author", text: m.sender.display_name,
-      attrs: { type: "button", title: `@${m.sender.username}: show profile` },
-      on: { click: () => callbacks.onPerson(m.sender) },
-    }),
+    authorButton(m.sender, callbacks.onPerson),
     el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
   );
   if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited", text: "(edited)", attrs: { title: `Edited ${formatFull(new Date(m.edited_at))}` } }));
