@@ -27,7 +27,10 @@ import Testing
             let body = try seen.json()
             #expect(body.keys == ["user", "shared_rooms"])
             let user = try #require(body["user"])
-            #expect(user.keys == ["id", "username", "display_name", "avatar_url", "bio", "created_at", "presence", "last_seen_at", "deactivated", "status"])
+            #expect(
+                user.keys == [
+                    "id", "username", "display_name", "avatar_url", "bio", "created_at", "presence", "last_seen_at", "deactivated", "status",
+                ])
             #expect(user["username"]?.string == "alice")
             #expect(user["bio"]?.string == "Builds engines.\nLikes tea.")
             #expect(user["presence"]?.string == "offline")

@@ -30,7 +30,8 @@ import Testing
             let status = try #require(try response.json()["status"])
             #expect(status["text"] == .string("On holiday"))
             #expect(status["emoji"] == .string("🌴"))
-            let expires = try #require(status["expires_at"]?.string.flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
+            let expires = try #require(
+                status["expires_at"]?.string.flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) })
             #expect(abs(expires.timeIntervalSinceNow - 3600) < 60)
 
             // Where it shows: my own settings, my profile, and member lists.

@@ -106,7 +106,8 @@ struct StatusController {
 
     private func change(_ userID: Int64, to status: UserStatus?) async throws {
         try await log.transaction { c, events in
-            let row = try c.query("SELECT id, username, display_name, avatar, \(UserStatus.columns()) FROM users WHERE id = ? FOR UPDATE", [userID])[0]
+            let row = try c.query(
+                "SELECT id, username, display_name, avatar, \(UserStatus.columns()) FROM users WHERE id = ? FOR UPDATE", [userID])[0]
             // Clearing a status that is not there tells nobody anything.
             if status == nil, try row.decode("status_text", as: String?.self) == nil, try row.decode("status_emoji", as: String?.self) == nil {
                 return
