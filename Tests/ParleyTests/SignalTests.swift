@@ -249,6 +249,48 @@ import Testing
         }
     }
 
+    /// Every room read at once: each mark moves to its room's newest message, with its events; a
+    /// second call has nothing left to move.
+    @Test func markingAllReadClearsEveryRoomOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await MessageTests.room(client, bob, #"{"name":"news"}"#, members: [ann])
+            let quiet = try await MessageTests.room(client, bob, #"{"name":"quiet"}"#, members: [ann])
+            var newest: [Int64: Int64] = [:]
+            for n in 0..<3 { newest[room] = try await MessageTests.say(client, bob, room: room, "news \(n)") }
+            for n in 0..<2 { newest[1] = try await MessageTests.say(client, bob, room: 1, "main \(n) @ann") }
+            func unread() async throws -> [Int64: Int] {
+                let rooms = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["rooms"]?.array ?? []
+                var counts: [Int64: Int] = [:]
+                for state in rooms {
+                    if let id = state["room_id"]?.int { counts[id] = Int(state["unread_count"]?.int ?? -1) }
+                }
+                return counts
+            }
+            #expect(try await unread() == [1: 2, room: 3, quiet: 0])
+
+            let marked = try await client.send(.post, "/api/me/read", headers: ann.bearer)
+            #expect(marked.status == .ok, "\(String(buffer: marked.body))")
+            let moved = try marked.json()["rooms"]?.array ?? []
+            #expect(moved.compactMap { $0["room_id"]?.int } == [1, room])
+            #expect(moved.allSatisfy { $0["unread_count"]?.int == 0 && $0["mentioned"] == .bool(false) })
+            #expect(moved.compactMap { $0["read_up_to"]?.int } == [newest[1], newest[room]])
+            #expect(try await unread() == [1: 0, room: 0, quiet: 0])
+            // Ann's other clients hear of each room; Bob sees her receipts.
+            let polled = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            #expect(polled.filter { $0["type"] == .string("read_marker") }.compactMap { $0["data"]?["room_id"]?.int } == [1, room])
+            let receipts = try await client.send(.get, "/api/rooms/\(room)/receipts", headers: bob.bearer).json()["receipts"]?.array ?? []
+            #expect(receipts.first { $0["user"]?["id"]?.int == ann.id }?["read_up_to"]?.int == newest[room])
+
+            // Nothing left: nothing moves, no events.
+            #expect(try await client.send(.post, "/api/me/read", headers: ann.bearer).json()["rooms"] == .array([]))
+            #expect(try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'read_marker'") == .int(2))
+            try await client.send(.post, "/api/me/read").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

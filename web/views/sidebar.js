@@ -1,10 +1,11 @@
 // The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am
 // (with my status), and on a phone the drawer that holds them.
-import { chosenPresence } from "/actions.js";
+import { chosenPresence, markAllRead } from "/actions.js";
 import { $, avatarFor, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { activeStatus, on, state } from "/state.js";
+import { toastError } from "/views/toast.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
@@ -28,6 +29,14 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
     if (event.key === "Escape" && $("sidebar").classList.contains("open")) {
       setDrawer(false);
       $("show-rooms").focus();
+    }
+  });
+  $("mark-all-read").addEventListener("click", readAll);
+  // Shift+Esc marks everything read from anywhere in the chat (as in other chat apps).
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.shiftKey && !$("chat").hidden && !document.querySelector("dialog[open]")) {
+      event.preventDefault();
+      readAll();
     }
   });
   on("me", renderMe);
@@ -71,7 +80,16 @@ function renderRooms() {
   fill($("group-list"), rooms.filter((r) => r.kind === "group").sort(byName), "No private groups yet.");
   fill($("dm-list"), rooms.filter((r) => r.kind === "dm").sort(byName), "No conversations yet.");
   const unread = rooms.reduce((sum, room) => sum + (room.notify_level === "none" ? 0 : room.unread_count ?? 0), 0);
+  $("mark-all-read").hidden = !rooms.some((room) => room.unread_count > 0);
   document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
+}
+
+function readAll() {
+  const button = $("mark-all-read");
+  const focused = document.activeElement === button;
+  markAllRead()
+    .then(() => focused && document.querySelector("#sidebar a.room-link")?.focus())
+    .catch((error) => toastError(error));
 }
 
 function fill(list, rooms, emptyText) {

@@ -99,6 +99,22 @@ struct ReceiptService: Sendable {
         return try await Self.unread(pool: pool, userID: userID, roomID: roomID)
     }
 
+    /// [markAllRead] Moves the read mark of every room of the user with unread messages to its
+    /// newest message, a room at a time (each with its events, as `markRead`); the rooms that moved.
+    func markAllRead(userID: Int64) async throws -> [ReadMarkerEvent] {
+        let rows = try await pool.query(
+            """
+            SELECT m.room_id, m.read_up_to, (SELECT MAX(x.id) FROM messages x WHERE x.room_id = m.room_id) AS newest
+            FROM room_members m WHERE m.user_id = ? ORDER BY m.room_id
+            """, [userID])
+        var moved: [ReadMarkerEvent] = []
+        for row in rows {
+            guard let newest = try row.decode("newest", as: Int64?.self), newest > (try row.decode("read_up_to", as: Int64.self)) else { continue }
+            if let marker = try await advance(room: try row.decode("room_id"), user: userID, delivered: newest, read: newest) { moved.append(marker) }
+        }
+        return moved
+    }
+
     /// Moves marks forward (never back) and sends the events; nil when nothing moved.
     @discardableResult
     private func advance(room: Int64, user: Int64, delivered: Int64, read: Int64?) async throws -> ReadMarkerEvent? {

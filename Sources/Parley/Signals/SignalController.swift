@@ -3,7 +3,7 @@ import Hummingbird
 import MariaDB
 
 /// The HTTP face of typing, presence, receipts, unread counts and notifications: `typing`,
-/// `setPresence`, `setFocus`, `markRead`, `receipts`, `setNotificationLevel`, `me`, `updateMe`, `summary`.
+/// `setPresence`, `setFocus`, `markRead`, `markAllRead`, `receipts`, `setNotificationLevel`, `me`, `updateMe`, `summary`.
 struct SignalController {
     let typing: TypingService
     let presence: PresenceService
@@ -19,6 +19,7 @@ struct SignalController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/typing", use: setTyping)
         router.post("/api/rooms/:room/read", use: markRead)
+        router.post("/api/me/read", use: markAllRead)
         router.get("/api/rooms/:room/receipts", use: listReceipts)
         router.put("/api/rooms/:room/notifications", use: setLevel)
         router.put("/api/me/presence", use: setPresence)
@@ -44,6 +45,17 @@ struct SignalController {
 
     struct ReadBody: Decodable {
         let messageId: Int64
+    }
+
+    struct MarkedRooms: ResponseEncodable {
+        let rooms: [ReceiptService.ReadMarkerEvent]
+    }
+
+    /// [markAllRead] Marks every room read up to its newest message; answers with the rooms whose
+    /// mark moved and their new unread state.
+    func markAllRead(request: Request, context: AppRequestContext) async throws -> MarkedRooms {
+        let session = try context.requireSession()
+        return MarkedRooms(rooms: try await receipts.markAllRead(userID: session.user.id))
     }
 
     /// [markRead] Moves the read mark forward; answers with the new unread state.
