@@ -241,6 +241,18 @@ export async function toggleReaction(message, emoji) {
   }
 }
 
+/// Stars one of my rooms or takes the star back (shown at once; undone if the server refuses).
+export async function toggleStar(roomId) {
+  const starred = !state.rooms.get(roomId)?.starred;
+  store.setStarred(roomId, starred);
+  try {
+    await (starred ? Rooms.star(roomId) : Rooms.unstar(roomId));
+  } catch (error) {
+    store.setStarred(roomId, !starred);
+    throw error;
+  }
+}
+
 /// Marks every room read (the badges clear at once from the answer; my other clients by events).
 export async function markAllRead() {
   const { rooms } = await Signals.markAllRead();

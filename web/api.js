@@ -145,6 +145,9 @@ export const Rooms = {
   addMember: (id, userId) => post(`/api/rooms/${id}/members`, { user_id: userId }),
   removeMember: (id, userId) => request("DELETE", `/api/rooms/${id}/members/${userId}`),
   openDM: (userId) => post("/api/dms", { user_id: userId }),
+  /// Stars one of my rooms (it lists first, in every client of mine), or takes the star back.
+  star: (id) => request("PUT", `/api/rooms/${id}/star`),
+  unstar: (id) => request("DELETE", `/api/rooms/${id}/star`),
   searchUsers: (prefix, limit = 10, options) => get(`/api/users${query({ prefix, limit })}`, options),
 };
 

@@ -13,7 +13,7 @@ export const EVENT_TYPES = [
   "member.muted", "member.unmuted", "member.role_changed",
   "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated", "user.status",
   "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
-  "account.site_role_changed", "saved.added", "saved.removed",
+  "account.site_role_changed", "saved.added", "saved.removed", "room.starred", "room.unstarred",
   "user.blocked", "user.unblocked", "resync",
 ];
 

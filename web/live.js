@@ -118,6 +118,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "account.deactivated":
       onDeactivated?.();
       break;
+    case "room.starred":
+    case "room.unstarred":
+      store.setStarred(data.room_id, event.type === "room.starred");
+      break;
     case "saved.added":
     case "saved.removed":
       // Saved or unsaved in another tab or device of mine.

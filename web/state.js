@@ -137,11 +137,21 @@ export function mergeRoom(room) {
     ...room,
     name: old.kind === "dm" ? old.name : room.name,
     my_role: room.my_role ?? old.my_role,
+    starred: room.starred ?? old.starred,
     dm_with: room.dm_with ?? old.dm_with,
     latest_id: old.latest_id,
   });
   emit("rooms");
   if (state.room?.id === room.id) emit("room", { changed: "details" });
+}
+
+/// Starred or unstarred (here, or in another client of mine).
+export function setStarred(roomId, starred) {
+  const room = state.rooms.get(roomId);
+  if (!room || room.starred === starred) return;
+  state.rooms.set(roomId, { ...room, starred });
+  emit("rooms");
+  if (state.room?.id === roomId) emit("room", { changed: "details" });
 }
 
 export function removeRoom(id) {

@@ -420,6 +420,18 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
+            MatrixRoute(method: .put, path: "/api/rooms/{room}/star", request: { f, _ in (room(f, "/star"), nil) }),
+            // Members only, each for themselves (muted ones too).
+            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hidden, done, done, done, done, done, hidden, hidden],
+            dm: [unauthenticated, hidden, done, hidden]),
+        row(
+            // Nobody has starred the room here: a member has nothing to take back.
+            MatrixRoute(method: .delete, path: "/api/rooms/{room}/star", request: { f, _ in (room(f, "/star"), nil) }),
+            public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],
+            group: [unauthenticated, hidden, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hidden, hidden],
+            dm: [unauthenticated, hidden, nothingToDo, hidden]),
+        row(
             MatrixRoute(
                 method: .put, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) },
                 verify: { f, _, body in #expect(body["saved"]?["message"]?["saved"] == .bool(true)) }),
@@ -837,7 +849,7 @@ struct Snapshot: Equatable {
         let queries = [
             "rooms": "SELECT id, kind, name, topic, password_hash, dm_key, created_by FROM rooms WHERE id IN (\(rooms)) ORDER BY id",
             "room_members": """
-            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to FROM room_members
+            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
             """,
             "membership_log":

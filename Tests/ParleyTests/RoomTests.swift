@@ -430,6 +430,46 @@ import Testing
 
     // MARK: - Details, members and the admin question
 
+    /// A star is a member's own mark: in their room list and summary, told to their clients only,
+    /// and gone with the membership.
+    @Test func membersStarTheirRoomsForThemselves() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await Self.room(client, ann, #"{"name":"favourite"}"#)
+            #expect(try await Self.join(client, bob, room).status == .ok)
+            func starred(_ user: LoggedIn) async throws -> [Int64] {
+                let mine = try await client.send(.get, "/api/rooms", headers: user.bearer).json()["mine"]?.array ?? []
+                #expect(mine.allSatisfy { $0["starred"]?.bool != nil })
+                return mine.filter { $0["starred"] == .bool(true) }.compactMap { $0["id"]?.int }
+            }
+            #expect(try await starred(ann) == [])
+            for _ in 0..<2 { #expect(try await client.send(.put, "/api/rooms/\(room)/star", headers: ann.bearer).status == .noContent) }
+            #expect(try await starred(ann) == [room])
+            #expect(try await starred(bob) == [])
+            let summary = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["rooms"]?.array ?? []
+            #expect(summary.first { $0["room_id"]?.int == room }?["starred"] == .bool(true))
+            // One event, to Ann alone.
+            let events = try parley.query("SELECT type, user_id, room_id, payload FROM events WHERE type LIKE 'room.%starred' ORDER BY id").map {
+                [try $0.decode("type", as: String.self), String(try $0.decode("user_id", as: Int64.self)),
+                 try $0.decode("room_id", as: Int64?.self).map(String.init) ?? "-", try $0.decode("payload", as: String.self)]
+            }
+            #expect(events == [["room.starred", String(ann.id), "-", #"{"room_id":\#(room)}"#]])
+            let bobs = try await client.send(.get, "/api/events?after=0&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobs.contains { $0["type"] == .string("room.starred") })
+            // Unstarred, twice; a star goes with the membership.
+            for _ in 0..<2 { #expect(try await client.send(.delete, "/api/rooms/\(room)/star", headers: ann.bearer).status == .noContent) }
+            #expect(try await starred(ann) == [])
+            #expect(try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'room.unstarred'") == .int(1))
+            #expect(try await client.send(.put, "/api/rooms/\(room)/star", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: bob.bearer).status == .noContent)
+            #expect(try await Self.join(client, bob, room).status == .ok)
+            #expect(try await starred(bob) == [])
+            try await client.send(.put, "/api/rooms/999999/star", headers: bob.bearer).expectError(.notFound, "room_not_found")
+        }
+    }
+
     @Test func roomDetailsListMembersWithRolesAndOnlineState() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

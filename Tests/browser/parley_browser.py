@@ -207,7 +207,7 @@ class Chat:
         self.wait(lambda: self.js("return document.querySelector('#messages').getAttribute('aria-busy') === null"))
 
     def open_room(self, name, list_id=None):
-        lists = [list_id] if list_id else ["room-list", "group-list", "dm-list"]
+        lists = [list_id] if list_id else ["starred-list", "room-list", "group-list", "dm-list"]
         self.wait(lambda: any(name in self.sidebar_rooms(l) for l in lists), message=f"{name} not in the sidebar")
         def click():
             # The list re-renders as rooms change: find the link afresh on each try.

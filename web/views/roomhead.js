@@ -32,6 +32,7 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
   $("leave-room").append(icon("door"));
   $("room-settings").addEventListener("click", onSettings);
   $("room-notify").addEventListener("click", onNotifications);
+  $("room-star").addEventListener("click", () => state.room && actions.toggleStar(state.room.id).catch(toastError));
   $("leave-room").addEventListener("click", onLeave);
   $("members-toggle").addEventListener("click", onToggleMembers);
   on("room", ({ changed }) => {
@@ -76,6 +77,14 @@ function render() {
     toggle.replaceChildren(icon("users"), el("span", { text: String(count) }));
     toggle.setAttribute("aria-label", `Members: ${count}`);
     toggle.title = "Members";
+  }
+  const star = $("room-star");
+  star.hidden = !usable;
+  if (usable) {
+    star.replaceChildren(icon("star"));
+    star.setAttribute("aria-pressed", String(room.starred === true));
+    star.setAttribute("aria-label", room.starred ? "Starred: take the star back" : "Star this room (it lists first)");
+    star.title = room.starred ? "Unstar" : "Star";
   }
   const bell = $("room-notify");
   bell.hidden = !usable;

@@ -76,9 +76,14 @@ const byName = (a, b) => roomName(a).localeCompare(roomName(b), undefined, { sen
 
 function renderRooms() {
   const rooms = [...state.rooms.values()];
-  fill($("room-list"), rooms.filter((r) => r.kind === "public").sort(byName), "Join a room with the compass button.");
-  fill($("group-list"), rooms.filter((r) => r.kind === "group").sort(byName), "No private groups yet.");
-  fill($("dm-list"), rooms.filter((r) => r.kind === "dm").sort(byName), "No conversations yet.");
+  // Starred rooms of every kind list first, and only there.
+  const starred = rooms.filter((r) => r.starred).sort(byName);
+  $("starred-section").hidden = starred.length === 0;
+  if (starred.length > 0) fill($("starred-list"), starred, "");
+  const listed = rooms.filter((r) => !r.starred);
+  fill($("room-list"), listed.filter((r) => r.kind === "public").sort(byName), starred.length ? "No other rooms." : "Join a room with the compass button.");
+  fill($("group-list"), listed.filter((r) => r.kind === "group").sort(byName), "No private groups yet.");
+  fill($("dm-list"), listed.filter((r) => r.kind === "dm").sort(byName), "No conversations yet.");
   const unread = rooms.reduce((sum, room) => sum + (room.notify_level === "none" ? 0 : room.unread_count ?? 0), 0);
   $("mark-all-read").hidden = !rooms.some((room) => room.unread_count > 0);
   document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";

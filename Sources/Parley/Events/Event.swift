@@ -110,6 +110,9 @@ public enum EventType {
     public static let accountDeactivated = "account.deactivated"
     /// To the user whose site role changed.
     public static let siteRoleChanged = "account.site_role_changed"
+    /// To the member who starred or unstarred a room (their other tabs and devices follow).
+    public static let roomStarred = "room.starred"
+    public static let roomUnstarred = "room.unstarred"
     /// To the user who saved or unsaved a message (their other tabs and devices follow).
     public static let savedAdded = "saved.added"
     public static let savedRemoved = "saved.removed"

@@ -24,6 +24,8 @@ struct RoomController {
         router.delete("/api/rooms/:room/members/:user", use: removeMember)
         router.get("/api/rooms/:room/admin", use: admin)
         router.post("/api/rooms/:room/owner", use: transferOwnership)
+        router.put("/api/rooms/:room/star", use: star)
+        router.delete("/api/rooms/:room/star", use: unstar)
         router.post("/api/dms", use: openDM)
         router.get("/api/users", use: searchUsers)
     }
@@ -55,7 +57,20 @@ struct RoomController {
             try c.encode(state.readUpTo, forKey: .readUpTo)
             try c.encode(state.notifyLevel, forKey: .notifyLevel)
             try c.encode(state.lastMessage, forKey: .lastMessage)
+            try c.encode(state.starred, forKey: .starred)
         }
+    }
+
+    /// [star] Stars one of my rooms.
+    func star(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await rooms.setStarred(user: try context.requireSession().user, roomID: try Self.id(context, "room"), starred: true)
+        return .noContent
+    }
+
+    /// [unstar] Takes the star back.
+    func unstar(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await rooms.setStarred(user: try context.requireSession().user, roomID: try Self.id(context, "room"), starred: false)
+        return .noContent
     }
 
     /// [rooms] The public directory, and the rooms I am in with their unread counts, mentions and newest message.

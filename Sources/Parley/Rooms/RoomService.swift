@@ -254,6 +254,26 @@ struct RoomService: Sendable {
         }
     }
 
+    struct StarEvent: Encodable {
+        let roomId: Int64
+    }
+
+    /// [star, unstar] Stars one of the user's rooms (their clients list it first) or takes the star
+    /// back; the same again changes nothing. Only their own clients hear of it.
+    func setStarred(user: User, roomID: Int64, starred: Bool) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            let (_, role) = try Self.access(store, c, roomID: roomID, userID: user.id)
+            guard role != nil else { throw Self.notAMember }
+            let change =
+                starred
+                ? "UPDATE room_members SET starred_at = NOW(3) WHERE room_id = ? AND user_id = ? AND starred_at IS NULL"
+                : "UPDATE room_members SET starred_at = NULL WHERE room_id = ? AND user_id = ? AND starred_at IS NOT NULL"
+            guard try c.execute(change, [roomID, user.id]).affectedRows == 1 else { return }
+            try events.append(starred ? EventType.roomStarred : EventType.roomUnstarred, userID: user.id, payload: StarEvent(roomId: roomID))
+        }
+    }
+
     /// The members with their roles and whether they are online.
     func members(user: User, roomID: Int64) async throws -> [MemberView] {
         let store = self.store

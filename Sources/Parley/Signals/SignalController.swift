@@ -228,7 +228,10 @@ struct RoomState: Encodable, Sendable {
     let notifyLevel: NotifyLevel
     let lastMessage: MessageView?
 
-    enum CodingKeys: String, CodingKey { case roomId, unreadCount, unreadDisplay, mentioned, readUpTo, notifyLevel, lastMessage }
+    /// Whether I starred the room (my clients list it first).
+    let starred: Bool
+
+    enum CodingKeys: String, CodingKey { case roomId, unreadCount, unreadDisplay, mentioned, readUpTo, notifyLevel, lastMessage, starred }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(roomId, forKey: .roomId)
@@ -238,11 +241,13 @@ struct RoomState: Encodable, Sendable {
         try c.encode(readUpTo, forKey: .readUpTo)
         try c.encode(notifyLevel, forKey: .notifyLevel)
         try c.encode(lastMessage, forKey: .lastMessage)
+        try c.encode(starred, forKey: .starred)
     }
 
     static func all(pool: MariaDBPool, userID: Int64) async throws -> [RoomState] {
         try await pool.withConnection { c in
-            try c.query("SELECT m.room_id, m.notify_level, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?", [userID])
+            try c.query(
+                "SELECT m.room_id, m.notify_level, m.starred_at, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?", [userID])
                 .map { row in
                     let roomID: Int64 = try row.decode("room_id")
                     let kind = RoomKind(rawValue: try row.decode("kind")) ?? .public
@@ -254,7 +259,8 @@ struct RoomState: Encodable, Sendable {
                     let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (kind == .dm ? .all : .mentions)
                     return RoomState(
                         roomId: roomID, unreadCount: unread.unreadCount, unreadDisplay: unread.unreadCount > 999 ? "999+" : String(unread.unreadCount),
-                        mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last)
+                        mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last,
+                        starred: try row.decode("starred_at", as: Date?.self) != nil)
                 }
         }
     }
