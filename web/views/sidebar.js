@@ -64,7 +64,12 @@ function renderMe() {
   const mood = activeStatus(me.status);
   $("me-username").textContent = `@${me.username}${chosen === "auto" ? "" : ` · ${status}`}${mood ? ` · ${statusLabel(mood)}` : ""}`;
   $("me-username").title = $("me-username").textContent;
+  // My status leaves the footer when it runs out.
+  clearTimeout(statusTimer);
+  if (mood?.expires_at) statusTimer = setTimeout(renderMe, Math.min(2 ** 31 - 1, Math.max(0, Date.parse(mood.expires_at) - Date.now()) + 50));
 }
+
+let statusTimer = null;
 
 function renderConnection({ status }) {
   const node = $("connection");
