@@ -410,6 +410,17 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
             MatrixRoute(
+                method: .get, path: "/api/messages/{message}/edits", request: { f, _ in ("/api/messages/\(f.targetMessage)/edits", nil) },
+                verify: { f, _, body in
+                    #expect(body["message"]?["id"]?.int == f.targetMessage)
+                    #expect(body["versions"] == .array([]))
+                }),
+            // As for the message itself.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
+        row(
+            MatrixRoute(
                 method: .get, path: "/api/messages/{message}/replies", request: { f, _ in ("/api/messages/\(f.targetMessage)/replies", nil) },
                 verify: { f, _, body in
                     #expect(body["message"]?["id"]?.int == f.targetMessage)

@@ -590,6 +590,36 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'message.edited'")) == 1)
     }
 
+    /// Each edit keeps the text it replaced, for the room to read; deleting the message forgets them.
+    @Test func editsKeepEarlierTextsUntilTheMessageIsDeleted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let id = try await Self.say(client, ann, room: 1, "meet at 9")
+            func history(_ user: LoggedIn) async throws -> (text: String?, versions: [String]) {
+                let response = try await client.send(.get, "/api/messages/\(id)/edits", headers: user.bearer)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let body = try response.json()
+                #expect(body.keys == ["message", "versions"])
+                let versions = body["versions"]?.array ?? []
+                #expect(versions.allSatisfy { $0.keys == ["text", "replaced_at"] && RoomTests.isTimestamp($0["replaced_at"]) })
+                return (body["message"]?["text"]?.string, versions.compactMap { $0["text"]?.string })
+            }
+            #expect(try await history(bob) == ("meet at 9", []))
+            for text in ["meet at 10", "meet at 10", "meet at 11 sharp"] {
+                #expect(try await client.send(.patch, "/api/messages/\(id)", json: Self.json(["text": text]), headers: ann.bearer).status == .ok)
+            }
+            // An unchanged text adds no version.
+            #expect(try await history(bob) == ("meet at 11 sharp", ["meet at 9", "meet at 10"]))
+            #expect(try parley.count("message_edits") == 2)
+            try await client.send(.get, "/api/messages/999999/edits", headers: bob.bearer).expectError(.notFound, "message_not_found")
+            #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
+            #expect(try await history(bob) == (nil, []))
+            #expect(try parley.count("message_edits") == 0)
+        }
+    }
+
     @Test func oneMessageIsReadByIdAsHistoryShowsIt() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

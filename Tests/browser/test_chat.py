@@ -1,4 +1,5 @@
 """Two people chatting live: in `main`, in a DM, with typing, replies, edits and deletions."""
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -147,3 +148,19 @@ def test_an_unsent_draft_and_its_reply_survive_a_reload_until_sent_or_logged_out
     chat.find("#logout").click()
     chat.wait(lambda: chat.find("#auth").is_displayed())
     assert chat.js("return localStorage.getItem(arguments[0])", key) is None
+
+
+def test_the_edit_history_shows_every_earlier_text(server, browsers, account):
+    eli = account("eli_edits", display_name="Eli")
+    message = eli.post(1, "first draft")
+    for text in ("second draft", "final text"):
+        eli.call("PATCH", f"/api/messages/{message['id']}", expect=200, json={"text": text})
+    chat = Chat(browsers(), server).log_in("eli_edits")
+    chat.wait(lambda: "final text" in chat.texts())
+    chat.message("final text").find_element(By.CSS_SELECTOR, ".meta button.edited").click()
+    chat.wait(lambda: chat.dialog_open("edits-dialog"))
+    versions = """return [...document.querySelectorAll('#edits-list li')].map(li => [li.querySelector('strong').textContent,
+        li.querySelector('.text').textContent])"""
+    chat.wait(lambda: chat.js(versions) == [["Original", "first draft"], ["Version 2", "second draft"], ["Now", "final text"]],
+              message=str(chat.js(versions)))
+    assert chat.text_of("edits-status") == "2 earlier versions."

@@ -10,6 +10,7 @@ import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/f
 import { icon } from "/icons.js";
 import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
+import { openEdits } from "/views/edits.js";
 import { copyAndTell, toastError } from "/views/toast.js";
 
 const list = $("messages");
@@ -288,7 +289,16 @@ function buildMessage(m, { mine, status, target }) {
     authorButton(m.sender, callbacks.onPerson),
     el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
   );
-  if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited", text: "(edited)", attrs: { title: `Edited ${formatFull(new Date(m.edited_at))}` } }));
+  if (m.edited_at && !m.deleted) {
+    meta.append(
+      button("(edited)", {
+        className: "edited link",
+        title: `Edited ${formatFull(new Date(m.edited_at))}: show the edit history`,
+        attrs: { "aria-label": `Edited ${formatFull(new Date(m.edited_at))}. Show the edit history` },
+        onClick: () => openEdits(m),
+      }),
+    );
+  }
   if (status) {
     const node = el("span", { className: status.read ? "status read" : "status", text: status.text, dataset: { status: status.text.toLowerCase() } });
     if (status.readers.length > 0) node.title = `Read by ${status.readers.join(", ")}`;

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The HTTP face of messages: `push`, `get`, `getMessage`, `replies`, `editMessage`, `deleteMessage`,
-/// `searchMessages`, `react`, `unreact`.
+/// `messageEdits`, `searchMessages`, `react`, `unreact`.
 struct MessageController {
     let messages: MessageService
     let limiter: RateLimiter
@@ -13,6 +13,7 @@ struct MessageController {
         router.get("/api/rooms/:room/messages", use: history)
         router.get("/api/messages/:message", use: message)
         router.get("/api/messages/:message/replies", use: replies)
+        router.get("/api/messages/:message/edits", use: edits)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
         router.get("/api/search", use: search)
@@ -67,6 +68,18 @@ struct MessageController {
         let session = try context.requireSession()
         let id = try RoomController.id(context, "message")
         return MessageResponse(message: try await messages.message(user: session.user, messageID: id))
+    }
+
+    struct EditHistory: ResponseEncodable {
+        let message: MessageView
+        let versions: [MessageService.Version]
+    }
+
+    /// [messageEdits] A message's earlier texts, oldest first, and the message as it is now.
+    func edits(request: Request, context: AppRequestContext) async throws -> EditHistory {
+        let session = try context.requireSession()
+        let history = try await messages.edits(user: session.user, messageID: try RoomController.id(context, "message"))
+        return EditHistory(message: history.message, versions: history.versions)
     }
 
     struct ThreadPage: ResponseEncodable {

@@ -294,6 +294,23 @@ struct MessageService: Sendable {
         }
     }
 
+    struct Version: Encodable, Sendable {
+        let text: String
+        let replacedAt: Date
+    }
+
+    /// [messageEdits] The texts a message had before its edits, oldest first (none once deleted),
+    /// with the message as it is now; for those who may read it.
+    func edits(user: User, messageID: Int64) async throws -> (message: MessageView, versions: [Version]) {
+        try await rooms.pool.withConnection { c in
+            let message = try Self.forReader(c, [try memberMessage(c, id: messageID, userID: user.id)], userID: user.id)[0]
+            let versions = try c.query("SELECT text, replaced_at FROM message_edits WHERE message_id = ? ORDER BY id", [messageID]).map {
+                Version(text: try $0.decode("text"), replacedAt: try $0.decode("replaced_at"))
+            }
+            return (message, versions)
+        }
+    }
+
     struct Thread: Sendable {
         let root: MessageView
         let replies: [MessageView]
@@ -332,6 +349,10 @@ struct MessageService: Sendable {
             try canPost(c, message.roomId, user.id)
             let text = try filter.check(text, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
+            // The text it had, for its edit history (an unchanged text adds no version).
+            if let old = message.text, old != text {
+                try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])
+            }
             try c.execute("UPDATE messages SET text = ?, edited_at = NOW(3) WHERE id = ?", [text, messageID])
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
@@ -358,6 +379,8 @@ struct MessageService: Sendable {
                 "UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL WHERE id = ?", [messageID])
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
+            // Nothing of its text stays: its earlier versions go too.
+            if message.editedAt != nil { try c.execute("DELETE FROM message_edits WHERE message_id = ?", [messageID]) }
             let tombstone = try store.message(c, id: messageID)!
             let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
