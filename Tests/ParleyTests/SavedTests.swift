@@ -75,6 +75,12 @@ import Testing
             #expect(try await Self.list(client, ann).messages == [second])
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'saved.removed'")) == 1)
             #expect(try await client.send(.delete, "/api/me/saved/999999", headers: ann.bearer).status == .noContent)
+
+            // The messages of her notifications carry the mark too.
+            let mention = try await MessageTests.say(client, bob, room: 1, "@ann keep this")
+            #expect(try await Self.save(client, ann, mention).status == .ok)
+            let notifications = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["notifications"]?.array ?? []
+            #expect(notifications.first { $0["message"]?["id"]?.int == mention }?["message"]?["saved"] == .bool(true))
         }
     }
 

@@ -109,9 +109,10 @@ extension MessageService {
     static func forReader(_ c: MariaDBConnection, _ messages: [MessageView], userID: Int64) throws -> [MessageView] {
         let marked = try markingMine(c, messages, userID: userID)
         guard !marked.isEmpty else { return marked }
-        let marks = Array(repeating: "?", count: marked.count).joined(separator: ", ")
+        // Padded, so that pages of different sizes share a few prepared statements.
+        let ids = Array(Set(marked.map(\.id))).sorted().paddedToPowerOfTwo
         let saved = Set(
-            try c.query("SELECT message_id FROM saved_messages WHERE user_id = ? AND message_id IN (\(marks))", [userID] + marked.map(\.id))
+            try c.query("SELECT message_id FROM saved_messages WHERE user_id = ? AND message_id IN (\(ids.placeholders))", [userID] + ids)
                 .map { try $0.decode("message_id", as: Int64.self) })
         guard !saved.isEmpty else { return marked }
         return marked.map { message in

@@ -132,17 +132,18 @@ struct NotificationService: Sendable {
         }
     }
 
-    /// Notifications since a time, newest first (at most `limit`).
+    /// Notifications since a time, newest first (at most `limit`), their messages as the user reads
+    /// them (`myReactions`, `saved`).
     static func since(_ c: MariaDBConnection, userID: Int64, since: Date, limit: Int) throws -> [NotificationView] {
-        try c.query(
+        let rows = try c.query(
             """
             SELECT n.id AS notification_id, n.reason, n.created_at AS notified_at, \(MessageStore.columns)
             FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = m.sender_id
             WHERE n.user_id = ? AND n.created_at >= ? ORDER BY n.id DESC LIMIT ?
-            """, [userID, since, limit]
-        ).map { row in
-            let message = try MessageView(row: row)
-            return NotificationView(
+            """, [userID, since, limit])
+        let messages = try MessageService.forReader(c, try rows.map(MessageView.init), userID: userID)
+        return try zip(rows, messages).map { row, message in
+            NotificationView(
                 id: try row.decode("notification_id"), roomId: message.roomId, reason: try row.decode("reason"), message: message,
                 createdAt: try row.decode("notified_at"))
         }
