@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, Files, Me, Messages, Moderation, Rooms, Saved, Signals } from "/api.js";
+import { Blocks, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -172,6 +172,11 @@ export async function toggleSaved(message) {
 }
 
 export const loadSaved = (before) => Saved.list({ before });
+
+/// Reminders: set about a message, listed, cancelled (the list shows in the activity dialog).
+export const remind = async (message, seconds) => (await Reminders.set(message.id, seconds)).reminder;
+export const loadReminders = async () => (await Reminders.list()).reminders;
+export const cancelReminder = (id) => Reminders.cancel(id);
 
 const ACTIVITY_DAYS = 14;
 const seenKey = () => `parley.activitySeen.${state.me.id}`;

@@ -169,6 +169,13 @@ export const Messages = {
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };
 
+export const Reminders = {
+  /// A reminder about a message, `seconds` from now: it comes back as a notification (reason `reminder`).
+  set: (messageId, seconds) => post(`/api/messages/${messageId}/reminders`, { in_seconds: seconds }),
+  list: () => get("/api/me/reminders"),
+  cancel: (id) => request("DELETE", `/api/me/reminders/${id}`),
+};
+
 export const Saved = {
   /// My saved messages, the latest saved first; `before` (an entry id) pages back.
   list: ({ before, limit = 30 } = {}) => get(`/api/me/saved${query({ before, limit })}`),

@@ -1,7 +1,8 @@
 // Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
-import { roomName } from "/format.js";
+import { roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { state } from "/state.js";
+import { toast } from "/views/toast.js";
 
 export function askPermissionOnFirstClick() {
   if (!("Notification" in window) || Notification.permission !== "default") return;
@@ -11,6 +12,8 @@ export function askPermissionOnFirstClick() {
 /// Whether my level for a room lets this notification through. The server filters by level too;
 /// this also holds back notifications already on their way when the level changed.
 function wanted(room, notification) {
+  // A reminder was asked for: it comes whatever the room's level.
+  if (notification.reason === "reminder") return true;
   const level = room?.notify_level;
   if (level === "none") return false;
   if (level === "mentions") return notification.reason !== "all";
@@ -18,6 +21,10 @@ function wanted(room, notification) {
 }
 
 export function notify(notification) {
+  // A reminder also shows in the page (the browser may not show notifications).
+  if (notification.reason === "reminder") {
+    toast(`Reminder: ${notification.message.sender.display_name}: ${truncate(preview(notification.message), 120)}`, { kind: "info", ms: 15_000 });
+  }
   if (!document.hidden && notification.room_id === state.room?.id) return;
   const room = state.rooms.get(notification.room_id);
   if (!wanted(room, notification)) return;

@@ -410,6 +410,15 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
             MatrixRoute(
+                method: .post, path: "/api/messages/{message}/reminders",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/reminders", #"{"in_seconds":3600}"#) },
+                verify: { f, _, body in #expect(body["reminder"]?["message"]?["id"]?.int == f.targetMessage) }),
+            // Anyone who may read the message (a muted member too).
+            public: [unauthenticated, notAMember, created, created, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, created, created, created, created, created, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
+        row(
+            MatrixRoute(
                 method: .get, path: "/api/messages/{message}/edits", request: { f, _ in ("/api/messages/\(f.targetMessage)/edits", nil) },
                 verify: { f, _, body in
                     #expect(body["message"]?["id"]?.int == f.targetMessage)
@@ -911,6 +920,7 @@ struct Snapshot: Equatable {
             """,
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
             "saved_messages": "SELECT user_id, message_id FROM saved_messages WHERE user_id IN (\(users)) ORDER BY user_id, message_id",
+            "reminders": "SELECT user_id, message_id FROM reminders WHERE user_id IN (\(users)) ORDER BY id",
             "messages.reply_count": "SELECT id, reply_count FROM messages WHERE room_id IN (\(rooms)) ORDER BY id",
         ]
         return Snapshot(tables: try queries.mapValues { sql in try c.query(sql).map(\.values) })

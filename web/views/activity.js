@@ -2,14 +2,16 @@
 // DMs, @room, rooms I follow closely), newest first, each opening its room at the message. The
 // button in the room header shows a dot while some are newer than what I last looked at.
 import * as actions from "/actions.js";
-import { $, el, messageEntry } from "/dom.js";
-import { dayLabel, formatTime, roomName, truncate } from "/format.js";
+import { $, button, el, messageEntry } from "/dom.js";
+import { dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activity, on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
-const WHY = { mention: "mentioned you", reply: "replied to you", dm: "wrote to you", room_mention: "mentioned the room", all: "wrote" };
+const WHY = {
+  mention: "mentioned you", reply: "replied to you", dm: "wrote to you", room_mention: "mentioned the room", all: "wrote", reminder: "wrote (your reminder)",
+};
 
 let navigate = () => {};
 /// Entries newer than this were new when the list opened: they stay marked while it is open.
@@ -29,12 +31,46 @@ export async function openActivity() {
   highlightAbove = activity.seen;
   $("activity-dialog").showModal();
   render();
+  loadReminders();
   try {
     // Fresh from the server (notifications of the time this tab was closed, too).
     await actions.loadActivity();
   } catch (error) {
     showError("activity-error", error);
   }
+}
+
+/// My reminders that have not come due, soonest first, each with Cancel.
+async function loadReminders() {
+  let reminders = [];
+  try {
+    reminders = await actions.loadReminders();
+  } catch (error) {
+    showError("activity-error", error);
+  }
+  $("reminders-section").hidden = reminders.length === 0;
+  $("reminder-list").replaceChildren(...reminders.map(reminderItem));
+}
+
+function reminderItem(reminder) {
+  const { message } = reminder;
+  const where = roomLabel(state.rooms.get(message.room_id));
+  const cancel = button("Cancel", {
+    className: "secondary small",
+    attrs: { "aria-label": `Cancel the reminder about ${message.sender.display_name}'s message` },
+    onClick: () => actions.cancelReminder(reminder.id).then(loadReminders, (error) => showError("activity-error", error)),
+  });
+  return el(
+    "li",
+    { className: "entry reminder-entry", dataset: { reminder: reminder.id, message: message.id } },
+    el(
+      "span",
+      { className: "person" },
+      el("span", { className: "name entry-details", text: `${formatFull(new Date(reminder.remind_at))}: ${message.sender.display_name}${where ? ` in ${where}` : ""}` }),
+      el("span", { className: "muted", text: message.deleted ? "This message was deleted." : truncate(preview(message), 120) }),
+    ),
+    cancel,
+  );
 }
 
 /// What the list shows: notifications of rooms I am still in, not from people I blocked.

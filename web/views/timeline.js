@@ -11,7 +11,7 @@ import { icon } from "/icons.js";
 import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
-import { copyAndTell, toastError } from "/views/toast.js";
+import { copyAndTell, toast, toastError } from "/views/toast.js";
 
 const list = $("messages");
 const GROUP_MS = 5 * 60_000;
@@ -474,6 +474,63 @@ function openReactionPicker(m, anchor) {
   picker.querySelector("button").focus({ preventScroll: true });
 }
 
+/// When "Remind me" can bring a message back: a few delays, and tomorrow morning.
+function reminderChoices() {
+  const tomorrow = new Date();
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  tomorrow.setHours(9, 0, 0, 0);
+  return [
+    ["In 20 minutes", 1200],
+    ["In 1 hour", 3600],
+    ["In 3 hours", 10_800],
+    [`Tomorrow at ${formatTime(tomorrow)}`, Math.round((tomorrow - Date.now()) / 1000)],
+  ];
+}
+
+/// A small menu of when to be reminded of a message; closes on a choice, Escape or leaving it.
+function openReminderMenu(m, anchor) {
+  document.querySelector(".remind-menu")?.remove();
+  const menu = el("div", { className: "remind-menu", attrs: { role: "menu", "aria-label": "Remind me" } });
+  let open = true;
+  const close = ({ refocus = true } = {}) => {
+    if (!open) return;
+    open = false;
+    menu.remove();
+    if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
+  };
+  for (const [label, seconds] of reminderChoices()) {
+    menu.append(
+      el("button", {
+        className: "pick when", text: label,
+        attrs: { type: "button", role: "menuitem" },
+        on: {
+          click: () => {
+            close();
+            actions
+              .remind(m, seconds)
+              .then((reminder) => toast(`Reminder set for ${formatFull(new Date(reminder.remind_at))}.`, { kind: "info" }))
+              .catch(toastError);
+          },
+        },
+      }),
+    );
+  }
+  menu.addEventListener("keydown", (event) => {
+    const items = [...menu.querySelectorAll("button")];
+    const index = items.indexOf(document.activeElement);
+    if (event.key === "Escape") close();
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") items[(index + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  menu.addEventListener("focusout", (event) => {
+    if (!menu.contains(event.relatedTarget)) close({ refocus: false });
+  });
+  anchor.closest("li.message").append(menu);
+  menu.querySelector("button").focus({ preventScroll: true });
+}
+
 function quote(m, target) {
   let who = "";
   let what;
@@ -504,6 +561,7 @@ function messageActions(m, mine) {
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
   action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   action("link", "Copy link to message", "link", () => copyLink(m));
+  action("remind", "Remind me about this", "clock", (event) => openReminderMenu(m, event.currentTarget));
   const saved = isSaved(m);
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");

@@ -53,6 +53,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         },
         PeriodicService(name: "delivered-flush", every: .seconds(1), logger: parts.logger) { [receipts = parts.receipts] in
             try await receipts.flushDelivered()
+        },
+        PeriodicService(name: "reminders", every: .seconds(1), logger: parts.logger) { [reminders = parts.reminders] in
+            try await reminders.fireDue()
         })
     if let embedded = parts.database.embedded {
         // Added last, so stopped first: it never restarts the server while shutdown stops it.
@@ -87,6 +90,7 @@ struct ApplicationParts: Sendable {
     let pruner: EventPruner
     let rooms: RoomService
     let messages: MessageService
+    let reminders: Reminders
     let files: FileStore
     let typing: TypingService
     let presence: PresenceService
@@ -151,7 +155,7 @@ struct ApplicationParts: Sendable {
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
-            rooms: rooms, messages: messages, files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
+            rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log), files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
             typingLimiter: RateLimiter(config.typingPerUser))
@@ -188,6 +192,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
+    ReminderController(reminders: parts.reminders, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,

@@ -381,6 +381,8 @@ struct MessageService: Sendable {
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.
             if message.editedAt != nil { try c.execute("DELETE FROM message_edits WHERE message_id = ?", [messageID]) }
+            // Reminders about it would point at nothing.
+            try c.execute("DELETE FROM reminders WHERE message_id = ?", [messageID])
             let tombstone = try store.message(c, id: messageID)!
             let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))

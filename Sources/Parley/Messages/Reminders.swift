@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// "Remind me about this message": `setReminder`, `reminders`, `cancelReminder`. When a reminder
+/// comes due it becomes a notification (reason `reminder`) for its user, if they may still read
+/// the message, and is deleted.
+struct Reminders: Sendable {
+    let messages: MessageService
+    let log: EventLog
+
+    /// Pending reminders per user at the most.
+    static let maxPending = 100
+    /// The latest a reminder may be set for: a year ahead.
+    static let maxDelay = 365 * 86_400
+
+    struct Reminder: Encodable, Sendable {
+        let id: Int64
+        let remindAt: Date
+        let message: MessageView
+    }
+
+    /// [setReminder] A reminder about a message the user may read, `seconds` from now.
+    func set(user: User, messageID: Int64, seconds: Int) async throws -> Reminder {
+        guard (1...Self.maxDelay).contains(seconds) else {
+            throw ParleyError.invalid("invalid_reminder", "in_seconds is 1–\(Self.maxDelay) (a year).")
+        }
+        let messages = self.messages
+        let at = MessageView.storedPrecision(Date().addingTimeInterval(TimeInterval(seconds)))
+        return try await log.pool.transaction { c in
+            // The user's row is locked, so two requests cannot both pass the limit.
+            _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
+            let message = try messages.memberMessage(c, id: messageID, userID: user.id)
+            guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
+            let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ?", [user.id])[0].decode("pending", as: Int.self)
+            guard pending < Self.maxPending else {
+                throw ParleyError(.conflict, "too_many_reminders", "At most \(Self.maxPending) reminders wait at once: cancel one first.")
+            }
+            let id = Int64(
+                try c.execute(
+                    "INSERT INTO reminders (user_id, message_id, remind_at, created_at) VALUES (?, ?, ?, NOW(3))", [user.id, messageID, at]
+                ).lastInsertID)
+            return Reminder(id: id, remindAt: at, message: try MessageService.forReader(c, [message], userID: user.id)[0])
+        }
+    }
+
+    /// [reminders] The user's pending reminders, soonest first (those of rooms they are in).
+    func pending(user: User) async throws -> [Reminder] {
+        try await log.pool.withConnection { c in
+            let rows = try c.query(
+                """
+                SELECT r.id AS reminder_id, r.remind_at, \(MessageStore.columns) FROM reminders r
+                JOIN messages m ON m.id = r.message_id
+                JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id
+                JOIN users u ON u.id = m.sender_id
+                WHERE r.user_id = ? ORDER BY r.remind_at, r.id
+                """, [user.id])
+            let views = try MessageService.forReader(c, try rows.map(MessageView.init), userID: user.id)
+            return try zip(rows, views).map { row, view in Reminder(id: try row.decode("reminder_id"), remindAt: try row.decode("remind_at"), message: view) }
+        }
+    }
+
+    /// [cancelReminder] Cancels one of the user's reminders.
+    func cancel(user: User, id: Int64) async throws {
+        guard try await log.pool.execute("DELETE FROM reminders WHERE id = ? AND user_id = ?", [id, user.id]).affectedRows == 1 else {
+            throw ParleyError.notFound("reminder_not_found", "No such reminder of yours.")
+        }
+    }
+
+    /// Turns the reminders that came due into notifications (run every second).
+    func fireDue() async throws {
+        let due = try await log.pool.query("SELECT id FROM reminders WHERE remind_at <= NOW(3) ORDER BY remind_at LIMIT 200")
+        for row in due { try await fire(try row.decode("id")) }
+    }
+
+    private func fire(_ id: Int64) async throws {
+        let messages = self.messages
+        try await log.transaction { c, events in
+            guard let row = try c.query("SELECT user_id, message_id FROM reminders WHERE id = ? FOR UPDATE", [id]).first else { return }
+            try c.execute("DELETE FROM reminders WHERE id = ?", [id])
+            let userID: Int64 = try row.decode("user_id")
+            // Only about a message the user may still read, and that is still there.
+            guard let message = try? messages.memberMessage(c, id: try row.decode("message_id"), userID: userID), !message.deleted else { return }
+            let now = MessageView.storedPrecision(Date())
+            let notification = Int64(
+                try c.execute(
+                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, 'reminder', ?)",
+                    [userID, message.roomId, message.id, now]
+                ).lastInsertID)
+            let view = try MessageService.forReader(c, [message], userID: userID)[0]
+            try events.append(
+                EventType.notification, userID: userID,
+                payload: NotificationService.NotificationEvent(
+                    notification: .init(id: notification, roomId: message.roomId, reason: "reminder", message: view, createdAt: now)))
+        }
+    }
+}
+
+struct ReminderController {
+    let reminders: Reminders
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/messages/:message/reminders", use: set)
+        router.get("/api/me/reminders", use: list)
+        router.delete("/api/me/reminders/:reminder", use: cancel)
+    }
+
+    struct SetBody: Decodable {
+        let inSeconds: Int
+    }
+
+    struct ReminderAnswer: ResponseEncodable {
+        let reminder: Reminders.Reminder
+    }
+
+    struct ReminderList: ResponseEncodable {
+        let reminders: [Reminders.Reminder]
+    }
+
+    /// [setReminder]
+    func set(request: Request, context: AppRequestContext) async throws -> EditedResponse<ReminderAnswer> {
+        let session = try context.requireSession()
+        let messageID = try RoomController.id(context, "message")
+        let body = try await request.decodeJSON(as: SetBody.self, context: context, limit: maxBodyBytes)
+        let reminder = try await reminders.set(user: session.user, messageID: messageID, seconds: body.inSeconds)
+        return EditedResponse(status: .created, response: ReminderAnswer(reminder: reminder))
+    }
+
+    /// [reminders]
+    func list(request: Request, context: AppRequestContext) async throws -> ReminderList {
+        ReminderList(reminders: try await reminders.pending(user: try context.requireSession().user))
+    }
+
+    /// [cancelReminder]
+    func cancel(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await reminders.cancel(user: try context.requireSession().user, id: try RoomController.id(context, "reminder"))
+        return .noContent
+    }
+}
