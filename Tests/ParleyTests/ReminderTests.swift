@@ -65,7 +65,8 @@ import Testing
             for seconds in [0, -5, 365 * 86_400 + 1] {
                 try await Self.remind(client, ann, message, in: seconds).expectError(.unprocessableContent, "invalid_reminder")
             }
-            try await client.send(.post, "/api/messages/\(message)/reminders", json: "{}", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/messages/\(message)/reminders", json: "{}", headers: ann.bearer)
+                .expectError(.badRequest, "invalid_request")
             // Deleting a message drops the reminders about it.
             let gone = try await MessageTests.say(client, bob, room: 1, "soon deleted")
             #expect(try await Self.remind(client, ann, gone, in: 1).status == .created)

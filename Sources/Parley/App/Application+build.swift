@@ -155,7 +155,8 @@ struct ApplicationParts: Sendable {
         return ApplicationParts(
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
-            rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log), files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
+            rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log),
+            files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
             typingLimiter: RateLimiter(config.typingPerUser))

@@ -56,7 +56,9 @@ struct Reminders: Sendable {
                 WHERE r.user_id = ? ORDER BY r.remind_at, r.id
                 """, [user.id])
             let views = try MessageService.forReader(c, try rows.map(MessageView.init), userID: user.id)
-            return try zip(rows, views).map { row, view in Reminder(id: try row.decode("reminder_id"), remindAt: try row.decode("remind_at"), message: view) }
+            return try zip(rows, views).map { row, view in
+                Reminder(id: try row.decode("reminder_id"), remindAt: try row.decode("remind_at"), message: view)
+            }
         }
     }
 

@@ -247,7 +247,10 @@ struct RoomState: Encodable, Sendable {
     static func all(pool: MariaDBPool, userID: Int64) async throws -> [RoomState] {
         try await pool.withConnection { c in
             try c.query(
-                "SELECT m.room_id, m.notify_level, m.starred_at, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?", [userID])
+                """
+                SELECT m.room_id, m.notify_level, m.starred_at, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id
+                WHERE m.user_id = ?
+                """, [userID])
                 .map { row in
                     let roomID: Int64 = try row.decode("room_id")
                     let kind = RoomKind(rawValue: try row.decode("kind")) ?? .public
