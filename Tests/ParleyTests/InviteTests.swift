@@ -9,6 +9,46 @@ import Testing
 /// Invite links to private groups: made, listed and revoked by owners and admins; previewed and
 /// used by anyone logged in who holds one, within their expiry and number of uses.
 @Suite struct InviteTests {
+    /// A link works while its maker could make it: an active account that is still the group's
+    /// owner or an admin.
+    @Test func anInviteStopsWorkingWhenItsMakerCanNoLongerInvite() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ada = try await client.signUp("ada")
+            let ann = try await client.signUp("ann")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"club","kind":"group"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(ada.id)}"#, headers: owner.bearer).status == .created)
+            func role(_ role: String) async throws {
+                let response = try await client.send(
+                    .put, "/api/rooms/\(group)/members/\(ada.id)/role", json: #"{"role":"\#(role)"}"#, headers: owner.bearer)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            try await role("admin")
+            let code = try #require(
+                try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: ada.bearer).json()["invite"]?["code"]?.string)
+            func usable() async throws -> Bool {
+                let listed = try await client.send(.get, "/api/rooms/\(group)/invites", headers: owner.bearer).json()["invites"]?.array ?? []
+                let preview = try await client.send(.get, "/api/invites/\(code)", headers: ann.bearer).status
+                #expect((preview == .ok) == (listed.count == 1))
+                return preview == .ok
+            }
+            #expect(try await usable())
+            // Demoted: the link stops working (and leaves the list); made an admin again, it works again.
+            try await role("member")
+            #expect(try await usable() == false)
+            try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer).expectError(.notFound, "invite_not_found")
+            try await role("admin")
+            #expect(try await usable())
+            // Deactivated (by the site admin): it stops for good.
+            #expect(try await client.send(.post, "/api/admin/users/\(ada.id)/deactivate", headers: owner.bearer).status == .noContent)
+            #expect(try await usable() == false)
+            try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer).expectError(.notFound, "invite_not_found")
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members WHERE room_id = ? AND user_id = ?", [group, ann.id])) == 0)
+        }
+    }
+
     @Test func anInviteLinkLetsItsHoldersJoinAGroupWithinItsLimits() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

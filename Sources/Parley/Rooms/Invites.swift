@@ -19,7 +19,7 @@ struct InviteController {
         router.post("/api/invites/:code/join", use: accept)
     }
 
-    static let notFound = ParleyError(.notFound, "invite_not_found", "This invite link is not valid: it may have expired, been used up or revoked.")
+    static let notFound = ParleyError(.notFound, "invite_not_found", "This invite link is not valid: it may have expired, been used up or revoked, or its maker can no longer invite.")
     /// The longest a link may last: 30 days.
     static let maxLifetime = 30 * 24 * 3600
 
@@ -68,6 +68,15 @@ struct InviteController {
         i.id, i.room_id, i.hint, i.created_at, i.expires_at, i.max_uses, i.uses,
         u.id AS by_id, u.username AS by_username, u.display_name AS by_display_name, u.avatar AS by_avatar
         FROM room_invites i JOIN users u ON u.id = i.created_by
+        """
+
+    /// What keeps a link usable besides its code: not expired, not used up, and its maker still
+    /// able to invite (an active account, still the group's owner or an admin). A link of someone
+    /// deactivated, demoted or gone stops working, and leaves the list.
+    static let usableCondition = """
+        (i.expires_at IS NULL OR i.expires_at > NOW(3)) AND (i.max_uses IS NULL OR i.uses < i.max_uses)
+        AND u.deactivated_at IS NULL
+        AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = i.room_id AND rm.user_id = i.created_by AND rm.role IN ('owner', 'admin'))
         """
 
     struct CreateBody: Decodable {
@@ -134,8 +143,7 @@ struct InviteController {
             try Self.requireManager(rooms, c, roomID: roomID, user: session.user)
             let rows = try c.query(
                 """
-                SELECT \(Self.columns) WHERE i.room_id = ? AND (i.expires_at IS NULL OR i.expires_at > NOW(3))
-                AND (i.max_uses IS NULL OR i.uses < i.max_uses) ORDER BY i.id DESC
+                SELECT \(Self.columns) WHERE i.room_id = ? AND \(Self.usableCondition) ORDER BY i.id DESC
                 """, [roomID])
             return InviteList(invites: try rows.map { try InviteView(row: $0) })
         }
@@ -187,8 +195,7 @@ struct InviteController {
         guard
             let row = try c.query(
                 """
-                SELECT \(columns) WHERE i.code_hash = ? AND (i.expires_at IS NULL OR i.expires_at > NOW(3))
-                AND (i.max_uses IS NULL OR i.uses < i.max_uses)\(forUpdate ? " FOR UPDATE" : "")
+                SELECT \(columns) WHERE i.code_hash = ? AND \(usableCondition)\(forUpdate ? " FOR UPDATE" : "")
                 """, [SessionService.hash(code)]
             ).first
         else { throw notFound }
