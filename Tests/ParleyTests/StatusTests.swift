@@ -81,7 +81,12 @@ import Testing
             try await Self.set(client, ann, "not json").expectError(.badRequest, "malformed_json")
             try await client.send(.put, "/api/me/status", json: #"{"text":"x"}"#).expectError(.unauthorized, "unauthenticated")
             #expect(try await Self.set(client, ann, #"{"text":"\#(String(repeating: "é", count: 100))"}"#).status == .ok)
-            #expect(try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'user.status'") == .int(1))
+            // 100 characters as people see them, each of several code points.
+            let combined = String(repeating: "e\u{301}", count: 100)
+            let stored = try await Self.set(client, ann, MessageTests.json(["text": combined, "emoji": "👩‍👩‍👧‍👦"]))
+            #expect(stored.status == .ok, "\(String(buffer: stored.body))")
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"]?["text"]?.string == combined)
+            #expect(try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'user.status'") == .int(2))
         }
     }
 }
