@@ -79,3 +79,34 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
     chat.driver.refresh()
     chat.wait_ready()
     chat.wait(lambda: thread_link(chat, "Which release name?") == "3 replies")
+
+    # Tess deletes her own reply from the thread (as the room's owner she could delete any).
+    chat.message("Which release name?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is"])
+    assert chat.js("return document.querySelectorAll('#thread-replies [data-action=delete]').length") == 3
+    chat.find(f'#thread-replies li[data-message="{mine[0]["id"]}"] [data-action=delete]').click()
+    chat.confirm()
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger"], message="the deleted reply stayed in the thread")
+    chat.wait(lambda: chat.text_of("thread-count") == "2 replies" and thread_link(chat, "Which release name?") == "2 replies")
+
+
+def test_a_member_deletes_only_their_own_replies_in_a_thread(server, browsers, account):
+    una = account("una_thread", display_name="Una")
+    vin = account("vin_thread", display_name="Vin")
+    room = una.create_room("thread-owned")["id"]
+    vin.join(room)
+    root = una.post(room, "thoughts?")
+    una.post(room, "mine first", reply_to=root["id"])
+    own = vin.post(room, "my answer", reply_to=root["id"])
+    chat = Chat(browsers(), server).log_in("vin_thread")
+    chat.open_room("thread-owned")
+    chat.wait(lambda: thread_link(chat, "thoughts?") == "2 replies")
+    chat.message("thoughts?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: thread_texts(chat) == ["mine first", "my answer"])
+    # Only on his own reply (the root and Una's are not his, and he moderates nothing).
+    deletable = chat.js("return [...document.querySelectorAll('#thread-panel [data-action=delete]')].map(b => b.closest('li').dataset.message)")
+    assert deletable == [str(own["id"])]
+    chat.find("#thread-replies [data-action=delete]").click()
+    chat.confirm()
+    chat.wait(lambda: thread_texts(chat) == ["mine first"])
+    assert [m["deleted"] for m in una.history(room) if m["id"] == own["id"]] == [True]

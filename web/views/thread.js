@@ -4,10 +4,12 @@
 // time jumps to it there.
 import * as actions from "/actions.js";
 import { $, authorButton, avatarFor, button, el } from "/dom.js";
-import { formatMessage } from "/markup.js";
-import { formatFull, formatTime } from "/format.js";
+import { formatMessage, preview } from "/markup.js";
+import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { on, state } from "/state.js";
+import { canModerate, on, state } from "/state.js";
+import { confirmDialog } from "/views/dialogs.js";
+import { openEdits } from "/views/edits.js";
 import { toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
@@ -121,7 +123,22 @@ function messageItem(m, { root = false } = {}) {
       onClick: () => callbacks.onJump(m.id),
     }),
   );
-  if (m.edited_at && !m.deleted) meta.append(el("span", { className: "edited muted", text: "(edited)" }));
+  if (m.edited_at && !m.deleted) {
+    meta.append(button("(edited)", { className: "edited link", title: "Show the edit history", onClick: () => openEdits(m) }));
+  }
+  // The sender, and the room's moderators, delete it from here too.
+  if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
+    meta.append(
+      button("", {
+        className: "icon-button small thread-delete", icon: icon("trash"), title: "Delete message",
+        attrs: { "aria-label": "Delete message", "data-action": "delete" },
+        onClick: async () => {
+          const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(m), 200), confirm: "Delete" });
+          if (answer !== null) actions.remove(m.id).catch(toastError);
+        },
+      }),
+    );
+  }
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
