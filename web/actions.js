@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Signals } from "/api.js";
+import { Blocks, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -172,6 +172,35 @@ export async function toggleSaved(message) {
 }
 
 export const loadSaved = (before) => Saved.list({ before });
+
+/// Scheduled messages ("send later"): kept in the state for every room, in step with my other
+/// tabs through `scheduled.saved` and `scheduled.removed`.
+export async function loadScheduled() {
+  store.setScheduledAll((await Scheduled.list()).scheduled);
+}
+
+export async function schedule(roomId, text, replyTo, seconds) {
+  const { scheduled } = await Scheduled.create(roomId, { text, in_seconds: seconds, reply_to: replyTo ?? null });
+  store.putScheduled(scheduled);
+  return scheduled;
+}
+
+export async function updateScheduled(id, changes) {
+  const { scheduled } = await Scheduled.update(id, changes);
+  store.putScheduled(scheduled);
+  return scheduled;
+}
+
+export async function cancelScheduled(id) {
+  await Scheduled.cancel(id);
+  store.dropScheduled(id);
+}
+
+export async function sendScheduledNow(id) {
+  const { message } = await Scheduled.sendNow(id);
+  store.dropScheduled(id);
+  return message;
+}
 
 /// Reminders: set about a message, listed, cancelled (the list shows in the activity dialog).
 export const remind = async (message, seconds) => (await Reminders.set(message.id, seconds)).reminder;

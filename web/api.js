@@ -176,6 +176,17 @@ export const Reminders = {
   cancel: (id) => request("DELETE", `/api/me/reminders/${id}`),
 };
 
+export const Scheduled = {
+  /// A message the server posts in the room `seconds` from now (`{text, in_seconds, reply_to}`).
+  create: (roomId, body) => post(`/api/rooms/${roomId}/scheduled`, body),
+  /// All my scheduled messages, soonest first (those whose send was refused carry `failure`).
+  list: () => get("/api/me/scheduled"),
+  /// `{text, in_seconds}` (either may be left out); clears an earlier failure.
+  update: (id, body) => request("PATCH", `/api/me/scheduled/${id}`, body),
+  cancel: (id) => request("DELETE", `/api/me/scheduled/${id}`),
+  sendNow: (id) => post(`/api/me/scheduled/${id}/send`),
+};
+
 export const Saved = {
   /// My saved messages, the latest saved first; `before` (an entry id) pages back.
   list: ({ before, limit = 30 } = {}) => get(`/api/me/saved${query({ before, limit })}`),

@@ -22,6 +22,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
+import { initScheduled } from "/views/scheduled.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -68,6 +69,7 @@ function initViews() {
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initScheduled();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });
@@ -133,6 +135,8 @@ async function enter(session) {
   await loadRoomsUntilDone();
   // Who I blocked decides how their messages show; a failure here shows them as usual.
   await actions.loadBlocks().catch(() => {});
+  // My scheduled messages show above the message box of their rooms.
+  actions.loadScheduled().catch(() => {});
   // My status shows beside my name (the session does not carry it).
   actions.loadMyStatus().catch(() => {});
   // What notified me while I was away shows as a dot on the activity button.

@@ -45,6 +45,46 @@ export function messageEntry({ className, dataset = {}, buttonDataset = {}, meta
   );
 }
 
+/// A small menu of choices (`items`: [label, onPick]) appended to `parent`, focused on its first
+/// item; it closes on a choice, Escape or leaving it (focus goes back to `anchor` unless it moved
+/// on). ↑ and ↓ move between its buttons; `extra` nodes follow the choices.
+export function popupMenu({ className, label, anchor, parent, items, extra = [] }) {
+  document.querySelector(`.${className.split(" ")[0]}`)?.remove();
+  const menu = el("div", { className, attrs: { role: "menu", "aria-label": label } });
+  let open = true;
+  const close = ({ refocus = true } = {}) => {
+    if (!open) return;
+    open = false;
+    menu.remove();
+    if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
+  };
+  for (const [text, onPick] of items) {
+    menu.append(
+      el("button", {
+        className: "pick when", text, attrs: { type: "button", role: "menuitem" },
+        on: { click: () => { close(); onPick(); } },
+      }),
+    );
+  }
+  menu.append(...extra);
+  menu.addEventListener("keydown", (event) => {
+    const buttons = [...menu.querySelectorAll("button")];
+    const index = buttons.indexOf(document.activeElement);
+    if (event.key === "Escape") close();
+    else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && event.target.tagName === "BUTTON") {
+      buttons[(index + (event.key === "ArrowDown" ? 1 : buttons.length - 1)) % buttons.length].focus();
+    } else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+  menu.addEventListener("focusout", (event) => {
+    if (!menu.contains(event.relatedTarget)) close({ refocus: false });
+  });
+  parent.append(menu);
+  menu.querySelector("button").focus({ preventScroll: true });
+  return { menu, close };
+}
+
 /// Text for screen readers only.
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 

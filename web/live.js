@@ -127,6 +127,13 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Saved or unsaved in another tab or device of mine.
       store.setSaved(data.message_id, event.type === "saved.added");
       break;
+    case "scheduled.saved":
+      store.putScheduled(data.scheduled);
+      break;
+    case "scheduled.removed":
+      // Sent (its message arrives as message.created) or deleted, here or in another tab.
+      store.dropScheduled(data.id);
+      break;
     case "account.site_role_changed":
       // A site admin made me one, or took it back: the admin tools show or hide at once.
       if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });
@@ -140,6 +147,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // The cursor was too old: what the log no longer holds comes back through REST.
       actions.loadRooms().then(() => state.room && !state.room.closed && actions.openRoom(state.room.id));
       actions.loadBlocks().catch(() => {});
+      actions.loadScheduled().catch(() => {});
       break;
   }
 }

@@ -41,7 +41,27 @@ export const state = {
   thread: null,
   /// Messages saved or unsaved since they were read (id -> saved): newer than a read's `saved`.
   saved: new Map(),
+  /// My scheduled messages, all rooms (id -> scheduled message), as the server last told.
+  scheduled: new Map(),
 };
+
+export function setScheduledAll(list) {
+  state.scheduled = new Map(list.map((s) => [s.id, s]));
+  emit("scheduled");
+}
+
+export function putScheduled(scheduled) {
+  state.scheduled.set(scheduled.id, scheduled);
+  emit("scheduled");
+}
+
+export function dropScheduled(id) {
+  if (state.scheduled.delete(id)) emit("scheduled");
+}
+
+/// My scheduled messages (of one room, with `roomId`), soonest first.
+export const scheduledList = (roomId) =>
+  [...state.scheduled.values()].filter((s) => roomId === undefined || s.room_id === roomId).sort((a, b) => a.send_at.localeCompare(b.send_at) || a.id - b.id);
 
 /// My recent notifications (newest first) for the activity list, and the newest id I have seen there.
 export const activity = { notifications: [], loaded: false, seen: 0 };

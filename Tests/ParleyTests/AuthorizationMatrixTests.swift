@@ -373,6 +373,15 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
+            // Scheduling is refused to whoever may not post now.
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/scheduled",
+                request: { f, a in (room(f, "/scheduled"), #"{"text":"later from \#(a)","in_seconds":3600}"#) },
+                verify: { f, _, body in #expect(body["scheduled"]?["room_id"]?.int == f.room) }),
+            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
+            dm: [unauthenticated, hidden, created, hidden]),
+        row(
             // The body is the file (here a small JSON document, stored as one).
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/files",
@@ -921,6 +930,7 @@ struct Snapshot: Equatable {
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
             "saved_messages": "SELECT user_id, message_id FROM saved_messages WHERE user_id IN (\(users)) ORDER BY user_id, message_id",
             "reminders": "SELECT user_id, message_id FROM reminders WHERE user_id IN (\(users)) ORDER BY id",
+            "scheduled_messages": "SELECT user_id, room_id, text FROM scheduled_messages WHERE user_id IN (\(users)) ORDER BY id",
             "messages.reply_count": "SELECT id, reply_count FROM messages WHERE room_id IN (\(rooms)) ORDER BY id",
         ]
         return Snapshot(tables: try queries.mapValues { sql in try c.query(sql).map(\.values) })

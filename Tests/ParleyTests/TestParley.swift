@@ -67,8 +67,8 @@ struct TestParley {
         return try connection.query(sql, parameters)
     }
 
-    func count(_ table: String) throws -> Int {
-        try Int(mariaDBValue: try scalar("SELECT COUNT(*) FROM \(table)"))
+    func count(_ table: String, where condition: String = "TRUE") throws -> Int {
+        try Int(mariaDBValue: try scalar("SELECT COUNT(*) FROM \(table) WHERE \(condition)"))
     }
 
     func execute(_ sql: String, _ parameters: [any MariaDBEncodable] = []) throws {

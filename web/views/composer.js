@@ -140,6 +140,7 @@ function renderEnabled() {
   const usable = Boolean(room && !state.room.closed);
   box.disabled = !usable;
   $("send").disabled = !usable;
+  $("schedule-send").disabled = !usable;
   $("attach").disabled = !usable;
   box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : "";
 }
@@ -206,6 +207,10 @@ async function submit() {
     return;
   }
   actions.send(text, context?.kind === "reply" ? context.message.id : undefined);
+  clearBox();
+}
+
+function clearBox() {
   context = null;
   box.value = "";
   keepDraft();
@@ -213,6 +218,30 @@ async function submit() {
   autosize();
   actions.stoppedTyping();
 }
+
+/// What "Send later" takes: the open room, the box's text and the message it answers; null (with
+/// the reason shown) when there is nothing to schedule.
+export function takeDraft() {
+  if (!state.room || state.room.closed || box.disabled) return null;
+  const text = box.value.trim();
+  let problem = null;
+  if (context?.kind === "edit") problem = "Finish or cancel the edit first.";
+  else if (!text) problem = "Write the message first, then pick when to send it.";
+  else if (Array.from(text).length > 4000) problem = "A message is at most 4,000 characters.";
+  if (problem) {
+    setError(problem);
+    box.focus();
+    return null;
+  }
+  return { roomId: state.room.id, text, replyTo: context?.kind === "reply" ? context.message.id : undefined };
+}
+
+/// Empties the box once its text was scheduled (unless it was changed meanwhile).
+export function clearDraft(draft) {
+  if (state.room?.id === draft.roomId && box.value.trim() === draft.text) clearBox();
+}
+
+export { setError as setComposerError };
 
 /// Uploads files to the open room, side by side; what is typed (unless an edit) becomes the first
 /// one's caption.

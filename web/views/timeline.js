@@ -4,7 +4,7 @@
 // bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
-import { $, authorButton, avatarFor, button, el } from "/dom.js";
+import { $, authorButton, avatarFor, button, el, popupMenu } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
@@ -487,48 +487,18 @@ function reminderChoices() {
   ];
 }
 
-/// A small menu of when to be reminded of a message; closes on a choice, Escape or leaving it.
+/// A small menu of when to be reminded of a message.
 function openReminderMenu(m, anchor) {
-  document.querySelector(".remind-menu")?.remove();
-  const menu = el("div", { className: "remind-menu", attrs: { role: "menu", "aria-label": "Remind me" } });
-  let open = true;
-  const close = ({ refocus = true } = {}) => {
-    if (!open) return;
-    open = false;
-    menu.remove();
-    if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
-  };
-  for (const [label, seconds] of reminderChoices()) {
-    menu.append(
-      el("button", {
-        className: "pick when", text: label,
-        attrs: { type: "button", role: "menuitem" },
-        on: {
-          click: () => {
-            close();
-            actions
-              .remind(m, seconds)
-              .then((reminder) => toast(`Reminder set for ${formatFull(new Date(reminder.remind_at))}.`, { kind: "info" }))
-              .catch(toastError);
-          },
-        },
-      }),
-    );
-  }
-  menu.addEventListener("keydown", (event) => {
-    const items = [...menu.querySelectorAll("button")];
-    const index = items.indexOf(document.activeElement);
-    if (event.key === "Escape") close();
-    else if (event.key === "ArrowDown" || event.key === "ArrowUp") items[(index + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
-    else return;
-    event.preventDefault();
-    event.stopPropagation();
+  popupMenu({
+    className: "remind-menu", label: "Remind me", anchor, parent: anchor.closest("li.message"),
+    items: reminderChoices().map(([label, seconds]) => [
+      label,
+      () => actions
+        .remind(m, seconds)
+        .then((reminder) => toast(`Reminder set for ${formatFull(new Date(reminder.remind_at))}.`, { kind: "info" }))
+        .catch(toastError),
+    ]),
   });
-  menu.addEventListener("focusout", (event) => {
-    if (!menu.contains(event.relatedTarget)) close({ refocus: false });
-  });
-  anchor.closest("li.message").append(menu);
-  menu.querySelector("button").focus({ preventScroll: true });
 }
 
 function quote(m, target) {

@@ -56,6 +56,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         },
         PeriodicService(name: "reminders", every: .seconds(1), logger: parts.logger) { [reminders = parts.reminders] in
             try await reminders.fireDue()
+        },
+        PeriodicService(name: "scheduled-messages", every: .seconds(1), logger: parts.logger) { [scheduled = parts.scheduled] in
+            try await scheduled.sendDue()
         })
     if let embedded = parts.database.embedded {
         // Added last, so stopped first: it never restarts the server while shutdown stops it.
@@ -91,6 +94,7 @@ struct ApplicationParts: Sendable {
     let rooms: RoomService
     let messages: MessageService
     let reminders: Reminders
+    let scheduled: ScheduledMessages
     let files: FileStore
     let typing: TypingService
     let presence: PresenceService
@@ -156,6 +160,7 @@ struct ApplicationParts: Sendable {
             logger: logger, database: database, hashingThreads: hashingThreads, sessionStore: sessionStore, sessions: sessions,
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
             rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log),
+            scheduled: ScheduledMessages(messages: messages, log: log),
             files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
@@ -194,6 +199,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
     ReminderController(reminders: parts.reminders, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    ScheduledController(scheduled: parts.scheduled, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,

@@ -119,6 +119,10 @@ public enum EventType {
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"
+    /// To the user whose scheduled message was made, changed or refused when sent (with its failure).
+    public static let scheduledSaved = "scheduled.saved"
+    /// To the user whose scheduled message was sent (with the message's id) or cancelled.
+    public static let scheduledRemoved = "scheduled.removed"
 
     /// Types that make `subjectID` a member of the room from this event on.
     static let opensMembership: Set<String> = [memberJoined, memberAdded]

@@ -1,0 +1,106 @@
+"""Scheduled messages ("send later"): the clock beside Send, the bar over the box, the dialog with
+Send now / Edit / Delete, a failure shown when the server could not send, and the send itself."""
+from parley_browser import Chat, sql
+
+
+def toasts(chat):
+    return chat.js("return document.querySelector('.toasts')?.textContent ?? ''")
+
+
+def scheduled(account):
+    return account.call("GET", "/api/me/scheduled", expect=200).json()["scheduled"]
+
+
+def test_a_message_is_scheduled_edited_and_sent(server, browsers, account):
+    uma = account("uma_later", display_name="Uma")
+    vic = account("vic_later", display_name="Vic")
+    room = vic.create_room("later-room")["id"]
+    uma.join(room)
+    chat = Chat(browsers(), server).log_in("uma_later")
+    chat.open_room("later-room")
+    other = Chat(browsers(), server).log_in("vic_later")
+    other.open_room("later-room")
+
+    # Nothing typed: the clock says what is missing and opens no menu.
+    chat.find("#schedule-send").click()
+    chat.wait(lambda: "Write the message first" in chat.text_of("composer-error"))
+    assert chat.js("return document.querySelector('.schedule-menu') === null")
+
+    chat.type("release notes go out at noon")
+    chat.find("#schedule-send").click()
+    chat.wait(lambda: chat.js("return document.querySelector('.schedule-menu') !== null"))
+    labels = chat.js("return [...document.querySelectorAll('.schedule-menu button.when')].map(b => b.textContent)")
+    assert labels[0] == "In 1 hour" and labels[1].startswith("Tomorrow at "), labels
+    chat.find(".schedule-menu button.when").click()
+    chat.wait(lambda: "Scheduled for" in toasts(chat), message="no confirmation")
+    # The box is emptied; nobody sees the message yet; the bar counts it.
+    assert chat.find("#composer-text").get_attribute("value") == ""
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed())
+    assert chat.text_of("scheduled-bar-text") == "1 scheduled message here"
+    [entry] = scheduled(uma)
+    assert entry["text"] == "release notes go out at noon" and entry["room_id"] == room
+    assert "release notes go out at noon" not in chat.texts() and "release notes go out at noon" not in other.texts()
+
+    # The dialog: edit its text, then send it now; Vic gets it at once.
+    chat.find("#scheduled-open").click()
+    chat.wait(lambda: chat.dialog_open("scheduled-dialog"))
+    chat.wait(lambda: "release notes go out at noon" in chat.text_of("scheduled-list"))
+    assert "#later-room" in chat.text_of("scheduled-list")
+    edit = [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Edit"][0]
+    edit.click()
+    box = chat.find("#scheduled-list textarea")
+    box.clear()
+    box.send_keys("release notes go out at one")
+    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Save"][0].click()
+    chat.wait(lambda: "release notes go out at one" in chat.text_of("scheduled-list") and
+              not chat.driver.find_elements("css selector", "#scheduled-list textarea"))
+    assert [s["text"] for s in scheduled(uma)] == ["release notes go out at one"]
+    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Send now"][0].click()
+    other.wait(lambda: "release notes go out at one" in other.texts(), message="Vic did not get it")
+    chat.wait(lambda: "release notes go out at one" in chat.texts())
+    chat.wait(lambda: "Nothing scheduled" in chat.text_of("scheduled-status"))
+    chat.find("#scheduled-dialog [data-close]").click()
+    chat.wait(lambda: not chat.find("#scheduled-bar").is_displayed())
+    assert scheduled(uma) == []
+
+    # A time picked by hand; then deleted from another tab (the API here): the bar follows.
+    chat.type("picked by hand")
+    chat.find("#schedule-send").click()
+    chat.wait(lambda: chat.js("return document.querySelector('.schedule-menu .schedule-at') !== null"))
+    chat.find(".schedule-menu .schedule-picked").click()
+    chat.wait(lambda: "Scheduled for" in toasts(chat) and len(scheduled(uma)) == 1)
+    [picked] = scheduled(uma)
+    assert picked["text"] == "picked by hand"
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed())
+    uma.call("DELETE", f"/api/me/scheduled/{picked['id']}", expect=204)
+    chat.wait(lambda: not chat.find("#scheduled-bar").is_displayed(), message="the bar did not follow the deletion")
+
+
+def test_a_send_the_server_refused_shows_and_is_sent_later(server, browsers, account):
+    wes = account("wes_later", display_name="Wes")
+    xia = account("xia_later", display_name="Xia")
+    room = xia.create_room("muted-later")["id"]
+    wes.join(room)
+    chat = Chat(browsers(), server).log_in("wes_later")
+    chat.open_room("muted-later")
+    made = wes.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "when I am heard", "in_seconds": 3600}).json()
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed(), message="an event from another client did not show")
+    xia.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": wes.id})
+    # Due now: the server tries, is refused (muted), and the bar says so.
+    sql(server, f"UPDATE scheduled_messages SET send_at = NOW(3) WHERE id = {made['scheduled']['id']}")
+    chat.wait(lambda: "could not be sent" in chat.text_of("scheduled-bar-text"), message="the failure did not show")
+    chat.find("#scheduled-open").click()
+    chat.wait(lambda: "Not sent: You are muted" in chat.text_of("scheduled-list"))
+    # Unmuted, rescheduled from the dialog a minute ahead: the failure is gone and it waits again.
+    xia.call("DELETE", f"/api/rooms/{room}/mutes/{wes.id}", expect=204)
+    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Edit"][0].click()
+    when = chat.find("#scheduled-list input[type=datetime-local]")
+    chat.js("""const input = arguments[0]; const d = new Date(Date.now() + 120000);
+        const pad = (n) => String(n).padStart(2, '0');
+        input.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;""", when)
+    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Save"][0].click()
+    chat.wait(lambda: "Not sent" not in chat.text_of("scheduled-list"))
+    [entry] = scheduled(wes)
+    assert entry["failure"] is None
+    chat.find("#scheduled-dialog [data-close]").click()
+    assert chat.text_of("scheduled-bar-text") == "1 scheduled message here"
