@@ -102,7 +102,8 @@ import Testing
             let room = try await ModerationTests.room(client, owner: owner, members: [ann])
             let made = try await Self.schedule(client, ann, room: room, #"{"text":"see you all","in_seconds":1}"#)
             let id = try #require(try made.json()["scheduled"]?["id"]?.int)
-            #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(ann.id)}"#, headers: owner.bearer).status == .created)
+            let mute = try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(ann.id)}"#, headers: owner.bearer)
+            #expect(mute.status == .created)
 
             // Muted when it comes due: not posted, kept with the refusal, and Ann's clients hear of it.
             let saved = try await Self.awaitEvents(client, ann, "scheduled.saved", count: 2)

@@ -250,8 +250,8 @@ struct ScheduledMessages: Sendable {
     private func finish(_ claimed: Claimed, messageID: Int64) async throws {
         try await log.transaction { c, events in
             guard try c.execute("DELETE FROM scheduled_messages WHERE id = ?", [claimed.id]).affectedRows == 1 else { return }
-            try events.append(
-                EventType.scheduledRemoved, userID: claimed.userID, payload: RemovedEvent(id: claimed.id, roomId: claimed.roomID, messageId: messageID))
+            let removed = RemovedEvent(id: claimed.id, roomId: claimed.roomID, messageId: messageID)
+            try events.append(EventType.scheduledRemoved, userID: claimed.userID, payload: removed)
         }
     }
 
