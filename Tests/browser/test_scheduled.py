@@ -7,6 +7,11 @@ def toasts(chat):
     return chat.js("return document.querySelector('.toasts')?.textContent ?? ''")
 
 
+def click_in_list(chat, label):
+    """Clicks the first button of the scheduled list that reads `label`."""
+    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == label][0].click()
+
+
 def scheduled(account):
     return account.call("GET", "/api/me/scheduled", expect=200).json()["scheduled"]
 
@@ -46,16 +51,15 @@ def test_a_message_is_scheduled_edited_and_sent(server, browsers, account):
     chat.wait(lambda: chat.dialog_open("scheduled-dialog"))
     chat.wait(lambda: "release notes go out at noon" in chat.text_of("scheduled-list"))
     assert "#later-room" in chat.text_of("scheduled-list")
-    edit = [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Edit"][0]
-    edit.click()
+    click_in_list(chat, "Edit")
     box = chat.find("#scheduled-list textarea")
     box.clear()
     box.send_keys("release notes go out at one")
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Save"][0].click()
+    click_in_list(chat, "Save")
     chat.wait(lambda: "release notes go out at one" in chat.text_of("scheduled-list") and
               not chat.driver.find_elements("css selector", "#scheduled-list textarea"))
     assert [s["text"] for s in scheduled(uma)] == ["release notes go out at one"]
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Send now"][0].click()
+    click_in_list(chat, "Send now")
     other.wait(lambda: "release notes go out at one" in other.texts(), message="Vic did not get it")
     chat.wait(lambda: "release notes go out at one" in chat.texts())
     chat.wait(lambda: "Nothing scheduled" in chat.text_of("scheduled-status"))
@@ -93,12 +97,12 @@ def test_a_send_the_server_refused_shows_and_is_sent_later(server, browsers, acc
     chat.wait(lambda: "Not sent: You are muted" in chat.text_of("scheduled-list"))
     # Unmuted, rescheduled from the dialog a minute ahead: the failure is gone and it waits again.
     xia.call("DELETE", f"/api/rooms/{room}/mutes/{wes.id}", expect=204)
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Edit"][0].click()
+    click_in_list(chat, "Edit")
     when = chat.find("#scheduled-list input[type=datetime-local]")
     chat.js("""const input = arguments[0]; const d = new Date(Date.now() + 120000);
         const pad = (n) => String(n).padStart(2, '0');
         input.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;""", when)
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Save"][0].click()
+    click_in_list(chat, "Save")
     chat.wait(lambda: "Not sent" not in chat.text_of("scheduled-list"))
     [entry] = scheduled(wes)
     assert entry["failure"] is None
