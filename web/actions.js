@@ -173,6 +173,9 @@ export async function toggleSaved(message) {
 
 export const loadSaved = (before) => Saved.list({ before });
 
+/// Forwards a message into one of my rooms (it arrives there as `message.created`).
+export const forward = (messageId, roomId, comment) => Messages.forward(messageId, roomId, comment);
+
 /// Scheduled messages ("send later"): kept in the state for every room, in step with my other
 /// tabs through `scheduled.saved` and `scheduled.removed`.
 export async function loadScheduled() {

@@ -159,6 +159,8 @@ export const Messages = {
   /// A message and its replies (not deleted), oldest first; `after` continues from a reply.
   replies: (id, { after, limit = 50 } = {}) => get(`/api/messages/${id}/replies${query({ after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
+  /// Posts into `roomId` a message quoting this one, with `text` as a comment.
+  forward: (id, roomId, text) => post(`/api/messages/${id}/forward`, { room_id: roomId, text }),
   /// The texts a message had before its edits, oldest first, and the message now.
   edits: (id) => get(`/api/messages/${id}/edits`),
   remove: (id) => request("DELETE", `/api/messages/${id}`),

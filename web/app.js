@@ -23,6 +23,7 @@ import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
 import { initScheduled } from "/views/scheduled.js";
+import { initForward } from "/views/forward.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -70,6 +71,7 @@ function initViews() {
   initSearch({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
   initScheduled();
+  initForward();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });

@@ -11,6 +11,7 @@ const SHAPES = {
   monitor: [{ rect: [2, 4, 20, 13, 2] }, "M8 21h8M12 17v4"],
   logout: ["M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9"],
   reply: ["M9 17l-5-5 5-5M4 12h11a5 5 0 0 1 5 5v2"],
+  forward: ["M15 17l5-5-5-5M20 12H9a5 5 0 0 0-5 5v2"],
   edit: ["M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"],
   trash: ["M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6"],
   pin: ["M12 17v5M8 3h8l-1 7 3 3v2H6v-2l3-3z"],

@@ -59,9 +59,13 @@ function prose(nodes, text, myUsername) {
 }
 
 /// A message's text for one-line previews (notifications, quotes, pins, the reply bar): as the
-/// timeline shows it without the formatting marks, on one line; a file without a caption by its name.
+/// timeline shows it without the formatting marks, on one line; a file without a caption by its
+/// name, a forward without a comment by what it quotes.
 export function preview(message) {
-  if (!message.text) return message.file ? `📎 ${message.file.name}` : "";
+  if (!message.text) {
+    if (message.file) return `📎 ${message.file.name}`;
+    return message.forwarded ? `↪ ${message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";
+  }
   const parts = formatMessage(message.text, null).map((node) =>
     typeof node === "string" ? node : node.tagName === "PRE" || node.tagName === "BLOCKQUOTE" ? ` ${node.textContent} ` : node.textContent,
   );

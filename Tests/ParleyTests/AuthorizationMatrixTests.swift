@@ -418,6 +418,15 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
+            // Forwarded within the room: read access to the message, then push's rules in the room.
+            MatrixRoute(
+                method: .post, path: "/api/messages/{message}/forward",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/forward", #"{"room_id":\#(f.room),"text":"look"}"#) },
+                verify: { f, _, body in #expect(body["message"]?["forwarded"]?["message_id"]?.int == f.targetMessage) }),
+            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, created, created, created, created, muted, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
+        row(
             MatrixRoute(
                 method: .post, path: "/api/messages/{message}/reminders",
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reminders", #"{"in_seconds":3600}"#) },

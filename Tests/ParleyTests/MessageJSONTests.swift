@@ -13,7 +13,7 @@ import Testing
 
     @Test(arguments: texts)
     func handRenderedJSONIsWhatTheEncoderWrites(text: String?) throws {
-        let cases = [
+        var cases = [
             MessageView(
                 id: 42, roomId: 7, sender: UserSummary(id: 3, username: "ada", displayName: text ?? "Ada \"the\" Lovelace", avatar: "0123456789abcdef"), text: text,
                 replyTo: nil, clientId: nil, createdAt: Date(timeIntervalSince1970: 1_764_000_000.123), editedAt: nil, deleted: text == nil),
@@ -26,9 +26,26 @@ import Testing
                     ReactionSummary(emoji: "1️⃣", count: 1, userIds: [5]),
                 ], file: FileView(id: 77, name: text ?? "a \"quoted\" name/ü.png", size: 1_048_577, contentType: "image/png"), replyCount: 12),
         ]
+        // A forward of each (quoting its text and sender), with a comment.
+        cases += cases.filter { !$0.deleted }.map { original in
+            MessageView(
+                id: 43, roomId: 8, sender: original.sender, text: "see this", replyTo: nil, clientId: nil, createdAt: Date(timeIntervalSince1970: 1),
+                editedAt: nil, deleted: false, forwarded: ForwardView(of: original))
+        }
         for message in cases {
             let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)
             #expect(message.json == encoded)
+        }
+    }
+
+    /// A timestamp read back is written again the same (stored summaries, such as a forward's, go
+    /// through it): parsing could land just below the millisecond, which was then written one less.
+    @Test func timestampsSurviveARoundTrip() throws {
+        for millisecond in 0..<1000 {
+            let date = MessageView.storedPrecision(Date(timeIntervalSince1970: 1_764_565_686 + Double(millisecond) / 1000))
+            let text = ParleyJSON.timestamp(date)
+            #expect(text.hasSuffix(String(format: ".%03dZ", millisecond)))
+            #expect(ParleyJSON.parseTimestamp(text).map(ParleyJSON.timestamp) == text)
         }
     }
 }

@@ -6,11 +6,12 @@
 import * as actions from "/actions.js";
 import { $, authorButton, avatarFor, button, el, popupMenu } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
-import { dayKey, dayLabel, formatFull, formatTime, roomName, truncate } from "/format.js";
+import { dayKey, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
+import { openForward } from "/views/forward.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
 const list = $("messages");
@@ -252,6 +253,7 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -307,7 +309,8 @@ function buildMessage(m, { mine, status, target }) {
   const body = el("div", { className: "body" }, meta);
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text || !m.file) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  else if (m.text || (!m.file && !m.forwarded)) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   if (m.reply_count > 0) body.append(threadLink(m));
@@ -317,6 +320,30 @@ function buildMessage(m, { mine, status, target }) {
   if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
+}
+
+/// What a forwarded message quotes: who wrote it, where and when, and its text; "Open" goes to the
+/// original when it is in one of my rooms.
+function forwardedNode(f) {
+  const room = state.rooms.get(f.room_id);
+  const created = new Date(f.created_at);
+  const head = el(
+    "p",
+    { className: "forwarded-head" },
+    icon("forward"),
+    el("span", { text: "Forwarded from " }),
+    el("strong", { text: f.sender.display_name }),
+    el("span", { className: "muted", text: `${room ? ` in ${roomLabel(room)}` : ""} · ${formatFull(created)}` }),
+  );
+  if (room) {
+    head.append(
+      button("Open", {
+        className: "link small", attrs: { "aria-label": "Open the original message" },
+        onClick: () => { location.hash = `#room/${f.room_id}/message/${f.message_id}`; },
+      }),
+    );
+  }
+  return el("blockquote", { className: "forwarded" }, head, f.text ? el("div", { className: "text" }, ...formatMessage(f.text, state.me.username)) : null);
 }
 
 /// "3 replies": opens the message's thread beside the room.
@@ -531,6 +558,7 @@ function messageActions(m, mine) {
   action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
   action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   action("link", "Copy link to message", "link", () => copyLink(m));
+  action("forward", "Forward message", "forward", () => openForward(m));
   action("remind", "Remind me about this", "clock", (event) => openReminderMenu(m, event.currentTarget));
   const saved = isSaved(m);
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));

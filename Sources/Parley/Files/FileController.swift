@@ -42,10 +42,8 @@ struct FileController {
         // Refused callers store nothing.
         try await messages.checkMayPost(user: session.user, roomID: roomID)
         let stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
-        let posted = try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored)
-        return Response(
-            status: .created, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
+        return MessageController.answer(
+            try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored))
     }
 
     /// 1–255 characters without control characters; path separators become `_`.
@@ -150,10 +148,7 @@ struct FileController {
 extension MessageService {
     /// Refuses, before any bytes are stored, a user who may not post in the room.
     func checkMayPost(user: User, roomID: Int64) async throws {
-        try await rooms.pool.withConnection { c in
-            guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
-            try canPost(c, roomID, user.id)
-        }
+        try await rooms.pool.withConnection { c in try checkMayPost(c, userID: user.id, roomID: roomID, text: "", replyTo: nil) }
     }
 
     /// A file for a member of its room: `file_not_found` when it is hidden from the user (or gone),

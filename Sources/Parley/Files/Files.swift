@@ -105,6 +105,17 @@ struct FileStore: Sendable {
     /// Forgets the file of a deleted message, and at once the bytes no other file uses. (An upload
     /// of the same bytes going on at that moment then fails at its end and is sent again: see
     /// `MessageService.post`.)
+    /// A shared file's stored bytes as an upload, to share again (the file of a forwarded message).
+    static func storedUpload(_ c: MariaDBConnection, fileID: Int64) throws -> StoredUpload? {
+        guard let file = try c.query("SELECT name, content_type, size, sha256 FROM files WHERE id = ?", [fileID]).first else { return nil }
+        let parts = try c.query("SELECT chunk_sha256, size FROM file_parts WHERE file_id = ? ORDER BY seq", [fileID]).map {
+            (sha256: try $0.decode("chunk_sha256", as: [UInt8].self), size: try $0.decode("size", as: Int.self))
+        }
+        return StoredUpload(
+            name: try file.decode("name"), contentType: try file.decode("content_type"), size: try file.decode("size"),
+            sha256: try file.decode("sha256"), parts: parts)
+    }
+
     static func unshare(_ c: MariaDBConnection, messageID: Int64) throws {
         try remove(c, filesWhere: "f.message_id = ?", messageID)
     }

@@ -57,12 +57,30 @@ public enum ParleyJSON {
         return decoder
     }
 
-    /// `2026-11-23T21:40:00.123Z`.
+    /// `2026-11-23T21:40:00.123Z`: the millisecond nearest to `date`. (Foundation's ISO 8601 style
+    /// cuts the fraction off instead, so a date a hair below a millisecond, as a whole millisecond
+    /// often is in binary, was written as the one before.)
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        var (seconds, millisecond) = Int64((date.timeIntervalSince1970 * 1000).rounded()).quotientAndRemainder(dividingBy: 1000)
+        if millisecond < 0 {
+            seconds -= 1
+            millisecond += 1000
+        }
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func digits(_ value: Int32, _ count: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, count - text.count)) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T" + digits(parts.tm_hour, 2)
+            + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "." + digits(Int32(millisecond), 3) + "Z"
     }
 
+    /// A timestamp as `timestamp` writes it (or without a fraction), at whole milliseconds: the
+    /// parsed value can lie just below them, and `timestamp` would then write the millisecond before.
     public static func parseTimestamp(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        return parsed.map(MessageView.storedPrecision)
     }
 }

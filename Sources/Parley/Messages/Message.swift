@@ -22,6 +22,8 @@ public struct MessageView: Encodable, Sendable {
     public let file: FileView?
     /// How many replies name it in `replyTo` and are not deleted (its thread).
     public let replyCount: Int
+    /// The message it forwards, as that was when forwarded (none once deleted).
+    public let forwarded: ForwardView?
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
@@ -30,7 +32,7 @@ public struct MessageView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
-        case myReactions, saved
+        case forwarded, myReactions, saved
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -50,6 +52,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(reactions, forKey: .reactions)
         try c.encode(file, forKey: .file)
         try c.encode(replyCount, forKey: .replyCount)
+        try c.encode(forwarded, forKey: .forwarded)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
         try c.encodeIfPresent(saved, forKey: .saved)
     }
@@ -57,9 +60,10 @@ public struct MessageView: Encodable, Sendable {
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
         deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil,
-        replyCount: Int = 0
+        replyCount: Int = 0, forwarded: ForwardView? = nil
     ) {
         self.file = file
+        self.forwarded = forwarded
         self.replyCount = replyCount
         self.reactions = reactions
         self.mentions = mentions
@@ -100,7 +104,58 @@ public struct MessageView: Encodable, Sendable {
         let fileSummary: String? = try row.decode("file_summary")
         file = deleted ? nil : try fileSummary.map(FileView.decode)
         replyCount = try row.decode("reply_count")
+        let forwardSummary: String? = try row.decode("forward_summary")
+        forwarded = deleted ? nil : try forwardSummary.map(ForwardView.decode)
     }
+}
+
+/// What a forwarded message quotes: the original as it was when forwarded (its sender's names then
+/// too), and where it was, for readers who may open that room.
+public struct ForwardView: Codable, Sendable, Equatable {
+    public struct Sender: Codable, Sendable, Equatable {
+        public let id: Int64
+        public let username: String
+        public let displayName: String
+        public let avatarUrl: String?
+
+        enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(username, forKey: .username)
+            try c.encode(displayName, forKey: .displayName)
+            try c.encode(avatarUrl, forKey: .avatarUrl)
+        }
+    }
+
+    public let messageId: Int64
+    public let roomId: Int64
+    public let sender: Sender
+    /// Its text (empty for a file shared without a caption).
+    public let text: String
+    public let createdAt: Date
+
+    /// The original of `message`: the message itself, or what it forwards when it adds nothing of
+    /// its own (no text, no file), so that forwarding a forward credits the original author.
+    init(of message: MessageView) {
+        if let inner = message.forwarded, (message.text ?? "").isEmpty, message.file == nil {
+            self = inner
+            return
+        }
+        messageId = message.id
+        roomId = message.roomId
+        sender = Sender(
+            id: message.sender.id, username: message.sender.username, displayName: message.sender.displayName, avatarUrl: message.sender.avatarURL)
+        text = message.text ?? ""
+        createdAt = message.createdAt
+    }
+
+    /// The summary stored in `messages.forward_summary`.
+    static func decode(_ text: String) throws -> ForwardView {
+        try ParleyJSON.decoder().decode(ForwardView.self, from: Data(text.utf8))
+    }
+
+    func encoded() throws -> String { String(decoding: try ParleyJSON.encoder().encode(self), as: UTF8.self) }
 }
 
 /// The SQL of messages.
@@ -109,7 +164,8 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count,
+        m.forward_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

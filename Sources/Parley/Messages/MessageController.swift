@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The HTTP face of messages: `push`, `get`, `getMessage`, `replies`, `editMessage`, `deleteMessage`,
-/// `messageEdits`, `searchMessages`, `react`, `unreact`.
+/// `messageEdits`, `forwardMessage`, `searchMessages`, `react`, `unreact`.
 struct MessageController {
     let messages: MessageService
     let limiter: RateLimiter
@@ -14,6 +14,7 @@ struct MessageController {
         router.get("/api/messages/:message", use: message)
         router.get("/api/messages/:message/replies", use: replies)
         router.get("/api/messages/:message/edits", use: edits)
+        router.post("/api/messages/:message/forward", use: forward)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
         router.get("/api/search", use: search)
@@ -57,8 +58,31 @@ struct MessageController {
         try limiter.consume(String(session.user.id))
         PostTrace.mark(.handler, text: body.text)
         let posted = try await messages.post(user: session.user, roomID: roomID, text: body.text, replyTo: body.replyTo, clientID: body.clientId)
-        // The message as rendered once for its event: `{"message":…}`, as `MessageResponse` encodes it.
-        return Response(
+        return Self.answer(posted)
+    }
+
+    struct ForwardBody: Decodable {
+        let roomId: Int64
+        let text: String?
+        let clientId: String?
+    }
+
+    /// [forwardMessage] A message of one room quoted in another (or the same): 201 with the new
+    /// message, 200 with the original of a repeated `client_id`.
+    func forward(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let messageID = try RoomController.id(context, "message")
+        let body = try await request.decodeJSON(as: ForwardBody.self, context: context, limit: maxBodyBytes)
+        try limiter.consume(String(session.user.id))
+        let posted = try await messages.forward(
+            user: session.user, messageID: messageID, to: body.roomId, comment: body.text ?? "", clientID: body.clientId)
+        return Self.answer(posted)
+    }
+
+    /// A posted message as `{"message":…}` (rendered once, for its event and this answer): 201 when
+    /// new, 200 for the original of a repeated `client_id`.
+    static func answer(_ posted: MessageService.Posted) -> Response {
+        Response(
             status: posted.created ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
     }

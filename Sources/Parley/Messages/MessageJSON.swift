@@ -37,6 +37,9 @@ extension MessageView {
         } else {
             out += "null"
         }
+        out += ",\"forwarded\":"
+        // Rare: rendered by the encoder, whose bytes this function matches.
+        out += forwarded.flatMap { try? $0.encoded() } ?? "null"
         out += ",\"id\":"
         let head = out
         out = ",\"mentions\":["

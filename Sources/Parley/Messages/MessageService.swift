@@ -85,9 +85,12 @@ struct MessageService: Sendable {
     /// seen yet, and refusals look the membership up first.
     ///
     /// With `file` (an upload whose bytes are stored), the message shares it and `text` is its
-    /// caption, which may be empty.
-    func post(user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil) async throws -> Posted {
-        let text = file == nil ? try Self.validateText(text) : try Self.validateCaption(text)
+    /// caption, which may be empty. With `forward`, it quotes that message and `text` is a comment,
+    /// which may be empty too.
+    func post(
+        user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil, forward: ForwardView? = nil
+    ) async throws -> Posted {
+        let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text)
         let clientID = try Self.validateClientID(clientID)
         let store = self.store
         let rooms = self.rooms
@@ -106,7 +109,7 @@ struct MessageService: Sendable {
         // The common case in one round trip: nothing to look up, nobody to notify, no typing
         // indicator to end. Anything else, and any refusal, takes the full path below.
         let oneTrip =
-            fast && file == nil && replyTo == nil && !hasAt
+            fast && file == nil && forward == nil && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {
@@ -171,10 +174,13 @@ struct MessageService: Sendable {
                     try c.execute("UPDATE messages SET file_summary = ? WHERE id = ?", [try view.encoded(), id])
                     shared = view
                 }
+                if let forward {
+                    try c.execute("UPDATE messages SET forward_summary = ? WHERE id = ?", [try forward.encoded(), id])
+                }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
-                    file: shared)
+                    file: shared, forwarded: forward)
                 let json = message.json
                 // Members who show the root update its count from the event.
                 let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
@@ -202,6 +208,19 @@ struct MessageService: Sendable {
             // ER_NO_REFERENCED_ROW_2: the room was deleted between the membership check and the insert.
             throw RoomService.roomNotFound
         }
+    }
+
+    /// [forwardMessage] Posts into `roomID` a message quoting one the user may read (`ForwardView`),
+    /// with `comment` as its text; a file the original shares is shared again with it. Refused as
+    /// `push` refuses in the target room.
+    func forward(user: User, messageID: Int64, to roomID: Int64, comment: String, clientID: String?) async throws -> Posted {
+        let (source, upload) = try await store.pool.withConnection { c in
+            let source = try memberMessage(c, id: messageID, userID: user.id)
+            guard !source.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be forwarded.") }
+            return (source, try source.file.flatMap { try FileStore.storedUpload(c, fileID: $0.id) })
+        }
+        return try await post(
+            user: user, roomID: roomID, text: comment, replyTo: nil, clientID: clientID, file: upload, forward: ForwardView(of: source))
     }
 
     /// Posts through the `post_message` procedure (sql/005): the membership check, the message, its
@@ -376,7 +395,10 @@ struct MessageService: Sendable {
             if message.deleted { return message }
             // A tombstone keeps no reactions and no file.
             try c.execute(
-                "UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL WHERE id = ?", [messageID])
+                """
+                UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL, forward_summary = NULL
+                WHERE id = ?
+                """, [messageID])
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.

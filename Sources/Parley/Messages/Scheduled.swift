@@ -365,9 +365,6 @@ struct ScheduledController {
         let session = try context.requireSession()
         let id = try RoomController.id(context, "scheduled")
         try limiter.consume(String(session.user.id))
-        let posted = try await scheduled.sendNow(user: session.user, id: id)
-        return Response(
-            status: posted.created ? .created : .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"message":\#(posted.json)}"#)))
+        return MessageController.answer(try await scheduled.sendNow(user: session.user, id: id))
     }
 }

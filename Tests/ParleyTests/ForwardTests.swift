@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Forwarding: a message quoted in another room as it was, with a comment, its file shared again,
+/// checked on both sides, and kept when the original changes.
+@Suite struct ForwardTests {
+    static func forward(_ client: any TestClientProtocol, _ user: LoggedIn, _ message: Int64, _ json: String) async throws -> TestResponse {
+        try await client.send(.post, "/api/messages/\(message)/forward", json: json, headers: user.bearer)
+    }
+
+    @Test func aForwardQuotesTheOriginalAsItWas() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let source = try await MessageTests.room(client, bob, #"{"name":"ops","kind":"group","members":[\#(ann.id)]}"#)
+            let target = try await MessageTests.room(client, ann, #"{"name":"team"}"#, members: [cat])
+            let original = try await MessageTests.say(client, bob, room: source, "the deploy is **green**")
+
+            let made = try await Self.forward(client, ann, original, #"{"room_id":\#(target),"text":"FYI @cat"}"#)
+            #expect(made.status == .created, "\(String(buffer: made.body))")
+            let message = try #require(try made.json()["message"])
+            #expect(message.keys == MessageTests.messageKeys)
+            #expect(message["room_id"]?.int == target)
+            #expect(message["sender"]?["id"]?.int == ann.id)
+            #expect(message["text"] == .string("FYI @cat"))
+            #expect(message["mentions"] == .array([.number(Double(cat.id))]))
+            let quoted = try #require(message["forwarded"])
+            #expect(quoted.keys == ["message_id", "room_id", "sender", "text", "created_at"])
+            #expect(quoted["message_id"]?.int == original)
+            #expect(quoted["room_id"]?.int == source)
+            #expect(quoted["sender"]?["username"] == .string("bob"))
+            #expect(quoted["sender"]?.keys == ["id", "username", "display_name", "avatar_url"])
+            #expect(quoted["text"] == .string("the deploy is **green**"))
+            let id = try #require(message["id"]?.int)
+
+            // Cat, who cannot read the group, reads the quote in the room they share; the event carries it too.
+            #expect(try await client.send(.get, "/api/messages/\(original)", headers: cat.bearer).status == .notFound)
+            let read = try await client.send(.get, "/api/messages/\(id)", headers: cat.bearer).json()["message"]
+            #expect(read?["forwarded"] == quoted)
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: cat.bearer).json()["events"]?.array ?? []
+            let created = events.first { $0["type"] == .string("message.created") && $0["data"]?["message"]?["id"]?.int == id }
+            #expect(created?["data"]?["message"]?["forwarded"] == quoted)
+            let notes = events.filter { $0["type"] == .string("notification") }.compactMap { $0["data"]?["notification"]?["reason"]?.string }
+            #expect(notes == ["mention"])
+
+            // The original edited or deleted later: the quote stays as it was.
+            #expect(try await client.send(.patch, "/api/messages/\(original)", json: #"{"text":"red now"}"#, headers: bob.bearer).status == .ok)
+            #expect(try await client.send(.delete, "/api/messages/\(original)", headers: bob.bearer).status == .noContent)
+            let later = try await client.send(.get, "/api/messages/\(id)", headers: cat.bearer).json()["message"]
+            #expect(later?["forwarded"]?["text"] == .string("the deploy is **green**"))
+            try await Self.forward(client, ann, original, #"{"room_id":\#(target)}"#).expectError(.conflict, "message_deleted")
+
+            // A forward of a forward (nothing added) credits the original; without a comment the text is empty.
+            let again = try await Self.forward(client, cat, id, #"{"room_id":1}"#)
+            #expect(again.status == .created, "\(String(buffer: again.body))")
+            #expect(try again.json()["message"]?["forwarded"]?["message_id"]?.int == id)
+            #expect(try again.json()["message"]?["text"] == .string(""))
+            let plain = try await MessageTests.say(client, ann, room: target, "just a note")
+            let relayed = try await Self.forward(client, cat, plain, #"{"room_id":1}"#).json()["message"]
+            let relayedID = try #require(relayed?["id"]?.int)
+            let third = try await Self.forward(client, ann, relayedID, #"{"room_id":1,"client_id":"fwd-1"}"#)
+            #expect(try third.json()["message"]?["forwarded"]?["message_id"]?.int == plain)
+            // A repeated client_id returns the first.
+            let repeated = try await Self.forward(client, ann, relayedID, #"{"room_id":1,"client_id":"fwd-1"}"#)
+            #expect(repeated.status == .ok)
+            #expect(try repeated.json()["message"]?["id"] == (try third.json()["message"]?["id"]))
+
+            // Deleting the forward leaves a tombstone without the quote.
+            #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.get, "/api/messages/\(id)", headers: cat.bearer).json()["message"]?["forwarded"] == .null)
+        }
+    }
+
+    @Test func aForwardIsCheckedOnBothSides() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let secret = try await MessageTests.room(client, bob, #"{"name":"secret","kind":"group"}"#)
+            let hidden = try await MessageTests.say(client, bob, room: secret, "not for ann")
+            let elsewhere = try await MessageTests.room(client, bob, #"{"name":"elsewhere"}"#)
+            let open = try await MessageTests.say(client, bob, room: 1, "for everyone")
+            let before = try parley.count("messages")
+            try await Self.forward(client, ann, hidden, #"{"room_id":1}"#).expectError(.notFound, "message_not_found")
+            try await Self.forward(client, ann, open, #"{"room_id":\#(secret)}"#).expectError(.notFound, "room_not_found")
+            try await Self.forward(client, ann, open, #"{"room_id":\#(elsewhere)}"#).expectError(.forbidden, "not_a_member")
+            try await Self.forward(client, ann, open, #"{"room_id":999999}"#).expectError(.notFound, "room_not_found")
+            try await Self.forward(client, ann, open, "{}").expectError(.badRequest, "invalid_request")
+            let long = String(repeating: "x", count: 4001)
+            try await Self.forward(client, ann, open, #"{"room_id":1,"text":"\#(long)"}"#).expectError(.unprocessableContent, "invalid_text")
+            try await Self.forward(client, ann, open, #"{"room_id":1,"client_id":"no spaces"}"#)
+                .expectError(.unprocessableContent, "invalid_client_id")
+            #expect(try parley.count("messages") == before)
+            // Muted in the target: refused there, as a post would be.
+            let owned = try await MessageTests.room(client, bob, #"{"name":"owned"}"#, members: [ann])
+            let mute = try await client.send(.post, "/api/rooms/\(owned)/mutes", json: #"{"user_id":\#(ann.id)}"#, headers: bob.bearer)
+            #expect(mute.status == .created)
+            try await Self.forward(client, ann, open, #"{"room_id":\#(owned)}"#).expectError(.forbidden, "muted")
+        }
+    }
+
+    @Test func aForwardedFileIsSharedAgainInTheTargetRoom() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let group = try await MessageTests.room(client, ann, #"{"name":"private","kind":"group"}"#)
+            let bytes = FileTests.randomBytes(1_500_000)
+            let shared = try await FileTests.upload(client, ann, room: group, bytes, query: "name=plan.pdf&text=the%20plan", type: "application/pdf")
+            let original = try #require(try shared.json()["message"])
+            let originalFile = try #require(original["file"]?["id"]?.int)
+            #expect(try await FileTests.download(client, bob, originalFile).status == .notFound)
+
+            let made = try await Self.forward(client, ann, try #require(original["id"]?.int), #"{"room_id":1}"#)
+            #expect(made.status == .created, "\(String(buffer: made.body))")
+            let message = try #require(try made.json()["message"])
+            let file = try #require(message["file"])
+            #expect(file["name"] == .string("plan.pdf"))
+            #expect(file["size"]?.int == 1_500_000)
+            let fileID = try #require(file["id"]?.int)
+            #expect(fileID != originalFile)
+            #expect(message["forwarded"]?["text"] == .string("the plan"))
+            // Bob reads it in main; the bytes are stored once.
+            let download = try await FileTests.download(client, bob, fileID)
+            #expect(download.status == .ok)
+            #expect(Array(buffer: download.body) == bytes)
+            #expect(try parley.count("file_chunks") == 2)
+            // Deleting the original keeps the forwarded copy whole.
+            #expect(try await client.send(.delete, "/api/messages/\(try #require(original["id"]?.int))", headers: ann.bearer).status == .noContent)
+            #expect(Array(buffer: try await FileTests.download(client, bob, fileID).body) == bytes)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+"""Forwarding: the Forward action's dialog (pick a room, add a comment), the quote in the target
+room for someone who cannot read the original, and Open going back to the original."""
+from parley_browser import Chat
+
+
+def toasts(chat):
+    return chat.js("return document.querySelector('.toasts')?.textContent ?? ''")
+
+
+def test_a_message_is_forwarded_with_a_comment(server, browsers, account):
+    yan = account("yan_fwd", display_name="Yan")
+    zoe = account("zoe_fwd", display_name="Zoe")
+    group = yan.create_room("fwd-source", kind="group")["id"]
+    target = yan.create_room("fwd-target")["id"]
+    zoe.join(target)
+    yan.post(group, "the *incident* review is on Thursday")
+    chat = Chat(browsers(), server).log_in("yan_fwd")
+    chat.open_room("fwd-source")
+    chat.wait(lambda: "the incident review is on Thursday" in chat.texts())
+    other = Chat(browsers(), server).log_in("zoe_fwd")
+    other.open_room("fwd-target")
+
+    chat.hover_action("the incident review is on Thursday", "forward")
+    chat.wait(lambda: chat.dialog_open("forward-dialog"))
+    assert "Yan: the incident review is on Thursday" in chat.text_of("forward-preview")
+    chat.find("#forward-filter").send_keys("target")
+    chat.wait(lambda: chat.js("return [...document.querySelectorAll('#forward-rooms .option')].map(o => o.textContent)") == ["#fwd-target"])
+    assert chat.find("#forward-submit").get_attribute("disabled") is not None
+    chat.find('#forward-rooms .option[data-room="%d"]' % target).click()
+    chat.wait(lambda: chat.find("#forward-submit").text == "Forward to #fwd-target")
+    chat.find("#forward-text").send_keys("please come")
+    chat.find("#forward-submit").click()
+    chat.wait(lambda: not chat.dialog_open("forward-dialog"))
+    chat.wait(lambda: "Forwarded to #fwd-target" in toasts(chat))
+
+    # Zoe, who is not in the group, sees the comment and the quote, without a way to open the original.
+    other.wait(lambda: "please come" in other.texts(), message="the forward did not arrive")
+    # Read in one script: the message re-renders as receipts come in.
+    said, emphasized, buttons = other.js("""const id = arguments[0];
+        const quote = document.querySelector(`#messages li.message[data-id="${id}"] blockquote.forwarded`);
+        return [quote.textContent, quote.querySelectorAll('em').length, quote.querySelectorAll('button').length]""",
+        other.message_id("please come"))
+    assert "Forwarded from Yan · " in said and "the incident review is on Thursday" in said, said
+    assert emphasized == 1, "the quoted text lost its formatting"
+    assert buttons == 0
+    [message] = [m for m in zoe.history(target) if m["text"] == "please come"]
+    assert message["forwarded"]["room_id"] == group and message["forwarded"]["sender"]["username"] == "yan_fwd"
+
+    # Yan, who is in both, opens the original from the quote.
+    chat.open_room("fwd-target")
+    chat.wait(lambda: "please come" in chat.texts())
+    chat.wait(lambda: chat.js("""const button = document.querySelector(
+        `#messages li.message[data-id="${arguments[0]}"] blockquote.forwarded button`); button?.click(); return Boolean(button)""",
+        chat.message_id("please come")))
+    chat.wait(lambda: chat.room_title() == "fwd-source", message="Open did not go to the original's room")

@@ -1,0 +1,96 @@
+// Forwarding: a dialog that posts a message into one of my rooms (or DMs) with an optional
+// comment; the new message quotes the original as it was (`forwarded`).
+import * as actions from "/actions.js";
+import { $, el } from "/dom.js";
+import { roomLabel, truncate } from "/format.js";
+import { preview } from "/markup.js";
+import { state } from "/state.js";
+import { showError } from "/views/dialogs.js";
+import { toast } from "/views/toast.js";
+
+/// The message being forwarded and the room picked for it.
+let source = null;
+let picked = null;
+
+export function initForward() {
+  $("forward-filter").addEventListener("input", renderRooms);
+  $("forward-filter").addEventListener("keydown", (event) => {
+    // Enter picks the only (or first) room shown.
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const first = matchingRooms()[0];
+    if (first) pick(first.id);
+  });
+  $("forward-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+}
+
+export function openForward(message) {
+  source = message;
+  picked = null;
+  $("forward-filter").value = "";
+  $("forward-text").value = "";
+  showError("forward-error", null);
+  $("forward-preview").replaceChildren(
+    el("strong", { text: message.sender.display_name }),
+    el("span", { text: `: ${truncate(preview(message), 200)}` }),
+  );
+  renderRooms();
+  $("forward-dialog").showModal();
+  $("forward-filter").focus();
+}
+
+/// My open rooms whose label holds the filter's words, by label.
+function matchingRooms() {
+  const words = $("forward-filter").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  return [...state.rooms.values()]
+    .filter((room) => words.every((word) => roomLabel(room).toLowerCase().includes(word)))
+    .sort((a, b) => roomLabel(a).localeCompare(roomLabel(b)));
+}
+
+function renderRooms() {
+  const rooms = matchingRooms();
+  $("forward-rooms").replaceChildren(
+    ...rooms.map((room) =>
+      el("li", {
+        className: `option${room.id === picked ? " active" : ""}`, text: roomLabel(room),
+        attrs: { role: "option", "aria-selected": String(room.id === picked), tabindex: "0" },
+        dataset: { room: room.id },
+        on: {
+          click: () => pick(room.id),
+          keydown: (event) => {
+            if (event.key === "Enter" || event.key === " ") {
+              event.preventDefault();
+              pick(room.id);
+            }
+          },
+        },
+      }),
+    ),
+  );
+  if (rooms.length === 0) $("forward-rooms").append(el("li", { className: "muted", text: "No room of yours matches." }));
+  $("forward-submit").disabled = picked === null;
+  $("forward-submit").textContent = picked === null ? "Forward" : `Forward to ${roomLabel(state.rooms.get(picked))}`;
+}
+
+function pick(roomId) {
+  picked = roomId;
+  renderRooms();
+  $("forward-text").focus();
+}
+
+async function submit() {
+  if (!source || picked === null) return;
+  const room = state.rooms.get(picked);
+  $("forward-submit").disabled = true;
+  try {
+    await actions.forward(source.id, picked, $("forward-text").value);
+    $("forward-dialog").close();
+    toast(`Forwarded to ${roomLabel(room)}.`, { kind: "info" });
+  } catch (error) {
+    showError("forward-error", error);
+    $("forward-submit").disabled = false;
+  }
+}
