@@ -211,18 +211,20 @@ export const loadReminders = async () => (await Reminders.list()).reminders;
 export const cancelReminder = (id) => Reminders.cancel(id);
 
 const ACTIVITY_DAYS = 14;
-const seenKey = () => `parley.activitySeen.${state.me.id}`;
 
-/// My notifications of the last two weeks, for the activity list (what I saw there is kept per browser).
+/// My notifications of the last two weeks, for the activity list, and how far I have seen them (on
+/// any device: the mark is the account's).
 export async function loadActivity() {
   const since = new Date(Date.now() - ACTIVITY_DAYS * 86_400_000).toISOString();
-  const { notifications } = await Me.summary(since);
-  store.setActivity(notifications, Number(localStorage.getItem(seenKey())) || 0);
+  const { notifications, notifications_seen_id: seen } = await Me.summary(since);
+  store.setActivity(notifications, seen);
 }
 
+/// Marks every notification listed as seen, here and (through the server) on my other devices.
 export function markActivitySeen() {
+  const before = store.activity.seen;
   store.markActivitySeen();
-  localStorage.setItem(seenKey(), String(store.activity.seen));
+  if (store.activity.seen > before) Me.notificationsSeen(store.activity.seen).catch(() => {});
 }
 
 /// Loads the next replies of the open thread (after the last one loaded).

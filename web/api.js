@@ -284,6 +284,8 @@ export const Me = {
   clearStatus: () => request("DELETE", "/api/me/status"),
   /// My rooms' unread state and my notifications since `since` (ISO 8601), newest first.
   summary: (since) => get(`/api/me/summary${query({ since })}`),
+  /// Moves the account's "seen" mark of its notifications up to `id`.
+  notificationsSeen: (id) => post("/api/me/notifications/seen", { up_to: id }),
   sessions: () => get("/api/me/sessions"),
   revokeSession: (id) => request("DELETE", `/api/me/sessions/${id}`),
   /// "all", "mentions" or "none" for one of my rooms.

@@ -127,6 +127,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Saved or unsaved in another tab or device of mine.
       store.setSaved(data.message_id, event.type === "saved.added");
       break;
+    case "notifications.seen":
+      // Looked at on another device of mine: the same ones stop being new here.
+      store.setActivitySeen(data.notifications_seen_id);
+      break;
     case "scheduled.saved":
       store.putScheduled(data.scheduled);
       break;

@@ -79,6 +79,13 @@ export function addNotification(notification) {
   emit("activity");
 }
 
+/// Seen up to `id` on another device of mine.
+export function setActivitySeen(id) {
+  if (id <= activity.seen) return;
+  activity.seen = id;
+  emit("activity");
+}
+
 export function markActivitySeen() {
   activity.seen = Math.max(activity.seen, ...activity.notifications.map((n) => n.id));
   emit("activity");

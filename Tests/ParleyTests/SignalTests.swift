@@ -382,4 +382,37 @@ import Testing
             #expect(payload.contains(#""read_up_to":null"#))
         }
     }
+
+    @Test func notificationsSeenIsOneMarkForEveryDevice() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            _ = try await MessageTests.say(client, bob, room: 1, "@ann first")
+            _ = try await MessageTests.say(client, bob, room: 1, "@ann second")
+            _ = try await MessageTests.say(client, ann, room: 1, "@bob for bob")
+            let summary = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()
+            #expect(summary["notifications_seen_id"]?.int == 0)
+            let ids = (summary["notifications"]?.array ?? []).compactMap { $0["id"]?.int }.sorted()
+            #expect(ids.count == 2)
+            let bobs = try #require(try parley.query("SELECT id FROM notifications WHERE user_id = ?", [bob.id]).first?.decode("id", as: Int64.self))
+            func mark(_ id: Int64, _ user: LoggedIn) async throws -> TestResponse {
+                try await client.send(.post, "/api/me/notifications/seen", json: #"{"up_to":\#(id)}"#, headers: user.bearer)
+            }
+            #expect(try await mark(ids[1], ann).json()["notifications_seen_id"]?.int == ids[1])
+            // It only moves forward; someone else's notification, or none, is not found.
+            #expect(try await mark(ids[0], ann).json()["notifications_seen_id"]?.int == ids[1])
+            try await mark(bobs, ann).expectError(.notFound, "notification_not_found")
+            try await mark(999_999, ann).expectError(.notFound, "notification_not_found")
+            try await client.send(.post, "/api/me/notifications/seen", json: "{}", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["notifications_seen_id"]?.int == ids[1])
+            #expect(try await client.send(.get, "/api/me/summary", headers: bob.bearer).json()["notifications_seen_id"]?.int == 0)
+            // Ann's other clients hear of it once (the repeat moved nothing); Bob hears nothing.
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let seen = events.filter { $0["type"] == .string("notifications.seen") }
+            #expect(seen.compactMap { $0["data"]?["notifications_seen_id"]?.int } == [ids[1]])
+            let bobsEvents = try await client.send(.get, "/api/events?after=0&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobsEvents.contains { $0["type"] == .string("notifications.seen") })
+        }
+    }
 }

@@ -1,4 +1,6 @@
 """Activity: the mentions, replies and DMs that notified me, with a dot for new ones, each opening its message."""
+import time
+
 from parley_browser import Chat
 
 
@@ -54,3 +56,30 @@ def test_mentions_replies_and_dms_are_listed_marked_new_and_open_their_message(s
     assert not has_dot(chat)
     ned.post(room, "@amy_activity one more thing")
     chat.wait(lambda: has_dot(chat), message="a later mention brought no dot")
+
+
+def test_what_one_device_saw_is_seen_on_the_others(server, browsers, account):
+    kai = account("kai_seen", display_name="Kai")
+    lou = account("lou_seen", display_name="Lou")
+    room = lou.create_room("seen-room")["id"]
+    kai.join(room)
+    desk = Chat(browsers(), server).log_in("kai_seen")
+    phone = Chat(browsers(width=420, height=800), server).log_in("kai_seen")
+    lou.post(room, "@kai_seen the build is red")
+    for chat in (desk, phone):
+        chat.wait(lambda chat=chat: has_dot(chat), message="no dot for the mention")
+
+    # Kai looks at the list on the desktop: the phone's dot goes too, at once.
+    desk.find("#activity-open").click()
+    desk.wait(lambda: desk.dialog_open("activity-dialog") and entries(desk) == [["mention", "@kai_seen the build is red"]])
+    desk.wait(lambda: not has_dot(desk))
+    phone.wait(lambda: not has_dot(phone), message="the other device still shows the mention as new")
+    [notification] = kai.call("GET", "/api/me/summary", expect=200).json()["notifications"]
+    assert kai.call("GET", "/api/me/summary", expect=200).json()["notifications_seen_id"] == notification["id"]
+
+    # A browser that starts later agrees (once it has read the summary, it shows no dot).
+    later = Chat(browsers(), server).log_in("kai_seen")
+    later.wait(lambda: later.js("""return performance.getEntriesByType('resource')
+        .some(e => e.name.includes('/api/me/summary') && e.responseEnd > 0)"""), message="the summary was never read")
+    time.sleep(0.5)
+    assert not has_dot(later), "a new browser shows as new what another device saw"

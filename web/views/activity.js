@@ -1,6 +1,7 @@
 // Activity: the messages that notified me in the last two weeks (mentions, replies to my messages,
 // DMs, @room, rooms I follow closely), newest first, each opening its room at the message. The
-// button in the room header shows a dot while some are newer than what I last looked at.
+// button in the room header shows a dot while some are newer than what I last looked at, on any of
+// my devices (the mark is the account's).
 import * as actions from "/actions.js";
 import { $, button, el, messageEntry } from "/dom.js";
 import { dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";

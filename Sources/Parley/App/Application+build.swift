@@ -201,6 +201,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ReminderController(reminders: parts.reminders, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ScheduledController(scheduled: parts.scheduled, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    NotificationsSeenController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

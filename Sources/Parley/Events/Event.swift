@@ -119,6 +119,8 @@ public enum EventType {
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"
+    /// To the user who marked their notifications seen up to an id (their other clients follow).
+    public static let notificationsSeen = "notifications.seen"
     /// To the user whose scheduled message was made, changed or refused when sent (with its failure).
     public static let scheduledSaved = "scheduled.saved"
     /// To the user whose scheduled message was sent (with the message's id) or cancelled.

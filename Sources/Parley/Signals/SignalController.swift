@@ -198,6 +198,8 @@ struct SignalController {
     struct SummaryAnswer: ResponseEncodable {
         let rooms: [RoomState]
         let notifications: [NotificationService.NotificationView]
+        /// The newest notification the user marked seen, on any device (`markNotificationsSeen`).
+        let notificationsSeenId: Int64
     }
 
     /// [summary] What happened while away, in one request: every room's unread state and the
@@ -210,10 +212,13 @@ struct SignalController {
             since = date
         }
         let states = try await RoomState.all(pool: pool, userID: session.user.id)
-        let notifications = try await pool.withConnection { [since] c in
-            try NotificationService.since(c, userID: session.user.id, since: since, limit: 200)
+        let (notifications, seen) = try await pool.withConnection { [since] c in
+            (
+                try NotificationService.since(c, userID: session.user.id, since: since, limit: 200),
+                try NotificationsSeenController.mark(c, userID: session.user.id)
+            )
         }
-        return SummaryAnswer(rooms: states, notifications: notifications)
+        return SummaryAnswer(rooms: states, notifications: notifications, notificationsSeenId: seen)
     }
 }
 
