@@ -127,6 +127,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Saved or unsaved in another tab or device of mine.
       store.setSaved(data.message_id, event.type === "saved.added");
       break;
+    case "reminder.set":
+    case "reminder.removed":
+      // Set, cancelled or come due, here or on another device of mine: lists showing them reload.
+      store.emit("reminders");
+      break;
     case "notifications.seen":
       // Looked at on another device of mine: the same ones stop being new here.
       store.setActivitySeen(data.notifications_seen_id);

@@ -50,6 +50,18 @@ import Testing
             #expect(try await client.send(.delete, "/api/me/reminders/\(laterID)", headers: ann.bearer).status == .noContent)
             try await client.send(.delete, "/api/me/reminders/\(laterID)", headers: ann.bearer).expectError(.notFound, "reminder_not_found")
             #expect(try parley.count("reminders") == 0)
+
+            // Ann's clients heard of each: set twice, removed when it came due and when cancelled; Bob heard nothing.
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let both: [Int64] = [try #require(reminder["id"]?.int), laterID]
+            let madeEvents: [JSON] = events.filter { $0["type"] == .string("reminder.set") }.compactMap { $0["data"]?["reminder"] }
+            #expect(madeEvents.compactMap { $0["id"]?.int } == both)
+            #expect(madeEvents.first?["message"]?["id"]?.int == message)
+            let removed: [JSON] = events.filter { $0["type"] == .string("reminder.removed") }.compactMap { $0["data"] }
+            #expect(removed.compactMap { $0["id"]?.int } == both)
+            #expect(removed.allSatisfy { $0["message_id"]?.int == message })
+            let bobs = try await client.send(.get, "/api/events?after=0&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobs.contains { ($0["type"]?.string ?? "").hasPrefix("reminder.") })
         }
     }
 
@@ -72,6 +84,8 @@ import Testing
             #expect(try await Self.remind(client, ann, gone, in: 1).status == .created)
             #expect(try await client.send(.delete, "/api/messages/\(gone)", headers: bob.bearer).status == .noContent)
             #expect(try parley.count("reminders") == 0)
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            #expect(events.filter { $0["type"] == .string("reminder.removed") }.compactMap { $0["data"]?["message_id"]?.int } == [gone])
             try await Self.remind(client, ann, gone, in: 60).expectError(.conflict, "message_deleted")
             // At most 100 wait at once.
             try parley.execute(

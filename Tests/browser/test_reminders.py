@@ -44,3 +44,22 @@ def test_a_reminder_is_set_listed_cancelled_and_comes_back(server, browsers, acc
     chat.find("#activity-open").click()
     chat.wait(lambda: chat.js("return [...document.querySelectorAll('#activity-list li')].map(li => li.dataset.reason)") == ["reminder"])
     assert "your reminder" in chat.find('#activity-list li[data-reason="reminder"]').text
+
+
+def test_the_reminder_list_follows_other_devices(server, browsers, account):
+    ivy = account("ivy_remind", display_name="Ivy")
+    jon = account("jon_remind", display_name="Jon")
+    room = jon.create_room("remind-live")["id"]
+    ivy.join(room)
+    message = jon.post(room, "book the venue")
+    chat = Chat(browsers(), server).log_in("ivy_remind")
+    chat.find("#activity-open").click()
+    chat.wait(lambda: chat.dialog_open("activity-dialog"))
+    assert not chat.find("#reminders-section").is_displayed()
+
+    # Set on another device (the API here): the open list shows it; cancelled there, it goes.
+    made = ivy.call("POST", f"/api/messages/{message['id']}/reminders", expect=201, json={"in_seconds": 3600}).json()["reminder"]
+    chat.wait(lambda: chat.find("#reminders-section").is_displayed() and "book the venue" in chat.text_of("reminder-list"),
+              message="a reminder set elsewhere did not show")
+    ivy.call("DELETE", f"/api/me/reminders/{made['id']}", expect=204)
+    chat.wait(lambda: not chat.find("#reminders-section").is_displayed(), message="a reminder cancelled elsewhere stayed")

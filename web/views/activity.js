@@ -23,6 +23,7 @@ export function initActivity({ onNavigate }) {
   $("activity-open").append(icon("at"), el("span", { className: "dot", attrs: { "aria-hidden": "true" } }));
   $("activity-open").addEventListener("click", openActivity);
   on("activity", render);
+  on("reminders", () => $("activity-dialog").open && loadReminders());
   on("rooms", () => $("activity-dialog").open && render());
   on("blocks", render);
 }

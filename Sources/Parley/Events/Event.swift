@@ -119,6 +119,9 @@ public enum EventType {
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"
+    /// To the user who set a reminder, and when it is cancelled, comes due or goes with its message.
+    public static let reminderSet = "reminder.set"
+    public static let reminderRemoved = "reminder.removed"
     /// To the user who marked their notifications seen up to an id (their other clients follow).
     public static let notificationsSeen = "notifications.seen"
     /// To the user whose scheduled message was made, changed or refused when sent (with its failure).

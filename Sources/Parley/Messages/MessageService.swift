@@ -403,8 +403,11 @@ struct MessageService: Sendable {
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.
             if message.editedAt != nil { try c.execute("DELETE FROM message_edits WHERE message_id = ?", [messageID]) }
-            // Reminders about it would point at nothing.
-            try c.execute("DELETE FROM reminders WHERE message_id = ?", [messageID])
+            // Reminders about it would point at nothing: they go, and their users' clients hear so.
+            for reminder in try c.query("SELECT id, user_id FROM reminders WHERE message_id = ? FOR UPDATE", [messageID]) {
+                try c.execute("DELETE FROM reminders WHERE id = ?", [try reminder.decode("id", as: Int64.self)])
+                try Reminders.removed(events, id: try reminder.decode("id"), userID: try reminder.decode("user_id"), messageID: messageID)
+            }
             let tombstone = try store.message(c, id: messageID)!
             let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))

@@ -4,7 +4,7 @@ import MariaDB
 
 /// "Remind me about this message": `setReminder`, `reminders`, `cancelReminder`. When a reminder
 /// comes due it becomes a notification (reason `reminder`) for its user, if they may still read
-/// the message, and is deleted.
+/// the message, and is deleted. `reminder.set` and `reminder.removed` keep the user's clients in step.
 struct Reminders: Sendable {
     let messages: MessageService
     let log: EventLog
@@ -20,6 +20,22 @@ struct Reminders: Sendable {
         let message: MessageView
     }
 
+    /// `reminder.set`: the reminder, with its message as events show messages (no reader's marks).
+    struct SetEvent: Encodable {
+        let reminder: Reminder
+    }
+
+    /// `reminder.removed`: cancelled, come due, or gone with its message.
+    struct RemovedEvent: Encodable {
+        let id: Int64
+        let messageId: Int64
+    }
+
+    /// Tells a reminder's user it is gone (in the transaction that deletes it).
+    static func removed(_ events: EventAppender, id: Int64, userID: Int64, messageID: Int64) throws {
+        try events.append(EventType.reminderRemoved, userID: userID, payload: RemovedEvent(id: id, messageId: messageID))
+    }
+
     /// [setReminder] A reminder about a message the user may read, `seconds` from now.
     func set(user: User, messageID: Int64, seconds: Int) async throws -> Reminder {
         guard (1...Self.maxDelay).contains(seconds) else {
@@ -27,7 +43,7 @@ struct Reminders: Sendable {
         }
         let messages = self.messages
         let at = MessageView.storedPrecision(Date().addingTimeInterval(TimeInterval(seconds)))
-        return try await log.pool.transaction { c in
+        return try await log.transaction { c, events in
             // The user's row is locked, so two requests cannot both pass the limit.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
             let message = try messages.memberMessage(c, id: messageID, userID: user.id)
@@ -40,6 +56,7 @@ struct Reminders: Sendable {
                 try c.execute(
                     "INSERT INTO reminders (user_id, message_id, remind_at, created_at) VALUES (?, ?, ?, NOW(3))", [user.id, messageID, at]
                 ).lastInsertID)
+            try events.append(EventType.reminderSet, userID: user.id, payload: SetEvent(reminder: Reminder(id: id, remindAt: at, message: message)))
             return Reminder(id: id, remindAt: at, message: try MessageService.forReader(c, [message], userID: user.id)[0])
         }
     }
@@ -64,8 +81,12 @@ struct Reminders: Sendable {
 
     /// [cancelReminder] Cancels one of the user's reminders.
     func cancel(user: User, id: Int64) async throws {
-        guard try await log.pool.execute("DELETE FROM reminders WHERE id = ? AND user_id = ?", [id, user.id]).affectedRows == 1 else {
-            throw ParleyError.notFound("reminder_not_found", "No such reminder of yours.")
+        try await log.transaction { c, events in
+            guard let row = try c.query("SELECT message_id FROM reminders WHERE id = ? AND user_id = ? FOR UPDATE", [id, user.id]).first else {
+                throw ParleyError.notFound("reminder_not_found", "No such reminder of yours.")
+            }
+            try c.execute("DELETE FROM reminders WHERE id = ?", [id])
+            try Self.removed(events, id: id, userID: user.id, messageID: try row.decode("message_id"))
         }
     }
 
@@ -81,6 +102,7 @@ struct Reminders: Sendable {
             guard let row = try c.query("SELECT user_id, message_id FROM reminders WHERE id = ? FOR UPDATE", [id]).first else { return }
             try c.execute("DELETE FROM reminders WHERE id = ?", [id])
             let userID: Int64 = try row.decode("user_id")
+            try Self.removed(events, id: id, userID: userID, messageID: try row.decode("message_id"))
             // Only about a message the user may still read, and that is still there.
             guard let message = try? messages.memberMessage(c, id: try row.decode("message_id"), userID: userID), !message.deleted else { return }
             let now = MessageView.storedPrecision(Date())
