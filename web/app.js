@@ -58,6 +58,7 @@ function initViews() {
   initThread({
     onPerson: openPerson,
     onJump: jumpTo,
+    onEdit: startEdit,
     beforeOpen: () => {
       if (!$("members-panel").hidden) setMembersOpen(false);
     },

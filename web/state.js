@@ -359,13 +359,23 @@ export function myReactions(message) {
 export function setReactions(roomId, messageId, reactions, { fromEvent = false, mine = null, change = null } = {}) {
   if (fromEvent) reactionEvents.set(messageId, reactionEventCount(messageId) + 1);
   if (!isOpen(roomId)) return;
-  const known = state.room.messages.get(messageId);
+  // The message as the room shows it, or as the open thread does (a reply not loaded in the room).
+  const thread = state.thread?.roomId === roomId ? state.thread : null;
+  const inThread = thread && (thread.rootId === messageId ? thread.root : thread.replies.get(messageId));
+  const known = state.room.messages.get(messageId) ?? inThread;
   if (!known || known.deleted) return;
   let my = mine ?? myReactions(known);
   if (change && change.userId === state.me.id) my = change.added ? [...new Set([...my, change.emoji])] : my.filter((emoji) => emoji !== change.emoji);
   const my_reactions = my.filter((emoji) => reactions.some((r) => r.emoji === emoji));
-  state.room.messages.set(messageId, { ...known, reactions, my_reactions });
-  emit("messages", { reason: "update" });
+  if (state.room.messages.has(messageId)) {
+    state.room.messages.set(messageId, { ...known, reactions, my_reactions });
+    emit("messages", { reason: "update" });
+  }
+  if (inThread) {
+    if (thread.rootId === messageId) thread.root = { ...thread.root, reactions, my_reactions };
+    else thread.replies.set(messageId, { ...inThread, reactions, my_reactions });
+    emit("thread", {});
+  }
 }
 
 /// Opens the thread of `root` (a message of the open room) with nothing loaded.

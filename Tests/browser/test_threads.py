@@ -110,3 +110,41 @@ def test_a_member_deletes_only_their_own_replies_in_a_thread(server, browsers, a
     chat.confirm()
     chat.wait(lambda: thread_texts(chat) == ["mine first"])
     assert [m["deleted"] for m in una.history(room) if m["id"] == own["id"]] == [True]
+
+
+def test_replies_are_reacted_to_and_edited_from_the_thread(server, browsers, account):
+    wyn = account("wyn_thread", display_name="Wyn")
+    xan = account("xan_thread", display_name="Xan")
+    room = wyn.create_room("thread-react")["id"]
+    xan.join(room)
+    root = wyn.post(room, "which day works?")
+    theirs = wyn.post(room, "tuesday for me", reply_to=root["id"])
+    mine = xan.post(room, "wednesday", reply_to=root["id"])
+    chat = Chat(browsers(), server).log_in("xan_thread")
+    chat.open_room("thread-react")
+    chat.wait(lambda: thread_link(chat, "which day works?") == "2 replies")
+    chat.message("which day works?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: thread_texts(chat) == ["tuesday for me", "wednesday"])
+    # Edit only on my own reply.
+    editable = chat.js("return [...document.querySelectorAll('#thread-panel [data-action=edit]')].map(b => b.closest('li').dataset.message)")
+    assert editable == [str(mine["id"])]
+
+    # React to Wyn's reply from the panel: the reaction shows there (and on the server).
+    chat.find(f'#thread-replies li[data-message="{theirs["id"]}"] [data-action=react]').click()
+    chat.wait(lambda: chat.js("return document.querySelector('#thread-panel .reaction-picker') !== null"))
+    chat.find('#thread-panel .reaction-picker button[data-emoji="👍"]').click()
+    chat.wait(lambda: chat.js(f"""return [...document.querySelectorAll('#thread-replies li[data-message="{theirs["id"]}"] .reaction')]
+        .map(b => [b.dataset.emoji, b.getAttribute('aria-pressed')])""") == [["👍", "true"]], message="no reaction in the thread")
+    [reaction] = [m for m in wyn.history(room) if m["id"] == theirs["id"]][0]["reactions"]
+    assert reaction["emoji"] == "👍" and reaction["user_ids"] == [xan.id]
+    # Someone else's reaction arrives live in the panel too.
+    wyn.call("PUT", f"/api/messages/{mine['id']}/reactions/%F0%9F%8E%89", expect=200)
+    chat.wait(lambda: chat.js(f"""return [...document.querySelectorAll('#thread-replies li[data-message="{mine["id"]}"] .reaction')]
+        .map(b => b.dataset.emoji)""") == ["🎉"], message="a live reaction did not reach the thread")
+
+    # Edit my reply: the room's box takes it; saved, the thread shows the new text.
+    chat.find(f'#thread-replies li[data-message="{mine["id"]}"] [data-action=edit]').click()
+    chat.wait(lambda: chat.find("#composer-context").is_displayed() and chat.find("#composer-text").get_attribute("value") == "wednesday")
+    box = chat.find("#composer-text")
+    box.send_keys(" or thursday", Keys.ENTER)
+    chat.wait(lambda: thread_texts(chat) == ["tuesday for me", "wednesday or thursday"], message="the edit did not reach the thread")

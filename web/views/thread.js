@@ -10,6 +10,7 @@ import { icon } from "/icons.js";
 import { canModerate, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
+import { openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
@@ -126,6 +127,11 @@ function messageItem(m, { root = false } = {}) {
   if (m.edited_at && !m.deleted) {
     meta.append(button("(edited)", { className: "edited link", title: "Show the edit history", onClick: () => openEdits(m) }));
   }
+  const tool = (name, label, iconName, onClick) =>
+    meta.append(button("", { className: `icon-button small thread-${name}`, icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick }));
+  if (!m.deleted) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  // The sender edits it in the message box (the room's: the reply is one of its messages).
+  if (!m.deleted && m.sender.id === state.me.id) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   // The sender, and the room's moderators, delete it from here too.
   if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     meta.append(
@@ -145,6 +151,7 @@ function messageItem(m, { root = false } = {}) {
   if (!m.deleted && m.file) {
     body.append(el("a", { className: "attachment card", text: m.file.name, attrs: { href: m.file.url, download: m.file.name } }));
   }
+  if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   item.append(avatarFor(m.sender, "avatar small"), body);
   return item;
 }

@@ -395,7 +395,7 @@ const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏
 const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
 
 /// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine.
-function reactionBar(m) {
+export function reactionBar(m) {
   const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
   const myEmoji = myReactions(m);
   for (const reaction of m.reactions) {
@@ -426,10 +426,13 @@ function reactionBar(m) {
   return bar;
 }
 
+/// The freshest copy of a message: as the room shows it, else as the open thread does.
+const current = (m) => state.room.messages.get(m.id) ?? (state.thread?.rootId === m.id ? state.thread.root : state.thread?.replies.get(m.id)) ?? m;
+
 /// A small menu of quick reactions under the message's actions; closes on a choice, Escape or leaving it.
-function openReactionPicker(m, anchor) {
+export function openReactionPicker(m, anchor) {
   document.querySelector(".reaction-picker")?.remove();
-  const item = anchor.closest("li.message");
+  const item = anchor.closest("li.message, li.thread-message");
   const picker = el("div", { className: "reaction-picker", attrs: { role: "menu", "aria-label": "Add a reaction" } });
   let open = true;
   // Removing the focused picker fires its focusout: the flag keeps that from closing it twice.
@@ -448,7 +451,7 @@ function openReactionPicker(m, anchor) {
         on: {
           click: () => {
             close();
-            actions.toggleReaction(state.room.messages.get(m.id) ?? m, emoji).catch(toastError);
+            actions.toggleReaction(current(m), emoji).catch(toastError);
           },
         },
       }),
@@ -482,7 +485,7 @@ function openReactionPicker(m, anchor) {
     const emoji = other.value.trim();
     if (!emoji) return;
     close();
-    actions.toggleReaction(state.room.messages.get(m.id) ?? m, emoji).catch(toastError);
+    actions.toggleReaction(current(m), emoji).catch(toastError);
   });
   picker.addEventListener("keydown", (event) => {
     const items = [...picker.querySelectorAll("button")].filter((item) => !item.hidden);
