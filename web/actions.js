@@ -173,6 +173,24 @@ export async function toggleSaved(message) {
 
 export const loadSaved = (before) => Saved.list({ before });
 
+/// Polls: asked (the message arrives as `message.created`), voted on and closed; the answers update
+/// the message at once (my other clients and the room follow `poll.voted` and `poll.closed`).
+export async function createPoll(roomId, question, options, multiple) {
+  const { message } = await Messages.createPoll(roomId, { question, options, multiple });
+  store.upsertMessage(message);
+  return message;
+}
+
+export async function vote(message, choices) {
+  const answer = await Messages.vote(message.id, choices);
+  store.setPoll(message.room_id, message.id, answer.poll, answer.my_votes);
+}
+
+export async function closePoll(message) {
+  const answer = await Messages.closePoll(message.id);
+  store.setPoll(message.room_id, message.id, answer.poll, answer.my_votes);
+}
+
 /// Forwards a message into one of my rooms (it arrives there as `message.created`).
 export const forward = (messageId, roomId, comment) => Messages.forward(messageId, roomId, comment);
 

@@ -153,12 +153,17 @@ export const Rooms = {
 
 export const Messages = {
   send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
+  /// A poll: a message whose text is `question`.
+  createPoll: (roomId, { question, options, multiple }) => post(`/api/rooms/${roomId}/polls`, { question, options, multiple }),
   /// `before` pages back (newest first); `after` catches up (oldest first); `around` is the window
   /// with that message (newest first, with `has_newer`).
   page: (roomId, { before, after, around, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, limit })}`),
   /// A message and its replies (not deleted), oldest first; `after` continues from a reply.
   replies: (id, { after, limit = 50 } = {}) => get(`/api/messages/${id}/replies${query({ after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),
+  /// Sets my choices in a poll (option indexes; none takes my vote back).
+  vote: (id, options) => request("PUT", `/api/messages/${id}/poll/votes`, { options }),
+  closePoll: (id) => post(`/api/messages/${id}/poll/close`),
   /// Posts into `roomId` a message quoting this one, with `text` as a comment.
   forward: (id, roomId, text) => post(`/api/messages/${id}/forward`, { room_id: roomId, text }),
   /// The texts a message had before its edits, oldest first, and the message now.

@@ -24,6 +24,7 @@ import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
+import { initPolls } from "/views/polls.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -73,6 +74,7 @@ function initViews() {
   initSaved({ onNavigate: navigate });
   initScheduled();
   initForward();
+  initPolls();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });

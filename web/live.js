@@ -127,6 +127,12 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Saved or unsaved in another tab or device of mine.
       store.setSaved(data.message_id, event.type === "saved.added");
       break;
+    case "poll.voted":
+      store.setPoll(data.room_id, data.message_id, data.poll, data.user.id === state.me.id ? data.votes : null);
+      break;
+    case "poll.closed":
+      store.setPoll(data.room_id, data.message_id, data.poll);
+      break;
     case "reminder.set":
     case "reminder.removed":
       // Set, cancelled or come due, here or on another device of mine: lists showing them reload.

@@ -378,6 +378,32 @@ export function setReactions(roomId, messageId, reactions, { fromEvent = false, 
   }
 }
 
+/// The options I chose in a message's poll: what a read or my votes said, else those whose listed
+/// voters include me.
+export function myVotes(message) {
+  if (message.my_votes) return message.my_votes;
+  return (message.poll?.options ?? []).flatMap((option, index) => (option.voter_ids.includes(state.me.id) ? [index] : []));
+}
+
+/// A poll's counts as the server last said; `mine`: my choices, when known (my vote's answer, or
+/// an event of my own vote). In the room and in the open thread.
+export function setPoll(roomId, messageId, poll, mine = null) {
+  if (!isOpen(roomId)) return;
+  const update = (known) => {
+    if (!known || known.deleted) return known;
+    const my_votes = mine ?? (poll.options.some((o) => o.votes > o.voter_ids.length) ? myVotes(known) : undefined);
+    return { ...known, poll, my_votes };
+  };
+  if (state.room.messages.has(messageId)) {
+    state.room.messages.set(messageId, update(state.room.messages.get(messageId)));
+    emit("messages", { reason: "update" });
+  }
+  const thread = state.thread?.roomId === roomId ? state.thread : null;
+  if (thread?.rootId === messageId) thread.root = update(thread.root);
+  else if (thread?.replies.has(messageId)) thread.replies.set(messageId, update(thread.replies.get(messageId)));
+  if (thread && (thread.rootId === messageId || thread.replies.has(messageId))) emit("thread", {});
+}
+
 /// Opens the thread of `root` (a message of the open room) with nothing loaded.
 export function openThreadState(root) {
   state.thread = {

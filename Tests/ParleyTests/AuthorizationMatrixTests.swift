@@ -163,6 +163,8 @@ enum Preparation: Sendable {
     case sharedFile
     /// The owner has made an invite link (groups only: other rooms cannot have one).
     case invite
+    /// The target has asked a poll (`targetPoll`).
+    case targetPoll
 }
 
 struct MatrixRow: Sendable {
@@ -533,6 +535,35 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/polls",
+                request: { f, a in (room(f, "/polls"), #"{"question":"asked by \#(a)?","options":["yes","no"]}"#) },
+                verify: { _, _, body in #expect(body["message"]?["poll"]?["voters"]?.int == 0) }),
+            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
+            dm: [unauthenticated, hidden, created, hidden]),
+        row(
+            MatrixRoute(
+                method: .put, path: "/api/messages/{message}/poll/votes", prepare: .targetPoll,
+                request: { f, _ in ("/api/messages/\(f.targetPoll ?? 0)/poll/votes", #"{"options":[1]}"#) },
+                verify: { f, a, body in
+                    #expect(body["my_votes"] == .array([.number(1)]))
+                    #expect(body["poll"]?["options"]?.array?[1]["voter_ids"] == .array([.number(Double(f.person(a)!.id))]))
+                }),
+            // As reactions: members who may post.
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .post, path: "/api/messages/{message}/poll/close", prepare: .targetPoll,
+                request: { f, _ in ("/api/messages/\(f.targetPoll ?? 0)/poll/close", nil) },
+                verify: { _, _, body in #expect(body["poll"]?["closed"] == .bool(true)) }),
+            // The target asked it: other members may not close it, the room's moderators and up may.
+            public: [unauthenticated, notAMember, forbidden, changed, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, changed, changed, changed, forbidden, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
+        row(
+            MatrixRoute(
                 method: .get, path: "/api/files/{file}", prepare: .sharedFile, request: { f, _ in ("/api/files/\(f.sharedFile ?? 0)", nil) }),
             // As single messages: a public room's outsiders get 403, a private room's learn nothing.
             public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
@@ -722,6 +753,8 @@ struct Fixture: Sendable {
     private(set) var sharedFile: Int64?
     /// The owner's invite link (`.invite`, groups).
     private(set) var invite: Int64?
+    /// The target's poll (`.targetPoll`).
+    private(set) var targetPoll: Int64?
 
     func id(_ person: Person) -> Int64 { people[person]!.id }
 
@@ -800,6 +833,13 @@ struct Fixture: Sendable {
             sharedFile = try upload.json()["message"]?["file"]?["id"]?.int
             return
         }
+        if preparation == .targetPoll {
+            let asked = try await client.send(
+                .post, "/api/rooms/\(room)/polls", json: #"{"question":"which?","options":["one","two"]}"#, headers: people[.target]!.bearer)
+            #expect(asked.status == .created)
+            targetPoll = try asked.json()["message"]?["id"]?.int
+            return
+        }
         if preparation == .reactedTarget {
             if actor.isMember, actor != .muted, let person = person(actor) {
                 #expect(try await client.send(.put, "/api/messages/\(targetMessage)/reactions/\(Self.thumbsUp)", headers: person.bearer).status == .ok)
@@ -812,7 +852,7 @@ struct Fixture: Sendable {
         }
         let owner = people[.owner]!.bearer
         switch preparation {
-        case .nothing, .reactedTarget, .sharedFile:
+        case .nothing, .reactedTarget, .sharedFile, .targetPoll:
             return
         case .invite:
             guard kind == .group else { return }
@@ -896,7 +936,8 @@ struct Snapshot: Equatable {
                 WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id
                 """,
             "messages": """
-            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary, file_summary
+            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary, file_summary,
+            forward_summary, poll_summary
             FROM messages WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
             """,
             "files": """
@@ -939,6 +980,7 @@ struct Snapshot: Equatable {
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
             "saved_messages": "SELECT user_id, message_id FROM saved_messages WHERE user_id IN (\(users)) ORDER BY user_id, message_id",
             "reminders": "SELECT user_id, message_id FROM reminders WHERE user_id IN (\(users)) ORDER BY id",
+            "poll_votes": "SELECT message_id, user_id, option_index FROM poll_votes WHERE user_id IN (\(users)) ORDER BY message_id, user_id",
             "scheduled_messages": "SELECT user_id, room_id, text FROM scheduled_messages WHERE user_id IN (\(users)) ORDER BY id",
             "messages.reply_count": "SELECT id, reply_count FROM messages WHERE room_id IN (\(rooms)) ORDER BY id",
         ]

@@ -141,6 +141,7 @@ function renderEnabled() {
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
+  $("poll-open").disabled = !usable;
   $("attach").disabled = !usable;
   box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : "";
 }

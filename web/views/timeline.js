@@ -12,6 +12,7 @@ import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/stat
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
+import { pollNode } from "/views/polls.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
 const list = $("messages");
@@ -253,7 +254,7 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
-    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id),
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes,
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -310,6 +311,7 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text || (!m.file && !m.forwarded)) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));

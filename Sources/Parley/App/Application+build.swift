@@ -188,6 +188,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    PollController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ProfileController(rooms: parts.rooms).addRoutes(to: router)
     AvatarController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, limiter: parts.messageLimiter).addRoutes(to: router)
     FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)

@@ -119,6 +119,9 @@ public enum EventType {
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"
+    /// A vote in a poll changed, or the poll was closed: to the room's members.
+    public static let pollVoted = "poll.voted"
+    public static let pollClosed = "poll.closed"
     /// To the user who set a reminder, and when it is cancelled, comes due or goes with its message.
     public static let reminderSet = "reminder.set"
     public static let reminderRemoved = "reminder.removed"

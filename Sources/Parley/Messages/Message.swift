@@ -24,15 +24,20 @@ public struct MessageView: Encodable, Sendable {
     public let replyCount: Int
     /// The message it forwards, as that was when forwarded (none once deleted).
     public let forwarded: ForwardView?
+    /// The poll it asks (its text is the question; none once deleted).
+    public var poll: PollView?
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
     /// For the reader of a read (never in events): true when they saved it, else left out.
     public var saved: Bool? = nil
+    /// For the reader of a read (never in events): the options they chose, given only when some
+    /// option's `voterIds` is cut short, so the reader cannot tell from it.
+    public var myVotes: [Int]? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
-        case forwarded, myReactions, saved
+        case forwarded, poll, myReactions, saved, myVotes
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -53,17 +58,20 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(file, forKey: .file)
         try c.encode(replyCount, forKey: .replyCount)
         try c.encode(forwarded, forKey: .forwarded)
+        try c.encode(poll, forKey: .poll)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
         try c.encodeIfPresent(saved, forKey: .saved)
+        try c.encodeIfPresent(myVotes, forKey: .myVotes)
     }
 
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
         deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil,
-        replyCount: Int = 0, forwarded: ForwardView? = nil
+        replyCount: Int = 0, forwarded: ForwardView? = nil, poll: PollView? = nil
     ) {
         self.file = file
         self.forwarded = forwarded
+        self.poll = poll
         self.replyCount = replyCount
         self.reactions = reactions
         self.mentions = mentions
@@ -106,6 +114,8 @@ public struct MessageView: Encodable, Sendable {
         replyCount = try row.decode("reply_count")
         let forwardSummary: String? = try row.decode("forward_summary")
         forwarded = deleted ? nil : try forwardSummary.map(ForwardView.decode)
+        let pollSummary: String? = try row.decode("poll_summary")
+        poll = deleted ? nil : try pollSummary.map(PollView.decode)
     }
 }
 
@@ -165,7 +175,7 @@ struct MessageStore: Sendable {
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
         m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count,
-        m.forward_summary
+        m.forward_summary, m.poll_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

@@ -46,6 +46,8 @@ extension MessageView {
         out += mentions.map(String.init).joined(separator: ",")
         out += "],\"mentions_room\":"
         out += mentionsRoom ? "true" : "false"
+        out += ",\"poll\":"
+        out += poll.flatMap { try? $0.encoded() } ?? "null"
         out += ",\"reactions\":["
         for (index, reaction) in reactions.enumerated() {
             if index > 0 { out += "," }

@@ -88,7 +88,8 @@ struct MessageService: Sendable {
     /// caption, which may be empty. With `forward`, it quotes that message and `text` is a comment,
     /// which may be empty too.
     func post(
-        user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil, forward: ForwardView? = nil
+        user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil, forward: ForwardView? = nil,
+        poll: PollView? = nil
     ) async throws -> Posted {
         let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text)
         let clientID = try Self.validateClientID(clientID)
@@ -109,7 +110,7 @@ struct MessageService: Sendable {
         // The common case in one round trip: nothing to look up, nobody to notify, no typing
         // indicator to end. Anything else, and any refusal, takes the full path below.
         let oneTrip =
-            fast && file == nil && forward == nil && replyTo == nil && !hasAt
+            fast && file == nil && forward == nil && poll == nil && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {
@@ -177,10 +178,13 @@ struct MessageService: Sendable {
                 if let forward {
                     try c.execute("UPDATE messages SET forward_summary = ? WHERE id = ?", [try forward.encoded(), id])
                 }
+                if let poll {
+                    try c.execute("UPDATE messages SET poll_summary = ? WHERE id = ?", [try poll.encoded(), id])
+                }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
-                    file: shared, forwarded: forward)
+                    file: shared, forwarded: forward, poll: poll)
                 let json = message.json
                 // Members who show the root update its count from the event.
                 let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
@@ -396,11 +400,13 @@ struct MessageService: Sendable {
             // A tombstone keeps no reactions and no file.
             try c.execute(
                 """
-                UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL, forward_summary = NULL
+                UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL, forward_summary = NULL,
+                poll_summary = NULL
                 WHERE id = ?
                 """, [messageID])
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
+            if message.poll != nil { try c.execute("DELETE FROM poll_votes WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.
             if message.editedAt != nil { try c.execute("DELETE FROM message_edits WHERE message_id = ?", [messageID]) }
             // Reminders about it would point at nothing: they go, and their users' clients hear so.

@@ -107,7 +107,7 @@ extension MessageService {
     /// Messages as one reader gets them from a read: with `myReactions` where reactor lists are cut
     /// short, and `saved` on those the reader saved.
     static func forReader(_ c: MariaDBConnection, _ messages: [MessageView], userID: Int64) throws -> [MessageView] {
-        let marked = try markingMine(c, messages, userID: userID)
+        let marked = try markingMyVotes(c, try markingMine(c, messages, userID: userID), userID: userID)
         guard !marked.isEmpty else { return marked }
         // Padded, so that pages of different sizes share a few prepared statements.
         let ids = Array(Set(marked.map(\.id))).sorted().paddedToPowerOfTwo

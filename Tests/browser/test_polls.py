@@ -1,0 +1,71 @@
+"""Polls: asked from the chart button beside the box, voted on with the options' buttons (live for
+everyone, a second click takes the vote back), and closed by their author."""
+from parley_browser import Chat
+
+
+def options(chat, text):
+    """The poll under the message `text`: [option, votes, chosen] per option, and its footer."""
+    return chat.js("""const li = [...document.querySelectorAll('#messages li.message')]
+            .find(li => li.querySelector('.text')?.textContent === arguments[0]);
+        const poll = li?.querySelector('.poll');
+        if (!poll) return null;
+        return [[...poll.querySelectorAll('.poll-choice')].map(b => [b.querySelector('.poll-text').textContent,
+            Number(b.querySelector('.poll-count').textContent), b.getAttribute('aria-pressed') === 'true']),
+            poll.querySelector('.poll-footer').textContent]""", text)
+
+
+def click_option(chat, text, index):
+    chat.wait(lambda: chat.js("""const li = [...document.querySelectorAll('#messages li.message')]
+            .find(li => li.querySelector('.text')?.textContent === arguments[0]);
+        const button = li?.querySelector(`.poll-choice[data-option="${arguments[1]}"]`);
+        button?.click(); return Boolean(button)""", text, index))
+
+
+def test_a_poll_is_asked_voted_on_live_and_closed(server, browsers, account):
+    abe = account("abe_poll", display_name="Abe")
+    bea = account("bea_poll", display_name="Bea")
+    room = abe.create_room("poll-room")["id"]
+    bea.join(room)
+    chat = Chat(browsers(), server).log_in("abe_poll")
+    chat.open_room("poll-room")
+    other = Chat(browsers(), server).log_in("bea_poll")
+    other.open_room("poll-room")
+
+    chat.find("#poll-open").click()
+    chat.wait(lambda: chat.dialog_open("poll-dialog"))
+    chat.find("#poll-question").send_keys("Team lunch on Friday?")
+    inputs = chat.driver.find_elements("css selector", "#poll-options input")
+    inputs[0].send_keys("Pizza")
+    inputs[1].send_keys("Soup")
+    chat.find("#poll-add").click()
+    chat.driver.find_elements("css selector", "#poll-options input")[2].send_keys("Sushi")
+    chat.find("#poll-form button[type=submit]").click()
+    chat.wait(lambda: not chat.dialog_open("poll-dialog"))
+    question = "Team lunch on Friday?"
+    for view in (chat, other):
+        view.wait(lambda view=view: options(view, question) is not None, message="the poll did not show")
+    assert options(other, question) == [[["Pizza", 0, False], ["Soup", 0, False], ["Sushi", 0, False]], "0 voters · Choose one"]
+
+    # Bea votes Soup: both see it at once; then she changes to Sushi.
+    click_option(other, question, 1)
+    for view in (chat, other):
+        view.wait(lambda view=view: options(view, question)[0][1][1] == 1, message="the vote did not show")
+    assert options(other, question)[0][1] == ["Soup", 1, True]
+    assert options(chat, question)[0][1] == ["Soup", 1, False]
+    # Each option's bar is its share of the votes.
+    assert chat.js("return [...document.querySelectorAll('#messages .poll-bar')].map(b => b.style.width)") == ["0%", "100%", "0%"]
+    click_option(other, question, 2)
+    chat.wait(lambda: [o[1] for o in options(chat, question)[0]] == [0, 0, 1])
+    # A second click takes the vote back.
+    click_option(other, question, 2)
+    chat.wait(lambda: [o[1] for o in options(chat, question)[0]] == [0, 0, 0])
+    click_option(other, question, 0)
+    chat.wait(lambda: options(chat, question)[1].startswith("1 voter"))
+
+    # Only Abe (the author) has Close; closed, the options no longer vote.
+    assert not other.js("return document.querySelector('#messages [data-action=close-poll]') !== null")
+    chat.wait(lambda: chat.js("""const b = document.querySelector('#messages [data-action=close-poll]'); b?.click(); return Boolean(b)"""))
+    other.wait(lambda: "Closed" in options(other, question)[1], message="the closing did not reach Bea")
+    assert other.js("return [...document.querySelectorAll('#messages .poll-choice')].every(b => b.disabled)")
+    [message] = [m for m in bea.history(room) if m["text"] == question]
+    assert message["poll"]["closed"] and [o["votes"] for o in message["poll"]["options"]] == [1, 0, 0]
