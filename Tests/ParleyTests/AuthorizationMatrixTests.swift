@@ -936,8 +936,8 @@ struct Snapshot: Equatable {
                 WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY id
                 """,
             "messages": """
-            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary, file_summary,
-            forward_summary, poll_summary
+            SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary,
+            file_summary, forward_summary, poll_summary
             FROM messages WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
             """,
             "files": """

@@ -38,7 +38,9 @@ import Testing
                 id: 44, roomId: 8, sender: cases[0].sender, text: text ?? "Lunch?", replyTo: nil, clientId: nil,
                 createdAt: Date(timeIntervalSince1970: 2), editedAt: nil, deleted: false,
                 poll: PollView(
-                    options: [.init(text: text ?? "Pizza", votes: 2, voterIds: [3, 9_007_199_254_740_993]), .init(text: "Soup", votes: 0, voterIds: [])],
+                    options: [
+                        .init(text: text ?? "Pizza", votes: 2, voterIds: [3, 9_007_199_254_740_993]), .init(text: "Soup", votes: 0, voterIds: []),
+                    ],
                     multiple: true, closed: false, voters: 2)))
         for message in cases {
             let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)

@@ -115,7 +115,7 @@ import Testing
             _ = try await live.poll(bob.token, after: bobCursor, timeout: 5)
             _ = await carolStream.waitFor(1) { $0.event == "message.created" }
             // Marks are written within about a second of delivery, with receipt events to the room.
-            let receipts = await aliceStream.waitFor(2, within: 5) { $0.event == "receipt" }
+            let receipts = await aliceStream.waitFor(2, within: 15) { $0.event == "receipt" }
             #expect(Set(receipts.compactMap { $0.json?["data"]?["user"]?["username"]?.string }) == ["bob", "carol"])
             #expect(receipts.allSatisfy { $0.json?["data"]?["delivered_up_to"]?.int == message })
             let list = try await live.send(.GET, "/api/rooms/\(group)/receipts", token: alice.token)

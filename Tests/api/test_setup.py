@@ -209,6 +209,10 @@ def test_the_embedded_database_is_restarted_after_it_dies_and_nothing_is_lost(fr
             received += chunk
         stream.close()
         assert requests.get(server.url + "/readyz", timeout=10).status_code == 200
+        # The restart is logged once the database answers, which requests may notice first.
+        deadline = time.monotonic() + 10
+        while "started it again" not in server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "started it again" in server.log.read_text()
     finally:
         server.stop()

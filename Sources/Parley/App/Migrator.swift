@@ -69,9 +69,17 @@ public struct Migrator: Sendable {
     public func migrate(_ pool: MariaDBPool) async throws -> [String] {
         let migrations = try migrations()
         return try await pool.withConnection { connection in
-            let locked = try connection.query("SELECT GET_LOCK('parley_migrations', 60) AS locked").first?.decode("locked", as: Int?.self)
+            // One lock per database (user locks are server-wide: databases of one server must not
+            // wait for each other's migrations), asked for in tries shorter than the connection's
+            // read timeout, for two minutes at most.
+            let name = "CONCAT('parley_migrations:', MD5(DATABASE()))"
+            var locked: Int?
+            let deadline = ContinuousClock.now + .seconds(120)
+            repeat {
+                locked = try connection.query("SELECT GET_LOCK(\(name), 10) AS locked").first?.decode("locked", as: Int?.self)
+            } while locked == 0 && ContinuousClock.now < deadline
             guard locked == 1 else { throw MariaDBError(code: 0, message: "could not take the migration lock") }
-            defer { _ = try? connection.query("SELECT RELEASE_LOCK('parley_migrations') AS released") }
+            defer { _ = try? connection.query("SELECT RELEASE_LOCK(\(name)) AS released") }
             try connection.executeText(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
