@@ -43,6 +43,10 @@ def test_a_message_is_forwarded_with_a_comment(server, browsers, account):
     assert "Forwarded from Yan · " in said and "the incident review is on Thursday" in said, said
     assert emphasized == 1, "the quoted text lost its formatting"
     assert buttons == 0
+    # Its thread shows the quote too.
+    other.hover_action("please come", "thread-reply")
+    other.wait(lambda: "the incident review is on Thursday" in other.js(
+        "return document.querySelector('#thread-root blockquote.forwarded')?.textContent ?? ''"), message="no quote in the thread")
     [message] = [m for m in zoe.history(target) if m["text"] == "please come"]
     assert message["forwarded"]["room_id"] == group and message["forwarded"]["sender"]["username"] == "yan_fwd"
 

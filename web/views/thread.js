@@ -11,7 +11,7 @@ import { canModerate, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { pollNode } from "/views/polls.js";
-import { openReactionPicker, reactionBar } from "/views/timeline.js";
+import { forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
@@ -153,6 +153,7 @@ function messageItem(m, { root = false } = {}) {
     body.append(el("a", { className: "attachment card", text: m.file.name, attrs: { href: m.file.url, download: m.file.name } }));
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
+  if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   item.append(avatarFor(m.sender, "avatar small"), body);
   return item;

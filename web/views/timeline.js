@@ -326,7 +326,7 @@ function buildMessage(m, { mine, status, target }) {
 
 /// What a forwarded message quotes: who wrote it, where and when, and its text; "Open" goes to the
 /// original when it is in one of my rooms.
-function forwardedNode(f) {
+export function forwardedNode(f) {
   const room = state.rooms.get(f.room_id);
   const created = new Date(f.created_at);
   const head = el(
