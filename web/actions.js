@@ -471,7 +471,19 @@ export async function setStatus(status) {
 
 /// My status as the server has it (the session I entered with does not carry it).
 export async function loadMyStatus() {
-  noteMyStatus((await Me.get()).status);
+  const me = await Me.get();
+  noteMyStatus(me.status);
+  store.setDnd(me.dnd_until);
+}
+
+/// Do not disturb, for every device of mine (they follow `user.dnd`).
+export async function pauseNotifications(minutes) {
+  store.setDnd((await Me.pauseNotifications(minutes)).dnd_until);
+}
+
+export async function resumeNotifications() {
+  await Me.resumeNotifications();
+  store.setDnd(null);
 }
 
 export const noteMyStatus = (status) => store.setStatus(state.me.id, status);

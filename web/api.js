@@ -289,6 +289,9 @@ export const Me = {
   clearStatus: () => request("DELETE", "/api/me/status"),
   /// My rooms' unread state and my notifications since `since` (ISO 8601), newest first.
   summary: (since) => get(`/api/me/summary${query({ since })}`),
+  /// Do not disturb: notifications paused for `minutes` on every device, or resumed.
+  pauseNotifications: (minutes) => request("PUT", "/api/me/dnd", { minutes }),
+  resumeNotifications: () => request("DELETE", "/api/me/dnd"),
   /// Moves the account's "seen" mark of its notifications up to `id`.
   notificationsSeen: (id) => post("/api/me/notifications/seen", { up_to: id }),
   sessions: () => get("/api/me/sessions"),

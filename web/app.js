@@ -25,6 +25,7 @@ import { initSaved } from "/views/saved.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
 import { initPolls } from "/views/polls.js";
+import { initDnd } from "/views/dnd.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -75,6 +76,7 @@ function initViews() {
   initScheduled();
   initForward();
   initPolls();
+  initDnd();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initPeople({ onNavigate: navigate });

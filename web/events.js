@@ -14,7 +14,7 @@ export const EVENT_TYPES = [
   "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "user.updated", "user.status",
   "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
   "account.site_role_changed", "saved.added", "saved.removed", "room.starred", "room.unstarred",
-  "user.blocked", "user.unblocked", "poll.voted", "poll.closed", "reminder.set", "reminder.removed", "notifications.seen", "scheduled.saved", "scheduled.removed", "resync",
+  "user.blocked", "user.unblocked", "poll.voted", "poll.closed", "reminder.set", "reminder.removed", "user.dnd", "notifications.seen", "scheduled.saved", "scheduled.removed", "resync",
 ];
 
 /// One connection to the server's event log for the logged-in user.

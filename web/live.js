@@ -138,6 +138,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Set, cancelled or come due, here or on another device of mine: lists showing them reload.
       store.emit("reminders");
       break;
+    case "user.dnd":
+      // Paused or resumed on another device of mine.
+      store.setDnd(data.dnd_until);
+      break;
     case "notifications.seen":
       // Looked at on another device of mine: the same ones stop being new here.
       store.setActivitySeen(data.notifications_seen_id);

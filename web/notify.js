@@ -1,7 +1,7 @@
 // Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
 import { roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
-import { state } from "/state.js";
+import { notificationsPaused, state } from "/state.js";
 import { toast } from "/views/toast.js";
 
 export function askPermissionOnFirstClick() {
@@ -25,6 +25,8 @@ export function notify(notification) {
   if (notification.reason === "reminder") {
     toast(`Reminder: ${notification.message.sender.display_name}: ${truncate(preview(notification.message), 120)}`, { kind: "info", ms: 15_000 });
   }
+  // Do not disturb: nothing alerts (the activity list and the badges still show it).
+  if (notificationsPaused()) return;
   if (!document.hidden && notification.room_id === state.room?.id) return;
   const room = state.rooms.get(notification.room_id);
   if (!wanted(room, notification)) return;

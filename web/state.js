@@ -43,6 +43,8 @@ export const state = {
   saved: new Map(),
   /// My scheduled messages, all rooms (id -> scheduled message), as the server last told.
   scheduled: new Map(),
+  /// Until when I paused notifications (ISO 8601), or null.
+  dndUntil: null,
 };
 
 export function setScheduledAll(list) {
@@ -58,6 +60,14 @@ export function putScheduled(scheduled) {
 export function dropScheduled(id) {
   if (state.scheduled.delete(id)) emit("scheduled");
 }
+
+/// Until when I paused notifications (ISO 8601), on any of my devices; null when I did not.
+export function setDnd(until) {
+  state.dndUntil = until ?? null;
+  emit("dnd");
+}
+
+export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > Date.now();
 
 /// My scheduled messages (of one room, with `roomId`), soonest first.
 export const scheduledList = (roomId) =>

@@ -415,4 +415,43 @@ import Testing
             #expect(!bobsEvents.contains { $0["type"] == .string("notifications.seen") })
         }
     }
+
+    @Test func doNotDisturbIsOnePauseForEveryDevice() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
+            let paused = try await client.send(.put, "/api/me/dnd", json: #"{"minutes":90}"#, headers: ann.bearer)
+            #expect(paused.status == .ok, "\(String(buffer: paused.body))")
+            let until = try #require(try paused.json()["dnd_until"]?.string)
+            let date = try #require(ParleyJSON.parseTimestamp(until))
+            #expect(abs(date.timeIntervalSinceNow - 90 * 60) < 30)
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .string(until))
+            #expect(try await client.send(.get, "/api/me", headers: bob.bearer).json()["dnd_until"] == .null)
+            // Notifications are still made and listed while paused.
+            _ = try await MessageTests.say(client, bob, room: 1, "@ann still listed")
+            #expect(try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["notifications"]?.array?.count == 1)
+
+            for minutes in ["0", "-5", "10081", "\"soon\""] {
+                let refused = try await client.send(.put, "/api/me/dnd", json: #"{"minutes":\#(minutes)}"#, headers: ann.bearer)
+                #expect(refused.status.code == (minutes.hasPrefix("\"") ? 400 : 422), "\(minutes): \(String(buffer: refused.body))")
+            }
+            try await client.send(.put, "/api/me/dnd", json: "{}", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.put, "/api/me/dnd", json: #"{"minutes":5}"#).expectError(.unauthorized, "unauthenticated")
+
+            // Resumed: gone; resuming again changes nothing (and says nothing).
+            #expect(try await client.send(.delete, "/api/me/dnd", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/me/dnd", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            #expect(events.filter { $0["type"] == .string("user.dnd") }.compactMap { $0["data"]?["dnd_until"] } == [.string(until), .null])
+            let bobs = try await client.send(.get, "/api/events?after=0&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobs.contains { $0["type"] == .string("user.dnd") })
+
+            // A pause that ran out reads as none.
+            try parley.execute("UPDATE users SET dnd_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?", [ann.id])
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
+        }
+    }
 }

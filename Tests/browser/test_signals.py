@@ -1,5 +1,6 @@
 """What the server tells about others: unread counts, receipts, presence, moderation, pins."""
 import base64
+import time
 
 import requests
 
@@ -129,3 +130,36 @@ def test_a_moderator_pins_and_kicks_from_the_client(server, browsers, account):
     chat.wait(lambda: "pinned_member" not in chat.text_of("members"), message="the kicked member stayed in the list")
     members = owner.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
     assert [m["user"]["username"] for m in members] == ["pinner"]
+
+
+def test_do_not_disturb_silences_every_device_until_resumed(server, browsers, account):
+    quinn = account("quinn_dnd", display_name="Quinn")
+    rex = account("rex_dnd", display_name="Rex")
+    room = rex.create_room("dnd-room")["id"]
+    quinn.join(room)
+    driver = browsers()
+    record_notifications(driver, server.url)
+    chat = Chat(driver, server).log_in("quinn_dnd")
+    chat.open_room("main")
+    other = Chat(browsers(), server).log_in("quinn_dnd")
+    assert not chat.find("#dnd-indicator").is_displayed()
+
+    # Paused from the settings of the other device: this one shows the bell too, and stays quiet.
+    other.find("#profile-open").click()
+    other.wait(lambda: other.find("#dnd-pause").is_displayed())
+    other.find("#dnd-pause").click()
+    other.wait(lambda: other.text_of("dnd-now").startswith("Paused until "))
+    chat.wait(lambda: chat.find("#dnd-indicator").is_displayed(), message="the pause did not reach the other device")
+    assert quinn.call("GET", "/api/me", expect=200).json()["dnd_until"] is not None
+    rex.post(room, "@quinn_dnd quiet please")
+    chat.wait(lambda: chat.badge("dnd-room") == ["1", True], message="the mention did not arrive")
+    time.sleep(0.5)
+    assert chat.notifications() == [], "a notification showed while paused"
+
+    # The bell resumes; the next mention alerts.
+    chat.find("#dnd-indicator").click()
+    chat.wait(lambda: not chat.find("#dnd-indicator").is_displayed())
+    other.wait(lambda: other.text_of("dnd-now") == "Notifications are on.", message="resuming did not reach the other device")
+    rex.post(room, "@quinn_dnd now you can hear me")
+    chat.wait(lambda: len(chat.notifications()) == 1, message="no notification after resuming")
+    assert chat.notifications()[0]["body"] == "Rex: @quinn_dnd now you can hear me"

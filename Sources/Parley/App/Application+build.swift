@@ -203,6 +203,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ScheduledController(scheduled: parts.scheduled, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     NotificationsSeenController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    DoNotDisturbController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

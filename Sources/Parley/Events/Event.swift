@@ -119,6 +119,8 @@ public enum EventType {
     /// To the blocker's own streams (their other tabs and devices follow).
     public static let userBlocked = "user.blocked"
     public static let userUnblocked = "user.unblocked"
+    /// To the user who paused notifications or resumed them (their other clients follow).
+    public static let userDnd = "user.dnd"
     /// A vote in a poll changed, or the poll was closed: to the room's members.
     public static let pollVoted = "poll.voted"
     public static let pollClosed = "poll.closed"

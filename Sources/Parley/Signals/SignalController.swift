@@ -130,8 +130,10 @@ struct SignalController {
         let sendReadReceipts: Bool
         let bio: String?
         let status: UserStatus?
+        /// Until when the user paused notifications (`pauseNotifications`), or nil.
+        let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio, status }
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio, status, dndUntil }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -140,6 +142,7 @@ struct SignalController {
             try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
             try c.encode(bio, forKey: .bio)
             try c.encode(status, forKey: .status)
+            try c.encode(dndUntil, forKey: .dndUntil)
         }
     }
 
@@ -147,12 +150,14 @@ struct SignalController {
         try await pool.withConnection { c in
             let row = try c.query(
                 """
-                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio, \(UserStatus.columns())
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio, \(UserStatus.columns()),
+                IF(dnd_until > NOW(3), dnd_until, NULL) AS dnd_until
                 FROM users WHERE id = ?
                 """, [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
-                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"), status: try UserStatus.from(row))
+                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"), status: try UserStatus.from(row),
+                dndUntil: try row.decode("dnd_until"))
         }
     }
 
