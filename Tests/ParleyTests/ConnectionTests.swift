@@ -17,7 +17,7 @@ import Testing
     static func quietAlice(_ live: LiveClient) async throws -> (token: String, cursor: Int64) {
         let alice = try await live.signUp("alice")
         let (_, head) = try await live.poll(alice.token, after: nil, timeout: 0)
-        let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+        let (_, settled) = try await live.pollUntil(alice.token, after: head, count: 1, within: 15) { $0["type"] == .string("presence") }
         return (alice.token, settled)
     }
 

@@ -17,7 +17,7 @@ import Testing
             let (_, head) = try await live.poll(bob.token, after: nil, timeout: 0)
             // Alice's own connection announces her presence to Bob first; drain that.
             _ = try await live.poll(alice.token, after: nil, timeout: 0)
-            let (presence, settled) = try await live.pollUntil(bob.token, after: head, count: 1, within: 5) { $0["type"] == .string("presence") }
+            let (presence, settled) = try await live.pollUntil(bob.token, after: head, count: 1, within: 15) { $0["type"] == .string("presence") }
             #expect(presence.count == 1)
             async let waiting = live.poll(bob.token, after: settled, timeout: 20)
             try await Task.sleep(for: .milliseconds(300))
