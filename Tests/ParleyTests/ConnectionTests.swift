@@ -168,23 +168,18 @@ import Testing
     }
 
     @Test func aKeptAliveConnectionIsClosedOnceIdleAfterItsAnswers() async throws {
-        // A 3 s timeout here, with requests 0.5 s apart: a busy machine (the whole suite runs at
-        // once) once stretched a 0.6 s pause under a 1 s timeout past it, and the server was right
-        // to close.
+        // A 3 s timeout here, with requests 0.5 s apart timed on the event loop: a busy machine (the
+        // whole suite runs at once) once stretched a test task's 0.6 s pause under a 1 s timeout past
+        // it, and the server was right to close.
         let parley = try await TestParley.make { $0.idleTimeout = .seconds(3) }
         try await parley.live { live in
             let raw = try await RawHTTPConnection.connect(port: live.port)
             // Requests closer together than the timeout keep it open, well past one timeout in all.
-            var lastAnswer = ContinuousClock.now
-            for n in 1...8 {
-                try await raw.send(ConnectionTests.get("/healthz"))
-                #expect(try await raw.wait { raw.statusLines.count == n })
-                lastAnswer = .now
-                try await Task.sleep(for: .milliseconds(500))
-            }
-            #expect(!raw.isClosed)
+            let lastAnswer = try await raw.sendRepeatedly(ConnectionTests.get("/healthz"), times: 8, gap: .milliseconds(500))
+            #expect(raw.statusLines.count == 8, "\(raw.text)")
+            let answered = try #require(lastAnswer)
             // Timed from the last answer (the pause after it may stretch on a busy machine).
-            let took = try await Self.closing(raw, within: 15, since: lastAnswer)
+            let took = try await Self.closing(raw, within: 15, since: answered)
             #expect(took != nil && took! >= .milliseconds(2000))
         }
     }
@@ -196,8 +191,7 @@ import Testing
     func aRequestThatStopsArrivingIsClosedUnanswered(_ partial: String) async throws {
         let parley = try await Self.make()
         try await parley.live { live in
-            let raw = try await RawHTTPConnection.connect(port: live.port)
-            try await raw.send(partial)
+            let raw = try await RawHTTPConnection.connect(port: live.port, sending: partial)
             #expect(try await Self.closing(raw) != nil, "still open after: \(raw.text)")
             #expect(raw.statusLines.isEmpty)
             #expect(try parley.count("users") == 0)
@@ -208,11 +202,9 @@ import Testing
         let parley = try await Self.make()
         try await parley.live { live in
             let (alice, settled) = try await ConnectionTests.quietAlice(live)
-            let stream = try await RawHTTPConnection.connect(port: live.port)
-            try await stream.send(ConnectionTests.get("/api/events/stream", token: alice))
-            let poll = try await RawHTTPConnection.connect(port: live.port)
+            let stream = try await RawHTTPConnection.connect(port: live.port, sending: ConnectionTests.get("/api/events/stream", token: alice))
             let sentAt = ContinuousClock.now
-            try await poll.send(ConnectionTests.get("/api/events?timeout=3&after=\(settled)", token: alice))
+            let poll = try await RawHTTPConnection.connect(port: live.port, sending: ConnectionTests.get("/api/events?timeout=3&after=\(settled)", token: alice))
             // The poll waits its 3 s out and is answered; the stream, quiet for 2.5 s, still delivers.
             #expect(try await poll.wait(upTo: 8) { poll.statusLines.count == 1 }, "poll: \(poll.text)")
             #expect(ContinuousClock.now - sentAt >= .milliseconds(2900))

@@ -28,12 +28,45 @@ final class RawHTTPConnection: Sendable {
         self.received = received
     }
 
-    static func connect(port: Int) async throws -> RawHTTPConnection {
+    /// Connects; `first`, when given, is written on the connection's event loop the moment it is
+    /// up, so that a busy test process cannot leave a gap an idle timeout would close.
+    static func connect(port: Int, sending first: String? = nil) async throws -> RawHTTPConnection {
         let received = Received()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(received) } }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: "127.0.0.1", port: port)
+            .flatMap { channel in
+                guard let first else { return channel.eventLoop.makeSucceededFuture(channel) }
+                return channel.writeAndFlush(ByteBuffer(string: first)).map { channel }
+            }.get()
         return RawHTTPConnection(channel: channel, received: received)
+    }
+
+    /// Sends `request` `times` times on one connection, each `gap` after the answer to the one
+    /// before, all timed on the connection's event loop (not by a test task, which a busy machine
+    /// may run seconds late). Returns when the last answer arrived, or nil if one did not come
+    /// within `within` seconds of its request or the server closed the connection.
+    func sendRepeatedly(_ request: String, times: Int, gap: TimeAmount, within seconds: Int64 = 10) async throws
+        -> ContinuousClock.Instant?
+    {
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: ContinuousClock.Instant?.self)
+        @Sendable func send(_ n: Int) {
+            channel.writeAndFlush(ByteBuffer(string: request), promise: nil)
+            awaitAnswer(n, deadline: .now() + .seconds(seconds))
+        }
+        @Sendable func awaitAnswer(_ n: Int, deadline: NIODeadline) {
+            if statusLines.count >= n {
+                if n == times { return promise.succeed(.now) }
+                loop.scheduleTask(in: gap) { send(n + 1) }
+            } else if isClosed || NIODeadline.now() > deadline {
+                promise.succeed(nil)
+            } else {
+                loop.scheduleTask(in: .milliseconds(2)) { awaitAnswer(n, deadline: deadline) }
+            }
+        }
+        loop.execute { send(1) }
+        return try await promise.futureResult.get()
     }
 
     func send(_ text: String) async throws {
