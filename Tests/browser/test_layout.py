@@ -88,6 +88,10 @@ def test_screenshots_in_the_light_and_dark_themes(showroom, browsers):
     chat.js("document.activeElement.blur()")
     chat.driver.save_screenshot(str(SCREENSHOTS / "light.png"))
     assert background(chat) == LIGHT_BG
+    # The footer gives my name its room beside the site-admin, theme and logout buttons: not cut.
+    assert chat.find("#me-name").text == "Ada Lovelace"
+    assert not chat.find("#admin-open").get_attribute("hidden")
+    assert chat.js("const n = document.getElementById('me-name'); return n.scrollWidth <= n.clientWidth")
 
     chat.find("#theme-toggle").click()
     assert chat.js("return document.documentElement.dataset.theme") == "dark"

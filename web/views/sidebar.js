@@ -10,7 +10,6 @@ import { toastError } from "/views/toast.js";
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
 export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout, onProfile }) {
-  $("profile-open").append(icon("user"));
   $("profile-open").addEventListener("click", onProfile);
   $("browse-rooms").append(icon("compass"));
   $("new-room").append(icon("plus"));
