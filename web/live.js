@@ -139,8 +139,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.emit("reminders");
       break;
     case "user.dnd":
-      // Paused or resumed on another device of mine.
-      store.setDnd(data.dnd_until);
+      // Paused or resumed, by me on another device or by someone I share a room with.
+      store.setUserDnd(data.user?.id ?? store.state.me.id, data.dnd_until);
       break;
     case "notifications.seen":
       // Looked at on another device of mine: the same ones stop being new here.

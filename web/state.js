@@ -69,6 +69,21 @@ export function setDnd(until) {
 
 export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > Date.now();
 
+/// Whether a pause (someone's `dnd_until`) is on now.
+export const pausedNow = (until) => Boolean(until) && Date.parse(until) > Date.now();
+
+/// Someone (me included) paused or resumed notifications: my own pause, the open room's member list
+/// and an open profile follow.
+export function setUserDnd(userId, until) {
+  if (state.me?.id === userId) setDnd(until);
+  const member = state.room?.members.get(userId);
+  if (member) {
+    member.dnd_until = until ?? null;
+    emit("members");
+  }
+  emit("userDnd", { userId, until: until ?? null });
+}
+
 /// My scheduled messages (of one room, with `roomId`), soonest first.
 export const scheduledList = (roomId) =>
   [...state.scheduled.values()].filter((s) => roomId === undefined || s.room_id === roomId).sort((a, b) => a.send_at.localeCompare(b.send_at) || a.id - b.id);

@@ -30,6 +30,7 @@ import Testing
             #expect(
                 user.keys == [
                     "id", "username", "display_name", "avatar_url", "bio", "created_at", "presence", "last_seen_at", "deactivated", "status",
+                    "dnd_until",
                 ])
             #expect(user["username"]?.string == "alice")
             #expect(user["bio"]?.string == "Builds engines.\nLikes tea.")

@@ -425,6 +425,15 @@ import Testing
         try await parley.run { client in
             let ann = try await client.signUp("ann")
             let bob = try await client.signUp("bob")
+            // Cy shares no room with Ann.
+            let cy = try await client.signUp("cyd")
+            #expect(try await client.send(.post, "/api/rooms/1/leave", headers: cy.bearer).status == .noContent)
+            func shown(to viewer: LoggedIn) async throws -> (member: JSON?, profile: JSON?) {
+                let members = try await client.send(.get, "/api/rooms/1/members", headers: viewer.bearer).json()["members"]?.array
+                let profile = try await client.send(.get, "/api/users/\(ann.id)", headers: viewer.bearer).json()["user"]
+                return (members?.first { $0["user"]?["id"]?.int == ann.id }?["dnd_until"], profile?["dnd_until"])
+            }
+            #expect(try await shown(to: bob) == (.null, .null))
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
             let paused = try await client.send(.put, "/api/me/dnd", json: #"{"minutes":90}"#, headers: ann.bearer)
             #expect(paused.status == .ok, "\(String(buffer: paused.body))")
@@ -433,6 +442,8 @@ import Testing
             #expect(abs(date.timeIntervalSinceNow - 90 * 60) < 30)
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .string(until))
             #expect(try await client.send(.get, "/api/me", headers: bob.bearer).json()["dnd_until"] == .null)
+            // Others see the pause on member lists and the profile (as Slack and Mattermost show it).
+            #expect(try await shown(to: bob) == (.string(until), .string(until)))
             // Notifications are still made and listed while paused.
             _ = try await MessageTests.say(client, bob, room: 1, "@ann still listed")
             #expect(try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["notifications"]?.array?.count == 1)
@@ -450,12 +461,18 @@ import Testing
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
             let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
             #expect(events.filter { $0["type"] == .string("user.dnd") }.compactMap { $0["data"]?["dnd_until"] } == [.string(until), .null])
+            #expect(Set(events.filter { $0["type"] == .string("user.dnd") }.compactMap { $0["data"]?["user"]?["id"]?.int }) == [ann.id])
+            // Bob, who shares a room with Ann, hears of both changes; Cy, who shares none, of neither.
             let bobs = try await client.send(.get, "/api/events?after=0&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
-            #expect(!bobs.contains { $0["type"] == .string("user.dnd") })
+            #expect(bobs.filter { $0["type"] == .string("user.dnd") }.compactMap { $0["data"]?["dnd_until"] } == [.string(until), .null])
+            let cys = try await client.send(.get, "/api/events?after=0&timeout=0", headers: cy.bearer).json()["events"]?.array ?? []
+            #expect(!cys.contains { $0["type"] == .string("user.dnd") })
 
             // A pause that ran out reads as none.
+            #expect(try await client.send(.put, "/api/me/dnd", json: #"{"minutes":5}"#, headers: ann.bearer).status == .ok)
             try parley.execute("UPDATE users SET dnd_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?", [ann.id])
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
+            #expect(try await shown(to: bob) == (.null, .null))
         }
     }
 }

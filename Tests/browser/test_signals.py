@@ -143,6 +143,18 @@ def test_do_not_disturb_silences_every_device_until_resumed(server, browsers, ac
     chat.open_room("main")
     other = Chat(browsers(), server).log_in("quinn_dnd")
     assert not chat.find("#dnd-indicator").is_displayed()
+    # Rex watches the room's members and has Quinn's profile open (from her message).
+    rex_chat = Chat(browsers(), server).log_in("rex_dnd")
+    quinn.post(room, "hello from quinn")
+    rex_chat.open_room("dnd-room")
+    rex_chat.wait(lambda: "hello from quinn" in rex_chat.texts())
+    rex_chat.find("#members-toggle").click()
+    rex_chat.wait(lambda: "Quinn" in rex_chat.text_of("members"))
+    paused_icon = f"return document.querySelector('#members .member[data-user-id=\"{quinn.id}\"] .member-dnd')?.getAttribute('aria-label') ?? null"
+    assert rex_chat.js(paused_icon) is None
+    rex_chat.message("hello from quinn").find_element("css selector", ".author").click()
+    rex_chat.wait(lambda: rex_chat.dialog_open("user-dialog"))
+    assert not rex_chat.find("#user-dialog-dnd").is_displayed()
 
     # Paused from the settings of the other device: this one shows the bell too, and stays quiet.
     other.find("#profile-open").click()
@@ -151,6 +163,9 @@ def test_do_not_disturb_silences_every_device_until_resumed(server, browsers, ac
     other.wait(lambda: other.text_of("dnd-now").startswith("Paused until "))
     chat.wait(lambda: chat.find("#dnd-indicator").is_displayed(), message="the pause did not reach the other device")
     assert quinn.call("GET", "/api/me", expect=200).json()["dnd_until"] is not None
+    # Others see it at once: a crossed-out bell by her name, and a line in her open profile.
+    rex_chat.wait(lambda: (rex_chat.js(paused_icon) or "").startswith("Notifications paused until "), message="Rex did not see the pause")
+    rex_chat.wait(lambda: rex_chat.text_of("user-dialog-dnd").startswith("Notifications paused until "))
     rex.post(room, "@quinn_dnd quiet please")
     chat.wait(lambda: chat.badge("dnd-room") == ["1", True], message="the mention did not arrive")
     time.sleep(0.5)
@@ -160,6 +175,8 @@ def test_do_not_disturb_silences_every_device_until_resumed(server, browsers, ac
     chat.find("#dnd-indicator").click()
     chat.wait(lambda: not chat.find("#dnd-indicator").is_displayed())
     other.wait(lambda: other.text_of("dnd-now") == "Notifications are on.", message="resuming did not reach the other device")
+    rex_chat.wait(lambda: rex_chat.js(paused_icon) is None, message="Rex still sees the pause")
+    rex_chat.wait(lambda: not rex_chat.find("#user-dialog-dnd").is_displayed())
     rex.post(room, "@quinn_dnd now you can hear me")
     chat.wait(lambda: len(chat.notifications()) == 1, message="no notification after resuming")
     assert chat.notifications()[0]["body"] == "Rex: @quinn_dnd now you can hear me"

@@ -5,7 +5,7 @@ import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
 import { icon } from "/icons.js";
-import { activeStatus, myRole, on, RANK, state } from "/state.js";
+import { activeStatus, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -61,9 +61,10 @@ function render() {
   );
   $("members-heading").textContent = `Members · ${members.length}`;
   $("members").replaceChildren(...members.map((member) => memberItem(room, member, mine)));
-  // A status that runs out leaves the list when it does.
+  // A status or a pause that runs out leaves the list when it does.
   clearTimeout(expiryTimer);
-  const next = Math.min(...members.map((m) => (activeStatus(m.status)?.expires_at ? Date.parse(m.status.expires_at) : Infinity)));
+  const ends = (m) => [activeStatus(m.status)?.expires_at, pausedNow(m.dnd_until) ? m.dnd_until : null].filter(Boolean).map(Date.parse);
+  const next = Math.min(...members.flatMap(ends));
   if (Number.isFinite(next)) expiryTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, next - Date.now()) + 50));
 }
 
@@ -80,6 +81,10 @@ function memberItem(room, member, myRank) {
   }
   const item = el("li", { className: "member", dataset: { userId: member.user.id } }, el("span", { className: "avatar-wrap" }, avatar, dot), person);
   item.append(el("span", { className: "sr-only", text: `, ${presence}` }));
+  if (pausedNow(member.dnd_until)) {
+    const label = `Notifications paused until ${formatFull(new Date(member.dnd_until))}`;
+    item.append(el("span", { className: "member-dnd", attrs: { title: label, role: "img", "aria-label": label } }, icon("bellOff")));
+  }
   if (member.role !== "member") item.append(el("span", { className: `role ${member.role}`, text: member.role }));
   if (member.user.id === state.me.id || room.kind === "dm" || myRank < RANK.moderator || RANK[member.role] >= myRank) return item;
 

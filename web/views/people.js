@@ -4,7 +4,7 @@ import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
-import { activeStatus, on, state } from "/state.js";
+import { activeStatus, on, pausedNow, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
 
 let navigate = () => {};
@@ -32,6 +32,9 @@ export function initPeople({ onNavigate }) {
   on("status", ({ userId, status }) => {
     if (current?.id === userId && $("user-dialog").open) renderStatus({ ...current, status });
   });
+  on("userDnd", ({ userId, until }) => {
+    if (current?.id === userId && $("user-dialog").open) renderStatus({ ...current, dnd_until: until });
+  });
 }
 
 function renderStatus(profile) {
@@ -40,6 +43,9 @@ function renderStatus(profile) {
   const until = status?.expires_at ? ` · until ${formatFull(new Date(status.expires_at))}` : "";
   $("user-dialog-status").textContent = status ? `${statusLabel(status)}${until}` : "";
   $("user-dialog-status").hidden = !status;
+  const paused = pausedNow(profile.dnd_until);
+  $("user-dialog-dnd").textContent = paused ? `Notifications paused until ${formatFull(new Date(profile.dnd_until))}` : "";
+  $("user-dialog-dnd").hidden = !paused;
 }
 
 async function toggleBlock() {

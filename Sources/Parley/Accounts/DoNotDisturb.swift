@@ -5,7 +5,8 @@ import MariaDB
 /// [pauseNotifications] [resumeNotifications] "Do not disturb": the user pauses notifications for
 /// a while, for the account, so that every client of theirs stays quiet (no alert, no sound) and
 /// resumes at the same time. Notifications are still made and listed (the activity list, unread
-/// counts): only alerting stops. `user.dnd` tells the user's other clients.
+/// counts): only alerting stops. `user.dnd` tells the user's other clients, and everyone who shares
+/// a room with them (member lists and profiles show the pause, as Slack and Mattermost do).
 struct DoNotDisturbController {
     let log: EventLog
     let maxBodyBytes: Int
@@ -33,6 +34,26 @@ struct DoNotDisturbController {
         }
     }
 
+    /// `user.dnd`: whose pause changed, and until when (null: resumed).
+    struct DndEvent: Encodable {
+        let user: UserSummary
+        let dndUntil: Date?
+
+        enum CodingKeys: String, CodingKey { case user, dndUntil }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(dndUntil, forKey: .dndUntil)
+        }
+    }
+
+    /// The pause as a column of a `SELECT` on `users` (aliased `u` when `table` says so): `dnd_until`,
+    /// null when there is none or it is over.
+    static func column(_ table: String = "") -> String {
+        let column = table.isEmpty ? "dnd_until" : "\(table).dnd_until"
+        return "IF(\(column) > NOW(3), \(column), NULL) AS dnd_until"
+    }
+
     /// [pauseNotifications] Paused for `minutes` from now (a new pause replaces the one before).
     func pause(request: Request, context: AppRequestContext) async throws -> Answer {
         let session = try context.requireSession()
@@ -53,18 +74,10 @@ struct DoNotDisturbController {
 
     private func set(userID: Int64, until: Date?) async throws {
         try await log.transaction { c, events in
-            let before = try Self.until(c, userID: userID, forUpdate: true)
-            guard before != until else { return }
+            let row = try c.query("SELECT id, username, display_name, avatar, \(Self.column()) FROM users WHERE id = ? FOR UPDATE", [userID])[0]
+            guard try row.decode("dnd_until", as: Date?.self) != until else { return }
             try c.execute("UPDATE users SET dnd_until = ? WHERE id = ?", [until, userID])
-            try events.append(EventType.userDnd, userID: userID, payload: Answer(dndUntil: until))
+            try events.append(EventType.userDnd, subjectID: userID, payload: DndEvent(user: try UserSummary(row: row), dndUntil: until))
         }
-    }
-
-    /// Until when the user paused notifications, if they did and it is not over.
-    static func until(_ c: MariaDBConnection, userID: Int64, forUpdate: Bool = false) throws -> Date? {
-        let row = try c.query(
-            "SELECT dnd_until FROM users WHERE id = ? AND dnd_until > NOW(3)\(forUpdate ? " FOR UPDATE" : "")", [userID]
-        ).first
-        return try row?.decode("dnd_until")
     }
 }

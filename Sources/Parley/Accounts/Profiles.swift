@@ -23,8 +23,12 @@ struct ProfileController {
         let lastSeenAt: Date?
         let deactivated: Bool
         let status: UserStatus?
+        /// Until when they paused notifications (do not disturb), or nil.
+        let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated, status }
+        enum CodingKeys: String, CodingKey {
+            case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated, status, dndUntil
+        }
         // Spelled out so that absent values are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -38,6 +42,7 @@ struct ProfileController {
             try c.encode(lastSeenAt, forKey: .lastSeenAt)
             try c.encode(deactivated, forKey: .deactivated)
             try c.encode(status, forKey: .status)
+            try c.encode(dndUntil, forKey: .dndUntil)
         }
     }
 
@@ -65,7 +70,8 @@ struct ProfileController {
             guard
                 let row = try c.query(
                     """
-                    SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at, \(UserStatus.columns())
+                    SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at, \(UserStatus.columns()),
+                        \(DoNotDisturbController.column())
                     FROM users WHERE id = ?
                     """, [id]
                 ).first
@@ -76,7 +82,8 @@ struct ProfileController {
                 id: id, username: try row.decode("username"), displayName: try row.decode("display_name"),
                 avatarURL: UserSummary.avatarURL(userID: id, version: try row.decode("avatar")), bio: try row.decode("bio"),
                 createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
-                lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated, status: deactivated ? nil : try UserStatus.from(row))
+                lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated, status: deactivated ? nil : try UserStatus.from(row),
+                dndUntil: deactivated ? nil : try row.decode("dnd_until"))
             let shared = try c.query(
                 """
                 SELECT r.id, r.kind, r.name FROM room_members mine

@@ -93,7 +93,7 @@ public enum EventType {
     /// A user's status, set or cleared: to those who share a room with them and to their own clients.
     public static let userStatus = "user.status"
     /// The events about one user (`subject_id`) that go to everyone who shares a room with them, and to them.
-    public static let aboutUser: Set<String> = [userUpdated, userStatus]
+    public static let aboutUser: Set<String> = [userUpdated, userStatus, userDnd]
     public static let receipt = "receipt"
     public static let readMarker = "read_marker"
     public static let notification = "notification"

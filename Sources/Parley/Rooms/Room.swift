@@ -131,8 +131,10 @@ public struct MemberView: Encodable, Sendable {
     public let lastSeenAt: Date?
     /// Their status, or nil (none set, or it ran out).
     public let status: UserStatus?
+    /// Until when they paused notifications (do not disturb), or nil.
+    public let dndUntil: Date?
 
-    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status }
+    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status, dndUntil }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(user, forKey: .user)
@@ -142,6 +144,7 @@ public struct MemberView: Encodable, Sendable {
         try c.encode(online, forKey: .online)
         try c.encode(lastSeenAt, forKey: .lastSeenAt)
         try c.encode(status, forKey: .status)
+        try c.encode(dndUntil, forKey: .dndUntil)
     }
 }
 

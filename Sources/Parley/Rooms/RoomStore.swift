@@ -106,17 +106,20 @@ struct RoomStore: Sendable {
     }
 
     /// A member with role, join time, chosen presence and last seen time.
-    typealias MemberRow = (user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?, status: UserStatus?)
+    typealias MemberRow = (
+        user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?, status: UserStatus?, dndUntil: Date?
+    )
 
     private static let memberQuery = """
-        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, m.role, m.joined_at, \(UserStatus.columns("u"))
+        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, m.role, m.joined_at, \(UserStatus.columns("u")),
+            \(DoNotDisturbController.column("u"))
         FROM room_members m JOIN users u ON u.id = m.user_id
         """
 
     private static func memberRow(_ row: MariaDBRow) throws -> MemberRow {
         (
             try UserSummary(row: row), RoomRole(rawValue: try row.decode("role")) ?? .member, try row.decode("joined_at"),
-            try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row)
+            try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row), try row.decode("dnd_until")
         )
     }
 

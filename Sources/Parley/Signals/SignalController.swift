@@ -151,7 +151,7 @@ struct SignalController {
             let row = try c.query(
                 """
                 SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio, \(UserStatus.columns()),
-                IF(dnd_until > NOW(3), dnd_until, NULL) AS dnd_until
+                \(DoNotDisturbController.column())
                 FROM users WHERE id = ?
                 """, [userID])[0]
             return MeAnswer(
