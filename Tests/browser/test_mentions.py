@@ -47,3 +47,33 @@ def test_typing_at_suggests_members_and_the_choice_mentions_them(server, browser
     sent = next(m for m in owner.history(room) if m["text"] == "thanks @carlos_m and @jonas_m")
     assert sorted(sent["mentions"]) == sorted([carlos.id, jonas.id])
     assert outsider.id not in sent["mentions"]
+
+
+EMOJI_OPTIONS = "return [...document.querySelectorAll('#mention-list [role=option]')].map(o => o.textContent)"
+
+
+def test_typing_a_colon_suggests_emoji_and_a_whole_short_name_becomes_its_emoji(server, browsers, account):
+    account("emo_typer", display_name="Emo")
+    chat = Chat(browsers(), server).log_in("emo_typer")
+    value = "return document.getElementById('composer-text').value"
+    listed = "return document.getElementById('mention-list').hidden === false"
+    # ":tad" lists 🎉 :tada:; Enter puts the emoji in the text instead of sending.
+    chat.type("Party :tad")
+    chat.wait(lambda: chat.js(EMOJI_OPTIONS) == ["🎉:tada:"], message=f"suggestions: {chat.js(EMOJI_OPTIONS)}")
+    assert chat.find("#mention-list").get_attribute("aria-label") == "Emoji"
+    chat.type(Keys.ENTER)
+    assert chat.js(value) == "Party 🎉 "
+    assert chat.js(listed) is False
+    # Several match: ↓ and Tab choose the second.
+    chat.type(":thu")
+    chat.wait(lambda: chat.js(EMOJI_OPTIONS)[:2] == ["👍:thumbsup:", "👎:thumbsdown:"], message=f"suggestions: {chat.js(EMOJI_OPTIONS)}")
+    chat.type(Keys.ARROW_DOWN, Keys.TAB)
+    assert chat.js(value) == "Party 🎉 👎 "
+    # Times and links are not short names; one letter is too little to suggest.
+    chat.type("at 10:30 see http://example.com :o")
+    assert chat.js(listed) is False
+    # A whole short name becomes its emoji as it is typed; an unknown one stays as typed.
+    chat.type(Keys.BACKSPACE * 2, ":+1: :nosuchemoji:")
+    assert chat.js(value) == "Party 🎉 👎 at 10:30 see http://example.com 👍 :nosuchemoji:"
+    chat.type(Keys.ENTER)
+    chat.wait(lambda: "Party 🎉 👎 at 10:30 see http://example.com 👍 :nosuchemoji:" in chat.texts(), message=f"{chat.texts()}")

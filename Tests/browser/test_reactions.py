@@ -91,6 +91,12 @@ def test_any_emoji_can_be_typed_into_the_picker(server, browsers, account):
     chat.driver.switch_to.active_element.send_keys("ok", Keys.ENTER)
     chat.wait(lambda: "emoji" in chat.js("return document.querySelector('.toasts')?.textContent ?? ''"), message="no error shown")
     assert chips(chat, message_id) == [["🚀", "1", "true"]]
+    # A short name between colons is its emoji.
+    chat.hover_action("ship it", "react")
+    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
+    chat.find(".reaction-picker .pick.more").click()
+    chat.driver.switch_to.active_element.send_keys(":tada:", Keys.ENTER)
+    chat.wait(lambda: chips(chat, message_id) == [["🚀", "1", "true"], ["🎉", "1", "true"]], message=f"{chips(chat, message_id)}")
 
 
 def test_a_popular_reaction_shows_its_count_and_knows_mine_beyond_the_listed_hundred(server, browsers, account):

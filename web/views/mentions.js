@@ -1,20 +1,29 @@
-// @-mention suggestions in the message box: typing "@" and the start of a name lists the room's
-// members (and @room, outside DMs) whose username or display name starts with it. ↑/↓ choose,
-// Enter or Tab puts "@username " in the text, Escape (or moving away) closes the list.
+// Suggestions in the message box. Typing "@" and the start of a name lists the room's members
+// (and @room, outside DMs) whose username or display name starts with it; typing ":" and two
+// letters of an emoji's short name lists emoji (":tada" → 🎉), and a whole ":tada:" becomes 🎉 at
+// once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
+// away) closes the list.
 import { $, el } from "/dom.js";
+import { emojiNamed, emojiSuggestions } from "/emoji.js";
 import { state } from "/state.js";
 import { personOption } from "/views/dialogs.js";
 
 const MAX = 8;
 /// "@" at the start or after a space or punctuation, then what is typed of a username.
 const TOKEN = /(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_.-]{0,32})$/u;
+/// ":" at the start or after a space or an opening bracket, then two or more letters of a short
+/// name (so "10:30" and "http://" are left alone); with a closing ":", a whole name.
+const EMOJI_TOKEN = /(?:^|[\s(]):([a-z0-9_+-]{2,32})$/u;
+const WHOLE_EMOJI = /(?:^|[\s(]):([a-z0-9_+-]{1,32}):$/u;
 
 let box;
 let list;
 let options = [];
 let active = 0;
-/// Where the "@" being completed starts in the box.
+/// Where the "@" or ":" being completed starts in the box.
 let start = -1;
+/// What the list offers: "people" or "emoji".
+let mode = "people";
 
 export function initMentions(textarea) {
   box = textarea;
@@ -48,16 +57,26 @@ function onKey(event) {
   event.stopImmediatePropagation();
 }
 
-function update() {
+function update(event) {
   const caret = box.selectionStart;
-  const match = box.selectionEnd === caret ? TOKEN.exec(box.value.slice(0, caret)) : null;
-  if (!match || !state.room) {
+  const before = box.selectionEnd === caret ? box.value.slice(0, caret) : null;
+  // A short name typed out to its closing colon becomes its emoji (not when deleting back to it).
+  const whole = event?.type === "input" && !event.inputType?.startsWith("delete") && before !== null ? WHOLE_EMOJI.exec(before) : null;
+  if (whole && emojiNamed(whole[1])) {
+    start = caret - whole[1].length - 2;
+    insert(emojiNamed(whole[1]), "");
+    return;
+  }
+  const match = before === null ? null : TOKEN.exec(before);
+  const emoji = before === null || match ? null : EMOJI_TOKEN.exec(before);
+  if ((!match || !state.room) && !emoji) {
     close();
     return;
   }
-  start = caret - match[1].length - 1;
-  const typed = match[1].toLowerCase();
-  options = candidates(typed);
+  mode = match ? "people" : "emoji";
+  const typed = (match ?? emoji)[1].toLowerCase();
+  start = caret - typed.length - 1;
+  options = mode === "people" ? candidates(typed) : emojiSuggestions(typed, MAX);
   if (!options.length) {
     close();
     return;
@@ -84,29 +103,40 @@ function candidates(typed) {
 
 function render() {
   list.replaceChildren(
-    ...options.map((user, index) => {
-      const [avatar, person] = personOption(user);
+    ...options.map((option, index) => {
+      const content = mode === "people"
+        ? personOption(option)
+        : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
       const item = el(
         "li",
         { className: index === active ? "option active" : "option", attrs: { role: "option", id: `mention-${index}`, "aria-selected": String(index === active) } },
-        avatar,
-        person,
+        ...content,
       );
-      item.addEventListener("click", () => choose(user));
+      item.addEventListener("click", () => choose(option));
       return item;
     }),
   );
+  list.setAttribute("aria-label", mode === "people" ? "People to mention" : "Emoji");
   list.hidden = false;
   box.setAttribute("aria-expanded", "true");
   box.setAttribute("aria-activedescendant", `mention-${active}`);
   list.children[active]?.scrollIntoView({ block: "nearest" });
 }
 
-function choose(user) {
+function choose(option) {
+  if (mode === "people") insert(`@${option.username}`, " ");
+  else insert(option.emoji, " ");
+}
+
+/// Puts `text` (and `space`, unless one follows already) in place of what is typed from `start`
+/// to the caret.
+function insert(text, space) {
   const caret = box.selectionStart;
-  const inserted = `@${user.username} `;
-  box.value = box.value.slice(0, start) + inserted + box.value.slice(caret).replace(/^ /, "");
-  box.setSelectionRange(start + inserted.length, start + inserted.length);
+  const after = box.value.slice(caret);
+  const inserted = text + (space && after.startsWith(space) ? "" : space);
+  box.value = box.value.slice(0, start) + inserted + after;
+  const end = start + inserted.length + (space && after.startsWith(space) ? space.length : 0);
+  box.setSelectionRange(end, end);
   close();
   box.dispatchEvent(new Event("input"));
 }

@@ -7,6 +7,7 @@ import * as actions from "/actions.js";
 import { $, authorButton, avatarFor, button, el, popupMenu } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -459,10 +460,10 @@ export function openReactionPicker(m, anchor) {
       }),
     );
   }
-  // Any other emoji: typed, pasted or picked with the system's emoji keyboard.
+  // Any other emoji: typed, pasted, picked with the system's emoji keyboard, or named (":tada:").
   const other = el("input", {
     className: "emoji-input",
-    attrs: { "aria-label": "Another emoji (type or paste it, then Enter)", placeholder: "Other…", maxlength: "16", autocomplete: "off" },
+    attrs: { "aria-label": "Another emoji (type, paste or name it, like :tada:, then Enter)", placeholder: "Other… or :name:", maxlength: "34", autocomplete: "off" },
   });
   other.hidden = true;
   picker.append(
@@ -484,7 +485,8 @@ export function openReactionPicker(m, anchor) {
     if (event.key !== "Enter") return;
     event.preventDefault();
     event.stopPropagation();
-    const emoji = other.value.trim();
+    const typed = other.value.trim();
+    const emoji = (/^:[^:\s]+:$/u.test(typed) && emojiNamed(typed)) || typed;
     if (!emoji) return;
     close();
     actions.toggleReaction(current(m), emoji).catch(toastError);

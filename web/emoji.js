@@ -1,0 +1,106 @@
+// Emoji by the short names people type between colons (":tada:"), as Slack, GitHub and Mattermost
+// spell them: the message box suggests them and the reaction picker takes them. The common ones
+// only; any other emoji can still be typed, pasted or picked with the system's emoji keyboard.
+
+/// [name, emoji, other names…]
+const TABLE = [
+  ["smile", "😄"], ["grinning", "😀"], ["smiley", "😃"], ["grin", "😁"], ["laughing", "😆", "satisfied"], ["sweat_smile", "😅"],
+  ["joy", "😂"], ["rofl", "🤣", "rolling_on_the_floor_laughing"], ["slightly_smiling_face", "🙂"], ["upside_down_face", "🙃"],
+  ["wink", "😉"], ["blush", "😊"], ["innocent", "😇"], ["heart_eyes", "😍"], ["star_struck", "🤩"], ["kissing_heart", "😘"],
+  ["yum", "😋"], ["stuck_out_tongue", "😛"], ["stuck_out_tongue_winking_eye", "😜"], ["zany_face", "🤪"], ["money_mouth_face", "🤑"],
+  ["hugs", "🤗", "hugging_face"], ["hand_over_mouth", "🤭"], ["shushing_face", "🤫"], ["thinking", "🤔", "thinking_face"],
+  ["zipper_mouth_face", "🤐"], ["raised_eyebrow", "🤨"], ["neutral_face", "😐"], ["expressionless", "😑"], ["no_mouth", "😶"],
+  ["smirk", "😏"], ["unamused", "😒"], ["roll_eyes", "🙄", "face_with_rolling_eyes"], ["grimacing", "😬"], ["relieved", "😌"],
+  ["pensive", "😔"], ["sleepy", "😪"], ["sleeping", "😴"], ["mask", "😷"], ["face_with_thermometer", "🤒"], ["nauseated_face", "🤢"],
+  ["sneezing_face", "🤧"], ["hot_face", "🥵"], ["cold_face", "🥶"], ["woozy_face", "🥴"], ["dizzy_face", "😵"], ["exploding_head", "🤯"],
+  ["cowboy_hat_face", "🤠"], ["partying_face", "🥳"], ["sunglasses", "😎"], ["nerd_face", "🤓"], ["monocle_face", "🧐"],
+  ["confused", "😕"], ["worried", "😟"], ["slightly_frowning_face", "🙁"], ["open_mouth", "😮"], ["hushed", "😯"], ["astonished", "😲"],
+  ["flushed", "😳"], ["pleading_face", "🥺"], ["frowning", "😦"], ["anguished", "😧"], ["fearful", "😨"], ["cold_sweat", "😰"],
+  ["disappointed_relieved", "😥"], ["cry", "😢"], ["sob", "😭"], ["scream", "😱"], ["confounded", "😖"], ["persevere", "😣"],
+  ["disappointed", "😞"], ["sweat", "😓"], ["weary", "😩"], ["tired_face", "😫"], ["yawning_face", "🥱"], ["triumph", "😤"],
+  ["rage", "😡", "pout"], ["angry", "😠"], ["cursing_face", "🤬"], ["smiling_imp", "😈"], ["skull", "💀"], ["poop", "💩", "hankey", "shit"],
+  ["clown_face", "🤡"], ["ghost", "👻"], ["alien", "👽"], ["robot", "🤖"], ["see_no_evil", "🙈"], ["hear_no_evil", "🙉"],
+  ["speak_no_evil", "🙊"], ["wave", "👋"], ["raised_hand", "✋", "hand"], ["ok_hand", "👌"], ["pinched_fingers", "🤌"],
+  ["v", "✌️"], ["crossed_fingers", "🤞"], ["love_you_gesture", "🤟"], ["metal", "🤘"], ["call_me_hand", "🤙"],
+  ["point_left", "👈"], ["point_right", "👉"], ["point_up", "☝️"], ["point_down", "👇"], ["+1", "👍", "thumbsup"],
+  ["-1", "👎", "thumbsdown"], ["fist", "✊"], ["facepunch", "👊", "punch"], ["clap", "👏"], ["raised_hands", "🙌"],
+  ["open_hands", "👐"], ["handshake", "🤝"], ["pray", "🙏"], ["writing_hand", "✍️"], ["muscle", "💪"], ["eyes", "👀"],
+  ["brain", "🧠"], ["eye", "👁️"], ["shrug", "🤷"], ["facepalm", "🤦"], ["bow", "🙇"], ["raising_hand", "🙋"],
+  ["heart", "❤️"], ["orange_heart", "🧡"], ["yellow_heart", "💛"], ["green_heart", "💚"], ["blue_heart", "💙"],
+  ["purple_heart", "💜"], ["black_heart", "🖤"], ["white_heart", "🤍"], ["broken_heart", "💔"], ["two_hearts", "💕"],
+  ["sparkling_heart", "💖"], ["heartpulse", "💗"], ["100", "💯"], ["boom", "💥", "collision"], ["dizzy", "💫"], ["zzz", "💤"],
+  ["speech_balloon", "💬"], ["thought_balloon", "💭"], ["fire", "🔥"], ["sparkles", "✨"], ["star", "⭐"], ["star2", "🌟"],
+  ["zap", "⚡"], ["rainbow", "🌈"], ["sunny", "☀️"], ["cloud", "☁️"], ["umbrella", "☔"], ["snowflake", "❄️"], ["snowman", "⛄"],
+  ["ocean", "🌊"], ["earth_africa", "🌍"], ["crescent_moon", "🌙"], ["seedling", "🌱"], ["evergreen_tree", "🌲"], ["palm_tree", "🌴"],
+  ["cactus", "🌵"], ["four_leaf_clover", "🍀"], ["fallen_leaf", "🍂"], ["rose", "🌹"], ["sunflower", "🌻"], ["tulip", "🌷"],
+  ["dog", "🐶"], ["cat", "🐱"], ["mouse", "🐭"], ["rabbit", "🐰"], ["fox_face", "🦊"], ["bear", "🐻"], ["panda_face", "🐼"],
+  ["koala", "🐨"], ["tiger", "🐯"], ["lion", "🦁"], ["cow", "🐮"], ["pig", "🐷"], ["frog", "🐸"], ["monkey_face", "🐵"],
+  ["chicken", "🐔"], ["penguin", "🐧"], ["bird", "🐦"], ["owl", "🦉"], ["unicorn", "🦄"], ["bee", "🐝", "honeybee"], ["bug", "🐛"],
+  ["butterfly", "🦋"], ["snail", "🐌"], ["turtle", "🐢"], ["snake", "🐍"], ["octopus", "🐙"], ["whale", "🐳"], ["dolphin", "🐬"],
+  ["fish", "🐟"], ["crab", "🦀"], ["apple", "🍎"], ["banana", "🍌"], ["lemon", "🍋"], ["watermelon", "🍉"], ["grapes", "🍇"],
+  ["strawberry", "🍓"], ["cherries", "🍒"], ["peach", "🍑"], ["avocado", "🥑"], ["hot_pepper", "🌶️"], ["bread", "🍞"],
+  ["cheese", "🧀"], ["hamburger", "🍔"], ["fries", "🍟"], ["pizza", "🍕"], ["hotdog", "🌭"], ["taco", "🌮"], ["burrito", "🌯"],
+  ["ramen", "🍜"], ["spaghetti", "🍝"], ["sushi", "🍣"], ["doughnut", "🍩"], ["cookie", "🍪"], ["cake", "🍰"],
+  ["birthday", "🎂"], ["chocolate_bar", "🍫"], ["popcorn", "🍿"], ["coffee", "☕"], ["tea", "🍵"], ["beer", "🍺"], ["beers", "🍻"],
+  ["wine_glass", "🍷"], ["cocktail", "🍸"], ["champagne", "🍾"], ["clinking_glasses", "🥂"], ["tada", "🎉"], ["confetti_ball", "🎊"],
+  ["balloon", "🎈"], ["gift", "🎁"], ["trophy", "🏆"], ["medal_sports", "🏅"], ["1st_place_medal", "🥇"], ["soccer", "⚽"],
+  ["basketball", "🏀"], ["football", "🏈"], ["tennis", "🎾"], ["dart", "🎯"], ["video_game", "🎮"], ["game_die", "🎲"],
+  ["jigsaw", "🧩"], ["art", "🎨"], ["musical_note", "🎵"], ["notes", "🎶"], ["microphone", "🎤"], ["headphones", "🎧"],
+  ["guitar", "🎸"], ["car", "🚗"], ["taxi", "🚕"], ["bus", "🚌"], ["bike", "🚲"], ["train", "🚆"], ["airplane", "✈️"],
+  ["rocket", "🚀"], ["ship", "🚢"], ["house", "🏠"], ["office", "🏢"], ["hospital", "🏥"], ["tent", "⛺"], ["watch", "⌚"],
+  ["iphone", "📱"], ["computer", "💻"], ["keyboard", "⌨️"], ["desktop_computer", "🖥️"], ["printer", "🖨️"], ["camera", "📷"],
+  ["tv", "📺"], ["phone", "☎️", "telephone"], ["battery", "🔋"], ["electric_plug", "🔌"], ["bulb", "💡"], ["flashlight", "🔦"],
+  ["candle", "🕯️"], ["moneybag", "💰"], ["dollar", "💵"], ["credit_card", "💳"], ["gem", "💎"], ["wrench", "🔧"], ["hammer", "🔨"],
+  ["hammer_and_wrench", "🛠️"], ["gear", "⚙️"], ["nut_and_bolt", "🔩"], ["link", "🔗"], ["lock", "🔒"], ["unlock", "🔓"],
+  ["key", "🔑"], ["shield", "🛡️"], ["mag", "🔍"], ["pushpin", "📌"], ["paperclip", "📎"], ["scissors", "✂️"], ["pencil2", "✏️"],
+  ["memo", "📝", "pencil"], ["book", "📖", "open_book"], ["books", "📚"], ["bookmark", "🔖"], ["calendar", "📆"], ["date", "📅"],
+  ["chart_with_upwards_trend", "📈"], ["chart_with_downwards_trend", "📉"], ["bar_chart", "📊"], ["clipboard", "📋"],
+  ["file_folder", "📁"], ["package", "📦"], ["email", "📧", "e-mail"], ["envelope", "✉️"], ["inbox_tray", "📥"], ["outbox_tray", "📤"],
+  ["mailbox", "📫"], ["bell", "🔔"], ["no_bell", "🔕"], ["loudspeaker", "📢"], ["mega", "📣"], ["hourglass", "⌛"],
+  ["stopwatch", "⏱️"], ["alarm_clock", "⏰"], ["clock3", "🕒"], ["construction", "🚧"], ["rotating_light", "🚨"],
+  ["warning", "⚠️"], ["no_entry", "⛔"], ["no_entry_sign", "🚫"], ["x", "❌"], ["heavy_check_mark", "✔️"],
+  ["white_check_mark", "✅"], ["ballot_box_with_check", "☑️"], ["heavy_plus_sign", "➕"], ["heavy_minus_sign", "➖"],
+  ["question", "❓"], ["grey_question", "❔"], ["exclamation", "❗", "heavy_exclamation_mark"], ["bangbang", "‼️"],
+  ["interrobang", "⁉️"], ["recycle", "♻️"], ["arrow_up", "⬆️"], ["arrow_down", "⬇️"], ["arrow_left", "⬅️"], ["arrow_right", "➡️"],
+  ["arrows_counterclockwise", "🔄"], ["new", "🆕"], ["free", "🆓"], ["ok", "🆗"], ["cool", "🆒"], ["sos", "🆘"], ["red_circle", "🔴"],
+  ["large_orange_circle", "🟠"], ["large_yellow_circle", "🟡"], ["large_green_circle", "🟢"], ["large_blue_circle", "🔵"],
+  ["white_circle", "⚪"], ["black_circle", "⚫"], ["checkered_flag", "🏁"], ["triangular_flag_on_post", "🚩"], ["white_flag", "🏳️"],
+  ["pirate_flag", "🏴‍☠️"], ["rainbow_flag", "🏳️‍🌈"], ["globe_with_meridians", "🌐"], ["information_source", "ℹ️"],
+  ["copyright", "©️"], ["registered", "®️"], ["tm", "™️"], ["squirrel", "🐿️", "shipit"], ["lady_beetle", "🐞", "beetle"],
+];
+
+/// Every name (and other name) to its emoji.
+const BY_NAME = new Map();
+/// Each emoji's names in the table's order, for suggestions: [name, emoji].
+const NAMES = [];
+for (const [name, emoji, ...aliases] of TABLE) {
+  for (const each of [name, ...aliases]) {
+    if (!BY_NAME.has(each)) {
+      BY_NAME.set(each, emoji);
+      NAMES.push([each, emoji]);
+    }
+  }
+}
+
+/// The emoji a short name stands for ("tada" or ":tada:"), or null.
+export function emojiNamed(text) {
+  const name = text.trim().toLowerCase().replace(/^:(.+):$/u, "$1");
+  return BY_NAME.get(name) ?? null;
+}
+
+/// Up to `max` emoji whose name starts with `typed`, then those with a word of the name starting
+/// with it ("smiling" also finds :slightly_smiling_face:), each as { name, emoji }, one per emoji.
+export function emojiSuggestions(typed, max = 8) {
+  const key = typed.toLowerCase();
+  const starts = NAMES.filter(([name]) => name.startsWith(key));
+  const words = NAMES.filter(([name]) => !name.startsWith(key) && name.split(/[_-]/u).some((word) => word.startsWith(key)));
+  const seen = new Set();
+  const found = [];
+  for (const [name, emoji] of [...starts, ...words]) {
+    if (seen.has(emoji)) continue;
+    seen.add(emoji);
+    found.push({ name, emoji });
+    if (found.length === max) break;
+  }
+  return found;
+}
