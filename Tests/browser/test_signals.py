@@ -180,3 +180,20 @@ def test_do_not_disturb_silences_every_device_until_resumed(server, browsers, ac
     rex.post(room, "@quinn_dnd now you can hear me")
     chat.wait(lambda: len(chat.notifications()) == 1, message="no notification after resuming")
     assert chat.notifications()[0]["body"] == "Rex: @quinn_dnd now you can hear me"
+
+
+def test_a_dm_header_shows_the_other_persons_status_and_pause_live(server, browsers, account):
+    sam = account("sam_dmhead")
+    tia = account("tia_dmhead")
+    sam.call("POST", "/api/dms", json={"user_id": tia.id}, expect=201)
+    tia.call("PUT", "/api/me/status", json={"text": "At the dentist", "emoji": "🦷"}, expect=200)
+    chat = Chat(browsers(), server).log_in("sam_dmhead")
+    chat.open_room("tia_dmhead", list_id="dm-list")
+    chat.wait(lambda: chat.text_of("room-topic") == "@tia_dmhead · 🦷 At the dentist", message=chat.text_of("room-topic"))
+    # Tia pauses notifications and clears her status: the header follows at once.
+    tia.call("PUT", "/api/me/dnd", json={"minutes": 60}, expect=200)
+    chat.wait(lambda: chat.text_of("room-topic").startswith("@tia_dmhead · 🦷 At the dentist · notifications paused until "),
+              message=chat.text_of("room-topic"))
+    tia.call("DELETE", "/api/me/status", expect=204)
+    tia.call("DELETE", "/api/me/dnd", expect=204)
+    chat.wait(lambda: chat.text_of("room-topic") == "@tia_dmhead", message=chat.text_of("room-topic"))

@@ -2,10 +2,10 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { roomName, truncate } from "/format.js";
+import { formatFull, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
-import { canModerate, myRole, on, RANK, state } from "/state.js";
+import { activeStatus, canModerate, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -45,6 +45,23 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
   render();
 }
 
+/// When the DM line next changes by itself (a status or pause running out).
+let dmTimer = null;
+
+/// A DM's second line: the other person's username, their status and whether they paused
+/// notifications, as Slack's DM header shows them.
+function dmLine(room) {
+  const other = [...state.room.members.values()].find((member) => member.user.id !== state.me.id);
+  const parts = [`@${room.dm_with?.username ?? other?.user.username ?? ""}`];
+  const status = activeStatus(other?.status);
+  if (status) parts.push(statusLabel(status));
+  if (pausedNow(other?.dnd_until)) parts.push(`notifications paused until ${formatFull(new Date(other.dnd_until))}`);
+  const ends = [status?.expires_at, pausedNow(other?.dnd_until) ? other.dnd_until : null].filter(Boolean).map(Date.parse);
+  clearTimeout(dmTimer);
+  if (ends.length) dmTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, Math.min(...ends) - Date.now()) + 50));
+  return parts.join(" · ");
+}
+
 function render() {
   const room = state.room ? state.rooms.get(state.room.id) : null;
   const closed = state.room?.closed ?? null;
@@ -64,7 +81,7 @@ function render() {
     empty.hidden = true;
     if (room) {
       $("room-title").textContent = roomName(room);
-      $("room-topic").textContent = room.kind === "dm" ? `@${room.dm_with?.username ?? ""}` : room.topic ?? "";
+      $("room-topic").textContent = room.kind === "dm" ? dmLine(room) : room.topic ?? "";
       $("room-icon").replaceChildren(roomIcon(room));
     }
   }
