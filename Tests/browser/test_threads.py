@@ -48,18 +48,26 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
 
     # Answering from the panel: the reply names the message, and shows in the room as a reply too.
     box = chat.find("#thread-text")
-    box.send_keys("Badger it is")
+    # The box suggests people and emoji as the room's box does: Tab and Enter choose, not send.
+    box.send_keys("Badger it is @the")
+    options = "return [...document.querySelectorAll('#thread-mention-list [role=option]')].map(o => o.querySelector('.muted')?.textContent ?? o.textContent)"
+    chat.wait(lambda: chat.js(options) == ["@theo_thread"], message=f"suggestions: {chat.js(options)}")
+    assert box.get_attribute("aria-activedescendant") == "thread-mention-0"
+    box.send_keys(Keys.TAB, ":tad")
+    chat.wait(lambda: chat.js(options) == ["🎉:tada:"], message=f"suggestions: {chat.js(options)}")
     box.send_keys(Keys.ENTER)
-    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is"], message="my reply did not show in the thread")
+    assert box.get_attribute("value") == "Badger it is @theo_thread 🎉 "
+    box.send_keys(Keys.ENTER)
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is @theo_thread 🎉"], message="my reply did not show in the thread")
     chat.wait(lambda: chat.text_of("thread-count") == "3 replies")
     assert box.get_attribute("value") == ""
-    mine = [m for m in tess.history(room) if m["text"] == "Badger it is"]
+    mine = [m for m in tess.history(room) if m["text"] == "Badger it is @theo_thread 🎉"]
     assert len(mine) == 1 and mine[0]["reply_to"] == root["id"]
-    chat.wait(lambda: "Badger it is" in chat.texts())
-    quote = chat.message("Badger it is").find_element("css selector", ".quote").text
+    chat.wait(lambda: "Badger it is @theo_thread 🎉" in chat.texts())
+    quote = chat.message("Badger it is @theo_thread 🎉").find_element("css selector", ".quote").text
     assert "Which release name?" in quote
     theo_view = theo.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()
-    assert [r["text"] for r in theo_view["replies"]] == ["Great Heron", "Badger", "Badger it is"]
+    assert [r["text"] for r in theo_view["replies"]] == ["Great Heron", "Badger", "Badger it is @theo_thread 🎉"]
     assert theo_view["message"]["reply_count"] == 3
 
     # A reply's time shows it in the room.
@@ -82,7 +90,7 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
 
     # Tess deletes her own reply from the thread (as the room's owner she could delete any).
     chat.message("Which release name?").find_element("css selector", ".thread-link").click()
-    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is"])
+    chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is @theo_thread 🎉"])
     assert chat.js("return document.querySelectorAll('#thread-replies [data-action=delete]').length") == 3
     chat.find(f'#thread-replies li[data-message="{mine[0]["id"]}"] [data-action=delete]').click()
     chat.confirm()

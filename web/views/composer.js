@@ -54,7 +54,7 @@ function saveDrafts() {
 export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId));
 
 export function initComposer() {
-  initMentions(box);
+  initMentions(box, $("mention-list"));
   $("send").append(icon("send"));
   $("attach").append(icon("paperclip"));
   $("attach").addEventListener("click", () => $("attach-input").click());

@@ -3,7 +3,7 @@
 // letters of an emoji's short name lists emoji (":tada" → 🎉), and a whole ":tada:" becomes 🎉 at
 // once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
 // away) closes the list.
-import { $, el } from "/dom.js";
+import { el } from "/dom.js";
 import { emojiNamed, emojiSuggestions } from "/emoji.js";
 import { state } from "/state.js";
 import { personOption } from "/views/dialogs.js";
@@ -16,74 +16,123 @@ const TOKEN = /(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_.-]{0,32})$/u;
 const EMOJI_TOKEN = /(?:^|[\s(]):([a-z0-9_+-]{2,32})$/u;
 const WHOLE_EMOJI = /(?:^|[\s(]):([a-z0-9_+-]{1,32}):$/u;
 
-let box;
-let list;
-let options = [];
-let active = 0;
-/// Where the "@" or ":" being completed starts in the box.
-let start = -1;
-/// What the list offers: "people" or "emoji".
-let mode = "people";
+/// Suggestions for one message box, listed in `list` (the room's box and the thread's reply box
+/// each have their own).
+export function initMentions(box, list) {
+  let options = [];
+  let active = 0;
+  /// Where the "@" or ":" being completed starts in the box.
+  let start = -1;
+  /// What the list offers: "people" or "emoji".
+  let mode = "people";
+  /// The options' element ids: mention-0, mention-1… for #mention-list.
+  const idPrefix = list.id.replace(/-list$/u, "");
 
-export function initMentions(textarea) {
-  box = textarea;
-  list = $("mention-list");
   box.setAttribute("aria-autocomplete", "list");
-  box.setAttribute("aria-controls", "mention-list");
+  box.setAttribute("aria-controls", list.id);
   box.setAttribute("aria-expanded", "false");
-  // In the capture phase, so the composer's own keys (Enter sends, Escape cancels a reply) wait
-  // while the list is open.
+  // In the capture phase, so the box's own keys (Enter sends, Escape cancels a reply or closes the
+  // thread) wait while the list is open.
   box.addEventListener("keydown", onKey, true);
   box.addEventListener("input", update);
   box.addEventListener("click", update);
   box.addEventListener("blur", close);
   list.addEventListener("mousedown", (event) => event.preventDefault());
-}
 
-function onKey(event) {
-  if (list.hidden) return;
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    active = (active + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+  function onKey(event) {
+    if (list.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      active = (active + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      render();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      if (event.shiftKey || event.isComposing) return;
+      choose(options[active]);
+    } else if (event.key === "Escape") {
+      close();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+
+  function update(event) {
+    const caret = box.selectionStart;
+    const before = box.selectionEnd === caret ? box.value.slice(0, caret) : null;
+    // A short name typed out to its closing colon becomes its emoji (not when deleting back to it).
+    const whole = event?.type === "input" && !event.inputType?.startsWith("delete") && before !== null ? WHOLE_EMOJI.exec(before) : null;
+    if (whole && emojiNamed(whole[1])) {
+      start = caret - whole[1].length - 2;
+      insert(emojiNamed(whole[1]), "");
+      return;
+    }
+    const match = before === null ? null : TOKEN.exec(before);
+    const emoji = before === null || match ? null : EMOJI_TOKEN.exec(before);
+    if ((!match || !state.room) && !emoji) {
+      close();
+      return;
+    }
+    mode = match ? "people" : "emoji";
+    const typed = (match ?? emoji)[1].toLowerCase();
+    start = caret - typed.length - 1;
+    options = mode === "people" ? candidates(typed) : emojiSuggestions(typed, MAX);
+    if (!options.length) {
+      close();
+      return;
+    }
+    // The best match first, chosen again as the name grows.
+    active = 0;
     render();
-  } else if (event.key === "Enter" || event.key === "Tab") {
-    if (event.shiftKey || event.isComposing) return;
-    choose(options[active]);
-  } else if (event.key === "Escape") {
-    close();
-  } else {
-    return;
   }
-  event.preventDefault();
-  event.stopImmediatePropagation();
-}
 
-function update(event) {
-  const caret = box.selectionStart;
-  const before = box.selectionEnd === caret ? box.value.slice(0, caret) : null;
-  // A short name typed out to its closing colon becomes its emoji (not when deleting back to it).
-  const whole = event?.type === "input" && !event.inputType?.startsWith("delete") && before !== null ? WHOLE_EMOJI.exec(before) : null;
-  if (whole && emojiNamed(whole[1])) {
-    start = caret - whole[1].length - 2;
-    insert(emojiNamed(whole[1]), "");
-    return;
+  function render() {
+    list.replaceChildren(
+      ...options.map((option, index) => {
+        const content = mode === "people"
+          ? personOption(option)
+          : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
+        const item = el(
+          "li",
+          { className: index === active ? "option active" : "option", attrs: { role: "option", id: `${idPrefix}-${index}`, "aria-selected": String(index === active) } },
+          ...content,
+        );
+        item.addEventListener("click", () => choose(option));
+        return item;
+      }),
+    );
+    list.setAttribute("aria-label", mode === "people" ? "People to mention" : "Emoji");
+    list.hidden = false;
+    box.setAttribute("aria-expanded", "true");
+    box.setAttribute("aria-activedescendant", `${idPrefix}-${active}`);
+    list.children[active]?.scrollIntoView({ block: "nearest" });
   }
-  const match = before === null ? null : TOKEN.exec(before);
-  const emoji = before === null || match ? null : EMOJI_TOKEN.exec(before);
-  if ((!match || !state.room) && !emoji) {
+
+  function choose(option) {
+    if (mode === "people") insert(`@${option.username}`, " ");
+    else insert(option.emoji, " ");
+  }
+
+  /// Puts `text` (and `space`, unless one follows already) in place of what is typed from `start`
+  /// to the caret.
+  function insert(text, space) {
+    const caret = box.selectionStart;
+    const after = box.value.slice(caret);
+    const inserted = text + (space && after.startsWith(space) ? "" : space);
+    box.value = box.value.slice(0, start) + inserted + after;
+    const end = start + inserted.length + (space && after.startsWith(space) ? space.length : 0);
+    box.setSelectionRange(end, end);
     close();
-    return;
+    box.dispatchEvent(new Event("input"));
   }
-  mode = match ? "people" : "emoji";
-  const typed = (match ?? emoji)[1].toLowerCase();
-  start = caret - typed.length - 1;
-  options = mode === "people" ? candidates(typed) : emojiSuggestions(typed, MAX);
-  if (!options.length) {
-    close();
-    return;
+
+  function close() {
+    if (list.hidden) return;
+    list.hidden = true;
+    list.replaceChildren();
+    options = [];
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
   }
-  // The best match first, chosen again as the name grows.
-  active = 0;
-  render();
 }
 
 /// Members other than me whose username (first) or a word of whose display name starts with
@@ -99,53 +148,4 @@ function candidates(typed) {
   const kind = state.rooms.get(state.room.id)?.kind;
   if (kind !== "dm" && "room".startsWith(typed)) found.push({ id: 0, username: "room", display_name: "Everyone in this room" });
   return found.slice(0, MAX);
-}
-
-function render() {
-  list.replaceChildren(
-    ...options.map((option, index) => {
-      const content = mode === "people"
-        ? personOption(option)
-        : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
-      const item = el(
-        "li",
-        { className: index === active ? "option active" : "option", attrs: { role: "option", id: `mention-${index}`, "aria-selected": String(index === active) } },
-        ...content,
-      );
-      item.addEventListener("click", () => choose(option));
-      return item;
-    }),
-  );
-  list.setAttribute("aria-label", mode === "people" ? "People to mention" : "Emoji");
-  list.hidden = false;
-  box.setAttribute("aria-expanded", "true");
-  box.setAttribute("aria-activedescendant", `mention-${active}`);
-  list.children[active]?.scrollIntoView({ block: "nearest" });
-}
-
-function choose(option) {
-  if (mode === "people") insert(`@${option.username}`, " ");
-  else insert(option.emoji, " ");
-}
-
-/// Puts `text` (and `space`, unless one follows already) in place of what is typed from `start`
-/// to the caret.
-function insert(text, space) {
-  const caret = box.selectionStart;
-  const after = box.value.slice(caret);
-  const inserted = text + (space && after.startsWith(space) ? "" : space);
-  box.value = box.value.slice(0, start) + inserted + after;
-  const end = start + inserted.length + (space && after.startsWith(space) ? space.length : 0);
-  box.setSelectionRange(end, end);
-  close();
-  box.dispatchEvent(new Event("input"));
-}
-
-function close() {
-  if (list.hidden) return;
-  list.hidden = true;
-  list.replaceChildren();
-  options = [];
-  box.setAttribute("aria-expanded", "false");
-  box.removeAttribute("aria-activedescendant");
 }

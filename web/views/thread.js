@@ -10,6 +10,7 @@ import { icon } from "/icons.js";
 import { canModerate, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
+import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
 import { forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
@@ -28,6 +29,9 @@ export function initThread(handlers) {
   $("thread-more").addEventListener("click", () => actions.loadThreadPage().catch(toastError));
   $("thread-send").append(icon("send"));
   const text = $("thread-text");
+  // @-mentions and emoji short names, as in the room's box (registered first: the list's keys come
+  // before this box's Enter).
+  initMentions(text, $("thread-mention-list"));
   $("thread-composer").addEventListener("submit", (event) => {
     event.preventDefault();
     sendReply();
