@@ -218,8 +218,14 @@ class Chat:
                     return True
             return False
         self.wait(click, message=f"could not click {name}")
-        self.wait(lambda: self.room_title() == name and self.js(
-            "return document.querySelector('#messages').getAttribute('aria-busy') === null"))
+
+        def opened():
+            # A click that landed on a link as the list re-rendered it may open nothing: click again.
+            if self.room_title() != name:
+                click()
+                return False
+            return self.js("return document.querySelector('#messages').getAttribute('aria-busy') === null")
+        self.wait(opened, message=f"{name} did not open")
 
     def type(self, *keys):
         self.find("#composer-text").send_keys(*keys)
