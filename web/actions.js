@@ -12,7 +12,8 @@ export function startOutbox(userId) {
   outbox = new Outbox(userId, {
     onSent: (message) => {
       store.upsertMessage(message);
-      markRead();
+      // Writing in a room I marked unread is reading it.
+      if (state.room?.id === message.room_id) readAgain();
     },
   });
   outbox.flush();
@@ -318,12 +319,13 @@ export async function markAllRead() {
 
 let readTimer = null;
 let lastMarked = new Map();
-/// Tells the server I have read the open room up to its newest message (when the tab is visible).
+/// Tells the server I have read the open room up to its newest message (when the tab is visible),
+/// unless I marked a message of it unread since I opened it.
 export function markRead() {
   clearTimeout(readTimer);
   readTimer = setTimeout(() => {
     const room = state.room;
-    if (!room || room.closed || document.hidden || room.messages.size === 0) return;
+    if (!room || room.closed || room.keepUnread || document.hidden || room.messages.size === 0) return;
     const newest = Math.max(...room.messages.keys());
     if ((lastMarked.get(room.id) ?? 0) >= newest) return;
     lastMarked.set(room.id, newest);
@@ -331,6 +333,21 @@ export function markRead() {
       .then((marker) => store.setUnread(room.id, marker))
       .catch(() => lastMarked.delete(room.id));
   }, 150);
+}
+
+/// Reads the open room again after "Mark unread" (jumping to the latest, sending a message).
+export function readAgain() {
+  if (state.room) state.room.keepUnread = false;
+  markRead();
+}
+
+/// "Mark unread": message `m` and everything after it count as unread again, here and on my other
+/// devices; the open room stays unread (and shows "New" above `m`) until I open it again.
+export async function markUnread(m) {
+  const marker = await Signals.markUnread(m.room_id, m.id);
+  lastMarked.delete(m.room_id);
+  store.setUnread(m.room_id, marker);
+  store.keepUnread(m.room_id, marker.read_up_to);
 }
 
 let lastTyping = 0;

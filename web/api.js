@@ -253,6 +253,8 @@ export const Signals = {
   presence: (status) => request("PUT", "/api/me/presence", { status }),
   focus: (roomId) => request("PUT", "/api/me/focus", { room_id: roomId }),
   markRead: (roomId, messageId) => post(`/api/rooms/${roomId}/read`, { message_id: messageId }),
+  /// The read mark back to just before `messageId`: it and everything after it are unread again.
+  markUnread: (roomId, messageId) => post(`/api/rooms/${roomId}/unread`, { message_id: messageId }),
   /// Every room of mine read up to its newest message; `{rooms}`: those that moved, with their unread state.
   markAllRead: () => post("/api/me/read"),
   receipts: (roomId) => get(`/api/rooms/${roomId}/receipts`),

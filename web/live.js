@@ -27,7 +27,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (store.isOpen(message.room_id)) {
         if (isNew) {
           store.setTyping(message.room_id, message.sender, false);
-          if (document.hidden && event.type === "message.created") store.countUnseen(message);
+          if ((document.hidden || state.room.keepUnread) && event.type === "message.created") store.countUnseen(message);
           actions.markRead();
         }
       } else if (event.type === "message.created") {

@@ -221,6 +221,16 @@ export function setUnread(roomId, { unread_count, unread_display, mentioned, rea
   emit("rooms");
 }
 
+/// The open room `roomId` was marked unread after `readUpTo`: it is not marked read again while it
+/// stays open, and the "New" divider moves there.
+export function keepUnread(roomId, readUpTo) {
+  const room = state.room;
+  if (!room || room.id !== roomId) return;
+  room.keepUnread = true;
+  room.unreadAfter = readUpTo;
+  emit("messages", { reason: "unread" });
+}
+
 /// Counts a new message in a room I am not reading, once (a replayed event is not counted again).
 export function countUnread(message, { emitChange = true } = {}) {
   const room = state.rooms.get(message.room_id);
@@ -267,6 +277,8 @@ export function openRoomState(id) {
     held: null,
     /// Messages above this id were unread when the room was opened (for the "new" divider).
     unreadAfter: room && room.unread_count > 0 ? room.read_up_to ?? 0 : null,
+    /// A message was marked unread since the room was opened: it is not marked read again until reopened.
+    keepUnread: false,
     /// Reply targets older than what is loaded: id -> message, or null when gone.
     replyTargets: new Map(),
     members: new Map(),

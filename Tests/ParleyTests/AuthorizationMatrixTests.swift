@@ -165,6 +165,8 @@ enum Preparation: Sendable {
     case invite
     /// The target has asked a poll (`targetPoll`).
     case targetPoll
+    /// A member caller has read the room up to the target's message.
+    case readTarget
 }
 
 struct MatrixRow: Sendable {
@@ -583,6 +585,14 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
             dm: [unauthenticated, hidden, changed, hidden]),
         row(
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/unread", prepare: .readTarget,
+                request: { f, _ in (room(f, "/unread"), #"{"message_id":\#(f.targetMessage)}"#) },
+                verify: { f, _, body in #expect(body["read_up_to"]?.int == f.targetMessage - 1) }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, changed, hidden]),
+        row(
             MatrixRoute(method: .get, path: "/api/rooms/{room}/receipts", request: { f, _ in (room(f, "/receipts"), nil) }),
             public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
             group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
@@ -840,6 +850,13 @@ struct Fixture: Sendable {
             targetPoll = try asked.json()["message"]?["id"]?.int
             return
         }
+        if preparation == .readTarget {
+            if actor.isMember, let person = person(actor) {
+                let read = try await client.send(.post, "/api/rooms/\(room)/read", json: #"{"message_id":\#(targetMessage)}"#, headers: person.bearer)
+                #expect(read.status == .ok)
+            }
+            return
+        }
         if preparation == .reactedTarget {
             if actor.isMember, actor != .muted, let person = person(actor) {
                 #expect(try await client.send(.put, "/api/messages/\(targetMessage)/reactions/\(Self.thumbsUp)", headers: person.bearer).status == .ok)
@@ -852,7 +869,7 @@ struct Fixture: Sendable {
         }
         let owner = people[.owner]!.bearer
         switch preparation {
-        case .nothing, .reactedTarget, .sharedFile, .targetPoll:
+        case .nothing, .reactedTarget, .sharedFile, .targetPoll, .readTarget:
             return
         case .invite:
             guard kind == .group else { return }

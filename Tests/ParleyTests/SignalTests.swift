@@ -176,6 +176,81 @@ import Testing
         }
     }
 
+    /// Marking a message unread moves my read mark back to just before it on every device of mine;
+    /// what others see in receipts (what I have seen) stays, and reading again moves it forward.
+    @Test func markingAMessageUnreadCountsItAgainOnEveryDeviceWhileReceiptsKeepWhatWasSeen() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let phone = try #require(
+                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            let group = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"pair","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
+                    .body?["room"]?["id"]?.int)
+            var ids: [Int64] = []
+            for n in 1...10 { ids.append(try await live.post(alice.token, room: group, text: "n\(n)")) }
+            let mine = try await live.post(bob.token, room: group, text: "my own")
+            #expect(try await live.send(.POST, "/api/rooms/\(group)/read", json: #"{"message_id":\#(mine)}"#, token: bob.token).status == 200)
+            let phoneStream = try await live.stream(phone)
+            let aliceStream = try await live.stream(alice.token)
+            _ = await phoneStream.waitFor(0, within: 0.3)
+
+            let marked = try await live.send(.POST, "/api/rooms/\(group)/unread", json: #"{"message_id":\#(ids[6])}"#, token: bob.token)
+            #expect(marked.status == 200)
+            #expect(marked.body?["room_id"]?.int == group)
+            #expect(marked.body?["read_up_to"]?.int == ids[6] - 1)
+            // n7, n8, n9 and n10; Bob's own message never counts.
+            #expect(marked.body?["unread_count"]?.int == 4)
+            let markers = await phoneStream.waitFor(1) { $0.event == "read_marker" }
+            #expect(markers.first?.json?["data"]?["read_up_to"]?.int == ids[6] - 1)
+            #expect(markers.first?.json?["data"]?["unread_count"]?.int == 4)
+            let rooms = try await live.send(.GET, "/api/rooms", token: phone)
+            let listed = rooms.body?["mine"]?.array?.first { $0["id"]?.int == group }
+            #expect(listed?["unread_count"]?.int == 4)
+            #expect(listed?["read_up_to"]?.int == ids[6] - 1)
+            // Alice's view of Bob's receipt does not move back, and she gets no receipt event for it.
+            func bobsReceipt() async throws -> Int64? {
+                let list = try await live.send(.GET, "/api/rooms/\(group)/receipts", token: alice.token)
+                return list.body?["receipts"]?.array?.first { $0["user"]?["username"]?.string == "bob" }?["read_up_to"]?.int
+            }
+            #expect(try await bobsReceipt() == mine)
+
+            // A mark already before the message stays where it is (no event); an earlier message moves it further.
+            let later = try await live.send(.POST, "/api/rooms/\(group)/unread", json: #"{"message_id":\#(ids[8])}"#, token: bob.token)
+            #expect(later.body?["read_up_to"]?.int == ids[6] - 1)
+            #expect(later.body?["unread_count"]?.int == 4)
+            let earlier = try await live.send(.POST, "/api/rooms/\(group)/unread", json: #"{"message_id":\#(ids[0])}"#, token: bob.token)
+            #expect(earlier.body?["unread_count"]?.int == 10)
+            // Reading again moves the mark forward; receipts still show what was seen.
+            let read = try await live.send(.POST, "/api/rooms/\(group)/read", json: #"{"message_id":\#(ids[9])}"#, token: bob.token)
+            #expect(read.body?["read_up_to"]?.int == ids[9])
+            #expect(read.body?["unread_count"]?.int == 0)
+            #expect(try await bobsReceipt() == mine)
+            let allMarkers = await phoneStream.waitFor(3) { $0.event == "read_marker" }
+            #expect(allMarkers.compactMap { $0.json?["data"]?["unread_count"]?.int } == [4, 10, 0])
+            let bobsReceipts = await aliceStream.waitFor(1, within: 1.5) {
+                $0.event == "receipt" && $0.json?["data"]?["room_id"]?.int == group && $0.json?["data"]?["user"]?["id"]?.int == bob.id
+            }
+            #expect(bobsReceipts.isEmpty)
+
+            // Bad input: a message of another room, one that does not exist, no message at all.
+            let other = try await live.post(alice.token, room: 1, text: "elsewhere")
+            for body in [#"{"message_id":\#(other)}"#, #"{"message_id":999999}"#, #"{"message_id":-9223372036854775808}"#] {
+                let refused = try await live.send(.POST, "/api/rooms/\(group)/unread", json: body, token: bob.token)
+                #expect(refused.status == 422)
+                #expect(refused.body?["error"]?["code"]?.string == "invalid_message")
+            }
+            #expect(try await live.send(.POST, "/api/rooms/\(group)/unread", json: "{}", token: bob.token).status == 400)
+            // Someone outside the private group does not learn it exists.
+            let outsider = try await live.signUp("carol")
+            let hidden = try await live.send(.POST, "/api/rooms/\(group)/unread", json: #"{"message_id":\#(ids[0])}"#, token: outsider.token)
+            #expect(hidden.status == 404)
+            await phoneStream.close()
+            await aliceStream.close()
+        }
+    }
+
     @Test func unreadCountsAbove999ShowAsA999PlusBadge() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -1,4 +1,7 @@
-"""Marking every room read at once: the button (shown only while something is unread) and Shift+Esc."""
+"""Marking every room read at once (the button, shown only while something is unread, and Shift+Esc), and marking
+one message unread."""
+import time
+
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -40,3 +43,56 @@ def test_mark_all_as_read_clears_every_badge_in_every_tab(server, browsers, acco
     chat.wait(lambda: chat.badge("unread-news") == ["1", False])
     ActionChains(chat.driver).key_down(Keys.SHIFT).send_keys(Keys.ESCAPE).key_up(Keys.SHIFT).perform()
     chat.wait(lambda: chat.badge("unread-news") is None, message="Shift+Esc left the badge")
+
+
+def test_mark_unread_from_a_message_counts_it_again_until_the_room_is_read_again(server, browsers, account):
+    kim = account("kim_markunread", display_name="Kim")
+    lee = account("lee_markunread", display_name="Lee")
+    room = lee.create_room("markunread-room")["id"]
+    kim.join(room)
+    kim.create_room("markunread-quiet")
+    for n in range(1, 6):
+        lee.post(room, f"line {n}")
+    chat = Chat(browsers(), server).log_in("kim_markunread")
+    other_tab = Chat(browsers(), server).log_in("kim_markunread")
+    other_tab.open_room("markunread-quiet")
+    chat.open_room("markunread-room")
+    other_tab.wait(lambda: other_tab.badge("markunread-room") is None, message="opening the room did not read it")
+
+    def divider_before():
+        return chat.js("""const divider = document.querySelector('#messages .unread-divider');
+            return divider?.nextElementSibling?.querySelector('.text')?.textContent ?? null""")
+
+    def server_unread():
+        rooms = kim.call("GET", "/api/rooms", expect=200).json()["mine"]
+        return next(r["unread_count"] for r in rooms if r["id"] == room)
+
+    chat.hover_action("line 3", "unread")
+    # Line 3 and the two after it are unread again, in this tab, in my other tab and on the server.
+    chat.wait(lambda: chat.badge("markunread-room") == ["3", False], message="no badge after Mark unread")
+    other_tab.wait(lambda: other_tab.badge("markunread-room") == ["3", False], message="the other tab has no badge")
+    chat.wait(lambda: divider_before() == "line 3", message="the New divider did not move to line 3")
+    assert server_unread() == 3
+    # The room stays open but is not read again: a new message counts too.
+    lee.post(room, "line 6")
+    chat.wait(lambda: "line 6" in chat.texts())
+    chat.wait(lambda: chat.badge("markunread-room") == ["4", False], message="a new message did not count")
+    other_tab.wait(lambda: other_tab.badge("markunread-room") == ["4", False])
+    # The client marks a room read 150 ms after a change: give it well over that to (wrongly) do so.
+    time.sleep(1.5)
+    assert chat.badge("markunread-room") == ["4", False]
+    assert server_unread() == 4
+
+    # Writing in the room reads it again, everywhere.
+    chat.send("caught up")
+    chat.wait(lambda: chat.badge("markunread-room") is None, message="sending did not read the room")
+    other_tab.wait(lambda: other_tab.badge("markunread-room") is None, message="the other tab kept the badge")
+    assert server_unread() == 0
+
+    # Marking unread again, then opening another room and coming back, reads it too.
+    chat.hover_action("line 5", "unread")
+    chat.wait(lambda: chat.badge("markunread-room") == ["2", False])
+    chat.open_room("markunread-quiet")
+    chat.open_room("markunread-room")
+    chat.wait(lambda: chat.badge("markunread-room") is None, message="coming back did not read the room")
+    chat.wait(lambda: server_unread() == 0)

@@ -50,7 +50,7 @@ export function initTimeline(handlers) {
       return;
     }
     scrollToBottom();
-    actions.markRead();
+    actions.readAgain();
   });
 }
 
@@ -570,6 +570,7 @@ function messageActions(m, mine) {
   const saved = isSaved(m);
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
+  if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
   if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {

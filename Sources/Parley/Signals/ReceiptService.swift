@@ -5,7 +5,9 @@ import NIOConcurrencyHelpers
 
 /// Delivered and read marks per member ("up to message id"), unread counts and `receipt` events.
 /// Delivered marks are gathered in memory as events reach clients and written once a second;
-/// read marks are written when the client sends them. Marks only move forward.
+/// read marks are written when the client sends them. Marks only move forward, except the read
+/// mark that counts unread messages, which `markUnread` moves back; receipts show what was seen
+/// (`seen_up_to`), which never moves back.
 struct ReceiptService: Sendable {
     let log: EventLog
     let pool: MariaDBPool
@@ -99,6 +101,25 @@ struct ReceiptService: Sendable {
         return try await Self.unread(pool: pool, userID: userID, roomID: roomID)
     }
 
+    /// [markUnread] Moves the read mark back to just before `messageID` (a message of the room), so
+    /// that it and everything after it count as unread again; a mark already before it stays.
+    /// Only the user's own devices learn it (`read_marker`): receipts keep showing what was seen.
+    func markUnread(userID: Int64, roomID: Int64, messageID: Int64, rooms: RoomStore) async throws -> ReadMarkerEvent {
+        try await log.transaction { c, events in
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
+            guard try c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [messageID, roomID]).first != nil else {
+                throw ParleyError.invalid("invalid_message", "message_id must be a message of this room.")
+            }
+            let moved = try c.execute(
+                "UPDATE room_members SET read_up_to = ? WHERE room_id = ? AND user_id = ? AND read_up_to > ?",
+                [messageID - 1, roomID, userID, messageID - 1]
+            ).affectedRows == 1
+            let marker = try Self.unread(c, userID: userID, roomID: roomID)
+            if moved { try events.append(EventType.readMarker, userID: userID, payload: marker) }
+            return marker
+        }
+    }
+
     /// [markAllRead] Moves the read mark of every room of the user with unread messages to its
     /// newest message, a room at a time (each with its events, as `markRead`); the rooms that moved.
     func markAllRead(userID: Int64) async throws -> [ReadMarkerEvent] {
@@ -132,15 +153,16 @@ struct ReceiptService: Sendable {
             "UPDATE room_members SET delivered_up_to = ? WHERE room_id = ? AND user_id = ? AND delivered_up_to < ?", [delivered, room, user, delivered]
         ).affectedRows == 1
         guard moved, memberCount <= receiptEventMaxMembers else { return }
-        // A locking read: the latest read mark, not the transaction's snapshot.
-        guard let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ? FOR UPDATE", [room, user]).first,
+        // A locking read: the latest mark, not the transaction's snapshot.
+        guard let mark = try c.query("SELECT seen_up_to FROM room_members WHERE room_id = ? AND user_id = ? FOR UPDATE", [room, user]).first,
             let row = try c.query("SELECT id, username, display_name, avatar, send_read_receipts FROM users WHERE id = ?", [user]).first
         else { return }
         let shares: Bool = try row.decode("send_read_receipts")
         try events.append(
             EventType.receipt, roomID: room,
             payload: ReceiptEvent(
-                roomId: room, user: try UserSummary(row: row), deliveredUpTo: delivered, readUpTo: shares ? try mark.decode("read_up_to", as: Int64.self) : nil))
+                roomId: room, user: try UserSummary(row: row), deliveredUpTo: delivered,
+                readUpTo: shares ? try mark.decode("seen_up_to", as: Int64.self) : nil))
     }
 
     /// Moves one member's marks forward inside the caller's transaction; the read marker when the read mark moved.
@@ -150,7 +172,7 @@ struct ReceiptService: Sendable {
         guard
             let row = try c.query(
                 """
-                SELECT m.delivered_up_to, m.read_up_to, u.id, u.username, u.display_name, u.avatar, u.send_read_receipts
+                SELECT m.delivered_up_to, m.read_up_to, m.seen_up_to, u.id, u.username, u.display_name, u.avatar, u.send_read_receipts
                 FROM room_members m JOIN users u ON u.id = m.user_id
                 WHERE m.room_id = ? AND m.user_id = ? FOR UPDATE
                 """, [room, user]
@@ -158,15 +180,20 @@ struct ReceiptService: Sendable {
         else { return nil }
         let oldDelivered: Int64 = try row.decode("delivered_up_to")
         let oldRead: Int64 = try row.decode("read_up_to")
+        let oldSeen: Int64 = try row.decode("seen_up_to")
         let newDelivered = max(oldDelivered, delivered)
         let newRead = max(oldRead, read ?? 0)
+        let newSeen = max(oldSeen, newRead)
         guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
-        try c.execute("UPDATE room_members SET delivered_up_to = ?, read_up_to = ? WHERE room_id = ? AND user_id = ?", [newDelivered, newRead, room, user])
+        try c.execute(
+            "UPDATE room_members SET delivered_up_to = ?, read_up_to = ?, seen_up_to = ? WHERE room_id = ? AND user_id = ?",
+            [newDelivered, newRead, newSeen, room, user])
         let shares: Bool = try row.decode("send_read_receipts")
-        if memberCount <= receiptEventMaxMembers {
+        // Reading again what was marked unread changes nothing others see.
+        if memberCount <= receiptEventMaxMembers, newDelivered != oldDelivered || newSeen != oldSeen {
             try events.append(
                 EventType.receipt, roomID: room,
-                payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newRead : nil))
+                payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newSeen : nil))
         }
         guard newRead != oldRead else { return nil }
         let marker = try unread(c, userID: user, roomID: room)
@@ -221,7 +248,7 @@ struct ReceiptService: Sendable {
             guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
             return try c.query(
                 """
-                SELECT u.id, u.username, u.display_name, u.avatar, u.send_read_receipts, m.delivered_up_to, m.read_up_to
+                SELECT u.id, u.username, u.display_name, u.avatar, u.send_read_receipts, m.delivered_up_to, m.seen_up_to
                 FROM room_members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ? ORDER BY u.username
                 """, [roomID]
             ).map { row in
@@ -229,7 +256,7 @@ struct ReceiptService: Sendable {
                 let shares: Bool = try row.decode("send_read_receipts")
                 return MemberReceipt(
                     user: try UserSummary(row: row), deliveredUpTo: try row.decode("delivered_up_to"),
-                    readUpTo: shares || id == userID ? try row.decode("read_up_to") : nil)
+                    readUpTo: shares || id == userID ? try row.decode("seen_up_to") : nil)
             }
         }
     }

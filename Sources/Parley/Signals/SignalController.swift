@@ -3,7 +3,7 @@ import Hummingbird
 import MariaDB
 
 /// The HTTP face of typing, presence, receipts, unread counts and notifications: `typing`,
-/// `setPresence`, `setFocus`, `markRead`, `markAllRead`, `receipts`, `setNotificationLevel`, `me`, `updateMe`, `summary`.
+/// `setPresence`, `setFocus`, `markRead`, `markUnread`, `markAllRead`, `receipts`, `setNotificationLevel`, `me`, `updateMe`, `summary`.
 struct SignalController {
     let typing: TypingService
     let presence: PresenceService
@@ -19,6 +19,7 @@ struct SignalController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/typing", use: setTyping)
         router.post("/api/rooms/:room/read", use: markRead)
+        router.post("/api/rooms/:room/unread", use: markUnread)
         router.post("/api/me/read", use: markAllRead)
         router.get("/api/rooms/:room/receipts", use: listReceipts)
         router.put("/api/rooms/:room/notifications", use: setLevel)
@@ -64,6 +65,14 @@ struct SignalController {
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: ReadBody.self, context: context, limit: maxBodyBytes)
         return try await receipts.markRead(userID: session.user.id, roomID: roomID, messageID: body.messageId, rooms: rooms)
+    }
+
+    /// [markUnread] Moves the read mark back to just before a message; answers with the new unread state.
+    func markUnread(request: Request, context: AppRequestContext) async throws -> ReceiptService.ReadMarkerEvent {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: ReadBody.self, context: context, limit: maxBodyBytes)
+        return try await receipts.markUnread(userID: session.user.id, roomID: roomID, messageID: body.messageId, rooms: rooms)
     }
 
     struct ReceiptList: ResponseEncodable {
