@@ -194,6 +194,8 @@ export function mergeRoom(room) {
     latest_id: old.latest_id,
   });
   emit("rooms");
+  // The open room's details (who may post in it, my role) shape its messages' actions.
+  if (state.room?.id === room.id) emit("room", { changed: "details" });
   if (state.room?.id === room.id) emit("room", { changed: "details" });
 }
 
@@ -646,6 +648,12 @@ export function setTyping(roomId, user, typing, expiresInMs = 6000) {
 /// My role in a room (null when not a member).
 export function myRole(roomId) {
   return state.room?.id === roomId ? state.room.members.get(state.me.id)?.role ?? state.rooms.get(roomId)?.my_role ?? null : state.rooms.get(roomId)?.my_role ?? null;
+}
+
+/// Whether I may post in the room: every member may, unless only moderators and up post there.
+export function mayPost(roomId) {
+  const room = state.rooms.get(roomId);
+  return Boolean(room) && (room.post_policy !== "moderators" || (RANK[myRole(roomId)] ?? -1) >= RANK.moderator);
 }
 
 export function canModerate(roomId) {

@@ -167,6 +167,8 @@ enum Preparation: Sendable {
     case targetPoll
     /// A member caller has read the room up to the target's message.
     case readTarget
+    /// Only moderators and up post in the room (public rooms and groups only).
+    case moderatorsOnly
 }
 
 struct MatrixRow: Sendable {
@@ -213,6 +215,7 @@ enum AuthorizationMatrix {
     static let muted = Outcome.refused(.forbidden, "muted")
     static func conflict(_ code: String) -> Outcome { .refused(.conflict, code) }
     static let notAGroup = conflict("not_a_group")
+    static let postingRestricted = Outcome.refused(.forbidden, "posting_restricted")
     static let notModerated = conflict("not_moderated")
     static let ok = Outcome.reads(.ok)
     static let changed = Outcome.writes(.ok)
@@ -257,6 +260,14 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
             // Either person in a DM may change its topic (and nothing else of it).
             dm: [unauthenticated, hidden, changed, hidden]),
+        row(
+            MatrixRoute(
+                method: .patch, path: "/api/rooms/{room}", variant: "post policy", request: { f, _ in (room(f), #"{"post_policy":"moderators"}"#) },
+                verify: { _, _, body in #expect(body["room"]?["post_policy"] == .string("moderators")) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
+            // Both people of a DM always post in it.
+            dm: [unauthenticated, hidden, .refused(.unprocessableContent, "invalid_change"), hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }),
             public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, done, forbidden, notAMember, notAMember],
@@ -376,6 +387,13 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
+        row(
+            // Where only moderators and up post, members are refused (the muted one for being muted).
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/messages", variant: "moderators only", prepare: .moderatorsOnly,
+                request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
+            public: [unauthenticated, notAMember, postingRestricted, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, postingRestricted, created, created, created, muted, hidden, hidden]),
         row(
             // Scheduling is refused to whoever may not post now.
             MatrixRoute(
@@ -527,6 +545,13 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
+        row(
+            // Members react where only moderators and up post.
+            MatrixRoute(
+                method: .put, path: "/api/messages/{message}/reactions/{emoji}", variant: "moderators only", prepare: .moderatorsOnly,
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}/reactions/{emoji}", prepare: .reactedTarget,
@@ -871,6 +896,8 @@ struct Fixture: Sendable {
         switch preparation {
         case .nothing, .reactedTarget, .sharedFile, .targetPoll, .readTarget:
             return
+        case .moderatorsOnly:
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"moderators"}"#, headers: owner).status == .ok)
         case .invite:
             guard kind == .group else { return }
             invite = try Self.created(try await client.send(.post, "/api/rooms/\(room)/invites", json: "{}", headers: owner), "invite")

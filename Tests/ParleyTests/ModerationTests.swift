@@ -125,6 +125,77 @@ import Testing
         }
     }
 
+    /// An announcement room: the owner or an admin lets only moderators and up post; members still
+    /// read, react and vote, and the rule outlives a restart until it is lifted.
+    @Test func whereOnlyModeratorsPostMembersReadReactAndVote() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let mo = try await client.signUp("moe")
+            let mel = try await client.signUp("mel")
+            let room = try await Self.room(client, owner: owner, members: [mo, mel], name: "news")
+            #expect(try await Self.setRole(client, owner, room: room, user: mo.id, "moderator").status == .ok)
+            let before = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"before the rule"}"#, headers: mel.bearer)
+            let early = try #require(try before.json()["message"]?["id"]?.int)
+            let policy = #"{"post_policy":"moderators"}"#
+            // Only the owner and admins set it; a bad value says what is wrong.
+            try await client.send(.patch, "/api/rooms/\(room)", json: policy, headers: mo.bearer).expectError(.forbidden, "forbidden")
+            try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"admins"}"#, headers: owner.bearer)
+                .expectError(.badRequest, "invalid_request")
+            let set = try await client.send(.patch, "/api/rooms/\(room)", json: policy, headers: owner.bearer)
+            #expect(set.status == .ok)
+            #expect(try set.json()["room"]?["post_policy"] == .string("moderators"))
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: mel.bearer).json()["room"]?["post_policy"] == .string("moderators"))
+
+            let messages = try parley.count("messages", where: "room_id = \(room)")
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"may I?"}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            try await client.send(.post, "/api/rooms/\(room)/polls", json: #"{"question":"q?","options":["a","b"]}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            try await client.send(.patch, "/api/messages/\(early)", json: #"{"text":"edited"}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            try await client.send(.post, "/api/rooms/\(room)/typing", json: #"{"typing":true}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            try await client.send(.post, "/api/messages/\(early)/forward", json: #"{"room_id":\#(room)}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            #expect(try parley.count("messages", where: "room_id = \(room)") == messages)
+
+            // Moderators and the owner post; members react and vote.
+            let question = #"{"question":"lunch?","options":["yes","no"]}"#
+            let asked = try await client.send(.post, "/api/rooms/\(room)/polls", json: question, headers: mo.bearer)
+            #expect(asked.status == .created)
+            let poll = try #require(try asked.json()["message"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"news!"}"#, headers: owner.bearer).status == .created)
+            #expect(try await client.send(.put, "/api/messages/\(poll)/reactions/%F0%9F%91%8D", headers: mel.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/messages/\(poll)/poll/votes", json: #"{"options":[0]}"#, headers: mel.bearer).status == .ok)
+            // Handing a member the moderator role lets them post.
+            #expect(try await Self.setRole(client, owner, room: room, user: mel.id, "moderator").status == .ok)
+            let promoted = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"now I may"}"#, headers: mel.bearer)
+            #expect(promoted.status == .created)
+            #expect(try await Self.setRole(client, owner, room: room, user: mel.id, "member").status == .ok)
+
+            // A DM has no such rule.
+            let opened = try await client.send(.post, "/api/dms", json: #"{"user_id":\#(mel.id)}"#, headers: owner.bearer)
+            let dm = try #require(try opened.json()["room"]?["id"]?.int)
+            try await client.send(.patch, "/api/rooms/\(dm)", json: policy, headers: owner.bearer)
+                .expectError(.unprocessableContent, "invalid_change")
+        }
+        // The rule is in the database: a restarted server keeps it, until it is lifted.
+        try await parley.run { client in
+            let owner = try await client.logIn("owner")
+            let mel = try await client.logIn("mel")
+            let listed = try await client.send(.get, "/api/rooms", headers: mel.bearer).json()["mine"]?.array?.first { $0["name"] == .string("news") }
+            let room = try #require(listed?["id"]?.int)
+            #expect(listed?["post_policy"] == .string("moderators"))
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"after restart"}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            let lifted = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"everyone"}"#, headers: owner.bearer)
+            #expect(try lifted.json()["room"]?["post_policy"] == .string("everyone"))
+            let reopened = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"open again"}"#, headers: mel.bearer)
+            #expect(reopened.status == .created)
+        }
+    }
+
     @Test func aBannedGroupMemberCannotBeAddedBack() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

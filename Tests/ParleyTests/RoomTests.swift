@@ -8,7 +8,9 @@ import Testing
 /// Public rooms, private groups and DMs: the directory, creating, joining, passwords, members, roles,
 /// ownership and user lookup.
 @Suite struct RoomTests {
-    static let roomKeys: Set<String> = ["id", "kind", "name", "topic", "has_password", "member_count", "my_role", "dm_with", "created_at"]
+    static let roomKeys: Set<String> = [
+        "id", "kind", "name", "topic", "has_password", "post_policy", "member_count", "my_role", "dm_with", "created_at",
+    ]
     static let timestamp = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#
 
     /// Foundation on Linux calls a fractional or oversized number in an integer field "not valid JSON", without the
@@ -94,7 +96,8 @@ import Testing
                 alphaForBob
                     == .object([
                         "id": .number(Double(alpha)), "kind": .string("public"), "name": .string("alpha"), "topic": .string("first letters"),
-                        "has_password": .bool(false), "member_count": .number(1), "my_role": .null, "dm_with": .null,
+                        "has_password": .bool(false), "post_policy": .string("everyone"), "member_count": .number(1), "my_role": .null,
+                        "dm_with": .null,
                         "created_at": try #require(alphaForBob["created_at"]),
                     ]))
             #expect(bobPublic.first { $0["id"]?.int == locked }?["has_password"] == .bool(true))

@@ -116,3 +116,50 @@ def test_members_do_not_see_the_moderation_tools(server, browsers, account):
     chat.wait(lambda: "plain_owner" in chat.text_of("members"))
     assert not chat.find("#moderation-open").is_displayed()
     assert chat.driver.find_elements(By.CSS_SELECTOR, "#members .member-actions") == []
+
+
+def test_an_owner_lets_only_moderators_post_and_members_see_it_live(server, browsers, account):
+    owner = account("herald", display_name="The Herald")
+    mel = account("mel_reader", display_name="Mel")
+    room = owner.create_room("announcements")["id"]
+    mel.join(room)
+    early = mel.post(room, "written before the rule")["id"]
+    admin = Chat(browsers(), server).log_in("herald")
+    admin.open_room("announcements")
+    reader = Chat(browsers(), server).log_in("mel_reader")
+    reader.open_room("announcements")
+    assert reader.find("#composer-text").is_enabled()
+
+    admin.find("#room-settings").click()
+    admin.wait(lambda: admin.dialog_open("room-dialog"))
+    assert not admin.find("#room-moderated").is_selected()
+    admin.find("#room-moderated").click()
+    admin.find("#room-submit").click()
+    admin.wait(lambda: not admin.dialog_open("room-dialog"))
+    assert owner.call("GET", f"/api/rooms/{room}", expect=200).json()["room"]["post_policy"] == "moderators"
+
+    # The member's box closes at once, saying why; editing their own message goes too. They still react.
+    reader.wait(lambda: not reader.find("#composer-text").is_enabled(), message="the member's box stayed open")
+    assert "Only moderators" in reader.find("#composer-text").get_attribute("placeholder")
+    node = reader.find(f'#messages li.message[data-id="{early}"]')
+    assert not node.find_elements(By.CSS_SELECTOR, '[data-action="edit"]')
+    assert mel.call("POST", f"/api/rooms/{room}/messages", json={"text": "may I?"}).json()["error"]["code"] == "posting_restricted"
+    # The owner still posts; promoting the member to moderator opens their box again.
+    admin.send("Release on Friday.")
+    reader.wait(lambda: "Release on Friday." in reader.texts())
+    assert admin.find("#composer-text").is_enabled()
+    owner.call("PUT", f"/api/rooms/{room}/members/{mel.id}/role", json={"role": "moderator"}, expect=200)
+    reader.wait(lambda: reader.find("#composer-text").is_enabled(), message="the new moderator's box stayed closed")
+    reader.send("Noted, thanks.")
+    admin.wait(lambda: "Noted, thanks." in admin.texts())
+
+    # Lifting the rule (the settings show it set) opens the box of the remaining members.
+    owner.call("PUT", f"/api/rooms/{room}/members/{mel.id}/role", json={"role": "member"}, expect=200)
+    reader.wait(lambda: not reader.find("#composer-text").is_enabled())
+    admin.find("#room-settings").click()
+    admin.wait(lambda: admin.dialog_open("room-dialog"))
+    assert admin.find("#room-moderated").is_selected()
+    admin.find("#room-moderated").click()
+    admin.find("#room-submit").click()
+    admin.wait(lambda: not admin.dialog_open("room-dialog"))
+    reader.wait(lambda: reader.find("#composer-text").is_enabled(), message="lifting the rule did not open the box")

@@ -6,7 +6,7 @@ import { $, button, el } from "/dom.js";
 import { roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { on, state } from "/state.js";
+import { mayPost, on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
 
 const box = $("composer-text");
@@ -117,6 +117,8 @@ export function initComposer() {
     renderEnabled();
   });
   on("rooms", renderEnabled);
+  // My role in the open room is read from its member list, which reloads after a role change.
+  on("members", renderEnabled);
   on("messages", ({ message }) => {
     // The message being edited or replied to was deleted meanwhile.
     if (context && message?.id === context.message.id && message.deleted) cancel();
@@ -137,13 +139,19 @@ function switchRoom() {
 
 function renderEnabled() {
   const room = state.room ? state.rooms.get(state.room.id) : null;
-  const usable = Boolean(room && !state.room.closed);
+  // In a room where only moderators and up post, a member reads (and reacts) but does not write.
+  const restricted = Boolean(room && !mayPost(room.id));
+  const usable = Boolean(room && !state.room.closed) && !restricted;
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
   $("poll-open").disabled = !usable;
   $("attach").disabled = !usable;
-  box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : "";
+  box.placeholder = usable
+    ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}`
+    : restricted && !state.room.closed
+      ? "Only moderators, admins and the owner post in this room."
+      : "";
 }
 
 export function startReply(message) {

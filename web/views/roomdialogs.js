@@ -69,6 +69,7 @@ export function openRoomSettings() {
   $("room-form").reset();
   $("room-name").value = room.name;
   $("room-topic-input").value = room.topic ?? "";
+  $("room-moderated").checked = room.post_policy === "moderators";
   showError("room-error", null);
   syncRoomForm();
   $("room-dialog").showModal();
@@ -120,6 +121,7 @@ function syncRoomForm() {
   // Settings are for the room's admins and owner; a site admin who is neither may only delete it.
   const manages = !editing || ["admin", "owner"].includes(myRole(roomForm.room.id));
   for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
+  $("room-moderated-field").hidden = !(editing && manages && currentKind !== "dm");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
   $("room-delete").hidden = !(editing && mayDelete(roomForm.room));
@@ -186,6 +188,7 @@ async function submitRoom(event) {
       const changes = { name, topic };
       if ($("room-clear-password").checked) changes.password = null;
       else if (password) changes.password = password;
+      if (roomForm.room.kind !== "dm") changes.post_policy = $("room-moderated").checked ? "moderators" : "everyone";
       await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } else {

@@ -7,7 +7,7 @@ import { $, authorButton, avatarFor, button, el } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, on, state } from "/state.js";
+import { canModerate, mayPost, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -57,7 +57,10 @@ export function initThread(handlers) {
   // The thread belongs to the open room: it closes with it.
   on("room", ({ changed }) => {
     if (state.thread && (changed === "opened" || changed === "closed")) closeThread({ refocus: false });
+    // Who may post changed (the room's rule or my role): the reply box follows.
+    else if (state.thread && changed === "details") render({});
   });
+  on("members", () => state.thread && render({}));
 }
 
 /// Opens the thread of a message of the open room (closing the member panel).
@@ -106,7 +109,7 @@ function render({ follow = false }) {
   list.replaceChildren(...[...thread.replies.values()].map((reply) => messageItem(reply)), ...pending.map(pendingItem));
   $("thread-more").hidden = !thread.hasMore;
   $("thread-more").disabled = thread.loading;
-  $("thread-text").disabled = state.room?.closed != null;
+  $("thread-text").disabled = state.room?.closed != null || !mayPost(thread.roomId);
   if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 

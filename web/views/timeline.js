@@ -9,7 +9,7 @@ import { formatMessage, preview } from "/markup.js";
 import { dayKey, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, isSaved, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, isSaved, mayPost, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -255,7 +255,7 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
-    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes,
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mine && mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -571,7 +571,7 @@ function messageActions(m, mine) {
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
-  if (mine) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (mine && mayPost(m.room_id)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {

@@ -132,13 +132,19 @@ struct ApplicationParts: Sendable {
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
         let allLevelRooms = try await AllLevelRooms.load(pool)
         let mutes = try await MuteIndex.load(pool)
-        // Muted members post nothing; in a DM, neither does someone either of the two blocked (the
-        // room's kind is known by then: every path that posts has checked the membership).
+        try await roomStore.restricted.load(pool)
+        // Muted members post, react and vote in nothing; in a DM, neither does someone either of the
+        // two blocked (the room's kind is known by then: every path that posts has checked the
+        // membership). In a room where only moderators and up post, members still react and vote.
         let kinds = roomStore.kinds
-        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
+        let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
             try mutes.check(room: room, user: user)
             let kind = try kinds.get(room) ?? roomStore.room(c, id: room)?.kind
             if kind == .dm { try Blocks.checkDM(c, roomID: room, userID: user) }
+        }
+        let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
+            try canReact(c, room, user)
+            try roomStore.restricted.check(c, store: roomStore, room: room, user: user)
         }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
         try await contentFilter.load(pool)
@@ -146,7 +152,7 @@ struct ApplicationParts: Sendable {
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
             notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost,
-            filter: contentFilter)
+            canReact: canReact, filter: contentFilter)
 
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub)

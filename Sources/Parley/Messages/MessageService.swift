@@ -8,8 +8,11 @@ struct MessageService: Sendable {
     let log: EventLog
     let notifications: NotificationService
     let typing: TypingService
-    /// Throws when the user may not post in the room now (muted): see Moderation.
+    /// Throws when the user may not post in the room now (muted, or only moderators and up post
+    /// there): see Moderation.
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    /// Throws when the user may not react or vote in the room now (muted).
+    let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     let filter: ContentFilter
     /// What the server's full-text index counts as a word (for search).
     let fullText = FullTextSettings()

@@ -101,7 +101,7 @@ extension MessageService {
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no votes.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
-            try canPost(c, message.roomId, user.id)
+            try canReact(c, message.roomId, user.id)
             guard !poll.closed else { throw Self.pollClosed }
             guard chosen.allSatisfy(poll.options.indices.contains), poll.multiple || chosen.count <= 1 else {
                 throw ParleyError.invalid(

@@ -83,7 +83,7 @@ extension MessageService {
         try await log.transaction { c, events in
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no reactions.") }
-            try canPost(c, message.roomId, user.id)
+            try canReact(c, message.roomId, user.id)
             let changed: Bool
             if adding {
                 let present = message.reactions.contains { $0.emoji == emoji }

@@ -27,6 +27,14 @@ public enum RoomKind: String, Codable, Sendable {
     case dm
 }
 
+/// Who may post in a room.
+public enum PostPolicy: String, Codable, Sendable {
+    /// Every member.
+    case everyone
+    /// Moderators, admins and the owner only (an announcement room); members read, react and vote.
+    case moderators
+}
+
 /// A user as shown inside rooms and messages.
 public struct UserSummary: Encodable, Sendable, Equatable {
     public let id: Int64
@@ -68,6 +76,7 @@ public struct RoomView: Encodable, Sendable {
     public let name: String
     public let topic: String
     public let hasPassword: Bool
+    public let postPolicy: PostPolicy
     public let memberCount: Int
     /// The viewer's role, or nil when the viewer is not a member.
     public let myRole: RoomRole?
@@ -75,7 +84,7 @@ public struct RoomView: Encodable, Sendable {
     public let dmWith: UserSummary?
     public let createdAt: Date
 
-    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, memberCount, myRole, dmWith, createdAt }
+    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -85,6 +94,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(name, forKey: .name)
         try c.encode(topic, forKey: .topic)
         try c.encode(hasPassword, forKey: .hasPassword)
+        try c.encode(postPolicy, forKey: .postPolicy)
         try c.encode(memberCount, forKey: .memberCount)
         try c.encode(myRole, forKey: .myRole)
         try c.encode(dmWith, forKey: .dmWith)
@@ -99,6 +109,7 @@ struct RoomRecord: Sendable {
     let name: String
     let topic: String
     let passwordHash: String?
+    let postPolicy: PostPolicy
     let createdAt: Date
     let memberCount: Int
 
@@ -108,6 +119,7 @@ struct RoomRecord: Sendable {
         name = try row.decode("name")
         topic = try row.decode("topic")
         passwordHash = try row.decode("password_hash")
+        postPolicy = PostPolicy(rawValue: try row.decode("post_policy")) ?? .everyone
         createdAt = try row.decode("created_at")
         memberCount = try row.decode("member_count")
     }
@@ -115,7 +127,7 @@ struct RoomRecord: Sendable {
     func view(role: RoomRole?, dmWith: UserSummary? = nil) -> RoomView {
         RoomView(
             id: id, kind: kind, name: kind == .dm ? (dmWith?.displayName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
-            memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt)
+            postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt)
     }
 }
 

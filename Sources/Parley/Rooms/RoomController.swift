@@ -116,22 +116,25 @@ struct RoomController {
         let name: String?
         let topic: String?
         let password: String??
+        let postPolicy: PostPolicy?
 
-        enum CodingKeys: String, CodingKey { case name, topic, password }
+        enum CodingKeys: String, CodingKey { case name, topic, password, postPolicy }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             topic = try c.decodeIfPresent(String.self, forKey: .topic)
             password = c.contains(.password) ? .some(try c.decodeIfPresent(String.self, forKey: .password)) : .none
+            postPolicy = try c.decodeIfPresent(PostPolicy.self, forKey: .postPolicy)
         }
     }
 
-    /// [updateRoom] Rename, change topic, set or clear (null) the password.
+    /// [updateRoom] Rename, change topic, set or clear (null) the password, choose who may post.
     func update(request: Request, context: AppRequestContext) async throws -> RoomResponse {
         let session = try context.requireSession()
         let id = try Self.id(context, "room")
         let body = try await request.decodeJSON(as: UpdateBody.self, context: context, limit: maxBodyBytes)
-        let room = try await rooms.update(user: session.user, roomID: id, changes: .init(name: body.name, topic: body.topic, password: body.password))
+        let changes = RoomService.Changes(name: body.name, topic: body.topic, password: body.password, postPolicy: body.postPolicy)
+        let room = try await rooms.update(user: session.user, roomID: id, changes: changes)
         return RoomResponse(room: room)
     }
 

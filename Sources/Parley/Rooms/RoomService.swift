@@ -148,10 +148,30 @@ struct RoomService: Sendable {
         var topic: String?
         /// .some(nil) removes the password.
         var password: String??
+        var postPolicy: PostPolicy? = nil
     }
 
-    /// Renames a room or changes its topic or password (owners and admins).
+    /// Renames a room or changes its topic, password or who may post (owners and admins).
     func update(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
+        // A room closed to members' posts is closed before the change commits (a post checked
+        // meanwhile is refused a moment early), and opened only once it has.
+        do {
+            let view = try await applyUpdate(user: user, roomID: roomID, changes: changes)
+            store.restricted.set(roomID, view.postPolicy)
+            return view
+        } catch {
+            if changes.postPolicy == .moderators { try? await resyncPolicy(roomID: roomID) }
+            throw error
+        }
+    }
+
+    private func resyncPolicy(roomID: Int64) async throws {
+        let policy = try await store.pool.query("SELECT post_policy FROM rooms WHERE id = ?", [roomID]).first
+            .flatMap { PostPolicy(rawValue: try $0.decode("post_policy")) }
+        store.restricted.set(roomID, policy ?? .everyone)
+    }
+
+    private func applyUpdate(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
         let name = try changes.name.map(Self.validateName)
         let topic = try changes.topic.map(Self.validateTopic)
         var newHash: String?? = nil
@@ -169,9 +189,16 @@ struct RoomService: Sendable {
                 if room.kind == .group, case .some(.some) = newHash {
                     throw ParleyError.invalid("invalid_change", "Only a public room has a password; people enter a private group when added.")
                 }
+                if room.kind == .dm && changes.postPolicy != nil {
+                    throw ParleyError.invalid("invalid_change", "Both people of a DM post in it; post_policy is for rooms and groups.")
+                }
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
+                if let policy = changes.postPolicy {
+                    if policy == .moderators { store.restricted.set(roomID, .moderators) }
+                    try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
+                }
                 let updated = try store.room(c, id: roomID)!
                 try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))
                 if updated.kind == .public {

@@ -7,10 +7,13 @@ struct RoomStore: Sendable {
     let pool: MariaDBPool
     /// Rooms' kinds as seen so far (a room never changes kind, and ids are never reused).
     let kinds = RoomKindCache()
+    /// Rooms where only moderators and up post (`post_policy = 'moderators'`), so that checking a
+    /// post in any other room costs no query.
+    let restricted = RestrictedRooms()
     static let mainRoomID: Int64 = 1
 
     private static let roomColumns = """
-        r.id, r.kind, r.name, r.topic, r.password_hash, r.created_at,
+        r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at,
         (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
         """
 
@@ -146,6 +149,34 @@ struct RoomStore: Sendable {
         return try await pool.query(
             "SELECT id, username, display_name, avatar FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
         ).map { try UserSummary(row: $0) }
+    }
+}
+
+/// The rooms where only moderators and up post, in memory: loaded at start-up and changed with every
+/// change of a room's policy.
+final class RestrictedRooms: Sendable {
+    private let rooms = NIOLockedValueBox<Set<Int64>>([])
+
+    func load(_ pool: MariaDBPool) async throws {
+        let ids = try await pool.query("SELECT id FROM rooms WHERE post_policy = 'moderators'").map { try $0.decode("id", as: Int64.self) }
+        rooms.withLockedValue { $0 = Set(ids) }
+    }
+
+    func contains(_ roomID: Int64) -> Bool { rooms.withLockedValue { $0.contains(roomID) } }
+
+    func set(_ roomID: Int64, _ policy: PostPolicy) {
+        rooms.withLockedValue { rooms in
+            if policy == .moderators { rooms.insert(roomID) } else { rooms.remove(roomID) }
+        }
+    }
+
+    /// Throws 403 `posting_restricted` when the room is one where only moderators and up post and
+    /// the user is not one of them.
+    func check(_ c: MariaDBConnection, store: RoomStore, room: Int64, user: Int64) throws {
+        guard contains(room) else { return }
+        guard let role = try store.role(c, roomID: room, userID: user), role >= .moderator else {
+            throw ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
+        }
     }
 }
 
