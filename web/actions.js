@@ -370,8 +370,9 @@ export async function join(room, password) {
   return joined;
 }
 
-export async function createRoom({ name, topic, kind, password, members }) {
+export async function createRoom({ name, topic, kind, password, members, post_policy }) {
   const body = { name, kind };
+  if (post_policy === "moderators") body.post_policy = post_policy;
   if (topic) body.topic = topic;
   if (password) body.password = password;
   if (members?.length) body.members = members;

@@ -174,6 +174,24 @@ import Testing
             #expect(promoted.status == .created)
             #expect(try await Self.setRole(client, owner, room: room, user: mel.id, "member").status == .ok)
 
+            // Setting it again changes nothing; each change is in the moderation log.
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: policy, headers: owner.bearer).status == .ok)
+            let log = try await client.send(.get, "/api/rooms/\(room)/moderation", headers: owner.bearer).json()
+            #expect(log["entries"]?.array?.compactMap { $0["action"]?.string }.filter { $0.hasPrefix("post_policy") } == ["post_policy_moderators"])
+            // A room may start as one; a group too.
+            let made = try await client.send(
+                .post, "/api/rooms", json: #"{"name":"bulletin","kind":"group","members":[\#(mel.id)],"post_policy":"moderators"}"#,
+                headers: owner.bearer)
+            #expect(made.status == .created)
+            #expect(try made.json()["room"]?["post_policy"] == .string("moderators"))
+            let bulletin = try #require(try made.json()["room"]?["id"]?.int)
+            try await client.send(.post, "/api/rooms/\(bulletin)/messages", json: #"{"text":"hi"}"#, headers: mel.bearer)
+                .expectError(.forbidden, "posting_restricted")
+            let announced = try await client.send(.post, "/api/rooms/\(bulletin)/messages", json: #"{"text":"hi"}"#, headers: owner.bearer)
+            #expect(announced.status == .created)
+            let started = try await client.send(.get, "/api/rooms/\(bulletin)/moderation", headers: owner.bearer).json()
+            #expect(started["entries"]?.array?.compactMap { $0["action"]?.string } == ["post_policy_moderators"])
+
             // A DM has no such rule.
             let opened = try await client.send(.post, "/api/dms", json: #"{"user_id":\#(mel.id)}"#, headers: owner.bearer)
             let dm = try #require(try opened.json()["room"]?["id"]?.int)
@@ -191,6 +209,10 @@ import Testing
                 .expectError(.forbidden, "posting_restricted")
             let lifted = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"everyone"}"#, headers: owner.bearer)
             #expect(try lifted.json()["room"]?["post_policy"] == .string("everyone"))
+            let log = try await client.send(.get, "/api/rooms/\(room)/moderation", headers: owner.bearer).json()
+            let changes = log["entries"]?.array?.filter { $0["action"]?.string?.hasPrefix("post_policy") == true }
+            #expect(changes?.compactMap { $0["action"]?.string } == ["post_policy_everyone", "post_policy_moderators"])
+            #expect(changes?.first?["actor"]?["username"] == .string("owner"))
             let reopened = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"open again"}"#, headers: mel.bearer)
             #expect(reopened.status == .created)
         }

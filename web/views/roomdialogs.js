@@ -121,7 +121,7 @@ function syncRoomForm() {
   // Settings are for the room's admins and owner; a site admin who is neither may only delete it.
   const manages = !editing || ["admin", "owner"].includes(myRole(roomForm.room.id));
   for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
-  $("room-moderated-field").hidden = !(editing && manages && currentKind !== "dm");
+  $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
   $("room-delete").hidden = !(editing && mayDelete(roomForm.room));
@@ -192,7 +192,14 @@ async function submitRoom(event) {
       await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } else {
-      const room = await actions.createRoom({ name, topic, kind: kind(), password: kind() === "public" ? password : undefined, members: kind() === "group" ? [...chosenMembers.keys()] : [] });
+      const room = await actions.createRoom({
+        name,
+        topic,
+        kind: kind(),
+        password: kind() === "public" ? password : undefined,
+        members: kind() === "group" ? [...chosenMembers.keys()] : [],
+        post_policy: $("room-moderated").checked ? "moderators" : "everyone",
+      });
       $("room-dialog").close();
       navigate(room.id);
     }

@@ -89,6 +89,7 @@ struct RoomController {
         let password: String?
         let kind: RoomKind?
         let members: [Int64]?
+        let postPolicy: PostPolicy?
     }
 
     struct RoomResponse: ResponseEncodable {
@@ -101,7 +102,8 @@ struct RoomController {
         let body = try await request.decodeJSON(as: CreateBody.self, context: context, limit: maxBodyBytes)
         try limiter.consume(String(session.user.id))
         let room = try await rooms.create(
-            user: session.user, kind: body.kind ?? .public, name: body.name, topic: body.topic, password: body.password, memberIDs: body.members ?? [])
+            user: session.user, kind: body.kind ?? .public, name: body.name, topic: body.topic, password: body.password,
+            memberIDs: body.members ?? [], postPolicy: body.postPolicy ?? .everyone)
         return EditedResponse(status: .created, response: RoomResponse(room: room))
     }
 

@@ -93,7 +93,9 @@ struct RoomService: Sendable {
     }
 
     /// [makeRoom] Creates a public room or a private group; the creator is its owner.
-    func create(user: User, kind: RoomKind, name: String, topic: String?, password: String?, memberIDs: [Int64]) async throws -> RoomView {
+    func create(
+        user: User, kind: RoomKind, name: String, topic: String?, password: String?, memberIDs: [Int64], postPolicy: PostPolicy = .everyone
+    ) async throws -> RoomView {
         guard kind != .dm else { throw ParleyError.invalid("invalid_kind", "Open a DM with POST /api/dms.") }
         let name = try Self.validateName(name)
         let topic = try Self.validateTopic(topic ?? "")
@@ -110,6 +112,12 @@ struct RoomService: Sendable {
             return try await log.transaction { c, events in
                 let creator = UserSummary(user)
                 let id = try store.insertRoom(c, kind: kind, name: name, topic: topic, passwordHash: hash, dmKey: nil, creator: user.id)
+                if postPolicy == .moderators {
+                    // Set before the commit: nobody can post in the room before it exists.
+                    store.restricted.set(id, .moderators)
+                    try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [postPolicy.rawValue, id])
+                    try ModerationService.record(c, room: id, actor: user.id, action: "post_policy_moderators")
+                }
                 try store.insertMember(c, roomID: id, userID: user.id, role: .owner)
                 try events.append(
                     EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: creator, role: .owner, by: nil))
@@ -195,9 +203,10 @@ struct RoomService: Sendable {
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
-                if let policy = changes.postPolicy {
+                if let policy = changes.postPolicy, policy != room.postPolicy {
                     if policy == .moderators { store.restricted.set(roomID, .moderators) }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
+                    try ModerationService.record(c, room: roomID, actor: user.id, action: "post_policy_\(policy.rawValue)")
                 }
                 let updated = try store.room(c, id: roomID)!
                 try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))
