@@ -392,10 +392,18 @@ export async function leave(id) {
   store.removeRoom(id);
 }
 
+/// Opens the DM with a person (the same one every time), back in my list if I had closed it.
 export async function openDM(userId) {
   const { room } = await Rooms.openDM(userId);
+  if (state.rooms.get(room.id)?.closed) await Rooms.reopen(room.id);
   await loadRooms();
   return room;
+}
+
+/// Closes a DM in my list (every tab of mine follows); a newer message brings it back.
+export async function closeConversation(id) {
+  await Rooms.close(id);
+  store.setClosed(id, true);
 }
 
 export async function addMember(roomId, userId) {

@@ -148,6 +148,9 @@ export const Rooms = {
   /// Stars one of my rooms (it lists first, in every client of mine), or takes the star back.
   star: (id) => request("PUT", `/api/rooms/${id}/star`),
   unstar: (id) => request("DELETE", `/api/rooms/${id}/star`),
+  /// A DM out of my list until a newer message comes (`closed` in the room list), or back in it.
+  close: (id) => request("PUT", `/api/rooms/${id}/closed`),
+  reopen: (id) => request("DELETE", `/api/rooms/${id}/closed`),
   searchUsers: (prefix, limit = 10, options) => get(`/api/users${query({ prefix, limit })}`, options),
 };
 

@@ -49,6 +49,7 @@ function initViews() {
     onBrowse: openBrowseDialog,
     onLogout: logout,
     onProfile: openProfile,
+    onCloseDM: closeDM,
   });
   // The member panel and the thread take the same place beside the room: one at a time.
   const toggleMembersAlone = () => {
@@ -230,6 +231,19 @@ export function navigate(id, { replace = false, message = null } = {}) {
     openFromHash();
   } else {
     location.hash = hash;
+  }
+}
+
+/// Closes a DM in my list; if it is the one open, the default room opens instead.
+async function closeDM(id) {
+  try {
+    await actions.closeConversation(id);
+    if (state().room?.id === id) {
+      const next = defaultRoom();
+      if (next) navigate(next);
+    }
+  } catch (error) {
+    toastError(error);
   }
 }
 

@@ -21,6 +21,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       const known = state.room?.members.get(message.sender.id);
       if (known && known.user.display_name !== message.sender.display_name) store.renameUser(message.sender);
       const isNew = store.upsertMessage(message);
+      // A new message shows a DM I closed again (the server's room list says the same).
+      if (event.type === "message.created") store.setClosed(message.room_id, false);
       // A reply's event says how many replies its root has now.
       if (data.thread) store.setReplyCount(message.room_id, data.thread.root_id, data.thread.reply_count);
       store.threadMessage(message);
@@ -121,6 +123,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "room.starred":
     case "room.unstarred":
       store.setStarred(data.room_id, event.type === "room.starred");
+      break;
+    case "room.closed":
+    case "room.reopened":
+      store.setClosed(data.room_id, event.type === "room.closed");
       break;
     case "saved.added":
     case "saved.removed":

@@ -208,6 +208,14 @@ export function setStarred(roomId, starred) {
   if (state.room?.id === roomId) emit("room", { changed: "details" });
 }
 
+/// A DM closed in my list (left out of the sidebar unless it is open) or shown again.
+export function setClosed(roomId, closed) {
+  const room = state.rooms.get(roomId);
+  if (!room || room.closed === closed || (room.closed === undefined && !closed)) return;
+  state.rooms.set(roomId, { ...room, closed });
+  emit("rooms");
+}
+
 export function removeRoom(id) {
   if (!state.rooms.delete(id)) return;
   emit("rooms");

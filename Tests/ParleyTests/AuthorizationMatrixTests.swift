@@ -215,6 +215,7 @@ enum AuthorizationMatrix {
     static let muted = Outcome.refused(.forbidden, "muted")
     static func conflict(_ code: String) -> Outcome { .refused(.conflict, code) }
     static let notAGroup = conflict("not_a_group")
+    static let notADM = conflict("not_a_dm")
     static let postingRestricted = Outcome.refused(.forbidden, "posting_restricted")
     static let notModerated = conflict("not_moderated")
     static let ok = Outcome.reads(.ok)
@@ -490,6 +491,18 @@ enum AuthorizationMatrix {
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/star", request: { f, _ in (room(f, "/star"), nil) }),
             public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],
             group: [unauthenticated, hidden, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hidden, hidden],
+            dm: [unauthenticated, hidden, nothingToDo, hidden]),
+        row(
+            // A DM is closed in one's own list; rooms and groups are left instead.
+            MatrixRoute(method: .put, path: "/api/rooms/{room}/closed", request: { f, _ in (room(f, "/closed"), nil) }),
+            public: [unauthenticated, notAMember, notADM, notADM, notADM, notADM, notADM, notAMember, notAMember],
+            group: [unauthenticated, hidden, notADM, notADM, notADM, notADM, notADM, hidden, hidden],
+            dm: [unauthenticated, hidden, done, hidden]),
+        row(
+            // Nobody has closed the DM here: nothing to reopen.
+            MatrixRoute(method: .delete, path: "/api/rooms/{room}/closed", request: { f, _ in (room(f, "/closed"), nil) }),
+            public: [unauthenticated, notAMember, notADM, notADM, notADM, notADM, notADM, notAMember, notAMember],
+            group: [unauthenticated, hidden, notADM, notADM, notADM, notADM, notADM, hidden, hidden],
             dm: [unauthenticated, hidden, nothingToDo, hidden]),
         row(
             MatrixRoute(

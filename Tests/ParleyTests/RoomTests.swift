@@ -473,6 +473,51 @@ import Testing
         }
     }
 
+    /// Closing a DM hides it from my list (my other clients hear of it) until a newer message comes;
+    /// reopening shows it at once. Rooms and groups are left instead.
+    @Test func aClosedDMStaysOutOfMyListUntilANewMessageComes() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let opened = try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+            let dm = try #require(try opened.json()["room"]?["id"]?.int)
+            func closed(_ user: LoggedIn) async throws -> Bool? {
+                let mine = try await client.send(.get, "/api/rooms", headers: user.bearer).json()["mine"]?.array ?? []
+                #expect(mine.allSatisfy { $0["closed"]?.bool != nil })
+                return mine.first { $0["id"]?.int == dm }?["closed"]?.bool
+            }
+            #expect(try await closed(ann) == false)
+            // An empty DM closes too; twice changes nothing.
+            for _ in 0..<2 { #expect(try await client.send(.put, "/api/rooms/\(dm)/closed", headers: ann.bearer).status == .noContent) }
+            #expect(try await closed(ann) == true)
+            #expect(try await closed(bob) == false)
+            // A message from either side shows it again, without a write.
+            _ = try await client.send(.post, "/api/rooms/\(dm)/messages", json: #"{"text":"still there?"}"#, headers: bob.bearer)
+            #expect(try await closed(ann) == false)
+            let summary = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["rooms"]?.array ?? []
+            #expect(summary.first { $0["room_id"]?.int == dm }?["closed"] == .bool(false))
+            // Closed again after it: hidden until the next message; reopened by hand.
+            #expect(try await client.send(.put, "/api/rooms/\(dm)/closed", headers: ann.bearer).status == .noContent)
+            #expect(try await closed(ann) == true)
+            for _ in 0..<2 { #expect(try await client.send(.delete, "/api/rooms/\(dm)/closed", headers: ann.bearer).status == .noContent) }
+            #expect(try await closed(ann) == false)
+            // Events to Ann alone: closed, closed (after the message), reopened.
+            let rows = try parley.query("SELECT type, user_id, payload FROM events WHERE type IN ('room.closed', 'room.reopened') ORDER BY id")
+            let events = try rows.map {
+                [try $0.decode("type", as: String.self), String(try $0.decode("user_id", as: Int64.self)), try $0.decode("payload", as: String.self)]
+            }
+            let payload = #"{"room_id":\#(dm)}"#
+            let toAnn = { (type: String) in [type, String(ann.id), payload] }
+            #expect(events == [toAnn("room.closed"), toAnn("room.closed"), toAnn("room.reopened")])
+            // Rooms and groups are not closed; strangers learn nothing.
+            try await client.send(.put, "/api/rooms/1/closed", headers: ann.bearer).expectError(.conflict, "not_a_dm")
+            let carol = try await client.signUp("carol")
+            try await client.send(.put, "/api/rooms/\(dm)/closed", headers: carol.bearer).expectError(.notFound, "room_not_found")
+            try await client.send(.delete, "/api/rooms/999999/closed", headers: carol.bearer).expectError(.notFound, "room_not_found")
+        }
+    }
+
     @Test func roomDetailsListMembersWithRolesAndOnlineState() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -1,4 +1,8 @@
-"""Rooms from the browser: create public rooms (with a password) and private groups, browse and join."""
+"""Rooms from the browser: create public rooms (with a password) and private groups, browse and join; close DMs."""
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
 from parley_browser import Chat
 
 
@@ -186,3 +190,57 @@ def test_the_owner_deletes_a_room_from_its_settings_and_a_site_admin_may_too(ser
     boss_chat.wait(lambda: owner.call("GET", f"/api/rooms/{other}").status_code == 404)
     log = boss.call("GET", "/api/admin/log", expect=200).json()["entries"]
     assert log[0]["action"] == "delete_room" and log[0]["reason"] == f"spam-room (room {other})"
+
+
+def test_a_closed_dm_leaves_the_sidebar_until_a_new_message_comes(server, browsers, account):
+    ann = account("ann_closes", display_name="Ann")
+    bob = account("bob_closed", display_name="Bob")
+    dm = ann.call("POST", "/api/dms", json={"user_id": bob.id}).json()["room"]["id"]
+    ann.post(dm, "hello Bob")
+    chat = Chat(browsers(), server).log_in("ann_closes")
+    other_tab = Chat(browsers(), server).log_in("ann_closes")
+    for tab in (chat, other_tab):
+        tab.wait(lambda: "Bob" in tab.sidebar_rooms("dm-list"), message="the DM is not listed")
+
+    def close_from_sidebar():
+        def hover_and_click():
+            # The list re-renders as rooms change: find the item afresh on each try.
+            try:
+                item = chat.find(f'#dm-list a.room-link[data-room="{dm}"]').find_element(By.XPATH, "..")
+                ActionChains(chat.driver).move_to_element(item).perform()
+                button = item.find_element(By.CSS_SELECTOR, ".room-close")
+                if not (button.is_displayed() and chat.js("return getComputedStyle(arguments[0]).opacity === '1'", button)):
+                    return False
+                assert button.get_attribute("aria-label") == "Close the conversation with Bob"
+                button.click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        chat.wait(hover_and_click, message="could not click the DM's close button")
+
+    def closed_on_server():
+        return next(r["closed"] for r in ann.call("GET", "/api/rooms", expect=200).json()["mine"] if r["id"] == dm)
+
+    close_from_sidebar()
+    for tab in (chat, other_tab):
+        tab.wait(lambda: "Bob" not in tab.sidebar_rooms("dm-list"), message="the closed DM stayed in the sidebar")
+    assert closed_on_server() is True
+    # Bob writes: the conversation is back, with its badge, in both tabs.
+    bob.post(dm, "are you there?")
+    for tab in (chat, other_tab):
+        tab.wait(lambda: tab.badge("Bob") == ["1", False], message="the DM did not come back with the new message")
+    assert closed_on_server() is False
+
+    # Closing the open DM goes to another room; the DM dialog brings it back for good.
+    chat.open_room("Bob")
+    chat.wait(lambda: chat.badge("Bob") is None, message="opening the DM did not read it")
+    close_from_sidebar()
+    chat.wait(lambda: chat.room_title() == "main", message="closing the open DM did not leave it")
+    chat.wait(lambda: "Bob" not in chat.sidebar_rooms("dm-list"))
+    other_tab.wait(lambda: "Bob" not in other_tab.sidebar_rooms("dm-list"))
+    chat.open_dm_with("bob_closed")
+    chat.wait(lambda: chat.room_title() == "Bob")
+    chat.open_room("main")
+    assert "Bob" in chat.sidebar_rooms("dm-list")
+    other_tab.wait(lambda: "Bob" in other_tab.sidebar_rooms("dm-list"), message="the other tab did not show the reopened DM")
+    assert closed_on_server() is False

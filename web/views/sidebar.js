@@ -1,7 +1,7 @@
 // The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am
 // (with my status), and on a phone the drawer that holds them.
 import { chosenPresence, markAllRead } from "/actions.js";
-import { $, avatarFor, el, paintAvatar, srOnly } from "/dom.js";
+import { $, avatarFor, button, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { activeStatus, on, state } from "/state.js";
@@ -9,7 +9,10 @@ import { toastError } from "/views/toast.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
-export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout, onProfile }) {
+let closeDM = () => {};
+
+export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout, onProfile, onCloseDM }) {
+  closeDM = onCloseDM;
   $("profile-open").addEventListener("click", onProfile);
   $("browse-rooms").append(icon("compass"));
   $("new-room").append(icon("plus"));
@@ -79,7 +82,8 @@ function renderConnection({ status }) {
 const byName = (a, b) => roomName(a).localeCompare(roomName(b), undefined, { sensitivity: "base" });
 
 function renderRooms() {
-  const rooms = [...state.rooms.values()];
+  // A DM I closed stays out of the list until a new message comes (or while it is open).
+  const rooms = [...state.rooms.values()].filter((r) => !(r.kind === "dm" && r.closed && state.room?.id !== r.id));
   // Starred rooms of every kind list first, and only there.
   const starred = rooms.filter((r) => r.starred).sort(byName);
   $("starred-section").hidden = starred.length === 0;
@@ -135,5 +139,13 @@ function roomItem(room) {
     link.append(badge, srOnly(`, ${room.unread_display ?? room.unread_count} unread${room.mentioned ? ", you were mentioned" : ""}`));
   }
   link.addEventListener("click", () => setDrawer(false));
-  return el("li", {}, link);
+  if (room.kind !== "dm") return el("li", {}, link);
+  const close = button("", {
+    className: "icon-button small room-close",
+    icon: icon("x"),
+    title: "Close conversation",
+    attrs: { "aria-label": `Close the conversation with ${roomName(room)}`, "data-room": room.id },
+    onClick: () => closeDM(room.id),
+  });
+  return el("li", { className: "dm-item" }, link, close);
 }

@@ -26,6 +26,8 @@ struct RoomController {
         router.post("/api/rooms/:room/owner", use: transferOwnership)
         router.put("/api/rooms/:room/star", use: star)
         router.delete("/api/rooms/:room/star", use: unstar)
+        router.put("/api/rooms/:room/closed", use: close)
+        router.delete("/api/rooms/:room/closed", use: reopen)
         router.post("/api/dms", use: openDM)
         router.get("/api/users", use: searchUsers)
     }
@@ -58,7 +60,20 @@ struct RoomController {
             try c.encode(state.notifyLevel, forKey: .notifyLevel)
             try c.encode(state.lastMessage, forKey: .lastMessage)
             try c.encode(state.starred, forKey: .starred)
+            try c.encode(state.closed, forKey: .closed)
         }
+    }
+
+    /// [closeConversation] Closes a DM in my list until a newer message arrives.
+    func close(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await rooms.setClosed(user: try context.requireSession().user, roomID: try Self.id(context, "room"), closed: true)
+        return .noContent
+    }
+
+    /// [reopenConversation] Shows a closed DM in my list again.
+    func reopen(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await rooms.setClosed(user: try context.requireSession().user, roomID: try Self.id(context, "room"), closed: false)
+        return .noContent
     }
 
     /// [star] Stars one of my rooms.

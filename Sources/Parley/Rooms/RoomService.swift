@@ -290,7 +290,8 @@ struct RoomService: Sendable {
         }
     }
 
-    struct StarEvent: Encodable {
+    /// A mark of one member's own on a room (a star, a closed DM): which room.
+    struct RoomMarkEvent: Encodable {
         let roomId: Int64
     }
 
@@ -306,7 +307,29 @@ struct RoomService: Sendable {
                 ? "UPDATE room_members SET starred_at = NOW(3) WHERE room_id = ? AND user_id = ? AND starred_at IS NULL"
                 : "UPDATE room_members SET starred_at = NULL WHERE room_id = ? AND user_id = ? AND starred_at IS NOT NULL"
             guard try c.execute(change, [roomID, user.id]).affectedRows == 1 else { return }
-            try events.append(starred ? EventType.roomStarred : EventType.roomUnstarred, userID: user.id, payload: StarEvent(roomId: roomID))
+            try events.append(starred ? EventType.roomStarred : EventType.roomUnstarred, userID: user.id, payload: RoomMarkEvent(roomId: roomID))
+        }
+    }
+
+    /// [closeConversation, reopenConversation] Closes a DM in the user's list until a newer message
+    /// arrives (as Slack's "Close conversation"), or opens it again; the same again changes nothing.
+    /// Only their own clients hear of it. Other rooms are left, not closed (409 `not_a_dm`).
+    func setClosed(user: User, roomID: Int64, closed: Bool) async throws {
+        let store = self.store
+        try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id)
+            guard role != nil else { throw Self.notAMember }
+            guard room.kind == .dm else { throw ParleyError(.conflict, "not_a_dm", "Only a DM is closed; leave a room or group instead.") }
+            let change =
+                closed
+                ? """
+                UPDATE room_members SET closed_up_to = (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?)
+                WHERE room_id = ? AND user_id = ?
+                """
+                : "UPDATE room_members SET closed_up_to = NULL WHERE room_id = ? AND user_id = ? AND closed_up_to IS NOT NULL"
+            let parameters: [Int64] = closed ? [roomID, roomID, user.id] : [roomID, user.id]
+            guard try c.execute(change, parameters).affectedRows == 1 else { return }
+            try events.append(closed ? EventType.roomClosed : EventType.roomReopened, userID: user.id, payload: RoomMarkEvent(roomId: roomID))
         }
     }
 

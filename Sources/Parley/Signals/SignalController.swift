@@ -249,8 +249,10 @@ struct RoomState: Encodable, Sendable {
 
     /// Whether I starred the room (my clients list it first).
     let starred: Bool
+    /// Whether I closed this DM and no message came since (my clients leave it out of the list).
+    let closed: Bool
 
-    enum CodingKeys: String, CodingKey { case roomId, unreadCount, unreadDisplay, mentioned, readUpTo, notifyLevel, lastMessage, starred }
+    enum CodingKeys: String, CodingKey { case roomId, unreadCount, unreadDisplay, mentioned, readUpTo, notifyLevel, lastMessage, starred, closed }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(roomId, forKey: .roomId)
@@ -261,13 +263,14 @@ struct RoomState: Encodable, Sendable {
         try c.encode(notifyLevel, forKey: .notifyLevel)
         try c.encode(lastMessage, forKey: .lastMessage)
         try c.encode(starred, forKey: .starred)
+        try c.encode(closed, forKey: .closed)
     }
 
     static func all(pool: MariaDBPool, userID: Int64) async throws -> [RoomState] {
         try await pool.withConnection { c in
             try c.query(
                 """
-                SELECT m.room_id, m.notify_level, m.starred_at, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id
+                SELECT m.room_id, m.notify_level, m.starred_at, m.closed_up_to, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id
                 WHERE m.user_id = ?
                 """, [userID])
                 .map { row in
@@ -279,10 +282,11 @@ struct RoomState: Encodable, Sendable {
                         [roomID]
                     ).first.map(MessageView.init)
                     let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (kind == .dm ? .all : .mentions)
+                    let closedUpTo = try row.decode("closed_up_to", as: Int64?.self)
                     return RoomState(
                         roomId: roomID, unreadCount: unread.unreadCount, unreadDisplay: unread.unreadCount > 999 ? "999+" : String(unread.unreadCount),
                         mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last,
-                        starred: try row.decode("starred_at", as: Date?.self) != nil)
+                        starred: try row.decode("starred_at", as: Date?.self) != nil, closed: closedUpTo.map { (last?.id ?? 0) <= $0 } ?? false)
                 }
         }
     }
