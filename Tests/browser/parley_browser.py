@@ -169,6 +169,13 @@ class Chat:
         assert message_id, f"no message {text!r} in {self.texts()}"
         return self.find(f'#messages li.message[data-id="{message_id}"]')
 
+    def quote_text(self, text):
+        """The text of the reply quote on the message `text`, read in one script (the message's node is
+        rebuilt when its delivery state changes, so an element found first may be gone by the next call)."""
+        return self.js("""const li = [...document.querySelectorAll('#messages li.message:not(.pending)')]
+            .find(li => li.querySelector('.text')?.textContent === arguments[0]);
+            return li?.querySelector('.quote')?.innerText ?? ''""", text)
+
     def room_title(self):
         return self.text_of("room-title")
 

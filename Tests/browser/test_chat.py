@@ -66,7 +66,7 @@ def test_reply_edit_and_delete_are_seen_live_by_the_other_person(server, browser
     dave.send("at ten")
     for chat in (carol, dave):
         chat.wait(lambda: "at ten" in chat.texts())
-        quote = chat.message("at ten").find_element("css selector", ".quote").text
+        quote = chat.quote_text("at ten")
         assert "carol" in quote and "what time is the meeting?" in quote
 
     # Carol edits her message: ↑ in the empty box edits her last one.
@@ -79,7 +79,7 @@ def test_reply_edit_and_delete_are_seen_live_by_the_other_person(server, browser
         chat.wait(lambda: "what time is the meeting tomorrow?" in chat.texts(), message="the edit did not show")
         assert "(edited)" in chat.message("what time is the meeting tomorrow?").text
         # The reply's quote follows the edit.
-        chat.wait(lambda: "tomorrow" in chat.message("at ten").find_element("css selector", ".quote").text)
+        chat.wait(lambda: "tomorrow" in chat.quote_text("at ten"))
 
     # Carol deletes it; both see the tombstone, and the reply's quote says so.
     carol.hover_action("what time is the meeting tomorrow?", "delete")
@@ -87,7 +87,7 @@ def test_reply_edit_and_delete_are_seen_live_by_the_other_person(server, browser
     for chat in (carol, dave):
         chat.wait(lambda: "This message was deleted." in chat.texts(), message="the deletion did not show")
         assert "what time is the meeting tomorrow?" not in chat.texts()
-        assert "This message was deleted." in chat.message("at ten").find_element("css selector", ".quote").text
+        assert "This message was deleted." in chat.quote_text("at ten")
     # Dave cannot edit or delete Carol's messages: no such buttons on them.
     carol.send("mine only")
     dave.wait(lambda: "mine only" in dave.texts())

@@ -64,7 +64,7 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
     mine = [m for m in tess.history(room) if m["text"] == "Badger it is @theo_thread 🎉"]
     assert len(mine) == 1 and mine[0]["reply_to"] == root["id"]
     chat.wait(lambda: "Badger it is @theo_thread 🎉" in chat.texts())
-    quote = chat.message("Badger it is @theo_thread 🎉").find_element("css selector", ".quote").text
+    quote = chat.quote_text("Badger it is @theo_thread 🎉")
     assert "Which release name?" in quote
     theo_view = theo.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()
     assert [r["text"] for r in theo_view["replies"]] == ["Great Heron", "Badger", "Badger it is @theo_thread 🎉"]
