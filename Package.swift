@@ -31,6 +31,9 @@ let package = Package(
             pkgConfig: "libxcrypt",
             providers: [.apt(["libcrypt-dev"])]
         ),
+        // libgd (Debian's libgd-dev); its header is on the default path, and its pkg-config flags
+        // carry a define SwiftPM refuses.
+        .systemLibrary(name: "CGD"),
         .systemLibrary(name: "CEpoll"),
         .target(
             name: "MariaDB",
@@ -46,6 +49,7 @@ let package = Package(
             dependencies: [
                 "MariaDB",
                 "CCrypt",
+                "CGD",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -90,6 +94,7 @@ let package = Package(
             dependencies: [
                 "Parley",
                 "TestSupport",
+                "CGD",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

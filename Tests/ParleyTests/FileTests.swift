@@ -46,6 +46,8 @@ import Testing
             #expect(file == .object([
                 "id": .number(Double(id)), "name": .string("holiday photo.png"), "size": .number(Double(bytes.count)),
                 "content_type": .string("image/png"), "url": .string("/api/files/\(id)"),
+                // Random bytes are no picture, whatever the declared type.
+                "width": .null, "height": .null, "thumbnail_url": .null,
             ]))
             // Every read of the message carries the file; so does its event.
             let history = try await MessageTests.history(client, bob, room: 1).json()
@@ -171,7 +173,8 @@ import Testing
 
             // The sweeper takes chunks unused for an hour (uploads that never completed); it leaves
             // the kept file's and a fresh unused one (an upload going on).
-            let store = FileStore(pool: MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1))
+            let store = FileStore(
+                pool: MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1), threadPool: .singleton)
             try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'a', NOW(3) - INTERVAL 2 HOUR)", [Array(repeating: UInt8(1), count: 32)])
             try parley.execute("INSERT INTO file_chunks (sha256, size, data, touched_at) VALUES (?, 1, 'b', NOW(3))", [Array(repeating: UInt8(2), count: 32)])
             try parley.execute("UPDATE file_chunks SET touched_at = NOW(3) - INTERVAL 2 HOUR WHERE data <> 'b'")

@@ -167,7 +167,7 @@ struct ApplicationParts: Sendable {
             accounts: accounts, hub: hub, log: log, tailer: tailer, pruner: EventPruner(pool: pool, hub: hub, retention: config.eventRetention),
             rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log),
             scheduled: ScheduledMessages(messages: messages, log: log),
-            files: FileStore(pool: pool), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
+            files: FileStore(pool: pool, threadPool: hashingThreads), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
             typingLimiter: RateLimiter(config.typingPerUser))

@@ -12,6 +12,7 @@ struct FileController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/files", use: upload)
         router.get("/api/files/:file", use: download)
+        router.get("/api/files/:file/thumbnail", use: thumbnail)
     }
 
     /// Types a browser may show in place (they run no script); everything else is a download.
@@ -21,6 +22,9 @@ struct FileController {
     ]
 
     static let fileNotFound = ParleyError(.notFound, "file_not_found", "No such file.")
+    static let noThumbnail = ParleyError(
+        .notFound, "no_thumbnail",
+        "The file has no thumbnail: it is not a PNG, JPEG, GIF or WebP picture the server could read, or it was shared before thumbnails.")
 
     /// What RFC 5987 leaves unencoded in `filename*`: ASCII letters, digits and `-._~` (a header is
     /// ASCII; `CharacterSet.alphanumerics` would let other scripts' letters through).
@@ -113,6 +117,29 @@ struct FileController {
                 try await files.read(fileID: fileID, range: selected, into: &writer)
                 try await writer.finish(nil)
             })
+    }
+
+    /// [downloadThumbnail] Members of the file's room: the picture's thumbnail, made when it was
+    /// shared (WebP, at most 800 pixels a side). `If-None-Match` is answered with 304.
+    func thumbnail(request: Request, context: AppRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let id = try RoomController.id(context, "file")
+        let record = try await messages.fileForMember(user: session.user, fileID: id, files: files)
+        let etag = "\"" + record.sha256.map { String(format: "%02x", $0) }.joined() + "-thumbnail\""
+        var headers: HTTPFields = [
+            .contentType: Thumbnails.contentType,
+            .eTag: etag,
+            .cacheControl: "private, max-age=31536000, immutable",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .contentSecurityPolicy: "default-src 'none'; sandbox",
+        ]
+        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+            guard try await files.hasThumbnail(fileID: record.id) else { throw Self.noThumbnail }
+            return Response(status: .notModified, headers: headers)
+        }
+        guard let data = try await files.thumbnail(fileID: record.id) else { throw Self.noThumbnail }
+        headers[.contentLength] = String(data.count)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     enum RangeAnswer: Equatable {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import MariaDB
+import NIOPosix
 
 /// A shared file as clients see it, on the message that shares it.
 public struct FileView: Codable, Sendable, Equatable {
@@ -11,13 +12,37 @@ public struct FileView: Codable, Sendable, Equatable {
     public let contentType: String
     /// Where to download it (members of its room): `/api/files/<id>`.
     public let url: String
+    /// A picture's size in pixels as shown (after its EXIF orientation), read from its header; nil
+    /// for other files and for files shared before sizes were kept.
+    public let width: Int?
+    public let height: Int?
+    /// `/api/files/<id>/thumbnail` when the server made one (see `Thumbnails`), else nil.
+    public let thumbnailUrl: String?
 
-    init(id: Int64, name: String, size: Int64, contentType: String) {
+    init(id: Int64, name: String, size: Int64, contentType: String, width: Int? = nil, height: Int? = nil, thumbnail: Bool = false) {
         self.id = id
         self.name = name
         self.size = size
         self.contentType = contentType
         self.url = "/api/files/\(id)"
+        self.width = width
+        self.height = height
+        self.thumbnailUrl = thumbnail ? "/api/files/\(id)/thumbnail" : nil
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, size, contentType, url, width, height, thumbnailUrl }
+
+    /// Every key, `null` included (summaries stored before sizes were kept decode with nil).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(size, forKey: .size)
+        try c.encode(contentType, forKey: .contentType)
+        try c.encode(url, forKey: .url)
+        try c.encode(width, forKey: .width)
+        try c.encode(height, forKey: .height)
+        try c.encode(thumbnailUrl, forKey: .thumbnailUrl)
     }
 
     /// The summary stored in `messages.file_summary`.
@@ -28,7 +53,8 @@ public struct FileView: Codable, Sendable, Equatable {
     func encoded() throws -> String { String(decoding: try ParleyJSON.encoder().encode(self), as: UTF8.self) }
 }
 
-/// An upload whose bytes are stored, not yet shared: its chunks in order, its size and hash.
+/// An upload whose bytes are stored, not yet shared: its chunks in order, its size and hash, and,
+/// for a picture, its size as shown and its thumbnail.
 struct StoredUpload: Sendable {
     let name: String
     let contentType: String
@@ -36,11 +62,15 @@ struct StoredUpload: Sendable {
     let sha256: [UInt8]
     /// (chunk hash, size) in order.
     let parts: [(sha256: [UInt8], size: Int)]
+    var shown: (width: Int, height: Int)? = nil
+    var thumbnail: Thumbnails.Made? = nil
 }
 
 /// Storing uploads as content-addressed chunks and reading them back.
 struct FileStore: Sendable {
     let pool: MariaDBPool
+    /// Where thumbnails are made (CPU work, shared with password hashing).
+    let threadPool: NIOThreadPool
     /// Largest chunk: 1 MiB (a MEDIUMBLOB, well under the server's `max_allowed_packet`).
     static let chunkSize = 1 << 20
 
@@ -52,15 +82,27 @@ struct FileStore: Sendable {
 
     /// Reads `body` as it arrives, writing each full chunk at once (an upload of any size holds
     /// one chunk in memory and no database connection while it waits for the network).
+    /// A picture's header is read from the first bytes; a picture small enough for a thumbnail is
+    /// also kept whole in memory until its thumbnail is made.
     func store(_ body: RequestBody, name: String, contentType: String, limit: Int) async throws -> StoredUpload {
         var whole = SHA256()
         var parts: [(sha256: [UInt8], size: Int)] = []
         var pending = ByteBuffer()
         var total = 0
+        var head: [UInt8] = []
+        var kept: [UInt8]? = []
         for try await buffer in body {
             total += buffer.readableBytes
             guard total <= limit else { throw Self.tooLarge(limit) }
             buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
+            if head.count < ImageInfo.headBytes { head += buffer.readableBytesView.prefix(ImageInfo.headBytes - head.count) }
+            if kept != nil {
+                if total > Thumbnails.maxBytes || head.count >= ImageInfo.magicBytes && !ImageInfo.mayBe(head) {
+                    kept = nil
+                } else {
+                    kept! += buffer.readableBytesView
+                }
+            }
             var buffer = buffer
             pending.writeBuffer(&buffer)
             while pending.readableBytes >= Self.chunkSize {
@@ -70,7 +112,14 @@ struct FileStore: Sendable {
         }
         if pending.readableBytes > 0 { parts.append(try await writeChunk(pending.readBytes(length: pending.readableBytes)!)) }
         guard total > 0 else { throw Self.empty }
-        return StoredUpload(name: name, contentType: contentType, size: Int64(total), sha256: Array(whole.finalize()), parts: parts)
+        var upload = StoredUpload(name: name, contentType: contentType, size: Int64(total), sha256: Array(whole.finalize()), parts: parts)
+        if let info = ImageInfo.read(head) {
+            upload.shown = (info.shownWidth, info.shownHeight)
+            if let kept, Thumbnails.canMake(info, size: Int64(total)) {
+                upload.thumbnail = try await threadPool.runIfActive { Thumbnails.make(kept, info) }
+            }
+        }
+        return upload
     }
 
     /// Stores a chunk once: a chunk already there (another file's, or this upload's) is only renewed,
@@ -88,10 +137,19 @@ struct FileStore: Sendable {
         let id = Int64(
             try c.execute(
                 """
-                INSERT INTO files (room_id, uploader_id, message_id, name, content_type, size, sha256, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
-                """, [roomID, uploaderID, messageID, upload.name, upload.contentType, upload.size, upload.sha256]
+                INSERT INTO files (room_id, uploader_id, message_id, name, content_type, size, sha256, width, height, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))
+                """,
+                [
+                    roomID, uploaderID, messageID, upload.name, upload.contentType, upload.size, upload.sha256, upload.shown?.width,
+                    upload.shown?.height,
+                ]
             ).lastInsertID)
+        if let thumbnail = upload.thumbnail {
+            try c.execute(
+                "INSERT INTO file_thumbnails (file_id, content_type, width, height, data) VALUES (?, ?, ?, ?, ?)",
+                [id, Thumbnails.contentType, thumbnail.width, thumbnail.height, thumbnail.data])
+        }
         var offset: Int64 = 0
         for (seq, part) in upload.parts.enumerated() {
             try c.execute(
@@ -99,7 +157,9 @@ struct FileStore: Sendable {
                 [id, seq, part.sha256, offset, part.size])
             offset += Int64(part.size)
         }
-        return FileView(id: id, name: upload.name, size: upload.size, contentType: upload.contentType)
+        return FileView(
+            id: id, name: upload.name, size: upload.size, contentType: upload.contentType, width: upload.shown?.width,
+            height: upload.shown?.height, thumbnail: upload.thumbnail != nil)
     }
 
     /// Forgets the file of a deleted message, and at once the bytes no other file uses. (An upload
@@ -107,13 +167,19 @@ struct FileStore: Sendable {
     /// `MessageService.post`.)
     /// A shared file's stored bytes as an upload, to share again (the file of a forwarded message).
     static func storedUpload(_ c: MariaDBConnection, fileID: Int64) throws -> StoredUpload? {
-        guard let file = try c.query("SELECT name, content_type, size, sha256 FROM files WHERE id = ?", [fileID]).first else { return nil }
+        guard let file = try c.query("SELECT name, content_type, size, sha256, width, height FROM files WHERE id = ?", [fileID]).first
+        else { return nil }
         let parts = try c.query("SELECT chunk_sha256, size FROM file_parts WHERE file_id = ? ORDER BY seq", [fileID]).map {
             (sha256: try $0.decode("chunk_sha256", as: [UInt8].self), size: try $0.decode("size", as: Int.self))
         }
-        return StoredUpload(
+        var upload = StoredUpload(
             name: try file.decode("name"), contentType: try file.decode("content_type"), size: try file.decode("size"),
             sha256: try file.decode("sha256"), parts: parts)
+        if let width: Int = try file.decode("width"), let height: Int = try file.decode("height") { upload.shown = (width, height) }
+        upload.thumbnail = try c.query("SELECT width, height, data FROM file_thumbnails WHERE file_id = ?", [fileID]).first.map {
+            Thumbnails.Made(data: try $0.decode("data"), width: try $0.decode("width"), height: try $0.decode("height"))
+        }
+        return upload
     }
 
     static func unshare(_ c: MariaDBConnection, messageID: Int64) throws {
@@ -167,6 +233,15 @@ struct FileStore: Sendable {
                 id: try row.decode("id"), roomID: try row.decode("room_id"), name: try row.decode("name"),
                 contentType: try row.decode("content_type"), size: try row.decode("size"), sha256: try row.decode("sha256"))
         }
+    }
+
+    func hasThumbnail(fileID: Int64) async throws -> Bool {
+        try await !pool.query("SELECT 1 FROM file_thumbnails WHERE file_id = ?", [fileID]).isEmpty
+    }
+
+    /// The thumbnail of file `id` (WebP), if one was made.
+    func thumbnail(fileID: Int64) async throws -> [UInt8]? {
+        try await pool.query("SELECT data FROM file_thumbnails WHERE file_id = ?", [fileID]).first?.decode("data")
     }
 
     /// The bytes `range` of file `id`, read a chunk at a time (a chunk is one query).

@@ -29,11 +29,14 @@ extension MessageView {
         if let file {
             out += "{\"content_type\":"
             JSONText.append(file.contentType, to: &out)
+            out += ",\"height\":" + (file.height.map(String.init) ?? "null")
             out += ",\"id\":\(file.id),\"name\":"
             JSONText.append(file.name, to: &out)
-            out += ",\"size\":\(file.size),\"url\":"
+            out += ",\"size\":\(file.size),\"thumbnail_url\":"
+            if let thumbnail = file.thumbnailUrl { JSONText.append(thumbnail, to: &out) } else { out += "null" }
+            out += ",\"url\":"
             JSONText.append(file.url, to: &out)
-            out += "}"
+            out += ",\"width\":" + (file.width.map(String.init) ?? "null") + "}"
         } else {
             out += "null"
         }

@@ -1,0 +1,2 @@
+// libgd: decoding, scaling and encoding pictures for thumbnails (Debian's libgd-dev).
+#include <gd.h>
