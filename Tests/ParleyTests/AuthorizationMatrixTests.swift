@@ -609,6 +609,14 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
             group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
             dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/files/{file}/thumbnail", prepare: .sharedFile,
+                request: { f, _ in ("/api/files/\(f.sharedFile ?? 0)/thumbnail", nil) }),
+            // As the file itself.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
+            dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
 
         // Typing, read marks, receipts, notification levels
         row(
@@ -873,11 +881,13 @@ struct Fixture: Sendable {
 
     mutating func prepare(_ preparation: Preparation, for actor: MatrixActor, _ client: any TestClientProtocol) async throws {
         if preparation == .sharedFile {
+            // A picture, so that its thumbnail is there for those who may read it.
             var headers = people[.target]!.bearer
-            headers[.contentType] = "text/plain"
+            headers[.contentType] = "image/png"
             let upload = try await client.execute(
-                uri: "/api/rooms/\(room)/files?name=shared.txt", method: .post, headers: headers, body: ByteBuffer(string: "shared in \(prefix)"))
+                uri: "/api/rooms/\(room)/files?name=shared.png", method: .post, headers: headers, body: ByteBuffer(bytes: Pictures.png(8, 8)))
             #expect(upload.status == .created)
+            #expect(try upload.json()["message"]?["file"]?["thumbnail_url"]?.string != nil)
             sharedFile = try upload.json()["message"]?["file"]?["id"]?.int
             return
         }

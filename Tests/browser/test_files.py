@@ -1,6 +1,8 @@
 """Sharing files in the browser: an image shows in place for everyone, other files as a card that
 downloads them, and a caption from the message box."""
 import base64
+import struct
+import zlib
 
 from parley_browser import Chat
 
@@ -11,6 +13,15 @@ PNG = base64.b64decode(
 FILES = """return [...document.querySelectorAll('#messages li.message .attachment')].map(a => [
     a.classList.contains('image') ? 'image' : 'card', a.getAttribute('href'), a.textContent,
     a.querySelector('img')?.naturalWidth ?? null])"""
+
+
+def png(width, height, rgb):
+    """A one-colour PNG of any size, written with the standard library."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = (b"\x00" + bytes(rgb) * width) * height
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def attach(chat, path):
@@ -95,3 +106,27 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     assert shared == [("a.txt", "both of them"), ("b.txt", "")], shared
     hana.wait(lambda: hana.js("return document.getElementById('uploads').hidden"))
     assert hana.js("return document.getElementById('composer-text').value") == ""
+
+
+def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, browsers, account, tmp_path):
+    owner = account("ivo_pictures", display_name="Ivo")
+    owner.create_room("pictures-room")
+    ivo = Chat(browsers(), server).log_in("ivo_pictures")
+    ivo.open_room("pictures-room")
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(png(1200, 900, (30, 120, 200)))
+
+    attach(ivo, photo)
+    shown = """const img = document.querySelector('#messages li.message .attachment.image img');
+        return img && [img.getAttribute('src'), img.getAttribute('width'), img.getAttribute('height'), img.naturalWidth,
+                       img.closest('a').getAttribute('href'), [img.clientWidth, img.clientHeight]]"""
+    ivo.wait(lambda: (ivo.js(shown) or [None] * 4)[3] == 800, message=f"the thumbnail did not load: {ivo.js(shown)}")
+    src, width, height, _, href, box = ivo.js(shown)
+    # The 800-pixel thumbnail shows, in the 420×315 the picture's size keeps for it; the link opens the picture itself.
+    assert src.endswith("/thumbnail") and href == src.removesuffix("/thumbnail"), (src, href)
+    assert (width, height) == ("420", "315"), (width, height)
+    # Shown at the picture's proportions (4:3), however wide the timeline lets it be.
+    assert box[0] > 300 and abs(box[1] - box[0] * 3 / 4) <= 1, box
+    original = ivo.driver.execute_async_script(
+        "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => arguments[arguments.length - 1](b.byteLength))", href)
+    assert original == photo.stat().st_size

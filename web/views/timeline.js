@@ -363,12 +363,24 @@ function threadLink(m) {
 /// Images the browser shows in place; other files are a card with their name, size and a download link.
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
 
+/// The largest a picture shows in the timeline, in CSS pixels (style.css says the same).
+const PICTURE_BOX = { width: 420, height: 320 };
+
 function fileNode(file) {
-  if (IMAGE_TYPES.has(file.content_type)) {
+  if (file.thumbnail_url || IMAGE_TYPES.has(file.content_type)) {
+    // The server's thumbnail when it made one (a GIF shows as sent, as it may move); the picture's
+    // size, when known, holds its place while it loads, so the timeline does not jump.
+    const src = file.thumbnail_url && file.content_type !== "image/gif" ? file.thumbnail_url : file.url;
+    const attrs = { src, alt: file.name, loading: "lazy" };
+    if (file.width && file.height) {
+      const scale = Math.min(1, PICTURE_BOX.width / file.width, PICTURE_BOX.height / file.height);
+      attrs.width = Math.max(1, Math.round(file.width * scale));
+      attrs.height = Math.max(1, Math.round(file.height * scale));
+    }
     return el(
       "a",
       { className: "attachment image", attrs: { href: file.url, target: "_blank", rel: "noopener", title: `${file.name} (${formatSize(file.size)})` } },
-      el("img", { attrs: { src: file.url, alt: file.name, loading: "lazy" } }),
+      el("img", { attrs }),
     );
   }
   return el(
