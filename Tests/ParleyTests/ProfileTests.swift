@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
-import Parley
 import Testing
+
+@testable import Parley
 
 /// Profiles: a bio set through `PATCH /api/me`, and anyone's profile with the rooms one shares with them.
 @Suite struct ProfileTests {
@@ -63,8 +64,8 @@ import Testing
     /// A real 1×1 PNG.
     static let png = Array(
         Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!)
-    /// The start of a JPEG (the server reads the signature, not the whole image).
-    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [UInt8](repeating: 7, count: 64)
+    /// A square JPEG small enough to be kept as sent.
+    static let jpeg = Pictures.jpeg(64, 64)
 
     static func put(_ client: any TestClientProtocol, _ user: LoggedIn, _ bytes: [UInt8], type: String = "image/png") async throws -> TestResponse {
         var headers = user.bearer
@@ -76,6 +77,38 @@ import Testing
         var headers = user.bearer
         headers.append(contentsOf: extra)
         return try await client.execute(uri: uri, method: .get, headers: headers)
+    }
+
+    @Test func aLargeOrTurnedPictureIsKeptAsItsMiddleSquareSmallAndTheRightWayUp() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            // 1000×600: the middle 600×600, at 256 pixels a side, as WebP; the quadrants stay in their corners.
+            let wide = try await Self.put(client, ann, Pictures.png(1000, 600))
+            #expect(wide.status == .ok, "\(String(buffer: wide.body))")
+            let stored = try await Self.get(client, ann, try #require(try wide.json()["user"]?["avatar_url"]?.string))
+            #expect(stored.headers[.contentType] == "image/webp")
+            let square = try Pictures.read(webp: Array(stored.body.readableBytesView))
+            #expect(square.width == 256 && square.height == 256)
+            #expect(square.quadrants == [.red, .green, .blue, .white])
+            // The version names the stored picture, not the one sent.
+            let version = try #require(try wide.json()["user"]?["avatar_url"]?.string?.split(separator: "=").last)
+            #expect(String(version) == AvatarController.version(Array(stored.body.readableBytesView)))
+
+            // A 300×200 photo taken on its side: 200×200, not enlarged, turned a quarter clockwise.
+            let side = try await Self.put(client, ann, Pictures.jpeg(300, 200, orientation: 6), type: "image/jpeg")
+            let turned = try Pictures.read(
+                webp: Array(try await Self.get(client, ann, try #require(try side.json()["user"]?["avatar_url"]?.string)).body.readableBytesView))
+            #expect(turned.width == 200 && turned.height == 200)
+            #expect(turned.quadrants == [.blue, .red, .white, .green])
+
+            // A small square GIF is kept as sent (it may move).
+            let gif = Pictures.gif(100, 100)
+            let kept = try await Self.put(client, ann, gif)
+            let served = try await Self.get(client, ann, try #require(try kept.json()["user"]?["avatar_url"]?.string))
+            #expect(served.headers[.contentType] == "image/gif")
+            #expect(Array(served.body.readableBytesView) == gif)
+        }
     }
 
     @Test func aPictureIsSetShownEverywhereServedWithCachingAndRemoved() async throws {
@@ -133,6 +166,12 @@ import Testing
             try await Self.put(client, alice, svg, type: "image/svg+xml").expectError(.unprocessableContent, "invalid_avatar")
             try await Self.put(client, alice, Array("hello".utf8)).expectError(.unprocessableContent, "invalid_avatar")
             try await Self.put(client, alice, []).expectError(.unprocessableContent, "invalid_avatar")
+            // Only the start of a JPEG, and a PNG header claiming 60,000 pixels square: neither decodes.
+            let start: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 64, 0, 64, 3] + [UInt8](repeating: 7, count: 64)
+            try await Self.put(client, alice, start, type: "image/jpeg").expectError(.unprocessableContent, "invalid_avatar")
+            var huge = Pictures.png(10, 10)
+            huge.replaceSubrange(16..<24, with: [0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60])
+            try await Self.put(client, alice, huge).expectError(.unprocessableContent, "invalid_avatar")
             try await Self.put(client, alice, Self.png + [UInt8](repeating: 0, count: 1 << 20)).expectError(.contentTooLarge, "payload_too_large")
             #expect(try parley.scalar("SELECT avatar FROM users WHERE id = ?", [alice.id]) == .string(version))
             #expect(try parley.count("avatars") == 1)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import MariaDB
+import NIOPosix
 
 /// Users' pictures: `setAvatar` and `deleteAvatar` (one's own, `/api/me/avatar`), `getAvatar`
 /// (anyone's, for any logged-in user) and `adminDeleteAvatar` (site admins).
@@ -10,9 +11,14 @@ struct AvatarController {
     let log: EventLog
     let sessions: SessionService
     let limiter: RateLimiter
+    /// Where pictures are decoded and made square (CPU work, shared with password hashing).
+    let threadPool: NIOThreadPool
 
-    /// A picture is at most 1 MiB: one row, never chunked (clients shrink photos before sending).
+    /// A picture is at most 1 MiB: one row, never chunked.
     static let maxBytes = 1 << 20
+    /// The largest picture kept: a square of 256 pixels (member lists show 32 CSS pixels or less,
+    /// profiles 96).
+    static let side = 256
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.put("/api/me/avatar", use: set)
@@ -22,20 +28,25 @@ struct AvatarController {
     }
 
     static let invalid = ParleyError.invalid(
-        "invalid_avatar", "A picture is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes.")
+        "invalid_avatar", "A picture is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
     static let notFound = ParleyError(.notFound, "avatar_not_found", "This user has no picture.")
 
-    /// The image type the bytes start as: PNG, JPEG, GIF or WebP (types a browser shows and that
-    /// run no script; SVG is refused for that reason). The declared `Content-Type` is not trusted.
-    static func imageType(_ bytes: [UInt8]) -> String? {
-        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
-            bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix
+    static func contentType(_ format: ImageInfo.Format) -> String {
+        switch format {
+        case .png: "image/png"
+        case .jpeg: "image/jpeg"
+        case .gif: "image/gif"
+        case .webp: "image/webp"
         }
-        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
-        if starts([0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return "image/gif" }
-        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "image/webp" }
-        return nil
+    }
+
+    /// What is stored for a picture: the bytes as sent when they are already a square of at most
+    /// `side` pixels the right way up (an animated GIF keeps moving), else the middle square, at
+    /// most `side` pixels, turned as its EXIF says, as WebP. Nil when it does not decode.
+    static func stored(_ bytes: [UInt8], _ info: ImageInfo) -> (type: String, data: [UInt8])? {
+        guard let made = Thumbnails.square(bytes, info, side: side) else { return nil }
+        if info.width == info.height && info.width <= side && info.orientation == 1 { return (contentType(info.format), bytes) }
+        return (Thumbnails.contentType, made.data)
     }
 
     /// A picture's version: the first 16 hex digits of its SHA-256.
@@ -44,7 +55,8 @@ struct AvatarController {
     }
 
     /// [setAvatar] The body is the image (PNG, JPEG, GIF or WebP, at most 1 MiB); it replaces any
-    /// picture before it. Co-members and one's other devices get `user.updated`.
+    /// picture before it, made square and small (`stored`). Co-members and one's other devices get
+    /// `user.updated`.
     func set(request: Request, context: AppRequestContext) async throws -> SignalController.MeAnswer {
         let session = try context.requireSession()
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxBytes {
@@ -56,9 +68,11 @@ struct AvatarController {
         } catch {
             throw ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(Self.maxBytes) bytes.")
         }
-        let bytes = Array(buffer.readableBytesView)
-        guard let type = Self.imageType(bytes) else { throw Self.invalid }
+        let sent = Array(buffer.readableBytesView)
+        // The type is the one the bytes are (SVG, which can carry script, is none of them); the declared one is not trusted.
+        guard let info = ImageInfo.read(sent) else { throw Self.invalid }
         try limiter.consume(String(session.user.id))
+        guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalid }
         let version = Self.version(bytes)
         let userID = session.user.id
         try await log.transaction { c, events in

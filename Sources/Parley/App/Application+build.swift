@@ -196,7 +196,9 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     PollController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ProfileController(rooms: parts.rooms).addRoutes(to: router)
-    AvatarController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, limiter: parts.messageLimiter).addRoutes(to: router)
+    AvatarController(
+        pool: parts.database.pool, log: parts.log, sessions: parts.sessions, limiter: parts.messageLimiter, threadPool: parts.hashingThreads
+    ).addRoutes(to: router)
     FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)
         .addRoutes(to: router)
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

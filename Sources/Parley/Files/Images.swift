@@ -152,7 +152,37 @@ enum Thumbnails {
 
     /// The thumbnail, or nil when the bytes do not decode as the header said.
     static func make(_ bytes: [UInt8], _ info: ImageInfo) -> Made? {
-        guard canMake(info, size: Int64(bytes.count)) else { return nil }
+        guard canMake(info, size: Int64(bytes.count)), let source = decode(bytes, info) else { return nil }
+        defer { gdImageDestroy(source) }
+        let scale = min(1, Double(box) / Double(max(info.width, info.height)))
+        guard scale < 1 else { return turnedWebP(source, info.orientation) }
+        gdImageSetInterpolationMethod(source, GD_TRIANGLE)
+        guard
+            let scaled = gdImageScale(
+                source, UInt32(max(1, (Double(info.width) * scale).rounded())), UInt32(max(1, (Double(info.height) * scale).rounded())))
+        else { return nil }
+        defer { gdImageDestroy(scaled) }
+        return turnedWebP(scaled, info.orientation)
+    }
+
+    /// The middle square of a picture, at most `side` pixels a side (never enlarged), as shown, as
+    /// WebP: a user's picture (avatar). Nil when the bytes do not decode as the header said.
+    static func square(_ bytes: [UInt8], _ info: ImageInfo, side: Int) -> Made? {
+        guard canMake(info, size: Int64(bytes.count)), let source = decode(bytes, info) else { return nil }
+        defer { gdImageDestroy(source) }
+        let edge = min(info.width, info.height)
+        let out = min(edge, side)
+        guard let square = gdImageCreateTrueColor(Int32(out), Int32(out)) else { return nil }
+        defer { gdImageDestroy(square) }
+        gdImageAlphaBlending(square, 0)
+        gdImageCopyResampled(
+            square, source, 0, 0, Int32((info.width - edge) / 2), Int32((info.height - edge) / 2), Int32(out), Int32(out), Int32(edge),
+            Int32(edge))
+        return turnedWebP(square, info.orientation)
+    }
+
+    /// The picture decoded in true colour, when it decodes to the size its header gave.
+    private static func decode(_ bytes: [UInt8], _ info: ImageInfo) -> gdImagePtr? {
         silenceErrors
         let decoded: gdImagePtr? = bytes.withUnsafeBytes { raw in
             let data = UnsafeMutableRawPointer(mutating: raw.baseAddress!)
@@ -164,32 +194,27 @@ enum Thumbnails {
             case .webp: return gdImageCreateFromWebpPtr(size, data)
             }
         }
-        guard let source = decoded else { return nil }
-        defer { gdImageDestroy(source) }
-        let width = Int(source.pointee.sx)
-        let height = Int(source.pointee.sy)
-        guard width == info.width, height == info.height else { return nil }
+        guard let image = decoded else { return nil }
         // WebP is written from true colour only (GIF and some PNGs are palette pictures).
-        if source.pointee.trueColor == 0 { guard gdImagePaletteToTrueColor(source) != 0 else { return nil } }
-        let scale = min(1, Double(box) / Double(max(width, height)))
-        var scaled: gdImagePtr?
-        if scale < 1 {
-            gdImageSetInterpolationMethod(source, GD_TRIANGLE)
-            scaled = gdImageScale(
-                source, UInt32(max(1, (Double(width) * scale).rounded())), UInt32(max(1, (Double(height) * scale).rounded())))
-            guard scaled != nil else { return nil }
+        guard Int(image.pointee.sx) == info.width, Int(image.pointee.sy) == info.height,
+            image.pointee.trueColor != 0 || gdImagePaletteToTrueColor(image) != 0
+        else {
+            gdImageDestroy(image)
+            return nil
         }
-        defer { if let scaled { gdImageDestroy(scaled) } }
-        let small = scaled ?? source
-        let turned = turn(small, info.orientation)
-        defer { if let turned, turned != small { gdImageDestroy(turned) } }
-        guard let image = turned else { return nil }
-        gdImageSaveAlpha(image, 1)
+        return image
+    }
+
+    /// `image` turned as `orientation` says, encoded as WebP.
+    private static func turnedWebP(_ image: gdImagePtr, _ orientation: Int) -> Made? {
+        guard let turned = turn(image, orientation) else { return nil }
+        defer { if turned != image { gdImageDestroy(turned) } }
+        gdImageSaveAlpha(turned, 1)
         var length: Int32 = 0
-        guard let encoded = gdImageWebpPtrEx(image, &length, quality), length > 0 else { return nil }
+        guard let encoded = gdImageWebpPtrEx(turned, &length, quality), length > 0 else { return nil }
         defer { gdFree(encoded) }
         return Made(
-            data: Array(UnsafeRawBufferPointer(start: encoded, count: Int(length))), width: Int(image.pointee.sx), height: Int(image.pointee.sy))
+            data: Array(UnsafeRawBufferPointer(start: encoded, count: Int(length))), width: Int(turned.pointee.sx), height: Int(turned.pointee.sy))
     }
 
     /// `image` as shown for EXIF `orientation` (a new image, or `image` itself for 1).
