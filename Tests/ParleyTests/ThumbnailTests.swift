@@ -14,7 +14,9 @@ enum Pictures {
     /// Top left red, top right green, bottom left blue, bottom right white.
     static func quadrants(_ width: Int, _ height: Int, palette: Bool = false) -> gdImagePtr {
         let image = palette ? gdImageCreate(Int32(width), Int32(height))! : gdImageCreateTrueColor(Int32(width), Int32(height))!
-        let colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)].map { gdImageColorAllocate(image, Int32($0.0), Int32($0.1), Int32($0.2)) }
+        let colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)].map {
+            gdImageColorAllocate(image, Int32($0.0), Int32($0.1), Int32($0.2))
+        }
         let (w, h) = (Int32(width), Int32(height))
         gdImageFilledRectangle(image, 0, 0, w / 2 - 1, h / 2 - 1, colours[0])
         gdImageFilledRectangle(image, w / 2, 0, w - 1, h / 2 - 1, colours[1])
@@ -88,7 +90,8 @@ enum Pictures {
         #expect(turned.shownWidth == 48 && turned.shownHeight == 64)
         // Lossless (VP8L) and extended (VP8X) WebP headers, written by hand: 1000×700 and 5000×3000.
         let bits = (1000 - 1) | (700 - 1) << 14
-        let lossless = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8L".utf8) + [0, 0, 0, 0, 0x2F] + (0..<4).map { UInt8(bits >> (8 * $0) & 0xFF) }
+        let lossless =
+            Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8L".utf8) + [0, 0, 0, 0, 0x2F] + (0..<4).map { UInt8(bits >> (8 * $0) & 0xFF) }
             + [0, 0, 0, 0, 0]
         #expect(ImageInfo.read(lossless) == ImageInfo(format: .webp, width: 1000, height: 700, orientation: 1))
         let extended = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8X".utf8) + [10, 0, 0, 0, 0x10, 0, 0, 0] + [0x87, 0x13, 0] + [0xB7, 0x0B, 0]
@@ -133,7 +136,8 @@ enum Pictures {
             #expect(try await FileTests.download(client, bob, id).headers[.eTag] != etag)
 
             // A JPEG taken on its side: shown 200×300, not enlarged, turned a quarter clockwise.
-            let jpeg = try await FileTests.upload(client, ann, room: 1, Pictures.jpeg(300, 200, orientation: 6), query: "name=side.jpg", type: "image/jpeg")
+            let jpeg = try await FileTests.upload(
+                client, ann, room: 1, Pictures.jpeg(300, 200, orientation: 6), query: "name=side.jpg", type: "image/jpeg")
             let side = try #require(try jpeg.json()["message"]?["file"])
             #expect(side["width"] == .number(200) && side["height"] == .number(300))
             let turned = try Pictures.read(webp: Array(try await Self.thumbnail(client, bob, try #require(side["id"]?.int)).body.readableBytesView))
@@ -142,15 +146,17 @@ enum Pictures {
 
             // A palette GIF and a WebP, whatever type the client declared.
             for (bytes, name, width) in [(Pictures.gif(120, 80), "anim.gif", 120.0), (Pictures.webp(90, 60), "pic.webp", 90)] {
-                let shared = try #require(
-                    try await FileTests.upload(client, ann, room: 1, bytes, query: "name=\(name)", type: "application/octet-stream").json()["message"]?["file"])
+                let upload = try await FileTests.upload(client, ann, room: 1, bytes, query: "name=\(name)", type: "application/octet-stream")
+                let shared = try #require(try upload.json()["message"]?["file"])
                 #expect(shared["width"] == .number(width))
-                let made = try Pictures.read(webp: Array(try await Self.thumbnail(client, ann, try #require(shared["id"]?.int)).body.readableBytesView))
+                let thumbnail = try await Self.thumbnail(client, ann, try #require(shared["id"]?.int))
+                let made = try Pictures.read(webp: Array(thumbnail.body.readableBytesView))
                 #expect(made.quadrants == [.red, .green, .blue, .white])
             }
 
             // A forward shares the picture again, thumbnail and all.
-            let elsewhere = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"elsewhere"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let made = try await client.send(.post, "/api/rooms", json: #"{"name":"elsewhere"}"#, headers: ann.bearer)
+            let elsewhere = try #require(try made.json()["room"]?["id"]?.int)
             let message = try #require(try response.json()["message"]?["id"]?.int)
             let forwarded = try #require(
                 try await ForwardTests.forward(client, ann, message, #"{"room_id":\#(elsewhere)}"#).json()["message"]?["file"])
