@@ -340,8 +340,7 @@ import Testing
         try await parley.live { live in
             let root = try await live.signUp("root")
             let alice = try await live.signUp("alice")
-            let other = try #require(
-                try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#).body?["token"]?.string)
+            let other = try await live.logIn("alice")
             let stream = try await live.stream(other)
             _ = try await live.post(alice.token, room: 1, text: "my last words")
 

@@ -58,6 +58,13 @@ struct LiveClient: Sendable {
         return (try #require(login.body?["user"]?["id"]?.int), try #require(login.body?["token"]?.string))
     }
 
+    /// Logs an existing user in once more (another device): the new session's token.
+    func logIn(_ username: String) async throws -> String {
+        let login = try await send(.POST, "/api/session", json: #"{"username":"\#(username)","password":"password123"}"#)
+        #expect(login.status == 200, "\(login.text)")
+        return try #require(login.body?["token"]?.string)
+    }
+
     func post(_ token: String, room: Int64, text: String) async throws -> Int64 {
         let reply = try await send(.POST, "/api/rooms/\(room)/messages", json: jsonString(["text": text]), token: token)
         #expect(reply.status == 201, "\(reply.text)")

@@ -312,8 +312,7 @@ import Testing
             let bob = try await live.signUp("bob")
             let loner = try await live.signUp("loner")
             #expect(try await live.send(.POST, "/api/rooms/1/leave", token: loner.token).status == 204)
-            let otherDevice = try #require(
-                try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#).body?["token"]?.string)
+            let otherDevice = try await live.logIn("alice")
             let streams = [try await live.stream(bob.token), try await live.stream(otherDevice), try await live.stream(loner.token)]
             let renamed = try await live.send(.PATCH, "/api/me", json: #"{"display_name":"Alice Liddell"}"#, token: alice.token)
             #expect(renamed.status == 200, "\(renamed.text)")

@@ -138,8 +138,7 @@ import Testing
         try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
-            let phone = try #require(
-                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            let phone = try await live.logIn("bob")
             let phoneStream = try await live.stream(phone)
             _ = await phoneStream.waitFor(0, within: 0.3)
             var ids: [Int64] = []
@@ -169,8 +168,7 @@ import Testing
             try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":999999}"#, token: bob.token)
             #expect(try await live.send(.POST, "/api/rooms/1/read", json: #"{"message_id":999999}"#, token: bob.token).status == 422)
             // Logging out and in again changes nothing.
-            let again = try #require(
-                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            let again = try await live.logIn("bob")
             #expect(try await unread(again) == (24, "24"))
             await phoneStream.close()
         }
@@ -183,8 +181,7 @@ import Testing
         try await parley.live { live in
             let alice = try await live.signUp("alice")
             let bob = try await live.signUp("bob")
-            let phone = try #require(
-                try await live.send(.POST, "/api/session", json: #"{"username":"bob","password":"password123"}"#).body?["token"]?.string)
+            let phone = try await live.logIn("bob")
             let group = try #require(
                 try await live.send(.POST, "/api/rooms", json: #"{"name":"pair","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
                     .body?["room"]?["id"]?.int)
