@@ -110,12 +110,13 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
 
 def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, browsers, account, tmp_path):
     owner = account("ivo_pictures", display_name="Ivo")
-    owner.create_room("pictures-room")
+    room = owner.create_room("pictures-room")["id"]
     ivo = Chat(browsers(), server).log_in("ivo_pictures")
     ivo.open_room("pictures-room")
     photo = tmp_path / "photo.png"
     photo.write_bytes(png(1200, 900, (30, 120, 200)))
 
+    ivo.type("the view")
     attach(ivo, photo)
     shown = """const img = document.querySelector('#messages li.message .attachment.image img');
         return img && [img.getAttribute('src'), img.getAttribute('width'), img.getAttribute('height'), img.naturalWidth,
@@ -130,3 +131,10 @@ def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, b
     original = ivo.driver.execute_async_script(
         "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => arguments[arguments.length - 1](b.byteLength))", href)
     assert original == photo.stat().st_size
+
+    # A thread's panel shows its first message's picture the same way.
+    owner.post(room, "lovely", reply_to=int(ivo.message_id("the view")))
+    ivo.wait(lambda: ivo.message("the view").find_elements("css selector", ".thread-link"), message="no thread link")
+    ivo.message("the view").find_element("css selector", ".thread-link").click()
+    in_thread = "return document.querySelector('#thread-root .attachment.image img')?.naturalWidth ?? 0"
+    ivo.wait(lambda: ivo.js(in_thread) == 800, message="the thread did not show the thumbnail")

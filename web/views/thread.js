@@ -12,7 +12,7 @@ import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
-import { forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
+import { fileNode, forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
@@ -156,9 +156,7 @@ function messageItem(m, { root = false } = {}) {
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
-  if (!m.deleted && m.file) {
-    body.append(el("a", { className: "attachment card", text: m.file.name, attrs: { href: m.file.url, download: m.file.name } }));
-  }
+  if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));

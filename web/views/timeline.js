@@ -366,7 +366,7 @@ const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp
 /// The largest a picture shows in the timeline, in CSS pixels (style.css says the same).
 const PICTURE_BOX = { width: 420, height: 320 };
 
-function fileNode(file) {
+export function fileNode(file) {
   if (file.thumbnail_url || IMAGE_TYPES.has(file.content_type)) {
     // The server's thumbnail when it made one (a GIF shows as sent, as it may move); the picture's
     // size, when known, holds its place while it loads, so the timeline does not jump.
