@@ -1,7 +1,9 @@
 """Sharing files in the browser: an image shows in place for everyone, other files as a card that
 downloads them, and a caption from the message box."""
 import base64
+import math
 import struct
+import wave
 import zlib
 
 from parley_browser import Chat
@@ -76,9 +78,12 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     hana.driver.execute_cdp_cmd("Network.enable", {})
     hana.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+    # The caption leaves the box as the upload starts.
+    hana.type("the big one")
     attach(hana, big)
     hana.wait(lambda: hana.js("return document.querySelector('#uploads progress')?.value ?? 0") > 0.05,
               message="no progress shown")
+    assert hana.js("return document.getElementById('composer-text').value") == ""
     row = hana.js("""const row = document.querySelector('#uploads .upload');
         return [row.querySelector('.file-name').textContent, row.querySelector('progress').value, row.querySelector('.upload-percent').textContent]""")
     assert row[0] == "big.bin" and 0 < row[1] < 1 and row[2].endswith("%"), row
@@ -89,6 +94,9 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     hana.wait(lambda: hana.js("return document.getElementById('uploads').hidden"), message="the upload row stayed")
     assert hana.text_of("upload-status") == "Sharing big.bin was cancelled."
     assert hana.js("return document.getElementById('composer-error').hidden") is True
+    # The caption is back in the box, to send again.
+    assert hana.js("return document.getElementById('composer-text').value") == "the big one"
+    hana.js("const box = document.getElementById('composer-text'); box.value = ''; box.dispatchEvent(new Event('input'))")
     hana.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     assert not any(m.get("file") for m in owner.history(room))
@@ -138,3 +146,42 @@ def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, b
     ivo.message("the view").find_element("css selector", ".thread-link").click()
     in_thread = "return document.querySelector('#thread-root .attachment.image img')?.naturalWidth ?? 0"
     ivo.wait(lambda: ivo.js(in_thread) == 800, message="the thread did not show the thumbnail")
+
+
+def test_audio_and_video_play_in_place_and_a_player_keeps_playing_when_its_message_changes(server, browsers, account, tmp_path):
+    owner = account("uma_media", display_name="Uma")
+    owner.create_room("media-room")
+    uma = Chat(browsers(), server).log_in("uma_media")
+    uma.open_room("media-room")
+    memo = tmp_path / "memo.wav"
+    with wave.open(str(memo), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(2 * 8000)))
+
+    # A voice memo: a player that has read its length (2 s), with the card that downloads it below.
+    uma.type("listen")
+    attach(uma, memo)
+    player = "document.querySelector('#messages li.message .attachment.media audio')"
+    uma.wait(lambda: (uma.js(f"return {player}?.duration ?? 0") or 0) > 1.9, message="the player did not read the memo")
+    assert abs(uma.js(f"return {player}.duration") - 2.0) < 0.05
+    assert uma.js("return document.querySelector('#messages .attachment.media a.card').getAttribute('download')") == "memo.wav"
+
+    # Playing (muted, as there was no click), it goes on when a reaction rebuilds the message.
+    uma.js(f"const a = {player}; a.kept = true; a.muted = true; a.loop = true; return a.play()")
+    uma.wait(lambda: uma.js(f"return !{player}.paused && {player}.currentTime > 0"), message="the memo did not play")
+    message = int(uma.message_id("listen"))
+    owner.call("PUT", f"/api/messages/{message}/reactions/%F0%9F%91%8D", expect=200)
+    uma.wait(lambda: uma.message("listen").find_elements("css selector", ".reactions button"), message="the reaction did not show")
+    assert uma.js(f"return [{player}.kept === true, {player}.paused]") == [True, False]
+
+    # A video shows a player too (these bytes do not play; the element is what is checked).
+    clip = tmp_path / "clip.webm"
+    clip.write_bytes(b"\x1a\x45\xdf\xa3" + bytes(64))
+    uma.type("watch")
+    attach(uma, clip)
+    uma.wait(lambda: uma.js("return document.querySelectorAll('#messages .attachment.media video').length") == 1,
+             message="no video player")
+    src = uma.js("return document.querySelector('#messages .attachment.media video').getAttribute('src')")
+    assert src.startswith("/api/files/")

@@ -253,18 +253,28 @@ export function clearDraft(draft) {
 export { setError as setComposerError };
 
 /// Uploads files to the open room, side by side; what is typed (unless an edit) becomes the first
-/// one's caption.
+/// one's caption. The caption leaves the box at once, so what is typed during the upload is a new
+/// message; it comes back if the upload fails or is cancelled (unless something was typed since).
 async function share(files) {
   if (!state.room || state.room.closed || box.disabled) return;
   const caption = context?.kind === "edit" ? "" : box.value.trim();
   setError(null);
-  const shared = await Promise.all(files.map((file, index) => shareOne(file, index === 0 ? caption : "")));
-  if (caption && shared[0] && box.value.trim() === caption) {
+  if (caption) {
     box.value = "";
-    if (context?.kind === "reply") context = null;
     keepDraft();
-    renderContext();
     autosize();
+  }
+  const shared = await Promise.all(files.map((file, index) => shareOne(file, index === 0 ? caption : "")));
+  if (!caption) return;
+  if (!shared[0]) {
+    if (box.value.trim() === "") {
+      box.value = caption;
+      keepDraft();
+      autosize();
+    }
+  } else if (context?.kind === "reply" && box.value.trim() === "") {
+    context = null;
+    renderContext();
   }
 }
 

@@ -190,8 +190,18 @@ function keyed(key, version, build) {
   if (cached && cached.version === version) return cached.node;
   const node = build();
   node.dataset.key = key;
+  if (cached) keepPlayers(cached.node, node);
   cache.set(key, { node, version });
   return node;
+}
+
+/// A message's node is built again when it changes (a reaction, its delivery): an audio or video
+/// player in it moves to the new node, so that it goes on playing where it was.
+function keepPlayers(from, to) {
+  for (const player of from.querySelectorAll("audio, video")) {
+    const fresh = [...to.querySelectorAll(player.localName)].find((node) => node.getAttribute("src") === player.getAttribute("src"));
+    fresh?.replaceWith(player);
+  }
 }
 
 function continues(previous, m) {
@@ -360,8 +370,11 @@ function threadLink(m) {
   });
 }
 
-/// Images the browser shows in place; other files are a card with their name, size and a download link.
+/// Images the browser shows in place, audio and video it plays in place (the types the server serves
+/// `inline`); other files are a card with their name, size and a download link.
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+const AUDIO_TYPES = new Set(["audio/mpeg", "audio/ogg", "audio/wav", "audio/webm"]);
+const VIDEO_TYPES = new Set(["video/mp4", "video/webm"]);
 
 /// The largest a picture shows in the timeline, in CSS pixels (style.css says the same).
 const PICTURE_BOX = { width: 420, height: 320 };
@@ -383,12 +396,21 @@ export function fileNode(file) {
       el("img", { attrs }),
     );
   }
-  return el(
+  const card = el(
     "a",
     { className: "attachment card", attrs: { href: file.url, download: file.name, title: `Download ${file.name}` } },
     icon("file"),
     el("span", { className: "file-name", text: file.name }),
     el("span", { className: "muted file-size", text: formatSize(file.size) }),
+  );
+  const player = AUDIO_TYPES.has(file.content_type) ? "audio" : VIDEO_TYPES.has(file.content_type) ? "video" : null;
+  if (!player) return card;
+  // The player reads what it needs with ranges (the server answers them); the card below downloads it.
+  return el(
+    "div",
+    { className: `attachment media ${player}` },
+    el(player, { attrs: { src: file.url, controls: "", preload: "metadata", "aria-label": file.name } }),
+    card,
   );
 }
 
