@@ -2,6 +2,7 @@ import CGD
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MariaDB
 import Testing
 
 @testable import Parley
@@ -173,6 +174,39 @@ enum Pictures {
             #expect(try await client.send(.delete, "/api/messages/\(message)", headers: ann.bearer).status == .noContent)
             try await Self.thumbnail(client, bob, id).expectError(.notFound, "file_not_found")
             #expect(try parley.count("file_thumbnails") == 4)
+        }
+    }
+
+    @Test func filesSharedBeforeThumbnailsAreExaminedAfterwards() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let picture = try #require(try await FileTests.upload(client, ann, room: 1, Pictures.png(1000, 500)).json()["message"])
+            let text = try #require(try await FileTests.upload(client, ann, room: 1, Array("notes".utf8), type: "text/plain").json()["message"])
+            // As migration 029 leaves them: not examined, no sizes, no thumbnails, summaries without the keys.
+            try parley.execute("UPDATE files SET examined = FALSE, width = NULL, height = NULL")
+            try parley.execute("DELETE FROM file_thumbnails")
+            for message in [picture, text] {
+                let file = try #require(message["file"])
+                let old = #"{"content_type":"\#(file["content_type"]!.string!)","id":\#(file["id"]!.int!),"name":"\#(file["name"]!.string!)","size":"#
+                    + #"\#(file["size"]!.int!),"url":"\#(file["url"]!.string!)"}"#
+                try parley.execute("UPDATE messages SET file_summary = ? WHERE id = ?", [old, message["id"]!.int!])
+            }
+            let before = try await MessageTests.history(client, ann, room: 1).json()["messages"]?.array ?? []
+            #expect(before.compactMap { $0["file"]?["width"] } == [.null, .null])
+
+            let store = FileStore(
+                pool: MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1), threadPool: .singleton)
+            #expect(try await store.examineOlderFiles() == 2)
+            #expect(try await store.examineOlderFiles() == 0)
+            await store.pool.shutdown()
+
+            // Every read now has what an upload gets: the picture's size and thumbnail, the text's nulls.
+            let after = try await MessageTests.history(client, ann, room: 1).json()["messages"]?.array ?? []
+            #expect(after.compactMap { $0["file"] } == [text["file"]!, picture["file"]!])
+            let id = try #require(picture["file"]?["id"]?.int)
+            let made = try Pictures.read(webp: Array(try await Self.thumbnail(client, ann, id).body.readableBytesView))
+            #expect(made.width == 800 && made.height == 400 && made.quadrants == [.red, .green, .blue, .white])
         }
     }
 

@@ -36,6 +36,11 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "file-chunk-sweeper", every: .seconds(300), logger: parts.logger) { [files = parts.files] in
             try await files.sweep()
         },
+        // Files shared before pictures were read at upload: at start, then (if any are new, from a
+        // database shared with an older server) every 5 minutes.
+        PeriodicService(name: "file-examiner", every: .seconds(300), logger: parts.logger) { [files = parts.files] in
+            while try await files.examineOlderFiles() > 0 {}
+        },
         PeriodicService(name: "event-pruner", every: .seconds(600), logger: parts.logger) {
             try await pruner.prune()
         },

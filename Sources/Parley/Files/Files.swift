@@ -239,6 +239,65 @@ struct FileStore: Sendable {
         try await !pool.query("SELECT 1 FROM file_thumbnails WHERE file_id = ?", [fileID]).isEmpty
     }
 
+    /// Examines files shared before the server read pictures at upload (migration 029), a batch at
+    /// a time, oldest first: their size as shown and their thumbnail, as an upload gets them now,
+    /// and the message's stored `file` with them. Readers see them from their next read; no event
+    /// is sent. Returns how many were examined.
+    func examineOlderFiles(batch: Int = 20) async throws -> Int {
+        let files = try await pool.query(
+            "SELECT id, message_id, name, content_type, size FROM files WHERE examined = FALSE ORDER BY id LIMIT ?", [batch])
+        for file in files {
+            let id: Int64 = try file.decode("id")
+            let size: Int64 = try file.decode("size")
+            let head = try await bytes(fileID: id, upTo: ImageInfo.headBytes)
+            var shown: (width: Int, height: Int)?
+            var thumbnail: Thumbnails.Made?
+            if let info = ImageInfo.read(head) {
+                shown = (info.shownWidth, info.shownHeight)
+                if Thumbnails.canMake(info, size: size) {
+                    let whole = try await bytes(fileID: id, upTo: Int(size))
+                    thumbnail = try await threadPool.runIfActive { Thumbnails.make(whole, info) }
+                }
+            }
+            let view = FileView(
+                id: id, name: try file.decode("name"), size: size, contentType: try file.decode("content_type"), width: shown?.width,
+                height: shown?.height, thumbnail: thumbnail != nil)
+            let messageID: Int64? = try file.decode("message_id")
+            try await pool.transaction { [shown, thumbnail] c in
+                // A file deleted meanwhile is left alone (its row and message are gone).
+                guard
+                    try c.execute("UPDATE files SET examined = TRUE, width = ?, height = ? WHERE id = ? AND examined = FALSE", [
+                        shown?.width, shown?.height, id,
+                    ]).affectedRows == 1
+                else { return }
+                if let thumbnail {
+                    try c.execute(
+                        "INSERT INTO file_thumbnails (file_id, content_type, width, height, data) VALUES (?, ?, ?, ?, ?)",
+                        [id, Thumbnails.contentType, thumbnail.width, thumbnail.height, thumbnail.data])
+                }
+                if let messageID {
+                    try c.execute(
+                        "UPDATE messages SET file_summary = ? WHERE id = ? AND file_summary IS NOT NULL", [try view.encoded(), messageID])
+                }
+            }
+        }
+        return files.count
+    }
+
+    /// The first `limit` bytes of file `id`.
+    func bytes(fileID: Int64, upTo limit: Int) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        let parts = try await pool.query(
+            "SELECT chunk_sha256, size FROM file_parts WHERE file_id = ? AND byte_offset < ? ORDER BY seq", [fileID, limit])
+        for part in parts {
+            let wanted = min(try part.decode("size", as: Int.self), limit - collected.count)
+            collected += try await pool.query(
+                "SELECT SUBSTRING(data, 1, ?) AS bytes FROM file_chunks WHERE sha256 = ?", [wanted, try part.decode("chunk_sha256", as: [UInt8].self)]
+            ).first?.decode("bytes", as: [UInt8].self) ?? []
+        }
+        return collected
+    }
+
     /// The thumbnail of file `id` (WebP), if one was made.
     func thumbnail(fileID: Int64) async throws -> [UInt8]? {
         try await pool.query("SELECT data FROM file_thumbnails WHERE file_id = ?", [fileID]).first?.decode("data")
