@@ -12,6 +12,7 @@ import { initAdmin } from "/views/admin.js";
 import { initAuth, showAuth, showLogin } from "/views/auth.js";
 import { clearDrafts, startEdit, startReply, initComposer } from "/views/composer.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
+import { initViewer } from "/views/viewer.js";
 import { initMembers, setMembersOpen, toggleMembers } from "/views/members.js";
 import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
@@ -41,6 +42,7 @@ let entered = false;
 function initViews() {
   bindThemeToggle($("theme-toggle"));
   initDialogs();
+  initViewer();
   initAuth(enter);
   initSidebar({
     onNewRoom: () => openRoomDialog("public"),

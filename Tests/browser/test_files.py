@@ -6,6 +6,9 @@ import struct
 import wave
 import zlib
 
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
 from parley_browser import Chat
 
 # A 2×1 PNG.
@@ -139,6 +142,23 @@ def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, b
     original = ivo.driver.execute_async_script(
         "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => arguments[arguments.length - 1](b.byteLength))", href)
     assert original == photo.stat().st_size
+
+    # A click opens the picture whole in the viewer; ← and → go through the room's pictures; Esc closes it.
+    second = tmp_path / "second.png"
+    second.write_bytes(png(300, 200, (200, 40, 40)))
+    attach(ivo, second)
+    ivo.wait(lambda: ivo.js("return document.querySelectorAll('#messages .attachment.image img').length") == 2)
+    ivo.find("#messages li.message .attachment.image").click()
+    viewer = """const d = document.getElementById('viewer-dialog'), img = document.getElementById('viewer-image');
+        return [d.open, img.getAttribute('src'), img.naturalWidth, document.getElementById('viewer-name').textContent,
+                document.getElementById('viewer-position').textContent]"""
+    ivo.wait(lambda: ivo.js(viewer)[2] == 1200, message=f"the viewer did not show the picture: {ivo.js(viewer)}")
+    assert ivo.js(viewer) == [True, href, 1200, "photo.png", "1 of 2"]
+    assert len(ivo.driver.window_handles) == 1
+    ActionChains(ivo.driver).send_keys(Keys.ARROW_RIGHT).perform()
+    ivo.wait(lambda: ivo.js(viewer)[2] == 300 and ivo.js(viewer)[3:] == ["second.png", "2 of 2"], message=f"→: {ivo.js(viewer)}")
+    ActionChains(ivo.driver).send_keys(Keys.ESCAPE).perform()
+    ivo.wait(lambda: ivo.js(viewer)[0] is False, message="Esc did not close the viewer")
 
     # A thread's panel shows its first message's picture the same way.
     owner.post(room, "lovely", reply_to=int(ivo.message_id("the view")))

@@ -14,6 +14,7 @@ import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
 import { pollNode } from "/views/polls.js";
+import { isPicture, openViewer } from "/views/viewer.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
 const list = $("messages");
@@ -370,9 +371,8 @@ function threadLink(m) {
   });
 }
 
-/// Images the browser shows in place, audio and video it plays in place (the types the server serves
-/// `inline`); other files are a card with their name, size and a download link.
-const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+/// Pictures show in place (and open in the viewer), audio and video play in place (the types the
+/// server serves `inline`); other files are a card with their name, size and a download link.
 const AUDIO_TYPES = new Set(["audio/mpeg", "audio/ogg", "audio/wav", "audio/webm"]);
 const VIDEO_TYPES = new Set(["video/mp4", "video/webm"]);
 
@@ -380,7 +380,7 @@ const VIDEO_TYPES = new Set(["video/mp4", "video/webm"]);
 const PICTURE_BOX = { width: 420, height: 320 };
 
 export function fileNode(file) {
-  if (file.thumbnail_url || IMAGE_TYPES.has(file.content_type)) {
+  if (isPicture(file)) {
     // The server's thumbnail when it made one (a GIF shows as sent, as it may move); the picture's
     // size, when known, holds its place while it loads, so the timeline does not jump.
     const src = file.thumbnail_url && file.content_type !== "image/gif" ? file.thumbnail_url : file.url;
@@ -392,7 +392,18 @@ export function fileNode(file) {
     }
     return el(
       "a",
-      { className: "attachment image", attrs: { href: file.url, target: "_blank", rel: "noopener", title: `${file.name} (${formatSize(file.size)})` } },
+      {
+        className: "attachment image",
+        attrs: { href: file.url, target: "_blank", rel: "noopener", title: `${file.name} (${formatSize(file.size)})` },
+        // A plain click opens the viewer; with a modifier key the link does what links do.
+        on: {
+          click: (event) => {
+            if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+            event.preventDefault();
+            openViewer(file);
+          },
+        },
+      },
       el("img", { attrs }),
     );
   }
