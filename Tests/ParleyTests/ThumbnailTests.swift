@@ -228,6 +228,15 @@ enum Pictures {
             huge.replaceSubrange(16..<24, with: [0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60])
             let bomb = try await share(huge)
             #expect(bomb["width"] == .number(60000) && bomb["height"] == .number(60000) && bomb["thumbnail_url"] == .null)
+            // Sides past PNG's 2^31 - 1 (whose product would overflow): no picture at all.
+            huge.replaceSubrange(16..<24, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+            let beyond = try await share(huge)
+            #expect(beyond["width"] == .null && beyond["thumbnail_url"] == .null)
+            #expect(try await AvatarTests.put(client, ann, huge).status == .unprocessableContent)
+            huge.replaceSubrange(16..<24, with: [0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
+            let widest = try await share(huge)
+            #expect(widest["width"] == .number(2_147_483_647) && widest["thumbnail_url"] == .null)
+            #expect(try await AvatarTests.put(client, ann, huge).status == .unprocessableContent)
             // A picture damaged after its header: shared as a file with its size, without a thumbnail.
             var damaged = Pictures.png(200, 100)
             damaged.replaceSubrange(33..<damaged.count, with: Array(repeating: 0x42, count: 100))

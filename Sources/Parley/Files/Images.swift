@@ -40,7 +40,9 @@ struct ImageInfo: Sendable, Equatable {
         } else {
             found = nil
         }
-        guard let found, found.width > 0, found.height > 0 else { return nil }
+        // PNG allows sides up to 2^31 - 1 (the column's range); a header beyond that, or with a side
+        // of 0, is no picture.
+        guard let found, (1...Int(Int32.max)).contains(found.width), (1...Int(Int32.max)).contains(found.height) else { return nil }
         return found
     }
 
@@ -147,7 +149,8 @@ enum Thumbnails {
     }
 
     static func canMake(_ info: ImageInfo, size: Int64) -> Bool {
-        size <= maxBytes && info.width * info.height <= maxPixels
+        // Each side first, so that the product cannot overflow.
+        size <= maxBytes && info.width <= maxPixels && info.height <= maxPixels && info.width * info.height <= maxPixels
     }
 
     /// The thumbnail, or nil when the bytes do not decode as the header said.
