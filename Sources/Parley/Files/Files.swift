@@ -113,13 +113,33 @@ struct FileStore: Sendable {
         if pending.readableBytes > 0 { parts.append(try await writeChunk(pending.readBytes(length: pending.readableBytes)!)) }
         guard total > 0 else { throw Self.empty }
         var upload = StoredUpload(name: name, contentType: contentType, size: Int64(total), sha256: Array(whole.finalize()), parts: parts)
-        if let info = ImageInfo.read(head) {
-            upload.shown = (info.shownWidth, info.shownHeight)
-            if let kept, Thumbnails.canMake(info, size: Int64(total)) {
-                upload.thumbnail = try await threadPool.runIfActive { Thumbnails.make(kept, info) }
-            }
-        }
+        (upload.shown, upload.thumbnail) = try await picture(head: head, size: Int64(total)) { kept }
         return upload
+    }
+
+    /// What a file whose first bytes are `head` is as a picture: its size as shown and its
+    /// thumbnail (made from `whole`, asked for only when one can be made). Nils for other files.
+    private func picture(head: [UInt8], size: Int64, whole: () async throws -> [UInt8]?) async throws -> (
+        shown: (width: Int, height: Int)?, thumbnail: Thumbnails.Made?
+    ) {
+        guard let info = ImageInfo.read(head) else { return (nil, nil) }
+        let shown = (info.shownWidth, info.shownHeight)
+        guard Thumbnails.canMake(info, size: size), let bytes = try await whole() else { return (shown, nil) }
+        return (shown, try await threadPool.runIfActive { Thumbnails.make(bytes, info) })
+    }
+
+    /// `file`'s summary as stored on its message.
+    private static func view(id: Int64, name: String, size: Int64, contentType: String, _ shown: (width: Int, height: Int)?, thumbnail: Bool)
+        -> FileView
+    {
+        FileView(id: id, name: name, size: size, contentType: contentType, width: shown?.width, height: shown?.height, thumbnail: thumbnail)
+    }
+
+    private static func saveThumbnail(_ c: MariaDBConnection, fileID: Int64, _ thumbnail: Thumbnails.Made?) throws {
+        guard let thumbnail else { return }
+        try c.execute(
+            "INSERT INTO file_thumbnails (file_id, content_type, width, height, data) VALUES (?, ?, ?, ?, ?)",
+            [fileID, Thumbnails.contentType, thumbnail.width, thumbnail.height, thumbnail.data])
     }
 
     /// Stores a chunk once: a chunk already there (another file's, or this upload's) is only renewed,
@@ -145,11 +165,7 @@ struct FileStore: Sendable {
                     upload.shown?.height,
                 ]
             ).lastInsertID)
-        if let thumbnail = upload.thumbnail {
-            try c.execute(
-                "INSERT INTO file_thumbnails (file_id, content_type, width, height, data) VALUES (?, ?, ?, ?, ?)",
-                [id, Thumbnails.contentType, thumbnail.width, thumbnail.height, thumbnail.data])
-        }
+        try saveThumbnail(c, fileID: id, upload.thumbnail)
         var offset: Int64 = 0
         for (seq, part) in upload.parts.enumerated() {
             try c.execute(
@@ -157,9 +173,7 @@ struct FileStore: Sendable {
                 [id, seq, part.sha256, offset, part.size])
             offset += Int64(part.size)
         }
-        return FileView(
-            id: id, name: upload.name, size: upload.size, contentType: upload.contentType, width: upload.shown?.width,
-            height: upload.shown?.height, thumbnail: upload.thumbnail != nil)
+        return view(id: id, name: upload.name, size: upload.size, contentType: upload.contentType, upload.shown, thumbnail: upload.thumbnail != nil)
     }
 
     /// Forgets the file of a deleted message, and at once the bytes no other file uses. (An upload
@@ -250,31 +264,18 @@ struct FileStore: Sendable {
             let id: Int64 = try file.decode("id")
             let size: Int64 = try file.decode("size")
             let head = try await bytes(fileID: id, upTo: ImageInfo.headBytes)
-            var shown: (width: Int, height: Int)?
-            var thumbnail: Thumbnails.Made?
-            if let info = ImageInfo.read(head) {
-                shown = (info.shownWidth, info.shownHeight)
-                if Thumbnails.canMake(info, size: size) {
-                    let whole = try await bytes(fileID: id, upTo: Int(size))
-                    thumbnail = try await threadPool.runIfActive { Thumbnails.make(whole, info) }
-                }
-            }
-            let view = FileView(
-                id: id, name: try file.decode("name"), size: size, contentType: try file.decode("content_type"), width: shown?.width,
-                height: shown?.height, thumbnail: thumbnail != nil)
+            let (shown, thumbnail) = try await picture(head: head, size: size) { try await bytes(fileID: id, upTo: Int(size)) }
+            let view = Self.view(
+                id: id, name: try file.decode("name"), size: size, contentType: try file.decode("content_type"), shown, thumbnail: thumbnail != nil)
             let messageID: Int64? = try file.decode("message_id")
-            try await pool.transaction { [shown, thumbnail] c in
+            try await pool.transaction { c in
                 // A file deleted meanwhile is left alone (its row and message are gone).
                 guard
                     try c.execute("UPDATE files SET examined = TRUE, width = ?, height = ? WHERE id = ? AND examined = FALSE", [
                         shown?.width, shown?.height, id,
                     ]).affectedRows == 1
                 else { return }
-                if let thumbnail {
-                    try c.execute(
-                        "INSERT INTO file_thumbnails (file_id, content_type, width, height, data) VALUES (?, ?, ?, ?, ?)",
-                        [id, Thumbnails.contentType, thumbnail.width, thumbnail.height, thumbnail.data])
-                }
+                try Self.saveThumbnail(c, fileID: id, thumbnail)
                 if let messageID {
                     try c.execute(
                         "UPDATE messages SET file_summary = ? WHERE id = ? AND file_summary IS NOT NULL", [try view.encoded(), messageID])

@@ -186,6 +186,7 @@ enum Thumbnails {
 
     /// The picture decoded in true colour, when it decodes to the size its header gave.
     private static func decode(_ bytes: [UInt8], _ info: ImageInfo) -> gdImagePtr? {
+        guard !bytes.isEmpty else { return nil }
         silenceErrors
         let decoded: gdImagePtr? = bytes.withUnsafeBytes { raw in
             let data = UnsafeMutableRawPointer(mutating: raw.baseAddress!)
