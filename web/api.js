@@ -249,6 +249,10 @@ export const Files = {
   /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).
   upload: (roomId, file, text, options) =>
     request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file, options),
+  /// The messages of a room that share files, newest first: `kind` (pictures, media, other), `name`
+  /// (contained in the file's name), `before` a message id.
+  list: (roomId, { kind, name, before, limit = 30 } = {}, options) =>
+    get(`/api/rooms/${roomId}/files${query({ kind, name, before, limit })}`, options),
 };
 
 export const Signals = {

@@ -23,6 +23,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
+import { initFiles } from "/views/files.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
 import { initPolls } from "/views/polls.js";
@@ -76,6 +77,7 @@ function initViews() {
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initFiles({ onNavigate: navigate });
   initScheduled();
   initForward();
   initPolls();

@@ -43,6 +43,19 @@ export function roomName(room) {
 /// "#room", or "@person" for a DM; empty for no room.
 export const roomLabel = (room) => (room ? `${room.kind === "dm" ? "@" : "#"}${roomName(room)}` : "");
 
+/// A file's size for people: "512 B", "3.4 KB", "12 MB".
+export function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
 export function truncate(text, length = 120) {
   const chars = Array.from(text ?? "");
   return chars.length > length ? chars.slice(0, length).join("") + "…" : text ?? "";

@@ -21,6 +21,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       const known = state.room?.members.get(message.sender.id);
       if (known && known.user.display_name !== message.sender.display_name) store.renameUser(message.sender);
       const isNew = store.upsertMessage(message);
+      // Every message event, loaded in the open room or not (the room's files list keeps in step).
+      store.emit("roomMessage", { type: event.type, message });
       // A new message shows a DM I closed again (the server's room list says the same).
       if (event.type === "message.created") store.setClosed(message.room_id, false);
       // A reply's event says how many replies its root has now.

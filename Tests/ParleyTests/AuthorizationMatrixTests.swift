@@ -617,6 +617,14 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
             group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
             dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/rooms/{room}/files", prepare: .sharedFile, request: { f, _ in (room(f, "/files"), nil) },
+                verify: { f, _, body in #expect(body["messages"]?.array?.compactMap { $0["file"]?["id"]?.int } == [f.sharedFile ?? 0]) }),
+            // As the files themselves: members only.
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
+            dm: [unauthenticated, hidden, ok, hidden]),
 
         // Typing, read marks, receipts, notification levels
         row(

@@ -1,13 +1,17 @@
 """Sharing files in the browser: an image shows in place for everyone, other files as a card that
-downloads them, and a caption from the message box."""
+downloads them, and a caption from the message box; a room's files listed in a dialog."""
 import base64
 import math
 import struct
 import wave
 import zlib
 
+from urllib.parse import quote
+
+import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import Chat
 
@@ -205,3 +209,71 @@ def test_audio_and_video_play_in_place_and_a_player_keeps_playing_when_its_messa
              message="no video player")
     src = uma.js("return document.querySelector('#messages .attachment.media video').getAttribute('src')")
     assert src.startswith("/api/files/")
+
+
+ROOM_FILES = """return [...document.querySelectorAll('#files-list li.file-entry')].map(li => [
+    li.querySelector('.file-name').textContent, li.querySelector('.file-preview img')?.naturalWidth ?? null])"""
+
+
+def share(server, account, room, name, content_type, data):
+    # %20 for a space: the server reads `+` as a plus, as the web client expects.
+    response = requests.post(f"{server.url}/api/rooms/{room}/files?name={quote(name)}", data=data,
+                             headers={**account.headers, "Content-Type": content_type})
+    assert response.status_code == 201, response.text
+    return response.json()["message"]
+
+
+def test_a_rooms_files_list_by_kind_and_name_keeps_in_step_and_opens_their_messages(server, browsers, account):
+    owner = account("jo_files", display_name="Jo")
+    reader = account("kit_files", display_name="Kit")
+    room = owner.create_room("files-list-room")["id"]
+    reader.join(room)
+    photo = share(server, owner, room, "photo.png", "image/png", png(40, 30, (10, 160, 90)))
+    share(server, owner, room, "memo.wav", "audio/wav", b"RIFF" + bytes(60))
+    report = share(server, owner, room, "report.pdf", "application/pdf", b"%PDF-1.4 not much of a report")
+    # Enough talk after them that the photo's message is not among the first page the room loads.
+    for n in range(60):
+        owner.post(room, f"chatter {n:02d}")
+    kit = Chat(browsers(), server).log_in("kit_files")
+    kit.open_room("files-list-room")
+    kit.wait(lambda: "chatter 59" in kit.texts(), message="the room did not load")
+    shown = "return document.querySelector(`#messages li[data-id='${arguments[0]}']`) !== null"
+    assert kit.js(shown, photo["id"]) is False
+
+    # The list: newest first, a picture as its thumbnail, the rest as an icon.
+    kit.find("#files-open").click()
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["report.pdf", "memo.wav", "photo.png"],
+             message=f"the files were not listed: {kit.js(ROOM_FILES)}")
+    kit.wait(lambda: kit.js(ROOM_FILES)[2][1] == 40, message=f"the thumbnail did not load: {kit.js(ROOM_FILES)}")
+    assert kit.text_of("files-status") == "3 files."
+    assert kit.text_of("files-dialog-title") == "Files in files-list-room"
+    # The name downloads the file.
+    href = kit.js("return document.querySelector('#files-list .file-name').getAttribute('href')")
+    assert href == report["file"]["url"]
+
+    # By kind, and by name.
+    Select(kit.find("#files-kind")).select_by_value("pictures")
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["photo.png"], message=f"pictures: {kit.js(ROOM_FILES)}")
+    Select(kit.find("#files-kind")).select_by_value("media")
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["memo.wav"], message=f"media: {kit.js(ROOM_FILES)}")
+    Select(kit.find("#files-kind")).select_by_value("")
+    kit.find("#files-name").send_keys("REP")
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["report.pdf"], message=f"by name: {kit.js(ROOM_FILES)}")
+    kit.find("#files-name").send_keys("x")
+    kit.wait(lambda: kit.text_of("files-status") == "No files match.", message="no empty answer")
+    kit.js("const box = document.getElementById('files-name'); box.value = ''; box.dispatchEvent(new Event('input'))")
+    kit.wait(lambda: len(kit.js(ROOM_FILES)) == 3, message=f"the filter was not cleared: {kit.js(ROOM_FILES)}")
+
+    # While it is open, a file shared joins the list, and one whose message is deleted leaves it.
+    share(server, owner, room, "late.txt", "text/plain", b"late")
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["late.txt", "report.pdf", "memo.wav", "photo.png"],
+             message=f"the new file did not join: {kit.js(ROOM_FILES)}")
+    owner.call("DELETE", f"/api/messages/{report['id']}", expect=204)
+    kit.wait(lambda: [name for name, _ in kit.js(ROOM_FILES)] == ["late.txt", "memo.wav", "photo.png"],
+             message=f"the deleted file stayed: {kit.js(ROOM_FILES)}")
+
+    # "Show in chat" closes the list and opens the room at the message, though it was not loaded.
+    kit.js("document.querySelector(`#files-list li[data-message='${arguments[0]}'] button.secondary`).click()", photo["id"])
+    kit.wait(lambda: not kit.dialog_open("files-dialog"), message="the list stayed open")
+    kit.wait(lambda: kit.js(shown, photo["id"]), message="the photo's message was not shown")
+    assert kit.js("return document.querySelector(`#messages li[data-id='${arguments[0]}'] .attachment.image`) !== null", photo["id"])

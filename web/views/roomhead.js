@@ -95,6 +95,7 @@ function render() {
     toggle.setAttribute("aria-label", `Members: ${count}`);
     toggle.title = "Members";
   }
+  $("files-open").hidden = !usable;
   const star = $("room-star");
   star.hidden = !usable;
   if (usable) {

@@ -6,7 +6,7 @@
 import * as actions from "/actions.js";
 import { $, authorButton, avatarFor, button, el, popupMenu } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
-import { dayKey, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, isSaved, mayPost, myReactions, on, replyTarget, state } from "/state.js";
@@ -423,18 +423,6 @@ export function fileNode(file) {
     el(player, { attrs: { src: file.url, controls: "", preload: "metadata", "aria-label": file.name } }),
     card,
   );
-}
-
-function formatSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /// Quick reactions offered by the picker.

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import MariaDB
 
-/// The HTTP face of files: `uploadFile` (share a file in a room, as a message) and `downloadFile`.
+/// The HTTP face of files: `uploadFile` (share a file in a room, as a message), `roomFiles` (a room's
+/// files), `downloadFile` and `downloadThumbnail`.
 struct FileController {
     let messages: MessageService
     let files: FileStore
@@ -11,6 +12,7 @@ struct FileController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/files", use: upload)
+        router.get("/api/rooms/:room/files", use: list)
         router.get("/api/files/:file", use: download)
         router.get("/api/files/:file/thumbnail", use: thumbnail)
     }
@@ -48,6 +50,25 @@ struct FileController {
         let stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
         return MessageController.answer(
             try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored))
+    }
+
+    /// [roomFiles] `kind` (pictures, media or other), `name` (contained in the file's name),
+    /// `before=<message id>`, `limit` ≤ 100: the messages that share them, newest first.
+    func list(request: Request, context: AppRequestContext) async throws -> MessageController.Page {
+        let session = try context.requireSession()
+        let roomID = try RoomController.id(context, "room")
+        let parameters = request.uri.queryParameters
+        let kind = try parameters.get("kind").map { text in
+            guard let kind = FileKind(rawValue: String(text)) else {
+                throw ParleyError.badRequest("kind is one of \(FileKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return kind
+        }
+        let limit = try MessageController.number(request, "limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
+        let before = try MessageController.number(request, "before", "a message id", minimum: 1)
+        let page = try await messages.roomFiles(
+            user: session.user, roomID: roomID, kind: kind, name: parameters.get("name").map { String($0) }, before: before, limit: limit)
+        return MessageController.Page(messages: page.messages, hasMore: page.hasMore)
     }
 
     /// 1–255 characters without control characters; path separators become `_`.
