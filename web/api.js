@@ -124,7 +124,8 @@ const query = (params) => {
 
 export const Session = {
   current: () => get("/api/session"),
-  login: (username, password) => post("/api/session", { username, password }),
+  /// `code`: for an account with two-factor authentication, from its app (or a recovery code).
+  login: (username, password, code) => post("/api/session", { username, password, code: code || undefined }),
   register: (username, password, displayName) =>
     post("/api/users", { username, password, ...(displayName ? { display_name: displayName } : {}) }),
   logout: () => request("DELETE", "/api/session"),
@@ -227,6 +228,8 @@ export const Admin = {
   /// "admin" or "user".
   setSiteRole: (userId, role) => request("PUT", `/api/admin/users/${userId}/site-role`, { site_role: role }),
   createPasswordReset: (userId) => post(`/api/admin/users/${userId}/password-reset`),
+  /// Turns off the user's two-factor authentication.
+  resetTwoFactor: (userId) => request("DELETE", `/api/admin/users/${userId}/two-factor`),
   deleteRoom: (roomId) => request("DELETE", `/api/admin/rooms/${roomId}`),
   /// The site's log, newest first; `before` pages back.
   log: ({ before, limit = 50 } = {}) => get(`/api/admin/log${query({ before, limit })}`),
@@ -291,6 +294,14 @@ export const Me = {
   setAvatar: (picture) => request("PUT", "/api/me/avatar", picture),
   removeAvatar: () => request("DELETE", "/api/me/avatar"),
   deactivate: (password) => post("/api/me/deactivate", { password }),
+  /// Two-factor authentication: `{enabled, enabled_at, recovery_codes_left}`.
+  twoFactor: () => get("/api/me/two-factor"),
+  /// A new key for the authenticator app: `{setup: {secret, otpauth_uri, …}}`.
+  setUpTwoFactor: (password) => post("/api/me/two-factor", { password }),
+  /// Turns it on with a code from the app: `{recovery_codes}`.
+  confirmTwoFactor: (code) => post("/api/me/two-factor/confirm", { code }),
+  disableTwoFactor: (password, code) => post("/api/me/two-factor/disable", { password, code: code || undefined }),
+  newRecoveryCodes: (password) => post("/api/me/two-factor/recovery-codes", { password }),
   changePassword: (currentPassword, newPassword) =>
     request("PUT", "/api/me/password", { current_password: currentPassword, new_password: newPassword }),
   /// `{text, emoji, expires_in_seconds}` (text or emoji, or both; no expiry: never).

@@ -86,6 +86,7 @@ const LOG_LINES = {
   reactivate: (e) => `reactivated ${at(e)}`,
   remove_avatar: (e) => `removed the picture of ${at(e)}`,
   create_password_reset: (e) => `made a password reset link for ${at(e)}`,
+  reset_two_factor: (e) => `turned off two-factor authentication for ${at(e)}`,
   reset_password: () => "set a new password with a reset link",
   grant_site_admin: (e) => `made ${at(e)} a site admin`,
   revoke_site_admin: (e) => `took site admin from ${at(e)}`,

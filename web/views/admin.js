@@ -90,6 +90,7 @@ function userItem(entry) {
   const deactivated = entry.deactivated_at !== null;
   const facts = [`@${user.username}`];
   if (admin) facts.push("site admin");
+  if (entry.two_factor) facts.push("two-factor on");
   if (deactivated) facts.push(`deactivated ${formatFull(new Date(entry.deactivated_at))}`);
   else facts.push(entry.last_seen_at ? `last seen ${formatFull(new Date(entry.last_seen_at))}` : "never seen");
   const text = el(
@@ -115,9 +116,20 @@ function userItem(entry) {
     });
   const tools = el("span", { className: "entry-tools" });
   tools.append(act("Reset password", () => makeResetLink(user), "Make a password reset link"));
+  if (entry.two_factor) tools.append(act("Turn off two-factor", () => resetTwoFactor(user), "Turn off two-factor authentication"));
   if (!me) tools.append(act(admin ? "Remove admin" : "Make admin", () => setRole(user, admin ? "user" : "admin")));
   if (!me) tools.append(act(deactivated ? "Reactivate" : "Deactivate", () => (deactivated ? Admin.reactivate(user.id) : deactivate(user))));
   return el("li", { className: "entry", dataset: { userId: user.id } }, avatarFor(user, "avatar small"), text, tools);
+}
+
+/// Turns off someone's two-factor authentication (they lost their app and codes), once confirmed.
+async function resetTwoFactor(user) {
+  const sure = await confirmDialog({
+    title: `Turn off two-factor authentication for @${user.username}?`,
+    message: "They will log in with their password alone, and can set it up again in their settings. Do this only once you know it is them.",
+    confirm: "Turn off",
+  });
+  if (sure !== null) await Admin.resetTwoFactor(user.id);
 }
 
 /// Shows one person's row as the server has it now.

@@ -16,29 +16,54 @@ export function initAuth(onAuthenticated) {
       }
     });
   }
+  // Another account (or no account) asks for a code again only if it needs one.
+  $("auth-username").addEventListener("input", () => askForCode(false));
   $("auth-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const username = $("auth-username").value.trim();
     const password = $("auth-password").value;
     const displayName = $("auth-display-name").value.trim();
+    const code = $("auth-code-field").hidden ? "" : $("auth-code").value.trim();
     const problem = check(username, password);
     if (problem) {
       $("auth-error").textContent = problem;
+      return;
+    }
+    if (!$("auth-code-field").hidden && !code) {
+      $("auth-error").textContent = "Enter the code from your authenticator app.";
+      $("auth-code").focus();
       return;
     }
     $("auth-error").textContent = "";
     $("auth-submit").disabled = true;
     try {
       if (mode === "register") await Session.register(username, password, displayName || undefined);
-      const session = await Session.login(username, password);
+      const session = await Session.login(username, password, code);
       $("auth-password").value = "";
+      askForCode(false);
       await onAuthenticated(session);
     } catch (error) {
+      if (error.code === "two_factor_required") {
+        // The password was right: the account also wants a code from its app.
+        askForCode(true);
+        $("auth-error").textContent = "Enter the code from your authenticator app.";
+        $("auth-code").focus();
+        return;
+      }
       $("auth-error").textContent = describe(error);
+      if (error.code === "invalid_code") {
+        $("auth-code").select();
+      }
     } finally {
       $("auth-submit").disabled = false;
     }
   });
+}
+
+/// Shows (or hides and clears) the code field of the login form.
+function askForCode(ask) {
+  $("auth-code-field").hidden = !ask;
+  if (!ask) $("auth-code").value = "";
 }
 
 function check(username, password) {
@@ -69,6 +94,7 @@ function setMode(next) {
   $("auth-password").autocomplete = register ? "new-password" : "current-password";
   $("auth-submit").textContent = register ? "Create account" : "Log in";
   $("auth-error").textContent = "";
+  askForCode(false);
 }
 
 export function showAuth(message = "") {

@@ -1,10 +1,12 @@
 // My profile and settings: display name, read receipts, status (automatic, away, busy), password,
-// the sessions I am logged in with (revoking the others), and the people I blocked.
+// two-factor authentication (views/twofactor.js), the sessions I am logged in with (revoking the
+// others), and the people I blocked.
 import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
 import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
+import { initTwoFactor, loadTwoFactor } from "/views/twofactor.js";
 
 let onDeactivated = () => {};
 
@@ -17,6 +19,7 @@ export function initProfile({ deactivated } = {}) {
   $("profile-avatar-file").addEventListener("change", chooseAvatar);
   $("profile-avatar-remove").addEventListener("click", removeAvatar);
   $("change-password-form").addEventListener("submit", changePassword);
+  initTwoFactor();
   for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
   $("status-form").addEventListener("submit", (event) => event.preventDefault());
   $("custom-status-save").addEventListener("click", saveCustomStatus);
@@ -105,6 +108,7 @@ export async function openProfile() {
   }
   loadSessions();
   loadBlocks();
+  loadTwoFactor();
 }
 
 async function loadBlocks() {

@@ -13,13 +13,14 @@ export function toast(message, { kind = "error", ms = 5000 } = {}) {
   setTimeout(() => node.remove(), ms);
 }
 
-/// Puts `text` on the clipboard and says so; where the browser refuses, shows it to copy by hand.
-export async function copyAndTell(text) {
+/// Puts `text` on the clipboard and says so (`what` was copied: a link unless told); where the
+/// browser refuses, shows it to copy by hand.
+export async function copyAndTell(text, what = "link") {
   try {
     await navigator.clipboard.writeText(text);
-    toast("Link copied.", { kind: "info", ms: 2500 });
+    toast(`${what[0].toUpperCase()}${what.slice(1)} copied.`, { kind: "info", ms: 2500 });
   } catch {
-    toast(`Copy this link: ${text}`, { kind: "info", ms: 15000 });
+    toast(`Copy this ${what}: ${text}`, { kind: "info", ms: 15000 });
   }
 }
 

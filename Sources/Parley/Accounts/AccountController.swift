@@ -42,6 +42,8 @@ struct AccountController {
     struct LoginBody: Decodable {
         let username: String
         let password: String
+        /// For an account with two-factor authentication: the authenticator's code or a recovery code.
+        let code: String?
     }
 
     struct LoginResponse: ResponseEncodable {
@@ -55,7 +57,7 @@ struct AccountController {
     func login(request: Request, context: AppRequestContext) async throws -> EditedResponse<LoginResponse> {
         let body = try await request.decodeJSON(as: LoginBody.self, context: context, limit: maxBodyBytes)
         let (token, session) = try await accounts.login(
-            username: body.username, password: body.password, userAgent: request.headers[.userAgent], ip: context.clientAddress)
+            username: body.username, password: body.password, code: body.code, userAgent: request.headers[.userAgent], ip: context.clientAddress)
         return EditedResponse(
             headers: [.setCookie: cookie(value: token, maxAge: Int(sessions.ttl.components.seconds))],
             response: LoginResponse(user: session.user, token: token, csrfToken: session.csrfToken, expiresAt: session.expiresAt))

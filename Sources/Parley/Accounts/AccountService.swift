@@ -41,7 +41,11 @@ struct AccountService: Sendable {
         }
     }
 
-    func login(username: String, password: String, userAgent: String?, ip: String?) async throws -> (token: String, session: SessionStore.Row) {
+    /// A session for the username and password, and, for an account with two-factor authentication,
+    /// a `code` from its authenticator (or a recovery code).
+    func login(username: String, password: String, code: String? = nil, userAgent: String?, ip: String?) async throws -> (
+        token: String, session: SessionStore.Row
+    ) {
         try limits.loginPerIP.consume(ip ?? "unknown")
         try limits.loginPerUser.consume(username.lowercased())
         let invalid = ParleyError(.unauthorized, "invalid_credentials", "Wrong username or password.")
@@ -53,6 +57,7 @@ struct AccountService: Sendable {
         guard !credentials.deactivated else {
             throw ParleyError(.forbidden, "account_deactivated", "This account has been deactivated.")
         }
+        try await TwoFactor.checkLogin(users.pool, userID: credentials.user.id, code: code)
         return try await sessions.create(userID: credentials.user.id, userAgent: userAgent, ip: ip)
     }
 

@@ -210,6 +210,10 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    TwoFactorController(
+        twoFactor: TwoFactor(pool: parts.database.pool, hasher: parts.accounts.hasher, limiter: parts.accounts.limits.loginPerUser),
+        maxBodyBytes: config.maxBodyBytes
+    ).addRoutes(to: router)
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
     ReminderController(reminders: parts.reminders, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

@@ -31,13 +31,16 @@ struct AdminController {
         let user: User
         let deactivatedAt: Date?
         let lastSeenAt: Date?
+        /// Whether logging in asks for a code (`resetTwoFactor` turns it off).
+        let twoFactor: Bool
 
-        enum CodingKeys: String, CodingKey { case user, deactivatedAt, lastSeenAt }
+        enum CodingKeys: String, CodingKey { case user, deactivatedAt, lastSeenAt, twoFactor }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(user, forKey: .user)
             try c.encode(deactivatedAt, forKey: .deactivatedAt)
             try c.encode(lastSeenAt, forKey: .lastSeenAt)
+            try c.encode(twoFactor, forKey: .twoFactor)
         }
     }
 
@@ -57,10 +60,17 @@ struct AdminController {
         let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         let rows = try await pool.query(
             """
-            SELECT \(User.columns), deactivated_at, last_seen_at FROM users
+            SELECT \(User.columns), deactivated_at, last_seen_at,
+            EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL) AS two_factor
+            FROM users
             WHERE username LIKE ? AND username > ? ORDER BY username LIMIT ?
             """, [escaped + "%", after, limit])
-        return UserList(users: try rows.map { AdminUser(user: try User(row: $0), deactivatedAt: try $0.decode("deactivated_at"), lastSeenAt: try $0.decode("last_seen_at")) })
+        return UserList(
+            users: try rows.map {
+                AdminUser(
+                    user: try User(row: $0), deactivatedAt: try $0.decode("deactivated_at"), lastSeenAt: try $0.decode("last_seen_at"),
+                    twoFactor: try $0.decode("two_factor", as: Bool.self))
+            })
     }
 
     struct DeactivatedEvent: Encodable {
