@@ -75,7 +75,7 @@ struct Migrate: AsyncParsableCommand {
 }
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Site administration.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(abstract: "Site administration.", subcommands: [Create.self, TwoFactorOff.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -87,6 +87,18 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             let password = passwordStdin ? readLine(strippingNewline: true) : nil
             print(try await createSiteAdmin(config: try common.config(), username: username, password: password))
+        }
+    }
+
+    struct TwoFactorOff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "two-factor-off",
+            abstract: "Turn off an account's two-factor authentication (it lost its authenticator and recovery codes).")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The account's username.") var username: String
+
+        func run() async throws {
+            print(try await turnOffTwoFactor(config: try common.config(), username: username))
         }
     }
 }

@@ -166,6 +166,16 @@ import Testing
             #expect(try await listed() == ["root": .bool(false), "bob": .bool(false)])
             let log = try await client.send(.get, "/api/admin/log", headers: root.bearer).json()["entries"]?.array?.first
             #expect(log?["action"]?.string == "reset_two_factor" && log?["target_user"]?["id"]?.int == bob.id)
+
+            // From the command line, for a site admin with nobody to turn it off for them.
+            _ = try await Self.turnOn(client, parley, root)
+            try await Self.login(client, "root").expectError(.unauthorized, "two_factor_required")
+            #expect(try await turnOffTwoFactor(config: parley.config, username: "root") == "Two-factor authentication is off for root.")
+            #expect(try await turnOffTwoFactor(config: parley.config, username: "root") == "root does not have two-factor authentication on.")
+            await #expect(throws: ConfigError.self) { try await turnOffTwoFactor(config: parley.config, username: "nobody") }
+            #expect(try await Self.login(client, "root").status == .ok)
+            let entry = try #require(try await client.send(.get, "/api/admin/log", headers: root.bearer).json()["entries"]?.array?.first)
+            #expect(entry["action"]?.string == "reset_two_factor" && entry["actor"] == .null && entry["reason"]?.string == "from the command line")
         }
     }
 

@@ -363,3 +363,30 @@ public func createSiteAdmin(config: AppConfig, username: String, password: Strin
     await database.close()
     return "Created site admin \(username)."
 }
+
+/// Turns off an account's two-factor authentication (`parley admin two-factor-off`): for a site
+/// admin who lost their authenticator and recovery codes, with nobody else to turn it off. Logged in
+/// the site log. Returns what was done.
+public func turnOffTwoFactor(config: AppConfig, username: String) async throws -> String {
+    var logger = Logger(label: "parley")
+    logger.logLevel = config.logLevel
+    let database = try await ParleyDatabase.open(config: config, logger: logger)
+    do {
+        let done = try await database.pool.transaction { c -> Bool in
+            guard let id = try c.query("SELECT id FROM users WHERE username = ?", [username]).first?.decode("id", as: Int64.self) else {
+                throw ConfigError("no account named \(username)")
+            }
+            guard try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL", [id]).first != nil else {
+                return false
+            }
+            try TwoFactor.remove(c, userID: id)
+            try ModerationService.record(c, room: nil, actor: nil, action: "reset_two_factor", user: id, reason: "from the command line")
+            return true
+        }
+        await database.close()
+        return done ? "Two-factor authentication is off for \(username)." : "\(username) does not have two-factor authentication on."
+    } catch {
+        await database.close()
+        throw error
+    }
+}
