@@ -146,7 +146,7 @@ struct TwoFactor: Sendable {
     /// `two_factor_required` without a code, `invalid_code` with a wrong or spent one.
     static func checkLogin(_ pool: MariaDBPool, userID: Int64, code: String?) async throws {
         try await pool.transaction { c in
-            let enabled = try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL", [userID]).first != nil
+            let enabled = try Self.isOn(c, userID: userID)
             guard enabled else { return }
             guard let code, !code.isEmpty else { throw Self.required }
             guard code.utf8.count <= 64, try Self.spend(c, userID: userID, code: code) else { throw Self.invalidCode }
@@ -181,7 +181,7 @@ struct TwoFactor: Sendable {
         let secret = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let userID = session.user.id
         try await pool.transaction { c in
-            if try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL FOR UPDATE", [userID]).first != nil {
+            if try Self.isOn(c, userID: userID, locking: true) {
                 throw Self.alreadyOn
             }
             try c.execute(
@@ -221,7 +221,7 @@ struct TwoFactor: Sendable {
         try await checkPassword(session, password)
         let userID = session.user.id
         try await pool.transaction { c in
-            let enabled = try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL FOR UPDATE", [userID]).first != nil
+            let enabled = try Self.isOn(c, userID: userID, locking: true)
             if enabled {
                 guard let code, code.utf8.count <= 64, try Self.spend(c, userID: userID, code: code) else { throw Self.wrongCode }
             }
@@ -234,10 +234,18 @@ struct TwoFactor: Sendable {
         try await checkPassword(session, password)
         let userID = session.user.id
         return try await pool.transaction { c in
-            guard try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL FOR UPDATE", [userID]).first != nil
+            guard try Self.isOn(c, userID: userID, locking: true)
             else { throw Self.off }
             return try Self.storeRecoveryCodes(c, userID: userID)
         }
+    }
+
+    /// Whether the user has it on (a confirmed key); with `locking`, their row is locked until the
+    /// transaction ends.
+    static func isOn(_ c: MariaDBConnection, userID: Int64, locking: Bool = false) throws -> Bool {
+        try c.query(
+            "SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL\(locking ? " FOR UPDATE" : "")", [userID]
+        ).first != nil
     }
 
     static func remove(_ c: MariaDBConnection, userID: Int64) throws {
@@ -252,7 +260,7 @@ struct TwoFactor: Sendable {
             guard try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [userID]).first != nil else {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
-            guard try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL", [userID]).first != nil
+            guard try Self.isOn(c, userID: userID)
             else { throw Self.off }
             try Self.remove(c, userID: userID)
             try ModerationService.record(c, room: nil, actor: admin.user.id, action: "reset_two_factor", user: userID)

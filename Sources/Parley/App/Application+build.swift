@@ -376,7 +376,7 @@ public func turnOffTwoFactor(config: AppConfig, username: String) async throws -
             guard let id = try c.query("SELECT id FROM users WHERE username = ?", [username]).first?.decode("id", as: Int64.self) else {
                 throw ConfigError("no account named \(username)")
             }
-            guard try c.query("SELECT 1 AS x FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL", [id]).first != nil else {
+            guard try TwoFactor.isOn(c, userID: id) else {
                 return false
             }
             try TwoFactor.remove(c, userID: id)
