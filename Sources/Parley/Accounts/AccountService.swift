@@ -61,12 +61,18 @@ struct AccountService: Sendable {
         return try await sessions.create(userID: credentials.user.id, userAgent: userAgent, ip: ip)
     }
 
-    func changePassword(session: AuthenticatedSession, current: String, new: String) async throws {
+    /// The caller's password asked again (to change it, deactivate, or change two-factor
+    /// authentication): rate limited like a login; `wrong_password` with `wrong` when it is not theirs.
+    func checkPassword(session: AuthenticatedSession, _ password: String, wrong: String = "The password is wrong.") async throws {
         try limits.loginPerUser.consume(session.user.username.lowercased())
         guard let hash = try await users.passwordHash(userID: session.user.id) else { throw ParleyError.unauthenticated }
-        guard current.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(current, against: hash) else {
-            throw ParleyError(.forbidden, "wrong_password", "The current password is wrong.")
+        guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
+            throw ParleyError(.forbidden, "wrong_password", wrong)
         }
+    }
+
+    func changePassword(session: AuthenticatedSession, current: String, new: String) async throws {
+        try await checkPassword(session: session, current, wrong: "The current password is wrong.")
         try AccountRules.validatePassword(new)
         let newHash = try await hasher.hash(new)
         try await users.changePassword(userID: session.user.id, newHash: newHash, keepingSession: session.id)
@@ -78,11 +84,7 @@ struct AccountService: Sendable {
     /// a site admin may reactivate it. The password is asked again (rate limited like a login). The
     /// last active site admin cannot leave the server without one.
     func deactivateSelf(session: AuthenticatedSession, password: String) async throws {
-        try limits.loginPerUser.consume(session.user.username.lowercased())
-        guard let hash = try await users.passwordHash(userID: session.user.id) else { throw ParleyError.unauthenticated }
-        guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
-            throw ParleyError(.forbidden, "wrong_password", "The password is wrong.")
-        }
+        try await checkPassword(session: session, password)
         let user = session.user
         try await log.transaction { c, events in
             if user.siteRole == .admin {

@@ -13,6 +13,13 @@ enum TOTP {
 
     static func step(at date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) / period }
 
+    /// The step near `now` (within `window`) and later than `after` whose code is `typed`, if any.
+    static func step(of typed: String, secret: [UInt8], after: Int64, now: Date = Date()) -> Int64? {
+        guard typed.count == digits, typed.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let current = step(at: now)
+        return ((current - window)...(current + window)).first { $0 > after && code(secret: secret, step: $0) == typed }
+    }
+
     /// The code of `step` for `secret`, `digits` long with leading zeros.
     static func code(secret: [UInt8], step: Int64, digits: Int = TOTP.digits) -> String {
         var counter = UInt64(bitPattern: step).bigEndian
@@ -51,10 +58,9 @@ enum Base32 {
 /// Two-factor authentication: a key set up with the caller's authenticator app, confirmed with a
 /// code from it, then asked for (a code, or one of ten recovery codes) at every login.
 struct TwoFactor: Sendable {
-    let pool: MariaDBPool
-    let hasher: PasswordHasher
-    /// Password and code guesses count against the login limit of the account.
-    let limiter: RateLimiter
+    /// Asks for passwords again; password and code guesses count against its login limit.
+    let accounts: AccountService
+    var pool: MariaDBPool { accounts.users.pool }
     /// The name authenticator apps show beside the account.
     static let issuer = "Parley"
     static let recoveryCodeCount = 10
@@ -124,17 +130,11 @@ struct TwoFactor: Sendable {
                 "SELECT secret, last_step FROM two_factor WHERE user_id = ? AND confirmed_at IS NOT NULL FOR UPDATE", [userID]
             ).first
         else { return false }
-        if typed.count == TOTP.digits, typed.allSatisfy(\.isASCII), typed.allSatisfy(\.isNumber) {
-            let secret = try row.decode("secret", as: [UInt8].self)
-            let last = try row.decode("last_step", as: Int64.self)
-            let current = TOTP.step(at: now)
-            for step in (current - TOTP.window)...(current + TOTP.window) where step > last {
-                if TOTP.code(secret: secret, step: step) == typed {
-                    try c.execute("UPDATE two_factor SET last_step = ? WHERE user_id = ?", [step, userID])
-                    return true
-                }
-            }
-            return false
+        if typed.count == TOTP.digits {
+            let after = try row.decode("last_step", as: Int64.self)
+            guard let step = TOTP.step(of: typed, secret: try row.decode("secret", as: [UInt8].self), after: after, now: now) else { return false }
+            try c.execute("UPDATE two_factor SET last_step = ? WHERE user_id = ?", [step, userID])
+            return true
         }
         guard typed.count == 10, typed.unicodeScalars.allSatisfy({ $0.isASCII }) else { return false }
         return try c.execute(
@@ -153,18 +153,6 @@ struct TwoFactor: Sendable {
         }
     }
 
-    /// The caller's password, checked as `changePassword` checks it (and rate limited like a login).
-    func checkPassword(_ session: AuthenticatedSession, _ password: String) async throws {
-        try limiter.consume(session.user.username.lowercased())
-        let hash = try await pool.withConnection { c in
-            try c.query("SELECT password_hash FROM users WHERE id = ?", [session.user.id]).first?.decode("password_hash", as: String.self)
-        }
-        guard let hash else { throw ParleyError.unauthenticated }
-        guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
-            throw ParleyError(.forbidden, "wrong_password", "The password is wrong.")
-        }
-    }
-
     /// [twoFactor]
     func status(userID: Int64) async throws -> Status {
         try await pool.withConnection { c in
@@ -176,7 +164,7 @@ struct TwoFactor: Sendable {
 
     /// [setUpTwoFactor] A new key for the caller (replacing one set up but not confirmed).
     func setUp(session: AuthenticatedSession, password: String) async throws -> Setup {
-        try await checkPassword(session, password)
+        try await accounts.checkPassword(session: session, password)
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let userID = session.user.id
@@ -199,16 +187,13 @@ struct TwoFactor: Sendable {
 
     /// [confirmTwoFactor] Turns it on with a code from the app just set up; the recovery codes.
     func confirm(session: AuthenticatedSession, code: String) async throws -> [String] {
-        try limiter.consume(session.user.username.lowercased())
+        try accounts.limits.loginPerUser.consume(session.user.username.lowercased())
         let userID = session.user.id
         return try await pool.transaction { c in
             guard let row = try c.query("SELECT secret, confirmed_at, last_step FROM two_factor WHERE user_id = ? FOR UPDATE", [userID]).first
             else { throw Self.notSetUp }
             if try row.decode("confirmed_at", as: Date?.self) != nil { throw Self.alreadyOn }
-            let secret = try row.decode("secret", as: [UInt8].self)
-            let typed = Self.normalized(code)
-            let current = TOTP.step(at: Date())
-            guard let step = ((current - TOTP.window)...(current + TOTP.window)).first(where: { TOTP.code(secret: secret, step: $0) == typed })
+            guard let step = TOTP.step(of: Self.normalized(code), secret: try row.decode("secret", as: [UInt8].self), after: 0)
             else { throw Self.wrongCode }
             try c.execute("UPDATE two_factor SET confirmed_at = NOW(3), last_step = ? WHERE user_id = ?", [step, userID])
             return try Self.storeRecoveryCodes(c, userID: userID)
@@ -218,7 +203,7 @@ struct TwoFactor: Sendable {
     /// [disableTwoFactor] Turns it off (or drops a setup never confirmed): the password, and a code
     /// when it is on.
     func disable(session: AuthenticatedSession, password: String, code: String?) async throws {
-        try await checkPassword(session, password)
+        try await accounts.checkPassword(session: session, password)
         let userID = session.user.id
         try await pool.transaction { c in
             let enabled = try Self.isOn(c, userID: userID, locking: true)
@@ -231,7 +216,7 @@ struct TwoFactor: Sendable {
 
     /// [newRecoveryCodes] Ten new recovery codes in place of the old ones.
     func newRecoveryCodes(session: AuthenticatedSession, password: String) async throws -> [String] {
-        try await checkPassword(session, password)
+        try await accounts.checkPassword(session: session, password)
         let userID = session.user.id
         return try await pool.transaction { c in
             guard try Self.isOn(c, userID: userID, locking: true)

@@ -211,7 +211,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         .addRoutes(to: router)
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     TwoFactorController(
-        twoFactor: TwoFactor(pool: parts.database.pool, hasher: parts.accounts.hasher, limiter: parts.accounts.limits.loginPerUser),
+        twoFactor: TwoFactor(accounts: parts.accounts),
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
     BlockController(log: parts.log).addRoutes(to: router)
