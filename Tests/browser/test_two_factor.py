@@ -4,7 +4,11 @@ admin for someone who lost their app."""
 import base64
 import hashlib
 import hmac
+import random
+import string
 import struct
+import subprocess
+import tempfile
 import time
 
 import requests
@@ -19,6 +23,15 @@ def totp(key, offset=0):
     mac = hmac.new(secret, struct.pack(">Q", int(time.time()) // 30 + offset), hashlib.sha1).digest()
     start = mac[-1] & 0x0F
     return f"{(struct.unpack('>I', mac[start:start + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def read_qr(element):
+    """What a QR code reader (zbar) makes of an element as the browser drew it."""
+    with tempfile.NamedTemporaryFile(suffix=".png") as picture:
+        picture.write(element.screenshot_as_png)
+        picture.flush()
+        result = subprocess.run(["zbarimg", "--raw", "-q", picture.name], capture_output=True, timeout=30)
+    return result.stdout.decode("utf-8").removesuffix("\n") if result.returncode == 0 else None
 
 
 def test_two_factor_is_set_up_in_the_settings_asked_for_at_login_and_turned_off(server, browsers, account):
@@ -41,6 +54,8 @@ def test_two_factor_is_set_up_in_the_settings_asked_for_at_login_and_turned_off(
     assert chat.text_of("two-factor-secret") == " ".join(key[i:i + 4] for i in range(0, 32, 4))
     link = chat.js("return document.getElementById('two-factor-link').getAttribute('href')")
     assert link.startswith("otpauth://totp/Parley:tfa_person?secret=" + key)
+    # The QR code beside it reads back as that link, so a phone's camera can add the key.
+    assert read_qr(chat.find("#two-factor-qr svg")) == link
     # Not on yet: logging in elsewhere needs no code.
     assert requests.post(server.url + "/api/session", json={"username": "tfa_person", "password": PASSWORD}).status_code == 200
 
@@ -89,6 +104,7 @@ def test_two_factor_is_set_up_in_the_settings_asked_for_at_login_and_turned_off(
     chat.wait(lambda: chat.text_of("two-factor-state").startswith("Off"), message="not turned off")
     assert chat.text_of("two-factor-done") == "Two-factor authentication is off."
     assert not chat.find("#two-factor-codes").is_displayed()
+    assert chat.js("return document.getElementById('two-factor-qr').children.length") == 0, "the old key's QR code stayed"
     assert requests.post(server.url + "/api/session", json={"username": "tfa_person", "password": PASSWORD}).status_code == 200
 
 
@@ -120,3 +136,37 @@ def test_a_site_admin_turns_it_off_for_someone_who_lost_their_app(server, browse
     boss.wait(lambda: "two-factor on" not in boss.js(rows)["@tfa_lost"][0], message=f"still on: {boss.js(rows)}")
     assert "Turn off two-factor" not in boss.js(rows)["@tfa_lost"][1]
     assert requests.post(server.url + "/api/session", json={"username": "tfa_lost", "password": PASSWORD}).status_code == 200
+
+
+def test_qr_codes_of_every_size_read_back_as_their_text(server, browsers):
+    """The client's QR encoder, from version 1 to 40, one and several blocks, with and without
+    version information, ASCII and UTF-8: each drawn code is read back by zbar."""
+    driver = browsers(width=1000, height=1000)
+    driver.get(server.url + "/")
+    driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import("/qr.js").then((qr) => { window.qrForTest = qr; done(); });""")
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "/:?&=%-_."
+    texts = ["a", "otpauth://totp/Parley:z%C3%B6e?secret=JBSWY3DPEHPK3PXP&issuer=Parley", "Zoë — 日本語 ✓"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(n)) for n in (14, 60, 100, 150, 230, 400, 700, 1100, 1600, 2300, 2331)]
+    versions = set()
+    for text in texts:
+        version = driver.execute_script("""
+            const [text] = arguments;
+            const code = window.qrForTest.qrCode(text);
+            // Two pixels a module for the large ones, so the biggest fits the window.
+            const svg = window.qrForTest.qrSvg(text, { scale: code.size > 100 ? 2 : 4 });
+            document.getElementById("qr-under-test")?.remove();
+            const box = document.createElement("div");
+            box.id = "qr-under-test";
+            box.style.cssText = "position: fixed; top: 0; left: 0; z-index: 100000; line-height: 0";
+            box.append(svg);
+            document.body.append(box);
+            return code.version;""", text)
+        versions.add(version)
+        assert read_qr(driver.find_element("css selector", "#qr-under-test svg")) == text, f"version {version}, {len(text)} characters"
+    assert 1 in versions and 40 in versions and any(7 <= v <= 9 for v in versions) and any(10 <= v < 40 for v in versions), versions
+    # Past version 40 at level M there is no code: the encoder says so rather than draw a wrong one.
+    error = driver.execute_script("try { window.qrForTest.qrCode('x'.repeat(2332)); return null } catch (e) { return e.message }")
+    assert error == "Too long for a QR code."

@@ -5,6 +5,7 @@
 import { Me } from "/api.js";
 import { $, el } from "/dom.js";
 import { formatFull } from "/format.js";
+import { qrSvg } from "/qr.js";
 import { state } from "/state.js";
 import { copyAndTell } from "/views/toast.js";
 import { showError } from "/views/dialogs.js";
@@ -57,6 +58,11 @@ function render(next, status = null) {
       `On since ${formatFull(new Date(status.enabled_at))}: logging in asks for a code from your app. ${left} recovery ${left === 1 ? "code" : "codes"} left.`;
   }
   $("two-factor-setup").hidden = mode !== "setup";
+  if (mode !== "setup") {
+    // The key is shown only while it is being set up.
+    $("two-factor-secret").textContent = "";
+    $("two-factor-qr").replaceChildren();
+  }
   $("two-factor-codes").hidden = !codes;
   $("two-factor-code-list").replaceChildren(...(codes ?? []).map((code) => el("li", {}, el("code", { text: code }))));
   $("two-factor-password-field").hidden = mode === "setup";
@@ -104,6 +110,7 @@ function setUp() {
     $("two-factor-secret").textContent = setup.secret.match(/.{1,4}/g).join(" ");
     $("two-factor-secret").dataset.key = setup.secret;
     $("two-factor-link").href = setup.otpauth_uri;
+    $("two-factor-qr").replaceChildren(qrSvg(setup.otpauth_uri, { label: "QR code of the key, for an authenticator app" }));
     $("two-factor-code").focus();
   });
 }
