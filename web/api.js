@@ -219,6 +219,14 @@ export const Invites = {
   accept: (code) => post(`/api/invites/${encodeURIComponent(code)}/join`),
 };
 
+/// Incoming webhooks of a room (its owners and admins): a script posts into the room through the
+/// secret URL, which only `create` answers with.
+export const Webhooks = {
+  create: (roomId, name) => post(`/api/rooms/${roomId}/webhooks`, { name }),
+  list: (roomId) => get(`/api/rooms/${roomId}/webhooks`),
+  remove: (roomId, id) => request("DELETE", `/api/rooms/${roomId}/webhooks/${id}`),
+};
+
 /// Site administration (site admins only), and the password reset links they make.
 export const Admin = {
   /// `{prefix, after, limit}`: users by username.

@@ -19,6 +19,7 @@ import { initProfile, openProfile } from "/views/profile.js";
 import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
+import { initWebhooks } from "/views/webhooks.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
@@ -84,6 +85,7 @@ function initViews() {
   initDnd();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
+  initWebhooks();
   initPeople({ onNavigate: navigate });
   initAdmin();
   initReset({ onDone: passwordWasReset });

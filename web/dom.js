@@ -34,6 +34,19 @@ export function authorButton(user, onPerson) {
   });
 }
 
+/// Who a message is from, for its header: the sender's name as a button that shows their profile,
+/// or, for a message a webhook posted, the webhook's name and a "webhook" badge (its sender is the
+/// person who made the webhook, named in the tooltip).
+export function messageAuthor(message, onPerson) {
+  if (!message.webhook) return [authorButton(message.sender, onPerson)];
+  const title = `Posted by a webhook made by ${message.sender.display_name}`;
+  return [
+    el("span", { className: "author webhook-name", text: message.webhook.name, attrs: { title } }),
+    el("span", { className: "badge webhook-badge", text: "webhook", attrs: { title } }),
+    srOnly(`, made by ${message.sender.display_name}`),
+  ];
+}
+
 /// A message in a list of them (search results, saved messages, activity): `meta` (who, where,
 /// when) over `body`, as one button that opens it; `extra` nodes follow the button.
 export function messageEntry({ className, dataset = {}, buttonDataset = {}, meta, body, onOpen, extra = [] }) {
@@ -128,6 +141,15 @@ function link(url) {
 export function avatarFor(user, className = "avatar") {
   const node = el("span", { className, attrs: { "aria-hidden": "true" } });
   paintAvatar(node, user);
+  return node;
+}
+
+/// A message's avatar: its sender's, or for a webhook's message the initials of the webhook's name
+/// (a square, not a person's circle).
+export function authorAvatar(message, className = "avatar") {
+  if (!message.webhook) return avatarFor(message.sender, className);
+  const node = el("span", { className: `${className} webhook-avatar`, text: initials(message.webhook.name), attrs: { "aria-hidden": "true" } });
+  node.style.setProperty("--hue", hue(message.webhook.id));
   return node;
 }
 

@@ -81,6 +81,8 @@ const LOG_LINES = {
   post_policy_moderators: () => "let only moderators, admins and the owner post",
   post_policy_everyone: () => "let every member post again",
   revoke_invite: () => "revoked an invite link",
+  create_webhook: (e) => `made the webhook “${e.reason ?? ""}”`,
+  delete_webhook: (e) => `deleted the webhook “${e.reason ?? ""}”`,
   deactivate: (e) => `deactivated ${at(e)}`,
   deactivate_self: () => "deactivated their own account",
   reactivate: (e) => `reactivated ${at(e)}`,
@@ -93,14 +95,19 @@ const LOG_LINES = {
   delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
+/// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
+const REASON_NAMES = new Set(["delete_room", "create_webhook", "delete_webhook"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {
   const who = entry.actor?.display_name ?? "Parley";
   const what = (LOG_LINES[entry.action] ?? (() => entry.action))(entry);
-  const why = entry.reason && entry.action !== "delete_room" ? ` (“${entry.reason}”)` : "";
+  const why = entry.reason && !REASON_NAMES.has(entry.action) ? ` (“${entry.reason}”)` : "";
   return `${who} ${what}${why}`;
 }
 
 /// A status as one line: its emoji and its text.
 export const statusLabel = (status) => [status.emoji, status.text].filter(Boolean).join(" ");
+
+/// Who a message is from, as readers see it: the webhook that posted it, else its sender.
+export const authorName = (message) => message.webhook?.name ?? message.sender.display_name;

@@ -1,5 +1,5 @@
 // Browser notifications and a short tone for DMs and mentions when I am not looking at the room.
-import { roomName, truncate } from "/format.js";
+import { authorName, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { notificationsPaused, state } from "/state.js";
 import { toast } from "/views/toast.js";
@@ -23,7 +23,7 @@ function wanted(room, notification) {
 export function notify(notification) {
   // A reminder also shows in the page (the browser may not show notifications).
   if (notification.reason === "reminder") {
-    toast(`Reminder: ${notification.message.sender.display_name}: ${truncate(preview(notification.message), 120)}`, { kind: "info", ms: 15_000 });
+    toast(`Reminder: ${authorName(notification.message)}: ${truncate(preview(notification.message), 120)}`, { kind: "info", ms: 15_000 });
   }
   // Do not disturb: nothing alerts (the activity list and the badges still show it).
   if (notificationsPaused()) return;
@@ -35,10 +35,11 @@ export function notify(notification) {
   const message = notification.message;
   if ("Notification" in window && Notification.permission === "granted") {
     const shown = new Notification(room ? roomName(room) : "Parley", {
-      body: `${message.sender.display_name}: ${preview(message)}`,
+      body: `${authorName(message)}: ${preview(message)}`,
       tag: `parley-${notification.room_id}`,
-      // The sender's picture, when they have one (same origin, so the session cookie goes with it).
-      ...(message.sender.avatar_url ? { icon: message.sender.avatar_url } : {}),
+      // The sender's picture, when they have one (same origin, so the session cookie goes with it);
+      // not on a webhook's message, which its maker did not write.
+      ...(message.sender.avatar_url && !message.webhook ? { icon: message.sender.avatar_url } : {}),
     });
     shown.onclick = () => {
       window.focus();

@@ -163,6 +163,8 @@ enum Preparation: Sendable {
     case sharedFile
     /// The owner has made an invite link (groups only: other rooms cannot have one).
     case invite
+    /// The owner has made a webhook (public rooms and groups: DMs cannot have one).
+    case webhook
     /// The target has asked a poll (`targetPoll`).
     case targetPoll
     /// A member caller has read the room up to the target's message.
@@ -354,6 +356,31 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
             group: [unauthenticated, hidden, forbidden, forbidden, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, notAGroup, hidden]),
+        // Webhooks are managed by owners and admins of public rooms and groups.
+        row(
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/webhooks", request: { f, _ in (room(f, "/webhooks"), #"{"name":"Alerts"}"#) },
+                verify: { _, _, body in #expect(body["webhook"]?["url"]?.string?.count == "/api/hooks/".count + 32) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, created, created, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, created, created, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("no_webhooks_in_dms"), hidden]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/rooms/{room}/webhooks", prepare: .webhook, request: { f, _ in (room(f, "/webhooks"), nil) },
+                verify: { f, _, body in
+                    #expect(body["webhooks"]?.array?.compactMap { $0["id"]?.int } == [f.webhook ?? 0])
+                    #expect(body["webhooks"]?.array?.first?["url"] == .null)
+                }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, ok, ok, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, ok, ok, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("no_webhooks_in_dms"), hidden]),
+        row(
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/webhooks/{webhook}", prepare: .webhook,
+                request: { f, _ in (room(f, "/webhooks/\(f.webhook ?? 999_999)"), nil) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, done, done, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("no_webhooks_in_dms"), hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/members/{user}", request: { f, _ in (room(f, "/members/\(f.id(.target))"), nil) }),
             public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
@@ -817,6 +844,8 @@ struct Fixture: Sendable {
     private(set) var sharedFile: Int64?
     /// The owner's invite link (`.invite`, groups).
     private(set) var invite: Int64?
+    /// The owner's webhook (`.webhook`, public rooms and groups).
+    private(set) var webhook: Int64?
     /// The target's poll (`.targetPoll`).
     private(set) var targetPoll: Int64?
 
@@ -932,6 +961,9 @@ struct Fixture: Sendable {
         case .invite:
             guard kind == .group else { return }
             invite = try Self.created(try await client.send(.post, "/api/rooms/\(room)/invites", json: "{}", headers: owner), "invite")
+        case .webhook:
+            webhook = try Self.created(
+                try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: owner), "webhook")
         case .roomPassword:
             guard kind == .public else { return }
             let response = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"password":"\#(Self.roomPassword)"}"#, headers: owner)
@@ -1048,6 +1080,7 @@ struct Snapshot: Equatable {
             """,
             "word_filters": "SELECT room_id, words, mode FROM word_filters WHERE room_id IN (\(rooms)) ORDER BY room_id",
             "room_invites": "SELECT id, room_id, created_by, expires_at, max_uses, uses FROM room_invites WHERE room_id IN (\(rooms)) ORDER BY id",
+            "webhooks": "SELECT id, room_id, name, created_by, last_used_at FROM webhooks WHERE room_id IN (\(rooms)) ORDER BY id",
             "users": """
             SELECT id, username, display_name, password_hash, site_role, deactivated_at, presence, send_read_receipts FROM users
             WHERE id IN (\(users)) ORDER BY id

@@ -42,6 +42,12 @@ import Testing
                         .init(text: text ?? "Pizza", votes: 2, voterIds: [3, 9_007_199_254_740_993]), .init(text: "Soup", votes: 0, voterIds: []),
                     ],
                     multiple: true, closed: false, voters: 2)))
+        // A webhook's post, its name as odd as the text.
+        cases.append(
+            MessageView(
+                id: 45, roomId: 8, sender: cases[0].sender, text: text ?? "deployed", replyTo: nil, clientId: nil,
+                createdAt: Date(timeIntervalSince1970: 3), editedAt: nil, deleted: false, mentions: [3],
+                webhook: WebhookSummary(id: 6, name: text ?? "CI \"bot\" / ü")))
         for message in cases {
             let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)
             #expect(message.json == encoded)

@@ -4,7 +4,7 @@
 // my devices (the mark is the account's).
 import * as actions from "/actions.js";
 import { $, button, el, messageEntry } from "/dom.js";
-import { dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { authorName, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activity, on, state } from "/state.js";
@@ -59,7 +59,7 @@ function reminderItem(reminder) {
   const where = roomLabel(state.rooms.get(message.room_id));
   const cancel = button("Cancel", {
     className: "secondary small",
-    attrs: { "aria-label": `Cancel the reminder about ${message.sender.display_name}'s message` },
+    attrs: { "aria-label": `Cancel the reminder about ${authorName(message)}'s message` },
     onClick: () => actions.cancelReminder(reminder.id).then(loadReminders, (error) => showError("activity-error", error)),
   });
   return el(
@@ -68,7 +68,7 @@ function reminderItem(reminder) {
     el(
       "span",
       { className: "person" },
-      el("span", { className: "name entry-details", text: `${formatFull(new Date(reminder.remind_at))}: ${message.sender.display_name}${where ? ` in ${where}` : ""}` }),
+      el("span", { className: "name entry-details", text: `${formatFull(new Date(reminder.remind_at))}: ${authorName(message)}${where ? ` in ${where}` : ""}` }),
       el("span", { className: "muted", text: message.deleted ? "This message was deleted." : truncate(preview(message), 120) }),
     ),
     cancel,
@@ -103,7 +103,7 @@ function item(notification) {
     className: `search-result activity-entry${notification.id > highlightAbove ? " new" : ""}`,
     dataset: { reason: notification.reason, message: message.id },
     meta: [
-      el("strong", { text: message.sender.display_name }),
+      el("strong", { text: authorName(message) }),
       el("span", { text: `${WHY[notification.reason] ?? "wrote"}${where}` }),
       el("span", { className: "muted", text: `· ${dayLabel(created)} ${formatTime(created)}` }),
     ],

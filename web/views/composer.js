@@ -3,7 +3,7 @@
 // reloads; typing is signalled (at most every 3 s).
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { roomName, truncate } from "/format.js";
+import { authorName, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { mayPost, on, state } from "/state.js";
@@ -96,7 +96,7 @@ export function initComposer() {
       event.preventDefault();
       cancel();
     } else if (event.key === "ArrowUp" && box.value === "" && !context) {
-      const last = [...(state.room?.messages.values() ?? [])].filter((m) => m.sender.id === state.me.id && !m.deleted).sort((a, b) => b.id - a.id)[0];
+      const last = [...(state.room?.messages.values() ?? [])].filter((m) => m.sender.id === state.me.id && !m.deleted && !m.webhook).sort((a, b) => b.id - a.id)[0];
       if (last) {
         event.preventDefault();
         startEdit(last);
@@ -189,7 +189,7 @@ function renderContext() {
   if (!context) return;
   const { message } = context;
   $("composer-context-text").textContent =
-    context.kind === "edit" ? "Editing your message" : `Replying to ${message.sender.display_name}: ${truncate(preview(message), 90)}`;
+    context.kind === "edit" ? "Editing your message" : `Replying to ${authorName(message)}: ${truncate(preview(message), 90)}`;
   $("composer-cancel").setAttribute("aria-label", context.kind === "edit" ? "Cancel editing" : "Cancel reply");
 }
 

@@ -4,7 +4,7 @@
 // open join the list; those whose message is deleted leave it.
 import { Files } from "/api.js";
 import { $, button, el } from "/dom.js";
-import { dayLabel, formatSize, formatTime, roomName } from "/format.js";
+import { authorName, dayLabel, formatSize, formatTime, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
@@ -121,7 +121,7 @@ function entryNode(message) {
       "div",
       { className: "file-about" },
       el("a", { className: "file-name", text: file.name, attrs: { href: file.url, download: file.name, title: `Download ${file.name}` } }),
-      el("span", { className: "muted", text: `${formatSize(file.size)} · ${message.sender.display_name} · ${dayLabel(created)} ${formatTime(created)}` }),
+      el("span", { className: "muted", text: `${formatSize(file.size)} · ${authorName(message)} · ${dayLabel(created)} ${formatTime(created)}` }),
     ),
     button("Show in chat", {
       className: "secondary small",

@@ -2,7 +2,7 @@
 // comment; the new message quotes the original as it was (`forwarded`).
 import * as actions from "/actions.js";
 import { $, el } from "/dom.js";
-import { roomLabel, truncate } from "/format.js";
+import { authorName, roomLabel, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { state } from "/state.js";
 import { showError } from "/views/dialogs.js";
@@ -34,7 +34,7 @@ export function openForward(message) {
   $("forward-text").value = "";
   showError("forward-error", null);
   $("forward-preview").replaceChildren(
-    el("strong", { text: message.sender.display_name }),
+    el("strong", { text: authorName(message) }),
     el("span", { text: `: ${truncate(preview(message), 200)}` }),
   );
   renderRooms();

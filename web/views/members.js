@@ -1,6 +1,6 @@
 // The member panel: who is in the open room, their presence and role, and (for moderators and up)
 // kick, ban, mute and role changes, and the way to the bans and mutes lists; owners and admins of
-// a private group add people.
+// a private group add people, and those of a room or group reach its webhooks.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
@@ -56,6 +56,7 @@ function render() {
   const mine = RANK[myRole(room.id)] ?? -1;
   $("add-member").hidden = !(room.kind === "group" && mine >= RANK.admin);
   $("moderation-tools").hidden = !(room.kind !== "dm" && mine >= RANK.moderator);
+  $("webhooks-open").hidden = !(room.kind !== "dm" && mine >= RANK.admin);
   const members = [...state.room.members.values()].sort(
     (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
   );

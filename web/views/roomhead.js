@@ -2,7 +2,7 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { formatFull, roomName, statusLabel, truncate } from "/format.js";
+import { authorName, formatFull, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activeStatus, canModerate, myRole, on, pausedNow, RANK, state } from "/state.js";
@@ -131,7 +131,7 @@ function renderPins() {
   const roomId = state.room.id;
   const lines = pins.slice(0, 3).map((pin) => {
     const text = pin.message.deleted ? "(deleted)" : truncate(preview(pin.message), 140);
-    const line = el("div", { className: "pin" }, icon("pin"), el("strong", { text: pin.message.sender.display_name }), el("span", { className: "pin-text", text }));
+    const line = el("div", { className: "pin" }, icon("pin"), el("strong", { text: authorName(pin.message) }), el("span", { className: "pin-text", text }));
     if (canModerate(roomId)) {
       line.append(
         button("", {

@@ -2,7 +2,7 @@
 // room at the message or taken off the list; kept in step with my other tabs while it is open.
 import * as actions from "/actions.js";
 import { $, button, el, messageEntry } from "/dom.js";
-import { dayLabel, formatTime, roomLabel, truncate } from "/format.js";
+import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { isSaved, on, state } from "/state.js";
 import { preview } from "/markup.js";
@@ -69,7 +69,7 @@ function entryNode({ message }) {
   return messageEntry({
     className: "search-result saved-entry",
     dataset: { message: message.id },
-    meta: [el("strong", { text: message.sender.display_name }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
+    meta: [el("strong", { text: authorName(message) }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
     body: el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
     onOpen: () => {
       $("saved-dialog").close();
@@ -78,7 +78,7 @@ function entryNode({ message }) {
     extra: [
       button("Remove", {
         className: "secondary small",
-        attrs: { "aria-label": `Remove the message from ${message.sender.display_name} from saved` },
+        attrs: { "aria-label": `Remove the message from ${authorName(message)} from saved` },
         onClick: () => actions.toggleSaved({ ...message, saved: true }).catch((error) => showError("saved-error", error)),
       }),
     ],

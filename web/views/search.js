@@ -3,7 +3,7 @@
 // demand. Picking a result opens its room and scrolls to the message.
 import { Messages } from "/api.js";
 import { $, button, el, messageEntry } from "/dom.js";
-import { dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { authorName, dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { state } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
@@ -139,7 +139,7 @@ function resultNode(message, q) {
   return messageEntry({
     className: "search-result",
     buttonDataset: { id: message.id, room: message.room_id },
-    meta: [el("strong", { text: message.sender.display_name }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
+    meta: [el("strong", { text: authorName(message) }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
     body: el("span", { className: "search-text" }, ...highlighted(truncate(message.text, 300), q)),
     onOpen: () => show(message),
   });

@@ -3,7 +3,7 @@
 // the message. Replies are ordinary messages of the room, so they show in the room too; a reply's
 // time jumps to it there.
 import * as actions from "/actions.js";
-import { $, authorButton, avatarFor, button, el } from "/dom.js";
+import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
@@ -124,7 +124,7 @@ function messageItem(m, { root = false } = {}) {
   const meta = el(
     "div",
     { className: "meta" },
-    authorButton(m.sender, callbacks.onPerson),
+    ...messageAuthor(m, callbacks.onPerson),
     button(formatTime(created), {
       className: "link time",
       title: `${formatFull(created)}: show in the conversation`,
@@ -139,7 +139,7 @@ function messageItem(m, { root = false } = {}) {
     meta.append(button("", { className: `icon-button small thread-${name}`, icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick }));
   if (!m.deleted) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
-  if (!m.deleted && m.sender.id === state.me.id) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (!m.deleted && m.sender.id === state.me.id && !m.webhook) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   // The sender, and the room's moderators, delete it from here too.
   if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     meta.append(
@@ -160,7 +160,7 @@ function messageItem(m, { root = false } = {}) {
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
-  item.append(avatarFor(m.sender, "avatar small"), body);
+  item.append(authorAvatar(m, "avatar small"), body);
   return item;
 }
 

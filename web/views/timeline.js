@@ -4,9 +4,9 @@
 // bottom only when the reader is there. Nodes are kept per message and only rebuilt when the
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
-import { $, authorButton, avatarFor, button, el, popupMenu } from "/dom.js";
+import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
-import { dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, isSaved, mayPost, myReactions, on, replyTarget, state } from "/state.js";
@@ -209,6 +209,8 @@ function continues(previous, m) {
   return (
     previous !== null &&
     previous.sender.id === m.sender.id &&
+    // A webhook's messages are not grouped with its maker's own (nor with another webhook's).
+    (previous.webhook?.id ?? null) === (m.webhook?.id ?? null) &&
     !m.reply_to &&
     Date.parse(m.created_at) - Date.parse(previous.created_at) < GROUP_MS
   );
@@ -260,11 +262,12 @@ function messageNode(m) {
     return keyed(`m:${m.id}`, "blocked", () => blockedMessage(m));
   }
   const mine = m.sender.id === state.me.id;
-  const status = mine && !m.deleted ? deliveryStatus(m) : null;
+  // (A webhook's message was not sent by its maker: no Sent, Delivered or Read on it.)
+  const status = mine && !m.deleted && !m.webhook ? deliveryStatus(m) : null;
   const target = m.reply_to ? replyTarget(m.reply_to) : null;
   if (m.reply_to && target === undefined) actions.loadReplyTarget(m.room_id, m.reply_to);
   const version = JSON.stringify([
-    m.text, m.sender.display_name, m.sender.avatar_url, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
+    m.text, m.sender.display_name, m.sender.avatar_url, m.webhook?.id, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mine && mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
@@ -301,7 +304,7 @@ function buildMessage(m, { mine, status, target }) {
   const meta = el(
     "div",
     { className: "meta" },
-    authorButton(m.sender, callbacks.onPerson),
+    ...messageAuthor(m, callbacks.onPerson),
     el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
   );
   if (m.edited_at && !m.deleted) {
@@ -329,7 +332,7 @@ function buildMessage(m, { mine, status, target }) {
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   if (m.reply_count > 0) body.append(threadLink(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
-  item.append(avatar(m.sender), hover, body);
+  item.append(authorAvatar(m), hover, body);
   // In the corner, so it shows on grouped messages too (their header is hidden).
   if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
   if (!m.deleted) item.append(messageActions(m, mine));
@@ -574,7 +577,7 @@ function quote(m, target) {
   if (target === undefined) what = "Loading…";
   else if (target === null) what = "The original message is not available.";
   else {
-    who = target.sender.display_name;
+    who = authorName(target);
     what = target.deleted ? "This message was deleted." : truncate(preview(target), 120);
   }
   return el(
@@ -595,7 +598,7 @@ function messageActions(m, mine) {
   const action = (name, label, iconName, handler) =>
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
   action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
-  action("reply", `Reply to ${m.sender.display_name}`, "reply", () => callbacks.onReply(m));
+  action("reply", `Reply to ${authorName(m)}`, "reply", () => callbacks.onReply(m));
   action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   action("link", "Copy link to message", "link", () => copyLink(m));
   action("forward", "Forward message", "forward", () => openForward(m));
@@ -604,7 +607,8 @@ function messageActions(m, mine) {
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
-  if (mine && mayPost(m.room_id)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  // (A webhook's message is its maker's to delete, not to edit.)
+  if (mine && !m.webhook && mayPost(m.room_id)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {

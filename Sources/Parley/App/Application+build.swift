@@ -198,6 +198,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ).addRoutes(to: router)
     RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    WebhookController(rooms: parts.rooms, messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes)
+        .addRoutes(to: router)
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     PollController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ProfileController(rooms: parts.rooms).addRoutes(to: router)

@@ -26,6 +26,8 @@ public struct MessageView: Encodable, Sendable {
     public let forwarded: ForwardView?
     /// The poll it asks (its text is the question; none once deleted).
     public var poll: PollView?
+    /// The incoming webhook that posted it (as named then), for its sender's; `sender` is who made the webhook.
+    public let webhook: WebhookSummary?
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
@@ -37,7 +39,7 @@ public struct MessageView: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
-        case forwarded, poll, myReactions, saved, myVotes
+        case forwarded, poll, webhook, myReactions, saved, myVotes
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -59,6 +61,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(replyCount, forKey: .replyCount)
         try c.encode(forwarded, forKey: .forwarded)
         try c.encode(poll, forKey: .poll)
+        try c.encode(webhook, forKey: .webhook)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
         try c.encodeIfPresent(saved, forKey: .saved)
         try c.encodeIfPresent(myVotes, forKey: .myVotes)
@@ -67,8 +70,9 @@ public struct MessageView: Encodable, Sendable {
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
         deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil,
-        replyCount: Int = 0, forwarded: ForwardView? = nil, poll: PollView? = nil
+        replyCount: Int = 0, forwarded: ForwardView? = nil, poll: PollView? = nil, webhook: WebhookSummary? = nil
     ) {
+        self.webhook = webhook
         self.file = file
         self.forwarded = forwarded
         self.poll = poll
@@ -116,6 +120,8 @@ public struct MessageView: Encodable, Sendable {
         forwarded = deleted ? nil : try forwardSummary.map(ForwardView.decode)
         let pollSummary: String? = try row.decode("poll_summary")
         poll = deleted ? nil : try pollSummary.map(PollView.decode)
+        let webhookSummary: String? = try row.decode("webhook_summary")
+        webhook = try webhookSummary.map(WebhookSummary.decode)
     }
 }
 
@@ -175,7 +181,7 @@ struct MessageStore: Sendable {
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
         m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count,
-        m.forward_summary, m.poll_summary
+        m.forward_summary, m.poll_summary, m.webhook_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

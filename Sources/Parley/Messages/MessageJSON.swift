@@ -68,6 +68,14 @@ extension MessageView {
         JSONText.append(sender.username, to: &out)
         out += "},\"text\":"
         JSONText.append(text, to: &out)
+        out += ",\"webhook\":"
+        if let webhook {
+            out += "{\"id\":\(webhook.id),\"name\":"
+            JSONText.append(webhook.name, to: &out)
+            out += "}"
+        } else {
+            out += "null"
+        }
         out += "}"
         return (head, out)
     }

@@ -92,7 +92,7 @@ struct MessageService: Sendable {
     /// which may be empty too.
     func post(
         user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil, forward: ForwardView? = nil,
-        poll: PollView? = nil
+        poll: PollView? = nil, webhook: WebhookSummary? = nil
     ) async throws -> Posted {
         let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text)
         let clientID = try Self.validateClientID(clientID)
@@ -113,7 +113,7 @@ struct MessageService: Sendable {
         // The common case in one round trip: nothing to look up, nobody to notify, no typing
         // indicator to end. Anything else, and any refusal, takes the full path below.
         let oneTrip =
-            fast && file == nil && forward == nil && poll == nil && replyTo == nil && !hasAt
+            fast && file == nil && forward == nil && poll == nil && webhook == nil && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
         do {
@@ -184,14 +184,18 @@ struct MessageService: Sendable {
                 if let poll {
                     try c.execute("UPDATE messages SET poll_summary = ? WHERE id = ?", [try poll.encoded(), id])
                 }
+                if let webhook {
+                    try c.execute("UPDATE messages SET webhook_summary = ? WHERE id = ?", [try webhook.encoded(), id])
+                }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
                     createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
-                    file: shared, forwarded: forward, poll: poll)
+                    file: shared, forwarded: forward, poll: poll, webhook: webhook)
                 let json = message.json
                 // Members who show the root update its count from the event.
                 let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
-                try typing.messageSent(events, roomID: roomID, user: UserSummary(user))
+                // A webhook's post is not its maker typing.
+                if webhook == nil { try typing.messageSent(events, roomID: roomID, user: UserSummary(user)) }
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
                     message: (id, user.id))
@@ -372,6 +376,7 @@ struct MessageService: Sendable {
         return try await log.transaction { c, events in
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
+            guard message.webhook == nil else { throw RoomService.forbidden("A webhook's message is not edited; delete it instead.") }
             try canPost(c, message.roomId, user.id)
             let text = try filter.check(text, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
