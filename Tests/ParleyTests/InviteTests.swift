@@ -17,14 +17,8 @@ import Testing
             let owner = try await client.signUp("owner")
             let ada = try await client.signUp("ada")
             let ann = try await client.signUp("ann")
-            let group = try #require(
-                try await client.send(.post, "/api/rooms", json: #"{"name":"club","kind":"group"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
-            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(ada.id)}"#, headers: owner.bearer).status == .created)
-            func role(_ role: String) async throws {
-                let response = try await client.send(
-                    .put, "/api/rooms/\(group)/members/\(ada.id)/role", json: #"{"role":"\#(role)"}"#, headers: owner.bearer)
-                #expect(response.status == .ok, "\(String(buffer: response.body))")
-            }
+            let group = try await client.group("club", of: owner, with: ada)
+            func role(_ role: String) async throws { try await client.setRole(role, of: ada, in: group, by: owner) }
             try await role("admin")
             let code = try #require(
                 try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: ada.bearer).json()["invite"]?["code"]?.string)

@@ -117,6 +117,20 @@ extension TestClientProtocol {
         return try await logIn(username, password: password)
     }
 
+    /// A private group `owner` makes, with `member` added to it.
+    func group(_ name: String, of owner: LoggedIn, with member: LoggedIn) async throws -> Int64 {
+        let group = try #require(
+            try await send(.post, "/api/rooms", json: #"{"name":"\#(name)","kind":"group"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+        #expect(try await send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(member.id)}"#, headers: owner.bearer).status == .created)
+        return group
+    }
+
+    /// `actor` gives `user` a role in `room`, which must succeed.
+    func setRole(_ role: String, of user: LoggedIn, in room: Int64, by actor: LoggedIn) async throws {
+        let response = try await send(.put, "/api/rooms/\(room)/members/\(user.id)/role", json: #"{"role":"\#(role)"}"#, headers: actor.bearer)
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+    }
+
     func logIn(_ username: String, password: String = "password123", headers: HTTPFields = [:]) async throws -> LoggedIn {
         let response = try await login(username, password: password, headers: headers)
         #expect(response.status == .ok)
