@@ -88,6 +88,42 @@ import Testing
         }
     }
 
+    /// A file is found by its name as well as by its caption, in the rooms of the searcher only,
+    /// and no longer once its message is deleted.
+    @Test func findsSharedFilesByName() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let group = try await client.group("board", of: alice, with: bob)
+            let report = try await RoomFilesTests.share(client, alice, room: 1, "Quarterly_report 2026.pdf", "application/pdf", FileTests.randomBytes(64))
+            let minutes = try await RoomFilesTests.share(client, alice, room: group, "board-minutes.txt", "text/plain", FileTests.randomBytes(64))
+            let said = try await MessageTests.say(client, bob, room: 1, "the quarterly numbers are in")
+            func ids(_ user: LoggedIn, _ query: String) async throws -> [Int64] {
+                let response = try await Self.search(client, user, query)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                return (try response.json()["messages"]?.array ?? []).compactMap { $0["id"]?.int }
+            }
+            // Words of the name, as prefixes, without regard to case, alone or beside messages' text.
+            #expect(try await ids(bob, "q=quarterly") == [said, report])
+            #expect(try await ids(bob, "q=REPORT") == [report])
+            #expect(try await ids(bob, "q=quarter%20rep") == [report])
+            #expect(try await ids(bob, "q=minutes") == [minutes])
+            #expect(try await ids(bob, "q=minutes&room=1") == [])
+            #expect(try await ids(bob, "q=report&from=\(bob.id)") == [])
+            // Results carry the file, as history shows it.
+            let found = try await Self.search(client, bob, "q=report").json()["messages"]?[0]
+            #expect(found?["file"]?["name"]?.string == "Quarterly_report 2026.pdf")
+            // Only the rooms one is in: a newcomer (in `main`, not in the group) finds the one and not the other.
+            let cat = try await client.signUp("cat")
+            #expect(try await ids(cat, "q=minutes") == [])
+            #expect(try await ids(cat, "q=report") == [report])
+            // Deleted, the message and its file are not found.
+            #expect(try await client.send(.delete, "/api/messages/\(report)", headers: alice.bearer).status == .noContent)
+            #expect(try await ids(bob, "q=report") == [])
+        }
+    }
+
     @Test func badQueriesAreClientErrors() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -152,17 +152,21 @@ struct FileStore: Sendable {
         return (sha, bytes.count)
     }
 
+    /// What `files.name_words` replaces by one space in a name, so search finds each word of it
+    /// (sql/033 does the same to the files there were).
+    static let nonWordRuns = #"[^\p{L}\p{N}]+"#
+
     /// Records a stored upload as the file of `messageID`, in the caller's transaction.
     static func share(_ c: MariaDBConnection, _ upload: StoredUpload, roomID: Int64, uploaderID: Int64, messageID: Int64) throws -> FileView {
         let id = Int64(
             try c.execute(
                 """
-                INSERT INTO files (room_id, uploader_id, message_id, name, content_type, size, sha256, width, height, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))
+                INSERT INTO files (room_id, uploader_id, message_id, name, name_words, content_type, size, sha256, width, height, created_at)
+                VALUES (?, ?, ?, ?, REGEXP_REPLACE(?, ?, ' '), ?, ?, ?, ?, ?, NOW(3))
                 """,
                 [
-                    roomID, uploaderID, messageID, upload.name, upload.contentType, upload.size, upload.sha256, upload.shown?.width,
-                    upload.shown?.height,
+                    roomID, uploaderID, messageID, upload.name, upload.name, Self.nonWordRuns, upload.contentType, upload.size, upload.sha256,
+                    upload.shown?.width, upload.shown?.height,
                 ]
             ).lastInsertID)
         try saveThumbnail(c, fileID: id, upload.thumbnail)

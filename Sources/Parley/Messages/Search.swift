@@ -57,9 +57,10 @@ final class FullTextSettings: Sendable {
 extension MessageService {
     static let maxSearchPage = 50
 
-    /// [searchMessages] Messages of the rooms the user is a member of (or of one of them) that
-    /// contain every word of `text` (as a word or the start of one), newest first, before a message
-    /// id, sent by `from` if given. Deleted messages are not found.
+    /// [searchMessages] Messages of the rooms the user is a member of (or of one of them) whose
+    /// text, or the name of the file they share, contains every word of `text` (as a word or the
+    /// start of one), newest first, before a message id, sent by `from` if given. Deleted messages
+    /// are not found.
     func search(user: User, text: String, roomID: Int64?, from: Int64? = nil, before: Int64?, limit: Int) async throws -> Page {
         guard (1...Self.maxSearchPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxSearchPage).") }
         let rooms = self.rooms
@@ -74,10 +75,12 @@ extension MessageService {
                 SELECT \(MessageStore.columns) FROM messages m
                 JOIN room_members r ON r.room_id = m.room_id AND r.user_id = ?
                 JOIN users u ON u.id = m.sender_id
-                WHERE MATCH (m.text) AGAINST (? IN BOOLEAN MODE) AND m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?)
-                AND (? IS NULL OR m.sender_id = ?)
+                WHERE m.id IN (
+                    SELECT t.id FROM messages t WHERE MATCH (t.text) AGAINST (? IN BOOLEAN MODE)
+                    UNION SELECT f.message_id FROM files f WHERE MATCH (f.name_words) AGAINST (? IN BOOLEAN MODE) AND f.message_id IS NOT NULL)
+                AND m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?) AND (? IS NULL OR m.sender_id = ?)
                 ORDER BY m.id DESC LIMIT ?
-                """, [user.id, query.booleanMode, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
+                """, [user.id, query.booleanMode, query.booleanMode, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
             ).map(MessageView.init)
             return Page(messages: try Self.forReader(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
         }
