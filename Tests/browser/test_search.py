@@ -3,6 +3,7 @@ opens the room at the message."""
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
+from test_files import share
 
 RESULTS = "return [...document.querySelectorAll('#search-results .search-result button')].map(b => b.querySelector('.search-text').textContent)"
 MARKS = "return [...document.querySelectorAll('#search-results mark')].map(m => m.textContent)"
@@ -81,3 +82,23 @@ def test_search_narrows_to_one_sender_and_back(server, browsers, account):
     chat.find("#search-from-chosen button").click()
     chat.wait(lambda: len(chat.js(RESULTS)) == 2)
     assert chat.find("#search-from-input").is_displayed()
+
+
+def test_search_finds_a_shared_file_by_the_words_of_its_name(server, browsers, account):
+    gil = account("gil_search", display_name="Gil")
+    share(server, gil, 1, "Zeppelin_flight-plan.pdf", "application/pdf", b"%PDF-1.4 not really")
+    gil.post(1, "the flight was smooth")
+
+    chat = Chat(browsers(), server).log_in("gil_search")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    # "plan" is a word of the name (between `-` and `.`), not of any message's text.
+    chat.find("#search-input").send_keys("plan")
+    chat.wait(lambda: chat.js(RESULTS) == ["📎 Zeppelin_flight-plan.pdf"], message=f"unexpected results: {chat.js(RESULTS)}")
+    assert chat.js(MARKS) == ["plan"]
+    # A word in both finds both: the name marked under its (empty) caption, the message's text.
+    chat.find("#search-input").clear()
+    chat.find("#search-input").send_keys("flight")
+    chat.wait(lambda: chat.js(RESULTS) == ["the flight was smooth", "📎 Zeppelin_flight-plan.pdf"],
+              message=f"unexpected results: {chat.js(RESULTS)}")
+    assert chat.js(MARKS) == ["flight", "flight"]

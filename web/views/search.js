@@ -140,7 +140,13 @@ function resultNode(message, q) {
     className: "search-result",
     buttonDataset: { id: message.id, room: message.room_id },
     meta: [el("strong", { text: authorName(message) }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
-    body: el("span", { className: "search-text" }, ...highlighted(truncate(message.text, 300), q)),
+    body: el(
+      "span",
+      { className: "search-text" },
+      ...highlighted(truncate(message.text, 300), q),
+      // A file is found by its name too: shown (and marked) under the caption.
+      message.file ? el("span", { className: "search-file" }, "📎 ", ...highlighted(message.file.name, q)) : null,
+    ),
     onOpen: () => show(message),
   });
 }
