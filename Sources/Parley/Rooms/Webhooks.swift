@@ -211,7 +211,8 @@ struct WebhookController {
             // The maker left, was demoted or the room went in the moment since the look-up.
             throw Self.notFound
         }
-        try await rooms.store.pool.execute("UPDATE webhooks SET last_used_at = NOW(3) WHERE id = ?", [webhook.id])
+        // Posted: a failure to note the time must not answer an error (the sender would post again).
+        _ = try? await rooms.store.pool.execute("UPDATE webhooks SET last_used_at = NOW(3) WHERE id = ?", [webhook.id])
         return MessageController.answer(posted)
     }
 }
