@@ -72,15 +72,16 @@ extension MessageService {
             }
             let rows = try c.query(
                 """
-                SELECT \(MessageStore.columns) FROM messages m
+                SELECT \(MessageStore.columns) FROM (
+                    SELECT t.id FROM messages t WHERE MATCH (t.text) AGAINST (? IN BOOLEAN MODE)
+                    UNION SELECT f.message_id FROM files f WHERE MATCH (f.name_words) AGAINST (? IN BOOLEAN MODE) AND f.message_id IS NOT NULL
+                ) hits
+                JOIN messages m ON m.id = hits.id
                 JOIN room_members r ON r.room_id = m.room_id AND r.user_id = ?
                 JOIN users u ON u.id = m.sender_id
-                WHERE m.id IN (
-                    SELECT t.id FROM messages t WHERE MATCH (t.text) AGAINST (? IN BOOLEAN MODE)
-                    UNION SELECT f.message_id FROM files f WHERE MATCH (f.name_words) AGAINST (? IN BOOLEAN MODE) AND f.message_id IS NOT NULL)
-                AND m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?) AND (? IS NULL OR m.sender_id = ?)
+                WHERE m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?) AND (? IS NULL OR m.sender_id = ?)
                 ORDER BY m.id DESC LIMIT ?
-                """, [user.id, query.booleanMode, query.booleanMode, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
+                """, [query.booleanMode, query.booleanMode, user.id, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
             ).map(MessageView.init)
             return Page(messages: try Self.forReader(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
         }
