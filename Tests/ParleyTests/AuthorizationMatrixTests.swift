@@ -171,6 +171,8 @@ enum Preparation: Sendable {
     case readTarget
     /// Only moderators and up post in the room (public rooms and groups only).
     case moderatorsOnly
+    /// The owner has archived the room (public rooms and groups only).
+    case archived
 }
 
 struct MatrixRow: Sendable {
@@ -219,6 +221,7 @@ enum AuthorizationMatrix {
     static let notAGroup = conflict("not_a_group")
     static let notADM = conflict("not_a_dm")
     static let postingRestricted = Outcome.refused(.forbidden, "posting_restricted")
+    static let archived = conflict("room_archived")
     static let notModerated = conflict("not_moderated")
     static let ok = Outcome.reads(.ok)
     static let changed = Outcome.writes(.ok)
@@ -381,6 +384,39 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, forbidden, forbidden, done, done, forbidden, notAMember, notAMember],
             group: [unauthenticated, hidden, forbidden, forbidden, done, done, forbidden, hidden, hidden],
             dm: [unauthenticated, hidden, conflict("no_webhooks_in_dms"), hidden]),
+        // Owners and admins archive rooms and groups (read-only), and unarchive them; DMs are closed instead.
+        row(
+            MatrixRoute(
+                method: .put, path: "/api/rooms/{room}/archived", request: { f, _ in (room(f, "/archived"), nil) },
+                verify: { _, _, body in #expect(body["room"]?["archived_at"]?.string != nil) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("no_archive_in_dms"), hidden]),
+        row(
+            MatrixRoute(
+                method: .delete, path: "/api/rooms/{room}/archived", prepare: .archived, request: { f, _ in (room(f, "/archived"), nil) },
+                verify: { _, _, body in #expect(body["room"]?["archived_at"] == .null) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("no_archive_in_dms"), hidden]),
+        row(
+            // Nobody posts in an archived room (the muted member hears that first), nor reacts, nor joins it.
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/messages", variant: "archived", prepare: .archived,
+                request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
+            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, notAMember, notAMember],
+            group: [unauthenticated, hidden, archived, archived, archived, archived, archived, hidden, hidden]),
+        row(
+            MatrixRoute(
+                method: .put, path: "/api/messages/{message}/reactions/{emoji}", variant: "archived", prepare: .archived,
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) }),
+            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, archived, archived, archived, archived, archived, hiddenMessage, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/join", variant: "archived", prepare: .archived, request: { f, _ in (room(f, "/join"), nil) }),
+            public: [unauthenticated, archived, ok, ok, ok, ok, ok, archived, archived],
+            group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}/members/{user}", request: { f, _ in (room(f, "/members/\(f.id(.target))"), nil) }),
             public: [unauthenticated, notAMember, notAGroup, notAGroup, notAGroup, notAGroup, notAGroup, notAMember, notAMember],
@@ -958,6 +994,8 @@ struct Fixture: Sendable {
             return
         case .moderatorsOnly:
             #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"moderators"}"#, headers: owner).status == .ok)
+        case .archived:
+            #expect(try await client.send(.put, "/api/rooms/\(room)/archived", headers: owner).status == .ok)
         case .invite:
             guard kind == .group else { return }
             invite = try Self.created(try await client.send(.post, "/api/rooms/\(room)/invites", json: "{}", headers: owner), "invite")
@@ -1032,7 +1070,7 @@ struct Snapshot: Equatable {
         }
         let rooms = Set(extra + [f.room]).map(String.init).sorted().joined(separator: ",")
         let queries = [
-            "rooms": "SELECT id, kind, name, topic, password_hash, dm_key, created_by FROM rooms WHERE id IN (\(rooms)) ORDER BY id",
+            "rooms": "SELECT id, kind, name, topic, password_hash, dm_key, created_by, archived_at FROM rooms WHERE id IN (\(rooms)) ORDER BY id",
             "room_members": """
             SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id

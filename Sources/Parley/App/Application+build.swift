@@ -138,18 +138,21 @@ struct ApplicationParts: Sendable {
         let allLevelRooms = try await AllLevelRooms.load(pool)
         let mutes = try await MuteIndex.load(pool)
         try await roomStore.restricted.load(pool)
-        // Muted members post, react and vote in nothing; in a DM, neither does someone either of the
-        // two blocked (the room's kind is known by then: every path that posts has checked the
-        // membership). In a room where only moderators and up post, members still react and vote.
+        try await roomStore.archived.load(pool)
+        // Nobody posts, reacts or votes in an archived room. Muted members post, react and vote in
+        // nothing; in a DM, neither does someone either of the two blocked (the room's kind is known
+        // by then: every path that posts has checked the membership). In a room where only
+        // moderators and up post, members still react and vote.
         let kinds = roomStore.kinds
         let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
+            try roomStore.checkNotArchived(room)
             try mutes.check(room: room, user: user)
             let kind = try kinds.get(room) ?? roomStore.room(c, id: room)?.kind
             if kind == .dm { try Blocks.checkDM(c, roomID: room, userID: user) }
         }
         let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
             try canReact(c, room, user)
-            try roomStore.restricted.check(c, store: roomStore, room: room, user: user)
+            try roomStore.checkPostPolicy(c, roomID: room, userID: user)
         }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
         try await contentFilter.load(pool)

@@ -137,6 +137,7 @@ extension MessageService {
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
             let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
             guard let role else { throw RoomService.notAMember }
+            try rooms.checkNotArchived(message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no poll.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
             guard message.sender.id == user.id || role >= .moderator else {

@@ -315,6 +315,7 @@ struct ModerationService: Sendable {
         let messages = MessageStore(pool: store.pool)
         return try await log.transaction { c, events in
             _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            try store.checkNotArchived(roomID)
             guard let message = try messages.message(c, id: messageID), message.roomId == roomID, !message.deleted else {
                 throw ParleyError.notFound("message_not_found", "No such message in this room.")
             }
@@ -336,6 +337,7 @@ struct ModerationService: Sendable {
     func unpin(actor: User, roomID: Int64, messageID: Int64) async throws {
         try await log.transaction { c, events in
             _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            try store.checkNotArchived(roomID)
             guard try c.execute("DELETE FROM pins WHERE room_id = ? AND message_id = ?", [roomID, messageID]).affectedRows == 1 else {
                 throw ParleyError.notFound("pin_not_found", "That message is not pinned.")
             }

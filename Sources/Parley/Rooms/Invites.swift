@@ -121,6 +121,7 @@ struct InviteController {
         let limiter = self.limiter
         let invite = try await rooms.store.pool.transaction { c in
             try Self.requireManager(rooms, c, roomID: roomID, user: user)
+            try rooms.store.checkNotArchived(roomID)
             try limiter.consume(String(user.id))
             let id = try c.execute(
                 """
@@ -228,6 +229,7 @@ struct InviteController {
             guard let room = try store.room(c, id: invite.roomId, forUpdate: true) else { throw Self.notFound }
             if try store.role(c, roomID: room.id, userID: user.id) == nil {
                 guard try !ModerationService.isBanned(c, roomID: room.id, userID: user.id) else { throw ModerationService.banned }
+                guard room.archivedAt == nil else { throw RoomStore.archivedError }
                 try c.execute("UPDATE room_invites SET uses = uses + 1 WHERE id = ?", [invite.id])
                 try store.insertMember(c, roomID: room.id, userID: user.id, role: .member)
                 try events.append(

@@ -83,8 +83,10 @@ public struct RoomView: Encodable, Sendable {
     /// For a DM: the other person.
     public let dmWith: UserSummary?
     public let createdAt: Date
+    /// When an owner or admin archived the room (read-only from then), nil when it is not archived.
+    public let archivedAt: Date?
 
-    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt }
+    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt, archivedAt }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -99,6 +101,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(myRole, forKey: .myRole)
         try c.encode(dmWith, forKey: .dmWith)
         try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(archivedAt, forKey: .archivedAt)
     }
 }
 
@@ -111,6 +114,7 @@ struct RoomRecord: Sendable {
     let passwordHash: String?
     let postPolicy: PostPolicy
     let createdAt: Date
+    let archivedAt: Date?
     let memberCount: Int
 
     init(row: MariaDBRow) throws {
@@ -121,13 +125,15 @@ struct RoomRecord: Sendable {
         passwordHash = try row.decode("password_hash")
         postPolicy = PostPolicy(rawValue: try row.decode("post_policy")) ?? .everyone
         createdAt = try row.decode("created_at")
+        archivedAt = try row.decode("archived_at")
         memberCount = try row.decode("member_count")
     }
 
     func view(role: RoomRole?, dmWith: UserSummary? = nil) -> RoomView {
         RoomView(
             id: id, kind: kind, name: kind == .dm ? (dmWith?.displayName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
-            postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt)
+            postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt,
+            archivedAt: archivedAt)
     }
 }
 

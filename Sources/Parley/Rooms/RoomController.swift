@@ -26,6 +26,8 @@ struct RoomController {
         router.post("/api/rooms/:room/owner", use: transferOwnership)
         router.put("/api/rooms/:room/star", use: star)
         router.delete("/api/rooms/:room/star", use: unstar)
+        router.put("/api/rooms/:room/archived", use: archive)
+        router.delete("/api/rooms/:room/archived", use: unarchive)
         router.put("/api/rooms/:room/closed", use: close)
         router.delete("/api/rooms/:room/closed", use: reopen)
         router.post("/api/dms", use: openDM)
@@ -153,6 +155,18 @@ struct RoomController {
         let changes = RoomService.Changes(name: body.name, topic: body.topic, password: body.password, postPolicy: body.postPolicy)
         let room = try await rooms.update(user: session.user, roomID: id, changes: changes)
         return RoomResponse(room: room)
+    }
+
+    /// [archiveRoom] Makes the room read-only (owners and admins).
+    func archive(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        return RoomResponse(room: try await rooms.setArchived(user: session.user, roomID: try Self.id(context, "room"), archived: true))
+    }
+
+    /// [unarchiveRoom] Opens an archived room again (owners and admins).
+    func unarchive(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+        let session = try context.requireSession()
+        return RoomResponse(room: try await rooms.setArchived(user: session.user, roomID: try Self.id(context, "room"), archived: false))
     }
 
     /// [deleteRoom]

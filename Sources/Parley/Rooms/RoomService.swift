@@ -114,7 +114,7 @@ struct RoomService: Sendable {
                 let id = try store.insertRoom(c, kind: kind, name: name, topic: topic, passwordHash: hash, dmKey: nil, creator: user.id)
                 if postPolicy == .moderators {
                     // Set before the commit: nobody can post in the room before it exists.
-                    store.restricted.set(id, .moderators)
+                    store.restricted.set(id, true)
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [postPolicy.rawValue, id])
                     try ModerationService.record(c, room: id, actor: user.id, action: "post_policy_moderators")
                 }
@@ -165,7 +165,7 @@ struct RoomService: Sendable {
         // meanwhile is refused a moment early), and opened only once it has.
         do {
             let view = try await applyUpdate(user: user, roomID: roomID, changes: changes)
-            store.restricted.set(roomID, view.postPolicy)
+            store.restricted.set(roomID, view.postPolicy == .moderators)
             return view
         } catch {
             if changes.postPolicy == .moderators { try? await resyncPolicy(roomID: roomID) }
@@ -176,7 +176,7 @@ struct RoomService: Sendable {
     private func resyncPolicy(roomID: Int64) async throws {
         let policy = try await store.pool.query("SELECT post_policy FROM rooms WHERE id = ?", [roomID]).first
             .flatMap { PostPolicy(rawValue: try $0.decode("post_policy")) }
-        store.restricted.set(roomID, policy ?? .everyone)
+        store.restricted.set(roomID, policy == .moderators)
     }
 
     private func applyUpdate(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
@@ -191,6 +191,7 @@ struct RoomService: Sendable {
                 guard let role else { throw Self.notAMember }
                 // A DM has no admins: either of its two people may set its topic.
                 guard role >= .admin || room.kind == .dm else { throw Self.forbidden("Only the room's owner and admins change it.") }
+                guard room.archivedAt == nil else { throw RoomStore.archivedError }
                 if room.kind == .dm && (name != nil || newHash != nil) {
                     throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
                 }
@@ -204,7 +205,7 @@ struct RoomService: Sendable {
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
-                    if policy == .moderators { store.restricted.set(roomID, .moderators) }
+                    if policy == .moderators { store.restricted.set(roomID, true) }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
                     try ModerationService.record(c, room: roomID, actor: user.id, action: "post_policy_\(policy.rawValue)")
                 }
@@ -237,6 +238,49 @@ struct RoomService: Sendable {
         }
     }
 
+    /// [archiveRoom, unarchiveRoom] Archives a room or group (owners and admins), or brings it back.
+    /// An archived room is read-only: its members read, search and leave it, and messages may still
+    /// be deleted, but nothing is posted, edited, reacted to, voted on or pinned, its settings stay
+    /// as they are, and nobody joins or is added. It leaves the public directory. The same again
+    /// changes nothing. Refusals start before the archive commits (a post checked meanwhile is
+    /// refused a moment early) and end once the unarchive has.
+    func setArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
+        if archived { store.archived.set(roomID, true) }
+        do {
+            let view = try await applyArchived(user: user, roomID: roomID, archived: archived)
+            store.archived.set(roomID, view.archivedAt != nil)
+            return view
+        } catch {
+            let stored = try? await store.pool.query("SELECT archived_at FROM rooms WHERE id = ?", [roomID]).first
+                .map { try $0.decode("archived_at", as: Date?.self) != nil }
+            store.archived.set(roomID, stored ?? false)
+            throw error
+        }
+    }
+
+    private func applyArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
+        let store = self.store
+        return try await log.transaction { c, events in
+            let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            guard let role else { throw Self.notAMember }
+            guard room.kind != .dm else {
+                throw ParleyError(.conflict, "no_archive_in_dms", "A DM is not archived; close it instead (PUT /api/rooms/{room}/closed).")
+            }
+            guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins archive it.") }
+            guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be archived.") }
+            guard (room.archivedAt != nil) != archived else { return try store.view(c, room: room, viewer: user.id) }
+            try c.execute("UPDATE rooms SET archived_at = \(archived ? "NOW(3)" : "NULL") WHERE id = ?", [roomID])
+            try ModerationService.record(c, room: roomID, actor: user.id, action: archived ? "archive" : "unarchive")
+            let updated = try store.room(c, id: roomID)!
+            try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))
+            if updated.kind == .public {
+                try events.append(
+                    EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: archived ? nil : updated.view(role: nil)))
+            }
+            return try store.view(c, room: updated, viewer: user.id)
+        }
+    }
+
     /// Whether the room has a password [hasPassword].
     func hasPassword(user: User, roomID: Int64) async throws -> Bool {
         let store = self.store
@@ -251,6 +295,7 @@ struct RoomService: Sendable {
         let room = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
         if room.1 != nil { return try await get(user: user, roomID: roomID) }
         guard room.0.kind == .public else { throw Self.forbidden("This room is invite-only.") }
+        guard room.0.archivedAt == nil else { throw RoomStore.archivedError }
         if try await store.pool.withConnection({ c in try ModerationService.isBanned(c, roomID: roomID, userID: user.id) }) {
             throw ModerationService.banned
         }
@@ -264,6 +309,7 @@ struct RoomService: Sendable {
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
             if role == nil {
+                guard room.archivedAt == nil else { throw RoomStore.archivedError }
                 try store.insertMember(c, roomID: roomID, userID: user.id, role: .member)
                 try events.append(
                     EventType.memberJoined, roomID: roomID, subjectID: user.id,
@@ -359,6 +405,7 @@ struct RoomService: Sendable {
                 throw ParleyError(.conflict, "not_a_group", "Members are added to private groups; public rooms are joined.")
             }
             guard role >= .admin else { throw Self.forbidden("Only the group's owner and admins add members.") }
+            guard room.archivedAt == nil else { throw RoomStore.archivedError }
             guard let target = try store.user(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
             guard try store.role(c, roomID: roomID, userID: userID) == nil else {
                 throw ParleyError(.conflict, "already_member", "\(target.username) is a member already.")

@@ -7,13 +7,14 @@ struct RoomStore: Sendable {
     let pool: MariaDBPool
     /// Rooms' kinds as seen so far (a room never changes kind, and ids are never reused).
     let kinds = RoomKindCache()
-    /// Rooms where only moderators and up post (`post_policy = 'moderators'`), so that checking a
-    /// post in any other room costs no query.
-    let restricted = RestrictedRooms()
+    /// Rooms where only moderators and up post (`post_policy = 'moderators'`).
+    let restricted = RoomSet(where: "post_policy = 'moderators'")
+    /// Archived rooms: read-only until unarchived.
+    let archived = RoomSet(where: "archived_at IS NOT NULL")
     static let mainRoomID: Int64 = 1
 
     private static let roomColumns = """
-        r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at,
+        r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at, r.archived_at,
         (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
         """
 
@@ -30,6 +31,23 @@ struct RoomStore: Sendable {
             ).first
         else { return nil }
         return (RoomKind(rawValue: try row.decode("kind")) ?? .public, try row.decode("role", as: String?.self).flatMap(RoomRole.init))
+    }
+
+    static let archivedError = ParleyError(
+        .conflict, "room_archived", "This room is archived: it is read-only until an owner or admin unarchives it.")
+
+    /// Throws 409 `room_archived` when the room is archived.
+    func checkNotArchived(_ roomID: Int64) throws {
+        if archived.contains(roomID) { throw Self.archivedError }
+    }
+
+    /// Throws 403 `posting_restricted` when the room is one where only moderators and up post and
+    /// the user is not one of them.
+    func checkPostPolicy(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
+        guard restricted.contains(roomID) else { return }
+        guard let role = try role(c, roomID: roomID, userID: userID), role >= .moderator else {
+            throw ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
+        }
     }
 
     func role(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
@@ -81,13 +99,13 @@ struct RoomStore: Sendable {
         try c.execute("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?", [role.rawValue, roomID, userID])
     }
 
-    /// Public rooms, by name.
+    /// Public rooms, by name; an archived room is no longer listed.
     func publicRooms(viewer: Int64, limit: Int) async throws -> [RoomView] {
         try await pool.query(
             """
             SELECT \(Self.roomColumns), m.role AS my_role
             FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
-            WHERE r.kind = 'public' ORDER BY r.name LIMIT ?
+            WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY r.name LIMIT ?
             """, [viewer, limit]
         ).map { row in try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init)) }
     }
@@ -152,30 +170,25 @@ struct RoomStore: Sendable {
     }
 }
 
-/// The rooms where only moderators and up post, in memory: loaded at start-up and changed with every
-/// change of a room's policy.
-final class RestrictedRooms: Sendable {
+/// A set of rooms in memory, those `condition` holds for: loaded at start-up and changed with every
+/// change of the flag, so that checking a post in any other room costs no query. The rooms where
+/// only moderators and up post are one; archived rooms are another.
+final class RoomSet: Sendable {
+    private let condition: String
     private let rooms = NIOLockedValueBox<Set<Int64>>([])
 
+    init(where condition: String) { self.condition = condition }
+
     func load(_ pool: MariaDBPool) async throws {
-        let ids = try await pool.query("SELECT id FROM rooms WHERE post_policy = 'moderators'").map { try $0.decode("id", as: Int64.self) }
+        let ids = try await pool.query("SELECT id FROM rooms WHERE \(condition)").map { try $0.decode("id", as: Int64.self) }
         rooms.withLockedValue { $0 = Set(ids) }
     }
 
     func contains(_ roomID: Int64) -> Bool { rooms.withLockedValue { $0.contains(roomID) } }
 
-    func set(_ roomID: Int64, _ policy: PostPolicy) {
+    func set(_ roomID: Int64, _ isIn: Bool) {
         rooms.withLockedValue { rooms in
-            if policy == .moderators { rooms.insert(roomID) } else { rooms.remove(roomID) }
-        }
-    }
-
-    /// Throws 403 `posting_restricted` when the room is one where only moderators and up post and
-    /// the user is not one of them.
-    func check(_ c: MariaDBConnection, store: RoomStore, room: Int64, user: Int64) throws {
-        guard contains(room) else { return }
-        guard let role = try store.role(c, roomID: room, userID: user), role >= .moderator else {
-            throw ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
+            if isIn { rooms.insert(roomID) } else { rooms.remove(roomID) }
         }
     }
 }

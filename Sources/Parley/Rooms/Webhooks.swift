@@ -132,6 +132,7 @@ struct WebhookController {
         let limiter = self.limiter
         let webhook = try await rooms.store.pool.transaction { c in
             try Self.requireManager(rooms, c, roomID: roomID, user: user)
+            try rooms.store.checkNotArchived(roomID)
             // Counted under the room's lock, so two makers at once cannot pass the limit together.
             _ = try rooms.store.room(c, id: roomID, forUpdate: true)
             let count = try c.query("SELECT COUNT(*) AS n FROM webhooks WHERE room_id = ?", [roomID])[0].decode("n", as: Int64.self)
