@@ -351,15 +351,17 @@ export async function markUnread(m) {
 }
 
 let lastTyping = 0;
+/// Nobody types in an archived room: nothing is signalled there.
 export function typing() {
   const now = Date.now();
-  if (!state.room || now - lastTyping < 3000) return;
+  if (!state.room || state.room.closed || store.isArchived(state.room.id) || now - lastTyping < 3000) return;
   lastTyping = now;
   Signals.typing(state.room.id, true).catch(() => {});
 }
 export function stoppedTyping() {
   if (!state.room || lastTyping === 0) return;
   lastTyping = 0;
+  if (store.isArchived(state.room.id)) return;
   Signals.typing(state.room.id, false).catch(() => {});
 }
 
@@ -383,6 +385,14 @@ export async function createRoom({ name, topic, kind, password, members, post_po
 
 export async function updateRoom(id, changes) {
   const { room } = await Rooms.update(id, changes);
+  store.mergeRoom(room);
+  return room;
+}
+
+/// Archives a room or group (read-only for everyone) or brings it back: shown here at once; its
+/// members' clients follow `room.updated`, and the directory `directory.changed`.
+export async function setArchived(id, archived) {
+  const { room } = await (archived ? Rooms.archive(id) : Rooms.unarchive(id));
   store.mergeRoom(room);
   return room;
 }

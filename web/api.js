@@ -3,6 +3,7 @@
 
 let csrfToken = null;
 let sessionLost = () => {};
+let roomArchived = () => {};
 
 /// An error answer from the server: its status and the stable `code` of the error envelope.
 export class ApiError extends Error {
@@ -35,6 +36,12 @@ export function onSessionLost(handler) {
   sessionLost = handler;
 }
 
+/// Called when a request is refused with `room_archived`: the room was archived, perhaps before
+/// this client heard of it.
+export function onRoomArchived(handler) {
+  roomArchived = handler;
+}
+
 /// A JSON request; a `Blob` body (a file) is sent as its bytes, with its type. `onProgress`
 /// (with a `Blob` body) is told the fraction of it sent so far.
 export async function request(method, path, body, { signal, retryCsrf = true, onProgress } = {}) {
@@ -64,6 +71,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
     }
   }
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
+  if (error.code === "room_archived") roomArchived(error);
   throw error;
 }
 
@@ -152,6 +160,10 @@ export const Rooms = {
   /// A DM out of my list until a newer message comes (`closed` in the room list), or back in it.
   close: (id) => request("PUT", `/api/rooms/${id}/closed`),
   reopen: (id) => request("DELETE", `/api/rooms/${id}/closed`),
+  /// Owners and admins archive a room or group (read-only for everyone, out of the directory), or
+  /// bring it back; both answer `{room}`.
+  archive: (id) => request("PUT", `/api/rooms/${id}/archived`),
+  unarchive: (id) => request("DELETE", `/api/rooms/${id}/archived`),
   searchUsers: (prefix, limit = 10, options) => get(`/api/users${query({ prefix, limit })}`, options),
 };
 

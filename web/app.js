@@ -1,7 +1,7 @@
 // Parley in the browser: checks the session, wires the views to the state, the actions and the
 // live stream, and routes `#room/<id>` to the open room (so a reload reopens it).
 import * as actions from "/actions.js";
-import { ApiError, onSessionLost, Session, setCsrf } from "/api.js";
+import { ApiError, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
 import { $ } from "/dom.js";
 import { EventStream } from "/events.js";
 import { handleEvent } from "/live.js";
@@ -16,7 +16,7 @@ import { initViewer } from "/views/viewer.js";
 import { initMembers, setMembersOpen, toggleMembers } from "/views/members.js";
 import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
-import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings } from "/views/roomdialogs.js";
+import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings, unarchiveRoom } from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
 import { initWebhooks } from "/views/webhooks.js";
@@ -70,7 +70,7 @@ function initViews() {
       if (!$("members-panel").hidden) setMembersOpen(false);
     },
   });
-  initComposer();
+  initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
   initMembers({ onModeration: openModeration });
   initModeration();
@@ -102,6 +102,9 @@ function passwordWasReset(username) {
 async function start() {
   initViews();
   onSessionLost(() => endSession("Your session has ended. Please log in again."));
+  // Refused because a room is archived: this client had not heard yet, so its rooms are read again
+  // (the room turns read-only here too).
+  onRoomArchived(refreshArchived);
   // A reset link works whether or not anyone is logged in here.
   const reset = resetInHash();
   if (reset) openReset(reset);
@@ -168,6 +171,14 @@ async function enter(session) {
 }
 
 const state = () => store.state;
+
+let refreshing = null;
+function refreshArchived() {
+  if (!entered || refreshing) return;
+  refreshing = actions.loadRooms().catch(() => {}).finally(() => {
+    refreshing = null;
+  });
+}
 
 async function loadRoomsUntilDone() {
   for (let attempt = 0; ; attempt++) {

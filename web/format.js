@@ -5,12 +5,15 @@ const locales = navigator.languages?.length ? [...navigator.languages] : undefin
 
 const time = new Intl.DateTimeFormat(locales, { hour: "numeric", minute: "2-digit" });
 const full = new Intl.DateTimeFormat(locales, { dateStyle: "full", timeStyle: "short" });
+const longDate = new Intl.DateTimeFormat(locales, { dateStyle: "long" });
 const dayThisYear = new Intl.DateTimeFormat(locales, { weekday: "long", month: "long", day: "numeric" });
 const dayOtherYear = new Intl.DateTimeFormat(locales, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
 const relativeDay = new Intl.RelativeTimeFormat(locales, { numeric: "auto" });
 
 export const formatTime = (date) => time.format(date);
 export const formatFull = (date) => full.format(date);
+/// A day on its own, in the reader's language ("March 3, 2026").
+export const formatDate = (day) => longDate.format(day);
 
 /// A local calendar day, as a key ("2026-11-24").
 export const dayKey = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
@@ -93,6 +96,8 @@ const LOG_LINES = {
   grant_site_admin: (e) => `made ${at(e)} a site admin`,
   revoke_site_admin: (e) => `took site admin from ${at(e)}`,
   delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
+  archive: () => "archived the room",
+  unarchive: () => "unarchived the room",
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.

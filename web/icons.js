@@ -41,6 +41,7 @@ const SHAPES = {
   bookmark: ["M19 21l-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z"],
   smile: [{ circle: [12, 12, 9] }, "M8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01"],
   userPlus: [{ circle: [9, 7, 4] }, "M2 21v-2a4 4 0 0 1 4-4h6a4 4 0 0 1 4 4v2M19 8v6M22 11h-6"],
+  archive: [{ rect: [2, 3, 20, 5, 1] }, "M4 8v11a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8M10 12h4"],
 };
 
 const NS = "http://www.w3.org/2000/svg";

@@ -105,6 +105,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (store.isOpen(data.room_id)) actions.loadPeople(data.room_id);
       break;
     case "room.updated":
+      // Renamed, its topic or posting rule changed, archived or unarchived (`archived_at`): the
+      // sidebar, the open room's message box and its messages' actions follow at once.
       store.mergeRoom(data.room);
       break;
     case "room.deleted":
@@ -113,6 +115,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       actions.loadRooms();
       break;
     case "directory.changed":
+      // `room` null: gone from the directory (deleted, or archived).
       store.setDirectoryRoom(data.room_id, data.room);
       break;
     case "room.created":

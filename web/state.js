@@ -194,8 +194,14 @@ export function mergeRoom(room) {
     latest_id: old.latest_id,
   });
   emit("rooms");
-  // The open room's details (who may post in it, my role) shape its messages' actions.
-  if (state.room?.id === room.id) emit("room", { changed: "details" });
+  // Archived: nobody types in it any more (what was showing goes at once).
+  if (room.archived_at && isOpen(room.id) && state.room.typing.size > 0) {
+    for (const { timer } of state.room.typing.values()) clearTimeout(timer);
+    state.room.typing.clear();
+    emit("typing");
+  }
+  // The open room's details (who may post in it, my role, whether it is archived) shape its
+  // messages' actions.
   if (state.room?.id === room.id) emit("room", { changed: "details" });
 }
 
@@ -658,11 +664,29 @@ export function myRole(roomId) {
   return state.room?.id === roomId ? state.room.members.get(state.me.id)?.role ?? state.rooms.get(roomId)?.my_role ?? null : state.rooms.get(roomId)?.my_role ?? null;
 }
 
-/// Whether I may post in the room: every member may, unless only moderators and up post there.
+/// When one of my rooms was archived (ISO 8601), or null: an archived room is read-only for everyone.
+export const archivedAt = (roomId) => state.rooms.get(roomId)?.archived_at ?? null;
+export const isArchived = (roomId) => archivedAt(roomId) !== null;
+
+/// Whether anything new may be written in one of my rooms (reactions, votes, pins): not once it is archived.
+export const mayWrite = (roomId) => state.rooms.has(roomId) && !isArchived(roomId);
+
+/// Whether I may post in the room: every member may, unless only moderators and up post there, and
+/// nobody may once it is archived.
 export function mayPost(roomId) {
   const room = state.rooms.get(roomId);
-  return Boolean(room) && (room.post_policy !== "moderators" || (RANK[myRole(roomId)] ?? -1) >= RANK.moderator);
+  return mayWrite(roomId) && (room.post_policy !== "moderators" || (RANK[myRole(roomId)] ?? -1) >= RANK.moderator);
 }
+
+/// Whether I may archive (or unarchive) a room: its owners and admins, for a room or group but `main`.
+export function mayArchive(roomId) {
+  const room = state.rooms.get(roomId);
+  return Boolean(room) && room.kind !== "dm" && !isMainRoom(room) && (RANK[myRole(roomId)] ?? -1) >= RANK.admin;
+}
+
+/// The room everyone is in (the server's first), which is never archived nor deleted.
+const MAIN_ROOM_ID = 1;
+export const isMainRoom = (room) => room?.id === MAIN_ROOM_ID || (room?.kind === "public" && room?.name === "main");
 
 export function canModerate(roomId) {
   return state.rooms.get(roomId)?.kind !== "dm" && (RANK[myRole(roomId)] ?? -1) >= RANK.moderator;

@@ -1,12 +1,13 @@
 // Writing: Enter sends, Shift+Enter starts a new line, replies and edits show what they refer to,
 // ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room, across
-// reloads; typing is signalled (at most every 3 s).
+// reloads; typing is signalled (at most every 3 s). In an archived room a note (with Unarchive for
+// its owners and admins) takes the box's place.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { authorName, roomName, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { mayPost, on, state } from "/state.js";
+import { archivedAt, mayArchive, mayPost, on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
 
 const box = $("composer-text");
@@ -53,8 +54,13 @@ function saveDrafts() {
 
 export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId));
 
-export function initComposer() {
+/// The open room when it is archived (its box gives way to a note), else null.
+const archivedRoom = () => (state.room && !state.room.closed && archivedAt(state.room.id) !== null ? state.rooms.get(state.room.id) : null);
+
+export function initComposer({ onUnarchive = () => {} } = {}) {
   initMentions(box, $("mention-list"));
+  $("archived-note").prepend(icon("archive"));
+  $("archived-unarchive").addEventListener("click", onUnarchive);
   $("send").append(icon("send"));
   $("attach").append(icon("paperclip"));
   $("attach").addEventListener("click", () => $("attach-input").click());
@@ -139,9 +145,11 @@ function switchRoom() {
 
 function renderEnabled() {
   const room = state.room ? state.rooms.get(state.room.id) : null;
+  const archived = archivedRoom();
+  renderArchived(archived);
   // In a room where only moderators and up post, a member reads (and reacts) but does not write.
-  const restricted = Boolean(room && !mayPost(room.id));
-  const usable = Boolean(room && !state.room.closed) && !restricted;
+  const restricted = Boolean(room && !archived && !mayPost(room.id));
+  const usable = Boolean(room && !state.room.closed) && !restricted && !archived;
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
@@ -152,6 +160,22 @@ function renderEnabled() {
     : restricted && !state.room.closed
       ? "Only moderators, admins and the owner post in this room."
       : "";
+}
+
+/// An archived room is read-only: a note says since when in place of the box (which keeps its
+/// draft for when the room is unarchived), with Unarchive for its owners and admins.
+function renderArchived(room) {
+  const archived = room !== null;
+  $("archived-note").hidden = !archived;
+  $("composer-row").hidden = archived;
+  $("composer-help").hidden = archived;
+  renderContext();
+  if (!archived) return;
+  const when = new Date(room.archived_at);
+  $("archived-note-text").textContent = `${room.kind === "group" ? "This group" : "This room"} was archived on ${formatDate(when)}. It is read-only.`;
+  $("archived-note-text").title = `Archived ${formatFull(when)}`;
+  $("archived-unarchive").hidden = !mayArchive(room.id);
+  $("archived-unarchive").setAttribute("aria-label", `Unarchive ${roomName(room)}`);
 }
 
 export function startReply(message) {
@@ -184,7 +208,7 @@ function cancel() {
 
 function renderContext() {
   const bar = $("composer-context");
-  bar.hidden = !context;
+  bar.hidden = !context || archivedRoom() !== null;
   bar.dataset.kind = context?.kind ?? "";
   if (!context) return;
   const { message } = context;

@@ -4,7 +4,7 @@ import * as actions from "/actions.js";
 import { $, el } from "/dom.js";
 import { authorName, roomLabel, truncate } from "/format.js";
 import { preview } from "/markup.js";
-import { state } from "/state.js";
+import { on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 import { toast } from "/views/toast.js";
 
@@ -25,7 +25,19 @@ export function initForward() {
     event.preventDefault();
     submit();
   });
+  // A room archived (or left) meanwhile is no longer offered, nor kept as the choice; the list is
+  // only redrawn when what it offers changed (it keeps the focus otherwise).
+  on("rooms", () => {
+    if (!$("forward-dialog").open || offered() === shown) return;
+    const room = state.rooms.get(picked);
+    if (!room || room.archived_at) picked = null;
+    renderRooms();
+  });
 }
+
+/// Which rooms may be forwarded into, as one string; and as the list last showed them.
+const offered = () => [...state.rooms.values()].filter((room) => !room.archived_at).map((room) => `${room.id}:${roomLabel(room)}`).sort().join(",");
+let shown = "";
 
 export function openForward(message) {
   source = message;
@@ -42,15 +54,16 @@ export function openForward(message) {
   $("forward-filter").focus();
 }
 
-/// My open rooms whose label holds the filter's words, by label.
+/// My rooms whose label holds the filter's words, by label (not archived ones: nothing is posted there).
 function matchingRooms() {
   const words = $("forward-filter").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
   return [...state.rooms.values()]
-    .filter((room) => words.every((word) => roomLabel(room).toLowerCase().includes(word)))
+    .filter((room) => !room.archived_at && words.every((word) => roomLabel(room).toLowerCase().includes(word)))
     .sort((a, b) => roomLabel(a).localeCompare(roomLabel(b)));
 }
 
 function renderRooms() {
+  shown = offered();
   const rooms = matchingRooms();
   $("forward-rooms").replaceChildren(
     ...rooms.map((room) =>

@@ -4,7 +4,7 @@ import { Invites } from "/api.js";
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
-import { state } from "/state.js";
+import { isArchived, on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -20,6 +20,8 @@ export function initInvites({ onNavigate }) {
   $("invite-form").addEventListener("submit", createInvite);
   $("invite-copy").addEventListener("click", copyNewLink);
   $("invite-join").addEventListener("click", joinWithInvite);
+  // No new links to an archived group: the form goes while it is archived.
+  on("rooms", () => managed !== null && $("invites-dialog").open && renderArchived());
   $("invite-dialog").addEventListener("close", () => {
     // The address should not offer the invite again once the dialog is done with it.
     if (location.hash.startsWith("#invite/")) history.replaceState(null, "", state.room ? `#room/${state.room.id}` : location.pathname);
@@ -34,9 +36,15 @@ async function openInvites() {
   showError("invites-error", null);
   $("invite-new").hidden = true;
   $("invite-form").reset();
+  renderArchived();
   $("invites-dialog").showModal();
-  $("invite-expiry").focus();
+  if (!$("invite-form").hidden) $("invite-expiry").focus();
   await loadInvites();
+}
+
+function renderArchived() {
+  $("invite-form").hidden = isArchived(managed);
+  $("invites-archived").hidden = !isArchived(managed);
 }
 
 async function loadInvites() {
@@ -62,7 +70,7 @@ function inviteItem(invite) {
       try {
         await Invites.revoke(managed, invite.id);
         await loadInvites();
-        $("invite-expiry").focus();
+        if (!$("invite-form").hidden) $("invite-expiry").focus();
       } catch (error) {
         showError("invites-error", error);
         revoke.disabled = false;

@@ -5,7 +5,7 @@ import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
 import { icon } from "/icons.js";
-import { activeStatus, myRole, on, pausedNow, RANK, state } from "/state.js";
+import { activeStatus, isArchived, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -55,6 +55,9 @@ function render() {
   }
   const mine = RANK[myRole(room.id)] ?? -1;
   $("add-member").hidden = !(room.kind === "group" && mine >= RANK.admin);
+  // Nobody is added to an archived group (its invite links stay to be seen and revoked).
+  $("add-member-input").closest("label").hidden = isArchived(room.id);
+  $("add-member-results").hidden = isArchived(room.id);
   $("moderation-tools").hidden = !(room.kind !== "dm" && mine >= RANK.moderator);
   $("webhooks-open").hidden = !(room.kind !== "dm" && mine >= RANK.admin);
   const members = [...state.room.members.values()].sort(

@@ -4,7 +4,7 @@
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { icon } from "/icons.js";
-import { canModerate, myVotes, state } from "/state.js";
+import { canModerate, mayWrite, myVotes, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -24,7 +24,7 @@ export function initPolls() {
 }
 
 function openDialog() {
-  if (!state.room || state.room.closed) return;
+  if (!state.room || state.room.closed || !mayWrite(state.room.id)) return;
   $("poll-question").value = "";
   $("poll-multiple").checked = false;
   $("poll-options").replaceChildren();
@@ -79,6 +79,8 @@ async function submit() {
 export function pollNode(m) {
   const { poll } = m;
   const mine = myVotes(m);
+  // In an archived room a poll only shows its counts: nobody votes on it or closes it there.
+  const open = !poll.closed && mayWrite(m.room_id);
   const total = poll.options.reduce((sum, option) => sum + option.votes, 0);
   const options = poll.options.map((option, index) => {
     const chosen = mine.includes(index);
@@ -91,7 +93,7 @@ export function pollNode(m) {
       {
         className: `poll-choice${chosen ? " chosen" : ""}`,
         attrs: {
-          type: "button", "aria-pressed": String(chosen), disabled: poll.closed || null,
+          type: "button", "aria-pressed": String(chosen), disabled: !open || null,
           "aria-label": `${option.text}: ${option.votes} ${option.votes === 1 ? "vote" : "votes"}${chosen ? ", your choice" : ""}`,
         },
         dataset: { option: index },
@@ -106,9 +108,9 @@ export function pollNode(m) {
   const footer = el(
     "p",
     { className: "poll-footer muted" },
-    `${who} · ${poll.closed ? "Closed" : poll.multiple ? "Choose any" : "Choose one"}`,
+    `${who} · ${poll.closed ? "Closed" : !open ? "Voting is over: the room is archived" : poll.multiple ? "Choose any" : "Choose one"}`,
   );
-  if (!poll.closed && (m.sender.id === state.me.id || canModerate(m.room_id))) {
+  if (open && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     footer.append(
       button("Close poll", {
         className: "link small", attrs: { "data-action": "close-poll" },

@@ -1,12 +1,14 @@
-// Creating rooms and groups, changing a room's settings and my notification level for it, browsing
-// and joining public rooms (with their password), and opening a DM by username.
+// Creating rooms and groups, changing a room's settings (archiving it, deleting it) and my
+// notification level for it, browsing and joining public rooms (with their password), and opening a
+// DM by username.
 import * as actions from "/actions.js";
 import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
-import { roomName } from "/format.js";
+import { formatDate, formatFull, roomName } from "/format.js";
 import { icon } from "/icons.js";
-import { myRole, on, state } from "/state.js";
+import { archivedAt, isMainRoom, mayArchive, myRole, on, state } from "/state.js";
 import { confirmDialog, showError, userSearch } from "/views/dialogs.js";
+import { toast, toastError } from "/views/toast.js";
 
 let navigate = () => {};
 /// "create" or "edit"; for "edit", the room being edited.
@@ -20,6 +22,20 @@ export function initRoomDialogs({ onNavigate }) {
   for (const radio of document.querySelectorAll('#room-kind input[name="kind"]')) radio.addEventListener("change", syncRoomForm);
   $("room-form").addEventListener("submit", submitRoom);
   $("room-delete").addEventListener("click", deleteRoom);
+  $("room-archive").addEventListener("click", archiveRoom);
+  $("room-unarchive").addEventListener("click", () => unarchiveRoom(roomForm.room));
+  // The room being edited changed under the dialog (archived or unarchived, here or elsewhere; my
+  // role): what it offers follows, and what was typed stays.
+  on("rooms", () => {
+    if (roomForm.mode !== "edit" || !$("room-dialog").open) return;
+    const room = state.rooms.get(roomForm.room.id);
+    if (!room) {
+      $("room-dialog").close();
+      return;
+    }
+    roomForm.room = room;
+    syncRoomForm();
+  });
   // The directory changes live (rooms created, renamed, deleted by anyone): an open list follows.
   on("directory", () => $("browse-dialog").open && renderDirectory());
   memberSearch = userSearch({
@@ -73,7 +89,9 @@ export function openRoomSettings() {
   showError("room-error", null);
   syncRoomForm();
   $("room-dialog").showModal();
-  $("room-name").focus();
+  // (Where there are no fields, as for an archived room, Unarchive or Close takes the focus.)
+  if (!$("room-name").closest("label").hidden) $("room-name").focus();
+  else ($("room-unarchive").hidden ? $("room-form").querySelector("[data-close]") : $("room-unarchive")).focus();
 }
 
 /// The room whose notification level the dialog is changing.
@@ -119,18 +137,68 @@ function syncRoomForm() {
   $("room-clear-password-field").hidden = !(editing && roomForm.room.has_password);
   $("room-members-field").hidden = editing || currentKind !== "group";
   // Settings are for the room's admins and owner; a site admin who is neither may only delete it.
-  const manages = !editing || ["admin", "owner"].includes(myRole(roomForm.room.id));
+  // An archived room's settings stay as they are (the server refuses changes) until it is unarchived.
+  const archived = editing && archivedAt(roomForm.room.id) !== null;
+  const manages = (!editing || ["admin", "owner"].includes(myRole(roomForm.room.id))) && !archived;
   for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
   $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
+  $("room-form").querySelector("[data-close]").textContent = manages ? "Cancel" : "Close";
   $("room-delete").hidden = !(editing && mayDelete(roomForm.room));
+  const archivable = editing && mayArchive(roomForm.room.id);
+  $("room-archive-field").hidden = !(archivable && !archived);
+  $("room-unarchive").hidden = !(archivable && archived);
+  const info = $("room-archived-info");
+  info.hidden = !archived;
+  if (archived) {
+    const when = new Date(archivedAt(roomForm.room.id));
+    info.textContent = `${roomForm.room.kind === "group" ? "This group" : "This room"} was archived on ${formatDate(when)}. It is read-only: ` +
+      (archivable ? "unarchive it to post in it or change its settings again." : "only its owner or an admin can unarchive it.");
+    info.title = formatFull(when);
+  }
 }
 
 /// The owner deletes a room, and so does a site admin; `main` stays.
 function mayDelete(room) {
-  const main = room.kind === "public" && room.name === "main";
-  return !main && room.kind !== "dm" && (myRole(room.id) === "owner" || state.me?.site_role === "admin");
+  return !isMainRoom(room) && room.kind !== "dm" && (myRole(room.id) === "owner" || state.me?.site_role === "admin");
+}
+
+/// Archives the room being edited, once confirmed: it turns read-only for everyone.
+async function archiveRoom() {
+  const room = roomForm?.room;
+  if (!room) return;
+  const what = room.kind === "group" ? "group" : "room";
+  const answer = await confirmDialog({
+    title: `Archive ${roomName(room)}?`,
+    message:
+      `The ${what} becomes read-only for everyone: nobody can post, reply, react, vote, pin or share files in it, ` +
+      `and nobody can join it${room.kind === "public" ? " (it leaves the list of public rooms)" : ""}. ` +
+      "Its messages stay, to read and search. An owner or admin can unarchive it at any time.",
+    confirm: `Archive ${what}`,
+  });
+  if (answer === null) return;
+  showError("room-error", null);
+  try {
+    await actions.setArchived(room.id, true);
+    $("room-dialog").close();
+    toast(`${roomName(room)} is archived.`, { kind: "info" });
+  } catch (error) {
+    showError("room-error", error);
+  }
+}
+
+/// Brings an archived room back (from its settings, or from the note in place of its message box).
+export async function unarchiveRoom(room) {
+  if (!room) return;
+  try {
+    await actions.setArchived(room.id, false);
+    if ($("room-dialog").open && roomForm.room?.id === room.id) $("room-dialog").close();
+    toast(`${roomName(room)} is unarchived.`, { kind: "info" });
+  } catch (error) {
+    if ($("room-dialog").open) showError("room-error", error);
+    else toastError(error);
+  }
 }
 
 async function deleteRoom() {
@@ -174,6 +242,8 @@ function renderChips() {
 
 async function submitRoom(event) {
   event.preventDefault();
+  // Nothing to save where the fields are not offered (an archived room; a site admin's view).
+  if ($("room-submit").hidden) return;
   const name = $("room-name").value.trim();
   const topic = $("room-topic-input").value.trim();
   const password = $("room-password").value;

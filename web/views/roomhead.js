@@ -5,7 +5,7 @@ import { $, button, el } from "/dom.js";
 import { authorName, formatFull, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
-import { activeStatus, canModerate, myRole, on, pausedNow, RANK, state } from "/state.js";
+import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -82,6 +82,8 @@ function render() {
     if (room) {
       $("room-title").textContent = roomName(room);
       $("room-topic").textContent = room.kind === "dm" ? dmLine(room) : room.topic ?? "";
+      // An archived room says so under its name too.
+      if (room.archived_at) $("room-topic").prepend(el("span", { className: "archived-tag", text: "Archived" }), room.topic ? " " : "");
       $("room-icon").replaceChildren(roomIcon(room));
     }
   }
@@ -132,7 +134,8 @@ function renderPins() {
   const lines = pins.slice(0, 3).map((pin) => {
     const text = pin.message.deleted ? "(deleted)" : truncate(preview(pin.message), 140);
     const line = el("div", { className: "pin" }, icon("pin"), el("strong", { text: authorName(pin.message) }), el("span", { className: "pin-text", text }));
-    if (canModerate(roomId)) {
+    // (An archived room's pins stay as they are.)
+    if (canModerate(roomId) && mayWrite(roomId)) {
       line.append(
         button("", {
           className: "icon-button small",

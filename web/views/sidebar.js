@@ -1,5 +1,6 @@
-// The room list (rooms, private groups, DMs) with unread badges, the connection state, who I am
-// (with my status), and on a phone the drawer that holds them.
+// The room list (rooms, private groups, DMs, and archived rooms and groups apart at the bottom) with
+// unread badges, the connection state, who I am (with my status), and on a phone the drawer that
+// holds them.
 import { chosenPresence, markAllRead } from "/actions.js";
 import { $, avatarFor, button, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
@@ -84,11 +85,16 @@ const byName = (a, b) => roomName(a).localeCompare(roomName(b), undefined, { sen
 function renderRooms() {
   // A DM I closed stays out of the list until a new message comes (or while it is open).
   const rooms = [...state.rooms.values()].filter((r) => !(r.kind === "dm" && r.closed && state.room?.id !== r.id));
+  // Archived rooms and groups (read-only) list apart, last, starred or not.
+  const archived = rooms.filter((r) => r.archived_at).sort(byName);
+  $("archived-section").hidden = archived.length === 0;
+  if (archived.length > 0) fill($("archived-list"), archived, "");
+  else $("archived-list").replaceChildren();
   // Starred rooms of every kind list first, and only there.
-  const starred = rooms.filter((r) => r.starred).sort(byName);
+  const starred = rooms.filter((r) => r.starred && !r.archived_at).sort(byName);
   $("starred-section").hidden = starred.length === 0;
   if (starred.length > 0) fill($("starred-list"), starred, "");
-  const listed = rooms.filter((r) => !r.starred);
+  const listed = rooms.filter((r) => !r.starred && !r.archived_at);
   fill($("room-list"), listed.filter((r) => r.kind === "public").sort(byName), starred.length ? "No other rooms." : "Join a room with the compass button.");
   fill($("group-list"), listed.filter((r) => r.kind === "group").sort(byName), "No private groups yet.");
   fill($("dm-list"), listed.filter((r) => r.kind === "dm").sort(byName), "No conversations yet.");
@@ -125,7 +131,7 @@ function roomItem(room) {
   const link = el(
     "a",
     {
-      className: `room-link${unread ? " unread" : ""}`,
+      className: `room-link${unread ? " unread" : ""}${room.archived_at ? " archived" : ""}`,
       attrs: { href: `#room/${room.id}`, "aria-current": current ? "page" : false },
       dataset: { room: room.id, name: roomName(room) },
     },
@@ -133,6 +139,7 @@ function roomItem(room) {
     el("span", { className: "name", text: roomName(room) }),
     room.has_password ? icon("lock", { className: "small-lock" }) : null,
     room.notify_level === "none" ? icon("bellOff", { className: "small-lock", label: "muted" }) : null,
+    room.archived_at ? srOnly(", archived") : null,
   );
   if (unread) {
     const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });

@@ -7,7 +7,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, mayPost, on, state } from "/state.js";
+import { canModerate, isArchived, mayPost, mayWrite, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -89,7 +89,7 @@ function show(open) {
 function sendReply() {
   const thread = state.thread;
   const text = $("thread-text").value.trim();
-  if (!thread || !text || state.room?.closed) return;
+  if (!thread || !text || state.room?.closed || $("thread-text").disabled) return;
   actions.send(text, thread.rootId);
   actions.stoppedTyping();
   $("thread-text").value = "";
@@ -109,7 +109,13 @@ function render({ follow = false }) {
   list.replaceChildren(...[...thread.replies.values()].map((reply) => messageItem(reply)), ...pending.map(pendingItem));
   $("thread-more").hidden = !thread.hasMore;
   $("thread-more").disabled = thread.loading;
-  $("thread-text").disabled = state.room?.closed != null || !mayPost(thread.roomId);
+  // Replies are messages of the room: none in an archived room, nor from a member where only
+  // moderators and up post.
+  const writable = state.room?.closed == null && mayPost(thread.roomId);
+  $("thread-text").disabled = !writable;
+  $("thread-send").disabled = !writable;
+  const kind = state.rooms.get(thread.roomId)?.kind === "group" ? "group" : "room";
+  $("thread-text").placeholder = isArchived(thread.roomId) ? `This ${kind} is archived: it is read-only.` : "Reply…";
   if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
@@ -137,9 +143,10 @@ function messageItem(m, { root = false } = {}) {
   }
   const tool = (name, label, iconName, onClick) =>
     meta.append(button("", { className: `icon-button small thread-${name}`, icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick }));
-  if (!m.deleted) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  // (Nothing new is written in an archived room: no reactions or edits there, but deletions.)
+  if (!m.deleted && mayWrite(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
-  if (!m.deleted && m.sender.id === state.me.id && !m.webhook) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (!m.deleted && m.sender.id === state.me.id && !m.webhook && mayPost(m.room_id)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   // The sender, and the room's moderators, delete it from here too.
   if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     meta.append(

@@ -9,7 +9,7 @@ import { formatMessage, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, isSaved, mayPost, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, isSaved, mayPost, mayWrite, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -270,7 +270,7 @@ function messageNode(m) {
     m.text, m.sender.display_name, m.sender.avatar_url, m.webhook?.id, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mine && mayPost(m.room_id),
-    (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)),
+    (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
@@ -433,10 +433,12 @@ const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏
 
 const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
 
-/// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine.
+/// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine
+/// (only shown, not toggled, in an archived room).
 export function reactionBar(m) {
   const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
   const myEmoji = myReactions(m);
+  const writable = mayWrite(m.room_id);
   for (const reaction of m.reactions) {
     const mine = myEmoji.includes(reaction.emoji);
     // A popular emoji lists its first 100 reactors; the rest are counted.
@@ -451,8 +453,8 @@ export function reactionBar(m) {
         {
           className: mine ? "reaction mine" : "reaction",
           attrs: {
-            type: "button", "aria-pressed": mine ? "true" : "false", title: `${who} reacted with ${reaction.emoji}`,
-            "aria-label": `${reaction.emoji} ${reaction.count}: ${who}. ${mine ? "Remove your reaction" : "React with this too"}.`,
+            type: "button", "aria-pressed": mine ? "true" : "false", title: `${who} reacted with ${reaction.emoji}`, disabled: !writable,
+            "aria-label": `${reaction.emoji} ${reaction.count}: ${who}.${writable ? ` ${mine ? "Remove your reaction" : "React with this too"}.` : ""}`,
           },
           dataset: { emoji: reaction.emoji },
           on: { click: () => actions.toggleReaction(m, reaction.emoji).catch(toastError) },
@@ -597,9 +599,14 @@ function messageActions(m, mine) {
   const tools = el("div", { className: "actions", attrs: { role: "group", "aria-label": "Message actions" } });
   const action = (name, label, iconName, handler) =>
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
-  action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
-  action("reply", `Reply to ${authorName(m)}`, "reply", () => callbacks.onReply(m));
-  action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
+  // Nothing new is written in an archived room: no reactions, replies, edits or pins there (its
+  // messages are still forwarded elsewhere, saved, and deleted).
+  const writable = mayWrite(m.room_id);
+  if (writable) {
+    action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+    action("reply", `Reply to ${authorName(m)}`, "reply", () => callbacks.onReply(m));
+    action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
+  }
   action("link", "Copy link to message", "link", () => copyLink(m));
   action("forward", "Forward message", "forward", () => openForward(m));
   action("remind", "Remind me about this", "clock", (event) => openReminderMenu(m, event.currentTarget));
@@ -609,7 +616,7 @@ function messageActions(m, mine) {
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
   // (A webhook's message is its maker's to delete, not to edit.)
   if (mine && !m.webhook && mayPost(m.room_id)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
-  if (canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
+  if (writable && canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {
       const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(m), 200), confirm: "Delete" });

@@ -4,7 +4,7 @@
 import { Webhooks } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { dayLabel, formatTime } from "/format.js";
-import { on, state } from "/state.js";
+import { isArchived, on, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -23,6 +23,13 @@ export function initWebhooks() {
   on("room", ({ changed }) => {
     if (managed !== null && (changed === "opened" || changed === "closed")) $("webhooks-dialog").close();
   });
+  // No new webhooks in an archived room (those it has are still listed and deleted).
+  on("rooms", () => managed !== null && renderArchived());
+}
+
+function renderArchived() {
+  $("webhook-form").hidden = isArchived(managed);
+  $("webhooks-archived").hidden = !isArchived(managed);
 }
 
 async function openWebhooks() {
@@ -31,9 +38,10 @@ async function openWebhooks() {
   showError("webhooks-error", null);
   forgetNewUrl();
   $("webhook-form").reset();
+  renderArchived();
   $("webhook-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("webhooks-dialog").showModal();
-  $("webhook-name").focus();
+  if (!$("webhook-form").hidden) $("webhook-name").focus();
   await loadWebhooks();
 }
 
@@ -81,7 +89,7 @@ function webhookItem(webhook) {
       try {
         await Webhooks.remove(managed, webhook.id);
         await loadWebhooks();
-        $("webhook-name").focus();
+        if (!$("webhook-form").hidden) $("webhook-name").focus();
       } catch (error) {
         showError("webhooks-error", error);
         remove.disabled = false;
