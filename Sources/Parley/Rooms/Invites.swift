@@ -75,8 +75,7 @@ struct InviteController {
     /// deactivated, demoted or gone stops working, and leaves the list.
     static let usableCondition = """
         (i.expires_at IS NULL OR i.expires_at > NOW(3)) AND (i.max_uses IS NULL OR i.uses < i.max_uses)
-        AND u.deactivated_at IS NULL
-        AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = i.room_id AND rm.user_id = i.created_by AND rm.role IN ('owner', 'admin'))
+        AND \(RoomStore.makerManages("i"))
         """
 
     struct CreateBody: Decodable {

@@ -33,6 +33,16 @@ struct RoomStore: Sendable {
         return (RoomKind(rawValue: try row.decode("kind")) ?? .public, try row.decode("role", as: String?.self).flatMap(RoomRole.init))
     }
 
+    /// SQL: the maker of `alias`'s row (its `created_by`, joined as `u`) is an active account and
+    /// still the owner or an admin of the row's room. Invite links and webhooks work only while so.
+    static func makerManages(_ alias: String) -> String {
+        """
+        u.deactivated_at IS NULL
+        AND EXISTS (
+            SELECT 1 FROM room_members rm WHERE rm.room_id = \(alias).room_id AND rm.user_id = \(alias).created_by AND rm.role IN ('owner', 'admin'))
+        """
+    }
+
     static let archivedError = ParleyError(
         .conflict, "room_archived", "This room is archived: it is read-only until an owner or admin unarchives it.")
 

@@ -82,10 +82,7 @@ struct WebhookController {
 
     /// What keeps a webhook posting besides its token: its maker is an active account and still the
     /// room's owner or an admin (as for invite links).
-    static let activeCondition = """
-        u.deactivated_at IS NULL
-        AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = w.room_id AND rm.user_id = w.created_by AND rm.role IN ('owner', 'admin'))
-        """
+    static let activeCondition = RoomStore.makerManages("w")
 
     static let columns = """
         w.id, w.room_id, w.name, w.hint, w.created_at, w.last_used_at, (\(activeCondition)) AS active,
