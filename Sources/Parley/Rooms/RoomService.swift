@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import NIOConcurrencyHelpers
 
 /// The rules of rooms: who may see, join, change and leave them, written together with the events
 /// that tell every member.
@@ -243,22 +244,25 @@ struct RoomService: Sendable {
     /// be deleted, but nothing is posted, edited, reacted to, voted on or pinned, its settings stay
     /// as they are, and nobody joins or is added. It leaves the public directory. The same again
     /// changes nothing. Refusals start before the archive commits (a post checked meanwhile is
-    /// refused a moment early) and end once the unarchive has.
+    /// refused a moment early) and end once the unarchive has; as with the post policy, the set
+    /// is touched only once the caller may archive, so nobody else can hold up the room's posts.
     func setArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
-        if archived { store.archived.set(roomID, true) }
+        let touched = NIOLockedValueBox(false)
         do {
-            let view = try await applyArchived(user: user, roomID: roomID, archived: archived)
+            let view = try await applyArchived(user: user, roomID: roomID, archived: archived, touched: touched)
             store.archived.set(roomID, view.archivedAt != nil)
             return view
         } catch {
-            let stored = try? await store.pool.query("SELECT archived_at FROM rooms WHERE id = ?", [roomID]).first
-                .map { try $0.decode("archived_at", as: Date?.self) != nil }
-            store.archived.set(roomID, stored ?? false)
+            if touched.withLockedValue({ $0 }) {
+                let stored = try? await store.pool.query("SELECT archived_at FROM rooms WHERE id = ?", [roomID]).first
+                    .map { try $0.decode("archived_at", as: Date?.self) != nil }
+                store.archived.set(roomID, stored ?? false)
+            }
             throw error
         }
     }
 
-    private func applyArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
+    private func applyArchived(user: User, roomID: Int64, archived: Bool, touched: NIOLockedValueBox<Bool>) async throws -> RoomView {
         let store = self.store
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
@@ -269,6 +273,10 @@ struct RoomService: Sendable {
             guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins archive it.") }
             guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be archived.") }
             guard (room.archivedAt != nil) != archived else { return try store.view(c, room: room, viewer: user.id) }
+            if archived {
+                store.archived.set(roomID, true)
+                touched.withLockedValue { $0 = true }
+            }
             try c.execute("UPDATE rooms SET archived_at = \(archived ? "NOW(3)" : "NULL") WHERE id = ?", [roomID])
             try ModerationService.record(c, room: roomID, actor: user.id, action: archived ? "archive" : "unarchive")
             let updated = try store.room(c, id: roomID)!
