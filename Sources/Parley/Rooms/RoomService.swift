@@ -160,27 +160,44 @@ struct RoomService: Sendable {
         var postPolicy: PostPolicy? = nil
     }
 
-    /// Renames a room or changes its topic, password or who may post (owners and admins).
+    /// Renames a room or changes its topic, password or who may post (owners and admins). A room
+    /// closed to members' posts is closed before the change commits (a post checked meanwhile is
+    /// refused a moment early), and opened only once it has.
     func update(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
-        // A room closed to members' posts is closed before the change commits (a post checked
-        // meanwhile is refused a moment early), and opened only once it has.
+        let restricted = "post_policy = 'moderators'"
+        return try await changingFlag(store.restricted, roomID: roomID, isOn: { $0.postPolicy == .moderators }, stored: restricted) { turnOn in
+            try await applyUpdate(user: user, roomID: roomID, changes: changes, turnOn: turnOn)
+        }
+    }
+
+    /// A change that may turn one of the rooms' in-memory flags on (`set`). `apply` calls `turnOn`
+    /// once the caller is found allowed, before its change commits; afterwards the set follows what
+    /// committed (`isOn`), and after a failure, if `turnOn` was called, what is stored (`stored`,
+    /// SQL on `rooms`). So a refused call never touches the set, and a flag is cleared only once its
+    /// clearing has committed.
+    private func changingFlag(
+        _ set: RoomSet, roomID: Int64, isOn: (RoomView) -> Bool, stored: String,
+        apply: (_ turnOn: @escaping @Sendable () -> Void) async throws -> RoomView
+    ) async throws -> RoomView {
+        let touched = NIOLockedValueBox(false)
         do {
-            let view = try await applyUpdate(user: user, roomID: roomID, changes: changes)
-            store.restricted.set(roomID, view.postPolicy == .moderators)
+            let view = try await apply {
+                set.set(roomID, true)
+                touched.withLockedValue { $0 = true }
+            }
+            set.set(roomID, isOn(view))
             return view
         } catch {
-            if changes.postPolicy == .moderators { try? await resyncPolicy(roomID: roomID) }
+            if touched.withLockedValue({ $0 }) {
+                let on = try? await store.pool.query("SELECT (\(stored)) AS flag FROM rooms WHERE id = ?", [roomID]).first
+                    .map { try $0.decode("flag", as: Bool.self) }
+                set.set(roomID, on ?? false)
+            }
             throw error
         }
     }
 
-    private func resyncPolicy(roomID: Int64) async throws {
-        let policy = try await store.pool.query("SELECT post_policy FROM rooms WHERE id = ?", [roomID]).first
-            .flatMap { PostPolicy(rawValue: try $0.decode("post_policy")) }
-        store.restricted.set(roomID, policy == .moderators)
-    }
-
-    private func applyUpdate(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
+    private func applyUpdate(user: User, roomID: Int64, changes: Changes, turnOn: @escaping @Sendable () -> Void) async throws -> RoomView {
         let name = try changes.name.map(Self.validateName)
         let topic = try changes.topic.map(Self.validateTopic)
         var newHash: String?? = nil
@@ -206,7 +223,7 @@ struct RoomService: Sendable {
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
-                    if policy == .moderators { store.restricted.set(roomID, true) }
+                    if policy == .moderators { turnOn() }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
                     try ModerationService.record(c, room: roomID, actor: user.id, action: "post_policy_\(policy.rawValue)")
                 }
@@ -244,25 +261,14 @@ struct RoomService: Sendable {
     /// be deleted, but nothing is posted, edited, reacted to, voted on or pinned, its settings stay
     /// as they are, and nobody joins or is added. It leaves the public directory. The same again
     /// changes nothing. Refusals start before the archive commits (a post checked meanwhile is
-    /// refused a moment early) and end once the unarchive has; as with the post policy, the set
-    /// is touched only once the caller may archive, so nobody else can hold up the room's posts.
+    /// refused a moment early) and end once the unarchive has (`changingFlag`).
     func setArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
-        let touched = NIOLockedValueBox(false)
-        do {
-            let view = try await applyArchived(user: user, roomID: roomID, archived: archived, touched: touched)
-            store.archived.set(roomID, view.archivedAt != nil)
-            return view
-        } catch {
-            if touched.withLockedValue({ $0 }) {
-                let stored = try? await store.pool.query("SELECT archived_at FROM rooms WHERE id = ?", [roomID]).first
-                    .map { try $0.decode("archived_at", as: Date?.self) != nil }
-                store.archived.set(roomID, stored ?? false)
-            }
-            throw error
+        try await changingFlag(store.archived, roomID: roomID, isOn: { $0.archivedAt != nil }, stored: "archived_at IS NOT NULL") { turnOn in
+            try await applyArchived(user: user, roomID: roomID, archived: archived, turnOn: turnOn)
         }
     }
 
-    private func applyArchived(user: User, roomID: Int64, archived: Bool, touched: NIOLockedValueBox<Bool>) async throws -> RoomView {
+    private func applyArchived(user: User, roomID: Int64, archived: Bool, turnOn: @escaping @Sendable () -> Void) async throws -> RoomView {
         let store = self.store
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
@@ -273,10 +279,7 @@ struct RoomService: Sendable {
             guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins archive it.") }
             guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be archived.") }
             guard (room.archivedAt != nil) != archived else { return try store.view(c, room: room, viewer: user.id) }
-            if archived {
-                store.archived.set(roomID, true)
-                touched.withLockedValue { $0 = true }
-            }
+            if archived { turnOn() }
             try c.execute("UPDATE rooms SET archived_at = \(archived ? "NOW(3)" : "NULL") WHERE id = ?", [roomID])
             try ModerationService.record(c, room: roomID, actor: user.id, action: archived ? "archive" : "unarchive")
             let updated = try store.room(c, id: roomID)!
