@@ -54,7 +54,7 @@ enum Floor {
         try connection.executeText(create)
         // A payload the size of a real message.created event's.
         let head = #"{"message":{"client_id":null,"created_at":"2026-01-01T00:00:00.000Z","deleted":false,"edited_at":null,"id":"#
-        let tail = #","mentions":[],"mentions_room":false,"reply_to":null,"room_id":1,"sender":{"avatar_url":null,"display_name":"bench","id":1,"username":"bench"},"text":"floor"}}"#
+        let tail = #","mentions":[],"mentions_here":false,"mentions_room":false,"reply_to":null,"room_id":1,"sender":{"avatar_url":null,"display_name":"bench","id":1,"username":"bench"},"text":"floor"}}"#
         var times: [UInt64] = []
         var next = nowNanos()
         for index in 0..<samples {

@@ -20,7 +20,7 @@ import Testing
             MessageView(
                 id: 9_007_199_254_740_993, roomId: 1, sender: UserSummary(id: 1, username: "b.o-b_", displayName: "Bob", avatar: nil), text: text,
                 replyTo: 41, clientId: "c:1.2-3_x", createdAt: Date(timeIntervalSince1970: 0.5), editedAt: Date(timeIntervalSince1970: 1_800_000_000.999),
-                deleted: false, mentions: [3, 5, 8], mentionsRoom: true,
+                deleted: false, mentions: [3, 5, 8], mentionsRoom: true, mentionsHere: true,
                 reactions: [
                     ReactionSummary(emoji: "👍", count: 2, userIds: [3, 1]), ReactionSummary(emoji: "👩‍👩‍👧", count: 1, userIds: [9_007_199_254_740_993]),
                     ReactionSummary(emoji: "1️⃣", count: 1, userIds: [5]),

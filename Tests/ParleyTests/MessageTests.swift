@@ -8,8 +8,8 @@ import Testing
 /// Sending, history, editing and deleting messages, and who may read and write a room.
 @Suite struct MessageTests {
     static let messageKeys: Set<String> = [
-        "id", "room_id", "sender", "text", "reply_to", "client_id", "created_at", "edited_at", "deleted", "mentions", "mentions_room", "reactions", "file",
-        "reply_count", "forwarded", "poll", "webhook",
+        "id", "room_id", "sender", "text", "reply_to", "client_id", "created_at", "edited_at", "deleted", "mentions", "mentions_here", "mentions_room", "reactions",
+        "file", "reply_count", "forwarded", "poll", "webhook",
     ]
 
     static func json(_ object: [String: Any]) -> String {

@@ -415,6 +415,76 @@ import Testing
         }
     }
 
+    @Test func hereMentionsReachOnlyMembersOnlineAndAvailable() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            var users: [String: (id: Int64, token: String)] = [:]
+            for name in ["bob", "carol", "dave", "erin", "frank", "gus"] { users[name] = try await live.signUp(name) }
+            let bob = users["bob"]!, carol = users["carol"]!, dave = users["dave"]!, erin = users["erin"]!, frank = users["frank"]!
+            // Nobody may take the names that mentions mean something else by.
+            for name in ["here", "Room", "HERE"] {
+                let taken = try await live.send(.POST, "/api/users", json: #"{"username":"\#(name)","password":"password123"}"#)
+                #expect(taken.status == 422 && taken.body?["error"]?["code"] == .string("invalid_username"), "\(taken.text)")
+            }
+            // A group of seven (bob made it; alice is a plain member). Gus is not in it.
+            let ids = [alice.id, carol.id, dave.id, erin.id, frank.id].map(String.init).joined(separator: ",")
+            let made = try await live.send(.POST, "/api/rooms", json: #"{"name":"standup","kind":"group","members":[\#(ids)]}"#, token: bob.token)
+            let group = try #require(made.body?["room"]?["id"]?.int)
+            // Online: bob, dave (away), erin (level none), frank (named too) and gus. Carol is offline.
+            var streams: [String: SSEConnection] = [:]
+            for name in ["bob", "dave", "erin", "frank", "gus"] { streams[name] = try await live.stream(users[name]!.token) }
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"away"}"#, token: dave.token).status == 204)
+            #expect(try await live.send(.PUT, "/api/rooms/\(group)/notifications", json: #"{"level":"none"}"#, token: erin.token).status == 200)
+            for _ in 0..<100 {
+                let members = try await live.send(.GET, "/api/rooms/\(group)/members", token: alice.token).body?["members"]?.array ?? []
+                if members.filter({ $0["online"] == .bool(true) }).count == 4 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+
+            let posted = try await live.send(.POST, "/api/rooms/\(group)/messages", json: #"{"text":"@here standup in 5, @frank too"}"#, token: alice.token)
+            #expect(posted.status == 201, "\(posted.text)")
+            let message = try #require(posted.body?["message"])
+            #expect(message["mentions_here"] == .bool(true))
+            #expect(message["mentions_room"] == .bool(false))
+            #expect(message["mentions"] == .array([.number(Double(frank.id))]))
+            let id = try #require(message["id"]?.int)
+            // The event carries the same message.
+            let created = await streams["bob"]!.waitFor(1) { $0.event == "message.created" && $0.json?["data"]?["message"]?["id"]?.int == id }
+            #expect(created.first?.json?["data"]?["message"]?["mentions_here"] == .bool(true))
+            // Bob hears of it as @here, Frank as a mention; the others not at all.
+            let toBob = await streams["bob"]!.waitFor(1) { $0.event == "notification" }
+            #expect(toBob.first?.json?["data"]?["notification"]?["reason"] == .string("here_mention"))
+            let toFrank = await streams["frank"]!.waitFor(1) { $0.event == "notification" }
+            #expect(toFrank.first?.json?["data"]?["notification"]?["reason"] == .string("mention"))
+            try await Task.sleep(for: .milliseconds(300))
+            for name in ["dave", "erin", "gus"] { #expect(Self.events(streams[name]!, "notification").isEmpty, "\(name)") }
+            let rows = try parley.query("SELECT user_id, reason FROM notifications WHERE message_id = ? ORDER BY user_id", [id])
+            let reasons = try rows.map { "\(try $0.decode("user_id", as: Int64.self))/\(try $0.decode("reason", as: String.self))" }
+            #expect(reasons == ["\(bob.id)/here_mention", "\(frank.id)/mention"])
+            // Those it reached count it as mentioning them until they read it; the others do not.
+            func mentioned(_ user: (id: Int64, token: String)) async throws -> Bool? {
+                let rooms = try await live.send(.GET, "/api/rooms", token: user.token).body?["mine"]?.array
+                return rooms?.first { $0["id"]?.int == group }?["mentioned"]?.bool
+            }
+            #expect(try await mentioned(bob) == true)
+            #expect(try await mentioned(carol) == false)
+            #expect(try await mentioned(dave) == false)
+            #expect(try await mentioned(erin) == true)
+            // History gives the same flag; an edit that adds @here notifies nobody, as for @room.
+            let page = try await live.send(.GET, "/api/rooms/\(group)/messages", token: carol.token)
+            #expect(page.body?["messages"]?.array?.first?["mentions_here"] == .bool(true))
+            let plain = try await live.post(alice.token, room: group, text: "later")
+            #expect(try await live.send(.PATCH, "/api/messages/\(plain)", json: #"{"text":"later @here"}"#, token: alice.token).status == 200)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(Self.events(streams["bob"]!, "notification").count == 1)
+            // A deleted message mentions nobody any more.
+            #expect(try await live.send(.DELETE, "/api/messages/\(id)", token: alice.token).status == 204)
+            #expect(try await mentioned(bob) == false)
+            for stream in streams.values { await stream.close() }
+        }
+    }
+
     @Test func roomMentionsAreLimitedToAdminsInBigRooms() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -433,6 +503,13 @@ import Testing
             #expect(try admin.json()["message"]?["mentions_room"] == .bool(true))
             let rooms = try await client.send(.get, "/api/rooms", headers: members[5].bearer).json()
             #expect(rooms["mine"]?.array?.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(true))
+            // @here follows the same rule.
+            let smallHere = try await client.send(.post, "/api/rooms/\(smallID)/messages", json: #"{"text":"@HERE hello"}"#, headers: members[0].bearer)
+            #expect(try smallHere.json()["message"]?["mentions_here"] == .bool(true))
+            let bigHere = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@here hello"}"#, headers: members[2].bearer)
+            #expect(try bigHere.json()["message"]?["mentions_here"] == .bool(false))
+            let adminHere = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"hello @here."}"#, headers: owner.bearer)
+            #expect(try adminHere.json()["message"]?["mentions_here"] == .bool(true))
         }
     }
 

@@ -51,7 +51,13 @@ enum AccountRules {
         guard allowed, (3...32).contains(username.utf8.count) else {
             throw ParleyError.invalid("invalid_username", "A username is 3–32 characters of letters, digits, `_`, `.` and `-`.")
         }
+        guard !reservedUsernames.contains(username.lowercased()) else {
+            throw ParleyError.invalid("invalid_username", "The usernames `room` and `here` are kept for mentions (`@room`, `@here`).")
+        }
     }
+
+    /// Names that `@` mentions mean something else by: nobody may take them.
+    static let reservedUsernames: Set<String> = ["room", "here"]
 
     /// Trims and checks a display name: 1–64 characters of any script (at most 512 code points, so
     /// stacked combining marks stay bounded), no control characters.

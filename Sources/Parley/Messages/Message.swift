@@ -16,6 +16,8 @@ public struct MessageView: Encodable, Sendable {
     public let mentions: [Int64]
     /// Whether the message mentions everyone with `@room`.
     public let mentionsRoom: Bool
+    /// Whether the message mentions the members online when it was posted, with `@here`.
+    public let mentionsHere: Bool
     /// Its reactions, each emoji in the order it was first used (none once deleted).
     public let reactions: [ReactionSummary]
     /// The file it shares, if any (none once deleted).
@@ -38,7 +40,8 @@ public struct MessageView: Encodable, Sendable {
     public var myVotes: [Int]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, reactions, file, replyCount
+        case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, mentionsHere, reactions, file
+        case replyCount
         case forwarded, poll, webhook, myReactions, saved, myVotes
     }
 
@@ -56,6 +59,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(deleted, forKey: .deleted)
         try c.encode(mentions, forKey: .mentions)
         try c.encode(mentionsRoom, forKey: .mentionsRoom)
+        try c.encode(mentionsHere, forKey: .mentionsHere)
         try c.encode(reactions, forKey: .reactions)
         try c.encode(file, forKey: .file)
         try c.encode(replyCount, forKey: .replyCount)
@@ -69,8 +73,8 @@ public struct MessageView: Encodable, Sendable {
 
     init(
         id: Int64, roomId: Int64, sender: UserSummary, text: String?, replyTo: Int64?, clientId: String?, createdAt: Date, editedAt: Date?,
-        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, reactions: [ReactionSummary] = [], file: FileView? = nil,
-        replyCount: Int = 0, forwarded: ForwardView? = nil, poll: PollView? = nil, webhook: WebhookSummary? = nil
+        deleted: Bool, mentions: [Int64] = [], mentionsRoom: Bool = false, mentionsHere: Bool = false, reactions: [ReactionSummary] = [],
+        file: FileView? = nil, replyCount: Int = 0, forwarded: ForwardView? = nil, poll: PollView? = nil, webhook: WebhookSummary? = nil
     ) {
         self.webhook = webhook
         self.file = file
@@ -80,6 +84,7 @@ public struct MessageView: Encodable, Sendable {
         self.reactions = reactions
         self.mentions = mentions
         self.mentionsRoom = mentionsRoom
+        self.mentionsHere = mentionsHere
         self.id = id
         self.roomId = roomId
         self.sender = sender
@@ -111,6 +116,7 @@ public struct MessageView: Encodable, Sendable {
         editedAt = try row.decode("edited_at")
         mentions = deleted ? [] : (try row.decode("mention_ids", as: String.self)).split(separator: ",").compactMap { Int64($0) }
         mentionsRoom = deleted ? false : try row.decode("mentions_room")
+        mentionsHere = deleted ? false : try row.decode("mentions_here")
         let summary: String? = try row.decode("reaction_summary")
         reactions = deleted ? [] : try summary.map(ReactionSummary.decodeList) ?? []
         let fileSummary: String? = try row.decode("file_summary")
@@ -180,7 +186,7 @@ struct MessageStore: Sendable {
 
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.reaction_summary, m.file_summary, m.reply_count,
+        m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.mentions_here, m.reaction_summary, m.file_summary, m.reply_count,
         m.forward_summary, m.poll_summary, m.webhook_summary
         """
 
@@ -199,18 +205,16 @@ struct MessageStore: Sendable {
 
     func insert(
         _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
-        mentions: [Int64], mentionsRoom: Bool
+        mentions: ResolvedMentions
     ) throws -> Int64 {
         let id = Int64(
             try c.execute(
                 """
-                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [roomID, senderID, text, replyTo, clientID, date, mentions.map(String.init).joined(separator: ","), mentionsRoom]
+                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here]
             ).lastInsertID)
-        for user in mentions {
-            try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
-        }
+        try insertMentions(c, id: id, roomID: roomID, mentions)
         return id
     }
 
@@ -218,19 +222,24 @@ struct MessageStore: Sendable {
     /// check costs no round trip); nil when they are not.
     func insertIfMember(
         _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
-        mentions: [Int64], mentionsRoom: Bool
+        mentions: ResolvedMentions
     ) throws -> Int64? {
         let result = try c.execute(
             """
-            INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
-            """, [roomID, senderID, text, replyTo, clientID, date, mentions.map(String.init).joined(separator: ","), mentionsRoom, roomID, senderID])
+            INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
+            """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here, roomID, senderID])
         guard result.affectedRows == 1 else { return nil }
         let id = Int64(result.lastInsertID)
-        for user in mentions {
+        try insertMentions(c, id: id, roomID: roomID, mentions)
+        return id
+    }
+
+    /// One `mentions` row for each member the message mentions, by name or by `@here` (their unread "mentioned" flag).
+    private func insertMentions(_ c: MariaDBConnection, id: Int64, roomID: Int64, _ mentions: ResolvedMentions) throws {
+        for user in mentions.users + mentions.present {
             try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
         }
-        return id
     }
 
     /// Calls `post_message` (sql/005): inserts the message if the sender is a member and its event,

@@ -47,7 +47,9 @@ extension MessageView {
         let head = out
         out = ",\"mentions\":["
         out += mentions.map(String.init).joined(separator: ",")
-        out += "],\"mentions_room\":"
+        out += "],\"mentions_here\":"
+        out += mentionsHere ? "true" : "false"
+        out += ",\"mentions_room\":"
         out += mentionsRoom ? "true" : "false"
         out += ",\"poll\":"
         out += poll.flatMap { try? $0.encoded() } ?? "null"

@@ -99,9 +99,11 @@ struct MessageService: Sendable {
         let store = self.store
         let rooms = self.rooms
         let knownKind = rooms.kinds.get(roomID)
-        // `@room` depends on the sender's role: a text that may hold it takes the other path.
+        // `@room` and `@here` depend on the sender's role: a text that may hold them takes the other path.
         let hasAt = text.utf8.contains(UInt8(ascii: "@"))
-        let fast = knownKind != nil && !(hasAt && text.range(of: "@room", options: .caseInsensitive) != nil)
+        let fast =
+            knownKind != nil
+            && !(hasAt && (text.range(of: "@room", options: .caseInsensitive) != nil || text.range(of: "@here", options: .caseInsensitive) != nil))
         /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
             guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
@@ -129,7 +131,7 @@ struct MessageService: Sendable {
                 let kind: RoomKind
                 let role: RoomRole
                 if fast, let knownKind {
-                    // The role matters only for @room, which took the other path.
+                    // The role matters only for @room and @here, which took the other path.
                     (kind, role) = (knownKind, .member)
                 } else {
                     (kind, role) = try requireMember(c)
@@ -154,14 +156,14 @@ struct MessageService: Sendable {
                 do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
                 let filtered: String
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
-                let (mentions, mentionsRoom) = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderRole: role)
+                let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()
                 let id: Int64
                 if fast {
                     guard
                         let inserted = try store.insertIfMember(
                             c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now,
-                            mentions: mentions, mentionsRoom: mentionsRoom)
+                            mentions: mentions)
                     else {
                         _ = try requireMember(c)
                         throw RoomService.notAMember
@@ -169,8 +171,7 @@ struct MessageService: Sendable {
                     id = inserted
                 } else {
                     id = try store.insert(
-                        c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions,
-                        mentionsRoom: mentionsRoom)
+                        c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions)
                 }
                 var shared: FileView?
                 if let file {
@@ -189,7 +190,8 @@ struct MessageService: Sendable {
                 }
                 let message = MessageView(
                     id: id, roomId: roomID, sender: UserSummary(user), text: filtered, replyTo: replyTo, clientId: clientID,
-                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions, mentionsRoom: mentionsRoom,
+                    createdAt: MessageView.storedPrecision(now), editedAt: nil, deleted: false, mentions: mentions.users,
+                    mentionsRoom: mentions.room, mentionsHere: mentions.here,
                     file: shared, forwarded: forward, poll: poll, webhook: webhook)
                 let json = message.json
                 // Members who show the root update its count from the event.
@@ -199,7 +201,7 @@ struct MessageService: Sendable {
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
                     message: (id, user.id))
-                try notifications.notify(c, events, message: message, roomKind: kind, answered: answered)
+                try notifications.notify(c, events, message: message, roomKind: kind, answered: answered, present: mentions.present)
                 return Posted(message: message, json: json, created: true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {

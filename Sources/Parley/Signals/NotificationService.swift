@@ -7,7 +7,7 @@ public enum NotifyLevel: String, Codable, Sendable {
     case all, mentions, none
 }
 
-/// Mentions in message text: `@username` for members, `@room` for everyone.
+/// Mentions in message text: `@username` for members, `@room` for everyone, `@here` for those online.
 enum Mentions {
     /// The lowercased names after `@` (with trailing `.`/`-` also tried without them).
     static func candidates(in text: String) -> Set<String> {
@@ -36,6 +36,21 @@ enum Mentions {
     }
 }
 
+/// What a message's text mentions, resolved as it is posted.
+struct ResolvedMentions: Sendable {
+    /// Members named with `@username` (the message's `mentions`).
+    var users: [Int64] = []
+    /// Whether `@room` counted.
+    var room = false
+    /// Whether `@here` counted.
+    var here = false
+    /// The members `@here` reached: online and available then, not the sender, not in `users`.
+    var present: [Int64] = []
+
+    /// `users` as the `mention_ids` column holds them.
+    var idList: String { users.map(String.init).joined(separator: ",") }
+}
+
 /// Decides who is notified of a new message and writes the notifications with their events,
 /// inside the message's transaction.
 struct NotificationService: Sendable {
@@ -57,21 +72,43 @@ struct NotificationService: Sendable {
         let notification: NotificationView
     }
 
-    /// Resolves the mentions of a message to members: (user ids, whether `@room` counts).
-    func resolveMentions(_ c: MariaDBConnection, text: String, roomID: Int64, senderRole: RoomRole) throws -> ([Int64], Bool) {
+    /// Resolves the mentions of a message to members. `@room` and `@here` count for everyone in rooms
+    /// of up to `roomMentionOpenUpTo` members, above that for owners and admins. `@here` reaches the
+    /// members connected now whose chosen status is online (not away, not busy).
+    func resolveMentions(_ c: MariaDBConnection, text: String, roomID: Int64, senderID: Int64, senderRole: RoomRole) throws -> ResolvedMentions {
         var names = Mentions.candidates(in: text)
         let roomMention = names.remove("room") != nil
-        let mentionsRoom = roomMention && (senderRole >= .admin || hub.members(of: roomID).count <= Self.roomMentionOpenUpTo)
-        guard !names.isEmpty else { return ([], mentionsRoom) }
-        let list = Array(names.sorted().prefix(50)).paddedToPowerOfTwo
-        let ids = try c.query(
-            """
-            SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
-            WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
-            ORDER BY u.id
-            """, [roomID] + list
-        ).map { try $0.decode("id", as: Int64.self) }
-        return (ids, mentionsRoom)
+        let hereMention = names.remove("here") != nil
+        var resolved = ResolvedMentions()
+        let members = roomMention || hereMention ? hub.members(of: roomID) : []
+        let everyoneMayMention = senderRole >= .admin || members.count <= Self.roomMentionOpenUpTo
+        resolved.room = roomMention && everyoneMayMention
+        resolved.here = hereMention && everyoneMayMention
+        if !names.isEmpty {
+            let list = Array(names.sorted().prefix(50)).paddedToPowerOfTwo
+            resolved.users = try c.query(
+                """
+                SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
+                WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
+                ORDER BY u.id
+                """, [roomID] + list
+            ).map { try $0.decode("id", as: Int64.self) }
+        }
+        if resolved.here {
+            let named = Set(resolved.users)
+            let online = members.filter { $0 != senderID && !named.contains($0) && presence.isOnline($0) }.sorted()
+            // Batches keep each statement's list bounded in a big room.
+            for start in stride(from: 0, to: online.count, by: 500) {
+                let batch = Array(online[start..<min(start + 500, online.count)]).paddedToPowerOfTwo
+                resolved.present += try c.query(
+                    """
+                    SELECT m.user_id FROM room_members m JOIN users u ON u.id = m.user_id
+                    WHERE m.room_id = ? AND u.presence = 'online' AND m.user_id IN (\(batch.placeholders)) ORDER BY m.user_id
+                    """, [roomID] + batch
+                ).map { try $0.decode("user_id", as: Int64.self) }
+            }
+        }
+        return resolved
     }
 
     /// Whether a message could notify anyone: a DM, a mention, or a room where someone hears of every message.
@@ -80,16 +117,19 @@ struct NotificationService: Sendable {
     }
 
     /// Writes a notification (row and event) for each member who should hear of `message`; `answered`
-    /// is the sender of the message it replies to.
-    func notify(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil) throws {
+    /// is the sender of the message it replies to, `present` the members its `@here` reached.
+    func notify(
+        _ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil, present: [Int64] = []
+    ) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
         // A reply tells its target's sender, like a mention (not themselves).
         let answered = answered == message.sender.id ? nil : answered
         // Most messages notify nobody: skip the query unless someone could be notified.
-        guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: !message.mentions.isEmpty || message.mentionsRoom || answered != nil)
-        else { return }
+        let mentions = !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || answered != nil
+        guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: mentions) else { return }
         let mentioned = Set(message.mentions)
-        let list = mentioned.union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
+        let here = Set(present)
+        let list = mentioned.union(here).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
@@ -112,6 +152,8 @@ struct NotificationService: Sendable {
                 reason = "mention"
             } else if user == answered {
                 reason = "reply"
+            } else if here.contains(user) {
+                reason = "here_mention"
             } else if message.mentionsRoom {
                 reason = "room_mention"
             } else if level == .all {
