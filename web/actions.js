@@ -535,11 +535,19 @@ const presenceKey = () => `parley.presence.${state.me.id}`;
 export const chosenPresence = () => localStorage.getItem(presenceKey()) ?? "auto";
 const effectivePresence = () => (chosenPresence() !== "auto" ? chosenPresence() : document.hidden ? "away" : "online");
 
+/// Tells the server my status as this tab sees it, and keeps it in `state.me.presence` (an @here
+/// mentions me only while it is "online").
+async function sendPresence() {
+  const status = effectivePresence();
+  await Signals.presence(status);
+  state.me.presence = status;
+}
+
 export async function choosePresence(choice) {
   const previous = chosenPresence();
   localStorage.setItem(presenceKey(), choice);
   try {
-    await Signals.presence(effectivePresence());
+    await sendPresence();
   } catch (error) {
     localStorage.setItem(presenceKey(), previous);
     throw error;
@@ -548,13 +556,13 @@ export async function choosePresence(choice) {
 }
 
 /// Tells the server my status as this tab sees it (after a login or reload).
-export const announcePresence = () => Signals.presence(effectivePresence()).catch(() => {});
+export const announcePresence = () => sendPresence().catch(() => {});
 
 /// Presence and focus follow the tab: away (unless I chose a status) and no focused room while it
 /// is hidden.
 export function tabVisibilityChanged() {
   const hidden = document.hidden;
-  if (chosenPresence() === "auto") Signals.presence(effectivePresence()).catch(() => {});
+  if (chosenPresence() === "auto") sendPresence().catch(() => {});
   Signals.focus(hidden ? null : state.room?.id ?? null).catch(() => {});
   if (!hidden) markRead();
 }

@@ -115,7 +115,8 @@ export function richText(text, myUsername) {
       const start = match.index + match[2].length;
       nodes.push(text.slice(last, start));
       const name = match[3];
-      const mine = name === "room" || name.toLowerCase() === myUsername?.toLowerCase();
+      const lower = name.toLowerCase();
+      const mine = lower === "room" || lower === "here" || lower === myUsername?.toLowerCase();
       nodes.push(el("span", { className: mine ? "mention self" : "mention", text: `@${name}` }));
       last = start + 1 + name.length;
     }

@@ -259,8 +259,15 @@ export function countUnread(message, { emitChange = true } = {}) {
   if (message.sender.id === state.me.id || room.notify_level === "none") return;
   room.unread_count = (room.unread_count ?? 0) + 1;
   room.unread_display = room.unread_count > 999 ? "999+" : String(room.unread_count);
-  room.mentioned = room.mentioned || message.mentions?.includes(state.me.id) || message.mentions_room === true;
+  room.mentioned = room.mentioned || mentionsMe(message);
   if (emitChange) emit("rooms");
+}
+
+/// Whether a new message mentions me as the server counts it: by name, `@room`, or `@here` while
+/// I am online (the status this tab last sent is "online": not away, not busy).
+function mentionsMe(message) {
+  const here = message.mentions_here === true && (state.me.presence ?? "online") === "online";
+  return message.mentions?.includes(state.me.id) || message.mentions_room === true || here;
 }
 
 /// A new message in the room I have open while the tab is hidden: unread until I look again.
@@ -269,7 +276,7 @@ export function countUnseen(message) {
   if (!room || message.sender.id === state.me.id) return;
   setUnread(room.id, {
     unread_count: (room.unread_count ?? 0) + 1,
-    mentioned: room.mentioned || message.mentions?.includes(state.me.id) || message.mentions_room === true,
+    mentioned: room.mentioned || mentionsMe(message),
   });
 }
 

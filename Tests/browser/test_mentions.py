@@ -1,8 +1,9 @@
 """@-mention suggestions in the message box: typing "@" and the start of a name lists the room's
-members and @room, the keyboard chooses one, and the sent message mentions that person."""
+members, @room and @here, the keyboard chooses one, and the sent message mentions that person; an
+@here reaches whoever is online."""
 from selenium.webdriver.common.keys import Keys
 
-from parley_browser import Chat
+from parley_browser import Chat, wait_for
 
 OPTIONS = "return [...document.querySelectorAll('#mention-list [role=option]')].map(o => o.querySelector('.muted').textContent)"
 
@@ -42,11 +43,53 @@ def test_typing_at_suggests_members_and_the_choice_mentions_them(server, browser
     mia.wait(lambda: mia.js(OPTIONS) == ["@room"])
     mia.type(Keys.ESCAPE)
     assert mia.js("return document.getElementById('mention-list').hidden") is True
-    mia.type(Keys.BACKSPACE * 3, Keys.ENTER)
+    mia.type(Keys.BACKSPACE * 3)
+    # @here for those online.
+    mia.type("@he")
+    mia.wait(lambda: mia.js(OPTIONS) == ["@here"], message=f"suggestions: {mia.js(OPTIONS)}")
+    mia.type(Keys.ESCAPE, Keys.BACKSPACE * 3, Keys.ENTER)
     mia.wait(lambda: any(m["text"] == "thanks @carlos_m and @jonas_m" for m in owner.history(room)), message="not sent")
     sent = next(m for m in owner.history(room) if m["text"] == "thanks @carlos_m and @jonas_m")
     assert sorted(sent["mentions"]) == sorted([carlos.id, jonas.id])
     assert outsider.id not in sent["mentions"]
+
+
+def test_at_here_marks_the_room_for_members_online_and_not_for_those_busy_or_offline(server, browsers, account):
+    hana = account("hana_here", display_name="Hana")
+    ivo = account("ivo_here", display_name="Ivo")
+    kai = account("kai_here", display_name="Kai")
+    lea = account("lea_here", display_name="Lea")
+    room = hana.create_room("here-room")["id"]
+    for person in (ivo, kai, lea):
+        person.join(room)
+    chat = Chat(browsers(), server).log_in("ivo_here")
+    # Lea is connected too, but busy.
+    busy = Chat(browsers(), server).log_in("lea_here")
+    busy.find("#profile-open").click()
+    busy.wait(lambda: busy.dialog_open("profile-dialog"))
+    busy.find('#status-choices input[value="busy"]').click()
+    busy.wait(lambda: busy.find("#me-presence").get_attribute("class") == "presence busy")
+
+    def presence(user):
+        members = hana.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
+        return next(m["presence"] for m in members if m["user"]["id"] == user.id)
+    # Ivo's browser is connected (and in main); Kai has no connection.
+    wait_for(lambda: presence(ivo) == "online" and presence(lea) == "busy", message="Ivo and Lea are not online and busy")
+    hana.post(room, "@here standup in five")
+    chat.wait(lambda: chat.badge("here-room") == ["1", True], message=f"badge: {chat.badge('here-room')}")
+    busy.wait(lambda: busy.badge("here-room") == ["1", False], message=f"badge: {busy.badge('here-room')}")
+    assert next(r for r in lea.call("GET", "/api/rooms", expect=200).json()["mine"] if r["id"] == room)["mentioned"] is False
+    mine = kai.call("GET", "/api/rooms", expect=200).json()["mine"]
+    assert next(r for r in mine if r["id"] == room)["mentioned"] is False
+    assert next(r for r in ivo.call("GET", "/api/rooms", expect=200).json()["mine"] if r["id"] == room)["mentioned"] is True
+    # The message stands out, "@here" as a mention of him; the activity list says why.
+    chat.open_room("here-room")
+    chat.wait(lambda: chat.message_id("@here standup in five"), message=f"{chat.texts()}")
+    message = chat.message("@here standup in five")
+    assert "mentions-me" in message.get_attribute("class")
+    assert message.find_element("css selector", ".mention").get_attribute("class") == "mention self"
+    chat.find("#activity-open").click()
+    chat.wait(lambda: "mentioned everyone online" in chat.text_of("activity-list"), message="not in the activity list")
 
 
 EMOJI_OPTIONS = "return [...document.querySelectorAll('#mention-list [role=option]')].map(o => o.textContent)"

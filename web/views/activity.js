@@ -11,7 +11,8 @@ import { activity, on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 const WHY = {
-  mention: "mentioned you", reply: "replied to you", dm: "wrote to you", room_mention: "mentioned the room", all: "wrote", reminder: "wrote (your reminder)",
+  mention: "mentioned you", reply: "replied to you", dm: "wrote to you", room_mention: "mentioned the room",
+  here_mention: "mentioned everyone online", all: "wrote", reminder: "wrote (your reminder)",
 };
 
 let navigate = () => {};

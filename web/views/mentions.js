@@ -1,5 +1,5 @@
 // Suggestions in the message box. Typing "@" and the start of a name lists the room's members
-// (and @room, outside DMs) whose username or display name starts with it; typing ":" and two
+// (and @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
 // letters of an emoji's short name lists emoji (":tada" → 🎉), and a whole ":tada:" becomes 🎉 at
 // once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
 // away) closes the list.
@@ -136,7 +136,7 @@ export function initMentions(box, list) {
 }
 
 /// Members other than me whose username (first) or a word of whose display name starts with
-/// `typed`; @room too, outside DMs.
+/// `typed`; @room and @here too, outside DMs.
 function candidates(typed) {
   const people = [...state.room.members.values()].map((member) => member.user).filter((user) => user.id !== state.me.id);
   const byUsername = people.filter((user) => user.username.toLowerCase().startsWith(typed));
@@ -147,5 +147,6 @@ function candidates(typed) {
   const found = [...byUsername.sort(order), ...byName.sort(order)];
   const kind = state.rooms.get(state.room.id)?.kind;
   if (kind !== "dm" && "room".startsWith(typed)) found.push({ id: 0, username: "room", display_name: "Everyone in this room" });
+  if (kind !== "dm" && "here".startsWith(typed)) found.push({ id: 0, username: "here", display_name: "Everyone online in this room" });
   return found.slice(0, MAX);
 }

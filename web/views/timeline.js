@@ -295,7 +295,7 @@ const avatar = (user) => avatarFor(user);
 
 function buildMessage(m, { mine, status, target }) {
   const created = new Date(m.created_at);
-  const mentionsMe = !mine && !m.deleted && (m.mentions?.includes(state.me.id) || m.mentions_room);
+  const mentionsMe = !mine && !m.deleted && (m.mentions?.includes(state.me.id) || m.mentions_room || m.mentions_here);
   const item = el("li", {
     className: ["message", mine && "mine", m.deleted && "deleted", mentionsMe && "mentions-me"].filter(Boolean).join(" "),
     attrs: { tabindex: "-1" },
