@@ -14,9 +14,10 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
-  /// Whether trying the same request later may work (server trouble or a rate limit).
+  /// Whether trying the same request later may work (server trouble or a rate limit). A room's slow
+  /// mode is not: its wait may be hours, and the outbox must not hold other rooms' messages behind it.
   get transient() {
-    return this.status >= 500 || this.status === 429 || this.status === 408;
+    return this.status >= 500 || (this.status === 429 && this.code !== "slow_mode") || this.status === 408;
   }
 }
 

@@ -98,10 +98,12 @@ const LOG_LINES = {
   delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
   archive: () => "archived the room",
   unarchive: () => "unarchived the room",
+  slow_mode: (e) => `put the room in slow mode (one message every ${e.reason ?? "while"})`,
+  slow_mode_off: () => "turned slow mode off",
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
-const REASON_NAMES = new Set(["delete_room", "create_webhook", "delete_webhook"]);
+const REASON_NAMES = new Set(["delete_room", "create_webhook", "delete_webhook", "slow_mode"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {
@@ -109,6 +111,12 @@ export function logLine(entry) {
   const what = (LOG_LINES[entry.action] ?? (() => entry.action))(entry);
   const why = entry.reason && !REASON_NAMES.has(entry.action) ? ` (“${entry.reason}”)` : "";
   return `${who} ${what}${why}`;
+}
+
+/// A slow mode's interval in words: "30 seconds", "1 minute", "6 hours".
+export function formatInterval(seconds) {
+  const [count, unit] = seconds % 3600 === 0 ? [seconds / 3600, "hour"] : seconds % 60 === 0 ? [seconds / 60, "minute"] : [seconds, "second"];
+  return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
 /// A status as one line: its emoji and its text.

@@ -173,6 +173,9 @@ enum Preparation: Sendable {
     case moderatorsOnly
     /// The owner has archived the room (public rooms and groups only).
     case archived
+    /// The room is in slow mode (10 minutes) and a member caller (not the muted one) has just
+    /// posted in it (public rooms and groups only).
+    case slowed
 }
 
 struct MatrixRow: Sendable {
@@ -222,6 +225,7 @@ enum AuthorizationMatrix {
     static let notADM = conflict("not_a_dm")
     static let postingRestricted = Outcome.refused(.forbidden, "posting_restricted")
     static let archived = conflict("room_archived")
+    static let slowMode = Outcome.refused(.tooManyRequests, "slow_mode")
     static let notModerated = conflict("not_moderated")
     static let ok = Outcome.reads(.ok)
     static let changed = Outcome.writes(.ok)
@@ -273,6 +277,14 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
             group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
             // Both people of a DM always post in it.
+            dm: [unauthenticated, hidden, .refused(.unprocessableContent, "invalid_change"), hidden]),
+        row(
+            MatrixRoute(
+                method: .patch, path: "/api/rooms/{room}", variant: "slow mode", request: { f, _ in (room(f), #"{"slow_mode_seconds":60}"#) },
+                verify: { _, _, body in #expect(body["room"]?["slow_mode_seconds"] == .number(60)) }),
+            public: [unauthenticated, notAMember, forbidden, forbidden, changed, changed, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hidden, forbidden, forbidden, changed, changed, forbidden, hidden, hidden],
+            // A DM has no slow mode.
             dm: [unauthenticated, hidden, .refused(.unprocessableContent, "invalid_change"), hidden]),
         row(
             MatrixRoute(method: .delete, path: "/api/rooms/{room}", request: { f, _ in (room(f), nil) }),
@@ -458,6 +470,13 @@ enum AuthorizationMatrix {
                 request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
             public: [unauthenticated, notAMember, postingRestricted, created, created, created, muted, notAMember, notAMember],
             group: [unauthenticated, hidden, postingRestricted, created, created, created, muted, hidden, hidden]),
+        row(
+            // In slow mode, a member who just posted waits; moderators and up do not.
+            MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/messages", variant: "slow mode", prepare: .slowed,
+                request: { f, a in (room(f, "/messages"), #"{"text":"again from \#(a)"}"#) }),
+            public: [unauthenticated, notAMember, slowMode, created, created, created, muted, notAMember, notAMember],
+            group: [unauthenticated, hidden, slowMode, created, created, created, muted, hidden, hidden]),
         row(
             // Scheduling is refused to whoever may not post now.
             MatrixRoute(
@@ -996,6 +1015,11 @@ struct Fixture: Sendable {
             #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"moderators"}"#, headers: owner).status == .ok)
         case .archived:
             #expect(try await client.send(.put, "/api/rooms/\(room)/archived", headers: owner).status == .ok)
+        case .slowed:
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"slow_mode_seconds":600}"#, headers: owner).status == .ok)
+            if actor.isMember, actor != .muted, let person = person(actor) {
+                _ = try await Self.post(client, room: room, "first from \(actor)", as: person)
+            }
         case .invite:
             guard kind == .group else { return }
             invite = try Self.created(try await client.send(.post, "/api/rooms/\(room)/invites", json: "{}", headers: owner), "invite")
@@ -1070,9 +1094,12 @@ struct Snapshot: Equatable {
         }
         let rooms = Set(extra + [f.room]).map(String.init).sorted().joined(separator: ",")
         let queries = [
-            "rooms": "SELECT id, kind, name, topic, password_hash, dm_key, created_by, archived_at FROM rooms WHERE id IN (\(rooms)) ORDER BY id",
+            "rooms": """
+            SELECT id, kind, name, topic, password_hash, dm_key, created_by, post_policy, archived_at, slow_mode_seconds FROM rooms
+            WHERE id IN (\(rooms)) ORDER BY id
+            """,
             "room_members": """
-            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
+            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at, last_posted_at FROM room_members
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
             """,
             "membership_log":

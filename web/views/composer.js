@@ -4,10 +4,10 @@
 // its owners and admins) takes the box's place.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { authorName, formatDate, formatFull, roomName, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, mayArchive, mayPost, on, state } from "/state.js";
+import { archivedAt, mayArchive, mayPost, mySlowMode, on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
 
 const box = $("composer-text");
@@ -18,6 +18,9 @@ const drafts = new Map();
 let draftRoom = null;
 let draftsLoaded = false;
 let saveTimer = null;
+/// When I last posted in each room (on this tab's clock at the latest), for slow mode's countdown.
+const lastPosted = new Map();
+let slowTimer = null;
 
 /// Drafts outlive a reload: per user, in localStorage (cleared when logging out).
 const draftKey = (userId) => `parley.drafts.${userId}`;
@@ -129,6 +132,12 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     // The message being edited or replied to was deleted meanwhile.
     if (context && message?.id === context.message.id && message.deleted) cancel();
   });
+  on("roomMessage", ({ type, message }) => {
+    if (type !== "message.created" || message.sender.id !== state.me.id || message.webhook) return;
+    // Its own time, unless this tab's clock is behind the server's (a replayed old message starts no countdown).
+    lastPosted.set(message.room_id, Math.min(Date.now(), Date.parse(message.created_at)));
+    if (message.room_id === state.room?.id) renderSlowMode();
+  });
 }
 
 function switchRoom() {
@@ -147,6 +156,7 @@ function renderEnabled() {
   const room = state.room ? state.rooms.get(state.room.id) : null;
   const archived = archivedRoom();
   renderArchived(archived);
+  renderSlowMode();
   // In a room where only moderators and up post, a member reads (and reacts) but does not write.
   const restricted = Boolean(room && !archived && !mayPost(room.id));
   const usable = Boolean(room && !state.room.closed) && !restricted && !archived;
@@ -160,6 +170,23 @@ function renderEnabled() {
     : restricted && !state.room.closed
       ? "Only moderators, admins and the owner post in this room."
       : "";
+}
+
+/// In slow mode (for members below moderator), a line above the box says how often I may post and,
+/// after I did, how long is left; a message sent sooner waits in the outbox until the server
+/// takes it (its `Retry-After`).
+function renderSlowMode() {
+  clearTimeout(slowTimer);
+  const note = $("slow-mode-note");
+  const roomId = state.room?.id;
+  const seconds = roomId && !archivedRoom() ? mySlowMode(roomId) : 0;
+  note.hidden = seconds === 0;
+  if (seconds === 0) return;
+  const left = Math.ceil(((lastPosted.get(roomId) ?? 0) + seconds * 1000 - Date.now()) / 1000);
+  note.textContent = left > 0
+    ? `Slow mode: you can post again in ${left > 90 ? formatInterval(Math.ceil(left / 60) * 60) : `${left} s`}.`
+    : `Slow mode: each member may post once every ${formatInterval(seconds)}.`;
+  if (left > 0) slowTimer = setTimeout(renderSlowMode, 1000);
 }
 
 /// An archived room is read-only: a note says since when in place of the box (which keeps its

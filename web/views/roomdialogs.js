@@ -4,7 +4,7 @@
 import * as actions from "/actions.js";
 import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
-import { formatDate, formatFull, roomName } from "/format.js";
+import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, state } from "/state.js";
 import { confirmDialog, showError, userSearch } from "/views/dialogs.js";
@@ -86,6 +86,14 @@ export function openRoomSettings() {
   $("room-name").value = room.name;
   $("room-topic-input").value = room.topic ?? "";
   $("room-moderated").checked = room.post_policy === "moderators";
+  // A slow mode set through the API to a time the list does not offer is offered as it is.
+  const slow = String(room.slow_mode_seconds ?? 0);
+  const select = $("room-slow-mode");
+  select.querySelector("option[data-custom]")?.remove();
+  if (![...select.options].some((option) => option.value === slow)) {
+    select.append(el("option", { text: `Once every ${formatInterval(Number(slow))}`, attrs: { value: slow, "data-custom": "" } }));
+  }
+  select.value = slow;
   showError("room-error", null);
   syncRoomForm();
   $("room-dialog").showModal();
@@ -142,6 +150,7 @@ function syncRoomForm() {
   const manages = (!editing || ["admin", "owner"].includes(myRole(roomForm.room.id))) && !archived;
   for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
   $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
+  $("room-slow-mode-field").hidden = !(editing && manages && currentKind !== "dm");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
   $("room-form").querySelector("[data-close]").textContent = manages ? "Cancel" : "Close";
@@ -258,7 +267,10 @@ async function submitRoom(event) {
       const changes = { name, topic };
       if ($("room-clear-password").checked) changes.password = null;
       else if (password) changes.password = password;
-      if (roomForm.room.kind !== "dm") changes.post_policy = $("room-moderated").checked ? "moderators" : "everyone";
+      if (roomForm.room.kind !== "dm") {
+        changes.post_policy = $("room-moderated").checked ? "moderators" : "everyone";
+        changes.slow_mode_seconds = Number($("room-slow-mode").value);
+      }
       await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } else {

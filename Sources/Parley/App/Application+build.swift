@@ -139,6 +139,7 @@ struct ApplicationParts: Sendable {
         let mutes = try await MuteIndex.load(pool)
         try await roomStore.restricted.load(pool)
         try await roomStore.archived.load(pool)
+        try await roomStore.slowMode.load(pool)
         // Nobody posts, reacts or votes in an archived room. Muted members post, react and vote in
         // nothing; in a DM, neither does someone either of the two blocked (the room's kind is known
         // by then: every path that posts has checked the membership). In a room where only

@@ -84,8 +84,8 @@ struct MessageService: Sendable {
     /// A plain message is one round trip (`postInOneTrip`: the `post_message` procedure). Otherwise
     /// it is one transaction: the insert (which checks membership in the same statement), its
     /// events, and the commit. The room's kind comes from memory once seen; a repeated `client_id`
-    /// is caught by its unique key. Only `@room` (which depends on the sender's role), a room not
-    /// seen yet, and refusals look the membership up first.
+    /// is caught by its unique key. Only `@room` and `@here` (which depend on the sender's role), a
+    /// room in slow mode, a room not seen yet, and refusals look the membership up first.
     ///
     /// With `file` (an upload whose bytes are stored), the message shares it and `text` is its
     /// caption, which may be empty. With `forward`, it quotes that message and `text` is a comment,
@@ -99,10 +99,12 @@ struct MessageService: Sendable {
         let store = self.store
         let rooms = self.rooms
         let knownKind = rooms.kinds.get(roomID)
-        // `@room` and `@here` depend on the sender's role: a text that may hold them takes the other path.
+        // `@room` and `@here` depend on the sender's role: a text that may hold them takes the other
+        // path, as does a post in slow mode (moderators and up are not slowed).
         let hasAt = text.utf8.contains(UInt8(ascii: "@"))
+        let slow = rooms.slowMode.contains(roomID)
         let fast =
-            knownKind != nil
+            knownKind != nil && !slow
             && !(hasAt && (text.range(of: "@room", options: .caseInsensitive) != nil || text.range(of: "@here", options: .caseInsensitive) != nil))
         /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
@@ -131,7 +133,7 @@ struct MessageService: Sendable {
                 let kind: RoomKind
                 let role: RoomRole
                 if fast, let knownKind {
-                    // The role matters only for @room and @here, which took the other path.
+                    // The role matters only for @room, @here and slow mode, which took the other path.
                     (kind, role) = (knownKind, .member)
                 } else {
                     (kind, role) = try requireMember(c)
@@ -158,6 +160,7 @@ struct MessageService: Sendable {
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
                 let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()
+                if slow && role < .moderator { try rooms.takeSlowModeTurn(c, roomID: roomID, userID: user.id, at: now) }
                 let id: Int64
                 if fast {
                     guard

@@ -85,8 +85,12 @@ public struct RoomView: Encodable, Sendable {
     public let createdAt: Date
     /// When an owner or admin archived the room (read-only from then), nil when it is not archived.
     public let archivedAt: Date?
+    /// Slow mode: a member below moderator posts at most once in this many seconds; 0 when off.
+    public let slowModeSeconds: Int
 
-    enum CodingKeys: String, CodingKey { case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt, archivedAt }
+    enum CodingKeys: String, CodingKey {
+        case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt, archivedAt, slowModeSeconds
+    }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -102,6 +106,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(dmWith, forKey: .dmWith)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(archivedAt, forKey: .archivedAt)
+        try c.encode(slowModeSeconds, forKey: .slowModeSeconds)
     }
 }
 
@@ -115,6 +120,7 @@ struct RoomRecord: Sendable {
     let postPolicy: PostPolicy
     let createdAt: Date
     let archivedAt: Date?
+    let slowModeSeconds: Int
     let memberCount: Int
 
     init(row: MariaDBRow) throws {
@@ -126,6 +132,7 @@ struct RoomRecord: Sendable {
         postPolicy = PostPolicy(rawValue: try row.decode("post_policy")) ?? .everyone
         createdAt = try row.decode("created_at")
         archivedAt = try row.decode("archived_at")
+        slowModeSeconds = Int(try row.decode("slow_mode_seconds", as: Int64.self))
         memberCount = try row.decode("member_count")
     }
 
@@ -133,7 +140,7 @@ struct RoomRecord: Sendable {
         RoomView(
             id: id, kind: kind, name: kind == .dm ? (dmWith?.displayName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
             postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt,
-            archivedAt: archivedAt)
+            archivedAt: archivedAt, slowModeSeconds: slowModeSeconds)
     }
 }
 

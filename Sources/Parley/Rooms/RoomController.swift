@@ -136,14 +136,16 @@ struct RoomController {
         let topic: String?
         let password: String??
         let postPolicy: PostPolicy?
+        let slowModeSeconds: Int?
 
-        enum CodingKeys: String, CodingKey { case name, topic, password, postPolicy }
+        enum CodingKeys: String, CodingKey { case name, topic, password, postPolicy, slowModeSeconds }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             topic = try c.decodeIfPresent(String.self, forKey: .topic)
             password = c.contains(.password) ? .some(try c.decodeIfPresent(String.self, forKey: .password)) : .none
             postPolicy = try c.decodeIfPresent(PostPolicy.self, forKey: .postPolicy)
+            slowModeSeconds = try c.decodeIfPresent(Int.self, forKey: .slowModeSeconds)
         }
     }
 
@@ -152,7 +154,8 @@ struct RoomController {
         let session = try context.requireSession()
         let id = try Self.id(context, "room")
         let body = try await request.decodeJSON(as: UpdateBody.self, context: context, limit: maxBodyBytes)
-        let changes = RoomService.Changes(name: body.name, topic: body.topic, password: body.password, postPolicy: body.postPolicy)
+        let changes = RoomService.Changes(
+            name: body.name, topic: body.topic, password: body.password, postPolicy: body.postPolicy, slowModeSeconds: body.slowModeSeconds)
         let room = try await rooms.update(user: session.user, roomID: id, changes: changes)
         return RoomResponse(room: room)
     }

@@ -158,15 +158,19 @@ struct RoomService: Sendable {
         /// .some(nil) removes the password.
         var password: String??
         var postPolicy: PostPolicy? = nil
+        /// 0 turns slow mode off.
+        var slowModeSeconds: Int? = nil
     }
 
-    /// Renames a room or changes its topic, password or who may post (owners and admins). A room
-    /// closed to members' posts is closed before the change commits (a post checked meanwhile is
-    /// refused a moment early), and opened only once it has.
+    /// Renames a room or changes its topic, password, who may post or its slow mode (owners and
+    /// admins). A room closed to members' posts, or slowed, is so before the change commits (a post
+    /// checked meanwhile is refused a moment early), and opened only once it has.
     func update(user: User, roomID: Int64, changes: Changes) async throws -> RoomView {
         let restricted = "post_policy = 'moderators'"
-        return try await changingFlag(store.restricted, roomID: roomID, isOn: { $0.postPolicy == .moderators }, stored: restricted) { turnOn in
-            try await applyUpdate(user: user, roomID: roomID, changes: changes, turnOn: turnOn)
+        return try await changingFlag(store.restricted, roomID: roomID, isOn: { $0.postPolicy == .moderators }, stored: restricted) { restrict in
+            try await changingFlag(store.slowMode, roomID: roomID, isOn: { $0.slowModeSeconds > 0 }, stored: "slow_mode_seconds > 0") { slow in
+                try await applyUpdate(user: user, roomID: roomID, changes: changes, restrict: restrict, slow: slow)
+            }
         }
     }
 
@@ -197,8 +201,13 @@ struct RoomService: Sendable {
         }
     }
 
-    private func applyUpdate(user: User, roomID: Int64, changes: Changes, turnOn: @escaping @Sendable () -> Void) async throws -> RoomView {
+    private func applyUpdate(
+        user: User, roomID: Int64, changes: Changes, restrict: @escaping @Sendable () -> Void, slow: @escaping @Sendable () -> Void
+    ) async throws -> RoomView {
         let name = try changes.name.map(Self.validateName)
+        if let seconds = changes.slowModeSeconds, !(0...RoomStore.maxSlowModeSeconds).contains(seconds) {
+            throw ParleyError.invalid("invalid_slow_mode", "slow_mode_seconds is 0 (off) to 21,600 (six hours).")
+        }
         let topic = try changes.topic.map(Self.validateTopic)
         var newHash: String?? = nil
         if let password = changes.password { newHash = .some(try await hashRoomPassword(password)) }
@@ -219,13 +228,22 @@ struct RoomService: Sendable {
                 if room.kind == .dm && changes.postPolicy != nil {
                     throw ParleyError.invalid("invalid_change", "Both people of a DM post in it; post_policy is for rooms and groups.")
                 }
+                if room.kind == .dm && changes.slowModeSeconds != nil {
+                    throw ParleyError.invalid("invalid_change", "A DM has no slow mode; it is for rooms and groups.")
+                }
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
-                    if policy == .moderators { turnOn() }
+                    if policy == .moderators { restrict() }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
                     try ModerationService.record(c, room: roomID, actor: user.id, action: "post_policy_\(policy.rawValue)")
+                }
+                if let seconds = changes.slowModeSeconds, seconds != room.slowModeSeconds {
+                    if seconds > 0 { slow() }
+                    try c.execute("UPDATE rooms SET slow_mode_seconds = ? WHERE id = ?", [seconds, roomID])
+                    let action = seconds > 0 ? "slow_mode" : "slow_mode_off"
+                    try ModerationService.record(c, room: roomID, actor: user.id, action: action, reason: seconds > 0 ? "\(seconds) s" : nil)
                 }
                 let updated = try store.room(c, id: roomID)!
                 try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomEvent(room: updated.view(role: nil)))

@@ -11,10 +11,12 @@ struct RoomStore: Sendable {
     let restricted = RoomSet(where: "post_policy = 'moderators'")
     /// Archived rooms: read-only until unarchived.
     let archived = RoomSet(where: "archived_at IS NOT NULL")
+    /// Rooms in slow mode (`slow_mode_seconds` > 0): posts there take the path that checks it.
+    let slowMode = RoomSet(where: "slow_mode_seconds > 0")
     static let mainRoomID: Int64 = 1
 
     private static let roomColumns = """
-        r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at, r.archived_at,
+        r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at, r.archived_at, r.slow_mode_seconds,
         (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
         """
 
@@ -58,6 +60,38 @@ struct RoomStore: Sendable {
         guard let role = try role(c, roomID: roomID, userID: userID), role >= .moderator else {
             throw ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
         }
+    }
+
+    /// The longest slow mode: six hours, as Discord's.
+    static let maxSlowModeSeconds = 21_600
+
+    /// In a room in slow mode, takes the user's turn to post at `now` (in the post's transaction, so
+    /// a post that fails gives it back); throws 429 `slow_mode`, with how long to wait, when their
+    /// last post there was too recent. One statement checks and moves the time, so two posts racing
+    /// in cannot both pass. Moderators and up are not slowed; the caller checks that.
+    func takeSlowModeTurn(_ c: MariaDBConnection, roomID: Int64, userID: Int64, at now: Date) throws {
+        let taken = try c.execute(
+            """
+            UPDATE room_members m JOIN rooms r ON r.id = m.room_id SET m.last_posted_at = ?
+            WHERE m.room_id = ? AND m.user_id = ?
+            AND (m.last_posted_at IS NULL OR m.last_posted_at <= ? - INTERVAL r.slow_mode_seconds SECOND)
+            """, [now, roomID, userID, now])
+        guard taken.affectedRows == 0 else { return }
+        // Not moved: too soon, or nothing to move (slow mode is off now, or the time is already `now`).
+        // A locking read, so it sees what a post that raced in committed, not this transaction's snapshot.
+        guard
+            let row = try c.query(
+                """
+                SELECT TIMESTAMPDIFF(MICROSECOND, ?, m.last_posted_at + INTERVAL r.slow_mode_seconds SECOND) AS wait
+                FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ? AND r.slow_mode_seconds > 0
+                FOR UPDATE
+                """, [now, roomID, userID]
+            ).first,
+            let wait = try row.decode("wait", as: Int64?.self), wait > 0
+        else { return }
+        let seconds = Int((wait + 999_999) / 1_000_000)
+        throw ParleyError(
+            .tooManyRequests, "slow_mode", "This room is in slow mode: you may post again in \(seconds) s.", headers: [.retryAfter: String(seconds)])
     }
 
     func role(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
