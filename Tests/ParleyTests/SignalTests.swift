@@ -485,6 +485,35 @@ import Testing
         }
     }
 
+    @Test func anAdminsHereReachesEveryoneOnlineInABigRoom() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let admin = try await client.signUp("admin")
+            try parley.execute("UPDATE room_members SET role = 'admin' WHERE room_id = 1 AND user_id = ?", [admin.id])
+            // 72 more members of main; a poll makes one online for a while. 70 poll, 3 of those are away.
+            let people = try await withThrowingTaskGroup(of: LoggedIn.self) { group in
+                for n in 0..<72 { group.addTask { try await client.signUp("crowd\(n)") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }.sorted { $0.id < $1.id }
+            let online = Array(people.prefix(70))
+            for person in online {
+                #expect(try await client.send(.get, "/api/events?timeout=0", headers: person.bearer).status == .ok)
+            }
+            let away = Set(online.suffix(3).map(\.id))
+            for person in online where away.contains(person.id) {
+                #expect(try await client.send(.put, "/api/me/presence", json: #"{"status":"away"}"#, headers: person.bearer).status == .noContent)
+            }
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@here release in 10"}"#, headers: admin.bearer)
+            #expect(try posted.json()["message"]?["mentions_here"] == .bool(true))
+            let id = try #require(try posted.json()["message"]?["id"]?.int)
+            // 67 reached (64 rows in one statement, 3 alone), each once; not the away, offline or sender.
+            let reached = Set(online.map(\.id)).subtracting(away)
+            let rows = try parley.query("SELECT user_id FROM mentions WHERE message_id = ? ORDER BY user_id", [id])
+            #expect(Set(try rows.map { try $0.decode("user_id", as: Int64.self) }) == reached)
+            #expect(try parley.scalar("SELECT COUNT(*) FROM notifications WHERE message_id = ? AND reason = 'here_mention'", [id]) == .int(67))
+        }
+    }
+
     @Test func roomMentionsAreLimitedToAdminsInBigRooms() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -235,9 +235,18 @@ struct MessageStore: Sendable {
         return id
     }
 
-    /// One `mentions` row for each member the message mentions, by name or by `@here` (their unread "mentioned" flag).
+    /// One `mentions` row for each member the message mentions, by name or by `@here` (their unread
+    /// "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement, the rest one
+    /// by one (two statement shapes, for the connection's cache of prepared statements).
     private func insertMentions(_ c: MariaDBConnection, id: Int64, roomID: Int64, _ mentions: ResolvedMentions) throws {
-        for user in mentions.users + mentions.present {
+        let users = mentions.users + mentions.present
+        let whole = users.count / 64 * 64
+        let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")
+        let sixtyFour = "INSERT INTO mentions (message_id, user_id, room_id) VALUES \(rows)"
+        for start in stride(from: 0, to: whole, by: 64) {
+            try c.execute(sixtyFour, users[start..<(start + 64)].flatMap { [id, $0, roomID] as [any MariaDBEncodable] })
+        }
+        for user in users[whole...] {
             try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
         }
     }
