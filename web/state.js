@@ -666,13 +666,13 @@ export function setTyping(roomId, user, typing, expiresInMs = 6000) {
   emit("typing");
 }
 
-/// My role in a room (null when not a member).
 /// The slow mode I am held to in a room, in seconds: 0 when it is off or I am a moderator or above.
 export function mySlowMode(roomId) {
   const seconds = state.rooms.get(roomId)?.slow_mode_seconds ?? 0;
   return seconds > 0 && (RANK[myRole(roomId)] ?? -1) < RANK.moderator ? seconds : 0;
 }
 
+/// My role in a room (null when not a member).
 export function myRole(roomId) {
   return state.room?.id === roomId ? state.room.members.get(state.me.id)?.role ?? state.rooms.get(roomId)?.my_role ?? null : state.rooms.get(roomId)?.my_role ?? null;
 }

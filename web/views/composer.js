@@ -173,8 +173,8 @@ function renderEnabled() {
 }
 
 /// In slow mode (for members below moderator), a line above the box says how often I may post and,
-/// after I did, how long is left; a message sent sooner waits in the outbox until the server
-/// takes it (its `Retry-After`).
+/// after I did, how long is left. A message sent sooner is refused by the server and shows as not
+/// sent, with its reason and Retry (`ApiError.transient` leaves `slow_mode` out of the outbox's waits).
 function renderSlowMode() {
   clearTimeout(slowTimer);
   const note = $("slow-mode-note");
