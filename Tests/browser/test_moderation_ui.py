@@ -129,6 +129,8 @@ def test_an_owner_lets_only_moderators_post_and_members_see_it_live(server, brow
     reader = Chat(browsers(), server).log_in("mel_reader")
     reader.open_room("announcements")
     assert reader.find("#composer-text").is_enabled()
+    reply = f'#messages li.message[data-id="{early}"] [data-action="reply"]'
+    reader.wait(lambda: reader.driver.find_elements(By.CSS_SELECTOR, reply), message="no Reply before the rule")
 
     admin.find("#room-settings").click()
     admin.wait(lambda: admin.dialog_open("room-dialog"))
@@ -138,11 +140,13 @@ def test_an_owner_lets_only_moderators_post_and_members_see_it_live(server, brow
     admin.wait(lambda: not admin.dialog_open("room-dialog"))
     assert owner.call("GET", f"/api/rooms/{room}", expect=200).json()["room"]["post_policy"] == "moderators"
 
-    # The member's box closes at once, saying why; editing their own message goes too. They still react.
+    # The member's box closes at once, saying why; editing and replying go too. They still react.
     reader.wait(lambda: not reader.find("#composer-text").is_enabled(), message="the member's box stayed open")
     assert "Only moderators" in reader.find("#composer-text").get_attribute("placeholder")
     node = reader.find(f'#messages li.message[data-id="{early}"]')
-    assert not node.find_elements(By.CSS_SELECTOR, '[data-action="edit"]')
+    offered = [b.get_attribute("data-action") for b in node.find_elements(By.CSS_SELECTOR, ".actions [data-action]")]
+    assert "react" in offered
+    assert not {"edit", "reply", "thread-reply"} & set(offered), offered
     assert mel.call("POST", f"/api/rooms/{room}/messages", json={"text": "may I?"}).json()["error"]["code"] == "posting_restricted"
     # The owner still posts; promoting the member to moderator opens their box again.
     admin.send("Release on Friday.")
@@ -150,6 +154,7 @@ def test_an_owner_lets_only_moderators_post_and_members_see_it_live(server, brow
     assert admin.find("#composer-text").is_enabled()
     owner.call("PUT", f"/api/rooms/{room}/members/{mel.id}/role", json={"role": "moderator"}, expect=200)
     reader.wait(lambda: reader.find("#composer-text").is_enabled(), message="the new moderator's box stayed closed")
+    reader.wait(lambda: reader.driver.find_elements(By.CSS_SELECTOR, reply), message="the new moderator has no Reply")
     reader.send("Noted, thanks.")
     admin.wait(lambda: "Noted, thanks." in admin.texts())
 

@@ -269,7 +269,7 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.webhook?.id, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
-    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mine && mayPost(m.room_id),
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
@@ -600,10 +600,11 @@ function messageActions(m, mine) {
   const action = (name, label, iconName, handler) =>
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
   // Nothing new is written in an archived room: no reactions, replies, edits or pins there (its
-  // messages are still forwarded elsewhere, saved, and deleted).
+  // messages are still forwarded elsewhere, saved, and deleted). Where only moderators and up post,
+  // members react but do not reply.
   const writable = mayWrite(m.room_id);
-  if (writable) {
-    action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  if (writable) action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  if (mayPost(m.room_id)) {
     action("reply", `Reply to ${authorName(m)}`, "reply", () => callbacks.onReply(m));
     action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   }
