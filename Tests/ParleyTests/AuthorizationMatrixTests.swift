@@ -1099,7 +1099,11 @@ struct Snapshot: Equatable {
             WHERE id IN (\(rooms)) ORDER BY id
             """,
             "room_members": """
-            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at, last_posted_at FROM room_members
+            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
+            """,
+            "slow_mode_turns": """
+            SELECT room_id, user_id, last_posted_at FROM slow_mode_turns
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
             """,
             "membership_log":

@@ -76,10 +76,16 @@ import Testing
             for text in ["x", "y"] {
                 #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"\#(text)"}"#, headers: ann.bearer).status == .created)
             }
+            // Leaving and joining again buys no new turn.
+            #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: ann.bearer).status == .ok)
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"back"}"#, headers: ann.bearer)
+                .expectError(.tooManyRequests, "slow_mode")
+            #expect(try Int64(mariaDBValue: count()) == Int64(mariaDBValue: before) + 5)
 
             // Once the time has passed (moved back here rather than waited for), one more; of several
             // at once, exactly one.
-            try parley.execute("UPDATE room_members SET last_posted_at = last_posted_at - INTERVAL 30 SECOND WHERE room_id = ?", [room])
+            try parley.execute("UPDATE slow_mode_turns SET last_posted_at = last_posted_at - INTERVAL 30 SECOND WHERE room_id = ?", [room])
             let answers = try await withThrowingTaskGroup(of: TestResponse.self) { group in
                 for n in 0..<5 {
                     group.addTask { try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"race \#(n)"}"#, headers: ann.bearer) }
@@ -95,12 +101,13 @@ import Testing
             let owner = try await client.logIn("owner")
             let ann = try await client.logIn("ann")
             let room = try Int64(mariaDBValue: try parley.scalar("SELECT id FROM rooms WHERE name = 'busy'"))
-            try parley.execute("UPDATE room_members SET last_posted_at = NULL WHERE room_id = ?", [room])
+            try parley.execute("DELETE FROM slow_mode_turns WHERE room_id = ?", [room])
             #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"after"}"#, headers: ann.bearer).status == .created)
             try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"too soon"}"#, headers: ann.bearer)
                 .expectError(.tooManyRequests, "slow_mode")
             let off = try await client.send(.patch, "/api/rooms/\(room)", json: #"{"slow_mode_seconds":0}"#, headers: owner.bearer)
             #expect(try off.json()["room"]?["slow_mode_seconds"] == .number(0))
+            #expect(try parley.scalar("SELECT COUNT(*) FROM slow_mode_turns WHERE room_id = ?", [room]) == .int(0))
             for text in ["free", "again"] {
                 #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"\#(text)"}"#, headers: ann.bearer).status == .created)
             }

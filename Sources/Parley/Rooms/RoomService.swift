@@ -242,6 +242,8 @@ struct RoomService: Sendable {
                 if let seconds = changes.slowModeSeconds, seconds != room.slowModeSeconds {
                     if seconds > 0 { slow() }
                     try c.execute("UPDATE rooms SET slow_mode_seconds = ? WHERE id = ?", [seconds, roomID])
+                    // Off: the turns are forgotten, so slow mode turned on again starts everyone afresh.
+                    if seconds == 0 { try c.execute("DELETE FROM slow_mode_turns WHERE room_id = ?", [roomID]) }
                     let action = seconds > 0 ? "slow_mode" : "slow_mode_off"
                     try ModerationService.record(c, room: roomID, actor: user.id, action: action, reason: seconds > 0 ? "\(seconds) s" : nil)
                 }

@@ -68,22 +68,26 @@ struct RoomStore: Sendable {
     /// In a room in slow mode, takes the user's turn to post at `now` (in the post's transaction, so
     /// a post that fails gives it back); throws 429 `slow_mode`, with how long to wait, when their
     /// last post there was too recent. One statement checks and moves the time, so two posts racing
-    /// in cannot both pass. Moderators and up are not slowed; the caller checks that.
+    /// in cannot both pass. The time is kept in `slow_mode_turns`, which leaving the room does not
+    /// clear, so leaving and joining again buys no new turn. Moderators and up are not slowed; the
+    /// caller checks that.
     func takeSlowModeTurn(_ c: MariaDBConnection, roomID: Int64, userID: Int64, at now: Date) throws {
+        // A new row (1 row affected) or a moved time (2) is a turn taken; an unchanged row (0) is
+        // too soon, or slow mode is off now (nothing selected), or the time is already `now`.
         let taken = try c.execute(
             """
-            UPDATE room_members m JOIN rooms r ON r.id = m.room_id SET m.last_posted_at = ?
-            WHERE m.room_id = ? AND m.user_id = ?
-            AND (m.last_posted_at IS NULL OR m.last_posted_at <= ? - INTERVAL r.slow_mode_seconds SECOND)
-            """, [now, roomID, userID, now])
+            INSERT INTO slow_mode_turns (room_id, user_id, last_posted_at)
+            SELECT r.id, ?, ? FROM rooms r WHERE r.id = ? AND r.slow_mode_seconds > 0
+            ON DUPLICATE KEY UPDATE last_posted_at =
+                IF(last_posted_at <= VALUES(last_posted_at) - INTERVAL r.slow_mode_seconds SECOND, VALUES(last_posted_at), last_posted_at)
+            """, [userID, now, roomID])
         guard taken.affectedRows == 0 else { return }
-        // Not moved: too soon, or nothing to move (slow mode is off now, or the time is already `now`).
-        // A locking read, so it sees what a post that raced in committed, not this transaction's snapshot.
+        // The statement holds the row's lock, so this reads what a post that raced in committed.
         guard
             let row = try c.query(
                 """
-                SELECT TIMESTAMPDIFF(MICROSECOND, ?, m.last_posted_at + INTERVAL r.slow_mode_seconds SECOND) AS wait
-                FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ? AND r.slow_mode_seconds > 0
+                SELECT TIMESTAMPDIFF(MICROSECOND, ?, t.last_posted_at + INTERVAL r.slow_mode_seconds SECOND) AS wait
+                FROM slow_mode_turns t JOIN rooms r ON r.id = t.room_id WHERE t.room_id = ? AND t.user_id = ? AND r.slow_mode_seconds > 0
                 FOR UPDATE
                 """, [now, roomID, userID]
             ).first,
