@@ -107,6 +107,7 @@ struct RoomController {
         let kind: RoomKind?
         let members: [Int64]?
         let postPolicy: PostPolicy?
+        let slowModeSeconds: Int?
     }
 
     struct RoomResponse: ResponseEncodable {
@@ -120,7 +121,7 @@ struct RoomController {
         try limiter.consume(String(session.user.id))
         let room = try await rooms.create(
             user: session.user, kind: body.kind ?? .public, name: body.name, topic: body.topic, password: body.password,
-            memberIDs: body.members ?? [], postPolicy: body.postPolicy ?? .everyone)
+            memberIDs: body.members ?? [], postPolicy: body.postPolicy ?? .everyone, slowModeSeconds: body.slowModeSeconds ?? 0)
         return EditedResponse(status: .created, response: RoomResponse(room: room))
     }
 

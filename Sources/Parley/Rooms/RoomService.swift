@@ -95,11 +95,13 @@ struct RoomService: Sendable {
 
     /// [makeRoom] Creates a public room or a private group; the creator is its owner.
     func create(
-        user: User, kind: RoomKind, name: String, topic: String?, password: String?, memberIDs: [Int64], postPolicy: PostPolicy = .everyone
+        user: User, kind: RoomKind, name: String, topic: String?, password: String?, memberIDs: [Int64], postPolicy: PostPolicy = .everyone,
+        slowModeSeconds: Int = 0
     ) async throws -> RoomView {
         guard kind != .dm else { throw ParleyError.invalid("invalid_kind", "Open a DM with POST /api/dms.") }
         let name = try Self.validateName(name)
         let topic = try Self.validateTopic(topic ?? "")
+        try Self.validateSlowMode(slowModeSeconds)
         guard memberIDs.count <= 100 else { throw ParleyError.invalid("too_many_members", "Add at most 100 members at creation.") }
         if kind == .public && !memberIDs.isEmpty {
             throw ParleyError.invalid("invalid_members", "Only a private group starts with members; people join a public room themselves.")
@@ -118,6 +120,11 @@ struct RoomService: Sendable {
                     store.restricted.set(id, true)
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [postPolicy.rawValue, id])
                     try ModerationService.record(c, room: id, actor: user.id, action: "post_policy_moderators")
+                }
+                if slowModeSeconds > 0 {
+                    store.slowMode.set(id, true)
+                    try c.execute("UPDATE rooms SET slow_mode_seconds = ? WHERE id = ?", [slowModeSeconds, id])
+                    try ModerationService.record(c, room: id, actor: user.id, action: "slow_mode", reason: "\(slowModeSeconds) s")
                 }
                 try store.insertMember(c, roomID: id, userID: user.id, role: .owner)
                 try events.append(
@@ -140,6 +147,13 @@ struct RoomService: Sendable {
             }
         } catch let error as MariaDBError where error.isDuplicateKey {
             throw ParleyError(.conflict, "room_name_taken", "A public room named \(name) exists already.")
+        }
+    }
+
+    /// A slow mode's interval: 0 (off) to six hours.
+    static func validateSlowMode(_ seconds: Int) throws {
+        guard (0...RoomStore.maxSlowModeSeconds).contains(seconds) else {
+            throw ParleyError.invalid("invalid_slow_mode", "slow_mode_seconds is 0 (off) to 21,600 (six hours).")
         }
     }
 
@@ -205,9 +219,7 @@ struct RoomService: Sendable {
         user: User, roomID: Int64, changes: Changes, restrict: @escaping @Sendable () -> Void, slow: @escaping @Sendable () -> Void
     ) async throws -> RoomView {
         let name = try changes.name.map(Self.validateName)
-        if let seconds = changes.slowModeSeconds, !(0...RoomStore.maxSlowModeSeconds).contains(seconds) {
-            throw ParleyError.invalid("invalid_slow_mode", "slow_mode_seconds is 0 (off) to 21,600 (six hours).")
-        }
+        if let seconds = changes.slowModeSeconds { try Self.validateSlowMode(seconds) }
         let topic = try changes.topic.map(Self.validateTopic)
         var newHash: String?? = nil
         if let password = changes.password { newHash = .some(try await hashRoomPassword(password)) }

@@ -72,30 +72,36 @@ struct RoomStore: Sendable {
     /// clear, so leaving and joining again buys no new turn. Moderators and up are not slowed; the
     /// caller checks that.
     func takeSlowModeTurn(_ c: MariaDBConnection, roomID: Int64, userID: Int64, at now: Date) throws {
+        // A plain read: a change of the interval racing in is as if it came a moment later. Nothing
+        // here locks the room's row (a locking read of it, while racing posts waited for the turn
+        // with shared locks on it, deadlocked them).
+        guard let seconds = try c.query("SELECT slow_mode_seconds FROM rooms WHERE id = ?", [roomID]).first?.decode("slow_mode_seconds", as: Int.self),
+            seconds > 0
+        else { return }
         // A new row (1 row affected) or a moved time (2) is a turn taken; an unchanged row (0) is
-        // too soon, or slow mode is off now (nothing selected), or the time is already `now`.
+        // too soon, or the time is already `now`.
         let taken = try c.execute(
             """
-            INSERT INTO slow_mode_turns (room_id, user_id, last_posted_at)
-            SELECT r.id, ?, ? FROM rooms r WHERE r.id = ? AND r.slow_mode_seconds > 0
+            INSERT INTO slow_mode_turns (room_id, user_id, last_posted_at) VALUES (?, ?, ?)
             ON DUPLICATE KEY UPDATE last_posted_at =
-                IF(last_posted_at <= VALUES(last_posted_at) - INTERVAL r.slow_mode_seconds SECOND, VALUES(last_posted_at), last_posted_at)
-            """, [userID, now, roomID])
+                IF(last_posted_at <= VALUES(last_posted_at) - INTERVAL ? SECOND, VALUES(last_posted_at), last_posted_at)
+            """, [roomID, userID, now, seconds])
         guard taken.affectedRows == 0 else { return }
-        // The statement holds the row's lock, so this reads what a post that raced in committed.
+        // The statement holds the row's lock, so this locking read sees what a post that raced in
+        // committed, not this transaction's snapshot.
         guard
             let row = try c.query(
                 """
-                SELECT TIMESTAMPDIFF(MICROSECOND, ?, t.last_posted_at + INTERVAL r.slow_mode_seconds SECOND) AS wait
-                FROM slow_mode_turns t JOIN rooms r ON r.id = t.room_id WHERE t.room_id = ? AND t.user_id = ? AND r.slow_mode_seconds > 0
-                FOR UPDATE
-                """, [now, roomID, userID]
+                SELECT TIMESTAMPDIFF(MICROSECOND, ?, last_posted_at + INTERVAL ? SECOND) AS wait
+                FROM slow_mode_turns WHERE room_id = ? AND user_id = ? FOR UPDATE
+                """, [now, seconds, roomID, userID]
             ).first,
             let wait = try row.decode("wait", as: Int64?.self), wait > 0
         else { return }
-        let seconds = Int((wait + 999_999) / 1_000_000)
+        let waitSeconds = Int((wait + 999_999) / 1_000_000)
         throw ParleyError(
-            .tooManyRequests, "slow_mode", "This room is in slow mode: you may post again in \(seconds) s.", headers: [.retryAfter: String(seconds)])
+            .tooManyRequests, "slow_mode", "This room is in slow mode: you may post again in \(waitSeconds) s.",
+            headers: [.retryAfter: String(waitSeconds)])
     }
 
     func role(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> RoomRole? {
