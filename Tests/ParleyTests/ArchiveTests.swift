@@ -126,6 +126,7 @@ import Testing
             let group = try await client.group("crew", of: owner, with: gus)
             let code = try #require(
                 try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: owner.bearer).json()["invite"]?["code"]?.string)
+            #expect(try await client.send(.get, "/api/invites/\(code)", headers: hal.bearer).json()["room"]?["archived"] == .bool(false))
             // Outsiders cannot see a group to archive it.
             try await client.send(.put, "/api/rooms/\(group)/archived", headers: hal.bearer).expectError(.notFound, "room_not_found")
             #expect(try await client.send(.put, "/api/rooms/\(group)/archived", headers: owner.bearer).status == .ok)
@@ -133,6 +134,8 @@ import Testing
             try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(hal.id)}"#, headers: owner.bearer)
                 .expectError(.conflict, "room_archived")
             try await client.send(.post, "/api/invites/\(code)/join", headers: hal.bearer).expectError(.conflict, "room_archived")
+            // The link's preview says so (clients offer no Join then).
+            #expect(try await client.send(.get, "/api/invites/\(code)", headers: hal.bearer).json()["room"]?["archived"] == .bool(true))
             try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: owner.bearer).expectError(.conflict, "room_archived")
             #expect(try parley.count("room_members", where: "room_id = \(group)") == 2)
             #expect(try parley.count("room_invites", where: "uses > 0") == 0)

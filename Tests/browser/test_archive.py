@@ -165,6 +165,7 @@ def test_a_groups_admin_archives_and_unarchives_it_from_the_settings_and_a_plain
     group = owner.create_room("ops-arch", kind="group", members=[admin.id, plain.id])["id"]
     owner.call("PUT", f"/api/rooms/{group}/members/{admin.id}/role", expect=200, json={"role": "admin"})
     owner.post(group, "status: green")
+    code = owner.call("POST", f"/api/rooms/{group}/invites", expect=201, json={}).json()["invite"]["code"]
     dm = admin.call("POST", "/api/dms", json={"user_id": owner.id}).json()["room"]["id"]
     admin.post(dm, "hi Gina")
 
@@ -193,10 +194,19 @@ def test_a_groups_admin_archives_and_unarchives_it_from_the_settings_and_a_plain
     assert adam.find("#invites-open").is_displayed() and not adam.find("#add-member-input").is_displayed()
     adam.find("#invites-open").click()
     adam.wait(lambda: adam.dialog_open("invites-dialog"))
-    adam.wait(lambda: adam.text_of("invite-list") == "No links yet.")
+    # (The link Gina made before is listed, and still revocable; no new one can be made.)
+    adam.wait(lambda: adam.js("return document.querySelectorAll('#invite-list li.entry').length") == 1,
+              message=f"invite list: {adam.text_of('invite-list')}")
     assert not adam.find("#invite-form").is_displayed() and adam.find("#invites-archived").is_displayed()
     adam.find("#invites-dialog [data-close]").click()
     adam.find("#members-close").click()
+    # A link made before says so to whoever opens it, and offers no Join.
+    account("ivo_arch", display_name="Ivo")
+    ivo = Chat(browsers(), server).log_in("ivo_arch")
+    ivo.driver.get(f"{server.url}/#invite/{code}")
+    ivo.wait(lambda: ivo.dialog_open("invite-dialog"), message="the invite did not open")
+    ivo.wait(lambda: "but it is archived" in ivo.text_of("invite-text"), message=f"invite text: {ivo.text_of('invite-text')}")
+    assert not ivo.find("#invite-join").is_displayed()
 
     # Reopened, the settings say it is archived, offer nothing to change and Unarchive in place of Archive.
     open_settings(adam)

@@ -126,12 +126,14 @@ export async function openInvite(code) {
     $("invite-title").textContent = room.name;
     $("invite-text").textContent = preview.member
       ? `You are in ${room.name} already (${members}).`
-      : `${preview.invited_by.display_name} invites you to join the private group ${room.name} (${members}).`;
+      : room.archived
+        ? `${preview.invited_by.display_name} invited you to the private group ${room.name} (${members}), but it is archived: it cannot be joined until an owner or admin unarchives it.`
+        : `${preview.invited_by.display_name} invites you to join the private group ${room.name} (${members}).`;
     $("invite-topic").textContent = room.topic;
     $("invite-topic").hidden = !room.topic;
     $("invite-join").textContent = preview.member ? "Open" : "Join";
-    $("invite-join").hidden = false;
-    $("invite-join").focus();
+    $("invite-join").hidden = !preview.member && room.archived;
+    if (!$("invite-join").hidden) $("invite-join").focus();
   } catch (error) {
     $("invite-text").textContent = "";
     showError("invite-error", error);

@@ -171,6 +171,8 @@ struct InviteController {
             let name: String
             let topic: String
             let memberCount: Int
+            /// Archived groups cannot be joined (`acceptInvite` answers `room_archived`) until unarchived.
+            let archived: Bool
         }
         let room: Group
         let invitedBy: UserSummary
@@ -211,7 +213,8 @@ struct InviteController {
             let invite = try InviteView(row: try Self.usable(c, code: code))
             guard let room = try store.room(c, id: invite.roomId) else { throw Self.notFound }
             return Preview(
-                room: .init(id: room.id, name: room.name, topic: room.topic, memberCount: room.memberCount), invitedBy: invite.createdBy,
+                room: .init(id: room.id, name: room.name, topic: room.topic, memberCount: room.memberCount, archived: room.archivedAt != nil),
+                invitedBy: invite.createdBy,
                 expiresAt: invite.expiresAt, member: try store.role(c, roomID: room.id, userID: session.user.id) != nil)
         }
     }
