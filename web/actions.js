@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals } from "/api.js";
+import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -440,6 +440,25 @@ export const moderation = {
 };
 
 /// The people I blocked, with when (for settings); the state keeps their ids.
+/// The site's custom emoji, drawn for `:name:` in messages and reactions.
+export async function loadCustomEmoji() {
+  const { emoji } = await CustomEmoji.list();
+  store.setCustomEmojiAll(emoji);
+  return emoji;
+}
+
+/// Adds a custom emoji; the list also learns of it from `emoji.added`.
+export async function addCustomEmoji(name, picture) {
+  const { emoji } = await CustomEmoji.add(name, picture);
+  store.addedCustomEmoji(emoji);
+  return emoji;
+}
+
+export async function deleteCustomEmoji(name) {
+  await CustomEmoji.remove(name);
+  store.removedCustomEmoji(name);
+}
+
 export async function loadBlocks() {
   const { blocks } = await Blocks.list();
   store.setBlocked(blocks.map((block) => block.user.id));

@@ -279,6 +279,14 @@ export const Files = {
     get(`/api/rooms/${roomId}/files${query({ kind, name, before, limit })}`, options),
 };
 
+export const CustomEmoji = {
+  /// The site's custom emoji, by name: `{emoji: [{name, url, created_by, created_at}]}`.
+  list: () => get("/api/emoji"),
+  /// Adds `picture` (a Blob of PNG, JPEG, GIF or WebP, at most 256 KiB) as `:name:`: `{emoji}`.
+  add: (name, picture) => request("POST", `/api/emoji${query({ name })}`, picture),
+  remove: (name) => request("DELETE", `/api/emoji/${encodeURIComponent(name)}`),
+};
+
 export const Signals = {
   typing: (roomId, typing) => post(`/api/rooms/${roomId}/typing`, { typing }),
   presence: (status) => request("PUT", "/api/me/presence", { status }),

@@ -29,6 +29,7 @@ import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
 import { initPolls } from "/views/polls.js";
 import { initDnd } from "/views/dnd.js";
+import { initEmojis } from "/views/emojis.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -83,6 +84,7 @@ function initViews() {
   initForward();
   initPolls();
   initDnd();
+  initEmojis();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initWebhooks();
@@ -152,6 +154,8 @@ async function enter(session) {
   await loadRoomsUntilDone();
   // Who I blocked decides how their messages show; a failure here shows them as usual.
   await actions.loadBlocks().catch(() => {});
+  // The site's custom emoji draw in messages as they load; until then, their names show.
+  actions.loadCustomEmoji().catch(() => {});
   // My scheduled messages show above the message box of their rooms.
   actions.loadScheduled().catch(() => {});
   // My status shows beside my name (the session does not carry it).

@@ -1,4 +1,5 @@
 // Building DOM nodes. Text only ever goes in as text (textContent or text nodes), never as HTML.
+import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { hue, initials } from "/format.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -101,16 +102,23 @@ export function popupMenu({ className, label, anchor, parent, items, extra = [] 
 /// Text for screen readers only.
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 
-/// Message text as nodes: links for http(s) URLs and highlighted @mentions, everything else as text.
+/// Message text as nodes: links for http(s) URLs, highlighted @mentions and the pictures of custom
+/// emoji (`:name:`), everything else as text.
 export function richText(text, myUsername) {
   const nodes = [];
-  const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b/g;
+  const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     if (match[1]) {
       nodes.push(text.slice(last, match.index));
       nodes.push(link(match[1]));
       last = match.index + match[1].length;
+    } else if (match[4]) {
+      // A custom emoji's name draws its picture; any other `:word:` stays text.
+      if (!customEmoji.has(match[4])) continue;
+      nodes.push(text.slice(last, match.index));
+      nodes.push(customEmojiImage(match[4]));
+      last = match.index + match[0].length;
     } else {
       const start = match.index + match[2].length;
       nodes.push(text.slice(last, start));

@@ -96,6 +96,7 @@ const LOG_LINES = {
   grant_site_admin: (e) => `made ${at(e)} a site admin`,
   revoke_site_admin: (e) => `took site admin from ${at(e)}`,
   delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
+  delete_emoji: (e) => `deleted the custom emoji :${e.reason ?? ""}: that ${at(e)} added`,
   archive: () => "archived the room",
   unarchive: () => "unarchived the room",
   slow_mode: (e) => `put the room in slow mode (one message every ${e.reason ?? "while"})`,
@@ -103,7 +104,7 @@ const LOG_LINES = {
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
-const REASON_NAMES = new Set(["delete_room", "create_webhook", "delete_webhook", "slow_mode"]);
+const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {

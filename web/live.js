@@ -164,6 +164,12 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Sent (its message arrives as message.created) or deleted, here or in another tab.
       store.dropScheduled(data.id);
       break;
+    case "emoji.added":
+      store.addedCustomEmoji(data.emoji);
+      break;
+    case "emoji.removed":
+      store.removedCustomEmoji(data.name);
+      break;
     case "account.site_role_changed":
       // A site admin made me one, or took it back: the admin tools show or hide at once.
       if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });
@@ -178,6 +184,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       actions.loadRooms().then(() => state.room && !state.room.closed && actions.openRoom(state.room.id));
       actions.loadBlocks().catch(() => {});
       actions.loadScheduled().catch(() => {});
+      actions.loadCustomEmoji().catch(() => {});
       break;
   }
 }

@@ -2,6 +2,7 @@
 // only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), inline
 // `code`, **bold**, *italic* or _italic_, ~~struck~~; links and @mentions as elsewhere. Markers
 // inside words (snake_case, 2*3*4) and inside links and code are left as they are.
+import { customEmoji } from "/customemoji.js";
 import { el, richText } from "/dom.js";
 
 /// A fence on a line of its own (an info string after the opening one is allowed and not shown),
@@ -58,6 +59,21 @@ function prose(nodes, text, myUsername) {
   flush();
 }
 
+const CUSTOM = /:([a-z0-9_+-]{2,30}):/gu;
+const EMOJI_ONLY = /^(?:\s|[#*0-9]\ufe0f?\u20e3|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f)*$/u;
+const segmenter = new Intl.Segmenter();
+
+/// Whether a message's text is only emoji (standard ones, or the site's custom ones), one to
+/// eight of them: it is shown large, as chat apps do.
+export function onlyEmoji(text) {
+  const customs = [...(text ?? "").matchAll(CUSTOM)];
+  if (!customs.every((match) => customEmoji.has(match[1]))) return false;
+  const rest = (text ?? "").replace(CUSTOM, " ");
+  if (!EMOJI_ONLY.test(rest)) return false;
+  const count = customs.length + [...segmenter.segment(rest)].filter((part) => part.segment.trim()).length;
+  return count >= 1 && count <= 8;
+}
+
 /// A message's text for one-line previews (notifications, quotes, pins, the reply bar): as the
 /// timeline shows it without the formatting marks, on one line; a file without a caption by its
 /// name, a forward without a comment by what it quotes.
@@ -67,10 +83,14 @@ export function preview(message) {
     return message.forwarded ? `↪ ${message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";
   }
   const parts = formatMessage(message.text, null).map((node) =>
-    typeof node === "string" ? node : node.tagName === "PRE" || node.tagName === "BLOCKQUOTE" ? ` ${node.textContent} ` : node.textContent,
+    typeof node === "string" ? node : node.tagName === "PRE" || node.tagName === "BLOCKQUOTE" ? ` ${plain(node)} ` : plain(node),
   );
   return parts.join("").replace(/\s+/g, " ").trim();
 }
+
+/// A node's text, with a custom emoji's picture as its `:name:`.
+const plain = (node) =>
+  node.nodeType === Node.TEXT_NODE ? node.data : node.tagName === "IMG" ? node.alt : [...node.childNodes].map(plain).join("");
 
 function inline(text, myUsername) {
   const nodes = [];

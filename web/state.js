@@ -3,10 +3,13 @@
 // topics; actions and live events change it only through the functions here, which announce what
 // changed.
 
+import { dropCustomEmoji, putCustomEmoji, replaceCustomEmoji } from "/customemoji.js";
+
 const listeners = new Map();
 
 /// Subscribes to a topic ("me", "rooms", "directory", "connection", "room", "messages", "members",
-/// "receipts", "pins", "typing", "outbox", "moderation" (a room's bans or mutes changed); returns
+/// "receipts", "pins", "typing", "outbox", "moderation" (a room's bans or mutes changed), "emoji"
+/// (the site's custom emoji); returns
 /// the unsubscribe function.
 export function on(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
@@ -46,6 +49,23 @@ export const state = {
   /// Until when I paused notifications (ISO 8601), or null.
   dndUntil: null,
 };
+
+/// The site's custom emoji (kept in customemoji.js, where dom.js draws them from): the whole list,
+/// one added or one deleted; views that draw them listen to "emoji".
+export function setCustomEmojiAll(list) {
+  replaceCustomEmoji(list);
+  emit("emoji");
+}
+
+export function addedCustomEmoji(emoji) {
+  putCustomEmoji(emoji);
+  emit("emoji");
+}
+
+export function removedCustomEmoji(name) {
+  dropCustomEmoji(name);
+  emit("emoji");
+}
 
 export function setScheduledAll(list) {
   state.scheduled = new Map(list.map((s) => [s.id, s]));

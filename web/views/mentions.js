@@ -1,9 +1,10 @@
 // Suggestions in the message box. Typing "@" and the start of a name lists the room's members
 // (and @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
-// letters of an emoji's short name lists emoji (":tada" → 🎉), and a whole ":tada:" becomes 🎉 at
-// once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
+// letters of an emoji's short name lists emoji (":tada" → 🎉; the site's custom emoji first, put in
+// as ":name:"), and a whole ":tada:" becomes 🎉 at once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
 // away) closes the list.
 import { el } from "/dom.js";
+import { customEmojiImage, customSuggestions } from "/customemoji.js";
 import { emojiNamed, emojiSuggestions } from "/emoji.js";
 import { state } from "/state.js";
 import { personOption } from "/views/dialogs.js";
@@ -75,7 +76,8 @@ export function initMentions(box, list) {
     mode = match ? "people" : "emoji";
     const typed = (match ?? emoji)[1].toLowerCase();
     start = caret - typed.length - 1;
-    options = mode === "people" ? candidates(typed) : emojiSuggestions(typed, MAX);
+    // The site's custom emoji come first: a name someone chose is likelier meant than a standard one.
+    options = mode === "people" ? candidates(typed) : [...customSuggestions(typed, MAX), ...emojiSuggestions(typed, MAX)].slice(0, MAX);
     if (!options.length) {
       close();
       return;
@@ -90,7 +92,9 @@ export function initMentions(box, list) {
       ...options.map((option, index) => {
         const content = mode === "people"
           ? personOption(option)
-          : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
+          : option.url
+            ? [el("span", { className: "emoji-glyph", attrs: { "aria-hidden": "true" } }, customEmojiImage(option.name)), el("span", { text: `:${option.name}:` })]
+            : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
         const item = el(
           "li",
           { className: index === active ? "option active" : "option", attrs: { role: "option", id: `${idPrefix}-${index}`, "aria-selected": String(index === active) } },
@@ -109,7 +113,7 @@ export function initMentions(box, list) {
 
   function choose(option) {
     if (mode === "people") insert(`@${option.username}`, " ");
-    else insert(option.emoji, " ");
+    else insert(option.url ? `:${option.name}:` : option.emoji, " ");
   }
 
   /// Puts `text` (and `space`, unless one follows already) in place of what is typed from `start`

@@ -6,6 +6,7 @@ import { $, button, el, paintAvatar } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
 import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
+import { openEmojis } from "/views/emojis.js";
 import { initTwoFactor, loadTwoFactor } from "/views/twofactor.js";
 
 let onDeactivated = () => {};
@@ -93,6 +94,7 @@ export async function openProfile() {
   document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
   $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("block-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+  openEmojis();
   $("profile-dialog").showModal();
   $("profile-display-name").focus();
   try {

@@ -54,6 +54,7 @@ export function initThread(handlers) {
   });
   on("outbox", () => state.thread && render({ follow: true }));
   on("blocks", () => state.thread && render({}));
+  on("emoji", () => state.thread && render({}));
   // The thread belongs to the open room: it closes with it.
   on("room", ({ changed }) => {
     if (state.thread && (changed === "opened" || changed === "closed")) closeThread({ refocus: false });

@@ -5,8 +5,9 @@
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
 import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from "/dom.js";
-import { formatMessage, preview } from "/markup.js";
+import { formatMessage, onlyEmoji, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, isSaved, mayPost, mayWrite, myReactions, on, replyTarget, state } from "/state.js";
@@ -37,6 +38,8 @@ export function initTimeline(handlers) {
   on("receipts", () => render({ reason: "update" }));
   on("members", () => render({ reason: "update" }));
   on("blocks", () => render({ reason: "update" }));
+  // A custom emoji added or deleted: messages naming it draw it, or its name.
+  on("emoji", () => render({ reason: "update" }));
   list.addEventListener("scroll", onScroll, { passive: true });
   // When the list changes size (the member panel opens, the window or the message box resizes), a
   // reader at the bottom stays there.
@@ -271,6 +274,7 @@ function messageNode(m) {
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
+    customEmojiVersion,
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
@@ -325,7 +329,9 @@ function buildMessage(m, { mine, status, target }) {
   const body = el("div", { className: "body" }, meta);
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text || (!m.file && !m.forwarded)) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  else if (m.text || (!m.file && !m.forwarded)) {
+    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, state.me.username)));
+  }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
@@ -459,7 +465,9 @@ export function reactionBar(m) {
           dataset: { emoji: reaction.emoji },
           on: { click: () => actions.toggleReaction(m, reaction.emoji).catch(toastError) },
         },
-        el("span", { className: "emoji", text: reaction.emoji }),
+        customName(reaction.emoji)
+          ? el("span", { className: "emoji" }, customEmojiImage(customName(reaction.emoji), "custom-emoji reaction-emoji"))
+          : el("span", { className: "emoji", text: reaction.emoji }),
         el("span", { className: "count", text: String(reaction.count) }),
       ),
     );
@@ -483,11 +491,12 @@ export function openReactionPicker(m, anchor) {
     picker.remove();
     if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
   };
-  for (const emoji of QUICK_REACTIONS) {
-    picker.append(
-      el("button", {
-        className: "pick", text: emoji,
-        attrs: { type: "button", role: "menuitem", "aria-label": `React with ${emoji}` },
+  const pick = (emoji, ...content) =>
+    el(
+      "button",
+      {
+        className: "pick",
+        attrs: { type: "button", role: "menuitem", "aria-label": `React with ${emoji}`, title: emoji },
         dataset: { emoji },
         on: {
           click: () => {
@@ -495,9 +504,13 @@ export function openReactionPicker(m, anchor) {
             actions.toggleReaction(current(m), emoji).catch(toastError);
           },
         },
-      }),
+      },
+      ...content,
     );
-  }
+  for (const emoji of QUICK_REACTIONS) picker.append(pick(emoji, emoji));
+  // The site's four newest custom emoji follow, as their pictures.
+  const newest = [...customEmoji.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 4);
+  for (const custom of newest) picker.append(pick(`:${custom.name}:`, customEmojiImage(custom.name, "custom-emoji reaction-emoji")));
   // Any other emoji: typed, pasted, picked with the system's emoji keyboard, or named (":tada:").
   const other = el("input", {
     className: "emoji-input",

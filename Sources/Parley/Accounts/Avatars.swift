@@ -140,6 +140,13 @@ struct AvatarController {
         guard let version = try row.decode("avatar", as: String?.self), let type = try row.decode("content_type", as: String?.self) else {
             throw Self.notFound
         }
+        return try Self.pictureResponse(request, type: type, version: version, data: { try row.decode("data") })
+    }
+
+    /// A stored picture (a user's, a custom emoji's) as the answer to `request`: with `?v=` naming
+    /// its current version it may be cached for good, otherwise it is revalidated (`ETag`, 304).
+    /// Sent as inert data: never sniffed, never a document that runs anything.
+    static func pictureResponse(_ request: Request, type: String, version: String, data: () throws -> [UInt8]) throws -> Response {
         let etag = "\"\(version)\""
         let current = request.uri.queryParameters.get("v").map { String($0) } == version
         var headers: HTTPFields = [
@@ -152,8 +159,8 @@ struct AvatarController {
         if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
             return Response(status: .notModified, headers: headers)
         }
-        let data = try row.decode("data", as: [UInt8].self)
-        headers[.contentLength] = String(data.count)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = try data()
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -210,6 +210,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     AvatarController(
         pool: parts.database.pool, log: parts.log, sessions: parts.sessions, limiter: parts.messageLimiter, threadPool: parts.hashingThreads
     ).addRoutes(to: router)
+    CustomEmojiController(pool: parts.database.pool, log: parts.log, limiter: parts.messageLimiter, threadPool: parts.hashingThreads)
+        .addRoutes(to: router)
     FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)
         .addRoutes(to: router)
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

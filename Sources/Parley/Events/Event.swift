@@ -83,6 +83,11 @@ public enum EventType {
     public static let dmOpened = "dm.opened"
     /// A public room appeared in, changed in or left the directory: to everyone.
     public static let directoryChanged = "directory.changed"
+    /// A custom emoji added or deleted: to everyone.
+    public static let emojiAdded = "emoji.added"
+    public static let emojiRemoved = "emoji.removed"
+    /// The events every user receives, whatever rooms they are in.
+    static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved]
     public static let roleChanged = "member.role_changed"
     public static let resync = "resync"
     public static let typing = "typing"

@@ -83,7 +83,7 @@ final class EventHub: Sendable {
                 } else if EventType.aboutUser.contains(event.type), let subject = event.subjectID {
                     recipients = Self.coMembers(of: subject, in: state)
                     recipients.insert(subject)
-                } else if event.type == EventType.directoryChanged {
+                } else if EventType.toEveryone.contains(event.type) {
                     recipients = Set(state.subscribers.keys)
                 }
                 if let userID = event.userID { recipients.insert(userID) }
@@ -163,7 +163,7 @@ final class EventHub: Sendable {
         if EventType.aboutUser.contains(event.type), let subject = event.subjectID {
             return subject == userID || sharedRoom(subject, userID, at: event.id, in: state)
         }
-        if event.type == EventType.directoryChanged { return true }
+        if EventType.toEveryone.contains(event.type) { return true }
         guard let roomID = event.roomID, let intervals = state.intervals[userID]?[roomID] else { return false }
         return intervals.contains { $0.contains(event.id) }
     }

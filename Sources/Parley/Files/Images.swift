@@ -153,8 +153,8 @@ enum Thumbnails {
         size <= maxBytes && info.width <= maxPixels && info.height <= maxPixels && info.width * info.height <= maxPixels
     }
 
-    /// The thumbnail, or nil when the bytes do not decode as the header said.
-    static func make(_ bytes: [UInt8], _ info: ImageInfo) -> Made? {
+    /// The thumbnail (at most `box` pixels a side), or nil when the bytes do not decode as the header said.
+    static func make(_ bytes: [UInt8], _ info: ImageInfo, box: Int = box) -> Made? {
         guard canMake(info, size: Int64(bytes.count)), let source = decode(bytes, info) else { return nil }
         defer { gdImageDestroy(source) }
         let scale = min(1, Double(box) / Double(max(info.width, info.height)))

@@ -22,7 +22,8 @@ public struct ReactionSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// Which strings are reactions: one emoji, as one user-perceived character.
+/// Which strings are reactions: one emoji, as one user-perceived character, or a custom emoji's
+/// name between colons (`:party_parrot:`).
 enum ReactionEmoji {
     /// At most this many distinct emoji on one message.
     static let maxPerMessage = 20
@@ -30,11 +31,14 @@ enum ReactionEmoji {
     static let maxBytes = 32
 
     static let invalid = ParleyError.invalid(
-        "invalid_reaction", "A reaction is one emoji (percent-encoded in the path), such as %F0%9F%91%8D for a thumbs up.")
+        "invalid_reaction",
+        "A reaction is one emoji (percent-encoded in the path), such as %F0%9F%91%8D for a thumbs up, or a custom emoji's :name:.")
 
     /// The emoji from a path segment (percent-encoded or raw UTF-8), or `invalid_reaction`.
     static func parse(_ segment: String) throws -> String {
-        guard let emoji = segment.removingPercentEncoding, isEmoji(emoji) else { throw invalid }
+        guard let emoji = segment.removingPercentEncoding, isEmoji(emoji) || CustomEmojiController.reactionName(emoji) != nil else {
+            throw invalid
+        }
         return emoji
     }
 
@@ -87,6 +91,12 @@ extension MessageService {
             let changed: Bool
             if adding {
                 let present = message.reactions.contains { $0.emoji == emoji }
+                // A custom emoji new to the message must exist (one already there may be joined after its deletion).
+                if !present, let name = CustomEmojiController.reactionName(emoji),
+                    try c.query("SELECT id FROM custom_emoji WHERE name = ?", [name]).isEmpty
+                {
+                    throw ParleyError.invalid("unknown_emoji", "No custom emoji is named \(emoji).")
+                }
                 guard present || message.reactions.count < ReactionEmoji.maxPerMessage else {
                     throw ParleyError(
                         .conflict, "too_many_reactions", "A message takes at most \(ReactionEmoji.maxPerMessage) different emoji.")
