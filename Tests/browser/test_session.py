@@ -76,12 +76,17 @@ def test_a_reload_keeps_the_session_and_reopens_the_room(server, browsers, accou
 def test_a_session_ended_elsewhere_returns_to_the_login_form_and_keeps_the_unsent_message(server, browsers, account):
     watcher = account("revoked")
     chat = Chat(browsers(), server).log_in("revoked")
-    # Log this browser's session out behind its back (as another tab would).
-    chat.js("""return fetch('/api/session').then(r => r.json()).then(s =>
-        fetch('/api/session', {method: 'DELETE', headers: {'X-CSRF-Token': s.csrf_token}})).then(r => r.status)""")
-    # Sent without typing into the box (typing alone would already reveal the ended session).
-    chat.js("""document.getElementById('composer-text').value = 'are you still there?';
-        document.getElementById('composer').requestSubmit()""")
+    # Log this browser's session out behind its back (as another tab would), and send a message the
+    # moment that answers: the ended session also ends the stream, and a long-polling client learns
+    # of it within milliseconds, so a later script could find the login form already shown. Sent
+    # without typing into the box (typing alone would already reveal the ended session).
+    status = chat.js("""return fetch('/api/session').then(r => r.json()).then(s =>
+        fetch('/api/session', {method: 'DELETE', headers: {'X-CSRF-Token': s.csrf_token}})).then(r => {
+            document.getElementById('composer-text').value = 'are you still there?';
+            document.getElementById('composer').requestSubmit();
+            return r.status;
+        })""")
+    assert status == 204
     chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="the client did not notice the session ended")
     assert "session has ended" in chat.text_of("auth-error")
     assert "are you still there?" not in [m["text"] for m in watcher.history(1)]
