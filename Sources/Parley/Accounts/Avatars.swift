@@ -29,6 +29,7 @@ struct AvatarController {
 
     static let invalid = ParleyError.invalid(
         "invalid_avatar", "A picture is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
+    static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(maxBytes) bytes.")
     static let notFound = ParleyError(.notFound, "avatar_not_found", "This user has no picture.")
 
     static func contentType(_ format: ImageInfo.Format) -> String {
@@ -59,18 +60,7 @@ struct AvatarController {
     /// `user.updated`.
     func set(request: Request, context: AppRequestContext) async throws -> SignalController.MeAnswer {
         let session = try context.requireSession()
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxBytes {
-            throw ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(Self.maxBytes) bytes.")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.maxBytes)
-        } catch {
-            throw ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(Self.maxBytes) bytes.")
-        }
-        let sent = Array(buffer.readableBytesView)
-        // The type is the one the bytes are (SVG, which can carry script, is none of them); the declared one is not trusted.
-        guard let info = ImageInfo.read(sent) else { throw Self.invalid }
+        let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalid)
         try limiter.consume(String(session.user.id))
         guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalid }
         let version = Self.version(bytes)

@@ -114,16 +114,7 @@ struct CustomEmojiController {
     func add(request: Request, context: AppRequestContext) async throws -> EditedResponse<EmojiAnswer> {
         let session = try context.requireSession()
         let name = try Self.validateName(request.uri.queryParameters.get("name").map { String($0) } ?? "")
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxBytes { throw Self.tooLarge }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.maxBytes)
-        } catch {
-            throw Self.tooLarge
-        }
-        let sent = Array(buffer.readableBytesView)
-        // The type is the one the bytes are (SVG, which can carry script, is none of them); the declared one is not trusted.
-        guard let info = ImageInfo.read(sent) else { throw Self.invalidPicture }
+        let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalidPicture)
         try limiter.consume(String(session.user.id))
         guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalidPicture }
         let userID = session.user.id
