@@ -108,14 +108,18 @@ export function richText(text, myUsername) {
   const nodes = [];
   const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):/g;
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
+  for (let match; (match = pattern.exec(text)) !== null; ) {
     if (match[1]) {
       nodes.push(text.slice(last, match.index));
       nodes.push(link(match[1]));
       last = match.index + match[1].length;
     } else if (match[4]) {
-      // A custom emoji's name draws its picture; any other `:word:` stays text.
-      if (!customEmoji.has(match[4])) continue;
+      // A custom emoji's name draws its picture; any other `:word:` stays text, and its closing colon
+      // may still open a custom emoji's name or come before a mention (`:no:@bob`, `:no:yes:`).
+      if (!customEmoji.has(match[4])) {
+        pattern.lastIndex = match.index + match[0].length - 1;
+        continue;
+      }
       nodes.push(text.slice(last, match.index));
       nodes.push(customEmojiImage(match[4]));
       last = match.index + match[0].length;

@@ -120,14 +120,23 @@ def test_an_emoji_added_in_the_settings_draws_for_everyone_is_suggested_reacts_a
     assert ben.call("GET", "/api/emoji", expect=200).json()["emoji"] == []
 
 
-def test_only_its_adder_or_a_site_admin_is_offered_delete(server, browsers, account):
+def test_an_emoji_after_an_unknown_word_draws_and_only_its_adder_or_a_site_admin_is_offered_delete(server, browsers, account):
     cat = account("cat_emoji", display_name="Cat")
-    account("dan_emoji", display_name="Dan")
+    dan = account("dan_emoji", display_name="Dan")
     added = requests.post(server.url + "/api/emoji?name=cats_own", data=png(16, (200, 30, 30)),
                           headers={**cat.headers, "Content-Type": "image/png"})
     assert added.status_code == 201, added.text
     try:
+        # An unknown `:word:` leaves its closing colon to what follows: a custom emoji, a mention.
+        room = cat.create_room("emoji-colons")["id"]
+        dan.join(room)
+        colons = cat.post(room, "x:nope:cats_own: :nah:@dan_emoji")["id"]
         dan_chat = Chat(browsers(), server).log_in("dan_emoji")
+        dan_chat.open_room("emoji-colons")
+        dan_chat.wait(lambda: dan_chat.js(SHOWN, colons) == "x:nope[:cats_own: → /api/emoji/cats_own] :nah:@dan_emoji",
+                      message=f"shown: {dan_chat.js(SHOWN, colons)}")
+        assert dan_chat.js("""return [...document.querySelectorAll('#messages li.message[data-id="' + arguments[0] + '"] .mention.self')]
+            .map(n => n.textContent)""", colons) == ["@dan_emoji"]
         dan_chat.find("#profile-open").click()
         dan_chat.wait(lambda: dan_chat.dialog_open("profile-dialog"))
         dan_chat.wait(lambda: ["cats_own", False] in dan_chat.js(LISTED), message=f"listed: {dan_chat.js(LISTED)}")
