@@ -7,6 +7,8 @@ from selenium.webdriver.support.select import Select
 
 from parley_browser import Chat
 
+TAG = "return document.querySelector('#room-topic .slow-mode-tag')?.textContent ?? null"
+
 
 def test_slow_mode_is_set_in_the_settings_and_slows_members_but_not_the_owner(server, browsers, account):
     owner = account("sam_slow", display_name="Sam")
@@ -24,7 +26,9 @@ def test_slow_mode_is_set_in_the_settings_and_slows_members_but_not_the_owner(se
     sam.find("#room-submit").click()
     sam.wait(lambda: not sam.dialog_open("room-dialog"), message="the settings did not close")
     assert owner.call("GET", f"/api/rooms/{room}", expect=200).json()["room"]["slow_mode_seconds"] == 30
-    # The owner is not slowed: no note, and two messages in a row both go.
+    # The owner is not slowed: no note, and two messages in a row both go. The header says the room
+    # is slow, to the owner too.
+    sam.wait(lambda: sam.js(TAG) == "Slow 30 s", message=f"tag: {sam.js(TAG)!r}")
     assert sam.find("#slow-mode-note").get_attribute("hidden") is not None
     sam.send("owner one")
     sam.send("owner two")
@@ -34,6 +38,8 @@ def test_slow_mode_is_set_in_the_settings_and_slows_members_but_not_the_owner(se
     tia.open_room("slow-room")
     tia.wait(lambda: tia.text_of("slow-mode-note") == "Slow mode: each member may post once every 30 seconds.",
              message=f"note: {tia.text_of('slow-mode-note')!r}")
+    assert tia.js(TAG) == "Slow 30 s"
+    assert "once every 30 seconds" in tia.js("return document.querySelector('#room-topic .slow-mode-tag').title")
     tia.send("member one")
     tia.wait(lambda: re.fullmatch(r"Slow mode: you can post again in (2\d|30) s\.", tia.text_of("slow-mode-note")),
              message=f"note: {tia.text_of('slow-mode-note')!r}")
@@ -55,5 +61,6 @@ def test_slow_mode_is_set_in_the_settings_and_slows_members_but_not_the_owner(se
     sam.wait(lambda: owner.call("GET", f"/api/rooms/{room}", expect=200).json()["room"]["slow_mode_seconds"] == 0)
     tia.open_room("slow-room")
     tia.wait(lambda: tia.find("#slow-mode-note").get_attribute("hidden") is not None, message="the note stayed")
+    assert tia.js(TAG) is None and sam.js(TAG) is None
     tia.send("member three")
     tia.wait(lambda: "member three" in [m["text"] for m in owner.history(room)], message="not sent after slow mode ended")

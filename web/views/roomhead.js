@@ -2,7 +2,7 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { authorName, formatFull, roomName, statusLabel, truncate } from "/format.js";
+import { authorName, formatFull, formatInterval, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
@@ -82,8 +82,13 @@ function render() {
     if (room) {
       $("room-title").textContent = roomName(room);
       $("room-topic").textContent = room.kind === "dm" ? dmLine(room) : room.topic ?? "";
-      // An archived room says so under its name too.
-      if (room.archived_at) $("room-topic").prepend(el("span", { className: "archived-tag", text: "Archived" }), room.topic ? " " : "");
+      // An archived room says so under its name too; so does a slowed one, to everyone (moderators
+      // and up, who are not slowed, see no note above the message box).
+      const tag = room.archived_at ? roomTag("archived-tag", "Archived", "Archived: read only")
+        : room.slow_mode_seconds > 0 ? roomTag("slow-mode-tag", `Slow ${shortInterval(room.slow_mode_seconds)}`,
+          `Slow mode: each member may post once every ${formatInterval(room.slow_mode_seconds)} (moderators and up are not slowed)`)
+        : null;
+      if (tag) $("room-topic").prepend(tag, $("room-topic").textContent ? " " : "");
       $("room-icon").replaceChildren(roomIcon(room));
     }
   }
@@ -120,6 +125,15 @@ function render() {
   $("room-settings").hidden = !usable || room.kind === "dm" || ((RANK[myRole(room.id)] ?? -1) < RANK.admin && !siteAdminMayDelete);
   $("leave-room").hidden = !usable || room.kind === "dm" || myRole(room.id) === "owner";
   renderPins();
+}
+
+function roomTag(className, text, title) {
+  return el("span", { className: `room-tag ${className}`, text, attrs: { title } });
+}
+
+/// A slow mode's interval in a few characters: "30 s", "5 min", "1 h".
+function shortInterval(seconds) {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 function renderPins() {
