@@ -61,6 +61,8 @@ function prose(nodes, text, myUsername) {
 
 const CUSTOM = /:([a-z0-9_+-]{2,30}):/gu;
 const EMOJI_ONLY = /^(?:\s|[#*0-9]\ufe0f?\u20e3|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f)*$/u;
+/// What makes a character an emoji on screen: its default presentation, U+FE0F after it, a keycap.
+const PRESENTED = /\p{Emoji_Presentation}|\ufe0f|\u20e3/u;
 const segmenter = new Intl.Segmenter();
 
 /// Whether a message's text is only emoji (standard ones, or the site's custom ones), one to
@@ -70,7 +72,10 @@ export function onlyEmoji(text) {
   if (!customs.every((match) => customEmoji.has(match[1]))) return false;
   const rest = (text ?? "").replace(CUSTOM, " ");
   if (!EMOJI_ONLY.test(rest)) return false;
-  const count = customs.length + [...segmenter.segment(rest)].filter((part) => part.segment.trim()).length;
+  const shown = [...segmenter.segment(rest)].map((part) => part.segment).filter((segment) => segment.trim());
+  // A symbol shown as text unless asked otherwise (©, ™, ‼, ↔) is not an emoji without U+FE0F.
+  if (!shown.every((segment) => PRESENTED.test(segment))) return false;
+  const count = customs.length + shown.length;
   return count >= 1 && count <= 8;
 }
 

@@ -99,6 +99,12 @@ def test_an_emoji_added_in_the_settings_draws_for_everyone_is_suggested_reacts_a
     jumbo = "return document.querySelector('#messages li.message[data-id=\"' + arguments[0] + '\"] .text')?.classList.contains('jumbo')"
     ben_chat.wait(lambda: ben_chat.js(jumbo, alone) is True, message="not large")
     assert ben_chat.js(jumbo, mine) is False and ben_chat.js(jumbo, early) is False
+    # What counts as only emoji: symbols shown as text by default (©, ™, ‼) only with U+FE0F after them.
+    samples = ["🎉", "❤️", "1️⃣", "🇫🇷", "👍🏽", "👩‍💻", ":parrotdance: ✨", "©", "™ ©", "‼", "©️", "a 🎉", "🎉" * 9, ":nosuch:"]
+    only = ben_chat.js("return import('/markup.js').then(m => arguments[0].map(m.onlyEmoji))", samples)
+    assert dict(zip(samples, only)) == {"🎉": True, "❤️": True, "1️⃣": True, "🇫🇷": True, "👍🏽": True, "👩‍💻": True,
+                                        ":parrotdance: ✨": True, "©": False, "™ ©": False, "‼": False, "©️": True,
+                                        "a 🎉": False, "🎉" * 9: False, ":nosuch:": False}
 
     # Ben reacts with it: the picker offers the site's newest custom emoji after the quick ones.
     ben_chat.hover_action("party time  yes", "react")
