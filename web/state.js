@@ -711,6 +711,10 @@ export function mayPost(roomId) {
   return mayWrite(roomId) && (room.post_policy !== "moderators" || (RANK[myRole(roomId)] ?? -1) >= RANK.moderator);
 }
 
+/// Whether I may edit message `m`: I sent it (a webhook's message is its maker's to delete, not to
+/// edit), it is not deleted, and I may post in its room.
+export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && mayPost(m.room_id);
+
 /// Whether I may archive (or unarchive) a room: its owners and admins, for a room or group but `main`.
 export function mayArchive(roomId) {
   const room = state.rooms.get(roomId);

@@ -7,7 +7,7 @@ import { $, button, el } from "/dom.js";
 import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, mayArchive, mayPost, mySlowMode, on, state } from "/state.js";
+import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
 
 const box = $("composer-text");
@@ -105,7 +105,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
       event.preventDefault();
       cancel();
     } else if (event.key === "ArrowUp" && box.value === "" && !context) {
-      const last = [...(state.room?.messages.values() ?? [])].filter((m) => m.sender.id === state.me.id && !m.deleted && !m.webhook).sort((a, b) => b.id - a.id)[0];
+      const last = [...(state.room?.messages.values() ?? [])].filter(mayEdit).sort((a, b) => b.id - a.id)[0];
       if (last) {
         event.preventDefault();
         startEdit(last);

@@ -7,7 +7,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, isArchived, mayPost, mayWrite, on, state } from "/state.js";
+import { canModerate, isArchived, mayEdit, mayPost, mayWrite, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -147,7 +147,7 @@ function messageItem(m, { root = false } = {}) {
   // (Nothing new is written in an archived room: no reactions or edits there, but deletions.)
   if (!m.deleted && mayWrite(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
-  if (!m.deleted && m.sender.id === state.me.id && !m.webhook && mayPost(m.room_id)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (mayEdit(m)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   // The sender, and the room's moderators, delete it from here too.
   if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     meta.append(

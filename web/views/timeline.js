@@ -10,7 +10,7 @@ import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomL
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, isSaved, mayPost, mayWrite, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, isSaved, mayEdit, mayPost, mayWrite, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -628,8 +628,7 @@ function messageActions(m, mine) {
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
-  // (A webhook's message is its maker's to delete, not to edit.)
-  if (mine && !m.webhook && mayPost(m.room_id)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (mayEdit(m)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (writable && canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {
