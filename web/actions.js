@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals } from "/api.js";
+import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -441,6 +441,12 @@ export const moderation = {
 
 /// The people I blocked, with when (for settings); the state keeps their ids.
 /// The site's custom emoji, drawn for `:name:` in messages and reactions.
+/// The site's settings (who may sign up, who adds custom emoji).
+export async function loadSiteSettings() {
+  const { settings } = await Site.settings();
+  store.setSiteSettings(settings);
+}
+
 export async function loadCustomEmoji() {
   const { emoji } = await CustomEmoji.list();
   store.setCustomEmojiAll(emoji);

@@ -131,6 +131,11 @@ const query = (params) => {
   return pairs.length ? `?${pairs.join("&")}` : "";
 };
 
+/// The site's settings (anyone may read them, logged in or not).
+export const Site = {
+  settings: () => get("/api/settings"),
+};
+
 export const Session = {
   current: () => get("/api/session"),
   /// `code`: for an account with two-factor authentication, from its app (or a recovery code).
@@ -254,6 +259,10 @@ export const Admin = {
   deleteRoom: (roomId) => request("DELETE", `/api/admin/rooms/${roomId}`),
   /// The site's log, newest first; `before` pages back.
   log: ({ before, limit = 50 } = {}) => get(`/api/admin/log${query({ before, limit })}`),
+  /// `{registration?, custom_emoji?}`: the settings named change.
+  updateSettings: (changes) => request("PATCH", "/api/admin/settings", changes),
+  createUser: (username, password, displayName) =>
+    post("/api/admin/users", { username, password, ...(displayName ? { display_name: displayName } : {}) }),
 };
 
 export const PasswordResets = {

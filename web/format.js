@@ -101,10 +101,20 @@ const LOG_LINES = {
   unarchive: () => "unarchived the room",
   slow_mode: (e) => `put the room in slow mode (one message every ${e.reason ?? "while"})`,
   slow_mode_off: () => "turned slow mode off",
+  site_settings: (e) => `changed the site's settings (${siteChanges(e.reason)})`,
+  create_user: (e) => `made the account ${at(e)}`,
 };
+/// A `site_settings` entry's reason ("registration: closed, custom emoji: admins") in words.
+const SITE_CHANGES = {
+  "registration: open": "anyone may create an account",
+  "registration: closed": "only site admins make accounts",
+  "custom emoji: everyone": "anyone may add custom emoji",
+  "custom emoji: admins": "only site admins add custom emoji",
+};
+const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? change).join("; ");
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
-const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode"]);
+const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {

@@ -170,6 +170,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "emoji.removed":
       store.removedCustomEmoji(data.name);
       break;
+    case "settings.updated":
+      store.setSiteSettings(data.settings);
+      break;
     case "account.site_role_changed":
       // A site admin made me one, or took it back: the admin tools show or hide at once.
       if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });
@@ -185,6 +188,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       actions.loadBlocks().catch(() => {});
       actions.loadScheduled().catch(() => {});
       actions.loadCustomEmoji().catch(() => {});
+      actions.loadSiteSettings().catch(() => {});
       break;
   }
 }

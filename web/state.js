@@ -48,7 +48,18 @@ export const state = {
   scheduled: new Map(),
   /// Until when I paused notifications (ISO 8601), or null.
   dndUntil: null,
+  /// The site's settings (`{registration, custom_emoji}`), or null until loaded.
+  site: null,
 };
+
+/// The site's settings, loaded or changed by a site admin; views that follow them listen to "site".
+export function setSiteSettings(settings) {
+  state.site = settings;
+  emit("site");
+}
+
+/// Whether I may add custom emoji: anyone, unless a site admin kept it to site admins.
+export const mayAddEmoji = () => state.site?.custom_emoji !== "admins" || state.me?.site_role === "admin";
 
 /// The site's custom emoji (kept in customemoji.js, where dom.js draws them from): the whole list,
 /// one added or one deleted; views that draw them listen to "emoji".

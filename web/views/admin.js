@@ -1,11 +1,11 @@
 // Site administration, for site admins (the people button in the sidebar's footer): find people by
-// username, make password reset links for those who forgot theirs, make or unmake site admins, and
-// deactivate or reactivate accounts.
+// username, make password reset links for those who forgot theirs, make or unmake site admins,
+// deactivate or reactivate accounts, make accounts, and change the site's settings.
 import { Admin } from "/api.js";
 import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
-import { on, state } from "/state.js";
+import { on, setSiteSettings, state } from "/state.js";
 import { confirmDialog, logItem, showError } from "/views/dialogs.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -36,6 +36,59 @@ export function initAdmin() {
     $("admin-reset-link").select();
     return copyAndTell($("admin-reset-link").value);
   });
+  $("admin-create-form").addEventListener("submit", createUser);
+  for (const [id, key] of [["admin-registration", "registration"], ["admin-custom-emoji", "custom_emoji"]]) {
+    $(id).addEventListener("change", () => saveSetting(id, key));
+  }
+  on("site", renderSettings);
+}
+
+/// The settings' choices as the site has them (also when another admin changes them).
+function renderSettings() {
+  if (!state.site) return;
+  $("admin-registration").value = state.site.registration;
+  $("admin-custom-emoji").value = state.site.custom_emoji;
+}
+
+async function saveSetting(id, key) {
+  showError("admin-settings-error", null);
+  $(id).disabled = true;
+  try {
+    const { settings } = await Admin.updateSettings({ [key]: $(id).value });
+    setSiteSettings(settings);
+    if ($("admin-log-section").open) loadLog();
+  } catch (error) {
+    showError("admin-settings-error", error);
+    renderSettings();
+  } finally {
+    $(id).disabled = false;
+  }
+}
+
+/// Makes an account with the form's username, display name and password; the list then finds it.
+async function createUser(event) {
+  event.preventDefault();
+  showError("admin-create-error", null);
+  $("admin-create-done").textContent = "";
+  const username = $("admin-create-username").value.trim();
+  const password = $("admin-create-password").value;
+  if (!username || !password) {
+    showError("admin-create-error", new Error("Enter a username and a password."));
+    return;
+  }
+  $("admin-create-submit").disabled = true;
+  try {
+    const { user } = await Admin.createUser(username, password, $("admin-create-display-name").value.trim() || undefined);
+    $("admin-create-form").reset();
+    $("admin-create-done").textContent = `@${user.username} can log in now, with the password you chose.`;
+    $("admin-search").value = user.username;
+    load();
+    if ($("admin-log-section").open) loadLog();
+  } catch (error) {
+    showError("admin-create-error", error);
+  } finally {
+    $("admin-create-submit").disabled = false;
+  }
 }
 
 export function openAdmin() {
@@ -44,6 +97,13 @@ export function openAdmin() {
   $("admin-reset-hint").hidden = true;
   showError("admin-error", null);
   $("admin-log-section").open = false;
+  $("admin-create-section").open = false;
+  $("admin-create-form").reset();
+  $("admin-create-done").textContent = "";
+  showError("admin-create-error", null);
+  $("admin-settings-section").open = false;
+  showError("admin-settings-error", null);
+  renderSettings();
   $("admin-dialog").showModal();
   $("admin-search").focus();
   load();

@@ -1,5 +1,5 @@
 // Logging in and creating an account.
-import { ApiError, Session } from "/api.js";
+import { ApiError, Session, Site } from "/api.js";
 import { $ } from "/dom.js";
 
 let mode = "login";
@@ -10,7 +10,7 @@ export function initAuth(onAuthenticated) {
   $("tab-register").addEventListener("click", () => setMode("register"));
   for (const tab of [$("tab-login"), $("tab-register")]) {
     tab.addEventListener("keydown", (event) => {
-      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      if ((event.key === "ArrowRight" || event.key === "ArrowLeft") && !$("tab-register").hidden) {
         setMode(mode === "login" ? "register" : "login");
         $(mode === "login" ? "tab-login" : "tab-register").focus();
       }
@@ -51,6 +51,8 @@ export function initAuth(onAuthenticated) {
         return;
       }
       $("auth-error").textContent = describe(error);
+      // Closed since this page asked: the sign-up tab goes.
+      if (error.code === "registration_closed") checkRegistration();
       if (error.code === "invalid_code") {
         $("auth-code").select();
       }
@@ -103,6 +105,21 @@ export function showAuth(message = "") {
   $("auth").hidden = false;
   $("auth-error").textContent = message;
   $("auth-username").focus();
+  checkRegistration();
+}
+
+/// Offers "Create account" only while the site takes new accounts (a site admin may leave making
+/// them to site admins). Unknown (no answer), it is offered: the server refuses if it must.
+async function checkRegistration() {
+  let closed = false;
+  try {
+    closed = (await Site.settings()).settings.registration === "closed";
+  } catch {
+    // offered
+  }
+  $("tab-register").hidden = closed;
+  $("auth-closed").hidden = !closed;
+  if (closed && mode === "register") setMode("login");
 }
 
 /// The login form for `username` (after a password reset), with a notice.

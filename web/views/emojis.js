@@ -3,7 +3,7 @@
 import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, button, el } from "/dom.js";
-import { on, state } from "/state.js";
+import { mayAddEmoji, on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 let picture = null;
@@ -22,6 +22,15 @@ export function initEmojis() {
   on("emoji", () => {
     if ($("profile-dialog").open) renderEmojis();
   });
+  on("site", renderForm);
+  on("me", renderForm);
+}
+
+/// The form shows while I may add (a site admin may keep adding to site admins).
+function renderForm() {
+  const may = mayAddEmoji();
+  $("emoji-form").hidden = !may;
+  $("emoji-admins-only").hidden = may;
 }
 
 /// The section as the dialog opens: the list as it is, an empty form.
@@ -30,6 +39,7 @@ export function openEmojis() {
   picture = null;
   $("emoji-file-name").textContent = "";
   showError("emoji-error", null);
+  renderForm();
   renderEmojis();
 }
 

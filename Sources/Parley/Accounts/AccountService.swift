@@ -20,9 +20,16 @@ struct AccountService: Sendable {
         let registerPerUser: RateLimiter
     }
 
-    func register(username: String, password: String, displayName: String?, ip: String?) async throws -> User {
-        try limits.registerPerIP.consume(ip ?? "unknown")
-        try limits.registerPerUser.consume(username.lowercased())
+    /// A new account, unless the site's registration is closed. `createdBy`, a site admin making the
+    /// account (`adminCreateUser`): also while registration is closed, without the registration rate
+    /// limits, and recorded in the site log as `create_user`.
+    func register(username: String, password: String, displayName: String?, ip: String?, createdBy admin: Int64? = nil) async throws -> User {
+        if admin == nil {
+            try limits.registerPerIP.consume(ip ?? "unknown")
+            try limits.registerPerUser.consume(username.lowercased())
+            // Before the password's hash is paid for; checked again under a lock below.
+            guard try await SiteSettings.load(log.pool).registration == .open else { throw SiteSettings.registrationClosed }
+        }
         try AccountRules.validateUsername(username)
         try AccountRules.validatePassword(password)
         let name = try AccountRules.normalizeDisplayName(displayName ?? username)
@@ -32,8 +39,10 @@ struct AccountService: Sendable {
         do {
             // Every new account joins `main`, announced in the same transaction.
             return try await log.transaction { c, events in
+                if admin == nil, try SiteSettings.load(c, lock: true).registration != .open { throw SiteSettings.registrationClosed }
                 let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
                 try RoomService.joinMain(rooms, c, events, user: user)
+                if let admin { try ModerationService.record(c, room: nil, actor: admin, action: "create_user", user: user.id) }
                 return user
             }
         } catch let error as MariaDBError where error.isDuplicateKey {

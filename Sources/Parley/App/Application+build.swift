@@ -215,6 +215,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)
         .addRoutes(to: router)
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    SiteSettingsController(pool: parts.database.pool, log: parts.log, accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes)
+        .addRoutes(to: router)
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

@@ -86,8 +86,10 @@ public enum EventType {
     /// A custom emoji added or deleted: to everyone.
     public static let emojiAdded = "emoji.added"
     public static let emojiRemoved = "emoji.removed"
+    /// A site admin changed the site's settings: to everyone.
+    public static let settingsUpdated = "settings.updated"
     /// The events every user receives, whatever rooms they are in.
-    static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved]
+    static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated]
     public static let roleChanged = "member.role_changed"
     public static let resync = "resync"
     public static let typing = "typing"

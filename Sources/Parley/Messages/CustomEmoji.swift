@@ -114,6 +114,7 @@ struct CustomEmojiController {
     func add(request: Request, context: AppRequestContext) async throws -> EditedResponse<EmojiAnswer> {
         let session = try context.requireSession()
         let name = try Self.validateName(request.uri.queryParameters.get("name").map { String($0) } ?? "")
+        if session.user.siteRole != .admin, try await SiteSettings.load(pool).customEmoji == .admins { throw SiteSettings.emojiForAdmins }
         let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalidPicture)
         try limiter.consume(String(session.user.id))
         guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalidPicture }

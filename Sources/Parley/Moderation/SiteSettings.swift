@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// The site's settings, changed by site admins: whether anyone may create an account or only site
+/// admins make them, and who adds custom emoji. One row (`site_settings`), read where each applies.
+struct SiteSettings: Codable, Sendable, Equatable {
+    enum Registration: String, Codable, Sendable, CaseIterable { case open, closed }
+    enum EmojiPolicy: String, Codable, Sendable, CaseIterable { case everyone, admins }
+
+    var registration: Registration
+    var customEmoji: EmojiPolicy
+
+    static let registrationClosed = ParleyError(
+        .forbidden, "registration_closed", "This site does not take new accounts: ask a site admin to make one for you.")
+    static let emojiForAdmins = ParleyError(.forbidden, "forbidden", "On this site, only site admins add custom emoji.")
+
+    init(registration: Registration, customEmoji: EmojiPolicy) {
+        self.registration = registration
+        self.customEmoji = customEmoji
+    }
+
+    init(row: MariaDBRow) throws {
+        registration = Registration(rawValue: try row.decode("registration")) ?? .open
+        customEmoji = EmojiPolicy(rawValue: try row.decode("custom_emoji")) ?? .everyone
+    }
+
+    static let select = "SELECT registration, custom_emoji FROM site_settings WHERE id = 1"
+
+    static func load(_ pool: MariaDBPool) async throws -> SiteSettings {
+        try SiteSettings(row: try await pool.query(select)[0])
+    }
+
+    /// In a transaction: `lock` shares the row's lock, so a change of the settings waits for this
+    /// transaction and this one for the change.
+    static func load(_ c: MariaDBConnection, lock: Bool = false) throws -> SiteSettings {
+        try SiteSettings(row: try c.query(select + (lock ? " LOCK IN SHARE MODE" : ""), [])[0])
+    }
+}
+
+/// `siteSettings` (anyone, logged in or not: the login page asks whether it may offer sign-up),
+/// `updateSiteSettings` and `adminCreateUser` (site admins).
+struct SiteSettingsController {
+    let pool: MariaDBPool
+    let log: EventLog
+    let accounts: AccountService
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/settings", use: get)
+        router.patch("/api/admin/settings", use: update)
+        router.post("/api/admin/users", use: createUser)
+    }
+
+    struct Answer: ResponseEncodable {
+        let settings: SiteSettings
+    }
+
+    /// [siteSettings]
+    func get(request: Request, context: AppRequestContext) async throws -> Answer {
+        Answer(settings: try await SiteSettings.load(pool))
+    }
+
+    struct UpdateBody: Decodable {
+        let registration: String?
+        let customEmoji: String?
+    }
+
+    /// [updateSiteSettings] Changes the settings named; each change goes in the site log
+    /// (`site_settings`, the reason saying what it became) and everyone gets `settings.updated`.
+    func update(request: Request, context: AppRequestContext) async throws -> Answer {
+        let session = try AdminController.requireSiteAdmin(context)
+        let body = try await request.decodeJSON(as: UpdateBody.self, context: context, limit: maxBodyBytes)
+        let registration = try body.registration.map { text in
+            guard let value = SiteSettings.Registration(rawValue: text) else {
+                throw ParleyError.invalid("invalid_setting", "registration is `open` or `closed`.")
+            }
+            return value
+        }
+        let customEmoji = try body.customEmoji.map { text in
+            guard let value = SiteSettings.EmojiPolicy(rawValue: text) else {
+                throw ParleyError.invalid("invalid_setting", "custom_emoji is `everyone` or `admins`.")
+            }
+            return value
+        }
+        let settings = try await log.transaction { c, events in
+            let before = try SiteSettings(row: try c.query(SiteSettings.select + " FOR UPDATE", [])[0])
+            var after = before
+            if let registration { after.registration = registration }
+            if let customEmoji { after.customEmoji = customEmoji }
+            guard after != before else { return before }
+            try c.execute(
+                "UPDATE site_settings SET registration = ?, custom_emoji = ? WHERE id = 1", [after.registration.rawValue, after.customEmoji.rawValue])
+            var changes: [String] = []
+            if after.registration != before.registration { changes.append("registration: \(after.registration.rawValue)") }
+            if after.customEmoji != before.customEmoji { changes.append("custom emoji: \(after.customEmoji.rawValue)") }
+            try ModerationService.record(c, room: nil, actor: session.user.id, action: "site_settings", reason: changes.joined(separator: ", "))
+            try events.append(EventType.settingsUpdated, payload: Answer(settings: after))
+            return after
+        }
+        return Answer(settings: settings)
+    }
+
+    struct CreateUserBody: Decodable {
+        let username: String
+        let password: String
+        let displayName: String?
+    }
+
+    /// [adminCreateUser] A site admin makes an account (also while registration is closed); it
+    /// goes in the site log as `create_user`. The new account joins `main`, as every account does.
+    func createUser(request: Request, context: AppRequestContext) async throws -> EditedResponse<AdminController.UserAnswer> {
+        let session = try AdminController.requireSiteAdmin(context)
+        let body = try await request.decodeJSON(as: CreateUserBody.self, context: context, limit: maxBodyBytes)
+        let user = try await accounts.register(
+            username: body.username, password: body.password, displayName: body.displayName, ip: context.clientAddress, createdBy: session.user.id)
+        return EditedResponse(status: .created, response: AdminController.UserAnswer(user: user))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Parley
+
+/// Site settings: anyone reads them; site admins close registration (then only they make accounts)
+/// and keep custom emoji to themselves; each change is logged and heard by everyone at once.
+@Suite struct SiteSettingsTests {
+    @Test func closedRegistrationLeavesAccountsToSiteAdmins() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let admin = try await client.logIn("root")
+            let ann = try await client.signUp("ann")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+
+            // Anyone reads them, logged in or not; at first anyone may sign up.
+            let opened = try await client.send(.get, "/api/settings")
+            #expect(opened.status == .ok)
+            #expect(try opened.json()["settings"] == .object(["registration": .string("open"), "custom_emoji": .string("everyone")]))
+
+            // Only a site admin changes them, to known values.
+            try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: ann.bearer)
+                .expectError(.forbidden, "not_site_admin")
+            try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"invite"}"#, headers: admin.bearer)
+                .expectError(.unprocessableContent, "invalid_setting")
+            try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"nobody"}"#, headers: admin.bearer)
+                .expectError(.unprocessableContent, "invalid_setting")
+            #expect(try parley.scalar("SELECT registration FROM site_settings") == .string("open"))
+
+            let closed = try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: admin.bearer)
+            #expect(closed.status == .ok)
+            #expect(try closed.json()["settings"]?["registration"] == .string("closed"))
+            #expect(try await client.send(.get, "/api/settings").json()["settings"]?["registration"] == .string("closed"))
+            // Saying it again changes nothing and logs nothing.
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: admin.bearer).status == .ok)
+
+            // Nobody signs up now, and nothing is written.
+            let users = try parley.count("users")
+            try await client.register("carl").expectError(.forbidden, "registration_closed")
+            #expect(try parley.count("users") == users)
+
+            // A site admin makes an account, which joins main and logs in; others may not.
+            try await client.send(.post, "/api/admin/users", json: #"{"username":"dora","password":"password123"}"#, headers: ann.bearer)
+                .expectError(.forbidden, "not_site_admin")
+            let made = try await client.send(
+                .post, "/api/admin/users", json: #"{"username":"dora","password":"password123","display_name":"Dora D"}"#, headers: admin.bearer)
+            #expect(made.status == .created, "\(String(buffer: made.body))")
+            let dora = try #require(try made.json()["user"]?["id"]?.int)
+            #expect(try made.json()["user"]?["display_name"] == .string("Dora D"))
+            #expect(try parley.count("room_members", where: "room_id = 1 AND user_id = \(dora)") == 1)
+            #expect(try await client.login("dora").status == .ok)
+            try await client.send(.post, "/api/admin/users", json: #"{"username":"dora","password":"password123"}"#, headers: admin.bearer)
+                .expectError(.conflict, "username_taken")
+            try await client.send(.post, "/api/admin/users", json: #"{"username":"x","password":"password123"}"#, headers: admin.bearer)
+                .expectError(.unprocessableContent, "invalid_username")
+
+            // Everyone heard of the change; the site log says who did what.
+            let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let updates = events.filter { $0["type"] == .string("settings.updated") }
+            #expect(updates.map { $0["data"]?["settings"]?["registration"] } == [.string("closed")])
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] } == [.string("registration: closed")])
+            let created = log.filter { $0["action"] == .string("create_user") }
+            #expect(created.map { $0["target_user"]?["id"]?.int } == [dora] && created.first?["actor"]?["id"]?.int == root.id)
+
+            // Open again: anyone signs up.
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"open"}"#, headers: admin.bearer).status == .ok)
+            #expect(try await client.register("carl").status == .created)
+        }
+    }
+
+    @Test func customEmojiMayBeLeftToSiteAdmins() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let admin = try await client.logIn("root")
+            let ann = try await client.signUp("ann")
+            let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"admins"}"#, headers: admin.bearer)
+            #expect(try changed.json()["settings"] == .object(["registration": .string("open"), "custom_emoji": .string("admins")]))
+
+            try await CustomEmojiTests.add(client, ann, "mine", Pictures.png(16, 16)).expectError(.forbidden, "forbidden")
+            #expect(try parley.count("custom_emoji") == 0)
+            #expect(try await CustomEmojiTests.add(client, admin, "theirs", Pictures.png(16, 16)).status == .created)
+            // Deleting one's own stays allowed (only adding is kept to site admins).
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"everyone"}"#, headers: admin.bearer).status == .ok)
+            #expect(try await CustomEmojiTests.add(client, ann, "mine", Pictures.png(16, 16)).status == .created)
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"admins"}"#, headers: admin.bearer).status == .ok)
+            #expect(try await client.send(.delete, "/api/emoji/mine", headers: ann.bearer).status == .noContent)
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] }
+                == [.string("custom emoji: admins"), .string("custom emoji: everyone"), .string("custom emoji: admins")])
+        }
+    }
+}

@@ -1,0 +1,81 @@
+"""Site settings in the browser: a site admin closes sign-up (the login page then offers none and
+says who makes accounts), makes an account that logs in, and keeps adding custom emoji to site
+admins (someone else's open settings stop offering it at once). Each change is in the site log."""
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
+
+from parley_browser import PASSWORD, Chat, make_site_admin
+
+
+def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_admins(server, browsers, account):
+    account("site_boss", display_name="Boss")
+    account("site_member", display_name="Member")
+    make_site_admin(server, "site_boss")
+    # (A session made after the promotion.)
+    token = requests.post(server.url + "/api/session", json={"username": "site_boss", "password": PASSWORD}).json()["token"]
+    admin_api = {"Authorization": f"Bearer {token}"}
+    settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
+    assert settings() == {"registration": "open", "custom_emoji": "everyone"}
+
+    member = Chat(browsers(), server).log_in("site_member")
+    member.find("#profile-open").click()
+    member.wait(lambda: member.dialog_open("profile-dialog"))
+    assert member.find("#emoji-form").is_displayed() and not member.find("#emoji-admins-only").is_displayed()
+
+    chat = Chat(browsers(), server).log_in("site_boss")
+    try:
+        chat.wait(lambda: chat.js("return document.getElementById('admin-open').hidden") is False)
+        chat.find("#admin-open").click()
+        chat.wait(lambda: chat.dialog_open("admin-dialog"))
+        chat.find("#admin-settings-section summary").click()
+        registration = Select(chat.find("#admin-registration"))
+        assert registration.first_selected_option.get_attribute("value") == "open"
+        registration.select_by_value("closed")
+        chat.wait(lambda: settings()["registration"] == "closed", message=f"not saved: {chat.alerts()}")
+
+        # Someone logged out is offered no sign-up, and told who makes accounts.
+        visitor = Chat(browsers(), server)
+        visitor.driver.get(server.url + "/")
+        visitor.wait(lambda: visitor.find("#auth-username").is_displayed())
+        visitor.wait(lambda: visitor.find("#auth-closed").is_displayed() and not visitor.find("#tab-register").is_displayed(),
+                     message="sign-up still offered")
+        assert "site's admins" in visitor.text_of("auth-closed")
+
+        # The admin makes an account; it is listed, and its owner logs in with it.
+        chat.find("#admin-create-section summary").click()
+        chat.find("#admin-create-username").send_keys("made_by_boss")
+        chat.find("#admin-create-display-name").send_keys("Made")
+        chat.find("#admin-create-password").send_keys("short")
+        chat.find("#admin-create-submit").click()
+        chat.wait(lambda: "at least 8" in chat.text_of("admin-create-error"), message=f"no error: {chat.alerts()}")
+        chat.find("#admin-create-password").clear()
+        chat.find("#admin-create-password").send_keys(PASSWORD)
+        chat.find("#admin-create-submit").click()
+        chat.wait(lambda: "@made_by_boss can log in now" in chat.text_of("admin-create-done"), message=f"not made: {chat.alerts()}")
+        chat.wait(lambda: any("@made_by_boss" in r.text for r in chat.driver.find_elements(By.CSS_SELECTOR, "#admin-users li.entry")),
+                  message="not listed")
+        assert chat.find("#admin-create-username").get_attribute("value") == ""
+        visitor.find("#auth-username").send_keys("made_by_boss")
+        visitor.find("#auth-password").send_keys(PASSWORD)
+        visitor.find("#auth-submit").click()
+        visitor.wait_ready()
+        assert visitor.room_title() == "main"
+
+        # Custom emoji for site admins only: the member's open settings drop the form at once.
+        Select(chat.find("#admin-custom-emoji")).select_by_value("admins")
+        chat.wait(lambda: settings()["custom_emoji"] == "admins", message=f"not saved: {chat.alerts()}")
+        member.wait(lambda: not member.find("#emoji-form").is_displayed() and member.find("#emoji-admins-only").is_displayed(),
+                    message="the form is still offered")
+
+        # The site log says what was done.
+        chat.find("#admin-log-section summary").click()
+        chat.wait(lambda: "made the account @made_by_boss" in chat.text_of("admin-log"), message=chat.text_of("admin-log"))
+        log = chat.text_of("admin-log")
+        assert "Boss changed the site's settings (only site admins make accounts)" in log
+        assert "Boss changed the site's settings (only site admins add custom emoji)" in log
+    finally:
+        # The server is shared with the other tests: back as it was.
+        restored = requests.patch(server.url + "/api/admin/settings", json={"registration": "open", "custom_emoji": "everyone"},
+                                  headers=admin_api)
+        assert restored.status_code == 200, restored.text
