@@ -156,7 +156,7 @@ async function enter(session) {
   await actions.loadBlocks().catch(() => {});
   // The site's custom emoji draw in messages as they load; until then, their names show.
   actions.loadCustomEmoji().catch(() => {});
-  // Whether I may add custom emoji follows the site's settings.
+  // Whether I may create public rooms and add custom emoji follows the site's settings.
   actions.loadSiteSettings().catch(() => {});
   // My scheduled messages show above the message box of their rooms.
   actions.loadScheduled().catch(() => {});

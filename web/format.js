@@ -108,6 +108,8 @@ const LOG_LINES = {
 const SITE_CHANGES = {
   "registration: open": "anyone may create an account",
   "registration: closed": "only site admins make accounts",
+  "public rooms: everyone": "anyone may create a public room",
+  "public rooms: admins": "only site admins create public rooms",
   "custom emoji: everyone": "anyone may add custom emoji",
   "custom emoji: admins": "only site admins add custom emoji",
 };

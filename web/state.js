@@ -48,7 +48,7 @@ export const state = {
   scheduled: new Map(),
   /// Until when I paused notifications (ISO 8601), or null.
   dndUntil: null,
-  /// The site's settings (`{registration, custom_emoji}`), or null until loaded.
+  /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
   site: null,
 };
 
@@ -58,8 +58,9 @@ export function setSiteSettings(settings) {
   emit("site");
 }
 
-/// Whether I may add custom emoji: anyone, unless a site admin kept it to site admins.
-export const mayAddEmoji = () => state.site?.custom_emoji !== "admins" || state.me?.site_role === "admin";
+/// Whether I may do what the site's setting `key` governs ("custom_emoji", "public_rooms"): anyone,
+/// unless a site admin kept it to site admins.
+export const siteAllows = (key) => state.site?.[key] !== "admins" || state.me?.site_role === "admin";
 
 /// The site's custom emoji (kept in customemoji.js, where dom.js draws them from): the whole list,
 /// one added or one deleted; views that draw them listen to "emoji".

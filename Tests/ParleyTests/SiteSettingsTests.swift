@@ -20,7 +20,9 @@ import Testing
             // Anyone reads them, logged in or not; at first anyone may sign up.
             let opened = try await client.send(.get, "/api/settings")
             #expect(opened.status == .ok)
-            #expect(try opened.json()["settings"] == .object(["registration": .string("open"), "custom_emoji": .string("everyone")]))
+            #expect(
+                try opened.json()["settings"]
+                    == .object(["registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("everyone")]))
 
             // Only a site admin changes them, to known values.
             try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: ann.bearer)
@@ -28,6 +30,8 @@ import Testing
             try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"invite"}"#, headers: admin.bearer)
                 .expectError(.unprocessableContent, "invalid_setting")
             try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"nobody"}"#, headers: admin.bearer)
+                .expectError(.unprocessableContent, "invalid_setting")
+            try await client.send(.patch, "/api/admin/settings", json: #"{"public_rooms":"owners"}"#, headers: admin.bearer)
                 .expectError(.unprocessableContent, "invalid_setting")
             #expect(try parley.scalar("SELECT registration FROM site_settings") == .string("open"))
 
@@ -81,7 +85,9 @@ import Testing
             let admin = try await client.logIn("root")
             let ann = try await client.signUp("ann")
             let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"admins"}"#, headers: admin.bearer)
-            #expect(try changed.json()["settings"] == .object(["registration": .string("open"), "custom_emoji": .string("admins")]))
+            #expect(
+                try changed.json()["settings"]
+                    == .object(["registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("admins")]))
 
             try await CustomEmojiTests.add(client, ann, "mine", Pictures.png(16, 16)).expectError(.forbidden, "forbidden")
             #expect(try parley.count("custom_emoji") == 0)
@@ -94,6 +100,32 @@ import Testing
             let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
             #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] }
                 == [.string("custom emoji: admins"), .string("custom emoji: everyone"), .string("custom emoji: admins")])
+        }
+    }
+
+    @Test func publicRoomsMayBeLeftToSiteAdmins() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let admin = try await client.logIn("root")
+            let ann = try await client.signUp("ann")
+            let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"public_rooms":"admins"}"#, headers: admin.bearer)
+            #expect(try changed.json()["settings"]?["public_rooms"] == .string("admins"))
+
+            // Ann may not create a public room (nothing is written), but may make a private group.
+            let rooms = try parley.count("rooms")
+            try await client.send(.post, "/api/rooms", json: #"{"name":"anns-room"}"#, headers: ann.bearer).expectError(.forbidden, "forbidden")
+            #expect(try parley.count("rooms") == rooms)
+            #expect(try await client.send(.post, "/api/rooms", json: #"{"name":"anns-group","kind":"group"}"#, headers: ann.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms", json: #"{"name":"roots-room"}"#, headers: admin.bearer).status == .created)
+
+            // Everyone again: Ann creates one.
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"public_rooms":"everyone"}"#, headers: admin.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms", json: #"{"name":"anns-room"}"#, headers: ann.bearer).status == .created)
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] }
+                == [.string("public rooms: everyone"), .string("public rooms: admins")])
         }
     }
 }

@@ -16,12 +16,13 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
     token = requests.post(server.url + "/api/session", json={"username": "site_boss", "password": PASSWORD}).json()["token"]
     admin_api = {"Authorization": f"Bearer {token}"}
     settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
-    assert settings() == {"registration": "open", "custom_emoji": "everyone"}
+    assert settings() == {"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone"}
 
     member = Chat(browsers(), server).log_in("site_member")
     member.find("#profile-open").click()
     member.wait(lambda: member.dialog_open("profile-dialog"))
     assert member.find("#emoji-form").is_displayed() and not member.find("#emoji-admins-only").is_displayed()
+    assert member.find("#new-room").is_displayed()
 
     chat = Chat(browsers(), server).log_in("site_boss")
     try:
@@ -40,6 +41,7 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
         visitor.wait(lambda: visitor.find("#auth-username").is_displayed())
         visitor.wait(lambda: visitor.find("#auth-closed").is_displayed() and not visitor.find("#tab-register").is_displayed(),
                      message="sign-up still offered")
+        assert not visitor.find("#tab-login").is_displayed()  # "Log in" alone is no choice: no tabs
         assert "site's admins" in visitor.text_of("auth-closed")
 
         # The admin makes an account; it is listed, and its owner logs in with it.
@@ -68,14 +70,27 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
         member.wait(lambda: not member.find("#emoji-form").is_displayed() and member.find("#emoji-admins-only").is_displayed(),
                     message="the form is still offered")
 
+        # Public rooms for site admins only: the member's "+" beside the rooms goes at once; the other
+        # "+" makes a private group, with the public room not on offer.
+        Select(chat.find("#admin-public-rooms")).select_by_value("admins")
+        chat.wait(lambda: settings()["public_rooms"] == "admins", message=f"not saved: {chat.alerts()}")
+        member.find("#profile-dialog [data-close]").click()
+        member.wait(lambda: not member.find("#new-room").is_displayed(), message="creating a public room is still offered")
+        member.find("#new-group").click()
+        member.wait(lambda: member.dialog_open("room-dialog"))
+        assert member.js("return document.querySelector('#room-kind input[value=public]').disabled") is True
+        assert member.js("return document.querySelector('#room-kind input[value=group]').checked") is True
+        assert chat.find("#new-room").is_displayed()  # (a site admin still may)
+
         # The site log says what was done.
         chat.find("#admin-log-section summary").click()
         chat.wait(lambda: "made the account @made_by_boss" in chat.text_of("admin-log"), message=chat.text_of("admin-log"))
         log = chat.text_of("admin-log")
         assert "Boss changed the site's settings (only site admins make accounts)" in log
         assert "Boss changed the site's settings (only site admins add custom emoji)" in log
+        assert "Boss changed the site's settings (only site admins create public rooms)" in log
     finally:
         # The server is shared with the other tests: back as it was.
-        restored = requests.patch(server.url + "/api/admin/settings", json={"registration": "open", "custom_emoji": "everyone"},
+        restored = requests.patch(server.url + "/api/admin/settings", json={"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone"},
                                   headers=admin_api)
         assert restored.status_code == 200, restored.text

@@ -37,7 +37,7 @@ export function initAdmin() {
     return copyAndTell($("admin-reset-link").value);
   });
   $("admin-create-form").addEventListener("submit", createUser);
-  for (const [id, key] of [["admin-registration", "registration"], ["admin-custom-emoji", "custom_emoji"]]) {
+  for (const [id, key] of [["admin-registration", "registration"], ["admin-public-rooms", "public_rooms"], ["admin-custom-emoji", "custom_emoji"]]) {
     $(id).addEventListener("change", () => saveSetting(id, key));
   }
   on("site", renderSettings);
@@ -47,6 +47,7 @@ export function initAdmin() {
 function renderSettings() {
   if (!state.site) return;
   $("admin-registration").value = state.site.registration;
+  $("admin-public-rooms").value = state.site.public_rooms;
   $("admin-custom-emoji").value = state.site.custom_emoji;
 }
 

@@ -10,7 +10,7 @@ export function initAuth(onAuthenticated) {
   $("tab-register").addEventListener("click", () => setMode("register"));
   for (const tab of [$("tab-login"), $("tab-register")]) {
     tab.addEventListener("keydown", (event) => {
-      if ((event.key === "ArrowRight" || event.key === "ArrowLeft") && !$("tab-register").hidden) {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
         setMode(mode === "login" ? "register" : "login");
         $(mode === "login" ? "tab-login" : "tab-register").focus();
       }
@@ -117,7 +117,8 @@ async function checkRegistration() {
   } catch {
     // offered
   }
-  $("tab-register").hidden = closed;
+  // (The tabs go with it: "Log in" alone is no choice.)
+  $("tab-register").parentElement.hidden = closed;
   $("auth-closed").hidden = !closed;
   if (closed && mode === "register") setMode("login");
 }

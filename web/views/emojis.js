@@ -3,7 +3,7 @@
 import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, button, el } from "/dom.js";
-import { mayAddEmoji, on, state } from "/state.js";
+import { on, siteAllows, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 let picture = null;
@@ -28,7 +28,7 @@ export function initEmojis() {
 
 /// The form shows while I may add (a site admin may keep adding to site admins).
 function renderForm() {
-  const may = mayAddEmoji();
+  const may = siteAllows("custom_emoji");
   $("emoji-form").hidden = !may;
   $("emoji-admins-only").hidden = may;
 }

@@ -6,7 +6,7 @@ import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
-import { archivedAt, isMainRoom, mayArchive, myRole, on, state } from "/state.js";
+import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
 import { confirmDialog, showError, userSearch } from "/views/dialogs.js";
 import { toast, toastError } from "/views/toast.js";
 
@@ -68,7 +68,10 @@ const kind = () => document.querySelector('#room-kind input[name="kind"]:checked
 export function openRoomDialog(initialKind = "public") {
   roomForm = { mode: "create", room: null };
   $("room-form").reset();
-  document.querySelector(`#room-kind input[value="${initialKind}"]`).checked = true;
+  // Where only site admins create public rooms, the others make a private group.
+  const publicAllowed = siteAllows("public_rooms");
+  document.querySelector('#room-kind input[value="public"]').disabled = !publicAllowed;
+  document.querySelector(`#room-kind input[value="${publicAllowed ? initialKind : "group"}"]`).checked = true;
   chosenMembers = new Map();
   memberSearch.reset();
   renderChips();

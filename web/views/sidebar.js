@@ -5,7 +5,7 @@ import { chosenPresence, markAllRead } from "/actions.js";
 import { $, avatarFor, button, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
-import { activeStatus, on, state } from "/state.js";
+import { activeStatus, on, siteAllows, state } from "/state.js";
 import { toastError } from "/views/toast.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
@@ -43,6 +43,10 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
     }
   });
   on("me", renderMe);
+  // Creating a public room is offered while I may (a site admin may keep it to site admins).
+  const renderNewRoom = () => ($("new-room").hidden = !siteAllows("public_rooms"));
+  on("me", renderNewRoom);
+  on("site", renderNewRoom);
   on("rooms", renderRooms);
   on("room", renderRooms);
   on("connection", renderConnection);

@@ -3,29 +3,31 @@ import Hummingbird
 import MariaDB
 
 /// The site's settings, changed by site admins: whether anyone may create an account or only site
-/// admins make them, and who adds custom emoji. One row (`site_settings`), read where each applies.
+/// admins make them, who creates public rooms, and who adds custom emoji. One row (`site_settings`),
+/// read where each applies.
 struct SiteSettings: Codable, Sendable, Equatable {
     enum Registration: String, Codable, Sendable, CaseIterable { case open, closed }
-    enum EmojiPolicy: String, Codable, Sendable, CaseIterable { case everyone, admins }
+    /// Who may do something: anyone, or site admins only.
+    enum Who: String, Codable, Sendable, CaseIterable { case everyone, admins }
 
     var registration: Registration
-    var customEmoji: EmojiPolicy
+    /// Who creates public rooms (private groups and DMs stay open to everyone).
+    var publicRooms: Who
+    var customEmoji: Who
 
     static let registrationClosed = ParleyError(
         .forbidden, "registration_closed", "This site does not take new accounts: ask a site admin to make one for you.")
     static let emojiForAdmins = ParleyError(.forbidden, "forbidden", "On this site, only site admins add custom emoji.")
-
-    init(registration: Registration, customEmoji: EmojiPolicy) {
-        self.registration = registration
-        self.customEmoji = customEmoji
-    }
+    static let publicRoomsForAdmins = ParleyError(
+        .forbidden, "forbidden", "On this site, only site admins create public rooms: make a private group instead.")
 
     init(row: MariaDBRow) throws {
         registration = Registration(rawValue: try row.decode("registration")) ?? .open
-        customEmoji = EmojiPolicy(rawValue: try row.decode("custom_emoji")) ?? .everyone
+        publicRooms = Who(rawValue: try row.decode("public_rooms")) ?? .everyone
+        customEmoji = Who(rawValue: try row.decode("custom_emoji")) ?? .everyone
     }
 
-    static let select = "SELECT registration, custom_emoji FROM site_settings WHERE id = 1"
+    static let select = "SELECT registration, public_rooms, custom_emoji FROM site_settings WHERE id = 1"
 
     static func load(_ pool: MariaDBPool) async throws -> SiteSettings {
         try SiteSettings(row: try await pool.query(select)[0])
@@ -63,7 +65,15 @@ struct SiteSettingsController {
 
     struct UpdateBody: Decodable {
         let registration: String?
+        let publicRooms: String?
         let customEmoji: String?
+    }
+
+    private static func who(_ text: String?, _ field: String) throws -> SiteSettings.Who? {
+        try text.map { text in
+            guard let value = SiteSettings.Who(rawValue: text) else { throw ParleyError.invalid("invalid_setting", "\(field) is `everyone` or `admins`.") }
+            return value
+        }
     }
 
     /// [updateSiteSettings] Changes the settings named; each change goes in the site log
@@ -77,22 +87,21 @@ struct SiteSettingsController {
             }
             return value
         }
-        let customEmoji = try body.customEmoji.map { text in
-            guard let value = SiteSettings.EmojiPolicy(rawValue: text) else {
-                throw ParleyError.invalid("invalid_setting", "custom_emoji is `everyone` or `admins`.")
-            }
-            return value
-        }
+        let publicRooms = try Self.who(body.publicRooms, "public_rooms")
+        let customEmoji = try Self.who(body.customEmoji, "custom_emoji")
         let settings = try await log.transaction { c, events in
             let before = try SiteSettings(row: try c.query(SiteSettings.select + " FOR UPDATE", [])[0])
             var after = before
             if let registration { after.registration = registration }
+            if let publicRooms { after.publicRooms = publicRooms }
             if let customEmoji { after.customEmoji = customEmoji }
             guard after != before else { return before }
             try c.execute(
-                "UPDATE site_settings SET registration = ?, custom_emoji = ? WHERE id = 1", [after.registration.rawValue, after.customEmoji.rawValue])
+                "UPDATE site_settings SET registration = ?, public_rooms = ?, custom_emoji = ? WHERE id = 1",
+                [after.registration.rawValue, after.publicRooms.rawValue, after.customEmoji.rawValue])
             var changes: [String] = []
             if after.registration != before.registration { changes.append("registration: \(after.registration.rawValue)") }
+            if after.publicRooms != before.publicRooms { changes.append("public rooms: \(after.publicRooms.rawValue)") }
             if after.customEmoji != before.customEmoji { changes.append("custom emoji: \(after.customEmoji.rawValue)") }
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "site_settings", reason: changes.joined(separator: ", "))
             try events.append(EventType.settingsUpdated, payload: Answer(settings: after))

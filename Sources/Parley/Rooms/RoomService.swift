@@ -99,6 +99,9 @@ struct RoomService: Sendable {
         slowModeSeconds: Int = 0
     ) async throws -> RoomView {
         guard kind != .dm else { throw ParleyError.invalid("invalid_kind", "Open a DM with POST /api/dms.") }
+        if kind == .public, user.siteRole != .admin, try await SiteSettings.load(log.pool).publicRooms == .admins {
+            throw SiteSettings.publicRoomsForAdmins
+        }
         let name = try Self.validateName(name)
         let topic = try Self.validateTopic(topic ?? "")
         try Self.validateSlowMode(slowModeSeconds)
