@@ -87,6 +87,17 @@ def test_openapi_event_types_are_the_servers():
         assert f"`{event_type}`" in description, f"the Event description does not describe {event_type}"
 
 
+def test_the_web_client_listens_for_every_event_type():
+    # SSE names each event after its type, and EventSource hears only the names it listens for: a
+    # type missing from web/events.js is silently dropped on SSE (long-poll would still deliver it).
+    documented = set(document()["components"]["schemas"]["Event"]["properties"]["type"]["enum"])
+    source = (ROOT / "web" / "events.js").read_text()
+    listed = re.search(r"export const EVENT_TYPES = \[(.*?)\];", source, re.S)
+    assert listed, "no EVENT_TYPES in web/events.js"
+    heard = set(re.findall(r'"([a-z_.]+)"', listed.group(1)))
+    assert documented == heard, f"not listened for: {documented - heard}; not an event type: {heard - documented}"
+
+
 def test_openapi_state_changing_routes_document_csrf():
     doc = document()
     for path, method, op in operations(doc):
