@@ -8,13 +8,17 @@ import Testing
 /// Site settings: anyone reads them; site admins close registration (then only they make accounts)
 /// and keep custom emoji to themselves; each change is logged and heard by everyone at once.
 @Suite struct SiteSettingsTests {
+    /// A site admin (made one in the database, then logged in afresh) and a plain user, `ann`.
+    static func adminAndUser(_ client: any TestClientProtocol, _ parley: TestParley) async throws -> (admin: LoggedIn, ann: LoggedIn) {
+        let root = try await client.signUp("root")
+        try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+        return (try await client.logIn("root"), try await client.signUp("ann"))
+    }
+
     @Test func closedRegistrationLeavesAccountsToSiteAdmins() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
-            let root = try await client.signUp("root")
-            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
-            let admin = try await client.logIn("root")
-            let ann = try await client.signUp("ann")
+            let (admin, ann) = try await Self.adminAndUser(client, parley)
             let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
 
             // Anyone reads them, logged in or not; at first anyone may sign up.
@@ -69,7 +73,7 @@ import Testing
             let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
             #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] } == [.string("registration: closed")])
             let created = log.filter { $0["action"] == .string("create_user") }
-            #expect(created.map { $0["target_user"]?["id"]?.int } == [dora] && created.first?["actor"]?["id"]?.int == root.id)
+            #expect(created.map { $0["target_user"]?["id"]?.int } == [dora] && created.first?["actor"]?["id"]?.int == admin.id)
 
             // Open again: anyone signs up.
             #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"open"}"#, headers: admin.bearer).status == .ok)
@@ -80,10 +84,7 @@ import Testing
     @Test func customEmojiMayBeLeftToSiteAdmins() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
-            let root = try await client.signUp("root")
-            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
-            let admin = try await client.logIn("root")
-            let ann = try await client.signUp("ann")
+            let (admin, ann) = try await Self.adminAndUser(client, parley)
             let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"admins"}"#, headers: admin.bearer)
             #expect(
                 try changed.json()["settings"]
@@ -106,10 +107,7 @@ import Testing
     @Test func publicRoomsMayBeLeftToSiteAdmins() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
-            let root = try await client.signUp("root")
-            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
-            let admin = try await client.logIn("root")
-            let ann = try await client.signUp("ann")
+            let (admin, ann) = try await Self.adminAndUser(client, parley)
             let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"public_rooms":"admins"}"#, headers: admin.bearer)
             #expect(try changed.json()["settings"]?["public_rooms"] == .string("admins"))
 
