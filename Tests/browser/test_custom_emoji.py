@@ -69,6 +69,11 @@ def test_an_emoji_added_in_the_settings_draws_for_everyone_is_suggested_reacts_a
     ann_chat.find("#emoji-add").click()
     ann_chat.wait(lambda: "has this name already" in ann_chat.text_of("emoji-error"), message=f"no error: {ann_chat.alerts()}")
     ann_chat.find("#emoji-name").clear()
+    ann_chat.find("#emoji-name").send_keys("Tada")
+    ann_chat.find("#emoji-add").click()
+    ann_chat.wait(lambda: ann_chat.text_of("emoji-error") == ":tada: is already 🎉: choose another name.",
+                  message=f"no error: {ann_chat.text_of('emoji-error')!r}")
+    ann_chat.find("#emoji-name").clear()
     ann_chat.find("#emoji-name").send_keys("no spaces allowed")
     ann_chat.find("#emoji-add").click()
     ann_chat.wait(lambda: "2–30" in ann_chat.text_of("emoji-error"), message=f"no error: {ann_chat.alerts()}")

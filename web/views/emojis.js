@@ -3,6 +3,7 @@
 import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, button, el } from "/dom.js";
+import { emojiNamed } from "/emoji.js";
 import { on, siteAllows, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
@@ -79,6 +80,10 @@ async function add(event) {
   event.preventDefault();
   const name = $("emoji-name").value.trim();
   if (!name) return showError("emoji-error", "Give it a name.");
+  // Typed out in full, a standard emoji's name becomes that emoji: a custom one of the same name
+  // could only be reached through the suggestions.
+  const standard = emojiNamed(name);
+  if (standard) return showError("emoji-error", `:${name.toLowerCase()}: is already ${standard}: choose another name.`);
   if (!picture) return showError("emoji-error", "Choose a picture.");
   showError("emoji-error", null);
   $("emoji-add").disabled = true;
