@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site } from "/api.js";
+import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site, UserGroups } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -439,14 +439,38 @@ export const moderation = {
   log: async (roomId) => (await Moderation.log(roomId)).entries,
 };
 
-/// The people I blocked, with when (for settings); the state keeps their ids.
-/// The site's custom emoji, drawn for `:name:` in messages and reactions.
 /// The site's settings (who may sign up, who adds custom emoji).
 export async function loadSiteSettings() {
   const { settings } = await Site.settings();
   store.setSiteSettings(settings);
 }
 
+/// The site's user groups, offered when typing "@" and listed in the settings.
+export async function loadUserGroups() {
+  const { groups } = await UserGroups.list();
+  store.setUserGroups(groups);
+}
+
+/// Makes a user group (I am its first member); the list also learns of it from `user_group.updated`.
+export async function makeUserGroup(name, description) {
+  const { group } = await UserGroups.make(name, description);
+  store.putUserGroup(group);
+  return group;
+}
+
+export async function deleteUserGroup(id) {
+  await UserGroups.remove(id);
+  store.dropUserGroup(id);
+}
+
+/// Adds someone to a group, or takes them out (myself: joining or leaving). The list learns of it
+/// from `user_group.updated`.
+export const addUserGroupMember = (id, userId) => UserGroups.addMember(id, userId);
+export const removeUserGroupMember = (id, userId) => UserGroups.removeMember(id, userId);
+/// A group with its members as people.
+export const userGroup = (id) => UserGroups.get(id);
+
+/// The site's custom emoji, drawn for `:name:` in messages and reactions.
 export async function loadCustomEmoji() {
   const { emoji } = await CustomEmoji.list();
   store.setCustomEmojiAll(emoji);
@@ -465,6 +489,7 @@ export async function deleteCustomEmoji(name) {
   store.removedCustomEmoji(name);
 }
 
+/// The people I blocked, with when (for settings); the state keeps their ids.
 export async function loadBlocks() {
   const { blocks } = await Blocks.list();
   store.setBlocked(blocks.map((block) => block.user.id));

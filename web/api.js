@@ -296,6 +296,20 @@ export const CustomEmoji = {
   remove: (name) => request("DELETE", `/api/emoji/${encodeURIComponent(name)}`),
 };
 
+/// User groups: `@name` mentions each of a group's members in the room.
+export const UserGroups = {
+  /// `{groups: [{id, name, description, created_by, created_at, member_ids}]}`, by name.
+  list: () => get("/api/user-groups"),
+  /// `{group, members}`: the members as people, by username.
+  get: (id) => get(`/api/user-groups/${id}`),
+  make: (name, description) => post("/api/user-groups", { name, ...(description ? { description } : {}) }),
+  /// `{name?, description?}`.
+  update: (id, changes) => request("PATCH", `/api/user-groups/${id}`, changes),
+  remove: (id) => request("DELETE", `/api/user-groups/${id}`),
+  addMember: (id, userId) => request("PUT", `/api/user-groups/${id}/members/${userId}`),
+  removeMember: (id, userId) => request("DELETE", `/api/user-groups/${id}/members/${userId}`),
+};
+
 export const Signals = {
   typing: (roomId, typing) => post(`/api/rooms/${roomId}/typing`, { typing }),
   presence: (status) => request("PUT", "/api/me/presence", { status }),

@@ -30,6 +30,7 @@ import { initForward } from "/views/forward.js";
 import { initPolls } from "/views/polls.js";
 import { initDnd } from "/views/dnd.js";
 import { initEmojis } from "/views/emojis.js";
+import { initUserGroups } from "/views/usergroups.js";
 import { initSearch } from "/views/search.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
@@ -85,6 +86,7 @@ function initViews() {
   initPolls();
   initDnd();
   initEmojis();
+  initUserGroups();
   initActivity({ onNavigate: navigate });
   initInvites({ onNavigate: navigate });
   initWebhooks();
@@ -158,6 +160,8 @@ async function enter(session) {
   actions.loadCustomEmoji().catch(() => {});
   // Whether I may create public rooms and add custom emoji follows the site's settings.
   actions.loadSiteSettings().catch(() => {});
+  // Typing "@" offers the site's user groups too.
+  actions.loadUserGroups().catch(() => {});
   // My scheduled messages show above the message box of their rooms.
   actions.loadScheduled().catch(() => {});
   // My status shows beside my name (the session does not carry it).

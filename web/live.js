@@ -173,6 +173,12 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "settings.updated":
       store.setSiteSettings(data.settings);
       break;
+    case "user_group.updated":
+      store.putUserGroup(data.group);
+      break;
+    case "user_group.deleted":
+      store.dropUserGroup(data.group_id);
+      break;
     case "account.site_role_changed":
       // A site admin made me one, or took it back: the admin tools show or hide at once.
       if (data.user_id === state.me.id) store.setMe({ ...state.me, site_role: data.site_role });
@@ -189,6 +195,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       actions.loadScheduled().catch(() => {});
       actions.loadCustomEmoji().catch(() => {});
       actions.loadSiteSettings().catch(() => {});
+      actions.loadUserGroups().catch(() => {});
       break;
   }
 }

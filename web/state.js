@@ -9,8 +9,8 @@ const listeners = new Map();
 
 /// Subscribes to a topic ("me", "rooms", "directory", "connection", "room", "messages", "members",
 /// "receipts", "pins", "typing", "outbox", "moderation" (a room's bans or mutes changed), "emoji"
-/// (the site's custom emoji); returns
-/// the unsubscribe function.
+/// (the site's custom emoji), "site" (its settings), "groups" (its user groups); returns the
+/// unsubscribe function.
 export function on(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
   listeners.get(topic).add(listener);
@@ -50,12 +50,30 @@ export const state = {
   dndUntil: null,
   /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
   site: null,
+  /// The site's user groups (id -> `{id, name, description, created_by, created_at, member_ids}`).
+  userGroups: new Map(),
 };
 
 /// The site's settings, loaded or changed by a site admin; views that follow them listen to "site".
 export function setSiteSettings(settings) {
   state.site = settings;
   emit("site");
+}
+
+/// The site's user groups: the whole list, one made or changed, one deleted; views that show them
+/// listen to "groups".
+export function setUserGroups(list) {
+  state.userGroups = new Map(list.map((group) => [group.id, group]));
+  emit("groups");
+}
+
+export function putUserGroup(group) {
+  state.userGroups.set(group.id, group);
+  emit("groups");
+}
+
+export function dropUserGroup(id) {
+  if (state.userGroups.delete(id)) emit("groups");
 }
 
 /// Whether I may do what the site's setting `key` governs ("custom_emoji", "public_rooms"): anyone,

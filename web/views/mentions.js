@@ -1,5 +1,5 @@
 // Suggestions in the message box. Typing "@" and the start of a name lists the room's members
-// (and @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
+// (and the site's user groups, @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
 // letters of an emoji's short name lists emoji (":tada" → 🎉; the site's custom emoji first, put in
 // as ":name:"), and a whole ":tada:" becomes 🎉 at once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
 // away) closes the list.
@@ -139,6 +139,12 @@ export function initMentions(box, list) {
   }
 }
 
+/// "Frontend team · 3 members": a group's description, or "User group", and its size.
+export function groupLabel(group) {
+  const count = group.member_ids.length;
+  return `${group.description || "User group"} · ${count} ${count === 1 ? "member" : "members"}`;
+}
+
 /// Members other than me whose username (first) or a word of whose display name starts with
 /// `typed`; @room and @here too, outside DMs.
 function candidates(typed) {
@@ -150,6 +156,13 @@ function candidates(typed) {
   const order = (a, b) => a.username.localeCompare(b.username);
   const found = [...byUsername.sort(order), ...byName.sort(order)];
   const kind = state.rooms.get(state.room.id)?.kind;
+  // User groups mention each of their members in the room, so they are offered outside DMs.
+  if (kind !== "dm") {
+    const groups = [...state.userGroups.values()].filter((group) => group.name.toLowerCase().startsWith(typed));
+    for (const group of groups.sort((a, b) => a.name.localeCompare(b.name))) {
+      found.push({ id: 0, username: group.name, display_name: groupLabel(group), group: true });
+    }
+  }
   if (kind !== "dm" && "room".startsWith(typed)) found.push({ id: 0, username: "room", display_name: "Everyone in this room" });
   if (kind !== "dm" && "here".startsWith(typed)) found.push({ id: 0, username: "here", display_name: "Everyone online in this room" });
   return found.slice(0, MAX);

@@ -7,6 +7,7 @@ import { formatFull, statusLabel } from "/format.js";
 import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 import { openEmojis } from "/views/emojis.js";
+import { openUserGroups } from "/views/usergroups.js";
 import { initTwoFactor, loadTwoFactor } from "/views/twofactor.js";
 
 let onDeactivated = () => {};
@@ -95,6 +96,7 @@ export async function openProfile() {
   $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("block-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   openEmojis();
+  openUserGroups();
   $("profile-dialog").showModal();
   $("profile-display-name").focus();
   try {

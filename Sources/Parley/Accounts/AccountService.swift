@@ -40,14 +40,20 @@ struct AccountService: Sendable {
             // Every new account joins `main`, announced in the same transaction.
             return try await log.transaction { c, events in
                 if admin == nil, try SiteSettings.load(c, lock: true).registration != .open { throw SiteSettings.registrationClosed }
+                // `@name` must mean one thing: a user group's name is taken too.
+                if try !c.query("SELECT id FROM user_groups WHERE name = ?", [username]).isEmpty { throw Self.usernameTaken(username) }
                 let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
                 try RoomService.joinMain(rooms, c, events, user: user)
                 if let admin { try ModerationService.record(c, room: nil, actor: admin, action: "create_user", user: user.id) }
                 return user
             }
         } catch let error as MariaDBError where error.isDuplicateKey {
-            throw ParleyError(.conflict, "username_taken", "The username \(username) is taken.")
+            throw Self.usernameTaken(username)
         }
+    }
+
+    static func usernameTaken(_ username: String) -> ParleyError {
+        ParleyError(.conflict, "username_taken", "The username \(username) is taken.")
     }
 
     /// A session for the username and password, and, for an account with two-factor authentication,

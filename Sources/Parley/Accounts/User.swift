@@ -44,16 +44,21 @@ public struct User: Encodable, Sendable, Equatable {
 enum AccountRules {
     /// 3–32 ASCII letters, digits, `_`, `.` and `-` (ASCII only, so look-alike names cannot be registered).
     static func validateUsername(_ username: String) throws {
-        let allowed = username.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
-                || byte == 0x2D
-        }
-        guard allowed, (3...32).contains(username.utf8.count) else {
+        guard isMentionName(username) else {
             throw ParleyError.invalid("invalid_username", "A username is 3–32 characters of letters, digits, `_`, `.` and `-`.")
         }
         guard !reservedUsernames.contains(username.lowercased()) else {
             throw ParleyError.invalid("invalid_username", "The usernames `room` and `here` are kept for mentions (`@room`, `@here`).")
         }
+    }
+
+    /// Whether a name has a username's shape: what `@name` mentions (user groups' names share it).
+    static func isMentionName(_ name: String) -> Bool {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2E
+                || byte == 0x2D
+        }
+        return allowed && (3...32).contains(name.utf8.count)
     }
 
     /// Names that `@` mentions mean something else by: nobody may take them.

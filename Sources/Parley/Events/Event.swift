@@ -88,8 +88,11 @@ public enum EventType {
     public static let emojiRemoved = "emoji.removed"
     /// A site admin changed the site's settings: to everyone.
     public static let settingsUpdated = "settings.updated"
+    /// A user group made or changed (name, description, members), or deleted: to everyone.
+    public static let userGroupUpdated = "user_group.updated"
+    public static let userGroupDeleted = "user_group.deleted"
     /// The events every user receives, whatever rooms they are in.
-    static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated]
+    static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated, userGroupUpdated, userGroupDeleted]
     public static let roleChanged = "member.role_changed"
     public static let resync = "resync"
     public static let typing = "typing"

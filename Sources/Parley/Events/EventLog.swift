@@ -80,7 +80,7 @@ struct EventLog: Sendable {
             WHERE room_id IN (\(roomList)) AND id > ? AND id <= ?
             UNION
             SELECT \(LoggedEvent.columns) FROM events
-            WHERE type IN ('presence', 'directory.changed', 'emoji.added', 'emoji.removed', 'settings.updated', 'user.updated', 'user.status') AND id > ? AND id <= ?
+            WHERE type IN ('presence', 'directory.changed', 'emoji.added', 'emoji.removed', 'settings.updated', 'user_group.updated', 'user_group.deleted', 'user.updated', 'user.status') AND id > ? AND id <= ?
             ORDER BY id LIMIT ?
             """, parameters
         ).map(LoggedEvent.init(row:))

@@ -85,13 +85,23 @@ struct NotificationService: Sendable {
         resolved.room = roomMention && everyoneMayMention
         resolved.here = hereMention && everyoneMayMention
         if !names.isEmpty {
+            // A name is a member's username, or a user group's name, which mentions each of its
+            // members in the room but the sender.
             let list = Array(names.sorted().prefix(50)).paddedToPowerOfTwo
+            var parameters: [any MariaDBEncodable] = [roomID]
+            parameters += list.map { $0 as any MariaDBEncodable }
+            parameters += [roomID, senderID]
+            parameters += list.map { $0 as any MariaDBEncodable }
             resolved.users = try c.query(
                 """
                 SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
                 WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
-                ORDER BY u.id
-                """, [roomID] + list
+                UNION
+                SELECT gm.user_id AS id FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
+                JOIN room_members m ON m.room_id = ? AND m.user_id = gm.user_id AND m.user_id <> ?
+                WHERE g.name IN (\(list.placeholders))
+                ORDER BY id
+                """, parameters
             ).map { try $0.decode("id", as: Int64.self) }
         }
         if resolved.here {
