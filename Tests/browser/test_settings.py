@@ -265,7 +265,8 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
                           "custom-status-expiry", "custom-status-save", "dnd-duration", "dnd-pause", "current-password", "new-password",
                           "repeat-password", "change-password-submit"], stops
     assert stops[14:16] == ["two-factor-password", "two-factor-submit"], stops
-    assert stops[16].startswith("Log out python-requests") and stops[17:] == ["emoji-name", "emoji-choose", "emoji-add", "deactivate-password",
+    assert stops[16].startswith("Log out python-requests") and stops[17:] == ["emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
+                                                                          "ugroup-description", "ugroup-make", "deactivate-password",
                                                                           "deactivate-submit", "Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
     chat.wait(lambda: not chat.dialog_open("profile-dialog"))
