@@ -102,9 +102,10 @@ export function popupMenu({ className, label, anchor, parent, items, extra = [] 
 /// Text for screen readers only.
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 
-/// Message text as nodes: links for http(s) URLs, highlighted @mentions and the pictures of custom
-/// emoji (`:name:`), everything else as text.
-export function richText(text, myUsername) {
+/// Message text as nodes: links for http(s) URLs, highlighted @mentions (marked `self` for @room,
+/// @here and the names in `myNames`, lowercased: mine and my user groups') and the pictures of
+/// custom emoji (`:name:`), everything else as text.
+export function richText(text, myNames) {
   const nodes = [];
   const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):/g;
   let last = 0;
@@ -128,7 +129,7 @@ export function richText(text, myUsername) {
       nodes.push(text.slice(last, start));
       const name = match[3];
       const lower = name.toLowerCase();
-      const mine = lower === "room" || lower === "here" || lower === myUsername?.toLowerCase();
+      const mine = lower === "room" || lower === "here" || myNames?.has(lower) === true;
       nodes.push(el("span", { className: mine ? "mention self" : "mention", text: `@${name}` }));
       last = start + 1 + name.length;
     }

@@ -76,6 +76,15 @@ export function dropUserGroup(id) {
   if (state.userGroups.delete(id)) emit("groups");
 }
 
+/// The names an @mention of me may use, lowercased: my username and the names of my user groups.
+export function myMentionNames() {
+  const names = new Set([state.me.username.toLowerCase()]);
+  for (const group of state.userGroups.values()) {
+    if (group.member_ids.includes(state.me.id)) names.add(group.name.toLowerCase());
+  }
+  return names;
+}
+
 /// Whether I may do what the site's setting `key` governs ("custom_emoji", "public_rooms"): anyone,
 /// unless a site admin kept it to site admins.
 export const siteAllows = (key) => state.site?.[key] !== "admins" || state.me?.site_role === "admin";

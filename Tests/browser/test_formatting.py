@@ -7,7 +7,7 @@ from parley_browser import Chat
 RENDER = """const [text, done] = [arguments[0], arguments[arguments.length - 1]];
 import('/markup.js').then(m => {
   const box = document.createElement('div');
-  box.append(...m.formatMessage(text, 'me'));
+  box.append(...m.formatMessage(text, new Set(['me', 'my_team'])));
   done(box.innerHTML);
 }).catch(e => done('ERROR ' + e));"""
 
@@ -27,6 +27,8 @@ CASES = [
      'see <a href="https://example.com/_a_/b*c*" target="_blank" rel="noopener noreferrer nofollow">https://example.com/_a_/b*c*</a> now'),
     ("`@me **not bold**`", "<code>@me **not bold**</code>"),
     ("**@me**", '<strong><span class="mention self">@me</span></strong>'),
+    # A user group of mine is a mention of me; anyone else's name is a plain mention.
+    ("@My_Team and @you", '<span class="mention self">@My_Team</span> and <span class="mention">@you</span>'),
     # Blocks.
     ("before\n```js\nconst a = 1 < 2;\n  indented\n```\nafter",
      'before<pre class="code-block"><code>const a = 1 &lt; 2;\n  indented</code></pre>after'),

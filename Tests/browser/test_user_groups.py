@@ -7,6 +7,8 @@ LISTED = """return [...document.querySelectorAll('#ugroup-list li[data-group]')]
     li.querySelector('.entry-details').textContent, [...li.querySelectorAll('button')].map(b => b.textContent)])"""
 MEMBERS = "return [...document.querySelectorAll('#ugroup-member-list li[data-username]')].map(li => li.dataset.username)"
 OPTIONS = "return [...document.querySelectorAll('#mention-list [role=option]')].map(o => [o.querySelector('.muted').textContent, o.querySelector('.name').textContent])"
+SELF_PILL = """return [...[...document.querySelectorAll('#messages li.message:not(.pending)')]
+    .find(li => li.querySelector('.text')?.textContent === arguments[0]).querySelectorAll('.mention.self')].map(n => n.textContent)"""
 MENTIONS_ME = """return [...document.querySelectorAll('#messages li.message:not(.pending)')]
     .find(li => li.querySelector('.text')?.textContent === arguments[0])?.classList.contains('mentions-me') ?? null"""
 
@@ -20,9 +22,10 @@ def test_a_group_made_in_the_settings_is_joined_followed_live_mentioned_and_dele
     ada = account("ada_ug", display_name="Ada")
     bo = account("bo_ug", display_name="Bo")
     cy = account("cy_ug", display_name="Cy")
+    di = account("di_ug", display_name="Di")
     room = ada.create_room("ug-room")["id"]
-    bo.join(room)
-    cy.join(room)
+    for person in (bo, cy, di):
+        person.join(room)
     cy_chat = Chat(browsers(), server).log_in("cy_ug")
     open_settings(cy_chat)
     ada_chat = Chat(browsers(), server).log_in("ada_ug")
@@ -80,6 +83,12 @@ def test_a_group_made_in_the_settings_is_joined_followed_live_mentioned_and_dele
         cy_chat.open_room("ug-room")
         cy_chat.wait(lambda: cy_chat.js(MENTIONS_ME, text) is True, message="cy not mentioned")
         assert bo_chat.js(MENTIONS_ME, text) is False
+        # The group's name shows as a mention of each member (Bo's too), not of others.
+        assert cy_chat.js(SELF_PILL, text) == ["@web_ug"] and bo_chat.js(SELF_PILL, text) == ["@web_ug"]
+        outsider_chat = Chat(browsers(), server).log_in("di_ug")
+        outsider_chat.open_room("ug-room")
+        outsider_chat.wait(lambda: outsider_chat.message_id(text) is not None)
+        assert outsider_chat.js(SELF_PILL, text) == []
 
         # Only Ada (its maker) deletes it; it goes from Cy's list at once.
         open_settings(cy_chat)

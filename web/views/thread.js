@@ -7,7 +7,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, isArchived, mayEdit, mayPost, mayWrite, on, state } from "/state.js";
+import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMentionNames, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -163,7 +163,7 @@ function messageItem(m, { root = false } = {}) {
   }
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, state.me.username)));
+  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, myMentionNames())));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -182,7 +182,7 @@ function pendingItem(entry) {
       "div",
       { className: "body" },
       el("div", { className: "meta" }, el("span", { className: "author", text: state.me.display_name }), el("span", { className: "status", text })),
-      el("div", { className: "text" }, ...formatMessage(entry.text, state.me.username)),
+      el("div", { className: "text" }, ...formatMessage(entry.text, myMentionNames())),
     ),
   );
 }

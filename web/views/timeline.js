@@ -10,7 +10,7 @@ import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomL
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, isSaved, mayEdit, mayPost, mayWrite, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, isSaved, mayEdit, mayPost, mayWrite, myMentionNames, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -330,7 +330,7 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text || (!m.file && !m.forwarded)) {
-    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, state.me.username)));
+    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, myMentionNames())));
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -366,7 +366,7 @@ export function forwardedNode(f) {
       }),
     );
   }
-  return el("blockquote", { className: "forwarded" }, head, f.text ? el("div", { className: "text" }, ...formatMessage(f.text, state.me.username)) : null);
+  return el("blockquote", { className: "forwarded" }, head, f.text ? el("div", { className: "text" }, ...formatMessage(f.text, myMentionNames())) : null);
 }
 
 /// "3 replies": opens the message's thread beside the room.
@@ -653,7 +653,7 @@ function pendingNode(entry) {
       el("span", { className: "author", text: state.me.display_name }),
       el("span", { className: "status pending-status", dataset: { status }, text }),
     );
-    const body = el("div", { className: "body" }, meta, el("div", { className: "text" }, ...formatMessage(entry.text, state.me.username)));
+    const body = el("div", { className: "body" }, meta, el("div", { className: "text" }, ...formatMessage(entry.text, myMentionNames())));
     item.append(avatar(state.me), el("span", { className: "hover-time" }, icon(status === "failed" ? "alert" : "clock")), body);
     if (status === "failed" || status === "waiting") {
       const tools = el("div", { className: "actions visible", attrs: { role: "group", "aria-label": "Unsent message actions" } });
