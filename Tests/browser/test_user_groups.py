@@ -1,6 +1,8 @@
 """User groups in the browser: made in the settings, members added by their maker and joining by
 themselves, followed live by others, offered after "@" in the message box, mentioning each member
 in the room, and deleted by their maker only."""
+from selenium.webdriver.common.by import By
+
 from parley_browser import Chat
 
 LISTED = """return [...document.querySelectorAll('#ugroup-list li[data-group]')].map(li => [li.dataset.group,
@@ -89,6 +91,12 @@ def test_a_group_made_in_the_settings_is_joined_followed_live_mentioned_and_dele
         outsider_chat.open_room("ug-room")
         outsider_chat.wait(lambda: outsider_chat.message_id(text) is not None)
         assert outsider_chat.js(SELF_PILL, text) == []
+        # Bo's profile names his group.
+        outsider_chat.message(text).find_element(By.CSS_SELECTOR, ".author").click()
+        outsider_chat.wait(lambda: outsider_chat.dialog_open("user-dialog"))
+        outsider_chat.wait(lambda: outsider_chat.text_of("user-dialog-groups") == "In the user group @web_ug",
+                           message=f"groups: {outsider_chat.text_of('user-dialog-groups')!r}")
+        outsider_chat.find("#user-dialog [data-close]").click()
 
         # Only Ada (its maker) deletes it; it goes from Cy's list at once.
         open_settings(cy_chat)

@@ -1,5 +1,5 @@
 // Someone's profile: names, presence, what they say about themselves, since when they are here,
-// the rooms we share (each opens), and buttons to message or block them.
+// their user groups, the rooms we share (each opens), and buttons to message or block them.
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
@@ -102,6 +102,10 @@ function render(profile, rooms) {
   $("user-dialog-bio").hidden = !profile.bio;
   renderStatus(profile);
   $("user-dialog-since").textContent = profile.created_at ? `Here since ${formatFull(new Date(profile.created_at))}` : "";
+  // The user groups that mention them, as the site's list (kept live) says.
+  const groups = [...state.userGroups.values()].filter((group) => group.member_ids.includes(profile.id)).map((group) => `@${group.name}`).sort();
+  $("user-dialog-groups").textContent = groups.length ? `In ${groups.length === 1 ? "the user group" : "the user groups"} ${groups.join(", ")}` : "";
+  $("user-dialog-groups").hidden = groups.length === 0;
   const mine = profile.id === state.me.id;
   current = profile;
   renderBlock(profile);
