@@ -190,6 +190,8 @@ export const Messages = {
   forward: (id, roomId, text) => post(`/api/messages/${id}/forward`, { room_id: roomId, text }),
   /// The texts a message had before its edits, oldest first, and the message now.
   edits: (id) => get(`/api/messages/${id}/edits`),
+  /// One message: `{message}`.
+  one: (id) => get(`/api/messages/${id}`),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
   /// Messages of my rooms (or of `room`, or sent by `from`) with every word of `q`, newest first;
   /// `before` pages back.
@@ -294,6 +296,14 @@ export const CustomEmoji = {
   /// Adds `picture` (a Blob of PNG, JPEG, GIF or WebP, at most 256 KiB) as `:name:`: `{emoji}`.
   add: (name, picture) => request("POST", `/api/emoji${query({ name })}`, picture),
   remove: (name) => request("DELETE", `/api/emoji/${encodeURIComponent(name)}`),
+};
+
+/// My drafts, kept on the server so that they follow me to my other devices.
+export const Drafts = {
+  /// `{drafts: [{room_id, text, reply_to, updated_at}]}`, in the rooms I am in.
+  list: () => get("/api/me/drafts"),
+  save: (roomId, text, replyTo) => request("PUT", `/api/rooms/${roomId}/draft`, { text, reply_to: replyTo ?? null }),
+  remove: (roomId) => request("DELETE", `/api/rooms/${roomId}/draft`),
 };
 
 /// User groups: `@name` mentions each of a group's members in the room.

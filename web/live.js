@@ -173,6 +173,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "settings.updated":
       store.setSiteSettings(data.settings);
       break;
+    case "draft.saved":
+    case "draft.removed":
+      // A draft of mine saved or deleted on one of my devices: the message box follows (composer.js).
+      store.emit("draft", { type: event.type, data });
+      break;
     case "user_group.updated":
       store.putUserGroup(data.group);
       break;

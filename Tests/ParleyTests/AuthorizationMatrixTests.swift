@@ -738,6 +738,17 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
             group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
             dm: [unauthenticated, hidden, changed, hidden]),
+        // Drafts wait in a room for its members, muted ones too.
+        row(
+            MatrixRoute(method: .put, path: "/api/rooms/{room}/draft", request: { f, _ in (room(f, "/draft"), #"{"text":"later"}"#) }),
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            group: [unauthenticated, hidden, changed, changed, changed, changed, changed, hidden, hidden],
+            dm: [unauthenticated, hidden, changed, hidden]),
+        row(
+            MatrixRoute(method: .delete, path: "/api/rooms/{room}/draft", request: { f, _ in (room(f, "/draft"), nil) }),
+            public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],
+            group: [unauthenticated, hidden, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hidden, hidden],
+            dm: [unauthenticated, hidden, nothingToDo, hidden]),
 
         // Moderation
         row(
@@ -1101,6 +1112,10 @@ struct Snapshot: Equatable {
             "room_members": """
             SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
+            """,
+            "drafts": """
+            SELECT user_id, room_id, text, reply_to FROM drafts
+            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY user_id, room_id
             """,
             "slow_mode_turns": """
             SELECT room_id, user_id, last_posted_at FROM slow_mode_turns

@@ -1,8 +1,9 @@
 // Writing: Enter sends, Shift+Enter starts a new line, replies and edits show what they refer to,
 // ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room, across
-// reloads; typing is signalled (at most every 3 s). In an archived room a note (with Unarchive for
-// its owners and admins) takes the box's place.
+// reloads and, on the server, across my devices; typing is signalled (at most every 3 s). In an
+// archived room a note (with Unarchive for its owners and admins) takes the box's place.
 import * as actions from "/actions.js";
+import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
@@ -13,8 +14,16 @@ import { initMentions } from "/views/mentions.js";
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
 let context = null;
-/// Room id -> { text, context } (and "pre-edit:<room id>" -> the text an edit replaced).
+/// Room id -> { text, context, replyTo, pending } (and "pre-edit:<room id>" -> the text an edit
+/// replaced). `replyTo` keeps a reply's target id when only the server's copy named it; `pending`
+/// marks a change the server has not confirmed yet.
 const drafts = new Map();
+/// What the server holds of each room's draft (room id -> { text, replyTo }), as last saved or
+/// heard; `text: null` when unknown (a save failed), so the next change is sent whatever it is.
+const synced = new Map();
+/// Rooms whose draft goes to the server shortly after typing stops (room id -> timer).
+const syncTimers = new Map();
+const SYNC_DELAY_MS = 1000;
 let draftRoom = null;
 let draftsLoaded = false;
 let saveTimer = null;
@@ -35,19 +44,152 @@ function loadDrafts() {
   } catch {
     // A damaged entry is dropped.
   }
+  loadServerDrafts();
 }
 
-/// Keeps what is in the box as the open room's draft (an edit is not a draft), saved shortly after.
-function keepDraft() {
+/// Whether this browser changed a draft since the server last confirmed it (a draft kept before
+/// drafts were synced has no mark, and counts as changed).
+const unconfirmed = (draft) => draft !== undefined && draft.pending !== false;
+
+/// The server's drafts win over this browser's, except changes it never confirmed (typed just
+/// before a reload, or offline), which are sent now.
+async function loadServerDrafts() {
+  let list;
+  try {
+    ({ drafts: list } = await Drafts.list());
+  } catch {
+    return;
+  }
+  const onServer = new Map(list.map((draft) => [draft.room_id, draft]));
+  for (const [room, draft] of drafts) {
+    if (typeof room !== "number") continue;
+    if (unconfirmed(draft)) scheduleSync(room);
+    else if (!onServer.has(room)) adopt(room, null);
+  }
+  for (const draft of list) {
+    synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
+    if (!unconfirmed(drafts.get(draft.room_id))) adopt(draft.room_id, draft);
+  }
+  saveDrafts();
+}
+
+/// Takes the server's draft of a room (null: none) as this browser's, unless this browser changed
+/// it since and the server has not confirmed that yet; the open room's box shows it (while I edit
+/// a message, the box keeps the edit and the draft waits behind it).
+function adopt(room, draft) {
+  const before = drafts.get(room);
+  if (unconfirmed(before)) return;
+  // The same draft: this browser's copy keeps the message a reply shows.
+  if (draft && before?.text === draft.text && replyId(before) === draft.reply_to) return;
+  const open = draftRoom === room && state.room?.id === room;
+  const message = draft?.reply_to != null && open ? state.room.messages.get(draft.reply_to) : null;
+  const next = { text: draft?.text ?? "", context: message && !message.deleted ? { kind: "reply", message } : null, replyTo: draft?.reply_to ?? null, pending: false };
+  if (draft) drafts.set(room, next);
+  else drafts.delete(room);
+  if (open && context?.kind === "edit") {
+    drafts.set(`pre-edit:${room}`, next.text);
+    return;
+  }
+  if (!open || (box.value === next.text && (context?.message.id ?? null) === (next.context?.message.id ?? null))) return;
+  box.value = next.text;
+  context = next.context;
+  renderContext();
+  autosize();
+  resolveReply();
+}
+
+/// A draft from another device names the message it answers by id: in the open room, that message
+/// is found (loaded, or asked for) and the reply shows as if started here.
+async function resolveReply() {
+  const room = state.room?.id;
+  const draft = drafts.get(room);
+  if (context || !draft?.replyTo || draftRoom !== room) return;
+  let message = state.room.messages.get(draft.replyTo);
+  if (!message) {
+    try {
+      ({ message } = await Messages.one(draft.replyTo));
+    } catch {
+      return;
+    }
+  }
+  // Still this room, with no reply or edit started meanwhile.
+  if (state.room?.id !== room || draftRoom !== room || context || message.deleted || replyId(drafts.get(room) ?? {}) !== message.id) return;
+  context = { kind: "reply", message };
+  drafts.get(room).context = context;
+  renderContext();
+}
+
+/// The id of the message a draft answers, or null.
+const replyId = (draft) => draft.context?.message.id ?? draft.replyTo ?? null;
+
+/// A draft of mine saved on another device (or this one's own save, heard back).
+function draftSaved(draft) {
+  synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
+  const mine = drafts.get(draft.room_id);
+  if (mine?.text === draft.text && replyId(mine) === draft.reply_to) mine.pending = false;
+  else adopt(draft.room_id, draft);
+  saveDrafts();
+}
+
+/// A draft of mine deleted on another device (its message sent there, or its box emptied).
+function draftRemoved(roomId) {
+  synced.delete(roomId);
+  if (!drafts.has(roomId)) return;
+  adopt(roomId, null);
+  saveDrafts();
+}
+
+/// Keeps what is in the box as the open room's draft (an edit is not a draft), saved here shortly
+/// after and on the server a little later. A reply target known only by id (from another device,
+/// its message not found yet) stays, unless `keepReply` is false (the box was sent or emptied).
+function keepDraft(keepReply = true) {
   if (draftRoom === null || context?.kind === "edit") return;
-  drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null });
+  const previous = drafts.get(draftRoom);
+  const replyTo = keepReply && !context && previous && !previous.context ? previous.replyTo ?? null : null;
+  drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null, replyTo, pending: true });
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveDrafts, 300);
+  scheduleSync(draftRoom);
+}
+
+function scheduleSync(room) {
+  clearTimeout(syncTimers.get(room));
+  syncTimers.set(room, setTimeout(() => syncDraft(room), SYNC_DELAY_MS));
+}
+
+/// Sends a room's draft to the server, or deletes it there once blank, unless the server has it.
+async function syncDraft(room) {
+  syncTimers.delete(room);
+  const draft = drafts.get(room);
+  if (!draft) return;
+  const text = draft.text;
+  const replyTo = replyId(draft);
+  const blank = !text.trim() && replyTo === null;
+  const known = synced.get(room);
+  const same = blank ? known === undefined : known?.text === text && known.replyTo === replyTo;
+  try {
+    if (!same) {
+      if (blank) {
+        synced.delete(room);
+        await Drafts.remove(room);
+      } else {
+        synced.set(room, { text, replyTo });
+        await Drafts.save(room, text, replyTo);
+      }
+    }
+    if (drafts.get(room) === draft) {
+      draft.pending = false;
+      saveDrafts();
+    }
+  } catch {
+    // Offline, too long, or no longer a member: this browser keeps it, and the next change tries again.
+    synced.set(room, { text: null, replyTo: null });
+  }
 }
 
 function saveDrafts() {
   const kept = {};
-  for (const [room, draft] of drafts) if (typeof room === "number" && (draft.text.trim() || draft.context)) kept[room] = draft;
+  for (const [room, draft] of drafts) if (typeof room === "number" && (draft.text.trim() || draft.context || draft.replyTo || draft.pending)) kept[room] = draft;
   try {
     localStorage.setItem(draftKey(state.me.id), JSON.stringify(kept));
   } catch {
@@ -126,6 +268,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     renderEnabled();
   });
   on("rooms", renderEnabled);
+  on("draft", ({ type, data }) => (type === "draft.saved" ? draftSaved(data.draft) : draftRemoved(data.room_id)));
   // My role in the open room is read from its member list, which reloads after a role change.
   on("members", renderEnabled);
   on("messages", ({ message }) => {
@@ -150,6 +293,7 @@ function switchRoom() {
   renderContext();
   autosize();
   setError(null);
+  resolveReply();
 }
 
 function renderEnabled() {
@@ -273,7 +417,7 @@ async function submit() {
 function clearBox() {
   context = null;
   box.value = "";
-  keepDraft();
+  keepDraft(false);
   renderContext();
   autosize();
   actions.stoppedTyping();

@@ -91,6 +91,9 @@ public enum EventType {
     /// A user group made or changed (name, description, members), or deleted: to everyone.
     public static let userGroupUpdated = "user_group.updated"
     public static let userGroupDeleted = "user_group.deleted"
+    /// A draft of mine saved or deleted: to my own clients.
+    public static let draftSaved = "draft.saved"
+    public static let draftRemoved = "draft.removed"
     /// The events every user receives, whatever rooms they are in.
     static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated, userGroupUpdated, userGroupDeleted]
     public static let roleChanged = "member.role_changed"

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Parley
+
+/// Drafts kept on the server: saved as typed in rooms one is in, with a reply target; listed while
+/// one is a member; heard by one's other clients, and by nobody else.
+@Suite struct DraftTests {
+    @Test func draftsAreSavedListedHeardAndDeleted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let annElsewhere = try await client.logIn("ann")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: annElsewhere.bearer).json()["cursor"]?.int)
+            let bobHead = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            let target = try #require(
+                try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"question?"}"#, headers: bob.bearer).json()["message"]?["id"]?.int)
+
+            // Saved as typed, with what it answers; saving again replaces it.
+            let saved = try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"  half a thought\n"}"#, headers: ann.bearer)
+            #expect(saved.status == .ok)
+            #expect(try saved.json()["draft"]?["text"] == .string("  half a thought\n"))
+            #expect(try saved.json()["draft"]?["reply_to"] == .null)
+            let reply = try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"yes, because","reply_to":\#(target)}"#, headers: ann.bearer)
+            #expect(try reply.json()["draft"]?["reply_to"]?.int == target)
+            // A reply with no text yet is a draft too.
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"","reply_to":\#(target)}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"yes, because","reply_to":\#(target)}"#, headers: ann.bearer).status == .ok)
+            #expect(try parley.count("drafts") == 1)
+
+            // Refused: nothing at all, too long, a reply elsewhere; nothing changes.
+            try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"   "}"#, headers: ann.bearer).expectError(.unprocessableContent, "invalid_draft")
+            try await client.send(.put, "/api/rooms/1/draft", json: jsonString(["text": String(repeating: "x", count: 4001)]), headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_text")
+            try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"x","reply_to":999999}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_reply_to")
+            try await client.send(.put, "/api/rooms/1/draft", json: #"{"reply_to":1}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try parley.scalar("SELECT text FROM drafts") == .string("yes, because"))
+
+            // Listed for me only; my other client heard each change, Bob heard none.
+            let mine = try await client.send(.get, "/api/me/drafts", headers: annElsewhere.bearer).json()["drafts"]?.array ?? []
+            #expect(mine.map { $0["room_id"]?.int } == [1] && mine.first?["text"] == .string("yes, because"))
+            #expect(try await client.send(.get, "/api/me/drafts", headers: bob.bearer).json()["drafts"] == .array([]))
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? []
+            #expect(heard.filter { $0["type"] == .string("draft.saved") }.count == 4)
+            let bobHeard = try await client.send(.get, "/api/events?after=\(bobHead)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobHeard.contains { $0["type"]?.string?.hasPrefix("draft.") == true })
+
+            // Deleted (sent, or emptied): heard once; deleting again changes nothing.
+            #expect(try await client.send(.delete, "/api/rooms/1/draft", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/rooms/1/draft", headers: ann.bearer).status == .noContent)
+            #expect(try parley.count("drafts") == 0)
+            let after = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? []
+            let removed = after.filter { $0["type"] == .string("draft.removed") }
+            #expect(removed.count == 1 && removed.first?["data"]?["room_id"]?.int == 1)
+        }
+    }
+
+    /// Only a member keeps a draft in a room; one who leaves no longer sees it listed.
+    @Test func draftsBelongToMembers() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"hall"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"den","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            try await client.send(.put, "/api/rooms/\(room)/draft", json: #"{"text":"hi"}"#, headers: bob.bearer).expectError(.forbidden, "not_a_member")
+            try await client.send(.put, "/api/rooms/\(group)/draft", json: #"{"text":"hi"}"#, headers: bob.bearer).expectError(.notFound, "room_not_found")
+            try await client.send(.delete, "/api/rooms/\(group)/draft", headers: bob.bearer).expectError(.notFound, "room_not_found")
+            try await client.send(.put, "/api/rooms/999999/draft", json: #"{"text":"hi"}"#, headers: bob.bearer).expectError(.notFound, "room_not_found")
+            try await client.send(.get, "/api/me/drafts").expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("drafts") == 0)
+
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: bob.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/rooms/\(room)/draft", json: #"{"text":"hi"}"#, headers: bob.bearer).status == .ok)
+            #expect(try await client.send(.get, "/api/me/drafts", headers: bob.bearer).json()["drafts"]?.array?.count == 1)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.get, "/api/me/drafts", headers: bob.bearer).json()["drafts"] == .array([]))
+        }
+    }
+}
