@@ -176,7 +176,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "draft.saved":
     case "draft.removed":
       // A draft of mine saved or deleted on one of my devices: the message box follows (composer.js).
-      store.emit("draft", { type: event.type, data });
+      store.emit("draft", { type: event.type, data, at: event.created_at });
       break;
     case "user_group.updated":
       store.putUserGroup(data.group);

@@ -50,3 +50,14 @@ def test_a_draft_follows_its_writer_to_another_browser_and_goes_when_sent(server
     phone.wait_ready()
     phone.open_room("drafts-room")
     assert phone.js(BOX) == ""
+
+    # An event older than what the server confirmed (delivered late, say after a reconnect) changes nothing.
+    phone.type("see you then")
+    wait_for(lambda: on_server().get(room) == ["see you then", None], message=f"not saved: {on_server()}")
+    stale = """return import('/state.js').then(m => {
+        m.emit('draft', {type: 'draft.removed', data: {room_id: arguments[0]}, at: '2001-01-01T00:00:00.000Z'});
+        m.emit('draft', {type: 'draft.saved', data: {draft: {room_id: arguments[0], text: 'old words', reply_to: null,
+            updated_at: '2001-01-01T00:00:00.000Z'}}, at: '2001-01-01T00:00:00.000Z'});
+        return document.getElementById('composer-text').value;
+    })"""
+    assert phone.js(stale, room) == "see you then"

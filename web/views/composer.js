@@ -21,8 +21,13 @@ const drafts = new Map();
 /// What the server holds of each room's draft (room id -> { text, replyTo }), as last saved or
 /// heard; `text: null` when unknown (a save failed), so the next change is sent whatever it is.
 const synced = new Map();
-/// Rooms whose draft goes to the server shortly after typing stops (room id -> timer).
+/// The server's time of the latest change known of each room's draft (room id -> ms): an event
+/// older than that (delivered late, say after a reconnect) is stale and ignored.
+const serverTimes = new Map();
+/// Rooms whose draft goes to the server shortly after typing stops (room id -> timer), and each
+/// room's last request (so that they go one at a time, in order).
 const syncTimers = new Map();
+const syncChains = new Map();
 const SYNC_DELAY_MS = 1000;
 let draftRoom = null;
 let draftsLoaded = false;
@@ -68,6 +73,7 @@ async function loadServerDrafts() {
   }
   for (const draft of list) {
     synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
+    newer(draft.room_id, draft.updated_at);
     if (!unconfirmed(drafts.get(draft.room_id))) adopt(draft.room_id, draft);
   }
   saveDrafts();
@@ -122,8 +128,17 @@ async function resolveReply() {
 /// The id of the message a draft answers, or null.
 const replyId = (draft) => draft.context?.message.id ?? draft.replyTo ?? null;
 
+/// Whether a change of a room's draft at `time` (the server's) is the latest known; it then is.
+function newer(room, time) {
+  const at = Date.parse(time);
+  if (at < (serverTimes.get(room) ?? 0)) return false;
+  serverTimes.set(room, at);
+  return true;
+}
+
 /// A draft of mine saved on another device (or this one's own save, heard back).
 function draftSaved(draft) {
+  if (!newer(draft.room_id, draft.updated_at)) return;
   synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
   const mine = drafts.get(draft.room_id);
   if (mine?.text === draft.text && replyId(mine) === draft.reply_to) mine.pending = false;
@@ -131,8 +146,9 @@ function draftSaved(draft) {
   saveDrafts();
 }
 
-/// A draft of mine deleted on another device (its message sent there, or its box emptied).
-function draftRemoved(roomId) {
+/// A draft of mine deleted on another device (its message sent there, or its box emptied) at `time`.
+function draftRemoved(roomId, time) {
+  if (!newer(roomId, time)) return;
   synced.delete(roomId);
   if (!drafts.has(roomId)) return;
   adopt(roomId, null);
@@ -154,12 +170,17 @@ function keepDraft(keepReply = true) {
 
 function scheduleSync(room) {
   clearTimeout(syncTimers.get(room));
-  syncTimers.set(room, setTimeout(() => syncDraft(room), SYNC_DELAY_MS));
+  syncTimers.set(
+    room,
+    setTimeout(() => {
+      syncTimers.delete(room);
+      syncChains.set(room, (syncChains.get(room) ?? Promise.resolve()).then(() => syncDraft(room)));
+    }, SYNC_DELAY_MS),
+  );
 }
 
 /// Sends a room's draft to the server, or deletes it there once blank, unless the server has it.
 async function syncDraft(room) {
-  syncTimers.delete(room);
   const draft = drafts.get(room);
   if (!draft) return;
   const text = draft.text;
@@ -174,7 +195,8 @@ async function syncDraft(room) {
         await Drafts.remove(room);
       } else {
         synced.set(room, { text, replyTo });
-        await Drafts.save(room, text, replyTo);
+        const { draft: saved } = await Drafts.save(room, text, replyTo);
+        newer(room, saved.updated_at);
       }
     }
     if (drafts.get(room) === draft) {
@@ -268,7 +290,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     renderEnabled();
   });
   on("rooms", renderEnabled);
-  on("draft", ({ type, data }) => (type === "draft.saved" ? draftSaved(data.draft) : draftRemoved(data.room_id)));
+  on("draft", ({ type, data, at }) => (type === "draft.saved" ? draftSaved(data.draft) : draftRemoved(data.room_id, at)));
   // My role in the open room is read from its member list, which reloads after a role change.
   on("members", renderEnabled);
   on("messages", ({ message }) => {
