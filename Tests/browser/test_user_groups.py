@@ -74,6 +74,8 @@ def test_a_group_made_in_the_settings_is_joined_followed_live_mentioned_and_dele
         bo_chat.open_room("ug-room")
         bo_chat.type("@web")
         bo_chat.wait(lambda: bo_chat.js(OPTIONS) == [["@web_ug", "Web people · 3 members"]], message=f"options: {bo_chat.js(OPTIONS)}")
+        # A group shows as a group (the people icon), not with a person's initials.
+        assert bo_chat.js("return document.querySelector('#mention-list [role=option] .group-avatar svg') !== null") is True
         bo_chat.type("\ue007")  # Enter
         assert bo_chat.find("#composer-text").get_attribute("value") == "@web_ug "
         bo_chat.type("review please\ue007")

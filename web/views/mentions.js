@@ -6,6 +6,7 @@
 import { el } from "/dom.js";
 import { customEmojiImage, customSuggestions } from "/customemoji.js";
 import { emojiNamed, emojiSuggestions } from "/emoji.js";
+import { icon } from "/icons.js";
 import { state } from "/state.js";
 import { personOption } from "/views/dialogs.js";
 
@@ -91,7 +92,9 @@ export function initMentions(box, list) {
     list.replaceChildren(
       ...options.map((option, index) => {
         const content = mode === "people"
-          ? personOption(option)
+          ? option.group
+            ? [el("span", { className: "avatar small group-avatar", attrs: { "aria-hidden": "true" } }, icon("users")), personOption(option)[1]]
+            : personOption(option)
           : option.url
             ? [el("span", { className: "emoji-glyph", attrs: { "aria-hidden": "true" } }, customEmojiImage(option.name)), el("span", { text: `:${option.name}:` })]
             : [el("span", { className: "emoji-glyph", text: option.emoji, attrs: { "aria-hidden": "true" } }), el("span", { text: `:${option.name}:` })];
