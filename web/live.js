@@ -144,6 +144,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "poll.closed":
       store.setPoll(data.room_id, data.message_id, data.poll);
       break;
+    case "message.previews":
+      // The server fetched the pages a message links to (after it was posted or edited).
+      store.setPreviews(data.room_id, data.message_id, data.previews ?? []);
+      break;
     case "reminder.set":
     case "reminder.removed":
       // Set, cancelled or come due, here or on another device of mine: lists showing them reload.

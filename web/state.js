@@ -412,7 +412,7 @@ export function setWindow(roomId, messages, { hasMore, hasNewer, target = null }
 function merge(messages) {
   for (const message of messages) {
     const known = state.room.messages.get(message.id);
-    if (!known || version(message) >= version(known)) state.room.messages.set(message.id, message);
+    if (!known || version(message) >= version(known)) state.room.messages.set(message.id, keepPreviews(message, known));
   }
 }
 
@@ -434,6 +434,13 @@ function version(message) {
   return message.deleted ? Infinity : Date.parse(message.edited_at ?? message.created_at) || 0;
 }
 
+/// `message` with the previews already known for the same version of it: the answer to a post or an
+/// edit (and a page read meanwhile) says `previews: []` though `message.previews` may have come first.
+function keepPreviews(message, known) {
+  if (!known || message.deleted || message.previews?.length || !known.previews?.length) return message;
+  return version(message) === version(known) ? { ...message, previews: known.previews } : message;
+}
+
 /// A message from the live stream or a send: added or updated in the open room. Not one outside
 /// what is loaded: older than the oldest loaded one while more lie before it (its page brings it),
 /// or newer than the newest while the newest are not loaded (held if a page is on its way).
@@ -445,6 +452,7 @@ export function upsertMessage(message) {
   if (known && version(message) < version(known)) return false;
   // An edit's event says nothing of whose reactions are mine: what was known stays.
   if (known?.my_reactions && !message.my_reactions) message = { ...message, my_reactions: known.my_reactions };
+  message = keepPreviews(message, known);
   if (!known && state.room.messages.size > 0) {
     const ids = [...state.room.messages.keys()];
     if (state.room.hasMore && message.id < Math.min(...ids)) return false;
@@ -523,6 +531,25 @@ export function setPoll(roomId, messageId, poll, mine = null) {
   if (thread && (thread.rootId === messageId || thread.replies.has(messageId))) emit("thread", {});
 }
 
+/// A message's link previews, fetched by the server after it was posted or edited: in the room
+/// (loaded, or held until its page comes) and in the open thread.
+export function setPreviews(roomId, messageId, previews) {
+  if (!isOpen(roomId)) return;
+  const update = (known) => (!known || known.deleted ? known : { ...known, previews });
+  if (state.room.messages.has(messageId)) {
+    state.room.messages.set(messageId, update(state.room.messages.get(messageId)));
+    emit("messages", { reason: "update" });
+  }
+  if (state.room.held?.has(messageId)) state.room.held.set(messageId, update(state.room.held.get(messageId)));
+  const thread = state.thread?.roomId === roomId ? state.thread : null;
+  if (!thread) return;
+  if (thread.held.has(messageId)) thread.held.set(messageId, update(thread.held.get(messageId)));
+  if (thread.rootId === messageId) thread.root = update(thread.root);
+  else if (thread.replies.has(messageId)) thread.replies.set(messageId, update(thread.replies.get(messageId)));
+  else return;
+  emit("thread", {});
+}
+
 /// Opens the thread of `root` (a message of the open room) with nothing loaded.
 export function openThreadState(root) {
   state.thread = {
@@ -555,10 +582,10 @@ export function setThreadLoading(thread, loading) {
 /// A page of replies for the thread that asked for it (dropped if another one opened since).
 export function addThreadPage(thread, { message, replies, has_more }) {
   if (state.thread !== thread) return;
-  if (version(message) >= version(thread.root)) thread.root = message;
+  if (version(message) >= version(thread.root)) thread.root = keepPreviews(message, thread.root);
   const merge = (reply) => {
     const known = thread.replies.get(reply.id);
-    if (!known || version(reply) >= version(known)) thread.replies.set(reply.id, reply);
+    if (!known || version(reply) >= version(known)) thread.replies.set(reply.id, keepPreviews(reply, known));
   };
   replies.forEach(merge);
   if (!has_more) thread.held.forEach(merge);
@@ -575,7 +602,7 @@ export function threadMessage(message) {
   const thread = state.thread;
   if (!thread || thread.roomId !== message.room_id) return;
   if (message.id === thread.rootId) {
-    if (version(message) >= version(thread.root)) thread.root = message;
+    if (version(message) >= version(thread.root)) thread.root = keepPreviews(message, thread.root);
     emit("thread", {});
     return;
   }
@@ -592,7 +619,7 @@ export function threadMessage(message) {
     if (thread.loading || !thread.loaded) thread.held.set(message.id, message);
     if (!thread.loaded || thread.hasMore) return;
   }
-  thread.replies.set(message.id, message);
+  thread.replies.set(message.id, keepPreviews(message, known));
   if (!known) thread.replies = new Map([...thread.replies].sort(([a], [b]) => a - b));
   emit("thread", { added: known ? null : message });
 }

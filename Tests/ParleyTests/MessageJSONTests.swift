@@ -48,6 +48,15 @@ import Testing
                 id: 45, roomId: 8, sender: cases[0].sender, text: text ?? "deployed", replyTo: nil, clientId: nil,
                 createdAt: Date(timeIntervalSince1970: 3), editedAt: nil, deleted: false, mentions: [3],
                 webhook: WebhookSummary(id: 6, name: text ?? "CI \"bot\" / ü")))
+        // Link previews, found and fetched later, their texts as odd as the message's.
+        var linked = MessageView(
+            id: 46, roomId: 8, sender: cases[0].sender, text: text ?? "see https://example.com/a", replyTo: nil, clientId: nil,
+            createdAt: Date(timeIntervalSince1970: 4), editedAt: nil, deleted: false)
+        linked.previews = [
+            LinkPreview(url: "https://example.com/a?b=1&c=\"d\"", title: text ?? "A / \"title\"", description: text, siteName: "Ex ü"),
+            LinkPreview(url: "http://example.org/", title: "Two", description: nil, siteName: nil),
+        ]
+        cases.append(linked)
         for message in cases {
             let encoded = String(decoding: try ParleyJSON.encoder().encode(message), as: UTF8.self)
             #expect(message.json == encoded)

@@ -9,7 +9,7 @@ import Testing
 @Suite struct MessageTests {
     static let messageKeys: Set<String> = [
         "id", "room_id", "sender", "text", "reply_to", "client_id", "created_at", "edited_at", "deleted", "mentions", "mentions_here", "mentions_room", "reactions",
-        "file", "reply_count", "forwarded", "poll", "webhook",
+        "file", "reply_count", "forwarded", "poll", "webhook", "previews",
     ]
 
     static func json(_ object: [String: Any]) -> String {

@@ -12,6 +12,7 @@ import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
+import { previewsNode } from "/views/previews.js";
 import { fileNode, forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
@@ -167,6 +168,7 @@ function messageItem(m, { root = false } = {}) {
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
+  if (!m.deleted && m.previews?.length) body.append(previewsNode(m));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   item.append(authorAvatar(m, "avatar small"), body);
   return item;

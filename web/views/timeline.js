@@ -15,6 +15,7 @@ import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
 import { pollNode } from "/views/polls.js";
+import { previewsNode } from "/views/previews.js";
 import { isPicture, openViewer } from "/views/viewer.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
@@ -272,7 +273,7 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.webhook?.id, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
-    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, mayPost(m.room_id),
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
     customEmojiVersion,
   ]);
@@ -335,6 +336,7 @@ function buildMessage(m, { mine, status, target }) {
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
+  if (!m.deleted && m.previews?.length) body.append(previewsNode(m));
   if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
   if (m.reply_count > 0) body.append(threadLink(m));
   const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });

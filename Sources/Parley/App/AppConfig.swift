@@ -62,6 +62,8 @@ public struct AppConfig: Sendable {
     public var wordFilter: [String] = []
     /// What the site-wide filter does (`PARLEY_WORD_FILTER_MODE`: reject or mask).
     public var wordFilterMode: FilterMode = .reject
+    /// Where link previews are fetched from (`PARLEY_LINK_PREVIEWS`: public, any or off).
+    public var linkPreviews: LinkPreviewPolicy = .public
 
     public init() {}
 
@@ -124,6 +126,12 @@ public struct AppConfig: Sendable {
         if let mode = value("PARLEY_WORD_FILTER_MODE") {
             guard let parsed = FilterMode(rawValue: mode) else { throw ConfigError("PARLEY_WORD_FILTER_MODE is reject or mask, got \(mode)") }
             wordFilterMode = parsed
+        }
+        if let policy = value("PARLEY_LINK_PREVIEWS") {
+            guard let parsed = LinkPreviewPolicy(rawValue: policy) else {
+                throw ConfigError("PARLEY_LINK_PREVIEWS is public, any or off, got \(policy)")
+            }
+            linkPreviews = parsed
         }
     }
 }

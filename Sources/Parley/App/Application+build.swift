@@ -64,7 +64,8 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         },
         PeriodicService(name: "scheduled-messages", every: .seconds(1), logger: parts.logger) { [scheduled = parts.scheduled] in
             try await scheduled.sendDue()
-        })
+        },
+        LinkPreviewService(previews: parts.messages.previews))
     if let embedded = parts.database.embedded {
         // Added last, so stopped first: it never restarts the server while shutdown stops it.
         app.addServices(
@@ -161,7 +162,7 @@ struct ApplicationParts: Sendable {
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
             notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost,
-            canReact: canReact, filter: contentFilter)
+            canReact: canReact, filter: contentFilter, previews: LinkPreviews(policy: config.linkPreviews, log: log, logger: logger))
 
         let sessionStore = SessionStore(pool: database.pool)
         let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub)

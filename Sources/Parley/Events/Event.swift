@@ -140,6 +140,8 @@ public enum EventType {
     /// A vote in a poll changed, or the poll was closed: to the room's members.
     public static let pollVoted = "poll.voted"
     public static let pollClosed = "poll.closed"
+    /// The server read the web pages a message links to: their previews, to the room's members.
+    public static let messagePreviews = "message.previews"
     /// To the user who set a reminder, and when it is cancelled, comes due or goes with its message.
     public static let reminderSet = "reminder.set"
     public static let reminderRemoved = "reminder.removed"

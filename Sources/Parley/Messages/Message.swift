@@ -30,6 +30,8 @@ public struct MessageView: Encodable, Sendable {
     public var poll: PollView?
     /// The incoming webhook that posted it (as named then), for its sender's; `sender` is who made the webhook.
     public let webhook: WebhookSummary?
+    /// Previews of the web pages it links to, fetched after it was posted (none once deleted).
+    public var previews: [LinkPreview] = []
     /// For the reader of a read (never in events): the emoji they reacted with, given only when
     /// some emoji's `userIds` is cut short, so the reader cannot tell from it.
     public var myReactions: [String]? = nil
@@ -42,7 +44,7 @@ public struct MessageView: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, roomId, sender, text, replyTo, clientId, createdAt, editedAt, deleted, mentions, mentionsRoom, mentionsHere, reactions, file
         case replyCount
-        case forwarded, poll, webhook, myReactions, saved, myVotes
+        case forwarded, poll, webhook, previews, myReactions, saved, myVotes
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -66,6 +68,7 @@ public struct MessageView: Encodable, Sendable {
         try c.encode(forwarded, forKey: .forwarded)
         try c.encode(poll, forKey: .poll)
         try c.encode(webhook, forKey: .webhook)
+        try c.encode(previews, forKey: .previews)
         try c.encodeIfPresent(myReactions, forKey: .myReactions)
         try c.encodeIfPresent(saved, forKey: .saved)
         try c.encodeIfPresent(myVotes, forKey: .myVotes)
@@ -128,6 +131,8 @@ public struct MessageView: Encodable, Sendable {
         poll = deleted ? nil : try pollSummary.map(PollView.decode)
         let webhookSummary: String? = try row.decode("webhook_summary")
         webhook = try webhookSummary.map(WebhookSummary.decode)
+        let previewSummary: String? = try row.decode("preview_summary")
+        previews = deleted ? [] : try previewSummary.map(LinkPreview.decodeList) ?? []
     }
 }
 
@@ -187,7 +192,7 @@ struct MessageStore: Sendable {
     static let columns = """
         m.id, m.room_id, m.sender_id, u.username, u.display_name, u.avatar, m.text, m.reply_to, m.client_id,
         m.created_at, m.edited_at, m.deleted_at, m.mention_ids, m.mentions_room, m.mentions_here, m.reaction_summary, m.file_summary, m.reply_count,
-        m.forward_summary, m.poll_summary, m.webhook_summary
+        m.forward_summary, m.poll_summary, m.webhook_summary, m.preview_summary
         """
 
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {

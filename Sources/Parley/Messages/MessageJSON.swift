@@ -53,6 +53,9 @@ extension MessageView {
         out += mentionsRoom ? "true" : "false"
         out += ",\"poll\":"
         out += poll.flatMap { try? $0.encoded() } ?? "null"
+        out += ",\"previews\":"
+        // Rare in a message's first rendering: rendered by the encoder, whose bytes this function matches.
+        out += previews.isEmpty ? "[]" : (try? LinkPreview.encodedList(previews)) ?? "[]"
         out += ",\"reactions\":["
         for (index, reaction) in reactions.enumerated() {
             if index > 0 { out += "," }

@@ -14,6 +14,8 @@ struct MessageService: Sendable {
     /// Throws when the user may not react or vote in the room now (muted).
     let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     let filter: ContentFilter
+    /// Fetches the previews of the links in posted and edited messages, after they are written.
+    let previews: LinkPreviews
     /// What the server's full-text index counts as a word (for search).
     let fullText = FullTextSettings()
 
@@ -90,9 +92,21 @@ struct MessageService: Sendable {
     /// With `file` (an upload whose bytes are stored), the message shares it and `text` is its
     /// caption, which may be empty. With `forward`, it quotes that message and `text` is a comment,
     /// which may be empty too.
+    ///
+    /// A new message's links are queued for their previews once it is written (not a poll's).
     func post(
         user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload? = nil, forward: ForwardView? = nil,
         poll: PollView? = nil, webhook: WebhookSummary? = nil
+    ) async throws -> Posted {
+        let posted = try await postOnce(
+            user: user, roomID: roomID, text: text, replyTo: replyTo, clientID: clientID, file: file, forward: forward, poll: poll, webhook: webhook)
+        if posted.created && poll == nil { previews.enqueue(messageID: posted.message.id, text: posted.message.text) }
+        return posted
+    }
+
+    private func postOnce(
+        user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload?, forward: ForwardView?,
+        poll: PollView?, webhook: WebhookSummary?
     ) async throws -> Posted {
         let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text)
         let clientID = try Self.validateClientID(clientID)
@@ -378,7 +392,7 @@ struct MessageService: Sendable {
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         let text = try Self.validateText(text)
         let store = self.store
-        return try await log.transaction { c, events in
+        let (edited, relink) = try await log.transaction { c, events in
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
             guard message.webhook == nil else { throw RoomService.forbidden("A webhook's message is not edited; delete it instead.") }
@@ -389,11 +403,16 @@ struct MessageService: Sendable {
             if let old = message.text, old != text {
                 try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])
             }
-            try c.execute("UPDATE messages SET text = ?, edited_at = NOW(3) WHERE id = ?", [text, messageID])
+            // Other links take other previews, fetched after the edit (until then, none).
+            let relink = MessageLinks.find(message.text) != MessageLinks.find(text)
+            try c.execute(
+                "UPDATE messages SET text = ?, edited_at = NOW(3)\(relink ? ", preview_summary = NULL" : "") WHERE id = ?", [text, messageID])
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
-            return edited
+            return (edited, relink)
         }
+        if relink { previews.enqueue(messageID: messageID, text: edited.text) }
+        return edited
     }
 
     /// Deletes a message, leaving a tombstone: the sender, the room's moderators and up, or a site admin.
@@ -410,11 +429,11 @@ struct MessageService: Sendable {
                 }
             }
             if message.deleted { return message }
-            // A tombstone keeps no reactions and no file.
+            // A tombstone keeps no reactions, no file and no previews.
             try c.execute(
                 """
                 UPDATE messages SET text = NULL, deleted_at = NOW(3), reaction_summary = NULL, file_summary = NULL, forward_summary = NULL,
-                poll_summary = NULL
+                poll_summary = NULL, preview_summary = NULL
                 WHERE id = ?
                 """, [messageID])
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }

@@ -1,0 +1,623 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MariaDB
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a message shows of a web page it links to: its title, description and site name, as the
+/// page's Open Graph tags (or its `<title>` and description) give them.
+public struct LinkPreview: Codable, Sendable, Equatable {
+    public let url: String
+    public let title: String
+    public let description: String?
+    public let siteName: String?
+
+    enum CodingKeys: String, CodingKey { case url, title, description, siteName }
+
+    // Spelled out so that absent values are sent as null rather than left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(url, forKey: .url)
+        try c.encode(title, forKey: .title)
+        try c.encode(description, forKey: .description)
+        try c.encode(siteName, forKey: .siteName)
+    }
+
+    /// The list stored in `messages.preview_summary`.
+    static func decodeList(_ text: String) throws -> [LinkPreview] {
+        try ParleyJSON.decoder().decode([LinkPreview].self, from: Data(text.utf8))
+    }
+
+    static func encodedList(_ previews: [LinkPreview]) throws -> String {
+        String(decoding: try ParleyJSON.encoder().encode(previews), as: UTF8.self)
+    }
+}
+
+/// Which addresses the server fetches previews from (`PARLEY_LINK_PREVIEWS`).
+public enum LinkPreviewPolicy: String, Sendable, CaseIterable {
+    /// Only hosts whose every address is a public internet address (the default): no loopback,
+    /// private, link-local, shared, multicast or reserved ranges, so a message cannot make the
+    /// server read its own network.
+    case `public`
+    /// Any address, loopback and private networks included: for a server whose users link to an
+    /// intranet, and for tests.
+    case any
+    /// No previews.
+    case off
+}
+
+/// The links of a message that get previews: `http` and `https` URLs outside code, at most three,
+/// each once, in the order written.
+enum MessageLinks {
+    static let maxLinks = 3
+    static let maxLength = 2048
+
+    static func find(_ text: String?) -> [String] {
+        // Every post asks: most have no "://" at all.
+        guard let text, text.utf8.firstRange(of: "://".utf8) != nil else { return [] }
+        var links: [String] = []
+        // Code (between backticks) is shown as typed, not as links.
+        var inCode = false
+        var previous: Character = " "
+        var index = text.startIndex
+        while index < text.endIndex, links.count < maxLinks {
+            let character = text[index]
+            if character == "`" {
+                var end = index
+                while end < text.endIndex, text[end] == "`" { end = text.index(after: end) }
+                inCode.toggle()
+                previous = "`"
+                index = end
+                continue
+            }
+            if !inCode, character == "h" || character == "H", previous.isWhitespace || "([<\"'*_~".contains(previous),
+                let link = link(at: index, in: text)
+            {
+                if !links.contains(link.url) { links.append(link.url) }
+                previous = " "
+                index = link.end
+                continue
+            }
+            previous = character
+            index = text.index(after: index)
+        }
+        return links
+    }
+
+    /// The URL starting at `start`, with trailing punctuation left out, when it is a valid http(s) URL.
+    private static func link(at start: String.Index, in text: String) -> (url: String, end: String.Index)? {
+        let rest = text[start...]
+        guard rest.prefix(8).lowercased().hasPrefix("https://") || rest.prefix(7).lowercased().hasPrefix("http://") else { return nil }
+        var end = start
+        while end < text.endIndex, !text[end].isWhitespace, !"<>\"`".contains(text[end]) { end = text.index(after: end) }
+        var candidate = text[start..<end]
+        // Punctuation that ends a sentence or closes a bracket around the link is not part of it.
+        while let last = candidate.last {
+            if ".,;:!?'*_~]}".contains(last) {
+                candidate = candidate.dropLast()
+            } else if last == ")", candidate.filter({ $0 == "(" }).count < candidate.filter({ $0 == ")" }).count {
+                candidate = candidate.dropLast()
+            } else {
+                break
+            }
+        }
+        let url = String(candidate)
+        guard url.utf8.count <= maxLength, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else { return nil }
+        return (url, end)
+    }
+}
+
+/// Fetches link previews after messages are posted or edited, off the posting path: a post's answer
+/// and its `message.created` event come first, with no previews; `message.previews` follows to the
+/// room when pages were read. At most four fetches run at once; a backlog beyond 256 messages is
+/// dropped (those messages go without previews).
+final class LinkPreviews: Sendable {
+    struct Job: Sendable {
+        let messageID: Int64
+        let links: [String]
+    }
+
+    let policy: LinkPreviewPolicy
+    let log: EventLog
+    let logger: Logger
+    let fetcher: PageFetcher
+    let cache = PreviewCache()
+    private let jobs: AsyncStream<Job>
+    private let queue: AsyncStream<Job>.Continuation
+
+    static let concurrentFetches = 4
+
+    init(policy: LinkPreviewPolicy, log: EventLog, logger: Logger) {
+        self.policy = policy
+        self.log = log
+        self.logger = logger
+        fetcher = PageFetcher(policy: policy, logger: logger)
+        (jobs, queue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(256))
+    }
+
+    /// Queues the links of a message just posted or edited; cheap when there are none.
+    func enqueue(messageID: Int64, text: String?) {
+        guard policy != .off else { return }
+        let links = MessageLinks.find(text)
+        guard !links.isEmpty else { return }
+        queue.yield(Job(messageID: messageID, links: links))
+    }
+
+    /// Runs the queue until graceful shutdown.
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for await job in self.jobs {
+                    if running >= Self.concurrentFetches {
+                        await group.next()
+                        running -= 1
+                    }
+                    group.addTask { await self.handle(job) }
+                    running += 1
+                }
+            }
+        }
+    }
+
+    private func handle(_ job: Job) async {
+        var previews: [LinkPreview] = []
+        for link in job.links {
+            if Task.isCancelled { return }
+            if let preview = await preview(of: link) { previews.append(preview) }
+        }
+        guard !previews.isEmpty else { return }
+        let found = previews
+        do {
+            try await log.transaction { c, events in
+                // The message may have been edited or deleted since: its previews then wait for
+                // the edit's own job, or for nothing.
+                guard let row = try c.query("SELECT room_id, text, deleted_at FROM messages WHERE id = ? FOR UPDATE", [job.messageID]).first,
+                    try row.decode("deleted_at", as: Date?.self) == nil, MessageLinks.find(try row.decode("text", as: String?.self)) == job.links
+                else { return }
+                let roomID: Int64 = try row.decode("room_id")
+                try c.execute("UPDATE messages SET preview_summary = ? WHERE id = ?", [try LinkPreview.encodedList(found), job.messageID])
+                try events.append(
+                    EventType.messagePreviews, roomID: roomID, payload: PreviewsEvent(roomId: roomID, messageId: job.messageID, previews: found))
+            }
+        } catch {
+            logger.warning("link previews not saved", metadata: ["message": "\(job.messageID)", "error": "\(error)"])
+        }
+    }
+
+    struct PreviewsEvent: Encodable {
+        let roomId: Int64
+        let messageId: Int64
+        let previews: [LinkPreview]
+    }
+
+    /// The preview of one link, from the cache or the page; nil when there is none to show.
+    func preview(of link: String) async -> LinkPreview? {
+        if let cached = cache.get(link) { return cached.preview }
+        let preview = await fetcher.preview(of: link)
+        if !Task.isCancelled { cache.put(link, preview) }
+        return preview
+    }
+}
+
+/// Reads web pages for their previews, from the addresses `policy` allows.
+struct PageFetcher: Sendable {
+    let policy: LinkPreviewPolicy
+    let logger: Logger
+
+    /// How long one link may take, redirects included.
+    static let linkDeadline: TimeAmount = .seconds(8)
+    /// The most of a page that is read: the tags are in its head.
+    static let maxPageBytes = 512 * 1024
+    static let maxRedirects = 3
+
+    /// The preview of the page at `link`; nil when there is none (refused, unreachable, not HTML,
+    /// not 200, or without a title).
+    func preview(of link: String) async -> LinkPreview? {
+        do {
+            return try await fetch(link)
+        } catch {
+            logger.debug("no link preview", metadata: ["url": "\(link)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Reads the page, following up to three redirects, each checked against the policy as the
+    /// first address was; the connection goes to the very address that was checked.
+    private func fetch(_ link: String) async throws -> LinkPreview? {
+        let deadline = NIODeadline.now() + Self.linkDeadline
+        var target = link
+        for _ in 0...Self.maxRedirects {
+            guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty
+            else { throw Refused("not an http(s) URL") }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            let address = try await Self.checkedAddress(host: host, policy: policy)
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(connect: .seconds(4), read: .seconds(5))
+            configuration.httpVersion = .http1Only
+            if address != host { configuration.dnsOverride = [host: address] }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            let outcome: Outcome
+            do {
+                outcome = try await Self.read(client: client, url: target, deadline: deadline)
+                try? await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            switch outcome {
+            case .page(let html):
+                return PageMeta.parse(html).preview(url: link)
+            case .redirect(let location):
+                guard let next = URL(string: location, relativeTo: URL(string: target))?.absoluteString else { throw Refused("bad redirect") }
+                target = next
+            case .nothing:
+                return nil
+            }
+        }
+        throw Refused("too many redirects")
+    }
+
+    private enum Outcome {
+        case page(String)
+        case redirect(String)
+        case nothing
+    }
+
+    private static func read(client: HTTPClient, url: String, deadline: NIODeadline) async throws -> Outcome {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: "Mozilla/5.0 (compatible; ParleyLinkPreview/1.0)")
+        request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml;q=0.9")
+        let response = try await client.execute(request, deadline: deadline)
+        if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "Location") {
+            return .redirect(location)
+        }
+        let type = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+        guard response.status.code == 200, type.hasPrefix("text/html") || type.hasPrefix("application/xhtml+xml") else { return .nothing }
+        var bytes: [UInt8] = []
+        for try await buffer in response.body {
+            bytes += buffer.readableBytesView.prefix(maxPageBytes - bytes.count)
+            if bytes.count >= maxPageBytes { break }
+        }
+        return .page(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The address to connect to for `host`: itself when it is an address, else the first it
+    /// resolves to. Under the public policy every address must be public, so that a name resolving
+    /// to both kinds is refused whichever would be picked.
+    static func checkedAddress(host: String, policy: LinkPreviewPolicy) async throws -> String {
+        let addresses: [[UInt8]]
+        if let literal = IPAddress.parse(host) {
+            addresses = [literal]
+        } else {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try IPAddress.resolve(host) }
+        }
+        guard let first = addresses.first else { throw Refused("\(host) has no address") }
+        if policy == .public, let refused = addresses.first(where: { !IPAddress.isPublic($0) }) {
+            throw Refused("\(host) is at \(IPAddress.text(refused)), not a public address")
+        }
+        return IPAddress.text(first)
+    }
+}
+
+/// Recent previews by link, found or not, so that a link posted again is not fetched again for ten
+/// minutes. At most 1,000 are kept.
+final class PreviewCache: Sendable {
+    struct Entry: Sendable {
+        let preview: LinkPreview?
+        let at: ContinuousClock.Instant
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    static let lifetime: Duration = .seconds(600)
+    static let capacity = 1000
+
+    func get(_ link: String) -> Entry? {
+        entries.withLockedValue { entries in
+            guard let entry = entries[link] else { return nil }
+            guard entry.at.duration(to: .now) < Self.lifetime else {
+                entries[link] = nil
+                return nil
+            }
+            return entry
+        }
+    }
+
+    func put(_ link: String, _ preview: LinkPreview?) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity {
+                let now = ContinuousClock.now
+                entries = entries.filter { $0.value.at.duration(to: now) < Self.lifetime }
+                if entries.count >= Self.capacity { entries.removeAll() }
+            }
+            entries[link] = Entry(preview: preview, at: .now)
+        }
+    }
+}
+
+/// IPv4 (4 bytes) and IPv6 (16 bytes) addresses: parsing, resolving and which are public.
+enum IPAddress {
+    static func parse(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    /// Blocking: call it on a thread pool.
+    static func resolve(_ host: String) throws -> [[UInt8]] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let list else { throw PageFetcher.Refused("\(host) does not resolve (\(status))") }
+        defer { freeaddrinfo(list) }
+        var addresses: [[UInt8]] = []
+        var entry: UnsafeMutablePointer<addrinfo>? = list
+        while let current = entry {
+            if let address = current.pointee.ai_addr {
+                switch Int32(current.pointee.ai_family) {
+                case AF_INET:
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+                        var value = a.pointee.sin_addr
+                        addresses.append(withUnsafeBytes(of: &value) { Array($0) })
+                    }
+                case AF_INET6:
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
+                        var value = a.pointee.sin6_addr
+                        addresses.append(withUnsafeBytes(of: &value) { Array($0) })
+                    }
+                default: break
+                }
+            }
+            entry = current.pointee.ai_next
+        }
+        return addresses
+    }
+
+    static func text(_ address: [UInt8]) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        address.withUnsafeBytes { bytes in
+            _ = inet_ntop(address.count == 4 ? AF_INET : AF_INET6, bytes.baseAddress, &buffer, socklen_t(buffer.count))
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether an address is on the public internet: not loopback, private (RFC 1918, unique
+    /// local), shared (CGNAT), link-local, multicast, documentation, benchmarking or reserved.
+    static func isPublic(_ a: [UInt8]) -> Bool {
+        if a.count == 4 {
+            switch (a[0], a[1]) {
+            case (0, _), (10, _), (127, _): return false
+            case (100, 64...127): return false
+            case (169, 254): return false
+            case (172, 16...31): return false
+            case (192, 168): return false
+            case (198, 18...19): return false
+            case (192, 0) where a[2] == 0 || a[2] == 2: return false
+            case (198, 51) where a[2] == 100: return false
+            case (203, 0) where a[2] == 113: return false
+            default: return a[0] < 224
+            }
+        }
+        guard a.count == 16 else { return false }
+        // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d)
+        // addresses reach the IPv4 address they carry.
+        if a[0..<10].allSatisfy({ $0 == 0 }) && ((a[10] == 0xff && a[11] == 0xff) || (a[10] == 0 && a[11] == 0)) {
+            return isPublic(Array(a[12..<16]))
+        }
+        if a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4..<12].allSatisfy({ $0 == 0 }) {
+            return isPublic(Array(a[12..<16]))
+        }
+        // Global unicast is 2000::/3; within it, documentation (2001:db8::/32) and the ORCHID and
+        // benchmarking ranges of 2001::/23 are not reachable hosts.
+        guard a[0] & 0xE0 == 0x20 else { return false }
+        if a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8 { return false }
+        if a[0] == 0x20 && a[1] == 0x01 && a[2] < 0x02 { return false }
+        return true
+    }
+}
+
+/// The tags of an HTML page that make its preview.
+struct PageMeta {
+    var properties: [String: String] = [:]
+    var title: String?
+
+    static let maxTitle = 300
+    static let maxDescription = 500
+
+    func preview(url: String) -> LinkPreview? {
+        func value(_ keys: String...) -> String? {
+            for key in keys {
+                if let text = properties[key].map(Self.clean), !text.isEmpty { return text }
+            }
+            return nil
+        }
+        guard let title = value("og:title", "twitter:title") ?? title.map(Self.clean).flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        return LinkPreview(
+            url: url, title: Self.cut(title, Self.maxTitle),
+            description: value("og:description", "twitter:description", "description").map { Self.cut($0, Self.maxDescription) },
+            siteName: value("og:site_name").map { Self.cut($0, 100) })
+    }
+
+    /// Entities decoded, runs of white space made one space, trimmed.
+    static func clean(_ text: String) -> String {
+        decodeEntities(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    static func cut(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)).trimmingCharacters(in: .whitespaces) + "…"
+    }
+
+    /// Reads `<meta property|name=… content=…>` and `<title>` up to `</head>` (or the end).
+    static func parse(_ html: String) -> PageMeta {
+        var meta = PageMeta()
+        let scalars = Array(html.unicodeScalars)
+        var i = 0
+        func lowercasedName(from start: Int) -> (String, Int) {
+            var j = start
+            var name = ""
+            while j < scalars.count, scalars[j].properties.isAlphabetic || scalars[j] == "-" || scalars[j] == ":" || scalars[j] == "/" || scalars[j] == "!"
+            {
+                name.unicodeScalars.append(scalars[j])
+                j += 1
+            }
+            return (name.lowercased(), j)
+        }
+        while i < scalars.count {
+            guard scalars[i] == "<" else {
+                i += 1
+                continue
+            }
+            let (tag, afterName) = lowercasedName(from: i + 1)
+            if tag.hasPrefix("!--") {
+                // Comments may hold tags that are not the page's.
+                let rest = String(String.UnicodeScalarView(scalars[i...]))
+                guard let end = rest.range(of: "-->") else { break }
+                i += rest.unicodeScalars.distance(from: rest.unicodeScalars.startIndex, to: end.upperBound)
+                continue
+            }
+            if tag == "/head" || tag == "body" { break }
+            let (attributes, end) = parseAttributes(scalars, from: afterName)
+            if tag == "meta", let content = attributes["content"] {
+                for key in [attributes["property"], attributes["name"]].compactMap({ $0?.lowercased() }) where meta.properties[key] == nil {
+                    meta.properties[key] = content
+                }
+            } else if tag == "title", meta.title == nil {
+                var j = end
+                var text = ""
+                while j < scalars.count, !(scalars[j] == "<" && j + 1 < scalars.count && scalars[j + 1] == "/") {
+                    text.unicodeScalars.append(scalars[j])
+                    j += 1
+                }
+                meta.title = text
+                i = j
+                continue
+            } else if tag == "script" || tag == "style" {
+                // Their text is not markup.
+                let rest = String(String.UnicodeScalarView(scalars[end...]))
+                guard let close = rest.range(of: "</\(tag)", options: .caseInsensitive) else { break }
+                i = end + rest.unicodeScalars.distance(from: rest.unicodeScalars.startIndex, to: close.lowerBound) + 2
+                continue
+            }
+            i = max(end, i + 1)
+        }
+        return meta
+    }
+
+    /// The attributes of a tag from just after its name, and the index after its `>`.
+    private static func parseAttributes(_ s: [Unicode.Scalar], from start: Int) -> ([String: String], Int) {
+        var attributes: [String: String] = [:]
+        var i = start
+        func skipSpace() { while i < s.count, s[i].properties.isWhitespace { i += 1 } }
+        while i < s.count {
+            skipSpace()
+            guard i < s.count else { break }
+            if s[i] == ">" { return (attributes, i + 1) }
+            if s[i] == "/" {
+                i += 1
+                continue
+            }
+            var name = ""
+            while i < s.count, !s[i].properties.isWhitespace, s[i] != "=", s[i] != ">", s[i] != "/" {
+                name.unicodeScalars.append(s[i])
+                i += 1
+            }
+            skipSpace()
+            var value = ""
+            if i < s.count, s[i] == "=" {
+                i += 1
+                skipSpace()
+                if i < s.count, s[i] == "\"" || s[i] == "'" {
+                    let quote = s[i]
+                    i += 1
+                    while i < s.count, s[i] != quote {
+                        value.unicodeScalars.append(s[i])
+                        i += 1
+                    }
+                    i += 1
+                } else {
+                    while i < s.count, !s[i].properties.isWhitespace, s[i] != ">" {
+                        value.unicodeScalars.append(s[i])
+                        i += 1
+                    }
+                }
+            }
+            if !name.isEmpty, attributes[name.lowercased()] == nil { attributes[name.lowercased()] = value }
+        }
+        return (attributes, i)
+    }
+
+    /// HTML's Latin-1 entities (`&nbsp;` … `&yuml;`, U+00A0 to U+00FF in order) and common punctuation.
+    static let namedEntities: [String: String] = {
+        let latin1 = """
+            nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para \
+            middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute \
+            Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml \
+            Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml \
+            eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml
+            """.split(separator: " ")
+        var table = [
+            "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "mdash": "—", "ndash": "–", "hellip": "…", "rsquo": "’",
+            "lsquo": "‘", "rdquo": "”", "ldquo": "“", "bull": "•", "euro": "€", "trade": "™", "dagger": "†", "permil": "‰",
+        ]
+        for (offset, name) in latin1.enumerated() { table[String(name)] = String(Character(Unicode.Scalar(UInt8(0xA0 + offset)))) }
+        return table
+    }()
+
+    static func decodeEntities(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            if let semicolon = after.prefix(12).firstIndex(of: ";") {
+                let name = after[..<semicolon]
+                var decoded: String?
+                if name.hasPrefix("#x") || name.hasPrefix("#X") {
+                    decoded = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                } else if name.hasPrefix("#") {
+                    decoded = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+                } else {
+                    decoded = namedEntities[String(name)]
+                }
+                if let decoded {
+                    out += decoded
+                    rest = after[after.index(after: semicolon)...]
+                    continue
+                }
+            }
+            out += "&"
+            rest = after
+        }
+        out += rest
+        return out
+    }
+}
+
+/// Runs the link preview queue until shutdown.
+struct LinkPreviewService: Service {
+    let previews: LinkPreviews
+
+    func run() async throws {
+        await previews.run()
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+import Testing
+
+@testable import Parley
+
+/// Link previews: the server reads the pages a message links to after posting it, and the room's
+/// members get their titles in `message.previews`; only public addresses unless told otherwise.
+@Suite struct LinkPreviewTests {
+    /// Web pages on loopback, counting the requests for each path.
+    struct PageServer {
+        let port: Int
+        let requests: NIOLockedValueBox<[String: Int]>
+
+        func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+        func count(_ path: String) -> Int { requests.withLockedValue { $0[path] ?? 0 } }
+    }
+
+    static let article = """
+        <!doctype html><html><head>
+        <!-- <meta property="og:title" content="Not this one"> -->
+        <title>Fallback title</title>
+        <script>var s = "<meta property='og:title' content='nor this'>";</script>
+        <meta property="og:title" content="Tom &amp; Jerry &lt;b&gt; &#x1F600;">
+        <meta content='A  cat
+           and a mouse.' property=og:description>
+        <META NAME="description" CONTENT="Plain description">
+        <meta property="og:site_name" content="Cartoons">
+        </head><body><meta property="og:title" content="In the body"></body></html>
+        """
+
+    static func withPageServer(_ body: @escaping @Sendable (PageServer) async throws -> Void) async throws {
+        let requests = NIOLockedValueBox<[String: Int]>([:])
+        let router = Router()
+        router.middlewares.add(
+            CountingMiddleware { path in requests.withLockedValue { $0[path, default: 0] += 1 } })
+        @Sendable func html(_ text: String) -> Response {
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/article") { _, _ in html(Self.article) }
+        router.get("/titled") { _, _ in html("<html><head><title>\n  Just a\ttitle  </title></head></html>") }
+        router.get("/untitled") { _, _ in html("<html><head><meta name=\"description\" content=\"no title\"></head></html>") }
+        router.get("/plain") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "<title>not html</title>")))
+        }
+        router.get("/missing") { _, _ in Response(status: .notFound, headers: [.contentType: "text/html"]) }
+        router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "/titled"]) }
+        router.get("/loop") { _, _ in Response(status: .movedPermanently, headers: [.location: "/loop"]) }
+        router.get("/code") { _, _ in html("<title>code</title>") }
+        var logger = Logger(label: "pages")
+        logger.logLevel = .critical
+        let (ports, found) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in found.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            do {
+                try await body(PageServer(port: port, requests: requests))
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
+        let count: @Sendable (String) -> Void
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            count(request.uri.path)
+            return try await next(request, context)
+        }
+    }
+
+    /// Long-polls until an event of `type` arrives (at most 20 s); the events read and the cursor after them.
+    static func waitFor(
+        _ type: String, _ client: some TestClientProtocol, after cursor: Int64, headers: HTTPFields
+    ) async throws -> (events: [JSON], cursor: Int64) {
+        var cursor = cursor
+        var seen: [JSON] = []
+        let start = ContinuousClock.now
+        while start.duration(to: .now) < .seconds(20) {
+            let body = try await client.send(.get, "/api/events?after=\(cursor)&timeout=5", headers: headers).json()
+            seen += body["events"]?.array ?? []
+            cursor = body["cursor"]?.int ?? cursor
+            if seen.contains(where: { $0["type"] == .string(type) }) { break }
+        }
+        return (seen, cursor)
+    }
+
+    @Test func membersGetThePreviewsOfTheLinksInAMessage() async throws {
+        try await Self.withPageServer { pages in
+            let parley = try await TestParley.make { $0.linkPreviews = .any }
+            try await parley.run { client in
+                let ada = try await client.signUp("ada")
+                let bo = try await client.signUp("bob")
+                let cy = try await client.signUp("cyd")
+                let room = try #require(
+                    try await client.send(.post, "/api/rooms", json: #"{"name":"links"}"#, headers: ada.bearer).json()["room"]?["id"]?.int)
+                #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: bo.bearer).status == .ok)
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bo.bearer).json()["cursor"]?.int)
+
+                // Three links get previews at most, each once; code and pages that give no title get none.
+                let text =
+                    "see \(pages.url("/article")), \(pages.url("/plain")) (\(pages.url("/redirect"))) `\(pages.url("/code"))` "
+                    + "\(pages.url("/article")) \(pages.url("/missing"))"
+                let posted = try await client.send(.post, "/api/rooms/\(room)/messages", json: jsonString(["text": text]), headers: ada.bearer)
+                #expect(posted.status == .created)
+                let message = try #require(try posted.json()["message"])
+                let id = try #require(message["id"]?.int)
+                // The answer does not wait for the pages.
+                #expect(message["previews"] == .array([]))
+
+                let (events, cursor) = try await Self.waitFor("message.previews", client, after: head, headers: bo.bearer)
+                let previewed = try #require(events.first { $0["type"] == .string("message.previews") })
+                #expect(previewed["room_id"]?.int == room)
+                let data = try #require(previewed["data"])
+                #expect(data["message_id"]?.int == id && data["room_id"]?.int == room)
+                let expected: JSON = .array([
+                    .object([
+                        "url": .string(pages.url("/article")), "title": .string("Tom & Jerry <b> 😀"), "description": .string("A cat and a mouse."),
+                        "site_name": .string("Cartoons"),
+                    ]),
+                    // A redirect is followed; the preview keeps the link as written.
+                    .object(["url": .string(pages.url("/redirect")), "title": .string("Just a title"), "description": .null, "site_name": .null]),
+                ])
+                #expect(data["previews"] == expected)
+                // Only the first three links were read, the one in code not at all.
+                #expect(pages.count("/article") == 1 && pages.count("/plain") == 1 && pages.count("/titled") == 1)
+                #expect(pages.count("/code") == 0 && pages.count("/missing") == 0)
+                // History has them too; someone outside the room heard nothing.
+                let history = try await client.send(.get, "/api/rooms/\(room)/messages", headers: bo.bearer).json()["messages"]?.array ?? []
+                #expect(history.first?["previews"] == expected)
+                let cyEvents = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: cy.bearer).json()["events"]?.array ?? []
+                #expect(!cyEvents.contains { $0["type"] == .string("message.previews") })
+
+                // The same link again comes from the cache, without reading the page again.
+                let again = try #require(
+                    try await client.send(
+                        .post, "/api/rooms/\(room)/messages", json: jsonString(["text": "again: \(pages.url("/article"))"]), headers: bo.bearer
+                    ).json()["message"]?["id"]?.int)
+                let (more, cursor2) = try await Self.waitFor("message.previews", client, after: cursor, headers: ada.bearer)
+                #expect(more.first { $0["type"] == .string("message.previews") }?["data"]?["message_id"]?.int == again)
+                #expect(pages.count("/article") == 1)
+
+                // An edit that drops the links drops the previews at once.
+                let edited = try await client.send(
+                    .patch, "/api/messages/\(id)", json: #"{"text":"never mind"}"#, headers: ada.bearer)
+                #expect(edited.status == .ok)
+                #expect(try edited.json()["message"]?["previews"] == .array([]))
+                #expect(try parley.count("messages", where: "id = \(id) AND preview_summary IS NULL") == 1)
+                // An edit to other links brings theirs.
+                let relinked = try await client.send(
+                    .patch, "/api/messages/\(id)", json: jsonString(["text": "this: \(pages.url("/titled"))"]), headers: ada.bearer)
+                #expect(try relinked.json()["message"]?["previews"] == .array([]))
+                let (third, cursor3) = try await Self.waitFor("message.previews", client, after: cursor2, headers: bo.bearer)
+                let update = try #require(third.first { $0["type"] == .string("message.previews") }?["data"])
+                #expect(update["message_id"]?.int == id && update["previews"]?.array?.map { $0["title"] } == [.string("Just a title")])
+                // An edit that keeps the same links keeps their previews.
+                let reworded = try await client.send(
+                    .patch, "/api/messages/\(id)", json: jsonString(["text": "look: \(pages.url("/titled"))!"]), headers: ada.bearer)
+                #expect(try reworded.json()["message"]?["previews"]?.array?.count == 1)
+                // A tombstone has none.
+                let deleted = try await client.send(.delete, "/api/messages/\(id)", headers: ada.bearer)
+                #expect(deleted.status == .ok || deleted.status == .noContent)
+                #expect(try parley.count("messages", where: "id = \(id) AND preview_summary IS NULL") == 1)
+                let tombstone = try await client.send(.get, "/api/rooms/\(room)/messages", headers: bo.bearer).json()["messages"]?.array?
+                    .first { $0["id"]?.int == id }
+                #expect(tombstone?["previews"] == .array([]))
+                _ = cursor3
+            }
+        }
+    }
+
+    /// By default the server reads only public addresses: a message cannot make it read its own
+    /// network, neither directly nor through a redirect or a name that resolves there.
+    @Test func thePublicPolicyReadsNoPrivateAddress() async throws {
+        for host in ["127.0.0.1", "localhost", "::1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::ffff:127.0.0.1", "fd00::1"] {
+            await #expect(throws: PageFetcher.Refused.self, "\(host)") { _ = try await PageFetcher.checkedAddress(host: host, policy: .public) }
+        }
+        // A numeric name that the resolver reads as an address is checked as that address.
+        await #expect(throws: PageFetcher.Refused.self) { _ = try await PageFetcher.checkedAddress(host: "2130706433", policy: .public) }
+        #expect(try await PageFetcher.checkedAddress(host: "93.184.215.14", policy: .public) == "93.184.215.14")
+        #expect(try await PageFetcher.checkedAddress(host: "2606:2800:21f:cb07:6820:80da:af6b:8b2c", policy: .public) == "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+        #expect(try await PageFetcher.checkedAddress(host: "127.0.0.1", policy: .any) == "127.0.0.1")
+
+        let table: [(String, Bool)] = [
+            ("8.8.8.8", true), ("100.63.255.255", true), ("100.64.0.1", false), ("172.15.255.255", true), ("172.32.0.1", true),
+            ("172.31.255.255", false), ("192.0.2.1", false), ("198.18.0.1", false), ("203.0.113.9", false), ("224.0.0.1", false),
+            ("255.255.255.255", false), ("2001:4860:4860::8888", true), ("2001:db8::1", false), ("fe80::1", false), ("ff02::1", false),
+            ("::", false), ("64:ff9b::a00:1", false), ("64:ff9b::808:808", true), ("::ffff:8.8.8.8", true),
+        ]
+        for (text, expected) in table {
+            #expect(IPAddress.isPublic(try #require(IPAddress.parse(text))) == expected, "\(text)")
+        }
+
+        // End to end: the page on loopback is never asked for, and the server's default is this policy.
+        #expect(AppConfig().linkPreviews == .public)
+        try await Self.withPageServer { pages in
+            let logger = Logger(label: "test")
+            #expect(await PageFetcher(policy: .public, logger: logger).preview(of: pages.url("/article")) == nil)
+            #expect(await PageFetcher(policy: .public, logger: logger).preview(of: "http://localhost:\(pages.port)/redirect") == nil)
+            #expect(pages.count("/article") == 0 && pages.count("/redirect") == 0)
+            let any = PageFetcher(policy: .any, logger: logger)
+            #expect(await any.preview(of: "http://localhost:\(pages.port)/redirect")?.title == "Just a title")
+            // Redirects are followed three times at most.
+            #expect(await any.preview(of: pages.url("/loop")) == nil)
+            #expect(pages.count("/loop") == PageFetcher.maxRedirects + 1)
+        }
+    }
+
+    @Test func linksAreFoundOutsideCodeWithoutTheirPunctuation() {
+        let cases: [(String, [String])] = [
+            ("see https://a.example/x.", ["https://a.example/x"]),
+            ("(https://a.example/wiki/Foo_(bar)) and http://b.example/?q=1&r=2, ok", ["https://a.example/wiki/Foo_(bar)", "http://b.example/?q=1&r=2"]),
+            ("`https://code.example/` and ```\nhttps://block.example/\n``` but https://c.example", ["https://c.example"]),
+            ("https://1.example https://2.example https://1.example https://3.example https://4.example", [
+                "https://1.example", "https://2.example", "https://3.example",
+            ]),
+            ("nohttps://x.example ftp://y.example http:// https://", []),
+            ("*https://bold.example/* <https://angle.example/>", ["https://bold.example/", "https://angle.example/"]),
+            ("HTTPS://UPPER.example/Path", ["HTTPS://UPPER.example/Path"]),
+        ]
+        for (text, expected) in cases {
+            #expect(MessageLinks.find(text) == expected, "\(text)")
+        }
+    }
+
+    @Test func pagesGiveTheirOpenGraphTagsOrTheirTitle() {
+        let meta = PageMeta.parse(Self.article)
+        #expect(
+            meta.preview(url: "u")
+                == LinkPreview(url: "u", title: "Tom & Jerry <b> 😀", description: "A cat and a mouse.", siteName: "Cartoons"))
+        #expect(PageMeta.parse("<title>T &amp;amp; &bogus; &#65;</title><meta name=description content=D>").preview(url: "u")
+            == LinkPreview(url: "u", title: "T &amp; &bogus; A", description: "D", siteName: nil))
+        #expect(PageMeta.decodeEntities("tr&egrave;s &nbsp;&yuml;&Agrave;&copy;&euro;") == "très \u{A0}ÿÀ©€")
+        #expect(PageMeta.namedEntities.count == 17 + 96)
+        #expect(PageMeta.parse("<head><meta name=\"description\" content=\"x\"></head>").preview(url: "u") == nil)
+        #expect(PageMeta.parse("<title>   </title>").preview(url: "u") == nil)
+        let long = PageMeta.parse("<title>\(String(repeating: "a", count: 400))</title>").preview(url: "u")
+        #expect(long?.title.count == PageMeta.maxTitle && long?.title.hasSuffix("…") == true)
+        // Broken markup ends without a crash.
+        for broken in ["<", "<meta", "<meta content=\"x", "<title>x", "<!-- open", "<script>x", "&#xFFFFFFFF;&#99999999;"] {
+            _ = PageMeta.parse(broken).preview(url: "u")
+        }
+    }
+}

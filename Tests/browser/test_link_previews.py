@@ -1,0 +1,130 @@
+"""Link previews: the server fetches the pages a message links to and the room sees a card under
+it (site, title as a link, description), live and after a reload; a page that is not HTML gets no
+card, and an edit without links or a deletion takes the card away."""
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from parley_browser import Chat
+
+# The title and the description hold characters that HTML escapes (named and numeric references):
+# they must show as text. The page is UTF-8, as its Content-Type says.
+ARTICLE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Tom &amp; Jerry &lt;b&gt;</title>
+<meta property="og:title" content="Tom &amp; Jerry &lt;b&gt;">
+<meta property="og:description" content="Un chat, une souris &amp; une très longue poursuite &#8212; enfin.">
+<meta property="og:site_name" content="Cartoon Weekly">
+</head>
+<body><p>The article.</p></body>
+</html>
+""".encode()
+
+TITLE = "Tom & Jerry <b>"
+DESCRIPTION = "Un chat, une souris & une très longue poursuite — enfin."
+SITE = "Cartoon Weekly"
+
+
+class Pages(BaseHTTPRequestHandler):
+    """`/article`: an HTML page with Open Graph tags; `/plain`: plain text (nothing to preview)."""
+
+    PAGES = {"/article": ("text/html; charset=utf-8", ARTICLE), "/plain": ("text/plain", b"Just words, no page.\n")}
+
+    def do_GET(self):
+        self.answer(body=True)
+
+    def do_HEAD(self):
+        self.answer(body=False)
+
+    def answer(self, body):
+        page = self.PAGES.get(self.path.split("?")[0])
+        if page is None:
+            self.send_error(404)
+            return
+        content_type, content = page
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if body:
+            self.wfile.write(content)
+
+    def log_message(self, *args):
+        pass
+
+
+CARDS = """const li = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"]');
+    if (!li) return null;
+    return [...li.querySelectorAll('.link-preview')].map(card => {
+      const title = card.querySelector('.link-preview-title');
+      const description = card.querySelector('.link-preview-description');
+      return {
+        site: card.querySelector('.link-preview-site')?.textContent ?? null,
+        title: title?.textContent ?? null,
+        title_elements: title ? title.querySelectorAll('*').length : null,
+        tag: title?.tagName ?? null,
+        href: title?.getAttribute('href') ?? null,
+        target: title?.getAttribute('target') ?? null,
+        rel: title?.getAttribute('rel') ?? null,
+        description: description?.textContent ?? null,
+        clamp: description ? getComputedStyle(description).webkitLineClamp : null,
+      };
+    })"""
+
+
+def cards(chat, message_id):
+    """The preview cards under a message of the open room, or None when the message is not shown."""
+    return chat.js(CARDS, message_id)
+
+
+def stored_previews(account, room, message_id):
+    return next(m for m in account.history(room) if m["id"] == message_id)["previews"]
+
+
+def test_a_linked_page_shows_as_a_card_live_and_goes_when_the_link_does(server, browsers, account):
+    pages = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{pages.server_address[1]}"
+        article, plain = f"{base}/article", f"{base}/plain"
+        ada = account("ada_preview", display_name="Ada")
+        bo = account("bo_preview", display_name="Bo")
+        room = ada.create_room("preview-room")["id"]
+        bo.join(room)
+        chat = Chat(browsers(), server).log_in("ada_preview")
+        chat.open_room("preview-room")
+
+        # Bo links an article and a plain text file: the answer comes before the pages are fetched.
+        posted = bo.post(room, f"see {article} and {plain}")
+        assert posted["previews"] == []
+        expected = [{"site": SITE, "title": TITLE, "title_elements": 0, "tag": "A", "href": article, "target": "_blank",
+                     "rel": "noopener noreferrer", "description": DESCRIPTION, "clamp": "3"}]
+        chat.wait(lambda: cards(chat, posted["id"]) == expected, message=f"cards: {cards(chat, posted['id'])}")
+
+        # The server keeps them: history says the same (it fetched them asynchronously, hence the wait).
+        chat.wait(lambda: stored_previews(bo, room, posted["id"]) != [], message="the previews were not stored")
+        assert stored_previews(bo, room, posted["id"]) == [{"url": article, "title": TITLE, "description": DESCRIPTION, "site_name": SITE}]
+        chat.driver.refresh()
+        chat.wait_ready()
+        chat.open_room("preview-room")
+        chat.wait(lambda: cards(chat, posted["id"]) == expected, message=f"after a reload: {cards(chat, posted['id'])}")
+
+        # Edited to words without links: the card goes at once.
+        edited = bo.call("PATCH", f"/api/messages/{posted['id']}", expect=200, json={"text": "never mind"}).json()["message"]
+        assert edited["previews"] == []
+        chat.wait(lambda: chat.js("""return document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .text')?.textContent""",
+                                  posted["id"]) == "never mind", message="the edit did not show")
+        chat.wait(lambda: cards(chat, posted["id"]) == [], message=f"the card stayed: {cards(chat, posted['id'])}")
+        assert stored_previews(bo, room, posted["id"]) == []
+
+        # A deleted message shows no card either.
+        again = bo.post(room, f"once more: {article}")
+        chat.wait(lambda: len(cards(chat, again["id"]) or []) == 1, message=f"cards: {cards(chat, again['id'])}")
+        bo.call("DELETE", f"/api/messages/{again['id']}", expect=204)
+        chat.wait(lambda: chat.js("""return document.querySelector('#messages li.message[data-id="' + arguments[0] + '"]')
+            ?.classList.contains('deleted')""", again["id"]), message="the deletion did not show")
+        assert cards(chat, again["id"]) == []
+    finally:
+        pages.shutdown()
+        pages.server_close()
