@@ -192,6 +192,12 @@ export async function closePoll(message) {
   store.setPoll(message.room_id, message.id, answer.poll, answer.my_votes);
 }
 
+/// Takes a message's link previews away; the room hears `message.previews` with none.
+export async function removePreviews(message) {
+  await Messages.removePreviews(message.id);
+  store.setPreviews(message.room_id, message.id, []);
+}
+
 /// Forwards a message into one of my rooms (it arrives there as `message.created`).
 export const forward = (messageId, roomId, comment) => Messages.forward(messageId, roomId, comment);
 

@@ -193,6 +193,8 @@ export const Messages = {
   /// One message: `{message}`.
   one: (id) => get(`/api/messages/${id}`),
   remove: (id) => request("DELETE", `/api/messages/${id}`),
+  /// Takes a message's link previews away (its sender or the room's moderators).
+  removePreviews: (id) => request("DELETE", `/api/messages/${id}/previews`),
   /// Messages of my rooms (or of `room`, or sent by `from`) with every word of `q`, newest first;
   /// `before` pages back.
   search: ({ q, room, from, before, limit = 20 }, options) => get(`/api/search${query({ q, room, from, before, limit })}`, options),

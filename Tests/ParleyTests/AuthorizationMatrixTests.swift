@@ -419,6 +419,21 @@ enum AuthorizationMatrix {
             public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, notAMember, notAMember],
             group: [unauthenticated, hidden, archived, archived, archived, archived, archived, hidden, hidden]),
         row(
+            // As deleting: the sender, or moderators and up.
+            MatrixRoute(
+                method: .delete, path: "/api/messages/{message}/previews", variant: "own message", prepare: .ownMessage,
+                request: { f, a in ("/api/messages/\(f.ownMessage(a))/previews", nil) }),
+            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .delete, path: "/api/messages/{message}/previews", variant: "someone else's",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/previews", nil) }),
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, forbidden, done, done, done, forbidden, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
+        row(
             MatrixRoute(
                 method: .put, path: "/api/messages/{message}/reactions/{emoji}", variant: "archived", prepare: .archived,
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) }),
@@ -1128,7 +1143,7 @@ struct Snapshot: Equatable {
                 """,
             "messages": """
             SELECT id, room_id, sender_id, text, reply_to, client_id, edited_at, deleted_at, mentions_room, mention_ids, reaction_summary,
-            file_summary, forward_summary, poll_summary
+            file_summary, forward_summary, poll_summary, preview_summary
             FROM messages WHERE room_id IN (\(rooms)) OR sender_id IN (\(users)) ORDER BY id
             """,
             "files": """

@@ -149,9 +149,21 @@ import Testing
                     try await client.send(
                         .post, "/api/rooms/\(room)/messages", json: jsonString(["text": "again: \(pages.url("/article"))"]), headers: bo.bearer
                     ).json()["message"]?["id"]?.int)
-                let (more, cursor2) = try await Self.waitFor("message.previews", client, after: cursor, headers: ada.bearer)
+                let (more, cursor2) = try await Self.waitFor("message.previews", client, after: cursor, headers: bo.bearer)
                 #expect(more.first { $0["type"] == .string("message.previews") }?["data"]?["message_id"]?.int == again)
                 #expect(pages.count("/article") == 1)
+
+                // Its sender or a moderator may take them away, for good; the room hears so.
+                try await client.send(.delete, "/api/messages/\(again)/previews", headers: cy.bearer).expectError(.forbidden, "not_a_member")
+                #expect(try await client.send(.delete, "/api/messages/\(again)/previews", headers: ada.bearer).status == .noContent)
+                let (removal, afterRemoval) = try await Self.waitFor("message.previews", client, after: cursor2, headers: bo.bearer)
+                let removed = try #require(removal.first { $0["type"] == .string("message.previews") }?["data"])
+                #expect(removed["message_id"]?.int == again && removed["previews"] == .array([]))
+                #expect(try await client.send(.delete, "/api/messages/\(again)/previews", headers: bo.bearer).status == .noContent)
+                let quiet = try await client.send(.get, "/api/events?after=\(afterRemoval)&timeout=0", headers: bo.bearer).json()["events"]?.array ?? []
+                #expect(!quiet.contains { $0["type"] == .string("message.previews") })
+                let shown = try await client.send(.get, "/api/messages/\(again)", headers: bo.bearer).json()["message"]?["previews"]
+                #expect(shown == .array([]))
 
                 // An edit that drops the links drops the previews at once.
                 let edited = try await client.send(
@@ -163,7 +175,7 @@ import Testing
                 let relinked = try await client.send(
                     .patch, "/api/messages/\(id)", json: jsonString(["text": "this: \(pages.url("/titled"))"]), headers: ada.bearer)
                 #expect(try relinked.json()["message"]?["previews"] == .array([]))
-                let (third, cursor3) = try await Self.waitFor("message.previews", client, after: cursor2, headers: bo.bearer)
+                let (third, cursor3) = try await Self.waitFor("message.previews", client, after: afterRemoval, headers: bo.bearer)
                 let update = try #require(third.first { $0["type"] == .string("message.previews") }?["data"])
                 #expect(update["message_id"]?.int == id && update["previews"]?.array?.map { $0["title"] } == [.string("Just a title")])
                 // An edit that keeps the same links keeps their previews.
@@ -177,6 +189,7 @@ import Testing
                 let tombstone = try await client.send(.get, "/api/rooms/\(room)/messages", headers: bo.bearer).json()["messages"]?.array?
                     .first { $0["id"]?.int == id }
                 #expect(tombstone?["previews"] == .array([]))
+                try await client.send(.delete, "/api/messages/\(id)/previews", headers: ada.bearer).expectError(.conflict, "message_deleted")
                 _ = cursor3
             }
         }

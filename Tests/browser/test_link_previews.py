@@ -78,6 +78,12 @@ def cards(chat, message_id):
     return chat.js(CARDS, message_id)
 
 
+def remove_buttons(chat, message_id):
+    """How many remove buttons the message's cards have."""
+    return chat.js("""return document.querySelectorAll('#messages li.message[data-id="' + arguments[0] + '"] .link-preview-remove').length""",
+                   message_id)
+
+
 def stored_previews(account, room, message_id):
     return next(m for m in account.history(room) if m["id"] == message_id)["previews"]
 
@@ -117,6 +123,24 @@ def test_a_linked_page_shows_as_a_card_live_and_goes_when_the_link_does(server, 
                                   posted["id"]) == "never mind", message="the edit did not show")
         chat.wait(lambda: cards(chat, posted["id"]) == [], message=f"the card stayed: {cards(chat, posted['id'])}")
         assert stored_previews(bo, room, posted["id"]) == []
+
+        # Its sender and the room's moderators may take the previews away, for everyone; others get no button.
+        mine = ada.post(room, f"mine: {article}")
+        theirs = bo.post(room, f"theirs: {article}")
+        bo_chat = Chat(browsers(), server).log_in("bo_preview")
+        bo_chat.open_room("preview-room")
+        for viewer in (chat, bo_chat):
+            for message in (mine, theirs):
+                viewer.wait(lambda v=viewer, m=message: len(cards(v, m["id"]) or []) == 1,
+                            message=f"no card for {message['text']}: {cards(viewer, message['id'])}")
+        assert remove_buttons(bo_chat, mine["id"]) == 0 and remove_buttons(bo_chat, theirs["id"]) == 1
+        assert remove_buttons(chat, mine["id"]) == 1 and remove_buttons(chat, theirs["id"]) == 1
+        chat.js("""document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .link-preview-remove').click()""",
+                theirs["id"])
+        for viewer in (chat, bo_chat):
+            viewer.wait(lambda v=viewer: cards(v, theirs["id"]) == [], message=f"the card stayed: {cards(viewer, theirs['id'])}")
+        assert stored_previews(bo, room, theirs["id"]) == []
+        assert len(cards(bo_chat, mine["id"])) == 1
 
         # A deleted message shows no card either.
         again = bo.post(room, f"once more: {article}")

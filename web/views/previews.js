@@ -1,15 +1,21 @@
 // Link previews: the server fetches the pages a message links to (after it is posted, or edited
 // with other links) and sends what they say about themselves in `message.previews`; each shows as
 // a card under the message. Titles and descriptions come from arbitrary pages: text only.
-import { el } from "/dom.js";
+import * as actions from "/actions.js";
+import { button, el } from "/dom.js";
+import { icon } from "/icons.js";
+import { canModerate, state } from "/state.js";
+import { toastError } from "/views/toast.js";
 
 /// The cards for a message's previews, in the order its links appear, or null when it has none.
+/// Its sender and the room's moderators may take them away (each card has the button).
 export function previewsNode(m) {
   if (m.deleted || !m.previews?.length) return null;
-  return el("div", { className: "link-previews" }, ...m.previews.map(previewCard));
+  const removable = m.sender.id === state.me?.id || canModerate(m.room_id);
+  return el("div", { className: "link-previews" }, ...m.previews.map((preview) => previewCard(preview, removable ? m : null)));
 }
 
-function previewCard(preview) {
+function previewCard(preview, removableFrom) {
   const href = webAddress(preview.url);
   const title = preview.title || preview.url;
   return el(
@@ -20,6 +26,13 @@ function previewCard(preview) {
       ? el("a", { className: "link-preview-title", text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } })
       : el("span", { className: "link-preview-title", text: title }),
     preview.description ? el("p", { className: "link-preview-description", text: preview.description }) : null,
+    removableFrom
+      ? button(null, {
+        className: "icon-button link-preview-remove", icon: icon("x"), title: "Remove the previews",
+        attrs: { "aria-label": "Remove the previews" },
+        onClick: () => actions.removePreviews(removableFrom).catch(toastError),
+      })
+      : null,
   );
 }
 

@@ -179,10 +179,14 @@ final class LinkPreviews: Sendable {
         let found = previews
         do {
             try await log.transaction { c, events in
-                // The message may have been edited or deleted since: its previews then wait for
-                // the edit's own job, or for nothing.
-                guard let row = try c.query("SELECT room_id, text, deleted_at FROM messages WHERE id = ? FOR UPDATE", [job.messageID]).first,
-                    try row.decode("deleted_at", as: Date?.self) == nil, MessageLinks.find(try row.decode("text", as: String?.self)) == job.links
+                // The message may have been edited or deleted since (its previews then wait for the
+                // edit's own job, or for nothing), or its previews removed (`[]`: none, for good).
+                guard
+                    let row = try c.query(
+                        "SELECT room_id, text, deleted_at, preview_summary FROM messages WHERE id = ? FOR UPDATE", [job.messageID]
+                    ).first,
+                    try row.decode("deleted_at", as: Date?.self) == nil, try row.decode("preview_summary", as: String?.self) == nil,
+                    MessageLinks.find(try row.decode("text", as: String?.self)) == job.links
                 else { return }
                 let roomID: Int64 = try row.decode("room_id")
                 try c.execute("UPDATE messages SET preview_summary = ? WHERE id = ?", [try LinkPreview.encodedList(found), job.messageID])

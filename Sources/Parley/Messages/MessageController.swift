@@ -17,6 +17,7 @@ struct MessageController {
         router.post("/api/messages/:message/forward", use: forward)
         router.patch("/api/messages/:message", use: edit)
         router.delete("/api/messages/:message", use: delete)
+        router.delete("/api/messages/:message/previews", use: removePreviews)
         router.get("/api/search", use: search)
         router.put("/api/messages/:message/reactions/:emoji", use: react)
         router.delete("/api/messages/:message/reactions/:emoji", use: unreact)
@@ -200,6 +201,13 @@ struct MessageController {
         let emoji = try ReactionEmoji.parse(String(context.parameters.get("emoji") ?? ""))
         let result = try await change(session.user, id, emoji)
         return ReactionsResponse(messageId: result.messageID, reactions: result.reactions, myReactions: result.mine)
+    }
+
+    /// [removePreviews]
+    func removePreviews(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        try await messages.removePreviews(user: session.user, messageID: try RoomController.id(context, "message"))
+        return .noContent
     }
 
     /// [deleteMessage]

@@ -415,6 +415,29 @@ struct MessageService: Sendable {
         return edited
     }
 
+    /// [removePreviews] Takes a message's link previews away for good (until an edit changes its
+    /// links): the sender or the room's moderators and up, as for deleting it. `[]` is stored, which
+    /// also stops a fetch still under way from adding them. Members hear `message.previews` with none.
+    func removePreviews(user: User, messageID: Int64) async throws {
+        let store = self.store
+        let rooms = self.rooms
+        try await log.transaction { c, events in
+            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
+            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+            guard let role else { throw RoomService.notAMember }
+            guard message.sender.id == user.id || role >= .moderator else {
+                throw RoomService.forbidden("Only the sender or the room's moderators remove a message's previews.")
+            }
+            guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no previews.") }
+            try c.execute("UPDATE messages SET preview_summary = '[]' WHERE id = ?", [messageID])
+            if !message.previews.isEmpty {
+                try events.append(
+                    EventType.messagePreviews, roomID: message.roomId,
+                    payload: LinkPreviews.PreviewsEvent(roomId: message.roomId, messageId: messageID, previews: []))
+            }
+        }
+    }
+
     /// Deletes a message, leaving a tombstone: the sender, the room's moderators and up, or a site admin.
     func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false) async throws -> MessageView {
         let store = self.store
