@@ -258,6 +258,11 @@ import Testing
             == LinkPreview(url: "u", title: "T &amp; &bogus; A", description: "D", siteName: nil))
         #expect(PageMeta.decodeEntities("tr&egrave;s &nbsp;&yuml;&Agrave;&copy;&euro;") == "très \u{A0}ÿÀ©€")
         #expect(PageMeta.namedEntities.count == 17 + 96)
+        // Pages in Latin-1 or windows-1252 say so in their Content-Type or an early meta tag.
+        let latin: [UInt8] = Array("<meta charset=\"windows-1252\"><title>Caf".utf8) + [0xE9, 0x20, 0x93, 0x71, 0x94] + Array("</title>".utf8)
+        #expect(PageMeta.parse(PageFetcher.decode(latin, contentType: "text/html")).title == "Café “q”")
+        #expect(PageFetcher.decode([0x43, 0x61, 0x66, 0xE9], contentType: "text/html; charset=ISO-8859-1".lowercased()) == "Café")
+        #expect(PageFetcher.decode(Array("Café".utf8), contentType: "text/html; charset=utf-8") == "Café")
         #expect(PageMeta.parse("<head><meta name=\"description\" content=\"x\"></head>").preview(url: "u") == nil)
         #expect(PageMeta.parse("<title>   </title>").preview(url: "u") == nil)
         let long = PageMeta.parse("<title>\(String(repeating: "a", count: 400))</title>").preview(url: "u")

@@ -140,7 +140,11 @@ final class LinkPreviews: Sendable {
         self.policy = policy
         self.log = log
         self.logger = logger
-        fetcher = PageFetcher(policy: policy, logger: logger)
+        // Name lookups block a thread for as long as the resolver takes: on threads of their own, so
+        // that a slow resolver holds up nothing else (NIO's shared pool also reads files).
+        let resolver = NIOThreadPool(numberOfThreads: 2)
+        resolver.start()
+        fetcher = PageFetcher(policy: policy, logger: logger, resolver: resolver)
         (jobs, queue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(256))
     }
 
@@ -167,6 +171,7 @@ final class LinkPreviews: Sendable {
                 }
             }
         }
+        try? await fetcher.resolver.shutdownGracefully()
     }
 
     private func handle(_ job: Job) async {
@@ -217,6 +222,8 @@ final class LinkPreviews: Sendable {
 struct PageFetcher: Sendable {
     let policy: LinkPreviewPolicy
     let logger: Logger
+    /// Where names are resolved (`getaddrinfo` blocks).
+    var resolver: NIOThreadPool = .singleton
 
     /// How long one link may take, redirects included.
     static let linkDeadline: TimeAmount = .seconds(8)
@@ -250,7 +257,7 @@ struct PageFetcher: Sendable {
                 scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty
             else { throw Refused("not an http(s) URL") }
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            let address = try await Self.checkedAddress(host: host, policy: policy)
+            let address = try await Self.checkedAddress(host: host, policy: policy, resolver: resolver)
             var configuration = HTTPClient.Configuration()
             configuration.redirectConfiguration = .disallow
             configuration.timeout = .init(connect: .seconds(4), read: .seconds(5))
@@ -299,18 +306,33 @@ struct PageFetcher: Sendable {
             bytes += buffer.readableBytesView.prefix(maxPageBytes - bytes.count)
             if bytes.count >= maxPageBytes { break }
         }
-        return .page(String(decoding: bytes, as: UTF8.self))
+        return .page(Self.decode(bytes, contentType: type))
+    }
+
+    /// The page's text: UTF-8 unless the `Content-Type` or an early `<meta charset>` names
+    /// ISO-8859-1 or windows-1252 (read as windows-1252, as browsers do for both).
+    static func decode(_ bytes: [UInt8], contentType: String) -> String {
+        let head = String(decoding: bytes.prefix(2048), as: UTF8.self).lowercased()
+        let latin = ["iso-8859-1", "latin1", "windows-1252", "cp1252", "us-ascii"]
+        let declared = contentType.range(of: "charset=").map { String(contentType[$0.upperBound...]) }
+            ?? head.range(of: "charset=").map { String(head[$0.upperBound...].drop { $0 == "\"" || $0 == "'" }) }
+        if let declared, latin.contains(where: { declared.hasPrefix($0) }),
+            let text = String(data: Data(bytes), encoding: .windowsCP1252) ?? String(data: Data(bytes), encoding: .isoLatin1)
+        {
+            return text
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The address to connect to for `host`: itself when it is an address, else the first it
     /// resolves to. Under the public policy every address must be public, so that a name resolving
     /// to both kinds is refused whichever would be picked.
-    static func checkedAddress(host: String, policy: LinkPreviewPolicy) async throws -> String {
+    static func checkedAddress(host: String, policy: LinkPreviewPolicy, resolver: NIOThreadPool = .singleton) async throws -> String {
         let addresses: [[UInt8]]
         if let literal = IPAddress.parse(host) {
             addresses = [literal]
         } else {
-            addresses = try await NIOThreadPool.singleton.runIfActive { try IPAddress.resolve(host) }
+            addresses = try await resolver.runIfActive { try IPAddress.resolve(host) }
         }
         guard let first = addresses.first else { throw Refused("\(host) has no address") }
         if policy == .public, let refused = addresses.first(where: { !IPAddress.isPublic($0) }) {
