@@ -52,6 +52,15 @@ import Testing
         router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "/titled"]) }
         router.get("/loop") { _, _ in Response(status: .movedPermanently, headers: [.location: "/loop"]) }
         router.get("/code") { _, _ in html("<title>code</title>") }
+        // A page whose picture is a relative URL, the picture (1000×500, four colours), and one that is not a picture.
+        router.get("/pictured") { _, _ in
+            html("<title>With a picture</title><meta property=\"og:image\" content=\"/picture.png\">")
+        }
+        let picture = Pictures.png(1000, 500)
+        router.get("/picture.png") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
+        }
+        router.get("/broken") { _, _ in html("<title>Broken picture</title><meta property=\"og:image\" content=\"/plain\">") }
         var logger = Logger(label: "pages")
         logger.logLevel = .critical
         let (ports, found) = AsyncStream.makeStream(of: Int.self)
@@ -129,10 +138,13 @@ import Testing
                 let expected: JSON = .array([
                     .object([
                         "url": .string(pages.url("/article")), "title": .string("Tom & Jerry <b> 😀"), "description": .string("A cat and a mouse."),
-                        "site_name": .string("Cartoons"),
+                        "site_name": .string("Cartoons"), "image_url": .null, "image_width": .null, "image_height": .null,
                     ]),
                     // A redirect is followed; the preview keeps the link as written.
-                    .object(["url": .string(pages.url("/redirect")), "title": .string("Just a title"), "description": .null, "site_name": .null]),
+                    .object([
+                        "url": .string(pages.url("/redirect")), "title": .string("Just a title"), "description": .null, "site_name": .null,
+                        "image_url": .null, "image_width": .null, "image_height": .null,
+                    ]),
                 ])
                 #expect(data["previews"] == expected)
                 // Only the first three links were read, the one in code not at all.
@@ -195,6 +207,44 @@ import Testing
         }
     }
 
+    /// A page's picture is read by the server, made at most 400 pixels a side as WebP and served by
+    /// Parley to anyone logged in; readers never fetch from the linked site.
+    @Test func aPagesPictureIsServedByParley() async throws {
+        try await Self.withPageServer { pages in
+            let parley = try await TestParley.make { $0.linkPreviews = .any }
+            try await parley.run { client in
+                let ada = try await client.signUp("ada")
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ada.bearer).json()["cursor"]?.int)
+                let main = try #require(
+                    try await client.send(.get, "/api/rooms", headers: ada.bearer).json()["mine"]?.array?.first { $0["name"] == .string("main") }?["id"]?
+                        .int)
+                let text = "\(pages.url("/pictured")) \(pages.url("/broken"))"
+                #expect(try await client.send(.post, "/api/rooms/\(main)/messages", json: jsonString(["text": text]), headers: ada.bearer).status == .created)
+                let (events, _) = try await Self.waitFor("message.previews", client, after: head, headers: ada.bearer)
+                let previews = try #require(events.first { $0["type"] == .string("message.previews") }?["data"]?["previews"]?.array)
+                #expect(previews.count == 2)
+                let pictured = try #require(previews.first)
+                #expect(pictured["title"] == .string("With a picture") && pictured["image_width"]?.int == 400 && pictured["image_height"]?.int == 200)
+                let url = try #require(pictured["image_url"]?.string)
+                #expect(url.hasPrefix("/api/previews/images/"))
+                // A picture that is not one leaves the preview without.
+                #expect(previews[1]["title"] == .string("Broken picture") && previews[1]["image_url"] == .null && previews[1]["image_width"] == .null)
+
+                let served = try await client.send(.get, url, headers: ada.bearer)
+                #expect(served.status == .ok && served.headers[.contentType] == "image/webp")
+                #expect(served.headers[.cacheControl] == "private, max-age=31536000, immutable")
+                let image = try Pictures.read(webp: Array(buffer: served.body))
+                #expect(image.width == 400 && image.height == 200 && image.quadrants == [.red, .green, .blue, .white])
+                #expect(try parley.count("preview_images") == 1)
+                // Logged-in users only; an unknown or malformed name is not found.
+                try await client.send(.get, url).expectError(.unauthorized, "unauthenticated")
+                try await client.send(.get, "/api/previews/images/\(String(repeating: "0", count: 64))", headers: ada.bearer)
+                    .expectError(.notFound, "image_not_found")
+                try await client.send(.get, "/api/previews/images/xyz", headers: ada.bearer).expectError(.notFound, "image_not_found")
+            }
+        }
+    }
+
     /// By default the server reads only public addresses: a message cannot make it read its own
     /// network, neither directly nor through a redirect or a name that resolves there.
     @Test func thePublicPolicyReadsNoPrivateAddress() async throws {
@@ -225,7 +275,7 @@ import Testing
             #expect(await PageFetcher(policy: .public, logger: logger).preview(of: "http://localhost:\(pages.port)/redirect") == nil)
             #expect(pages.count("/article") == 0 && pages.count("/redirect") == 0)
             let any = PageFetcher(policy: .any, logger: logger)
-            #expect(await any.preview(of: "http://localhost:\(pages.port)/redirect")?.title == "Just a title")
+            #expect(await any.preview(of: "http://localhost:\(pages.port)/redirect")?.preview.title == "Just a title")
             // Redirects are followed three times at most.
             #expect(await any.preview(of: pages.url("/loop")) == nil)
             #expect(pages.count("/loop") == PageFetcher.maxRedirects + 1)

@@ -1,7 +1,9 @@
 """Link previews: the server fetches the pages a message links to and the room sees a card under
 it (site, title as a link, description), live and after a reload; a page that is not HTML gets no
 card, and an edit without links or a deletion takes the card away."""
+import struct
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from parley_browser import Chat
@@ -16,6 +18,7 @@ ARTICLE = """<!doctype html>
 <meta property="og:title" content="Tom &amp; Jerry &lt;b&gt;">
 <meta property="og:description" content="Un chat, une souris &amp; une très longue poursuite &#8212; enfin.">
 <meta property="og:site_name" content="Cartoon Weekly">
+<meta property="og:image" content="/picture.png">
 </head>
 <body><p>The article.</p></body>
 </html>
@@ -26,10 +29,22 @@ DESCRIPTION = "Un chat, une souris & une très longue poursuite — enfin."
 SITE = "Cartoon Weekly"
 
 
+def png(width, height):
+    """A PNG of one colour, written by hand (no imaging library needed)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 class Pages(BaseHTTPRequestHandler):
     """`/article`: an HTML page with Open Graph tags; `/plain`: plain text (nothing to preview)."""
 
-    PAGES = {"/article": ("text/html; charset=utf-8", ARTICLE), "/plain": ("text/plain", b"Just words, no page.\n")}
+    PAGES = {"/article": ("text/html; charset=utf-8", ARTICLE), "/plain": ("text/plain", b"Just words, no page.\n"),
+             "/picture.png": ("image/png", png(600, 300))}
+    # Who asked for each path: only the server (its User-Agent) may read the picture.
+    agents = []
 
     def do_GET(self):
         self.answer(body=True)
@@ -38,6 +53,7 @@ class Pages(BaseHTTPRequestHandler):
         self.answer(body=False)
 
     def answer(self, body):
+        Pages.agents.append((self.path, self.headers.get("User-Agent", "")))
         page = self.PAGES.get(self.path.split("?")[0])
         if page is None:
             self.send_error(404)
@@ -108,9 +124,21 @@ def test_a_linked_page_shows_as_a_card_live_and_goes_when_the_link_does(server, 
                      "rel": "noopener noreferrer", "description": DESCRIPTION, "clamp": "3"}]
         chat.wait(lambda: cards(chat, posted["id"]) == expected, message=f"cards: {cards(chat, posted['id'])}")
 
+        # The page's picture shows in the card, served by Parley: the browser never asked the site for it.
+        picture = chat.js("""const img = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .link-preview-image');
+            return img && {src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth, link: img.closest('a')?.getAttribute('href')}""",
+                          posted["id"])
+        assert picture and picture["src"].startswith("/api/previews/images/") and picture["link"] == article, picture
+        chat.wait(lambda: chat.js("""return document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .link-preview-image')
+            ?.naturalWidth""", posted["id"]) == 400, message="the picture did not load at 400 px")
+        assert [path for path, agent in Pages.agents if "ParleyLinkPreview" not in agent] == [], Pages.agents
+
         # The server keeps them: history says the same (it fetched them asynchronously, hence the wait).
         chat.wait(lambda: stored_previews(bo, room, posted["id"]) != [], message="the previews were not stored")
-        assert stored_previews(bo, room, posted["id"]) == [{"url": article, "title": TITLE, "description": DESCRIPTION, "site_name": SITE}]
+        stored = stored_previews(bo, room, posted["id"])
+        assert [{key: value for key, value in p.items() if not key.startswith("image_")} for p in stored] == [
+            {"url": article, "title": TITLE, "description": DESCRIPTION, "site_name": SITE}]
+        assert stored[0]["image_url"] == picture["src"] and (stored[0]["image_width"], stored[0]["image_height"]) == (400, 200)
         chat.driver.refresh()
         chat.wait_ready()
         chat.open_room("preview-room")

@@ -26,6 +26,7 @@ function previewCard(preview, removableFrom) {
       ? el("a", { className: "link-preview-title", text: title, attrs: { href, target: "_blank", rel: "noopener noreferrer" } })
       : el("span", { className: "link-preview-title", text: title }),
     preview.description ? el("p", { className: "link-preview-description", text: preview.description }) : null,
+    pictureNode(preview, href),
     removableFrom
       ? button(null, {
         className: "icon-button link-preview-remove", icon: icon("x"), title: "Remove the previews",
@@ -34,6 +35,20 @@ function previewCard(preview, removableFrom) {
       })
       : null,
   );
+}
+
+/// The page's picture, as Parley serves it (never from the linked site), sized before it loads; a
+/// click opens the page.
+function pictureNode(preview, href) {
+  if (!preview.image_url?.startsWith("/api/previews/images/")) return null;
+  const width = preview.image_width || 1;
+  const height = preview.image_height || 1;
+  const img = el("img", {
+    className: "link-preview-image",
+    attrs: { src: preview.image_url, alt: "", loading: "lazy", width: String(width), height: String(height) },
+  });
+  img.style.aspectRatio = `${width} / ${height}`;
+  return href ? el("a", { className: "link-preview-picture", attrs: { href, target: "_blank", rel: "noopener noreferrer", tabindex: "-1" } }, img) : img;
 }
 
 /// `url` as the message wrote it, if it is an http or https address (anything else is no link).

@@ -206,6 +206,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     WebhookController(rooms: parts.rooms, messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    PreviewImageController(pool: parts.database.pool).addRoutes(to: router)
     PollController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ProfileController(rooms: parts.rooms).addRoutes(to: router)
     AvatarController(

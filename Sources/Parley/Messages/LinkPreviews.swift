@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
+import Hummingbird
 import Logging
 import MariaDB
 import NIOConcurrencyHelpers
@@ -18,8 +20,13 @@ public struct LinkPreview: Codable, Sendable, Equatable {
     public let title: String
     public let description: String?
     public let siteName: String?
+    /// The page's picture (`og:image`) made small and served by Parley, never fetched from the site
+    /// by readers; with its size.
+    public var imageUrl: String? = nil
+    public var imageWidth: Int? = nil
+    public var imageHeight: Int? = nil
 
-    enum CodingKeys: String, CodingKey { case url, title, description, siteName }
+    enum CodingKeys: String, CodingKey { case url, title, description, siteName, imageUrl, imageWidth, imageHeight }
 
     // Spelled out so that absent values are sent as null rather than left out.
     public func encode(to encoder: any Encoder) throws {
@@ -28,6 +35,9 @@ public struct LinkPreview: Codable, Sendable, Equatable {
         try c.encode(title, forKey: .title)
         try c.encode(description, forKey: .description)
         try c.encode(siteName, forKey: .siteName)
+        try c.encode(imageUrl, forKey: .imageUrl)
+        try c.encode(imageWidth, forKey: .imageWidth)
+        try c.encode(imageHeight, forKey: .imageHeight)
     }
 
     /// The list stored in `messages.preview_summary`.
@@ -209,10 +219,29 @@ final class LinkPreviews: Sendable {
         let previews: [LinkPreview]
     }
 
-    /// The preview of one link, from the cache or the page; nil when there is none to show.
+    /// The preview of one link, from the cache or the page; nil when there is none to show. Its
+    /// picture is stored before the preview names it (and is cached), so every `image_url` given
+    /// out is served.
     func preview(of link: String) async -> LinkPreview? {
         if let cached = cache.get(link) { return cached.preview }
-        let preview = await fetcher.preview(of: link)
+        guard let fetched = await fetcher.preview(of: link) else {
+            if !Task.isCancelled { cache.put(link, nil) }
+            return nil
+        }
+        var preview = fetched.preview
+        if let image = fetched.image {
+            let hash = SHA256.hash(data: image.data).map { String(format: "%02x", $0) }.joined()
+            do {
+                try await log.pool.execute(
+                    "INSERT IGNORE INTO preview_images (hash, data, width, height, created_at) VALUES (UNHEX(?), ?, ?, ?, NOW(3))",
+                    [hash, image.data, image.width, image.height])
+                preview.imageUrl = PreviewImageController.url(hash: hash)
+                preview.imageWidth = image.width
+                preview.imageHeight = image.height
+            } catch {
+                logger.warning("link preview picture not stored", metadata: ["url": "\(link)", "error": "\(error)"])
+            }
+        }
         if !Task.isCancelled { cache.put(link, preview) }
         return preview
     }
@@ -231,15 +260,52 @@ struct PageFetcher: Sendable {
     static let maxPageBytes = 512 * 1024
     static let maxRedirects = 3
 
+    /// What a page gave: its preview, and its picture made small when it names one that could be read.
+    struct Fetched: Sendable {
+        let preview: LinkPreview
+        let image: Thumbnails.Made?
+    }
+
+    /// A picture is read if it is at most this large, and made at most this many pixels a side.
+    static let maxImageBytes = 5 * 1024 * 1024
+    static let imageBox = 400
+    static let imageDeadline: TimeAmount = .seconds(6)
+
     /// The preview of the page at `link`; nil when there is none (refused, unreachable, not HTML,
     /// not 200, or without a title).
-    func preview(of link: String) async -> LinkPreview? {
+    func preview(of link: String) async -> Fetched? {
         do {
-            return try await fetch(link)
+            guard
+                let page = try await get(
+                    link, deadline: .now() + Self.linkDeadline, maxBytes: Self.maxPageBytes, cut: true,
+                    accept: { $0.hasPrefix("text/html") || $0.hasPrefix("application/xhtml+xml") })
+            else { return nil }
+            let meta = PageMeta.parse(Self.decode(page.bytes, contentType: page.contentType))
+            guard let preview = meta.preview(url: link) else { return nil }
+            var image: Thumbnails.Made?
+            if let source = meta.imageSource, let absolute = URL(string: source, relativeTo: URL(string: page.url))?.absoluteString {
+                do {
+                    image = try await picture(absolute)
+                } catch {
+                    logger.debug("no link preview picture", metadata: ["url": "\(absolute)", "error": "\(error)"])
+                }
+            }
+            return Fetched(preview: preview, image: image)
         } catch {
             logger.debug("no link preview", metadata: ["url": "\(link)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// The picture at `url` (PNG, JPEG, GIF or WebP, whole, at most 5 MiB) made at most 400 pixels
+    /// a side, as WebP, off the cooperative threads.
+    func picture(_ url: String) async throws -> Thumbnails.Made? {
+        guard
+            let body = try await get(
+                url, deadline: .now() + Self.imageDeadline, maxBytes: Self.maxImageBytes, cut: false, accept: { $0.hasPrefix("image/") }),
+            let info = ImageInfo.read(body.bytes)
+        else { return nil }
+        return try await resolver.runIfActive { Thumbnails.make(body.bytes, info, box: Self.imageBox) }
     }
 
     struct Refused: Error, CustomStringConvertible {
@@ -247,11 +313,14 @@ struct PageFetcher: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Reads the page, following up to three redirects, each checked against the policy as the
-    /// first address was; the connection goes to the very address that was checked.
-    private func fetch(_ link: String) async throws -> LinkPreview? {
-        let deadline = NIODeadline.now() + Self.linkDeadline
-        var target = link
+    /// A 200 answer's body (and type, and the URL it came from), of a type `accept` takes; nil for
+    /// any other answer. Up to three redirects are followed, each checked against the policy as the
+    /// first address was; the connection goes to the very address that was checked. A body over
+    /// `maxBytes` is cut there (`cut`) or refused.
+    private func get(
+        _ url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, accept: (String) -> Bool
+    ) async throws -> (bytes: [UInt8], contentType: String, url: String)? {
+        var target = url
         for _ in 0...Self.maxRedirects {
             guard let components = URLComponents(string: target), let scheme = components.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty
@@ -266,15 +335,15 @@ struct PageFetcher: Sendable {
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             let outcome: Outcome
             do {
-                outcome = try await Self.read(client: client, url: target, deadline: deadline)
+                outcome = try await Self.read(client: client, url: target, deadline: deadline, maxBytes: maxBytes, cut: cut, accept: accept)
                 try? await client.shutdown()
             } catch {
                 try? await client.shutdown()
                 throw error
             }
             switch outcome {
-            case .page(let html):
-                return PageMeta.parse(html).preview(url: link)
+            case .body(let bytes, let type):
+                return (bytes, type, target)
             case .redirect(let location):
                 guard let next = URL(string: location, relativeTo: URL(string: target))?.absoluteString else { throw Refused("bad redirect") }
                 target = next
@@ -286,27 +355,33 @@ struct PageFetcher: Sendable {
     }
 
     private enum Outcome {
-        case page(String)
+        case body([UInt8], String)
         case redirect(String)
         case nothing
     }
 
-    private static func read(client: HTTPClient, url: String, deadline: NIODeadline) async throws -> Outcome {
+    private static func read(
+        client: HTTPClient, url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, accept: (String) -> Bool
+    ) async throws -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "Mozilla/5.0 (compatible; ParleyLinkPreview/1.0)")
-        request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml;q=0.9")
+        request.headers.add(name: "Accept", value: cut ? "text/html,application/xhtml+xml;q=0.9" : "image/webp,image/png,image/jpeg,image/gif")
         let response = try await client.execute(request, deadline: deadline)
         if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "Location") {
             return .redirect(location)
         }
         let type = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
-        guard response.status.code == 200, type.hasPrefix("text/html") || type.hasPrefix("application/xhtml+xml") else { return .nothing }
+        guard response.status.code == 200, accept(type) else { return .nothing }
         var bytes: [UInt8] = []
         for try await buffer in response.body {
-            bytes += buffer.readableBytesView.prefix(maxPageBytes - bytes.count)
-            if bytes.count >= maxPageBytes { break }
+            guard bytes.count + buffer.readableBytes <= maxBytes else {
+                guard cut else { throw Refused("over \(maxBytes) bytes") }
+                bytes += buffer.readableBytesView.prefix(maxBytes - bytes.count)
+                break
+            }
+            bytes += buffer.readableBytesView
         }
-        return .page(Self.decode(bytes, contentType: type))
+        return .body(bytes, type)
     }
 
     /// The page's text: UTF-8 unless the `Content-Type` or an early `<meta charset>` names
@@ -468,6 +543,14 @@ struct PageMeta {
 
     static let maxTitle = 300
     static let maxDescription = 500
+
+    /// The picture the page names for itself, as written (maybe relative to the page).
+    var imageSource: String? {
+        for key in ["og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"] {
+            if let value = properties[key].map(Self.clean), !value.isEmpty { return value }
+        }
+        return nil
+    }
 
     func preview(url: String) -> LinkPreview? {
         func value(_ keys: String...) -> String? {
@@ -645,5 +728,28 @@ struct LinkPreviewService: Service {
 
     func run() async throws {
         await previews.run()
+    }
+}
+
+/// Serves link previews' pictures (`image_url`) to anyone logged in: they come from public pages
+/// and are named by the SHA-256 of their bytes, so the name tells nothing and never changes.
+struct PreviewImageController {
+    let pool: MariaDBPool
+
+    static func url(hash: String) -> String { "/api/previews/images/\(hash)?v=\(hash)" }
+
+    static let notFound = ParleyError(.notFound, "image_not_found", "No such picture.")
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/previews/images/:hash", use: get)
+    }
+
+    /// [previewImage]
+    func get(request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.requireSession()
+        let hash = context.parameters.get("hash") ?? ""
+        guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { throw Self.notFound }
+        guard let row = try await pool.query("SELECT data FROM preview_images WHERE hash = UNHEX(?)", [hash]).first else { throw Self.notFound }
+        return try AvatarController.pictureResponse(request, type: Thumbnails.contentType, version: hash, data: { try row.decode("data") })
     }
 }
