@@ -278,7 +278,7 @@ struct PageFetcher: Sendable {
             guard
                 let page = try await get(
                     link, deadline: .now() + Self.linkDeadline, maxBytes: Self.maxPageBytes, cut: true,
-                    accept: { $0.hasPrefix("text/html") || $0.hasPrefix("application/xhtml+xml") })
+                    types: "text/html,application/xhtml+xml;q=0.9", accept: { $0.hasPrefix("text/html") || $0.hasPrefix("application/xhtml+xml") })
             else { return nil }
             let meta = PageMeta.parse(Self.decode(page.bytes, contentType: page.contentType))
             guard let preview = meta.preview(url: link) else { return nil }
@@ -302,7 +302,8 @@ struct PageFetcher: Sendable {
     func picture(_ url: String) async throws -> Thumbnails.Made? {
         guard
             let body = try await get(
-                url, deadline: .now() + Self.imageDeadline, maxBytes: Self.maxImageBytes, cut: false, accept: { $0.hasPrefix("image/") }),
+                url, deadline: .now() + Self.imageDeadline, maxBytes: Self.maxImageBytes, cut: false,
+                types: "image/webp,image/png,image/jpeg,image/gif", accept: { $0.hasPrefix("image/") }),
             let info = ImageInfo.read(body.bytes)
         else { return nil }
         return try await resolver.runIfActive { Thumbnails.make(body.bytes, info, box: Self.imageBox) }
@@ -313,12 +314,12 @@ struct PageFetcher: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// A 200 answer's body (and type, and the URL it came from), of a type `accept` takes; nil for
-    /// any other answer. Up to three redirects are followed, each checked against the policy as the
-    /// first address was; the connection goes to the very address that was checked. A body over
-    /// `maxBytes` is cut there (`cut`) or refused.
+    /// A 200 answer's body (and type, and the URL it came from), asked for as `types` and of a type
+    /// `accept` takes; nil for any other answer. Up to three redirects are followed, each checked
+    /// against the policy as the first address was; the connection goes to the very address that
+    /// was checked. A body over `maxBytes` is cut there (`cut`) or refused.
     private func get(
-        _ url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, accept: (String) -> Bool
+        _ url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, types: String, accept: (String) -> Bool
     ) async throws -> (bytes: [UInt8], contentType: String, url: String)? {
         var target = url
         for _ in 0...Self.maxRedirects {
@@ -335,7 +336,8 @@ struct PageFetcher: Sendable {
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             let outcome: Outcome
             do {
-                outcome = try await Self.read(client: client, url: target, deadline: deadline, maxBytes: maxBytes, cut: cut, accept: accept)
+                outcome = try await Self.read(
+                    client: client, url: target, deadline: deadline, maxBytes: maxBytes, cut: cut, types: types, accept: accept)
                 try? await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -361,11 +363,11 @@ struct PageFetcher: Sendable {
     }
 
     private static func read(
-        client: HTTPClient, url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, accept: (String) -> Bool
+        client: HTTPClient, url: String, deadline: NIODeadline, maxBytes: Int, cut: Bool, types: String, accept: (String) -> Bool
     ) async throws -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "Mozilla/5.0 (compatible; ParleyLinkPreview/1.0)")
-        request.headers.add(name: "Accept", value: cut ? "text/html,application/xhtml+xml;q=0.9" : "image/webp,image/png,image/jpeg,image/gif")
+        request.headers.add(name: "Accept", value: types)
         let response = try await client.execute(request, deadline: deadline)
         if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "Location") {
             return .redirect(location)

@@ -415,6 +415,16 @@ struct MessageService: Sendable {
         return edited
     }
 
+    /// Throws unless the user may read `message` and is its sender or one of its room's moderators
+    /// and up: who deletes a message and removes its previews. `what` finishes the refusal.
+    static func requireSenderOrModerator(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64, _ what: String) throws {
+        let (_, role) = try accessMessage(rooms, c, message: message, userID: userID)
+        guard let role else { throw RoomService.notAMember }
+        guard message.sender.id == userID || role >= .moderator else {
+            throw RoomService.forbidden("Only the sender or the room's moderators \(what).")
+        }
+    }
+
     /// [removePreviews] Takes a message's link previews away for good (until an edit changes its
     /// links): the sender or the room's moderators and up, as for deleting it. `[]` is stored, which
     /// also stops a fetch still under way from adding them. Members hear `message.previews` with none.
@@ -423,11 +433,7 @@ struct MessageService: Sendable {
         let rooms = self.rooms
         try await log.transaction { c, events in
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard let role else { throw RoomService.notAMember }
-            guard message.sender.id == user.id || role >= .moderator else {
-                throw RoomService.forbidden("Only the sender or the room's moderators remove a message's previews.")
-            }
+            try Self.requireSenderOrModerator(rooms, c, message: message, userID: user.id, "remove a message's previews")
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no previews.") }
             try c.execute("UPDATE messages SET preview_summary = '[]' WHERE id = ?", [messageID])
             if !message.previews.isEmpty {
@@ -444,13 +450,7 @@ struct MessageService: Sendable {
         let rooms = self.rooms
         return try await log.transaction { c, events in
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            if !asSiteAdmin {
-                let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-                guard let role else { throw RoomService.notAMember }
-                guard message.sender.id == user.id || role >= .moderator else {
-                    throw RoomService.forbidden("Only the sender or the room's moderators delete a message.")
-                }
-            }
+            if !asSiteAdmin { try Self.requireSenderOrModerator(rooms, c, message: message, userID: user.id, "delete a message") }
             if message.deleted { return message }
             // A tombstone keeps no reactions, no file and no previews.
             try c.execute(
