@@ -83,4 +83,27 @@ import Testing
             #expect(try await client.send(.get, "/api/me/drafts", headers: bob.bearer).json()["drafts"] == .array([]))
         }
     }
+
+    /// Saves are rate limited per user (each one is an event); a refused save writes nothing, and
+    /// deleting stays possible.
+    @Test func draftSavesAreRateLimited() async throws {
+        let parley = try await TestParley.make { $0.draftsPerUser = RateLimit(burst: 2, per: .seconds(60)) }
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let cy = try await client.signUp("cyd")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"one"}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"two"}"#, headers: ann.bearer).status == .ok)
+            let limited = try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"three"}"#, headers: ann.bearer)
+            limited.expectError(.tooManyRequests, "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try parley.scalar("SELECT text FROM drafts") == .string("two"))
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            #expect(heard.filter { $0["type"] == .string("draft.saved") }.count == 2)
+            // Another user has their own allowance; deleting is not limited.
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"mine"}"#, headers: cy.bearer).status == .ok)
+            #expect(try await client.send(.delete, "/api/rooms/1/draft", headers: ann.bearer).status == .noContent)
+            #expect(try parley.count("drafts") == 1)
+        }
+    }
 }

@@ -29,6 +29,7 @@ struct TestParley {
         config.messagesPerUser = generous
         config.roomsPerUser = generous
         config.typingPerUser = generous
+        config.draftsPerUser = generous
         configure(&config)
         return TestParley(config: config, databaseURL: config.databaseURL!)
     }

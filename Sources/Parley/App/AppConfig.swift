@@ -58,6 +58,8 @@ public struct AppConfig: Sendable {
     public var roomsPerUser = RateLimit(burst: 10, per: .seconds(3600))
     /// Typing notices each user may send (`PARLEY_RATE_TYPING`).
     public var typingPerUser = RateLimit(burst: 30, per: .seconds(60))
+    /// Draft saves each user may make (`PARLEY_RATE_DRAFTS`); clients save at most once a second.
+    public var draftsPerUser = RateLimit(burst: 60, per: .seconds(60))
     /// Words refused or masked in every room (`PARLEY_WORD_FILTER`, comma-separated).
     public var wordFilter: [String] = []
     /// What the site-wide filter does (`PARLEY_WORD_FILTER_MODE`: reject or mask).
@@ -120,6 +122,7 @@ public struct AppConfig: Sendable {
         messagesPerUser = try rate("PARLEY_RATE_MESSAGES") ?? messagesPerUser
         roomsPerUser = try rate("PARLEY_RATE_ROOMS") ?? roomsPerUser
         typingPerUser = try rate("PARLEY_RATE_TYPING") ?? typingPerUser
+        draftsPerUser = try rate("PARLEY_RATE_DRAFTS") ?? draftsPerUser
         if let words = value("PARLEY_WORD_FILTER") {
             wordFilter = words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

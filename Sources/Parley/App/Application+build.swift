@@ -217,7 +217,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     FileController(messages: parts.messages, files: parts.files, limiter: parts.messageLimiter, maxUploadBytes: config.maxUploadBytes)
         .addRoutes(to: router)
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
-    DraftController(rooms: parts.rooms, log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    DraftController(rooms: parts.rooms, log: parts.log, limiter: RateLimiter(config.draftsPerUser), maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     UserGroupController(log: parts.log, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     SiteSettingsController(pool: parts.database.pool, log: parts.log, accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)

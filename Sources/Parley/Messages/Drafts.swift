@@ -9,6 +9,8 @@ import MariaDB
 struct DraftController {
     let rooms: RoomService
     let log: EventLog
+    /// Saves per user: each one is an event to the user's clients.
+    let limiter: RateLimiter
     let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -90,6 +92,7 @@ struct DraftController {
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: SaveBody.self, context: context, limit: maxBodyBytes)
         try Self.validate(body)
+        try limiter.consume(String(session.user.id))
         let store = rooms.store
         let draft = try await log.transaction { c, events in
             guard try RoomService.role(store, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
