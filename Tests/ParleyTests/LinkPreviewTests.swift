@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MariaDB
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import Testing
+import TestSupport
 
 @testable import Parley
 
@@ -59,6 +61,9 @@ import Testing
         let picture = Pictures.png(1000, 500)
         router.get("/picture.png") { _, _ in
             Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
+        }
+        router.get("/pictured-again") { _, _ in
+            html("<title>The same picture</title><meta property=\"og:image\" content=\"/picture.png\">")
         }
         router.get("/broken") { _, _ in html("<title>Broken picture</title><meta property=\"og:image\" content=\"/plain\">") }
         var logger = Logger(label: "pages")
@@ -243,6 +248,109 @@ import Testing
                 try await client.send(.get, "/api/previews/images/xyz", headers: ada.bearer).expectError(.notFound, "image_not_found")
             }
         }
+    }
+
+    /// Waits (at most 20 s) until `condition` holds.
+    static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
+        let start = ContinuousClock.now
+        while start.duration(to: .now) < .seconds(20) {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try condition()
+    }
+
+    /// A picture is kept while a message shows it, and swept an hour after the last one stopped
+    /// (deleted, edited to other links, previews removed) or after it was last stored, whichever is later.
+    @Test func picturesNoMessageShowsAreSwept() async throws {
+        try await Self.withPageServer { pages in
+            let parley = try await TestParley.make { $0.linkPreviews = .any }
+            try await parley.run { client in
+                let ada = try await client.signUp("ada")
+                let sweeper = MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 1)
+                func post(_ path: String) async throws -> Int64 {
+                    try #require(
+                        try await client.send(.post, "/api/rooms/1/messages", json: jsonString(["text": "see \(pages.url(path))"]), headers: ada.bearer)
+                            .json()["message"]?["id"]?.int)
+                }
+                let shown = { try parley.count("message_preview_images") }
+                let first = try await post("/pictured")
+                #expect(try await Self.eventually { try shown() == 1 })
+                // The same link again comes from the cache, and names the same picture.
+                let second = try await post("/pictured")
+                let third = try await post("/pictured")
+                #expect(try await Self.eventually { try shown() == 3 })
+                #expect(try pages.count("/picture.png") == 1 && parley.count("preview_images") == 1)
+                let url = try #require(
+                    try await client.send(.get, "/api/messages/\(third)", headers: ada.bearer).json()["message"]?["previews"]?[0]?["image_url"]?.string)
+
+                // Old, but shown: kept.
+                try parley.execute("UPDATE preview_images SET touched_at = NOW(3) - INTERVAL 2 HOUR")
+                #expect(try await LinkPreviews.sweepImages(sweeper) == 0)
+                // Each way a message stops showing it.
+                #expect(try await client.send(.delete, "/api/messages/\(first)", headers: ada.bearer).status == .noContent)
+                #expect(try await client.send(.patch, "/api/messages/\(second)", json: #"{"text":"no link now"}"#, headers: ada.bearer).status == .ok)
+                #expect(try shown() == 1)
+                #expect(try await client.send(.delete, "/api/messages/\(third)/previews", headers: ada.bearer).status == .noContent)
+                #expect(try shown() == 0)
+
+                // Read again from another page (the same bytes): young again, so kept for now.
+                let fourth = try await post("/pictured-again")
+                #expect(try await Self.eventually { try shown() == 1 })
+                #expect(pages.count("/picture.png") == 2)
+                #expect(try await client.send(.delete, "/api/messages/\(fourth)", headers: ada.bearer).status == .noContent)
+                #expect(try shown() == 0)
+                #expect(try await LinkPreviews.sweepImages(sweeper) == 0)
+                #expect(try await client.send(.get, url, headers: ada.bearer).status == .ok)
+
+                // An hour on, nothing shows it: swept; a fresh one nothing shows yet stays.
+                try parley.execute("UPDATE preview_images SET touched_at = NOW(3) - INTERVAL 61 MINUTE")
+                try parley.execute(
+                    "INSERT INTO preview_images (hash, data, width, height, touched_at) VALUES (?, 'x', 1, 1, NOW(3))", [Array(repeating: UInt8(7), count: 32)])
+                #expect(try await LinkPreviews.sweepImages(sweeper) == 1)
+                #expect(try parley.count("preview_images") == 1)
+                try await client.send(.get, url, headers: ada.bearer).expectError(.notFound, "image_not_found")
+                await sweeper.shutdown()
+            }
+        }
+    }
+
+    /// Migration 044 finds the pictures that messages already showed, so the first sweep keeps them.
+    @Test func theMigrationRecordsThePicturesAlreadyShown() async throws {
+        let directory = TestDatabase.temporaryDirectory("mig044")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let all = try Migrator.locate(configured: nil)
+        let files = try FileManager.default.contentsOfDirectory(atPath: all.path).filter { $0.hasSuffix(".sql") }.sorted()
+        for file in files where file < "044" {
+            try FileManager.default.copyItem(at: all.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+        }
+        let pool = MariaDBPool(
+            configuration: try MariaDBConfiguration(url: try await TestDatabase.freshDatabaseURL(prefix: "mig")), maxConnections: 2)
+        _ = try await Migrator(directory: directory).migrate(pool)
+        let shown = String(repeating: "ab", count: 32)
+        let unshown = String(repeating: "cd", count: 32)
+        try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('ada', 'Ada', 'x', NOW(3))")
+        for hash in [shown, unshown] {
+            try await pool.execute("INSERT INTO preview_images (hash, data, width, height, created_at) VALUES (UNHEX(?), 'x', 1, 1, NOW(3) - INTERVAL 2 HOUR)", [hash])
+        }
+        let previews = try LinkPreview.encodedList([
+            LinkPreview(url: "https://a.example/", title: "A", description: nil, siteName: nil, imageUrl: PreviewImageController.url(hash: shown)),
+            LinkPreview(url: "https://b.example/", title: "B", description: nil, siteName: nil),
+        ])
+        try await pool.execute(
+            """
+            INSERT INTO messages (room_id, sender_id, text, created_at, preview_summary)
+            VALUES (1, (SELECT id FROM users WHERE username = 'ada'), 'two links', NOW(3), ?)
+            """, [previews])
+        let migration = try #require(files.first { $0.hasPrefix("044") })
+        try FileManager.default.copyItem(at: all.appendingPathComponent(migration), to: directory.appendingPathComponent(migration))
+        #expect(try await Migrator(directory: directory).migrate(pool).count == 1)
+        let rows = try await pool.query("SELECT LOWER(HEX(hash)) AS h FROM message_preview_images")
+        #expect(try rows.map { try $0.decode("h", as: String.self) } == [shown])
+        #expect(try await LinkPreviews.sweepImages(pool) == 1)
+        #expect(try await pool.query("SELECT LOWER(HEX(hash)) AS h FROM preview_images").map { try $0.decode("h", as: String.self) } == [shown])
+        await pool.shutdown()
     }
 
     /// By default the server reads only public addresses: a message cannot make it read its own

@@ -65,6 +65,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "scheduled-messages", every: .seconds(1), logger: parts.logger) { [scheduled = parts.scheduled] in
             try await scheduled.sendDue()
         },
+        PeriodicService(name: "preview-image-sweeper", every: .seconds(600), logger: parts.logger) { [pool = parts.database.pool] in
+            _ = try await LinkPreviews.sweepImages(pool)
+        },
         LinkPreviewService(previews: parts.messages.previews))
     if let embedded = parts.database.embedded {
         // Added last, so stopped first: it never restarts the server while shutdown stops it.

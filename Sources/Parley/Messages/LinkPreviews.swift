@@ -205,11 +205,34 @@ final class LinkPreviews: Sendable {
                 else { return }
                 let roomID: Int64 = try row.decode("room_id")
                 try c.execute("UPDATE messages SET preview_summary = ? WHERE id = ?", [try LinkPreview.encodedList(found), job.messageID])
+                for hash in Set(found.compactMap { $0.imageUrl.flatMap(PreviewImageController.hash(of:)) }) {
+                    try c.execute("INSERT IGNORE INTO message_preview_images (message_id, hash) VALUES (?, UNHEX(?))", [job.messageID, hash])
+                }
                 try events.append(
                     EventType.messagePreviews, roomID: roomID, payload: PreviewsEvent(roomId: roomID, messageId: job.messageID, previews: found))
             }
         } catch {
             logger.warning("link previews not saved", metadata: ["message": "\(job.messageID)", "error": "\(error)"])
+        }
+    }
+
+    /// How long a picture no message shows is kept: longer than the cache keeps a preview naming it
+    /// and than any job takes between storing it and writing the preview.
+    static let unusedImageLifetime = 3600
+
+    /// Deletes the pictures that no message has shown for an hour (their messages deleted or edited,
+    /// their previews removed); returns how many.
+    static func sweepImages(_ pool: MariaDBPool) async throws -> Int {
+        var swept = 0
+        while true {
+            let deleted = try await pool.execute(
+                """
+                DELETE FROM preview_images WHERE touched_at < NOW(3) - INTERVAL ? SECOND
+                AND NOT EXISTS (SELECT 1 FROM message_preview_images r WHERE r.hash = preview_images.hash) LIMIT 100
+                """, [unusedImageLifetime]
+            ).affectedRows
+            swept += Int(deleted)
+            if deleted == 0 { return swept }
         }
     }
 
@@ -232,9 +255,12 @@ final class LinkPreviews: Sendable {
         if let image = fetched.image {
             let hash = SHA256.hash(data: image.data).map { String(format: "%02x", $0) }.joined()
             do {
+                // Stored again, the same picture is young again: the sweep leaves it to the preview.
                 try await log.pool.execute(
-                    "INSERT IGNORE INTO preview_images (hash, data, width, height, created_at) VALUES (UNHEX(?), ?, ?, ?, NOW(3))",
-                    [hash, image.data, image.width, image.height])
+                    """
+                    INSERT INTO preview_images (hash, data, width, height, touched_at) VALUES (UNHEX(?), ?, ?, ?, NOW(3))
+                    ON DUPLICATE KEY UPDATE touched_at = NOW(3)
+                    """, [hash, image.data, image.width, image.height])
                 preview.imageUrl = PreviewImageController.url(hash: hash)
                 preview.imageWidth = image.width
                 preview.imageHeight = image.height
@@ -739,6 +765,14 @@ struct PreviewImageController {
     let pool: MariaDBPool
 
     static func url(hash: String) -> String { "/api/previews/images/\(hash)?v=\(hash)" }
+
+    /// The hash a picture's `url(hash:)` names, or nil.
+    static func hash(of url: String) -> String? {
+        let prefix = "/api/previews/images/"
+        guard url.hasPrefix(prefix) else { return nil }
+        let hash = url.dropFirst(prefix.count).prefix(64)
+        return hash.count == 64 ? String(hash) : nil
+    }
 
     static let notFound = ParleyError(.notFound, "image_not_found", "No such picture.")
 

@@ -407,12 +407,18 @@ struct MessageService: Sendable {
             let relink = MessageLinks.find(message.text) != MessageLinks.find(text)
             try c.execute(
                 "UPDATE messages SET text = ?, edited_at = NOW(3)\(relink ? ", preview_summary = NULL" : "") WHERE id = ?", [text, messageID])
+            if relink, !message.previews.isEmpty { try Self.forgetPreviewImages(c, messageID: messageID) }
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
             return (edited, relink)
         }
         if relink { previews.enqueue(messageID: messageID, text: edited.text) }
         return edited
+    }
+
+    /// The message no longer shows its previews' pictures (the sweep takes those nothing shows).
+    static func forgetPreviewImages(_ c: MariaDBConnection, messageID: Int64) throws {
+        try c.execute("DELETE FROM message_preview_images WHERE message_id = ?", [messageID])
     }
 
     /// Throws unless the user may read `message` and is its sender or one of its room's moderators
@@ -437,6 +443,7 @@ struct MessageService: Sendable {
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no previews.") }
             try c.execute("UPDATE messages SET preview_summary = '[]' WHERE id = ?", [messageID])
             if !message.previews.isEmpty {
+                try Self.forgetPreviewImages(c, messageID: messageID)
                 try events.append(
                     EventType.messagePreviews, roomID: message.roomId,
                     payload: LinkPreviews.PreviewsEvent(roomId: message.roomId, messageId: messageID, previews: []))
@@ -460,6 +467,7 @@ struct MessageService: Sendable {
                 WHERE id = ?
                 """, [messageID])
             if message.file != nil { try FileStore.unshare(c, messageID: messageID) }
+            if !message.previews.isEmpty { try Self.forgetPreviewImages(c, messageID: messageID) }
             if !message.reactions.isEmpty { try c.execute("DELETE FROM reactions WHERE message_id = ?", [messageID]) }
             if message.poll != nil { try c.execute("DELETE FROM poll_votes WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.
