@@ -516,7 +516,9 @@ export async function setNotifyLevel(roomId, level) {
 export const loadProfile = () => Me.get();
 
 export async function updateProfile(changes) {
-  return applyMe(await Me.update(changes));
+  const profile = applyMe(await Me.update(changes));
+  store.setShowLinkPreviews(profile.show_link_previews);
+  return profile;
 }
 
 /// Sets my picture from an image file: its middle square at 256×256 (what every avatar here needs,
@@ -566,6 +568,7 @@ export async function loadMyStatus() {
   const me = await Me.get();
   noteMyStatus(me.status);
   store.setDnd(me.dnd_until);
+  store.setShowLinkPreviews(me.show_link_previews);
 }
 
 /// Do not disturb, for every device of mine (they follow `user.dnd`).

@@ -352,7 +352,7 @@ export const Moderation = {
 
 export const Me = {
   get: () => get("/api/me"),
-  /// `{display_name, send_read_receipts}`, either or both.
+  /// `{display_name, send_read_receipts, show_link_previews, bio}`, any of them.
   update: (changes) => request("PATCH", "/api/me", changes),
   /// A picture (a Blob of PNG, JPEG, GIF or WebP, at most 1 MiB); answers like `get`.
   setAvatar: (picture) => request("PUT", "/api/me/avatar", picture),

@@ -28,6 +28,7 @@ import { initFiles } from "/views/files.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
 import { initPolls } from "/views/polls.js";
+import { initPreviews } from "/views/previews.js";
 import { initDnd } from "/views/dnd.js";
 import { initEmojis } from "/views/emojis.js";
 import { initUserGroups } from "/views/usergroups.js";
@@ -84,6 +85,7 @@ function initViews() {
   initScheduled();
   initForward();
   initPolls();
+  initPreviews();
   initDnd();
   initEmojis();
   initUserGroups();

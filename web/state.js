@@ -48,6 +48,8 @@ export const state = {
   scheduled: new Map(),
   /// Until when I paused notifications (ISO 8601), or null.
   dndUntil: null,
+  /// Whether I see link previews under messages (my setting, on every device).
+  showLinkPreviews: true,
   /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
   site: null,
   /// The site's user groups (id -> `{id, name, description, created_by, created_at, member_ids}`).
@@ -124,6 +126,12 @@ export function dropScheduled(id) {
 export function setDnd(until) {
   state.dndUntil = until ?? null;
   emit("dnd");
+}
+
+/// My link preview setting (`show_link_previews`), as the server has it.
+export function setShowLinkPreviews(show) {
+  state.showLinkPreviews = show !== false;
+  emit("linkPreviews");
 }
 
 export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > Date.now();

@@ -542,6 +542,30 @@ import Testing
         }
     }
 
+    /// Whether my clients show link previews is kept with my account, for all my sessions; it
+    /// changes nothing for others, nor what messages carry.
+    @Test func linkPreviewsCanBeHiddenForMe() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let annElsewhere = try await client.logIn("ann")
+            let bob = try await client.signUp("bob")
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["show_link_previews"] == .bool(true))
+            let hidden = try await client.send(.patch, "/api/me", json: #"{"show_link_previews":false}"#, headers: ann.bearer)
+            #expect(try hidden.json()["show_link_previews"] == .bool(false) && hidden.json()["send_read_receipts"] == .bool(true))
+            #expect(try await client.send(.get, "/api/me", headers: annElsewhere.bearer).json()["show_link_previews"] == .bool(false))
+            #expect(try await client.send(.get, "/api/me", headers: bob.bearer).json()["show_link_previews"] == .bool(true))
+            // Other fields leave it as it is; a wrong type changes nothing.
+            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"hi"}"#, headers: ann.bearer).json()["show_link_previews"] == .bool(false))
+            try await client.send(.patch, "/api/me", json: #"{"show_link_previews":"yes","bio":"changed"}"#, headers: ann.bearer)
+                .expectError(.badRequest, "invalid_request")
+            #expect(try parley.scalar("SELECT bio FROM users WHERE username = 'ann'") == .string("hi"))
+            let shown = try await client.send(.patch, "/api/me", json: #"{"show_link_previews":true}"#, headers: annElsewhere.bearer)
+            #expect(try shown.json()["show_link_previews"] == .bool(true))
+            #expect(try parley.count("users", where: "show_link_previews") == 2)
+        }
+    }
+
     @Test func readReceiptsCanBeKeptPrivate() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

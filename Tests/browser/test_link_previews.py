@@ -100,6 +100,26 @@ def remove_buttons(chat, message_id):
                    message_id)
 
 
+def previews_shown(chat, message_id):
+    """Whether the message's cards take room on the page (a hidden setting leaves them in the DOM)."""
+    return chat.js("""const cards = document.querySelector('#messages li.message[data-id="' + arguments[0] + '"] .link-previews');
+        return Boolean(cards && cards.getClientRects().length)""", message_id)
+
+
+def set_link_previews(chat, show):
+    """Sets "Show previews of linked pages" in the settings dialog and saves."""
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: chat.find("#profile-receipts").is_enabled())
+    box = chat.find("#profile-link-previews")
+    chat.wait(lambda: box.is_selected() != show, message="the setting did not load as it was")
+    box.click()
+    chat.find("#profile-save").click()
+    chat.wait(lambda: chat.text_of("profile-saved") == "Saved.")
+    chat.find("#profile-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("profile-dialog"))
+
+
 def stored_previews(account, room, message_id):
     return next(m for m in account.history(room) if m["id"] == message_id)["previews"]
 
@@ -169,6 +189,21 @@ def test_a_linked_page_shows_as_a_card_live_and_goes_when_the_link_does(server, 
             viewer.wait(lambda v=viewer: cards(v, theirs["id"]) == [], message=f"the card stayed: {cards(viewer, theirs['id'])}")
         assert stored_previews(bo, room, theirs["id"]) == []
         assert len(cards(bo_chat, mine["id"])) == 1
+
+        # Bo turns previews off in his settings: his cards go at once and after a reload (the
+        # setting is his account's); Ada still sees them. Turned on again, they are back.
+        set_link_previews(bo_chat, False)
+        bo_chat.wait(lambda: not previews_shown(bo_chat, mine["id"]), message="Bo's card still shows")
+        assert bo.call("GET", "/api/me", expect=200).json()["show_link_previews"] is False
+        assert previews_shown(chat, mine["id"])
+        bo_chat.driver.refresh()
+        bo_chat.wait_ready()
+        bo_chat.open_room("preview-room")
+        bo_chat.wait(lambda: cards(bo_chat, mine["id"]) is not None and bo_chat.js("return document.body.classList.contains('hide-link-previews')"),
+                     message="the setting was not applied after a reload")
+        assert len(cards(bo_chat, mine["id"])) == 1 and not previews_shown(bo_chat, mine["id"])
+        set_link_previews(bo_chat, True)
+        bo_chat.wait(lambda: previews_shown(bo_chat, mine["id"]), message="Bo's card did not come back")
 
         # A deleted message shows no card either.
         again = bo.post(room, f"once more: {article}")

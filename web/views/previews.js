@@ -4,8 +4,13 @@
 import * as actions from "/actions.js";
 import { button, el } from "/dom.js";
 import { icon } from "/icons.js";
-import { canModerate, state } from "/state.js";
+import { canModerate, on, state } from "/state.js";
 import { toastError } from "/views/toast.js";
+
+/// Previews show unless I turned them off (my setting, followed by every view at once).
+export function initPreviews() {
+  on("linkPreviews", () => document.body.classList.toggle("hide-link-previews", !state.showLinkPreviews));
+}
 
 /// The cards for a message's previews, in the order its links appear, or null when it has none.
 /// Its sender and the room's moderators may take them away (each card has the button).

@@ -102,6 +102,7 @@ export async function openProfile() {
   try {
     const profile = await actions.loadProfile();
     $("profile-receipts").checked = profile.send_read_receipts;
+    $("profile-link-previews").checked = profile.show_link_previews;
     $("profile-bio").value = profile.bio ?? "";
     if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
       actions.noteMyStatus(profile.status);
@@ -160,10 +161,12 @@ async function saveProfile(event) {
   try {
     const profile = await actions.updateProfile({
       display_name: name, send_read_receipts: $("profile-receipts").checked, bio: $("profile-bio").value,
+      show_link_previews: $("profile-link-previews").checked,
     });
     $("profile-display-name").value = profile.user.display_name;
     $("profile-bio").value = profile.bio ?? "";
     $("profile-receipts").checked = profile.send_read_receipts;
+    $("profile-link-previews").checked = profile.show_link_previews;
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
     showError("profile-error", error);

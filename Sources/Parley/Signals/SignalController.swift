@@ -137,18 +137,21 @@ struct SignalController {
         let user: User
         let presence: PresenceStatus
         let sendReadReceipts: Bool
+        /// Whether my clients show link previews (a display setting that follows me).
+        let showLinkPreviews: Bool
         let bio: String?
         let status: UserStatus?
         /// Until when the user paused notifications (`pauseNotifications`), or nil.
         let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, bio, status, dndUntil }
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, bio, status, dndUntil }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(user, forKey: .user)
             try c.encode(presence, forKey: .presence)
             try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
+            try c.encode(showLinkPreviews, forKey: .showLinkPreviews)
             try c.encode(bio, forKey: .bio)
             try c.encode(status, forKey: .status)
             try c.encode(dndUntil, forKey: .dndUntil)
@@ -159,13 +162,15 @@ struct SignalController {
         try await pool.withConnection { c in
             let row = try c.query(
                 """
-                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, bio, \(UserStatus.columns()),
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, bio,
+                \(UserStatus.columns()),
                 \(DoNotDisturbController.column())
                 FROM users WHERE id = ?
                 """, [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
-                sendReadReceipts: try row.decode("send_read_receipts"), bio: try row.decode("bio"), status: try UserStatus.from(row),
+                sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
+                bio: try row.decode("bio"), status: try UserStatus.from(row),
                 dndUntil: try row.decode("dnd_until"))
         }
     }
@@ -182,10 +187,12 @@ struct SignalController {
     struct UpdateMeBody: Decodable {
         let displayName: String?
         let sendReadReceipts: Bool?
+        let showLinkPreviews: Bool?
         let bio: String?
     }
 
-    /// [updateMe] Display name, bio (`""` clears it) and whether others see my read receipts.
+    /// [updateMe] Display name, bio (`""` clears it), whether others see my read receipts and
+    /// whether my clients show link previews.
     func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
@@ -203,6 +210,7 @@ struct SignalController {
                     payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name, avatar: avatar)))
             }
             if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]) }
+            if let show = body.showLinkPreviews { try c.execute("UPDATE users SET show_link_previews = ? WHERE id = ?", [show, user.id]) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
         }
         sessions.forget(userID: session.user.id)
