@@ -33,6 +33,7 @@ import { initDnd } from "/views/dnd.js";
 import { initEmojis } from "/views/emojis.js";
 import { initUserGroups } from "/views/usergroups.js";
 import { initSearch } from "/views/search.js";
+import { initSwitcher } from "/views/switcher.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
 import { initTimeline, jumpTo } from "/views/timeline.js";
@@ -80,6 +81,7 @@ function initViews() {
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
   initFiles({ onNavigate: navigate });
   initScheduled();

@@ -22,9 +22,9 @@ def test_search_finds_my_rooms_messages_and_jumps_to_one(server, browsers, accou
     dora.post(1, "zeppelins are noisy")
 
     chat = Chat(browsers(), server).log_in("dora_search")
-    # Ctrl+K opens the search; typing searches as one types.
-    chat.find("#composer-text").send_keys(Keys.CONTROL, "k")
-    chat.wait(lambda: chat.dialog_open("search-dialog"), message="Ctrl+K did not open search")
+    # Ctrl+Shift+F opens the search; typing searches as one types.
+    chat.find("#composer-text").send_keys(Keys.CONTROL, Keys.SHIFT, "f")
+    chat.wait(lambda: chat.dialog_open("search-dialog"), message="Ctrl+Shift+F did not open search")
     chat.find("#search-input").send_keys("ZEPP")
     chat.wait(lambda: chat.js(RESULTS) == ["zeppelins are noisy", "The zeppelin lands at dawn"],
               message=f"unexpected results: {chat.js(RESULTS)}")

@@ -340,7 +340,7 @@ function renderDirectory() {
       const joined = state.rooms.has(room.id);
       const action = joined
         ? button("Open", { className: "secondary small", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
-        : button(room.has_password ? "Join…" : "Join", { className: "primary small", onClick: () => joinRoom(room) });
+        : button(room.has_password ? "Join…" : "Join", { className: "primary small", onClick: () => joinPublicRoom(room) });
       action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
       return el(
         "li",
@@ -360,7 +360,9 @@ function renderDirectory() {
 
 let passwordSubmit = null;
 
-async function joinRoom(room) {
+/// Joins a public room and opens it, asking for its password first if it has one (from the
+/// directory, or from the conversation switcher, whose refusals show through `onError`).
+export async function joinPublicRoom(room, { onError = (error) => showError("browse-error", error) } = {}) {
   showError("browse-error", null);
   try {
     // The directory may be stale: ask the room itself whether it wants a password.
@@ -373,7 +375,7 @@ async function joinRoom(room) {
     }
     askPassword(room);
   } catch (error) {
-    showError("browse-error", error);
+    onError(error);
   }
 }
 

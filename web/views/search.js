@@ -39,9 +39,9 @@ export function initSearch({ onNavigate }) {
     },
   });
   $("search-more").addEventListener("click", () => run({ more: true }));
-  // Ctrl+K (⌘K) opens search from anywhere in the chat.
+  // Ctrl+Shift+F (⌘⇧F) opens search from anywhere in the chat (Ctrl+K jumps to a conversation).
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k" && !$("chat").hidden && !document.querySelector("dialog[open]")) {
+    if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === "f" && !$("chat").hidden && !document.querySelector("dialog[open]")) {
       event.preventDefault();
       openSearch();
     }
