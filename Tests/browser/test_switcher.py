@@ -98,3 +98,59 @@ def test_ctrl_k_jumps_to_rooms_joins_public_ones_and_starts_dms(server, browsers
     chat.wait(lambda: chat.dialog_open("switcher-dialog"))
     chat.find("#switcher-input").send_keys("zzz-nothing")
     chat.wait(lambda: chat.find("#switcher-empty").is_displayed() and names(chat) == [])
+
+
+def press(chat, *keys):
+    """Holds the modifier keys among `keys` while pressing the last one."""
+    actions = ActionChains(chat.driver)
+    for key in keys[:-1]:
+        actions.key_down(key)
+    actions.send_keys(keys[-1])
+    for key in reversed(keys[:-1]):
+        actions.key_up(key)
+    actions.perform()
+
+
+def test_alt_arrows_step_through_the_room_list_and_its_unread_rooms(server, browsers, account):
+    nia = account("nia_step", display_name="Nia")
+    oz = account("oz_step", display_name="Oz Step")
+    first = nia.create_room("step-a")["id"]
+    second = nia.create_room("step-b")["id"]
+    nia.create_room("step-g", kind="group")
+    oz.join(second)
+    chat = Chat(browsers(), server).log_in("nia_step")
+    chat.open_room("step-a")
+    rooms = chat.sidebar_rooms()
+    assert rooms[rooms.index("step-a") + 1] == "step-b", rooms
+
+    # Alt+↓ and Alt+↑ open the next and previous rooms as listed, groups after rooms; from the
+    # composer too (Alt+↑ there does not start editing).
+    nia.post(first, "mine to edit")
+    chat.wait(lambda: "mine to edit" in chat.texts())
+    press(chat, Keys.ALT, Keys.ARROW_DOWN)
+    chat.wait(lambda: chat.room_title() == "step-b", message=f"opened {chat.room_title()}")
+    press(chat, Keys.ALT, Keys.ARROW_DOWN)
+    chat.wait(lambda: chat.room_title() == "step-g", message=f"opened {chat.room_title()}")
+    press(chat, Keys.ALT, Keys.ARROW_UP)
+    chat.wait(lambda: chat.room_title() == "step-b", message=f"opened {chat.room_title()}")
+    press(chat, Keys.ALT, Keys.ARROW_UP)
+    chat.wait(lambda: chat.room_title() == "step-a", message=f"opened {chat.room_title()}")
+    assert chat.js("return document.querySelector('#composer-text').value") == ""
+
+    # With Shift, the next unread room that way, round the end of the list: step-b, then the DM
+    # (everything else read first, whatever other tests posted in main).
+    press(chat, Keys.SHIFT, Keys.ESCAPE)
+    chat.wait(lambda: chat.badge("main") is None)
+    oz.post(second, "news in b")
+    dm = oz.call("POST", "/api/dms", expect=201, json={"user_id": nia.id}).json()["room"]["id"]
+    oz.post(dm, "psst")
+    chat.wait(lambda: chat.badge("step-b") is not None and chat.badge("Oz Step") is not None, message="no unread badges")
+    press(chat, Keys.ALT, Keys.SHIFT, Keys.ARROW_DOWN)
+    chat.wait(lambda: chat.room_title() == "step-b", message=f"opened {chat.room_title()}")
+    chat.wait(lambda: chat.badge("step-b") is None, message="step-b stayed unread")
+    press(chat, Keys.ALT, Keys.SHIFT, Keys.ARROW_UP)
+    chat.wait(lambda: chat.room_title() == "Oz Step", message=f"opened {chat.room_title()}")
+    chat.wait(lambda: chat.badge("Oz Step") is None)
+    # Nothing unread is left: it stays.
+    press(chat, Keys.ALT, Keys.SHIFT, Keys.ARROW_DOWN)
+    assert chat.room_title() == "Oz Step"

@@ -268,7 +268,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     } else if (event.key === "Escape" && context) {
       event.preventDefault();
       cancel();
-    } else if (event.key === "ArrowUp" && box.value === "" && !context) {
+    } else if (event.key === "ArrowUp" && !event.altKey && box.value === "" && !context) {
       const last = [...(state.room?.messages.values() ?? [])].filter(mayEdit).sort((a, b) => b.id - a.id)[0];
       if (last) {
         event.preventDefault();

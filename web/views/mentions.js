@@ -42,7 +42,7 @@ export function initMentions(box, list) {
   list.addEventListener("mousedown", (event) => event.preventDefault());
 
   function onKey(event) {
-    if (list.hidden) return;
+    if (list.hidden || event.altKey) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       active = (active + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
       render();

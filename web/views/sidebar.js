@@ -35,11 +35,17 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
     }
   });
   $("mark-all-read").addEventListener("click", readAll);
-  // Shift+Esc marks everything read from anywhere in the chat (as in other chat apps).
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && event.shiftKey && !$("chat").hidden && !document.querySelector("dialog[open]")) {
+    if ($("chat").hidden || document.querySelector("dialog[open]")) return;
+    // Shift+Esc marks everything read from anywhere in the chat (as in other chat apps).
+    if (event.key === "Escape" && event.shiftKey && !event.altKey) {
       event.preventDefault();
       readAll();
+    }
+    // Alt+↑/↓ opens the room above or below in the list; with Shift, the next unread one (as in Slack).
+    if (event.altKey && !event.ctrlKey && !event.metaKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+      event.preventDefault();
+      stepRoom(event.key === "ArrowDown" ? 1 : -1, event.shiftKey);
     }
   });
   on("me", renderMe);
@@ -105,6 +111,24 @@ function renderRooms() {
   const unread = rooms.reduce((sum, room) => sum + (room.notify_level === "none" ? 0 : room.unread_count ?? 0), 0);
   $("mark-all-read").hidden = !rooms.some((room) => room.unread_count > 0);
   document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
+}
+
+/// Opens the room `step` places from the open one in the list as shown (starred, rooms, groups,
+/// DMs, archived); with `unreadOnly`, the nearest unread one that way, round the end of the list.
+function stepRoom(step, unreadOnly) {
+  const links = [...document.querySelectorAll("#sidebar a.room-link")];
+  if (!links.length) return;
+  const here = links.findIndex((link) => link.getAttribute("aria-current") === "page");
+  let target = null;
+  if (unreadOnly) {
+    for (let n = 1; n <= links.length && !target; n++) {
+      const link = links[(((here < 0 ? (step > 0 ? -1 : 0) : here) + step * n) % links.length + links.length) % links.length];
+      if (link.classList.contains("unread") && link.getAttribute("aria-current") !== "page") target = link;
+    }
+  } else {
+    target = links[here < 0 ? 0 : here + step] ?? null;
+  }
+  if (target) location.hash = target.getAttribute("href");
 }
 
 function readAll() {

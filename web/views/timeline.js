@@ -687,7 +687,7 @@ export async function jumpTo(id) {
 
 /// Arrow keys move between messages; Home and End jump to the first and last loaded ones.
 function moveFocus(event) {
-  if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
+  if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(event.key) || event.altKey) return;
   if (event.target.closest(".actions")) return;
   const messages = [...list.querySelectorAll("li.message")];
   if (messages.length === 0) return;
