@@ -154,3 +154,15 @@ def test_alt_arrows_step_through_the_room_list_and_its_unread_rooms(server, brow
     # Nothing unread is left: it stays.
     press(chat, Keys.ALT, Keys.SHIFT, Keys.ARROW_DOWN)
     assert chat.room_title() == "Oz Step"
+
+
+def test_ctrl_slash_lists_the_keyboard_shortcuts(server, browsers, account):
+    account("pia_keys", display_name="Pia")
+    chat = Chat(browsers(), server).log_in("pia_keys")
+    press(chat, Keys.CONTROL, "/")
+    chat.wait(lambda: chat.dialog_open("shortcuts-dialog"), message="Ctrl+/ did not list the shortcuts")
+    listed = chat.js("return [...document.querySelectorAll('#shortcuts-dialog dd')].map(dd => dd.textContent)")
+    assert "Jump to a room, group or person" in listed and "Search messages" in listed and "Previous or next unread room" in listed, listed
+    chat.find("#shortcuts-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("shortcuts-dialog"))
+    assert "Ctrl+/ shortcuts" in chat.text_of("composer-help")

@@ -38,11 +38,15 @@ export function initSwitcher({ onNavigate }) {
       if (entries[active]) pick(entries[active]);
     }
   });
-  // Ctrl+K (⌘K) opens it from anywhere in the chat.
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "k" && !$("chat").hidden && !document.querySelector("dialog[open]")) {
+    if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || $("chat").hidden || document.querySelector("dialog[open]")) return;
+    // Ctrl+K (⌘K) opens it from anywhere in the chat; Ctrl+/ lists the keyboard shortcuts.
+    if (event.key.toLowerCase() === "k") {
       event.preventDefault();
       openSwitcher();
+    } else if (event.key === "/") {
+      event.preventDefault();
+      $("shortcuts-dialog").showModal();
     }
   });
 }
