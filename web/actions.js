@@ -512,6 +512,16 @@ export async function setNotifyLevel(roomId, level) {
   store.setNotifyLevel(roomId, answer.level);
 }
 
+/// My keywords: loaded once logged in (they count as mentioning me), and replaced from the settings.
+export async function loadKeywords() {
+  store.setKeywords((await Me.keywords()).keywords);
+}
+
+export async function saveKeywords(keywords) {
+  store.setKeywords((await Me.setKeywords(keywords)).keywords);
+  return state.keywords;
+}
+
 /// My profile and settings: `{user, presence, send_read_receipts}`.
 export const loadProfile = () => Me.get();
 

@@ -170,6 +170,8 @@ async function enter(session) {
   actions.loadScheduled().catch(() => {});
   // My status shows beside my name (the session does not carry it).
   actions.loadMyStatus().catch(() => {});
+  // My keywords count as mentioning me in new messages.
+  actions.loadKeywords().catch(() => {});
   // What notified me while I was away shows as a dot on the activity button.
   actions.loadActivity().catch(() => {});
   actions.startOutbox(user.id);

@@ -50,6 +50,8 @@ export const state = {
   dndUntil: null,
   /// Whether I see link previews under messages (my setting, on every device).
   showLinkPreviews: true,
+  /// My keywords (lowercased), which count as mentioning me.
+  keywords: [],
   /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
   site: null,
   /// The site's user groups (id -> `{id, name, description, created_by, created_at, member_ids}`).
@@ -126,6 +128,28 @@ export function dropScheduled(id) {
 export function setDnd(until) {
   state.dndUntil = until ?? null;
   emit("dnd");
+}
+
+/// My keywords, as the server keeps them.
+export function setKeywords(keywords) {
+  state.keywords = keywords ?? [];
+  emit("keywords");
+}
+
+/// Whether `text` holds one of my keywords as the server matches them: whole words (not inside a
+/// longer word), any case, any white space between a phrase's words.
+export function hasMyKeyword(text) {
+  if (!state.keywords.length || !text) return false;
+  const lowered = text.toLowerCase().split(/\s+/u).filter(Boolean).join(" ");
+  const word = /[\p{L}\p{N}_]/u;
+  return state.keywords.some((keyword) => {
+    for (let at = lowered.indexOf(keyword); at >= 0; at = lowered.indexOf(keyword, at + 1)) {
+      const before = at > 0 ? [...lowered.slice(0, at)].pop() : "";
+      const after = [...lowered.slice(at + keyword.length, at + keyword.length + 2)][0] ?? "";
+      if (!word.test(before) && !word.test(after)) return true;
+    }
+    return false;
+  });
 }
 
 /// My link preview setting (`show_link_previews`), as the server has it.
@@ -330,11 +354,11 @@ export function countUnread(message, { emitChange = true } = {}) {
   if (emitChange) emit("rooms");
 }
 
-/// Whether a new message mentions me as the server counts it: by name, `@room`, or `@here` while
-/// I am online (the status this tab last sent is "online": not away, not busy).
+/// Whether a new message mentions me as the server counts it: by name, `@room`, `@here` while
+/// I am online (the status this tab last sent is "online": not away, not busy), or a keyword of mine.
 function mentionsMe(message) {
   const here = message.mentions_here === true && (state.me.presence ?? "online") === "online";
-  return message.mentions?.includes(state.me.id) || message.mentions_room === true || here;
+  return message.mentions?.includes(state.me.id) || message.mentions_room === true || here || hasMyKeyword(message.text);
 }
 
 /// A new message in the room I have open while the tab is hidden: unread until I look again.

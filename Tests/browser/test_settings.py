@@ -261,11 +261,11 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
     assert chat.js("return document.activeElement.id") == "profile-display-name"
     chat.wait(lambda: chat.js("return document.querySelectorAll('#session-list li.entry').length") == 2)
     stops = tab_to(chat, "Close")
-    assert stops[:15] == ["profile-bio", "profile-receipts", "profile-link-previews", "profile-save", "status=auto", "custom-status-emoji",
-                          "custom-status-text", "custom-status-expiry", "custom-status-save", "dnd-duration", "dnd-pause", "current-password",
-                          "new-password", "repeat-password", "change-password-submit"], stops
-    assert stops[15:17] == ["two-factor-password", "two-factor-submit"], stops
-    assert stops[17].startswith("Log out python-requests") and stops[18:] == ["emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
+    assert stops[:17] == ["profile-bio", "profile-receipts", "profile-link-previews", "profile-save", "status=auto", "custom-status-emoji",
+                          "custom-status-text", "custom-status-expiry", "custom-status-save", "dnd-duration", "dnd-pause", "keywords-input",
+                          "keywords-save", "current-password", "new-password", "repeat-password", "change-password-submit"], stops
+    assert stops[17:19] == ["two-factor-password", "two-factor-submit"], stops
+    assert stops[19].startswith("Log out python-requests") and stops[20:] == ["emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
                                                                           "ugroup-description", "ugroup-make", "deactivate-password",
                                                                           "deactivate-submit", "Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()

@@ -21,6 +21,7 @@ export function initProfile({ deactivated } = {}) {
   $("profile-avatar-file").addEventListener("change", chooseAvatar);
   $("profile-avatar-remove").addEventListener("click", removeAvatar);
   $("change-password-form").addEventListener("submit", changePassword);
+  $("keywords-form").addEventListener("submit", saveKeywords);
   initTwoFactor();
   for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
   $("status-form").addEventListener("submit", (event) => event.preventDefault());
@@ -89,7 +90,9 @@ export async function openProfile() {
   renderCustomStatus();
   $("deactivate-form").reset();
   renderAvatar();
-  for (const id of ["profile-saved", "change-password-done"]) $(id).textContent = "";
+  for (const id of ["profile-saved", "change-password-done", "keywords-saved"]) $(id).textContent = "";
+  showError("keywords-error", null);
+  $("keywords-input").value = state.keywords.join(", ");
   $("change-password-form").reset();
   $("profile-display-name").value = state.me.display_name;
   document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
@@ -114,6 +117,23 @@ export async function openProfile() {
   loadSessions();
   loadBlocks();
   loadTwoFactor();
+  actions.loadKeywords().then(() => ($("keywords-input").value = state.keywords.join(", "))).catch((error) => showError("keywords-error", error));
+}
+
+async function saveKeywords(event) {
+  event.preventDefault();
+  $("keywords-saved").textContent = "";
+  showError("keywords-error", null);
+  $("keywords-save").disabled = true;
+  try {
+    const list = $("keywords-input").value.split(",").map((keyword) => keyword.trim()).filter(Boolean);
+    $("keywords-input").value = (await actions.saveKeywords(list)).join(", ");
+    $("keywords-saved").textContent = "Saved.";
+  } catch (error) {
+    showError("keywords-error", error);
+  } finally {
+    $("keywords-save").disabled = false;
+  }
 }
 
 async function loadBlocks() {

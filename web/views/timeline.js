@@ -10,7 +10,7 @@ import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomL
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, isSaved, mayEdit, mayPost, mayWrite, myMentionNames, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMentionNames, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -300,7 +300,7 @@ const avatar = (user) => avatarFor(user);
 
 function buildMessage(m, { mine, status, target }) {
   const created = new Date(m.created_at);
-  const mentionsMe = !mine && !m.deleted && (m.mentions?.includes(state.me.id) || m.mentions_room || m.mentions_here);
+  const mentionsMe = !mine && !m.deleted && (m.mentions?.includes(state.me.id) || m.mentions_room || m.mentions_here || hasMyKeyword(m.text));
   const item = el("li", {
     className: ["message", mine && "mine", m.deleted && "deleted", mentionsMe && "mentions-me"].filter(Boolean).join(" "),
     attrs: { tabindex: "-1" },

@@ -110,6 +110,7 @@ struct ApplicationParts: Sendable {
     let receipts: ReceiptService
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     let allLevelRooms: AllLevelRooms
+    let keywords: KeywordIndex
     let moderation: ModerationService
     let contentFilter: ContentFilter
     let messageLimiter: RateLimiter
@@ -140,6 +141,7 @@ struct ApplicationParts: Sendable {
         let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
         let allLevelRooms = try await AllLevelRooms.load(pool)
+        let keywords = try await KeywordIndex.load(pool)
         let mutes = try await MuteIndex.load(pool)
         try await roomStore.restricted.load(pool)
         try await roomStore.archived.load(pool)
@@ -164,7 +166,8 @@ struct ApplicationParts: Sendable {
         let moderation = ModerationService(store: roomStore, log: log, mutes: mutes, presence: presenceTracker)
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
-            notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms), typing: typing, canPost: canPost,
+            notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms, keywords: keywords), typing: typing,
+            canPost: canPost,
             canReact: canReact, filter: contentFilter, previews: LinkPreviews(policy: config.linkPreviews, log: log, logger: logger))
 
         let sessionStore = SessionStore(pool: database.pool)
@@ -181,7 +184,7 @@ struct ApplicationParts: Sendable {
             rooms: rooms, messages: messages, reminders: Reminders(messages: messages, log: log),
             scheduled: ScheduledMessages(messages: messages, log: log),
             files: FileStore(pool: pool, threadPool: hashingThreads), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
-            allLevelRooms: allLevelRooms, moderation: moderation, contentFilter: contentFilter,
+            allLevelRooms: allLevelRooms, keywords: keywords, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
             typingLimiter: RateLimiter(config.typingPerUser))
     }
@@ -238,6 +241,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     NotificationsSeenController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     DoNotDisturbController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    KeywordController(pool: parts.database.pool, index: parts.keywords, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

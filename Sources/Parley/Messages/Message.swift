@@ -244,7 +244,7 @@ struct MessageStore: Sendable {
     /// "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement, the rest one
     /// by one (two statement shapes, for the connection's cache of prepared statements).
     private func insertMentions(_ c: MariaDBConnection, id: Int64, roomID: Int64, _ mentions: ResolvedMentions) throws {
-        let users = mentions.users + mentions.present
+        let users = mentions.users + mentions.present + mentions.keyworded
         let whole = users.count / 64 * 64
         let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")
         let sixtyFour = "INSERT INTO mentions (message_id, user_id, room_id) VALUES \(rows)"

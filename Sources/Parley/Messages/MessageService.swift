@@ -134,6 +134,7 @@ struct MessageService: Sendable {
             fast && file == nil && forward == nil && poll == nil && webhook == nil && replyTo == nil && !hasAt
             && !notifications.mayNotify(roomID: roomID, roomKind: knownKind!, mentions: false)
             && !typing.tracker.isTyping(TypingTracker.Key(room: roomID, user: user.id))
+            && notifications.watchers(of: text, in: roomID, senderID: user.id).isEmpty
         do {
             if oneTrip {
                 do {
@@ -218,7 +219,8 @@ struct MessageService: Sendable {
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
                     message: (id, user.id))
-                try notifications.notify(c, events, message: message, roomKind: kind, answered: answered, present: mentions.present)
+                try notifications.notify(
+                    c, events, message: message, roomKind: kind, answered: answered, present: mentions.present, keyworded: mentions.keyworded)
                 return Posted(message: message, json: json, created: true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {

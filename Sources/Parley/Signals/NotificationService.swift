@@ -46,6 +46,8 @@ struct ResolvedMentions: Sendable {
     var here = false
     /// The members `@here` reached: online and available then, not the sender, not in `users`.
     var present: [Int64] = []
+    /// The members whose keywords the text holds, in none of the above (private: not in `users`).
+    var keyworded: [Int64] = []
 
     /// `users` as the `mention_ids` column holds them.
     var idList: String { users.map(String.init).joined(separator: ",") }
@@ -57,6 +59,7 @@ struct NotificationService: Sendable {
     let presence: PresenceTracker
     let hub: EventHub
     let allLevelRooms: AllLevelRooms
+    let keywords: KeywordIndex
     /// `@room` is open to everyone only in rooms up to this size; above it, to owners and admins.
     static let roomMentionOpenUpTo = 20
 
@@ -118,7 +121,15 @@ struct NotificationService: Sendable {
                 ).map { try $0.decode("user_id", as: Int64.self) }
             }
         }
+        let reached = Set(resolved.users).union(resolved.present)
+        resolved.keyworded = watchers(of: text, in: roomID, senderID: senderID).filter { !reached.contains($0) }
         return resolved
+    }
+
+    /// The members of a room other than the sender whose keywords `text` holds.
+    func watchers(of text: String, in roomID: Int64, senderID: Int64) -> [Int64] {
+        if keywords.isEmpty { return [] }
+        return keywords.watchers(of: text, members: hub.members(of: roomID), senderID: senderID)
     }
 
     /// Whether a message could notify anyone: a DM, a mention, or a room where someone hears of every message.
@@ -127,19 +138,22 @@ struct NotificationService: Sendable {
     }
 
     /// Writes a notification (row and event) for each member who should hear of `message`; `answered`
-    /// is the sender of the message it replies to, `present` the members its `@here` reached.
+    /// is the sender of the message it replies to, `present` the members its `@here` reached,
+    /// `keyworded` those whose keywords it holds.
     func notify(
-        _ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil, present: [Int64] = []
+        _ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil, present: [Int64] = [],
+        keyworded: [Int64] = []
     ) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
         // A reply tells its target's sender, like a mention (not themselves).
         let answered = answered == message.sender.id ? nil : answered
         // Most messages notify nobody: skip the query unless someone could be notified.
-        let mentions = !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || answered != nil
+        let mentions = !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || !keyworded.isEmpty || answered != nil
         guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: mentions) else { return }
         let mentioned = Set(message.mentions)
         let here = Set(present)
-        let list = mentioned.union(here).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
+        let watching = Set(keyworded)
+        let list = mentioned.union(here).union(watching).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
@@ -164,6 +178,8 @@ struct NotificationService: Sendable {
                 reason = "reply"
             } else if here.contains(user) {
                 reason = "here_mention"
+            } else if watching.contains(user) {
+                reason = "keyword"
             } else if message.mentionsRoom {
                 reason = "room_mention"
             } else if level == .all {

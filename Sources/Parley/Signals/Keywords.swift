@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import MariaDB
+import NIOConcurrencyHelpers
+
+/// Words and phrases that notify a user like a mention when a message in one of their rooms holds
+/// them, as Slack's "My keywords", Mattermost's "words that trigger mentions" and Zulip's alert
+/// words. Private: nobody else learns who watches what (a message's `mentions` does not list them).
+enum Keywords {
+    static let maxCount = 20
+    static let maxLength = 64
+
+    static let invalid = ParleyError.invalid(
+        "invalid_keyword", "A keyword is 2 to \(maxLength) characters after trimming, with a letter or digit and no control characters.")
+    static let tooMany = ParleyError.invalid("too_many_keywords", "At most \(maxCount) keywords.")
+
+    /// The list as kept: trimmed, inner white space collapsed to one space, lowercased, each once,
+    /// in the order given.
+    static func normalize(_ list: [String]) throws -> [String] {
+        var seen = Set<String>()
+        var result: [String] = []
+        for raw in list {
+            let words = raw.split(whereSeparator: { $0.isWhitespace })
+            let keyword = words.joined(separator: " ").lowercased()
+            guard keyword.count >= 2, keyword.unicodeScalars.count <= maxLength,
+                keyword.contains(where: { $0.isLetter || $0.isNumber }),
+                !keyword.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+            else { throw invalid }
+            if seen.insert(keyword).inserted { result.append(keyword) }
+        }
+        guard result.count <= maxCount else { throw tooMany }
+        return result
+    }
+
+    /// Whether `lowered` (a text as `KeywordIndex` prepares it) holds `keyword` as whole words: not
+    /// inside a longer word.
+    static func occurs(_ keyword: String, in lowered: String) -> Bool {
+        var searchStart = lowered.startIndex
+        while let range = lowered.range(of: keyword, range: searchStart..<lowered.endIndex) {
+            let before = range.lowerBound == lowered.startIndex ? nil : lowered[lowered.index(before: range.lowerBound)]
+            let after = range.upperBound == lowered.endIndex ? nil : lowered[range.upperBound]
+            if !isWordCharacter(before) && !isWordCharacter(after) { return true }
+            searchStart = lowered.index(after: range.lowerBound)
+        }
+        return false
+    }
+
+    private static func isWordCharacter(_ c: Character?) -> Bool {
+        guard let c else { return false }
+        return c.isLetter || c.isNumber || c == "_"
+    }
+}
+
+/// Everyone's keywords, in memory, so that a post in a room where no member watches a word costs
+/// one look-up and stays on the one-round-trip path.
+final class KeywordIndex: Sendable {
+    private let byUser = NIOLockedValueBox<[Int64: [String]]>([:])
+
+    static func load(_ pool: MariaDBPool) async throws -> KeywordIndex {
+        let index = KeywordIndex()
+        var all: [Int64: [String]] = [:]
+        for row in try await pool.query("SELECT user_id, keyword FROM user_keywords ORDER BY user_id, keyword") {
+            all[try row.decode("user_id"), default: []].append(try row.decode("keyword"))
+        }
+        index.byUser.withLockedValue { $0 = all }
+        return index
+    }
+
+    func set(_ userID: Int64, _ keywords: [String]) {
+        byUser.withLockedValue { $0[userID] = keywords.isEmpty ? nil : keywords }
+    }
+
+    /// Whether nobody has keywords (then no post needs to look).
+    var isEmpty: Bool { byUser.withLockedValue { $0.isEmpty } }
+
+    /// The `members` (of the room a message is posted in) other than `senderID` whose keywords
+    /// `text` holds, in id order.
+    func watchers(of text: String, members: Set<Int64>, senderID: Int64) -> [Int64] {
+        let all = byUser.withLockedValue { $0 }
+        var watching: [Int64: [String]] = [:]
+        if all.count <= members.count {
+            for (user, keywords) in all where user != senderID && members.contains(user) { watching[user] = keywords }
+        } else {
+            for user in members where user != senderID { if let keywords = all[user] { watching[user] = keywords } }
+        }
+        guard !watching.isEmpty else { return [] }
+        // As keywords are kept: lowercased, white space as single spaces.
+        let lowered = text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        return watching.filter { _, keywords in keywords.contains { Keywords.occurs($0, in: lowered) } }.keys.sorted()
+    }
+}
+
+/// [keywords] [setKeywords] My keywords: listed, and replaced as a whole.
+struct KeywordController {
+    let pool: MariaDBPool
+    let index: KeywordIndex
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/api/me/keywords", use: list)
+        router.put("/api/me/keywords", use: replace)
+    }
+
+    struct Answer: ResponseEncodable {
+        let keywords: [String]
+    }
+
+    struct Body: Decodable {
+        let keywords: [String]
+    }
+
+    /// [keywords] In the order they were set.
+    func list(request: Request, context: AppRequestContext) async throws -> Answer {
+        let session = try context.requireSession()
+        return Answer(keywords: try await Self.load(pool, session.user.id))
+    }
+
+    static func load(_ pool: MariaDBPool, _ userID: Int64) async throws -> [String] {
+        try await pool.query("SELECT keyword FROM user_keywords WHERE user_id = ? ORDER BY position", [userID]).map { try $0.decode("keyword") }
+    }
+
+    /// [setKeywords] Replaces the list (empty: none). Messages posted from then on are matched.
+    func replace(request: Request, context: AppRequestContext) async throws -> Answer {
+        let session = try context.requireSession()
+        let body = try await request.decodeJSON(as: Body.self, context: context, limit: maxBodyBytes)
+        let keywords = try Keywords.normalize(body.keywords)
+        let userID = session.user.id
+        let index = self.index
+        try await pool.transaction { c in
+            // One replacement at a time per user, so that the index ends as the table does.
+            _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [userID])
+            try c.execute("DELETE FROM user_keywords WHERE user_id = ?", [userID])
+            for (position, keyword) in keywords.enumerated() {
+                try c.execute("INSERT INTO user_keywords (user_id, keyword, position) VALUES (?, ?, ?)", [userID, keyword, position])
+            }
+            index.set(userID, keywords)
+        }
+        return Answer(keywords: keywords)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Parley
+
+/// Keywords: words a user watches for, which notify them like a mention, privately.
+@Suite struct KeywordTests {
+    /// `{"keywords": list}`.
+    static func body(_ list: [String]) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: ["keywords": list]), as: UTF8.self)
+    }
+
+    /// The user's notifications, newest first, as (reason, text).
+    static func notifications(_ client: some TestClientProtocol, _ user: LoggedIn) async throws -> [(String?, String?)] {
+        let list = try await client.send(.get, "/api/me/summary", headers: user.bearer).json()["notifications"]?.array ?? []
+        return list.map { ($0["reason"]?.string, $0["message"]?["text"]?.string) }
+    }
+
+    @Test func keywordsAreKeptNormalizedAndRefusedWhenBad() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            #expect(try await client.send(.get, "/api/me/keywords", headers: ann.bearer).json()["keywords"] == .array([]))
+            let set = try await client.send(
+                .put, "/api/me/keywords", json: Self.body(["  Deploy \t Window ", "deploy window", "Café", "v2"]), headers: ann.bearer)
+            #expect(set.status == .ok)
+            #expect(try set.json()["keywords"] == .array([.string("deploy window"), .string("café"), .string("v2")]))
+            #expect(try await client.send(.get, "/api/me/keywords", headers: ann.bearer).json()["keywords"] == set.json()["keywords"])
+
+            // Refused whole: nothing changes.
+            for bad in [["ok", "x"], ["   "], ["--"], ["bad\u{7}word"], [String(repeating: "é", count: 65)]] {
+                try await client.send(.put, "/api/me/keywords", json: Self.body(bad), headers: ann.bearer)
+                    .expectError(.unprocessableContent, "invalid_keyword")
+            }
+            try await client.send(.put, "/api/me/keywords", json: Self.body((0..<21).map { "word\($0)" }), headers: ann.bearer)
+                .expectError(.unprocessableContent, "too_many_keywords")
+            try await client.send(.put, "/api/me/keywords", json: #"{"keywords":"deploy"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.get, "/api/me/keywords").expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("user_keywords") == 3)
+            // Twenty is allowed, and an empty list clears them.
+            #expect(try await client.send(.put, "/api/me/keywords", json: Self.body((0..<20).map { "word\($0)" }), headers: ann.bearer).status == .ok)
+            #expect(try parley.count("user_keywords") == 20)
+            #expect(try await client.send(.put, "/api/me/keywords", json: #"{"keywords":[]}"#, headers: ann.bearer).json()["keywords"] == .array([]))
+            #expect(try parley.count("user_keywords") == 0)
+        }
+    }
+
+    @Test func aMessageWithMyKeywordNotifiesMeLikeAMentionAndTellsNobodyElse() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            #expect(try await client.send(.put, "/api/me/keywords", json: #"{"keywords":["deploy","café au lait"]}"#, headers: ann.bearer).status == .ok)
+            let hall = try #require(try await client.send(.post, "/api/rooms", json: #"{"name":"hall"}"#, headers: bob.bearer).json()["room"]?["id"]?.int)
+
+            // Whole words, any case; not inside longer words; not in a room I am not in; not my own.
+            let hit = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"We DEPLOY today."}"#, headers: bob.bearer)
+            #expect(try hit.json()["message"]?["mentions"] == .array([]))
+            for text in ["redeploying now", "deploy_now is a script", "deploys"] {
+                #expect(try await client.send(.post, "/api/rooms/1/messages", json: jsonString(["text": text]), headers: bob.bearer).status == .created)
+            }
+            #expect(try await client.send(.post, "/api/rooms/\(hall)/messages", json: #"{"text":"deploy in the hall"}"#, headers: bob.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"I deploy too"}"#, headers: ann.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"A CAFÉ  au lait, please"}"#, headers: cyd.bearer).status == .created)
+            // Named as well: one notification, as a mention.
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@ann deploy?"}"#, headers: cyd.bearer).status == .created)
+            let heard = try await Self.notifications(client, ann)
+            #expect(heard.map(\.0) == ["mention", "keyword", "keyword"])
+            #expect(heard.map(\.1) == ["@ann deploy?", "A CAFÉ  au lait, please", "We DEPLOY today."])
+            #expect(try await Self.notifications(client, cyd).isEmpty)
+            // Counted as mentioning me in my unread state, and nobody else.
+            let rooms = try await client.send(.get, "/api/rooms", headers: ann.bearer).json()["mine"]?.array ?? []
+            #expect(rooms.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(true))
+            #expect(try parley.count("mentions", where: "user_id = \(ann.id)") == 3)
+            #expect(try parley.count("mentions", where: "user_id <> \(ann.id)") == 0)
+
+            // Muted rooms stay quiet; cleared keywords match nothing.
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"none"}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"deploy while muted"}"#, headers: bob.bearer).status == .created)
+            #expect(try await Self.notifications(client, ann).count == 3)
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"mentions"}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/me/keywords", json: #"{"keywords":["rollback"]}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"deploy again"}"#, headers: bob.bearer).status == .created)
+            #expect(try await Self.notifications(client, ann).count == 3)
+        }
+        // After a restart the server still knows them.
+        try await parley.run { client in
+            let bob = try await client.logIn("bob")
+            let ann = try await client.logIn("ann")
+            #expect(try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"Rollback!"}"#, headers: bob.bearer).status == .created)
+            #expect(try await Self.notifications(client, ann).first.map { [$0.0, $0.1] } == ["keyword", "Rollback!"])
+        }
+    }
+}
