@@ -17,6 +17,8 @@ let navigate = () => {};
 let entries = [];
 let active = 0;
 let people = [];
+/// What was typed when the list was last drawn.
+let drawnFor = null;
 let controller = null;
 let timer = null;
 
@@ -53,6 +55,7 @@ export function initSwitcher({ onNavigate }) {
 
 export function openSwitcher() {
   people = [];
+  drawnFor = null;
   $("switcher-input").value = "";
   render();
   $("switcher-dialog").showModal();
@@ -107,10 +110,9 @@ function render() {
   const query = $("switcher-input").value.trim().replace(/^[#@]/, "").toLowerCase();
   const previous = entries[active]?.key;
   entries = candidates(query);
-  active = Math.max(0, entries.findIndex((entry) => entry.key === previous));
-  // What was typed changed: the best match is chosen again.
-  if (query !== render.query) active = 0;
-  render.query = query;
+  // The choice stays on the same entry as people arrive; a change of what was typed chooses the best match again.
+  active = query === drawnFor ? Math.max(0, entries.findIndex((entry) => entry.key === previous)) : 0;
+  drawnFor = query;
   $("switcher-list").replaceChildren(...entries.map(option));
   $("switcher-empty").hidden = entries.length > 0 || !query;
   paintActive();
