@@ -182,6 +182,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // A draft of mine saved or deleted on one of my devices: the message box follows (composer.js).
       store.emit("draft", { type: event.type, data, at: event.created_at });
       break;
+    case "preferences.updated":
+      // Changed on another device of mine: link previews show or hide, keywords count, at once.
+      store.setShowLinkPreviews(data.show_link_previews);
+      store.setKeywords(data.keywords);
+      break;
     case "user_group.updated":
       store.putUserGroup(data.group);
       break;

@@ -22,12 +22,19 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
+            let annElsewhere = try await client.logIn("ann")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: annElsewhere.bearer).json()["cursor"]?.int)
             #expect(try await client.send(.get, "/api/me/keywords", headers: ann.bearer).json()["keywords"] == .array([]))
             let set = try await client.send(
                 .put, "/api/me/keywords", json: Self.body(["  Deploy \t Window ", "deploy window", "Café", "v2"]), headers: ann.bearer)
             #expect(set.status == .ok)
             #expect(try set.json()["keywords"] == .array([.string("deploy window"), .string("café"), .string("v2")]))
             #expect(try await client.send(.get, "/api/me/keywords", headers: ann.bearer).json()["keywords"] == set.json()["keywords"])
+            // My other session hears the change; the same list again changes and tells nothing.
+            #expect(try await client.send(.put, "/api/me/keywords", json: Self.body(["deploy window", "CAFÉ", "v2"]), headers: ann.bearer).status == .ok)
+            let heard = (try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? [])
+                .filter { $0["type"] == .string("preferences.updated") }
+            #expect(try heard.map { $0["data"]?["keywords"] } == [set.json()["keywords"]])
 
             // Refused whole: nothing changes.
             for bad in [["ok", "x"], ["   "], ["--"], ["bad\u{7}word"], [String(repeating: "é", count: 65)]] {

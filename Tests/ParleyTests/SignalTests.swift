@@ -550,11 +550,21 @@ import Testing
             let ann = try await client.signUp("ann")
             let annElsewhere = try await client.logIn("ann")
             let bob = try await client.signUp("bob")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: annElsewhere.bearer).json()["cursor"]?.int)
+            let bobHead = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["show_link_previews"] == .bool(true))
             let hidden = try await client.send(.patch, "/api/me", json: #"{"show_link_previews":false}"#, headers: ann.bearer)
             #expect(try hidden.json()["show_link_previews"] == .bool(false) && hidden.json()["send_read_receipts"] == .bool(true))
             #expect(try await client.send(.get, "/api/me", headers: annElsewhere.bearer).json()["show_link_previews"] == .bool(false))
             #expect(try await client.send(.get, "/api/me", headers: bob.bearer).json()["show_link_previews"] == .bool(true))
+            // My other session heard it at once (saying the same again tells nothing); Bob heard nothing.
+            #expect(try await client.send(.patch, "/api/me", json: #"{"show_link_previews":false}"#, headers: ann.bearer).status == .ok)
+            let heard = (try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? [])
+                .filter { $0["type"] == .string("preferences.updated") }
+            #expect(heard.count == 1)
+            #expect(heard.first?["data"] == .object(["send_read_receipts": .bool(true), "show_link_previews": .bool(false), "keywords": .array([])]))
+            let bobHeard = try await client.send(.get, "/api/events?after=\(bobHead)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(!bobHeard.contains { $0["type"] == .string("preferences.updated") })
             // Other fields leave it as it is; a wrong type changes nothing.
             #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"hi"}"#, headers: ann.bearer).json()["show_link_previews"] == .bool(false))
             try await client.send(.patch, "/api/me", json: #"{"show_link_previews":"yes","bio":"changed"}"#, headers: ann.bearer)

@@ -190,10 +190,14 @@ def test_a_linked_page_shows_as_a_card_live_and_goes_when_the_link_does(server, 
         assert stored_previews(bo, room, theirs["id"]) == []
         assert len(cards(bo_chat, mine["id"])) == 1
 
-        # Bo turns previews off in his settings: his cards go at once and after a reload (the
-        # setting is his account's); Ada still sees them. Turned on again, they are back.
+        # Bo turns previews off in his settings: his cards go at once, in his other browser too, and
+        # after a reload (the setting is his account's); Ada still sees them. Turned on again, they are back.
+        bo_phone = Chat(browsers(), server).log_in("bo_preview")
+        bo_phone.open_room("preview-room")
+        bo_phone.wait(lambda: previews_shown(bo_phone, mine["id"]), message="no card on Bo's other browser")
         set_link_previews(bo_chat, False)
         bo_chat.wait(lambda: not previews_shown(bo_chat, mine["id"]), message="Bo's card still shows")
+        bo_phone.wait(lambda: not previews_shown(bo_phone, mine["id"]), message="Bo's other browser still shows the card")
         assert bo.call("GET", "/api/me", expect=200).json()["show_link_previews"] is False
         assert previews_shown(chat, mine["id"])
         bo_chat.driver.refresh()

@@ -241,7 +241,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     NotificationsSeenController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     DoNotDisturbController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
-    KeywordController(pool: parts.database.pool, index: parts.keywords, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    KeywordController(log: parts.log, index: parts.keywords, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     EventController(
         hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }

@@ -94,6 +94,8 @@ public enum EventType {
     /// A draft of mine saved or deleted: to my own clients.
     public static let draftSaved = "draft.saved"
     public static let draftRemoved = "draft.removed"
+    /// My preferences (read receipts, link previews, keywords) changed: to my own clients.
+    public static let preferencesUpdated = "preferences.updated"
     /// The events every user receives, whatever rooms they are in.
     static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated, userGroupUpdated, userGroupDeleted]
     public static let roleChanged = "member.role_changed"

@@ -90,9 +90,29 @@ final class KeywordIndex: Sendable {
     }
 }
 
+/// What a user chose for themselves that their clients follow: `preferences.updated` sends it to
+/// their own clients whenever one of them changes, so that every open device follows at once.
+struct Preferences: Encodable {
+    let sendReadReceipts: Bool
+    let showLinkPreviews: Bool
+    let keywords: [String]
+
+    static func load(_ c: MariaDBConnection, userID: Int64) throws -> Preferences {
+        let row = try c.query("SELECT send_read_receipts, show_link_previews FROM users WHERE id = ?", [userID])[0]
+        return Preferences(
+            sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
+            keywords: try KeywordController.load(c, userID))
+    }
+
+    /// Tells the user's clients their preferences as they now are (inside the change's transaction).
+    static func announce(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64) throws {
+        try events.append(EventType.preferencesUpdated, userID: userID, payload: try load(c, userID: userID))
+    }
+}
+
 /// [keywords] [setKeywords] My keywords: listed, and replaced as a whole.
 struct KeywordController {
-    let pool: MariaDBPool
+    let log: EventLog
     let index: KeywordIndex
     let maxBodyBytes: Int
 
@@ -112,28 +132,32 @@ struct KeywordController {
     /// [keywords] In the order they were set.
     func list(request: Request, context: AppRequestContext) async throws -> Answer {
         let session = try context.requireSession()
-        return Answer(keywords: try await Self.load(pool, session.user.id))
+        let userID = session.user.id
+        return Answer(keywords: try await log.pool.withConnection { c in try Self.load(c, userID) })
     }
 
-    static func load(_ pool: MariaDBPool, _ userID: Int64) async throws -> [String] {
-        try await pool.query("SELECT keyword FROM user_keywords WHERE user_id = ? ORDER BY position", [userID]).map { try $0.decode("keyword") }
+    static func load(_ c: MariaDBConnection, _ userID: Int64) throws -> [String] {
+        try c.query("SELECT keyword FROM user_keywords WHERE user_id = ? ORDER BY position", [userID]).map { try $0.decode("keyword") }
     }
 
-    /// [setKeywords] Replaces the list (empty: none). Messages posted from then on are matched.
+    /// [setKeywords] Replaces the list (empty: none). Messages posted from then on are matched; my
+    /// clients hear `preferences.updated` when it changed.
     func replace(request: Request, context: AppRequestContext) async throws -> Answer {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: Body.self, context: context, limit: maxBodyBytes)
         let keywords = try Keywords.normalize(body.keywords)
         let userID = session.user.id
         let index = self.index
-        try await pool.transaction { c in
+        try await log.transaction { c, events in
             // One replacement at a time per user, so that the index ends as the table does.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [userID])
+            guard try Self.load(c, userID) != keywords else { return }
             try c.execute("DELETE FROM user_keywords WHERE user_id = ?", [userID])
             for (position, keyword) in keywords.enumerated() {
                 try c.execute("INSERT INTO user_keywords (user_id, keyword, position) VALUES (?, ?, ?)", [userID, keyword, position])
             }
             index.set(userID, keywords)
+            try Preferences.announce(c, events, userID: userID)
         }
         return Answer(keywords: keywords)
     }

@@ -209,8 +209,15 @@ struct SignalController {
                     EventType.userUpdated, subjectID: user.id,
                     payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name, avatar: avatar)))
             }
-            if let share = body.sendReadReceipts { try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]) }
-            if let show = body.showLinkPreviews { try c.execute("UPDATE users SET show_link_previews = ? WHERE id = ?", [show, user.id]) }
+            var changed = false
+            if let share = body.sendReadReceipts {
+                changed = try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]).affectedRows > 0 || changed
+            }
+            if let show = body.showLinkPreviews {
+                changed = try c.execute("UPDATE users SET show_link_previews = ? WHERE id = ?", [show, user.id]).affectedRows > 0 || changed
+            }
+            // My other clients follow (link previews shown or hidden at once).
+            if changed { try Preferences.announce(c, events, userID: user.id) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
         }
         sessions.forget(userID: session.user.id)
