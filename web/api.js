@@ -302,10 +302,12 @@ export const CustomEmoji = {
 
 /// My drafts, kept on the server so that they follow me to my other devices.
 export const Drafts = {
-  /// `{drafts: [{room_id, text, reply_to, updated_at}]}`, in the rooms I am in.
+  /// `{drafts: [{room_id, thread_id, text, reply_to, updated_at}]}`, in the rooms I am in.
   list: () => get("/api/me/drafts"),
-  save: (roomId, text, replyTo) => request("PUT", `/api/rooms/${roomId}/draft`, { text, reply_to: replyTo ?? null }),
-  remove: (roomId) => request("DELETE", `/api/rooms/${roomId}/draft`),
+  /// A room's box, or with `threadId` the reply box of that message's thread.
+  save: (roomId, text, replyTo, threadId) =>
+    request("PUT", `/api/rooms/${roomId}/draft${threadId ? `?thread=${threadId}` : ""}`, { text, reply_to: replyTo ?? null }),
+  remove: (roomId, threadId) => request("DELETE", `/api/rooms/${roomId}/draft${threadId ? `?thread=${threadId}` : ""}`),
 };
 
 /// User groups: `@name` mentions each of a group's members in the room.

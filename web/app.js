@@ -11,6 +11,7 @@ import { bindThemeToggle } from "/theme.js";
 import { initAdmin } from "/views/admin.js";
 import { initAuth, showAuth, showLogin } from "/views/auth.js";
 import { clearDrafts, startEdit, startReply, initComposer } from "/views/composer.js";
+import { clearThreadDrafts } from "/views/threaddrafts.js";
 import { confirmDialog, initDialogs } from "/views/dialogs.js";
 import { initViewer } from "/views/viewer.js";
 import { initMembers, setMembersOpen, toggleMembers } from "/views/members.js";
@@ -296,7 +297,10 @@ async function leaveOpenRoom() {
 
 async function logout() {
   stream?.stop();
-  if (state().me) clearDrafts(state().me.id);
+  if (state().me) {
+    clearDrafts(state().me.id);
+    clearThreadDrafts(state().me.id);
+  }
   await Session.logout().catch(() => {});
   EventStream.clearCursor();
   sessionStorage.removeItem(USER_KEY);

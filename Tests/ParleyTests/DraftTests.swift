@@ -59,6 +59,70 @@ import Testing
         }
     }
 
+    /// A thread's reply box keeps its own draft beside the room's, one per thread, heard with its
+    /// thread; a thread is a message of the same room, and its draft names no other reply target.
+    @Test func threadRepliesHaveTheirOwnDrafts() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let annElsewhere = try await client.logIn("ann")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: annElsewhere.bearer).json()["cursor"]?.int)
+            func post(_ text: String, in room: Int64 = 1) async throws -> Int64 {
+                try #require(
+                    try await client.send(.post, "/api/rooms/\(room)/messages", json: jsonString(["text": text]), headers: bob.bearer)
+                        .json()["message"]?["id"]?.int)
+            }
+            let first = try await post("first topic")
+            let second = try await post("second topic")
+            let elsewhere = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"yard"}"#, headers: bob.bearer).json()["room"]?["id"]?.int)
+            let outside = try await post("not in main", in: elsewhere)
+
+            // The room's box and two threads: three drafts, none replacing another.
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"in the room"}"#, headers: ann.bearer).status == .ok)
+            let saved = try await client.send(.put, "/api/rooms/1/draft?thread=\(first)", json: #"{"text":"on the first"}"#, headers: ann.bearer)
+            #expect(saved.status == .ok)
+            #expect(try saved.json()["draft"]?["thread_id"]?.int == first)
+            #expect(try saved.json()["draft"]?["reply_to"] == .null)
+            #expect(try await client.send(.put, "/api/rooms/1/draft?thread=\(second)", json: #"{"text":"on the second"}"#, headers: ann.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/rooms/1/draft?thread=\(first)", json: #"{"text":"on the first, again"}"#, headers: ann.bearer).status == .ok)
+            #expect(try parley.count("drafts") == 3)
+
+            // Refused, writing nothing: a thread elsewhere or unknown, a bad id, a second target.
+            try await client.send(.put, "/api/rooms/1/draft?thread=\(outside)", json: #"{"text":"x"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_thread")
+            try await client.send(.put, "/api/rooms/1/draft?thread=999999", json: #"{"text":"x"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_thread")
+            try await client.send(.put, "/api/rooms/1/draft?thread=abc", json: #"{"text":"x"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.put, "/api/rooms/1/draft?thread=0", json: #"{"text":"x"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.put, "/api/rooms/1/draft?thread=\(first)", json: #"{"text":"x","reply_to":\#(second)}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_reply_to")
+            try await client.send(.put, "/api/rooms/\(elsewhere)/draft?thread=\(outside)", json: #"{"text":"x"}"#, headers: ann.bearer)
+                .expectError(.forbidden, "not_a_member")
+            #expect(try parley.count("drafts") == 3)
+            #expect(try parley.scalar("SELECT text FROM drafts WHERE thread_id = \(first)") == .string("on the first, again"))
+
+            // Listed with their threads, the latest first.
+            let listed = try await client.send(.get, "/api/me/drafts", headers: annElsewhere.bearer).json()["drafts"]?.array ?? []
+            #expect(listed.map { $0["thread_id"]?.int } == [first, second, nil])
+            #expect(listed.map { $0["text"]?.string } == ["on the first, again", "on the second", "in the room"])
+
+            // Deleting a thread's draft leaves the others; the event names the thread.
+            #expect(try await client.send(.delete, "/api/rooms/1/draft?thread=\(first)", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/rooms/1/draft?thread=\(first)", headers: ann.bearer).status == .noContent)
+            #expect(try parley.count("drafts") == 2)
+            #expect(try await client.send(.delete, "/api/rooms/1/draft", headers: ann.bearer).status == .noContent)
+            #expect(try parley.scalar("SELECT thread_id FROM drafts") == .int(second))
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? []
+            let savedThreads = heard.filter { $0["type"] == .string("draft.saved") }.map { $0["data"]?["draft"]?["thread_id"]?.int }
+            #expect(savedThreads == [nil, first, second, first])
+            let removed = heard.filter { $0["type"] == .string("draft.removed") }.map { $0["data"] }
+            #expect(removed.map { $0?["thread_id"]?.int } == [first, nil])
+            #expect(removed.allSatisfy { $0?["room_id"]?.int == 1 })
+        }
+    }
+
     /// Only a member keeps a draft in a room; one who leaves no longer sees it listed.
     @Test func draftsBelongToMembers() async throws {
         let parley = try await TestParley.make()

@@ -5,11 +5,13 @@
 import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
+import { draftSync } from "/draftsync.js";
 import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
+import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -18,17 +20,18 @@ let context = null;
 /// replaced). `replyTo` keeps a reply's target id when only the server's copy named it; `pending`
 /// marks a change the server has not confirmed yet.
 const drafts = new Map();
-/// What the server holds of each room's draft (room id -> { text, replyTo }), as last saved or
-/// heard; `text: null` when unknown (a save failed), so the next change is sent whatever it is.
-const synced = new Map();
-/// The server's time of the latest change known of each room's draft (room id -> ms): an event
-/// older than that (delivered late, say after a reconnect) is stale and ignored.
-const serverTimes = new Map();
-/// Rooms whose draft goes to the server shortly after typing stops (room id -> timer), and each
-/// room's last request (so that they go one at a time, in order).
-const syncTimers = new Map();
-const syncChains = new Map();
-const SYNC_DELAY_MS = 1000;
+/// Each room's draft on the server (keyed by room id).
+const sync = draftSync({
+  current: (room) => drafts.get(room),
+  target: (draft) => replyId(draft),
+  save: (room, text, replyTo) => Drafts.save(room, text, replyTo),
+  remove: (room) => Drafts.remove(room),
+  confirmed: (room, draft) => {
+    if (drafts.get(room) !== draft) return;
+    draft.pending = false;
+    saveDrafts();
+  },
+});
 let draftRoom = null;
 let draftsLoaded = false;
 let saveTimer = null;
@@ -65,15 +68,18 @@ async function loadServerDrafts() {
   } catch {
     return;
   }
+  // Threads' reply boxes keep theirs (views/threaddrafts.js).
+  adoptThreadDrafts(list.filter((draft) => draft.thread_id != null));
+  list = list.filter((draft) => draft.thread_id == null);
   const onServer = new Map(list.map((draft) => [draft.room_id, draft]));
   for (const [room, draft] of drafts) {
     if (typeof room !== "number") continue;
-    if (unconfirmed(draft)) scheduleSync(room);
+    if (unconfirmed(draft)) sync.schedule(room);
     else if (!onServer.has(room)) adopt(room, null);
   }
   for (const draft of list) {
-    synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
-    newer(draft.room_id, draft.updated_at);
+    sync.heard(draft.room_id, draft);
+    sync.newer(draft.room_id, draft.updated_at);
     if (!unconfirmed(drafts.get(draft.room_id))) adopt(draft.room_id, draft);
   }
   saveDrafts();
@@ -128,18 +134,10 @@ async function resolveReply() {
 /// The id of the message a draft answers, or null.
 const replyId = (draft) => draft.context?.message.id ?? draft.replyTo ?? null;
 
-/// Whether a change of a room's draft at `time` (the server's) is the latest known; it then is.
-function newer(room, time) {
-  const at = Date.parse(time);
-  if (at < (serverTimes.get(room) ?? 0)) return false;
-  serverTimes.set(room, at);
-  return true;
-}
-
 /// A draft of mine saved on another device (or this one's own save, heard back).
 function draftSaved(draft) {
-  if (!newer(draft.room_id, draft.updated_at)) return;
-  synced.set(draft.room_id, { text: draft.text, replyTo: draft.reply_to });
+  if (!sync.newer(draft.room_id, draft.updated_at)) return;
+  sync.heard(draft.room_id, draft);
   const mine = drafts.get(draft.room_id);
   if (mine?.text === draft.text && replyId(mine) === draft.reply_to) mine.pending = false;
   else adopt(draft.room_id, draft);
@@ -148,8 +146,8 @@ function draftSaved(draft) {
 
 /// A draft of mine deleted on another device (its message sent there, or its box emptied) at `time`.
 function draftRemoved(roomId, time) {
-  if (!newer(roomId, time)) return;
-  synced.delete(roomId);
+  if (!sync.newer(roomId, time)) return;
+  sync.heard(roomId, null);
   if (!drafts.has(roomId)) return;
   adopt(roomId, null);
   saveDrafts();
@@ -165,48 +163,7 @@ function keepDraft(keepReply = true) {
   drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null, replyTo, pending: true });
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveDrafts, 300);
-  scheduleSync(draftRoom);
-}
-
-function scheduleSync(room) {
-  clearTimeout(syncTimers.get(room));
-  syncTimers.set(
-    room,
-    setTimeout(() => {
-      syncTimers.delete(room);
-      syncChains.set(room, (syncChains.get(room) ?? Promise.resolve()).then(() => syncDraft(room)));
-    }, SYNC_DELAY_MS),
-  );
-}
-
-/// Sends a room's draft to the server, or deletes it there once blank, unless the server has it.
-async function syncDraft(room) {
-  const draft = drafts.get(room);
-  if (!draft) return;
-  const text = draft.text;
-  const replyTo = replyId(draft);
-  const blank = !text.trim() && replyTo === null;
-  const known = synced.get(room);
-  const same = blank ? known === undefined : known?.text === text && known.replyTo === replyTo;
-  try {
-    if (!same) {
-      if (blank) {
-        synced.delete(room);
-        await Drafts.remove(room);
-      } else {
-        synced.set(room, { text, replyTo });
-        const { draft: saved } = await Drafts.save(room, text, replyTo);
-        newer(room, saved.updated_at);
-      }
-    }
-    if (drafts.get(room) === draft) {
-      draft.pending = false;
-      saveDrafts();
-    }
-  } catch {
-    // Offline, too long, or no longer a member: this browser keeps it, and the next change tries again.
-    synced.set(room, { text: null, replyTo: null });
-  }
+  sync.schedule(draftRoom);
 }
 
 function saveDrafts() {
@@ -290,7 +247,12 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     renderEnabled();
   });
   on("rooms", renderEnabled);
-  on("draft", ({ type, data, at }) => (type === "draft.saved" ? draftSaved(data.draft) : draftRemoved(data.room_id, at)));
+  on("draft", ({ type, data, at }) => {
+    // A thread's reply box has its own (views/threaddrafts.js).
+    if ((data.draft?.thread_id ?? data.thread_id ?? null) !== null) threadDraftHeard(type, data, at);
+    else if (type === "draft.saved") draftSaved(data.draft);
+    else draftRemoved(data.room_id, at);
+  });
   // My role in the open room is read from its member list, which reloads after a role change.
   on("members", renderEnabled);
   on("messages", ({ message }) => {

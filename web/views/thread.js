@@ -1,7 +1,7 @@
 // The thread panel beside the open room: one message and its replies, oldest first, kept up to
 // date from the live stream (new replies, edits, deletions and the count), with a box that answers
 // the message. Replies are ordinary messages of the room, so they show in the room too; a reply's
-// time jumps to it there.
+// time jumps to it there. What is left in the box stays with its thread (views/threaddrafts.js).
 import * as actions from "/actions.js";
 import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
@@ -13,6 +13,7 @@ import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
+import { keepThreadDraft, threadDraft } from "/views/threaddrafts.js";
 import { fileNode, forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
@@ -44,6 +45,7 @@ export function initThread(handlers) {
     }
   });
   text.addEventListener("input", () => {
+    if (state.thread) keepThreadDraft(state.thread.roomId, state.thread.rootId, text.value);
     if (text.value.trim()) actions.typing();
   });
   on("thread", ({ changed, added }) => {
@@ -70,6 +72,7 @@ export function openThread(message) {
   if (!message || message.room_id !== state.room?.id) return;
   opener = document.activeElement;
   callbacks.beforeOpen();
+  if (state.thread?.rootId !== message.id) $("thread-text").value = threadDraft(message.room_id, message.id);
   show(true);
   actions.openThread(message).catch(toastError);
   $("thread-text").focus();
@@ -78,6 +81,8 @@ export function openThread(message) {
 export function closeThread({ refocus = true } = {}) {
   if (!state.thread && $("thread-panel").hidden) return;
   actions.closeThread();
+  // Its draft is kept (threaddrafts.js); the next thread's box starts with its own.
+  $("thread-text").value = "";
   show(false);
   if (refocus && opener?.isConnected) opener.focus();
   opener = null;
@@ -95,6 +100,7 @@ function sendReply() {
   actions.send(text, thread.rootId);
   actions.stoppedTyping();
   $("thread-text").value = "";
+  keepThreadDraft(thread.roomId, thread.rootId, "");
 }
 
 function render({ follow = false }) {

@@ -3,8 +3,9 @@ import Hummingbird
 import MariaDB
 
 /// Drafts that follow a user to their other devices, as Slack, Mattermost and Zulip sync them: what
-/// was left unsent in a room's message box (`saveDraft`, `deleteDraft`), listed for the rooms the
-/// user is still in (`drafts`). Each change is an event to the user's own clients (`draft.saved`,
+/// was left unsent in a room's message box or in one of its threads' reply boxes (`saveDraft`,
+/// `deleteDraft`, with `?thread=<message id>` for a thread), listed for the rooms the user is still
+/// in (`drafts`). Each change is an event to the user's own clients (`draft.saved`,
 /// `draft.removed`), so an open room on another device shows it.
 struct DraftController {
     let rooms: RoomService
@@ -21,17 +22,20 @@ struct DraftController {
 
     struct DraftView: Encodable, Sendable {
         let roomId: Int64
+        /// The message whose thread's reply box it is in, or nil for the room's own box.
+        let threadId: Int64?
         /// As typed (not trimmed).
         let text: String
         /// The message it answers, or nil.
         let replyTo: Int64?
         let updatedAt: Date
 
-        enum CodingKeys: String, CodingKey { case roomId, text, replyTo, updatedAt }
-        // Spelled out so that no reply is sent as null rather than left out.
+        enum CodingKeys: String, CodingKey { case roomId, threadId, text, replyTo, updatedAt }
+        // Spelled out so that no reply or thread is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(roomId, forKey: .roomId)
+            try c.encode(threadId, forKey: .threadId)
             try c.encode(text, forKey: .text)
             try c.encode(replyTo, forKey: .replyTo)
             try c.encode(updatedAt, forKey: .updatedAt)
@@ -39,6 +43,8 @@ struct DraftController {
 
         init(row: MariaDBRow) throws {
             roomId = try row.decode("room_id")
+            let thread: Int64 = try row.decode("thread_id")
+            threadId = thread == 0 ? nil : thread
             text = try row.decode("text")
             replyTo = try row.decode("reply_to")
             updatedAt = try row.decode("updated_at")
@@ -55,6 +61,21 @@ struct DraftController {
 
     struct RemovedEvent: Encodable {
         let roomId: Int64
+        let threadId: Int64?
+
+        enum CodingKeys: String, CodingKey { case roomId, threadId }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(threadId, forKey: .threadId)
+        }
+    }
+
+    static let columns = "d.room_id, d.thread_id, d.text, d.reply_to, d.updated_at"
+
+    /// `?thread=<message id>`: the thread's reply box (0 in the table), else the room's own box.
+    static func thread(_ request: Request) throws -> Int64 {
+        try MessageController.number(request, "thread", "a message id", minimum: 1) ?? 0
     }
 
     /// [drafts] My drafts in the rooms I am in, the latest first.
@@ -62,9 +83,9 @@ struct DraftController {
         let session = try context.requireSession()
         let rows = try await log.pool.query(
             """
-            SELECT d.room_id, d.text, d.reply_to, d.updated_at FROM drafts d
+            SELECT \(Self.columns) FROM drafts d
             JOIN room_members m ON m.room_id = d.room_id AND m.user_id = d.user_id
-            WHERE d.user_id = ? ORDER BY d.updated_at DESC, d.room_id DESC
+            WHERE d.user_id = ? ORDER BY d.updated_at DESC, d.room_id DESC, d.thread_id DESC
             """, [session.user.id])
         return DraftList(drafts: try rows.map(DraftView.init(row:)))
     }
@@ -86,16 +107,22 @@ struct DraftController {
         }
     }
 
-    /// [saveDraft] Keeps my draft in a room I am in (muted or in an archived room too: it waits).
+    /// [saveDraft] Keeps my draft in a room I am in, or in one of its threads (muted or in an
+    /// archived room too: it waits). A thread's draft answers its message, so it names no other.
     func save(request: Request, context: AppRequestContext) async throws -> DraftAnswer {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
+        let threadID = try Self.thread(request)
         let body = try await request.decodeJSON(as: SaveBody.self, context: context, limit: maxBodyBytes)
         try Self.validate(body)
+        if threadID != 0 && body.replyTo != nil {
+            throw ParleyError.invalid("invalid_reply_to", "A thread's draft answers the thread's message: reply_to must be null.")
+        }
         try limiter.consume(String(session.user.id))
         let store = rooms.store
         let draft = try await log.transaction { c, events in
             guard try RoomService.role(store, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
+            try Self.checkThread(c, threadID, roomID: roomID)
             if let replyTo = body.replyTo {
                 guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [replyTo, roomID]).isEmpty else {
                     throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
@@ -103,26 +130,43 @@ struct DraftController {
             }
             try c.execute(
                 """
-                INSERT INTO drafts (user_id, room_id, text, reply_to, updated_at) VALUES (?, ?, ?, ?, NOW(3))
+                INSERT INTO drafts (user_id, room_id, thread_id, text, reply_to, updated_at) VALUES (?, ?, ?, ?, ?, NOW(3))
                 ON DUPLICATE KEY UPDATE text = VALUES(text), reply_to = VALUES(reply_to), updated_at = VALUES(updated_at)
-                """, [session.user.id, roomID, body.text, body.replyTo])
+                """, [session.user.id, roomID, threadID, body.text, body.replyTo])
             let draft = try DraftView(
-                row: try c.query("SELECT room_id, text, reply_to, updated_at FROM drafts WHERE user_id = ? AND room_id = ?", [session.user.id, roomID])[0])
+                row: try c.query(
+                    "SELECT \(Self.columns) FROM drafts d WHERE d.user_id = ? AND d.room_id = ? AND d.thread_id = ?", [session.user.id, roomID, threadID]
+                )[0])
             try events.append(EventType.draftSaved, userID: session.user.id, payload: DraftAnswer(draft: draft))
             return draft
         }
         return DraftAnswer(draft: draft)
     }
 
-    /// [deleteDraft] Forgets my draft in a room (sent, or emptied); deleting none changes nothing.
+    /// A thread is a message of the room (a deleted one's too: it may still be answered).
+    static func checkThread(_ c: MariaDBConnection, _ threadID: Int64, roomID: Int64) throws {
+        guard threadID != 0 else { return }
+        guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [threadID, roomID]).isEmpty else {
+            throw ParleyError.invalid("invalid_thread", "thread must be a message of the same room.")
+        }
+    }
+
+    /// [deleteDraft] Forgets my draft in a room or one of its threads (sent, or emptied); deleting
+    /// none changes nothing.
     func delete(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
+        let threadID = try Self.thread(request)
         let store = rooms.store
         try await log.transaction { c, events in
             guard try RoomService.role(store, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
-            guard try c.execute("DELETE FROM drafts WHERE user_id = ? AND room_id = ?", [session.user.id, roomID]).affectedRows == 1 else { return }
-            try events.append(EventType.draftRemoved, userID: session.user.id, payload: RemovedEvent(roomId: roomID))
+            guard
+                try c.execute(
+                    "DELETE FROM drafts WHERE user_id = ? AND room_id = ? AND thread_id = ?", [session.user.id, roomID, threadID]
+                ).affectedRows == 1
+            else { return }
+            let removed = RemovedEvent(roomId: roomID, threadId: threadID == 0 ? nil : threadID)
+            try events.append(EventType.draftRemoved, userID: session.user.id, payload: removed)
         }
         return .noContent
     }
