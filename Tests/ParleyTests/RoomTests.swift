@@ -794,6 +794,23 @@ import Testing
             #expect(try await client.send(.get, "/api/users?prefix=zz", headers: alice.bearer).json()["users"] == .array([]))
             let limited = try await client.send(.get, "/api/users?prefix=a&limit=2", headers: alice.bearer).json()
             #expect(limited["users"]?.array?.count == 2)
+
+            // A word of the display name finds its user too, after the usernames that start with
+            // it; a deactivated account is found by neither.
+            let grace = try await client.signUp("gh1906")
+            #expect(
+                try await client.send(.patch, "/api/me", json: #"{"display_name":"Grace Hopper"}"#, headers: grace.bearer).status == .ok)
+            let hopper = try await client.signUp("hopper")
+            let names = { (prefix: String) async throws -> [String] in
+                try await client.send(.get, "/api/users?prefix=\(prefix)", headers: alice.bearer).json()["users"]?.array?
+                    .compactMap { $0["username"]?.string } ?? []
+            }
+            #expect(try await names("hop") == ["hopper", "gh1906"])
+            #expect(try await names("GRACE") == ["gh1906"])
+            #expect(try await names("grace%20hop") == ["gh1906"])
+            #expect(try await names("race") == [])
+            #expect(try await client.send(.post, "/api/me/deactivate", json: #"{"password":"password123"}"#, headers: hopper.bearer).status == .noContent)
+            #expect(try await names("hop") == ["gh1906"])
             for query in [
                 "", "?prefix=", "?prefix=\(String(repeating: "a", count: 33))", "?prefix=a&limit=0", "?prefix=a&limit=51", "?prefix=a&limit=x",
             ] {

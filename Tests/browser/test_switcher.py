@@ -38,6 +38,7 @@ def test_ctrl_k_jumps_to_rooms_joins_public_ones_and_starts_dms(server, browsers
     kay = account("kay_switch", display_name="Kay")
     lou = account("lou_switch", display_name="Lou Switcher")
     account("max_switch", display_name="Max Switcher")
+    account("ned_switch", display_name="Nedda Quillfeather")
     team = kay.create_room("quartz-team")["id"]
     kay.create_room("quartzite", kind="group")
     lou.create_room("quartz-open")
@@ -81,7 +82,8 @@ def test_ctrl_k_jumps_to_rooms_joins_public_ones_and_starts_dms(server, browsers
     chat.wait(lambda: chat.room_title() == "quartz-locked", message=f"opened {chat.room_title()}")
 
     # A word inside a name matches my conversations too: my DM with Lou is found by his name, and
-    # opens. (People I have no DM with are found by the start of their username.)
+    # opens. (People I have no DM with are found by the start of their username or of a word of
+    # their display name.)
     jump(chat, "switcher", ["Lou Switcher"])
     chat.wait(lambda: chat.room_title() == "Lou Switcher", message=f"opened {chat.room_title()}")
 
@@ -92,6 +94,13 @@ def test_ctrl_k_jumps_to_rooms_joins_public_ones_and_starts_dms(server, browsers
     chat.find("#switcher-input").send_keys(Keys.ENTER)
     chat.wait(lambda: chat.room_title() == "Max Switcher", message=f"opened {chat.room_title()}")
     chat.wait(lambda: "Max Switcher" in chat.sidebar_rooms("dm-list"))
+
+    # Or by a word of their display name.
+    open_switcher(chat)
+    chat.find("#switcher-input").send_keys("quillfe")
+    chat.wait(lambda: options(chat) == [["Nedda Quillfeather", "@ned_switch · new conversation", True]], message=f"{options(chat)}")
+    chat.find("#switcher-input").send_keys(Keys.ESCAPE)
+    chat.wait(lambda: not chat.dialog_open("switcher-dialog"))
 
     # No match says so; the sidebar's button opens it too.
     chat.find("#switcher-open").click()

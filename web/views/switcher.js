@@ -174,7 +174,8 @@ function paintActive() {
   }
 }
 
-/// People whose username starts with what was typed, for a new DM (rooms are known already).
+/// People whose username, or a word of whose display name, starts with what was typed, for a new DM
+/// (rooms are known already).
 async function findPeople() {
   const prefix = $("switcher-input").value.trim().replace(/^[#@]/, "");
   controller?.abort();

@@ -290,7 +290,7 @@ struct RoomController {
         let users: [UserSummary]
     }
 
-    /// [searchUsers] Users whose username starts with `prefix`.
+    /// [searchUsers] Active users whose username, or a word of whose display name, starts with `prefix`.
     func searchUsers(request: Request, context: AppRequestContext) async throws -> UserList {
         _ = try context.requireSession()
         let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""

@@ -218,8 +218,15 @@ struct RoomStore: Sendable {
     func searchUsers(prefix: String, limit: Int) async throws -> [UserSummary] {
         let escaped = prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
+        // Active accounts only: nobody opens a DM with, or adds, a deactivated one. Usernames that
+        // start with it come first; then display names with a word that does ("hop" finds "Grace
+        // Hopper"), which no index serves: a scan of `users`, bounded by the limit it stops at.
         return try await pool.query(
-            "SELECT id, username, display_name, avatar FROM users WHERE username LIKE ? ORDER BY username LIMIT ?", [escaped + "%", limit]
+            """
+            SELECT id, username, display_name, avatar FROM users
+            WHERE deactivated_at IS NULL AND (username LIKE ? OR display_name LIKE ? OR display_name LIKE ?)
+            ORDER BY username NOT LIKE ?, username LIMIT ?
+            """, [escaped + "%", escaped + "%", "% " + escaped + "%", escaped + "%", limit]
         ).map { try UserSummary(row: $0) }
     }
 }
