@@ -408,9 +408,10 @@ export async function leave(id) {
   store.removeRoom(id);
 }
 
-/// Opens the DM with a person (the same one every time), back in my list if I had closed it.
-export async function openDM(userId) {
-  const { room } = await Rooms.openDM(userId);
+/// Opens the DM with a person, or with several people (an array of ids: a group DM), the same one
+/// every time, back in my list if I had closed it.
+export async function openDM(userIds) {
+  const { room } = await Rooms.openDM(userIds);
   if (state.rooms.get(room.id)?.closed) await Rooms.reopen(room.id);
   await loadRooms();
   return room;

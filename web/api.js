@@ -159,7 +159,8 @@ export const Rooms = {
   members: (id) => get(`/api/rooms/${id}/members`),
   addMember: (id, userId) => post(`/api/rooms/${id}/members`, { user_id: userId }),
   removeMember: (id, userId) => request("DELETE", `/api/rooms/${id}/members/${userId}`),
-  openDM: (userId) => post("/api/dms", { user_id: userId }),
+  /// One person's id, or several (a group DM).
+  openDM: (userIds) => post("/api/dms", Array.isArray(userIds) && userIds.length > 1 ? { user_ids: userIds } : { user_id: [userIds].flat()[0] }),
   /// Stars one of my rooms (it lists first, in every client of mine), or takes the star back.
   star: (id) => request("PUT", `/api/rooms/${id}/star`),
   unstar: (id) => request("DELETE", `/api/rooms/${id}/star`),

@@ -38,13 +38,17 @@ export function initials(name) {
 /// A stable hue per user, for avatars.
 export const hue = (userId) => (Number(userId) * 137.508) % 360;
 
+/// Whether a room is a group DM (a DM of three or more people).
+export const isGroupDM = (room) => room?.kind === "dm" && (room.dm_members?.length ?? 0) > 1;
+
 export function roomName(room) {
   if (!room) return "";
+  if (isGroupDM(room)) return room.dm_members.map((user) => user.display_name).join(", ");
   return room.kind === "dm" ? room.dm_with?.display_name ?? room.name : room.name;
 }
 
-/// "#room", or "@person" for a DM; empty for no room.
-export const roomLabel = (room) => (room ? `${room.kind === "dm" ? "@" : "#"}${roomName(room)}` : "");
+/// "#room", or "@person" for a DM (a group DM's people as they are); empty for no room.
+export const roomLabel = (room) => (room ? `${room.kind === "dm" ? (isGroupDM(room) ? "" : "@") : "#"}${roomName(room)}` : "");
 
 /// A file's size for people: "512 B", "3.4 KB", "12 MB".
 export function formatSize(bytes) {

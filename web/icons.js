@@ -78,4 +78,5 @@ export function icon(name, { label, className = "" } = {}) {
 }
 
 /// The icon for a room's kind.
-export const roomIcon = (room) => icon(room.kind === "dm" ? "at" : room.kind === "group" ? "lock" : "hash", { className: "room-kind" });
+export const roomIcon = (room) =>
+  icon(room.kind === "dm" ? ((room.dm_members?.length ?? 0) > 1 ? "users" : "at") : room.kind === "group" ? "lock" : "hash", { className: "room-kind" });

@@ -282,6 +282,7 @@ export function mergeRoom(room) {
     my_role: room.my_role ?? old.my_role,
     starred: room.starred ?? old.starred,
     dm_with: room.dm_with ?? old.dm_with,
+    dm_members: room.dm_members ?? old.dm_members,
     latest_id: old.latest_id,
   });
   emit("rooms");
@@ -710,6 +711,12 @@ export function renameUser(user) {
   for (const room of state.rooms.values()) {
     if (room.dm_with?.id === id && differs(room.dm_with)) {
       room.dm_with = { ...room.dm_with, ...changes };
+      roomsChanged = true;
+    }
+    // A group DM is named after its people.
+    const index = room.dm_members?.findIndex((user) => user.id === id) ?? -1;
+    if (index >= 0 && differs(room.dm_members[index])) {
+      room.dm_members = room.dm_members.map((user, i) => (i === index ? { ...user, ...changes } : user));
       roomsChanged = true;
     }
   }

@@ -9,7 +9,7 @@ import Testing
 /// ownership and user lookup.
 @Suite struct RoomTests {
     static let roomKeys: Set<String> = [
-        "id", "kind", "name", "topic", "has_password", "post_policy", "member_count", "my_role", "dm_with", "created_at",
+        "id", "kind", "name", "topic", "has_password", "post_policy", "member_count", "my_role", "dm_with", "dm_members", "created_at",
         "archived_at", "slow_mode_seconds",
     ]
     static let timestamp = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#
@@ -854,6 +854,7 @@ import Testing
             #expect(room["kind"] == .string("dm"))
             #expect(room["name"] == .string("bob"))
             #expect(room["dm_with"] == Self.user(bob))
+            #expect(room["dm_members"] == .array([Self.user(bob)]))
             #expect(room["member_count"] == .number(2))
             #expect(room["my_role"] == .string("member"))
             #expect(room["has_password"] == .bool(false))
@@ -899,6 +900,105 @@ import Testing
         #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 1)
         #expect(
             try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.kind = 'dm'")) == 2)
+    }
+
+    /// A group DM: three to nine people, the same room for the same people whoever opens it, named
+    /// after the others, with everyone hearing every message; a DM like any other otherwise.
+    @Test func aGroupDMIsTheSameRoomForTheSamePeople() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cy = try await client.signUp("cyd")
+            let eve = try await client.signUp("eve")
+            for (who, name) in [(bob, "Bob"), (cy, "Cy")] {
+                #expect(try await client.send(.patch, "/api/me", json: #"{"display_name":"\#(name)"}"#, headers: who.bearer).status == .ok)
+            }
+            var cursors: [Int64] = []
+            for who in [ann, bob, cy, eve] {
+                cursors.append(try #require(try await client.send(.get, "/api/events?timeout=0", headers: who.bearer).json()["cursor"]?.int))
+            }
+            let opened = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(cy.id),\#(bob.id)]}"#, headers: ann.bearer)
+            #expect(opened.status == .created)
+            let room = try #require(try opened.json()["room"])
+            let id = try #require(room["id"]?.int)
+            #expect(room.keys == Self.roomKeys)
+            #expect(room["kind"] == .string("dm"))
+            #expect(room["name"] == .string("Bob, Cy"))
+            #expect(room["dm_with"] == .null)
+            #expect(room["dm_members"]?.array?.compactMap { $0["username"]?.string } == ["bob", "cyd"])
+            #expect(room["member_count"] == .number(3))
+
+            // The same people, in any order, by any of them: the same room; fewer or more people, another.
+            let again = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cy.id)]}"#, headers: ann.bearer)
+            #expect(try again.status == .ok && again.json()["room"]?["id"]?.int == id)
+            let fromCy = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(ann.id),\#(bob.id)]}"#, headers: cy.bearer)
+            #expect(try fromCy.status == .ok && fromCy.json()["room"]?["id"]?.int == id)
+            #expect(try fromCy.json()["room"]?["name"] == .string("ann, Bob"))
+            let pair = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id)]}"#, headers: ann.bearer)
+            #expect(try pair.status == .created && pair.json()["room"]?["id"]?.int != id)
+            #expect(try pair.json()["room"]?["dm_with"]?["id"]?.int == bob.id)
+            let four = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cy.id),\#(eve.id)]}"#, headers: ann.bearer)
+            #expect(try four.status == .created && four.json()["room"]?["member_count"] == .number(4))
+
+            // Refused, writing nothing.
+            let before = try Self.state(parley)
+            for body in [
+                #"{"user_ids":[]}"#, #"{"user_ids":[\#(bob.id),\#(bob.id)]}"#, #"{"user_ids":[\#(bob.id),\#(ann.id)]}"#,
+                #"{"user_ids":[\#((1...9).map { String(bob.id + 1000 + Int64($0)) }.joined(separator: ","))]}"#,
+            ] {
+                try await client.send(.post, "/api/dms", json: body, headers: ann.bearer).expectError(.unprocessableContent, "invalid_user")
+            }
+            try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),999999]}"#, headers: ann.bearer)
+                .expectError(.notFound, "user_not_found")
+            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id),"user_ids":[\#(cy.id)]}"#, headers: ann.bearer)
+                .expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/dms", json: #"{}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/dms", json: #"{"user_ids":"bob"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try Self.state(parley) == before)
+            // No new group DM with someone either side blocked.
+            #expect(try await client.send(.put, "/api/me/blocks/\(ann.id)", headers: eve.bearer).status == .noContent)
+            try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(eve.id)]}"#, headers: ann.bearer)
+                .expectError(.forbidden, "blocked")
+            #expect(try await client.send(.delete, "/api/me/blocks/\(ann.id)", headers: eve.bearer).status == .noContent)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 3)
+
+            // Each of the three lists it, named after the other two; Eve sees none of it.
+            let bobs = try await Self.directory(client, bob).mine.first { $0["id"]?.int == id }
+            #expect(bobs?["name"] == .string("ann, Cy"))
+            #expect(bobs?["dm_members"]?.array?.compactMap { $0["id"]?.int } == [ann.id, cy.id])
+            #expect(bobs?["dm_with"] == .null)
+            #expect(try await Self.directory(client, ann).mine.filter { $0["id"]?.int == id }.count == 1)
+            try await client.send(.get, "/api/rooms/\(id)", headers: eve.bearer).expectError(.notFound, "room_not_found")
+            #expect(try await client.send(.get, "/api/rooms/\(id)", headers: cy.bearer).json()["room"]?["name"] == .string("ann, Bob"))
+
+            // A message reaches all three, and notifies the two others as a DM does.
+            let sent = try await client.send(.post, "/api/rooms/\(id)/messages", json: #"{"text":"lunch?"}"#, headers: ann.bearer)
+            #expect(sent.status == .created)
+            for (index, who) in [ann, bob, cy, eve].enumerated() {
+                let events = try await client.send(.get, "/api/events?after=\(cursors[index])&timeout=0", headers: who.bearer).json()["events"]?.array ?? []
+                let inRoom = events.filter { $0["room_id"]?.int == id }
+                #expect(inRoom.contains { $0["type"] == .string("message.created") } == (who.id != eve.id))
+                #expect(inRoom.contains { $0["type"] == .string("dm.opened") } == (who.id != eve.id))
+                let notified = events.filter { $0["type"] == .string("notification") }.compactMap { $0["data"]?["notification"]?["reason"]?.string }
+                #expect(notified == (who.id == bob.id || who.id == cy.id ? ["dm"] : []))
+            }
+            // A block between two of its people does not silence the conversation (it is not a
+            // two-person DM); the blocker just hears of nothing the other says.
+            #expect(try await client.send(.put, "/api/me/blocks/\(cy.id)", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(id)/messages", json: #"{"text":"yes"}"#, headers: cy.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/\(pair.json()["room"]?["id"]?.int ?? 0)/messages", json: #"{"text":"hi"}"#, headers: ann.bearer).status == .created)
+
+            // Fixed people, like a DM: nobody joins, is added or leaves; only the topic changes.
+            try await client.send(.post, "/api/rooms/\(id)/members", json: #"{"user_id":\#(eve.id)}"#, headers: ann.bearer)
+                .expectError(.conflict, "not_a_group")
+            try await client.send(.post, "/api/rooms/\(id)/leave", headers: bob.bearer).expectError(.conflict, "cannot_leave_dm")
+            try await Self.join(client, eve, id).expectError(.notFound, "room_not_found")
+            #expect(try await client.send(.patch, "/api/rooms/\(id)", json: #"{"topic":"lunch crew"}"#, headers: cy.bearer).status == .ok)
+            try await client.send(.patch, "/api/rooms/\(id)", json: #"{"name":"crew"}"#, headers: ann.bearer).expectError(.unprocessableContent, "invalid_change")
+        }
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM rooms WHERE kind = 'dm'")) == 3)
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'dm.opened'")) == 3)
     }
 
     @Test func concurrentDMOpensFindOneRoom() async throws {

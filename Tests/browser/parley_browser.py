@@ -263,6 +263,8 @@ class Chat:
         self.wait(lambda: self.js(
             "return [...document.querySelectorAll('#dm-results .option')].some(o => o.dataset.username === arguments[0])", username))
         self.find(f'#dm-results .option[data-username="{username}"]').click()
+        self.wait(lambda: self.js("return !!document.querySelector(`#dm-chips [data-username='${arguments[0]}']`)", username))
+        self.find("#dm-open").click()
         self.wait(lambda: self.find("#dm-dialog").get_attribute("open") is None)
 
 

@@ -4,7 +4,7 @@
 // my devices (the mark is the account's).
 import * as actions from "/actions.js";
 import { $, button, el, messageEntry } from "/dom.js";
-import { authorName, dayLabel, formatFull, formatTime, roomLabel, roomName, truncate } from "/format.js";
+import { authorName, dayLabel, formatFull, formatTime, isGroupDM, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activity, on, state } from "/state.js";
@@ -98,7 +98,7 @@ function item(notification) {
   const { message } = notification;
   const room = state.rooms.get(notification.room_id);
   const created = new Date(notification.created_at);
-  const where = room.kind === "dm" ? "" : ` in #${roomName(room)}`;
+  const where = isGroupDM(room) ? ` in ${roomName(room)}` : room.kind === "dm" ? "" : ` in #${roomName(room)}`;
   const text = message.deleted ? "This message was deleted." : truncate(preview(message), 200);
   return messageEntry({
     className: `search-result activity-entry${notification.id > highlightAbove ? " new" : ""}`,

@@ -3,7 +3,7 @@
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
-import { formatFull, statusLabel } from "/format.js";
+import { formatFull, isGroupDM, roomName, statusLabel } from "/format.js";
 import { activeStatus, on, pausedNow, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
 
@@ -121,7 +121,8 @@ function render(profile, rooms) {
   }
   list.replaceChildren(
     ...rooms.map((room) => {
-      const label = room.kind === "dm" ? "Your direct messages" : `${room.kind === "group" ? "🔒 " : "#"}${room.name}`;
+      const mine = state.rooms.get(room.id);
+      const label = isGroupDM(mine) ? `Group conversation: ${roomName(mine)}` : room.kind === "dm" ? "Your direct messages" : `${room.kind === "group" ? "🔒 " : "#"}${room.name}`;
       return el(
         "li",
         {},

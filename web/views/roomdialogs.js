@@ -1,6 +1,6 @@
 // Creating rooms and groups, changing a room's settings (archiving it, deleting it) and my
 // notification level for it, browsing and joining public rooms (with their password), and opening a
-// DM by username.
+// DM with one person or a group DM with several.
 import * as actions from "/actions.js";
 import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -15,7 +15,11 @@ let navigate = () => {};
 let roomForm = { mode: "create", room: null };
 let chosenMembers = new Map();
 let memberSearch = null;
+/// The people chosen for a DM (user id -> user).
+let chosenPeople = new Map();
 let dmSearch = null;
+/// The most people a DM has besides me (the server's limit).
+const MAX_DM_OTHERS = 8;
 
 export function initRoomDialogs({ onNavigate }) {
   navigate = onNavigate;
@@ -45,16 +49,33 @@ export function initRoomDialogs({ onNavigate }) {
     onPick: (user) => {
       chosenMembers.set(user.id, user);
       memberSearch.reset();
-      renderChips();
+      renderMemberChips();
     },
   });
   dmSearch = userSearch({
     input: $("dm-input"),
     results: $("dm-results"),
-    exclude: (user) => user.id === state.me.id,
-    onPick: openDM,
+    exclude: (user) => user.id === state.me.id || chosenPeople.has(user.id),
+    onPick: (user) => {
+      showError("dm-error", null);
+      if (chosenPeople.size >= MAX_DM_OTHERS) {
+        showError("dm-error", new Error(`A conversation has at most ${MAX_DM_OTHERS} people besides you: make a private group for more.`));
+      } else chosenPeople.set(user.id, user);
+      dmSearch.reset();
+      renderPeopleChips();
+    },
   });
   $("dm-form").addEventListener("submit", (event) => event.preventDefault());
+  $("dm-open").addEventListener("click", openDM);
+  // Enter in the empty box opens the conversation with the people chosen (seen before the search's
+  // own Enter, which picks a person and empties the box).
+  $("dm-input").addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key === "Enter" && !$("dm-input").value.trim() && chosenPeople.size) openDM();
+    },
+    { capture: true },
+  );
   $("browse-filter").addEventListener("input", renderDirectory);
   $("notify-form").addEventListener("submit", submitNotifyLevel);
   $("password-form").addEventListener("submit", (event) => {
@@ -74,7 +95,7 @@ export function openRoomDialog(initialKind = "public") {
   document.querySelector(`#room-kind input[value="${publicAllowed ? initialKind : "group"}"]`).checked = true;
   chosenMembers = new Map();
   memberSearch.reset();
-  renderChips();
+  renderMemberChips();
   showError("room-error", null);
   syncRoomForm();
   $("room-dialog").showModal();
@@ -230,27 +251,37 @@ async function deleteRoom() {
   }
 }
 
-function renderChips() {
-  $("room-member-chips").replaceChildren(
-    ...[...chosenMembers.values()].map((user) =>
+/// The chosen people of a picker as chips, each with a button that takes them out again.
+function renderChips(list, chosen, input, onChange = () => {}) {
+  list.replaceChildren(
+    ...[...chosen.values()].map((user) =>
       el(
         "li",
-        { className: "chip" },
+        { className: "chip", dataset: { username: user.username } },
         el("span", { text: user.display_name }),
         button("", {
           className: "icon-button small",
           icon: icon("x"),
           attrs: { "aria-label": `Remove ${user.display_name}` },
           onClick: () => {
-            chosenMembers.delete(user.id);
-            renderChips();
-            $("room-member-input").focus();
+            chosen.delete(user.id);
+            renderChips(list, chosen, input, onChange);
+            input.focus();
           },
         }),
       ),
     ),
   );
+  onChange();
 }
+
+const renderMemberChips = () => renderChips($("room-member-chips"), chosenMembers, $("room-member-input"));
+
+const renderPeopleChips = () =>
+  renderChips($("dm-chips"), chosenPeople, $("dm-input"), () => {
+    $("dm-open").disabled = chosenPeople.size === 0;
+    $("dm-open").textContent = chosenPeople.size > 1 ? `Open group conversation (${chosenPeople.size + 1} people)` : "Open conversation";
+  });
 
 async function submitRoom(event) {
   event.preventDefault();
@@ -297,18 +328,25 @@ async function submitRoom(event) {
 
 export function openDMDialog() {
   dmSearch.reset();
+  chosenPeople = new Map();
+  renderPeopleChips();
   showError("dm-error", null);
   $("dm-dialog").showModal();
   $("dm-input").focus();
 }
 
-async function openDM(user) {
+/// Opens the DM with the people chosen (one: a DM; several: a group DM), the same one every time.
+async function openDM() {
+  if (!chosenPeople.size || $("dm-open").disabled) return;
+  $("dm-open").disabled = true;
   try {
-    const room = await actions.openDM(user.id);
+    const room = await actions.openDM([...chosenPeople.keys()]);
     $("dm-dialog").close();
     navigate(room.id);
   } catch (error) {
     showError("dm-error", error);
+  } finally {
+    $("dm-open").disabled = chosenPeople.size === 0;
   }
 }
 

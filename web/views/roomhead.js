@@ -2,7 +2,7 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { authorName, formatFull, formatInterval, roomName, statusLabel, truncate } from "/format.js";
+import { authorName, formatFull, formatInterval, isGroupDM, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
@@ -51,6 +51,8 @@ let dmTimer = null;
 /// A DM's second line: the other person's username, their status and whether they paused
 /// notifications, as Slack's DM header shows them.
 function dmLine(room) {
+  // A group DM: its topic, or who is in it.
+  if (isGroupDM(room)) return room.topic || ["you", ...room.dm_members.map((user) => `@${user.username}`)].join(", ");
   const other = [...state.room.members.values()].find((member) => member.user.id !== state.me.id);
   const parts = [`@${room.dm_with?.username ?? other?.user.username ?? ""}`];
   const status = activeStatus(other?.status);

@@ -4,7 +4,7 @@
 import * as actions from "/actions.js";
 import { Rooms } from "/api.js";
 import { $, avatarFor, el, srOnly } from "/dom.js";
-import { roomName } from "/format.js";
+import { isGroupDM, roomName } from "/format.js";
 import { roomIcon } from "/icons.js";
 import { state } from "/state.js";
 import { joinPublicRoom } from "/views/roomdialogs.js";
@@ -93,13 +93,14 @@ function candidates(query) {
       .map((item) => ({ item, score: best(query, ...names(item)) }))
       .filter(({ score }) => score !== Infinity);
   const unread = (room) => (room.unread_count > 0 && room.notify_level !== "none" ? 0 : 1);
-  const rooms = scored(mine, (room) => [roomName(room), room.kind === "dm" ? room.dm_with?.username : null])
+  const rooms = scored(mine, (room) => [roomName(room), ...(room.kind === "dm" ? (room.dm_members ?? [room.dm_with]).map((user) => user?.username) : [])])
     .sort((a, b) => a.score - b.score || unread(a.item) - unread(b.item) || activity(b.item) - activity(a.item) || roomName(a.item).localeCompare(roomName(b.item)))
     .map(({ item }) => ({ key: `room-${item.id}`, kind: "room", room: item }));
   const joinable = scored(state.directory.filter((room) => !state.rooms.has(room.id)), (room) => [room.name])
     .sort((a, b) => a.score - b.score || a.item.name.localeCompare(b.item.name))
     .map(({ item }) => ({ key: `join-${item.id}`, kind: "join", room: item }));
-  const withDM = new Set([...state.rooms.values()].filter((room) => room.kind === "dm").map((room) => room.dm_with?.id));
+  // People I have a two-person DM with are found as that conversation.
+  const withDM = new Set([...state.rooms.values()].filter((room) => room.kind === "dm" && room.dm_with).map((room) => room.dm_with.id));
   const persons = people
     .filter((user) => user.id !== state.me?.id && !withDM.has(user.id) && best(query, user.username, user.display_name) !== Infinity)
     .map((user) => ({ key: `person-${user.id}`, kind: "person", user }));
@@ -131,7 +132,9 @@ function option(entry, index) {
     detail =
       entry.kind === "join"
         ? `public room · ${room.has_password ? "join with its password" : "join"}`
-        : room.kind === "dm"
+        : isGroupDM(room)
+          ? `group conversation · ${room.dm_members.length + 1} people`
+          : room.kind === "dm"
           ? `@${room.dm_with?.username ?? ""}`
           : room.kind === "group" ? "private group" : "room";
     if (room.archived_at) detail += " · archived";
@@ -198,7 +201,7 @@ async function pick(entry) {
     if (entry.kind === "room") {
       const room = entry.room;
       // A DM I closed comes back to my list as it opens.
-      if (room.kind === "dm" && room.closed && room.dm_with) await actions.openDM(room.dm_with.id);
+      if (room.kind === "dm" && room.closed && room.dm_members?.length) await actions.openDM(room.dm_members.map((user) => user.id));
       navigate(room.id);
     } else if (entry.kind === "join") {
       await joinPublicRoom(entry.room, { onError: toastError });

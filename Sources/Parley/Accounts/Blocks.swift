@@ -92,14 +92,15 @@ enum Blocks {
         if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
     }
 
-    /// Refuses a user's post (message, file, reaction, edit, typing) in a DM with someone either of
-    /// them blocked.
+    /// Refuses a user's post (message, file, reaction, edit, typing) in a two-person DM with someone
+    /// either of them blocked. A group DM is a conversation among several, like a group: a block
+    /// there only stops notifications, as in any room.
     static func checkDM(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
         let rows = try c.query(
             """
             SELECT b.user_id FROM room_members m
             JOIN user_blocks b ON (b.user_id = m.user_id AND b.blocked_id = ?) OR (b.user_id = ? AND b.blocked_id = m.user_id)
-            WHERE m.room_id = ? AND m.user_id <> ? LIMIT 1
+            WHERE m.room_id = ? AND m.user_id <> ? AND (SELECT COUNT(*) FROM room_members n WHERE n.room_id = m.room_id) = 2 LIMIT 1
             """, [userID, userID, roomID, userID])
         if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
     }

@@ -23,7 +23,8 @@ public enum RoomKind: String, Codable, Sendable {
     case `public`
     /// Invite-only and unlisted: members are added by owners and admins.
     case group
-    /// Exactly two people; opening it again finds the same room.
+    /// A direct message: two people, or a group DM of three to nine; opening it again with the same
+    /// people finds the same room.
     case dm
 }
 
@@ -80,8 +81,11 @@ public struct RoomView: Encodable, Sendable {
     public let memberCount: Int
     /// The viewer's role, or nil when the viewer is not a member.
     public let myRole: RoomRole?
-    /// For a DM: the other person.
+    /// For a two-person DM: the other person (nil in a group DM).
     public let dmWith: UserSummary?
+    /// For a DM: everyone in it but the viewer, by display name (nil for other rooms, and in
+    /// events, which have no viewer).
+    public let dmMembers: [UserSummary]?
     public let createdAt: Date
     /// When an owner or admin archived the room (read-only from then), nil when it is not archived.
     public let archivedAt: Date?
@@ -89,7 +93,7 @@ public struct RoomView: Encodable, Sendable {
     public let slowModeSeconds: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, createdAt, archivedAt, slowModeSeconds
+        case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, dmMembers, createdAt, archivedAt, slowModeSeconds
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -104,6 +108,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(memberCount, forKey: .memberCount)
         try c.encode(myRole, forKey: .myRole)
         try c.encode(dmWith, forKey: .dmWith)
+        try c.encode(dmMembers, forKey: .dmMembers)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(archivedAt, forKey: .archivedAt)
         try c.encode(slowModeSeconds, forKey: .slowModeSeconds)
@@ -136,11 +141,14 @@ struct RoomRecord: Sendable {
         memberCount = try row.decode("member_count")
     }
 
-    func view(role: RoomRole?, dmWith: UserSummary? = nil) -> RoomView {
-        RoomView(
-            id: id, kind: kind, name: kind == .dm ? (dmWith?.displayName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
-            postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: dmWith, createdAt: createdAt,
-            archivedAt: archivedAt, slowModeSeconds: slowModeSeconds)
+    /// `others`: for a DM, its members but the viewer. A DM is named after them: the other person,
+    /// or a group DM's people, by display name.
+    func view(role: RoomRole?, dmMembers others: [UserSummary]? = nil) -> RoomView {
+        let dmName = others.map { $0.map(\.displayName).joined(separator: ", ") }
+        return RoomView(
+            id: id, kind: kind, name: kind == .dm ? (dmName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
+            postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: others?.count == 1 ? others?.first : nil,
+            dmMembers: kind == .dm ? others : nil, createdAt: createdAt, archivedAt: archivedAt, slowModeSeconds: slowModeSeconds)
     }
 }
 

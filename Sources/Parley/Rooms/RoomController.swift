@@ -278,11 +278,25 @@ struct RoomController {
         return RoomResponse(room: try await rooms.transferOwnership(actor: session.user, roomID: id, to: body.userId))
     }
 
-    /// [openDM] The DM with a user: 201 when it was created, 200 when it existed.
+    struct DMBody: Decodable {
+        /// One person (a two-person DM)…
+        let userId: Int64?
+        /// …or the others of a group DM (one of them only gives the two-person DM).
+        let userIds: [Int64]?
+    }
+
+    /// [openDM] The DM with a user, or with several (a group DM): 201 when it was created, 200 when
+    /// it existed.
     func openDM(request: Request, context: AppRequestContext) async throws -> EditedResponse<RoomResponse> {
         let session = try context.requireSession()
-        let body = try await request.decodeJSON(as: UserBody.self, context: context, limit: maxBodyBytes)
-        let (room, created) = try await rooms.openDM(user: session.user, with: body.userId)
+        let body = try await request.decodeJSON(as: DMBody.self, context: context, limit: maxBodyBytes)
+        let others: [Int64]
+        switch (body.userId, body.userIds) {
+        case (let one?, nil): others = [one]
+        case (nil, let several?): others = several
+        default: throw ParleyError.badRequest("Give user_id (one person) or user_ids (one to \(RoomService.maxDMOthers)), not both.")
+        }
+        let (room, created) = try await rooms.openDM(user: session.user, with: others)
         return EditedResponse(status: created ? .created : .ok, response: RoomResponse(room: room))
     }
 

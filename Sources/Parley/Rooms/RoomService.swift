@@ -516,10 +516,19 @@ struct RoomService: Sendable {
         }
     }
 
-    /// Opens (or finds) the DM between two people.
-    func openDM(user: User, with otherID: Int64) async throws -> (RoomView, created: Bool) {
-        guard otherID != user.id else { throw ParleyError.invalid("invalid_user", "A DM is between two different people.") }
-        let key = "\(min(user.id, otherID)):\(max(user.id, otherID))"
+    /// The most people a group DM has besides the one who opens it (nine in all, as Mattermost's
+    /// group messages; a bigger conversation is a private group).
+    static let maxDMOthers = 8
+
+    /// Opens (or finds) the DM between the user and `others` (one person, or up to eight for a
+    /// group DM): the same room for the same people, whoever opens it.
+    func openDM(user: User, with others: [Int64]) async throws -> (RoomView, created: Bool) {
+        guard !others.isEmpty, others.count <= Self.maxDMOthers, Set(others).count == others.count, !others.contains(user.id) else {
+            throw ParleyError.invalid(
+                "invalid_user", "A DM is with 1 to \(Self.maxDMOthers) other people, each named once, not including yourself.")
+        }
+        let everyone = (others + [user.id]).sorted()
+        let key = everyone.map(String.init).joined(separator: ":")
         let store = self.store
         let existing = try await store.pool.withConnection { c -> RoomView? in
             guard let row = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key]).first else { return nil }
@@ -528,18 +537,26 @@ struct RoomService: Sendable {
         if let existing { return (existing, false) }
         do {
             let room = try await log.transaction { c, events in
-                guard let other = try store.user(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
-                // A DM that exists stays readable; a new one does not open between people one of whom blocked the other.
-                try Blocks.check(c, user.id, otherID)
+                var people: [UserSummary] = []
+                for otherID in others {
+                    guard let other = try store.user(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
+                    // A DM that exists stays readable; a new one does not open between the opener
+                    // and anyone either of them blocked.
+                    try Blocks.check(c, user.id, otherID)
+                    people.append(other)
+                }
                 let me = UserSummary(user)
                 let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
                 try store.insertMember(c, roomID: id, userID: user.id, role: .member)
-                try store.insertMember(c, roomID: id, userID: otherID, role: .member)
                 try events.append(EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
-                try events.append(EventType.memberAdded, roomID: id, subjectID: otherID, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                for other in people {
+                    try store.insertMember(c, roomID: id, userID: other.id, role: .member)
+                    try events.append(
+                        EventType.memberAdded, roomID: id, subjectID: other.id, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                }
                 let room = try store.room(c, id: id)!
-                try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me, other]))
-                return room.view(role: .member, dmWith: other)
+                try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me] + people))
+                return room.view(role: .member, dmMembers: people.sorted { ($0.displayName, $0.id) < ($1.displayName, $1.id) })
             }
             return (room, true)
         } catch let error as MariaDBError where error.isDuplicateKey {

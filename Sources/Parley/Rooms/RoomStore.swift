@@ -109,20 +109,20 @@ struct RoomStore: Sendable {
             .flatMap { RoomRole(rawValue: try $0.decode("role")) }
     }
 
-    /// The other member of a DM.
-    func dmPartner(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> UserSummary? {
+    /// The members of a DM but `userID`, by display name.
+    func dmOthers(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> [UserSummary] {
         try c.query(
             """
             SELECT u.id, u.username, u.display_name, u.avatar FROM room_members m JOIN users u ON u.id = m.user_id
-            WHERE m.room_id = ? AND m.user_id <> ? LIMIT 1
+            WHERE m.room_id = ? AND m.user_id <> ? ORDER BY u.display_name, u.id
             """, [roomID, userID]
-        ).first.map { try UserSummary(row: $0) }
+        ).map { try UserSummary(row: $0) }
     }
 
     func view(_ c: MariaDBConnection, room: RoomRecord, viewer: Int64) throws -> RoomView {
         let role = try self.role(c, roomID: room.id, userID: viewer)
-        let partner = room.kind == .dm ? try dmPartner(c, roomID: room.id, userID: viewer) : nil
-        return room.view(role: role, dmWith: partner)
+        let others = room.kind == .dm ? try dmOthers(c, roomID: room.id, userID: viewer) : nil
+        return room.view(role: role, dmMembers: others)
     }
 
     func user(_ c: MariaDBConnection, id: Int64) throws -> UserSummary? {
@@ -164,20 +164,26 @@ struct RoomStore: Sendable {
         ).map { row in try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init)) }
     }
 
-    /// The rooms a user is in, DMs named after the other person.
+    /// The rooms a user is in, DMs named after the other people (a row per other member of a DM,
+    /// gathered here).
     func roomsOf(userID: Int64) async throws -> [RoomView] {
-        try await pool.query(
+        let rows = try await pool.query(
             """
             SELECT \(Self.roomColumns), m.role AS my_role, u.id AS dm_id, u.username AS dm_username, u.display_name AS dm_display_name, u.avatar AS dm_avatar
             FROM room_members m JOIN rooms r ON r.id = m.room_id
             LEFT JOIN room_members o ON r.kind = 'dm' AND o.room_id = r.id AND o.user_id <> m.user_id
             LEFT JOIN users u ON u.id = o.user_id
-            WHERE m.user_id = ? ORDER BY r.kind, r.name, r.id
-            """, [userID]
-        ).map { row in
-            let partner = try row.decode("dm_id", as: Int64?.self) != nil ? try UserSummary(row: row, prefix: "dm_") : nil
-            return try RoomRecord(row: row).view(role: RoomRole(rawValue: try row.decode("my_role")), dmWith: partner)
+            WHERE m.user_id = ? ORDER BY r.kind, r.name, r.id, u.display_name, u.id
+            """, [userID])
+        var rooms: [(record: RoomRecord, role: RoomRole?, others: [UserSummary])] = []
+        for row in rows {
+            let id: Int64 = try row.decode("id")
+            if rooms.last?.record.id != id {
+                rooms.append((try RoomRecord(row: row), RoomRole(rawValue: try row.decode("my_role")), []))
+            }
+            if try row.decode("dm_id", as: Int64?.self) != nil { rooms[rooms.count - 1].others.append(try UserSummary(row: row, prefix: "dm_")) }
         }
+        return rooms.map { $0.record.view(role: $0.role, dmMembers: $0.record.kind == .dm ? $0.others : nil) }
     }
 
     /// A member with role, join time, chosen presence and last seen time.
