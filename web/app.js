@@ -54,7 +54,7 @@ function initViews() {
   initSidebar({
     onNewRoom: () => openRoomDialog("public"),
     onNewGroup: () => openRoomDialog("group"),
-    onNewDM: openDMDialog,
+    onNewDM: () => openDMDialog(),
     onBrowse: openBrowseDialog,
     onLogout: logout,
     onProfile: openProfile,
@@ -77,7 +77,7 @@ function initViews() {
   });
   initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
-  initMembers({ onModeration: openModeration });
+  initMembers({ onModeration: openModeration, onAddPeople: openDMDialog });
   initModeration();
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });

@@ -82,3 +82,16 @@ def test_a_group_dm_gathers_people_and_reaches_them_all(server, browsers, accoun
     chat.wait(lambda: chat.js(listed)[:1] == [["Hal Group, Ivy Renamed", "group conversation · 3 people"]], message=f"{chat.js(listed)}")
     chat.find("#switcher-input").send_keys(Keys.ENTER)
     chat.wait(lambda: chat.room_title() == "Hal Group, Ivy Renamed")
+
+    # A DM's people never change: "Add people…" starts a new conversation with them and more.
+    account("kit_gdm", display_name="Kit Group")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#dm-add-people").is_displayed())
+    chat.find("#dm-add-people").click()
+    chat.wait(lambda: chat.dialog_open("dm-dialog"))
+    assert chips(chat) == ["Hal Group", "Ivy Renamed"]
+    add_person(chat, "kit", "kit_gdm")
+    chat.wait(lambda: chat.find("#dm-open").text == "Open group conversation (4 people)")
+    chat.find("#dm-open").click()
+    chat.wait(lambda: chat.room_title() == "Hal Group, Ivy Renamed, Kit Group", message=f"title: {chat.room_title()}")
+    assert len([r for r in gia.call("GET", "/api/rooms", expect=200).json()["mine"] if r["kind"] == "dm"]) == 2

@@ -1,6 +1,7 @@
 // The member panel: who is in the open room, their presence and role, and (for moderators and up)
 // kick, ban, mute and role changes, and the way to the bans and mutes lists; owners and admins of
-// a private group add people, and those of a room or group reach its webhooks.
+// a private group add people, and those of a room or group reach its webhooks; a DM's "Add people…"
+// starts a new conversation with its people and more (a DM's people never change).
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
@@ -11,8 +12,12 @@ import { toastError } from "/views/toast.js";
 
 const PRESENCE_ORDER = { online: 0, busy: 1, away: 2, offline: 3 };
 
-export function initMembers({ onModeration }) {
+export function initMembers({ onModeration, onAddPeople }) {
   $("moderation-open").addEventListener("click", onModeration);
+  $("dm-add-people").addEventListener("click", () => {
+    const room = state.rooms.get(state.room?.id);
+    if (room?.kind === "dm") onAddPeople(room.dm_members ?? []);
+  });
   $("members-close").append(icon("x"));
   $("members-close").addEventListener("click", () => setMembersOpen(false));
   $("members-panel").addEventListener("keydown", (event) => {
@@ -60,6 +65,7 @@ function render() {
   $("add-member-results").hidden = isArchived(room.id);
   $("moderation-tools").hidden = !(room.kind !== "dm" && mine >= RANK.moderator);
   $("webhooks-open").hidden = !(room.kind !== "dm" && mine >= RANK.admin);
+  $("dm-tools").hidden = room.kind !== "dm" || isArchived(room.id);
   const members = [...state.room.members.values()].sort(
     (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
   );

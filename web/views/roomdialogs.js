@@ -326,9 +326,10 @@ async function submitRoom(event) {
   }
 }
 
-export function openDMDialog() {
+/// `people`: those chosen already (a DM's people, to start a conversation with them and more).
+export function openDMDialog(people = []) {
   dmSearch.reset();
-  chosenPeople = new Map();
+  chosenPeople = new Map(people.map((user) => [user.id, user]));
   renderPeopleChips();
   showError("dm-error", null);
   $("dm-dialog").showModal();
