@@ -103,9 +103,10 @@ export function popupMenu({ className, label, anchor, parent, items, extra = [] 
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 
 /// Message text as nodes: links for http(s) URLs, highlighted @mentions (marked `self` for @room,
-/// @here and the names in `myNames`, lowercased: mine and my user groups') and the pictures of
-/// custom emoji (`:name:`), everything else as text.
-export function richText(text, myNames) {
+/// @here and the names in `me.names`, lowercased: mine and my user groups'), my keywords marked
+/// (`me.keywords`, a pattern: see `myMarks`) and the pictures of custom emoji (`:name:`), everything
+/// else as text. `me` is null where nothing is about me (one-line previews).
+export function richText(text, me) {
   const nodes = [];
   const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):/g;
   let last = 0;
@@ -129,13 +130,27 @@ export function richText(text, myNames) {
       nodes.push(text.slice(last, start));
       const name = match[3];
       const lower = name.toLowerCase();
-      const mine = lower === "room" || lower === "here" || myNames?.has(lower) === true;
+      const mine = lower === "room" || lower === "here" || me?.names.has(lower) === true;
       nodes.push(el("span", { className: mine ? "mention self" : "mention", text: `@${name}` }));
       last = start + 1 + name.length;
     }
   }
   nodes.push(text.slice(last));
-  return nodes.filter((node) => node !== "");
+  return nodes.flatMap((node) => (typeof node === "string" ? keywordsIn(node, me?.keywords) : [node])).filter((node) => node !== "");
+}
+
+/// A run of plain text with my keywords in it marked, as Zulip marks alert words.
+function keywordsIn(text, pattern) {
+  if (!pattern || !text) return [text];
+  pattern.lastIndex = 0;
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    nodes.push(text.slice(last, match.index), el("mark", { className: "keyword", text: match[0], attrs: { title: "One of your keywords" } }));
+    last = match.index + match[0].length;
+  }
+  nodes.push(text.slice(last));
+  return nodes;
 }
 
 function link(url) {

@@ -23,20 +23,20 @@ const INLINE = new RegExp(
 );
 
 /// The nodes of a message's text, to put in an element that keeps white space (`pre-wrap`).
-export function formatMessage(text, myNames) {
+export function formatMessage(text, me) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(FENCE)) {
-    prose(nodes, text.slice(last, match.index), myNames);
+    prose(nodes, text.slice(last, match.index), me);
     nodes.push(el("pre", { className: "code-block" }, el("code", { text: match[1] })));
     last = match.index + match[0].length;
   }
-  prose(nodes, text.slice(last), myNames);
+  prose(nodes, text.slice(last), me);
   return nodes;
 }
 
 /// Text outside code blocks: runs of quoted lines become quotes, the rest inline text.
-function prose(nodes, text, myNames) {
+function prose(nodes, text, me) {
   // The line breaks next to a block belong to it (the block starts and ends its own line).
   const trimmed = text.replace(/^\n/, "").replace(/\n$/, "");
   if (!trimmed) return;
@@ -44,7 +44,7 @@ function prose(nodes, text, myNames) {
   let quoted = false;
   const flush = () => {
     if (!run.length) return;
-    const content = inline(run.join("\n"), myNames);
+    const content = inline(run.join("\n"), me);
     nodes.push(...(quoted ? [el("blockquote", {}, ...content)] : content));
     run = [];
   };
@@ -97,19 +97,19 @@ export function preview(message) {
 const plain = (node) =>
   node.nodeType === Node.TEXT_NODE ? node.data : node.tagName === "IMG" ? node.alt : [...node.childNodes].map(plain).join("");
 
-function inline(text, myNames) {
+function inline(text, me) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(INLINE)) {
     const before = match[5] ?? match[7] ?? "";
-    nodes.push(...richText(text.slice(last, match.index + before.length), myNames));
-    if (match[1]) nodes.push(...richText(match[1], myNames));
+    nodes.push(...richText(text.slice(last, match.index + before.length), me));
+    if (match[1]) nodes.push(...richText(match[1], me));
     else if (match[2]) nodes.push(el("code", { text: match[2] }));
-    else if (match[3]) nodes.push(el("strong", {}, ...inline(match[3], myNames)));
-    else if (match[4]) nodes.push(el("del", {}, ...inline(match[4], myNames)));
-    else nodes.push(el("em", {}, ...inline(match[6] ?? match[8], myNames)));
+    else if (match[3]) nodes.push(el("strong", {}, ...inline(match[3], me)));
+    else if (match[4]) nodes.push(el("del", {}, ...inline(match[4], me)));
+    else nodes.push(el("em", {}, ...inline(match[6] ?? match[8], me)));
     last = match.index + match[0].length;
   }
-  nodes.push(...richText(text.slice(last), myNames));
+  nodes.push(...richText(text.slice(last), me));
   return nodes;
 }

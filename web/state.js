@@ -81,12 +81,15 @@ export function dropUserGroup(id) {
 }
 
 /// The names an @mention of me may use, lowercased: my username and the names of my user groups.
-export function myMentionNames() {
+/// What marks a message's text as about me, for `formatMessage`: `names`, the lowercased names whose
+/// @mention is mine (my username, my user groups'), and `keywords`, a pattern that finds my keywords
+/// (null without any, or with `keywords: false`: in my own messages, which they do not notify of).
+export function myMarks({ keywords = true } = {}) {
   const names = new Set([state.me.username.toLowerCase()]);
   for (const group of state.userGroups.values()) {
     if (group.member_ids.includes(state.me.id)) names.add(group.name.toLowerCase());
   }
-  return names;
+  return { names, keywords: keywords ? keywordPattern() : null };
 }
 
 /// Whether I may do what the site's setting `key` governs ("custom_emoji", "public_rooms"): anyone,
@@ -133,23 +136,31 @@ export function setDnd(until) {
 /// My keywords, as the server keeps them.
 export function setKeywords(keywords) {
   state.keywords = keywords ?? [];
+  keywordCache = null;
   emit("keywords");
 }
 
-/// Whether `text` holds one of my keywords as the server matches them: whole words (not inside a
-/// longer word), any case, any white space between a phrase's words.
+let keywordCache = null;
+
+/// My keywords as the server matches them: whole words (not inside a longer word; `_` is part of a
+/// word), any case, any white space between a phrase's words; the longest first, so that a phrase
+/// wins over a word in it. Global, for `matchAll`, which starts at its `lastIndex`: nothing here
+/// moves that (`search` leaves it as it was). Null without keywords.
+export function keywordPattern() {
+  if (!state.keywords.length) return null;
+  if (keywordCache?.list === state.keywords) return keywordCache.pattern;
+  const alternatives = [...state.keywords]
+    .sort((a, b) => b.length - a.length)
+    .map((keyword) => keyword.split(" ").map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+"));
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+  keywordCache = { list: state.keywords, pattern };
+  return pattern;
+}
+
+/// Whether `text` holds one of my keywords.
 export function hasMyKeyword(text) {
-  if (!state.keywords.length || !text) return false;
-  const lowered = text.toLowerCase().split(/\s+/u).filter(Boolean).join(" ");
-  const word = /[\p{L}\p{N}_]/u;
-  return state.keywords.some((keyword) => {
-    for (let at = lowered.indexOf(keyword); at >= 0; at = lowered.indexOf(keyword, at + 1)) {
-      const before = at > 0 ? [...lowered.slice(0, at)].pop() : "";
-      const after = [...lowered.slice(at + keyword.length, at + keyword.length + 2)][0] ?? "";
-      if (!word.test(before) && !word.test(after)) return true;
-    }
-    return false;
-  });
+  const pattern = keywordPattern();
+  return Boolean(pattern && text) && text.search(pattern) >= 0;
 }
 
 /// My link preview setting (`show_link_previews`), as the server has it.

@@ -46,3 +46,12 @@ def test_a_keyword_in_a_message_counts_as_mentioning_me(server, browsers, accoun
     chat.open_room("kw-room")
     chat.wait(lambda: chat.js("""return [...document.querySelectorAll('#messages li.message.mentions-me .text')].map(t => t.textContent)""")
               == ["The RELEASE window is Friday."], message="the message is not marked")
+    # The keyword itself is marked in the text (only there: not inside "redeploying", and not in
+    # her own messages, which keywords do not notify of).
+    marks = "return [...document.querySelectorAll('#messages mark.keyword')].map(m => m.textContent)"
+    chat.wait(lambda: chat.js(marks) == ["RELEASE window"], message=f"marks: {chat.js(marks)}")
+    chat.send("we deploy after the release window")
+    chat.wait(lambda: "we deploy after the release window" in chat.texts())
+    assert chat.js(marks) == ["RELEASE window"]
+    vic.post(room, "deploy **deploy** `deploy` deploy_x")
+    chat.wait(lambda: chat.js(marks) == ["RELEASE window", "deploy", "deploy"], message=f"marks: {chat.js(marks)}")

@@ -4,7 +4,7 @@ import { Messages } from "/api.js";
 import { $, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { formatMessage } from "/markup.js";
-import { myMentionNames } from "/state.js";
+import { myMarks } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 let shown = null;
@@ -37,6 +37,6 @@ function versionItem(label, when, text, className = "") {
     "li",
     { className: `edit-version ${className}`.trim() },
     el("span", { className: "search-meta" }, el("strong", { text: label }), el("span", { className: "muted", text: when })),
-    el("div", { className: "text" }, ...formatMessage(text, myMentionNames())),
+    el("div", { className: "text" }, ...formatMessage(text, myMarks({ keywords: false }))),
   );
 }

@@ -7,7 +7,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
-import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMentionNames, on, state } from "/state.js";
+import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMarks, on, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -58,6 +58,7 @@ export function initThread(handlers) {
   on("outbox", () => state.thread && render({ follow: true }));
   on("blocks", () => state.thread && render({}));
   on("emoji", () => state.thread && render({}));
+  on("keywords", () => state.thread && render({}));
   // The thread belongs to the open room: it closes with it.
   on("room", ({ changed }) => {
     if (state.thread && (changed === "opened" || changed === "closed")) closeThread({ refocus: false });
@@ -170,7 +171,7 @@ function messageItem(m, { root = false } = {}) {
   }
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, myMentionNames())));
+  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, myMarks({ keywords: m.sender.id !== state.me.id }))));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -190,7 +191,7 @@ function pendingItem(entry) {
       "div",
       { className: "body" },
       el("div", { className: "meta" }, el("span", { className: "author", text: state.me.display_name }), el("span", { className: "status", text })),
-      el("div", { className: "text" }, ...formatMessage(entry.text, myMentionNames())),
+      el("div", { className: "text" }, ...formatMessage(entry.text, myMarks({ keywords: false }))),
     ),
   );
 }

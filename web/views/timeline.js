@@ -10,7 +10,7 @@ import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomL
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMentionNames, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
@@ -41,6 +41,8 @@ export function initTimeline(handlers) {
   on("blocks", () => render({ reason: "update" }));
   // A custom emoji added or deleted: messages naming it draw it, or its name.
   on("emoji", () => render({ reason: "update" }));
+  // My keywords loaded or changed: messages holding them are marked, and the words in them.
+  on("keywords", () => render({ reason: "update" }));
   list.addEventListener("scroll", onScroll, { passive: true });
   // When the list changes size (the member panel opens, the window or the message box resizes), a
   // reader at the bottom stays there.
@@ -275,7 +277,7 @@ function messageNode(m) {
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
-    customEmojiVersion,
+    customEmojiVersion, state.keywords,
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
@@ -331,7 +333,7 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text || (!m.file && !m.forwarded)) {
-    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, myMentionNames())));
+    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, myMarks({ keywords: !mine }))));
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -368,7 +370,7 @@ export function forwardedNode(f) {
       }),
     );
   }
-  return el("blockquote", { className: "forwarded" }, head, f.text ? el("div", { className: "text" }, ...formatMessage(f.text, myMentionNames())) : null);
+  return el("blockquote", { className: "forwarded" }, head, f.text ? el("div", { className: "text" }, ...formatMessage(f.text, myMarks({ keywords: false }))) : null);
 }
 
 /// "3 replies": opens the message's thread beside the room.
@@ -655,7 +657,7 @@ function pendingNode(entry) {
       el("span", { className: "author", text: state.me.display_name }),
       el("span", { className: "status pending-status", dataset: { status }, text }),
     );
-    const body = el("div", { className: "body" }, meta, el("div", { className: "text" }, ...formatMessage(entry.text, myMentionNames())));
+    const body = el("div", { className: "body" }, meta, el("div", { className: "text" }, ...formatMessage(entry.text, myMarks({ keywords: false }))));
     item.append(avatar(state.me), el("span", { className: "hover-time" }, icon(status === "failed" ? "alert" : "clock")), body);
     if (status === "failed" || status === "waiting") {
       const tools = el("div", { className: "actions visible", attrs: { role: "group", "aria-label": "Unsent message actions" } });
