@@ -1,7 +1,8 @@
 // Message formatting: the small part of Markdown that chat people type, built as DOM nodes (text
-// only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), inline
-// `code`, **bold**, *italic* or _italic_, ~~struck~~; links and @mentions as elsewhere. Markers
-// inside words (snake_case, 2*3*4) and inside links and code are left as they are.
+// only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), lists
+// (lines starting with "- ", "* ", "+ " or "1. "), inline `code`, **bold**, *italic* or _italic_,
+// ~~struck~~; links and @mentions as elsewhere. Markers inside words (snake_case, 2*3*4) and inside
+// links and code are left as they are.
 import { customEmoji } from "/customemoji.js";
 import { el, richText } from "/dom.js";
 
@@ -44,7 +45,7 @@ function prose(nodes, text, me) {
   let quoted = false;
   const flush = () => {
     if (!run.length) return;
-    const content = inline(run.join("\n"), me);
+    const content = lines(run, me);
     nodes.push(...(quoted ? [el("blockquote", {}, ...content)] : content));
     run = [];
   };
@@ -57,6 +58,37 @@ function prose(nodes, text, me) {
     run.push(isQuote ? line.slice(2) : line);
   }
   flush();
+}
+
+/// A list item's line: a bullet (-, * or +) or a number (1. or 1)) and a space, then its text; up to
+/// three spaces before it (no nesting: an indented item is one more item).
+const ITEM = /^ {0,3}(?:([-*+])|(\d{1,9})[.)])[ \t]+(\S.*)$/u;
+
+/// Lines of text: runs of list items become a list (bulleted, or numbered from its first number),
+/// the rest inline text.
+function lines(all, me) {
+  const nodes = [];
+  let run = [];
+  let kind = null;
+  let start = 1;
+  const flush = () => {
+    if (!run.length) return;
+    if (kind === null) nodes.push(...inline(run.join("\n"), me));
+    else nodes.push(el(kind, kind === "ol" && start !== 1 ? { attrs: { start: String(start) } } : {}, ...run.map((item) => el("li", {}, ...inline(item, me)))));
+    run = [];
+  };
+  for (const line of all) {
+    const item = ITEM.exec(line);
+    const lineKind = item ? (item[1] ? "ul" : "ol") : null;
+    if (lineKind !== kind) {
+      flush();
+      kind = lineKind;
+      start = item?.[2] ? Number(item[2]) : 1;
+    }
+    run.push(item ? item[3] : line);
+  }
+  flush();
+  return nodes;
 }
 
 const CUSTOM = /:([a-z0-9_+-]{2,30}):/gu;
@@ -88,14 +120,14 @@ export function preview(message) {
     return message.forwarded ? `↪ ${message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";
   }
   const parts = formatMessage(message.text, null).map((node) =>
-    typeof node === "string" ? node : node.tagName === "PRE" || node.tagName === "BLOCKQUOTE" ? ` ${plain(node)} ` : plain(node),
+    typeof node === "string" ? node : ["PRE", "BLOCKQUOTE", "UL", "OL"].includes(node.tagName) ? ` ${plain(node)} ` : plain(node),
   );
   return parts.join("").replace(/\s+/g, " ").trim();
 }
 
 /// A node's text, with a custom emoji's picture as its `:name:`.
 const plain = (node) =>
-  node.nodeType === Node.TEXT_NODE ? node.data : node.tagName === "IMG" ? node.alt : [...node.childNodes].map(plain).join("");
+  node.nodeType === Node.TEXT_NODE ? node.data : node.tagName === "IMG" ? node.alt : [...node.childNodes].map(plain).join(node.tagName === "UL" || node.tagName === "OL" ? " " : "");
 
 function inline(text, me) {
   const nodes = [];

@@ -7,7 +7,7 @@ from parley_browser import Chat
 RENDER = """const [text, done] = [arguments[0], arguments[arguments.length - 1]];
 import('/markup.js').then(m => {
   const box = document.createElement('div');
-  box.append(...m.formatMessage(text, new Set(['me', 'my_team'])));
+  box.append(...m.formatMessage(text, {names: new Set(['me', 'my_team']), keywords: null}));
   done(box.innerHTML);
 }).catch(e => done('ERROR ' + e));"""
 
@@ -35,6 +35,15 @@ CASES = [
     ("```\nnever closed", '<pre class="code-block"><code>never closed</code></pre>'),
     ("> quoted line\n> second\nreply", "<blockquote>quoted line\nsecond</blockquote>reply"),
     ("a > b", "a &gt; b"),
+    # Lists: bullets (-, *, +) or numbers, from the first number; text around them stays text.
+    ("todo:\n- milk\n- **eggs**\ndone", "todo:<ul><li>milk</li><li><strong>eggs</strong></li></ul>done"),
+    ("* one\n+ two", "<ul><li>one</li><li>two</li></ul>"),
+    ("1. first\n2) second\n- loose", "<ol><li>first</li><li>second</li></ol><ul><li>loose</li></ul>"),
+    ("3. third\n4. fourth", '<ol start="3"><li>third</li><li>fourth</li></ol>'),
+    ("> - quoted item\n> text", "<blockquote><ul><li>quoted item</li></ul>text</blockquote>"),
+    # Not items: no space after the marker, nothing after it, a word, a code block's lines.
+    ("-1 point\n+1 agreed\n- \n2024 was good", "-1 point\n+1 agreed\n- \n2024 was good"),
+    ("```\n- not a list\n```", '<pre class="code-block"><code>- not a list</code></pre>'),
     # HTML is text.
     ("<b>not bold</b> <img src=x onerror=alert(1)>", "&lt;b&gt;not bold&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;"),
     ("**unclosed and *half", "**unclosed and *half"),
@@ -60,6 +69,7 @@ def test_one_line_previews_show_the_text_without_its_formatting_marks(server, br
         ({"text": "**deploy** is `make ship`\n```\nmake ship\n```\ndone"}, "deploy is make ship make ship done"),
         ({"text": "> quoted line\nmy _answer_ to ~~it~~"}, "quoted line my answer to it"),
         ({"text": "snake_case_name 2*3*4"}, "snake_case_name 2*3*4"),
+        ({"text": "plan:\n- milk\n- eggs\nthen go"}, "plan: milk eggs then go"),
         ({"text": "", "file": {"name": "notes.txt"}}, "📎 notes.txt"),
     ]
     got = [chat.driver.execute_async_script(PREVIEW, message) for message, _ in cases]
