@@ -610,6 +610,18 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
+            // Anyone who may read the message follows its thread (a muted member too).
+            MatrixRoute(method: .put, path: "/api/messages/{message}/follow", request: { f, _ in ("/api/messages/\(f.targetMessage)/follow", nil) }),
+            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
+        row(
+            // Nobody follows the target's thread here (it has no replies, and it is not theirs).
+            MatrixRoute(method: .delete, path: "/api/messages/{message}/follow", request: { f, _ in ("/api/messages/\(f.targetMessage)/follow", nil) }),
+            public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, nothingToDo, hiddenMessage]),
+        row(
             // The caller's own list: nobody has saved the message here, so there is nothing to take back.
             MatrixRoute(method: .delete, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) }),
             public: [unauthenticated, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo],
@@ -1186,6 +1198,7 @@ struct Snapshot: Equatable {
             """,
             "sessions": "SELECT id, user_id FROM sessions WHERE user_id IN (\(users)) ORDER BY id",
             "saved_messages": "SELECT user_id, message_id FROM saved_messages WHERE user_id IN (\(users)) ORDER BY user_id, message_id",
+            "thread_follows": "SELECT root_id, user_id, following FROM thread_follows WHERE user_id IN (\(users)) ORDER BY root_id, user_id",
             "reminders": "SELECT user_id, message_id FROM reminders WHERE user_id IN (\(users)) ORDER BY id",
             "poll_votes": "SELECT message_id, user_id, option_index FROM poll_votes WHERE user_id IN (\(users)) ORDER BY message_id, user_id",
             "scheduled_messages": "SELECT user_id, room_id, text FROM scheduled_messages WHERE user_id IN (\(users)) ORDER BY id",

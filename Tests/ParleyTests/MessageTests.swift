@@ -198,7 +198,7 @@ import Testing
                 let response = try await client.send(.get, "/api/messages/\(root)/replies\(query)", headers: (user ?? ann).bearer)
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
                 let body = try response.json()
-                #expect(body.keys == ["message", "replies", "has_more"])
+                #expect(body.keys == ["message", "replies", "has_more", "following"])
                 return (body["message"], (body["replies"]?.array ?? []).compactMap { $0["id"]?.int }, body["has_more"]?.bool)
             }
             var listed = try await thread()

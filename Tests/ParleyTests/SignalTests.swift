@@ -294,8 +294,9 @@ import Testing
             let bob = try await client.signUp("bob")
             let cat = try await client.signUp("cat")
             let post = { (user: LoggedIn, body: [String: Any]) in try await MessageTests.post(client, user, room: 1, body) }
+            // Ann's (the others, who follow the thread by replying in it, are `threadFollowersHearOfNewReplies`').
             func notified() throws -> [[String]] {
-                try parley.query("SELECT user_id, reason, message_id FROM notifications ORDER BY id").map {
+                try parley.query("SELECT user_id, reason, message_id FROM notifications WHERE user_id = ? ORDER BY id", [ann.id]).map {
                     [String(try $0.decode("user_id", as: Int64.self)), try $0.decode("reason", as: String.self),
                      String(try $0.decode("message_id", as: Int64.self))]
                 }
@@ -322,6 +323,78 @@ import Testing
             #expect(try await client.send(.delete, "/api/messages/\(answer)", headers: bob.bearer).status == .noContent)
             _ = try await post(ann, ["text": "what did you say?", "reply_to": answer])
             #expect(try notified().count == 2)
+        }
+    }
+
+    /// A thread's followers (its message's sender and everyone who replied in it) hear of each new
+    /// reply (reason `thread`, below a mention and a reply to them), until they unfollow it;
+    /// replying follows again. The thread says whether I follow it, and my clients hear of changes.
+    @Test func threadFollowersHearOfNewReplies() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let dan = try await client.signUp("dan")
+            let reply = { (user: LoggedIn, text: String, root: Int64) async throws -> Int64 in
+                let posted = try await MessageTests.post(client, user, room: 1, ["text": text, "reply_to": root])
+                return try #require(try posted.json()["message"]?["id"]?.int, "\(String(buffer: posted.body))")
+            }
+            func notified(_ message: Int64) throws -> [String: String] {
+                var reasons: [String: String] = [:]
+                for row in try parley.query("SELECT u.username, n.reason FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.message_id = ?", [message]) {
+                    reasons[try row.decode("username")] = try row.decode("reason")
+                }
+                return reasons
+            }
+            func following(_ user: LoggedIn, _ root: Int64) async throws -> Bool? {
+                try await client.send(.get, "/api/messages/\(root)/replies", headers: user.bearer).json()["following"]?.bool
+            }
+            let root = try await MessageTests.say(client, ann, room: 1, "release on Friday?")
+            // The sender follows their message's thread from the start; nobody else does yet.
+            #expect(try await following(ann, root) == true)
+            #expect(try await following(bob, root) == false)
+
+            let first = try await reply(bob, "fine by me", root)
+            #expect(try notified(first) == ["ann": "reply"])
+            #expect(try await following(bob, root) == true)
+            let second = try await reply(cat, "@dan can you check?", root)
+            #expect(try notified(second) == ["ann": "reply", "bob": "thread", "dan": "mention"])
+            // Dan was mentioned, not following: he follows once he replies.
+            #expect(try await following(dan, root) == false)
+            let third = try await reply(dan, "checked", root)
+            #expect(try notified(third) == ["ann": "reply", "bob": "thread", "cat": "thread"])
+
+            // Unfollowing (Bob, and Ann her own message's thread) silences it for them; saying it
+            // again changes nothing; my other clients hear of it once.
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: ann.bearer).status == .noContent)
+            #expect(try await following(bob, root) == false)
+            #expect(try await following(ann, root) == false)
+            let fourth = try await reply(cat, "so Friday it is", root)
+            #expect(try notified(fourth) == ["dan": "thread"])
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            let changes = heard.filter { $0["type"]?.string?.hasPrefix("thread.") == true }
+            #expect(changes.map { $0["type"]?.string } == ["thread.unfollowed"])
+            #expect(changes.first?["data"]?["message_id"]?.int == root && changes.first?["data"]?["following"] == .bool(false))
+
+            // Replying follows again; following by hand works too (Dan's level none still wins).
+            let fifth = try await reply(bob, "ok", root)
+            #expect(try notified(fifth) == ["cat": "thread", "dan": "thread"])
+            #expect(try await client.send(.put, "/api/messages/\(root)/follow", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"none"}"#, headers: dan.bearer).status == .ok)
+            let sixth = try await reply(cat, "done", root)
+            #expect(try notified(sixth) == ["ann": "reply", "bob": "thread"])
+
+            // Only members follow: elsewhere it is as if the thread did not exist.
+            let den = try await MessageTests.room(client, ann, #"{"name":"den","kind":"group"}"#, members: [])
+            let secret = try await MessageTests.say(client, ann, room: den, "secret")
+            try await client.send(.put, "/api/messages/\(secret)/follow", headers: bob.bearer).expectError(.notFound, "message_not_found")
+            try await client.send(.put, "/api/messages/999999/follow", headers: bob.bearer).expectError(.notFound, "message_not_found")
+            try await client.send(.put, "/api/messages/\(root)/follow").expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.scalar("SELECT COUNT(*) FROM thread_follows WHERE root_id = ?", [secret]) == .int(0))
         }
     }
 

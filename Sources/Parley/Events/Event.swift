@@ -96,6 +96,9 @@ public enum EventType {
     public static let draftRemoved = "draft.removed"
     /// My preferences (read receipts, link previews, keywords) changed: to my own clients.
     public static let preferencesUpdated = "preferences.updated"
+    /// I followed or unfollowed a thread: to my own clients.
+    public static let threadFollowed = "thread.followed"
+    public static let threadUnfollowed = "thread.unfollowed"
     /// The events every user receives, whatever rooms they are in.
     static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated, userGroupUpdated, userGroupDeleted]
     public static let roleChanged = "member.role_changed"

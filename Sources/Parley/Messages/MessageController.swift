@@ -111,6 +111,8 @@ struct MessageController {
         let message: MessageView
         let replies: [MessageView]
         let hasMore: Bool
+        /// Whether the caller follows the thread (its new replies notify them).
+        let following: Bool
     }
 
     /// [replies] A message and its replies, oldest first: `after=<reply id>` continues, `limit` ≤ 100.
@@ -120,7 +122,7 @@ struct MessageController {
         let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxPage)").map { Int($0) } ?? 50
         let after = try Self.number(request, "after", "a message id")
         let thread = try await messages.replies(user: session.user, messageID: id, after: after, limit: limit)
-        return ThreadPage(message: thread.root, replies: thread.replies, hasMore: thread.hasMore)
+        return ThreadPage(message: thread.root, replies: thread.replies, hasMore: thread.hasMore, following: thread.following)
     }
 
     struct Page: ResponseEncodable {

@@ -164,11 +164,13 @@ struct MessageService: Sendable {
                 }
                 // Whose message this answers (they hear of it, as of a mention).
                 var answered: Int64?
+                var answeredMessage: MessageView?
                 if let replyTo {
                     guard let target = try store.message(c, id: replyTo), target.roomId == roomID else {
                         try refuse(ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room."))
                     }
                     if !target.deleted { answered = target.sender.id }
+                    answeredMessage = target
                 }
                 do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
                 let filtered: String
@@ -214,13 +216,22 @@ struct MessageService: Sendable {
                 let json = message.json
                 // Members who show the root update its count from the event.
                 let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
+                // The thread's followers hear of the reply (its root's sender among them, unless they
+                // unfollowed it); the replier follows it from now on (a webhook does not).
+                var followers: Set<Int64> = []
+                if let root = answeredMessage {
+                    followers = try ThreadFollows.replied(
+                        c, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil)
+                    if let who = answered, !followers.contains(who) { answered = nil }
+                }
                 // A webhook's post is not its maker typing.
                 if webhook == nil { try typing.messageSent(events, roomID: roomID, user: UserSummary(user)) }
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
                     message: (id, user.id))
                 try notifications.notify(
-                    c, events, message: message, roomKind: kind, answered: answered, present: mentions.present, keyworded: mentions.keyworded)
+                    c, events, message: message, roomKind: kind, answered: answered, present: mentions.present, keyworded: mentions.keyworded,
+                    followers: followers)
                 return Posted(message: message, json: json, created: true)
             }
         } catch let error as MariaDBError where error.isDuplicateKey && clientID != nil {
@@ -366,6 +377,7 @@ struct MessageService: Sendable {
         let root: MessageView
         let replies: [MessageView]
         let hasMore: Bool
+        let following: Bool
     }
 
     /// [replies] A message's thread: the message (a tombstone once deleted) and its replies that are
@@ -377,7 +389,9 @@ struct MessageService: Sendable {
             let root = try memberMessage(c, id: messageID, userID: user.id)
             let replies = try store.replies(c, to: messageID, after: after ?? 0, limit: limit + 1)
             let marked = try Self.forReader(c, [root] + replies.prefix(limit), userID: user.id)
-            return Thread(root: marked[0], replies: Array(marked.dropFirst()), hasMore: replies.count > limit)
+            return Thread(
+                root: marked[0], replies: Array(marked.dropFirst()), hasMore: replies.count > limit,
+                following: try ThreadFollows.following(c, root: root, userID: user.id))
         }
     }
 

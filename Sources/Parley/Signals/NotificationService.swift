@@ -139,21 +139,23 @@ struct NotificationService: Sendable {
 
     /// Writes a notification (row and event) for each member who should hear of `message`; `answered`
     /// is the sender of the message it replies to, `present` the members its `@here` reached,
-    /// `keyworded` those whose keywords it holds.
+    /// `keyworded` those whose keywords it holds, `followers` (for a reply) those who follow its thread.
     func notify(
         _ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, answered: Int64? = nil, present: [Int64] = [],
-        keyworded: [Int64] = []
+        keyworded: [Int64] = [], followers: Set<Int64> = []
     ) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
         // A reply tells its target's sender, like a mention (not themselves).
         let answered = answered == message.sender.id ? nil : answered
         // Most messages notify nobody: skip the query unless someone could be notified.
-        let mentions = !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || !keyworded.isEmpty || answered != nil
+        let following = followers.subtracting([message.sender.id])
+        let mentions =
+            !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || !keyworded.isEmpty || answered != nil || !following.isEmpty
         guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: mentions) else { return }
         let mentioned = Set(message.mentions)
         let here = Set(present)
         let watching = Set(keyworded)
-        let list = mentioned.union(here).union(watching).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
+        let list = mentioned.union(here).union(watching).union(following).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
         var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
@@ -176,6 +178,8 @@ struct NotificationService: Sendable {
                 reason = "mention"
             } else if user == answered {
                 reason = "reply"
+            } else if following.contains(user) {
+                reason = "thread"
             } else if here.contains(user) {
                 reason = "here_mention"
             } else if watching.contains(user) {

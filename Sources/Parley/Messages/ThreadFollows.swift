@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// Following threads, as Slack and Mattermost have it: a message's sender and everyone who replies
+/// in its thread follow it, and each new reply notifies the followers (reason `thread`) until they
+/// unfollow it (`followThread`, `unfollowThread`; the choice is kept, and replying follows again).
+enum ThreadFollows {
+    /// Called in a reply's transaction: the root's sender follows (unless they chose not to; nil for
+    /// a deleted root, whose sender is not made to follow), the replier follows (again), and the
+    /// answer is everyone who follows the thread now.
+    static func replied(_ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?) throws -> Set<Int64> {
+        if let rootSender {
+            try c.execute(
+                "INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))", [root, rootSender])
+        }
+        if let replier {
+            try c.execute(
+                """
+                INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))
+                ON DUPLICATE KEY UPDATE updated_at = IF(following, updated_at, VALUES(updated_at)), following = 1
+                """, [root, replier])
+        }
+        return Set(
+            try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
+                try $0.decode("user_id", as: Int64.self)
+            })
+    }
+
+    /// Whether the user follows a message's thread: their choice, or else whether they sent it.
+    static func following(_ c: MariaDBConnection, root: MessageView, userID: Int64) throws -> Bool {
+        if let row = try c.query("SELECT following FROM thread_follows WHERE root_id = ? AND user_id = ?", [root.id, userID]).first {
+            return try row.decode("following", as: Int64.self) != 0
+        }
+        return root.sender.id == userID && root.webhook == nil
+    }
+}
+
+/// [followThread], [unfollowThread]: `PUT/DELETE /api/messages/{message}/follow`.
+struct ThreadFollowController {
+    let messages: MessageService
+    let log: EventLog
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.put("/api/messages/:message/follow", use: follow)
+        router.delete("/api/messages/:message/follow", use: unfollow)
+    }
+
+    struct FollowEvent: Encodable {
+        let messageId: Int64
+        let roomId: Int64
+        let following: Bool
+    }
+
+    func follow(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await set(true, context: context)
+    }
+
+    func unfollow(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        try await set(false, context: context)
+    }
+
+    /// Follows or unfollows a thread of a room the user is in; saying the same again changes nothing.
+    /// A change is `thread.followed` or `thread.unfollowed` to the user's clients.
+    private func set(_ following: Bool, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let session = try context.requireSession()
+        let messageID = try RoomController.id(context, "message")
+        let messages = self.messages
+        let userID = session.user.id
+        try await log.transaction { c, events in
+            let root = try messages.memberMessage(c, id: messageID, userID: userID)
+            guard try ThreadFollows.following(c, root: root, userID: userID) != following else { return }
+            try c.execute(
+                """
+                INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, ?, NOW(3))
+                ON DUPLICATE KEY UPDATE following = VALUES(following), updated_at = VALUES(updated_at)
+                """, [messageID, userID, following])
+            try events.append(
+                following ? EventType.threadFollowed : EventType.threadUnfollowed, userID: userID,
+                payload: FollowEvent(messageId: messageID, roomId: root.roomId, following: following))
+        }
+        return .noContent
+    }
+}
