@@ -159,6 +159,21 @@ export async function openThread(message) {
 
 export const closeThread = () => store.closeThreadState();
 
+/// Follows the open thread or stops (shown at once; undone if the server refuses).
+export async function toggleThreadFollowing() {
+  const thread = state.thread;
+  if (!thread || thread.following === null) return;
+  const following = !thread.following;
+  store.setThreadFollowing(thread.rootId, following);
+  try {
+    if (following) await Messages.follow(thread.rootId);
+    else await Messages.unfollow(thread.rootId);
+  } catch (error) {
+    store.setThreadFollowing(thread.rootId, !following);
+    throw error;
+  }
+}
+
 /// Saves a message or takes it back (shown at once; undone if the server refuses).
 export async function toggleSaved(message) {
   const saved = !store.isSaved(message);

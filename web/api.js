@@ -175,6 +175,9 @@ export const Rooms = {
 };
 
 export const Messages = {
+  /// Follows a message's thread (its new replies notify me) or stops.
+  follow: (id) => request("PUT", `/api/messages/${id}/follow`),
+  unfollow: (id) => request("DELETE", `/api/messages/${id}/follow`),
   send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
   /// A poll: a message whose text is `question`.
   createPoll: (roomId, { question, options, multiple }) => post(`/api/rooms/${roomId}/polls`, { question, options, multiple }),

@@ -133,6 +133,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "room.reopened":
       store.setClosed(data.room_id, event.type === "room.closed");
       break;
+    case "thread.followed":
+    case "thread.unfollowed":
+      // Followed or unfollowed on another device of mine: the open thread's button follows.
+      store.setThreadFollowing(data.message_id, data.following);
+      break;
     case "saved.added":
     case "saved.removed":
       // Saved or unsaved in another tab or device of mine.

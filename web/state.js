@@ -607,6 +607,8 @@ export function openThreadState(root) {
     loading: false,
     /// Live replies that arrive while a page is on its way: added with it if it reaches the end.
     held: new Map(),
+    /// Whether I follow it (its new replies notify me): null until the first page says.
+    following: null,
   };
   emit("thread", { changed: "opened" });
 }
@@ -624,8 +626,10 @@ export function setThreadLoading(thread, loading) {
 }
 
 /// A page of replies for the thread that asked for it (dropped if another one opened since).
-export function addThreadPage(thread, { message, replies, has_more }) {
+export function addThreadPage(thread, { message, replies, has_more, following }) {
   if (state.thread !== thread) return;
+  // The first page says whether I follow it; later ones do not undo a change heard meanwhile.
+  if (thread.following === null && typeof following === "boolean") thread.following = following;
   if (version(message) >= version(thread.root)) thread.root = keepPreviews(message, thread.root);
   const merge = (reply) => {
     const known = thread.replies.get(reply.id);
@@ -641,6 +645,13 @@ export function addThreadPage(thread, { message, replies, has_more }) {
   emit("thread", {});
 }
 
+/// Whether I follow a thread, as set here or on another device: the open thread's button follows.
+export function setThreadFollowing(rootId, following) {
+  if (state.thread?.rootId !== rootId || state.thread.following === following) return;
+  state.thread.following = following;
+  emit("thread", {});
+}
+
 /// A message from the live stream as it touches the open thread: its root, or one of its replies.
 export function threadMessage(message) {
   const thread = state.thread;
@@ -651,6 +662,8 @@ export function threadMessage(message) {
     return;
   }
   if (message.reply_to !== thread.rootId) return;
+  // Replying follows the thread (a webhook's post is not me replying).
+  if (message.sender.id === state.me.id && !message.webhook && !message.deleted) thread.following = true;
   if (message.deleted) {
     thread.held.delete(message.id);
     if (thread.replies.delete(message.id)) emit("thread", {});

@@ -156,3 +156,63 @@ def test_replies_are_reacted_to_and_edited_from_the_thread(server, browsers, acc
     box = chat.find("#composer-text")
     box.send_keys(" or thursday", Keys.ENTER)
     chat.wait(lambda: thread_texts(chat) == ["tuesday for me", "wednesday or thursday"], message="the edit did not reach the thread")
+
+
+def test_following_a_thread_brings_its_new_replies_to_activity(server, browsers, account):
+    from test_activity import entries
+
+    fay = account("fay_follow", display_name="Fay")
+    gus = account("gus_follow", display_name="Gus")
+    hal = account("hal_follow", display_name="Hal")
+    room = fay.create_room("follow-room")["id"]
+    gus.join(room)
+    hal.join(room)
+    root = fay.post(room, "Who takes the release notes?")
+    gus.post(room, "I can start them", reply_to=root["id"])
+
+    def following():
+        return gus.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()["following"]
+
+    chat = Chat(browsers(), server).log_in("gus_follow")
+    chat.open_room("follow-room")
+    chat.wait(lambda: thread_link(chat, "Who takes the release notes?") == "1 reply")
+    chat.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: chat.find("#thread-follow").is_displayed())
+    # Gus replied, so he follows it; a new reply from Hal reaches his activity list.
+    assert chat.find("#thread-follow").text == "Following"
+    assert chat.find("#thread-follow").get_attribute("aria-pressed") == "true"
+    chat.open_room("main")
+    hal.post(room, "I will review them", reply_to=root["id"])
+    chat.find("#activity-open").click()
+    chat.wait(lambda: chat.dialog_open("activity-dialog"))
+    chat.wait(lambda: entries(chat)[:1] == [["thread", "I will review them"]], message=f"activity: {entries(chat)}")
+    assert "replied in a thread you follow" in chat.find('#activity-list li[data-reason="thread"]').text
+    chat.find("#activity-dialog [data-close]").click()
+
+    # Unfollowed from the panel: the server agrees, and the next reply does not reach him.
+    chat.open_room("follow-room")
+    chat.wait(lambda: thread_link(chat, "Who takes the release notes?") == "2 replies")
+    chat.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: chat.find("#thread-follow").text == "Following")
+    chat.find("#thread-follow").click()
+    chat.wait(lambda: chat.find("#thread-follow").text == "Follow")
+    chat.wait(lambda: following() is False)
+    # A second browser of his shows the change at once when it has the thread open.
+    other = Chat(browsers(), server).log_in("gus_follow")
+    other.open_room("follow-room")
+    other.wait(lambda: thread_link(other, "Who takes the release notes?") == "2 replies")
+    other.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    other.wait(lambda: other.find("#thread-follow").text == "Follow")
+    hal.post(room, "done", reply_to=root["id"])
+    chat.wait(lambda: thread_texts(chat)[-1:] == ["done"])
+    mine = gus.call("GET", "/api/me/summary?since=2000-01-01T00:00:00Z", expect=200).json()["notifications"]
+    assert [n["message"]["text"] for n in mine if n["reason"] == "thread"] == ["I will review them"]
+    chat.find("#thread-follow").click()
+    other.wait(lambda: other.find("#thread-follow").text == "Following", message="the other browser did not follow")
+
+    # Replying from the panel follows again by itself (shown at once).
+    chat.find("#thread-follow").click()
+    chat.wait(lambda: chat.find("#thread-follow").text == "Follow")
+    chat.find("#thread-text").send_keys("notes are up", Keys.ENTER)
+    chat.wait(lambda: chat.find("#thread-follow").text == "Following")
+    chat.wait(lambda: following() is True)

@@ -12,7 +12,8 @@ import { showError } from "/views/dialogs.js";
 
 const WHY = {
   mention: "mentioned you", reply: "replied to you", dm: "wrote to you", room_mention: "mentioned the room",
-  here_mention: "mentioned everyone online", keyword: "used a keyword of yours", all: "wrote", reminder: "wrote (your reminder)",
+  here_mention: "mentioned everyone online", keyword: "used a keyword of yours", thread: "replied in a thread you follow", all: "wrote",
+  reminder: "wrote (your reminder)",
 };
 
 let navigate = () => {};

@@ -29,6 +29,7 @@ export function initThread(handlers) {
     if (event.key === "Escape") closeThread();
   });
   $("thread-more").addEventListener("click", () => actions.loadThreadPage().catch(toastError));
+  $("thread-follow").addEventListener("click", () => actions.toggleThreadFollowing().catch(toastError));
   $("thread-send").append(icon("send"));
   const text = $("thread-text");
   // @-mentions and emoji short names, as in the room's box (registered first: the list's keys come
@@ -117,6 +118,12 @@ function render({ follow = false }) {
   const pending = actions.pendingFor(thread.roomId).filter((entry) => entry.reply_to === thread.rootId);
   list.replaceChildren(...[...thread.replies.values()].map((reply) => messageItem(reply)), ...pending.map(pendingItem));
   $("thread-more").hidden = !thread.hasMore;
+  // Following: its new replies notify me.
+  const followButton = $("thread-follow");
+  followButton.hidden = thread.following === null;
+  followButton.textContent = thread.following ? "Following" : "Follow";
+  followButton.setAttribute("aria-pressed", String(thread.following === true));
+  followButton.title = thread.following ? "You hear of every new reply: click to stop" : "Hear of every new reply";
   $("thread-more").disabled = thread.loading;
   // Replies are messages of the room: none in an archived room, nor from a member where only
   // moderators and up post.
