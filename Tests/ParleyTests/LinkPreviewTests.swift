@@ -317,17 +317,9 @@ import TestSupport
 
     /// Migration 044 finds the pictures that messages already showed, so the first sweep keeps them.
     @Test func theMigrationRecordsThePicturesAlreadyShown() async throws {
-        let directory = TestDatabase.temporaryDirectory("mig044")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let all = try Migrator.locate(configured: nil)
-        let files = try FileManager.default.contentsOfDirectory(atPath: all.path).filter { $0.hasSuffix(".sql") }.sorted()
-        for file in files where file < "044" {
-            try FileManager.default.copyItem(at: all.appendingPathComponent(file), to: directory.appendingPathComponent(file))
-        }
-        let pool = MariaDBPool(
-            configuration: try MariaDBConfiguration(url: try await TestDatabase.freshDatabaseURL(prefix: "mig")), maxConnections: 2)
-        _ = try await Migrator(directory: directory).migrate(pool)
+        let migration = try await MigrationStep.before("044")
+        defer { migration.remove() }
+        let pool = migration.pool
         let shown = String(repeating: "ab", count: 32)
         let unshown = String(repeating: "cd", count: 32)
         try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('ada', 'Ada', 'x', NOW(3))")
@@ -343,9 +335,7 @@ import TestSupport
             INSERT INTO messages (room_id, sender_id, text, created_at, preview_summary)
             VALUES (1, (SELECT id FROM users WHERE username = 'ada'), 'two links', NOW(3), ?)
             """, [previews])
-        let migration = try #require(files.first { $0.hasPrefix("044") })
-        try FileManager.default.copyItem(at: all.appendingPathComponent(migration), to: directory.appendingPathComponent(migration))
-        #expect(try await Migrator(directory: directory).migrate(pool).count == 1)
+        #expect(try await migration.apply() == 1)
         let rows = try await pool.query("SELECT LOWER(HEX(hash)) AS h FROM message_preview_images")
         #expect(try rows.map { try $0.decode("h", as: String.self) } == [shown])
         #expect(try await LinkPreviews.sweepImages(pool) == 1)

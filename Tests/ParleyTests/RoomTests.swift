@@ -98,7 +98,7 @@ import Testing
                     == .object([
                         "id": .number(Double(alpha)), "kind": .string("public"), "name": .string("alpha"), "topic": .string("first letters"),
                         "has_password": .bool(false), "post_policy": .string("everyone"), "member_count": .number(1), "my_role": .null,
-                        "dm_with": .null,
+                        "dm_with": .null, "dm_members": .null,
                         "created_at": try #require(alphaForBob["created_at"]), "archived_at": .null, "slow_mode_seconds": .number(0),
                     ]))
             #expect(bobPublic.first { $0["id"]?.int == locked }?["has_password"] == .bool(true))
