@@ -556,7 +556,8 @@ struct RoomService: Sendable {
                 }
                 let room = try store.room(c, id: id)!
                 try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me] + people))
-                return room.view(role: .member, dmMembers: people.sorted { ($0.displayName, $0.id) < ($1.displayName, $1.id) })
+                // Named as every later answer names it (the others in the database's order of names).
+                return try store.view(c, room: room, viewer: user.id)
             }
             return (room, true)
         } catch let error as MariaDBError where error.isDuplicateKey {
