@@ -332,10 +332,11 @@ export async function toggleStar(roomId) {
   }
 }
 
-/// Marks every room read (the badges clear at once from the answer; my other clients by events).
+/// Marks every room read (the badges clear at once from the answer, unless a message came since;
+/// my other clients by events).
 export async function markAllRead() {
   const { rooms } = await Signals.markAllRead();
-  for (const marker of rooms) store.setUnread(marker.room_id, marker);
+  for (const marker of rooms) store.settleUnread(marker.room_id, marker);
 }
 
 let readTimer = null;
@@ -351,7 +352,7 @@ export function markRead() {
     if ((lastMarked.get(room.id) ?? 0) >= newest) return;
     lastMarked.set(room.id, newest);
     Signals.markRead(room.id, newest)
-      .then((marker) => store.setUnread(room.id, marker))
+      .then((marker) => store.settleUnread(room.id, marker))
       .catch(() => lastMarked.delete(room.id));
   }, 150);
 }

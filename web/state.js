@@ -340,6 +340,15 @@ export function setUnread(roomId, { unread_count, unread_display, mentioned, rea
   emit("rooms");
 }
 
+/// A read marker from an HTTP answer (mark read, mark all read). The answer can arrive after
+/// events that followed it: a message counted since it was computed (newer than its `read_up_to`)
+/// stays counted, and the marker's own `read_marker` event, in order with the messages, settles it.
+export function settleUnread(roomId, marker) {
+  const room = state.rooms.get(roomId);
+  if (!room || (room.latest_id ?? 0) > (marker.read_up_to ?? 0)) return;
+  setUnread(roomId, marker);
+}
+
 /// The open room `roomId` was marked unread after `readUpTo`: it is not marked read again while it
 /// stays open, and the "New" divider moves there.
 export function keepUnread(roomId, readUpTo) {

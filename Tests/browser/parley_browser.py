@@ -132,10 +132,12 @@ class Chat:
             except StaleElementReferenceException:
                 return False
         try:
-            return WebDriverWait(self.driver, timeout).until(check, message)
+            return WebDriverWait(self.driver, timeout).until(check)
         except TimeoutException as timeout_error:
-            # Say what the page was showing: an error the client put on screen usually tells why.
-            raise TimeoutException(f"{message} (page alerts: {self.alerts()!r})") from timeout_error
+            # Say what the page was showing: an error the client put on screen usually tells why. A
+            # callable message is asked then, to describe the page as it was at the end.
+            said = message() if callable(message) else message
+            raise TimeoutException(f"{said} (page alerts: {self.alerts()!r})") from timeout_error
 
     def alerts(self):
         """The text of every non-empty `role=alert` element on the page."""

@@ -153,7 +153,8 @@ def test_alt_arrows_step_through_the_room_list_and_its_unread_rooms(server, brow
     oz.post(second, "news in b")
     dm = oz.call("POST", "/api/dms", expect=201, json={"user_id": nia.id}).json()["room"]["id"]
     oz.post(dm, "psst")
-    chat.wait(lambda: chat.badge("step-b") is not None and chat.badge("Oz Step") is not None, message="no unread badges")
+    chat.wait(lambda: chat.badge("step-b") is not None and chat.badge("Oz Step") is not None,
+              message=lambda: f"no unread badges: step-b {chat.badge('step-b')}, the DM {chat.badge('Oz Step')}")
     press(chat, Keys.ALT, Keys.SHIFT, Keys.ARROW_DOWN)
     chat.wait(lambda: chat.room_title() == "step-b", message=f"opened {chat.room_title()}")
     chat.wait(lambda: chat.badge("step-b") is None, message="step-b stayed unread")

@@ -96,3 +96,40 @@ def test_mark_unread_from_a_message_counts_it_again_until_the_room_is_read_again
     chat.open_room("markunread-room")
     chat.wait(lambda: chat.badge("markunread-room") is None, message="coming back did not read the room")
     chat.wait(lambda: server_unread() == 0)
+
+def test_a_late_mark_all_read_answer_leaves_a_newer_message_unread(server, browsers, account):
+    # The answer to "mark all read" can reach the page after the events that followed it (a loaded
+    # machine, a slow network). A message that arrived in between must stay counted.
+    ivy = account("ivy_late", display_name="Ivy")
+    jon = account("jon_late", display_name="Jon")
+    room = jon.create_room("late-answer")["id"]
+    ivy.join(room)
+    ivy.create_room("late-quiet")
+    chat = Chat(browsers(), server).log_in("ivy_late")
+    chat.open_room("late-quiet")
+    jon.post(room, "before")
+    chat.wait(lambda: chat.badge("late-answer") == ["1", False], message="no badge")
+
+    # Hold the answer of POST /api/me/read back until the test lets it go.
+    chat.js("""
+        const real = window.fetch;
+        window.heldRead = null;
+        window.fetch = (input, init) => {
+          const answer = real(input, init);
+          if (String(input).endsWith("/api/me/read") && (init?.method ?? "GET") === "POST") {
+            return new Promise((resolve) => { window.heldRead = () => answer.then(resolve); });
+          }
+          return answer;
+        };""")
+    ActionChains(chat.driver).key_down(Keys.SHIFT).send_keys(Keys.ESCAPE).key_up(Keys.SHIFT).perform()
+    chat.wait(lambda: chat.js("return window.heldRead !== null"), message="mark all read was not asked")
+    # Its read_marker event (in order with the messages) clears the badge; then a new message counts.
+    chat.wait(lambda: chat.badge("late-answer") is None, message="the read_marker event did not clear the badge")
+    jon.post(room, "after")
+    chat.wait(lambda: chat.badge("late-answer") == ["1", False], message="the new message was not counted")
+    chat.js("window.heldRead()")
+    time.sleep(1)
+    assert chat.badge("late-answer") == ["1", False], "the late answer cleared a newer message's badge"
+    # The server agrees.
+    rooms = ivy.call("GET", "/api/me/summary", expect=200).json()["rooms"]
+    assert [r["unread_count"] for r in rooms if r["room_id"] == room] == [1], rooms
