@@ -360,8 +360,8 @@ import Testing
             #expect(try await following(bob, root) == true)
             let second = try await reply(cat, "@dan can you check?", root)
             #expect(try notified(second) == ["ann": "reply", "bob": "thread", "dan": "mention"])
-            // Dan was mentioned, not following: he follows once he replies.
-            #expect(try await following(dan, root) == false)
+            // Dan was mentioned in the thread: he follows it from now on, as in Slack.
+            #expect(try await following(dan, root) == true)
             let third = try await reply(dan, "checked", root)
             #expect(try notified(third) == ["ann": "reply", "bob": "thread", "cat": "thread"])
 
@@ -373,8 +373,10 @@ import Testing
             #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: ann.bearer).status == .noContent)
             #expect(try await following(bob, root) == false)
             #expect(try await following(ann, root) == false)
-            let fourth = try await reply(cat, "so Friday it is", root)
-            #expect(try notified(fourth) == ["dan": "thread"])
+            // A mention still reaches Bob, but does not undo his choice.
+            let fourth = try await reply(cat, "so Friday it is, @bob", root)
+            #expect(try notified(fourth) == ["bob": "mention", "dan": "thread"])
+            #expect(try await following(bob, root) == false)
             let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
             let changes = heard.filter { $0["type"]?.string?.hasPrefix("thread.") == true }
             #expect(changes.map { $0["type"]?.string } == ["thread.unfollowed"])

@@ -221,7 +221,8 @@ struct MessageService: Sendable {
                 var followers: Set<Int64> = []
                 if let root = answeredMessage {
                     followers = try ThreadFollows.replied(
-                        c, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil)
+                        c, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
+                        mentioned: mentions.users)
                     if let who = answered, !followers.contains(who) { answered = nil }
                 }
                 // A webhook's post is not its maker typing.

@@ -7,12 +7,30 @@ import MariaDB
 /// unfollow it (`followThread`, `unfollowThread`; the choice is kept, and replying follows again).
 enum ThreadFollows {
     /// Called in a reply's transaction: the root's sender follows (unless they chose not to; nil for
-    /// a deleted root, whose sender is not made to follow), the replier follows (again), and the
-    /// answer is everyone who follows the thread now.
-    static func replied(_ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?) throws -> Set<Int64> {
+    /// a deleted root, whose sender is not made to follow), so do the people the reply mentions
+    /// (unless they chose not to: they are notified of this reply as a mention, and of the next ones
+    /// as followers, as in Slack), the replier follows (again), and the answer is everyone who
+    /// followed the thread before this reply or replied in it now: those mentioned now are not
+    /// among them, their mention tells them.
+    static func replied(
+        _ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?, mentioned: [Int64] = []
+    ) throws -> Set<Int64> {
         if let rootSender {
             try c.execute(
                 "INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))", [root, rootSender])
+        }
+        let before = Set(
+            try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
+                try $0.decode("user_id", as: Int64.self)
+            })
+        // Batches keep each statement bounded (a user group can mention hundreds).
+        for start in stride(from: 0, to: mentioned.count, by: 512) {
+            let batch = Array(mentioned[start..<min(start + 512, mentioned.count)]).paddedToPowerOfTwo
+            try c.execute(
+                """
+                INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at)
+                SELECT ?, id, 1, NOW(3) FROM users WHERE id IN (\(batch.placeholders))
+                """, [root] + batch)
         }
         if let replier {
             try c.execute(
@@ -20,11 +38,9 @@ enum ThreadFollows {
                 INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))
                 ON DUPLICATE KEY UPDATE updated_at = IF(following, updated_at, VALUES(updated_at)), following = 1
                 """, [root, replier])
+            return before.union([replier])
         }
-        return Set(
-            try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
-                try $0.decode("user_id", as: Int64.self)
-            })
+        return before
     }
 
     /// Whether the user follows a message's thread: their choice, or else whether they sent it.
