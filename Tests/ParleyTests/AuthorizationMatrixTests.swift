@@ -616,6 +616,14 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
+            // Anyone who may read the message reads its thread; it has no replies, so no mark moves.
+            MatrixRoute(
+                method: .post, path: "/api/messages/{message}/thread/read", request: { f, _ in ("/api/messages/\(f.targetMessage)/thread/read", nil) },
+                verify: { f, _, body in #expect(body["read_up_to"]?.int == 0) }),
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
+        row(
             // Nobody follows the target's thread here (it has no replies, and it is not theirs).
             MatrixRoute(method: .delete, path: "/api/messages/{message}/follow", request: { f, _ in ("/api/messages/\(f.targetMessage)/follow", nil) }),
             public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],

@@ -35,3 +35,102 @@ import TestSupport
         await pool.shutdown()
     }
 }
+
+/// The threads list (`followedThreads`) and each thread's read mark (`markThreadRead`), over HTTP.
+@Suite struct ThreadListTests {
+    @Test func theThreadsListShowsFollowedThreadsWithTheirUnreadReplies() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            func reply(_ user: LoggedIn, _ text: String, _ root: Int64) async throws -> Int64 {
+                let posted = try await MessageTests.post(client, user, room: 1, ["text": text, "reply_to": root])
+                return try #require(try posted.json()["message"]?["id"]?.int, "\(String(buffer: posted.body))")
+            }
+            /// (root, last reply, unread replies) per thread, and the unread count.
+            func threads(_ user: LoggedIn, _ query: String = "") async throws -> (threads: [[Int64]], unread: Int64?, more: Bool?) {
+                let body = try await client.send(.get, "/api/me/threads\(query)", headers: user.bearer).json()
+                let list = (body["threads"]?.array ?? []).map { entry in
+                    [entry["root"]?["id"]?.int ?? -1, entry["last_reply"]?["id"]?.int ?? -1, entry["unread_replies"]?.int ?? -1]
+                }
+                return (list, body["unread_threads"]?.int, body["has_more"]?.bool)
+            }
+            func events(_ user: LoggedIn, after cursor: Int64) async throws -> [JSON] {
+                (try await client.send(.get, "/api/events?after=\(cursor)&timeout=0", headers: user.bearer).json()["events"]?.array ?? [])
+                    .filter { $0["type"]?.string?.hasPrefix("thread.") == true }
+            }
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            let plan = try await MessageTests.say(client, ann, room: 1, "plan for Friday?")
+            let lunch = try await MessageTests.say(client, ann, room: 1, "lunch?")
+            _ = try await MessageTests.say(client, cat, room: 1, "nobody answers this")
+            // A message without replies is no thread yet.
+            #expect(try await threads(ann).threads.isEmpty)
+
+            let b1 = try await reply(bob, "ship it", plan)
+            // Ann follows her message's thread and has one unread reply; Bob's own reply is not unread to him.
+            #expect(try await threads(ann) == ([[plan, b1, 1]], 1, false))
+            #expect(try await threads(bob) == ([[plan, b1, 0]], 0, false))
+            #expect(try await threads(cat).threads.isEmpty)
+            let c1 = try await reply(cat, "sandwiches", lunch)
+            #expect(try await threads(ann) == ([[lunch, c1, 1], [plan, b1, 1]], 2, false))
+            // Pages, latest reply first.
+            #expect(try await threads(ann, "?limit=1") == ([[lunch, c1, 1]], 2, true))
+            #expect(try await threads(ann, "?limit=1&before=\(c1)") == ([[plan, b1, 1]], 2, false))
+            try await client.send(.get, "/api/me/threads?limit=0", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.get, "/api/me/threads?before=x", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.get, "/api/me/threads").expectError(.unauthorized, "unauthenticated")
+
+            // Ann's clients heard of each reply; the repliers' did not hear of their own.
+            let heard = try await events(ann, after: head)
+            #expect(heard.map { $0["type"]?.string } == ["thread.replied", "thread.replied"])
+            #expect(heard.map { $0["data"]?["message_id"]?.int } == [b1, c1])
+            #expect(heard.first?["data"]?["root_id"]?.int == plan && heard.first?["data"]?["reply_count"]?.int == 1)
+            #expect(try await events(bob, after: head).isEmpty)
+
+            // Reading a thread: its mark moves to the latest reply (once: again changes nothing).
+            let read = try await client.send(.post, "/api/messages/\(plan)/thread/read", headers: ann.bearer)
+            #expect(read.status == .ok)
+            #expect(try read.json()["read_up_to"]?.int == b1 && read.json()["unread_threads"]?.int == 1)
+            #expect(try await client.send(.post, "/api/messages/\(plan)/thread/read", headers: ann.bearer).status == .ok)
+            let reads = try await events(ann, after: head).filter { $0["type"]?.string == "thread.read" }
+            #expect(reads.map { $0["data"]?["read_up_to"]?.int } == [b1])
+            #expect(try await threads(ann) == ([[lunch, c1, 1], [plan, b1, 0]], 1, false))
+            // Reading the room past a reply reads it too.
+            let roomRead = try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(c1)}"#, headers: ann.bearer)
+            #expect(roomRead.status == .ok)
+            #expect(try await threads(ann) == ([[lunch, c1, 0], [plan, b1, 0]], 0, false))
+
+            // Replying reads the thread up to one's reply; the others' replies count after it.
+            let a1 = try await reply(ann, "good", plan)
+            let b2 = try await reply(bob, "and the notes", plan)
+            #expect(try await threads(ann).threads.first == [plan, b2, 1])
+            #expect(try await threads(bob).threads.first == [plan, b2, 0])
+            // A deleted reply is not unread; the thread's latest reply is then the one before.
+            #expect(try await client.send(.delete, "/api/messages/\(b2)", headers: bob.bearer).status == .noContent)
+            #expect(try await threads(ann).threads.first == [plan, a1, 0])
+            // Replies of someone I blocked are not unread.
+            #expect(try await client.send(.put, "/api/me/blocks/\(cat.id)", headers: ann.bearer).status == .noContent)
+            let c2 = try await reply(cat, "more sandwiches", lunch)
+            #expect(try await threads(ann) == ([[lunch, c2, 0], [plan, a1, 0]], 0, false))
+
+            // Mentioned in a reply, Cat follows the thread from then on; unfollowing takes it off the list.
+            _ = try await reply(bob, "@cat what do you think?", plan)
+            #expect(try await threads(cat).threads.map { $0[0] } == [plan, lunch])
+            #expect(try await client.send(.delete, "/api/messages/\(lunch)/follow", headers: cat.bearer).status == .noContent)
+            #expect(try await threads(cat).threads.map { $0[0] } == [plan])
+            // Leaving the room takes its threads off the list.
+            #expect(try await client.send(.post, "/api/rooms/1/leave", headers: bob.bearer).status == .noContent)
+            #expect(try await threads(bob).threads.isEmpty)
+            let beforeLeft = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            _ = try await reply(ann, "bye Bob", plan)
+            #expect(try parley.query(
+                "SELECT COUNT(*) AS n FROM events WHERE type = 'thread.replied' AND user_id = ? AND id > ?", [bob.id, beforeLeft]
+            )[0].decode("n", as: Int64.self) == 0)
+
+            // Reading a thread of a room I am not in is refused, as reading the message is.
+            try await client.send(.post, "/api/messages/\(plan)/thread/read", headers: bob.bearer).expectError(.forbidden, "not_a_member")
+            try await client.send(.post, "/api/messages/999999/thread/read", headers: ann.bearer).expectError(.notFound, "message_not_found")
+        }
+    }
+}

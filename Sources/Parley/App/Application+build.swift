@@ -237,6 +237,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
     ThreadFollowController(messages: parts.messages, log: parts.log).addRoutes(to: router)
+    ThreadListController(messages: parts.messages, log: parts.log).addRoutes(to: router)
     ReminderController(reminders: parts.reminders, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ScheduledController(scheduled: parts.scheduled, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     StatusController(log: parts.log, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

@@ -99,6 +99,10 @@ public enum EventType {
     /// I followed or unfollowed a thread: to my own clients.
     public static let threadFollowed = "thread.followed"
     public static let threadUnfollowed = "thread.unfollowed"
+    /// A new reply in a thread I follow (of a room I am in), by someone else: to my own clients.
+    public static let threadReplied = "thread.replied"
+    /// I read a thread (`markThreadRead`): to my own clients.
+    public static let threadRead = "thread.read"
     /// The events every user receives, whatever rooms they are in.
     static let toEveryone: Set<String> = [directoryChanged, emojiAdded, emojiRemoved, settingsUpdated, userGroupUpdated, userGroupDeleted]
     public static let roleChanged = "member.role_changed"

@@ -222,8 +222,9 @@ struct MessageService: Sendable {
                 if let root = answeredMessage {
                     followers = try ThreadFollows.replied(
                         c, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
-                        mentioned: mentions.users)
+                        reply: id, mentioned: mentions.users)
                     if let who = answered, !followers.contains(who) { answered = nil }
+                    if let thread { try ThreadFollows.tellFollowers(c, events, roomID: roomID, thread: thread, reply: id, replier: user.id) }
                 }
                 // A webhook's post is not its maker typing.
                 if webhook == nil { try typing.messageSent(events, roomID: roomID, user: UserSummary(user)) }

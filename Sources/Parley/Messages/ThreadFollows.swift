@@ -9,11 +9,12 @@ enum ThreadFollows {
     /// Called in a reply's transaction: the root's sender follows (unless they chose not to; nil for
     /// a deleted root, whose sender is not made to follow), so do the people the reply mentions
     /// (unless they chose not to: they are notified of this reply as a mention, and of the next ones
-    /// as followers, as in Slack), the replier follows (again), and the answer is everyone who
+    /// as followers, as in Slack), the replier follows (again) and has read the thread up to their
+    /// reply (`reply`), and the answer is everyone who
     /// followed the thread before this reply or replied in it now: those mentioned now are not
     /// among them, their mention tells them.
     static func replied(
-        _ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?, mentioned: [Int64] = []
+        _ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?, reply: Int64 = 0, mentioned: [Int64] = []
     ) throws -> Set<Int64> {
         if let rootSender {
             try c.execute(
@@ -35,12 +36,36 @@ enum ThreadFollows {
         if let replier {
             try c.execute(
                 """
-                INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))
-                ON DUPLICATE KEY UPDATE updated_at = IF(following, updated_at, VALUES(updated_at)), following = 1
-                """, [root, replier])
+                INSERT INTO thread_follows (root_id, user_id, following, updated_at, read_up_to) VALUES (?, ?, 1, NOW(3), ?)
+                ON DUPLICATE KEY UPDATE updated_at = IF(following, updated_at, VALUES(updated_at)), following = 1,
+                  read_up_to = GREATEST(read_up_to, VALUES(read_up_to))
+                """, [root, replier, reply])
             return before.union([replier])
         }
         return before
+    }
+
+    struct RepliedEvent: Encodable {
+        let roomId: Int64
+        let rootId: Int64
+        let messageId: Int64
+        let replyCount: Int
+    }
+
+    /// Called in a reply's transaction, after `replied`: `thread.replied` to each follower who is a
+    /// member of the room now, but the replier (the threads list and its count follow it).
+    static func tellFollowers(
+        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, thread: MessageService.ThreadCount, reply: Int64, replier: Int64
+    ) throws {
+        let followers = try c.query(
+            """
+            SELECT f.user_id FROM thread_follows f JOIN room_members m ON m.room_id = ? AND m.user_id = f.user_id
+            WHERE f.root_id = ? AND f.following = 1 AND f.user_id <> ?
+            """, [roomID, thread.rootId, replier])
+        let payload = RepliedEvent(roomId: roomID, rootId: thread.rootId, messageId: reply, replyCount: thread.replyCount)
+        for row in followers {
+            try events.append(EventType.threadReplied, userID: try row.decode("user_id"), payload: payload)
+        }
     }
 
     /// Whether the user follows a message's thread: their choice, or else whether they sent it.
