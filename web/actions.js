@@ -159,6 +159,36 @@ export async function openThread(message) {
 
 export const closeThread = () => store.closeThreadState();
 
+/// The threads I follow: the first page again (or, with `more`, the next one).
+export async function loadThreads({ more = false } = {}) {
+  const before = more ? store.threads.entries.at(-1)?.last_reply.id : undefined;
+  store.setThreads(await Messages.threads({ before }), { more });
+}
+
+let threadsTimer = null;
+/// Loads the first page of threads again soon: several events in a row cost one request.
+export function refreshThreads() {
+  clearTimeout(threadsTimer);
+  threadsTimer = setTimeout(() => loadThreads().catch(() => {}), 250);
+}
+
+let threadReadTimer = null;
+const threadsRead = new Map();
+/// Marks the open thread read up to its newest reply, while the tab is visible (once per reply).
+export function readOpenThread() {
+  clearTimeout(threadReadTimer);
+  threadReadTimer = setTimeout(() => {
+    const thread = state.thread;
+    if (!thread?.loaded || document.hidden || thread.replies.size === 0) return;
+    const newest = Math.max(...thread.replies.keys());
+    if ((threadsRead.get(thread.rootId) ?? 0) >= newest) return;
+    threadsRead.set(thread.rootId, newest);
+    Messages.readThread(thread.rootId)
+      .then(({ unread_threads }) => store.setUnreadThreads(unread_threads))
+      .catch(() => threadsRead.delete(thread.rootId));
+  }, 150);
+}
+
 /// Follows the open thread or stops (shown at once; undone if the server refuses).
 export async function toggleThreadFollowing() {
   const thread = state.thread;
@@ -650,5 +680,8 @@ export function tabVisibilityChanged() {
   const hidden = document.hidden;
   if (chosenPresence() === "auto") sendPresence().catch(() => {});
   Signals.focus(hidden ? null : state.room?.id ?? null).catch(() => {});
-  if (!hidden) markRead();
+  if (!hidden) {
+    markRead();
+    readOpenThread();
+  }
 }

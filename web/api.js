@@ -178,6 +178,10 @@ export const Messages = {
   /// Follows a message's thread (its new replies notify me) or stops.
   follow: (id) => request("PUT", `/api/messages/${id}/follow`),
   unfollow: (id) => request("DELETE", `/api/messages/${id}/follow`),
+  /// The threads I follow with replies, the latest reply first: `{threads, unread_threads, has_more}`.
+  threads: ({ before, limit } = {}) => get(`/api/me/threads${query({ before, limit })}`),
+  /// Marks a thread read up to its latest reply: `{message_id, room_id, read_up_to, unread_threads}`.
+  readThread: (id) => post(`/api/messages/${id}/thread/read`),
   send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
   /// A poll: a message whose text is `question`.
   createPoll: (roomId, { question, options, multiple }) => post(`/api/rooms/${roomId}/polls`, { question, options, multiple }),

@@ -25,6 +25,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
+import { initThreads } from "/views/threads.js";
 import { initFiles } from "/views/files.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
@@ -84,6 +85,7 @@ function initViews() {
   initSearch({ onNavigate: navigate });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initThreads({ onNavigate: navigate, onOpenThread: openThread });
   initFiles({ onNavigate: navigate });
   initScheduled();
   initForward();
@@ -175,6 +177,7 @@ async function enter(session) {
   actions.loadKeywords().catch(() => {});
   // What notified me while I was away shows as a dot on the activity button.
   actions.loadActivity().catch(() => {});
+  actions.loadThreads().catch(() => {});
   actions.startOutbox(user.id);
   stream.start();
 

@@ -27,6 +27,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (event.type === "message.created") store.setClosed(message.room_id, false);
       // A reply's event says how many replies its root has now.
       if (data.thread) store.setReplyCount(message.room_id, data.thread.root_id, data.thread.reply_count);
+      // My own reply moves its thread to the top of my list (I follow it now).
+      if (event.type === "message.created" && message.reply_to && message.sender.id === state.me.id) actions.refreshThreads();
+      // A reply deleted may have been an unread one, or the latest of a thread listed.
+      if (event.type === "message.deleted" && message.reply_to && store.threads.entries.length > 0) actions.refreshThreads();
       store.threadMessage(message);
       if (store.isOpen(message.room_id)) {
         if (isNew) {
@@ -58,6 +62,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       break;
     case "read_marker":
       store.setUnread(data.room_id, data);
+      // Reading a room reads the replies in it: threads with unread replies may have none now.
+      if (store.threads.unread > 0) actions.refreshThreads();
       break;
     case "notification":
       store.addNotification(data.notification);
@@ -90,6 +96,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
         if (store.isOpen(data.room_id)) store.closeRoomState(CLOSED_BY[event.type]);
         store.removeRoom(data.room_id);
         actions.loadRooms();
+        actions.refreshThreads();
       } else if (store.isOpen(data.room_id)) {
         actions.loadPeople(data.room_id);
       }
@@ -137,6 +144,15 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "thread.unfollowed":
       // Followed or unfollowed on another device of mine: the open thread's button follows.
       store.setThreadFollowing(data.message_id, data.following);
+      actions.refreshThreads();
+      break;
+    case "thread.replied":
+      // Someone else replied in a thread I follow; or I read one somewhere: the Threads list and its count.
+      if (state.thread?.rootId === data.root_id) actions.readOpenThread();
+      actions.refreshThreads();
+      break;
+    case "thread.read":
+      actions.refreshThreads();
       break;
     case "saved.added":
     case "saved.removed":
@@ -206,6 +222,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "user.unblocked":
       // Blocked or unblocked from another tab or device of mine.
       store.setBlock(data.user.id, event.type === "user.blocked");
+      actions.refreshThreads();
       break;
     case "resync":
       // The cursor was too old: what the log no longer holds comes back through REST.
@@ -215,6 +232,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       actions.loadCustomEmoji().catch(() => {});
       actions.loadSiteSettings().catch(() => {});
       actions.loadUserGroups().catch(() => {});
+      actions.refreshThreads();
       break;
   }
 }

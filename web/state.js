@@ -260,6 +260,25 @@ function withLatest(room, previous) {
   return { ...room, latest_id: listed };
 }
 
+/// The threads I follow (`followedThreads`): the first page as last loaded, and how many of all of
+/// them have unread replies (the Threads button's count).
+export const threads = { entries: [], hasMore: false, unread: 0, loaded: false };
+
+export function setThreads({ threads: entries, unread_threads, has_more }, { more = false } = {}) {
+  threads.entries = more ? [...threads.entries, ...entries] : entries;
+  threads.hasMore = has_more;
+  threads.unread = unread_threads;
+  threads.loaded = true;
+  emit("threads");
+}
+
+/// How many followed threads have unread replies, from an answer that says only that.
+export function setUnreadThreads(count) {
+  if (threads.unread === count) return;
+  threads.unread = count;
+  emit("threads");
+}
+
 /// Messages for rooms not (yet) in my list: counted once the list has them.
 let strays = [];
 

@@ -216,3 +216,75 @@ def test_following_a_thread_brings_its_new_replies_to_activity(server, browsers,
     chat.find("#thread-text").send_keys("notes are up", Keys.ENTER)
     chat.wait(lambda: chat.find("#thread-follow").text == "Following")
     chat.wait(lambda: following() is True)
+
+
+def threads_count(chat):
+    """The Threads button's count of followed threads with new replies ("" when none)."""
+    return chat.js("return document.querySelector('#threads-open .count').textContent")
+
+
+def thread_entries(chat):
+    """The Threads dialog's entries: (room, the first message's text, how many new)."""
+    return chat.js("""return [...document.querySelectorAll('#threads-list .thread-entry')].map(li => [
+        li.querySelector('.search-meta strong').textContent,
+        li.querySelector('.thread-entry-body .search-text').textContent,
+        Number(li.dataset.unread)])""")
+
+
+def test_the_threads_list_counts_followed_threads_with_new_replies_and_opens_them(server, browsers, account):
+    tia = account("tia_tlist", display_name="Tia")
+    tom = account("tom_tlist", display_name="Tom")
+    food = tia.create_room("tlist-food")["id"]
+    ops = tia.create_room("tlist-ops")["id"]
+    tia.create_room("tlist-quiet")
+    for room in (food, ops):
+        tom.join(room)
+    lunch = tia.post(food, "Lunch plans?")
+    deploy = tia.post(ops, "Deploy today?")
+    toms = tom.post(ops, "Tom's own thread")
+    tom.post(ops, "Tom answers himself", reply_to=toms["id"])
+    chat = Chat(browsers(), server).log_in("tia_tlist")
+    other_tab = Chat(browsers(), server).log_in("tia_tlist")
+    for tab in (chat, other_tab):
+        tab.open_room("tlist-quiet")
+    assert threads_count(chat) == ""
+
+    # Replies to my messages count live: one thread, then two.
+    tom.post(food, "Tacos", reply_to=lunch["id"])
+    chat.wait(lambda: threads_count(chat) == "1", message=f"count {threads_count(chat)!r}")
+    tom.post(ops, "After 3", reply_to=deploy["id"])
+    tom.post(ops, "or 4", reply_to=deploy["id"])
+    chat.wait(lambda: threads_count(chat) == "2", message=f"count {threads_count(chat)!r}")
+    assert "2 with new replies" in chat.find("#threads-open").get_attribute("aria-label")
+
+    # The list: the latest reply first, with how many are new; a thread I do not follow is not in it.
+    chat.find("#threads-open").click()
+    chat.wait(lambda: thread_entries(chat) == [["#tlist-ops", "Tia: Deploy today?", 2], ["#tlist-food", "Tia: Lunch plans?", 1]],
+              message=lambda: f"entries {thread_entries(chat)}")
+    assert chat.js("return document.querySelector('#threads-list .thread-entry .thread-last').textContent") == "Tom: or 4"
+
+    # An entry opens its room with the thread beside it; that reads it, here and in my other tab.
+    chat.js("document.querySelectorAll('#threads-list .thread-entry button')[1].click()")
+    chat.wait(lambda: not chat.dialog_open("threads-dialog"))
+    chat.wait(lambda: chat.room_title() == "tlist-food" and chat.find("#thread-panel").is_displayed(), message="the thread did not open")
+    chat.wait(lambda: thread_texts(chat) == ["Tacos"])
+    chat.wait(lambda: threads_count(chat) == "1", message=f"count {threads_count(chat)!r}")
+    other_tab.wait(lambda: threads_count(other_tab) == "1", message=f"other tab's count {threads_count(other_tab)!r}")
+
+    # A new reply in the open thread is read at once; one elsewhere counts.
+    tom.post(food, "or burritos", reply_to=lunch["id"])
+    chat.wait(lambda: thread_texts(chat) == ["Tacos", "or burritos"])
+    tom.post(ops, "make it 5", reply_to=deploy["id"])
+    def listed():
+        answer = tia.call("GET", "/api/me/threads", expect=200).json()
+        return [(t["root"]["text"], t["unread_replies"]) for t in answer["threads"]], answer["unread_threads"]
+    chat.wait(lambda: listed() == ([("Deploy today?", 3), ("Lunch plans?", 0)], 1), message=lambda: f"listed {listed()}")
+    assert threads_count(chat) == "1" and threads_count(other_tab) == "1"
+
+    # Opening the other room reads its replies too (they show in the room): nothing is left new.
+    chat.open_room("tlist-ops")
+    chat.wait(lambda: threads_count(chat) == "", message=f"count {threads_count(chat)!r}")
+    other_tab.wait(lambda: threads_count(other_tab) == "", message=f"other tab's count {threads_count(other_tab)!r}")
+    other_tab.find("#threads-open").click()
+    other_tab.wait(lambda: thread_entries(other_tab) == [["#tlist-ops", "Tia: Deploy today?", 0], ["#tlist-food", "Tia: Lunch plans?", 0]],
+                   message=lambda: f"entries {thread_entries(other_tab)}")

@@ -55,6 +55,8 @@ export function initThread(handlers) {
       return;
     }
     render({ follow: changed === "opened" || added?.sender.id === state.me.id });
+    // What shows in the open thread is read (once per newest reply; not while the tab is hidden).
+    actions.readOpenThread();
   });
   on("outbox", () => state.thread && render({ follow: true }));
   on("blocks", () => state.thread && render({}));

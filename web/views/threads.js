@@ -1,0 +1,99 @@
+// Threads: the threads I follow (my messages' threads, those I replied or was mentioned in, those I
+// followed by hand), the latest reply first, as Slack's "Threads" and Mattermost's collapsed threads
+// list them. The button in the room header counts those with unread replies; each entry opens its
+// room with the thread beside it, which reads it (actions.readOpenThread). Kept in step live.
+import * as actions from "/actions.js";
+import { $, el, messageEntry } from "/dom.js";
+import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
+import { icon } from "/icons.js";
+import { preview } from "/markup.js";
+import { on, state, threads } from "/state.js";
+import { showError } from "/views/dialogs.js";
+
+let navigate = () => {};
+let openThread = () => {};
+
+export function initThreads({ onNavigate, onOpenThread }) {
+  navigate = onNavigate;
+  openThread = onOpenThread;
+  $("threads-open").append(icon("chat"), el("span", { className: "count", attrs: { "aria-hidden": "true" } }));
+  $("threads-open").addEventListener("click", openThreads);
+  $("threads-more").addEventListener("click", () => load({ more: true }));
+  on("threads", render);
+  on("rooms", () => $("threads-dialog").open && render());
+  on("blocks", render);
+}
+
+export function openThreads() {
+  showError("threads-error", null);
+  $("threads-dialog").showModal();
+  render();
+  load();
+}
+
+async function load({ more = false } = {}) {
+  try {
+    await actions.loadThreads({ more });
+  } catch (error) {
+    showError("threads-error", error);
+  }
+}
+
+function render() {
+  const unread = threads.unread;
+  $("threads-open").classList.toggle("has-new", unread > 0);
+  $("threads-open").querySelector(".count").textContent = unread > 0 ? (unread > 99 ? "99+" : String(unread)) : "";
+  const label = unread > 0 ? `Threads (${unread} with new replies)` : "Threads";
+  $("threads-open").setAttribute("aria-label", label);
+  $("threads-open").title = label;
+  if (!$("threads-dialog").open) return;
+  // Threads of rooms I have left since the list loaded are left out until it loads again.
+  const entries = threads.entries.filter((entry) => state.rooms.has(entry.root.room_id));
+  $("threads-more").hidden = !threads.hasMore;
+  $("threads-status").textContent = !threads.loaded
+    ? "Loading…"
+    : entries.length === 0
+      ? "No threads yet. Threads of your messages, and those you reply or are mentioned in, show here."
+      : "";
+  $("threads-list").replaceChildren(...entries.map(entryNode));
+}
+
+function entryNode({ root, last_reply: last, unread_replies: unread }) {
+  const room = state.rooms.get(root.room_id);
+  const when = new Date(last.created_at);
+  const blocked = state.blocked.has(last.sender.id);
+  const rootText = root.deleted ? "This message was deleted." : truncate(preview(root), 200);
+  const lastText = blocked ? "A reply from someone you blocked." : truncate(preview(last), 200);
+  const replies = root.reply_count === 1 ? "1 reply" : `${root.reply_count} replies`;
+  const meta = [
+    el("strong", { text: roomLabel(room) }),
+    el("span", { className: "muted", text: `· ${replies} · last ${dayLabel(when)} ${formatTime(when)}` }),
+  ];
+  if (unread > 0) meta.push(el("span", { className: "badge thread-unread", text: unread === 1 ? "1 new" : `${unread} new` }));
+  return messageEntry({
+    className: `search-result thread-entry${unread > 0 ? " new" : ""}`,
+    dataset: { message: root.id, unread },
+    meta,
+    body: el(
+      "span",
+      { className: "thread-entry-body" },
+      el("span", { className: root.deleted ? "search-text muted" : "search-text" }, el("strong", { text: `${authorName(root)}: ` }), rootText),
+      el("span", { className: "search-text thread-last muted" }, el("strong", { text: `${authorName(last)}: ` }), lastText),
+    ),
+    onOpen: () => {
+      $("threads-dialog").close();
+      openAt(root);
+    },
+  });
+}
+
+/// Opens the thread's room (at its first message) and then the thread beside it.
+async function openAt(root) {
+  navigate(root.room_id, { message: root.id });
+  const deadline = Date.now() + 10_000;
+  while (state.room?.id !== root.room_id || !state.room.messages?.has(root.id)) {
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  openThread(state.room.messages.get(root.id));
+}
