@@ -172,6 +172,14 @@ export function refreshThreads() {
   threadsTimer = setTimeout(() => loadThreads().catch(() => {}), 250);
 }
 
+/// Marks every followed thread read (the count clears at once; the list and my other clients follow
+/// the `thread.read` events).
+export async function readAllThreads() {
+  const { unread_threads } = await Messages.readAllThreads();
+  store.setUnreadThreads(unread_threads);
+  refreshThreads();
+}
+
 let threadReadTimer = null;
 const threadsRead = new Map();
 /// Marks the open thread read up to its newest reply, while the tab is visible (once per reply).

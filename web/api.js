@@ -182,6 +182,7 @@ export const Messages = {
   threads: ({ before, limit } = {}) => get(`/api/me/threads${query({ before, limit })}`),
   /// Marks a thread read up to its latest reply: `{message_id, room_id, read_up_to, unread_threads}`.
   readThread: (id) => post(`/api/messages/${id}/thread/read`),
+  readAllThreads: () => post("/api/me/threads/read"),
   send: (roomId, { text, reply_to, client_id }) => post(`/api/rooms/${roomId}/messages`, { text, reply_to, client_id }),
   /// A poll: a message whose text is `question`.
   createPoll: (roomId, { question, options, multiple }) => post(`/api/rooms/${roomId}/polls`, { question, options, multiple }),

@@ -119,6 +119,17 @@ import TestSupport
             #expect(try await threads(cat).threads.map { $0[0] } == [plan, lunch])
             #expect(try await client.send(.delete, "/api/messages/\(lunch)/follow", headers: cat.bearer).status == .noContent)
             #expect(try await threads(cat).threads.map { $0[0] } == [plan])
+            // Marking every thread read: only those with unread replies move, each with its event.
+            #expect(try await threads(ann).unread == 1)
+            let cursor = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            let all = try await client.send(.post, "/api/me/threads/read", headers: ann.bearer)
+            #expect(all.status == .ok)
+            #expect(try all.json()["threads"]?.array?.map { $0["message_id"]?.int } == [plan])
+            #expect(try all.json()["unread_threads"]?.int == 0)
+            #expect(try await threads(ann).unread == 0)
+            #expect(try await events(ann, after: cursor).map { $0["data"]?["message_id"]?.int } == [plan])
+            #expect(try await client.send(.post, "/api/me/threads/read", headers: ann.bearer).json()["threads"]?.array?.isEmpty == true)
+
             // Leaving the room takes its threads off the list.
             #expect(try await client.send(.post, "/api/rooms/1/leave", headers: bob.bearer).status == .noContent)
             #expect(try await threads(bob).threads.isEmpty)

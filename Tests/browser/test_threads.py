@@ -288,3 +288,16 @@ def test_the_threads_list_counts_followed_threads_with_new_replies_and_opens_the
     other_tab.find("#threads-open").click()
     other_tab.wait(lambda: thread_entries(other_tab) == [["#tlist-ops", "Tia: Deploy today?", 0], ["#tlist-food", "Tia: Lunch plans?", 0]],
                    message=lambda: f"entries {thread_entries(other_tab)}")
+    assert not other_tab.find("#threads-read-all").is_displayed()
+
+    # "Mark all read" in the list, with the list open: new replies in both threads, then none.
+    chat.open_room("tlist-quiet")
+    tom.post(food, "final answer: tacos", reply_to=lunch["id"])
+    tom.post(ops, "deployed", reply_to=deploy["id"])
+    other_tab.wait(lambda: [e[2] for e in thread_entries(other_tab)] == [1, 1], message=lambda: f"entries {thread_entries(other_tab)}")
+    other_tab.wait(lambda: threads_count(other_tab) == "2")
+    other_tab.find("#threads-read-all").click()
+    other_tab.wait(lambda: [e[2] for e in thread_entries(other_tab)] == [0, 0], message=lambda: f"entries {thread_entries(other_tab)}")
+    for tab in (chat, other_tab):
+        tab.wait(lambda: threads_count(tab) == "", message=f"count {threads_count(tab)!r}")
+    assert tia.call("GET", "/api/me/threads", expect=200).json()["unread_threads"] == 0

@@ -19,6 +19,7 @@ export function initThreads({ onNavigate, onOpenThread }) {
   $("threads-open").append(icon("chat"), el("span", { className: "count", attrs: { "aria-hidden": "true" } }));
   $("threads-open").addEventListener("click", openThreads);
   $("threads-more").addEventListener("click", () => load({ more: true }));
+  $("threads-read-all").addEventListener("click", () => actions.readAllThreads().catch((error) => showError("threads-error", error)));
   on("threads", render);
   on("rooms", () => $("threads-dialog").open && render());
   on("blocks", render);
@@ -50,6 +51,7 @@ function render() {
   // Threads of rooms I have left since the list loaded are left out until it loads again.
   const entries = threads.entries.filter((entry) => state.rooms.has(entry.root.room_id));
   $("threads-more").hidden = !threads.hasMore;
+  $("threads-read-all").hidden = unread === 0;
   $("threads-status").textContent = !threads.loaded
     ? "Loading…"
     : entries.length === 0

@@ -16,6 +16,7 @@ struct ThreadListController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/me/threads", use: list)
         router.post("/api/messages/:message/thread/read", use: markRead)
+        router.post("/api/me/threads/read", use: markAllRead)
     }
 
     struct Entry: Encodable, Sendable {
@@ -38,7 +39,13 @@ struct ThreadListController {
         let unreadThreads: Int
     }
 
-    struct ReadEvent: Encodable {
+    struct AllReadAnswer: ResponseEncodable {
+        /// The threads whose mark moved.
+        let threads: [ReadEvent]
+        let unreadThreads: Int
+    }
+
+    struct ReadEvent: Encodable, Sendable {
         let messageId: Int64
         let roomId: Int64
         let readUpTo: Int64
@@ -103,6 +110,29 @@ struct ThreadListController {
                 return Entry(root: root, lastReply: last, unreadReplies: thread.unread, readUpTo: thread.readUpTo)
             }
             return List(threads: entries, unreadThreads: all.count { $0.unread > 0 }, hasMore: after.count > limit)
+        }
+    }
+
+    /// [markAllThreadsRead] Marks every followed thread with unread replies read up to its latest
+    /// reply; `thread.read` to my clients for each.
+    func markAllRead(request: Request, context: AppRequestContext) async throws -> AllReadAnswer {
+        let session = try context.requireSession()
+        let userID = session.user.id
+        return try await log.transaction { c, events in
+            var moved: [ReadEvent] = []
+            for thread in try Self.followed(c, userID: userID) where thread.unread > 0 {
+                let latest = try c.query("SELECT room_id, (SELECT MAX(id) FROM messages WHERE reply_to = ?) AS latest FROM messages WHERE id = ?", [
+                    thread.root, thread.root,
+                ])[0]
+                let mark: Int64 = try latest.decode("latest")
+                // Followed, so the row exists.
+                try c.execute(
+                    "UPDATE thread_follows SET read_up_to = GREATEST(read_up_to, ?) WHERE root_id = ? AND user_id = ?", [mark, thread.root, userID])
+                let event = ReadEvent(messageId: thread.root, roomId: try latest.decode("room_id"), readUpTo: mark)
+                try events.append(EventType.threadRead, userID: userID, payload: event)
+                moved.append(event)
+            }
+            return AllReadAnswer(threads: moved, unreadThreads: 0)
         }
     }
 
