@@ -166,10 +166,14 @@ export async function loadThreads({ more = false } = {}) {
 }
 
 let threadsTimer = null;
-/// Loads the first page of threads again soon: several events in a row cost one request.
+/// Loads the first page of threads again soon: several events in a row cost one request. While the
+/// list is not shown, only its count is asked for (a page of one).
 export function refreshThreads() {
   clearTimeout(threadsTimer);
-  threadsTimer = setTimeout(() => loadThreads().catch(() => {}), 250);
+  threadsTimer = setTimeout(() => {
+    const load = store.threads.shown ? loadThreads() : Messages.threads({ limit: 1 }).then(({ unread_threads }) => store.setUnreadThreads(unread_threads));
+    load.catch(() => {});
+  }, 250);
 }
 
 /// Marks every followed thread read (the count clears at once; the list and my other clients follow

@@ -262,7 +262,7 @@ function withLatest(room, previous) {
 
 /// The threads I follow (`followedThreads`): the first page as last loaded, and how many of all of
 /// them have unread replies (the Threads button's count).
-export const threads = { entries: [], hasMore: false, unread: 0, loaded: false };
+export const threads = { entries: [], hasMore: false, unread: 0, loaded: false, shown: false };
 
 export function setThreads({ threads: entries, unread_threads, has_more }, { more = false } = {}) {
   threads.entries = more ? [...threads.entries, ...entries] : entries;

@@ -21,12 +21,16 @@ export function initThreads({ onNavigate, onOpenThread }) {
   $("threads-more").addEventListener("click", () => load({ more: true }));
   $("threads-read-all").addEventListener("click", () => actions.readAllThreads().catch((error) => showError("threads-error", error)));
   on("threads", render);
+  $("threads-dialog").addEventListener("close", () => {
+    threads.shown = false;
+  });
   on("rooms", () => $("threads-dialog").open && render());
   on("blocks", render);
 }
 
 export function openThreads() {
   showError("threads-error", null);
+  threads.shown = true;
   $("threads-dialog").showModal();
   render();
   load();
