@@ -326,6 +326,59 @@ import Testing
         }
     }
 
+    /// An edit that names someone new notifies them (once), as Zulip does; people no longer named
+    /// lose the mention; `@room` counts only as posted; in a DM an edit notifies nobody again.
+    @Test func anEditThatNamesSomeoneNewNotifiesThem() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            func notified(_ message: Int64) throws -> [String] {
+                try parley.query(
+                    "SELECT u.username, n.reason FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.message_id = ? ORDER BY n.id", [message]
+                ).map { "\(try $0.decode("username", as: String.self)):\(try $0.decode("reason", as: String.self))" }
+            }
+            func marked(_ message: Int64) throws -> [Int64] {
+                try parley.query("SELECT user_id FROM mentions WHERE message_id = ? ORDER BY user_id", [message]).map { try $0.decode("user_id") }
+            }
+            func edit(_ message: Int64, _ text: String) async throws -> JSON {
+                let edited = try await client.send(.patch, "/api/messages/\(message)", json: #"{"text":"\#(text)"}"#, headers: ann.bearer)
+                #expect(edited.status == .ok, "\(String(buffer: edited.body))")
+                return try edited.json()["message"] ?? .null
+            }
+            let hello = try await MessageTests.say(client, ann, room: 1, "hello")
+            #expect(try notified(hello).isEmpty)
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            let once = try await edit(hello, "hello @bob")
+            #expect(once["mentions"]?.array?.map(\.int) == [bob.id])
+            #expect(try notified(hello) == ["bob:mention"])
+            #expect(try marked(hello) == [bob.id])
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+            #expect(heard.compactMap { $0["type"]?.string } == ["message.edited", "notification"])
+            #expect(heard.last?["data"]?["notification"]?["message"]?["text"]?.string == "hello @bob")
+
+            // Naming Cat too notifies only Cat; Bob is not told twice.
+            _ = try await edit(hello, "hello @bob and @cat")
+            #expect(try notified(hello) == ["bob:mention", "cat:mention"])
+            #expect(try marked(hello) == [bob.id, cat.id])
+            // No longer named, Bob loses the mention (not the notification he had).
+            let third = try await edit(hello, "hello @cat, @room")
+            #expect(third["mentions"]?.array?.map(\.int) == [cat.id])
+            #expect(third["mentions_room"] == .bool(false))
+            #expect(try marked(hello) == [cat.id])
+            #expect(try notified(hello) == ["bob:mention", "cat:mention"])
+
+            // In a DM every message already notified the other person: an edit adds nothing.
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let note = try await MessageTests.say(client, ann, room: dm, "psst")
+            #expect(try notified(note) == ["bob:dm"])
+            _ = try await edit(note, "psst @bob")
+            #expect(try notified(note) == ["bob:dm"])
+        }
+    }
+
     /// A thread's followers (its message's sender and everyone who replied in it) hear of each new
     /// reply (reason `thread`, below a mention and a reply to them), until they unfollow it;
     /// replying follows again. The thread says whether I follow it, and my clients hear of changes.

@@ -423,11 +423,30 @@ struct MessageService: Sendable {
             }
             // Other links take other previews, fetched after the edit (until then, none).
             let relink = MessageLinks.find(message.text) != MessageLinks.find(text)
+            // The people it names are those the new text names: newly named ones (and new keyword
+            // hits) are notified now; `@room` and `@here` stay as they were when it was posted.
+            let (room, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
+            let resolved = try notifications.resolveMentions(c, text: text, roomID: message.roomId, senderID: user.id, senderRole: role ?? .member)
+            let named = Set(resolved.users)
+            let before = Set(message.mentions)
+            let added = resolved.users.filter { !before.contains($0) }
+            let dropped = message.mentions.filter { !named.contains($0) }.paddedToPowerOfTwo
+            if !dropped.isEmpty {
+                try c.execute("DELETE FROM mentions WHERE message_id = ? AND user_id IN (\(dropped.placeholders))", [messageID] + dropped)
+            }
+            let marked = Set(
+                try c.query("SELECT user_id FROM mentions WHERE message_id = ?", [messageID]).map { try $0.decode("user_id", as: Int64.self) })
+            let keyworded = resolved.keyworded.filter { !marked.contains($0) }
+            for user in (added + keyworded) where !marked.contains(user) {
+                try c.execute("INSERT IGNORE INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [messageID, user, message.roomId])
+            }
             try c.execute(
-                "UPDATE messages SET text = ?, edited_at = NOW(3)\(relink ? ", preview_summary = NULL" : "") WHERE id = ?", [text, messageID])
+                "UPDATE messages SET text = ?, edited_at = NOW(3), mention_ids = ?\(relink ? ", preview_summary = NULL" : "") WHERE id = ?",
+                [text, resolved.idList, messageID])
             if relink, !message.previews.isEmpty { try Self.forgetPreviewImages(c, messageID: messageID) }
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
+            try notifications.notifyEdit(c, events, message: edited, roomKind: room.kind, mentioned: added, keyworded: keyworded)
             return (edited, relink)
         }
         if relink { previews.enqueue(messageID: messageID, text: edited.text) }

@@ -204,6 +204,36 @@ struct NotificationService: Sendable {
         }
     }
 
+    /// An edit that names people it did not name before (`mentioned`), or now holds keywords of
+    /// members it did not reach (`keyworded`): only they hear of it, as of a new mention, at the
+    /// edit's time. In a DM the others heard of the message already.
+    func notifyEdit(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, mentioned: [Int64], keyworded: [Int64]) throws {
+        guard roomKind != .dm else { return }
+        let named = Set(mentioned)
+        let list = named.union(keyworded).subtracting([message.sender.id]).sorted().paddedToPowerOfTwo
+        guard !list.isEmpty else { return }
+        let rows = try c.query(
+            """
+            SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id IN (\(list.placeholders))
+            AND user_id NOT IN (SELECT user_id FROM user_blocks WHERE blocked_id = ?)
+            """, [message.roomId] + list + [message.sender.id])
+        let now = MessageView.storedPrecision(Date())
+        for row in rows {
+            let user: Int64 = try row.decode("user_id")
+            let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? .mentions
+            if level == .none || presence.focusedRoom(user) == message.roomId { continue }
+            let reason = named.contains(user) ? "mention" : "keyword"
+            let id = Int64(
+                try c.execute(
+                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                    [user, message.roomId, message.id, reason, now]
+                ).lastInsertID)
+            try events.append(
+                EventType.notification, userID: user,
+                payload: NotificationEvent(notification: NotificationView(id: id, roomId: message.roomId, reason: reason, message: message, createdAt: now)))
+        }
+    }
+
     /// Notifications since a time, newest first (at most `limit`), their messages as the user reads
     /// them (`myReactions`, `saved`).
     static func since(_ c: MariaDBConnection, userID: Int64, since: Date, limit: Int) throws -> [NotificationView] {
