@@ -26,6 +26,7 @@ import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initSaved } from "/views/saved.js";
 import { initThreads } from "/views/threads.js";
+import { initDrafts } from "/views/drafts.js";
 import { initFiles } from "/views/files.js";
 import { initScheduled } from "/views/scheduled.js";
 import { initForward } from "/views/forward.js";
@@ -86,6 +87,7 @@ function initViews() {
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
   initThreads({ onNavigate: navigate, onOpenThread: openThread });
+  initDrafts({ onNavigate: navigate });
   initFiles({ onNavigate: navigate });
   initScheduled();
   initForward();

@@ -279,6 +279,22 @@ export function setUnreadThreads(count) {
   emit("threads");
 }
 
+/// My drafts with text, as the room's box (composer.js, `source` "room") and the threads' boxes
+/// (threaddrafts.js, "thread") keep them: [{roomId, rootId (a thread's) or null, text}]. "drafts"
+/// is emitted when one appears or goes, not as one is typed.
+const draftSources = { room: [], thread: [] };
+let draftKeys = "";
+export function setDrafts(source, entries) {
+  draftSources[source] = entries;
+  const keys = [...draftSources.room, ...draftSources.thread].map((d) => `${d.roomId}:${d.rootId ?? 0}`).sort().join(",");
+  if (keys === draftKeys) return;
+  draftKeys = keys;
+  emit("drafts");
+}
+export const allDrafts = () => [...draftSources.room, ...draftSources.thread];
+/// Whether I left a draft in a room (its box or one of its threads').
+export const hasDraft = (roomId) => allDrafts().some((draft) => draft.roomId === roomId);
+
 /// Messages for rooms not (yet) in my list: counted once the list has them.
 let strays = [];
 

@@ -135,3 +135,58 @@ def test_a_thread_keeps_its_own_draft_across_threads_rooms_and_browsers(server, 
     phone.wait(lambda: phone.js(THREAD_BOX) == "", message=f"phone's box: {phone.js(THREAD_BOX)!r}")
     assert on_server() == {(room, second["id"]): "other words"}
     assert other not in [key[0] for key in on_server()]
+
+
+def draft_entries(chat):
+    """The Drafts dialog's entries: (room, "· in a thread" or "", text)."""
+    return chat.js("""return [...document.querySelectorAll('#drafts-list .draft-entry')].map(li => [
+        li.querySelector('.search-meta strong').textContent,
+        li.querySelector('.search-meta .muted')?.textContent ?? '',
+        li.querySelector('.search-text').textContent])""")
+
+
+def draft_marked(chat):
+    return chat.js("return [...document.querySelectorAll('#sidebar a.room-link')].filter(a => a.querySelector('.draft-mark')).map(a => a.dataset.name)")
+
+
+def test_drafts_are_marked_in_the_sidebar_listed_opened_and_deleted(server, browsers, account):
+    dot = account("dot_dlist", display_name="Dot")
+    alpha = dot.create_room("dlist-alpha")["id"]
+    dot.create_room("dlist-beta")
+    dot.post(alpha, "a question with a thread")
+    laptop = Chat(browsers(), server).log_in("dot_dlist")
+    phone = Chat(browsers(), server).log_in("dot_dlist")
+    assert not laptop.find("#drafts-open").is_displayed()
+
+    # A draft in a room's box and one in a thread's: the room is marked once I leave it.
+    laptop.open_room("dlist-alpha")
+    laptop.find("#composer-text").send_keys("half a thought")
+    open_thread(laptop, "a question with a thread")
+    laptop.find("#thread-text").send_keys("half an answer")
+    laptop.open_room("dlist-beta")
+    laptop.wait(lambda: draft_marked(laptop) == ["dlist-alpha"], message=lambda: f"marked {draft_marked(laptop)}")
+    laptop.wait(lambda: laptop.find("#drafts-open").text == "Drafts (2)")
+    # My other browser hears of both (from the server) and marks the room too.
+    phone.wait(lambda: "dlist-alpha" in draft_marked(phone), message=lambda: f"phone marked {draft_marked(phone)}")
+    phone.wait(lambda: phone.find("#drafts-open").text == "Drafts (2)")
+
+    laptop.find("#drafts-open").click()
+    laptop.wait(lambda: draft_entries(laptop) == [["#dlist-alpha", "", "half a thought"], ["#dlist-alpha", "· in a thread", "half an answer"]],
+                message=lambda: f"entries {draft_entries(laptop)}")
+    # The thread's entry opens the room with the thread beside it and its draft in the box.
+    laptop.js("document.querySelectorAll('#drafts-list .draft-entry')[1].querySelector('button').click()")
+    laptop.wait(lambda: laptop.room_title() == "dlist-alpha" and laptop.find("#thread-panel").is_displayed(), message="the thread did not open")
+    laptop.wait(lambda: laptop.js(THREAD_BOX) == "half an answer")
+
+    # Deleting the room's draft from the list empties it everywhere; the thread's stays.
+    laptop.open_room("dlist-beta")
+    laptop.find("#drafts-open").click()
+    laptop.wait(lambda: len(draft_entries(laptop)) == 2)
+    laptop.js("document.querySelector('#drafts-list .draft-entry button.secondary').click()")
+    laptop.wait(lambda: draft_entries(laptop) == [["#dlist-alpha", "· in a thread", "half an answer"]], message=lambda: f"entries {draft_entries(laptop)}")
+    laptop.wait(lambda: laptop.find("#drafts-open").text == "Drafts (1)")
+    laptop.wait(lambda: [d["thread_id"] is not None for d in dot.call("GET", "/api/me/drafts", expect=200).json()["drafts"]] == [True])
+    phone.wait(lambda: phone.find("#drafts-open").text == "Drafts (1)", message=lambda: f"phone {phone.find('#drafts-open').text}")
+    laptop.js("document.getElementById('drafts-dialog').close()")
+    laptop.open_room("dlist-alpha")
+    assert laptop.js("return document.getElementById('composer-text').value") == ""

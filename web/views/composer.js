@@ -9,7 +9,7 @@ import { draftSync } from "/draftsync.js";
 import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, state } from "/state.js";
+import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state } from "/state.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 
@@ -161,12 +161,33 @@ function keepDraft(keepReply = true) {
   const previous = drafts.get(draftRoom);
   const replyTo = keepReply && !context && previous && !previous.context ? previous.replyTo ?? null : null;
   drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null, replyTo, pending: true });
+  reportDrafts();
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveDrafts, 300);
   sync.schedule(draftRoom);
 }
 
+/// The rooms' drafts with text, for the sidebar's marks and the Drafts list.
+function reportDrafts() {
+  const entries = [];
+  for (const [room, draft] of drafts) if (typeof room === "number" && draft.text.trim()) entries.push({ roomId: room, rootId: null, text: draft.text });
+  setDrafts("room", entries);
+}
+
+/// Throws a room's draft away (the Drafts list's Delete), here, on the server and on my devices.
+export function discardRoomDraft(room) {
+  if (draftRoom === room && state.room?.id === room && context?.kind !== "edit") {
+    clearBox();
+    return;
+  }
+  if (!drafts.has(room)) return;
+  drafts.set(room, { text: "", context: null, replyTo: null, pending: true });
+  sync.schedule(room);
+  saveDrafts();
+}
+
 function saveDrafts() {
+  reportDrafts();
   const kept = {};
   for (const [room, draft] of drafts) if (typeof room === "number" && (draft.text.trim() || draft.context || draft.replyTo || draft.pending)) kept[room] = draft;
   try {

@@ -5,7 +5,7 @@ import { chosenPresence, markAllRead } from "/actions.js";
 import { $, avatarFor, button, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
-import { activeStatus, on, siteAllows, state } from "/state.js";
+import { activeStatus, hasDraft, on, siteAllows, state } from "/state.js";
 import { toastError } from "/views/toast.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
@@ -54,6 +54,7 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
   on("me", renderNewRoom);
   on("site", renderNewRoom);
   on("rooms", renderRooms);
+  on("drafts", renderRooms);
   on("room", renderRooms);
   on("connection", renderConnection);
 }
@@ -168,6 +169,8 @@ function roomItem(room) {
     room.has_password ? icon("lock", { className: "small-lock" }) : null,
     room.notify_level === "none" ? icon("bellOff", { className: "small-lock", label: "muted" }) : null,
     room.archived_at ? srOnly(", archived") : null,
+    // A draft I left there (in its box or a thread's), as Slack marks it; not in the room I am in.
+    !current && hasDraft(room.id) ? icon("edit", { className: "small-lock draft-mark", label: "draft" }) : null,
   );
   if (unread) {
     const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });

@@ -6,7 +6,7 @@
 import { Drafts } from "/api.js";
 import { $ } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { state } from "/state.js";
+import { setDrafts, state } from "/state.js";
 
 /// "<room id>:<message id>" -> { text, pending }.
 const drafts = new Map();
@@ -49,6 +49,7 @@ function load() {
 }
 
 function store() {
+  report();
   const kept = {};
   for (const [key, draft] of drafts) if (draft.text.trim() || draft.pending) kept[key] = draft;
   try {
@@ -59,6 +60,23 @@ function store() {
 }
 
 export const clearThreadDrafts = (userId) => localStorage.removeItem(storageKey(userId));
+
+/// The threads' drafts with text, for the sidebar's marks and the Drafts list.
+function report() {
+  const entries = [];
+  for (const [key, draft] of drafts) {
+    if (!draft.text.trim()) continue;
+    const [roomId, rootId] = parts(key);
+    entries.push({ roomId, rootId, text: draft.text });
+  }
+  setDrafts("thread", entries);
+}
+
+/// Throws a thread's draft away (the Drafts list's Delete), here, on the server and on my devices.
+export function discardThreadDraft(roomId, rootId) {
+  if (state.thread?.roomId === roomId && state.thread.rootId === rootId) $("thread-text").value = "";
+  keepThreadDraft(roomId, rootId, "");
+}
 
 const unconfirmed = (draft) => draft !== undefined && draft.pending !== false;
 
@@ -75,6 +93,7 @@ export function keepThreadDraft(roomId, rootId, text) {
   const key = keyOf(roomId, rootId);
   if (!drafts.has(key) && !text.trim()) return;
   drafts.set(key, { text, pending: true });
+  report();
   clearTimeout(saveTimer);
   saveTimer = setTimeout(store, 300);
   sync.schedule(key);

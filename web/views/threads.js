@@ -88,13 +88,14 @@ function entryNode({ root, last_reply: last, unread_replies: unread }) {
     ),
     onOpen: () => {
       $("threads-dialog").close();
-      openAt(root);
+      openThreadAt(root);
     },
   });
 }
 
-/// Opens the thread's room (at its first message) and then the thread beside it.
-async function openAt(root) {
+/// Opens the thread's room (at its first message) and then the thread beside it (`root`: its first
+/// message, or just its `id` and `room_id`).
+export async function openThreadAt(root) {
   navigate(root.room_id, { message: root.id });
   const deadline = Date.now() + 10_000;
   while (state.room?.id !== root.room_id || !state.room.messages?.has(root.id)) {
