@@ -48,7 +48,8 @@ def test_a_group_dm_gathers_people_and_reaches_them_all(server, browsers, accoun
     chat.find("#dm-input").send_keys(Keys.ENTER)
     chat.wait(lambda: not chat.dialog_open("dm-dialog"))
     chat.wait(lambda: chat.room_title() == "Hal Group, Ivy Group", message=f"title: {chat.room_title()}")
-    assert chat.js(TOPIC) == "you, @hal_gdm, @ivy_gdm"
+    # Its header says who is in it and how many of them are online (Hal's browser is open, Ivy has none).
+    chat.wait(lambda: chat.js(TOPIC) == "you, @hal_gdm, @ivy_gdm · 1 of 2 online", message=lambda: f"header: {chat.js(TOPIC)}")
     assert "Hal Group, Ivy Group" in chat.sidebar_rooms("dm-list")
     chat.send("lunch at noon?")
     chat.wait(lambda: "lunch at noon?" in chat.texts())

@@ -51,8 +51,14 @@ let dmTimer = null;
 /// A DM's second line: the other person's username, their status and whether they paused
 /// notifications, as Slack's DM header shows them.
 function dmLine(room) {
-  // A group DM: its topic, or who is in it.
-  if (isGroupDM(room)) return room.topic || ["you", ...room.dm_members.map((user) => `@${user.username}`)].join(", ");
+  // A group DM: its topic, or who is in it, and how many of the others are online.
+  if (isGroupDM(room)) {
+    const who = room.topic || ["you", ...room.dm_members.map((user) => `@${user.username}`)].join(", ");
+    const others = [...state.room.members.values()].filter((member) => member.user.id !== state.me.id);
+    if (others.length === 0) return who;
+    const online = others.filter((member) => (member.presence ?? (member.online ? "online" : "offline")) === "online").length;
+    return `${who} · ${online} of ${others.length} online`;
+  }
   const other = [...state.room.members.values()].find((member) => member.user.id !== state.me.id);
   const parts = [`@${room.dm_with?.username ?? other?.user.username ?? ""}`];
   const status = activeStatus(other?.status);
