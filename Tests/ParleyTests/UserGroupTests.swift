@@ -128,6 +128,48 @@ import Testing
         }
     }
 
+    /// A deactivated account stays in its groups but is neither listed nor mentioned through them
+    /// until reactivated; both changes are `user_group.updated` to everyone.
+    @Test func deactivatedMembersAreLeftOutUntilReactivated() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [ann.id])
+            let devs = try Self.groupID(try await client.send(.post, "/api/user-groups", json: #"{"name":"devs"}"#, headers: ann.bearer))
+            for user in [bob, cat] {
+                #expect(try await client.send(.put, "/api/user-groups/\(devs)/members/\(user.id)", headers: ann.bearer).status == .noContent)
+            }
+            func listed() async throws -> [Int64] {
+                try await client.send(.get, "/api/user-groups/\(devs)", headers: ann.bearer).json()["members"]?.array?.compactMap { $0["id"]?.int } ?? []
+            }
+            func memberIDs() async throws -> [Int64] {
+                let groups = try await client.send(.get, "/api/user-groups", headers: ann.bearer).json()["groups"]?.array ?? []
+                return groups.first { $0["id"]?.int == devs }?["member_ids"]?.array?.compactMap(\.int) ?? []
+            }
+            func mentioned() async throws -> [Int64] {
+                let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@devs look"}"#, headers: ann.bearer)
+                return try posted.json()["message"]?["mentions"]?.array?.compactMap(\.int) ?? []
+            }
+            #expect(try await listed() == [ann.id, bob.id, cat.id])
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: ann.bearer).status == .noContent)
+            #expect(try await listed() == [ann.id, cat.id])
+            #expect(try await memberIDs() == [ann.id, cat.id])
+            #expect(try await mentioned() == [cat.id])
+            let heard = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: cat.bearer).json()["events"]?.array ?? []
+            let updates = heard.filter { $0["type"]?.string == "user_group.updated" }
+            #expect(updates.map { $0["data"]?["group"]?["member_ids"]?.array?.compactMap(\.int) } == [[ann.id, cat.id]])
+
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: ann.bearer).status == .noContent)
+            #expect(try await listed() == [ann.id, bob.id, cat.id])
+            #expect(try await mentioned() == [bob.id, cat.id])
+            let after = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: cat.bearer).json()["events"]?.array ?? []
+            #expect(after.filter { $0["type"]?.string == "user_group.updated" }.count == 2)
+        }
+    }
+
     /// A group mention names every member in the room, beyond what the old 2,048-byte column held.
     @Test func aLargeGroupsMentionIsStoredWhole() async throws {
         let parley = try await TestParley.make()

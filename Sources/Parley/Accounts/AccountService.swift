@@ -127,6 +127,7 @@ struct AccountService: Sendable {
         try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
         try ModerationService.record(c, room: nil, actor: actor, action: action, user: userID)
         try events.append(EventType.accountDeactivated, userID: userID, payload: AdminController.DeactivatedEvent(userId: userID))
+        try UserGroupController.memberChanged(c, events, userID: userID)
         return true
     }
 }

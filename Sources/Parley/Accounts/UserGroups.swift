@@ -92,7 +92,10 @@ struct UserGroupController {
         guard !rows.isEmpty else { return [] }
         var members: [Int64: [Int64]] = [:]
         for row in try c.query(
-            "SELECT group_id, user_id FROM user_group_members" + (id == nil ? "" : " WHERE group_id = ?") + " ORDER BY group_id, user_id",
+            // Deactivated accounts keep their place but are not listed (nor mentioned) until reactivated.
+            """
+            SELECT gm.group_id, gm.user_id FROM user_group_members gm JOIN users u ON u.id = gm.user_id AND u.deactivated_at IS NULL
+            """ + (id == nil ? "" : " WHERE gm.group_id = ?") + " ORDER BY gm.group_id, gm.user_id",
             id.map { [$0] } ?? [])
         {
             members[try row.decode("group_id"), default: []].append(try row.decode("user_id"))
@@ -102,6 +105,18 @@ struct UserGroupController {
             return GroupView(
                 id: id, name: try row.decode("name"), description: try row.decode("description"), createdBy: try UserSummary(row: row, prefix: "by_"),
                 createdAt: try row.decode("created_at"), memberIds: members[id] ?? [])
+        }
+    }
+
+    /// A user was deactivated or reactivated: each group they belong to is `user_group.updated` to
+    /// everyone, with its members as they now show.
+    static func memberChanged(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64) throws {
+        let ids = try c.query("SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id", [userID]).map {
+            try $0.decode("group_id", as: Int64.self)
+        }
+        for id in ids {
+            guard let group = try load(c, id: id).first else { continue }
+            try events.append(EventType.userGroupUpdated, payload: GroupAnswer(group: group))
         }
     }
 
@@ -137,7 +152,7 @@ struct UserGroupController {
             let members = try c.query(
                 """
                 SELECT u.id, u.username, u.display_name, u.avatar FROM user_group_members gm JOIN users u ON u.id = gm.user_id
-                WHERE gm.group_id = ? ORDER BY u.username
+                WHERE gm.group_id = ? AND u.deactivated_at IS NULL ORDER BY u.username
                 """, [id]
             ).map { try UserSummary(row: $0) }
             return GroupDetail(group: view, members: members)

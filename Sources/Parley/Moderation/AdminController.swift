@@ -98,12 +98,14 @@ struct AdminController {
     func reactivate(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try Self.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
-        try await pool.transaction { c in
+        try await log.transaction { c, events in
             guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
-            try c.execute("UPDATE users SET deactivated_at = NULL WHERE id = ?", [userID])
+            let changed = try c.execute("UPDATE users SET deactivated_at = NULL WHERE id = ? AND deactivated_at IS NOT NULL", [userID]).affectedRows == 1
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
+            // Back in the user groups they belong to.
+            if changed { try UserGroupController.memberChanged(c, events, userID: userID) }
         }
         return .noContent
     }

@@ -102,6 +102,7 @@ struct NotificationService: Sendable {
                 UNION
                 SELECT gm.user_id AS id FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
                 JOIN room_members m ON m.room_id = ? AND m.user_id = gm.user_id AND m.user_id <> ?
+                JOIN users gu ON gu.id = gm.user_id AND gu.deactivated_at IS NULL
                 WHERE g.name IN (\(list.placeholders))
                 ORDER BY id
                 """, parameters
