@@ -206,7 +206,8 @@ export const Messages = {
   removePreviews: (id) => request("DELETE", `/api/messages/${id}/previews`),
   /// Messages of my rooms (or of `room`, or sent by `from`) with every word of `q`, newest first;
   /// `before` pages back.
-  search: ({ q, room, from, before, limit = 20 }, options) => get(`/api/search${query({ q, room, from, before, limit })}`, options),
+  /// `has`: "file" or "link"; `since`: an ISO 8601 time.
+  search: ({ q, room, from, before, has, since, limit = 20 }, options) => get(`/api/search${query({ q, room, from, before, has, since, limit })}`, options),
   react: (id, emoji) => request("PUT", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
   unreact: (id, emoji) => request("DELETE", `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`),
 };

@@ -689,6 +689,14 @@ export function addThreadPage(thread, { message, replies, has_more, following })
   emit("thread", {});
 }
 
+/// The open thread was opened from the Threads list with replies I had not read after `after`: a
+/// "New" line shows above the first of them while it stays open.
+export function markThreadNew(rootId, after) {
+  if (state.thread?.rootId !== rootId) return;
+  state.thread.newAfter = after;
+  emit("thread", {});
+}
+
 /// Whether I follow a thread, as set here or on another device: the open thread's button follows.
 export function setThreadFollowing(rootId, following) {
   if (state.thread?.rootId !== rootId || state.thread.following === following) return;

@@ -124,6 +124,34 @@ import Testing
         }
     }
 
+    /// `has=file|link` keeps messages that share a file or hold a web link; `since` and `until`
+    /// bound when they were sent.
+    @Test func filtersByWhatAMessageHasAndWhenItWasSent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let plain = try await MessageTests.say(client, alice, room: 1, "release notes are done")
+            let linked = try await MessageTests.say(client, alice, room: 1, "release notes at https://example.com/notes")
+            let filed = try await RoomFilesTests.share(client, alice, room: 1, "release-notes.txt", "text/plain", FileTests.randomBytes(32))
+            let old = try await MessageTests.say(client, alice, room: 1, "release notes of last year")
+            try parley.execute("UPDATE messages SET created_at = '2025-06-01 12:00:00' WHERE id = ?", [old])
+            func ids(_ query: String) async throws -> [Int64] {
+                let response = try await Self.search(client, alice, "q=release%20notes&\(query)")
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                return (try response.json()["messages"]?.array ?? []).compactMap { $0["id"]?.int }
+            }
+            #expect(try await ids("") == [old, filed, linked, plain])
+            #expect(try await ids("has=link") == [linked])
+            #expect(try await ids("has=file") == [filed])
+            #expect(try await ids("since=2026-01-01T00:00:00Z") == [filed, linked, plain])
+            #expect(try await ids("until=2026-01-01T00:00:00.000Z") == [old])
+            #expect(try await ids("since=2025-01-01T00:00:00Z&until=2025-12-31T00:00:00Z&has=link") == [])
+            for query in ["has=image", "has=", "since=yesterday", "until=2026-13-01"] {
+                try await Self.search(client, alice, "q=notes&\(query)").expectError(.badRequest, "invalid_request")
+            }
+        }
+    }
+
     @Test func badQueriesAreClientErrors() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

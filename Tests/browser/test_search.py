@@ -102,3 +102,16 @@ def test_search_finds_a_shared_file_by_the_words_of_its_name(server, browsers, a
     chat.wait(lambda: chat.js(RESULTS) == ["the flight was smooth", "📎 Zeppelin_flight-plan.pdf"],
               message=f"unexpected results: {chat.js(RESULTS)}")
     assert chat.js(MARKS) == ["flight", "flight"]
+
+    # "With" narrows to messages that share a file or hold a link, and back.
+    gil.post(1, "flight log at https://example.com/log")
+    chat.find("#search-input").send_keys(" ")
+    chat.wait(lambda: len(chat.js(RESULTS)) == 3, message=f"unexpected results: {chat.js(RESULTS)}")
+    chat.js("const s = document.getElementById('search-has'); s.value = 'link'; s.dispatchEvent(new Event('change'))")
+    chat.wait(lambda: chat.js(RESULTS) == ["flight log at https://example.com/log"], message=f"unexpected results: {chat.js(RESULTS)}")
+    chat.js("const s = document.getElementById('search-has'); s.value = 'file'; s.dispatchEvent(new Event('change'))")
+    chat.wait(lambda: chat.js(RESULTS) == ["📎 Zeppelin_flight-plan.pdf"], message=f"unexpected results: {chat.js(RESULTS)}")
+    # "When": today (from local midnight, sent to the server as `since`) finds all three, sent today.
+    chat.js("const s = document.getElementById('search-has'); s.value = ''; s.dispatchEvent(new Event('change'))")
+    chat.js("const s = document.getElementById('search-when'); s.value = '1'; s.dispatchEvent(new Event('change'))")
+    chat.wait(lambda: len(chat.js(RESULTS)) == 3, message=f"unexpected results: {chat.js(RESULTS)}")

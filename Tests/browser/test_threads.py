@@ -268,6 +268,8 @@ def test_the_threads_list_counts_followed_threads_with_new_replies_and_opens_the
     chat.wait(lambda: not chat.dialog_open("threads-dialog"))
     chat.wait(lambda: chat.room_title() == "tlist-food" and chat.find("#thread-panel").is_displayed(), message="the thread did not open")
     chat.wait(lambda: thread_texts(chat) == ["Tacos"])
+    # The replies I had not read are under a "New" line.
+    chat.wait(lambda: chat.js("return document.querySelector('#thread-replies .thread-new + li .text')?.textContent") == "Tacos")
     chat.wait(lambda: threads_count(chat) == "1", message=f"count {threads_count(chat)!r}")
     other_tab.wait(lambda: threads_count(other_tab) == "1", message=f"other tab's count {threads_count(other_tab)!r}")
 

@@ -30,6 +30,8 @@ export function initSearch({ onNavigate }) {
     timer = setTimeout(run, 300);
   });
   $("search-scope").addEventListener("change", run);
+  $("search-has").addEventListener("change", run);
+  $("search-when").addEventListener("change", run);
   userSearch({
     input: $("search-from-input"),
     results: $("search-from-results"),
@@ -82,6 +84,16 @@ function setFrom(user) {
   run();
 }
 
+/// The start of the chosen time span (local midnight, so "Today" is today), or undefined.
+function since() {
+  const days = Number($("search-when").value);
+  if (!days) return undefined;
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  start.setDate(start.getDate() - (days - 1));
+  return start.toISOString();
+}
+
 /// Searches for what the box says (from the start, or the next page with `more`).
 async function run({ more = false } = {}) {
   clearTimeout(timer);
@@ -99,7 +111,7 @@ async function run({ more = false } = {}) {
   const { signal } = controller;
   $("search-results").setAttribute("aria-busy", "true");
   try {
-    const page = await Messages.search({ q, room, from: from?.id, before, limit: PAGE }, { signal });
+    const page = await Messages.search({ q, room, from: from?.id, before, has: $("search-has").value || undefined, since: since(), limit: PAGE }, { signal });
     const messages = more && current ? [...current.messages, ...page.messages] : page.messages;
     current = { q, messages, hasMore: page.has_more };
     render();

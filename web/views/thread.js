@@ -118,7 +118,13 @@ function render({ follow = false }) {
   const count = thread.root.reply_count ?? 0;
   $("thread-count").textContent = !thread.loaded ? "Loading replies…" : count === 0 ? "No replies yet" : count === 1 ? "1 reply" : `${count} replies`;
   const pending = actions.pendingFor(thread.roomId).filter((entry) => entry.reply_to === thread.rootId);
-  list.replaceChildren(...[...thread.replies.values()].map((reply) => messageItem(reply)), ...pending.map(pendingItem));
+  const replies = [...thread.replies.values()].map((reply) => messageItem(reply));
+  // Opened from the Threads list: a "New" line above the first reply I had not read.
+  if (thread.newAfter !== undefined) {
+    const first = [...thread.replies.values()].findIndex((reply) => reply.id > thread.newAfter && reply.sender.id !== state.me.id);
+    if (first >= 0) replies.splice(first, 0, el("li", { className: "unread-divider thread-new" }, el("span", { text: "New" })));
+  }
+  list.replaceChildren(...replies, ...pending.map(pendingItem));
   $("thread-more").hidden = !thread.hasMore;
   // Following: its new replies notify me.
   const followButton = $("thread-follow");

@@ -7,7 +7,7 @@ import { $, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
-import { on, state, threads } from "/state.js";
+import { markThreadNew, on, state, threads } from "/state.js";
 import { showError } from "/views/dialogs.js";
 
 let navigate = () => {};
@@ -64,7 +64,7 @@ function render() {
   $("threads-list").replaceChildren(...entries.map(entryNode));
 }
 
-function entryNode({ root, last_reply: last, unread_replies: unread }) {
+function entryNode({ root, last_reply: last, unread_replies: unread, read_up_to: readUpTo }) {
   const room = state.rooms.get(root.room_id);
   const when = new Date(last.created_at);
   const blocked = state.blocked.has(last.sender.id);
@@ -88,14 +88,14 @@ function entryNode({ root, last_reply: last, unread_replies: unread }) {
     ),
     onOpen: () => {
       $("threads-dialog").close();
-      openThreadAt(root);
+      openThreadAt(root, { newAfter: unread > 0 ? readUpTo : undefined });
     },
   });
 }
 
 /// Opens the thread's room (at its first message) and then the thread beside it (`root`: its first
-/// message, or just its `id` and `room_id`).
-export async function openThreadAt(root) {
+/// message, or just its `id` and `room_id`); `newAfter`: the replies after it show as new.
+export async function openThreadAt(root, { newAfter } = {}) {
   navigate(root.room_id, { message: root.id });
   const deadline = Date.now() + 10_000;
   while (state.room?.id !== root.room_id || !state.room.messages?.has(root.id)) {
@@ -103,4 +103,5 @@ export async function openThreadAt(root) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   openThread(state.room.messages.get(root.id));
+  if (newAfter !== undefined) markThreadNew(root.id, newAfter);
 }

@@ -152,7 +152,8 @@ struct MessageController {
         return value
     }
 
-    /// [searchMessages] `q` (required), `room`, `from=<user id>`, `before=<message id>`, `limit` ≤ 50.
+    /// [searchMessages] `q` (required), `room`, `from=<user id>`, `before=<message id>`, `has=file|link`,
+    /// `since` and `until` (ISO 8601), `limit` ≤ 50.
     func search(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         guard let text = request.uri.queryParameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
@@ -160,7 +161,18 @@ struct MessageController {
         let room = try Self.number(request, "room", "a room id", minimum: 1)
         let from = try Self.number(request, "from", "a user id", minimum: 1)
         let before = try Self.number(request, "before", "a message id", minimum: 1)
-        let page = try await messages.search(user: session.user, text: text, roomID: room, from: from, before: before, limit: limit)
+        var filters = SearchFilters()
+        if let has = request.uri.queryParameters.get("has") {
+            guard let kind = SearchFilters.Has(rawValue: has) else { throw ParleyError.badRequest("has is file or link.") }
+            filters.has = kind
+        }
+        for (name, keyPath) in [("since", \SearchFilters.since), ("until", \SearchFilters.until)] {
+            guard let value = request.uri.queryParameters.get(name) else { continue }
+            guard let date = ParleyJSON.parseTimestamp(String(value)) else { throw ParleyError.badRequest("\(name) must be an ISO 8601 timestamp.") }
+            filters[keyPath: keyPath] = date
+        }
+        let page = try await messages.search(
+            user: session.user, text: text, roomID: room, from: from, before: before, limit: limit, filters: filters)
         return Page(messages: page.messages, hasMore: page.hasMore)
     }
 

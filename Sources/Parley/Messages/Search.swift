@@ -54,6 +54,14 @@ final class FullTextSettings: Sendable {
     }
 }
 
+/// What a found message must also be, beyond its words (`searchMessages`' `has`, `since`, `until`).
+struct SearchFilters: Sendable {
+    enum Has: String, Sendable { case file, link }
+    var has: Has?
+    var since: Date?
+    var until: Date?
+}
+
 extension MessageService {
     static let maxSearchPage = 50
 
@@ -61,7 +69,9 @@ extension MessageService {
     /// text, or the name of the file they share, contains every word of `text` (as a word or the
     /// start of one), newest first, before a message id, sent by `from` if given. Deleted messages
     /// are not found.
-    func search(user: User, text: String, roomID: Int64?, from: Int64? = nil, before: Int64?, limit: Int) async throws -> Page {
+    func search(
+        user: User, text: String, roomID: Int64?, from: Int64? = nil, before: Int64?, limit: Int, filters: SearchFilters = SearchFilters()
+    ) async throws -> Page {
         guard (1...Self.maxSearchPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxSearchPage).") }
         let rooms = self.rooms
         let fullText = self.fullText
@@ -80,8 +90,14 @@ extension MessageService {
                 JOIN room_members r ON r.room_id = m.room_id AND r.user_id = ?
                 JOIN users u ON u.id = m.sender_id
                 WHERE m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?) AND (? IS NULL OR m.sender_id = ?)
+                AND (? IS NULL OR m.created_at >= ?) AND (? IS NULL OR m.created_at < ?)
+                AND (? = 0 OR m.file_summary IS NOT NULL) AND (? = 0 OR m.text LIKE '%http://%' OR m.text LIKE '%https://%')
                 ORDER BY m.id DESC LIMIT ?
-                """, [query.booleanMode, query.booleanMode, user.id, before ?? Int64.max, roomID, roomID, from, from, limit + 1]
+                """,
+                [
+                    query.booleanMode, query.booleanMode, user.id, before ?? Int64.max, roomID, roomID, from, from,
+                    filters.since, filters.since, filters.until, filters.until, filters.has == .file, filters.has == .link, limit + 1,
+                ]
             ).map(MessageView.init)
             return Page(messages: try Self.forReader(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)
         }
