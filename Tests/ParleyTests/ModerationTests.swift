@@ -515,6 +515,12 @@ import Testing
         #expect(try await createSiteAdmin(config: parley.config, username: "second", password: nil) == "second is a site admin.")
         #expect(try await createSiteAdmin(config: parley.config, username: "third", password: "password789") == "Created site admin third.")
         #expect(try String(mariaDBValue: try parley.scalar("SELECT site_role FROM users WHERE username = 'second'")) == "admin")
+        // A new account joins `main`, as every account does.
+        #expect(try parley.count("room_members m JOIN users u ON u.id = m.user_id", where: "u.username = 'third' AND m.room_id = 1") == 1)
+        // A user group's name is not a username.
+        try parley.execute("INSERT INTO user_groups (name, description, created_by, created_at) VALUES ('crew', '', 1, NOW(3))")
+        await #expect(throws: ConfigError.self) { try await createSiteAdmin(config: parley.config, username: "Crew", password: "password789") }
+        #expect(try parley.count("users", where: "username = 'crew'") == 0)
         try await parley.run { client in
             let third = try await client.logIn("third", password: "password789")
             #expect(try await client.send(.get, "/api/admin/users", headers: third.bearer).status == .ok)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MariaDB
 import Testing
 
 @testable import Parley
@@ -167,6 +168,36 @@ import Testing
             #expect(try await mentioned() == [bob.id, cat.id])
             let after = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: cat.bearer).json()["events"]?.array ?? []
             #expect(after.filter { $0["type"]?.string == "user_group.updated" }.count == 2)
+        }
+    }
+
+    /// A username and a group name claimed at the same moment: whichever commits second is refused.
+    /// A raw transaction holds the first claim uncommitted while the API makes the second.
+    @Test func aNameClaimedAtTheSameMomentByAnAccountAndAGroupGoesToOne() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let raw = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { raw.close() }
+
+            // An account being registered: the group waits for it, then is refused.
+            try raw.execute("START TRANSACTION")
+            try raw.execute(
+                "INSERT INTO users (username, display_name, password_hash, created_at, site_role) VALUES ('racer', 'Racer', '-', NOW(3), 'user')")
+            let making = Task { try await client.send(.post, "/api/user-groups", json: #"{"name":"Racer"}"#, headers: ann.bearer) }
+            try await Task.sleep(for: .milliseconds(500))
+            try raw.execute("COMMIT")
+            try await making.value.expectError(.conflict, "name_taken")
+            #expect(try parley.count("user_groups") == 0)
+
+            // A group being made: the registration waits for it, then is refused.
+            try raw.execute("START TRANSACTION")
+            try raw.execute("INSERT INTO user_groups (name, description, created_by, created_at) VALUES ('rivals', '', ?, NOW(3))", [ann.id])
+            let registering = Task { try await client.register("Rivals") }
+            try await Task.sleep(for: .milliseconds(500))
+            try raw.execute("COMMIT")
+            try await registering.value.expectError(.conflict, "username_taken")
+            #expect(try parley.count("users", where: "username = 'rivals'") == 0)
         }
     }
 

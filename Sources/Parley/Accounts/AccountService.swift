@@ -40,8 +40,10 @@ struct AccountService: Sendable {
             // Every new account joins `main`, announced in the same transaction.
             return try await log.transaction { c, events in
                 if admin == nil, try SiteSettings.load(c, lock: true).registration != .open { throw SiteSettings.registrationClosed }
-                // `@name` must mean one thing: a user group's name is taken too.
-                if try !c.query("SELECT id FROM user_groups WHERE name = ?", [username]).isEmpty { throw Self.usernameTaken(username) }
+                // `@name` must mean one thing: a user group's name is taken too. A locking read, so a
+                // group being made with this name at the same moment is waited for and seen (a plain read
+                // would miss it and both would commit); `makeUserGroup` locks `users` the same way.
+                if try !c.query("SELECT id FROM user_groups WHERE name = ? FOR UPDATE", [username]).isEmpty { throw Self.usernameTaken(username) }
                 let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
                 try RoomService.joinMain(rooms, c, events, user: user)
                 if let admin { try ModerationService.record(c, room: nil, actor: admin, action: "create_user", user: user.id) }

@@ -132,9 +132,11 @@ struct UserGroupController {
         guard session.user.id == maker || session.user.siteRole == .admin else { throw forbidden }
     }
 
-    /// Refuses a name that a user has (a group's unique key refuses another group's).
+    /// Refuses a name that a user has (a group's unique key refuses another group's). A locking read:
+    /// an account being registered with this name at the same moment is waited for and seen, as
+    /// registration locks `user_groups` the same way (a deadlock between the two is retried).
     private static func checkNameFree(_ c: MariaDBConnection, _ name: String) throws {
-        if try !c.query("SELECT id FROM users WHERE username = ?", [name]).isEmpty { throw nameTaken }
+        if try !c.query("SELECT id FROM users WHERE username = ? FOR UPDATE", [name]).isEmpty { throw nameTaken }
     }
 
     /// [userGroups] The site's user groups, by name.

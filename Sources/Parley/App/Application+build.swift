@@ -380,10 +380,18 @@ public func createSiteAdmin(config: AppConfig, username: String, password: Strin
     threads.start()
     let hash = try await PasswordHasher(cost: config.bcryptCost, threadPool: threads).hash(password)
     try? await threads.shutdownGracefully()
-    _ = try await database.pool.withConnection { c in
-        try UserStore(pool: database.pool).insert(c, username: username, displayName: username, passwordHash: hash, siteRole: .admin)
+    // As a registration does: the name is not a user group's (under the same locking read), and the
+    // account joins `main`. No event is written: the log's ids belong to the running server (its
+    // members list shows the new admin from its next read).
+    let pool = database.pool
+    let refused = try await pool.transaction { c -> Bool in
+        if try !c.query("SELECT id FROM user_groups WHERE name = ? FOR UPDATE", [username]).isEmpty { return true }
+        let user = try UserStore(pool: pool).insert(c, username: username, displayName: username, passwordHash: hash, siteRole: .admin)
+        try RoomStore(pool: pool).insertMember(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
+        return false
     }
     await database.close()
+    if refused { throw ConfigError("\(username) is a user group's name: @\(username) must mean one thing") }
     return "Created site admin \(username)."
 }
 
