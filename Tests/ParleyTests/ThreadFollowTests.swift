@@ -115,7 +115,7 @@ import TestSupport
             #expect(try await threads(ann) == ([[lunch, c2, 0], [plan, a1, 0]], 0, false))
 
             // Mentioned in a reply, Cat follows the thread from then on; unfollowing takes it off the list.
-            _ = try await reply(bob, "@cat what do you think?", plan)
+            let b3 = try await reply(bob, "@cat what do you think?", plan)
             #expect(try await threads(cat).threads.map { $0[0] } == [plan, lunch])
             #expect(try await client.send(.delete, "/api/messages/\(lunch)/follow", headers: cat.bearer).status == .noContent)
             #expect(try await threads(cat).threads.map { $0[0] } == [plan])
@@ -125,6 +125,7 @@ import TestSupport
             let all = try await client.send(.post, "/api/me/threads/read", headers: ann.bearer)
             #expect(all.status == .ok)
             #expect(try all.json()["threads"]?.array?.map { $0["message_id"]?.int } == [plan])
+            #expect(try all.json()["threads"]?.array?.map { [$0["room_id"]?.int, $0["read_up_to"]?.int] } == [[1, b3]])
             #expect(try all.json()["unread_threads"]?.int == 0)
             #expect(try await threads(ann).unread == 0)
             #expect(try await events(ann, after: cursor).map { $0["data"]?["message_id"]?.int } == [plan])

@@ -54,6 +54,7 @@ struct ThreadListController {
     /// One followed thread of a room the user is in, with at least one reply that is not deleted.
     struct Followed {
         let root: Int64
+        let room: Int64
         let lastReply: Int64
         let readUpTo: Int64
         let unread: Int
@@ -63,12 +64,12 @@ struct ThreadListController {
     static func followed(_ c: MariaDBConnection, userID: Int64) throws -> [Followed] {
         try c.query(
             """
-            SELECT t.root_id, t.last_reply_id, t.read_mark,
+            SELECT t.root_id, t.room_id, t.last_reply_id, t.read_mark,
               (SELECT COUNT(*) FROM messages r
                WHERE r.reply_to = t.root_id AND r.id > t.read_mark AND r.sender_id <> ? AND r.deleted_at IS NULL
                  AND r.sender_id NOT IN (SELECT blocked_id FROM user_blocks WHERE user_id = ?)) AS unread
             FROM (
-              SELECT f.root_id, GREATEST(f.read_up_to, rm.read_up_to) AS read_mark,
+              SELECT f.root_id, m.room_id, GREATEST(f.read_up_to, rm.read_up_to) AS read_mark,
                 (SELECT MAX(r.id) FROM messages r WHERE r.reply_to = f.root_id AND r.deleted_at IS NULL) AS last_reply_id
               FROM thread_follows f
               JOIN messages m ON m.id = f.root_id
@@ -79,7 +80,7 @@ struct ThreadListController {
             """, [userID, userID, userID]
         ).map {
             Followed(
-                root: try $0.decode("root_id"), lastReply: try $0.decode("last_reply_id"), readUpTo: try $0.decode("read_mark"),
+                root: try $0.decode("root_id"), room: try $0.decode("room_id"), lastReply: try $0.decode("last_reply_id"), readUpTo: try $0.decode("read_mark"),
                 unread: Int(try $0.decode("unread", as: Int64.self)))
         }
     }
@@ -114,21 +115,18 @@ struct ThreadListController {
     }
 
     /// [markAllThreadsRead] Marks every followed thread with unread replies read up to its latest
-    /// reply; `thread.read` to my clients for each.
+    /// reply that is not deleted (nothing after it counts); `thread.read` to my clients for each.
     func markAllRead(request: Request, context: AppRequestContext) async throws -> AllReadAnswer {
         let session = try context.requireSession()
         let userID = session.user.id
         return try await log.transaction { c, events in
             var moved: [ReadEvent] = []
             for thread in try Self.followed(c, userID: userID) where thread.unread > 0 {
-                let latest = try c.query("SELECT room_id, (SELECT MAX(id) FROM messages WHERE reply_to = ?) AS latest FROM messages WHERE id = ?", [
-                    thread.root, thread.root,
-                ])[0]
-                let mark: Int64 = try latest.decode("latest")
                 // Followed, so the row exists.
                 try c.execute(
-                    "UPDATE thread_follows SET read_up_to = GREATEST(read_up_to, ?) WHERE root_id = ? AND user_id = ?", [mark, thread.root, userID])
-                let event = ReadEvent(messageId: thread.root, roomId: try latest.decode("room_id"), readUpTo: mark)
+                    "UPDATE thread_follows SET read_up_to = GREATEST(read_up_to, ?) WHERE root_id = ? AND user_id = ?",
+                    [thread.lastReply, thread.root, userID])
+                let event = ReadEvent(messageId: thread.root, roomId: thread.room, readUpTo: thread.lastReply)
                 try events.append(EventType.threadRead, userID: userID, payload: event)
                 moved.append(event)
             }
