@@ -369,6 +369,15 @@ import Testing
             #expect(try marked(hello) == [cat.id])
             #expect(try notified(hello) == ["bob:mention", "cat:mention"])
 
+            // Named by an edit of a reply, Bob follows its thread, as if named when it was posted.
+            let answer = try #require(
+                try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"see above","reply_to":\#(hello)}"#, headers: ann.bearer)
+                    .json()["message"]?["id"]?.int)
+            let follows = "root_id = \(hello) AND user_id = \(bob.id) AND following = 1"
+            #expect(try parley.count("thread_follows", where: follows) == 0)
+            _ = try await edit(answer, "see above @bob")
+            #expect(try parley.count("thread_follows", where: follows) == 1)
+
             // In a DM every message already notified the other person: an edit adds nothing.
             let dm = try #require(
                 try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)

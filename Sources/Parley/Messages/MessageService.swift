@@ -440,6 +440,8 @@ struct MessageService: Sendable {
             for user in (added + keyworded) where !marked.contains(user) {
                 try c.execute("INSERT IGNORE INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [messageID, user, message.roomId])
             }
+            // Named in a reply, as at posting, they follow its thread.
+            if let root = message.replyTo { try ThreadFollows.follow(c, root: root, mentioned: added) }
             try c.execute(
                 "UPDATE messages SET text = ?, edited_at = NOW(3), mention_ids = ?\(relink ? ", preview_summary = NULL" : "") WHERE id = ?",
                 [text, resolved.idList, messageID])

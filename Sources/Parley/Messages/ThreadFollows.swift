@@ -24,15 +24,7 @@ enum ThreadFollows {
             try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
                 try $0.decode("user_id", as: Int64.self)
             })
-        // Batches keep each statement bounded (a user group can mention hundreds).
-        for start in stride(from: 0, to: mentioned.count, by: 512) {
-            let batch = Array(mentioned[start..<min(start + 512, mentioned.count)]).paddedToPowerOfTwo
-            try c.execute(
-                """
-                INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at)
-                SELECT ?, id, 1, NOW(3) FROM users WHERE id IN (\(batch.placeholders))
-                """, [root] + batch)
-        }
+        try follow(c, root: root, mentioned: mentioned)
         if let replier {
             try c.execute(
                 """
@@ -43,6 +35,20 @@ enum ThreadFollows {
             return before.union([replier])
         }
         return before
+    }
+
+    /// The people a reply mentions follow its thread, unless they chose not to (a kept row): called
+    /// as the reply is posted, and as an edit names someone for the first time.
+    static func follow(_ c: MariaDBConnection, root: Int64, mentioned: [Int64]) throws {
+        // Batches keep each statement bounded (a user group can mention hundreds).
+        for start in stride(from: 0, to: mentioned.count, by: 512) {
+            let batch = Array(mentioned[start..<min(start + 512, mentioned.count)]).paddedToPowerOfTwo
+            try c.execute(
+                """
+                INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at)
+                SELECT ?, id, 1, NOW(3) FROM users WHERE id IN (\(batch.placeholders))
+                """, [root] + batch)
+        }
     }
 
     struct RepliedEvent: Encodable {
