@@ -105,7 +105,8 @@ def test_search_finds_a_shared_file_by_the_words_of_its_name(server, browsers, a
 
     # "With" narrows to messages that share a file or hold a link, and back.
     gil.post(1, "flight log at https://example.com/log")
-    chat.find("#search-input").send_keys(" ")
+    # Enter searches again with the same words (and finds what was posted since).
+    chat.find("#search-input").send_keys(Keys.ENTER)
     chat.wait(lambda: len(chat.js(RESULTS)) == 3, message=f"unexpected results: {chat.js(RESULTS)}")
     chat.js("const s = document.getElementById('search-has'); s.value = 'link'; s.dispatchEvent(new Event('change'))")
     chat.wait(lambda: chat.js(RESULTS) == ["flight log at https://example.com/log"], message=f"unexpected results: {chat.js(RESULTS)}")

@@ -29,6 +29,13 @@ export function initSearch({ onNavigate }) {
     clearTimeout(timer);
     timer = setTimeout(run, 300);
   });
+  // Enter searches again at once, the words changed or not (for what was posted since). The form
+  // does not submit itself on Enter: it has two text boxes and no submit button.
+  $("search-input").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing) return;
+    event.preventDefault();
+    run();
+  });
   $("search-scope").addEventListener("change", run);
   $("search-has").addEventListener("change", run);
   $("search-when").addEventListener("change", run);
