@@ -2,6 +2,7 @@
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
 
@@ -38,6 +39,26 @@ def test_a_public_room_with_a_password_is_joined_with_it(server, browsers, accou
     assert "speakeasy" in guest.sidebar_rooms()
     guest.send("thanks")
     host.wait(lambda: "thanks" in host.texts())
+
+
+def test_enter_in_the_directory_filter_joins_the_first_room_listed(server, browsers, account):
+    founder = account("founder_dir")
+    founder.create_room("birdwatch", topic="binoculars")
+    founder.create_room("birdsong")
+    account("walker_dir")
+    walker = Chat(browsers(), server).log_in("walker_dir")
+    walker.find("#browse-rooms").click()
+    walker.wait(lambda: walker.dialog_open("browse-dialog"))
+    # Enter with nothing typed does nothing, and never closes the list.
+    walker.find("#browse-filter").send_keys(Keys.ENTER)
+    assert walker.dialog_open("browse-dialog")
+    walker.find("#browse-filter").send_keys("binoc")
+    walker.wait(lambda: walker.js("return [...document.querySelectorAll('#browse-list li.browse-item')].map(li => li.dataset.name)") == ["birdwatch"])
+    walker.find("#browse-filter").send_keys(Keys.ENTER)
+    walker.wait(lambda: walker.room_title() == "birdwatch")
+    assert not walker.dialog_open("browse-dialog")
+    assert "birdwatch" in walker.sidebar_rooms()
+    assert "birdsong" not in walker.sidebar_rooms()
 
 
 def test_a_private_group_is_created_with_a_member_who_sees_it_live(server, browsers, account):

@@ -77,6 +77,12 @@ export function initRoomDialogs({ onNavigate }) {
     { capture: true },
   );
   $("browse-filter").addEventListener("input", renderDirectory);
+  // Enter in the filter opens or joins the first room listed, as a picker does. (The form submits
+  // itself on Enter, one text box and no submit button; left alone, that closed the dialog.)
+  $("browse-filter").form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if ($("browse-filter").value.trim()) $("browse-list").querySelector("li.browse-item button")?.click();
+  });
   $("notify-form").addEventListener("submit", submitNotifyLevel);
   $("password-form").addEventListener("submit", (event) => {
     event.preventDefault();
