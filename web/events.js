@@ -8,7 +8,7 @@ const CURSOR_KEY = "parley.cursor";
 /// SSE names each event after its type and EventSource needs one listener per name: a new event
 /// type the client handles is added here.
 export const EVENT_TYPES = [
-  "message.created", "message.edited", "message.deleted", "message.previews",
+  "message.created", "message.edited", "message.deleted", "message.previews", "messages.expired",
   "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
   "member.muted", "member.unmuted", "member.role_changed",
   "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "emoji.added", "emoji.removed", "settings.updated", "user_group.updated", "user_group.deleted", "draft.saved", "draft.removed", "preferences.updated", "thread.followed", "thread.unfollowed", "thread.replied", "thread.read", "user.updated", "user.status",

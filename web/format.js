@@ -117,7 +117,13 @@ const SITE_CHANGES = {
   "custom emoji: everyone": "anyone may add custom emoji",
   "custom emoji: admins": "only site admins add custom emoji",
 };
-const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? change).join("; ");
+/// "message retention: 30 days" / "message retention: keep".
+const retentionChange = (change) => {
+  const days = /^message retention: (\d+) days$/.exec(change)?.[1];
+  if (days) return `messages are deleted after ${days} ${days === "1" ? "day" : "days"}`;
+  return change === "message retention: keep" ? "messages are kept for ever" : change;
+};
+const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? retentionChange(change)).join("; ");
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
 const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings"]);

@@ -76,6 +76,13 @@ export function handleEvent(event, { onDeactivated } = {}) {
         change: { userId: data.user.id, emoji: data.emoji, added: event.type === "reaction.added" },
       });
       break;
+    case "messages.expired":
+      store.expireMessages(data.room_id, data.up_to);
+      // Counts and lists that may have held them: unread badges, pins, followed threads.
+      actions.loadRooms().catch(() => {});
+      if (store.isOpen(data.room_id)) actions.loadPins(data.room_id);
+      actions.refreshThreads();
+      break;
     case "pinned":
     case "unpinned":
       if (store.isOpen(data.room_id)) actions.loadPins(data.room_id);

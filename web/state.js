@@ -748,6 +748,22 @@ export function setReplyCount(roomId, rootId, count) {
   if (known) emit("messages", { reason: "update" });
 }
 
+/// The site's retention deleted a room's messages up to `upTo` for good: they leave the open room
+/// (nothing older is left to load), replies to them say the original is not available, and a
+/// thread whose first message went closes.
+export function expireMessages(roomId, upTo) {
+  if (state.thread?.roomId === roomId && state.thread.rootId <= upTo) closeThreadState();
+  if (!isOpen(roomId)) return;
+  const gone = [...state.room.messages.keys()].filter((id) => id <= upTo);
+  for (const id of gone) {
+    state.room.messages.delete(id);
+    state.room.replyTargets.set(id, null);
+  }
+  if (gone.length > 0) state.room.hasMore = false;
+  for (const id of state.room.replyTargets.keys()) if (id <= upTo) state.room.replyTargets.set(id, null);
+  emit("messages", { reason: "update" });
+}
+
 export function setReplyTarget(roomId, id, message) {
   if (!isOpen(roomId)) return;
   state.room.replyTargets.set(id, message);

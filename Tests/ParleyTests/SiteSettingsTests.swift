@@ -26,7 +26,10 @@ import Testing
             #expect(opened.status == .ok)
             #expect(
                 try opened.json()["settings"]
-                    == .object(["registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("everyone")]))
+                    == .object([
+                        "registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("everyone"),
+                        "message_retention_days": .null,
+                    ]))
 
             // Only a site admin changes them, to known values.
             try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: ann.bearer)
@@ -88,7 +91,10 @@ import Testing
             let changed = try await client.send(.patch, "/api/admin/settings", json: #"{"custom_emoji":"admins"}"#, headers: admin.bearer)
             #expect(
                 try changed.json()["settings"]
-                    == .object(["registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("admins")]))
+                    == .object([
+                        "registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("admins"),
+                        "message_retention_days": .null,
+                    ]))
 
             try await CustomEmojiTests.add(client, ann, "mine", Pictures.png(16, 16)).expectError(.forbidden, "forbidden")
             #expect(try parley.count("custom_emoji") == 0)

@@ -5,7 +5,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
-from parley_browser import PASSWORD, Chat, make_site_admin
+from parley_browser import PASSWORD, Chat, make_site_admin, sql
 
 
 def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_admins(server, browsers, account):
@@ -16,7 +16,7 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
     token = requests.post(server.url + "/api/session", json={"username": "site_boss", "password": PASSWORD}).json()["token"]
     admin_api = {"Authorization": f"Bearer {token}"}
     settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
-    assert settings() == {"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone"}
+    assert settings() == {"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone", "message_retention_days": None}
 
     member = Chat(browsers(), server).log_in("site_member")
     member.find("#profile-open").click()
@@ -93,4 +93,64 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
         # The server is shared with the other tests: back as it was.
         restored = requests.patch(server.url + "/api/admin/settings", json={"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone"},
                                   headers=admin_api)
+        assert restored.status_code == 200, restored.text
+
+
+def test_a_site_admin_sets_a_retention_and_older_messages_leave_open_rooms(server, browsers, account):
+    account("keeper_boss", display_name="Keeper")
+    reader = account("keeper_reader", display_name="Reader")
+    make_site_admin(server, "keeper_boss")
+    token = requests.post(server.url + "/api/session", json={"username": "keeper_boss", "password": PASSWORD}).json()["token"]
+    admin_api = {"Authorization": f"Bearer {token}"}
+    settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
+
+    room = reader.create_room("keepsakes")["id"]
+    old = reader.post(room, "ancient history")
+    other = reader.post(room, "older still in reply", reply_to=old["id"])
+    # Everything up to here becomes 400 days old (ids grow with time, as they do on a real site).
+    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 400 DAY WHERE id <= {other['id']}")
+    reader.post(room, "recent news", reply_to=old["id"])
+
+    watcher = Chat(browsers(), server).log_in("keeper_reader")
+    watcher.open_room("keepsakes")
+    watcher.wait(lambda: watcher.texts() == ["ancient history", "older still in reply", "recent news"], message=lambda: f"{watcher.texts()}")
+
+    chat = Chat(browsers(), server).log_in("keeper_boss")
+    try:
+        chat.wait(lambda: chat.js("return document.getElementById('admin-open').hidden") is False)
+        chat.find("#admin-open").click()
+        chat.wait(lambda: chat.dialog_open("admin-dialog"))
+        chat.find("#admin-settings-section summary").click()
+        retention = Select(chat.find("#admin-retention"))
+        assert retention.first_selected_option.get_attribute("value") == ""
+        # Deleting is asked first; saying no keeps everything.
+        retention.select_by_value("365")
+        chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+        assert "older than 365 days will be deleted for good" in chat.text_of("confirm-message")
+        chat.find("#confirm-dialog [data-close]").click()
+        chat.wait(lambda: not chat.dialog_open("confirm-dialog"))
+        assert Select(chat.find("#admin-retention")).first_selected_option.get_attribute("value") == ""
+        assert settings()["message_retention_days"] is None
+        Select(chat.find("#admin-retention")).select_by_value("365")
+        chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+        chat.find("#confirm-ok").click()
+        chat.wait(lambda: settings()["message_retention_days"] == 365, message=lambda: f"not saved: {chat.alerts()}")
+
+        # Within the sweep's second, the old messages leave the open room; the reply to one says so.
+        watcher.wait(lambda: watcher.texts() == ["recent news"], message=lambda: f"{watcher.texts()} {[m['text'] for m in reader.history(room)]}")
+        watcher.wait(lambda: watcher.quote_text("recent news") == "The original message is not available.",
+                     message=lambda: f"{watcher.quote_text('recent news')}")
+        assert [m["text"] for m in reader.history(room)] == ["recent news"]
+
+        # The site log says it in words; keeping messages again is not asked.
+        chat.find("#admin-log-section summary").click()
+        chat.wait(lambda: "Keeper changed the site's settings (messages are deleted after 365 days)" in chat.text_of("admin-log"),
+                  message=lambda: chat.text_of("admin-log"))
+        Select(chat.find("#admin-retention")).select_by_value("")
+        chat.wait(lambda: settings()["message_retention_days"] is None, message=lambda: f"not saved: {chat.alerts()}")
+        # A number of days set through the API shows as its own choice.
+        assert requests.patch(server.url + "/api/admin/settings", json={"message_retention_days": 5000}, headers=admin_api).status_code == 200
+        chat.wait(lambda: Select(chat.find("#admin-retention")).first_selected_option.text == "Delete messages after 5000 days")
+    finally:
+        restored = requests.patch(server.url + "/api/admin/settings", json={"message_retention_days": None}, headers=admin_api)
         assert restored.status_code == 200, restored.text

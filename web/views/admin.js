@@ -40,7 +40,51 @@ export function initAdmin() {
   for (const [id, key] of [["admin-registration", "registration"], ["admin-public-rooms", "public_rooms"], ["admin-custom-emoji", "custom_emoji"]]) {
     $(id).addEventListener("change", () => saveSetting(id, key));
   }
+  $("admin-retention").addEventListener("change", saveRetention);
   on("site", renderSettings);
+}
+
+/// The retention as a choice of the list; a number of days set through the API gets its own entry.
+function renderRetention() {
+  const select = $("admin-retention");
+  select.querySelector("option[data-custom]")?.remove();
+  const days = state.site.message_retention_days;
+  const value = days == null ? "" : String(days);
+  if (![...select.options].some((option) => option.value === value)) {
+    select.append(el("option", { text: `Delete messages after ${days} ${days === 1 ? "day" : "days"}`, attrs: { value }, dataset: { custom: "" } }));
+  }
+  select.value = value;
+}
+
+/// A shorter retention deletes messages for good: asked first.
+async function saveRetention() {
+  const select = $("admin-retention");
+  const days = select.value ? Number(select.value) : null;
+  const before = state.site.message_retention_days;
+  if (days !== null && (before == null || days < before)) {
+    const answer = await confirmDialog({
+      title: "Delete older messages?",
+      message: `Messages older than ${days} days will be deleted for good, in every room, group and conversation, with their files, within a minute, and from then on as they reach that age.`,
+      confirm: "Delete older messages",
+      danger: true,
+    });
+    if (answer === null) {
+      renderRetention();
+      return;
+    }
+  }
+  showError("admin-settings-error", null);
+  select.disabled = true;
+  try {
+    const { settings } = await Admin.updateSettings({ message_retention_days: days });
+    setSiteSettings(settings);
+    if ($("admin-log-section").open) loadLog();
+  } catch (error) {
+    showError("admin-settings-error", error);
+    renderSettings();
+  } finally {
+    select.disabled = false;
+  }
 }
 
 /// The settings' choices as the site has them (also when another admin changes them).
@@ -49,6 +93,7 @@ function renderSettings() {
   $("admin-registration").value = state.site.registration;
   $("admin-public-rooms").value = state.site.public_rooms;
   $("admin-custom-emoji").value = state.site.custom_emoji;
+  renderRetention();
 }
 
 async function saveSetting(id, key) {

@@ -44,6 +44,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "event-pruner", every: .seconds(600), logger: parts.logger) {
             try await pruner.prune()
         },
+        PeriodicService(name: "message-retention", every: config.retentionSweep, logger: parts.logger) { [retention = MessageRetention(log: parts.log)] in
+            if try await retention.sweep() > 0 { try await pruner.prune() }
+        },
         PeriodicService(name: "ephemeral-pruner", every: .seconds(30), logger: parts.logger) {
             try await pruner.pruneEphemeral()
         },

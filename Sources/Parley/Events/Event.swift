@@ -73,6 +73,8 @@ public enum EventType {
     public static let messageCreated = "message.created"
     public static let messageEdited = "message.edited"
     public static let messageDeleted = "message.deleted"
+    /// The site's retention deleted a room's oldest messages, up to an id: to the room.
+    public static let messagesExpired = "messages.expired"
     public static let memberJoined = "member.joined"
     public static let memberLeft = "member.left"
     public static let memberAdded = "member.added"

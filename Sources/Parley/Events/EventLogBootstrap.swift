@@ -24,15 +24,17 @@ enum EventLogBootstrap {
     }
 }
 
-/// Deletes events older than the retention period. Cursors at or below the pruned point get a
-/// `resync` event, so the mark moves before the rows go.
+/// Deletes events older than the retention period, or than the site's message retention if that
+/// is shorter (an event must not keep a message's text after the message is gone). Cursors at or
+/// below the pruned point get a `resync` event, so the mark moves before the rows go.
 struct EventPruner: Sendable {
     let pool: MariaDBPool
     let hub: EventHub
     let retention: Duration
 
     func prune() async throws {
-        let seconds = Int(retention.components.seconds)
+        var seconds = Int(retention.components.seconds)
+        if let days = try await SiteSettings.load(pool).messageRetentionDays { seconds = min(seconds, days * 86_400) }
         guard
             let cutoff = try await pool.query(
                 "SELECT MAX(id) AS cutoff FROM events WHERE created_at < NOW(3) - INTERVAL ? SECOND", [seconds]

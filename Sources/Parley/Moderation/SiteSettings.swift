@@ -3,8 +3,8 @@ import Hummingbird
 import MariaDB
 
 /// The site's settings, changed by site admins: whether anyone may create an account or only site
-/// admins make them, who creates public rooms, and who adds custom emoji. One row (`site_settings`),
-/// read where each applies.
+/// admins make them, who creates public rooms, who adds custom emoji, and how long messages are
+/// kept. One row (`site_settings`), read where each applies.
 struct SiteSettings: Codable, Sendable, Equatable {
     enum Registration: String, Codable, Sendable, CaseIterable { case open, closed }
     /// Who may do something: anyone, or site admins only.
@@ -14,6 +14,21 @@ struct SiteSettings: Codable, Sendable, Equatable {
     /// Who creates public rooms (private groups and DMs stay open to everyone).
     var publicRooms: Who
     var customEmoji: Who
+    /// Messages older than this many days are deleted for good (`MessageRetention`); nil keeps them.
+    var messageRetentionDays: Int?
+
+    static let retentionDays = 1...36_500
+
+    enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays }
+
+    /// Every field, `message_retention_days` as null when messages are kept for ever.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(registration, forKey: .registration)
+        try c.encode(publicRooms, forKey: .publicRooms)
+        try c.encode(customEmoji, forKey: .customEmoji)
+        try c.encode(messageRetentionDays, forKey: .messageRetentionDays)
+    }
 
     static let registrationClosed = ParleyError(
         .forbidden, "registration_closed", "This site does not take new accounts: ask a site admin to make one for you.")
@@ -25,9 +40,10 @@ struct SiteSettings: Codable, Sendable, Equatable {
         registration = Registration(rawValue: try row.decode("registration")) ?? .open
         publicRooms = Who(rawValue: try row.decode("public_rooms")) ?? .everyone
         customEmoji = Who(rawValue: try row.decode("custom_emoji")) ?? .everyone
+        messageRetentionDays = try row.decode("message_retention_days", as: Int?.self)
     }
 
-    static let select = "SELECT registration, public_rooms, custom_emoji FROM site_settings WHERE id = 1"
+    static let select = "SELECT registration, public_rooms, custom_emoji, message_retention_days FROM site_settings WHERE id = 1"
 
     static func load(_ pool: MariaDBPool) async throws -> SiteSettings {
         try SiteSettings(row: try await pool.query(select)[0])
@@ -63,10 +79,21 @@ struct SiteSettingsController {
         Answer(settings: try await SiteSettings.load(pool))
     }
 
+    /// A field that may be absent, null (`message_retention_days`: keep for ever) or a value.
     struct UpdateBody: Decodable {
         let registration: String?
         let publicRooms: String?
         let customEmoji: String?
+        let messageRetentionDays: Int??
+
+        enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            registration = try c.decodeIfPresent(String.self, forKey: .registration)
+            publicRooms = try c.decodeIfPresent(String.self, forKey: .publicRooms)
+            customEmoji = try c.decodeIfPresent(String.self, forKey: .customEmoji)
+            messageRetentionDays = c.contains(.messageRetentionDays) ? .some(try c.decodeIfPresent(Int.self, forKey: .messageRetentionDays)) : .none
+        }
     }
 
     private static func who(_ text: String?, _ field: String) throws -> SiteSettings.Who? {
@@ -89,20 +116,28 @@ struct SiteSettingsController {
         }
         let publicRooms = try Self.who(body.publicRooms, "public_rooms")
         let customEmoji = try Self.who(body.customEmoji, "custom_emoji")
+        if case .some(.some(let days)) = body.messageRetentionDays, !SiteSettings.retentionDays.contains(days) {
+            throw ParleyError.invalid(
+                "invalid_setting", "message_retention_days is a number of days from 1 to \(SiteSettings.retentionDays.upperBound), or null to keep messages.")
+        }
         let settings = try await log.transaction { c, events in
             let before = try SiteSettings(row: try c.query(SiteSettings.select + " FOR UPDATE", [])[0])
             var after = before
             if let registration { after.registration = registration }
             if let publicRooms { after.publicRooms = publicRooms }
             if let customEmoji { after.customEmoji = customEmoji }
+            if case .some(let days) = body.messageRetentionDays { after.messageRetentionDays = days }
             guard after != before else { return before }
             try c.execute(
-                "UPDATE site_settings SET registration = ?, public_rooms = ?, custom_emoji = ? WHERE id = 1",
-                [after.registration.rawValue, after.publicRooms.rawValue, after.customEmoji.rawValue])
+                "UPDATE site_settings SET registration = ?, public_rooms = ?, custom_emoji = ?, message_retention_days = ? WHERE id = 1",
+                [after.registration.rawValue, after.publicRooms.rawValue, after.customEmoji.rawValue, after.messageRetentionDays])
             var changes: [String] = []
             if after.registration != before.registration { changes.append("registration: \(after.registration.rawValue)") }
             if after.publicRooms != before.publicRooms { changes.append("public rooms: \(after.publicRooms.rawValue)") }
             if after.customEmoji != before.customEmoji { changes.append("custom emoji: \(after.customEmoji.rawValue)") }
+            if after.messageRetentionDays != before.messageRetentionDays {
+                changes.append("message retention: \(after.messageRetentionDays.map { "\($0) days" } ?? "keep")")
+            }
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "site_settings", reason: changes.joined(separator: ", "))
             try events.append(EventType.settingsUpdated, payload: Answer(settings: after))
             return after

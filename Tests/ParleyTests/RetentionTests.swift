@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Testing
+
+@testable import Parley
+
+/// The site's message retention: site admins set how many days messages are kept (none by
+/// default); older ones are deleted for good with what hangs on them, and each room hears how far.
+@Suite struct RetentionTests {
+    @Test func messagesPastTheSitesRetentionAreDeletedWithWhatHangsOnThem() async throws {
+        let parley = try await TestParley.make { $0.retentionSweep = .milliseconds(100) }
+        try await parley.run { client in
+            let (admin, ann) = try await SiteSettingsTests.adminAndUser(client, parley)
+            func setting(_ json: String) async throws -> TestResponse {
+                try await client.send(.patch, "/api/admin/settings", json: json, headers: admin.bearer)
+            }
+            // Kept for ever at first; a number of days from 1 to 100 years, or null; site admins only.
+            #expect(try await client.send(.get, "/api/settings").json()["settings"]?["message_retention_days"] == .null)
+            for days in ["0", "-3", "36501"] {
+                try await setting(#"{"message_retention_days":\#(days)}"#).expectError(.unprocessableContent, "invalid_setting")
+            }
+            try await setting(#"{"message_retention_days":"30"}"#).expectError(.badRequest, "invalid_request")
+            try await client.send(.patch, "/api/admin/settings", json: #"{"message_retention_days":30}"#, headers: ann.bearer)
+                .expectError(.forbidden, "not_site_admin")
+
+            // Old messages: in main (one with a reaction, a bookmark and a reply; one sharing a file)
+            // and in a DM. Then newer ones.
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(admin.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let old = try await MessageTests.say(client, ann, room: 1, "old news")
+            let shared = try await FileTests.upload(client, ann, room: 1, FileTests.randomBytes(5_000), query: "name=old.bin", type: "application/octet-stream")
+            #expect(shared.status == .created)
+            let oldFile = try #require(try shared.json()["message"]?["id"]?.int)
+            let fileID = try #require(try shared.json()["message"]?["file"]?["id"]?.int)
+            let oldDM = try await MessageTests.say(client, ann, room: dm, "old secret")
+            #expect(try await client.send(.put, "/api/messages/\(old)/reactions/%F0%9F%91%8D", headers: admin.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/me/saved/\(old)", headers: admin.bearer).status == .ok)
+            try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 40 DAY WHERE id <= ?", [oldDM])
+            let reply = try #require(
+                try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"still here","reply_to":\#(old)}"#, headers: admin.bearer)
+                    .json()["message"]?["id"]?.int)
+            let fresh = try await MessageTests.say(client, ann, room: 1, "fresh news")
+            // An event as old as the messages: the log keeps nothing longer than the messages.
+            let oldEvent = try Int64(mariaDBValue: try parley.scalar("SELECT MAX(id) FROM events"))
+            try parley.execute("UPDATE events SET created_at = NOW(3) - INTERVAL 40 DAY WHERE id = ?", [oldEvent])
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+
+            // Nothing goes while messages are kept for ever.
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try parley.count("messages", where: "id IN (\(old), \(oldFile), \(oldDM))") == 3)
+
+            let set = try await setting(#"{"message_retention_days":30}"#)
+            #expect(set.status == .ok)
+            #expect(try set.json()["settings"]?["message_retention_days"]?.int == 30)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try parley.count("messages", where: "id <= \(oldDM)") > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try parley.count("messages", where: "id <= \(oldDM)") == 0)
+            // What hung on them went with them; newer messages stay, the reply too.
+            #expect(try parley.count("reactions", where: "message_id = \(old)") == 0)
+            #expect(try parley.count("saved_messages", where: "message_id = \(old)") == 0)
+            #expect(try parley.count("files", where: "id = \(fileID)") == 0)
+            #expect(try parley.count("file_parts", where: "file_id = \(fileID)") == 0)
+            #expect(try parley.count("messages", where: "id IN (\(reply), \(fresh))") == 2)
+            try await client.send(.get, "/api/messages/\(old)", headers: ann.bearer).expectError(.notFound, "message_not_found")
+            try await FileTests.download(client, ann, fileID).expectError(.notFound, "file_not_found")
+            let history = try await client.send(.get, "/api/rooms/1/messages", headers: ann.bearer).json()["messages"]?.array ?? []
+            let listed = history.compactMap { $0["id"]?.int }
+            #expect(listed.filter { $0 <= oldDM }.isEmpty)
+            #expect(listed.contains(reply))
+
+            // Each room heard how far its messages went.
+            let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let expired = events.filter { $0["type"] == .string("messages.expired") }.map {
+                [$0["data"]?["room_id"]?.int, $0["data"]?["up_to"]?.int, $0["data"]?["count"]?.int]
+            }
+            #expect(expired.sorted { ($0[0] ?? 0) < ($1[0] ?? 0) } == [[1, oldFile, 2], [dm, oldDM, 1]])
+            // The log dropped the event older than the retention.
+            #expect(try parley.count("events", where: "id = \(oldEvent)") == 0)
+            #expect(try Int64(mariaDBValue: try parley.scalar("SELECT pruned_through FROM event_log_state")) >= oldEvent)
+
+            // Keeping them for ever again; both changes are in the site log.
+            let kept = try await setting(#"{"message_retention_days":null}"#)
+            #expect(try kept.json()["settings"]?["message_retention_days"] == .null)
+            #expect(try parley.scalar("SELECT message_retention_days FROM site_settings") == .null)
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(
+                log.filter { $0["action"] == .string("site_settings") }.compactMap { $0["reason"]?.string }.sorted()
+                    == ["message retention: 30 days", "message retention: keep"])
+        }
+    }
+
+    /// The cutoff's binary search over ids: the last message sent before a time, whatever the gaps.
+    @Test func theCutoffIsTheLastMessageSentBeforeTheThreshold() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            var ids: [Int64] = []
+            for n in 0..<23 { ids.append(try await MessageTests.say(client, ann, room: 1, "m\(n)")) }
+            // Gaps, as deletions leave.
+            try parley.execute("DELETE FROM messages WHERE id IN (?, ?, ?)", [ids[3], ids[10], ids[11]])
+            let kept = ids.enumerated().filter { ![3, 10, 11].contains($0.offset) }.map(\.element)
+            for (n, id) in kept.enumerated() {
+                try parley.execute("UPDATE messages SET created_at = ? WHERE id = ?", [Date(timeIntervalSince1970: 1_000_000 + Double(n) * 60), id])
+            }
+            let connection = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { connection.close() }
+            #expect(try MessageRetention.lastMessage(connection, before: Date(timeIntervalSince1970: 1_000_000)) == nil)
+            for n in 0..<kept.count {
+                let threshold = Date(timeIntervalSince1970: 1_000_000 + Double(n) * 60 + 30)
+                #expect(try MessageRetention.lastMessage(connection, before: threshold) == kept[n])
+            }
+        }
+    }
+}
