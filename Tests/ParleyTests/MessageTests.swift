@@ -523,6 +523,51 @@ import Testing
         }
     }
 
+    /// Jumping to a date: `at=<time>` is the window around the first message sent at or after it.
+    @Test func historyOpensAWindowAtATime() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await Self.room(client, ann, #"{"name":"diary"}"#)
+            // A room with no messages: an empty window around nothing.
+            let empty = try await Self.history(client, ann, room: room, "?at=2026-01-01T00:00:00Z").json()
+            #expect(empty["messages"] == .array([]) && empty["around_id"] == .null && empty["has_more"] == .bool(false))
+            var ids: [Int64] = []
+            for n in 0..<30 {
+                ids.append(try await Self.say(client, ann, room: room, "day \(n)"))
+                if n % 5 == 0 { _ = try await Self.say(client, ann, room: 1, "elsewhere") }
+            }
+            // One message a day from 1 March 2026 (noon UTC).
+            for (n, id) in ids.enumerated() {
+                try parley.execute("UPDATE messages SET created_at = ? + INTERVAL ? DAY WHERE id = ?", ["2026-03-01 12:00:00.000", n, id])
+            }
+            func at(_ time: String, limit: Int = 6) async throws -> (ids: [Int64], aroundID: Int64?, hasMore: Bool?, hasNewer: Bool?) {
+                let response = try await Self.history(client, ann, room: room, "?at=\(time)&limit=\(limit)")
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let body = try response.json()
+                #expect(body.keys == ["messages", "has_more", "has_newer", "around_id"])
+                return ((body["messages"]?.array ?? []).compactMap { $0["id"]?.int }, body["around_id"]?.int, body["has_more"]?.bool, body["has_newer"]?.bool)
+            }
+            let newestFirst = { (range: ClosedRange<Int>) in range.reversed().map { ids[$0] } }
+            // The first message of 10 March is the tenth: the window is around it.
+            #expect(try await at("2026-03-10T00:00:00Z") == (newestFirst(7...12), ids[9], true, true))
+            // At its very time it is that one; a millisecond later, the next.
+            #expect(try await at("2026-03-10T12:00:00.000Z").aroundID == ids[9])
+            #expect(try await at("2026-03-10T12:00:00.001Z").aroundID == ids[10])
+            // Other time zones are the same instant.
+            #expect(try await at("2026-03-10T14:00:00%2B02:00").aroundID == ids[9])
+            // Before the first message: the oldest; after the last: the newest.
+            #expect(try await at("2020-01-01T00:00:00Z") == (newestFirst(0...3), ids[0], false, true))
+            #expect(try await at("2030-01-01T00:00:00Z") == (newestFirst(27...29), ids[29], true, false))
+            // Members only; a bad time, or another cursor with it, is refused.
+            try await Self.history(client, bob, room: room, "?at=2026-03-10T00:00:00Z").expectError(.forbidden, "not_a_member")
+            for query in ["?at=yesterday", "?at=", "?at=2026-03-10T00:00:00Z&before=5", "?at=2026-03-10T00:00:00Z&around=\(ids[3])"] {
+                try await Self.history(client, ann, room: room, query).expectError(.badRequest, "invalid_request")
+            }
+        }
+    }
+
     @Test func historyCursorsAndLimitsAreChecked() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -538,7 +583,7 @@ import Testing
                 let message = try response.json()["error"]?["message"]?.string ?? ""
                 if query.hasPrefix("?limit=") { #expect(message.contains("limit") && message.contains("100"), "\(query): \(message)") }
                 if query.hasPrefix("?before=") || query.hasPrefix("?after=") || query.hasPrefix("?around=") {
-                    #expect(message.contains("message id") || message.contains("one of before, after and around"), "\(query): \(message)")
+                    #expect(message.contains("message id") || message.contains("one of before, after, around"), "\(query): \(message)")
                 }
             }
             #expect(try await Self.page(client, ann, room: 1, "?limit=100").0.count == 1)

@@ -93,25 +93,39 @@ import Testing
         }
     }
 
-    /// The cutoff's binary search over ids: the last message sent before a time, whatever the gaps.
-    @Test func theCutoffIsTheLastMessageSentBeforeTheThreshold() async throws {
+    /// The binary search over ids: the last message sent before a time and the first at or after
+    /// it, whatever the gaps, in all rooms or in one.
+    @Test func aTimeFallsBetweenTheLastMessageBeforeItAndTheFirstAfter() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            var ids: [Int64] = []
-            for n in 0..<23 { ids.append(try await MessageTests.say(client, ann, room: 1, "m\(n)")) }
-            // Gaps, as deletions leave.
-            try parley.execute("DELETE FROM messages WHERE id IN (?, ?, ?)", [ids[3], ids[10], ids[11]])
+            let other = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"other","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            // Messages a minute apart, every third in the other room; and gaps, as deletions leave.
+            var ids: [(id: Int64, room: Int64)] = []
+            for n in 0..<23 {
+                let room: Int64 = n % 3 == 2 ? other : 1
+                ids.append((try await MessageTests.say(client, ann, room: room, "m\(n)"), room))
+            }
+            try parley.execute("DELETE FROM messages WHERE id IN (?, ?, ?)", [ids[3].id, ids[10].id, ids[11].id])
             let kept = ids.enumerated().filter { ![3, 10, 11].contains($0.offset) }.map(\.element)
-            for (n, id) in kept.enumerated() {
-                try parley.execute("UPDATE messages SET created_at = ? WHERE id = ?", [Date(timeIntervalSince1970: 1_000_000 + Double(n) * 60), id])
+            for (n, message) in kept.enumerated() {
+                try parley.execute("UPDATE messages SET created_at = ? WHERE id = ?", [Date(timeIntervalSince1970: 1_000_000 + Double(n) * 60), message.id])
             }
             let connection = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
             defer { connection.close() }
-            #expect(try MessageRetention.lastMessage(connection, before: Date(timeIntervalSince1970: 1_000_000)) == nil)
-            for n in 0..<kept.count {
-                let threshold = Date(timeIntervalSince1970: 1_000_000 + Double(n) * 60 + 30)
-                #expect(try MessageRetention.lastMessage(connection, before: threshold) == kept[n])
+            for roomID in [nil, 1, other] as [Int64?] {
+                let listed = kept.filter { roomID == nil || $0.room == roomID }
+                let times = kept.enumerated().filter { roomID == nil || $0.element.room == roomID }.map { 1_000_000 + Double($0.offset) * 60 }
+                let early = try MessageStore.split(connection, roomID: roomID, at: Date(timeIntervalSince1970: 999_000))
+                #expect(early.before == nil && early.from == listed.first?.id)
+                for (n, time) in times.enumerated() {
+                    // Just after a message, and exactly at the next one's time.
+                    let after = try MessageStore.split(connection, roomID: roomID, at: Date(timeIntervalSince1970: time + 1))
+                    #expect(after.before == listed[n].id && after.from == (n + 1 < listed.count ? listed[n + 1].id : nil))
+                    let at = try MessageStore.split(connection, roomID: roomID, at: Date(timeIntervalSince1970: time))
+                    #expect(at.before == (n > 0 ? listed[n - 1].id : nil) && at.from == listed[n].id)
+                }
             }
         }
     }

@@ -288,6 +288,34 @@ struct MessageStore: Sendable {
         ).map(MessageView.init)
     }
 
+    /// Where `time` falls among the messages of a room (or of all rooms, with nil): the last message
+    /// sent before it and the first sent at or after it. Ids grow with `created_at` (both are set as
+    /// a message is inserted), so a binary search over ids finds them in a few dozen point reads of
+    /// the primary key (or of `messages_room`), with no index on `created_at` for every post to keep.
+    static func split(_ c: MariaDBConnection, roomID: Int64?, at time: Date) throws -> (before: Int64?, from: Int64?) {
+        let inRoom = roomID == nil ? "" : "room_id = ? AND "
+        let room: [any MariaDBEncodable] = roomID.map { [$0] } ?? []
+        func first(atOrAfter id: Int64) throws -> (id: Int64, before: Bool)? {
+            try c.query("SELECT id, created_at < ? AS before_time FROM messages WHERE \(inRoom)id >= ? ORDER BY id LIMIT 1", [time] + room + [id])
+                .first.map { (try $0.decode("id"), try $0.decode("before_time", as: Bool.self)) }
+        }
+        guard let oldest = try first(atOrAfter: 0) else { return (nil, nil) }
+        guard oldest.before else { return (nil, oldest.id) }
+        let newest = try c.query("SELECT MAX(id) AS id FROM messages" + (roomID == nil ? "" : " WHERE room_id = ?"), room)[0].decode("id", as: Int64.self)
+        // `low` is a message known to be before the time; every message at or above `high` is not.
+        var low = oldest.id
+        var high = newest + 1
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if let probe = try first(atOrAfter: middle), probe.before, probe.id < high {
+                low = probe.id
+            } else {
+                high = middle
+            }
+        }
+        return (low, try first(atOrAfter: low + 1)?.id)
+    }
+
     /// Oldest first, after a message id.
     func pageAfter(_ c: MariaDBConnection, roomID: Int64, after: Int64, limit: Int) throws -> [MessageView] {
         try c.query(

@@ -128,12 +128,25 @@ struct MessageController {
     struct Page: ResponseEncodable {
         let messages: [MessageView]
         let hasMore: Bool
-        /// Present only with `around`.
+        /// Present only with `around` and `at`.
         var hasNewer: Bool? = nil
+        /// Present only with `at`: the message the window is around (null in a room with none).
+        var aroundId: Int64?? = nil
+
+        enum CodingKeys: String, CodingKey { case messages, hasMore, hasNewer, aroundId }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(messages, forKey: .messages)
+            try c.encode(hasMore, forKey: .hasMore)
+            try c.encodeIfPresent(hasNewer, forKey: .hasNewer)
+            if case .some(let id) = aroundId { try c.encode(id, forKey: .aroundId) }
+        }
     }
 
     /// [get] `before=<id>` pages back newest first; `after=<id>` catches up oldest first; `around=<id>`
-    /// is the window with that message (newest first, with `has_newer`); `limit` ≤ 100.
+    /// is the window with that message (newest first, with `has_newer`); `at=<time>` the window
+    /// around the first message sent at or after a time (or the newest, if none was), named in
+    /// `around_id` (jump to a date); `limit` ≤ 100.
     func history(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
@@ -141,8 +154,12 @@ struct MessageController {
         let before = try Self.number(request, "before", "a message id")
         let after = try Self.number(request, "after", "a message id")
         let around = try Self.number(request, "around", "a message id", minimum: 1)
-        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, around: around, limit: limit)
-        return Page(messages: page.messages, hasMore: page.hasMore, hasNewer: page.hasNewer)
+        let at = try request.uri.queryParameters.get("at").map { value in
+            guard let date = ParleyJSON.parseTimestamp(String(value)) else { throw ParleyError.badRequest("at must be an ISO 8601 timestamp.") }
+            return date
+        }
+        let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, around: around, at: at, limit: limit)
+        return Page(messages: page.messages, hasMore: page.hasMore, hasNewer: page.hasNewer, aroundId: at == nil ? nil : .some(page.aroundID))
     }
 
     /// A whole number from the query string, at least `minimum`; nil when absent.

@@ -308,16 +308,19 @@ struct MessageService: Sendable {
         let hasMore: Bool
         /// Only for a window around a message: whether newer messages lie beyond it.
         var hasNewer: Bool? = nil
+        /// Only for a window around a time: the message it is around.
+        var aroundID: Int64? = nil
     }
 
     /// [get] History: newest first (before a message id), oldest first after a message id, or a
-    /// window around one message (newest first, with `hasNewer`).
-    func history(user: User, roomID: Int64, before: Int64?, after: Int64?, around: Int64? = nil, limit: Int) async throws -> Page {
+    /// window around one message (newest first, with `hasNewer`), or around the first message sent
+    /// at or after a time (the newest if none was: `aroundID`).
+    func history(user: User, roomID: Int64, before: Int64?, after: Int64?, around: Int64? = nil, at: Date? = nil, limit: Int) async throws -> Page {
         guard (1...Self.maxPage).contains(limit) else {
             throw ParleyError.badRequest("limit is 1–\(Self.maxPage).")
         }
-        guard [before, after, around].compactMap({ $0 }).count <= 1 else {
-            throw ParleyError.badRequest("Use one of before, after and around.")
+        guard [before, after, around].compactMap({ $0 }).count + (at == nil ? 0 : 1) <= 1 else {
+            throw ParleyError.badRequest("Use one of before, after, around and at.")
         }
         let rooms = self.rooms
         let store = self.store
@@ -325,9 +328,15 @@ struct MessageService: Sendable {
         return try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
                 // A public room's non-members see a preview of the newest messages, without paging.
-                guard before == nil, after == nil, around == nil else { throw RoomService.notAMember }
+                guard before == nil, after == nil, around == nil, at == nil else { throw RoomService.notAMember }
                 if try ModerationService.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
                 return Page(messages: try store.page(c, roomID: roomID, before: nil, limit: min(limit, Self.previewSize)), hasMore: false)
+            }
+            var around = around
+            if let at {
+                let split = try MessageStore.split(c, roomID: roomID, at: at)
+                guard let anchor = try split.from ?? split.before else { return Page(messages: [], hasMore: false, hasNewer: false) }
+                around = anchor
             }
             if let around {
                 // The message with the older ones before it, and the newer half of the page after it.
@@ -338,7 +347,7 @@ struct MessageService: Sendable {
                 let newer = try store.pageAfter(c, roomID: roomID, after: around, limit: newerLimit + 1)
                 return Page(
                     messages: try Self.forReader(c, newer.prefix(newerLimit).reversed() + older.prefix(olderLimit), userID: user.id),
-                    hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit)
+                    hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit, aroundID: at == nil ? nil : around)
             }
             let messages: [MessageView]
             if let after {

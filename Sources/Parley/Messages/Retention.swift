@@ -25,38 +25,13 @@ struct MessageRetention: Sendable {
     func sweep(now: Date = Date()) async throws -> Int {
         guard let days = try await SiteSettings.load(log.pool).messageRetentionDays else { return 0 }
         let threshold = now.addingTimeInterval(-Double(days) * 86_400)
-        guard let cutoff = try await log.pool.withConnection({ c in try Self.lastMessage(c, before: threshold) }) else { return 0 }
+        guard let cutoff = try await log.pool.withConnection({ c in try MessageStore.split(c, roomID: nil, at: threshold).before }) else { return 0 }
         var total = 0
         while true {
             let deleted = try await log.transaction { c, events in try Self.deleteBatch(c, events, upTo: cutoff) }
             total += deleted
             if deleted < Self.batch { return total }
         }
-    }
-
-    /// The highest message id sent before `threshold`, or nil. Ids grow with `created_at` (both are
-    /// set as the message is inserted), so a binary search over the primary key finds it in a few
-    /// dozen probes, with no index on `created_at` for every post to keep up.
-    static func lastMessage(_ c: MariaDBConnection, before threshold: Date) throws -> Int64? {
-        func first(atOrAfter id: Int64) throws -> (id: Int64, old: Bool)? {
-            try c.query("SELECT id, created_at < ? AS old FROM messages WHERE id >= ? ORDER BY id LIMIT 1", [threshold, id]).first.map {
-                (try $0.decode("id"), try $0.decode("old", as: Bool.self))
-            }
-        }
-        guard let oldest = try first(atOrAfter: 0), oldest.old else { return nil }
-        let newest = try c.query("SELECT MAX(id) AS id FROM messages")[0].decode("id", as: Int64.self)
-        // `low` is a message known to be old; every message at or above `high` is new.
-        var low = oldest.id
-        var high = newest + 1
-        while high - low > 1 {
-            let middle = low + (high - low) / 2
-            if let probe = try first(atOrAfter: middle), probe.old, probe.id < high {
-                low = probe.id
-            } else {
-                high = middle
-            }
-        }
-        return low
     }
 
     /// Deletes the oldest messages up to `cutoff`, at most `batch`; `messages.expired` to each room.
