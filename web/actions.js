@@ -123,6 +123,19 @@ export async function showMessage(id) {
   store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: page.has_newer, target: id });
 }
 
+/// Loads the window of the open room at a time (around the first message sent then or after, or
+/// the newest if none was) in place of what is loaded; the answer is that message's id, or null.
+export async function showTime(time) {
+  const room = state.room;
+  if (!room || room.closed) return null;
+  const generation = newWindow(room);
+  const page = await Messages.page(room.id, { at: time.toISOString(), limit: PAGE });
+  if (room.window !== generation) return null;
+  store.setWindow(room.id, page.messages, { hasMore: page.has_more, hasNewer: page.has_newer, target: page.around_id });
+  if (!page.has_newer) markRead();
+  return page.around_id;
+}
+
 /// Goes back to the newest messages of the open room after a jump to older ones.
 export async function showLatest() {
   const room = state.room;

@@ -188,7 +188,7 @@ export const Messages = {
   createPoll: (roomId, { question, options, multiple }) => post(`/api/rooms/${roomId}/polls`, { question, options, multiple }),
   /// `before` pages back (newest first); `after` catches up (oldest first); `around` is the window
   /// with that message (newest first, with `has_newer`).
-  page: (roomId, { before, after, around, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, limit })}`),
+  page: (roomId, { before, after, around, at, limit = 50 } = {}) => get(`/api/rooms/${roomId}/messages${query({ before, after, around, at, limit })}`),
   /// A message and its replies (not deleted), oldest first; `after` continues from a reply.
   replies: (id, { after, limit = 50 } = {}) => get(`/api/messages/${id}/replies${query({ after, limit })}`),
   edit: (id, text) => request("PATCH", `/api/messages/${id}`, { text }),

@@ -39,7 +39,8 @@ import { initSearch } from "/views/search.js";
 import { initSwitcher } from "/views/switcher.js";
 import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
-import { initTimeline, jumpTo } from "/views/timeline.js";
+import { initTimeline, jumpTo, jumpToTime } from "/views/timeline.js";
+import { initJumpDate } from "/views/jumpdate.js";
 import { toast, toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
 
@@ -84,6 +85,7 @@ function initViews() {
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initJumpDate({ onJump: jumpToTime });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
   initThreads({ onNavigate: navigate, onOpenThread: openThread });

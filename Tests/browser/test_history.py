@@ -2,7 +2,7 @@
 import re
 import time
 
-from parley_browser import Chat
+from parley_browser import Chat, sql
 
 
 def test_scrolling_up_loads_older_history_in_order_without_duplicates_or_jumps(server, browsers, account):
@@ -179,3 +179,39 @@ def test_a_jump_far_back_loads_a_window_that_scrolls_down_to_the_live_end(server
     chat.wait(lambda: chat.texts()[-1:] == ["back to now"])
     assert chat.texts()[-2] == "newest of all"
     assert "the needle" not in chat.texts()
+
+
+def test_a_day_separator_jumps_to_a_date(server, browsers, account):
+    writer = account("chronicler")
+    room = writer.create_room("logbook")["id"]
+    posted = [writer.post(room, f"log {n:03d}") for n in range(100)]
+    # One message a day from 1 June 2026, at noon UTC.
+    sql(server, f"UPDATE messages SET created_at = TIMESTAMP('2026-06-01 12:00:00') + INTERVAL (id - {posted[0]['id']}) DAY "
+                f"WHERE room_id = {room}")
+    chat = Chat(browsers(), server).log_in("chronicler")
+    chat.open_room("logbook")
+    chat.wait(lambda: chat.texts()[-1:] == ["log 099"])
+    assert "log 010" not in chat.texts()
+
+    # The newest day's separator opens the dialog on its day; another day is picked.
+    chat.js("[...document.querySelectorAll('#messages .day-button')].at(-1).click()")
+    chat.wait(lambda: chat.dialog_open("jump-dialog"))
+    assert chat.find("#jump-date").get_attribute("value") == "2026-09-08"
+    chat.js("document.getElementById('jump-date').value = '2026-06-11'")
+    chat.find("#jump-go").click()
+    chat.wait(lambda: not chat.dialog_open("jump-dialog"))
+    # The room shows that day's message, highlighted, with older and newer ones around it.
+    chat.wait(lambda: "log 010" in chat.texts(), message=lambda: f"{chat.texts()[:3]}…")
+    assert "log 009" in chat.texts() and "log 099" not in chat.texts()
+    assert chat.js(f"return document.querySelector('#messages li.message[data-id=\"{posted[10]['id']}\"]').classList.contains('flash')")
+    chat.wait(lambda: chat.find("#jump-latest").is_displayed())
+
+    # "The beginning" goes to the first message; "Today" (after the last one) to the newest.
+    chat.js("document.querySelector('#messages .day-button').click()")
+    chat.wait(lambda: chat.dialog_open("jump-dialog"))
+    chat.find('#jump-quick [data-days="start"]').click()
+    chat.wait(lambda: chat.texts()[:1] == ["log 000"], message=lambda: f"{chat.texts()[:3]}…")
+    chat.js("document.querySelector('#messages .day-button').click()")
+    chat.wait(lambda: chat.dialog_open("jump-dialog"))
+    chat.find('#jump-quick [data-days="0"]').click()
+    chat.wait(lambda: chat.texts()[-1:] == ["log 099"] and "log 000" not in chat.texts(), message=lambda: f"{chat.texts()[-3:]}")

@@ -14,6 +14,7 @@ import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openForward } from "/views/forward.js";
+import { openJumpDialog } from "/views/jumpdate.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
 import { isPicture, openViewer } from "/views/viewer.js";
@@ -245,9 +246,20 @@ function newerEdgeNode(room) {
   });
 }
 
+/// A day's separator; its label opens "Jump to a date" (as Slack's date dividers do).
 function dayNode(day, date) {
   const label = dayLabel(date);
-  return keyed(`day:${day}`, label, () => el("li", { className: "day", attrs: { role: "separator", "aria-label": label } }, el("span", { text: label })));
+  return keyed(`day:${day}`, label, () =>
+    el(
+      "li",
+      { className: "day" },
+      button(label, {
+        className: "day-button",
+        attrs: { title: "Jump to a date", "aria-label": `${label}: jump to a date`, "aria-haspopup": "dialog" },
+        onClick: () => openJumpDialog(date),
+      }),
+    ),
+  );
 }
 
 /// sent / delivered to everyone / read by everyone, for one of my messages, from the others' marks.
@@ -678,9 +690,21 @@ export async function jumpTo(id) {
     toastError(error);
   }
   if (room !== state.room) return;
+  highlight(id, "center");
+}
+
+/// Opens the open room at a time: the first message sent then (or after) at the top, highlighted.
+export async function jumpToTime(time) {
+  const room = state.room;
+  const id = await actions.showTime(time);
+  if (room !== state.room || id === null) return;
+  highlight(id, "start");
+}
+
+function highlight(id, block) {
   const node = cache.get(`m:${id}`)?.node;
   if (!node) return;
-  node.scrollIntoView({ block: "center" });
+  node.scrollIntoView({ block });
   node.classList.remove("flash");
   void node.offsetWidth;
   node.classList.add("flash");
