@@ -41,6 +41,7 @@ import { initSidebar } from "/views/sidebar.js";
 import { closeThread, initThread, openThread } from "/views/thread.js";
 import { initTimeline, jumpTo, jumpToTime } from "/views/timeline.js";
 import { initJumpDate } from "/views/jumpdate.js";
+import { initCommands } from "/views/commands.js";
 import { toast, toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
 
@@ -85,6 +86,7 @@ function initViews() {
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });
   initSearch({ onNavigate: navigate });
+  initCommands({ onNavigate: navigate });
   initJumpDate({ onJump: jumpToTime });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });

@@ -114,7 +114,14 @@ export function onlyEmoji(text) {
 /// A message's text for one-line previews (notifications, quotes, pins, the reply bar): as the
 /// timeline shows it without the formatting marks, on one line; a file without a caption by its
 /// name, a forward without a comment by what it quotes.
+/// What a "/me waves" message says its sender does ("waves"), or null for any other text.
+export function actionText(text) {
+  return /^\/me\s+(\S[\s\S]*)$/u.exec(text ?? "")?.[1] ?? null;
+}
+
 export function preview(message) {
+  const action = actionText(message.text);
+  if (action !== null) return `${message.sender?.display_name ?? ""} ${preview({ ...message, text: action })}`.trim();
   if (!message.text) {
     if (message.file) return `📎 ${message.file.name}`;
     return message.forwarded ? `↪ ${message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";

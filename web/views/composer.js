@@ -10,6 +10,7 @@ import { authorName, formatDate, formatFull, formatInterval, roomName, truncate 
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state } from "/state.js";
+import { interpret, tell } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 
@@ -203,7 +204,7 @@ export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId))
 const archivedRoom = () => (state.room && !state.room.closed && archivedAt(state.room.id) !== null ? state.rooms.get(state.room.id) : null);
 
 export function initComposer({ onUnarchive = () => {} } = {}) {
-  initMentions(box, $("mention-list"));
+  initMentions(box, $("mention-list"), { commands: true });
   $("archived-note").prepend(icon("archive"));
   $("archived-unarchive").addEventListener("click", onUnarchive);
   $("send").append(icon("send"));
@@ -415,7 +416,22 @@ async function submit() {
     }
     return;
   }
-  actions.send(text, context?.kind === "reply" ? context.message.id : undefined);
+  const command = interpret(text);
+  if (command.error) {
+    setError(command.error);
+    return;
+  }
+  if (command.run) {
+    setError(null);
+    try {
+      tell(await command.run());
+      clearBox();
+    } catch (error) {
+      setError(error.message);
+    }
+    return;
+  }
+  actions.send(command.send, context?.kind === "reply" ? context.message.id : undefined);
   clearBox();
 }
 

@@ -7,6 +7,17 @@ import { formatFull, logLine } from "/format.js";
 export function initDialogs() {
   for (const dialog of document.querySelectorAll("dialog")) {
     for (const close of dialog.querySelectorAll("[data-close]")) close.addEventListener("click", () => dialog.close("cancel"));
+    // The focus goes back where it was; a text box given it back that way took no typing in
+    // Chromium until focused anew.
+    dialog.addEventListener("close", () => {
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (!document.querySelector("dialog[open]") && active?.matches("textarea, input:not([type=checkbox]):not([type=radio])")) {
+          active.blur();
+          active.focus();
+        }
+      });
+    });
     // A click on the backdrop (outside the form) closes too.
     dialog.addEventListener("click", (event) => {
       if (event.target === dialog) dialog.close("cancel");

@@ -2,12 +2,13 @@
 // (and the site's user groups, @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
 // letters of an emoji's short name lists emoji (":tada" → 🎉; the site's custom emoji first, put in
 // as ":name:"), and a whole ":tada:" becomes 🎉 at once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
-// away) closes the list.
+// away) closes the list. In the room's box, "/" at the start lists the slash commands (views/commands.js).
 import { el } from "/dom.js";
 import { customEmojiImage, customSuggestions } from "/customemoji.js";
 import { emojiNamed, emojiSuggestions } from "/emoji.js";
 import { icon } from "/icons.js";
 import { state } from "/state.js";
+import { COMMANDS } from "/views/commands.js";
 import { personOption } from "/views/dialogs.js";
 
 const MAX = 8;
@@ -18,9 +19,12 @@ const TOKEN = /(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_.-]{0,32})$/u;
 const EMOJI_TOKEN = /(?:^|[\s(]):([a-z0-9_+-]{2,32})$/u;
 const WHOLE_EMOJI = /(?:^|[\s(]):([a-z0-9_+-]{1,32}):$/u;
 
+/// A slash command being typed: "/" and letters at the very start of the box.
+const COMMAND_TOKEN = /^\/([a-z]*)$/iu;
+
 /// Suggestions for one message box, listed in `list` (the room's box and the thread's reply box
-/// each have their own).
-export function initMentions(box, list) {
+/// each have their own); with `commands`, "/" at the start lists the slash commands too.
+export function initMentions(box, list, { commands = false } = {}) {
   let options = [];
   let active = 0;
   /// Where the "@" or ":" being completed starts in the box.
@@ -68,6 +72,19 @@ export function initMentions(box, list) {
       insert(emojiNamed(whole[1]), "");
       return;
     }
+    const command = commands && before !== null ? COMMAND_TOKEN.exec(before) : null;
+    if (command && box.value.length === before.length) {
+      const typed = command[1].toLowerCase();
+      // A whole name is left as typed (Enter then sends it; a list would open again on it).
+      options = COMMANDS.filter((option) => option.name.startsWith(typed) && option.name !== typed);
+      if (options.length) {
+        mode = "commands";
+        start = 0;
+        active = 0;
+        render();
+        return;
+      }
+    }
     const match = before === null ? null : TOKEN.exec(before);
     const emoji = before === null || match ? null : EMOJI_TOKEN.exec(before);
     if ((!match || !state.room) && !emoji) {
@@ -91,7 +108,9 @@ export function initMentions(box, list) {
   function render() {
     list.replaceChildren(
       ...options.map((option, index) => {
-        const content = mode === "people"
+        const content = mode === "commands"
+          ? [el("span", { className: "command-name", text: `/${option.name}${option.args ? ` ${option.args}` : ""}` }), el("span", { className: "muted", text: option.description })]
+          : mode === "people"
           ? option.group
             ? [el("span", { className: "avatar small group-avatar", attrs: { "aria-hidden": "true" } }, icon("users")), personOption(option)[1]]
             : personOption(option)
@@ -107,7 +126,7 @@ export function initMentions(box, list) {
         return item;
       }),
     );
-    list.setAttribute("aria-label", mode === "people" ? "People to mention" : "Emoji");
+    list.setAttribute("aria-label", mode === "commands" ? "Commands" : mode === "people" ? "People to mention" : "Emoji");
     list.hidden = false;
     box.setAttribute("aria-expanded", "true");
     box.setAttribute("aria-activedescendant", `${idPrefix}-${active}`);
@@ -115,7 +134,8 @@ export function initMentions(box, list) {
   }
 
   function choose(option) {
-    if (mode === "people") insert(`@${option.username}`, " ");
+    if (mode === "commands") insert(`/${option.name}`, option.args ? " " : "");
+    else if (mode === "people") insert(`@${option.username}`, " ");
     else insert(option.url ? `:${option.name}:` : option.emoji, " ");
   }
 

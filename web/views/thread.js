@@ -14,7 +14,7 @@ import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
 import { keepThreadDraft, threadDraft } from "/views/threaddrafts.js";
-import { fileNode, forwardedNode, openReactionPicker, reactionBar } from "/views/timeline.js";
+import { fileNode, forwardedNode, messageText, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
@@ -186,7 +186,7 @@ function messageItem(m, { root = false } = {}) {
   }
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text) body.append(el("div", { className: "text" }, ...formatMessage(m.text, myMarks({ keywords: m.sender.id !== state.me.id }))));
+  else if (m.text) body.append(messageText(m, myMarks({ keywords: m.sender.id !== state.me.id })));
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));

@@ -5,7 +5,7 @@
 // message changes, so focus and screen-reader positions survive updates.
 import * as actions from "/actions.js";
 import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from "/dom.js";
-import { formatMessage, onlyEmoji, preview } from "/markup.js";
+import { actionText, formatMessage, onlyEmoji, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
 import { emojiNamed } from "/emoji.js";
@@ -246,6 +246,15 @@ function newerEdgeNode(room) {
   });
 }
 
+/// A message's text as shown: "/me waves" as an action ("Ann waves", in italics), emoji alone large.
+export function messageText(m, marks) {
+  const action = actionText(m.text);
+  if (action !== null) {
+    return el("div", { className: "text action" }, el("span", { className: "action-name", text: authorName(m) }), " ", ...formatMessage(action, marks));
+  }
+  return el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, marks));
+}
+
 /// A day's separator; its label opens "Jump to a date" (as Slack's date dividers do).
 function dayNode(day, date) {
   const label = dayLabel(date);
@@ -345,7 +354,7 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text || (!m.file && !m.forwarded)) {
-    body.append(el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, myMarks({ keywords: !mine }))));
+    body.append(messageText(m, myMarks({ keywords: !mine })));
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
