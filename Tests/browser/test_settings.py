@@ -271,3 +271,22 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
     chat.wait(lambda: not chat.dialog_open("profile-dialog"))
     assert chat.js("return document.activeElement.id") == "profile-open"
+
+
+def test_the_settings_download_my_data(server, browsers, account):
+    me = account("exporter", display_name="Ex Porter")
+    me.post(1, "a message of mine")
+    chat = Chat(browsers(), server).log_in("exporter")
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    link = chat.find("#export-download")
+    assert link.is_displayed() and link.text == "Download your data"
+    assert link.get_attribute("download") is not None
+    # What the link downloads, fetched as the page would (with its session cookie).
+    fetched = chat.driver.execute_async_script("""const done = arguments[0];
+        fetch(document.getElementById('export-download').href).then(async (r) => done([r.status, r.headers.get('content-disposition'), await r.json()]));""")
+    status, disposition, export = fetched
+    assert status == 200
+    assert disposition.startswith('attachment; filename="parley-exporter-')
+    assert export["account"]["user"]["display_name"] == "Ex Porter"
+    assert [m["text"] for m in export["messages"]] == ["a message of mine"]

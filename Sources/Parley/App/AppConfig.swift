@@ -62,6 +62,8 @@ public struct AppConfig: Sendable {
     public var typingPerUser = RateLimit(burst: 30, per: .seconds(60))
     /// Draft saves each user may make (`PARLEY_RATE_DRAFTS`); clients save at most once a second.
     public var draftsPerUser = RateLimit(burst: 60, per: .seconds(60))
+    /// Data exports each user may download (each reads everything they ever sent).
+    public var exportsPerUser = RateLimit(burst: 5, per: .seconds(3600))
     /// Words refused or masked in every room (`PARLEY_WORD_FILTER`, comma-separated).
     public var wordFilter: [String] = []
     /// What the site-wide filter does (`PARLEY_WORD_FILTER_MODE`: reject or mask).
@@ -126,6 +128,7 @@ public struct AppConfig: Sendable {
         roomsPerUser = try rate("PARLEY_RATE_ROOMS") ?? roomsPerUser
         typingPerUser = try rate("PARLEY_RATE_TYPING") ?? typingPerUser
         draftsPerUser = try rate("PARLEY_RATE_DRAFTS") ?? draftsPerUser
+        exportsPerUser = try rate("PARLEY_RATE_EXPORTS") ?? exportsPerUser
         if let words = value("PARLEY_WORD_FILTER") {
             wordFilter = words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

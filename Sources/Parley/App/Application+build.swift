@@ -228,6 +228,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ModerationController(moderation: parts.moderation, filter: parts.contentFilter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     DraftController(rooms: parts.rooms, log: parts.log, limiter: RateLimiter(config.draftsPerUser), maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     UserGroupController(log: parts.log, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    ExportController(pool: parts.database.pool, limiter: RateLimiter(config.exportsPerUser)).addRoutes(to: router)
     SiteSettingsController(pool: parts.database.pool, log: parts.log, accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
