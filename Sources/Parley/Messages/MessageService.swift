@@ -335,7 +335,7 @@ struct MessageService: Sendable {
             var around = around
             if let at {
                 let split = try MessageStore.split(c, roomID: roomID, at: at)
-                guard let anchor = try split.from ?? split.before else { return Page(messages: [], hasMore: false, hasNewer: false) }
+                guard let anchor = split.from ?? split.before else { return Page(messages: [], hasMore: false, hasNewer: false) }
                 around = anchor
             }
             if let around {
