@@ -9,6 +9,8 @@ const { state } = store;
 /// What happens when the server ends my membership of a room, by event type.
 const CLOSED_BY = { "member.left": "left", "member.removed": "removed", "member.kicked": "kicked", "member.banned": "banned" };
 
+let expiredTimer = null;
+
 export function handleEvent(event, { onDeactivated } = {}) {
   const data = event.data ?? {};
   switch (event.type) {
@@ -78,8 +80,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       break;
     case "messages.expired":
       store.expireMessages(data.room_id, data.up_to);
-      // Counts and lists that may have held them: unread badges, pins, followed threads.
-      actions.loadRooms().catch(() => {});
+      // Counts and lists that may have held them: unread badges, pins, followed threads. A sweep
+      // tells every room it touched at once: one reload of the room list for all of them.
+      clearTimeout(expiredTimer);
+      expiredTimer = setTimeout(() => actions.loadRooms().catch(() => {}), 300);
       if (store.isOpen(data.room_id)) actions.loadPins(data.room_id);
       actions.refreshThreads();
       break;

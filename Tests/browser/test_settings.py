@@ -266,7 +266,7 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
                           "keywords-save", "current-password", "new-password", "repeat-password", "change-password-submit"], stops
     assert stops[17:19] == ["two-factor-password", "two-factor-submit"], stops
     assert stops[19].startswith("Log out python-requests") and stops[20:] == ["emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
-                                                                          "ugroup-description", "ugroup-make", "deactivate-password",
+                                                                          "ugroup-description", "ugroup-make", "export-download", "deactivate-password",
                                                                           "deactivate-submit", "Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
     chat.wait(lambda: not chat.dialog_open("profile-dialog"))
