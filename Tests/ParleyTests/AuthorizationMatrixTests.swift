@@ -169,6 +169,8 @@ enum Preparation: Sendable {
     case targetPoll
     /// A member caller has read the room up to the target's message.
     case readTarget
+    /// The member has reported the target's message (`report`).
+    case reportedTarget
     /// Only moderators and up post in the room (public rooms and groups only).
     case moderatorsOnly
     /// The owner has archived the room (public rooms and groups only).
@@ -196,9 +198,10 @@ struct MatrixCase: Sendable, CustomTestStringConvertible {
 }
 
 enum AuthorizationMatrix {
-    /// Paths whose authorization depends on a room: rooms, messages, DMs and site-admin room and message routes.
+    /// Paths whose authorization depends on a room: rooms, messages, DMs, site-admin room and message
+    /// routes, and reports of messages.
     static func isRoomOrMessageScoped(_ path: String) -> Bool {
-        ["/api/rooms", "/api/messages", "/api/dms", "/api/files", "/api/admin/rooms", "/api/admin/messages", "/api/me/saved/"].contains {
+        ["/api/rooms", "/api/messages", "/api/dms", "/api/files", "/api/admin/rooms", "/api/admin/messages", "/api/me/saved/", "/api/reports"].contains {
             path.hasPrefix($0)
         }
     }
@@ -215,6 +218,7 @@ enum AuthorizationMatrix {
     static let hidden = Outcome.refused(.notFound, "room_not_found")
     static let hiddenMessage = Outcome.refused(.notFound, "message_not_found")
     static let hiddenFile = Outcome.refused(.notFound, "file_not_found")
+    static let reportNotFound = Outcome.refused(.notFound, "report_not_found")
     static let notAMember = Outcome.refused(.forbidden, "not_a_member")
     static let forbidden = Outcome.refused(.forbidden, "forbidden")
     static let notSiteAdmin = Outcome.refused(.forbidden, "not_site_admin")
@@ -630,6 +634,35 @@ enum AuthorizationMatrix {
             group: [unauthenticated, hiddenMessage, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, nothingToDo, hiddenMessage]),
         row(
+            MatrixRoute(
+                method: .post, path: "/api/messages/{message}/report",
+                request: { f, _ in ("/api/messages/\(f.targetMessage)/report", #"{"reason":"spam"}"#) },
+                verify: { f, _, body in #expect(body["report"]?["message"]?["id"]?.int == f.targetMessage) }),
+            // Anyone who may read the message reports it (a muted member too); a site admin outside the room cannot read it.
+            public: [unauthenticated, notAMember, created, created, created, created, created, notAMember, notAMember],
+            group: [unauthenticated, hiddenMessage, created, created, created, created, created, hiddenMessage, hiddenMessage],
+            dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
+        row(
+            MatrixRoute(
+                method: .get, path: "/api/reports", prepare: .reportedTarget, request: { _, _ in ("/api/reports?limit=100", nil) },
+                verify: { f, actor, body in
+                    // The member's report reaches the room's moderators and up, and the site admins (a DM's: them alone).
+                    let ids = (body["reports"]?.array ?? []).compactMap { $0["id"]?.int }
+                    #expect(ids.contains(f.report!) == [.moderator, .admin, .owner, .siteAdmin].contains(actor), "\(ids)")
+                }),
+            public: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            group: [unauthenticated, ok, ok, ok, ok, ok, ok, ok, ok],
+            dm: [unauthenticated, ok, ok, ok]),
+        row(
+            MatrixRoute(
+                method: .post, path: "/api/reports/{report}/resolve", prepare: .reportedTarget,
+                request: { f, _ in ("/api/reports/\(f.report!)/resolve", #"{"action":"dismiss"}"#) },
+                verify: { _, _, body in #expect(body["report"]?["resolution"] == .string("dismissed")) }),
+            // The reporter (the member) does not handle their own report.
+            public: [unauthenticated, reportNotFound, reportNotFound, changed, changed, changed, reportNotFound, reportNotFound, changed],
+            group: [unauthenticated, reportNotFound, reportNotFound, changed, changed, changed, reportNotFound, reportNotFound, changed],
+            dm: [unauthenticated, reportNotFound, reportNotFound, changed]),
+        row(
             // The caller's own list: nobody has saved the message here, so there is nothing to take back.
             MatrixRoute(method: .delete, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) }),
             public: [unauthenticated, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo],
@@ -947,6 +980,8 @@ struct Fixture: Sendable {
     private(set) var invite: Int64?
     /// The owner's webhook (`.webhook`, public rooms and groups).
     private(set) var webhook: Int64?
+    /// The member's report of the target's message (`.reportedTarget`).
+    private(set) var report: Int64?
     /// The target's poll (`.targetPoll`).
     private(set) var targetPoll: Int64?
 
@@ -1036,6 +1071,12 @@ struct Fixture: Sendable {
             targetPoll = try asked.json()["message"]?["id"]?.int
             return
         }
+        if preparation == .reportedTarget {
+            let reported = try await client.send(
+                .post, "/api/messages/\(targetMessage)/report", json: #"{"reason":"spam"}"#, headers: people[.member]!.bearer)
+            report = try Self.created(reported, "report")
+            return
+        }
         if preparation == .readTarget {
             if actor.isMember, let person = person(actor) {
                 let read = try await client.send(.post, "/api/rooms/\(room)/read", json: #"{"message_id":\#(targetMessage)}"#, headers: person.bearer)
@@ -1055,7 +1096,7 @@ struct Fixture: Sendable {
         }
         let owner = people[.owner]!.bearer
         switch preparation {
-        case .nothing, .reactedTarget, .sharedFile, .targetPoll, .readTarget:
+        case .nothing, .reactedTarget, .sharedFile, .targetPoll, .readTarget, .reportedTarget:
             return
         case .moderatorsOnly:
             #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"post_policy":"moderators"}"#, headers: owner).status == .ok)
@@ -1176,9 +1217,16 @@ struct Snapshot: Equatable {
             SELECT r.message_id, r.emoji, r.user_id FROM reactions r JOIN messages m ON m.id = r.message_id
             WHERE m.room_id IN (\(rooms)) OR r.user_id IN (\(users)) ORDER BY r.message_id, r.emoji, r.user_id
             """,
+            // Reports go to every site admin, the other cases' too: those are told apart by their room.
             "events": """
             SELECT id, type, room_id, user_id, subject_id, payload FROM events
-            WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) OR subject_id IN (\(users)) ORDER BY id
+            WHERE room_id IN (\(rooms)) OR (user_id IN (\(users)) AND type NOT LIKE 'report.%') OR subject_id IN (\(users))
+            OR (type LIKE 'report.%' AND COALESCE(JSON_VALUE(payload, '$.report.room.id'), JSON_VALUE(payload, '$.room_id')) IN (\(rooms)))
+            ORDER BY id
+            """,
+            "message_reports": """
+            SELECT id, message_id, room_id, reporter_id, reason, comment, resolved_at, resolved_by, resolution FROM message_reports
+            WHERE room_id IN (\(rooms)) OR reporter_id IN (\(users)) ORDER BY id
             """,
             "mentions":
                 "SELECT message_id, user_id, room_id FROM mentions WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY message_id, user_id",

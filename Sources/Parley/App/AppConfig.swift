@@ -64,6 +64,8 @@ public struct AppConfig: Sendable {
     public var draftsPerUser = RateLimit(burst: 60, per: .seconds(60))
     /// Data exports each user may download (each reads everything they ever sent).
     public var exportsPerUser = RateLimit(burst: 5, per: .seconds(3600))
+    /// Messages each user may report (`PARLEY_RATE_REPORTS`).
+    public var reportsPerUser = RateLimit(burst: 20, per: .seconds(3600))
     /// Words refused or masked in every room (`PARLEY_WORD_FILTER`, comma-separated).
     public var wordFilter: [String] = []
     /// What the site-wide filter does (`PARLEY_WORD_FILTER_MODE`: reject or mask).
@@ -129,6 +131,7 @@ public struct AppConfig: Sendable {
         typingPerUser = try rate("PARLEY_RATE_TYPING") ?? typingPerUser
         draftsPerUser = try rate("PARLEY_RATE_DRAFTS") ?? draftsPerUser
         exportsPerUser = try rate("PARLEY_RATE_EXPORTS") ?? exportsPerUser
+        reportsPerUser = try rate("PARLEY_RATE_REPORTS") ?? reportsPerUser
         if let words = value("PARLEY_WORD_FILTER") {
             wordFilter = words.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

@@ -159,6 +159,10 @@ public enum EventType {
     /// To the user who marked their notifications seen up to an id (their other clients follow).
     public static let notificationsSeen = "notifications.seen"
     /// To the user whose scheduled message was made, changed or refused when sent (with its failure).
+    /// To each person who may act on it (`reportMessage`): a report of a message.
+    public static let reportCreated = "report.created"
+    /// To the same people: a message's open reports were dismissed, or it was deleted.
+    public static let reportResolved = "report.resolved"
     public static let scheduledSaved = "scheduled.saved"
     /// To the user whose scheduled message was sent (with the message's id) or cancelled.
     public static let scheduledRemoved = "scheduled.removed"

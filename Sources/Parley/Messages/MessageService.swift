@@ -531,6 +531,9 @@ struct MessageService: Sendable {
             if message.sender.id != user.id {
                 try ModerationService.record(c, room: message.roomId, actor: user.id, action: "delete_message", user: message.sender.id, message: messageID)
             }
+            // Whoever deletes it, its open reports are settled.
+            try ReportController.resolveAll(
+                c, events, messageID: messageID, roomID: message.roomId, senderID: message.sender.id, by: user, as: .messageDeleted)
             return tombstone
         }
     }
