@@ -237,6 +237,14 @@ export const Saved = {
   unsave: (messageId) => request("DELETE", `/api/me/saved/${messageId}`),
 };
 
+/// Reports of messages: making one, and (for those who act on them) the list and resolving.
+export const Reports = {
+  report: (messageId, { reason, comment }) => post(`/api/messages/${messageId}/report`, { reason, comment }),
+  /// `state`: "open" (the default) or "resolved"; newest first, `before` a report id.
+  list: ({ state, before, limit = 30 } = {}) => get(`/api/reports${query({ state, before, limit })}`),
+  resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),
+};
+
 export const Users = {
   /// Anyone's profile and the rooms I share with them.
   profile: (id) => get(`/api/users/${id}`),

@@ -24,6 +24,7 @@ import { initWebhooks } from "/views/webhooks.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
+import { initReports } from "/views/reports.js";
 import { initSaved } from "/views/saved.js";
 import { initThreads } from "/views/threads.js";
 import { initDrafts } from "/views/drafts.js";
@@ -90,6 +91,7 @@ function initViews() {
   initJumpDate({ onJump: jumpToTime });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initReports({ onNavigate: navigate });
   initThreads({ onNavigate: navigate, onOpenThread: openThread });
   initDrafts({ onNavigate: navigate });
   initFiles({ onNavigate: navigate });

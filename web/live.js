@@ -165,6 +165,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "thread.read":
       actions.refreshThreads();
       break;
+    case "report.created":
+    case "report.resolved":
+      // A report I may act on was made or settled (by me elsewhere, or by someone else).
+      store.emit("reports");
+      break;
     case "saved.added":
     case "saved.removed":
       // Saved or unsaved in another tab or device of mine.

@@ -92,7 +92,7 @@ def test_reply_edit_and_delete_are_seen_live_by_the_other_person(server, browser
     carol.send("mine only")
     dave.wait(lambda: "mine only" in dave.texts())
     actions = dave.message("mine only").find_elements("css selector", "[data-action]")
-    assert [a.get_attribute("data-action") for a in actions] == ["react", "reply", "thread-reply", "link", "forward", "remind", "save", "unread"]
+    assert [a.get_attribute("data-action") for a in actions] == ["react", "reply", "thread-reply", "link", "forward", "remind", "save", "unread", "report"]
 
 
 def test_a_reply_to_an_old_message_shows_its_target_and_jumps_to_it(server, browsers, account):

@@ -17,6 +17,7 @@ import { openForward } from "/views/forward.js";
 import { openJumpDialog } from "/views/jumpdate.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
+import { openReport } from "/views/reports.js";
 import { isPicture, openViewer } from "/views/viewer.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
@@ -653,6 +654,7 @@ function messageActions(m, mine) {
   action("save", saved ? "Remove from saved" : "Save message", "bookmark", () => actions.toggleSaved(m).catch(toastError));
   if (saved) tools.lastChild.setAttribute("aria-pressed", "true");
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
+  if (!mine && !m.deleted) action("report", "Report message", "flag", () => openReport(m));
   if (mayEdit(m)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   if (writable && canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
   if (mine || canModerate(m.room_id)) {

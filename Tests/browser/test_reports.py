@@ -1,0 +1,102 @@
+"""Reports: a member reports a message from its actions; the room's owner sees the report arrive,
+dismisses one and deletes the message of another from the list."""
+from selenium.webdriver.common.by import By
+
+from parley_browser import Chat
+
+
+def listed(chat):
+    return chat.js("""
+      return [...document.querySelectorAll('#reports-list li.report-entry')].map(li => ({
+        message: li.querySelector('.report-message').textContent,
+        by: li.querySelector('.report-by').textContent,
+        reason: li.querySelector('.report-reason').textContent,
+        resolution: li.querySelector('.report-resolution')?.textContent ?? null,
+      }))""")
+
+
+def count(chat):
+    return chat.js("return document.querySelector('#reports-open .count').textContent")
+
+
+def test_a_member_reports_a_message_and_the_owner_acts_on_reports(server, browsers, account):
+    olga = account("olga_rep", display_name="Olga")
+    ann = account("ann_rep", display_name="Ann")
+    bob = account("bob_rep", display_name="Bob")
+    cid = account("cid_rep", display_name="Cid")
+    room = olga.create_room("reports-room")["id"]
+    for person in (ann, bob, cid):
+        person.join(room)
+    bob.post(room, "buy cheap watches at example.test")
+    second = bob.post(room, "you are all idiots")
+    ann.post(room, "my own words")
+
+    owner = Chat(browsers(), server).log_in("olga_rep")
+    owner.wait(lambda: owner.find("#reports-open").is_displayed(), message="the owner has no reports button")
+    assert count(owner) == ""
+    reporter = Chat(browsers(), server).log_in("ann_rep")
+    # Ann moderates nothing: no reports button for her.
+    assert not reporter.find("#reports-open").is_displayed()
+    reporter.open_room("reports-room")
+    reporter.wait(lambda: "my own words" in reporter.texts())
+    # Her own message offers no report.
+    assert not reporter.message("my own words").find_elements(By.CSS_SELECTOR, '[data-action="report"]')
+
+    reporter.hover_action("buy cheap watches at example.test", "report")
+    reporter.wait(lambda: reporter.dialog_open("report-dialog"))
+    assert "Bob: buy cheap watches" in reporter.text_of("report-target")
+    assert reporter.text_of("report-block-name") == "Bob"
+    reporter.find('#report-reasons input[value="harassment"]').click()
+    reporter.find("#report-comment").send_keys("third time today")
+    reporter.find("#report-block").click()
+    reporter.find("#report-submit").click()
+    reporter.wait(lambda: not reporter.dialog_open("report-dialog"), message="the report dialog stayed open")
+    reports = olga.call("GET", "/api/reports", expect=200).json()["reports"]
+    assert [(r["reason"], r["comment"], r["reporter"]["username"]) for r in reports] == [("harassment", "third time today", "ann_rep")]
+    assert [b["user"]["username"] for b in ann.call("GET", "/api/me/blocks", expect=200).json()["blocks"]] == ["bob_rep"]
+    # Bob's messages are hidden from her now; shown again, a second report of the same one is refused, in the dialog.
+    reporter.wait(lambda: "buy cheap watches at example.test" not in reporter.texts())
+    reporter.js("[...document.querySelectorAll('#messages li.message button')].find(b => b.textContent === 'Show').click()")
+    reporter.wait(lambda: "buy cheap watches at example.test" in reporter.texts())
+    reporter.hover_action("buy cheap watches at example.test", "report")
+    reporter.wait(lambda: reporter.dialog_open("report-dialog"))
+    reporter.find('#report-reasons input[value="spam"]').click()
+    reporter.find("#report-submit").click()
+    reporter.wait(lambda: "already reported" in reporter.text_of("report-error"))
+    reporter.find("#report-dialog [data-close]").click()
+
+    # The owner's count arrived live; the list shows the message, the reason, who and why.
+    owner.wait(lambda: count(owner) == "1", message="the open count did not arrive")
+    owner.find("#reports-open").click()
+    owner.wait(lambda: owner.dialog_open("reports-dialog"))
+    owner.wait(lambda: len(listed(owner)) == 1)
+    entry = listed(owner)[0]
+    assert entry["message"] == "buy cheap watches at example.test" and entry["reason"] == "Harassment"
+    assert entry["by"].startswith("Reported by Ann") and "“third time today”" in entry["by"]
+    # Another report, by Cid, arrives while the list is open.
+    cid.call("POST", f"/api/messages/{second['id']}/report", json={"reason": "harassment"}, expect=201)
+    owner.wait(lambda: len(listed(owner)) == 2, message="the new report did not appear")
+    owner.wait(lambda: count(owner) == "2")
+
+    # Dismissing the first leaves its message be.
+    owner.find('#reports-list li.report-entry:last-child button[aria-label^="Dismiss"]').click()
+    owner.wait(lambda: [e["message"] for e in listed(owner)] == ["you are all idiots"])
+    owner.wait(lambda: count(owner) == "1")
+    # Deleting the second's message, after a confirmation, leaves a tombstone in the room.
+    owner.find('#reports-list li.report-entry button[aria-label^="Delete the reported message"]').click()
+    owner.confirm()
+    owner.wait(lambda: listed(owner) == [])
+    assert owner.text_of("reports-status") == "No open reports."
+    owner.wait(lambda: count(owner) == "")
+    assert [m["deleted"] for m in olga.history(room) if m["id"] == second["id"]] == [True]
+
+    # The resolved list says what happened, and by whom.
+    owner.find('#reports-state input[value="resolved"]').click()
+    owner.wait(lambda: len(listed(owner)) == 2)
+    resolutions = [e["resolution"] for e in listed(owner)]
+    assert resolutions[0].startswith("Message deleted by Olga") and resolutions[1].startswith("Dismissed by Olga"), resolutions
+    # "Show in the room" opens the room at the message.
+    owner.find('#reports-list li.report-entry:last-child .report-actions button.secondary').click()
+    owner.wait(lambda: not owner.dialog_open("reports-dialog"))
+    owner.wait(lambda: owner.room_title() == "reports-room")
+    reporter.wait(lambda: "This message was deleted." in reporter.texts(), message="the deletion did not reach the reporter")

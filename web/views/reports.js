@@ -1,0 +1,224 @@
+// Reports of messages. Anyone reports someone else's message from its actions ("Report message…":
+// a reason, a comment, and blocking its sender too if they like). The people who can act on reports
+// (site admins, and the moderators, admins and owners of rooms) get a flag button in the sidebar's
+// footer with the number of open reports; it opens the list, where each report is dismissed or its
+// message deleted. Both stay in step through `report.created` and `report.resolved`.
+import * as actions from "/actions.js";
+import { Reports } from "/api.js";
+import { $, button, el } from "/dom.js";
+import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
+import { icon } from "/icons.js";
+import { preview } from "/markup.js";
+import { RANK, on, state } from "/state.js";
+import { confirmDialog, showError } from "/views/dialogs.js";
+import { toast, toastError } from "/views/toast.js";
+
+const REASONS = { spam: "Spam", harassment: "Harassment", inappropriate: "Inappropriate", other: "Something else" };
+const PAGE = 30;
+
+let navigate = () => {};
+/// The message being reported.
+let reporting = null;
+/// The list shown, which state it is of, and whether more lie beyond it.
+let current = { reports: [], hasMore: false };
+/// Counts loads, so an answer to an older one is dropped.
+let generation = 0;
+let countTimer = null;
+
+export function initReports({ onNavigate }) {
+  navigate = onNavigate;
+  $("reports-open").append(icon("flag"), el("span", { className: "count", attrs: { "aria-hidden": "true" } }));
+  $("reports-open").addEventListener("click", openReports);
+  $("reports-more").addEventListener("click", () => load({ more: true }));
+  for (const input of document.querySelectorAll("#reports-state input")) input.addEventListener("change", () => load());
+  $("report-form").addEventListener("submit", submitReport);
+  // Who handles reports changes with the site role and room roles.
+  on("me", refreshCount);
+  on("rooms", refreshCount);
+  on("reports", () => {
+    refreshCount();
+    if ($("reports-dialog").open) load();
+  });
+}
+
+/// Whether I may act on some reports: a site admin, or a moderator and up of some room.
+function handlesReports() {
+  if (state.me?.site_role === "admin") return true;
+  for (const room of state.rooms.values()) if (room.kind !== "dm" && (RANK[room.my_role] ?? -1) >= RANK.moderator) return true;
+  return false;
+}
+
+/// Shows or hides the flag button and fetches the open count (batched: room lists change in bursts).
+function refreshCount() {
+  clearTimeout(countTimer);
+  countTimer = setTimeout(async () => {
+    const handles = handlesReports();
+    $("reports-open").hidden = !handles;
+    if (!handles) {
+      if ($("reports-dialog").open) $("reports-dialog").close();
+      return;
+    }
+    try {
+      const { open_count: open } = await Reports.list({ limit: 1 });
+      showCount(open);
+    } catch {
+      // The count comes back with the next change or reload.
+    }
+  }, 100);
+}
+
+function showCount(open) {
+  const openButton = $("reports-open");
+  openButton.classList.toggle("has-new", open > 0);
+  openButton.querySelector(".count").textContent = open > 0 ? (open > 99 ? "99+" : String(open)) : "";
+  const label = open > 0 ? `Reports (${open} open)` : "Reports";
+  openButton.setAttribute("aria-label", label);
+  openButton.title = label;
+}
+
+// Reporting.
+
+export function openReport(m) {
+  reporting = m;
+  $("report-form").reset();
+  showError("report-error", null);
+  $("report-target").textContent = `${authorName(m)}: ${truncate(preview(m), 200)}`;
+  $("report-block-name").textContent = authorName(m);
+  $("report-block").checked = false;
+  $("report-submit").disabled = false;
+  $("report-dialog").showModal();
+  document.querySelector('#report-reasons input[value="spam"]').focus();
+}
+
+async function submitReport(event) {
+  event.preventDefault();
+  const m = reporting;
+  const reason = new FormData($("report-form")).get("reason");
+  if (!m || !reason) return;
+  const comment = $("report-comment").value.trim();
+  $("report-submit").disabled = true;
+  showError("report-error", null);
+  try {
+    await Reports.report(m.id, { reason, comment: comment || null });
+    if ($("report-block").checked) await actions.setBlocked(m.sender.id, true);
+    $("report-dialog").close();
+    toast("Thanks. The people who look after this room will review the message.", { kind: "info" });
+  } catch (error) {
+    showError("report-error", error);
+    $("report-submit").disabled = false;
+  }
+}
+
+// The list of reports.
+
+export function openReports() {
+  current = { reports: [], hasMore: false };
+  render();
+  $("reports-dialog").showModal();
+  load();
+}
+
+const listState = () => document.querySelector("#reports-state input:checked")?.value ?? "open";
+
+async function load({ more = false } = {}) {
+  const mine = ++generation;
+  showError("reports-error", null);
+  const before = more ? current.reports.at(-1)?.id : undefined;
+  $("reports-list").setAttribute("aria-busy", "true");
+  try {
+    const page = await Reports.list({ state: listState(), before, limit: PAGE });
+    if (mine !== generation) return;
+    current = { reports: more ? [...current.reports, ...page.reports] : page.reports, hasMore: page.has_more };
+    showCount(page.open_count);
+    render();
+  } catch (error) {
+    if (mine === generation) showError("reports-error", error);
+  } finally {
+    if (mine === generation) $("reports-list").removeAttribute("aria-busy");
+  }
+}
+
+function render() {
+  const open = listState() === "open";
+  const count = current.reports.length;
+  $("reports-more").hidden = !current.hasMore;
+  $("reports-status").textContent = count === 0
+    ? (open ? "No open reports." : "No resolved reports yet.")
+    : `${count}${current.hasMore ? "+" : ""} ${open ? "open" : "resolved"} ${count === 1 ? "report" : "reports"}.`;
+  $("reports-list").replaceChildren(...current.reports.map(reportNode));
+}
+
+/// Where the message is: the room as I know it, else as the report names it.
+function whereLabel(report) {
+  const room = state.rooms.get(report.room.id);
+  if (room) return roomLabel(room);
+  return report.room.kind === "dm" ? "a direct message" : `#${report.room.name}`;
+}
+
+function reportNode(report) {
+  const { message } = report;
+  const reported = new Date(report.created_at);
+  const member = state.rooms.has(report.room.id);
+  const text = message.deleted ? "This message was deleted." : truncate(preview(message), 400);
+  const item = el(
+    "li",
+    { className: "report-entry", dataset: { report: report.id, message: message.id } },
+    el(
+      "p",
+      { className: "search-meta" },
+      el("span", { className: `badge report-reason ${report.reason}`, text: REASONS[report.reason] ?? report.reason }),
+      el("strong", { text: authorName(message) }),
+      el("span", { className: "muted", text: `in ${whereLabel(report)}` }),
+    ),
+    el("blockquote", { className: message.deleted ? "report-message muted" : "report-message", text }),
+    el(
+      "p",
+      { className: "report-by muted" },
+      `Reported by ${report.reporter.display_name}, ${dayLabel(reported)} ${formatTime(reported)}`,
+      report.comment ? el("span", { className: "report-comment", text: `: “${report.comment}”` }) : null,
+    ),
+  );
+  const tools = el("div", { className: "report-actions" });
+  if (member) {
+    tools.append(button("Show in the room", {
+      className: "secondary small",
+      onClick: () => {
+        $("reports-dialog").close();
+        navigate(report.room.id, { message: message.id });
+      },
+    }));
+  }
+  if (report.resolved_at) {
+    const when = new Date(report.resolved_at);
+    const what = report.resolution === "message_deleted" ? "Message deleted" : "Dismissed";
+    const by = report.resolved_by ? ` by ${report.resolved_by.display_name}` : "";
+    tools.append(el("span", { className: "report-resolution muted", text: `${what}${by}, ${dayLabel(when)} ${formatTime(when)}` }));
+  } else {
+    tools.append(
+      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of the message from ${authorName(message)}` }, onClick: () => resolve(report, "dismiss") }),
+      button("Delete message", {
+        className: "danger small",
+        attrs: { "aria-label": `Delete the reported message from ${authorName(message)}` },
+        onClick: async () => {
+          const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(message), 200), confirm: "Delete", danger: true });
+          if (answer !== null) resolve(report, "delete_message");
+        },
+      }),
+    );
+  }
+  item.append(tools);
+  return item;
+}
+
+async function resolve(report, action) {
+  try {
+    await Reports.resolve(report.id, action);
+    toast(action === "dismiss" ? "Report dismissed." : "Message deleted.", { kind: "info", ms: 2500 });
+    // The report.resolved event reloads the list; in case the stream is slow, so does this.
+    load();
+    refreshCount();
+  } catch (error) {
+    toastError(error);
+    load();
+  }
+}
