@@ -84,6 +84,7 @@ const LOG_LINES = {
   unpin: () => "unpinned a message",
   filter: () => "changed the word filter",
   delete_message: (e) => `deleted a message of ${at(e)}`,
+  dismiss_reports: (e) => `dismissed the reports of a message of ${at(e)}`,
   create_invite: () => "made an invite link",
   post_policy_moderators: () => "let only moderators, admins and the owner post",
   post_policy_everyone: () => "let every member post again",

@@ -1,8 +1,9 @@
 // Reports of messages. Anyone reports someone else's message from its actions ("Report message…":
 // a reason, a comment, and blocking its sender too if they like). The people who can act on reports
-// (site admins, and the moderators, admins and owners of rooms) get a flag button in the sidebar's
-// footer with the number of open reports; it opens the list, where each report is dismissed or its
-// message deleted. Both stay in step through `report.created` and `report.resolved`.
+// (site admins, and the moderators, admins and owners of rooms) see "Reports (N)" above the room
+// list while some are open; it opens the list, where each report is dismissed or its message
+// deleted, and the resolved ones are listed too. Both stay in step through `report.created` and
+// `report.resolved`.
 import * as actions from "/actions.js";
 import { Reports } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -27,7 +28,6 @@ let countTimer = null;
 
 export function initReports({ onNavigate }) {
   navigate = onNavigate;
-  $("reports-open").append(icon("flag"), el("span", { className: "count", attrs: { "aria-hidden": "true" } }));
   $("reports-open").addEventListener("click", openReports);
   $("reports-more").addEventListener("click", () => load({ more: true }));
   for (const input of document.querySelectorAll("#reports-state input")) input.addEventListener("change", () => load());
@@ -48,13 +48,12 @@ function handlesReports() {
   return false;
 }
 
-/// Shows or hides the flag button and fetches the open count (batched: room lists change in bursts).
+/// Fetches the open count and shows the link while some are open (batched: room lists change in bursts).
 function refreshCount() {
   clearTimeout(countTimer);
   countTimer = setTimeout(async () => {
-    const handles = handlesReports();
-    $("reports-open").hidden = !handles;
-    if (!handles) {
+    if (!handlesReports()) {
+      $("reports-open").hidden = true;
       if ($("reports-dialog").open) $("reports-dialog").close();
       return;
     }
@@ -68,12 +67,10 @@ function refreshCount() {
 }
 
 function showCount(open) {
-  const openButton = $("reports-open");
-  openButton.classList.toggle("has-new", open > 0);
-  openButton.querySelector(".count").textContent = open > 0 ? (open > 99 ? "99+" : String(open)) : "";
-  const label = open > 0 ? `Reports (${open} open)` : "Reports";
-  openButton.setAttribute("aria-label", label);
-  openButton.title = label;
+  const link = $("reports-open");
+  link.hidden = !(open > 0);
+  link.replaceChildren(icon("flag"), `Reports (${open > 99 ? "99+" : open})`);
+  link.title = `${open} open ${open === 1 ? "report" : "reports"} of messages`;
 }
 
 // Reporting.

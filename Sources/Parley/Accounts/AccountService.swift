@@ -40,10 +40,7 @@ struct AccountService: Sendable {
             // Every new account joins `main`, announced in the same transaction.
             return try await log.transaction { c, events in
                 if admin == nil, try SiteSettings.load(c, lock: true).registration != .open { throw SiteSettings.registrationClosed }
-                // `@name` must mean one thing: a user group's name is taken too. A locking read, so a
-                // group being made with this name at the same moment is waited for and seen (a plain read
-                // would miss it and both would commit); `makeUserGroup` locks `users` the same way.
-                if try !c.query("SELECT id FROM user_groups WHERE name = ? FOR UPDATE", [username]).isEmpty { throw Self.usernameTaken(username) }
+                if try Self.isGroupName(c, username) { throw Self.usernameTaken(username) }
                 let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
                 try RoomService.joinMain(rooms, c, events, user: user)
                 if let admin { try ModerationService.record(c, room: nil, actor: admin, action: "create_user", user: user.id) }
@@ -52,6 +49,14 @@ struct AccountService: Sendable {
         } catch let error as MariaDBError where error.isDuplicateKey {
             throw Self.usernameTaken(username)
         }
+    }
+
+    /// Whether a user group has this name (taken for a username too: `@name` must mean one thing).
+    /// A locking read, so a group being made with this name at the same moment is waited for and
+    /// seen (a plain read would miss it and both would commit); `makeUserGroup` locks `users` the
+    /// same way.
+    static func isGroupName(_ c: MariaDBConnection, _ name: String) throws -> Bool {
+        try !c.query("SELECT id FROM user_groups WHERE name = ? FOR UPDATE", [name]).isEmpty
     }
 
     static func usernameTaken(_ username: String) -> ParleyError {

@@ -391,7 +391,7 @@ public func createSiteAdmin(config: AppConfig, username: String, password: Strin
     // members list shows the new admin from its next read).
     let pool = database.pool
     let refused = try await pool.transaction { c -> Bool in
-        if try !c.query("SELECT id FROM user_groups WHERE name = ? FOR UPDATE", [username]).isEmpty { return true }
+        if try AccountService.isGroupName(c, username) { return true }
         let user = try UserStore(pool: pool).insert(c, username: username, displayName: username, passwordHash: hash, siteRole: .admin)
         try RoomStore(pool: pool).insertMember(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
         return false
