@@ -62,3 +62,38 @@ def test_slash_commands_in_the_message_box(server, browsers, account):
     chat.wait(lambda: chat.dialog_open("confirm-dialog"))
     chat.find("#confirm-ok").click()
     chat.wait(lambda: "cmd-lobby" not in chat.sidebar_rooms())
+
+
+THREAD_SUGGESTED = "return [...document.querySelectorAll('#thread-mention-list li.option .command-name')].map(n => n.textContent)"
+
+
+def test_slash_commands_in_a_threads_box(server, browsers, account):
+    tina = account("cmd_tina", display_name="Tina")
+    room = tina.create_room("cmd-threads")["id"]
+    root = tina.post(room, "Release plan?")
+    chat = Chat(browsers(), server).log_in("cmd_tina")
+    chat.open_room("cmd-threads")
+    chat.hover_action("Release plan?", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    box = chat.find("#thread-text")
+    replies = "return [...document.querySelectorAll('#thread-replies li.thread-message:not(.pending) .text')].map(n => n.textContent)"
+
+    # "/" lists the commands here too; /shrug and /me are sent as replies.
+    box.send_keys("/")
+    chat.wait(lambda: len(chat.js(THREAD_SUGGESTED)) == 7, message=lambda: f"{chat.js(THREAD_SUGGESTED)}")
+    box.send_keys("shrug ok", Keys.ENTER)
+    chat.wait(lambda: chat.js(replies) == ["ok ¯\\_(ツ)_/¯"], message=lambda: f"{chat.js(replies)}")
+    box.send_keys("/me nods", Keys.ENTER)
+    chat.wait(lambda: chat.js(replies)[-1:] == ["Tina nods"], message=lambda: f"{chat.js(replies)}")
+    thread = tina.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()["replies"]
+    assert [r["text"] for r in thread] == ["ok ¯\\_(ツ)_/¯", "/me nods"]
+
+    # An unknown command is refused with a note and stays in the box; /topic works from here too.
+    box.send_keys("/bogus thing", Keys.ENTER)
+    chat.wait(lambda: any("is not a command" in a for a in chat.js("return [...document.querySelectorAll('.toast')].map(t => t.textContent)")))
+    assert box.get_attribute("value") == "/bogus thing"
+    box.clear()
+    box.send_keys("/topic Ship it", Keys.ENTER)
+    chat.wait(lambda: chat.text_of("room-topic") == "Ship it")
+    assert box.get_attribute("value") == ""
+    assert len(tina.call("GET", f"/api/messages/{root['id']}/replies", expect=200).json()["replies"]) == 2

@@ -1,4 +1,4 @@
-// Slash commands in the room's message box, as Slack, Mattermost and Zulip have them: "/me waves"
+// Slash commands in the room's message box and a thread's, as Slack, Mattermost and Zulip have them: "/me waves"
 // (shown as "Ann waves"), "/shrug", "/topic …", "/join room", "/leave", "/invite @someone" and
 // "/search words". Typing "/" at the start lists them (views/mentions.js). Any other "/word" is
 // refused with a note, and a message that starts with "//" is sent with one "/" less.

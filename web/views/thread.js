@@ -8,6 +8,7 @@ import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMarks, on, state } from "/state.js";
+import { interpret, tell } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -15,7 +16,7 @@ import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
 import { keepThreadDraft, threadDraft } from "/views/threaddrafts.js";
 import { fileNode, forwardedNode, messageText, openReactionPicker, reactionBar } from "/views/timeline.js";
-import { toastError } from "/views/toast.js";
+import { toast, toastError } from "/views/toast.js";
 
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
 /// What had the focus when the thread opened: it gets it back when the thread closes.
@@ -34,7 +35,7 @@ export function initThread(handlers) {
   const text = $("thread-text");
   // @-mentions and emoji short names, as in the room's box (registered first: the list's keys come
   // before this box's Enter).
-  initMentions(text, $("thread-mention-list"));
+  initMentions(text, $("thread-mention-list"), { commands: true });
   $("thread-composer").addEventListener("submit", (event) => {
     event.preventDefault();
     sendReply();
@@ -97,14 +98,33 @@ function show(open) {
   document.body.classList.toggle("thread-open", open);
 }
 
-function sendReply() {
+/// Sends the box's reply; slash commands work here as in the room's box (a refusal is a toast: the
+/// panel has no room for a note), and what /me and /shrug make is sent as a reply.
+async function sendReply() {
   const thread = state.thread;
   const text = $("thread-text").value.trim();
   if (!thread || !text || state.room?.closed || $("thread-text").disabled) return;
-  actions.send(text, thread.rootId);
-  actions.stoppedTyping();
-  $("thread-text").value = "";
-  keepThreadDraft(thread.roomId, thread.rootId, "");
+  const command = interpret(text);
+  if (command.error) {
+    toast(command.error);
+    return;
+  }
+  const clear = () => {
+    actions.stoppedTyping();
+    $("thread-text").value = "";
+    keepThreadDraft(thread.roomId, thread.rootId, "");
+  };
+  if (command.run) {
+    try {
+      tell(await command.run());
+      clear();
+    } catch (error) {
+      toast(error.message);
+    }
+    return;
+  }
+  actions.send(command.send, thread.rootId);
+  clear();
 }
 
 function render({ follow = false }) {
