@@ -174,7 +174,7 @@ struct ExportController {
         }
         return Head(
             exportedAt: now, account: account,
-            keywords: try c.query("SELECT keyword FROM user_keywords WHERE user_id = ? ORDER BY position", [userID]).map { try $0.decode("keyword") },
+            keywords: try KeywordController.load(c, userID),
             rooms: rooms,
             reactions: try c.query("SELECT message_id, emoji, created_at FROM reactions WHERE user_id = ? ORDER BY created_at, message_id", [userID])
                 .map { Reaction(messageId: try $0.decode("message_id"), emoji: try $0.decode("emoji"), createdAt: try $0.decode("created_at")) },

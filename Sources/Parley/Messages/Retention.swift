@@ -44,7 +44,8 @@ struct MessageRetention: Sendable {
             let id: Int64 = try row.decode("id")
             let room: Int64 = try row.decode("room_id")
             ids.append(id)
-            rooms[room] = (max(rooms[room]?.upTo ?? 0, id), (rooms[room]?.count ?? 0) + 1)
+            // The rows come in id order: a room's latest is the one seen last.
+            rooms[room] = (id, (rooms[room]?.count ?? 0) + 1)
         }
         let list = ids.paddedToPowerOfTwo
         for row in try c.query("SELECT DISTINCT message_id FROM files WHERE message_id IN (\(list.placeholders))", list) {
