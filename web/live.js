@@ -212,7 +212,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.removedCustomEmoji(data.name);
       break;
     case "settings.updated":
-      store.setSiteSettings(data.settings);
+      store.setSiteSettings(data.settings, { event: true });
       break;
     case "draft.saved":
     case "draft.removed":

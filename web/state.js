@@ -59,7 +59,14 @@ export const state = {
 };
 
 /// The site's settings, loaded or changed by a site admin; views that follow them listen to "site".
-export function setSiteSettings(settings) {
+/// How many `settings.updated` events have arrived. An answer to a change sent before the latest
+/// one may be older than what that event said (answers and events travel apart), so it is not
+/// laid over it.
+let siteEvents = 0;
+export const siteEventCount = () => siteEvents;
+
+export function setSiteSettings(settings, { event = false } = {}) {
+  if (event) siteEvents += 1;
   state.site = settings;
   emit("site");
 }

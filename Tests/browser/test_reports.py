@@ -102,3 +102,33 @@ def test_a_member_reports_a_message_and_the_owner_acts_on_reports(server, browse
     owner.wait(lambda: not owner.dialog_open("reports-dialog"))
     owner.wait(lambda: owner.room_title() == "reports-room")
     reporter.wait(lambda: "This message was deleted." in reporter.texts(), message="the deletion did not reach the reporter")
+
+
+def test_a_reply_in_a_thread_is_reported_from_the_thread(server, browsers, account):
+    olga = account("olga_rep2", display_name="Olga")
+    ann = account("ann_rep2", display_name="Ann")
+    bob = account("bob_rep2", display_name="Bob")
+    room = olga.create_room("reports-thread-room")["id"]
+    for person in (ann, bob):
+        person.join(room)
+    root = ann.post(room, "Who is coming on Friday?")
+    reply = bob.post(room, "not you, loser", reply_to=root["id"])
+    mine = ann.post(room, "I am", reply_to=root["id"])
+
+    chat = Chat(browsers(), server).log_in("ann_rep2")
+    chat.open_room("reports-thread-room")
+    chat.wait(lambda: "Who is coming on Friday?" in chat.texts())
+    chat.hover_action("Who is coming on Friday?", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    count = "return document.querySelectorAll(arguments[0]).length"
+    chat.wait(lambda: chat.js(count, f'#thread-replies li[data-message="{reply["id"]}"]') == 1)
+    # My own reply offers no report; Bob's does.
+    assert chat.js(count, f'#thread-replies li[data-message="{mine["id"]}"] [data-action="report"]') == 0
+    chat.js("arguments[0].click()", chat.find(f'#thread-replies li[data-message="{reply["id"]}"] [data-action="report"]'))
+    chat.wait(lambda: chat.dialog_open("report-dialog"))
+    assert chat.text_of("report-target") == "Bob: not you, loser"
+    chat.find('#report-reasons input[value="harassment"]').click()
+    chat.find("#report-submit").click()
+    chat.wait(lambda: not chat.dialog_open("report-dialog"))
+    reports = olga.call("GET", "/api/reports", expect=200).json()["reports"]
+    assert [(r["message"]["id"], r["reason"], r["reporter"]["username"]) for r in reports] == [(reply["id"], "harassment", "ann_rep2")]

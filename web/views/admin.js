@@ -5,7 +5,7 @@ import { Admin } from "/api.js";
 import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
-import { on, setSiteSettings, state } from "/state.js";
+import { on, setSiteSettings, siteEventCount, state } from "/state.js";
 import { confirmDialog, logItem, showError } from "/views/dialogs.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -76,8 +76,9 @@ async function saveRetention() {
   showError("admin-settings-error", null);
   select.disabled = true;
   try {
+    const seen = siteEventCount();
     const { settings } = await Admin.updateSettings({ message_retention_days: days });
-    setSiteSettings(settings);
+    if (siteEventCount() === seen) setSiteSettings(settings);
     if ($("admin-log-section").open) loadLog();
   } catch (error) {
     showError("admin-settings-error", error);
@@ -100,8 +101,9 @@ async function saveSetting(id, key) {
   showError("admin-settings-error", null);
   $(id).disabled = true;
   try {
+    const seen = siteEventCount();
     const { settings } = await Admin.updateSettings({ [key]: $(id).value });
-    setSiteSettings(settings);
+    if (siteEventCount() === seen) setSiteSettings(settings);
     if ($("admin-log-section").open) loadLog();
   } catch (error) {
     showError("admin-settings-error", error);

@@ -14,6 +14,7 @@ import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
+import { openReport } from "/views/reports.js";
 import { keepThreadDraft, threadDraft } from "/views/threaddrafts.js";
 import { fileNode, forwardedNode, messageText, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toast, toastError } from "/views/toast.js";
@@ -191,6 +192,8 @@ function messageItem(m, { root = false } = {}) {
   if (!m.deleted && mayWrite(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
   if (mayEdit(m)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  // Someone else's reply is reported from here too.
+  if (!m.deleted && m.sender.id !== state.me.id) tool("report", "Report message", "flag", () => openReport(m));
   // The sender, and the room's moderators, delete it from here too.
   if (!m.deleted && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     meta.append(
