@@ -461,16 +461,15 @@ export async function createRoom({ name, topic, kind, password, members, post_po
 }
 
 export async function updateRoom(id, changes) {
-  const { room } = await Rooms.update(id, changes);
-  store.mergeRoom(room);
+  const { room } = await store.applyUnlessHeard(`room:${id}`, () => Rooms.update(id, changes), (answer) => store.mergeRoom(answer.room));
   return room;
 }
 
 /// Archives a room or group (read-only for everyone) or brings it back: shown here at once; its
 /// members' clients follow `room.updated`, and the directory `directory.changed`.
 export async function setArchived(id, archived) {
-  const { room } = await (archived ? Rooms.archive(id) : Rooms.unarchive(id));
-  store.mergeRoom(room);
+  const request = () => (archived ? Rooms.archive(id) : Rooms.unarchive(id));
+  const { room } = await store.applyUnlessHeard(`room:${id}`, request, (answer) => store.mergeRoom(answer.room));
   return room;
 }
 
@@ -630,6 +629,9 @@ const AVATAR_SIZE = 256;
 export const removeAvatar = async () => applyMe(await Me.removeAvatar());
 
 /// A changed profile shown at once (others, and my other devices, learn of it from `user.updated`).
+/// Unlike a room's or the site's, it is laid over whatever arrived meanwhile: `user.updated` carries
+/// only the name and picture, so the answer is the one whole copy (a race would need two of my own
+/// devices renaming me at once).
 function applyMe(profile) {
   store.setMe({ ...state.me, ...profile.user });
   store.renameUser(profile.user);

@@ -125,6 +125,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "room.updated":
       // Renamed, its topic or posting rule changed, archived or unarchived (`archived_at`): the
       // sidebar, the open room's message box and its messages' actions follow at once.
+      store.heardEvent(`room:${data.room.id}`);
       store.mergeRoom(data.room);
       break;
     case "room.deleted":
@@ -212,7 +213,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.removedCustomEmoji(data.name);
       break;
     case "settings.updated":
-      store.setSiteSettings(data.settings, { event: true });
+      store.heardEvent("site");
+      store.setSiteSettings(data.settings);
       break;
     case "draft.saved":
     case "draft.removed":

@@ -58,15 +58,25 @@ export const state = {
   userGroups: new Map(),
 };
 
-/// The site's settings, loaded or changed by a site admin; views that follow them listen to "site".
-/// How many `settings.updated` events have arrived. An answer to a change sent before the latest
-/// one may be older than what that event said (answers and events travel apart), so it is not
-/// laid over it.
-let siteEvents = 0;
-export const siteEventCount = () => siteEvents;
+/// How many events carrying the whole of something have arrived, by key: "site" (`settings.updated`)
+/// and "room:<id>" (`room.updated`).
+const heard = new Map();
+export function heardEvent(key) {
+  heard.set(key, (heard.get(key) ?? 0) + 1);
+}
 
-export function setSiteSettings(settings, { event = false } = {}) {
-  if (event) siteEvents += 1;
+/// Sends a change with `request()` and lays its answer over the view with `apply(answer)`, unless an
+/// event of `key` arrived meanwhile: answers and events travel apart, and that event carries this
+/// change or a newer one, which the older answer must not undo. Resolves to the answer either way.
+export async function applyUnlessHeard(key, request, apply) {
+  const seen = heard.get(key) ?? 0;
+  const answer = await request();
+  if ((heard.get(key) ?? 0) === seen) apply(answer);
+  return answer;
+}
+
+/// The site's settings, loaded or changed by a site admin; views that follow them listen to "site".
+export function setSiteSettings(settings) {
   state.site = settings;
   emit("site");
 }

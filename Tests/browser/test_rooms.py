@@ -265,3 +265,36 @@ def test_a_closed_dm_leaves_the_sidebar_until_a_new_message_comes(server, browse
     assert "Bob" in chat.sidebar_rooms("dm-list")
     other_tab.wait(lambda: "Bob" in other_tab.sidebar_rooms("dm-list"), message="the other tab did not show the reopened DM")
     assert closed_on_server() is False
+
+
+# Holds back the answers to PATCH /api/rooms/… in the page (the server has committed the change), and
+# counts the ones it has handed on.
+LATE_ANSWERS = """
+  window.lateAnswers = 0;
+  const real = window.fetch;
+  window.fetch = async (path, options) => {
+    const response = await real(path, options);
+    if (options?.method === "PATCH" && String(path).startsWith("/api/rooms/")) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      window.lateAnswers += 1;
+    }
+    return response;
+  };
+"""
+
+
+def test_a_late_answer_does_not_undo_a_newer_change_heard_meanwhile(server, browsers, account):
+    owner = account("late_owner", display_name="Lou")
+    room = owner.create_room("late-room", topic="first")["id"]
+    chat = Chat(browsers(), server).log_in("late_owner")
+    chat.open_room("late-room")
+    chat.wait(lambda: chat.text_of("room-topic") == "first")
+    chat.js(LATE_ANSWERS)
+    # Her change is committed, but its answer is held back; meanwhile her other device changes the topic again.
+    chat.send("/topic second")
+    chat.wait(lambda: owner.call("GET", f"/api/rooms/{room}", expect=200).json()["room"]["topic"] == "second")
+    owner.call("PATCH", f"/api/rooms/{room}", json={"topic": "third"}, expect=200)
+    chat.wait(lambda: chat.text_of("room-topic") == "third", message="the room.updated event did not arrive")
+    # The older answer comes last and leaves the newer topic in place.
+    chat.wait(lambda: chat.js("return window.lateAnswers") == 1)
+    assert chat.text_of("room-topic") == "third"

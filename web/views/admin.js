@@ -5,8 +5,9 @@ import { Admin } from "/api.js";
 import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
-import { on, setSiteSettings, siteEventCount, state } from "/state.js";
+import { applyUnlessHeard, on, setSiteSettings, state } from "/state.js";
 import { confirmDialog, logItem, showError } from "/views/dialogs.js";
+import { openReports } from "/views/reports.js";
 import { copyAndTell } from "/views/toast.js";
 
 const PAGE = 50;
@@ -38,9 +39,13 @@ export function initAdmin() {
   });
   $("admin-create-form").addEventListener("submit", createUser);
   for (const [id, key] of [["admin-registration", "registration"], ["admin-public-rooms", "public_rooms"], ["admin-custom-emoji", "custom_emoji"]]) {
-    $(id).addEventListener("change", () => saveSetting(id, key));
+    $(id).addEventListener("change", () => saveSettings($(id), { [key]: $(id).value }));
   }
   $("admin-retention").addEventListener("change", saveRetention);
+  $("admin-reports").addEventListener("click", () => {
+    $("admin-dialog").close();
+    openReports();
+  });
   on("site", renderSettings);
 }
 
@@ -73,19 +78,7 @@ async function saveRetention() {
       return;
     }
   }
-  showError("admin-settings-error", null);
-  select.disabled = true;
-  try {
-    const seen = siteEventCount();
-    const { settings } = await Admin.updateSettings({ message_retention_days: days });
-    if (siteEventCount() === seen) setSiteSettings(settings);
-    if ($("admin-log-section").open) loadLog();
-  } catch (error) {
-    showError("admin-settings-error", error);
-    renderSettings();
-  } finally {
-    select.disabled = false;
-  }
+  await saveSettings(select, { message_retention_days: days });
 }
 
 /// The settings' choices as the site has them (also when another admin changes them).
@@ -97,19 +90,18 @@ function renderSettings() {
   renderRetention();
 }
 
-async function saveSetting(id, key) {
+/// Sends one change of the site's settings from `control`.
+async function saveSettings(control, patch) {
   showError("admin-settings-error", null);
-  $(id).disabled = true;
+  control.disabled = true;
   try {
-    const seen = siteEventCount();
-    const { settings } = await Admin.updateSettings({ [key]: $(id).value });
-    if (siteEventCount() === seen) setSiteSettings(settings);
+    await applyUnlessHeard("site", () => Admin.updateSettings(patch), ({ settings }) => setSiteSettings(settings));
     if ($("admin-log-section").open) loadLog();
   } catch (error) {
     showError("admin-settings-error", error);
     renderSettings();
   } finally {
-    $(id).disabled = false;
+    control.disabled = false;
   }
 }
 

@@ -26,9 +26,31 @@ export function initCommands({ onNavigate }) {
   navigate = onNavigate;
 }
 
-/// What a message typed in the room's box asks for: `{ send }` a text (perhaps rewritten),
+/// Carries out a message typed in the room's box or a thread's: sends it (as a reply to `replyTo`
+/// when given) or runs the command it names. A refusal goes to `refuse`, as each box shows notes its
+/// own way. Resolves to whether the box may be emptied.
+export async function carryOut(text, { replyTo, refuse }) {
+  const command = interpret(text);
+  if (command.error) {
+    refuse(command.error);
+    return false;
+  }
+  if (command.run) {
+    try {
+      tell(await command.run());
+      return true;
+    } catch (error) {
+      refuse(error.message);
+      return false;
+    }
+  }
+  actions.send(command.send, replyTo);
+  return true;
+}
+
+/// What a message typed in a box asks for: `{ send }` a text (perhaps rewritten),
 /// `{ run }` a command (resolving to a note to show, if any), or `{ error }`.
-export function interpret(text) {
+function interpret(text) {
   if (!text.startsWith("/")) return { send: text };
   if (text.startsWith("//")) return { send: text.slice(1) };
   const match = /^\/([A-Za-z]+)(?:\s+([\s\S]*))?$/u.exec(text);
@@ -106,6 +128,6 @@ async function search(words) {
 }
 
 /// Shows what a command said, if anything.
-export function tell(note) {
+function tell(note) {
   if (note) toast(note, { kind: "info", ms: 3000 });
 }

@@ -10,7 +10,7 @@ import { authorName, formatDate, formatFull, formatInterval, roomName, truncate 
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state } from "/state.js";
-import { interpret, tell } from "/views/commands.js";
+import { carryOut } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 
@@ -416,23 +416,8 @@ async function submit() {
     }
     return;
   }
-  const command = interpret(text);
-  if (command.error) {
-    setError(command.error);
-    return;
-  }
-  if (command.run) {
-    setError(null);
-    try {
-      tell(await command.run());
-      clearBox();
-    } catch (error) {
-      setError(error.message);
-    }
-    return;
-  }
-  actions.send(command.send, context?.kind === "reply" ? context.message.id : undefined);
-  clearBox();
+  setError(null);
+  if (await carryOut(text, { replyTo: context?.kind === "reply" ? context.message.id : undefined, refuse: setError })) clearBox();
 }
 
 function clearBox() {

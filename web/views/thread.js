@@ -8,7 +8,7 @@ import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMarks, on, state } from "/state.js";
-import { interpret, tell } from "/views/commands.js";
+import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { initMentions } from "/views/mentions.js";
@@ -105,27 +105,11 @@ async function sendReply() {
   const thread = state.thread;
   const text = $("thread-text").value.trim();
   if (!thread || !text || state.room?.closed || $("thread-text").disabled) return;
-  const command = interpret(text);
-  if (command.error) {
-    toast(command.error);
-    return;
-  }
-  const clear = () => {
+  if (await carryOut(text, { replyTo: thread.rootId, refuse: toast })) {
     actions.stoppedTyping();
     $("thread-text").value = "";
     keepThreadDraft(thread.roomId, thread.rootId, "");
-  };
-  if (command.run) {
-    try {
-      tell(await command.run());
-      clear();
-    } catch (error) {
-      toast(error.message);
-    }
-    return;
   }
-  actions.send(command.send, thread.rootId);
-  clear();
 }
 
 function render({ follow = false }) {
