@@ -240,8 +240,8 @@ export const Saved = {
 /// Reports of messages: making one, and (for those who act on them) the list and resolving.
 export const Reports = {
   report: (messageId, { reason, comment }) => post(`/api/messages/${messageId}/report`, { reason, comment }),
-  /// `state`: "open" (the default) or "resolved"; newest first, `before` a report id.
-  list: ({ state, before, limit = 30 } = {}) => get(`/api/reports${query({ state, before, limit })}`),
+  /// `state`: "open" (the default) or "resolved"; `room` only that room's; newest first, `before` a report id.
+  list: ({ state, room, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, before, limit })}`),
   resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),
 };
 

@@ -182,6 +182,18 @@ import Testing
             // Ann owns the group, but the message is hers: the site admin alone handles it.
             #expect(try await Self.listed(client, ann).ids == [])
             #expect(try await Self.listed(client, root).ids.first == groupReport)
+            // `room` narrows the list and its open count to one room.
+            let dmReport = try #require(report["id"]?.int)
+            let inDM = try await Self.listed(client, root, "?room=\(dm)")
+            #expect(inDM.ids == [dmReport] && inDM.open == 1)
+            let inTheGroup = try await Self.listed(client, root, "?room=\(group)&state=open")
+            #expect(inTheGroup.ids == [groupReport] && inTheGroup.open == 1)
+            let inTown = try await Self.listed(client, root, "?room=\(town)")
+            #expect(inTown.ids == [] && inTown.open == 0)
+            #expect(try await Self.listed(client, cat, "?room=\(group)").ids == [])
+            for bad in ["abc", "0", "-3"] {
+                try await client.send(.get, "/api/reports?room=\(bad)", headers: root.bearer).expectError(.badRequest, "invalid_request")
+            }
             // The site admin deletes it though not a member.
             let deleted = try await client.send(.post, "/api/reports/\(groupReport)/resolve", json: #"{"action":"delete_message"}"#, headers: root.bearer)
             #expect(deleted.status == .ok, "\(String(buffer: deleted.body))")

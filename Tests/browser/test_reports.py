@@ -2,7 +2,7 @@
 dismisses one and deletes the message of another from the list."""
 from selenium.webdriver.common.by import By
 
-from parley_browser import Chat
+from parley_browser import Chat, make_site_admin
 
 
 def listed(chat):
@@ -102,6 +102,46 @@ def test_a_member_reports_a_message_and_the_owner_acts_on_reports(server, browse
     owner.wait(lambda: not owner.dialog_open("reports-dialog"))
     owner.wait(lambda: owner.room_title() == "reports-room")
     reporter.wait(lambda: "This message was deleted." in reporter.texts(), message="the deletion did not reach the reporter")
+
+    # With none open the link is gone, but the room's "Bans and mutes" leads to its reports, resolved ones too.
+    # A report open in another of Olga's rooms counts in the link, not in this room's list.
+    other = olga.create_room("reports-other-room")["id"]
+    cid.join(other)
+    ann.join(other)
+    elsewhere = ann.post(other, "elsewhere")
+    cid.call("POST", f"/api/messages/{elsewhere['id']}/report", json={"reason": "spam"}, expect=201)
+    owner.wait(lambda: count(owner) == "Reports (1)")
+    owner.find("#members-toggle").click()
+    owner.wait(lambda: owner.find("#moderation-open").is_displayed())
+    owner.find("#moderation-open").click()
+    owner.wait(lambda: owner.dialog_open("moderation-dialog"))
+    owner.find("#moderation-reports").click()
+    owner.wait(lambda: owner.dialog_open("reports-dialog") and not owner.dialog_open("moderation-dialog"))
+    assert owner.text_of("reports-dialog-title") == "Reports in #reports-room"
+    assert owner.find("#reports-scope").is_displayed()
+    owner.find('#reports-state input[value="open"]').click()
+    owner.wait(lambda: owner.text_of("reports-status") == "No open reports.")
+    assert count(owner) == "Reports (1)"
+    owner.find('#reports-state input[value="resolved"]').click()
+    owner.wait(lambda: [e["message"] for e in listed(owner)] == ["This message was deleted.", "buy cheap watches at example.test"])
+    # "Show every room's" lifts the scope.
+    owner.find("#reports-all").click()
+    owner.wait(lambda: owner.text_of("reports-dialog-title") == "Reports" and not owner.find("#reports-scope").is_displayed())
+    owner.find('#reports-state input[value="open"]').click()
+    owner.wait(lambda: [e["message"] for e in listed(owner)] == ["elsewhere"])
+    owner.find("#reports-dialog [data-close]").click()
+
+    # A site admin reaches every report from the site administration.
+    account("root_rep", display_name="Root")
+    make_site_admin(server, "root_rep")
+    root = Chat(browsers(), server).log_in("root_rep")
+    root.wait(lambda: root.js("return document.getElementById('admin-open').hidden") is False)
+    root.find("#admin-open").click()
+    root.wait(lambda: root.dialog_open("admin-dialog"))
+    root.find("#admin-reports").click()
+    root.wait(lambda: root.dialog_open("reports-dialog") and not root.dialog_open("admin-dialog"))
+    assert root.text_of("reports-dialog-title") == "Reports"
+    root.wait(lambda: "elsewhere" in [e["message"] for e in listed(root)])
 
 
 def test_a_reply_in_a_thread_is_reported_from_the_thread(server, browsers, account):

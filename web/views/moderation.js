@@ -6,6 +6,7 @@ import { $, button, el } from "/dom.js";
 import { formatFull, roomName } from "/format.js";
 import { myRole, on, state } from "/state.js";
 import { logItem, personOption, showError } from "/views/dialogs.js";
+import { openReports } from "/views/reports.js";
 
 /// The room the open dialog shows.
 let roomId = null;
@@ -26,6 +27,11 @@ export function initModeration() {
   });
   $("room-log-section").addEventListener("toggle", () => {
     if ($("room-log-section").open) loadLog();
+  });
+  $("moderation-reports").addEventListener("click", () => {
+    const room = state.rooms.get(roomId);
+    $("moderation-dialog").close();
+    if (room) openReports({ room });
   });
 }
 

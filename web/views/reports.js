@@ -3,7 +3,8 @@
 // (site admins, and the moderators, admins and owners of rooms) see "Reports (N)" above the room
 // list while some are open; it opens the list, where each report is dismissed or its message
 // deleted, and the resolved ones are listed too. Both stay in step through `report.created` and
-// `report.resolved`.
+// `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the site
+// administration every report; so the resolved ones are there also when none is open.
 import * as actions from "/actions.js";
 import { Reports } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -22,13 +23,20 @@ let navigate = () => {};
 let reporting = null;
 /// The list shown, which state it is of, and whether more lie beyond it.
 let current = { reports: [], hasMore: false };
+/// The room whose reports the list shows, or null for every room's.
+let scope = null;
 /// Counts loads, so an answer to an older one is dropped.
 let generation = 0;
 let countTimer = null;
 
 export function initReports({ onNavigate }) {
   navigate = onNavigate;
-  $("reports-open").addEventListener("click", openReports);
+  $("reports-open").addEventListener("click", () => openReports());
+  $("reports-all").addEventListener("click", () => {
+    scope = null;
+    renderScope();
+    load();
+  });
   $("reports-more").addEventListener("click", () => load({ more: true }));
   for (const input of document.querySelectorAll("#reports-state input")) input.addEventListener("change", () => load());
   $("report-form").addEventListener("submit", submitReport);
@@ -108,8 +116,11 @@ async function submitReport(event) {
 
 // The list of reports.
 
-export function openReports() {
+/// The list of reports: `room`'s only, when given.
+export function openReports({ room = null } = {}) {
+  scope = room;
   current = { reports: [], hasMore: false };
+  renderScope();
   render();
   $("reports-dialog").showModal();
   load();
@@ -123,16 +134,22 @@ async function load({ more = false } = {}) {
   const before = more ? current.reports.at(-1)?.id : undefined;
   $("reports-list").setAttribute("aria-busy", "true");
   try {
-    const page = await Reports.list({ state: listState(), before, limit: PAGE });
+    const page = await Reports.list({ state: listState(), room: scope?.id, before, limit: PAGE });
     if (mine !== generation) return;
     current = { reports: more ? [...current.reports, ...page.reports] : page.reports, hasMore: page.has_more };
-    showCount(page.open_count);
+    if (!scope) showCount(page.open_count);
     render();
   } catch (error) {
     if (mine === generation) showError("reports-error", error);
   } finally {
     if (mine === generation) $("reports-list").removeAttribute("aria-busy");
   }
+}
+
+function renderScope() {
+  $("reports-dialog-title").textContent = scope ? `Reports in ${roomLabel(scope)}` : "Reports";
+  $("reports-scope").hidden = !scope;
+  $("reports-scope-text").textContent = scope ? `Only the reports of this ${scope.kind === "group" ? "group" : "room"}'s messages.` : "";
 }
 
 function render() {

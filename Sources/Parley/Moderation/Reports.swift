@@ -137,7 +137,8 @@ struct ReportController {
     }
 
     /// [reports] The reports the viewer may act on, newest first: `state=open` (the default) or
-    /// `resolved`; `before=<report id>` pages back; `limit` ≤ 100.
+    /// `resolved`; `room=<room id>` only that room's (and `open_count` only its open ones);
+    /// `before=<report id>` pages back; `limit` ≤ 100.
     func list(request: Request, context: AppRequestContext) async throws -> List {
         let session = try context.requireSession()
         let limit = try MessageController.number(request, "limit", "from 1 to \(Self.maxPage)").map { Int($0) } ?? 50
@@ -145,8 +146,10 @@ struct ReportController {
         let before = try MessageController.number(request, "before", "a report id", minimum: 1)
         let state = request.uri.queryParameters.get("state") ?? "open"
         guard state == "open" || state == "resolved" else { throw ParleyError.badRequest("state is open or resolved.") }
-        let user = session.user
-        let (mine, bound) = Self.actsOn(user)
+        let room = try MessageController.number(request, "room", "a room id", minimum: 1)
+        let (acts, actsBound) = Self.actsOn(session.user)
+        let mine = room == nil ? acts : acts + " AND r.room_id = ?"
+        let bound = actsBound + (room.map { [$0] } ?? [])
         return try await log.pool.withConnection { c in
             let rows = try Self.reports(
                 c, where: "r.resolved_at IS \(state == "open" ? "" : "NOT ")NULL AND r.id < ? AND \(mine)", [before ?? Int64.max] + bound,
