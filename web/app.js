@@ -25,6 +25,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initReports } from "/views/reports.js";
+import { initEmojiPicker } from "/views/emojipicker.js";
 import { initSaved } from "/views/saved.js";
 import { initThreads } from "/views/threads.js";
 import { initDrafts } from "/views/drafts.js";
@@ -92,6 +93,7 @@ function initViews() {
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
   initReports({ onNavigate: navigate });
+  initEmojiPicker();
   initThreads({ onNavigate: navigate, onOpenThread: openThread });
   initDrafts({ onNavigate: navigate });
   initFiles({ onNavigate: navigate });

@@ -104,3 +104,20 @@ export function emojiSuggestions(typed, max = 8) {
   }
   return found;
 }
+
+/// The emoji picker's groups: each starts at the table's entry of that name and runs to the next.
+const GROUP_STARTS = [
+  ["Smileys", "smile"], ["Gestures and people", "wave"], ["Hearts and signs", "heart"], ["Nature", "zap"],
+  ["Food and drink", "apple"], ["Activities", "tada"], ["Travel and places", "car"], ["Objects", "watch"], ["Symbols", "warning"],
+];
+
+/// Every emoji of the table by group, in its order: [{ label, emoji: [{ name, emoji }] }].
+export function emojiGroups() {
+  const starts = new Map(GROUP_STARTS.map(([label, name]) => [name, label]));
+  const groups = [];
+  for (const [name, emoji] of TABLE) {
+    if (starts.has(name) || groups.length === 0) groups.push({ label: starts.get(name) ?? GROUP_STARTS[0][0], emoji: [] });
+    groups.at(-1).emoji.push({ name, emoji });
+  }
+  return groups;
+}

@@ -156,7 +156,9 @@ def test_keyboard_and_screen_reader_basics(showroom, browsers):
     assert chat.js("return document.activeElement.getBoundingClientRect().top") >= 0  # shown while focused
     ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
     chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text")
-    # Focus is visible: Tab on to "Send later", then to the send button, which shows an outline.
+    # Focus is visible: Tab on to "Emoji", "Send later", then to the send button, which shows an outline.
+    ActionChains(chat.driver).send_keys(Keys.TAB).perform()
+    assert chat.js("return document.activeElement.id") == "emoji-open"
     ActionChains(chat.driver).send_keys(Keys.TAB).perform()
     assert chat.js("return document.activeElement.id") == "schedule-send"
     ActionChains(chat.driver).send_keys(Keys.TAB).perform()

@@ -315,6 +315,7 @@ function renderEnabled() {
   $("schedule-send").disabled = !usable;
   $("poll-open").disabled = !usable;
   $("attach").disabled = !usable;
+  $("emoji-open").disabled = !usable;
   box.placeholder = usable
     ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}`
     : restricted && !state.room.closed

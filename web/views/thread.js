@@ -143,6 +143,7 @@ function render({ follow = false }) {
   const writable = state.room?.closed == null && mayPost(thread.roomId);
   $("thread-text").disabled = !writable;
   $("thread-send").disabled = !writable;
+  $("thread-emoji-open").disabled = !writable;
   const kind = state.rooms.get(thread.roomId)?.kind === "group" ? "group" : "room";
   $("thread-text").placeholder = isArchived(thread.roomId) ? `This ${kind} is archived: it is read-only.` : "Reply…";
   if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;

@@ -1,0 +1,118 @@
+"""The message boxes' emoji picker: by mouse and keyboard, its search, the recent ones, custom emoji,
+and the thread's box."""
+import requests
+from selenium.webdriver.common.keys import Keys
+
+from parley_browser import Chat
+from test_custom_emoji import png
+
+OPEN = "return !document.getElementById('emoji-picker').hidden"
+GROUPS = "return [...document.querySelectorAll('#emoji-results .emoji-group')].map(h => h.textContent)"
+CELLS = "return [...document.querySelectorAll('#emoji-results .emoji-cell')].map(b => b.dataset.emoji)"
+FOCUSED = "return document.activeElement.id || document.activeElement.dataset.emoji || document.activeElement.tagName"
+
+
+def cell(chat, emoji, group=None):
+    """The picker's button for an emoji (in one group, when given)."""
+    return chat.js("""
+      const sections = [...document.querySelectorAll('#emoji-results .emoji-grid')]
+        .filter(g => arguments[1] === null || g.getAttribute('aria-label') === arguments[1]);
+      return sections.flatMap(g => [...g.querySelectorAll('.emoji-cell')]).find(b => b.dataset.emoji === arguments[0]) ?? null""",
+                   emoji, group)
+
+
+def box(chat, box_id="composer-text"):
+    return chat.find(f"#{box_id}").get_attribute("value")
+
+
+def test_the_emoji_picker_puts_emoji_in_the_message_box(server, browsers, account):
+    owner = account("picker_pat", display_name="Pat")
+    room = owner.create_room("picker-room")["id"]
+    added = requests.post(server.url + "/api/emoji?name=pickme", data=png(16, (30, 160, 30)),
+                          headers={**owner.headers, "Content-Type": "image/png"})
+    assert added.status_code == 201, added.text
+    try:
+        chat = Chat(browsers(), server).log_in("picker_pat")
+        chat.open_room("picker-room")
+        chat.type("Hello ")
+
+        # By mouse: the groups, then a pick at the caret; the picker closes and the box has the focus.
+        chat.find("#emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        assert chat.js(FOCUSED) == "emoji-search"
+        assert chat.find("#emoji-open").get_attribute("aria-expanded") == "true"
+        groups = chat.js(GROUPS)
+        assert groups[0] == "Smileys" and "Food and drink" in groups and groups[-1] == "Custom", groups
+        assert "Recently used" not in groups
+        cell(chat, "🎉").click()
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat) == "Hello 🎉"
+        assert chat.js(FOCUSED) == "composer-text"
+
+        # Searching by name; Enter takes the first found. What I picked leads the groups now.
+        chat.find("#emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        assert chat.js(GROUPS)[0] == "Recently used" and cell(chat, "🎉", "Recently used")
+        # It opens at the top again, wherever it was scrolled to.
+        assert chat.js("return document.getElementById('emoji-results').scrollTop") == 0
+        chat.find("#emoji-search").send_keys("thumbsup")
+        chat.wait(lambda: chat.js(CELLS) == ["👍"])
+        chat.find("#emoji-search").send_keys(Keys.ENTER)
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat) == "Hello 🎉👍"
+        chat.find("#emoji-open").click()
+        chat.find("#emoji-search").send_keys("no such emoji name")
+        chat.wait(lambda: "No emoji by that name." in chat.text_of("emoji-results"))
+        # Escape closes it and gives the box back its focus.
+        chat.find("#emoji-search").send_keys(Keys.ESCAPE)
+        chat.wait(lambda: not chat.js(OPEN))
+        assert chat.js(FOCUSED) == "composer-text"
+
+        # By keyboard: ↓ into the grid, → along it, Shift+Enter picks and keeps it open, Enter picks and closes.
+        chat.find("#emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        chat.find("#emoji-search").send_keys(Keys.ARROW_DOWN)
+        first = chat.js(FOCUSED)
+        assert first == chat.js(CELLS)[0]
+        chat.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+        second = chat.js(FOCUSED)
+        assert second == chat.js(CELLS)[1]
+        chat.driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.ENTER)
+        assert chat.js(OPEN)
+        chat.wait(lambda: chat.js(FOCUSED) == second)
+        chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat) == f"Hello 🎉👍{second}{second}"
+
+        # A custom emoji goes in by its name, standing alone; the message draws it.
+        chat.find("#emoji-open").click()
+        chat.find("#emoji-search").send_keys("pick")
+        chat.wait(lambda: chat.js(CELLS) == [":pickme:"])
+        cell(chat, ":pickme:").click()
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat) == f"Hello 🎉👍{second}{second} :pickme: "
+        chat.type(Keys.ENTER)
+        chat.wait(lambda: owner.history(room)[:1] and owner.history(room)[0]["text"] == f"Hello 🎉👍{second}{second} :pickme:")
+        chat.wait(lambda: chat.js("return document.querySelector('#messages li.message:last-of-type .text img.custom-emoji')?.alt") == ":pickme:")
+
+        # A click elsewhere closes it, leaving the box as it was.
+        chat.find("#emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        chat.find("#room-title").click()
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat) == ""
+
+        # The thread's box has its own button; a pick goes there, not into the room's box.
+        owner.post(room, "a thread to answer")
+        chat.wait(lambda: "a thread to answer" in chat.texts())
+        chat.hover_action("a thread to answer", "thread-reply")
+        chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+        chat.find("#thread-text").send_keys("same ")
+        chat.find("#thread-emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        cell(chat, "🎉", "Recently used").click()
+        chat.wait(lambda: not chat.js(OPEN))
+        assert box(chat, "thread-text") == "same 🎉" and box(chat) == ""
+        assert chat.js(FOCUSED) == "thread-text"
+    finally:
+        owner.call("DELETE", "/api/emoji/pickme", expect=204)

@@ -1,0 +1,196 @@
+// The emoji picker of the message boxes (the room's and a thread's), as Slack's, Mattermost's and
+// Zulip's: a search field, the ones I picked lately, every named emoji by group and the site's
+// custom emoji. A pick goes into the box at the caret (a custom one as ":name:", which messages
+// draw as its picture) and the picker closes; Shift+click or Shift+Enter keeps it open for more.
+// Escape, the button again or a click elsewhere closes it. Arrow keys move through the grid.
+import { customEmoji, customEmojiImage } from "/customemoji.js";
+import { $, el } from "/dom.js";
+import { emojiGroups, emojiSuggestions } from "/emoji.js";
+import { icon } from "/icons.js";
+
+const RECENT_KEY = "parley.recentEmoji";
+const RECENT_MAX = 16;
+/// Each cell's emoji: { name, emoji, custom }.
+const entries = new WeakMap();
+
+/// The box a pick goes into and the button that opened the picker, while it is open.
+let target = null;
+let opener = null;
+
+export function initEmojiPicker() {
+  for (const [buttonId, boxId] of [["emoji-open", "composer-text"], ["thread-emoji-open", "thread-text"]]) {
+    const opening = $(buttonId);
+    opening.append(icon("smile"));
+    opening.addEventListener("click", () => (target === $(boxId) ? close() : open(opening, $(boxId))));
+  }
+  const picker = $("emoji-picker");
+  $("emoji-search").addEventListener("input", () => {
+    render();
+    $("emoji-results").scrollTop = 0;
+  });
+  picker.addEventListener("keydown", onKey);
+  document.addEventListener("pointerdown", (event) => {
+    if (target && !picker.contains(event.target) && !opener?.contains(event.target)) close({ refocus: false });
+  });
+  window.addEventListener("resize", () => target && place());
+}
+
+/// The emoji I picked here lately, newest first: [{ name, emoji }] (a custom one by its name alone).
+function recent() {
+  try {
+    const list = JSON.parse(localStorage.getItem(RECENT_KEY) ?? "[]");
+    return Array.isArray(list) ? list.filter((entry) => typeof entry?.emoji === "string").slice(0, RECENT_MAX) : [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(entry) {
+  const list = [entry, ...recent().filter((each) => each.emoji !== entry.emoji)].slice(0, RECENT_MAX);
+  try {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+  } catch {
+    // Private windows may refuse; the picker works without the list.
+  }
+}
+
+function open(button, box) {
+  if (box.disabled) return;
+  target = box;
+  opener = button;
+  opener.setAttribute("aria-expanded", "true");
+  $("emoji-search").value = "";
+  render();
+  $("emoji-picker").hidden = false;
+  $("emoji-results").scrollTop = 0;
+  place();
+  $("emoji-search").focus();
+}
+
+export function close({ refocus = true } = {}) {
+  if (!target) return;
+  const box = target;
+  target = null;
+  opener?.setAttribute("aria-expanded", "false");
+  opener = null;
+  $("emoji-picker").hidden = true;
+  if (refocus && !box.disabled) box.focus();
+}
+
+/// Above the button that opened it, kept inside the window.
+function place() {
+  const picker = $("emoji-picker");
+  const anchor = opener.getBoundingClientRect();
+  const width = picker.offsetWidth;
+  const height = picker.offsetHeight;
+  const left = Math.max(8, Math.min(anchor.right - width, window.innerWidth - width - 8));
+  const above = anchor.top - height - 6;
+  picker.style.left = `${left}px`;
+  picker.style.top = `${above >= 8 ? above : Math.min(anchor.bottom + 6, window.innerHeight - height - 8)}px`;
+}
+
+/// What the picker offers: [{ label, emoji: [{ name, emoji, custom }] }], narrowed by the search.
+function sections() {
+  const customs = [...customEmoji.values()].sort((a, b) => a.name.localeCompare(b.name)).map(({ name }) => ({ name, emoji: `:${name}:`, custom: true }));
+  const typed = $("emoji-search").value.trim().toLowerCase().replace(/^:|:$/gu, "");
+  if (typed) {
+    const found = [
+      ...emojiSuggestions(typed, 200),
+      ...customs.filter(({ name }) => name.startsWith(typed) || name.split(/[_+-]/u).some((word) => word.startsWith(typed))),
+    ];
+    return [{ label: "Search results", emoji: found }];
+  }
+  const lately = recent().filter((entry) => !entry.custom || customEmoji.has(entry.name));
+  return [
+    ...(lately.length ? [{ label: "Recently used", emoji: lately }] : []),
+    ...emojiGroups(),
+    ...(customs.length ? [{ label: "Custom", emoji: customs }] : []),
+  ];
+}
+
+function render() {
+  const list = sections();
+  const cells = list.flatMap(({ label, emoji }) => [
+    el("h3", { className: "emoji-group", text: label }),
+    el("div", { className: "emoji-grid", attrs: { role: "group", "aria-label": label } }, ...emoji.map(cell)),
+  ]);
+  const none = list.every(({ emoji }) => emoji.length === 0);
+  $("emoji-results").replaceChildren(...(none ? [el("p", { className: "muted emoji-none", text: "No emoji by that name." })] : cells));
+}
+
+function cell(entry) {
+  const node = el(
+    "button",
+    {
+      className: "emoji-cell",
+      attrs: { type: "button", title: `:${entry.name}:`, "aria-label": `:${entry.name}:` },
+      dataset: { emoji: entry.emoji },
+      on: { click: (event) => pick(entry, { keepOpen: event.shiftKey })?.focus() },
+    },
+    entry.custom ? customEmojiImage(entry.name, "custom-emoji") : entry.emoji,
+  );
+  entries.set(node, entry);
+  return node;
+}
+
+/// Puts the emoji in the box at the caret (a custom one's name with spaces around, so it stands
+/// alone). Kept open, the picker shows it among the recent ones; returns where the focus goes then.
+function pick(entry, { keepOpen = false } = {}) {
+  const box = target;
+  if (!box || box.disabled) return;
+  const text = entry.custom ? `:${entry.name}: ` : entry.emoji;
+  const { selectionStart: start, selectionEnd: end } = box;
+  const before = box.value.slice(0, start);
+  const lead = entry.custom && before && !/\s$/u.test(before) ? " " : "";
+  box.setRangeText(lead + text, start, end, "end");
+  // The box's own listeners (its height, the draft, typing) hear it as typing.
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+  remember({ name: entry.name, emoji: entry.emoji, ...(entry.custom ? { custom: true } : {}) });
+  if (keepOpen) {
+    const search = document.activeElement === $("emoji-search");
+    render();
+    // The emoji's own cell, not its new copy among the recent ones.
+    const same = [...$("emoji-results").querySelectorAll(".emoji-cell")].filter((node) => node.dataset.emoji === entry.emoji);
+    return search ? $("emoji-search") : same.at(-1) ?? null;
+  }
+  close();
+  return null;
+}
+
+function onKey(event) {
+  const cells = [...$("emoji-results").querySelectorAll(".emoji-cell")];
+  const index = cells.indexOf(document.activeElement);
+  const focus = (node) => {
+    event.preventDefault();
+    node?.focus();
+  };
+  if (event.key === "Escape") {
+    event.preventDefault();
+    event.stopPropagation();
+    close();
+  } else if (event.target === $("emoji-search")) {
+    if (event.key === "ArrowDown") focus(cells[0]);
+    else if (event.key === "Enter") {
+      // The first found, as the search narrows to one.
+      event.preventDefault();
+      if (cells[0]) pick(entries.get(cells[0]), { keepOpen: event.shiftKey });
+    }
+  } else if (index >= 0) {
+    if (event.key === "ArrowRight") focus(cells[Math.min(index + 1, cells.length - 1)]);
+    else if (event.key === "ArrowLeft") focus(cells[Math.max(index - 1, 0)]);
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") focus(nextRow(cells, index, event.key === "ArrowDown") ?? (event.key === "ArrowUp" ? $("emoji-search") : null));
+    else if (event.key === "Enter") focus(pick(entries.get(cells[index]), { keepOpen: event.shiftKey }));
+  }
+}
+
+/// The cell of the row below (or above) nearest under (or over) cell `index`: groups' rows differ in length.
+function nextRow(cells, index, down) {
+  const top = (node) => node.getBoundingClientRect().top;
+  const here = cells[index].getBoundingClientRect();
+  const beyond = cells.filter((node) => (down ? top(node) > here.top + 2 : top(node) < here.top - 2));
+  if (beyond.length === 0) return null;
+  const rowTop = down ? Math.min(...beyond.map(top)) : Math.max(...beyond.map(top));
+  const row = beyond.filter((node) => Math.abs(top(node) - rowTop) < 2);
+  const distance = (node) => Math.abs(node.getBoundingClientRect().left - here.left);
+  return row.reduce((best, node) => (distance(node) < distance(best) ? node : best));
+}
