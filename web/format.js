@@ -117,14 +117,19 @@ const SITE_CHANGES = {
   "public rooms: admins": "only site admins create public rooms",
   "custom emoji: everyone": "anyone may add custom emoji",
   "custom emoji: admins": "only site admins add custom emoji",
+  "message retention: keep": "messages are kept for ever",
+  "message editing: any time": "messages are edited at any time",
+  "message editing: never": "messages are never edited",
 };
-/// "message retention: 30 days" / "message retention: keep".
-const retentionChange = (change) => {
+/// "message retention: 30 days", "message editing: 15 minutes".
+const numberChange = (change) => {
   const days = /^message retention: (\d+) days$/.exec(change)?.[1];
   if (days) return `messages are deleted after ${days} ${days === "1" ? "day" : "days"}`;
-  return change === "message retention: keep" ? "messages are kept for ever" : change;
+  const minutes = /^message editing: (\d+) minutes$/.exec(change)?.[1];
+  if (minutes) return `messages are edited for ${minutes} ${minutes === "1" ? "minute" : "minutes"} after sending`;
+  return change;
 };
-const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? retentionChange(change)).join("; ");
+const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? numberChange(change)).join("; ");
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
 const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings"]);

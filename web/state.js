@@ -927,7 +927,22 @@ export function mayPost(roomId) {
 
 /// Whether I may edit message `m`: I sent it (a webhook's message is its maker's to delete, not to
 /// edit), it is not deleted, and I may post in its room.
-export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && mayPost(m.room_id);
+export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && mayPost(m.room_id) && withinEditTime(m);
+
+/// Whether the site's time for editing (`message_edit_minutes`: null any time, 0 never) still
+/// covers a message.
+export function withinEditTime(m, now = Date.now()) {
+  const minutes = state.site?.message_edit_minutes;
+  if (minutes == null) return true;
+  return minutes > 0 && now - Date.parse(m.created_at) <= minutes * 60_000;
+}
+
+/// What the site allows for editing, as a sentence (the server's refusal says the same).
+export function editTimeNote() {
+  const minutes = state.site?.message_edit_minutes;
+  if (minutes == null) return "";
+  return minutes === 0 ? "Messages are not edited on this site." : `Messages are edited for ${minutes} ${minutes === 1 ? "minute" : "minutes"} after they are sent on this site.`;
+}
 
 /// Whether I may archive (or unarchive) a room: its owners and admins, for a room or group but `main`.
 export function mayArchive(roomId) {

@@ -28,7 +28,7 @@ import Testing
                 try opened.json()["settings"]
                     == .object([
                         "registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("everyone"),
-                        "message_retention_days": .null,
+                        "message_retention_days": .null, "message_edit_minutes": .null,
                     ]))
 
             // Only a site admin changes them, to known values.
@@ -93,7 +93,7 @@ import Testing
                 try changed.json()["settings"]
                     == .object([
                         "registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("admins"),
-                        "message_retention_days": .null,
+                        "message_retention_days": .null, "message_edit_minutes": .null,
                     ]))
 
             try await CustomEmojiTests.add(client, ann, "mine", Pictures.png(16, 16)).expectError(.forbidden, "forbidden")
@@ -107,6 +107,54 @@ import Testing
             let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
             #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] }
                 == [.string("custom emoji: admins"), .string("custom emoji: everyone"), .string("custom emoji: admins")])
+        }
+    }
+
+    @Test func siteAdminsLimitHowLongMessagesAreEdited() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let (admin, ann) = try await Self.adminAndUser(client, parley)
+            let edit = { (id: Int64, text: String) in
+                try await client.send(.patch, "/api/messages/\(id)", json: #"{"text":"\#(text)"}"#, headers: ann.bearer)
+            }
+            let settings = { (body: String) in try await client.send(.patch, "/api/admin/settings", json: body, headers: admin.bearer) }
+            let fresh = try await MessageTests.say(client, ann, room: 1, "just now")
+            let old = try await MessageTests.say(client, ann, room: 1, "a while ago")
+            try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 6 MINUTE WHERE id = ?", [old])
+            // Any time, by default.
+            #expect(try await edit(old, "edited late").status == .ok)
+
+            let limited = try await settings(#"{"message_edit_minutes":5}"#)
+            #expect(try limited.json()["settings"]?["message_edit_minutes"]?.int == 5)
+            #expect(try await edit(fresh, "edited in time").status == .ok)
+            let late = try await edit(old, "too late")
+            try late.expectError(.forbidden, "edit_window_closed")
+            #expect(try late.json()["error"]?["message"]?.string?.contains("5 minutes") == true)
+            #expect(try parley.count("messages", where: "id = \(old) AND text = 'edited late'") == 1)
+            // Never: not even a fresh one, nor by a site admin.
+            #expect(try await settings(#"{"message_edit_minutes":0}"#).status == .ok)
+            try await edit(fresh, "again").expectError(.forbidden, "edit_window_closed")
+            let admins = try await MessageTests.say(client, admin, room: 1, "admin's own")
+            try await client.send(.patch, "/api/messages/\(admins)", json: #"{"text":"changed"}"#, headers: admin.bearer)
+                .expectError(.forbidden, "edit_window_closed")
+            #expect(try parley.count("message_edits", where: "message_id = \(fresh)") == 1)
+            // Any time again.
+            #expect(try await settings(#"{"message_edit_minutes":null}"#).status == .ok)
+            #expect(try await edit(old, "fine again").status == .ok)
+            #expect(try await client.send(.delete, "/api/messages/\(old)", headers: ann.bearer).status == .noContent)
+
+            for bad in ["-1", "43201"] {
+                try await settings(#"{"message_edit_minutes":\#(bad)}"#).expectError(.unprocessableContent, "invalid_setting")
+            }
+            for bad in ["\"ten\"", "1.5"] {
+                try await settings(#"{"message_edit_minutes":\#(bad)}"#).expectError(.badRequest, "invalid_request")
+            }
+            // (Only site admins change it.)
+            try await client.send(.patch, "/api/admin/settings", json: #"{"message_edit_minutes":1}"#, headers: ann.bearer)
+                .expectError(.forbidden, "not_site_admin")
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(log.filter { $0["action"] == .string("site_settings") }.map { $0["reason"] }
+                == [.string("message editing: any time"), .string("message editing: never"), .string("message editing: 5 minutes")])
         }
     }
 

@@ -3,6 +3,7 @@ says who makes accounts), makes an account that logs in, and keeps adding custom
 admins (someone else's open settings stop offering it at once). Each change is in the site log."""
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 
 from parley_browser import PASSWORD, Chat, make_site_admin, sql
@@ -16,7 +17,8 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
     token = requests.post(server.url + "/api/session", json={"username": "site_boss", "password": PASSWORD}).json()["token"]
     admin_api = {"Authorization": f"Bearer {token}"}
     settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
-    assert settings() == {"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone", "message_retention_days": None}
+    assert settings() == {"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone", "message_retention_days": None,
+                          "message_edit_minutes": None}
 
     member = Chat(browsers(), server).log_in("site_member")
     member.find("#profile-open").click()
@@ -153,4 +155,69 @@ def test_a_site_admin_sets_a_retention_and_older_messages_leave_open_rooms(serve
         chat.wait(lambda: Select(chat.find("#admin-retention")).first_selected_option.text == "Delete messages after 5000 days")
     finally:
         restored = requests.patch(server.url + "/api/admin/settings", json={"message_retention_days": None}, headers=admin_api)
+        assert restored.status_code == 200, restored.text
+
+
+EDIT_ACTION = """return [...document.querySelectorAll('#messages li.message')]
+    .filter(li => li.querySelector('.text')?.textContent === arguments[0])
+    .map(li => li.querySelector('[data-action="edit"]') !== null)"""
+
+
+def test_a_site_admin_limits_how_long_messages_are_edited(server, browsers, account):
+    account("editor_boss", display_name="Editor")
+    writer = account("editor_writer", display_name="Writer")
+    make_site_admin(server, "editor_boss")
+    token = requests.post(server.url + "/api/session", json={"username": "editor_boss", "password": PASSWORD}).json()["token"]
+    admin_api = {"Authorization": f"Bearer {token}"}
+    settings = lambda: requests.get(server.url + "/api/settings").json()["settings"]  # noqa: E731
+
+    room = writer.create_room("edit-window")["id"]
+    old = writer.post(room, "sent a while ago")
+    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = {old['id']}")
+    writer.post(room, "sent just now")
+    chat = Chat(browsers(), server).log_in("editor_writer")
+    chat.open_room("edit-window")
+    chat.wait(lambda: chat.texts() == ["sent a while ago", "sent just now"])
+    assert chat.js(EDIT_ACTION, "sent a while ago") == [True] and chat.js(EDIT_ACTION, "sent just now") == [True]
+
+    admin = Chat(browsers(), server).log_in("editor_boss")
+    try:
+        admin.wait(lambda: admin.js("return document.getElementById('admin-open').hidden") is False)
+        admin.find("#admin-open").click()
+        admin.wait(lambda: admin.dialog_open("admin-dialog"))
+        admin.find("#admin-settings-section summary").click()
+        assert Select(admin.find("#admin-edit-time")).first_selected_option.get_attribute("value") == ""
+        # 15 minutes: the older message loses Edit at once in the writer's open room; ↑ edits the newer one.
+        Select(admin.find("#admin-edit-time")).select_by_value("15")
+        admin.wait(lambda: settings()["message_edit_minutes"] == 15, message=lambda: f"not saved: {admin.alerts()}")
+        chat.wait(lambda: chat.js(EDIT_ACTION, "sent a while ago") == [False], message="Edit stayed on the old message")
+        assert chat.js(EDIT_ACTION, "sent just now") == [True]
+        response = writer.call("PATCH", f"/api/messages/{old['id']}", json={"text": "too late"})
+        assert response.status_code == 403 and response.json()["error"]["code"] == "edit_window_closed"
+        chat.type(Keys.ARROW_UP)
+        chat.wait(lambda: chat.find("#composer-text").get_attribute("value") == "sent just now")
+        chat.type(Keys.ESCAPE)
+
+        # Never: no Edit at all, and ↑ does nothing.
+        Select(admin.find("#admin-edit-time")).select_by_value("0")
+        admin.wait(lambda: settings()["message_edit_minutes"] == 0, message=lambda: f"not saved: {admin.alerts()}")
+        chat.wait(lambda: chat.js(EDIT_ACTION, "sent just now") == [False])
+        chat.find("#composer-text").click()
+        chat.type(Keys.ARROW_UP)
+        assert chat.find("#composer-text").get_attribute("value") == ""
+
+        # In the site log, in words; a number of minutes set through the API shows as its own choice.
+        admin.find("#admin-log-section summary").click()
+        admin.wait(lambda: "Editor changed the site's settings (messages are never edited)" in admin.text_of("admin-log"),
+                   message=lambda: admin.text_of("admin-log"))
+        assert "Editor changed the site's settings (messages are edited for 15 minutes after sending)" in admin.text_of("admin-log")
+        assert requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": 25}, headers=admin_api).status_code == 200
+        admin.wait(lambda: Select(admin.find("#admin-edit-time")).first_selected_option.text == "Edited for 25 minutes after sending")
+        # Any time again: Edit comes back on both.
+        chat.wait(lambda: chat.js(EDIT_ACTION, "sent a while ago") == [True])
+        Select(admin.find("#admin-edit-time")).select_by_value("")
+        admin.wait(lambda: settings()["message_edit_minutes"] is None, message=lambda: f"not saved: {admin.alerts()}")
+        chat.wait(lambda: chat.js(EDIT_ACTION, "sent a while ago") == [True] and chat.js(EDIT_ACTION, "sent just now") == [True])
+    finally:
+        restored = requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": None}, headers=admin_api)
         assert restored.status_code == 200, restored.text

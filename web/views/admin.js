@@ -42,6 +42,10 @@ export function initAdmin() {
     $(id).addEventListener("change", () => saveSettings($(id), { [key]: $(id).value }));
   }
   $("admin-retention").addEventListener("change", saveRetention);
+  $("admin-edit-time").addEventListener("change", () => {
+    const value = $("admin-edit-time").value;
+    return saveSettings($("admin-edit-time"), { message_edit_minutes: value === "" ? null : Number(value) });
+  });
   $("admin-reports").addEventListener("click", () => {
     $("admin-dialog").close();
     openReports();
@@ -49,17 +53,19 @@ export function initAdmin() {
   on("site", renderSettings);
 }
 
-/// The retention as a choice of the list; a number of days set through the API gets its own entry.
-function renderRetention() {
-  const select = $("admin-retention");
+/// A number setting as a choice of its list (null as ""); a number set through the API that the
+/// list lacks gets its own entry, labelled by `label(number)`.
+function renderChoice(select, number, label) {
   select.querySelector("option[data-custom]")?.remove();
-  const days = state.site.message_retention_days;
-  const value = days == null ? "" : String(days);
+  const value = number == null ? "" : String(number);
   if (![...select.options].some((option) => option.value === value)) {
-    select.append(el("option", { text: `Delete messages after ${days} ${days === 1 ? "day" : "days"}`, attrs: { value }, dataset: { custom: "" } }));
+    select.append(el("option", { text: label(number), attrs: { value }, dataset: { custom: "" } }));
   }
   select.value = value;
 }
+
+const renderRetention = () =>
+  renderChoice($("admin-retention"), state.site.message_retention_days, (days) => `Delete messages after ${days} ${days === 1 ? "day" : "days"}`);
 
 /// A shorter retention deletes messages for good: asked first.
 async function saveRetention() {
@@ -88,6 +94,7 @@ function renderSettings() {
   $("admin-public-rooms").value = state.site.public_rooms;
   $("admin-custom-emoji").value = state.site.custom_emoji;
   renderRetention();
+  renderChoice($("admin-edit-time"), state.site.message_edit_minutes, (minutes) => `Edited for ${minutes} ${minutes === 1 ? "minute" : "minutes"} after sending`);
 }
 
 /// Sends one change of the site's settings from `control`.

@@ -9,7 +9,7 @@ import { draftSync } from "/draftsync.js";
 import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state } from "/state.js";
+import { archivedAt, editTimeNote, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
@@ -364,6 +364,11 @@ export function startReply(message) {
 }
 
 export function startEdit(message) {
+  // Its Edit was drawn while the site's time for editing still covered it.
+  if (!withinEditTime(message)) {
+    setError(editTimeNote());
+    return;
+  }
   if (context?.kind !== "edit") drafts.set(`pre-edit:${state.room.id}`, box.value);
   context = { kind: "edit", message };
   box.value = message.text;

@@ -45,6 +45,8 @@ export function initTimeline(handlers) {
   on("emoji", () => render({ reason: "update" }));
   // My keywords loaded or changed: messages holding them are marked, and the words in them.
   on("keywords", () => render({ reason: "update" }));
+  // The site's time for editing changed: my messages' Edit comes or goes.
+  on("site", () => render({ reason: "update" }));
   list.addEventListener("scroll", onScroll, { passive: true });
   // When the list changes size (the member panel opens, the window or the message box resizes), a
   // reader at the bottom stays there.
@@ -299,7 +301,7 @@ function messageNode(m) {
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
-    customEmojiVersion, state.keywords,
+    customEmojiVersion, state.keywords, mine && mayEdit(m),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }

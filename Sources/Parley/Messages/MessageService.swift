@@ -426,6 +426,7 @@ struct MessageService: Sendable {
             try canPost(c, message.roomId, user.id)
             let text = try filter.check(text, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
+            try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
             // The text it had, for its edit history (an unchanged text adds no version).
             if let old = message.text, old != text {
                 try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])

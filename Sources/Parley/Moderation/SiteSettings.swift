@@ -3,8 +3,8 @@ import Hummingbird
 import MariaDB
 
 /// The site's settings, changed by site admins: whether anyone may create an account or only site
-/// admins make them, who creates public rooms, who adds custom emoji, and how long messages are
-/// kept. One row (`site_settings`), read where each applies.
+/// admins make them, who creates public rooms, who adds custom emoji, how long messages are kept
+/// and how long their senders may edit them. One row (`site_settings`), read where each applies.
 struct SiteSettings: Codable, Sendable, Equatable {
     enum Registration: String, Codable, Sendable, CaseIterable { case open, closed }
     /// Who may do something: anyone, or site admins only.
@@ -16,18 +16,35 @@ struct SiteSettings: Codable, Sendable, Equatable {
     var customEmoji: Who
     /// Messages older than this many days are deleted for good (`MessageRetention`); nil keeps them.
     var messageRetentionDays: Int?
+    /// For how many minutes after sending it a message's sender may edit it: nil at any time, 0 never.
+    var messageEditMinutes: Int?
 
     static let retentionDays = 1...36_500
+    /// Never (0) up to 30 days.
+    static let editMinutes = 0...43_200
 
-    enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays }
+    enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays, messageEditMinutes }
 
-    /// Every field, `message_retention_days` as null when messages are kept for ever.
+    /// Every field, `message_retention_days` as null when messages are kept for ever and
+    /// `message_edit_minutes` as null when they are edited at any time.
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(registration, forKey: .registration)
         try c.encode(publicRooms, forKey: .publicRooms)
         try c.encode(customEmoji, forKey: .customEmoji)
         try c.encode(messageRetentionDays, forKey: .messageRetentionDays)
+        try c.encode(messageEditMinutes, forKey: .messageEditMinutes)
+    }
+
+    /// Refuses an edit of a message sent at `sentAt` once the site's editing time has passed.
+    func checkEdit(sentAt: Date, now: Date = Date()) throws {
+        guard let minutes = messageEditMinutes else { return }
+        guard minutes > 0 else { throw ParleyError(.forbidden, "edit_window_closed", "Messages are not edited on this site.") }
+        guard now.timeIntervalSince(sentAt) <= Double(minutes) * 60 else {
+            throw ParleyError(
+                .forbidden, "edit_window_closed",
+                "Messages are edited for \(minutes) \(minutes == 1 ? "minute" : "minutes") after they are sent on this site.")
+        }
     }
 
     static let registrationClosed = ParleyError(
@@ -41,9 +58,12 @@ struct SiteSettings: Codable, Sendable, Equatable {
         publicRooms = Who(rawValue: try row.decode("public_rooms")) ?? .everyone
         customEmoji = Who(rawValue: try row.decode("custom_emoji")) ?? .everyone
         messageRetentionDays = try row.decode("message_retention_days", as: Int?.self)
+        messageEditMinutes = try row.decode("message_edit_minutes", as: Int?.self)
     }
 
-    static let select = "SELECT registration, public_rooms, custom_emoji, message_retention_days FROM site_settings WHERE id = 1"
+    static let select = """
+        SELECT registration, public_rooms, custom_emoji, message_retention_days, message_edit_minutes FROM site_settings WHERE id = 1
+        """
 
     static func load(_ pool: MariaDBPool) async throws -> SiteSettings {
         try SiteSettings(row: try await pool.query(select)[0])
@@ -79,20 +99,23 @@ struct SiteSettingsController {
         Answer(settings: try await SiteSettings.load(pool))
     }
 
-    /// A field that may be absent, null (`message_retention_days`: keep for ever) or a value.
+    /// A field that may be absent, null (`message_retention_days`: keep for ever;
+    /// `message_edit_minutes`: edit at any time) or a value.
     struct UpdateBody: Decodable {
         let registration: String?
         let publicRooms: String?
         let customEmoji: String?
         let messageRetentionDays: Int??
+        let messageEditMinutes: Int??
 
-        enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays }
+        enum CodingKeys: String, CodingKey { case registration, publicRooms, customEmoji, messageRetentionDays, messageEditMinutes }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             registration = try c.decodeIfPresent(String.self, forKey: .registration)
             publicRooms = try c.decodeIfPresent(String.self, forKey: .publicRooms)
             customEmoji = try c.decodeIfPresent(String.self, forKey: .customEmoji)
             messageRetentionDays = c.contains(.messageRetentionDays) ? .some(try c.decodeIfPresent(Int.self, forKey: .messageRetentionDays)) : .none
+            messageEditMinutes = c.contains(.messageEditMinutes) ? .some(try c.decodeIfPresent(Int.self, forKey: .messageEditMinutes)) : .none
         }
     }
 
@@ -120,6 +143,11 @@ struct SiteSettingsController {
             throw ParleyError.invalid(
                 "invalid_setting", "message_retention_days is a number of days from 1 to \(SiteSettings.retentionDays.upperBound), or null to keep messages.")
         }
+        if case .some(.some(let minutes)) = body.messageEditMinutes, !SiteSettings.editMinutes.contains(minutes) {
+            throw ParleyError.invalid(
+                "invalid_setting",
+                "message_edit_minutes is a number of minutes from 1 to \(SiteSettings.editMinutes.upperBound), 0 for never, or null for any time.")
+        }
         let settings = try await log.transaction { c, events in
             let before = try SiteSettings(row: try c.query(SiteSettings.select + " FOR UPDATE", [])[0])
             var after = before
@@ -127,16 +155,23 @@ struct SiteSettingsController {
             if let publicRooms { after.publicRooms = publicRooms }
             if let customEmoji { after.customEmoji = customEmoji }
             if case .some(let days) = body.messageRetentionDays { after.messageRetentionDays = days }
+            if case .some(let minutes) = body.messageEditMinutes { after.messageEditMinutes = minutes }
             guard after != before else { return before }
             try c.execute(
-                "UPDATE site_settings SET registration = ?, public_rooms = ?, custom_emoji = ?, message_retention_days = ? WHERE id = 1",
-                [after.registration.rawValue, after.publicRooms.rawValue, after.customEmoji.rawValue, after.messageRetentionDays])
+                """
+                UPDATE site_settings SET registration = ?, public_rooms = ?, custom_emoji = ?, message_retention_days = ?,
+                message_edit_minutes = ? WHERE id = 1
+                """,
+                [after.registration.rawValue, after.publicRooms.rawValue, after.customEmoji.rawValue, after.messageRetentionDays, after.messageEditMinutes])
             var changes: [String] = []
             if after.registration != before.registration { changes.append("registration: \(after.registration.rawValue)") }
             if after.publicRooms != before.publicRooms { changes.append("public rooms: \(after.publicRooms.rawValue)") }
             if after.customEmoji != before.customEmoji { changes.append("custom emoji: \(after.customEmoji.rawValue)") }
             if after.messageRetentionDays != before.messageRetentionDays {
                 changes.append("message retention: \(after.messageRetentionDays.map { "\($0) days" } ?? "keep")")
+            }
+            if after.messageEditMinutes != before.messageEditMinutes {
+                changes.append("message editing: \(after.messageEditMinutes.map { $0 == 0 ? "never" : "\($0) minutes" } ?? "any time")")
             }
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "site_settings", reason: changes.joined(separator: ", "))
             try events.append(EventType.settingsUpdated, payload: Answer(settings: after))
