@@ -1,6 +1,6 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
-import { Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site, UserGroups } from "/api.js";
+import { Admin, Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site, UserGroups } from "/api.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -462,6 +462,13 @@ export async function createRoom({ name, topic, kind, password, members, post_po
 
 export async function updateRoom(id, changes) {
   const { room } = await store.applyUnlessHeard(`room:${id}`, () => Rooms.update(id, changes), (answer) => store.mergeRoom(answer.room));
+  return room;
+}
+
+/// A room's own message retention (site admins): days, -1 for ever, or null for the site's.
+export async function setRoomRetention(id, days) {
+  const request = () => Admin.setRoomRetention(id, days);
+  const { room } = await store.applyUnlessHeard(`room:${id}`, request, (answer) => store.mergeRoom(answer.room));
   return room;
 }
 

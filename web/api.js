@@ -279,6 +279,8 @@ export const Admin = {
   /// Turns off the user's two-factor authentication.
   resetTwoFactor: (userId) => request("DELETE", `/api/admin/users/${userId}/two-factor`),
   deleteRoom: (roomId) => request("DELETE", `/api/admin/rooms/${roomId}`),
+  /// `days`: a number of days, -1 for ever, or null for the site's retention.
+  setRoomRetention: (roomId, days) => request("PUT", `/api/admin/rooms/${roomId}/retention`, { message_retention_days: days }),
   /// The site's log, newest first; `before` pages back.
   log: ({ before, limit = 50 } = {}) => get(`/api/admin/log${query({ before, limit })}`),
   /// `{registration?, custom_emoji?}`: the settings named change.

@@ -101,6 +101,7 @@ const LOG_LINES = {
   grant_site_admin: (e) => `made ${at(e)} a site admin`,
   revoke_site_admin: (e) => `took site admin from ${at(e)}`,
   delete_room: (e) => `deleted the room ${e.reason ?? ""}`.trim(),
+  room_retention: (e) => `set the message retention of ${roomRetention(e.reason)}`,
   delete_emoji: (e) => `deleted the custom emoji :${e.reason ?? ""}: that ${at(e)} added`,
   archive: () => "archived the room",
   unarchive: () => "unarchived the room",
@@ -130,9 +131,17 @@ const numberChange = (change) => {
   return change;
 };
 const siteChanges = (reason) => (reason ?? "").split(", ").map((change) => SITE_CHANGES[change] ?? numberChange(change)).join("; ");
+/// A `room_retention` entry's reason ("lobby (room 7): 30 days", "…: keep", "…: site") in words.
+const roomRetention = (reason) => {
+  const [, room, what] = /^(.*): (\d+ days|keep|site)$/.exec(reason ?? "") ?? [null, reason ?? "a room", ""];
+  if (what === "keep") return `${room} (keep messages for ever)`;
+  if (what === "site") return `${room} (as the site)`;
+  const days = Number.parseInt(what, 10);
+  return what ? `${room} (delete messages after ${days} ${days === 1 ? "day" : "days"})` : room;
+};
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
-const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings"]);
+const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings", "room_retention"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {

@@ -926,6 +926,14 @@ enum AuthorizationMatrix {
             group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
             dm: [unauthenticated, notSiteAdmin, notSiteAdmin, done]),
         row(
+            MatrixRoute(
+                method: .put, path: "/api/admin/rooms/{room}/retention",
+                request: { f, _ in ("/api/admin/rooms/\(f.room)/retention", #"{"message_retention_days":90}"#) },
+                verify: { _, _, body in #expect(body["room"]?["message_retention_days"] == .number(90)) }),
+            public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, changed],
+            group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, changed],
+            dm: [unauthenticated, notSiteAdmin, notSiteAdmin, changed]),
+        row(
             MatrixRoute(method: .delete, path: "/api/admin/messages/{message}", request: { f, _ in ("/api/admin/messages/\(f.targetMessage)", nil) }),
             public: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
             group: [unauthenticated, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, notSiteAdmin, done],
@@ -1182,7 +1190,8 @@ struct Snapshot: Equatable {
         let rooms = Set(extra + [f.room]).map(String.init).sorted().joined(separator: ",")
         let queries = [
             "rooms": """
-            SELECT id, kind, name, topic, password_hash, dm_key, created_by, post_policy, archived_at, slow_mode_seconds FROM rooms
+            SELECT id, kind, name, topic, password_hash, dm_key, created_by, post_policy, archived_at, slow_mode_seconds,
+            message_retention_days FROM rooms
             WHERE id IN (\(rooms)) ORDER BY id
             """,
             "room_members": """

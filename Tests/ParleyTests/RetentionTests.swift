@@ -93,6 +93,104 @@ import Testing
         }
     }
 
+    /// A room's own retention, set by site admins, overrides the site's either way: shorter, longer
+    /// or for ever; the other rooms follow the site's.
+    @Test func aRoomsOwnRetentionOverridesTheSitesEitherWay() async throws {
+        let parley = try await TestParley.make { $0.retentionSweep = .milliseconds(100) }
+        try await parley.run { client in
+            let (admin, ann) = try await SiteSettingsTests.adminAndUser(client, parley)
+            func group(_ name: String) async throws -> Int64 {
+                try #require(
+                    try await client.send(.post, "/api/rooms", json: #"{"name":"\#(name)","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            }
+            let short = try await group("short")
+            let forever = try await group("forever")
+            let long = try await group("long")
+            func retention(_ room: Int64, _ value: String, _ who: LoggedIn) async throws -> TestResponse {
+                try await client.send(.put, "/api/admin/rooms/\(room)/retention", json: #"{"message_retention_days":\#(value)}"#, headers: who.bearer)
+            }
+            func waitUntil(_ condition: () throws -> Bool) async throws {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            }
+
+            // Site admins only; 1 to 36,500 days, -1 for ever, or null; the field is required.
+            for bad in ["0", "-2", "36501"] { try await retention(short, bad, admin).expectError(.unprocessableContent, "invalid_setting") }
+            try await retention(short, #""7""#, admin).expectError(.badRequest, "invalid_request")
+            try await client.send(.put, "/api/admin/rooms/\(short)/retention", json: "{}", headers: admin.bearer).expectError(.badRequest, "invalid_request")
+            try await retention(short, "1", ann).expectError(.forbidden, "not_site_admin")
+            try await retention(999_999, "1", admin).expectError(.notFound, "room_not_found")
+            #expect(try parley.count("rooms", where: "message_retention_days IS NOT NULL") == 0)
+
+            // Messages 400, 100 and 2 days old in main and each group (ids grow with time), then fresh ones.
+            var sent: [Int64: [String: Int64]] = [:]
+            for (age, days) in [("d400", 400), ("d100", 100), ("d2", 2)] {
+                for room in [1, short, forever, long] {
+                    let id = try await MessageTests.say(client, ann, room: room, "\(age) in \(room)")
+                    try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL ? DAY WHERE id = ?", [days, id])
+                    sent[room, default: [:]][age] = id
+                }
+            }
+            for room in [1, short, forever, long] { sent[room, default: [:]]["fresh"] = try await MessageTests.say(client, ann, room: room, "fresh") }
+            let oldEvent = try Int64(mariaDBValue: try parley.scalar("SELECT MAX(id) FROM events"))
+            try parley.execute("UPDATE events SET created_at = NOW(3) - INTERVAL 2 DAY WHERE id = ?", [oldEvent])
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            func left(_ room: Int64) throws -> [String] {
+                try ["d400", "d100", "d2", "fresh"].filter { try parley.count("messages", where: "id = \(sent[room]![$0]!)") == 1 }
+            }
+
+            // One day in "short": its three old messages go; a year in "long": its 400-day-old one. The
+            // other rooms lose none (the site keeps them).
+            let set = try await retention(short, "1", admin)
+            #expect(set.status == .ok)
+            #expect(try set.json()["room"]?["message_retention_days"]?.int == 1)
+            #expect(try await client.send(.get, "/api/rooms/\(short)", headers: ann.bearer).json()["room"]?["message_retention_days"]?.int == 1)
+            #expect(try await retention(forever, "-1", admin).status == .ok)
+            #expect(try await retention(long, "365", admin).status == .ok)
+            // The same again changes nothing.
+            #expect(try await retention(long, "365", admin).status == .ok)
+            try await waitUntil { try left(short) == ["fresh"] && left(long) == ["d100", "d2", "fresh"] }
+            #expect(try left(short) == ["fresh"])
+            #expect(try left(long) == ["d100", "d2", "fresh"])
+            try await Task.sleep(for: .milliseconds(300))
+            for room in [1, forever] { #expect(try left(room) == ["d400", "d100", "d2", "fresh"]) }
+            // The event log keeps nothing longer than the shortest retention.
+            try await waitUntil { try parley.count("events", where: "id = \(oldEvent)") == 0 }
+            #expect(try parley.count("events", where: "id = \(oldEvent)") == 0)
+
+            // The site keeps 30 days: main follows it, "long" keeps a year and "forever" everything.
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"message_retention_days":30}"#, headers: admin.bearer).status == .ok)
+            try await waitUntil { try left(1) == ["d2", "fresh"] }
+            #expect(try left(1) == ["d2", "fresh"])
+            #expect(try left(long) == ["d100", "d2", "fresh"])
+            #expect(try left(forever) == ["d400", "d100", "d2", "fresh"])
+            #expect(try left(short) == ["fresh"])
+
+            // Members heard each change and how far each room's messages went.
+            let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let updated = events.filter { $0["type"] == .string("room.updated") }.map {
+                [$0["data"]?["room"]?["id"]?.int, $0["data"]?["room"]?["message_retention_days"]?.int]
+            }
+            #expect(updated == [[short, 1], [forever, -1], [long, 365]])
+            let expired = events.filter { $0["type"] == .string("messages.expired") }.map {
+                [$0["data"]?["room_id"]?.int, $0["data"]?["up_to"]?.int, $0["data"]?["count"]?.int]
+            }
+            #expect(expired.sorted { ($0[0] ?? 0) < ($1[0] ?? 0) } == [
+                [1, sent[1]!["d100"], 2], [short, sent[short]!["d2"], 3], [long, sent[long]!["d400"], 1],
+            ])
+
+            // Back to the site's: "forever" loses what is past 30 days.
+            let back = try await retention(forever, "null", admin)
+            #expect(try back.json()["room"]?["message_retention_days"] == .null)
+            try await waitUntil { try left(forever) == ["d2", "fresh"] }
+            #expect(try left(forever) == ["d2", "fresh"])
+            let log = try await client.send(.get, "/api/admin/log", headers: admin.bearer).json()["entries"]?.array ?? []
+            #expect(
+                log.filter { $0["action"] == .string("room_retention") }.compactMap { $0["reason"]?.string }
+                    == ["forever (room \(forever)): site", "long (room \(long)): 365 days", "forever (room \(forever)): keep", "short (room \(short)): 1 days"])
+        }
+    }
+
     /// The binary search over ids: the last message sent before a time and the first at or after
     /// it, whatever the gaps, in all rooms or in one.
     @Test func aTimeFallsBetweenTheLastMessageBeforeItAndTheFirstAfter() async throws {

@@ -10,7 +10,7 @@ import Testing
 @Suite struct RoomTests {
     static let roomKeys: Set<String> = [
         "id", "kind", "name", "topic", "has_password", "post_policy", "member_count", "my_role", "dm_with", "dm_members", "created_at",
-        "archived_at", "slow_mode_seconds",
+        "archived_at", "slow_mode_seconds", "message_retention_days",
     ]
     static let timestamp = #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"#
 
@@ -100,6 +100,7 @@ import Testing
                         "has_password": .bool(false), "post_policy": .string("everyone"), "member_count": .number(1), "my_role": .null,
                         "dm_with": .null, "dm_members": .null,
                         "created_at": try #require(alphaForBob["created_at"]), "archived_at": .null, "slow_mode_seconds": .number(0),
+                        "message_retention_days": .null,
                     ]))
             #expect(bobPublic.first { $0["id"]?.int == locked }?["has_password"] == .bool(true))
             #expect(bobMine.compactMap { $0["id"]?.int } == [1])

@@ -221,3 +221,57 @@ def test_a_site_admin_limits_how_long_messages_are_edited(server, browsers, acco
     finally:
         restored = requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": None}, headers=admin_api)
         assert restored.status_code == 200, restored.text
+
+
+def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account):
+    account("room_keeper", display_name="Warden")
+    reader = account("room_reader", display_name="Reader")
+    make_site_admin(server, "room_keeper")
+    token = requests.post(server.url + "/api/session", json={"username": "room_keeper", "password": PASSWORD}).json()["token"]
+    admin_api = {"Authorization": f"Bearer {token}"}
+    room = requests.post(server.url + "/api/rooms", json={"name": "short-memory"}, headers=admin_api).json()["room"]["id"]
+    reader.join(room)
+    old = reader.post(room, "from last month")
+    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 40 DAY WHERE id = {old['id']}")
+    reader.post(room, "from today")
+    watcher = Chat(browsers(), server).log_in("room_reader")
+    watcher.open_room("short-memory")
+    watcher.wait(lambda: watcher.texts() == ["from last month", "from today"])
+    chat = Chat(browsers(), server).log_in("room_keeper")
+    chat.open_room("short-memory")
+    try:
+        chat.find("#room-settings").click()
+        chat.wait(lambda: chat.dialog_open("room-dialog"))
+        retention = Select(chat.find("#room-retention"))
+        assert chat.find("#room-retention-field").is_displayed()
+        assert retention.first_selected_option.text == "As the site (keep messages for ever)"
+        # Shorter than now is asked first; then the month-old message leaves the reader's open room.
+        retention.select_by_value("30")
+        chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+        assert "Messages of short-memory older than 30 days will be deleted for good" in chat.text_of("confirm-message")
+        chat.find("#confirm-ok").click()
+        room_now = lambda: requests.get(server.url + f"/api/rooms/{room}", headers=admin_api).json()["room"]  # noqa: E731
+        chat.wait(lambda: room_now()["message_retention_days"] == 30, message=lambda: f"not saved: {chat.alerts()}")
+        watcher.wait(lambda: watcher.texts() == ["from today"], message=lambda: f"{watcher.texts()}")
+        # For ever is not asked; a number of days set through the API shows as its own choice.
+        Select(chat.find("#room-retention")).select_by_value("-1")
+        chat.wait(lambda: room_now()["message_retention_days"] == -1, message=lambda: f"not saved: {chat.alerts()}")
+        assert not chat.dialog_open("confirm-dialog")
+        put = requests.put(server.url + f"/api/admin/rooms/{room}/retention", json={"message_retention_days": 45}, headers=admin_api)
+        assert put.status_code == 200, put.text
+        chat.find("#room-dialog [data-close]").click()
+        chat.wait(lambda: not chat.dialog_open("room-dialog"))
+        chat.find("#room-settings").click()
+        chat.wait(lambda: chat.dialog_open("room-dialog"))
+        chat.wait(lambda: Select(chat.find("#room-retention")).first_selected_option.text == "Delete messages after 45 days")
+        # The site log says what each change was.
+        chat.find("#room-dialog [data-close]").click()
+        chat.find("#admin-open").click()
+        chat.wait(lambda: chat.dialog_open("admin-dialog"))
+        chat.find("#admin-log-section summary").click()
+        chat.wait(lambda: f"Warden set the message retention of short-memory (room {room}) (delete messages after 45 days)" in chat.text_of("admin-log"),
+                  message=lambda: chat.text_of("admin-log"))
+        assert f"set the message retention of short-memory (room {room}) (keep messages for ever)" in chat.text_of("admin-log")
+    finally:
+        restored = requests.put(server.url + f"/api/admin/rooms/{room}/retention", json={"message_retention_days": None}, headers=admin_api)
+        assert restored.status_code == 200, restored.text

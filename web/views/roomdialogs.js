@@ -27,6 +27,7 @@ export function initRoomDialogs({ onNavigate }) {
   $("room-form").addEventListener("submit", submitRoom);
   $("room-delete").addEventListener("click", deleteRoom);
   $("room-archive").addEventListener("click", archiveRoom);
+  $("room-retention").addEventListener("change", saveRoomRetention);
   $("room-unarchive").addEventListener("click", () => unarchiveRoom(roomForm.room));
   // The room being edited changed under the dialog (archived or unarchived, here or elsewhere; my
   // role): what it offers follows, and what was typed stays.
@@ -124,6 +125,7 @@ export function openRoomSettings() {
     select.append(el("option", { text: `Once every ${formatInterval(Number(slow))}`, attrs: { value: slow, "data-custom": "" } }));
   }
   select.value = slow;
+  renderRoomRetention(room);
   showError("room-error", null);
   syncRoomForm();
   $("room-dialog").showModal();
@@ -181,6 +183,7 @@ function syncRoomForm() {
   for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
   $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
   $("room-slow-mode-field").hidden = !(editing && manages && currentKind !== "dm");
+  $("room-retention-field").hidden = !(editing && state.me?.site_role === "admin");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
   $("room-form").querySelector("[data-close]").textContent = manages ? "Cancel" : "Close";
@@ -195,6 +198,60 @@ function syncRoomForm() {
     info.textContent = `${roomForm.room.kind === "group" ? "This group" : "This room"} was archived on ${formatDate(when)}. It is read-only: ` +
       (archivable ? "unarchive it to post in it or change its settings again." : "only its owner or an admin can unarchive it.");
     info.title = formatFull(when);
+  }
+}
+
+/// A room's retention as a choice: the site's (saying what that is), for ever, or days (one set
+/// through the API that the list lacks gets its own entry).
+function renderRoomRetention(room) {
+  const site = state.site?.message_retention_days;
+  $("room-retention-site").textContent = `As the site (${site == null ? "keep messages for ever" : `delete messages after ${site} ${site === 1 ? "day" : "days"}`})`;
+  const select = $("room-retention");
+  select.querySelector("option[data-custom]")?.remove();
+  const value = room.message_retention_days == null ? "" : String(room.message_retention_days);
+  if (![...select.options].some((option) => option.value === value)) {
+    const days = room.message_retention_days;
+    select.append(el("option", { text: `Delete messages after ${days} ${days === 1 ? "day" : "days"}`, attrs: { value }, dataset: { custom: "" } }));
+  }
+  select.value = value;
+}
+
+/// How many days a room keeps messages with `own` as its retention (Infinity: for ever).
+function keeps(own) {
+  if (own === -1) return Infinity;
+  return own ?? state.site?.message_retention_days ?? Infinity;
+}
+
+/// A site admin sets the room's retention at once; one that deletes more is asked first.
+async function saveRoomRetention() {
+  const room = roomForm?.room && state.rooms.get(roomForm.room.id);
+  if (!room) return;
+  const value = $("room-retention").value;
+  const days = value === "" ? null : Number(value);
+  const after = keeps(days);
+  if (after < keeps(room.message_retention_days)) {
+    const answer = await confirmDialog({
+      title: "Delete older messages?",
+      message: `Messages of ${roomName(room)} older than ${after} days will be deleted for good, with their files, within a minute, and from then on as they reach that age.`,
+      confirm: "Delete older messages",
+      danger: true,
+    });
+    if (answer === null) {
+      renderRoomRetention(room);
+      return;
+    }
+  }
+  showError("room-error", null);
+  $("room-retention").disabled = true;
+  try {
+    await actions.setRoomRetention(room.id, days);
+    if (roomForm?.room?.id === room.id) roomForm.room = state.rooms.get(room.id) ?? roomForm.room;
+    toast("Message retention saved.", { kind: "info", ms: 2500 });
+  } catch (error) {
+    showError("room-error", error);
+    renderRoomRetention(state.rooms.get(room.id) ?? room);
+  } finally {
+    $("room-retention").disabled = false;
   }
 }
 

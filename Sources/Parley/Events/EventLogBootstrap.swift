@@ -24,8 +24,8 @@ enum EventLogBootstrap {
     }
 }
 
-/// Deletes events older than the retention period, or than the site's message retention if that
-/// is shorter (an event must not keep a message's text after the message is gone). Cursors at or
+/// Deletes events older than the retention period, or than the shortest message retention (the
+/// site's or a room's) if that is shorter (an event must not keep a message's text after the message is gone). Cursors at or
 /// below the pruned point get a `resync` event, so the mark moves before the rows go.
 struct EventPruner: Sendable {
     let pool: MariaDBPool
@@ -35,6 +35,7 @@ struct EventPruner: Sendable {
     func prune() async throws {
         var seconds = Int(retention.components.seconds)
         if let days = try await SiteSettings.load(pool).messageRetentionDays { seconds = min(seconds, days * 86_400) }
+        for (_, days) in try await MessageRetention.roomPeriods(pool) where days > 0 { seconds = min(seconds, days * 86_400) }
         guard
             let cutoff = try await pool.query(
                 "SELECT MAX(id) AS cutoff FROM events WHERE created_at < NOW(3) - INTERVAL ? SECOND", [seconds]

@@ -1,13 +1,14 @@
 import Foundation
 import MariaDB
 
-/// The site's message retention (`message_retention_days` in the site settings), as Zulip's,
-/// Mattermost's and Slack's retention policies have it: messages older than that many days are
-/// deleted for good, in every room, group and DM, with what hangs on them (files and their bytes,
+/// Message retention, as Zulip's, Mattermost's and Slack's retention policies have it: messages
+/// older than the site's period (`message_retention_days` in the site settings), or than their
+/// room's own (`rooms.message_retention_days`, set by site admins: longer or shorter than the
+/// site's, or for ever), are deleted for good, with what hangs on them (files and their bytes,
 /// reactions, pins, bookmarks, edits, mentions, notifications, poll votes, reminders, thread
 /// follows: the schema's cascades, and `FileStore.unshare` for the files). Each room hears
 /// `messages.expired` with the highest id that went, so clients drop what they show up to it.
-/// The event log keeps events no longer than the messages (`EventPruner`).
+/// The event log keeps events no longer than the shortest period (`EventPruner`).
 struct MessageRetention: Sendable {
     let log: EventLog
     /// Messages deleted per transaction: short transactions, so posting never waits long behind one.
@@ -20,24 +21,60 @@ struct MessageRetention: Sendable {
         let count: Int
     }
 
-    /// Deletes the messages older than the site's retention, if it has one; returns how many.
-    @discardableResult
-    func sweep(now: Date = Date()) async throws -> Int {
-        guard let days = try await SiteSettings.load(log.pool).messageRetentionDays else { return 0 }
-        let threshold = now.addingTimeInterval(-Double(days) * 86_400)
-        guard let cutoff = try await log.pool.withConnection({ c in try MessageStore.split(c, roomID: nil, at: threshold).before }) else { return 0 }
-        var total = 0
-        while true {
-            let deleted = try await log.transaction { c, events in try Self.deleteBatch(c, events, upTo: cutoff) }
-            total += deleted
-            if deleted < Self.batch { return total }
+    /// The rooms with a period of their own, in days (-1: for ever).
+    static func roomPeriods(_ pool: MariaDBPool) async throws -> [(room: Int64, days: Int)] {
+        try await pool.query("SELECT id, message_retention_days FROM rooms WHERE message_retention_days IS NOT NULL ORDER BY id").map {
+            (try $0.decode("id"), try $0.decode("message_retention_days"))
         }
     }
 
-    /// Deletes the oldest messages up to `cutoff`, at most `batch`; `messages.expired` to each room.
-    private static func deleteBatch(_ c: MariaDBConnection, _ events: EventAppender, upTo cutoff: Int64) throws -> Int {
-        let rows = try c.query("SELECT id, room_id FROM messages WHERE id <= ? ORDER BY id LIMIT \(batch) FOR UPDATE", [cutoff])
-        guard !rows.isEmpty else { return 0 }
+    /// Deletes the messages past their room's period or, for the other rooms, the site's; returns how many.
+    @discardableResult
+    func sweep(now: Date = Date()) async throws -> Int {
+        let own = try await Self.roomPeriods(log.pool)
+        var total = 0
+        for (room, days) in own where days > 0 {
+            total += try await deleteOlder(than: now.addingTimeInterval(-Double(days) * 86_400), room: room, except: [])
+        }
+        if let days = try await SiteSettings.load(log.pool).messageRetentionDays {
+            total += try await deleteOlder(than: now.addingTimeInterval(-Double(days) * 86_400), room: nil, except: own.map(\.room))
+        }
+        return total
+    }
+
+    /// Deletes the messages sent before `threshold` in one room, or (with nil) in every room but
+    /// `except`, in batches that go on from the last id each one saw.
+    private func deleteOlder(than threshold: Date, room: Int64?, except: [Int64]) async throws -> Int {
+        guard let cutoff = try await log.pool.withConnection({ c in try MessageStore.split(c, roomID: room, at: threshold).before }) else { return 0 }
+        var total = 0
+        var after: Int64 = 0
+        while true {
+            let (deleted, last) = try await log.transaction { [after] c, events in
+                try Self.deleteBatch(c, events, after: after, upTo: cutoff, room: room, except: except)
+            }
+            total += deleted
+            guard deleted == Self.batch, let last else { return total }
+            after = last
+        }
+    }
+
+    /// Deletes the oldest messages after `after` up to `cutoff` (of `room`, or of any room but
+    /// `except`), at most `batch`; `messages.expired` to each room. Returns how many and the last id.
+    private static func deleteBatch(
+        _ c: MariaDBConnection, _ events: EventAppender, after: Int64, upTo cutoff: Int64, room: Int64?, except: [Int64]
+    ) throws -> (deleted: Int, last: Int64?) {
+        var condition = "id > ? AND id <= ?"
+        var values: [any MariaDBEncodable] = [after, cutoff]
+        if let room {
+            condition = "room_id = ? AND " + condition
+            values.insert(room, at: 0)
+        } else if !except.isEmpty {
+            let kept = except.paddedToPowerOfTwo
+            condition += " AND room_id NOT IN (\(kept.placeholders))"
+            values += kept as [any MariaDBEncodable]
+        }
+        let rows = try c.query("SELECT id, room_id FROM messages WHERE \(condition) ORDER BY id LIMIT \(batch) FOR UPDATE", values)
+        guard !rows.isEmpty else { return (0, nil) }
         var ids: [Int64] = []
         var rooms: [Int64: (upTo: Int64, count: Int)] = [:]
         for row in rows {
@@ -55,6 +92,6 @@ struct MessageRetention: Sendable {
         for (room, expired) in rooms.sorted(by: { $0.key < $1.key }) {
             try events.append(EventType.messagesExpired, roomID: room, payload: ExpiredEvent(roomId: room, upTo: expired.upTo, count: expired.count))
         }
-        return rows.count
+        return (rows.count, ids.last)
     }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import MariaDB
 
 /// Site administration for site admins: `adminListUsers`, `deactivateUser`, `reactivateUser`,
-/// `setSiteRole`, `adminDeleteRoom`, `adminDeleteMessage`.
+/// `setSiteRole`, `adminDeleteRoom`, `setRoomRetention`, `adminDeleteMessage`.
 struct AdminController {
     let pool: MariaDBPool
     let log: EventLog
@@ -17,6 +17,7 @@ struct AdminController {
         router.post("/api/admin/users/:user/reactivate", use: reactivate)
         router.put("/api/admin/users/:user/site-role", use: setSiteRole)
         router.delete("/api/admin/rooms/:room", use: deleteRoom)
+        router.put("/api/admin/rooms/:room/retention", use: setRoomRetention)
         router.delete("/api/admin/messages/:message", use: deleteMessage)
     }
 
@@ -173,6 +174,46 @@ struct AdminController {
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room", reason: "\(name) (room \(roomID))")
         }
         return .noContent
+    }
+
+    /// `message_retention_days`: null (follow the site's), -1 (for ever) or a number of days; present, even when null.
+    struct RetentionBody: Decodable {
+        let messageRetentionDays: Int?
+
+        enum CodingKeys: String, CodingKey { case messageRetentionDays }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            guard c.contains(.messageRetentionDays) else {
+                throw ParleyError.badRequest("message_retention_days is required (null follows the site's retention).")
+            }
+            messageRetentionDays = try c.decodeIfPresent(Int.self, forKey: .messageRetentionDays)
+        }
+    }
+
+    /// [setRoomRetention] A room's own message retention, overriding the site's either way
+    /// (`MessageRetention`): its members hear `room.updated`, and the site log keeps the change.
+    func setRoomRetention(request: Request, context: AppRequestContext) async throws -> RoomController.RoomResponse {
+        let session = try Self.requireSiteAdmin(context)
+        let roomID = try RoomController.id(context, "room")
+        let body = try await request.decodeJSON(as: RetentionBody.self, context: context, limit: maxBodyBytes)
+        if let days = body.messageRetentionDays, days != -1, !SiteSettings.retentionDays.contains(days) {
+            throw ParleyError.invalid(
+                "invalid_setting",
+                "message_retention_days is a number of days from 1 to \(SiteSettings.retentionDays.upperBound), -1 for ever, or null for the site's.")
+        }
+        let rooms = messages.rooms
+        let room = try await log.transaction { c, events in
+            guard let before = try rooms.room(c, id: roomID, forUpdate: true) else { throw RoomService.roomNotFound }
+            guard before.messageRetentionDays != body.messageRetentionDays else { return try rooms.view(c, room: before, viewer: session.user.id) }
+            try c.execute("UPDATE rooms SET message_retention_days = ? WHERE id = ?", [body.messageRetentionDays, roomID])
+            guard let after = try rooms.room(c, id: roomID) else { throw RoomService.roomNotFound }
+            try events.append(EventType.roomUpdated, roomID: roomID, payload: RoomService.RoomEvent(room: after.view(role: nil)))
+            let what = body.messageRetentionDays.map { $0 == -1 ? "keep" : "\($0) days" } ?? "site"
+            try ModerationService.record(
+                c, room: nil, actor: session.user.id, action: "room_retention", reason: "\(after.name) (room \(roomID)): \(what)")
+            return try rooms.view(c, room: after, viewer: session.user.id)
+        }
+        return RoomController.RoomResponse(room: room)
     }
 
     /// [adminDeleteMessage] Any message (a tombstone stays).

@@ -91,9 +91,13 @@ public struct RoomView: Encodable, Sendable {
     public let archivedAt: Date?
     /// Slow mode: a member below moderator posts at most once in this many seconds; 0 when off.
     public let slowModeSeconds: Int
+    /// The room's own message retention, set by site admins: nil follows the site's, -1 keeps its
+    /// messages for ever, else they are deleted after that many days.
+    public let messageRetentionDays: Int?
 
     enum CodingKeys: String, CodingKey {
         case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, dmMembers, createdAt, archivedAt, slowModeSeconds
+        case messageRetentionDays
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -112,6 +116,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(archivedAt, forKey: .archivedAt)
         try c.encode(slowModeSeconds, forKey: .slowModeSeconds)
+        try c.encode(messageRetentionDays, forKey: .messageRetentionDays)
     }
 }
 
@@ -126,6 +131,7 @@ struct RoomRecord: Sendable {
     let createdAt: Date
     let archivedAt: Date?
     let slowModeSeconds: Int
+    let messageRetentionDays: Int?
     let memberCount: Int
 
     init(row: MariaDBRow) throws {
@@ -138,6 +144,7 @@ struct RoomRecord: Sendable {
         createdAt = try row.decode("created_at")
         archivedAt = try row.decode("archived_at")
         slowModeSeconds = Int(try row.decode("slow_mode_seconds", as: Int64.self))
+        messageRetentionDays = try row.decode("message_retention_days", as: Int?.self)
         memberCount = try row.decode("member_count")
     }
 
@@ -148,7 +155,8 @@ struct RoomRecord: Sendable {
         return RoomView(
             id: id, kind: kind, name: kind == .dm ? (dmName ?? name) : name, topic: topic, hasPassword: passwordHash != nil,
             postPolicy: postPolicy, memberCount: memberCount, myRole: role, dmWith: others?.count == 1 ? others?.first : nil,
-            dmMembers: kind == .dm ? others : nil, createdAt: createdAt, archivedAt: archivedAt, slowModeSeconds: slowModeSeconds)
+            dmMembers: kind == .dm ? others : nil, createdAt: createdAt, archivedAt: archivedAt, slowModeSeconds: slowModeSeconds,
+            messageRetentionDays: messageRetentionDays)
     }
 }
 

@@ -17,7 +17,7 @@ struct RoomStore: Sendable {
 
     private static let roomColumns = """
         r.id, r.kind, r.name, r.topic, r.password_hash, r.post_policy, r.created_at, r.archived_at, r.slow_mode_seconds,
-        (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
+        r.message_retention_days, (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) AS member_count
         """
 
     func room(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> RoomRecord? {
