@@ -6,7 +6,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
 import { applyUnlessHeard, on, setSiteSettings, state } from "/state.js";
-import { confirmDialog, logItem, showError } from "/views/dialogs.js";
+import { confirmDialog, logItem, showChoice, showError } from "/views/dialogs.js";
 import { openReports } from "/views/reports.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -53,19 +53,8 @@ export function initAdmin() {
   on("site", renderSettings);
 }
 
-/// A number setting as a choice of its list (null as ""); a number set through the API that the
-/// list lacks gets its own entry, labelled by `label(number)`.
-function renderChoice(select, number, label) {
-  select.querySelector("option[data-custom]")?.remove();
-  const value = number == null ? "" : String(number);
-  if (![...select.options].some((option) => option.value === value)) {
-    select.append(el("option", { text: label(number), attrs: { value }, dataset: { custom: "" } }));
-  }
-  select.value = value;
-}
-
 const renderRetention = () =>
-  renderChoice($("admin-retention"), state.site.message_retention_days, (days) => `Delete messages after ${days} ${days === 1 ? "day" : "days"}`);
+  showChoice($("admin-retention"), state.site.message_retention_days, (days) => `Delete messages after ${days} ${days === 1 ? "day" : "days"}`);
 
 /// A shorter retention deletes messages for good: asked first.
 async function saveRetention() {
@@ -94,7 +83,7 @@ function renderSettings() {
   $("admin-public-rooms").value = state.site.public_rooms;
   $("admin-custom-emoji").value = state.site.custom_emoji;
   renderRetention();
-  renderChoice($("admin-edit-time"), state.site.message_edit_minutes, (minutes) => `Edited for ${minutes} ${minutes === 1 ? "minute" : "minutes"} after sending`);
+  showChoice($("admin-edit-time"), state.site.message_edit_minutes, (minutes) => `Edited for ${minutes} ${minutes === 1 ? "minute" : "minutes"} after sending`);
 }
 
 /// Sends one change of the site's settings from `control`.

@@ -57,6 +57,17 @@ export function confirmDialog({ title, message, confirm = "OK", danger = true, i
   });
 }
 
+/// Selects a number setting's choice in `select` (null as ""); a number set through the API that the
+/// list lacks gets its own entry, labelled by `label(number)`.
+export function showChoice(select, number, label) {
+  select.querySelector("option[data-custom]")?.remove();
+  const value = number == null ? "" : String(number);
+  if (![...select.options].some((option) => option.value === value)) {
+    select.append(el("option", { text: label(number), attrs: { value }, dataset: { custom: "" } }));
+  }
+  select.value = value;
+}
+
 /// Shows an error in a dialog's error line (or clears it).
 export function showError(id, error) {
   $(id).textContent = error ? error.message ?? String(error) : "";

@@ -7,7 +7,7 @@ import { $, button, el } from "/dom.js";
 import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
-import { confirmDialog, showError, userSearch } from "/views/dialogs.js";
+import { confirmDialog, showChoice, showError, userSearch } from "/views/dialogs.js";
 import { toast, toastError } from "/views/toast.js";
 
 let navigate = () => {};
@@ -118,13 +118,7 @@ export function openRoomSettings() {
   $("room-topic-input").value = room.topic ?? "";
   $("room-moderated").checked = room.post_policy === "moderators";
   // A slow mode set through the API to a time the list does not offer is offered as it is.
-  const slow = String(room.slow_mode_seconds ?? 0);
-  const select = $("room-slow-mode");
-  select.querySelector("option[data-custom]")?.remove();
-  if (![...select.options].some((option) => option.value === slow)) {
-    select.append(el("option", { text: `Once every ${formatInterval(Number(slow))}`, attrs: { value: slow, "data-custom": "" } }));
-  }
-  select.value = slow;
+  showChoice($("room-slow-mode"), room.slow_mode_seconds ?? 0, (seconds) => `Once every ${formatInterval(seconds)}`);
   renderRoomRetention(room);
   showError("room-error", null);
   syncRoomForm();
@@ -206,14 +200,7 @@ function syncRoomForm() {
 function renderRoomRetention(room) {
   const site = state.site?.message_retention_days;
   $("room-retention-site").textContent = `As the site (${site == null ? "keep messages for ever" : `delete messages after ${site} ${site === 1 ? "day" : "days"}`})`;
-  const select = $("room-retention");
-  select.querySelector("option[data-custom]")?.remove();
-  const value = room.message_retention_days == null ? "" : String(room.message_retention_days);
-  if (![...select.options].some((option) => option.value === value)) {
-    const days = room.message_retention_days;
-    select.append(el("option", { text: `Delete messages after ${days} ${days === 1 ? "day" : "days"}`, attrs: { value }, dataset: { custom: "" } }));
-  }
-  select.value = value;
+  showChoice($("room-retention"), room.message_retention_days, (days) => `Delete messages after ${days} ${days === 1 ? "day" : "days"}`);
 }
 
 /// How many days a room keeps messages with `own` as its retention (Infinity: for ever).
