@@ -64,3 +64,9 @@ def test_slow_mode_is_set_in_the_settings_and_slows_members_but_not_the_owner(se
     assert tia.js(TAG) is None and sam.js(TAG) is None
     tia.send("member three")
     tia.wait(lambda: "member three" in [m["text"] for m in owner.history(room)], message="not sent after slow mode ended")
+    # A time set through the API that the list lacks is offered as it is.
+    owner.call("PATCH", f"/api/rooms/{room}", json={"slow_mode_seconds": 45}, expect=200)
+    sam.wait(lambda: sam.js(TAG) is not None, message="the Slow tag did not come back")
+    sam.find("#room-settings").click()
+    sam.wait(lambda: sam.dialog_open("room-dialog"))
+    assert Select(sam.find("#room-slow-mode")).first_selected_option.text == "Once every 45 seconds"
