@@ -67,7 +67,7 @@ function open(button, box) {
   $("emoji-search").focus();
 }
 
-export function close({ refocus = true } = {}) {
+function close({ refocus = true } = {}) {
   if (!target) return;
   const box = target;
   target = null;
