@@ -237,6 +237,8 @@ def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account
     watcher = Chat(browsers(), server).log_in("room_reader")
     watcher.open_room("short-memory")
     watcher.wait(lambda: watcher.texts() == ["from last month", "from today"])
+    note = lambda: watcher.js("return document.querySelector('#messages .edge .retention-note')?.textContent ?? null")  # noqa: E731
+    assert note() is None
     chat = Chat(browsers(), server).log_in("room_keeper")
     chat.open_room("short-memory")
     try:
@@ -253,10 +255,13 @@ def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account
         room_now = lambda: requests.get(server.url + f"/api/rooms/{room}", headers=admin_api).json()["room"]  # noqa: E731
         chat.wait(lambda: room_now()["message_retention_days"] == 30, message=lambda: f"not saved: {chat.alerts()}")
         watcher.wait(lambda: watcher.texts() == ["from today"], message=lambda: f"{watcher.texts()}")
+        # Members are told at the start of the conversation.
+        watcher.wait(lambda: note() == "Messages here are deleted 30 days after they are sent.", message=lambda: f"{note()}")
         # For ever is not asked; a number of days set through the API shows as its own choice.
         Select(chat.find("#room-retention")).select_by_value("-1")
         chat.wait(lambda: room_now()["message_retention_days"] == -1, message=lambda: f"not saved: {chat.alerts()}")
         assert not chat.dialog_open("confirm-dialog")
+        watcher.wait(lambda: note() is None)
         put = requests.put(server.url + f"/api/admin/rooms/{room}/retention", json={"message_retention_days": 45}, headers=admin_api)
         assert put.status_code == 200, put.text
         chat.find("#room-dialog [data-close]").click()

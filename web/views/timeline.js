@@ -228,14 +228,23 @@ function continues(previous, m) {
 
 function edgeNode(room) {
   const status = room.loadingOlder ? "loading" : room.hasMore ? "more" : "start";
-  const name = roomName(state.rooms.get(room.id));
-  return keyed("edge", `${status}:${name}`, () => {
+  const details = state.rooms.get(room.id);
+  const name = roomName(details);
+  const kept = retentionNote(details);
+  return keyed("edge", `${status}:${name}:${kept}`, () => {
     const item = el("li", { className: "edge" });
     if (status === "loading") item.append(el("span", { className: "spinner", attrs: { "aria-hidden": "true" } }), "Loading earlier messages…");
     else if (status === "more") item.append(button("Load earlier messages", { className: "link", onClick: () => actions.loadOlder().catch(toastError) }));
     else item.append(el("strong", { text: name }), el("span", { className: "muted", text: "This is the beginning of the conversation." }));
+    if (status === "start" && kept) item.append(el("span", { className: "muted retention-note", text: kept }));
     return item;
   });
+}
+
+/// What the room's retention (its own, else the site's) does to its messages, or "" when they are kept.
+function retentionNote(room) {
+  const days = room?.message_retention_days === -1 ? null : room?.message_retention_days ?? state.site?.message_retention_days;
+  return days == null ? "" : `Messages here are deleted ${days === 1 ? "a day" : `${days} days`} after they are sent.`;
 }
 
 /// The bottom edge of a window that stops short of the newest messages.
