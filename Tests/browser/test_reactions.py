@@ -69,33 +69,44 @@ def test_escape_closes_the_picker_without_reacting(server, browsers, account):
     assert chips(chat, chat.message_id("nothing to see")) == []
 
 
-def test_any_emoji_can_be_typed_into_the_picker(server, browsers, account):
+def test_any_emoji_is_picked_named_or_typed_from_the_whole_picker(server, browsers, account):
     account("dee_reacts")
     chat = Chat(browsers(), server).log_in("dee_reacts")
     chat.send("ship it")
     chat.wait(lambda: "ship it" in chat.texts())
     message_id = chat.message_id("ship it")
-    chat.hover_action("ship it", "react")
-    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
-    chat.find(".reaction-picker .pick.more").click()
-    chat.wait(lambda: chat.js("return document.activeElement.classList.contains('emoji-input')"))
+    shown = "return !document.getElementById('emoji-picker').hidden"
+
+    def more():
+        chat.hover_action("ship it", "react")
+        chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
+        chat.find(".reaction-picker .pick.more").click()
+        chat.wait(lambda: chat.js(shown) and chat.js("return document.activeElement.id") == "emoji-search")
+        # The small menu made way for the whole picker.
+        assert chat.js("return document.querySelector('.reaction-picker')") is None
+
+    # An emoji typed or pasted into the search is offered as it is.
+    more()
     # (ChromeDriver types no emoji: the field is filled as a paste or the system's emoji keyboard would.)
-    chat.js("document.activeElement.value = '🚀'")
-    chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    chat.js("const f = document.getElementById('emoji-search'); f.value = '🚀'; f.dispatchEvent(new Event('input'))")
+    chat.wait(lambda: chat.js("return [...document.querySelectorAll('#emoji-results .emoji-cell')].map(b => b.dataset.emoji)") == ["🚀"])
+    chat.find("#emoji-search").send_keys(Keys.ENTER)
     chat.wait(lambda: chips(chat, message_id) == [["🚀", "1", "true"]], message=f"the typed emoji was not added: {chips(chat, message_id)}")
-    assert chat.js("return document.querySelector('.reaction-picker')") is None
-    # Not an emoji: the server refuses it and says so; nothing is added.
-    chat.hover_action("ship it", "react")
-    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
-    chat.find(".reaction-picker .pick.more").click()
-    chat.driver.switch_to.active_element.send_keys("ok", Keys.ENTER)
-    chat.wait(lambda: "emoji" in chat.js("return document.querySelector('.toasts')?.textContent ?? ''"), message="no error shown")
+    assert not chat.js(shown)
+    # Focus goes back to the message's reaction button.
+    assert chat.js("return document.activeElement.dataset.action") == "react"
+    # A word that names no emoji offers none, and adds nothing.
+    more()
+    chat.find("#emoji-search").send_keys("ok", "ay")
+    chat.wait(lambda: "No emoji by that name." in chat.text_of("emoji-results"))
+    chat.find("#emoji-search").send_keys(Keys.ESCAPE)
+    chat.wait(lambda: not chat.js(shown))
     assert chips(chat, message_id) == [["🚀", "1", "true"]]
-    # A short name between colons is its emoji.
-    chat.hover_action("ship it", "react")
-    chat.wait(lambda: chat.js("return document.querySelector('.reaction-picker') !== null"))
-    chat.find(".reaction-picker .pick.more").click()
-    chat.driver.switch_to.active_element.send_keys(":tada:", Keys.ENTER)
+    # A short name between colons finds its emoji; a click reacts with it.
+    more()
+    chat.find("#emoji-search").send_keys(":tada:")
+    chat.wait(lambda: chat.js("return document.querySelector('#emoji-results .emoji-cell')?.dataset.emoji") == "🎉")
+    chat.find("#emoji-results .emoji-cell").click()
     chat.wait(lambda: chips(chat, message_id) == [["🚀", "1", "true"], ["🎉", "1", "true"]], message=f"{chips(chat, message_id)}")
 
 

@@ -1,8 +1,10 @@
-// The emoji picker of the message boxes (the room's and a thread's), as Slack's, Mattermost's and
-// Zulip's: a search field, the ones I picked lately, every named emoji by group and the site's
-// custom emoji. A pick goes into the box at the caret (a custom one as ":name:", which messages
-// draw as its picture) and the picker closes; Shift+click or Shift+Enter keeps it open for more.
-// Escape, the button again or a click elsewhere closes it. Arrow keys move through the grid.
+// The emoji picker, as Slack's, Mattermost's and Zulip's: a search field, the ones I picked lately,
+// every named emoji by group and the site's custom emoji. From the message boxes (the room's and a
+// thread's) a pick goes into the box at the caret (a custom one as ":name:", which messages draw as
+// its picture); from a message's reactions ("+") it reacts. Then the picker closes; Shift+click or
+// Shift+Enter keeps it open for more. Escape, the button again or a click elsewhere closes it.
+// Arrow keys move through the grid. An emoji typed or pasted into the search (one with no name
+// here) is offered as it is.
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, el } from "/dom.js";
 import { emojiGroups, emojiSuggestions } from "/emoji.js";
@@ -13,15 +15,17 @@ const RECENT_MAX = 16;
 /// Each cell's emoji: { name, emoji, custom }.
 const entries = new WeakMap();
 
-/// The box a pick goes into and the button that opened the picker, while it is open.
+/// Where picks go while it is open: `{ box }` (a textarea) or `{ onPick, returnFocus }`; the button
+/// that opened it and where that was.
 let target = null;
 let opener = null;
+let anchorRect = null;
 
 export function initEmojiPicker() {
   for (const [buttonId, boxId] of [["emoji-open", "composer-text"], ["thread-emoji-open", "thread-text"]]) {
     const opening = $(buttonId);
     opening.append(icon("smile"));
-    opening.addEventListener("click", () => (target === $(boxId) ? close() : open(opening, $(boxId))));
+    opening.addEventListener("click", () => (target?.box === $(boxId) ? close() : open(opening, { box: $(boxId) })));
   }
   const picker = $("emoji-picker");
   $("emoji-search").addEventListener("input", () => {
@@ -54,10 +58,17 @@ function remember(entry) {
   }
 }
 
-function open(button, box) {
-  if (box.disabled) return;
-  target = box;
+/// Opens the picker at `anchor` for another use than a box: `onPick(emoji)` gets each pick (a custom
+/// one as ":name:"); closing gives the focus to `returnFocus`.
+export function openEmojiPicker(anchor, { onPick, returnFocus = null }) {
+  open(anchor, { onPick, returnFocus });
+}
+
+function open(button, destination) {
+  if (destination.box?.disabled) return;
+  target = destination;
   opener = button;
+  anchorRect = button.getBoundingClientRect();
   opener.setAttribute("aria-expanded", "true");
   $("emoji-search").value = "";
   render();
@@ -69,18 +80,21 @@ function open(button, box) {
 
 function close({ refocus = true } = {}) {
   if (!target) return;
-  const box = target;
+  const { box, returnFocus } = target;
   target = null;
   opener?.setAttribute("aria-expanded", "false");
   opener = null;
   $("emoji-picker").hidden = true;
-  if (refocus && !box.disabled) box.focus();
+  if (!refocus) return;
+  if (box && !box.disabled) box.focus();
+  else if (returnFocus?.isConnected) returnFocus.focus({ preventScroll: true });
 }
 
 /// Above the button that opened it, kept inside the window.
 function place() {
   const picker = $("emoji-picker");
-  const anchor = opener.getBoundingClientRect();
+  // (Where the button was: one in a message's small reaction menu is gone once this opens.)
+  const anchor = opener.isConnected ? opener.getBoundingClientRect() : anchorRect;
   const width = picker.offsetWidth;
   const height = picker.offsetHeight;
   const left = Math.max(8, Math.min(anchor.right - width, window.innerWidth - width - 8));
@@ -92,9 +106,13 @@ function place() {
 /// What the picker offers: [{ label, emoji: [{ name, emoji, custom }] }], narrowed by the search.
 function sections() {
   const customs = [...customEmoji.values()].sort((a, b) => a.name.localeCompare(b.name)).map(({ name }) => ({ name, emoji: `:${name}:`, custom: true }));
-  const typed = $("emoji-search").value.trim().toLowerCase().replace(/^:|:$/gu, "");
+  const raw = $("emoji-search").value.trim();
+  const typed = raw.toLowerCase().replace(/^:|:$/gu, "");
   if (typed) {
+    // An emoji itself (typed, pasted or from the system's emoji keyboard), as it is.
+    const itself = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u.test(raw) && !/[\p{L}\p{N}\s]/u.test(raw) ? [{ name: raw, emoji: raw, typed: true }] : [];
     const found = [
+      ...itself,
       ...emojiSuggestions(typed, 200),
       ...customs.filter(({ name }) => name.startsWith(typed) || name.split(/[_+-]/u).some((word) => word.startsWith(typed))),
     ];
@@ -123,7 +141,7 @@ function cell(entry) {
     "button",
     {
       className: "emoji-cell",
-      attrs: { type: "button", title: `:${entry.name}:`, "aria-label": `:${entry.name}:` },
+      attrs: { type: "button", title: entry.typed ? entry.emoji : `:${entry.name}:`, "aria-label": entry.typed ? entry.emoji : `:${entry.name}:` },
       dataset: { emoji: entry.emoji },
       on: { click: (event) => pick(entry, { keepOpen: event.shiftKey })?.focus() },
     },
@@ -136,16 +154,22 @@ function cell(entry) {
 /// Puts the emoji in the box at the caret (a custom one's name with spaces around, so it stands
 /// alone). Kept open, the picker shows it among the recent ones; returns where the focus goes then.
 function pick(entry, { keepOpen = false } = {}) {
-  const box = target;
-  if (!box || box.disabled) return;
-  const text = entry.custom ? `:${entry.name}: ` : entry.emoji;
-  const { selectionStart: start, selectionEnd: end } = box;
-  const before = box.value.slice(0, start);
-  const lead = entry.custom && before && !/\s$/u.test(before) ? " " : "";
-  box.setRangeText(lead + text, start, end, "end");
-  // The box's own listeners (its height, the draft, typing) hear it as typing.
-  box.dispatchEvent(new Event("input", { bubbles: true }));
-  remember({ name: entry.name, emoji: entry.emoji, ...(entry.custom ? { custom: true } : {}) });
+  if (!target) return null;
+  const { box, onPick } = target;
+  if (box) {
+    if (box.disabled) return null;
+    const text = entry.custom ? `:${entry.name}: ` : entry.emoji;
+    const { selectionStart: start, selectionEnd: end } = box;
+    const before = box.value.slice(0, start);
+    const lead = entry.custom && before && !/\s$/u.test(before) ? " " : "";
+    box.setRangeText(lead + text, start, end, "end");
+    // The box's own listeners (its height, the draft, typing) hear it as typing.
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  } else {
+    onPick(entry.emoji);
+  }
+  // (A typed one is not remembered: it may not be an emoji at all.)
+  if (!entry.typed) remember({ name: entry.name, emoji: entry.emoji, ...(entry.custom ? { custom: true } : {}) });
   if (keepOpen) {
     const search = document.activeElement === $("emoji-search");
     render();

@@ -8,11 +8,11 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from
 import { actionText, formatMessage, onlyEmoji, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
-import { emojiNamed } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
+import { openEmojiPicker } from "/views/emojipicker.js";
 import { openForward } from "/views/forward.js";
 import { openJumpDialog } from "/views/jumpdate.js";
 import { pollNode } from "/views/polls.js";
@@ -548,42 +548,26 @@ export function openReactionPicker(m, anchor) {
   // The site's four newest custom emoji follow, as their pictures.
   const newest = [...customEmoji.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 4);
   for (const custom of newest) picker.append(pick(`:${custom.name}:`, customEmojiImage(custom.name, "custom-emoji reaction-emoji")));
-  // Any other emoji: typed, pasted, picked with the system's emoji keyboard, or named (":tada:").
-  const other = el("input", {
-    className: "emoji-input",
-    attrs: { "aria-label": "Another emoji (type, paste or name it, like :tada:, then Enter)", placeholder: "Other… or :name:", maxlength: "34", autocomplete: "off" },
-  });
-  other.hidden = true;
+  // Any other emoji: the whole picker, searched by name, or with one typed or pasted into its search.
   picker.append(
     el("button", {
       className: "pick more", text: "+",
-      attrs: { type: "button", role: "menuitem", "aria-label": "Another emoji" },
+      attrs: { type: "button", role: "menuitem", "aria-label": "More emoji", "aria-haspopup": "dialog" },
       on: {
         click: (event) => {
-          // The field takes the focus before the button goes (a hidden focused button would close the picker).
-          other.hidden = false;
-          other.focus();
-          event.currentTarget.hidden = true;
+          // The picker takes the focus, which closes this menu (its focus goes back to the message's button after).
+          openEmojiPicker(event.currentTarget, {
+            onPick: (emoji) => actions.toggleReaction(current(m), emoji).catch(toastError),
+            returnFocus: anchor,
+          });
         },
       },
     }),
-    other,
   );
-  other.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    event.preventDefault();
-    event.stopPropagation();
-    const typed = other.value.trim();
-    const emoji = (/^:[^:\s]+:$/u.test(typed) && emojiNamed(typed)) || typed;
-    if (!emoji) return;
-    close();
-    actions.toggleReaction(current(m), emoji).catch(toastError);
-  });
   picker.addEventListener("keydown", (event) => {
     const items = [...picker.querySelectorAll("button")].filter((item) => !item.hidden);
     const index = items.indexOf(document.activeElement);
     if (event.key === "Escape") close();
-    else if (event.target === other) return;
     else if (event.key === "ArrowRight" || event.key === "ArrowLeft") items[(index + (event.key === "ArrowRight" ? 1 : items.length - 1)) % items.length].focus();
     else return;
     event.preventDefault();
