@@ -25,8 +25,9 @@ enum EventLogBootstrap {
 }
 
 /// Deletes events older than the retention period, or than the shortest message retention (the
-/// site's or a room's) if that is shorter (an event must not keep a message's text after the message is gone). Cursors at or
-/// below the pruned point get a `resync` event, so the mark moves before the rows go.
+/// site's or a room's) if that is shorter (an event must not keep a message's text after the
+/// message is gone). Cursors at or below the pruned point get a `resync` event, so the mark moves
+/// before the rows go.
 struct EventPruner: Sendable {
     let pool: MariaDBPool
     let hub: EventHub
