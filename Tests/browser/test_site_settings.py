@@ -173,11 +173,13 @@ def test_a_site_admin_limits_how_long_messages_are_edited(server, browsers, acco
 
     room = writer.create_room("edit-window")["id"]
     old = writer.post(room, "sent a while ago")
-    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = {old['id']}")
+    reply = writer.post(room, "an old reply", reply_to=old["id"])
+    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 20 MINUTE WHERE id IN ({old['id']}, {reply['id']})")
     writer.post(room, "sent just now")
+    thread_edit = f"return document.querySelectorAll('#thread-replies li[data-message=\"{reply['id']}\"] [data-action=\"edit\"]').length"
     chat = Chat(browsers(), server).log_in("editor_writer")
     chat.open_room("edit-window")
-    chat.wait(lambda: chat.texts() == ["sent a while ago", "sent just now"])
+    chat.wait(lambda: chat.texts() == ["sent a while ago", "an old reply", "sent just now"])
     assert chat.js(EDIT_ACTION, "sent a while ago") == [True] and chat.js(EDIT_ACTION, "sent just now") == [True]
 
     admin = Chat(browsers(), server).log_in("editor_boss")
@@ -205,6 +207,11 @@ def test_a_site_admin_limits_how_long_messages_are_edited(server, browsers, acco
         chat.find("#composer-text").click()
         chat.type(Keys.ARROW_UP)
         assert chat.find("#composer-text").get_attribute("value") == ""
+        # The open thread follows the setting too: no Edit on the reply now, and back with the next change.
+        chat.hover_action("sent a while ago", "thread-reply")
+        chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+        chat.wait(lambda: chat.js(f"return document.querySelectorAll('#thread-replies li[data-message=\"{reply['id']}\"]').length") == 1)
+        assert chat.js(thread_edit) == 0
 
         # In the site log, in words; a number of minutes set through the API shows as its own choice.
         admin.find("#admin-log-section summary").click()
@@ -213,6 +220,7 @@ def test_a_site_admin_limits_how_long_messages_are_edited(server, browsers, acco
         assert "Editor changed the site's settings (messages are edited for 15 minutes after sending)" in admin.text_of("admin-log")
         assert requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": 25}, headers=admin_api).status_code == 200
         admin.wait(lambda: Select(admin.find("#admin-edit-time")).first_selected_option.text == "Edited for 25 minutes after sending")
+        chat.wait(lambda: chat.js(thread_edit) == 1, message="the open thread did not offer Edit again")
         # Any time again: Edit comes back on both.
         chat.wait(lambda: chat.js(EDIT_ACTION, "sent a while ago") == [True])
         Select(admin.find("#admin-edit-time")).select_by_value("")

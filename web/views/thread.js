@@ -71,6 +71,8 @@ export function initThread(handlers) {
     else if (state.thread && changed === "details") render({});
   });
   on("members", () => state.thread && render({}));
+  // The editing time (site settings) decides which replies offer Edit.
+  on("site", () => state.thread && render({}));
 }
 
 /// Opens the thread of a message of the open room (closing the member panel).
