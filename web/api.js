@@ -243,6 +243,8 @@ export const Reports = {
   /// `state`: "open" (the default) or "resolved"; `room` only that room's; newest first, `before` a report id.
   list: ({ state, room, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, before, limit })}`),
   resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),
+  /// The reports I made, newest first, with what became of them; `before` a report id.
+  mine: ({ before, limit = 20 } = {}) => get(`/api/me/reports${query({ before, limit })}`),
 };
 
 export const Users = {

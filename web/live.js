@@ -171,6 +171,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // A report I may act on was made or settled (by me elsewhere, or by someone else).
       store.emit("reports");
       break;
+    case "report.outcome":
+      // A report I made was dismissed or its message deleted (by someone else).
+      store.emit("report-outcome", data.report);
+      break;
     case "saved.added":
     case "saved.removed":
       // Saved or unsaved in another tab or device of mine.

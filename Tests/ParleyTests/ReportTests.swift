@@ -202,6 +202,84 @@ import Testing
         }
     }
 
+    /// The `report.outcome` payloads addressed to a user, oldest first.
+    static func outcomes(_ parley: TestParley, to user: LoggedIn) throws -> [JSON] {
+        try parley.query("SELECT payload FROM events WHERE type = 'report.outcome' AND user_id = ? ORDER BY id", [user.id]).map {
+            try #require(try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8))["report"])
+        }
+    }
+
+    @Test func reportersHearWhatBecameOfTheirReportsAndListThem() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.signUp("root")
+            let owner = try await client.signUp("owner")
+            let mod = try await client.signUp("mod")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let eve = try await client.signUp("eve")
+            let room = try await ModerationTests.room(client, owner: owner, members: [mod, ann, bob, cat])
+            try await client.setRole("moderator", of: mod, in: room, by: owner)
+            let rude = try await MessageTests.say(client, bob, room: room, "buy cheap watches")
+            let annReport = try #require(try await Self.report(client, ann, rude, #"{"reason":"spam","comment":"again"}"#).json()["report"]?["id"]?.int)
+            let catReport = try #require(try await Self.report(client, cat, rude, #"{"reason":"inappropriate"}"#).json()["report"]?["id"]?.int)
+            let modReport = try #require(try await Self.report(client, mod, rude).json()["report"]?["id"]?.int)
+
+            // Listed to the reporter while open: what they reported, not who will settle it.
+            let open = try await client.send(.get, "/api/me/reports", headers: ann.bearer)
+            #expect(open.status == .ok, "\(String(buffer: open.body))")
+            #expect(try open.json().keys == ["reports", "has_more"])
+            let listedOpen = try #require(try open.json()["reports"]?.array)
+            #expect(listedOpen.count == 1)
+            #expect(listedOpen[0].keys == ["id", "reason", "comment", "created_at", "room", "sender", "message", "resolved_at", "resolution"])
+            #expect(listedOpen[0]["id"]?.int == annReport && listedOpen[0]["comment"]?.string == "again")
+            #expect(listedOpen[0]["sender"]?["username"]?.string == "bob")
+            #expect(listedOpen[0]["message"]?["text"]?.string == "buy cheap watches")
+            #expect(listedOpen[0]["room"] == .object(["id": .number(Double(room)), "kind": .string("public"), "name": .string("town")]))
+            #expect(listedOpen[0]["resolved_at"] == .null && listedOpen[0]["resolution"] == .null)
+            #expect(try Self.outcomes(parley, to: ann).isEmpty)
+
+            // The moderator dismisses: Ann and Cat hear of it, the moderator (who did it) and Bob do not.
+            #expect(try await client.send(.post, "/api/reports/\(modReport)/resolve", json: #"{"action":"dismiss"}"#, headers: mod.bearer).status == .ok)
+            let annHeard = try Self.outcomes(parley, to: ann)
+            #expect(annHeard.count == 1)
+            #expect(annHeard.first?["id"]?.int == annReport && annHeard.first?["resolution"]?.string == "dismissed")
+            #expect(annHeard.first?.keys == listedOpen[0].keys)
+            #expect(RoomTests.isTimestamp(annHeard.first?["resolved_at"]))
+            #expect(try Self.outcomes(parley, to: cat).map { $0["id"]?.int } == [catReport])
+            #expect(try Self.outcomes(parley, to: mod).isEmpty && Self.outcomes(parley, to: bob).isEmpty && Self.outcomes(parley, to: owner).isEmpty)
+            let dismissed = try #require(try await client.send(.get, "/api/me/reports", headers: ann.bearer).json()["reports"]?[0])
+            #expect(dismissed["resolution"]?.string == "dismissed" && dismissed["message"]?["text"]?.string == "buy cheap watches")
+
+            // Once Cat has left the room her report stays listed, without the message.
+            #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: cat.bearer).status == .noContent)
+            let catsList = try #require(try await client.send(.get, "/api/me/reports", headers: cat.bearer).json()["reports"]?.array)
+            #expect(catsList.map { $0["id"]?.int } == [catReport])
+            #expect(catsList[0]["message"] == .null && catsList[0]["sender"]?["username"]?.string == "bob")
+
+            // Bob deletes another reported message himself: Ann hears it is gone.
+            let again = try await MessageTests.say(client, bob, room: room, "still selling watches")
+            let second = try #require(try await Self.report(client, ann, again).json()["report"]?["id"]?.int)
+            #expect(try await client.send(.delete, "/api/messages/\(again)", headers: bob.bearer).status == .noContent)
+            let gone = try #require(try Self.outcomes(parley, to: ann).last)
+            #expect(gone["id"]?.int == second && gone["resolution"]?.string == "message_deleted")
+            #expect(gone["message"]?["deleted"] == .bool(true) && gone["message"]?["text"] == .null)
+            #expect(try parley.count("events", where: "type LIKE 'report.%' AND user_id = \(bob.id)") == 0)
+
+            // Newest first, in pages; only one's own.
+            let page = try await client.send(.get, "/api/me/reports?limit=1", headers: ann.bearer).json()
+            #expect(page["reports"]?.array?.map { $0["id"]?.int } == [second] && page["has_more"]?.bool == true)
+            let rest = try await client.send(.get, "/api/me/reports?limit=1&before=\(second)", headers: ann.bearer).json()
+            #expect(rest["reports"]?.array?.map { $0["id"]?.int } == [annReport] && rest["has_more"]?.bool == false)
+            #expect(try await client.send(.get, "/api/me/reports", headers: eve.bearer).json()["reports"] == .array([]))
+            for bad in ["limit=0", "limit=101", "before=0", "before=x"] {
+                try await client.send(.get, "/api/me/reports?\(bad)", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            }
+            try await client.send(.get, "/api/me/reports").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
     @Test func reportsAreRateLimitedPerUser() async throws {
         let parley = try await TestParley.make { $0.reportsPerUser = RateLimit(burst: 2, per: .seconds(3600)) }
         try await parley.run { client in
@@ -211,6 +289,9 @@ import Testing
             var ids: [Int64] = []
             for index in 0..<3 { ids.append(try await MessageTests.say(client, bob, room: 1, "message \(index)")) }
             #expect(try await Self.report(client, ann, ids[0]).status == .created)
+            // Refused reports do not use up the allowance.
+            for _ in 0..<3 { try await Self.report(client, ann, ids[0]).expectError(.conflict, "already_reported") }
+            for _ in 0..<3 { try await Self.report(client, bob, ids[0]).expectError(.conflict, "own_message") }
             #expect(try await Self.report(client, ann, ids[1]).status == .created)
             try await Self.report(client, ann, ids[2]).expectError(.tooManyRequests, "rate_limited")
             #expect(try parley.count("message_reports") == 2)

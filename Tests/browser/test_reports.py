@@ -172,3 +172,54 @@ def test_a_reply_in_a_thread_is_reported_from_the_thread(server, browsers, accou
     chat.wait(lambda: not chat.dialog_open("report-dialog"))
     reports = olga.call("GET", "/api/reports", expect=200).json()["reports"]
     assert [(r["message"]["id"], r["reason"], r["reporter"]["username"]) for r in reports] == [(reply["id"], "harassment", "ann_rep2")]
+
+
+def mine(chat):
+    """The reports "Messages you reported" lists: the message, its sender and what became of it."""
+    return chat.js("""
+      return [...document.querySelectorAll('#my-reports-list li.report-entry')].map(li => ({
+        sender: li.querySelector('.search-meta strong').textContent,
+        message: li.querySelector('.report-message').textContent,
+        outcome: li.querySelector('.report-outcome').textContent,
+      }))""")
+
+
+def test_the_reporter_hears_what_became_of_each_report_and_finds_them_in_the_settings(server, browsers, account):
+    olga = account("olga_rep3", display_name="Olga")
+    ann = account("ann_rep3", display_name="Ann")
+    bob = account("bob_rep3", display_name="Bob")
+    room = olga.create_room("reports-outcome-room")["id"]
+    for person in (ann, bob):
+        person.join(room)
+    first = bob.post(room, "cheap watches here")
+    second = bob.post(room, "and cheaper ones here")
+    one = ann.call("POST", f"/api/messages/{first['id']}/report", json={"reason": "spam", "comment": "again"}, expect=201).json()["report"]
+    two = ann.call("POST", f"/api/messages/{second['id']}/report", json={"reason": "spam"}, expect=201).json()["report"]
+
+    chat = Chat(browsers(), server).log_in("ann_rep3")
+    toasts = "return document.querySelector('.toasts')?.textContent ?? ''"
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: [(e["message"], e["outcome"]) for e in mine(chat)] == [
+        ("and cheaper ones here", "Waiting for review"), ("cheap watches here", "Waiting for review")])
+    assert [e["sender"] for e in mine(chat)] == ["Bob", "Bob"]
+
+    # A dismissal reaches her live: a note, and the list says so.
+    olga.call("POST", f"/api/reports/{one['id']}/resolve", json={"action": "dismiss"}, expect=200)
+    chat.wait(lambda: mine(chat)[1]["outcome"].startswith("Reviewed, the message stays"), message="the dismissal did not reach the list")
+    chat.wait(lambda: "Your report of Bob’s message in #reports-outcome-room was reviewed. The message stays." in chat.js(toasts))
+    # So does a deletion.
+    olga.call("POST", f"/api/reports/{two['id']}/resolve", json={"action": "delete_message"}, expect=200)
+    chat.wait(lambda: mine(chat)[0]["outcome"].startswith("Message removed"), message="the deletion did not reach the list")
+    assert mine(chat)[0]["message"] == "This message was deleted."
+    chat.wait(lambda: "The message from Bob you reported in #reports-outcome-room has been removed." in chat.js(toasts))
+    # Who settled them is not said.
+    assert "Olga" not in chat.text_of("my-reports-list")
+
+    # "Show in the room" opens the room at the message that stayed; a deleted one offers nothing to show.
+    entries = chat.driver.find_elements(By.CSS_SELECTOR, "#my-reports-list li.report-entry")
+    assert not entries[0].find_elements(By.CSS_SELECTOR, ".report-actions button")
+    entries[1].find_element(By.CSS_SELECTOR, ".report-actions button").click()
+    chat.wait(lambda: not chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: chat.room_title() == "reports-outcome-room")
+    chat.wait(lambda: "cheap watches here" in chat.texts())

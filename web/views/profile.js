@@ -7,6 +7,7 @@ import { formatFull, statusLabel } from "/format.js";
 import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 import { openEmojis } from "/views/emojis.js";
+import { openMyReports } from "/views/reports.js";
 import { openUserGroups } from "/views/usergroups.js";
 import { initTwoFactor, loadTwoFactor } from "/views/twofactor.js";
 
@@ -100,6 +101,7 @@ export async function openProfile() {
   $("block-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   openEmojis();
   openUserGroups();
+  openMyReports();
   $("profile-dialog").showModal();
   $("profile-display-name").focus();
   try {

@@ -4,7 +4,9 @@
 // list while some are open; it opens the list, where each report is dismissed or its message
 // deleted, and the resolved ones are listed too. Both stay in step through `report.created` and
 // `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the site
-// administration every report; so the resolved ones are there also when none is open.
+// administration every report; so the resolved ones are there also when none is open. Reporters
+// are told what became of their reports (`report.outcome`, a toast) and find them under "Messages
+// you reported" in "Profile and settings".
 import * as actions from "/actions.js";
 import { Reports } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -46,6 +48,11 @@ export function initReports({ onNavigate }) {
   on("reports", () => {
     refreshCount();
     if ($("reports-dialog").open) load();
+  });
+  $("my-reports-more").addEventListener("click", () => loadMine({ more: true }));
+  on("report-outcome", (report) => {
+    toast(outcomeText(report), { kind: "info", ms: 8000 });
+    if ($("profile-dialog").open) loadMine();
   });
 }
 
@@ -112,6 +119,86 @@ async function submitReport(event) {
     showError("report-error", error);
     $("report-submit").disabled = false;
   }
+}
+
+// The reports I made.
+
+/// My reports shown in "Profile and settings", and whether older ones lie beyond them.
+let mine = { reports: [], hasMore: false };
+let mineGeneration = 0;
+
+/// Called as "Profile and settings" opens.
+export function openMyReports() {
+  mine = { reports: [], hasMore: false };
+  $("my-reports-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
+  $("my-reports-more").hidden = true;
+  loadMine();
+}
+
+async function loadMine({ more = false } = {}) {
+  const generation = ++mineGeneration;
+  showError("my-reports-error", null);
+  try {
+    const page = await Reports.mine({ before: more ? mine.reports.at(-1)?.id : undefined });
+    if (generation !== mineGeneration) return;
+    mine = { reports: more ? [...mine.reports, ...page.reports] : page.reports, hasMore: page.has_more };
+    $("my-reports-list").replaceChildren(...(mine.reports.length ? mine.reports.map(myReportNode) : [el("li", { className: "muted", text: "None." })]));
+    $("my-reports-more").hidden = !mine.hasMore;
+  } catch (error) {
+    if (generation === mineGeneration) showError("my-reports-error", error);
+  }
+}
+
+/// What became of a report of mine, in words.
+function outcomeLabel(report) {
+  if (report.resolution === "message_deleted") return "Message removed";
+  if (report.resolution === "dismissed") return "Reviewed, the message stays";
+  return "Waiting for review";
+}
+
+function outcomeText(report) {
+  const where = whereLabel(report);
+  return report.resolution === "message_deleted"
+    ? `The message from ${report.sender.display_name} you reported in ${where} has been removed.`
+    : `Your report of ${report.sender.display_name}’s message in ${where} was reviewed. The message stays.`;
+}
+
+function myReportNode(report) {
+  const { message } = report;
+  const reported = new Date(report.created_at);
+  const text = !message ? "You are no longer in this conversation." : message.deleted ? "This message was deleted." : truncate(preview(message), 200);
+  const item = el(
+    "li",
+    { className: "report-entry", dataset: { report: report.id } },
+    el(
+      "p",
+      { className: "search-meta" },
+      el("span", { className: `badge report-reason ${report.reason}`, text: REASONS[report.reason] ?? report.reason }),
+      el("strong", { text: report.sender.display_name }),
+      el("span", { className: "muted", text: `in ${whereLabel(report)}` }),
+    ),
+    el("blockquote", { className: message && !message.deleted ? "report-message" : "report-message muted", text }),
+    el(
+      "p",
+      { className: "report-by muted" },
+      `Reported ${dayLabel(reported)} ${formatTime(reported)}`,
+      report.comment ? el("span", { className: "report-comment", text: `: “${report.comment}”` }) : null,
+    ),
+  );
+  const tools = el("div", { className: "report-actions" });
+  if (message && !message.deleted && state.rooms.has(report.room.id)) {
+    tools.append(button("Show in the room", {
+      className: "secondary small",
+      onClick: () => {
+        $("profile-dialog").close();
+        navigate(report.room.id, { message: message.id });
+      },
+    }));
+  }
+  const settled = report.resolved_at ? `, ${dayLabel(new Date(report.resolved_at))} ${formatTime(new Date(report.resolved_at))}` : "";
+  tools.append(el("span", { className: `report-outcome ${report.resolution ?? "open"}`, text: `${outcomeLabel(report)}${settled}` }));
+  item.append(tools);
+  return item;
 }
 
 // The list of reports.

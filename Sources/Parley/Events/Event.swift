@@ -158,11 +158,14 @@ public enum EventType {
     public static let reminderRemoved = "reminder.removed"
     /// To the user who marked their notifications seen up to an id (their other clients follow).
     public static let notificationsSeen = "notifications.seen"
-    /// To the user whose scheduled message was made, changed or refused when sent (with its failure).
     /// To each person who may act on it (`reportMessage`): a report of a message.
     public static let reportCreated = "report.created"
     /// To the same people: a message's open reports were dismissed, or it was deleted.
     public static let reportResolved = "report.resolved"
+    /// To each person whose open report of the message was settled then (not the one who settled it):
+    /// their report as `myReports` lists it, with what became of it.
+    public static let reportOutcome = "report.outcome"
+    /// To the user whose scheduled message was made, changed or refused when sent (with its failure).
     public static let scheduledSaved = "scheduled.saved"
     /// To the user whose scheduled message was sent (with the message's id) or cancelled.
     public static let scheduledRemoved = "scheduled.removed"

@@ -33,6 +33,21 @@ final class RateLimiter: Sendable {
         if let wait { throw ParleyError.rateLimited(retryAfter: max(1, Int(wait.rounded(.up)))) }
     }
 
+    /// Runs `body` after `consume`, giving the token back when it throws: for rules that count only
+    /// what gets done (a refused request wrote nothing).
+    func refunding<T>(_ key: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            buckets.withLockedValue { buckets in
+                guard var bucket = buckets[key] else { return }
+                bucket.tokens = min(Double(limit.burst), bucket.tokens + 1)
+                buckets[key] = bucket
+            }
+            throw error
+        }
+    }
+
     /// Drops buckets that have refilled completely: they hold no information.
     private static func sweep(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant, perSecond: Double, burst: Double) {
         buckets = buckets.filter { _, bucket in

@@ -6,7 +6,8 @@ import MariaDB
 /// "Reports"). A member tells the people who can act on a message about it: the room's moderators,
 /// admins and owner, and the site admins (for DMs, which have no moderators, the site admins alone),
 /// never the message's sender. They see the open reports with the message as it was reported, and
-/// dismiss them or delete the message; either resolves every open report of that message.
+/// dismiss them or delete the message; either resolves every open report of that message. Reporters
+/// hear what became of their reports (`report.outcome`) and list them (`myReports`).
 struct ReportController {
     let messages: MessageService
     let log: EventLog
@@ -20,6 +21,7 @@ struct ReportController {
         router.post("/api/messages/:message/report", use: report)
         router.get("/api/reports", use: list)
         router.post("/api/reports/:report/resolve", use: resolve)
+        router.get("/api/me/reports", use: mine)
     }
 
     enum Reason: String, Codable, Sendable { case spam, harassment, inappropriate, other }
@@ -62,6 +64,8 @@ struct ReportController {
         let resolvedAt: Date?
         let resolvedBy: UserSummary?
         let resolution: Resolution?
+        /// Whether the reporter is still a member of the room (not sent: `OwnReport` uses it).
+        let reporterIsMember: Bool
 
         enum CodingKeys: String, CodingKey { case id, reason, comment, createdAt, reporter, room, message, resolvedAt, resolvedBy, resolution }
         // Spelled out so that the open report's empty fields are sent as null rather than left out.
@@ -78,6 +82,36 @@ struct ReportController {
             try c.encode(resolvedBy, forKey: .resolvedBy)
             try c.encode(resolution, forKey: .resolution)
         }
+    }
+
+    /// A report as its reporter sees it: what they reported and what became of it, not who settled
+    /// it. The message is there while they are still a member of its room (as it is now: a tombstone
+    /// once deleted), else null.
+    struct OwnReport: Encodable, Sendable {
+        let report: Report
+
+        enum CodingKeys: String, CodingKey { case id, reason, comment, createdAt, room, sender, message, resolvedAt, resolution }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(report.id, forKey: .id)
+            try c.encode(report.reason, forKey: .reason)
+            try c.encode(report.comment, forKey: .comment)
+            try c.encode(report.createdAt, forKey: .createdAt)
+            try c.encode(report.room, forKey: .room)
+            try c.encode(report.message.sender, forKey: .sender)
+            try c.encode(report.reporterIsMember ? report.message : nil, forKey: .message)
+            try c.encode(report.resolvedAt, forKey: .resolvedAt)
+            try c.encode(report.resolution, forKey: .resolution)
+        }
+    }
+
+    struct OwnList: ResponseEncodable {
+        let reports: [OwnReport]
+        let hasMore: Bool
+    }
+
+    struct OutcomeEvent: Encodable {
+        let report: OwnReport
     }
 
     struct ReportAnswer: ResponseEncodable {
@@ -115,7 +149,8 @@ struct ReportController {
         let messages = self.messages
         let user = session.user
         try limiter.consume(String(user.id))
-        let report = try await log.transaction { c, events in
+        // A refused report (already made, one's own, a deleted message) does not use up the allowance.
+        let report = try await limiter.refunding(String(user.id)) { try await log.transaction { c, events in
             let message = try messages.memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be reported.") }
             guard message.sender.id != user.id else { throw ParleyError(.conflict, "own_message", "You cannot report your own message.") }
@@ -132,7 +167,7 @@ struct ReportController {
                 try events.append(EventType.reportCreated, userID: handler, payload: CreatedEvent(report: report))
             }
             return report
-        }
+        } }
         return EditedResponse(status: .created, response: ReportAnswer(report: report))
     }
 
@@ -158,6 +193,19 @@ struct ReportController {
                 "SELECT COUNT(*) AS open FROM message_reports r JOIN messages m ON m.id = r.message_id WHERE r.resolved_at IS NULL AND \(mine)", bound
             )[0].decode("open", as: Int.self)
             return List(reports: Array(rows.prefix(limit)), hasMore: rows.count > limit, openCount: open)
+        }
+    }
+
+    /// [myReports] The caller's own reports, newest first, with what became of them; `before=<report
+    /// id>` pages back; `limit` ≤ 100.
+    func mine(request: Request, context: AppRequestContext) async throws -> OwnList {
+        let session = try context.requireSession()
+        let limit = try MessageController.number(request, "limit", "from 1 to \(Self.maxPage)").map { Int($0) } ?? 50
+        guard (1...Self.maxPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxPage).") }
+        let before = try MessageController.number(request, "before", "a report id", minimum: 1)
+        return try await log.pool.withConnection { c in
+            let rows = try Self.reports(c, where: "r.reporter_id = ? AND r.id < ?", [session.user.id, before ?? Int64.max], limit: limit + 1)
+            return OwnList(reports: rows.prefix(limit).map(OwnReport.init(report:)), hasMore: rows.count > limit)
         }
     }
 
@@ -223,14 +271,15 @@ struct ReportController {
         ).map { try $0.decode("id") }
     }
 
-    /// Resolves a message's open reports (called by every delete too), telling the handlers; false
-    /// when there were none.
+    /// Resolves a message's open reports (called by every delete too), telling the handlers and the
+    /// reporters (but not whoever resolved them); false when there were none.
     @discardableResult
     static func resolveAll(
         _ c: MariaDBConnection, _ events: EventAppender, messageID: Int64, roomID: Int64, senderID: Int64, by user: User, as resolution: Resolution
     ) throws -> Bool {
-        let ids = try c.query("SELECT id FROM message_reports WHERE message_id = ? AND resolved_at IS NULL FOR UPDATE", [messageID])
-            .map { try $0.decode("id", as: Int64.self) }
+        let open = try c.query("SELECT id, reporter_id FROM message_reports WHERE message_id = ? AND resolved_at IS NULL FOR UPDATE", [messageID])
+            .map { (id: try $0.decode("id", as: Int64.self), reporter: try $0.decode("reporter_id", as: Int64.self)) }
+        let ids = open.map(\.id)
         guard !ids.isEmpty else { return false }
         let now = MessageView.storedPrecision(Date())
         try c.execute(
@@ -240,6 +289,13 @@ struct ReportController {
             reportIds: ids, messageId: messageID, roomId: roomID, resolution: resolution, resolvedBy: UserSummary(user), resolvedAt: now)
         for handler in try handlers(c, roomID: roomID, senderID: senderID) {
             try events.append(EventType.reportResolved, userID: handler, payload: event)
+        }
+        let told = open.filter { $0.reporter != user.id }.map(\.id)
+        if !told.isEmpty {
+            let marks = Array(repeating: "?", count: told.count).joined(separator: ", ")
+            for report in try reports(c, where: "r.id IN (\(marks))", told.map { $0 as any MariaDBEncodable }, limit: told.count) {
+                try events.append(EventType.reportOutcome, userID: report.reporter.id, payload: OutcomeEvent(report: OwnReport(report: report)))
+            }
         }
         return true
     }
@@ -251,7 +307,8 @@ struct ReportController {
             SELECT r.id AS report_id, r.reason, r.comment, r.created_at AS reported_at, r.resolved_at, r.resolution,
             ru.id AS reporter_id, ru.username AS reporter_username, ru.display_name AS reporter_display_name, ru.avatar AS reporter_avatar,
             rb.id AS resolver_id, rb.username AS resolver_username, rb.display_name AS resolver_display_name, rb.avatar AS resolver_avatar,
-            k.kind AS room_kind, k.name AS room_name, \(MessageStore.columns)
+            k.kind AS room_kind, k.name AS room_name, \(MessageStore.columns),
+            EXISTS (SELECT 1 FROM room_members x WHERE x.room_id = r.room_id AND x.user_id = r.reporter_id) AS reporter_member
             FROM message_reports r
             JOIN messages m ON m.id = r.message_id
             JOIN users u ON u.id = m.sender_id
@@ -273,7 +330,8 @@ struct ReportController {
                 message: message,
                 resolvedAt: try row.decode("resolved_at"),
                 resolvedBy: try row.decode("resolver_id", as: Int64?.self) == nil ? nil : try UserSummary(row: row, prefix: "resolver_"),
-                resolution: try row.decode("resolution", as: String?.self).flatMap(Resolution.init(rawValue:)))
+                resolution: try row.decode("resolution", as: String?.self).flatMap(Resolution.init(rawValue:)),
+                reporterIsMember: try row.decode("reporter_member", as: Int64.self) != 0)
         }
     }
 }
