@@ -240,6 +240,8 @@ export const Saved = {
 /// Reports of messages: making one, and (for those who act on them) the list and resolving.
 export const Reports = {
   report: (messageId, { reason, comment }) => post(`/api/messages/${messageId}/report`, { reason, comment }),
+  /// A person as such, to the site admins.
+  reportUser: (userId, { reason, comment }) => post(`/api/users/${userId}/report`, { reason, comment }),
   /// `state`: "open" (the default) or "resolved"; `room` only that room's; newest first, `before` a report id.
   list: ({ state, room, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, before, limit })}`),
   resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),

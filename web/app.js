@@ -92,7 +92,7 @@ function initViews() {
   initJumpDate({ onJump: jumpToTime });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
-  initReports({ onNavigate: navigate });
+  initReports({ onNavigate: navigate, onPerson: openPerson });
   initEmojiPicker();
   initThreads({ onNavigate: navigate, onOpenThread: openThread });
   initDrafts({ onNavigate: navigate });

@@ -1233,8 +1233,8 @@ struct Snapshot: Equatable {
             OR (type LIKE 'report.%' AND COALESCE(JSON_VALUE(payload, '$.report.room.id'), JSON_VALUE(payload, '$.room_id')) IN (\(rooms)))
             ORDER BY id
             """,
-            "message_reports": """
-            SELECT id, message_id, room_id, reporter_id, reason, comment, resolved_at, resolved_by, resolution FROM message_reports
+            "reports": """
+            SELECT id, message_id, room_id, user_id, reporter_id, reason, comment, resolved_at, resolved_by, resolution FROM reports
             WHERE room_id IN (\(rooms)) OR reporter_id IN (\(users)) ORDER BY id
             """,
             "mentions":

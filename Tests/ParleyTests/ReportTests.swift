@@ -5,7 +5,7 @@ import MariaDB
 import Parley
 import Testing
 
-/// Reports of messages: who may report, who hears of it and acts on it, and how reports end.
+/// Reports of messages and of people: who may report, who hears of it and acts on it, and how reports end.
 @Suite struct ReportTests {
     static func report(_ client: any TestClientProtocol, _ user: LoggedIn, _ message: Int64, _ body: String = #"{"reason":"spam"}"#) async throws
         -> TestResponse
@@ -46,7 +46,9 @@ import Testing
             let created = try await Self.report(client, ann, rude, #"{"reason":"spam","comment":"  third time today  "}"#)
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let report = try #require(try created.json()["report"])
-            #expect(report.keys == ["id", "reason", "comment", "created_at", "reporter", "room", "message", "resolved_at", "resolved_by", "resolution"])
+            #expect(
+                report.keys == ["id", "subject", "reason", "comment", "created_at", "reporter", "user", "room", "message", "resolved_at", "resolved_by", "resolution"])
+            #expect(report["subject"]?.string == "message" && report["user"]?["username"]?.string == "bob")
             #expect(report["reason"]?.string == "spam")
             #expect(report["comment"]?.string == "third time today")
             #expect(report["reporter"]?["username"]?.string == "ann")
@@ -67,7 +69,7 @@ import Testing
             // Only members report: Eve is not in the room; no such message is 404.
             try await Self.report(client, eve, rude).expectError(.forbidden, "not_a_member")
             try await Self.report(client, ann, 999_999).expectError(.notFound, "message_not_found")
-            #expect(try parley.count("message_reports") == 1)
+            #expect(try parley.count("reports") == 1)
 
             // The moderator, the owner and the site admin hear of it (not Bob, whose message it is, nor Ann).
             #expect(Set(try Self.events(parley).map { $0[1] }) == Set([root.id, owner.id, mod.id].map(String.init)))
@@ -143,7 +145,7 @@ import Testing
             let other = try #require(try await Self.report(client, ann, second).json()["report"]?["id"]?.int)
             #expect(try await client.send(.delete, "/api/messages/\(second)", headers: bob.bearer).status == .noContent)
             #expect(try await Self.listed(client, owner).open == 0)
-            let settled = try parley.query("SELECT resolution, resolved_by FROM message_reports WHERE id = ?", [other])[0]
+            let settled = try parley.query("SELECT resolution, resolved_by FROM reports WHERE id = ?", [other])[0]
             #expect(try settled.decode("resolution", as: String.self) == "message_deleted")
             #expect(try settled.decode("resolved_by", as: Int64.self) == bob.id)
             // Bob, the sender, never heard of either report.
@@ -232,9 +234,10 @@ import Testing
             #expect(try open.json().keys == ["reports", "has_more"])
             let listedOpen = try #require(try open.json()["reports"]?.array)
             #expect(listedOpen.count == 1)
-            #expect(listedOpen[0].keys == ["id", "reason", "comment", "created_at", "room", "sender", "message", "resolved_at", "resolution"])
+            #expect(listedOpen[0].keys == ["id", "subject", "reason", "comment", "created_at", "user", "room", "message", "resolved_at", "resolution"])
+            #expect(listedOpen[0]["subject"]?.string == "message")
             #expect(listedOpen[0]["id"]?.int == annReport && listedOpen[0]["comment"]?.string == "again")
-            #expect(listedOpen[0]["sender"]?["username"]?.string == "bob")
+            #expect(listedOpen[0]["user"]?["username"]?.string == "bob")
             #expect(listedOpen[0]["message"]?["text"]?.string == "buy cheap watches")
             #expect(listedOpen[0]["room"] == .object(["id": .number(Double(room)), "kind": .string("public"), "name": .string("town")]))
             #expect(listedOpen[0]["resolved_at"] == .null && listedOpen[0]["resolution"] == .null)
@@ -256,7 +259,7 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: cat.bearer).status == .noContent)
             let catsList = try #require(try await client.send(.get, "/api/me/reports", headers: cat.bearer).json()["reports"]?.array)
             #expect(catsList.map { $0["id"]?.int } == [catReport])
-            #expect(catsList[0]["message"] == .null && catsList[0]["sender"]?["username"]?.string == "bob")
+            #expect(catsList[0]["message"] == .null && catsList[0]["user"]?["username"]?.string == "bob")
 
             // Bob deletes another reported message himself: Ann hears it is gone.
             let again = try await MessageTests.say(client, bob, room: room, "still selling watches")
@@ -280,6 +283,118 @@ import Testing
         }
     }
 
+    @Test func peopleAreReportedToTheSiteAdminsAloneWhoDismissOrDeactivate() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")  // the first account: a site admin
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob, cat])
+            func report(_ who: LoggedIn, _ whom: Int64, _ body: String = #"{"reason":"harassment"}"#) async throws -> TestResponse {
+                try await client.send(.post, "/api/users/\(whom)/report", json: body, headers: who.bearer)
+            }
+
+            let created = try await report(ann, bob.id, #"{"reason":"harassment","comment":"  sends me abuse in every room  "}"#)
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let made = try #require(try created.json()["report"])
+            #expect(made["subject"]?.string == "user" && made["user"]?["username"]?.string == "bob")
+            #expect(made["room"] == .null && made["message"] == .null)
+            #expect(made["comment"]?.string == "sends me abuse in every room" && made["reporter"]?["username"]?.string == "ann")
+            let annReport = try #require(made["id"]?.int)
+
+            // One open report of a person per reporter; not oneself; someone who exists and is active.
+            try await report(ann, bob.id).expectError(.conflict, "already_reported")
+            try await report(ann, ann.id).expectError(.conflict, "own_account")
+            try await report(ann, 999_999).expectError(.notFound, "user_not_found")
+            try await report(ann, bob.id, #"{"reason":"rude"}"#).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/users/\(bob.id)/report", json: #"{"reason":"spam"}"#).expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("reports") == 1)
+
+            // Only the site admin hears of it and lists it: not the owner of a room Bob is in, not Bob.
+            #expect(try Self.events(parley) == [["report.created", String(root.id)]])
+            #expect(try await Self.listed(client, root).ids == [annReport])
+            let ownersList = try await Self.listed(client, owner)
+            #expect(ownersList.ids == [] && ownersList.open == 0)
+            #expect(try await Self.listed(client, bob).ids == [])
+            #expect(try await Self.listed(client, root, "?room=\(room)").ids == [])
+            try await client.send(.post, "/api/reports/\(annReport)/resolve", json: #"{"action":"dismiss"}"#, headers: owner.bearer)
+                .expectError(.notFound, "report_not_found")
+            // There is no message to delete.
+            try await client.send(.post, "/api/reports/\(annReport)/resolve", json: #"{"action":"delete_message"}"#, headers: root.bearer)
+                .expectError(.unprocessableContent, "invalid_action")
+
+            // Dismissed: in the site's log, and Ann hears of it; then she may report Bob again.
+            let dismissed = try await client.send(.post, "/api/reports/\(annReport)/resolve", json: #"{"action":"dismiss"}"#, headers: root.bearer)
+            #expect(dismissed.status == .ok, "\(String(buffer: dismissed.body))")
+            #expect(try dismissed.json()["report"]?["resolution"]?.string == "dismissed")
+            #expect(try parley.count("moderation_log", where: "action = 'dismiss_reports' AND room_id IS NULL AND target_user_id = \(bob.id)") == 1)
+            #expect(try Self.outcomes(parley, to: ann).map { [$0["subject"]?.string, $0["resolution"]?.string] } == [["user", "dismissed"]])
+            let resolvedEvent = try parley.query("SELECT payload FROM events WHERE type = 'report.resolved'")[0].decode("payload", as: String.self)
+            for part in [#""subject":"user""#, #""message_id":null"#, #""room_id":null"#, #""user_id":\#(bob.id)"#] {
+                #expect(resolvedEvent.contains(part), "\(resolvedEvent)")
+            }
+            let again = try #require(try await report(ann, bob.id, #"{"reason":"spam"}"#).json()["report"]?["id"]?.int)
+            let cats = try #require(try await report(cat, bob.id).json()["report"]?["id"]?.int)
+            // A report of one of Bob's messages stays apart from the reports of Bob.
+            let said = try await MessageTests.say(client, bob, room: room, "you again")
+            let ofMessage = try #require(try await Self.report(client, ann, said).json()["report"]?["id"]?.int)
+            try await client.send(.post, "/api/reports/\(ofMessage)/resolve", json: #"{"action":"deactivate_user"}"#, headers: root.bearer)
+                .expectError(.unprocessableContent, "invalid_action")
+
+            // Deactivating through one report settles both of Bob's, not the message's; his sessions end.
+            let deactivated = try await client.send(.post, "/api/reports/\(cats)/resolve", json: #"{"action":"deactivate_user"}"#, headers: root.bearer)
+            #expect(deactivated.status == .ok, "\(String(buffer: deactivated.body))")
+            #expect(try deactivated.json()["report"]?["resolution"]?.string == "user_deactivated")
+            #expect(try parley.scalar("SELECT deactivated_at IS NOT NULL FROM users WHERE id = ?", [bob.id]) == .int(1))
+            try await client.send(.get, "/api/me", headers: bob.bearer).expectError(.unauthorized, "unauthenticated")
+            let settled = try parley.query("SELECT id, resolution FROM reports WHERE id IN (?, ?, ?) ORDER BY id", [again, cats, ofMessage])
+            #expect(try settled.map { try $0.decode("resolution", as: String?.self) } == ["user_deactivated", "user_deactivated", nil])
+            #expect(try Self.outcomes(parley, to: ann).last?["resolution"]?.string == "user_deactivated")
+            #expect(try Self.outcomes(parley, to: cat).map { $0["id"]?.int } == [cats])
+            // A deactivated account is not reported; the message's report is still the room's to settle.
+            try await report(cat, bob.id).expectError(.conflict, "user_deactivated")
+            #expect(try await Self.listed(client, owner).ids == [ofMessage])
+
+            // Deactivating through the site administration settles them too.
+            let dan = try await client.signUp("dan")
+            let danReport = try #require(try await report(ann, dan.id, #"{"reason":"spam"}"#).json()["report"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/admin/users/\(dan.id)/deactivate", headers: root.bearer).status == .noContent)
+            let danSettled = try parley.query("SELECT resolution, resolved_by FROM reports WHERE id = ?", [danReport])[0]
+            #expect(try danSettled.decode("resolution", as: String.self) == "user_deactivated")
+            #expect(try danSettled.decode("resolved_by", as: Int64.self) == root.id)
+            // Ann's own list has them all, newest first.
+            let mine = try await client.send(.get, "/api/me/reports", headers: ann.bearer).json()["reports"]?.array ?? []
+            #expect(mine.map { $0["id"]?.int } == [danReport, ofMessage, again, annReport])
+            #expect(mine.map { $0["subject"]?.string } == ["user", "message", "user", "user"])
+            #expect(mine[0]["message"] == .null && mine[0]["room"] == .null && mine[0]["user"]?["username"]?.string == "dan")
+        }
+    }
+
+    /// sql/055 keeps the reports made before it and names the person each one is about.
+    @Test func theMigrationNamesTheSenderOfEveryEarlierReport() async throws {
+        let migration = try await MigrationStep.before("055")
+        defer { migration.remove() }
+        let pool = migration.pool
+        for name in ["ada", "bo"] {
+            try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, 'x', NOW(3))", [name, name])
+        }
+        let message = Int64(
+            try await pool.execute(
+                "INSERT INTO messages (room_id, sender_id, text, created_at) VALUES (1, (SELECT id FROM users WHERE username = 'bo'), 'spam', NOW(3))"
+            ).lastInsertID)
+        try await pool.execute(
+            """
+            INSERT INTO message_reports (message_id, room_id, reporter_id, reason, created_at)
+            VALUES (?, 1, (SELECT id FROM users WHERE username = 'ada'), 'spam', NOW(3))
+            """, [message])
+        #expect(try await migration.apply() == 1)
+        let rows = try await pool.query("SELECT r.message_id, u.username FROM reports r JOIN users u ON u.id = r.user_id")
+        #expect(try rows.map { [String(try $0.decode("message_id", as: Int64.self)), try $0.decode("username")] } == [[String(message), "bo"]])
+        await pool.shutdown()
+    }
+
     @Test func reportsAreRateLimitedPerUser() async throws {
         let parley = try await TestParley.make { $0.reportsPerUser = RateLimit(burst: 2, per: .seconds(3600)) }
         try await parley.run { client in
@@ -294,7 +409,7 @@ import Testing
             for _ in 0..<3 { try await Self.report(client, bob, ids[0]).expectError(.conflict, "own_message") }
             #expect(try await Self.report(client, ann, ids[1]).status == .created)
             try await Self.report(client, ann, ids[2]).expectError(.tooManyRequests, "rate_limited")
-            #expect(try parley.count("message_reports") == 2)
+            #expect(try parley.count("reports") == 2)
         }
     }
 }

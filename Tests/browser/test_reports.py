@@ -174,7 +174,7 @@ def test_a_reply_in_a_thread_is_reported_from_the_thread(server, browsers, accou
     assert [(r["message"]["id"], r["reason"], r["reporter"]["username"]) for r in reports] == [(reply["id"], "harassment", "ann_rep2")]
 
 
-def mine(chat):
+def listed_mine(chat):
     """The reports "Messages you reported" lists: the message, its sender and what became of it."""
     return chat.js("""
       return [...document.querySelectorAll('#my-reports-list li.report-entry')].map(li => ({
@@ -200,18 +200,18 @@ def test_the_reporter_hears_what_became_of_each_report_and_finds_them_in_the_set
     toasts = "return document.querySelector('.toasts')?.textContent ?? ''"
     chat.find("#profile-open").click()
     chat.wait(lambda: chat.dialog_open("profile-dialog"))
-    chat.wait(lambda: [(e["message"], e["outcome"]) for e in mine(chat)] == [
+    chat.wait(lambda: [(e["message"], e["outcome"]) for e in listed_mine(chat)] == [
         ("and cheaper ones here", "Waiting for review"), ("cheap watches here", "Waiting for review")])
-    assert [e["sender"] for e in mine(chat)] == ["Bob", "Bob"]
+    assert [e["sender"] for e in listed_mine(chat)] == ["Bob", "Bob"]
 
     # A dismissal reaches her live: a note, and the list says so.
     olga.call("POST", f"/api/reports/{one['id']}/resolve", json={"action": "dismiss"}, expect=200)
-    chat.wait(lambda: mine(chat)[1]["outcome"].startswith("Reviewed, the message stays"), message="the dismissal did not reach the list")
+    chat.wait(lambda: listed_mine(chat)[1]["outcome"].startswith("Reviewed, the message stays"), message="the dismissal did not reach the list")
     chat.wait(lambda: "Your report of Bob’s message in #reports-outcome-room was reviewed. The message stays." in chat.js(toasts))
     # So does a deletion.
     olga.call("POST", f"/api/reports/{two['id']}/resolve", json={"action": "delete_message"}, expect=200)
-    chat.wait(lambda: mine(chat)[0]["outcome"].startswith("Message removed"), message="the deletion did not reach the list")
-    assert mine(chat)[0]["message"] == "This message was deleted."
+    chat.wait(lambda: listed_mine(chat)[0]["outcome"].startswith("Message removed"), message="the deletion did not reach the list")
+    assert listed_mine(chat)[0]["message"] == "This message was deleted."
     chat.wait(lambda: "The message from Bob you reported in #reports-outcome-room has been removed." in chat.js(toasts))
     # Who settled them is not said.
     assert "Olga" not in chat.text_of("my-reports-list")
@@ -223,3 +223,60 @@ def test_the_reporter_hears_what_became_of_each_report_and_finds_them_in_the_set
     chat.wait(lambda: not chat.dialog_open("profile-dialog"))
     chat.wait(lambda: chat.room_title() == "reports-outcome-room")
     chat.wait(lambda: "cheap watches here" in chat.texts())
+
+
+def test_a_person_is_reported_from_their_profile_and_a_site_admin_deactivates_them(server, browsers, account):
+    ann = account("ann_rep4", display_name="Ann")
+    pest = account("pest_rep4", display_name="Pest")
+    account("root_rep4", display_name="Root")
+    make_site_admin(server, "root_rep4")
+    room = ann.create_room("reports-person-room")["id"]
+    pest.join(room)
+    pest.post(room, "hello from your new friend")
+    toasts = "return document.querySelector('.toasts')?.textContent ?? ''"
+
+    # From the name on a message: the profile's "Report…" opens the report dialog for the person.
+    chat = Chat(browsers(), server).log_in("ann_rep4")
+    chat.open_room("reports-person-room")
+    chat.wait(lambda: "hello from your new friend" in chat.texts())
+    chat.message("hello from your new friend").find_element(By.CSS_SELECTOR, ".author").click()
+    chat.wait(lambda: chat.dialog_open("user-dialog") and chat.find("#user-dialog-report").is_displayed())
+    chat.find("#user-dialog-report").click()
+    chat.wait(lambda: chat.dialog_open("report-dialog") and not chat.dialog_open("user-dialog"))
+    assert chat.text_of("report-dialog-title") == "Report Pest"
+    assert chat.text_of("report-target").startswith("Pest (@pest_rep4)")
+    assert "site’s admins" in chat.text_of("report-hint")
+    chat.find('#report-reasons input[value="harassment"]').click()
+    chat.find("#report-comment").send_keys("a new DM every day")
+    chat.find("#report-submit").click()
+    chat.wait(lambda: not chat.dialog_open("report-dialog"), message=lambda: f"the report dialog stayed open: {chat.alerts()}")
+    chat.wait(lambda: "The site’s admins will review your report." in chat.js(toasts))
+    mine = ann.call("GET", "/api/me/reports", expect=200).json()["reports"]
+    assert [(r["subject"], r["user"]["username"], r["comment"]) for r in mine] == [("user", "pest_rep4", "a new DM every day")]
+
+    # The site admin (who sees every open report: other tests leave some) finds it as a person's report,
+    # and deactivates the account after a confirmation.
+    person = "@pest_rep4: the person, not one message"
+    about_pest = lambda chat: [e for e in listed(chat) if e["message"] == person]  # noqa: E731
+    root = Chat(browsers(), server).log_in("root_rep4")
+    root.wait(lambda: (count(root) or "").startswith("Reports ("), message="the open count did not arrive")
+    root.find("#reports-open").click()
+    root.wait(lambda: root.dialog_open("reports-dialog"))
+    root.wait(lambda: len(about_pest(root)) == 1)
+    entry = about_pest(root)[0]
+    assert entry["reason"] == "Harassment"
+    assert entry["by"].startswith("Reported by Ann") and "“a new DM every day”" in entry["by"]
+    root.find('#reports-list li.report-entry button[aria-label="Deactivate the account of Pest"]').click()
+    root.confirm()
+    root.wait(lambda: about_pest(root) == [])
+    assert ann.call("GET", f"/api/users/{pest.id}", expect=200).json()["user"]["deactivated"] is True
+    root.find('#reports-state input[value="resolved"]').click()
+    root.wait(lambda: len(about_pest(root)) == 1)
+    assert about_pest(root)[0]["resolution"].startswith("Account deactivated by Root")
+
+    # Ann is told, and her list says so.
+    chat.wait(lambda: "Pest’s account, which you reported, has been deactivated." in chat.js(toasts))
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: [(e["sender"], e["message"], e["outcome"].split(",")[0]) for e in listed_mine(chat)] == [
+        ("Pest", "@pest_rep4: the person, not one message", "Account deactivated")])

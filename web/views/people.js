@@ -6,6 +6,7 @@ import { $, el, paintAvatar } from "/dom.js";
 import { formatFull, isGroupDM, roomName, statusLabel } from "/format.js";
 import { activeStatus, on, pausedNow, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
+import { openUserReport } from "/views/reports.js";
 
 let navigate = () => {};
 let shown = null;
@@ -27,6 +28,11 @@ export function initPeople({ onNavigate }) {
     }
   });
   $("user-dialog-block").addEventListener("click", toggleBlock);
+  $("user-dialog-report").addEventListener("click", () => {
+    if (!current) return;
+    $("user-dialog").close();
+    openUserReport(current);
+  });
   on("blocks", () => current && renderBlock(current));
   // Their status changed while the profile is open.
   on("status", ({ userId, status }) => {
@@ -72,6 +78,7 @@ function renderBlock(profile) {
   const mine = profile.id === state.me.id;
   const blocked = state.blocked.has(profile.id);
   $("user-dialog-block").hidden = mine;
+  $("user-dialog-report").hidden = mine || profile.deactivated === true;
   $("user-dialog-block").textContent = blocked ? "Unblock" : "Block";
   $("user-dialog-message").hidden = mine || profile.deactivated === true || blocked;
 }

@@ -1,8 +1,9 @@
-// Reports of messages. Anyone reports someone else's message from its actions ("Report message…":
-// a reason, a comment, and blocking its sender too if they like). The people who can act on reports
-// (site admins, and the moderators, admins and owners of rooms) see "Reports (N)" above the room
-// list while some are open; it opens the list, where each report is dismissed or its message
-// deleted, and the resolved ones are listed too. Both stay in step through `report.created` and
+// Reports of messages and of people. Anyone reports someone else's message from its actions
+// ("Report message…": a reason, a comment, and blocking its sender too if they like), or a person
+// from their profile ("Report…", to the site admins). The people who can act on reports (site
+// admins, and the moderators, admins and owners of rooms for their messages) see "Reports (N)"
+// above the room list while some are open; it opens the list, where each report is dismissed, its
+// message deleted or the person's account deactivated, and the resolved ones are listed too. Both stay in step through `report.created` and
 // `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the site
 // administration every report; so the resolved ones are there also when none is open. Reporters
 // are told what became of their reports (`report.outcome`, a toast) and find them under "Messages
@@ -21,7 +22,8 @@ const REASONS = { spam: "Spam", harassment: "Harassment", inappropriate: "Inappr
 const PAGE = 30;
 
 let navigate = () => {};
-/// The message being reported.
+let showPerson = () => {};
+/// What is being reported: `{ message, user }`, the message null for a report of a person.
 let reporting = null;
 /// The list shown, which state it is of, and whether more lie beyond it.
 let current = { reports: [], hasMore: false };
@@ -31,8 +33,9 @@ let scope = null;
 let generation = 0;
 let countTimer = null;
 
-export function initReports({ onNavigate }) {
+export function initReports({ onNavigate, onPerson }) {
   navigate = onNavigate;
+  showPerson = onPerson;
   $("reports-open").addEventListener("click", () => openReports());
   $("reports-all").addEventListener("click", () => {
     scope = null;
@@ -90,13 +93,32 @@ function showCount(open) {
 
 // Reporting.
 
+/// Reports message `m`, to the people who look after its room.
 export function openReport(m) {
-  reporting = m;
+  openReportDialog({ message: m, user: m.sender });
+}
+
+/// Reports a person as such (a UserSummary), to the site admins.
+export function openUserReport(user) {
+  openReportDialog({ message: null, user });
+}
+
+function openReportDialog(target) {
+  reporting = target;
+  const { message: m, user } = target;
   $("report-form").reset();
   showError("report-error", null);
-  $("report-target").textContent = `${authorName(m)}: ${truncate(preview(m), 200)}`;
-  $("report-block-name").textContent = authorName(m);
+  $("report-dialog-title").textContent = m ? "Report message" : `Report ${user.display_name}`;
+  $("report-reasons-legend").textContent = m ? "What is wrong with it?" : "What is the problem?";
+  $("report-target").textContent = m
+    ? `${authorName(m)}: ${truncate(preview(m), 200)}`
+    : `${user.display_name} (@${user.username}): the person, not one message of theirs.`;
+  $("report-hint").textContent = m
+    ? "The room’s moderators and the site’s admins see the report and who made it; the sender is not told."
+    : "The site’s admins see the report and who made it, and may deactivate the account; the person is not told.";
+  $("report-block-name").textContent = m ? authorName(m) : user.display_name;
   $("report-block").checked = false;
+  $("report-block-choice").hidden = state.blocked.has(user.id);
   $("report-submit").disabled = false;
   $("report-dialog").showModal();
   document.querySelector('#report-reasons input[value="spam"]').focus();
@@ -104,17 +126,18 @@ export function openReport(m) {
 
 async function submitReport(event) {
   event.preventDefault();
-  const m = reporting;
+  const target = reporting;
   const reason = new FormData($("report-form")).get("reason");
-  if (!m || !reason) return;
-  const comment = $("report-comment").value.trim();
+  if (!target || !reason) return;
+  const comment = $("report-comment").value.trim() || null;
   $("report-submit").disabled = true;
   showError("report-error", null);
   try {
-    await Reports.report(m.id, { reason, comment: comment || null });
-    if ($("report-block").checked) await actions.setBlocked(m.sender.id, true);
+    if (target.message) await Reports.report(target.message.id, { reason, comment });
+    else await Reports.reportUser(target.user.id, { reason, comment });
+    if ($("report-block").checked && !$("report-block-choice").hidden) await actions.setBlocked(target.user.id, true);
     $("report-dialog").close();
-    toast("Thanks. The people who look after this room will review the message.", { kind: "info" });
+    toast(target.message ? "Thanks. The people who look after this room will review the message." : "Thanks. The site’s admins will review your report.", { kind: "info" });
   } catch (error) {
     showError("report-error", error);
     $("report-submit").disabled = false;
@@ -152,38 +175,38 @@ async function loadMine({ more = false } = {}) {
 /// What became of a report of mine, in words.
 function outcomeLabel(report) {
   if (report.resolution === "message_deleted") return "Message removed";
-  if (report.resolution === "dismissed") return "Reviewed, the message stays";
+  if (report.resolution === "user_deactivated") return "Account deactivated";
+  if (report.resolution === "dismissed") return report.subject === "user" ? "Reviewed, the account stays" : "Reviewed, the message stays";
   return "Waiting for review";
 }
 
 function outcomeText(report) {
+  const name = report.user.display_name;
+  if (report.subject === "user") {
+    return report.resolution === "user_deactivated"
+      ? `${name}’s account, which you reported, has been deactivated.`
+      : `Your report of ${name} was reviewed. Their account stays.`;
+  }
+  if (report.resolution === "user_deactivated") return `${name}’s account has been deactivated.`;
   const where = whereLabel(report);
   return report.resolution === "message_deleted"
-    ? `The message from ${report.sender.display_name} you reported in ${where} has been removed.`
-    : `Your report of ${report.sender.display_name}’s message in ${where} was reviewed. The message stays.`;
+    ? `The message from ${name} you reported in ${where} has been removed.`
+    : `Your report of ${name}’s message in ${where} was reviewed. The message stays.`;
 }
+
+/// The line under a report of a person, where a message's text would be.
+const personLine = (report) => `@${report.user.username}: the person, not one message`;
 
 function myReportNode(report) {
   const { message } = report;
-  const reported = new Date(report.created_at);
-  const text = !message ? "You are no longer in this conversation." : message.deleted ? "This message was deleted." : truncate(preview(message), 200);
+  const person = report.subject === "user";
+  const text = person
+    ? personLine(report)
+    : !message ? "You are no longer in this conversation." : message.deleted ? "This message was deleted." : truncate(preview(message), 200);
   const item = el(
     "li",
-    { className: "report-entry", dataset: { report: report.id } },
-    el(
-      "p",
-      { className: "search-meta" },
-      el("span", { className: `badge report-reason ${report.reason}`, text: REASONS[report.reason] ?? report.reason }),
-      el("strong", { text: report.sender.display_name }),
-      el("span", { className: "muted", text: `in ${whereLabel(report)}` }),
-    ),
-    el("blockquote", { className: message && !message.deleted ? "report-message" : "report-message muted", text }),
-    el(
-      "p",
-      { className: "report-by muted" },
-      `Reported ${dayLabel(reported)} ${formatTime(reported)}`,
-      report.comment ? el("span", { className: "report-comment", text: `: “${report.comment}”` }) : null,
-    ),
+    { className: "report-entry", dataset: { report: report.id, subject: report.subject } },
+    ...reportHead(report, { name: report.user.display_name, where: person ? null : `in ${whereLabel(report)}`, text, dim: !message || message.deleted, byWhom: false }),
   );
   const tools = el("div", { className: "report-actions" });
   if (message && !message.deleted && state.rooms.has(report.room.id)) {
@@ -258,26 +281,13 @@ function whereLabel(report) {
 
 function reportNode(report) {
   const { message } = report;
-  const reported = new Date(report.created_at);
+  if (!message) return personReportNode(report);
   const member = state.rooms.has(report.room.id);
   const text = message.deleted ? "This message was deleted." : truncate(preview(message), 400);
   const item = el(
     "li",
-    { className: "report-entry", dataset: { report: report.id, message: message.id } },
-    el(
-      "p",
-      { className: "search-meta" },
-      el("span", { className: `badge report-reason ${report.reason}`, text: REASONS[report.reason] ?? report.reason }),
-      el("strong", { text: authorName(message) }),
-      el("span", { className: "muted", text: `in ${whereLabel(report)}` }),
-    ),
-    el("blockquote", { className: message.deleted ? "report-message muted" : "report-message", text }),
-    el(
-      "p",
-      { className: "report-by muted" },
-      `Reported by ${report.reporter.display_name}, ${dayLabel(reported)} ${formatTime(reported)}`,
-      report.comment ? el("span", { className: "report-comment", text: `: “${report.comment}”` }) : null,
-    ),
+    { className: "report-entry", dataset: { report: report.id, message: message.id, subject: "message" } },
+    ...reportHead(report, { name: authorName(message), where: `in ${whereLabel(report)}`, text, dim: message.deleted }),
   );
   const tools = el("div", { className: "report-actions" });
   if (member) {
@@ -290,10 +300,7 @@ function reportNode(report) {
     }));
   }
   if (report.resolved_at) {
-    const when = new Date(report.resolved_at);
-    const what = report.resolution === "message_deleted" ? "Message deleted" : "Dismissed";
-    const by = report.resolved_by ? ` by ${report.resolved_by.display_name}` : "";
-    tools.append(el("span", { className: "report-resolution muted", text: `${what}${by}, ${dayLabel(when)} ${formatTime(when)}` }));
+    tools.append(resolutionNode(report));
   } else {
     tools.append(
       button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of the message from ${authorName(message)}` }, onClick: () => resolve(report, "dismiss") }),
@@ -311,10 +318,84 @@ function reportNode(report) {
   return item;
 }
 
+/// The head of a report's entry: the reason, who and where; the message (or the person's line); and
+/// when it was reported, with the comment (and by whom, for the people who act on it).
+function reportHead(report, { name, where, text, dim, byWhom = true }) {
+  const reported = new Date(report.created_at);
+  return [
+    el(
+      "p",
+      { className: "search-meta" },
+      el("span", { className: `badge report-reason ${report.reason}`, text: REASONS[report.reason] ?? report.reason }),
+      el("strong", { text: name }),
+      where ? el("span", { className: "muted", text: where }) : null,
+    ),
+    el("blockquote", { className: dim ? "report-message muted" : "report-message", text }),
+    el(
+      "p",
+      { className: "report-by muted" },
+      `Reported ${byWhom ? `by ${report.reporter.display_name}, ` : ""}${dayLabel(reported)} ${formatTime(reported)}`,
+      report.comment ? el("span", { className: "report-comment", text: `: “${report.comment}”` }) : null,
+    ),
+  ];
+}
+
+/// Who settled a report, how and when.
+function resolutionNode(report) {
+  const when = new Date(report.resolved_at);
+  const what = { message_deleted: "Message deleted", user_deactivated: "Account deactivated" }[report.resolution] ?? "Dismissed";
+  const by = report.resolved_by ? ` by ${report.resolved_by.display_name}` : "";
+  return el("span", { className: "report-resolution muted", text: `${what}${by}, ${dayLabel(when)} ${formatTime(when)}` });
+}
+
+/// A report of a person as such (only site admins see these).
+function personReportNode(report) {
+  const { user } = report;
+  const tools = el(
+    "div",
+    { className: "report-actions" },
+    button("Show profile", {
+      className: "secondary small",
+      onClick: () => {
+        $("reports-dialog").close();
+        showPerson(user);
+      },
+    }),
+  );
+  if (report.resolved_at) {
+    tools.append(resolutionNode(report));
+  } else {
+    tools.append(
+      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of ${user.display_name}` }, onClick: () => resolve(report, "dismiss") }),
+      button("Deactivate account", {
+        className: "danger small",
+        attrs: { "aria-label": `Deactivate the account of ${user.display_name}` },
+        onClick: async () => {
+          const answer = await confirmDialog({
+            title: `Deactivate ${user.display_name}’s account?`,
+            message: "They are logged out everywhere and cannot log in again; their messages stay. A site admin can reactivate the account.",
+            confirm: "Deactivate",
+            danger: true,
+          });
+          if (answer !== null) resolve(report, "deactivate_user");
+        },
+      }),
+    );
+  }
+  return el(
+    "li",
+    { className: "report-entry", dataset: { report: report.id, subject: "user" } },
+    ...reportHead(report, { name: user.display_name, where: "reported as a person", text: personLine(report), dim: true }),
+    tools,
+  );
+}
+
+const RESOLVED = { dismiss: "Report dismissed.", delete_message: "Message deleted.", deactivate_user: "Account deactivated." };
+
 async function resolve(report, action) {
   try {
     await Reports.resolve(report.id, action);
-    toast(action === "dismiss" ? "Report dismissed." : "Message deleted.", { kind: "info", ms: 2500 });
+    toast(RESOLVED[action], { kind: "info", ms: 2500 });
     // The report.resolved event reloads the list; in case the stream is slow, so does this.
     load();
     refreshCount();

@@ -124,8 +124,8 @@ struct AccountService: Sendable {
         await sessions.endAll(userID: user.id)
     }
 
-    /// Marks an account deactivated, deletes its sessions, logs who did it and tells the user's
-    /// streams (`account.deactivated`); false when it already was. After the commit, end its streams
+    /// Marks an account deactivated, deletes its sessions, logs who did it, tells the user's
+    /// streams (`account.deactivated`) and settles the open reports of them; false when it already was. After the commit, end its streams
     /// with `SessionService.endAll`.
     static func deactivate(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, actor: Int64, action: String) throws -> Bool {
         guard try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [userID]).affectedRows == 1 else {
@@ -135,6 +135,8 @@ struct AccountService: Sendable {
         try ModerationService.record(c, room: nil, actor: actor, action: action, user: userID)
         try events.append(EventType.accountDeactivated, userID: userID, payload: AdminController.DeactivatedEvent(userId: userID))
         try UserGroupController.memberChanged(c, events, userID: userID)
+        // However it happens, reports of the person as such are settled by it.
+        try ReportController.resolveAll(c, events, .user(userID), by: actor, as: .userDeactivated)
         return true
     }
 }

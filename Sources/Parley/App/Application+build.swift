@@ -240,7 +240,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     ).addRoutes(to: router)
     BlockController(log: parts.log).addRoutes(to: router)
     SavedController(messages: parts.messages, log: parts.log).addRoutes(to: router)
-    ReportController(messages: parts.messages, log: parts.log, limiter: RateLimiter(config.reportsPerUser), maxBodyBytes: config.maxBodyBytes)
+    ReportController(messages: parts.messages, sessions: parts.sessions, log: parts.log, limiter: RateLimiter(config.reportsPerUser), maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     ThreadFollowController(messages: parts.messages, log: parts.log).addRoutes(to: router)
     ThreadListController(messages: parts.messages, log: parts.log).addRoutes(to: router)

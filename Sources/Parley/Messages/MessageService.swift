@@ -534,7 +534,7 @@ struct MessageService: Sendable {
             }
             // Whoever deletes it, its open reports are settled.
             try ReportController.resolveAll(
-                c, events, messageID: messageID, roomID: message.roomId, senderID: message.sender.id, by: user, as: .messageDeleted)
+                c, events, .message(id: messageID, roomID: message.roomId, senderID: message.sender.id), by: user.id, as: .messageDeleted)
             return tombstone
         }
     }

@@ -2,14 +2,17 @@ import Foundation
 import Hummingbird
 import MariaDB
 
-/// Reports of messages: `reportMessage`, `reports`, `resolveReport` (see docs/DECISIONS.md,
-/// "Reports"). A member tells the people who can act on a message about it: the room's moderators,
-/// admins and owner, and the site admins (for DMs, which have no moderators, the site admins alone),
-/// never the message's sender. They see the open reports with the message as it was reported, and
-/// dismiss them or delete the message; either resolves every open report of that message. Reporters
-/// hear what became of their reports (`report.outcome`) and list them (`myReports`).
+/// Reports of messages and of people: `reportMessage`, `reportUser`, `reports`, `resolveReport`,
+/// `myReports` (see docs/DECISIONS.md, "Reports"). A member tells the people who can act on a
+/// message about it: the room's moderators, admins and owner, and the site admins (for DMs, which
+/// have no moderators, the site admins alone), never the message's sender. Anyone tells the site
+/// admins about a person (their name, picture, or what they do across rooms). Handlers see the open
+/// reports, and dismiss them, delete the message, or deactivate the person's account; each resolves
+/// every open report of that message or person. Reporters hear what became of their reports
+/// (`report.outcome`) and list them (`myReports`).
 struct ReportController {
     let messages: MessageService
+    let sessions: SessionService
     let log: EventLog
     let limiter: RateLimiter
     let maxBodyBytes: Int
@@ -19,21 +22,30 @@ struct ReportController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/messages/:message/report", use: report)
+        router.post("/api/users/:user/report", use: reportUser)
         router.get("/api/reports", use: list)
         router.post("/api/reports/:report/resolve", use: resolve)
         router.get("/api/me/reports", use: mine)
     }
 
     enum Reason: String, Codable, Sendable { case spam, harassment, inappropriate, other }
-    enum Resolution: String, Codable, Sendable { case dismissed, messageDeleted = "message_deleted" }
+    enum Resolution: String, Codable, Sendable { case dismissed, messageDeleted = "message_deleted", userDeactivated = "user_deactivated" }
+    /// What a report is about: a message, or a person as such.
+    enum Subject: String, Codable, Sendable { case message, user }
 
-    struct ReportBody: Decodable {
+    /// What is being settled: one message's reports, or one person's reports as such.
+    enum Target {
+        case message(id: Int64, roomID: Int64, senderID: Int64)
+        case user(Int64)
+    }
+
+    struct ReportBody: Decodable, Sendable {
         let reason: Reason
         let comment: String?
     }
 
     struct ResolveBody: Decodable {
-        enum Action: String, Decodable { case dismiss, deleteMessage = "delete_message" }
+        enum Action: String, Decodable { case dismiss, deleteMessage = "delete_message", deactivateUser = "deactivate_user" }
         let action: Action
     }
 
@@ -59,23 +71,33 @@ struct ReportController {
         let comment: String?
         let createdAt: Date
         let reporter: UserSummary
-        let room: RoomRef
-        let message: MessageView
+        /// The person reported: the message's sender, or the person themselves.
+        let user: UserSummary
+        /// Nil for a report of a person.
+        let room: RoomRef?
+        /// Nil for a report of a person.
+        let message: MessageView?
         let resolvedAt: Date?
         let resolvedBy: UserSummary?
         let resolution: Resolution?
         /// Whether the reporter is still a member of the room (not sent: `OwnReport` uses it).
         let reporterIsMember: Bool
 
-        enum CodingKeys: String, CodingKey { case id, reason, comment, createdAt, reporter, room, message, resolvedAt, resolvedBy, resolution }
+        var subject: Subject { message == nil ? .user : .message }
+
+        enum CodingKeys: String, CodingKey {
+            case id, subject, reason, comment, createdAt, reporter, user, room, message, resolvedAt, resolvedBy, resolution
+        }
         // Spelled out so that the open report's empty fields are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
+            try c.encode(subject, forKey: .subject)
             try c.encode(reason, forKey: .reason)
             try c.encode(comment, forKey: .comment)
             try c.encode(createdAt, forKey: .createdAt)
             try c.encode(reporter, forKey: .reporter)
+            try c.encode(user, forKey: .user)
             try c.encode(room, forKey: .room)
             try c.encode(message, forKey: .message)
             try c.encode(resolvedAt, forKey: .resolvedAt)
@@ -85,20 +107,21 @@ struct ReportController {
     }
 
     /// A report as its reporter sees it: what they reported and what became of it, not who settled
-    /// it. The message is there while they are still a member of its room (as it is now: a tombstone
+    /// it. A message is there while they are still a member of its room (as it is now: a tombstone
     /// once deleted), else null.
     struct OwnReport: Encodable, Sendable {
         let report: Report
 
-        enum CodingKeys: String, CodingKey { case id, reason, comment, createdAt, room, sender, message, resolvedAt, resolution }
+        enum CodingKeys: String, CodingKey { case id, subject, reason, comment, createdAt, user, room, message, resolvedAt, resolution }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(report.id, forKey: .id)
+            try c.encode(report.subject, forKey: .subject)
             try c.encode(report.reason, forKey: .reason)
             try c.encode(report.comment, forKey: .comment)
             try c.encode(report.createdAt, forKey: .createdAt)
+            try c.encode(report.user, forKey: .user)
             try c.encode(report.room, forKey: .room)
-            try c.encode(report.message.sender, forKey: .sender)
             try c.encode(report.reporterIsMember ? report.message : nil, forKey: .message)
             try c.encode(report.resolvedAt, forKey: .resolvedAt)
             try c.encode(report.resolution, forKey: .resolution)
@@ -131,44 +154,97 @@ struct ReportController {
 
     struct ResolvedEvent: Encodable {
         let reportIds: [Int64]
-        let messageId: Int64
-        let roomId: Int64
+        let subject: Subject
+        /// Nil (sent as null) for a person's reports.
+        let messageId: Int64?
+        let roomId: Int64?
+        let userId: Int64
         let resolution: Resolution
         let resolvedBy: UserSummary
         let resolvedAt: Date
+
+        enum CodingKeys: String, CodingKey { case reportIds, subject, messageId, roomId, userId, resolution, resolvedBy, resolvedAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(reportIds, forKey: .reportIds)
+            try c.encode(subject, forKey: .subject)
+            try c.encode(messageId, forKey: .messageId)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(userId, forKey: .userId)
+            try c.encode(resolution, forKey: .resolution)
+            try c.encode(resolvedBy, forKey: .resolvedBy)
+            try c.encode(resolvedAt, forKey: .resolvedAt)
+        }
     }
 
     static let notFound = ParleyError(.notFound, "report_not_found", "No such report among those you may act on.")
 
     /// [reportMessage] One report per person per message; not one's own, not a deleted one.
     func report(request: Request, context: AppRequestContext) async throws -> EditedResponse<ReportAnswer> {
-        let session = try context.requireSession()
-        let messageID = try RoomController.id(context, "message")
-        let body = try await request.decodeJSON(as: ReportBody.self, context: context, limit: maxBodyBytes)
-        let comment = try Self.validateComment(body.comment)
         let messages = self.messages
-        let user = session.user
-        try limiter.consume(String(user.id))
-        // A refused report (already made, one's own, a deleted message) does not use up the allowance.
-        let report = try await limiter.refunding(String(user.id)) { try await log.transaction { c, events in
+        return try await make(request, context, about: "message") { c, messageID, user, body, comment in
             let message = try messages.memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be reported.") }
             guard message.sender.id != user.id else { throw ParleyError(.conflict, "own_message", "You cannot report your own message.") }
             let inserted = try c.execute(
                 """
-                INSERT IGNORE INTO message_reports (message_id, room_id, reporter_id, reason, comment, created_at)
-                VALUES (?, ?, ?, ?, ?, NOW(3))
-                """, [messageID, message.roomId, user.id, body.reason.rawValue, comment])
+                INSERT IGNORE INTO reports (message_id, room_id, user_id, reporter_id, reason, comment, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, NOW(3))
+                """, [messageID, message.roomId, message.sender.id, user.id, body.reason.rawValue, comment])
             guard inserted.affectedRows == 1 else {
                 throw ParleyError(.conflict, "already_reported", "You have already reported this message.")
             }
-            let report = try Self.reports(c, where: "r.id = ?", [Int64(inserted.lastInsertID)], limit: 1)[0]
-            for handler in try Self.handlers(c, roomID: message.roomId, senderID: message.sender.id) {
-                try events.append(EventType.reportCreated, userID: handler, payload: CreatedEvent(report: report))
+            return Int64(inserted.lastInsertID)
+        }
+    }
+
+    /// [reportUser] A person as such, to the site admins: one open report per reporter and person.
+    func reportUser(request: Request, context: AppRequestContext) async throws -> EditedResponse<ReportAnswer> {
+        try await make(request, context, about: "user") { c, userID, user, body, comment in
+            guard userID != user.id else { throw ParleyError(.conflict, "own_account", "You cannot report yourself.") }
+            guard let row = try c.query("SELECT deactivated_at FROM users WHERE id = ?", [userID]).first else {
+                throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
-            return report
+            guard try row.decode("deactivated_at", as: Date?.self) == nil else {
+                throw ParleyError(.conflict, "user_deactivated", "That account is deactivated already.")
+            }
+            // The unique key lets one open report of a person per reporter through.
+            let inserted = try c.execute(
+                "INSERT IGNORE INTO reports (user_id, reporter_id, reason, comment, created_at) VALUES (?, ?, ?, ?, NOW(3))",
+                [userID, user.id, body.reason.rawValue, comment])
+            guard inserted.affectedRows == 1 else {
+                throw ParleyError(.conflict, "already_reported", "You have reported this person already, and the site admins have not settled it yet.")
+            }
+            return Int64(inserted.lastInsertID)
+        }
+    }
+
+    /// Makes a report of the path's `about` (a message or user id): reads the body, takes one of the
+    /// caller's allowance (given back when the report is refused: it did nothing), runs `insert` in a
+    /// transaction (it answers the new report's id) and tells the handlers.
+    private func make(
+        _ request: Request, _ context: AppRequestContext, about: String,
+        insert: @escaping @Sendable (MariaDBConnection, Int64, User, ReportBody, String?) throws -> Int64
+    ) async throws -> EditedResponse<ReportAnswer> {
+        let session = try context.requireSession()
+        let subjectID = try RoomController.id(context, about)
+        let body = try await request.decodeJSON(as: ReportBody.self, context: context, limit: maxBodyBytes)
+        let comment = try Self.validateComment(body.comment)
+        let user = session.user
+        try limiter.consume(String(user.id))
+        let report = try await limiter.refunding(String(user.id)) { try await log.transaction { c, events in
+            try Self.announce(c, events, reportID: try insert(c, subjectID, user, body, comment))
         } }
         return EditedResponse(status: .created, response: ReportAnswer(report: report))
+    }
+
+    /// Reads a new report and tells its handlers.
+    private static func announce(_ c: MariaDBConnection, _ events: EventAppender, reportID: Int64) throws -> Report {
+        let report = try reports(c, where: "r.id = ?", [reportID], limit: 1)[0]
+        for handler in try handlers(c, roomID: report.room?.id, userID: report.user.id) {
+            try events.append(EventType.reportCreated, userID: handler, payload: CreatedEvent(report: report))
+        }
+        return report
     }
 
     /// [reports] The reports the viewer may act on, newest first: `state=open` (the default) or
@@ -189,9 +265,8 @@ struct ReportController {
             let rows = try Self.reports(
                 c, where: "r.resolved_at IS \(state == "open" ? "" : "NOT ")NULL AND r.id < ? AND \(mine)", [before ?? Int64.max] + bound,
                 limit: limit + 1)
-            let open = try c.query(
-                "SELECT COUNT(*) AS open FROM message_reports r JOIN messages m ON m.id = r.message_id WHERE r.resolved_at IS NULL AND \(mine)", bound
-            )[0].decode("open", as: Int.self)
+            let open = try c.query("SELECT COUNT(*) AS open FROM reports r WHERE r.resolved_at IS NULL AND \(mine)", bound)[0]
+                .decode("open", as: Int.self)
             return List(reports: Array(rows.prefix(limit)), hasMore: rows.count > limit, openCount: open)
         }
     }
@@ -209,8 +284,9 @@ struct ReportController {
         }
     }
 
-    /// [resolveReport] `dismiss` resolves the message's open reports and leaves it be; `delete_message`
-    /// deletes it (a tombstone stays, as with any delete), which resolves them.
+    /// [resolveReport] `dismiss` resolves the open reports of the message or person and leaves them
+    /// be; `delete_message` deletes the message (a tombstone stays, as with any delete), and
+    /// `deactivate_user` (a person's report, site admins) deactivates the account; either resolves them.
     func resolve(request: Request, context: AppRequestContext) async throws -> ReportAnswer {
         let session = try context.requireSession()
         let reportID = try RoomController.id(context, "report")
@@ -222,17 +298,30 @@ struct ReportController {
         }
         guard let found else { throw Self.notFound }
         guard found.resolvedAt == nil else { throw ParleyError(.conflict, "report_resolved", "That report has been resolved already.") }
-        switch body.action {
-        case .deleteMessage:
+        switch (body.action, found.message) {
+        case (.deleteMessage, let message?):
             // The delete resolves the message's reports in its own transaction.
-            _ = try await messages.delete(user: user, messageID: found.message.id, asSiteAdmin: user.siteRole == .admin)
-        case .dismiss:
+            _ = try await messages.delete(user: user, messageID: message.id, asSiteAdmin: user.siteRole == .admin)
+        case (.deleteMessage, nil):
+            throw ParleyError.invalid("invalid_action", "A report of a person has no message to delete.")
+        case (.deactivateUser, nil):
+            // Only site admins act on reports of people. The deactivation resolves them in its transaction.
+            let target = found.user.id
             try await log.transaction { c, events in
-                let resolved = try Self.resolveAll(
-                    c, events, messageID: found.message.id, roomID: found.room.id, senderID: found.message.sender.id, by: user, as: .dismissed)
-                if resolved {
-                    try ModerationService.record(
-                        c, room: found.room.id, actor: user.id, action: "dismiss_reports", user: found.message.sender.id, message: found.message.id)
+                if try !AccountService.deactivate(c, events, userID: target, actor: user.id, action: "deactivate") {
+                    try Self.resolveAll(c, events, .user(target), by: user.id, as: .userDeactivated)
+                }
+            }
+            await sessions.endAll(userID: target)
+        case (.deactivateUser, _?):
+            throw ParleyError.invalid(
+                "invalid_action", "Only a report of a person deactivates an account; a site admin deactivates a sender in the site administration.")
+        case (.dismiss, let message):
+            try await log.transaction { c, events in
+                let target: Target = message.map { .message(id: $0.id, roomID: $0.roomId, senderID: $0.sender.id) } ?? .user(found.user.id)
+                if try Self.resolveAll(c, events, target, by: user.id, as: .dismissed) {
+                    // A room's in its moderation log; a person's in the site's.
+                    try ModerationService.record(c, room: found.room?.id, actor: user.id, action: "dismiss_reports", user: found.user.id, message: message?.id)
                 }
             }
         }
@@ -247,11 +336,11 @@ struct ReportController {
         return comment
     }
 
-    /// The reports a user may act on, as a condition on `r` (the report) and `m` (its message): a site
-    /// admin's are all but those of their own messages; anyone else's those of their rooms where they
-    /// are a moderator or higher.
+    /// The reports a user may act on, as a condition on `r` (the report): a site admin's are all but
+    /// those about themselves; anyone else's those of the messages of rooms where they are a
+    /// moderator or higher, but of their own (a person's reports go to site admins alone).
     static func actsOn(_ user: User) -> (String, [any MariaDBEncodable]) {
-        let others = "m.sender_id <> ?"
+        let others = "r.user_id <> ?"
         if user.siteRole == .admin { return (others, [user.id]) }
         return (
             """
@@ -261,36 +350,49 @@ struct ReportController {
         )
     }
 
-    /// Who hears of a message's reports: the site admins and the room's moderators and up, less its sender.
-    static func handlers(_ c: MariaDBConnection, roomID: Int64, senderID: Int64) throws -> [Int64] {
-        try c.query(
-            """
-            SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL AND id <> ?
-            UNION SELECT user_id FROM room_members WHERE room_id = ? AND role IN ('owner', 'admin', 'moderator') AND user_id <> ?
-            """, [senderID, roomID, senderID]
+    /// Who hears of reports: the site admins, with a room's moderators and up for its messages' reports;
+    /// never the person reported.
+    static func handlers(_ c: MariaDBConnection, roomID: Int64?, userID: Int64) throws -> [Int64] {
+        let admins = "SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL AND id <> ?"
+        guard let roomID else { return try c.query(admins, [userID]).map { try $0.decode("id") } }
+        return try c.query(
+            "\(admins) UNION SELECT user_id FROM room_members WHERE room_id = ? AND role IN ('owner', 'admin', 'moderator') AND user_id <> ?",
+            [userID, roomID, userID]
         ).map { try $0.decode("id") }
     }
 
-    /// Resolves a message's open reports (called by every delete too), telling the handlers and the
-    /// reporters (but not whoever resolved them); false when there were none.
+    /// Resolves the open reports of a message (called by every delete too) or of a person as such
+    /// (called by every deactivation too), telling the handlers and the reporters (but not whoever
+    /// resolved them); false when there were none.
     @discardableResult
-    static func resolveAll(
-        _ c: MariaDBConnection, _ events: EventAppender, messageID: Int64, roomID: Int64, senderID: Int64, by user: User, as resolution: Resolution
-    ) throws -> Bool {
-        let open = try c.query("SELECT id, reporter_id FROM message_reports WHERE message_id = ? AND resolved_at IS NULL FOR UPDATE", [messageID])
+    static func resolveAll(_ c: MariaDBConnection, _ events: EventAppender, _ target: Target, by actor: Int64, as resolution: Resolution) throws -> Bool {
+        let (which, bound): (String, [any MariaDBEncodable])
+        let (roomID, userID): (Int64?, Int64)
+        var messageID: Int64? = nil
+        switch target {
+        case .message(let id, let room, let sender):
+            (which, bound) = ("message_id = ?", [id])
+            (messageID, roomID, userID) = (id, room, sender)
+        case .user(let id):
+            (which, bound) = ("user_id = ? AND message_id IS NULL", [id])
+            (roomID, userID) = (nil, id)
+        }
+        let open = try c.query("SELECT id, reporter_id FROM reports WHERE \(which) AND resolved_at IS NULL FOR UPDATE", bound)
             .map { (id: try $0.decode("id", as: Int64.self), reporter: try $0.decode("reporter_id", as: Int64.self)) }
         let ids = open.map(\.id)
         guard !ids.isEmpty else { return false }
         let now = MessageView.storedPrecision(Date())
         try c.execute(
-            "UPDATE message_reports SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE message_id = ? AND resolved_at IS NULL",
-            [now, user.id, resolution.rawValue, messageID])
+            "UPDATE reports SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE \(which) AND resolved_at IS NULL",
+            [now, actor, resolution.rawValue] + bound)
+        let by = try UserSummary(row: c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [actor])[0])
         let event = ResolvedEvent(
-            reportIds: ids, messageId: messageID, roomId: roomID, resolution: resolution, resolvedBy: UserSummary(user), resolvedAt: now)
-        for handler in try handlers(c, roomID: roomID, senderID: senderID) {
+            reportIds: ids, subject: messageID == nil ? .user : .message, messageId: messageID, roomId: roomID, userId: userID,
+            resolution: resolution, resolvedBy: by, resolvedAt: now)
+        for handler in try handlers(c, roomID: roomID, userID: userID) {
             try events.append(EventType.reportResolved, userID: handler, payload: event)
         }
-        let told = open.filter { $0.reporter != user.id }.map(\.id)
+        let told = open.filter { $0.reporter != actor }.map(\.id)
         if !told.isEmpty {
             let marks = Array(repeating: "?", count: told.count).joined(separator: ", ")
             for report in try reports(c, where: "r.id IN (\(marks))", told.map { $0 as any MariaDBEncodable }, limit: told.count) {
@@ -300,33 +402,40 @@ struct ReportController {
         return true
     }
 
-    /// Reports with their message, room, reporter and resolver, newest first.
+    /// Reports with the person reported, their message and room if any, the reporter and the
+    /// resolver, newest first.
     static func reports(_ c: MariaDBConnection, where condition: String, _ values: [any MariaDBEncodable], limit: Int) throws -> [Report] {
         try c.query(
             """
             SELECT r.id AS report_id, r.reason, r.comment, r.created_at AS reported_at, r.resolved_at, r.resolution,
             ru.id AS reporter_id, ru.username AS reporter_username, ru.display_name AS reporter_display_name, ru.avatar AS reporter_avatar,
+            tu.id AS target_id, tu.username AS target_username, tu.display_name AS target_display_name, tu.avatar AS target_avatar,
             rb.id AS resolver_id, rb.username AS resolver_username, rb.display_name AS resolver_display_name, rb.avatar AS resolver_avatar,
             k.kind AS room_kind, k.name AS room_name, \(MessageStore.columns),
             EXISTS (SELECT 1 FROM room_members x WHERE x.room_id = r.room_id AND x.user_id = r.reporter_id) AS reporter_member
-            FROM message_reports r
-            JOIN messages m ON m.id = r.message_id
-            JOIN users u ON u.id = m.sender_id
+            FROM reports r
+            JOIN users tu ON tu.id = r.user_id
             JOIN users ru ON ru.id = r.reporter_id
-            JOIN rooms k ON k.id = r.room_id
+            LEFT JOIN messages m ON m.id = r.message_id
+            LEFT JOIN users u ON u.id = m.sender_id
+            LEFT JOIN rooms k ON k.id = r.room_id
             LEFT JOIN users rb ON rb.id = r.resolved_by
             WHERE \(condition) ORDER BY r.id DESC LIMIT ?
             """, values + [limit]
         ).map { row in
-            let kind = RoomKind(rawValue: try row.decode("room_kind")) ?? .public
-            let message = try MessageView(row: row)
+            let message = try row.decode("id", as: Int64?.self) == nil ? nil : try MessageView(row: row)
+            let room = try message.map { message in
+                let kind = RoomKind(rawValue: try row.decode("room_kind")) ?? .public
+                return RoomRef(id: message.roomId, kind: kind, name: kind == .dm ? nil : try row.decode("room_name"))
+            }
             return Report(
                 id: try row.decode("report_id"),
                 reason: Reason(rawValue: try row.decode("reason")) ?? .other,
                 comment: try row.decode("comment"),
                 createdAt: try row.decode("reported_at"),
                 reporter: try UserSummary(row: row, prefix: "reporter_"),
-                room: RoomRef(id: message.roomId, kind: kind, name: kind == .dm ? nil : try row.decode("room_name")),
+                user: try UserSummary(row: row, prefix: "target_"),
+                room: room,
                 message: message,
                 resolvedAt: try row.decode("resolved_at"),
                 resolvedBy: try row.decode("resolver_id", as: Int64?.self) == nil ? nil : try UserSummary(row: row, prefix: "resolver_"),
