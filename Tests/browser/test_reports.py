@@ -274,9 +274,29 @@ def test_a_person_is_reported_from_their_profile_and_a_site_admin_deactivates_th
     root.wait(lambda: len(about_pest(root)) == 1)
     assert about_pest(root)[0]["resolution"].startswith("Account deactivated by Root")
 
-    # Ann is told, and her list says so.
+    # Ann is told.
     chat.wait(lambda: "Pest’s account, which you reported, has been deactivated." in chat.js(toasts))
+
+    # A dismissed report of a person goes in the site's log, in words.
+    noisy = account("noisy_rep4", display_name="Noisy")
+    other = ann.call("POST", f"/api/users/{noisy.id}/report", json={"reason": "spam"}, expect=201).json()["report"]
+    root.wait(lambda: len([e for e in listed(root) if e["message"] == "@noisy_rep4: the person, not one message"]) == 0)
+    root.find('#reports-state input[value="open"]').click()
+    root.wait(lambda: [e["message"] for e in listed(root)].count("@noisy_rep4: the person, not one message") == 1)
+    root.find('#reports-list li.report-entry button[aria-label="Dismiss the report of Noisy"]').click()
+    root.wait(lambda: "@noisy_rep4: the person, not one message" not in [e["message"] for e in listed(root)])
+    assert ann.call("GET", "/api/me/reports", expect=200).json()["reports"][0]["id"] == other["id"]
+    root.find("#reports-dialog [data-close]").click()
+    root.find("#admin-open").click()
+    root.wait(lambda: root.dialog_open("admin-dialog"))
+    root.find("#admin-log-section summary").click()
+    root.wait(lambda: "Root dismissed the reports of @noisy_rep4" in root.text_of("admin-log"), message=lambda: root.text_of("admin-log"))
+    assert "Root deactivated @pest_rep4" in root.text_of("admin-log")
+
+    # Her list says what became of both.
     chat.find("#profile-open").click()
     chat.wait(lambda: chat.dialog_open("profile-dialog"))
-    chat.wait(lambda: [(e["sender"], e["message"], e["outcome"].split(",")[0]) for e in listed_mine(chat)] == [
-        ("Pest", "@pest_rep4: the person, not one message", "Account deactivated")])
+    expected = [("Noisy", "@noisy_rep4: the person, not one message", "Reviewed, the account stays, "),
+                ("Pest", "@pest_rep4: the person, not one message", "Account deactivated, ")]
+    chat.wait(lambda: [(e["sender"], e["message"], e["outcome"][:len(outcome)]) for e, (_, _, outcome) in zip(listed_mine(chat), expected)]
+              == expected and len(listed_mine(chat)) == 2)
