@@ -6,7 +6,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
 import { applyUnlessHeard, on, setSiteSettings, state } from "/state.js";
-import { confirmDialog, logItem, showChoice, showError } from "/views/dialogs.js";
+import { confirmDialog, confirmRetention, logItem, showChoice, showError } from "/views/dialogs.js";
 import { openReports } from "/views/reports.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -62,13 +62,7 @@ async function saveRetention() {
   const days = select.value ? Number(select.value) : null;
   const before = state.site.message_retention_days;
   if (days !== null && (before == null || days < before)) {
-    const answer = await confirmDialog({
-      title: "Delete older messages?",
-      message: `Messages older than ${days} days will be deleted for good, in every room, group and conversation, with their files, within a minute, and from then on as they reach that age.`,
-      confirm: "Delete older messages",
-      danger: true,
-    });
-    if (answer === null) {
+    if (!(await confirmRetention("in every room, group and conversation", days))) {
       renderRetention();
       return;
     }

@@ -25,6 +25,18 @@ export function initDialogs() {
   }
 }
 
+/// Asks before a shorter message retention deletes messages for good: those of `where` (a phrase
+/// such as "in every room") older than `days`. Resolves to whether to go on.
+export async function confirmRetention(where, days) {
+  const answer = await confirmDialog({
+    title: "Delete older messages?",
+    message: `Messages ${where} older than ${days} days will be deleted for good, with their files, within a minute, and from then on as they reach that age.`,
+    confirm: "Delete older messages",
+    danger: true,
+  });
+  return answer !== null;
+}
+
 /// Asks for confirmation; with `input`, also for a line of text. Resolves to null when cancelled,
 /// else to the text (or "").
 export function confirmDialog({ title, message, confirm = "OK", danger = true, input }) {

@@ -7,7 +7,7 @@ import { $, button, el } from "/dom.js";
 import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
-import { confirmDialog, showChoice, showError, userSearch } from "/views/dialogs.js";
+import { confirmDialog, confirmRetention, showChoice, showError, userSearch } from "/views/dialogs.js";
 import { toast, toastError } from "/views/toast.js";
 
 let navigate = () => {};
@@ -217,13 +217,7 @@ async function saveRoomRetention() {
   const days = value === "" ? null : Number(value);
   const after = keeps(days);
   if (after < keeps(room.message_retention_days)) {
-    const answer = await confirmDialog({
-      title: "Delete older messages?",
-      message: `Messages of ${roomName(room)} older than ${after} days will be deleted for good, with their files, within a minute, and from then on as they reach that age.`,
-      confirm: "Delete older messages",
-      danger: true,
-    });
-    if (answer === null) {
+    if (!(await confirmRetention(`of ${roomName(room)}`, after))) {
       renderRoomRetention(room);
       return;
     }

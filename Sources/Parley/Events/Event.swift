@@ -158,9 +158,10 @@ public enum EventType {
     public static let reminderRemoved = "reminder.removed"
     /// To the user who marked their notifications seen up to an id (their other clients follow).
     public static let notificationsSeen = "notifications.seen"
-    /// To each person who may act on it (`reportMessage`): a report of a message.
+    /// To each person who may act on it: a report of a message (`reportMessage`) or of a person (`reportUser`).
     public static let reportCreated = "report.created"
-    /// To the same people: a message's open reports were dismissed, or it was deleted.
+    /// To the same people: the open reports of a message or person were dismissed, or the message
+    /// deleted, or the account deactivated.
     public static let reportResolved = "report.resolved"
     /// To each person whose open report of the message was settled then (not the one who settled it):
     /// their report as `myReports` lists it, with what became of it.
