@@ -1,6 +1,8 @@
 // The HTTP API: JSON in and out, the session cookie, and the CSRF token on state-changing requests.
 // One function per endpoint the client uses, grouped by area.
 
+import { noteServerDate } from "/clock.js";
+
 let csrfToken = null;
 let sessionLost = () => {};
 let roomArchived = () => {};
@@ -86,6 +88,7 @@ async function sendWithFetch(method, path, headers, body, signal) {
     if (error.name === "AbortError") throw error;
     throw new NetworkError("Cannot reach the server.");
   }
+  noteServerDate(response.headers.get("Date"));
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   const retryAfter = Number(response.headers.get("Retry-After")) || null;
   return { ok: response.ok, status: response.status, statusText: response.statusText, data, retryAfter };
@@ -107,6 +110,7 @@ function sendWithProgress(method, path, headers, body, signal, onProgress) {
       } catch {
         // not JSON: described by the status alone
       }
+      noteServerDate(xhr.getResponseHeader("Date"));
       const ok = xhr.status >= 200 && xhr.status < 300;
       resolve({ ok, status: xhr.status, statusText: xhr.statusText, data, retryAfter: Number(xhr.getResponseHeader("Retry-After")) || null });
     });
@@ -242,8 +246,9 @@ export const Reports = {
   report: (messageId, { reason, comment }) => post(`/api/messages/${messageId}/report`, { reason, comment }),
   /// A person as such, to the site admins.
   reportUser: (userId, { reason, comment }) => post(`/api/users/${userId}/report`, { reason, comment }),
-  /// `state`: "open" (the default) or "resolved"; `room` only that room's; newest first, `before` a report id.
-  list: ({ state, room, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, before, limit })}`),
+  /// `state`: "open" (the default) or "resolved"; `room` only that room's; `subject` "message" or "user" only
+  /// those of messages or of people; newest first, `before` a report id.
+  list: ({ state, room, subject, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, subject, before, limit })}`),
   resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),
   /// The reports I made, newest first, with what became of them; `before` a report id.
   mine: ({ before, limit = 20 } = {}) => get(`/api/me/reports${query({ before, limit })}`),

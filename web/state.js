@@ -4,6 +4,7 @@
 // changed.
 
 import { dropCustomEmoji, putCustomEmoji, replaceCustomEmoji } from "/customemoji.js";
+import { serverNow } from "/clock.js";
 
 const listeners = new Map();
 
@@ -186,10 +187,10 @@ export function setShowLinkPreviews(show) {
   emit("linkPreviews");
 }
 
-export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > Date.now();
+export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > serverNow();
 
 /// Whether a pause (someone's `dnd_until`) is on now.
-export const pausedNow = (until) => Boolean(until) && Date.parse(until) > Date.now();
+export const pausedNow = (until) => Boolean(until) && Date.parse(until) > serverNow();
 
 /// Someone (me included) paused or resumed notifications: my own pause, the open room's member list
 /// and an open profile follow.
@@ -847,7 +848,7 @@ export function renameUser(user) {
 }
 
 /// A status that has not run out, or null.
-export const activeStatus = (status) => (status && !(status.expires_at && Date.parse(status.expires_at) <= Date.now()) ? status : null);
+export const activeStatus = (status) => (status && !(status.expires_at && Date.parse(status.expires_at) <= serverNow()) ? status : null);
 
 /// Someone's status (null: cleared): mine, and in the open room's member list.
 export function setStatus(userId, status) {
@@ -930,8 +931,8 @@ export function mayPost(roomId) {
 export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && mayPost(m.room_id) && withinEditTime(m);
 
 /// Whether the site's time for editing (`message_edit_minutes`: null any time, 0 never) still
-/// covers a message.
-export function withinEditTime(m, now = Date.now()) {
+/// covers a message, by the server's clock (which decides).
+export function withinEditTime(m, now = serverNow()) {
   const minutes = state.site?.message_edit_minutes;
   if (minutes == null) return true;
   return minutes > 0 && now - Date.parse(m.created_at) <= minutes * 60_000;

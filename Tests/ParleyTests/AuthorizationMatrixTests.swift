@@ -1234,7 +1234,7 @@ struct Snapshot: Equatable {
             ORDER BY id
             """,
             "reports": """
-            SELECT id, message_id, room_id, user_id, reporter_id, reason, comment, resolved_at, resolved_by, resolution FROM reports
+            SELECT id, message_id, room_id, user_id, reporter_id, reason, comment, message_text, resolved_at, resolved_by, resolution FROM reports
             WHERE room_id IN (\(rooms)) OR reporter_id IN (\(users)) ORDER BY id
             """,
             "mentions":

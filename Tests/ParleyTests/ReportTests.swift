@@ -47,7 +47,10 @@ import Testing
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let report = try #require(try created.json()["report"])
             #expect(
-                report.keys == ["id", "subject", "reason", "comment", "created_at", "reporter", "user", "room", "message", "resolved_at", "resolved_by", "resolution"])
+                report.keys == [
+                    "id", "subject", "reason", "comment", "created_at", "reporter", "user", "room", "message", "reported_text", "resolved_at",
+                    "resolved_by", "resolution",
+                ])
             #expect(report["subject"]?.string == "message" && report["user"]?["username"]?.string == "bob")
             #expect(report["reason"]?.string == "spam")
             #expect(report["comment"]?.string == "third time today")
@@ -234,7 +237,8 @@ import Testing
             #expect(try open.json().keys == ["reports", "has_more"])
             let listedOpen = try #require(try open.json()["reports"]?.array)
             #expect(listedOpen.count == 1)
-            #expect(listedOpen[0].keys == ["id", "subject", "reason", "comment", "created_at", "user", "room", "message", "resolved_at", "resolution"])
+            #expect(
+                listedOpen[0].keys == ["id", "subject", "reason", "comment", "created_at", "user", "room", "message", "reported_text", "resolved_at", "resolution"])
             #expect(listedOpen[0]["subject"]?.string == "message")
             #expect(listedOpen[0]["id"]?.int == annReport && listedOpen[0]["comment"]?.string == "again")
             #expect(listedOpen[0]["user"]?["username"]?.string == "bob")
@@ -373,6 +377,112 @@ import Testing
     }
 
     /// sql/055 keeps the reports made before it and names the person each one is about.
+    @Test func handlersSeeTheTextAsReportedThoughTheSenderEditsItUntilItIsDeleted() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let rude = try await MessageTests.say(client, bob, room: 1, "you are all idiots")
+            let created = try #require(try await Self.report(client, ann, rude).json()["report"])
+            #expect(created["reported_text"]?.string == "you are all idiots")
+            // Bob smooths it over once reported: the handlers and the reporter still see what was reported.
+            for text in ["you are all lovely", "hello"] {
+                #expect(try await client.send(.patch, "/api/messages/\(rude)", json: MessageTests.json(["text": text]), headers: bob.bearer).status == .ok)
+            }
+            func seen(_ path: String, _ user: LoggedIn) async throws -> JSON {
+                let response = try await client.send(.get, path, headers: user.bearer)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                return try #require(try response.json()["reports"]?.array?.first)
+            }
+            let listed = try await seen("/api/reports", root)
+            #expect(listed["message"]?["text"]?.string == "hello" && listed["message"]?["edited_at"]?.string != nil)
+            #expect(listed["reported_text"]?.string == "you are all idiots")
+            #expect(try await seen("/api/me/reports", ann)["reported_text"]?.string == "you are all idiots")
+            let event = try parley.query("SELECT payload FROM events WHERE type = 'report.created' AND user_id = ?", [root.id])[0]
+            let payload = try JSONDecoder().decode(JSON.self, from: Data(try event.decode("payload", as: String.self).utf8))
+            #expect(payload["report"]?["reported_text"]?.string == "you are all idiots")
+            // A second report, after the edits, is of the text then.
+            let eve = try await client.signUp("eve")
+            #expect(try await Self.report(client, eve, rude).json()["report"]?["reported_text"]?.string == "hello")
+            // A dismissal keeps it; a delete (by the sender, later) leaves nothing of the text.
+            let id = try #require(listed["id"]?.int)
+            #expect(try await client.send(.post, "/api/reports/\(id)/resolve", json: #"{"action":"dismiss"}"#, headers: root.bearer).status == .ok)
+            // (Both reports, newest first: Eve's and Ann's.)
+            let dismissed = try await client.send(.get, "/api/reports?state=resolved", headers: root.bearer).json()["reports"]?.array ?? []
+            #expect(dismissed.map { $0["reported_text"]?.string } == ["hello", "you are all idiots"])
+            #expect(try await client.send(.delete, "/api/messages/\(rude)", headers: bob.bearer).status == .noContent)
+            let resolved = try await seen("/api/reports?state=resolved", root)
+            #expect(resolved["message"]?["deleted"] == .bool(true) && resolved["reported_text"] == .null)
+            #expect(try parley.count("reports", where: "message_text IS NOT NULL") == 0)
+            #expect(try parley.count("reports") == 2)
+            // A person has no text.
+            let person = try await client.send(.post, "/api/users/\(bob.id)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer)
+            #expect(person.status == .created)
+            #expect(try person.json()["report"]?["reported_text"] == .null)
+        }
+    }
+
+    @Test func siteAdminsListReportsOfMessagesOrOfPeople() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let message = try #require(try await Self.report(client, ann, try await MessageTests.say(client, bob, room: 1, "spam")).json()["report"]?["id"]?.int)
+            let person = try await client.send(.post, "/api/users/\(bob.id)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer)
+            let personID = try #require(try person.json()["report"]?["id"]?.int)
+            let all = try await Self.listed(client, root)
+            #expect(all.ids == [personID, message] && all.open == 2)
+            let people = try await Self.listed(client, root, "?subject=user")
+            #expect(people.ids == [personID] && people.open == 1)
+            let messages = try await Self.listed(client, root, "?subject=message")
+            #expect(messages.ids == [message] && messages.open == 1)
+            #expect(try await Self.listed(client, root, "?subject=user&room=1").ids.isEmpty)
+            #expect(try await Self.listed(client, root, "?subject=user&state=resolved").ids.isEmpty)
+            for bad in ["room", "", "USER"] {
+                try await client.send(.get, "/api/reports?subject=\(bad)", headers: root.bearer).expectError(.badRequest, "invalid_request")
+            }
+        }
+    }
+
+    @Test func theMigrationKeepsTheTextEachEarlierReportWasMadeAbout() async throws {
+        let migration = try await MigrationStep.before("056")
+        defer { migration.remove() }
+        let pool = migration.pool
+        for name in ["ada", "bo"] {
+            try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, 'x', NOW(3))", [name, name])
+        }
+        func message(_ text: String?, deleted: Bool = false) async throws -> Int64 {
+            Int64(
+                try await pool.execute(
+                    """
+                    INSERT INTO messages (room_id, sender_id, text, created_at, edited_at, deleted_at)
+                    VALUES (1, (SELECT id FROM users WHERE username = 'bo'), ?, '2026-01-01', NULL, ?)
+                    """, [text, deleted ? "2026-01-03" : nil]
+                ).lastInsertID)
+        }
+        func report(_ message: Int64) async throws {
+            try await pool.execute(
+                """
+                INSERT INTO reports (message_id, room_id, user_id, reporter_id, reason, created_at)
+                VALUES (?, 1, (SELECT id FROM users WHERE username = 'bo'), (SELECT id FROM users WHERE username = 'ada'), 'spam', '2026-01-02')
+                """, [message])
+        }
+        // Edited before and after the report; never edited; deleted.
+        let edited = try await message("v4")
+        for (text, at) in [("v1", "2026-01-01 12:00"), ("v2", "2026-01-02 12:00"), ("v3", "2026-01-02 13:00")] {
+            try await pool.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, ?)", [edited, text, at])
+        }
+        let plain = try await message("as it was")
+        let gone = try await message(nil, deleted: true)
+        for id in [edited, plain, gone] { try await report(id) }
+        #expect(try await migration.apply() == 1)
+        let rows = try await pool.query("SELECT message_id, message_text FROM reports ORDER BY id")
+        #expect(try rows.map { try $0.decode("message_text", as: String?.self) } == ["v2", "as it was", nil])
+        await pool.shutdown()
+    }
+
     @Test func theMigrationNamesTheSenderOfEveryEarlierReport() async throws {
         let migration = try await MigrationStep.before("055")
         defer { migration.remove() }

@@ -12,6 +12,8 @@ def listed(chat):
         by: li.querySelector('.report-by').textContent,
         reason: li.querySelector('.report-reason').textContent,
         resolution: li.querySelector('.report-resolution')?.textContent ?? null,
+        edited: li.querySelector('.report-edited')?.textContent ?? null,
+        subject: li.dataset.subject,
       }))""")
 
 
@@ -181,6 +183,7 @@ def listed_mine(chat):
         sender: li.querySelector('.search-meta strong').textContent,
         message: li.querySelector('.report-message').textContent,
         outcome: li.querySelector('.report-outcome').textContent,
+        edited: li.querySelector('.report-edited')?.textContent ?? null,
       }))""")
 
 
@@ -300,3 +303,55 @@ def test_a_person_is_reported_from_their_profile_and_a_site_admin_deactivates_th
                 ("Pest", "@pest_rep4: the person, not one message", "Account deactivated, ")]
     chat.wait(lambda: [(e["sender"], e["message"], e["outcome"][:len(outcome)]) for e, (_, _, outcome) in zip(listed_mine(chat), expected)]
               == expected and len(listed_mine(chat)) == 2)
+
+
+def test_an_edited_message_shows_as_reported_and_a_site_admin_lists_messages_or_people(server, browsers, account):
+    ann = account("ann_rep5", display_name="Ann")
+    bob = account("bob_rep5", display_name="Bob")
+    account("root_rep5", display_name="Root")
+    make_site_admin(server, "root_rep5")
+    room = ann.create_room("reports-edit-room")["id"]
+    bob.join(room)
+    rude = bob.post(room, "you are all idiots here")
+    ann.call("POST", f"/api/messages/{rude['id']}/report", json={"reason": "harassment"}, expect=201)
+    # Reported, Bob smooths it over; Ann also reports him as a person.
+    bob.call("PATCH", f"/api/messages/{rude['id']}", json={"text": "hello all, lovely day"}, expect=200)
+    ann.call("POST", f"/api/users/{bob.id}/report", json={"reason": "harassment"}, expect=201)
+
+    # The site admin sees what was reported, and what it says now.
+    root = Chat(browsers(), server).log_in("root_rep5")
+    root.wait(lambda: (count(root) or "").startswith("Reports ("), message="the open count did not arrive")
+    root.find("#reports-open").click()
+    root.wait(lambda: root.dialog_open("reports-dialog"))
+    ours = lambda: [e for e in listed(root) if e["message"] in ("you are all idiots here", "@bob_rep5: the person, not one message")]  # noqa: E731
+    root.wait(lambda: len(ours()) == 2, message=lambda: listed(root))
+    message, person = ours()[1], ours()[0]
+    assert message["subject"] == "message" and message["edited"] == "Edited since it was reported. Now: “hello all, lovely day”"
+    assert person["subject"] == "user" and person["edited"] is None
+    # Only people's reports, then only messages': the other kind leaves the list.
+    assert root.find("#reports-subject").is_displayed()
+    root.find('#reports-subject input[value="user"]').click()
+    root.wait(lambda: {e["subject"] for e in listed(root)} == {"user"} and len(ours()) == 1, message=lambda: listed(root))
+    assert root.text_of("reports-status").endswith("of people.")
+    root.find('#reports-subject input[value="message"]').click()
+    root.wait(lambda: {e["subject"] for e in listed(root)} == {"message"} and len(ours()) == 1, message=lambda: listed(root))
+    assert root.text_of("reports-status").endswith("of messages.")
+    root.find('#reports-subject input[value=""]').click()
+    root.wait(lambda: len(ours()) == 2)
+    root.find("#reports-dialog [data-close]").click()
+
+    # Ann's own list shows the message as she reported it too.
+    chat = Chat(browsers(), server).log_in("ann_rep5")
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: len(listed_mine(chat)) == 2)
+    assert listed_mine(chat)[1]["message"] == "you are all idiots here"
+    assert listed_mine(chat)[1]["edited"] == "Edited since it was reported. Now: “hello all, lovely day”"
+
+    # Once deleted, nothing of its text stays, in the report either.
+    bob.call("DELETE", f"/api/messages/{rude['id']}", expect=204)
+    chat.find("#profile-dialog [data-close]").click()
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: len(listed_mine(chat)) == 2 and listed_mine(chat)[1]["message"] == "This message was deleted.")
+    assert listed_mine(chat)[1]["edited"] is None

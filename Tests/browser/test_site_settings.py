@@ -1,6 +1,8 @@
 """Site settings in the browser: a site admin closes sign-up (the login page then offers none and
 says who makes accounts), makes an account that logs in, and keeps adding custom emoji to site
 admins (someone else's open settings stop offering it at once). Each change is in the site log."""
+import time
+
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -287,4 +289,53 @@ def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account
         assert f"set the message retention of short-memory (room {room}) (keep messages for ever)" in chat.text_of("admin-log")
     finally:
         restored = requests.put(server.url + f"/api/admin/rooms/{room}/retention", json={"message_retention_days": None}, headers=admin_api)
+        assert restored.status_code == 200, restored.text
+
+
+SKEWED_CLOCK = """
+(() => {
+  const skew = %d;
+  const RealDate = Date;
+  const realNow = RealDate.now.bind(RealDate);
+  window.Date = class extends RealDate {
+    constructor(...args) { if (args.length === 0) super(realNow() + skew); else super(...args); }
+    static now() { return realNow() + skew; }
+  };
+})();
+"""
+
+
+def test_the_editing_time_is_judged_by_the_servers_clock_not_the_devices(server, browsers, account):
+    account("clock_boss", display_name="Boss")
+    writer = account("clock_writer", display_name="Writer")
+    make_site_admin(server, "clock_boss")
+    token = requests.post(server.url + "/api/session", json={"username": "clock_boss", "password": PASSWORD}).json()["token"]
+    admin_api = {"Authorization": f"Bearer {token}"}
+    room = writer.create_room("clock-skew")["id"]
+    old = writer.post(room, "twenty minutes old")
+    sql(server, f"UPDATE messages SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = {old['id']}")
+    writer.post(room, "sent this minute")
+
+    def chat_with_clock(minutes):
+        driver = browsers()
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SKEWED_CLOCK % (minutes * 60_000)})
+        chat = Chat(driver, server).log_in("clock_writer")
+        assert abs(chat.js("return Date.now() - arguments[0]", int(time.time() * 1000)) - minutes * 60_000) < 30_000
+        chat.open_room("clock-skew")
+        chat.wait(lambda: chat.texts() == ["twenty minutes old", "sent this minute"])
+        return chat
+
+    try:
+        changed = requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": 15}, headers=admin_api)
+        assert changed.status_code == 200, changed.text
+        # A device 30 minutes behind would think the old message 10 minutes from being sent: still editable.
+        slow = chat_with_clock(-30)
+        slow.wait(lambda: slow.js(EDIT_ACTION, "twenty minutes old") == [False], message="Edit offered past the server's editing time")
+        assert slow.js(EDIT_ACTION, "sent this minute") == [True]
+        # One 30 minutes ahead would think the new message half an hour old: not editable any more.
+        fast = chat_with_clock(30)
+        fast.wait(lambda: fast.js(EDIT_ACTION, "sent this minute") == [True], message="Edit withheld within the server's editing time")
+        assert fast.js(EDIT_ACTION, "twenty minutes old") == [False]
+    finally:
+        restored = requests.patch(server.url + "/api/admin/settings", json={"message_edit_minutes": None}, headers=admin_api)
         assert restored.status_code == 200, restored.text

@@ -13,6 +13,7 @@ import { archivedAt, editTimeNote, mayArchive, mayEdit, mayPost, mySlowMode, on,
 import { carryOut } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
+import { serverNow } from "/clock.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -283,8 +284,8 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   });
   on("roomMessage", ({ type, message }) => {
     if (type !== "message.created" || message.sender.id !== state.me.id || message.webhook) return;
-    // Its own time, unless this tab's clock is behind the server's (a replayed old message starts no countdown).
-    lastPosted.set(message.room_id, Math.min(Date.now(), Date.parse(message.created_at)));
+    // Its own time by the server's clock (a replayed old message starts no countdown).
+    lastPosted.set(message.room_id, Math.min(serverNow(), Date.parse(message.created_at)));
     if (message.room_id === state.room?.id) renderSlowMode();
   });
 }
@@ -333,7 +334,7 @@ function renderSlowMode() {
   const seconds = roomId && !archivedRoom() ? mySlowMode(roomId) : 0;
   note.hidden = seconds === 0;
   if (seconds === 0) return;
-  const left = Math.ceil(((lastPosted.get(roomId) ?? 0) + seconds * 1000 - Date.now()) / 1000);
+  const left = Math.ceil(((lastPosted.get(roomId) ?? 0) + seconds * 1000 - serverNow()) / 1000);
   note.textContent = left > 0
     ? `Slow mode: you can post again in ${left > 90 ? formatInterval(Math.ceil(left / 60) * 60) : `${left} s`}.`
     : `Slow mode: each member may post once every ${formatInterval(seconds)}.`;

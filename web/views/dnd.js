@@ -6,6 +6,7 @@ import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
 import { notificationsPaused, on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
+import { serverNow } from "/clock.js";
 
 let timer = null;
 
@@ -46,5 +47,5 @@ function render() {
   $("dnd-now").textContent = paused ? `Paused until ${until}.` : "Notifications are on.";
   $("dnd-resume").hidden = !paused;
   // When the pause runs out, everything shows it without a reload.
-  if (paused) timer = setTimeout(render, Math.min(Date.parse(state.dndUntil) - Date.now() + 50, 2_147_000_000));
+  if (paused) timer = setTimeout(render, Math.min(Date.parse(state.dndUntil) - serverNow() + 50, 2_147_000_000));
 }

@@ -9,6 +9,7 @@ import { icon } from "/icons.js";
 import { activeStatus, isArchived, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
+import { serverNow } from "/clock.js";
 
 const PRESENCE_ORDER = { online: 0, busy: 1, away: 2, offline: 3 };
 
@@ -75,7 +76,7 @@ function render() {
   clearTimeout(expiryTimer);
   const ends = (m) => [activeStatus(m.status)?.expires_at, pausedNow(m.dnd_until) ? m.dnd_until : null].filter(Boolean).map(Date.parse);
   const next = Math.min(...members.flatMap(ends));
-  if (Number.isFinite(next)) expiryTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, next - Date.now()) + 50));
+  if (Number.isFinite(next)) expiryTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, next - serverNow()) + 50));
 }
 
 let expiryTimer = null;

@@ -3,11 +3,13 @@
 // from their profile ("Report…", to the site admins). The people who can act on reports (site
 // admins, and the moderators, admins and owners of rooms for their messages) see "Reports (N)"
 // above the room list while some are open; it opens the list, where each report is dismissed, its
-// message deleted or the person's account deactivated, and the resolved ones are listed too. Both stay in step through `report.created` and
-// `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the site
-// administration every report; so the resolved ones are there also when none is open. Reporters
-// are told what became of their reports (`report.outcome`, a toast) and find them under "Messages
-// you reported" in "Profile and settings".
+// message deleted or the person's account deactivated, and the resolved ones are listed too (a site
+// admin may show only those of messages or of people). Both stay in step through `report.created`
+// and `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the
+// site administration every report; so the resolved ones are there also when none is open. A
+// message is shown as it was reported, with what it says now when its sender has edited it since.
+// Reporters are told what became of their reports (`report.outcome`, a toast) and find them under
+// "Messages you reported" in "Profile and settings".
 import * as actions from "/actions.js";
 import { Reports } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -43,7 +45,7 @@ export function initReports({ onNavigate, onPerson }) {
     load();
   });
   $("reports-more").addEventListener("click", () => load({ more: true }));
-  for (const input of document.querySelectorAll("#reports-state input")) input.addEventListener("change", () => load());
+  for (const input of document.querySelectorAll("#reports-state input, #reports-subject input")) input.addEventListener("change", () => load());
   $("report-form").addEventListener("submit", submitReport);
   // Who handles reports changes with the site role and room roles.
   on("me", refreshCount);
@@ -200,13 +202,13 @@ const personLine = (report) => `@${report.user.username}: the person, not one me
 function myReportNode(report) {
   const { message } = report;
   const person = report.subject === "user";
-  const text = person
-    ? personLine(report)
-    : !message ? "You are no longer in this conversation." : message.deleted ? "This message was deleted." : truncate(preview(message), 200);
+  const { text, now } = person ? { text: personLine(report), now: null }
+    : !message ? { text: "You are no longer in this conversation.", now: null }
+    : asReported(report, 200);
   const item = el(
     "li",
     { className: "report-entry", dataset: { report: report.id, subject: report.subject } },
-    ...reportHead(report, { name: report.user.display_name, where: person ? null : `in ${whereLabel(report)}`, text, dim: !message || message.deleted, byWhom: false }),
+    ...reportHead(report, { name: report.user.display_name, where: person ? null : `in ${whereLabel(report)}`, text, now, dim: !message || message.deleted, byWhom: false }),
   );
   const tools = el("div", { className: "report-actions" });
   if (message && !message.deleted && state.rooms.has(report.room.id)) {
@@ -237,6 +239,8 @@ export function openReports({ room = null } = {}) {
 }
 
 const listState = () => document.querySelector("#reports-state input:checked")?.value ?? "open";
+/// "message" or "user" when the list shows only those of messages or of people, else null.
+const listSubject = () => ($("reports-subject").hidden ? null : document.querySelector("#reports-subject input:checked")?.value || null);
 
 async function load({ more = false } = {}) {
   const mine = ++generation;
@@ -244,10 +248,12 @@ async function load({ more = false } = {}) {
   const before = more ? current.reports.at(-1)?.id : undefined;
   $("reports-list").setAttribute("aria-busy", "true");
   try {
-    const page = await Reports.list({ state: listState(), room: scope?.id, before, limit: PAGE });
+    const subject = listSubject();
+    const page = await Reports.list({ state: listState(), room: scope?.id, subject, before, limit: PAGE });
     if (mine !== generation) return;
     current = { reports: more ? [...current.reports, ...page.reports] : page.reports, hasMore: page.has_more };
-    if (!scope) showCount(page.open_count);
+    // The sidebar counts them all.
+    if (!scope && !subject) showCount(page.open_count);
     render();
   } catch (error) {
     if (mine === generation) showError("reports-error", error);
@@ -260,15 +266,18 @@ function renderScope() {
   $("reports-dialog-title").textContent = scope ? `Reports in ${roomLabel(scope)}` : "Reports";
   $("reports-scope").hidden = !scope;
   $("reports-scope-text").textContent = scope ? `Only the reports of this ${scope.kind === "group" ? "group" : "room"}'s messages.` : "";
+  // Only site admins see reports of people; a room's are all of messages.
+  $("reports-subject").hidden = Boolean(scope) || state.me?.site_role !== "admin";
 }
 
 function render() {
   const open = listState() === "open";
   const count = current.reports.length;
+  const of = { message: " of messages", user: " of people" }[listSubject()] ?? "";
   $("reports-more").hidden = !current.hasMore;
   $("reports-status").textContent = count === 0
-    ? (open ? "No open reports." : "No resolved reports yet.")
-    : `${count}${current.hasMore ? "+" : ""} ${open ? "open" : "resolved"} ${count === 1 ? "report" : "reports"}.`;
+    ? (open ? `No open reports${of}.` : `No resolved reports${of} yet.`)
+    : `${count}${current.hasMore ? "+" : ""} ${open ? "open" : "resolved"} ${count === 1 ? "report" : "reports"}${of}.`;
   $("reports-list").replaceChildren(...current.reports.map(reportNode));
 }
 
@@ -279,15 +288,25 @@ function whereLabel(report) {
   return report.room.kind === "dm" ? "a direct message" : `#${report.room.name}`;
 }
 
+/// A reported message's text as it was reported, and what it says now when its sender has edited it
+/// since (else `now` is null): `{ text, now }`, each cut to `max` characters.
+function asReported(report, max) {
+  const { message } = report;
+  if (message.deleted) return { text: "This message was deleted.", now: null };
+  const then = report.reported_text;
+  if (then === null || then === message.text) return { text: truncate(preview(message), max), now: null };
+  return { text: truncate(preview({ ...message, text: then }), max), now: truncate(preview(message), max) || "(no text)" };
+}
+
 function reportNode(report) {
   const { message } = report;
   if (!message) return personReportNode(report);
   const member = state.rooms.has(report.room.id);
-  const text = message.deleted ? "This message was deleted." : truncate(preview(message), 400);
+  const { text, now } = asReported(report, 400);
   const item = el(
     "li",
     { className: "report-entry", dataset: { report: report.id, message: message.id, subject: "message" } },
-    ...reportHead(report, { name: authorName(message), where: `in ${whereLabel(report)}`, text, dim: message.deleted }),
+    ...reportHead(report, { name: authorName(message), where: `in ${whereLabel(report)}`, text, now, dim: message.deleted }),
   );
   const tools = el("div", { className: "report-actions" });
   if (member) {
@@ -318,9 +337,10 @@ function reportNode(report) {
   return item;
 }
 
-/// The head of a report's entry: the reason, who and where; the message (or the person's line); and
-/// when it was reported, with the comment (and by whom, for the people who act on it).
-function reportHead(report, { name, where, text, dim, byWhom = true }) {
+/// The head of a report's entry: the reason, who and where; the message as reported (or the person's
+/// line) and what it says now if edited since; and when it was reported, with the comment (and by
+/// whom, for the people who act on it).
+function reportHead(report, { name, where, text, now = null, dim, byWhom = true }) {
   const reported = new Date(report.created_at);
   return [
     el(
@@ -331,6 +351,7 @@ function reportHead(report, { name, where, text, dim, byWhom = true }) {
       where ? el("span", { className: "muted", text: where }) : null,
     ),
     el("blockquote", { className: dim ? "report-message muted" : "report-message", text }),
+    now === null ? null : el("p", { className: "report-edited muted", text: `Edited since it was reported. Now: “${now}”` }),
     el(
       "p",
       { className: "report-by muted" },

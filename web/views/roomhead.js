@@ -8,6 +8,7 @@ import { preview } from "/markup.js";
 import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
+import { serverNow } from "/clock.js";
 
 const CLOSED_TEXT = {
   left: "You left this room.",
@@ -66,7 +67,7 @@ function dmLine(room) {
   if (pausedNow(other?.dnd_until)) parts.push(`notifications paused until ${formatFull(new Date(other.dnd_until))}`);
   const ends = [status?.expires_at, pausedNow(other?.dnd_until) ? other.dnd_until : null].filter(Boolean).map(Date.parse);
   clearTimeout(dmTimer);
-  if (ends.length) dmTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, Math.min(...ends) - Date.now()) + 50));
+  if (ends.length) dmTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, Math.min(...ends) - serverNow()) + 50));
   return parts.join(" · ");
 }
 

@@ -7,6 +7,7 @@ import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { activeStatus, hasDraft, on, siteAllows, state } from "/state.js";
 import { toastError } from "/views/toast.js";
+import { serverNow } from "/clock.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
 
@@ -80,7 +81,7 @@ function renderMe() {
   $("me-username").title = $("me-username").textContent;
   // My status leaves the footer when it runs out.
   clearTimeout(statusTimer);
-  if (mood?.expires_at) statusTimer = setTimeout(renderMe, Math.min(2 ** 31 - 1, Math.max(0, Date.parse(mood.expires_at) - Date.now()) + 50));
+  if (mood?.expires_at) statusTimer = setTimeout(renderMe, Math.min(2 ** 31 - 1, Math.max(0, Date.parse(mood.expires_at) - serverNow()) + 50));
 }
 
 let statusTimer = null;

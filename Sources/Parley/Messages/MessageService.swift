@@ -521,6 +521,8 @@ struct MessageService: Sendable {
             if message.poll != nil { try c.execute("DELETE FROM poll_votes WHERE message_id = ?", [messageID]) }
             // Nothing of its text stays: its earlier versions go too.
             if message.editedAt != nil { try c.execute("DELETE FROM message_edits WHERE message_id = ?", [messageID]) }
+            // Nor in the reports of it, which kept the text they were made about.
+            try c.execute("UPDATE reports SET message_text = NULL WHERE message_id = ? AND message_text IS NOT NULL", [messageID])
             // Reminders about it would point at nothing: they go, and their users' clients hear so.
             for reminder in try c.query("SELECT id, user_id FROM reminders WHERE message_id = ? FOR UPDATE", [messageID]) {
                 try c.execute("DELETE FROM reminders WHERE id = ?", [try reminder.decode("id", as: Int64.self)])

@@ -77,6 +77,9 @@ struct ReportController {
         let room: RoomRef?
         /// Nil for a report of a person.
         let message: MessageView?
+        /// The message's text when it was reported (nil for a person, a message without text, and once
+        /// the message is deleted): an edit since does not hide what was reported.
+        let reportedText: String?
         let resolvedAt: Date?
         let resolvedBy: UserSummary?
         let resolution: Resolution?
@@ -86,7 +89,7 @@ struct ReportController {
         var subject: Subject { message == nil ? .user : .message }
 
         enum CodingKeys: String, CodingKey {
-            case id, subject, reason, comment, createdAt, reporter, user, room, message, resolvedAt, resolvedBy, resolution
+            case id, subject, reason, comment, createdAt, reporter, user, room, message, reportedText, resolvedAt, resolvedBy, resolution
         }
         // Spelled out so that the open report's empty fields are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
@@ -100,6 +103,7 @@ struct ReportController {
             try c.encode(user, forKey: .user)
             try c.encode(room, forKey: .room)
             try c.encode(message, forKey: .message)
+            try c.encode(reportedText, forKey: .reportedText)
             try c.encode(resolvedAt, forKey: .resolvedAt)
             try c.encode(resolvedBy, forKey: .resolvedBy)
             try c.encode(resolution, forKey: .resolution)
@@ -108,11 +112,11 @@ struct ReportController {
 
     /// A report as its reporter sees it: what they reported and what became of it, not who settled
     /// it. A message is there while they are still a member of its room (as it is now: a tombstone
-    /// once deleted), else null.
+    /// once deleted, with the text they reported), else null.
     struct OwnReport: Encodable, Sendable {
         let report: Report
 
-        enum CodingKeys: String, CodingKey { case id, subject, reason, comment, createdAt, user, room, message, resolvedAt, resolution }
+        enum CodingKeys: String, CodingKey { case id, subject, reason, comment, createdAt, user, room, message, reportedText, resolvedAt, resolution }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(report.id, forKey: .id)
@@ -123,6 +127,7 @@ struct ReportController {
             try c.encode(report.user, forKey: .user)
             try c.encode(report.room, forKey: .room)
             try c.encode(report.reporterIsMember ? report.message : nil, forKey: .message)
+            try c.encode(report.reporterIsMember ? report.reportedText : nil, forKey: .reportedText)
             try c.encode(report.resolvedAt, forKey: .resolvedAt)
             try c.encode(report.resolution, forKey: .resolution)
         }
@@ -188,9 +193,9 @@ struct ReportController {
             guard message.sender.id != user.id else { throw ParleyError(.conflict, "own_message", "You cannot report your own message.") }
             let inserted = try c.execute(
                 """
-                INSERT IGNORE INTO reports (message_id, room_id, user_id, reporter_id, reason, comment, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, NOW(3))
-                """, [messageID, message.roomId, message.sender.id, user.id, body.reason.rawValue, comment])
+                INSERT IGNORE INTO reports (message_id, room_id, user_id, reporter_id, reason, comment, message_text, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
+                """, [messageID, message.roomId, message.sender.id, user.id, body.reason.rawValue, comment, message.text])
             guard inserted.affectedRows == 1 else {
                 throw ParleyError(.conflict, "already_reported", "You have already reported this message.")
             }
@@ -248,8 +253,9 @@ struct ReportController {
     }
 
     /// [reports] The reports the viewer may act on, newest first: `state=open` (the default) or
-    /// `resolved`; `room=<room id>` only that room's (and `open_count` only its open ones);
-    /// `before=<report id>` pages back; `limit` ≤ 100.
+    /// `resolved`; `room=<room id>` only that room's and `subject=message|user` only those of messages
+    /// or of people (`open_count` counts the open ones of the same); `before=<report id>` pages back;
+    /// `limit` ≤ 100.
     func list(request: Request, context: AppRequestContext) async throws -> List {
         let session = try context.requireSession()
         let limit = try MessageController.number(request, "limit", "from 1 to \(Self.maxPage)").map { Int($0) } ?? 50
@@ -258,8 +264,13 @@ struct ReportController {
         let state = request.uri.queryParameters.get("state") ?? "open"
         guard state == "open" || state == "resolved" else { throw ParleyError.badRequest("state is open or resolved.") }
         let room = try MessageController.number(request, "room", "a room id", minimum: 1)
+        let subject = try request.uri.queryParameters.get("subject").map { value in
+            guard let subject = Subject(rawValue: value) else { throw ParleyError.badRequest("subject is message or user.") }
+            return subject
+        }
         let (acts, actsBound) = Self.actsOn(session.user)
-        let mine = room == nil ? acts : acts + " AND r.room_id = ?"
+        let kind = subject.map { $0 == .message ? " AND r.message_id IS NOT NULL" : " AND r.message_id IS NULL" } ?? ""
+        let mine = (room == nil ? acts : acts + " AND r.room_id = ?") + kind
         let bound = actsBound + (room.map { [$0] } ?? [])
         return try await log.pool.withConnection { c in
             let rows = try Self.reports(
@@ -407,7 +418,7 @@ struct ReportController {
     static func reports(_ c: MariaDBConnection, where condition: String, _ values: [any MariaDBEncodable], limit: Int) throws -> [Report] {
         try c.query(
             """
-            SELECT r.id AS report_id, r.reason, r.comment, r.created_at AS reported_at, r.resolved_at, r.resolution,
+            SELECT r.id AS report_id, r.reason, r.comment, r.message_text AS reported_text, r.created_at AS reported_at, r.resolved_at, r.resolution,
             ru.id AS reporter_id, ru.username AS reporter_username, ru.display_name AS reporter_display_name, ru.avatar AS reporter_avatar,
             tu.id AS target_id, tu.username AS target_username, tu.display_name AS target_display_name, tu.avatar AS target_avatar,
             rb.id AS resolver_id, rb.username AS resolver_username, rb.display_name AS resolver_display_name, rb.avatar AS resolver_avatar,
@@ -437,6 +448,7 @@ struct ReportController {
                 user: try UserSummary(row: row, prefix: "target_"),
                 room: room,
                 message: message,
+                reportedText: try row.decode("reported_text"),
                 resolvedAt: try row.decode("resolved_at"),
                 resolvedBy: try row.decode("resolver_id", as: Int64?.self) == nil ? nil : try UserSummary(row: row, prefix: "resolver_"),
                 resolution: try row.decode("resolution", as: String?.self).flatMap(Resolution.init(rawValue:)),
