@@ -196,6 +196,57 @@ import Testing
         }
     }
 
+    /// The site's sweep goes on from where it got to, rather than read again each minute the old
+    /// messages a longer-kept room keeps; a room that comes back to the site's period is swept from
+    /// the start again. Ids only grow, so no message ever appears below the mark; one written there
+    /// by hand (with an old id) shows where the sweep starts.
+    @Test func theSitesSweepGoesOnFromWhereItGotToUntilARoomComesBack() async throws {
+        let parley = try await TestParley.make { $0.retentionSweep = .milliseconds(100) }
+        try await parley.run { client in
+            let (admin, ann) = try await SiteSettingsTests.adminAndUser(client, parley)
+            let forever = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"forever","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            func retention(_ value: String) async throws {
+                let response = try await client.send(
+                    .put, "/api/admin/rooms/\(forever)/retention", json: #"{"message_retention_days":\#(value)}"#, headers: admin.bearer)
+                #expect(response.status == .ok)
+            }
+            func waitUntil(_ condition: () throws -> Bool) async throws {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            func exists(_ id: Int64) throws -> Bool { try parley.count("messages", where: "id = \(id)") == 1 }
+            try await retention("-1")
+            var old: [Int64] = []
+            for room in [1, forever, 1] {
+                old.append(try await MessageTests.say(client, ann, room: room, "old"))
+                try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 400 DAY WHERE id = ?", [old.last!])
+            }
+            let fresh = try await MessageTests.say(client, ann, room: 1, "fresh")
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"message_retention_days":30}"#, headers: admin.bearer).status == .ok)
+            try await waitUntil { try !exists(old[0]) && !exists(old[2]) }
+            #expect(try !exists(old[0]) && !exists(old[2]) && exists(old[1]) && exists(fresh))
+
+            // Below the mark: the following sweeps do not read there.
+            try parley.execute(
+                "INSERT INTO messages (id, room_id, sender_id, text, created_at) VALUES (?, 1, ?, 'slipped in', NOW(3) - INTERVAL 400 DAY)", [old[0], ann.id])
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try exists(old[0]))
+            #expect(try exists(old[1]))
+            // Another room with a period of its own leaves the mark as it is.
+            let other = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"other","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            #expect(try await client.send(.put, "/api/admin/rooms/\(other)/retention", json: #"{"message_retention_days":-1}"#, headers: admin.bearer).status == .ok)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try exists(old[0]))
+
+            // "forever" back to the site's period: the sweep starts over, and both go.
+            try await retention("null")
+            try await waitUntil { try !exists(old[0]) && !exists(old[1]) }
+            #expect(try !exists(old[0]) && !exists(old[1]) && exists(fresh))
+        }
+    }
+
     /// The binary search over ids: the last message sent before a time and the first at or after
     /// it, whatever the gaps, in all rooms or in one.
     @Test func aTimeFallsBetweenTheLastMessageBeforeItAndTheFirstAfter() async throws {

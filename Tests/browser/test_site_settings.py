@@ -306,7 +306,7 @@ SKEWED_CLOCK = """
 
 
 def test_the_editing_time_is_judged_by_the_servers_clock_not_the_devices(server, browsers, account):
-    account("clock_boss", display_name="Boss")
+    account("clock_boss", display_name="Timekeeper")
     writer = account("clock_writer", display_name="Writer")
     make_site_admin(server, "clock_boss")
     token = requests.post(server.url + "/api/session", json={"username": "clock_boss", "password": PASSWORD}).json()["token"]

@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import NIOConcurrencyHelpers
 
 /// Message retention, as Zulip's, Mattermost's and Slack's retention policies have it: messages
 /// older than the site's period (`message_retention_days` in the site settings), or than their
@@ -13,6 +14,17 @@ struct MessageRetention: Sendable {
     let log: EventLog
     /// Messages deleted per transaction: short transactions, so posting never waits long behind one.
     static let batch = 256
+
+    /// How far the site's sweep got: every message up to `upTo` of the rooms outside `except` (those
+    /// with a period of their own at the time) is gone. The next sweep starts there rather than read
+    /// (and lock, under `FOR UPDATE`) again every old message the longer-kept rooms keep, each minute.
+    /// It holds while no room has come back to the site's period (`except` only grew); else the sweep
+    /// starts from the first message again. In memory: a restart reads them once more.
+    struct SiteMark: Equatable, Sendable {
+        let except: Set<Int64>
+        let upTo: Int64
+    }
+    let siteMark = NIOLockedValueBox<SiteMark?>(nil)
 
     struct ExpiredEvent: Encodable, Sendable {
         let roomId: Int64
@@ -44,18 +56,23 @@ struct MessageRetention: Sendable {
 
     /// Deletes the messages sent before `threshold` in one room, or (with nil) in every room but
     /// `except`, in batches that go on from the last id each one saw.
+    /// The site's sweep (`room` nil) starts at its mark when that still holds, and moves it on.
     private func deleteOlder(than threshold: Date, room: Int64?, except: [Int64]) async throws -> Int {
         guard let cutoff = try await log.pool.withConnection({ c in try MessageStore.split(c, roomID: room, at: threshold).before }) else { return 0 }
+        let kept = Set(except)
+        let mark = room == nil ? siteMark.withLockedValue { $0 }.flatMap { $0.except.isSubset(of: kept) ? $0.upTo : nil } : nil
         var total = 0
-        var after: Int64 = 0
-        while true {
+        var after = mark ?? 0
+        while after < cutoff {
             let (deleted, last) = try await log.transaction { [after] c, events in
                 try Self.deleteBatch(c, events, after: after, upTo: cutoff, room: room, except: except)
             }
             total += deleted
-            guard deleted == Self.batch, let last else { return total }
+            guard deleted == Self.batch, let last else { break }
             after = last
         }
+        if room == nil { siteMark.withLockedValue { $0 = SiteMark(except: kept, upTo: max(cutoff, mark ?? 0)) } }
+        return total
     }
 
     /// Deletes the oldest messages after `after` up to `cutoff` (of `room`, or of any room but
