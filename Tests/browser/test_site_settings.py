@@ -12,7 +12,7 @@ from parley_browser import PASSWORD, Chat, make_site_admin, sql
 
 
 def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_admins(server, browsers, account):
-    account("site_boss", display_name="Boss")
+    account("site_boss", display_name="Chief")
     account("site_member", display_name="Member")
     make_site_admin(server, "site_boss")
     # (A session made after the promotion.)
@@ -90,9 +90,9 @@ def test_a_site_admin_closes_sign_up_makes_an_account_and_keeps_custom_emoji_to_
         chat.find("#admin-log-section summary").click()
         chat.wait(lambda: "made the account @made_by_boss" in chat.text_of("admin-log"), message=chat.text_of("admin-log"))
         log = chat.text_of("admin-log")
-        assert "Boss changed the site's settings (only site admins make accounts)" in log
-        assert "Boss changed the site's settings (only site admins add custom emoji)" in log
-        assert "Boss changed the site's settings (only site admins create public rooms)" in log
+        assert "Chief changed the site's settings (only site admins make accounts)" in log
+        assert "Chief changed the site's settings (only site admins add custom emoji)" in log
+        assert "Chief changed the site's settings (only site admins create public rooms)" in log
     finally:
         # The server is shared with the other tests: back as it was.
         restored = requests.patch(server.url + "/api/admin/settings", json={"registration": "open", "public_rooms": "everyone", "custom_emoji": "everyone"},
