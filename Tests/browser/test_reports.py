@@ -348,9 +348,18 @@ def test_an_edited_message_shows_as_reported_and_a_site_admin_lists_messages_or_
     assert listed_mine(chat)[1]["message"] == "you are all idiots here"
     assert listed_mine(chat)[1]["edited"] == "Edited since it was reported. Now: “hello all, lovely day”"
 
+    # As the room's owner she handles it too: a further edit shows in her open list at once.
+    chat.find("#profile-dialog [data-close]").click()
+    chat.wait(lambda: (count(chat) or "").startswith("Reports ("))
+    chat.find("#reports-open").click()
+    chat.wait(lambda: chat.dialog_open("reports-dialog"))
+    chat.wait(lambda: len(listed(chat)) == 1 and listed(chat)[0]["message"] == "you are all idiots here")
+    bob.call("PATCH", f"/api/messages/{rude['id']}", json={"text": "sorry, everyone"}, expect=200)
+    chat.wait(lambda: listed(chat)[0]["edited"] == "Edited since it was reported. Now: “sorry, everyone”", message=lambda: listed(chat))
+    chat.find("#reports-dialog [data-close]").click()
+
     # Once deleted, nothing of its text stays, in the report either.
     bob.call("DELETE", f"/api/messages/{rude['id']}", expect=204)
-    chat.find("#profile-dialog [data-close]").click()
     chat.find("#profile-open").click()
     chat.wait(lambda: chat.dialog_open("profile-dialog"))
     chat.wait(lambda: len(listed_mine(chat)) == 2 and listed_mine(chat)[1]["message"] == "This message was deleted.")

@@ -54,6 +54,10 @@ export function initReports({ onNavigate, onPerson }) {
     refreshCount();
     if ($("reports-dialog").open) load();
   });
+  // A listed message edited meanwhile (in a room I am in) shows its new text beside what was reported.
+  on("roomMessage", ({ type, message }) => {
+    if (type === "message.edited" && $("reports-dialog").open && current.reports.some((report) => report.message?.id === message.id)) load();
+  });
   $("my-reports-more").addEventListener("click", () => loadMine({ more: true }));
   on("report-outcome", (report) => {
     toast(outcomeText(report), { kind: "info", ms: 8000 });
