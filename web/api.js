@@ -247,8 +247,9 @@ export const Reports = {
   /// A person as such, to the site admins.
   reportUser: (userId, { reason, comment }) => post(`/api/users/${userId}/report`, { reason, comment }),
   /// `state`: "open" (the default) or "resolved"; `room` only that room's; `subject` "message" or "user" only
-  /// those of messages or of people; newest first, `before` a report id.
-  list: ({ state, room, subject, before, limit = 30 } = {}) => get(`/api/reports${query({ state, room, subject, before, limit })}`),
+  /// those of messages or of people; `reason` only those given for it; newest first, `before` a report id.
+  list: ({ state, room, subject, reason, before, limit = 30 } = {}) =>
+    get(`/api/reports${query({ state, room, subject, reason, before, limit })}`),
   resolve: (reportId, action) => post(`/api/reports/${reportId}/resolve`, { action }),
   /// The reports I made, newest first, with what became of them; `before` a report id.
   mine: ({ before, limit = 20 } = {}) => get(`/api/me/reports${query({ before, limit })}`),

@@ -446,6 +446,43 @@ import Testing
         }
     }
 
+    @Test func handlersListReportsGivenForOneReason() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let owner = try await client.signUp("owner")
+            let mod = try await client.signUp("mod")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await ModerationTests.room(client, owner: owner, members: [mod, ann, bob])
+            try await client.setRole("moderator", of: mod, in: room, by: owner)
+            func report(_ text: String, _ reason: String) async throws -> Int64 {
+                let message = try await MessageTests.say(client, bob, room: room, text)
+                return try #require(try await Self.report(client, ann, message, #"{"reason":"\#(reason)"}"#).json()["report"]?["id"]?.int)
+            }
+            let spam = try await report("cheap watches", "spam")
+            let rude = try await report("you again", "harassment")
+            let alsoSpam = try await report("cheap pens", "spam")
+            let person = try #require(
+                try await client.send(.post, "/api/users/\(bob.id)/report", json: #"{"reason":"harassment"}"#, headers: ann.bearer).json()["report"]?["id"]?.int)
+            // The room's moderator (bound by membership, then the room, then the reason) and a site admin.
+            #expect(try await Self.listed(client, mod, "?reason=spam") == ([alsoSpam, spam], 2, false))
+            #expect(try await Self.listed(client, mod, "?reason=spam&room=\(room)&limit=1") == ([alsoSpam], 2, true))
+            #expect(try await Self.listed(client, mod, "?reason=harassment") == ([rude], 1, false))
+            #expect(try await Self.listed(client, mod, "?reason=other") == ([], 0, false))
+            #expect(try await Self.listed(client, root, "?reason=harassment") == ([person, rude], 2, false))
+            #expect(try await Self.listed(client, root, "?reason=harassment&subject=user") == ([person], 1, false))
+            // Resolved ones by reason; the open count still counts the open ones for it.
+            let dismissed = try await client.send(.post, "/api/reports/\(spam)/resolve", json: #"{"action":"dismiss"}"#, headers: mod.bearer)
+            #expect(dismissed.status == .ok, "\(String(buffer: dismissed.body))")
+            #expect(try await Self.listed(client, mod, "?reason=spam&state=resolved") == ([spam], 1, false))
+            #expect(try await Self.listed(client, mod, "?reason=harassment&state=resolved") == ([], 1, false))
+            for bad in ["abuse", "", "SPAM", "spam,other"] {
+                try await client.send(.get, "/api/reports?reason=\(bad)", headers: mod.bearer).expectError(.badRequest, "invalid_request")
+            }
+        }
+    }
+
     @Test func theMigrationKeepsTheTextEachEarlierReportWasMadeAbout() async throws {
         let migration = try await MigrationStep.before("056")
         defer { migration.remove() }

@@ -1,6 +1,7 @@
 """Reports: a member reports a message from its actions; the room's owner sees the report arrive,
-dismisses one and deletes the message of another from the list."""
+lists them by reason, dismisses one and deletes the message of another from the list."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import Chat, make_site_admin
 
@@ -79,6 +80,16 @@ def test_a_member_reports_a_message_and_the_owner_acts_on_reports(server, browse
     cid.call("POST", f"/api/messages/{second['id']}/report", json={"reason": "harassment"}, expect=201)
     owner.wait(lambda: len(listed(owner)) == 2, message="the new report did not appear")
     owner.wait(lambda: count(owner) == "Reports (2)")
+    assert owner.find("#reports-open").get_attribute("title") == "2 open reports"
+    # Only those given for one reason: none for spam, both for harassment; the link still counts them all.
+    Select(owner.find("#reports-reason")).select_by_value("spam")
+    owner.wait(lambda: owner.text_of("reports-status") == "No open reports for spam.", message=lambda: owner.text_of("reports-status"))
+    assert listed(owner) == [] and count(owner) == "Reports (2)"
+    Select(owner.find("#reports-reason")).select_by_value("harassment")
+    owner.wait(lambda: owner.text_of("reports-status") == "2 open reports for harassment.", message=lambda: owner.text_of("reports-status"))
+    assert {e["reason"] for e in listed(owner)} == {"Harassment"}
+    Select(owner.find("#reports-reason")).select_by_value("")
+    owner.wait(lambda: owner.text_of("reports-status") == "2 open reports.")
 
     # Dismissing the first leaves its message be.
     owner.find('#reports-list li.report-entry:last-child button[aria-label^="Dismiss"]').click()

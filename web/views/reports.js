@@ -4,10 +4,11 @@
 // admins, and the moderators, admins and owners of rooms for their messages) see "Reports (N)"
 // above the room list while some are open; it opens the list, where each report is dismissed, its
 // message deleted or the person's account deactivated, and the resolved ones are listed too (a site
-// admin may show only those of messages or of people). Both stay in step through `report.created`
-// and `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the
-// site administration every report; so the resolved ones are there also when none is open. A
-// message is shown as it was reported, with what it says now when its sender has edited it since.
+// admin may show only those of messages or of people; anyone, only those given for one reason).
+// Both stay in step through `report.created` and `report.resolved`. A room's "Bans and mutes" opens
+// the list of that room's reports, and the site administration every report; so the resolved ones
+// are there also when none is open. A message is shown as it was reported, with what it says now
+// when its sender has edited it since.
 // Reporters are told what became of their reports (`report.outcome`, a toast) and find them under
 // "Messages you reported" in "Profile and settings".
 import * as actions from "/actions.js";
@@ -21,6 +22,8 @@ import { confirmDialog, showError } from "/views/dialogs.js";
 import { toast, toastError } from "/views/toast.js";
 
 const REASONS = { spam: "Spam", harassment: "Harassment", inappropriate: "Inappropriate", other: "Something else" };
+/// The reasons as the list's status line says them ("No open reports for spam.").
+const REASON_WORDS = { spam: "spam", harassment: "harassment", inappropriate: "inappropriate content", other: "something else" };
 const PAGE = 30;
 
 let navigate = () => {};
@@ -45,7 +48,9 @@ export function initReports({ onNavigate, onPerson }) {
     load();
   });
   $("reports-more").addEventListener("click", () => load({ more: true }));
-  for (const input of document.querySelectorAll("#reports-state input, #reports-subject input")) input.addEventListener("change", () => load());
+  for (const input of document.querySelectorAll("#reports-state input, #reports-subject input, #reports-reason")) {
+    input.addEventListener("change", () => load());
+  }
   $("report-form").addEventListener("submit", submitReport);
   // Who handles reports changes with the site role and room roles.
   on("me", refreshCount);
@@ -94,7 +99,7 @@ function showCount(open) {
   const link = $("reports-open");
   link.hidden = !(open > 0);
   link.replaceChildren(icon("flag"), `Reports (${open > 99 ? "99+" : open})`);
-  link.title = `${open} open ${open === 1 ? "report" : "reports"} of messages`;
+  link.title = `${open} open ${open === 1 ? "report" : "reports"}`;
 }
 
 // Reporting.
@@ -245,6 +250,8 @@ export function openReports({ room = null } = {}) {
 const listState = () => document.querySelector("#reports-state input:checked")?.value ?? "open";
 /// "message" or "user" when the list shows only those of messages or of people, else null.
 const listSubject = () => ($("reports-subject").hidden ? null : document.querySelector("#reports-subject input:checked")?.value || null);
+/// The reason the list shows only those given for, else null.
+const listReason = () => $("reports-reason").value || null;
 
 async function load({ more = false } = {}) {
   const mine = ++generation;
@@ -253,11 +260,12 @@ async function load({ more = false } = {}) {
   $("reports-list").setAttribute("aria-busy", "true");
   try {
     const subject = listSubject();
-    const page = await Reports.list({ state: listState(), room: scope?.id, subject, before, limit: PAGE });
+    const reason = listReason();
+    const page = await Reports.list({ state: listState(), room: scope?.id, subject, reason, before, limit: PAGE });
     if (mine !== generation) return;
     current = { reports: more ? [...current.reports, ...page.reports] : page.reports, hasMore: page.has_more };
     // The sidebar counts them all.
-    if (!scope && !subject) showCount(page.open_count);
+    if (!scope && !subject && !reason) showCount(page.open_count);
     render();
   } catch (error) {
     if (mine === generation) showError("reports-error", error);
@@ -277,7 +285,8 @@ function renderScope() {
 function render() {
   const open = listState() === "open";
   const count = current.reports.length;
-  const of = { message: " of messages", user: " of people" }[listSubject()] ?? "";
+  const reason = listReason();
+  const of = ({ message: " of messages", user: " of people" }[listSubject()] ?? "") + (reason ? ` for ${REASON_WORDS[reason]}` : "");
   $("reports-more").hidden = !current.hasMore;
   $("reports-status").textContent = count === 0
     ? (open ? `No open reports${of}.` : `No resolved reports${of} yet.`)

@@ -253,9 +253,9 @@ struct ReportController {
     }
 
     /// [reports] The reports the viewer may act on, newest first: `state=open` (the default) or
-    /// `resolved`; `room=<room id>` only that room's and `subject=message|user` only those of messages
-    /// or of people (`open_count` counts the open ones of the same); `before=<report id>` pages back;
-    /// `limit` ≤ 100.
+    /// `resolved`; `room=<room id>` only that room's, `subject=message|user` only those of messages
+    /// or of people, and `reason=<reason>` only those given for it (`open_count` counts the open ones
+    /// of the same); `before=<report id>` pages back; `limit` ≤ 100.
     func list(request: Request, context: AppRequestContext) async throws -> List {
         let session = try context.requireSession()
         let limit = try MessageController.number(request, "limit", "from 1 to \(Self.maxPage)").map { Int($0) } ?? 50
@@ -268,10 +268,14 @@ struct ReportController {
             guard let subject = Subject(rawValue: value) else { throw ParleyError.badRequest("subject is message or user.") }
             return subject
         }
+        let reason = try request.uri.queryParameters.get("reason").map { value in
+            guard let reason = Reason(rawValue: value) else { throw ParleyError.badRequest("reason is spam, harassment, inappropriate or other.") }
+            return reason
+        }
         let (acts, actsBound) = Self.actsOn(session.user)
         let kind = subject.map { $0 == .message ? " AND r.message_id IS NOT NULL" : " AND r.message_id IS NULL" } ?? ""
-        let mine = (room == nil ? acts : acts + " AND r.room_id = ?") + kind
-        let bound = actsBound + (room.map { [$0] } ?? [])
+        let mine = (room == nil ? acts : acts + " AND r.room_id = ?") + kind + (reason == nil ? "" : " AND r.reason = ?")
+        let bound: [any MariaDBEncodable] = actsBound + (room.map { [$0] } ?? []) + (reason.map { [$0.rawValue] } ?? [])
         return try await log.pool.withConnection { c in
             let rows = try Self.reports(
                 c, where: "r.resolved_at IS \(state == "open" ? "" : "NOT ")NULL AND r.id < ? AND \(mine)", [before ?? Int64.max] + bound,
