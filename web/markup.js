@@ -1,8 +1,8 @@
 // Message formatting: the small part of Markdown that chat people type, built as DOM nodes (text
 // only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), lists
-// (lines starting with "- ", "* ", "+ " or "1. "), inline `code`, **bold**, *italic* or _italic_,
-// ~~struck~~; links and @mentions as elsewhere. Markers inside words (snake_case, 2*3*4) and inside
-// links and code are left as they are.
+// (lines starting with "- ", "* ", "+ " or "1. "; indented two spaces more, a list inside an item),
+// inline `code`, **bold**, *italic* or _italic_, ~~struck~~; links and @mentions as elsewhere.
+// Markers inside words (snake_case, 2*3*4) and inside links and code are left as they are.
 import { customEmoji } from "/customemoji.js";
 import { el, richText } from "/dom.js";
 
@@ -60,34 +60,55 @@ function prose(nodes, text, me) {
   flush();
 }
 
-/// A list item's line: a bullet (-, * or +) or a number (1. or 1)) and a space, then its text; up to
-/// three spaces before it (no nesting: an indented item is one more item).
-const ITEM = /^ {0,3}(?:([-*+])|(\d{1,9})[.)])[ \t]+(\S.*)$/u;
+/// A list item's line: its indent (spaces and tabs), a bullet (-, * or +) or a number (1. or 1)) and
+/// a space, then its text.
+const ITEM = /^([ \t]*)(?:([-*+])|(\d{1,9})[.)])[ \t]+(\S.*)$/u;
+/// How deep lists nest; deeper items stay in the deepest list.
+const MAX_DEPTH = 5;
+/// An indent's width, a tab counting as four spaces.
+const width = (indent) => indent.length + 3 * (indent.split("\t").length - 1);
 
 /// Lines of text: runs of list items become a list (bulleted, or numbered from its first number),
-/// the rest inline text.
+/// the rest inline text. An item indented two or more spaces past the list it follows starts a list
+/// inside that list's last item; one indented less goes back to the list it lines up with.
 function lines(all, me) {
   const nodes = [];
-  let run = [];
-  let kind = null;
-  let start = 1;
-  const flush = () => {
-    if (!run.length) return;
-    if (kind === null) nodes.push(...inline(run.join("\n"), me));
-    else nodes.push(el(kind, kind === "ol" && start !== 1 ? { attrs: { start: String(start) } } : {}, ...run.map((item) => el("li", {}, ...inline(item, me)))));
-    run = [];
+  let text = [];
+  /// The open lists, outermost first: `{ indent, kind, node, inside }` (`inside`: the item it is in).
+  let open = [];
+  const flushText = () => {
+    if (text.length) nodes.push(...inline(text.join("\n"), me));
+    text = [];
+  };
+  const start = (kind, number, indent, inside) => {
+    const node = el(kind, kind === "ol" && number !== 1 ? { attrs: { start: String(number) } } : {});
+    if (inside) inside.append(node);
+    else nodes.push(node);
+    open.push({ indent, kind, node, inside });
   };
   for (const line of all) {
     const item = ITEM.exec(line);
-    const lineKind = item ? (item[1] ? "ul" : "ol") : null;
-    if (lineKind !== kind) {
-      flush();
-      kind = lineKind;
-      start = item?.[2] ? Number(item[2]) : 1;
+    if (!item) {
+      open = [];
+      text.push(line);
+      continue;
     }
-    run.push(item ? item[3] : line);
+    flushText();
+    const indent = width(item[1]);
+    const kind = item[2] ? "ul" : "ol";
+    const number = item[3] ? Number(item[3]) : 1;
+    while (open.length > 1 && indent < open.at(-1).indent) open.pop();
+    const top = open.at(-1);
+    if (top && indent >= top.indent + 2 && open.length < MAX_DEPTH) {
+      start(kind, number, indent, top.node.lastChild);
+    } else if (!top || top.kind !== kind) {
+      // Another kind at the same depth is a list of its own, in the same place.
+      if (top) open.pop();
+      start(kind, number, top ? top.indent : indent, top?.inside ?? null);
+    }
+    open.at(-1).node.append(el("li", {}, ...inline(item[4], me)));
   }
-  flush();
+  flushText();
   return nodes;
 }
 
@@ -133,8 +154,13 @@ export function preview(message) {
 }
 
 /// A node's text, with a custom emoji's picture as its `:name:`.
-const plain = (node) =>
-  node.nodeType === Node.TEXT_NODE ? node.data : node.tagName === "IMG" ? node.alt : [...node.childNodes].map(plain).join(node.tagName === "UL" || node.tagName === "OL" ? " " : "");
+const plain = (node) => {
+  if (node.nodeType === Node.TEXT_NODE) return node.data;
+  if (node.tagName === "IMG") return node.alt;
+  // A list's items, and a list inside an item, are words apart.
+  if (node.tagName === "UL" || node.tagName === "OL") return ` ${[...node.childNodes].map(plain).join(" ")} `;
+  return [...node.childNodes].map(plain).join("");
+};
 
 function inline(text, me) {
   const nodes = [];

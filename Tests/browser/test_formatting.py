@@ -41,6 +41,16 @@ CASES = [
     ("1. first\n2) second\n- loose", "<ol><li>first</li><li>second</li></ol><ul><li>loose</li></ul>"),
     ("3. third\n4. fourth", '<ol start="3"><li>third</li><li>fourth</li></ol>'),
     ("> - quoted item\n> text", "<blockquote><ul><li>quoted item</li></ul>text</blockquote>"),
+    # Nested: two spaces (or a tab) past the list it follows; back out by lining up with an outer one.
+    ("- fruit\n  - apples\n  - pears\n- bread", "<ul><li>fruit<ul><li>apples</li><li>pears</li></ul></li><li>bread</li></ul>"),
+    ("1. plan\n   1. draft\n      - notes\n   2. review\n2. ship",
+     "<ol><li>plan<ol><li>draft<ul><li>notes</li></ul></li><li>review</li></ol></li><li>ship</li></ol>"),
+    ("- a\n\t- tabbed\n - one space is the same list", "<ul><li>a<ul><li>tabbed</li></ul></li><li>one space is the same list</li></ul>"),
+    ("- a\n  1. one\n  - b", "<ul><li>a<ol><li>one</li></ol><ul><li>b</li></ul></li></ul>"),
+    ("  - indented first\n- same list", "<ul><li>indented first</li><li>same list</li></ul>"),
+    ("- 1\n  - 2\n    - 3\n      - 4\n        - 5\n          - 6",
+     "<ul><li>1<ul><li>2<ul><li>3<ul><li>4<ul><li>5</li><li>6</li></ul></li></ul></li></ul></li></ul></li></ul>"),
+    ("- a\n  - b\ntext\n  - c", "<ul><li>a<ul><li>b</li></ul></li></ul>text<ul><li>c</li></ul>"),
     # Not items: no space after the marker, nothing after it, a word, a code block's lines.
     ("-1 point\n+1 agreed\n- \n2024 was good", "-1 point\n+1 agreed\n- \n2024 was good"),
     ("```\n- not a list\n```", '<pre class="code-block"><code>- not a list</code></pre>'),
@@ -70,6 +80,7 @@ def test_one_line_previews_show_the_text_without_its_formatting_marks(server, br
         ({"text": "> quoted line\nmy _answer_ to ~~it~~"}, "quoted line my answer to it"),
         ({"text": "snake_case_name 2*3*4"}, "snake_case_name 2*3*4"),
         ({"text": "plan:\n- milk\n- eggs\nthen go"}, "plan: milk eggs then go"),
+        ({"text": "- fruit\n  - **apples**\n- bread"}, "fruit apples bread"),
         ({"text": "", "file": {"name": "notes.txt"}}, "📎 notes.txt"),
     ]
     got = [chat.driver.execute_async_script(PREVIEW, message) for message, _ in cases]
@@ -93,3 +104,12 @@ def test_a_formatted_message_shows_formatted_to_everyone(server, browsers, accou
     assert shown == ["deploy", "make ship"]
     # The stored text is what was typed.
     assert owner.history(room)[0]["text"] == "**deploy** is `make ship`\n```\nmake ship\n```"
+    # A list inside a list shows indented under its item, with its own bullets.
+    owner.post(room, "groceries:\n- fruit\n  - apples\n  - pears\n- bread")
+    other.wait(lambda: other.js("return document.querySelector('#messages li.message:last-child .text ul ul')?.textContent") == "applespears",
+               message="the nested list did not render")
+    layout = other.js("""const text = document.querySelector('#messages li.message:last-child .text');
+        const [outer, inner] = [text.querySelector(':scope > ul > li'), text.querySelector('ul ul > li')];
+        return [inner.getBoundingClientRect().left - outer.getBoundingClientRect().left,
+                getComputedStyle(outer).listStyleType, getComputedStyle(inner).listStyleType]""")
+    assert layout[0] > 10 and layout[1:] == ["disc", "circle"], layout
