@@ -171,6 +171,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // A report I may act on was made or settled (by me elsewhere, or by someone else).
       store.emit("reports");
       break;
+    case "report.message_edited":
+      // A reported message of a room I am not in was edited: an open list shows what it says now.
+      store.emit("reported-edit", data);
+      break;
     case "report.outcome":
       // A report I made was dismissed or its message deleted (by someone else).
       store.emit("report-outcome", data.report);

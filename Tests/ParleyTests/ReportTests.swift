@@ -423,6 +423,45 @@ import Testing
         }
     }
 
+    @Test func siteAdminsOutsideTheRoomHearThatAReportedMessageWasEdited() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let near = try await client.signUp("near")
+            let promoted = try await client.send(.put, "/api/admin/users/\(near.id)/site-role", json: #"{"site_role":"admin"}"#, headers: root.bearer)
+            #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob, near])
+            let rude = try await MessageTests.say(client, bob, room: room, "you are all idiots")
+            let other = try await MessageTests.say(client, bob, room: room, "unreported")
+            let first = try #require(try await Self.report(client, ann, rude).json()["report"]?["id"]?.int)
+            let second = try #require(try await Self.report(client, owner, rude).json()["report"]?["id"]?.int)
+            func edit(_ message: Int64, _ text: String) async throws {
+                let edited = try await client.send(.patch, "/api/messages/\(message)", json: MessageTests.json(["text": text]), headers: bob.bearer)
+                #expect(edited.status == .ok, "\(String(buffer: edited.body))")
+            }
+            func heard() throws -> [(Int64, JSON)] {
+                try parley.query("SELECT user_id, payload FROM events WHERE type = 'report.message_edited' ORDER BY id").map {
+                    (try $0.decode("user_id"), try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)))
+                }
+            }
+            try await edit(rude, "hello all")
+            try await edit(other, "still unreported")
+            // Root, outside the room, hears it with the open reports and the message as it is now; Near
+            // (a site admin in the room) and the owner hear `message.edited` as members.
+            let events = try heard()
+            #expect(events.map(\.0) == [root.id])
+            #expect(events.first?.1["report_ids"] == .array([.number(Double(first)), .number(Double(second))]))
+            #expect(events.first?.1["message"]?["id"]?.int == rude && events.first?.1["message"]?["text"]?.string == "hello all")
+            // Settled, an edit tells no one.
+            #expect(try await client.send(.post, "/api/reports/\(first)/resolve", json: #"{"action":"dismiss"}"#, headers: root.bearer).status == .ok)
+            try await edit(rude, "hello again")
+            #expect(try heard().count == 1)
+        }
+    }
+
     @Test func siteAdminsListReportsOfMessagesOrOfPeople() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -364,9 +364,13 @@ def test_an_edited_message_shows_as_reported_and_a_site_admin_lists_messages_or_
     chat.wait(lambda: (count(chat) or "").startswith("Reports ("))
     chat.find("#reports-open").click()
     chat.wait(lambda: chat.dialog_open("reports-dialog"))
-    chat.wait(lambda: len(listed(chat)) == 1 and listed(chat)[0]["message"] == "you are all idiots here")
+    chat.wait(lambda: len(listed(chat)) == 1 and listed(chat)[0]["message"] == "you are all idiots here", message=lambda: (listed(chat), chat.text_of("reports-status")))
+    # So does the site admin's, though he is not in the room (`report.message_edited`).
+    root.find("#reports-open").click()
+    root.wait(lambda: root.dialog_open("reports-dialog") and len(ours()) == 2)
     bob.call("PATCH", f"/api/messages/{rude['id']}", json={"text": "sorry, everyone"}, expect=200)
     chat.wait(lambda: listed(chat)[0]["edited"] == "Edited since it was reported. Now: “sorry, everyone”", message=lambda: listed(chat))
+    root.wait(lambda: ours()[1]["edited"] == "Edited since it was reported. Now: “sorry, everyone”", message=lambda: listed(root))
     chat.find("#reports-dialog [data-close]").click()
 
     # Once deleted, nothing of its text stays, in the report either.

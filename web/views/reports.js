@@ -8,7 +8,8 @@
 // Both stay in step through `report.created` and `report.resolved`. A room's "Bans and mutes" opens
 // the list of that room's reports, and the site administration every report; so the resolved ones
 // are there also when none is open. A message is shown as it was reported, with what it says now
-// when its sender has edited it since.
+// when its sender has edited it since (live: `message.edited`, or `report.message_edited` for a
+// site admin outside its room).
 // Reporters are told what became of their reports (`report.outcome`, a toast) and find them under
 // "Messages you reported" in "Profile and settings".
 import * as actions from "/actions.js";
@@ -59,10 +60,15 @@ export function initReports({ onNavigate, onPerson }) {
     refreshCount();
     if ($("reports-dialog").open) load();
   });
-  // A listed message edited meanwhile (in a room I am in) shows its new text beside what was reported.
+  // A listed message edited meanwhile shows its new text beside what was reported: heard as a member
+  // of its room, or (a site admin outside it) through `report.message_edited`.
+  const reloadIfListed = (message) => {
+    if ($("reports-dialog").open && current.reports.some((report) => report.message?.id === message.id)) load();
+  };
   on("roomMessage", ({ type, message }) => {
-    if (type === "message.edited" && $("reports-dialog").open && current.reports.some((report) => report.message?.id === message.id)) load();
+    if (type === "message.edited") reloadIfListed(message);
   });
+  on("reported-edit", ({ message }) => reloadIfListed(message));
   $("my-reports-more").addEventListener("click", () => loadMine({ more: true }));
   on("report-outcome", (report) => {
     toast(outcomeText(report), { kind: "info", ms: 8000 });

@@ -163,6 +163,9 @@ public enum EventType {
     /// To the same people: the open reports of a message or person were dismissed, or the message
     /// deleted, or the account deactivated.
     public static let reportResolved = "report.resolved"
+    /// To each site admin outside its room: a message with open reports was edited (its room's
+    /// moderators hear `message.edited`), so their open list shows what it says now.
+    public static let reportMessageEdited = "report.message_edited"
     /// To each person whose open report of the message was settled then (not the one who settled it):
     /// their report as `myReports` lists it, with what became of it.
     public static let reportOutcome = "report.outcome"

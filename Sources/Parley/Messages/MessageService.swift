@@ -458,6 +458,7 @@ struct MessageService: Sendable {
             if relink, !message.previews.isEmpty { try Self.forgetPreviewImages(c, messageID: messageID) }
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))
+            try ReportController.tellOfEdit(c, events, message: edited)
             try notifications.notifyEdit(c, events, message: edited, roomKind: room.kind, mentioned: added, keyworded: keyworded)
             return (edited, relink)
         }

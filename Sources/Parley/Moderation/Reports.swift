@@ -182,6 +182,12 @@ struct ReportController {
         }
     }
 
+    struct MessageEditedEvent: Encodable {
+        /// The message's open reports.
+        let reportIds: [Int64]
+        let message: MessageView
+    }
+
     static let notFound = ParleyError(.notFound, "report_not_found", "No such report among those you may act on.")
 
     /// [reportMessage] One report per person per message; not one's own, not a deleted one.
@@ -374,6 +380,23 @@ struct ReportController {
             "\(admins) UNION SELECT user_id FROM room_members WHERE room_id = ? AND role IN ('owner', 'admin', 'moderator') AND user_id <> ?",
             [userID, roomID, userID]
         ).map { try $0.decode("id") }
+    }
+
+    /// A message with open reports was edited: the site admins outside its room hear it
+    /// (`report.message_edited`; its members, the room's moderators among them, hear `message.edited`).
+    static func tellOfEdit(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView) throws {
+        let open = try c.query("SELECT id FROM reports WHERE message_id = ? AND resolved_at IS NULL ORDER BY id", [message.id])
+            .map { try $0.decode("id", as: Int64.self) }
+        guard !open.isEmpty else { return }
+        let outside = try c.query(
+            """
+            SELECT u.id FROM users u WHERE u.site_role = 'admin' AND u.deactivated_at IS NULL AND u.id <> ?
+            AND NOT EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = ? AND rm.user_id = u.id)
+            """, [message.sender.id, message.roomId]
+        ).map { try $0.decode("id", as: Int64.self) }
+        for admin in outside {
+            try events.append(EventType.reportMessageEdited, userID: admin, payload: MessageEditedEvent(reportIds: open, message: message))
+        }
     }
 
     /// Resolves the open reports of a message (called by every delete too) or of a person as such
