@@ -246,6 +246,8 @@ export const Reports = {
   report: (messageId, { reason, comment }) => post(`/api/messages/${messageId}/report`, { reason, comment }),
   /// A person as such, to the site admins.
   reportUser: (userId, { reason, comment }) => post(`/api/users/${userId}/report`, { reason, comment }),
+  /// A room or group as such (its name, topic, what it is for), to the site admins.
+  reportRoom: (roomId, { reason, comment }) => post(`/api/rooms/${roomId}/report`, { reason, comment }),
   /// `state`: "open" (the default) or "resolved"; `room` only that room's; `subject` "message" or "user" only
   /// those of messages or of people; `reason` only those given for it; newest first, `before` a report id.
   list: ({ state, room, subject, reason, before, limit = 30 } = {}) =>

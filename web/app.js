@@ -24,7 +24,7 @@ import { initWebhooks } from "/views/webhooks.js";
 import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
-import { initReports } from "/views/reports.js";
+import { initReports, openRoomReport } from "/views/reports.js";
 import { initEmojiPicker } from "/views/emojipicker.js";
 import { initSaved } from "/views/saved.js";
 import { initThreads } from "/views/threads.js";
@@ -83,7 +83,7 @@ function initViews() {
   });
   initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
-  initMembers({ onModeration: openModeration, onAddPeople: openDMDialog });
+  initMembers({ onModeration: openModeration, onAddPeople: openDMDialog, onReportRoom: openRoomReport });
   initModeration();
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });
   initRoomDialogs({ onNavigate: navigate });

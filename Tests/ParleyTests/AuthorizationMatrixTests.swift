@@ -644,6 +644,18 @@ enum AuthorizationMatrix {
             dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
         row(
             MatrixRoute(
+                method: .post, path: "/api/rooms/{room}/report", request: { f, _ in (room(f, "/report"), #"{"reason":"inappropriate"}"#) },
+                verify: { f, _, body in
+                    #expect(body["report"]?["subject"] == .string("room") && body["report"]?["room"]?["id"]?.int == f.room)
+                    #expect(body["report"]?["user"] == .null && body["report"]?["message"] == .null)
+                }),
+            // Anyone who may see the room reports it (a public room's outsiders, banned ones and site
+            // admins too), but its owner; a DM is not reported as a room.
+            public: [unauthenticated, created, created, created, created, conflict("own_room"), created, created, created],
+            group: [unauthenticated, hidden, created, created, created, conflict("own_room"), created, hidden, hidden],
+            dm: [unauthenticated, hidden, conflict("not_reportable"), hidden]),
+        row(
+            MatrixRoute(
                 method: .get, path: "/api/reports", prepare: .reportedTarget, request: { _, _ in ("/api/reports?limit=100", nil) },
                 verify: { f, actor, body in
                     // The member's report reaches the room's moderators and up, and the site admins (a DM's: them alone).

@@ -462,6 +462,98 @@ import Testing
         }
     }
 
+    @Test func roomsAreReportedToTheSiteAdminsAloneWhoDismissOrDeleteThem() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")  // the first account: a site admin
+            let owner = try await client.signUp("owner")
+            let mod = try await client.signUp("mod")
+            let ann = try await client.signUp("ann")
+            let eve = try await client.signUp("eve")
+            let room = try await ModerationTests.room(client, owner: owner, members: [mod, ann])
+            try await client.setRole("moderator", of: mod, in: room, by: owner)
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"den","kind":"group","members":[\#(ann.id)]}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            let dm = try #require(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(eve.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            func report(_ user: LoggedIn, _ room: Int64, _ body: String = #"{"reason":"inappropriate"}"#) async throws -> TestResponse {
+                try await client.send(.post, "/api/rooms/\(room)/report", json: body, headers: user.bearer)
+            }
+
+            let made = try await report(ann, room, #"{"reason":"inappropriate","comment":"the topic is a slur"}"#)
+            #expect(made.status == .created, "\(String(buffer: made.body))")
+            let body = try #require(try made.json()["report"])
+            #expect(body["subject"] == .string("room") && body["user"] == .null && body["message"] == .null && body["reported_text"] == .null)
+            #expect(body["room"] == .object(["id": .number(Double(room)), "kind": .string("public"), "name": .string("town")]))
+            #expect(body["comment"] == .string("the topic is a slur"))
+            let annsFirst = try #require(body["id"]?.int)
+            // Once while open; an outsider may report a public room, not a group they cannot see; not
+            // one's own room; a DM is not a room to report.
+            try await report(ann, room).expectError(.conflict, "already_reported")
+            #expect(try await report(eve, room).status == .created)
+            try await report(eve, group).expectError(.notFound, "room_not_found")
+            try await report(owner, room).expectError(.conflict, "own_room")
+            try await report(ann, dm).expectError(.conflict, "not_reportable")
+            try await report(ann, room, #"{"reason":"ugly"}"#).expectError(.badRequest, "invalid_request")
+            #expect(try parley.count("reports") == 2)
+
+            // Only the site admins hear of it and list it; not the room's moderators or owner.
+            #expect(try Self.events(parley) == [["report.created", String(root.id)], ["report.created", String(root.id)]])
+            #expect(try await Self.listed(client, mod).ids.isEmpty)
+            #expect(try await Self.listed(client, owner).ids.isEmpty)
+            let listed = try await Self.listed(client, root, "?subject=room")
+            #expect(listed.ids.count == 2 && listed.ids.contains(annsFirst) && listed.open == 2)
+            #expect(try await Self.listed(client, root, "?subject=user").ids.isEmpty)
+            #expect(try await Self.listed(client, root, "?subject=message").ids.isEmpty)
+            #expect(try await Self.listed(client, root, "?room=\(room)").ids.count == 2)
+
+            // Not a moderator's to settle; only dismissing or deleting the room fit it.
+            func resolve(_ user: LoggedIn, _ report: Int64, _ action: String) async throws -> TestResponse {
+                try await client.send(.post, "/api/reports/\(report)/resolve", json: #"{"action":"\#(action)"}"#, headers: user.bearer)
+            }
+            try await resolve(mod, annsFirst, "dismiss").expectError(.notFound, "report_not_found")
+            try await resolve(root, annsFirst, "delete_message").expectError(.unprocessableContent, "invalid_action")
+            try await resolve(root, annsFirst, "deactivate_user").expectError(.unprocessableContent, "invalid_action")
+            // A dismissal settles the room's open reports; both reporters hear of it, and may report it again.
+            let dismissed = try await resolve(root, annsFirst, "dismiss")
+            #expect(dismissed.status == .ok, "\(String(buffer: dismissed.body))")
+            #expect(try dismissed.json()["report"]?["resolution"] == .string("dismissed"))
+            #expect(try await Self.listed(client, root, "?subject=room").open == 0)
+            let outcomes = try parley.query("SELECT user_id FROM events WHERE type = 'report.outcome' ORDER BY user_id").map { try $0.decode("user_id", as: Int64.self) }
+            #expect(outcomes == [ann.id, eve.id].sorted())
+            let mine = try await client.send(.get, "/api/me/reports", headers: ann.bearer).json()["reports"]?.array?.first
+            #expect(mine?["subject"] == .string("room") && mine?["resolution"] == .string("dismissed") && mine?["room"]?["name"] == .string("town"))
+            let again = try #require(try await report(ann, room).json()["report"]?["id"]?.int)
+
+            // Deleting the room settles its report (answered as settled) and takes it with the room.
+            let deleted = try await resolve(root, again, "delete_room")
+            #expect(deleted.status == .ok, "\(String(buffer: deleted.body))")
+            #expect(try deleted.json()["report"]?["resolution"] == .string("room_deleted"))
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: ann.bearer).status == .notFound)
+            #expect(try parley.count("reports") == 0)
+            let told = try parley.query("SELECT payload FROM events WHERE type = 'report.outcome' AND user_id = ? ORDER BY id DESC LIMIT 1", [ann.id])[0]
+            let outcome = try JSONDecoder().decode(JSON.self, from: Data(try told.decode("payload", as: String.self).utf8))
+            #expect(outcome["report"]?["resolution"] == .string("room_deleted") && outcome["report"]?["id"]?.int == again)
+
+            // The owner deleting a reported group settles its reports too; `main` is not deleted.
+            let inGroup = try #require(try await report(ann, group).json()["report"]?["id"]?.int)
+            #expect(try await client.send(.delete, "/api/rooms/\(group)", headers: owner.bearer).status == .noContent)
+            let last = try parley.query("SELECT payload FROM events WHERE type = 'report.outcome' AND user_id = ? ORDER BY id DESC LIMIT 1", [ann.id])[0]
+            let groupOutcome = try JSONDecoder().decode(JSON.self, from: Data(try last.decode("payload", as: String.self).utf8))
+            #expect(groupOutcome["report"]?["id"]?.int == inGroup && groupOutcome["report"]?["resolution"] == .string("room_deleted"))
+            let ofMain = try #require(try await report(ann, 1).json()["report"]?["id"]?.int)
+            try await resolve(root, ofMain, "delete_room").expectError(.conflict, "room_protected")
+            #expect(try parley.count("reports", where: "id = \(ofMain) AND resolved_at IS NULL") == 1)
+            // A site admin does not handle the reports of a room they own (as nobody handles reports about themselves).
+            let hq = try await ModerationTests.room(client, owner: root, members: [ann], name: "hq")
+            let announced = try parley.count("events", where: "type = 'report.created'")
+            let ofHQ = try #require(try await report(ann, hq).json()["report"]?["id"]?.int)
+            #expect(try await Self.listed(client, root, "?room=\(hq)").ids.isEmpty)
+            #expect(try parley.count("events", where: "type = 'report.created'") == announced)
+            try await resolve(root, ofHQ, "dismiss").expectError(.notFound, "report_not_found")
+        }
+    }
+
     @Test func siteAdminsListReportsOfMessagesOrOfPeople() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -479,7 +571,7 @@ import Testing
             #expect(messages.ids == [message] && messages.open == 1)
             #expect(try await Self.listed(client, root, "?subject=user&room=1").ids.isEmpty)
             #expect(try await Self.listed(client, root, "?subject=user&state=resolved").ids.isEmpty)
-            for bad in ["room", "", "USER"] {
+            for bad in ["rooms", "", "USER"] {
                 try await client.send(.get, "/api/reports?subject=\(bad)", headers: root.bearer).expectError(.badRequest, "invalid_request")
             }
         }

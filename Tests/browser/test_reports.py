@@ -188,7 +188,7 @@ def test_a_reply_in_a_thread_is_reported_from_the_thread(server, browsers, accou
 
 
 def listed_mine(chat):
-    """The reports "Messages you reported" lists: the message, its sender and what became of it."""
+    """The reports "Your reports" lists: the message, its sender and what became of it."""
     return chat.js("""
       return [...document.querySelectorAll('#my-reports-list li.report-entry')].map(li => ({
         sender: li.querySelector('.search-meta strong').textContent,
@@ -379,3 +379,72 @@ def test_an_edited_message_shows_as_reported_and_a_site_admin_lists_messages_or_
     chat.wait(lambda: chat.dialog_open("profile-dialog"))
     chat.wait(lambda: len(listed_mine(chat)) == 2 and listed_mine(chat)[1]["message"] == "This message was deleted.")
     assert listed_mine(chat)[1]["edited"] is None
+
+
+def test_a_member_reports_a_room_and_a_site_admin_dismisses_it_then_deletes_it(server, browsers, account):
+    owner = account("own_rep6", display_name="Owen")
+    ann = account("ann_rep6", display_name="Ann")
+    account("root_rep6", display_name="Rooter")
+    make_site_admin(server, "root_rep6")
+    room = owner.create_room("reports-room-six")["id"]
+    ann.join(room)
+    toasts = "return document.querySelector('.toasts')?.textContent ?? ''"
+
+    # The owner's member panel offers no report of their own room.
+    own = Chat(browsers(), server).log_in("own_rep6")
+    own.open_room("reports-room-six")
+    own.find("#members-toggle").click()
+    own.wait(lambda: own.find("#members-panel").is_displayed())
+    assert not own.find("#room-report-tools").is_displayed()
+
+    # Ann reports the room from its member panel: no one person to block.
+    chat = Chat(browsers(), server).log_in("ann_rep6")
+    chat.open_room("reports-room-six")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#room-report").is_displayed())
+    chat.find("#room-report").click()
+    chat.wait(lambda: chat.dialog_open("report-dialog"))
+    assert chat.text_of("report-dialog-title") == "Report #reports-room-six"
+    assert chat.text_of("report-target").startswith("#reports-room-six: the room itself")
+    assert not chat.find("#report-block-choice").is_displayed()
+    chat.find('#report-reasons input[value="inappropriate"]').click()
+    chat.find("#report-comment").send_keys("the topic insults people")
+    chat.find("#report-submit").click()
+    chat.wait(lambda: not chat.dialog_open("report-dialog"), message="the report dialog stayed open")
+    chat.wait(lambda: "The site’s admins will review your report." in chat.js(toasts))
+    # Not the owner's to see: the room's reports go to the site admins alone.
+    assert owner.call("GET", "/api/reports", expect=200).json()["reports"] == []
+
+    # The site admin lists the reports of rooms, and dismisses it; Ann hears of it.
+    root = Chat(browsers(), server).log_in("root_rep6")
+    root.wait(lambda: (count(root) or "").startswith("Reports ("), message="the open count did not arrive")
+    root.find("#reports-open").click()
+    root.wait(lambda: root.dialog_open("reports-dialog"))
+    root.find('#reports-subject input[value="room"]').click()
+    ours = lambda: [e for e in listed(root) if e["message"].startswith("#reports-room-six")]  # noqa: E731
+    root.wait(lambda: len(ours()) == 1 and {e["subject"] for e in listed(root)} == {"room"}, message=lambda: listed(root))
+    assert root.text_of("reports-status").endswith("of rooms.")
+    entry = ours()[0]
+    assert entry["message"] == "#reports-room-six: the room itself, not one message" and entry["reason"] == "Inappropriate"
+    assert "“the topic insults people”" in entry["by"]
+    # Not in the room, he has no "Open the room" (a member has).
+    buttons = "return [...document.querySelectorAll('#reports-list li.report-entry[data-subject=room] button')].map(b => b.textContent)"
+    assert root.js(buttons) == ["Dismiss", "Delete room"], root.js(buttons)
+    root.find('#reports-list li.report-entry[data-subject="room"] button[aria-label="Dismiss the report of #reports-room-six"]').click()
+    root.wait(lambda: ours() == [])
+    chat.wait(lambda: "Your report of #reports-room-six was reviewed. It stays." in chat.js(toasts))
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: [(e["message"], e["outcome"][:len("Reviewed, the room stays")]) for e in listed_mine(chat)]
+              == [("#reports-room-six: the room itself, not one message", "Reviewed, the room stays")], message=lambda: listed_mine(chat))
+    chat.find("#profile-dialog [data-close]").click()
+
+    # Reported again, the site admin deletes the room from the list: its members see it go, Ann hears why.
+    ann.call("POST", f"/api/rooms/{room}/report", json={"reason": "spam"}, expect=201)
+    root.wait(lambda: len(ours()) == 1, message=lambda: listed(root))
+    root.find('#reports-list li.report-entry[data-subject="room"] button[aria-label="Delete #reports-room-six"]').click()
+    root.confirm()
+    root.wait(lambda: ours() == [])
+    chat.wait(lambda: "#reports-room-six, which you reported, has been deleted." in chat.js(toasts))
+    own.wait(lambda: "reports-room-six" not in own.text_of("sidebar"), message="the room stayed in the owner's list")
+    owner.call("GET", f"/api/rooms/{room}", expect=404)

@@ -1,7 +1,8 @@
 // The member panel: who is in the open room, their presence and role, and (for moderators and up)
 // kick, ban, mute and role changes, and the way to the bans and mutes lists; owners and admins of
 // a private group add people, and those of a room or group reach its webhooks; a DM's "Add people…"
-// starts a new conversation with its people and more (a DM's people never change).
+// starts a new conversation with its people and more (a DM's people never change); "Report this
+// room…" tells the site admins about a room or group as such.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, statusLabel } from "/format.js";
@@ -13,8 +14,12 @@ import { serverNow } from "/clock.js";
 
 const PRESENCE_ORDER = { online: 0, busy: 1, away: 2, offline: 3 };
 
-export function initMembers({ onModeration, onAddPeople }) {
+export function initMembers({ onModeration, onAddPeople, onReportRoom }) {
   $("moderation-open").addEventListener("click", onModeration);
+  $("room-report").addEventListener("click", () => {
+    const room = state.rooms.get(state.room?.id);
+    if (room) onReportRoom(room);
+  });
   $("dm-add-people").addEventListener("click", () => {
     const room = state.rooms.get(state.room?.id);
     if (room?.kind === "dm") onAddPeople(room.dm_members ?? []);
@@ -67,6 +72,8 @@ function render() {
   $("moderation-tools").hidden = !(room.kind !== "dm" && mine >= RANK.moderator);
   $("webhooks-open").hidden = !(room.kind !== "dm" && mine >= RANK.admin);
   $("dm-tools").hidden = room.kind !== "dm" || isArchived(room.id);
+  // A room or group as such is reported to the site admins; not by its owner, and a DM's person is reported instead.
+  $("room-report-tools").hidden = room.kind === "dm" || myRole(room.id) === "owner";
   const members = [...state.room.members.values()].sort(
     (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
   );

@@ -1,17 +1,18 @@
-// Reports of messages and of people. Anyone reports someone else's message from its actions
-// ("Report message…": a reason, a comment, and blocking its sender too if they like), or a person
-// from their profile ("Report…", to the site admins). The people who can act on reports (site
-// admins, and the moderators, admins and owners of rooms for their messages) see "Reports (N)"
-// above the room list while some are open; it opens the list, where each report is dismissed, its
-// message deleted or the person's account deactivated, and the resolved ones are listed too (a site
-// admin may show only those of messages or of people; anyone, only those given for one reason).
-// Both stay in step through `report.created` and `report.resolved`. A room's "Bans and mutes" opens
-// the list of that room's reports, and the site administration every report; so the resolved ones
-// are there also when none is open. A message is shown as it was reported, with what it says now
-// when its sender has edited it since (live: `message.edited`, or `report.message_edited` for a
-// site admin outside its room).
-// Reporters are told what became of their reports (`report.outcome`, a toast) and find them under
-// "Messages you reported" in "Profile and settings".
+// Reports of messages, people and rooms. Anyone reports someone else's message from its actions
+// ("Report message…": a reason, a comment, and blocking its sender too if they like), a person
+// from their profile ("Report…", to the site admins), or a room or group they are in but do not
+// own from its member panel ("Report this room…", to the site admins). The people who can act on
+// reports (site admins, and the moderators, admins and owners of rooms for their messages) see
+// "Reports (N)" above the room list while some are open; it opens the list, where each report is
+// dismissed, its message deleted, the person's account deactivated or the room deleted, and the
+// resolved ones are listed too (a site admin may show only those of messages, of people or of
+// rooms; anyone, only those given for one reason). Both stay in step through `report.created` and
+// `report.resolved`. A room's "Bans and mutes" opens the list of that room's reports, and the site
+// administration every report; so the resolved ones are there also when none is open. A message
+// is shown as it was reported, with what it says now when its sender has edited it since (live:
+// `message.edited`, or `report.message_edited` for a site admin outside its room). Reporters are
+// told what became of their reports (`report.outcome`, a toast) and find them under "Your reports"
+// in "Profile and settings".
 import * as actions from "/actions.js";
 import { Reports } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -120,22 +121,30 @@ export function openUserReport(user) {
   openReportDialog({ message: null, user });
 }
 
+/// Reports a room or group as such (its name, topic, what it is for), to the site admins.
+export function openRoomReport(room) {
+  openReportDialog({ message: null, user: null, room });
+}
+
 function openReportDialog(target) {
   reporting = target;
-  const { message: m, user } = target;
+  const { message: m, user, room } = target;
   $("report-form").reset();
   showError("report-error", null);
-  $("report-dialog-title").textContent = m ? "Report message" : `Report ${user.display_name}`;
+  $("report-dialog-title").textContent = m ? "Report message" : room ? `Report ${roomLabel(room)}` : `Report ${user.display_name}`;
   $("report-reasons-legend").textContent = m ? "What is wrong with it?" : "What is the problem?";
   $("report-target").textContent = m
     ? `${authorName(m)}: ${truncate(preview(m), 200)}`
+    : room ? `${roomLabel(room)}: the ${room.kind === "group" ? "group" : "room"} itself (its name, topic, what it is for), not one message.`
     : `${user.display_name} (@${user.username}): the person, not one message of theirs.`;
   $("report-hint").textContent = m
     ? "The room’s moderators and the site’s admins see the report and who made it; the sender is not told."
+    : room ? "The site’s admins see the report and who made it, and may delete it; its owner is not told."
     : "The site’s admins see the report and who made it, and may deactivate the account; the person is not told.";
-  $("report-block-name").textContent = m ? authorName(m) : user.display_name;
+  $("report-block-name").textContent = m ? authorName(m) : user?.display_name ?? "";
   $("report-block").checked = false;
-  $("report-block-choice").hidden = state.blocked.has(user.id);
+  // A room has no one person to block.
+  $("report-block-choice").hidden = !user || state.blocked.has(user.id);
   $("report-submit").disabled = false;
   $("report-dialog").showModal();
   document.querySelector('#report-reasons input[value="spam"]').focus();
@@ -151,6 +160,7 @@ async function submitReport(event) {
   showError("report-error", null);
   try {
     if (target.message) await Reports.report(target.message.id, { reason, comment });
+    else if (target.room) await Reports.reportRoom(target.room.id, { reason, comment });
     else await Reports.reportUser(target.user.id, { reason, comment });
     if ($("report-block").checked && !$("report-block-choice").hidden) await actions.setBlocked(target.user.id, true);
     $("report-dialog").close();
@@ -193,11 +203,16 @@ async function loadMine({ more = false } = {}) {
 function outcomeLabel(report) {
   if (report.resolution === "message_deleted") return "Message removed";
   if (report.resolution === "user_deactivated") return "Account deactivated";
-  if (report.resolution === "dismissed") return report.subject === "user" ? "Reviewed, the account stays" : "Reviewed, the message stays";
+  if (report.resolution === "room_deleted") return "Room deleted";
+  if (report.resolution === "dismissed") return `Reviewed, the ${{ user: "account", room: "room" }[report.subject] ?? "message"} stays`;
   return "Waiting for review";
 }
 
 function outcomeText(report) {
+  if (report.subject === "room") {
+    const room = roomName(report);
+    return report.resolution === "room_deleted" ? `${room}, which you reported, has been deleted.` : `Your report of ${room} was reviewed. It stays.`;
+  }
   const name = report.user.display_name;
   if (report.subject === "user") {
     return report.resolution === "user_deactivated"
@@ -213,17 +228,24 @@ function outcomeText(report) {
 
 /// The line under a report of a person, where a message's text would be.
 const personLine = (report) => `@${report.user.username}: the person, not one message`;
+/// A reported room's name as the report gives it (it may be a group I am not in any more).
+const roomName = (report) => state.rooms.has(report.room.id) ? roomLabel(state.rooms.get(report.room.id)) : `#${report.room.name}`;
+/// The line under a report of a room.
+const roomLine = (report) => `${roomName(report)}: the ${report.room.kind === "group" ? "group" : "room"} itself, not one message`;
 
 function myReportNode(report) {
   const { message } = report;
   const person = report.subject === "user";
+  const room = report.subject === "room";
   const { text, now } = person ? { text: personLine(report), now: null }
+    : room ? { text: roomLine(report), now: null }
     : !message ? { text: "You are no longer in this conversation.", now: null }
     : asReported(report, 200);
+  const name = room ? roomName(report) : report.user.display_name;
   const item = el(
     "li",
     { className: "report-entry", dataset: { report: report.id, subject: report.subject } },
-    ...reportHead(report, { name: report.user.display_name, where: person ? null : `in ${whereLabel(report)}`, text, now, dim: !message || message.deleted, byWhom: false }),
+    ...reportHead(report, { name, where: person || room ? null : `in ${whereLabel(report)}`, text, now, dim: !message || message.deleted, byWhom: false }),
   );
   const tools = el("div", { className: "report-actions" });
   if (message && !message.deleted && state.rooms.has(report.room.id)) {
@@ -254,7 +276,7 @@ export function openReports({ room = null } = {}) {
 }
 
 const listState = () => document.querySelector("#reports-state input:checked")?.value ?? "open";
-/// "message" or "user" when the list shows only those of messages or of people, else null.
+/// "message", "user" or "room" when the list shows only those of messages, of people or of rooms, else null.
 const listSubject = () => ($("reports-subject").hidden ? null : document.querySelector("#reports-subject input:checked")?.value || null);
 /// The reason the list shows only those given for, else null.
 const listReason = () => $("reports-reason").value || null;
@@ -292,7 +314,7 @@ function render() {
   const open = listState() === "open";
   const count = current.reports.length;
   const reason = listReason();
-  const of = ({ message: " of messages", user: " of people" }[listSubject()] ?? "") + (reason ? ` for ${REASON_WORDS[reason]}` : "");
+  const of = ({ message: " of messages", user: " of people", room: " of rooms" }[listSubject()] ?? "") + (reason ? ` for ${REASON_WORDS[reason]}` : "");
   $("reports-more").hidden = !current.hasMore;
   $("reports-status").textContent = count === 0
     ? (open ? `No open reports${of}.` : `No resolved reports${of} yet.`)
@@ -319,6 +341,7 @@ function asReported(report, max) {
 
 function reportNode(report) {
   const { message } = report;
+  if (report.subject === "room") return roomReportNode(report);
   if (!message) return personReportNode(report);
   const member = state.rooms.has(report.room.id);
   const { text, now } = asReported(report, 400);
@@ -383,7 +406,7 @@ function reportHead(report, { name, where, text, now = null, dim, byWhom = true 
 /// Who settled a report, how and when.
 function resolutionNode(report) {
   const when = new Date(report.resolved_at);
-  const what = { message_deleted: "Message deleted", user_deactivated: "Account deactivated" }[report.resolution] ?? "Dismissed";
+  const what = { message_deleted: "Message deleted", user_deactivated: "Account deactivated", room_deleted: "Room deleted" }[report.resolution] ?? "Dismissed";
   const by = report.resolved_by ? ` by ${report.resolved_by.display_name}` : "";
   return el("span", { className: "report-resolution muted", text: `${what}${by}, ${dayLabel(when)} ${formatTime(when)}` });
 }
@@ -430,7 +453,49 @@ function personReportNode(report) {
   );
 }
 
-const RESOLVED = { dismiss: "Report dismissed.", delete_message: "Message deleted.", deactivate_user: "Account deactivated." };
+/// A report of a room or group as such (only site admins see these).
+function roomReportNode(report) {
+  const name = roomName(report);
+  const tools = el("div", { className: "report-actions" });
+  // A room I am in opens; one I am not in is joined from Browse first, as anyone's (and a group is closed to me).
+  if (state.rooms.has(report.room.id)) {
+    tools.append(button("Open the room", {
+      className: "secondary small",
+      onClick: () => {
+        $("reports-dialog").close();
+        navigate(report.room.id);
+      },
+    }));
+  }
+  if (report.resolved_at) {
+    tools.append(resolutionNode(report));
+  } else {
+    tools.append(
+      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of ${name}` }, onClick: () => resolve(report, "dismiss") }),
+      button("Delete room", {
+        className: "danger small",
+        attrs: { "aria-label": `Delete ${name}` },
+        onClick: async () => {
+          const answer = await confirmDialog({
+            title: `Delete ${name}?`,
+            message: "Its messages and files go for good, and its members are told. Its reports go with it.",
+            confirm: "Delete",
+            danger: true,
+          });
+          if (answer !== null) resolve(report, "delete_room");
+        },
+      }),
+    );
+  }
+  return el(
+    "li",
+    { className: "report-entry", dataset: { report: report.id, subject: "room" } },
+    ...reportHead(report, { name, where: "reported as a room", text: roomLine(report), dim: true }),
+    tools,
+  );
+}
+
+const RESOLVED = { dismiss: "Report dismissed.", delete_message: "Message deleted.", deactivate_user: "Account deactivated.", delete_room: "Room deleted." };
 
 async function resolve(report, action) {
   try {

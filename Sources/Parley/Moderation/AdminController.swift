@@ -158,22 +158,27 @@ struct AdminController {
     func deleteRoom(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try Self.requireSiteAdmin(context)
         let roomID = try RoomController.id(context, "room")
-        guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
-        try await log.transaction { c, events in
-            guard let row = try c.query("SELECT kind, name FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else {
-                throw RoomService.roomNotFound
-            }
-            try events.appendRoomDeleted(roomID: roomID, payload: RoomService.RoomDeletedEvent(roomId: roomID, by: UserSummary(session.user)))
-            if try row.decode("kind") as String == RoomKind.public.rawValue {
-                try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
-            }
-            try FileStore.unshareAll(c, roomID: roomID)
-            try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
-            // The room and its log go; the site's log keeps which room it was.
-            let name: String = try row.decode("name")
-            try ModerationService.record(c, room: nil, actor: session.user.id, action: "delete_room", reason: "\(name) (room \(roomID))")
-        }
+        try await log.transaction { c, events in try Self.deleteRoom(c, events, roomID: roomID, by: session.user) }
         return .noContent
+    }
+
+    /// Deletes any room but `main` as a site admin (here, or settling a report of the room): its
+    /// open reports are settled first, so their reporters hear of it before they go with the room.
+    static func deleteRoom(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, by admin: User) throws {
+        guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be deleted.") }
+        guard let row = try c.query("SELECT kind, name FROM rooms WHERE id = ? FOR UPDATE", [roomID]).first else {
+            throw RoomService.roomNotFound
+        }
+        try events.appendRoomDeleted(roomID: roomID, payload: RoomService.RoomDeletedEvent(roomId: roomID, by: UserSummary(admin)))
+        if try row.decode("kind") as String == RoomKind.public.rawValue {
+            try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
+        }
+        try ReportController.resolveAll(c, events, .room(roomID), by: admin.id, as: .roomDeleted)
+        try FileStore.unshareAll(c, roomID: roomID)
+        try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
+        // The room and its log go; the site's log keeps which room it was.
+        let name: String = try row.decode("name")
+        try ModerationService.record(c, room: nil, actor: admin.id, action: "delete_room", reason: "\(name) (room \(roomID))")
     }
 
     /// `message_retention_days`: null (follow the site's), -1 (for ever) or a number of days; present, even when null.

@@ -23,20 +23,24 @@ struct ReportController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/messages/:message/report", use: report)
         router.post("/api/users/:user/report", use: reportUser)
+        router.post("/api/rooms/:room/report", use: reportRoom)
         router.get("/api/reports", use: list)
         router.post("/api/reports/:report/resolve", use: resolve)
         router.get("/api/me/reports", use: mine)
     }
 
     enum Reason: String, Codable, Sendable { case spam, harassment, inappropriate, other }
-    enum Resolution: String, Codable, Sendable { case dismissed, messageDeleted = "message_deleted", userDeactivated = "user_deactivated" }
-    /// What a report is about: a message, or a person as such.
-    enum Subject: String, Codable, Sendable { case message, user }
+    enum Resolution: String, Codable, Sendable {
+        case dismissed, messageDeleted = "message_deleted", userDeactivated = "user_deactivated", roomDeleted = "room_deleted"
+    }
+    /// What a report is about: a message, a person as such, or a room as such.
+    enum Subject: String, Codable, Sendable { case message, user, room }
 
-    /// What is being settled: one message's reports, or one person's reports as such.
+    /// What is being settled: one message's reports, one person's or one room's reports as such.
     enum Target {
         case message(id: Int64, roomID: Int64, senderID: Int64)
         case user(Int64)
+        case room(Int64)
     }
 
     struct ReportBody: Decodable, Sendable {
@@ -45,7 +49,9 @@ struct ReportController {
     }
 
     struct ResolveBody: Decodable {
-        enum Action: String, Decodable { case dismiss, deleteMessage = "delete_message", deactivateUser = "deactivate_user" }
+        enum Action: String, Decodable {
+            case dismiss, deleteMessage = "delete_message", deactivateUser = "deactivate_user", deleteRoom = "delete_room"
+        }
         let action: Action
     }
 
@@ -71,9 +77,9 @@ struct ReportController {
         let comment: String?
         let createdAt: Date
         let reporter: UserSummary
-        /// The person reported: the message's sender, or the person themselves.
-        let user: UserSummary
-        /// Nil for a report of a person.
+        /// The person reported: the message's sender, or the person themselves; nil for a room.
+        let user: UserSummary?
+        /// The message's room, or the room reported; nil for a report of a person.
         let room: RoomRef?
         /// Nil for a report of a person.
         let message: MessageView?
@@ -86,7 +92,7 @@ struct ReportController {
         /// Whether the reporter is still a member of the room (not sent: `OwnReport` uses it).
         let reporterIsMember: Bool
 
-        var subject: Subject { message == nil ? .user : .message }
+        var subject: Subject { message != nil ? .message : room != nil ? .room : .user }
 
         enum CodingKeys: String, CodingKey {
             case id, subject, reason, comment, createdAt, reporter, user, room, message, reportedText, resolvedAt, resolvedBy, resolution
@@ -160,10 +166,12 @@ struct ReportController {
     struct ResolvedEvent: Encodable {
         let reportIds: [Int64]
         let subject: Subject
-        /// Nil (sent as null) for a person's reports.
+        /// Nil (sent as null) for a person's or a room's reports.
         let messageId: Int64?
+        /// Nil for a person's reports.
         let roomId: Int64?
-        let userId: Int64
+        /// Nil for a room's reports.
+        let userId: Int64?
         let resolution: Resolution
         let resolvedBy: UserSummary
         let resolvedAt: Date
@@ -230,6 +238,28 @@ struct ReportController {
         }
     }
 
+    /// [reportRoom] A public room or a private group as such (its name, its topic, what it is for), to
+    /// the site admins: by anyone who may see it (a group's members), not its owner; not a DM (its
+    /// person or a message is reported instead); one open report per reporter and room.
+    func reportRoom(request: Request, context: AppRequestContext) async throws -> EditedResponse<ReportAnswer> {
+        let rooms = messages.rooms
+        return try await make(request, context, about: "room") { c, roomID, user, body, comment in
+            let (room, role) = try RoomService.access(rooms, c, roomID: roomID, userID: user.id)
+            guard room.kind != .dm else {
+                throw ParleyError(.conflict, "not_reportable", "A direct message is not reported as a room; report the person or a message.")
+            }
+            guard role != .owner else { throw ParleyError(.conflict, "own_room", "You cannot report your own room.") }
+            // The unique key lets one open report of a room per reporter through.
+            let inserted = try c.execute(
+                "INSERT IGNORE INTO reports (room_id, reporter_id, reason, comment, created_at) VALUES (?, ?, ?, ?, NOW(3))",
+                [roomID, user.id, body.reason.rawValue, comment])
+            guard inserted.affectedRows == 1 else {
+                throw ParleyError(.conflict, "already_reported", "You have reported this room already, and the site admins have not settled it yet.")
+            }
+            return Int64(inserted.lastInsertID)
+        }
+    }
+
     /// Makes a report of the path's `about` (a message or user id): reads the body, takes one of the
     /// caller's allowance (given back when the report is refused: it did nothing), runs `insert` in a
     /// transaction (it answers the new report's id) and tells the handlers.
@@ -252,7 +282,8 @@ struct ReportController {
     /// Reads a new report and tells its handlers.
     private static func announce(_ c: MariaDBConnection, _ events: EventAppender, reportID: Int64) throws -> Report {
         let report = try reports(c, where: "r.id = ?", [reportID], limit: 1)[0]
-        for handler in try handlers(c, roomID: report.room?.id, userID: report.user.id) {
+        let reportedRoom = report.subject == .room ? report.room?.id : nil
+        for handler in try handlers(c, roomID: report.message == nil ? nil : report.room?.id, userID: report.user?.id, reportedRoom: reportedRoom) {
             try events.append(EventType.reportCreated, userID: handler, payload: CreatedEvent(report: report))
         }
         return report
@@ -271,7 +302,7 @@ struct ReportController {
         guard state == "open" || state == "resolved" else { throw ParleyError.badRequest("state is open or resolved.") }
         let room = try MessageController.number(request, "room", "a room id", minimum: 1)
         let subject = try request.uri.queryParameters.get("subject").map { value in
-            guard let subject = Subject(rawValue: value) else { throw ParleyError.badRequest("subject is message or user.") }
+            guard let subject = Subject(rawValue: value) else { throw ParleyError.badRequest("subject is message, user or room.") }
             return subject
         }
         let reason = try request.uri.queryParameters.get("reason").map { value in
@@ -279,7 +310,7 @@ struct ReportController {
             return reason
         }
         let (acts, actsBound) = Self.actsOn(session.user)
-        let kind = subject.map { $0 == .message ? " AND r.message_id IS NOT NULL" : " AND r.message_id IS NULL" } ?? ""
+        let kind = subject.map { Self.condition(of: $0) }.map { " AND \($0)" } ?? ""
         let mine = (room == nil ? acts : acts + " AND r.room_id = ?") + kind + (reason == nil ? "" : " AND r.reason = ?")
         let bound: [any MariaDBEncodable] = actsBound + (room.map { [$0] } ?? []) + (reason.map { [$0.rawValue] } ?? [])
         return try await log.pool.withConnection { c in
@@ -305,9 +336,10 @@ struct ReportController {
         }
     }
 
-    /// [resolveReport] `dismiss` resolves the open reports of the message or person and leaves them
-    /// be; `delete_message` deletes the message (a tombstone stays, as with any delete), and
-    /// `deactivate_user` (a person's report, site admins) deactivates the account; either resolves them.
+    /// [resolveReport] `dismiss` resolves the open reports of the message, person or room and leaves
+    /// them be; `delete_message` deletes the message (a tombstone stays, as with any delete),
+    /// `deactivate_user` (a person's report, site admins) deactivates the account, and `delete_room`
+    /// (a room's report, site admins) deletes the room with its reports; each resolves them.
     func resolve(request: Request, context: AppRequestContext) async throws -> ReportAnswer {
         let session = try context.requireSession()
         let reportID = try RoomController.id(context, "report")
@@ -319,32 +351,53 @@ struct ReportController {
         }
         guard let found else { throw Self.notFound }
         guard found.resolvedAt == nil else { throw ParleyError(.conflict, "report_resolved", "That report has been resolved already.") }
-        switch (body.action, found.message) {
-        case (.deleteMessage, let message?):
+        let target: Target
+        switch found.subject {
+        case .message:
+            let message = found.message!
+            target = .message(id: message.id, roomID: message.roomId, senderID: message.sender.id)
+        case .user: target = .user(found.user!.id)
+        case .room: target = .room(found.room!.id)
+        }
+        switch (body.action, target) {
+        case (.deleteMessage, .message(let messageID, _, _)):
             // The delete resolves the message's reports in its own transaction.
-            _ = try await messages.delete(user: user, messageID: message.id, asSiteAdmin: user.siteRole == .admin)
-        case (.deleteMessage, nil):
-            throw ParleyError.invalid("invalid_action", "A report of a person has no message to delete.")
-        case (.deactivateUser, nil):
+            _ = try await messages.delete(user: user, messageID: messageID, asSiteAdmin: user.siteRole == .admin)
+        case (.deactivateUser, .user(let target)):
             // Only site admins act on reports of people. The deactivation resolves them in its transaction.
-            let target = found.user.id
             try await log.transaction { c, events in
                 if try !AccountService.deactivate(c, events, userID: target, actor: user.id, action: "deactivate") {
                     try Self.resolveAll(c, events, .user(target), by: user.id, as: .userDeactivated)
                 }
             }
             await sessions.endAll(userID: target)
-        case (.deactivateUser, _?):
-            throw ParleyError.invalid(
-                "invalid_action", "Only a report of a person deactivates an account; a site admin deactivates a sender in the site administration.")
-        case (.dismiss, let message):
+        case (.deleteRoom, .room(let roomID)):
+            // Only site admins act on reports of rooms. The report goes with the room: it is answered
+            // as it was settled.
+            let settled = try await log.transaction { c, events in
+                try Self.resolveAll(c, events, target, by: user.id, as: .roomDeleted)
+                let settled = try Self.reports(c, where: "r.id = ?", [reportID], limit: 1)[0]
+                try AdminController.deleteRoom(c, events, roomID: roomID, by: user)
+                return settled
+            }
+            return ReportAnswer(report: settled)
+        case (.dismiss, _):
             try await log.transaction { c, events in
-                let target: Target = message.map { .message(id: $0.id, roomID: $0.roomId, senderID: $0.sender.id) } ?? .user(found.user.id)
                 if try Self.resolveAll(c, events, target, by: user.id, as: .dismissed) {
-                    // A room's in its moderation log; a person's in the site's.
-                    try ModerationService.record(c, room: found.room?.id, actor: user.id, action: "dismiss_reports", user: found.user.id, message: message?.id)
+                    // A message's in its room's moderation log; a person's or a room's in the site's.
+                    let room = found.subject == .room ? found.room : nil
+                    try ModerationService.record(
+                        c, room: found.message == nil ? nil : found.room?.id, actor: user.id, action: "dismiss_reports", user: found.user?.id,
+                        message: found.message?.id, reason: room.map { "\($0.name ?? "") (room \($0.id))" })
                 }
             }
+        case (.deleteMessage, _):
+            throw ParleyError.invalid("invalid_action", "Only a report of a message has a message to delete.")
+        case (.deactivateUser, _):
+            throw ParleyError.invalid(
+                "invalid_action", "Only a report of a person deactivates an account; a site admin deactivates a sender in the site administration.")
+        case (.deleteRoom, _):
+            throw ParleyError.invalid("invalid_action", "Only a report of a room deletes a room.")
         }
         return try await log.pool.withConnection { c in
             ReportAnswer(report: try Self.reports(c, where: "r.id = ?", [reportID], limit: 1)[0])
@@ -358,23 +411,47 @@ struct ReportController {
     }
 
     /// The reports a user may act on, as a condition on `r` (the report): a site admin's are all but
-    /// those about themselves; anyone else's those of the messages of rooms where they are a
-    /// moderator or higher, but of their own (a person's reports go to site admins alone).
+    /// those about themselves and their own rooms; anyone else's those of the messages of rooms where
+    /// they are a moderator or higher, but of their own (a person's and a room's reports go to site
+    /// admins alone).
     static func actsOn(_ user: User) -> (String, [any MariaDBEncodable]) {
-        let others = "r.user_id <> ?"
-        if user.siteRole == .admin { return (others, [user.id]) }
+        // A room's report names no person (null), so the comparison is null-safe.
+        let others = "NOT (r.user_id <=> ?)"
+        if user.siteRole == .admin {
+            return (
+                """
+                \(others) AND NOT (r.message_id IS NULL AND r.room_id IS NOT NULL
+                AND EXISTS (SELECT 1 FROM room_members o WHERE o.room_id = r.room_id AND o.user_id = ? AND o.role = 'owner'))
+                """, [user.id, user.id]
+            )
+        }
         return (
             """
-            \(others) AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.room_id AND rm.user_id = ?
+            \(others) AND r.message_id IS NOT NULL AND EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = r.room_id AND rm.user_id = ?
             AND rm.role IN ('owner', 'admin', 'moderator'))
             """, [user.id, user.id]
         )
     }
 
-    /// Who hears of reports: the site admins, with a room's moderators and up for its messages' reports;
-    /// never the person reported.
-    static func handlers(_ c: MariaDBConnection, roomID: Int64?, userID: Int64) throws -> [Int64] {
-        let admins = "SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL AND id <> ?"
+    /// The reports of one subject, as a condition on `r`.
+    static func condition(of subject: Subject) -> String {
+        switch subject {
+        case .message: "r.message_id IS NOT NULL"
+        case .user: "r.message_id IS NULL AND r.room_id IS NULL"
+        case .room: "r.message_id IS NULL AND r.room_id IS NOT NULL"
+        }
+    }
+
+    /// Who hears of reports: the site admins, with a room's moderators and up for its messages' reports
+    /// (`roomID`: nil for a person's or a room's reports); never the person reported, nor the owner of
+    /// the room reported (`reportedRoom`).
+    static func handlers(_ c: MariaDBConnection, roomID: Int64?, userID: Int64?, reportedRoom: Int64? = nil) throws -> [Int64] {
+        let admins = "SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL AND NOT (id <=> ?)"
+        if let reportedRoom {
+            return try c.query(
+                "\(admins) AND id NOT IN (SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner')", [userID, reportedRoom]
+            ).map { try $0.decode("id") }
+        }
         guard let roomID else { return try c.query(admins, [userID]).map { try $0.decode("id") } }
         return try c.query(
             "\(admins) UNION SELECT user_id FROM room_members WHERE room_id = ? AND role IN ('owner', 'admin', 'moderator') AND user_id <> ?",
@@ -405,15 +482,19 @@ struct ReportController {
     @discardableResult
     static func resolveAll(_ c: MariaDBConnection, _ events: EventAppender, _ target: Target, by actor: Int64, as resolution: Resolution) throws -> Bool {
         let (which, bound): (String, [any MariaDBEncodable])
-        let (roomID, userID): (Int64?, Int64)
+        let (roomID, userID): (Int64?, Int64?)
         var messageID: Int64? = nil
+        let subject: Subject
         switch target {
         case .message(let id, let room, let sender):
-            (which, bound) = ("message_id = ?", [id])
+            (which, bound, subject) = ("message_id = ?", [id], .message)
             (messageID, roomID, userID) = (id, room, sender)
         case .user(let id):
-            (which, bound) = ("user_id = ? AND message_id IS NULL", [id])
+            (which, bound, subject) = ("user_id = ? AND message_id IS NULL", [id], .user)
             (roomID, userID) = (nil, id)
+        case .room(let id):
+            (which, bound, subject) = ("room_id = ? AND message_id IS NULL", [id], .room)
+            (roomID, userID) = (id, nil)
         }
         let open = try c.query("SELECT id, reporter_id FROM reports WHERE \(which) AND resolved_at IS NULL FOR UPDATE", bound)
             .map { (id: try $0.decode("id", as: Int64.self), reporter: try $0.decode("reporter_id", as: Int64.self)) }
@@ -425,9 +506,9 @@ struct ReportController {
             [now, actor, resolution.rawValue] + bound)
         let by = try UserSummary(row: c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [actor])[0])
         let event = ResolvedEvent(
-            reportIds: ids, subject: messageID == nil ? .user : .message, messageId: messageID, roomId: roomID, userId: userID,
+            reportIds: ids, subject: subject, messageId: messageID, roomId: roomID, userId: userID,
             resolution: resolution, resolvedBy: by, resolvedAt: now)
-        for handler in try handlers(c, roomID: roomID, userID: userID) {
+        for handler in try handlers(c, roomID: messageID == nil ? nil : roomID, userID: userID, reportedRoom: subject == .room ? roomID : nil) {
             try events.append(EventType.reportResolved, userID: handler, payload: event)
         }
         let told = open.filter { $0.reporter != actor }.map(\.id)
@@ -449,10 +530,10 @@ struct ReportController {
             ru.id AS reporter_id, ru.username AS reporter_username, ru.display_name AS reporter_display_name, ru.avatar AS reporter_avatar,
             tu.id AS target_id, tu.username AS target_username, tu.display_name AS target_display_name, tu.avatar AS target_avatar,
             rb.id AS resolver_id, rb.username AS resolver_username, rb.display_name AS resolver_display_name, rb.avatar AS resolver_avatar,
-            k.kind AS room_kind, k.name AS room_name, \(MessageStore.columns),
+            r.room_id AS report_room_id, k.kind AS room_kind, k.name AS room_name, \(MessageStore.columns),
             EXISTS (SELECT 1 FROM room_members x WHERE x.room_id = r.room_id AND x.user_id = r.reporter_id) AS reporter_member
             FROM reports r
-            JOIN users tu ON tu.id = r.user_id
+            LEFT JOIN users tu ON tu.id = r.user_id
             JOIN users ru ON ru.id = r.reporter_id
             LEFT JOIN messages m ON m.id = r.message_id
             LEFT JOIN users u ON u.id = m.sender_id
@@ -462,9 +543,9 @@ struct ReportController {
             """, values + [limit]
         ).map { row in
             let message = try row.decode("id", as: Int64?.self) == nil ? nil : try MessageView(row: row)
-            let room = try message.map { message in
+            let room = try row.decode("report_room_id", as: Int64?.self).map { roomID in
                 let kind = RoomKind(rawValue: try row.decode("room_kind")) ?? .public
-                return RoomRef(id: message.roomId, kind: kind, name: kind == .dm ? nil : try row.decode("room_name"))
+                return RoomRef(id: roomID, kind: kind, name: kind == .dm ? nil : try row.decode("room_name"))
             }
             return Report(
                 id: try row.decode("report_id"),
@@ -472,7 +553,7 @@ struct ReportController {
                 comment: try row.decode("comment"),
                 createdAt: try row.decode("reported_at"),
                 reporter: try UserSummary(row: row, prefix: "reporter_"),
-                user: try UserSummary(row: row, prefix: "target_"),
+                user: try row.decode("target_id", as: Int64?.self) == nil ? nil : try UserSummary(row: row, prefix: "target_"),
                 room: room,
                 message: message,
                 reportedText: try row.decode("reported_text"),

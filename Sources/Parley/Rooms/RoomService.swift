@@ -286,6 +286,8 @@ struct RoomService: Sendable {
             }
             try events.appendRoomDeleted(roomID: roomID, payload: RoomDeletedEvent(roomId: roomID, by: UserSummary(user)))
             if room.kind == .public { try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: nil)) }
+            // Its reports go with it; their reporters hear of it first.
+            try ReportController.resolveAll(c, events, .room(roomID), by: user.id, as: .roomDeleted)
             try FileStore.unshareAll(c, roomID: roomID)
             try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
         }
