@@ -5,7 +5,7 @@ import MariaDB
 import Parley
 import Testing
 
-/// Reports of messages and of people: who may report, who hears of it and acts on it, and how reports end.
+/// Reports of messages, people and rooms: who may report, who hears of it and acts on it, and how reports end.
 @Suite struct ReportTests {
     static func report(_ client: any TestClientProtocol, _ user: LoggedIn, _ message: Int64, _ body: String = #"{"reason":"spam"}"#) async throws
         -> TestResponse
@@ -670,6 +670,42 @@ import Testing
         #expect(try await migration.apply() == 1)
         let rows = try await pool.query("SELECT r.message_id, u.username FROM reports r JOIN users u ON u.id = r.user_id")
         #expect(try rows.map { [String(try $0.decode("message_id", as: Int64.self)), try $0.decode("username")] } == [[String(message), "bo"]])
+        await pool.shutdown()
+    }
+
+    @Test func theMigrationKeepsEarlierReportsAndLetsRoomsBeReportedOnceWhileOpen() async throws {
+        let migration = try await MigrationStep.before("057")
+        defer { migration.remove() }
+        let pool = migration.pool
+        for name in ["ada", "bo"] {
+            try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, 'x', NOW(3))", [name, name])
+        }
+        let (ada, bo) = ("(SELECT id FROM users WHERE username = 'ada')", "(SELECT id FROM users WHERE username = 'bo')")
+        let message = Int64(
+            try await pool.execute("INSERT INTO messages (room_id, sender_id, text, created_at) VALUES (1, \(bo), 'spam', NOW(3))").lastInsertID)
+        try await pool.execute(
+            "INSERT INTO reports (message_id, room_id, user_id, reporter_id, reason, created_at) VALUES (?, 1, \(bo), \(ada), 'spam', NOW(3))", [message])
+        try await pool.execute("INSERT INTO reports (user_id, reporter_id, reason, created_at) VALUES (\(bo), \(ada), 'harassment', NOW(3))")
+        #expect(try await migration.apply() == 1)
+        #expect(try await pool.query("SELECT id FROM reports").count == 2)
+        // A room's report: the room, no message, no person; once per reporter while open.
+        let room = "INSERT INTO reports (room_id, reporter_id, reason, created_at) VALUES (1, \(ada), 'other', NOW(3))"
+        try await pool.execute(room)
+        await #expect(throws: MariaDBError.self) { try await pool.execute(room) }
+        try await pool.execute("UPDATE reports SET resolved_at = NOW(3), resolution = 'room_deleted' WHERE message_id IS NULL AND user_id IS NULL")
+        try await pool.execute(room)
+        // A person's report still once while open, a room's report of the same reporter beside it.
+        await #expect(throws: MariaDBError.self) {
+            try await pool.execute("INSERT INTO reports (user_id, reporter_id, reason, created_at) VALUES (\(bo), \(ada), 'spam', NOW(3))")
+        }
+        // Nothing else: neither a room nor a person, or both without a message.
+        for columns in ["reporter_id", "room_id, user_id, reporter_id"] {
+            let values = columns == "reporter_id" ? "\(ada)" : "1, \(bo), \(ada)"
+            await #expect(throws: MariaDBError.self) {
+                try await pool.execute("INSERT INTO reports (\(columns), reason, created_at) VALUES (\(values), 'spam', NOW(3))")
+            }
+        }
+        #expect(try await pool.query("SELECT id FROM reports").count == 4)
         await pool.shutdown()
     }
 

@@ -2,14 +2,15 @@ import Foundation
 import Hummingbird
 import MariaDB
 
-/// Reports of messages and of people: `reportMessage`, `reportUser`, `reports`, `resolveReport`,
-/// `myReports` (see docs/DECISIONS.md, "Reports"). A member tells the people who can act on a
-/// message about it: the room's moderators, admins and owner, and the site admins (for DMs, which
-/// have no moderators, the site admins alone), never the message's sender. Anyone tells the site
-/// admins about a person (their name, picture, or what they do across rooms). Handlers see the open
-/// reports, and dismiss them, delete the message, or deactivate the person's account; each resolves
-/// every open report of that message or person. Reporters hear what became of their reports
-/// (`report.outcome`) and list them (`myReports`).
+/// Reports of messages, people and rooms: `reportMessage`, `reportUser`, `reportRoom`, `reports`,
+/// `resolveReport`, `myReports` (see docs/DECISIONS.md, "Reports"). A member tells the people who
+/// can act on a message about it: the room's moderators, admins and owner, and the site admins (for
+/// DMs, which have no moderators, the site admins alone), never the message's sender. Anyone tells
+/// the site admins about a person (their name, picture, or what they do across rooms), or about a
+/// room or group they may see (its name, topic, what it is for), never telling its owner. Handlers
+/// see the open reports, and dismiss them, delete the message or the room, or deactivate the
+/// person's account; each resolves every open report of that message, person or room. Reporters
+/// hear what became of their reports (`report.outcome`) and list them (`myReports`).
 struct ReportController {
     let messages: MessageService
     let sessions: SessionService
