@@ -1,6 +1,8 @@
 """Message formatting: the Markdown subset the client renders (code, quotes, bold, italic, struck),
 built as elements with the text as text, and what it leaves alone (words with underscores, links,
 HTML)."""
+from selenium.webdriver.common.keys import Keys
+
 from parley_browser import Chat
 
 # Renders text with the client's own module and answers the HTML of the nodes.
@@ -113,3 +115,35 @@ def test_a_formatted_message_shows_formatted_to_everyone(server, browsers, accou
         return [inner.getBoundingClientRect().left - outer.getBoundingClientRect().left,
                 getComputedStyle(outer).listStyleType, getComputedStyle(inner).listStyleType]""")
     assert layout[0] > 10 and layout[1:] == ["disc", "circle"], layout
+
+
+def test_shift_enter_on_a_list_item_starts_the_next_one_and_on_an_empty_one_ends_the_list(server, browsers, account):
+    account("fmt_lists")
+    chat = Chat(browsers(), server).log_in("fmt_lists")
+    newline = (Keys.SHIFT, Keys.ENTER, Keys.SHIFT)
+    box = lambda: chat.find("#composer-text").get_attribute("value")  # noqa: E731
+    # Bullets keep their marker and indent; an empty item ends the list; numbers count on.
+    chat.type("shopping:", *newline, "- milk", *newline)
+    assert box() == "shopping:\n- milk\n- "
+    chat.type("fruit", *newline, Keys.BACKSPACE, Keys.BACKSPACE, "  * apples", *newline, "pears", *newline)
+    assert box() == "shopping:\n- milk\n- fruit\n  * apples\n  * pears\n  * "
+    chat.type(*newline, "3. third", *newline, "fourth", *newline, *newline, "done")
+    assert box() == "shopping:\n- milk\n- fruit\n  * apples\n  * pears\n3. third\n4. fourth\ndone", box()
+    # Undo takes an inserted marker back, as it would typing.
+    chat.find("#composer-text").clear()
+    chat.type("- a", *newline)
+    assert box() == "- a\n- "
+    chat.type(Keys.CONTROL, "z", Keys.CONTROL)
+    assert box() == "- a", box()
+    chat.find("#composer-text").clear()
+    # Before the marker, Shift+Enter is a plain new line.
+    chat.type("- one", Keys.HOME, *newline)
+    assert box() == "\n- one"
+    # A thread's reply box does the same.
+    chat.find("#composer-text").clear()
+    chat.send("a message to answer")
+    chat.wait(lambda: "a message to answer" in chat.texts())
+    chat.hover_action("a message to answer", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-text").is_displayed())
+    chat.find("#thread-text").send_keys("1) first", *newline)
+    assert chat.find("#thread-text").get_attribute("value") == "1) first\n2) "

@@ -1,7 +1,8 @@
-// Writing: Enter sends, Shift+Enter starts a new line, replies and edits show what they refer to,
-// ↑ in an empty box edits my last message, Escape cancels; drafts are kept per room, across
-// reloads and, on the server, across my devices; typing is signalled (at most every 3 s). In an
-// archived room a note (with Unarchive for its owners and admins) takes the box's place.
+// Writing: Enter sends, Shift+Enter starts a new line (on a list item, the next item: `lists.js`),
+// replies and edits show what they refer to, ↑ in an empty box edits my last message, Escape
+// cancels; drafts are kept per room, across reloads and, on the server, across my devices; typing
+// is signalled (at most every 3 s). In an archived room a note (with Unarchive for its owners and
+// admins) takes the box's place.
 import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -14,6 +15,7 @@ import { carryOut } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 import { serverNow } from "/clock.js";
+import { continueList } from "/lists.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -242,6 +244,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     box.focus();
   });
   box.addEventListener("keydown", (event) => {
+    if (continueList(box, event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       submit();
