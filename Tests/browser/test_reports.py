@@ -414,6 +414,23 @@ def test_a_member_reports_a_room_and_a_site_admin_dismisses_it_then_deletes_it(s
     chat.wait(lambda: "The site’s admins will review your report." in chat.js(toasts))
     # Not the owner's to see: the room's reports go to the site admins alone.
     assert owner.call("GET", "/api/reports", expect=200).json()["reports"] == []
+    # Someone not in it reports it from Browse; the owner is offered no report of it there.
+    account("cy_rep6", display_name="Cy")
+    outsider = Chat(browsers(), server).log_in("cy_rep6")
+    outsider.find("#browse-rooms").click()
+    outsider.wait(lambda: outsider.dialog_open("browse-dialog"))
+    outsider.wait(lambda: outsider.driver.find_elements(By.CSS_SELECTOR, '#browse-list button[aria-label="Report reports-room-six"]'))
+    outsider.find('#browse-list button[aria-label="Report reports-room-six"]').click()
+    outsider.wait(lambda: outsider.dialog_open("report-dialog"))
+    assert outsider.text_of("report-dialog-title") == "Report #reports-room-six"
+    outsider.find('#report-reasons input[value="spam"]').click()
+    outsider.find("#report-submit").click()
+    outsider.wait(lambda: not outsider.dialog_open("report-dialog") and outsider.dialog_open("browse-dialog"))
+    own.find("#browse-rooms").click()
+    own.wait(lambda: own.dialog_open("browse-dialog"))
+    own.wait(lambda: own.driver.find_elements(By.CSS_SELECTOR, '#browse-list li.browse-item[data-name="reports-room-six"]'))
+    assert not own.driver.find_elements(By.CSS_SELECTOR, '#browse-list button[aria-label="Report reports-room-six"]')
+    own.find("#browse-dialog [data-close]").click()
 
     # The site admin lists the reports of rooms, and dismisses it; Ann hears of it.
     root = Chat(browsers(), server).log_in("root_rep6")
@@ -422,14 +439,14 @@ def test_a_member_reports_a_room_and_a_site_admin_dismisses_it_then_deletes_it(s
     root.wait(lambda: root.dialog_open("reports-dialog"))
     root.find('#reports-subject input[value="room"]').click()
     ours = lambda: [e for e in listed(root) if e["message"].startswith("#reports-room-six")]  # noqa: E731
-    root.wait(lambda: len(ours()) == 1 and {e["subject"] for e in listed(root)} == {"room"}, message=lambda: listed(root))
+    root.wait(lambda: len(ours()) == 2 and {e["subject"] for e in listed(root)} == {"room"}, message=lambda: listed(root))
     assert root.text_of("reports-status").endswith("of rooms.")
-    entry = ours()[0]
+    entry = ours()[1]
     assert entry["message"] == "#reports-room-six: the room itself, not one message" and entry["reason"] == "Inappropriate"
     assert "“the topic insults people”" in entry["by"]
     # Not in the room, he has no "Open the room" (a member has).
     buttons = "return [...document.querySelectorAll('#reports-list li.report-entry[data-subject=room] button')].map(b => b.textContent)"
-    assert root.js(buttons) == ["Dismiss", "Delete room"], root.js(buttons)
+    assert root.js(buttons) == ["Dismiss", "Delete room"] * 2, root.js(buttons)
     root.find('#reports-list li.report-entry[data-subject="room"] button[aria-label="Dismiss the report of #reports-room-six"]').click()
     root.wait(lambda: ours() == [])
     chat.wait(lambda: "Your report of #reports-room-six was reviewed. It stays." in chat.js(toasts))

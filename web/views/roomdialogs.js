@@ -8,6 +8,7 @@ import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
 import { confirmDialog, confirmRetention, showChoice, showError, userSearch } from "/views/dialogs.js";
+import { openRoomReport } from "/views/reports.js";
 import { toast, toastError } from "/views/toast.js";
 
 let navigate = () => {};
@@ -425,6 +426,13 @@ function renderDirectory() {
         ? button("Open", { className: "secondary small", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
         : button(room.has_password ? "Join…" : "Join", { className: "primary small", onClick: () => joinPublicRoom(room) });
       action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
+      // Its name or topic may be the problem: reported from here too, by anyone but its owner.
+      const report = myRole(room.id) === "owner" ? null : button("", {
+        className: "icon-button small browse-report",
+        icon: icon("flag"),
+        attrs: { "aria-label": `Report ${room.name}`, title: "Report this room…" },
+        onClick: () => openRoomReport(room),
+      });
       return el(
         "li",
         { className: "browse-item", dataset: { room: room.id, name: room.name } },
@@ -435,6 +443,7 @@ function renderDirectory() {
           el("strong", { text: room.name }),
           el("span", { className: "muted", text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
         ),
+        report,
         action,
       );
     }),
