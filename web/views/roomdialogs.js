@@ -83,7 +83,7 @@ export function initRoomDialogs({ onNavigate }) {
   // itself on Enter, one text box and no submit button; left alone, that closed the dialog.)
   $("browse-filter").form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if ($("browse-filter").value.trim()) $("browse-list").querySelector("li.browse-item button")?.click();
+    if ($("browse-filter").value.trim()) $("browse-list").querySelector("li.browse-item .browse-action")?.click();
   });
   $("notify-form").addEventListener("submit", submitNotifyLevel);
   $("password-form").addEventListener("submit", (event) => {
@@ -423,8 +423,8 @@ function renderDirectory() {
     ...rooms.map((room) => {
       const joined = state.rooms.has(room.id);
       const action = joined
-        ? button("Open", { className: "secondary small", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
-        : button(room.has_password ? "Join…" : "Join", { className: "primary small", onClick: () => joinPublicRoom(room) });
+        ? button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
+        : button(room.has_password ? "Join…" : "Join", { className: "primary small browse-action", onClick: () => joinPublicRoom(room) });
       action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
       // Its name or topic may be the problem: reported from here too, by anyone but its owner.
       const report = myRole(room.id) === "owner" ? null : button("", {
@@ -443,8 +443,8 @@ function renderDirectory() {
           el("strong", { text: room.name }),
           el("span", { className: "muted", text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
         ),
-        report,
         action,
+        report,
       );
     }),
   );
