@@ -27,8 +27,15 @@ export const discardPending = (clientId) => outbox?.discard(clientId);
 /// A message of mine arrived through the stream: if it was queued here (or in another tab), it is sent.
 export const settlePending = (message) => message.client_id && message.sender.id === state.me?.id && outbox?.settle(message.client_id);
 
+/// Loads my rooms. Only the newest load's answer is kept (an older one may have been read before
+/// a change a newer one counts); a caller of an older one waits for the newest.
+let roomsLoad = null;
 export async function loadRooms() {
-  store.setRooms(await Rooms.list());
+  const load = Rooms.list();
+  roomsLoad = load;
+  const rooms = await load;
+  if (roomsLoad === load) store.setRooms(rooms);
+  else await roomsLoad.catch(() => {});
 }
 
 /// Opens one of my rooms: the newest page of messages, then members, receipts and pins.

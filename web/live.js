@@ -41,7 +41,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
           actions.markRead();
         }
       } else if (event.type === "message.created") {
-        store.countUnread(message);
+        // A room not in my list yet (a DM just opened, whose list is still loading) is loaded again:
+        // a list read after this message counts it, where one read before it may not.
+        if (state.rooms.has(message.room_id)) store.countUnread(message);
+        else actions.loadRooms().catch(() => {});
       }
       break;
     }
