@@ -786,6 +786,33 @@ import Testing
         #expect(try parley.count("messages") == 31)
     }
 
+    @Test func aPasswordRoomShowsItsNonMembersNeitherItsPreviewNorItsPins() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let eve = try await client.signUp("eve")
+            let room = try await Self.room(client, owner, #"{"name":"vault","password":"open sesame"}"#)
+            let secret = try await Self.say(client, owner, room: room, "the combination")
+            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(secret)}"#, headers: owner.bearer).status == .created)
+
+            try await Self.history(client, eve, room: room).expectError(.forbidden, "password_required")
+            try await client.send(.get, "/api/rooms/\(room)/pins", headers: eve.bearer).expectError(.forbidden, "password_required")
+            // What the directory shows stays readable.
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: eve.bearer).status == .ok)
+
+            // The password opens it.
+            #expect(try await client.send(.post, "/api/rooms/\(room)/password", json: #"{"password":"open sesame"}"#, headers: eve.bearer).status == .ok)
+            #expect(try await Self.page(client, eve, room: room) == ([secret], false))
+            #expect(try await client.send(.get, "/api/rooms/\(room)/pins", headers: eve.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/leave", headers: eve.bearer).status == .noContent)
+            try await Self.history(client, eve, room: room).expectError(.forbidden, "password_required")
+
+            // Without its password it is an ordinary public room again.
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"password":null}"#, headers: owner.bearer).status == .ok)
+            #expect(try await Self.page(client, eve, room: room) == ([secret], false))
+        }
+    }
+
     @Test func nonMembersOfAPrivateGroupReadNothing() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

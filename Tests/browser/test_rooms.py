@@ -298,3 +298,48 @@ def test_a_late_answer_does_not_undo_a_newer_change_heard_meanwhile(server, brow
     # The older answer comes last and leaves the newer topic in place.
     chat.wait(lambda: chat.js("return window.lateAnswers") == 1)
     assert chat.text_of("room-topic") == "third"
+
+
+def test_a_public_room_is_read_in_its_preview_before_joining(server, browsers, account):
+    host = account("curator")
+    account("reader")
+    room = host.create_room("reading-room", topic="quiet please")["id"]
+    for text in ["first **page**", "second page", "third page"]:
+        host.post(room, text)
+    host.create_room("reading-vault", password="swordfish")
+
+    reader = Chat(browsers(), server).log_in("reader")
+    reader.find("#browse-rooms").click()
+    reader.wait(lambda: reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list button[aria-label="Preview reading-room"]'))
+    # A room with a password shows nothing before its password is given: no preview.
+    assert not reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="reading-vault"] .browse-look')
+    reader.find('#browse-list button[aria-label="Preview reading-room"]').click()
+    reader.wait(lambda: reader.js("return [...document.querySelectorAll('#browse-preview-list .text')].map(n => n.textContent)")
+                == ["first page", "second page", "third page"], message="the preview did not show the messages oldest first")
+    assert reader.js("return document.querySelector('#browse-preview-list strong')?.textContent") == "page"
+    assert reader.text_of("browse-preview-title") == "#reading-room"
+    assert "quiet please" in reader.text_of("browse-preview-topic")
+    assert reader.js("return document.getElementById('browse-directory').hidden")
+    assert "reading-room" not in reader.sidebar_rooms()
+    # A preview is not a membership: nothing joined, nobody told.
+    members = host.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]
+    assert [m["user"]["username"] for m in members] == ["curator"]
+
+    # Back to the list, on the room's preview button.
+    reader.find("#browse-back").click()
+    reader.wait(lambda: not reader.js("return document.getElementById('browse-directory').hidden"))
+    assert reader.js("return document.activeElement.getAttribute('aria-label')") == "Preview reading-room"
+
+    # Joining from the preview opens the room with its whole history.
+    reader.find('#browse-list button[aria-label="Preview reading-room"]').click()
+    reader.wait(lambda: "third page" in reader.text_of("browse-preview-list"))
+    reader.find("#browse-preview-join").click()
+    reader.wait(lambda: reader.room_title() == "reading-room")
+    assert not reader.dialog_open("browse-dialog")
+    reader.wait(lambda: reader.texts() == ["first page", "second page", "third page"])
+
+    # The dialog opens on the list again, and a room I am in has no preview button.
+    reader.find("#browse-rooms").click()
+    reader.wait(lambda: reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="reading-room"] .browse-action'))
+    assert not reader.js("return document.getElementById('browse-directory').hidden")
+    assert not reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="reading-room"] .browse-look')

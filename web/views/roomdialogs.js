@@ -9,6 +9,7 @@ import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
 import { confirmDialog, confirmRetention, showChoice, showError, userSearch } from "/views/dialogs.js";
 import { openRoomReport } from "/views/reports.js";
+import { hideRoomPreview, showRoomPreview } from "/views/roompreview.js";
 import { toast, toastError } from "/views/toast.js";
 
 let navigate = () => {};
@@ -397,6 +398,7 @@ async function openDM() {
 }
 
 export async function openBrowseDialog() {
+  hideRoomPreview();
   $("browse-filter").value = "";
   showError("browse-error", null);
   $("browse-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
@@ -426,6 +428,13 @@ function renderDirectory() {
         ? button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
         : button(room.has_password ? "Join…" : "Join", { className: "primary small browse-action", onClick: () => joinPublicRoom(room) });
       action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
+      // What it says, before joining (not a password room's: the password opens it).
+      const look = joined || room.has_password ? null : button("", {
+        className: "icon-button small browse-look",
+        icon: icon("eye"),
+        attrs: { "aria-label": `Preview ${room.name}`, title: "Read its newest messages before joining" },
+        onClick: () => showRoomPreview(room, { onJoin: joinPublicRoom, onBack: () => backToDirectory(room) }),
+      });
       // Its name or topic may be the problem: reported from here too, by anyone but its owner.
       const report = myRole(room.id) === "owner" ? null : button("", {
         className: "icon-button small browse-report",
@@ -444,10 +453,18 @@ function renderDirectory() {
           el("span", { className: "muted", text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
         ),
         action,
+        look,
         report,
       );
     }),
   );
+}
+
+/// From a room's preview back to the directory, on that room's preview button.
+function backToDirectory(room) {
+  hideRoomPreview();
+  renderDirectory();
+  $("browse-list").querySelector(`li[data-room="${room.id}"] .browse-look`)?.focus();
 }
 
 let passwordSubmit = null;

@@ -327,9 +327,9 @@ struct MessageService: Sendable {
         // One trip to a database thread for the check and the page.
         return try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
-                // A public room's non-members see a preview of the newest messages, without paging.
+                // A public room's non-members see a preview of the newest messages, without paging (not of a password room).
                 guard before == nil, after == nil, around == nil, at == nil else { throw RoomService.notAMember }
-                if try ModerationService.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
+                try RoomService.checkPreview(c, roomID: roomID, userID: user.id)
                 return Page(messages: try store.page(c, roomID: roomID, before: nil, limit: min(limit, Self.previewSize)), hasMore: false)
             }
             var around = around

@@ -346,12 +346,13 @@ struct ModerationService: Sendable {
         }
     }
 
-    /// [pins] Newest pin first; anyone who may read the room.
+    /// [pins] Newest pin first; for members, and a public room's non-members as its preview is.
     func pins(user: User, roomID: Int64) async throws -> [PinView] {
         let store = self.store
         return try await store.pool.withConnection { c in
-            _ = try RoomService.role(store, c, roomID: roomID, userID: user.id)
-            if try Self.isBanned(c, roomID: roomID, userID: user.id) { throw ModerationService.banned }
+            if try RoomService.role(store, c, roomID: roomID, userID: user.id) == nil {
+                try RoomService.checkPreview(c, roomID: roomID, userID: user.id)
+            }
             let pins = try c.query(
                 """
                 SELECT \(MessageStore.columns), p.pinned_at, b.id AS by_id, b.username AS by_username, b.display_name AS by_display_name, b.avatar AS by_avatar

@@ -67,6 +67,16 @@ struct RoomService: Sendable {
         return membership.role
     }
 
+    static let passwordRequired = ParleyError(
+        .forbidden, "password_required", "This room has a password: join it with the password to read it.")
+
+    /// What a public room's non-member may read of it (its preview, its pins): nothing when they are
+    /// banned from it (403 `banned`) or it has a password, which they give by joining (403 `password_required`).
+    static func checkPreview(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
+        if try ModerationService.isBanned(c, roomID: roomID, userID: userID) { throw ModerationService.banned }
+        if try !c.query("SELECT 1 FROM rooms WHERE id = ? AND password_hash IS NOT NULL", [roomID]).isEmpty { throw passwordRequired }
+    }
+
     static func validateName(_ name: String) throws -> String {
         let trimmed = name.trimmedWhitespace
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
