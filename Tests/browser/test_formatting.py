@@ -147,3 +147,38 @@ def test_shift_enter_on_a_list_item_starts_the_next_one_and_on_an_empty_one_ends
     chat.wait(lambda: chat.find("#thread-text").is_displayed())
     chat.find("#thread-text").send_keys("1) first", *newline)
     assert chat.find("#thread-text").get_attribute("value") == "1) first\n2) "
+
+
+def test_tab_nests_a_list_item_in_the_one_above_and_shift_tab_takes_it_out(server, browsers, account):
+    account("fmt_tabs")
+    chat = Chat(browsers(), server).log_in("fmt_tabs")
+    newline = (Keys.SHIFT, Keys.ENTER, Keys.SHIFT)
+    outdent = (Keys.SHIFT, Keys.TAB, Keys.SHIFT)
+    box = lambda: chat.find("#composer-text").get_attribute("value")  # noqa: E731
+    chat.type("- fruit", *newline, Keys.TAB, "apples", *newline, "pears", *newline)
+    assert box() == "- fruit\n  - apples\n  - pears\n  - "
+    chat.type(*outdent, "veg")
+    assert box() == "- fruit\n  - apples\n  - pears\n- veg"
+    # The caret keeps its place in the item's text.
+    chat.type(Keys.LEFT, Keys.LEFT, Keys.TAB, "X")
+    assert box() == "- fruit\n  - apples\n  - pears\n  - vXeg"
+    # Numbers start again at 1 a level down, and go on from the item before a level up.
+    chat.find("#composer-text").clear()
+    chat.type("1. one", *newline, "two", *newline, Keys.TAB, "two-a", *newline)
+    assert box() == "1. one\n2. two\n  1. two-a\n  2. "
+    chat.type(*outdent, "three")
+    assert box() == "1. one\n2. two\n  1. two-a\n3. three"
+    chat.type(Keys.ENTER)
+    chat.wait(lambda: chat.js("return [...document.querySelectorAll('#messages li.message:not(.pending) .text ol ol li')].map(n => n.textContent).join()") == "two-a")
+    # Where an item cannot nest (nothing above it to nest in) Tab moves the focus, as anywhere else.
+    chat.type("- first", Keys.TAB)
+    assert box() == "- first"
+    assert chat.js("return document.activeElement.id") != "composer-text"
+    # A thread's reply box does the same.
+    chat.find("#composer-text").clear()
+    chat.send("a list to answer")
+    chat.wait(lambda: "a list to answer" in chat.texts())
+    chat.hover_action("a list to answer", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-text").is_displayed())
+    chat.find("#thread-text").send_keys("* a", *newline, Keys.TAB, "b")
+    assert chat.find("#thread-text").get_attribute("value") == "* a\n  * b"

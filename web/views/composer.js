@@ -15,7 +15,7 @@ import { carryOut } from "/views/commands.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 import { serverNow } from "/clock.js";
-import { continueList } from "/lists.js";
+import { continueList, indentList } from "/lists.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -244,7 +244,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     box.focus();
   });
   box.addEventListener("keydown", (event) => {
-    if (continueList(box, event)) return;
+    if (continueList(box, event) || indentList(box, event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       submit();
