@@ -613,7 +613,21 @@ export const loadProfile = () => Me.get();
 export async function updateProfile(changes) {
   const profile = applyMe(await Me.update(changes));
   store.setShowLinkPreviews(profile.show_link_previews);
+  store.setSkinTone(profile.skin_tone);
   return profile;
+}
+
+/// Gives emoji my skin tone (0 none, 1–5), here at once and on my other devices through the server;
+/// the tone before comes back if the server refuses.
+export async function setSkinTone(level) {
+  const before = state.skinTone;
+  store.setSkinTone(level);
+  try {
+    store.setSkinTone((await Me.update({ skin_tone: level })).skin_tone);
+  } catch (error) {
+    store.setSkinTone(before);
+    throw error;
+  }
 }
 
 /// Sets my picture from an image file: its middle square at 256×256 (what every avatar here needs,
@@ -661,12 +675,13 @@ export async function setStatus(status) {
   }
 }
 
-/// My status as the server has it (the session I entered with does not carry it).
+/// My status and display settings as the server has them (the session I entered with does not carry them).
 export async function loadMyStatus() {
   const me = await Me.get();
   noteMyStatus(me.status);
   store.setDnd(me.dnd_until);
   store.setShowLinkPreviews(me.show_link_previews);
+  store.setSkinTone(me.skin_tone);
 }
 
 /// Do not disturb, for every device of mine (they follow `user.dnd`).

@@ -389,7 +389,7 @@ export const Me = {
   /// `{keywords}`: words that notify me like a mention.
   keywords: () => get("/api/me/keywords"),
   setKeywords: (keywords) => request("PUT", "/api/me/keywords", { keywords }),
-  /// `{display_name, send_read_receipts, show_link_previews, bio}`, any of them.
+  /// `{display_name, send_read_receipts, show_link_previews, skin_tone, bio}`, any of them.
   update: (changes) => request("PATCH", "/api/me", changes),
   /// A picture (a Blob of PNG, JPEG, GIF or WebP, at most 1 MiB); answers like `get`.
   setAvatar: (picture) => request("PUT", "/api/me/avatar", picture),

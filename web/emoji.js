@@ -82,14 +82,35 @@ for (const [name, emoji, ...aliases] of TABLE) {
   }
 }
 
-/// The emoji a short name stands for ("tada" or ":tada:"), or null.
+/// The skin tone given to emoji that take one: 0 none (their own yellow), 1–5 light to dark.
+let tone = 0;
+const MODIFIERS = /[\u{1F3FB}-\u{1F3FF}]/gu;
+/// One emoji that takes a skin tone (a hand, a person), with or without U+FE0F after it.
+const TAKES_TONE = /^\p{Emoji_Modifier_Base}\uFE0F?$/u;
+
+/// Sets the skin tone (my setting, `skin_tone`) that names, suggestions and the picker give emoji.
+export function setEmojiTone(level) {
+  tone = Number.isInteger(level) && level >= 0 && level <= 5 ? level : 0;
+}
+
+/// `emoji` in skin tone `level` (the one set, unless given) when it takes one: its modifier replaced
+/// (U+FE0F goes, as a tone already makes it an emoji), or taken away for 0. Anything else as it is.
+export function toned(emoji, level = tone) {
+  const plain = emoji.replace(MODIFIERS, "");
+  if (!TAKES_TONE.test(plain)) return emoji;
+  return level ? String.fromCodePoint(plain.codePointAt(0), 0x1f3fa + level) : plain;
+}
+
+/// The emoji a short name stands for ("tada" or ":tada:"), in my skin tone, or null.
 export function emojiNamed(text) {
   const name = text.trim().toLowerCase().replace(/^:(.+):$/u, "$1");
-  return BY_NAME.get(name) ?? null;
+  const emoji = BY_NAME.get(name);
+  return emoji ? toned(emoji) : null;
 }
 
 /// Up to `max` emoji whose name starts with `typed`, then those with a word of the name starting
-/// with it ("smiling" also finds :slightly_smiling_face:), each as { name, emoji }, one per emoji.
+/// with it ("smiling" also finds :slightly_smiling_face:), each as { name, emoji } (in my skin
+/// tone), one per emoji.
 export function emojiSuggestions(typed, max = 8) {
   const key = typed.toLowerCase();
   const starts = NAMES.filter(([name]) => name.startsWith(key));
@@ -99,7 +120,7 @@ export function emojiSuggestions(typed, max = 8) {
   for (const [name, emoji] of [...starts, ...words]) {
     if (seen.has(emoji)) continue;
     seen.add(emoji);
-    found.push({ name, emoji });
+    found.push({ name, emoji: toned(emoji) });
     if (found.length === max) break;
   }
   return found;
@@ -111,13 +132,13 @@ const GROUP_STARTS = [
   ["Food and drink", "apple"], ["Activities", "tada"], ["Travel and places", "car"], ["Objects", "watch"], ["Symbols", "warning"],
 ];
 
-/// Every emoji of the table by group, in its order: [{ label, emoji: [{ name, emoji }] }].
+/// Every emoji of the table by group, in its order (in my skin tone): [{ label, emoji: [{ name, emoji }] }].
 export function emojiGroups() {
   const starts = new Map(GROUP_STARTS.map(([label, name]) => [name, label]));
   const groups = [];
   for (const [name, emoji] of TABLE) {
     if (starts.has(name) || groups.length === 0) groups.push({ label: starts.get(name) ?? GROUP_STARTS[0][0], emoji: [] });
-    groups.at(-1).emoji.push({ name, emoji });
+    groups.at(-1).emoji.push({ name, emoji: toned(emoji) });
   }
   return groups;
 }

@@ -233,8 +233,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.emit("draft", { type: event.type, data, at: event.created_at });
       break;
     case "preferences.updated":
-      // Changed on another device of mine: link previews show or hide, keywords count, at once.
+      // Changed on another device of mine: link previews show or hide, keywords count, emoji take the tone, at once.
       store.setShowLinkPreviews(data.show_link_previews);
+      store.setSkinTone(data.skin_tone);
       store.setKeywords(data.keywords);
       break;
     case "user_group.updated":

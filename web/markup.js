@@ -114,8 +114,9 @@ function lines(all, me) {
 
 const CUSTOM = /:([a-z0-9_+-]{2,30}):/gu;
 const EMOJI_ONLY = /^(?:\s|[#*0-9]\ufe0f?\u20e3|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200d|\ufe0f)*$/u;
-/// What makes a character an emoji on screen: its default presentation, U+FE0F after it, a keycap.
-const PRESENTED = /\p{Emoji_Presentation}|\ufe0f|\u20e3/u;
+/// What makes a character an emoji on screen: its default presentation, U+FE0F after it, a skin
+/// tone after it, a keycap.
+const PRESENTED = /\p{Emoji_Presentation}|\p{Emoji_Modifier}|\ufe0f|\u20e3/u;
 const segmenter = new Intl.Segmenter();
 
 /// Whether a message's text is only emoji (standard ones, or the site's custom ones), one to

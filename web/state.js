@@ -5,6 +5,7 @@
 
 import { dropCustomEmoji, putCustomEmoji, replaceCustomEmoji } from "/customemoji.js";
 import { serverNow } from "/clock.js";
+import { setEmojiTone } from "/emoji.js";
 
 const listeners = new Map();
 
@@ -51,6 +52,8 @@ export const state = {
   dndUntil: null,
   /// Whether I see link previews under messages (my setting, on every device).
   showLinkPreviews: true,
+  /// The skin tone I give emoji that take one: 0 none, 1–5 light to dark (my setting, on every device).
+  skinTone: 0,
   /// My keywords (lowercased), which count as mentioning me.
   keywords: [],
   /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
@@ -185,6 +188,14 @@ export function hasMyKeyword(text) {
 export function setShowLinkPreviews(show) {
   state.showLinkPreviews = show !== false;
   emit("linkPreviews");
+}
+
+/// My skin tone for emoji (`skin_tone`), as the server has it: names, suggestions and the picker
+/// give it to the emoji that take one.
+export function setSkinTone(level) {
+  state.skinTone = Number.isInteger(level) ? level : 0;
+  setEmojiTone(state.skinTone);
+  emit("skinTone");
 }
 
 export const notificationsPaused = () => state.dndUntil !== null && Date.parse(state.dndUntil) > serverNow();

@@ -699,7 +699,9 @@ import Testing
             let heard = (try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? [])
                 .filter { $0["type"] == .string("preferences.updated") }
             #expect(heard.count == 1)
-            #expect(heard.first?["data"] == .object(["send_read_receipts": .bool(true), "show_link_previews": .bool(false), "keywords": .array([])]))
+            #expect(
+                heard.first?["data"]
+                    == .object(["send_read_receipts": .bool(true), "show_link_previews": .bool(false), "skin_tone": .number(0), "keywords": .array([])]))
             let bobHeard = try await client.send(.get, "/api/events?after=\(bobHead)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
             #expect(!bobHeard.contains { $0["type"] == .string("preferences.updated") })
             // Other fields leave it as it is; a wrong type changes nothing.
@@ -710,6 +712,39 @@ import Testing
             let shown = try await client.send(.patch, "/api/me", json: #"{"show_link_previews":true}"#, headers: annElsewhere.bearer)
             #expect(try shown.json()["show_link_previews"] == .bool(true))
             #expect(try parley.count("users", where: "show_link_previews") == 2)
+        }
+    }
+
+    /// The skin tone my clients give emoji is kept with my account: every session of mine has it
+    /// and hears its change; 0–5 only, and a refused one writes nothing.
+    @Test func theSkinToneOfEmojiIsKeptForMe() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let annElsewhere = try await client.logIn("ann")
+            let bob = try await client.signUp("bob")
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: annElsewhere.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["skin_tone"] == .number(0))
+            let toned = try await client.send(.patch, "/api/me", json: #"{"skin_tone":3}"#, headers: ann.bearer)
+            #expect(try toned.json()["skin_tone"] == .number(3) && toned.json()["show_link_previews"] == .bool(true))
+            #expect(try await client.send(.get, "/api/me", headers: annElsewhere.bearer).json()["skin_tone"] == .number(3))
+            #expect(try await client.send(.get, "/api/me", headers: bob.bearer).json()["skin_tone"] == .number(0))
+            let heard = (try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: annElsewhere.bearer).json()["events"]?.array ?? [])
+                .filter { $0["type"] == .string("preferences.updated") }
+            #expect(heard.count == 1)
+            #expect(heard.first?["data"]?["skin_tone"] == .number(3))
+
+            for refused in ["6", "-1", "300"] {
+                try await client.send(.patch, "/api/me", json: #"{"skin_tone":\#(refused),"bio":"changed"}"#, headers: ann.bearer)
+                    .expectError(.unprocessableContent, "invalid_skin_tone")
+            }
+            try await client.send(.patch, "/api/me", json: #"{"skin_tone":"dark"}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT skin_tone FROM users WHERE username = 'ann'")) == 3)
+            #expect(try parley.scalar("SELECT bio FROM users WHERE username = 'ann'") == .null)
+            // The export carries it with the other settings; 0 takes the tone away again.
+            #expect(try await client.send(.get, "/api/me/export", headers: ann.bearer).json()["account"]?["skin_tone"] == .number(3))
+            #expect(try await client.send(.patch, "/api/me", json: #"{"skin_tone":0}"#, headers: annElsewhere.bearer).json()["skin_tone"] == .number(0))
+            #expect(try parley.count("users", where: "skin_tone <> 0") == 0)
         }
     }
 

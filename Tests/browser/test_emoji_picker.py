@@ -1,6 +1,7 @@
 """The message boxes' emoji picker: by mouse and keyboard, its search, the recent ones, custom emoji,
 and the thread's box."""
 import requests
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -116,3 +117,65 @@ def test_the_emoji_picker_puts_emoji_in_the_message_box(server, browsers, accoun
         assert chat.js(FOCUSED) == "thread-text"
     finally:
         owner.call("DELETE", "/api/emoji/pickme", expect=204)
+
+
+def test_a_skin_tone_chosen_in_the_picker_tones_hands_everywhere_on_every_device(server, browsers, account):
+    me = account("tone_tia", display_name="Tia")
+    room = me.create_room("tone-room")["id"]
+    me.post(room, "wave back")
+    chat = Chat(browsers(), server).log_in("tone_tia")
+    other = Chat(browsers(), server).log_in("tone_tia")
+    chat.open_room("tone-room")
+    other.open_room("tone-room")
+
+    chat.find("#emoji-open").click()
+    chat.wait(lambda: chat.js(OPEN))
+    assert chat.find("#emoji-tone").text == "✋"
+    assert cell(chat, "👍") and cell(chat, "🎉")
+    chat.find("#emoji-tone").click()
+    tones = "return [...document.querySelectorAll('#emoji-tones button')].map(b => [b.textContent, b.getAttribute('aria-pressed')])"
+    chat.wait(lambda: len(chat.js(tones)) == 6)
+    assert chat.js(tones)[0] == ["✋", "true"] and chat.js(tones)[3] == ["✋🏽", "false"]
+    assert chat.js(FOCUSED) == "BUTTON"
+    # The keyboard goes along the row; Enter picks.
+    chat.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ENTER)
+    chat.wait(lambda: chat.find("#emoji-tone").text == "✋🏽")
+    assert chat.js("return document.getElementById('emoji-tones').hidden")
+    assert chat.js(FOCUSED) == "emoji-tone"
+    # Hands and people take it; the rest stay as they are.
+    chat.wait(lambda: cell(chat, "👍🏽") is not None)
+    assert cell(chat, "👍") is None and cell(chat, "🎉") and cell(chat, "✌🏽")
+    chat.find("#emoji-search").send_keys("thumbsup")
+    chat.wait(lambda: chat.js(CELLS) == ["👍🏽"])
+    chat.find("#emoji-search").send_keys(Keys.ENTER)
+    chat.wait(lambda: not chat.js(OPEN))
+    assert box(chat) == "👍🏽"
+    # Kept with the account: the server has it, and my other device follows at once.
+    chat.wait(lambda: me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 3)
+    other.find("#emoji-open").click()
+    other.wait(lambda: other.js(OPEN))
+    other.wait(lambda: other.find("#emoji-tone").text == "✋🏽", message="the other device kept the old tone")
+    assert cell(other, "👍🏽")
+    other.find("#emoji-open").click()
+
+    # A name typed out goes in in the tone too, and so do the quick reactions.
+    chat.find("#composer-text").clear()
+    chat.type(":clap:")
+    chat.wait(lambda: box(chat) == "👏🏽")
+    chat.find("#composer-text").clear()
+    chat.hover_action("wave back", "react")
+    chat.wait(lambda: chat.driver.find_elements(By.CSS_SELECTOR, ".reaction-picker button"))
+    quick = chat.js("return [...document.querySelectorAll('.reaction-picker button')].map(b => b.dataset.emoji ?? b.textContent)")
+    assert "👍🏽" in quick and "🙏🏽" in quick and "🎉" in quick, quick
+
+    # "No skin tone" takes it away, the recent ones included.
+    chat.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    chat.find("#emoji-open").click()
+    chat.wait(lambda: chat.js(OPEN))
+    assert cell(chat, "👍🏽", "Recently used")
+    chat.find("#emoji-tone").click()
+    chat.wait(lambda: len(chat.js(tones)) == 6)
+    chat.find('#emoji-tones button[aria-label="No skin tone"]').click()
+    chat.wait(lambda: cell(chat, "👍", "Recently used") is not None)
+    assert chat.find("#emoji-tone").text == "✋"
+    chat.wait(lambda: me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 0)

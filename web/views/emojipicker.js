@@ -4,11 +4,19 @@
 // its picture); from a message's reactions ("+") it reacts. Then the picker closes; Shift+click or
 // Shift+Enter keeps it open for more. Escape, the button again or a click elsewhere closes it.
 // Arrow keys move through the grid. An emoji typed or pasted into the search (one with no name
-// here) is offered as it is.
+// here) is offered as it is. The hand beside the search sets my skin tone (as Slack's does): the
+// hands and people here, and those I picked lately, show and go in that tone, on all my devices.
+import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, el } from "/dom.js";
-import { emojiGroups, emojiSuggestions } from "/emoji.js";
+import { emojiGroups, emojiSuggestions, toned } from "/emoji.js";
 import { icon } from "/icons.js";
+import { on, state } from "/state.js";
+import { toastError } from "/views/toast.js";
+
+/// The skin tones, 0 (none) to 5, by name.
+const TONES = ["No skin tone", "Light skin tone", "Medium-light skin tone", "Medium skin tone", "Medium-dark skin tone", "Dark skin tone"];
+const HAND = "✋";
 
 const RECENT_KEY = "parley.recentEmoji";
 const RECENT_MAX = 16;
@@ -33,6 +41,13 @@ export function initEmojiPicker() {
     $("emoji-results").scrollTop = 0;
   });
   picker.addEventListener("keydown", onKey);
+  $("emoji-tone").addEventListener("click", () => showTones($("emoji-tones").hidden));
+  paintTone();
+  // Set here or on another device: the picker follows at once.
+  on("skinTone", () => {
+    paintTone();
+    if (target) render();
+  });
   document.addEventListener("pointerdown", (event) => {
     if (target && !picker.contains(event.target) && !opener?.contains(event.target)) close({ refocus: false });
   });
@@ -71,6 +86,7 @@ function open(button, destination) {
   anchorRect = button.getBoundingClientRect();
   opener.setAttribute("aria-expanded", "true");
   $("emoji-search").value = "";
+  showTones(false);
   render();
   $("emoji-picker").hidden = false;
   $("emoji-results").scrollTop = 0;
@@ -88,6 +104,38 @@ function close({ refocus = true } = {}) {
   if (!refocus) return;
   if (box && !box.disabled) box.focus();
   else if (returnFocus?.isConnected) returnFocus.focus({ preventScroll: true });
+}
+
+/// The tone button shows a hand in my tone.
+function paintTone() {
+  $("emoji-tone").textContent = toned(HAND);
+  $("emoji-tone").setAttribute("aria-label", `Skin tone: ${TONES[state.skinTone].toLowerCase()}`);
+  $("emoji-tone").title = `Skin tone: ${TONES[state.skinTone].toLowerCase()}`;
+  for (const [level, node] of [...$("emoji-tones").children].entries()) node.setAttribute("aria-pressed", String(level === state.skinTone));
+}
+
+/// Opens (or closes) the row of tones under the search, focused on the tone I have.
+function showTones(shown) {
+  const row = $("emoji-tones");
+  $("emoji-tone").setAttribute("aria-expanded", String(shown));
+  row.hidden = !shown;
+  if (!shown) return;
+  row.replaceChildren(
+    ...TONES.map((label, level) =>
+      el("button", {
+        text: toned(HAND, level),
+        attrs: { type: "button", title: label, "aria-label": label, "aria-pressed": String(level === state.skinTone) },
+        on: { click: () => chooseTone(level) },
+      }),
+    ),
+  );
+  row.children[state.skinTone].focus();
+}
+
+function chooseTone(level) {
+  showTones(false);
+  $("emoji-tone").focus();
+  if (level !== state.skinTone) actions.setSkinTone(level).catch(toastError);
 }
 
 /// Above the button that opened it, kept inside the window.
@@ -118,7 +166,9 @@ function sections() {
     ];
     return [{ label: "Search results", emoji: found }];
   }
-  const lately = recent().filter((entry) => !entry.custom || customEmoji.has(entry.name));
+  const lately = recent()
+    .filter((entry) => !entry.custom || customEmoji.has(entry.name))
+    .map((entry) => (entry.custom ? entry : { ...entry, emoji: toned(entry.emoji) }));
   return [
     ...(lately.length ? [{ label: "Recently used", emoji: lately }] : []),
     ...emojiGroups(),
@@ -188,10 +238,21 @@ function onKey(event) {
     event.preventDefault();
     node?.focus();
   };
-  if (event.key === "Escape") {
+  const tones = [...$("emoji-tones").children];
+  const tone = tones.indexOf(document.activeElement);
+  if (event.key === "Escape" && tone >= 0) {
+    // The row of tones closes first, then the picker.
+    event.preventDefault();
+    event.stopPropagation();
+    showTones(false);
+    $("emoji-tone").focus();
+  } else if (event.key === "Escape") {
     event.preventDefault();
     event.stopPropagation();
     close();
+  } else if (tone >= 0) {
+    if (event.key === "ArrowRight") focus(tones[Math.min(tone + 1, tones.length - 1)]);
+    else if (event.key === "ArrowLeft") focus(tones[Math.max(tone - 1, 0)]);
   } else if (event.target === $("emoji-search")) {
     if (event.key === "ArrowDown") focus(cells[0]);
     else if (event.key === "Enter") {

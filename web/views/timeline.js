@@ -8,6 +8,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from
 import { actionText, formatMessage, onlyEmoji, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
+import { toned } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -471,7 +472,7 @@ export function fileNode(file) {
   );
 }
 
-/// Quick reactions offered by the picker.
+/// Quick reactions offered by the picker (👍 and 🙏 in my skin tone).
 const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
 const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
@@ -544,7 +545,7 @@ export function openReactionPicker(m, anchor) {
       },
       ...content,
     );
-  for (const emoji of QUICK_REACTIONS) picker.append(pick(emoji, emoji));
+  for (const emoji of QUICK_REACTIONS.map((each) => toned(each))) picker.append(pick(emoji, emoji));
   // The site's four newest custom emoji follow, as their pictures.
   const newest = [...customEmoji.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 4);
   for (const custom of newest) picker.append(pick(`:${custom.name}:`, customEmojiImage(custom.name, "custom-emoji reaction-emoji")));

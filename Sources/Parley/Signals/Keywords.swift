@@ -95,13 +95,14 @@ final class KeywordIndex: Sendable {
 struct Preferences: Encodable {
     let sendReadReceipts: Bool
     let showLinkPreviews: Bool
+    let skinTone: Int
     let keywords: [String]
 
     static func load(_ c: MariaDBConnection, userID: Int64) throws -> Preferences {
-        let row = try c.query("SELECT send_read_receipts, show_link_previews FROM users WHERE id = ?", [userID])[0]
+        let row = try c.query("SELECT send_read_receipts, show_link_previews, skin_tone FROM users WHERE id = ?", [userID])[0]
         return Preferences(
             sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
-            keywords: try KeywordController.load(c, userID))
+            skinTone: try row.decode("skin_tone"), keywords: try KeywordController.load(c, userID))
     }
 
     /// Tells the user's clients their preferences as they now are (inside the change's transaction).

@@ -139,12 +139,14 @@ struct SignalController {
         let sendReadReceipts: Bool
         /// Whether my clients show link previews (a display setting that follows me).
         let showLinkPreviews: Bool
+        /// The skin tone my clients give emoji that take one: 0 none, 1–5 the Fitzpatrick modifiers.
+        let skinTone: Int
         let bio: String?
         let status: UserStatus?
         /// Until when the user paused notifications (`pauseNotifications`), or nil.
         let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, bio, status, dndUntil }
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, skinTone, bio, status, dndUntil }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -152,6 +154,7 @@ struct SignalController {
             try c.encode(presence, forKey: .presence)
             try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
             try c.encode(showLinkPreviews, forKey: .showLinkPreviews)
+            try c.encode(skinTone, forKey: .skinTone)
             try c.encode(bio, forKey: .bio)
             try c.encode(status, forKey: .status)
             try c.encode(dndUntil, forKey: .dndUntil)
@@ -162,7 +165,7 @@ struct SignalController {
         try await pool.withConnection { c in
             let row = try c.query(
                 """
-                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, bio,
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, skin_tone, bio,
                 \(UserStatus.columns()),
                 \(DoNotDisturbController.column())
                 FROM users WHERE id = ?
@@ -170,7 +173,7 @@ struct SignalController {
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
                 sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
-                bio: try row.decode("bio"), status: try UserStatus.from(row),
+                skinTone: try row.decode("skin_tone"), bio: try row.decode("bio"), status: try UserStatus.from(row),
                 dndUntil: try row.decode("dnd_until"))
         }
     }
@@ -188,16 +191,20 @@ struct SignalController {
         let displayName: String?
         let sendReadReceipts: Bool?
         let showLinkPreviews: Bool?
+        let skinTone: Int?
         let bio: String?
     }
 
-    /// [updateMe] Display name, bio (`""` clears it), whether others see my read receipts and
-    /// whether my clients show link previews.
+    /// [updateMe] Display name, bio (`""` clears it), whether others see my read receipts, whether
+    /// my clients show link previews and the skin tone they give emoji.
     func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
         let name = try body.displayName.map(AccountRules.normalizeDisplayName)
         let bio = try body.bio.map(AccountRules.normalizeBio)
+        if let tone = body.skinTone, !(0...5).contains(tone) {
+            throw ParleyError.invalid("invalid_skin_tone", "skin_tone is 0 (none) to 5.")
+        }
         let user = session.user
         try await presence.log.transaction { c, events in
             if let name {
@@ -216,7 +223,10 @@ struct SignalController {
             if let show = body.showLinkPreviews {
                 changed = try c.execute("UPDATE users SET show_link_previews = ? WHERE id = ?", [show, user.id]).affectedRows > 0 || changed
             }
-            // My other clients follow (link previews shown or hidden at once).
+            if let tone = body.skinTone {
+                changed = try c.execute("UPDATE users SET skin_tone = ? WHERE id = ?", [tone, user.id]).affectedRows > 0 || changed
+            }
+            // My other clients follow (link previews shown or hidden, emoji in the new tone, at once).
             if changed { try Preferences.announce(c, events, userID: user.id) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
         }
