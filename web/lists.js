@@ -22,11 +22,11 @@ export function continueList(box, event) {
   const [, indent, bullet, number, closer, space, text] = item;
   if (!text.trim()) {
     // An empty item ends the list: the marker goes, the caret stays on the now empty line.
-    edit(box, lineStart, lineEnd, "");
+    replaceAsTyped(box, lineStart, lineEnd, "");
     return true;
   }
   const next = bullet ?? `${Number(number) + 1}${closer}`;
-  edit(box, start, start, `\n${indent}${next}${space}`);
+  replaceAsTyped(box, start, start, `\n${indent}${next}${space}`);
   return true;
 }
 
@@ -78,7 +78,7 @@ export function indentList(box, event) {
   const caret = Math.max(start - lineStart - (item[0].length - text.length), 0);
   const caretEnd = Math.max(end - lineStart - (item[0].length - text.length), 0);
   const prefix = `${" ".repeat(to)}${marker}${space}`;
-  edit(box, lineStart, lineStart + item[0].length - text.length, prefix);
+  replaceAsTyped(box, lineStart, lineStart + item[0].length - text.length, prefix);
   // The caret stays where it was in the item's text.
   box.setSelectionRange(lineStart + prefix.length + caret, lineStart + prefix.length + caretEnd);
   return true;
@@ -86,7 +86,7 @@ export function indentList(box, event) {
 
 /// Replaces `from`–`to` with `text` as typing would (so Undo takes it back) and tells the box's
 /// listeners (drafts, typing, its height).
-function edit(box, from, to, text) {
+export function replaceAsTyped(box, from, to, text) {
   box.setSelectionRange(from, to);
   const typed = text ? document.execCommand("insertText", false, text) : from === to || document.execCommand("delete");
   if (!typed) {

@@ -182,3 +182,36 @@ def test_tab_nests_a_list_item_in_the_one_above_and_shift_tab_takes_it_out(serve
     chat.wait(lambda: chat.find("#thread-text").is_displayed())
     chat.find("#thread-text").send_keys("* a", *newline, Keys.TAB, "b")
     assert chat.find("#thread-text").get_attribute("value") == "* a\n  * b"
+
+
+def test_formatting_keys_put_marks_around_the_selection_and_take_them_away(server, browsers, account):
+    account("fmt_keys")
+    chat = Chat(browsers(), server).log_in("fmt_keys")
+    box = lambda: chat.find("#composer-text").get_attribute("value")  # noqa: E731
+    selection = lambda: chat.js("const b = document.getElementById('composer-text'); return b.value.slice(b.selectionStart, b.selectionEnd)")  # noqa: E731
+    ctrl = lambda key: (Keys.CONTROL, key, Keys.CONTROL)  # noqa: E731
+    select_back = lambda n: (Keys.SHIFT, *[Keys.LEFT] * n, Keys.SHIFT)  # noqa: E731
+    # Ctrl+B around the selected word, which stays selected; again, and the marks go.
+    chat.type("make this bold", *select_back(4), *ctrl("b"))
+    assert box() == "make this **bold**" and selection() == "bold"
+    chat.type(*ctrl("b"))
+    assert box() == "make this bold" and selection() == "bold"
+    # Selected with its marks, the same.
+    chat.type(Keys.END, *select_back(4), *ctrl("e"))
+    assert box() == "make this `bold`"
+    chat.type(Keys.END, *select_back(6), *ctrl("e"))
+    assert box() == "make this bold" and selection() == "bold"
+    # Nothing selected: a pair, the caret between.
+    chat.type(Keys.END, " ", *ctrl("i"), "lean")
+    assert box() == "make this bold _lean_"
+    # Across lines, each line's text, inside the spaces at its ends; Undo takes it back.
+    chat.find("#composer-text").clear()
+    chat.type("gone ", Keys.SHIFT, Keys.ENTER, Keys.SHIFT, "  also", *ctrl("a"), Keys.CONTROL, Keys.SHIFT, "x", Keys.SHIFT, Keys.CONTROL)
+    assert box() == "~~gone~~ \n  ~~also~~", box()
+    chat.type(*ctrl("z"))
+    assert box() == "gone \n  also", box()
+    # What it makes shows formatted.
+    chat.find("#composer-text").clear()
+    chat.type("shout", *select_back(5), *ctrl("b"), Keys.END, " ", *ctrl("i"), "softly", Keys.ENTER)
+    chat.wait(lambda: chat.js("return [...document.querySelectorAll('#messages li.message:not(.pending) .text')].map(n => n.innerHTML)")[-1:]
+              == ["<strong>shout</strong> <em>softly</em>"])

@@ -16,6 +16,7 @@ import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 import { serverNow } from "/clock.js";
 import { continueList, indentList } from "/lists.js";
+import { formatKeys } from "/wrapping.js";
 
 const box = $("composer-text");
 /// { kind: "reply" | "edit", message } or null.
@@ -244,7 +245,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     box.focus();
   });
   box.addEventListener("keydown", (event) => {
-    if (continueList(box, event) || indentList(box, event)) return;
+    if (continueList(box, event) || indentList(box, event) || formatKeys(box, event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       submit();

@@ -8,6 +8,7 @@ import { formatMessage, preview } from "/markup.js";
 import { formatFull, formatTime, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { continueList, indentList } from "/lists.js";
+import { formatKeys } from "/wrapping.js";
 import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMarks, on, state } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -43,7 +44,7 @@ export function initThread(handlers) {
     sendReply();
   });
   text.addEventListener("keydown", (event) => {
-    if (continueList(text, event) || indentList(text, event)) return;
+    if (continueList(text, event) || indentList(text, event) || formatKeys(text, event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       sendReply();
