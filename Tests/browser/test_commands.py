@@ -34,8 +34,11 @@ def test_slash_commands_in_the_message_box(server, browsers, account):
     assert owner.history(crew)[0]["text"] == "/me waves at the crew"
 
     # /topic changes the header's topic; /invite adds someone to the group.
-    chat.send("/topic Plans for spring")
-    chat.wait(lambda: chat.text_of("room-topic") == "Plans for spring")
+    chat.send("/topic Plans for spring: https://example.com/plan")
+    chat.wait(lambda: chat.text_of("room-topic") == "Plans for spring: https://example.com/plan")
+    # Its link opens, in a new tab.
+    link = "return [...document.querySelectorAll('#room-topic a')].map(a => [a.textContent, a.href, a.target])"
+    assert chat.js(link) == [["https://example.com/plan", "https://example.com/plan", "_blank"]]
     chat.send("/invite @cmd_friend")
     chat.wait(lambda: any(m["user"]["username"] == "cmd_friend" for m in owner.call("GET", f"/api/rooms/{crew}/members", expect=200).json()["members"]))
 

@@ -1,7 +1,7 @@
 // The open room's header (kind, name, topic, member count, notifications, settings, leave), its pinned messages,
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
-import { $, button, el } from "/dom.js";
+import { $, button, el, richText } from "/dom.js";
 import { authorName, formatFull, formatInterval, isGroupDM, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
@@ -90,7 +90,9 @@ function render() {
     empty.hidden = true;
     if (room) {
       $("room-title").textContent = roomName(room);
-      $("room-topic").textContent = room.kind === "dm" ? dmLine(room) : room.topic ?? "";
+      // A topic's links open (as Slack's and Zulip's do), its custom emoji show.
+      if (room.kind === "dm") $("room-topic").textContent = dmLine(room);
+      else $("room-topic").replaceChildren(...richText(room.topic ?? "", null));
       // An archived room says so under its name too; so does a slowed one, to everyone (moderators
       // and up, who are not slowed, see no note above the message box).
       const tag = room.archived_at ? roomTag("archived-tag", "Archived", "Archived: read only")
