@@ -343,40 +343,48 @@ function reportNode(report) {
   const { message } = report;
   if (report.subject === "room") return roomReportNode(report);
   if (!message) return personReportNode(report);
-  const member = state.rooms.has(report.room.id);
   const { text, now } = asReported(report, 400);
-  const item = el(
+  const from = authorName(message);
+  return el(
     "li",
     { className: "report-entry", dataset: { report: report.id, message: message.id, subject: "message" } },
-    ...reportHead(report, { name: authorName(message), where: `in ${whereLabel(report)}`, text, now, dim: message.deleted }),
-  );
-  const tools = el("div", { className: "report-actions" });
-  if (member) {
-    tools.append(button("Show in the room", {
-      className: "secondary small",
-      onClick: () => {
-        $("reports-dialog").close();
-        navigate(report.room.id, { message: message.id });
+    ...reportHead(report, { name: from, where: `in ${whereLabel(report)}`, text, now, dim: message.deleted }),
+    reportTools(report, {
+      open: state.rooms.has(report.room.id) ? ["Show in the room", () => navigate(report.room.id, { message: message.id })] : null,
+      what: `the message from ${from}`,
+      act: {
+        label: "Delete message", aria: `Delete the reported message from ${from}`, action: "delete_message",
+        confirm: { title: "Delete this message?", message: truncate(preview(message), 200), confirm: "Delete" },
       },
-    }));
+    }),
+  );
+}
+
+/// A report's buttons: `open` ([label, what it does]) shows what was reported (the dialog closes);
+/// then, while the report is open, Dismiss and `act`, the action that settles it (its label, its
+/// button's name for screen readers, the confirmation it asks and the resolution it sends), or
+/// once it is settled, who settled it, how and when. `what` names the report's subject.
+function reportTools(report, { open, what, act }) {
+  const tools = el("div", { className: "report-actions" });
+  if (open) {
+    const [label, go] = open;
+    tools.append(button(label, { className: "secondary small", onClick: () => ($("reports-dialog").close(), go()) }));
   }
   if (report.resolved_at) {
     tools.append(resolutionNode(report));
-  } else {
-    tools.append(
-      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of the message from ${authorName(message)}` }, onClick: () => resolve(report, "dismiss") }),
-      button("Delete message", {
-        className: "danger small",
-        attrs: { "aria-label": `Delete the reported message from ${authorName(message)}` },
-        onClick: async () => {
-          const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(message), 200), confirm: "Delete", danger: true });
-          if (answer !== null) resolve(report, "delete_message");
-        },
-      }),
-    );
+    return tools;
   }
-  item.append(tools);
-  return item;
+  tools.append(
+    button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of ${what}` }, onClick: () => resolve(report, "dismiss") }),
+    button(act.label, {
+      className: "danger small",
+      attrs: { "aria-label": act.aria },
+      onClick: async () => {
+        if ((await confirmDialog({ ...act.confirm, danger: true })) !== null) resolve(report, act.action);
+      },
+    }),
+  );
+  return tools;
 }
 
 /// The head of a report's entry: the reason, who and where; the message as reported (or the person's
@@ -414,84 +422,45 @@ function resolutionNode(report) {
 /// A report of a person as such (only site admins see these).
 function personReportNode(report) {
   const { user } = report;
-  const tools = el(
-    "div",
-    { className: "report-actions" },
-    button("Show profile", {
-      className: "secondary small",
-      onClick: () => {
-        $("reports-dialog").close();
-        showPerson(user);
-      },
-    }),
-  );
-  if (report.resolved_at) {
-    tools.append(resolutionNode(report));
-  } else {
-    tools.append(
-      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of ${user.display_name}` }, onClick: () => resolve(report, "dismiss") }),
-      button("Deactivate account", {
-        className: "danger small",
-        attrs: { "aria-label": `Deactivate the account of ${user.display_name}` },
-        onClick: async () => {
-          const answer = await confirmDialog({
-            title: `Deactivate ${user.display_name}’s account?`,
-            message: "They are logged out everywhere and cannot log in again; their messages stay. A site admin can reactivate the account.",
-            confirm: "Deactivate",
-            danger: true,
-          });
-          if (answer !== null) resolve(report, "deactivate_user");
-        },
-      }),
-    );
-  }
   return el(
     "li",
     { className: "report-entry", dataset: { report: report.id, subject: "user" } },
     ...reportHead(report, { name: user.display_name, where: "reported as a person", text: personLine(report), dim: true }),
-    tools,
+    reportTools(report, {
+      open: ["Show profile", () => showPerson(user)],
+      what: user.display_name,
+      act: {
+        label: "Deactivate account", aria: `Deactivate the account of ${user.display_name}`, action: "deactivate_user",
+        confirm: {
+          title: `Deactivate ${user.display_name}’s account?`,
+          message: "They are logged out everywhere and cannot log in again; their messages stay. A site admin can reactivate the account.",
+          confirm: "Deactivate",
+        },
+      },
+    }),
   );
 }
 
 /// A report of a room or group as such (only site admins see these).
 function roomReportNode(report) {
   const name = roomName(report);
-  const tools = el("div", { className: "report-actions" });
-  // A room I am in opens; one I am not in is joined from Browse first, as anyone's (and a group is closed to me).
-  if (state.rooms.has(report.room.id)) {
-    tools.append(button("Open the room", {
-      className: "secondary small",
-      onClick: () => {
-        $("reports-dialog").close();
-        navigate(report.room.id);
-      },
-    }));
-  }
-  if (report.resolved_at) {
-    tools.append(resolutionNode(report));
-  } else {
-    tools.append(
-      button("Dismiss", { className: "secondary small", attrs: { "aria-label": `Dismiss the report of ${name}` }, onClick: () => resolve(report, "dismiss") }),
-      button("Delete room", {
-        className: "danger small",
-        attrs: { "aria-label": `Delete ${name}` },
-        onClick: async () => {
-          const answer = await confirmDialog({
-            title: `Delete ${name}?`,
-            message: "Its messages and files go for good, and its members are told. Its reports go with it.",
-            confirm: "Delete",
-            danger: true,
-          });
-          if (answer !== null) resolve(report, "delete_room");
-        },
-      }),
-    );
-  }
   return el(
     "li",
     { className: "report-entry", dataset: { report: report.id, subject: "room" } },
     ...reportHead(report, { name, where: "reported as a room", text: roomLine(report), dim: true }),
-    tools,
+    reportTools(report, {
+      // A room I am in opens; one I am not in is joined from Browse first, as anyone's (and a group is closed to me).
+      open: state.rooms.has(report.room.id) ? ["Open the room", () => navigate(report.room.id)] : null,
+      what: name,
+      act: {
+        label: "Delete room", aria: `Delete ${name}`, action: "delete_room",
+        confirm: {
+          title: `Delete ${name}?`,
+          message: "Its messages and files go for good, and its members are told. Its reports go with it.",
+          confirm: "Delete",
+        },
+      },
+    }),
   );
 }
 
