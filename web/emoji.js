@@ -88,9 +88,11 @@ const MODIFIERS = /[\u{1F3FB}-\u{1F3FF}]/gu;
 /// One emoji that takes a skin tone (a hand, a person), with or without U+FE0F after it.
 const TAKES_TONE = /^\p{Emoji_Modifier_Base}\uFE0F?$/u;
 
-/// Sets the skin tone (my setting, `skin_tone`) that names, suggestions and the picker give emoji.
+/// Sets the skin tone (my setting, `skin_tone`) that names, suggestions and the picker give emoji,
+/// and answers it (0 for anything but 0–5).
 export function setEmojiTone(level) {
   tone = Number.isInteger(level) && level >= 0 && level <= 5 ? level : 0;
+  return tone;
 }
 
 /// `emoji` in skin tone `level` (the one set, unless given) when it takes one: its modifier replaced

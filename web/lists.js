@@ -3,6 +3,8 @@
 // taking the marker away. Tab on an item nests it in the item above, Shift+Tab takes it out a
 // level. What the message box and a thread's reply box share.
 
+import { width } from "/markup.js";
+
 /// A line that is a list item, with or without text yet: indent, marker (a bullet, or a number and
 /// its `.` or `)`), the space after it, and the text.
 const ITEM_LINE = /^([ \t]*)(?:([-*+])|(\d{1,9})([.)]))([ \t]+)(.*)$/u;
@@ -32,8 +34,6 @@ export function continueList(box, event) {
 
 /// How far an item may be indented: five levels, two spaces apart, as messages nest lists.
 const DEEPEST = 8;
-/// An indent's width, a tab counting as four spaces (as messages read it).
-const width = (indent) => indent.length + 3 * (indent.split("\t").length - 1);
 
 /// Handles Tab and Shift+Tab in `box` on a list item's line: Tab indents it two spaces, nesting it
 /// in the item above (not past that item's own list nested once more, nor five levels); Shift+Tab

@@ -65,8 +65,8 @@ function prose(nodes, text, me) {
 const ITEM = /^([ \t]*)(?:([-*+])|(\d{1,9})[.)])[ \t]+(\S.*)$/u;
 /// How deep lists nest; deeper items stay in the deepest list.
 const MAX_DEPTH = 5;
-/// An indent's width, a tab counting as four spaces.
-const width = (indent) => indent.length + 3 * (indent.split("\t").length - 1);
+/// An indent's width, a tab counting as four spaces (typed lists, lists.js, measure the same way).
+export const width = (indent) => indent.length + 3 * (indent.split("\t").length - 1);
 
 /// Lines of text: runs of list items become a list (bulleted, or numbered from its first number),
 /// the rest inline text. An item indented two or more spaces past the list it follows starts a list

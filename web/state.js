@@ -193,8 +193,7 @@ export function setShowLinkPreviews(show) {
 /// My skin tone for emoji (`skin_tone`), as the server has it: names, suggestions and the picker
 /// give it to the emoji that take one.
 export function setSkinTone(level) {
-  state.skinTone = Number.isInteger(level) ? level : 0;
-  setEmojiTone(state.skinTone);
+  state.skinTone = setEmojiTone(level);
   emit("skinTone");
 }
 
