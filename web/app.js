@@ -17,7 +17,9 @@ import { initViewer } from "/views/viewer.js";
 import { initMembers, setMembersOpen, toggleMembers } from "/views/members.js";
 import { initModeration, openModeration } from "/views/moderation.js";
 import { initProfile, openProfile } from "/views/profile.js";
-import { initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings, unarchiveRoom } from "/views/roomdialogs.js";
+import {
+  initRoomDialogs, openBrowseDialog, openDMDialog, openNotifyDialog, openRoomDialog, openRoomSettings, previewPublicRoom, unarchiveRoom,
+} from "/views/roomdialogs.js";
 import { initRoomHead } from "/views/roomhead.js";
 import { initInvites, openInvite } from "/views/invites.js";
 import { initWebhooks } from "/views/webhooks.js";
@@ -251,6 +253,9 @@ async function openFromHash() {
   if (!state().rooms.has(id)) {
     await actions.loadRooms().catch(() => {});
     if (!state().rooms.has(id)) {
+      // A link to a public room I am not in shows its preview, over the room I was reading.
+      const listed = state().directory.find((room) => room.id === id);
+      if (listed) previewPublicRoom(listed);
       const fallback = state().room && !state().room.closed ? state().room.id : defaultRoom();
       if (fallback && fallback !== id) history.replaceState(null, "", `#room/${fallback}`);
       if (fallback && state().room?.id !== fallback) await actions.openRoom(fallback).catch(toastError);

@@ -1,6 +1,7 @@
 // Building DOM nodes. Text only ever goes in as text (textContent or text nodes), never as HTML.
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { hue, initials } from "/format.js";
+import { roomNamed } from "/roomnames.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -103,12 +104,14 @@ export function popupMenu({ className, label, anchor, parent, items, extra = [] 
 export const srOnly = (text) => el("span", { className: "sr-only", text });
 
 /// Message text as nodes: links for http(s) URLs, highlighted @mentions (marked `self` for @room,
-/// @here and the names in `me.names`, lowercased: mine and my user groups'), my keywords marked
+/// @here and the names in `me.names`, lowercased: mine and my user groups'), links to the rooms
+/// `#name` and `#**a name**` name (see roomnames.js; any other `#word` is text), my keywords marked
 /// (`me.keywords`, a pattern: see `myMarks`) and the pictures of custom emoji (`:name:`), everything
 /// else as text. `me` is null where nothing is about me (one-line previews).
 export function richText(text, me) {
   const nodes = [];
-  const pattern = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):/g;
+  const pattern =
+    /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])|(^|[^\w@])@([A-Za-z0-9_.-]{2,32}|room)\b|:([a-z0-9_+-]{2,30}):|(^|[^\p{L}\p{N}_&#/])#(?:\*\*([^\n]{1,64}?)\*\*|([\p{L}\p{N}_.-]*[\p{L}\p{N}_]))/gu;
   let last = 0;
   for (let match; (match = pattern.exec(text)) !== null; ) {
     if (match[1]) {
@@ -125,6 +128,17 @@ export function richText(text, me) {
       nodes.push(text.slice(last, match.index));
       nodes.push(customEmojiImage(match[4]));
       last = match.index + match[0].length;
+    } else if (match[5] !== undefined) {
+      // A room's name links to it; any other `#word` stays text, and what follows its "#" is read again.
+      const start = match.index + match[5].length;
+      const room = roomNamed(match[6] ?? match[7]);
+      if (!room) {
+        pattern.lastIndex = start + 1;
+        continue;
+      }
+      nodes.push(text.slice(last, start));
+      nodes.push(roomLink(room, match[0].slice(match[5].length)));
+      last = match.index + match[0].length;
     } else {
       const start = match.index + match[2].length;
       nodes.push(text.slice(last, start));
@@ -137,6 +151,14 @@ export function richText(text, me) {
   }
   nodes.push(text.slice(last));
   return nodes.flatMap((node) => (typeof node === "string" ? keywordsIn(node, me?.keywords) : [node])).filter((node) => node !== "");
+}
+
+/// A link to a room as a message names it (`#name`, or `#**name**` shown as "#name"): it opens the
+/// room, or for a public room I am not in, its preview (app.js follows `#room/<id>`).
+function roomLink(room, written) {
+  const shown = written.startsWith("#**") ? `#${written.slice(3, -2)}` : written;
+  const title = room.joined ? `Open ${room.name}` : `Preview ${room.name}`;
+  return el("a", { className: "room-ref", text: shown, attrs: { href: `#room/${room.id}`, title } });
 }
 
 /// A run of plain text with my keywords in it marked, as Zulip marks alert words.
@@ -153,16 +175,22 @@ function keywordsIn(text, pattern) {
   return nodes;
 }
 
-function link(url) {
-  let href = null;
+/// A link to `url`, showing `label` (a named link, `[label](url)`: the address shows on hover) or
+/// the address itself; plain text when it is no http(s) URL. A link into this Parley (a room's or a
+/// message's, `…/#room/<id>`) opens here, in this tab; others in a new one.
+export function link(url, label = url) {
+  let parsed = null;
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol === "http:" || parsed.protocol === "https:") href = parsed.href;
+    parsed = new URL(url);
   } catch {
     // not a URL after all
   }
-  if (!href) return url;
-  return el("a", { text: url, attrs: { href, target: "_blank", rel: "noopener noreferrer nofollow" } });
+  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") return label === url ? url : `[${label}](${url})`;
+  const title = label === url ? {} : { title: parsed.href };
+  if (parsed.origin === location.origin && parsed.pathname === "/" && /^#room\/\d+(?:\/message\/\d+)?$/u.test(parsed.hash)) {
+    return el("a", { className: "local-link", text: label, attrs: { href: parsed.hash, ...title } });
+  }
+  return el("a", { text: label, attrs: { href: parsed.href, target: "_blank", rel: "noopener noreferrer nofollow", ...title } });
 }
 
 /// A person's avatar: their picture when they have one (`avatar_url`), over their initials on a

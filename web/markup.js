@@ -1,10 +1,12 @@
 // Message formatting: the small part of Markdown that chat people type, built as DOM nodes (text
 // only ever goes in as text). Fenced code blocks (```), quotes (lines starting with "> "), lists
 // (lines starting with "- ", "* ", "+ " or "1. "; indented two spaces more, a list inside an item),
-// inline `code`, **bold**, *italic* or _italic_, ~~struck~~; links and @mentions as elsewhere.
+// inline `code`, **bold**, *italic* or _italic_, ~~struck~~, named links ([label](https://…)); links,
+// links to rooms (#name) and @mentions as elsewhere.
 // Markers inside words (snake_case, 2*3*4) and inside links and code are left as they are.
 import { customEmoji } from "/customemoji.js";
-import { el, richText } from "/dom.js";
+import { el, link, richText } from "/dom.js";
+import { roomNamed } from "/roomnames.js";
 
 /// A fence on a line of its own (an info string after the opening one is allowed and not shown),
 /// up to a closing fence on a line of its own, or the end of the text.
@@ -13,12 +15,16 @@ const FENCE = /^```[^\n`]*\n([\s\S]*?)(?:(?:\n|^)```[ \t]*$|$(?![\s\S]))/gm;
 const WORD = String.raw`\p{L}\p{N}_`;
 const INLINE = new RegExp(
   [
-    String.raw`(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])`, // 1: a link, kept whole
-    String.raw`\x60([^\x60\n]+)\x60`, // 2: code
-    String.raw`\*\*(?=\S)([^\n]*?\S)\*\*`, // 3: bold
-    String.raw`~~(?=\S)([^\n~]*?\S)~~`, // 4: struck
-    String.raw`(^|[^${WORD}*\\])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![${WORD}*])`, // 5: what precedes, 6: italic
-    String.raw`(^|[^${WORD}\\])_(?=[^\s_])([^_\n]*?[^\s_])_(?![${WORD}])`, // 7: what precedes, 8: italic
+    // A named link, [label](http…): the label is shown, the address on hover; one pair of brackets
+    // may be in the address (Wikipedia's).
+    String.raw`\[(?<label>[^\[\]\n]{1,200})\]\((?<href>https?:\/\/[^\s<>"'()]+(?:\([^\s<>"'()]*\)[^\s<>"'()]*)?)\)`,
+    String.raw`(?<room>#\*\*[^\n]{1,64}?\*\*)`, // a room's link by a name with spaces, kept whole for richText
+    String.raw`(?<url>https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])`, // a link, kept whole
+    String.raw`\x60(?<code>[^\x60\n]+)\x60`,
+    String.raw`\*\*(?=\S)(?<bold>[^\n]*?\S)\*\*`,
+    String.raw`~~(?=\S)(?<struck>[^\n~]*?\S)~~`,
+    String.raw`(?<starAfter>^|[^${WORD}*\\])\*(?=[^\s*])(?<star>[^*\n]*?[^\s*])\*(?![${WORD}*])`,
+    String.raw`(?<lineAfter>^|[^${WORD}\\])_(?=[^\s_])(?<line>[^_\n]*?[^\s_])_(?![${WORD}])`,
   ].join("|"),
   "gu",
 );
@@ -167,13 +173,20 @@ function inline(text, me) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(INLINE)) {
-    const before = match[5] ?? match[7] ?? "";
+    const found = match.groups;
+    const before = found.starAfter ?? found.lineAfter ?? "";
     nodes.push(...richText(text.slice(last, match.index + before.length), me));
-    if (match[1]) nodes.push(...richText(match[1], me));
-    else if (match[2]) nodes.push(el("code", { text: match[2] }));
-    else if (match[3]) nodes.push(el("strong", {}, ...inline(match[3], me)));
-    else if (match[4]) nodes.push(el("del", {}, ...inline(match[4], me)));
-    else nodes.push(el("em", {}, ...inline(match[6] ?? match[8], me)));
+    if (found.href) nodes.push(link(found.href, found.label));
+    else if (found.url) nodes.push(...richText(found.url, me));
+    else if (found.room) {
+      // No room by that name: what it would have been without rooms, a "#" and bold text.
+      const name = found.room.slice(3, -2);
+      nodes.push(...(roomNamed(name) ? richText(found.room, me) : ["#", el("strong", {}, ...inline(name, me))]));
+    }
+    else if (found.code) nodes.push(el("code", { text: found.code }));
+    else if (found.bold) nodes.push(el("strong", {}, ...inline(found.bold, me)));
+    else if (found.struck) nodes.push(el("del", {}, ...inline(found.struck, me)));
+    else nodes.push(el("em", {}, ...inline(found.star ?? found.line, me)));
     last = match.index + match[0].length;
   }
   nodes.push(...richText(text.slice(last), me));

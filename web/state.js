@@ -6,6 +6,7 @@
 import { dropCustomEmoji, putCustomEmoji, replaceCustomEmoji } from "/customemoji.js";
 import { serverNow } from "/clock.js";
 import { setEmojiTone } from "/emoji.js";
+import { indexRoomNames } from "/roomnames.js";
 
 const listeners = new Map();
 
@@ -20,6 +21,8 @@ export function on(topic, listener) {
 }
 
 export function emit(topic, detail = {}) {
+  // Links to rooms in messages follow my list and the directory.
+  if (topic === "rooms" || topic === "directory") indexRoomNames(state.rooms, state.directory);
   for (const listener of listeners.get(topic) ?? []) {
     try {
       listener(detail);

@@ -2,11 +2,13 @@
 // (and the site's user groups, @room and @here, outside DMs) whose username or display name starts with it; typing ":" and two
 // letters of an emoji's short name lists emoji (":tada" → 🎉; the site's custom emoji first, put in
 // as ":name:"), and a whole ":tada:" becomes 🎉 at once. ↑/↓ choose, Enter or Tab puts "@username " or the emoji in the text, Escape (or moving
-// away) closes the list. In the room's box, "/" at the start lists the slash commands (views/commands.js).
+// away) closes the list. Typing "#" and the start of a room's name lists the public rooms and my
+// private groups, put in as a link to the room ("#name", or "#**a name**"). In the room's box, "/" at the start lists the slash commands (views/commands.js).
 import { el } from "/dom.js";
 import { customEmojiImage, customSuggestions } from "/customemoji.js";
 import { emojiNamed, emojiSuggestions } from "/emoji.js";
 import { icon } from "/icons.js";
+import { roomLinkText, roomsStartingWith } from "/roomnames.js";
 import { state } from "/state.js";
 import { COMMANDS } from "/views/commands.js";
 import { personOption } from "/views/dialogs.js";
@@ -14,6 +16,9 @@ import { personOption } from "/views/dialogs.js";
 const MAX = 8;
 /// "@" at the start or after a space or punctuation, then what is typed of a username.
 const TOKEN = /(?:^|[^\p{L}\p{N}_@])@([A-Za-z0-9_.-]{0,32})$/u;
+/// "#" at the start or after a space or punctuation (not in "&#", "/#" or "##"), then what is typed
+/// of a room's name.
+const ROOM_TOKEN = /(?:^|[^\p{L}\p{N}_&#/])#([\p{L}\p{N}_.-]{0,64})$/u;
 /// ":" at the start or after a space or an opening bracket, then two or more letters of a short
 /// name (so "10:30" and "http://" are left alone); with a closing ":", a whole name.
 const EMOJI_TOKEN = /(?:^|[\s(]):([a-z0-9_+-]{2,32})$/u;
@@ -86,16 +91,21 @@ export function initMentions(box, list, { commands = false } = {}) {
       }
     }
     const match = before === null ? null : TOKEN.exec(before);
-    const emoji = before === null || match ? null : EMOJI_TOKEN.exec(before);
-    if ((!match || !state.room) && !emoji) {
+    const room = before === null || match ? null : ROOM_TOKEN.exec(before);
+    const emoji = before === null || match || room ? null : EMOJI_TOKEN.exec(before);
+    if ((!match || !state.room) && !room && !emoji) {
       close();
       return;
     }
-    mode = match ? "people" : "emoji";
-    const typed = (match ?? emoji)[1].toLowerCase();
+    mode = match ? "people" : room ? "rooms" : "emoji";
+    const typed = (match ?? room ?? emoji)[1].toLowerCase();
     start = caret - typed.length - 1;
     // The site's custom emoji come first: a name someone chose is likelier meant than a standard one.
-    options = mode === "people" ? candidates(typed) : [...customSuggestions(typed, MAX), ...emojiSuggestions(typed, MAX)].slice(0, MAX);
+    options = mode === "people"
+      ? candidates(typed)
+      : mode === "rooms"
+      ? roomsStartingWith(typed, MAX)
+      : [...customSuggestions(typed, MAX), ...emojiSuggestions(typed, MAX)].slice(0, MAX);
     if (!options.length) {
       close();
       return;
@@ -110,6 +120,8 @@ export function initMentions(box, list, { commands = false } = {}) {
       ...options.map((option, index) => {
         const content = mode === "commands"
           ? [el("span", { className: "command-name", text: `/${option.name}${option.args ? ` ${option.args}` : ""}` }), el("span", { className: "muted", text: option.description })]
+          : mode === "rooms"
+          ? roomOption(option)
           : mode === "people"
           ? option.group
             ? [el("span", { className: "avatar small group-avatar", attrs: { "aria-hidden": "true" } }, icon("users")), personOption(option)[1]]
@@ -126,7 +138,7 @@ export function initMentions(box, list, { commands = false } = {}) {
         return item;
       }),
     );
-    list.setAttribute("aria-label", mode === "commands" ? "Commands" : mode === "people" ? "People to mention" : "Emoji");
+    list.setAttribute("aria-label", { commands: "Commands", people: "People to mention", rooms: "Rooms to link" }[mode] ?? "Emoji");
     list.hidden = false;
     box.setAttribute("aria-expanded", "true");
     box.setAttribute("aria-activedescendant", `${idPrefix}-${active}`);
@@ -136,6 +148,7 @@ export function initMentions(box, list, { commands = false } = {}) {
   function choose(option) {
     if (mode === "commands") insert(`/${option.name}`, option.args ? " " : "");
     else if (mode === "people") insert(`@${option.username}`, " ");
+    else if (mode === "rooms") insert(roomLinkText(option), " ");
     else insert(option.url ? `:${option.name}:` : option.emoji, " ");
   }
 
@@ -160,6 +173,17 @@ export function initMentions(box, list, { commands = false } = {}) {
     box.setAttribute("aria-expanded", "false");
     box.removeAttribute("aria-activedescendant");
   }
+}
+
+/// A room offered to link: its kind's icon, its name, and its topic and size, or that it is private.
+function roomOption(room) {
+  const about = room.kind === "group"
+    ? "Private group"
+    : [room.topic, room.member_count === undefined ? null : `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`];
+  return [
+    el("span", { className: "avatar small group-avatar", attrs: { "aria-hidden": "true" } }, icon(room.kind === "group" ? "lock" : "hash")),
+    el("span", { className: "person" }, el("span", { className: "name", text: room.name }), el("span", { className: "muted", text: [about].flat().filter(Boolean).join(" · ") })),
+  ];
 }
 
 /// "Frontend team · 3 members": a group's description, or "User group", and its size.

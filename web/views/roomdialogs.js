@@ -412,6 +412,17 @@ export async function openBrowseDialog() {
   renderDirectory();
 }
 
+/// A public room I am not in, opened from a link to it: Browse, with that room's preview (its
+/// Join beside it) and "← All rooms" to the directory.
+export function previewPublicRoom(room) {
+  hideRoomPreview();
+  showError("browse-error", null);
+  $("browse-filter").value = "";
+  renderDirectory();
+  if (!$("browse-dialog").open) $("browse-dialog").showModal();
+  showRoomPreview(room, { onJoin: joinPublicRoom, onBack: () => backToDirectory(room) });
+}
+
 function renderDirectory() {
   const filter = $("browse-filter").value.trim().toLocaleLowerCase();
   const rooms = state.directory

@@ -8,6 +8,7 @@ import { $, authorAvatar, avatarFor, button, el, messageAuthor, popupMenu } from
 import { actionText, formatMessage, onlyEmoji, preview } from "/markup.js";
 import { authorName, dayKey, dayLabel, formatFull, formatSize, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/customemoji.js";
+import { roomNamesVersion } from "/roomnames.js";
 import { toned } from "/emoji.js";
 import { icon } from "/icons.js";
 import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
@@ -44,6 +45,15 @@ export function initTimeline(handlers) {
   on("blocks", () => render({ reason: "update" }));
   // A custom emoji added or deleted: messages naming it draw it, or its name.
   on("emoji", () => render({ reason: "update" }));
+  // A room named in a message that came (or went, or was joined) since it was drawn.
+  let roomNames = roomNamesVersion;
+  const roomsChanged = () => {
+    if (roomNames === roomNamesVersion) return;
+    roomNames = roomNamesVersion;
+    render({ reason: "update" });
+  };
+  on("rooms", roomsChanged);
+  on("directory", roomsChanged);
   // My keywords loaded or changed: messages holding them are marked, and the words in them.
   on("keywords", () => render({ reason: "update" }));
   // The site's time for editing changed: my messages' Edit comes or goes.
@@ -311,7 +321,7 @@ function messageNode(m) {
     target ? [target.id, target.deleted, target.edited_at] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, mayPost(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
-    customEmojiVersion, state.keywords, mine && mayEdit(m),
+    customEmojiVersion, roomNamesVersion, state.keywords, mine && mayEdit(m),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
