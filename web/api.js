@@ -417,6 +417,10 @@ export const Me = {
   notificationsSeen: (id) => post("/api/me/notifications/seen", { up_to: id }),
   sessions: () => get("/api/me/sessions"),
   revokeSession: (id) => request("DELETE", `/api/me/sessions/${id}`),
+  accessTokens: () => get("/api/me/tokens"),
+  /// `{name, password, expires_in_days}` (null: never); answers the token once.
+  createAccessToken: (body) => post("/api/me/tokens", body),
+  revokeAccessToken: (id) => request("DELETE", `/api/me/tokens/${id}`),
   /// "all", "mentions" or "none" for one of my rooms.
   setNotifyLevel: (roomId, level) => request("PUT", `/api/rooms/${roomId}/notifications`, { level }),
 };

@@ -4,6 +4,7 @@ import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import PASSWORD, Chat, record_notifications, wait_for
 
@@ -265,7 +266,7 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
                           "custom-status-text", "custom-status-expiry", "custom-status-save", "dnd-duration", "dnd-pause", "keywords-input",
                           "keywords-save", "current-password", "new-password", "repeat-password", "change-password-submit"], stops
     assert stops[17:19] == ["two-factor-password", "two-factor-submit"], stops
-    assert stops[19].startswith("Log out python-requests") and stops[20:] == ["emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
+    assert stops[19].startswith("Log out python-requests") and stops[20:] == ["token-name", "token-expiry", "token-password", "token-create", "emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
                                                                           "ugroup-description", "ugroup-make", "export-download", "deactivate-password",
                                                                           "deactivate-submit", "Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
@@ -290,3 +291,47 @@ def test_the_settings_download_my_data(server, browsers, account):
     assert disposition.startswith('attachment; filename="parley-exporter-')
     assert export["account"]["user"]["display_name"] == "Ex Porter"
     assert [m["text"] for m in export["messages"]] == ["a message of mine"]
+
+
+def test_an_access_token_is_made_shown_once_works_as_a_bearer_and_is_revoked(server, browsers, account):
+    account("tokener")
+    chat = Chat(browsers(), server).log_in("tokener")
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: chat.text_of("token-list") == "No access tokens.")
+    # A name and the password are asked.
+    chat.find("#token-create").click()
+    chat.wait(lambda: chat.text_of("token-error") == "Give the token a name, say what will use it.")
+    chat.find("#token-name").send_keys("release bot")
+    chat.find("#token-password").send_keys("not my password")
+    chat.find("#token-create").click()
+    chat.wait(lambda: chat.text_of("token-error") == "That is not your password.")
+    chat.find("#token-password").clear()
+    chat.find("#token-password").send_keys(PASSWORD)
+    Select(chat.find("#token-expiry")).select_by_visible_text("never")
+    chat.find("#token-create").click()
+    chat.wait(lambda: chat.find("#token-made").is_displayed(), message="the token was not shown")
+    token = chat.text_of("token-value")
+    assert len(token) == 64 and chat.text_of("token-made-name") == "release bot"
+    assert token in chat.text_of("token-curl")
+    assert chat.find("#token-password").get_attribute("value") == ""
+    listed = "return [...document.querySelectorAll('#token-list li.entry')].map(li => li.textContent)"
+    chat.wait(lambda: len(chat.js(listed)) == 1)
+    assert chat.js(listed)[0].startswith("release bot") and "never used" in chat.js(listed)[0] and "never expires" in chat.js(listed)[0]
+
+    # The token is the account, to a script.
+    bot = {"Authorization": f"Bearer {token}"}
+    me = requests.get(server.url + "/api/session", headers=bot)
+    assert me.status_code == 200 and me.json()["user"]["username"] == "tokener"
+    # Opened again, the settings list it (used now) and no longer show the token.
+    chat.find("#profile-dialog [data-close]").click()
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: len(chat.js(listed)) == 1 and "last used" in chat.js(listed)[0], message=lambda: f"{chat.js(listed)}")
+    assert not chat.find("#token-made").is_displayed() and chat.text_of("token-value") == ""
+
+    chat.find("#token-list li.entry button").click()
+    chat.confirm()
+    chat.wait(lambda: chat.text_of("token-list") == "No access tokens.")
+    wait_for(lambda: requests.get(server.url + "/api/session", headers=bot).status_code == 401, message="the revoked token still works")
+    assert chat.js("return document.getElementById('profile-dialog').contains(document.activeElement)")

@@ -9,6 +9,7 @@ import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 import { openEmojis } from "/views/emojis.js";
 import { openMyReports } from "/views/reports.js";
 import { openUserGroups } from "/views/usergroups.js";
+import { initTokens, openTokens } from "/views/tokens.js";
 import { initTwoFactor, loadTwoFactor } from "/views/twofactor.js";
 
 let onDeactivated = () => {};
@@ -24,6 +25,7 @@ export function initProfile({ deactivated } = {}) {
   $("change-password-form").addEventListener("submit", changePassword);
   $("keywords-form").addEventListener("submit", saveKeywords);
   initTwoFactor();
+  initTokens();
   for (const radio of document.querySelectorAll('#status-choices input[name="status"]')) radio.addEventListener("change", saveStatus);
   $("status-form").addEventListener("submit", (event) => event.preventDefault());
   $("custom-status-save").addEventListener("click", saveCustomStatus);
@@ -102,6 +104,7 @@ export async function openProfile() {
   openEmojis();
   openUserGroups();
   openMyReports();
+  openTokens();
   $("profile-dialog").showModal();
   $("profile-display-name").focus();
   try {

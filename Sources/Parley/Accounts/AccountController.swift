@@ -152,7 +152,7 @@ struct AccountController {
     func revokeSession(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw ParleyError.badRequest("The session id must be an integer.") }
-        guard try await sessions.delete(sessionID: id, userID: session.user.id) else {
+        guard try await sessions.delete(sessionID: id, userID: session.user.id, token: false) else {
             throw ParleyError.notFound("session_not_found", "You have no session \(id).")
         }
         return .noContent

@@ -68,10 +68,11 @@ struct SessionService: Sendable {
         return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: row.expiresAt, via: via)
     }
 
-    /// Ends one session of a user; false when it is not theirs or does not exist.
-    func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
+    /// Ends one session of a user (with `token` true or false, only an access token or only a login
+    /// session); false when it is not theirs or does not exist.
+    func delete(sessionID: Int64, userID: Int64, token: Bool? = nil) async throws -> Bool {
         cache.drop(sessionID: sessionID)
-        let deleted = try await store.delete(sessionID: sessionID, userID: userID)
+        let deleted = try await store.delete(sessionID: sessionID, userID: userID, token: token)
         if deleted { hub.disconnect(userID: userID, session: sessionID) }
         return deleted
     }

@@ -43,29 +43,66 @@ struct SessionStore: Sendable {
         return try rows.first.map(Self.decode)
     }
 
-    /// Slides the expiry forward from now; returns the new expiry.
+    /// Records a use and slides the expiry forward from now (an access token's stays); returns the expiry.
     func touch(sessionID: Int64, ttl: Duration) async throws -> Date? {
         try await pool.transaction { connection in
             try connection.execute(
-                "UPDATE sessions SET last_used_at = NOW(3), expires_at = NOW(3) + INTERVAL ? SECOND WHERE id = ?",
-                [Int(ttl.components.seconds), sessionID])
+                """
+                UPDATE sessions SET last_used_at = NOW(3), expires_at = IF(name IS NULL, NOW(3) + INTERVAL ? SECOND, expires_at)
+                WHERE id = ?
+                """, [Int(ttl.components.seconds), sessionID])
             return try connection.query("SELECT expires_at FROM sessions WHERE id = ?", [sessionID]).first?.decode("expires_at")
         }
     }
 
-    /// Deletes one session of the user; false when it does not exist or is someone else's.
-    func delete(sessionID: Int64, userID: Int64) async throws -> Bool {
-        try await pool.execute("DELETE FROM sessions WHERE id = ? AND user_id = ?", [sessionID, userID]).affectedRows == 1
+    /// Deletes one session of the user, only a login session with `token` false and only an access
+    /// token with true; false when it does not exist, is someone else's or is of the other kind.
+    func delete(sessionID: Int64, userID: Int64, token: Bool? = nil) async throws -> Bool {
+        try await pool.execute(
+            "DELETE FROM sessions WHERE id = ? AND user_id = ? AND (? IS NULL OR (name IS NOT NULL) = ?)", [sessionID, userID, token, token]
+        ).affectedRows == 1
     }
 
+    /// The user's live sessions (not their access tokens), newest first.
     func list(userID: Int64) async throws -> [MariaDBRow] {
         try await pool.query(
             """
             SELECT id, created_at, last_used_at, expires_at, user_agent, ip
-            FROM sessions WHERE user_id = ? AND expires_at > NOW(3)
+            FROM sessions WHERE user_id = ? AND name IS NULL AND expires_at > NOW(3)
             ORDER BY created_at DESC, id DESC
             """, [userID])
     }
+
+    /// A new access token's row, its expiry `days` from now or never (nil); nil when the user has
+    /// `limit` live tokens already. Counted under a lock on the user's row, so two at once cannot
+    /// both pass the limit.
+    func createToken(userID: Int64, name: String, tokenHash: [UInt8], csrfToken: String, days: Int?, limit: Int) async throws -> MariaDBRow? {
+        try await pool.transaction { c in
+            _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [userID])
+            let live: Int64 = try c.query(
+                "SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND name IS NOT NULL AND expires_at > NOW(3)", [userID]
+            )[0].decode("n")
+            guard live < limit else { return nil }
+            let id = try c.execute(
+                """
+                INSERT INTO sessions (user_id, name, token_hash, csrf_token, created_at, last_used_at, expires_at)
+                VALUES (?, ?, ?, ?, NOW(3), TIMESTAMP'1970-01-01 00:00:00',
+                        IF(? IS NULL, TIMESTAMP'9999-12-31 00:00:00', NOW(3) + INTERVAL ? DAY))
+                """, [userID, name, tokenHash, csrfToken, days, days]
+            ).lastInsertID
+            return try c.query(Self.selectTokens + " AND id = ?", [userID, id]).first
+        }
+    }
+
+    /// The user's live access tokens, newest first.
+    func tokens(userID: Int64) async throws -> [MariaDBRow] {
+        try await pool.query(Self.selectTokens + " ORDER BY created_at DESC, id DESC", [userID])
+    }
+
+    private static let selectTokens = """
+        SELECT id, name, created_at, last_used_at, expires_at FROM sessions
+        WHERE user_id = ? AND name IS NOT NULL AND expires_at > NOW(3)
+        """
 
     /// Removes expired sessions (run periodically).
     func deleteExpired() async throws -> UInt64 {

@@ -234,6 +234,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     PasswordResetController(accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    AccessTokenController(accounts: parts.accounts, sessions: parts.sessions, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     TwoFactorController(
         twoFactor: TwoFactor(accounts: parts.accounts),
         maxBodyBytes: config.maxBodyBytes

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Parley
+import Testing
+
+/// Personal access tokens (`GET/POST /api/me/tokens`, `DELETE /api/me/tokens/{id}`).
+@Suite struct AccessTokenTests {
+    @Test func aTokenMadeWithThePasswordActsAsItsMakerUntilRevoked() async throws {
+        let parley = try await TestParley.make { $0.sessionTTL = .seconds(3600) }
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let made = try await client.send(
+                .post, "/api/me/tokens", json: #"{"name":"  deploy bot ","password":"password123","expires_in_days":30}"#, headers: ann.bearer)
+            #expect(made.status == .created)
+            let body = try made.json()
+            let token = try #require(body["token"]?.string)
+            #expect(token.count == 64)
+            let info = try #require(body["access_token"])
+            #expect(info.keys == ["id", "name", "created_at", "last_used_at", "expires_at"])
+            #expect(info["name"] == .string("deploy bot"))
+            #expect(info["last_used_at"] == .null)
+            let expiresText = try #require(info["expires_at"]?.string)
+            let expires = try #require(ParleyJSON.parseTimestamp(expiresText))
+            #expect(abs(expires.timeIntervalSinceNow - 30 * 86_400) < 120)
+            let id = try #require(info["id"]?.int)
+            // Only the token's SHA-256 is kept.
+            #expect(try parley.count("sessions", where: "name = 'deploy bot' AND token_hash = UNHEX(SHA2('\(token)', 256))") == 1)
+
+            // It is Ann, as a bearer: it posts as her and reads her stream.
+            let bot: HTTPFields = [.authorization: "Bearer \(token)"]
+            let me = try await client.send(.get, "/api/session", headers: bot)
+            #expect(try me.json()["user"]?["username"] == .string("ann"))
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"built and shipped"}"#, headers: bot)
+            #expect(posted.status == .created)
+            #expect(try posted.json()["message"]?["sender"]?["id"]?.int == ann.id)
+
+            // Listed with the tokens, not with the sessions; its first use is recorded, its expiry stays.
+            let listed = try #require(try await client.send(.get, "/api/me/tokens", headers: ann.bearer).json()["access_tokens"]?.array)
+            #expect(listed.count == 1)
+            #expect(listed[0]["id"]?.int == id)
+            #expect(listed[0]["last_used_at"] != .null)
+            #expect(listed[0]["expires_at"] == info["expires_at"])
+            let sessions = try #require(try await client.send(.get, "/api/me/sessions", headers: ann.bearer).json()["sessions"]?.array)
+            #expect(sessions.count == 1)
+            // A use a while later does not slide a token's expiry, as it does a session's.
+            try parley.execute("UPDATE sessions SET last_used_at = NOW(3) - INTERVAL 2 MINUTE WHERE id = ?", [id])
+            #expect(try await client.send(.get, "/api/session", headers: bot).json()["expires_at"] == info["expires_at"])
+            // Nobody else sees it or revokes it; the sessions route does not revoke it either.
+            #expect(try await client.send(.get, "/api/me/tokens", headers: bob.bearer).json()["access_tokens"]?.array?.count == 0)
+            try await client.send(.delete, "/api/me/tokens/\(id)", headers: bob.bearer).expectError(.notFound, "token_not_found")
+            try await client.send(.delete, "/api/me/sessions/\(id)", headers: ann.bearer).expectError(.notFound, "session_not_found")
+            let annSession = try #require(sessions[0]["id"]?.int)
+            try await client.send(.delete, "/api/me/tokens/\(annSession)", headers: ann.bearer).expectError(.notFound, "token_not_found")
+            try await client.send(.delete, "/api/me/tokens/abc", headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try await client.send(.get, "/api/session", headers: bot).status == .ok)
+
+            #expect(try await client.send(.delete, "/api/me/tokens/\(id)", headers: ann.bearer).status == .noContent)
+            try await client.send(.get, "/api/session", headers: bot).expectError(.unauthorized, "unauthenticated")
+            try await client.send(.delete, "/api/me/tokens/\(id)", headers: ann.bearer).expectError(.notFound, "token_not_found")
+            #expect(try await client.send(.get, "/api/session", headers: ann.bearer).status == .ok)
+        }
+    }
+
+    @Test func makingATokenAsksThePasswordAndChecksItsNameExpiryAndCount() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let cid = try await client.signUp("cid")
+            try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci","password":"not-the-password"}"#, headers: cid.bearer)
+                .expectError(.forbidden, "wrong_password")
+            for name in [#""   ""#, "\"\(String(repeating: "n", count: 65))\"", #""tab\there""#] {
+                try await client.send(.post, "/api/me/tokens", json: #"{"name":\#(name),"password":"password123"}"#, headers: cid.bearer)
+                    .expectError(.unprocessableContent, "invalid_token_name")
+            }
+            for days in ["0", "3651", "-5"] {
+                try await client.send(
+                    .post, "/api/me/tokens", json: #"{"name":"ci","password":"password123","expires_in_days":\#(days)}"#, headers: cid.bearer
+                ).expectError(.unprocessableContent, "invalid_token_expiry")
+            }
+            try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci"}"#, headers: cid.bearer).expectError(.badRequest, "invalid_request")
+            try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci","password":"password123"}"#)
+                .expectError(.unauthorized, "unauthenticated")
+            // A cookie needs its CSRF token, as for every change.
+            try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci","password":"password123"}"#, headers: cid.cookieOnly)
+                .expectError(.forbidden, "csrf_failed")
+            #expect(try parley.count("sessions", where: "name IS NOT NULL") == 0)
+
+            // Without an expiry it never expires.
+            let forever = try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci","password":"password123"}"#, headers: cid.cookieWithCSRF)
+            #expect(forever.status == .created)
+            #expect(try forever.json()["access_token"]?["expires_at"] == .null)
+            // At most 50 live ones.
+            try parley.execute(
+                """
+                INSERT INTO sessions (user_id, name, token_hash, csrf_token, created_at, last_used_at, expires_at)
+                SELECT ?, CONCAT('t', seq), UNHEX(SHA2(CONCAT('t', seq), 256)), 'x', NOW(3), NOW(3), NOW(3) + INTERVAL 1 DAY FROM seq_1_to_49
+                """, [cid.id])
+            try await client.send(.post, "/api/me/tokens", json: #"{"name":"one more","password":"password123"}"#, headers: cid.bearer)
+                .expectError(.conflict, "too_many_tokens")
+            #expect(try parley.count("sessions", where: "name IS NOT NULL") == 50)
+        }
+    }
+
+    @Test func changingThePasswordEndsEveryToken() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let dee = try await client.signUp("dee")
+            let made = try await client.send(.post, "/api/me/tokens", json: #"{"name":"cron","password":"password123"}"#, headers: dee.bearer)
+            let token = try #require(try made.json()["token"]?.string)
+            let bot: HTTPFields = [.authorization: "Bearer \(token)"]
+            #expect(try await client.send(.get, "/api/session", headers: bot).status == .ok)
+            let changed = try await client.send(
+                .put, "/api/me/password", json: #"{"current_password":"password123","new_password":"password456"}"#, headers: dee.bearer)
+            #expect(changed.status == .noContent)
+            try await client.send(.get, "/api/session", headers: bot).expectError(.unauthorized, "unauthenticated")
+            #expect(try await client.send(.get, "/api/me/tokens", headers: dee.bearer).json()["access_tokens"]?.array?.count == 0)
+        }
+    }
+}
