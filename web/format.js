@@ -11,6 +11,29 @@ const dayOtherYear = new Intl.DateTimeFormat(locales, { weekday: "long", year: "
 const relativeDay = new Intl.RelativeTimeFormat(locales, { numeric: "auto" });
 
 export const formatTime = (date) => time.format(date);
+
+/// Minutes `zone` (an IANA name) is ahead of UTC at `date`.
+function zoneOffset(zone, date) {
+  const name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).formatToParts(date)
+    .find((part) => part.type === "timeZoneName")?.value ?? "GMT";
+  const match = /^GMT([+-])(\d{2}):(\d{2})$/u.exec(name);
+  return match ? (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+}
+
+/// What someone's time zone says now: the time it is there ("3:04 PM") and how far that is from
+/// mine ("9 hours ahead of you", "the same time as you"); null for a zone this browser does not know.
+export function localTimeIn(zone, date = new Date()) {
+  let shown;
+  try {
+    shown = new Intl.DateTimeFormat(locales, { hour: "numeric", minute: "2-digit", timeZone: zone }).format(date);
+  } catch {
+    return null;
+  }
+  const hours = (zoneOffset(zone, date) + date.getTimezoneOffset()) / 60;
+  const apart = Math.abs(hours);
+  const unit = `${apart} ${apart === 1 ? "hour" : "hours"}`;
+  return { time: shown, apart: hours === 0 ? "the same time as you" : `${unit} ${hours > 0 ? "ahead of" : "behind"} you` };
+}
 export const formatFull = (date) => full.format(date);
 /// A day on its own, in the reader's language ("March 3, 2026").
 export const formatDate = (day) => longDate.format(day);

@@ -30,7 +30,7 @@ import Testing
             let user = try #require(body["user"])
             #expect(
                 user.keys == [
-                    "id", "username", "display_name", "avatar_url", "bio", "created_at", "presence", "last_seen_at", "deactivated", "status",
+                    "id", "username", "display_name", "avatar_url", "bio", "time_zone", "created_at", "presence", "last_seen_at", "deactivated", "status",
                     "dnd_until",
                 ])
             #expect(user["username"]?.string == "alice")
@@ -54,6 +54,33 @@ import Testing
             try await client.send(.get, "/api/users/999999", headers: bob.bearer).expectError(.notFound, "user_not_found")
             try await client.send(.get, "/api/users/0", headers: bob.bearer).expectError(.badRequest, "invalid_request")
             try await client.send(.get, "/api/users/\(alice.id)").expectError(.unauthorized, "unauthenticated")
+        }
+    }
+
+    /// A time zone shown with the profile, so that others see the time it is for its owner: an IANA
+    /// name only; "" takes it away; a refused one writes nothing.
+    @Test func aProfileShowsTheTimeZoneItsOwnerChose() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["time_zone"] == .null)
+            let set = try await client.send(.patch, "/api/me", json: #"{"time_zone":" America/Argentina/Salta "}"#, headers: ann.bearer)
+            #expect(try set.json()["time_zone"] == .string("America/Argentina/Salta"))
+            #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["time_zone"] == .string("America/Argentina/Salta"))
+            #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":"UTC"}"#, headers: ann.bearer).json()["time_zone"] == .string("UTC"))
+            // Leaving it out, or null, keeps it.
+            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"hi","time_zone":null}"#, headers: ann.bearer).json()["time_zone"] == .string("UTC"))
+            for refused in ["Mars/Olympus", "Europe/../etc/passwd", "Europe//Berlin", "Europe/Berlin; DROP", String(repeating: "A", count: 65), "Ünïcode/Zone"] {
+                try await client.send(.patch, "/api/me", json: #"{"time_zone":"\#(refused)","bio":"changed"}"#, headers: ann.bearer)
+                    .expectError(.unprocessableContent, "invalid_time_zone")
+            }
+            try await client.send(.patch, "/api/me", json: #"{"time_zone":3}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
+            #expect(try parley.scalar("SELECT bio FROM users WHERE id = ?", [ann.id]) == .string("hi"))
+            // The export carries it; "" takes it away.
+            #expect(try await client.send(.get, "/api/me/export", headers: ann.bearer).json()["account"]?["time_zone"] == .string("UTC"))
+            #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":""}"#, headers: ann.bearer).json()["time_zone"] == .null)
+            #expect(try parley.count("users", where: "time_zone IS NOT NULL") == 0)
         }
     }
 }

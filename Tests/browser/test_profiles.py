@@ -4,6 +4,7 @@ import struct
 import zlib
 
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import Chat
 
@@ -125,3 +126,44 @@ def test_a_picture_chosen_in_settings_shows_for_everyone_at_once_and_can_be_remo
     hal_chat.js("document.getElementById('profile-avatar-file').hidden = true")
     hal_chat.wait(lambda: "not an image" in hal_chat.text_of("profile-avatar-error"))
     assert hal.call("GET", "/api/me", expect=200).json()["user"]["avatar_url"] is None
+
+
+def test_a_time_zone_chosen_in_settings_shows_the_local_time_on_the_profile(server, browsers, account):
+    kit = account("kit_tz", display_name="Kit")
+    lou = account("lou_tz", display_name="Lou")
+    room = kit.create_room("tz-room")["id"]
+    lou.join(room)
+    kit.post(room, "morning from Tokyo")
+    kit_chat = Chat(browsers(), server).log_in("kit_tz")
+    kit_chat.find("#profile-open").click()
+    kit_chat.wait(lambda: kit_chat.dialog_open("profile-dialog"))
+    kit_chat.wait(lambda: kit_chat.find("#profile-receipts").is_enabled())
+    assert kit_chat.find("#profile-time-zone").get_attribute("value") == ""
+    # "Use this device's" picks the browser's own zone.
+    device = kit_chat.js("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+    kit_chat.find("#profile-time-zone-detect").click()
+    assert kit_chat.find("#profile-time-zone").get_attribute("value") == device
+    Select(kit_chat.find("#profile-time-zone")).select_by_value("Asia/Tokyo")
+    kit_chat.find("#profile-save").click()
+    kit_chat.wait(lambda: kit_chat.text_of("profile-saved") == "Saved.")
+    assert lou.call("GET", f"/api/users/{kit.id}", expect=200).json()["user"]["time_zone"] == "Asia/Tokyo"
+
+    lou_chat = Chat(browsers(), server).log_in("lou_tz")
+    lou_chat.open_room("tz-room")
+    lou_chat.wait(lambda: "morning from Tokyo" in lou_chat.texts())
+    lou_chat.message("morning from Tokyo").find_element("css selector", ".author").click()
+    lou_chat.wait(lambda: lou_chat.dialog_open("user-dialog"))
+    # The time in Tokyo (as the browser itself tells it) and how far ahead it is of Lou's browser.
+    expected = """const now = new Date();
+        const time = new Intl.DateTimeFormat(navigator.languages, {hour: 'numeric', minute: '2-digit', timeZone: 'Asia/Tokyo'}).format(now);
+        const hours = (9 * 60 + now.getTimezoneOffset()) / 60;
+        const apart = hours === 0 ? 'the same time as you' : `${Math.abs(hours)} ${Math.abs(hours) === 1 ? 'hour' : 'hours'} ${hours > 0 ? 'ahead of' : 'behind'} you`;
+        return `Local time ${time} (Asia/Tokyo) · ${apart}`"""
+    lou_chat.wait(lambda: lou_chat.text_of("user-dialog-time") == lou_chat.js(expected),
+                  message=lambda: f"{lou_chat.text_of('user-dialog-time')!r} against {lou_chat.js(expected)!r}")
+    assert lou_chat.find("#user-dialog-time").is_displayed()
+
+    # "Not shown" takes it away again.
+    Select(kit_chat.find("#profile-time-zone")).select_by_value("")
+    kit_chat.find("#profile-save").click()
+    kit_chat.wait(lambda: lou.call("GET", f"/api/users/{kit.id}", expect=200).json()["user"]["time_zone"] is None)

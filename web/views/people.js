@@ -3,7 +3,7 @@
 import * as actions from "/actions.js";
 import { Users } from "/api.js";
 import { $, el, paintAvatar } from "/dom.js";
-import { formatFull, isGroupDM, roomName, statusLabel } from "/format.js";
+import { formatFull, isGroupDM, localTimeIn, roomName, statusLabel } from "/format.js";
 import { activeStatus, on, pausedNow, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
 import { openUserReport } from "/views/reports.js";
@@ -97,6 +97,16 @@ export async function openPerson(user) {
   }
 }
 
+/// "Local time 3:04 PM (Asia/Tokyo) · 9 hours ahead of you", for someone who shows a time zone.
+function renderLocalTime(profile) {
+  const local = profile.time_zone ? localTimeIn(profile.time_zone) : null;
+  const line = $("user-dialog-time");
+  line.hidden = !local;
+  line.textContent = local
+    ? `Local time ${local.time} (${profile.time_zone})${profile.id === state.me.id ? "" : ` · ${local.apart}`}`
+    : "";
+}
+
 function render(profile, rooms) {
   const avatar = $("user-dialog-avatar");
   paintAvatar(avatar, profile);
@@ -107,6 +117,7 @@ function render(profile, rooms) {
   $("user-dialog-presence").dataset.presence = profile.presence ?? "";
   $("user-dialog-bio").textContent = profile.bio ?? "";
   $("user-dialog-bio").hidden = !profile.bio;
+  renderLocalTime(profile);
   renderStatus(profile);
   $("user-dialog-since").textContent = profile.created_at ? `Here since ${formatFull(new Date(profile.created_at))}` : "";
   // The user groups that mention them, as the site's list (kept live) says.

@@ -23,6 +23,7 @@ export function initProfile({ deactivated } = {}) {
   $("profile-avatar-file").addEventListener("change", chooseAvatar);
   $("profile-avatar-remove").addEventListener("click", removeAvatar);
   $("change-password-form").addEventListener("submit", changePassword);
+  initTimeZones();
   $("keywords-form").addEventListener("submit", saveKeywords);
   initTwoFactor();
   initTokens();
@@ -112,6 +113,7 @@ export async function openProfile() {
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-link-previews").checked = profile.show_link_previews;
     $("profile-bio").value = profile.bio ?? "";
+    showTimeZone(profile.time_zone);
     if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
       actions.noteMyStatus(profile.status);
       renderCustomStatus();
@@ -172,6 +174,29 @@ function blockItem(block) {
   return el("li", { className: "entry", dataset: { userId: block.user.id } }, avatar, person, unblock);
 }
 
+/// The time zone choice: "Not shown", then every zone this browser knows; a button picks this device's.
+function initTimeZones() {
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  $("profile-time-zone").append(...zones.map((zone) => el("option", { text: zone.replaceAll("_", " "), attrs: { value: zone } })));
+  const mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const detect = $("profile-time-zone-detect");
+  detect.hidden = !mine;
+  detect.textContent = `Use this device's (${mine})`;
+  detect.addEventListener("click", () => {
+    showTimeZone(mine);
+    $("profile-time-zone").focus();
+  });
+}
+
+/// Selects `zone` (null: "Not shown"), adding it to the list when this browser does not list it.
+function showTimeZone(zone) {
+  const select = $("profile-time-zone");
+  if (zone && ![...select.options].some((option) => option.value === zone)) {
+    select.append(el("option", { text: zone.replaceAll("_", " "), attrs: { value: zone } }));
+  }
+  select.value = zone ?? "";
+}
+
 async function saveProfile(event) {
   event.preventDefault();
   $("profile-saved").textContent = "";
@@ -186,12 +211,13 @@ async function saveProfile(event) {
   try {
     const profile = await actions.updateProfile({
       display_name: name, send_read_receipts: $("profile-receipts").checked, bio: $("profile-bio").value,
-      show_link_previews: $("profile-link-previews").checked,
+      show_link_previews: $("profile-link-previews").checked, time_zone: $("profile-time-zone").value,
     });
     $("profile-display-name").value = profile.user.display_name;
     $("profile-bio").value = profile.bio ?? "";
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-link-previews").checked = profile.show_link_previews;
+    showTimeZone(profile.time_zone);
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
     showError("profile-error", error);

@@ -17,6 +17,8 @@ struct ProfileController {
         /// Where the user's picture is (see `UserSummary.avatarURL`), nil without one.
         let avatarURL: String?
         let bio: String?
+        /// Their IANA time zone, when they show one (clients show the time it is for them).
+        let timeZone: String?
         let createdAt: Date
         /// online, away, busy or offline (as in member lists).
         let presence: String
@@ -27,7 +29,7 @@ struct ProfileController {
         let dndUntil: Date?
 
         enum CodingKeys: String, CodingKey {
-            case id, username, displayName, avatarUrl, bio, createdAt, presence, lastSeenAt, deactivated, status, dndUntil
+            case id, username, displayName, avatarUrl, bio, timeZone, createdAt, presence, lastSeenAt, deactivated, status, dndUntil
         }
         // Spelled out so that absent values are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
@@ -37,6 +39,7 @@ struct ProfileController {
             try c.encode(displayName, forKey: .displayName)
             try c.encode(avatarURL, forKey: .avatarUrl)
             try c.encode(bio, forKey: .bio)
+            try c.encode(timeZone, forKey: .timeZone)
             try c.encode(createdAt, forKey: .createdAt)
             try c.encode(presence, forKey: .presence)
             try c.encode(lastSeenAt, forKey: .lastSeenAt)
@@ -70,7 +73,7 @@ struct ProfileController {
             guard
                 let row = try c.query(
                     """
-                    SELECT id, username, display_name, avatar, bio, created_at, presence, last_seen_at, deactivated_at, \(UserStatus.columns()),
+                    SELECT id, username, display_name, avatar, bio, time_zone, created_at, presence, last_seen_at, deactivated_at, \(UserStatus.columns()),
                         \(DoNotDisturbController.column())
                     FROM users WHERE id = ?
                     """, [id]
@@ -81,7 +84,7 @@ struct ProfileController {
             let profile = Profile(
                 id: id, username: try row.decode("username"), displayName: try row.decode("display_name"),
                 avatarURL: UserSummary.avatarURL(userID: id, version: try row.decode("avatar")), bio: try row.decode("bio"),
-                createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
+                timeZone: try row.decode("time_zone"), createdAt: try row.decode("created_at"), presence: online ? try row.decode("presence") : "offline",
                 lastSeenAt: try row.decode("last_seen_at"), deactivated: deactivated, status: deactivated ? nil : try UserStatus.from(row),
                 dndUntil: deactivated ? nil : try row.decode("dnd_until"))
             let shared = try c.query(
@@ -110,5 +113,29 @@ extension AccountRules {
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" })
         else { throw ParleyError.invalid("invalid_bio", "A bio is at most \(maxBio) characters, without control characters.") }
         return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// A time zone as a profile shows it: an IANA name (`Europe/Berlin`, `America/Argentina/Salta`,
+    /// `UTC`) this system's time zone database knows; blank means none. ASCII letters, digits,
+    /// `_`, `+`, `-` and up to two `/`, at most 64 characters.
+    static func normalizeTimeZone(_ text: String) throws -> String? {
+        let trimmed = text.trimmedWhitespace
+        if trimmed.isEmpty { return nil }
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        let shaped =
+            trimmed.utf8.count <= 64 && parts.count <= 3
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
+            }
+        guard shaped, TimeZone(identifier: trimmed) != nil else {
+            throw ParleyError.invalid("invalid_time_zone", "A time zone is an IANA name such as Europe/Berlin, or \"\" for none.")
+        }
+        return trimmed
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIILetterOrDigit: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
     }
 }

@@ -142,11 +142,13 @@ struct SignalController {
         /// The skin tone my clients give emoji that take one: 0 none, 1–5 the Fitzpatrick modifiers.
         let skinTone: Int
         let bio: String?
+        /// The IANA time zone my profile shows (others see my local time), or nil.
+        let timeZone: String?
         let status: UserStatus?
         /// Until when the user paused notifications (`pauseNotifications`), or nil.
         let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, skinTone, bio, status, dndUntil }
+        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, skinTone, bio, timeZone, status, dndUntil }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -156,6 +158,7 @@ struct SignalController {
             try c.encode(showLinkPreviews, forKey: .showLinkPreviews)
             try c.encode(skinTone, forKey: .skinTone)
             try c.encode(bio, forKey: .bio)
+            try c.encode(timeZone, forKey: .timeZone)
             try c.encode(status, forKey: .status)
             try c.encode(dndUntil, forKey: .dndUntil)
         }
@@ -165,7 +168,7 @@ struct SignalController {
         try await pool.withConnection { c in
             let row = try c.query(
                 """
-                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, skin_tone, bio,
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, skin_tone, bio, time_zone,
                 \(UserStatus.columns()),
                 \(DoNotDisturbController.column())
                 FROM users WHERE id = ?
@@ -173,7 +176,7 @@ struct SignalController {
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
                 sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
-                skinTone: try row.decode("skin_tone"), bio: try row.decode("bio"), status: try UserStatus.from(row),
+                skinTone: try row.decode("skin_tone"), bio: try row.decode("bio"), timeZone: try row.decode("time_zone"), status: try UserStatus.from(row),
                 dndUntil: try row.decode("dnd_until"))
         }
     }
@@ -193,15 +196,17 @@ struct SignalController {
         let showLinkPreviews: Bool?
         let skinTone: Int?
         let bio: String?
+        let timeZone: String?
     }
 
-    /// [updateMe] Display name, bio (`""` clears it), whether others see my read receipts, whether
-    /// my clients show link previews and the skin tone they give emoji.
+    /// [updateMe] Display name, bio (`""` clears it), time zone (`""` clears it), whether others see
+    /// my read receipts, whether my clients show link previews and the skin tone they give emoji.
     func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: UpdateMeBody.self, context: context, limit: maxBodyBytes)
         let name = try body.displayName.map(AccountRules.normalizeDisplayName)
         let bio = try body.bio.map(AccountRules.normalizeBio)
+        let timeZone = try body.timeZone.map(AccountRules.normalizeTimeZone)
         if let tone = body.skinTone, !(0...5).contains(tone) {
             throw ParleyError.invalid("invalid_skin_tone", "skin_tone is 0 (none) to 5.")
         }
@@ -229,6 +234,7 @@ struct SignalController {
             // My other clients follow (link previews shown or hidden, emoji in the new tone, at once).
             if changed { try Preferences.announce(c, events, userID: user.id) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
+            if let timeZone { try c.execute("UPDATE users SET time_zone = ? WHERE id = ?", [timeZone, user.id]) }
         }
         sessions.forget(userID: session.user.id)
         return try await Self.loadMe(pool, session.user.id)
