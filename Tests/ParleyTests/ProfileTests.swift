@@ -77,6 +77,10 @@ import Testing
             }
             try await client.send(.patch, "/api/me", json: #"{"time_zone":3}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
             #expect(try parley.scalar("SELECT bio FROM users WHERE id = ?", [ann.id]) == .string("hi"))
+            // Member lists carry it (a DM's header shows it).
+            let members = try await client.send(.get, "/api/rooms/1/members", headers: bob.bearer).json()["members"]?.array ?? []
+            #expect(members.first { $0["user"]?["id"]?.int == ann.id }?["time_zone"] == .string("UTC"))
+            #expect(members.first { $0["user"]?["id"]?.int == bob.id }?["time_zone"] == .null)
             // The export carries it; "" takes it away.
             #expect(try await client.send(.get, "/api/me/export", headers: ann.bearer).json()["account"]?["time_zone"] == .string("UTC"))
             #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":""}"#, headers: ann.bearer).json()["time_zone"] == .null)

@@ -162,6 +162,12 @@ def test_a_time_zone_chosen_in_settings_shows_the_local_time_on_the_profile(serv
     lou_chat.wait(lambda: lou_chat.text_of("user-dialog-time") == lou_chat.js(expected),
                   message=lambda: f"{lou_chat.text_of('user-dialog-time')!r} against {lou_chat.js(expected)!r}")
     assert lou_chat.find("#user-dialog-time").is_displayed()
+    # A DM with Kit says the time it is for Kit under the name.
+    lou_chat.find("#user-dialog-message").click()
+    lou_chat.wait(lambda: lou_chat.room_title() == "Kit", message="the DM did not open")
+    tokyo = """return new Intl.DateTimeFormat(navigator.languages, {hour: 'numeric', minute: '2-digit', timeZone: 'Asia/Tokyo'}).format(new Date())"""
+    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(tokyo)} local time",
+                  message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
 
     # "Not shown" takes it away again.
     Select(kit_chat.find("#profile-time-zone")).select_by_value("")

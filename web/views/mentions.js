@@ -104,7 +104,8 @@ export function initMentions(box, list, { commands = false } = {}) {
     options = mode === "people"
       ? candidates(typed)
       : mode === "rooms"
-      ? roomsStartingWith(typed, MAX)
+      // A whole name is left as typed (Enter then sends it, as with a whole command's).
+      ? (roomsStartingWith(typed, MAX).some((room) => room.name.toLowerCase() === typed) ? [] : roomsStartingWith(typed, MAX))
       : [...customSuggestions(typed, MAX), ...emojiSuggestions(typed, MAX)].slice(0, MAX);
     if (!options.length) {
       close();

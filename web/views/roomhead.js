@@ -2,7 +2,7 @@
 // and what shows when no room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el, richText } from "/dom.js";
-import { authorName, formatFull, formatInterval, isGroupDM, roomName, statusLabel, truncate } from "/format.js";
+import { authorName, formatFull, formatInterval, isGroupDM, localTimeIn, roomName, statusLabel, truncate } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
@@ -49,8 +49,8 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
 /// When the DM line next changes by itself (a status or pause running out).
 let dmTimer = null;
 
-/// A DM's second line: the other person's username, their status and whether they paused
-/// notifications, as Slack's DM header shows them.
+/// A DM's second line: the other person's username, their status, whether they paused
+/// notifications and their local time, as Slack's DM header shows them.
 function dmLine(room) {
   // A group DM: its topic, or who is in it, and how many of the others are online.
   if (isGroupDM(room)) {
@@ -65,9 +65,13 @@ function dmLine(room) {
   const status = activeStatus(other?.status);
   if (status) parts.push(statusLabel(status));
   if (pausedNow(other?.dnd_until)) parts.push(`notifications paused until ${formatFull(new Date(other.dnd_until))}`);
-  const ends = [status?.expires_at, pausedNow(other?.dnd_until) ? other.dnd_until : null].filter(Boolean).map(Date.parse);
+  // Their local time, when they show their time zone (as Slack's DM header does), kept to the minute.
+  const local = other?.time_zone ? localTimeIn(other.time_zone) : null;
+  if (local) parts.push(`${local.time} local time`);
+  const ends = [status?.expires_at, pausedNow(other?.dnd_until) ? other.dnd_until : null].filter(Boolean).map((end) => Date.parse(end) - serverNow());
+  if (local) ends.push(60_000 - (Date.now() % 60_000));
   clearTimeout(dmTimer);
-  if (ends.length) dmTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, Math.min(...ends) - serverNow()) + 50));
+  if (ends.length) dmTimer = setTimeout(render, Math.min(2 ** 31 - 1, Math.max(0, Math.min(...ends)) + 50));
   return parts.join(" · ");
 }
 

@@ -174,8 +174,10 @@ public struct MemberView: Encodable, Sendable {
     public let status: UserStatus?
     /// Until when they paused notifications (do not disturb), or nil.
     public let dndUntil: Date?
+    /// The IANA time zone their profile shows, or nil (a DM's header shows their local time).
+    public let timeZone: String?
 
-    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status, dndUntil }
+    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status, dndUntil, timeZone }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(user, forKey: .user)
@@ -186,6 +188,7 @@ public struct MemberView: Encodable, Sendable {
         try c.encode(lastSeenAt, forKey: .lastSeenAt)
         try c.encode(status, forKey: .status)
         try c.encode(dndUntil, forKey: .dndUntil)
+        try c.encode(timeZone, forKey: .timeZone)
     }
 }
 

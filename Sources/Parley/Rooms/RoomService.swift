@@ -449,7 +449,7 @@ struct RoomService: Sendable {
         let online = presence.isOnline(member.user.id)
         return MemberView(
             user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
-            lastSeenAt: member.lastSeen, status: member.status, dndUntil: member.dndUntil)
+            lastSeenAt: member.lastSeen, status: member.status, dndUntil: member.dndUntil, timeZone: member.timeZone)
     }
 
     /// Adds a user to a private group (owners and admins).

@@ -188,11 +188,12 @@ struct RoomStore: Sendable {
 
     /// A member with role, join time, chosen presence and last seen time.
     typealias MemberRow = (
-        user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?, status: UserStatus?, dndUntil: Date?
+        user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?, status: UserStatus?, dndUntil: Date?,
+        timeZone: String?
     )
 
     private static let memberQuery = """
-        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, m.role, m.joined_at, \(UserStatus.columns("u")),
+        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, u.time_zone, m.role, m.joined_at, \(UserStatus.columns("u")),
             \(DoNotDisturbController.column("u"))
         FROM room_members m JOIN users u ON u.id = m.user_id
         """
@@ -200,7 +201,8 @@ struct RoomStore: Sendable {
     private static func memberRow(_ row: MariaDBRow) throws -> MemberRow {
         (
             try UserSummary(row: row), RoomRole(rawValue: try row.decode("role")) ?? .member, try row.decode("joined_at"),
-            try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row), try row.decode("dnd_until")
+            try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row), try row.decode("dnd_until"),
+            try row.decode("time_zone")
         )
     }
 
