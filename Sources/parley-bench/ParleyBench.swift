@@ -67,24 +67,30 @@ struct ParleyBench: AsyncParsableCommand {
             var fanOutFloors: [Double] = []
             var serverCPUs: [Double] = []
             var databaseCPUs: [Double] = []
+            var generatorCPUs: [Double] = []
             for run in 1...runs {
                 let calibration = try await bench.calibrate(dataDirectory: process.directory.path)
                 let floor = try await Floor.measure(dataDirectory: process.directory.path, listeners: listeners, interval: UInt64(1_000_000_000 / rate))
                 let cpuBefore = process.cpuSeconds()
+                let generatorBefore = ServerProcess.cpuSeconds(of: getpid())
                 let result = try await bench.latency(
                     transport: transport, sender: tokens[0], listeners: Array(tokens[1...listeners]), rate: rate, seconds: seconds)
                 let cpuAfter = process.cpuSeconds()
+                let generatorAfter = ServerProcess.cpuSeconds(of: getpid())
                 let messages = Double(rate * seconds)
                 let serverCPU = (cpuAfter.server - cpuBefore.server) / messages * 1_000_000
                 let databaseCPU = (cpuAfter.database - cpuBefore.database) / messages * 1_000_000
+                // The whole run, settling seconds included: an upper bound on the listeners' and senders' share.
+                let generatorCPU = (generatorAfter - generatorBefore) / messages * 1_000_000
                 say(
                     "latency \(transport) run \(run): p50 \(fmt(result.p50)) ms, p99 \(fmt(result.p99)) ms, delivered \(fmt(result.deliveredRatio * 100))%; "
                         + "POST round trip p50 \(fmt(result.postP50)) ms; machine: GET /healthz p50 \(fmt(calibration.httpP50)) ms, 4 KiB fdatasync p50 \(fmt(calibration.syncP50)) ms; "
                         + "floors at this pace: post_message CALL p50 \(fmt(floor.commitP50)) ms, raw fan-out to \(listeners) sockets p50 \(fmt(floor.fanOutP50)) ms; "
-                        + "CPU per message: server \(Int(serverCPU)) µs, MariaDB \(Int(databaseCPU)) µs"
+                        + "CPU per message: server \(Int(serverCPU)) µs, MariaDB \(Int(databaseCPU)) µs, load generator \(Int(generatorCPU)) µs"
                 )
                 serverCPUs.append(serverCPU)
                 databaseCPUs.append(databaseCPU)
+                generatorCPUs.append(generatorCPU)
                 commitFloors.append(floor.commitP50)
                 fanOutFloors.append(floor.fanOutP50)
                 p50s.append(result.p50)
@@ -103,6 +109,7 @@ struct ParleyBench: AsyncParsableCommand {
                 "p50_ms": median(p50s), "p99_ms": median(p99s), "delivered": median(delivered), "healthz_p50_ms": median(https),
                 "fdatasync_p50_ms": median(syncs), "floor_commit_p50_ms": median(commitFloors), "floor_fanout_p50_ms": median(fanOutFloors),
                 "server_cpu_us_per_message": median(serverCPUs), "database_cpu_us_per_message": median(databaseCPUs),
+                "generator_cpu_us_per_message": median(generatorCPUs),
             ]
             lines.append(
                 "| send→receive latency, \(listeners) \(transport == "sse" ? "SSE" : "long-poll") listeners, \(rate) msg/s | p50 ≤ 1 ms, p99 ≤ 5 ms | p50 \(fmt(median(p50s))) ms, p99 \(fmt(median(p99s))) ms (median of \(runs)) |")
@@ -264,7 +271,7 @@ final class ServerProcess: @unchecked Sendable {
         return (Self.cpuSeconds(of: pid), databasePid.map(Self.cpuSeconds(of:)) ?? .nan)
     }
 
-    private static func cpuSeconds(of pid: Int32) -> Double {
+    static func cpuSeconds(of pid: Int32) -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return .nan }
