@@ -54,6 +54,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "user.updated":
       if (data.user.id === state.me.id) store.setMe({ ...state.me, ...data.user });
       store.renameUser(data.user);
+      // Present only when the time zone changed.
+      if ("time_zone" in data) store.setTimeZone(data.user.id, data.time_zone);
       break;
     case "user.status":
       store.setStatus(data.user.id, data.status);

@@ -874,6 +874,16 @@ export function setStatus(userId, status) {
   emit("status", { userId, status });
 }
 
+/// Someone's time zone (null: not shown) changed: the open room's member list, and with it a DM's
+/// header, shows their local time from it.
+export function setTimeZone(userId, timeZone) {
+  const member = state.room?.members.get(userId);
+  if (member && member.time_zone !== timeZone) {
+    member.time_zone = timeZone;
+    emit("members");
+  }
+}
+
 /// My notification level for one of my rooms ("all", "mentions" or "none").
 export function setNotifyLevel(roomId, level) {
   const room = state.rooms.get(roomId);

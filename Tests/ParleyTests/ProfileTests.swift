@@ -77,6 +77,15 @@ import Testing
             }
             try await client.send(.patch, "/api/me", json: #"{"time_zone":3}"#, headers: ann.bearer).expectError(.badRequest, "invalid_request")
             #expect(try parley.scalar("SELECT bio FROM users WHERE id = ?", [ann.id]) == .string("hi"))
+            // Co-members (a DM header's local time) and my other devices learn each change: two so far.
+            // Setting the same zone again, or a bio alone, sends nothing.
+            var updates = try await ScheduledTests.events(client, bob, "user.updated")
+            #expect(updates.map { $0["time_zone"] } == [.string("America/Argentina/Salta"), .string("UTC")])
+            #expect(updates.last?["user"]?["display_name"] == .string("ann"))
+            _ = try await client.send(.patch, "/api/me", json: #"{"time_zone":"UTC","display_name":"Ann"}"#, headers: ann.bearer)
+            updates = try await ScheduledTests.events(client, ann, "user.updated")
+            // A name change alone says nothing of the zone.
+            #expect(updates.count == 3 && updates.last?["time_zone"] == nil && updates.last?["user"]?["display_name"] == .string("Ann"))
             // Member lists carry it (a DM's header shows it).
             let members = try await client.send(.get, "/api/rooms/1/members", headers: bob.bearer).json()["members"]?.array ?? []
             #expect(members.first { $0["user"]?["id"]?.int == ann.id }?["time_zone"] == .string("UTC"))
@@ -85,6 +94,8 @@ import Testing
             #expect(try await client.send(.get, "/api/me/export", headers: ann.bearer).json()["account"]?["time_zone"] == .string("UTC"))
             #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":""}"#, headers: ann.bearer).json()["time_zone"] == .null)
             #expect(try parley.count("users", where: "time_zone IS NOT NULL") == 0)
+            let cleared = try await ScheduledTests.events(client, bob, "user.updated").last
+            #expect(cleared?["time_zone"] == .null && cleared?["user"]?["display_name"] == .string("Ann"))
         }
     }
 }

@@ -169,7 +169,15 @@ def test_a_time_zone_chosen_in_settings_shows_the_local_time_on_the_profile(serv
     lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(tokyo)} local time",
                   message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
 
-    # "Not shown" takes it away again.
+    # Another zone reaches the open DM at once (user.updated), with no reload.
+    Select(kit_chat.find("#profile-time-zone")).select_by_value("America/New_York")
+    kit_chat.find("#profile-save").click()
+    new_york = tokyo.replace("Asia/Tokyo", "America/New_York")
+    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(new_york)} local time",
+                  message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
+
+    # "Not shown" takes it away again, from the open DM too.
     Select(kit_chat.find("#profile-time-zone")).select_by_value("")
     kit_chat.find("#profile-save").click()
     kit_chat.wait(lambda: lou.call("GET", f"/api/users/{kit.id}", expect=200).json()["user"]["time_zone"] is None)
+    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == "@kit_tz", message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")

@@ -188,6 +188,8 @@ struct SignalController {
 
     struct UserUpdatedEvent: Encodable {
         let user: UserSummary
+        /// Present only when the time zone changed: the new one, or null when cleared.
+        var timeZone: String?? = nil
     }
 
     struct UpdateMeBody: Decodable {
@@ -212,14 +214,18 @@ struct SignalController {
         }
         let user = session.user
         try await presence.log.transaction { c, events in
-            if let name {
-                // The row locked, so the event has the picture as it is now (the session's copy may be older).
-                let avatar = try c.query("SELECT avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first?.decode("avatar", as: String?.self)
-                try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id])
-                // Everyone who shows this name (co-members, my other devices) updates it at once.
+            if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id]) }
+            var zoneChanged = false
+            if let timeZone { zoneChanged = try c.execute("UPDATE users SET time_zone = ? WHERE id = ?", [timeZone, user.id]).affectedRows > 0 }
+            if name != nil || zoneChanged {
+                // The row locked, so the event has the name and picture as they are now (the session's copy may be older).
+                guard let row = try c.query("SELECT display_name, avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first else { return }
+                // Everyone who shows this name or local time (co-members, my other devices) updates it at once.
                 try events.append(
                     EventType.userUpdated, subjectID: user.id,
-                    payload: UserUpdatedEvent(user: UserSummary(id: user.id, username: user.username, displayName: name, avatar: avatar)))
+                    payload: UserUpdatedEvent(
+                        user: UserSummary(id: user.id, username: user.username, displayName: try row.decode("display_name"), avatar: try row.decode("avatar")),
+                        timeZone: zoneChanged ? .some(timeZone ?? nil) : nil))
             }
             var changed = false
             if let share = body.sendReadReceipts {
@@ -234,7 +240,6 @@ struct SignalController {
             // My other clients follow (link previews shown or hidden, emoji in the new tone, at once).
             if changed { try Preferences.announce(c, events, userID: user.id) }
             if let bio { try c.execute("UPDATE users SET bio = ? WHERE id = ?", [bio, user.id]) }
-            if let timeZone { try c.execute("UPDATE users SET time_zone = ? WHERE id = ?", [timeZone, user.id]) }
         }
         sessions.forget(userID: session.user.id)
         return try await Self.loadMe(pool, session.user.id)
