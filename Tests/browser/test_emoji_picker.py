@@ -3,6 +3,7 @@ and the thread's box."""
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import Chat
 from test_custom_emoji import png
@@ -179,3 +180,20 @@ def test_a_skin_tone_chosen_in_the_picker_tones_hands_everywhere_on_every_device
     chat.wait(lambda: cell(chat, "👍", "Recently used") is not None)
     assert chat.find("#emoji-tone").text == "✋"
     chat.wait(lambda: me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 0)
+
+    # The settings show it and set it too; my other device's picker follows.
+    chat.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    chat.wait(lambda: not chat.js(OPEN))
+    chat.find("#profile-open").click()
+    chat.wait(lambda: chat.dialog_open("profile-dialog"))
+    chat.wait(lambda: chat.find("#profile-receipts").is_enabled())
+    assert chat.find("#profile-skin-tone").get_attribute("value") == "0"
+    options = chat.js("return [...document.querySelectorAll('#profile-skin-tone option')].map(o => o.textContent)")
+    assert options[0] == "✋ No skin tone" and options[4] == "✋🏾 Medium-dark skin tone", options
+    Select(chat.find("#profile-skin-tone")).select_by_value("4")
+    chat.find("#profile-save").click()
+    chat.wait(lambda: chat.text_of("profile-saved") == "Saved.")
+    assert me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 4
+    other.find("#emoji-open").click()
+    other.wait(lambda: other.js(OPEN))
+    other.wait(lambda: other.find("#emoji-tone").text == "✋🏾", message="the other device kept the old tone")

@@ -262,11 +262,11 @@ def test_the_new_controls_work_from_the_keyboard(server, browsers, account):
     assert chat.js("return document.activeElement.id") == "profile-display-name"
     chat.wait(lambda: chat.js("return document.querySelectorAll('#session-list li.entry').length") == 2)
     stops = tab_to(chat, "Close")
-    assert stops[:19] == ["profile-bio", "profile-time-zone", "profile-time-zone-detect", "profile-receipts", "profile-link-previews", "profile-save", "status=auto", "custom-status-emoji",
+    assert stops[:20] == ["profile-bio", "profile-time-zone", "profile-time-zone-detect", "profile-skin-tone", "profile-receipts", "profile-link-previews", "profile-save", "status=auto", "custom-status-emoji",
                           "custom-status-text", "custom-status-expiry", "custom-status-save", "dnd-duration", "dnd-pause", "keywords-input",
                           "keywords-save", "current-password", "new-password", "repeat-password", "change-password-submit"], stops
-    assert stops[19:21] == ["two-factor-password", "two-factor-submit"], stops
-    assert stops[21].startswith("Log out python-requests") and stops[22:] == ["token-name", "token-expiry", "token-password", "token-create", "emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
+    assert stops[20:22] == ["two-factor-password", "two-factor-submit"], stops
+    assert stops[22].startswith("Log out python-requests") and stops[23:] == ["token-name", "token-expiry", "token-password", "token-create", "emoji-name", "emoji-choose", "emoji-add", "ugroup-name",
                                                                           "ugroup-description", "ugroup-make", "export-download", "deactivate-password",
                                                                           "deactivate-submit", "Close"], stops
     ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()

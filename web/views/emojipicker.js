@@ -9,13 +9,11 @@
 import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, el } from "/dom.js";
-import { emojiGroups, emojiSuggestions, toned } from "/emoji.js";
+import { SKIN_TONES as TONES, emojiGroups, emojiSuggestions, toned } from "/emoji.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 import { toastError } from "/views/toast.js";
 
-/// The skin tones, 0 (none) to 5, by name.
-const TONES = ["No skin tone", "Light skin tone", "Medium-light skin tone", "Medium skin tone", "Medium-dark skin tone", "Dark skin tone"];
 const HAND = "✋";
 
 const RECENT_KEY = "parley.recentEmoji";

@@ -3,6 +3,7 @@
 // others), and the people I blocked.
 import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
+import { SKIN_TONES, toned } from "/emoji.js";
 import { formatFull, statusLabel } from "/format.js";
 import { activeStatus, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
@@ -24,6 +25,8 @@ export function initProfile({ deactivated } = {}) {
   $("profile-avatar-remove").addEventListener("click", removeAvatar);
   $("change-password-form").addEventListener("submit", changePassword);
   initTimeZones();
+  // Each tone shown on a raised hand, as the picker's.
+  $("profile-skin-tone").append(...SKIN_TONES.map((name, level) => el("option", { text: `${toned("✋", level)} ${name}`, attrs: { value: String(level) } })));
   $("keywords-form").addEventListener("submit", saveKeywords);
   initTwoFactor();
   initTokens();
@@ -112,6 +115,7 @@ export async function openProfile() {
     const profile = await actions.loadProfile();
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-link-previews").checked = profile.show_link_previews;
+    $("profile-skin-tone").value = String(profile.skin_tone);
     $("profile-bio").value = profile.bio ?? "";
     showTimeZone(profile.time_zone);
     if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
@@ -212,11 +216,13 @@ async function saveProfile(event) {
     const profile = await actions.updateProfile({
       display_name: name, send_read_receipts: $("profile-receipts").checked, bio: $("profile-bio").value,
       show_link_previews: $("profile-link-previews").checked, time_zone: $("profile-time-zone").value,
+      skin_tone: Number($("profile-skin-tone").value),
     });
     $("profile-display-name").value = profile.user.display_name;
     $("profile-bio").value = profile.bio ?? "";
     $("profile-receipts").checked = profile.send_read_receipts;
     $("profile-link-previews").checked = profile.show_link_previews;
+    $("profile-skin-tone").value = String(profile.skin_tone);
     showTimeZone(profile.time_zone);
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
