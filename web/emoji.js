@@ -91,6 +91,9 @@ const TAKES_TONE = /^\p{Emoji_Modifier_Base}\uFE0F?$/u;
 /// The skin tones, 0 (none) to 5, by name.
 export const SKIN_TONES = ["No skin tone", "Light skin tone", "Medium-light skin tone", "Medium skin tone", "Medium-dark skin tone", "Dark skin tone"];
 
+/// The emoji each tone is shown on, wherever one is chosen (the picker, the settings).
+export const TONE_HAND = "✋";
+
 /// Sets the skin tone (my setting, `skin_tone`) that names, suggestions and the picker give emoji,
 /// and answers it (0 for anything but 0–5).
 export function setEmojiTone(level) {

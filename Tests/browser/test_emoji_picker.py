@@ -197,3 +197,17 @@ def test_a_skin_tone_chosen_in_the_picker_tones_hands_everywhere_on_every_device
     other.find("#emoji-open").click()
     other.wait(lambda: other.js(OPEN))
     other.wait(lambda: other.find("#emoji-tone").text == "✋🏾", message="the other device kept the old tone")
+
+    # With the settings open, a tone or link-preview choice made on another device shows in them at
+    # once, so saving them does not put the old one back; one I changed here but did not save stays.
+    assert chat.dialog_open("profile-dialog")
+    me.call("PATCH", "/api/me", expect=200, json={"skin_tone": 2, "show_link_previews": False})
+    chat.wait(lambda: chat.find("#profile-skin-tone").get_attribute("value") == "2", message="the open settings kept the old tone")
+    chat.wait(lambda: not chat.find("#profile-link-previews").is_selected())
+    Select(chat.find("#profile-skin-tone")).select_by_value("5")
+    me.call("PATCH", "/api/me", expect=200, json={"skin_tone": 1, "show_link_previews": True})
+    chat.wait(lambda: chat.find("#profile-link-previews").is_selected())
+    assert chat.find("#profile-skin-tone").get_attribute("value") == "5"
+    chat.find("#profile-save").click()
+    chat.wait(lambda: me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 5)
+    assert me.call("GET", "/api/me", expect=200).json()["show_link_previews"] is True

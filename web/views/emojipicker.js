@@ -9,12 +9,10 @@
 import * as actions from "/actions.js";
 import { customEmoji, customEmojiImage } from "/customemoji.js";
 import { $, el } from "/dom.js";
-import { SKIN_TONES as TONES, emojiGroups, emojiSuggestions, toned } from "/emoji.js";
+import { SKIN_TONES as TONES, TONE_HAND as HAND, emojiGroups, emojiSuggestions, toned } from "/emoji.js";
 import { icon } from "/icons.js";
 import { on, state } from "/state.js";
 import { toastError } from "/views/toast.js";
-
-const HAND = "✋";
 
 const RECENT_KEY = "parley.recentEmoji";
 const RECENT_MAX = 16;

@@ -3,9 +3,9 @@
 // others), and the people I blocked.
 import * as actions from "/actions.js";
 import { $, button, el, paintAvatar } from "/dom.js";
-import { SKIN_TONES, toned } from "/emoji.js";
+import { SKIN_TONES, TONE_HAND, toned } from "/emoji.js";
 import { formatFull, statusLabel } from "/format.js";
-import { activeStatus, state } from "/state.js";
+import { activeStatus, on, state } from "/state.js";
 import { confirmDialog, personOption, showError } from "/views/dialogs.js";
 import { openEmojis } from "/views/emojis.js";
 import { openMyReports } from "/views/reports.js";
@@ -26,7 +26,9 @@ export function initProfile({ deactivated } = {}) {
   $("change-password-form").addEventListener("submit", changePassword);
   initTimeZones();
   // Each tone shown on a raised hand, as the picker's.
-  $("profile-skin-tone").append(...SKIN_TONES.map((name, level) => el("option", { text: `${toned("✋", level)} ${name}`, attrs: { value: String(level) } })));
+  $("profile-skin-tone").append(...SKIN_TONES.map((name, level) => el("option", { text: `${toned(TONE_HAND, level)} ${name}`, attrs: { value: String(level) } })));
+  followSetting("profile-skin-tone", "skinTone", () => state.skinTone);
+  followSetting("profile-link-previews", "linkPreviews", () => state.showLinkPreviews);
   $("keywords-form").addEventListener("submit", saveKeywords);
   initTwoFactor();
   initTokens();
@@ -101,6 +103,7 @@ export async function openProfile() {
   showError("keywords-error", null);
   $("keywords-input").value = state.keywords.join(", ");
   $("change-password-form").reset();
+  shownSettings.clear();
   $("profile-display-name").value = state.me.display_name;
   document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
   $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
@@ -114,8 +117,8 @@ export async function openProfile() {
   try {
     const profile = await actions.loadProfile();
     $("profile-receipts").checked = profile.send_read_receipts;
-    $("profile-link-previews").checked = profile.show_link_previews;
-    $("profile-skin-tone").value = String(profile.skin_tone);
+    showSetting("profile-link-previews", profile.show_link_previews);
+    showSetting("profile-skin-tone", profile.skin_tone);
     $("profile-bio").value = profile.bio ?? "";
     showTimeZone(profile.time_zone);
     if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
@@ -221,8 +224,8 @@ async function saveProfile(event) {
     $("profile-display-name").value = profile.user.display_name;
     $("profile-bio").value = profile.bio ?? "";
     $("profile-receipts").checked = profile.send_read_receipts;
-    $("profile-link-previews").checked = profile.show_link_previews;
-    $("profile-skin-tone").value = String(profile.skin_tone);
+    showSetting("profile-link-previews", profile.show_link_previews);
+    showSetting("profile-skin-tone", profile.skin_tone);
     showTimeZone(profile.time_zone);
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
@@ -230,6 +233,26 @@ async function saveProfile(event) {
   } finally {
     $("profile-save").disabled = false;
   }
+}
+
+// The settings that can change elsewhere while the dialog is open (another device of mine, the
+// emoji picker's hand), as the dialog last showed them from the server.
+const shownSettings = new Map();
+
+function showSetting(id, value) {
+  shownSettings.set(id, value);
+  if ($(id).type === "checkbox") $(id).checked = value;
+  else $(id).value = String(value);
+}
+
+/// A setting changed elsewhere follows in the open dialog unless I changed it here, so that saving
+/// the dialog does not put the old value back.
+function followSetting(id, topic, current) {
+  on(topic, () => {
+    if (!$("profile-dialog").open || !shownSettings.has(id)) return;
+    const here = $(id).type === "checkbox" ? $(id).checked : Number($(id).value);
+    if (here === shownSettings.get(id)) showSetting(id, current());
+  });
 }
 
 function renderAvatar() {

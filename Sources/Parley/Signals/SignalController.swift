@@ -217,9 +217,10 @@ struct SignalController {
             if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id]) }
             var zoneChanged = false
             if let timeZone { zoneChanged = try c.execute("UPDATE users SET time_zone = ? WHERE id = ?", [timeZone, user.id]).affectedRows > 0 }
-            if name != nil || zoneChanged {
-                // The row locked, so the event has the name and picture as they are now (the session's copy may be older).
-                guard let row = try c.query("SELECT display_name, avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first else { return }
+            // The row locked, so the event has the name and picture as they are now (the session's copy may be older).
+            if name != nil || zoneChanged,
+                let row = try c.query("SELECT display_name, avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first
+            {
                 // Everyone who shows this name or local time (co-members, my other devices) updates it at once.
                 try events.append(
                     EventType.userUpdated, subjectID: user.id,
