@@ -102,6 +102,10 @@ import Testing
             #expect(ban.status == .created)
             #expect(try ban.json()["ban"]?["reason"] == .string("spam"))
             #expect(try ban.json()["ban"]?["expires_at"] == .null)
+            // A reason of 500 characters made of several code points each would not fit the column: refused, not cut or failed.
+            let family = String(repeating: "👨‍👩‍👧‍👦", count: 500)
+            try await client.send(.post, "/api/rooms/\(room)/kick", json: #"{"user_id":\#(kim.id),"reason":"\#(family)"}"#, headers: owner.bearer)
+                .expectError(.unprocessableContent, "invalid_reason")
             try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).expectError(.forbidden, "banned")
             try await client.send(.get, "/api/rooms/\(room)/messages", headers: kim.bearer).expectError(.forbidden, "banned")
             try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"let me in"}"#, headers: kim.bearer).expectError(.forbidden, "not_a_member")
@@ -553,6 +557,7 @@ import Testing
         let parley = try await TestParley.make {
             $0.wordFilter = ["darn"]
             $0.wordFilterMode = .reject
+            $0.maxBodyBytes = 1 << 20
         }
         try await parley.run { client in
             let owner = try await client.signUp("owner")
@@ -561,6 +566,12 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"darning socks"}"#, headers: owner.bearer).status == .created)
             let set = try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["heck","école"],"mode":"mask"}"#, headers: owner.bearer)
             #expect(try set.json() == .object(["words": .array([.string("heck"), .string("école")]), "mode": .string("mask")]))
+            // Words that would not fit the column together (a TEXT) are refused, and the filter stays.
+            let family = String(repeating: "👨‍👩‍👧‍👦", count: 60)
+            let huge = (0..<50).map { "\"w\($0)\(family)\"" }.joined(separator: ",")
+            try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":[\#(huge)],"mode":"mask"}"#, headers: owner.bearer)
+                .expectError(.unprocessableContent, "invalid_filter")
+            #expect(try await client.send(.get, "/api/rooms/\(room)/filter", headers: owner.bearer).json()["words"]?.array?.count == 2)
             let masked = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"what the HECK, ÉCOLE; checkmate"}"#, headers: owner.bearer)
             #expect(try masked.json()["message"]?["text"] == .string("what the ****, *****; checkmate"))
             // Edits are filtered too; other rooms are not.

@@ -69,6 +69,9 @@ import Testing
             try await Self.report(client, mod, rude, #"{}"#).expectError(.badRequest, "invalid_request")
             let long = String(repeating: "x", count: 1_001)
             try await Self.report(client, mod, rude, #"{"reason":"other","comment":"\#(long)"}"#).expectError(.unprocessableContent, "invalid_comment")
+            // 1,000 characters of two code points each would be cut in half by the column: refused instead.
+            let toned = String(repeating: "👍🏽", count: 1_000)
+            try await Self.report(client, mod, rude, #"{"reason":"other","comment":"\#(toned)"}"#).expectError(.unprocessableContent, "invalid_comment")
             // Only members report: Eve is not in the room; no such message is 404.
             try await Self.report(client, eve, rude).expectError(.forbidden, "not_a_member")
             try await Self.report(client, ann, 999_999).expectError(.notFound, "message_not_found")

@@ -84,7 +84,8 @@ struct AccessTokenController {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: CreateBody.self, context: context, limit: maxBodyBytes)
         let name = body.name.trimmedWhitespace
-        guard !name.isEmpty, name.count <= Self.maxNameLength, name.utf8.count <= 255,
+        // The column holds 64 code points: a name of 64 characters built of several each (👨‍👩‍👧‍👦, e + ◌́) would not fit.
+        guard !name.isEmpty, name.count <= Self.maxNameLength, name.unicodeScalars.count <= Self.maxNameLength,
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw ParleyError.invalid("invalid_token_name", "A token's name is 1–\(Self.maxNameLength) characters with no control characters.")

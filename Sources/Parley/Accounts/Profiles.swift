@@ -127,10 +127,24 @@ extension AccountRules {
             && parts.allSatisfy { part in
                 !part.isEmpty && part.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
             }
-        guard shaped, TimeZone(identifier: trimmed) != nil else {
+        guard shaped, isZone(trimmed), TimeZone(identifier: trimmed) != nil else {
             throw ParleyError.invalid("invalid_time_zone", "A time zone is an IANA name such as Europe/Berlin, or \"\" for none.")
         }
         return trimmed
+    }
+
+    /// Whether tzdata has a zone by this name: a compiled zone file (`TZif`) under the zone directory,
+    /// not one of its `posix/` or `right/` copies nor the machine's `localtime`. Foundation alone also
+    /// takes names that are no zone (`GMT+5`, `UTC+1`), which browsers refuse; legacy names tzdata
+    /// keeps as links (`US/Eastern`, `Asia/Calcutta`, which browsers may report) are zones.
+    private static func isZone(_ name: String) -> Bool {
+        guard !["posix", "right"].contains(name.split(separator: "/").first), !["localtime", "posixrules", "Factory"].contains(name) else {
+            return false
+        }
+        let directory = ProcessInfo.processInfo.environment["TZDIR"] ?? "/usr/share/zoneinfo"
+        guard let file = FileHandle(forReadingAtPath: "\(directory)/\(name)") else { return false }
+        defer { try? file.close() }
+        return (try? file.read(upToCount: 4)) == Data("TZif".utf8)
     }
 }
 

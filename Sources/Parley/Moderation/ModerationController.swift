@@ -207,6 +207,10 @@ struct ModerationController {
             throw ParleyError.invalid("invalid_filter", "A filter has at most 500 words of at most 64 characters each.")
         }
         let words = WordFilter(words: body.words, mode: body.mode)
+        // The column is a TEXT (65,535 bytes); folded words may be longer than typed ones.
+        guard words.words.reduce(0, { $0 + $1.utf8.count + 1 }) <= 65_535 else {
+            throw ParleyError.invalid("invalid_filter", "A filter's words are at most 64 KB together.")
+        }
         try await moderation.setFilter(actor: session.user, roomID: room, filter: words)
         filter.setRoom(room, words.words.isEmpty ? nil : words)
         return FilterBody(words: Array(words.words).sorted(), mode: body.mode)

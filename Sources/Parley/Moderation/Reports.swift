@@ -222,7 +222,9 @@ struct ReportController {
     func reportUser(request: Request, context: AppRequestContext) async throws -> EditedResponse<ReportAnswer> {
         try await make(request, context, about: "user") { c, userID, user, body, comment in
             guard userID != user.id else { throw ParleyError(.conflict, "own_account", "You cannot report yourself.") }
-            guard let row = try c.query("SELECT deactivated_at FROM users WHERE id = ?", [userID]).first else {
+            // A shared lock: a deactivation at the same moment either comes first (and this is refused)
+            // or waits for the report, which it then settles with the others.
+            guard let row = try c.query("SELECT deactivated_at FROM users WHERE id = ? LOCK IN SHARE MODE", [userID]).first else {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
             guard try row.decode("deactivated_at", as: Date?.self) == nil else {
@@ -407,7 +409,9 @@ struct ReportController {
 
     static func validateComment(_ comment: String?) throws -> String? {
         guard let comment = comment?.trimmedWhitespace, !comment.isEmpty else { return nil }
-        guard comment.count <= maxComment else { throw ParleyError.invalid("invalid_comment", "A comment is at most \(maxComment) characters.") }
+        // The column holds `maxComment` code points, and the insert ignores errors (for the duplicate it
+        // expects), so a longer comment would be cut silently: characters of several code points count as many.
+        guard comment.count <= maxComment, comment.unicodeScalars.count <= maxComment else { throw ParleyError.invalid("invalid_comment", "A comment is at most \(maxComment) characters.") }
         return comment
     }
 
