@@ -247,6 +247,36 @@ import Testing
         }
     }
 
+    /// A room given a period of its own while a sweep is under way loses nothing after that: each
+    /// batch reads the periods that chose it under a shared lock. Here the room's new period (keep
+    /// for ever) is written but not yet committed when the site's sweep reaches its messages: the
+    /// sweep waits for it, sees it, and stops; the next one leaves the room out from the start.
+    @Test func aRoomSetToKeepItsMessagesMidSweepLosesNone() async throws {
+        let parley = try await TestParley.make { $0.retentionSweep = .milliseconds(100) }
+        try await parley.run { client in
+            let (admin, ann) = try await SiteSettingsTests.adminAndUser(client, parley)
+            let kept = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"kept","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            var old: [Int64] = []
+            for room in [kept, kept, 1] {
+                old.append(try await MessageTests.say(client, ann, room: room, "old"))
+                try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 400 DAY WHERE id = ?", [old.last!])
+            }
+            let change = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { change.close() }
+            try change.executeText("START TRANSACTION")
+            try change.execute("UPDATE rooms SET message_retention_days = -1 WHERE id = ?", [kept])
+            #expect(try await client.send(.patch, "/api/admin/settings", json: #"{"message_retention_days":30}"#, headers: admin.bearer).status == .ok)
+            // The sweep has read the room as the site's and waits on its row.
+            try await Task.sleep(for: .milliseconds(500))
+            try change.executeText("COMMIT")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try parley.count("messages", where: "id = \(old[2])") == 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try parley.count("messages", where: "id = \(old[2])") == 0)
+            #expect(try parley.count("messages", where: "room_id = \(kept)") == 2)
+        }
+    }
+
     /// The binary search over ids: the last message sent before a time and the first at or after
     /// it, whatever the gaps, in all rooms or in one.
     @Test func aTimeFallsBetweenTheLastMessageBeforeItAndTheFirstAfter() async throws {

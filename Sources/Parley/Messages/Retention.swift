@@ -46,27 +46,31 @@ struct MessageRetention: Sendable {
         let own = try await Self.roomPeriods(log.pool)
         var total = 0
         for (room, days) in own where days > 0 {
-            total += try await deleteOlder(than: now.addingTimeInterval(-Double(days) * 86_400), room: room, except: [])
+            total += try await deleteOlder(days: days, now: now, room: room, except: [])
         }
         if let days = try await SiteSettings.load(log.pool).messageRetentionDays {
-            total += try await deleteOlder(than: now.addingTimeInterval(-Double(days) * 86_400), room: nil, except: own.map(\.room))
+            total += try await deleteOlder(days: days, now: now, room: nil, except: own.map(\.room))
         }
         return total
     }
 
-    /// Deletes the messages sent before `threshold` in one room, or (with nil) in every room but
-    /// `except`, in batches that go on from the last id each one saw.
-    /// The site's sweep (`room` nil) starts at its mark when that still holds, and moves it on.
-    private func deleteOlder(than threshold: Date, room: Int64?, except: [Int64]) async throws -> Int {
+    /// Deletes the messages sent more than `days` before `now` in one room, or (with nil) in every
+    /// room but `except`, in batches that go on from the last id each one saw, while the period
+    /// that chose them holds (a batch that finds it changed ends the sweep: the next one follows
+    /// the new period). The site's sweep (`room` nil) starts at its mark when that still holds, and
+    /// moves it on when it got to the end.
+    private func deleteOlder(days: Int, now: Date, room: Int64?, except: [Int64]) async throws -> Int {
+        let threshold = now.addingTimeInterval(-Double(days) * 86_400)
         guard let cutoff = try await log.pool.withConnection({ c in try MessageStore.split(c, roomID: room, at: threshold).before }) else { return 0 }
         let kept = Set(except)
         let mark = room == nil ? siteMark.withLockedValue { $0 }.flatMap { $0.except.isSubset(of: kept) ? $0.upTo : nil } : nil
         var total = 0
         var after = mark ?? 0
         while after < cutoff {
-            let (deleted, last) = try await log.transaction { [after] c, events in
-                try Self.deleteBatch(c, events, after: after, upTo: cutoff, room: room, except: except)
+            let batch = try await log.transaction { [after] c, events in
+                try Self.deleteBatch(c, events, after: after, upTo: cutoff, days: days, room: room, except: except)
             }
+            guard let (deleted, last) = batch else { return total }
             total += deleted
             guard deleted == Self.batch, let last else { break }
             after = last
@@ -76,10 +80,19 @@ struct MessageRetention: Sendable {
     }
 
     /// Deletes the oldest messages after `after` up to `cutoff` (of `room`, or of any room but
-    /// `except`), at most `batch`; `messages.expired` to each room. Returns how many and the last id.
+    /// `except`), at most `batch`; `messages.expired` to each room. Returns how many and the last
+    /// id, or nil when the period is no longer `days`: the room's own, or the site's for rooms that
+    /// still have none. Those are read under a shared lock, so a change waits for the batch or the
+    /// batch sees it: a room set to keep its messages mid-sweep loses none after that.
     private static func deleteBatch(
-        _ c: MariaDBConnection, _ events: EventAppender, after: Int64, upTo cutoff: Int64, room: Int64?, except: [Int64]
-    ) throws -> (deleted: Int, last: Int64?) {
+        _ c: MariaDBConnection, _ events: EventAppender, after: Int64, upTo cutoff: Int64, days: Int, room: Int64?, except: [Int64]
+    ) throws -> (deleted: Int, last: Int64?)? {
+        if let room {
+            let period = try c.query("SELECT message_retention_days FROM rooms WHERE id = ? LOCK IN SHARE MODE", [room]).first
+            guard try period?.decode("message_retention_days", as: Int?.self) == days else { return nil }
+        } else {
+            guard try SiteSettings.load(c, lock: true).messageRetentionDays == days else { return nil }
+        }
         var condition = "id > ? AND id <= ?"
         var values: [any MariaDBEncodable] = [after, cutoff]
         if let room {
@@ -100,6 +113,15 @@ struct MessageRetention: Sendable {
             ids.append(id)
             // The rows come in id order: a room's latest is the one seen last.
             rooms[room] = (id, (rooms[room]?.count ?? 0) + 1)
+        }
+        if room == nil {
+            // A room of the batch given a period of its own since the sweep began is no longer the
+            // site's to sweep. Every room of the batch is locked, whatever its period (a filter in
+            // the query would leave the rows it passes over unlocked at read committed).
+            let batchRooms = Array(rooms.keys).paddedToPowerOfTwo
+            for row in try c.query("SELECT message_retention_days FROM rooms WHERE id IN (\(batchRooms.placeholders)) LOCK IN SHARE MODE", batchRooms) {
+                guard try row.decode("message_retention_days", as: Int?.self) == nil else { return nil }
+            }
         }
         let list = ids.paddedToPowerOfTwo
         for row in try c.query("SELECT DISTINCT message_id FROM files WHERE message_id IN (\(list.placeholders))", list) {
