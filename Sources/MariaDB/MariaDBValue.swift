@@ -146,13 +146,23 @@ extension Optional: MariaDBDecodable where Wrapped: MariaDBDecodable {
 }
 
 /// UTC calendar arithmetic for DATETIME values, without Foundation's Calendar (it is slow and locale-bound).
+extension MariaDBValue {
+    /// The dates the database keeps (a `DATETIME`): 0001-01-01 to 9999-12-31 UTC.
+    public static var dateRange: ClosedRange<Date> { UTCCivilTime.range }
+}
+
 enum UTCCivilTime {
     struct Fields: Equatable {
         var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int
     }
 
-    /// Splits a date into UTC fields, rounded to the millisecond.
+    /// The dates a `DATETIME` holds and `MYSQL_TIME` carries: 0001-01-01 to 9999-12-31, to the millisecond.
+    static let range = Date(timeIntervalSince1970: -62_135_596_800)...Date(timeIntervalSince1970: 253_402_300_799.999)
+
+    /// Splits a date into UTC fields, rounded to the millisecond; a date outside `range` is taken
+    /// as its nearest end (an unsigned `MYSQL_TIME` year cannot be negative).
     static func fields(of date: Date) -> Fields {
+        let date = min(max(date, range.lowerBound), range.upperBound)
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var days = totalMillis / 86_400_000
         var millisOfDay = totalMillis % 86_400_000

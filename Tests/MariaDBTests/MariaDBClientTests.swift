@@ -222,6 +222,14 @@ import TestSupport
             #expect([f.year, f.month, f.day, f.hour, f.minute, f.second] == [c.year, c.month, c.day, c.hour, c.minute, c.second])
             #expect(UTCCivilTime.date(from: f) == date)
         }
+        // Dates a DATETIME cannot hold are taken as its nearest end rather than wrapping (a negative
+        // year trapped in the unsigned MYSQL_TIME field).
+        let first = UTCCivilTime.Fields(year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0, microsecond: 0)
+        let last = UTCCivilTime.Fields(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59, microsecond: 999_000)
+        #expect(UTCCivilTime.fields(of: Date(timeIntervalSince1970: -62_135_596_800 - 86_400 * 3)) == first)
+        #expect(UTCCivilTime.fields(of: .distantPast) == first)
+        #expect(UTCCivilTime.fields(of: Date(timeIntervalSince1970: 1e12)) == last)
+        #expect(UTCCivilTime.date(from: first) == UTCCivilTime.range.lowerBound)
     }
 }
 

@@ -562,7 +562,8 @@ import Testing
             #expect(try await at("2030-01-01T00:00:00Z") == (newestFirst(27...29), ids[29], true, false))
             // Members only; a bad time, or another cursor with it, is refused.
             try await Self.history(client, bob, room: room, "?at=2026-03-10T00:00:00Z").expectError(.forbidden, "not_a_member")
-            for query in ["?at=yesterday", "?at=", "?at=2026-03-10T00:00:00Z&before=5", "?at=2026-03-10T00:00:00Z&around=\(ids[3])"] {
+            // Year 0 is no time the database keeps (it once took the server down).
+            for query in ["?at=yesterday", "?at=", "?at=2026-03-10T00:00:00Z&before=5", "?at=2026-03-10T00:00:00Z&around=\(ids[3])", "?at=0000-01-01T00:00:00Z"] {
                 try await Self.history(client, ann, room: room, query).expectError(.badRequest, "invalid_request")
             }
         }
@@ -903,11 +904,17 @@ import Testing
             ] {
                 try await push(body).expectError(.badRequest, "invalid_request")
             }
-            for body in [#"{"text":"x","reply_to":1.5}"#, #"{"text":"x","reply_to":1e40}"#] {
+            for body in [#"{"text":"x","reply_to":1.5}"#, #"{"text":"x","reply_to":1e40}"#, #"{"text":"x","reply_to":99999999999999999999}"#] {
                 let response = try await push(body)
                 #expect(response.status == .badRequest)
                 response.expectError(.badRequest, "invalid_request")
                 #expect(response.errorCode == "invalid_request" && String(buffer: response.body).contains("reply_to"))
+            }
+            // Inside a list too, named with its place.
+            for (body, field) in [(#"{"user_ids":[99999999999999999999,4]}"#, "user_ids[0]"), (#"{"user_ids":[4,1.5]}"#, "user_ids[1]")] {
+                let response = try await client.send(.post, "/api/dms", json: body, headers: ann.bearer)
+                response.expectError(.badRequest, "invalid_request")
+                #expect(String(buffer: response.body).contains(field), "\(String(buffer: response.body))")
             }
             var plainText = ann.bearer
             plainText[.contentType] = "text/plain"

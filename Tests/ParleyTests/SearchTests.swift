@@ -146,7 +146,7 @@ import Testing
             #expect(try await ids("since=2026-01-01T00:00:00Z") == [filed, linked, plain])
             #expect(try await ids("until=2026-01-01T00:00:00.000Z") == [old])
             #expect(try await ids("since=2025-01-01T00:00:00Z&until=2025-12-31T00:00:00Z&has=link") == [])
-            for query in ["has=image", "has=", "since=yesterday", "until=2026-13-01"] {
+            for query in ["has=image", "has=", "since=yesterday", "until=2026-13-01", "since=0000-01-01T00:00:00Z", "until=0000-01-02T00:00:00Z"] {
                 try await Self.search(client, alice, "q=notes&\(query)").expectError(.badRequest, "invalid_request")
             }
         }

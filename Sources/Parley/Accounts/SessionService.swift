@@ -85,6 +85,25 @@ struct SessionService: Sendable {
         hub.disconnect(userID: userID)
     }
 
+    /// Ends the streams and waiting polls whose session is no longer live: expired while they were
+    /// open (an access token's expiry does not slide, and a stream makes no requests to slide a
+    /// login's), or deleted where no disconnect reached them (a revocation racing the stream's own
+    /// session lookup, or one made by another server on the same database). Run periodically;
+    /// answers how many sessions' listeners it ended.
+    @discardableResult
+    func endStreamsOfEndedSessions() async throws -> Int {
+        let listening = hub.listeningSessions()
+        guard !listening.isEmpty else { return 0 }
+        let live = try await store.live(among: Array(listening.keys))
+        var ended = 0
+        for (sessionID, userID) in listening where !live.contains(sessionID) {
+            cache.drop(sessionID: sessionID)
+            hub.disconnect(userID: userID, session: sessionID)
+            ended += 1
+        }
+        return ended
+    }
+
     /// Forgets cached sessions of a user (after their sessions or profile changed).
     func forget(userID: Int64) { cache.drop(userID: userID) }
 

@@ -104,6 +104,21 @@ struct SessionStore: Sendable {
         WHERE user_id = ? AND name IS NOT NULL AND expires_at > NOW(3)
         """
 
+    /// Which of these sessions are live: not expired, not deleted, their user not deactivated.
+    func live(among ids: [Int64]) async throws -> Set<Int64> {
+        var live: Set<Int64> = []
+        for start in stride(from: 0, to: ids.count, by: 1024) {
+            let chunk = Array(ids[start..<min(ids.count, start + 1024)]).paddedToPowerOfTwo
+            let rows = try await pool.query(
+                """
+                SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.id IN (\(chunk.placeholders)) AND s.expires_at > NOW(3) AND u.deactivated_at IS NULL
+                """, chunk)
+            for row in rows { live.insert(try row.decode("id")) }
+        }
+        return live
+    }
+
     /// Removes expired sessions (run periodically).
     func deleteExpired() async throws -> UInt64 {
         try await pool.execute("DELETE FROM sessions WHERE expires_at <= NOW(3) LIMIT 10000").affectedRows

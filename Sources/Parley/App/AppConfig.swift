@@ -36,6 +36,9 @@ public struct AppConfig: Sendable {
     public var eventRetention: Duration = .seconds(7 * 24 * 3600)
     /// How often messages past the site's retention (if it has one) are looked for.
     public var retentionSweep: Duration = .seconds(60)
+    /// How often open streams' sessions are checked (`PARLEY_STREAM_SESSION_CHECK`, seconds; 30): a
+    /// stream whose session expired, or was ended where no disconnect reached it, ends by then.
+    public var streamSessionCheck: Duration = .seconds(30)
     /// Seconds between SSE heartbeat comments (`PARLEY_SSE_HEARTBEAT`, default 15).
     public var heartbeatInterval: Duration = .seconds(15)
     /// How long a connection may sit idle (no request in progress, or a request that stopped
@@ -118,6 +121,7 @@ public struct AppConfig: Sendable {
         }
         if let seconds = try integer("PARLEY_EVENT_RETENTION", 60...(365 * 24 * 3600)) { eventRetention = .seconds(seconds) }
         if let seconds = try integer("PARLEY_RETENTION_SWEEP", 1...3600) { retentionSweep = .seconds(seconds) }
+        if let seconds = try integer("PARLEY_STREAM_SESSION_CHECK", 1...3600) { streamSessionCheck = .seconds(seconds) }
         if let seconds = try integer("PARLEY_SSE_HEARTBEAT", 1...300) { heartbeatInterval = .seconds(seconds) }
         if let seconds = try integer("PARLEY_IDLE_TIMEOUT", 1...3600) { idleTimeout = .seconds(seconds) }
         eventWindow = try integer("PARLEY_EVENT_WINDOW", 100...10_000_000) ?? eventWindow

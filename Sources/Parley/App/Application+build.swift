@@ -33,6 +33,9 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         PeriodicService(name: "session-janitor", every: .seconds(3600), logger: parts.logger) {
             _ = try await sessionStore.deleteExpired()
         },
+        PeriodicService(name: "stream-sessions", every: config.streamSessionCheck, logger: parts.logger) { [sessions = parts.sessions] in
+            try await sessions.endStreamsOfEndedSessions()
+        },
         PeriodicService(name: "file-chunk-sweeper", every: .seconds(300), logger: parts.logger) { [files = parts.files] in
             try await files.sweep()
         },

@@ -281,6 +281,17 @@ final class EventHub: Sendable {
         for subscription in ended { subscription.finish() }
     }
 
+    /// The sessions open subscriptions listen through, with their users.
+    func listeningSessions() -> [Int64: Int64] {
+        state.withLockedValue { state in
+            var sessions: [Int64: Int64] = [:]
+            for (userID, subscriptions) in state.subscribers {
+                for subscription in subscriptions.values { sessions[subscription.sessionID] = userID }
+            }
+            return sessions
+        }
+    }
+
     /// Ends every subscription (graceful shutdown).
     func finishAll() {
         let all = state.withLockedValue { state -> [any EventSink] in

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MariaDB
 import NIOCore
 
 /// The per-request context: Hummingbird's core storage, the peer address and the resolved session.
@@ -81,6 +82,8 @@ public enum ParleyJSON {
     /// parsed value can lie just below them, and `timestamp` would then write the millisecond before.
     public static func parseTimestamp(_ text: String) -> Date? {
         let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
-        return parsed.map(MessageView.storedPrecision)
+        // Year 1 to 9999, as the database keeps times (year 0 would be no time it can store).
+        guard let parsed, MariaDBValue.dateRange.contains(parsed) else { return nil }
+        return MessageView.storedPrecision(parsed)
     }
 }

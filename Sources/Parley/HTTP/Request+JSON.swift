@@ -40,13 +40,28 @@ extension Request {
 
     /// For valid JSON that Foundation's decoder refused as a whole (on Linux it does so for a number
     /// that does not fit an integer field, like `1.5` or `1e40`, without naming the field): the
-    /// first top-level field holding such a number.
+    /// first field holding such a number, at any depth (`members[0]`).
     static func unfitNumber(in buffer: ByteBuffer) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else { return nil }
-        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-            guard let number = value as? NSNumber else { continue }  // true and false read as 1 and 0: whole, never reported
+        return unfitNumber(in: object, at: "")
+    }
+
+    private static func unfitNumber(in value: Any, at path: String) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+                if let found = unfitNumber(in: value, at: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        case let array as [Any]:
+            for (index, value) in array.enumerated() {
+                if let found = unfitNumber(in: value, at: "\(path)[\(index)]") { return found }
+            }
+        case let number as NSNumber:
+            // true and false read as 1 and 0: whole, never reported.
             let double = number.doubleValue
-            if double != double.rounded() || abs(double) >= 9.2e18 { return key }
+            if double != double.rounded() || abs(double) >= 9.2e18 { return path }
+        default:
+            break
         }
         return nil
     }
