@@ -334,6 +334,9 @@ import Testing
         try await parley.run { client in
             let root = try await client.signUp("root")
             let bob = try await client.signUp("bob")
+            let ann = try await client.signUp("ann")
+            // A group of Ann's that Bob is in, before he is deactivated.
+            let shared = try await client.group("shared", of: ann, with: bob)
             try await client.send(.get, "/api/admin/users", headers: bob.bearer).expectError(.forbidden, "not_site_admin")
             let users = try await client.send(.get, "/api/admin/users?prefix=b", headers: root.bearer).json()
             #expect(users["users"]?.array?.compactMap { $0["user"]?["username"]?.string } == ["bob"])
@@ -341,7 +344,22 @@ import Testing
             #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
             try await client.send(.get, "/api/session", headers: bob.bearer).expectError(.unauthorized, "unauthenticated")
             try await client.login("bob").expectError(.forbidden, "account_deactivated")
-            #expect(try parley.count("sessions") == 1)
+            #expect(try parley.count("sessions") == 2)
+            // Nobody adds a deactivated account to a group, starts one with it, opens a DM with it or
+            // hands it a room; nothing is written.
+            let rooms = try parley.count("rooms")
+            let other = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"other","kind":"group"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            try await client.send(.post, "/api/rooms/\(other)/members", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+                .expectError(.notFound, "user_not_found")
+            try await client.send(.post, "/api/rooms", json: #"{"name":"new","kind":"group","members":[\#(bob.id)]}"#, headers: ann.bearer)
+                .expectError(.notFound, "user_not_found")
+            try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).expectError(.notFound, "user_not_found")
+            try await client.send(.post, "/api/rooms/\(shared)/owner", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+                .expectError(.notFound, "member_not_found")
+            #expect(try parley.count("rooms") == rooms + 1)
+            #expect(try parley.count("room_members", where: "room_id = \(other)") == 1)
+            #expect(try parley.scalar("SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'", [shared]) == .int(ann.id))
             // Their messages stay.
             #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
             #expect(try await client.login("bob").status == .ok)

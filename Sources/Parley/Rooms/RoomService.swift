@@ -143,7 +143,7 @@ struct RoomService: Sendable {
                 try events.append(
                     EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: creator, role: .owner, by: nil))
                 for memberID in Set(memberIDs) where memberID != user.id {
-                    guard let member = try store.user(c, id: memberID) else {
+                    guard let member = try store.activeUser(c, id: memberID) else {
                         throw ParleyError.notFound("user_not_found", "No user has id \(memberID).")
                     }
                     try store.insertMember(c, roomID: id, userID: memberID, role: .member)
@@ -464,7 +464,7 @@ struct RoomService: Sendable {
             }
             guard role >= .admin else { throw Self.forbidden("Only the group's owner and admins add members.") }
             guard room.archivedAt == nil else { throw RoomStore.archivedError }
-            guard let target = try store.user(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
+            guard let target = try store.activeUser(c, id: userID) else { throw ParleyError.notFound("user_not_found", "No user has id \(userID).") }
             guard try store.role(c, roomID: roomID, userID: userID) == nil else {
                 throw ParleyError(.conflict, "already_member", "\(target.username) is a member already.")
             }
@@ -516,8 +516,8 @@ struct RoomService: Sendable {
             guard room.kind != .dm else { throw ParleyError(.conflict, "not_a_group", "A DM has no owner.") }
             guard role == .owner else { throw Self.forbidden("Only the owner hands ownership over.") }
             guard userID != actor.id else { throw ParleyError.invalid("invalid_user", "You own the room already.") }
-            guard try store.role(c, roomID: roomID, userID: userID) != nil, let target = try store.user(c, id: userID) else {
-                throw ParleyError.notFound("member_not_found", "The new owner must be a member.")
+            guard try store.role(c, roomID: roomID, userID: userID) != nil, let target = try store.activeUser(c, id: userID) else {
+                throw ParleyError.notFound("member_not_found", "The new owner must be a member whose account is active.")
             }
             try store.setRole(c, roomID: roomID, userID: userID, role: .owner)
             try store.setRole(c, roomID: roomID, userID: actor.id, role: .admin)
@@ -551,7 +551,7 @@ struct RoomService: Sendable {
             let room = try await log.transaction { c, events in
                 var people: [UserSummary] = []
                 for otherID in others {
-                    guard let other = try store.user(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
+                    guard let other = try store.activeUser(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
                     // A DM that exists stays readable; a new one does not open between the opener
                     // and anyone either of them blocked.
                     try Blocks.check(c, user.id, otherID)

@@ -129,6 +129,14 @@ struct RoomStore: Sendable {
         try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [id]).first.map { try UserSummary(row: $0) }
     }
 
+    /// A user who may be added to a room, given one or messaged: not deactivated. The row's shared
+    /// lock holds a deactivation back until the caller's transaction ends.
+    func activeUser(_ c: MariaDBConnection, id: Int64) throws -> UserSummary? {
+        let row = try c.query("SELECT id, username, display_name, avatar, deactivated_at FROM users WHERE id = ? LOCK IN SHARE MODE", [id]).first
+        guard let row, try row.decode("deactivated_at", as: Date?.self) == nil else { return nil }
+        return try UserSummary(row: row)
+    }
+
     func insertRoom(_ c: MariaDBConnection, kind: RoomKind, name: String, topic: String, passwordHash: String?, dmKey: String?, creator: Int64)
         throws -> Int64
     {
