@@ -86,6 +86,11 @@ import Testing
             #expect(try await Self.download(client, bob, id, [.range: "bytes=x-y"]).status == .ok)
             // The ETag names the content: a client that has it gets 304.
             #expect(try await Self.download(client, bob, id, [.ifNoneMatch: etag]).status == .notModified)
+            // Compared weakly, and found in a list (RFC 9110); a list without it gets the file.
+            for header in ["W/\(etag)", "\"other\", \(etag)", "\"other\",W/\(etag) "] {
+                #expect(try await Self.download(client, bob, id, [.ifNoneMatch: header]).status == .notModified, "\(header)")
+            }
+            #expect(try await Self.download(client, bob, id, [.ifNoneMatch: "\"other\", W/\"another\""]).status == .ok)
 
             // The same bytes again are stored once; a file's type not meant for the page is a download.
             let again = try await Self.upload(client, bob, room: 1, bytes, query: "name=copy.html", type: "text/html; charset=utf-8")

@@ -146,7 +146,7 @@ struct AvatarController {
             .init("X-Content-Type-Options")!: "nosniff",
             .contentSecurityPolicy: "default-src 'none'; sandbox",
         ]
-        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+        if request.ifNoneMatch(etag) {
             return Response(status: .notModified, headers: headers)
         }
         let bytes = try data()

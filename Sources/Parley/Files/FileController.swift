@@ -110,7 +110,7 @@ struct FileController {
             .init("X-Content-Type-Options")!: "nosniff",
             .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         ]
-        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+        if request.ifNoneMatch(etag) {
             return Response(status: .notModified, headers: headers)
         }
         var range: ClosedRange<Int64> = 0...(record.size - 1)
@@ -154,7 +154,7 @@ struct FileController {
             .init("X-Content-Type-Options")!: "nosniff",
             .contentSecurityPolicy: "default-src 'none'; sandbox",
         ]
-        if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+        if request.ifNoneMatch(etag) {
             guard try await files.hasThumbnail(fileID: record.id) else { throw Self.noThumbnail }
             return Response(status: .notModified, headers: headers)
         }
