@@ -1124,7 +1124,7 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            for id in ["abc", "0", "-1", "1.5", "99999999999999999999"] {
+            for id in ["abc", "0", "-1", "1.5", "99999999999999999999", "+1", "%2B1"] {
                 try await client.send(.get, "/api/rooms/\(id)", headers: ann.bearer).expectError(.badRequest, "invalid_request")
                 try await client.send(.post, "/api/rooms/\(id)/join", headers: ann.bearer).expectError(.badRequest, "invalid_request")
                 try await client.send(.delete, "/api/rooms/1/members/\(id)", headers: ann.bearer).expectError(.badRequest, "invalid_request")

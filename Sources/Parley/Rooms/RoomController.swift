@@ -35,7 +35,8 @@ struct RoomController {
     }
 
     static func id(_ context: AppRequestContext, _ name: String) throws -> Int64 {
-        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else {
+        // Digits only: Int64("+1") would take a sign the path's schema does not allow.
+        guard let text = context.parameters.get(name), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0 else {
             throw ParleyError.badRequest("The \(name) id in the path must be a positive integer.")
         }
         return id
