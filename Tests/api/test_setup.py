@@ -1,6 +1,7 @@
 """The README's promises: the curl examples work as printed, the embedded database starts, keeps
 its data across restarts and stops with the server, and openapi.yaml is a valid OpenAPI 3.1 document."""
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -88,6 +89,28 @@ def test_errors_from_a_live_server_use_the_envelope(parley):
                             headers={"Content-Type": "application/json"})
     assert too_big.status_code == 413
     assert too_big.json()["error"]["code"] == "payload_too_large"
+
+
+def test_head_is_answered_wherever_get_is_with_no_body(parley):
+    for path in ["/healthz", "/api/settings", "/", "/app.js"]:
+        got = requests.get(parley.url + path, timeout=10)
+        head = requests.head(parley.url + path, timeout=10)
+        assert (head.status_code, got.status_code) == (200, 200), path
+        assert head.content == b""
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
+        if "Content-Length" in got.headers:
+            assert head.headers["Content-Length"] == got.headers["Content-Length"], path
+    # On one connection: the HEAD's answer has no body, so the next answer follows its head at once.
+    with socket.create_connection(("127.0.0.1", parley.port), timeout=10) as connection:
+        connection.sendall(b"HEAD /api/settings HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := connection.recv(65536):
+            data += chunk
+    first, rest = data.split(b"\r\n\r\n", 1)
+    assert first.startswith(b"HTTP/1.1 200") and rest.startswith(b"HTTP/1.1 200"), data
+    # The event routes, which stay open for a GET, do not wait for a HEAD.
+    for path in ["/api/events/stream", "/api/events"]:
+        assert 400 <= requests.head(parley.url + path, timeout=10).status_code < 500
 
 
 def test_sigterm_ends_open_streams_and_long_polls(fresh_dir):

@@ -21,7 +21,7 @@ public func buildApplication(config: AppConfig) async throws -> some Application
         server: HTTPServerBuilder { responder in
             LoopBoundHTTP1Channel(
                 base: HTTP1Channel(
-                    responder: responder, configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [EventStreamHandler(streams: streams)])))
+                    responder: responder, configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [HeadRequestHandler(), EventStreamHandler(streams: streams)])))
         },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Parley", backlog: 1024),
         logger: parts.logger)
