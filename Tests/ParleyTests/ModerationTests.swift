@@ -368,6 +368,45 @@ import Testing
         }
     }
 
+    @Test func aDMWithADeactivatedPersonIsReadOnlyUntilTheyAreBack() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let trio = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cyd.id)]}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let earlier = try await MessageTests.say(client, ann, room: dm, "before")
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
+            let messages = try parley.count("messages")
+            let reactions = try parley.count("reactions")
+            // Nothing more is written to someone who can no longer read it, through any path that posts.
+            let refused = try await MessageTests.post(client, ann, room: dm, ["text": "still there?"])
+            refused.expectError(.forbidden, "recipient_deactivated")
+            #expect(try refused.json()["error"]?["message"]?.string?.contains("deactivated") == true)
+            try await MessageTests.post(client, ann, room: dm, ["text": "again", "client_id": "c-1"]).expectError(.forbidden, "recipient_deactivated")
+            try await client.send(.patch, "/api/messages/\(earlier)", json: #"{"text":"edited"}"#, headers: ann.bearer)
+                .expectError(.forbidden, "recipient_deactivated")
+            try await ReactionTests.react(client, ann, earlier, ReactionTests.thumbs).expectError(.forbidden, "recipient_deactivated")
+            try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: ann.bearer)
+                .expectError(.forbidden, "recipient_deactivated")
+            try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: ann.bearer, body: ByteBuffer(string: "x"))
+                .expectError(.forbidden, "recipient_deactivated")
+            #expect(try parley.count("messages") == messages)
+            #expect(try parley.count("reactions") == reactions)
+            // The DM stays readable and opening it again finds it; a group DM goes on among the others.
+            #expect(try await MessageTests.page(client, ann, room: dm).0 == [earlier])
+            #expect(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int == dm)
+            #expect(try await MessageTests.post(client, ann, room: trio, ["text": "just us"]).status == .created)
+            // Back, they write to each other again.
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
+            #expect(try await MessageTests.post(client, ann, room: dm, ["text": "welcome back"]).status == .created)
+        }
+    }
+
     @Test func aSiteAdminsPasswordResetLinkSetsANewPasswordOnce() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

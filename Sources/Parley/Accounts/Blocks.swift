@@ -93,15 +93,24 @@ enum Blocks {
     }
 
     /// Refuses a user's post (message, file, reaction, edit, typing) in a two-person DM with someone
-    /// either of them blocked. A group DM is a conversation among several, like a group: a block
-    /// there only stops notifications, as in any room.
+    /// either of them blocked, or whose account is deactivated (the DM stays readable, read-only, as
+    /// long as the account is). A group DM is a conversation among several, like a group: a block
+    /// there only stops notifications, as in any room, and a deactivated member only stops reading.
     static func checkDM(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
         let rows = try c.query(
             """
-            SELECT b.user_id FROM room_members m
-            JOIN user_blocks b ON (b.user_id = m.user_id AND b.blocked_id = ?) OR (b.user_id = ? AND b.blocked_id = m.user_id)
+            SELECT u.deactivated_at IS NOT NULL AS gone,
+                (SELECT b.user_id FROM user_blocks b
+                 WHERE (b.user_id = m.user_id AND b.blocked_id = ?) OR (b.user_id = ? AND b.blocked_id = m.user_id) LIMIT 1) AS blocker
+            FROM room_members m JOIN users u ON u.id = m.user_id
             WHERE m.room_id = ? AND m.user_id <> ? AND (SELECT COUNT(*) FROM room_members n WHERE n.room_id = m.room_id) = 2 LIMIT 1
             """, [userID, userID, roomID, userID])
-        if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
+        guard let row = rows.first else { return }
+        if let blocker = try row.decode("blocker", as: Int64?.self) { throw refusal(byMe: blocker == userID) }
+        if try row.decode("gone", as: Int64.self) != 0 { throw recipientDeactivated }
     }
+
+    /// 403 `recipient_deactivated`: the other person of a DM can no longer read it.
+    static let recipientDeactivated = ParleyError(
+        .forbidden, "recipient_deactivated", "This person's account is deactivated: the conversation is read-only.")
 }
