@@ -676,6 +676,30 @@ import Testing
         await pool.shutdown()
     }
 
+    /// A report racing the room's deletion is refused as a report of a room that is gone, not as one
+    /// made already (the foreign key an `INSERT IGNORE` would swallow).
+    @Test func aRoomDeletedWhileItIsReportedIsNotFound() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            _ = try await client.signUp("root")
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"den","kind":"group","members":[\#(ann.id)]}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            let deletion = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { deletion.close() }
+            try deletion.executeText("START TRANSACTION")
+            try deletion.execute("DELETE FROM rooms WHERE id = ?", [group])
+            async let reported = client.send(.post, "/api/rooms/\(group)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer)
+            // The report has found Ann a member and waits on the room's row.
+            try await Task.sleep(for: .milliseconds(500))
+            try deletion.executeText("COMMIT")
+            try await reported.expectError(.notFound, "room_not_found")
+            #expect(try parley.count("reports") == 0)
+        }
+    }
+
     @Test func theMigrationKeepsEarlierReportsAndLetsRoomsBeReportedOnceWhileOpen() async throws {
         let migration = try await MigrationStep.before("057")
         defer { migration.remove() }
