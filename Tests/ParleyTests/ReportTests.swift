@@ -700,6 +700,43 @@ import Testing
         }
     }
 
+    /// A report settled while its room is deleted (its reports with it) answers 404, for a dismissal
+    /// and for a room report's `delete_room`; both used to stop the server.
+    @Test func aReportThatGoesWithItsRoomWhileSettledIsNotFound() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")  // the first account: a site admin
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let raw = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { raw.close() }
+            for action in ["dismiss", "delete_room"] {
+                let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob], name: "town-\(action)")
+                let reported: TestResponse
+                let resolver: LoggedIn
+                if action == "dismiss" {
+                    let message = try await MessageTests.say(client, ann, room: room, "spam spam")
+                    reported = try await Self.report(client, bob, message)
+                    resolver = owner
+                } else {
+                    reported = try await client.send(.post, "/api/rooms/\(room)/report", json: #"{"reason":"spam"}"#, headers: bob.bearer)
+                    resolver = root
+                }
+                let report = try #require(try reported.json()["report"]?["id"]?.int)
+                try raw.executeText("START TRANSACTION")
+                try raw.execute("DELETE FROM rooms WHERE id = ?", [room])
+                async let resolved = client.send(
+                    .post, "/api/reports/\(report)/resolve", json: #"{"action":"\#(action)"}"#, headers: resolver.bearer)
+                try await Task.sleep(for: .milliseconds(500))
+                try raw.executeText("COMMIT")
+                try await resolved.expectError(.notFound, "report_not_found")
+            }
+            #expect(try parley.count("reports") == 0)
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+        }
+    }
+
     @Test func theMigrationKeepsEarlierReportsAndLetsRoomsBeReportedOnceWhileOpen() async throws {
         let migration = try await MigrationStep.before("057")
         defer { migration.remove() }

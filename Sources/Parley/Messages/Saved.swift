@@ -69,7 +69,8 @@ struct SavedController {
         let userID = session.user.id
         return EntryAnswer(
             saved: try await log.transaction { c, events in
-                let message = try messages.memberMessage(c, id: messageID, userID: userID)
+                // Locked: a deletion of the message (or its room) at the same moment waits or is seen.
+                let message = try messages.memberMessage(c, id: messageID, userID: userID, forUpdate: true)
                 guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be saved.") }
                 let added = try c.execute(
                     "INSERT IGNORE INTO saved_messages (user_id, message_id, saved_at) VALUES (?, ?, NOW(3))", [userID, messageID]
@@ -77,7 +78,13 @@ struct SavedController {
                 if added {
                     try events.append(EventType.savedAdded, userID: userID, payload: SavedEvent(messageId: messageID, roomId: message.roomId))
                 }
-                let row = try c.query("SELECT id, saved_at FROM saved_messages WHERE user_id = ? AND message_id = ?", [userID, messageID])[0]
+                // A locking read: the same save from another request may have committed since this
+                // transaction's snapshot (this insert then waited for it and added nothing).
+                guard
+                    let row = try c.query(
+                        "SELECT id, saved_at FROM saved_messages WHERE user_id = ? AND message_id = ? LOCK IN SHARE MODE", [userID, messageID]
+                    ).first
+                else { throw MessageService.messageNotFound }
                 let view = try MessageService.forReader(c, [message], userID: userID)[0]
                 return Entry(id: try row.decode("id"), savedAt: try row.decode("saved_at"), message: view)
             })

@@ -382,7 +382,8 @@ struct ReportController {
             // as it was settled.
             let settled = try await log.transaction { c, events in
                 try Self.resolveAll(c, events, target, by: user.id, as: .roomDeleted)
-                let settled = try Self.reports(c, where: "r.id = ?", [reportID], limit: 1)[0]
+                // Gone if the room was deleted meanwhile (its reports with it).
+                let settled = try Self.report(c, id: reportID)
                 try AdminController.deleteRoom(c, events, roomID: roomID, by: user)
                 return settled
             }
@@ -405,9 +406,14 @@ struct ReportController {
         case (.deleteRoom, _):
             throw ParleyError.invalid("invalid_action", "Only a report of a room deletes a room.")
         }
-        return try await log.pool.withConnection { c in
-            ReportAnswer(report: try Self.reports(c, where: "r.id = ?", [reportID], limit: 1)[0])
-        }
+        return try await log.pool.withConnection { c in ReportAnswer(report: try Self.report(c, id: reportID)) }
+    }
+
+    /// A report as it stands, or 404 `report_not_found` when it went with its room or message
+    /// (a deletion, or retention, racing the request).
+    private static func report(_ c: MariaDBConnection, id: Int64) throws -> Report {
+        guard let report = try reports(c, where: "r.id = ?", [id], limit: 1).first else { throw notFound }
+        return report
     }
 
     static func validateComment(_ comment: String?) throws -> String? {

@@ -542,43 +542,52 @@ struct RoomService: Sendable {
         let everyone = (others + [user.id]).sorted()
         let key = everyone.map(String.init).joined(separator: ":")
         let store = self.store
-        let existing = try await store.pool.withConnection { c -> RoomView? in
-            guard let row = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key]).first else { return nil }
-            return try store.view(c, room: try store.room(c, id: try row.decode("id"))!, viewer: user.id)
+        /// The DM of these people, read in one snapshot; nil if there is none (a site admin may
+        /// delete one at any moment).
+        @Sendable func existing(_ c: MariaDBConnection) throws -> RoomView? {
+            guard let row = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key]).first,
+                let room = try store.room(c, id: try row.decode("id"))
+            else { return nil }
+            return try store.view(c, room: room, viewer: user.id)
         }
-        if let existing { return (existing, false) }
-        do {
-            let room = try await log.transaction { c, events in
-                var people: [UserSummary] = []
-                for otherID in others {
-                    guard let other = try store.activeUser(c, id: otherID) else { throw ParleyError.notFound("user_not_found", "No user has id \(otherID).") }
-                    // A DM that exists stays readable; a new one does not open between the opener
-                    // and anyone either of them blocked.
-                    try Blocks.check(c, user.id, otherID)
-                    people.append(other)
-                }
-                let me = UserSummary(user)
-                let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
-                try store.insertMember(c, roomID: id, userID: user.id, role: .member)
-                try events.append(EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
-                for other in people {
-                    try store.insertMember(c, roomID: id, userID: other.id, role: .member)
+        // A DM created by someone else at the same moment is found on the next turn; one deleted
+        // just after it was found opens anew.
+        for _ in 0..<3 {
+            if let found = try await store.pool.transaction(existing) { return (found, false) }
+            do {
+                let room = try await log.transaction { c, events in
+                    var people: [UserSummary] = []
+                    for otherID in others {
+                        guard let other = try store.activeUser(c, id: otherID) else {
+                            throw ParleyError.notFound("user_not_found", "No user has id \(otherID).")
+                        }
+                        // A DM that exists stays readable; a new one does not open between the opener
+                        // and anyone either of them blocked.
+                        try Blocks.check(c, user.id, otherID)
+                        people.append(other)
+                    }
+                    let me = UserSummary(user)
+                    let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
+                    try store.insertMember(c, roomID: id, userID: user.id, role: .member)
                     try events.append(
-                        EventType.memberAdded, roomID: id, subjectID: other.id, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                        EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
+                    for other in people {
+                        try store.insertMember(c, roomID: id, userID: other.id, role: .member)
+                        try events.append(
+                            EventType.memberAdded, roomID: id, subjectID: other.id, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                    }
+                    let room = try store.room(c, id: id)!
+                    try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me] + people))
+                    // Named as every later answer names it (the others in the database's order of names).
+                    return try store.view(c, room: room, viewer: user.id)
                 }
-                let room = try store.room(c, id: id)!
-                try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me] + people))
-                // Named as every later answer names it (the others in the database's order of names).
-                return try store.view(c, room: room, viewer: user.id)
+                return (room, true)
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                // Both opened it at once: the other request created it.
+                continue
             }
-            return (room, true)
-        } catch let error as MariaDBError where error.isDuplicateKey {
-            // Both opened it at once: the other request created it.
-            return (try await store.pool.withConnection { c in
-                let id: Int64 = try c.query("SELECT id FROM rooms WHERE dm_key = ?", [key])[0].decode("id")
-                return try store.view(c, room: try store.room(c, id: id)!, viewer: user.id)
-            }, false)
         }
+        throw ParleyError.unavailable
     }
 
     /// Adds a new account to `main`, inside its registration transaction.
