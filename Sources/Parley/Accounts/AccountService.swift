@@ -80,7 +80,10 @@ struct AccountService: Sendable {
             throw ParleyError(.forbidden, "account_deactivated", "This account has been deactivated.")
         }
         try await TwoFactor.checkLogin(users.pool, userID: credentials.user.id, code: code)
-        return try await sessions.create(userID: credentials.user.id, userAgent: userAgent, ip: ip)
+        // The password changed (or the account was deactivated) while it was checked: the old one no longer logs in.
+        guard let made = try await sessions.create(userID: credentials.user.id, passwordHash: credentials.passwordHash, userAgent: userAgent, ip: ip)
+        else { throw invalid }
+        return made
     }
 
     /// The caller's password asked again (to change it, deactivate, or change two-factor

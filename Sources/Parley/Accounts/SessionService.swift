@@ -26,12 +26,15 @@ struct SessionService: Sendable {
     /// Expiry slides at most this often per session, so a busy client does not write on every request.
     let touchInterval: TimeInterval = 60
 
-    /// A new session's token (give it to the client once) and its stored row.
-    func create(userID: Int64, userAgent: String?, ip: String?) async throws -> (token: String, session: SessionStore.Row) {
+    /// A new session's token (give it to the client once) and its stored row; nil when the account
+    /// no longer has `passwordHash` or was deactivated meanwhile (`SessionStore.create`).
+    func create(userID: Int64, passwordHash: String, userAgent: String?, ip: String?) async throws -> (token: String, session: SessionStore.Row)? {
         let token = Self.randomHex(bytes: 32)
-        let row = try await store.create(
-            userID: userID, tokenHash: Self.hash(token), csrfToken: Self.randomHex(bytes: 32), ttl: ttl,
-            userAgent: userAgent.map { String($0.prefix(255)) }, ip: ip)
+        guard
+            let row = try await store.create(
+                userID: userID, passwordHash: passwordHash, tokenHash: Self.hash(token), csrfToken: Self.randomHex(bytes: 32), ttl: ttl,
+                userAgent: userAgent.map { String($0.prefix(255)) }, ip: ip)
+        else { return nil }
         return (token, row)
     }
 

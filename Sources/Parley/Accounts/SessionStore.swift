@@ -13,16 +13,23 @@ struct SessionStore: Sendable {
         let lastUsedAt: Date
     }
 
-    func create(userID: Int64, tokenHash: [UInt8], csrfToken: String, ttl: Duration, userAgent: String?, ip: String?) async throws -> Row {
+    /// A new session of the user, made only while the account still has `passwordHash` (the one the
+    /// login checked) and is not deactivated: nil when a password change, reset or deactivation
+    /// committed since (the sessions it ended would not include this one). The insert reads the
+    /// user's row as it stands and locks it, so such a change waits for it and then ends it too.
+    func create(userID: Int64, passwordHash: String, tokenHash: [UInt8], csrfToken: String, ttl: Duration, userAgent: String?, ip: String?)
+        async throws -> Row?
+    {
         let seconds = Int(ttl.components.seconds)
         return try await pool.transaction { connection in
-            let id = try connection.execute(
+            let inserted = try connection.execute(
                 """
                 INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, last_used_at, expires_at, user_agent, ip)
-                VALUES (?, ?, ?, NOW(3), NOW(3), NOW(3) + INTERVAL ? SECOND, ?, ?)
-                """, [userID, tokenHash, csrfToken, seconds, userAgent, ip]
-            ).lastInsertID
-            return try Self.decode(try connection.query(Self.selectByID, [id])[0])
+                SELECT id, ?, ?, NOW(3), NOW(3), NOW(3) + INTERVAL ? SECOND, ?, ? FROM users
+                WHERE id = ? AND password_hash = ? AND deactivated_at IS NULL
+                """, [tokenHash, csrfToken, seconds, userAgent, ip, userID, passwordHash])
+            guard inserted.affectedRows == 1 else { return nil }
+            return try connection.query(Self.selectByID, [inserted.lastInsertID]).first.map(Self.decode)
         }
     }
 

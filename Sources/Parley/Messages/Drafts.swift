@@ -128,6 +128,7 @@ struct DraftController {
                     throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
                 }
             }
+            try RoomStore.holdRoom(c, roomID)
             try c.execute(
                 """
                 INSERT INTO drafts (user_id, room_id, thread_id, text, reply_to, updated_at) VALUES (?, ?, ?, ?, ?, NOW(3))

@@ -185,6 +185,9 @@ struct MessageService: Sendable {
                             c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now,
                             mentions: mentions)
                     else {
+                        // The insert read the latest rows; this transaction's snapshot may still
+                        // show a room deleted since (404, not the not_a_member it would give).
+                        try RoomStore.holdRoom(c, roomID)
                         _ = try requireMember(c)
                         throw RoomService.notAMember
                     }

@@ -46,7 +46,9 @@ struct Reminders: Sendable {
         return try await log.transaction { c, events in
             // The user's row is locked, so two requests cannot both pass the limit.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
-            let message = try messages.memberMessage(c, id: messageID, userID: user.id)
+            // Locked: a deletion of the message at the same moment comes first (and this is refused)
+            // or waits, and then finds this reminder and removes it.
+            let message = try messages.memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
             let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ?", [user.id])[0].decode("pending", as: Int.self)
             guard pending < Self.maxPending else {

@@ -107,6 +107,7 @@ struct ScheduledMessages: Sendable {
             guard pending < Self.maxPending else {
                 throw ParleyError(.conflict, "too_many_scheduled", "At most \(Self.maxPending) messages wait to be sent: send or delete one first.")
             }
+            try RoomStore.holdRoom(c, roomID)
             let id = Int64(
                 try c.execute(
                     """

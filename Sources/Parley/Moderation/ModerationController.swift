@@ -232,6 +232,7 @@ extension ModerationService {
     func setFilter(actor: User, roomID: Int64, filter: WordFilter) async throws {
         try await requireAdmin(actor: actor, roomID: roomID)
         try await store.pool.transaction { c in
+            try RoomStore.holdRoom(c, roomID)
             if filter.words.isEmpty {
                 try c.execute("DELETE FROM word_filters WHERE room_id = ?", [roomID])
             } else {

@@ -91,7 +91,14 @@ struct ModerationService: Sendable {
     }
 
     /// The actor's role, which must be at least `minimum`; the room must not be a DM.
-    private func requireRole(_ c: MariaDBConnection, roomID: Int64, actor: Int64, minimum: RoomRole) throws -> (RoomKind, RoomRole) {
+    ///
+    /// With `lock` (every change), the room's row is locked first, before anything is read: the
+    /// moderation actions of a room, its ownership handover, joins and its deletion take turns, and
+    /// what this transaction reads afterwards (ranks, memberships, pins) is what they left. Without
+    /// it, a kick racing a handover could remove the new owner, and a ban racing a join let the
+    /// banned person in.
+    private func requireRole(_ c: MariaDBConnection, roomID: Int64, actor: Int64, minimum: RoomRole, lock: Bool = true) throws -> (RoomKind, RoomRole) {
+        if lock { guard try store.room(c, id: roomID, forUpdate: true) != nil else { throw RoomService.roomNotFound } }
         guard let membership = try store.membership(c, roomID: roomID, userID: actor), membership.role != nil || membership.kind == .public else {
             throw RoomService.roomNotFound
         }
@@ -215,7 +222,7 @@ struct ModerationService: Sendable {
     func list(actor: User, roomID: Int64, table: String) async throws -> [BanView] {
         let byColumn = table == "room_bans" ? "banned_by" : "muted_by"
         return try await store.pool.withConnection { c in
-            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator, lock: false)
             return try c.query(
                 """
                 SELECT u.id, u.username, u.display_name, u.avatar, a.id AS by_id, a.username AS by_username, a.display_name AS by_display_name, a.avatar AS by_avatar,
@@ -262,11 +269,13 @@ struct ModerationService: Sendable {
 
     /// [unmute]
     func unmute(actor: User?, roomID: Int64, userID: Int64, expired: Bool = false) async throws {
-        try await log.transaction { c, events in
+        // Only a mute that went is lifted in memory: an expired one renewed since the expiry task
+        // read it stays (its row was not deleted).
+        let lifted = try await log.transaction { c, events -> Bool in
             if let actor { _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator) }
             let condition = expired ? " AND expires_at IS NOT NULL AND expires_at <= NOW(3)" : ""
             guard try c.execute("DELETE FROM room_mutes WHERE room_id = ? AND user_id = ?\(condition)", [roomID, userID]).affectedRows == 1 else {
-                if expired { return }
+                if expired { return false }
                 throw ParleyError.notFound("mute_not_found", "That user is not muted here.")
             }
             let user = try target(c, userID)
@@ -274,8 +283,9 @@ struct ModerationService: Sendable {
                 EventType.memberUnmuted, roomID: roomID,
                 payload: ModerationEvent(roomId: roomID, user: user, by: actor.map(UserSummary.init), reason: expired ? "expired" : nil, until: nil))
             try Self.record(c, room: roomID, actor: actor?.id, action: expired ? "mute_expired" : "unmute", user: userID)
+            return true
         }
-        mutes.remove(room: roomID, user: userID)
+        if lifted { mutes.remove(room: roomID, user: userID) }
     }
 
     /// Lifts bans and mutes whose time ran out, with their events (run every second).
@@ -397,7 +407,7 @@ struct ModerationService: Sendable {
     /// [moderationLog] Who did what to whom and when; owners and admins.
     func auditLog(actor: User, roomID: Int64, before: Int64?, limit: Int) async throws -> [LogEntry] {
         try await store.pool.withConnection { c in
-            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .admin)
+            _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .admin, lock: false)
             return try Self.logEntries(c, roomID: roomID, before: before, limit: limit)
         }
     }

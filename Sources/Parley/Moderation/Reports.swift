@@ -252,9 +252,8 @@ struct ReportController {
                 throw ParleyError(.conflict, "not_reportable", "A direct message is not reported as a room; report the person or a message.")
             }
             guard role != .owner else { throw ParleyError(.conflict, "own_room", "You cannot report your own room.") }
-            // A shared lock: a deletion at the same moment either comes first (and this answers
-            // room_not_found, not the already_reported an ignored foreign key would give) or waits.
-            guard try c.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [roomID]).first != nil else { throw RoomService.roomNotFound }
+            // Not the already_reported an ignored foreign key would give when the room just went.
+            try RoomStore.holdRoom(c, roomID)
             // The unique key lets one open report of a room per reporter through.
             let inserted = try c.execute(
                 "INSERT IGNORE INTO reports (room_id, reporter_id, reason, comment, created_at) VALUES (?, ?, ?, ?, NOW(3))",

@@ -368,6 +368,9 @@ struct RoomService: Sendable {
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
             if role == nil {
                 guard room.archivedAt == nil else { throw RoomStore.archivedError }
+                // Again under the room's lock, which a ban takes too: one made while the password
+                // was checked counts.
+                guard try !ModerationService.isBanned(c, roomID: roomID, userID: user.id) else { throw ModerationService.banned }
                 try store.insertMember(c, roomID: roomID, userID: user.id, role: .member)
                 try events.append(
                     EventType.memberJoined, roomID: roomID, subjectID: user.id,

@@ -24,6 +24,14 @@ struct RoomStore: Sendable {
         try c.query("SELECT \(Self.roomColumns) FROM rooms r WHERE r.id = ?\(forUpdate ? " FOR UPDATE" : "")", [id]).first.map(RoomRecord.init)
     }
 
+    /// Holds the room's row (a shared lock) until the transaction ends: a deletion at the same
+    /// moment either came first (404 `room_not_found`) or waits. For writes of rows that point at
+    /// the room after a check that read it without a lock, whose foreign key would otherwise fail
+    /// (a 500, or a row an `INSERT IGNORE` silently drops).
+    static func holdRoom(_ c: MariaDBConnection, _ roomID: Int64) throws {
+        guard try c.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [roomID]).first != nil else { throw RoomService.roomNotFound }
+    }
+
     /// The room's kind and the user's role in one indexed lookup (no member count): the hot path of posting.
     func membership(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> (kind: RoomKind, role: RoomRole?)? {
         guard

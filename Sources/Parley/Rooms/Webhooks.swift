@@ -128,10 +128,12 @@ struct WebhookController {
         let user = session.user
         let limiter = self.limiter
         let webhook = try await rooms.store.pool.transaction { c in
+            // The room's lock first, before anything is read: two makers at once cannot pass the
+            // limit together (the count sees what the other committed), and a deletion at the same
+            // moment either came first (404) or waits.
+            guard try rooms.store.room(c, id: roomID, forUpdate: true) != nil else { throw RoomService.roomNotFound }
             try Self.requireManager(rooms, c, roomID: roomID, user: user)
             try rooms.store.checkNotArchived(roomID)
-            // Counted under the room's lock, so two makers at once cannot pass the limit together.
-            _ = try rooms.store.room(c, id: roomID, forUpdate: true)
             let count = try c.query("SELECT COUNT(*) AS n FROM webhooks WHERE room_id = ?", [roomID])[0].decode("n", as: Int64.self)
             guard count < Self.maxPerRoom else {
                 throw ParleyError(.conflict, "too_many_webhooks", "A room has at most \(Self.maxPerRoom) webhooks: delete one first.")

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Testing
+
+@testable import Parley
+
+/// Requests racing another change, the interleaving forced: the other change is made on a second
+/// connection in a transaction held open while the request starts, then committed. Each of these
+/// once answered wrongly (a 500, a wrong code) or left a state no order of the two gives.
+@Suite struct RaceTests {
+    /// Runs `change` in a transaction on its own connection, starts `request`, lets it reach the
+    /// rows the change holds, commits, and answers the request's response.
+    static func racing(
+        _ parley: TestParley, _ change: (MariaDBConnection) throws -> Void, _ request: @escaping @Sendable () async throws -> TestResponse
+    ) async throws -> TestResponse {
+        let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+        defer { other.close() }
+        try other.executeText("START TRANSACTION")
+        try change(other)
+        let started = Task { try await request() }
+        try await Task.sleep(for: .milliseconds(500))
+        try other.executeText("COMMIT")
+        return try await started.value
+    }
+
+    /// Writes that point at a room (a draft, a scheduled message, a ban, a mute, a pin, a webhook, a
+    /// word filter) racing the room's deletion answer 404 `room_not_found`, not a 500 from the
+    /// foreign key; a reply racing it answers 404, not `not_a_member`.
+    @Test func writesIntoARoomBeingDeletedAreNotFound() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let writes: [(String, @Sendable (Int64, Int64) async throws -> TestResponse)] = [
+                ("draft", { room, _ in try await client.send(.put, "/api/rooms/\(room)/draft", json: #"{"text":"half"}"#, headers: ann.bearer) }),
+                ("scheduled", { room, _ in try await ScheduledTests.schedule(client, ann, room: room, #"{"text":"later","in_seconds":3600}"#) }),
+                ("ban", { room, _ in try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(bob.id)}"#, headers: owner.bearer) }),
+                ("mute", { room, _ in try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(bob.id)}"#, headers: owner.bearer) }),
+                ("pin", { room, message in
+                    try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer)
+                }),
+                ("webhook", { room, _ in try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: owner.bearer) }),
+                ("filter", { room, _ in
+                    try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["heck"],"mode":"mask"}"#, headers: owner.bearer)
+                }),
+                ("reply", { room, message in try await MessageTests.post(client, ann, room: room, ["text": "re", "reply_to": message]) }),
+            ]
+            for (name, write) in writes {
+                let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob], name: "town-\(name)")
+                let message = try await MessageTests.say(client, bob, room: room, "hello")
+                // Ann has posted here: the room's kind is known, as on the busiest path.
+                _ = try await MessageTests.say(client, ann, room: room, "hi")
+                let answer = try await Self.racing(parley, { try $0.execute("DELETE FROM rooms WHERE id = ?", [room]) }) { try await write(room, message) }
+                #expect(answer.status == .notFound, "\(name): \(answer.status) \(String(buffer: answer.body))")
+                #expect(answer.errorCode == "room_not_found", "\(name)")
+            }
+            for table in ["drafts", "scheduled_messages", "room_bans", "room_mutes", "pins", "webhooks", "word_filters"] {
+                #expect(try parley.count(table) == 0, "\(table)")
+            }
+        }
+    }
+
+    /// Moderation takes turns with an ownership handover: a kick of the person just made owner, or a
+    /// demotion of them, is refused by rank instead of leaving the room without an owner.
+    @Test func moderationRacingAHandoverLeavesTheRoomAnOwner() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let admin = try await client.signUp("admin")
+            let cyd = try await client.signUp("cyd")
+            let room = try await ModerationTests.room(client, owner: owner, members: [admin, cyd])
+            try await client.setRole("admin", of: admin, in: room, by: owner)
+            // The handover to Cyd, as `transferOwnership` writes it, under the room's lock.
+            func handover(_ c: MariaDBConnection) throws {
+                _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                try c.execute("UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?", [room, cyd.id])
+                try c.execute("UPDATE room_members SET role = 'admin' WHERE room_id = ? AND user_id = ?", [room, owner.id])
+            }
+            let kick = try await Self.racing(parley, handover) {
+                try await client.send(.post, "/api/rooms/\(room)/kick", json: #"{"user_id":\#(cyd.id)}"#, headers: admin.bearer)
+            }
+            kick.expectError(.forbidden, "forbidden")
+            #expect(try parley.scalar("SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'", [room]) == .int(cyd.id))
+        }
+    }
+
+    /// A ban made while someone joins (their password checked, say) keeps them out.
+    @Test func aBanRacingAJoinKeepsThePersonOut() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [])
+            let join = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                    try c.execute(
+                        "INSERT INTO room_bans (room_id, user_id, banned_by, created_at) VALUES (?, ?, ?, NOW(3))", [room, ann.id, owner.id])
+                }
+            ) { try await client.send(.post, "/api/rooms/\(room)/join", headers: ann.bearer) }
+            join.expectError(.forbidden, "banned")
+            #expect(try parley.count("room_members", where: "room_id = \(room) AND user_id = \(ann.id)") == 0)
+        }
+    }
+
+    /// Two pins of one message at once: the second is `already_pinned`, not a 500; two webhooks
+    /// made at once do not pass the room's limit together.
+    @Test func pinsAndWebhooksMadeAtOnceKeepTheirRules() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let room = try await ModerationTests.room(client, owner: owner, members: [])
+            let message = try await MessageTests.say(client, owner, room: room, "pin me")
+            let pin = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                    try c.execute("INSERT INTO pins (room_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, NOW(3))", [room, message, owner.id])
+                }
+            ) { try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer) }
+            pin.expectError(.conflict, "already_pinned")
+
+            for n in 0..<(WebhookController.maxPerRoom - 1) {
+                try parley.execute(
+                    "INSERT INTO webhooks (room_id, name, token_hash, hint, created_by, created_at) VALUES (?, ?, UNHEX(SHA2(?, 256)), 'abcd', ?, NOW(3))",
+                    [room, "hook \(n)", "token \(n)", owner.id])
+            }
+            let webhook = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                    try c.execute(
+                        "INSERT INTO webhooks (room_id, name, token_hash, hint, created_by, created_at) VALUES (?, 'last', UNHEX(SHA2('last', 256)), 'abcd', ?, NOW(3))",
+                        [room, owner.id])
+                }
+            ) { try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"one too many"}"#, headers: owner.bearer) }
+            webhook.expectError(.conflict, "too_many_webhooks")
+            #expect(try parley.count("webhooks") == WebhookController.maxPerRoom)
+        }
+    }
+
+    /// A login whose password is changed while it is checked makes no session: the change ended the
+    /// others, and the old password no longer opens one.
+    @Test func aLoginRacingAPasswordChangeMakesNoSession() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let login = try await Self.racing(
+                parley,
+                { c in
+                    try c.execute("UPDATE users SET password_hash = 'changed' WHERE id = ?", [ann.id])
+                    try c.execute("DELETE FROM sessions WHERE user_id = ?", [ann.id])
+                }
+            ) { try await client.login("ann") }
+            login.expectError(.unauthorized, "invalid_credentials")
+            #expect(try parley.count("sessions", where: "user_id = \(ann.id)") == 0)
+        }
+    }
+
+    /// A mute renewed while the expiry task lifts the old one stays: the task removes from memory
+    /// only a mute whose row it deleted.
+    @Test func aMuteRenewedWhileItExpiresStays() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let bob = try await client.signUp("bob")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [bob, ann])
+            for who in [bob, ann] {
+                let muted = try await client.send(
+                    .post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(who.id),"duration_seconds":1}"#, headers: owner.bearer)
+                #expect(muted.status == .created)
+            }
+            // Bob's row held: the expiry task (every second) reads both expired mutes and waits on his.
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT user_id FROM room_mutes WHERE room_id = ? AND user_id = ? FOR UPDATE", [room, bob.id])
+            try await Task.sleep(for: .milliseconds(2500))
+            let renewed = try await client.send(
+                .post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(ann.id),"duration_seconds":3600}"#, headers: owner.bearer)
+            #expect(renewed.status == .created)
+            try other.executeText("COMMIT")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try parley.count("room_mutes", where: "user_id = \(bob.id)") == 1, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try parley.count("room_mutes", where: "user_id = \(ann.id)") == 1)
+            try await MessageTests.post(client, ann, room: room, ["text": "am I free?"]).expectError(.forbidden, "muted")
+            #expect(try await MessageTests.post(client, bob, room: room, ["text": "I am"]).status == .created)
+        }
+    }
+}
