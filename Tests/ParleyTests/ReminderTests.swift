@@ -17,8 +17,9 @@ import Testing
             let ann = try await client.signUp("ann")
             let bob = try await client.signUp("bob")
             let message = try await MessageTests.say(client, bob, room: 1, "send the invoice on Friday")
-            // 3 s: a loaded machine took longer than 1 s to reach the listing below.
-            let set = try await Self.remind(client, ann, message, in: 3)
+            // 8 s: a loaded machine (the whole suite at once) took longer than 1 s, and once than 3 s,
+            // to reach the listing below.
+            let set = try await Self.remind(client, ann, message, in: 8)
             #expect(set.status == .created, "\(String(buffer: set.body))")
             let reminder = try #require(try set.json()["reminder"])
             #expect(reminder.keys == ["id", "remind_at", "message"])
@@ -31,7 +32,7 @@ import Testing
 
             // When it comes due: a notification for Ann alone (reason reminder), and the reminder is gone.
             var reasons: [String] = []
-            for _ in 0..<100 where reasons.isEmpty {
+            for _ in 0..<200 where reasons.isEmpty {
                 try await Task.sleep(for: .milliseconds(100))
                 let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
                 reasons = events.filter { $0["type"] == .string("notification") }.compactMap { $0["data"]?["notification"]?["reason"]?.string }
