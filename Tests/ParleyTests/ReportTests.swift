@@ -687,15 +687,10 @@ import Testing
             let group = try #require(
                 try await client.send(.post, "/api/rooms", json: #"{"name":"den","kind":"group","members":[\#(ann.id)]}"#, headers: owner.bearer)
                     .json()["room"]?["id"]?.int)
-            let deletion = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { deletion.close() }
-            try deletion.executeText("START TRANSACTION")
-            try deletion.execute("DELETE FROM rooms WHERE id = ?", [group])
-            async let reported = client.send(.post, "/api/rooms/\(group)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer)
-            // The report has found Ann a member and waits on the room's row.
-            try await Task.sleep(for: .milliseconds(500))
-            try deletion.executeText("COMMIT")
-            try await reported.expectError(.notFound, "room_not_found")
+            // The report finds Ann a member and waits on the room's row.
+            try await RaceTests.racing(parley, { try $0.execute("DELETE FROM rooms WHERE id = ?", [group]) }) {
+                try await client.send(.post, "/api/rooms/\(group)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer)
+            }.expectError(.notFound, "room_not_found")
             #expect(try parley.count("reports") == 0)
         }
     }
@@ -709,8 +704,6 @@ import Testing
             let owner = try await client.signUp("owner")
             let ann = try await client.signUp("ann")
             let bob = try await client.signUp("bob")
-            let raw = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { raw.close() }
             for action in ["dismiss", "delete_room"] {
                 let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob], name: "town-\(action)")
                 let reported: TestResponse
@@ -724,13 +717,9 @@ import Testing
                     resolver = root
                 }
                 let report = try #require(try reported.json()["report"]?["id"]?.int)
-                try raw.executeText("START TRANSACTION")
-                try raw.execute("DELETE FROM rooms WHERE id = ?", [room])
-                async let resolved = client.send(
-                    .post, "/api/reports/\(report)/resolve", json: #"{"action":"\#(action)"}"#, headers: resolver.bearer)
-                try await Task.sleep(for: .milliseconds(500))
-                try raw.executeText("COMMIT")
-                try await resolved.expectError(.notFound, "report_not_found")
+                try await RaceTests.racing(parley, { try $0.execute("DELETE FROM rooms WHERE id = ?", [room]) }) {
+                    try await client.send(.post, "/api/reports/\(report)/resolve", json: #"{"action":"\#(action)"}"#, headers: resolver.bearer)
+                }.expectError(.notFound, "report_not_found")
             }
             #expect(try parley.count("reports") == 0)
             #expect(try await client.send(.get, "/healthz").status == .ok)

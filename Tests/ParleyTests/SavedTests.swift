@@ -94,25 +94,15 @@ import Testing
             let message = try await MessageTests.say(client, bob, room: 1, "remember the milk")
             let other = try await client.group("den", of: bob, with: ann)
             let doomed = try await MessageTests.say(client, bob, room: other, "soon gone")
-            let raw = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { raw.close() }
-
-            try raw.executeText("START TRANSACTION")
-            try raw.execute("INSERT INTO saved_messages (user_id, message_id, saved_at) VALUES (?, ?, NOW(3))", [ann.id, message])
-            async let racing = Self.save(client, ann, message)
-            try await Task.sleep(for: .milliseconds(500))
-            try raw.executeText("COMMIT")
-            let saved = try await racing
+            let saved = try await RaceTests.racing(
+                parley, { try $0.execute("INSERT INTO saved_messages (user_id, message_id, saved_at) VALUES (?, ?, NOW(3))", [ann.id, message]) }
+            ) { try await Self.save(client, ann, message) }
             #expect(saved.status == .ok, "\(String(buffer: saved.body))")
             let entry = try parley.scalar("SELECT id FROM saved_messages WHERE user_id = ? AND message_id = ?", [ann.id, message])
             #expect(try saved.json()["saved"]?["id"]?.int == (try Int64(mariaDBValue: entry)))
 
-            try raw.executeText("START TRANSACTION")
-            try raw.execute("DELETE FROM rooms WHERE id = ?", [other])
-            async let gone = Self.save(client, ann, doomed)
-            try await Task.sleep(for: .milliseconds(500))
-            try raw.executeText("COMMIT")
-            try await gone.expectError(.notFound, "message_not_found")
+            try await RaceTests.racing(parley, { try $0.execute("DELETE FROM rooms WHERE id = ?", [other]) }) { try await Self.save(client, ann, doomed) }
+                .expectError(.notFound, "message_not_found")
             #expect(try parley.count("saved_messages") == 1)
         }
     }
