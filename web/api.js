@@ -6,6 +6,7 @@ import { noteServerDate } from "/clock.js";
 let csrfToken = null;
 let sessionLost = () => {};
 let roomArchived = () => {};
+let recipientDeactivated = () => {};
 
 /// An error answer from the server: its status and the stable `code` of the error envelope.
 export class ApiError extends Error {
@@ -45,6 +46,12 @@ export function onRoomArchived(handler) {
   roomArchived = handler;
 }
 
+/// Called when a request is refused with `recipient_deactivated`: the other person of a DM was
+/// deactivated, perhaps after its member list was loaded here.
+export function onRecipientDeactivated(handler) {
+  recipientDeactivated = handler;
+}
+
 /// A JSON request; a `Blob` body (a file) is sent as its bytes, with its type. `onProgress`
 /// (with a `Blob` body) is told the fraction of it sent so far.
 export async function request(method, path, body, { signal, retryCsrf = true, onProgress } = {}) {
@@ -75,6 +82,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   }
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
   if (error.code === "room_archived") roomArchived(error);
+  if (error.code === "recipient_deactivated") recipientDeactivated(error);
   throw error;
 }
 

@@ -1,7 +1,7 @@
 // Parley in the browser: checks the session, wires the views to the state, the actions and the
 // live stream, and routes `#room/<id>` to the open room (so a reload reopens it).
 import * as actions from "/actions.js";
-import { ApiError, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
+import { ApiError, onRecipientDeactivated, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
 import { $ } from "/dom.js";
 import { EventStream } from "/events.js";
 import { handleEvent } from "/live.js";
@@ -128,6 +128,8 @@ async function start() {
   // Refused because a room is archived: this client had not heard yet, so its rooms are read again
   // (the room turns read-only here too).
   onRoomArchived(refreshArchived);
+  // The DM's member list says the other person is deactivated, and the composer goes read-only.
+  onRecipientDeactivated(() => entered && actions.loadPeople().catch(() => {}));
   // A reset link works whether or not anyone is logged in here.
   const reset = resetInHash();
   if (reset) openReset(reset);

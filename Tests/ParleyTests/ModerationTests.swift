@@ -398,6 +398,12 @@ import Testing
                 .expectError(.forbidden, "recipient_deactivated")
             #expect(try parley.count("messages") == messages)
             #expect(try parley.count("reactions") == reactions)
+            // The member list says why (a client greys its message box out).
+            let deactivated = { () async throws -> [String: Bool] in
+                let members = try await client.send(.get, "/api/rooms/\(dm)/members", headers: ann.bearer).json()["members"]?.array ?? []
+                return Dictionary(uniqueKeysWithValues: members.map { ($0["user"]?["username"]?.string ?? "", $0["deactivated"]?.bool ?? false) })
+            }
+            #expect(try await deactivated() == ["ann": false, "bob": true])
             // The DM stays readable and opening it again finds it; a group DM goes on among the others.
             #expect(try await MessageTests.page(client, ann, room: dm).0 == [earlier])
             #expect(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int == dm)
@@ -405,6 +411,7 @@ import Testing
             // Back, they write to each other again.
             #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
             #expect(try await MessageTests.post(client, ann, room: dm, ["text": "welcome back"]).status == .created)
+            #expect(try await deactivated() == ["ann": false, "bob": false])
         }
     }
 

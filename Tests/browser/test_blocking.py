@@ -1,8 +1,9 @@
 """Blocking in the browser: from someone's profile, their messages fold (and show on request), in
 every tab of mine at once; they can no longer write to me; unblocking from settings unfolds them."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
-from parley_browser import Chat
+from parley_browser import Chat, make_site_admin
 
 FOLDED = "return [...document.querySelectorAll('#messages li.message.blocked')].map(li => li.dataset.sender)"
 
@@ -55,3 +56,48 @@ def test_blocking_someone_folds_their_messages_everywhere_and_unblocking_unfolds
     for c in (chat, other_tab):
         c.wait(lambda c=c: c.js(FOLDED) == [] and "second from bob" in c.text_of("messages"), message="bob's messages stayed folded")
     bob.call("POST", f"/api/rooms/{dm}/messages", expect=201, json={"text": "thanks"})
+
+
+def test_a_dm_with_a_deactivated_person_is_read_only_until_they_are_back(server, browsers, account):
+    ann = account("ann_stays", display_name="Ann Stays")
+    bob = account("bob_leaves", display_name="Bob Leaves")
+    dm = bob.call("POST", "/api/dms", expect=201, json={"user_id": ann.id}).json()["room"]["id"]
+    bob.post(dm, "see you around")
+    chat = Chat(browsers(), server).log_in("ann_stays")
+    chat.open_room("Bob Leaves", "dm-list")
+    chat.wait(lambda: "see you around" in chat.texts())
+    box = chat.find("#composer-text")
+    assert box.is_enabled()
+
+    # Bob deactivates his account while the DM is open here: the first reply (here already its
+    # typing signal) is refused, and the box goes read-only and says why; his messages stay.
+    bob.call("POST", "/api/me/deactivate", expect=204, json={"password": bob.password})
+    chat.type("are you still there?")
+    chat.wait(lambda: not box.is_enabled(), message="the composer stayed open")
+    assert "account is deactivated" in box.get_attribute("placeholder")
+    assert not chat.find("#send").is_enabled() and not chat.find("#attach").is_enabled()
+    assert "see you around" in chat.texts()
+    members = ann.call("GET", f"/api/rooms/{dm}/members", expect=200).json()["members"]
+    assert {m["user"]["username"]: m["deactivated"] for m in members} == {"ann_stays": False, "bob_leaves": True}
+    # The member panel marks him.
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: "deactivated" in chat.find(f'#members-panel li.member[data-user-id="{bob.id}"]').get_attribute("textContent"))
+
+    # Opening the DM afresh (another room, then back) shows it read-only straight away.
+    chat.open_room("main")
+    chat.wait(lambda: box.is_enabled())
+    chat.open_room("Bob Leaves", "dm-list")
+    chat.wait(lambda: not box.is_enabled() and "account is deactivated" in box.get_attribute("placeholder"))
+
+    # A site admin reactivates him: the DM opens for writing again.
+    account("site_boss", display_name="Boss")
+    make_site_admin(server, "site_boss")
+    boss = account("site_boss")  # logged in afresh, as a site admin
+    boss.call("POST", f"/api/admin/users/{bob.id}/reactivate", expect=204)
+    chat.open_room("main")
+    chat.open_room("Bob Leaves", "dm-list")
+    chat.wait(lambda: box.is_enabled(), message="the composer stayed read-only after reactivation")
+    # The reply typed when he left waited in the box as a draft.
+    assert box.get_attribute("value") == "are you still there?"
+    chat.type(Keys.ENTER)
+    chat.wait(lambda: any(m["text"] == "are you still there?" for m in ann.history(dm)))

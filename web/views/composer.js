@@ -314,7 +314,8 @@ function renderEnabled() {
   renderSlowMode();
   // In a room where only moderators and up post, a member reads (and reacts) but does not write.
   const restricted = Boolean(room && !archived && !mayPost(room.id));
-  const usable = Boolean(room && !state.room.closed) && !restricted && !archived;
+  const gone = Boolean(room && !archived) && partnerDeactivated(room);
+  const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone;
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
@@ -323,9 +324,20 @@ function renderEnabled() {
   $("emoji-open").disabled = !usable;
   box.placeholder = usable
     ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}`
-    : restricted && !state.room.closed
-      ? "Only moderators, admins and the owner post in this room."
-      : "";
+    : !state.room || state.room.closed
+      ? ""
+      : gone
+        ? `${roomName(room)}'s account is deactivated: this conversation is read-only.`
+        : restricted
+          ? "Only moderators, admins and the owner post in this room."
+          : "";
+}
+
+/// A two-person DM whose other person's account is deactivated is read-only (the server refuses
+/// posts there with `recipient_deactivated`) until the account is reactivated.
+function partnerDeactivated(room) {
+  if (room.kind !== "dm" || state.room?.members.size !== 2) return false;
+  return [...state.room.members.values()].some((member) => member.user.id !== state.me.id && member.deactivated);
 }
 
 /// In slow mode (for members below moderator), a line above the box says how often I may post and,

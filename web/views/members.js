@@ -104,6 +104,7 @@ function memberItem(room, member, myRank) {
     item.append(el("span", { className: "member-dnd", attrs: { title: label, role: "img", "aria-label": label } }, icon("bellOff")));
   }
   if (member.role !== "member") item.append(el("span", { className: `role ${member.role}`, text: member.role }));
+  if (member.deactivated) item.append(el("span", { className: "role deactivated", text: "deactivated" }));
   if (member.user.id === state.me.id || room.kind === "dm" || myRank < RANK.moderator || RANK[member.role] >= myRank) return item;
 
   const tools = el("div", { className: "member-actions", attrs: { role: "group", "aria-label": `Actions for ${member.user.display_name}` } });

@@ -176,8 +176,11 @@ public struct MemberView: Encodable, Sendable {
     public let dndUntil: Date?
     /// The IANA time zone their profile shows, or nil (a DM's header shows their local time).
     public let timeZone: String?
+    /// Whether their account is deactivated: they stay a member (and their messages stay) but no
+    /// longer read, and a two-person DM with them is read-only.
+    public let deactivated: Bool
 
-    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status, dndUntil, timeZone }
+    enum CodingKeys: String, CodingKey { case user, role, joinedAt, presence, online, lastSeenAt, status, dndUntil, timeZone, deactivated }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(user, forKey: .user)
@@ -189,6 +192,7 @@ public struct MemberView: Encodable, Sendable {
         try c.encode(status, forKey: .status)
         try c.encode(dndUntil, forKey: .dndUntil)
         try c.encode(timeZone, forKey: .timeZone)
+        try c.encode(deactivated, forKey: .deactivated)
     }
 }
 

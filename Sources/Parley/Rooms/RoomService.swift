@@ -452,7 +452,8 @@ struct RoomService: Sendable {
         let online = presence.isOnline(member.user.id)
         return MemberView(
             user: member.user, role: member.role, joinedAt: member.joined, presence: online ? member.chosen : "offline", online: online,
-            lastSeenAt: member.lastSeen, status: member.status, dndUntil: member.dndUntil, timeZone: member.timeZone)
+            lastSeenAt: member.lastSeen, status: member.status, dndUntil: member.dndUntil, timeZone: member.timeZone,
+            deactivated: member.deactivated)
     }
 
     /// Adds a user to a private group (owners and admins).

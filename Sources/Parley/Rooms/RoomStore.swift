@@ -205,11 +205,12 @@ struct RoomStore: Sendable {
     /// A member with role, join time, chosen presence and last seen time.
     typealias MemberRow = (
         user: UserSummary, role: RoomRole, joined: Date, chosen: String, lastSeen: Date?, status: UserStatus?, dndUntil: Date?,
-        timeZone: String?
+        timeZone: String?, deactivated: Bool
     )
 
     private static let memberQuery = """
-        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, u.time_zone, m.role, m.joined_at, \(UserStatus.columns("u")),
+        SELECT u.id, u.username, u.display_name, u.avatar, u.presence, u.last_seen_at, u.time_zone, u.deactivated_at IS NOT NULL AS deactivated,
+            m.role, m.joined_at, \(UserStatus.columns("u")),
             \(DoNotDisturbController.column("u"))
         FROM room_members m JOIN users u ON u.id = m.user_id
         """
@@ -218,7 +219,7 @@ struct RoomStore: Sendable {
         (
             try UserSummary(row: row), RoomRole(rawValue: try row.decode("role")) ?? .member, try row.decode("joined_at"),
             try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row), try row.decode("dnd_until"),
-            try row.decode("time_zone")
+            try row.decode("time_zone"), try row.decode("deactivated", as: Int64.self) != 0
         )
     }
 
