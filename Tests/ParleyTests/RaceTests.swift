@@ -195,4 +195,20 @@ import Testing
             #expect(try await MessageTests.post(client, bob, room: room, ["text": "I am"]).status == .created)
         }
     }
+
+    /// A mute and an unmute a moment apart commit in one order but may reach the in-memory index in
+    /// the other: the index keeps whichever change committed last (the later event id).
+    @Test func theMuteIndexKeepsTheChangeThatCommittedLast() throws {
+        let index = MuteIndex()
+        index.set(room: 1, user: 2, until: nil, version: 10)
+        index.remove(room: 1, user: 2, version: 9)  // an unmute that committed before the mute, arriving after it
+        #expect(throws: ParleyError.self) { try index.check(room: 1, user: 2) }
+        index.remove(room: 1, user: 2, version: 11)
+        #expect(throws: Never.self) { try index.check(room: 1, user: 2) }
+        index.set(room: 1, user: 2, until: Date().addingTimeInterval(600), version: 10)  // a mute that committed before the unmute
+        #expect(throws: Never.self) { try index.check(room: 1, user: 2) }
+        index.set(room: 1, user: 2, until: Date().addingTimeInterval(600), version: 12)
+        #expect(throws: ParleyError.self) { try index.check(room: 1, user: 2) }
+        #expect(throws: Never.self) { try index.check(room: 1, user: 3) }
+    }
 }

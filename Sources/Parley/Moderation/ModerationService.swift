@@ -3,26 +3,47 @@ import MariaDB
 import NIOConcurrencyHelpers
 
 /// Who is muted where, in memory, so that checking a post costs no query. Loaded at start-up and
-/// changed with every mute, unmute and expiry.
+/// changed with every mute, unmute and expiry after its commit. Each change carries its event's id:
+/// changes of one mute write the same `room_mutes` row, so they commit in the order of their ids,
+/// and a change that reaches memory after a later one (two requests a moment apart) is ignored.
 final class MuteIndex: Sendable {
-    private let mutes = NIOLockedValueBox<[RoomService.Key: Date?]>([:])
+    /// Muted until (nil: until lifted), or lifted; with the id of the change that made it so.
+    private struct Entry {
+        let muted: Bool
+        let until: Date?
+        let version: Int64
+    }
+
+    private let mutes = NIOLockedValueBox<[RoomService.Key: Entry]>([:])
 
     static func load(_ pool: MariaDBPool) async throws -> MuteIndex {
         let index = MuteIndex()
         let rows = try await pool.query("SELECT room_id, user_id, expires_at FROM room_mutes")
         for row in rows {
-            index.set(room: try row.decode("room_id"), user: try row.decode("user_id"), until: try row.decode("expires_at"))
+            index.set(room: try row.decode("room_id"), user: try row.decode("user_id"), until: try row.decode("expires_at"), version: 0)
         }
         return index
     }
 
-    func set(room: Int64, user: Int64, until: Date?) { mutes.withLockedValue { $0[.init(room: room, user: user)] = .some(until) } }
-    func remove(room: Int64, user: Int64) { mutes.withLockedValue { $0[.init(room: room, user: user)] = nil } }
+    func set(room: Int64, user: Int64, until: Date?, version: Int64) {
+        apply(.init(room: room, user: user), Entry(muted: true, until: until, version: version))
+    }
+
+    func remove(room: Int64, user: Int64, version: Int64) {
+        apply(.init(room: room, user: user), Entry(muted: false, until: nil, version: version))
+    }
+
+    private func apply(_ key: RoomService.Key, _ entry: Entry) {
+        mutes.withLockedValue { mutes in
+            if let current = mutes[key], current.version > entry.version { return }
+            mutes[key] = entry
+        }
+    }
 
     /// Throws 403 `muted` while the user is muted in the room.
     func check(room: Int64, user: Int64) throws {
-        guard let entry = mutes.withLockedValue({ $0[.init(room: room, user: user)] }) else { return }
-        if let until = entry {
+        guard let entry = mutes.withLockedValue({ $0[.init(room: room, user: user)] }), entry.muted else { return }
+        if let until = entry.until {
             guard until > Date() else { return }
             throw ParleyError(.forbidden, "muted", "You are muted in this room until \(ParleyJSON.timestamp(until)).")
         }
@@ -246,7 +267,7 @@ struct ModerationService: Sendable {
         let until = try Self.until(seconds: seconds)
         let store = self.store
         let mutes = self.mutes
-        let view = try await log.transaction { c, events in
+        let (view, version) = try await log.transaction { c, events in
             let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
             let user = try target(c, userID)
             guard let current = try store.role(c, roomID: roomID, userID: userID) else {
@@ -258,12 +279,12 @@ struct ModerationService: Sendable {
                 INSERT INTO room_mutes (room_id, user_id, muted_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, NOW(3), ?)
                 ON DUPLICATE KEY UPDATE muted_by = VALUES(muted_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
                 """, [roomID, userID, actor.id, reason, until])
-            try events.append(
+            let version = try events.append(
                 EventType.memberMuted, roomID: roomID, payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: until))
             try Self.record(c, room: roomID, actor: actor.id, action: "mute", user: userID, reason: reason, until: until)
-            return BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until)
+            return (BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until), version)
         }
-        mutes.set(room: roomID, user: userID, until: until)
+        mutes.set(room: roomID, user: userID, until: until, version: version)
         return view
     }
 
@@ -271,21 +292,21 @@ struct ModerationService: Sendable {
     func unmute(actor: User?, roomID: Int64, userID: Int64, expired: Bool = false) async throws {
         // Only a mute that went is lifted in memory: an expired one renewed since the expiry task
         // read it stays (its row was not deleted).
-        let lifted = try await log.transaction { c, events -> Bool in
+        let lifted = try await log.transaction { c, events -> Int64? in
             if let actor { _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator) }
             let condition = expired ? " AND expires_at IS NOT NULL AND expires_at <= NOW(3)" : ""
             guard try c.execute("DELETE FROM room_mutes WHERE room_id = ? AND user_id = ?\(condition)", [roomID, userID]).affectedRows == 1 else {
-                if expired { return false }
+                if expired { return nil }
                 throw ParleyError.notFound("mute_not_found", "That user is not muted here.")
             }
             let user = try target(c, userID)
-            try events.append(
+            let version = try events.append(
                 EventType.memberUnmuted, roomID: roomID,
                 payload: ModerationEvent(roomId: roomID, user: user, by: actor.map(UserSummary.init), reason: expired ? "expired" : nil, until: nil))
             try Self.record(c, room: roomID, actor: actor?.id, action: expired ? "mute_expired" : "unmute", user: userID)
-            return true
+            return version
         }
-        if lifted { mutes.remove(room: roomID, user: userID) }
+        if let lifted { mutes.remove(room: roomID, user: userID, version: lifted) }
     }
 
     /// Lifts bans and mutes whose time ran out, with their events (run every second).
