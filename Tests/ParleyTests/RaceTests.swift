@@ -63,6 +63,34 @@ import Testing
         }
     }
 
+    /// A draft or a scheduled message answering a message that retention deletes at that moment is
+    /// refused as a reply to a message that is not there (422 `invalid_reply_to`), not a 500 from the
+    /// foreign key.
+    @Test func aDraftOrScheduledReplyToAMessageBeingDeletedIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let writes: [(String, @Sendable (Int64) async throws -> TestResponse)] = [
+                ("draft", { message in
+                    try await client.send(.put, "/api/rooms/\(room)/draft", json: #"{"text":"re","reply_to":\#(message)}"#, headers: ann.bearer)
+                }),
+                ("scheduled", { message in
+                    try await ScheduledTests.schedule(client, ann, room: room, #"{"text":"re","reply_to":\#(message),"in_seconds":3600}"#)
+                }),
+            ]
+            for (name, write) in writes {
+                let message = try await MessageTests.say(client, owner, room: room, "old news")
+                let answer = try await Self.racing(parley, { try $0.execute("DELETE FROM messages WHERE id = ?", [message]) }) { try await write(message) }
+                #expect(answer.status == .unprocessableContent, "\(name): \(answer.status) \(String(buffer: answer.body))")
+                #expect(answer.errorCode == "invalid_reply_to", "\(name)")
+            }
+            #expect(try parley.count("drafts") == 0)
+            #expect(try parley.count("scheduled_messages") == 0)
+        }
+    }
+
     /// Moderation takes turns with an ownership handover: a kick of the person just made owner, or a
     /// demotion of them, is refused by rank instead of leaving the room without an owner.
     @Test func moderationRacingAHandoverLeavesTheRoomAnOwner() async throws {

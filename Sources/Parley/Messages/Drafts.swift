@@ -124,7 +124,8 @@ struct DraftController {
             guard try RoomService.role(store, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
             try Self.checkThread(c, threadID, roomID: roomID)
             if let replyTo = body.replyTo {
-                guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [replyTo, roomID]).isEmpty else {
+                // Held: reply_to is a foreign key, and retention may be deleting the message.
+                guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ? LOCK IN SHARE MODE", [replyTo, roomID]).isEmpty else {
                     throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
                 }
             }

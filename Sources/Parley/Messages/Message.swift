@@ -195,10 +195,12 @@ struct MessageStore: Sendable {
         m.forward_summary, m.poll_summary, m.webhook_summary, m.preview_summary
         """
 
-    func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false) throws -> MessageView? {
-        try c.query(
-            "SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id = ?\(forUpdate ? " FOR UPDATE" : "")", [id]
-        ).first.map(MessageView.init)
+    /// `shared`: read it under a shared lock (the latest committed row, kept until the transaction
+    /// ends), for a row that is to point at it through a foreign key.
+    func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false, shared: Bool = false) throws -> MessageView? {
+        let lock = forUpdate ? " FOR UPDATE" : shared ? " LOCK IN SHARE MODE" : ""
+        return try c.query("SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id = ?\(lock)", [id])
+            .first.map(MessageView.init)
     }
 
     func byClientID(_ c: MariaDBConnection, senderID: Int64, clientID: String) throws -> MessageView? {

@@ -286,7 +286,8 @@ extension MessageService {
         else { throw RoomService.roomNotFound }
         guard membership.role != nil else { throw RoomService.notAMember }
         if let replyTo {
-            guard let target = try store.message(c, id: replyTo), target.roomId == roomID else {
+            // Held: a scheduled message's reply_to is a foreign key (retention may delete the target).
+            guard let target = try store.message(c, id: replyTo, shared: true), target.roomId == roomID else {
                 throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
             }
         }
