@@ -14,6 +14,15 @@ import Yams
         try await parley.run { client in
             try await client.send(.post, "/api/users", json: #"{"username": "x", "#).expectError(.badRequest, "malformed_json")
             try await client.send(.post, "/api/users", json: "").expectError(.badRequest, "malformed_json")
+            // Trailing commas are not JSON (Foundation's decoder alone would take them).
+            for body in [#"{"username":"quinn","password":"password123",}"#, #"{"username":"quinn","password":"password123" , \#n}"#] {
+                try await client.send(.post, "/api/users", json: body).expectError(.badRequest, "malformed_json")
+            }
+            #expect(try parley.count("users") == 0)
+            // A comma in a string is no trailing comma: this body is JSON, only short of a password.
+            let commas = try await client.send(.post, "/api/users", json: #"{"username":"q,}","display_name":"Q \",]"}"#)
+            commas.expectError(.badRequest, "invalid_request")
+            #expect(String(buffer: commas.body).contains("`password`"))
             let wrongType = try await client.send(.post, "/api/users", json: #"{"username": 5, "password": "password123"}"#)
             wrongType.expectError(.badRequest, "invalid_request")
             #expect(wrongType.errorCode == "invalid_request")

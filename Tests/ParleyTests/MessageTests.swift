@@ -897,7 +897,7 @@ import Testing
             func push(_ body: String) async throws -> TestResponse {
                 try await client.send(.post, "/api/rooms/1/messages", json: body, headers: ann.bearer)
             }
-            for body in [#"{"text":"x""#, "", "{text: 'x'}", "\u{FF}"] { try await push(body).expectError(.badRequest, "malformed_json") }
+            for body in [#"{"text":"x""#, "", "{text: 'x'}", "\u{FF}", #"{"text":"x",}"#, #"{"text":"x","mentions":[1,]}"#] { try await push(body).expectError(.badRequest, "malformed_json") }
             for body in [
                 "[]", #""text""#, "{}", #"{"text":null}"#, #"{"text":5}"#, #"{"text":["x"]}"#, #"{"text":"x","reply_to":"1"}"#,
                 #"{"text":"x","client_id":5}"#, #"{"text":"x","reply_to":true}"#,

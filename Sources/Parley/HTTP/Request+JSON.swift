@@ -19,6 +19,8 @@ extension Request {
         if let flat = T.self as? any FlatJSONDecodable.Type, let object = FlatJSON.parse(buffer), let value = flat.init(flat: object) {
             return value as! T
         }
+        // Foundation's decoder lets a comma before `}` or `]` through; JSON does not.
+        if Self.hasTrailingComma(buffer) { throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.") }
         do {
             return try context.requestDecoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
@@ -31,6 +33,35 @@ extension Request {
         } catch {
             if let field = Self.unfitNumber(in: buffer) { throw Self.unfit(field) }
             throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.")
+        }
+    }
+
+    /// Whether a comma outside strings is followed (after white space) by `}` or `]`.
+    static func hasTrailingComma(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { bytes in
+            var inString = false
+            var escaped = false
+            var afterComma = false
+            for byte in bytes {
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                    continue
+                }
+                switch byte {
+                case 0x20, 0x09, 0x0A, 0x0D: continue
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): if afterComma { return true }
+                case UInt8(ascii: "\""): inString = true
+                default: break
+                }
+                afterComma = byte == UInt8(ascii: ",")
+            }
+            return false
         }
     }
 
