@@ -1,5 +1,6 @@
 """Blocking in the browser: from someone's profile, their messages fold (and show on request), in
-every tab of mine at once; they can no longer write to me; unblocking from settings unfolds them."""
+every tab of mine at once; they can no longer write to me; unblocking from settings unfolds them.
+A DM with someone I blocked, or whose account is deactivated, is read-only, its message box saying why."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -101,3 +102,26 @@ def test_a_dm_with_a_deactivated_person_is_read_only_until_they_are_back(server,
     assert box.get_attribute("value") == "are you still there?"
     chat.type(Keys.ENTER)
     chat.wait(lambda: any(m["text"] == "are you still there?" for m in ann.history(dm)))
+
+
+def test_a_dm_with_someone_i_blocked_is_read_only_in_every_tab_until_i_unblock(server, browsers, account):
+    ann = account("ann_blocker", display_name="Ann Blocker")
+    bob = account("bob_pest2", display_name="Bob Two")
+    dm = bob.call("POST", "/api/dms", expect=201, json={"user_id": ann.id}).json()["room"]["id"]
+    bob.post(dm, "hello?")
+    chat = Chat(browsers(), server).log_in("ann_blocker")
+    chat.open_room("Bob Two", "dm-list")
+    box = chat.find("#composer-text")
+    chat.wait(lambda: "hello?" in chat.texts() and box.is_enabled())
+
+    # Blocked (here through the API, as from another device): the box says why and takes nothing.
+    ann.call("PUT", f"/api/me/blocks/{bob.id}", expect=204)
+    chat.wait(lambda: not box.is_enabled(), message="the composer stayed open")
+    assert "You blocked Bob Two" in box.get_attribute("placeholder")
+    assert not chat.find("#send").is_enabled()
+    assert ann.call("POST", f"/api/rooms/{dm}/messages", json={"text": "x"}).json()["error"]["code"] == "blocked"
+
+    ann.call("DELETE", f"/api/me/blocks/{bob.id}", expect=204)
+    chat.wait(lambda: box.is_enabled(), message="the composer stayed read-only after unblocking")
+    chat.send("sorry, my mistake")
+    chat.wait(lambda: any(m["text"] == "sorry, my mistake" for m in ann.history(dm)))

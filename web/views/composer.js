@@ -282,6 +282,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   });
   // My role in the open room is read from its member list, which reloads after a role change.
   on("members", renderEnabled);
+  on("blocks", renderEnabled);
   on("messages", ({ message }) => {
     // The message being edited or replied to was deleted meanwhile.
     if (context && message?.id === context.message.id && message.deleted) cancel();
@@ -315,7 +316,9 @@ function renderEnabled() {
   // In a room where only moderators and up post, a member reads (and reacts) but does not write.
   const restricted = Boolean(room && !archived && !mayPost(room.id));
   const gone = Boolean(room && !archived) && partnerDeactivated(room);
-  const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone;
+  // Nor in a DM with someone I blocked (the server refuses both sides there, `blocked`).
+  const blocking = Boolean(room && !archived) && room.kind === "dm" && Boolean(room.dm_with) && state.blocked.has(room.dm_with.id);
+  const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone && !blocking;
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
@@ -328,9 +331,11 @@ function renderEnabled() {
       ? ""
       : gone
         ? `${roomName(room)}'s account is deactivated: this conversation is read-only.`
-        : restricted
-          ? "Only moderators, admins and the owner post in this room."
-          : "";
+        : blocking
+          ? `You blocked ${roomName(room)}: unblock them to write here.`
+          : restricted
+            ? "Only moderators, admins and the owner post in this room."
+            : "";
 }
 
 /// A two-person DM whose other person's account is deactivated is read-only (the server refuses
