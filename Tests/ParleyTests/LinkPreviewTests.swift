@@ -391,6 +391,9 @@ import TestSupport
             ("nohttps://x.example ftp://y.example http:// https://", []),
             ("*https://bold.example/* <https://angle.example/>", ["https://bold.example/", "https://angle.example/"]),
             ("HTTPS://UPPER.example/Path", ["HTTPS://UPPER.example/Path"]),
+            // Closing brackets past the opened ones are left out, however many (counted once).
+            ("(see http://a.bc/x_(y)).)" + String(repeating: ")", count: 3980), ["http://a.bc/x_(y)"]),
+            ("((http://a.bc/(x)))", ["http://a.bc/(x)"]),
         ]
         for (text, expected) in cases {
             #expect(MessageLinks.find(text) == expected, "\(text)")
@@ -415,6 +418,14 @@ import TestSupport
         #expect(PageMeta.parse("<title>   </title>").preview(url: "u") == nil)
         let long = PageMeta.parse("<title>\(String(repeating: "a", count: 400))</title>").preview(url: "u")
         #expect(long?.title.count == PageMeta.maxTitle && long?.title.hasSuffix("…") == true)
+        // Comments and scripts hide what they hold, in any case, however many a page has (each
+        // once copied the rest of the page to search it: this page took minutes).
+        let hidden = "<!-- <title>no</title> --><!--><SCRIPT>\"<title>no</title>\"</Script><style></STYLE>"
+        let busy = String(repeating: "<!---->", count: 20_000) + String(repeating: "<script></script>", count: 10_000)
+        #expect(PageMeta.parse(hidden + busy + "<title>yes</title>").title == "yes")
+        // Control characters, written or as references, are left out.
+        #expect(PageMeta.parse("<title>a\u{0}b&#0;c&#x7;</title><meta name=description content='x&#0;y'>").preview(url: "u")
+            == LinkPreview(url: "u", title: "abc", description: "xy", siteName: nil))
         // Broken markup ends without a crash.
         for broken in ["<", "<meta", "<meta content=\"x", "<title>x", "<!-- open", "<script>x", "&#xFFFFFFFF;&#99999999;"] {
             _ = PageMeta.parse(broken).preview(url: "u")

@@ -109,11 +109,15 @@ enum MessageLinks {
         while end < text.endIndex, !text[end].isWhitespace, !"<>\"`".contains(text[end]) { end = text.index(after: end) }
         var candidate = text[start..<end]
         // Punctuation that ends a sentence or closes a bracket around the link is not part of it.
+        // (The brackets are counted once: each `)` left out is one fewer.)
+        let opened = candidate.reduce(0) { $1 == "(" ? $0 + 1 : $0 }
+        var closed = candidate.reduce(0) { $1 == ")" ? $0 + 1 : $0 }
         while let last = candidate.last {
             if ".,;:!?'*_~]}".contains(last) {
                 candidate = candidate.dropLast()
-            } else if last == ")", candidate.filter({ $0 == "(" }).count < candidate.filter({ $0 == ")" }).count {
+            } else if last == ")", opened < closed {
                 candidate = candidate.dropLast()
+                closed -= 1
             } else {
                 break
             }
@@ -594,9 +598,12 @@ struct PageMeta {
             siteName: value("og:site_name").map { Self.cut($0, 100) })
     }
 
-    /// Entities decoded, runs of white space made one space, trimmed.
+    /// Entities decoded, control characters (a NUL, written or as `&#0;`) dropped, runs of white
+    /// space made one space, trimmed.
     static func clean(_ text: String) -> String {
-        decodeEntities(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var decoded = decodeEntities(text)
+        decoded.unicodeScalars.removeAll { $0.properties.generalCategory == .control && !$0.properties.isWhitespace }
+        return decoded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
     static func cut(_ text: String, _ limit: Int) -> String {
@@ -626,9 +633,8 @@ struct PageMeta {
             let (tag, afterName) = lowercasedName(from: i + 1)
             if tag.hasPrefix("!--") {
                 // Comments may hold tags that are not the page's.
-                let rest = String(String.UnicodeScalarView(scalars[i...]))
-                guard let end = rest.range(of: "-->") else { break }
-                i += rest.unicodeScalars.distance(from: rest.unicodeScalars.startIndex, to: end.upperBound)
+                guard let end = find("-->", in: scalars, from: i + 2) else { break }
+                i = end + 3
                 continue
             }
             if tag == "/head" || tag == "body" { break }
@@ -649,14 +655,34 @@ struct PageMeta {
                 continue
             } else if tag == "script" || tag == "style" {
                 // Their text is not markup.
-                let rest = String(String.UnicodeScalarView(scalars[end...]))
-                guard let close = rest.range(of: "</\(tag)", options: .caseInsensitive) else { break }
-                i = end + rest.unicodeScalars.distance(from: rest.unicodeScalars.startIndex, to: close.lowerBound) + 2
+                guard let close = find("</\(tag)", in: scalars, from: end) else { break }
+                i = close + 2
                 continue
             }
             i = max(end, i + 1)
         }
         return meta
+    }
+
+    /// Where `needle` (ASCII, lowercase) next starts in `scalars` at or after `start`, in any case
+    /// of ASCII letters; in time linear in what it passes (the page is read once, however many
+    /// comments and scripts it holds).
+    static func find(_ needle: String, in scalars: [Unicode.Scalar], from start: Int) -> Int? {
+        let pattern = Array(needle.unicodeScalars)
+        guard let first = pattern.first, start >= 0 else { return nil }
+        func lowered(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+            scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value | 0x20)! : scalar
+        }
+        var i = start
+        while i + pattern.count <= scalars.count {
+            if lowered(scalars[i]) == first {
+                var k = 1
+                while k < pattern.count, lowered(scalars[i + k]) == pattern[k] { k += 1 }
+                if k == pattern.count { return i }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The attributes of a tag from just after its name, and the index after its `>`.
