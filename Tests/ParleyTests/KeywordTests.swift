@@ -18,6 +18,21 @@ import Testing
         return list.map { ($0["reason"]?.string, $0["message"]?["text"]?.string) }
     }
 
+    /// Whole words only, found wherever they overlap a near miss, and in time linear in the text.
+    @Test func keywordsMatchWholeWords() {
+        let cases: [(String, String, Bool)] = [
+            ("release", "the release is out", true), ("release", "prereleases", false), ("release", "release_notes", false),
+            ("release notes", "see release notes!", true), ("aab", "aaab", false), ("aab", "a aab.", true),
+            ("ab ab", "ab ab ab", true), ("ab ab", "abab ab", false), ("#rel", "a#rel", false), ("#rel", "x #rel", true),
+            ("café", "au café.", true), ("ca", "café", false),
+            (String(repeating: "a", count: 64), String(repeating: "a", count: 4_000), false),
+            (String(repeating: "a", count: 63) + "b", String(repeating: "a", count: 4_000) + " " + String(repeating: "a", count: 63) + "b", true),
+        ]
+        for (keyword, text, expected) in cases {
+            #expect(Keywords.occurs(keyword, in: Array(text)) == expected, "\(keyword) in \(text.prefix(20))")
+        }
+    }
+
     @Test func keywordsAreKeptNormalizedAndRefusedWhenBad() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
