@@ -91,6 +91,43 @@ import Testing
         }
     }
 
+    /// Saves, unsaves, reminders and scheduled replies of one message at once (two tabs, two people)
+    /// all answer: each takes the message's row before the user's or the saved row, where the unsave
+    /// once locked the saved row first and the reminder the user's row first, and deadlocks outlasted
+    /// the retries (503).
+    @Test func savesUnsavesAndRemindersOfOneMessageAtOnceAllAnswer() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let message = try await MessageTests.say(client, owner, room: room, "keep this")
+            for _ in 0..<3 {
+                let statuses = try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status).self) { group in
+                    for n in 0..<32 {
+                        let who = n % 8 < 4 ? ann : owner
+                        group.addTask {
+                            let response: TestResponse
+                            switch n % 4 {
+                            case 0: response = try await client.send(.put, "/api/me/saved/\(message)", headers: who.bearer)
+                            case 1: response = try await client.send(.delete, "/api/me/saved/\(message)", headers: who.bearer)
+                            case 2:
+                                response = try await client.send(
+                                    .post, "/api/messages/\(message)/reminders", json: #"{"in_seconds":999}"#, headers: who.bearer)
+                            default:
+                                response = try await ScheduledTests.schedule(
+                                    client, who, room: room, #"{"text":"later","reply_to":\#(message),"in_seconds":3600}"#)
+                            }
+                            return (n, response.status)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.allSatisfy { [.ok, .created, .noContent].contains($0.1) }, "\(statuses.filter { $0.1.code >= 300 })")
+            }
+        }
+    }
+
     /// Moderation takes turns with an ownership handover: a kick of the person just made owner, or a
     /// demotion of them, is refused by rank instead of leaving the room without an owner.
     @Test func moderationRacingAHandoverLeavesTheRoomAnOwner() async throws {

@@ -44,11 +44,13 @@ struct Reminders: Sendable {
         let messages = self.messages
         let at = MessageView.storedPrecision(Date().addingTimeInterval(TimeInterval(seconds)))
         return try await log.transaction { c, events in
+            // Locked: a deletion of the message at the same moment comes first (and this is refused)
+            // or waits, and then finds this reminder and removes it. The message before the user, as
+            // a save (which locks the message, then checks its user's row as a foreign key) takes them:
+            // the other order deadlocked with it.
+            let message = try messages.memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             // The user's row is locked, so two requests cannot both pass the limit.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
-            // Locked: a deletion of the message at the same moment comes first (and this is refused)
-            // or waits, and then finds this reminder and removes it.
-            let message = try messages.memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
             let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ?", [user.id])[0].decode("pending", as: Int.self)
             guard pending < Self.maxPending else {

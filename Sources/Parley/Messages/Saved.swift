@@ -96,13 +96,10 @@ struct SavedController {
         let messageID = try RoomController.id(context, "message")
         let userID = session.user.id
         try await log.transaction { c, events in
-            let room = try c.query(
-                """
-                SELECT m.room_id FROM saved_messages s JOIN messages m ON m.id = s.message_id
-                WHERE s.user_id = ? AND s.message_id = ? FOR UPDATE
-                """, [userID, messageID]
-            ).first?.decode("room_id", as: Int64.self)
-            guard let room else { return }
+            // The message's row first, as a save locks them (the other order deadlocked with it).
+            guard let room = try c.query("SELECT room_id FROM messages WHERE id = ? FOR UPDATE", [messageID]).first?.decode("room_id", as: Int64.self),
+                try c.query("SELECT id FROM saved_messages WHERE user_id = ? AND message_id = ? FOR UPDATE", [userID, messageID]).first != nil
+            else { return }
             try c.execute("DELETE FROM saved_messages WHERE user_id = ? AND message_id = ?", [userID, messageID])
             try events.append(EventType.savedRemoved, userID: userID, payload: SavedEvent(messageId: messageID, roomId: room))
         }
