@@ -214,6 +214,33 @@ import TestSupport
 
     /// A page's picture is read by the server, made at most 400 pixels a side as WebP and served by
     /// Parley to anyone logged in; readers never fetch from the linked site.
+    /// A poll's question gets no previews, as posted or as edited.
+    @Test func aPollsQuestionGetsNoPreviewsEvenEdited() async throws {
+        try await Self.withPageServer { pages in
+            let parley = try await TestParley.make { $0.linkPreviews = .any }
+            try await parley.run { client in
+                let ada = try await client.signUp("ada")
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ada.bearer).json()["cursor"]?.int)
+                let poll = try #require(
+                    try await client.send(
+                        .post, "/api/rooms/1/polls", json: #"{"question":"which? \#(pages.url("/titled"))","options":["a","b"]}"#,
+                        headers: ada.bearer
+                    ).json()["message"]?["id"]?.int)
+                let edited = try await client.send(
+                    .patch, "/api/messages/\(poll)", json: jsonString(["text": "which now? \(pages.url("/article"))"]), headers: ada.bearer)
+                #expect(edited.status == .ok)
+                // A message posted after them gets its preview: by then theirs would have been read.
+                #expect(try await client.send(
+                    .post, "/api/rooms/1/messages", json: jsonString(["text": pages.url("/pictured")]), headers: ada.bearer).status == .created)
+                let (events, _) = try await Self.waitFor("message.previews", client, after: head, headers: ada.bearer)
+                let previewed = events.filter { $0["type"] == .string("message.previews") }
+                #expect(previewed.count == 1 && previewed.first?["payload"]?["message_id"]?.int != poll, "\(previewed)")
+                #expect(pages.count("/titled") == 0 && pages.count("/article") == 0)
+                #expect(try await client.send(.get, "/api/messages/\(poll)", headers: ada.bearer).json()["message"]?["previews"] == .array([]))
+            }
+        }
+    }
+
     @Test func aPagesPictureIsServedByParley() async throws {
         try await Self.withPageServer { pages in
             let parley = try await TestParley.make { $0.linkPreviews = .any }

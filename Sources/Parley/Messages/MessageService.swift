@@ -434,8 +434,9 @@ struct MessageService: Sendable {
             if let old = message.text, old != text {
                 try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])
             }
-            // Other links take other previews, fetched after the edit (until then, none).
-            let relink = MessageLinks.find(message.text) != MessageLinks.find(text)
+            // Other links take other previews, fetched after the edit (until then, none); a poll's
+            // question takes none, edited or not.
+            let relink = message.poll == nil && MessageLinks.find(message.text) != MessageLinks.find(text)
             // The people it names are those the new text names: newly named ones (and new keyword
             // hits) are notified now; `@room` and `@here` stay as they were when it was posted.
             let (room, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
