@@ -381,6 +381,8 @@ import Testing
             let trio = try #require(
                 try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cyd.id)]}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
             let earlier = try await MessageTests.say(client, ann, room: dm, "before")
+            let poll = try #require(
+                try await PollTests.create(client, bob, room: dm, #"{"question":"lunch?","options":["yes","no"]}"#).json()["message"]?["id"]?.int)
             #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
             let messages = try parley.count("messages")
             let reactions = try parley.count("reactions")
@@ -392,6 +394,7 @@ import Testing
             try await client.send(.patch, "/api/messages/\(earlier)", json: #"{"text":"edited"}"#, headers: ann.bearer)
                 .expectError(.forbidden, "recipient_deactivated")
             try await ReactionTests.react(client, ann, earlier, ReactionTests.thumbs).expectError(.forbidden, "recipient_deactivated")
+            try await PollTests.vote(client, ann, poll, [0]).expectError(.forbidden, "recipient_deactivated")
             try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: ann.bearer)
                 .expectError(.forbidden, "recipient_deactivated")
             try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: ann.bearer, body: ByteBuffer(string: "x"))
@@ -405,7 +408,7 @@ import Testing
             }
             #expect(try await deactivated() == ["ann": false, "bob": true])
             // The DM stays readable and opening it again finds it; a group DM goes on among the others.
-            #expect(try await MessageTests.page(client, ann, room: dm).0 == [earlier])
+            #expect(try await MessageTests.page(client, ann, room: dm).0 == [poll, earlier])
             #expect(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int == dm)
             #expect(try await MessageTests.post(client, ann, room: trio, ["text": "just us"]).status == .created)
             // Back, they write to each other again.
