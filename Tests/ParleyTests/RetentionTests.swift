@@ -37,6 +37,11 @@ import Testing
             let oldDM = try await MessageTests.say(client, ann, room: dm, "old secret")
             #expect(try await client.send(.put, "/api/messages/\(old)/reactions/%F0%9F%91%8D", headers: admin.bearer).status == .ok)
             #expect(try await client.send(.put, "/api/me/saved/\(old)", headers: admin.bearer).status == .ok)
+            // Ann left half a reply in the old message's thread, and scheduled an answer to it.
+            #expect(try await client.send(.put, "/api/rooms/1/draft?thread=\(old)", json: #"{"text":"half a reply"}"#, headers: ann.bearer).status == .ok)
+            let scheduled = try #require(
+                try await ScheduledTests.schedule(client, ann, room: 1, #"{"text":"an answer","reply_to":\#(old),"in_seconds":3600}"#)
+                    .json()["scheduled"]?["id"]?.int)
             try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 40 DAY WHERE id <= ?", [oldDM])
             let reply = try #require(
                 try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"still here","reply_to":\#(old)}"#, headers: admin.bearer)
@@ -65,6 +70,11 @@ import Testing
             #expect(try parley.count("files", where: "id = \(fileID)") == 0)
             #expect(try parley.count("file_parts", where: "file_id = \(fileID)") == 0)
             #expect(try parley.count("messages", where: "id IN (\(reply), \(fresh))") == 2)
+            // The thread's draft went; the scheduled answer still names what it answers, and its send
+            // is refused (kept, with the refusal as its failure) rather than posted as no reply.
+            #expect(try parley.count("drafts", where: "thread_id = \(old)") == 0)
+            #expect(try parley.count("scheduled_messages", where: "id = \(scheduled) AND reply_to = \(old)") == 1)
+            try await client.send(.post, "/api/me/scheduled/\(scheduled)/send", headers: ann.bearer).expectError(.unprocessableContent, "invalid_reply_to")
             try await client.send(.get, "/api/messages/\(old)", headers: ann.bearer).expectError(.notFound, "message_not_found")
             try await FileTests.download(client, ann, fileID).expectError(.notFound, "file_not_found")
             let history = try await client.send(.get, "/api/rooms/1/messages", headers: ann.bearer).json()["messages"]?.array ?? []
@@ -78,6 +88,8 @@ import Testing
                 [$0["data"]?["room_id"]?.int, $0["data"]?["up_to"]?.int, $0["data"]?["count"]?.int]
             }
             #expect(expired.sorted { ($0[0] ?? 0) < ($1[0] ?? 0) } == [[1, oldFile, 2], [dm, oldDM, 1]])
+            // Ann's clients heard the thread's draft go.
+            #expect(events.contains { $0["type"] == .string("draft.removed") && $0["data"]?["thread_id"]?.int == old })
             // The log dropped the event older than the retention (the pruner runs after the sweep's
             // commits, so it may still be at work when the messages are gone).
             let pruned = ContinuousClock.now + .seconds(10)

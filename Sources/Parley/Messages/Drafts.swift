@@ -148,7 +148,8 @@ struct DraftController {
     /// A thread is a message of the room (a deleted one's too: it may still be answered).
     static func checkThread(_ c: MariaDBConnection, _ threadID: Int64, roomID: Int64) throws {
         guard threadID != 0 else { return }
-        guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [threadID, roomID]).isEmpty else {
+        // Held: retention deleting the message waits, and then takes this draft with it.
+        guard try !c.query("SELECT id FROM messages WHERE id = ? AND room_id = ? LOCK IN SHARE MODE", [threadID, roomID]).isEmpty else {
             throw ParleyError.invalid("invalid_thread", "thread must be a message of the same room.")
         }
     }

@@ -128,6 +128,17 @@ struct MessageRetention: Sendable {
             try FileStore.unshare(c, messageID: try row.decode("message_id"))
         }
         try c.execute("DELETE FROM messages WHERE id IN (\(list.placeholders))", list)
+        // Drafts in the threads of those messages go too (`thread_id` has no foreign key: 0 is a
+        // room's own box), and their owners' clients hear it.
+        let drafts = try c.query("SELECT user_id, room_id, thread_id FROM drafts WHERE thread_id IN (\(list.placeholders)) FOR UPDATE", list)
+        if !drafts.isEmpty {
+            try c.execute("DELETE FROM drafts WHERE thread_id IN (\(list.placeholders))", list)
+            for row in drafts {
+                try events.append(
+                    EventType.draftRemoved, userID: try row.decode("user_id"),
+                    payload: DraftController.RemovedEvent(roomId: try row.decode("room_id"), threadId: try row.decode("thread_id")))
+            }
+        }
         for (room, expired) in rooms.sorted(by: { $0.key < $1.key }) {
             try events.append(EventType.messagesExpired, roomID: room, payload: ExpiredEvent(roomId: room, upTo: expired.upTo, count: expired.count))
         }

@@ -288,7 +288,7 @@ extension MessageService {
         else { throw RoomService.roomNotFound }
         guard membership.role != nil else { throw RoomService.notAMember }
         if let replyTo {
-            // Held: a scheduled message's reply_to is a foreign key (retention may delete the target).
+            // Held: retention deleting the target at this moment waits, and then this refuses.
             guard let target = try store.message(c, id: replyTo, shared: true), target.roomId == roomID else {
                 throw ParleyError.invalid("invalid_reply_to", "reply_to must be a message of the same room.")
             }
