@@ -140,6 +140,12 @@ enum Thumbnails {
     static let maxPixels = 50_000_000
     static let maxBytes = 50 * 1024 * 1024
     static let contentType = "image/webp"
+
+    /// Whether `bytes` are an animated WebP (an extended header with its animation flag), which
+    /// libgd cannot decode.
+    static func isAnimatedWebP(_ bytes: [UInt8]) -> Bool {
+        bytes.count > 20 && bytes[0..<4].elementsEqual("RIFF".utf8) && bytes[8..<16].elementsEqual("WEBPVP8X".utf8) && bytes[20] & 0x02 != 0
+    }
     static let quality: Int32 = 80
 
     struct Made: Sendable, Equatable {

@@ -33,6 +33,9 @@ struct CustomEmojiController {
     static let invalidPicture = ParleyError.invalid(
         "invalid_emoji", "A custom emoji is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
     static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A custom emoji's picture is at most \(maxBytes) bytes.")
+    /// libgd decodes a WebP's first picture only when it has one: an animated WebP does not decode.
+    static let animatedWebP = ParleyError.invalid(
+        "invalid_emoji", "An animated WebP cannot be read here: send the animation as a GIF, or a still WebP.")
 
     /// A name: 2–30 of a–z, 0–9, `_`, `-` and `+` (as Slack's), so that `:name:` fits a reaction.
     /// Capitals are taken as small letters.
@@ -117,7 +120,9 @@ struct CustomEmojiController {
         if session.user.siteRole != .admin, try await SiteSettings.load(pool).customEmoji == .admins { throw SiteSettings.emojiForAdmins }
         let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalidPicture)
         try limiter.consume(String(session.user.id))
-        guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalidPicture }
+        guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else {
+            throw Thumbnails.isAnimatedWebP(sent) ? Self.animatedWebP : Self.invalidPicture
+        }
         let userID = session.user.id
         let emoji = try await log.transaction { c, events in
             // Counted under a lock on the newest row's gap, so two adders at once cannot pass the limit together.
