@@ -176,3 +176,30 @@ struct RequestPartsTests {
         #expect(Set(SessionService.randomHex(bytes: 512)).count == 16)
     }
 }
+
+/// The hub's membership intervals, searched rather than scanned: a user who joined and left a room
+/// thousands of times sees exactly the events of the times they were in it.
+@Suite struct MembershipIntervalTests {
+    @Test func aUserSeesOnlyTheEventsOfTheirStays() {
+        // Stays in room 7: joined at 10k, left at 10k + 5, for k = 1…4,000; the last stay is open.
+        var memberships: [(user: Int64, room: Int64, from: Int64, to: Int64?)] = []
+        for k in Int64(1)...4_000 {
+            let to: Int64? = k == 4_000 ? nil : 10 * k + 5
+            memberships.append((user: 1, room: 7, from: 10 * k, to: to))
+        }
+        memberships.shuffle()
+        let hub = EventHub(position: 50_000, prunedThrough: 0, memberships: memberships)
+        func event(_ id: Int64) -> LoggedEvent {
+            LoggedEvent(id: id, type: "message.created", roomID: 7, userID: nil, subjectID: nil, createdAt: Date(), payload: "{}", message: nil)
+        }
+        let cases: [(Int64, Bool)] = [
+            (9, false), (10, true), (12, true), (15, true), (16, false), (19, false), (20, true), (20_005, true), (20_006, false),
+            (39_990, true), (39_995, true), (39_996, false), (40_000, true), (49_999, true),
+        ]
+        for (id, inside) in cases {
+            #expect(hub.isVisible(event(id), to: 1) == inside, "\(id)")
+        }
+        #expect(!hub.isVisible(event(20), to: 2))
+        #expect(EventHub.holds([], 5) == false)
+    }
+}

@@ -421,6 +421,9 @@ import TestSupport
             // Closing brackets past the opened ones are left out, however many (counted once).
             ("(see http://a.bc/x_(y)).)" + String(repeating: ")", count: 3980), ["http://a.bc/x_(y)"]),
             ("((http://a.bc/(x)))", ["http://a.bc/(x)"]),
+            // A word of many starts that are no URLs is given up after a few (each once scanned it to its end).
+            (String(repeating: "(http://%", count: 440) + " http://after.example", ["http://after.example"]),
+            ("(http://%(http://%(http://%(http://ok.example", ["http://ok.example"]),
         ]
         for (text, expected) in cases {
             #expect(MessageLinks.find(text) == expected, "\(text)")

@@ -552,7 +552,8 @@ import Testing
             #expect(members.compactMap { $0["user"]?["username"]?.string } == ["owner", "zed", "bea", "ada"])
             #expect(members.compactMap { $0["role"]?.string } == ["owner", "admin", "moderator", "member"])
             for member in members {
-                #expect(member.keys == ["user", "role", "joined_at", "presence", "online", "last_seen_at", "status", "dnd_until", "time_zone"])
+                #expect(member.keys == ["user", "role", "joined_at", "presence", "online", "last_seen_at", "status", "dnd_until", "time_zone", "deactivated"])
+                #expect(member["deactivated"] == .bool(false))
                 #expect(Self.isTimestamp(member["joined_at"]))
                 let isAda = member["user"]?["id"]?.int == ada.id
                 #expect(member["online"] == .bool(isAda))
@@ -614,7 +615,7 @@ import Testing
             let added = try await add(owner, bob.id)
             #expect(added.status == .created)
             let member = try #require(try added.json()["member"])
-            #expect(member.keys == ["user", "role", "joined_at", "presence", "online", "last_seen_at", "status", "dnd_until", "time_zone"])
+            #expect(member.keys == ["user", "role", "joined_at", "presence", "online", "last_seen_at", "status", "dnd_until", "time_zone", "deactivated"])
             #expect(member["user"] == Self.user(bob))
             #expect(member["role"] == .string("member"))
             #expect(member["online"] == .bool(false))

@@ -77,6 +77,10 @@ enum MessageLinks {
         var inCode = false
         var previous: Character = " "
         var index = text.startIndex
+        // Starts tried in the word the last try ended in, and that end: a word of many `(http://`
+        // is not scanned to its end from each (which was quadratic); after a few tries it is skipped.
+        var tries = 0
+        var wordEnd = text.startIndex
         while index < text.endIndex, links.count < maxLinks {
             let character = text[index]
             if character == "`" {
@@ -87,13 +91,23 @@ enum MessageLinks {
                 index = end
                 continue
             }
-            if !inCode, character == "h" || character == "H", previous.isWhitespace || "([<\"'*_~".contains(previous),
-                let link = link(at: index, in: text)
-            {
-                if !links.contains(link.url) { links.append(link.url) }
-                previous = " "
-                index = link.end
-                continue
+            if !inCode, character == "h" || character == "H", previous.isWhitespace || "([<\"'*_~".contains(previous) {
+                let (url, end) = link(at: index, in: text)
+                if let url {
+                    if !links.contains(url) { links.append(url) }
+                    previous = " "
+                    index = end
+                    continue
+                }
+                if end > index {
+                    tries = index < wordEnd ? tries + 1 : 1
+                    wordEnd = end
+                    if tries >= 4 {
+                        previous = " "
+                        index = end
+                        continue
+                    }
+                }
             }
             previous = character
             index = text.index(after: index)
@@ -101,10 +115,11 @@ enum MessageLinks {
         return links
     }
 
-    /// The URL starting at `start`, with trailing punctuation left out, when it is a valid http(s) URL.
-    private static func link(at start: String.Index, in text: String) -> (url: String, end: String.Index)? {
+    /// The URL starting at `start`, with trailing punctuation left out, when it is a valid http(s) URL;
+    /// and where the word it is in ends (`start` when it does not start like a URL).
+    private static func link(at start: String.Index, in text: String) -> (url: String?, end: String.Index) {
         let rest = text[start...]
-        guard rest.prefix(8).lowercased().hasPrefix("https://") || rest.prefix(7).lowercased().hasPrefix("http://") else { return nil }
+        guard rest.prefix(8).lowercased().hasPrefix("https://") || rest.prefix(7).lowercased().hasPrefix("http://") else { return (nil, start) }
         var end = start
         while end < text.endIndex, !text[end].isWhitespace, !"<>\"`".contains(text[end]) { end = text.index(after: end) }
         var candidate = text[start..<end]
@@ -125,7 +140,7 @@ enum MessageLinks {
         let url = String(candidate)
         guard url.utf8.count <= maxLength, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
-        else { return nil }
+        else { return (nil, end) }
         return (url, end)
     }
 }
