@@ -91,9 +91,9 @@ def test_a_dm_with_a_deactivated_person_is_read_only_until_they_are_back(server,
     chat.wait(lambda: not box.is_enabled() and "account is deactivated" in box.get_attribute("placeholder"))
 
     # A site admin reactivates him: the DM opens for writing again.
-    account("site_boss", display_name="Boss")
-    make_site_admin(server, "site_boss")
-    boss = account("site_boss")  # logged in afresh, as a site admin
+    account("dm_reactivator", display_name="Boss")
+    make_site_admin(server, "dm_reactivator")
+    boss = account("dm_reactivator")  # logged in afresh, as a site admin
     boss.call("POST", f"/api/admin/users/{bob.id}/reactivate", expect=204)
     chat.open_room("main")
     chat.open_room("Bob Leaves", "dm-list")
