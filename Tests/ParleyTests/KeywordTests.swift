@@ -29,7 +29,42 @@ import Testing
             (String(repeating: "a", count: 63) + "b", String(repeating: "a", count: 4_000) + " " + String(repeating: "a", count: 63) + "b", true),
         ]
         for (keyword, text, expected) in cases {
-            #expect(Keywords.occurs(keyword, in: Array(text.unicodeScalars)) == expected, "\(keyword) in \(text.prefix(20))")
+            #expect(Keywords.occurring([keyword], in: Array(text.unicodeScalars)) == (expected ? [keyword] : []), "\(keyword) in \(text.prefix(20))")
+        }
+        // All at once, each as on its own.
+        let text = Array("see release notes! a aab. x #rel, au café.".unicodeScalars)
+        #expect(
+            Keywords.occurring(["release notes", "aab", "#rel", "café", "ca", "rel", "notes!", "see", "elease", "ab", "x #"], in: text)
+                == ["release notes", "aab", "#rel", "café", "rel", "notes!", "see"])
+    }
+
+    /// Many keywords of many lengths against texts of few letters (many near misses, many windows
+    /// of each length), compared with a plain search at every position.
+    @Test func keywordsFoundTogetherAreThoseFoundOneByOne() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Unicode.Scalar] = ["a", "b", " ", "#", "é", "\u{301}"]
+        func word(_ length: Int) -> [Unicode.Scalar] { (0..<length).map { _ in alphabet.randomElement(using: &generator)! } }
+        func plain(_ pattern: [Unicode.Scalar], _ text: [Unicode.Scalar]) -> Bool {
+            guard pattern.count <= text.count else { return false }
+            let isWord: (Unicode.Scalar) -> Bool = { $0 != " " && $0 != "#" }
+            return (0...(text.count - pattern.count)).contains { start in
+                text[start..<start + pattern.count].elementsEqual(pattern)
+                    && (start == 0 || !isWord(text[start - 1]))
+                    && (start + pattern.count == text.count || !isWord(text[start + pattern.count]))
+            }
+        }
+        for _ in 0..<200 {
+            let text = word(Int.random(in: 0...300, using: &generator))
+            let keywords = (0..<Int.random(in: 1...60, using: &generator)).map { _ -> [Unicode.Scalar] in
+                // Half of them cut from the text itself, so that many are there.
+                let length = Int.random(in: 1...8, using: &generator)
+                guard Bool.random(using: &generator), text.count >= length else { return word(length) }
+                let start = Int.random(in: 0...(text.count - length), using: &generator)
+                return Array(text[start..<start + length])
+            }
+            let strings = keywords.map { String(String.UnicodeScalarView($0)) }
+            let expected = Set(zip(keywords, strings).filter { plain($0.0, text) }.map(\.1))
+            #expect(Keywords.occurring(strings, in: text) == expected)
         }
     }
 

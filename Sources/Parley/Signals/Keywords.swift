@@ -32,33 +32,85 @@ enum Keywords {
         return result
     }
 
-    /// Whether `text` (the Unicode scalars of a message as `KeywordIndex` prepares it) holds `keyword`
-    /// as whole words: not inside a longer word. Knuth–Morris–Pratt over scalars (compared as
-    /// numbers), so its time is linear in the text and the keyword whatever they repeat: a search
-    /// from every near miss was quadratic (a post of 4,000 `a`s took 0.1 s per watcher of twenty long
-    /// `a…` keywords), and comparing `Character`s cost a room of forty such watchers 1.4 s a post.
-    static func occurs(_ keyword: String, in text: [Unicode.Scalar]) -> Bool {
-        let pattern = Array(keyword.unicodeScalars)
-        guard !pattern.isEmpty, pattern.count <= text.count else { return false }
-        // failure[i]: the length of the longest proper prefix of pattern[0...i] that is also its suffix.
-        var failure = [Int](repeating: 0, count: pattern.count)
-        var k = 0
-        for i in pattern.indices.dropFirst() {
-            while k > 0 && pattern[i] != pattern[k] { k = failure[k - 1] }
-            if pattern[i] == pattern[k] { k += 1 }
-            failure[i] = k
+    /// Which of `keywords` `text` (the Unicode scalars of a message as `KeywordIndex` prepares it)
+    /// holds as whole words: not inside a longer word. One pass over the text per distinct keyword
+    /// length (at most `maxLength`), with a rolling hash of each window looked up among the keywords
+    /// of that length and compared scalar by scalar on a hit, so the time does not grow with how
+    /// many keywords (or watchers) there are: matching each keyword on its own made a post's cost
+    /// grow with the room's watchers (forty watchers of twenty long keywords: 0.14 s a post in a
+    /// debug build, twice over), and a search from every near miss had made it quadratic besides.
+    static func occurring(_ keywords: some Sequence<String>, in text: [Unicode.Scalar]) -> Set<String> {
+        // The keywords by length in scalars, then by hash.
+        var byLength: [Int: [UInt64: [(String, [Unicode.Scalar])]]] = [:]
+        var wanted = 0
+        for keyword in Set(keywords) {
+            let pattern = Array(keyword.unicodeScalars)
+            guard !pattern.isEmpty, pattern.count <= text.count else { continue }
+            byLength[pattern.count, default: [:]][RollingHash.of(pattern[...]), default: []].append((keyword, pattern))
+            wanted += 1
         }
-        var matched = 0
-        for i in text.indices {
-            let scalar = text[i]
-            while matched > 0 && scalar != pattern[matched] { matched = failure[matched - 1] }
-            if scalar == pattern[matched] { matched += 1 }
-            guard matched == pattern.count else { continue }
-            let start = i + 1 - pattern.count
-            if (start == 0 || !isWordScalar(text[start - 1])) && (i + 1 == text.count || !isWordScalar(text[i + 1])) { return true }
-            matched = failure[matched - 1]
+        guard wanted > 0 else { return [] }
+        let hash = RollingHash(text)
+        // A match starts where the scalar before it is no word scalar and ends where the one after is none.
+        var wordScalar = [Bool](repeating: false, count: text.count)
+        for i in text.indices { wordScalar[i] = isWordScalar(text[i]) }
+        var found = Set<String>()
+        for (length, table) in byLength {
+            var start = 0
+            while start + length <= text.count {
+                defer { start += 1 }
+                guard start == 0 || !wordScalar[start - 1], start + length == text.count || !wordScalar[start + length],
+                    let candidates = table[hash.of(start..<start + length)]
+                else { continue }
+                for (keyword, pattern) in candidates where !found.contains(keyword) && text[start..<start + length].elementsEqual(pattern) {
+                    found.insert(keyword)
+                }
+                if found.count == wanted { return found }
+            }
         }
-        return false
+        return found
+    }
+
+    /// Polynomial hashes modulo the prime 2⁶¹ − 1 with a base drawn at start-up, so that nobody
+    /// can choose texts whose windows collide with a keyword (a collision costs one comparison).
+    struct RollingHash {
+        static let modulus: UInt64 = (1 << 61) - 1
+        static let base = UInt64.random(in: (1 << 20)..<modulus)
+        private var prefix: [UInt64]
+        private var powers: [UInt64]
+
+        init(_ text: [Unicode.Scalar]) {
+            prefix = [0]
+            powers = [1]
+            prefix.reserveCapacity(text.count + 1)
+            powers.reserveCapacity(text.count + 1)
+            for scalar in text {
+                prefix.append(Self.add(Self.multiply(prefix.last!, Self.base), UInt64(scalar.value) + 1))
+                powers.append(Self.multiply(powers.last!, Self.base))
+            }
+        }
+
+        /// The hash of `text[range]`, as `of(_:)` gives for those scalars alone.
+        func of(_ range: Range<Int>) -> UInt64 {
+            let high = Self.multiply(prefix[range.lowerBound], powers[range.count])
+            return Self.add(prefix[range.upperBound], Self.modulus - high)
+        }
+
+        static func of(_ scalars: ArraySlice<Unicode.Scalar>) -> UInt64 {
+            scalars.reduce(0) { add(multiply($0, base), UInt64($1.value) + 1) }
+        }
+
+        private static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let sum = a + b
+            return sum >= modulus ? sum - modulus : sum
+        }
+
+        private static func multiply(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            // 2⁶¹ ≡ 1: fold the 122-bit product's high bits onto its low 61.
+            let (high, low) = a.multipliedFullWidth(by: b)
+            let folded = ((high << 3) | (low >> 61)) + (low & modulus)
+            return folded >= modulus ? folded - modulus : folded
+        }
     }
 
     /// Letters, digits, `_`, and the marks that combine with a letter (an accent written apart).
@@ -110,15 +162,9 @@ final class KeywordIndex: Sendable {
         guard !watching.isEmpty else { return [] }
         // As keywords are kept: lowercased, white space as single spaces.
         let lowered = Array(text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").unicodeScalars)
-        // Each keyword is looked for once, however many watch it.
-        var found: [String: Bool] = [:]
-        func occurs(_ keyword: String) -> Bool {
-            if let known = found[keyword] { return known }
-            let result = Keywords.occurs(keyword, in: lowered)
-            found[keyword] = result
-            return result
-        }
-        return watching.filter { _, keywords in keywords.contains(where: occurs) }.keys.sorted()
+        // Each keyword is looked for once, however many watch it, and all of them in one go.
+        let found = Keywords.occurring(watching.values.joined(), in: lowered)
+        return watching.filter { _, keywords in keywords.contains(where: found.contains) }.keys.sorted()
     }
 }
 
