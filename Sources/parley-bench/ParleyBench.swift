@@ -232,7 +232,7 @@ final class ServerProcess: @unchecked Sendable {
         // The benchmark measures the server, not its abuse limits.
         for name in [
             "PARLEY_RATE_LOGIN_IP", "PARLEY_RATE_LOGIN_USER", "PARLEY_RATE_REGISTER_IP", "PARLEY_RATE_REGISTER_USER", "PARLEY_RATE_MESSAGES",
-            "PARLEY_RATE_ROOMS", "PARLEY_RATE_TYPING", "PARLEY_RATE_DRAFTS",
+            "PARLEY_RATE_ROOMS", "PARLEY_RATE_JOINS", "PARLEY_RATE_TYPING", "PARLEY_RATE_DRAFTS",
         ] {
             environment[name] = "1000000/1"
         }

@@ -622,6 +622,43 @@ import Testing
         #expect(try parley.count("messages") == 4)
     }
 
+    /// Joins are limited per user (each leaves a trace with every member and in the event log), by
+    /// a public room, a password or an invite link alike; a refused join writes nothing.
+    @Test func joiningIsRateLimitedPerUser() async throws {
+        let parley = try await TestParley.make { $0.joinsPerUser = RateLimit(burst: 2, per: .seconds(3600)) }
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let hopper = try await client.signUp("hopper")
+            var rooms: [Int64] = []
+            for name in ["one", "two", "three"] {
+                let made = try await client.send(.post, "/api/rooms", json: #"{"name":"\#(name)"}"#, headers: owner.bearer)
+                rooms.append(try #require(try made.json()["room"]?["id"]?.int))
+            }
+            let locked = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"locked","password":"sesame12"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            let code = try #require(
+                try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: owner.bearer).json()["invite"]?["code"]?.string)
+            #expect(try await client.send(.post, "/api/rooms/\(rooms[0])/join", headers: hopper.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(rooms[1])/join", headers: hopper.bearer).status == .ok)
+            let limited = try await client.send(.post, "/api/rooms/\(rooms[2])/join", headers: hopper.bearer)
+            limited.expectError(.tooManyRequests, "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            try await client.send(.post, "/api/rooms/\(locked)/password", json: #"{"password":"sesame12"}"#, headers: hopper.bearer)
+                .expectError(.tooManyRequests, "rate_limited")
+            try await client.send(.post, "/api/invites/\(code)/join", headers: hopper.bearer).expectError(.tooManyRequests, "rate_limited")
+            // Others are not held back.
+            let other = try await client.signUp("other")
+            #expect(try await client.send(.post, "/api/rooms/\(rooms[2])/join", headers: other.bearer).status == .ok)
+            #expect(try await client.send(.post, "/api/invites/\(code)/join", headers: other.bearer).status == .ok)
+            for room in [rooms[2], locked, group] {
+                #expect(try parley.count("room_members", where: "room_id = \(room) AND user_id = \(hopper.id)") == 0)
+            }
+            #expect(try parley.count("room_invites", where: "uses = 1") == 1)
+        }
+    }
+
     @Test func wordFiltersRejectOrMaskWholeWordsInAnyCase() async throws {
         let parley = try await TestParley.make {
             $0.wordFilter = ["darn"]

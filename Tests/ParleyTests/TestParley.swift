@@ -28,6 +28,7 @@ struct TestParley {
         config.registerPerUser = generous
         config.messagesPerUser = generous
         config.roomsPerUser = generous
+        config.joinsPerUser = generous
         config.typingPerUser = generous
         config.draftsPerUser = generous
         configure(&config)

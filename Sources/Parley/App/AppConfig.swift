@@ -61,6 +61,9 @@ public struct AppConfig: Sendable {
     public var messagesPerUser = RateLimit(burst: 30, per: .seconds(10))
     /// Rooms each user may create (`PARLEY_RATE_ROOMS`).
     public var roomsPerUser = RateLimit(burst: 10, per: .seconds(3600))
+    /// Rooms each user may join (`PARLEY_RATE_JOINS`: joining a public room, with its password, or
+    /// by an invite link), so that nobody floods a room's members with joins and leaves.
+    public var joinsPerUser = RateLimit(burst: 30, per: .seconds(60))
     /// Typing notices each user may send (`PARLEY_RATE_TYPING`).
     public var typingPerUser = RateLimit(burst: 30, per: .seconds(60))
     /// Draft saves each user may make (`PARLEY_RATE_DRAFTS`); clients save at most once a second.
@@ -132,6 +135,7 @@ public struct AppConfig: Sendable {
         registerPerUser = try rate("PARLEY_RATE_REGISTER_USER") ?? registerPerUser
         messagesPerUser = try rate("PARLEY_RATE_MESSAGES") ?? messagesPerUser
         roomsPerUser = try rate("PARLEY_RATE_ROOMS") ?? roomsPerUser
+        joinsPerUser = try rate("PARLEY_RATE_JOINS") ?? joinsPerUser
         typingPerUser = try rate("PARLEY_RATE_TYPING") ?? typingPerUser
         draftsPerUser = try rate("PARLEY_RATE_DRAFTS") ?? draftsPerUser
         exportsPerUser = try rate("PARLEY_RATE_EXPORTS") ?? exportsPerUser

@@ -121,6 +121,7 @@ struct ApplicationParts: Sendable {
     let contentFilter: ContentFilter
     let messageLimiter: RateLimiter
     let roomLimiter: RateLimiter
+    let joinLimiter: RateLimiter
     let typingLimiter: RateLimiter
 
     static func make(config: AppConfig) async throws -> ApplicationParts {
@@ -192,7 +193,7 @@ struct ApplicationParts: Sendable {
             files: FileStore(pool: pool, threadPool: hashingThreads), typing: typing, presence: presence, receipts: receipts, canPost: canPost,
             allLevelRooms: allLevelRooms, keywords: keywords, moderation: moderation, contentFilter: contentFilter,
             messageLimiter: RateLimiter(config.messagesPerUser), roomLimiter: RateLimiter(config.roomsPerUser),
-            typingLimiter: RateLimiter(config.typingPerUser))
+            joinLimiter: RateLimiter(config.joinsPerUser), typingLimiter: RateLimiter(config.typingPerUser))
     }
 
     func close() async {
@@ -213,8 +214,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
-    RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
-    InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     WebhookController(rooms: parts.rooms, messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
     MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)

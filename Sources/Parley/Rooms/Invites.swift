@@ -8,7 +8,10 @@ import MariaDB
 /// number of uses; the code is a 128-bit secret, stored only as its SHA-256.
 struct InviteController {
     let rooms: RoomService
+    /// Invites made.
     let limiter: RateLimiter
+    /// Invites used (as joining a room).
+    let joinLimiter: RateLimiter
     let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -224,6 +227,7 @@ struct InviteController {
     func accept(request: Request, context: AppRequestContext) async throws -> RoomController.RoomResponse {
         let session = try context.requireSession()
         let code = context.parameters.get("code") ?? ""
+        try joinLimiter.consume(String(session.user.id))
         let store = rooms.store
         let user = session.user
         let room = try await rooms.log.transaction { c, events in

@@ -6,7 +6,10 @@ import Hummingbird
 /// `transferOwnership`, `openDM`, `searchUsers`.
 struct RoomController {
     let rooms: RoomService
+    /// Rooms made.
     let limiter: RateLimiter
+    /// Rooms joined, with a password or without.
+    let joinLimiter: RateLimiter
     let maxBodyBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -200,13 +203,16 @@ struct RoomController {
         let session = try context.requireSession()
         let id = try Self.id(context, "room")
         let body = try await request.decodeJSON(as: PasswordBody.self, context: context, limit: maxBodyBytes)
+        try joinLimiter.consume(String(session.user.id))
         return RoomResponse(room: try await rooms.join(user: session.user, roomID: id, password: body.password))
     }
 
     /// [joinRoom] Joins a public room without a password (idempotent).
     func join(request: Request, context: AppRequestContext) async throws -> RoomResponse {
         let session = try context.requireSession()
-        return RoomResponse(room: try await rooms.join(user: session.user, roomID: try Self.id(context, "room"), password: nil))
+        let id = try Self.id(context, "room")
+        try joinLimiter.consume(String(session.user.id))
+        return RoomResponse(room: try await rooms.join(user: session.user, roomID: id, password: nil))
     }
 
     /// [leaveRoom]
