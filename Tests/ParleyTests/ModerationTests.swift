@@ -622,6 +622,33 @@ import Testing
         #expect(try parley.count("messages") == 4)
     }
 
+    /// Lifting a mute follows the rule of making one: nobody lifts their own, nor one on a member
+    /// of their rank or higher (a muted moderator unmuted themselves, and a moderator lifted the
+    /// owner's mute of an admin).
+    @Test func onlyAHigherRankLiftsAMute() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let admin = try await client.signUp("admin")
+            let moderator = try await client.signUp("moderator")
+            let room = try await Self.room(client, owner: owner, members: [admin, moderator])
+            #expect(try await Self.setRole(client, owner, room: room, user: admin.id, "admin").status == .ok)
+            #expect(try await Self.setRole(client, owner, room: room, user: moderator.id, "moderator").status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(moderator.id)}"#, headers: admin.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(admin.id)}"#, headers: owner.bearer).status == .created)
+            for (actor, target) in [(moderator, moderator), (moderator, admin), (admin, admin)] {
+                try await client.send(.delete, "/api/rooms/\(room)/mutes/\(target.id)", headers: actor.bearer).expectError(.forbidden, "forbidden")
+            }
+            #expect(try parley.count("room_mutes", where: "room_id = \(room)") == 2)
+            #expect(try parley.count("moderation_log", where: "room_id = \(room) AND action = 'unmute'") == 0)
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"still muted"}"#, headers: moderator.bearer)
+                .expectError(.forbidden, "muted")
+            #expect(try await client.send(.delete, "/api/rooms/\(room)/mutes/\(admin.id)", headers: owner.bearer).status == .noContent)
+            #expect(try await client.send(.delete, "/api/rooms/\(room)/mutes/\(moderator.id)", headers: admin.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"free"}"#, headers: moderator.bearer).status == .created)
+        }
+    }
+
     /// Joins are limited per user (each leaves a trace with every member and in the event log), by
     /// a public room, a password or an invite link alike; a refused join writes nothing.
     @Test func joiningIsRateLimitedPerUser() async throws {

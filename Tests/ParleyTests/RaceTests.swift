@@ -172,6 +172,31 @@ import Testing
         }
     }
 
+    /// A ban made while someone joins by an invite link keeps them out too, and uses nothing (the
+    /// link's check read the group's members before waiting for the ban, and then saw no ban).
+    @Test func aBanRacingAnInviteLinkKeepsThePersonOut() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            let code = try #require(
+                try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: owner.bearer).json()["invite"]?["code"]?.string)
+            let join = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [group])
+                    try c.execute(
+                        "INSERT INTO room_bans (room_id, user_id, banned_by, created_at) VALUES (?, ?, ?, NOW(3))", [group, ann.id, owner.id])
+                }
+            ) { try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer) }
+            join.expectError(.forbidden, "banned")
+            #expect(try parley.count("room_members", where: "room_id = \(group) AND user_id = \(ann.id)") == 0)
+            #expect(try parley.count("room_invites", where: "uses > 0") == 0)
+        }
+    }
+
     /// Two pins of one message at once: the second is `already_pinned`, not a 500; two webhooks
     /// made at once do not pass the room's limit together.
     @Test func pinsAndWebhooksMadeAtOnceKeepTheirRules() async throws {

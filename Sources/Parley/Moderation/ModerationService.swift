@@ -292,8 +292,15 @@ struct ModerationService: Sendable {
     func unmute(actor: User?, roomID: Int64, userID: Int64, expired: Bool = false) async throws {
         // Only a mute that went is lifted in memory: an expired one renewed since the expiry task
         // read it stays (its row was not deleted).
+        let store = self.store
         let lifted = try await log.transaction { c, events -> Int64? in
-            if let actor { _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator) }
+            if let actor {
+                // As a mute is made: nobody lifts their own, nor one on a member of their rank or higher.
+                let (_, actorRole) = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
+                if let current = try store.role(c, roomID: roomID, userID: userID), current >= actorRole {
+                    throw RoomService.forbidden("Nobody acts on equal or higher rank.")
+                }
+            }
             let condition = expired ? " AND expires_at IS NOT NULL AND expires_at <= NOW(3)" : ""
             guard try c.execute("DELETE FROM room_mutes WHERE room_id = ? AND user_id = ?\(condition)", [roomID, userID]).affectedRows == 1 else {
                 if expired { return nil }

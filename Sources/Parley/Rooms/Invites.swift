@@ -230,9 +230,15 @@ struct InviteController {
         try joinLimiter.consume(String(session.user.id))
         let store = rooms.store
         let user = session.user
+        // The group's row is locked before anything of it is read, as a ban, a kick and the group's
+        // deletion lock it: checking the link first read the group's members, so what the
+        // transaction read after waiting for a ban (no ban yet) was from before it, and the banned
+        // person got in.
+        let roomID = try await store.pool.withConnection { c in try InviteView(row: try Self.usable(c, code: code)).roomId }
         let room = try await rooms.log.transaction { c, events in
+            guard let room = try store.room(c, id: roomID, forUpdate: true) else { throw Self.notFound }
             let invite = try InviteView(row: try Self.usable(c, code: code, forUpdate: true))
-            guard let room = try store.room(c, id: invite.roomId, forUpdate: true) else { throw Self.notFound }
+            guard invite.roomId == roomID else { throw Self.notFound }
             if try store.role(c, roomID: room.id, userID: user.id) == nil {
                 guard try !ModerationService.isBanned(c, roomID: room.id, userID: user.id) else { throw ModerationService.banned }
                 guard room.archivedAt == nil else { throw RoomStore.archivedError }
