@@ -140,6 +140,9 @@ import Testing
             try await Self.upload(client, alice, room: open, []).expectError(.unprocessableContent, "empty_file")
             try await Self.upload(client, alice, room: open, Array(repeating: 1, count: 1001)).expectError(.contentTooLarge, "payload_too_large")
             try await Self.upload(client, alice, room: open, [9], query: "name=a%0Ab").expectError(.unprocessableContent, "invalid_file_name")
+            // 128 accented letters, each a letter and its accent apart: 256 code points, one too many.
+            try await Self.upload(client, alice, room: open, [9], query: "name=" + String(repeating: "e%CC%81", count: 128))
+                .expectError(.unprocessableContent, "invalid_file_name")
             try await Self.upload(client, alice, room: open, [9], query: "name=x&text=\(String(repeating: "y", count: 4001))")
                 .expectError(.unprocessableContent, "invalid_text")
             #expect(try parley.count("file_chunks") == 2)

@@ -50,6 +50,10 @@ import Testing
                 .expectError(.unprocessableContent, "invalid_bio")
             try await client.send(.patch, "/api/me", json: #"{"bio":"bell\u0007"}"#, headers: alice.bearer).expectError(.unprocessableContent, "invalid_bio")
             #expect(try parley.scalar("SELECT bio FROM users WHERE id = ?", [alice.id]) == .null)
+            // 500 characters of a script written in several code points each fit.
+            let accented = String(repeating: "e\u{301}\u{302}\u{303}", count: 500)
+            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"\#(accented)"}"#, headers: alice.bearer).json()["bio"]?.string == accented)
+            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":""}"#, headers: alice.bearer).status == .ok)
 
             try await client.send(.get, "/api/users/999999", headers: bob.bearer).expectError(.notFound, "user_not_found")
             try await client.send(.get, "/api/users/0", headers: bob.bearer).expectError(.badRequest, "invalid_request")

@@ -71,10 +71,12 @@ struct FileController {
         return MessageController.Page(messages: page.messages, hasMore: page.hasMore)
     }
 
-    /// 1–255 characters without control characters; path separators become `_`.
+    /// 1–255 characters without control characters; path separators become `_`. Counted in code
+    /// points, as the column is (and as file systems count bytes): a name of 128 accented letters,
+    /// each written as a letter and its accent, passed a count of characters and answered 500.
     static func fileName(_ text: String) throws -> String {
         let trimmed = text.trimmedWhitespace
-        guard (1...255).contains(trimmed.count), trimmed.utf8.count <= 1020,
+        guard (1...255).contains(trimmed.unicodeScalars.count),
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw ParleyError.invalid("invalid_file_name", "A file name is 1–255 characters with no control characters.") }
         return String(trimmed.map { $0 == "/" || $0 == "\\" ? "_" : $0 })

@@ -113,7 +113,7 @@ struct WebhookController {
     /// A webhook's name: 1–64 characters after trimming, shown as its messages' author.
     static func validateName(_ name: String) throws -> String {
         let name = name.trimmedWhitespace
-        guard (1...64).contains(name.count) else { throw ParleyError.invalid("invalid_name", "A webhook's name is 1–64 characters.") }
+        guard (1...64).contains(name.count), name.unicodeScalars.count <= 255 else { throw ParleyError.invalid("invalid_name", "A webhook's name is 1–64 characters.") }
         return name
     }
 
