@@ -111,6 +111,69 @@ import Testing
         }
     }
 
+    /// Catching up by long-poll from the log while others write loses nothing: a live event that
+    /// arrived during the poll used to be added to a backlog page and move the cursor past the rest
+    /// of the backlog (the window, or the log's next page), which the next poll then skipped.
+    @Test func catchingUpByPollWhileOthersWriteMissesNothing() async throws {
+        let parley = try await TestParley.make { $0.eventWindow = 10 }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let carol = try await live.signUp("carol")
+            let busy = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"busy"}"#, token: carol.token).body?["room"]?["id"]?.int)
+            #expect(try await live.send(.POST, "/api/rooms/\(busy)/join", token: bob.token).status == 200)
+            for round in 1...3 {
+                let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+                for n in 1...40 { _ = try await live.post(alice.token, room: 1, text: "\(round)-\(n)") }
+                // Carol writes on in a room Bob is in while he catches up.
+                let writer = Task {
+                    var n = 0
+                    while !Task.isCancelled {
+                        _ = try? await live.post(carol.token, room: busy, text: "busy \(n)")
+                        n += 1
+                    }
+                }
+                var after = cursor
+                var seen: [String] = []
+                for _ in 0..<40 where seen.last != "\(round)-40" {
+                    let (events, next) = try await live.poll(bob.token, after: after, timeout: 0)
+                    seen += events.filter { Self.isMessage($0) && $0["room_id"]?.int == 1 }.compactMap { Self.text($0) }
+                    after = next
+                }
+                writer.cancel()
+                _ = await writer.result
+                #expect(seen == (1...40).map { "\(round)-\($0)" })
+            }
+        }
+    }
+
+    /// Events about a user that reach those who share a room with them (a new name, a status, a
+    /// pause of notifications) are replayed from the log too, not only delivered live.
+    @Test func eventsAboutAUserAreReplayedFromTheLog() async throws {
+        let parley = try await TestParley.make { $0.eventWindow = 1 }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            #expect(try await live.send(.PUT, "/api/me/dnd", json: #"{"minutes":90}"#, token: alice.token).status == 200)
+            #expect(try await live.send(.PATCH, "/api/me", json: #"{"display_name":"Alice A."}"#, token: alice.token).status == 200)
+            for n in 1...5 { _ = try await live.post(alice.token, room: 1, text: "m\(n)") }
+            // The log's part, then the window's.
+            var all: [JSON] = []
+            var after = cursor
+            for _ in 0..<5 {
+                let (events, next) = try await live.poll(bob.token, after: after, timeout: 0)
+                all += events
+                after = next
+            }
+            let types = all.compactMap { $0["type"]?.string }
+            #expect(all.filter(Self.isMessage).count == 5)
+            #expect(types.contains("user.dnd"))
+            #expect(types.contains("user.updated"))
+        }
+    }
+
     /// The database read takes the user's rooms as a list padded to a power of two (3 rooms → 4
     /// entries, 5 → 8): exactly their rooms' events come back, none of a room they are not in.
     @Test(arguments: [3, 5])
@@ -427,6 +490,9 @@ import Testing
             let (fine, _) = try await live.poll(alice, after: head, timeout: 0)
             #expect(!fine.contains { $0["type"] == .string("resync") })
             let stream = try await live.stream(alice, lastEventID: "1")
+            // No `id:` line before the resync: a client that dropped before reading it reconnects
+            // from its old cursor and hears it again, not from the head without it.
+            #expect(stream.comments.contains(" connected, resync follows"))
             let resync = await stream.waitFor(1) { $0.event == "resync" }
             #expect(resync.first?.id == resync.first?.json?["data"]?["cursor"]?.int.map(String.init))
             #expect(resync.first.flatMap { Int64($0.id ?? "") } ?? 0 >= head)

@@ -96,6 +96,15 @@ struct EventController {
             body: .init(byteBuffer: body))
     }
 
+    /// A stream's first lines: the reconnection delay, and the `id:` line (dispatched with no data,
+    /// so no event fires) that sets the stream's last event id, so that a client that started
+    /// without a cursor reconnects from here even before its first event. Not before a `resync`:
+    /// a client that dropped before reading it would reconnect from the head and never hear it.
+    static func preamble(_ feed: EventFeed) -> String {
+        feed.startsWithResync
+            ? "retry: 2000\n: connected, resync follows\n\n" : "retry: 2000\nid: \(feed.cursor)\n: connected, cursor \(feed.cursor)\n\n"
+    }
+
     /// [eventStream] Server-Sent Events: replay from `Last-Event-ID` (or `after`), then live.
     func stream(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
@@ -141,7 +150,7 @@ struct EventController {
     ) async throws {
         // The `id:` line (dispatched with no data, so no event fires) sets the stream's last event id, so
         // a client that started without a cursor reconnects from here even before its first event.
-        var buffer = ByteBuffer(string: "retry: 2000\nid: \(feed.cursor)\n: connected, cursor \(feed.cursor)\n\n")
+        var buffer = ByteBuffer(string: Self.preamble(feed))
         while true {
             let page = try await feed.nextBacklog(limit: pageLimit)
             if page.isEmpty { break }

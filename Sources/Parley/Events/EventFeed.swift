@@ -40,6 +40,9 @@ final class EventFeed: @unchecked Sendable {
         self.cursor = start.mustResync ? start.head : (after.map { min($0, start.head) } ?? start.head)
     }
 
+    /// Whether the client's first event will be a `resync` (its cursor is older than the log's retention).
+    var startsWithResync: Bool { resyncPending }
+
     /// A `resync` event telling the client to reload its state and continue from `cursor`.
     private func resyncEvent() -> LoggedEvent {
         LoggedEvent(
@@ -92,14 +95,21 @@ final class EventFeed: @unchecked Sendable {
         guard !closed else { return [] }
         closed = true
         let position = hub.unsubscribeReturningPosition(subscription)
+        let batches = remaining()
+        guard caughtUp else { return [] }
         var rest: [LoggedEvent] = []
-        for batch in remaining() {
+        for batch in batches {
             rest += batch.events.filter { $0.id > cursor }
             if batch.through > 0 { cursor = max(cursor, batch.through) }
         }
-        if databaseRange == nil && window.isEmpty && !resyncPending { cursor = max(cursor, position) }
+        cursor = max(cursor, position)
         return rest
     }
+
+    /// Whether the client has had its whole backlog, and may take live batches. Until then they
+    /// are left for the backlog to bring in order: added to a page of it, they moved the cursor
+    /// past the rest of the backlog (a long-poll catching up while others wrote lost events).
+    private var caughtUp: Bool { databaseRange == nil && window.isEmpty && !resyncPending }
 
     /// The next live batch, or nil when the subscription ended (shutdown, overflow or cancellation).
     /// An empty batch is a heartbeat.
@@ -111,6 +121,7 @@ final class EventFeed: @unchecked Sendable {
     /// The events of a live batch this client has not had (after its backlog); [] for a heartbeat.
     func accept(_ batch: EventHub.Batch) -> [LoggedEvent] {
         guard !batch.events.isEmpty else { return [] }
+        assert(caughtUp, "live batches are taken after the backlog")
         let fresh = batch.events.filter { $0.id > cursor }
         cursor = max(cursor, batch.through)
         return fresh
@@ -122,13 +133,15 @@ final class EventFeed: @unchecked Sendable {
         guard !closed else { return [] }
         closed = true
         let position = hub.unsubscribeReturningPosition(subscription)
+        var batches: [EventHub.Batch] = []
+        while let batch = await iterator?.next() { batches.append(batch) }
+        guard caughtUp else { return [] }
         var rest: [LoggedEvent] = []
-        while let batch = await iterator?.next() {
+        for batch in batches {
             rest += batch.events.filter { $0.id > cursor }
             if batch.through > 0 { cursor = max(cursor, batch.through) }
         }
-        // Only a client that has had its whole backlog may skip ahead to the hub's position.
-        if databaseRange == nil && window.isEmpty && !resyncPending { cursor = max(cursor, position) }
+        cursor = max(cursor, position)
         return rest
     }
 }

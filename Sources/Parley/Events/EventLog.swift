@@ -64,12 +64,18 @@ struct EventLog: Sendable {
         }
     }
 
+    /// The types whose events have neither a room nor an addressee, and whom they reach the hub
+    /// decides (everyone, or those who share a room with their subject). Derived from those sets,
+    /// so that a new type cannot be left out of replay (`user.dnd` was: live only).
+    static let addressedByType = ([EventType.presence] + EventType.toEveryone + EventType.aboutUser).sorted()
+
     /// The events after `after` up to `through` that may concern one user: those addressed to them
     /// and those of rooms they ever belonged to. The caller filters by membership interval.
     func read(after: Int64, through: Int64, userID: Int64, rooms: [Int64], limit: Int) async throws -> [LoggedEvent] {
         let padded = rooms.paddedToPowerOfTwo
         let roomList = padded.isEmpty ? "NULL" : padded.placeholders
-        let parameters: [any MariaDBEncodable] = [after, through, userID] + padded + [after, through, after, through, limit]
+        let types = Self.addressedByType.map { $0 as any MariaDBEncodable }
+        let parameters: [any MariaDBEncodable] = [after, through, userID] + padded + [after, through] + types + [after, through, limit]
         // Two index range scans (by user, by room) instead of a scan of the whole log.
         return try await pool.query(
             """
@@ -80,7 +86,7 @@ struct EventLog: Sendable {
             WHERE room_id IN (\(roomList)) AND id > ? AND id <= ?
             UNION
             SELECT \(LoggedEvent.columns) FROM events
-            WHERE type IN ('presence', 'directory.changed', 'emoji.added', 'emoji.removed', 'settings.updated', 'user_group.updated', 'user_group.deleted', 'user.updated', 'user.status') AND id > ? AND id <= ?
+            WHERE type IN (\(Self.addressedByType.placeholders)) AND id > ? AND id <= ?
             ORDER BY id LIMIT ?
             """, parameters
         ).map(LoggedEvent.init(row:))

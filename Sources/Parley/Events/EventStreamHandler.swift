@@ -363,9 +363,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ]
         for field in WebMiddleware.securityHeaders { fields.append(field) }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
-        // The `id:` line (dispatched with no data, so no event fires) sets the stream's last event id, so
-        // a client that started without a cursor reconnects from here even before its first event.
-        let preamble = ByteBuffer(string: "retry: 2000\nid: \(feed.cursor)\n: connected, cursor \(feed.cursor)\n\n")
+        let preamble = ByteBuffer(string: EventController.preamble(feed))
         context.writeAndFlush(wrapOutboundOut(.body(preamble)), promise: nil)
         streams.logger.info("GET \(Self.path) 200", metadata: ["hb.request.id": "\(requestID)", "user": "\(session.user.id)"])
 
