@@ -42,6 +42,30 @@ import Testing
         }
     }
 
+    /// A body whose chunked framing is malformed answers 400 `invalid_request`, on a JSON route, a
+    /// picture route and an upload alike (it answered 413 "larger than 65536 bytes", and 500).
+    @Test(arguments: ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXX0\r\n\r\n"])
+    func aMalformedChunkedBodyIsABadRequest(body: String) async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            for (path, type) in [
+                ("/api/rooms/1/messages", "application/json"), ("/api/me/avatar", "image/png"), ("/api/rooms/1/files?name=a.txt", "text/plain"),
+            ] {
+                let raw = try await RawHTTPConnection.connect(port: live.port)
+                try await raw.send(
+                    "\(path.hasPrefix("/api/me/avatar") ? "PUT" : "POST") \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(alice.token)\r\n"
+                        + "Content-Type: \(type)\r\nTransfer-Encoding: chunked\r\n\r\n\(body)")
+                #expect(try await raw.wait { raw.text.contains("\r\n\r\n{") }, "\(path): \(raw.text)")
+                #expect(raw.statusLines.first == "HTTP/1.1 400 Bad Request", "\(path): \(raw.text)")
+                #expect(raw.text.contains(#""code":"invalid_request""#), "\(path): \(raw.text)")
+                await raw.close()
+            }
+        }
+        #expect(try parley.count("messages") == 0)
+        #expect(try parley.count("files") == 0)
+    }
+
     @Test func aPollPipelinedBehindAnotherRequestIsAnsweredAfterThatAnswer() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -91,7 +91,15 @@ struct FileStore: Sendable {
         var total = 0
         var head: [UInt8] = []
         var kept: [UInt8]? = []
-        for try await buffer in body {
+        var reader = body.makeAsyncIterator()
+        while true {
+            let next: ByteBuffer?
+            do {
+                next = try await reader.next()
+            } catch {
+                throw ParleyError.unreadableBody
+            }
+            guard var buffer = next else { break }
             total += buffer.readableBytes
             guard total <= limit else { throw Self.tooLarge(limit) }
             buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
@@ -103,7 +111,6 @@ struct FileStore: Sendable {
                     kept! += buffer.readableBytesView
                 }
             }
-            var buffer = buffer
             pending.writeBuffer(&buffer)
             while pending.readableBytes >= Self.chunkSize {
                 parts.append(try await writeChunk(pending.readBytes(length: Self.chunkSize)!))

@@ -30,6 +30,10 @@ public struct ParleyError: HTTPResponseError, Sendable {
     /// out of connections, disk or memory): the same request may be sent again shortly.
     public static let unavailable = Self(
         .serviceUnavailable, "unavailable", "The database cannot take requests right now; try again shortly.", headers: [.retryAfter: "2"])
+    /// A body that could not be read: malformed chunked framing, or the connection ended inside it.
+    /// (It used to answer 413 on JSON routes and 500 on uploads.)
+    public static let unreadableBody = Self(
+        .badRequest, "invalid_request", "The request body could not be read: its chunked encoding is malformed, or it ended early.")
     public static func rateLimited(retryAfter seconds: Int) -> Self {
         .init(.tooManyRequests, "rate_limited", "Too many attempts; try again in \(seconds) s.", headers: [.retryAfter: String(seconds)])
     }

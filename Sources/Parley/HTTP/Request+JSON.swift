@@ -13,8 +13,10 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw ParleyError(.contentTooLarge, "payload_too_large", "The request body is larger than \(limit) bytes.")
+        } catch {
+            throw ParleyError.unreadableBody
         }
         if let flat = T.self as? any FlatJSONDecodable.Type, let object = FlatJSON.parse(buffer), let value = flat.init(flat: object) {
             return value as! T

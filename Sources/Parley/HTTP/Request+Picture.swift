@@ -11,8 +11,10 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: maxBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw tooLarge
+        } catch {
+            throw ParleyError.unreadableBody
         }
         let bytes = Array(buffer.readableBytesView)
         guard let info = ImageInfo.read(bytes) else { throw invalid }
