@@ -91,6 +91,15 @@ import Testing
                 #expect(try await Self.download(client, bob, id, [.ifNoneMatch: header]).status == .notModified, "\(header)")
             }
             #expect(try await Self.download(client, bob, id, [.ifNoneMatch: "\"other\", W/\"another\""]).status == .ok)
+            // If-Range: the range only while the client's copy is this one (a strong match);
+            // another tag, a weak one or a date gets the whole file (RFC 9110 §13.1.5).
+            let resumed = try await Self.download(client, bob, id, [.range: "bytes=0-3", .ifRange: etag])
+            #expect(resumed.status == .partialContent && resumed.body.readableBytes == 4)
+            for validator in ["\"other\"", "W/\(etag)", "Sat, 05 Dec 2026 02:00:00 GMT"] {
+                let fresh = try await Self.download(client, bob, id, [.range: "bytes=0-3", .ifRange: validator])
+                #expect(fresh.status == .ok && fresh.body.readableBytes == bytes.count, "\(validator)")
+                #expect(fresh.headers[.contentRange] == nil)
+            }
 
             // The same bytes again are stored once; a file's type not meant for the page is a download.
             let again = try await Self.upload(client, bob, room: 1, bytes, query: "name=copy.html", type: "text/html; charset=utf-8")

@@ -117,7 +117,7 @@ struct FileController {
         }
         var range: ClosedRange<Int64> = 0...(record.size - 1)
         var status = HTTPResponse.Status.ok
-        switch Self.range(request.headers[.range], size: record.size) {
+        switch request.ifRangeAllowsRange(etag) ? Self.range(request.headers[.range], size: record.size) : .whole {
         case .whole:
             break
         case .part(let part):

@@ -13,6 +13,15 @@ extension Request {
         return false
     }
 
+    /// Whether a `Range` may be honoured under `If-Range` (RFC 9110 §13.1.5): with no `If-Range`,
+    /// or one naming `etag` exactly (a strong comparison: a weak tag never matches). A date, which
+    /// would be compared with a `Last-Modified` these answers do not send, or another tag asks for
+    /// the whole representation.
+    func ifRangeAllowsRange(_ etag: String) -> Bool {
+        guard let value = headers[.ifRange] else { return true }
+        return value.trimmedWhitespace == etag
+    }
+
     private static func opaqueTag(_ tag: String) -> Substring {
         tag.hasPrefix("W/") ? tag.dropFirst(2) : Substring(tag)
     }
