@@ -97,7 +97,7 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            let tricky = "he said \"hi\" \\ back\\slash, tab\t, ünïcödé 👋 </script> \u{1}"
+            let tricky = "he said \"hi\" \\ back\\slash, tab\t, line\r\nbreak, ünïcödé 👋 </script> \u{2028}"
             var bodies: [String] = []
             // The first post teaches the server the room's kind; the next takes the procedure.
             for body: [String: Any] in [["text": "plain"], ["text": tricky, "client_id": "c-1"], ["text": tricky + " @ann"]] {
@@ -135,12 +135,17 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            for text in ["", " ", "  \n\t  ", String(repeating: "x", count: 4001), " " + String(repeating: "€", count: 4001) + " "] {
+            for text in [
+                "", " ", "  \n\t  ", String(repeating: "x", count: 4001), " " + String(repeating: "€", count: 4001) + " ",
+                // Nothing visible (a byte order mark, zero-width joiners), or control characters.
+                "\u{FEFF}", " \u{200D}\u{2060} ", "a\u{0}b", "bell\u{7}", "esc\u{1B}[31m", "c1\u{85}x", "del\u{7F}x",
+            ] {
                 try await Self.post(client, ann, room: 1, ["text": text]).expectError(.unprocessableContent, "invalid_text")
             }
             #expect(try parley.count("messages") == 0)
             for text in [
                 "x", String(repeating: "x", count: 4000), "  " + String(repeating: "€", count: 4000) + "\n", String(repeating: "𝄞", count: 4000),
+                "tab\there\r\nline", "\u{FEFF}bom first",
             ] {
                 let response = try await Self.post(client, ann, room: 1, ["text": text])
                 #expect(response.status == .created)
@@ -150,7 +155,7 @@ import Testing
                 #expect(try Self.text(parley, id) == trimmed)
             }
         }
-        #expect(try parley.count("messages") == 4)
+        #expect(try parley.count("messages") == 6)
     }
 
     @Test func repliesPointToAMessageOfTheSameRoom() async throws {

@@ -47,10 +47,26 @@ struct MessageService: Sendable {
 
     static func validateText(_ text: String) throws -> String {
         let trimmed = text.trimmedWhitespace
-        guard (1...maxLength).contains(trimmed.count), trimmed.unicodeScalars.count <= maxLength * 4 else {
+        guard (1...maxLength).contains(trimmed.count), trimmed.unicodeScalars.count <= maxLength * 4, !isInvisible(trimmed) else {
             throw ParleyError.invalid("invalid_text", "A message is 1–\(maxLength) characters after trimming.")
         }
+        try refuseControlCharacters(trimmed)
         return trimmed
+    }
+
+    /// Whether a text shows nothing: only format characters (a byte order mark, zero-width
+    /// joiners), which a message of white space alone would pass as once trimmed.
+    private static func isInvisible(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.properties.generalCategory == .format }
+    }
+
+    /// Control characters other than tab and line breaks (NUL, escape, bell…) have no place in a
+    /// message: they are refused, as in every other text field.
+    private static func refuseControlCharacters(_ text: String) throws {
+        // The control characters (Cc) are exactly U+0000–U+001F and U+007F–U+009F.
+        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value) }) else {
+            throw ParleyError.invalid("invalid_text", "A message may not hold control characters other than tabs and line breaks.")
+        }
     }
 
     /// A file's caption: at most 4,000 characters after trimming, and may be empty.
@@ -59,6 +75,7 @@ struct MessageService: Sendable {
         guard trimmed.count <= maxLength, trimmed.unicodeScalars.count <= maxLength * 4 else {
             throw ParleyError.invalid("invalid_text", "A caption is at most \(maxLength) characters after trimming.")
         }
+        try refuseControlCharacters(trimmed)
         return trimmed
     }
 
