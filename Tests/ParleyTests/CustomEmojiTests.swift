@@ -56,6 +56,8 @@ import Testing
             #expect(image.headers[.cacheControl] == "private, max-age=31536000, immutable")
             #expect(image.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
             #expect(try await Self.get(client, bob, "/api/emoji/party_parrot").headers[.cacheControl] == "private, no-cache")
+            // Names are kept lowercased; any case finds one.
+            #expect(try await Self.get(client, bob, "/api/emoji/Party_PARROT").status == .ok)
             let unchanged = try await Self.get(client, bob, "/api/emoji/party_parrot", [.ifNoneMatch: "\"\(version)\""])
             #expect(unchanged.status == .notModified)
             try await client.send(.get, url).expectError(.unauthorized, "unauthenticated")

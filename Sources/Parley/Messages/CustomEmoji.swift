@@ -151,7 +151,8 @@ struct CustomEmojiController {
     /// show the name. Everyone gets `emoji.removed`.
     func delete(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
-        guard let name = context.parameters.get("name") else { throw Self.notFound }
+        // Names are kept lowercased, so any case finds one.
+        guard let name = context.parameters.get("name")?.lowercased() else { throw Self.notFound }
         let user = session.user
         try await log.transaction { c, events in
             guard let row = try c.query("SELECT id, created_by FROM custom_emoji WHERE name = ? FOR UPDATE", [name]).first else {
@@ -172,7 +173,7 @@ struct CustomEmojiController {
     /// (as `url` does) it may be cached for good; otherwise it is revalidated (`ETag`).
     func picture(request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireSession()
-        guard let name = context.parameters.get("name"), name.utf8.count <= 30 else { throw Self.notFound }
+        guard let name = context.parameters.get("name")?.lowercased(), name.utf8.count <= 30 else { throw Self.notFound }
         guard let row = try await pool.query("SELECT content_type, data, version FROM custom_emoji WHERE name = ?", [name]).first else {
             throw Self.notFound
         }
