@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    /// A request the HTTP parser refuses (here a header far too long) gets the JSON error envelope
+    /// and a request id, as every other answer does, and the connection closes.
+    @Test func anUnparsableRequestGetsTheErrorEnvelope() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            try await raw.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: \(String(repeating: "a", count: 200_000))\r\n\r\n")
+            #expect(try await raw.wait { raw.isClosed }, "\(raw.text)")
+            #expect(raw.statusLines == ["HTTP/1.1 400 Bad Request"])
+            #expect(raw.text.contains(#"{"error":{"code":"invalid_request","#), "\(raw.text)")
+            #expect(raw.text.lowercased().contains("x-request-id: "))
+        }
+    }
+
     /// A body whose chunked framing is malformed answers 400 `invalid_request`, on a JSON route, a
     /// picture route and an upload alike (it answered 413 "larger than 65536 bytes", and 500).
     @Test(arguments: ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXX0\r\n\r\n"])

@@ -213,9 +213,32 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Hummingbird's answers pass here on their way out: the end of one lets a request that waited
     /// behind it go.
+    /// A request the HTTP parser refused (a head too long, bad framing): Hummingbird answers a bare
+    /// 400 and closes; noted here so that the answer gets the JSON envelope and a request id.
+    private var unparsable = false
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError { unparsable = true }
+        context.fireErrorCaught(error)
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let part = unwrapOutboundIn(data)
+        if unparsable, case .head(let head) = part, head.status == .badRequest, head.headerFields[.contentLength] == "0" {
+            unparsable = false
+            let body = errorBody(
+                code: "invalid_request", message: "The request is not valid HTTP/1.1: a request line or header too long, or malformed framing.")
+            var fields = head.headerFields
+            fields[.contentType] = "application/json; charset=utf-8"
+            fields[.contentLength] = String(body.readableBytes)
+            fields[.init("X-Request-Id")!] = Self.requestID()
+            for field in WebMiddleware.securityHeaders where fields[field.name] == nil { fields.append(field) }
+            context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
+            context.write(wrapOutboundOut(.body(body)), promise: promise)
+            return
+        }
         let ended: Bool
-        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        if case .end = part { ended = true } else { ended = false }
         context.write(data, promise: promise)
         guard ended else { return }
         lastActivity = .now()
