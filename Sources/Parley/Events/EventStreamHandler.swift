@@ -211,8 +211,6 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Hummingbird's answers pass here on their way out: the end of one lets a request that waited
-    /// behind it go.
     /// A request the HTTP parser refused (a head too long, bad framing): Hummingbird answers a bare
     /// 400 and closes; noted here so that the answer gets the JSON envelope and a request id.
     private var unparsable = false
@@ -222,6 +220,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
+    /// Hummingbird's answers pass here on their way out: the end of one lets a request that waited
+    /// behind it go.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
         if unparsable, case .head(let head) = part, head.status == .badRequest, head.headerFields[.contentLength] == "0" {
