@@ -36,6 +36,25 @@ enum Pictures {
 
     static func png(_ width: Int, _ height: Int) -> [UInt8] { bytes(quadrants(width, height)) { gdImagePngPtr($0, $1) } }
     static func gif(_ width: Int, _ height: Int) -> [UInt8] { bytes(quadrants(width, height, palette: true)) { gdImageGifPtr($0, $1) } }
+    /// A GIF of `width` × `height` whose frame sits at (`left`, `top`) on a screen of `screen`:
+    /// the frame's quadrants, the rest of the screen left empty.
+    static func gif(_ width: Int, _ height: Int, at left: Int, _ top: Int, screen: (width: Int, height: Int)) -> [UInt8] {
+        var bytes = gif(width, height)
+        func put16(_ value: Int, _ at: Int) { bytes[at] = UInt8(value & 0xFF); bytes[at + 1] = UInt8(value >> 8) }
+        put16(screen.width, 6)
+        put16(screen.height, 8)
+        var at = 13 + (bytes[10] & 0x80 != 0 ? 3 << ((Int(bytes[10]) & 7) + 1) : 0)
+        while bytes[at] == 0x21 {
+            at += 2
+            while bytes[at] != 0 { at += Int(bytes[at]) + 1 }
+            at += 1
+        }
+        precondition(bytes[at] == 0x2C)
+        put16(left, at + 1)
+        put16(top, at + 3)
+        return bytes
+    }
+
     static func webp(_ width: Int, _ height: Int) -> [UInt8] { bytes(quadrants(width, height)) { gdImageWebpPtrEx($0, $1, 90) } }
 
     /// A JPEG whose EXIF block (right after the start marker) gives `orientation`.
@@ -154,6 +173,15 @@ enum Pictures {
                 let made = try Pictures.read(webp: Array(thumbnail.body.readableBytesView))
                 #expect(made.quadrants == [.red, .green, .blue, .white])
             }
+            // A GIF whose first frame covers only part of its screen (libgd decodes the frame alone):
+            // the frame where it sits, the rest transparent.
+            let framed = try await FileTests.upload(
+                client, ann, room: 1, Pictures.gif(60, 40, at: 60, 40, screen: (120, 80)), query: "name=framed.gif", type: "image/gif")
+            let onScreen = try #require(try framed.json()["message"]?["file"])
+            #expect(onScreen["width"] == .number(120) && onScreen["thumbnail_url"]?.string != nil)
+            let shown = try Pictures.read(webp: Array(try await Self.thumbnail(client, ann, try #require(onScreen["id"]?.int)).body.readableBytesView))
+            #expect(shown.width == 120 && shown.height == 80)
+            #expect(shown.quadrants == [nil, nil, nil, .white])
 
             // A forward shares the picture again, thumbnail and all.
             let made = try await client.send(.post, "/api/rooms", json: #"{"name":"elsewhere"}"#, headers: ann.bearer)
@@ -170,10 +198,10 @@ enum Pictures {
             // Members only, as the file itself; deleting the message takes the thumbnail with it.
             try await Self.thumbnail(client, bob, copy).expectError(.forbidden, "not_a_member")
             try await client.execute(uri: "/api/files/\(id)/thumbnail", method: .get).expectError(.unauthorized, "unauthenticated")
-            #expect(try parley.count("file_thumbnails") == 5)
+            #expect(try parley.count("file_thumbnails") == 6)
             #expect(try await client.send(.delete, "/api/messages/\(message)", headers: ann.bearer).status == .noContent)
             try await Self.thumbnail(client, bob, id).expectError(.notFound, "file_not_found")
-            #expect(try parley.count("file_thumbnails") == 4)
+            #expect(try parley.count("file_thumbnails") == 5)
         }
     }
 

@@ -47,6 +47,29 @@ struct ImageInfo: Sendable, Equatable {
     }
 
     private static func be16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
+    /// Where a GIF's first frame sits on its screen, and its size (a frame may cover only part of
+    /// the screen; libgd decodes the frame alone). Nil when the bytes end before its descriptor.
+    static func gifFirstFrame(_ b: [UInt8]) -> (left: Int, top: Int, width: Int, height: Int)? {
+        guard b.count >= 13 else { return nil }
+        var at = 13
+        if b[10] & 0x80 != 0 { at += 3 << ((Int(b[10]) & 7) + 1) }
+        while at < b.count {
+            switch b[at] {
+            case 0x2C:
+                guard at + 9 <= b.count else { return nil }
+                return (le16(b, at + 1), le16(b, at + 3), le16(b, at + 5), le16(b, at + 7))
+            case 0x21:
+                // An extension: its label, then sub-blocks up to an empty one.
+                at += 2
+                while at < b.count, b[at] != 0 { at += Int(b[at]) + 1 }
+                at += 1
+            default:
+                return nil
+            }
+        }
+        return nil
+    }
+
     private static func le16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i + 1]) << 8 | Int(b[i]) }
     private static func le24(_ b: [UInt8], _ i: Int) -> Int { Int(b[i + 2]) << 16 | le16(b, i) }
     private static func be32(_ b: [UInt8], _ i: Int) -> Int { be16(b, i) << 16 | be16(b, i + 2) }
@@ -204,7 +227,16 @@ enum Thumbnails {
             case .webp: return gdImageCreateFromWebpPtr(size, data)
             }
         }
-        guard let image = decoded else { return nil }
+        guard var image = decoded else { return nil }
+        if info.format == .gif, Int(image.pointee.sx) != info.width || Int(image.pointee.sy) != info.height {
+            // A first frame smaller than the screen: placed where it sits, on a transparent screen.
+            guard let screen = onScreen(image, info, frame: ImageInfo.gifFirstFrame(bytes)) else {
+                gdImageDestroy(image)
+                return nil
+            }
+            gdImageDestroy(image)
+            image = screen
+        }
         // WebP is written from true colour only (GIF and some PNGs are palette pictures).
         guard Int(image.pointee.sx) == info.width, Int(image.pointee.sy) == info.height,
             image.pointee.trueColor != 0 || gdImagePaletteToTrueColor(image) != 0
@@ -213,6 +245,22 @@ enum Thumbnails {
             return nil
         }
         return image
+    }
+
+    /// A GIF's first `frame` (decoded as `image`) drawn at its place on a transparent screen of the
+    /// picture's size; nil when the frame does not lie within the screen.
+    private static func onScreen(_ image: gdImagePtr, _ info: ImageInfo, frame: (left: Int, top: Int, width: Int, height: Int)?) -> gdImagePtr? {
+        guard let frame, frame.width == Int(image.pointee.sx), frame.height == Int(image.pointee.sy),
+            frame.left + frame.width <= info.width, frame.top + frame.height <= info.height,
+            image.pointee.trueColor != 0 || gdImagePaletteToTrueColor(image) != 0,
+            let screen = gdImageCreateTrueColor(Int32(info.width), Int32(info.height))
+        else { return nil }
+        gdImageAlphaBlending(screen, 0)
+        gdImageSaveAlpha(screen, 1)
+        // gd's colour with alpha 127: fully transparent.
+        gdImageFilledRectangle(screen, 0, 0, Int32(info.width - 1), Int32(info.height - 1), 0x7F00_0000)
+        gdImageCopy(screen, image, Int32(frame.left), Int32(frame.top), 0, 0, Int32(frame.width), Int32(frame.height))
+        return screen
     }
 
     /// `image` turned as `orientation` says, encoded as WebP.
