@@ -246,15 +246,21 @@ struct MessageStore: Sendable {
     /// "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement, the rest one
     /// by one (two statement shapes, for the connection's cache of prepared statements).
     private func insertMentions(_ c: MariaDBConnection, id: Int64, roomID: Int64, _ mentions: ResolvedMentions) throws {
-        let users = mentions.users + mentions.present + mentions.keyworded
+        try Self.insertMentions(c, messageID: id, roomID: roomID, users: mentions.users + mentions.present + mentions.keyworded)
+    }
+
+    /// `mentions` rows for `users`, 64 a statement; with `ignoringDuplicates` (an edit), rows already
+    /// there are left as they are.
+    static func insertMentions(_ c: MariaDBConnection, messageID id: Int64, roomID: Int64, users: [Int64], ignoringDuplicates: Bool = false) throws {
+        let insert = ignoringDuplicates ? "INSERT IGNORE" : "INSERT"
         let whole = users.count / 64 * 64
         let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")
-        let sixtyFour = "INSERT INTO mentions (message_id, user_id, room_id) VALUES \(rows)"
+        let sixtyFour = "\(insert) INTO mentions (message_id, user_id, room_id) VALUES \(rows)"
         for start in stride(from: 0, to: whole, by: 64) {
             try c.execute(sixtyFour, users[start..<(start + 64)].flatMap { [id, $0, roomID] as [any MariaDBEncodable] })
         }
         for user in users[whole...] {
-            try c.execute("INSERT INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
+            try c.execute("\(insert) INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
         }
     }
 

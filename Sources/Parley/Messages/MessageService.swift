@@ -468,9 +468,9 @@ struct MessageService: Sendable {
             let marked = Set(
                 try c.query("SELECT user_id FROM mentions WHERE message_id = ?", [messageID]).map { try $0.decode("user_id", as: Int64.self) })
             let keyworded = resolved.keyworded.filter { !marked.contains($0) }
-            for user in (added + keyworded) where !marked.contains(user) {
-                try c.execute("INSERT IGNORE INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [messageID, user, message.roomId])
-            }
+            try MessageStore.insertMentions(
+                c, messageID: messageID, roomID: message.roomId, users: Array(Set(added + keyworded).subtracting(marked)).sorted(),
+                ignoringDuplicates: true)
             // Named in a reply, as at posting, they follow its thread.
             if let root = message.replyTo { try ThreadFollows.follow(c, root: root, mentioned: added) }
             try c.execute(
