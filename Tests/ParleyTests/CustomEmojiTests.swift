@@ -74,10 +74,7 @@ import Testing
             try await Self.add(client, bob, "empty", []).expectError(.unprocessableContent, "invalid_emoji")
             // An animated WebP (extended header, animation flag, 32×32 canvas, then its ANIM chunk):
             // the decoder reads none, and the refusal says to send a GIF.
-            var chunks: [UInt8] = Array("VP8X".utf8) + [10, 0, 0, 0, 0x02, 0, 0, 0, 31, 0, 0, 31, 0, 0]
-            chunks += Array("ANIM".utf8) + [6, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-            let animated = Array("RIFF".utf8) + withUnsafeBytes(of: UInt32(4 + chunks.count).littleEndian, Array.init) + Array("WEBP".utf8) + chunks
-            let refused = try await Self.add(client, bob, "spinner", animated)
+            let refused = try await Self.add(client, bob, "spinner", Pictures.animatedWebP)
             refused.expectError(.unprocessableContent, "invalid_emoji")
             #expect(try refused.json()["error"]?["message"]?.string?.contains("GIF") == true)
             try await Self.add(client, bob, "big", png + [UInt8](repeating: 0, count: 256 * 1024)).expectError(.contentTooLarge, "payload_too_large")

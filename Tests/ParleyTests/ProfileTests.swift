@@ -221,6 +221,10 @@ import Testing
             try await Self.put(client, alice, svg, type: "image/svg+xml").expectError(.unprocessableContent, "invalid_avatar")
             try await Self.put(client, alice, Array("hello".utf8)).expectError(.unprocessableContent, "invalid_avatar")
             try await Self.put(client, alice, []).expectError(.unprocessableContent, "invalid_avatar")
+            // An animated WebP is refused with the way out: a GIF.
+            let animated = try await Self.put(client, alice, Pictures.animatedWebP, type: "image/webp")
+            animated.expectError(.unprocessableContent, "invalid_avatar")
+            #expect(try animated.json()["error"]?["message"]?.string?.contains("GIF") == true)
             // Only the start of a JPEG, and a PNG header claiming 60,000 pixels square: neither decodes.
             let start: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 64, 0, 64, 3] + [UInt8](repeating: 7, count: 64)
             try await Self.put(client, alice, start, type: "image/jpeg").expectError(.unprocessableContent, "invalid_avatar")

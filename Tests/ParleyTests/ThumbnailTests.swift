@@ -55,6 +55,14 @@ enum Pictures {
         return bytes
     }
 
+    /// An animated WebP's start (extended header, animation flag, 32×32 canvas, then its ANIM
+    /// chunk), which libgd does not decode.
+    static var animatedWebP: [UInt8] {
+        var chunks: [UInt8] = Array("VP8X".utf8) + [10, 0, 0, 0, 0x02, 0, 0, 0, 31, 0, 0, 31, 0, 0]
+        chunks += Array("ANIM".utf8) + [6, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        return Array("RIFF".utf8) + withUnsafeBytes(of: UInt32(4 + chunks.count).littleEndian, Array.init) + Array("WEBP".utf8) + chunks
+    }
+
     static func webp(_ width: Int, _ height: Int) -> [UInt8] { bytes(quadrants(width, height)) { gdImageWebpPtrEx($0, $1, 90) } }
 
     /// A JPEG whose EXIF block (right after the start marker) gives `orientation`.

@@ -29,6 +29,8 @@ struct AvatarController {
 
     static let invalid = ParleyError.invalid(
         "invalid_avatar", "A picture is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
+    static let animatedWebP = ParleyError.invalid(
+        "invalid_avatar", "An animated WebP cannot be read here: send the animation as a GIF, or a still WebP.")
     static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(maxBytes) bytes.")
     static let notFound = ParleyError(.notFound, "avatar_not_found", "This user has no picture.")
 
@@ -62,7 +64,9 @@ struct AvatarController {
         let session = try context.requireSession()
         let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalid)
         try limiter.consume(String(session.user.id))
-        guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else { throw Self.invalid }
+        guard let (type, bytes) = try await threadPool.runIfActive({ Self.stored(sent, info) }) else {
+            throw Thumbnails.isAnimatedWebP(sent) ? Self.animatedWebP : Self.invalid
+        }
         let version = Self.version(bytes)
         let userID = session.user.id
         try await log.transaction { c, events in
