@@ -221,7 +221,7 @@ struct MessageStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here]
             ).lastInsertID)
-        try insertMentions(c, id: id, roomID: roomID, mentions)
+        try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
         return id
     }
 
@@ -238,20 +238,25 @@ struct MessageStore: Sendable {
             """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here, roomID, senderID])
         guard result.affectedRows == 1 else { return nil }
         let id = Int64(result.lastInsertID)
-        try insertMentions(c, id: id, roomID: roomID, mentions)
+        try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
         return id
     }
 
     /// One `mentions` row for each member the message mentions, by name or by `@here` (their unread
     /// "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement, the rest one
     /// by one (two statement shapes, for the connection's cache of prepared statements).
-    private func insertMentions(_ c: MariaDBConnection, id: Int64, roomID: Int64, _ mentions: ResolvedMentions) throws {
-        try Self.insertMentions(c, messageID: id, roomID: roomID, users: mentions.users + mentions.present + mentions.keyworded)
-    }
-
     /// `mentions` rows for `users`, 64 a statement; with `ignoringDuplicates` (an edit), rows already
-    /// there are left as they are.
-    static func insertMentions(_ c: MariaDBConnection, messageID id: Int64, roomID: Int64, users: [Int64], ignoringDuplicates: Bool = false) throws {
+    /// there are left as they are. Not for the sender (a message naming its own sender left them a
+    /// "mentioned" flag no read could clear), nor for those who blocked the sender (they hear of
+    /// none of their messages).
+    static func insertMentions(
+        _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false
+    ) throws {
+        var users = users.filter { $0 != senderID }
+        guard !users.isEmpty else { return }
+        let blockers = Set(
+            try c.query("SELECT user_id FROM user_blocks WHERE blocked_id = ?", [senderID]).map { try $0.decode("user_id", as: Int64.self) })
+        if !blockers.isEmpty { users.removeAll(where: blockers.contains) }
         let insert = ignoringDuplicates ? "INSERT IGNORE" : "INSERT"
         let whole = users.count / 64 * 64
         let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")

@@ -461,7 +461,10 @@ struct MessageService: Sendable {
             let named = Set(resolved.users)
             let before = Set(message.mentions)
             let added = resolved.users.filter { !before.contains($0) }
-            let dropped = message.mentions.filter { !named.contains($0) }.paddedToPowerOfTwo
+            // Those no longer named lose their flag, unless `@here` (which stays) or a keyword the new
+            // text still holds reached them too.
+            let stillKeyworded = Set(resolved.keyworded)
+            let dropped = message.mentionsHere ? [] : message.mentions.filter { !named.contains($0) && !stillKeyworded.contains($0) }.paddedToPowerOfTwo
             if !dropped.isEmpty {
                 try c.execute("DELETE FROM mentions WHERE message_id = ? AND user_id IN (\(dropped.placeholders))", [messageID] + dropped)
             }
@@ -469,7 +472,7 @@ struct MessageService: Sendable {
                 try c.query("SELECT user_id FROM mentions WHERE message_id = ?", [messageID]).map { try $0.decode("user_id", as: Int64.self) })
             let keyworded = resolved.keyworded.filter { !marked.contains($0) }
             try MessageStore.insertMentions(
-                c, messageID: messageID, roomID: message.roomId, users: Array(Set(added + keyworded).subtracting(marked)).sorted(),
+                c, messageID: messageID, roomID: message.roomId, senderID: user.id, users: Array(Set(added + keyworded).subtracting(marked)).sorted(),
                 ignoringDuplicates: true)
             // Named in a reply, as at posting, they follow its thread.
             if let root = message.replyTo { try ThreadFollows.follow(c, root: root, mentioned: added) }

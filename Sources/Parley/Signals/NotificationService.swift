@@ -117,7 +117,8 @@ struct NotificationService: Sendable {
                 resolved.present += try c.query(
                     """
                     SELECT m.user_id FROM room_members m JOIN users u ON u.id = m.user_id
-                    WHERE m.room_id = ? AND u.presence = 'online' AND m.user_id IN (\(batch.placeholders)) ORDER BY m.user_id
+                    WHERE m.room_id = ? AND u.presence = 'online' AND u.deactivated_at IS NULL AND m.user_id IN (\(batch.placeholders))
+                    ORDER BY m.user_id
                     """, [roomID] + batch
                 ).map { try $0.decode("user_id", as: Int64.self) }
             }
@@ -217,7 +218,8 @@ struct NotificationService: Sendable {
             """
             SELECT user_id, notify_level FROM room_members WHERE room_id = ? AND user_id IN (\(list.placeholders))
             AND user_id NOT IN (SELECT user_id FROM user_blocks WHERE blocked_id = ?)
-            """, [message.roomId] + list + [message.sender.id])
+            AND user_id NOT IN (SELECT user_id FROM notifications WHERE message_id = ? AND reason <> 'reminder')
+            """, [message.roomId] + list + [message.sender.id, message.id])
         let now = MessageView.storedPrecision(Date())
         for row in rows {
             let user: Int64 = try row.decode("user_id")
@@ -242,6 +244,7 @@ struct NotificationService: Sendable {
             """
             SELECT n.id AS notification_id, n.reason, n.created_at AS notified_at, \(MessageStore.columns)
             FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = m.sender_id
+            JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = n.user_id
             WHERE n.user_id = ? AND n.created_at >= ? ORDER BY n.id DESC LIMIT ?
             """, [userID, since, limit])
         let messages = try MessageService.forReader(c, try rows.map(MessageView.init), userID: userID)

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Parley
+
+/// Who a message marks as mentioned and notifies, through edits, removals, blocks and
+/// deactivation: each of these once left a flag or a notification it should not have.
+@Suite struct MentionStateTests {
+    static func post(_ client: some TestClientProtocol, _ user: LoggedIn, room: Int64, _ text: String) async throws -> Int64 {
+        let posted = try await client.send(.post, "/api/rooms/\(room)/messages", json: jsonString(["text": text]), headers: user.bearer)
+        #expect(posted.status == .created)
+        return try #require(try posted.json()["message"]?["id"]?.int)
+    }
+
+    static func edit(_ client: some TestClientProtocol, _ user: LoggedIn, _ message: Int64, _ text: String) async throws {
+        #expect(try await client.send(.patch, "/api/messages/\(message)", json: jsonString(["text": text]), headers: user.bearer).status == .ok)
+    }
+
+    static func mentioned(_ client: some TestClientProtocol, _ user: LoggedIn, room: Int64) async throws -> Bool? {
+        let rooms = try await client.send(.get, "/api/rooms", headers: user.bearer).json()["mine"]?.array ?? []
+        return rooms.first { $0["id"]?.int == room }?["mentioned"]?.bool
+    }
+
+    /// A message naming its own sender leaves them no "mentioned" flag; naming someone, unnaming
+    /// them and naming them again notifies them once; an edit that drops a name keeps the flag of
+    /// someone a keyword of the new text still reaches, and notifies nobody twice.
+    @Test func editsNotifyEachPersonOnceAndKeepFlagsTheyDidNotGive() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            _ = try await Self.post(client, ann, room: 1, "note to self @ann")
+            #expect(try await Self.mentioned(client, ann, room: 1) == false)
+            #expect(try parley.count("mentions", where: "user_id = \(ann.id)") == 0)
+
+            let hello = try await Self.post(client, ann, room: 1, "@bob hi")
+            for text in ["no one", "@bob again", "no one", "@bob third"] { try await Self.edit(client, ann, hello, text) }
+            #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["mention"])
+
+            #expect(try await client.send(.put, "/api/me/keywords", json: KeywordTests.body(["deploy"]), headers: cyd.bearer).status == .ok)
+            let deploy = try await Self.post(client, ann, room: 1, "deploy starts now")
+            try await Self.edit(client, ann, deploy, "deploy starts now cc @cyd")
+            try await Self.edit(client, ann, deploy, "deploy starts now")
+            #expect(try await KeywordTests.notifications(client, cyd).map(\.0) == ["keyword"])
+            #expect(try await Self.mentioned(client, cyd, room: 1) == true)
+            #expect(try parley.count("mentions", where: "message_id = \(deploy) AND user_id = \(cyd.id)") == 1)
+        }
+    }
+
+    /// Someone who blocked the sender gets no "mentioned" flag from their messages, as they get no
+    /// notification.
+    @Test func aBlockedSendersMentionFlagsNobody() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            #expect(try await client.send(.put, "/api/me/blocks/\(ann.id)", headers: bob.bearer).status == .noContent)
+            let message = try await Self.post(client, ann, room: 1, "@bob are you there")
+            try await Self.edit(client, ann, message, "@bob are you there?")
+            #expect(try await Self.mentioned(client, bob, room: 1) == false)
+            #expect(try await KeywordTests.notifications(client, bob).isEmpty)
+            #expect(try parley.count("mentions", where: "user_id = \(bob.id)") == 0)
+        }
+    }
+
+    /// Notifications show nothing of a group one was removed from or left: not its messages as
+    /// they are now (edited, reacted to, replied to after one left).
+    @Test func notificationsOfAGroupLeftShowNothingOfIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let made = try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group","members":[\#(bob.id)]}"#, headers: ann.bearer)
+            let group = try #require(try made.json()["room"]?["id"]?.int)
+            let message = try await Self.post(client, ann, room: group, "@bob lunch at noon")
+            #expect(try await KeywordTests.notifications(client, bob).map(\.1) == ["@bob lunch at noon"])
+            #expect(try await client.send(.delete, "/api/rooms/\(group)/members/\(bob.id)", headers: ann.bearer).status == .noContent)
+            try await Self.edit(client, ann, message, "SECRET after bob left")
+            #expect(try await KeywordTests.notifications(client, bob).isEmpty)
+            // Back in the group, they are there again.
+            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).status == .created)
+            #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["mention"])
+        }
+    }
+}
