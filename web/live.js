@@ -10,6 +10,7 @@ const { state } = store;
 const CLOSED_BY = { "member.left": "left", "member.removed": "removed", "member.kicked": "kicked", "member.banned": "banned" };
 
 let expiredTimer = null;
+let deletedTimer = null;
 
 export function handleEvent(event, { onDeactivated } = {}) {
   const data = event.data ?? {};
@@ -34,6 +35,16 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // A reply deleted may have been an unread one, or the latest of a thread listed.
       if (event.type === "message.deleted" && message.reply_to && store.threads.entries.length > 0) actions.refreshThreads();
       store.threadMessage(message);
+      // The pinned bar shows a pinned message as it is now.
+      if (event.type !== "message.created" && store.isOpen(message.room_id) && state.room.pins.some((pin) => pin.message.id === message.id)) {
+        actions.loadPins(message.room_id);
+      }
+      // A message deleted in another room may have been an unread one, or a mention: the room
+      // list's counts are read again (once for a burst of deletions).
+      if (event.type === "message.deleted" && !store.isOpen(message.room_id) && state.rooms.has(message.room_id) && message.sender.id !== state.me.id) {
+        clearTimeout(deletedTimer);
+        deletedTimer = setTimeout(() => actions.loadRooms().catch(() => {}), 300);
+      }
       if (store.isOpen(message.room_id)) {
         if (isNew) {
           store.setTyping(message.room_id, message.sender, false);

@@ -858,6 +858,18 @@ export function renameUser(user) {
     }
   }
   if (renamed) emit("messages", { reason: "update" });
+  // The pinned bar and the thread panel keep copies of messages of their own.
+  const renameIn = (message) => (message.sender.id === id && differs(message.sender) ? { ...message, sender: { ...message.sender, ...changes } } : message);
+  if (state.room.pins.some((pin) => pin.message.sender.id === id)) {
+    state.room.pins = state.room.pins.map((pin) => ({ ...pin, message: renameIn(pin.message) }));
+    emit("pins");
+  }
+  const thread = state.thread;
+  if (thread && (thread.root.sender.id === id || [...thread.replies.values()].some((reply) => reply.sender.id === id))) {
+    thread.root = renameIn(thread.root);
+    for (const [replyId, reply] of thread.replies) thread.replies.set(replyId, renameIn(reply));
+    emit("thread", {});
+  }
 }
 
 /// A status that has not run out, or null.

@@ -284,8 +284,12 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   on("members", renderEnabled);
   on("blocks", renderEnabled);
   on("messages", ({ message }) => {
-    // The message being edited or replied to was deleted meanwhile.
+    // The message being edited or replied to was deleted meanwhile, or the one replied to edited.
     if (context && message?.id === context.message.id && message.deleted) cancel();
+    else if (context?.kind === "reply" && message?.id === context.message.id && message !== context.message) {
+      context = { ...context, message };
+      renderContext();
+    }
   });
   on("roomMessage", ({ type, message }) => {
     if (type !== "message.created" || message.sender.id !== state.me.id || message.webhook) return;

@@ -40,7 +40,12 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
     if (changed === "opened") openedName = roomName(state.rooms.get(state.room.id));
     render();
   });
-  on("rooms", render);
+  on("rooms", () => {
+    // A room renamed while open is closed (deleted, left) under its new name.
+    const room = state.room && !state.room.closed ? state.rooms.get(state.room.id) : null;
+    if (room) openedName = roomName(room);
+    render();
+  });
   on("members", render);
   on("pins", renderPins);
   render();

@@ -57,6 +57,10 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
   on("rooms", renderRooms);
   on("drafts", renderRooms);
   on("room", renderRooms);
+  // On a phone, a room opened from the drawer (made, joined, a DM started) shows at once.
+  on("room", ({ changed } = {}) => {
+    if (changed === "opened" && $("sidebar").classList.contains("open")) setDrawer(false);
+  });
   on("connection", renderConnection);
 }
 
