@@ -7,6 +7,7 @@ let csrfToken = null;
 let sessionLost = () => {};
 let roomArchived = () => {};
 let recipientDeactivated = () => {};
+let mutedHandler = () => {};
 
 /// An error answer from the server: its status and the stable `code` of the error envelope.
 export class ApiError extends Error {
@@ -46,6 +47,12 @@ export function onRoomArchived(handler) {
   roomArchived = handler;
 }
 
+/// Called with the request's path when it is refused with `muted`: a moderator muted me in the
+/// room, perhaps before this client heard of it.
+export function onMuted(handler) {
+  mutedHandler = handler;
+}
+
 /// Called when a request is refused with `recipient_deactivated`: the other person of a DM was
 /// deactivated, perhaps after its member list was loaded here.
 export function onRecipientDeactivated(handler) {
@@ -83,6 +90,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
   if (error.code === "room_archived") roomArchived(error);
   if (error.code === "recipient_deactivated") recipientDeactivated(error);
+  if (error.code === "muted") mutedHandler(path);
   throw error;
 }
 

@@ -1,7 +1,7 @@
 // Parley in the browser: checks the session, wires the views to the state, the actions and the
 // live stream, and routes `#room/<id>` to the open room (so a reload reopens it).
 import * as actions from "/actions.js";
-import { ApiError, onRecipientDeactivated, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
+import { ApiError, onMuted, onRecipientDeactivated, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
 import { $ } from "/dom.js";
 import { EventStream } from "/events.js";
 import { handleEvent } from "/live.js";
@@ -130,6 +130,11 @@ async function start() {
   onRoomArchived(refreshArchived);
   // The DM's member list says the other person is deactivated, and the composer goes read-only.
   onRecipientDeactivated(() => entered && actions.loadPeople().catch(() => {}));
+  // Refused because I am muted in a room (muted before this client loaded): its box says so.
+  onMuted((path) => {
+    const roomId = Number(path.match(/^\/api\/rooms\/(\d+)\//)?.[1]);
+    if (roomId && !store.state.mutedIn.has(roomId)) store.setMuted(roomId, true);
+  });
   // A reset link works whether or not anyone is logged in here.
   const reset = resetInHash();
   if (reset) openReset(reset);

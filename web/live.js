@@ -132,6 +132,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.muted":
     case "member.unmuted":
       if (event.type !== "member.role_changed") store.emit("moderation", { roomId: data.room_id });
+      if (event.type !== "member.role_changed" && data.user?.id === state.me.id) {
+        store.setMuted(data.room_id, event.type === "member.muted", data.until ?? null);
+      }
       if (data.user?.id === state.me.id && data.role) {
         const room = state.rooms.get(data.room_id);
         if (room) store.mergeRoom({ ...room, my_role: data.role });

@@ -45,6 +45,9 @@ export const state = {
   room: null,
   /// The ids of the people I blocked: their messages show collapsed, their typing does not show.
   blocked: new Set(),
+  /// Rooms where I am muted (room id -> when it ends, ISO 8601, or null: until lifted), as the live
+  /// events said, or a refusal (`muted`) when this client had not heard.
+  mutedIn: new Map(),
   /// The thread open beside the room: see `openThreadState`.
   thread: null,
   /// Messages saved or unsaved since they were read (id -> saved): newer than a read's `saved`.
@@ -821,6 +824,13 @@ export function setPresence(userId, status) {
 
 /// Someone's display name as an event or a message now carries it: the member list, the open
 /// room's messages and DMs with them follow.
+/// Whether I am muted in a room (and until when), or no longer.
+export function setMuted(roomId, muted, until = null) {
+  if (muted) state.mutedIn.set(roomId, until);
+  else if (!state.mutedIn.delete(roomId)) return;
+  emit("muted", { roomId });
+}
+
 export function renameUser(user) {
   const { id } = user;
   // What changed: the name and/or the picture (an event stored before pictures existed has none).

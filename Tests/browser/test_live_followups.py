@@ -67,7 +67,9 @@ def test_a_room_joined_from_the_drawer_on_a_phone_shows_at_once(server, browsers
     account("drawer_user")
     chat = Chat(browsers(width=390, height=844), server).log_in("drawer_user")
     chat.find("#show-rooms").click()
-    chat.wait(lambda: "open" in chat.find("#sidebar").get_attribute("class"))
+    # (Once the drawer has slid in.)
+    chat.wait(lambda: "open" in chat.find("#sidebar").get_attribute("class")
+              and chat.js("return document.getElementById('sidebar').getBoundingClientRect().left") == 0)
     chat.find("#browse-rooms").click()
     chat.wait(lambda: chat.dialog_open("browse-dialog"))
     chat.find("#browse-filter").send_keys("drawer-lobby")
@@ -76,3 +78,29 @@ def test_a_room_joined_from_the_drawer_on_a_phone_shows_at_once(server, browsers
     chat.wait(lambda: chat.room_title() == "drawer-lobby")
     chat.wait(lambda: "open" not in chat.find("#sidebar").get_attribute("class"), message="the drawer stayed open over the room")
     assert chat.find("#scrim").get_attribute("hidden") is not None
+
+
+def test_someone_muted_sees_it_in_the_message_box_until_the_mute_is_lifted(server, browsers, account):
+    owner = account("mute_owner", display_name="Owner")
+    bob = account("mute_target", display_name="Bob Muted")
+    room = owner.create_room("mute-hall")["id"]
+    bob.join(room)
+    chat = Chat(browsers(), server).log_in("mute_target")
+    chat.open_room("mute-hall")
+    chat.wait(lambda: chat.find("#composer-text").is_enabled())
+    owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": bob.id, "duration_seconds": 3600})
+    chat.wait(lambda: not chat.find("#composer-text").is_enabled(), message="the box stayed open to a muted member")
+    assert "muted you here until" in chat.find("#composer-text").get_attribute("placeholder")
+    owner.call("DELETE", f"/api/rooms/{room}/mutes/{bob.id}", expect=204)
+    chat.wait(lambda: chat.find("#composer-text").is_enabled(), message="the box stayed closed after the mute was lifted")
+
+    # Muted while this client was not listening (a reload): the first refusal tells it.
+    owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": bob.id})
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.open_room("mute-hall")
+    chat.wait(lambda: chat.room_title() == "mute-hall" and chat.find("#composer-text").is_enabled() and chat.find("#composer-text").is_displayed())
+    # (Typing tells the room, which is refused the same way as a post.)
+    chat.find("#composer-text").send_keys("let me speak")
+    chat.wait(lambda: chat.find("#composer-text").get_attribute("placeholder") == "A moderator muted you here."
+              and not chat.find("#composer-text").is_enabled(), message="a refusal for being muted did not reach the box")

@@ -283,6 +283,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   // My role in the open room is read from its member list, which reloads after a role change.
   on("members", renderEnabled);
   on("blocks", renderEnabled);
+  on("muted", renderEnabled);
   on("messages", ({ message }) => {
     // The message being edited or replied to was deleted meanwhile, or the one replied to edited.
     if (context && message?.id === context.message.id && message.deleted) cancel();
@@ -322,7 +323,9 @@ function renderEnabled() {
   const gone = Boolean(room && !archived) && partnerDeactivated(room);
   // Nor in a DM with someone I blocked (the server refuses both sides there, `blocked`).
   const blocking = Boolean(room && !archived) && room.kind === "dm" && Boolean(room.dm_with) && state.blocked.has(room.dm_with.id);
-  const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone && !blocking;
+  // Nor while a moderator has muted me here (until it ends or is lifted).
+  const muted = Boolean(room && !archived) && state.mutedIn.has(room.id);
+  const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone && !blocking && !muted;
   box.disabled = !usable;
   $("send").disabled = !usable;
   $("schedule-send").disabled = !usable;
@@ -337,9 +340,16 @@ function renderEnabled() {
         ? `${roomName(room)}'s account is deactivated: this conversation is read-only.`
         : blocking
           ? `You blocked ${roomName(room)}: unblock them to write here.`
-          : restricted
-            ? "Only moderators, admins and the owner post in this room."
-            : "";
+          : muted
+            ? mutedNote(state.mutedIn.get(room.id))
+            : restricted
+              ? "Only moderators, admins and the owner post in this room."
+              : "";
+}
+
+/// What the box says while I am muted in the room.
+function mutedNote(until) {
+  return until ? `A moderator muted you here until ${formatFull(new Date(until))}.` : "A moderator muted you here.";
 }
 
 /// A two-person DM whose other person's account is deactivated is read-only (the server refuses
