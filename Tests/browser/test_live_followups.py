@@ -104,3 +104,21 @@ def test_someone_muted_sees_it_in_the_message_box_until_the_mute_is_lifted(serve
     chat.find("#composer-text").send_keys("let me speak")
     chat.wait(lambda: chat.find("#composer-text").get_attribute("placeholder") == "A moderator muted you here."
               and not chat.find("#composer-text").is_enabled(), message="a refusal for being muted did not reach the box")
+
+
+def test_an_edit_that_empties_the_box_offers_to_delete_the_message(server, browsers, account):
+    ann = account("empty_editor", display_name="Ann Empties")
+    room = ann.create_room("empty-edits")["id"]
+    posted = ann.post(room, "to be emptied")
+    chat = Chat(browsers(), server).log_in("empty_editor")
+    chat.open_room("empty-edits")
+    chat.wait(lambda: "to be emptied" in chat.texts())
+    chat.hover_action("to be emptied", "edit")
+    box = chat.find("#composer-text")
+    chat.wait(lambda: box.get_attribute("value") == "to be emptied")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(Keys.ENTER)
+    chat.confirm()
+    chat.wait(lambda: ann.history(room)[0]["deleted"], message="the emptied message was not deleted")
+    assert ann.history(room)[0]["id"] == posted["id"]

@@ -12,6 +12,7 @@ import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, editTimeNote, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
+import { confirmDialog } from "/views/dialogs.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
 import { serverNow } from "/clock.js";
@@ -439,6 +440,15 @@ function renderContext() {
 async function submit() {
   const text = box.value.trim();
   if (!state.room || state.room.closed || box.disabled) return;
+  // An edit that empties the box offers to delete the message instead (as Slack does).
+  if (!text && context?.kind === "edit") {
+    const { message } = context;
+    const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(message), 200), confirm: "Delete" });
+    if (answer === null) return;
+    cancel();
+    actions.remove(message.id).catch((error) => setError(error.message));
+    return;
+  }
   if (!text) return;
   if (Array.from(text).length > 4000) {
     setError("A message is at most 4,000 characters.");
