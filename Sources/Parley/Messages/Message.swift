@@ -242,13 +242,12 @@ struct MessageStore: Sendable {
         return id
     }
 
-    /// One `mentions` row for each member the message mentions, by name or by `@here` (their unread
-    /// "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement, the rest one
-    /// by one (two statement shapes, for the connection's cache of prepared statements).
-    /// `mentions` rows for `users`, 64 a statement; with `ignoringDuplicates` (an edit), rows already
-    /// there are left as they are. Not for the sender (a message naming its own sender left them a
-    /// "mentioned" flag no read could clear), nor for those who blocked the sender (they hear of
-    /// none of their messages).
+    /// One `mentions` row for each of `users` the message reaches, by name, `@here` or a keyword
+    /// (their unread "mentioned" flag). An admin's `@here` may reach thousands: 64 rows a statement,
+    /// the rest one by one (two statement shapes, for the connection's cache of prepared
+    /// statements). With `ignoringDuplicates` (an edit), rows already there are left as they are.
+    /// Not for the sender (a message naming its own sender left them a "mentioned" flag no read
+    /// could clear), nor for those who blocked the sender (they hear of none of their messages).
     static func insertMentions(
         _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false
     ) throws {
