@@ -85,4 +85,35 @@ import Testing
             #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["mention"])
         }
     }
+
+    /// Someone who joins starts with the room's history read: an `@room` posted before they came
+    /// does not mark them mentioned and old messages are not unread; what comes after is. Leaving
+    /// and coming back starts again from then.
+    @Test func aJoinerStartsWithTheHistoryRead() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            _ = try await Self.post(client, ann, room: 1, "@room welcome, all")
+            let bob = try await client.signUp("bob")
+            func unread(_ room: Int64) async throws -> (Int64?, Bool?) {
+                let rooms = try await client.send(.get, "/api/rooms", headers: bob.bearer).json()["mine"]?.array ?? []
+                let entry = rooms.first { $0["id"]?.int == room }
+                return (entry?["unread_count"]?.int, entry?["mentioned"]?.bool)
+            }
+            #expect(try await unread(1) == (0, false))
+            _ = try await Self.post(client, ann, room: 1, "@room one more thing")
+            #expect(try await unread(1) == (1, true))
+
+            let made = try await client.send(.post, "/api/rooms", json: #"{"name":"hall"}"#, headers: ann.bearer)
+            let hall = try #require(try made.json()["room"]?["id"]?.int)
+            for text in ["@room first", "second", "third"] { _ = try await Self.post(client, ann, room: hall, text) }
+            #expect(try await client.send(.post, "/api/rooms/\(hall)/join", headers: bob.bearer).status == .ok)
+            #expect(try await unread(hall) == (0, false))
+            _ = try await Self.post(client, ann, room: hall, "fourth")
+            #expect(try await client.send(.post, "/api/rooms/\(hall)/leave", headers: bob.bearer).status == .noContent)
+            _ = try await Self.post(client, ann, room: hall, "@room fifth")
+            #expect(try await client.send(.post, "/api/rooms/\(hall)/join", headers: bob.bearer).status == .ok)
+            #expect(try await unread(hall) == (0, false))
+        }
+    }
 }

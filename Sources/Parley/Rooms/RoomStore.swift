@@ -157,8 +157,16 @@ struct RoomStore: Sendable {
             ).lastInsertID)
     }
 
+    /// Adds a member whose read mark starts at the room's newest message: history from before they
+    /// joined is there to read but is not unread, and an `@room` in it does not mark them mentioned
+    /// (as Zulip and Matrix count only what arrived after joining). Receipts start at nothing.
     func insertMember(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
-        try c.execute("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, NOW(3))", [roomID, userID, role.rawValue])
+        // A plain read, not INSERT … SELECT: that would lock the end of the room's messages and hold
+        // its posts back until this transaction ends.
+        let newest = try c.query("SELECT MAX(id) AS newest FROM messages WHERE room_id = ?", [roomID]).first?.decode("newest", as: Int64?.self) ?? 0
+        try c.execute(
+            "INSERT INTO room_members (room_id, user_id, role, joined_at, read_up_to) VALUES (?, ?, ?, NOW(3), ?)",
+            [roomID, userID, role.rawValue, newest])
     }
 
     func deleteMember(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> Bool {
