@@ -341,7 +341,10 @@ import Testing
             let root = try await live.signUp("root")
             let alice = try await live.signUp("alice")
             let other = try await live.logIn("alice")
+            let watcher = try await live.stream(root.token)
             let stream = try await live.stream(other)
+            let aliceSeen = { (e: LiveClient.SSEEvent) in e.event == "presence" && e.json?["data"]?["user"]?["username"] == .string("alice") }
+            #expect(await watcher.waitFor(1, where: aliceSeen).first?.json?["data"]?["status"] == .string("online"))
             _ = try await live.post(alice.token, room: 1, text: "my last words")
 
             // The password is asked again; a wrong one changes nothing.
@@ -361,6 +364,11 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(5)
             while !stream.isEnded && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
             #expect(stream.isEnded)
+            // Others see them offline at once, not after the minute of grace a dropped connection gets.
+            #expect(await watcher.waitFor(2, within: 5, where: aliceSeen).last?.json?["data"]?["status"] == .string("offline"))
+            let members = try await live.send(.GET, "/api/rooms/1/members", token: root.token).body?["members"]?.array ?? []
+            #expect(members.first { $0["user"]?["username"] == .string("alice") }?["online"] == .bool(false))
+            await watcher.close()
             let login = try await live.send(.POST, "/api/session", json: #"{"username":"alice","password":"password123"}"#)
             #expect(login.status == 403 && login.body?["error"]?["code"]?.string == "account_deactivated")
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ?", [alice.id])) == 0)

@@ -23,6 +23,8 @@ struct SessionService: Sendable {
     let cache = SessionCache()
     /// Open event streams end with their session.
     let hub: EventHub
+    /// Someone whose every session ended is offline at once.
+    let presence: PresenceService
     /// Expiry slides at most this often per session, so a busy client does not write on every request.
     let touchInterval: TimeInterval = 60
 
@@ -81,11 +83,12 @@ struct SessionService: Sendable {
     }
 
     /// After an account's sessions were all deleted with an event for its streams: forgets them, lets
-    /// the event reach the open streams, then ends those.
+    /// the event reach the open streams, then ends those; the user is offline at once.
     func endAll(userID: Int64) async {
         cache.drop(userID: userID)
         try? await Task.sleep(for: .milliseconds(50))
         hub.disconnect(userID: userID)
+        await presence.ended(userID)
     }
 
     /// Ends the streams and waiting polls whose session is no longer live: expired while they were

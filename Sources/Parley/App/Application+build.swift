@@ -178,7 +178,7 @@ struct ApplicationParts: Sendable {
             canReact: canReact, filter: contentFilter, previews: LinkPreviews(policy: config.linkPreviews, log: log, logger: logger))
 
         let sessionStore = SessionStore(pool: database.pool)
-        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub)
+        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub, presence: presence)
         let accounts = AccountService(
             users: UserStore(pool: database.pool), rooms: roomStore, log: log, sessions: sessions, hasher: hasher,
             limits: .init(

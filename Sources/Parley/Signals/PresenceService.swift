@@ -46,6 +46,12 @@ final class PresenceTracker: Sendable {
         }
     }
 
+    /// Forgets a user whose every session ended (logged out everywhere, deactivated): no grace, as
+    /// no connection of theirs can come back. True when they were online (announce it).
+    func forget(_ user: Int64) -> Bool {
+        entries.withLockedValue { entries in entries.removeValue(forKey: user)?.published ?? false }
+    }
+
     func isOnline(_ user: Int64) -> Bool { entries.withLockedValue { $0[user]?.published ?? false } }
 
     func setFocus(_ user: Int64, room: Int64?) {
@@ -123,6 +129,12 @@ struct PresenceService: Sendable {
 
     func disconnected(_ userID: Int64) {
         tracker.disconnected(userID)
+    }
+
+    /// Every session of the user ended: they are offline at once, not after the grace.
+    func ended(_ userID: Int64) async {
+        guard tracker.forget(userID) else { return }
+        try? await announce(userID, online: false)
     }
 
     /// Writes the effective status as a presence event (and last seen, when going offline).
