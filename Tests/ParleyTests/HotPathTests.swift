@@ -164,6 +164,24 @@ struct RequestPartsTests {
         #expect(p("after", "/api/events?") == nil)
         #expect(p("after", "/api/events?x=after") == nil)
         #expect(p("é", "/api/events?é=ü") == "ü")
+        // Decoded as Hummingbird decodes other routes' parameters; a broken escape stays as it came.
+        #expect(p("after", "/api/events?after=%31%32&timeout=%35") == "12")
+        #expect(p("timeout", "/api/events?after=%31%32&timeout=%35") == "5")
+        #expect(p("after", "/api/events?after=+5") == " 5")
+        #expect(p("after", "/api/events?after=%3") == "%3")
+    }
+
+    /// Cursors and timeouts are plain digits: no sign, no spaces.
+    @Test func cursorsAndTimeoutsAreDigits() {
+        #expect((try? EventController.cursor("05")) == 5)
+        #expect((try? EventController.cursor("9223372036854775807")) == Int64.max)
+        for text in ["+5", " 5", "5 ", "-0", "9223372036854775808", "%35", "0x1"] {
+            #expect(throws: ParleyError.self) { try EventController.cursor(text) }
+        }
+        #expect((try? EventController.timeout("0")) == 0)
+        for text in ["+5", "", " 1", "61"] {
+            #expect(throws: ParleyError.self) { try EventController.timeout(text) }
+        }
     }
 
     @Test func randomHexHasTheAskedLengthAndVaries() {

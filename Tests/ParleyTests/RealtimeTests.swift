@@ -500,6 +500,24 @@ import Testing
         }
     }
 
+    /// The live server's own long-poll path reads parameters as the router does: percent-encoded
+    /// digits are digits, a sign is refused.
+    @Test func aPercentEncodedCursorIsReadOverTheWire() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let eve = try await live.signUp("eve")
+            let head = try #require(try await live.send(.GET, "/api/events?timeout=0", token: eve.token).body?["cursor"]?.int)
+            let encoded = String(head).unicodeScalars.map { "%3\($0)" }.joined()
+            let again = try await live.send(.GET, "/api/events?after=\(encoded)&timeout=%30", token: eve.token)
+            #expect(again.status == 200, "\(again.text)")
+            #expect(again.body?["cursor"]?.int == head)
+            for query in ["after=+\(head)", "after=%2B\(head)", "after=%3", "after=\(head)&timeout=+1"] {
+                let refused = try await live.send(.GET, "/api/events?\(query)", token: eve.token)
+                #expect(refused.status == 400, "\(query): \(refused.text)")
+            }
+        }
+    }
+
     @Test func badCursorsAndTimeoutsAreRefused() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -24,7 +24,7 @@ struct EventController {
     /// Parses a cursor: a non-negative event id.
     static func cursor(_ text: String?) throws(ParleyError) -> Int64? {
         guard let text, !text.isEmpty else { return nil }
-        guard let value = Int64(text), value >= 0 else {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int64(text) else {
             throw ParleyError(.badRequest, "invalid_cursor", "A cursor is the non-negative id of the last event seen.")
         }
         return value
@@ -33,7 +33,7 @@ struct EventController {
     /// Parses a long-poll timeout: whole seconds from 0 to `maxTimeout` (default `defaultTimeout`).
     static func timeout(_ text: String?) throws(ParleyError) -> Int {
         guard let text else { return defaultTimeout }
-        guard let value = Int(text), (0...maxTimeout).contains(value) else {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text), (0...maxTimeout).contains(value) else {
             throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(maxTimeout).")
         }
         return value
