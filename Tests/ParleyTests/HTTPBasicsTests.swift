@@ -183,6 +183,11 @@ import Yams
             let retryAfterText = try #require(limited.headers[.retryAfter])
             let retryAfter = try #require(Int(retryAfterText))
             #expect((1...1200).contains(retryAfter))
+            // Other spellings the database's collation would match (trailing spaces, accents,
+            // full-width letters) are not the account: each has its own count, so they must not log in.
+            for variant in ["sam ", "sam  ", "sám", "ｓam", "sam\u{00A0}", "ſam"] {
+                try await client.login(variant).expectError(.unauthorized, "invalid_credentials")
+            }
             // Another username is not affected.
             _ = try await client.register("tia")
             #expect(try await client.login("tia").status == .ok)

@@ -72,7 +72,10 @@ struct AccountService: Sendable {
         try limits.loginPerUser.consume(username.lowercased())
         let invalid = ParleyError(.unauthorized, "invalid_credentials", "Wrong username or password.")
         // Unknown users and unusable passwords still cost one bcrypt verification, so timing reveals nothing.
-        let credentials = username.utf8.count <= 32 ? try await users.credentials(username: username) : nil
+        // Only a username's own shape is looked up: the column's collation would also find the
+        // account under `name  `, `ñame` or a full-width `ｎame`, each a spelling with its own
+        // count above, multiplying the guesses at a password or a two-factor code.
+        let credentials = AccountRules.isMentionName(username) ? try await users.credentials(username: username) : nil
         let usable = password.utf8.count <= PasswordHasher.maxPasswordBytes && !password.utf8.contains(0)
         let matches = try await hasher.verify(usable ? password : "-", against: credentials?.passwordHash ?? decoyHash)
         guard let credentials, usable, matches else { throw invalid }
