@@ -197,6 +197,35 @@ import Testing
         }
     }
 
+    /// Two site admins deactivating or demoting each other at once leave one of them in charge:
+    /// whichever commits second finds it is no longer an active admin (403), and changes nothing.
+    @Test func twoAdminsRemovingEachOtherLeaveOne() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            for (n, otherChange) in ["deactivated_at = NOW(3)", "site_role = 'user'"].enumerated() {
+                let bob = try await client.signUp("bob\(n)")
+                try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [bob.id])
+                let answer = try await Self.racing(
+                    parley,
+                    { c in
+                        // Bob's own request, a step ahead: the admins locked, then Ann removed.
+                        _ = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
+                        try c.execute("UPDATE users SET \(otherChange) WHERE id = ?", [ann.id])
+                    }
+                ) {
+                    n == 0
+                        ? try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: ann.bearer)
+                        : try await client.send(.put, "/api/admin/users/\(bob.id)/site-role", json: #"{"site_role":"user"}"#, headers: ann.bearer)
+                }
+                answer.expectError(.forbidden, "not_site_admin")
+                #expect(try parley.count("users", where: "id = \(bob.id) AND site_role = 'admin' AND deactivated_at IS NULL") == 1)
+                try parley.execute("UPDATE users SET site_role = 'admin', deactivated_at = NULL WHERE id = ?", [ann.id])
+                try parley.execute("UPDATE users SET site_role = 'user' WHERE id = ?", [bob.id])
+            }
+        }
+    }
+
     /// Two pins of one message at once: the second is `already_pinned`, not a 500; two webhooks
     /// made at once do not pass the room's limit together.
     @Test func pinsAndWebhooksMadeAtOnceKeepTheirRules() async throws {

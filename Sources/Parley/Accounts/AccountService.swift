@@ -134,6 +134,11 @@ struct AccountService: Sendable {
     /// streams (`account.deactivated`) and settles the open reports of them; false when it already was. After the commit, end its streams
     /// with `SessionService.endAll`.
     static func deactivate(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, actor: Int64, action: String) throws -> Bool {
+        if actor != userID {
+            // A site admin's act: every active admin locked, and the actor still among them, so two
+            // admins deactivating (or demoting) each other at once cannot leave the server without one.
+            try AdminController.lockActiveAdmins(c, actor: actor)
+        }
         guard try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ? AND deactivated_at IS NULL", [userID]).affectedRows == 1 else {
             return false
         }

@@ -28,6 +28,16 @@ struct AdminController {
         return session
     }
 
+    /// Locks every active site admin's row and answers their ids; 403 when `actor` is no longer one
+    /// of them (demoted or deactivated by another admin's request that committed first).
+    @discardableResult
+    static func lockActiveAdmins(_ c: MariaDBConnection, actor: Int64) throws -> [Int64] {
+        let admins = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
+            .map { try $0.decode("id", as: Int64.self) }
+        guard admins.contains(actor) else { throw ParleyError(.forbidden, "not_site_admin", "Only site admins do this.") }
+        return admins
+    }
+
     struct AdminUser: Encodable {
         let user: User
         let deactivatedAt: Date?
@@ -132,8 +142,7 @@ struct AdminController {
         let body = try await request.decodeJSON(as: SiteRoleBody.self, context: context, limit: maxBodyBytes)
         let user = try await log.transaction { c, events in
             // Every active admin locked, so two demotions at once cannot both pass.
-            let admins = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
-                .map { try $0.decode("id", as: Int64.self) }
+            let admins = try Self.lockActiveAdmins(c, actor: session.user.id)
             guard let row = try c.query("SELECT \(User.columns) FROM users WHERE id = ? FOR UPDATE", [userID]).first else {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
