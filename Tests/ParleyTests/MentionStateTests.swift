@@ -50,8 +50,8 @@ import Testing
         }
     }
 
-    /// Someone who blocked the sender gets no "mentioned" flag from their messages, as they get no
-    /// notification.
+    /// Someone who blocked the sender gets no "mentioned" flag from their messages (naming them or
+    /// `@room`), as they get no notification.
     @Test func aBlockedSendersMentionFlagsNobody() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -60,6 +60,8 @@ import Testing
             #expect(try await client.send(.put, "/api/me/blocks/\(ann.id)", headers: bob.bearer).status == .noContent)
             let message = try await Self.post(client, ann, room: 1, "@bob are you there")
             try await Self.edit(client, ann, message, "@bob are you there?")
+            #expect(try await Self.mentioned(client, bob, room: 1) == false)
+            _ = try await Self.post(client, ann, room: 1, "@room is anyone there")
             #expect(try await Self.mentioned(client, bob, room: 1) == false)
             #expect(try await KeywordTests.notifications(client, bob).isEmpty)
             #expect(try parley.count("mentions", where: "user_id = \(bob.id)") == 0)

@@ -221,9 +221,10 @@ struct ReceiptService: Sendable {
             """
             SELECT EXISTS(SELECT 1 FROM mentions n JOIN messages m ON m.id = n.message_id
                           WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND m.deleted_at IS NULL)
-                OR EXISTS(SELECT 1 FROM messages WHERE room_id = ? AND id > ? AND mentions_room = 1 AND sender_id <> ? AND deleted_at IS NULL)
+                OR EXISTS(SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.mentions_room = 1 AND m.sender_id <> ? AND m.deleted_at IS NULL
+                          AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 AS mentioned
-            """, [userID, roomID, mark, roomID, mark, userID]
+            """, [userID, roomID, mark, roomID, mark, userID, userID]
         )[0].decode("mentioned", as: Bool.self)
         return ReadMarkerEvent(roomId: roomID, readUpTo: mark, unreadCount: count, mentioned: mentioned)
     }
