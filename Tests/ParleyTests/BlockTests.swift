@@ -70,6 +70,10 @@ import Testing
             try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: bob.bearer).expectError(.forbidden, "blocked")
             try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: bob.bearer, body: ByteBuffer(string: "x"))
                 .expectError(.forbidden, "blocked")
+            // Nor words through the DM's topic.
+            try await client.send(.patch, "/api/rooms/\(dm)", json: #"{"topic":"still talking to you"}"#, headers: bob.bearer)
+                .expectError(.forbidden, "blocked")
+            #expect(try parley.scalar("SELECT topic FROM rooms WHERE id = ?", [dm]) == .string(""))
             #expect(try parley.count("messages") == messagesBefore)
             // The DM stays, readable by both, and opening it again finds it.
             #expect(try await MessageTests.page(client, bob, room: dm).0 == [earlier])

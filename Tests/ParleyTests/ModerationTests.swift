@@ -397,6 +397,8 @@ import Testing
             try await PollTests.vote(client, ann, poll, [0]).expectError(.forbidden, "recipient_deactivated")
             try await client.send(.post, "/api/rooms/\(dm)/typing", json: #"{"typing":true}"#, headers: ann.bearer)
                 .expectError(.forbidden, "recipient_deactivated")
+            try await client.send(.patch, "/api/rooms/\(dm)", json: #"{"topic":"hello?"}"#, headers: ann.bearer)
+                .expectError(.forbidden, "recipient_deactivated")
             try await client.execute(uri: "/api/rooms/\(dm)/files?name=a.txt", method: .post, headers: ann.bearer, body: ByteBuffer(string: "x"))
                 .expectError(.forbidden, "recipient_deactivated")
             #expect(try parley.count("messages") == messages)

@@ -256,6 +256,9 @@ struct RoomService: Sendable {
                 if room.kind == .dm && changes.slowModeSeconds != nil {
                     throw ParleyError.invalid("invalid_change", "A DM has no slow mode; it is for rooms and groups.")
                 }
+                // A topic is words to the other person: not where either blocked the other, nor to
+                // a deactivated account (as posting).
+                if room.kind == .dm { try Blocks.checkDM(c, roomID: roomID, userID: user.id) }
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
