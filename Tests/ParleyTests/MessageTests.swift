@@ -131,6 +131,36 @@ import Testing
         #expect(try parley.count("messages") == 6)
     }
 
+    /// Webhook names and poll options (one line), topics, moderation reasons and report comments
+    /// (which may break lines) refuse control characters, as messages do.
+    @Test func namesTopicsAndReasonsRefuseControlCharacters() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await Self.room(client, ann, #"{"name":"desk"}"#, members: [bob])
+            let message = try await Self.say(client, ann, room: room, "hello")
+            try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI\u001b[2J"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_name")
+            try await client.send(.patch, "/api/rooms/\(room)", json: #"{"topic":"ring\u0007"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_topic")
+            try await client.send(.post, "/api/rooms/\(room)/bans", json: #"{"user_id":\#(bob.id),"reason":"nul\u0000"}"#, headers: ann.bearer)
+                .expectError(.unprocessableContent, "invalid_reason")
+            try await client.send(.post, "/api/messages/\(message)/report", json: #"{"reason":"spam","comment":"c1\u0085x"}"#, headers: bob.bearer)
+                .expectError(.unprocessableContent, "invalid_comment")
+            #expect(try parley.count("webhooks") == 0)
+            #expect(try parley.count("room_bans") == 0)
+            #expect(try parley.count("reports") == 0)
+            #expect(try parley.scalar("SELECT topic FROM rooms WHERE id = ?", [room]) == .string(""))
+            // Line breaks and tabs stay allowed where text may run over lines.
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"topic":"line one\nline\ttwo"}"#, headers: ann.bearer).status == .ok)
+            let other = try await Self.say(client, ann, room: room, "again")
+            #expect(
+                try await client.send(.post, "/api/messages/\(other)/report", json: #"{"reason":"spam","comment":"one\r\ntwo"}"#, headers: bob.bearer)
+                    .status == .created)
+        }
+    }
+
     @Test func messageTextIsOneTo4000CharactersAfterTrimming() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -113,6 +113,7 @@ import Testing
             let bob = try await client.signUp("bob")
             let secret = try await MessageTests.room(client, bob, #"{"name":"secret","kind":"group"}"#)
             for options in [#"["only one"]"#, #"["a","A"]"#, #"["a",""]"#, #"["a","\#(String(repeating: "x", count: 101))"]"#,
+                            #"["ok\u0000","b"]"#, #"["a","\u001b[2J"]"#, #"["a\nb","c"]"#, #"["a\u007f","b"]"#,
                             "[" + (1...11).map { #""o\#($0)""# }.joined(separator: ",") + "]"] {
                 try await Self.create(client, ann, room: 1, #"{"question":"q?","options":\#(options)}"#)
                     .expectError(.unprocessableContent, "invalid_poll")
@@ -132,6 +133,28 @@ import Testing
             #expect(mute.status == .created)
             try await Self.vote(client, ann, asked, [0]).expectError(.forbidden, "muted")
             #expect(try parley.count("poll_votes") == 0)
+        }
+    }
+
+    /// A room's word filter reads a poll's options as it reads its question: refused, or masked.
+    @Test func theWordFilterReadsThePollsOptions() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let room = try await MessageTests.room(client, ann, #"{"name":"clean"}"#)
+            let put = { (json: String) in try await client.send(.put, "/api/rooms/\(room)/filter", json: json, headers: ann.bearer) }
+            #expect(try await put(#"{"words":["badword"],"mode":"reject"}"#).status == .ok)
+            try await Self.create(client, ann, room: room, #"{"question":"vote","options":["badword","fine"]}"#)
+                .expectError(.unprocessableContent, "content_rejected")
+            #expect(try parley.count("messages") == 0)
+            #expect(try await put(#"{"words":["maskme"],"mode":"mask"}"#).status == .ok)
+            let masked = try await Self.create(client, ann, room: room, #"{"question":"maskme q","options":["maskme now","fine"]}"#)
+            #expect(masked.status == .created)
+            let message = try masked.json()["message"]
+            #expect(message?["text"]?.string == "****** q")
+            #expect(message?["poll"]?["options"]?.array?.compactMap { $0["text"]?.string } == ["****** now", "fine"])
+            let stored = "\(try parley.scalar("SELECT poll_summary FROM messages WHERE room_id = ?", [room]))"
+            #expect(stored.contains("****** now") && !stored.contains("maskme"))
         }
     }
 

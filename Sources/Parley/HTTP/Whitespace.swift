@@ -17,3 +17,15 @@ extension String {
 extension Unicode.Scalar {
     fileprivate var isTrimmedSpace: Bool { properties.isWhitespace || value == 0x200B }
 }
+
+extension String {
+    /// Whether the text holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F):
+    /// NUL, escape, bell and the like, which no name, option or one-line field may hold; with
+    /// `allowingLineBreaks`, tabs and line breaks (CR, LF) pass, as in a message or a reason.
+    func hasControlCharacters(allowingLineBreaks: Bool = false) -> Bool {
+        unicodeScalars.contains { scalar in
+            guard scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) else { return false }
+            return !(allowingLineBreaks && (scalar == "\t" || scalar == "\n" || scalar == "\r"))
+        }
+    }
+}

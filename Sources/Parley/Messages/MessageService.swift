@@ -63,8 +63,7 @@ struct MessageService: Sendable {
     /// Control characters other than tab and line breaks (NUL, escape, bell…) have no place in a
     /// message: they are refused, as in every other text field.
     private static func refuseControlCharacters(_ text: String) throws {
-        // The control characters (Cc) are exactly U+0000–U+001F and U+007F–U+009F.
-        guard !text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value) }) else {
+        guard !text.hasControlCharacters(allowingLineBreaks: true) else {
             throw ParleyError.invalid("invalid_text", "A message may not hold control characters other than tabs and line breaks.")
         }
     }
@@ -192,6 +191,10 @@ struct MessageService: Sendable {
                 do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
                 let filtered: String
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
+                // A poll's options are shown to the room as its question is: filtered alike.
+                let poll = try poll.map { poll in
+                    do { return try poll.withOptionTexts { try filter.check($0, roomID: roomID) } } catch { try refuse(error) }
+                }
                 let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()
                 if slow && role < .moderator { try rooms.takeSlowModeTurn(c, roomID: roomID, userID: user.id, at: now) }

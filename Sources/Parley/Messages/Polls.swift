@@ -29,17 +29,25 @@ public struct PollView: Codable, Sendable, Equatable {
 
     func encoded() throws -> String { String(decoding: try ParleyJSON.encoder().encode(self), as: UTF8.self) }
 
-    /// A new poll with no votes, from the options as sent: each 1–100 characters after trimming,
-    /// 2–10 of them, no two the same (ignoring case).
+    /// A new poll with no votes, from the options as sent: each 1–100 characters after trimming
+    /// without control characters, 2–10 of them, no two the same (ignoring case).
     static func new(options texts: [String], multiple: Bool) throws -> PollView {
         let invalid = ParleyError.invalid(
             "invalid_poll", "A poll has 2–10 different options, each 1–\(maxOptionLength) characters after trimming.")
         let trimmed = texts.map(\.trimmedWhitespace)
         guard optionCount.contains(trimmed.count),
-            trimmed.allSatisfy({ (1...maxOptionLength).contains($0.count) && $0.unicodeScalars.count <= maxOptionLength * 4 }),
+            trimmed.allSatisfy({ (1...maxOptionLength).contains($0.count) && $0.unicodeScalars.count <= maxOptionLength * 4 && !$0.hasControlCharacters() }),
             Set(trimmed.map { $0.lowercased() }).count == trimmed.count
         else { throw invalid }
         return PollView(options: trimmed.map { Option(text: $0, votes: 0, voterIds: []) }, multiple: multiple, closed: false, voters: 0)
+    }
+
+    /// The same poll with its options' texts passed through `change` (the word filter, as the
+    /// question is).
+    func withOptionTexts(_ change: (String) throws -> String) rethrows -> PollView {
+        PollView(
+            options: try options.map { Option(text: try change($0.text), votes: $0.votes, voterIds: $0.voterIds) }, multiple: multiple,
+            closed: closed, voters: voters)
     }
 
     /// The same poll with its counts from its vote rows (`closed` as given).

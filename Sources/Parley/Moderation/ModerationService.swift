@@ -99,7 +99,9 @@ struct ModerationService: Sendable {
     static func validateReason(_ reason: String?) throws -> String? {
         guard let reason = reason?.trimmedWhitespace, !reason.isEmpty else { return nil }
         // The column holds 1,024 code points: 500 characters of several each (👨‍👩‍👧‍👦) would not fit.
-        guard reason.count <= 500, reason.unicodeScalars.count <= 1024 else { throw ParleyError.invalid("invalid_reason", "A reason is at most 500 characters.") }
+        guard reason.count <= 500, reason.unicodeScalars.count <= 1024, !reason.hasControlCharacters(allowingLineBreaks: true) else {
+            throw ParleyError.invalid("invalid_reason", "A reason is at most 500 characters, with no control characters but line breaks.")
+        }
         return reason
     }
 

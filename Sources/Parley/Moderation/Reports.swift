@@ -419,7 +419,9 @@ struct ReportController {
         guard let comment = comment?.trimmedWhitespace, !comment.isEmpty else { return nil }
         // The column holds `maxComment` code points, and the insert ignores errors (for the duplicate it
         // expects), so a longer comment would be cut silently: characters of several code points count as many.
-        guard comment.count <= maxComment, comment.unicodeScalars.count <= maxComment else { throw ParleyError.invalid("invalid_comment", "A comment is at most \(maxComment) characters.") }
+        guard comment.count <= maxComment, comment.unicodeScalars.count <= maxComment, !comment.hasControlCharacters(allowingLineBreaks: true) else {
+            throw ParleyError.invalid("invalid_comment", "A comment is at most \(maxComment) characters, with no control characters but line breaks.")
+        }
         return comment
     }
 

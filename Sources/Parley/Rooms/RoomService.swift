@@ -89,8 +89,8 @@ struct RoomService: Sendable {
 
     static func validateTopic(_ topic: String) throws -> String {
         let trimmed = topic.trimmedWhitespace
-        guard trimmed.count <= 512, trimmed.unicodeScalars.count <= 1024 else {
-            throw ParleyError.invalid("invalid_topic", "A topic is at most 512 characters.")
+        guard trimmed.count <= 512, trimmed.unicodeScalars.count <= 1024, !trimmed.hasControlCharacters(allowingLineBreaks: true) else {
+            throw ParleyError.invalid("invalid_topic", "A topic is at most 512 characters, with no control characters but line breaks.")
         }
         return trimmed
     }

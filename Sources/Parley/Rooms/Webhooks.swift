@@ -113,7 +113,9 @@ struct WebhookController {
     /// A webhook's name: 1–64 characters after trimming, shown as its messages' author.
     static func validateName(_ name: String) throws -> String {
         let name = name.trimmedWhitespace
-        guard (1...64).contains(name.count), name.unicodeScalars.count <= 255 else { throw ParleyError.invalid("invalid_name", "A webhook's name is 1–64 characters.") }
+        guard (1...64).contains(name.count), name.unicodeScalars.count <= 255, !name.hasControlCharacters() else {
+            throw ParleyError.invalid("invalid_name", "A webhook's name is 1–64 characters with no control characters.")
+        }
         return name
     }
 
