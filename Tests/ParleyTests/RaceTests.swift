@@ -226,6 +226,26 @@ import Testing
         }
     }
 
+    /// The limit of scheduled messages holds for requests at once: the count reads what another
+    /// request committed while this one waited for the user's lock, not its older snapshot.
+    @Test func theScheduledLimitHoldsForRequestsAtOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let insert = "INSERT INTO scheduled_messages (user_id, room_id, text, client_id, send_at, created_at) VALUES (?, 1, 'later', ?, NOW(3) + INTERVAL 1 DAY, NOW(3))"
+            for n in 1..<ScheduledMessages.maxPending { try parley.execute(insert, [ann.id, "pre-\(n)"]) }
+            let answer = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [ann.id])
+                    try c.execute(insert, [ann.id, "last"])
+                }
+            ) { try await ScheduledTests.schedule(client, ann, room: 1, #"{"text":"one too many","in_seconds":600}"#) }
+            answer.expectError(.conflict, "too_many_scheduled")
+            #expect(try parley.count("scheduled_messages") == ScheduledMessages.maxPending)
+        }
+    }
+
     /// Two pins of one message at once: the second is `already_pinned`, not a 500; two webhooks
     /// made at once do not pass the room's limit together.
     @Test func pinsAndWebhooksMadeAtOnceKeepTheirRules() async throws {

@@ -52,7 +52,9 @@ struct Reminders: Sendable {
             // The user's row is locked, so two requests cannot both pass the limit.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
-            let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ?", [user.id])[0].decode("pending", as: Int.self)
+            // A locking read, as for scheduled messages: the snapshot may predate the other request.
+            let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ? LOCK IN SHARE MODE", [user.id])[0]
+                .decode("pending", as: Int.self)
             guard pending < Self.maxPending else {
                 throw ParleyError(.conflict, "too_many_reminders", "At most \(Self.maxPending) reminders wait at once: cancel one first.")
             }

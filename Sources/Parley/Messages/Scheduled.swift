@@ -103,9 +103,12 @@ struct ScheduledMessages: Sendable {
             // The reply target (held) before the user's row, as saves and reminders take a message
             // and then its user: the other order deadlocked with them.
             try messages.checkMayPost(c, userID: user.id, roomID: roomID, text: text, replyTo: replyTo)
-            // The user's row is locked, so two requests cannot both pass the limit.
+            // The user's row is locked, so two requests cannot both pass the limit, and the count is
+            // a locking read: a plain one would read the snapshot the checks above began, before
+            // the other request committed (130 at once left 108).
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
-            let pending = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ?", [user.id])[0].decode("n", as: Int.self)
+            let pending = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ? LOCK IN SHARE MODE", [user.id])[0]
+                .decode("n", as: Int.self)
             guard pending < Self.maxPending else {
                 throw ParleyError(.conflict, "too_many_scheduled", "At most \(Self.maxPending) messages wait to be sent: send or delete one first.")
             }
