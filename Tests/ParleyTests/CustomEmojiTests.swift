@@ -86,12 +86,17 @@ import Testing
             #expect(try await Self.add(client, bob, "bobs", Pictures.png(16, 16)).status == .created)
             try await client.send(.delete, "/api/emoji/party_parrot", headers: bob.bearer).expectError(.forbidden, "forbidden")
             try await client.send(.delete, "/api/emoji/nope", headers: bob.bearer).expectError(.notFound, "emoji_not_found")
+            // A name with a `+` is found at its percent-encoded path, as a browser's encodeURIComponent sends it.
+            #expect(try await Self.add(client, bob, "plus+1", Pictures.png(8, 8)).status == .created)
+            #expect(try await Self.get(client, ann, "/api/emoji/PLUS%2B1").status == .ok)
+            #expect(try await client.send(.delete, "/api/emoji/plus%2B1", headers: bob.bearer).status == .noContent)
+            #expect(try parley.count("custom_emoji", where: "name = 'plus+1'") == 0)
             #expect(try await client.send(.delete, "/api/emoji/party_parrot", headers: ann.bearer).status == .noContent)
             try await client.send(.delete, "/api/emoji/party_parrot", headers: ann.bearer).expectError(.notFound, "emoji_not_found")
             #expect(try await client.send(.delete, "/api/emoji/bobs", headers: root2.bearer).status == .noContent)
             #expect(try parley.count("custom_emoji") == 0)
             let after = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
-            #expect(after.filter { $0["type"] == .string("emoji.removed") }.compactMap { $0["data"]?["name"]?.string } == ["party_parrot", "bobs"])
+            #expect(after.filter { $0["type"] == .string("emoji.removed") }.compactMap { $0["data"]?["name"]?.string } == ["plus+1", "party_parrot", "bobs"])
             // A site admin's deletion of someone else's is in the site log; one's own is not.
             let log = try await client.send(.get, "/api/admin/log", headers: root2.bearer).json()["entries"]?.array ?? []
             let deletions = log.filter { $0["action"] == .string("delete_emoji") }

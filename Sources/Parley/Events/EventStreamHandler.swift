@@ -251,13 +251,13 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         target == path || (target.hasPrefix(path) && target.utf8.dropFirst(path.utf8.count).first == UInt8(ascii: "?"))
     }
 
-    /// A query parameter of a request target, if present (the first of that name), decoded as a
-    /// form value (`%31` is `1`, `+` a space) as Hummingbird decodes the other routes' parameters;
-    /// a malformed escape stays as it came. Read in place: every poll reads two.
+    /// A query parameter of a request target, if present (the first of that name), percent-decoded
+    /// (`%31` is `1`; `+` stays a plus) as Hummingbird decodes the other routes' parameters; a
+    /// malformed escape stays as it came. Read in place: every poll reads two.
     static func parameter(_ name: String, in target: String) -> String? {
         guard let raw = rawParameter(name, in: target) else { return nil }
-        guard raw.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return raw }
-        return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
+        return raw.removingPercentEncoding ?? raw
     }
 
     private static func rawParameter(_ name: String, in target: String) -> String? {

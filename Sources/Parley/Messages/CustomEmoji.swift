@@ -151,8 +151,7 @@ struct CustomEmojiController {
     /// show the name. Everyone gets `emoji.removed`.
     func delete(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
-        // Names are kept lowercased, so any case finds one.
-        guard let name = context.parameters.get("name")?.lowercased() else { throw Self.notFound }
+        guard let name = Self.pathName(context) else { throw Self.notFound }
         let user = session.user
         try await log.transaction { c, events in
             guard let row = try c.query("SELECT id, created_by FROM custom_emoji WHERE name = ? FOR UPDATE", [name]).first else {
@@ -169,11 +168,18 @@ struct CustomEmojiController {
         return .noContent
     }
 
+    /// The `{name}` of the path, percent-decoded (a `+` in a name comes as `%2B` from a client's
+    /// `encodeURIComponent`, as reactions' emoji do) and lowercased: names are kept lowercased, so
+    /// any case finds one.
+    static func pathName(_ context: AppRequestContext) -> String? {
+        context.parameters.get("name").flatMap { $0.removingPercentEncoding }?.lowercased()
+    }
+
     /// [emojiPicture] The picture, for any logged-in user. With `?v=` naming the current version
     /// (as `url` does) it may be cached for good; otherwise it is revalidated (`ETag`).
     func picture(request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireSession()
-        guard let name = context.parameters.get("name")?.lowercased(), name.utf8.count <= 30 else { throw Self.notFound }
+        guard let name = Self.pathName(context), name.utf8.count <= 30 else { throw Self.notFound }
         guard let row = try await pool.query("SELECT content_type, data, version FROM custom_emoji WHERE name = ?", [name]).first else {
             throw Self.notFound
         }
