@@ -688,6 +688,12 @@ import Testing
                 return (body["message"]?["text"]?.string, versions.compactMap { $0["text"]?.string })
             }
             #expect(try await history(bob) == ("meet at 9", []))
+            // Saving the text unchanged is no edit at all: no mark, no event.
+            let same = try await client.send(.patch, "/api/messages/\(id)", json: Self.json(["text": " meet at 9 "]), headers: ann.bearer)
+            #expect(same.status == .ok)
+            #expect(try same.json()["message"]?["edited_at"] == .null)
+            #expect(try parley.scalar("SELECT edited_at FROM messages WHERE id = ?", [id]) == .null)
+            #expect(try parley.count("events", where: "type = 'message.edited'") == 0)
             for text in ["meet at 10", "meet at 10", "meet at 11 sharp"] {
                 #expect(try await client.send(.patch, "/api/messages/\(id)", json: Self.json(["text": text]), headers: ann.bearer).status == .ok)
             }

@@ -438,7 +438,7 @@ struct MessageService: Sendable {
         return message
     }
 
-    /// Edits one's own message; keeps `edited_at`.
+    /// Edits one's own message; keeps `edited_at`. The same text again changes nothing.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         let text = try Self.validateText(text)
         let store = self.store
@@ -450,8 +450,10 @@ struct MessageService: Sendable {
             let text = try filter.check(text, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
             try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
-            // The text it had, for its edit history (an unchanged text adds no version).
-            if let old = message.text, old != text {
+            // Saving the text unchanged is no edit: no "edited" mark without a version to show, no event.
+            guard message.text != text else { return (message, false) }
+            // The text it had, for its edit history.
+            if let old = message.text {
                 try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])
             }
             // Other links take other previews, fetched after the edit (until then, none); a poll's
