@@ -327,6 +327,13 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[50])}"#, headers: owner.bearer).status == .created)
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'pinned'")) == 51)
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'unpinned'")) == 1)
+            // A deleted message is no longer pinned, and its place is free again (as in Slack).
+            #expect(try await client.send(.delete, "/api/messages/\(ids[2])", headers: pat.bearer).status == .noContent)
+            let unpinned = try parley.query("SELECT payload FROM events WHERE type = 'unpinned' ORDER BY id DESC LIMIT 1")
+            #expect("\(try unpinned.first?.decode("payload", as: String.self) ?? "")".contains(#""message_id":\#(ids[2])"#))
+            let left = try await client.send(.get, "/api/rooms/\(room)/pins", headers: pat.bearer).json()["pins"]?.array ?? []
+            #expect(left.count == 49 && !left.contains { $0["message"]?["id"]?.int == ids[2] })
+            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(ids[51])}"#, headers: owner.bearer).status == .created)
         }
     }
 

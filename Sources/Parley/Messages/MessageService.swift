@@ -561,6 +561,12 @@ struct MessageService: Sendable {
             let tombstone = try store.message(c, id: messageID)!
             let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
+            // Nor is it pinned any more (as in Slack): an empty pin would hold one of the room's 50 places.
+            if try c.execute("DELETE FROM pins WHERE message_id = ?", [messageID]).affectedRows > 0 {
+                try events.append(
+                    EventType.unpinned, roomID: message.roomId,
+                    payload: ModerationService.UnpinEvent(roomId: message.roomId, messageId: messageID, by: UserSummary(user)))
+            }
             if message.sender.id != user.id {
                 try ModerationService.record(c, room: message.roomId, actor: user.id, action: "delete_message", user: message.sender.id, message: messageID)
             }
