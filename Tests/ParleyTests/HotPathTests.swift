@@ -171,6 +171,13 @@ struct RequestPartsTests {
         #expect(p("after", "/api/events?after=%3") == "%3")
     }
 
+    @Test func sizesReadAsPeopleReadThem() {
+        #expect(ReadableSize.of(26_214_400) == "25 MB (26214400 bytes)")
+        #expect(ReadableSize.of(65_536) == "64 KB (65536 bytes)")
+        #expect(ReadableSize.of(1_000_000) == "1000000 bytes")
+        #expect(ReadableSize.of(512) == "512 bytes")
+    }
+
     /// Cursors and timeouts are plain digits: no sign, no spaces.
     @Test func cursorsAndTimeoutsAreDigits() {
         #expect((try? EventController.cursor("05")) == 5)

@@ -277,8 +277,13 @@ import Testing
             muted.expectError(.forbidden, "muted")
             #expect(String(buffer: muted.body).contains("until 20"))
             try await client.send(.post, "/api/rooms/\(room)/typing", json: #"{"typing":true}"#, headers: mia.bearer).expectError(.forbidden, "muted")
-            // Muted members still read.
+            // Muted members still read, and the room tells them of their mute (nobody else's).
             #expect(try await client.send(.get, "/api/rooms/\(room)/messages", headers: mia.bearer).status == .ok)
+            let details = try await client.send(.get, "/api/rooms/\(room)", headers: mia.bearer).json()
+            #expect(details.keys == ["room", "my_mute"])
+            let expires = try mute.json()["mute"]?["expires_at"]
+            #expect(details["my_mute"]?.keys == ["until"] && details["my_mute"]?["until"] == expires)
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: owner.bearer).json()["my_mute"] == .null)
             for table in ["room_bans", "room_mutes"] {
                 // (A loaded machine once took over 10 s from the ban to here.)
                 #expect(try parley.count(table, where: "expires_at BETWEEN NOW(3) + INTERVAL 480 SECOND AND NOW(3) + INTERVAL 600 SECOND") == 1)
@@ -291,9 +296,14 @@ import Testing
             for _ in 0..<200 where try Int(mariaDBValue: try parley.scalar(lifted)) != 2 { try await Task.sleep(for: .milliseconds(100)) }
             #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: ned.bearer).status == .ok)
             #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"free"}"#, headers: mia.bearer).status == .created)
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: mia.bearer).json()["my_mute"] == .null)
             #expect(try Int(mariaDBValue: try parley.scalar(lifted)) == 2)
+            // A mute with no end says so.
+            #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(mia.id)}"#, headers: owner.bearer).status == .created)
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: mia.bearer).json()["my_mute"]?["until"] == .null)
+            #expect(try await client.send(.get, "/api/rooms/\(room)", headers: mia.bearer).json()["my_mute"]?.keys == ["until"])
             #expect(try parley.count("room_bans") == 0)
-            #expect(try parley.count("room_mutes") == 0)
+            #expect(try parley.count("room_mutes") == 1)
         }
     }
 

@@ -31,7 +31,7 @@ struct AvatarController {
         "invalid_avatar", "A picture is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
     static let animatedWebP = ParleyError.invalid(
         "invalid_avatar", "An animated WebP cannot be read here: send the animation as a GIF, or a still WebP.")
-    static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(maxBytes) bytes.")
+    static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A picture is at most \(ReadableSize.of(maxBytes)).")
     static let notFound = ParleyError(.notFound, "avatar_not_found", "This user has no picture.")
 
     static func contentType(_ format: ImageInfo.Format) -> String {

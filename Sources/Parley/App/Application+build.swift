@@ -214,7 +214,7 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
-    RoomController(rooms: parts.rooms, limiter: parts.roomLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    RoomController(rooms: parts.rooms, mutes: parts.moderation.mutes, limiter: parts.roomLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     WebhookController(rooms: parts.rooms, messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)

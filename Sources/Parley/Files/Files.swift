@@ -77,7 +77,7 @@ struct FileStore: Sendable {
     static let empty = ParleyError.invalid("empty_file", "The upload has no bytes.")
 
     static func tooLarge(_ limit: Int) -> ParleyError {
-        ParleyError(.contentTooLarge, "payload_too_large", "A file is at most \(limit) bytes.")
+        ParleyError(.contentTooLarge, "payload_too_large", "A file is at most \(ReadableSize.of(limit)).")
     }
 
     /// Reads `body` as it arrives, writing each full chunk at once (an upload of any size holds

@@ -14,7 +14,7 @@ extension Request {
         do {
             buffer = try await body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw ParleyError(.contentTooLarge, "payload_too_large", "The request body is larger than \(limit) bytes.")
+            throw ParleyError(.contentTooLarge, "payload_too_large", "The request body is larger than \(ReadableSize.of(limit)).")
         } catch {
             throw ParleyError.unreadableBody
         }

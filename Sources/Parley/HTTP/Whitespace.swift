@@ -29,3 +29,14 @@ extension String {
         }
     }
 }
+
+/// Sizes as people read them in messages: whole binary megabytes or kilobytes when the size is
+/// one (`25 MB`, `256 KB`), with the exact count of bytes after it for programs.
+enum ReadableSize {
+    static func of(_ bytes: Int) -> String {
+        let exact = "\(bytes) bytes"
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MB (\(exact))" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KB (\(exact))" }
+        return exact
+    }
+}

@@ -32,7 +32,7 @@ struct CustomEmojiController {
     static let notFound = ParleyError(.notFound, "emoji_not_found", "No custom emoji has this name.")
     static let invalidPicture = ParleyError.invalid(
         "invalid_emoji", "A custom emoji is a PNG, JPEG, GIF or WebP image of at most \(maxBytes) bytes that decodes.")
-    static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A custom emoji's picture is at most \(maxBytes) bytes.")
+    static let tooLarge = ParleyError(.contentTooLarge, "payload_too_large", "A custom emoji's picture is at most \(ReadableSize.of(maxBytes)).")
     /// libgd decodes a WebP's first picture only when it has one: an animated WebP does not decode.
     static let animatedWebP = ParleyError.invalid(
         "invalid_emoji", "An animated WebP cannot be read here: send the animation as a GIF, or a still WebP.")

@@ -40,11 +40,28 @@ final class MuteIndex: Sendable {
         }
     }
 
+    /// A mute in force: `until` nil when it lasts until lifted.
+    struct Muted: Encodable, Sendable {
+        let until: Date?
+
+        enum CodingKeys: String, CodingKey { case until }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(until, forKey: .until)
+        }
+    }
+
+    /// The user's mute in the room while it lasts, else nil.
+    func mute(room: Int64, user: Int64) -> Muted? {
+        guard let entry = mutes.withLockedValue({ $0[.init(room: room, user: user)] }), entry.muted else { return nil }
+        if let until = entry.until, until <= Date() { return nil }
+        return Muted(until: entry.until)
+    }
+
     /// Throws 403 `muted` while the user is muted in the room.
     func check(room: Int64, user: Int64) throws {
-        guard let entry = mutes.withLockedValue({ $0[.init(room: room, user: user)] }), entry.muted else { return }
-        if let until = entry.until {
-            guard until > Date() else { return }
+        guard let mute = mute(room: room, user: user) else { return }
+        if let until = mute.until {
             throw ParleyError(.forbidden, "muted", "You are muted in this room until \(ParleyJSON.timestamp(until)).")
         }
         throw ParleyError(.forbidden, "muted", "You are muted in this room until a moderator lifts it.")

@@ -6,6 +6,8 @@ import Hummingbird
 /// `transferOwnership`, `openDM`, `searchUsers`.
 struct RoomController {
     let rooms: RoomService
+    /// Who is muted where (`getRoom` tells the caller their own mute).
+    let mutes: MuteIndex
     /// Rooms made.
     let limiter: RateLimiter
     /// Rooms joined, with a password or without.
@@ -130,9 +132,24 @@ struct RoomController {
     }
 
     /// [getRoom]
-    func get(request: Request, context: AppRequestContext) async throws -> RoomResponse {
+    struct RoomDetails: ResponseEncodable {
+        let room: RoomView
+        let myMute: MuteIndex.Muted?
+
+        enum CodingKeys: String, CodingKey { case room, myMute }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(room, forKey: .room)
+            try c.encode(myMute, forKey: .myMute)
+        }
+    }
+
+    /// [getRoom] The room, and the caller's own mute there (so a client opening the room knows at
+    /// once that its message box is closed, and until when).
+    func get(request: Request, context: AppRequestContext) async throws -> RoomDetails {
         let session = try context.requireSession()
-        return RoomResponse(room: try await rooms.get(user: session.user, roomID: try Self.id(context, "room")))
+        let room = try await rooms.get(user: session.user, roomID: try Self.id(context, "room"))
+        return RoomDetails(room: room, myMute: room.myRole == nil ? nil : mutes.mute(room: room.id, user: session.user.id))
     }
 
     /// A field that may be absent, null or a value.
