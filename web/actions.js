@@ -44,12 +44,22 @@ export async function openRoom(id) {
   store.openRoomState(id);
   localStorage.setItem(`parley.room.${state.me.id}`, String(id));
   if (!document.hidden) Signals.focus(id).catch(() => {});
+  loadMyMute(id).catch(() => {});
   const page = await Messages.page(id, { limit: PAGE });
   store.addHistory(id, page.messages, page.has_more, { older: false });
   markRead();
   loadPeople(id);
   loadPins(id);
   return true;
+}
+
+/// Whether a moderator muted me in a room, and until when, as the room's details say (`my_mute`): a
+/// mute made before this client loaded closes the box as the room opens. A mute event heard
+/// meanwhile carries a newer word, which the answer does not undo.
+export async function loadMyMute(id) {
+  await store.applyUnlessHeard(`mute:${id}`, () => Rooms.get(id), ({ my_mute: mute }) => {
+    if (mute !== undefined) store.setMuted(id, mute !== null, mute?.until ?? null);
+  });
 }
 
 export async function loadPeople(id = state.room?.id) {
@@ -435,17 +445,17 @@ export async function markUnread(m) {
 }
 
 let lastTyping = 0;
-/// Nobody types in an archived room: nothing is signalled there.
+/// Nobody types in an archived room, nor where I am muted (the server refuses it): nothing is signalled there.
 export function typing() {
   const now = Date.now();
-  if (!state.room || state.room.closed || store.isArchived(state.room.id) || now - lastTyping < 3000) return;
+  if (!state.room || state.room.closed || store.isArchived(state.room.id) || store.isMuted(state.room.id) || now - lastTyping < 3000) return;
   lastTyping = now;
   Signals.typing(state.room.id, true).catch(() => {});
 }
 export function stoppedTyping() {
   if (!state.room || lastTyping === 0) return;
   lastTyping = 0;
-  if (store.isArchived(state.room.id)) return;
+  if (store.isArchived(state.room.id) || store.isMuted(state.room.id)) return;
   Signals.typing(state.room.id, false).catch(() => {});
 }
 

@@ -2,6 +2,7 @@
 // One function per endpoint the client uses, grouped by area.
 
 import { noteServerDate } from "/clock.js";
+import { mutedRefusal } from "/format.js";
 
 let csrfToken = null;
 let sessionLost = () => {};
@@ -47,8 +48,8 @@ export function onRoomArchived(handler) {
   roomArchived = handler;
 }
 
-/// Called with the request's path when it is refused with `muted`: a moderator muted me in the
-/// room, perhaps before this client heard of it.
+/// Called with the request's path and the mute's end (ISO 8601, or null: until lifted) when it is
+/// refused with `muted`: a moderator muted me in the room, perhaps before this client heard of it.
 export function onMuted(handler) {
   mutedHandler = handler;
 }
@@ -73,12 +74,12 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   if (response.status === 204) return null;
   if (response.ok) return response.data;
   const { data } = response;
-  const error = new ApiError(
-    response.status,
-    data?.error?.code ?? "http_error",
-    data?.error?.message ?? `${response.status} ${response.statusText}`,
-    response.retryAfter,
-  );
+  const code = data?.error?.code ?? "http_error";
+  let message = data?.error?.message ?? `${response.status} ${response.statusText}`;
+  // "Muted until <ISO 8601 time>": its end shows in the reader's time, wherever the message shows.
+  const muted = code === "muted" ? mutedRefusal(message) : null;
+  if (muted) message = muted.message;
+  const error = new ApiError(response.status, code, message, response.retryAfter);
   // A rotated session keeps the cookie but changes the token: learn the new one and try once more.
   if (error.code === "csrf_failed" && retryCsrf) {
     const session = await request("GET", "/api/session", undefined, { retryCsrf: false }).catch(() => null);
@@ -90,7 +91,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
   if (error.code === "room_archived") roomArchived(error);
   if (error.code === "recipient_deactivated") recipientDeactivated(error);
-  if (error.code === "muted") mutedHandler(path);
+  if (muted) mutedHandler(path, muted.until);
   throw error;
 }
 

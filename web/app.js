@@ -130,10 +130,11 @@ async function start() {
   onRoomArchived(refreshArchived);
   // The DM's member list says the other person is deactivated, and the composer goes read-only.
   onRecipientDeactivated(() => entered && actions.loadPeople().catch(() => {}));
-  // Refused because I am muted in a room (muted before this client loaded): its box says so.
-  onMuted((path) => {
-    const roomId = Number(path.match(/^\/api\/rooms\/(\d+)\//)?.[1]);
-    if (roomId && !store.state.mutedIn.has(roomId)) store.setMuted(roomId, true);
+  // Refused because I am muted in a room (muted before this client loaded): its box says so, and
+  // until when.
+  onMuted((path, until) => {
+    const roomId = Number(path.match(/^\/api\/rooms\/(\d+)\//)?.[1]) || roomOfMessage(Number(path.match(/^\/api\/messages\/(\d+)\//)?.[1]));
+    if (roomId && store.state.mutedIn.get(roomId) !== until) store.setMuted(roomId, true, until);
   });
   // A reset link works whether or not anyone is logged in here.
   const reset = resetInHash();
@@ -210,6 +211,13 @@ async function enter(session) {
 }
 
 const state = () => store.state;
+
+/// The room of a message this client shows (in the open room or its thread), or null.
+function roomOfMessage(id) {
+  const thread = state().thread;
+  const message = state().room?.messages.get(id) ?? (thread?.rootId === id ? thread.root : thread?.replies.get(id));
+  return message?.room_id ?? null;
+}
 
 let refreshing = null;
 function refreshArchived() {

@@ -35,6 +35,19 @@ export function localTimeIn(zone, date = new Date()) {
   return { time: shown, apart: hours === 0 ? "the same time as you" : `${unit} ${hours > 0 ? "ahead of" : "behind"} you` };
 }
 export const formatFull = (date) => full.format(date);
+
+/// What a muted member is told (the message box's note, a poll's footer): until when, if it ends.
+export const mutedNote = (until) => (until ? `A moderator muted you here until ${formatFull(new Date(until))}.` : "A moderator muted you here.");
+
+/// The server's refusal for being muted (`muted`) with its ISO 8601 time as local time; its end,
+/// as ISO 8601, or null when it lasts until lifted (or the message does not say).
+export function mutedRefusal(message) {
+  const until = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/.exec(message ?? "")?.[0] ?? null;
+  const time = until === null ? NaN : Date.parse(until);
+  if (Number.isNaN(time)) return { message, until: null };
+  return { message: message.replace(until, formatFull(new Date(time))), until };
+}
+
 /// A day on its own, in the reader's language ("March 3, 2026").
 export const formatDate = (day) => longDate.format(day);
 

@@ -111,6 +111,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.added":
     case "member.unbanned":
       if (event.type === "member.unbanned") store.emit("moderation", { roomId: data.room_id });
+      else store.emit("joined", { roomId: data.room_id });
       if (data.user?.id === state.me.id) actions.loadRooms();
       if (store.isOpen(data.room_id)) actions.loadPeople(data.room_id);
       break;
@@ -133,6 +134,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.unmuted":
       if (event.type !== "member.role_changed") store.emit("moderation", { roomId: data.room_id });
       if (event.type !== "member.role_changed" && data.user?.id === state.me.id) {
+        store.heardEvent(`mute:${data.room_id}`);
         store.setMuted(data.room_id, event.type === "member.muted", data.until ?? null);
       }
       if (data.user?.id === state.me.id && data.role) {

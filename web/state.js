@@ -12,7 +12,8 @@ const listeners = new Map();
 
 /// Subscribes to a topic ("me", "rooms", "directory", "connection", "room", "messages", "members",
 /// "receipts", "pins", "typing", "outbox", "moderation" (a room's bans or mutes changed), "emoji"
-/// (the site's custom emoji), "site" (its settings), "groups" (its user groups); returns the
+/// (the site's custom emoji), "site" (its settings), "groups" (its user groups), "muted" (I was
+/// muted in a room, or no longer), "joined" (someone joined or was added to a room); returns the
 /// unsubscribe function.
 export function on(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
@@ -46,7 +47,7 @@ export const state = {
   /// The ids of the people I blocked: their messages show collapsed, their typing does not show.
   blocked: new Set(),
   /// Rooms where I am muted (room id -> when it ends, ISO 8601, or null: until lifted), as the live
-  /// events said, or a refusal (`muted`) when this client had not heard.
+  /// events said, the room's details (`my_mute`) when it opened, or a refusal (`muted`).
   mutedIn: new Map(),
   /// The thread open beside the room: see `openThreadState`.
   thread: null,
@@ -68,8 +69,8 @@ export const state = {
   userGroups: new Map(),
 };
 
-/// How many events carrying the whole of something have arrived, by key: "site" (`settings.updated`)
-/// and "room:<id>" (`room.updated`).
+/// How many events carrying the whole of something have arrived, by key: "site" (`settings.updated`),
+/// "room:<id>" (`room.updated`) and "mute:<id>" (`member.muted` and `member.unmuted` about me).
 const heard = new Map();
 export function heardEvent(key) {
   heard.set(key, (heard.get(key) ?? 0) + 1);
@@ -971,9 +972,27 @@ export function mayPost(roomId) {
   return mayWrite(roomId) && (room.post_policy !== "moderators" || (RANK[myRole(roomId)] ?? -1) >= RANK.moderator);
 }
 
+/// Whether a moderator muted me in a room (until it ends or is lifted): the server refuses my posts,
+/// edits, reactions and votes there (`muted`).
+export const isMuted = (roomId) => state.mutedIn.has(roomId);
+
+/// Whether a room is a DM with someone I blocked: the server refuses both sides' posts, reactions
+/// and votes there (`blocked`).
+export function blockedDM(roomId) {
+  const room = state.rooms.get(roomId);
+  return room?.kind === "dm" && Boolean(room.dm_with) && state.blocked.has(room.dm_with.id);
+}
+
+/// Whether I may react and vote in a room now: I may write in it, nobody muted me there, and it is
+/// not a DM with someone I blocked.
+export const mayReact = (roomId) => mayWrite(roomId) && !isMuted(roomId) && !blockedDM(roomId);
+
+/// Whether I may post (reply, edit) in a room now: as `mayPost`, and neither muted nor blocking there.
+export const maySpeak = (roomId) => mayPost(roomId) && !isMuted(roomId) && !blockedDM(roomId);
+
 /// Whether I may edit message `m`: I sent it (a webhook's message is its maker's to delete, not to
-/// edit), it is not deleted, and I may post in its room.
-export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && mayPost(m.room_id) && withinEditTime(m);
+/// edit), it is not deleted, and I may post in its room now.
+export const mayEdit = (m) => !m.deleted && !m.webhook && m.sender.id === state.me?.id && maySpeak(m.room_id) && withinEditTime(m);
 
 /// Whether the site's time for editing (`message_edit_minutes`: null any time, 0 never) still
 /// covers a message, by the server's clock (which decides).

@@ -7,10 +7,10 @@ import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { authorName, formatDate, formatFull, formatInterval, roomName, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomName, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, editTimeNote, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
+import { archivedAt, blockedDM, editTimeNote, isMuted, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { initMentions } from "/views/mentions.js";
@@ -323,9 +323,9 @@ function renderEnabled() {
   const restricted = Boolean(room && !archived && !mayPost(room.id));
   const gone = Boolean(room && !archived) && partnerDeactivated(room);
   // Nor in a DM with someone I blocked (the server refuses both sides there, `blocked`).
-  const blocking = Boolean(room && !archived) && room.kind === "dm" && Boolean(room.dm_with) && state.blocked.has(room.dm_with.id);
+  const blocking = Boolean(room && !archived) && blockedDM(room.id);
   // Nor while a moderator has muted me here (until it ends or is lifted).
-  const muted = Boolean(room && !archived) && state.mutedIn.has(room.id);
+  const muted = Boolean(room && !archived) && isMuted(room.id);
   const usable = Boolean(room && !state.room.closed) && !restricted && !archived && !gone && !blocking && !muted;
   box.disabled = !usable;
   $("send").disabled = !usable;
@@ -346,11 +346,6 @@ function renderEnabled() {
             : restricted
               ? "Only moderators, admins and the owner post in this room."
               : "";
-}
-
-/// What the box says while I am muted in the room.
-function mutedNote(until) {
-  return until ? `A moderator muted you here until ${formatFull(new Date(until))}.` : "A moderator muted you here.";
 }
 
 /// A two-person DM whose other person's account is deactivated is read-only (the server refuses

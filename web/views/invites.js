@@ -22,6 +22,10 @@ export function initInvites({ onNavigate }) {
   $("invite-join").addEventListener("click", joinWithInvite);
   // No new links to an archived group: the form goes while it is archived.
   on("rooms", () => managed !== null && $("invites-dialog").open && renderArchived());
+  // Someone joined the group (by a link, perhaps), or the window comes back to the front: the
+  // links' uses are read again, and a used-up one leaves the list.
+  on("joined", ({ roomId }) => roomId === managed && $("invites-dialog").open && loadInvites());
+  window.addEventListener("focus", () => managed !== null && $("invites-dialog").open && loadInvites());
   $("invite-dialog").addEventListener("close", () => {
     // The address should not offer the invite again once the dialog is done with it.
     if (location.hash.startsWith("#invite/")) history.replaceState(null, "", state.room ? `#room/${state.room.id}` : location.pathname);
@@ -47,10 +51,15 @@ function renderArchived() {
   $("invites-archived").hidden = !isArchived(managed);
 }
 
+/// Reads the links again; of loads that overlap, only the newest is shown.
+let loads = 0;
 async function loadInvites() {
   const list = $("invite-list");
+  const load = ++loads;
+  const room = managed;
   try {
-    const { invites } = await Invites.list(managed);
+    const { invites } = await Invites.list(room);
+    if (load !== loads || room !== managed) return;
     list.replaceChildren(...(invites.length ? invites.map(inviteItem) : [el("li", { className: "muted", text: "No links yet." })]));
   } catch (error) {
     showError("invites-error", error);
@@ -58,7 +67,8 @@ async function loadInvites() {
 }
 
 function inviteItem(invite) {
-  const uses = invite.max_uses === null ? `used ${invite.uses} times` : `used ${invite.uses} of ${invite.max_uses}`;
+  const uses = invite.max_uses !== null ? `used ${invite.uses} of ${invite.max_uses}`
+    : invite.uses === 0 ? "not used yet" : invite.uses === 1 ? "used once" : `used ${invite.uses} times`;
   const expires = invite.expires_at ? `expires ${formatFull(new Date(invite.expires_at))}` : "never expires";
   const name = `${invite.hint}…`;
   const details = `by ${invite.created_by.display_name} · ${uses} · ${expires}`;

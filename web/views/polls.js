@@ -4,7 +4,8 @@
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { icon } from "/icons.js";
-import { canModerate, mayWrite, myVotes, state } from "/state.js";
+import { mutedNote, roomName } from "/format.js";
+import { blockedDM, canModerate, isArchived, isMuted, mayReact, mayWrite, myVotes, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
 
@@ -79,8 +80,9 @@ async function submit() {
 export function pollNode(m) {
   const { poll } = m;
   const mine = myVotes(m);
-  // In an archived room a poll only shows its counts: nobody votes on it or closes it there.
-  const open = !poll.closed && mayWrite(m.room_id);
+  // In an archived room a poll only shows its counts: nobody votes on it or closes it there. Nor do
+  // I vote while muted there, in a DM with someone I blocked, or in a room I only preview.
+  const open = !poll.closed && mayReact(m.room_id);
   const total = poll.options.reduce((sum, option) => sum + option.votes, 0);
   const options = poll.options.map((option, index) => {
     const chosen = mine.includes(index);
@@ -108,9 +110,10 @@ export function pollNode(m) {
   const footer = el(
     "p",
     { className: "poll-footer muted" },
-    `${who} · ${poll.closed ? "Closed" : !open ? "Voting is over: the room is archived" : poll.multiple ? "Choose any" : "Choose one"}`,
+    `${who} · ${poll.closed ? "Closed" : !open ? whyNoVote(m.room_id) : poll.multiple ? "Choose any" : "Choose one"}`,
   );
-  if (open && (m.sender.id === state.me.id || canModerate(m.room_id))) {
+  // (Its author or a moderator closes it while muted: closing is not voting.)
+  if (!poll.closed && mayWrite(m.room_id) && (m.sender.id === state.me.id || canModerate(m.room_id))) {
     footer.append(
       button("Close poll", {
         className: "link small", attrs: { "data-action": "close-poll" },
@@ -119,6 +122,15 @@ export function pollNode(m) {
     );
   }
   return el("div", { className: `poll${poll.closed ? " closed" : ""}`, attrs: { role: "group", "aria-label": "Poll" } }, ...options, footer);
+}
+
+/// Why I cannot vote on an open poll.
+function whyNoVote(roomId) {
+  if (!state.rooms.has(roomId)) return "Join the room to vote";
+  if (isArchived(roomId)) return "Voting is over: the room is archived";
+  if (isMuted(roomId)) return mutedNote(state.mutedIn.get(roomId));
+  if (blockedDM(roomId)) return `You blocked ${roomName(state.rooms.get(roomId))}: unblock them to vote`;
+  return "";
 }
 
 function vote(m, index) {

@@ -56,11 +56,19 @@ function localInput(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/// Whole seconds from now to a time, rounded up: the server adds them to its own clock, and the
+/// message must not be sent (nor show) before the minute picked.
+const secondsTo = (date) => Math.ceil((date.getTime() - Date.now()) / 1000);
+
 /// Seconds from now to a `datetime-local` value; null when it is not a time to come.
 function secondsUntil(value) {
-  const seconds = Math.round((new Date(value).getTime() - Date.now()) / 1000);
+  const seconds = secondsTo(new Date(value));
   return Number.isFinite(seconds) && seconds >= 1 ? seconds : null;
 }
+
+/// When a scheduled message is sent, to the nearest minute (the time picked, give or take the
+/// request's way to the server).
+const sendTime = (s) => new Date(Math.round(Date.parse(s.send_at) / 60_000) * 60_000);
 
 function openMenu() {
   const anchor = $("schedule-send");
@@ -91,7 +99,7 @@ function openMenu() {
   });
   const { close } = popupMenu({
     className: "remind-menu schedule-menu", label: "Send later", anchor, parent: $("composer"),
-    items: choices().map(([label, date]) => [label, () => schedule(Math.max(1, Math.round((date - Date.now()) / 1000)))]),
+    items: choices().map(([label, date]) => [label, () => schedule(Math.max(1, secondsTo(date)))]),
     extra: [el("div", { className: "schedule-custom" }, el("label", { className: "muted small", text: "Or at" }, picked), pick)],
   });
 }
@@ -102,7 +110,7 @@ async function schedule(seconds) {
   try {
     const scheduled = await actions.schedule(draft.roomId, draft.text, draft.replyTo, seconds);
     clearDraft(draft);
-    toast(`Scheduled for ${formatFull(new Date(scheduled.send_at))}.`, { kind: "info" });
+    toast(`Scheduled for ${formatFull(sendTime(scheduled))}.`, { kind: "info" });
   } catch (error) {
     setComposerError(`Not scheduled: ${error.message}`);
   }
@@ -151,7 +159,7 @@ function entry(s) {
     el(
       "p",
       { className: "search-meta" },
-      el("strong", { text: formatFull(new Date(s.send_at)) }),
+      el("strong", { text: formatFull(sendTime(s)) }),
       el("span", { className: "muted", text: ` · ${roomLabel(room) || "a room you left"}${s.reply_to ? " · a reply" : ""}` }),
     ),
     el("p", { className: "scheduled-text", text: truncate(preview({ text: s.text }), 300) }),
@@ -178,13 +186,13 @@ function startEdit(s) {
   editing = s.id;
   const text = el("textarea", { className: "scheduled-edit-text", attrs: { rows: "3", maxlength: "4000", "aria-label": "Text" } });
   text.value = s.text;
-  const at = el("input", { attrs: { type: "datetime-local", "aria-label": "Send at", value: localInput(new Date(s.send_at)) } });
+  const at = el("input", { attrs: { type: "datetime-local", "aria-label": "Send at", value: localInput(sendTime(s)) } });
   const error = el("p", { className: "error", attrs: { role: "alert" } });
   const save = async () => {
     const changes = {};
     if (text.value.trim() !== s.text) changes.text = text.value;
     // A failed one waits again only for a time to come.
-    if (at.value !== localInput(new Date(s.send_at)) || s.failure) {
+    if (at.value !== localInput(sendTime(s)) || s.failure) {
       const seconds = secondsUntil(at.value);
       if (seconds === null) {
         error.textContent = "Pick a time to come.";

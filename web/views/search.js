@@ -5,6 +5,7 @@ import { Messages } from "/api.js";
 import { $, button, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
+import { preview } from "/markup.js";
 import { state } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
 
@@ -162,7 +163,8 @@ function resultNode(message, q) {
     body: el(
       "span",
       { className: "search-text" },
-      ...highlighted(truncate(message.text, 300), q),
+      // One line without the formatting marks, as saved messages and threads show it.
+      ...highlighted(message.text ? truncate(preview(message), 300) : "", q),
       // A file is found by its name too: shown (and marked) under the caption.
       message.file ? el("span", { className: "search-file" }, "📎 ", ...highlighted(message.file.name, q)) : null,
     ),

@@ -5,11 +5,11 @@
 import * as actions from "/actions.js";
 import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
-import { formatFull, formatTime, truncate } from "/format.js";
+import { formatFull, formatTime, mutedNote, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { continueList, indentList } from "/lists.js";
 import { formatKeys } from "/wrapping.js";
-import { canModerate, isArchived, mayEdit, mayPost, mayWrite, myMarks, on, state } from "/state.js";
+import { blockedDM, canModerate, isArchived, isMuted, mayEdit, mayPost, mayReact, maySpeak, myMarks, on, state } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
@@ -74,6 +74,8 @@ export function initThread(handlers) {
     else if (state.thread && changed === "details") render({});
   });
   on("members", () => state.thread && render({}));
+  // Muted in its room (or no longer): the reply box, reactions and votes follow.
+  on("muted", ({ roomId }) => state.thread?.roomId === roomId && render({}));
   // The editing time (site settings) decides which replies offer Edit.
   on("site", () => state.thread && render({}));
 }
@@ -144,14 +146,24 @@ function render({ follow = false }) {
   followButton.title = thread.following ? "You hear of every new reply: click to stop" : "Hear of every new reply";
   $("thread-more").disabled = thread.loading;
   // Replies are messages of the room: none in an archived room, nor from a member where only
-  // moderators and up post.
-  const writable = state.room?.closed == null && mayPost(thread.roomId);
+  // moderators and up post, nor while I am muted there or in a DM with someone I blocked (the
+  // room's box says the same).
+  const writable = state.room?.closed == null && maySpeak(thread.roomId);
   $("thread-text").disabled = !writable;
   $("thread-send").disabled = !writable;
   $("thread-emoji-open").disabled = !writable;
-  const kind = state.rooms.get(thread.roomId)?.kind === "group" ? "group" : "room";
-  $("thread-text").placeholder = isArchived(thread.roomId) ? `This ${kind} is archived: it is read-only.` : "Reply…";
+  $("thread-text").placeholder = writable ? "Reply…" : readOnlyNote(thread.roomId);
   if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
+}
+
+/// Why the reply box is closed.
+function readOnlyNote(roomId) {
+  const room = state.rooms.get(roomId);
+  if (isArchived(roomId)) return `This ${room?.kind === "group" ? "group" : "room"} is archived: it is read-only.`;
+  if (isMuted(roomId)) return mutedNote(state.mutedIn.get(roomId));
+  if (blockedDM(roomId)) return `You blocked ${roomName(room)}: unblock them to write here.`;
+  if (room && !mayPost(roomId)) return "Only moderators, admins and the owner post in this room.";
+  return "";
 }
 
 /// One message of the thread: who, when (a button that shows it in the room), and the text.
@@ -178,8 +190,9 @@ function messageItem(m, { root = false } = {}) {
   }
   const tool = (name, label, iconName, onClick) =>
     meta.append(button("", { className: `icon-button small thread-${name}`, icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick }));
-  // (Nothing new is written in an archived room: no reactions or edits there, but deletions.)
-  if (!m.deleted && mayWrite(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  // (Nothing new is written in an archived room: no reactions or edits there, but deletions; nor
+  // while I am muted there.)
+  if (!m.deleted && mayReact(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
   if (mayEdit(m)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
   // Someone else's reply is reported from here too.

@@ -11,7 +11,7 @@ import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/
 import { roomNamesVersion } from "/roomnames.js";
 import { toned } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, hasMyKeyword, isSaved, mayEdit, mayPost, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
+import { canModerate, hasMyKeyword, isSaved, mayEdit, mayReact, maySpeak, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openEmojiPicker } from "/views/emojipicker.js";
@@ -43,6 +43,10 @@ export function initTimeline(handlers) {
   on("receipts", () => render({ reason: "update" }));
   on("members", () => render({ reason: "update" }));
   on("blocks", () => render({ reason: "update" }));
+  // Muted here (or no longer): no reactions, votes or replies meanwhile.
+  on("muted", () => render({ reason: "update" }));
+  // A message pinned or unpinned: its action says Pin or Unpin.
+  on("pins", () => render({ reason: "update" }));
   // A custom emoji added or deleted: messages naming it draw it, or its name.
   on("emoji", () => render({ reason: "update" }));
   // A room named in a message that came (or went, or was joined) since it was drawn.
@@ -319,12 +323,15 @@ function messageNode(m) {
   const version = JSON.stringify([
     m.text, m.sender.display_name, m.sender.avatar_url, m.webhook?.id, m.edited_at, m.deleted, status?.text, status?.readers.length, canModerate(m.room_id),
     target ? [target.id, target.deleted, target.edited_at, target.sender?.display_name] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
-    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, mayPost(m.room_id),
+    m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, maySpeak(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
-    customEmojiVersion, roomNamesVersion, state.keywords, mine && mayEdit(m),
+    customEmojiVersion, roomNamesVersion, state.keywords, mine && mayEdit(m), mayReact(m.room_id), state.mutedIn.get(m.room_id), isPinned(m),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
 }
+
+/// Whether a message is among the open room's pins.
+const isPinned = (m) => state.room.pins.some((pin) => pin.message.id === m.id);
 
 /// A message from someone I blocked: folded, with a button that shows it.
 function blockedMessage(m) {
@@ -358,8 +365,38 @@ function buildMessage(m, { mine, status, target }) {
     ...messageAuthor(m, callbacks.onPerson),
     el("time", { text: formatTime(created), attrs: { datetime: m.created_at, title: formatFull(created) } }),
   );
+  meta.append(...editedAndStatus(m, status));
+  // Grouped under the sender's previous message, the header is hidden (only the time shows, on
+  // hover): "(edited)" and my message's status follow its text instead (style.css shows one or the other).
+  const tail = editedAndStatus(m, status);
+  const trailer = tail.length ? el("span", { className: "meta-tail" }, ...tail) : null;
+  const body = el("div", { className: "body" }, meta);
+  if (m.reply_to) body.append(quote(m, target));
+  if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
+  else if (m.text || (!m.file && !m.forwarded)) {
+    body.append(messageText(m, myMarks({ keywords: !mine })));
+    if (trailer) body.append(trailer);
+  }
+  if (!m.deleted && m.poll) body.append(pollNode(m));
+  if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
+  if (!m.deleted && m.file) body.append(fileNode(m.file));
+  if (!m.deleted && m.previews?.length) body.append(previewsNode(m));
+  if (trailer && !trailer.parentNode) body.append(trailer);
+  if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
+  if (m.reply_count > 0) body.append(threadLink(m));
+  const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
+  item.append(authorAvatar(m), hover, body);
+  // In the corner, so it shows on grouped messages too (their header is hidden).
+  if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
+  if (!m.deleted) item.append(messageActions(m, mine));
+  return item;
+}
+
+/// "(edited)" (which opens the edit history) and, on my messages, Sent, Delivered or Read.
+function editedAndStatus(m, status) {
+  const nodes = [];
   if (m.edited_at && !m.deleted) {
-    meta.append(
+    nodes.push(
       button("(edited)", {
         className: "edited link",
         title: `Edited ${formatFull(new Date(m.edited_at))}: show the edit history`,
@@ -371,26 +408,9 @@ function buildMessage(m, { mine, status, target }) {
   if (status) {
     const node = el("span", { className: status.read ? "status read" : "status", text: status.text, dataset: { status: status.text.toLowerCase() } });
     if (status.readers.length > 0) node.title = `Read by ${status.readers.join(", ")}`;
-    meta.append(node);
+    nodes.push(node);
   }
-  const body = el("div", { className: "body" }, meta);
-  if (m.reply_to) body.append(quote(m, target));
-  if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text || (!m.file && !m.forwarded)) {
-    body.append(messageText(m, myMarks({ keywords: !mine })));
-  }
-  if (!m.deleted && m.poll) body.append(pollNode(m));
-  if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
-  if (!m.deleted && m.file) body.append(fileNode(m.file));
-  if (!m.deleted && m.previews?.length) body.append(previewsNode(m));
-  if (!m.deleted && m.reactions?.length) body.append(reactionBar(m));
-  if (m.reply_count > 0) body.append(threadLink(m));
-  const hover = el("time", { className: "hover-time", text: formatTime(created), attrs: { datetime: m.created_at, "aria-hidden": "true" } });
-  item.append(authorAvatar(m), hover, body);
-  // In the corner, so it shows on grouped messages too (their header is hidden).
-  if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
-  if (!m.deleted) item.append(messageActions(m, mine));
-  return item;
+  return nodes;
 }
 
 /// What a forwarded message quotes: who wrote it, where and when, and its text; "Open" goes to the
@@ -488,11 +508,12 @@ const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏
 const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
 
 /// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine
-/// (only shown, not toggled, in an archived room).
+/// (only shown, not toggled, in an archived room, while I am muted there, or in a DM with someone I
+/// blocked).
 export function reactionBar(m) {
   const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
   const myEmoji = myReactions(m);
-  const writable = mayWrite(m.room_id);
+  const writable = mayReact(m.room_id);
   for (const reaction of m.reactions) {
     const mine = myEmoji.includes(reaction.emoji);
     // A popular emoji lists its first 100 reactors; the rest are counted.
@@ -646,10 +667,10 @@ function messageActions(m, mine) {
     tools.append(button("", { className: "icon-button small", icon: icon(iconName), title: label, attrs: { "aria-label": label, "data-action": name }, onClick: handler }));
   // Nothing new is written in an archived room: no reactions, replies, edits or pins there (its
   // messages are still forwarded elsewhere, saved, and deleted). Where only moderators and up post,
-  // members react but do not reply.
+  // members react but do not reply; someone muted (or in a DM with someone they blocked) does neither.
   const writable = mayWrite(m.room_id);
-  if (writable) action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
-  if (mayPost(m.room_id)) {
+  if (mayReact(m.room_id)) action("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
+  if (maySpeak(m.room_id)) {
     action("reply", `Reply to ${authorName(m)}`, "reply", () => callbacks.onReply(m));
     action("thread-reply", "Reply in thread", "chat", () => callbacks.onThread(state.room.messages.get(m.id) ?? m));
   }
@@ -662,7 +683,10 @@ function messageActions(m, mine) {
   if (!m.deleted) action("unread", "Mark unread from here", "mail", () => actions.markUnread(m).catch(toastError));
   if (!mine && !m.deleted) action("report", "Report message", "flag", () => openReport(m));
   if (mayEdit(m)) action("edit", "Edit message", "edit", () => callbacks.onEdit(m));
-  if (writable && canModerate(m.room_id)) action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
+  if (writable && canModerate(m.room_id)) {
+    if (isPinned(m)) action("unpin", "Unpin message", "pin", () => actions.moderation.unpin(m.room_id, m.id).catch(toastError));
+    else action("pin", "Pin message", "pin", () => actions.moderation.pin(m.room_id, m.id).catch(toastError));
+  }
   if (mine || canModerate(m.room_id)) {
     action("delete", "Delete message", "trash", async () => {
       const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(m), 200), confirm: "Delete" });
