@@ -234,9 +234,29 @@ import TestSupport
                     .post, "/api/rooms/1/messages", json: jsonString(["text": pages.url("/pictured")]), headers: ada.bearer).status == .created)
                 let (events, _) = try await Self.waitFor("message.previews", client, after: head, headers: ada.bearer)
                 let previewed = events.filter { $0["type"] == .string("message.previews") }
-                #expect(previewed.count == 1 && previewed.first?["payload"]?["message_id"]?.int != poll, "\(previewed)")
+                #expect(previewed.count == 1 && previewed.first?["data"]?["message_id"]?.int != poll && previewed.first?["data"]?["message_id"] != nil, "\(previewed)")
                 #expect(pages.count("/titled") == 0 && pages.count("/article") == 0)
                 #expect(try await client.send(.get, "/api/messages/\(poll)", headers: ada.bearer).json()["message"]?["previews"] == .array([]))
+            }
+        }
+    }
+
+    /// A shared file's caption is a message's text: its links get previews from the upload on.
+    @Test func aFilesCaptionGetsThePreviewsOfItsLinks() async throws {
+        try await Self.withPageServer { pages in
+            let parley = try await TestParley.make { $0.linkPreviews = .any }
+            try await parley.run { client in
+                let ada = try await client.signUp("ada")
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ada.bearer).json()["cursor"]?.int)
+                let caption = "notes from \(pages.url("/article"))".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let shared = try await client.execute(
+                    uri: "/api/rooms/1/files?name=notes.txt&text=\(caption)", method: .post, headers: ada.bearer, body: ByteBuffer(string: "x"))
+                #expect(shared.status == .created)
+                let id = try #require(try shared.json()["message"]?["id"]?.int)
+                let (events, _) = try await Self.waitFor("message.previews", client, after: head, headers: ada.bearer)
+                let previewed = try #require(events.first { $0["type"] == .string("message.previews") })
+                #expect(previewed["data"]?["message_id"]?.int == id)
+                #expect(try await client.send(.get, "/api/messages/\(id)", headers: ada.bearer).json()["message"]?["previews"]?.array?.count == 1)
             }
         }
     }
