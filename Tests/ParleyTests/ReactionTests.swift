@@ -149,7 +149,7 @@ import Testing
             let alice = try await client.signUp("alice")
             let bob = try await client.signUp("bob")
             let message = try await MessageTests.say(client, alice, room: 1, "hello")
-            for bad in ["a", "%F0%9F%91%8D%F0%9F%91%8D", "%FF", "1", "%E2%9D%A4", "hello", "%20", String(repeating: "%F0%9F%91%8D", count: 9)] {
+            for bad in ["a", "%F0%9F%91%8D%F0%9F%91%8D", "%FF", "1", "%EF%B8%8F", "hello", "%20", String(repeating: "%F0%9F%91%8D", count: 9)] {
                 try await Self.react(client, bob, message, bad).expectError(.unprocessableContent, "invalid_reaction")
             }
             try await Self.react(client, bob, 999_999, Self.thumbs).expectError(.notFound, "message_not_found")
@@ -169,6 +169,40 @@ import Testing
             #expect(try parley.count("reactions") == 0)
             let tombstone = try await client.send(.get, "/api/messages/\(message)", headers: bob.bearer).json()
             #expect(tombstone["message"]?["reactions"] == .array([]))
+        }
+    }
+
+    /// An emoji written with or without its variation selectors is one reaction, stored in
+    /// Unicode's fully-qualified spelling; taking it back finds any spelling, older rows' too.
+    @Test func anEmojiHasOneSpelling() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let message = try await MessageTests.say(client, alice, room: 1, "hello")
+            // 👍, 👍 + U+FE0F, 👍 + U+FE0E: one reaction of bob's.
+            for spelling in [Self.thumbs, Self.thumbs + "%EF%B8%8F", Self.thumbs + "%EF%B8%8E"] {
+                #expect(try await Self.react(client, bob, message, spelling).status == .ok)
+            }
+            // ❤ alone, ❤ with two selectors, ❤️: one chip.
+            #expect(try await Self.react(client, bob, message, "%E2%9D%A4").status == .ok)
+            let last = try await Self.react(client, alice, message, "%E2%9D%A4%EF%B8%8F%EF%B8%8F")
+            #expect(try last.json()["reactions"]?.array?.map { $0["emoji"]?.string ?? "" } == ["👍", "❤️"])
+            #expect(try last.json()["reactions"]?[1]?["count"]?.int == 2)
+            #expect(try parley.count("reactions") == 3)
+            // A row kept from before (👍 + U+FE0F) goes when 👍 is taken back.
+            try parley.execute("DELETE FROM reactions WHERE user_id = ? AND emoji = '👍'", [bob.id])
+            try parley.execute("INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, NOW(3))", [message, "👍\u{FE0F}", bob.id])
+            #expect(try await Self.react(client, bob, message, Self.thumbs, add: false).status == .ok)
+            #expect(try parley.count("reactions", where: "user_id = \(bob.id)") == 1)
+            #expect(try await Self.react(client, bob, message, "%E2%9D%A4", add: false).status == .ok)
+            #expect(try parley.count("reactions", where: "user_id = \(bob.id)") == 0)
+        }
+        for (sent, spelled) in [
+            ("👍\u{FE0F}", "👍"), ("❤", "❤️"), ("❤\u{FE0E}", "❤️"), ("❤\u{FE0F}\u{FE0F}", "❤️"), ("☝\u{FE0F}🏻", "☝🏻"),
+            ("🏳‍🌈", "🏳️‍🌈"), ("1⃣", "1️⃣"), ("👩‍👩‍👧‍👦", "👩‍👩‍👧‍👦"), ("🇫🇷", "🇫🇷"), ("🧑‍⚕", "🧑‍⚕️"),
+        ] {
+            #expect(ReactionEmoji.canonical(sent).unicodeScalars.map(\.value) == spelled.unicodeScalars.map(\.value), "\(sent)")
         }
     }
 

@@ -47,7 +47,7 @@ public struct UserStatus: Encodable, Sendable, Equatable {
         guard trimmed.count <= maxText, trimmed.unicodeScalars.count <= maxText * 4,
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { throw invalid }
-        let emoji = emoji.flatMap { $0.isEmpty ? nil : $0 }
+        let emoji = emoji.flatMap { $0.isEmpty ? nil : ReactionEmoji.canonical($0) }
         if let emoji, !ReactionEmoji.isEmoji(emoji) { throw invalid }
         guard !trimmed.isEmpty || emoji != nil else { throw invalid }
         if let expiresIn, !(60...maxDuration).contains(expiresIn) { throw invalid }

@@ -34,12 +34,32 @@ enum ReactionEmoji {
         "invalid_reaction",
         "A reaction is one emoji (percent-encoded in the path), such as %F0%9F%91%8D for a thumbs up, or a custom emoji's :name:.")
 
-    /// The emoji from a path segment (percent-encoded or raw UTF-8), or `invalid_reaction`.
+    /// The emoji from a path segment (percent-encoded or raw UTF-8) in its one spelling
+    /// (`canonical`), or `invalid_reaction`.
     static func parse(_ segment: String) throws -> String {
-        guard let emoji = segment.removingPercentEncoding, isEmoji(emoji) || CustomEmojiController.reactionName(emoji) != nil else {
-            throw invalid
-        }
+        guard let sent = segment.removingPercentEncoding else { throw invalid }
+        if CustomEmojiController.reactionName(sent) != nil { return sent }
+        let emoji = canonical(sent)
+        guard isEmoji(emoji) else { throw invalid }
         return emoji
+    }
+
+    /// One spelling for an emoji however its variation selectors were written, so that 👍, 👍 with
+    /// U+FE0F and ❤ with two of them are each one reaction, not several chips that look alike: every
+    /// selector is dropped (U+FE0E asks for text, which a reaction is not), then U+FE0F follows each
+    /// emoji character that is text by default and not before a skin tone, which is Unicode's
+    /// fully-qualified form (❤️, ☝🏻, 🏳️‍🌈, 1️⃣).
+    static func canonical(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars.filter { $0 != "\u{FE0E}" && $0 != "\u{FE0F}" })
+        var spelled = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            spelled.append(scalar)
+            let next = index + 1 < scalars.count ? scalars[index + 1] : nil
+            if scalar.properties.isEmoji, !scalar.properties.isEmojiPresentation, next?.properties.isEmojiModifier != true {
+                spelled.append("\u{FE0F}")
+            }
+        }
+        return String(spelled)
     }
 
     /// One character that is drawn as an emoji: an emoji-presentation character, a text-default one
@@ -89,6 +109,7 @@ extension MessageService {
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no reactions.") }
             try canReact(c, message.roomId, user.id)
             let changed: Bool
+            var emoji = emoji
             if adding {
                 let present = message.reactions.contains { $0.emoji == emoji }
                 // A custom emoji new to the message must exist (one already there may be joined after its deletion).
@@ -106,9 +127,17 @@ extension MessageService {
                         "INSERT IGNORE INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, NOW(3))", [messageID, emoji, user.id]
                     ).affectedRows == 1
             } else {
-                changed =
-                    try c.execute("DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?", [messageID, emoji, user.id])
-                    .affectedRows == 1
+                // Reactions kept from before spellings were made one (`ReactionEmoji.canonical`) go
+                // too, whichever of their spellings is asked for; the event names the one stored.
+                let spellings = try c.query("SELECT emoji FROM reactions WHERE message_id = ? AND user_id = ?", [messageID, user.id])
+                    .map { try $0.decode("emoji", as: String.self) }
+                    .filter { $0 == emoji || ReactionEmoji.canonical($0) == emoji }
+                var removed = 0
+                for spelling in spellings {
+                    removed += Int(try c.execute("DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?", [messageID, spelling, user.id]).affectedRows)
+                }
+                changed = removed > 0
+                emoji = spellings.first ?? emoji
             }
             guard changed else {
                 return Reactions(messageID: messageID, reactions: message.reactions, mine: try Self.mine(c, messageID, user.id, message.reactions))
