@@ -91,6 +91,9 @@ import Testing
             #expect(try await Self.get(client, ann, "/api/emoji/PLUS%2B1").status == .ok)
             #expect(try await client.send(.delete, "/api/emoji/plus%2B1", headers: bob.bearer).status == .noContent)
             #expect(try parley.count("custom_emoji", where: "name = 'plus+1'") == 0)
+            // What decodes to no name is not found (the column would refuse it).
+            try await Self.get(client, ann, "/api/emoji/%C3%B1Z%01P").expectError(.notFound, "emoji_not_found")
+            try await client.send(.delete, "/api/emoji/%C3%B1Z%01P", headers: bob.bearer).expectError(.notFound, "emoji_not_found")
             #expect(try await client.send(.delete, "/api/emoji/party_parrot", headers: ann.bearer).status == .noContent)
             try await client.send(.delete, "/api/emoji/party_parrot", headers: ann.bearer).expectError(.notFound, "emoji_not_found")
             #expect(try await client.send(.delete, "/api/emoji/bobs", headers: root2.bearer).status == .noContent)

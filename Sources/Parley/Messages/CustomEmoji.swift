@@ -170,16 +170,19 @@ struct CustomEmojiController {
 
     /// The `{name}` of the path, percent-decoded (a `+` in a name comes as `%2B` from a client's
     /// `encodeURIComponent`, as reactions' emoji do) and lowercased: names are kept lowercased, so
-    /// any case finds one.
+    /// any case finds one. Nil for what no name could be (the ASCII column would refuse it: a 500).
     static func pathName(_ context: AppRequestContext) -> String? {
-        context.parameters.get("name").flatMap { $0.removingPercentEncoding }?.lowercased()
+        guard let name = context.parameters.get("name").flatMap({ $0.removingPercentEncoding })?.lowercased(),
+            (try? validateName(name)) != nil
+        else { return nil }
+        return name
     }
 
     /// [emojiPicture] The picture, for any logged-in user. With `?v=` naming the current version
     /// (as `url` does) it may be cached for good; otherwise it is revalidated (`ETag`).
     func picture(request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.requireSession()
-        guard let name = Self.pathName(context), name.utf8.count <= 30 else { throw Self.notFound }
+        guard let name = Self.pathName(context) else { throw Self.notFound }
         guard let row = try await pool.query("SELECT content_type, data, version FROM custom_emoji WHERE name = ?", [name]).first else {
             throw Self.notFound
         }
