@@ -461,6 +461,13 @@ import Testing
             try await client.send(.put, "/api/messages/999999/follow", headers: bob.bearer).expectError(.notFound, "message_not_found")
             try await client.send(.put, "/api/messages/\(root)/follow").expectError(.unauthorized, "unauthenticated")
             #expect(try parley.scalar("SELECT COUNT(*) FROM thread_follows WHERE root_id = ?", [secret]) == .int(0))
+
+            // A message deleted before anyone replied: its sender is not told they follow its
+            // thread, as its replies do not reach them.
+            let gone = try await MessageTests.say(client, ann, room: 1, "never mind")
+            #expect(try await client.send(.delete, "/api/messages/\(gone)", headers: ann.bearer).status == .noContent)
+            _ = try await reply(bob, "what was it?", gone)
+            #expect(try await following(ann, gone) == false)
         }
     }
 

@@ -74,12 +74,13 @@ enum ThreadFollows {
         }
     }
 
-    /// Whether the user follows a message's thread: their choice, or else whether they sent it.
+    /// Whether the user follows a message's thread: their choice, or else whether they sent it (and
+    /// it is not deleted: replies to a deleted message do not make its sender follow, `replied`).
     static func following(_ c: MariaDBConnection, root: MessageView, userID: Int64) throws -> Bool {
         if let row = try c.query("SELECT following FROM thread_follows WHERE root_id = ? AND user_id = ?", [root.id, userID]).first {
             return try row.decode("following", as: Int64.self) != 0
         }
-        return root.sender.id == userID && root.webhook == nil
+        return root.sender.id == userID && root.webhook == nil && !root.deleted
     }
 }
 
