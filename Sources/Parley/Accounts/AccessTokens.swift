@@ -86,7 +86,7 @@ struct AccessTokenController {
         let name = body.name.trimmedWhitespace
         // The column holds 64 code points: a name of 64 characters built of several each (👨‍👩‍👧‍👦, e + ◌́) would not fit.
         guard !name.isEmpty, name.count <= Self.maxNameLength, name.unicodeScalars.count <= Self.maxNameLength,
-            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !name.hasControlCharacters()
         else {
             throw ParleyError.invalid("invalid_token_name", "A token's name is 1–\(Self.maxNameLength) characters with no control characters.")
         }

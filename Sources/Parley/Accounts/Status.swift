@@ -45,7 +45,7 @@ public struct UserStatus: Encodable, Sendable, Equatable {
     static func validated(text: String?, emoji: String?, expiresIn: Int?, now: Date) throws -> UserStatus {
         let trimmed = (text ?? "").trimmedWhitespace
         guard trimmed.count <= maxText, trimmed.unicodeScalars.count <= maxText * 4,
-            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !trimmed.hasControlCharacters()
         else { throw invalid }
         let emoji = emoji.flatMap { $0.isEmpty ? nil : ReactionEmoji.canonical($0) }
         if let emoji, !ReactionEmoji.isEmoji(emoji) { throw invalid }

@@ -68,7 +68,7 @@ enum AccountRules {
     /// stacked combining marks stay bounded), no control characters.
     static func normalizeDisplayName(_ name: String) throws -> String {
         let trimmed = name.trimmedWhitespace
-        let hasControl = trimmed.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        let hasControl = trimmed.hasControlCharacters()
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 512, !hasControl else {
             throw ParleyError.invalid("invalid_display_name", "A display name is 1–64 characters with no control characters.")
         }

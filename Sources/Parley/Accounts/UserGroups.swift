@@ -45,7 +45,7 @@ struct UserGroupController {
     static func validateDescription(_ text: String) throws -> String {
         let trimmed = text.trimmedWhitespace
         guard trimmed.count <= 200, trimmed.unicodeScalars.count <= 400,
-            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !trimmed.hasControlCharacters()
         else {
             throw ParleyError.invalid("invalid_description", "A group's description is at most 200 characters with no control characters.")
         }

@@ -77,7 +77,7 @@ struct FileController {
     static func fileName(_ text: String) throws -> String {
         let trimmed = text.trimmedWhitespace
         guard (1...255).contains(trimmed.unicodeScalars.count),
-            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !trimmed.hasControlCharacters()
         else { throw ParleyError.invalid("invalid_file_name", "A file name is 1–255 characters with no control characters.") }
         return String(trimmed.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
     }

@@ -80,7 +80,7 @@ struct RoomService: Sendable {
     static func validateName(_ name: String) throws -> String {
         let trimmed = name.trimmedWhitespace
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
-            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            !trimmed.hasControlCharacters()
         else {
             throw ParleyError.invalid("invalid_room_name", "A room name is 1–64 characters with no control characters.")
         }
