@@ -95,15 +95,7 @@ final class EventFeed: @unchecked Sendable {
         guard !closed else { return [] }
         closed = true
         let position = hub.unsubscribeReturningPosition(subscription)
-        let batches = remaining()
-        guard caughtUp else { return [] }
-        var rest: [LoggedEvent] = []
-        for batch in batches {
-            rest += batch.events.filter { $0.id > cursor }
-            if batch.through > 0 { cursor = max(cursor, batch.through) }
-        }
-        cursor = max(cursor, position)
-        return rest
+        return finish(remaining(), position: position)
     }
 
     /// Whether the client has had its whole backlog, and may take live batches. Until then they
@@ -135,6 +127,13 @@ final class EventFeed: @unchecked Sendable {
         let position = hub.unsubscribeReturningPosition(subscription)
         var batches: [EventHub.Batch] = []
         while let batch = await iterator?.next() { batches.append(batch) }
+        return finish(batches, position: position)
+    }
+
+    /// The end of `close`: the fresh events of the batches left when the subscription ended (none
+    /// before the backlog is done: the next request reads them from the log), and the cursor moved
+    /// to where the hub had got.
+    private func finish(_ batches: [EventHub.Batch], position: Int64) -> [LoggedEvent] {
         guard caughtUp else { return [] }
         var rest: [LoggedEvent] = []
         for batch in batches {
