@@ -83,6 +83,8 @@ function initViews() {
       if (!$("members-panel").hidden) setMembersOpen(false);
     },
   });
+  store.on("thread", followThreadInAddress);
+  $("jump-latest").addEventListener("click", forgetMessageInAddress);
   initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
   initMembers({ onModeration: openModeration, onAddPeople: openDMDialog, onReportRoom: openRoomReport });
@@ -244,10 +246,31 @@ function defaultRoom() {
   return (rooms.find((room) => room.kind === "public" && room.name === "main") ?? rooms[0])?.id ?? null;
 }
 
-/// The room (and message) in the address: `#room/<id>` or a message's link, `#room/<id>/message/<id>`.
+/// The room (and message or thread) in the address: `#room/<id>`, a message's link
+/// `#room/<id>/message/<id>`, or a room with a thread open `#room/<id>/thread/<root id>`.
 function inHash() {
-  const match = /^#room\/(\d+)(?:\/message\/(\d+))?$/.exec(location.hash);
-  return { id: Number(match?.[1]) || null, message: Number(match?.[2]) || null };
+  const match = /^#room\/(\d+)(?:\/(message|thread)\/(\d+))?$/.exec(location.hash);
+  const id = Number(match?.[1]) || null;
+  const at = Number(match?.[3]) || null;
+  return { id, message: match?.[2] === "message" ? at : null, thread: match?.[2] === "thread" ? at : null };
+}
+
+/// The address follows the open thread, so a reload (or a copied address) opens it again; closing
+/// it, or jumping back to the latest messages, leaves just the room (a reload then opens at the
+/// bottom, not at the message a link once named).
+function followThreadInAddress({ changed } = {}) {
+  const room = state().room?.id;
+  const thread = state().thread;
+  if (changed === "opened" && thread && thread.roomId === room) {
+    history.replaceState(null, "", `#room/${room}/thread/${thread.rootId}`);
+  } else if (changed === "closed" && room && inHash().id === room && inHash().thread !== null) {
+    history.replaceState(null, "", `#room/${room}`);
+  }
+}
+
+function forgetMessageInAddress() {
+  const room = state().room?.id;
+  if (room && inHash().id === room && inHash().message !== null) history.replaceState(null, "", `#room/${room}`);
 }
 
 /// Opens the room named in the address, if it is one of mine, scrolled to the message if one is
@@ -263,7 +286,7 @@ async function openFromHash() {
     if (!$("reset-dialog").open) openReset(reset);
     return false;
   }
-  const { id, message } = inHash();
+  const { id, message, thread } = inHash();
   if (id === null) return false;
   if (!state().rooms.has(id)) {
     await actions.loadRooms().catch(() => {});
@@ -278,11 +301,16 @@ async function openFromHash() {
     }
   }
   if (state().room?.id !== id || state().room.closed) await actions.openRoom(id).catch(toastError);
-  if (message !== null) {
+  const at = message ?? (thread !== null && state().thread?.rootId !== thread ? thread : null);
+  if (at !== null) {
     for (let waited = 0; waited < 10_000 && state().room?.id === id && !state().room.loaded; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (state().room?.id === id) await jumpTo(message);
+    if (state().room?.id === id) await jumpTo(at);
+    // A thread in the address opens beside its first message (if that is still there to open).
+    const root = thread !== null && state().room?.id === id ? state().room.messages.get(thread) : undefined;
+    if (root && !root.deleted) openThread(root);
+    else if (thread !== null && state().room?.id === id) history.replaceState(null, "", `#room/${id}`);
   }
   return true;
 }
