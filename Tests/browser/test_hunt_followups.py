@@ -5,6 +5,7 @@ pinned message; search results with their formatting marks."""
 from datetime import datetime
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
 
@@ -249,3 +250,39 @@ def test_search_results_show_messages_without_their_formatting_marks(server, bro
     chat.wait(lambda: chat.js(results) != [] and chat.js(results) is not None and len(chat.js(results)) == 1)
     assert chat.js(results) == ["a quokka moment with code and style"]
     assert chat.js("return [...document.querySelectorAll('#search-results mark')].map(m => m.textContent)") == ["quokka"]
+
+
+def test_an_edit_of_a_message_deleted_meanwhile_keeps_what_was_typed(server, browsers, account):
+    owner = account("hf_edit_owner", display_name="Olive Owner")
+    ed = account("hf_edit_ed", display_name="Ed Editor")
+    room = owner.create_room("hf-edit-deleted")["id"]
+    ed.join(room)
+    first = ed.post(room, "my first words")
+    second = ed.post(room, "my second words")
+    chat = Chat(browsers(), server).log_in("hf_edit_ed")
+    chat.open_room("hf-edit-deleted")
+    chat.wait(lambda: "my second words" in chat.texts())
+    box = chat.find("#composer-text")
+
+    # An edit with new text: a moderator deletes the message; the text stays, to send as a new one.
+    chat.hover_action("my first words", "edit")
+    chat.wait(lambda: box.get_attribute("value") == "my first words")
+    box.send_keys(", and a long thought added to them")
+    owner.call("DELETE", f"/api/messages/{first['id']}", expect=204)
+    chat.wait(lambda: not chat.find("#composer-context").is_displayed(), message="the edit did not end")
+    assert box.get_attribute("value") == "my first words, and a long thought added to them"
+    chat.wait(lambda: "was deleted" in chat.text_of("composer-error") and chat.find("#composer-error").is_displayed())
+    assert "still in the box" in chat.text_of("composer-error")
+    box.send_keys(Keys.ENTER)
+    chat.wait(lambda: ed.history(room)[0]["text"] == "my first words, and a long thought added to them",
+              message="the kept text was not sent as a new message")
+    assert ed.history(room)[0]["id"] > second["id"]
+    chat.wait(lambda: box.get_attribute("value") == "")
+
+    # An edit with nothing changed yet just ends, with the note.
+    chat.hover_action("my second words", "edit")
+    chat.wait(lambda: box.get_attribute("value") == "my second words")
+    owner.call("DELETE", f"/api/messages/{second['id']}", expect=204)
+    chat.wait(lambda: not chat.find("#composer-context").is_displayed(), message="the edit did not end")
+    assert box.get_attribute("value") == ""
+    chat.wait(lambda: chat.text_of("composer-error") == "The message you were editing was deleted.")

@@ -287,8 +287,10 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   on("muted", renderEnabled);
   on("messages", ({ message }) => {
     // The message being edited or replied to was deleted meanwhile, or the one replied to edited.
-    if (context && message?.id === context.message.id && message.deleted) cancel();
-    else if (context?.kind === "reply" && message?.id === context.message.id && message !== context.message) {
+    if (context && message?.id === context.message.id && message.deleted) {
+      if (context.kind === "edit") editedMessageDeleted();
+      else cancel();
+    } else if (context?.kind === "reply" && message?.id === context.message.id && message !== context.message) {
       context = { ...context, message };
       renderContext();
     }
@@ -419,6 +421,25 @@ function cancel() {
   }
   keepDraft();
   renderContext();
+}
+
+/// The message I was editing was deleted (by a moderator, or on another device of mine): the edit
+/// ends, and a new text I had typed for it stays in the box (after any draft from before the edit),
+/// to send as a new message or clear; either way a note says why the edit is gone.
+function editedMessageDeleted() {
+  const typed = box.value.trim();
+  const changed = typed !== "" && typed !== context.message.text;
+  cancel();
+  if (changed) {
+    box.value = box.value.trim() ? `${box.value.trimEnd()}\n\n${typed}` : typed;
+    autosize();
+    keepDraft();
+  }
+  setError(
+    changed
+      ? "The message you were editing was deleted. What you typed is still in the box, to send as a new message."
+      : "The message you were editing was deleted.",
+  );
 }
 
 function renderContext() {
