@@ -351,3 +351,42 @@ import Testing
         #expect(throws: Never.self) { try index.check(room: 1, user: 3) }
     }
 }
+
+/// Two people settling one report at once: whichever commits second is told `report_resolved` and
+/// does nothing (a dismissal racing a deletion once left the message deleted under a report that
+/// said "dismissed", and told the reporter so).
+@Suite struct ReportRaceTests {
+    @Test func oneOfTwoSettlingAReportAtOnceActs() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let mod = try await client.signUp("mod")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let admin = try await client.signUp("admin")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [admin.id])
+            let room = try await ModerationTests.room(client, owner: owner, members: [mod, ann, bob])
+            let dismissed = "UPDATE reports SET resolved_at = NOW(3), resolved_by = ?, resolution = 'dismissed' WHERE id = ?"
+            // A deletion, and a dismissal, each behind a dismissal by the owner that commits first.
+            for action in ["delete_message", "dismiss"] {
+                let message = try await MessageTests.say(client, bob, room: room, "spam \(action)")
+                let report = try #require(try await ReportTests.report(client, ann, message).json()["report"]?["id"]?.int)
+                let answer = try await RaceTests.racing(parley, { c in try c.execute(dismissed, [owner.id, report]) }) {
+                    try await client.send(.post, "/api/reports/\(report)/resolve", json: #"{"action":"\#(action)"}"#, headers: owner.bearer)
+                }
+                answer.expectError(.conflict, "report_resolved")
+                #expect(try parley.count("messages", where: "id = \(message) AND deleted_at IS NULL") == 1)
+                #expect(try parley.count("moderation_log", where: "target_message_id = \(message)") == 0)
+                #expect(try parley.count("reports", where: "id = \(report) AND resolution = 'dismissed'") == 1)
+            }
+            // A deactivation from a report of a person, behind a dismissal.
+            let report = try #require(
+                try await client.send(.post, "/api/users/\(bob.id)/report", json: #"{"reason":"spam"}"#, headers: ann.bearer).json()["report"]?["id"]?.int)
+            let answer = try await RaceTests.racing(parley, { c in try c.execute(dismissed, [admin.id, report]) }) {
+                try await client.send(.post, "/api/reports/\(report)/resolve", json: #"{"action":"deactivate_user"}"#, headers: admin.bearer)
+            }
+            answer.expectError(.conflict, "report_resolved")
+            #expect(try parley.count("users", where: "id = \(bob.id) AND deactivated_at IS NULL") == 1)
+        }
+    }
+}

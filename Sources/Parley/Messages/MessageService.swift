@@ -531,11 +531,14 @@ struct MessageService: Sendable {
     }
 
     /// Deletes a message, leaving a tombstone: the sender, the room's moderators and up, or a site admin.
-    func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false) async throws -> MessageView {
+    /// `forReport`: the delete settles that report, which must still be open (checked under a lock,
+    /// after the message's, so that two people settling it at once do not both act).
+    func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false, forReport: Int64? = nil) async throws -> MessageView {
         let store = self.store
         let rooms = self.rooms
         return try await log.transaction { c, events in
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
+            if let forReport { try ReportController.lockOpen(c, reportID: forReport) }
             if !asSiteAdmin { try Self.requireSenderOrModerator(rooms, c, message: message, userID: user.id, "delete a message") }
             if message.deleted { return message }
             // A tombstone keeps no reactions, no file and no previews.

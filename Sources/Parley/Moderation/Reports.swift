@@ -355,7 +355,7 @@ struct ReportController {
             try Self.reports(c, where: "r.id = ? AND \(mine)", [reportID] + bound, limit: 1).first
         }
         guard let found else { throw Self.notFound }
-        guard found.resolvedAt == nil else { throw ParleyError(.conflict, "report_resolved", "That report has been resolved already.") }
+        guard found.resolvedAt == nil else { throw Self.resolvedAlready }
         let target: Target
         switch found.subject {
         case .message:
@@ -367,10 +367,11 @@ struct ReportController {
         switch (body.action, target) {
         case (.deleteMessage, .message(let messageID, _, _)):
             // The delete resolves the message's reports in its own transaction.
-            _ = try await messages.delete(user: user, messageID: messageID, asSiteAdmin: user.siteRole == .admin)
+            _ = try await messages.delete(user: user, messageID: messageID, asSiteAdmin: user.siteRole == .admin, forReport: reportID)
         case (.deactivateUser, .user(let target)):
             // Only site admins act on reports of people. The deactivation resolves them in its transaction.
             try await log.transaction { c, events in
+                try Self.lockOpen(c, reportID: reportID)
                 if try !AccountService.deactivate(c, events, userID: target, actor: user.id, action: "deactivate") {
                     try Self.resolveAll(c, events, .user(target), by: user.id, as: .userDeactivated)
                 }
@@ -380,6 +381,7 @@ struct ReportController {
             // Only site admins act on reports of rooms. The report goes with the room: it is answered
             // as it was settled.
             let settled = try await log.transaction { c, events in
+                try Self.lockOpen(c, reportID: reportID)
                 try Self.resolveAll(c, events, target, by: user.id, as: .roomDeleted)
                 // Gone if the room was deleted meanwhile (its reports with it).
                 let settled = try Self.report(c, id: reportID)
@@ -389,13 +391,14 @@ struct ReportController {
             return ReportAnswer(report: settled)
         case (.dismiss, _):
             try await log.transaction { c, events in
-                if try Self.resolveAll(c, events, target, by: user.id, as: .dismissed) {
-                    // A message's in its room's moderation log; a person's or a room's in the site's.
-                    let room = found.subject == .room ? found.room : nil
-                    try ModerationService.record(
-                        c, room: found.message == nil ? nil : found.room?.id, actor: user.id, action: "dismiss_reports", user: found.user?.id,
-                        message: found.message?.id, reason: room.map { "\($0.name ?? "") (room \($0.id))" })
-                }
+                // Settled meanwhile (by someone else's action or dismissal): 409, as when it was found settled.
+                try Self.lockOpen(c, reportID: reportID)
+                try Self.resolveAll(c, events, target, by: user.id, as: .dismissed)
+                // A message's in its room's moderation log; a person's or a room's in the site's.
+                let room = found.subject == .room ? found.room : nil
+                try ModerationService.record(
+                    c, room: found.message == nil ? nil : found.room?.id, actor: user.id, action: "dismiss_reports", user: found.user?.id,
+                    message: found.message?.id, reason: room.map { "\($0.name ?? "") (room \($0.id))" })
             }
         case (.deleteMessage, _):
             throw ParleyError.invalid("invalid_action", "Only a report of a message has a message to delete.")
@@ -407,6 +410,16 @@ struct ReportController {
         }
         return try await log.pool.withConnection { c in ReportAnswer(report: try Self.report(c, id: reportID)) }
     }
+
+    /// Locks a report that is still open, for the transaction that settles it: 409 `report_resolved`
+    /// when it was settled meanwhile (two people acting on it at once: one acts, the other is told),
+    /// 404 when it went with its room or message.
+    static func lockOpen(_ c: MariaDBConnection, reportID: Int64) throws {
+        guard let row = try c.query("SELECT resolved_at FROM reports WHERE id = ? FOR UPDATE", [reportID]).first else { throw notFound }
+        guard try row.decode("resolved_at", as: Date?.self) == nil else { throw resolvedAlready }
+    }
+
+    static let resolvedAlready = ParleyError(.conflict, "report_resolved", "That report has been resolved already.")
 
     /// A report as it stands, or 404 `report_not_found` when it went with its room or message
     /// (a deletion, or retention, racing the request).
