@@ -526,6 +526,14 @@ struct RoomService: Sendable {
             guard try store.role(c, roomID: roomID, userID: userID) != nil, let target = try store.activeUser(c, id: userID) else {
                 throw ParleyError.notFound("member_not_found", "The new owner must be a member whose account is active.")
             }
+            // Nobody outranks an owner, so nobody could lift the mute of one (a shared lock: a mute
+            // being made now either comes first and refuses this, or waits for it and is refused).
+            let muted = try c.query(
+                "SELECT 1 FROM room_mutes WHERE room_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > NOW(3)) LOCK IN SHARE MODE",
+                [roomID, userID])
+            guard muted.isEmpty else {
+                throw ParleyError(.conflict, "member_muted", "They are muted in this room; unmute them before handing ownership over.")
+            }
             try store.setRole(c, roomID: roomID, userID: userID, role: .owner)
             try store.setRole(c, roomID: roomID, userID: actor.id, role: .admin)
             let by = UserSummary(actor)
