@@ -90,6 +90,38 @@ import Testing
         }
     }
 
+    /// Nobody is put into a private group with someone either of them blocked, as into a group DM
+    /// (a hunt made one that way after the group DM was refused); nothing is written.
+    @Test func nobodyIsAddedToAGroupWithSomeoneEitherBlocked() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            #expect(try await Self.block(client, bob, ann.id).status == .noContent)
+            let rooms = try parley.count("rooms")
+            let events = try parley.count("events")
+            try await client.send(.post, "/api/rooms", json: #"{"name":"trap","kind":"group","members":[\#(cyd.id),\#(bob.id)]}"#, headers: ann.bearer)
+                .expectError(.forbidden, "blocked")
+            #expect(try parley.count("rooms") == rooms && parley.count("events") == events)
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"team","kind":"group","members":[\#(cyd.id)]}"#, headers: ann.bearer)
+                    .json()["room"]?["id"]?.int)
+            try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+                .expectError(.forbidden, "blocked")
+            // The blocker's own add is refused too, with the wording that says so.
+            let other = try await client.send(.post, "/api/rooms", json: #"{"name":"theirs","kind":"group"}"#, headers: bob.bearer)
+            let theirs = try #require(try other.json()["room"]?["id"]?.int)
+            let refused = try await client.send(.post, "/api/rooms/\(theirs)/members", json: #"{"user_id":\#(ann.id)}"#, headers: bob.bearer)
+            refused.expectError(.forbidden, "blocked")
+            #expect(try refused.json()["error"]?["message"]?.string?.contains("You blocked") == true)
+            #expect(try parley.count("room_members", where: "room_id IN (\(group), \(theirs)) AND user_id IN (\(ann.id), \(bob.id))") == 2)
+            // After the unblock, ann may add bob.
+            #expect(try await Self.block(client, bob, ann.id, false).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).status == .created)
+        }
+    }
+
     @Test func theBlockerHearsNothingOfTheBlockedPersonsMessages() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

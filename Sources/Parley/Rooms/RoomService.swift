@@ -146,6 +146,8 @@ struct RoomService: Sendable {
                     guard let member = try store.activeUser(c, id: memberID) else {
                         throw ParleyError.notFound("user_not_found", "No user has id \(memberID).")
                     }
+                    // Nobody is put into a conversation with someone either of them blocked, as a group DM.
+                    try Blocks.check(c, user.id, memberID)
                     try store.insertMember(c, roomID: id, userID: memberID, role: .member)
                     try events.append(
                         EventType.memberAdded, roomID: id, subjectID: memberID,
@@ -478,6 +480,9 @@ struct RoomService: Sendable {
             guard try !ModerationService.isBanned(c, roomID: roomID, userID: userID) else {
                 throw ParleyError(.forbidden, "banned", "\(target.username) is banned from this group; lift the ban first.")
             }
+            // Not into a group with someone either of them blocked, as a group DM (they may still
+            // come in by an invite link, their own choice).
+            try Blocks.check(c, actor.id, userID)
             try store.insertMember(c, roomID: roomID, userID: userID, role: .member)
             try events.append(
                 EventType.memberAdded, roomID: roomID, subjectID: userID,
