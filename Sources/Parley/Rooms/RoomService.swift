@@ -80,11 +80,36 @@ struct RoomService: Sendable {
     static func validateName(_ name: String) throws -> String {
         let trimmed = name.trimmedWhitespace
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
-            !trimmed.hasControlCharacters()
+            !trimmed.hasControlCharacters(), !hasInvisibleFormatting(trimmed)
         else {
-            throw ParleyError.invalid("invalid_room_name", "A room name is 1–64 characters with no control characters.")
+            throw ParleyError.invalid(
+                "invalid_room_name", "A room name is 1–64 characters with no control characters and no invisible formatting characters.")
         }
         return trimmed
+    }
+
+    /// Whether a name holds characters that change nothing visible or turn what follows around: a
+    /// public room's name is unique regardless of case, but "Team" with a soft hyphen, a tag
+    /// character, or a right-to-left override before "maeT" looked like "Team" and was another name.
+    /// Unicode's format characters (Cf) and line or paragraph separators, except the zero-width
+    /// joiner and non-joiner (emoji sequences, Indic and Persian spelling) and the tags of an emoji
+    /// flag (🏴 followed by tags, as Scotland's).
+    static func hasInvisibleFormatting(_ name: String) -> Bool {
+        var previous: Unicode.Scalar? = nil
+        for scalar in name.unicodeScalars {
+            defer { previous = scalar }
+            switch scalar.properties.generalCategory {
+            case .lineSeparator, .paragraphSeparator: return true
+            case .format:
+                if scalar == "\u{200C}" || scalar == "\u{200D}" { continue }
+                let isTag = (0xE0020...0xE007F).contains(scalar.value)
+                let afterFlagOrTag = previous.map { $0.value == 0x1F3F4 || (0xE0020...0xE007F).contains($0.value) } ?? false
+                if isTag && afterFlagOrTag { continue }
+                return true
+            default: continue
+            }
+        }
+        return false
     }
 
     static func validateTopic(_ topic: String) throws -> String {
