@@ -143,6 +143,12 @@ const LOG_LINES = {
   unarchive: () => "unarchived the room",
   slow_mode: (e) => `put the room in slow mode (one message every ${e.reason ?? "while"})`,
   slow_mode_off: () => "turned slow mode off",
+  rename: (e) => `renamed the room (${e.reason ?? ""})`,
+  topic: (e) => `changed the topic to “${e.reason ?? ""}”`,
+  topic_cleared: () => "cleared the topic",
+  password_set: () => "set a password for joining",
+  password_removed: () => "removed the password",
+  transfer_ownership: (e) => `handed ownership to ${at(e)}`,
   site_settings: (e) => `changed the site's settings (${siteChanges(e.reason)})`,
   create_user: (e) => `made the account ${at(e)}`,
 };
@@ -177,7 +183,7 @@ const roomRetention = (reason) => {
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
-const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings", "room_retention"]);
+const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings", "room_retention", "rename", "topic"]);
 
 /// One log entry as a sentence: "Ann banned @bob", with the reason where one was given.
 export function logLine(entry) {

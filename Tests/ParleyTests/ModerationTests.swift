@@ -261,6 +261,40 @@ import Testing
         }
     }
 
+    /// The log keeps what a room is called, says and asks of joiners, and who owns it: an admin
+    /// could otherwise rename or lock a room with a password and leave no trace (a black-box hunt).
+    @Test func namesTopicsPasswordsAndHandoversAreLogged() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ada = try await client.signUp("ada")
+            let room = try await Self.room(client, owner: owner, members: [ada])
+            #expect(try await Self.setRole(client, owner, room: room, user: ada.id, "admin").status == .ok)
+            func patch(_ json: String) async throws {
+                let answer = try await client.send(.patch, "/api/rooms/\(room)", json: json, headers: ada.bearer)
+                #expect(answer.status == .ok, "\(String(buffer: answer.body))")
+            }
+            try await patch(#"{"name":"plaza","topic":"News and notes"}"#)
+            try await patch(#"{"name":"plaza","topic":"News and notes"}"#)  // the same again: nothing to log
+            try await patch(#"{"password":"sesame"}"#)
+            try await patch(#"{"password":null,"topic":""}"#)
+            try await patch(#"{"password":null}"#)  // no password to remove: nothing to log
+            let handover = try await client.send(.post, "/api/rooms/\(room)/owner", json: #"{"user_id":\#(ada.id)}"#, headers: owner.bearer)
+            #expect(handover.status == .ok)
+            let entries = try await client.send(.get, "/api/rooms/\(room)/moderation", headers: owner.bearer).json()["entries"]?.array ?? []
+            let logged = entries.prefix(6).map { [$0["action"]?.string, $0["actor"]?["username"]?.string, $0["target_user"]?["username"]?.string, $0["reason"]?.string] }
+            #expect(logged == [
+                ["transfer_ownership", "owner", "ada", nil],
+                ["password_removed", "ada", nil, nil],
+                ["topic_cleared", "ada", nil, nil],
+                ["password_set", "ada", nil, nil],
+                ["topic", "ada", nil, "News and notes"],
+                ["rename", "ada", nil, "town → plaza"],
+            ])
+            #expect(entries.count == 7)  // and ada's promotion before them
+        }
+    }
+
     @Test func expiredBansAndMutesLiftByThemselves() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

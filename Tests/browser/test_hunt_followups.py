@@ -286,3 +286,32 @@ def test_an_edit_of_a_message_deleted_meanwhile_keeps_what_was_typed(server, bro
     chat.wait(lambda: not chat.find("#composer-context").is_displayed(), message="the edit did not end")
     assert box.get_attribute("value") == ""
     chat.wait(lambda: chat.text_of("composer-error") == "The message you were editing was deleted.")
+
+
+def test_the_room_log_tells_renames_topics_passwords_and_handovers(server, browsers, account):
+    owner = account("hf_log_owner", display_name="Lou Owner")
+    ada = account("hf_log_ada", display_name="Ada Admin")
+    room = owner.create_room("hf-log-room")["id"]
+    ada.join(room)
+    owner.call("PUT", f"/api/rooms/{room}/members/{ada.id}/role", expect=200, json={"role": "admin"})
+    ada.call("PATCH", f"/api/rooms/{room}", expect=200, json={"name": "hf-log-plaza", "topic": "News"})
+    ada.call("PATCH", f"/api/rooms/{room}", expect=200, json={"password": "sesame"})
+    ada.call("PATCH", f"/api/rooms/{room}", expect=200, json={"password": None, "topic": ""})
+    owner.call("POST", f"/api/rooms/{room}/owner", expect=200, json={"user_id": ada.id})
+    chat = Chat(browsers(), server).log_in("hf_log_owner")
+    chat.open_room("hf-log-plaza")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#moderation-open").is_displayed(), message="no Moderation button")
+    chat.find("#moderation-open").click()
+    chat.wait(lambda: chat.dialog_open("moderation-dialog"))
+    chat.find("#room-log-section summary").click()
+    log = lambda: chat.js("return [...document.querySelectorAll('#room-log li .name')].map(n => n.textContent)")
+    chat.wait(lambda: len(log()) == 7, message=lambda: f"{log()}")
+    assert log()[:6] == [
+        "Lou Owner handed ownership to @hf_log_ada",
+        "Ada Admin removed the password",
+        "Ada Admin cleared the topic",
+        "Ada Admin set a password for joining",
+        "Ada Admin changed the topic to “News”",
+        "Ada Admin renamed the room (hf-log-room → hf-log-plaza)",
+    ], log()

@@ -289,6 +289,20 @@ struct RoomService: Sendable {
                 if let name { try c.execute("UPDATE rooms SET name = ? WHERE id = ?", [name, roomID]) }
                 if let topic { try c.execute("UPDATE rooms SET topic = ? WHERE id = ?", [topic, roomID]) }
                 if let newHash { try c.execute("UPDATE rooms SET password_hash = ? WHERE id = ?", [newHash, roomID]) }
+                // What the room is called, says and asks of those who join goes in its log (a DM has none).
+                if room.kind != .dm {
+                    if let name, name != room.name {
+                        try ModerationService.record(c, room: roomID, actor: user.id, action: "rename", reason: "\(room.name) → \(name)")
+                    }
+                    if let topic, topic != room.topic {
+                        try ModerationService.record(c, room: roomID, actor: user.id, action: topic.isEmpty ? "topic_cleared" : "topic", reason: topic.isEmpty ? nil : topic)
+                    }
+                    switch newHash {
+                    case .some(.some): try ModerationService.record(c, room: roomID, actor: user.id, action: "password_set")
+                    case .some(.none) where room.passwordHash != nil: try ModerationService.record(c, room: roomID, actor: user.id, action: "password_removed")
+                    default: break
+                    }
+                }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
                     if policy == .moderators { restrict() }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
@@ -566,6 +580,7 @@ struct RoomService: Sendable {
             }
             try store.setRole(c, roomID: roomID, userID: userID, role: .owner)
             try store.setRole(c, roomID: roomID, userID: actor.id, role: .admin)
+            try ModerationService.record(c, room: roomID, actor: actor.id, action: "transfer_ownership", user: userID)
             let by = UserSummary(actor)
             try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: target, role: .owner, by: by))
             try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: by, role: .admin, by: by))
