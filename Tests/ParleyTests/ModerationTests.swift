@@ -775,3 +775,47 @@ import Testing
         #expect(try parley.count("messages") == 3)
     }
 }
+
+/// A deactivated owner's rooms go to the next in line, so none is left with nobody to manage it.
+@Suite struct OwnerSuccessionTests {
+    @Test func aDeactivatedOwnersRoomsGoToTheNextInLine() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let owner = try await client.signUp("owner")
+            let mel = try await client.signUp("mel")
+            let ada = try await client.signUp("ada")
+            let mia = try await client.signUp("mia")
+            let zed = try await client.signUp("zed")
+            // A room with a member, a moderator and (joined last) an admin: the admin takes it.
+            let room = try await ModerationTests.room(client, owner: owner, members: [mel, mia, ada])
+            #expect(try await ModerationTests.setRole(client, owner, room: room, user: mia.id, "moderator").status == .ok)
+            #expect(try await ModerationTests.setRole(client, owner, room: room, user: ada.id, "admin").status == .ok)
+            // A group whose first member is muted: the next one takes it.
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group","members":[\#(mel.id)]}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/mutes", json: #"{"user_id":\#(mel.id)}"#, headers: owner.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(zed.id)}"#, headers: owner.bearer).status == .created)
+            // A room with nobody else keeps its owner.
+            let alone = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"solo"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+
+            #expect(try await client.send(.post, "/api/admin/users/\(owner.id)/deactivate", headers: root.bearer).status == .noContent)
+            let owners = "SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'"
+            #expect(try parley.scalar(owners, [room]) == .int(ada.id))
+            #expect(try parley.scalar(owners, [group]) == .int(zed.id))
+            #expect(try parley.scalar(owners, [alone]) == .int(owner.id))
+            #expect(try parley.scalar("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [room, owner.id]) == .string("admin"))
+            #expect(try parley.count("moderation_log", where: "room_id = \(room) AND action = 'transfer_ownership' AND actor_id = \(root.id) AND target_user_id = \(ada.id)") == 1)
+            // The members hear both role changes; the new owner now acts as one.
+            let changed = try parley.query("SELECT payload FROM events WHERE type = 'member.role_changed' AND room_id = ? ORDER BY id DESC LIMIT 2", [room])
+                .map { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)) }.reversed()
+            #expect(changed.map { $0["role"]?.string } == ["owner", "admin"])
+            #expect(changed.map { $0["user"]?["id"]?.int } == [ada.id, owner.id])
+            #expect(changed.map { $0["by"]?["id"]?.int } == [root.id, root.id])
+            #expect(try await client.send(.delete, "/api/rooms/\(room)", headers: ada.bearer).status == .noContent)
+        }
+    }
+}

@@ -148,6 +148,7 @@ struct AccountService: Sendable {
         try UserGroupController.memberChanged(c, events, userID: userID)
         // However it happens, reports of the person as such are settled by it.
         try ReportController.resolveAll(c, events, .user(userID), by: actor, as: .userDeactivated)
+        try RoomService.handOverRooms(c, events, of: userID, by: actor)
         return true
     }
 }
