@@ -815,6 +815,10 @@ import Testing
             #expect(changed.map { $0["role"]?.string } == ["owner", "admin"])
             #expect(changed.map { $0["user"]?["id"]?.int } == [ada.id, owner.id])
             #expect(changed.map { $0["by"]?["id"]?.int } == [root.id, root.id])
+            // A deactivated account is moved down, not up.
+            #expect(try await ModerationTests.setRole(client, ada, room: room, user: owner.id, "member").status == .ok)
+            try await ModerationTests.setRole(client, ada, room: room, user: owner.id, "moderator").expectError(.notFound, "user_not_found")
+            #expect(try parley.scalar("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [room, owner.id]) == .string("member"))
             #expect(try await client.send(.delete, "/api/rooms/\(room)", headers: ada.bearer).status == .noContent)
         }
     }

@@ -164,6 +164,10 @@ struct ModerationService: Sendable {
                 throw ParleyError.notFound("member_not_found", "That user is not a member.")
             }
             guard current < actorRole, role < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            // A deactivated account may be moved down (tidying up), not up: it acts on nothing.
+            if role > current, try store.activeUser(c, id: userID) == nil {
+                throw ParleyError.notFound("user_not_found", "That account is deactivated: it takes no role.")
+            }
             if current != role {
                 try store.setRole(c, roomID: roomID, userID: userID, role: role)
                 try events.append(
