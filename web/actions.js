@@ -269,10 +269,43 @@ export async function createPoll(roomId, question, options, multiple) {
   return message;
 }
 
+/// Votes on their way, per poll (message id -> the choices last asked for): a click builds on
+/// these, not on the last answer, so quick clicks are not lost; one request at a time per poll,
+/// and the last choices asked for are the last sent.
+const votesWanted = new Map();
+
+/// The choices I last asked for on a poll while they are on their way, else null.
+export const wantedVotes = (messageId) => votesWanted.get(messageId) ?? null;
+
+const sameChoices = (a, b) => a.length === b.length && a.every((choice, i) => choice === b[i]);
+
 export async function vote(message, choices) {
-  const answer = await Messages.vote(message.id, choices);
-  store.setPoll(message.room_id, message.id, answer.poll, answer.my_votes);
+  const sending = votesWanted.has(message.id);
+  const before = myVotesOf(message);
+  votesWanted.set(message.id, choices);
+  // Shown at once; the counts follow from the answer or the room's event.
+  store.setPoll(message.room_id, message.id, null, choices);
+  if (sending) return;
+  try {
+    let sent = null;
+    while (sent === null || !sameChoices(sent, votesWanted.get(message.id))) {
+      sent = votesWanted.get(message.id);
+      const heard = store.pollEventsHeard(message.id);
+      const answer = await Messages.vote(message.id, sent);
+      const latest = votesWanted.get(message.id);
+      // The answer's counts only if no event about the poll came meanwhile: such an event is as new or newer.
+      store.setPoll(message.room_id, message.id, store.pollEventsHeard(message.id) === heard ? answer.poll : null, sameChoices(latest, sent) ? answer.my_votes : latest);
+    }
+  } catch (error) {
+    store.setPoll(message.room_id, message.id, null, before);
+    throw error;
+  } finally {
+    votesWanted.delete(message.id);
+  }
 }
+
+/// My choices on a poll as the client knows them (indexes, ascending).
+const myVotesOf = (message) => store.myVotes(state.room?.messages.get(message.id) ?? message);
 
 export async function closePoll(message) {
   const answer = await Messages.closePoll(message.id);

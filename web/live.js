@@ -206,9 +206,12 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.setSaved(data.message_id, event.type === "saved.added");
       break;
     case "poll.voted":
-      store.setPoll(data.room_id, data.message_id, data.poll, data.user.id === state.me.id ? data.votes : null);
+      store.notePollEvent(data.message_id);
+      // My own vote from a moment ago: the choices I have asked for since stay shown.
+      store.setPoll(data.room_id, data.message_id, data.poll, data.user.id === state.me.id ? (actions.wantedVotes(data.message_id) ?? data.votes) : null);
       break;
     case "poll.closed":
+      store.notePollEvent(data.message_id);
       store.setPoll(data.room_id, data.message_id, data.poll);
       break;
     case "message.previews":

@@ -635,14 +635,21 @@ export function myVotes(message) {
   return (message.poll?.options ?? []).flatMap((option, index) => (option.voter_ids.includes(state.me.id) ? [index] : []));
 }
 
+/// How many live events about each poll were heard (message id -> count): a vote's answer, older
+/// than an event heard while it was on its way, does not put its counts over the event's.
+const pollEvents = new Map();
+export const notePollEvent = (messageId) => pollEvents.set(messageId, (pollEvents.get(messageId) ?? 0) + 1);
+export const pollEventsHeard = (messageId) => pollEvents.get(messageId) ?? 0;
+
 /// A poll's counts as the server last said; `mine`: my choices, when known (my vote's answer, or
 /// an event of my own vote). In the room and in the open thread.
 export function setPoll(roomId, messageId, poll, mine = null) {
   if (!isOpen(roomId)) return;
   const update = (known) => {
-    if (!known || known.deleted) return known;
-    const my_votes = mine ?? (poll.options.some((o) => o.votes > o.voter_ids.length) ? myVotes(known) : undefined);
-    return { ...known, poll, my_votes };
+    if (!known || known.deleted || !(poll ?? known.poll)) return known;
+    const counts = poll ?? known.poll;
+    const my_votes = mine ?? (counts.options.some((o) => o.votes > o.voter_ids.length) ? myVotes(known) : undefined);
+    return { ...known, poll: counts, my_votes };
   };
   if (state.room.messages.has(messageId)) {
     state.room.messages.set(messageId, update(state.room.messages.get(messageId)));

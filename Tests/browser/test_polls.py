@@ -1,5 +1,7 @@
 """Polls: asked from the chart button beside the box, voted on with the options' buttons (live for
 everyone, a second click takes the vote back), and closed by their author."""
+import time
+
 from parley_browser import Chat
 
 
@@ -69,3 +71,45 @@ def test_a_poll_is_asked_voted_on_live_and_closed(server, browsers, account):
     assert other.js("return [...document.querySelectorAll('#messages .poll-choice')].every(b => b.disabled)")
     [message] = [m for m in bea.history(room) if m["text"] == question]
     assert message["poll"]["closed"] and [o["votes"] for o in message["poll"]["options"]] == [1, 0, 0]
+
+
+def slow_network(chat, latency_ms):
+    chat.driver.execute_cdp_cmd("Network.enable", {})
+    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                {"offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_quick_votes_on_a_slow_network_all_count_and_counts_stay_current(server, browsers, account):
+    asker = account("poll_quick_asker", display_name="Quinn")
+    voter = account("poll_quick_voter", display_name="Vera")
+    other = account("poll_quick_other", display_name="Otto")
+    room = asker.create_room("quick-polls")["id"]
+    voter.join(room)
+    other.join(room)
+    poll = asker.call("POST", f"/api/rooms/{room}/polls", expect=201,
+                      json={"question": "Which days?", "options": ["Mon", "Tue", "Wed"], "multiple": True}).json()["message"]
+    chat = Chat(browsers(), server).log_in("poll_quick_voter")
+    chat.open_room("quick-polls")
+    chat.wait(lambda: options(chat, "Which days?") is not None)
+    slow_network(chat, 400)
+    # Three clicks while the first vote is still on its way: each builds on the one before.
+    for index in range(3):
+        click_option(chat, "Which days?", index)
+        assert options(chat, "Which days?")[0][index][2], "the choice did not show at once"
+        time.sleep(0.15)
+    def server_choices():
+        got = voter.call("GET", f"/api/messages/{poll['id']}", expect=200).json()["message"]["poll"]["options"]
+        return [voter.id in o["voter_ids"] for o in got]
+    chat.wait(lambda: server_choices() == [True, True, True], message=lambda: f"the server has {server_choices()}")
+    chat.wait(lambda: [o[1:] for o in options(chat, "Which days?")[0]] == [[1, True], [1, True], [1, True]],
+              message=lambda: f"{options(chat, 'Which days?')}")
+
+    # Another person votes while my next vote's answer is on its way: the answer (older) does not
+    # put its counts over the event's.
+    click_option(chat, "Which days?", 0)  # takes Mon back
+    other.call("PUT", f"/api/messages/{poll['id']}/poll/votes", expect=200, json={"options": [0, 2]})
+    chat.wait(lambda: [o[1:] for o in options(chat, "Which days?")[0]] == [[1, False], [1, True], [2, True]],
+              message=lambda: f"{options(chat, 'Which days?')}")
+    slow_network(chat, 0)
+    time.sleep(1.5)
+    assert [o[1:] for o in options(chat, "Which days?")[0]] == [[1, False], [1, True], [2, True]], options(chat, "Which days?")

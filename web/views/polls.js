@@ -134,7 +134,8 @@ function whyNoVote(roomId) {
 }
 
 function vote(m, index) {
-  const mine = myVotes(m);
+  // Quick clicks build on the choices still on their way.
+  const mine = actions.wantedVotes(m.id) ?? myVotes(m);
   let choices;
   if (m.poll.multiple) choices = mine.includes(index) ? mine.filter((i) => i !== index) : [...mine, index].sort((a, b) => a - b);
   else choices = mine.includes(index) ? [] : [index];
