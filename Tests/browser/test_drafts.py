@@ -190,3 +190,21 @@ def test_drafts_are_marked_in_the_sidebar_listed_opened_and_deleted(server, brow
     laptop.js("document.getElementById('drafts-dialog').close()")
     laptop.open_room("dlist-alpha")
     assert laptop.js("return document.getElementById('composer-text').value") == ""
+
+
+def test_a_draft_typed_just_before_a_reload_survives_it(server, browsers, account):
+    writer = account("dee_reload", display_name="Dee Reload")
+    room = writer.create_room("reload-drafts")["id"]
+    writer.post(room, "the question")
+    chat = Chat(browsers(), server).log_in("dee_reload")
+    chat.open_room("reload-drafts")
+    chat.wait(lambda: "the question" in chat.texts())
+    chat.hover_action("the question", "reply")
+    chat.wait(lambda: chat.find("#composer-context").is_displayed())
+    chat.type("typed in a hurry")
+    # At once: before the box's own save (a moment after typing) and the server's (a second after).
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.wait(lambda: chat.js(BOX) == "typed in a hurry", message=lambda: f"the box holds {chat.js(BOX)!r}")
+    chat.wait(lambda: chat.find("#composer-context").is_displayed() and "the question" in chat.text_of("composer-context-text"),
+              message="the reply was lost")

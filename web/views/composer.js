@@ -169,7 +169,10 @@ function keepDraft(keepReply = true) {
   drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null, replyTo, pending: true });
   reportDrafts();
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(saveDrafts, 300);
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    saveDrafts();
+  }, 300);
   sync.schedule(draftRoom);
 }
 
@@ -209,6 +212,13 @@ export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId))
 const archivedRoom = () => (state.room && !state.room.closed && archivedAt(state.room.id) !== null ? state.rooms.get(state.room.id) : null);
 
 export function initComposer({ onUnarchive = () => {} } = {}) {
+  // A reload (or a closed tab) within the moment before the save keeps what was just typed.
+  window.addEventListener("pagehide", () => {
+    if (saveTimer === null) return;
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    saveDrafts();
+  });
   initMentions(box, $("mention-list"), { commands: true });
   $("archived-note").prepend(icon("archive"));
   $("archived-unarchive").addEventListener("click", onUnarchive);

@@ -12,6 +12,13 @@ import { setDrafts, state } from "/state.js";
 const drafts = new Map();
 let loaded = false;
 let saveTimer = null;
+// A reload (or a closed tab) within the moment before the save keeps what was just typed.
+window.addEventListener("pagehide", () => {
+  if (saveTimer === null) return;
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  store();
+});
 
 const keyOf = (roomId, rootId) => `${roomId}:${rootId}`;
 const parts = (key) => key.split(":").map(Number);
@@ -95,7 +102,10 @@ export function keepThreadDraft(roomId, rootId, text) {
   drafts.set(key, { text, pending: true });
   report();
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(store, 300);
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    store();
+  }, 300);
   sync.schedule(key);
 }
 
