@@ -315,3 +315,43 @@ def test_the_room_log_tells_renames_topics_passwords_and_handovers(server, brows
         "Ada Admin changed the topic to “News”",
         "Ada Admin renamed the room (hf-log-room → hf-log-plaza)",
     ], log()
+
+
+def test_a_reply_to_a_deleted_message_says_so_and_a_second_edit_outlives_the_first_save(server, browsers, account):
+    owner = account("hf_reply_owner", display_name="Rita Owner")
+    ed = account("hf_reply_ed", display_name="Rex Replier")
+    room = owner.create_room("hf-reply-deleted")["id"]
+    ed.join(room)
+    target = owner.post(room, "reply to me")
+    chat = Chat(browsers(), server).log_in("hf_reply_ed")
+    chat.open_room("hf-reply-deleted")
+    chat.wait(lambda: "reply to me" in chat.texts())
+    box = chat.find("#composer-text")
+    chat.hover_action("reply to me", "reply")
+    chat.wait(lambda: chat.find("#composer-context").is_displayed())
+    box.send_keys("my answer")
+    owner.call("DELETE", f"/api/messages/{target['id']}", expect=204)
+    chat.wait(lambda: not chat.find("#composer-context").is_displayed(), message="the reply did not end")
+    assert box.get_attribute("value") == "my answer"
+    chat.wait(lambda: chat.text_of("composer-error") == "The message you were replying to was deleted.")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+
+    # Editing one message, saved on a slow network, then another at once: the second edit stays.
+    ed.post(room, "first of mine")
+    ed.post(room, "second of mine")
+    chat.wait(lambda: "second of mine" in chat.texts())
+    chat.driver.execute_cdp_cmd("Network.enable", {})
+    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                {"offline": False, "latency": 700, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.hover_action("first of mine", "edit")
+    chat.wait(lambda: box.get_attribute("value") == "first of mine")
+    box.send_keys(", edited")
+    box.send_keys(Keys.ENTER)
+    chat.hover_action("second of mine", "edit")
+    chat.wait(lambda: box.get_attribute("value") == "second of mine")
+    chat.wait(lambda: "first of mine, edited" in chat.texts(), message="the first edit was not saved")
+    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    assert box.get_attribute("value") == "second of mine"
+    assert chat.find("#composer-context").is_displayed() and chat.text_of("composer-context-text") == "Editing your message"

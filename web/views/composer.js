@@ -299,7 +299,11 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     // The message being edited or replied to was deleted meanwhile, or the one replied to edited.
     if (context && message?.id === context.message.id && message.deleted) {
       if (context.kind === "edit") editedMessageDeleted();
-      else cancel();
+      else {
+        // What is typed stays, to send as a message of its own.
+        cancel();
+        setError("The message you were replying to was deleted.");
+      }
     } else if (context?.kind === "reply" && message?.id === context.message.id && message !== context.message) {
       context = { ...context, message };
       renderContext();
@@ -481,14 +485,16 @@ async function submit() {
     return;
   }
   if (context?.kind === "edit") {
-    const { message } = context;
+    const editing = context;
+    const { message } = editing;
     if (text === message.text) {
       cancel();
       return;
     }
     try {
       await actions.edit(message.id, text);
-      cancel();
+      // Unless another edit began while this one was saved (↑ at once): that one stays.
+      if (context === editing) cancel();
     } catch (error) {
       setError(`Not saved: ${error.message}`);
     }
