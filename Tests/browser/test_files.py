@@ -73,7 +73,7 @@ def test_shared_files_show_for_everyone_and_download(server, browsers, account, 
     assert fay.js("return document.getElementById('uploads').hidden") is True
 
 
-def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_share_at_once(server, browsers, account, tmp_path):
+def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_share_in_order(server, browsers, account, tmp_path):
     owner = account("hana_upload", display_name="Hana")
     room = owner.create_room("upload-room")["id"]
     hana = Chat(browsers(), server).log_in("hana_upload")
@@ -108,16 +108,17 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     assert not any(m.get("file") for m in owner.history(room))
 
-    # Two files chosen at once are two messages; the typed caption goes with the first.
+    # Two files chosen at once are two messages, in the order chosen (the first is the larger, slower
+    # one); the typed caption goes with the first.
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
-    first.write_text("first file")
+    first.write_text("first file " * 100_000)
     second.write_text("second file")
     hana.type("both of them")
     hana.js("document.getElementById('attach-input').hidden = false")
     hana.find("#attach-input").send_keys(f"{first}\n{second}")
     hana.js("document.getElementById('attach-input').hidden = true")
     hana.wait(lambda: len([m for m in owner.history(room) if m.get("file")]) == 2, message="the two files were not shared")
-    shared = sorted(((m["file"]["name"], m["text"]) for m in owner.history(room) if m.get("file")))
+    shared = [(m["file"]["name"], m["text"]) for m in reversed(owner.history(room)) if m.get("file")]
     assert shared == [("a.txt", "both of them"), ("b.txt", "")], shared
     hana.wait(lambda: hana.js("return document.getElementById('uploads').hidden"))
     assert hana.js("return document.getElementById('composer-text').value") == ""

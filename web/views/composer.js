@@ -537,8 +537,9 @@ export function clearDraft(draft) {
 
 export { setError as setComposerError };
 
-/// Uploads files to the open room, side by side; what is typed (unless an edit) becomes the first
-/// one's caption. The caption leaves the box at once, so what is typed during the upload is a new
+/// Uploads files to the open room, one after another in the order chosen (so their messages come
+/// in that order; each shows its row, and may be cancelled, while it waits); what is typed (unless
+/// an edit) becomes the first one's caption. The caption leaves the box at once, so what is typed during the upload is a new
 /// message; it comes back if the upload fails or is cancelled (unless something was typed since).
 async function share(files) {
   if (!state.room || state.room.closed || box.disabled) return;
@@ -549,7 +550,13 @@ async function share(files) {
     keepDraft();
     autosize();
   }
-  const shared = await Promise.all(files.map((file, index) => shareOne(file, index === 0 ? caption : "")));
+  let previous = Promise.resolve();
+  const shared = await Promise.all(
+    files.map((file, index) => {
+      previous = shareOne(file, index === 0 ? caption : "", previous);
+      return previous;
+    }),
+  );
   if (!caption) return;
   if (!shared[0]) {
     if (box.value.trim() === "") {
@@ -563,8 +570,9 @@ async function share(files) {
   }
 }
 
-/// One upload, shown above the box with its progress and a Cancel button while it lasts.
-async function shareOne(file, caption) {
+/// One upload, shown above the box with its progress and a Cancel button while it lasts (and
+/// while it waits for `turn`, the one before it, to end). True when it was shared.
+async function shareOne(file, caption, turn = Promise.resolve()) {
   const name = file.name || "file";
   const controller = new AbortController();
   const bar = el("progress", { attrs: { max: "1", value: "0", "aria-label": `Sharing ${name}` } });
@@ -579,6 +587,7 @@ async function shareOne(file, caption) {
     percent.textContent = `${Math.floor(fraction * 100)}%`;
   };
   try {
+    await turn;
     await actions.upload(file, caption, { signal: controller.signal, onProgress });
     announce(`${name} shared.`);
     return true;
