@@ -1,6 +1,8 @@
 """Drafts follow their writer to another device: what is left unsent in a room's box is saved on
 the server, shows in a second browser (without the first one's storage), follows changes made
 there, and goes from both once sent."""
+import time
+
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat, wait_for
@@ -208,3 +210,29 @@ def test_a_draft_typed_just_before_a_reload_survives_it(server, browsers, accoun
     chat.wait(lambda: chat.js(BOX) == "typed in a hurry", message=lambda: f"the box holds {chat.js(BOX)!r}")
     chat.wait(lambda: chat.find("#composer-context").is_displayed() and "the question" in chat.text_of("composer-context-text"),
               message="the reply was lost")
+
+
+def test_a_draft_cleared_while_offline_is_cleared_on_the_server_once_back(server, browsers, account):
+    writer = account("dee_offline", display_name="Dee Offline")
+    room = writer.create_room("offline-drafts")["id"]
+    chat = Chat(browsers(), server).log_in("dee_offline")
+    chat.open_room("offline-drafts")
+
+    def on_server():
+        return [d["text"] for d in writer.call("GET", "/api/me/drafts", expect=200).json()["drafts"] if d["room_id"] == room]
+
+    chat.type("unsent draft words")
+    chat.wait(lambda: on_server() == ["unsent draft words"], message="the draft did not reach the server")
+    chat.driver.execute_cdp_cmd("Network.enable", {})
+    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.wait(lambda: chat.connection() != "live", message="the client did not notice it is offline")
+    box = chat.find("#composer-text")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    time.sleep(2.5)  # the removal was tried, and failed
+    assert on_server() == ["unsent draft words"]
+    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.wait(lambda: chat.connection() == "live", timeout=30, message="the client did not come back")
+    chat.wait(lambda: on_server() == [], message=lambda: f"the server still has {on_server()}")

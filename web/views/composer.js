@@ -212,6 +212,11 @@ export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId))
 const archivedRoom = () => (state.room && !state.room.closed && archivedAt(state.room.id) !== null ? state.rooms.get(state.room.id) : null);
 
 export function initComposer({ onUnarchive = () => {} } = {}) {
+  // Back online: drafts the server did not take (a save or removal that failed offline) go again.
+  on("connection", ({ status }) => {
+    if (status !== "live") return;
+    for (const [room, draft] of drafts) if (typeof room === "number" && draft.pending) sync.schedule(room);
+  });
   // A reload (or a closed tab) within the moment before the save keeps what was just typed.
   window.addEventListener("pagehide", () => {
     if (saveTimer === null) return;

@@ -6,12 +6,18 @@
 import { Drafts } from "/api.js";
 import { $ } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { setDrafts, state } from "/state.js";
+import { on, setDrafts, state } from "/state.js";
 
 /// "<room id>:<message id>" -> { text, pending }.
 const drafts = new Map();
 let loaded = false;
 let saveTimer = null;
+// Back online: drafts the server did not take (a save or removal that failed offline) go again.
+on("connection", ({ status }) => {
+  if (status !== "live") return;
+  load();
+  for (const [key, draft] of drafts) if (draft.pending) sync.schedule(key);
+});
 // A reload (or a closed tab) within the moment before the save keeps what was just typed.
 window.addEventListener("pagehide", () => {
   if (saveTimer === null) return;
