@@ -31,7 +31,17 @@ def make_driver(width=1200, height=800, lang=None):
         options.add_argument(f"--lang={lang}")
         options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    if width < 600:
+        # Headless Chromium will not make a window narrower than about 500 px, so a phone's screen is
+        # emulated instead (as a phone: the page's viewport tag applies, scrollbars overlay). A page
+        # with the client's viewport tag checks that the width is exactly what the test named.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+        driver.get('data:text/html,<meta name="viewport" content="width=device-width, initial-scale=1">')
+        shown = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        assert shown == [width, height], f"asked for a {width}x{height} viewport, got {shown}"
+    return driver
 
 
 # Runs before the client's scripts: every notification the page constructs is recorded (the real

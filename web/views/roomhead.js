@@ -1,5 +1,6 @@
-// The open room's header (kind, name, topic, member count, notifications, settings, leave), its pinned messages,
-// and what shows when no room is open or the room closed under me.
+// The open room's header (kind, name, topic, member count, notifications, settings, leave, and on a
+// phone the "More" menu that holds the less-used tools), its pinned messages, and what shows when no
+// room is open or the room closed under me.
 import * as actions from "/actions.js";
 import { $, button, el, richText } from "/dom.js";
 import { authorName, formatFull, formatInterval, isGroupDM, localTimeIn, roomName, statusLabel, truncate } from "/format.js";
@@ -36,6 +37,7 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
   $("room-star").addEventListener("click", () => state.room && actions.toggleStar(state.room.id).catch(toastError));
   $("leave-room").addEventListener("click", onLeave);
   $("members-toggle").addEventListener("click", onToggleMembers);
+  initMoreMenu();
   on("room", ({ changed }) => {
     if (changed === "opened") openedName = roomName(state.rooms.get(state.room.id));
     render();
@@ -49,6 +51,32 @@ export function initRoomHead({ onSettings, onLeave, onToggleMembers, onNotificat
   on("members", render);
   on("pins", renderPins);
   render();
+}
+
+/// On a phone, "More" shows the header's less-used tools as a menu (style.css); picking one, a tap
+/// elsewhere, Escape or another room closes it.
+function initMoreMenu() {
+  const more = $("room-more");
+  const menu = $("room-more-menu");
+  more.addEventListener("click", () => setMoreMenu(more.getAttribute("aria-expanded") !== "true"));
+  menu.addEventListener("click", (event) => event.target.closest("button") && setMoreMenu(false));
+  menu.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    setMoreMenu(false);
+    more.focus();
+  });
+  document.addEventListener("click", (event) => {
+    if (!more.contains(event.target) && !menu.contains(event.target)) setMoreMenu(false);
+  });
+  on("room", () => setMoreMenu(false));
+}
+
+function setMoreMenu(open) {
+  const more = $("room-more");
+  if ((more.getAttribute("aria-expanded") === "true") === open) return;
+  more.setAttribute("aria-expanded", String(open));
+  more.closest(".room-head").classList.toggle("more-open", open);
+  if (open) $("room-more-menu").querySelector("button:not([hidden])")?.focus();
 }
 
 /// When the DM line next changes by itself (a status or pause running out).

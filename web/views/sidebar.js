@@ -94,6 +94,10 @@ function renderConnection({ status }) {
   const node = $("connection");
   node.dataset.state = status;
   $("connection-text").textContent = CONNECTION_TEXT[status] ?? status;
+  // The same above the room, where a phone shows it (its drawer is closed).
+  const banner = $("connection-banner");
+  banner.dataset.state = status;
+  banner.textContent = CONNECTION_TEXT[status] ?? status;
 }
 
 const byName = (a, b) => roomName(a).localeCompare(roomName(b), undefined, { sensitivity: "base" });

@@ -1,0 +1,180 @@
+"""Layout at a phone's size (390x844, the viewport `make_driver` emulates) and with long names:
+nothing scrolls sideways, the drawer covers the panels, the room's name has room, the connection
+and queued messages say how they stand, and toasts leave the message box's controls free."""
+import pytest
+
+from parley_browser import Account, Chat
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+LONG_ROOM = "an-extremely-long-room-name-for-layout-testing-purposes"
+
+
+def covers(chat, element_id):
+    """Whether the element `element_id` (or something in it) is what a tap at its centre reaches."""
+    return chat.js("""const node = document.getElementById(arguments[0]), box = node.getBoundingClientRect();
+        return node.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2))""", element_id)
+
+
+def drawer_open(chat):
+    chat.find("#show-rooms").click()
+    chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().left") == 0)
+
+
+def open_room(chat, name):
+    """Opens a room as on a phone: from the drawer (which closes)."""
+    phone = chat.js("return innerWidth") < 700
+    if phone and "open" not in chat.find("#sidebar").get_attribute("class"):
+        drawer_open(chat)
+    chat.open_room(name)
+    if phone:
+        chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().right") <= 0)
+
+
+@pytest.fixture(scope="module")
+def long_names(server):
+    """Someone whose sidebar lists a long room name, a long DM name and a group DM of long names."""
+    me = Account(server, "lena_long", display_name="Lena")
+    people = [Account(server, f"{name.split()[0].lower()}_long", display_name=name)
+              for name in ("Alice Anderson", "Bob Brown", "Dave Diaz")]
+    wordy = Account(server, "wordy_long", display_name="Maximiliana Bartholomew-Featherstonehaugh the Third")
+    room = me.create_room(LONG_ROOM)["id"]
+    me.post(room, "a room with a long name")
+    me.call("POST", "/api/dms", expect=201, json={"user_ids": [person.id for person in people]})
+    me.call("POST", "/api/dms", expect=201, json={"user_id": wordy.id})
+    return me
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_long_names_are_cut_and_the_sidebar_never_scrolls_sideways(server, browsers, long_names, size):
+    chat = Chat(browsers(**size), server).log_in("lena_long")
+    chat.wait(lambda: len(chat.sidebar_rooms("dm-list")) == 2, message="the DMs are not listed")
+    if size is PHONE:
+        drawer_open(chat)
+    measure = """const scroller = document.querySelector('#sidebar .sidebar-scroll');
+        const list = document.getElementById('dm-list').getBoundingClientRect();
+        return {
+          sideways: scroller.scrollWidth - scroller.clientWidth, scrolled: scroller.scrollLeft,
+          wider: [...document.querySelectorAll('#sidebar li')].filter(li => li.getBoundingClientRect().right > list.right + 0.5).map(li => li.textContent),
+          cut: [...document.querySelectorAll('#dm-list .name, #room-list .name')].filter(n => n.scrollWidth > n.clientWidth)
+            .map(n => getComputedStyle(n).textOverflow),
+        }"""
+    shown = chat.js(measure)
+    assert shown["sideways"] == 0 and shown["wider"] == [], shown
+    # The long names are cut, with an ellipsis (the group DM's, the long display name's, the room's).
+    assert shown["cut"] == ["ellipsis"] * 3, shown
+    open_room(chat, LONG_ROOM)
+    if size is PHONE:
+        drawer_open(chat)
+    shown = chat.js(measure)
+    assert shown["sideways"] == 0 and shown["scrolled"] == 0, shown
+    chat.driver.save_screenshot(f"/tmp/parley-long-names-{size['width']}.png")
+
+
+@pytest.mark.parametrize("panel", ["members", "thread"])
+def test_on_a_phone_the_drawer_opens_over_a_thread_or_the_members(server, browsers, account, panel):
+    host = account(f"panel_{panel}", display_name="Pat Panel")
+    room = host.create_room(f"panel-{panel}")["id"]
+    root = host.post(room, "start a thread here")
+    host.post(room, "a reply", reply_to=root["id"])
+    chat = Chat(browsers(**PHONE), server).log_in(f"panel_{panel}")
+    open_room(chat, f"panel-{panel}")
+    if panel == "members":
+        chat.find("#members-toggle").click()
+        chat.wait(lambda: chat.find("#members-panel").is_displayed())
+    else:
+        chat.wait(lambda: chat.message("start a thread here").find_elements("css selector", ".thread-link"))
+        chat.message("start a thread here").find_element("css selector", ".thread-link").click()
+        chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    drawer_open(chat)
+    assert covers(chat, "sidebar"), "the drawer opened under the panel"
+    chat.driver.save_screenshot(f"/tmp/parley-phone-drawer-over-{panel}.png")
+
+
+def test_on_a_phone_the_room_name_has_room_and_the_other_tools_are_in_a_menu(server, browsers, account):
+    host = account("head_host", display_name="Hedda")
+    room = host.create_room("devteam", topic="Builds, deploys and the release train")["id"]
+    host.post(room, "hello")
+    chat = Chat(browsers(**PHONE), server).log_in("head_host")
+    open_room(chat, "devteam")
+    title = chat.js("const t = document.getElementById('room-title'); return [t.scrollWidth, t.clientWidth]")
+    assert title[0] <= title[1] and title[1] >= 150, f"the room's name is cut: {title}"
+    topic = chat.js("const t = document.getElementById('room-topic'); return [t.scrollWidth, t.clientWidth]")
+    assert topic[1] >= 150, f"the topic has {topic[1]} px"
+    # The header's tools that moved to the menu are still there, through "More".
+    assert not chat.find("#room-settings").is_displayed()
+    chat.find("#room-more").click()
+    chat.wait(lambda: chat.find("#room-settings").is_displayed())
+    assert covers(chat, "room-settings") and covers(chat, "search-open")
+    chat.driver.save_screenshot("/tmp/parley-phone-more-menu.png")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    assert not chat.find("#room-settings").is_displayed(), "the menu stayed open"
+    # Nothing in the header overflows the phone.
+    assert chat.js("return document.querySelector('.room-head').scrollWidth <= document.querySelector('.room-head').clientWidth")
+
+
+def test_on_a_phone_the_message_box_placeholder_stays_on_one_line(server, browsers, account):
+    account("hint_host").create_room("history-of-the-longest-room-names")
+    chat = Chat(browsers(**PHONE), server).log_in("hint_host")
+    open_room(chat, "history-of-the-longest-room-names")
+    chat.wait(lambda: "history-of-the-longest" in chat.find("#composer-text").get_attribute("placeholder"))
+    box = chat.js("const t = document.getElementById('composer-text'); return [t.scrollHeight, t.clientHeight]")
+    assert box[0] <= box[1], f"the placeholder wraps: {box}"
+
+
+def test_on_a_phone_a_lost_connection_shows_above_the_room(server, browsers, account):
+    account("banner_user")
+    chat = Chat(browsers(**PHONE), server).log_in("banner_user")
+    assert not chat.find("#connection-banner").is_displayed()
+    chat.driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    chat.js("window.dispatchEvent(new Event('offline'))")
+    chat.wait(lambda: chat.connection() in ("offline", "reconnecting"))
+    chat.wait(lambda: chat.find("#connection-banner").is_displayed(), message="a phone does not show it is offline")
+    assert "reconnecting" in chat.text_of("connection-banner").lower()
+    assert covers(chat, "connection-banner")
+    chat.driver.save_screenshot("/tmp/parley-phone-offline.png")
+    chat.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    chat.js("window.dispatchEvent(new Event('online'))")
+    chat.wait(lambda: chat.connection() == "live")
+    chat.wait(lambda: not chat.find("#connection-banner").is_displayed())
+
+
+def test_a_queued_message_under_another_says_it_waits(server, browsers, account):
+    account("queue_user")
+    chat = Chat(browsers(**PHONE), server).log_in("queue_user")
+    chat.driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    chat.js("window.dispatchEvent(new Event('offline'))")
+    chat.wait(lambda: chat.connection() in ("offline", "reconnecting"))
+    chat.send("first queued")
+    chat.send("second queued")
+    chat.wait(lambda: len(chat.pending()) == 2)
+    statuses = chat.js("""return [...document.querySelectorAll('#messages li.pending')].map(li => {
+        const box = li.querySelector('.pending-status').getBoundingClientRect();
+        const shown = document.elementFromPoint(box.left + 4, box.top + box.height / 2)?.closest('.pending-status');
+        return [li.classList.contains('continued'), !!shown, shown?.textContent] })""")
+    assert statuses[1][0], "the second message should continue the first"
+    assert [visible for _, visible, _ in statuses] == [True, True], statuses
+    chat.driver.save_screenshot("/tmp/parley-phone-queued.png")
+    chat.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    chat.js("window.dispatchEvent(new Event('online'))")
+    chat.wait(lambda: chat.pending() == [], message="the queue was not sent")
+
+
+def test_on_a_phone_a_toast_leaves_the_message_box_controls_free(server, browsers, account):
+    account("toast_user").create_room("toast-room")
+    chat = Chat(browsers(**PHONE), server).log_in("toast_user")
+    open_room(chat, "toast-room")
+    chat.type("later, please")
+    chat.find("#schedule-send").click()
+    chat.wait(lambda: chat.js("return document.querySelector('.schedule-menu') !== null"))
+    chat.find(".schedule-menu button.when").click()
+    chat.wait(lambda: "Scheduled for" in chat.js("return document.querySelector('.toasts')?.textContent ?? ''"))
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed())
+    chat.driver.save_screenshot("/tmp/parley-phone-toast.png")
+    for control in ("scheduled-open", "composer-text", "send", "schedule-send", "attach"):
+        assert covers(chat, control), f"the toast covers #{control}"
+    toast = chat.js("return document.querySelector('.toasts').getBoundingClientRect().bottom")
+    assert toast <= chat.js("return document.getElementById('composer').getBoundingClientRect().top") + 1
+    chat.find("#scheduled-open").click()
+    chat.wait(lambda: chat.dialog_open("scheduled-dialog"))
