@@ -971,6 +971,6 @@ import Testing
             #expect(try await push(#"{"text":"extra","colour":"red"}"#).status == .created)
         }
         #expect(try parley.count("messages") == 2)
-        #expect(try Self.text(parley, 1) == "hi")
+        #expect(try parley.scalar("SELECT text FROM messages ORDER BY id LIMIT 1") == .string("hi"))
     }
 }

@@ -130,10 +130,16 @@ final class EventAppender: @unchecked Sendable {
     @discardableResult
     func append(
         _ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, json: String,
-        message: (id: Int64, sender: Int64)? = nil
+        message: (id: Int64, sender: Int64)? = nil, id reservedID: Int64? = nil
     ) throws -> Int64 {
-        let id = try allocator.reserve(using: connection)
-        reserved.append(id)
+        let id: Int64
+        if let reservedID {
+            // Reserved earlier in this transaction (`reserve()`): a message's id is its event's.
+            id = reservedID
+        } else {
+            id = try allocator.reserve(using: connection)
+            reserved.append(id)
+        }
         let now = MessageView.storedPrecision(Date())
         try connection.execute(
             "INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -210,34 +210,32 @@ struct MessageStore: Sendable {
         ).first.map(MessageView.init)
     }
 
+    /// Inserts a message with `id`: the id reserved for its `message.created` event (sql/065).
     func insert(
-        _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
+        _ c: MariaDBConnection, id: Int64, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
         mentions: ResolvedMentions
     ) throws -> Int64 {
-        let id = Int64(
-            try c.execute(
-                """
-                INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here]
-            ).lastInsertID)
+        try c.execute(
+            """
+            INSERT INTO messages (id, room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [id, roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here])
         try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
         return id
     }
 
-    /// Inserts a message if its sender is a member of its room (in the same statement, so the
-    /// check costs no round trip); nil when they are not.
+    /// Inserts a message (with `id`, as `insert`) if its sender is a member of its room (in the same
+    /// statement, so the check costs no round trip); nil when they are not.
     func insertIfMember(
-        _ c: MariaDBConnection, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
+        _ c: MariaDBConnection, id: Int64, roomID: Int64, senderID: Int64, text: String, replyTo: Int64?, clientID: String?, at date: Date,
         mentions: ResolvedMentions
     ) throws -> Int64? {
         let result = try c.execute(
             """
-            INSERT INTO messages (room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
-            """, [roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here, roomID, senderID])
+            INSERT INTO messages (id, room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
+            """, [id, roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here, roomID, senderID])
         guard result.affectedRows == 1 else { return nil }
-        let id = Int64(result.lastInsertID)
         try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
         return id
     }
@@ -291,12 +289,12 @@ struct MessageStore: Sendable {
     }
 
     /// A message's replies that are not deleted, oldest first after a message id.
-    func replies(_ c: MariaDBConnection, to root: Int64, after: Int64, limit: Int) throws -> [MessageView] {
+    func replies(_ c: MariaDBConnection, to root: Int64, after: Int64, through: Int64 = .max, limit: Int) throws -> [MessageView] {
         try c.query(
             """
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
-            WHERE m.reply_to = ? AND m.id > ? AND m.deleted_at IS NULL ORDER BY m.id ASC LIMIT ?
-            """, [root, after, limit]
+            WHERE m.reply_to = ? AND m.id > ? AND m.id <= ? AND m.deleted_at IS NULL ORDER BY m.id ASC LIMIT ?
+            """, [root, after, through, limit]
         ).map(MessageView.init)
     }
 
@@ -328,13 +326,14 @@ struct MessageStore: Sendable {
         return (low, try first(atOrAfter: low + 1)?.id)
     }
 
-    /// Oldest first, after a message id.
-    func pageAfter(_ c: MariaDBConnection, roomID: Int64, after: Int64, limit: Int) throws -> [MessageView] {
+    /// Oldest first, after a message id, up to `through` (the event log's horizon: no message at or
+    /// below it may still commit, so a reader who goes on after the last one shown misses none).
+    func pageAfter(_ c: MariaDBConnection, roomID: Int64, after: Int64, through: Int64, limit: Int) throws -> [MessageView] {
         try c.query(
             """
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
-            WHERE m.room_id = ? AND m.id > ? ORDER BY m.id ASC LIMIT ?
-            """, [roomID, after, limit]
+            WHERE m.room_id = ? AND m.id > ? AND m.id <= ? ORDER BY m.id ASC LIMIT ?
+            """, [roomID, after, through, limit]
         ).map(MessageView.init)
     }
 }

@@ -198,11 +198,17 @@ struct MessageService: Sendable {
                 let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()
                 if slow && role < .moderator { try rooms.takeSlowModeTurn(c, roomID: roomID, userID: user.id, at: now) }
+                // Members who show the root update its count from the event. Counted (the root's
+                // row locked) before the id is reserved, so replies' ids and events follow their counts.
+                let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
+                // Its id is its event's, reserved first: ids then follow the order the log hands
+                // them out, and a message's event comes before the events about it.
+                let reservedID = try events.reserve()
                 let id: Int64
                 if fast {
                     guard
                         let inserted = try store.insertIfMember(
-                            c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now,
+                            c, id: reservedID, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now,
                             mentions: mentions)
                     else {
                         // The insert read the latest rows; this transaction's snapshot may still
@@ -214,7 +220,7 @@ struct MessageService: Sendable {
                     id = inserted
                 } else {
                     id = try store.insert(
-                        c, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions)
+                        c, id: reservedID, roomID: roomID, senderID: user.id, text: filtered, replyTo: replyTo, clientID: clientID, at: now, mentions: mentions)
                 }
                 var shared: FileView?
                 if let file {
@@ -237,8 +243,6 @@ struct MessageService: Sendable {
                     mentionsRoom: mentions.room, mentionsHere: mentions.here,
                     file: shared, forwarded: forward, poll: poll, webhook: webhook)
                 let json = message.json
-                // Members who show the root update its count from the event.
-                let thread = try replyTo.map { try Self.countReply(c, root: $0, by: 1) }
                 // The thread's followers hear of the reply (its root's sender among them, unless they
                 // unfollowed it); the replier follows it from now on (a webhook does not).
                 var followers: Set<Int64> = []
@@ -253,7 +257,7 @@ struct MessageService: Sendable {
                 if webhook == nil { try typing.messageSent(events, roomID: roomID, user: UserSummary(user)) }
                 try events.append(
                     EventType.messageCreated, roomID: roomID, json: #"{"message":\#(json)\#(thread.map { #","thread":\#($0.json)"# } ?? "")}"#,
-                    message: (id, user.id))
+                    message: (id, user.id), id: id)
                 try notifications.notify(
                     c, events, message: message, roomKind: kind, answered: answered, present: mentions.present, keyworded: mentions.keyworded,
                     followers: followers)
@@ -347,6 +351,8 @@ struct MessageService: Sendable {
         }
         let rooms = self.rooms
         let store = self.store
+        // Read before the page: every message at or below it has committed or never will.
+        let horizon = log.allocator.horizon
         // One trip to a database thread for the check and the page.
         return try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
@@ -367,14 +373,14 @@ struct MessageService: Sendable {
                 let olderLimit = limit - newerLimit
                 let older = try store.page(c, roomID: roomID, before: around &+ 1, limit: olderLimit + 1)
                 guard older.first?.id == around else { throw Self.messageNotFound }
-                let newer = try store.pageAfter(c, roomID: roomID, after: around, limit: newerLimit + 1)
+                let newer = try store.pageAfter(c, roomID: roomID, after: around, through: horizon, limit: newerLimit + 1)
                 return Page(
                     messages: try Self.forReader(c, newer.prefix(newerLimit).reversed() + older.prefix(olderLimit), userID: user.id),
                     hasMore: older.count > olderLimit, hasNewer: newer.count > newerLimit, aroundID: at == nil ? nil : around)
             }
             let messages: [MessageView]
             if let after {
-                messages = try store.pageAfter(c, roomID: roomID, after: after, limit: limit + 1)
+                messages = try store.pageAfter(c, roomID: roomID, after: after, through: horizon, limit: limit + 1)
             } else {
                 messages = try store.page(c, roomID: roomID, before: before, limit: limit + 1)
             }
@@ -419,9 +425,10 @@ struct MessageService: Sendable {
     func replies(user: User, messageID: Int64, after: Int64?, limit: Int) async throws -> Thread {
         guard (1...Self.maxPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxPage).") }
         let store = self.store
+        let horizon = log.allocator.horizon
         return try await rooms.pool.withConnection { c in
             let root = try memberMessage(c, id: messageID, userID: user.id)
-            let replies = try store.replies(c, to: messageID, after: after ?? 0, limit: limit + 1)
+            let replies = try store.replies(c, to: messageID, after: after ?? 0, through: horizon, limit: limit + 1)
             let marked = try Self.forReader(c, [root] + replies.prefix(limit), userID: user.id)
             return Thread(
                 root: marked[0], replies: Array(marked.dropFirst()), hasMore: replies.count > limit,
