@@ -263,6 +263,12 @@ class Chat:
         self.wait(lambda: button.is_displayed() and self.js("return getComputedStyle(arguments[0].parentNode).opacity === '1'", button))
         button.click()
 
+    def network(self, latency_ms=0, offline=False, upload_bytes_per_second=-1):
+        """Chromium's own network conditions for this page: `network()` puts them back to normal."""
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": offline, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": upload_bytes_per_second})
+
     def confirm(self):
         self.wait(lambda: self.find("#confirm-dialog").get_attribute("open") is not None)
         self.find("#confirm-ok").click()

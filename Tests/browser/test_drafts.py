@@ -223,16 +223,13 @@ def test_a_draft_cleared_while_offline_is_cleared_on_the_server_once_back(server
 
     chat.type("unsent draft words")
     chat.wait(lambda: on_server() == ["unsent draft words"], message="the draft did not reach the server")
-    chat.driver.execute_cdp_cmd("Network.enable", {})
-    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                                {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.network(offline=True)
     chat.wait(lambda: chat.connection() != "live", message="the client did not notice it is offline")
     box = chat.find("#composer-text")
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     time.sleep(2.5)  # the removal was tried, and failed
     assert on_server() == ["unsent draft words"]
-    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                                {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.network()
     chat.wait(lambda: chat.connection() == "live", timeout=30, message="the client did not come back")
     chat.wait(lambda: on_server() == [], message=lambda: f"the server still has {on_server()}")

@@ -82,9 +82,7 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     big.write_bytes(bytes(range(256)) * 8192)  # 2 MiB
 
     # A slow uplink (256 KiB/s, Chromium's own throttling): the upload takes seconds, and shows it.
-    hana.driver.execute_cdp_cmd("Network.enable", {})
-    hana.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+    hana.network(upload_bytes_per_second=256 * 1024)
     # The caption leaves the box as the upload starts.
     hana.type("the big one")
     attach(hana, big)
@@ -104,8 +102,7 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     # The caption is back in the box, to send again.
     assert hana.js("return document.getElementById('composer-text').value") == "the big one"
     hana.js("const box = document.getElementById('composer-text'); box.value = ''; box.dispatchEvent(new Event('input'))")
-    hana.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    hana.network()
     assert not any(m.get("file") for m in owner.history(room))
 
     # Two files chosen at once are two messages, in the order chosen (the first is the larger, slower

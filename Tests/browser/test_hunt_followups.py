@@ -341,9 +341,7 @@ def test_a_reply_to_a_deleted_message_says_so_and_a_second_edit_outlives_the_fir
     ed.post(room, "first of mine")
     ed.post(room, "second of mine")
     chat.wait(lambda: "second of mine" in chat.texts())
-    chat.driver.execute_cdp_cmd("Network.enable", {})
-    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                                {"offline": False, "latency": 700, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.network(latency_ms=700)
     chat.hover_action("first of mine", "edit")
     chat.wait(lambda: box.get_attribute("value") == "first of mine")
     box.send_keys(", edited")
@@ -351,7 +349,6 @@ def test_a_reply_to_a_deleted_message_says_so_and_a_second_edit_outlives_the_fir
     chat.hover_action("second of mine", "edit")
     chat.wait(lambda: box.get_attribute("value") == "second of mine")
     chat.wait(lambda: "first of mine, edited" in chat.texts(), message="the first edit was not saved")
-    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                                {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    chat.network()
     assert box.get_attribute("value") == "second of mine"
     assert chat.find("#composer-context").is_displayed() and chat.text_of("composer-context-text") == "Editing your message"

@@ -73,12 +73,6 @@ def test_a_poll_is_asked_voted_on_live_and_closed(server, browsers, account):
     assert message["poll"]["closed"] and [o["votes"] for o in message["poll"]["options"]] == [1, 0, 0]
 
 
-def slow_network(chat, latency_ms):
-    chat.driver.execute_cdp_cmd("Network.enable", {})
-    chat.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                                {"offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1})
-
-
 def test_quick_votes_on_a_slow_network_all_count_and_counts_stay_current(server, browsers, account):
     asker = account("poll_quick_asker", display_name="Quinn")
     voter = account("poll_quick_voter", display_name="Vera")
@@ -91,7 +85,7 @@ def test_quick_votes_on_a_slow_network_all_count_and_counts_stay_current(server,
     chat = Chat(browsers(), server).log_in("poll_quick_voter")
     chat.open_room("quick-polls")
     chat.wait(lambda: options(chat, "Which days?") is not None)
-    slow_network(chat, 400)
+    chat.network(latency_ms=400)
     # Three clicks while the first vote is still on its way: each builds on the one before.
     for index in range(3):
         click_option(chat, "Which days?", index)
@@ -110,6 +104,6 @@ def test_quick_votes_on_a_slow_network_all_count_and_counts_stay_current(server,
     other.call("PUT", f"/api/messages/{poll['id']}/poll/votes", expect=200, json={"options": [0, 2]})
     chat.wait(lambda: [o[1:] for o in options(chat, "Which days?")[0]] == [[1, False], [1, True], [2, True]],
               message=lambda: f"{options(chat, 'Which days?')}")
-    slow_network(chat, 0)
+    chat.network()
     time.sleep(1.5)
     assert [o[1:] for o in options(chat, "Which days?")[0]] == [[1, False], [1, True], [2, True]], options(chat, "Which days?")
