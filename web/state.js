@@ -438,7 +438,8 @@ export function countUnread(message, { emitChange = true } = {}) {
   }
   if (message.id <= (room.latest_id ?? 0)) return;
   room.latest_id = message.id;
-  if (message.sender.id === state.me.id || room.notify_level === "none") return;
+  // The server counts neither my own messages nor those of people I blocked.
+  if (message.sender.id === state.me.id || state.blocked.has(message.sender.id) || room.notify_level === "none") return;
   room.unread_count = (room.unread_count ?? 0) + 1;
   room.unread_display = room.unread_count > 999 ? "999+" : String(room.unread_count);
   room.mentioned = room.mentioned || mentionsMe(message);
@@ -455,7 +456,7 @@ function mentionsMe(message) {
 /// A new message in the room I have open while the tab is hidden: unread until I look again.
 export function countUnseen(message) {
   const room = state.rooms.get(message.room_id);
-  if (!room || message.sender.id === state.me.id) return;
+  if (!room || message.sender.id === state.me.id || state.blocked.has(message.sender.id)) return;
   setUnread(room.id, {
     unread_count: (room.unread_count ?? 0) + 1,
     mentioned: room.mentioned || mentionsMe(message),

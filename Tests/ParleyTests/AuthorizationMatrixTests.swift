@@ -420,7 +420,7 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/messages", variant: "archived", prepare: .archived,
                 request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, notAMember, notAMember],
+            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, banned, notAMember],
             group: [unauthenticated, hidden, archived, archived, archived, archived, archived, hidden, hidden]),
         row(
             // As deleting: the sender, or moderators and up.
@@ -441,7 +441,7 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .put, path: "/api/messages/{message}/reactions/{emoji}", variant: "archived", prepare: .archived,
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) }),
-            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, notAMember, notAMember],
+            public: [unauthenticated, notAMember, archived, archived, archived, archived, archived, banned, notAMember],
             group: [unauthenticated, hiddenMessage, archived, archived, archived, archived, archived, hiddenMessage, hiddenMessage]),
         row(
             MatrixRoute(
@@ -479,7 +479,7 @@ enum AuthorizationMatrix {
         row(
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/messages", request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
@@ -487,14 +487,14 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/messages", variant: "moderators only", prepare: .moderatorsOnly,
                 request: { f, a in (room(f, "/messages"), #"{"text":"hello from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, postingRestricted, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, postingRestricted, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, postingRestricted, created, created, created, muted, hidden, hidden]),
         row(
             // In slow mode, a member who just posted waits; moderators and up do not.
             MatrixRoute(
                 method: .post, path: "/api/rooms/{room}/messages", variant: "slow mode", prepare: .slowed,
                 request: { f, a in (room(f, "/messages"), #"{"text":"again from \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, slowMode, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, slowMode, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, slowMode, created, created, created, muted, hidden, hidden]),
         row(
             // Scheduling is refused to whoever may not post now.
@@ -502,7 +502,7 @@ enum AuthorizationMatrix {
                 method: .post, path: "/api/rooms/{room}/scheduled",
                 request: { f, a in (room(f, "/scheduled"), #"{"text":"later from \#(a)","in_seconds":3600}"#) },
                 verify: { f, _, body in #expect(body["scheduled"]?["room_id"]?.int == f.room) }),
-            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
@@ -511,7 +511,7 @@ enum AuthorizationMatrix {
                 method: .post, path: "/api/rooms/{room}/files",
                 request: { f, a in (room(f, "/files?name=notes.json&text=matrix"), #"{"shared by":"\#(a)","case":"\#(f.prefix)"}"#) },
                 verify: { _, _, body in #expect(body["message"]?["file"]?["name"]?.string == "notes.json") }),
-            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
@@ -530,7 +530,7 @@ enum AuthorizationMatrix {
                 method: .get, path: "/api/rooms/{room}/messages", variant: "paging",
                 request: { f, _ in (room(f, "/messages?before=\(f.targetMessage)"), nil) }),
             // The preview does not page.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
         row(
@@ -538,7 +538,7 @@ enum AuthorizationMatrix {
                 method: .get, path: "/api/messages/{message}", request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) },
                 verify: { f, _, body in #expect(body["message"]?["id"]?.int == f.targetMessage) }),
             // A public room's outsiders read its preview, not single messages; a private room's learn nothing.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
@@ -547,7 +547,7 @@ enum AuthorizationMatrix {
                 method: .post, path: "/api/messages/{message}/forward",
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/forward", #"{"room_id":\#(f.room),"text":"look"}"#) },
                 verify: { f, _, body in #expect(body["message"]?["forwarded"]?["message_id"]?.int == f.targetMessage) }),
-            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, created, created, created, created, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
         row(
@@ -556,7 +556,7 @@ enum AuthorizationMatrix {
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reminders", #"{"in_seconds":3600}"#) },
                 verify: { f, _, body in #expect(body["reminder"]?["message"]?["id"]?.int == f.targetMessage) }),
             // Anyone who may read the message (a muted member too).
-            public: [unauthenticated, notAMember, created, created, created, created, created, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, created, banned, notAMember],
             group: [unauthenticated, hiddenMessage, created, created, created, created, created, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
         row(
@@ -567,7 +567,7 @@ enum AuthorizationMatrix {
                     #expect(body["versions"] == .array([]))
                 }),
             // As for the message itself.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
@@ -578,7 +578,7 @@ enum AuthorizationMatrix {
                     #expect(body["replies"]?.array?.count == 0)
                 }),
             // As for the message itself.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
@@ -610,13 +610,13 @@ enum AuthorizationMatrix {
                 method: .put, path: "/api/me/saved/{message}", request: { f, _ in ("/api/me/saved/\(f.targetMessage)", nil) },
                 verify: { f, _, body in #expect(body["saved"]?["message"]?["saved"] == .bool(true)) }),
             // Anyone who may read the message saves it (a muted member too).
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             // Anyone who may read the message follows its thread (a muted member too).
             MatrixRoute(method: .put, path: "/api/messages/{message}/follow", request: { f, _ in ("/api/messages/\(f.targetMessage)/follow", nil) }),
-            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            public: [unauthenticated, notAMember, done, done, done, done, done, banned, notAMember],
             group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
@@ -624,13 +624,13 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .post, path: "/api/messages/{message}/thread/read", request: { f, _ in ("/api/messages/\(f.targetMessage)/thread/read", nil) },
                 verify: { f, _, body in #expect(body["read_up_to"]?.int == 0) }),
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenMessage, ok, ok, ok, ok, ok, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, ok, hiddenMessage]),
         row(
             // Nobody follows the target's thread here (it has no replies, and it is not theirs).
             MatrixRoute(method: .delete, path: "/api/messages/{message}/follow", request: { f, _ in ("/api/messages/\(f.targetMessage)/follow", nil) }),
-            public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, notAMember, notAMember],
+            public: [unauthenticated, notAMember, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, banned, notAMember],
             group: [unauthenticated, hiddenMessage, nothingToDo, nothingToDo, nothingToDo, nothingToDo, nothingToDo, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, nothingToDo, hiddenMessage]),
         row(
@@ -639,7 +639,7 @@ enum AuthorizationMatrix {
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/report", #"{"reason":"spam"}"#) },
                 verify: { f, _, body in #expect(body["report"]?["message"]?["id"]?.int == f.targetMessage) }),
             // Anyone who may read the message reports it (a muted member too); a site admin outside the room cannot read it.
-            public: [unauthenticated, notAMember, created, created, created, created, created, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, created, banned, notAMember],
             group: [unauthenticated, hiddenMessage, created, created, created, created, created, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, created, hiddenMessage]),
         row(
@@ -685,14 +685,14 @@ enum AuthorizationMatrix {
                 method: .patch, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", #"{"text":"edited by \#(a)"}"#) }),
             // The non-member's message is from when they were a member.
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .patch, path: "/api/messages/{message}", variant: "someone else's",
                 request: { f, a in ("/api/messages/\(f.targetMessage)", #"{"text":"edited by \#(a)"}"#) }),
-            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden, forbidden, notAMember, notAMember],
+            public: [unauthenticated, notAMember, forbidden, forbidden, forbidden, forbidden, forbidden, banned, notAMember],
             group: [unauthenticated, hiddenMessage, forbidden, forbidden, forbidden, forbidden, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(
@@ -717,7 +717,7 @@ enum AuthorizationMatrix {
                     #expect(body["message_id"]?.int == f.targetMessage)
                     #expect(body["reactions"]?.array?.first?["user_ids"] == .array([.number(Double(f.person(a)!.id))]))
                 }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
@@ -725,14 +725,14 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .put, path: "/api/messages/{message}/reactions/{emoji}", variant: "moderators only", prepare: .moderatorsOnly,
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}/reactions/{emoji}", prepare: .reactedTarget,
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) },
                 verify: { _, _, body in #expect(body["reactions"] == .array([])) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
@@ -740,7 +740,7 @@ enum AuthorizationMatrix {
                 method: .post, path: "/api/rooms/{room}/polls",
                 request: { f, a in (room(f, "/polls"), #"{"question":"asked by \#(a)?","options":["yes","no"]}"#) },
                 verify: { _, _, body in #expect(body["message"]?["poll"]?["voters"]?.int == 0) }),
-            public: [unauthenticated, notAMember, created, created, created, created, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, created, created, created, created, muted, banned, notAMember],
             group: [unauthenticated, hidden, created, created, created, created, muted, hidden, hidden],
             dm: [unauthenticated, hidden, created, hidden]),
         row(
@@ -752,7 +752,7 @@ enum AuthorizationMatrix {
                     #expect(body["poll"]?["options"]?.array?[1]["voter_ids"] == .array([.number(Double(f.person(a)!.id))]))
                 }),
             // As reactions: members who may post.
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, notAMember, notAMember],
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
             group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
@@ -761,14 +761,14 @@ enum AuthorizationMatrix {
                 request: { f, _ in ("/api/messages/\(f.targetPoll ?? 0)/poll/close", nil) },
                 verify: { _, _, body in #expect(body["poll"]?["closed"] == .bool(true)) }),
             // The target asked it: other members may not close it, the room's moderators and up may.
-            public: [unauthenticated, notAMember, forbidden, changed, changed, changed, forbidden, notAMember, notAMember],
+            public: [unauthenticated, notAMember, forbidden, changed, changed, changed, forbidden, banned, notAMember],
             group: [unauthenticated, hiddenMessage, forbidden, changed, changed, changed, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .get, path: "/api/files/{file}", prepare: .sharedFile, request: { f, _ in ("/api/files/\(f.sharedFile ?? 0)", nil) }),
             // As single messages: a public room's outsiders get 403, a private room's learn nothing.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
             dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
         row(
@@ -776,7 +776,7 @@ enum AuthorizationMatrix {
                 method: .get, path: "/api/files/{file}/thumbnail", prepare: .sharedFile,
                 request: { f, _ in ("/api/files/\(f.sharedFile ?? 0)/thumbnail", nil) }),
             // As the file itself.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hiddenFile, ok, ok, ok, ok, ok, hiddenFile, hiddenFile],
             dm: [unauthenticated, hiddenFile, ok, hiddenFile]),
         row(
@@ -784,7 +784,7 @@ enum AuthorizationMatrix {
                 method: .get, path: "/api/rooms/{room}/files", prepare: .sharedFile, request: { f, _ in (room(f, "/files"), nil) },
                 verify: { f, _, body in #expect(body["messages"]?.array?.compactMap { $0["file"]?["id"]?.int } == [f.sharedFile ?? 0]) }),
             // As the files themselves: members only.
-            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, notAMember, notAMember],
+            public: [unauthenticated, notAMember, ok, ok, ok, ok, ok, banned, notAMember],
             group: [unauthenticated, hidden, ok, ok, ok, ok, ok, hidden, hidden],
             dm: [unauthenticated, hidden, ok, hidden]),
 

@@ -143,4 +143,39 @@ import Testing
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM notifications WHERE user_id = ?", [ann.id])) == 1)
         }
     }
+
+    /// Unread counts and followed threads leave the blocked person out, as notifications do: a
+    /// room lit up by someone its reader had blocked (a black-box hunt).
+    @Test func theBlockedPersonsMessagesAreNotUnreadForTheBlocker() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cy = try await client.signUp("cyd")
+            let root = try await MessageTests.say(client, ann, room: 1, "a thread of mine")
+            _ = try await MessageTests.say(client, bob, room: 1, "@ann before the block")
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            for text in ["one", "two"] { _ = try await MessageTests.say(client, bob, room: 1, text) }
+            _ = try await MessageTests.say(client, cy, room: 1, "three")
+            func unread(_ user: LoggedIn) async throws -> Int64? {
+                try await RoomTests.directory(client, user).mine.first { $0["id"]?.int == 1 }?["unread_count"]?.int
+            }
+            #expect(try await unread(ann) == 1)
+            // Nor does his mention light the room up (it did, over a count of 0).
+            let main = try await RoomTests.directory(client, ann).mine.first { $0["id"]?.int == 1 }
+            #expect(main?["mentioned"] == .bool(false))
+            // Others count everything (cy: the root and bob's three; bob: the root and cy's).
+            #expect(try await unread(cy) == 4)
+            #expect(try await unread(bob) == 2)
+            // A reply in ann's thread from bob tells her nothing; one from cy does.
+            #expect(try await MessageTests.post(client, bob, room: 1, ["text": "re", "reply_to": root]).status == .created)
+            #expect(try await MessageTests.post(client, cy, room: 1, ["text": "re", "reply_to": root]).status == .created)
+            let replied = try parley.query("SELECT payload FROM events WHERE type = 'thread.replied' AND user_id = ?", [ann.id])
+            #expect(replied.count == 1)
+            #expect(try await unread(ann) == 2)
+            // Unblocking counts them again.
+            #expect(try await Self.block(client, ann, bob.id, false).status == .noContent)
+            #expect(try await unread(ann) == 6)
+        }
+    }
 }

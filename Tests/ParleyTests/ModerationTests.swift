@@ -108,7 +108,17 @@ import Testing
                 .expectError(.unprocessableContent, "invalid_reason")
             try await client.send(.post, "/api/rooms/\(room)/join", headers: kim.bearer).expectError(.forbidden, "banned")
             try await client.send(.get, "/api/rooms/\(room)/messages", headers: kim.bearer).expectError(.forbidden, "banned")
-            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"let me in"}"#, headers: kim.bearer).expectError(.forbidden, "not_a_member")
+            // Whatever else they try with the room's messages says so too (it said not_a_member, and
+            // joining, which that invites, is refused).
+            let said = try await MessageTests.say(client, owner, room: room, "house rules")
+            for query in ["before=\(said + 1)", "after=0", "around=\(said)"] {
+                try await client.send(.get, "/api/rooms/\(room)/messages?\(query)", headers: kim.bearer).expectError(.forbidden, "banned")
+            }
+            for path in ["/api/messages/\(said)", "/api/messages/\(said)/replies", "/api/search?q=rules&room=\(room)"] {
+                try await client.send(.get, path, headers: kim.bearer).expectError(.forbidden, "banned")
+            }
+            try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"let me in"}"#, headers: kim.bearer).expectError(.forbidden, "banned")
+            try await ReactionTests.react(client, kim, said, ReactionTests.thumbs).expectError(.forbidden, "banned")
             let bans = try await client.send(.get, "/api/rooms/\(room)/bans", headers: owner.bearer).json()
             #expect(bans["bans"]?.array?.map { $0["user"]?["username"]?.string } == ["kim"])
             let log = try await client.send(.get, "/api/rooms/\(room)/moderation", headers: owner.bearer).json()

@@ -73,8 +73,8 @@ import Testing
             #expect(try set.json()["time_zone"] == .string("America/Argentina/Salta"))
             #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["time_zone"] == .string("America/Argentina/Salta"))
             #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":"UTC"}"#, headers: ann.bearer).json()["time_zone"] == .string("UTC"))
-            // Leaving it out, or null, keeps it.
-            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"hi","time_zone":null}"#, headers: ann.bearer).json()["time_zone"] == .string("UTC"))
+            // Leaving it out keeps it.
+            #expect(try await client.send(.patch, "/api/me", json: #"{"bio":"hi"}"#, headers: ann.bearer).json()["time_zone"] == .string("UTC"))
             // Offsets written as names are no zones (Foundation takes them, browsers do not), nor are
             // tzdata's other files.
             let notZones = ["GMT+5", "UTC+1", "GMT-0800", "posix/Europe/Berlin", "right/UTC", "localtime", "leapseconds", "Europe", "Factory"]
@@ -107,6 +107,11 @@ import Testing
             for kept in ["US/Eastern", "Asia/Calcutta", "Etc/GMT+5"] {
                 #expect(try await client.send(.patch, "/api/me", json: #"{"time_zone":"\#(kept)"}"#, headers: ann.bearer).json()["time_zone"] == .string(kept))
             }
+            // null clears it, and the bio, as "" does (it answered 200 and kept both).
+            let nulled = try await client.send(.patch, "/api/me", json: #"{"time_zone":null,"bio":null}"#, headers: ann.bearer).json()
+            #expect(nulled["time_zone"] == .null && nulled["bio"] == .null)
+            #expect(try parley.count("users", where: "time_zone IS NOT NULL OR bio IS NOT NULL") == 0)
+            #expect(try await ScheduledTests.events(client, bob, "user.updated").last?["time_zone"] == .null)
         }
     }
 }

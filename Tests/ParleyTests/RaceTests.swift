@@ -355,6 +355,39 @@ import Testing
 /// Two people settling one report at once: whichever commits second is told `report_resolved` and
 /// does nothing (a dismissal racing a deletion once left the message deleted under a report that
 /// said "dismissed", and told the reporter so).
+/// Two requests on one member's row take its locks in the same order, so they wait for each other
+/// instead of deadlocking: marking a room unread and read from two devices at once answered 503.
+@Suite struct MemberRowLockTests {
+    @Test func markingUnreadWaitsForTheRowWithoutHoldingItsIndex() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            var said: [Int64] = []
+            for n in 1...3 { said.append(try await MessageTests.say(client, ann, room: 1, "m\(n)")) }
+            let ids = said
+            #expect(try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(ids[2])}"#, headers: bob.bearer).status == .ok)
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            // A read holds Bob's row (as `markRead` does first) while he marks the room unread elsewhere.
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT read_up_to FROM room_members WHERE room_id = 1 AND user_id = ? FOR UPDATE", [bob.id])
+            let unread = Task { try await client.send(.post, "/api/rooms/1/unread", json: #"{"message_id":\#(ids[1])}"#, headers: bob.bearer) }
+            try await Task.sleep(for: .milliseconds(500))
+            // Then it updates the row through the user's index, which the unread mark must not be holding.
+            try other.execute("UPDATE room_members SET seen_up_to = seen_up_to WHERE room_id = 1 AND user_id = ?", [bob.id])
+            try other.executeText("COMMIT")
+            #expect(try await unread.value.status == .ok)
+            #expect(try parley.scalar("SELECT read_up_to FROM room_members WHERE room_id = 1 AND user_id = ?", [bob.id]) == .int(ids[1] - 1))
+            // No deadlock between the two names this test's database (InnoDB reports the latest one).
+            let database = String(parley.databaseURL.split(separator: "/").last ?? "")
+            let status = try other.query("SHOW ENGINE INNODB STATUS")[0].decode("Status", as: String.self)
+            let latest = status.components(separatedBy: "LATEST DETECTED DEADLOCK").dropFirst().first?.components(separatedBy: "TRANSACTIONS\n").first ?? ""
+            #expect(!database.isEmpty && !latest.contains("`\(database)`"), "\(latest)")
+        }
+    }
+}
+
 @Suite struct ReportRaceTests {
     @Test func oneOfTwoSettlingAReportAtOnceActs() async throws {
         let parley = try await TestParley.make()

@@ -107,12 +107,12 @@ import Testing
             (try await Self.list(client, cat, room: open)).expectError(.forbidden, "not_a_member")
             (try await Self.list(client, cat, room: group)).expectError(.notFound, "room_not_found")
             (try await Self.list(client, cat, room: 999_999)).expectError(.notFound, "room_not_found")
-            // Banned: no longer a member.
+            // Banned: no longer a member, and told so.
             #expect(try await RoomTests.join(client, cat, open).status == .ok)
             #expect(try await Self.ids(client, cat, room: open).0.count == 1)
             let ban = try await client.send(.post, "/api/rooms/\(open)/bans", json: #"{"user_id":\#(cat.id)}"#, headers: ann.bearer)
             #expect(ban.status == .created)
-            (try await Self.list(client, cat, room: open)).expectError(.forbidden, "not_a_member")
+            (try await Self.list(client, cat, room: open)).expectError(.forbidden, "banned")
 
             for query in [
                 "kind=videos", "kind=", "limit=0", "limit=101", "limit=x", "before=0", "before=-1", "before=abc",

@@ -719,6 +719,10 @@ import Testing
             #expect(try topic.json()["room"]?["my_role"] == .string("admin"))
             let locked = try await update(ada, #"{"password":"key"}"#)
             #expect(try locked.json()["room"]?["has_password"] == .bool(true))
+            // null clears the topic as "" does (it answered 200 and kept it).
+            #expect(try await update(ada, #"{"topic":"for a while"}"#).json()["room"]?["topic"] == .string("for a while"))
+            #expect(try await update(ada, #"{"topic":null}"#).json()["room"]?["topic"] == .string(""))
+            #expect(try parley.scalar("SELECT topic FROM rooms WHERE id = ?", [room]) == .string(""))
             try await update(ada, #"{"name":""}"#).expectError(.unprocessableContent, "invalid_room_name")
             try await update(ada, #"{"password":""}"#).expectError(.unprocessableContent, "invalid_room_password")
             try await update(ada, #"{"topic":"\#(String(repeating: "x", count: 513))"}"#).expectError(.unprocessableContent, "invalid_topic")
@@ -729,7 +733,8 @@ import Testing
         }
         #expect(try String(mariaDBValue: try parley.scalar("SELECT name FROM rooms WHERE id <> 1")) == "Great Hall")
         #expect(try String(mariaDBValue: try parley.scalar("SELECT topic FROM rooms WHERE id <> 1")) == "")
-        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'room.updated'")) == 3)
+        // Renamed, the topic emptied, set and cleared by null, the password set.
+        #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM events WHERE type = 'room.updated'")) == 5)
     }
 
     @Test func theOwnerHandsOwnershipOverAndDeletesTheRoom() async throws {

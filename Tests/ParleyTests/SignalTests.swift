@@ -780,6 +780,14 @@ import Testing
             // The receipt event others receive carries no read mark either.
             let payload = try String(mariaDBValue: try parley.scalar("SELECT payload FROM events WHERE type = 'receipt' ORDER BY id DESC LIMIT 1"))
             #expect(payload.contains(#""read_up_to":null"#))
+            // Reading what was already delivered (his stream had it) sends no receipt at all: one
+            // with nothing new in it told everyone when he read.
+            let next = try await MessageTests.say(client, alice, room: 1, "and me")
+            try parley.execute("UPDATE room_members SET delivered_up_to = ? WHERE room_id = 1 AND user_id = ?", [next, bob.id])
+            let receipts = try parley.count("events", where: "type = 'receipt'")
+            #expect(try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(next)}"#, headers: bob.bearer).status == .ok)
+            #expect(try parley.count("events", where: "type = 'receipt'") == receipts)
+            #expect(try parley.scalar("SELECT read_up_to FROM room_members WHERE room_id = 1 AND user_id = ?", [bob.id]) == .int(next))
         }
     }
 

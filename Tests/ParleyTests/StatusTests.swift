@@ -50,6 +50,9 @@ import Testing
             let emojiOnly = try await Self.set(client, ann, #"{"emoji":"🤒"}"#).json()["status"]
             #expect(emojiOnly == .object(["text": .string(""), "emoji": .string("🤒"), "expires_at": .null]))
             #expect(try await Self.set(client, ann, #"{"text":"Deep work"}"#).json()["status"]?["emoji"] == .null)
+            // The same status again tells nobody (ten identical PUTs made ten events); a new end does.
+            #expect(try await Self.set(client, ann, #"{"text":" Deep work "}"#).status == .ok)
+            #expect(try await Self.statusEvents(client, bob).count == 3)
 
             // Cleared: null everywhere, one event; clearing again tells nobody.
             for _ in 0..<2 { #expect(try await client.send(.delete, "/api/me/status", headers: ann.bearer).status == .noContent) }
@@ -60,6 +63,9 @@ import Testing
 
             // A status that ran out is gone without anyone clearing it.
             #expect(try await Self.set(client, ann, #"{"text":"Lunch","expires_in_seconds":60}"#).status == .ok)
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await Self.set(client, ann, #"{"text":"Lunch","expires_in_seconds":60}"#).status == .ok)
+            #expect(try await Self.statusEvents(client, bob).count == 6)
             try parley.execute("UPDATE users SET status_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?", [ann.id])
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"] == .null)
             #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["status"] == .null)

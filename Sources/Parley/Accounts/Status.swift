@@ -108,10 +108,9 @@ struct StatusController {
         try await log.transaction { c, events in
             let row = try c.query(
                 "SELECT id, username, display_name, avatar, \(UserStatus.columns()) FROM users WHERE id = ? FOR UPDATE", [userID])[0]
-            // Clearing a status that is not there tells nobody anything.
-            if status == nil, try row.decode("status_text", as: String?.self) == nil, try row.decode("status_emoji", as: String?.self) == nil {
-                return
-            }
+            // The status it already is (cleared when there is none, or the same again with no end)
+            // tells nobody anything: ten identical PUTs made ten events.
+            if try UserStatus.from(row) == status { return }
             try c.execute(
                 "UPDATE users SET status_text = ?, status_emoji = ?, status_expires_at = ? WHERE id = ?",
                 [status?.text, status?.emoji, status?.expiresAt, userID])

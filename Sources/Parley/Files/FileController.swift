@@ -202,7 +202,7 @@ extension MessageService {
     }
 
     /// A file for a member of its room: `file_not_found` when it is hidden from the user (or gone),
-    /// `not_a_member` in a public room they are not in.
+    /// `not_a_member` (or `banned`) in a public room they are not in.
     func fileForMember(user: User, fileID: Int64, files: FileStore) async throws -> FileStore.Record {
         try await rooms.pool.withConnection { c in
             guard let record = try files.record(c, id: fileID) else { throw FileController.fileNotFound }
@@ -212,7 +212,7 @@ extension MessageService {
             } catch let error as ParleyError where error.code == "room_not_found" {
                 throw FileController.fileNotFound
             }
-            guard role != nil else { throw RoomService.notAMember }
+            guard role != nil else { throw try RoomService.outsider(c, roomID: record.roomID, userID: user.id) }
             return record
         }
     }

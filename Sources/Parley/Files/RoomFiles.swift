@@ -46,7 +46,9 @@ extension MessageService {
         }
         let rooms = self.rooms
         return try await rooms.pool.withConnection { c in
-            guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
+            guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
+                throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
+            }
             let rows = try c.query(
                 """
                 SELECT \(MessageStore.columns) FROM files f

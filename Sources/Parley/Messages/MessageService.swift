@@ -140,7 +140,7 @@ struct MessageService: Sendable {
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
             guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
             else { throw RoomService.roomNotFound }
-            guard let role = membership.role else { throw RoomService.notAMember }
+            guard let role = membership.role else { throw try RoomService.outsider(c, roomID: roomID, userID: user.id) }
             rooms.kinds.remember(roomID, membership.kind)
             return (membership.kind, role)
         }
@@ -357,7 +357,9 @@ struct MessageService: Sendable {
         return try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
                 // A public room's non-members see a preview of the newest messages, without paging (not of a password room).
-                guard before == nil, after == nil, around == nil, at == nil else { throw RoomService.notAMember }
+                guard before == nil, after == nil, around == nil, at == nil else {
+                    throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
+                }
                 try RoomService.checkPreview(c, roomID: roomID, userID: user.id)
                 return Page(messages: try store.page(c, roomID: roomID, before: nil, limit: min(limit, Self.previewSize)), hasMore: false)
             }
@@ -437,11 +439,11 @@ struct MessageService: Sendable {
     }
 
     /// A message for a member of its room (locked until the transaction ends, with `forUpdate`):
-    /// `message_not_found` when it is hidden from the user, `not_a_member` in a public room they are not in.
+    /// `message_not_found` when it is hidden from the user, `not_a_member` (or `banned`) in a public room they are not in.
     func memberMessage(_ c: MariaDBConnection, id: Int64, userID: Int64, forUpdate: Bool = false) throws -> MessageView {
         guard let message = try store.message(c, id: id, forUpdate: forUpdate) else { throw Self.messageNotFound }
         let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: userID)
-        guard role != nil else { throw RoomService.notAMember }
+        guard role != nil else { throw try RoomService.outsider(c, roomID: message.roomId, userID: userID) }
         return message
     }
 

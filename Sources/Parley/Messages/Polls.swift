@@ -144,7 +144,7 @@ extension MessageService {
         return try await log.transaction { c, events in
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
             let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard let role else { throw RoomService.notAMember }
+            guard let role else { throw try RoomService.outsider(c, roomID: message.roomId, userID: user.id) }
             try rooms.checkNotArchived(message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no poll.") }
             guard let poll = message.poll else { throw Self.pollNotFound }

@@ -289,7 +289,7 @@ extension MessageService {
     func checkMayPost(_ c: MariaDBConnection, userID: Int64, roomID: Int64, text: String, replyTo: Int64?) throws {
         guard let membership = try rooms.membership(c, roomID: roomID, userID: userID), membership.role != nil || membership.kind == .public
         else { throw RoomService.roomNotFound }
-        guard membership.role != nil else { throw RoomService.notAMember }
+        guard membership.role != nil else { throw try RoomService.outsider(c, roomID: roomID, userID: userID) }
         if let replyTo {
             // Held: retention deleting the target at this moment waits, and then this refuses.
             guard let target = try store.message(c, id: replyTo, shared: true), target.roomId == roomID else {

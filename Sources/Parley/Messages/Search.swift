@@ -78,7 +78,9 @@ extension MessageService {
         return try await rooms.pool.withConnection { c in
             let query = try SearchQuery(text, minimumWordLength: try fullText.minimumWord(c))
             if let roomID {
-                guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
+                guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
+                    throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
+                }
             }
             let rows = try c.query(
                 """

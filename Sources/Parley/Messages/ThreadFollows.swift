@@ -59,7 +59,8 @@ enum ThreadFollows {
     }
 
     /// Called in a reply's transaction, after `replied`: `thread.replied` to each follower who is a
-    /// member of the room now, but the replier (the threads list and its count follow it).
+    /// member of the room now, but the replier and those who blocked the replier (the threads list
+    /// and its count follow it; their replies count for nothing there).
     static func tellFollowers(
         _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, thread: MessageService.ThreadCount, reply: Int64, replier: Int64
     ) throws {
@@ -67,7 +68,8 @@ enum ThreadFollows {
             """
             SELECT f.user_id FROM thread_follows f JOIN room_members m ON m.room_id = ? AND m.user_id = f.user_id
             WHERE f.root_id = ? AND f.following = 1 AND f.user_id <> ?
-            """, [roomID, thread.rootId, replier])
+                AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = f.user_id AND b.blocked_id = ?)
+            """, [roomID, thread.rootId, replier, replier])
         let payload = RepliedEvent(roomId: roomID, rootId: thread.rootId, messageId: reply, replyCount: thread.replyCount)
         for row in followers {
             try events.append(EventType.threadReplied, userID: try row.decode("user_id"), payload: payload)

@@ -164,7 +164,8 @@ struct RoomController {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
-            topic = try c.decodeIfPresent(String.self, forKey: .topic)
+            // `null` clears the topic, as `""` does (and as `null` removes the password).
+            topic = c.contains(.topic) ? try c.decodeIfPresent(String.self, forKey: .topic) ?? "" : nil
             password = c.contains(.password) ? .some(try c.decodeIfPresent(String.self, forKey: .password)) : .none
             postPolicy = try c.decodeIfPresent(PostPolicy.self, forKey: .postPolicy)
             slowModeSeconds = try c.decodeIfPresent(Int.self, forKey: .slowModeSeconds)

@@ -14,6 +14,12 @@ struct RoomService: Sendable {
 
     static let roomNotFound = ParleyError(.notFound, "room_not_found", "No such room, or it is private.")
     static let notAMember = ParleyError(.forbidden, "not_a_member", "Join the room first.")
+
+    /// What a public room's non-member is told when they read or write it as a member would:
+    /// `banned` when they are banned from it (they cannot join), else `not_a_member`.
+    static func outsider(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws -> ParleyError {
+        try ModerationService.isBanned(c, roomID: roomID, userID: userID) ? ModerationService.banned : notAMember
+    }
     static func forbidden(_ message: String) -> ParleyError { ParleyError(.forbidden, "forbidden", message) }
 
     struct MemberEvent: Encodable {
@@ -455,8 +461,8 @@ struct RoomService: Sendable {
             guard role != nil else { throw Self.notAMember }
             let change =
                 starred
-                ? "UPDATE room_members SET starred_at = NOW(3) WHERE room_id = ? AND user_id = ? AND starred_at IS NULL"
-                : "UPDATE room_members SET starred_at = NULL WHERE room_id = ? AND user_id = ? AND starred_at IS NOT NULL"
+                ? "UPDATE room_members FORCE INDEX (PRIMARY) SET starred_at = NOW(3) WHERE room_id = ? AND user_id = ? AND starred_at IS NULL"
+                : "UPDATE room_members FORCE INDEX (PRIMARY) SET starred_at = NULL WHERE room_id = ? AND user_id = ? AND starred_at IS NOT NULL"
             guard try c.execute(change, [roomID, user.id]).affectedRows == 1 else { return }
             try events.append(starred ? EventType.roomStarred : EventType.roomUnstarred, userID: user.id, payload: RoomMarkEvent(roomId: roomID))
         }
@@ -474,10 +480,10 @@ struct RoomService: Sendable {
             let change =
                 closed
                 ? """
-                UPDATE room_members SET closed_up_to = (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?)
+                UPDATE room_members FORCE INDEX (PRIMARY) SET closed_up_to = (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?)
                 WHERE room_id = ? AND user_id = ?
                 """
-                : "UPDATE room_members SET closed_up_to = NULL WHERE room_id = ? AND user_id = ? AND closed_up_to IS NOT NULL"
+                : "UPDATE room_members FORCE INDEX (PRIMARY) SET closed_up_to = NULL WHERE room_id = ? AND user_id = ? AND closed_up_to IS NOT NULL"
             let parameters: [Int64] = closed ? [roomID, roomID, user.id] : [roomID, user.id]
             guard try c.execute(change, parameters).affectedRows == 1 else { return }
             try events.append(closed ? EventType.roomClosed : EventType.roomReopened, userID: user.id, payload: RoomMarkEvent(roomId: roomID))
@@ -621,8 +627,8 @@ struct RoomService: Sendable {
             ).first
             guard let next else { continue }
             let heir = try UserSummary(row: next)
-            try c.execute("UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?", [roomID, heir.id])
-            try c.execute("UPDATE room_members SET role = 'admin' WHERE room_id = ? AND user_id = ?", [roomID, userID])
+            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'owner' WHERE room_id = ? AND user_id = ?", [roomID, heir.id])
+            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'admin' WHERE room_id = ? AND user_id = ?", [roomID, userID])
             try ModerationService.record(
                 c, room: roomID, actor: actor, action: "transfer_ownership", user: heir.id, reason: "the owner's account was deactivated")
             try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: heir, role: .owner, by: by))

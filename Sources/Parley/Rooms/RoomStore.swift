@@ -174,7 +174,7 @@ struct RoomStore: Sendable {
     }
 
     func setRole(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
-        try c.execute("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?", [role.rawValue, roomID, userID])
+        try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = ? WHERE room_id = ? AND user_id = ?", [role.rawValue, roomID, userID])
     }
 
     /// Public rooms, by name; an archived room is no longer listed.

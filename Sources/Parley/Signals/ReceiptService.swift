@@ -111,7 +111,7 @@ struct ReceiptService: Sendable {
                 throw ParleyError.invalid("invalid_message", "message_id must be a message of this room.")
             }
             let moved = try c.execute(
-                "UPDATE room_members SET read_up_to = ? WHERE room_id = ? AND user_id = ? AND read_up_to > ?",
+                "UPDATE room_members FORCE INDEX (PRIMARY) SET read_up_to = ? WHERE room_id = ? AND user_id = ? AND read_up_to > ?",
                 [messageID - 1, roomID, userID, messageID - 1]
             ).affectedRows == 1
             let marker = try Self.unread(c, userID: userID, roomID: roomID)
@@ -150,7 +150,7 @@ struct ReceiptService: Sendable {
     /// for receipt events costs one statement.
     private static func advanceDelivered(_ c: MariaDBConnection, _ events: EventAppender, room: Int64, user: Int64, delivered: Int64, memberCount: Int) throws {
         let moved = try c.execute(
-            "UPDATE room_members SET delivered_up_to = ? WHERE room_id = ? AND user_id = ? AND delivered_up_to < ?", [delivered, room, user, delivered]
+            "UPDATE room_members FORCE INDEX (PRIMARY) SET delivered_up_to = ? WHERE room_id = ? AND user_id = ? AND delivered_up_to < ?", [delivered, room, user, delivered]
         ).affectedRows == 1
         guard moved, memberCount <= receiptEventMaxMembers else { return }
         // A locking read: the latest mark, not the transaction's snapshot.
@@ -186,11 +186,12 @@ struct ReceiptService: Sendable {
         let newSeen = max(oldSeen, newRead)
         guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
         try c.execute(
-            "UPDATE room_members SET delivered_up_to = ?, read_up_to = ?, seen_up_to = ? WHERE room_id = ? AND user_id = ?",
+            "UPDATE room_members FORCE INDEX (PRIMARY) SET delivered_up_to = ?, read_up_to = ?, seen_up_to = ? WHERE room_id = ? AND user_id = ?",
             [newDelivered, newRead, newSeen, room, user])
         let shares: Bool = try row.decode("send_read_receipts")
-        // Reading again what was marked unread changes nothing others see.
-        if memberCount <= receiptEventMaxMembers, newDelivered != oldDelivered || newSeen != oldSeen {
+        // Reading again what was marked unread changes nothing others see, nor does reading when
+        // the reader keeps their read marks to themselves (the event alone said "they just read it").
+        if memberCount <= receiptEventMaxMembers, newDelivered != oldDelivered || (shares && newSeen != oldSeen) {
             try events.append(
                 EventType.receipt, roomID: room,
                 payload: ReceiptEvent(roomId: room, user: try UserSummary(row: row), deliveredUpTo: newDelivered, readUpTo: shares ? newSeen : nil))
@@ -206,25 +207,28 @@ struct ReceiptService: Sendable {
         try await pool.withConnection { c in try unread(c, userID: userID, roomID: roomID) }
     }
 
-    /// Unread messages after the read mark (not the user's own, not deleted; counted up to 1,000) and whether one mentions them.
+    /// Unread messages after the read mark (not the user's own nor those of people they blocked, not
+    /// deleted; counted up to 1,000) and whether one mentions them.
     static func unread(_ c: MariaDBConnection, userID: Int64, roomID: Int64) throws -> ReadMarkerEvent {
         let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first?
             .decode("read_up_to", as: Int64.self) ?? 0
         let count = try c.query(
             """
             SELECT COUNT(*) AS unread FROM (
-                SELECT 1 FROM messages WHERE room_id = ? AND id > ? AND sender_id <> ? AND deleted_at IS NULL LIMIT 1000
+                SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.sender_id <> ? AND m.deleted_at IS NULL
+                    AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id) LIMIT 1000
             ) recent
-            """, [roomID, mark, userID]
+            """, [roomID, mark, userID, userID]
         )[0].decode("unread", as: Int.self)
         let mentioned = try c.query(
             """
             SELECT EXISTS(SELECT 1 FROM mentions n JOIN messages m ON m.id = n.message_id
-                          WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND m.deleted_at IS NULL)
+                          WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND m.deleted_at IS NULL
+                          AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 OR EXISTS(SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.mentions_room = 1 AND m.sender_id <> ? AND m.deleted_at IS NULL
                           AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 AS mentioned
-            """, [userID, roomID, mark, roomID, mark, userID, userID]
+            """, [userID, roomID, mark, userID, roomID, mark, userID, userID]
         )[0].decode("mentioned", as: Bool.self)
         return ReadMarkerEvent(roomId: roomID, readUpTo: mark, unreadCount: count, mentioned: mentioned)
     }

@@ -103,7 +103,7 @@ struct SignalController {
         let allLevelRooms = self.allLevelRooms
         try await pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
-            try c.execute("UPDATE room_members SET notify_level = ? WHERE room_id = ? AND user_id = ?", [body.level.rawValue, roomID, session.user.id])
+            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET notify_level = ? WHERE room_id = ? AND user_id = ?", [body.level.rawValue, roomID, session.user.id])
             try allLevelRooms.refresh(c, room: roomID)
         }
         return LevelAnswer(roomId: roomID, level: body.level)
@@ -199,9 +199,21 @@ struct SignalController {
         let skinTone: Int?
         let bio: String?
         let timeZone: String?
+
+        enum CodingKeys: String, CodingKey { case displayName, sendReadReceipts, showLinkPreviews, skinTone, bio, timeZone }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            displayName = try c.decodeIfPresent(String.self, forKey: .displayName)
+            sendReadReceipts = try c.decodeIfPresent(Bool.self, forKey: .sendReadReceipts)
+            showLinkPreviews = try c.decodeIfPresent(Bool.self, forKey: .showLinkPreviews)
+            skinTone = try c.decodeIfPresent(Int.self, forKey: .skinTone)
+            // `null` clears the bio or the time zone, as `""` does.
+            bio = c.contains(.bio) ? try c.decodeIfPresent(String.self, forKey: .bio) ?? "" : nil
+            timeZone = c.contains(.timeZone) ? try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "" : nil
+        }
     }
 
-    /// [updateMe] Display name, bio (`""` clears it), time zone (`""` clears it), whether others see
+    /// [updateMe] Display name, bio (`""` or `null` clears it), time zone (`""` or `null` clears it), whether others see
     /// my read receipts, whether my clients show link previews and the skin tone they give emoji.
     func updateMe(request: Request, context: AppRequestContext) async throws -> MeAnswer {
         let session = try context.requireSession()
