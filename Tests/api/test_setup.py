@@ -266,3 +266,26 @@ def test_a_database_left_behind_by_a_killed_server_is_taken_over_and_stopped(fre
     finally:
         assert second.stop() == 0
     assert_ends(database, "mariadbd outlived the parley that took it over")
+
+
+def test_the_log_keeps_no_secret_that_rides_in_a_path(fresh_dir):
+    """A webhook's token, an invite code and a password reset code are credentials stored only as
+    hashes: the request log at its default level shows `…` in their place (it showed them whole)."""
+    server = ParleyProcess(fresh_dir, env={"PARLEY_LOG_LEVEL": "info"}).start()
+    try:
+        base = server.url
+        assert requests.post(base + "/api/users", json={"username": "ann", "password": "correct horse"}).status_code == 201
+        token = requests.post(base + "/api/session", json={"username": "ann", "password": "correct horse"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        room = requests.post(base + "/api/rooms", json={"name": "builds"}, headers=auth).json()["room"]["id"]
+        hook = requests.post(f"{base}/api/rooms/{room}/webhooks", json={"name": "CI"}, headers=auth).json()["webhook"]["url"]
+        hook_token = hook.rsplit("/", 1)[1]
+        assert requests.post(base + hook, json={"text": "build passed"}).status_code == 201
+        assert requests.get(f"{base}/api/invites/0123456789abcdef0123456789abcdef", headers=auth).status_code == 404
+        assert requests.get(f"{base}/api/password-resets/fedcba9876543210fedcba9876543210").status_code == 404
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "POST /api/hooks/… 201" in log and "GET /api/invites/… 404" in log and "GET /api/password-resets/… 404" in log, log[-3000:]
+    for secret in (hook_token, "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"):
+        assert secret not in log

@@ -32,9 +32,19 @@ struct ErrorMiddleware: RouterMiddleware {
         response.headers[.init("X-Request-Id")!] = context.id
         let elapsed = ContinuousClock.now - started
         context.logger.log(
-            level: response.status.code >= 500 ? .error : .info, "\(request.method) \(request.uri.path) \(response.status.code)",
+            level: response.status.code >= 500 ? .error : .info, "\(request.method) \(Self.loggedPath(request.uri.path)) \(response.status.code)",
             metadata: ["ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)"])
         return response
+    }
+
+    /// The secrets that ride in paths (a webhook's token, an invite link's code, a password reset's
+    /// code) are bearer credentials stored only as hashes: the log shows `…` in their place.
+    static func loggedPath(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[1] == "api", ["hooks", "invites", "password-resets"].contains(parts[2]), !parts[3].isEmpty else { return path }
+        var redacted = parts
+        redacted[3] = "…"
+        return redacted.joined(separator: "/")
     }
 
     private func translate(_ error: HTTPError, request: Request) -> Response {
