@@ -279,11 +279,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The session token and how it came: `Authorization: Bearer …` first, else the cookie.
     /// A malformed Authorization header counts as a wrong token.
     static func credentials(_ fields: HTTPFields) -> (token: String, via: AuthenticatedSession.Transport)? {
-        if let authorization = fields[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return ("", .bearer) }
-            return (String(parts[1]), .bearer)
-        }
+        if let token = SessionMiddleware.bearerToken(fields) { return (token, .bearer) }
         for header in fields[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let trimmed = pair.drop { $0 == " " }

@@ -14,11 +14,9 @@ struct SessionMiddleware: RouterMiddleware {
         if trustProxy, let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first {
             context.clientAddress = forwarded.trimmingCharacters(in: .whitespaces)
         }
-        if let authorization = request.headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw ParleyError.unauthenticated }
+        if let token = Self.bearerToken(request.headers) {
             // A bad bearer token is refused outright: a script sending one wants to know.
-            guard let session = try await sessions.resolve(token: String(parts[1]), via: .bearer) else { throw ParleyError.unauthenticated }
+            guard let session = try await sessions.resolve(token: token, via: .bearer) else { throw ParleyError.unauthenticated }
             context.session = session
         } else if let token = request.cookies[SessionService.cookieName]?.value,
             let session = try await sessions.resolve(token: token, via: .cookie)
@@ -30,6 +28,16 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+
+    /// The token of `Authorization: Bearer …`; nil for no header or another scheme. Other schemes
+    /// are not Parley's: a proxy in front with its own Basic login (nginx's `auth_basic` passes the
+    /// header on) made every request, health checks too, answer 401. The cookie, if any, counts.
+    static func bearerToken(_ fields: HTTPFields) -> String? {
+        guard let authorization = fields[.authorization] else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1])
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool {
