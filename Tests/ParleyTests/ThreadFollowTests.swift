@@ -38,6 +38,38 @@ import TestSupport
 
 /// The threads list (`followedThreads`) and each thread's read mark (`markThreadRead`), over HTTP.
 @Suite struct ThreadListTests {
+    /// Reading a thread one does not follow is no choice about following it: a later reply that
+    /// mentions the reader makes them follow, as it does anyone who never unfollowed (reading it
+    /// kept a row that said "unfollowed", and the mention then left them out).
+    @Test func readingAThreadIsNoChoiceNotToFollowIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let dan = try await client.signUp("dan")
+            func following(_ user: LoggedIn, _ root: Int64) async throws -> Bool? {
+                try await client.send(.get, "/api/messages/\(root)/replies", headers: user.bearer).json()["following"]?.bool
+            }
+            let root = try await MessageTests.say(client, ann, room: 1, "plans")
+            #expect(try await MessageTests.post(client, bob, room: 1, ["text": "me too", "reply_to": root]).status == .created)
+            #expect(try await client.send(.post, "/api/messages/\(root)/thread/read", headers: cat.bearer).status == .ok)
+            #expect(try await following(cat, root) == false)
+            #expect(try await MessageTests.post(client, ann, room: 1, ["text": "@cat @dan what do you think?", "reply_to": root]).status == .created)
+            #expect(try await following(cat, root) == true)
+            #expect(try await following(dan, root) == true)
+            // An unfollow is a choice, and stays one.
+            #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: dan.bearer).status == .noContent)
+            #expect(try await MessageTests.post(client, ann, room: 1, ["text": "@dan still?", "reply_to": root]).status == .created)
+            #expect(try await following(dan, root) == false)
+            // Reading as the thread's own sender keeps them following.
+            #expect(try await client.send(.post, "/api/messages/\(root)/thread/read", headers: ann.bearer).status == .ok)
+            #expect(try await following(ann, root) == true)
+            let cats = try await client.send(.get, "/api/me/threads", headers: cat.bearer).json()["threads"]?.array ?? []
+            #expect(cats.compactMap { $0["root"]?["id"]?.int } == [root])
+        }
+    }
+
     @Test func theThreadsListShowsFollowedThreadsWithTheirUnreadReplies() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -18,7 +18,10 @@ enum ThreadFollows {
     ) throws -> Set<Int64> {
         if let rootSender {
             try c.execute(
-                "INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))", [root, rootSender])
+                """
+                INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))
+                ON DUPLICATE KEY UPDATE \(Self.followUnlessChosen)
+                """, [root, rootSender])
         }
         let before = Set(
             try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
@@ -45,11 +48,19 @@ enum ThreadFollows {
             let batch = Array(mentioned[start..<min(start + 512, mentioned.count)]).paddedToPowerOfTwo
             try c.execute(
                 """
-                INSERT IGNORE INTO thread_follows (root_id, user_id, following, updated_at)
+                INSERT INTO thread_follows (root_id, user_id, following, updated_at)
                 SELECT ?, id, 1, NOW(3) FROM users WHERE id IN (\(batch.placeholders))
+                ON DUPLICATE KEY UPDATE \(Self.followUnlessChosen)
                 """, [root] + batch)
         }
     }
+
+    /// For a row already there: it follows now unless its user chose (`following` 0 or 1); a row
+    /// with only a read mark (`markThreadRead` on a thread they did not follow) made no choice.
+    static let followUnlessChosen = """
+        thread_follows.updated_at = IF(thread_follows.following IS NULL, NOW(3), thread_follows.updated_at),
+        thread_follows.following = IFNULL(thread_follows.following, 1)
+        """
 
     struct RepliedEvent: Encodable {
         let roomId: Int64
@@ -79,8 +90,10 @@ enum ThreadFollows {
     /// Whether the user follows a message's thread: their choice, or else whether they sent it (and
     /// it is not deleted: replies to a deleted message do not make its sender follow, `replied`).
     static func following(_ c: MariaDBConnection, root: MessageView, userID: Int64) throws -> Bool {
-        if let row = try c.query("SELECT following FROM thread_follows WHERE root_id = ? AND user_id = ?", [root.id, userID]).first {
-            return try row.decode("following", as: Int64.self) != 0
+        if let row = try c.query("SELECT following FROM thread_follows WHERE root_id = ? AND user_id = ?", [root.id, userID]).first,
+            let chosen = try row.decode("following", as: Int64?.self)
+        {
+            return chosen != 0
         }
         return root.sender.id == userID && root.webhook == nil && !root.deleted
     }

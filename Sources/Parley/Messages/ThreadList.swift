@@ -149,8 +149,9 @@ struct ThreadListController {
                 .first?.decode("read_up_to", as: Int64.self)
             let mark = max(before ?? 0, latest)
             if mark > (before ?? 0) {
-                // Reading a thread does not change whether I follow it: a new row says what following says now.
-                let following = try ThreadFollows.following(c, root: root, userID: userID)
+                // Reading a thread does not change whether I follow it: a new row follows if I do
+                // (its sender), else it makes no choice (NULL: a mention may still make me follow).
+                let following: Int64? = try ThreadFollows.following(c, root: root, userID: userID) ? 1 : nil
                 try c.execute(
                     """
                     INSERT INTO thread_follows (root_id, user_id, following, updated_at, read_up_to) VALUES (?, ?, ?, NOW(3), ?)
