@@ -514,6 +514,49 @@ import Testing
         }
     }
 
+    /// The room a device reads silences notifications only while that device is there: it ends
+    /// when the device logs out, or `grace` after its last connection closed. (It was one per
+    /// account: a desktop that logged out or crashed showing a room kept the phone from ever being
+    /// notified of mentions there.)
+    @Test func theRoomADeviceReadsEndsWithThatDevice() async throws {
+        let parley = try await TestParley.make { $0.presenceGrace = .seconds(1) }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let phone = try await live.stream(bob.token)
+            _ = await phone.waitFor(0, within: 0.3)
+            func mentions() -> Int { Self.events(phone, "notification").count }
+
+            // The desktop shows room 1 with its own stream open: no notification while it does.
+            let desktop = try await live.logIn("bob")
+            let desktopStream = try await live.stream(desktop)
+            _ = await desktopStream.waitFor(0, within: 0.3)
+            #expect(try await live.send(.PUT, "/api/me/focus", json: #"{"room_id":1}"#, token: desktop).status == 204)
+            _ = try await live.post(alice.token, room: 1, text: "@bob one")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(mentions() == 0)
+
+            // Its stream goes (a crash): within the grace it still counts, then it does not.
+            await desktopStream.close()
+            _ = try await live.post(alice.token, room: 1, text: "@bob two")
+            try await Task.sleep(for: .milliseconds(1300))
+            _ = try await live.post(alice.token, room: 1, text: "@bob three")
+            #expect(await phone.waitFor(1) { $0.event == "notification" }.count == 1)
+            #expect(Self.events(phone, "notification").compactMap { $0["data"]?["notification"]?["message"]?["text"]?.string } == ["@bob three"])
+
+            // Another desktop shows the room, then logs out: at once nothing of it counts.
+            let laptop = try await live.logIn("bob")
+            #expect(try await live.send(.PUT, "/api/me/focus", json: #"{"room_id":1}"#, token: laptop).status == 204)
+            _ = try await live.post(alice.token, room: 1, text: "@bob four")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(mentions() == 1)
+            #expect(try await live.send(.DELETE, "/api/session", token: laptop).status == 204)
+            _ = try await live.post(alice.token, room: 1, text: "@bob five")
+            #expect(await phone.waitFor(2) { $0.event == "notification" }.count == 2)
+            await phone.close()
+        }
+    }
+
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -78,7 +78,10 @@ struct SessionService: Sendable {
     func delete(sessionID: Int64, userID: Int64, token: Bool? = nil) async throws -> Bool {
         cache.drop(sessionID: sessionID)
         let deleted = try await store.delete(sessionID: sessionID, userID: userID, token: token)
-        if deleted { hub.disconnect(userID: userID, session: sessionID) }
+        if deleted {
+            hub.disconnect(userID: userID, session: sessionID)
+            presence.tracker.forget(userID, session: sessionID)
+        }
         return deleted
     }
 

@@ -57,8 +57,8 @@ struct EventController {
         let after = try Self.cursor(request.uri.queryParameters["after"].map(String.init))
         let timeout = try Self.timeout(request.uri.queryParameters["timeout"].map(String.init))
         let feed = EventFeed(userID: session.user.id, sessionID: session.id, after: after, hub: hub, log: log)
-        await presence.connected(session.user.id)
-        defer { presence.disconnected(session.user.id) }
+        await presence.connected(session.user.id, session: session.id)
+        defer { presence.disconnected(session.user.id, session: session.id) }
         var events = try await feed.nextBacklog(limit: Self.pageLimit)
         let waitSeconds = timeout
         if events.isEmpty && waitSeconds > 0 {
@@ -121,7 +121,7 @@ struct EventController {
         return Response(
             status: .ok, headers: headers,
             body: .init { writer in
-                await presence.connected(userID)
+                await presence.connected(userID, session: session.id)
                 do {
                     // The stream ends when the client goes away or the server shuts down gracefully
                     // (otherwise SIGTERM would wait for every open stream): either way by ending the
@@ -138,7 +138,7 @@ struct EventController {
                     // The client went away.
                 }
                 _ = await feed.close()
-                presence.disconnected(userID)
+                presence.disconnected(userID, session: session.id)
                 try? await writer.finish(nil)
             })
     }

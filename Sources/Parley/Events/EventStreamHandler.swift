@@ -365,7 +365,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         session: AuthenticatedSession, after: Int64?, context: ChannelHandlerContext,
         flush: @escaping (EventStreamHandler, ChannelHandlerContext) -> Void, end: @escaping (EventStreamHandler, ChannelHandlerContext) -> Void
     ) -> (EventFeed, LoopSink) {
-        streams.presence.connectedNow(session.user.id)
+        streams.presence.connectedNow(session.user.id, session: session.id)
         let bound = NIOLoopBound((handler: self, context: context, flush: flush, end: end), eventLoop: context.eventLoop)
         let sink = LoopSink(
             userID: session.user.id, sessionID: session.id, bufferLimit: Self.bufferLimit, eventLoop: context.eventLoop,
@@ -492,7 +492,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             stream = nil
             open.sink.finish()
             streams.hub.unsubscribe(open.sink)
-            streams.presence.disconnected(open.feed.userID)
+            streams.presence.disconnected(open.feed.userID, session: open.feed.subscription.sessionID)
         }
         if let open = poll {
             poll = nil
@@ -500,7 +500,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             open.timer?.cancel()
             _ = open.feed.close(remaining: { open.sink.take() })
             open.sink.finish()
-            streams.presence.disconnected(open.feed.userID)
+            streams.presence.disconnected(open.feed.userID, session: open.feed.subscription.sessionID)
         }
         context.fireChannelInactive()
     }
@@ -581,7 +581,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     open.answered = true
                     _ = open.feed.close(remaining: { open.sink.take() })
                     open.sink.finish()
-                    handler.streams.presence.disconnected(open.feed.userID)
+                    handler.streams.presence.disconnected(open.feed.userID, session: open.feed.subscription.sessionID)
                     let temporary = (error as? MariaDBError)?.isTemporaryServerFailure ?? false
                     handler.respond(
                         temporary ? .unavailable : ParleyError(.internalServerError, "internal_error", "Something went wrong on the server."),
@@ -631,7 +631,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         defer { PostTrace.mark(.written, event: events.first?.id) }
         open.sink.finish()
         let userID = open.feed.userID
-        streams.presence.disconnected(userID)
+        streams.presence.disconnected(userID, session: open.feed.subscription.sessionID)
         if !events.isEmpty { streams.onDelivered(userID, events) }
         guard context.channel.isActive else { return }
         let body = EventController.pollBody(cursor: open.feed.cursor, events: events)

@@ -194,7 +194,7 @@ struct NotificationService: Sendable {
                 continue
             }
             // The room the user is reading needs no notification.
-            if presence.focusedRoom(user) == message.roomId { continue }
+            if presence.isReading(user, room: message.roomId) { continue }
             let id = Int64(
                 try c.execute(
                     "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -224,7 +224,7 @@ struct NotificationService: Sendable {
         for row in rows {
             let user: Int64 = try row.decode("user_id")
             let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? .mentions
-            if level == .none || presence.focusedRoom(user) == message.roomId { continue }
+            if level == .none || presence.isReading(user, room: message.roomId) { continue }
             let reason = named.contains(user) ? "mention" : "keyword"
             let id = Int64(
                 try c.execute(

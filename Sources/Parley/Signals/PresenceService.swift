@@ -8,14 +8,23 @@ public enum PresenceStatus: String, Codable, Sendable {
 }
 
 /// Which users this process holds event connections for, and when each last polled. A user is
-/// online while a connection is open or they polled within `grace`; the room they are reading is
-/// remembered while they are online.
+/// online while a connection is open or they polled within `grace`. The room a user is reading is
+/// remembered per session (a device): it counts while that session has a connection open or had
+/// one within `grace`, and ends with the session. (It was one per account and outlived the device
+/// that set it: a desktop that logged out or crashed while showing a room kept the phone from being
+/// notified of mentions there.)
 final class PresenceTracker: Sendable {
+    private struct Device {
+        var connections = 0
+        var lastActivity: ContinuousClock.Instant
+        var focusedRoom: Int64?
+    }
+
     private struct Entry {
         var connections = 0
         var lastActivity: ContinuousClock.Instant
         var published = false
-        var focusedRoom: Int64?
+        var devices: [Int64: Device] = [:]
     }
 
     let grace: Duration
@@ -23,12 +32,14 @@ final class PresenceTracker: Sendable {
 
     init(grace: Duration) { self.grace = grace }
 
-    /// A connection opened; true when the user was not online before (announce it).
-    func connected(_ user: Int64, now: ContinuousClock.Instant = .now) -> Bool {
+    /// A connection of `session` opened; true when the user was not online before (announce it).
+    func connected(_ user: Int64, session: Int64, now: ContinuousClock.Instant = .now) -> Bool {
         entries.withLockedValue { entries in
             var entry = entries[user] ?? Entry(lastActivity: now)
             entry.connections += 1
             entry.lastActivity = now
+            entry.devices[session, default: Device(lastActivity: now)].connections += 1
+            entry.devices[session]?.lastActivity = now
             let announce = !entry.published
             entry.published = true
             entries[user] = entry
@@ -36,12 +47,17 @@ final class PresenceTracker: Sendable {
         }
     }
 
-    /// A connection closed (the user stays online for `grace`).
-    func disconnected(_ user: Int64, now: ContinuousClock.Instant = .now) {
+    /// A connection of `session` closed (the user stays online for `grace`).
+    func disconnected(_ user: Int64, session: Int64, now: ContinuousClock.Instant = .now) {
         entries.withLockedValue { entries in
             guard var entry = entries[user] else { return }
             entry.connections = max(0, entry.connections - 1)
             entry.lastActivity = now
+            if var device = entry.devices[session] {
+                device.connections = max(0, device.connections - 1)
+                device.lastActivity = now
+                entry.devices[session] = device
+            }
             entries[user] = entry
         }
     }
@@ -52,26 +68,32 @@ final class PresenceTracker: Sendable {
         entries.withLockedValue { entries in entries.removeValue(forKey: user)?.published ?? false }
     }
 
+    /// One session ended (logged out, revoked): the room it was reading no longer counts.
+    func forget(_ user: Int64, session: Int64) {
+        entries.withLockedValue { entries in _ = entries[user]?.devices.removeValue(forKey: session) }
+    }
+
     func isOnline(_ user: Int64) -> Bool { entries.withLockedValue { $0[user]?.published ?? false } }
 
-    func setFocus(_ user: Int64, room: Int64?) {
+    func setFocus(_ user: Int64, session: Int64, room: Int64?, now: ContinuousClock.Instant = .now) {
         entries.withLockedValue { entries in
-            if var entry = entries[user] {
-                entry.focusedRoom = room
-                entries[user] = entry
-            } else {
-                var entry = Entry(lastActivity: .now)
-                entry.focusedRoom = room
-                entries[user] = entry
-            }
+            var entry = entries[user] ?? Entry(lastActivity: now)
+            var device = entry.devices[session] ?? Device(lastActivity: now)
+            device.focusedRoom = room
+            device.lastActivity = max(device.lastActivity, now)
+            entry.devices[session] = device
+            entries[user] = entry
         }
     }
 
-    /// The room the user is reading, if they are online.
-    func focusedRoom(_ user: Int64) -> Int64? {
+    /// Whether the user, online, is reading `room` on a device that is still there: a session that
+    /// set it and has a connection open, or had one (or set it) within `grace`.
+    func isReading(_ user: Int64, room: Int64, now: ContinuousClock.Instant = .now) -> Bool {
         entries.withLockedValue { entries in
-            guard let entry = entries[user], entry.published else { return nil }
-            return entry.focusedRoom
+            guard let entry = entries[user], entry.published else { return false }
+            return entry.devices.values.contains { device in
+                device.focusedRoom == room && (device.connections > 0 || now - device.lastActivity < grace)
+            }
         }
     }
 
@@ -114,21 +136,21 @@ struct PresenceService: Sendable {
         return (try UserSummary(row: row), PresenceStatus(rawValue: try row.decode("presence")) ?? .online, try row.decode("last_seen_at"))
     }
 
-    /// An event connection opened (SSE stream or long-poll).
-    func connected(_ userID: Int64) async {
-        guard tracker.connected(userID) else { return }
+    /// An event connection of a session opened (SSE stream or long-poll).
+    func connected(_ userID: Int64, session: Int64) async {
+        guard tracker.connected(userID, session: session) else { return }
         try? await announce(userID, online: true)
     }
 
     /// A connection opened, from code that cannot wait: announces the user online in the background
     /// when this connection brings them online.
-    func connectedNow(_ userID: Int64) {
-        guard tracker.connected(userID) else { return }
+    func connectedNow(_ userID: Int64, session: Int64) {
+        guard tracker.connected(userID, session: session) else { return }
         Task { try? await announce(userID, online: true) }
     }
 
-    func disconnected(_ userID: Int64) {
-        tracker.disconnected(userID)
+    func disconnected(_ userID: Int64, session: Int64) {
+        tracker.disconnected(userID, session: session)
     }
 
     /// Every session of the user ended: they are offline at once, not after the grace.

@@ -129,7 +129,7 @@ struct SignalController {
     func setFocus(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: FocusBody.self, context: context, limit: maxBodyBytes)
-        presence.tracker.setFocus(session.user.id, room: body.roomId)
+        presence.tracker.setFocus(session.user.id, session: session.id, room: body.roomId)
         return .noContent
     }
 
