@@ -42,6 +42,25 @@ import Testing
         }
     }
 
+    /// `Expect: 100-continue` is answered at once, so curl sends a large upload's body without waiting
+    /// a second for leave (it did for every file over 1 MB); then the upload is answered as usual.
+    @Test func aClientThatAsksLeaveToSendItsBodyGetsItAtOnce() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            let body = "hello, file"
+            try await raw.send(
+                "POST /api/rooms/1/files?name=a.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice.token)\r\n"
+                    + "Content-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await raw.wait(upTo: 0.5) { raw.text.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n") }, "\(raw.text)")
+            try await raw.send(body)
+            #expect(try await raw.wait { raw.statusLines.count == 2 }, "\(raw.text)")
+            #expect(raw.statusLines == ["HTTP/1.1 100 Continue", "HTTP/1.1 201 Created"])
+            await raw.close()
+        }
+    }
+
     /// A request the HTTP parser refuses (here a header far too long) gets the JSON error envelope
     /// and a request id, as every other answer does, and the connection closes.
     @Test func anUnparsableRequestGetsTheErrorEnvelope() async throws {

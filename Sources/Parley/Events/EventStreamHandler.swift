@@ -178,7 +178,14 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         guard case .head(let request) = part, Self.isOurs(request), let target = request.path else {
-            if case .head = part { forwardedInFlight += 1 }
+            if case .head(let request) = part {
+                // A client that waits for leave to send its body (curl does above 1 MB) is told to go
+                // on at once, when no earlier answer is still on its way (it waited a second).
+                if forwardedInFlight == 0, Self.expectsContinue(request), let encoder = encoderContext(context) {
+                    encoder.writeAndFlush(NIOAny(Self.continueLine), promise: nil)
+                }
+                forwardedInFlight += 1
+            }
             context.fireChannelRead(wrapInboundOut(part))
             return
         }
@@ -202,6 +209,13 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // Hummingbird takes in what it was passed at the end of a read.
         if drained { context.fireChannelReadComplete() }
+    }
+
+    static let continueLine = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
+
+    /// `Expect: 100-continue` (the only expectation HTTP/1.1 defines).
+    static func expectsContinue(_ request: HTTPRequest) -> Bool {
+        request.headerFields[values: .expect].contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "100-continue" }
     }
 
     /// `Connection: close` among the request's connection options.
