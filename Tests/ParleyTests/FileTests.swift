@@ -154,8 +154,26 @@ import Testing
                 .expectError(.unprocessableContent, "invalid_file_name")
             try await Self.upload(client, alice, room: open, [9], query: "name=x&text=\(String(repeating: "y", count: 4001))")
                 .expectError(.unprocessableContent, "invalid_text")
+            // Invisible formatting in a name: a right-to-left override showed "\u{202E}gnp.exe" as
+            // "exe.png"; a byte order mark alone was a name that shows nothing.
+            for name in ["%E2%80%AEgnp.exe", "%EF%BB%BF", "a%C2%ADb.txt"] {
+                try await Self.upload(client, alice, room: open, [9], query: "name=\(name)").expectError(.unprocessableContent, "invalid_file_name")
+            }
             #expect(try parley.count("file_chunks") == 2)
             #expect(try parley.count("files") == 2)
+            // A caption of only a byte order mark is no caption; a caption may be edited away, as it may be left out.
+            let captioned = try await Self.upload(client, alice, room: open, [12], query: "name=n.txt&text=%EF%BB%BF")
+            let noCaption = try #require(try captioned.json()["message"])
+            #expect(noCaption["text"] == .string(""))
+            let described = try await Self.upload(client, alice, room: open, [13], query: "name=m.txt&text=see%20this")
+            let describedID = try #require(try described.json()["message"]?["id"]?.int)
+            let emptied = try await client.send(.patch, "/api/messages/\(describedID)", json: #"{"text":"  "}"#, headers: alice.bearer)
+            #expect(emptied.status == .ok, "\(String(buffer: emptied.body))")
+            #expect(try emptied.json()["message"]?["text"] == .string(""))
+            // A message without a file still needs its text.
+            let said = try await MessageTests.say(client, alice, room: open, "words")
+            try await client.send(.patch, "/api/messages/\(said)", json: #"{"text":"  "}"#, headers: alice.bearer)
+                .expectError(.unprocessableContent, "invalid_text")
 
             // No type, or one that does not read as a type: stored as bytes; slashes leave the name.
             let plain = try await Self.upload(client, alice, room: open, [10], query: "name=..%2Fetc%2Fpasswd", type: nil)

@@ -151,7 +151,8 @@ import Testing
             let room = try #require(
                 try await client.send(.post, "/api/rooms", json: #"{"name":"alerts"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
             let hooks = "/api/rooms/\(room)/webhooks"
-            for name in [#""""#, #""   ""#, "\"\(String(repeating: "n", count: 65))\""] {
+            // Nor invisible formatting: a byte order mark alone, a right-to-left override.
+            for name in [#""""#, #""   ""#, "\"\(String(repeating: "n", count: 65))\"", #""\ufeff""#, #""\u202eIC""#] {
                 try await client.send(.post, hooks, json: #"{"name":\#(name)}"#, headers: owner.bearer).expectError(.unprocessableContent, "invalid_name")
             }
             try await client.send(.post, hooks, json: #"{"name":5}"#, headers: owner.bearer).expectError(.badRequest, "invalid_request")

@@ -71,14 +71,18 @@ struct FileController {
         return MessageController.Page(messages: page.messages, hasMore: page.hasMore)
     }
 
-    /// 1–255 characters without control characters; path separators become `_`. Counted in code
+    /// 1–255 characters without control characters or invisible formatting ones (a right-to-left
+    /// override made "‮gnp.exe" show as "exe.png", as room names refuse); path separators become `_`. Counted in code
     /// points, as the column is (and as file systems count bytes): a name of 128 accented letters,
     /// each written as a letter and its accent, passed a count of characters and answered 500.
     static func fileName(_ text: String) throws -> String {
         let trimmed = text.trimmedWhitespace
         guard (1...255).contains(trimmed.unicodeScalars.count),
-            !trimmed.hasControlCharacters()
-        else { throw ParleyError.invalid("invalid_file_name", "A file name is 1–255 characters with no control characters.") }
+            !trimmed.hasControlCharacters(), !RoomService.hasInvisibleFormatting(trimmed)
+        else {
+            throw ParleyError.invalid(
+                "invalid_file_name", "A file name is 1–255 characters with no control characters and no invisible formatting characters.")
+        }
         return String(trimmed.map { $0 == "/" || $0 == "\\" ? "_" : $0 })
     }
 

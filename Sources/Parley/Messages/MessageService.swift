@@ -75,7 +75,8 @@ struct MessageService: Sendable {
             throw ParleyError.invalid("invalid_text", "A caption is at most \(maxLength) characters after trimming.")
         }
         try refuseControlCharacters(trimmed)
-        return trimmed
+        // Only format characters (a byte order mark) show nothing: no caption, as a message of them is refused.
+        return isInvisible(trimmed) ? "" : trimmed
     }
 
     static func validateClientID(_ id: String?) throws -> String? {
@@ -449,14 +450,15 @@ struct MessageService: Sendable {
 
     /// Edits one's own message; keeps `edited_at`. The same text again changes nothing.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
-        let text = try Self.validateText(text)
+        // A shared file's caption may be emptied, as it may be left empty when shared; a message's text may not.
+        let typed = try Self.validateCaption(text)
         let store = self.store
         let (edited, relink) = try await log.transaction { c, events in
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
             guard message.webhook == nil else { throw RoomService.forbidden("A webhook's message is not edited; delete it instead.") }
             try canPost(c, message.roomId, user.id)
-            let text = try filter.check(text, roomID: message.roomId)
+            let text = try filter.check(message.file == nil ? try Self.validateText(typed) : typed, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
             try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
             // Saving the text unchanged is no edit: no "edited" mark without a version to show, no event.

@@ -113,8 +113,11 @@ struct WebhookController {
     /// A webhook's name: 1–64 characters after trimming, shown as its messages' author.
     static func validateName(_ name: String) throws -> String {
         let name = name.trimmedWhitespace
-        guard (1...64).contains(name.count), name.unicodeScalars.count <= 255, !name.hasControlCharacters() else {
-            throw ParleyError.invalid("invalid_name", "A webhook's name is 1–64 characters with no control characters.")
+        guard (1...64).contains(name.count), name.unicodeScalars.count <= 255, !name.hasControlCharacters(),
+            !RoomService.hasInvisibleFormatting(name)
+        else {
+            throw ParleyError.invalid(
+                "invalid_name", "A webhook's name is 1–64 characters with no control characters and no invisible formatting characters.")
         }
         return name
     }
