@@ -32,6 +32,14 @@ struct FileController {
     /// ASCII; `CharacterSet.alphanumerics` would let other scripts' letters through).
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
+    /// The name for clients that do not read `filename*` (curl's `-OJ` saved a file under its id):
+    /// printable ASCII, with `_` for every other character and for `"`, `\` and `%` (RFC 6266).
+    static func asciiFallback(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { scalar in
+            (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" && scalar != "%" ? scalar : "_"
+        }))
+    }
+
     /// [uploadFile] The body is the file's bytes, its `Content-Type` the file's type; `name` and an
     /// optional caption (`text`) come in the query. 201 with the message that shares it.
     func upload(request: Request, context: AppRequestContext) async throws -> Response {
@@ -109,7 +117,7 @@ struct FileController {
         let encodedName = record.name.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "file"
         var headers: HTTPFields = [
             .contentType: record.contentType,
-            .contentDisposition: "\(disposition); filename*=UTF-8''\(encodedName)",
+            .contentDisposition: "\(disposition); filename=\"\(Self.asciiFallback(record.name))\"; filename*=UTF-8''\(encodedName)",
             .eTag: etag,
             .acceptRanges: "bytes",
             .cacheControl: "private, max-age=31536000, immutable",
