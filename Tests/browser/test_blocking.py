@@ -125,3 +125,25 @@ def test_a_dm_with_someone_i_blocked_is_read_only_in_every_tab_until_i_unblock(s
     chat.wait(lambda: box.is_enabled(), message="the composer stayed read-only after unblocking")
     chat.send("sorry, my mistake")
     chat.wait(lambda: any(m["text"] == "sorry, my mistake" for m in ann.history(dm)))
+
+
+def test_messages_of_someone_i_blocked_light_up_no_room(server, browsers, account):
+    """The server counts neither their messages nor their mentions as unread; nor does the live
+    count (a room lit up with a badge for messages that then showed folded)."""
+    ann = account("ann_quiet", display_name="Ann")
+    bob = account("bob_loud", display_name="Bob")
+    cyd = account("cyd_kind", display_name="Cyd")
+    hall = cyd.create_room("quiet-hall")["id"]
+    for person in (ann, bob):
+        person.join(hall)
+    ann.create_room("ann-desk")
+    ann.call("PUT", f"/api/me/blocks/{bob.id}", expect=204)
+    chat = Chat(browsers(), server).log_in("ann_quiet")
+    chat.open_room("ann-desk")
+    bob.post(hall, "@ann_quiet look at me")
+    bob.post(hall, "and again")
+    cyd.post(hall, "a word from cyd")
+    chat.wait(lambda: chat.badge("quiet-hall") == ["1", False], message="the badge counted bob's messages")
+    # A reload counts as the server does: the same.
+    chat.driver.refresh()
+    chat.wait(lambda: chat.badge("quiet-hall") == ["1", False], message="the server counted bob's messages")
