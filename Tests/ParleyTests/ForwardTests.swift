@@ -136,4 +136,28 @@ import Testing
             #expect(Array(buffer: try await FileTests.download(client, bob, fileID).body) == bytes)
         }
     }
+
+    /// Forwarding a shared file while its message is deleted: the file's bytes went with it, so the
+    /// forward is told `409 message_deleted` (it was `503 unavailable`, "send again", and sending
+    /// again then got the 409).
+    @Test func forwardingAFileWhoseMessageIsDeletedMeanwhileSaysSo() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let shared = try await FileTests.upload(client, ann, room: 1, [1, 2, 3], query: "name=notes.txt", type: "text/plain")
+            let message = try #require(try shared.json()["message"]?["id"]?.int)
+            let file = try #require(try shared.json()["message"]?["file"]?["id"]?.int)
+            let forwarded = try await RaceTests.racing(parley, { other in
+                // The deletion, as far as the file goes: the message, the file's parts, its only chunk.
+                let chunk = try other.query("SELECT chunk_sha256 FROM file_parts WHERE file_id = ?", [file])[0].decode("chunk_sha256", as: [UInt8].self)
+                try other.execute("UPDATE messages SET deleted_at = NOW(3), text = NULL WHERE id = ?", [message])
+                try other.execute("DELETE FROM file_parts WHERE file_id = ?", [file])
+                try other.execute("DELETE FROM file_chunks WHERE sha256 = ?", [chunk])
+            }) {
+                try await client.send(.post, "/api/messages/\(message)/forward", json: #"{"room_id":1}"#, headers: ann.bearer)
+            }
+            forwarded.expectError(.conflict, "message_deleted")
+        }
+    }
+
 }

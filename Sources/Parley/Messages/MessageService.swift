@@ -289,12 +289,20 @@ struct MessageService: Sendable {
     func forward(user: User, messageID: Int64, to roomID: Int64, comment: String, clientID: String?) async throws -> Posted {
         let (source, upload) = try await store.pool.withConnection { c in
             let source = try memberMessage(c, id: messageID, userID: user.id)
-            guard !source.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be forwarded.") }
+            guard !source.deleted else { throw Self.forwardOfDeleted }
             return (source, try source.file.flatMap { try FileStore.storedUpload(c, fileID: $0.id) })
         }
-        return try await post(
-            user: user, roomID: roomID, text: comment, replyTo: nil, clientID: clientID, file: upload, forward: ForwardView(of: source))
+        do {
+            return try await post(
+                user: user, roomID: roomID, text: comment, replyTo: nil, clientID: clientID, file: upload, forward: ForwardView(of: source))
+        } catch let error as ParleyError where error.code == ParleyError.unavailable.code && upload != nil {
+            // The file's bytes went with the original, deleted meanwhile: sending again cannot help.
+            let gone = try await store.pool.withConnection { c in try store.message(c, id: messageID)?.deleted ?? true }
+            throw gone ? Self.forwardOfDeleted : error
+        }
     }
+
+    static let forwardOfDeleted = ParleyError(.conflict, "message_deleted", "A deleted message cannot be forwarded.")
 
     /// Posts through the `post_message` procedure (sql/005): the membership check, the message, its
     /// event and the commit in one call. Nil when the full path must decide: the sender is not a
