@@ -288,8 +288,9 @@ struct MessageStore: Sendable {
         ).map(MessageView.init)
     }
 
-    /// A message's replies that are not deleted, oldest first after a message id.
-    func replies(_ c: MariaDBConnection, to root: Int64, after: Int64, through: Int64 = .max, limit: Int) throws -> [MessageView] {
+    /// A message's replies that are not deleted, oldest first after a message id, up to `through`
+    /// (the log's horizon: no caller may page past a reply that can still commit below it).
+    func replies(_ c: MariaDBConnection, to root: Int64, after: Int64, through: Int64, limit: Int) throws -> [MessageView] {
         try c.query(
             """
             SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id
