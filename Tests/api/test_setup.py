@@ -113,6 +113,24 @@ def test_head_is_answered_wherever_get_is_with_no_body(parley):
         assert 400 <= requests.head(parley.url + path, timeout=10).status_code < 500
 
 
+def test_head_of_the_data_export_uses_none_of_the_hourly_exports(parley):
+    requests.post(parley.url + "/api/users", json={"username": "headcount", "password": "password123"}, timeout=10)
+    token = requests.post(parley.url + "/api/session", json={"username": "headcount", "password": "password123"}, timeout=10).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    for _ in range(8):
+        head = requests.head(parley.url + "/api/me/export", headers=auth, timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["Content-Disposition"].startswith('attachment; filename="parley-headcount-')
+    assert requests.head(parley.url + "/api/me/export", timeout=10).status_code == 401
+    # The mark a HEAD gets inside the server cannot be sent by a client: this GET is a download.
+    got = requests.get(parley.url + "/api/me/export", headers={**auth, "Parley-Head": "1"}, timeout=10)
+    assert got.status_code == 200 and got.json()["account"]["user"]["username"] == "headcount"
+    # Five an hour, all still there after the HEADs.
+    for _ in range(4):
+        assert requests.get(parley.url + "/api/me/export", headers=auth, timeout=10).status_code == 200
+    assert requests.get(parley.url + "/api/me/export", headers=auth, timeout=10).status_code == 429
+
+
 def test_sigterm_ends_open_streams_and_long_polls(fresh_dir):
     """Graceful shutdown must not wait for SSE streams or long-polls to end by themselves."""
     import threading
