@@ -79,4 +79,44 @@ import Testing
             try await client.send(.get, "/api/me/export", headers: ann.bearer).expectError(.tooManyRequests, "rate_limited")
         }
     }
+
+    @Test func pollsForwardsWebhookPostsAndVotesComeAsTheyWereSent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let asked = try await PollTests.create(client, ann, room: 1, #"{"question":"lunch?","options":["soup","salad"],"multiple":true}"#)
+            let mine = try #require(try asked.json()["message"]?["id"]?.int)
+            let theirs = try #require(
+                try await PollTests.create(client, bob, room: 1, #"{"question":"when?","options":["noon","one"]}"#).json()["message"]?["id"]?.int)
+            #expect(try await PollTests.vote(client, bob, mine, [1]).status == .ok)
+            #expect(try await PollTests.vote(client, ann, theirs, [1]).status == .ok)
+            let quoted = try await MessageTests.say(client, bob, room: 1, "worth keeping")
+            let forward = try await client.send(.post, "/api/messages/\(quoted)/forward", json: #"{"room_id":1,"text":"see this"}"#, headers: ann.bearer)
+            let forwarded = try #require(try forward.json()["message"]?["id"]?.int)
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"ops"}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            let url = try #require(
+                try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: ann.bearer).json()["webhook"]?["url"]?.string)
+            let hooked = try #require(try await client.send(.post, url, json: #"{"text":"build green"}"#).json()["message"]?["id"]?.int)
+
+            let export = try await client.send(.get, "/api/me/export", headers: ann.bearer).json()
+            let messages = export["messages"]?.array ?? []
+            #expect(messages.compactMap { $0["id"]?.int } == [mine, forwarded, hooked])
+            // My poll: its options and counts, not who chose them.
+            #expect(messages[0]["text"] == .string("lunch?"))
+            #expect(messages[0]["poll"]?["options"] == .array([
+                .object(["text": .string("soup"), "votes": .number(0)]), .object(["text": .string("salad"), "votes": .number(1)]),
+            ]))
+            #expect(messages[0]["poll"]?["multiple"] == .bool(true) && messages[0]["poll"]?["closed"] == .bool(false))
+            // A forward quotes what it forwarded; a webhook's post says so.
+            #expect(messages[1]["text"] == .string("see this") && messages[1]["forwarded"]?["text"] == .string("worth keeping"))
+            #expect(messages[1]["forwarded"]?["sender"]?["username"] == .string("bob"))
+            #expect(messages[2]["webhook"]?["name"] == .string("CI") && messages[0]["webhook"] == nil && messages[0]["forwarded"] == nil)
+            // My choices in others' polls.
+            let votes = export["votes"]?.array ?? []
+            #expect(votes.count == 1 && votes.first?["message_id"]?.int == theirs && votes.first?["option"] == .string("one"))
+            #expect(votes.first?["voted_at"]?.string != nil)
+        }
+    }
 }

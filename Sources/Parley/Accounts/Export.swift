@@ -69,6 +69,7 @@ struct ExportController {
         let keywords: [String]
         let rooms: [Room]
         let reactions: [Reaction]
+        let votes: [Vote]
         let saved: [Saved]
         let drafts: [Draft]
         let scheduled: [Scheduled]
@@ -84,6 +85,23 @@ struct ExportController {
         let size: Int64
     }
 
+    /// A poll I asked: its options with their counts, not who chose what (others' choices are theirs).
+    struct Poll: Encodable {
+        struct Option: Encodable {
+            let text: String
+            let votes: Int
+        }
+        let options: [Option]
+        let multiple: Bool
+        let closed: Bool
+
+        init(_ poll: PollView) {
+            options = poll.options.map { Option(text: $0.text, votes: $0.votes) }
+            multiple = poll.multiple
+            closed = poll.closed
+        }
+    }
+
     struct Message: Encodable {
         let id: Int64
         let roomId: Int64
@@ -92,27 +110,41 @@ struct ExportController {
         let createdAt: Date
         let editedAt: Date?
         let file: FileSummary?
+        /// What it forwards, quoted as it was sent.
+        let forwarded: ForwardView?
+        let poll: Poll?
+        /// The webhook of mine that posted it.
+        let webhook: WebhookSummary?
+    }
+
+    /// A choice of mine in a poll.
+    struct Vote: Encodable {
+        let messageId: Int64
+        let option: String
+        let votedAt: Date
     }
 
     /// [exportMyData] The download: `parley-<username>-<date>.json`.
     func export(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
         let userID = session.user.id
-        try limiter.consume(String(userID))
-        let account = try await SignalController.loadMe(pool, userID)
         let now = Date()
-        let head = try await pool.withConnection { c in try Self.head(c, userID: userID, account: account, now: now) }
-        var opening = try ParleyJSON.encoder().encode(head)
-        // The head is an object: its closing brace gives way to the messages.
-        opening.removeLast()
-        opening.append(contentsOf: Array(#","messages":["#.utf8))
-        let prefix = opening
         let day = ISO8601DateFormatter.string(from: now, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let headers: HTTPFields = [
             .contentType: "application/json; charset=utf-8",
             .contentDisposition: #"attachment; filename="parley-\#(session.user.username)-\#(day).json""#,
             .cacheControl: "no-store",
         ]
+        // A HEAD tells what a download would be without using one up.
+        if request.isHead { return Response(status: .ok, headers: headers) }
+        try limiter.consume(String(userID))
+        let account = try await SignalController.loadMe(pool, userID)
+        let head = try await pool.withConnection { c in try Self.head(c, userID: userID, account: account, now: now) }
+        var opening = try ParleyJSON.encoder().encode(head)
+        // The head is an object: its closing brace gives way to the messages.
+        opening.removeLast()
+        opening.append(contentsOf: Array(#","messages":["#.utf8))
+        let prefix = opening
         let pool = self.pool
         return Response(
             status: .ok, headers: headers,
@@ -142,7 +174,7 @@ struct ExportController {
     static func messages(_ c: MariaDBConnection, userID: Int64, after: Int64) throws -> [Message] {
         try c.query(
             """
-            SELECT m.id, m.room_id, m.text, m.reply_to, m.created_at, m.edited_at,
+            SELECT m.id, m.room_id, m.text, m.reply_to, m.created_at, m.edited_at, m.forward_summary, m.poll_summary, m.webhook_summary,
               f.id AS file_id, f.name AS file_name, f.content_type AS file_type, f.size AS file_size
             FROM messages m LEFT JOIN files f ON f.message_id = m.id
             WHERE m.sender_id = ? AND m.id > ? AND m.deleted_at IS NULL ORDER BY m.id LIMIT ?
@@ -153,7 +185,10 @@ struct ExportController {
             }
             return Message(
                 id: try row.decode("id"), roomId: try row.decode("room_id"), text: try row.decode("text"), replyTo: try row.decode("reply_to"),
-                createdAt: try row.decode("created_at"), editedAt: try row.decode("edited_at"), file: file)
+                createdAt: try row.decode("created_at"), editedAt: try row.decode("edited_at"), file: file,
+                forwarded: try row.decode("forward_summary", as: String?.self).map(ForwardView.decode),
+                poll: try row.decode("poll_summary", as: String?.self).map { Poll(try PollView.decode($0)) },
+                webhook: try row.decode("webhook_summary", as: String?.self).map(WebhookSummary.decode))
         }
     }
 
@@ -178,6 +213,17 @@ struct ExportController {
             rooms: rooms,
             reactions: try c.query("SELECT message_id, emoji, created_at FROM reactions WHERE user_id = ? ORDER BY created_at, message_id", [userID])
                 .map { Reaction(messageId: try $0.decode("message_id"), emoji: try $0.decode("emoji"), createdAt: try $0.decode("created_at")) },
+            votes: try c.query(
+                """
+                SELECT v.message_id, v.option_index, v.voted_at, m.poll_summary FROM poll_votes v JOIN messages m ON m.id = v.message_id
+                WHERE v.user_id = ? AND m.deleted_at IS NULL ORDER BY v.voted_at, v.message_id, v.option_index
+                """, [userID]
+            ).compactMap { row in
+                let options = try row.decode("poll_summary", as: String?.self).map { try PollView.decode($0).options } ?? []
+                let index: Int = try row.decode("option_index")
+                guard options.indices.contains(index) else { return nil }
+                return Vote(messageId: try row.decode("message_id"), option: options[index].text, votedAt: try row.decode("voted_at"))
+            },
             saved: try c.query("SELECT message_id, saved_at FROM saved_messages WHERE user_id = ? ORDER BY saved_at, id", [userID])
                 .map { Saved(messageId: try $0.decode("message_id"), savedAt: try $0.decode("saved_at")) },
             drafts: try c.query("SELECT room_id, thread_id, text, reply_to, updated_at FROM drafts WHERE user_id = ? ORDER BY updated_at", [userID])
