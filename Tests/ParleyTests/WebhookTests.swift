@@ -80,6 +80,10 @@ import Testing
             #expect(try await client.send(.delete, "/api/rooms/\(room)/webhooks/\(id)", headers: owner.bearer).status == .noContent)
             try await client.send(.delete, "/api/rooms/\(room)/webhooks/\(id)", headers: owner.bearer).expectError(.notFound, "webhook_not_found")
             try await client.send(.post, url, json: #"{"text":"after"}"#).expectError(.notFound, "webhook_not_found")
+            // A dead URL is told as such whatever is sent to it.
+            try await client.send(.post, url, json: #"{"text":"#).expectError(.notFound, "webhook_not_found")
+            try await client.send(.post, url, json: "text=hi", headers: [.contentType: "application/x-www-form-urlencoded"])
+                .expectError(.notFound, "webhook_not_found")
             let kept = try await client.send(.get, "/api/messages/\(messageID)", headers: ann.bearer).json()["message"]
             #expect(kept?["webhook"]?["name"] == .string("CI"))
             #expect(try await client.send(.delete, "/api/messages/\(messageID)", headers: owner.bearer).status == .noContent)

@@ -192,7 +192,7 @@ struct WebhookController {
     /// with the message. No session: the URL's token is the credential.
     func post(request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
-        let body = try await request.decodeJSON(as: PostBody.self, context: context, limit: maxBodyBytes)
+        // The URL is judged before the body: a dead or wrong URL answers 404 whatever was sent to it.
         // Anything but a token's shape cannot be one (and is not hashed and looked up).
         guard SessionService.isCode(token) else { throw Self.notFound }
         let found = try await rooms.store.pool.withConnection { c -> (User, Int64, WebhookSummary)? in
@@ -207,6 +207,7 @@ struct WebhookController {
             return (try User(row: row), try row.decode("room_id"), WebhookSummary(id: try row.decode("webhook_id"), name: try row.decode("name")))
         }
         guard let (maker, roomID, webhook) = found else { throw Self.notFound }
+        let body = try await request.decodeJSON(as: PostBody.self, context: context, limit: maxBodyBytes)
         // Each webhook has the posting rate of one person.
         try limiter.consume("webhook:\(webhook.id)")
         let posted: MessageService.Posted
