@@ -42,6 +42,8 @@ import Testing
             let scheduled = try #require(
                 try await ScheduledTests.schedule(client, ann, room: 1, #"{"text":"an answer","reply_to":\#(old),"in_seconds":3600}"#)
                     .json()["scheduled"]?["id"]?.int)
+            // And Admin wanted reminding of it.
+            let reminder = try #require(try await ReminderTests.remind(client, admin, old, in: 3600).json()["reminder"]?["id"]?.int)
             try parley.execute("UPDATE messages SET created_at = NOW(3) - INTERVAL 40 DAY WHERE id <= ?", [oldDM])
             let reply = try #require(
                 try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"still here","reply_to":\#(old)}"#, headers: admin.bearer)
@@ -90,6 +92,12 @@ import Testing
             #expect(expired.sorted { ($0[0] ?? 0) < ($1[0] ?? 0) } == [[1, oldFile, 2], [dm, oldDM, 1]])
             // Ann's clients heard the thread's draft go.
             #expect(events.contains { $0["type"] == .string("draft.removed") && $0["data"]?["thread_id"]?.int == old })
+            // Admin's clients heard the reminder go with its message.
+            let adminEvents = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: admin.bearer).json()["events"]?.array ?? []
+            #expect(
+                adminEvents.filter { $0["type"] == .string("reminder.removed") }.map { [$0["data"]?["id"]?.int, $0["data"]?["message_id"]?.int] }
+                    == [[reminder, old]])
+            #expect(try parley.count("reminders") == 0)
             // The log dropped the event older than the retention (the pruner runs after the sweep's
             // commits, so it may still be at work when the messages are gone).
             let pruned = ContinuousClock.now + .seconds(10)

@@ -747,7 +747,13 @@ import Testing
             let room = try await Self.room(client, owner, #"{"name":"hall"}"#)
             for user in [ada, bob] { #expect(try await Self.join(client, user, room).status == .ok) }
             try parley.execute("UPDATE room_members SET role = 'admin' WHERE room_id = ? AND user_id = ?", [room, ada.id])
-            #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"hello"}"#, headers: bob.bearer).status == .created)
+            let hello = try await MessageTests.say(client, bob, room: room, "hello")
+            // Ada keeps things about the room in lists that span rooms: a draft, a message to send later, a reminder.
+            #expect(try await client.send(.put, "/api/rooms/\(room)/draft", json: #"{"text":"half a thought"}"#, headers: ada.bearer).status == .ok)
+            let later = try #require(
+                try await ScheduledTests.schedule(client, ada, room: room, #"{"text":"later","in_seconds":3600}"#).json()["scheduled"]?["id"]?.int)
+            let reminder = try #require(try await ReminderTests.remind(client, ada, hello, in: 3600).json()["reminder"]?["id"]?.int)
+            let beforeDelete = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ada.bearer).json()["cursor"]?.int)
             func transfer(_ actor: LoggedIn, _ to: Int64) async throws -> TestResponse {
                 try await client.send(.post, "/api/rooms/\(room)/owner", json: #"{"user_id":\#(to)}"#, headers: actor.bearer)
             }
@@ -778,6 +784,15 @@ import Testing
             try await client.send(.get, "/api/rooms/\(room)", headers: bob.bearer).expectError(.notFound, "room_not_found")
             try await client.send(.delete, "/api/rooms/\(room)", headers: bob.bearer).expectError(.notFound, "room_not_found")
             #expect(try await Self.directory(client, ada).public.compactMap { $0["name"]?.string } == ["main"])
+            // Ada's draft, scheduled message and reminder went with the room, and her clients heard so.
+            let gone = try await client.send(.get, "/api/events?after=\(beforeDelete)&timeout=0", headers: ada.bearer).json()["events"]?.array ?? []
+            func data(_ type: String) -> [JSON] { gone.filter { $0["type"] == .string(type) }.compactMap { $0["data"] } }
+            #expect(data("draft.removed").map { [$0["room_id"], $0["thread_id"]] } == [[.number(Double(room)), .null]])
+            #expect(data("scheduled.removed").map { [$0["id"]?.int, $0["room_id"]?.int] } == [[later, room]])
+            #expect(data("reminder.removed").map { [$0["id"]?.int, $0["message_id"]?.int] } == [[reminder, hello]])
+            #expect(try await ScheduledTests.list(client, ada).isEmpty)
+            #expect(try await client.send(.get, "/api/me/reminders", headers: ada.bearer).json()["reminders"] == .array([]))
+            #expect(try await client.send(.get, "/api/me/drafts", headers: ada.bearer).json()["drafts"] == .array([]))
             // main stays whoever owns it.
             try parley.execute("UPDATE room_members SET role = 'owner' WHERE room_id = 1 AND user_id = ?", [ada.id])
             try await client.send(.delete, "/api/rooms/1", headers: ada.bearer).expectError(.conflict, "room_protected")

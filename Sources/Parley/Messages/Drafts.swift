@@ -71,6 +71,17 @@ struct DraftController {
         }
     }
 
+    /// Deletes a room's drafts, in the transaction that deletes the room, and tells each one's user.
+    static func removeAll(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64) throws {
+        let rows = try c.query("SELECT user_id, thread_id FROM drafts WHERE room_id = ? ORDER BY user_id, thread_id FOR UPDATE", [roomID])
+        guard !rows.isEmpty else { return }
+        try c.execute("DELETE FROM drafts WHERE room_id = ?", [roomID])
+        for row in rows {
+            let thread: Int64 = try row.decode("thread_id")
+            try events.append(EventType.draftRemoved, userID: try row.decode("user_id"), payload: RemovedEvent(roomId: roomID, threadId: thread == 0 ? nil : thread))
+        }
+    }
+
     static let columns = "d.room_id, d.thread_id, d.text, d.reply_to, d.updated_at"
 
     /// `?thread=<message id>`: the thread's reply box (0 in the table), else the room's own box.

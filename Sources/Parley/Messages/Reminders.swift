@@ -36,6 +36,21 @@ struct Reminders: Sendable {
         try events.append(EventType.reminderRemoved, userID: userID, payload: RemovedEvent(id: id, messageId: messageID))
     }
 
+    /// Deletes the reminders about messages that are about to be deleted (a room's, or those its
+    /// retention expires), in the same transaction, and tells each one's user. The foreign key
+    /// would delete them silently, and their clients would list them until they came due.
+    static func removeAll(_ c: MariaDBConnection, _ events: EventAppender, where condition: String, _ parameters: [any MariaDBEncodable]) throws {
+        let rows = try c.query(
+            "SELECT r.id, r.user_id, r.message_id FROM reminders r JOIN messages m ON m.id = r.message_id WHERE \(condition) ORDER BY r.id FOR UPDATE",
+            parameters)
+        guard !rows.isEmpty else { return }
+        let ids: [Int64] = try rows.map { try $0.decode("id") }.paddedToPowerOfTwo
+        try c.execute("DELETE FROM reminders WHERE id IN (\(ids.placeholders))", ids)
+        for row in rows {
+            try removed(events, id: try row.decode("id"), userID: try row.decode("user_id"), messageID: try row.decode("message_id"))
+        }
+    }
+
     /// [setReminder] A reminder about a message the user may read, `seconds` from now.
     func set(user: User, messageID: Int64, seconds: Int) async throws -> Reminder {
         guard (1...Self.maxDelay).contains(seconds) else {

@@ -127,6 +127,7 @@ struct MessageRetention: Sendable {
         for row in try c.query("SELECT DISTINCT message_id FROM files WHERE message_id IN (\(list.placeholders))", list) {
             try FileStore.unshare(c, messageID: try row.decode("message_id"))
         }
+        try Reminders.removeAll(c, events, where: "m.id IN (\(list.placeholders))", list)
         try c.execute("DELETE FROM messages WHERE id IN (\(list.placeholders))", list)
         // Drafts in the threads of those messages go too (`thread_id` has no foreign key: 0 is a
         // room's own box), and their owners' clients hear it.

@@ -151,6 +151,18 @@ struct ScheduledMessages: Sendable {
         }
     }
 
+    /// Deletes a room's scheduled messages, in the transaction that deletes the room, and tells each
+    /// one's user (their list spans rooms).
+    static func removeAll(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64) throws {
+        let rows = try c.query("SELECT id, user_id FROM scheduled_messages WHERE room_id = ? ORDER BY id FOR UPDATE", [roomID])
+        guard !rows.isEmpty else { return }
+        try c.execute("DELETE FROM scheduled_messages WHERE room_id = ?", [roomID])
+        for row in rows {
+            try events.append(
+                EventType.scheduledRemoved, userID: try row.decode("user_id"), payload: RemovedEvent(id: try row.decode("id"), roomId: roomID, messageId: nil))
+        }
+    }
+
     /// [cancelScheduled] Deletes one of the user's scheduled messages.
     func cancel(user: User, id: Int64) async throws {
         try await log.transaction { c, events in

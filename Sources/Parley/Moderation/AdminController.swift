@@ -183,8 +183,7 @@ struct AdminController {
             try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
         }
         try ReportController.resolveAll(c, events, .room(roomID), by: admin.id, as: .roomDeleted)
-        try FileStore.unshareAll(c, roomID: roomID)
-        try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
+        try RoomService.remove(c, events, roomID: roomID)
         // The room and its log go; the site's log keeps which room it was.
         let name: String = try row.decode("name")
         try ModerationService.record(c, room: nil, actor: admin.id, action: "delete_room", reason: "\(name) (room \(roomID))")

@@ -348,9 +348,19 @@ struct RoomService: Sendable {
             if room.kind == .public { try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: nil)) }
             // Its reports go with it; their reporters hear of it first.
             try ReportController.resolveAll(c, events, .room(roomID), by: user.id, as: .roomDeleted)
-            try FileStore.unshareAll(c, roomID: roomID)
-            try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
+            try Self.remove(c, events, roomID: roomID)
         }
+    }
+
+    /// The end of a room's deletion (by its owner or a site admin), after `room.deleted`: its files
+    /// are unshared, and what its members keep in lists that span rooms (drafts, scheduled messages,
+    /// reminders about its messages) goes with it, their clients told; the rest goes by foreign key.
+    static func remove(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64) throws {
+        try FileStore.unshareAll(c, roomID: roomID)
+        try ScheduledMessages.removeAll(c, events, roomID: roomID)
+        try DraftController.removeAll(c, events, roomID: roomID)
+        try Reminders.removeAll(c, events, where: "m.room_id = ?", [roomID])
+        try c.execute("DELETE FROM rooms WHERE id = ?", [roomID])
     }
 
     /// [archiveRoom, unarchiveRoom] Archives a room or group (owners and admins), or brings it back.
