@@ -158,6 +158,34 @@ import Testing
         }
     }
 
+    /// Slow mode asks for a wait: a message that comes due inside the sender's wait goes when it ends.
+    @Test func aSendThatSlowModeHoldsBackWaitsItsTurn() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("olga")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"slow_mode_seconds":3}"#, headers: owner.bearer).status == .ok)
+            let made = try await Self.schedule(client, ann, room: room, #"{"text":"second thought","in_seconds":600}"#)
+            let id = try #require(try made.json()["scheduled"]?["id"]?.int)
+            _ = try await MessageTests.say(client, ann, room: room, "first thought")
+            try Self.makeDue(parley, id)
+
+            // Held back, not failed: its time moves to the end of Ann's wait, and her clients hear it.
+            let saved = try await Self.awaitEvents(client, ann, "scheduled.saved", count: 2)
+            #expect(saved.count == 2)
+            #expect(saved.last?["scheduled"]?["failure"] == .null)
+            let due = try #require(saved.last?["scheduled"]?["send_at"]?.string)
+            #expect(due > (saved.first?["scheduled"]?["created_at"]?.string ?? "~"))
+            // Then it goes by itself.
+            let removed = try await Self.awaitEvents(client, ann, "scheduled.removed", count: 1)
+            let posted = try #require(removed.first?["message_id"]?.int)
+            let history = try await client.send(.get, "/api/rooms/\(room)/messages", headers: ann.bearer).json()["messages"]?.array ?? []
+            #expect(history.first?["id"]?.int == posted && history.first?["text"] == .string("second thought"))
+            #expect(try parley.count("scheduled_messages") == 0)
+        }
+    }
+
     @Test func schedulingIsCheckedAndBounded() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -210,6 +210,18 @@ struct ScheduledMessages: Sendable {
         }
         do {
             try await finish(claimed, messageID: try await post(claimed, as: user).message.id)
+        } catch let refusal as ParleyError where refusal.code == "slow_mode" {
+            // Slow mode asks for a wait, not a change: the message goes when the room lets the user
+            // post again (a manual post meanwhile can push it on again), and the clients hear the new time.
+            let wait = refusal.headers[.retryAfter].flatMap { Int($0) } ?? 1
+            try await log.transaction { c, events in
+                guard
+                    try c.execute(
+                        "UPDATE scheduled_messages SET send_at = NOW(3) + INTERVAL ? SECOND, claimed_at = NULL WHERE id = ?", [max(1, wait), id]
+                    ).affectedRows == 1
+                else { return }
+                _ = try Self.saved(c, events, id: id, userID: claimed.userID)
+            }
         } catch let refusal as ParleyError where refusal.status.code < 500 {
             try await log.transaction { c, events in
                 guard
