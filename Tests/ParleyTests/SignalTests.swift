@@ -867,6 +867,32 @@ import Testing
         }
     }
 
+    /// A notification's id is its event's: under concurrent senders they are delivered in id order,
+    /// so "seen up to" the newest one shown cannot cover one that was still committing.
+    @Test func notificationsArriveInTheOrderOfTheirIds() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            var senders: [LoggedIn] = []
+            for n in 0..<8 { senders.append(try await client.signUp("sender\(n)")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in senders {
+                    group.addTask {
+                        for n in 0..<6 { _ = try await MessageTests.say(client, sender, room: 1, "@ann number \(n)") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let notifications = events.filter { $0["type"] == .string("notification") }
+            #expect(notifications.count == 48)
+            #expect(notifications.allSatisfy { $0["id"]?.int != nil && $0["id"]?.int == $0["data"]?["notification"]?["id"]?.int })
+            let ids = notifications.compactMap { $0["data"]?["notification"]?["id"]?.int }
+            #expect(ids == ids.sorted() && Set(ids).count == 48)
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id)") == 48)
+        }
+    }
+
     @Test func doNotDisturbIsOnePauseForEveryDevice() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -921,5 +947,25 @@ import Testing
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["dnd_until"] == .null)
             #expect(try await shown(to: bob) == (.null, .null))
         }
+    }
+}
+
+/// sql/067: notification ids come from the event sequence from then on, so the sequence first moves
+/// past every notification id there is (a new notification must come after every "seen up to").
+@Suite struct NotificationIDMigrationTests {
+    @Test func theEventSequenceMovesPastEveryNotification() async throws {
+        let migration = try await MigrationStep.before("067")
+        defer { migration.remove() }
+        let pool = migration.pool
+        try await pool.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('ada', 'ada', 'x', NOW(3))")
+        let message = Int64(
+            try await pool.execute("INSERT INTO messages (id, room_id, sender_id, text, created_at) VALUES (7, 1, 1, 'hi @ada', NOW(3))").lastInsertID)
+        try await pool.execute(
+            "INSERT INTO notifications (id, user_id, room_id, message_id, reason, created_at) VALUES (50000, 1, 1, ?, 'mention', NOW(3))", [message])
+        try await pool.execute("UPDATE users SET notifications_seen_id = 50000 WHERE id = 1")
+        #expect(try await migration.apply() == 1)
+        let next = try Int64(mariaDBValue: try await pool.query("SELECT NEXTVAL(event_ids) AS n")[0].values[0])
+        #expect(next > 50000)
+        await pool.shutdown()
     }
 }

@@ -127,16 +127,8 @@ struct Reminders: Sendable {
             // Only about a message the user may still read, and that is still there.
             guard let message = try? messages.memberMessage(c, id: try row.decode("message_id"), userID: userID), !message.deleted else { return }
             let now = MessageView.storedPrecision(Date())
-            let notification = Int64(
-                try c.execute(
-                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, 'reminder', ?)",
-                    [userID, message.roomId, message.id, now]
-                ).lastInsertID)
             let view = try MessageService.forReader(c, [message], userID: userID)[0]
-            try events.append(
-                EventType.notification, userID: userID,
-                payload: NotificationService.NotificationEvent(
-                    notification: .init(id: notification, roomId: message.roomId, reason: "reminder", message: view, createdAt: now)))
+            try NotificationService.store(c, events, userID: userID, message: view, reason: "reminder", at: now)
         }
     }
 }

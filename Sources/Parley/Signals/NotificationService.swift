@@ -75,6 +75,19 @@ struct NotificationService: Sendable {
         let notification: NotificationView
     }
 
+    /// Stores a notification and tells its user. Its id is its `notification` event's, reserved
+    /// first: ids then grow in the order the log delivers them, so a client that marks "seen up to"
+    /// the newest it has (`markNotificationsSeen`) cannot pass over one still committing, as
+    /// `AUTO_INCREMENT` ids let it (a lower id could commit after a higher one was shown).
+    static func store(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, message: MessageView, reason: String, at date: Date) throws {
+        let id = try events.reserve()
+        try c.execute(
+            "INSERT INTO notifications (id, user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [id, userID, message.roomId, message.id, reason, date])
+        let payload = NotificationEvent(notification: NotificationView(id: id, roomId: message.roomId, reason: reason, message: message, createdAt: date))
+        try events.append(EventType.notification, userID: userID, json: String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self), id: id)
+    }
+
     /// Resolves the mentions of a message to members. `@room` and `@here` count for everyone in rooms
     /// of up to `roomMentionOpenUpTo` members, above that for owners and admins. `@here` reaches the
     /// members connected now whose chosen status is online (not away, not busy).
@@ -195,14 +208,7 @@ struct NotificationService: Sendable {
             }
             // The room the user is reading needs no notification.
             if presence.isReading(user, room: message.roomId) { continue }
-            let id = Int64(
-                try c.execute(
-                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [user, message.roomId, message.id, reason, message.createdAt]
-                ).lastInsertID)
-            try events.append(
-                EventType.notification, userID: user,
-                payload: NotificationEvent(notification: NotificationView(id: id, roomId: message.roomId, reason: reason, message: message, createdAt: message.createdAt)))
+            try Self.store(c, events, userID: user, message: message, reason: reason, at: message.createdAt)
         }
     }
 
@@ -226,14 +232,7 @@ struct NotificationService: Sendable {
             let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? .mentions
             if level == .none || presence.isReading(user, room: message.roomId) { continue }
             let reason = named.contains(user) ? "mention" : "keyword"
-            let id = Int64(
-                try c.execute(
-                    "INSERT INTO notifications (user_id, room_id, message_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [user, message.roomId, message.id, reason, now]
-                ).lastInsertID)
-            try events.append(
-                EventType.notification, userID: user,
-                payload: NotificationEvent(notification: NotificationView(id: id, roomId: message.roomId, reason: reason, message: message, createdAt: now)))
+            try Self.store(c, events, userID: user, message: message, reason: reason, at: now)
         }
     }
 
