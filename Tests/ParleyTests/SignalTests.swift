@@ -251,15 +251,58 @@ import Testing
         }
     }
 
+    /// A joiner's read mark is their `member.joined` event: what counts as unread is exactly what
+    /// reaches them after joining, even while others post as they join (a mark taken from the
+    /// room's newest message counted a message still committing, which never reached them live).
+    @Test func aJoinersUnreadCountIsWhatReachedThemAfterJoining() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let room = try await RoomTests.room(client, owner, #"{"name":"busy"}"#)
+            var senders: [LoggedIn] = []
+            for n in 0..<4 {
+                let sender = try await client.signUp("sender\(n)")
+                #expect(try await RoomTests.join(client, sender, room).status == .ok)
+                senders.append(sender)
+            }
+            var joiners: [LoggedIn] = []
+            for n in 0..<6 { joiners.append(try await client.signUp("joiner\(n)")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in senders {
+                    group.addTask { for n in 0..<15 { _ = try await MessageTests.say(client, sender, room: room, "n\(n)") } }
+                }
+                for (n, joiner) in joiners.enumerated() {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(20 * n))
+                        #expect(try await RoomTests.join(client, joiner, room).status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for joiner in joiners {
+                let events = try await client.send(.get, "/api/events?after=0&timeout=0", headers: joiner.bearer).json()["events"]?.array ?? []
+                let joined = try #require(
+                    events.first { $0["type"] == .string("member.joined") && $0["data"]?["room_id"]?.int == room && $0["data"]?["user"]?["id"]?.int == joiner.id })
+                let live = events.filter { $0["type"] == .string("message.created") && $0["room_id"]?.int == room }.count
+                let mine = try await client.send(.get, "/api/rooms", headers: joiner.bearer).json()["mine"]?.array ?? []
+                let unread = mine.first { $0["id"]?.int == room }?["unread_count"]?.int
+                #expect(unread == Int64(live))
+                let mark = try Int64(mariaDBValue: try parley.scalar("SELECT read_up_to FROM room_members WHERE room_id = \(room) AND user_id = \(joiner.id)"))
+                #expect(mark == joined["id"]?.int)
+            }
+        }
+    }
+
     @Test func unreadCountsAbove999ShowAsA999PlusBadge() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
             let alice = try await client.signUp("alice")
             let bob = try await client.signUp("bob")
+            // Ids past the event log's, as posts get them (Bob's read mark is his joining's event).
             try parley.execute(
                 """
-                INSERT INTO messages (room_id, sender_id, text, created_at)
-                SELECT 1, ?, CONCAT('bulk ', seq), NOW(3) FROM seq_1_to_1200
+                INSERT INTO messages (id, room_id, sender_id, text, created_at)
+                SELECT 1000000 + seq, 1, ?, CONCAT('bulk ', seq), NOW(3) FROM seq_1_to_1200
                 """, [alice.id])
             let rooms = try await client.send(.get, "/api/rooms", headers: bob.bearer).json()
             let main = rooms["mine"]?.array?.first { $0["id"]?.int == 1 }

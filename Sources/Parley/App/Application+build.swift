@@ -398,7 +398,7 @@ public func createSiteAdmin(config: AppConfig, username: String, password: Strin
     let refused = try await pool.transaction { c -> Bool in
         if try AccountService.isGroupName(c, username) { return true }
         let user = try UserStore(pool: pool).insert(c, username: username, displayName: username, passwordHash: hash, siteRole: .admin)
-        try RoomStore(pool: pool).insertMember(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
+        try RoomStore(pool: pool).insertMemberQuietly(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
         return false
     }
     await database.close()

@@ -121,8 +121,12 @@ final class EventAppender: @unchecked Sendable {
 
     /// Inserts an event for a room's members and/or one user; returns its id.
     @discardableResult
-    func append(_ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, payload: some Encodable) throws -> Int64 {
-        try append(type, roomID: roomID, userID: userID, subjectID: subjectID, json: String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self))
+    func append(
+        _ type: String, roomID: Int64? = nil, userID: Int64? = nil, subjectID: Int64? = nil, payload: some Encodable, id reservedID: Int64? = nil
+    ) throws -> Int64 {
+        try append(
+            type, roomID: roomID, userID: userID, subjectID: subjectID, json: String(decoding: try ParleyJSON.encoder().encode(payload), as: UTF8.self),
+            id: reservedID)
     }
 
     /// Inserts an event whose payload is already JSON (for `message.created`, `message` names the

@@ -243,9 +243,8 @@ struct InviteController {
                 guard try !ModerationService.isBanned(c, roomID: room.id, userID: user.id) else { throw ModerationService.banned }
                 guard room.archivedAt == nil else { throw RoomStore.archivedError }
                 try c.execute("UPDATE room_invites SET uses = uses + 1 WHERE id = ?", [invite.id])
-                try store.insertMember(c, roomID: room.id, userID: user.id, role: .member)
-                try events.append(
-                    EventType.memberJoined, roomID: room.id, subjectID: user.id,
+                try store.insertMember(
+                    c, events, roomID: room.id, userID: user.id, role: .member, announce: EventType.memberJoined,
                     payload: RoomService.MemberEvent(roomId: room.id, user: UserSummary(user), role: .member, by: invite.createdBy))
             }
             return try store.view(c, room: try store.room(c, id: room.id)!, viewer: user.id)

@@ -170,18 +170,17 @@ struct RoomService: Sendable {
                     try c.execute("UPDATE rooms SET slow_mode_seconds = ? WHERE id = ?", [slowModeSeconds, id])
                     try ModerationService.record(c, room: id, actor: user.id, action: "slow_mode", reason: "\(slowModeSeconds) s")
                 }
-                try store.insertMember(c, roomID: id, userID: user.id, role: .owner)
-                try events.append(
-                    EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: creator, role: .owner, by: nil))
+                try store.insertMember(
+                    c, events, roomID: id, userID: user.id, role: .owner, announce: EventType.memberJoined,
+                    payload: MemberEvent(roomId: id, user: creator, role: .owner, by: nil))
                 for memberID in Set(memberIDs) where memberID != user.id {
                     guard let member = try store.activeUser(c, id: memberID) else {
                         throw ParleyError.notFound("user_not_found", "No user has id \(memberID).")
                     }
                     // Nobody is put into a conversation with someone either of them blocked, as a group DM.
                     try Blocks.check(c, user.id, memberID)
-                    try store.insertMember(c, roomID: id, userID: memberID, role: .member)
-                    try events.append(
-                        EventType.memberAdded, roomID: id, subjectID: memberID,
+                    try store.insertMember(
+                        c, events, roomID: id, userID: memberID, role: .member, announce: EventType.memberAdded,
                         payload: MemberEvent(roomId: id, user: member, role: .member, by: creator))
                 }
                 let room = try store.room(c, id: id)!
@@ -431,9 +430,8 @@ struct RoomService: Sendable {
                 // Again under the room's lock, which a ban takes too: one made while the password
                 // was checked counts.
                 guard try !ModerationService.isBanned(c, roomID: roomID, userID: user.id) else { throw ModerationService.banned }
-                try store.insertMember(c, roomID: roomID, userID: user.id, role: .member)
-                try events.append(
-                    EventType.memberJoined, roomID: roomID, subjectID: user.id,
+                try store.insertMember(
+                    c, events, roomID: roomID, userID: user.id, role: .member, announce: EventType.memberJoined,
                     payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: .member, by: nil))
             }
             return try store.view(c, room: try store.room(c, id: room.id)!, viewer: user.id)
@@ -538,9 +536,8 @@ struct RoomService: Sendable {
             // Not into a group with someone either of them blocked, as a group DM (they may still
             // come in by an invite link, their own choice).
             try Blocks.check(c, actor.id, userID)
-            try store.insertMember(c, roomID: roomID, userID: userID, role: .member)
-            try events.append(
-                EventType.memberAdded, roomID: roomID, subjectID: userID,
+            try store.insertMember(
+                c, events, roomID: roomID, userID: userID, role: .member, announce: EventType.memberAdded,
                 payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
             return Self.memberView(try store.member(c, roomID: roomID, userID: userID)!, presence: presence)
         }
@@ -686,13 +683,13 @@ struct RoomService: Sendable {
                     }
                     let me = UserSummary(user)
                     let id = try store.insertRoom(c, kind: .dm, name: "", topic: "", passwordHash: nil, dmKey: key, creator: user.id)
-                    try store.insertMember(c, roomID: id, userID: user.id, role: .member)
-                    try events.append(
-                        EventType.memberJoined, roomID: id, subjectID: user.id, payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
+                    try store.insertMember(
+                        c, events, roomID: id, userID: user.id, role: .member, announce: EventType.memberJoined,
+                        payload: MemberEvent(roomId: id, user: me, role: .member, by: nil))
                     for other in people {
-                        try store.insertMember(c, roomID: id, userID: other.id, role: .member)
-                        try events.append(
-                            EventType.memberAdded, roomID: id, subjectID: other.id, payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
+                        try store.insertMember(
+                            c, events, roomID: id, userID: other.id, role: .member, announce: EventType.memberAdded,
+                            payload: MemberEvent(roomId: id, user: other, role: .member, by: me))
                     }
                     let room = try store.room(c, id: id)!
                     try events.append(EventType.dmOpened, roomID: id, payload: DMOpenedEvent(room: room.view(role: nil), members: [me] + people))
@@ -710,9 +707,8 @@ struct RoomService: Sendable {
 
     /// Adds a new account to `main`, inside its registration transaction.
     static func joinMain(_ store: RoomStore, _ c: MariaDBConnection, _ events: EventAppender, user: User) throws {
-        try store.insertMember(c, roomID: RoomStore.mainRoomID, userID: user.id, role: .member)
-        try events.append(
-            EventType.memberJoined, roomID: RoomStore.mainRoomID, subjectID: user.id,
+        try store.insertMember(
+            c, events, roomID: RoomStore.mainRoomID, userID: user.id, role: .member, announce: EventType.memberJoined,
             payload: MemberEvent(roomId: RoomStore.mainRoomID, user: UserSummary(user), role: .member, by: nil))
     }
 }

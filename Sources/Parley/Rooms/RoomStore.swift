@@ -157,12 +157,25 @@ struct RoomStore: Sendable {
             ).lastInsertID)
     }
 
-    /// Adds a member whose read mark starts at the room's newest message: history from before they
-    /// joined is there to read but is not unread, and an `@room` in it does not mark them mentioned
-    /// (as Zulip and Matrix count only what arrived after joining). Receipts start at nothing.
-    func insertMember(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
-        // A plain read, not INSERT … SELECT: that would lock the end of the room's messages and hold
-        // its posts back until this transaction ends.
+    /// Adds a member and announces it (`member.joined` or `member.added`, with `payload`). The event's
+    /// id, reserved first, is their read mark: history from before they joined is there to read but
+    /// is not unread, and an `@room` in it does not mark them mentioned (as Zulip and Matrix count
+    /// only what arrived after joining). Message ids come from the same sequence, and the membership
+    /// starts at this event, so exactly the messages they receive live count: a message with a lower
+    /// id that commits after the join is neither delivered to them nor unread (a mark taken from
+    /// `MAX(id)` counted it). Receipts start at nothing.
+    func insertMember(
+        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, userID: Int64, role: RoomRole, announce type: String, payload: some Encodable
+    ) throws {
+        let id = try events.reserve()
+        try c.execute(
+            "INSERT INTO room_members (room_id, user_id, role, joined_at, read_up_to) VALUES (?, ?, ?, NOW(3), ?)", [roomID, userID, role.rawValue, id])
+        try events.append(type, roomID: roomID, subjectID: userID, payload: payload, id: id)
+    }
+
+    /// Adds a member with no event (`parley admin create`, outside the running server, whose log's
+    /// ids are not this process's to hand out): the read mark is the room's newest message.
+    func insertMemberQuietly(_ c: MariaDBConnection, roomID: Int64, userID: Int64, role: RoomRole) throws {
         let newest = try c.query("SELECT MAX(id) AS newest FROM messages WHERE room_id = ?", [roomID]).first?.decode("newest", as: Int64?.self) ?? 0
         try c.execute(
             "INSERT INTO room_members (room_id, user_id, role, joined_at, read_up_to) VALUES (?, ?, ?, NOW(3), ?)",
