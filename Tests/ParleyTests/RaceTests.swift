@@ -388,6 +388,64 @@ import Testing
     }
 }
 
+/// Posting takes the room's row before the member's (and a reply's target), as moderation does:
+/// role changes and pins at the same time as posts and replies to the pinned message wait for each
+/// other instead of deadlocking (a hunt saw 503s from three deadlocks in a row on both).
+@Suite struct RoomRowLockTests {
+    @Test func postsRepliesRoleChangesAndPinsAtOnceDoNotDeadlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob])
+            let root = try await MessageTests.say(client, owner, room: room, "the plan")
+            let statuses = try await withThrowingTaskGroup(of: [String].self) { group in
+                for (n, poster) in [ann, bob, ann, bob].enumerated() {
+                    group.addTask {
+                        var seen: [String] = []
+                        for i in 0..<25 {
+                            let json = n % 2 == 0 ? #"{"text":"reply \#(i)","reply_to":\#(root)}"# : #"{"text":"plain \#(i)"}"#
+                            seen.append("post \(try await client.send(.post, "/api/rooms/\(room)/messages", json: json, headers: poster.bearer).status.code)")
+                        }
+                        return seen
+                    }
+                }
+                group.addTask {
+                    var seen: [String] = []
+                    for i in 0..<12 {
+                        let role = i % 2 == 0 ? "moderator" : "member"
+                        let changed = try await client.send(
+                            .put, "/api/rooms/\(room)/members/\(ann.id)/role", json: #"{"role":"\#(role)"}"#, headers: owner.bearer)
+                        seen.append("role \(changed.status.code)")
+                    }
+                    return seen
+                }
+                group.addTask {
+                    var seen: [String] = []
+                    for _ in 0..<8 {
+                        let pinned = try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(root)}"#, headers: owner.bearer)
+                        seen.append("pin \(pinned.status.code)")
+                        let unpinned = try await client.send(.delete, "/api/rooms/\(room)/pins/\(root)", headers: owner.bearer)
+                        seen.append("unpin \(unpinned.status.code)")
+                    }
+                    return seen
+                }
+                var all: [String] = []
+                for try await seen in group { all += seen }
+                return all
+            }
+            #expect(Set(statuses) == ["post 201", "role 200", "pin 201", "unpin 204"], "\(statuses.filter { !["post 201", "role 200", "pin 201", "unpin 204"].contains($0) })")
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            let database = String(parley.databaseURL.split(separator: "/").last ?? "")
+            let status = try other.query("SHOW ENGINE INNODB STATUS")[0].decode("Status", as: String.self)
+            let latest = status.components(separatedBy: "LATEST DETECTED DEADLOCK").dropFirst().first?.components(separatedBy: "TRANSACTIONS\n").first ?? ""
+            #expect(!database.isEmpty && !latest.contains("`\(database)`"), "\(latest)")
+        }
+    }
+}
+
 @Suite struct ReportRaceTests {
     @Test func oneOfTwoSettlingAReportAtOnceActs() async throws {
         let parley = try await TestParley.make()

@@ -162,6 +162,10 @@ struct MessageService: Sendable {
                 }
             }
             return try await log.transaction { c, events in
+                // The room's row before any member's (as `post_message` takes them, sql/068): a
+                // role change, kick or ban holds the room's and then the member's, and the insert's
+                // order (the member's row, then the room's foreign key) deadlocked with it.
+                try RoomStore.holdRoom(c, roomID)
                 let kind: RoomKind
                 let role: RoomRole
                 if fast, let knownKind {
