@@ -64,6 +64,11 @@ struct StoredUpload: Sendable {
     let parts: [(sha256: [UInt8], size: Int)]
     var shown: (width: Int, height: Int)? = nil
     var thumbnail: Thumbnails.Made? = nil
+
+    /// The same upload under another name (a word filter's mask).
+    func named(_ name: String) -> StoredUpload {
+        StoredUpload(name: name, contentType: contentType, size: size, sha256: sha256, parts: parts, shown: shown, thumbnail: thumbnail)
+    }
 }
 
 /// Storing uploads as content-addressed chunks and reading them back.

@@ -196,9 +196,12 @@ struct MessageService: Sendable {
                 do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
                 let filtered: String
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
-                // A poll's options are shown to the room as its question is: filtered alike.
+                // A poll's options and a file's name are shown to the room as its text is: filtered alike.
                 let poll = try poll.map { poll in
                     do { return try poll.withOptionTexts { try filter.check($0, roomID: roomID) } } catch { try refuse(error) }
+                }
+                let file = try file.map { file in
+                    do { return file.named(try filter.check(file.name, roomID: roomID)) } catch { try refuse(error) }
                 }
                 let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()
