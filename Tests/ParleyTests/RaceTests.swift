@@ -444,6 +444,27 @@ import Testing
             #expect(!database.isEmpty && !latest.contains("`\(database)`"), "\(latest)")
         }
     }
+
+    /// A pin and the message's deletion at once: the pin is refused, or the deletion takes it away
+    /// (with `unpinned`). A plain read let the pin of a tombstone stay (half the time, in a hunt).
+    @Test func aPinRacingItsMessagesDeletionDoesNotOutliveIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            for n in 0..<15 {
+                let message = try await MessageTests.say(client, ann, room: room, "pin me \(n)")
+                async let pinned = client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer)
+                async let deleted = client.send(.delete, "/api/messages/\(message)", headers: ann.bearer)
+                let (pin, deletion) = try await (pinned, deleted)
+                #expect([201, 404].contains(pin.status.code) && deletion.status == .noContent, "\(pin.status) \(deletion.status)")
+            }
+            let pins = try await client.send(.get, "/api/rooms/\(room)/pins", headers: owner.bearer).json()["pins"]?.array ?? []
+            #expect(pins.isEmpty, "\(pins)")
+            #expect(try parley.count("pins") == 0)
+        }
+    }
 }
 
 @Suite struct ReportRaceTests {

@@ -562,7 +562,13 @@ struct MessageService: Sendable {
     func delete(user: User, messageID: Int64, asSiteAdmin: Bool = false, forReport: Int64? = nil) async throws -> MessageView {
         let store = self.store
         let rooms = self.rooms
+        // The room's row before the message's, as moderation takes them (a pin holds the room's and
+        // then the message's): its room, which never changes, is looked up before the transaction,
+        // so that its snapshot is not taken before the locks are.
+        guard let roomID = try await store.pool.query("SELECT room_id FROM messages WHERE id = ?", [messageID]).first?.decode("room_id", as: Int64.self)
+        else { throw Self.messageNotFound }
         return try await log.transaction { c, events in
+            do { try RoomStore.holdRoom(c, roomID) } catch let error as ParleyError where error.code == "room_not_found" { throw Self.messageNotFound }
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
             if let forReport { try ReportController.lockOpen(c, reportID: forReport) }
             if !asSiteAdmin { try Self.requireSenderOrModerator(rooms, c, message: message, userID: user.id, "delete a message") }

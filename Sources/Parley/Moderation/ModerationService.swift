@@ -378,7 +378,10 @@ struct ModerationService: Sendable {
         return try await log.transaction { c, events in
             _ = try requireRole(c, roomID: roomID, actor: actor.id, minimum: .moderator)
             try store.checkNotArchived(roomID)
-            guard let message = try messages.message(c, id: messageID), message.roomId == roomID, !message.deleted else {
+            // Read as it stands and held (shared) until the pin commits: a deletion at the same
+            // moment either came first (404) or waits and then finds the pin to take away. A plain
+            // read let a pin of a message deleted meanwhile stay, a tombstone, for good.
+            guard let message = try messages.message(c, id: messageID, shared: true), message.roomId == roomID, !message.deleted else {
                 throw ParleyError.notFound("message_not_found", "No such message in this room.")
             }
             let count = try c.query("SELECT COUNT(*) AS pins FROM pins WHERE room_id = ? FOR UPDATE", [roomID])[0].decode("pins", as: Int.self)
