@@ -465,6 +465,26 @@ import Testing
             #expect(try parley.count("pins") == 0)
         }
     }
+
+    /// Locking a message locks its row alone, not its sender's account: reporting the owner's message
+    /// while they make a webhook (whose maker's foreign key reads their account) deadlocked 19 times
+    /// in 20 in a hunt.
+    @Test func reportingAMessageWhileItsSenderMakesAWebhookDoesNotDeadlock() async throws {
+        #expect(!MessageStore.lockingColumns.contains("u."))
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            for n in 0..<12 {
+                let message = try await MessageTests.say(client, owner, room: room, "report me \(n)")
+                async let made = client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"hook \#(n)"}"#, headers: owner.bearer)
+                async let reported = ReportTests.report(client, ann, message)
+                let (webhook, report) = try await (made, reported)
+                #expect(webhook.status == .created && report.status == .created, "\(webhook.status) \(report.status)")
+            }
+        }
+    }
 }
 
 @Suite struct ReportRaceTests {

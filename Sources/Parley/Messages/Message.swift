@@ -195,11 +195,25 @@ struct MessageStore: Sendable {
         m.forward_summary, m.poll_summary, m.webhook_summary, m.preview_summary
         """
 
-    /// `shared`: read it under a shared lock (the latest committed row, kept until the transaction
-    /// ends), for a row that is to point at it through a foreign key.
+    /// `columns` for a locking read of messages alone: the sender's names come from subqueries,
+    /// which read without locking. A join would lock the sender's `users` row with the message, so
+    /// reacting to, editing, saving or reporting a message held its sender's account row, which a
+    /// webhook's creation (its maker's foreign key) then deadlocked with.
+    static let lockingColumns = columns.replacingOccurrences(
+        of: "u.username, u.display_name, u.avatar",
+        with: """
+            (SELECT username FROM users WHERE id = m.sender_id) AS username, (SELECT display_name FROM users WHERE id = m.sender_id) AS display_name,
+            (SELECT avatar FROM users WHERE id = m.sender_id) AS avatar
+            """)
+
+    /// `forUpdate`, `shared`: read it under an exclusive or a shared lock (the latest committed row,
+    /// kept until the transaction ends; a shared one for a row that is to point at it through a
+    /// foreign key). Only the message's row is locked (`lockingColumns`).
     func message(_ c: MariaDBConnection, id: Int64, forUpdate: Bool = false, shared: Bool = false) throws -> MessageView? {
-        let lock = forUpdate ? " FOR UPDATE" : shared ? " LOCK IN SHARE MODE" : ""
-        return try c.query("SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id = ?\(lock)", [id])
+        guard forUpdate || shared else {
+            return try c.query("SELECT \(Self.columns) FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.id = ?", [id]).first.map(MessageView.init)
+        }
+        return try c.query("SELECT \(Self.lockingColumns) FROM messages m WHERE m.id = ? \(forUpdate ? "FOR UPDATE" : "LOCK IN SHARE MODE")", [id])
             .first.map(MessageView.init)
     }
 
