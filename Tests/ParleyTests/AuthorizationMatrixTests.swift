@@ -427,14 +427,14 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}/previews", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))/previews", nil) }),
-            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            public: [unauthenticated, notAMember, done, done, done, done, done, banned, notAMember],
             group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}/previews", variant: "someone else's",
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/previews", nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, banned, notAMember],
             group: [unauthenticated, hiddenMessage, forbidden, done, done, done, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(
@@ -699,14 +699,14 @@ enum AuthorizationMatrix {
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}", variant: "own message", prepare: .ownMessage,
                 request: { f, a in ("/api/messages/\(f.ownMessage(a))", nil) }),
-            public: [unauthenticated, notAMember, done, done, done, done, done, notAMember, notAMember],
+            public: [unauthenticated, notAMember, done, done, done, done, done, banned, notAMember],
             group: [unauthenticated, hiddenMessage, done, done, done, done, done, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, done, hiddenMessage]),
         row(
             MatrixRoute(
                 method: .delete, path: "/api/messages/{message}", variant: "someone else's",
                 request: { f, _ in ("/api/messages/\(f.targetMessage)", nil) }),
-            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, notAMember, notAMember],
+            public: [unauthenticated, notAMember, forbidden, done, done, done, forbidden, banned, notAMember],
             group: [unauthenticated, hiddenMessage, forbidden, done, done, done, forbidden, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, forbidden, hiddenMessage]),
         row(

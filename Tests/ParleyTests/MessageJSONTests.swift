@@ -73,4 +73,16 @@ import Testing
             #expect(ParleyJSON.parseTimestamp(text).map(ParleyJSON.timestamp) == text)
         }
     }
+
+    /// A time that does not exist is refused, not rolled over into the next hour, day or month.
+    @Test func impossibleTimesAreRefused() {
+        for text in ["2026-12-05T25:00:00Z", "2026-12-05T23:61:00Z", "2026-12-05T23:00:60Z", "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z",
+                     "2026-13-01T00:00:00Z", "2026-12-32T00:00:00Z", "2026-00-10T00:00:00Z", "2026-12-05 10:00:00Z", "2026-1-05T10:00:00Z"] {
+            #expect(ParleyJSON.parseTimestamp(text) == nil, "\(text)")
+        }
+        for text in ["2024-02-29T00:00:00Z", "2026-12-31T23:59:59.999Z", "2026-12-05T10:00:00+02:00", "2000-02-29T12:00:00Z"] {
+            #expect(ParleyJSON.parseTimestamp(text) != nil, "\(text)")
+        }
+        #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00+02:00").map(ParleyJSON.timestamp) == "2026-12-05T08:00:00.000Z")
+    }
 }

@@ -658,8 +658,9 @@ import Testing
                 .forbidden, "forbidden")
             try await client.send(.patch, "/api/messages/\(id)", json: #"{"text":"   "}"#, headers: bob.bearer).expectError(
                 .unprocessableContent, "invalid_text")
-            try await client.send(.patch, "/api/messages/\(id)", json: Self.json(["text": String(repeating: "y", count: 4001)]), headers: bob.bearer)
-                .expectError(.unprocessableContent, "invalid_text")
+            let tooLong = try await client.send(.patch, "/api/messages/\(id)", json: Self.json(["text": String(repeating: "y", count: 4001)]), headers: bob.bearer)
+            tooLong.expectError(.unprocessableContent, "invalid_text")
+            #expect(try tooLong.json()["error"]?["message"] == .string("A message is at most 4000 characters after trimming."))
             try await client.send(.patch, "/api/messages/999999", json: #"{"text":"x"}"#, headers: bob.bearer).expectError(
                 .notFound, "message_not_found")
             #expect(try Self.text(parley, id) == "hello")

@@ -166,6 +166,10 @@ import Testing
             let served = try await Self.get(client, ann, try #require(try kept.json()["user"]?["avatar_url"]?.string))
             #expect(served.headers[.contentType] == "image/gif")
             #expect(Array(served.body.readableBytesView) == gif)
+            // The same picture again changes nothing anyone shows: no event for it.
+            let updates = try await ScheduledTests.events(client, ann, "user.updated").count
+            #expect(try await Self.put(client, ann, gif).status == .ok)
+            #expect(try await ScheduledTests.events(client, ann, "user.updated").count == updates)
         }
     }
 

@@ -94,6 +94,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(stream.events.filter { $0.event == "message.created" }.count == 50)
             await stream.close()
+            // An empty Last-Event-ID (no id yet) leaves `after` to say where to start.
+            let fromAfter = try await live.stream(bob.token, lastEventID: "", query: "?after=\(cursor)")
+            let again = await fromAfter.waitFor(50) { $0.event == "message.created" }
+            #expect(again.compactMap { $0.json.flatMap(Self.text) } == (1...50).map { "missed \($0)" })
+            await fromAfter.close()
         }
     }
 

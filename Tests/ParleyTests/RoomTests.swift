@@ -842,6 +842,15 @@ import Testing
             #expect(try await names("GRACE") == ["gh1906"])
             #expect(try await names("grace%20hop") == ["gh1906"])
             #expect(try await names("race") == [])
+            // A word starts after any punctuation, not only a space; the prefix is taken literally.
+            let mary = try await client.signUp("mary")
+            #expect(
+                try await client.send(.patch, "/api/me", json: #"{"display_name":"Mary Smith-Jones (Ops) O'Brien Álvarez-Ñúñez"}"#, headers: mary.bearer)
+                    .status == .ok)
+            for prefix in ["jones", "ops", "%28ops", "brien", "o'brien", "%C3%B1%C3%BA%C3%B1ez", "smith-j"] { #expect(try await names(prefix) == ["mary"], "\(prefix)") }
+            for prefix in ["ith", "mith-x", ".%2A", "%5CE", "nes"] { #expect(try await names(prefix) == [], "\(prefix)") }
+            // After a space, accents count no more than case.
+            #expect(try await names("alvarez") == ["mary"])
             #expect(try await client.send(.post, "/api/me/deactivate", json: #"{"password":"password123"}"#, headers: hopper.bearer).status == .noContent)
             #expect(try await names("hop") == ["gh1906"])
             for query in [

@@ -92,6 +92,8 @@ import Testing
             let busy = await watcher.waitFor(2) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }
             #expect(busy.last?.json?["data"]?["status"] == .string("busy"))
             #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"offline"}"#, token: bob.token).status == 422)
+            // The same status again tells nobody: the next presence event is Bob going offline.
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"busy"}"#, token: bob.token).status == 204)
 
             await bobStream.close()
             let offline = await watcher.waitFor(3, within: 20) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }

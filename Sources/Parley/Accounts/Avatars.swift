@@ -111,9 +111,11 @@ struct AvatarController {
     /// Sets `users.avatar` and tells everyone who shows the user (the user row is locked, so the
     /// event carries the name as it is now, also against a concurrent name change).
     private static func changeVersion(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, to version: String?) throws {
-        guard let row = try c.query("SELECT username, display_name FROM users WHERE id = ? FOR UPDATE", [userID]).first else {
+        guard let row = try c.query("SELECT username, display_name, avatar FROM users WHERE id = ? FOR UPDATE", [userID]).first else {
             throw ProfileController.userNotFound
         }
+        // The same picture again (its version is its bytes' hash) changes nothing anyone shows.
+        guard try row.decode("avatar", as: String?.self) != version else { return }
         try c.execute("UPDATE users SET avatar = ? WHERE id = ?", [version, userID])
         try events.append(
             EventType.userUpdated, subjectID: userID,

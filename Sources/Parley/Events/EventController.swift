@@ -22,6 +22,12 @@ struct EventController {
     }
 
     /// Parses a cursor: a non-negative event id.
+    /// The stream's cursor: `Last-Event-ID`, else `after`. An empty `Last-Event-ID` (the SSE
+    /// specification's "no id yet") counts as absent, so `after` still applies.
+    static func cursor(lastEventID: String?, after: String?) throws(ParleyError) -> Int64? {
+        try cursor(lastEventID.flatMap { $0.isEmpty ? nil : $0 } ?? after)
+    }
+
     static func cursor(_ text: String?) throws(ParleyError) -> Int64? {
         guard let text, !text.isEmpty else { return nil }
         guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int64(text) else {
@@ -108,7 +114,7 @@ struct EventController {
     /// [eventStream] Server-Sent Events: replay from `Last-Event-ID` (or `after`), then live.
     func stream(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
-        let after = try Self.cursor(request.headers[.init("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
+        let after = try Self.cursor(lastEventID: request.headers[.init("Last-Event-ID")!], after: request.uri.queryParameters["after"].map(String.init))
         let onDelivered = self.onDelivered
         let presence = self.presence
         let userID = session.user.id

@@ -319,7 +319,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let requestID = Self.requestID()
         guard
             let after = validated(requestID: requestID, context: context, { () throws(ParleyError) in
-                try EventController.cursor(request.headerFields[.init("Last-Event-ID")!] ?? Self.parameter("after", in: target))
+                try EventController.cursor(lastEventID: request.headerFields[.init("Last-Event-ID")!], after: Self.parameter("after", in: target))
             })
         else { return }
         withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in

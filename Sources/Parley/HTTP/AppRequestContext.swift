@@ -81,9 +81,29 @@ public enum ParleyJSON {
     /// A timestamp as `timestamp` writes it (or without a fraction), at whole milliseconds: the
     /// parsed value can lie just below them, and `timestamp` would then write the millisecond before.
     public static func parseTimestamp(_ text: String) -> Date? {
+        guard writesARealTime(text) else { return nil }
         let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
         // Year 1 to 9999, as the database keeps times (year 0 would be no time it can store).
         guard let parsed, MariaDBValue.dateRange.contains(parsed) else { return nil }
         return MessageView.storedPrecision(parsed)
+    }
+
+    /// Whether `YYYY-MM-DDTHH:MM:SS…` names a real day and time: Foundation's parser rolls `25:00`,
+    /// `23:61` or `02-30` over into the next hour, day or month instead of refusing them.
+    static func writesARealTime(_ text: String) -> Bool {
+        let bytes = Array(text.utf8.prefix(19))
+        guard bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            guard bytes[range].allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int(String(decoding: bytes[range], as: UTF8.self))
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day)
     }
 }

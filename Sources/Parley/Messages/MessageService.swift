@@ -68,11 +68,12 @@ struct MessageService: Sendable {
         }
     }
 
-    /// A file's caption: at most 4,000 characters after trimming, and may be empty.
-    static func validateCaption(_ text: String) throws -> String {
+    /// A file's caption (or a forward's comment, or an edit's text before its kind is known): at
+    /// most 4,000 characters after trimming, and may be empty. `what` names it in the refusal.
+    static func validateCaption(_ text: String, what: String = "A caption") throws -> String {
         let trimmed = text.trimmedWhitespace
         guard trimmed.count <= maxLength, trimmed.unicodeScalars.count <= maxLength * 4 else {
-            throw ParleyError.invalid("invalid_text", "A caption is at most \(maxLength) characters after trimming.")
+            throw ParleyError.invalid("invalid_text", "\(what) is at most \(maxLength) characters after trimming.")
         }
         try refuseControlCharacters(trimmed)
         // Only format characters (a byte order mark) show nothing: no caption, as a message of them is refused.
@@ -125,7 +126,7 @@ struct MessageService: Sendable {
         user: User, roomID: Int64, text: String, replyTo: Int64?, clientID: String?, file: StoredUpload?, forward: ForwardView?,
         poll: PollView?, webhook: WebhookSummary?
     ) async throws -> Posted {
-        let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text)
+        let text = file == nil && forward == nil ? try Self.validateText(text) : try Self.validateCaption(text, what: file == nil ? "A comment" : "A caption")
         let clientID = try Self.validateClientID(clientID)
         let store = self.store
         let rooms = self.rooms
@@ -466,7 +467,7 @@ struct MessageService: Sendable {
     /// Edits one's own message; keeps `edited_at`. The same text again changes nothing.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         // A shared file's caption may be emptied, as it may be left empty when shared; a message's text may not.
-        let typed = try Self.validateCaption(text)
+        let typed = try Self.validateCaption(text, what: "A message")
         let store = self.store
         let (edited, relink) = try await log.transaction { c, events in
             let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
@@ -530,7 +531,7 @@ struct MessageService: Sendable {
     /// and up: who deletes a message and removes its previews. `what` finishes the refusal.
     static func requireSenderOrModerator(_ rooms: RoomStore, _ c: MariaDBConnection, message: MessageView, userID: Int64, _ what: String) throws {
         let (_, role) = try accessMessage(rooms, c, message: message, userID: userID)
-        guard let role else { throw RoomService.notAMember }
+        guard let role else { throw try RoomService.outsider(c, roomID: message.roomId, userID: userID) }
         guard message.sender.id == userID || role >= .moderator else {
             throw RoomService.forbidden("Only the sender or the room's moderators \(what).")
         }

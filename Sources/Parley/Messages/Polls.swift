@@ -114,9 +114,9 @@ extension MessageService {
             guard chosen.allSatisfy(poll.options.indices.contains), poll.multiple || chosen.count <= 1 else {
                 throw ParleyError.invalid(
                     "invalid_vote",
-                    poll.multiple
-                        ? "options are indexes of the poll's options (0–\(poll.options.count - 1))."
-                        : "This poll takes one choice: send one option index, or none to take the vote back.")
+                    chosen.allSatisfy(poll.options.indices.contains)
+                        ? "This poll takes one choice: send one option index, or none to take the vote back."
+                        : "options are indexes of the poll's options (0–\(poll.options.count - 1)).")
             }
             let before = try Self.choices(c, messageID, user.id)
             guard before != chosen else { return Voted(messageID: messageID, poll: poll, mine: chosen) }

@@ -174,8 +174,9 @@ struct PresenceService: Sendable {
         guard status != .offline else {
             throw ParleyError.invalid("invalid_status", "Choose online, away or busy; offline follows from having no connection.")
         }
-        try await pool.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID])
-        if tracker.isOnline(userID) { try await announce(userID, online: true) }
+        // The same status again changes nothing and tells nobody (affected rows count changed rows).
+        let changed = try await pool.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID]).affectedRows > 0
+        if changed, tracker.isOnline(userID) { try await announce(userID, online: true) }
     }
 
     /// Announces users who went offline (run every second).
