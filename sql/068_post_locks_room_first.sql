@@ -19,20 +19,19 @@ CREATE PROCEDURE post_message(
 MODIFIES SQL DATA
 BEGIN
     DECLARE message_id BIGINT DEFAULT 0;
-    DECLARE room_found INT DEFAULT 0;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
         RESIGNAL;
     END;
     START TRANSACTION;
-    -- The room's row first (shared): the insert below then holds the member's row and checks the
-    -- room's foreign key, and a role change, kick or ban (which holds the room's row, then the
-    -- member's) deadlocked with that order. This way a post waits for them, or they for it.
-    SELECT COUNT(*) INTO room_found FROM rooms WHERE id = p_room_id LOCK IN SHARE MODE;
+    -- The room's row first, then the member's (both shared, as INSERT … SELECT reads them; the
+    -- join's order is forced): the member's row first deadlocked with a role change, kick or ban,
+    -- which hold the room's row and then want the member's. This way a post waits for them, or
+    -- they for it.
     INSERT INTO messages (id, room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room)
         SELECT p_event_id, p_room_id, p_sender_id, p_text, NULL, p_client_id, p_at, '', 0
-        FROM room_members WHERE room_id = p_room_id AND user_id = p_sender_id;
+        FROM rooms r STRAIGHT_JOIN room_members m ON m.room_id = r.id AND m.user_id = p_sender_id WHERE r.id = p_room_id;
     IF ROW_COUNT() = 1 THEN
         SET message_id = p_event_id;
         INSERT INTO events (id, type, room_id, user_id, subject_id, payload, created_at)

@@ -43,9 +43,18 @@ enum Floor {
         }
         try connection.executeText("DROP DATABASE IF EXISTS bench_floor")
         try connection.executeText("CREATE DATABASE bench_floor")
-        for table in ["room_members", "messages", "events"] {
+        // Every table the procedure touches (`rooms`: it takes the room's row first, sql/068).
+        for table in ["rooms", "room_members", "messages", "events"] {
             try connection.executeText("CREATE TABLE bench_floor.\(table) LIKE parley.\(table)")
         }
+        // `main`'s row, but for its generated columns (which take no value).
+        let stored = try connection.query(
+            """
+            SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'parley' AND TABLE_NAME = 'rooms'
+            AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION
+            """
+        ).map { "`" + (try $0.decode("name", as: String.self)) + "`" }.joined(separator: ", ")
+        try connection.executeText("INSERT INTO bench_floor.rooms (\(stored)) SELECT \(stored) FROM parley.rooms WHERE id = 1")
         try connection.executeText("INSERT INTO bench_floor.room_members SELECT * FROM parley.room_members WHERE room_id = 1 ORDER BY user_id LIMIT 1")
         let sender = try connection.query("SELECT user_id FROM bench_floor.room_members").first?.decode("user_id", as: Int64.self) ?? 0
         let procedure = try connection.query("SHOW CREATE PROCEDURE parley.post_message")
