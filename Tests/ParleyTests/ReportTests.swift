@@ -540,10 +540,17 @@ import Testing
 
             // The owner deleting a reported group settles its reports too; `main` is not deleted.
             let inGroup = try #require(try await report(ann, group).json()["report"]?["id"]?.int)
+            // And a report of a message there: it goes with the room, its handlers and reporter told.
+            let rude = try await MessageTests.say(client, owner, room: group, "rude")
+            let ofRude = try #require(try await Self.report(client, ann, rude).json()["report"]?["id"]?.int)
             #expect(try await client.send(.delete, "/api/rooms/\(group)", headers: owner.bearer).status == .noContent)
-            let last = try parley.query("SELECT payload FROM events WHERE type = 'report.outcome' AND user_id = ? ORDER BY id DESC LIMIT 1", [ann.id])[0]
-            let groupOutcome = try JSONDecoder().decode(JSON.self, from: Data(try last.decode("payload", as: String.self).utf8))
-            #expect(groupOutcome["report"]?["id"]?.int == inGroup && groupOutcome["report"]?["resolution"] == .string("room_deleted"))
+            let outcomesNow = try parley.query("SELECT payload FROM events WHERE type = 'report.outcome' AND user_id = ? ORDER BY id DESC LIMIT 2", [ann.id])
+                .map { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)) }
+            #expect(Set(outcomesNow.compactMap { $0["report"]?["id"]?.int }) == [inGroup, ofRude])
+            #expect(outcomesNow.allSatisfy { $0["report"]?["resolution"] == .string("room_deleted") })
+            let resolvedForRoot = try parley.query("SELECT payload FROM events WHERE type = 'report.resolved' AND user_id = ? ORDER BY id DESC LIMIT 1", [root.id])
+                .map { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)) }
+            #expect(resolvedForRoot.first?["message_id"]?.int == rude && resolvedForRoot.first?["report_ids"] == .array([.number(Double(ofRude))]))
             let ofMain = try #require(try await report(ann, 1).json()["report"]?["id"]?.int)
             try await resolve(root, ofMain, "delete_room").expectError(.conflict, "room_protected")
             #expect(try parley.count("reports", where: "id = \(ofMain) AND resolved_at IS NULL") == 1)

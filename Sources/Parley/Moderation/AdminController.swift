@@ -182,7 +182,7 @@ struct AdminController {
         if try row.decode("kind") as String == RoomKind.public.rawValue {
             try events.append(EventType.directoryChanged, payload: RoomService.DirectoryEvent(roomId: roomID, room: nil))
         }
-        try ReportController.resolveAll(c, events, .room(roomID), by: admin.id, as: .roomDeleted)
+        try ReportController.resolveRoomDeleted(c, events, roomID: roomID, by: admin.id)
         try RoomService.remove(c, events, roomID: roomID)
         // The room and its log go; the site's log keeps which room it was.
         let name: String = try row.decode("name")

@@ -504,6 +504,19 @@ struct ReportController {
         }
     }
 
+    /// Settles every open report a room's deletion ends, before they go with it: the room's own,
+    /// and those of its messages, so that their handlers' lists and their reporters hear of each.
+    static func resolveRoomDeleted(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, by actor: Int64) throws {
+        try resolveAll(c, events, .room(roomID), by: actor, as: .roomDeleted)
+        let open = try c.query(
+            "SELECT DISTINCT message_id, user_id FROM reports WHERE room_id = ? AND message_id IS NOT NULL AND resolved_at IS NULL ORDER BY message_id",
+            [roomID])
+        for row in open {
+            try resolveAll(
+                c, events, .message(id: try row.decode("message_id"), roomID: roomID, senderID: try row.decode("user_id")), by: actor, as: .roomDeleted)
+        }
+    }
+
     /// Resolves the open reports of a message (called by every delete too) or of a person as such
     /// (called by every deactivation too), telling the handlers and the reporters (but not whoever
     /// resolved them); false when there were none.

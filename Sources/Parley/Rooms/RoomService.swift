@@ -346,7 +346,7 @@ struct RoomService: Sendable {
             try events.appendRoomDeleted(roomID: roomID, payload: RoomDeletedEvent(roomId: roomID, by: UserSummary(user)))
             if room.kind == .public { try events.append(EventType.directoryChanged, payload: DirectoryEvent(roomId: roomID, room: nil)) }
             // Its reports go with it; their reporters hear of it first.
-            try ReportController.resolveAll(c, events, .room(roomID), by: user.id, as: .roomDeleted)
+            try ReportController.resolveRoomDeleted(c, events, roomID: roomID, by: user.id)
             try Self.remove(c, events, roomID: roomID)
         }
     }
