@@ -149,7 +149,11 @@ import Testing
             let alice = try await client.signUp("alice")
             let bob = try await client.signUp("bob")
             let message = try await MessageTests.say(client, alice, room: 1, "hello")
-            for bad in ["a", "%F0%9F%91%8D%F0%9F%91%8D", "%FF", "1", "%EF%B8%8F", "hello", "%20", String(repeating: "%F0%9F%91%8D", count: 9)] {
+            // …and a lone regional indicator (🇫), a lone skin tone (🏻), a thumbs up with two skin tones.
+            for bad in [
+                "a", "%F0%9F%91%8D%F0%9F%91%8D", "%FF", "1", "%EF%B8%8F", "hello", "%20", String(repeating: "%F0%9F%91%8D", count: 9),
+                "%F0%9F%87%AB", "%F0%9F%8F%BB", "%F0%9F%91%8D%F0%9F%8F%BD%F0%9F%8F%BD",
+            ] {
                 try await Self.react(client, bob, message, bad).expectError(.unprocessableContent, "invalid_reaction")
             }
             try await Self.react(client, bob, 999_999, Self.thumbs).expectError(.notFound, "message_not_found")

@@ -69,6 +69,13 @@ enum ReactionEmoji {
         let scalars = text.unicodeScalars
         if scalars.contains("\u{20E3}") { return "0123456789#*".unicodeScalars.contains(first) }
         guard first.properties.isEmoji, first.value > 0x7F else { return false }
+        let list = Array(scalars)
+        // A flag is two regional indicators; one alone is a letter, not an emoji.
+        func isRegionalIndicator(_ s: Unicode.Scalar) -> Bool { (0x1F1E6...0x1F1FF).contains(s.value) }
+        if isRegionalIndicator(first) { return list.count == 2 && isRegionalIndicator(list[1]) }
+        // A skin tone changes the emoji before it: alone, or after another, it is none.
+        guard !first.properties.isEmojiModifier, !zip(list, list.dropFirst()).contains(where: { $0.properties.isEmojiModifier && $1.properties.isEmojiModifier })
+        else { return false }
         return first.properties.isEmojiPresentation || scalars.contains("\u{FE0F}") || scalars.count > 1
     }
 }
