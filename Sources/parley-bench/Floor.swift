@@ -43,8 +43,8 @@ enum Floor {
         }
         try connection.executeText("DROP DATABASE IF EXISTS bench_floor")
         try connection.executeText("CREATE DATABASE bench_floor")
-        // Every table the procedure touches (`rooms`: it takes the room's row first, sql/068).
-        for table in ["rooms", "room_members", "messages", "events"] {
+        // Every table the procedure touches (`rooms`: it takes the room's row first, sql/068; `room_mutes`: sql/069).
+        for table in ["rooms", "room_members", "room_mutes", "messages", "events"] {
             try connection.executeText("CREATE TABLE bench_floor.\(table) LIKE parley.\(table)")
         }
         // `main`'s row, but for its generated columns (which take no value).

@@ -194,7 +194,11 @@ struct MessageService: Sendable {
                     if !target.deleted { answered = target.sender.id }
                     answeredMessage = target
                 }
-                do { try canPost(c, roomID, user.id) } catch { try refuse(error) }
+                do {
+                    try canPost(c, roomID, user.id)
+                    // What memory said may predate a change this post waited for in `holdRoom`.
+                    try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
+                } catch { try refuse(error) }
                 let filtered: String
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
                 // A poll's options and a file's name are shown to the room as its text is: filtered alike.

@@ -61,10 +61,15 @@ final class MuteIndex: Sendable {
     /// Throws 403 `muted` while the user is muted in the room.
     func check(room: Int64, user: Int64) throws {
         guard let mute = mute(room: room, user: user) else { return }
-        if let until = mute.until {
-            throw ParleyError(.forbidden, "muted", "You are muted in this room until \(ParleyJSON.timestamp(until)).")
+        throw Self.mutedError(until: mute.until)
+    }
+
+    /// 403 `muted`, saying until when.
+    static func mutedError(until: Date?) -> ParleyError {
+        if let until {
+            return ParleyError(.forbidden, "muted", "You are muted in this room until \(ParleyJSON.timestamp(until)).")
         }
-        throw ParleyError(.forbidden, "muted", "You are muted in this room until a moderator lifts it.")
+        return ParleyError(.forbidden, "muted", "You are muted in this room until a moderator lifts it.")
     }
 }
 

@@ -65,9 +65,32 @@ struct RoomStore: Sendable {
     /// the user is not one of them.
     func checkPostPolicy(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
         guard restricted.contains(roomID) else { return }
-        guard let role = try role(c, roomID: roomID, userID: userID), role >= .moderator else {
-            throw ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
-        }
+        guard let role = try role(c, roomID: roomID, userID: userID), role >= .moderator else { throw Self.postingRestricted }
+    }
+
+    static let postingRestricted = ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
+
+    /// The archive, who-posts and mute checks of posting, read from the database rather than from
+    /// memory, for a post whose transaction holds the room's row (`holdRoom`). The copies in memory
+    /// change only after a mute, an archive, a policy or a role change commits, and each of those
+    /// holds the room's row: a post that waited for one reads here what it wrote, and is refused
+    /// rather than inserted after its event (as `post_message` does, sql/069). A locking read, so
+    /// that no earlier snapshot of the transaction hides the change.
+    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
+        guard
+            let row = try c.query(
+                """
+                SELECT r.archived_at IS NOT NULL AS archived, r.post_policy = 'moderators' AND COALESCE(m.role, 'member') = 'member' AS restricted,
+                       u.user_id IS NOT NULL AS muted, u.expires_at
+                FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+                LEFT JOIN room_mutes u ON u.room_id = r.id AND u.user_id = ? AND (u.expires_at IS NULL OR u.expires_at > NOW(3))
+                WHERE r.id = ? LOCK IN SHARE MODE
+                """, [userID, userID, roomID]
+            ).first
+        else { throw RoomService.roomNotFound }
+        if try row.decode("archived", as: Bool.self) { throw archivedError }
+        if try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
+        if try row.decode("restricted", as: Bool.self) { throw postingRestricted }
     }
 
     /// The longest slow mode: six hours, as Discord's.
