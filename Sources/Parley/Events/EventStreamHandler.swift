@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// What an SSE stream needs from the rest of Parley.
 struct EventStreams: Sendable {
@@ -60,6 +61,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The HTTP response encoder's place in the pipeline: live chunks, already framed once per
     /// event for every stream, are written from there, past the encoder.
     private var encoder: ChannelHandlerContext?
+    /// The codec's place in the pipeline, where poll answers are written (`codecContext`).
+    private var codec: ChannelHandlerContext?
     /// The rest of a request this handler answers (its body and end) is dropped.
     private var swallowing = false
     /// This connection carries a stream (being opened, open, or ended): it takes no more requests.
@@ -650,16 +653,18 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard context.channel.isActive else { return }
         let body = EventController.pollBody(cursor: open.feed.cursor, events: events)
         let closing = closeAfterAnswer || closeRequested
-        if let encoder = encoderContext(context) {
-            // Every waiting poll is answered at once when its room gets a message: the whole answer
-            // goes out as bytes in one buffer, past the HTTP encoder, its head fixed but for two fields.
-            var answer = context.channel.allocator.buffer(capacity: Self.pollHead.readableBytes + 80 + body.readableBytes)
-            answer.writeImmutableBuffer(Self.pollHead)
-            answer.writeString("Content-Length: \(body.readableBytes)\r\nX-Request-Id: \(open.requestID)\r\n")
-            if closing { answer.writeString("Connection: close\r\n") }
-            answer.writeString("\r\n")
-            answer.writeImmutableBuffer(body)
-            finish(closing: closing, written: encoder.writeAndFlush(NIOAny(answer)), context: context)
+        if let codec = codecContext(context) {
+            // Every waiting poll is answered at once when its room gets a message: the head's fixed
+            // fields are built once, and the answer goes through NIO's response encoder (not past
+            // it: the encoder pairs each answer with its request's method, and an answer it did not
+            // see left a later `HEAD`'s answer with a body and the next answer without one).
+            var headers = Self.pollHeaders
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            headers.add(name: "X-Request-Id", value: open.requestID)
+            if closing { headers.add(name: "Connection", value: "close") }
+            codec.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            codec.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+            finish(closing: closing, written: codec.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))), context: context)
         } else {
             var fields: HTTPFields = [
                 .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .contentLength: String(body.readableBytes),
@@ -674,12 +679,19 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         streams.logger.debug("GET \(Self.pollPath) 200", metadata: ["hb.request.id": "\(open.requestID)", "events": "\(events.count)"])
     }
 
-    /// The status line and the fixed header fields of every poll answer, encoded once.
-    static let pollHead: ByteBuffer = {
-        var head = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-        for field in WebMiddleware.securityHeaders { head += "\(field.name.rawName): \(field.value)\r\n" }
-        return ByteBuffer(string: head)
+    /// The fixed header fields of every poll answer.
+    static let pollHeaders: HTTPHeaders = {
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"]
+        for field in WebMiddleware.securityHeaders { headers.add(name: field.name.rawName, value: field.value) }
+        return headers
     }()
+
+    /// The place in the pipeline of the codec between HTTP types and NIO's (looked up once): poll
+    /// answers written from there reach NIO's response encoder as NIO's types.
+    private func codecContext(_ context: ChannelHandlerContext) -> ChannelHandlerContext? {
+        if codec == nil { codec = try? context.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self) }
+        return codec
+    }
 
     /// The HTTP response encoder's place in the pipeline (looked up once), where whole encoded
     /// answers and live chunks are written.
