@@ -333,6 +333,28 @@ import Testing
         }
     }
 
+    /// A mention ending in `.` or `-` names the longest name that someone in the room has: `@bob.`
+    /// is `bob.` when there is one (not `bob` too), and `bob` at the end of a sentence otherwise.
+    @Test func aMentionEndingInADotNamesOnePerson() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let bobDot = try await client.signUp("bob.")
+            let cara = try await client.signUp("cara")
+            for (text, expected) in [
+                ("thanks @Bob.", [bobDot.id]), ("ask @cara.", [cara.id]), ("@bob, @cara-- and @bob.", [bob.id, bobDot.id, cara.id]),
+                ("@bob.-", [bobDot.id]),
+            ] {
+                let reply = try await client.send(.post, "/api/rooms/1/messages", json: jsonString(["text": text]), headers: alice.bearer)
+                #expect(reply.status == .created)
+                #expect(try reply.json()["message"]?["mentions"]?.array?.compactMap(\.int) == expected, "\(text)")
+            }
+            let notified = try parley.query("SELECT user_id, COUNT(*) AS n FROM notifications GROUP BY user_id ORDER BY user_id")
+            #expect(try notified.map { [try $0.decode("user_id", as: Int64.self), try $0.decode("n", as: Int64.self)] } == [[bob.id, 1], [bobDot.id, 3], [cara.id, 2]])
+        }
+    }
+
     /// A reply tells the sender of the message it answers, as a mention would: not the replier
     /// themselves, not at level `none`, not after a block, and once when it also mentions them.
     @Test func aReplyNotifiesTheSenderOfItsTarget() async throws {

@@ -9,9 +9,10 @@ public enum NotifyLevel: String, Codable, Sendable {
 
 /// Mentions in message text: `@username` for members, `@room` for everyone, `@here` for those online.
 enum Mentions {
-    /// The lowercased names after `@` (with trailing `.`/`-` also tried without them).
-    static func candidates(in text: String) -> Set<String> {
-        var names = Set<String>()
+    /// The lowercased names after each `@`, each with its readings longest first: a trailing `.` or
+    /// `-` may end the sentence rather than the name, so `@ann.` reads as `ann.` and then `ann`.
+    static func candidates(in text: String) -> [[String]] {
+        var mentions: [[String]] = []
         let scalars = Array(text.unicodeScalars)
         func isNameScalar(_ s: Unicode.Scalar) -> Bool {
             s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "." || s == "-")
@@ -22,17 +23,25 @@ enum Mentions {
                 var j = i + 1
                 while j < scalars.count, isNameScalar(scalars[j]), j - i <= 33 { j += 1 }
                 var name = String(String.UnicodeScalarView(scalars[(i + 1)..<j])).lowercased()
-                if !name.isEmpty { names.insert(name) }
+                var readings: [String] = []
+                if !name.isEmpty { readings.append(name) }
                 while let last = name.last, last == "." || last == "-" {
                     name.removeLast()
-                    if !name.isEmpty { names.insert(name) }
+                    if !name.isEmpty { readings.append(name) }
                 }
+                if !readings.isEmpty && !mentions.contains(readings) { mentions.append(readings) }
                 i = j
             } else {
                 i += 1
             }
         }
-        return names
+        return mentions
+    }
+
+    /// Of each mention's readings, the longest that names someone (`known`): `@ann.` is `ann.`
+    /// when there is one, else `ann`, never both.
+    static func chosen(_ mentions: [[String]], known: Set<String>) -> Set<String> {
+        Set(mentions.compactMap { readings in readings.first(where: known.contains) })
     }
 }
 
@@ -92,7 +101,8 @@ struct NotificationService: Sendable {
     /// of up to `roomMentionOpenUpTo` members, above that for owners and admins. `@here` reaches the
     /// members connected now whose chosen status is online (not away, not busy).
     func resolveMentions(_ c: MariaDBConnection, text: String, roomID: Int64, senderID: Int64, senderRole: RoomRole) throws -> ResolvedMentions {
-        var names = Mentions.candidates(in: text)
+        let mentions = Mentions.candidates(in: text)
+        var names = Set(mentions.joined())
         let roomMention = names.remove("room") != nil
         let hereMention = names.remove("here") != nil
         var resolved = ResolvedMentions()
@@ -108,18 +118,19 @@ struct NotificationService: Sendable {
             parameters += list.map { $0 as any MariaDBEncodable }
             parameters += [roomID, senderID]
             parameters += list.map { $0 as any MariaDBEncodable }
-            resolved.users = try c.query(
+            let named = try c.query(
                 """
-                SELECT u.id FROM room_members m JOIN users u ON u.id = m.user_id
+                SELECT u.id, u.username AS name FROM room_members m JOIN users u ON u.id = m.user_id
                 WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
                 UNION
-                SELECT gm.user_id AS id FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
+                SELECT gm.user_id AS id, g.name FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
                 JOIN room_members m ON m.room_id = ? AND m.user_id = gm.user_id AND m.user_id <> ?
                 JOIN users gu ON gu.id = gm.user_id AND gu.deactivated_at IS NULL
                 WHERE g.name IN (\(list.placeholders))
-                ORDER BY id
                 """, parameters
-            ).map { try $0.decode("id", as: Int64.self) }
+            ).map { (id: try $0.decode("id", as: Int64.self), name: try $0.decode("name", as: String.self).lowercased()) }
+            let chosen = Mentions.chosen(mentions, known: Set(named.map(\.name)))
+            resolved.users = Set(named.filter { chosen.contains($0.name) }.map(\.id)).sorted()
         }
         if resolved.here {
             let named = Set(resolved.users)
