@@ -117,6 +117,13 @@ import Testing
             #expect(try named.json()["message"]?["file"]?["name"]?.string == "résumé 日.pdf")
             let disposition = try await Self.download(client, alice, namedID).headers[.contentDisposition]
             #expect(disposition == #"attachment; filename="r_sum_ _.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E6%97%A5.pdf"#)
+            // A query is read as forms write it (Python's requests, URLSearchParams): `+` is a space,
+            // `%2B` a plus.
+            let formed = try await Self.upload(client, bob, room: 1, [1, 2], query: "name=Q3+report+%2B+notes.pdf&text=see+attached", type: "application/pdf")
+            #expect(try formed.json()["message"]?["file"]?["name"]?.string == "Q3 report + notes.pdf")
+            #expect(try formed.json()["message"]?["text"]?.string == "see attached")
+            let listed = try await client.send(.get, "/api/rooms/1/files?name=report+%2B", headers: alice.bearer).json()["messages"]?.array
+            #expect(listed?.compactMap { $0["file"]?["name"]?.string } == ["Q3 report + notes.pdf"])
         }
     }
 

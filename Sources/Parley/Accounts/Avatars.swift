@@ -144,7 +144,7 @@ struct AvatarController {
     /// Sent as inert data: never sniffed, never a document that runs anything.
     static func pictureResponse(_ request: Request, type: String, version: String, data: () throws -> [UInt8]) throws -> Response {
         let etag = "\"\(version)\""
-        let current = request.uri.queryParameters.get("v").map { String($0) } == version
+        let current = request.query.get("v").map { String($0) } == version
         var headers: HTTPFields = [
             .contentType: type,
             .eTag: etag,

@@ -60,8 +60,8 @@ struct EventController {
     /// [events] Long-poll: the events after `after` at once, or wait up to `timeout` seconds for one.
     func poll(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
-        let after = try Self.cursor(request.uri.queryParameters["after"].map(String.init))
-        let timeout = try Self.timeout(request.uri.queryParameters["timeout"].map(String.init))
+        let after = try Self.cursor(request.query["after"].map(String.init))
+        let timeout = try Self.timeout(request.query["timeout"].map(String.init))
         let feed = EventFeed(userID: session.user.id, sessionID: session.id, after: after, hub: hub, log: log)
         await presence.connected(session.user.id, session: session.id)
         defer { presence.disconnected(session.user.id, session: session.id) }
@@ -114,7 +114,7 @@ struct EventController {
     /// [eventStream] Server-Sent Events: replay from `Last-Event-ID` (or `after`), then live.
     func stream(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
-        let after = try Self.cursor(lastEventID: request.headers[.init("Last-Event-ID")!], after: request.uri.queryParameters["after"].map(String.init))
+        let after = try Self.cursor(lastEventID: request.headers[.init("Last-Event-ID")!], after: request.query["after"].map(String.init))
         let onDelivered = self.onDelivered
         let presence = self.presence
         let userID = session.user.id

@@ -45,7 +45,7 @@ struct FileController {
     func upload(request: Request, context: AppRequestContext) async throws -> Response {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
-        let parameters = request.uri.queryParameters
+        let parameters = request.query
         let name = try Self.fileName(parameters.get("name").map { String($0) } ?? "file")
         let caption = try MessageService.validateCaption(parameters.get("text").map { String($0) } ?? "")
         let contentType = Self.contentType(request.headers[.contentType])
@@ -65,7 +65,7 @@ struct FileController {
     func list(request: Request, context: AppRequestContext) async throws -> MessageController.Page {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
-        let parameters = request.uri.queryParameters
+        let parameters = request.query
         let kind = try parameters.get("kind").map { text in
             guard let kind = FileKind(rawValue: String(text)) else {
                 throw ParleyError.badRequest("kind is one of \(FileKind.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -116,7 +116,7 @@ struct CustomEmojiController {
     /// 201 with the emoji. Everyone gets `emoji.added`.
     func add(request: Request, context: AppRequestContext) async throws -> EditedResponse<EmojiAnswer> {
         let session = try context.requireSession()
-        let name = try Self.validateName(request.uri.queryParameters.get("name").map { String($0) } ?? "")
+        let name = try Self.validateName(request.query.get("name").map { String($0) } ?? "")
         if session.user.siteRole != .admin, try await SiteSettings.load(pool).customEmoji == .admins { throw SiteSettings.emojiForAdmins }
         let (sent, info) = try await request.picture(maxBytes: Self.maxBytes, tooLarge: Self.tooLarge, invalid: Self.invalidPicture)
         try limiter.consume(String(session.user.id))

@@ -154,7 +154,7 @@ struct MessageController {
         let before = try Self.number(request, "before", "a message id")
         let after = try Self.number(request, "after", "a message id")
         let around = try Self.number(request, "around", "a message id", minimum: 1)
-        let at = try request.uri.queryParameters.get("at").map { value in
+        let at = try request.query.get("at").map { value in
             guard let date = ParleyJSON.parseTimestamp(String(value)) else { throw ParleyError.badRequest("at must be an ISO 8601 timestamp.") }
             return date
         }
@@ -164,7 +164,7 @@ struct MessageController {
 
     /// A whole number from the query string, at least `minimum`; nil when absent.
     static func number(_ request: Request, _ name: String, _ meaning: String, minimum: Int64 = 0) throws -> Int64? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let text = request.query.get(name) else { return nil }
         guard let value = Int64(text), value >= minimum else { throw ParleyError.badRequest("\(name) must be \(meaning).") }
         return value
     }
@@ -173,18 +173,18 @@ struct MessageController {
     /// `since` and `until` (ISO 8601), `limit` ≤ 50.
     func search(request: Request, context: AppRequestContext) async throws -> Page {
         let session = try context.requireSession()
-        guard let text = request.uri.queryParameters.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
+        guard let text = request.query.get("q") else { throw ParleyError.badRequest("q (what to search for) is required.") }
         let limit = try Self.number(request, "limit", "from 1 to \(MessageService.maxSearchPage)").map { Int($0) } ?? 20
         let room = try Self.number(request, "room", "a room id", minimum: 1)
         let from = try Self.number(request, "from", "a user id", minimum: 1)
         let before = try Self.number(request, "before", "a message id", minimum: 1)
         var filters = SearchFilters()
-        if let has = request.uri.queryParameters.get("has") {
+        if let has = request.query.get("has") {
             guard let kind = SearchFilters.Has(rawValue: has) else { throw ParleyError.badRequest("has is file or link.") }
             filters.has = kind
         }
         for (name, keyPath) in [("since", \SearchFilters.since), ("until", \SearchFilters.until)] {
-            guard let value = request.uri.queryParameters.get(name) else { continue }
+            guard let value = request.query.get(name) else { continue }
             guard let date = ParleyJSON.parseTimestamp(String(value)) else { throw ParleyError.badRequest("\(name) must be an ISO 8601 timestamp.") }
             filters[keyPath: keyPath] = date
         }

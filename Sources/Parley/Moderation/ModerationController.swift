@@ -173,11 +173,11 @@ struct ModerationController {
 
     /// A log page's `before=<entry id>` and `limit` (1–100, default 50).
     private static func logPage(_ request: Request) throws -> (before: Int64?, limit: Int) {
-        let before = try request.uri.queryParameters.get("before").map { text -> Int64 in
+        let before = try request.query.get("before").map { text -> Int64 in
             guard let value = Int64(text), value > 0 else { throw ParleyError.badRequest("before must be an entry id.") }
             return value
         }
-        let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
+        let limit = try request.query.get("limit").map { text -> Int in
             guard let value = Int(text), (1...100).contains(value) else { throw ParleyError.badRequest("limit is 1–100.") }
             return value
         } ?? 50

@@ -303,14 +303,14 @@ struct ReportController {
         let limit = try MessageController.number(request, "limit", "from 1 to \(Self.maxPage)").map { Int($0) } ?? 50
         guard (1...Self.maxPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxPage).") }
         let before = try MessageController.number(request, "before", "a report id", minimum: 1)
-        let state = request.uri.queryParameters.get("state") ?? "open"
+        let state = request.query.get("state") ?? "open"
         guard state == "open" || state == "resolved" else { throw ParleyError.badRequest("state is open or resolved.") }
         let room = try MessageController.number(request, "room", "a room id", minimum: 1)
-        let subject = try request.uri.queryParameters.get("subject").map { value in
+        let subject = try request.query.get("subject").map { value in
             guard let subject = Subject(rawValue: value) else { throw ParleyError.badRequest("subject is message, user or room.") }
             return subject
         }
-        let reason = try request.uri.queryParameters.get("reason").map { value in
+        let reason = try request.query.get("reason").map { value in
             guard let reason = Reason(rawValue: value) else { throw ParleyError.badRequest("reason is spam, harassment, inappropriate or other.") }
             return reason
         }

@@ -332,10 +332,10 @@ struct RoomController {
     /// [searchUsers] Active users whose username, or a word of whose display name, starts with `prefix`.
     func searchUsers(request: Request, context: AppRequestContext) async throws -> UserList {
         _ = try context.requireSession()
-        let prefix = request.uri.queryParameters["prefix"].map(String.init) ?? ""
+        let prefix = request.query["prefix"].map(String.init) ?? ""
         guard (1...32).contains(prefix.count) else { throw ParleyError.badRequest("prefix is 1–32 characters.") }
         var limit = 20
-        if let text = request.uri.queryParameters["limit"] {
+        if let text = request.query["limit"] {
             guard let value = Int(text), (1...50).contains(value) else { throw ParleyError.badRequest("limit is 1–50.") }
             limit = value
         }

@@ -270,7 +270,7 @@ struct SignalController {
     func summary(request: Request, context: AppRequestContext) async throws -> SummaryAnswer {
         let session = try context.requireSession()
         var since = Date().addingTimeInterval(-7 * 86_400)
-        if let text = request.uri.queryParameters.get("since") {
+        if let text = request.query.get("since") {
             guard let date = ParleyJSON.parseTimestamp(text) else { throw ParleyError.badRequest("since must be an ISO 8601 timestamp.") }
             since = date
         }
