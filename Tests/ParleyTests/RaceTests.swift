@@ -246,6 +246,41 @@ import Testing
         }
     }
 
+    /// A read marker's unread count takes in every message before it in the log: a post that had
+    /// its id before the mark was made but commits after is counted (its event comes first). It was
+    /// not, so a client that applied the count and then counted new messages kept a wrong badge (a
+    /// hunt: 15–25 of 40 markers under six busy senders).
+    @Test func aReadMarkerCountsAMessageThatCommitsBelowIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let first = try await MessageTests.say(client, owner, room: room, "first")
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+            // A plain post takes its id and then waits for the room's row; the read mark comes after.
+            let late = Task { try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"late"}"#, headers: owner.bearer) }
+            try await Task.sleep(for: .milliseconds(300))
+            let read = Task {
+                try await client.send(.post, "/api/rooms/\(room)/read", json: #"{"message_id":\#(first)}"#, headers: ann.bearer)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try other.executeText("COMMIT")
+            let posted = try await late.value
+            #expect(posted.status == .created)
+            let lateID = try #require(try posted.json()["message"]?["id"]?.int)
+            let marked = try await read.value
+            #expect(marked.status == .ok)
+            #expect(try marked.json()["unread_count"]?.int == 1, "\(String(buffer: marked.body))")
+            let marker = try #require(try parley.query("SELECT id, payload FROM events WHERE type = 'read_marker' ORDER BY id DESC LIMIT 1").first)
+            #expect(try marker.decode("id", as: Int64.self) > lateID)
+            #expect(try marker.decode("payload", as: String.self).contains(#""unread_count":1"#))
+        }
+    }
+
     /// A ban made while someone joins by an invite link keeps them out too, and uses nothing (the
     /// link's check read the group's members before waiting for the ban, and then saw no ban).
     @Test func aBanRacingAnInviteLinkKeepsThePersonOut() async throws {

@@ -60,6 +60,14 @@ final class EventIDAllocator: Sendable {
         }
     }
 
+    /// Waits (on the calling thread, a database thread) until every id below `id` is final, or
+    /// `limit` passed. The ids in flight belong to transactions that already hold their connection,
+    /// so they end without this thread.
+    func waitUntilFinal(below id: Int64, limit: Duration) {
+        let deadline = ContinuousClock.now + limit
+        while horizon < id - 1, ContinuousClock.now < deadline { usleep(100) }
+    }
+
     /// The highest id below which nothing can still commit.
     var horizon: Int64 {
         state.withLockedValue { state in

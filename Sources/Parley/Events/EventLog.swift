@@ -15,7 +15,14 @@ struct EventLog: Sendable {
 
     /// Runs `body` in a transaction in which it may append events. A transaction the server rolled
     /// back as a deadlock victim (or after a lock wait timeout) runs again, up to three times.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T) async throws -> T {
+    ///
+    /// `settled`: before the transaction starts, an id is reserved for it (`EventAppender.settledID`)
+    /// and every id below it is waited for (committed or rolled back; at most `settleLimit`), so what
+    /// the transaction reads is everything its event follows in the log: a count it sends (unread
+    /// messages) then agrees with the events a client received before it.
+    func transaction<T: Sendable>(
+        settled: Bool = false, _ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T
+    ) async throws -> T {
         let allocator = self.allocator
         let committed = self.committed
         let released = self.released
@@ -24,6 +31,12 @@ struct EventLog: Sendable {
             while true {
                 let appender = EventAppender(allocator: allocator, connection: connection)
                 do {
+                    if settled {
+                        // Outside the transaction, whose snapshot must come after the wait.
+                        let id = try appender.reserve()
+                        allocator.waitUntilFinal(below: id, limit: Self.settleLimit)
+                        appender.settledID = id
+                    }
                     let value = try connection.transaction { try body($0, appender) }
                     if !appender.appended.isEmpty { committed(appender.appended) }
                     allocator.release(appender.reserved)
@@ -43,6 +56,10 @@ struct EventLog: Sendable {
             }
         }
     }
+
+    /// The longest a `settled` transaction waits for the ids below its own (a transaction that
+    /// slow is rare; past it the transaction goes on, reading what has committed).
+    static let settleLimit: Duration = .seconds(1)
 
     /// Runs `body` outside a transaction, for one statement that makes its own: a stored procedure
     /// that commits or rolls back before it returns. `body` reserves ids with `reserve()`, and
@@ -99,6 +116,8 @@ final class EventAppender: @unchecked Sendable {
     private let allocator: EventIDAllocator
     private let connection: MariaDBConnection
     private(set) var reserved: [Int64] = []
+    /// In a `settled` transaction, the id reserved before it, below which every id was final.
+    fileprivate(set) var settledID: Int64?
     /// The events written, as the tailer will publish them once committed.
     private(set) var appended: [LoggedEvent] = []
 

@@ -105,7 +105,7 @@ struct ReceiptService: Sendable {
     /// that it and everything after it count as unread again; a mark already before it stays.
     /// Only the user's own devices learn it (`read_marker`): receipts keep showing what was seen.
     func markUnread(userID: Int64, roomID: Int64, messageID: Int64, rooms: RoomStore) async throws -> ReadMarkerEvent {
-        try await log.transaction { c, events in
+        try await log.transaction(settled: true) { c, events in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: userID) != nil else { throw RoomService.notAMember }
             guard try c.query("SELECT id FROM messages WHERE id = ? AND room_id = ?", [messageID, roomID]).first != nil else {
                 throw ParleyError.invalid("invalid_message", "message_id must be a message of this room.")
@@ -115,7 +115,7 @@ struct ReceiptService: Sendable {
                 [messageID - 1, roomID, userID, messageID - 1]
             ).affectedRows == 1
             let marker = try Self.unread(c, userID: userID, roomID: roomID)
-            if moved { try events.append(EventType.readMarker, userID: userID, payload: marker) }
+            if moved { try events.append(EventType.readMarker, userID: userID, payload: marker, id: events.settledID) }
             return marker
         }
     }
@@ -140,7 +140,8 @@ struct ReceiptService: Sendable {
     @discardableResult
     private func advance(room: Int64, user: Int64, delivered: Int64, read: Int64?) async throws -> ReadMarkerEvent? {
         let memberCount = hub.members(of: room).count
-        return try await log.transaction { c, events in
+        // Settled: the read marker's unread count takes in every message before it in the log.
+        return try await log.transaction(settled: read != nil) { c, events in
             try Self.advance(c, events, room: room, user: user, delivered: delivered, read: read, memberCount: memberCount)
         }
     }
@@ -198,8 +199,9 @@ struct ReceiptService: Sendable {
         }
         guard newRead != oldRead else { return nil }
         let marker = try unread(c, userID: user, roomID: room)
-        // Every device of the user learns the new read mark and unread count.
-        try events.append(EventType.readMarker, userID: user, payload: marker)
+        // Every device of the user learns the new read mark and unread count. With the id reserved
+        // before the transaction, every message the event follows was counted (or not sent).
+        try events.append(EventType.readMarker, userID: user, payload: marker, id: events.settledID)
         return marker
     }
 
