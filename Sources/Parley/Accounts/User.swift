@@ -65,12 +65,14 @@ enum AccountRules {
     static let reservedUsernames: Set<String> = ["room", "here"]
 
     /// Trims and checks a display name: 1–64 characters of any script (at most 512 code points, so
-    /// stacked combining marks stay bounded), no control characters.
+    /// stacked combining marks stay bounded), no control characters, and no invisible formatting
+    /// ones (a right-to-left override shows a name reversed; room and file names refuse them too).
     static func normalizeDisplayName(_ name: String) throws -> String {
         let trimmed = name.trimmedWhitespace
-        let hasControl = trimmed.hasControlCharacters()
+        let hasControl = trimmed.hasControlCharacters() || RoomService.hasInvisibleFormatting(trimmed)
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 512, !hasControl else {
-            throw ParleyError.invalid("invalid_display_name", "A display name is 1–64 characters with no control characters.")
+            throw ParleyError.invalid(
+                "invalid_display_name", "A display name is 1–64 characters with no control characters and no invisible formatting characters.")
         }
         return trimmed
     }
