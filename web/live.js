@@ -67,6 +67,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.renameUser(data.user);
       // Present only when the time zone changed.
       if ("time_zone" in data) store.setTimeZone(data.user.id, data.time_zone);
+      // Deactivated or back: the open room's member list (and a DM's composer) follows.
+      if ("deactivated" in data) actions.loadPeople().catch(() => {});
       break;
     case "user.status":
       store.setStatus(data.user.id, data.status);

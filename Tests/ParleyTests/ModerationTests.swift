@@ -431,6 +431,11 @@ import Testing
             // Their messages stay.
             #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
             #expect(try await client.login("bob").status == .ok)
+            // Those who share a room with him heard of both (member lists and a DM's composer follow).
+            let updates = try await ScheduledTests.awaitEvents(client, ann, "user.updated", count: 2)
+                .filter { $0["user"]?["id"]?.int == bob.id }
+            #expect(updates.map { $0["deactivated"] } == [.bool(true), .bool(false)], "\(updates)")
+            #expect(updates.first?["user"]?["username"] == .string("bob"))
             try await client.send(.post, "/api/admin/users/\(root.id)/deactivate", headers: root.bearer).expectError(.conflict, "cannot_deactivate_self")
             try await client.send(.post, "/api/admin/users/999999/deactivate", headers: root.bearer).expectError(.notFound, "user_not_found")
         }

@@ -70,10 +70,10 @@ def test_a_dm_with_a_deactivated_person_is_read_only_until_they_are_back(server,
     box = chat.find("#composer-text")
     assert box.is_enabled()
 
-    # Bob deactivates his account while the DM is open here: the first reply (here already its
-    # typing signal) is refused, and the box goes read-only and says why; his messages stay.
-    bob.call("POST", "/api/me/deactivate", expect=204, json={"password": bob.password})
+    # Bob deactivates his account while the DM is open here: his `user.updated` turns the box
+    # read-only at once, saying why (nothing typed first); his messages stay.
     chat.type("are you still there?")
+    bob.call("POST", "/api/me/deactivate", expect=204, json={"password": bob.password})
     chat.wait(lambda: not box.is_enabled(), message="the composer stayed open")
     assert "account is deactivated" in box.get_attribute("placeholder")
     assert not chat.find("#send").is_enabled() and not chat.find("#attach").is_enabled()
@@ -95,9 +95,8 @@ def test_a_dm_with_a_deactivated_person_is_read_only_until_they_are_back(server,
     make_site_admin(server, "dm_reactivator")
     boss = account("dm_reactivator")  # logged in afresh, as a site admin
     boss.call("POST", f"/api/admin/users/{bob.id}/reactivate", expect=204)
-    chat.open_room("main")
-    chat.open_room("Bob Leaves", "dm-list")
     chat.wait(lambda: box.is_enabled(), message="the composer stayed read-only after reactivation")
+    chat.wait(lambda: "deactivated" not in chat.find(f'#members-panel li.member[data-user-id="{bob.id}"]').get_attribute("textContent"))
     # The reply typed when he left waited in the box as a draft.
     assert box.get_attribute("value") == "are you still there?"
     chat.type(Keys.ENTER)

@@ -145,6 +145,8 @@ struct AccountService: Sendable {
         try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
         try ModerationService.record(c, room: nil, actor: actor, action: action, user: userID)
         try events.append(EventType.accountDeactivated, userID: userID, payload: AdminController.DeactivatedEvent(userId: userID))
+        // The people who share a room with them: member lists and a DM's composer change.
+        try SignalController.UserUpdatedEvent.append(c, events, userID: userID, deactivated: true)
         try UserGroupController.memberChanged(c, events, userID: userID)
         // However it happens, reports of the person as such are settled by it.
         try ReportController.resolveAll(c, events, .user(userID), by: actor, as: .userDeactivated)

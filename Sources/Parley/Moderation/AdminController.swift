@@ -115,8 +115,11 @@ struct AdminController {
             }
             let changed = try c.execute("UPDATE users SET deactivated_at = NULL WHERE id = ? AND deactivated_at IS NOT NULL", [userID]).affectedRows == 1
             try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
-            // Back in the user groups they belong to.
-            if changed { try UserGroupController.memberChanged(c, events, userID: userID) }
+            // Back in the user groups they belong to, and in their rooms' member lists.
+            if changed {
+                try UserGroupController.memberChanged(c, events, userID: userID)
+                try SignalController.UserUpdatedEvent.append(c, events, userID: userID, deactivated: false)
+            }
         }
         return .noContent
     }

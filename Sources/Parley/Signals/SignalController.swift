@@ -190,6 +190,15 @@ struct SignalController {
         let user: UserSummary
         /// Present only when the time zone changed: the new one, or null when cleared.
         var timeZone: String?? = nil
+        /// Present only when the account was deactivated (true) or reactivated (false).
+        var deactivated: Bool? = nil
+
+        /// Co-members and the user's devices, as for every `user.updated`.
+        static func append(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, deactivated: Bool) throws {
+            guard let row = try c.query("SELECT id, username, display_name, avatar FROM users WHERE id = ?", [userID]).first else { return }
+            try events.append(
+                EventType.userUpdated, subjectID: userID, payload: UserUpdatedEvent(user: try UserSummary(row: row), deactivated: deactivated))
+        }
     }
 
     struct UpdateMeBody: Decodable {
