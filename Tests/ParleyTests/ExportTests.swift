@@ -119,4 +119,19 @@ import Testing
             #expect(votes.first?["voted_at"]?.string != nil)
         }
     }
+    /// Reminders are exported as they are listed: of messages in rooms I am still in.
+    @Test func remindersOfAGroupIWasRemovedFromAreNotExported() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let group = try await client.group("plans", of: bob, with: ann)
+            let there = try await MessageTests.say(client, bob, room: group, "the secret plan")
+            let here = try await MessageTests.say(client, bob, room: 1, "lunch at noon")
+            for message in [there, here] { #expect(try await ReminderTests.remind(client, ann, message, in: 3600).status == .created) }
+            #expect(try await client.send(.delete, "/api/rooms/\(group)/members/\(ann.id)", headers: bob.bearer).status == .noContent)
+            let export = try await client.send(.get, "/api/me/export", headers: ann.bearer).json()
+            #expect(export["reminders"]?.array?.compactMap { $0["message_id"]?.int } == [here])
+        }
+    }
 }

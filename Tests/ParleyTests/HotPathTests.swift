@@ -172,8 +172,8 @@ struct RequestPartsTests {
     }
 
     @Test func sizesReadAsPeopleReadThem() {
-        #expect(ReadableSize.of(26_214_400) == "25 MB (26214400 bytes)")
-        #expect(ReadableSize.of(65_536) == "64 KB (65536 bytes)")
+        #expect(ReadableSize.of(26_214_400) == "25 MiB (26214400 bytes)")
+        #expect(ReadableSize.of(65_536) == "64 KiB (65536 bytes)")
         #expect(ReadableSize.of(1_000_000) == "1000000 bytes")
         #expect(ReadableSize.of(512) == "512 bytes")
     }

@@ -237,7 +237,13 @@ struct ExportController {
                 .map {
                     Scheduled(roomId: try $0.decode("room_id"), text: try $0.decode("text"), replyTo: try $0.decode("reply_to"), sendAt: try $0.decode("send_at"))
                 },
-            reminders: try c.query("SELECT message_id, remind_at FROM reminders WHERE user_id = ? ORDER BY remind_at, id", [userID])
+            // As the list shows them: of messages in rooms the user is still in.
+            reminders: try c.query(
+                """
+                SELECT r.message_id, r.remind_at FROM reminders r JOIN messages m ON m.id = r.message_id
+                JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id
+                WHERE r.user_id = ? ORDER BY r.remind_at, r.id
+                """, [userID])
                 .map { Reminder(messageId: try $0.decode("message_id"), remindAt: try $0.decode("remind_at")) },
             blocked: try c.query(
                 "SELECT u.username FROM user_blocks b JOIN users u ON u.id = b.blocked_id WHERE b.user_id = ? ORDER BY u.username", [userID]

@@ -35,8 +35,8 @@ extension String {
 enum ReadableSize {
     static func of(_ bytes: Int) -> String {
         let exact = "\(bytes) bytes"
-        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MB (\(exact))" }
-        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KB (\(exact))" }
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB (\(exact))" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB (\(exact))" }
         return exact
     }
 }
