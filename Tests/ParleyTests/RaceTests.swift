@@ -246,6 +246,28 @@ import Testing
         }
     }
 
+    /// A post still on its way when its sender's account is deactivated (a file still uploading, in a
+    /// hunt) is refused as the request of a session that has ended: 401, nothing posted.
+    @Test func aPostOfAnAccountDeactivatedMeanwhileIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let target = try await MessageTests.say(client, owner, room: room, "the root")
+            let before = try parley.count("messages")
+            let posted = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                    try c.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ?", [ann.id])
+                }
+            ) { try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"reply","reply_to":\#(target)}"#, headers: ann.bearer) }
+            posted.expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("messages") == before)
+        }
+    }
+
     /// A read marker's unread count takes in every message before it in the log: a post that had
     /// its id before the mark was made but commits after is counted (its event comes first). It was
     /// not, so a client that applied the count and then counted new messages kept a wrong badge (a

@@ -70,7 +70,8 @@ struct RoomStore: Sendable {
 
     static let postingRestricted = ParleyError(.forbidden, "posting_restricted", "Only the room's moderators, admins and owner post here.")
 
-    /// The archive, who-posts and mute checks of posting, read from the database rather than from
+    /// The archive, who-posts and mute checks of posting (and that the account is still active),
+    /// read from the database rather than from
     /// memory, for a post whose transaction holds the room's row (`holdRoom`). The copies in memory
     /// change only after a mute, an archive, a policy or a role change commits, and each of those
     /// holds the room's row: a post that waited for one reads here what it wrote, and is refused
@@ -81,13 +82,17 @@ struct RoomStore: Sendable {
             let row = try c.query(
                 """
                 SELECT r.archived_at IS NOT NULL AS archived, r.post_policy = 'moderators' AND COALESCE(m.role, 'member') = 'member' AS restricted,
-                       u.user_id IS NOT NULL AS muted, u.expires_at
+                       u.user_id IS NOT NULL AS muted, u.expires_at,
+                       (SELECT a.deactivated_at IS NOT NULL FROM users a WHERE a.id = ?) AS deactivated
                 FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
                 LEFT JOIN room_mutes u ON u.room_id = r.id AND u.user_id = ? AND (u.expires_at IS NULL OR u.expires_at > NOW(3))
                 WHERE r.id = ? LOCK IN SHARE MODE
-                """, [userID, userID, roomID]
+                """, [userID, userID, userID, roomID]
             ).first
         else { throw RoomService.roomNotFound }
+        // Deactivated while the request was on its way (a file still uploading): its session is gone.
+        // (A subquery: the account's row is not locked, as a post never locks it.)
+        if try row.decode("deactivated", as: Bool?.self) ?? true { throw ParleyError.unauthenticated }
         if try row.decode("archived", as: Bool.self) { throw archivedError }
         if try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
         if try row.decode("restricted", as: Bool.self) { throw postingRestricted }
