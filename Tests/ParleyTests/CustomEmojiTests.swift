@@ -11,7 +11,9 @@ import Testing
     static func add(_ client: any TestClientProtocol, _ user: LoggedIn, _ name: String, _ bytes: [UInt8]) async throws -> TestResponse {
         var headers = user.bearer
         headers[.contentType] = "image/png"
-        return try await client.execute(uri: "/api/emoji?name=\(name)", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+        // A plus is `%2B` in a query (`+` is a space).
+        let query = name.replacingOccurrences(of: "+", with: "%2B")
+        return try await client.execute(uri: "/api/emoji?name=\(query)", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     /// (Served like avatars.)

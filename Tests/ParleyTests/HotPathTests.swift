@@ -164,10 +164,12 @@ struct RequestPartsTests {
         #expect(p("after", "/api/events?") == nil)
         #expect(p("after", "/api/events?x=after") == nil)
         #expect(p("é", "/api/events?é=ü") == "ü")
-        // Decoded as Hummingbird decodes other routes' parameters; a broken escape stays as it came.
+        // Decoded as other routes' parameters are (`QueryParameters`: `+` is a space); a broken
+        // escape stays as it came.
         #expect(p("after", "/api/events?after=%31%32&timeout=%35") == "12")
         #expect(p("timeout", "/api/events?after=%31%32&timeout=%35") == "5")
-        #expect(p("after", "/api/events?after=+5") == "+5")
+        #expect(p("after", "/api/events?after=+5") == " 5")
+        #expect(p("after", "/api/events?after=%2B5") == "+5")
         #expect(p("after", "/api/events?after=%3") == "%3")
     }
 

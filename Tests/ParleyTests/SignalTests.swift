@@ -898,6 +898,19 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(next)}"#, headers: bob.bearer).status == .ok)
             #expect(try parley.count("events", where: "type = 'receipt'") == receipts)
             #expect(try parley.scalar("SELECT read_up_to FROM room_members WHERE room_id = 1 AND user_id = ?", [bob.id]) == .int(next))
+            // Sharing again shows his mark to the room at once, and keeping it private hides it again
+            // (a receipt each time); the same setting again sends nothing.
+            func lastReceipt() throws -> String {
+                try String(mariaDBValue: try parley.scalar("SELECT payload FROM events WHERE type = 'receipt' ORDER BY id DESC LIMIT 1"))
+            }
+            #expect(try await client.send(.patch, "/api/me", json: #"{"send_read_receipts":true}"#, headers: bob.bearer).status == .ok)
+            #expect(try parley.count("events", where: "type = 'receipt'") == receipts + 1)
+            #expect(try lastReceipt().contains(#""read_up_to":\#(next)"#) && lastReceipt().contains(#""username":"bob""#))
+            #expect(try await client.send(.patch, "/api/me", json: #"{"send_read_receipts":true}"#, headers: bob.bearer).status == .ok)
+            #expect(try parley.count("events", where: "type = 'receipt'") == receipts + 1)
+            #expect(try await client.send(.patch, "/api/me", json: #"{"send_read_receipts":false}"#, headers: bob.bearer).status == .ok)
+            #expect(try parley.count("events", where: "type = 'receipt'") == receipts + 2)
+            #expect(try lastReceipt().contains(#""read_up_to":null"#))
         }
     }
 

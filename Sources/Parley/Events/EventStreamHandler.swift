@@ -273,8 +273,10 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// malformed escape stays as it came. Read in place: every poll reads two.
     static func parameter(_ name: String, in target: String) -> String? {
         guard let raw = rawParameter(name, in: target) else { return nil }
-        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
-        return raw.removingPercentEncoding ?? raw
+        guard raw.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return raw }
+        // As `QueryParameters` reads other routes' queries: `+` is a space.
+        let spaced = raw.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     private static func rawParameter(_ name: String, in target: String) -> String? {

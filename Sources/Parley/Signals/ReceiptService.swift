@@ -44,6 +44,31 @@ struct ReceiptService: Sendable {
         }
     }
 
+    /// A user began or stopped sharing read receipts: each room of theirs small enough for receipt
+    /// events hears their marks as others now see them (`read_up_to` null while private), so a read
+    /// mark they asked to hide does not stay on others' screens.
+    static func announceSharing(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64) throws {
+        guard
+            let user = try c.query("SELECT id, username, display_name, avatar, send_read_receipts FROM users WHERE id = ?", [userID]).first
+        else { return }
+        let shares: Bool = try user.decode("send_read_receipts")
+        let summary = try UserSummary(row: user)
+        let rooms = try c.query(
+            """
+            SELECT m.room_id, m.delivered_up_to, m.seen_up_to FROM room_members m
+            WHERE m.user_id = ? AND (SELECT COUNT(*) FROM room_members x WHERE x.room_id = m.room_id) <= ?
+            ORDER BY m.room_id
+            """, [userID, receiptEventMaxMembers])
+        for room in rooms {
+            let roomID: Int64 = try room.decode("room_id")
+            try events.append(
+                EventType.receipt, roomID: roomID,
+                payload: ReceiptEvent(
+                    roomId: roomID, user: summary, deliveredUpTo: try room.decode("delivered_up_to"),
+                    readUpTo: shares ? try room.decode("seen_up_to", as: Int64.self) : nil))
+        }
+    }
+
     struct ReadMarkerEvent: ResponseEncodable {
         let roomId: Int64
         let readUpTo: Int64

@@ -250,8 +250,9 @@ struct SignalController {
                         timeZone: zoneChanged ? .some(timeZone ?? nil) : nil))
             }
             var changed = false
-            if let share = body.sendReadReceipts {
-                changed = try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]).affectedRows > 0 || changed
+            if let share = body.sendReadReceipts, try c.execute("UPDATE users SET send_read_receipts = ? WHERE id = ?", [share, user.id]).affectedRows > 0 {
+                changed = true
+                try ReceiptService.announceSharing(c, events, userID: user.id)
             }
             if let show = body.showLinkPreviews {
                 changed = try c.execute("UPDATE users SET show_link_previews = ? WHERE id = ?", [show, user.id]).affectedRows > 0 || changed
