@@ -206,7 +206,7 @@ struct MessageService: Sendable {
                     do { return try poll.withOptionTexts { try filter.check($0, roomID: roomID) } } catch { try refuse(error) }
                 }
                 let file = try file.map { file in
-                    do { return file.named(try filter.check(file.name, roomID: roomID)) } catch { try refuse(error) }
+                    do { return file.named(try filter.check(file.name, roomID: roomID, fileName: true)) } catch { try refuse(error) }
                 }
                 let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
                 let now = Date()

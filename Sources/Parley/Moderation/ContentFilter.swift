@@ -25,12 +25,22 @@ struct WordFilter: Sendable, Equatable {
         word.folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
     }
 
-    private static func isWordCharacter(_ c: Character) -> Bool {
-        c.isLetter || c.isNumber || c == "_" || c.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark }
+    private static func isWordCharacter(_ c: Character, underscore: Bool) -> Bool {
+        c.isLetter || c.isNumber || (underscore && c == "_") || c.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark }
     }
 
-    /// The text with matches masked, or nil when nothing matched.
-    func apply(_ text: String) -> String? {
+    /// The text with matches masked, or nil when nothing matched. In a file's name (`fileName`) a
+    /// `_` also ends a word, as a space does: names are written `my_report_final.pdf`, and search
+    /// finds their words so.
+    func apply(_ text: String, fileName: Bool = false) -> String? {
+        guard fileName else { return apply(text, underscore: true) }
+        // Words written with `_` on the list still match as a whole, and then each part does.
+        let whole = apply(text, underscore: true)
+        guard let parts = apply(whole ?? text, underscore: false) else { return whole }
+        return parts
+    }
+
+    private func apply(_ text: String, underscore: Bool) -> String? {
         guard !words.isEmpty else { return nil }
         var result = ""
         var matched = false
@@ -45,7 +55,7 @@ struct WordFilter: Sendable, Equatable {
             word = ""
         }
         for character in text {
-            if Self.isWordCharacter(character) {
+            if Self.isWordCharacter(character, underscore: underscore) {
                 word.append(character)
             } else {
                 flush()
@@ -79,11 +89,11 @@ final class ContentFilter: Sendable {
 
     func setRoom(_ id: Int64, _ filter: WordFilter?) { rooms.withLockedValue { $0[id] = filter } }
 
-    /// The text to store: unchanged, masked, or refused.
-    func check(_ text: String, roomID: Int64) throws -> String {
+    /// The text to store: unchanged, masked, or refused (`fileName`: see `WordFilter.apply`).
+    func check(_ text: String, roomID: Int64, fileName: Bool = false) throws -> String {
         var text = text
         for filter in [site, room(roomID)].compactMap({ $0 }) {
-            guard let masked = filter.apply(text) else { continue }
+            guard let masked = filter.apply(text, fileName: fileName) else { continue }
             if filter.mode == .reject {
                 throw ParleyError.invalid("content_rejected", "The message contains a word this room does not allow.")
             }
