@@ -116,7 +116,9 @@ struct FileController {
         let disposition = Self.inlineTypes.contains(record.contentType) ? "inline" : "attachment"
         let encodedName = record.name.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "file"
         var headers: HTTPFields = [
-            .contentType: record.contentType,
+            // Text shown in place says UTF-8 (only the type is stored): without a charset, browsers
+            // read it as windows-1252 and showed "cafÃ©" (a hunt). A byte-order mark still wins.
+            .contentType: record.contentType == "text/plain" ? "text/plain; charset=utf-8" : record.contentType,
             .contentDisposition: "\(disposition); filename=\"\(Self.asciiFallback(record.name))\"; filename*=UTF-8''\(encodedName)",
             .eTag: etag,
             .acceptRanges: "bytes",
