@@ -246,6 +246,66 @@ import Testing
         }
     }
 
+    /// An edit, a reaction or a vote waiting for a mute or an archive (which hold the room's row) is
+    /// refused and writes nothing, as a post is; a who-may-post change still lets members react and vote.
+    @Test func anEditReactionOrVoteRacingAMuteOrArchiveIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            struct Change {
+                let sql: String
+                let undo: String
+                let status: HTTPResponse.Status
+                let code: String
+                /// Refuses edits only (members still react and vote).
+                var editsOnly = false
+            }
+            let changes = [
+                Change(
+                    sql: "INSERT INTO room_mutes (room_id, user_id, muted_by, created_at) VALUES (?, \(ann.id), \(owner.id), NOW(3))",
+                    undo: "DELETE FROM room_mutes WHERE room_id = ?", status: .forbidden, code: "muted"),
+                Change(
+                    sql: "UPDATE rooms SET archived_at = NOW(3) WHERE id = ?", undo: "UPDATE rooms SET archived_at = NULL WHERE id = ?",
+                    status: .conflict, code: "room_archived"),
+                Change(
+                    sql: "UPDATE rooms SET post_policy = 'moderators' WHERE id = ?", undo: "UPDATE rooms SET post_policy = 'everyone' WHERE id = ?",
+                    status: .forbidden, code: "posting_restricted", editsOnly: true),
+            ]
+            for (n, change) in changes.enumerated() {
+                let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
+                let mine = try await MessageTests.say(client, ann, room: room, "mine")
+                let asked = try await client.send(.post, "/api/rooms/\(room)/polls", json: #"{"question":"q?","options":["a","b"]}"#, headers: owner.bearer)
+                let poll = try #require(try asked.json()["message"]?["id"]?.int)
+                let requests: [(String, HTTPRequest.Method, String, String?, String)] = [
+                    ("edit", .patch, "/api/messages/\(mine)", #"{"text":"edited"}"#, "text = 'edited'"),
+                    ("reaction", .put, "/api/messages/\(mine)/reactions/%F0%9F%91%8D", nil, "reaction_summary IS NOT NULL"),
+                    ("vote", .put, "/api/messages/\(poll)/poll/votes", #"{"options":[0]}"#, "id IN (SELECT message_id FROM poll_votes)"),
+                ]
+                for (what, method, path, body, written) in requests {
+                    let events = try parley.count("events", where: "room_id = \(room)")
+                    let answer = try await Self.racing(
+                        parley,
+                        { c in
+                            _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                            try c.execute(change.sql, [room])
+                        }
+                    ) { try await client.send(method, path, json: body, headers: ann.bearer) }
+                    let changed = try parley.count("messages", where: "room_id = \(room) AND \(written)")
+                    let appended = try parley.count("events", where: "room_id = \(room)") - events
+                    if change.editsOnly && what != "edit" {
+                        #expect(answer.status == .ok && changed == 1 && appended == 1, "\(change.sql) \(what): \(answer.status) \(changed) \(appended)")
+                    } else {
+                        answer.expectError(change.status, change.code)
+                        #expect(changed == 0 && appended == 0, "\(change.sql) \(what): \(changed) \(appended)")
+                    }
+                    // Undone for the next request (memory never learnt of it).
+                    try parley.execute(change.undo, [room])
+                }
+            }
+        }
+    }
+
     /// A post still on its way when its sender's account is deactivated (a file still uploading, in a
     /// hunt) is refused as the request of a session that has ended: 401, nothing posted.
     @Test func aPostOfAnAccountDeactivatedMeanwhileIsRefused() async throws {

@@ -468,16 +468,36 @@ struct MessageService: Sendable {
         return message
     }
 
+    /// The room a message is in (which never changes), looked up before a transaction that must hold
+    /// the room's row before the message's (as moderation takes them), so that its snapshot is not
+    /// taken before the locks are.
+    func roomOf(messageID: Int64) async throws -> Int64 {
+        guard let roomID = try await store.pool.query("SELECT room_id FROM messages WHERE id = ?", [messageID]).first?.decode("room_id", as: Int64.self)
+        else { throw Self.messageNotFound }
+        return roomID
+    }
+
+    /// In a transaction: holds the room's row (`holdRoom`), then locks the message's and checks that
+    /// the user may read it. For edits, reactions and votes, which then check again under that lock
+    /// (`RoomStore.checkPostableHeld`) what memory said: a mute, an archive or a demotion they
+    /// waited for refuses them rather than letting them land after its event.
+    func heldMemberMessage(_ c: MariaDBConnection, id: Int64, roomID: Int64, userID: Int64) throws -> MessageView {
+        do { try RoomStore.holdRoom(c, roomID) } catch let error as ParleyError where error.code == "room_not_found" { throw Self.messageNotFound }
+        return try memberMessage(c, id: id, userID: userID, forUpdate: true)
+    }
+
     /// Edits one's own message; keeps `edited_at`. The same text again changes nothing.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
         // A shared file's caption may be emptied, as it may be left empty when shared; a message's text may not.
         let typed = try Self.validateCaption(text, what: "A message")
         let store = self.store
+        let roomID = try await roomOf(messageID: messageID)
         let (edited, relink) = try await log.transaction { c, events in
-            let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
+            let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard message.sender.id == user.id else { throw RoomService.forbidden("Only the sender edits a message.") }
             guard message.webhook == nil else { throw RoomService.forbidden("A webhook's message is not edited; delete it instead.") }
             try canPost(c, message.roomId, user.id)
+            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
             let text = try filter.check(message.file == nil ? try Self.validateText(typed) : typed, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
             try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
@@ -570,8 +590,7 @@ struct MessageService: Sendable {
         // The room's row before the message's, as moderation takes them (a pin holds the room's and
         // then the message's): its room, which never changes, is looked up before the transaction,
         // so that its snapshot is not taken before the locks are.
-        guard let roomID = try await store.pool.query("SELECT room_id FROM messages WHERE id = ?", [messageID]).first?.decode("room_id", as: Int64.self)
-        else { throw Self.messageNotFound }
+        let roomID = try await roomOf(messageID: messageID)
         return try await log.transaction { c, events in
             do { try RoomStore.holdRoom(c, roomID) } catch let error as ParleyError where error.code == "room_not_found" { throw Self.messageNotFound }
             guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }

@@ -105,11 +105,13 @@ extension MessageService {
     /// one transaction with the message row locked, like a reaction. Members who may post.
     func vote(user: User, messageID: Int64, choices: [Int]) async throws -> Voted {
         let chosen = Array(Set(choices)).sorted()
+        let roomID = try await roomOf(messageID: messageID)
         return try await log.transaction { c, events in
-            let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
+            let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no votes.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
             try canReact(c, message.roomId, user.id)
+            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
             guard !poll.closed else { throw Self.pollClosed }
             guard chosen.allSatisfy(poll.options.indices.contains), poll.multiple || chosen.count <= 1 else {
                 throw ParleyError.invalid(

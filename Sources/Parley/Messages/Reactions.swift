@@ -111,10 +111,12 @@ extension MessageService {
     /// other and each writes a summary that includes the ones before), the reaction row, the
     /// rewritten summary and the event.
     private func changeReaction(user: User, messageID: Int64, emoji: String, adding: Bool) async throws -> Reactions {
-        try await log.transaction { c, events in
-            let message = try memberMessage(c, id: messageID, userID: user.id, forUpdate: true)
+        let roomID = try await roomOf(messageID: messageID)
+        return try await log.transaction { c, events in
+            let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no reactions.") }
             try canReact(c, message.roomId, user.id)
+            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
             let changed: Bool
             var emoji = emoji
             if adding {

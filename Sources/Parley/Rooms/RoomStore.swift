@@ -76,8 +76,9 @@ struct RoomStore: Sendable {
     /// change only after a mute, an archive, a policy or a role change commits, and each of those
     /// holds the room's row: a post that waited for one reads here what it wrote, and is refused
     /// rather than inserted after its event (as `post_message` does, sql/069). A locking read, so
-    /// that no earlier snapshot of the transaction hides the change.
-    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64) throws {
+    /// that no earlier snapshot of the transaction hides the change. Edits check the same; reactions
+    /// and votes pass `policy: false` (members react where only moderators post).
+    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64, policy: Bool = true) throws {
         guard
             let row = try c.query(
                 """
@@ -95,7 +96,7 @@ struct RoomStore: Sendable {
         if try row.decode("deactivated", as: Bool?.self) ?? true { throw ParleyError.unauthenticated }
         if try row.decode("archived", as: Bool.self) { throw archivedError }
         if try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
-        if try row.decode("restricted", as: Bool.self) { throw postingRestricted }
+        if policy, try row.decode("restricted", as: Bool.self) { throw postingRestricted }
     }
 
     /// The longest slow mode: six hours, as Discord's.
