@@ -280,6 +280,35 @@ import Testing
         }
     }
 
+    /// Two devices changing the password at once: the change that comes second finds its current
+    /// password replaced and is refused, so the first device stays signed in with a password that works.
+    @Test func ofTwoPasswordChangesAtOnceTheSecondIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let laptop = try await client.signUp("lee")
+            let phone = try await client.logIn("lee")
+            // Both check the current password, then wait for the account's row (held here) to write.
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [laptop.id])
+            let changes = [(laptop, "password456"), (phone, "password789")].map { device, new in
+                Task { try await client.send(.put, "/api/me/password", json: #"{"current_password":"password123","new_password":"\#(new)"}"#, headers: device.bearer) }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            try other.executeText("COMMIT")
+            var answers: [TestResponse] = []
+            for change in changes { answers.append(try await change.value) }
+            let won = try #require(answers.firstIndex { $0.status == .noContent }, "\(answers.map(\.status))")
+            answers[1 - won].expectError(.forbidden, "wrong_password")
+            let (winner, loser, password) = won == 0 ? (laptop, phone, "password456") : (phone, laptop, "password789")
+            #expect(try await client.send(.get, "/api/session", headers: winner.bearer).status == .ok)
+            try await client.send(.get, "/api/session", headers: loser.bearer).expectError(.unauthorized, "unauthenticated")
+            #expect(try await client.login("lee", password: password).status == .ok)
+            try await client.login("lee", password: won == 0 ? "password789" : "password456").expectError(.unauthorized, "invalid_credentials")
+        }
+    }
+
     @Test func sessionsCanBeListedAndRevokedOneByOne() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -91,19 +91,26 @@ struct AccountService: Sendable {
 
     /// The caller's password asked again (to change it, deactivate, or change two-factor
     /// authentication): rate limited like a login; `wrong_password` with `wrong` when it is not theirs.
-    func checkPassword(session: AuthenticatedSession, _ password: String, wrong: String = "The password is wrong.") async throws {
+    /// Returns the hash it verified.
+    @discardableResult
+    func checkPassword(session: AuthenticatedSession, _ password: String, wrong: String = "The password is wrong.") async throws -> String {
         try limits.loginPerUser.consume(session.user.username.lowercased())
         guard let hash = try await users.passwordHash(userID: session.user.id) else { throw ParleyError.unauthenticated }
         guard password.utf8.count <= PasswordHasher.maxPasswordBytes, try await hasher.verify(password, against: hash) else {
             throw ParleyError(.forbidden, "wrong_password", wrong)
         }
+        return hash
     }
 
+    /// Changes the password when `current` is still the password: of two changes at once (two
+    /// devices), the second finds its `current` replaced and is refused `wrong_password`, rather than
+    /// answering success for a password that no longer works and revoking the first one's session.
     func changePassword(session: AuthenticatedSession, current: String, new: String) async throws {
-        try await checkPassword(session: session, current, wrong: "The current password is wrong.")
+        let wrong = ParleyError(.forbidden, "wrong_password", "The current password is wrong.")
+        let verified = try await checkPassword(session: session, current, wrong: wrong.message)
         try AccountRules.validatePassword(new)
         let newHash = try await hasher.hash(new)
-        try await users.changePassword(userID: session.user.id, newHash: newHash, keepingSession: session.id)
+        guard try await users.changePassword(userID: session.user.id, from: verified, to: newHash, keepingSession: session.id) else { throw wrong }
         sessions.ended(userID: session.user.id, keeping: session.id)
     }
 

@@ -40,10 +40,14 @@ struct UserStore: Sendable {
     }
 
     /// Sets a new password hash and ends every other session of the user, in one transaction.
-    func changePassword(userID: Int64, newHash: String, keepingSession sessionID: Int64) async throws {
+    /// Replaces the hash `oldHash` (the one the current password was checked against) and ends every
+    /// other session; false, changing nothing, when the hash is no longer `oldHash`.
+    func changePassword(userID: Int64, from oldHash: String, to newHash: String, keepingSession sessionID: Int64) async throws -> Bool {
         try await pool.transaction { connection in
-            try connection.execute("UPDATE users SET password_hash = ? WHERE id = ?", [newHash, userID])
+            guard try connection.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", [newHash, userID, oldHash]).affectedRows == 1
+            else { return false }
             try connection.execute("DELETE FROM sessions WHERE user_id = ? AND id <> ?", [userID, sessionID])
+            return true
         }
     }
 }
