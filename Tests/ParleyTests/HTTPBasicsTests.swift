@@ -37,8 +37,14 @@ import Yams
             try await client.send(.post, "/api/users", json: nil).expectError(.unsupportedMediaType, "unsupported_media_type")
             let huge = #"{"username":"quinn","password":"password123","display_name":"\#(String(repeating: "a", count: 70_000))"}"#
             try await client.send(.post, "/api/users", json: huge).expectError(.contentTooLarge, "payload_too_large")
+            // A value an enum does not take is named in the API's words, not Swift's.
+            #expect(try parley.count("users") == 0)
+            let quinn = try await client.signUp("quinn")
+            let status = try await client.send(.put, "/api/me/presence", json: #"{"status":"ONLINE"}"#, headers: quinn.bearer)
+            status.expectError(.badRequest, "invalid_request")
+            let message = try #require(try status.json()["error"]?["message"]?.string)
+            #expect(message == "Field `status` does not take the value ONLINE (values are case-sensitive; see openapi.yaml).", "\(message)")
         }
-        #expect(try parley.count("users") == 0)
     }
 
     @Test func unknownFieldsAreIgnoredAndCharsetParametersAccepted() async throws {

@@ -142,6 +142,14 @@ extension Request {
             return .badRequest("Field `\(fieldName(context.codingPath))` must be \(describe(type)), not null.")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty { return ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.") }
+            // Foundation's words for a value an enum does not take name a Swift type ("Cannot
+            // initialize PresenceStatus from invalid String value ONLINE"): said in the API's terms.
+            if let range = context.debugDescription.range(of: " value ", options: .backwards),
+                context.debugDescription.hasPrefix("Cannot initialize ")
+            {
+                let value = context.debugDescription[range.upperBound...]
+                return .badRequest("Field `\(fieldName(context.codingPath))` does not take the value \(value) (values are case-sensitive; see openapi.yaml).")
+            }
             return .badRequest("Field `\(fieldName(context.codingPath))` has an invalid value: \(context.debugDescription)")
         @unknown default:
             return .badRequest("The body does not match the expected shape.")
