@@ -306,6 +306,50 @@ import Testing
         }
     }
 
+    /// A join whose password was checked while the room's password was set, changed or removed is
+    /// checked again against what the room has now: nobody joins with a password, or without one,
+    /// that the room no longer asks.
+    @Test func aJoinRacingAPasswordChangeChecksTheNewPassword() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            // Another password's hash: the owner's account's ("password123").
+            let other = "UPDATE rooms SET password_hash = (SELECT password_hash FROM users WHERE id = \(owner.id)) WHERE id = ?"
+            let cases: [(start: String?, change: String, password: String?, status: HTTPResponse.Status, code: String)] = [
+                ("oldpw123", other, "oldpw123", .forbidden, "wrong_password"),
+                (nil, other, nil, .forbidden, "password_required"),
+                // Removed: the join goes ahead without one.
+                ("oldpw123", "UPDATE rooms SET password_hash = NULL WHERE id = ?", "oldpw123", .ok, ""),
+            ]
+            for (n, test) in cases.enumerated() {
+                let body = test.start.map { #"{"name":"room \#(n)","password":"\#($0)"}"# } ?? #"{"name":"room \#(n)"}"#
+                let room = try #require(try await client.send(.post, "/api/rooms", json: body, headers: owner.bearer).json()["room"]?["id"]?.int)
+                let events = try parley.count("events", where: "room_id = \(room)")
+                let joined = try await Self.racing(
+                    parley,
+                    { c in
+                        _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                        try c.execute(test.change, [room])
+                    }
+                ) {
+                    if let password = test.password {
+                        return try await client.send(.post, "/api/rooms/\(room)/password", json: #"{"password":"\#(password)"}"#, headers: ann.bearer)
+                    }
+                    return try await client.send(.post, "/api/rooms/\(room)/join", headers: ann.bearer)
+                }
+                let member = try parley.count("room_members", where: "room_id = \(room) AND user_id = \(ann.id)")
+                let appended = try parley.count("events", where: "room_id = \(room)") - events
+                if test.status == .ok {
+                    #expect(joined.status == .ok && member == 1 && appended == 1, "\(test.change): \(joined.status)")
+                } else {
+                    joined.expectError(test.status, test.code)
+                    #expect(member == 0 && appended == 0, "\(test.change): \(member) \(appended)")
+                }
+            }
+        }
+    }
+
     /// A post still on its way when its sender's account is deactivated (a file still uploading, in a
     /// hunt) is refused as the request of a session that has ended: 401, nothing posted.
     @Test func aPostOfAnAccountDeactivatedMeanwhileIsRefused() async throws {

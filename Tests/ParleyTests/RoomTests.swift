@@ -55,6 +55,26 @@ import Testing
 
     // MARK: - The directory and the default room
 
+    /// A change that changes nothing (an empty body, the same topic) sends no event: a public room's
+    /// changes go to every user.
+    @Test func aRoomChangeThatChangesNothingSendsNoEvent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"quiet","topic":"tea"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            let events = try parley.count("events")
+            for body in ["{}", #"{"topic":"tea"}"#, #"{"name":"quiet","post_policy":"everyone","slow_mode_seconds":0,"password":null}"#] {
+                let answer = try await client.send(.patch, "/api/rooms/\(room)", json: body, headers: owner.bearer)
+                let topic = try answer.json()["room"]?["topic"]?.string
+                #expect(answer.status == .ok && topic == "tea", "\(body)")
+            }
+            #expect(try parley.count("events") == events)
+            #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"topic":"coffee"}"#, headers: owner.bearer).status == .ok)
+            #expect(try parley.count("events") == events + 2)
+        }
+    }
+
     @Test func mainExistsAndEveryNewAccountJoinsIt() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

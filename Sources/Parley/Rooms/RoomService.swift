@@ -128,10 +128,14 @@ struct RoomService: Sendable {
 
     func hashRoomPassword(_ password: String?) async throws -> String? {
         guard let password else { return nil }
+        try Self.validateRoomPassword(password)
+        return try await hasher.hash(password)
+    }
+
+    static func validateRoomPassword(_ password: String) throws {
         guard (1...PasswordHasher.maxPasswordBytes).contains(password.utf8.count), !password.utf8.contains(0) else {
             throw ParleyError.invalid("invalid_room_password", "A room password is 1–72 bytes of UTF-8.")
         }
-        return try await hasher.hash(password)
     }
 
     /// [makeRoom] Creates a public room or a private group; the creator is its owner.
@@ -260,6 +264,27 @@ struct RoomService: Sendable {
         }
     }
 
+    /// Whether `role` may make `changes` to `room` (before the password is hashed, and again under
+    /// the room's lock).
+    private static func checkUpdate(room: RoomRecord, role: RoomRole?, changes: Changes, renaming: Bool, setsPassword: Bool) throws {
+        guard let role else { throw Self.notAMember }
+        // A DM has no admins: either of its two people may set its topic.
+        guard role >= .admin || room.kind == .dm else { throw Self.forbidden("Only the room's owner and admins change it.") }
+        guard room.archivedAt == nil else { throw RoomStore.archivedError }
+        if room.kind == .dm && (renaming || changes.password != nil) {
+            throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
+        }
+        if room.kind == .group && setsPassword {
+            throw ParleyError.invalid("invalid_change", "Only a public room has a password; people enter a private group when added.")
+        }
+        if room.kind == .dm && changes.postPolicy != nil {
+            throw ParleyError.invalid("invalid_change", "Both people of a DM post in it; post_policy is for rooms and groups.")
+        }
+        if room.kind == .dm && changes.slowModeSeconds != nil {
+            throw ParleyError.invalid("invalid_change", "A DM has no slow mode; it is for rooms and groups.")
+        }
+    }
+
     private func applyUpdate(
         user: User, roomID: Int64, changes: Changes, restrict: @escaping @Sendable () -> Void, slow: @escaping @Sendable () -> Void
     ) async throws -> RoomView {
@@ -267,27 +292,25 @@ struct RoomService: Sendable {
         if let seconds = changes.slowModeSeconds { try Self.validateSlowMode(seconds) }
         let topic = try changes.topic.map(Self.validateTopic)
         var newHash: String?? = nil
-        if let password = changes.password { newHash = .some(try await hashRoomPassword(password)) }
         let store = self.store
+        if let password = changes.password {
+            if let password {
+                // Hashing costs what a login does: only for someone who may set it (checked again
+                // under the room's lock below), so that anyone's PATCH of any room id does not.
+                try Self.validateRoomPassword(password)
+                try await store.pool.withConnection { c in
+                    let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id)
+                    try Self.checkUpdate(room: room, role: role, changes: changes, renaming: name != nil, setsPassword: true)
+                }
+            }
+            newHash = .some(try await hashRoomPassword(password))
+        }
         do {
             return try await log.transaction { [newHash] c, events in
                 let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
-                guard let role else { throw Self.notAMember }
-                // A DM has no admins: either of its two people may set its topic.
-                guard role >= .admin || room.kind == .dm else { throw Self.forbidden("Only the room's owner and admins change it.") }
-                guard room.archivedAt == nil else { throw RoomStore.archivedError }
-                if room.kind == .dm && (name != nil || newHash != nil) {
-                    throw ParleyError.invalid("invalid_change", "A DM has no name or password; only its topic may change.")
-                }
-                if room.kind == .group, case .some(.some) = newHash {
-                    throw ParleyError.invalid("invalid_change", "Only a public room has a password; people enter a private group when added.")
-                }
-                if room.kind == .dm && changes.postPolicy != nil {
-                    throw ParleyError.invalid("invalid_change", "Both people of a DM post in it; post_policy is for rooms and groups.")
-                }
-                if room.kind == .dm && changes.slowModeSeconds != nil {
-                    throw ParleyError.invalid("invalid_change", "A DM has no slow mode; it is for rooms and groups.")
-                }
+                var setsPassword = false
+                if case .some(.some) = newHash { setsPassword = true }
+                try Self.checkUpdate(room: room, role: role, changes: changes, renaming: name != nil, setsPassword: setsPassword)
                 // A topic is words to the other person: not where either blocked the other, nor to
                 // a deactivated account (as posting).
                 if room.kind == .dm { try Blocks.checkDM(c, roomID: roomID, userID: user.id) }
@@ -308,6 +331,14 @@ struct RoomService: Sendable {
                     default: break
                     }
                 }
+                // A change that changes nothing is no change: no event to every member (and, for a
+                // public room, to everyone).
+                let changed =
+                    (name.map { $0 != room.name } ?? false) || (topic.map { $0 != room.topic } ?? false)
+                    || (newHash.map { $0 != nil || room.passwordHash != nil } ?? false)
+                    || (changes.postPolicy.map { $0 != room.postPolicy } ?? false)
+                    || (changes.slowModeSeconds.map { $0 != room.slowModeSeconds } ?? false)
+                guard changed else { return try store.view(c, room: room, viewer: user.id) }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
                     if policy == .moderators { restrict() }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
@@ -408,6 +439,18 @@ struct RoomService: Sendable {
 
     /// Joins a public room, checking its password if it has one [joinRoom, checkPassword].
     func join(user: User, roomID: Int64, password: String?) async throws -> RoomView {
+        // A password set, changed or removed while the password was checked: checked again against
+        // the new one (a join never lets in with a password, or without one, that the room no
+        // longer has).
+        for _ in 1...3 {
+            do { return try await joinOnce(user: user, roomID: roomID, password: password) } catch is PasswordChanged { continue }
+        }
+        throw ParleyError(.forbidden, "wrong_password", "The room's password changed while you joined: ask for the new one.")
+    }
+
+    private struct PasswordChanged: Error {}
+
+    private func joinOnce(user: User, roomID: Int64, password: String?) async throws -> RoomView {
         let store = self.store
         let room = try await store.pool.withConnection { c in try Self.access(store, c, roomID: roomID, userID: user.id) }
         if room.1 != nil { return try await get(user: user, roomID: roomID) }
@@ -423,6 +466,7 @@ struct RoomService: Sendable {
                 throw ParleyError(.forbidden, "wrong_password", "Wrong room password.")
             }
         }
+        let checked = room.0.passwordHash
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
             if role == nil {
@@ -430,6 +474,8 @@ struct RoomService: Sendable {
                 // Again under the room's lock, which a ban takes too: one made while the password
                 // was checked counts.
                 guard try !ModerationService.isBanned(c, roomID: roomID, userID: user.id) else { throw ModerationService.banned }
+                // So does a password change (which holds the room's row too).
+                guard room.passwordHash == checked else { throw PasswordChanged() }
                 try store.insertMember(
                     c, events, roomID: roomID, userID: user.id, role: .member, announce: EventType.memberJoined,
                     payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: .member, by: nil))
