@@ -246,9 +246,9 @@ import Testing
         }
     }
 
-    /// An edit, a reaction or a vote waiting for a mute or an archive (which hold the room's row) is
+    /// An edit, a reaction or a vote waiting for a mute, an archive or a kick (which hold the room's row) is
     /// refused and writes nothing, as a post is; a who-may-post change still lets members react and vote.
-    @Test func anEditReactionOrVoteRacingAMuteOrArchiveIsRefused() async throws {
+    @Test func anEditReactionOrVoteRacingAMuteArchiveOrKickIsRefused() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
             let owner = try await client.signUp("owner")
@@ -271,6 +271,11 @@ import Testing
                 Change(
                     sql: "UPDATE rooms SET post_policy = 'moderators' WHERE id = ?", undo: "UPDATE rooms SET post_policy = 'everyone' WHERE id = ?",
                     status: .forbidden, code: "posting_restricted", editsOnly: true),
+                // A kick (a ban deletes the membership the same way).
+                Change(
+                    sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
+                    undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(ann.id), 'member', NOW(3))",
+                    status: .forbidden, code: "not_a_member"),
             ]
             for (n, change) in changes.enumerated() {
                 let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
@@ -302,6 +307,41 @@ import Testing
                     // Undone for the next request (memory never learnt of it).
                     try parley.execute(change.undo, [room])
                 }
+            }
+        }
+    }
+
+    /// A webhook's post waiting for its maker's demotion, kick or ban answers 404 `webhook_not_found`
+    /// and writes nothing: it posts only while its maker manages the room.
+    @Test func aWebhookPostRacingItsMakersDemotionOrBanIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let changes = [
+                "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)",
+                "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
+                """
+                INSERT INTO room_bans (room_id, user_id, banned_by, created_at) SELECT room_id, user_id, \(owner.id), NOW(3) FROM room_members
+                WHERE room_id = ? AND user_id = \(ann.id)
+                """,
+            ]
+            for (n, change) in changes.enumerated() {
+                let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
+                #expect(try await ModerationTests.setRole(client, owner, room: room, user: ann.id, "admin").status == .ok)
+                let made = try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: ann.bearer)
+                let url = try #require(try made.json()["webhook"]?["url"]?.string)
+                let before = try parley.count("messages", where: "room_id = \(room)")
+                let posted = try await Self.racing(
+                    parley,
+                    { c in
+                        _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                        try c.execute(change, [room])
+                        if n == 2 { try c.execute("DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)", [room]) }
+                    }
+                ) { try await client.send(.post, url, json: #"{"text":"build 42 passed"}"#) }
+                posted.expectError(.notFound, "webhook_not_found")
+                #expect(try parley.count("messages", where: "room_id = \(room)") == before, "\(change)")
             }
         }
     }

@@ -197,7 +197,9 @@ struct MessageService: Sendable {
                 do {
                     try canPost(c, roomID, user.id)
                     // What memory said may predate a change this post waited for in `holdRoom`.
-                    try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
+                    let held = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
+                    // A webhook posts only while its maker manages the room: a demotion it waited for counts.
+                    if webhook != nil, (held ?? .member) < .admin { throw Self.webhookMakerDemoted }
                 } catch { try refuse(error) }
                 let filtered: String
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
@@ -467,6 +469,9 @@ struct MessageService: Sendable {
         guard role != nil else { throw try RoomService.outsider(c, roomID: message.roomId, userID: userID) }
         return message
     }
+
+    /// A webhook whose maker no longer manages its room (the webhooks route answers 404 for it).
+    static let webhookMakerDemoted = ParleyError(.forbidden, "webhook_inactive", "The webhook's maker no longer manages the room.")
 
     /// The room a message is in (which never changes), looked up before a transaction that must hold
     /// the room's row before the message's (as moderation takes them), so that its snapshot is not

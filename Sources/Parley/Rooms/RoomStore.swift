@@ -78,11 +78,13 @@ struct RoomStore: Sendable {
     /// rather than inserted after its event (as `post_message` does, sql/069). A locking read, so
     /// that no earlier snapshot of the transaction hides the change. Edits check the same; reactions
     /// and votes pass `policy: false` (members react where only moderators post).
-    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64, policy: Bool = true) throws {
+    /// Returns the user's role as read there (nil: not a member).
+    @discardableResult
+    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64, policy: Bool = true) throws -> RoomRole? {
         guard
             let row = try c.query(
                 """
-                SELECT r.archived_at IS NOT NULL AS archived, r.post_policy = 'moderators' AND COALESCE(m.role, 'member') = 'member' AS restricted,
+                SELECT m.role, r.archived_at IS NOT NULL AS archived, r.post_policy = 'moderators' AND COALESCE(m.role, 'member') = 'member' AS restricted,
                        u.user_id IS NOT NULL AS muted, u.expires_at,
                        (SELECT a.deactivated_at IS NOT NULL FROM users a WHERE a.id = ?) AS deactivated
                 FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
@@ -97,6 +99,7 @@ struct RoomStore: Sendable {
         if try row.decode("archived", as: Bool.self) { throw archivedError }
         if try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
         if policy, try row.decode("restricted", as: Bool.self) { throw postingRestricted }
+        return try row.decode("role", as: String?.self).flatMap(RoomRole.init)
     }
 
     /// The longest slow mode: six hours, as Discord's.

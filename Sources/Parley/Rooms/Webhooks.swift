@@ -132,7 +132,9 @@ struct WebhookController {
         let rooms = self.rooms
         let user = session.user
         let limiter = self.limiter
-        let webhook = try await rooms.store.pool.transaction { c in
+        // The event log's transaction for its retries (a deadlock with posts and scheduled
+        // messages of the room answered 503); it appends no event.
+        let webhook = try await rooms.log.transaction { c, _ in
             // The room's lock first, before anything is read: two makers at once cannot pass the
             // limit together (the count sees what the other committed), and a deletion at the same
             // moment either came first (404) or waits.
@@ -173,7 +175,7 @@ struct WebhookController {
         let roomID = try RoomController.id(context, "room")
         let webhookID = try RoomController.id(context, "webhook")
         let rooms = self.rooms
-        try await rooms.store.pool.transaction { c in
+        try await rooms.log.transaction { c, _ in
             try Self.requireManager(rooms, c, roomID: roomID, user: session.user)
             guard let row = try c.query("SELECT name FROM webhooks WHERE id = ? AND room_id = ? FOR UPDATE", [webhookID, roomID]).first else {
                 throw Self.notFound
@@ -213,8 +215,10 @@ struct WebhookController {
         let posted: MessageService.Posted
         do {
             posted = try await messages.post(user: maker, roomID: roomID, text: body.text, replyTo: nil, clientID: nil, webhook: webhook)
-        } catch let error as ParleyError where ["room_not_found", "not_a_member", "posting_restricted"].contains(error.code) {
-            // The maker left, was demoted or the room went in the moment since the look-up.
+        } catch let error as ParleyError
+            where ["room_not_found", "not_a_member", "banned", "posting_restricted", MessageService.webhookMakerDemoted.code].contains(error.code)
+        {
+            // The maker left, was banned or demoted, or the room went, in the moment since the look-up.
             throw Self.notFound
         }
         // Posted: a failure to note the time must not answer an error (the sender would post again).
