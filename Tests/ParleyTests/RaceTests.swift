@@ -346,6 +346,39 @@ import Testing
         }
     }
 
+    /// An admin demoted while setting the room's word filter, or a moderator while dismissing a
+    /// report, is refused: the rank is read under the room's lock, which the demotion holds.
+    @Test func aFilterOrDismissalRacingTheActorsDemotionIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann, bob])
+            let demote = { (c: MariaDBConnection) in
+                _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                try c.execute("UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)", [room])
+            }
+
+            #expect(try await ModerationTests.setRole(client, owner, room: room, user: ann.id, "admin").status == .ok)
+            let filtered = try await Self.racing(parley, demote) {
+                try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["darn"],"mode":"reject"}"#, headers: ann.bearer)
+            }
+            filtered.expectError(.forbidden, "forbidden")
+            #expect(try parley.count("word_filters", where: "room_id = \(room)") == 0)
+
+            #expect(try await ModerationTests.setRole(client, owner, room: room, user: ann.id, "moderator").status == .ok)
+            let message = try await MessageTests.say(client, bob, room: room, "buy now")
+            let reported = try await ReportTests.report(client, owner, message)
+            let reportID = try #require(try reported.json()["report"]?["id"]?.int, "\(reported.status)")
+            let dismissed = try await Self.racing(parley, demote) {
+                try await client.send(.post, "/api/reports/\(reportID)/resolve", json: #"{"action":"dismiss"}"#, headers: ann.bearer)
+            }
+            dismissed.expectError(.notFound, "report_not_found")
+            #expect(try parley.count("reports", where: "id = \(reportID) AND resolved_at IS NULL") == 1)
+        }
+    }
+
     /// A join whose password was checked while the room's password was set, changed or removed is
     /// checked again against what the room has now: nobody joins with a password, or without one,
     /// that the room no longer asks.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MariaDB
 
 /// The HTTP face of room moderation: `setRole`, `kick`, `ban`, `bans`, `unban`, `mute`, `mutes`,
 /// `unmute`, `pin`, `pins`, `unpin`, `moderationLog`, `getFilter`, `setFilter`.
@@ -220,19 +221,23 @@ struct ModerationController {
 extension ModerationService {
     func requireAdmin(actor: User, roomID: Int64) async throws {
         let store = self.store
-        try await store.pool.withConnection { c in
-            guard let membership = try store.membership(c, roomID: roomID, userID: actor.id), membership.role != nil || membership.kind == .public else {
-                throw RoomService.roomNotFound
-            }
-            guard let role = membership.role else { throw RoomService.notAMember }
-            guard role >= .admin else { throw RoomService.forbidden("Only the room's owner and admins manage its filter.") }
+        try await store.pool.withConnection { c in try Self.checkAdmin(store, c, actor: actor, roomID: roomID) }
+    }
+
+    private static func checkAdmin(_ store: RoomStore, _ c: MariaDBConnection, actor: User, roomID: Int64) throws {
+        guard let membership = try store.membership(c, roomID: roomID, userID: actor.id), membership.role != nil || membership.kind == .public else {
+            throw RoomService.roomNotFound
         }
+        guard let role = membership.role else { throw RoomService.notAMember }
+        guard role >= .admin else { throw RoomService.forbidden("Only the room's owner and admins manage its filter.") }
     }
 
     func setFilter(actor: User, roomID: Int64, filter: WordFilter) async throws {
-        try await requireAdmin(actor: actor, roomID: roomID)
-        try await store.pool.transaction { c in
+        let store = self.store
+        try await log.transaction { c, _ in
             try RoomStore.holdRoom(c, roomID)
+            // Under the room's lock, which a demotion holds: an admin demoted meanwhile is refused.
+            try Self.checkAdmin(store, c, actor: actor, roomID: roomID)
             if filter.words.isEmpty {
                 try c.execute("DELETE FROM word_filters WHERE room_id = ?", [roomID])
             } else {

@@ -391,6 +391,12 @@ struct ReportController {
             return ReportAnswer(report: settled)
         case (.dismiss, _):
             try await log.transaction { c, events in
+                // Still one the user acts on, read under the room's lock (which a demotion holds): a
+                // moderator demoted meanwhile is answered as if it were not theirs.
+                if case .message(_, let roomID, _) = target {
+                    do { try RoomStore.holdRoom(c, roomID) } catch let error as ParleyError where error.code == "room_not_found" { throw Self.notFound }
+                    guard try c.query("SELECT r.id FROM reports r WHERE r.id = ? AND \(mine)", [reportID] + bound).first != nil else { throw Self.notFound }
+                }
                 // Settled meanwhile (by someone else's action or dismissal): 409, as when it was found settled.
                 try Self.lockOpen(c, reportID: reportID)
                 try Self.resolveAll(c, events, target, by: user.id, as: .dismissed)
