@@ -80,6 +80,8 @@ import Testing
                 #"{}"#, #"{"text":"   "}"#, #"{"text":"","emoji":""}"#, #"{"emoji":"a"}"#, #"{"emoji":"🌴🌴"}"#,
                 #"{"text":"\#(String(repeating: "x", count: 101))"}"#, #"{"text":"tab\there"}"#,
                 #"{"text":"ok","expires_in_seconds":59}"#, #"{"text":"ok","expires_in_seconds":2592001}"#,
+                // Invisible formatting, as in names: a right-to-left override, a byte-order mark, a soft hyphen.
+                #"{"text":"\u202e"}"#, #"{"text":"away \u202eyawa"}"#, #"{"text":"\ufeff"}"#, #"{"text":"\u00ad"}"#,
             ] {
                 try await Self.set(client, ann, body).expectError(.unprocessableContent, "invalid_status")
             }

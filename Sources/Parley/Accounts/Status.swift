@@ -39,13 +39,15 @@ public struct UserStatus: Encodable, Sendable, Equatable {
 
     static let invalid = ParleyError.invalid(
         "invalid_status",
-        "A status is a text of at most \(maxText) characters (no control characters) and/or one emoji, and expires_in_seconds is 60–\(maxDuration).")
+        "A status is a text of at most \(maxText) characters (no control or invisible formatting characters) and/or one emoji, and expires_in_seconds is 60–\(maxDuration).")
 
     /// A status as a user sets it, checked: the text trimmed, at least one of text and emoji.
     static func validated(text: String?, emoji: String?, expiresIn: Int?, now: Date) throws -> UserStatus {
         let trimmed = (text ?? "").trimmedWhitespace
         guard trimmed.count <= maxText, trimmed.unicodeScalars.count <= maxText * 4,
-            !trimmed.hasControlCharacters()
+            !trimmed.hasControlCharacters(),
+            // Shown beside the name, as the name is: no right-to-left override turning it around.
+            !RoomService.hasInvisibleFormatting(trimmed)
         else { throw invalid }
         let emoji = emoji.flatMap { $0.isEmpty ? nil : ReactionEmoji.canonical($0) }
         if let emoji, !ReactionEmoji.isEmoji(emoji) { throw invalid }
