@@ -438,13 +438,17 @@ export function countUnread(message, { emitChange = true } = {}) {
   }
   if (message.id <= (room.latest_id ?? 0)) return;
   room.latest_id = message.id;
-  // The server counts neither my own messages nor those of people I blocked.
-  if (message.sender.id === state.me.id || state.blocked.has(message.sender.id) || room.notify_level === "none") return;
+  // The server counts neither my own messages (my webhooks' are not mine) nor those of people I blocked.
+  if (isMine(message) || state.blocked.has(message.sender.id) || room.notify_level === "none") return;
   room.unread_count = (room.unread_count ?? 0) + 1;
   room.unread_display = room.unread_count > 999 ? "999+" : String(room.unread_count);
   room.mentioned = room.mentioned || mentionsMe(message);
   if (emitChange) emit("rooms");
 }
+
+/// Whether a message is my own words, as unread counts and notifications take it (a webhook I made
+/// posts as me, but its posts are news to me as to anyone).
+const isMine = (message) => message.sender.id === state.me.id && !message.webhook;
 
 /// Whether a new message mentions me as the server counts it: by name, `@room`, `@here` while
 /// I am online (the status this tab last sent is "online": not away, not busy), or a keyword of mine.
@@ -456,7 +460,7 @@ function mentionsMe(message) {
 /// A new message in the room I have open while the tab is hidden: unread until I look again.
 export function countUnseen(message) {
   const room = state.rooms.get(message.room_id);
-  if (!room || message.sender.id === state.me.id || state.blocked.has(message.sender.id)) return;
+  if (!room || isMine(message) || state.blocked.has(message.sender.id)) return;
   setUnread(room.id, {
     unread_count: (room.unread_count ?? 0) + 1,
     mentioned: room.mentioned || mentionsMe(message),

@@ -95,6 +95,35 @@ import Testing
         }
     }
 
+    /// A webhook's posts are news to its maker as to anyone: unread, and a mention of them notifies
+    /// them (the maker who set up a build alert wants to see it); their own posts stay read.
+    @Test func aWebhooksPostsAreUnreadForItsMakerAndMentionThem() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let made = try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: owner.bearer)
+            let url = try #require(try made.json()["webhook"]?["url"]?.string)
+            _ = try await MessageTests.say(client, owner, room: room, "my own words")
+            func unread(_ user: LoggedIn) async throws -> (Int64?, Bool?) {
+                let entry = try await RoomTests.directory(client, user).mine.first { $0["id"]?.int == room }
+                return (entry?["unread_count"]?.int, entry?["mentioned"]?.bool)
+            }
+            #expect(try await unread(owner) == (0, false))
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: owner.bearer).json()["cursor"]?.int)
+
+            #expect(try await client.send(.post, url, json: #"{"text":"build 41 passed"}"#).status == .created)
+            #expect(try await unread(owner) == (1, false))
+            #expect(try await client.send(.post, url, json: #"{"text":"@owner build 42 failed"}"#).status == .created)
+            #expect(try await unread(owner) == (2, true))
+            #expect(try await unread(ann) == (3, false))
+            let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: owner.bearer).json()["events"]?.array ?? []
+            let notes = events.filter { $0["type"] == .string("notification") }.compactMap { $0["data"]?["notification"]?["reason"]?.string }
+            #expect(notes == ["mention"], "\(events.map { $0["type"] ?? .null })")
+        }
+    }
+
     /// Like an invite link, a webhook posts while its maker could make it: an active account that is
     /// still the room's owner or an admin. And it posts only what its maker may post.
     @Test func aWebhookPostsOnlyWhileItsMakerManagesTheRoom() async throws {

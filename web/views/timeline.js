@@ -152,7 +152,7 @@ function render({ reason, message, target } = {}) {
       lastDay = day;
       previous = null;
     }
-    if (!unreadPlaced && room.unreadAfter !== null && m.id > room.unreadAfter && m.sender.id !== state.me.id) {
+    if (!unreadPlaced && room.unreadAfter !== null && m.id > room.unreadAfter && (m.sender.id !== state.me.id || m.webhook)) {
       desired.push(keyed("unread", "", () => el("li", { className: "unread-divider", dataset: { key: "unread" } }, el("span", { text: "New" }))));
       unreadPlaced = true;
       previous = null;

@@ -234,7 +234,9 @@ struct MessageStore: Sendable {
             INSERT INTO messages (id, room_id, sender_id, text, reply_to, client_id, created_at, mention_ids, mentions_room, mentions_here)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [id, roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here])
-        try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
+        try Self.insertMentions(
+            c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded,
+            senderIncluded: mentions.senderIncluded)
         return id
     }
 
@@ -250,7 +252,9 @@ struct MessageStore: Sendable {
             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM room_members WHERE room_id = ? AND user_id = ?
             """, [id, roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here, roomID, senderID])
         guard result.affectedRows == 1 else { return nil }
-        try Self.insertMentions(c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded)
+        try Self.insertMentions(
+            c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded,
+            senderIncluded: mentions.senderIncluded)
         return id
     }
 
@@ -259,11 +263,13 @@ struct MessageStore: Sendable {
     /// the rest one by one (two statement shapes, for the connection's cache of prepared
     /// statements). With `ignoringDuplicates` (an edit), rows already there are left as they are.
     /// Not for the sender (a message naming its own sender left them a "mentioned" flag no read
-    /// could clear), nor for those who blocked the sender (they hear of none of their messages).
+    /// could clear; but a webhook's maker, `senderIncluded`, reads its posts as anyone's), nor for
+    /// those who blocked the sender (they hear of none of their messages).
     static func insertMentions(
-        _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false
+        _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false,
+        senderIncluded: Bool = false
     ) throws {
-        var users = users.filter { $0 != senderID }
+        var users = senderIncluded ? users : users.filter { $0 != senderID }
         guard !users.isEmpty else { return }
         let blockers = Set(
             try c.query("SELECT user_id FROM user_blocks WHERE blocked_id = ?", [senderID]).map { try $0.decode("user_id", as: Int64.self) })

@@ -210,7 +210,8 @@ struct MessageService: Sendable {
                 let file = try file.map { file in
                     do { return file.named(try filter.check(file.name, roomID: roomID, fileName: true)) } catch { try refuse(error) }
                 }
-                let mentions = try notifications.resolveMentions(c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role)
+                let mentions = try notifications.resolveMentions(
+                    c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role, webhook: webhook != nil)
                 let now = Date()
                 if slow && role < .moderator { try rooms.takeSlowModeTurn(c, roomID: roomID, userID: user.id, at: now) }
                 // Members who show the root update its count from the event. Counted (the root's

@@ -57,6 +57,9 @@ struct ResolvedMentions: Sendable {
     var present: [Int64] = []
     /// The members whose keywords the text holds, in none of the above (private: not in `users`).
     var keyworded: [Int64] = []
+    /// Whether the sender may be among them: a webhook's post is not its maker's own words, and
+    /// notifies and counts as unread for them as for anyone.
+    var senderIncluded = false
 
     /// `users` as the `mention_ids` column holds them.
     var idList: String { users.map(String.init).joined(separator: ",") }
@@ -100,12 +103,18 @@ struct NotificationService: Sendable {
     /// Resolves the mentions of a message to members. `@room` and `@here` count for everyone in rooms
     /// of up to `roomMentionOpenUpTo` members, above that for owners and admins. `@here` reaches the
     /// members connected now whose chosen status is online (not away, not busy).
-    func resolveMentions(_ c: MariaDBConnection, text: String, roomID: Int64, senderID: Int64, senderRole: RoomRole) throws -> ResolvedMentions {
+    /// `webhook`: the message is a webhook's, and its maker (`senderID`) is reached as anyone is.
+    func resolveMentions(
+        _ c: MariaDBConnection, text: String, roomID: Int64, senderID: Int64, senderRole: RoomRole, webhook: Bool = false
+    ) throws -> ResolvedMentions {
+        // Nobody's id: the maker is left out of nothing.
+        let senderID = webhook ? 0 : senderID
         let mentions = Mentions.candidates(in: text)
         var names = Set(mentions.joined())
         let roomMention = names.remove("room") != nil
         let hereMention = names.remove("here") != nil
         var resolved = ResolvedMentions()
+        resolved.senderIncluded = webhook
         let members = roomMention || hereMention ? hub.members(of: roomID) : []
         let everyoneMayMention = senderRole >= .admin || members.count <= Self.roomMentionOpenUpTo
         resolved.room = roomMention && everyoneMayMention
@@ -171,10 +180,12 @@ struct NotificationService: Sendable {
         keyworded: [Int64] = [], followers: Set<Int64> = []
     ) throws {
         let everyone = roomKind == .dm || message.mentionsRoom
+        // Who hears nothing of their own message: its sender, unless a webhook posted it (nobody, id 0).
+        let author = message.webhook == nil ? message.sender.id : 0
         // A reply tells its target's sender, like a mention (not themselves).
-        let answered = answered == message.sender.id ? nil : answered
+        let answered = answered == author ? nil : answered
         // Most messages notify nobody: skip the query unless someone could be notified.
-        let following = followers.subtracting([message.sender.id])
+        let following = followers.subtracting([author])
         let mentions =
             !message.mentions.isEmpty || message.mentionsRoom || !present.isEmpty || !keyworded.isEmpty || answered != nil || !following.isEmpty
         guard mayNotify(roomID: message.roomId, roomKind: roomKind, mentions: mentions) else { return }
@@ -183,7 +194,7 @@ struct NotificationService: Sendable {
         let watching = Set(keyworded)
         let list = mentioned.union(here).union(watching).union(following).union(answered.map { [$0] } ?? []).sorted().paddedToPowerOfTwo
         let explicit = list.isEmpty ? "" : " OR user_id IN (\(list.placeholders))"
-        var parameters: [any MariaDBEncodable] = [message.roomId, message.sender.id, everyone]
+        var parameters: [any MariaDBEncodable] = [message.roomId, author, everyone]
         parameters += list.map { $0 as any MariaDBEncodable }
         parameters.append(message.sender.id)
         // Those who blocked the sender hear nothing of their messages.

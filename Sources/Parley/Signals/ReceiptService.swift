@@ -234,15 +234,15 @@ struct ReceiptService: Sendable {
         try await pool.withConnection { c in try unread(c, userID: userID, roomID: roomID) }
     }
 
-    /// Unread messages after the read mark (not the user's own nor those of people they blocked, not
-    /// deleted; counted up to 1,000) and whether one mentions them.
+    /// Unread messages after the read mark (not the user's own, though their webhooks' are, nor those
+    /// of people they blocked, not deleted; counted up to 1,000) and whether one mentions them.
     static func unread(_ c: MariaDBConnection, userID: Int64, roomID: Int64) throws -> ReadMarkerEvent {
         let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first?
             .decode("read_up_to", as: Int64.self) ?? 0
         let count = try c.query(
             """
             SELECT COUNT(*) AS unread FROM (
-                SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.sender_id <> ? AND m.deleted_at IS NULL
+                SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND (m.sender_id <> ? OR m.webhook_summary IS NOT NULL) AND m.deleted_at IS NULL
                     AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id) LIMIT 1000
             ) recent
             """, [roomID, mark, userID, userID]
@@ -252,7 +252,8 @@ struct ReceiptService: Sendable {
             SELECT EXISTS(SELECT 1 FROM mentions n JOIN messages m ON m.id = n.message_id
                           WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND m.deleted_at IS NULL
                           AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
-                OR EXISTS(SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.mentions_room = 1 AND m.sender_id <> ? AND m.deleted_at IS NULL
+                OR EXISTS(SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.mentions_room = 1
+                          AND (m.sender_id <> ? OR m.webhook_summary IS NOT NULL) AND m.deleted_at IS NULL
                           AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 AS mentioned
             """, [userID, roomID, mark, userID, roomID, mark, userID, userID]
