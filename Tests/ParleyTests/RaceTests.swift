@@ -379,6 +379,35 @@ import Testing
         }
     }
 
+    /// Sign-ups and user groups of one name at once: exactly one of them gets it, and the others are
+    /// told the name is taken, never 503 (their locks on each other's tables had deadlocked past
+    /// the retries).
+    @Test func signUpsAndUserGroupsOfOneNameAtOnceGiveItToOne() async throws {
+        // Enough connections for all sixteen at once.
+        let parley = try await TestParley.make { $0.databasePoolSize = 16 }
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            for trial in 0..<10 {
+                let name = "crew\(trial)"
+                let answers = try await withThrowingTaskGroup(of: (Bool, TestResponse).self) { group in
+                    for n in 0..<16 {
+                        group.addTask {
+                            n % 2 == 0
+                                ? (true, try await client.register(name))
+                                : (false, try await client.send(.post, "/api/user-groups", json: #"{"name":"\#(name)"}"#, headers: ann.bearer))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(answers.filter { $0.1.status == .created }.count == 1, "\(answers.map { $0.1.status })")
+                for (user, answer) in answers where answer.status != .created {
+                    answer.expectError(.conflict, user ? "username_taken" : "name_taken")
+                }
+                #expect(try parley.count("users", where: "username = '\(name)'") + parley.count("user_groups", where: "name = '\(name)'") == 1)
+            }
+        }
+    }
+
     /// A join whose password was checked while the room's password was set, changed or removed is
     /// checked again against what the room has now: nobody joins with a password, or without one,
     /// that the room no longer asks.

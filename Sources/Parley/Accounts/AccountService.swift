@@ -39,7 +39,9 @@ struct AccountService: Sendable {
         do {
             // Every new account joins `main`, announced in the same transaction.
             return try await log.transaction { c, events in
-                if admin == nil, try SiteSettings.load(c, lock: true).registration != .open { throw SiteSettings.registrationClosed }
+                // A shared lock of the settings' row, taken by every sign-up (`UserGroupController.lockNames`).
+                let settings = try SiteSettings.load(c, lock: true)
+                if admin == nil, settings.registration != .open { throw SiteSettings.registrationClosed }
                 if try Self.isGroupName(c, username) { throw Self.usernameTaken(username) }
                 let user = try users.insert(c, username: username, displayName: name, passwordHash: hash)
                 try RoomService.joinMain(rooms, c, events, user: user)
