@@ -477,19 +477,29 @@ export async function markUnread(m) {
   store.keepUnread(m.room_id, marker.read_up_to);
 }
 
+/// When I last said I was typing (0: not since I stopped), and in which room.
 let lastTyping = 0;
+let typingRoom = null;
 /// Nobody types in an archived room, nor where I am muted (the server refuses it): nothing is signalled there.
 export function typing() {
   const now = Date.now();
-  if (!state.room || state.room.closed || store.isArchived(state.room.id) || store.isMuted(state.room.id) || now - lastTyping < 3000) return;
+  if (!state.room || state.room.closed || store.isArchived(state.room.id) || store.isMuted(state.room.id)) return;
+  // Typing on in another room (its box left with text in it): that one stops first.
+  if (typingRoom !== null && typingRoom !== state.room.id) stoppedTyping();
+  if (now - lastTyping < 3000) return;
   lastTyping = now;
-  Signals.typing(state.room.id, true).catch(() => {});
+  typingRoom = state.room.id;
+  Signals.typing(typingRoom, true).catch(() => {});
 }
+/// Says I stopped typing in the room where I last said I was (sent, emptied the box, or left the
+/// room for another), so the others' indicator goes at once rather than when it runs out.
 export function stoppedTyping() {
-  if (!state.room || lastTyping === 0) return;
+  const room = typingRoom;
+  if (room === null || lastTyping === 0) return;
   lastTyping = 0;
-  if (store.isArchived(state.room.id) || store.isMuted(state.room.id)) return;
-  Signals.typing(state.room.id, false).catch(() => {});
+  typingRoom = null;
+  if (store.isArchived(room) || store.isMuted(room)) return;
+  Signals.typing(room, false).catch(() => {});
 }
 
 /// Joins a public room (with its password when it has one) and returns it.

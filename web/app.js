@@ -29,6 +29,7 @@ import { initActivity } from "/views/activity.js";
 import { initReports, openRoomReport } from "/views/reports.js";
 import { initEmojiPicker } from "/views/emojipicker.js";
 import { initSaved } from "/views/saved.js";
+import { initPins } from "/views/pins.js";
 import { initThreads } from "/views/threads.js";
 import { initDrafts } from "/views/drafts.js";
 import { initFiles } from "/views/files.js";
@@ -84,6 +85,7 @@ function initViews() {
     },
   });
   store.on("thread", followThreadInAddress);
+  store.on("rooms", reopenIfMineAgain);
   $("jump-latest").addEventListener("click", forgetMessageInAddress);
   initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
@@ -96,6 +98,7 @@ function initViews() {
   initJumpDate({ onJump: jumpToTime });
   initSwitcher({ onNavigate: navigate });
   initSaved({ onNavigate: navigate });
+  initPins({ onNavigate: navigate });
   initReports({ onNavigate: navigate, onPerson: openPerson });
   initEmojiPicker();
   initThreads({ onNavigate: navigate, onOpenThread: openThread });
@@ -219,6 +222,13 @@ function roomOfMessage(id) {
   const thread = state().thread;
   const message = state().room?.messages.get(id) ?? (thread?.rootId === id ? thread.root : thread?.replies.get(id));
   return message?.room_id ?? null;
+}
+
+/// The room that closed under me (I left, was kicked or removed elsewhere) and is one of mine again
+/// (rejoined, added back): it opens again where it still shows.
+function reopenIfMineAgain() {
+  const room = state().room;
+  if (room?.closed && room.closed !== "deleted" && state().rooms.has(room.id)) actions.openRoom(room.id).catch(toastError);
 }
 
 let refreshing = null;

@@ -99,6 +99,25 @@ export function formatSize(bytes) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+/// The most characters a message may have, counted as the server counts them: as people see them
+/// (grapheme clusters: "👨‍👩‍👧‍👦", or an "é" made of two code points, is one).
+export const MAX_MESSAGE = 4000;
+export const TOO_LONG = "A message is at most 4,000 characters.";
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/// Whether a message's text is more than the server takes: over 4,000 characters, or (its guard
+/// against a few huge clusters) over 16,000 code points.
+export function tooLongMessage(text) {
+  // Each character is at least one UTF-16 unit: a text this short cannot be too long.
+  if (text.length <= MAX_MESSAGE) return false;
+  let scalars = 0;
+  for (const _ of text) if (++scalars > MAX_MESSAGE * 4) return true;
+  let count = 0;
+  for (const _ of graphemes.segment(text)) if (++count > MAX_MESSAGE) return true;
+  return false;
+}
+
 export function truncate(text, length = 120) {
   const chars = Array.from(text ?? "");
   return chars.length > length ? chars.slice(0, length).join("") + "…" : text ?? "";

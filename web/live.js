@@ -39,9 +39,13 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (event.type !== "message.created" && store.isOpen(message.room_id) && state.room.pins.some((pin) => pin.message.id === message.id)) {
         actions.loadPins(message.room_id);
       }
-      // A message deleted in another room may have been an unread one, or a mention: the room
-      // list's counts are read again (once for a burst of deletions).
-      if (event.type === "message.deleted" && !store.isOpen(message.room_id) && state.rooms.has(message.room_id) && message.sender.id !== state.me.id) {
+      // A message deleted in another room may have been an unread one, or a mention; an unread one
+      // edited may mention me now, or no longer: the room list's counts are read again (once for a
+      // burst of them), as a reload would show them.
+      const listed = state.rooms.get(message.room_id);
+      const unreadEdit = event.type === "message.edited" && listed?.unread_count > 0 && message.id > (listed.read_up_to ?? 0);
+      const otherDeletion = event.type === "message.deleted" && !store.isOpen(message.room_id) && listed;
+      if ((otherDeletion || unreadEdit) && message.sender.id !== state.me.id) {
         clearTimeout(deletedTimer);
         deletedTimer = setTimeout(() => actions.loadRooms().catch(() => {}), 300);
       }

@@ -222,10 +222,16 @@ def test_a_groups_admin_archives_and_unarchives_it_from_the_settings_and_a_plain
     adam.wait(lambda: "all good here" in adam.texts())
     assert owner.call("GET", f"/api/rooms/{group}", expect=200).json()["room"]["archived_at"] is None
 
-    # A DM has no settings at all, so nothing to archive, and the server refuses to.
+    # A DM's settings hold only its topic (any of its people may set it): nothing to archive, and
+    # the server refuses to.
     adam.open_room("Gina", "dm-list")
     adam.wait(lambda: "hi Gina" in adam.texts())
-    assert not adam.find("#room-settings").is_displayed() and not shown(adam, "#archived-note")
+    assert not shown(adam, "#archived-note")
+    open_settings(adam)
+    assert adam.find("#room-topic-input").is_displayed() and not adam.find("#room-name").is_displayed()
+    assert not adam.find("#room-archive").is_displayed() and not adam.find("#room-unarchive").is_displayed()
+    adam.find("#room-dialog [data-close]").click()
+    adam.wait(lambda: not adam.dialog_open("room-dialog"))
     refused = admin.call("PUT", f"/api/rooms/{dm}/archived", expect=409).json()
     assert refused["error"]["code"] == "no_archive_in_dms"
 

@@ -134,3 +134,23 @@ def test_a_group_admin_makes_webhooks_and_one_whose_maker_lost_the_role_shows_it
     [[name, details, warning]] = gwen.js(WEBHOOKS)
     assert name == "Pager" and " · by Ada · " in details and details.endswith(" · never used"), details
     assert warning == "Not posting: its maker is no longer an admin."
+
+
+def test_a_webhooks_posts_are_unread_news_to_its_maker(server, browsers, account):
+    """Its maker's badge counts a webhook's posts, and one naming them is a mention, as the server
+    counts them (they are not the maker's own words)."""
+    owner = account("mona_hooks", display_name="Mona")
+    room = owner.create_room("alerts-hooks")["id"]
+    owner.create_room("quiet-hooks")
+    made = owner.call("POST", f"/api/rooms/{room}/webhooks", expect=201, json={"name": "CI"}).json()["webhook"]
+    mona = Chat(browsers(), server).log_in("mona_hooks")
+    mona.open_room("quiet-hooks")
+    assert requests.post(server.url + made["url"], json={"text": "build 41 passed"}).status_code == 201
+    mona.wait(lambda: mona.badge("alerts-hooks") == ["1", False], message=lambda: f"badge {mona.badge('alerts-hooks')}")
+    assert requests.post(server.url + made["url"], json={"text": "@mona_hooks build 42 failed"}).status_code == 201
+    mona.wait(lambda: mona.badge("alerts-hooks") == ["2", True], message=lambda: f"badge {mona.badge('alerts-hooks')}")
+    # Her own words in the room do not count.
+    owner.post(room, "looking into it")
+    mona.driver.refresh()
+    mona.wait_ready()
+    mona.wait(lambda: mona.badge("alerts-hooks") == ["2", True], message=lambda: f"badge {mona.badge('alerts-hooks')} after a reload")

@@ -5,6 +5,7 @@
 import * as actions from "/actions.js";
 import { Rooms } from "/api.js";
 import { $ } from "/dom.js";
+import { TOO_LONG, tooLongMessage } from "/format.js";
 import { myRole, state } from "/state.js";
 import { joinPublicRoom } from "/views/roomdialogs.js";
 import { openSearch } from "/views/search.js";
@@ -44,6 +45,10 @@ export async function carryOut(text, { replyTo, refuse }) {
       return false;
     }
   }
+  if (tooLongMessage(command.send)) {
+    refuse(TOO_LONG);
+    return false;
+  }
   actions.send(command.send, replyTo);
   return true;
 }
@@ -77,7 +82,10 @@ function interpret(text) {
 }
 
 async function setTopic(topic) {
-  if (!["owner", "admin"].includes(myRole(state.room.id))) throw new Error("Only the room's owner and admins change its topic.");
+  // In a DM, any of its people may.
+  if (state.rooms.get(state.room.id)?.kind !== "dm" && !["owner", "admin"].includes(myRole(state.room.id))) {
+    throw new Error("Only the room's owner and admins change its topic.");
+  }
   await actions.updateRoom(state.room.id, { topic });
   return topic ? "Topic changed." : "Topic cleared.";
 }

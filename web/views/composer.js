@@ -7,7 +7,7 @@ import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomName, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomName, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, blockedDM, editTimeNote, isMuted, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
@@ -281,6 +281,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     autosize();
     setError(null);
     if (box.value.trim() && context?.kind !== "edit") actions.typing();
+    else if (!box.value.trim()) actions.stoppedTyping();
   });
   box.addEventListener("blur", () => {
     if (!box.value.trim()) actions.stoppedTyping();
@@ -323,6 +324,8 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
 }
 
 function switchRoom() {
+  // Another room opened: whatever I was typing in the one I left stops there.
+  if (draftRoom !== state.room.id) actions.stoppedTyping();
   loadDrafts();
   keepDraft();
   const saved = drafts.get(state.room.id);
@@ -485,8 +488,8 @@ async function submit() {
     return;
   }
   if (!text) return;
-  if (Array.from(text).length > 4000) {
-    setError("A message is at most 4,000 characters.");
+  if (tooLongMessage(text)) {
+    setError(TOO_LONG);
     return;
   }
   if (context?.kind === "edit") {
@@ -526,7 +529,7 @@ export function takeDraft() {
   let problem = null;
   if (context?.kind === "edit") problem = "Finish or cancel the edit first.";
   else if (!text) problem = "Write the message first, then pick when to send it.";
-  else if (Array.from(text).length > 4000) problem = "A message is at most 4,000 characters.";
+  else if (tooLongMessage(text)) problem = TOO_LONG;
   if (problem) {
     setError(problem);
     box.focus();

@@ -2,7 +2,7 @@
 // comment; the new message quotes the original as it was (`forwarded`).
 import * as actions from "/actions.js";
 import { $, el } from "/dom.js";
-import { authorName, roomLabel, truncate } from "/format.js";
+import { authorName, roomLabel, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
@@ -97,6 +97,7 @@ function pick(roomId) {
 async function submit() {
   if (!source || picked === null) return;
   const room = state.rooms.get(picked);
+  if (tooLongMessage($("forward-text").value.trim())) return showError("forward-error", new Error("A comment is at most 4,000 characters."));
   $("forward-submit").disabled = true;
   try {
     await actions.forward(source.id, picked, $("forward-text").value);

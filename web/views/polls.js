@@ -4,7 +4,7 @@
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { icon } from "/icons.js";
-import { mutedNote, roomName } from "/format.js";
+import { mutedNote, roomName, tooLongMessage } from "/format.js";
 import { blockedDM, canModerate, isArchived, isMuted, mayReact, mayWrite, myVotes, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
 import { toastError } from "/views/toast.js";
@@ -66,6 +66,7 @@ async function submit() {
   const question = $("poll-question").value.trim();
   const options = [...$("poll-options").querySelectorAll("input")].map((input) => input.value.trim()).filter(Boolean);
   if (!question) return showError("poll-error", new Error("Ask a question."));
+  if (tooLongMessage(question)) return showError("poll-error", new Error("A question is at most 4,000 characters."));
   if (options.length < 2) return showError("poll-error", new Error("Give at least two options."));
   try {
     await actions.createPoll(state.room.id, question, options, $("poll-multiple").checked);

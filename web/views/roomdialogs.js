@@ -126,7 +126,8 @@ export function openRoomSettings() {
   syncRoomForm();
   $("room-dialog").showModal();
   // (Where there are no fields, as for an archived room, Unarchive or Close takes the focus.)
-  if (!$("room-name").closest("label").hidden) $("room-name").focus();
+  const field = ["room-name", "room-topic-input"].map($).find((input) => !input.closest("label").hidden);
+  if (field) field.focus();
   else ($("room-unarchive").hidden ? $("room-form").querySelector("[data-close]") : $("room-unarchive")).focus();
 }
 
@@ -166,7 +167,9 @@ async function submitNotifyLevel(event) {
 function syncRoomForm() {
   const editing = roomForm.mode === "edit";
   const currentKind = editing ? roomForm.room.kind : kind();
-  $("room-dialog-title").textContent = editing ? `Settings of ${roomForm.room.name}` : currentKind === "group" ? "Create a private group" : "Create a room";
+  const dm = editing && currentKind === "dm";
+  $("room-dialog-title").textContent = dm ? `Topic of ${roomName(roomForm.room)}`
+    : editing ? `Settings of ${roomForm.room.name}` : currentKind === "group" ? "Create a private group" : "Create a room";
   $("room-submit").textContent = editing ? "Save" : "Create";
   $("room-kind").hidden = editing;
   $("room-password-field").hidden = currentKind !== "public";
@@ -175,8 +178,10 @@ function syncRoomForm() {
   // Settings are for the room's admins and owner; a site admin who is neither may only delete it.
   // An archived room's settings stay as they are (the server refuses changes) until it is unarchived.
   const archived = editing && archivedAt(roomForm.room.id) !== null;
-  const manages = (!editing || ["admin", "owner"].includes(myRole(roomForm.room.id))) && !archived;
-  for (const id of ["room-name", "room-topic-input"]) $(id).closest("label").hidden = !manages;
+  // A DM's people may set its topic, and nothing else.
+  const manages = (!editing || dm || ["admin", "owner"].includes(myRole(roomForm.room.id))) && !archived;
+  $("room-name").closest("label").hidden = !manages || dm;
+  $("room-topic-input").closest("label").hidden = !manages;
   $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
   $("room-slow-mode-field").hidden = !(editing && manages && currentKind !== "dm");
   $("room-retention-field").hidden = !(editing && state.me?.site_role === "admin");
@@ -336,6 +341,19 @@ async function submitRoom(event) {
   const name = $("room-name").value.trim();
   const topic = $("room-topic-input").value.trim();
   const password = $("room-password").value;
+  if (roomForm.mode === "edit" && roomForm.room.kind === "dm") {
+    // A DM's topic is all its people may change.
+    $("room-submit").disabled = true;
+    try {
+      await actions.updateRoom(roomForm.room.id, { topic });
+      $("room-dialog").close();
+    } catch (error) {
+      showError("room-error", error);
+    } finally {
+      $("room-submit").disabled = false;
+    }
+    return;
+  }
   if (!name) {
     showError("room-error", new Error("Give the room a name."));
     $("room-name").focus();

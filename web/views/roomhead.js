@@ -8,6 +8,7 @@ import { icon, roomIcon } from "/icons.js";
 import { preview } from "/markup.js";
 import { activeStatus, canModerate, mayWrite, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
+import { openPin, openPins } from "/views/pins.js";
 import { toastError } from "/views/toast.js";
 import { serverNow } from "/clock.js";
 
@@ -95,6 +96,7 @@ function dmLine(room) {
   }
   const other = [...state.room.members.values()].find((member) => member.user.id !== state.me.id);
   const parts = [`@${room.dm_with?.username ?? other?.user.username ?? ""}`];
+  if (room.topic) parts.push(room.topic);
   const status = activeStatus(other?.status);
   if (status) parts.push(statusLabel(status));
   if (pausedNow(other?.dnd_until)) parts.push(`notifications paused until ${formatFull(new Date(other.dnd_until))}`);
@@ -170,7 +172,12 @@ function render() {
   }
   // Site admins see the settings too, to delete the room (any but main).
   const siteAdminMayDelete = state.me?.site_role === "admin" && !(room?.kind === "public" && room?.name === "main");
-  $("room-settings").hidden = !usable || room.kind === "dm" || ((RANK[myRole(room.id)] ?? -1) < RANK.admin && !siteAdminMayDelete);
+  // In a DM, any of its people may set its topic (and nothing else).
+  const dm = usable && room.kind === "dm";
+  $("room-settings").hidden = !usable || (!dm && (RANK[myRole(room.id)] ?? -1) < RANK.admin && !siteAdminMayDelete);
+  const settingsLabel = dm ? "Conversation topic" : "Room settings";
+  $("room-settings").setAttribute("aria-label", settingsLabel);
+  $("room-settings").title = settingsLabel;
   $("leave-room").hidden = !usable || room.kind === "dm" || myRole(room.id) === "owner";
   renderPins();
 }
@@ -195,7 +202,14 @@ function renderPins() {
   const roomId = state.room.id;
   const lines = pins.slice(0, 3).map((pin) => {
     const text = pin.message.deleted ? "(deleted)" : truncate(preview(pin.message), 140);
-    const line = el("div", { className: "pin" }, icon("pin"), el("strong", { text: authorName(pin.message) }), el("span", { className: "pin-text", text }));
+    // The pin opens its message (as a search result does).
+    const open = el(
+      "button",
+      { className: "pin-open", attrs: { type: "button", title: "Show this message" }, on: { click: () => openPin(pin.message) } },
+      el("strong", { text: authorName(pin.message) }),
+      el("span", { className: "pin-text", text }),
+    );
+    const line = el("div", { className: "pin" }, icon("pin"), open);
     // (An archived room's pins stay as they are.)
     if (canModerate(roomId) && mayWrite(roomId)) {
       line.append(
@@ -213,7 +227,7 @@ function renderPins() {
     }
     return line;
   });
-  if (pins.length > 3) lines.push(el("div", { className: "muted", text: `and ${pins.length - 3} more pinned` }));
+  if (pins.length > 3) lines.push(el("div", {}, button(`and ${pins.length - 3} more pinned`, { className: "link pins-all", title: "Show every pinned message", onClick: openPins })));
   bar.replaceChildren(...lines);
   bar.setAttribute("aria-label", "Pinned messages");
 }

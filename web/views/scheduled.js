@@ -5,7 +5,7 @@
 // other tabs' changes and the server's sends reach through events.
 import * as actions from "/actions.js";
 import { $, button, el, popupMenu } from "/dom.js";
-import { formatFull, formatTime, roomLabel, truncate } from "/format.js";
+import { formatFull, formatTime, roomLabel, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { on, scheduledList, state } from "/state.js";
@@ -184,13 +184,17 @@ function entry(s) {
 /// Turns an entry into a form: its text and its time, saved together.
 function startEdit(s) {
   editing = s.id;
-  const text = el("textarea", { className: "scheduled-edit-text", attrs: { rows: "3", maxlength: "4000", "aria-label": "Text" } });
+  const text = el("textarea", { className: "scheduled-edit-text", attrs: { rows: "3", "aria-label": "Text" } });
   text.value = s.text;
   const at = el("input", { attrs: { type: "datetime-local", "aria-label": "Send at", value: localInput(sendTime(s)) } });
   const error = el("p", { className: "error", attrs: { role: "alert" } });
   const save = async () => {
     const changes = {};
     if (text.value.trim() !== s.text) changes.text = text.value;
+    if (tooLongMessage(text.value.trim())) {
+      error.textContent = TOO_LONG;
+      return;
+    }
     // A failed one waits again only for a time to come.
     if (at.value !== localInput(sendTime(s)) || s.failure) {
       const seconds = secondsUntil(at.value);

@@ -1,7 +1,7 @@
 // The room list (rooms, private groups, DMs, and archived rooms and groups apart at the bottom) with
 // unread badges, the connection state, who I am (with my status), and on a phone the drawer that
 // holds them.
-import { chosenPresence, markAllRead } from "/actions.js";
+import { chosenPresence, markAllRead, openRoom } from "/actions.js";
 import { $, avatarFor, button, el, paintAvatar, srOnly } from "/dom.js";
 import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
@@ -185,7 +185,12 @@ function roomItem(room) {
     const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });
     link.append(badge, srOnly(`, ${room.unread_display ?? room.unread_count} unread${room.mentioned ? ", you were mentioned" : ""}`));
   }
-  link.addEventListener("click", () => setDrawer(false));
+  link.addEventListener("click", () => {
+    setDrawer(false);
+    // The room already in the address that closed under me: the address does not change, so it is
+    // opened again here (it is listed, so it is mine again).
+    if (state.room?.id === room.id && state.room.closed && location.hash === link.getAttribute("href")) openRoom(room.id).catch(toastError);
+  });
   if (room.kind !== "dm") return el("li", {}, link);
   const close = button("", {
     className: "icon-button small room-close",

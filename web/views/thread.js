@@ -53,6 +53,7 @@ export function initThread(handlers) {
   text.addEventListener("input", () => {
     if (state.thread) keepThreadDraft(state.thread.roomId, state.thread.rootId, text.value);
     if (text.value.trim()) actions.typing();
+    else actions.stoppedTyping();
   });
   on("thread", ({ changed, added }) => {
     if (changed === "closed") {
