@@ -19,6 +19,35 @@ import Testing
         try await client.send(.put, "/api/rooms/\(room)/members/\(user)/role", json: #"{"role":"\#(role)"}"#, headers: actor.bearer)
     }
 
+    /// A kick, a ban or a mute ends the person's typing indicator at once (before its own event), not
+    /// when it runs out; a ban's and a mute's answer says the time stored.
+    @Test func aKickBanOrMuteEndsTheTypingIndicator() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let kim = try await client.signUp("kim")
+            for (n, (path, event)) in [("kick", "member.kicked"), ("bans", "member.banned"), ("mutes", "member.muted")].enumerated() {
+                let room = try await Self.room(client, owner: owner, members: [kim], name: "room \(n)")
+                #expect(try await client.send(.post, "/api/rooms/\(room)/typing", json: #"{"typing":true}"#, headers: kim.bearer).status == .noContent)
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: owner.bearer).json()["cursor"]?.int)
+                let acted = try await client.send(.post, "/api/rooms/\(room)/\(path)", json: #"{"user_id":\#(kim.id)}"#, headers: owner.bearer)
+                #expect([.noContent, .created].contains(acted.status))
+                let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: owner.bearer).json()["events"]?.array ?? []
+                let seen = events.filter { $0["room_id"]?.int == room }.compactMap { event -> String? in
+                    guard let type = event["type"]?.string else { return nil }
+                    return type == "typing" ? "typing \(event["data"]?["typing"]?.bool.map(String.init) ?? "?")" : type
+                }
+                #expect(seen == ["typing false", event], "\(path): \(seen)")
+                if path != "kick" {
+                    let stored = try await client.send(.get, "/api/rooms/\(room)/\(path)", headers: owner.bearer).json()[path]?.array?.first?["created_at"]
+                    let key = path == "bans" ? "ban" : "mute"
+                    let answered = try acted.json()[key]?["created_at"]
+                    #expect(stored?.string != nil && answered == stored, "\(path): \(String(buffer: acted.body))")
+                }
+            }
+        }
+    }
+
     @Test func rolesAreGrantedOnlyDownwards() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -170,7 +170,7 @@ struct ApplicationParts: Sendable {
         }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))
         try await contentFilter.load(pool)
-        let moderation = ModerationService(store: roomStore, log: log, mutes: mutes, presence: presenceTracker)
+        let moderation = ModerationService(store: roomStore, log: log, mutes: mutes, presence: presenceTracker, typing: typing)
         let messages = MessageService(
             store: MessageStore(pool: pool), rooms: roomStore, log: log,
             notifications: NotificationService(presence: presenceTracker, hub: hub, allLevelRooms: allLevelRooms, keywords: keywords), typing: typing,

@@ -87,6 +87,8 @@ struct ModerationService: Sendable {
     let mutes: MuteIndex
     /// Who is online, for the member answers.
     let presence: PresenceTracker
+    /// Whose typing indicator shows: a kick, ban or mute ends it at once (not when it runs out).
+    let typing: TypingService
     static let maxPins = 50
 
     struct ModerationEvent: Encodable {
@@ -196,6 +198,7 @@ struct ModerationService: Sendable {
                 throw ParleyError.notFound("member_not_found", "That user is not a member.")
             }
             guard current < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            try typing.ended(events, roomID: roomID, user: user)
             try events.append(
                 EventType.memberKicked, roomID: roomID, subjectID: userID,
                 payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: nil))
@@ -215,18 +218,21 @@ struct ModerationService: Sendable {
             guard userID != actor.id else { throw RoomService.forbidden("You cannot ban yourself.") }
             let current = try store.role(c, roomID: roomID, userID: userID)
             if let current, current >= actorRole { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            // The time the answer says is the one stored.
+            let now = MessageView.storedPrecision(Date())
             try c.execute(
                 """
-                INSERT INTO room_bans (room_id, user_id, banned_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, NOW(3), ?)
+                INSERT INTO room_bans (room_id, user_id, banned_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE banned_by = VALUES(banned_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
-                """, [roomID, userID, actor.id, reason, until])
+                """, [roomID, userID, actor.id, reason, now, until])
+            if current != nil { try typing.ended(events, roomID: roomID, user: user) }
             // A member leaves with the event (subject); a non-member is told directly.
             try events.append(
                 EventType.memberBanned, roomID: roomID, userID: current == nil ? userID : nil, subjectID: current == nil ? nil : userID,
                 payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: until))
             if current != nil { _ = try store.deleteMember(c, roomID: roomID, userID: userID) }
             try Self.record(c, room: roomID, actor: actor.id, action: "ban", user: userID, reason: reason, until: until)
-            return BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until)
+            return BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: now, expiresAt: until)
         }
     }
 
@@ -302,15 +308,17 @@ struct ModerationService: Sendable {
                 throw ParleyError.notFound("member_not_found", "That user is not a member.")
             }
             guard current < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
+            let now = MessageView.storedPrecision(Date())
             try c.execute(
                 """
-                INSERT INTO room_mutes (room_id, user_id, muted_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, NOW(3), ?)
+                INSERT INTO room_mutes (room_id, user_id, muted_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE muted_by = VALUES(muted_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
-                """, [roomID, userID, actor.id, reason, until])
+                """, [roomID, userID, actor.id, reason, now, until])
+            try typing.ended(events, roomID: roomID, user: user)
             let version = try events.append(
                 EventType.memberMuted, roomID: roomID, payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: until))
             try Self.record(c, room: roomID, actor: actor.id, action: "mute", user: userID, reason: reason, until: until)
-            return (BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: Date(), expiresAt: until), version)
+            return (BanView(user: user, by: UserSummary(actor), reason: reason, createdAt: now, expiresAt: until), version)
         }
         mutes.set(room: roomID, user: userID, until: until, version: version)
         return view

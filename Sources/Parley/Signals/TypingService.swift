@@ -93,6 +93,12 @@ struct TypingService: Sendable {
 
     /// Ends the sender's indicator inside the transaction that posts their message.
     func messageSent(_ events: EventAppender, roomID: Int64, user: UserSummary) throws {
+        try ended(events, roomID: roomID, user: user)
+    }
+
+    /// Ends a user's indicator, if it shows, inside a transaction that makes them stop: their post,
+    /// or their kick, ban or mute (the others saw "typing…" for seconds after it).
+    func ended(_ events: EventAppender, roomID: Int64, user: UserSummary) throws {
         guard tracker.stop(TypingTracker.Key(room: roomID, user: user.id)) else { return }
         try events.append(EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, user: user, typing: false, expiresInMs: 0))
     }
