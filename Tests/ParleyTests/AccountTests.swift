@@ -280,6 +280,36 @@ import Testing
         }
     }
 
+    /// A stale session cookie sent beside the live one (set by another path or domain) does not sign
+    /// its user out, whichever comes first; a request with only stale ones is anonymous.
+    @Test func aStaleSessionCookieBesideTheLiveOneIsPassedOver() async throws {
+        let parley = try await TestParley.make()
+        let stale = "parley_session=" + String(repeating: "ab", count: 32)
+        try await parley.run { client in
+            let kim = try await client.signUp("kim")
+            for cookie in ["\(stale); \(kim.cookie)", "parley_session=bad; \(kim.cookie)", "\(kim.cookie); \(stale)"] {
+                let answer = try await client.send(.get, "/api/session", headers: [.cookie: cookie])
+                let id = try answer.json()["user"]?["id"]?.int
+                #expect(answer.status == .ok && id == kim.id, "\(cookie)")
+                #expect(try await client.send(.get, "/api/events?timeout=0", headers: [.cookie: cookie]).status == .ok, "\(cookie)")
+                // A write still needs the live session's CSRF token.
+                let write = try await client.send(.put, "/api/me/status", json: #"{"text":"here"}"#, headers: [.cookie: cookie, .init("X-CSRF-Token")!: kim.csrf])
+                #expect(write.status == .ok, "\(cookie)")
+            }
+            try await client.send(.get, "/api/session", headers: [.cookie: "\(stale); parley_session=bad"]).expectError(.unauthorized, "unauthenticated")
+        }
+        // The event routes, which read the cookie on the event loop, the same.
+        try await parley.live { live in
+            let kim = try await live.send(.POST, "/api/session", json: #"{"username":"kim","password":"password123"}"#)
+            let cookie = try #require(kim.headers["Set-Cookie"].first?.split(separator: ";").first.map(String.init))
+            for cookies in ["\(stale); \(cookie)", "\(cookie); \(stale)"] {
+                let polled = try await live.send(.GET, "/api/events?timeout=0", headers: [("Cookie", cookies)])
+                #expect(polled.status == 200, "\(cookies): \(polled.text)")
+            }
+            #expect(try await live.send(.GET, "/api/events?timeout=0", headers: [("Cookie", stale)]).status == 401)
+        }
+    }
+
     /// Two devices changing the password at once: the change that comes second finds its current
     /// password replaced and is refused, so the first device stays signed in with a password that works.
     @Test func ofTwoPasswordChangesAtOnceTheSecondIsRefused() async throws {

@@ -29,11 +29,13 @@ struct LiveClient: Sendable {
 
     @discardableResult
     func send(
-        _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, bytes: (type: String, body: [UInt8])? = nil, token: String? = nil
+        _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, bytes: (type: String, body: [UInt8])? = nil, token: String? = nil,
+        headers: [(String, String)] = []
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.headers.add(contentsOf: headers)
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))

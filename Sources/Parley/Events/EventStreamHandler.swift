@@ -295,19 +295,12 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return nil
     }
 
-    /// The session token and how it came: `Authorization: Bearer …` first, else the cookie.
-    /// A malformed Authorization header counts as a wrong token.
-    static func credentials(_ fields: HTTPFields) -> (token: String, via: AuthenticatedSession.Transport)? {
-        if let token = SessionMiddleware.bearerToken(fields) { return (token, .bearer) }
-        for header in fields[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " }
-                if trimmed.hasPrefix(SessionService.cookieName + "=") {
-                    return (String(trimmed.dropFirst(SessionService.cookieName.count + 1)), .cookie)
-                }
-            }
-        }
-        return nil
+    /// The session tokens to try and how they came: `Authorization: Bearer …` first, else the
+    /// cookies (`SessionMiddleware.cookieTokens`). A malformed Authorization header counts as a wrong token.
+    static func credentials(_ fields: HTTPFields) -> (tokens: [String], via: AuthenticatedSession.Transport)? {
+        if let token = SessionMiddleware.bearerToken(fields) { return ([token], .bearer) }
+        let tokens = SessionMiddleware.cookieTokens(fields)
+        return tokens.isEmpty ? nil : (tokens, .cookie)
     }
 
     /// The request's parameters as `parse` reads them, or nil after answering its 400.
@@ -336,7 +329,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// on the loop; answers 401 itself (503 when sessions cannot be checked). The connection takes
     /// no other request meanwhile.
     private func withSession(
-        _ credentials: (token: String, via: AuthenticatedSession.Transport)?, requestID: String, context: ChannelHandlerContext,
+        _ credentials: (tokens: [String], via: AuthenticatedSession.Transport)?, requestID: String, context: ChannelHandlerContext,
         _ next: @escaping (EventStreamHandler, ChannelHandlerContext, AuthenticatedSession) -> Void
     ) {
         guard let credentials else {
@@ -345,9 +338,11 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         taken = true
         // A busy client's session is in the cache: no task, no hop.
-        if let session = streams.sessions.resolveCached(token: credentials.token, via: credentials.via) {
-            next(self, context, session)
-            return
+        for token in credentials.tokens {
+            if let session = streams.sessions.resolveCached(token: token, via: credentials.via) {
+                next(self, context, session)
+                return
+            }
         }
         let streams = self.streams
         let loop = context.eventLoop
@@ -356,7 +351,9 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var session: AuthenticatedSession?
             var failed = false
             do {
-                session = try await streams.sessions.resolve(token: credentials.token, via: credentials.via)
+                for token in credentials.tokens where session == nil {
+                    session = try await streams.sessions.resolve(token: token, via: credentials.via)
+                }
             } catch {
                 streams.logger.error("session lookup failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
                 failed = true

@@ -18,9 +18,7 @@ struct SessionMiddleware: RouterMiddleware {
             // A bad bearer token is refused outright: a script sending one wants to know.
             guard let session = try await sessions.resolve(token: token, via: .bearer) else { throw ParleyError.unauthenticated }
             context.session = session
-        } else if let token = request.cookies[SessionService.cookieName]?.value,
-            let session = try await sessions.resolve(token: token, via: .cookie)
-        {
+        } else if let session = try await Self.cookieSession(request.headers, sessions) {
             context.session = session
             if !Self.isSafe(request.method) {
                 let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
@@ -38,6 +36,30 @@ struct SessionMiddleware: RouterMiddleware {
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         return String(parts[1])
+    }
+
+    /// Every `parley_session` cookie the request carries, in order (at most four). A browser sends
+    /// a stale one beside the live one when another path or domain set it; the first that resolves
+    /// counts, so a leftover placed first does not sign its user out.
+    static func cookieTokens(_ fields: HTTPFields) -> [String] {
+        var tokens: [String] = []
+        for header in fields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                if trimmed.hasPrefix(SessionService.cookieName + "=") {
+                    tokens.append(String(trimmed.dropFirst(SessionService.cookieName.count + 1)))
+                    if tokens.count == 4 { return tokens }
+                }
+            }
+        }
+        return tokens
+    }
+
+    private static func cookieSession(_ fields: HTTPFields, _ sessions: SessionService) async throws -> AuthenticatedSession? {
+        for token in cookieTokens(fields) {
+            if let session = try await sessions.resolve(token: token, via: .cookie) { return session }
+        }
+        return nil
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool {
