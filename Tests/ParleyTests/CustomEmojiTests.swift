@@ -131,6 +131,12 @@ import Testing
             #expect(reacted.status == .ok, "\(String(buffer: reacted.body))")
             #expect(try reacted.json()["reactions"]?.array?.first?["emoji"] == .string(":shipit:"))
             #expect(try reacted.json()["my_reactions"] == .array([.string(":shipit:")]))
+            // Names are read in any case, as `GET /api/emoji/{name}` reads them: the same reaction.
+            let shouted = try await react(ann, ":ShipIt:")
+            #expect(shouted.status == .ok, "\(String(buffer: shouted.body))")
+            let chips = try shouted.json()["reactions"]?.array ?? []
+            #expect(chips.count == 1 && chips.first?["emoji"] == .string(":shipit:") && chips.first?["count"] == .number(2), "\(chips)")
+            #expect(try await client.send(.delete, "/api/messages/\(message)/reactions/:SHIPIT:", headers: ann.bearer).status == .ok)
             // Deleted: the reaction stays, others may still join it, but it is not new anywhere else.
             #expect(try await client.send(.delete, "/api/emoji/shipit", headers: ann.bearer).status == .noContent)
             #expect(try await react(ann, ":shipit:").status == .ok)

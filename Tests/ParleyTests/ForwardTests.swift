@@ -133,6 +133,13 @@ import Testing
             #expect(download.status == .ok)
             #expect(Array(buffer: download.body) == bytes)
             #expect(try parley.count("file_chunks") == 2)
+            // Forwarded again with no comment: the quote is still Ann's, with her caption, and the file travels on.
+            let again = try await Self.forward(client, bob, try #require(message["id"]?.int), #"{"room_id":1,"text":""}"#)
+            #expect(again.status == .created, "\(String(buffer: again.body))")
+            let quoted = try #require(try again.json()["message"]?["forwarded"])
+            #expect(quoted["sender"]?["id"]?.int == ann.id && quoted["text"] == .string("the plan"), "\(quoted)")
+            #expect(quoted["message_id"] == original["id"])
+            #expect(try again.json()["message"]?["file"]?["name"] == .string("plan.pdf"))
             // Deleting the original keeps the forwarded copy whole.
             #expect(try await client.send(.delete, "/api/messages/\(try #require(original["id"]?.int))", headers: ann.bearer).status == .noContent)
             #expect(Array(buffer: try await FileTests.download(client, bob, fileID).body) == bytes)

@@ -408,6 +408,30 @@ import Testing
         }
     }
 
+    /// Two follows of a thread at once (or two unfollows) change it once and send one event.
+    @Test func followsOfAThreadAtOnceSendOneEvent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let root = try await MessageTests.say(client, ann, room: 1, "the root")
+            for (method, type) in [(HTTPRequest.Method.put, "thread.followed"), (.delete, "thread.unfollowed")] {
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+                // Both wait for the root's row, held here, then go on together.
+                let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+                defer { other.close() }
+                try other.executeText("START TRANSACTION")
+                _ = try other.query("SELECT id FROM messages WHERE id = ? FOR UPDATE", [root])
+                let requests = (0..<4).map { _ in Task { try await client.send(method, "/api/messages/\(root)/follow", headers: bob.bearer) } }
+                try await Task.sleep(for: .milliseconds(300))
+                try other.executeText("COMMIT")
+                for request in requests { #expect(try await request.value.status == .noContent) }
+                let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: bob.bearer).json()["events"]?.array ?? []
+                #expect(events.filter { $0["type"]?.string == type }.count == 1, "\(events.map { $0["type"] ?? .null })")
+            }
+        }
+    }
+
     /// A join whose password was checked while the room's password was set, changed or removed is
     /// checked again against what the room has now: nobody joins with a password, or without one,
     /// that the room no longer asks.

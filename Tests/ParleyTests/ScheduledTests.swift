@@ -100,6 +100,25 @@ import Testing
         }
     }
 
+    /// Deactivating an account drops its scheduled messages, due soon or not: reactivated, it does
+    /// not post what was queued before.
+    @Test func aDeactivatedAccountsScheduledMessagesAreDropped() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            for seconds in [60, 3600] {
+                #expect(try await Self.schedule(client, bob, room: 1, #"{"text":"later","in_seconds":\#(seconds)}"#).status == .created)
+            }
+            #expect(try parley.count("scheduled_messages") == 2)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer).status == .noContent)
+            #expect(try parley.count("scheduled_messages") == 0)
+            #expect(try await client.send(.post, "/api/admin/users/\(bob.id)/reactivate", headers: root.bearer).status == .noContent)
+            let again = try await client.logIn("bob")
+            #expect(try await Self.list(client, again).isEmpty)
+        }
+    }
+
     @Test func aRefusedSendIsKeptWithItsFailure() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -152,6 +152,10 @@ struct AccountService: Sendable {
             return false
         }
         try c.execute("DELETE FROM sessions WHERE user_id = ?", [userID])
+        // Their scheduled messages go (as openapi says), not only those that come due meanwhile: a
+        // reactivated account would otherwise post what was queued before. No event: their streams end.
+        // (Before the rooms are handed over: the sender of a due one holds its row, then the room's.)
+        try c.execute("DELETE FROM scheduled_messages WHERE user_id = ?", [userID])
         try ModerationService.record(c, room: nil, actor: actor, action: action, user: userID)
         try events.append(EventType.accountDeactivated, userID: userID, payload: AdminController.DeactivatedEvent(userId: userID))
         // The people who share a room with them: member lists and a DM's composer change.

@@ -165,7 +165,9 @@ public struct ForwardView: Codable, Sendable, Equatable {
     /// The original of `message`: the message itself, or what it forwards when it adds nothing of
     /// its own (no text, no file), so that forwarding a forward credits the original author.
     init(of message: MessageView) {
-        if let inner = message.forwarded, (message.text ?? "").isEmpty, message.file == nil {
+        // A forward with no comment adds nothing (a file it carries is its original's): the quote
+        // is of that original, so its author stays credited down a chain of forwards.
+        if let inner = message.forwarded, (message.text ?? "").isEmpty {
             self = inner
             return
         }

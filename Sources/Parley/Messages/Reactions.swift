@@ -38,7 +38,8 @@ enum ReactionEmoji {
     /// (`canonical`), or `invalid_reaction`.
     static func parse(_ segment: String) throws -> String {
         guard let sent = segment.removingPercentEncoding else { throw invalid }
-        if CustomEmojiController.reactionName(sent) != nil { return sent }
+        // Custom emoji names are lower case, and read so whatever the case sent (as `GET /api/emoji/{name}`).
+        if let name = CustomEmojiController.reactionName(sent.lowercased()) { return ":\(name):" }
         let emoji = canonical(sent)
         guard isEmoji(emoji) else { throw invalid }
         return emoji

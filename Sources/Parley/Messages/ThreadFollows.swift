@@ -131,7 +131,9 @@ struct ThreadFollowController {
         let messages = self.messages
         let userID = session.user.id
         try await log.transaction { c, events in
-            let root = try messages.memberMessage(c, id: messageID, userID: userID)
+            // The root's row locked: two follows (or unfollows) at once apply one after the other,
+            // and the second finds nothing to change (each had sent its event).
+            let root = try messages.memberMessage(c, id: messageID, userID: userID, forUpdate: true)
             guard try ThreadFollows.following(c, root: root, userID: userID) != following else { return }
             try c.execute(
                 """

@@ -238,6 +238,8 @@ extension ModerationService {
             try RoomStore.holdRoom(c, roomID)
             // Under the room's lock, which a demotion holds: an admin demoted meanwhile is refused.
             try Self.checkAdmin(store, c, actor: actor, roomID: roomID)
+            // A setting: frozen while the room is archived, as the others are.
+            if try store.room(c, id: roomID)?.archivedAt != nil { throw RoomStore.archivedError }
             if filter.words.isEmpty {
                 try c.execute("DELETE FROM word_filters WHERE room_id = ?", [roomID])
             } else {
