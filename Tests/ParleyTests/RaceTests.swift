@@ -25,6 +25,33 @@ import Testing
         return try await started.value
     }
 
+    /// A change made in SQL on a second connection (so the server's memory never learns of it), how
+    /// to undo it for the next request, and what a request that waited for it is told.
+    struct HeldChange {
+        let sql: String
+        let undo: String
+        let status: HTTPResponse.Status
+        let code: String
+        /// Made with `who` a moderator of a room where only moderators post.
+        var moderator = false
+        /// Refuses edits only (members still react and vote).
+        var editsOnly = false
+
+        static func mute(_ who: LoggedIn, by owner: LoggedIn) -> HeldChange {
+            HeldChange(
+                sql: "INSERT INTO room_mutes (room_id, user_id, muted_by, created_at) VALUES (?, \(who.id), \(owner.id), NOW(3))",
+                undo: "DELETE FROM room_mutes WHERE room_id = ?", status: .forbidden, code: "muted")
+        }
+
+        static let archive = HeldChange(
+            sql: "UPDATE rooms SET archived_at = NOW(3) WHERE id = ?", undo: "UPDATE rooms SET archived_at = NULL WHERE id = ?",
+            status: .conflict, code: "room_archived")
+
+        static let moderatorsOnly = HeldChange(
+            sql: "UPDATE rooms SET post_policy = 'moderators' WHERE id = ?", undo: "UPDATE rooms SET post_policy = 'everyone' WHERE id = ?",
+            status: .forbidden, code: "posting_restricted")
+    }
+
     /// Expects InnoDB's latest detected deadlock (it reports only that one) not to name this test's
     /// database: none of the test's transactions deadlocked since, unless another test's came after.
     static func expectNoDeadlock(_ parley: TestParley, _ connection: MariaDBConnection, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -191,26 +218,11 @@ import Testing
         try await parley.run { client in
             let owner = try await client.signUp("owner")
             let ann = try await client.signUp("ann")
-            struct Change {
-                let sql: String
-                let undo: String
-                let status: HTTPResponse.Status
-                let code: String
-                var moderator = false
-            }
             let changes = [
                 // Holding the room's row alone changes nothing: the post waits and is made.
-                Change(sql: "UPDATE rooms SET topic = topic WHERE id = ?", undo: "", status: .created, code: ""),
-                Change(
-                    sql: "INSERT INTO room_mutes (room_id, user_id, muted_by, created_at) VALUES (?, \(ann.id), \(owner.id), NOW(3))",
-                    undo: "DELETE FROM room_mutes WHERE room_id = ?", status: .forbidden, code: "muted"),
-                Change(
-                    sql: "UPDATE rooms SET archived_at = NOW(3) WHERE id = ?", undo: "UPDATE rooms SET archived_at = NULL WHERE id = ?",
-                    status: .conflict, code: "room_archived"),
-                Change(
-                    sql: "UPDATE rooms SET post_policy = 'moderators' WHERE id = ?", undo: "UPDATE rooms SET post_policy = 'everyone' WHERE id = ?",
-                    status: .forbidden, code: "posting_restricted"),
-                Change(
+                HeldChange(sql: "UPDATE rooms SET topic = topic WHERE id = ?", undo: "", status: .created, code: ""),
+                .mute(ann, by: owner), .archive, .moderatorsOnly,
+                HeldChange(
                     sql: "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)",
                     undo: "UPDATE room_members SET role = 'moderator' WHERE room_id = ? AND user_id = \(ann.id)",
                     status: .forbidden, code: "posting_restricted", moderator: true),
@@ -253,26 +265,12 @@ import Testing
         try await parley.run { client in
             let owner = try await client.signUp("owner")
             let ann = try await client.signUp("ann")
-            struct Change {
-                let sql: String
-                let undo: String
-                let status: HTTPResponse.Status
-                let code: String
-                /// Refuses edits only (members still react and vote).
-                var editsOnly = false
-            }
+            var membersStillReact = HeldChange.moderatorsOnly
+            membersStillReact.editsOnly = true
             let changes = [
-                Change(
-                    sql: "INSERT INTO room_mutes (room_id, user_id, muted_by, created_at) VALUES (?, \(ann.id), \(owner.id), NOW(3))",
-                    undo: "DELETE FROM room_mutes WHERE room_id = ?", status: .forbidden, code: "muted"),
-                Change(
-                    sql: "UPDATE rooms SET archived_at = NOW(3) WHERE id = ?", undo: "UPDATE rooms SET archived_at = NULL WHERE id = ?",
-                    status: .conflict, code: "room_archived"),
-                Change(
-                    sql: "UPDATE rooms SET post_policy = 'moderators' WHERE id = ?", undo: "UPDATE rooms SET post_policy = 'everyone' WHERE id = ?",
-                    status: .forbidden, code: "posting_restricted", editsOnly: true),
+                .mute(ann, by: owner), .archive, membersStillReact,
                 // A kick (a ban deletes the membership the same way).
-                Change(
+                HeldChange(
                     sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
                     undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(ann.id), 'member', NOW(3))",
                     status: .forbidden, code: "not_a_member"),
