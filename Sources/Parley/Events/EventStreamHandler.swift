@@ -297,10 +297,13 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The session tokens to try and how they came: `Authorization: Bearer …` first, else the
     /// cookies (`SessionMiddleware.cookieTokens`). A malformed Authorization header counts as a wrong token.
-    static func credentials(_ fields: HTTPFields) -> (tokens: [String], via: AuthenticatedSession.Transport)? {
-        if let token = SessionMiddleware.bearerToken(fields) { return ([token], .bearer) }
+    /// (The first token apart: a poll with a bearer token, every delivered batch of a long-poll
+    /// client, allocates no array.)
+    static func credentials(_ fields: HTTPFields) -> (token: String, others: [String], via: AuthenticatedSession.Transport)? {
+        if let token = SessionMiddleware.bearerToken(fields) { return (token, [], .bearer) }
         let tokens = SessionMiddleware.cookieTokens(fields)
-        return tokens.isEmpty ? nil : (tokens, .cookie)
+        guard let first = tokens.first else { return nil }
+        return (first, Array(tokens.dropFirst()), .cookie)
     }
 
     /// The request's parameters as `parse` reads them, or nil after answering its 400.
@@ -329,7 +332,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// on the loop; answers 401 itself (503 when sessions cannot be checked). The connection takes
     /// no other request meanwhile.
     private func withSession(
-        _ credentials: (tokens: [String], via: AuthenticatedSession.Transport)?, requestID: String, context: ChannelHandlerContext,
+        _ credentials: (token: String, others: [String], via: AuthenticatedSession.Transport)?, requestID: String, context: ChannelHandlerContext,
         _ next: @escaping (EventStreamHandler, ChannelHandlerContext, AuthenticatedSession) -> Void
     ) {
         guard let credentials else {
@@ -338,7 +341,11 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         taken = true
         // A busy client's session is in the cache: no task, no hop.
-        for token in credentials.tokens {
+        if let session = streams.sessions.resolveCached(token: credentials.token, via: credentials.via) {
+            next(self, context, session)
+            return
+        }
+        for token in credentials.others {
             if let session = streams.sessions.resolveCached(token: token, via: credentials.via) {
                 next(self, context, session)
                 return
@@ -351,7 +358,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var session: AuthenticatedSession?
             var failed = false
             do {
-                for token in credentials.tokens where session == nil {
+                for token in [credentials.token] + credentials.others where session == nil {
                     session = try await streams.sessions.resolve(token: token, via: credentials.via)
                 }
             } catch {
