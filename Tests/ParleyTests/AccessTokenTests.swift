@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
+import NIOConcurrencyHelpers
 import Parley
 import Testing
 
@@ -61,6 +62,39 @@ import Testing
             try await client.send(.get, "/api/session", headers: bot).expectError(.unauthorized, "unauthenticated")
             try await client.send(.delete, "/api/me/tokens/\(id)", headers: ann.bearer).expectError(.notFound, "token_not_found")
             #expect(try await client.send(.get, "/api/session", headers: ann.bearer).status == .ok)
+        }
+    }
+
+    /// A token is for the `Authorization` header: sent as the session cookie it is no session, on
+    /// the ordinary routes and on the event routes (read on the event loop), before and after its
+    /// session is cached by a bearer use.
+    @Test func aTokenSentAsTheSessionCookieIsNoSession() async throws {
+        let parley = try await TestParley.make()
+        let made = NIOLockedValueBox("")
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let answer = try await client.send(
+                .post, "/api/me/tokens", json: #"{"name":"bot","password":"password123","expires_in_days":30}"#, headers: ann.bearer)
+            let token = try #require(try answer.json()["token"]?.string)
+            made.withLockedValue { $0 = token }
+            let asCookie: HTTPFields = [.cookie: "parley_session=\(token)"]
+            for _ in 0..<2 {
+                try await client.send(.get, "/api/session", headers: asCookie).expectError(.unauthorized, "unauthenticated")
+                #expect(try await client.send(.get, "/api/events?timeout=0", headers: asCookie).status == .unauthorized)
+                // Cached now: the same answers.
+                #expect(try await client.send(.get, "/api/session", headers: [.authorization: "Bearer \(token)"]).status == .ok)
+            }
+            // Beside a live login cookie, the login counts.
+            let both = try await client.send(.get, "/api/session", headers: [.cookie: "parley_session=\(token); \(ann.cookie)"])
+            #expect(try both.json()["user"]?["id"]?.int == ann.id)
+        }
+        try await parley.live { live in
+            let token = made.withLockedValue { $0 }
+            let bearer = try await live.send(.GET, "/api/events?timeout=0", headers: [("Authorization", "Bearer \(token)")])
+            #expect(bearer.status == 200)
+            // (The stream reads its credentials by the same code; refused, it would not end.)
+            let cookie = try await live.send(.GET, "/api/events?timeout=0", headers: [("Cookie", "parley_session=\(token)")])
+            #expect(cookie.status == 401)
         }
     }
 

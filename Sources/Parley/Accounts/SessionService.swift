@@ -56,6 +56,8 @@ struct SessionService: Sendable {
             cache.drop(sessionID: row.id)
             return nil
         }
+        // An access token is for scripts' `Authorization` header; as a cookie it is no session.
+        guard !(row.isToken && via == .cookie) else { return nil }
         var expiresAt = row.expiresAt
         if Date().timeIntervalSince(row.lastUsedAt) > touchInterval {
             expiresAt = try await store.touch(sessionID: row.id, ttl: ttl) ?? expiresAt
@@ -69,7 +71,7 @@ struct SessionService: Sendable {
     func resolveCached(token: String, via: AuthenticatedSession.Transport) -> AuthenticatedSession? {
         guard token.utf8.count == 64, let row = cache.get(Self.hash(token)) else { return nil }
         let now = Date()
-        guard row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) <= touchInterval else { return nil }
+        guard row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) <= touchInterval, !(row.isToken && via == .cookie) else { return nil }
         return AuthenticatedSession(id: row.id, user: row.user, csrfToken: row.csrfToken, expiresAt: row.expiresAt, via: via)
     }
 

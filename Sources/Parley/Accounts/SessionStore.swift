@@ -11,6 +11,8 @@ struct SessionStore: Sendable {
         let csrfToken: String
         let expiresAt: Date
         let lastUsedAt: Date
+        /// A personal access token (a session with a name): bearer only, never a cookie.
+        let isToken: Bool
     }
 
     /// A new session of the user, made only while the account still has `passwordHash` (the one the
@@ -34,7 +36,7 @@ struct SessionStore: Sendable {
     }
 
     private static let selectByID = """
-        SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
+        SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, s.name IS NOT NULL AS is_token, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = ?
         """
@@ -43,7 +45,7 @@ struct SessionStore: Sendable {
     func find(tokenHash: [UInt8]) async throws -> Row? {
         let rows = try await pool.query(
             """
-            SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
+            SELECT s.id AS session_id, s.csrf_token, s.expires_at, s.last_used_at, s.name IS NOT NULL AS is_token, u.id, u.username, u.display_name, u.site_role, u.created_at, u.avatar
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = ? AND s.expires_at > NOW(3) AND u.deactivated_at IS NULL
             """, [tokenHash])
@@ -134,6 +136,7 @@ struct SessionStore: Sendable {
     private static func decode(_ row: MariaDBRow) throws -> Row {
         Row(
             id: try row.decode("session_id"), user: try User(row: row), csrfToken: try row.decode("csrf_token"),
-            expiresAt: try row.decode("expires_at"), lastUsedAt: try row.decode("last_used_at"))
+            expiresAt: try row.decode("expires_at"), lastUsedAt: try row.decode("last_used_at"),
+            isToken: try row.decode("is_token"))
     }
 }
