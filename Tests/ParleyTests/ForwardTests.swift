@@ -169,4 +169,22 @@ import Testing
         }
     }
 
+    /// A forward reads the message, its file and the file's parts as of one moment, and never
+    /// shares a file whose parts it did not find: a deletion between two separate reads once gave
+    /// a forward a file of 1.2 MB with no parts (its download sent 0 bytes) or the quote without
+    /// its file. Here the parts are gone while the message stays (what the second read saw).
+    @Test func aFileReadWithoutItsPartsIsNotForwarded() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let shared = try await FileTests.upload(client, ann, room: 1, [1, 2, 3], query: "name=notes.txt", type: "text/plain")
+            let message = try #require(try shared.json()["message"]?["id"]?.int)
+            let file = try #require(try shared.json()["message"]?["file"]?["id"]?.int)
+            try parley.execute("DELETE FROM file_parts WHERE file_id = ?", [file])
+            try await client.send(.post, "/api/messages/\(message)/forward", json: #"{"room_id":1}"#, headers: ann.bearer)
+                .expectError(.conflict, "message_deleted")
+            #expect(try parley.count("files") == 1)
+        }
+    }
+
 }

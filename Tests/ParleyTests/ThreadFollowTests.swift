@@ -177,4 +177,28 @@ import TestSupport
             try await client.send(.post, "/api/messages/999999/thread/read", headers: ann.bearer).expectError(.notFound, "message_not_found")
         }
     }
+
+    /// Deleting one's message ends following its thread: replies to the tombstone neither notify
+    /// its sender nor tell their clients (a hunt); another follower still hears of them.
+    @Test func theSenderOfADeletedRootNoLongerFollowsItsThread() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let root = try await MessageTests.say(client, ann, room: 1, "a root I regret")
+            #expect(try await MessageTests.post(client, cat, room: 1, ["text": "first", "reply_to": root]).status == .created)
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.delete, "/api/messages/\(root)", headers: ann.bearer).status == .noContent)
+            let late = try await MessageTests.post(client, bob, room: 1, ["text": "late", "reply_to": root])
+            #expect(late.status == .created)
+            let lateID = try #require(try late.json()["message"]?["id"]?.int)
+            let annEvents = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+            let types = annEvents.compactMap { $0["type"]?.string }
+            #expect(types.contains("thread.unfollowed") && !types.contains("thread.replied") && !types.contains("notification"), "\(types)")
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id) AND message_id = \(lateID)") == 0)
+            // Cat, who replied, still follows and hears of it.
+            #expect(try parley.count("notifications", where: "user_id = \(cat.id) AND message_id = \(lateID) AND reason = 'thread'") == 1)
+        }
+    }
 }

@@ -111,6 +111,7 @@ final class EventHub: Sendable {
                     }
                 }
                 state.window.append(event)
+                if event.type == EventType.messageDeleted || event.type == EventType.roomDeleted { Self.redactWindow(&state, for: event) }
             }
             state.position = max(state.position, through)
             Self.trimWindow(&state, size: windowSize)
@@ -127,6 +128,27 @@ final class EventHub: Sendable {
         }
         state.roomMembers[room]?.remove(user)
         if state.roomMembers[room]?.isEmpty == true { state.roomMembers[room] = nil }
+    }
+
+    /// After a message's or a room's deletion, the window replays what the log now holds (`Redaction`).
+    private static func redactWindow(_ state: inout State, for deletion: LoggedEvent) {
+        if deletion.type == EventType.messageDeleted, let (messageID, roomID, tombstone) = Redaction.tombstone(inDeletedEvent: deletion) {
+            var index = state.window.count - 1
+            while index >= state.windowStart, state.window[index].id >= messageID {
+                if state.window[index].id != deletion.id {
+                    switch Redaction.outcome(state.window[index], message: messageID, room: roomID, tombstone: tombstone) {
+                    case .keep: break
+                    case .replace(let redacted): state.window[index] = redacted
+                    // From the back, so the indices still to visit stay where they were.
+                    case .drop: state.window.remove(at: index)
+                    }
+                }
+                index -= 1
+            }
+        } else if deletion.type == EventType.roomDeleted, let roomID = deletion.roomID {
+            let kept = state.window[state.windowStart...].filter { !Redaction.isOfDeletedRoom($0, roomID: roomID) }
+            state.window.replaceSubrange(state.windowStart..., with: kept)
+        }
     }
 
     private static func trimWindow(_ state: inout State, size: Int) {

@@ -182,6 +182,8 @@ final class EventAppender: @unchecked Sendable {
 
     /// Announces a room's deletion to its members and ends every membership with it.
     func appendRoomDeleted(roomID: Int64, payload: some Encodable) throws {
+        // What the room held leaves the log, where replays from an older cursor would find it.
+        try Redaction.scrub(connection, roomID: roomID)
         let id = try append(EventType.roomDeleted, roomID: roomID, payload: payload)
         try connection.execute("UPDATE membership_log SET to_event = ? WHERE room_id = ? AND to_event IS NULL", [id, roomID])
     }

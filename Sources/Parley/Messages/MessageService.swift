@@ -302,10 +302,20 @@ struct MessageService: Sendable {
     /// with `comment` as its text; a file the original shares is shared again with it. Refused as
     /// `push` refuses in the target room.
     func forward(user: User, messageID: Int64, to roomID: Int64, comment: String, clientID: String?) async throws -> Posted {
-        let (source, upload) = try await store.pool.withConnection { c in
+        // The message, its file and the file's parts read as of one moment: held first (a deletion
+        // under way is waited for), then read. Read apart, a deletion in between gave a forward a
+        // file with no parts (its download ended at 0 bytes) or the quote without its file (a hunt).
+        let (source, upload) = try await store.pool.transaction { c in
+            _ = try store.message(c, id: messageID, shared: true)
             let source = try memberMessage(c, id: messageID, userID: user.id)
             guard !source.deleted else { throw Self.forwardOfDeleted }
-            return (source, try source.file.flatMap { try FileStore.storedUpload(c, fileID: $0.id) })
+            let upload = try source.file.map { file in
+                guard let upload = try FileStore.storedUpload(c, fileID: file.id), Int64(upload.parts.reduce(0) { $0 + $1.size }) == upload.size else {
+                    throw Self.forwardOfDeleted
+                }
+                return upload
+            }
+            return (source, upload)
         }
         do {
             return try await post(
@@ -625,6 +635,18 @@ struct MessageService: Sendable {
             }
             let tombstone = try store.message(c, id: messageID)!
             let thread = try message.replyTo.map { try Self.countReply(c, root: $0, by: -1) }
+            // Its sender stops following its thread: replies to the tombstone paged them (a hunt).
+            // Replying in it follows again, as ever.
+            if try c.execute(
+                "UPDATE thread_follows SET following = 0, updated_at = NOW(3) WHERE root_id = ? AND user_id = ? AND following = 1",
+                [messageID, message.sender.id]
+            ).affectedRows == 1 {
+                try events.append(
+                    EventType.threadUnfollowed, userID: message.sender.id,
+                    payload: ThreadFollowController.FollowEvent(messageId: messageID, roomId: message.roomId, following: false))
+            }
+            // Nor in the log, where replays from an older cursor would find it.
+            try Redaction.scrub(c, message: message, tombstone: tombstone.json)
             try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
             // Nor is it pinned any more (as in Slack): an empty pin would hold one of the room's 50 places.
             if try c.execute("DELETE FROM pins WHERE message_id = ?", [messageID]).affectedRows > 0 {
