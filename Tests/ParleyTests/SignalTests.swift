@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import MariaDB
+import NIOConcurrencyHelpers
 import Parley
 import Testing
 
@@ -105,6 +106,26 @@ import Testing
             #expect(entry?["last_seen_at"]?.string != nil)
             await watcher.close()
         }
+    }
+
+    /// A delivered mark gathered in the server's last second is written as it shuts down: the
+    /// client's cursor has passed the event, so it would not be marked again (a hunt lost it).
+    @Test func deliveredMarksGatheredBeforeAShutdownAreWritten() async throws {
+        let parley = try await TestParley.make()
+        let seen = NIOLockedValueBox<(bob: Int64, group: Int64, message: Int64)>((0, 0, 0))
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let group = try #require(
+                try await live.send(.POST, "/api/rooms", json: #"{"name":"duo","kind":"group","members":[\#(bob.id)]}"#, token: alice.token)
+                    .body?["room"]?["id"]?.int)
+            let (_, cursor) = try await live.poll(bob.token, after: nil, timeout: 0)
+            let message = try await live.post(alice.token, room: group, text: "just before the restart")
+            _ = try await live.poll(bob.token, after: cursor, timeout: 5)
+            seen.withLockedValue { $0 = (bob.id, group, message) }
+        }
+        let (bob, group, message) = seen.withLockedValue { $0 }
+        #expect(try parley.scalar("SELECT delivered_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [group, bob]) == .int(message))
     }
 
     @Test func deliveredMarksAdvanceFromLongPollAndFromSSE() async throws {
