@@ -280,6 +280,21 @@ import Testing
         }
     }
 
+    /// The API's answers carry private data: no shared cache may keep them (a hunt found none said
+    /// so), while files and pictures keep their own long-lived caching.
+    @Test func apiAnswersAreNotForSharedCaches() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let kim = try await client.signUp("kim")
+            for path in ["/api/me", "/api/rooms/1/messages", "/api/users/\(kim.id)", "/api/me/summary", "/api/rooms"] {
+                let answer = try await client.send(.get, path, headers: kim.bearer)
+                #expect(answer.status == .ok, "\(path)")
+                #expect(answer.headers[.cacheControl] == "private, no-cache", "\(path)")
+            }
+            #expect(try await client.send(.get, "/healthz").headers[.cacheControl] == nil)
+        }
+    }
+
     /// A stale session cookie sent beside the live one (set by another path or domain) does not sign
     /// its user out, whichever comes first; a request with only stale ones is anonymous.
     @Test func aStaleSessionCookieBesideTheLiveOneIsPassedOver() async throws {

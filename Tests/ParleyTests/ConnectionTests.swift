@@ -140,6 +140,24 @@ import Testing
         }
     }
 
+    /// A `HEAD` of the data export has the download's framing (chunked), not `Content-Length: 0`,
+    /// and uses no download up: the `GET` after it gets the whole body.
+    @Test func aHeadOfTheExportIsFramedAsItsDownload() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            try await raw.send(Self.get("/api/me/export", token: alice.token).replacingOccurrences(of: "GET ", with: "HEAD "))
+            #expect(try await raw.wait { raw.text.contains("\r\n\r\n") })
+            let head = raw.text.lowercased()
+            #expect(head.hasPrefix("http/1.1 200") && head.contains("transfer-encoding: chunked") && !head.contains("content-length"), "\(raw.text)")
+            try await raw.send(Self.get("/api/me/export", token: alice.token))
+            #expect(try await raw.wait { raw.statusLines.count == 2 && raw.text.hasSuffix("0\r\n\r\n") }, "\(raw.text)")
+            #expect(raw.statusLines.last?.hasPrefix("HTTP/1.1 200") == true)
+            await raw.close()
+        }
+    }
+
     @Test func connectionCloseOnAPollClosesAfterTheAnswer() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

@@ -197,6 +197,27 @@ import Testing
         }
     }
 
+    /// One's own file stays downloadable after leaving (or being removed from) its room: the data
+    /// export lists it and says `downloadFile` gives its bytes (a hunt got 404). Others' files of
+    /// that room do not, and a deleted message's file is gone for its sender too.
+    @Test func ownFilesStayDownloadableAfterLeavingTheirRoom() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let group = try await client.group("inner", of: alice, with: bob)
+            let mine = try #require(try await Self.upload(client, bob, room: group, [1, 2, 3]).json()["message"])
+            let theirs = try #require(try await Self.upload(client, alice, room: group, [4, 5, 6]).json()["message"]?["file"]?["id"]?.int)
+            let gone = try #require(try await Self.upload(client, bob, room: group, [7, 8]).json()["message"])
+            #expect(try await client.send(.delete, "/api/messages/\(try #require(gone["id"]?.int))", headers: bob.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/leave", headers: bob.bearer).status == .noContent)
+            let download = try await Self.download(client, bob, try #require(mine["file"]?["id"]?.int))
+            #expect(download.status == .ok && Array(buffer: download.body) == [1, 2, 3])
+            try await Self.download(client, bob, theirs).expectError(.notFound, "file_not_found")
+            try await Self.download(client, bob, try #require(gone["file"]?["id"]?.int)).expectError(.notFound, "file_not_found")
+        }
+    }
+
     @Test func deletingTheMessageTakesTheFileAndItsBytesAndTheSweeperWhatUploadsLeft() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

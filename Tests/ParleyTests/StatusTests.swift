@@ -69,6 +69,13 @@ import Testing
             try parley.execute("UPDATE users SET status_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?", [ann.id])
             #expect(try await client.send(.get, "/api/me", headers: ann.bearer).json()["status"] == .null)
             #expect(try await client.send(.get, "/api/users/\(ann.id)", headers: bob.bearer).json()["user"]?["status"] == .null)
+
+            // A deactivated account shows none, in member lists as on its profile.
+            #expect(try await Self.set(client, bob, #"{"text":"on vacation"}"#).status == .ok)
+            try parley.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ?", [bob.id])
+            let listed = try await client.send(.get, "/api/rooms/1/members", headers: ann.bearer).json()["members"]?.array ?? []
+            #expect(listed.first { $0["user"]?["id"]?.int == bob.id }?["status"] == .null)
+            #expect(try await client.send(.get, "/api/users/\(bob.id)", headers: ann.bearer).json()["user"]?["status"] == .null)
         }
     }
 

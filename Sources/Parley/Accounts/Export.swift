@@ -135,8 +135,9 @@ struct ExportController {
             .contentDisposition: #"attachment; filename="parley-\#(session.user.username)-\#(day).json""#,
             .cacheControl: "no-store",
         ]
-        // A HEAD tells what a download would be without using one up.
-        if request.isHead { return Response(status: .ok, headers: headers) }
+        // A HEAD tells what a download would be without using one up: its body is streamed as the
+        // download's is, so its head has the same framing (an empty body said `Content-Length: 0`).
+        if request.isHead { return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writer.finish(nil) }) }
         try limiter.consume(String(userID))
         let account = try await SignalController.loadMe(pool, userID)
         let head = try await pool.withConnection { c in try Self.head(c, userID: userID, account: account, now: now) }

@@ -220,6 +220,9 @@ extension MessageService {
     func fileForMember(user: User, fileID: Int64, files: FileStore) async throws -> FileStore.Record {
         try await rooms.pool.withConnection { c in
             guard let record = try files.record(c, id: fileID) else { throw FileController.fileNotFound }
+            // One's own file stays one's own after leaving its room (the data export lists it and
+            // points here for its bytes), while the message that shares it is not deleted.
+            if record.uploaderID == user.id { return record }
             let role: RoomRole?
             do {
                 role = try RoomService.role(rooms, c, roomID: record.roomID, userID: user.id)

@@ -255,13 +255,16 @@ struct FileStore: Sendable {
         let contentType: String
         let size: Int64
         let sha256: [UInt8]
+        /// Who shared it (in a forward, the forwarder).
+        let uploaderID: Int64
     }
 
     func record(_ c: MariaDBConnection, id: Int64) throws -> Record? {
-        try c.query("SELECT id, room_id, name, content_type, size, sha256 FROM files WHERE id = ?", [id]).first.map { row in
+        try c.query("SELECT id, room_id, name, content_type, size, sha256, uploader_id FROM files WHERE id = ?", [id]).first.map { row in
             Record(
                 id: try row.decode("id"), roomID: try row.decode("room_id"), name: try row.decode("name"),
-                contentType: try row.decode("content_type"), size: try row.decode("size"), sha256: try row.decode("sha256"))
+                contentType: try row.decode("content_type"), size: try row.decode("size"), sha256: try row.decode("sha256"),
+                uploaderID: try row.decode("uploader_id"))
         }
     }
 

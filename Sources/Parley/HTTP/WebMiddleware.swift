@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// Serves the browser client from `web/` for paths outside `/api`, and puts the security headers
-/// (a Content-Security-Policy that forbids inline scripts, nosniff, no framing) on every response.
+/// (a Content-Security-Policy that forbids inline scripts, nosniff, no framing) on every response,
+/// and `Cache-Control: private, no-cache` on the API's answers that set none.
 struct WebMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let files: FileMiddleware<AppRequestContext, LocalFileSystem>?
@@ -30,6 +31,10 @@ struct WebMiddleware: RouterMiddleware {
             response = try await next(request, context)
         }
         for field in Self.securityHeaders where response.headers[field.name] == nil { response.headers.append(field) }
+        // The API's answers are one person's: no shared cache keeps them, and a browser asks again
+        // (with the ETag, where a route gives one) rather than showing a stored copy. Routes that
+        // say otherwise (files, pictures: immutable) keep theirs.
+        if path.hasPrefix("/api/"), response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "private, no-cache" }
         return response
     }
 

@@ -269,10 +269,12 @@ struct RoomStore: Sendable {
         """
 
     private static func memberRow(_ row: MariaDBRow) throws -> MemberRow {
-        (
+        // A deactivated account's status and pause are not shown, as on its profile (a hunt saw them differ).
+        let deactivated = try row.decode("deactivated", as: Int64.self) != 0
+        return (
             try UserSummary(row: row), RoomRole(rawValue: try row.decode("role")) ?? .member, try row.decode("joined_at"),
-            try row.decode("presence"), try row.decode("last_seen_at"), try UserStatus.from(row), try row.decode("dnd_until"),
-            try row.decode("time_zone"), try row.decode("deactivated", as: Int64.self) != 0
+            try row.decode("presence"), try row.decode("last_seen_at"), deactivated ? nil : try UserStatus.from(row),
+            deactivated ? nil : try row.decode("dnd_until"), try row.decode("time_zone"), deactivated
         )
     }
 
