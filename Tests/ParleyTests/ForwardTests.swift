@@ -146,6 +146,12 @@ import Testing
         }
     }
 
+    /// A small text file `user` shares in `main`: its message's id and the file's.
+    static func shareNotes(_ client: any TestClientProtocol, _ user: LoggedIn) async throws -> (message: Int64, file: Int64) {
+        let shared = try await FileTests.upload(client, user, room: 1, [1, 2, 3], query: "name=notes.txt", type: "text/plain")
+        return (try #require(try shared.json()["message"]?["id"]?.int), try #require(try shared.json()["message"]?["file"]?["id"]?.int))
+    }
+
     /// Forwarding a shared file while its message is deleted: the file's bytes went with it, so the
     /// forward is told `409 message_deleted` (it was `503 unavailable`, "send again", and sending
     /// again then got the 409).
@@ -153,9 +159,7 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            let shared = try await FileTests.upload(client, ann, room: 1, [1, 2, 3], query: "name=notes.txt", type: "text/plain")
-            let message = try #require(try shared.json()["message"]?["id"]?.int)
-            let file = try #require(try shared.json()["message"]?["file"]?["id"]?.int)
+            let (message, file) = try await Self.shareNotes(client, ann)
             let forwarded = try await RaceTests.racing(parley, { other in
                 // The deletion, as far as the file goes: the message, the file's parts, its only chunk.
                 let chunk = try other.query("SELECT chunk_sha256 FROM file_parts WHERE file_id = ?", [file])[0].decode("chunk_sha256", as: [UInt8].self)
@@ -177,9 +181,7 @@ import Testing
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
-            let shared = try await FileTests.upload(client, ann, room: 1, [1, 2, 3], query: "name=notes.txt", type: "text/plain")
-            let message = try #require(try shared.json()["message"]?["id"]?.int)
-            let file = try #require(try shared.json()["message"]?["file"]?["id"]?.int)
+            let (message, file) = try await Self.shareNotes(client, ann)
             try parley.execute("DELETE FROM file_parts WHERE file_id = ?", [file])
             try await client.send(.post, "/api/messages/\(message)/forward", json: #"{"room_id":1}"#, headers: ann.bearer)
                 .expectError(.conflict, "message_deleted")

@@ -128,6 +128,30 @@ import Testing
         #expect(try parley.scalar("SELECT delivered_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [group, bob]) == .int(message))
     }
 
+    /// A notification level chosen on one device reaches the member's others
+    /// (`room.notification_level`), once per change, and nobody else.
+    @Test func aNotificationLevelReachesTheMembersOtherDevices() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            // No level chosen yet (the room's default): stored as NULL.
+            try parley.execute("UPDATE room_members SET notify_level = NULL WHERE room_id = 1 AND user_id = ?", [ann.id])
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            for level in ["none", "none", "all"] {
+                let answer = try await client.send(.put, "/api/rooms/1/notifications", json: #"{"level":"\#(level)"}"#, headers: ann.bearer)
+                #expect(answer.status == .ok)
+            }
+            func levels(_ user: LoggedIn) async throws -> [String] {
+                (try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: user.bearer).json()["events"]?.array ?? [])
+                    .filter { $0["type"] == .string("room.notification_level") }
+                    .compactMap { $0["data"]?["room_id"]?.int == 1 ? $0["data"]?["level"]?.string : nil }
+            }
+            #expect(try await levels(ann) == ["none", "all"])
+            #expect(try await levels(bob).isEmpty)
+        }
+    }
+
     @Test func deliveredMarksAdvanceFromLongPollAndFromSSE() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

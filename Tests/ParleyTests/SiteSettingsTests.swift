@@ -30,6 +30,8 @@ import Testing
                         "registration": .string("open"), "public_rooms": .string("everyone"), "custom_emoji": .string("everyone"),
                         "message_retention_days": .null, "message_edit_minutes": .null,
                     ]))
+            // With what the configuration allows, for clients to check before sending.
+            #expect(try opened.json()["limits"] == .object(["max_upload_bytes": .number(Double(25 * 1024 * 1024))]))
 
             // Only a site admin changes them, to known values.
             try await client.send(.patch, "/api/admin/settings", json: #"{"registration":"closed"}"#, headers: ann.bearer)

@@ -235,7 +235,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
     DraftController(rooms: parts.rooms, log: parts.log, limiter: RateLimiter(config.draftsPerUser), maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     UserGroupController(log: parts.log, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ExportController(pool: parts.database.pool, limiter: RateLimiter(config.exportsPerUser)).addRoutes(to: router)
-    SiteSettingsController(pool: parts.database.pool, log: parts.log, accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes)
+    SiteSettingsController(
+        pool: parts.database.pool, log: parts.log, accounts: parts.accounts, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes)
         .addRoutes(to: router)
     AdminController(pool: parts.database.pool, log: parts.log, sessions: parts.sessions, messages: parts.messages, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
@@ -262,8 +263,8 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }
     ).addRoutes(to: router)
     SignalController(
-        typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool, sessions: parts.sessions,
-        allLevelRooms: parts.allLevelRooms, maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost, limiter: parts.typingLimiter
+        typing: parts.typing, presence: parts.presence, receipts: parts.receipts, rooms: parts.rooms.store, pool: parts.database.pool, log: parts.log,
+        sessions: parts.sessions, allLevelRooms: parts.allLevelRooms, maxBodyBytes: config.maxBodyBytes, canPost: parts.canPost, limiter: parts.typingLimiter
     ).addRoutes(to: router)
     routeIndex.record(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

@@ -136,6 +136,8 @@ public enum EventType {
     public static let siteRoleChanged = "account.site_role_changed"
     /// To the member who starred or unstarred a room (their other tabs and devices follow).
     public static let roomStarred = "room.starred"
+    /// A member's notification level for a room, to their own clients.
+    public static let roomNotificationLevel = "room.notification_level"
     public static let roomUnstarred = "room.unstarred"
     /// To the member who closed a DM in their list or opened it again (their other clients follow).
     public static let roomClosed = "room.closed"

@@ -152,23 +152,15 @@ enum Redaction {
     static func endOfValue(_ bytes: [UInt8], at start: Int) -> Int? {
         guard start < bytes.count else { return nil }
         var depth = 0
-        var inString = false
-        var escaped = false
+        var strings = JSONStrings()
         var i = start
         while i < bytes.count {
             let byte = bytes[i]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    if depth == 0 { return i + 1 }
-                }
+            if strings.take(byte) {
+                // A string value ends with its closing quote.
+                if depth == 0, !strings.inside { return i + 1 }
             } else {
                 switch byte {
-                case UInt8(ascii: "\""): inString = true
                 case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
@@ -181,6 +173,6 @@ enum Redaction {
             }
             i += 1
         }
-        return depth == 0 && !inString ? i : nil
+        return depth == 0 && !strings.inside ? i : nil
     }
 }

@@ -41,24 +41,16 @@ extension Request {
     /// Whether a comma outside strings is followed (after white space) by `}` or `]`.
     static func hasTrailingComma(_ buffer: ByteBuffer) -> Bool {
         buffer.withUnsafeReadableBytes { bytes in
-            var inString = false
-            var escaped = false
+            var strings = JSONStrings()
             var afterComma = false
             for byte in bytes {
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                    }
+                if strings.take(byte) {
+                    afterComma = false
                     continue
                 }
                 switch byte {
                 case 0x20, 0x09, 0x0A, 0x0D: continue
                 case UInt8(ascii: "}"), UInt8(ascii: "]"): if afterComma { return true }
-                case UInt8(ascii: "\""): inString = true
                 default: break
                 }
                 afterComma = byte == UInt8(ascii: ",")
@@ -164,5 +156,28 @@ extension Request {
         case is Double.Type: return "a number"
         default: return "of the documented type"
         }
+    }
+}
+
+/// Follows a byte-by-byte scan of JSON in and out of strings (escapes included), for scans that
+/// only need to know what lies outside them.
+struct JSONStrings {
+    private(set) var inside = false
+    private var escaped = false
+
+    /// Takes the next byte; true when it belongs to a string, its quotes included.
+    mutating func take(_ byte: UInt8) -> Bool {
+        if inside {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inside = false
+            }
+            return true
+        }
+        if byte == UInt8(ascii: "\"") { inside = true }
+        return inside
     }
 }

@@ -83,6 +83,7 @@ struct SiteSettingsController {
     let log: EventLog
     let accounts: AccountService
     let maxBodyBytes: Int
+    let maxUploadBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/settings", use: get)
@@ -94,9 +95,20 @@ struct SiteSettingsController {
         let settings: SiteSettings
     }
 
-    /// [siteSettings]
-    func get(request: Request, context: AppRequestContext) async throws -> Answer {
-        Answer(settings: try await SiteSettings.load(pool))
+    /// What the server's configuration allows, for clients to check before sending.
+    struct Limits: Encodable {
+        let maxUploadBytes: Int
+    }
+
+    struct ReadAnswer: ResponseEncodable {
+        let settings: SiteSettings
+        let limits: Limits
+    }
+
+    /// [siteSettings] The settings, and the limits a client checks before sending (an upload over
+    /// the limit was sent whole before its 413).
+    func get(request: Request, context: AppRequestContext) async throws -> ReadAnswer {
+        ReadAnswer(settings: try await SiteSettings.load(pool), limits: Limits(maxUploadBytes: maxUploadBytes))
     }
 
     /// A field that may be absent, null (`message_retention_days`: keep for ever;

@@ -10,6 +10,7 @@ struct SignalController {
     let receipts: ReceiptService
     let rooms: RoomStore
     let pool: MariaDBPool
+    let log: EventLog
     let sessions: SessionService
     let allLevelRooms: AllLevelRooms
     let maxBodyBytes: Int
@@ -101,12 +102,18 @@ struct SignalController {
         let body = try await request.decodeJSON(as: LevelBody.self, context: context, limit: maxBodyBytes)
         let rooms = self.rooms
         let allLevelRooms = self.allLevelRooms
-        try await pool.withConnection { c in
+        let answer = LevelAnswer(roomId: roomID, level: body.level)
+        try await log.transaction { c, events in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: session.user.id) != nil else { throw RoomService.notAMember }
-            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET notify_level = ? WHERE room_id = ? AND user_id = ?", [body.level.rawValue, roomID, session.user.id])
+            let changed = try c.execute(
+                "UPDATE room_members FORCE INDEX (PRIMARY) SET notify_level = ? WHERE room_id = ? AND user_id = ? AND NOT notify_level <=> ?",
+                [body.level.rawValue, roomID, session.user.id, body.level.rawValue]
+            ).affectedRows == 1
+            // The member's other devices follow (a hunt: they kept showing the old level).
+            if changed { try events.append(EventType.roomNotificationLevel, userID: session.user.id, payload: answer) }
             try allLevelRooms.refresh(c, room: roomID)
         }
-        return LevelAnswer(roomId: roomID, level: body.level)
+        return answer
     }
 
     struct PresenceBody: Decodable {

@@ -86,7 +86,7 @@ struct TypingService: Sendable {
 
     func emit(roomID: Int64, user: UserSummary, typing: Bool) async throws {
         let ttl = Int(tracker.ttl.components.seconds * 1000)
-        try await log.transaction { _, events in
+        _ = try await log.transaction { _, events in
             try events.append(EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, user: user, typing: typing, expiresInMs: typing ? ttl : 0))
         }
     }
