@@ -20,6 +20,15 @@ export function startOutbox(userId) {
   return outbox;
 }
 
+/// Logging out: what this browser keeps of me goes (my unsent messages, the room I had open, the
+/// status I chose), so the next person on it finds none of it.
+export function forgetLocalData(userId) {
+  outbox?.forget();
+  localStorage.removeItem(`parley.outbox.${userId}`);
+  localStorage.removeItem(`parley.room.${userId}`);
+  localStorage.removeItem(`parley.presence.${userId}`);
+}
+
 export const pendingFor = (roomId) => outbox?.forRoom(roomId) ?? [];
 export const flushOutbox = () => outbox?.flush();
 export const retryPending = (clientId) => outbox?.retry(clientId);
@@ -46,7 +55,19 @@ export async function openRoom(id) {
   if (!document.hidden) Signals.focus(id).catch(() => {});
   loadMyMute(id).catch(() => {});
   const page = await Messages.page(id, { limit: PAGE });
-  store.addHistory(id, page.messages, page.has_more, { older: false });
+  const room = state.room;
+  const oldest = Math.min(...page.messages.map((m) => m.id));
+  if (store.isOpen(id) && room.unreadAfter !== null && page.has_more && oldest > room.unreadAfter + 1) {
+    // The first unread message is older than the newest page: the room opens at it instead (the
+    // reader goes down from there), with the newest page too when the unread ones reach it.
+    const unread = await Messages.page(id, { after: room.unreadAfter, limit: PAGE });
+    if (state.room !== room) return true;
+    const reached = !unread.has_more || unread.messages.some((m) => m.id >= oldest);
+    const messages = reached ? [...unread.messages, ...page.messages, ...room.messages.values()] : unread.messages;
+    store.setWindow(id, messages, { hasMore: room.unreadAfter > 0, hasNewer: !reached });
+  } else {
+    store.addHistory(id, page.messages, page.has_more, { older: false });
+  }
   markRead();
   loadPeople(id);
   loadPins(id);
@@ -446,14 +467,16 @@ export async function markAllRead() {
 
 let readTimer = null;
 let lastMarked = new Map();
-/// Tells the server I have read the open room up to its newest message (when the tab is visible),
-/// unless I marked a message of it unread since I opened it.
+/// Tells the server I have read the open room up to the newest message I have had in view (when
+/// the tab is visible), unless I marked a message of it unread since I opened it. Messages that came
+/// while I read further up stay unread until I scroll down to them.
 export function markRead() {
   clearTimeout(readTimer);
   readTimer = setTimeout(() => {
     const room = state.room;
     if (!room || room.closed || room.keepUnread || document.hidden || room.messages.size === 0) return;
-    const newest = Math.max(...room.messages.keys());
+    const loaded = Math.max(...room.messages.keys());
+    const newest = room.seenUpTo === null ? loaded : Math.min(loaded, room.seenUpTo);
     if ((lastMarked.get(room.id) ?? 0) >= newest) return;
     lastMarked.set(room.id, newest);
     Signals.markRead(room.id, newest)
@@ -583,10 +606,11 @@ export const moderation = {
   log: async (roomId) => (await Moderation.log(roomId)).entries,
 };
 
-/// The site's settings (who may sign up, who adds custom emoji).
+/// The site's settings (who may sign up, who adds custom emoji) and limits (the largest upload).
 export async function loadSiteSettings() {
-  const { settings } = await Site.settings();
+  const { settings, limits } = await Site.settings();
   store.setSiteSettings(settings);
+  if (limits) store.setSiteLimits(limits);
 }
 
 /// The site's user groups, offered when typing "@" and listed in the settings.
@@ -640,9 +664,12 @@ export async function loadBlocks() {
   return blocks;
 }
 
+/// Blocks or unblocks someone; the server counts their messages as unread no more (or again), so
+/// the rooms' counts come again from it.
 export async function setBlocked(userId, blocked) {
   await (blocked ? Blocks.block(userId) : Blocks.unblock(userId));
   store.setBlock(userId, blocked);
+  loadRooms().catch(() => {});
 }
 
 export async function setNotifyLevel(roomId, level) {

@@ -2,7 +2,7 @@
 // One function per endpoint the client uses, grouped by area.
 
 import { noteServerDate } from "/clock.js";
-import { mutedRefusal } from "/format.js";
+import { mutedRefusal, serverText } from "/format.js";
 
 let csrfToken = null;
 let sessionLost = () => {};
@@ -48,8 +48,9 @@ export function onRoomArchived(handler) {
   roomArchived = handler;
 }
 
-/// Called with the request's path and the mute's end (ISO 8601, or null: until lifted) when it is
-/// refused with `muted`: a moderator muted me in the room, perhaps before this client heard of it.
+/// Called with the request's path, the mute's end (ISO 8601, or null: until lifted) and the
+/// request's body when it is refused with `muted`: a moderator muted me in the room, perhaps before
+/// this client heard of it.
 export function onMuted(handler) {
   mutedHandler = handler;
 }
@@ -75,7 +76,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   if (response.ok) return response.data;
   const { data } = response;
   const code = data?.error?.code ?? "http_error";
-  let message = data?.error?.message ?? `${response.status} ${response.statusText}`;
+  let message = serverText(data?.error?.message) ?? `${response.status} ${response.statusText}`;
   // "Muted until <ISO 8601 time>": its end shows in the reader's time, wherever the message shows.
   const muted = code === "muted" ? mutedRefusal(message) : null;
   if (muted) message = muted.message;
@@ -91,7 +92,7 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   if (error.status === 401 && !path.startsWith("/api/session")) sessionLost(error);
   if (error.code === "room_archived") roomArchived(error);
   if (error.code === "recipient_deactivated") recipientDeactivated(error);
-  if (muted) mutedHandler(path, muted.until);
+  if (muted) mutedHandler(path, muted.until, body);
   throw error;
 }
 

@@ -27,7 +27,7 @@ import { initPeople, openPerson } from "/views/people.js";
 import { initReset, openReset, resetInHash } from "/views/reset.js";
 import { initActivity } from "/views/activity.js";
 import { initReports, openRoomReport } from "/views/reports.js";
-import { initEmojiPicker } from "/views/emojipicker.js";
+import { forgetRecentEmoji, initEmojiPicker } from "/views/emojipicker.js";
 import { initSaved } from "/views/saved.js";
 import { initPins } from "/views/pins.js";
 import { initThreads } from "/views/threads.js";
@@ -137,8 +137,10 @@ async function start() {
   onRecipientDeactivated(() => entered && actions.loadPeople().catch(() => {}));
   // Refused because I am muted in a room (muted before this client loaded): its box says so, and
   // until when.
-  onMuted((path, until) => {
-    const roomId = Number(path.match(/^\/api\/rooms\/(\d+)\//)?.[1]) || roomOfMessage(Number(path.match(/^\/api\/messages\/(\d+)\//)?.[1]));
+  // (A forward is refused for its destination, named in its body, not for the message's room.)
+  onMuted((path, until, body) => {
+    const roomId = /^\/api\/messages\/\d+\/forward$/.test(path) ? body?.room_id
+      : Number(path.match(/^\/api\/rooms\/(\d+)\//)?.[1]) || roomOfMessage(Number(path.match(/^\/api\/messages\/(\d+)(?:\/|$)/)?.[1]));
     if (roomId && store.state.mutedIn.get(roomId) !== until) store.setMuted(roomId, true, until);
   });
   // A reset link works whether or not anyone is logged in here.
@@ -368,10 +370,14 @@ async function leaveOpenRoom() {
 
 async function logout() {
   stream?.stop();
+  // On a shared computer the next person finds nothing of mine here: no unsent messages (nor are
+  // they sent at my next login), no drafts, no recent emoji. (The theme is the browser's, not mine.)
   if (state().me) {
+    actions.forgetLocalData(state().me.id);
     clearDrafts(state().me.id);
     clearThreadDrafts(state().me.id);
   }
+  forgetRecentEmoji();
   await Session.logout().catch(() => {});
   EventStream.clearCursor();
   sessionStorage.removeItem(USER_KEY);

@@ -39,6 +39,11 @@ export const formatFull = (date) => full.format(date);
 /// What a muted member is told (the message box's note, a poll's footer): until when, if it ends.
 export const mutedNote = (until) => (until ? `A moderator muted you here until ${formatFull(new Date(until))}.` : "A moderator muted you here.");
 
+/// A message of the server's (an error's, a scheduled message's failure) as plain text: it marks
+/// names and values as Markdown's code (`` `username` ``), which shows here in quotes, as the
+/// client's own messages name them (“username”), never as raw backticks.
+export const serverText = (message) => (typeof message === "string" ? message.replace(/`([^`\n]+)`/g, "“$1”").replaceAll("`", "") : message);
+
 /// The server's refusal for being muted (`muted`) with its ISO 8601 time as local time; its end,
 /// as ISO 8601, or null when it lasts until lifted (or the message does not say).
 export function mutedRefusal(message) {

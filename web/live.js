@@ -52,7 +52,12 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (store.isOpen(message.room_id)) {
         if (isNew) {
           store.setTyping(message.room_id, message.sender, false);
-          if ((document.hidden || state.room.keepUnread) && event.type === "message.created") store.countUnseen(message);
+          if (event.type === "message.created") {
+            if (document.hidden || state.room.keepUnread) store.countUnseen(message);
+            // The reader is further up: it waits for them (the timeline drew it, and scrolled to it
+            // if they were at the bottom).
+            else if (!store.hasSeen(message)) store.countUnseenBelow(message);
+          }
           actions.markRead();
         }
       } else if (event.type === "message.created") {
@@ -175,6 +180,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "room.unstarred":
       store.setStarred(data.room_id, event.type === "room.starred");
       break;
+    case "room.notification_level":
+      // Chosen on another of my devices.
+      store.setNotifyLevel(data.room_id, data.level);
+      break;
     case "room.closed":
     case "room.reopened":
       store.setClosed(data.room_id, event.type === "room.closed");
@@ -280,6 +289,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       // Blocked or unblocked from another tab or device of mine.
       store.setBlock(data.user.id, event.type === "user.blocked");
       actions.refreshThreads();
+      // The server counts their messages as unread no more (or again): the badges follow its counts.
+      actions.loadRooms().catch(() => {});
       break;
     case "resync":
       // The cursor was too old: what the log no longer holds comes back through REST.

@@ -21,10 +21,12 @@ export class Outbox {
     this.flushing = false;
     this.failures = 0;
     this.timer = null;
+    /// Logged out: nothing more is sent or kept.
+    this.forgotten = false;
     window.addEventListener("online", () => this.flush());
     // Another tab of mine queued or sent something.
     window.addEventListener("storage", (event) => {
-      if (event.key !== this.key) return;
+      if (event.key !== this.key || this.forgotten) return;
       this.entries = this.read();
       emit("outbox");
     });
@@ -39,8 +41,19 @@ export class Outbox {
   }
 
   save() {
+    if (this.forgotten) return;
     localStorage.setItem(this.key, JSON.stringify(this.entries));
     emit("outbox");
+  }
+
+  /// Logging out: the unsent messages go from this browser unsent (on a shared computer, the next
+  /// person must not find them, nor may they go out at this user's next login), and nothing more
+  /// is sent or kept, whatever answer is still on its way.
+  forget() {
+    this.forgotten = true;
+    clearTimeout(this.timer);
+    this.entries = [];
+    localStorage.removeItem(this.key);
   }
 
   forRoom(roomId) {
@@ -76,12 +89,12 @@ export class Outbox {
   /// Sends queued messages in order. Stops at the first one that fails for a passing reason
   /// (offline, server trouble, rate limit) and tries again later; a refused one is marked failed.
   async flush() {
-    if (this.flushing) return;
+    if (this.flushing || this.forgotten) return;
     this.flushing = true;
     clearTimeout(this.timer);
     try {
       for (;;) {
-        const entry = this.entries.find((e) => e.status === "queued");
+        const entry = this.forgotten ? null : this.entries.find((e) => e.status === "queued");
         if (!entry) break;
         entry.status = "sending";
         this.save();

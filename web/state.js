@@ -65,6 +65,8 @@ export const state = {
   keywords: [],
   /// The site's settings (`{registration, public_rooms, custom_emoji}`), or null until loaded.
   site: null,
+  /// The server's limits (`{max_upload_bytes}`), or null until loaded.
+  limits: null,
   /// The site's user groups (id -> `{id, name, description, created_by, created_at, member_ids}`).
   userGroups: new Map(),
 };
@@ -90,6 +92,11 @@ export async function applyUnlessHeard(key, request, apply) {
 export function setSiteSettings(settings) {
   state.site = settings;
   emit("site");
+}
+
+/// The server's limits, as its settings say.
+export function setSiteLimits(limits) {
+  state.limits = limits;
 }
 
 /// The site's user groups: the whole list, one made or changed, one deleted; views that show them
@@ -438,8 +445,9 @@ export function countUnread(message, { emitChange = true } = {}) {
   }
   if (message.id <= (room.latest_id ?? 0)) return;
   room.latest_id = message.id;
-  // The server counts neither my own messages (my webhooks' are not mine) nor those of people I blocked.
-  if (isMine(message) || state.blocked.has(message.sender.id) || room.notify_level === "none") return;
+  // The server counts neither my own messages (my webhooks' are not mine) nor those of people I
+  // blocked. It counts in rooms at level "none" too (their badge is only hidden): so does this.
+  if (isMine(message) || state.blocked.has(message.sender.id)) return;
   room.unread_count = (room.unread_count ?? 0) + 1;
   room.unread_display = room.unread_count > 999 ? "999+" : String(room.unread_count);
   room.mentioned = room.mentioned || mentionsMe(message);
@@ -467,6 +475,26 @@ export function countUnseen(message) {
   });
 }
 
+/// The reader has message `id` of the open room in view (and so everything before it).
+export function noteSeen(roomId, id) {
+  if (isOpen(roomId) && id > (state.room.seenUpTo ?? 0)) state.room.seenUpTo = id;
+}
+
+/// Whether the reader has seen a message of the open room (when the timeline cannot tell yet, yes).
+export const hasSeen = (message) => state.room?.seenUpTo == null || message.id <= state.room.seenUpTo;
+
+/// A new message that came into the open room below what the reader is looking at (they read further
+/// up): unread until they scroll down to it, with the "New" line above it.
+export function countUnseenBelow(message) {
+  const room = state.room;
+  if (!isOpen(message.room_id) || isMine(message) || state.blocked.has(message.sender.id)) return;
+  if (room.unreadAfter === null) {
+    room.unreadAfter = message.id - 1;
+    emit("messages", { reason: "unread" });
+  }
+  countUnseen(message);
+}
+
 /// Starts over with room `id` open and nothing loaded.
 export function openRoomState(id) {
   const room = state.rooms.get(id);
@@ -489,6 +517,9 @@ export function openRoomState(id) {
     unreadAfter: room && room.unread_count > 0 ? room.read_up_to ?? 0 : null,
     /// A message was marked unread since the room was opened: it is not marked read again until reopened.
     keepUnread: false,
+    /// The newest message the reader has had in view, as the timeline says while it draws and scrolls
+    /// (null until it has shown any): the room is marked read no further.
+    seenUpTo: null,
     /// Reply targets older than what is loaded: id -> message, or null when gone.
     replyTargets: new Map(),
     members: new Map(),

@@ -225,13 +225,14 @@ def test_a_rooms_files_list_by_kind_and_name_keeps_in_step_and_opens_their_messa
     owner = account("jo_files", display_name="Jo")
     reader = account("kit_files", display_name="Kit")
     room = owner.create_room("files-list-room")["id"]
-    reader.join(room)
     photo = share(server, owner, room, "photo.png", "image/png", png(40, 30, (10, 160, 90)))
     share(server, owner, room, "memo.wav", "audio/wav", b"RIFF" + bytes(60))
     report = share(server, owner, room, "report.pdf", "application/pdf", b"%PDF-1.4 not much of a report")
     # Enough talk after them that the photo's message is not among the first page the room loads.
     for n in range(60):
         owner.post(room, f"chatter {n:02d}")
+    # Joined after them: nothing is unread, so the room opens at the newest (not at a first unread).
+    reader.join(room)
     kit = Chat(browsers(), server).log_in("kit_files")
     kit.open_room("files-list-room")
     kit.wait(lambda: "chatter 59" in kit.texts(), message="the room did not load")

@@ -9,8 +9,9 @@ def test_scrolling_up_loads_older_history_in_order_without_duplicates_or_jumps(s
     writer = account("historian")
     room = writer.create_room("archive")["id"]
     reader = account("reader")
-    reader.join(room)
     posted = [writer.post(room, f"entry {n:03d}") for n in range(150)]
+    # Joined after them: nothing is unread, so the room opens at the newest (not at a first unread).
+    reader.join(room)
     chat = Chat(browsers(), server).log_in("reader")
     chat.open_room("archive")
     chat.wait(lambda: chat.texts()[-1:] == ["entry 149"])
@@ -106,10 +107,11 @@ def test_a_jump_far_back_loads_a_window_that_scrolls_down_to_the_live_end(server
     owner = account("ida_window", display_name="Ida")
     reader = account("ole_window", display_name="Ole")
     room = owner.create_room("window-room")["id"]
-    reader.join(room)
     needle = owner.post(room, "the needle")
     for n in range(300):
         owner.post(room, f"hay {n:03d}")
+    # Joined after them: nothing is unread, so the room opens at the newest (not at a first unread).
+    reader.join(room)
     everything = ["the needle"] + [f"hay {n:03d}" for n in range(300)]
     chat = Chat(browsers(), server).log_in("ole_window")
     chat.open_room("window-room")

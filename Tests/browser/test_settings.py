@@ -77,6 +77,20 @@ def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers
     assert chat.find("#room-notify").get_attribute("data-level") == "none"
 
 
+def test_a_notification_level_chosen_on_another_device_shows_here(server, browsers, account):
+    listener = account("level_phone")
+    room = account("level_owner").create_room("tuned")["id"]
+    listener.join(room)
+    chat = notified_chat(browsers, server, "level_phone")
+    chat.open_room("tuned")
+    chat.wait(lambda: chat.find("#room-notify").get_attribute("data-level") == "mentions")
+    # The phone mutes the room: this browser's bell and sidebar follow without a reload.
+    listener.call("PUT", f"/api/rooms/{room}/notifications", expect=200, json={"level": "none"})
+    chat.wait(lambda: chat.find("#room-notify").get_attribute("data-level") == "none",
+              message="the level chosen on another device did not reach this one")
+    chat.wait(lambda: chat.driver.find_elements(By.CSS_SELECTOR, '#room-list a[data-name="tuned"] svg[aria-label="muted"]'))
+
+
 def test_a_new_display_name_shows_in_the_other_browser(server, browsers, account):
     renamer = account("renamer", display_name="Old Name")
     watcher = account("name_watcher")

@@ -197,6 +197,7 @@ export function discardRoomDraft(room) {
 
 function saveDrafts() {
   reportDrafts();
+  if (draftsForgotten) return;
   const kept = {};
   for (const [room, draft] of drafts) if (typeof room === "number" && (draft.text.trim() || draft.context || draft.replyTo || draft.pending)) kept[room] = draft;
   try {
@@ -206,7 +207,15 @@ function saveDrafts() {
   }
 }
 
-export const clearDrafts = (userId) => localStorage.removeItem(draftKey(userId));
+/// Logging out: this browser's drafts go, and are not written again (a save due in a moment, or
+/// on leaving the page, would bring them back).
+let draftsForgotten = false;
+export function clearDrafts(userId) {
+  draftsForgotten = true;
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  localStorage.removeItem(draftKey(userId));
+}
 
 /// The open room when it is archived (its box gives way to a note), else null.
 const archivedRoom = () => (state.room && !state.room.closed && archivedAt(state.room.id) !== null ? state.rooms.get(state.room.id) : null);
@@ -412,6 +421,20 @@ function renderArchived(room) {
   $("archived-unarchive").setAttribute("aria-label", `Unarchive ${roomName(room)}`);
 }
 
+/// Puts the focus in the message box once room `roomId` is open (at once if it is): a room chosen
+/// from the keyboard (the sidebar, Browse) is there to write in, as one chosen with the switcher.
+export function focusBoxWhenOpen(roomId) {
+  if (state.room?.id === roomId && !state.room.closed) {
+    if (!box.disabled) box.focus();
+    return;
+  }
+  const stop = on("room", ({ changed } = {}) => {
+    if (changed !== "opened") return;
+    stop();
+    if (state.room?.id === roomId && !box.disabled) box.focus();
+  });
+}
+
 export function startReply(message) {
   context = { kind: "reply", message };
   keepDraft();
@@ -495,6 +518,8 @@ async function submit() {
   if (context?.kind === "edit") {
     const editing = context;
     const { message } = editing;
+    // A retry starts afresh: the refusal of the try before is no longer the news.
+    setError(null);
     if (text === message.text) {
       cancel();
       return;
@@ -582,6 +607,12 @@ async function share(files) {
 /// while it waits for `turn`, the one before it, to end). True when it was shared.
 async function shareOne(file, caption, turn = Promise.resolve()) {
   const name = file.name || "file";
+  // The server would refuse it only once it had all of it: it is not sent.
+  const largest = state.limits?.max_upload_bytes;
+  if (largest && file.size > largest) {
+    setError(`${name} is larger than the ${megabytes(largest)} MB this server takes.`);
+    return false;
+  }
   const controller = new AbortController();
   const bar = el("progress", { attrs: { max: "1", value: "0", "aria-label": `Sharing ${name}` } });
   const percent = el("span", { className: "upload-percent muted", text: "0%" });
@@ -610,6 +641,12 @@ async function shareOne(file, caption, turn = Promise.resolve()) {
     if (hadFocus) box.focus();
   }
 }
+
+/// A size in MB (MiB, as the server's limit is set), with one decimal when not whole.
+const megabytes = (bytes) => {
+  const value = bytes / (1024 * 1024);
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+};
 
 function announce(text) {
   $("upload-status").textContent = text;

@@ -60,6 +60,9 @@ function recent() {
   }
 }
 
+/// Logging out: the emoji I used lately are mine, not the next person's on this browser.
+export const forgetRecentEmoji = () => localStorage.removeItem(RECENT_KEY);
+
 function remember(entry) {
   const list = [entry, ...recent().filter((each) => each.emoji !== entry.emoji)].slice(0, RECENT_MAX);
   try {

@@ -105,6 +105,7 @@ export async function openProfile() {
   $("change-password-form").reset();
   shownSettings.clear();
   $("profile-display-name").value = state.me.display_name;
+  rememberShown("profile-display-name");
   document.querySelector(`#status-choices input[value="${actions.chosenPresence()}"]`).checked = true;
   $("session-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
   $("block-list").replaceChildren(el("li", { className: "muted", text: "Loading…" }));
@@ -121,6 +122,7 @@ export async function openProfile() {
     showSetting("profile-skin-tone", profile.skin_tone);
     $("profile-bio").value = profile.bio ?? "";
     showTimeZone(profile.time_zone);
+    rememberShown("profile-receipts", "profile-bio", "profile-time-zone");
     if (JSON.stringify(profile.status) !== JSON.stringify(state.me.status ?? null)) {
       actions.noteMyStatus(profile.status);
       renderCustomStatus();
@@ -216,17 +218,22 @@ async function saveProfile(event) {
   showError("profile-error", null);
   $("profile-save").disabled = true;
   try {
-    const profile = await actions.updateProfile({
-      display_name: name, send_read_receipts: $("profile-receipts").checked, bio: $("profile-bio").value,
-      show_link_previews: $("profile-link-previews").checked, time_zone: $("profile-time-zone").value,
-      skin_tone: Number($("profile-skin-tone").value),
-    });
-    $("profile-display-name").value = profile.user.display_name;
-    $("profile-bio").value = profile.bio ?? "";
-    $("profile-receipts").checked = profile.send_read_receipts;
-    showSetting("profile-link-previews", profile.show_link_previews);
-    showSetting("profile-skin-tone", profile.skin_tone);
-    showTimeZone(profile.time_zone);
+    // Only what was changed here is sent: a field left alone keeps what another device of mine set
+    // meanwhile. (One the dialog could not load is not sent either.)
+    const changes = {};
+    for (const [id, field] of Object.entries(PROFILE_FIELDS)) {
+      if (shownSettings.has(id) && fieldValue(id) !== shownSettings.get(id)) changes[field] = fieldValue(id);
+    }
+    if (Object.keys(changes).length) {
+      const profile = await actions.updateProfile(changes);
+      $("profile-display-name").value = profile.user.display_name;
+      $("profile-bio").value = profile.bio ?? "";
+      $("profile-receipts").checked = profile.send_read_receipts;
+      showSetting("profile-link-previews", profile.show_link_previews);
+      showSetting("profile-skin-tone", profile.skin_tone);
+      showTimeZone(profile.time_zone);
+      rememberShown("profile-display-name", "profile-receipts", "profile-bio", "profile-time-zone");
+    }
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
     showError("profile-error", error);
@@ -235,9 +242,33 @@ async function saveProfile(event) {
   }
 }
 
-// The settings that can change elsewhere while the dialog is open (another device of mine, the
-// emoji picker's hand), as the dialog last showed them from the server.
+// The profile's fields as the dialog last showed them from the server (element id: value), to
+// send only what was changed here; those that can change elsewhere while the dialog is open
+// (another device of mine, the emoji picker's hand) follow there unless changed here.
 const shownSettings = new Map();
+
+/// The profile form's fields (element id: the name `PATCH /api/me` gives it).
+const PROFILE_FIELDS = {
+  "profile-display-name": "display_name",
+  "profile-receipts": "send_read_receipts",
+  "profile-bio": "bio",
+  "profile-link-previews": "show_link_previews",
+  "profile-time-zone": "time_zone",
+  "profile-skin-tone": "skin_tone",
+};
+
+/// A profile field's value as it is sent.
+function fieldValue(id) {
+  const input = $(id);
+  if (input.type === "checkbox") return input.checked;
+  if (id === "profile-skin-tone") return Number(input.value);
+  return id === "profile-display-name" ? input.value.trim() : input.value;
+}
+
+/// Notes the fields' values as the dialog shows them from the server.
+function rememberShown(...ids) {
+  for (const id of ids) shownSettings.set(id, fieldValue(id));
+}
 
 function showSetting(id, value) {
   shownSettings.set(id, value);

@@ -8,6 +8,7 @@ import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
 import { confirmDialog, confirmRetention, showChoice, showError, userSearch } from "/views/dialogs.js";
+import { focusBoxWhenOpen } from "/views/composer.js";
 import { openRoomReport } from "/views/reports.js";
 import { hideRoomPreview, showRoomPreview } from "/views/roompreview.js";
 import { toast, toastError } from "/views/toast.js";
@@ -124,6 +125,7 @@ export function openRoomSettings() {
   renderRoomRetention(room);
   showError("room-error", null);
   syncRoomForm();
+  roomForm.opened = roomSettings();
   $("room-dialog").showModal();
   // (Where there are no fields, as for an archived room, Unarchive or Close takes the focus.)
   const field = ["room-name", "room-topic-input"].map($).find((input) => !input.closest("label").hidden);
@@ -334,6 +336,23 @@ const renderPeopleChips = () =>
     $("dm-open").textContent = chosenPeople.size > 1 ? `Open group conversation (${chosenPeople.size + 1} people)` : "Open conversation";
   });
 
+/// The settings as the dialog shows them, as the server takes them.
+function roomSettings() {
+  return {
+    name: $("room-name").value.trim(),
+    topic: $("room-topic-input").value.trim(),
+    post_policy: $("room-moderated").checked ? "moderators" : "everyone",
+    slow_mode_seconds: Number($("room-slow-mode").value),
+  };
+}
+
+/// Only the settings changed since the dialog opened: one left alone is not sent, so that what
+/// someone else changed meanwhile stays.
+function changedSettings(fields) {
+  const now = roomSettings();
+  return Object.fromEntries(fields.filter((field) => now[field] !== roomForm.opened?.[field]).map((field) => [field, now[field]]));
+}
+
 async function submitRoom(event) {
   event.preventDefault();
   // Nothing to save where the fields are not offered (an archived room; a site admin's view).
@@ -345,7 +364,8 @@ async function submitRoom(event) {
     // A DM's topic is all its people may change.
     $("room-submit").disabled = true;
     try {
-      await actions.updateRoom(roomForm.room.id, { topic });
+      const changes = changedSettings(["topic"]);
+      if (Object.keys(changes).length) await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } catch (error) {
       showError("room-error", error);
@@ -362,14 +382,10 @@ async function submitRoom(event) {
   $("room-submit").disabled = true;
   try {
     if (roomForm.mode === "edit") {
-      const changes = { name, topic };
+      const changes = changedSettings(["name", "topic", "post_policy", "slow_mode_seconds"]);
       if ($("room-clear-password").checked) changes.password = null;
       else if (password) changes.password = password;
-      if (roomForm.room.kind !== "dm") {
-        changes.post_policy = $("room-moderated").checked ? "moderators" : "everyone";
-        changes.slow_mode_seconds = Number($("room-slow-mode").value);
-      }
-      await actions.updateRoom(roomForm.room.id, changes);
+      if (Object.keys(changes).length) await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } else {
       const room = await actions.createRoom({
@@ -454,7 +470,7 @@ function renderDirectory() {
     ...rooms.map((room) => {
       const joined = state.rooms.has(room.id);
       const action = joined
-        ? button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), navigate(room.id)) })
+        ? button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), focusBoxWhenOpen(room.id), navigate(room.id)) })
         : button(room.has_password ? "Join…" : "Join", { className: "primary small browse-action", onClick: () => joinPublicRoom(room) });
       action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
       // What it says, before joining (not a password room's: the password opens it).
@@ -508,6 +524,7 @@ export async function joinPublicRoom(room, { onError = (error) => showError("bro
     if (!has_password) {
       await actions.join(room);
       $("browse-dialog").close();
+      focusBoxWhenOpen(room.id);
       navigate(room.id);
       return;
     }
@@ -526,6 +543,7 @@ function askPassword(room) {
       await actions.join(room, $("room-join-password").value);
       $("password-dialog").close();
       $("browse-dialog").close();
+      focusBoxWhenOpen(room.id);
       navigate(room.id);
     } catch (error) {
       showError("password-error", error.code === "wrong_password" ? new Error("That is not the password.") : error);

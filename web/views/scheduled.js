@@ -5,7 +5,7 @@
 // other tabs' changes and the server's sends reach through events.
 import * as actions from "/actions.js";
 import { $, button, el, popupMenu } from "/dom.js";
-import { formatFull, formatTime, roomLabel, TOO_LONG, tooLongMessage, truncate } from "/format.js";
+import { formatFull, formatTime, roomLabel, serverText, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { on, scheduledList, state } from "/state.js";
@@ -163,7 +163,7 @@ function entry(s) {
       el("span", { className: "muted", text: ` · ${roomLabel(room) || "a room you left"}${s.reply_to ? " · a reply" : ""}` }),
     ),
     el("p", { className: "scheduled-text", text: truncate(preview({ text: s.text }), 300) }),
-    s.failure ? el("p", { className: "error scheduled-failure", text: `Not sent: ${s.failure.message}` }) : null,
+    s.failure ? el("p", { className: "error scheduled-failure", text: `Not sent: ${serverText(s.failure.message)}` }) : null,
     el(
       "div",
       { className: "entry-actions" },

@@ -7,6 +7,7 @@ import { roomName, statusLabel } from "/format.js";
 import { icon, roomIcon } from "/icons.js";
 import { activeStatus, hasDraft, on, siteAllows, state } from "/state.js";
 import { toastError } from "/views/toast.js";
+import { focusBoxWhenOpen } from "/views/composer.js";
 import { serverNow } from "/clock.js";
 
 const CONNECTION_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline — reconnecting…" };
@@ -185,8 +186,11 @@ function roomItem(room) {
     const badge = el("span", { className: room.mentioned ? "badge mention" : "badge", text: room.unread_display ?? String(room.unread_count), attrs: { "aria-hidden": "true" } });
     link.append(badge, srOnly(`, ${room.unread_display ?? room.unread_count} unread${room.mentioned ? ", you were mentioned" : ""}`));
   }
-  link.addEventListener("click", () => {
+  link.addEventListener("click", (event) => {
     setDrawer(false);
+    // Chosen with Enter (a click of no mouse button): the list redraws as the room opens, which would
+    // leave the focus nowhere.
+    if (event.detail === 0) focusBoxWhenOpen(room.id);
     // The room already in the address that closed under me: the address does not change, so it is
     // opened again here (it is listed, so it is mine again).
     if (state.room?.id === room.id && state.room.closed && location.hash === link.getAttribute("href")) openRoom(room.id).catch(toastError);

@@ -63,6 +63,7 @@ function load() {
 
 function store() {
   report();
+  if (forgotten) return;
   const kept = {};
   for (const [key, draft] of drafts) if (draft.text.trim() || draft.pending) kept[key] = draft;
   try {
@@ -72,7 +73,15 @@ function store() {
   }
 }
 
-export const clearThreadDrafts = (userId) => localStorage.removeItem(storageKey(userId));
+/// Logging out: this browser's copies go, and are not written again (a save due in a moment, or on
+/// leaving the page, would bring them back).
+let forgotten = false;
+export function clearThreadDrafts(userId) {
+  forgotten = true;
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  localStorage.removeItem(storageKey(userId));
+}
 
 /// The threads' drafts with text, for the sidebar's marks and the Drafts list.
 function report() {

@@ -11,7 +11,9 @@ import { customEmoji, customEmojiImage, customEmojiVersion, customName } from "/
 import { roomNamesVersion } from "/roomnames.js";
 import { toned } from "/emoji.js";
 import { icon } from "/icons.js";
-import { canModerate, hasMyKeyword, isSaved, mayEdit, mayReact, maySpeak, mayWrite, myMarks, myReactions, on, replyTarget, state } from "/state.js";
+import {
+  canModerate, hasMyKeyword, isSaved, mayEdit, mayReact, maySpeak, mayWrite, myMarks, myReactions, noteSeen as noteSeenInState, on, replyTarget, state,
+} from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openEmojiPicker } from "/views/emojipicker.js";
@@ -27,6 +29,8 @@ const list = $("messages");
 const GROUP_MS = 5 * 60_000;
 const NEAR_BOTTOM = 80;
 const LOAD_AHEAD = 400;
+/// How much of what came before the "New" line shows above it as a room opens at its first unread message.
+const UNREAD_MARGIN = 48;
 
 /// key ("m:<id>", "p:<client_id>", "day:<date>", "edge", "unread") -> { node, version }
 const cache = new Map();
@@ -80,7 +84,11 @@ export function initTimeline(handlers) {
   });
 }
 
+/// Whether the open room's first messages have been placed (at the bottom or at the first unread).
+let placed = false;
+
 function reset() {
+  placed = false;
   cache.clear();
   list.replaceChildren();
   $("jump-latest").hidden = true;
@@ -92,6 +100,7 @@ const isAtBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight 
 export function scrollToBottom() {
   list.scrollTop = list.scrollHeight;
   $("jump-latest").hidden = state.room?.hasNewer !== true;
+  noteSeen();
 }
 
 /// Whether the reader was at the bottom when they last scrolled.
@@ -99,11 +108,36 @@ let stuckToBottom = true;
 
 function onScroll() {
   stuckToBottom = isAtBottom();
-  if (stuckToBottom) {
-    if (!state.room?.hasNewer) $("jump-latest").hidden = true;
-    actions.markRead();
-  }
+  if (stuckToBottom && !state.room?.hasNewer) $("jump-latest").hidden = true;
+  // Scrolling down to messages that came meanwhile reads them (as far as the reader has come).
+  if (noteSeen() || stuckToBottom) actions.markRead();
   loadMoreIfNeeded();
+}
+
+/// Tells the state the newest message the reader has in view (its top above the list's bottom
+/// edge); nothing while the list is not shown. Whether that is further than before.
+function noteSeen() {
+  const room = state.room;
+  if (!room || room.closed || !room.loaded || list.clientHeight === 0) return false;
+  const bottom = list.getBoundingClientRect().bottom;
+  const nodes = list.querySelectorAll("li.message[data-id]");
+  // The messages go down the list in order: the last one that starts above the bottom edge.
+  let low = 0;
+  let high = nodes.length - 1;
+  let found = null;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (nodes[middle].getBoundingClientRect().top < bottom) {
+      found = nodes[middle];
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  if (!found) return false;
+  const before = room.seenUpTo;
+  noteSeenInState(room.id, Number(found.dataset.id));
+  return room.seenUpTo !== before;
 }
 
 /// Loads the page above (or, after a jump back, below) when the reader comes near that edge.
@@ -187,7 +221,7 @@ function render({ reason, message, target } = {}) {
   if (reason === "window") {
     cache.get(`m:${target}`)?.node.scrollIntoView({ block: "center" });
   } else if (reason === "initial") {
-    scrollToBottom();
+    if (placed || !showFirstUnread()) scrollToBottom();
   } else if ((reason === "live" || reason === "outbox") && (atBottom || mine)) {
     scrollToBottom();
   } else if (anchor?.node.isConnected) {
@@ -197,7 +231,24 @@ function render({ reason, message, target } = {}) {
   } else if (atBottom) {
     scrollToBottom();
   }
+  placed = true;
+  if (noteSeen()) actions.markRead();
   loadMoreIfNeeded();
+}
+
+/// As a room opens with more unread messages than fit in view: scrolls so that the "New" line is
+/// near the top, for the reader to go down from there (only what comes into view is read). Whether it did.
+function showFirstUnread() {
+  const divider = cache.get("unread")?.node;
+  if (!divider?.isConnected) return false;
+  const top = divider.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+  const bottomScroll = list.scrollHeight - list.clientHeight;
+  // Everything from the line down fits at the bottom: the bottom it is.
+  if (top >= bottomScroll) return false;
+  list.scrollTop = Math.max(0, top - UNREAD_MARGIN);
+  stuckToBottom = false;
+  $("jump-latest").hidden = false;
+  return true;
 }
 
 function reconcile(desired) {
