@@ -16,7 +16,7 @@ function wanted(room, notification) {
   if (notification.reason === "reminder") return true;
   const level = room?.notify_level;
   if (level === "none") return false;
-  if (level === "mentions") return notification.reason !== "all";
+  if (level === "mentions") return notification.reason !== "all" && notification.reason !== "dm";
   return true;
 }
 

@@ -719,6 +719,27 @@ import Testing
         }
     }
 
+    @Test func aGroupDMAtMentionsNotifiesOnlyOfMentions() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let carol = try await live.signUp("carol")
+            let opened = try await live.send(.POST, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(carol.id)]}"#, token: alice.token)
+            let dm = try #require(opened.body?["room"]?["id"]?.int, "\(opened.text)")
+            #expect(try await live.send(.PUT, "/api/rooms/\(dm)/notifications", json: #"{"level":"mentions"}"#, token: bob.token).status == 200)
+            _ = try await live.post(alice.token, room: dm, text: "lunch anyone?")
+            _ = try await live.post(alice.token, room: dm, text: "@bob you too")
+            func reasons(_ token: String) async throws -> [String] {
+                let summary = try await live.send(.GET, "/api/me/summary?since=2000-01-01T00:00:00.000Z", token: token)
+                return summary.body?["notifications"]?.array?.compactMap { $0["reason"]?.string } ?? []
+            }
+            // Bob hears only of the message naming him; Carol, at the DM's default, of both.
+            #expect(try await reasons(bob.token) == ["mention"])
+            #expect(try await reasons(carol.token) == ["dm", "dm"])
+        }
+    }
+
     @Test func hereMentionsReachOnlyMembersOnlineAndAvailable() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

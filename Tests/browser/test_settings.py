@@ -77,6 +77,36 @@ def test_the_notification_level_of_a_room_decides_what_notifies(server, browsers
     assert chat.find("#room-notify").get_attribute("data-level") == "none"
 
 
+def test_a_busy_group_dm_can_notify_of_mentions_only(server, browsers, account):
+    talker = account("gdm_talker")
+    listener = account("gdm_listener")
+    third = account("gdm_third")
+    pair = talker.call("POST", "/api/dms", expect=201, json={"user_id": listener.id}).json()["room"]["id"]
+    group = talker.call("POST", "/api/dms", expect=201, json={"user_ids": [listener.id, third.id]}).json()["room"]["id"]
+    chat = notified_chat(browsers, server, "gdm_listener")
+    # A two-person DM is all or nothing.
+    chat.open_room("gdm_talker", "dm-list")
+    chat.find("#room-notify").click()
+    chat.wait(lambda: chat.dialog_open("notify-dialog"))
+    assert not chat.find("#notify-mentions-choice").is_displayed()
+    assert chat.find('#notify-levels input[value="all"]').is_selected()
+    chat.find("#notify-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("notify-dialog"))
+    # A group DM starts at all messages and may be set to mentions only.
+    chat.open_room("gdm_talker, gdm_third", "dm-list")
+    chat.wait(lambda: chat.find("#room-notify").get_attribute("data-level") == "all")
+    set_level(chat, "mentions")
+    levels = {r["id"]: r["notify_level"] for r in listener.call("GET", "/api/rooms", expect=200).json()["mine"]}
+    assert levels[group] == "mentions" and levels[pair] == "all"
+    chat.open_room("main")
+    talker.post(group, "plain group chatter")
+    talker.post(pair, "sentinel")
+    chat.wait(lambda: any(n["body"] == "gdm_talker: sentinel" for n in chat.notifications()))
+    assert not any("plain group chatter" in n["body"] for n in chat.notifications())
+    talker.post(group, "@gdm_listener a question")
+    chat.wait(lambda: any("a question" in n["body"] for n in chat.notifications()))
+
+
 def test_a_notification_level_chosen_on_another_device_shows_here(server, browsers, account):
     listener = account("level_phone")
     room = account("level_owner").create_room("tuned")["id"]

@@ -4,7 +4,7 @@
 import * as actions from "/actions.js";
 import { Admin, Rooms } from "/api.js";
 import { $, button, el } from "/dom.js";
-import { formatDate, formatFull, formatInterval, roomName } from "/format.js";
+import { formatDate, formatFull, formatInterval, isGroupDM, roomName } from "/format.js";
 import { icon } from "/icons.js";
 import { archivedAt, isMainRoom, mayArchive, myRole, on, siteAllows, state } from "/state.js";
 import { confirmDialog, confirmRetention, showChoice, showError, userSearch } from "/views/dialogs.js";
@@ -141,9 +141,10 @@ export function openNotifyDialog() {
   if (!room) return;
   notifyRoom = room;
   $("notify-dialog-title").textContent = `Notifications for ${roomName(room)}`;
-  // In a DM every message is for me: it is all or nothing.
-  $("notify-mentions-choice").hidden = room.kind === "dm";
-  const level = room.notify_level === "mentions" && room.kind === "dm" ? "all" : room.notify_level ?? "mentions";
+  // In a two-person DM every message is for me: it is all or nothing. A group DM may be busy.
+  const pair = room.kind === "dm" && !isGroupDM(room);
+  $("notify-mentions-choice").hidden = pair;
+  const level = room.notify_level === "mentions" && pair ? "all" : room.notify_level ?? (room.kind === "dm" ? "all" : "mentions");
   const checked = document.querySelector(`#notify-levels input[value="${level}"]`);
   checked.checked = true;
   showError("notify-error", null);

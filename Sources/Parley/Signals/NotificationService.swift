@@ -209,7 +209,8 @@ struct NotificationService: Sendable {
             let reason: String
             if level == .none {
                 continue
-            } else if roomKind == .dm {
+            } else if roomKind == .dm && level == .all {
+                // (A DM at `mentions`, as a busy group DM may be, notifies as a room would.)
                 reason = "dm"
             } else if mentioned.contains(user) {
                 reason = "mention"
