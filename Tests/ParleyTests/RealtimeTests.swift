@@ -62,6 +62,30 @@ import Testing
         }
     }
 
+    @Test func someoneAddedToAGroupHearsWhatTheRoomIsFromTheEventAlone() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let made = try await live.send(.POST, "/api/rooms", json: #"{"name":"plans","topic":"the trip","kind":"group"}"#, token: alice.token)
+            let room = try #require(made.body?["room"]?["id"]?.int)
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/members", json: #"{"user_id":\#(bob.id)}"#, token: alice.token).status == 201)
+            let added = try #require(await stream.waitFor(1) { $0.event == "member.added" }.first?.json?["data"])
+            #expect(added["room_id"]?.int == room && added["user"]?["id"]?.int == bob.id && added["by"]?["id"]?.int == alice.id)
+            #expect(added["room"]?["name"] == .string("plans"))
+            #expect(added["room"]?["topic"] == .string("the trip"))
+            #expect(added["room"]?["kind"] == .string("group"))
+            #expect(added["room"]?["member_count"]?.int == 2)
+            // A leave needs none (the room goes from the list).
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/leave", token: bob.token).status == 204)
+            let left = try #require(await stream.waitFor(1) { $0.event == "member.left" }.first?.json?["data"])
+            #expect(left["room"] == nil)
+            await stream.close()
+        }
+    }
+
     @Test func sseSendsHeartbeatComments() async throws {
         let parley = try await TestParley.make { $0.heartbeatInterval = .seconds(1) }
         try await parley.live { live in

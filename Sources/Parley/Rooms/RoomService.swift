@@ -27,6 +27,9 @@ struct RoomService: Sendable {
         let user: UserSummary
         let role: RoomRole
         let by: UserSummary?
+        /// On `member.joined` and `member.added`: the room as it is with them in it (as `room.updated`
+        /// has it), so a client shows a room it was just put into without asking for it.
+        var room: RoomView? = nil
     }
 
     struct RoomEvent: Encodable {

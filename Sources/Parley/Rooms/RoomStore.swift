@@ -189,7 +189,8 @@ struct RoomStore: Sendable {
             ).lastInsertID)
     }
 
-    /// Adds a member and announces it (`member.joined` or `member.added`, with `payload`). The event's
+    /// Adds a member and announces it (`member.joined` or `member.added`, with `payload` and the room
+    /// as it now is). The event's
     /// id, reserved first, is their read mark: history from before they joined is there to read but
     /// is not unread, and an `@room` in it does not mark them mentioned (as Zulip and Matrix count
     /// only what arrived after joining). Message ids come from the same sequence, and the membership
@@ -197,11 +198,14 @@ struct RoomStore: Sendable {
     /// id that commits after the join is neither delivered to them nor unread (a mark taken from
     /// `MAX(id)` counted it). Receipts start at nothing.
     func insertMember(
-        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, userID: Int64, role: RoomRole, announce type: String, payload: some Encodable
+        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, userID: Int64, role: RoomRole, announce type: String,
+        payload: RoomService.MemberEvent
     ) throws {
         let id = try events.reserve()
         try c.execute(
             "INSERT INTO room_members (room_id, user_id, role, joined_at, read_up_to) VALUES (?, ?, ?, NOW(3), ?)", [roomID, userID, role.rawValue, id])
+        var payload = payload
+        payload.room = try room(c, id: roomID)?.view(role: nil)
         try events.append(type, roomID: roomID, subjectID: userID, payload: payload, id: id)
     }
 
