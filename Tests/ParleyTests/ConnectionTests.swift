@@ -158,6 +158,38 @@ import Testing
         }
     }
 
+    @Test func anHTTP10ClientGetsUnchunkedAnswersAndAClose() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            func get(_ path: String, _ extra: String = "") -> String {
+                "GET \(path) HTTP/1.0\r\nAuthorization: Bearer \(alice.token)\r\n\(extra)\r\n"
+            }
+            // The stream: its events as they are, not in chunks, on a connection that ends with it.
+            let stream = try await RawHTTPConnection.connect(port: live.port, sending: get("/api/events/stream"))
+            #expect(try await stream.wait { stream.text.contains(": connected") }, "\(stream.text)")
+            _ = try await live.post(alice.token, room: 1, text: "for an old client")
+            #expect(try await stream.wait { stream.text.contains("for an old client") }, "\(stream.text)")
+            let head = stream.text.lowercased()
+            #expect(head.hasPrefix("http/1.0 200") && !head.contains("transfer-encoding") && head.contains("\r\nconnection: close\r\n"), "\(stream.text)")
+            #expect(stream.text.contains("\r\n\r\nretry: "), "a chunk size before the first line: \(stream.text)")
+            await stream.close()
+            // The export (no length known ahead) ends with the connection, which the server closes.
+            let export = try await RawHTTPConnection.connect(port: live.port, sending: get("/api/me/export"))
+            #expect(try await export.wait { export.isClosed }, "\(export.text)")
+            #expect(export.text.hasPrefix("HTTP/1.0 200") && !export.text.lowercased().contains("transfer-encoding") && export.text.hasSuffix("}"))
+            // Asking to keep the connection is not honoured: the answer has its length and the connection closes.
+            let kept = try await RawHTTPConnection.connect(port: live.port, sending: get("/api/rooms", "Connection: keep-alive\r\n"))
+            #expect(try await kept.wait { kept.isClosed }, "\(kept.text)")
+            #expect(kept.text.hasPrefix("HTTP/1.0 200") && kept.text.lowercased().contains("content-length: "))
+            // HTTP/1.1 is as it was: chunked where there is no length, the connection kept.
+            let modern = try await RawHTTPConnection.connect(port: live.port, sending: Self.get("/api/me/export", token: alice.token))
+            #expect(try await modern.wait { modern.text.hasSuffix("0\r\n\r\n") }, "\(modern.text)")
+            #expect(modern.text.hasPrefix("HTTP/1.1 200") && modern.text.lowercased().contains("transfer-encoding: chunked") && !modern.isClosed)
+            await modern.close()
+        }
+    }
+
     @Test func connectionCloseOnAPollClosesAfterTheAnswer() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

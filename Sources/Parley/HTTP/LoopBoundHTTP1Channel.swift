@@ -3,8 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypesHTTP1
 
-/// HTTP/1 as Hummingbird serves it, except that each connection's requests are handled by tasks
+/// HTTP/1 as Hummingbird serves it (with HTTP/1.0 answered as 1.0: `HTTP10Handler`), except that each connection's requests are handled by tasks
 /// that prefer the connection's own event loop. The request arrives on that loop, its handler runs
 /// there, and its response is written there: a request crosses threads only where it must (to a
 /// database thread and back). Without the preference the handling task ran wherever the global
@@ -14,7 +15,12 @@ struct LoopBoundHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger)
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            // Where the request still has its HTTP version (see `HTTP10Handler`).
+            let codec = try channel.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
+            try channel.pipeline.syncOperations.addHandler(HTTP10Handler(), position: .before(codec))
+            return value
+        }
     }
 
     static let enabled = ProcessInfo.processInfo.environment["PARLEY_LOOP_BOUND"] != "0"
