@@ -309,6 +309,46 @@ import Testing
         }
     }
 
+    /// A moderator's closing of a poll waiting for their demotion, their kick or the room's archive
+    /// is refused and writes nothing (a hunt saw `poll.closed` by them after `member.role_changed`).
+    @Test func closingAPollRacingADemotionKickOrArchiveIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let changes = [
+                HeldChange(
+                    sql: "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)",
+                    undo: "UPDATE room_members SET role = 'moderator' WHERE room_id = ? AND user_id = \(ann.id)", status: .forbidden, code: "forbidden"),
+                HeldChange(
+                    sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
+                    undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(ann.id), 'moderator', NOW(3))",
+                    status: .forbidden, code: "not_a_member"),
+                .archive,
+            ]
+            for (n, change) in changes.enumerated() {
+                let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
+                #expect(try await ModerationTests.setRole(client, owner, room: room, user: ann.id, "moderator").status == .ok)
+                let asked = try await client.send(.post, "/api/rooms/\(room)/polls", json: #"{"question":"q?","options":["a","b"]}"#, headers: owner.bearer)
+                let poll = try #require(try asked.json()["message"]?["id"]?.int)
+                let events = try parley.count("events", where: "room_id = \(room)")
+                let answer = try await Self.racing(
+                    parley,
+                    { c in
+                        _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                        try c.execute(change.sql, [room])
+                    }
+                ) { try await client.send(.post, "/api/messages/\(poll)/poll/close", headers: ann.bearer) }
+                answer.expectError(change.status, change.code)
+                #expect(try parley.count("events", where: "room_id = \(room)") == events, "\(change.sql)")
+                #expect(try parley.count("messages", where: "id = \(poll) AND poll_summary LIKE '%\"closed\":true%'") == 0, "\(change.sql)")
+                try parley.execute(change.undo, [room])
+                // Undone, the same close goes through.
+                #expect(try await client.send(.post, "/api/messages/\(poll)/poll/close", headers: ann.bearer).status == .ok)
+            }
+        }
+    }
+
     /// A webhook's post waiting for its maker's demotion, kick or ban answers 404 `webhook_not_found`
     /// and writes nothing: it posts only while its maker manages the room.
     @Test func aWebhookPostRacingItsMakersDemotionOrBanIsRefused() async throws {

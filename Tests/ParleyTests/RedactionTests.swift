@@ -96,6 +96,31 @@ import Testing
 
     /// The object is found by its keys and ended by a JSON scan: braces and quotes inside texts
     /// do not end it early, and a report's `reported_text` after it goes too.
+    @Test func aSavedMessagesReminderIsATombstoneToo() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cursor = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            let message = try await MessageTests.say(client, ann, room: 1, "the vault code is 4712")
+            #expect(try await client.send(.put, "/api/me/saved/\(message)", headers: bob.bearer).status == .ok)
+            #expect(try await ReminderTests.remind(client, bob, message, in: 1).status == .created)
+            // The reminder's notification renders the message as Bob reads it: saved.
+            var reminded = false
+            for _ in 0..<300 where !reminded {
+                try await Task.sleep(for: .milliseconds(100))
+                reminded = try await Self.replay(client, bob, after: cursor).events.contains {
+                    $0["data"]?["notification"]?["reason"] == .string("reminder") && $0["data"]?["notification"]?["message"]?["saved"] == .bool(true)
+                }
+            }
+            #expect(reminded)
+            #expect(try await client.send(.delete, "/api/messages/\(message)", headers: ann.bearer).status == .noContent)
+            let (_, all) = try await Self.replay(client, bob, after: cursor)
+            #expect(!all.contains("4712"), "\(all)")
+            #expect(try parley.count("events", where: "payload LIKE '%4712%'") == 0)
+        }
+    }
+
     @Test func theRenderingIsReplacedWhole() {
         let json = #"{"report":{"id":9,"message":{"client_id":null,"id":5,"mentions":[],"room_id":2,"sender":{"id":1},"text":"a } \" {\"client_id\":5","x":[1,{"y":"]"}]},"reported_text":"a } secret","resolved_at":null}}"#
         let tombstone = #"{"client_id":null,"id":5,"mentions":[],"room_id":2,"sender":{"id":1},"text":null}"#
@@ -103,5 +128,8 @@ import Testing
         #expect(out == #"{"report":{"id":9,"message":\#(tombstone),"reported_text":null,"resolved_at":null}}"#)
         #expect(Redaction.replacing(message: 5, room: 3, in: json, with: "{}") == nil)
         #expect(Redaction.replacing(message: 55, room: 2, in: json, with: "{}") == nil)
+        // A reader's own rendering (a reminder's) has `saved` between the room and the sender.
+        let saved = #"{"notification":{"message":{"client_id":null,"id":5,"mentions":[],"room_id":2,"saved":true,"sender":{"id":1},"text":"x"}}}"#
+        #expect(Redaction.replacing(message: 5, room: 2, in: saved, with: tombstone) == #"{"notification":{"message":\#(tombstone)}}"#)
     }
 }

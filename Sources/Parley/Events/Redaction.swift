@@ -78,7 +78,7 @@ enum Redaction {
     /// `json` with every rendering of message `messageID` of room `roomID` replaced by `tombstone`
     /// (and a report's `reported_text` made null); nil when it holds none. Parley writes a message
     /// with its keys sorted, so a rendering is an object opening with `{"client_id":` that holds
-    /// `"id":<id>,"mentions":` and `"room_id":<room>,"sender":{`; a quote inside a string is
+    /// `"id":<id>,"mentions":` and `"room_id":<room>,"`; a quote inside a string is
     /// escaped, so neither can occur inside a text.
     static func replacing(message messageID: Int64, room roomID: Int64, in json: String, with tombstone: String) -> String? {
         var bytes = Array(json.utf8)
@@ -122,7 +122,9 @@ enum Redaction {
     }
 
     private static func idNeedle(_ message: Int64) -> [UInt8] { Array(#","id":\#(message),"mentions":"#.utf8) }
-    private static func roomNeedle(_ room: Int64) -> [UInt8] { Array(#","room_id":\#(room),"sender":{"#.utf8) }
+    /// (Not up to the sender's key: a reader's own rendering, as a reminder's notification, has
+    /// `"saved":true` between them.)
+    private static func roomNeedle(_ room: Int64) -> [UInt8] { Array(#","room_id":\#(room),""#.utf8) }
 
     private static func isAbout(_ payload: String, message: Int64) -> Bool {
         contains(Array(payload.utf8), Array(#""message_id":\#(message),"#.utf8))

@@ -142,12 +142,14 @@ extension MessageService {
     /// [closePoll] Ends the voting: the poll's author, or the room's moderators and up. Closing a
     /// closed poll changes nothing.
     func closePoll(user: User, messageID: Int64) async throws -> (poll: PollView, mine: [Int]) {
-        let rooms = self.rooms
+        let roomID = try await roomOf(messageID: messageID)
         return try await log.transaction { c, events in
-            guard let message = try store.message(c, id: messageID, forUpdate: true) else { throw Self.messageNotFound }
-            let (_, role) = try Self.accessMessage(rooms, c, message: message, userID: user.id)
-            guard let role else { throw try RoomService.outsider(c, roomID: message.roomId, userID: user.id) }
-            try rooms.checkNotArchived(message.roomId)
+            // Under the room's row, as a vote: a demotion, kick, mute or archive it waited for refuses
+            // it (a hunt saw closes by a moderator land after their demotion's event).
+            let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
+            guard let role = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false) else {
+                throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
+            }
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no poll.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
             guard message.sender.id == user.id || role >= .moderator else {
