@@ -473,4 +473,17 @@ import Testing
             #expect(try await live.send(.POST, "/api/me/deactivate", json: #"{"password":"password123"}"#).status == 401)
         }
     }
+
+    /// A client that keeps using its session keeps it, however short the sessions' lifetime.
+    @Test func aShortLivedSessionInUseStaysAlive() async throws {
+        let parley = try await TestParley.make { $0.sessionTTL = .seconds(4) }
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            for _ in 0..<8 {
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await client.send(.get, "/api/session", headers: ann.bearer).status == .ok)
+            }
+        }
+    }
+
 }

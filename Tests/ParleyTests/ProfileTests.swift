@@ -93,6 +93,9 @@ import Testing
             updates = try await ScheduledTests.events(client, ann, "user.updated")
             // A name change alone says nothing of the zone.
             #expect(updates.count == 3 && updates.last?["time_zone"] == nil && updates.last?["user"]?["display_name"] == .string("Ann"))
+            // The same name again is no change either.
+            _ = try await client.send(.patch, "/api/me", json: #"{"display_name":"Ann"}"#, headers: ann.bearer)
+            #expect(try await ScheduledTests.events(client, ann, "user.updated").count == 3)
             // Member lists carry it (a DM's header shows it).
             let members = try await client.send(.get, "/api/rooms/1/members", headers: bob.bearer).json()["members"]?.array ?? []
             #expect(members.first { $0["user"]?["id"]?.int == ann.id }?["time_zone"] == .string("UTC"))

@@ -309,6 +309,30 @@ import Testing
         }
     }
 
+    /// A lookup that began before a session was dropped (its revocation) may have read the row being
+    /// deleted: it is not cached, so the next request asks the database (a hunt: a revoked session
+    /// put back by such a lookup posted for 2 s and opened a stream after its revocation answered).
+    @Test func aSessionLookupRacingARevocationIsNotCached() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in _ = try await client.signUp("ann") }
+        let user = try User(row: try parley.query("SELECT \(User.columns) FROM users WHERE username = 'ann'")[0])
+        let row = SessionStore.Row(id: 7, user: user, csrfToken: "x", expiresAt: Date() + 3600, lastUsedAt: Date(), isToken: false)
+        let cache = SessionCache()
+        let hash: [UInt8] = [1, 2, 3]
+        let before = ContinuousClock.now
+        cache.drop(sessionID: 7)
+        cache.put(hash, row, lookedUpAt: before)
+        #expect(cache.get(hash) == nil)
+        cache.put(hash, row, lookedUpAt: .now)
+        #expect(cache.get(hash)?.id == 7)
+        // Every session of the user (a password change, a deactivation) likewise.
+        let asked = ContinuousClock.now
+        cache.drop(userID: user.id)
+        #expect(cache.get(hash) == nil)
+        cache.put(hash, row, lookedUpAt: asked)
+        #expect(cache.get(hash) == nil)
+    }
+
     /// A moderator's closing of a poll waiting for their demotion, their kick or the room's archive
     /// is refused and writes nothing (a hunt saw `poll.closed` by them after `member.role_changed`).
     @Test func closingAPollRacingADemotionKickOrArchiveIsRefused() async throws {

@@ -719,6 +719,27 @@ import Testing
         }
     }
 
+    @Test func aPasswordChangeEndsTheFocusOfTheSessionsItEnds() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            // Bob's laptop shows room 1 (a stream open); his phone changes the password.
+            let laptop = try await live.logIn("bob")
+            let stream = try await live.stream(laptop)
+            _ = await stream.waitFor(0, within: 0.3)
+            #expect(try await live.send(.PUT, "/api/me/focus", json: #"{"room_id":1}"#, token: laptop).status == 204)
+            let changed = try await live.send(
+                .PUT, "/api/me/password", json: #"{"current_password":"password123","new_password":"password456"}"#, token: bob.token)
+            #expect(changed.status == 204, "\(changed.text)")
+            // The laptop is logged out: a mention in the room it showed notifies Bob at once.
+            _ = try await live.post(alice.token, room: 1, text: "@bob are you there?")
+            let summary = try await live.send(.GET, "/api/me/summary?since=2000-01-01T00:00:00.000Z", token: bob.token)
+            #expect(summary.body?["notifications"]?.array?.compactMap { $0["reason"]?.string } == ["mention"], "\(summary.text)")
+            await stream.close()
+        }
+    }
+
     @Test func aGroupDMAtMentionsNotifiesOnlyOfMentions() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

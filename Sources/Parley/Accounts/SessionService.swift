@@ -25,8 +25,10 @@ struct SessionService: Sendable {
     let hub: EventHub
     /// Someone whose every session ended is offline at once.
     let presence: PresenceService
-    /// Expiry slides at most this often per session, so a busy client does not write on every request.
-    let touchInterval: TimeInterval = 60
+    /// Expiry slides at most this often per session, so a busy client does not write on every
+    /// request: once a minute, or four times per lifetime when that is shorter (a hunt: with a
+    /// one-minute lifetime a client busy all along was logged out when it ran out).
+    var touchInterval: TimeInterval { min(60, Double(ttl.components.seconds) / 4) }
 
     /// A new session's token (give it to the client once) and its stored row; nil when the account
     /// no longer has `passwordHash` or was deactivated meanwhile (`SessionStore.create`).
@@ -48,9 +50,10 @@ struct SessionService: Sendable {
         if let cached = cache.get(hash) {
             row = cached
         } else {
+            let asked = ContinuousClock.now
             guard let found = try await store.find(tokenHash: hash) else { return nil }
             row = found
-            cache.put(hash, row)
+            cache.put(hash, row, lookedUpAt: asked)
         }
         guard row.expiresAt > Date() else {
             cache.drop(sessionID: row.id)
@@ -81,10 +84,24 @@ struct SessionService: Sendable {
         cache.drop(sessionID: sessionID)
         let deleted = try await store.delete(sessionID: sessionID, userID: userID, token: token)
         if deleted {
+            // (Dropped again: a lookup that read the row before the delete committed is not cached.)
+            cache.drop(sessionID: sessionID)
             hub.disconnect(userID: userID, session: sessionID)
             presence.tracker.forget(userID, session: sessionID)
+            endLateStreams { $0.disconnect(userID: userID, session: sessionID) }
         }
         return deleted
+    }
+
+    /// A stream that resolved its session just before the revocation committed may register with the
+    /// hub just after the disconnect: a second one a moment later ends it (else the periodic check
+    /// would, up to its interval later).
+    private func endLateStreams(_ disconnect: @escaping @Sendable (EventHub) -> Void) {
+        let hub = self.hub
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            disconnect(hub)
+        }
     }
 
     /// After an account's sessions were all deleted with an event for its streams: forgets them, lets
@@ -122,6 +139,10 @@ struct SessionService: Sendable {
     func ended(userID: Int64, keeping: Int64) {
         cache.drop(userID: userID)
         hub.disconnect(userID: userID, exceptSession: keeping)
+        // The rooms the ended sessions were reading no longer keep notifications away (a hunt: a
+        // password change left the old laptop's focus muting mentions for a minute).
+        presence.tracker.forget(userID, exceptSession: keeping)
+        endLateStreams { $0.disconnect(userID: userID, exceptSession: keeping) }
     }
 
     /// Whether `text` has the shape of a code from `randomHex(bytes: 16)` (invite and password
@@ -154,29 +175,66 @@ struct SessionService: Sendable {
     }
 }
 
-/// Recently resolved sessions, by token hash.
+/// Recently resolved sessions, by token hash. A drop also remembers when it happened, for a few
+/// seconds: a lookup that began before it may have read the row a revocation was deleting, and is
+/// not cached (a hunt: such a lookup put a revoked session back, and for the freshness window it
+/// posted and opened event streams after its revocation answered 204).
 final class SessionCache: Sendable {
     static let freshness: Duration = .seconds(2)
+    /// Longer than any lookup takes.
+    static let dropMemory: Duration = .seconds(10)
     private struct Entry {
         let row: SessionStore.Row
         let fetched: ContinuousClock.Instant
     }
-    private let entries = NIOLockedValueBox<[[UInt8]: Entry]>([:])
+    private struct State {
+        var entries: [[UInt8]: Entry] = [:]
+        var droppedSessions: [Int64: ContinuousClock.Instant] = [:]
+        var droppedUsers: [Int64: ContinuousClock.Instant] = [:]
+        var pruned = ContinuousClock.now
+
+        mutating func forgetOldDrops(_ now: ContinuousClock.Instant) {
+            guard droppedSessions.count + droppedUsers.count > 256, now - pruned > .seconds(1) else { return }
+            pruned = now
+            droppedSessions = droppedSessions.filter { now - $0.value < SessionCache.dropMemory }
+            droppedUsers = droppedUsers.filter { now - $0.value < SessionCache.dropMemory }
+        }
+    }
+    private let state = NIOLockedValueBox(State())
 
     func get(_ hash: [UInt8]) -> SessionStore.Row? {
-        entries.withLockedValue { entries in
-            guard let entry = entries[hash], ContinuousClock.now - entry.fetched < Self.freshness else { return nil }
+        state.withLockedValue { state in
+            guard let entry = state.entries[hash], ContinuousClock.now - entry.fetched < Self.freshness else { return nil }
             return entry.row
         }
     }
 
-    func put(_ hash: [UInt8], _ row: SessionStore.Row) {
-        entries.withLockedValue { entries in
-            if entries.count > 50_000 { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = Entry(row: row, fetched: .now)
+    /// Caches `row`, read by a lookup that began at `lookedUpAt`, unless its session or user was
+    /// dropped since.
+    func put(_ hash: [UInt8], _ row: SessionStore.Row, lookedUpAt: ContinuousClock.Instant) {
+        state.withLockedValue { state in
+            if let dropped = state.droppedSessions[row.id], dropped >= lookedUpAt { return }
+            if let dropped = state.droppedUsers[row.user.id], dropped >= lookedUpAt { return }
+            if state.entries.count > 50_000 { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[hash] = Entry(row: row, fetched: .now)
         }
     }
 
-    func drop(sessionID: Int64) { entries.withLockedValue { $0 = $0.filter { $0.value.row.id != sessionID } } }
-    func drop(userID: Int64) { entries.withLockedValue { $0 = $0.filter { $0.value.row.user.id != userID } } }
+    func drop(sessionID: Int64) {
+        state.withLockedValue { state in
+            let now = ContinuousClock.now
+            state.forgetOldDrops(now)
+            state.droppedSessions[sessionID] = now
+            state.entries = state.entries.filter { $0.value.row.id != sessionID }
+        }
+    }
+
+    func drop(userID: Int64) {
+        state.withLockedValue { state in
+            let now = ContinuousClock.now
+            state.forgetOldDrops(now)
+            state.droppedUsers[userID] = now
+            state.entries = state.entries.filter { $0.value.row.user.id != userID }
+        }
+    }
 }

@@ -73,6 +73,15 @@ final class PresenceTracker: Sendable {
         entries.withLockedValue { entries in _ = entries[user]?.devices.removeValue(forKey: session) }
     }
 
+    /// Every session of a user but `keeping` ended (a password change): only its focus counts.
+    func forget(_ user: Int64, exceptSession keeping: Int64) {
+        entries.withLockedValue { entries in
+            guard var entry = entries[user] else { return }
+            entry.devices = entry.devices.filter { $0.key == keeping }
+            entries[user] = entry
+        }
+    }
+
     func isOnline(_ user: Int64) -> Bool { entries.withLockedValue { $0[user]?.published ?? false } }
 
     func setFocus(_ user: Int64, session: Int64, room: Int64?, now: ContinuousClock.Instant = .now) {

@@ -242,11 +242,13 @@ struct SignalController {
         }
         let user = session.user
         try await presence.log.transaction { c, events in
-            if let name { try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id]) }
+            // The same name again is no change: nobody hears of it (a hunt: every co-member did).
+            var nameChanged = false
+            if let name { nameChanged = try c.execute("UPDATE users SET display_name = ? WHERE id = ?", [name, user.id]).affectedRows > 0 }
             var zoneChanged = false
             if let timeZone { zoneChanged = try c.execute("UPDATE users SET time_zone = ? WHERE id = ?", [timeZone, user.id]).affectedRows > 0 }
             // The row locked, so the event has the name and picture as they are now (the session's copy may be older).
-            if name != nil || zoneChanged,
+            if nameChanged || zoneChanged,
                 let row = try c.query("SELECT display_name, avatar FROM users WHERE id = ? FOR UPDATE", [user.id]).first
             {
                 // Everyone who shows this name or local time (co-members, my other devices) updates it at once.
