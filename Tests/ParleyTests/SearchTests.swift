@@ -71,6 +71,26 @@ import Testing
         }
     }
 
+    /// Words are runs of letters and digits, whatever joins them: the index keeps `_` inside a word,
+    /// so "snake_case_identifier" was found by none of its words nor by itself (a hunt).
+    @Test func findsWordsJoinedByUnderscoresAndOtherMarks() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let joined = "snake_case_identifier is here; also my_var=3"
+            _ = try await MessageTests.say(client, alice, room: 1, joined)
+            for query in ["snake_case_identifier", "case", "identifier", "my_var", "var", "snake%20case"] {
+                #expect(try await Self.found(client, alice, "q=\(query)").0 == [joined], "\(query)")
+            }
+            // An edit's words are searched, its old ones no longer.
+            let edited = try await MessageTests.say(client, alice, room: 1, "see old_config_path")
+            #expect(try await client.send(.patch, "/api/messages/\(edited)", json: #"{"text":"see new_settings.path"}"#, headers: alice.bearer).status == .ok)
+            #expect(try await Self.found(client, alice, "q=config").0 == [])
+            #expect(try await Self.found(client, alice, "q=settings").0 == ["see new_settings.path"])
+            #expect(try parley.count("messages", where: "text_words = 'see new settings path'") == 1)
+        }
+    }
+
     @Test func pagesGoBackNewestFirst() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

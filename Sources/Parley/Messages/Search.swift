@@ -85,7 +85,7 @@ extension MessageService {
             let rows = try c.query(
                 """
                 SELECT \(MessageStore.columns) FROM (
-                    SELECT t.id FROM messages t WHERE MATCH (t.text) AGAINST (? IN BOOLEAN MODE)
+                    SELECT t.id FROM messages t WHERE MATCH (t.text_words) AGAINST (? IN BOOLEAN MODE)
                     UNION SELECT f.message_id FROM files f WHERE MATCH (f.name_words) AGAINST (? IN BOOLEAN MODE) AND f.message_id IS NOT NULL
                 ) hits
                 JOIN messages m ON m.id = hits.id
