@@ -99,6 +99,30 @@ import Testing
         }
     }
 
+    /// A save of a message whose room is being deleted (the deletion holds the room's row, writes
+    /// `room.deleted`, then deletes) waits for it and finds nothing: its `saved.added` came after
+    /// the `room.deleted` (a hunt, 12 runs in 20), and no `saved.removed` ever followed.
+    @Test func aSaveRacingItsRoomsDeletionFindsNothing() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "doomed")
+            let message = try await MessageTests.say(client, owner, room: room, "save me")
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+            let started = Task { try await client.send(.put, "/api/me/saved/\(message)", headers: ann.bearer) }
+            try await Task.sleep(for: .milliseconds(500))
+            try other.execute("DELETE FROM rooms WHERE id = ?", [room])
+            try other.executeText("COMMIT")
+            try await started.value.expectError(.notFound, "message_not_found")
+            #expect(try parley.count("saved_messages") == 0)
+            #expect(try parley.count("events", where: "type = 'saved.added'") == 0)
+        }
+    }
+
     /// A draft or a scheduled message answering a message that retention deletes at that moment is
     /// refused as a reply to a message that is not there (422 `invalid_reply_to`), not a 500 from the
     /// foreign key.

@@ -67,10 +67,13 @@ struct SavedController {
         let messageID = try RoomController.id(context, "message")
         let messages = self.messages
         let userID = session.user.id
+        let roomID = try await messages.roomOf(messageID: messageID)
         return EntryAnswer(
             saved: try await log.transaction { c, events in
-                // Locked: a deletion of the message (or its room) at the same moment waits or is seen.
-                let message = try messages.memberMessage(c, id: messageID, userID: userID, forUpdate: true)
+                // Locked, the room's row first: a deletion of the message or of its room at the same
+                // moment waits or is seen (a save waiting on the message's row alone committed its
+                // `saved.added` after the room's `room.deleted`).
+                let message = try messages.heldMemberMessage(c, id: messageID, roomID: roomID, userID: userID)
                 guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be saved.") }
                 let added = try c.execute(
                     "INSERT IGNORE INTO saved_messages (user_id, message_id, saved_at) VALUES (?, ?, NOW(3))", [userID, messageID]
