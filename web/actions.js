@@ -20,8 +20,8 @@ export function startOutbox(userId) {
   return outbox;
 }
 
-/// Logging out: what this browser keeps of me goes (my unsent messages, the room I had open, the
-/// status I chose), so the next person on it finds none of it.
+/// Logging out: what this browser keeps of me goes (my unsent messages, the room I had open, and
+/// the status an older version kept here), so the next person on it finds none of it.
 export function forgetLocalData(userId) {
   outbox?.forget();
   localStorage.removeItem(`parley.outbox.${userId}`);
@@ -759,6 +759,7 @@ export async function setStatus(status) {
 export async function loadMyStatus() {
   const me = await Me.get();
   noteMyStatus(me.status);
+  store.setPresenceChoice(me.presence_choice);
   store.setDnd(me.dnd_until);
   store.setShowLinkPreviews(me.show_link_previews);
   store.setSkinTone(me.skin_tone);
@@ -781,30 +782,25 @@ export const deactivateMe = (password) => Me.deactivate(password);
 export const loadSessions = async () => (await Me.sessions()).sessions;
 export const revokeSession = (id) => Me.revokeSession(id);
 
-/// The status I chose: "auto" (online, away while the tab is hidden), "away" or "busy". Kept per
-/// user in this browser, since the server only knows the status last sent.
-const presenceKey = () => `parley.presence.${state.me.id}`;
-export const chosenPresence = () => localStorage.getItem(presenceKey()) ?? "auto";
-const effectivePresence = () => (chosenPresence() !== "auto" ? chosenPresence() : document.hidden ? "away" : "online");
+/// The status I chose: "auto" (online, away while the tab is hidden), "away" or "busy". The
+/// server keeps it for the account, so every device of mine shows it (`presence.chosen`); a device
+/// left on automatic cannot undo it by reporting itself online.
+export const chosenPresence = () => state.me?.presence_choice ?? "auto";
 
-/// Tells the server my status as this tab sees it, and keeps it in `state.me.presence` (an @here
-/// mentions me only while it is "online").
+/// Tells the server my status as this tab sees it (online, or away while hidden), which counts
+/// while I chose none, and keeps it in `state.me.presence` (an @here mentions me only while it is
+/// "online").
 async function sendPresence() {
-  const status = effectivePresence();
+  if (chosenPresence() !== "auto") return;
+  const status = document.hidden ? "away" : "online";
   await Signals.presence(status);
-  state.me.presence = status;
+  if (chosenPresence() === "auto") state.me.presence = status;
 }
 
 export async function choosePresence(choice) {
-  const previous = chosenPresence();
-  localStorage.setItem(presenceKey(), choice);
-  try {
-    await sendPresence();
-  } catch (error) {
-    localStorage.setItem(presenceKey(), previous);
-    throw error;
-  }
-  store.emit("me");
+  await Signals.presence(choice === "auto" ? "online" : choice, true);
+  store.setPresenceChoice(choice === "auto" ? null : choice);
+  if (choice === "auto") await sendPresence();
 }
 
 /// Tells the server my status as this tab sees it (after a login or reload).

@@ -376,7 +376,8 @@ export const UserGroups = {
 
 export const Signals = {
   typing: (roomId, typing) => post(`/api/rooms/${roomId}/typing`, { typing }),
-  presence: (status) => request("PUT", "/api/me/presence", { status }),
+  /// A device's own report (`chosen` false), or the person's choice, which stands for every device.
+  presence: (status, chosen = false) => request("PUT", "/api/me/presence", chosen ? { status, chosen: true } : { status }),
   focus: (roomId) => request("PUT", "/api/me/focus", { room_id: roomId }),
   markRead: (roomId, messageId) => post(`/api/rooms/${roomId}/read`, { message_id: messageId }),
   /// The read mark back to just before `messageId`: it and everything after it are unread again.

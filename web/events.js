@@ -12,7 +12,7 @@ export const EVENT_TYPES = [
   "member.joined", "member.added", "member.left", "member.removed", "member.kicked", "member.banned", "member.unbanned",
   "member.muted", "member.unmuted", "member.role_changed",
   "room.created", "room.updated", "room.deleted", "dm.opened", "directory.changed", "emoji.added", "emoji.removed", "settings.updated", "user_group.updated", "user_group.deleted", "draft.saved", "draft.removed", "preferences.updated", "thread.followed", "thread.unfollowed", "thread.replied", "thread.read", "user.updated", "user.status",
-  "typing", "presence", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
+  "typing", "presence", "presence.chosen", "receipt", "read_marker", "notification", "reaction.added", "reaction.removed", "pinned", "unpinned", "account.deactivated",
   "account.site_role_changed", "saved.added", "saved.removed", "room.starred", "room.unstarred", "room.notification_level", "room.closed", "room.reopened",
   "user.blocked", "user.unblocked", "poll.voted", "poll.closed", "reminder.set", "reminder.removed", "user.dnd", "notifications.seen", "scheduled.saved", "scheduled.removed", "report.created", "report.resolved", "report.message_edited", "report.outcome", "resync",
 ];

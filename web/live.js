@@ -86,6 +86,11 @@ export function handleEvent(event, { onDeactivated } = {}) {
       store.renameUser(data.user);
       store.setPresence(data.user.id, data.status);
       break;
+    case "presence.chosen":
+      // Chosen on another device of mine: this one shows it; back to automatic, it reports itself.
+      store.setPresenceChoice(data.choice);
+      if (!data.choice) actions.announcePresence();
+      break;
     case "receipt":
       store.setReceipt(data.room_id, data.user, data.delivered_up_to, data.read_up_to);
       break;

@@ -168,6 +168,14 @@ export function setDnd(until) {
   emit("dnd");
 }
 
+/// The status I chose ("away", "busy"), the account's on every device; null when automatic.
+export function setPresenceChoice(choice) {
+  if (!state.me) return;
+  state.me.presence_choice = choice ?? null;
+  if (choice) state.me.presence = choice;
+  emit("me");
+}
+
 /// My keywords, as the server keeps them.
 export function setKeywords(keywords) {
   state.keywords = keywords ?? [];

@@ -108,6 +108,48 @@ import Testing
         }
     }
 
+    /// A status the person chose is the account's: a device reporting itself online or away (a tab
+    /// shown or hidden) does not undo it, and their other devices hear of the choice (a hunt: Busy
+    /// chosen on the laptop was undone by the phone's next load, and the laptop still said Busy).
+    @Test func aChosenStatusStandsForEveryDevice() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let phone = try await live.logIn("bob")
+            let watcher = try await live.stream(alice.token)
+            let laptop = try await live.stream(bob.token)
+            _ = await watcher.waitFor(1) { $0.event == "presence" && $0.json?["data"]?["user"]?["id"]?.int == bob.id }
+            func bobsPresence() async throws -> String? {
+                let members = try await live.send(.GET, "/api/rooms/1/members", token: alice.token).body?["members"]?.array ?? []
+                return members.first { $0["user"]?["id"]?.int == bob.id }?["presence"]?.string
+            }
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"busy","chosen":true}"#, token: phone).status == 204)
+            let chosen = await laptop.waitFor(1) { $0.event == "presence.chosen" }
+            #expect(chosen.first?.json?["data"] == .object(["choice": .string("busy")]))
+            #expect(chosen.first?.json?["user_id"]?.int == bob.id)
+            // The laptop's tab comes back into view and reports online: Bob stays busy.
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"online"}"#, token: bob.token).status == 204)
+            #expect(try await bobsPresence() == "busy")
+            let me = try await live.send(.GET, "/api/me", token: bob.token)
+            #expect(me.body?["presence_choice"] == .string("busy") && me.body?["presence"] == .string("busy"))
+            // Choosing automatic again: online at once, and a device's report counts again.
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"online","chosen":true}"#, token: bob.token).status == 204)
+            #expect(try await bobsPresence() == "online")
+            #expect(await laptop.waitFor(2) { $0.event == "presence.chosen" }.last?.json?["data"] == .object(["choice": .null]))
+            #expect(try await live.send(.GET, "/api/me", token: phone).body?["presence_choice"] == .null)
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"away"}"#, token: phone).status == 204)
+            #expect(try await bobsPresence() == "away")
+            // Choosing the same again sends nothing more to Bob's devices.
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"online","chosen":true}"#, token: bob.token).status == 204)
+            _ = try await live.post(alice.token, room: 1, text: "marker")
+            _ = await laptop.waitFor(1) { $0.event == "message.created" }
+            #expect(Self.events(laptop, "presence.chosen").count == 2)
+            await laptop.close()
+            await watcher.close()
+        }
+    }
+
     /// A delivered mark gathered in the server's last second is written as it shuts down: the
     /// client's cursor has passed the event, so it would not be marked again (a hunt lost it).
     @Test func deliveredMarksGatheredBeforeAShutdownAreWritten() async throws {

@@ -187,10 +187,18 @@ def test_openapi_live_answers_are_documented(parley):
     types = set(doc["components"]["schemas"]["Event"]["properties"]["type"]["enum"])
     assert events and {e["type"] for e in events} <= types
     for event in events:
-        if event["type"] in ("member.joined", "member.left"):
+        if event["type"] == "member.left":
             assert set(event["data"]) == {"room_id", "user", "role"}, event
-        if event["type"] in ("member.added", "member.removed"):
+        if event["type"] == "member.removed":
             assert set(event["data"]) == {"room_id", "user", "role", "by"}, event
+        # A join or an addition carries the room as it now is, with the newcomer counted.
+        if event["type"] == "member.joined":
+            assert set(event["data"]) == {"room_id", "user", "role", "room"}, event
+        if event["type"] == "member.added":
+            assert set(event["data"]) == {"room_id", "user", "role", "by", "room"}, event
+        if event["type"] in ("member.joined", "member.added"):
+            room = event["data"]["room"]
+            assert room["id"] == event["data"]["room_id"] and room["member_count"] >= 1 and room["my_role"] is None, event
         if event["type"] == "directory.changed":
             assert set(event["data"]) == {"room_id", "room"} and event["room_id"] is None and event["user_id"] is None
 

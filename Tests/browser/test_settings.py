@@ -178,12 +178,25 @@ def test_a_chosen_status_shows_to_others_and_outlasts_the_tab(server, browsers, 
     me.js("document.dispatchEvent(new Event('visibilitychange'))")
     me.driver.refresh()
     me.wait_ready()
-    assert me.find("#me-presence").get_attribute("class") == "presence busy"
+    me.wait(lambda: me.find("#me-presence").get_attribute("class") == "presence busy")
     other.wait(lambda: other.js(dot) == "presence busy")
-    me.find("#profile-open").click()
-    me.wait(lambda: me.dialog_open("profile-dialog"))
-    me.find('#status-choices input[value="auto"]').click()
+    # The choice is the account's: another browser of mine shows it, and opening it does not undo it.
+    phone = Chat(browsers(), server).log_in("busy_bee")
+    phone.wait(lambda: phone.find("#me-presence").get_attribute("class") == "presence busy",
+               message="the other browser did not show the chosen status")
+    assert phone.text_of("me-username") == "@busy_bee · busy"
+    phone.js("document.dispatchEvent(new Event('visibilitychange'))")
+    assert busy.call("GET", "/api/me", expect=200).json()["presence_choice"] == "busy"
+    assert other.js(dot) == "presence busy"
+    # Back to automatic on the phone: the first browser follows at once.
+    phone.find("#profile-open").click()
+    phone.wait(lambda: phone.dialog_open("profile-dialog"))
+    assert phone.find('#status-choices input[value="busy"]').is_selected()
+    phone.find('#status-choices input[value="auto"]').click()
     other.wait(lambda: other.js(dot) == "presence online", message="automatic did not bring online back")
+    me.wait(lambda: me.find("#me-presence").get_attribute("class") == "presence online",
+            message="the first browser kept the old choice")
+    assert me.text_of("me-username") == "@busy_bee"
 
 
 def test_changing_the_password_logs_out_the_other_sessions(server, browsers, account):

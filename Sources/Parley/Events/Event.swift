@@ -142,6 +142,8 @@ public enum EventType {
     /// To the member who closed a DM in their list or opened it again (their other clients follow).
     public static let roomClosed = "room.closed"
     public static let roomReopened = "room.reopened"
+    /// To the user who chose a status or went back to automatic (their other tabs and devices follow).
+    public static let presenceChosen = "presence.chosen"
     /// To the user who saved or unsaved a message (their other tabs and devices follow).
     public static let savedAdded = "saved.added"
     public static let savedRemoved = "saved.removed"

@@ -179,13 +179,40 @@ struct PresenceService: Sendable {
     }
 
     /// [setPresence] The user's chosen status; announced at once if they are online.
-    func set(userID: Int64, status: PresenceStatus) async throws {
+    /// Sets the status others see. `chosen`: the person chose it (`away` or `busy` stands for the
+    /// account until they choose again; `online` goes back to automatic), and their other devices
+    /// hear of it (`presence.chosen`). Otherwise it is a device's own report (a tab shown or
+    /// hidden), which a chosen status overrides: it changes nothing then.
+    func set(userID: Int64, status: PresenceStatus, chosen: Bool = false) async throws {
         guard status != .offline else {
             throw ParleyError.invalid("invalid_status", "Choose online, away or busy; offline follows from having no connection.")
         }
         // The same status again changes nothing and tells nobody (affected rows count changed rows).
-        let changed = try await pool.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID]).affectedRows > 0
+        let changed: Bool
+        if chosen {
+            let choice: String? = status == .online ? nil : status.rawValue
+            changed = try await log.transaction { c, events in
+                let now = try c.execute(
+                    "UPDATE users SET presence_choice = ? WHERE id = ? AND NOT presence_choice <=> ?", [choice, userID, choice]
+                ).affectedRows > 0
+                if now { try events.append(EventType.presenceChosen, userID: userID, payload: ChosenEvent(choice: choice)) }
+                return try c.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID]).affectedRows > 0
+            }
+        } else {
+            changed = try await pool.execute(
+                "UPDATE users SET presence = ? WHERE id = ? AND presence_choice IS NULL", [status.rawValue, userID]
+            ).affectedRows > 0
+        }
         if changed, tracker.isOnline(userID) { try await announce(userID, online: true) }
+    }
+
+    /// `presence.chosen`: the status chosen, or null for automatic.
+    struct ChosenEvent: Encodable {
+        let choice: String?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(["choice": choice])
+        }
     }
 
     /// Announces users who went offline (run every second).

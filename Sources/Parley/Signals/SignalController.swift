@@ -118,13 +118,14 @@ struct SignalController {
 
     struct PresenceBody: Decodable {
         let status: PresenceStatus
+        let chosen: Bool?
     }
 
-    /// [setPresence] online, away (idle tab) or busy.
+    /// [setPresence] online, away (idle tab) or busy; `chosen` when the person chose it.
     func setPresence(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: PresenceBody.self, context: context, limit: maxBodyBytes)
-        try await presence.set(userID: session.user.id, status: body.status)
+        try await presence.set(userID: session.user.id, status: body.status, chosen: body.chosen ?? false)
         return .noContent
     }
 
@@ -143,6 +144,8 @@ struct SignalController {
     struct MeAnswer: ResponseEncodable {
         let user: User
         let presence: PresenceStatus
+        /// The status I chose (`away`, `busy`), the account's on every device; nil when automatic.
+        let presenceChoice: String?
         let sendReadReceipts: Bool
         /// Whether my clients show link previews (a display setting that follows me).
         let showLinkPreviews: Bool
@@ -155,12 +158,15 @@ struct SignalController {
         /// Until when the user paused notifications (`pauseNotifications`), or nil.
         let dndUntil: Date?
 
-        enum CodingKeys: String, CodingKey { case user, presence, sendReadReceipts, showLinkPreviews, skinTone, bio, timeZone, status, dndUntil }
+        enum CodingKeys: String, CodingKey {
+            case user, presence, presenceChoice, sendReadReceipts, showLinkPreviews, skinTone, bio, timeZone, status, dndUntil
+        }
         // Spelled out so that no bio is sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(user, forKey: .user)
             try c.encode(presence, forKey: .presence)
+            try c.encode(presenceChoice, forKey: .presenceChoice)
             try c.encode(sendReadReceipts, forKey: .sendReadReceipts)
             try c.encode(showLinkPreviews, forKey: .showLinkPreviews)
             try c.encode(skinTone, forKey: .skinTone)
@@ -175,13 +181,14 @@ struct SignalController {
         try await pool.withConnection { c in
             let row = try c.query(
                 """
-                SELECT id, username, display_name, site_role, created_at, avatar, presence, send_read_receipts, show_link_previews, skin_tone, bio, time_zone,
+                SELECT id, username, display_name, site_role, created_at, avatar, presence, presence_choice, send_read_receipts, show_link_previews, skin_tone, bio, time_zone,
                 \(UserStatus.columns()),
                 \(DoNotDisturbController.column())
                 FROM users WHERE id = ?
                 """, [userID])[0]
             return MeAnswer(
                 user: try User(row: row), presence: PresenceStatus(rawValue: try row.decode("presence")) ?? .online,
+                presenceChoice: try row.decode("presence_choice"),
                 sendReadReceipts: try row.decode("send_read_receipts"), showLinkPreviews: try row.decode("show_link_previews"),
                 skinTone: try row.decode("skin_tone"), bio: try row.decode("bio"), timeZone: try row.decode("time_zone"), status: try UserStatus.from(row),
                 dndUntil: try row.decode("dnd_until"))
