@@ -34,6 +34,8 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (event.type === "message.created" && message.reply_to && message.sender.id === state.me.id) actions.refreshThreads();
       // A reply deleted may have been an unread one, or the latest of a thread listed.
       if (event.type === "message.deleted" && message.reply_to && store.threads.entries.length > 0) actions.refreshThreads();
+      // A mention taken back leaves my activity list.
+      if (event.type === "message.deleted") store.dropActivityOf(message.id);
       store.threadMessage(message);
       // The pinned bar shows a pinned message as it is now.
       if (event.type !== "message.created" && store.isOpen(message.room_id) && state.room.pins.some((pin) => pin.message.id === message.id)) {

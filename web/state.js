@@ -243,6 +243,15 @@ export const scheduledList = (roomId) =>
 /// My recent notifications (newest first) for the activity list, and the newest id I have seen there.
 export const activity = { notifications: [], loaded: false, seen: 0 };
 
+/// A message deleted: what notified me of it leaves the list (and no longer counts as new), as the
+/// server's list leaves it out.
+export function dropActivityOf(messageId) {
+  const kept = activity.notifications.filter((n) => n.message.id !== messageId);
+  if (kept.length === activity.notifications.length) return;
+  activity.notifications = kept;
+  emit("activity");
+}
+
 export function setActivity(notifications, seen) {
   activity.notifications = notifications;
   activity.loaded = true;

@@ -782,6 +782,25 @@ import Testing
         }
     }
 
+    /// A mention taken back (its message deleted) leaves the summary's notifications: the activity
+    /// list showed the tombstone as new (a hunt).
+    @Test func aDeletedMessagesNotificationsLeaveTheSummary() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let kept = try await live.post(alice.token, room: 1, text: "@bob this stays")
+            let gone = try await live.post(alice.token, room: 1, text: "@bob oops, wrong person")
+            func notified() async throws -> [Int64] {
+                let summary = try await live.send(.GET, "/api/me/summary?since=2000-01-01T00:00:00.000Z", token: bob.token)
+                return summary.body?["notifications"]?.array?.compactMap { $0["message"]?["id"]?.int } ?? []
+            }
+            #expect(try await notified() == [gone, kept])
+            #expect(try await live.send(.DELETE, "/api/messages/\(gone)", token: alice.token).status == 204)
+            #expect(try await notified() == [kept])
+        }
+    }
+
     @Test func aGroupDMAtMentionsNotifiesOnlyOfMentions() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

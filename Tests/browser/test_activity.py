@@ -83,3 +83,37 @@ def test_what_one_device_saw_is_seen_on_the_others(server, browsers, account):
         .some(e => e.name.includes('/api/me/summary') && e.responseEnd > 0)"""), message="the summary was never read")
     time.sleep(0.5)
     assert not has_dot(later), "a new browser shows as new what another device saw"
+
+
+def test_a_mention_taken_back_leaves_the_list_and_the_dot(server, browsers, account):
+    amy = account("amy_taken", display_name="Amy")
+    ned = account("ned_taken", display_name="Ned")
+    room = ned.create_room("taken-room")["id"]
+    amy.join(room)
+    chat = Chat(browsers(), server).log_in("amy_taken")
+    chat.open_room("main")
+    chat.wait(lambda: chat.js("return document.getElementById('activity-open').getAttribute('aria-label')") == "Mentions and replies")
+    kept = ned.post(room, "@amy_taken the real question")
+    gone = ned.post(room, "@amy_taken sorry, wrong person")
+    chat.wait(lambda: has_dot(chat), message="no dot for the mentions")
+    chat.find("#activity-open").click()
+    chat.wait(lambda: chat.dialog_open("activity-dialog"))
+    chat.wait(lambda: len(entries(chat)) == 2)
+    chat.find("#activity-dialog [data-close]").click()
+    chat.wait(lambda: not has_dot(chat))
+    # A new mention, then taken back at once: the dot goes with it, and the list keeps the others.
+    third = ned.post(room, "@amy_taken also wrong")
+    chat.wait(lambda: has_dot(chat))
+    ned.call("DELETE", f"/api/messages/{third['id']}", expect=204)
+    chat.wait(lambda: not has_dot(chat), message="a deleted mention kept the dot")
+    ned.call("DELETE", f"/api/messages/{gone['id']}", expect=204)
+    chat.find("#activity-open").click()
+    chat.wait(lambda: chat.dialog_open("activity-dialog"))
+    chat.wait(lambda: entries(chat) == [["mention", "@amy_taken the real question"]], message=f"activity: {entries(chat)}")
+    # After a reload too (the server's list leaves it out).
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.find("#activity-open").click()
+    chat.wait(lambda: chat.dialog_open("activity-dialog"))
+    chat.wait(lambda: entries(chat) == [["mention", "@amy_taken the real question"]], message=f"activity after reload: {entries(chat)}")
+    assert kept

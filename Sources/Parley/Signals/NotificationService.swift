@@ -260,14 +260,14 @@ struct NotificationService: Sendable {
     }
 
     /// Notifications since a time, newest first (at most `limit`), their messages as the user reads
-    /// them (`myReactions`, `saved`).
+    /// them (`myReactions`, `saved`). A deleted message's are left out: its sender took it back.
     static func since(_ c: MariaDBConnection, userID: Int64, since: Date, limit: Int) throws -> [NotificationView] {
         let rows = try c.query(
             """
             SELECT n.id AS notification_id, n.reason, n.created_at AS notified_at, \(MessageStore.columns)
             FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = m.sender_id
             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = n.user_id
-            WHERE n.user_id = ? AND n.created_at >= ? ORDER BY n.id DESC LIMIT ?
+            WHERE n.user_id = ? AND n.created_at >= ? AND m.deleted_at IS NULL ORDER BY n.id DESC LIMIT ?
             """, [userID, since, limit])
         let messages = try MessageService.forReader(c, try rows.map(MessageView.init), userID: userID)
         return try zip(rows, messages).map { row, message in
