@@ -120,6 +120,13 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     hana.wait(lambda: hana.js("return document.getElementById('uploads').hidden"))
     assert hana.js("return document.getElementById('composer-text').value") == ""
 
+    # One the server refuses says so, and the status line no longer says it is being shared.
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    attach(hana, empty)
+    hana.wait(lambda: "empty.txt was not shared" in hana.text_of("composer-error"), message="no error for an empty file")
+    assert "Sharing empty.txt" not in hana.text_of("upload-status")
+
 
 def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, browsers, account, tmp_path):
     owner = account("ivo_pictures", display_name="Ivo")

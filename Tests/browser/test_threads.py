@@ -1,4 +1,6 @@
 """Threads: a message's replies beside the room, kept up to date live, answered from the panel."""
+import time
+
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -303,3 +305,12 @@ def test_the_threads_list_counts_followed_threads_with_new_replies_and_opens_the
     for tab in (chat, other_tab):
         tab.wait(lambda: threads_count(tab) == "", message=f"count {threads_count(tab)!r}")
     assert tia.call("GET", "/api/me/threads", expect=200).json()["unread_threads"] == 0
+    # Closed and opened again with the keyboard: the focus is in the list (a hunt found it on the page).
+    other_tab.find("#threads-dialog [data-close]").click()
+    other_tab.wait(lambda: not other_tab.dialog_open("threads-dialog"))
+    other_tab.find("#threads-open").click()
+    other_tab.wait(lambda: other_tab.dialog_open("threads-dialog"))
+    focused = "return document.activeElement.closest('#threads-dialog') !== null && document.activeElement.closest('#threads-list li')?.dataset.message"
+    other_tab.wait(lambda: other_tab.js(focused) == str(deploy["id"]), message=lambda: f"focus: {other_tab.js('return document.activeElement.outerHTML.slice(0, 80)')}")
+    time.sleep(0.5)  # the list's reload re-renders it: the focus stays on the same entry
+    assert other_tab.js(focused) == str(deploy["id"])

@@ -632,7 +632,11 @@ async function shareOne(file, caption, turn = Promise.resolve()) {
     return true;
   } catch (error) {
     if (error.name === "AbortError") announce(`Sharing ${name} was cancelled.`);
-    else setError(`${name} was not shared: ${error.message}`);
+    else {
+      // The error line says it (an alert); the status line no longer says it is being shared.
+      announce("");
+      setError(`${name} was not shared: ${error.message}`);
+    }
     return false;
   } finally {
     const hadFocus = row.contains(document.activeElement);

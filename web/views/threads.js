@@ -31,9 +31,21 @@ export function initThreads({ onNavigate, onOpenThread }) {
 export function openThreads() {
   showError("threads-error", null);
   threads.shown = true;
+  // Rendered first: a "Mark all read" left shown from before took the focus and then hid, leaving
+  // it on the page (a hunt), where every other list dialog puts it inside.
   $("threads-dialog").showModal();
   render();
+  keepFocusInside();
   load();
+}
+
+/// The focus stays in the open dialog when what held it is re-rendered or hidden: on the same
+/// thread's entry again, else on the first entry, else on Close.
+function keepFocusInside(focusedRoot = null) {
+  const dialog = $("threads-dialog");
+  if (!dialog.open || (dialog.contains(document.activeElement) && document.activeElement.offsetParent !== null)) return;
+  const same = focusedRoot && dialog.querySelector(`#threads-list li[data-message="${focusedRoot}"] button`);
+  (same ?? dialog.querySelector("#threads-list li button") ?? dialog.querySelector("[data-close]")).focus();
 }
 
 async function load({ more = false } = {}) {
@@ -61,7 +73,9 @@ function render() {
     : entries.length === 0
       ? "No threads yet. Threads of your messages, and those you reply or are mentioned in, show here."
       : "";
+  const focusedRoot = document.activeElement?.closest?.("#threads-list li")?.dataset.message ?? null;
   $("threads-list").replaceChildren(...entries.map(entryNode));
+  keepFocusInside(focusedRoot);
 }
 
 function entryNode({ root, last_reply: last, unread_replies: unread, read_up_to: readUpTo }) {
