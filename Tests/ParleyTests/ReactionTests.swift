@@ -214,7 +214,8 @@ import Testing
         for emoji in ["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇫🇷", "1️⃣", "#️⃣", "🏳️‍🌈", "☝🏻", "😀"] {
             #expect(ReactionEmoji.isEmoji(emoji), "\(emoji)")
         }
-        for text in ["", "a", "1", "❤", "👍👍", "é", "日", "+1", ":thumbsup:", "\u{FE0F}", "👍 ", "©"] {
+        for text in ["", "a", "1", "❤", "👍👍", "é", "日", "+1", ":thumbsup:", "\u{FE0F}", "👍 ", "©", "👍\u{200D}", "👍🏽\u{200D}", "❤️\u{200D}",
+                     "👍\u{200D}\u{FE0F}", "👍\u{200D}\u{200D}👍"] {
             #expect(!ReactionEmoji.isEmoji(text), "\(text)")
         }
     }
