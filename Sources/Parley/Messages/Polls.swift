@@ -147,7 +147,7 @@ extension MessageService {
             // Under the room's row, as a vote: a demotion, kick, mute or archive it waited for refuses
             // it (a hunt saw closes by a moderator land after their demotion's event).
             let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
-            guard let role = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false) else {
+            guard let role = try RoomService.role(rooms, c, roomID: roomID, userID: user.id) else {
                 throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
             }
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message has no poll.") }
@@ -155,6 +155,8 @@ extension MessageService {
             guard message.sender.id == user.id || role >= .moderator else {
                 throw RoomService.forbidden("Only the poll's author or the room's moderators close it.")
             }
+            // An archive or a mute (read under the same lock) stops it as it stops a vote.
+            _ = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
             let mine = try Self.choices(c, messageID, user.id)
             guard !poll.closed else { return (poll, mine) }
             let closed = try poll.counted(c, messageID: messageID, closed: true)
