@@ -543,6 +543,16 @@ import Testing
             let payload = #"{"room_id":\#(dm)}"#
             let toAnn = { (type: String) in [type, String(ann.id), payload] }
             #expect(events == [toAnn("room.closed"), toAnn("room.closed"), toAnn("room.reopened")])
+            // Opening the conversation again shows it again (it answered the room and kept it hidden).
+            #expect(try await client.send(.put, "/api/rooms/\(dm)/closed", headers: ann.bearer).status == .noContent)
+            let again = try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+            #expect(again.status == .ok)
+            #expect(try again.json()["room"]?["id"]?.int == dm)
+            #expect(try await closed(ann) == false)
+            #expect(try parley.count("events", where: "type = 'room.reopened'") == 2)
+            // Open already: opening it sends nothing.
+            _ = try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer)
+            #expect(try parley.count("events", where: "type = 'room.reopened'") == 2)
             // Rooms and groups are not closed; strangers learn nothing.
             try await client.send(.put, "/api/rooms/1/closed", headers: ann.bearer).expectError(.conflict, "not_a_dm")
             let carol = try await client.signUp("carol")

@@ -87,6 +87,9 @@ final class RouteIndex: Sendable {
                     && zip(entry.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == "*" || pattern == segment }
             }.map(\.method)
         }
-        return Array(Set(methods)).sorted()
+        var allowed = Set(methods)
+        // `HEAD` is answered wherever `GET` is (`HeadRequestHandler`), but on the event routes.
+        if allowed.contains("GET"), !path.hasPrefix(EventStreamHandler.pollPath) { allowed.insert("HEAD") }
+        return allowed.sorted()
     }
 }

@@ -322,6 +322,8 @@ struct RoomController {
         default: throw ParleyError.badRequest("Give user_id (one person) or user_ids (one to \(RoomService.maxDMOthers)), not both.")
         }
         let (room, created) = try await rooms.openDM(user: session.user, with: others)
+        // Opening a conversation one closed shows it again (as Slack does), on every device of theirs.
+        if !created { try await rooms.setClosed(user: session.user, roomID: room.id, closed: false) }
         return EditedResponse(status: created ? .created : .ok, response: RoomResponse(room: room))
     }
 
