@@ -43,6 +43,22 @@ import Testing
                 undo: "DELETE FROM room_mutes WHERE room_id = ?", status: .forbidden, code: "muted")
         }
 
+        /// A moderator made a member again.
+        static func demotion(_ who: LoggedIn, status: HTTPResponse.Status, code: String) -> HeldChange {
+            HeldChange(
+                sql: "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(who.id)",
+                undo: "UPDATE room_members SET role = 'moderator' WHERE room_id = ? AND user_id = \(who.id)", status: status, code: code,
+                moderator: true)
+        }
+
+        /// A kick (a ban deletes the membership the same way); undone, they are back with `role`.
+        static func kick(_ who: LoggedIn, role: String = "member") -> HeldChange {
+            HeldChange(
+                sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(who.id)",
+                undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(who.id), '\(role)', NOW(3))",
+                status: .forbidden, code: "not_a_member")
+        }
+
         static let archive = HeldChange(
             sql: "UPDATE rooms SET archived_at = NOW(3) WHERE id = ?", undo: "UPDATE rooms SET archived_at = NULL WHERE id = ?",
             status: .conflict, code: "room_archived")
@@ -246,10 +262,7 @@ import Testing
                 // Holding the room's row alone changes nothing: the post waits and is made.
                 HeldChange(sql: "UPDATE rooms SET topic = topic WHERE id = ?", undo: "", status: .created, code: ""),
                 .mute(ann, by: owner), .archive, .moderatorsOnly,
-                HeldChange(
-                    sql: "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)",
-                    undo: "UPDATE room_members SET role = 'moderator' WHERE room_id = ? AND user_id = \(ann.id)",
-                    status: .forbidden, code: "posting_restricted", moderator: true),
+                .demotion(ann, status: .forbidden, code: "posting_restricted"),
             ]
             for (n, change) in changes.enumerated() {
                 let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
@@ -292,12 +305,7 @@ import Testing
             var membersStillReact = HeldChange.moderatorsOnly
             membersStillReact.editsOnly = true
             let changes = [
-                .mute(ann, by: owner), .archive, membersStillReact,
-                // A kick (a ban deletes the membership the same way).
-                HeldChange(
-                    sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
-                    undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(ann.id), 'member', NOW(3))",
-                    status: .forbidden, code: "not_a_member"),
+                .mute(ann, by: owner), .archive, membersStillReact, .kick(ann),
             ]
             for (n, change) in changes.enumerated() {
                 let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
@@ -364,16 +372,7 @@ import Testing
         try await parley.run { client in
             let owner = try await client.signUp("owner")
             let ann = try await client.signUp("ann")
-            let changes = [
-                HeldChange(
-                    sql: "UPDATE room_members SET role = 'member' WHERE room_id = ? AND user_id = \(ann.id)",
-                    undo: "UPDATE room_members SET role = 'moderator' WHERE room_id = ? AND user_id = \(ann.id)", status: .forbidden, code: "forbidden"),
-                HeldChange(
-                    sql: "DELETE FROM room_members WHERE room_id = ? AND user_id = \(ann.id)",
-                    undo: "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, \(ann.id), 'moderator', NOW(3))",
-                    status: .forbidden, code: "not_a_member"),
-                .archive,
-            ]
+            let changes: [HeldChange] = [.demotion(ann, status: .forbidden, code: "forbidden"), .kick(ann, role: "moderator"), .archive]
             for (n, change) in changes.enumerated() {
                 let room = try await ModerationTests.room(client, owner: owner, members: [ann], name: "room \(n)")
                 #expect(try await ModerationTests.setRole(client, owner, room: room, user: ann.id, "moderator").status == .ok)
