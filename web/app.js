@@ -9,6 +9,7 @@ import { askPermissionOnFirstClick } from "/notify.js";
 import * as store from "/state.js";
 import { bindThemeToggle } from "/theme.js";
 import { initAdmin } from "/views/admin.js";
+import { initAnnouncer } from "/views/announce.js";
 import { initAuth, showAuth, showLogin } from "/views/auth.js";
 import { clearDrafts, startEdit, startReply, initComposer } from "/views/composer.js";
 import { clearThreadDrafts } from "/views/threaddrafts.js";
@@ -47,7 +48,7 @@ import { closeThread, initThread, openThread } from "/views/thread.js";
 import { initTimeline, jumpTo, jumpToTime } from "/views/timeline.js";
 import { initJumpDate } from "/views/jumpdate.js";
 import { initCommands } from "/views/commands.js";
-import { toast, toastError } from "/views/toast.js";
+import { initToasts, toast, toastError } from "/views/toast.js";
 import { initTyping } from "/views/typing.js";
 
 const NOTICE_KEY = "parley.notice";
@@ -58,6 +59,7 @@ let entered = false;
 function initViews() {
   bindThemeToggle($("theme-toggle"));
   initDialogs();
+  initToasts();
   initViewer();
   initAuth(enter);
   initSidebar({
@@ -89,6 +91,7 @@ function initViews() {
   $("jump-latest").addEventListener("click", forgetMessageInAddress);
   initComposer({ onUnarchive: () => unarchiveRoom(state().rooms.get(state().room?.id)) });
   initTyping();
+  initAnnouncer();
   initMembers({ onModeration: openModeration, onAddPeople: openDMDialog, onReportRoom: openRoomReport });
   initModeration();
   initProfile({ deactivated: () => endSession("Your account was deactivated.") });

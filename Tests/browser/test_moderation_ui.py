@@ -1,5 +1,6 @@
 """Moderators in the browser: the bans and mutes lists, unbanning and unmuting."""
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
 
@@ -186,3 +187,28 @@ def test_an_owner_lets_only_moderators_post_and_members_see_it_live(server, brow
     admin.wait(lambda: admin.room_title() == "bulletin", message="the new room did not open")
     made = next(r for r in owner.call("GET", "/api/rooms", expect=200).json()["mine"] if r["name"] == "bulletin")
     assert made["post_policy"] == "moderators"
+
+
+def test_the_focus_stays_on_a_members_button_after_a_cancel_or_a_reload(server, browsers, account):
+    owner = account("usher", display_name="The Usher")
+    dan = account("dan_focus", display_name="Dan")
+    room = owner.create_room("focus-court")["id"]
+    dan.join(room)
+    admin = Chat(browsers(), server).log_in("usher")
+    admin.open_room("focus-court")
+    admin.find("#members-toggle").click()
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(dan.id), "Kick"), message="no Kick button for dan")
+    focused = "return [document.activeElement.textContent, document.activeElement.closest('li')?.dataset.userId ?? null]"
+    for label in ("Kick", "Ban"):
+        admin.js(MEMBER_BUTTON, str(dan.id), label).send_keys(Keys.ENTER)
+        admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+        admin.find("#confirm-input").send_keys(Keys.ESCAPE)
+        admin.wait(lambda: not admin.dialog_open("confirm-dialog"))
+        # A reload would have rebuilt the list by now (and lost the focus).
+        admin.js("return new Promise(r => setTimeout(r, 500))")
+        assert admin.js(focused) == [label, str(dan.id)]
+    # A tool that reloads the list keeps the focus on the same person's same button.
+    admin.js(MEMBER_BUTTON, str(dan.id), "Mute 10 min").send_keys(Keys.ENTER)
+    admin.wait(lambda: dan.call("POST", f"/api/rooms/{room}/messages", json={"text": "hm"}).status_code == 403)
+    admin.js("return new Promise(r => setTimeout(r, 500))")
+    assert admin.js(focused) == ["Mute 10 min", str(dan.id)]

@@ -2,6 +2,8 @@
 nothing scrolls sideways, the drawer covers the panels, the room's name has room, the connection
 and queued messages say how they stand, and toasts leave the message box's controls free."""
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Account, Chat
 
@@ -178,3 +180,18 @@ def test_on_a_phone_a_toast_leaves_the_message_box_controls_free(server, browser
     assert toast <= chat.js("return document.getElementById('composer').getBoundingClientRect().top") + 1
     chat.find("#scheduled-open").click()
     chat.wait(lambda: chat.dialog_open("scheduled-dialog"))
+
+
+def test_on_a_phone_a_dialog_opened_from_the_more_menu_gives_the_focus_to_more_when_it_closes(server, browsers, account):
+    host = account("more_focus", display_name="Mo")
+    host.create_room("focusroom")
+    chat = Chat(browsers(**PHONE), server).log_in("more_focus")
+    open_room(chat, "focusroom")
+    for tool, dialog in (("saved-open", "saved-dialog"), ("search-open", "search-dialog"), ("room-notify", "notify-dialog"), ("room-settings", "room-dialog")):
+        chat.find("#room-more").click()
+        chat.wait(lambda: chat.find(f"#{tool}").is_displayed())
+        chat.find(f"#{tool}").send_keys(Keys.ENTER)
+        chat.wait(lambda: chat.dialog_open(dialog))
+        ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
+        chat.wait(lambda: chat.js("return document.activeElement.id") == "room-more",
+                  message=f"after {dialog}: {chat.js('return document.activeElement.outerHTML.slice(0, 60)')}")

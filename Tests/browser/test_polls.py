@@ -2,6 +2,8 @@
 everyone, a second click takes the vote back), and closed by their author."""
 import time
 
+from selenium.webdriver.common.keys import Keys
+
 from parley_browser import Chat
 
 
@@ -107,3 +109,19 @@ def test_quick_votes_on_a_slow_network_all_count_and_counts_stay_current(server,
     chat.network()
     time.sleep(1.5)
     assert [o[1:] for o in options(chat, "Which days?")[0]] == [[1, False], [1, True], [2, True]], options(chat, "Which days?")
+
+
+def test_voting_with_the_keyboard_keeps_the_focus_on_the_option(server, browsers, account):
+    asker = account("poll_focus_asker", display_name="Pia")
+    voter = account("poll_focus_voter", display_name="Vic")
+    room = asker.create_room("focus-polls")["id"]
+    voter.join(room)
+    asker.call("POST", f"/api/rooms/{room}/polls", expect=201, json={"question": "Lunch?", "options": ["Soup", "Salad"]})
+    chat = Chat(browsers(), server).log_in("poll_focus_voter")
+    chat.open_room("focus-polls")
+    chat.wait(lambda: options(chat, "Lunch?") is not None)
+    chat.find('#messages .poll-choice[data-option="1"]').send_keys(Keys.ENTER)
+    chat.wait(lambda: options(chat, "Lunch?")[0][1] == ["Salad", 1, True])
+    # The vote's own event re-renders the message again: the focus is still on the option.
+    chat.js("return new Promise(r => setTimeout(r, 500))")
+    assert chat.js("return document.activeElement.dataset.option ?? document.activeElement.tagName") == "1"

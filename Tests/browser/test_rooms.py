@@ -343,3 +343,28 @@ def test_a_public_room_is_read_in_its_preview_before_joining(server, browsers, a
     reader.wait(lambda: reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="reading-room"] .browse-action'))
     assert not reader.js("return document.getElementById('browse-directory').hidden")
     assert not reader.driver.find_elements(By.CSS_SELECTOR, '#browse-list li[data-name="reading-room"] .browse-look')
+
+
+def test_a_long_topic_is_read_whole_in_the_header_and_in_browse(server, browsers, account):
+    topic = "Everything about the spring release: " + "dates, owners, blockers and the plan for each of them; " * 4
+    topic = topic.strip()[:250]
+    host = account("topic_host")
+    host.create_room("long-topic", topic=topic)
+    host.create_room("topic-home")
+    chat = Chat(browsers(), server).log_in("topic_host")
+    chat.open_room("topic-home")
+    chat.find("#browse-rooms").click()
+    chat.wait(lambda: chat.dialog_open("browse-dialog"))
+    chat.wait(lambda: chat.js("return !!document.querySelector('#browse-list li[data-name=\"long-topic\"]')"))
+    assert chat.js("return document.querySelector('#browse-list li[data-name=\"long-topic\"] .browse-text .muted').title") == topic
+    chat.find("#browse-dialog [data-close]").click()
+    chat.open_room("long-topic")
+    head = chat.find("#room-topic")
+    chat.wait(lambda: head.get_attribute("title") == topic)
+    # Cut to one line, it is reached with the keyboard and then shows whole.
+    clipped = "const t = document.getElementById('room-topic'); return t.scrollWidth > t.clientWidth || t.scrollHeight > t.clientHeight"
+    assert chat.js(clipped)
+    assert head.get_attribute("tabindex") == "0" and head.get_attribute("aria-label") == topic
+    chat.js("document.getElementById('room-topic').focus()")
+    assert chat.js("return document.activeElement.id") == "room-topic"
+    assert not chat.js(clipped), "the focused topic is still cut"

@@ -108,3 +108,28 @@ def test_a_send_the_server_refused_shows_and_is_sent_later(server, browsers, acc
     assert entry["failure"] is None
     chat.find("#scheduled-dialog [data-close]").click()
     assert chat.text_of("scheduled-bar-text") == "1 scheduled message here"
+
+
+def test_the_scheduled_dialog_takes_the_focus_as_it_opens_and_keeps_it_as_it_reloads(server, browsers, account):
+    yan = account("yan_later", display_name="Yan")
+    room = yan.create_room("focus-later")["id"]
+    yan.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "first later", "in_seconds": 3600})
+    yan.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "second later", "in_seconds": 7200})
+    chat = Chat(browsers(), server).log_in("yan_later")
+    chat.open_room("focus-later")
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed())
+    chat.find("#scheduled-open").click()
+    chat.wait(lambda: chat.dialog_open("scheduled-dialog"))
+    inside = "return document.getElementById('scheduled-dialog').contains(document.activeElement)"
+    # The list reloads as the dialog opens: the focus stays on the first entry's first button.
+    for _ in range(10):
+        assert chat.js(inside), f"the focus is on {chat.js('return document.activeElement.tagName')}"
+        chat.js("return new Promise(r => setTimeout(r, 100))")
+    assert chat.js("return document.activeElement.textContent") == "Send now"
+    assert chat.js("return document.activeElement.closest('li').textContent").find("first later") >= 0
+    # Deleting the focused entry puts the focus on the next one.
+    chat.js("document.activeElement.closest('li').querySelector('button.danger').focus()")
+    chat.js("document.activeElement.click()")
+    chat.wait(lambda: "first later" not in chat.text_of("scheduled-list"))
+    chat.wait(lambda: chat.js(inside) and "second later" in chat.js("return document.activeElement.closest('li')?.textContent ?? ''"),
+              message=lambda: chat.js("return document.activeElement.outerHTML.slice(0, 80)"))

@@ -78,7 +78,14 @@ function render() {
     (a, b) => (PRESENCE_ORDER[a.presence] ?? 4) - (PRESENCE_ORDER[b.presence] ?? 4) || RANK[b.role] - RANK[a.role] || a.user.display_name.localeCompare(b.user.display_name),
   );
   $("members-heading").textContent = `Members · ${members.length}`;
+  const focused = $("members").contains(document.activeElement) ? document.activeElement : null;
   $("members").replaceChildren(...members.map((member) => memberItem(room, member, mine)));
+  // The focus stays with the same person (their same button, else their first one) if still listed.
+  if (focused && !$("members").contains(document.activeElement)) {
+    const item = $("members").querySelector(`li[data-user-id="${focused.closest("li")?.dataset.userId}"]`);
+    const buttons = [...(item?.querySelectorAll("button") ?? [])];
+    (buttons.find((b) => b.textContent === focused.textContent) ?? buttons[0])?.focus();
+  }
   // A status or a pause that runs out leaves the list when it does.
   clearTimeout(expiryTimer);
   const ends = (m) => [activeStatus(m.status)?.expires_at, pausedNow(m.dnd_until) ? m.dnd_until : null].filter(Boolean).map(Date.parse);
@@ -110,17 +117,23 @@ function memberItem(room, member, myRank) {
   const tools = el("div", { className: "member-actions", attrs: { role: "group", "aria-label": `Actions for ${member.user.display_name}` } });
   const uid = member.user.id;
   const name = member.user.display_name;
-  const act = (label, run) => tools.append(button(label, { className: "secondary small", onClick: () => run().then(() => actions.loadPeople(room.id)).catch(toastError) }));
+  // A tool cancelled (it resolves to false) changes nothing: the list is not reloaded.
+  const act = (label, run) => tools.append(button(label, {
+    className: "secondary small",
+    onClick: () => run().then((done) => done !== false && actions.loadPeople(room.id)).catch(toastError),
+  }));
   const withReason = (verb, call) => async () => {
     const reason = await confirmDialog({ title: `${verb} ${name}?`, confirm: verb, input: { label: "Reason (optional)" } });
-    if (reason !== null) await call(reason);
+    if (reason === null) return false;
+    await call(reason);
   };
   act("Kick", withReason("Kick", (reason) => actions.moderation.kick(room.id, uid, reason)));
   act("Ban", withReason("Ban", (reason) => actions.moderation.ban(room.id, uid, reason)));
   act("Mute 10 min", () => actions.moderation.mute(room.id, uid, 600));
   if (room.kind === "group" && myRank >= RANK.admin) {
     act("Remove", async () => {
-      if ((await confirmDialog({ title: `Remove ${name} from this group?`, confirm: "Remove" })) !== null) await actions.removeMember(room.id, uid);
+      if ((await confirmDialog({ title: `Remove ${name} from this group?`, confirm: "Remove" })) === null) return false;
+      await actions.removeMember(room.id, uid);
     });
   }
   if (myRank >= RANK.admin && RANK[member.role] < RANK.admin) {

@@ -496,7 +496,8 @@ function renderDirectory() {
           "span",
           { className: "browse-text" },
           el("strong", { text: room.name }),
-          el("span", { className: "muted", text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
+          // (Cut to one line: the title has it whole.)
+          el("span", { className: "muted", attrs: { title: room.topic || null }, text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
         ),
         action,
         look,

@@ -60,7 +60,19 @@ function initMoreMenu() {
   const more = $("room-more");
   const menu = $("room-more-menu");
   more.addEventListener("click", () => setMoreMenu(more.getAttribute("aria-expanded") !== "true"));
-  menu.addEventListener("click", (event) => event.target.closest("button") && setMoreMenu(false));
+  // A dialog opened from the menu gives the focus back to its tool, hidden with the menu since (the
+  // focus was left on the page): "More" takes it instead.
+  let picked = null;
+  menu.addEventListener("click", (event) => {
+    picked = event.target.closest("button") ?? picked;
+    if (event.target.closest("button")) setMoreMenu(false);
+  });
+  for (const dialog of document.querySelectorAll("dialog")) {
+    dialog.addEventListener("close", () => setTimeout(() => {
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (picked && lost && !document.querySelector("dialog[open]") && !picked.checkVisibility() && more.checkVisibility()) more.focus();
+    }));
+  }
   menu.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     setMoreMenu(false);
@@ -141,6 +153,17 @@ function render() {
       if (tag) $("room-topic").prepend(tag, $("room-topic").textContent ? " " : "");
       $("room-icon").replaceChildren(roomIcon(room));
     }
+  }
+  // A topic cut to one line is read whole: in its title, and (focused, or tapped) in full, wrapped (style.css).
+  const topic = $("room-topic");
+  const full = topic.textContent.trim();
+  topic.title = full;
+  if (full) {
+    topic.tabIndex = 0;
+    topic.setAttribute("aria-label", full);
+  } else {
+    topic.removeAttribute("tabindex");
+    topic.removeAttribute("aria-label");
   }
   $("messages").hidden = !state.room || closed !== null;
   const usable = room && !closed;

@@ -130,6 +130,7 @@ function openDialog() {
   $("scheduled-error").textContent = "";
   renderDialog();
   $("scheduled-dialog").showModal();
+  focusEntry();
   actions.loadScheduled().catch((error) => showError("scheduled-error", error));
 }
 
@@ -139,8 +140,19 @@ function renderDialog() {
   $("scheduled-status").textContent = all.length === 0
     ? "Nothing scheduled. Write a message, then pick a time with the clock beside Send."
     : `${all.length} scheduled ${all.length === 1 ? "message" : "messages"}, soonest first.`;
-  const kept = editing === null ? null : $("scheduled-list").querySelector(`li[data-scheduled="${editing}"]`);
-  $("scheduled-list").replaceChildren(...all.map((s) => (s.id === editing && kept ? kept : entry(s))));
+  const list = $("scheduled-list");
+  const kept = editing === null ? null : list.querySelector(`li[data-scheduled="${editing}"]`);
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  list.replaceChildren(...all.map((s) => (s.id === editing && kept ? kept : entry(s))));
+  if (focused && !list.contains(document.activeElement)) focusEntry(focused.closest("li")?.dataset.scheduled, focused.textContent);
+}
+
+/// The focus stays in the dialog as the list re-renders (it reloads as it opens): on the same
+/// entry's same button, else the first entry, else Close.
+function focusEntry(id, label) {
+  const item = id ? $("scheduled-list").querySelector(`li[data-scheduled="${id}"]`) : null;
+  const same = item && [...item.querySelectorAll("button")].find((b) => b.textContent === label);
+  (same ?? item?.querySelector("button") ?? $("scheduled-list").querySelector("button") ?? $("scheduled-dialog").querySelector("[data-close]")).focus();
 }
 
 function entry(s) {

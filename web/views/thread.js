@@ -94,12 +94,23 @@ export function openThread(message) {
 
 export function closeThread({ refocus = true } = {}) {
   if (!state.thread && $("thread-panel").hidden) return;
+  const rootId = state.thread?.rootId;
   actions.closeThread();
   // Its draft is kept (threaddrafts.js); the next thread's box starts with its own.
   $("thread-text").value = "";
   show(false);
-  if (refocus && opener?.isConnected) opener.focus();
+  if (refocus) refocusOpener(rootId);
   opener = null;
+}
+
+/// The opener, or (rebuilt since: a reply changed its root's count) the same button of the root's
+/// message as it is now, else the message, else the message box.
+function refocusOpener(rootId) {
+  if (opener?.isConnected) return opener.focus();
+  const item = rootId ? document.querySelector(`#messages li.message[data-id="${rootId}"]`) : null;
+  const action = opener?.dataset?.action;
+  const same = action && item?.querySelector(`[data-action="${action}"]`);
+  (same ?? item ?? $("composer-text")).focus();
 }
 
 function show(open) {

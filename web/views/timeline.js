@@ -172,7 +172,9 @@ function render({ reason, message, target } = {}) {
   const anchor = reason === "initial" || reason === "window" || (atBottom && !keepsPlace) ? null : visibleAnchor();
   const focused = list.contains(document.activeElement) ? document.activeElement : null;
   const focusedKey = focused?.closest("li")?.dataset.key;
-  const focusedAction = focused?.dataset?.action;
+  // (A poll's option is known by its number.)
+  const focusedSelector = focused?.dataset?.action ? `[data-action="${focused.dataset.action}"]`
+    : focused?.dataset?.option !== undefined ? `.poll-choice[data-option="${focused.dataset.option}"]` : null;
 
   const desired = [edgeNode(room)];
   let lastDay = null;
@@ -210,7 +212,7 @@ function render({ reason, message, target } = {}) {
   // Focus stays on the message (or its same button) the reader was on, even if it was rebuilt.
   if (focusedKey && !list.contains(document.activeElement)) {
     const node = cache.get(focusedKey)?.node;
-    (node?.querySelector(`[data-action="${focusedAction}"]`) ?? node)?.focus({ preventScroll: true });
+    ((focusedSelector && node?.querySelector(focusedSelector)) ?? node)?.focus({ preventScroll: true });
   }
 
   const mine = message?.sender?.id === state.me.id;
