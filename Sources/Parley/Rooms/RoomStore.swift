@@ -190,8 +190,7 @@ struct RoomStore: Sendable {
     }
 
     /// Adds a member and announces it (`member.joined` or `member.added`, with `payload` and the room
-    /// as it now is). The event's
-    /// id, reserved first, is their read mark: history from before they joined is there to read but
+    /// as it now is). The event's id, reserved first, is their read mark: history from before they joined is there to read but
     /// is not unread, and an `@room` in it does not mark them mentioned (as Zulip and Matrix count
     /// only what arrived after joining). Message ids come from the same sequence, and the membership
     /// starts at this event, so exactly the messages they receive live count: a message with a lower

@@ -178,11 +178,11 @@ struct PresenceService: Sendable {
         }
     }
 
-    /// [setPresence] The user's chosen status; announced at once if they are online.
-    /// Sets the status others see. `chosen`: the person chose it (`away` or `busy` stands for the
-    /// account until they choose again; `online` goes back to automatic), and their other devices
-    /// hear of it (`presence.chosen`). Otherwise it is a device's own report (a tab shown or
-    /// hidden), which a chosen status overrides: it changes nothing then.
+    /// [setPresence] Sets the status others see, announced at once if they are online. `chosen`:
+    /// the person chose it (`away` or `busy` stands for the account until they choose again;
+    /// `online` goes back to automatic), and their other devices hear of it (`presence.chosen`).
+    /// Otherwise it is a device's own report (a tab shown or hidden), which a chosen status
+    /// overrides: it changes nothing then.
     func set(userID: Int64, status: PresenceStatus, chosen: Bool = false) async throws {
         guard status != .offline else {
             throw ParleyError.invalid("invalid_status", "Choose online, away or busy; offline follows from having no connection.")
