@@ -63,6 +63,12 @@ import Yams
         try await parley.run { client in
             try await client.send(.get, "/api/nothing-here").expectError(.notFound, "not_found")
             try await client.send(.get, "/nope").expectError(.notFound, "not_found")
+            // An empty segment names no route, though the router would read past it: no account is made.
+            for uri in ["/api/users/", "/api//users", "/api/users//"] {
+                try await client.send(.post, uri, json: #"{"username":"slashes","password":"password123"}"#).expectError(.notFound, "not_found")
+            }
+            try await client.send(.get, "/api/session/").expectError(.notFound, "not_found")
+            #expect(try await client.send(.post, "/api/users", json: #"{"username":"slashes","password":"password123"}"#).status == .created)
             let wrongMethod = try await client.send(.patch, "/api/session")
             wrongMethod.expectError(.methodNotAllowed, "method_not_allowed")
             // `HEAD` goes with `GET` (it is answered wherever `GET` is), but on the event routes.

@@ -17,6 +17,12 @@ struct ErrorMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var response: Response
         do {
+            // The router reads `/api/users/` and `/api//users` as `/api/users`; the contract says a
+            // path that names no route is 404, so an empty segment under `/api` is one.
+            let path = request.uri.path
+            if path.hasPrefix("/api/"), path.hasSuffix("/") || path.contains("//") {
+                throw ParleyError.notFound("not_found", "No such route: \(path)")
+            }
             response = try await next(request, context)
         } catch let error as ParleyError {
             response = errorResponse(status: error.status, code: error.code, message: error.message, headers: error.headers)
