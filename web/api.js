@@ -169,6 +169,8 @@ export const Session = {
 
 export const Rooms = {
   list: () => get("/api/rooms"),
+  /// Public rooms whose name or topic contains `q`, by name: the directory beyond `list`'s 500.
+  directory: (q, limit = 100) => get(`/api/directory${query({ q, limit })}`),
   get: (id) => get(`/api/rooms/${id}`),
   create: (room) => post("/api/rooms", room),
   update: (id, changes) => request("PATCH", `/api/rooms/${id}`, changes),

@@ -41,6 +41,8 @@ export const state = {
   rooms: new Map(),
   /// Public rooms (joined or not), as the directory lists them.
   directory: [],
+  /// Whether `directory` holds every public room (the server lists the 500 biggest).
+  directoryComplete: true,
   connection: "connecting",
   /// The open room: see `openRoomState`.
   room: null,
@@ -357,10 +359,11 @@ export const hasDraft = (roomId) => allDrafts().some((draft) => draft.roomId ===
 /// Messages for rooms not (yet) in my list: counted once the list has them.
 let strays = [];
 
-export function setRooms({ mine, public: directory }) {
+export function setRooms({ mine, public: directory, public_complete: complete }) {
   const previous = state.rooms;
   state.rooms = new Map(mine.map((room) => [room.id, withLatest(room, previous.get(room.id))]));
   state.directory = directory;
+  state.directoryComplete = complete !== false;
   const waiting = strays;
   strays = [];
   for (const message of waiting) if (state.rooms.has(message.room_id)) countUnread(message, { emitChange: false });

@@ -36,7 +36,8 @@ import Testing
         let response = try await client.send(.get, "/api/rooms", headers: user.bearer)
         #expect(response.status == .ok)
         let body = try response.json()
-        #expect(body.keys == ["public", "mine"])
+        #expect(body.keys == ["public", "public_complete", "mine"])
+        #expect(body["public_complete"] == .bool(true))
         return (body["public"]?.array ?? [], body["mine"]?.array ?? [])
     }
 
@@ -98,6 +99,71 @@ import Testing
         }
         #expect(try parley.count("room_members") == 2)
         #expect(try String(mariaDBValue: try parley.scalar("SELECT kind FROM rooms WHERE id = 1")) == "public")
+    }
+
+    /// `rooms` lists the 500 biggest public rooms and says when there are more; `directory` pages
+    /// through all of them by name, or finds them by a piece of name or topic.
+    @Test func aDirectoryOfMoreThan500RoomsIsCutAndSearchable() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            // 520 empty public rooms ("room 001"…), one with a 100% in its topic, and a smaller one of two members.
+            try parley.execute(
+                """
+                INSERT INTO rooms (kind, name, topic, created_at)
+                SELECT 'public', CONCAT('room ', LPAD(seq, 3, '0')), IF(seq = 7, 'a 100% topic', ''), NOW(3) FROM seq_1_to_520
+                """)
+            let zulu = try await Self.room(client, ann, #"{"name":"zulu","topic":"last letters"}"#)
+            #expect(try await Self.join(client, bob, zulu).status == .ok)
+            let group = try await Self.room(client, ann, #"{"name":"room group","kind":"group"}"#)
+            let archived = try await Self.room(client, ann, #"{"name":"room archived"}"#)
+            #expect(try await client.send(.put, "/api/rooms/\(archived)/archived", headers: ann.bearer).status == .ok)
+
+            let list = try await client.send(.get, "/api/rooms", headers: bob.bearer).json()
+            #expect(list["public_complete"] == .bool(false))
+            let listed = list["public"]?.array ?? []
+            #expect(listed.count == 500)
+            // The biggest are kept (main, zulu), listed by name.
+            let names = listed.compactMap { $0["name"]?.string }
+            #expect(names.contains("main") && names.last == "zulu")
+            #expect(names == names.sorted())
+
+            // Paged by name: every public room once, none archived, no group.
+            var seen: [String] = []
+            var after: String?
+            repeat {
+                let query = after.map { "&after=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
+                let page = try await client.send(.get, "/api/directory?limit=100" + query, headers: bob.bearer)
+                #expect(page.status == .ok)
+                let body = try page.json()
+                #expect(body.keys == ["rooms"])
+                let names = body["rooms"]?.array?.compactMap { $0["name"]?.string } ?? []
+                seen += names
+                after = names.count == 100 ? names.last : nil
+            } while after != nil && seen.count < 1000
+            #expect(seen.count == 522 && Set(seen).count == 522)
+            #expect(seen.first == "main" && seen[1] == "room 001" && seen.last == "zulu")
+            #expect(!seen.contains("room group") && !seen.contains("room archived"))
+
+            // Found by a piece of name or topic, without regard to case; LIKE's own characters are plain.
+            func found(_ query: String) async throws -> [String] {
+                let answer = try await client.send(.get, "/api/directory?q=" + query, headers: bob.bearer)
+                #expect(answer.status == .ok, "\(query)")
+                return try answer.json()["rooms"]?.array?.compactMap { $0["name"]?.string } ?? []
+            }
+            #expect(try await found("ROOM%2051") == ["room 510", "room 511", "room 512", "room 513", "room 514", "room 515", "room 516", "room 517", "room 518", "room 519"])
+            #expect(try await found("LAST%20LETTER") == ["zulu"])
+            #expect(try await found("100%25") == ["room 007"])
+            #expect(try await found("_") == [])
+            let zuluForBob = try #require(try await client.send(.get, "/api/directory?q=zulu", headers: bob.bearer).json()["rooms"]?[0])
+            #expect(zuluForBob["my_role"] == .string("member") && zuluForBob["member_count"] == .number(2))
+
+            for bad in ["limit=0", "limit=101", "limit=x", "after=", "q=" + String(repeating: "a", count: 65)] {
+                try await client.send(.get, "/api/directory?" + bad, headers: bob.bearer).expectError(.badRequest, "invalid_request")
+            }
+            try await client.send(.get, "/api/directory").expectError(.unauthorized, "unauthenticated")
+        }
     }
 
     @Test func theDirectoryListsPublicRoomsAndMyRoomsSeparately() async throws {

@@ -1,10 +1,14 @@
 """Rooms from the browser: create public rooms (with a password) and private groups, browse and join; close DMs."""
+import tempfile
+from pathlib import Path
+
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from parley_browser import Chat
+from live_server import ParleyProcess
+from parley_browser import GENEROUS_LIMITS, Account, Chat
 
 
 def test_a_public_room_with_a_password_is_joined_with_it(server, browsers, account):
@@ -368,3 +372,32 @@ def test_a_long_topic_is_read_whole_in_the_header_and_in_browse(server, browsers
     chat.js("document.getElementById('room-topic').focus()")
     assert chat.js("return document.activeElement.id") == "room-topic"
     assert not chat.js(clipped), "the focused topic is still cut"
+
+
+def test_a_directory_too_big_to_list_whole_is_searched_on_the_server(browsers, account):
+    """Past 500 public rooms the list holds the biggest; typing finds the others on the server."""
+    with tempfile.TemporaryDirectory(prefix="parley-directory-", dir="/tmp") as tmp:
+        server = ParleyProcess(Path(tmp), env=GENEROUS_LIMITS).start()
+        try:
+            builder = Account(server, "builder")
+            for n in range(501):
+                builder.create_room(f"hall {n:03}")
+            builder.create_room("zebra crossing", topic="black and white stripes")
+            Account(server, "roamer")
+            roamer = Chat(browsers(), server).log_in("roamer")
+            roamer.find("#browse-rooms").click()
+            roamer.wait(lambda: roamer.dialog_open("browse-dialog"))
+            names = "return [...document.querySelectorAll('#browse-list li.browse-item')].map(li => li.dataset.name)"
+            roamer.wait(lambda: len(roamer.js(names)) == 500)
+            assert "zebra crossing" not in roamer.js(names) and "hall 500" not in roamer.js(names)
+            assert "biggest rooms" in roamer.find("#browse-list .browse-cut").text
+            roamer.find("#browse-filter").send_keys("STRIPES")
+            roamer.wait(lambda: roamer.js(names) == ["zebra crossing"])
+            roamer.find("#browse-filter").send_keys(Keys.ENTER)
+            roamer.wait(lambda: roamer.room_title() == "zebra crossing")
+            assert "zebra crossing" in roamer.sidebar_rooms()
+            # `/join` finds a room the list left out too.
+            roamer.send("/join hall 500")
+            roamer.wait(lambda: roamer.room_title() == "hall 500")
+        finally:
+            server.stop()

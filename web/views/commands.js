@@ -99,7 +99,9 @@ async function joinRoom(typed) {
     return null;
   }
   await actions.loadRooms();
-  const listed = state.directory.find((room) => room.name.toLocaleLowerCase() === name);
+  const named = (room) => room.name.toLocaleLowerCase() === name;
+  // (A directory cut at its biggest rooms may not list it: the server finds it by name.)
+  const listed = state.directory.find(named) ?? (state.directoryComplete ? null : (await Rooms.directory(name, 100)).rooms.find(named));
   if (!listed) throw new Error(`No public room is named ${typed}.`);
   let failure = null;
   await joinPublicRoom(listed, { onError: (error) => (failure = error) });

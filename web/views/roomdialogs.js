@@ -458,16 +458,41 @@ export function previewPublicRoom(room) {
   showRoomPreview(room, { onJoin: joinPublicRoom, onBack: () => backToDirectory(room) });
 }
 
+/// The server's answer for a filter, when the directory is too big to be listed whole.
+let searched = { filter: "", rooms: [] };
+let searchTimer = null;
+
+/// Asks the server for the public rooms matching `filter` (after a pause in typing), and shows
+/// them if the filter is still the same.
+function searchDirectory(filter) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    try {
+      const { rooms } = await Rooms.directory(filter);
+      searched = { filter, rooms };
+      if ($("browse-dialog").open && $("browse-filter").value.trim().toLocaleLowerCase() === filter) renderDirectory();
+    } catch (error) {
+      showError("browse-error", error);
+    }
+  }, 250);
+}
+
 function renderDirectory() {
   const filter = $("browse-filter").value.trim().toLocaleLowerCase();
-  const rooms = state.directory
-    .filter((room) => !filter || room.name.toLocaleLowerCase().includes(filter) || (room.topic ?? "").toLocaleLowerCase().includes(filter))
+  // A directory cut at its biggest rooms is searched on the server too (by name or topic).
+  const found = !state.directoryComplete && filter && searched.filter === filter ? searched.rooms : [];
+  if (!state.directoryComplete && filter && searched.filter !== filter) searchDirectory(filter);
+  const listed = new Set(state.directory.map((room) => room.id));
+  const rooms = [...state.directory, ...found.filter((room) => !listed.has(room.id))]
+    .filter((room) => !filter || found.includes(room) || room.name.toLocaleLowerCase().includes(filter) || (room.topic ?? "").toLocaleLowerCase().includes(filter))
     .sort((a, b) => b.member_count - a.member_count || a.name.localeCompare(b.name));
+  const cut = state.directoryComplete || filter ? [] : [el("li", { className: "muted browse-cut", text: `These are the ${rooms.length} biggest rooms; type a name or topic to find the others.` })];
   if (rooms.length === 0) {
     $("browse-list").replaceChildren(el("li", { className: "muted", text: filter ? "No room matches." : "No public rooms yet." }));
     return;
   }
   $("browse-list").replaceChildren(
+    ...cut,
     ...rooms.map((room) => {
       const joined = state.rooms.has(room.id);
       const action = joined

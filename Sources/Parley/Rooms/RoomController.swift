@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The HTTP face of rooms: `rooms`, `makeRoom`, `getRoom`, `updateRoom`, `deleteRoom`, `hasPassword`,
 /// `checkPassword`, `joinRoom`, `leaveRoom`, `members`, `addMember`, `removeMember`, `admin`,
-/// `transferOwnership`, `openDM`, `searchUsers`.
+/// `transferOwnership`, `openDM`, `searchUsers`, `directory`.
 struct RoomController {
     let rooms: RoomService
     /// Who is muted where (`getRoom` tells the caller their own mute).
@@ -16,6 +16,7 @@ struct RoomController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/rooms", use: list)
+        router.get("/api/directory", use: directory)
         router.post("/api/rooms", use: create)
         router.get("/api/rooms/:room", use: get)
         router.patch("/api/rooms/:room", use: update)
@@ -49,7 +50,13 @@ struct RoomController {
 
     struct RoomList: ResponseEncodable {
         let `public`: [RoomView]
+        /// Whether `public` holds every public room (it holds the 500 biggest).
+        let publicComplete: Bool
         let mine: [MyRoom]
+    }
+
+    struct DirectoryPage: ResponseEncodable {
+        let rooms: [RoomView]
     }
 
     /// One of my rooms: the room's fields and its unread state in one object.
@@ -103,7 +110,26 @@ struct RoomController {
         async let mine = rooms.store.roomsOf(userID: session.user.id)
         async let states = RoomState.all(pool: rooms.store.pool, userID: session.user.id)
         let byRoom = Dictionary(try await states.map { ($0.roomId, $0) }, uniquingKeysWith: { a, _ in a })
-        return RoomList(public: try await directory, mine: try await mine.map { MyRoom(room: $0, state: byRoom[$0.id]) })
+        let (listed, complete) = try await directory
+        return RoomList(public: listed, publicComplete: complete, mine: try await mine.map { MyRoom(room: $0, state: byRoom[$0.id]) })
+    }
+
+    /// [directory] The whole directory a page at a time, by name, or the public rooms whose name or
+    /// topic contains `q`: the rooms beyond `rooms`'s 500. The next page is `after=<the last one's name>`.
+    func directory(request: Request, context: AppRequestContext) async throws -> DirectoryPage {
+        let session = try context.requireSession()
+        let query = request.query
+        let text = query.get("q").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let text, text.count > 64 { throw ParleyError.badRequest("q is at most 64 characters.") }
+        let after = query.get("after")
+        if let after, after.isEmpty || after.count > 64 { throw ParleyError.badRequest("after is a room name, 1–64 characters.") }
+        var limit = 50
+        if let value = query.get("limit") {
+            guard let number = Int(value), (1...100).contains(number) else { throw ParleyError.badRequest("limit is 1–100.") }
+            limit = number
+        }
+        let rooms = try await self.rooms.store.searchPublicRooms(viewer: session.user.id, text: text, after: after, limit: limit)
+        return DirectoryPage(rooms: rooms)
     }
 
     struct CreateBody: Decodable {

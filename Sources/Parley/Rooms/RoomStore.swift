@@ -226,14 +226,42 @@ struct RoomStore: Sendable {
     }
 
     /// Public rooms, by name; an archived room is no longer listed.
-    func publicRooms(viewer: Int64, limit: Int) async throws -> [RoomView] {
-        try await pool.query(
+    func publicRooms(viewer: Int64, limit: Int) async throws -> (rooms: [RoomView], complete: Bool) {
+        // When there are more than `limit`, the biggest are the ones people look for (`main` among
+        // them); the rest are found by `searchPublicRooms`. Listed by name all the same.
+        try await pool.withConnection { c in
+            let rooms = try c.query(
+                """
+                SELECT * FROM (
+                    SELECT \(Self.roomColumns), m.role AS my_role
+                    FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+                    WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY member_count DESC, r.name LIMIT ?
+                ) biggest ORDER BY name
+                """, [viewer, limit]
+            ).map(Self.publicRoom)
+            guard rooms.count == limit else { return (rooms, true) }
+            let all = try c.query("SELECT COUNT(*) AS n FROM rooms WHERE kind = 'public' AND archived_at IS NULL").first?.decode("n", as: Int64.self)
+            return (rooms, (all ?? 0) <= limit)
+        }
+    }
+
+    /// Public rooms whose name or topic contains `text` (without regard to case or accents), or all
+    /// of them, by name, after the room named `after`: a page of the directory beyond `publicRooms`'s cut.
+    func searchPublicRooms(viewer: Int64, text: String?, after: String?, limit: Int) async throws -> [RoomView] {
+        let pattern = text.map(MessageService.namePattern)
+        return try await pool.query(
             """
             SELECT \(Self.roomColumns), m.role AS my_role
             FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
-            WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY r.name LIMIT ?
-            """, [viewer, limit]
-        ).map { row in try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init)) }
+            WHERE r.kind = 'public' AND r.archived_at IS NULL AND (? IS NULL OR r.name > ?)
+                AND (? IS NULL OR r.name LIKE ? ESCAPE '!' OR r.topic LIKE ? ESCAPE '!')
+            ORDER BY r.name LIMIT ?
+            """, [viewer, after, after, pattern, pattern, pattern, limit]
+        ).map(Self.publicRoom)
+    }
+
+    private static func publicRoom(_ row: MariaDBRow) throws -> RoomView {
+        try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init))
     }
 
     /// The rooms a user is in, DMs named after the other people (a row per other member of a DM,
