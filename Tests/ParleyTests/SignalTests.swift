@@ -57,6 +57,41 @@ import Testing
         }
     }
 
+    /// Logging out of one's last device is offline at once (a dropped connection keeps the grace,
+    /// as it may come back; a logged-out device does not); logging out of one of two is not.
+    @Test func loggingOutOfTheLastDeviceIsOfflineAtOnce() async throws {
+        let parley = try await TestParley.make { $0.presenceGrace = .seconds(30) }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let watcher = try await live.stream(alice.token)
+            _ = await watcher.waitFor(0, within: 0.3)
+            func bobsPresence() -> [String] {
+                Self.events(watcher, "presence").filter { $0["data"]?["user"]?["username"] == .string("bob") }.compactMap { $0["data"]?["status"]?.string }
+            }
+            let laptop = try await live.logIn("bob")
+            let phoneStream = try await live.stream(bob.token)
+            let laptopStream = try await live.stream(laptop)
+            _ = await watcher.waitFor(1) { $0.event == "presence" }
+            #expect(bobsPresence() == ["online"])
+
+            #expect(try await live.send(.DELETE, "/api/session", token: laptop).status == 204)
+            _ = await laptopStream.waitFor(Int.max, within: 1)
+            _ = try await live.post(alice.token, room: 1, text: "marker")
+            _ = await watcher.waitFor(1) { $0.event == "message.created" }
+            #expect(bobsPresence() == ["online"])
+
+            #expect(try await live.send(.DELETE, "/api/session", token: bob.token).status == 204)
+            #expect(await watcher.waitFor(2, within: 5) { $0.event == "presence" }.count == 2)
+            #expect(bobsPresence() == ["online", "offline"])
+            let members = try await live.send(.GET, "/api/rooms/1/members", token: alice.token)
+            #expect(members.body?["members"]?.array?.first { $0["user"]?["username"] == .string("bob") }?["presence"] == .string("offline"))
+            await phoneStream.close()
+            await laptopStream.close()
+            await watcher.close()
+        }
+    }
+
     @Test func typingNeverReachesNonMembers() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

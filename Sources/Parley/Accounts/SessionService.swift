@@ -87,7 +87,7 @@ struct SessionService: Sendable {
             // (Dropped again: a lookup that read the row before the delete committed is not cached.)
             cache.drop(sessionID: sessionID)
             hub.disconnect(userID: userID, session: sessionID)
-            presence.tracker.forget(userID, session: sessionID)
+            await presence.ended(userID, session: sessionID)
             endLateStreams { $0.disconnect(userID: userID, session: sessionID) }
         }
         return deleted

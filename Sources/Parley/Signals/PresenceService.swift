@@ -68,9 +68,20 @@ final class PresenceTracker: Sendable {
         entries.withLockedValue { entries in entries.removeValue(forKey: user)?.published ?? false }
     }
 
-    /// One session ended (logged out, revoked): the room it was reading no longer counts.
-    func forget(_ user: Int64, session: Int64) {
-        entries.withLockedValue { entries in _ = entries[user]?.devices.removeValue(forKey: session) }
+    /// One session ended (logged out, revoked): the room it was reading no longer counts, and when
+    /// no other device of the user is there (a connection open, or one within `grace`) the user is
+    /// forgotten at once, as `forget(_:)` does: true when they were online (announce it). (They
+    /// stayed online for the grace after logging out of their last device, as after a dropped
+    /// connection that may come back; a logged-out one does not.)
+    func forget(_ user: Int64, session: Int64, now: ContinuousClock.Instant = .now) -> Bool {
+        entries.withLockedValue { entries in
+            guard var entry = entries[user] else { return false }
+            entry.devices[session] = nil
+            let present = entry.devices.values.contains { $0.connections > 0 || now - $0.lastActivity < grace }
+            guard present else { return entries.removeValue(forKey: user)?.published ?? false }
+            entries[user] = entry
+            return false
+        }
     }
 
     /// Every session of a user but `keeping` ended (a password change): only its focus counts.
@@ -165,6 +176,12 @@ struct PresenceService: Sendable {
     /// Every session of the user ended: they are offline at once, not after the grace.
     func ended(_ userID: Int64) async {
         guard tracker.forget(userID) else { return }
+        try? await announce(userID, online: false)
+    }
+
+    /// One session of the user ended: offline at once if it was their last device there.
+    func ended(_ userID: Int64, session: Int64) async {
+        guard tracker.forget(userID, session: session) else { return }
         try? await announce(userID, online: false)
     }
 
