@@ -803,8 +803,8 @@ import Testing
             let set = try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["heck","école"],"mode":"mask"}"#, headers: owner.bearer)
             #expect(try set.json() == .object(["words": .array([.string("heck"), .string("école")]), "mode": .string("mask")]))
             // Words that would not fit the column together (a TEXT) are refused, and the filter stays.
-            let family = String(repeating: "👨‍👩‍👧‍👦", count: 60)
-            let huge = (0..<50).map { "\"w\($0)\(family)\"" }.joined(separator: ",")
+            let letters = String(repeating: "𝒜", count: 60)
+            let huge = (0..<300).map { "\"w\($0)\(letters)\"" }.joined(separator: ",")
             try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":[\#(huge)],"mode":"mask"}"#, headers: owner.bearer)
                 .expectError(.unprocessableContent, "invalid_filter")
             #expect(try await client.send(.get, "/api/rooms/\(room)/filter", headers: owner.bearer).json()["words"]?.array?.count == 2)
@@ -830,6 +830,47 @@ import Testing
             #expect(try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"a_heck"}"#, headers: owner.bearer).json()["message"]?["text"] == .string("a_heck"))
         }
         #expect(try parley.count("messages") == 6)
+    }
+
+    /// What a post shows the room is filtered whole: a forward's quote too, and a word with invisible
+    /// characters inside still reads as that word. Words no filter could match are refused (hunts).
+    @Test func wordFiltersSeeThroughInvisibleCharactersAndForwards() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let poster = try await client.signUp("poster")
+            let room = try await Self.room(client, owner: owner, members: [poster])
+            let elsewhere = try await Self.room(client, owner: poster, members: [], name: "elsewhere")
+            func post(_ text: String, in room: Int64) async throws -> TestResponse {
+                let body = String(decoding: try JSONEncoder().encode(["text": text]), as: UTF8.self)
+                return try await client.send(.post, "/api/rooms/\(room)/messages", json: body, headers: poster.bearer)
+            }
+            let quoted = try #require(try await post("you are a darn idiot", in: elsewhere).json()["message"]?["id"]?.int)
+            #expect(try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["darn"],"mode":"reject"}"#, headers: owner.bearer).status == .ok)
+            let hidden = ["da\u{200B}rn", "d\u{00AD}arn", "da\u{2060}rn", "da\u{200D}rn", "da\u{034F}rn", "darn\u{FE0F}", "\u{200B}DARN"]
+            for text in hidden { try await post("you \(text) fool", in: room).expectError(.unprocessableContent, "content_rejected") }
+            #expect(try await post("darning socks", in: room).status == .created)
+            try await client.send(.post, "/api/messages/\(quoted)/forward", json: #"{"room_id":\#(room)}"#, headers: poster.bearer)
+                .expectError(.unprocessableContent, "content_rejected")
+
+            #expect(try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["darn"],"mode":"mask"}"#, headers: owner.bearer).status == .ok)
+            let masked = try await post("you da\u{200B}rn fool", in: room)
+            #expect(try masked.json()["message"]?["text"] == .string("you **** fool"))
+            let forward = try await client.send(.post, "/api/messages/\(quoted)/forward", json: #"{"room_id":\#(room)}"#, headers: poster.bearer)
+            #expect(forward.status == .created)
+            #expect(try forward.json()["message"]?["forwarded"]?["text"] == .string("you are a **** idiot"))
+            // The original, in a room without the filter, is untouched.
+            let original = try await client.send(.get, "/api/rooms/\(elsewhere)/messages", headers: poster.bearer).json()["messages"]?[0]
+            #expect(original?["text"] == .string("you are a darn idiot"))
+
+            for word in ["two words", "e-mail", "f*ck", "@here"] {
+                let words = String(decoding: try JSONEncoder().encode([word, "heck"]), as: UTF8.self)
+                let body = #"{"mode":"mask","words":\#(words)}"#
+                try await client.send(.put, "/api/rooms/\(room)/filter", json: body, headers: owner.bearer).expectError(.unprocessableContent, "invalid_filter")
+            }
+            #expect(try await client.send(.get, "/api/rooms/\(room)/filter", headers: owner.bearer).json()["words"] == .array([.string("darn")]))
+            #expect(try await client.send(.put, "/api/rooms/\(room)/filter", json: #"{"words":["snake_case","naïve","日本"," ok "],"mode":"mask"}"#, headers: owner.bearer).status == .ok)
+        }
     }
 }
 

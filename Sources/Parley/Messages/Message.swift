@@ -158,9 +158,16 @@ public struct ForwardView: Codable, Sendable, Equatable {
     public let messageId: Int64
     public let roomId: Int64
     public let sender: Sender
-    /// Its text (empty for a file shared without a caption).
-    public let text: String
+    /// Its text (empty for a file shared without a caption), as the target room's filters let it show.
+    public private(set) var text: String
     public let createdAt: Date
+
+    /// The quote with its text as the room it is forwarded to shows it (masked by its filter).
+    func showing(_ text: String) -> ForwardView {
+        var quote = self
+        quote.text = text
+        return quote
+    }
 
     /// The original of `message`: the message itself, or what it forwards when it adds nothing of
     /// its own (no text, no file), so that forwarding a forward credits the original author.

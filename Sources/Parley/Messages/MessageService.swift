@@ -210,6 +210,10 @@ struct MessageService: Sendable {
                 let file = try file.map { file in
                     do { return file.named(try filter.check(file.name, roomID: roomID, fileName: true)) } catch { try refuse(error) }
                 }
+                // So is a forward's quote: it shows in this room, whatever the room it came from allowed (a hunt).
+                let forward = try forward.map { quote in
+                    do { return quote.showing(try filter.check(quote.text, roomID: roomID)) } catch { try refuse(error) }
+                }
                 let mentions = try notifications.resolveMentions(
                     c, text: filtered, roomID: roomID, senderID: user.id, senderRole: role, webhook: webhook != nil)
                 let now = Date()

@@ -21,12 +21,26 @@ struct WordFilter: Sendable, Equatable {
         self.mode = mode
     }
 
+    /// A word as compared: without case, width or the invisible characters (zero-width space and
+    /// joiner, soft hyphen, word joiner, variation selectors…) that would hide it inside a word.
     static func fold(_ word: String) -> String {
-        word.folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var visible = String.UnicodeScalarView()
+        visible.append(contentsOf: word.unicodeScalars.lazy.filter { !$0.properties.isDefaultIgnorableCodePoint })
+        return String(visible).folding(options: [.caseInsensitive, .widthInsensitive], locale: nil).lowercased()
     }
 
+    /// Letters, digits, marks, `_` (but in file names), and the invisible characters a word may
+    /// hide behind: "da\u{200B}rn" shows as one word and is matched as one.
     private static func isWordCharacter(_ c: Character, underscore: Bool) -> Bool {
-        c.isLetter || c.isNumber || (underscore && c == "_") || c.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark }
+        c.isLetter || c.isNumber || (underscore && c == "_")
+            || c.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark || $0.properties.isDefaultIgnorableCodePoint }
+    }
+
+    /// Whether `word` is one a filter can match: letters, digits, marks and `_` only (words are
+    /// compared whole, so "two words", "e-mail" or "@here" would never match anything).
+    static func isMatchable(_ word: String) -> Bool {
+        let trimmed = word.trimmedWhitespace
+        return trimmed.isEmpty || (trimmed.allSatisfy { isWordCharacter($0, underscore: true) } && !fold(trimmed).isEmpty)
     }
 
     /// The text with matches masked, or nil when nothing matched. In a file's name (`fileName`) a
@@ -47,7 +61,9 @@ struct WordFilter: Sendable, Equatable {
         var word = ""
         func flush() {
             if !word.isEmpty && words.contains(Self.fold(word)) {
-                result += String(repeating: "*", count: word.count)
+                // A star for each character seen (the invisible ones go with the word).
+                let seen = word.filter { !$0.unicodeScalars.allSatisfy(\.properties.isDefaultIgnorableCodePoint) }.count
+                result += String(repeating: "*", count: seen)
                 matched = true
             } else {
                 result += word

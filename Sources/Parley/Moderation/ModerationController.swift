@@ -207,6 +207,10 @@ struct ModerationController {
         guard body.words.count <= 500, body.words.allSatisfy({ !$0.contains("\n") && $0.count <= 64 }) else {
             throw ParleyError.invalid("invalid_filter", "A filter has at most 500 words of at most 64 characters each.")
         }
+        if let word = body.words.first(where: { !WordFilter.isMatchable($0) }) {
+            throw ParleyError.invalid(
+                "invalid_filter", "“\(word.trimmedWhitespace)” is not one word: a filter matches whole words of letters and digits, so it could never match.")
+        }
         let words = WordFilter(words: body.words, mode: body.mode)
         // The column is a TEXT (65,535 bytes); folded words may be longer than typed ones.
         guard words.words.reduce(0, { $0 + $1.utf8.count + 1 }) <= 65_535 else {
