@@ -749,6 +749,16 @@ import Testing
             try await client.send(.get, "/api/rooms/\(group)", headers: carl.bearer).expectError(.notFound, "room_not_found")
             try await client.send(.get, "/api/rooms/\(group)", headers: ada.bearer).expectError(.notFound, "room_not_found")
             #expect(try await client.send(.get, "/api/rooms/\(group)/members", headers: owner.bearer).json()["members"]?.array?.count == 1)
+            // Each addition and removal is in the group's log, newest first, with who did it to whom.
+            let log = try await client.send(.get, "/api/rooms/\(group)/moderation", headers: owner.bearer).json()["entries"]?.array ?? []
+            let entries = log.filter { ["add_member", "remove_member"].contains($0["action"]?.string ?? "") }.map {
+                [$0["action"]?.string, $0["actor"]?["username"]?.string, $0["target_user"]?["username"]?.string]
+            }
+            #expect(
+                entries == [
+                    ["remove_member", "owner", "ada"], ["remove_member", "owner", "bob"], ["remove_member", "ada", "carl"], ["add_member", "ada", "carl"],
+                    ["add_member", "owner", "bob"],
+                ])
 
             // Public rooms are joined, not added to.
             let hall = try await Self.room(client, owner, #"{"name":"hall"}"#)

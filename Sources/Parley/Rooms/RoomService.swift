@@ -588,6 +588,7 @@ struct RoomService: Sendable {
             try store.insertMember(
                 c, events, roomID: roomID, userID: userID, role: .member, announce: EventType.memberAdded,
                 payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
+            try ModerationService.record(c, room: roomID, actor: actor.id, action: "add_member", user: userID)
             return Self.memberView(try store.member(c, roomID: roomID, userID: userID)!, presence: presence)
         }
     }
@@ -610,6 +611,8 @@ struct RoomService: Sendable {
                 EventType.memberRemoved, roomID: roomID, subjectID: userID,
                 payload: MemberEvent(roomId: roomID, user: target, role: targetRole, by: UserSummary(actor)))
             _ = try store.deleteMember(c, roomID: roomID, userID: userID)
+            // In the room's log as a kick is: it is one, in a group (a hunt found it left no trace).
+            try ModerationService.record(c, room: roomID, actor: actor.id, action: "remove_member", user: userID)
         }
     }
 
