@@ -113,12 +113,12 @@ import TestSupport
             try await client.send(.get, "/api/me/threads?before=x", headers: ann.bearer).expectError(.badRequest, "invalid_request")
             try await client.send(.get, "/api/me/threads").expectError(.unauthorized, "unauthenticated")
 
-            // Ann's clients heard of each reply; the repliers' did not hear of their own.
+            // Ann's clients heard of each reply; the repliers' did not hear of their own (only that they follow now).
             let heard = try await events(ann, after: head)
             #expect(heard.map { $0["type"]?.string } == ["thread.replied", "thread.replied"])
             #expect(heard.map { $0["data"]?["message_id"]?.int } == [b1, c1])
             #expect(heard.first?["data"]?["root_id"]?.int == plan && heard.first?["data"]?["reply_count"]?.int == 1)
-            #expect(try await events(bob, after: head).isEmpty)
+            #expect(try await events(bob, after: head).map { $0["type"]?.string } == ["thread.followed"])
 
             // Reading a thread: its mark moves to the latest reply (once: again changes nothing).
             let read = try await client.send(.post, "/api/messages/\(plan)/thread/read", headers: ann.bearer)
@@ -199,6 +199,40 @@ import TestSupport
             #expect(try parley.count("notifications", where: "user_id = \(ann.id) AND message_id = \(lateID)") == 0)
             // Cat, who replied, still follows and hears of it.
             #expect(try parley.count("notifications", where: "user_id = \(cat.id) AND message_id = \(lateID) AND reason = 'thread'") == 1)
+        }
+    }
+    /// Starting to follow by replying, or by being named in a reply (or in an edit of one), is
+    /// `thread.followed` to one's clients, as a follow by hand is; one already following hears nothing.
+    @Test func followingByReplyingOrBeingNamedIsAnEvent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let dan = try await client.signUp("dan")
+            let root = try await MessageTests.say(client, ann, room: 1, "plans")
+            func followed(_ user: LoggedIn, after cursor: Int64) async throws -> [JSON] {
+                let events = try await client.send(.get, "/api/events?after=\(cursor)&timeout=0", headers: user.bearer).json()["events"]?.array ?? []
+                return events.filter { $0["type"]?.string == "thread.followed" }.map { $0["data"] ?? .null }
+            }
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await MessageTests.post(client, bob, room: 1, ["text": "me too @cat", "reply_to": root]).status == .created)
+            let expected: JSON = .object(["message_id": .number(Double(root)), "room_id": .number(1), "following": .bool(true)])
+            #expect(try await followed(bob, after: head) == [expected])
+            #expect(try await followed(cat, after: head) == [expected])
+            // Ann follows her own message already; Bob again follows already.
+            #expect(try await followed(ann, after: head).isEmpty)
+            #expect(try await MessageTests.post(client, bob, room: 1, ["text": "again", "reply_to": root]).status == .created)
+            #expect(try await followed(bob, after: head).count == 1)
+            // Unfollowed, a reply follows again.
+            #expect(try await client.send(.delete, "/api/messages/\(root)/follow", headers: bob.bearer).status == .noContent)
+            #expect(try await MessageTests.post(client, bob, room: 1, ["text": "back", "reply_to": root]).status == .created)
+            #expect(try await followed(bob, after: head).count == 2)
+            // Named in an edit of a reply.
+            let reply = try await MessageTests.post(client, cat, room: 1, ["text": "hm", "reply_to": root])
+            let replyID = try #require(try reply.json()["message"]?["id"]?.int)
+            #expect(try await client.send(.patch, "/api/messages/\(replyID)", json: #"{"text":"hm @dan"}"#, headers: cat.bearer).status == .ok)
+            #expect(try await followed(dan, after: head) == [expected])
         }
     }
 }

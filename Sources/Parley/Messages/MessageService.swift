@@ -268,7 +268,7 @@ struct MessageService: Sendable {
                 var followers: Set<Int64> = []
                 if let root = answeredMessage {
                     followers = try ThreadFollows.replied(
-                        c, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
+                        c, events, roomID: roomID, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
                         reply: id, mentioned: mentions.users)
                     if let who = answered, !followers.contains(who) { answered = nil }
                     if let thread { try ThreadFollows.tellFollowers(c, events, roomID: roomID, thread: thread, reply: id, replier: user.id) }
@@ -551,7 +551,11 @@ struct MessageService: Sendable {
                 c, messageID: messageID, roomID: message.roomId, senderID: user.id, users: Array(Set(added + keyworded).subtracting(marked)).sorted(),
                 ignoringDuplicates: true)
             // Named in a reply, as at posting, they follow its thread.
-            if let root = message.replyTo { try ThreadFollows.follow(c, root: root, mentioned: added) }
+            if let root = message.replyTo, !added.isEmpty {
+                let before = try ThreadFollows.followers(c, root: root)
+                try ThreadFollows.follow(c, root: root, mentioned: added)
+                try ThreadFollows.announce(c, events, roomID: message.roomId, root: root, before: before)
+            }
             try c.execute(
                 "UPDATE messages SET text = ?, edited_at = NOW(3), mention_ids = ?\(relink ? ", preview_summary = NULL" : "") WHERE id = ?",
                 [text, resolved.idList, messageID])

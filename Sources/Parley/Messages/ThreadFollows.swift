@@ -13,8 +13,11 @@ enum ThreadFollows {
     /// reply (`reply`), and the answer is everyone who
     /// followed the thread before this reply or replied in it now: those mentioned now are not
     /// among them, their mention tells them.
+    /// Those who start following here (the replier, those mentioned) hear of it as of a follow by
+    /// hand (`thread.followed` to their clients), so their other devices show the thread followed.
     static func replied(
-        _ c: MariaDBConnection, root: Int64, rootSender: Int64?, replier: Int64?, reply: Int64 = 0, mentioned: [Int64] = []
+        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, root: Int64, rootSender: Int64?, replier: Int64?, reply: Int64 = 0,
+        mentioned: [Int64] = []
     ) throws -> Set<Int64> {
         if let rootSender {
             try c.execute(
@@ -23,10 +26,7 @@ enum ThreadFollows {
                 ON DUPLICATE KEY UPDATE \(Self.followUnlessChosen)
                 """, [root, rootSender])
         }
-        let before = Set(
-            try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map {
-                try $0.decode("user_id", as: Int64.self)
-            })
+        let before = try followers(c, root: root)
         try follow(c, root: root, mentioned: mentioned)
         if let replier {
             try c.execute(
@@ -35,9 +35,22 @@ enum ThreadFollows {
                 ON DUPLICATE KEY UPDATE updated_at = IF(following, updated_at, VALUES(updated_at)), following = 1,
                   read_up_to = GREATEST(read_up_to, VALUES(read_up_to))
                 """, [root, replier, reply])
-            return before.union([replier])
         }
-        return before
+        if replier != nil || !mentioned.isEmpty { try announce(c, events, roomID: roomID, root: root, before: before) }
+        return replier.map { before.union([$0]) } ?? before
+    }
+
+    /// Who follows a thread now.
+    static func followers(_ c: MariaDBConnection, root: Int64) throws -> Set<Int64> {
+        Set(try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map { try $0.decode("user_id", as: Int64.self) })
+    }
+
+    /// `thread.followed` to each who follows the thread now and was not among `before`.
+    static func announce(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, root: Int64, before: Set<Int64>) throws {
+        let payload = ThreadFollowController.FollowEvent(messageId: root, roomId: roomID, following: true)
+        for user in try followers(c, root: root).subtracting(before).sorted() {
+            try events.append(EventType.threadFollowed, userID: user, payload: payload)
+        }
     }
 
     /// The people a reply mentions follow its thread, unless they chose not to (a kept row): called
