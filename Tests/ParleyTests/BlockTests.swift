@@ -178,4 +178,38 @@ import Testing
             #expect(try await unread(ann) == 6)
         }
     }
+    /// Blocking or unblocking changes the blocker's unread counts where the person's messages are
+    /// unread: their devices hear the new counts (`read_marker` a room), as after a read.
+    @Test func blockingTellsTheBlockersDevicesTheNewUnreadCounts() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let group = try await RoomTests.room(client, ann, #"{"name":"g","kind":"group","members":[\#(bob.id)]}"#)
+            let quiet = try await RoomTests.room(client, ann, #"{"name":"q","kind":"group","members":[\#(bob.id)]}"#)
+            for text in ["hi @ann", "and", "more"] { _ = try await MessageTests.say(client, bob, room: group, text) }
+            _ = try await MessageTests.say(client, ann, room: quiet, "only mine here")
+            func markers(after cursor: Int64) async throws -> [JSON] {
+                let events = try await client.send(.get, "/api/events?after=\(cursor)&timeout=0", headers: ann.bearer).json()["events"]?.array ?? []
+                return events.filter { $0["type"]?.string == "read_marker" }.map { $0["data"] ?? .null }
+            }
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await BlockTests.block(client, ann, bob.id).status == .noContent)
+            let blocked = try await markers(after: head)
+            // Only the room where his messages were unread (main had none of his: it joined no count).
+            #expect(blocked.map { $0["room_id"]?.int } == [group])
+            #expect(blocked.first?["unread_count"] == .number(0) && blocked.first?["mentioned"] == .bool(false))
+            let middle = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
+            #expect(try await BlockTests.block(client, ann, bob.id, false).status == .noContent)
+            let unblocked = try await markers(after: middle)
+            #expect(unblocked.map { $0["room_id"]?.int } == [group])
+            #expect(unblocked.first?["unread_count"] == .number(3) && unblocked.first?["mentioned"] == .bool(true))
+            // The count the event gave is the room list's.
+            #expect(try await RoomTests.directory(client, ann).mine.first { $0["id"]?.int == group }?["unread_count"] == .number(3))
+            // Blocking someone with nothing unread sends no marker.
+            let cyd = try await client.signUp("cyd")
+            #expect(try await BlockTests.block(client, bob, cyd.id).status == .noContent)
+            #expect(try parley.count("events", where: "type = 'read_marker' AND user_id = \(bob.id)") == 0)
+        }
+    }
 }

@@ -51,6 +51,7 @@ struct BlockController {
             ).affectedRows == 1
             if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: user)) }
         }
+        try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target)
         return .noContent
     }
 
@@ -63,6 +64,7 @@ struct BlockController {
             let removed = try c.execute("DELETE FROM user_blocks WHERE user_id = ? AND blocked_id = ?", [session.user.id, target]).affectedRows == 1
             if removed { try events.append(EventType.userUnblocked, userID: session.user.id, payload: BlockEvent(user: user)) }
         }
+        try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target)
         return .noContent
     }
 

@@ -230,6 +230,27 @@ struct ReceiptService: Sendable {
         return marker
     }
 
+    /// After a block or unblock: the rooms where the person's messages are among the user's unread
+    /// ones count differently now (a blocked person's count for nothing), and the user's devices
+    /// learn the new counts as from a read (`read_marker`, a settled transaction a room), where they
+    /// had to reload the room list.
+    static func recount(log: EventLog, userID: Int64, unreadFrom sender: Int64) async throws {
+        let rooms = try await log.pool.query(
+            """
+            SELECT m.room_id FROM room_members m WHERE m.user_id = ? AND EXISTS(
+                SELECT 1 FROM messages x WHERE x.room_id = m.room_id AND x.id > m.read_up_to AND x.sender_id = ? AND x.deleted_at IS NULL)
+            ORDER BY m.room_id
+            """, [userID, sender]
+        ).map { try $0.decode("room_id", as: Int64.self) }
+        for room in rooms {
+            try await log.transaction(settled: true) { c, events in
+                guard try c.query("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?", [room, userID]).first != nil else { return }
+                let marker = try unread(c, userID: userID, roomID: room, before: events.settledID ?? .max)
+                try events.append(EventType.readMarker, userID: userID, payload: marker, id: events.settledID)
+            }
+        }
+    }
+
     static func unread(pool: MariaDBPool, userID: Int64, roomID: Int64) async throws -> ReadMarkerEvent {
         try await pool.withConnection { c in try unread(c, userID: userID, roomID: roomID) }
     }
