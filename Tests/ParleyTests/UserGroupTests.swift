@@ -55,6 +55,14 @@ import Testing
             #expect(try await client.send(.delete, "/api/user-groups/\(devs)/members/\(cat.id)", headers: cat.bearer).status == .noContent)
             #expect(try await client.send(.delete, "/api/user-groups/\(devs)/members/\(cat.id)", headers: cat.bearer).status == .noContent)
             #expect(try parley.count("user_group_members", where: "group_id = \(devs)") == 2)
+            // Not someone who blocked the maker, or whom the maker blocked (they may still join themselves).
+            #expect(try await BlockTests.block(client, cat, ann.id).status == .noContent)
+            try await client.send(.put, "/api/user-groups/\(devs)/members/\(cat.id)", headers: ann.bearer).expectError(.forbidden, "blocked")
+            #expect(try await BlockTests.block(client, cat, ann.id, false).status == .noContent)
+            #expect(try await BlockTests.block(client, ann, cat.id).status == .noContent)
+            try await client.send(.put, "/api/user-groups/\(devs)/members/\(cat.id)", headers: ann.bearer).expectError(.forbidden, "blocked")
+            #expect(try parley.count("user_group_members", where: "group_id = \(devs)") == 2)
+            #expect(try await BlockTests.block(client, ann, cat.id, false).status == .noContent)
 
             // Anyone reads the list and a group's members.
             let list = try await client.send(.get, "/api/user-groups", headers: cat.bearer).json()["groups"]?.array ?? []

@@ -257,10 +257,13 @@ struct UserGroupController {
     /// [addUserGroupMember] Adds a person to a group: anyone themselves, others by the group's maker
     /// or a site admin. Adding a member again changes nothing.
     func addMember(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        try await changeMember(context) { c, id, target in
+        try await changeMember(context) { c, id, target, actor in
             guard try !c.query("SELECT id FROM users WHERE id = ? AND deactivated_at IS NULL", [target]).isEmpty else {
                 throw ParleyError.notFound("user_not_found", "No active user has id \(target).")
             }
+            // Not someone either of them blocked, as for a private group: a group is named in
+            // public and mentioned by it (a hunt put the person who blocked them in one called "idiots").
+            if target != actor { try Blocks.check(c, actor, target) }
             if try !c.query("SELECT user_id FROM user_group_members WHERE group_id = ? AND user_id = ?", [id, target]).isEmpty { return false }
             let count = try c.query("SELECT COUNT(*) AS n FROM user_group_members WHERE group_id = ?", [id])[0].decode("n", as: Int64.self)
             guard count < Self.maxMembers else {
@@ -274,7 +277,7 @@ struct UserGroupController {
     /// [removeUserGroupMember] Takes a person out of a group: anyone themselves, others by the
     /// group's maker or a site admin. Removing a non-member changes nothing.
     func removeMember(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        try await changeMember(context) { c, id, target in
+        try await changeMember(context) { c, id, target, _ in
             try c.execute("DELETE FROM user_group_members WHERE group_id = ? AND user_id = ?", [id, target]).affectedRows == 1
         }
     }
@@ -282,7 +285,7 @@ struct UserGroupController {
     /// A change of the path's group's members about the path's user, under the group's lock, by
     /// that user or a manager; `change` says whether it changed anything, and then everyone hears.
     private func changeMember(
-        _ context: AppRequestContext, _ change: @escaping @Sendable (MariaDBConnection, _ group: Int64, _ user: Int64) throws -> Bool
+        _ context: AppRequestContext, _ change: @escaping @Sendable (MariaDBConnection, _ group: Int64, _ user: Int64, _ actor: Int64) throws -> Bool
     ) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let id = try RoomController.id(context, "group")
@@ -290,7 +293,7 @@ struct UserGroupController {
         try await log.transaction { c, events in
             let (_, maker) = try Self.group(c, id, lock: true)
             if target != session.user.id { try Self.requireManager(session, maker: maker) }
-            guard try change(c, id, target) else { return }
+            guard try change(c, id, target, session.user.id) else { return }
             try events.append(EventType.userGroupUpdated, payload: GroupAnswer(group: try Self.group(c, id).view))
         }
         return .noContent
