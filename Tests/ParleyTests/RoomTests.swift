@@ -572,6 +572,29 @@ import Testing
         }
     }
 
+    /// A closed group DM stays closed when someone I blocked writes in it (they wake nothing), and
+    /// shows again when anyone else does.
+    @Test func aBlockedPersonsMessageLeavesAClosedGroupDMClosed() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let opened = try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cat.id)]}"#, headers: ann.bearer)
+            let dm = try #require(try opened.json()["room"]?["id"]?.int)
+            func closed() async throws -> Bool? {
+                let mine = try await client.send(.get, "/api/rooms", headers: ann.bearer).json()["mine"]?.array ?? []
+                return mine.first { $0["id"]?.int == dm }?["closed"]?.bool
+            }
+            #expect(try await BlockTests.block(client, ann, bob.id).status == .noContent)
+            #expect(try await client.send(.put, "/api/rooms/\(dm)/closed", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.post, "/api/rooms/\(dm)/messages", json: #"{"text":"hello?"}"#, headers: bob.bearer).status == .created)
+            #expect(try await closed() == true)
+            #expect(try await client.send(.post, "/api/rooms/\(dm)/messages", json: #"{"text":"hi all"}"#, headers: cat.bearer).status == .created)
+            #expect(try await closed() == false)
+        }
+    }
+
     /// Closing a DM hides it from my list (my other clients hear of it) until a newer message comes;
     /// reopening shows it at once. Rooms and groups are left instead.
     @Test func aClosedDMStaysOutOfMyListUntilANewMessageComes() async throws {

@@ -357,11 +357,21 @@ struct RoomState: Encodable, Sendable {
                         [roomID]
                     ).first.map(MessageView.init)
                     let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (kind == .dm ? .all : .mentions)
+                    // A closed DM shows again once a newer message comes, but not one from someone I
+                    // blocked (they wake nothing: no notification, no unread count).
                     let closedUpTo = try row.decode("closed_up_to", as: Int64?.self)
+                    let woke = try closedUpTo.map { mark in
+                        try !c.query(
+                            """
+                            SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ?
+                                AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id) LIMIT 1
+                            """, [roomID, mark, userID]
+                        ).isEmpty
+                    }
                     return RoomState(
                         roomId: roomID, unreadCount: unread.unreadCount, unreadDisplay: unread.unreadCount > 999 ? "999+" : String(unread.unreadCount),
                         mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last,
-                        starred: try row.decode("starred_at", as: Date?.self) != nil, closed: closedUpTo.map { (last?.id ?? 0) <= $0 } ?? false)
+                        starred: try row.decode("starred_at", as: Date?.self) != nil, closed: woke.map { !$0 } ?? false)
                 }
         }
     }
