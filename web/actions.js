@@ -393,17 +393,43 @@ export function markActivitySeen() {
   if (store.activity.seen > before) Me.notificationsSeen(store.activity.seen).catch(() => {});
 }
 
+/// The open thread was opened from the Threads list with replies I had not read after `after`: they
+/// show under a "New" line, and its pages load up to the first of them.
+export async function showThreadNew(rootId, after) {
+  store.markThreadNew(rootId, after);
+  if (state.thread?.rootId === rootId) await loadThreadThrough(after + 1);
+}
+
+/// The open thread's page on its way: asking again while it comes waits for it.
+let threadPage = null;
 /// Loads the next replies of the open thread (after the last one loaded).
-export async function loadThreadPage() {
+export function loadThreadPage({ limit = PAGE } = {}) {
   const thread = state.thread;
-  if (!thread || thread.loading) return;
+  if (!thread) return Promise.resolve();
+  if (thread.loading) return threadPage ?? Promise.resolve();
   store.setThreadLoading(thread, true);
   const after = thread.replies.size ? Math.max(...thread.replies.keys()) : undefined;
-  try {
-    store.addThreadPage(thread, await Messages.replies(thread.rootId, { after, limit: PAGE }));
-  } catch (error) {
-    store.setThreadLoading(thread, false);
-    throw error;
+  threadPage = Messages.replies(thread.rootId, { after, limit }).then(
+    (page) => store.addThreadPage(thread, page),
+    (error) => {
+      store.setThreadLoading(thread, false);
+      throw error;
+    },
+  );
+  return threadPage;
+}
+
+/// Loads the open thread's pages until reply `id` is loaded (or the last one, without it). The API
+/// pages only forwards (`after`), so a reply past the loaded pages (mine, a live one, the first one
+/// I had not read) shows by loading up to it rather than by a gap in the panel.
+export async function loadThreadThrough(id = Infinity) {
+  const thread = state.thread;
+  const newest = () => (thread.replies.size ? Math.max(...thread.replies.keys()) : 0);
+  while (thread && state.thread === thread && (!thread.loaded || (thread.hasMore && newest() < id))) {
+    const before = thread.loaded ? newest() : -1;
+    await loadThreadPage({ limit: thread.loaded ? 100 : PAGE });
+    // A page that brought nothing new (a reply still being sent holds it back): try no further.
+    if (thread.loaded && newest() === before && thread.hasMore) break;
   }
 }
 

@@ -195,6 +195,9 @@ export const Rooms = {
   /// bring it back; both answer `{room}`.
   archive: (id) => request("PUT", `/api/rooms/${id}/archived`),
   unarchive: (id) => request("DELETE", `/api/rooms/${id}/archived`),
+  /// The room's own word filter, for its owner and admins: `{words, mode}` ("reject" or "mask").
+  filter: (id) => get(`/api/rooms/${id}/filter`),
+  setFilter: (id, filter) => request("PUT", `/api/rooms/${id}/filter`, filter),
   searchUsers: (prefix, limit = 10, options) => get(`/api/users${query({ prefix, limit })}`, options),
 };
 

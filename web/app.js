@@ -392,6 +392,13 @@ function endSession(message) {
   if (!entered) return;
   entered = false;
   stream?.stop();
+  // Revoking a session is what one does for a lost or shared computer: what was typed here leaves
+  // it, as at logout (drafts are on the server too; unsent messages are not kept to be sent later).
+  if (state().me) {
+    actions.forgetLocalData(state().me.id);
+    clearDrafts(state().me.id);
+    clearThreadDrafts(state().me.id);
+  }
   sessionStorage.setItem(NOTICE_KEY, message);
   location.replace(location.pathname);
 }

@@ -107,7 +107,9 @@ export const srOnly = (text) => el("span", { className: "sr-only", text });
 /// @here and the names in `me.names`, lowercased: mine and my user groups'), links to the rooms
 /// `#name` and `#**a name**` name (see roomnames.js; any other `#word` is text), my keywords marked
 /// (`me.keywords`, a pattern: see `myMarks`) and the pictures of custom emoji (`:name:`), everything
-/// else as text. `me` is null where nothing is about me (one-line previews).
+/// else as text. `me` is null where nothing is about me (one-line previews). Where `me.people` (a
+/// message's mentioned people by lowercased username) is given, only they, `me.groups` (user groups'
+/// names), my names, @room and @here are marked, and a person's mark opens `me.onPerson(user)`.
 export function richText(text, me) {
   const nodes = [];
   const pattern =
@@ -141,11 +143,22 @@ export function richText(text, me) {
       last = match.index + match[0].length;
     } else {
       const start = match.index + match[2].length;
-      nodes.push(text.slice(last, start));
       const name = match[3];
       const lower = name.toLowerCase();
       const mine = lower === "room" || lower === "here" || me?.names.has(lower) === true;
-      nodes.push(el("span", { className: mine ? "mention self" : "mention", text: `@${name}` }));
+      const person = me?.people?.get(lower);
+      // Where the message says whom it mentions (`me.people`), an "@word" that names nobody stays text.
+      if (me?.people && !mine && !person && !me.groups?.has(lower)) {
+        pattern.lastIndex = start + 1;
+        continue;
+      }
+      nodes.push(text.slice(last, start));
+      const className = mine ? "mention self" : "mention";
+      nodes.push(
+        person && me.onPerson
+          ? el("button", { className, text: `@${name}`, attrs: { type: "button", title: `${person.display_name}: show profile` }, on: { click: () => me.onPerson(person) } })
+          : el("span", { className, text: `@${name}` }),
+      );
       last = start + 1 + name.length;
     }
   }

@@ -26,8 +26,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
       const isNew = store.upsertMessage(message);
       // Every message event, loaded in the open room or not (the room's files list keeps in step).
       store.emit("roomMessage", { type: event.type, message });
-      // A new message shows a DM I closed again (the server's room list says the same).
-      if (event.type === "message.created") store.setClosed(message.room_id, false);
+      // A new message shows a DM I closed again (the server's room list says the same), but not one
+      // from someone I blocked.
+      if (event.type === "message.created" && !state.blocked.has(message.sender.id)) store.setClosed(message.room_id, false);
       // A reply's event says how many replies its root has now.
       if (data.thread) store.setReplyCount(message.room_id, data.thread.root_id, data.thread.reply_count);
       // My own reply moves its thread to the top of my list (I follow it now).
@@ -36,7 +37,10 @@ export function handleEvent(event, { onDeactivated } = {}) {
       if (event.type === "message.deleted" && message.reply_to && store.threads.entries.length > 0) actions.refreshThreads();
       // A mention taken back leaves my activity list.
       if (event.type === "message.deleted") store.dropActivityOf(message.id);
-      store.threadMessage(message);
+      // A new reply past the open thread's loaded pages (mine, or anyone's) shows at its end: the
+      // pages up to it load.
+      const beyond = store.threadMessage(message);
+      if (beyond && event.type === "message.created") actions.loadThreadThrough(message.id).catch(() => {});
       // The pinned bar shows a pinned message as it is now.
       if (event.type !== "message.created" && store.isOpen(message.room_id) && state.room.pins.some((pin) => pin.message.id === message.id)) {
         actions.loadPins(message.room_id);
@@ -55,10 +59,9 @@ export function handleEvent(event, { onDeactivated } = {}) {
         if (isNew) {
           store.setTyping(message.room_id, message.sender, false);
           if (event.type === "message.created") {
-            if (document.hidden || state.room.keepUnread) store.countUnseen(message);
-            // The reader is further up: it waits for them (the timeline drew it, and scrolled to it
-            // if they were at the bottom).
-            else if (!store.hasSeen(message)) store.countUnseenBelow(message);
+            // Away (the tab hidden), or the reader is further up: it waits for them under the "New"
+            // line (the timeline drew it, and scrolled to it if they were at the bottom).
+            if (document.hidden || state.room.keepUnread || !store.hasSeen(message)) store.countUnseen(message);
           }
           actions.markRead();
         }

@@ -485,10 +485,16 @@ function mentionsMe(message) {
   return message.mentions?.includes(state.me.id) || message.mentions_room === true || here || hasMyKeyword(message.text);
 }
 
-/// A new message in the room I have open while the tab is hidden: unread until I look again.
+/// A new message in the room I have open that I have not seen: the tab is hidden, the room was marked
+/// unread, or the reader is further up. Unread until I look again, with the "New" line above the
+/// first such message (as one that arrived while I was away shows when I come back).
 export function countUnseen(message) {
   const room = state.rooms.get(message.room_id);
   if (!room || isMine(message) || state.blocked.has(message.sender.id)) return;
+  if (isOpen(message.room_id) && state.room.unreadAfter === null) {
+    state.room.unreadAfter = message.id - 1;
+    emit("messages", { reason: "unread" });
+  }
   setUnread(room.id, {
     unread_count: (room.unread_count ?? 0) + 1,
     mentioned: room.mentioned || mentionsMe(message),
@@ -502,18 +508,6 @@ export function noteSeen(roomId, id) {
 
 /// Whether the reader has seen a message of the open room (when the timeline cannot tell yet, yes).
 export const hasSeen = (message) => state.room?.seenUpTo == null || message.id <= state.room.seenUpTo;
-
-/// A new message that came into the open room below what the reader is looking at (they read further
-/// up): unread until they scroll down to it, with the "New" line above it.
-export function countUnseenBelow(message) {
-  const room = state.room;
-  if (!isOpen(message.room_id) || isMine(message) || state.blocked.has(message.sender.id)) return;
-  if (room.unreadAfter === null) {
-    room.unreadAfter = message.id - 1;
-    emit("messages", { reason: "unread" });
-  }
-  countUnseen(message);
-}
 
 /// Starts over with room `id` open and nothing loaded.
 export function openRoomState(id) {
@@ -803,6 +797,7 @@ export function setThreadFollowing(rootId, following) {
 }
 
 /// A message from the live stream as it touches the open thread: its root, or one of its replies.
+/// True for a new reply past the replies loaded: the pages up to it are to be loaded (actions.js).
 export function threadMessage(message) {
   const thread = state.thread;
   if (!thread || thread.roomId !== message.room_id) return;
@@ -822,9 +817,10 @@ export function threadMessage(message) {
   const known = thread.replies.get(message.id);
   if (known && version(message) < version(known)) return;
   if (!known) {
-    // Beyond what is loaded: the page on its way (or the next one) brings it.
+    // Beyond what is loaded: the page on its way (or the pages up to it, which live.js has
+    // loaded) brings it.
     if (thread.loading || !thread.loaded) thread.held.set(message.id, message);
-    if (!thread.loaded || thread.hasMore) return;
+    if (!thread.loaded || thread.hasMore) return true;
   }
   thread.replies.set(message.id, keepPreviews(message, known));
   if (!known) thread.replies = new Map([...thread.replies].sort(([a], [b]) => a - b));

@@ -117,3 +117,21 @@ def test_a_mention_taken_back_leaves_the_list_and_the_dot(server, browsers, acco
     chat.wait(lambda: chat.dialog_open("activity-dialog"))
     chat.wait(lambda: entries(chat) == [["mention", "@amy_taken the real question"]], message=f"activity after reload: {entries(chat)}")
     assert kept
+
+
+def test_on_a_phone_an_entry_that_wraps_starts_no_line_with_its_separator(server, browsers, account):
+    amy = account("amy_wrap", display_name="Amy")
+    ned = account("ned_wrap", display_name="Nedward Longfellow-Smithson")
+    room = ned.create_room("a-rather-long-room-name-here")["id"]
+    amy.join(room)
+    chat = Chat(browsers(width=390, height=844), server).log_in("amy_wrap")
+    ned.post(room, "@amy_wrap can you look?")
+    chat.wait(lambda: has_dot(chat), message="no dot for the mention")
+    chat.js("document.getElementById('activity-open').click()")
+    chat.wait(lambda: chat.dialog_open("activity-dialog") and len(entries(chat)) == 1)
+    # Each part of the entry's first line that starts a line of its own: its text.
+    starts = chat.js("""const parts = [...document.querySelector('#activity-list li.activity-entry .search-meta').children];
+        return parts.filter((part, i) => i > 0 && part.getBoundingClientRect().top >= parts[i - 1].getBoundingClientRect().bottom - 1)
+            .map(part => part.textContent)""")
+    assert starts, "the entry did not wrap (the test needs it to)"
+    assert not any(text.startswith("·") for text in starts), starts

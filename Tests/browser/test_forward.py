@@ -57,3 +57,23 @@ def test_a_message_is_forwarded_with_a_comment(server, browsers, account):
         `#messages li.message[data-id="${arguments[0]}"] blockquote.forwarded button`); button?.click(); return Boolean(button)""",
         chat.message_id("please come")))
     chat.wait(lambda: chat.room_title() == "fwd-source", message="Open did not go to the original's room")
+
+
+def test_the_forward_dialog_names_a_dm_as_the_room_list_does(server, browsers, account):
+    yan = account("yan_fwd_dm", display_name="Yan")
+    bob = account("bob_fwd_dm", display_name="Bob B")
+    room = yan.create_room("fwd-dm-source")["id"]
+    yan.call("POST", "/api/dms", expect=201, json={"user_id": bob.id})
+    yan.post(room, "pass this on")
+    chat = Chat(browsers(), server).log_in("yan_fwd_dm")
+    chat.open_room("fwd-dm-source")
+    chat.wait(lambda: "pass this on" in chat.texts())
+    chat.hover_action("pass this on", "forward")
+    chat.wait(lambda: chat.dialog_open("forward-dialog"))
+    chat.find("#forward-filter").send_keys("bob")
+    options = lambda: chat.js("return [...document.querySelectorAll('#forward-rooms .option')].map(o => o.textContent)")
+    chat.wait(lambda: options() == ["Bob B"], message=lambda: f"options {options()}")
+    chat.find("#forward-rooms .option").click()
+    chat.wait(lambda: chat.find("#forward-submit").text == "Forward to Bob B")
+    chat.find("#forward-submit").click()
+    chat.wait(lambda: "Forwarded to Bob B." in toasts(chat), message=lambda: f"toasts {toasts(chat)!r}")

@@ -120,3 +120,22 @@ def test_typing_a_colon_suggests_emoji_and_a_whole_short_name_becomes_its_emoji(
     assert chat.js(value) == "Party 🎉 👎 at 10:30 see http://example.com 👍 :nosuchemoji:"
     chat.type(Keys.ENTER)
     chat.wait(lambda: "Party 🎉 👎 at 10:30 see http://example.com 👍 :nosuchemoji:" in chat.texts(), message=f"{chat.texts()}")
+
+
+def test_only_people_mentioned_get_a_pill_and_a_pill_opens_their_profile(server, browsers, account):
+    owner = account("pia_pill", display_name="Pia")
+    ola = account("ola_pill", display_name="Ola Olsen")
+    room = owner.create_room("pill-room")["id"]
+    ola.join(room)
+    owner.post(room, "ask @ola_pill or @nobody_here, or @room")
+    chat = Chat(browsers(), server).log_in("pia_pill")
+    chat.open_room("pill-room")
+    pills = lambda: chat.js("""return [...document.querySelectorAll('#messages li.message .text .mention')].map(n => n.textContent)""")
+    chat.wait(lambda: pills() == ["@ola_pill", "@room"], message=lambda: f"pills {pills()}")
+    # No such person: plain text.
+    assert "@nobody_here" in chat.message("ask @ola_pill or @nobody_here, or @room").text
+    # A person's pill opens their profile, as their name on a message does.
+    chat.find("#messages li.message .text .mention").click()
+    chat.wait(lambda: chat.dialog_open("user-dialog"))
+    chat.wait(lambda: chat.text_of("user-dialog-username") == "@ola_pill")
+    assert chat.text_of("user-dialog-name") == "Ola Olsen"

@@ -212,3 +212,52 @@ def test_the_focus_stays_on_a_members_button_after_a_cancel_or_a_reload(server, 
     admin.wait(lambda: dan.call("POST", f"/api/rooms/{room}/messages", json={"text": "hm"}).status_code == 403)
     admin.js("return new Promise(r => setTimeout(r, 500))")
     assert admin.js(focused) == ["Mute 10 min", str(dan.id)]
+
+
+def test_an_owner_sets_the_rooms_word_filter_in_its_settings_and_members_do_not_see_it(server, browsers, account):
+    owner = account("filter_owner", display_name="Fay")
+    mel = account("filter_member", display_name="Mel")
+    room = owner.create_room("filtered")["id"]
+    mel.join(room)
+    owner.call("PUT", f"/api/rooms/{room}/filter", json={"words": ["spoiler"], "mode": "reject"}, expect=200)
+    admin = Chat(browsers(), server).log_in("filter_owner")
+    admin.open_room("filtered")
+    admin.find("#room-settings").click()
+    admin.wait(lambda: admin.dialog_open("room-dialog"))
+    # The filter as it is: one word, refusing.
+    admin.wait(lambda: admin.find("#room-filter-words").get_attribute("value") == "spoiler", message="the filter did not load")
+    assert admin.find("#room-filter-mode").get_attribute("value") == "reject"
+
+    # Something that is not a word: the server's reason shows, and the dialog stays.
+    words = admin.find("#room-filter-words")
+    words.clear()
+    words.send_keys("spoiler, two words")
+    admin.find("#room-submit").click()
+    refused = owner.call("PUT", f"/api/rooms/{room}/filter", json={"words": ["spoiler", "two words"], "mode": "reject"}, expect=422).json()
+    assert refused["error"]["code"] == "invalid_filter"
+    admin.wait(lambda: admin.text_of("room-error") == refused["error"]["message"], message=lambda: f"error {admin.text_of('room-error')!r}")
+    assert admin.dialog_open("room-dialog")
+    assert owner.call("GET", f"/api/rooms/{room}/filter", expect=200).json()["words"] == ["spoiler"]
+
+    # Words one per line or separated by commas, masked.
+    words.clear()
+    words.send_keys("spoiler, ending", Keys.ENTER, "Plot")
+    admin.js("const mode = document.getElementById('room-filter-mode'); mode.value = 'mask'; mode.dispatchEvent(new Event('change'))")
+    admin.find("#room-submit").click()
+    admin.wait(lambda: not admin.dialog_open("room-dialog"), message=lambda: f"error: {admin.text_of('room-error')}")
+    assert owner.call("GET", f"/api/rooms/{room}/filter", expect=200).json() == {"words": ["ending", "plot", "spoiler"], "mode": "mask"}
+    # Opened again, the dialog shows it so.
+    admin.find("#room-settings").click()
+    admin.wait(lambda: admin.dialog_open("room-dialog"))
+    admin.wait(lambda: admin.find("#room-filter-words").get_attribute("value") == "ending\nplot\nspoiler")
+    assert admin.find("#room-filter-mode").get_attribute("value") == "mask"
+    admin.js("document.querySelector('#room-dialog').close()")
+
+    # A member has no settings to open; a DM's (its topic) have no filter.
+    reader = Chat(browsers(), server).log_in("filter_member")
+    reader.open_room("filtered")
+    assert not reader.find("#room-settings").is_displayed()
+    reader.open_dm_with("filter_owner")
+    reader.find("#room-settings").click()
+    reader.wait(lambda: reader.dialog_open("room-dialog"))
+    assert not reader.find("#room-filter-words").is_displayed()

@@ -195,3 +195,26 @@ def test_on_a_phone_a_dialog_opened_from_the_more_menu_gives_the_focus_to_more_w
         ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
         chat.wait(lambda: chat.js("return document.activeElement.id") == "room-more",
                   message=f"after {dialog}: {chat.js('return document.activeElement.outerHTML.slice(0, 60)')}")
+
+
+def test_on_a_phone_the_open_drawer_keeps_the_keyboard_and_escape_closes_it(server, browsers, account):
+    host = account("drawer_keys", display_name="Dee")
+    host.create_room("drawer-keys")
+    chat = Chat(browsers(**PHONE), server).log_in("drawer_keys")
+    open_room(chat, "drawer-keys")
+    drawer_open(chat)
+    # Tab and Shift+Tab go round the drawer: the dimmed page behind is out of reach.
+    for keys in ([Keys.TAB] * 30, [Keys.SHIFT, Keys.TAB] * 30):
+        for _ in range(30):
+            if keys[0] == Keys.SHIFT:
+                ActionChains(chat.driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+            else:
+                ActionChains(chat.driver).send_keys(Keys.TAB).perform()
+            assert chat.js("return document.getElementById('sidebar').contains(document.activeElement)"), \
+                chat.js("return document.activeElement.outerHTML.slice(0, 80)")
+    assert chat.js("return document.getElementById('room').inert")
+    # Escape closes it and gives the focus back to ☰; the page behind is live again.
+    ActionChains(chat.driver).send_keys(Keys.ESCAPE).perform()
+    chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().right") <= 0)
+    assert chat.js("return document.activeElement.id") == "show-rooms"
+    assert not chat.js("return document.getElementById('room').inert")

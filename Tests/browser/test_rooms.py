@@ -401,3 +401,22 @@ def test_a_directory_too_big_to_list_whole_is_searched_on_the_server(browsers, a
             roamer.wait(lambda: roamer.room_title() == "hall 500")
         finally:
             server.stop()
+
+
+def test_a_message_from_someone_i_blocked_leaves_a_closed_group_dm_closed(server, browsers, account):
+    ann = account("ann_blocks_dm", display_name="Ann")
+    bob = account("bob_blocked_dm", display_name="Bob")
+    cat = account("cat_group_dm", display_name="Cat")
+    dm = ann.call("POST", "/api/dms", json={"user_ids": [bob.id, cat.id]}).json()["room"]["id"]
+    ann.call("PUT", f"/api/me/blocks/{bob.id}", expect=204)
+    ann.call("PUT", f"/api/rooms/{dm}/closed", expect=204)
+    chat = Chat(browsers(), server).log_in("ann_blocks_dm")
+    listed = f"return !!document.querySelector('#dm-list a.room-link[data-room=\"{dm}\"]')"
+    assert not chat.js(listed)
+    bob.post(dm, "let me in")
+    # Cat's word in main comes after Bob's: once it shows, Bob's has been handled.
+    cat.post(1, "marker from cat")
+    chat.wait(lambda: "marker from cat" in chat.texts(), message="the marker never came")
+    assert not chat.js(listed)
+    cat.post(dm, "hi Ann")
+    chat.wait(lambda: chat.js(listed), message="Cat's message did not bring the DM back")

@@ -1,4 +1,6 @@
 """Accounts in the browser: register, log in, stay logged in across reloads, log out."""
+import time
+
 from parley_browser import PASSWORD, Chat
 
 
@@ -73,13 +75,21 @@ def test_a_reload_keeps_the_session_and_reopens_the_room(server, browsers, accou
     assert chat.js("return location.hash") == room_hash
 
 
-def test_a_session_ended_elsewhere_returns_to_the_login_form_and_keeps_the_unsent_message(server, browsers, account):
+def test_a_session_ended_elsewhere_returns_to_the_login_form_and_leaves_no_drafts_or_unsent_messages(server, browsers, account):
     watcher = account("revoked")
+    watcher.create_room("revoked-room")
     chat = Chat(browsers(), server).log_in("revoked")
-    # Log this browser's session out behind its back (as another tab would), and send a message the
-    # moment that answers: the ended session also ends the stream, and a long-polling client learns
-    # of it within milliseconds, so a later script could find the login form already shown. Sent
-    # without typing into the box (typing alone would already reveal the ended session).
+    chat.open_room("revoked-room")
+    # A draft, kept here and on the server (it follows me to my next login).
+    chat.type("a draft to keep")
+    drafts, outbox = f"parley.drafts.{watcher.id}", f"parley.outbox.{watcher.id}"
+    chat.wait(lambda: "a draft to keep" in (chat.js("return localStorage.getItem(arguments[0])", drafts) or ""))
+    chat.wait(lambda: [d["text"] for d in watcher.call("GET", "/api/me/drafts", expect=200).json()["drafts"]] == ["a draft to keep"])
+    # Log this browser's session out behind its back (as revoking it from another device would), and
+    # send a message the moment that answers: the ended session also ends the stream, and a
+    # long-polling client learns of it within milliseconds, so a later script could find the login
+    # form already shown. Sent without typing into the box (typing alone would already reveal the
+    # ended session).
     status = chat.js("""return fetch('/api/session').then(r => r.json()).then(s =>
         fetch('/api/session', {method: 'DELETE', headers: {'X-CSRF-Token': s.csrf_token}})).then(r => {
             document.getElementById('composer-text').value = 'are you still there?';
@@ -89,14 +99,18 @@ def test_a_session_ended_elsewhere_returns_to_the_login_form_and_keeps_the_unsen
     assert status == 204
     chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="the client did not notice the session ended")
     assert "session has ended" in chat.text_of("auth-error")
+    # Revoking is what one does for a lost or shared computer: what was typed here leaves it.
+    assert chat.js("return [localStorage.getItem(arguments[0]), localStorage.getItem(arguments[1])]", drafts, outbox) == [None, None]
     assert "are you still there?" not in [m["text"] for m in watcher.history(1)]
-    # The message waited for the next login of the same person, and is sent then, once.
+    # Logging in again finds the draft (from the server); the message was not kept to be sent.
     chat.find("#auth-username").send_keys("revoked")
     chat.find("#auth-password").send_keys(PASSWORD)
     chat.find("#auth-submit").click()
     chat.wait_ready()
-    chat.wait(lambda: "are you still there?" in chat.texts())
-    assert [m["text"] for m in watcher.history(1)].count("are you still there?") == 1
+    chat.open_room("revoked-room")
+    chat.wait(lambda: chat.find("#composer-text").get_attribute("value") == "a draft to keep")
+    time.sleep(1)
+    assert "are you still there?" not in [m["text"] for m in watcher.history(1)]
 
 
 def test_deactivating_my_account_from_settings_logs_me_out_everywhere(server, browsers, account):

@@ -314,3 +314,48 @@ def test_the_threads_list_counts_followed_threads_with_new_replies_and_opens_the
     other_tab.wait(lambda: other_tab.js(focused) == str(deploy["id"]), message=lambda: f"focus: {other_tab.js('return document.activeElement.outerHTML.slice(0, 80)')}")
     time.sleep(0.5)  # the list's reload re-renders it: the focus stays on the same entry
     assert other_tab.js(focused) == str(deploy["id"])
+
+
+def test_a_long_thread_shows_my_reply_new_live_ones_and_its_first_unread_reply(server, browsers, account):
+    tess = account("tess_long", display_name="Tess")
+    theo = account("theo_long", display_name="Theo")
+    room = tess.create_room("long-thread")["id"]
+    theo.join(room)
+    root = tess.post(room, "A long one")
+    for n in range(60):
+        theo.post(room, f"r{n}", reply_to=root["id"])
+    chat = Chat(browsers(), server).log_in("tess_long")
+    chat.open_room("long-thread")
+    chat.message("A long one").find_element("css selector", ".thread-link").click()
+    chat.wait(lambda: len(thread_texts(chat)) == 50 and chat.find("#thread-more").is_displayed())
+
+    # My own reply shows at the end of the panel although older pages were not all loaded.
+    chat.find("#thread-text").send_keys("mine", Keys.ENTER)
+    chat.wait(lambda: thread_texts(chat)[-1:] == ["mine"], message=lambda: f"thread ends {thread_texts(chat)[-3:]}")
+    assert thread_texts(chat) == [f"r{n}" for n in range(60)] + ["mine"]
+    assert not chat.find("#thread-more").is_displayed()
+    # And so do someone else's, live.
+    theo.post(room, "live one", reply_to=root["id"])
+    chat.wait(lambda: thread_texts(chat)[-1:] == ["live one"], message=lambda: f"thread ends {thread_texts(chat)[-3:]}")
+
+    # A thread with unread replies past its first page opens at the first of them, under the "New"
+    # line, and reads them.
+    quiet = tess.create_room("long-quiet")["id"]
+    theo.join(quiet)
+    other = tess.post(quiet, "Another long one")
+    for n in range(55):
+        theo.post(quiet, f"q{n}", reply_to=other["id"])
+    tess.call("POST", f"/api/messages/{other['id']}/thread/read", expect=200)
+    theo.post(quiet, "fresh", reply_to=other["id"])
+    for n in range(25):
+        theo.post(quiet, f"later {n}", reply_to=other["id"])
+    chat.wait(lambda: threads_count(chat) == "1", message=lambda: f"count {threads_count(chat)!r}")
+    chat.find("#threads-open").click()
+    chat.wait(lambda: chat.js("return !!document.querySelector('#threads-list .thread-entry[data-unread=\"26\"] button')"))
+    chat.js("document.querySelector('#threads-list .thread-entry[data-unread=\"26\"] button').click()")
+    chat.wait(lambda: chat.js("return document.querySelector('#thread-replies .thread-new + li .text')?.textContent") == "fresh",
+              message=lambda: f"thread ends {thread_texts(chat)[-3:]}")
+    chat.wait(lambda: chat.js("""const item = document.querySelector('#thread-replies .thread-new + li');
+        const box = document.getElementById('thread-scroll').getBoundingClientRect(), at = item.getBoundingClientRect();
+        return at.top >= box.top - 1 && at.bottom <= box.bottom + 1"""), message="the first unread reply is not in view")
+    chat.wait(lambda: threads_count(chat) == "", message=lambda: f"count {threads_count(chat)!r}")

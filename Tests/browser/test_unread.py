@@ -133,3 +133,34 @@ def test_a_late_mark_all_read_answer_leaves_a_newer_message_unread(server, brows
     # The server agrees.
     rooms = ivy.call("GET", "/api/me/summary", expect=200).json()["rooms"]
     assert [r["unread_count"] for r in rooms if r["room_id"] == room] == [1], rooms
+
+
+def set_tab_hidden(chat, hidden):
+    """Hides or shows the tab as the browser would: document.hidden and visibilityState, then visibilitychange."""
+    chat.js("""const hidden = arguments[0];
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => hidden ? 'hidden' : 'visible' });
+        document.dispatchEvent(new Event('visibilitychange'))""", hidden)
+
+
+def test_messages_that_came_while_the_tab_was_hidden_show_under_a_new_line(server, browsers, account):
+    bob = account("bob_hidden", display_name="Bob")
+    ann = account("ann_hidden", display_name="Ann")
+    room = ann.create_room("hidden-room")["id"]
+    bob.join(room)
+    bob.post(room, "before")
+    chat = Chat(browsers(), server).log_in("bob_hidden")
+    chat.open_room("hidden-room")
+    chat.wait(lambda: chat.texts()[-1:] == ["before"])
+    assert chat.js("return document.querySelector('#messages .unread-divider')") is None
+
+    set_tab_hidden(chat, True)
+    for n in range(3):
+        ann.post(room, f"away {n}")
+    chat.wait(lambda: chat.texts()[-1:] == ["away 2"])
+    chat.wait(lambda: chat.badge("hidden-room") == ["3", False], message="the hidden tab did not count them")
+    set_tab_hidden(chat, False)
+    # Back: they are read, and the "New" line stands above the first that came while I was away.
+    chat.wait(lambda: chat.badge("hidden-room") is None, message="coming back did not read the room")
+    assert chat.js("""const divider = document.querySelector('#messages .unread-divider');
+        return divider?.nextElementSibling?.querySelector('.text')?.textContent ?? null""") == "away 0"

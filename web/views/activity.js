@@ -106,8 +106,10 @@ function item(notification) {
     dataset: { reason: notification.reason, message: message.id },
     meta: [
       el("strong", { text: authorName(message) }),
-      el("span", { text: `${WHY[notification.reason] ?? "wrote"}${where}` }),
-      el("span", { className: "muted", text: `· ${dayLabel(created)} ${formatTime(created)}` }),
+      // The separator ends the part before the time (held to it by a no-break space): a time that
+      // wraps on a phone starts its line, not with a stray "·".
+      el("span", { text: `${WHY[notification.reason] ?? "wrote"}${where}\u00a0·` }),
+      el("span", { className: "muted", text: `${dayLabel(created)} ${formatTime(created)}` }),
     ],
     body: el("span", { className: message.deleted ? "search-text muted" : "search-text", text }),
     onOpen: () => {

@@ -2,7 +2,7 @@
 // comment; the new message quotes the original as it was (`forwarded`).
 import * as actions from "/actions.js";
 import { $, el } from "/dom.js";
-import { authorName, roomLabel, tooLongMessage, truncate } from "/format.js";
+import { authorName, roomLabel, roomName, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { on, state } from "/state.js";
 import { showError } from "/views/dialogs.js";
@@ -36,7 +36,7 @@ export function initForward() {
 }
 
 /// Which rooms may be forwarded into, as one string; and as the list last showed them.
-const offered = () => [...state.rooms.values()].filter((room) => !room.archived_at).map((room) => `${room.id}:${roomLabel(room)}`).sort().join(",");
+const offered = () => [...state.rooms.values()].filter((room) => !room.archived_at).map((room) => `${room.id}:${destination(room)}`).sort().join(",");
 let shown = "";
 
 export function openForward(message) {
@@ -54,12 +54,16 @@ export function openForward(message) {
   $("forward-filter").focus();
 }
 
+/// A room as the room list names it: "#name", and a DM by its person's display name (no "@" before a
+/// display name: "@" is for usernames).
+const destination = (room) => (room.kind === "dm" ? roomName(room) : roomLabel(room));
+
 /// My rooms whose label holds the filter's words, by label (not archived ones: nothing is posted there).
 function matchingRooms() {
   const words = $("forward-filter").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
   return [...state.rooms.values()]
-    .filter((room) => !room.archived_at && words.every((word) => roomLabel(room).toLowerCase().includes(word)))
-    .sort((a, b) => roomLabel(a).localeCompare(roomLabel(b)));
+    .filter((room) => !room.archived_at && words.every((word) => destination(room).toLowerCase().includes(word)))
+    .sort((a, b) => destination(a).localeCompare(destination(b)));
 }
 
 function renderRooms() {
@@ -68,7 +72,7 @@ function renderRooms() {
   $("forward-rooms").replaceChildren(
     ...rooms.map((room) =>
       el("li", {
-        className: `option${room.id === picked ? " active" : ""}`, text: roomLabel(room),
+        className: `option${room.id === picked ? " active" : ""}`, text: destination(room),
         attrs: { role: "option", "aria-selected": String(room.id === picked), tabindex: "0" },
         dataset: { room: room.id },
         on: {
@@ -85,7 +89,7 @@ function renderRooms() {
   );
   if (rooms.length === 0) $("forward-rooms").append(el("li", { className: "muted", text: "No room of yours matches." }));
   $("forward-submit").disabled = picked === null;
-  $("forward-submit").textContent = picked === null ? "Forward" : `Forward to ${roomLabel(state.rooms.get(picked))}`;
+  $("forward-submit").textContent = picked === null ? "Forward" : `Forward to ${destination(state.rooms.get(picked))}`;
 }
 
 function pick(roomId) {
@@ -102,7 +106,7 @@ async function submit() {
   try {
     await actions.forward(source.id, picked, $("forward-text").value);
     $("forward-dialog").close();
-    toast(`Forwarded to ${roomLabel(room)}.`, { kind: "info" });
+    toast(`Forwarded to ${destination(room)}.`, { kind: "info" });
   } catch (error) {
     showError("forward-error", error);
     $("forward-submit").disabled = false;

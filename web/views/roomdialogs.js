@@ -124,6 +124,7 @@ export function openRoomSettings() {
   showChoice($("room-slow-mode"), room.slow_mode_seconds ?? 0, (seconds) => `Once every ${formatInterval(seconds)}`);
   renderRoomRetention(room);
   showError("room-error", null);
+  loadRoomFilter(room);
   syncRoomForm();
   roomForm.opened = roomSettings();
   $("room-dialog").showModal();
@@ -187,6 +188,8 @@ function syncRoomForm() {
   $("room-topic-input").closest("label").hidden = !manages;
   $("room-moderated-field").hidden = !(manages && currentKind !== "dm");
   $("room-slow-mode-field").hidden = !(editing && manages && currentKind !== "dm");
+  // The room's word filter: its owner and admins (a DM has none), once it has loaded.
+  $("room-filter-field").hidden = !(editing && manages && currentKind !== "dm" && roomForm.filter !== null);
   $("room-retention-field").hidden = !(editing && state.me?.site_role === "admin");
   if (!manages) $("room-password-field").hidden = $("room-clear-password-field").hidden = true;
   $("room-submit").hidden = !manages;
@@ -337,6 +340,48 @@ const renderPeopleChips = () =>
     $("dm-open").textContent = chosenPeople.size > 1 ? `Open group conversation (${chosenPeople.size + 1} people)` : "Open conversation";
   });
 
+/// Loads the word filter of the room being edited into its field (the field waits, disabled, meanwhile).
+/// `roomForm.filter` is the filter as loaded or last saved; null where there is none to show (not
+/// its owner or an admin, a DM, or the load failed: the field hides).
+async function loadRoomFilter(room) {
+  const manages = room.kind !== "dm" && ["admin", "owner"].includes(myRole(room.id)) && archivedAt(room.id) === null;
+  roomForm.filter = manages ? undefined : null;
+  for (const id of ["room-filter-words", "room-filter-mode"]) $(id).disabled = manages;
+  $("room-filter-words").value = "";
+  $("room-filter-words").placeholder = "Loading…";
+  if (!manages) return;
+  const form = roomForm;
+  try {
+    const filter = await Rooms.filter(room.id);
+    if (roomForm !== form) return;
+    showFilter(filter);
+  } catch {
+    if (roomForm !== form) return;
+    roomForm.filter = null;
+    syncRoomForm();
+  }
+}
+
+function showFilter(filter) {
+  roomForm.filter = { words: filter.words, mode: filter.mode };
+  $("room-filter-words").value = filter.words.join("\n");
+  $("room-filter-words").placeholder = "No words filtered";
+  $("room-filter-mode").value = filter.mode;
+  for (const id of ["room-filter-words", "room-filter-mode"]) $(id).disabled = false;
+  syncRoomForm();
+}
+
+/// The filter as the field shows it: words one per line or separated by commas; null when it is
+/// not shown or unchanged since it loaded (nothing to save).
+function changedFilter() {
+  if (!roomForm.filter || $("room-filter-field").hidden) return null;
+  const words = $("room-filter-words").value.split(/[\n,]+/).map((word) => word.trim()).filter(Boolean);
+  const mode = $("room-filter-mode").value;
+  const same = (list) => [...new Set(list.map((word) => word.toLowerCase()))].sort().join("\n");
+  if (mode === roomForm.filter.mode && same(words) === same(roomForm.filter.words)) return null;
+  return { words, mode };
+}
+
 /// The settings as the dialog shows them, as the server takes them.
 function roomSettings() {
   return {
@@ -383,6 +428,13 @@ async function submitRoom(event) {
   $("room-submit").disabled = true;
   try {
     if (roomForm.mode === "edit") {
+      // The filter first: a word the server refuses (422 invalid_filter, its message shown) leaves
+      // the dialog open with nothing else saved.
+      const filter = changedFilter();
+      if (filter) {
+        const saved = await Rooms.setFilter(roomForm.room.id, filter);
+        showFilter(saved?.words ? saved : filter);
+      }
       const changes = changedSettings(["name", "topic", "post_policy", "slow_mode_seconds"]);
       if ($("room-clear-password").checked) changes.password = null;
       else if (password) changes.password = password;

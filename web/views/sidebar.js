@@ -30,11 +30,18 @@ export function initSidebar({ onNewRoom, onNewGroup, onNewDM, onBrowse, onLogout
   $("logout").addEventListener("click", onLogout);
   $("show-rooms").addEventListener("click", () => setDrawer(!$("sidebar").classList.contains("open")));
   $("scrim").addEventListener("click", () => setDrawer(false));
-  $("sidebar").addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && $("sidebar").classList.contains("open")) {
+  // The open drawer is modal, as a dialog is: Escape closes it (wherever the focus is) and Tab goes
+  // round inside it.
+  document.addEventListener("keydown", (event) => {
+    if (!$("sidebar").classList.contains("open") || document.querySelector("dialog[open]")) return;
+    if (event.key === "Escape" && !event.shiftKey) {
       setDrawer(false);
       $("show-rooms").focus();
-    }
+    } else if (event.key === "Tab") keepTabInside($("sidebar"), event);
+  });
+  // Wider than a phone (style.css's 760px), the sidebar is no drawer: the page behind is live again.
+  matchMedia("(max-width: 760px)").addEventListener("change", (event) => {
+    if (!event.matches && $("sidebar").classList.contains("open")) setDrawer(false);
   });
   $("mark-all-read").addEventListener("click", readAll);
   document.addEventListener("keydown", (event) => {
@@ -69,7 +76,30 @@ export function setDrawer(open) {
   $("sidebar").classList.toggle("open", open);
   $("scrim").hidden = !open;
   $("show-rooms").setAttribute("aria-expanded", String(open));
+  // The dimmed page behind is out of reach while it is open (dialogs are outside #chat).
+  for (const node of [...$("chat").children, document.querySelector(".skip-link")]) {
+    if (node && node !== $("sidebar") && node !== $("scrim")) node.inert = open;
+  }
   if (open) $("sidebar").querySelector("a[aria-current], a")?.focus();
+}
+
+/// Tab from the drawer's last control goes to its first, and Shift+Tab from its first to its last
+/// (the page behind is inert: without this the focus would leave the page).
+function keepTabInside(container, event) {
+  const controls = [...container.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")].filter(
+    (node) => !node.disabled && node.tabIndex >= 0 && node.getClientRects().length > 0,
+  );
+  if (controls.length === 0) return;
+  const first = controls[0];
+  const last = controls.at(-1);
+  const inside = container.contains(document.activeElement);
+  if (event.shiftKey && (!inside || document.activeElement === first)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+    event.preventDefault();
+    first.focus();
+  }
 }
 
 function renderMe() {

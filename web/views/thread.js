@@ -24,6 +24,8 @@ import { toast, toastError } from "/views/toast.js";
 let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
 /// What had the focus when the thread opened: it gets it back when the thread closes.
 let opener = null;
+/// The thread whose "New" line was brought into view (once per opening).
+let newShown = null;
 
 export function initThread(handlers) {
   callbacks = handlers;
@@ -144,9 +146,11 @@ function render({ follow = false }) {
   const pending = actions.pendingFor(thread.roomId).filter((entry) => entry.reply_to === thread.rootId);
   const replies = [...thread.replies.values()].map((reply) => messageItem(reply));
   // Opened from the Threads list: a "New" line above the first reply I had not read.
+  let divider = null;
   if (thread.newAfter !== undefined) {
     const first = [...thread.replies.values()].findIndex((reply) => reply.id > thread.newAfter && reply.sender.id !== state.me.id);
-    if (first >= 0) replies.splice(first, 0, el("li", { className: "unread-divider thread-new" }, el("span", { text: "New" })));
+    divider = first >= 0 ? el("li", { className: "unread-divider thread-new" }, el("span", { text: "New" })) : null;
+    if (divider) replies.splice(first, 0, divider);
   }
   list.replaceChildren(...replies, ...pending.map(pendingItem));
   $("thread-more").hidden = !thread.hasMore;
@@ -165,7 +169,12 @@ function render({ follow = false }) {
   $("thread-send").disabled = !writable;
   $("thread-emoji-open").disabled = !writable;
   $("thread-text").placeholder = writable ? "Reply…" : readOnlyNote(thread.roomId);
-  if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
+  // The "New" line comes into view once, when its reply has loaded; after that the panel follows
+  // the end as usual.
+  if (divider && newShown !== thread) {
+    newShown = thread;
+    scroller.scrollTop += divider.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+  } else if (follow || atBottom) scroller.scrollTop = scroller.scrollHeight;
 }
 
 /// Why the reply box is closed.

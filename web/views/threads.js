@@ -7,8 +7,9 @@ import { $, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
-import { markThreadNew, on, state, threads } from "/state.js";
+import { on, state, threads } from "/state.js";
 import { showError } from "/views/dialogs.js";
+import { toastError } from "/views/toast.js";
 
 let navigate = () => {};
 let openThread = () => {};
@@ -117,5 +118,5 @@ export async function openThreadAt(root, { newAfter } = {}) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   openThread(state.room.messages.get(root.id));
-  if (newAfter !== undefined) markThreadNew(root.id, newAfter);
+  if (newAfter !== undefined) actions.showThreadNew(root.id, newAfter).catch(toastError);
 }

@@ -328,11 +328,28 @@ function newerEdgeNode(room) {
 
 /// A message's text as shown: "/me waves" as an action ("Ann waves", in italics), emoji alone large.
 export function messageText(m, marks) {
+  marks = mentionMarks(m, marks);
   const action = actionText(m.text);
   if (action !== null) {
     return el("div", { className: "text action" }, el("span", { className: "action-name", text: authorName(m) }), " ", ...formatMessage(action, marks));
   }
   return el("div", { className: onlyEmoji(m.text) ? "text jumbo" : "text" }, ...formatMessage(m.text, marks));
+}
+
+/// The marks of a message with the people it mentions (`mentions`, as the server resolved them) by
+/// lowercased username: only they (and user groups, my names, @room, @here) get a mention's pill, an
+/// "@word" naming nobody stays text, and a person's pill opens their profile. Known from the open
+/// room's members; elsewhere (a room's preview, members not loaded yet) every "@name" is marked.
+function mentionMarks(m, marks) {
+  const members = state.room?.id === m.room_id ? state.room.members : null;
+  if (!marks || !members?.size) return marks;
+  const people = new Map();
+  for (const id of m.mentions ?? []) {
+    const user = members.get(id)?.user;
+    if (user) people.set(user.username.toLowerCase(), user);
+  }
+  const groups = new Set([...state.userGroups.values()].map((group) => group.name.toLowerCase()));
+  return { ...marks, people, groups, onPerson: callbacks.onPerson };
 }
 
 /// A day's separator; its label opens "Jump to a date" (as Slack's date dividers do).
@@ -378,6 +395,7 @@ function messageNode(m) {
     target ? [target.id, target.deleted, target.edited_at, target.sender?.display_name] : target, m.reactions, m.my_reactions, m.file?.id, m.reply_count, isSaved(m),
     m.forwarded?.message_id, m.forwarded && state.rooms.has(m.forwarded.room_id), m.poll, m.my_votes, m.previews, maySpeak(m.room_id),
     (m.reactions ?? []).flatMap((r) => r.user_ids.map((id) => state.room.members.get(id)?.user.display_name)), mayWrite(m.room_id),
+    (m.mentions ?? []).map((id) => state.room.members.get(id)?.user.username), state.userGroups.size,
     customEmojiVersion, roomNamesVersion, state.keywords, mine && mayEdit(m), mayReact(m.room_id), state.mutedIn.get(m.room_id), isPinned(m),
   ]);
   return keyed(`m:${m.id}`, version, () => buildMessage(m, { mine, status, target }));
