@@ -130,6 +130,12 @@ import Testing
             let shown = try await Self.download(client, alice, textID)
             #expect(shown.headers[.contentType] == "text/plain; charset=utf-8" && shown.headers[.contentDisposition]?.hasPrefix("inline") == true)
             #expect(try text.json()["message"]?["file"]?["content_type"] == .string("text/plain"))
+            // Phones' voice memos and videos play in place too.
+            for type in ["audio/mp4", "video/quicktime", "image/heic"] {
+                let media = try await Self.upload(client, bob, room: 1, [7, 7], query: "name=memo", type: type)
+                let mediaID = try #require(try media.json()["message"]?["file"]?["id"]?.int)
+                #expect(try await Self.download(client, alice, mediaID).headers[.contentDisposition]?.hasPrefix("inline") == true, "\(type)")
+            }
         }
     }
 
@@ -162,18 +168,24 @@ import Testing
             try await Self.upload(client, alice, room: open, []).expectError(.unprocessableContent, "empty_file")
             try await Self.upload(client, alice, room: open, Array(repeating: 1, count: 1001)).expectError(.contentTooLarge, "payload_too_large")
             try await Self.upload(client, alice, room: open, [9], query: "name=a%0Ab").expectError(.unprocessableContent, "invalid_file_name")
-            // 128 accented letters, each a letter and its accent apart: 256 code points, one too many.
-            try await Self.upload(client, alice, room: open, [9], query: "name=" + String(repeating: "e%CC%81", count: 128))
+            // 128 accented letters, each a letter and an accent with no composed form: 256 code points, one too many.
+            try await Self.upload(client, alice, room: open, [9], query: "name=" + String(repeating: "x%CC%81", count: 128))
                 .expectError(.unprocessableContent, "invalid_file_name")
             try await Self.upload(client, alice, room: open, [9], query: "name=x&text=\(String(repeating: "y", count: 4001))")
                 .expectError(.unprocessableContent, "invalid_text")
             // Invisible formatting in a name: a right-to-left override showed "\u{202E}gnp.exe" as
             // "exe.png"; a byte order mark alone was a name that shows nothing.
-            for name in ["%E2%80%AEgnp.exe", "%EF%BB%BF", "a%C2%ADb.txt"] {
+            // Nor a name of characters that show nothing though they are letters or marks (Hangul
+            // fillers, the braille blank, the combining grapheme joiner).
+            for name in ["%E2%80%AEgnp.exe", "%EF%BB%BF", "a%C2%ADb.txt", "%E2%A0%80", "%E3%85%A4", "%E1%85%9F", "%CD%8F", "%E3%85%A4%20%E2%A0%80"] {
                 try await Self.upload(client, alice, room: open, [9], query: "name=\(name)").expectError(.unprocessableContent, "invalid_file_name")
             }
             #expect(try parley.count("file_chunks") == 2)
             #expect(try parley.count("files") == 2)
+            // Decomposed (as macOS writes names), they are composed: 128 code points.
+            let composed = try await Self.upload(client, alice, room: open, [8], query: "name=" + String(repeating: "e%CC%81", count: 128))
+            #expect(try composed.json()["message"]?["file"]?["name"]?.string == String(repeating: "é", count: 128))
+            #expect(try await client.send(.delete, "/api/messages/\(try #require(try composed.json()["message"]?["id"]?.int))", headers: alice.bearer).status == .noContent)
             // A caption of only a byte order mark is no caption; a caption may be edited away, as it may be left out.
             let captioned = try await Self.upload(client, alice, room: open, [12], query: "name=n.txt&text=%EF%BB%BF")
             let noCaption = try #require(try captioned.json()["message"])
@@ -332,6 +344,11 @@ import Testing
         #expect(FileController.range("items=0-4", size: 10) == .whole)
         #expect(FileController.range("bytes=0-1,3-4", size: 10) == .whole)
         #expect(FileController.range("bytes=a-b", size: 10) == .whole)
+        // Positions too big for 64 bits are past the end, not a malformed header (the whole file).
+        #expect(FileController.range("bytes=99999999999999999999999-", size: 10) == .unsatisfiable)
+        #expect(FileController.range("bytes=2-99999999999999999999999", size: 10) == .part(2...9))
+        #expect(FileController.range("bytes=-99999999999999999999999", size: 10) == .part(0...9))
+        #expect(FileController.range("bytes=+5-", size: 10) == .whole)
         #expect(FileController.contentType("Image/PNG; charset=x") == "image/png")
         #expect(FileController.contentType("text/html\"><script>") == "application/octet-stream")
     }

@@ -84,5 +84,16 @@ import Testing
             #expect(ParleyJSON.parseTimestamp(text) != nil, "\(text)")
         }
         #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00+02:00").map(ParleyJSON.timestamp) == "2026-12-05T08:00:00.000Z")
+        #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00-0530").map(ParleyJSON.timestamp) == "2026-12-05T15:30:00.000Z")
+        #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00.5+01").map(ParleyJSON.timestamp) == "2026-12-05T09:00:00.500Z")
+        // Years before 1582 are Gregorian as the database keeps them: Go's and .NET's zero time is the
+        // first time there is (it was refused: Foundation reads them as Julian dates).
+        for text in ["0001-01-01T00:00:00.000Z", "0001-01-02T00:00:00.000Z", "1000-03-01T12:00:00.000Z", "1582-10-04T00:00:00.000Z", "9999-12-31T23:59:59.999Z"] {
+            #expect(ParleyJSON.parseTimestamp(text).map(ParleyJSON.timestamp) == text, "\(text)")
+        }
+        #expect(ParleyJSON.parseTimestamp("0001-01-01T00:00:00Z")?.timeIntervalSince1970 == -62_135_596_800)
+        for text in ["0000-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00", "2026-12-05T10:00:00", "2026-12-05T10:00:00.Z", "2026-12-05T10:00:00+2", "2026-12-05T10:00:00Zx", "2026-12-05T10:00:00+24:00"] {
+            #expect(ParleyJSON.parseTimestamp(text) == nil, "\(text)")
+        }
     }
 }

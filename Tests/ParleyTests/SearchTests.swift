@@ -131,6 +131,17 @@ import Testing
             #expect(try await ids(bob, "q=minutes") == [minutes])
             #expect(try await ids(bob, "q=minutes&room=1") == [])
             #expect(try await ids(bob, "q=report&from=\(bob.id)") == [])
+            // Names whose words hold combining marks (Hindi, Thai) or an accent written apart (macOS) are
+            // found by their words, as text is.
+            let hindi = try await RoomFilesTests.share(client, alice, room: group, "रिपोर्ट.pdf", "application/pdf", FileTests.randomBytes(16))
+            let thai = try await RoomFilesTests.share(client, alice, room: group, "สวัสดี.txt", "text/plain", FileTests.randomBytes(16))
+            let resume = try await RoomFilesTests.share(client, alice, room: group, "Re\u{301}sume\u{301} final.pdf", "application/pdf", FileTests.randomBytes(16))
+            #expect(try await ids(bob, "q=" + "रिपोर्ट".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) == [hindi])
+            #expect(try await ids(bob, "q=" + "สวัสดี".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) == [thai])
+            #expect(try await ids(bob, "q=r%C3%A9sum%C3%A9") == [resume])
+            let named = try await client.send(.get, "/api/rooms/\(group)/files?name=r%C3%A9sum%C3%A9", headers: bob.bearer).json()["messages"]?.array
+            #expect(named?.compactMap { $0["id"]?.int } == [resume])
+            for id in [hindi, thai, resume] { #expect(try await client.send(.delete, "/api/messages/\(id)", headers: alice.bearer).status == .noContent) }
             // Results carry the file, as history shows it.
             let found = try await Self.search(client, bob, "q=report").json()["messages"]?[0]
             #expect(found?["file"]?["name"]?.string == "Quarterly_report 2026.pdf")
@@ -155,17 +166,23 @@ import Testing
             let filed = try await RoomFilesTests.share(client, alice, room: 1, "release-notes.txt", "text/plain", FileTests.randomBytes(32))
             let old = try await MessageTests.say(client, alice, room: 1, "release notes of last year")
             try parley.execute("UPDATE messages SET created_at = '2025-06-01 12:00:00' WHERE id = ?", [old])
+            // Not links: a scheme with nothing after it, or one inside a word.
+            for text in ["release notes: http:// is dead", "release notes xhttps://nope"] { _ = try await MessageTests.say(client, alice, room: 1, text) }
+            let shouting = try await MessageTests.say(client, alice, room: 1, "release notes (HTTPS://EXAMPLE.COM)")
+            try parley.execute("UPDATE messages SET created_at = '2024-06-01 12:00:00' WHERE id > ?", [old])
             func ids(_ query: String) async throws -> [Int64] {
                 let response = try await Self.search(client, alice, "q=release%20notes&\(query)")
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
                 return (try response.json()["messages"]?.array ?? []).compactMap { $0["id"]?.int }
             }
-            #expect(try await ids("") == [old, filed, linked, plain])
-            #expect(try await ids("has=link") == [linked])
+            #expect(try await ids("since=2025-01-01T00:00:00Z") == [old, filed, linked, plain])
+            #expect(try await ids("has=link") == [shouting, linked])
             #expect(try await ids("has=file") == [filed])
             #expect(try await ids("since=2026-01-01T00:00:00Z") == [filed, linked, plain])
-            #expect(try await ids("until=2026-01-01T00:00:00.000Z") == [old])
+            #expect(try await ids("since=2025-01-01T00:00:00Z&until=2026-01-01T00:00:00.000Z") == [old])
             #expect(try await ids("since=2025-01-01T00:00:00Z&until=2025-12-31T00:00:00Z&has=link") == [])
+            // Go's and .NET's zero time is the first time there is, not a bad one.
+            #expect(try await ids("since=0001-01-01T00:00:00Z&until=2025-01-01T00:00:00Z&has=link") == [shouting])
             for query in ["has=image", "has=", "since=yesterday", "until=2026-13-01", "since=0000-01-01T00:00:00Z", "until=0000-01-02T00:00:00Z"] {
                 try await Self.search(client, alice, "q=notes&\(query)").expectError(.badRequest, "invalid_request")
             }

@@ -130,6 +130,28 @@ enum Pictures {
         }
     }
 
+    /// A JPEG whose metadata (XMP, Photoshop blocks, ICC profiles) runs past 256 KiB before its frame
+    /// header is still a picture: its size and thumbnail come as for any other (a hunt's did not).
+    @Test func aJPEGWithLargeMetadataIsStillAPicture() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let plain = Pictures.jpeg(64, 48)
+            // Five APP13 segments of 54,000 bytes each after the start-of-image marker: 270 KB.
+            var padded = Array(plain.prefix(2))
+            for _ in 0..<5 { padded += [0xFF, 0xED, UInt8((54_002 >> 8) & 0xFF), UInt8(54_002 & 0xFF)] + Array(repeating: 0x20, count: 54_000) }
+            padded += plain.dropFirst(2)
+            #expect(ImageInfo.read(padded) == ImageInfo(format: .jpeg, width: 64, height: 48, orientation: 1))
+            let shared = try await FileTests.upload(client, ann, room: 1, padded, query: "name=scan.jpg", type: "image/jpeg")
+            #expect(shared.status == .created)
+            let file = try #require(try shared.json()["message"]?["file"])
+            #expect(file["width"] == .number(64) && file["height"] == .number(48))
+            #expect(file["thumbnail_url"]?.string != nil)
+            let id = try #require(file["id"]?.int)
+            #expect(try await Self.thumbnail(client, ann, id).status == .ok)
+        }
+    }
+
     @Test func aSharedPictureCarriesItsSizeAndAThumbnailTurnedAsItsEXIFSays() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -19,8 +19,9 @@ struct FileController {
 
     /// Types a browser may show in place (they run no script); everything else is a download.
     static let inlineTypes: Set<String> = [
-        "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "video/mp4", "video/webm", "audio/mpeg", "audio/ogg",
-        "audio/wav", "audio/webm", "text/plain",
+        "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/tiff", "image/heic", "image/heif",
+        "video/mp4", "video/webm", "video/quicktime", "video/ogg", "audio/mpeg", "audio/ogg", "audio/wav", "audio/webm", "audio/mp4",
+        "audio/x-m4a", "audio/aac", "audio/flac", "text/plain",
     ]
 
     static let fileNotFound = ParleyError(.notFound, "file_not_found", "No such file.")
@@ -84,7 +85,10 @@ struct FileController {
     /// points, as the column is (and as file systems count bytes): a name of 128 accented letters,
     /// each written as a letter and its accent, passed a count of characters and answered 500.
     static func fileName(_ text: String) throws -> String {
-        let trimmed = text.trimmedWhitespace
+        // Composed (NFC), as most systems write names: macOS and iOS send them decomposed, and an
+        // accent written apart split the name's words for search, was not found by the name filter,
+        // and counted twice against the length.
+        let trimmed = text.precomposedStringWithCanonicalMapping.trimmedWhitespace
         guard (1...255).contains(trimmed.unicodeScalars.count),
             !trimmed.hasControlCharacters(), !RoomService.hasInvisibleFormatting(trimmed)
         else {
@@ -192,8 +196,14 @@ struct FileController {
         let spec = String(header.dropFirst("bytes=".count)).trimmedWhitespace
         let ends = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard ends.count == 2 else { return .whole }
-        let first = ends[0].isEmpty ? nil : Int64(ends[0])
-        let last = ends[1].isEmpty ? nil : Int64(ends[1])
+        // Digits beyond what 64 bits hold are a position past any file (`a-` past the end is 416,
+        // not the whole file), not a malformed range.
+        func position(_ digits: Substring) -> Int64? {
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int64(digits) ?? .max
+        }
+        let first = ends[0].isEmpty ? nil : position(ends[0])
+        let last = ends[1].isEmpty ? nil : position(ends[1])
         if !ends[0].isEmpty && first == nil || !ends[1].isEmpty && last == nil { return .whole }
         switch (first, last) {
         case (let first?, let last):

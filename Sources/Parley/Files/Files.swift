@@ -165,8 +165,10 @@ struct FileStore: Sendable {
     }
 
     /// What `files.name_words` replaces by one space in a name, so search finds each word of it
-    /// (sql/033 does the same to the files there were).
-    static let nonWordRuns = #"[^\p{L}\p{N}]+"#
+    /// (sql/033 did the same to the files there were, sql/072 again with marks kept: a mark ended
+    /// the word, and names in Hindi, Thai or Tamil were never found, as `messages.text_words` keeps
+    /// them, sql/070).
+    static let nonWordRuns = #"[^\p{L}\p{N}\p{M}]+"#
 
     /// Records a stored upload as the file of `messageID`, in the caller's transaction.
     static func share(_ c: MariaDBConnection, _ upload: StoredUpload, roomID: Int64, uploaderID: Int64, messageID: Int64) throws -> FileView {

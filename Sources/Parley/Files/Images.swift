@@ -15,8 +15,10 @@ struct ImageInfo: Sendable, Equatable {
     var shownWidth: Int { orientation >= 5 ? height : width }
     var shownHeight: Int { orientation >= 5 ? width : height }
 
-    /// How far into a file its header is looked for (a JPEG's EXIF block comes first and may be large).
-    static let headBytes = 256 * 1024
+    /// How far into a file its header is looked for: a JPEG's metadata comes before its frame header
+    /// and may be large (EXIF with maker notes, XMP, Photoshop blocks, ICC profiles, each up to 64 KiB
+    /// a segment); with 256 KiB a picture with 270 KB of them was shared as a plain file (a hunt).
+    static let headBytes = 1024 * 1024
 
     /// Enough bytes to tell whether a file may be a picture (`mayBe`).
     static let magicBytes = 12

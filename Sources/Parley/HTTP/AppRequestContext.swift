@@ -82,9 +82,56 @@ public enum ParleyJSON {
     /// parsed value can lie just below them, and `timestamp` would then write the millisecond before.
     public static func parseTimestamp(_ text: String) -> Date? {
         guard writesARealTime(text) else { return nil }
-        let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        // Read here rather than by Foundation's parser, whose calendar is Julian before 1582: it put
+        // `0001-01-01T00:00:00Z` (Go's and .NET's zero time) two days before year 1, and refused it.
+        // Times are proleptic Gregorian, as the database and `timestamp` write them.
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int64 { Int64(String(decoding: bytes[range], as: UTF8.self)) ?? 0 }
+        let digit = { (byte: UInt8) in (0x30...0x39).contains(byte) }
+        var index = 19
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            let start = index + 1
+            index = start
+            while index < bytes.count, digit(bytes[index]) { index += 1 }
+            guard index > start else { return nil }
+            fraction = Double("0." + String(decoding: bytes[start..<min(index, start + 9)], as: UTF8.self)) ?? 0
+        }
+        // `Z`, or an offset: `+HH:MM`, `+HHMM` or `+HH`.
+        guard index < bytes.count else { return nil }
+        var offset: Int64 = 0
+        if bytes[index] == UInt8(ascii: "Z") {
+            index += 1
+        } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+            let zone = Array(bytes[(index + 1)...])
+            let hours: ArraySlice<UInt8>, minutes: ArraySlice<UInt8>
+            switch zone.count {
+            case 2: (hours, minutes) = (zone[0..<2], [0x30, 0x30])
+            case 4: (hours, minutes) = (zone[0..<2], zone[2..<4])
+            case 5 where zone[2] == UInt8(ascii: ":"): (hours, minutes) = (zone[0..<2], zone[3..<5])
+            default: return nil
+            }
+            guard hours.allSatisfy(digit), minutes.allSatisfy(digit), let h = Int64(String(decoding: hours, as: UTF8.self)),
+                let m = Int64(String(decoding: minutes, as: UTF8.self)), h <= 23, m <= 59
+            else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+            index = bytes.count
+        } else {
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        // Howard Hinnant's days_from_civil.
+        let (month, day) = (number(5..<7), number(8..<10))
+        let year = number(0..<4) - (month <= 2 ? 1 : 0)
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+        let seconds = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19) - offset
+        let parsed = Date(timeIntervalSince1970: Double(seconds) + fraction)
         // Year 1 to 9999, as the database keeps times (year 0 would be no time it can store).
-        guard let parsed, MariaDBValue.dateRange.contains(parsed) else { return nil }
+        guard MariaDBValue.dateRange.contains(parsed) else { return nil }
         return MessageView.storedPrecision(parsed)
     }
 

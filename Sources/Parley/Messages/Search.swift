@@ -65,6 +65,10 @@ struct SearchFilters: Sendable {
 extension MessageService {
     static let maxSearchPage = 50
 
+    /// What `has=link` asks of a text: `http://` or `https://` starting a word and followed by a host
+    /// (not "http:// " alone, nor "xhttps://"), as the link previews and the web client read links.
+    static let linkPattern = #"(?<![\p{L}\p{N}])https?://[^\s/?#]"#
+
     /// [searchMessages] Messages of the rooms the user is a member of (or of one of them) whose
     /// text, or the name of the file they share, contains every word of `text` (as a word or the
     /// start of one), newest first, before a message id, sent by `from` if given. Deleted messages
@@ -93,12 +97,12 @@ extension MessageService {
                 JOIN users u ON u.id = m.sender_id
                 WHERE m.deleted_at IS NULL AND m.id < ? AND (? IS NULL OR m.room_id = ?) AND (? IS NULL OR m.sender_id = ?)
                 AND (? IS NULL OR m.created_at >= ?) AND (? IS NULL OR m.created_at < ?)
-                AND (? = 0 OR m.file_summary IS NOT NULL) AND (? = 0 OR m.text LIKE '%http://%' OR m.text LIKE '%https://%')
+                AND (? = 0 OR m.file_summary IS NOT NULL) AND (? = 0 OR (m.text LIKE '%http%://%' AND m.text REGEXP ?))
                 ORDER BY m.id DESC LIMIT ?
                 """,
                 [
                     query.booleanMode, query.booleanMode, user.id, before ?? Int64.max, roomID, roomID, from, from,
-                    filters.since, filters.since, filters.until, filters.until, filters.has == .file, filters.has == .link, limit + 1,
+                    filters.since, filters.since, filters.until, filters.until, filters.has == .file, filters.has == .link, Self.linkPattern, limit + 1,
                 ]
             ).map(MessageView.init)
             return Page(messages: try Self.forReader(c, Array(rows.prefix(limit)), userID: user.id), hasMore: rows.count > limit)

@@ -103,7 +103,13 @@ struct RoomService: Sendable {
     /// Unicode's format characters (Cf) and line or paragraph separators, except the zero-width
     /// joiner and non-joiner (emoji sequences, Indic and Persian spelling) and the tags of an emoji
     /// flag (🏴 followed by tags, as Scotland's).
+    /// A name made only of characters that show nothing (Hangul fillers, the braille blank, the
+    /// combining grapheme joiner: letters and marks, not format characters) is one too: it showed
+    /// as a blank name (a hunt shared files so named).
     static func hasInvisibleFormatting(_ name: String) -> Bool {
+        if !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.properties.isDefaultIgnorableCodePoint || $0.properties.isWhitespace || $0 == "\u{2800}" }) {
+            return true
+        }
         var previous: Unicode.Scalar? = nil
         for scalar in name.unicodeScalars {
             defer { previous = scalar }
