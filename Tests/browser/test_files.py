@@ -215,6 +215,20 @@ def test_audio_and_video_play_in_place_and_a_player_keeps_playing_when_its_messa
     src = uma.js("return document.querySelector('#messages .attachment.media video').getAttribute('src')")
     assert src.startswith("/api/files/")
 
+    # A phone's voice memo (M4A) plays in place too, where the browser says it may; a type it cannot
+    # play is a download card.
+    room = uma.js("return [...document.querySelectorAll('a.room-link')].find(a => a.dataset.name === 'media-room').dataset.room")
+    share(server, owner, int(room), "voice memo.m4a", "audio/mp4", b"\x00\x00\x00\x18ftypM4A " + bytes(64))
+    share(server, owner, int(room), "odd.bin", "audio/x-no-such-codec", bytes(64))
+    can_play = uma.js("return document.createElement('audio').canPlayType('audio/mp4') !== ''")
+    assert can_play
+    uma.wait(lambda: uma.js("return document.querySelectorAll('#messages .attachment.media audio').length") == 2,
+             message="no player for the M4A memo")
+    odd = """const name = [...document.querySelectorAll('#messages .file-name')].find(n => n.textContent === 'odd.bin');
+        return name ? [!!name.closest('.attachment.card'), !!name.closest('li.message').querySelector('audio, video')] : null"""
+    uma.wait(lambda: uma.js(odd) is not None, message="the odd file did not show")
+    assert uma.js(odd) == [True, False]
+
 
 ROOM_FILES = """return [...document.querySelectorAll('#files-list li.file-entry')].map(li => [
     li.querySelector('.file-name').textContent, li.querySelector('.file-preview img')?.naturalWidth ?? null])"""

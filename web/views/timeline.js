@@ -519,10 +519,16 @@ function threadLink(m) {
   });
 }
 
-/// Pictures show in place (and open in the viewer), audio and video play in place (the types the
-/// server serves `inline`); other files are a card with their name, size and a download link.
-const AUDIO_TYPES = new Set(["audio/mpeg", "audio/ogg", "audio/wav", "audio/webm"]);
-const VIDEO_TYPES = new Set(["video/mp4", "video/webm"]);
+/// Pictures show in place (and open in the viewer), audio and video play in place when this browser
+/// says it may play their type (a phone's M4A voice memo or QuickTime video in one browser, not in
+/// another); other files are a card with their name, size and a download link.
+const playable = new Map();
+function playerFor(type) {
+  const kind = type.split("/")[0];
+  if (kind !== "audio" && kind !== "video") return null;
+  if (!playable.has(type)) playable.set(type, document.createElement(kind).canPlayType(type) !== "");
+  return playable.get(type) ? kind : null;
+}
 
 /// The largest a picture shows in the timeline, in CSS pixels (style.css says the same).
 const PICTURE_BOX = { width: 420, height: 320 };
@@ -562,7 +568,7 @@ export function fileNode(file) {
     el("span", { className: "file-name", text: file.name }),
     el("span", { className: "muted file-size", text: formatSize(file.size) }),
   );
-  const player = AUDIO_TYPES.has(file.content_type) ? "audio" : VIDEO_TYPES.has(file.content_type) ? "video" : null;
+  const player = playerFor(file.content_type);
   if (!player) return card;
   // The player reads what it needs with ranges (the server answers them); the card below downloads it.
   return el(
