@@ -58,6 +58,15 @@ import Testing
             #expect(try await raw.wait { raw.statusLines.count == 2 }, "\(raw.text)")
             #expect(raw.statusLines == ["HTTP/1.1 100 Continue", "HTTP/1.1 201 Created"])
             await raw.close()
+
+            // A body larger than any route takes is refused from its head, not told to come.
+            let big = try await RawHTTPConnection.connect(port: live.port)
+            try await big.send(
+                "POST /api/rooms/1/files?name=b.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(alice.token)\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: 999999999999\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await big.wait { big.statusLines.count == 1 }, "\(big.text)")
+            #expect(big.statusLines == ["HTTP/1.1 413 Payload Too Large"])
+            await big.close()
         }
     }
 

@@ -15,7 +15,8 @@ public func buildApplication(config: AppConfig) async throws -> some Application
     let streams = EventStreams(
         sessions: parts.sessions, hub: parts.hub, log: parts.log, presence: parts.presence,
         onDelivered: { [receipts = parts.receipts] user, events in receipts.delivered(userID: user, events: events) }, logger: parts.logger,
-        idleTimeout: .nanoseconds(Int64(config.idleTimeout.components.seconds) * 1_000_000_000 + config.idleTimeout.components.attoseconds / 1_000_000_000))
+        idleTimeout: .nanoseconds(Int64(config.idleTimeout.components.seconds) * 1_000_000_000 + config.idleTimeout.components.attoseconds / 1_000_000_000),
+        largestBody: max(config.maxBodyBytes, config.maxUploadBytes))
     var app = Application(
         router: buildRouter(config: config, parts: parts),
         server: HTTPServerBuilder { responder in

@@ -20,6 +20,9 @@ struct EventStreams: Sendable {
     /// How long a connection may sit with no request in progress, or with a request that stopped
     /// arriving, before it is closed (`PARLEY_IDLE_TIMEOUT`).
     let idleTimeout: TimeAmount
+    /// The largest body any route takes: a request announcing more is not told `100 Continue` (the
+    /// route refuses it from its head, 413, before the client sends a byte of it).
+    var largestBody: Int = .max
 }
 
 /// The real-time endpoints, Server-Sent Events (`GET /api/events/stream`) and long-poll
@@ -184,7 +187,9 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .head(let request) = part {
                 // A client that waits for leave to send its body (curl does above 1 MB) is told to go
                 // on at once, when no earlier answer is still on its way (it waited a second).
-                if forwardedInFlight == 0, Self.expectsContinue(request), let encoder = encoderContext(context) {
+                if forwardedInFlight == 0, Self.expectsContinue(request), !Self.announcesMore(than: streams.largestBody, request),
+                    let encoder = encoderContext(context)
+                {
                     encoder.writeAndFlush(NIOAny(Self.continueLine), promise: nil)
                 }
                 forwardedInFlight += 1
@@ -219,6 +224,12 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// `Expect: 100-continue` (the only expectation HTTP/1.1 defines).
     static func expectsContinue(_ request: HTTPRequest) -> Bool {
         request.headerFields[values: .expect].contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "100-continue" }
+    }
+
+    /// Whether the request's `Content-Length` is over `limit`.
+    static func announcesMore(than limit: Int, _ request: HTTPRequest) -> Bool {
+        guard let length = request.headerFields[.contentLength] else { return false }
+        return Int(length.trimmingCharacters(in: .whitespaces)).map { $0 > limit } ?? true
     }
 
     /// `Connection: close` among the request's connection options.
