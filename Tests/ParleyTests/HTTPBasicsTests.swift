@@ -1,8 +1,9 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
-import Parley
+@testable import Parley
 import Testing
 import TestSupport
 import Yams
@@ -223,6 +224,19 @@ import Yams
             try await client.login("nobody1", headers: address).expectError(.unauthorized, "invalid_credentials")
             try await client.login("uma", headers: address).expectError(.tooManyRequests, "rate_limited")
             #expect(try await client.login("uma", headers: [.init("X-Forwarded-For")!: "203.0.113.8"]).status == .ok)
+            // The address is the proxy's last entry, not what the client wrote before it (as a proxy
+            // appends): changing the first one escapes nothing.
+            for spoofed in ["10.7.1.1", "10.7.2.2", "garbage"] {
+                let headers: HTTPFields = [.init("X-Forwarded-For")!: "\(spoofed), 203.0.113.7"]
+                try await client.login("uma", headers: headers).expectError(.tooManyRequests, "rate_limited")
+            }
+            // Two header lines read as one list; a last entry that is no address leaves the connection's.
+            var two = HTTPFields()
+            two.append(HTTPField(name: .init("X-Forwarded-For")!, value: "203.0.113.9"))
+            two.append(HTTPField(name: .init("X-Forwarded-For")!, value: "203.0.113.7"))
+            try await client.login("uma", headers: two).expectError(.tooManyRequests, "rate_limited")
+            #expect(SessionMiddleware.forwardedClient([.init("X-Forwarded-For")!: "203.0.113.7, garbage!!"]) == nil)
+            #expect(SessionMiddleware.forwardedClient([.init("X-Forwarded-For")!: "1.2.3.4,  2001:db8::1 "]) == "2001:db8::1")
         }
     }
 
