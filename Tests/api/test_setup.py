@@ -159,6 +159,38 @@ def test_sigterm_ends_open_streams_and_long_polls(fresh_dir):
     stream.close()
 
 
+def test_sigterm_does_not_wait_for_a_client_still_sending_its_body(fresh_dir):
+    """A client trickling a request body (or sending none of it) holds a shutdown for a few seconds at
+    most, not for as long as it keeps the connection open."""
+    import socket
+    server = ParleyProcess(fresh_dir).start()
+    slow = socket.create_connection(("127.0.0.1", server.port))
+    slow.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a")
+    stop = {}
+
+    def stopping():
+        started = time.monotonic()
+        stop["code"] = server.stop(timeout=60)
+        stop["took"] = time.monotonic() - started
+
+    import threading
+    stopper = threading.Thread(target=stopping)
+    stopper.start()
+    # One byte a second, as a slow phone upload or a slowloris client would.
+    for _ in range(30):
+        if not stopper.is_alive():
+            break
+        try:
+            slow.sendall(b"x")
+        except OSError:
+            break
+        time.sleep(1)
+    stopper.join(timeout=60)
+    slow.close()
+    assert stop["code"] == 0
+    assert stop["took"] < 15, stop
+
+
 def test_the_server_lifts_a_low_open_file_limit_and_holds_more_streams_than_it(fresh_dir):
     """Started with a soft limit of 256 open files (a hard one far above), the server raises its soft
     limit to the hard one and holds 400 event streams at once."""

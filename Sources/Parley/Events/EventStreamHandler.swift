@@ -221,6 +221,9 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     static let continueLine = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
 
+    /// How long a connection may go on after shutdown began (a request still arriving or being answered).
+    static let shutdownGrace = TimeAmount.seconds(5)
+
     /// `Expect: 100-continue` (the only expectation HTTP/1.1 defines).
     static func expectsContinue(_ request: HTTPRequest) -> Bool {
         request.headerFields[values: .expect].contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "100-continue" }
@@ -542,7 +545,16 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Graceful shutdown: Hummingbird closes connections it sees idle, which these are from its
     /// side. A waiting poll is answered and an open stream ended properly first, then the connection
     /// closes.
+    ///
+    /// Any other connection is Hummingbird's to close once its request is answered, but a client
+    /// still sending a body (one byte a second, or none) held the shutdown for as long as it liked
+    /// with the port already closed (a hunt: 150 s and on): each connection gets `shutdownGrace`
+    /// to finish, then it is closed.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            let channel = context.channel
+            context.eventLoop.scheduleTask(in: Self.shutdownGrace) { if channel.isActive { channel.close(promise: nil) } }
+        }
         guard event is ChannelShouldQuiesceEvent, stream != nil || poll != nil || taken else {
             context.fireUserInboundEventTriggered(event)
             return
