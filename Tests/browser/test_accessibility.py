@@ -1,4 +1,5 @@
 """Screen readers and keyboards: what is read out, and where the focus goes after a change."""
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -86,3 +87,115 @@ def test_a_toast_shows_in_the_open_dialog_and_is_read_out(server, browsers, acco
     # Back in the page when the dialog closes.
     chat.js("document.getElementById('invites-dialog').close()")
     chat.wait(lambda: chat.js("return document.querySelector('.toasts').parentNode === document.body"))
+
+
+def tab_stops_in_messages(chat):
+    return chat.js("""return [...document.querySelectorAll('#messages, #messages *')]
+        .filter(e => e.tabIndex >= 0 && !e.disabled && e.checkVisibility()).length""")
+
+
+def press(chat, *keys, shift=False):
+    chain = ActionChains(chat.driver)
+    if shift:
+        chain.key_down(Keys.SHIFT)
+    for key in keys:
+        chain.send_keys(key)
+    if shift:
+        chain.key_up(Keys.SHIFT)
+    chain.perform()
+
+
+def back_into_the_list(chat):
+    """Shift+Tab from where the focus is until it reaches the message list."""
+    for _ in range(20):
+        if chat.js("return document.getElementById('messages').contains(document.activeElement)"):
+            return
+        press(chat, Keys.TAB, shift=True)
+    raise AssertionError("Shift+Tab never reached the messages")
+
+
+def test_the_message_list_is_one_tab_stop_with_arrows_between_messages_and_tab_into_one(server, browsers, account):
+    rex = account("rex_roving", display_name="Rex")
+    sue = account("sue_roving", display_name="Sue")
+    room = rex.create_room("roving-room")["id"]
+    sue.join(room)
+    for n in range(12):
+        sue.post(room, f"line {n}")
+    chat = Chat(browsers(), server).log_in("rex_roving")
+    chat.open_room("roving-room")
+    chat.wait(lambda: "line 11" in chat.texts())
+    # One tab stop for the whole list (each message's buttons were one each: hundreds in a long room).
+    assert tab_stops_in_messages(chat) == 1
+    # Shift+Tab from the message box enters the list at the newest message.
+    chat.find("#composer-text").click()
+    back_into_the_list(chat)
+    assert focused(chat) == ["", chat.message_id("line 11")]
+    # ↑ moves to the one before; Tab goes into its controls, Tab on through them, Escape back.
+    press(chat, Keys.ARROW_UP)
+    assert focused(chat) == ["", chat.message_id("line 10")]
+    press(chat, Keys.TAB)
+    first = focused(chat)
+    assert first[1] == chat.message_id("line 10") and chat.js("return !document.activeElement.matches('li.message')")
+    chat.js("window.__first = document.activeElement")
+    press(chat, Keys.TAB)
+    assert chat.js("return document.activeElement !== window.__first")
+    second = focused(chat)
+    assert second[1] == chat.message_id("line 10") and chat.js("return !document.activeElement.matches('li.message')")
+    press(chat, Keys.TAB, shift=True)
+    assert chat.js("return document.activeElement === window.__first")
+    press(chat, Keys.ESCAPE)
+    assert focused(chat) == ["", chat.message_id("line 10")]
+    # Enter goes into the controls too; Tab past the last one leaves the list for the message box.
+    press(chat, Keys.ENTER)
+    assert chat.js("return document.activeElement === window.__first")
+    for _ in range(30):
+        if chat.js("return !document.getElementById('messages').contains(document.activeElement)"):
+            break
+        press(chat, Keys.TAB)
+    assert chat.js("return !!document.activeElement.closest('#composer')")
+    # Back into the list: at the message last focused, still one tab stop.
+    back_into_the_list(chat)
+    assert focused(chat) == ["", chat.message_id("line 10")]
+    assert tab_stops_in_messages(chat) == 1
+    press(chat, Keys.HOME)
+    assert chat.js("return document.activeElement.matches('.day-button, li.message')")
+    press(chat, Keys.END)
+    assert focused(chat) == ["", chat.message_id("line 11")]
+
+
+def test_replying_and_editing_are_read_out_and_describe_the_message_box(server, browsers, account):
+    una = account("una_modes", display_name="Una")
+    vic = account("vic_modes", display_name="Vic")
+    room = una.create_room("modes-room")["id"]
+    vic.join(room)
+    vic.post(room, "lunch?")
+    chat = Chat(browsers(), server).log_in("una_modes")
+    chat.open_room("modes-room")
+    described = "return document.getElementById('composer-text').getAttribute('aria-describedby')"
+    assert chat.js(described) == "composer-help"
+    chat.hover_action("lunch?", "reply")
+    chat.wait(lambda: announced(chat) == "Replying to Vic. Escape to cancel.", message=lambda: f"announced: {announced(chat)!r}")
+    assert chat.js(described).split() == ["composer-context-text", "composer-help"]
+    chat.type(Keys.ESCAPE)
+    chat.wait(lambda: chat.js(described) == "composer-help")
+    chat.send("yes please")
+    chat.wait(lambda: "yes please" in chat.texts())
+    chat.wait(lambda: not chat.pending())
+    chat.type(Keys.ARROW_UP)
+    chat.wait(lambda: announced(chat) == "Editing your message. Escape to cancel.", message=lambda: f"announced: {announced(chat)!r}")
+    assert chat.js(described).split() == ["composer-context-text", "composer-help"]
+    assert "Editing your message" in chat.text_of("composer-context-text")
+
+
+def test_a_new_message_is_read_out_as_shown_without_its_formatting_marks(server, browsers, account):
+    wes = account("wes_plain", display_name="Wes")
+    xia = account("xia_plain", display_name="Xia")
+    room = wes.create_room("plain-room")["id"]
+    xia.join(room)
+    chat = Chat(browsers(), server).log_in("wes_plain")
+    chat.open_room("plain-room")
+    xia.post(room, "**Big** news: run `make test` and see [the notes](https://example.com/notes), ~~not~~ *now*")
+    chat.wait(lambda: announced(chat).startswith("Xia: "), message=lambda: f"announced: {announced(chat)!r}")
+    assert announced(chat) == "Xia: Big news: run make test and see the notes, not now"
+    xia.post(room, "/me waves **hello**")
+    chat.wait(lambda: announced(chat) == "Xia waves hello", message=lambda: f"announced: {announced(chat)!r}")

@@ -164,3 +164,41 @@ def test_the_edit_history_shows_every_earlier_text(server, browsers, account):
     chat.wait(lambda: chat.js(versions) == [["Original", "first draft"], ["Version 2", "second draft"], ["Now", "final text"]],
               message=str(chat.js(versions)))
     assert chat.text_of("edits-status") == "2 earlier versions."
+
+
+def test_a_very_long_message_is_folded_behind_show_more(server, browsers, account):
+    lea = account("lea_fold", display_name="Lea")
+    mo = account("mo_fold", display_name="Mo")
+    room = lea.create_room("fold-room")["id"]
+    mo.join(room)
+    long_text = " ".join(f"word{n}" for n in range(600))[:3990] + " END"
+    long = mo.post(room, long_text)
+    mo.post(room, "short one")
+    chat = Chat(browsers(), server).log_in("lea_fold")
+    chat.open_room("fold-room")
+    chat.wait(lambda: "short one" in chat.texts())
+    state = """const li = document.querySelector(`#messages li.message[data-id="${arguments[0]}"]`);
+        const text = li.querySelector('.text'), toggle = li.querySelector('.fold-toggle');
+        return [text.clientHeight < text.scrollHeight - 1, toggle?.textContent ?? null, toggle?.getAttribute('aria-expanded') ?? null,
+                toggle?.getAttribute('aria-controls') === text.id]"""
+    assert chat.js(state, long["id"]) == [True, "Show more", "false", True]
+    # A short message has no button.
+    assert chat.js("return !!document.querySelector(`#messages li.message[data-id='${arguments[0]}'] .fold-toggle`)", chat.message_id("short one")) is False
+    # By keyboard: to the message with ↑, Enter into it, Tab to "Show more", Enter.
+    chat.find("#messages").send_keys(Keys.END)
+    chat.driver.switch_to.active_element.send_keys(Keys.ARROW_UP)
+    assert chat.js("return document.activeElement.dataset.id") == str(long["id"])
+    chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    for _ in range(10):
+        if chat.js("return document.activeElement.classList.contains('fold-toggle')"):
+            break
+        chat.driver.switch_to.active_element.send_keys(Keys.TAB)
+    chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.js(state, long["id"]) == [False, "Show less", "true", True])
+    # Shown whole it stays so when the message is rebuilt (a reaction), with the focus on its button.
+    mo.call("PUT", f"/api/messages/{long['id']}/reactions/%F0%9F%91%8D", expect=200)
+    chat.wait(lambda: chat.js("return !!document.querySelector('#messages .reaction')"))
+    assert chat.js(state, long["id"]) == [False, "Show less", "true", True]
+    assert chat.js("return document.activeElement.classList.contains('fold-toggle')")
+    chat.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.js(state, long["id"]) == [True, "Show more", "false", True])

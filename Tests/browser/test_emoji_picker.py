@@ -211,3 +211,30 @@ def test_a_skin_tone_chosen_in_the_picker_tones_hands_everywhere_on_every_device
     chat.find("#profile-save").click()
     chat.wait(lambda: me.call("GET", "/api/me", expect=200).json()["skin_tone"] == 5)
     assert me.call("GET", "/api/me", expect=200).json()["show_link_previews"] is True
+
+
+def test_the_emoji_picker_closes_when_the_focus_leaves_it_and_not_while_it_moves_within(server, browsers, account):
+    account("picker_quin", display_name="Quin").create_room("picker-leave-room")
+    chat = Chat(browsers(), server).log_in("picker_quin")
+    chat.open_room("picker-leave-room")
+    inside = "return document.getElementById('emoji-picker').contains(document.activeElement)"
+    for keys in ([Keys.TAB], [Keys.SHIFT, Keys.TAB]):
+        chat.find("#emoji-open").click()
+        chat.wait(lambda: chat.js(OPEN))
+        assert chat.js(FOCUSED) == "emoji-search"
+        # Within it (search, tone, cells) it stays open; past its last or first control it closes.
+        chat.driver.switch_to.active_element.send_keys(Keys.TAB)
+        assert chat.js(inside) and chat.js(OPEN)
+        if keys == [Keys.TAB]:
+            chat.js("[...document.querySelectorAll('#emoji-picker .emoji-cell')].at(-1).focus()")
+        else:
+            chat.find("#emoji-search").click()
+        assert chat.js(OPEN)
+        for _ in range(5):
+            chat.driver.switch_to.active_element.send_keys(*keys)
+            if not chat.js(inside):
+                break
+            assert chat.js(OPEN)
+        assert not chat.js(inside)
+        chat.wait(lambda: not chat.js(OPEN))
+        assert chat.find("#emoji-open").get_attribute("aria-expanded") == "false"

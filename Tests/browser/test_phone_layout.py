@@ -3,6 +3,7 @@ nothing scrolls sideways, the drawer covers the panels, the room's name has room
 and queued messages say how they stand, and toasts leave the message box's controls free."""
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Account, Chat
@@ -218,3 +219,46 @@ def test_on_a_phone_the_open_drawer_keeps_the_keyboard_and_escape_closes_it(serv
     chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().right") <= 0)
     assert chat.js("return document.activeElement.id") == "show-rooms"
     assert not chat.js("return document.getElementById('room').inert")
+
+
+def test_on_a_phone_message_actions_are_big_enough_to_tap_and_new_messages_leaves_them_free(server, browsers, account):
+    yan = account("yan_taps", display_name="Yan")
+    zed = account("zed_taps", display_name="Zed")
+    room = yan.create_room("taps-room")["id"]
+    zed.join(room)
+    for n in range(30):
+        zed.post(room, f"earlier {n}")
+    driver = browsers(**PHONE)
+    # A phone's finger: a coarse pointer.
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    chat = Chat(driver, server).log_in("yan_taps")
+    assert chat.js("return matchMedia('(pointer: coarse)').matches")
+    open_room(chat, "taps-room")
+    chat.wait(lambda: "earlier 29" in chat.texts())
+    # So big, they show under the message tapped, not under every one.
+    shown = "return [...document.querySelectorAll('#messages li.message .actions')].filter(a => a.checkVisibility()).length"
+    assert chat.js(shown) == 0
+    chat.message("earlier 28").find_element(By.CSS_SELECTOR, ".text").click()
+    chat.wait(lambda: chat.js(shown) == 1)
+    # Brought into view.
+    chat.wait(lambda: chat.js("""const list = document.getElementById('messages').getBoundingClientRect();
+        const r = document.activeElement.getBoundingClientRect(); return r.bottom <= list.bottom + 1""") is True)
+    sizes = chat.js("""return [...document.querySelectorAll('#messages li.message .actions button')]
+        .filter(b => b.checkVisibility()).map(b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })""")
+    chat.driver.save_screenshot("/tmp/parley-phone-taps.png")
+    assert sizes and all(w >= 44 and h >= 44 for w, h in sizes), sizes
+    # Nothing sideways.
+    assert chat.js("return document.getElementById('messages').scrollWidth <= document.getElementById('messages').clientWidth + 1")
+    # Reading further up, a new message brings "New messages": scrolled to the bottom, it does not
+    # cover the last message's actions.
+    chat.js("document.getElementById('messages').scrollTop = 0")
+    zed.post(room, "a new one")
+    chat.wait(lambda: chat.find("#jump-latest").is_displayed())
+    # Scrolled as far down as the list goes, the last message's actions are above the button.
+    clear = chat.js("""const list = document.getElementById('messages'), jump = document.getElementById('jump-latest');
+        const last = [...list.querySelectorAll('li.message')].at(-1);
+        last.focus({ preventScroll: true });
+        const lift = list.scrollHeight - list.clientHeight - list.scrollTop;
+        const actions = [...last.querySelectorAll('.actions button')].map(b => b.getBoundingClientRect().bottom - lift);
+        return [Math.max(...actions), jump.getBoundingClientRect().top]""")
+    assert clear[0] <= clear[1], f"the last message's actions end at {clear[0]}, under the button from {clear[1]}"

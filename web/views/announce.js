@@ -2,6 +2,7 @@
 // the open thread) once, from one hidden polite region: the message lists are not live regions,
 // since their items are rebuilt on every reaction, edit, send state or reply count.
 import { $ } from "/dom.js";
+import { actionText, preview } from "/markup.js";
 import { isOpen, on, state } from "/state.js";
 
 const MAX = 200;
@@ -18,8 +19,15 @@ export function initAnnouncer() {
     if (!inThread && !isOpen(message.room_id)) return;
     if (announced.size > 2000) announced.clear();
     announced.add(message.id);
-    const said = message.text || message.poll?.question || message.file?.name || "";
+    // As shown, not as typed: no ** or backticks, a named link's label (and emoji pictures' names).
+    // ("/me waves" is shown, and read, as "Ann waves".)
+    const said = (message.text && preview(message)) || message.poll?.question || message.file?.name || "";
     const text = said.length > MAX ? `${said.slice(0, MAX)}…` : said;
-    $("announcer").textContent = `${message.sender.display_name}: ${text}`;
+    $("announcer").textContent = actionText(message.text) !== null ? text : `${message.sender.display_name}: ${text}`;
   });
+}
+
+/// Reads `text` out once from the same polite region (a change of mode, as the message box's).
+export function announce(text) {
+  $("announcer").textContent = text;
 }

@@ -12,6 +12,7 @@ import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, blockedDM, editTimeNote, isMuted, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
+import { announce as readOut } from "/views/announce.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { initMentions } from "/views/mentions.js";
 import { adoptThreadDrafts, threadDraftHeard } from "/views/threaddrafts.js";
@@ -487,14 +488,27 @@ function editedMessageDeleted() {
   );
 }
 
+/// The mode last read out ("edit:<id>", "reply:<id>"), so that re-rendering it is not read again.
+let announcedContext = "";
+
 function renderContext() {
   const bar = $("composer-context");
   bar.hidden = !context || archivedRoom() !== null;
   bar.dataset.kind = context?.kind ?? "";
-  if (!context) return;
+  // The box is described by its mode while it has one (screen readers hear it on focus too).
+  box.setAttribute("aria-describedby", bar.hidden ? "composer-help" : "composer-context-text composer-help");
+  const key = context ? `${context.kind}:${context.message.id}` : "";
+  if (!context) {
+    announcedContext = "";
+    return;
+  }
   const { message } = context;
   $("composer-context-text").textContent =
     context.kind === "edit" ? "Editing your message" : `Replying to ${authorName(message)}: ${truncate(preview(message), 90)}`;
+  if (key !== announcedContext && !bar.hidden) {
+    announcedContext = key;
+    readOut(context.kind === "edit" ? "Editing your message. Escape to cancel." : `Replying to ${authorName(message)}. Escape to cancel.`);
+  }
   $("composer-cancel").setAttribute("aria-label", context.kind === "edit" ? "Cancel editing" : "Cancel reply");
 }
 

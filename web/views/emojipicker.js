@@ -2,7 +2,7 @@
 // every named emoji by group and the site's custom emoji. From the message boxes (the room's and a
 // thread's) a pick goes into the box at the caret (a custom one as ":name:", which messages draw as
 // its picture); from a message's reactions ("+") it reacts. Then the picker closes; Shift+click or
-// Shift+Enter keeps it open for more. Escape, the button again or a click elsewhere closes it.
+// Shift+Enter keeps it open for more. Escape, the button again, a click elsewhere or the focus leaving it closes it.
 // Arrow keys move through the grid. An emoji typed or pasted into the search (one with no name
 // here) is offered as it is. The hand beside the search sets my skin tone (as Slack's does): the
 // hands and people here, and those I picked lately, show and go in that tone, on all my devices.
@@ -46,6 +46,17 @@ export function initEmojiPicker() {
   });
   document.addEventListener("pointerdown", (event) => {
     if (target && !picker.contains(event.target) && !opener?.contains(event.target)) close({ refocus: false });
+  });
+  // Tabbing (or otherwise moving the focus) out of it closes it too, as a click elsewhere does; not
+  // to its own button (whose click toggles it). Focus lost to nothing (a cell re-rendered, Tab past
+  // the page's end) is looked at once things settle: only if it is not back inside does it close. A
+  // click on its background focuses the picker itself, so that is not leaving either.
+  picker.tabIndex = -1;
+  picker.addEventListener("focusout", (event) => {
+    const to = event.relatedTarget;
+    if (!target || (to && (picker.contains(to) || opener?.contains(to)))) return;
+    if (to) close({ refocus: false });
+    else setTimeout(() => target && !picker.contains(document.activeElement) && close({ refocus: false }));
   });
   window.addEventListener("resize", () => target && place());
 }

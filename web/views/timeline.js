@@ -73,6 +73,17 @@ export function initTimeline(handlers) {
     if (stuckToBottom) list.scrollTop = list.scrollHeight;
   }).observe(list);
   list.addEventListener("keydown", moveFocus);
+  list.addEventListener("keydown", tabWithin);
+  const coarse = matchMedia("(pointer: coarse)");
+  list.addEventListener("focusin", (event) => {
+    const item = itemOf(event.target);
+    // On a touch screen a tapped message's actions show under it (style.css): brought into view.
+    if (coarse.matches && event.target.matches("li.message")) requestAnimationFrame(() => item.scrollIntoView({ block: "nearest" }));
+    if (item && keyOf(item) !== activeKey) {
+      activeKey = keyOf(item);
+      rove();
+    }
+  });
   $("jump-latest").prepend(icon("down"));
   $("jump-latest").addEventListener("click", () => {
     if (state.room?.hasNewer) {
@@ -89,6 +100,8 @@ let placed = false;
 
 function reset() {
   placed = false;
+  unfolded.clear();
+  activeKey = null;
   cache.clear();
   list.replaceChildren();
   $("jump-latest").hidden = true;
@@ -214,6 +227,8 @@ function render({ reason, message, target } = {}) {
     const node = cache.get(focusedKey)?.node;
     ((focusedSelector && node?.querySelector(focusedSelector)) ?? node)?.focus({ preventScroll: true });
   }
+  unfoldWhatFits();
+  rove();
 
   const mine = message?.sender?.id === state.me.id;
   const jumpLatest = $("jump-latest");
@@ -445,8 +460,10 @@ function buildMessage(m, { mine, status, target }) {
   if (m.reply_to) body.append(quote(m, target));
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
   else if (m.text || (!m.file && !m.forwarded)) {
-    body.append(messageText(m, myMarks({ keywords: !mine })));
+    const text = messageText(m, myMarks({ keywords: !mine }));
+    body.append(text);
     if (trailer) body.append(trailer);
+    if (foldable(m)) body.append(foldToggle(m, text, item));
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -461,6 +478,45 @@ function buildMessage(m, { mine, status, target }) {
   if (isSaved(m) && !m.deleted) item.append(el("span", { className: "saved-mark", attrs: { title: "Saved" } }, icon("bookmark"), el("span", { className: "sr-only", text: "Saved" })));
   if (!m.deleted) item.append(messageActions(m, mine));
   return item;
+}
+
+/// A very long message is folded to its first lines behind "Show more" (as Slack does), so that one
+/// message does not fill the screen; the reader's choice outlives the message's rebuilds.
+const FOLD_CHARS = 1200;
+const FOLD_LINES = 25;
+/// Ids of the long messages shown whole.
+const unfolded = new Set();
+const foldable = (m) => (m.text?.length ?? 0) > FOLD_CHARS || (m.text?.split("\n").length ?? 0) > FOLD_LINES;
+
+function foldToggle(m, text, item) {
+  text.id = `message-text-${m.id}`;
+  const show = (whole) => {
+    text.classList.toggle("folded", !whole);
+    toggle.textContent = whole ? "Show less" : "Show more";
+    toggle.setAttribute("aria-expanded", String(whole));
+  };
+  const toggle = button("", {
+    className: "link small fold-toggle",
+    attrs: { "aria-controls": text.id, "data-action": "fold" },
+    onClick: () => {
+      const whole = !unfolded.has(m.id);
+      if (whole) unfolded.add(m.id);
+      else unfolded.delete(m.id);
+      show(whole);
+      if (!whole) item.scrollIntoView({ block: "nearest" });
+    },
+  });
+  show(unfolded.has(m.id));
+  return toggle;
+}
+
+/// A folded text that fits anyway (a wide window) is shown whole, without the button.
+function unfoldWhatFits() {
+  for (const text of list.querySelectorAll(".text.folded")) {
+    if (text.clientHeight === 0 || text.scrollHeight > text.clientHeight + 1) continue;
+    text.classList.remove("folded");
+    text.parentNode.querySelector(".fold-toggle")?.remove();
+  }
 }
 
 /// "(edited)" (which opens the edit history) and, on my messages, Sent, Delivered or Read.
@@ -830,12 +886,68 @@ function highlight(id, block) {
 }
 
 /// Arrow keys move between messages; Home and End jump to the first and last loaded ones.
+/// The list is one tab stop (a roving tabindex, as a WAI-ARIA feed): the message last focused, else
+/// the newest, takes Tab; every control inside the messages is out of the tab order. Enter or Tab on
+/// a message goes into its controls (Tab and Shift+Tab go through them), Escape back to the message,
+/// and Tab past its last control leaves the list (to the message box).
+let activeKey = null;
+const CONTROLS = "a[href], button, input, select, textarea, audio[controls], video[controls], summary, [tabindex]";
+
+function controlsOf(item) {
+  return [...item.querySelectorAll(CONTROLS)].filter((node) => !node.disabled && node.checkVisibility({ visibilityProperty: true }) && !node.closest("[inert]"));
+}
+
+/// What ↑ and ↓ move between: the messages and the days' separators (which open "Jump to a date").
+const ITEMS = "li.message, .day-button";
+const itemOf = (node) => node.closest?.("li.message") ?? (node.matches?.(".day-button") ? node : null);
+const keyOf = (item) => item.closest("li").dataset.key;
+
+function rove() {
+  const items = [...list.querySelectorAll(ITEMS)];
+  const active = items.find((item) => keyOf(item) === activeKey) 
+    ?? [...list.querySelectorAll("li.message")].at(-1) ?? items.at(-1);
+  // Empty, the list itself takes Tab (to scroll it); with messages, the active one does.
+  list.tabIndex = active ? -1 : 0;
+  for (const item of items) item.tabIndex = item === active ? 0 : -1;
+  // "Load earlier/newer messages", at the list's ends, stay tab stops.
+  for (const node of list.querySelectorAll(CONTROLS)) {
+    if (!node.matches(ITEMS) && !node.closest(".edge") && node.tabIndex !== -1) node.tabIndex = -1;
+  }
+}
+
+function tabWithin(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  const item = event.target.closest?.("li.message");
+  if (!item || event.defaultPrevented) return;
+  const onItem = event.target === item;
+  if (event.key === "Escape" && !event.shiftKey && !onItem) {
+    event.preventDefault();
+    item.focus({ preventScroll: true });
+    return;
+  }
+  const into = onItem && (event.key === "Enter" || (event.key === "Tab" && !event.shiftKey));
+  if (!into && (event.key !== "Tab" || onItem)) return;
+  const controls = controlsOf(item);
+  if (into) {
+    if (controls.length === 0) return;
+    event.preventDefault();
+    controls[0].focus();
+    return;
+  }
+  const index = controls.indexOf(event.target);
+  const next = event.shiftKey ? (index <= 0 ? item : controls[index - 1]) : controls[index + 1];
+  // Past the last control, the browser's own Tab leaves the list (nothing else in it is a tab stop).
+  if (!next) return;
+  event.preventDefault();
+  next.focus();
+}
+
 function moveFocus(event) {
   if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(event.key) || event.altKey) return;
   if (event.target.closest(".actions")) return;
-  const messages = [...list.querySelectorAll("li.message")];
+  const messages = [...list.querySelectorAll(ITEMS)];
   if (messages.length === 0) return;
-  const current = event.target.closest("li.message");
+  const current = itemOf(event.target);
   let index = messages.indexOf(current);
   if (event.key === "Home") index = 0;
   else if (event.key === "End") index = messages.length - 1;
