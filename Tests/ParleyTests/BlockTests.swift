@@ -199,6 +199,9 @@ import Testing
             // Only the room where his messages were unread (main had none of his: it joined no count).
             #expect(blocked.map { $0["room_id"]?.int } == [group])
             #expect(blocked.first?["unread_count"] == .number(0) && blocked.first?["mentioned"] == .bool(false))
+            // Blocking him again changes nothing and says nothing.
+            #expect(try await BlockTests.block(client, ann, bob.id).status == .noContent)
+            #expect(try await markers(after: head).count == 1)
             let middle = try #require(try await client.send(.get, "/api/events?timeout=0", headers: ann.bearer).json()["cursor"]?.int)
             #expect(try await BlockTests.block(client, ann, bob.id, false).status == .noContent)
             let unblocked = try await markers(after: middle)

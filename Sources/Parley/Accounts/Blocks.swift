@@ -44,14 +44,15 @@ struct BlockController {
         let session = try context.requireSession()
         let target = try RoomController.id(context, "user")
         guard target != session.user.id else { throw ParleyError.invalid("cannot_block_self", "You cannot block yourself.") }
-        try await log.transaction { c, events in
+        let added = try await log.transaction { c, events in
             let user = try Self.user(c, target)
             let added = try c.execute(
                 "INSERT IGNORE INTO user_blocks (user_id, blocked_id, created_at) VALUES (?, ?, NOW(3))", [session.user.id, target]
             ).affectedRows == 1
             if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: user)) }
+            return added
         }
-        try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target)
+        if added { try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target) }
         return .noContent
     }
 
@@ -59,12 +60,13 @@ struct BlockController {
     func unblock(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let target = try RoomController.id(context, "user")
-        try await log.transaction { c, events in
+        let removed = try await log.transaction { c, events in
             let user = try Self.user(c, target)
             let removed = try c.execute("DELETE FROM user_blocks WHERE user_id = ? AND blocked_id = ?", [session.user.id, target]).affectedRows == 1
             if removed { try events.append(EventType.userUnblocked, userID: session.user.id, payload: BlockEvent(user: user)) }
+            return removed
         }
-        try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target)
+        if removed { try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target) }
         return .noContent
     }
 
