@@ -65,7 +65,7 @@ import Yams
             try await client.send(.get, "/api/nothing-here").expectError(.notFound, "not_found")
             try await client.send(.get, "/nope").expectError(.notFound, "not_found")
             // An empty segment names no route, though the router would read past it: no account is made.
-            for uri in ["/api/users/", "/api//users", "/api/users//"] {
+            for uri in ["/api/users/", "/api//users", "/api/users//", "//api/users", "//api//users"] {
                 try await client.send(.post, uri, json: #"{"username":"slashes","password":"password123"}"#).expectError(.notFound, "not_found")
             }
             try await client.send(.get, "/api/session/").expectError(.notFound, "not_found")

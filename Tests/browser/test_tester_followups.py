@@ -1,6 +1,7 @@
 """What a tester driving the client found: a room that closed under me opens again when I am back
 in it; the mention badge follows edits; the box counts characters as the server does; typing stops
 when the box empties or the room changes; DM members set its topic; every pin is reachable."""
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -203,10 +204,19 @@ def test_the_scheduled_message_editor_counts_characters_as_the_server_does(serve
     chat.open_room("count-later")
     chat.find("#scheduled-open").click()
     chat.wait(lambda: "short for now" in chat.text_of("scheduled-list"))
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Edit"][0].click()
+
+    def click(label):
+        # The list may draw itself again as it settles: find the button afresh on each try.
+        try:
+            [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == label][0].click()
+            return True
+        except (StaleElementReferenceException, IndexError):
+            return False
+
+    chat.wait(lambda: click("Edit"), message="could not click Edit")
     chat.js("document.querySelector('#scheduled-list textarea').select()")
     family = "👨‍👩‍👧‍👦" * 700
     chat.js("document.querySelector('#scheduled-list textarea').focus(); document.execCommand('insertText', false, arguments[0])", family)
-    [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == "Save"][0].click()
+    chat.wait(lambda: click("Save"), message="could not click Save")
     saved = lambda: [s["text"] for s in ann.call("GET", "/api/me/scheduled", expect=200).json()["scheduled"]]  # noqa: E731
     chat.wait(lambda: saved() == [family], message=lambda: f"saved {[len(t) for t in saved()]} UTF-16 units")

@@ -17,10 +17,10 @@ struct ErrorMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var response: Response
         do {
-            // The router reads `/api/users/` and `/api//users` as `/api/users`; the contract says a
-            // path that names no route is 404, so an empty segment under `/api` is one.
+            // The router reads `/api/users/`, `/api//users` and `//api/users` as `/api/users`; the
+            // contract says a path that names no route is 404, so an empty segment is one.
             let path = request.uri.path
-            if path.hasPrefix("/api/"), path.hasSuffix("/") || path.contains("//") {
+            if path.contains("//") || (path.hasPrefix("/api/") && path.hasSuffix("/")) {
                 throw ParleyError.notFound("not_found", "No such route: \(path)")
             }
             response = try await next(request, context)
