@@ -180,12 +180,20 @@ def test_each_pin_opens_its_message_and_the_rest_are_listed(server, browsers, ac
     chat.wait(lambda: len(chat.js(bar)) == 3 and "and 2 more pinned" in chat.text_of("pins"))
     shown = chat.js(bar)
 
+    def click(selector):
+        # The bar draws itself again as the room settles: find the button afresh on each try.
+        try:
+            chat.find(selector).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
     # A pin in the bar opens its message (older than the page loaded: it is loaded back to).
-    chat.find("#pins .pin-open").click()
+    chat.wait(lambda: click("#pins .pin-open"), message="could not click the pin")
     chat.wait(lambda: chat.js(FOCUSED_TEXT) == shown[0], message=lambda: f"focused {chat.js(FOCUSED_TEXT)!r}, not {shown[0]!r}")
 
     # "and 2 more pinned" lists them all; one the bar does not show opens its message too.
-    chat.find("#pins .pins-all").click()
+    chat.wait(lambda: click("#pins .pins-all"), message="could not click 'and 2 more pinned'")
     chat.wait(lambda: chat.dialog_open("pins-dialog"))
     listed = "return [...document.querySelectorAll('#pins-list .search-text')].map(n => n.textContent)"
     chat.wait(lambda: sorted(chat.js(listed)) == [f"pinned number {n}" for n in range(1, 6)], message=lambda: f"listed {chat.js(listed)}")
