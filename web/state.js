@@ -187,17 +187,30 @@ export function setKeywords(keywords) {
 
 let keywordCache = null;
 
+/// Han, kana (with ー) and 々 〇, as the server's `SearchQuery.isUnspaced`: written without spaces,
+/// so a keyword is found inside a run of them.
+const UNSPACED_CLASS = "[\\u3005\\u3007\\u3041-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff66-\\uff9f]";
+const UNSPACED = new RegExp(UNSPACED_CLASS, "u");
+/// A character that continues a word: a letter, digit, mark or `_` outside those scripts.
+const JOINING = `(?!${UNSPACED_CLASS})[\\p{L}\\p{N}\\p{M}_]`;
+
 /// My keywords as the server matches them: whole words (not inside a longer word; `_` is part of a
-/// word), any case, any white space between a phrase's words; the longest first, so that a phrase
-/// wins over a word in it. Global, for `matchAll`, which starts at its `lastIndex`: nothing here
+/// word; Chinese and Japanese, without spaces, anywhere), any case, any white space between a
+/// phrase's words; the longest first, so that a phrase wins over a word in it. Global, for `matchAll`, which starts at its `lastIndex`: nothing here
 /// moves that (`search` leaves it as it was). Null without keywords.
 export function keywordPattern() {
   if (!state.keywords.length) return null;
   if (keywordCache?.list === state.keywords) return keywordCache.pattern;
   const alternatives = [...state.keywords]
     .sort((a, b) => b.length - a.length)
-    .map((keyword) => keyword.split(" ").map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+"));
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}_])`, "giu");
+    .map((keyword) => {
+      const body = keyword.split(" ").map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("\\s+");
+      // Chinese and Japanese have no spaces: a keyword's end in those scripts needs no boundary.
+      const before = UNSPACED.test(keyword[0]) ? "" : `(?<!${JOINING})`;
+      const after = UNSPACED.test(keyword.at(-1)) ? "" : `(?!${JOINING})`;
+      return `${before}${body}${after}`;
+    });
+  const pattern = new RegExp(`(?:${alternatives.join("|")})`, "giu");
   keywordCache = { list: state.keywords, pattern };
   return pattern;
 }

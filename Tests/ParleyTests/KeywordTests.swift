@@ -25,6 +25,9 @@ import Testing
             ("release notes", "see release notes!", true), ("aab", "aaab", false), ("aab", "a aab.", true),
             ("ab ab", "ab ab ab", true), ("ab ab", "abab ab", false), ("#rel", "a#rel", false), ("#rel", "x #rel", true),
             ("café", "au café.", true), ("ca", "café", false), ("cafe", "un cafe\u{301}", false), ("x2", "x2²", false),
+            // Chinese and Japanese have no spaces: found inside a run, and beside other letters.
+            ("会议", "明天的会议取消", true), ("会议", "Parley会议", true), ("parley", "parley会议", true), ("会议", "会 议", false),
+            ("コーヒー", "コーヒーを飲みたい", true), ("rel", "rel会议", true), ("rel", "会议release", false),
             (String(repeating: "a", count: 64), String(repeating: "a", count: 4_000), false),
             (String(repeating: "a", count: 63) + "b", String(repeating: "a", count: 4_000) + " " + String(repeating: "a", count: 63) + "b", true),
         ]

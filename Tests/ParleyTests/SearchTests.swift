@@ -91,6 +91,44 @@ import Testing
         }
     }
 
+    /// Chinese and Japanese are written without spaces: a word is found inside a run of them (the
+    /// run is indexed as its pairs of characters, the query's run is the phrase of its pairs), in
+    /// text and in file names. Only the start of a run was found before.
+    @Test func findsChineseAndJapaneseWordsInsideRuns() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let cancelled = try await MessageTests.say(client, alice, room: 1, "明天的会议取消了。")
+            let room = try await MessageTests.say(client, alice, room: 1, "会议室在三楼")
+            let mixed = try await MessageTests.say(client, alice, room: 1, "Parley会议 notes")
+            let apart = try await MessageTests.say(client, alice, room: 1, "会议 and 教室议室")
+            let coffee = try await MessageTests.say(client, alice, room: 1, "コーヒーを飲みたい")
+            let minutes = try await RoomFilesTests.share(client, alice, room: 1, "会议记录.pdf", "application/pdf", FileTests.randomBytes(16))
+            func ids(_ query: String) async throws -> [Int64] {
+                let response = try await Self.search(client, alice, "q=" + query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                #expect(response.status == .ok, "\(query): \(String(buffer: response.body))")
+                return (try response.json()["messages"]?.array ?? []).compactMap { $0["id"]?.int }
+            }
+            #expect(try await ids("会议") == [minutes, apart, mixed, room, cancelled])
+            // A run's pairs must follow one another: "会议" and "议室" apart are not "会议室".
+            #expect(try await ids("会议室") == [room])
+            #expect(try await ids("取消") == [cancelled])
+            #expect(try await ids("コーヒー") == [coffee])
+            #expect(try await ids("飲み") == [coffee])
+            #expect(try await ids("記録") == [])
+            #expect(try await ids("记录") == [minutes])
+            #expect(try await ids("parley 会议") == [mixed])
+            #expect(try await ids("notes会议") == [mixed])
+            #expect(try await ids("会议notices") == [])
+            // One character alone cannot be found (the index keeps words of two).
+            try await Self.search(client, alice, "q=%E4%BC%9A").expectError(.unprocessableContent, "invalid_query")
+            // An edit is indexed again.
+            #expect(try await client.send(.patch, "/api/messages/\(coffee)", json: #"{"text":"お茶を飲みたい"}"#, headers: alice.bearer).status == .ok)
+            #expect(try await ids("コーヒー") == [])
+            #expect(try await ids("お茶") == [coffee])
+        }
+    }
+
     @Test func pagesGoBackNewestFirst() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -213,5 +251,11 @@ import Testing
         #expect(try SearchQuery("café über 日本語", minimumWordLength: 2).words == ["café", "über", "日本語"])
         #expect(try SearchQuery((1...20).map { "word\($0)" }.joined(separator: " "), minimumWordLength: 2).words.count == 10)
         #expect(throws: ParleyError.self) { try SearchQuery("ok", minimumWordLength: 3) }
+        // Chinese and Japanese runs are phrases of their pairs; a run of one character matches nothing.
+        #expect(try SearchQuery("会议室 abc", minimumWordLength: 2).booleanMode == #"+"会议 议室" +abc*"#)
+        #expect(try SearchQuery("Parley会议 猫", minimumWordLength: 2).booleanMode == "+parley* +会议")
+        #expect(try SearchQuery("会议室 abc", minimumWordLength: 3).booleanMode == "+abc*")
+        #expect(throws: ParleyError.self) { try SearchQuery("猫", minimumWordLength: 2) }
+        #expect(throws: ParleyError.self) { try SearchQuery("会议", minimumWordLength: 3) }
     }
 }

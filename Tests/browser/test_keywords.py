@@ -55,3 +55,23 @@ def test_a_keyword_in_a_message_counts_as_mentioning_me(server, browsers, accoun
     assert chat.js(marks) == ["RELEASE window"]
     vic.post(room, "deploy **deploy** `deploy` deploy_x")
     chat.wait(lambda: chat.js(marks) == ["RELEASE window", "deploy", "deploy"], message=f"marks: {chat.js(marks)}")
+
+
+def test_keywords_are_found_inside_chinese_and_japanese_text(server, browsers, account):
+    """Those scripts have no spaces between words: a keyword in them is found inside a run, as the
+    server finds it (the message mentions me), and marked in the text."""
+    uma = account("uma_cjk", display_name="Uma")
+    vic = account("vic_cjk", display_name="Vic")
+    room = vic.create_room("cjk-room")["id"]
+    uma.join(room)
+    uma.call("PUT", "/api/me/keywords", json={"keywords": ["会议", "rel"]}, expect=200)
+    chat = Chat(browsers(), server).log_in("uma_cjk")
+    chat.open_room("main")
+    vic.post(room, "明天的会议取消")
+    chat.wait(lambda: chat.badge("cjk-room") == ["1", True], message=f"badge: {chat.badge('cjk-room')}")
+    vic.post(room, "rel会议 and release")
+    chat.open_room("cjk-room")
+    marks = "return [...document.querySelectorAll('#messages mark.keyword')].map(m => m.textContent)"
+    chat.wait(lambda: chat.js(marks) == ["会议", "rel", "会议"], message=f"marks: {chat.js(marks)}")
+    mentioned = "return [...document.querySelectorAll('#messages li.message.mentions-me .text')].map(t => t.textContent)"
+    assert chat.js(mentioned) == ["明天的会议取消", "rel会议 and release"]

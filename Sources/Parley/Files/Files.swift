@@ -170,16 +170,23 @@ struct FileStore: Sendable {
     /// them, sql/070).
     static let nonWordRuns = #"[^\p{L}\p{N}\p{M}]+"#
 
+    /// Then each character of Chinese or Japanese (`SearchQuery.isUnspaced`) followed by another
+    /// becomes a word of the two, set apart by spaces (replaced by `unspacedPair`), as sql/073
+    /// indexes message text: those scripts have no spaces between words.
+    static let unspacedCharacter =
+        #"([\x{3005}\x{3007}\x{3041}-\x{30FF}\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{FF66}-\x{FF9F}])(?=([\x{3005}\x{3007}\x{3041}-\x{30FF}\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{F900}-\x{FAFF}\x{FF66}-\x{FF9F}])?)"#
+    static let unspacedPair = #" \1\2 "#
+
     /// Records a stored upload as the file of `messageID`, in the caller's transaction.
     static func share(_ c: MariaDBConnection, _ upload: StoredUpload, roomID: Int64, uploaderID: Int64, messageID: Int64) throws -> FileView {
         let id = Int64(
             try c.execute(
                 """
                 INSERT INTO files (room_id, uploader_id, message_id, name, name_words, content_type, size, sha256, width, height, created_at)
-                VALUES (?, ?, ?, ?, REGEXP_REPLACE(?, ?, ' '), ?, ?, ?, ?, ?, NOW(3))
+                VALUES (?, ?, ?, ?, REGEXP_REPLACE(REGEXP_REPLACE(?, ?, ' '), ?, ?), ?, ?, ?, ?, ?, NOW(3))
                 """,
                 [
-                    roomID, uploaderID, messageID, upload.name, upload.name, Self.nonWordRuns, upload.contentType, upload.size, upload.sha256,
+                    roomID, uploaderID, messageID, upload.name, upload.name, Self.nonWordRuns, Self.unspacedCharacter, Self.unspacedPair, upload.contentType, upload.size, upload.sha256,
                     upload.shown?.width, upload.shown?.height,
                 ]
             ).lastInsertID)

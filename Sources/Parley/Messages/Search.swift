@@ -3,10 +3,13 @@ import MariaDB
 import NIOConcurrencyHelpers
 
 /// A search query as the full-text index takes it: the words of the text, each required and
-/// matched as a prefix (`+word*` in MariaDB's boolean mode).
+/// matched as a prefix (`+word*` in MariaDB's boolean mode); a run of Chinese or Japanese, indexed
+/// as its overlapping pairs of characters (sql/073), as the phrase of its pairs.
 struct SearchQuery: Sendable, Equatable {
     /// The words searched for, lowercased, in the order given.
     let words: [String]
+    /// Each word's terms in boolean mode.
+    private let terms: [String]
 
     static let maxLength = 200
     static let maxWords = 10
@@ -14,7 +17,7 @@ struct SearchQuery: Sendable, Equatable {
     static func invalid(minimumWordLength: Int) -> ParleyError {
         ParleyError.invalid(
             "invalid_query",
-            "Search for 1–\(maxLength) characters with at least one word of \(minimumWordLength) or more letters or digits.")
+            "Search for 1–\(maxLength) characters with at least one word of \(minimumWordLength) or more letters or digits (two for Chinese or Japanese).")
     }
 
     /// The words of `text` (runs of letters and digits) of at least `minimumWordLength` characters;
@@ -23,10 +26,15 @@ struct SearchQuery: Sendable, Equatable {
         let trimmed = text.trimmedWhitespace
         guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         var words: [String] = []
+        var terms: [String] = []
         var current = ""
         func finish() {
-            if current.count >= minimumWordLength, !words.contains(current), words.count < Self.maxWords { words.append(current) }
-            current = ""
+            defer { current = "" }
+            guard !words.contains(current), words.count < Self.maxWords else { return }
+            let found = Self.terms(of: current, minimumWordLength: minimumWordLength)
+            guard !found.isEmpty else { return }
+            words.append(current)
+            terms += found
         }
         for character in trimmed.lowercased() {
             if character.isLetter || character.isNumber { current.append(character) } else { finish() }
@@ -34,11 +42,54 @@ struct SearchQuery: Sendable, Equatable {
         finish()
         guard !words.isEmpty else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         self.words = words
+        self.terms = terms
     }
 
-    /// The boolean-mode expression: every word required, as a prefix. Words hold only letters and
-    /// digits, so nothing in them is an operator; the expression is a bound parameter all the same.
-    var booleanMode: String { words.map { "+\($0)*" }.joined(separator: " ") }
+    /// A word's terms: its parts outside Chinese and Japanese as prefixes (`+part*`) when long
+    /// enough, and each run of those scripts as its pairs of characters, the phrase `+"ab bc cd"`
+    /// (the pairs in a row, as the index holds them). A run of one character, or any run when the
+    /// index keeps no words of two characters, can match nothing and is left out.
+    private static func terms(of word: String, minimumWordLength: Int) -> [String] {
+        var terms: [String] = []
+        var plain = String.UnicodeScalarView()
+        var run: [Unicode.Scalar] = []
+        func endPlain() {
+            if String(plain).count >= minimumWordLength { terms.append("+\(String(plain))*") }
+            plain = String.UnicodeScalarView()
+        }
+        func endRun() {
+            if run.count >= 2, minimumWordLength <= 2 {
+                let pairs = (0..<run.count - 1).map { String(String.UnicodeScalarView(run[$0...$0 + 1])) }
+                terms.append(pairs.count == 1 ? "+\(pairs[0])" : "+\"\(pairs.joined(separator: " "))\"")
+            }
+            run = []
+        }
+        for scalar in word.unicodeScalars {
+            if isUnspaced(scalar) {
+                endPlain()
+                run.append(scalar)
+            } else {
+                endRun()
+                plain.append(scalar)
+            }
+        }
+        endPlain()
+        endRun()
+        return terms
+    }
+
+    /// Han, kana (with ー) and the iteration marks 々 and 〇: the characters indexed in pairs, as
+    /// `unspacedPairs` finds them (sql/073 has the same ranges).
+    static func isUnspaced(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3005, 0x3007, 0x3041...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF66...0xFF9F: true
+        default: false
+        }
+    }
+
+    /// The boolean-mode expression: every term required. Words hold only letters and digits, so
+    /// nothing in them is an operator; the expression is a bound parameter all the same.
+    var booleanMode: String { terms.joined(separator: " ") }
 }
 
 /// The full-text index's shortest indexed word (`innodb_ft_min_token_size`: 2 on the embedded

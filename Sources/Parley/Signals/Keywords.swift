@@ -33,12 +33,13 @@ enum Keywords {
     }
 
     /// Which of `keywords` `text` (the Unicode scalars of a message as `KeywordIndex` prepares it)
-    /// holds as whole words: not inside a longer word. One pass over the text per distinct keyword
-    /// length (at most `maxLength`), with a rolling hash of each window looked up among the keywords
-    /// of that length and compared scalar by scalar on a hit, so the time does not grow with how
-    /// many keywords (or watchers) there are: matching each keyword on its own made a post's cost
-    /// grow with the room's watchers (forty watchers of twenty long keywords: 0.14 s a post in a
-    /// debug build, twice over), and a search from every near miss had made it quadratic besides.
+    /// holds as whole words: not inside a longer word (Chinese and Japanese, which have no spaces,
+    /// anywhere). One pass over the text per distinct keyword length (at most `maxLength`), with a
+    /// rolling hash of each window looked up among the keywords of that length and compared scalar
+    /// by scalar on a hit, so the time does not grow with how many keywords (or watchers) there are:
+    /// matching each keyword on its own made a post's cost grow with the room's watchers (forty
+    /// watchers of twenty long keywords: 0.14 s a post in a debug build, twice over), and a search
+    /// from every near miss had made it quadratic besides.
     static func occurring(_ keywords: some Sequence<String>, in text: [Unicode.Scalar]) -> Set<String> {
         // The keywords by length in scalars, then by hash.
         var byLength: [Int: [UInt64: [(String, [Unicode.Scalar])]]] = [:]
@@ -51,15 +52,23 @@ enum Keywords {
         }
         guard wanted > 0 else { return [] }
         let hash = RollingHash(text)
-        // A match starts where the scalar before it is no word scalar and ends where the one after is none.
+        // A match starts where the scalar before it is no word scalar and ends where the one after
+        // is none, or, for Chinese and Japanese (written without spaces), where either scalar at the
+        // edge is one of theirs: "会议" is found in "明天的会议取消", as search finds it.
         var wordScalar = [Bool](repeating: false, count: text.count)
-        for i in text.indices { wordScalar[i] = isWordScalar(text[i]) }
+        var unspaced = [Bool](repeating: false, count: text.count)
+        for i in text.indices {
+            wordScalar[i] = isWordScalar(text[i])
+            unspaced[i] = SearchQuery.isUnspaced(text[i])
+        }
+        func mayStart(_ i: Int) -> Bool { i == 0 || !wordScalar[i - 1] || unspaced[i - 1] || unspaced[i] }
+        func mayEnd(_ i: Int) -> Bool { i == text.count || !wordScalar[i] || unspaced[i] || unspaced[i - 1] }
         var found = Set<String>()
         for (length, table) in byLength {
             var start = 0
             while start + length <= text.count {
                 defer { start += 1 }
-                guard start == 0 || !wordScalar[start - 1], start + length == text.count || !wordScalar[start + length],
+                guard mayStart(start), mayEnd(start + length),
                     let candidates = table[hash.of(start..<start + length)]
                 else { continue }
                 for (keyword, pattern) in candidates where !found.contains(keyword) && text[start..<start + length].elementsEqual(pattern) {
