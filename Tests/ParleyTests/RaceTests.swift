@@ -646,6 +646,30 @@ import Testing
         }
     }
 
+    /// A file whose session is revoked (signed out everywhere, a password changed) while its bytes
+    /// are on their way is not shared: it was (a hunt), as the session's other requests are refused.
+    @Test func aFileOfASessionRevokedMeanwhileIsNotShared() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let room = try await ModerationTests.room(client, owner: owner, members: [ann])
+            let (messages, files) = (try parley.count("messages"), try parley.count("files"))
+            let posted = try await Self.racing(
+                parley,
+                { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [room])
+                    try c.execute("DELETE FROM sessions WHERE user_id = ?", [ann.id])
+                }
+            ) { try await FileTests.upload(client, ann, room: room, FileTests.randomBytes(64), query: "name=notes.txt", type: "text/plain") }
+            posted.expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("messages") == messages)
+            #expect(try parley.count("files") == files)
+            // The owner's session was not revoked: theirs is shared.
+            _ = try await RoomFilesTests.share(client, owner, room: room, "notes.txt", "text/plain", FileTests.randomBytes(64))
+        }
+    }
+
     /// A read marker's unread count takes in every message before it in the log: a post that had
     /// its id before the mark was made but commits after is counted (its event comes first). It was
     /// not, so a client that applied the count and then counted new messages kept a wrong badge (a

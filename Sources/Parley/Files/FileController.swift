@@ -56,7 +56,8 @@ struct FileController {
         try limiter.consume(String(session.user.id))
         // Refused callers store nothing.
         try await messages.checkMayPost(user: session.user, roomID: roomID)
-        let stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
+        var stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
+        stored.session = session.id
         return MessageController.answer(
             try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored))
     }

@@ -64,10 +64,13 @@ struct StoredUpload: Sendable {
     let parts: [(sha256: [UInt8], size: Int)]
     var shown: (width: Int, height: Int)? = nil
     var thumbnail: Thumbnails.Made? = nil
+    /// The session that sent the bytes, when a request did: it must still be signed in when the
+    /// file is shared (an upload takes long; a session revoked meanwhile posted it all the same).
+    var session: Int64? = nil
 
     /// The same upload under another name (a word filter's mask).
     func named(_ name: String) -> StoredUpload {
-        StoredUpload(name: name, contentType: contentType, size: size, sha256: sha256, parts: parts, shown: shown, thumbnail: thumbnail)
+        StoredUpload(name: name, contentType: contentType, size: size, sha256: sha256, parts: parts, shown: shown, thumbnail: thumbnail, session: session)
     }
 }
 

@@ -198,6 +198,13 @@ struct MessageService: Sendable {
                     try canPost(c, roomID, user.id)
                     // What memory said may predate a change this post waited for in `holdRoom`.
                     let held = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
+                    // So may the end of the session a file was sent by: signed out or revoked while
+                    // the bytes came, it posts nothing (the revocation's delete takes the row first).
+                    if let session = file?.session,
+                        try c.query("SELECT id FROM sessions WHERE id = ? AND expires_at > NOW(3) LOCK IN SHARE MODE", [session]).isEmpty
+                    {
+                        throw ParleyError.unauthenticated
+                    }
                     // A webhook posts only while its maker manages the room: a demotion it waited for counts.
                     if webhook != nil, (held ?? .member) < .admin { throw Self.webhookMakerDemoted }
                 } catch { try refuse(error) }
