@@ -210,6 +210,9 @@ import Testing
     }
 
     /// A group mention names every member in the room, beyond what the old 2,048-byte column held.
+    /// A group that reaches more than 20 members of the room is `@room`'s: a plain member's mention
+    /// of it stays text (anyone makes and fills a group: one mention paged a whole big room), an
+    /// admin's counts; a small group still counts from anyone there.
     @Test func aLargeGroupsMentionIsStoredWhole() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -224,6 +227,17 @@ import Testing
             try parley.execute("INSERT INTO room_members (room_id, user_id, role, joined_at) SELECT 1, id, 'member', NOW(3) FROM users WHERE username LIKE 'member%'")
             try parley.execute(
                 "INSERT INTO user_group_members (group_id, user_id, added_at) SELECT ?, id, NOW(3) FROM users WHERE username LIKE 'member%'", [devs])
+            let plain = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@crowd hello"}"#, headers: ann.bearer)
+            #expect(plain.status == .created)
+            #expect(try plain.json()["message"]?["mentions"]?.array == [])
+            let plainID = try #require(try plain.json()["message"]?["id"]?.int)
+            #expect(try parley.count("notifications", where: "message_id = \(plainID)") == 0)
+            let few = try Self.groupID(try await client.send(.post, "/api/user-groups", json: #"{"name":"few"}"#, headers: ann.bearer))
+            try parley.execute(
+                "INSERT INTO user_group_members (group_id, user_id, added_at) SELECT ?, id, NOW(3) FROM users WHERE username IN ('member1', 'member2')", [few])
+            let small = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@few and @crowd"}"#, headers: ann.bearer)
+            #expect(try small.json()["message"]?["mentions"]?.array?.count == 2)
+            try parley.execute("UPDATE room_members SET role = 'admin' WHERE room_id = 1 AND user_id = ?", [ann.id])
             let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@crowd hello"}"#, headers: ann.bearer)
             #expect(posted.status == .created)
             let id = try #require(try posted.json()["message"]?["id"]?.int)

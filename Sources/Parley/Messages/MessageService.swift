@@ -131,13 +131,12 @@ struct MessageService: Sendable {
         let store = self.store
         let rooms = self.rooms
         let knownKind = rooms.kinds.get(roomID)
-        // `@room` and `@here` depend on the sender's role: a text that may hold them takes the other
-        // path, as does a post in slow mode (moderators and up are not slowed).
+        // Mentions depend on the sender's role (`@room`, `@here`, a big user group's name): a text
+        // that may hold one takes the other path, as does a post in slow mode (moderators and up
+        // are not slowed).
         let hasAt = text.utf8.contains(UInt8(ascii: "@"))
         let slow = rooms.slowMode.contains(roomID)
-        let fast =
-            knownKind != nil && !slow
-            && !(hasAt && (text.range(of: "@room", options: .caseInsensitive) != nil || text.range(of: "@here", options: .caseInsensitive) != nil))
+        let fast = knownKind != nil && !slow && !hasAt
         /// The membership, or the error a non-member gets (room_not_found for a group, not_a_member for a public room).
         @Sendable func requireMember(_ c: MariaDBConnection) throws -> (kind: RoomKind, role: RoomRole) {
             guard let membership = try rooms.membership(c, roomID: roomID, userID: user.id), membership.role != nil || membership.kind == .public
@@ -170,7 +169,7 @@ struct MessageService: Sendable {
                 let kind: RoomKind
                 let role: RoomRole
                 if fast, let knownKind {
-                    // The role matters only for @room, @here and slow mode, which took the other path.
+                    // The role matters only for mentions and slow mode, which took the other path.
                     (kind, role) = (knownKind, .member)
                 } else {
                     (kind, role) = try requireMember(c)

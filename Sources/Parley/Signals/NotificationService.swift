@@ -127,17 +127,27 @@ struct NotificationService: Sendable {
             parameters += list.map { $0 as any MariaDBEncodable }
             parameters += [roomID, senderID]
             parameters += list.map { $0 as any MariaDBEncodable }
-            let named = try c.query(
+            var named = try c.query(
                 """
-                SELECT u.id, u.username AS name FROM room_members m JOIN users u ON u.id = m.user_id
+                SELECT u.id, u.username AS name, 0 AS is_group FROM room_members m JOIN users u ON u.id = m.user_id
                 WHERE m.room_id = ? AND u.username IN (\(list.placeholders))
                 UNION
-                SELECT gm.user_id AS id, g.name FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
+                SELECT gm.user_id AS id, g.name, 1 AS is_group FROM user_groups g JOIN user_group_members gm ON gm.group_id = g.id
                 JOIN room_members m ON m.room_id = ? AND m.user_id = gm.user_id AND m.user_id <> ?
                 JOIN users gu ON gu.id = gm.user_id AND gu.deactivated_at IS NULL
                 WHERE g.name IN (\(list.placeholders))
                 """, parameters
-            ).map { (id: try $0.decode("id", as: Int64.self), name: try $0.decode("name", as: String.self).lowercased()) }
+            ).map {
+                (id: try $0.decode("id", as: Int64.self), name: try $0.decode("name", as: String.self).lowercased(), group: try $0.decode("is_group", as: Bool.self))
+            }
+            // A group that reaches more than `@room` may reach is `@room`'s (the room then has more
+            // members than that too): only owners and admins mention it there, else it stays text.
+            // Anyone makes a group and fills it, and one mention of it paged a whole big room (a hunt).
+            if senderRole < .admin {
+                var reach: [String: Int] = [:]
+                for row in named where row.group { reach[row.name, default: 0] += 1 }
+                named.removeAll { $0.group && reach[$0.name, default: 0] > Self.roomMentionOpenUpTo }
+            }
             let chosen = Mentions.chosen(mentions, known: Set(named.map(\.name)))
             resolved.users = Set(named.filter { chosen.contains($0.name) }.map(\.id)).sorted()
         }
