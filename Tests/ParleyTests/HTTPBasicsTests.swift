@@ -20,6 +20,19 @@ import Yams
                 try await client.send(.post, "/api/users", json: body).expectError(.badRequest, "malformed_json")
             }
             #expect(try parley.count("users") == 0)
+            // A key given twice is refused (which value counts would be a guess), at any depth and
+            // however it is spelled; the same key in two objects is no repeat.
+            for body in [
+                #"{"username":"quinn","password":"password123","username":"admin"}"#, #"{"username":"quinn","password":"password123","us\u0065rname":"x"}"#,
+                #"{"username":"quinn","password":"password123","extra":[{"a":1,"a":2}]}"#,
+            ] {
+                let repeated = try await client.send(.post, "/api/users", json: body)
+                repeated.expectError(.badRequest, "invalid_request")
+                #expect(String(buffer: repeated.body).contains("given more than once"), "\(body)")
+            }
+            #expect(try parley.count("users") == 0)
+            #expect(Request.repeatedKey(in: ByteBuffer(string: #"{"a":{"k":1},"b":{"k":[{"k":2}]},"s":"\"a\":1,\"a\":"}"#)) == nil)
+            #expect(Request.repeatedKey(in: ByteBuffer(string: #"{"a":{"k":1,"b":2,"k":3}}"#)) == "k")
             // A comma in a string is no trailing comma: this body is JSON, only short of a password.
             let commas = try await client.send(.post, "/api/users", json: #"{"username":"q,}","display_name":"Q \",]"}"#)
             commas.expectError(.badRequest, "invalid_request")

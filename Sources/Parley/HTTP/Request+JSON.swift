@@ -23,6 +23,9 @@ extension Request {
         }
         // Foundation's decoder lets a comma before `}` or `]` through; JSON does not.
         if Self.hasTrailingComma(buffer) { throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.") }
+        // Nor does it say which of a key's two values counts (it kept the first; a proxy or another
+        // parser may read the last): refused, as FlatJSON refuses it.
+        if let key = Self.repeatedKey(in: buffer) { throw ParleyError.badRequest("Field `\(key)` is given more than once.") }
         do {
             return try context.requestDecoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
@@ -56,6 +59,51 @@ extension Request {
                 afterComma = byte == UInt8(ascii: ",")
             }
             return false
+        }
+    }
+
+    /// The first key an object of the body holds twice, at any depth, compared as JSON reads them
+    /// (`"t\u0065xt"` is `text`); nil when none is. Only the bytes outside strings steer the scan; a
+    /// body that is no JSON at all is left to the decoder to refuse.
+    static func repeatedKey(in buffer: ByteBuffer) -> String? {
+        buffer.withUnsafeReadableBytes { bytes in
+            // For each open object or array: whether it is an object, the keys seen, whether a key comes next.
+            var open: [(object: Bool, keys: Set<String>, keyNext: Bool)] = []
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "{"): open.append((true, [], true))
+                case UInt8(ascii: "["): open.append((false, [], false))
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = open.popLast()
+                case UInt8(ascii: ","): if let last = open.indices.last, open[last].object { open[last].keyNext = true }
+                case UInt8(ascii: "\""):
+                    // The whole string, escapes included.
+                    let start = index
+                    index += 1
+                    var escapes = false
+                    while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                        if bytes[index] == UInt8(ascii: "\\") {
+                            escapes = true
+                            index += 1
+                        }
+                        index += 1
+                    }
+                    guard index < bytes.count else { return nil }
+                    if let last = open.indices.last, open[last].object, open[last].keyNext {
+                        open[last].keyNext = false
+                        let raw = UnsafeRawBufferPointer(rebasing: bytes[start...index])
+                        let key =
+                            escapes
+                            ? (try? JSONDecoder().decode(String.self, from: Data(raw))) ?? String(decoding: raw, as: UTF8.self)
+                            : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                        if !open[last].keys.insert(key).inserted { return key }
+                    }
+                default: break
+                }
+                index += 1
+            }
+            return nil
         }
     }
 
