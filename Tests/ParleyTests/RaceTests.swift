@@ -670,6 +670,33 @@ import Testing
         }
     }
 
+    /// An access token asked for with the old password while the password changes (or is reset, or
+    /// the account deactivated, each of which updates the user's row and ends its sessions) is not
+    /// made: one minted a moment after the change outlived it (a hunt), a credential that never
+    /// expires for whoever held the leaked password.
+    @Test func aTokenAskedForWhileThePasswordChangesIsNotMade() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let made = try await Self.racing(
+                parley,
+                { c in
+                    try c.execute("UPDATE users SET password_hash = 'changed' WHERE id = ?", [ann.id])
+                    try c.execute("DELETE FROM sessions WHERE user_id = ?", [ann.id])
+                }
+            ) { try await client.send(.post, "/api/me/tokens", json: #"{"name":"bot","password":"password123"}"#, headers: ann.bearer) }
+            made.expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("sessions", where: "user_id = \(ann.id)") == 0)
+            // Nor by a session deleted meanwhile (signed out), the password unchanged.
+            let bob = try await client.signUp("bob")
+            let signedOut = try await Self.racing(
+                parley, { c in try c.execute("DELETE FROM sessions WHERE user_id = ?", [bob.id]) }
+            ) { try await client.send(.post, "/api/me/tokens", json: #"{"name":"bot","password":"password123"}"#, headers: bob.bearer) }
+            signedOut.expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("sessions", where: "user_id = \(bob.id)") == 0)
+        }
+    }
+
     /// A read marker's unread count takes in every message before it in the log: a post that had
     /// its id before the mark was made but commits after is counted (its event comes first). It was
     /// not, so a client that applied the count and then counted new messages kept a wrong badge (a

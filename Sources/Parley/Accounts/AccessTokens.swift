@@ -93,11 +93,11 @@ struct AccessTokenController {
         if let days = body.expiresInDays, !(1...Self.maxDays).contains(days) {
             throw ParleyError.invalid("invalid_token_expiry", "expires_in_days is 1–\(Self.maxDays), or null for a token that never expires.")
         }
-        try await accounts.checkPassword(session: session, body.password)
+        let verified = try await accounts.checkPassword(session: session, body.password)
         let token = SessionService.randomHex(bytes: 32)
         guard
             let row = try await sessions.store.createToken(
-                userID: session.user.id, name: name, tokenHash: SessionService.hash(token), csrfToken: SessionService.randomHex(bytes: 32),
+                userID: session.user.id, session: session.id, passwordHash: verified, name: name, tokenHash: SessionService.hash(token), csrfToken: SessionService.randomHex(bytes: 32),
                 days: body.expiresInDays, limit: Self.maxPerUser)
         else {
             throw ParleyError(.conflict, "too_many_tokens", "You have \(Self.maxPerUser) access tokens: revoke one first.")

@@ -85,9 +85,19 @@ struct SessionStore: Sendable {
     /// A new access token's row, its expiry `days` from now or never (nil); nil when the user has
     /// `limit` live tokens already. Counted under a lock on the user's row, so two at once cannot
     /// both pass the limit.
-    func createToken(userID: Int64, name: String, tokenHash: [UInt8], csrfToken: String, days: Int?, limit: Int) async throws -> MariaDBRow? {
+    func createToken(
+        userID: Int64, session: Int64, passwordHash: String, name: String, tokenHash: [UInt8], csrfToken: String, days: Int?, limit: Int
+    ) async throws -> MariaDBRow? {
         try await pool.transaction { c in
-            _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [userID])
+            // Made only while the account still has the password the request gave, is active, and
+            // the session asking is live, read under the user's row (which a password change, reset
+            // or deactivation updates first): one of them racing in either committed before, and
+            // this is 401, or waits and then ends the new token with the rest. A token minted a
+            // moment after a password change, with the old password, outlived it (a hunt).
+            guard let user = try c.query("SELECT password_hash, deactivated_at IS NOT NULL AS deactivated FROM users WHERE id = ? FOR UPDATE", [userID]).first,
+                try user.decode("password_hash", as: String.self) == passwordHash, !(try user.decode("deactivated", as: Bool.self)),
+                !(try c.query("SELECT id FROM sessions WHERE id = ? AND expires_at > NOW(3) LOCK IN SHARE MODE", [session]).isEmpty)
+            else { throw ParleyError.unauthenticated }
             let live: Int64 = try c.query(
                 "SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND name IS NOT NULL AND expires_at > NOW(3)", [userID]
             )[0].decode("n")
