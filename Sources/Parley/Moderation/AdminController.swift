@@ -114,9 +114,10 @@ struct AdminController {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
             let changed = try c.execute("UPDATE users SET deactivated_at = NULL WHERE id = ? AND deactivated_at IS NOT NULL", [userID]).affectedRows == 1
-            try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
-            // Back in the user groups they belong to, and in their rooms' member lists.
+            // Back in the user groups they belong to, and in their rooms' member lists; in the site
+            // log only when it changed something (an active account's "reactivation" was logged).
             if changed {
+                try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
                 try UserGroupController.memberChanged(c, events, userID: userID)
                 try SignalController.UserUpdatedEvent.append(c, events, userID: userID, deactivated: false)
             }

@@ -122,6 +122,9 @@ struct InviteController {
         let user = session.user
         let limiter = self.limiter
         let invite = try await rooms.store.pool.transaction { c in
+            // The group's row first (shared): its deletion racing in comes wholly before (404) or
+            // after (and deletes the link); unlocked, the insert failed on the foreign key, a 500.
+            try RoomStore.holdRoom(c, roomID)
             try Self.requireManager(rooms, c, roomID: roomID, user: user)
             try rooms.store.checkNotArchived(roomID)
             try limiter.consume(String(user.id))

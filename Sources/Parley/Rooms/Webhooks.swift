@@ -216,9 +216,12 @@ struct WebhookController {
         do {
             posted = try await messages.post(user: maker, roomID: roomID, text: body.text, replyTo: nil, clientID: nil, webhook: webhook)
         } catch let error as ParleyError
-            where ["room_not_found", "not_a_member", "banned", "posting_restricted", MessageService.webhookMakerDemoted.code].contains(error.code)
+            where ["room_not_found", "not_a_member", "banned", "posting_restricted", MessageService.webhookMakerDemoted.code, ParleyError.unauthenticated.code]
+                .contains(error.code)
         {
-            // The maker left, was banned or demoted, or the room went, in the moment since the look-up.
+            // The maker left, was banned, demoted or deactivated (`unauthenticated`, which told a
+            // script that sends no session to log in: a hunt), or the room went, in the moment
+            // since the look-up.
             throw Self.notFound
         }
         // Posted: a failure to note the time must not answer an error (the sender would post again).
