@@ -68,8 +68,15 @@ struct Reminders: Sendable {
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
             // A locking read, as for scheduled messages: the snapshot may predate the other request.
-            let pending = try c.query("SELECT COUNT(*) AS pending FROM reminders WHERE user_id = ? LOCK IN SHARE MODE", [user.id])[0]
-                .decode("pending", as: Int.self)
+            // Those listed count (of rooms the user is in): a left room's reminders are listed
+            // nowhere, and held the place of ones the user could not find to cancel (a hunt).
+            let pending = try c.query(
+                """
+                SELECT COUNT(*) AS pending FROM reminders r JOIN messages m ON m.id = r.message_id
+                JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id
+                WHERE r.user_id = ? LOCK IN SHARE MODE
+                """, [user.id]
+            )[0].decode("pending", as: Int.self)
             guard pending < Self.maxPending else {
                 throw ParleyError(.conflict, "too_many_reminders", "At most \(Self.maxPending) reminders wait at once: cancel one first.")
             }
