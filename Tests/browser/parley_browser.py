@@ -255,6 +255,39 @@ class Chat:
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
+    def click_fresh(self, selector, text=None, timeout=10, message=None):
+        """Clicks the first element `selector` finds (the first whose text is `text`, if given), finding
+        it afresh on each try: a list that draws itself again between finding and clicking makes the
+        element stale, and the click is tried again (for `timeout` seconds, as is waiting for it to show)."""
+        def click():
+            found = self.driver.find_elements(By.CSS_SELECTOR, selector)
+            if text is not None:
+                found = [node for node in found if node.text == text]
+            if not found:
+                return False
+            found[0].click()
+            return True
+        # (`wait` counts a StaleElementReferenceException as "not yet".)
+        self.wait(click, timeout=timeout, message=message or f"could not click {selector}" + (f" {text!r}" if text is not None else ""))
+
+    def open_thread(self, text):
+        """Opens the thread of the message `text` from its "N replies" link."""
+        message_id = self.message_id(text)
+        assert message_id, f"no message {text!r} in {self.texts()}"
+        self.click_fresh(f'#messages li.message[data-id="{message_id}"] .thread-link')
+        self.wait(lambda: self.find("#thread-panel").is_displayed(), message="the thread did not open")
+
+    def press(self, *keys, shift=False):
+        """Presses `keys` one after the other where the focus is (holding Shift, with `shift`)."""
+        chain = ActionChains(self.driver)
+        if shift:
+            chain.key_down(Keys.SHIFT)
+        for key in keys:
+            chain.send_keys(key)
+        if shift:
+            chain.key_up(Keys.SHIFT)
+        chain.perform()
+
     def hover_action(self, text, action):
         """Clicks a message's action button (they show on hover)."""
         node = self.message(text)

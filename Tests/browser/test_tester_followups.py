@@ -1,7 +1,6 @@
 """What a tester driving the client found: a room that closed under me opens again when I am back
 in it; the mention badge follows edits; the box counts characters as the server does; typing stops
 when the box empties or the room changes; DM members set its topic; every pin is reachable."""
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -180,20 +179,13 @@ def test_each_pin_opens_its_message_and_the_rest_are_listed(server, browsers, ac
     chat.wait(lambda: len(chat.js(bar)) == 3 and "and 2 more pinned" in chat.text_of("pins"))
     shown = chat.js(bar)
 
-    def click(selector):
-        # The bar draws itself again as the room settles: find the button afresh on each try.
-        try:
-            chat.find(selector).click()
-            return True
-        except StaleElementReferenceException:
-            return False
-
-    # A pin in the bar opens its message (older than the page loaded: it is loaded back to).
-    chat.wait(lambda: click("#pins .pin-open"), message="could not click the pin")
+    # A pin in the bar opens its message (older than the page loaded: it is loaded back to). (The bar
+    # draws itself again as the room settles.)
+    chat.click_fresh("#pins .pin-open", message="could not click the pin")
     chat.wait(lambda: chat.js(FOCUSED_TEXT) == shown[0], message=lambda: f"focused {chat.js(FOCUSED_TEXT)!r}, not {shown[0]!r}")
 
     # "and 2 more pinned" lists them all; one the bar does not show opens its message too.
-    chat.wait(lambda: click("#pins .pins-all"), message="could not click 'and 2 more pinned'")
+    chat.click_fresh("#pins .pins-all", message="could not click 'and 2 more pinned'")
     chat.wait(lambda: chat.dialog_open("pins-dialog"))
     listed = "return [...document.querySelectorAll('#pins-list .search-text')].map(n => n.textContent)"
     chat.wait(lambda: sorted(chat.js(listed)) == [f"pinned number {n}" for n in range(1, 6)], message=lambda: f"listed {chat.js(listed)}")
@@ -212,19 +204,11 @@ def test_the_scheduled_message_editor_counts_characters_as_the_server_does(serve
     chat.open_room("count-later")
     chat.find("#scheduled-open").click()
     chat.wait(lambda: "short for now" in chat.text_of("scheduled-list"))
-
-    def click(label):
-        # The list may draw itself again as it settles: find the button afresh on each try.
-        try:
-            [b for b in chat.driver.find_elements("css selector", "#scheduled-list button") if b.text == label][0].click()
-            return True
-        except (StaleElementReferenceException, IndexError):
-            return False
-
-    chat.wait(lambda: click("Edit"), message="could not click Edit")
+    # (The list may draw itself again as it settles.)
+    chat.click_fresh("#scheduled-list button", text="Edit")
     chat.js("document.querySelector('#scheduled-list textarea').select()")
     family = "👨‍👩‍👧‍👦" * 700
     chat.js("document.querySelector('#scheduled-list textarea').focus(); document.execCommand('insertText', false, arguments[0])", family)
-    chat.wait(lambda: click("Save"), message="could not click Save")
+    chat.click_fresh("#scheduled-list button", text="Save")
     saved = lambda: [s["text"] for s in ann.call("GET", "/api/me/scheduled", expect=200).json()["scheduled"]]  # noqa: E731
     chat.wait(lambda: saved() == [family], message=lambda: f"saved {[len(t) for t in saved()]} UTF-16 units")

@@ -1,9 +1,13 @@
 """Threads: a message's replies beside the room, kept up to date live, answered from the panel."""
 import time
 
+import pytest
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 def thread_texts(chat):
@@ -30,8 +34,7 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
     chat.open_room("thread-room")
     chat.wait(lambda: thread_link(chat, "Which release name?") == "2 replies")
     assert thread_link(chat, "unrelated chatter") is None
-    chat.message("Which release name?").find_element("css selector", ".thread-link").click()
-    chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    chat.open_thread("Which release name?")
     chat.wait(lambda: thread_texts(chat) == ["Otter", "Heron"])
     assert chat.js("return document.querySelector('#thread-root .text').textContent") == "Which release name?"
     assert chat.text_of("thread-count") == "2 replies"
@@ -91,10 +94,10 @@ def test_a_thread_lists_replies_live_and_answers_its_message(server, browsers, a
     chat.wait(lambda: thread_link(chat, "Which release name?") == "3 replies")
 
     # Tess deletes her own reply from the thread (as the room's owner she could delete any).
-    chat.message("Which release name?").find_element("css selector", ".thread-link").click()
+    chat.open_thread("Which release name?")
     chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger", "Badger it is @theo_thread 🎉"])
     assert chat.js("return document.querySelectorAll('#thread-replies [data-action=delete]').length") == 3
-    chat.find(f'#thread-replies li[data-message="{mine[0]["id"]}"] [data-action=delete]').click()
+    chat.click_fresh(f'#thread-replies li[data-message="{mine[0]["id"]}"] [data-action=delete]')
     chat.confirm()
     chat.wait(lambda: thread_texts(chat) == ["Great Heron", "Badger"], message="the deleted reply stayed in the thread")
     chat.wait(lambda: chat.text_of("thread-count") == "2 replies" and thread_link(chat, "Which release name?") == "2 replies")
@@ -111,12 +114,12 @@ def test_a_member_deletes_only_their_own_replies_in_a_thread(server, browsers, a
     chat = Chat(browsers(), server).log_in("vin_thread")
     chat.open_room("thread-owned")
     chat.wait(lambda: thread_link(chat, "thoughts?") == "2 replies")
-    chat.message("thoughts?").find_element("css selector", ".thread-link").click()
+    chat.open_thread("thoughts?")
     chat.wait(lambda: thread_texts(chat) == ["mine first", "my answer"])
     # Only on his own reply (the root and Una's are not his, and he moderates nothing).
     deletable = chat.js("return [...document.querySelectorAll('#thread-panel [data-action=delete]')].map(b => b.closest('li').dataset.message)")
     assert deletable == [str(own["id"])]
-    chat.find("#thread-replies [data-action=delete]").click()
+    chat.click_fresh("#thread-replies [data-action=delete]")
     chat.confirm()
     chat.wait(lambda: thread_texts(chat) == ["mine first"])
     assert [m["deleted"] for m in una.history(room) if m["id"] == own["id"]] == [True]
@@ -133,16 +136,16 @@ def test_replies_are_reacted_to_and_edited_from_the_thread(server, browsers, acc
     chat = Chat(browsers(), server).log_in("xan_thread")
     chat.open_room("thread-react")
     chat.wait(lambda: thread_link(chat, "which day works?") == "2 replies")
-    chat.message("which day works?").find_element("css selector", ".thread-link").click()
+    chat.open_thread("which day works?")
     chat.wait(lambda: thread_texts(chat) == ["tuesday for me", "wednesday"])
     # Edit only on my own reply.
     editable = chat.js("return [...document.querySelectorAll('#thread-panel [data-action=edit]')].map(b => b.closest('li').dataset.message)")
     assert editable == [str(mine["id"])]
 
     # React to Wyn's reply from the panel: the reaction shows there (and on the server).
-    chat.find(f'#thread-replies li[data-message="{theirs["id"]}"] [data-action=react]').click()
+    chat.click_fresh(f'#thread-replies li[data-message="{theirs["id"]}"] [data-action=react]')
     chat.wait(lambda: chat.js("return document.querySelector('#thread-panel .reaction-picker') !== null"))
-    chat.find('#thread-panel .reaction-picker button[data-emoji="👍"]').click()
+    chat.click_fresh('#thread-panel .reaction-picker button[data-emoji="👍"]')
     chat.wait(lambda: chat.js(f"""return [...document.querySelectorAll('#thread-replies li[data-message="{theirs["id"]}"] .reaction')]
         .map(b => [b.dataset.emoji, b.getAttribute('aria-pressed')])""") == [["👍", "true"]], message="no reaction in the thread")
     [reaction] = [m for m in wyn.history(room) if m["id"] == theirs["id"]][0]["reactions"]
@@ -153,7 +156,7 @@ def test_replies_are_reacted_to_and_edited_from_the_thread(server, browsers, acc
         .map(b => b.dataset.emoji)""") == ["🎉"], message="a live reaction did not reach the thread")
 
     # Edit my reply: the room's box takes it; saved, the thread shows the new text.
-    chat.find(f'#thread-replies li[data-message="{mine["id"]}"] [data-action=edit]').click()
+    chat.click_fresh(f'#thread-replies li[data-message="{mine["id"]}"] [data-action=edit]')
     chat.wait(lambda: chat.find("#composer-context").is_displayed() and chat.find("#composer-text").get_attribute("value") == "wednesday")
     box = chat.find("#composer-text")
     box.send_keys(" or thursday", Keys.ENTER)
@@ -178,7 +181,7 @@ def test_following_a_thread_brings_its_new_replies_to_activity(server, browsers,
     chat = Chat(browsers(), server).log_in("gus_follow")
     chat.open_room("follow-room")
     chat.wait(lambda: thread_link(chat, "Who takes the release notes?") == "1 reply")
-    chat.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    chat.open_thread("Who takes the release notes?")
     chat.wait(lambda: chat.find("#thread-follow").is_displayed())
     # Gus replied, so he follows it; a new reply from Hal reaches his activity list.
     assert chat.find("#thread-follow").text == "Following"
@@ -194,7 +197,7 @@ def test_following_a_thread_brings_its_new_replies_to_activity(server, browsers,
     # Unfollowed from the panel: the server agrees, and the next reply does not reach him.
     chat.open_room("follow-room")
     chat.wait(lambda: thread_link(chat, "Who takes the release notes?") == "2 replies")
-    chat.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    chat.open_thread("Who takes the release notes?")
     chat.wait(lambda: chat.find("#thread-follow").text == "Following")
     chat.find("#thread-follow").click()
     chat.wait(lambda: chat.find("#thread-follow").text == "Follow")
@@ -203,7 +206,7 @@ def test_following_a_thread_brings_its_new_replies_to_activity(server, browsers,
     other = Chat(browsers(), server).log_in("gus_follow")
     other.open_room("follow-room")
     other.wait(lambda: thread_link(other, "Who takes the release notes?") == "2 replies")
-    other.message("Who takes the release notes?").find_element("css selector", ".thread-link").click()
+    other.open_thread("Who takes the release notes?")
     other.wait(lambda: other.find("#thread-follow").text == "Follow")
     hal.post(room, "done", reply_to=root["id"])
     chat.wait(lambda: thread_texts(chat)[-1:] == ["done"])
@@ -326,7 +329,7 @@ def test_a_long_thread_shows_my_reply_new_live_ones_and_its_first_unread_reply(s
         theo.post(room, f"r{n}", reply_to=root["id"])
     chat = Chat(browsers(), server).log_in("tess_long")
     chat.open_room("long-thread")
-    chat.message("A long one").find_element("css selector", ".thread-link").click()
+    chat.open_thread("A long one")
     chat.wait(lambda: len(thread_texts(chat)) == 50 and chat.find("#thread-more").is_displayed())
 
     # My own reply shows at the end of the panel although older pages were not all loaded.
@@ -359,3 +362,153 @@ def test_a_long_thread_shows_my_reply_new_live_ones_and_its_first_unread_reply(s
         const box = document.getElementById('thread-scroll').getBoundingClientRect(), at = item.getBoundingClientRect();
         return at.top >= box.top - 1 && at.bottom <= box.bottom + 1"""), message="the first unread reply is not in view")
     chat.wait(lambda: threads_count(chat) == "", message=lambda: f"count {threads_count(chat)!r}")
+
+
+def open_room(chat, name):
+    """Opens a room, on a phone from the drawer (which closes)."""
+    if chat.js("return innerWidth") < 700:
+        chat.find("#show-rooms").click()
+        chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().left") == 0)
+    chat.open_room(name)
+    chat.wait(lambda: chat.js("return document.getElementById('sidebar').getBoundingClientRect().right") <= 0 or chat.js("return innerWidth") >= 700)
+
+
+def thread_focus(chat):
+    """Where the focus is in the thread: "item" (a message itself) or its control's data-action (or
+    class), and the message's id."""
+    return chat.js("""const e = document.activeElement, item = e.closest('li.thread-message');
+        return [e === item ? 'item' : e.dataset.action ?? e.className, item?.dataset.message ?? null]""")
+
+
+def thread_tab_stops(chat):
+    return chat.js("""return [...document.querySelectorAll('#thread-scroll, #thread-scroll *')]
+        .filter(e => e.tabIndex >= 0 && !e.disabled && e.checkVisibility()).length""")
+
+
+def focused_in_view(chat):
+    return chat.js("""const box = document.getElementById('thread-scroll').getBoundingClientRect();
+        const at = document.activeElement.getBoundingClientRect();
+        return at.top >= box.top - 1 && at.bottom <= box.bottom + 1""")
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_thread_is_one_tab_stop_with_arrows_between_replies_and_tab_into_one(server, browsers, account, size):
+    screen = "phone" if size is PHONE else "desk"
+    ann = account(f"ann_thread_keys_{screen}", display_name="Ann")
+    bob = account(f"bob_thread_keys_{screen}", display_name="Bob")
+    room = ann.create_room(f"thread-keys-{screen}")["id"]
+    bob.join(room)
+    root = ann.post(room, "Where shall we eat?")
+    ids = [str(bob.post(room, f"place {n}", reply_to=root["id"])["id"]) for n in range(20)]
+    chat = Chat(browsers(**size), server).log_in(f"ann_thread_keys_{screen}")
+    open_room(chat, f"thread-keys-{screen}")
+    chat.wait(lambda: thread_link(chat, "Where shall we eat?") == "20 replies")
+    chat.open_thread("Where shall we eat?")
+    chat.wait(lambda: thread_texts(chat) == [f"place {n}" for n in range(20)])
+    # One tab stop for the message and its replies (each reply's buttons were one each: ~100 here).
+    assert thread_tab_stops(chat) == 1
+    # Shift+Tab from the reply box enters at the newest reply.
+    assert chat.js("return document.activeElement.id") == "thread-text"
+    chat.press(Keys.TAB, shift=True)
+    assert thread_focus(chat) == ["item", ids[19]]
+    # ↑ and ↓ move between replies; Home goes to the thread's message, End to the newest reply.
+    chat.press(Keys.ARROW_UP)
+    assert thread_focus(chat) == ["item", ids[18]]
+    chat.press(Keys.ARROW_DOWN)
+    assert thread_focus(chat) == ["item", ids[19]]
+    chat.press(Keys.HOME)
+    assert thread_focus(chat) == ["item", str(root["id"])]
+    assert focused_in_view(chat)
+    chat.press(Keys.ARROW_DOWN)
+    assert thread_focus(chat) == ["item", ids[0]]
+    chat.press(Keys.END)
+    assert thread_focus(chat) == ["item", ids[19]]
+    assert focused_in_view(chat)
+    chat.press(Keys.ARROW_UP, Keys.ARROW_UP)
+    assert thread_focus(chat) == ["item", ids[17]]
+    # Enter goes into the reply's controls, Tab on through them, Shift+Tab back; Escape goes back to
+    # the reply and leaves the thread open.
+    chat.press(Keys.ENTER)
+    first = thread_focus(chat)
+    assert first[1] == ids[17] and first[0] != "item", first
+    chat.js("window.__first = document.activeElement")
+    chat.press(Keys.TAB)
+    assert chat.js("return document.activeElement !== window.__first") and thread_focus(chat)[1] == ids[17]
+    chat.press(Keys.TAB, shift=True)
+    assert chat.js("return document.activeElement === window.__first")
+    chat.press(Keys.ESCAPE)
+    assert thread_focus(chat) == ["item", ids[17]]
+    assert chat.find("#thread-panel").is_displayed()
+    # Tab goes into them too; Tab past the last one leaves the list for the reply box.
+    chat.press(Keys.TAB)
+    assert chat.js("return document.activeElement === window.__first")
+    for _ in range(15):
+        if chat.js("return !document.getElementById('thread-scroll').contains(document.activeElement)"):
+            break
+        chat.press(Keys.TAB)
+    assert chat.js("return document.activeElement.id") == "thread-text"
+    # Back in: at the reply last focused, still one tab stop; from the panel's head too.
+    chat.press(Keys.TAB, shift=True)
+    assert thread_focus(chat) == ["item", ids[17]]
+    chat.js("document.getElementById('thread-close').focus()")
+    chat.press(Keys.TAB)
+    assert thread_focus(chat) == ["item", ids[17]]
+    # The thread is drawn again as a reply comes: the focus stays on the same reply, one tab stop.
+    bob.post(room, "place 20", reply_to=root["id"])
+    chat.wait(lambda: thread_texts(chat)[-1:] == ["place 20"])
+    assert thread_focus(chat) == ["item", ids[17]]
+    assert thread_tab_stops(chat) == 1
+    # Escape on a reply closes the thread, as anywhere else in the panel.
+    chat.press(Keys.ESCAPE)
+    chat.wait(lambda: not chat.find("#thread-panel").is_displayed())
+
+
+FOLD_STATE = """const li = document.querySelector(arguments[0]);
+    const text = li.querySelector('.text'), toggle = li.querySelector('.fold-toggle');
+    return [text.clientHeight < text.scrollHeight - 1, toggle?.textContent ?? null, toggle?.getAttribute('aria-expanded') ?? null,
+            toggle?.getAttribute('aria-controls') === text.id && document.querySelectorAll('#' + CSS.escape(text.id)).length === 1]"""
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_very_long_reply_is_folded_behind_show_more_in_the_thread(server, browsers, account, size):
+    screen = "phone" if size is PHONE else "desk"
+    lea = account(f"lea_thread_fold_{screen}", display_name="Lea")
+    mo = account(f"mo_thread_fold_{screen}", display_name="Mo")
+    room = lea.create_room(f"thread-fold-{screen}")["id"]
+    mo.join(room)
+    root = lea.post(room, "Thoughts on the draft?")
+    long = mo.post(room, " ".join(f"word{n}" for n in range(600))[:3990] + " END", reply_to=root["id"])
+    short = mo.post(room, "short one", reply_to=root["id"])
+    chat = Chat(browsers(**size), server).log_in(f"lea_thread_fold_{screen}")
+    open_room(chat, f"thread-fold-{screen}")
+    chat.wait(lambda: thread_link(chat, "Thoughts on the draft?") == "2 replies")
+    chat.open_thread("Thoughts on the draft?")
+    chat.wait(lambda: thread_texts(chat)[-1:] == ["short one"])
+    in_thread = f'#thread-replies li[data-message="{long["id"]}"]'
+    # Folded, with a button that says so and names the text it shows (its id apart from the same
+    # reply's in the room).
+    assert chat.js(FOLD_STATE, in_thread) == [True, "Show more", "false", True]
+    assert chat.js("return !!document.querySelector(arguments[0])", f'#thread-replies li[data-message="{short["id"]}"] .fold-toggle') is False
+    # By keyboard: from the reply box to the newest reply, ↑ to the long one, Enter into it, Tab to
+    # "Show more", Enter.
+    chat.press(Keys.TAB, shift=True)
+    chat.press(Keys.ARROW_UP)
+    assert thread_focus(chat) == ["item", str(long["id"])]
+    chat.press(Keys.ENTER)
+    for _ in range(10):
+        if chat.js("return document.activeElement.classList.contains('fold-toggle')"):
+            break
+        chat.press(Keys.TAB)
+    chat.press(Keys.ENTER)
+    chat.wait(lambda: chat.js(FOLD_STATE, in_thread) == [False, "Show less", "true", True])
+    # Shown whole, it stays so when the thread is drawn again (a reaction), the focus on its button.
+    mo.call("PUT", f"/api/messages/{long['id']}/reactions/%F0%9F%91%8D", expect=200)
+    chat.wait(lambda: chat.js("return !!document.querySelector(arguments[0])", f"{in_thread} .reaction"))
+    assert chat.js(FOLD_STATE, in_thread) == [False, "Show less", "true", True]
+    assert thread_focus(chat) == ["fold", str(long["id"])]
+    # The room keeps its own choice: the same reply there is still folded.
+    in_room = f'#messages li.message[data-id="{long["id"]}"]'
+    assert chat.js(FOLD_STATE, in_room)[1:] == ["Show more", "false", True]
+    # A click folds it again.
+    chat.click_fresh(f"{in_thread} .fold-toggle")
+    chat.wait(lambda: chat.js(FOLD_STATE, in_thread) == [True, "Show more", "false", True])

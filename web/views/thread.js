@@ -2,6 +2,7 @@
 // date from the live stream (new replies, edits, deletions and the count), with a box that answers
 // the message. Replies are ordinary messages of the room, so they show in the room too; a reply's
 // time jumps to it there. What is left in the box stays with its thread (views/threaddrafts.js).
+// The messages are one tab stop and very long ones are folded, as in the room's list.
 import * as actions from "/actions.js";
 import { $, authorAvatar, avatarFor, button, el, messageAuthor } from "/dom.js";
 import { formatMessage, preview } from "/markup.js";
@@ -13,10 +14,12 @@ import { blockedDM, canModerate, isArchived, isMuted, mayEdit, mayPost, mayReact
 import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
+import { Folds } from "/views/folding.js";
 import { initMentions } from "/views/mentions.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
 import { openReport } from "/views/reports.js";
+import { RovingList } from "/views/roving.js";
 import { keepThreadDraft, threadDraft } from "/views/threaddrafts.js";
 import { fileNode, forwardedNode, messageText, openReactionPicker, reactionBar } from "/views/timeline.js";
 import { toast, toastError } from "/views/toast.js";
@@ -26,13 +29,18 @@ let callbacks = { onPerson: () => {}, onJump: () => {}, beforeOpen: () => {} };
 let opener = null;
 /// The thread whose "New" line was brought into view (once per opening).
 let newShown = null;
+/// The root and the replies are one tab stop (views/roving.js); "Load more replies" stays one.
+const roving = new RovingList($("thread-scroll"), { items: "li.thread-message", messages: "li.thread-message", keep: "#thread-more" });
+/// The thread's very long messages, folded behind "Show more" (ids apart from the same message's in the room).
+const folds = new Folds("thread-message-text");
 
 export function initThread(handlers) {
   callbacks = handlers;
   $("thread-close").append(icon("x"));
   $("thread-close").addEventListener("click", () => closeThread());
+  // (Not an Escape that took the focus from a message's control back to the message.)
   $("thread-panel").addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeThread();
+    if (event.key === "Escape" && !event.defaultPrevented) closeThread();
   });
   $("thread-more").addEventListener("click", () => actions.loadThreadPage().catch(toastError));
   $("thread-follow").addEventListener("click", () => actions.toggleThreadFollowing().catch(toastError));
@@ -61,6 +69,10 @@ export function initThread(handlers) {
     if (changed === "closed") {
       show(false);
       return;
+    }
+    if (changed === "opened") {
+      roving.reset();
+      folds.clear();
     }
     render({ follow: changed === "opened" || added?.sender.id === state.me.id });
     // What shows in the open thread is read (once per newest reply; not while the tab is hidden).
@@ -140,6 +152,8 @@ function render({ follow = false }) {
   const list = $("thread-replies");
   const scroller = $("thread-scroll");
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  // Every message is drawn again: the focus goes back to the same one (or its same button).
+  const focusSpot = roving.focusSpot();
   $("thread-root").replaceChildren(messageItem(thread.root, { root: true }));
   const count = thread.root.reply_count ?? 0;
   $("thread-count").textContent = !thread.loaded ? "Loading replies…" : count === 0 ? "No replies yet" : count === 1 ? "1 reply" : `${count} replies`;
@@ -153,6 +167,9 @@ function render({ follow = false }) {
     if (divider) replies.splice(first, 0, divider);
   }
   list.replaceChildren(...replies, ...pending.map(pendingItem));
+  roving.refocus(focusSpot);
+  folds.unfoldWhatFits(scroller);
+  roving.rove();
   $("thread-more").hidden = !thread.hasMore;
   // Following: its new replies notify me.
   const followButton = $("thread-follow");
@@ -190,7 +207,11 @@ function readOnlyNote(roomId) {
 /// One message of the thread: who, when (a button that shows it in the room), and the text.
 function messageItem(m, { root = false } = {}) {
   const created = new Date(m.created_at);
-  const item = el("li", { className: root ? "thread-message thread-root-message" : "thread-message", dataset: { message: m.id } });
+  const item = el("li", {
+    className: root ? "thread-message thread-root-message" : "thread-message",
+    attrs: { tabindex: "-1" },
+    dataset: { message: m.id, key: `m:${m.id}` },
+  });
   if (state.blocked.has(m.sender.id) && !m.deleted) {
     item.append(el("p", { className: "text muted", text: "A message from someone you blocked." }));
     return item;
@@ -233,7 +254,12 @@ function messageItem(m, { root = false } = {}) {
   }
   const body = el("div", { className: "body" }, meta);
   if (m.deleted) body.append(el("p", { className: "text deleted-text", text: "This message was deleted." }));
-  else if (m.text) body.append(messageText(m, myMarks({ keywords: m.sender.id !== state.me.id })));
+  else if (m.text) {
+    const text = messageText(m, myMarks({ keywords: m.sender.id !== state.me.id }));
+    body.append(text);
+    const fold = folds.toggle(m, text, item);
+    if (fold) body.append(fold);
+  }
   if (!m.deleted && m.file) body.append(fileNode(m.file));
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -247,7 +273,7 @@ function pendingItem(entry) {
   const text = entry.status === "failed" ? `Not sent: ${entry.error}` : entry.status === "sending" ? "Sending…" : "Queued";
   return el(
     "li",
-    { className: "thread-message pending", dataset: { clientId: entry.client_id } },
+    { className: "thread-message pending", attrs: { tabindex: "-1" }, dataset: { clientId: entry.client_id, key: `p:${entry.client_id}` } },
     avatarFor(state.me, "avatar small"),
     el(
       "div",

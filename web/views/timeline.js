@@ -17,11 +17,13 @@ import {
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
 import { openEmojiPicker } from "/views/emojipicker.js";
+import { Folds } from "/views/folding.js";
 import { openForward } from "/views/forward.js";
 import { openJumpDialog } from "/views/jumpdate.js";
 import { pollNode } from "/views/polls.js";
 import { previewsNode } from "/views/previews.js";
 import { openReport } from "/views/reports.js";
+import { RovingList } from "/views/roving.js";
 import { isPicture, openViewer } from "/views/viewer.js";
 import { copyAndTell, toast, toastError } from "/views/toast.js";
 
@@ -72,17 +74,10 @@ export function initTimeline(handlers) {
   new ResizeObserver(() => {
     if (stuckToBottom) list.scrollTop = list.scrollHeight;
   }).observe(list);
-  list.addEventListener("keydown", moveFocus);
-  list.addEventListener("keydown", tabWithin);
   const coarse = matchMedia("(pointer: coarse)");
   list.addEventListener("focusin", (event) => {
-    const item = itemOf(event.target);
     // On a touch screen a tapped message's actions show under it (style.css): brought into view.
-    if (coarse.matches && event.target.matches("li.message")) requestAnimationFrame(() => item.scrollIntoView({ block: "nearest" }));
-    if (item && keyOf(item) !== activeKey) {
-      activeKey = keyOf(item);
-      rove();
-    }
+    if (coarse.matches && event.target.matches("li.message")) requestAnimationFrame(() => event.target.scrollIntoView({ block: "nearest" }));
   });
   $("jump-latest").prepend(icon("down"));
   $("jump-latest").addEventListener("click", () => {
@@ -100,8 +95,8 @@ let placed = false;
 
 function reset() {
   placed = false;
-  unfolded.clear();
-  activeKey = null;
+  folds.clear();
+  roving.reset();
   cache.clear();
   list.replaceChildren();
   $("jump-latest").hidden = true;
@@ -183,11 +178,7 @@ function render({ reason, message, target } = {}) {
   // Pages added above or below keep what the reader sees in place.
   const keepsPlace = reason === "older" || reason === "newer";
   const anchor = reason === "initial" || reason === "window" || (atBottom && !keepsPlace) ? null : visibleAnchor();
-  const focused = list.contains(document.activeElement) ? document.activeElement : null;
-  const focusedKey = focused?.closest("li")?.dataset.key;
-  // (A poll's option is known by its number.)
-  const focusedSelector = focused?.dataset?.action ? `[data-action="${focused.dataset.action}"]`
-    : focused?.dataset?.option !== undefined ? `.poll-choice[data-option="${focused.dataset.option}"]` : null;
+  const focusSpot = roving.focusSpot();
 
   const desired = [edgeNode(room)];
   let lastDay = null;
@@ -223,12 +214,9 @@ function render({ reason, message, target } = {}) {
   reconcile(desired);
 
   // Focus stays on the message (or its same button) the reader was on, even if it was rebuilt.
-  if (focusedKey && !list.contains(document.activeElement)) {
-    const node = cache.get(focusedKey)?.node;
-    ((focusedSelector && node?.querySelector(focusedSelector)) ?? node)?.focus({ preventScroll: true });
-  }
-  unfoldWhatFits();
-  rove();
+  roving.refocus(focusSpot);
+  folds.unfoldWhatFits(list);
+  roving.rove();
 
   const mine = message?.sender?.id === state.me.id;
   const jumpLatest = $("jump-latest");
@@ -463,7 +451,8 @@ function buildMessage(m, { mine, status, target }) {
     const text = messageText(m, myMarks({ keywords: !mine }));
     body.append(text);
     if (trailer) body.append(trailer);
-    if (foldable(m)) body.append(foldToggle(m, text, item));
+    const fold = folds.toggle(m, text, item);
+    if (fold) body.append(fold);
   }
   if (!m.deleted && m.poll) body.append(pollNode(m));
   if (!m.deleted && m.forwarded) body.append(forwardedNode(m.forwarded));
@@ -480,44 +469,8 @@ function buildMessage(m, { mine, status, target }) {
   return item;
 }
 
-/// A very long message is folded to its first lines behind "Show more" (as Slack does), so that one
-/// message does not fill the screen; the reader's choice outlives the message's rebuilds.
-const FOLD_CHARS = 1200;
-const FOLD_LINES = 25;
-/// Ids of the long messages shown whole.
-const unfolded = new Set();
-const foldable = (m) => (m.text?.length ?? 0) > FOLD_CHARS || (m.text?.split("\n").length ?? 0) > FOLD_LINES;
-
-function foldToggle(m, text, item) {
-  text.id = `message-text-${m.id}`;
-  const show = (whole) => {
-    text.classList.toggle("folded", !whole);
-    toggle.textContent = whole ? "Show less" : "Show more";
-    toggle.setAttribute("aria-expanded", String(whole));
-  };
-  const toggle = button("", {
-    className: "link small fold-toggle",
-    attrs: { "aria-controls": text.id, "data-action": "fold" },
-    onClick: () => {
-      const whole = !unfolded.has(m.id);
-      if (whole) unfolded.add(m.id);
-      else unfolded.delete(m.id);
-      show(whole);
-      if (!whole) item.scrollIntoView({ block: "nearest" });
-    },
-  });
-  show(unfolded.has(m.id));
-  return toggle;
-}
-
-/// A folded text that fits anyway (a wide window) is shown whole, without the button.
-function unfoldWhatFits() {
-  for (const text of list.querySelectorAll(".text.folded")) {
-    if (text.clientHeight === 0 || text.scrollHeight > text.clientHeight + 1) continue;
-    text.classList.remove("folded");
-    text.parentNode.querySelector(".fold-toggle")?.remove();
-  }
-}
+/// The room's very long messages, folded behind "Show more".
+const folds = new Folds("message-text");
 
 /// "(edited)" (which opens the edit history) and, on my messages, Sent, Delivered or Read.
 function editedAndStatus(m, status) {
@@ -885,75 +838,7 @@ function highlight(id, block) {
   node.focus({ preventScroll: true });
 }
 
-/// Arrow keys move between messages; Home and End jump to the first and last loaded ones.
-/// The list is one tab stop (a roving tabindex, as a WAI-ARIA feed): the message last focused, else
-/// the newest, takes Tab; every control inside the messages is out of the tab order. Enter or Tab on
-/// a message goes into its controls (Tab and Shift+Tab go through them), Escape back to the message,
-/// and Tab past its last control leaves the list (to the message box).
-let activeKey = null;
-const CONTROLS = "a[href], button, input, select, textarea, audio[controls], video[controls], summary, [tabindex]";
-
-function controlsOf(item) {
-  return [...item.querySelectorAll(CONTROLS)].filter((node) => !node.disabled && node.checkVisibility({ visibilityProperty: true }) && !node.closest("[inert]"));
-}
-
-/// What ↑ and ↓ move between: the messages and the days' separators (which open "Jump to a date").
-const ITEMS = "li.message, .day-button";
-const itemOf = (node) => node.closest?.("li.message") ?? (node.matches?.(".day-button") ? node : null);
-const keyOf = (item) => item.closest("li").dataset.key;
-
-function rove() {
-  const items = [...list.querySelectorAll(ITEMS)];
-  const active = items.find((item) => keyOf(item) === activeKey) 
-    ?? [...list.querySelectorAll("li.message")].at(-1) ?? items.at(-1);
-  // Empty, the list itself takes Tab (to scroll it); with messages, the active one does.
-  list.tabIndex = active ? -1 : 0;
-  for (const item of items) item.tabIndex = item === active ? 0 : -1;
-  // "Load earlier/newer messages", at the list's ends, stay tab stops.
-  for (const node of list.querySelectorAll(CONTROLS)) {
-    if (!node.matches(ITEMS) && !node.closest(".edge") && node.tabIndex !== -1) node.tabIndex = -1;
-  }
-}
-
-function tabWithin(event) {
-  if (event.altKey || event.ctrlKey || event.metaKey) return;
-  const item = event.target.closest?.("li.message");
-  if (!item || event.defaultPrevented) return;
-  const onItem = event.target === item;
-  if (event.key === "Escape" && !event.shiftKey && !onItem) {
-    event.preventDefault();
-    item.focus({ preventScroll: true });
-    return;
-  }
-  const into = onItem && (event.key === "Enter" || (event.key === "Tab" && !event.shiftKey));
-  if (!into && (event.key !== "Tab" || onItem)) return;
-  const controls = controlsOf(item);
-  if (into) {
-    if (controls.length === 0) return;
-    event.preventDefault();
-    controls[0].focus();
-    return;
-  }
-  const index = controls.indexOf(event.target);
-  const next = event.shiftKey ? (index <= 0 ? item : controls[index - 1]) : controls[index + 1];
-  // Past the last control, the browser's own Tab leaves the list (nothing else in it is a tab stop).
-  if (!next) return;
-  event.preventDefault();
-  next.focus();
-}
-
-function moveFocus(event) {
-  if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(event.key) || event.altKey) return;
-  if (event.target.closest(".actions")) return;
-  const messages = [...list.querySelectorAll(ITEMS)];
-  if (messages.length === 0) return;
-  const current = itemOf(event.target);
-  let index = messages.indexOf(current);
-  if (event.key === "Home") index = 0;
-  else if (event.key === "End") index = messages.length - 1;
-  else if (index === -1) index = messages.length - 1;
-  else index = Math.max(0, Math.min(messages.length - 1, index + (event.key === "ArrowDown" ? 1 : -1)));
-  event.preventDefault();
-  messages[index].focus();
-  messages[index].scrollIntoView({ block: "nearest" });
-}
+/// The list is one tab stop (views/roving.js); ↑ and ↓ move between messages and the days'
+/// separators (which open "Jump to a date"). "Load earlier/newer messages", at the list's ends, stay
+/// tab stops.
+const roving = new RovingList(list, { items: "li.message, .day-button", messages: "li.message", keep: ".edge", arrowsSkip: ".actions" });
