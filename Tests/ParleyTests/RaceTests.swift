@@ -115,6 +115,29 @@ import Testing
         }
     }
 
+    /// A draft saved while another device's deletion of it holds the row carries a time after that
+    /// deletion: it carried the insert's start, earlier than the `draft.removed` that came first,
+    /// and clients that keep the newer of the two dropped the draft the server holds (a hunt).
+    @Test func aDraftSavedWhileItsDeletionHoldsTheRowIsNewerThanTheDeletion() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"first"}"#, headers: ann.bearer).status == .ok)
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            try other.execute("DELETE FROM drafts WHERE user_id = ?", [ann.id])
+            let saved = Task { try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"second"}"#, headers: ann.bearer) }
+            try await Task.sleep(for: .milliseconds(500))
+            let deletedAt = Date()
+            try other.executeText("COMMIT")
+            let answer = try await saved.value
+            #expect(answer.status == .ok)
+            let time = try #require(try answer.json()["draft"]?["updated_at"]?.string.flatMap(ParleyJSON.parseTimestamp))
+            #expect(time >= deletedAt.addingTimeInterval(-0.002), "\(time) \(deletedAt)")
+        }
+    }
+
     /// An invite link made while its group is being deleted answers 404, not a 500 from the foreign
     /// key (a hunt: 12 of 30 racing makes), and no link is left.
     @Test func anInviteMadeWhileItsGroupIsDeletedIsNotFound() async throws {
