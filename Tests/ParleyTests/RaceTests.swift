@@ -138,6 +138,21 @@ import Testing
         }
     }
 
+    /// A message scheduled as its sender's account is deactivated is not kept: the deactivation
+    /// deletes the account's scheduled messages, and one made as it committed was posted after a
+    /// reactivation (a hunt: 11 in 8 races).
+    @Test func aMessageScheduledAsTheAccountIsDeactivatedIsNotKept() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let scheduled = try await Self.racing(parley, { try $0.execute("UPDATE users SET deactivated_at = NOW(3) WHERE id = ?", [ann.id]) }) {
+                try await ScheduledTests.schedule(client, ann, room: 1, #"{"text":"later","in_seconds":3600}"#)
+            }
+            scheduled.expectError(.unauthorized, "unauthenticated")
+            #expect(try parley.count("scheduled_messages") == 0)
+        }
+    }
+
     /// An invite link made while its group is being deleted answers 404, not a 500 from the foreign
     /// key (a hunt: 12 of 30 racing makes), and no link is left.
     @Test func anInviteMadeWhileItsGroupIsDeletedIsNotFound() async throws {

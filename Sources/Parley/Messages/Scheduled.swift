@@ -106,7 +106,10 @@ struct ScheduledMessages: Sendable {
             // The user's row is locked, so two requests cannot both pass the limit, and the count is
             // a locking read: a plain one would read the snapshot the checks above began, before
             // the other request committed (130 at once left 108).
-            _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
+            // Read with it, the account is still active: a deactivation deletes the scheduled messages
+            // under that row, and one made as it committed was kept and posted after a reactivation (a hunt).
+            let account = try c.query("SELECT deactivated_at IS NOT NULL AS deactivated FROM users WHERE id = ? FOR UPDATE", [user.id])
+            if try account.first?.decode("deactivated", as: Bool.self) ?? true { throw ParleyError.unauthenticated }
             let pending = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ? LOCK IN SHARE MODE", [user.id])[0]
                 .decode("n", as: Int.self)
             guard pending < Self.maxPending else {
