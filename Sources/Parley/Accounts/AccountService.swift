@@ -126,9 +126,8 @@ struct AccountService: Sendable {
         try await log.transaction { c, events in
             if user.siteRole == .admin {
                 // Locked, so two admins leaving at once cannot both pass.
-                let admins = try c.query(
-                    "SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
-                guard admins.count > 1 else {
+                let admins = try AdminController.activeAdminsLocked(c)
+                guard admins.count > 1 || !admins.contains(user.id) else {
                     throw ParleyError(
                         .conflict, "last_site_admin",
                         "You are the only site admin: make another one (parley admin create) before deactivating your account.")

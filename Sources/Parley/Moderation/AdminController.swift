@@ -32,10 +32,26 @@ struct AdminController {
     /// of them (demoted or deactivated by another admin's request that committed first).
     @discardableResult
     static func lockActiveAdmins(_ c: MariaDBConnection, actor: Int64) throws -> [Int64] {
-        let admins = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL FOR UPDATE", [])
-            .map { try $0.decode("id", as: Int64.self) }
+        let admins = try activeAdminsLocked(c)
         guard admins.contains(actor) else { throw ParleyError(.forbidden, "not_site_admin", "Only site admins do this.") }
         return admins
+    }
+
+    /// The active site admins' ids, their rows locked. Found by a plain read and then locked by
+    /// primary key, in id order, and read again under the locks (a change committed meanwhile shows):
+    /// a locking read of the `users_site_role` range took next-key locks on that index, and a
+    /// deactivation holding them, updating its target's `deactivated_at` (a column of that index),
+    /// needed the gap that a second admin's waiting request covered, a deadlock (a hunt: 503s from
+    /// reset links and room deletions racing a deactivation). An admin made meanwhile is left out,
+    /// which can only refuse a change that would have passed.
+    static func activeAdminsLocked(_ c: MariaDBConnection) throws -> [Int64] {
+        let seen = try c.query("SELECT id FROM users WHERE site_role = 'admin' AND deactivated_at IS NULL ORDER BY id", [])
+            .map { try $0.decode("id", as: Int64.self) }
+        guard !seen.isEmpty else { return [] }
+        let ids = seen.paddedToPowerOfTwo
+        return try c.query(
+            "SELECT id, site_role = 'admin' AND deactivated_at IS NULL AS active FROM users WHERE id IN (\(ids.placeholders)) ORDER BY id FOR UPDATE", ids
+        ).filter { try $0.decode("active", as: Bool.self) }.map { try $0.decode("id", as: Int64.self) }
     }
 
     struct AdminUser: Encodable {
@@ -171,7 +187,13 @@ struct AdminController {
     func deleteRoom(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try Self.requireSiteAdmin(context)
         let roomID = try RoomController.id(context, "room")
-        try await log.transaction { c, events in try Self.deleteRoom(c, events, roomID: roomID, by: session.user) }
+        try await log.transaction { c, events in
+            // The admins' rows first, as every site admin's act on an account takes them: the
+            // deletion's own log row then waited for its actor's row while a deactivation of the
+            // room's owner held it and waited for the room (a deadlock, a hunt).
+            try Self.lockActiveAdmins(c, actor: session.user.id)
+            try Self.deleteRoom(c, events, roomID: roomID, by: session.user)
+        }
         return .noContent
     }
 
