@@ -218,7 +218,8 @@ export function keywordPattern() {
 /// Whether `text` holds one of my keywords.
 export function hasMyKeyword(text) {
   const pattern = keywordPattern();
-  return Boolean(pattern && text) && text.search(pattern) >= 0;
+  // Composed, as the server compares (keywords come composed).
+  return Boolean(pattern && text) && text.normalize("NFC").search(pattern) >= 0;
 }
 
 /// My link preview setting (`show_link_previews`), as the server has it.

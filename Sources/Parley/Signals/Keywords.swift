@@ -14,14 +14,14 @@ enum Keywords {
         "invalid_keyword", "A keyword is 2 to \(maxLength) characters after trimming, with a letter or digit and no control characters.")
     static let tooMany = ParleyError.invalid("too_many_keywords", "At most \(maxCount) keywords.")
 
-    /// The list as kept: trimmed, inner white space collapsed to one space, lowercased, each once,
-    /// in the order given.
+    /// The list as kept: trimmed, inner white space collapsed to one space, lowercased, composed
+    /// (NFC), each once, in the order given.
     static func normalize(_ list: [String]) throws -> [String] {
         var seen = Set<String>()
         var result: [String] = []
         for raw in list {
             let words = raw.split(whereSeparator: { $0.isWhitespace })
-            let keyword = words.joined(separator: " ").lowercased()
+            let keyword = words.joined(separator: " ").lowercased().precomposedStringWithCanonicalMapping
             guard keyword.count >= 2, keyword.unicodeScalars.count <= maxLength,
                 keyword.contains(where: { $0.isLetter || $0.isNumber }),
                 !keyword.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
@@ -145,7 +145,8 @@ final class KeywordIndex: Sendable {
         let index = KeywordIndex()
         var all: [Int64: [String]] = [:]
         for row in try await pool.query("SELECT user_id, keyword FROM user_keywords ORDER BY user_id, keyword") {
-            all[try row.decode("user_id"), default: []].append(try row.decode("keyword"))
+            // Composed (NFC), as `normalize` keeps them now (older rows may not be).
+            all[try row.decode("user_id"), default: []].append(try row.decode("keyword", as: String.self).precomposedStringWithCanonicalMapping)
         }
         index.byUser.withLockedValue { $0 = all }
         return index
@@ -169,8 +170,10 @@ final class KeywordIndex: Sendable {
             for user in members where user != senderID { if let keywords = all[user] { watching[user] = keywords } }
         }
         guard !watching.isEmpty else { return [] }
-        // As keywords are kept: lowercased, white space as single spaces.
-        let lowered = Array(text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").unicodeScalars)
+        // As keywords are kept: lowercased, composed (NFC: "cafe" and a combining accent is "café",
+        // which a hunt's keyword missed), white space as single spaces.
+        let lowered = Array(
+            text.lowercased().precomposedStringWithCanonicalMapping.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").unicodeScalars)
         // Each keyword is looked for once, however many watch it, and all of them in one go.
         let found = Keywords.occurring(watching.values.joined(), in: lowered)
         return watching.filter { _, keywords in keywords.contains(where: found.contains) }.keys.sorted()
