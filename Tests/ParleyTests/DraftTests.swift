@@ -127,6 +127,26 @@ import Testing
     }
 
     /// Only a member keeps a draft in a room; one who leaves no longer sees it listed.
+    /// One keeps at most 1,000 drafts: a new one past them is refused (409 `too_many_drafts`), while
+    /// those kept may still be changed and deleted, which makes room again.
+    @Test func draftsAreBoundedPerUser() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let root = try await MessageTests.say(client, ann, room: 1, "a thread")
+            // 999 kept in threads of the room (as rows: their messages need not exist for the count).
+            try parley.execute(
+                "INSERT INTO drafts (user_id, room_id, thread_id, text, updated_at) SELECT ?, 1, seq, 'x', NOW(3) FROM seq_1000000_to_1000998", [ann.id])
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"the thousandth"}"#, headers: ann.bearer).status == .ok)
+            try await client.send(.put, "/api/rooms/1/draft?thread=\(root)", json: #"{"text":"one more"}"#, headers: ann.bearer)
+                .expectError(.conflict, "too_many_drafts")
+            #expect(try await client.send(.put, "/api/rooms/1/draft", json: #"{"text":"the thousandth, changed"}"#, headers: ann.bearer).status == .ok)
+            #expect(try parley.count("drafts", where: "user_id = \(ann.id)") == 1_000)
+            #expect(try await client.send(.delete, "/api/rooms/1/draft", headers: ann.bearer).status == .noContent)
+            #expect(try await client.send(.put, "/api/rooms/1/draft?thread=\(root)", json: #"{"text":"one more"}"#, headers: ann.bearer).status == .ok)
+        }
+    }
+
     @Test func draftsBelongToMembers() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
