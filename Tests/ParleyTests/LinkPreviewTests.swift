@@ -476,6 +476,10 @@ import TestSupport
         // Control characters, written or as references, are left out.
         #expect(PageMeta.parse("<title>a\u{0}b&#0;c&#x7;</title><meta name=description content='x&#0;y'>").preview(url: "u")
             == LinkPreview(url: "u", title: "abc", description: "xy", siteName: nil))
+        // So are the controls that reorder or hide text (a title could read backwards, spoofing a
+        // site's name); joiners that emoji and Persian need stay.
+        #expect(PageMeta.parse("<title>pay\u{202E}lmth.exe&#x2066;x\u{2069}\u{200B}y\u{FEFF}</title><meta property=og:site_name content='a&#x202D;b\u{2060}c'><meta name=description content='👩\u{200D}💻 می\u{200C}خواهم'>").preview(url: "u")
+            == LinkPreview(url: "u", title: "paylmth.exexy", description: "👩\u{200D}💻 می\u{200C}خواهم", siteName: "abc"))
         // Broken markup ends without a crash.
         for broken in ["<", "<meta", "<meta content=\"x", "<title>x", "<!-- open", "<script>x", "&#xFFFFFFFF;&#99999999;"] {
             _ = PageMeta.parse(broken).preview(url: "u")

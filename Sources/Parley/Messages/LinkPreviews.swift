@@ -613,11 +613,17 @@ struct PageMeta {
             siteName: value("og:site_name").map { Self.cut($0, 100) })
     }
 
-    /// Entities decoded, control characters (a NUL, written or as `&#0;`) dropped, runs of white
-    /// space made one space, trimmed.
+    /// Entities decoded, control characters (a NUL, written or as `&#0;`) dropped, and the
+    /// controls that reorder or hide text (bidirectional embeddings, overrides and isolates,
+    /// zero-width space, word joiner, BOM: a title with U+202E reads backwards, spoofing a name; a
+    /// hunt), runs of white space made one space, trimmed. Joiners (ZWJ, ZWNJ) stay.
     static func clean(_ text: String) -> String {
         var decoded = decodeEntities(text)
-        decoded.unicodeScalars.removeAll { $0.properties.generalCategory == .control && !$0.properties.isWhitespace }
+        decoded.unicodeScalars.removeAll {
+            ($0.properties.generalCategory == .control && !$0.properties.isWhitespace)
+                || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value)
+                || $0.value == 0x200B || $0.value == 0x2060 || $0.value == 0xFEFF
+        }
         return decoded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
