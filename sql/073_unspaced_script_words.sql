@@ -6,9 +6,14 @@
 -- phrase of its pairs (`MessageService`'s `SearchQuery`). The characters: the iteration marks 々 and
 -- 〇, hiragana and katakana (with ー), the CJK ideograph blocks of the first plane and half-width
 -- katakana. Both columns are rebuilt once: `messages.text_words` is a stored column (its FULLTEXT index is
--- rebuilt with it), `files.name_words` is written by the server on every share.
+-- rebuilt with it), `files.name_words` is written by the server on every share. A character becomes about
+-- four (" 会议 "), so both columns grow: a message's words to MEDIUMTEXT (4,000 characters may be 16,000
+-- code points, eight bytes each here, past TEXT's 64 KiB), a file name's to TEXT (past VARCHAR(255) at 63
+-- characters of Han).
+ALTER TABLE files MODIFY COLUMN name_words TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL DEFAULT '';
+
 ALTER TABLE messages
-    MODIFY COLUMN text_words TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+    MODIFY COLUMN text_words MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
         AS (REGEXP_REPLACE(REGEXP_REPLACE(text, '[^\\p{L}\\p{N}\\p{M}]+', ' '),
             '([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])(?=([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])?)',
             ' \\1\\2 ')) STORED;

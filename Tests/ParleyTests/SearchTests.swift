@@ -126,6 +126,18 @@ import Testing
             #expect(try await client.send(.patch, "/api/messages/\(coffee)", json: #"{"text":"お茶を飲みたい"}"#, headers: alice.bearer).status == .ok)
             #expect(try await ids("コーヒー") == [])
             #expect(try await ids("お茶") == [coffee])
+            // Long runs (a hunt's 500s): a file name of 200 Han characters (its words outgrew the
+            // column), a query pasting a run of 150 (past InnoDB's 128 words to a phrase), and a
+            // message of 16,000 code points of kana (its words outgrew TEXT).
+            let han = Array("天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜金生丽水玉出昆冈剑号巨阙珠称夜光果珍李柰菜重芥姜海咸河淡鳞潜羽翔")
+            let long = String((0..<200).map { han[$0 % han.count] })
+            let named = try await RoomFilesTests.share(client, alice, room: 1, long + ".txt", "text/plain", FileTests.randomBytes(16))
+            #expect(try await ids(String(long.dropFirst(37).prefix(5))) == [named])
+            let pasted = try await MessageTests.say(client, alice, room: 1, "引用：" + String(long.prefix(160)) + "。")
+            #expect(try await ids(String(long.prefix(150))) == [pasted, named])
+            let kana = String(repeating: "か\u{3099}\u{3099}\u{3099}", count: 4_000)
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: jsonString(["text": kana]), headers: alice.bearer)
+            #expect(posted.status == .created, "\(String(buffer: posted.body).prefix(200))")
         }
     }
 
@@ -257,5 +269,8 @@ import Testing
         #expect(try SearchQuery("会议室 abc", minimumWordLength: 3).booleanMode == "+abc*")
         #expect(throws: ParleyError.self) { try SearchQuery("猫", minimumWordLength: 2) }
         #expect(throws: ParleyError.self) { try SearchQuery("会议", minimumWordLength: 3) }
+        // A long run is phrases of at most 32 pairs.
+        let run = String(repeating: "会议室", count: 30)
+        #expect(try SearchQuery(run, minimumWordLength: 2).booleanMode.split(separator: "+").map { $0.split(separator: " ").count } == [32, 32, 25])
     }
 }

@@ -13,6 +13,8 @@ struct SearchQuery: Sendable, Equatable {
 
     static let maxLength = 200
     static let maxWords = 10
+    /// The most pairs of Chinese or Japanese characters one phrase of the query holds.
+    static let maxPhrase = 32
 
     static func invalid(minimumWordLength: Int) -> ParleyError {
         ParleyError.invalid(
@@ -60,7 +62,12 @@ struct SearchQuery: Sendable, Equatable {
         func endRun() {
             if run.count >= 2, minimumWordLength <= 2 {
                 let pairs = (0..<run.count - 1).map { String(String.UnicodeScalarView(run[$0...$0 + 1])) }
-                terms.append(pairs.count == 1 ? "+\(pairs[0])" : "+\"\(pairs.joined(separator: " "))\"")
+                // A phrase of at most `maxPhrase` pairs (InnoDB refuses one of 129 or more, error
+                // 191: a pasted sentence was a 500, a hunt); a longer run is several, each in a row.
+                for start in stride(from: 0, to: pairs.count, by: Self.maxPhrase) {
+                    let phrase = pairs[start..<min(start + Self.maxPhrase, pairs.count)]
+                    terms.append(phrase.count == 1 ? "+\(phrase.first!)" : "+\"\(phrase.joined(separator: " "))\"")
+                }
             }
             run = []
         }
