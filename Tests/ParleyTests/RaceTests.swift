@@ -182,6 +182,25 @@ import Testing
         }
     }
 
+    /// A reply that waited for its root's deletion does not make the root's sender follow the
+    /// tombstone's thread, nor notify them: it read the root before the deletion committed, and the
+    /// sender followed again (a hunt: most races), with no `thread.followed` to their clients.
+    @Test func aReplyRacingItsRootsDeletionDoesNotMakeTheSenderFollow() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let root = try await MessageTests.say(client, ann, room: 1, "the root")
+            let replied = try await Self.racing(
+                parley, { try $0.execute("UPDATE messages SET deleted_at = NOW(3), text = NULL WHERE id = ?", [root]) }
+            ) { try await MessageTests.post(client, bob, room: 1, ["text": "an answer", "reply_to": root]) }
+            #expect(replied.status == .created)
+            #expect(try parley.count("thread_follows", where: "user_id = \(ann.id) AND following = 1") == 0)
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id)") == 0)
+            #expect(try parley.count("thread_follows", where: "user_id = \(bob.id) AND following = 1") == 1)
+        }
+    }
+
     /// An invite link made while its group is being deleted answers 404, not a 500 from the foreign
     /// key (a hunt: 12 of 30 racing makes), and no link is left.
     @Test func anInviteMadeWhileItsGroupIsDeletedIsNotFound() async throws {

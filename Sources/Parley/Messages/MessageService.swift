@@ -33,6 +33,10 @@ struct MessageService: Sendable {
     struct ThreadCount: Encodable {
         let rootId: Int64
         let replyCount: Int
+        /// Whether the root is deleted, as it stands under its lock (not in the payload).
+        var rootDeleted = false
+
+        enum CodingKeys: String, CodingKey { case rootId, replyCount }
 
         var json: String { #"{"reply_count":\#(replyCount),"root_id":\#(rootId)}"# }
     }
@@ -41,8 +45,9 @@ struct MessageService: Sendable {
     /// root's row stays locked until it ends, so concurrent replies count one after the other.
     static func countReply(_ c: MariaDBConnection, root: Int64, by change: Int) throws -> ThreadCount {
         try c.execute("UPDATE messages SET reply_count = GREATEST(reply_count + ?, 0) WHERE id = ?", [change, root])
-        let count = try c.query("SELECT reply_count FROM messages WHERE id = ?", [root]).first?.decode("reply_count", as: Int.self) ?? 0
-        return ThreadCount(rootId: root, replyCount: count)
+        let row = try c.query("SELECT reply_count, deleted_at IS NOT NULL AS deleted FROM messages WHERE id = ?", [root]).first
+        return ThreadCount(
+            rootId: root, replyCount: try row?.decode("reply_count", as: Int.self) ?? 0, rootDeleted: try row?.decode("deleted", as: Bool.self) ?? false)
     }
 
     static func validateText(_ text: String) throws -> String {
@@ -273,8 +278,12 @@ struct MessageService: Sendable {
                 // unfollowed it); the replier follows it from now on (a webhook does not).
                 var followers: Set<Int64> = []
                 if let root = answeredMessage {
+                    // Deleted as read under its lock (`countReply`): a deletion this reply waited for
+                    // made its sender follow the tombstone's thread again (a hunt, most races).
+                    let rootDeleted = root.deleted || thread?.rootDeleted == true
+                    if rootDeleted { answered = nil }
                     followers = try ThreadFollows.replied(
-                        c, events, roomID: roomID, root: root.id, rootSender: root.deleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
+                        c, events, roomID: roomID, root: root.id, rootSender: rootDeleted || root.webhook != nil ? nil : root.sender.id, replier: webhook == nil ? user.id : nil,
                         reply: id, mentioned: mentions.users)
                     if let who = answered, !followers.contains(who) { answered = nil }
                     if let thread { try ThreadFollows.tellFollowers(c, events, roomID: roomID, thread: thread, reply: id, replier: user.id) }
