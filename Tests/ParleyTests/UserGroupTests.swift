@@ -235,8 +235,20 @@ import Testing
             let few = try Self.groupID(try await client.send(.post, "/api/user-groups", json: #"{"name":"few"}"#, headers: ann.bearer))
             try parley.execute(
                 "INSERT INTO user_group_members (group_id, user_id, added_at) SELECT ?, id, NOW(3) FROM users WHERE username IN ('member1', 'member2')", [few])
-            let small = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@few and @crowd"}"#, headers: ann.bearer)
-            #expect(try small.json()["message"]?["mentions"]?.array?.count == 2)
+            let small = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@few and @member3"}"#, headers: ann.bearer)
+            #expect(try small.json()["message"]?["mentions"]?.array?.count == 3)
+            // Groups count together: three of 8 (24 people) are `@room`'s too, two of them (16) are not;
+            // with the big group, none counts (a name still does).
+            for (n, group) in ["teama", "teamb", "teamc"].enumerated() {
+                let id = try Self.groupID(try await client.send(.post, "/api/user-groups", json: #"{"name":"\#(group)"}"#, headers: ann.bearer))
+                try parley.execute(
+                    "INSERT INTO user_group_members (group_id, user_id, added_at) SELECT ?, id, NOW(3) FROM users WHERE username IN (\((1...8).map { "'member\(100 + n * 8 + $0)'" }.joined(separator: ", ")))",
+                    [id])
+            }
+            for (text, count) in [("@teama @teamb @teamc", 0), ("@teama and @teamb", 16), ("@few @crowd @member3", 1)] {
+                let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"\#(text)"}"#, headers: ann.bearer)
+                #expect(try posted.json()["message"]?["mentions"]?.array?.count == count, "\(text)")
+            }
             try parley.execute("UPDATE room_members SET role = 'admin' WHERE room_id = 1 AND user_id = ?", [ann.id])
             let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"@crowd hello"}"#, headers: ann.bearer)
             #expect(posted.status == .created)

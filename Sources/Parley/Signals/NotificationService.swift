@@ -140,13 +140,12 @@ struct NotificationService: Sendable {
             ).map {
                 (id: try $0.decode("id", as: Int64.self), name: try $0.decode("name", as: String.self).lowercased(), group: try $0.decode("is_group", as: Bool.self))
             }
-            // A group that reaches more than `@room` may reach is `@room`'s (the room then has more
-            // members than that too): only owners and admins mention it there, else it stays text.
-            // Anyone makes a group and fills it, and one mention of it paged a whole big room (a hunt).
-            if senderRole < .admin {
-                var reach: [String: Int] = [:]
-                for row in named where row.group { reach[row.name, default: 0] += 1 }
-                named.removeAll { $0.group && reach[$0.name, default: 0] > Self.roomMentionOpenUpTo }
+            // Groups that together reach more than `@room` may reach are `@room`'s (the room then
+            // has more members than that too): only owners and admins mention them there, else they
+            // stay text. Anyone makes a group and fills it, and one mention of it paged a whole big
+            // room (a hunt); counted together, as several groups of 20 did the same (another).
+            if senderRole < .admin, Set(named.filter(\.group).map(\.id)).count > Self.roomMentionOpenUpTo {
+                named.removeAll(where: \.group)
             }
             let chosen = Mentions.chosen(mentions, known: Set(named.map(\.name)))
             resolved.users = Set(named.filter { chosen.contains($0.name) }.map(\.id)).sorted()
