@@ -169,13 +169,23 @@ import Testing
             #expect(try await unread(bob) == 2)
             // A reply in ann's thread from bob tells her nothing; one from cy does.
             #expect(try await MessageTests.post(client, bob, room: 1, ["text": "re", "reply_to": root]).status == .created)
-            #expect(try await MessageTests.post(client, cy, room: 1, ["text": "re", "reply_to": root]).status == .created)
+            let cyReply = try await MessageTests.post(client, cy, room: 1, ["text": "re", "reply_to": root])
+            #expect(cyReply.status == .created)
             let replied = try parley.query("SELECT payload FROM events WHERE type = 'thread.replied' AND user_id = ?", [ann.id])
             #expect(replied.count == 1)
             #expect(try await unread(ann) == 2)
-            // Unblocking counts them again.
+            // Unblocking counts them again, and shows a mention of her again, whenever it was sent
+            // (one sent during the block came back unread but not as a mention: a hunt).
+            let during = try await MessageTests.say(client, bob, room: 1, "@ann during the block")
+            #expect(try await RoomTests.directory(client, ann).mine.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(false))
+            // (All before it read, the mention before the block among them.)
+            let readTo = try #require(try cyReply.json()["message"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/1/read", json: #"{"message_id":\#(readTo)}"#, headers: ann.bearer).status == .ok)
             #expect(try await Self.block(client, ann, bob.id, false).status == .noContent)
-            #expect(try await unread(ann) == 6)
+            #expect(try await unread(ann) == 1)
+            #expect(try await RoomTests.directory(client, ann).mine.first { $0["id"]?.int == 1 }?["mentioned"] == .bool(true))
+            // Still, she was not notified of it.
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id) AND message_id = \(during)") == 0)
         }
     }
     /// Blocking or unblocking changes the blocker's unread counts where the person's messages are

@@ -272,17 +272,17 @@ struct MessageStore: Sendable {
     /// the rest one by one (two statement shapes, for the connection's cache of prepared
     /// statements). With `ignoringDuplicates` (an edit), rows already there are left as they are.
     /// Not for the sender (a message naming its own sender left them a "mentioned" flag no read
-    /// could clear; but a webhook's maker, `senderIncluded`, reads its posts as anyone's), nor for
-    /// those who blocked the sender (they hear of none of their messages).
+    /// could clear; but a webhook's maker, `senderIncluded`, reads its posts as anyone's). Those
+    /// who blocked the sender get theirs too: the flag is read past blocks as they stand
+    /// (`ReceiptService`), so an unblock shows the mention again, as it shows the message unread
+    /// again (a hunt: the count came back and the flag did not). Notifications are another matter:
+    /// a blocker is notified of nothing, then or after.
     static func insertMentions(
         _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false,
         senderIncluded: Bool = false
     ) throws {
-        var users = senderIncluded ? users : users.filter { $0 != senderID }
+        let users = senderIncluded ? users : users.filter { $0 != senderID }
         guard !users.isEmpty else { return }
-        let blockers = Set(
-            try c.query("SELECT user_id FROM user_blocks WHERE blocked_id = ?", [senderID]).map { try $0.decode("user_id", as: Int64.self) })
-        if !blockers.isEmpty { users.removeAll(where: blockers.contains) }
         let insert = ignoringDuplicates ? "INSERT IGNORE" : "INSERT"
         let whole = users.count / 64 * 64
         let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")
