@@ -221,6 +221,30 @@ def test_on_a_phone_the_open_drawer_keeps_the_keyboard_and_escape_closes_it(serv
     assert not chat.js("return document.getElementById('room').inert")
 
 
+def test_on_a_phone_a_threads_buttons_are_big_enough_to_tap(server, browsers, account):
+    yan = account("yan_thread_taps", display_name="Yan")
+    zed = account("zed_thread_taps", display_name="Zed")
+    room = yan.create_room("thread-taps")["id"]
+    zed.join(room)
+    root = zed.post(room, "a question")
+    zed.post(room, "an answer of zed's", reply_to=root["id"])
+    yan.post(room, "an answer of yan's", reply_to=root["id"])
+    driver = browsers(**PHONE)
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    chat = Chat(driver, server).log_in("yan_thread_taps")
+    open_room(chat, "thread-taps")
+    chat.wait(lambda: "a question" in chat.texts())
+    chat.open_thread("a question")
+    chat.wait(lambda: len(chat.driver.find_elements(By.CSS_SELECTOR, "#thread-replies li.thread-message")) == 2)
+    sizes = chat.js("""return [...document.querySelectorAll('#thread-panel li.thread-message .meta .icon-button')]
+        .filter(b => b.checkVisibility()).map(b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })""")
+    # React and report on zed's; react, edit and delete on yan's; react and report on the root.
+    assert len(sizes) >= 6, sizes
+    assert all(w >= 44 and h >= 44 for w, h in sizes), sizes
+    # Nothing sideways.
+    assert chat.js("const s = document.getElementById('thread-scroll'); return s.scrollWidth <= s.clientWidth + 1")
+
+
 def test_on_a_phone_message_actions_are_big_enough_to_tap_and_new_messages_leaves_them_free(server, browsers, account):
     yan = account("yan_taps", display_name="Yan")
     zed = account("zed_taps", display_name="Zed")
