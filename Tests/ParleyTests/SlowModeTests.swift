@@ -9,6 +9,61 @@ import Testing
 /// seconds; every way of posting counts, edits and moderators do not, and racing posts cannot
 /// both pass.
 @Suite struct SlowModeTests {
+    /// The rooms' flags in memory follow the change that committed last, whichever answer comes
+    /// back last: stamps are taken under the room's lock, and an earlier one applied late changes
+    /// nothing (a hunt: slow mode stored on and not enforced, an open room refusing every post).
+    @Test func aRoomFlagFollowsTheChangeThatCommittedLast() {
+        let set = RoomSet(where: "1")
+        let on = FlagChange(set, roomID: 7)
+        on.held()
+        on.turnOn()
+        let off = FlagChange(set, roomID: 7)
+        off.held()
+        // The later change (off) is applied first, the earlier one's answer (on) after it.
+        set.set(7, false, stamp: off.stamp)
+        set.set(7, true, stamp: on.stamp)
+        #expect(!set.contains(7))
+        // And a change held after both decides again.
+        let again = FlagChange(set, roomID: 7)
+        again.held()
+        again.turnOn()
+        #expect(set.contains(7))
+        // Other rooms are their own.
+        set.set(8, true, stamp: on.stamp)
+        #expect(set.contains(8))
+    }
+
+    /// Slow mode turned on and off by two admins at once ends as stored: enforced exactly when the
+    /// room says it is on (a hunt saw it stored on and not enforced).
+    @Test func slowModeChangedFromTwoPlacesAtOnceIsEnforcedAsStored() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let admin = try await client.signUp("admin")
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"busy"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: admin.bearer).status == .ok)
+            #expect(try await ModerationTests.setRole(client, owner, room: room, user: admin.id, "admin").status == .ok)
+            var wrong: [String] = []
+            for round in 0..<30 {
+                let member = try await client.signUp("member\(round)")
+                #expect(try await client.send(.post, "/api/rooms/\(room)/join", headers: member.bearer).status == .ok)
+                await withTaskGroup(of: Void.self) { group in
+                    for (n, who) in [owner, admin, owner, admin, owner, admin].enumerated() {
+                        group.addTask {
+                            _ = try? await client.send(.patch, "/api/rooms/\(room)", json: #"{"slow_mode_seconds":\#(n % 2 == 0 ? 600 : 0)}"#, headers: who.bearer)
+                        }
+                    }
+                }
+                let stored = try Int(mariaDBValue: try parley.scalar("SELECT slow_mode_seconds FROM rooms WHERE id = ?", [room]))
+                _ = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"one"}"#, headers: member.bearer)
+                let second = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"two"}"#, headers: member.bearer)
+                if (second.status == .tooManyRequests) != (stored > 0) { wrong.append("round \(round): stored \(stored), answered \(second.status.code)") }
+            }
+            #expect(wrong.isEmpty, "\(wrong)")
+        }
+    }
+
     @Test func membersPostOnceInTheSlowModesSecondsAndModeratorsFreely() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

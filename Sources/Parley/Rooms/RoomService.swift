@@ -246,28 +246,26 @@ struct RoomService: Sendable {
         }
     }
 
-    /// A change that may turn one of the rooms' in-memory flags on (`set`). `apply` calls `turnOn`
-    /// once the caller is found allowed, before its change commits; afterwards the set follows what
-    /// committed (`isOn`), and after a failure, if `turnOn` was called, what is stored (`stored`,
-    /// SQL on `rooms`). So a refused call never touches the set, and a flag is cleared only once its
-    /// clearing has committed.
+    /// A change that may turn one of the rooms' in-memory flags on (`set`). `apply` calls
+    /// `flag.held()` once its transaction holds the room's row, and `flag.turnOn()` once the caller
+    /// is found allowed, before its change commits; afterwards the set follows what committed
+    /// (`isOn`), and after a failure, if it turned the flag on, what is stored (`stored`, SQL on
+    /// `rooms`). So a refused call never touches the set, a flag is cleared only once its clearing
+    /// has committed, and of two changes the one that committed last decides, whichever answer comes
+    /// back last (the stamp taken under the row's lock).
     private func changingFlag(
-        _ set: RoomSet, roomID: Int64, isOn: (RoomView) -> Bool, stored: String,
-        apply: (_ turnOn: @escaping @Sendable () -> Void) async throws -> RoomView
+        _ set: RoomSet, roomID: Int64, isOn: (RoomView) -> Bool, stored: String, apply: (_ flag: FlagChange) async throws -> RoomView
     ) async throws -> RoomView {
-        let touched = NIOLockedValueBox(false)
+        let flag = FlagChange(set, roomID: roomID)
         do {
-            let view = try await apply {
-                set.set(roomID, true)
-                touched.withLockedValue { $0 = true }
-            }
-            set.set(roomID, isOn(view))
+            let view = try await apply(flag)
+            if let stamp = flag.stamp { set.set(roomID, isOn(view), stamp: stamp) }
             return view
         } catch {
-            if touched.withLockedValue({ $0 }) {
+            if flag.turnedOn {
                 let on = try? await store.pool.query("SELECT (\(stored)) AS flag FROM rooms WHERE id = ?", [roomID]).first
                     .map { try $0.decode("flag", as: Bool.self) }
-                set.set(roomID, on ?? false)
+                set.set(roomID, on ?? false, stamp: flag.stamp)
             }
             throw error
         }
@@ -295,7 +293,7 @@ struct RoomService: Sendable {
     }
 
     private func applyUpdate(
-        user: User, roomID: Int64, changes: Changes, restrict: @escaping @Sendable () -> Void, slow: @escaping @Sendable () -> Void
+        user: User, roomID: Int64, changes: Changes, restrict: FlagChange, slow: FlagChange
     ) async throws -> RoomView {
         let name = try changes.name.map(Self.validateName)
         if let seconds = changes.slowModeSeconds { try Self.validateSlowMode(seconds) }
@@ -317,6 +315,8 @@ struct RoomService: Sendable {
         do {
             return try await log.transaction { [newHash] c, events in
                 let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+                restrict.held()
+                slow.held()
                 var setsPassword = false
                 if case .some(.some) = newHash { setsPassword = true }
                 try Self.checkUpdate(room: room, role: role, changes: changes, renaming: name != nil, setsPassword: setsPassword)
@@ -349,12 +349,12 @@ struct RoomService: Sendable {
                     || (changes.slowModeSeconds.map { $0 != room.slowModeSeconds } ?? false)
                 guard changed else { return try store.view(c, room: room, viewer: user.id) }
                 if let policy = changes.postPolicy, policy != room.postPolicy {
-                    if policy == .moderators { restrict() }
+                    if policy == .moderators { restrict.turnOn() }
                     try c.execute("UPDATE rooms SET post_policy = ? WHERE id = ?", [policy.rawValue, roomID])
                     try ModerationService.record(c, room: roomID, actor: user.id, action: "post_policy_\(policy.rawValue)")
                 }
                 if let seconds = changes.slowModeSeconds, seconds != room.slowModeSeconds {
-                    if seconds > 0 { slow() }
+                    if seconds > 0 { slow.turnOn() }
                     try c.execute("UPDATE rooms SET slow_mode_seconds = ? WHERE id = ?", [seconds, roomID])
                     // Off: the turns are forgotten, so slow mode turned on again starts everyone afresh.
                     if seconds == 0 { try c.execute("DELETE FROM slow_mode_turns WHERE room_id = ?", [roomID]) }
@@ -409,15 +409,16 @@ struct RoomService: Sendable {
     /// changes nothing. Refusals start before the archive commits (a post checked meanwhile is
     /// refused a moment early) and end once the unarchive has (`changingFlag`).
     func setArchived(user: User, roomID: Int64, archived: Bool) async throws -> RoomView {
-        try await changingFlag(store.archived, roomID: roomID, isOn: { $0.archivedAt != nil }, stored: "archived_at IS NOT NULL") { turnOn in
-            try await applyArchived(user: user, roomID: roomID, archived: archived, turnOn: turnOn)
+        try await changingFlag(store.archived, roomID: roomID, isOn: { $0.archivedAt != nil }, stored: "archived_at IS NOT NULL") { flag in
+            try await applyArchived(user: user, roomID: roomID, archived: archived, flag: flag)
         }
     }
 
-    private func applyArchived(user: User, roomID: Int64, archived: Bool, turnOn: @escaping @Sendable () -> Void) async throws -> RoomView {
+    private func applyArchived(user: User, roomID: Int64, archived: Bool, flag: FlagChange) async throws -> RoomView {
         let store = self.store
         return try await log.transaction { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id, forUpdate: true)
+            flag.held()
             guard let role else { throw Self.notAMember }
             guard room.kind != .dm else {
                 throw ParleyError(.conflict, "no_archive_in_dms", "A DM is not archived; close it instead (PUT /api/rooms/{room}/closed).")
@@ -425,7 +426,7 @@ struct RoomService: Sendable {
             guard role >= .admin else { throw Self.forbidden("Only the room's owner and admins archive it.") }
             guard roomID != RoomStore.mainRoomID else { throw ParleyError(.conflict, "room_protected", "The main room cannot be archived.") }
             guard (room.archivedAt != nil) != archived else { return try store.view(c, room: room, viewer: user.id) }
-            if archived { turnOn() }
+            if archived { flag.turnOn() }
             try c.execute("UPDATE rooms SET archived_at = \(archived ? "NOW(3)" : "NULL") WHERE id = ?", [roomID])
             try ModerationService.record(c, room: roomID, actor: user.id, action: archived ? "archive" : "unarchive")
             let updated = try store.room(c, id: roomID)!

@@ -359,23 +359,76 @@ struct RoomStore: Sendable {
 /// change of the flag, so that checking a post in any other room costs no query. The rooms where
 /// only moderators and up post are one; archived rooms are another.
 final class RoomSet: Sendable {
+    private struct State {
+        var rooms: Set<Int64> = []
+        /// The stamp of the last change applied to each room (`set(_:_:stamp:)`).
+        var stamps: [Int64: UInt64] = [:]
+        var nextStamp: UInt64 = 0
+    }
     private let condition: String
-    private let rooms = NIOLockedValueBox<Set<Int64>>([])
+    private let state = NIOLockedValueBox(State())
 
     init(where condition: String) { self.condition = condition }
 
     func load(_ pool: MariaDBPool) async throws {
         let ids = try await pool.query("SELECT id FROM rooms WHERE \(condition)").map { try $0.decode("id", as: Int64.self) }
-        rooms.withLockedValue { $0 = Set(ids) }
+        state.withLockedValue { $0.rooms = Set(ids) }
     }
 
-    func contains(_ roomID: Int64) -> Bool { rooms.withLockedValue { $0.contains(roomID) } }
+    func contains(_ roomID: Int64) -> Bool { state.withLockedValue { $0.rooms.contains(roomID) } }
 
-    func set(_ roomID: Int64, _ isIn: Bool) {
-        rooms.withLockedValue { rooms in
-            if isIn { rooms.insert(roomID) } else { rooms.remove(roomID) }
+    /// A stamp for a change of a room taken while its transaction holds the room's row: changes of
+    /// one room take their stamps in the order they commit.
+    func stamp() -> UInt64 {
+        state.withLockedValue { state in
+            state.nextStamp += 1
+            return state.nextStamp
         }
     }
+
+    /// Puts the room in or out; with a `stamp`, only if no change stamped later was applied: two
+    /// changes' answers may come back in either order, and the one that committed first, applied
+    /// last, left the flag as it was no longer stored (a hunt: slow mode stored on and not enforced,
+    /// an open room refusing every post).
+    func set(_ roomID: Int64, _ isIn: Bool, stamp: UInt64? = nil) {
+        state.withLockedValue { state in
+            if let stamp {
+                guard stamp >= state.stamps[roomID, default: 0] else { return }
+                state.stamps[roomID] = stamp
+            }
+            if isIn { state.rooms.insert(roomID) } else { state.rooms.remove(roomID) }
+        }
+    }
+}
+
+/// One change's hold on a room's flag in a `RoomSet` (`RoomService.changingFlag`): `held()` once the
+/// change's transaction has locked the room's row, `turnOn()` to set the flag before it commits.
+final class FlagChange: Sendable {
+    private let set: RoomSet
+    private let roomID: Int64
+    private let state = NIOLockedValueBox<(stamp: UInt64?, turnedOn: Bool)>((nil, false))
+
+    init(_ set: RoomSet, roomID: Int64) {
+        self.set = set
+        self.roomID = roomID
+    }
+
+    /// The room's row is locked by this change's transaction (again, when it is tried again).
+    func held() {
+        let stamp = set.stamp()
+        state.withLockedValue { $0.stamp = stamp }
+    }
+
+    func turnOn() {
+        let stamp = state.withLockedValue { state in
+            state.turnedOn = true
+            return state.stamp
+        }
+        set.set(roomID, true, stamp: stamp)
+    }
+
+    var stamp: UInt64? { state.withLockedValue { $0.stamp } }
+    var turnedOn: Bool { state.withLockedValue { $0.turnedOn } }
 }
 
 /// The kinds of rooms seen so far, so that posting need not look a room up to know it.
