@@ -9,14 +9,24 @@
 -- rebuilt with it), `files.name_words` is written by the server on every share. A character becomes about
 -- four (" 会议 "), so both columns grow: a message's words to MEDIUMTEXT (4,000 characters may be 16,000
 -- code points, eight bytes each here, past TEXT's 64 KiB), a file name's to TEXT (past VARCHAR(255) at 63
--- characters of Han).
-ALTER TABLE files MODIFY COLUMN name_words TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL DEFAULT '';
-
-ALTER TABLE messages
-    MODIFY COLUMN text_words MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
-        AS (REGEXP_REPLACE(REGEXP_REPLACE(text, '[^\\p{L}\\p{N}\\p{M}]+', ' '),
-            '([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])(?=([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])?)',
-            ' \\1\\2 ')) STORED;
+-- characters of Han). A database made since has both definitions from sql/033 and sql/070 already, and is not
+-- rebuilt again: each rebuild of a full-text index is slow, and a test run makes hundreds of databases at once.
+DELIMITER //
+BEGIN NOT ATOMIC
+    IF (SELECT DATA_TYPE FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'files' AND COLUMN_NAME = 'name_words') <> 'text' THEN
+        ALTER TABLE files MODIFY COLUMN name_words TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL DEFAULT '';
+    END IF;
+    IF (SELECT DATA_TYPE FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'messages' AND COLUMN_NAME = 'text_words') <> 'mediumtext' THEN
+        ALTER TABLE messages
+            MODIFY COLUMN text_words MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+                AS (REGEXP_REPLACE(REGEXP_REPLACE(text, '[^\\p{L}\\p{N}\\p{M}]+', ' '),
+                    '([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])(?=([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])?)',
+                    ' \\1\\2 ')) STORED;
+    END IF;
+END//
+DELIMITER ;
 
 UPDATE files SET name_words = REGEXP_REPLACE(REGEXP_REPLACE(name, '[^\\p{L}\\p{N}\\p{M}]+', ' '),
     '([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])(?=([\\x{3005}\\x{3007}\\x{3041}-\\x{30FF}\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}\\x{F900}-\\x{FAFF}\\x{FF66}-\\x{FF9F}])?)',
