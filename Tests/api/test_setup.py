@@ -91,6 +91,29 @@ def test_errors_from_a_live_server_use_the_envelope(parley):
     assert too_big.json()["error"]["code"] == "payload_too_large"
 
 
+def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(parley):
+    """A JSON route answers 413 on the head's Content-Length alone, as the upload routes do: it had
+    waited for the body (15 s and more), or sent 100 Continue to read 25 MiB it would refuse."""
+    for expect in [b"", b"Expect: 100-continue\r\n"]:
+        with socket.create_connection(("127.0.0.1", parley.port), timeout=10) as connection:
+            connection.sendall(b"POST /api/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                               + expect + b"Content-Length: 30000000\r\n\r\n")
+            answer = connection.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        assert b"payload_too_large" in answer and b"100 Continue" not in answer, answer
+
+
+def test_error_answers_carry_the_security_headers(parley):
+    """An error's answer is as safe to open as a success's: a thrown error skipped the headers."""
+    for path in ["/api/rooms/999999", "/api/files/1", "/api/users/1/avatar", "/api/emoji/nosuch", "/api/nope"]:
+        answer = requests.get(parley.url + path, timeout=10)
+        assert 400 <= answer.status_code < 500, path
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert "sandbox" in answer.headers.get("Content-Security-Policy", ""), path
+        assert answer.headers.get("X-Frame-Options") == "DENY", path
+        assert answer.headers.get("Cache-Control") == "private, no-cache", path
+
+
 def test_head_is_answered_wherever_get_is_with_no_body(parley):
     for path in ["/healthz", "/api/settings", "/", "/app.js"]:
         got = requests.get(parley.url + path, timeout=10)

@@ -26,9 +26,15 @@ struct PasswordHasher: Sendable {
 
     /// Whether `password` matches `hash`, compared in constant time.
     func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await threadPool.runIfActive {
+        // bcrypt reads a C string of at most 72 bytes: "the password", a NUL and anything after it,
+        // or anything past its 72nd byte, hashes as the password itself. No password holds either
+        // (`AccountRules`, room passwords), so such a text is never it, whoever asks (re-entering
+        // it to make a token or change it took one, a hunt). The hash is still computed, so the
+        // answer takes as long.
+        let possible = password.utf8.count <= Self.maxPasswordBytes && !password.utf8.contains(0)
+        return try await threadPool.runIfActive {
             let computed = try Self.crypt(password, setting: Array(hash.utf8CString))
-            return constantTimeEqual(Array(computed.utf8), Array(hash.utf8))
+            return constantTimeEqual(Array(computed.utf8), Array(hash.utf8)) && possible
         }
     }
 

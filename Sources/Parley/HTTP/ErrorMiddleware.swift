@@ -36,6 +36,10 @@ struct ErrorMiddleware: RouterMiddleware {
             response = errorResponse(status: .internalServerError, code: "internal_error", message: "Something went wrong on the server.")
         }
         response.headers[.init("X-Request-Id")!] = context.id
+        // An error's answer carries the security headers too (`WebMiddleware` adds them to what the
+        // routes answer; a thrown error never came back through it: a hunt found a file's 403 and a
+        // picture's 404 without the `nosniff` and sandbox their routes promise on every answer).
+        WebMiddleware.secure(&response, path: request.uri.path)
         let elapsed = ContinuousClock.now - started
         context.logger.log(
             level: response.status.code >= 500 ? .error : .info, "\(request.method) \(Self.loggedPath(request.uri.path)) \(response.status.code)",

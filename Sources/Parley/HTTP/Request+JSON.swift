@@ -10,6 +10,11 @@ extension Request {
         guard let contentType = headers[.contentType], Self.isJSON(contentType) else {
             throw ParleyError(.unsupportedMediaType, "unsupported_media_type", "Send the body as Content-Type: application/json.")
         }
+        // A declared length past the limit is refused before a byte of it is read (the client
+        // need not send it all to learn, as uploads already answer).
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw ParleyError(.contentTooLarge, "payload_too_large", "The request body is larger than \(ReadableSize.of(limit)).")
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)

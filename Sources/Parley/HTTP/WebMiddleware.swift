@@ -30,12 +30,23 @@ struct WebMiddleware: RouterMiddleware {
         } else {
             response = try await next(request, context)
         }
+        Self.secure(&response, path: path)
+        return response
+    }
+
+    /// What the API answers (JSON, events; its files and pictures set their own) is no document to
+    /// run anything in: sandboxed, as the files' answers are, errors included.
+    static let apiPolicy = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+    /// The security headers a response lacks, and the API's caching rule.
+    static func secure(_ response: inout Response, path: String) {
+        let api = path.hasPrefix("/api/")
+        if api, response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = Self.apiPolicy }
         for field in Self.securityHeaders where response.headers[field.name] == nil { response.headers.append(field) }
         // The API's answers are one person's: no shared cache keeps them, and a browser asks again
         // (with the ETag, where a route gives one) rather than showing a stored copy. Routes that
         // say otherwise (files, pictures: immutable) keep theirs.
-        if path.hasPrefix("/api/"), response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "private, no-cache" }
-        return response
+        if api, response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "private, no-cache" }
     }
 
     /// The web client's directory: the configured one, `./web`, or the one beside these sources.
