@@ -1,5 +1,4 @@
 """Screen readers and keyboards: what is read out, and where the focus goes after a change."""
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -95,14 +94,7 @@ def tab_stops_in_messages(chat):
 
 
 def press(chat, *keys, shift=False):
-    chain = ActionChains(chat.driver)
-    if shift:
-        chain.key_down(Keys.SHIFT)
-    for key in keys:
-        chain.send_keys(key)
-    if shift:
-        chain.key_up(Keys.SHIFT)
-    chain.perform()
+    chat.press(*keys, shift=shift)
 
 
 def back_into_the_list(chat):
