@@ -295,6 +295,42 @@ import Testing
         }
     }
 
+    /// An answer carrying a credential or a secret shown once is kept by no cache at all, the
+    /// browser's own included (`no-store`): `private, no-cache` let a browser store the session
+    /// token, the TOTP secret and the recovery codes on disk (a hunt).
+    @Test func answersCarryingSecretsAreNotStored() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let kim = try await client.signUp("kim")
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"ops"}"#, headers: root.bearer).json()["room"]?["id"]?.int)
+            let login = try await client.send(.post, "/api/session", json: #"{"username":"kim","password":"password123"}"#)
+            let setup = try await client.send(.post, "/api/me/two-factor", json: #"{"password":"password123"}"#, headers: kim.bearer)
+            let answers: [(String, HTTPResponse.Status, TestResponse)] = [
+                ("login", .ok, login),
+                ("checkLogin", .ok, try await client.send(.get, "/api/session", headers: kim.bearer)),
+                ("createAccessToken", .created,
+                 try await client.send(.post, "/api/me/tokens", json: #"{"name":"bot","password":"password123"}"#, headers: kim.bearer)),
+                ("setUpTwoFactor", .created, setup),
+                ("confirmTwoFactor", .ok,
+                 try await client.send(
+                    .post, "/api/me/two-factor/confirm", json: #"{"code":"\#(try TwoFactorTests.code(parley, kim))"}"#, headers: kim.bearer)),
+                ("newRecoveryCodes", .ok,
+                 try await client.send(.post, "/api/me/two-factor/recovery-codes", json: #"{"password":"password123"}"#, headers: kim.bearer)),
+                ("createPasswordReset", .created, try await client.send(.post, "/api/admin/users/\(kim.id)/password-reset", headers: root.bearer)),
+                ("createWebhook", .created, try await client.send(.post, "/api/rooms/\(room)/webhooks", json: #"{"name":"CI"}"#, headers: root.bearer)),
+            ]
+            for (name, status, answer) in answers {
+                #expect(answer.status == status, "\(name): \(String(buffer: answer.body))")
+                #expect(answer.headers[.cacheControl] == "no-store", "\(name)")
+            }
+            // A refusal carries nothing secret and keeps the API's rule.
+            let refused = try await client.send(.post, "/api/session", json: #"{"username":"kim","password":"nope-nope"}"#)
+            #expect(refused.status == .unauthorized && refused.headers[.cacheControl] == "private, no-cache")
+        }
+    }
+
     /// A stale session cookie sent beside the live one (set by another path or domain) does not sign
     /// its user out, whichever comes first; a request with only stale ones is anonymous.
     @Test func aStaleSessionCookieBesideTheLiveOneIsPassedOver() async throws {

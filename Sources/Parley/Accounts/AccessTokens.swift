@@ -102,7 +102,7 @@ struct AccessTokenController {
         else {
             throw ParleyError(.conflict, "too_many_tokens", "You have \(Self.maxPerUser) access tokens: revoke one first.")
         }
-        return EditedResponse(status: .created, response: Created(token: token, accessToken: try AccessToken(row: row)))
+        return EditedResponse(status: .created, headers: WebMiddleware.noStore, response: Created(token: token, accessToken: try AccessToken(row: row)))
     }
 
     /// [revokeAccessToken] Ends one of the caller's tokens at once (its open streams too).

@@ -59,7 +59,7 @@ struct AccountController {
         let (token, session) = try await accounts.login(
             username: body.username, password: body.password, code: body.code, userAgent: request.headers[.userAgent], ip: context.clientAddress)
         return EditedResponse(
-            headers: [.setCookie: cookie(value: token, maxAge: Int(sessions.ttl.components.seconds))],
+            headers: [.setCookie: cookie(value: token, maxAge: Int(sessions.ttl.components.seconds)), .cacheControl: "no-store"],
             response: LoginResponse(user: session.user, token: token, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
     }
 
@@ -70,9 +70,9 @@ struct AccountController {
     }
 
     /// [checkLogin] The current user and CSRF token, or 401.
-    func checkLogin(request: Request, context: AppRequestContext) async throws -> SessionResponse {
+    func checkLogin(request: Request, context: AppRequestContext) async throws -> EditedResponse<SessionResponse> {
         let session = try context.requireSession()
-        return SessionResponse(user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt)
+        return EditedResponse(headers: WebMiddleware.noStore, response: SessionResponse(user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
     }
 
     /// [logout] Deletes the session server-side and clears the cookie.

@@ -66,7 +66,7 @@ struct PasswordResetController {
             let expiresAt: Date = try c.query("SELECT expires_at FROM password_resets WHERE id = ?", [id])[0].decode("expires_at")
             return Reset(code: code, user: try UserSummary(row: row), expiresAt: expiresAt)
         }
-        return EditedResponse(status: .created, response: ResetAnswer(reset: reset))
+        return EditedResponse(status: .created, headers: WebMiddleware.noStore, response: ResetAnswer(reset: reset))
     }
 
     /// The link's row for a code still usable (locked when `forUpdate`), or `reset_not_found`.

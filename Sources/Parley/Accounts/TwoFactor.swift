@@ -301,13 +301,13 @@ struct TwoFactorController {
     func setUp(request: Request, context: AppRequestContext) async throws -> EditedResponse<SetupAnswer> {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: PasswordBody.self, context: context, limit: maxBodyBytes)
-        return EditedResponse(status: .created, response: SetupAnswer(setup: try await twoFactor.setUp(session: session, password: body.password)))
+        return EditedResponse(status: .created, headers: WebMiddleware.noStore, response: SetupAnswer(setup: try await twoFactor.setUp(session: session, password: body.password)))
     }
 
-    func confirm(request: Request, context: AppRequestContext) async throws -> CodesAnswer {
+    func confirm(request: Request, context: AppRequestContext) async throws -> EditedResponse<CodesAnswer> {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: CodeBody.self, context: context, limit: maxBodyBytes)
-        return CodesAnswer(recoveryCodes: try await twoFactor.confirm(session: session, code: body.code))
+        return EditedResponse(headers: WebMiddleware.noStore, response: CodesAnswer(recoveryCodes: try await twoFactor.confirm(session: session, code: body.code)))
     }
 
     func disable(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
@@ -317,10 +317,11 @@ struct TwoFactorController {
         return .noContent
     }
 
-    func newRecoveryCodes(request: Request, context: AppRequestContext) async throws -> CodesAnswer {
+    func newRecoveryCodes(request: Request, context: AppRequestContext) async throws -> EditedResponse<CodesAnswer> {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: PasswordBody.self, context: context, limit: maxBodyBytes)
-        return CodesAnswer(recoveryCodes: try await twoFactor.newRecoveryCodes(session: session, password: body.password))
+        return EditedResponse(
+            headers: WebMiddleware.noStore, response: CodesAnswer(recoveryCodes: try await twoFactor.newRecoveryCodes(session: session, password: body.password)))
     }
 
     func reset(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

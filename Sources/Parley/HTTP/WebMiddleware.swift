@@ -34,6 +34,12 @@ struct WebMiddleware: RouterMiddleware {
         return response
     }
 
+    /// The header of an answer that carries a secret shown once or a credential (a session or access
+    /// token, a CSRF token, a two-factor secret, recovery codes, a reset link, a webhook's URL): no
+    /// cache, the browser's included, keeps a copy of it (RFC 9111 §5.2.2.5; RFC 6749 §5.1 asks the
+    /// same of tokens). The API's other answers are `private, no-cache`.
+    static let noStore: HTTPFields = [.cacheControl: "no-store"]
+
     /// What the API answers (JSON, events; its files and pictures set their own) is no document to
     /// run anything in: sandboxed, as the files' answers are, errors included.
     static let apiPolicy = "default-src 'none'; frame-ancestors 'none'; sandbox"

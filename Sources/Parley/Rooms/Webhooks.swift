@@ -154,7 +154,7 @@ struct WebhookController {
             try ModerationService.record(c, room: roomID, actor: user.id, action: "create_webhook", reason: name)
             return try WebhookView(row: try c.query("SELECT \(Self.columns) WHERE w.id = ?", [id])[0], token: token)
         }
-        return EditedResponse(status: .created, response: WebhookAnswer(webhook: webhook))
+        return EditedResponse(status: .created, headers: WebMiddleware.noStore, response: WebhookAnswer(webhook: webhook))
     }
 
     /// [webhooks] The room's webhooks, newest first (owners and admins); `active` tells which post.
