@@ -84,6 +84,27 @@ import Testing
         }
     }
 
+    /// `CONNECT` (a proxy's method) is answered 501 and the connection closes: what follows it is a
+    /// tunnel's bytes to NIO's decoder, never read as a request. It had a 404 or 405 framed by
+    /// nothing on a connection kept open, and the pipelined request behind it was never answered (a
+    /// hunt).
+    @Test(arguments: ["127.0.0.1:80", "/api/me"])
+    func aConnectIsRefusedAndTheConnectionClosed(target: String) async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let raw = try await RawHTTPConnection.connect(port: live.port)
+            try await raw.send("CONNECT \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + ConnectionTests.get("/healthz"))
+            #expect(try await raw.wait { raw.isClosed }, "\(raw.text)")
+            #expect(raw.statusLines == ["HTTP/1.1 501 Not Implemented"], "\(raw.text)")
+            #expect(raw.text.lowercased().contains("connection: close"), "\(raw.text)")
+            // The next connection is served as ever.
+            let next = try await RawHTTPConnection.connect(port: live.port, sending: ConnectionTests.get("/healthz"))
+            #expect(try await next.wait { next.statusLines.count == 1 })
+            #expect(next.statusLines == ["HTTP/1.1 200 OK"])
+            await next.close()
+        }
+    }
+
     /// A body whose chunked framing is malformed answers 400 `invalid_request`, on a JSON route, a
     /// picture route and an upload alike (it answered 413 "larger than 65536 bytes", and 500).
     @Test(arguments: ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXX0\r\n\r\n"])

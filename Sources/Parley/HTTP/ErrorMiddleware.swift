@@ -20,6 +20,10 @@ struct ErrorMiddleware: RouterMiddleware {
             // The router reads `/api/users/`, `/api//users` and `//api/users` as `/api/users`; the
             // contract says a path that names no route is 404, so an empty segment is one.
             let path = request.uri.path
+            if request.method == .connect {
+                // The connection closes after this (`HeadRequestHandler`), and says so.
+                throw ParleyError(.notImplemented, "not_implemented", "Parley is not a proxy: CONNECT is not supported.", headers: [.connection: "close"])
+            }
             if path.contains("//") || (path.hasPrefix("/api/") && path.hasSuffix("/")) {
                 throw ParleyError.notFound("not_found", "No such route: \(path)")
             }

@@ -11,6 +11,11 @@ import NIOHTTPTypes
 /// The `GET` it becomes carries `Parley-Head: 1` (`Request.isHead`), so a route whose `GET` uses
 /// something up (the hourly data export) can answer a `HEAD` without doing so. The field is
 /// removed from every other request: a client cannot set it.
+///
+/// A `CONNECT` (a proxy's method; Parley is none) is marked `Connection: close`: NIO's decoder
+/// reads what follows it on the connection as a tunnel's bytes, not as requests, so the connection
+/// ends with its answer (`ErrorMiddleware`: 501). Kept open, it waited for a request it would never
+/// read, and its answer (which NIO frames without a length, as for a tunnel) never ended (a hunt).
 final class HeadRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -20,6 +25,12 @@ final class HeadRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var request) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
+            return
+        }
+        if request.method == .connect {
+            request.headerFields[.connection] = "close"
+            request.headerFields[Self.marker] = nil
+            context.fireChannelRead(wrapInboundOut(.head(request)))
             return
         }
         guard request.method == .head, let path = request.path, !path.hasPrefix(EventStreamHandler.pollPath) else {
