@@ -61,6 +61,29 @@ import Yams
         }
     }
 
+    /// A body in a content coding (gzip, br) is refused with 415 and `Accept-Encoding: identity`:
+    /// no route decodes one, so gzip's bytes were read as malformed JSON (400), and a `br` body that
+    /// happened to be JSON was taken as it came (a hunt). `identity` is no coding.
+    @Test func aCompressedBodyIsRefused() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let body = #"{"username":"quinn","password":"password123"}"#
+            for coding in ["gzip", "br", "GZIP, identity", "deflate"] {
+                let refused = try await client.send(.post, "/api/users", json: body, headers: [.contentEncoding: coding])
+                refused.expectError(.unsupportedMediaType, "unsupported_media_type")
+                #expect(refused.headers[.acceptEncoding] == "identity", "\(coding)")
+            }
+            #expect(try parley.count("users") == 0)
+            #expect(try await client.send(.post, "/api/users", json: body, headers: [.contentEncoding: "identity"]).status == .created)
+            let quinn = try await client.logIn("quinn")
+            var headers = quinn.bearer
+            headers[.contentEncoding] = "gzip"
+            let upload = try await client.execute(uri: "/api/rooms/1/files?name=notes.txt", method: .post, headers: headers, body: ByteBuffer(string: "hello"))
+            upload.expectError(.unsupportedMediaType, "unsupported_media_type")
+            #expect(try parley.count("files") == 0)
+        }
+    }
+
     @Test func unknownFieldsAreIgnoredAndCharsetParametersAccepted() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

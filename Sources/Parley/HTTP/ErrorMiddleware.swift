@@ -24,6 +24,16 @@ struct ErrorMiddleware: RouterMiddleware {
                 // The connection closes after this (`HeadRequestHandler`), and says so.
                 throw ParleyError(.notImplemented, "not_implemented", "Parley is not a proxy: CONNECT is not supported.", headers: [.connection: "close"])
             }
+            // A compressed body would be read as it came: gzip's bytes as malformed JSON, a picture
+            // or a file stored compressed under its own name (a hunt). No route decodes one (RFC 9110
+            // §8.4.1 allows 415; RFC 7694 names what is accepted).
+            if let coding = request.headers[.contentEncoding], !coding.allSatisfy({ $0 == " " || $0 == "\t" }),
+                coding.trimmingCharacters(in: .whitespaces).lowercased() != "identity"
+            {
+                throw ParleyError(
+                    .unsupportedMediaType, "unsupported_media_type", "Content-Encoding \(coding) is not supported: send the body uncompressed.",
+                    headers: [.acceptEncoding: "identity"])
+            }
             if path.contains("//") || (path.hasPrefix("/api/") && path.hasSuffix("/")) {
                 throw ParleyError.notFound("not_found", "No such route: \(path)")
             }
