@@ -22,10 +22,13 @@ import Testing
         return events.filter { $0["type"] == .string(type) }.compactMap { $0["data"] }
     }
 
-    /// Waits (up to 5 s) until the user has `count` events of `type`.
+    /// Waits (up to 30 s) until the user has `count` events of `type`.
     static func awaitEvents(_ client: any TestClientProtocol, _ user: LoggedIn, _ type: String, count: Int) async throws -> [JSON] {
-        var found: [JSON] = []
-        for _ in 0..<200 where found.count < count {
+        // A deadline, not a number of polls: on a loaded machine each poll's own time stretched
+        // 200 of them to a minute and more.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var found = try await events(client, user, type)
+        while found.count < count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
             found = try await events(client, user, type)
         }
