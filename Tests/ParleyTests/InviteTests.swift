@@ -90,6 +90,8 @@ import Testing
             // Someone banned from the group is refused, and uses nothing.
             _ = try await client.send(.post, "/api/rooms/\(group)/bans", json: #"{"user_id":\#(cat.id)}"#, headers: owner.bearer)
             try await client.send(.post, "/api/invites/\(code)/join", headers: cat.bearer).expectError(.forbidden, "banned")
+            // Nor do they see the group through the link.
+            try await client.send(.get, "/api/invites/\(code)", headers: cat.bearer).expectError(.forbidden, "banned")
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT uses FROM room_invites")) == 1)
             // The second use is the last one.
             #expect(try await client.send(.post, "/api/invites/\(code)/join", headers: bob.bearer).status == .ok)

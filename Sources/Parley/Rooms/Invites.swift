@@ -218,10 +218,13 @@ struct InviteController {
         return try await store.pool.withConnection { c in
             let invite = try InviteView(row: try Self.usable(c, code: code))
             guard let room = try store.room(c, id: invite.roomId) else { throw Self.notFound }
+            let member = try store.role(c, roomID: room.id, userID: session.user.id) != nil
+            // Those banned from the group read nothing of it (as of a public room's preview), and
+            // are told now rather than offered a Join that refuses them.
+            if !member, try ModerationService.isBanned(c, roomID: room.id, userID: session.user.id) { throw ModerationService.banned }
             return Preview(
                 room: .init(id: room.id, name: room.name, topic: room.topic, memberCount: room.memberCount, archived: room.archivedAt != nil),
-                invitedBy: invite.createdBy,
-                expiresAt: invite.expiresAt, member: try store.role(c, roomID: room.id, userID: session.user.id) != nil)
+                invitedBy: invite.createdBy, expiresAt: invite.expiresAt, member: member)
         }
     }
 
