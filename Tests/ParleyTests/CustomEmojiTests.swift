@@ -41,7 +41,7 @@ import Testing
             #expect(emoji["created_by"]?["id"]?.int == ann.id)
             let url = try #require(emoji["url"]?.string)
             let version = String(try #require(url.split(separator: "=").last))
-            #expect(url == "/api/emoji/party_parrot?v=\(version)" && version == AvatarController.version(png))
+            #expect(url == "/api/emoji/party_parrot?v=\(version)" && version == AvatarController.version(CustomEmojiController.stored(png, ImageInfo.read(png)!)!.data))
             #expect(emoji.keys == ["name", "url", "created_by", "created_at"])
 
             // Everyone lists it and hears of it at once, whatever rooms they share.
@@ -53,8 +53,8 @@ import Testing
             // Served to any logged-in user, cached for good under its URL.
             let image = try await Self.get(client, bob, url)
             #expect(image.status == .ok)
-            #expect(Array(image.body.readableBytesView) == png)
-            #expect(image.headers[.contentType] == "image/png")
+            #expect(try Pictures.read(webp: Array(image.body.readableBytesView)).width > 0)
+            #expect(image.headers[.contentType] == "image/webp")
             #expect(image.headers[.cacheControl] == "private, max-age=31536000, immutable")
             #expect(image.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
             #expect(try await Self.get(client, bob, "/api/emoji/party_parrot").headers[.cacheControl] == "private, no-cache")
@@ -150,7 +150,7 @@ import Testing
         }
     }
 
-    @Test func aLargePictureIsShrunkToFitAndASmallGIFKeptAsSent() async throws {
+    @Test func aPictureIsDrawnAnewToFitAndASmallGIFKeptAsSent() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
             let ann = try await client.signUp("ann")
@@ -160,6 +160,13 @@ import Testing
             let shrunk = try Pictures.read(webp: Array(stored.body.readableBytesView))
             #expect(shrunk.width == 128 && shrunk.height == 64)
             #expect(shrunk.quadrants == [.red, .green, .blue, .white])
+            // A small photo is drawn anew too: its EXIF and anything after its end are not served.
+            let photo = try await Self.add(client, ann, "photo", Pictures.jpeg(64, 64, orientation: 1) + Array("TRAILING-SECRET".utf8))
+            let redrawn = try await Self.get(client, ann, try #require(try photo.json()["emoji"]?["url"]?.string))
+            #expect(redrawn.headers[.contentType] == "image/webp")
+            let text = String(decoding: redrawn.body.readableBytesView, as: UTF8.self)
+            #expect(!text.contains("Exif") && !text.contains("SECRET"))
+            #expect(try Pictures.read(webp: Array(redrawn.body.readableBytesView)).quadrants == [.red, .green, .blue, .white])
             let gif = Pictures.gif(100, 60)
             let kept = try await Self.get(client, ann, try #require(try await Self.add(client, ann, "moving", gif).json()["emoji"]?["url"]?.string))
             #expect(kept.headers[.contentType] == "image/gif")

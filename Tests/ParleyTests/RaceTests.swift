@@ -182,6 +182,34 @@ import Testing
         }
     }
 
+    /// Setting and removing one's picture from several devices at once does not deadlock: each
+    /// wrote the picture's row before locking the user's, and a hunt saw 503s (5 of 400).
+    @Test func settingAndRemovingOnesPictureAtOnceDoNotDeadlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let pictures = [AvatarTests.png, AvatarTests.jpeg]
+            var failed: [String] = []
+            for n in 0..<30 {
+                let answers = try await withThrowingTaskGroup(of: (String, TestResponse).self) { group in
+                    for m in 0..<12 {
+                        group.addTask {
+                            m % 3 != 0
+                                ? ("put", try await AvatarTests.put(client, ann, pictures[m / 2 % 2]))
+                                : ("delete", try await client.execute(uri: "/api/me/avatar", method: .delete, headers: ann.bearer))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                for (name, answer) in answers where answer.status != .ok { failed.append("\(n) \(name): \(answer.status.code)") }
+            }
+            #expect(failed.isEmpty, "\(failed)")
+            // What is stored and what everyone is told agree.
+            let pictured = try parley.scalar("SELECT avatar FROM users WHERE id = ?", [ann.id]) != .null
+            #expect(try parley.count("avatars") == (pictured ? 1 : 0))
+        }
+    }
+
     /// A reply that waited for its root's deletion does not make the root's sender follow the
     /// tombstone's thread, nor notify them: it read the root before the deletion committed, and the
     /// sender followed again (a hunt: most races), with no `thread.followed` to their clients.

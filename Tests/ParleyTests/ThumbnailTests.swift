@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import Parley
@@ -106,6 +107,38 @@ enum Pictures {
         var fields = user.bearer
         fields.append(contentsOf: headers)
         return try await client.execute(uri: "/api/files/\(id)/thumbnail", method: .get, headers: fields)
+    }
+
+    /// Pictures are decoded on threads of their own: a login (bcrypt, on the hashing threads) is
+    /// answered while large pictures are still being made small. On shared threads it waited for
+    /// them (a hunt: 11 s behind 30 pictures of 7,000 pixels a side).
+    @Test func aLoginDoesNotWaitForPicturesBeingMadeSmall() async throws {
+        let parley = try await TestParley.make()
+        // libgd takes a second or more to decode a picture this size, whatever the build.
+        let big = Pictures.png(5000, 5000)
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let order = NIOLockedValueBox<[String]>([])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<3 {
+                    group.addTask {
+                        // A byte after its end makes each a file of its own.
+                        let shared = try await FileTests.upload(client, ann, room: 1, big + [UInt8(n)], query: "name=big\(n).png")
+                        #expect(shared.status == .created, "\(String(buffer: shared.body))")
+                        order.withLockedValue { $0.append("picture") }
+                    }
+                }
+                group.addTask {
+                    // By now every upload has arrived and its picture is being decoded or waits to be.
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(try await client.login("ann").status == .ok)
+                    order.withLockedValue { $0.append("login") }
+                }
+                try await group.waitForAll()
+            }
+            #expect(order.withLockedValue { $0 } == ["login", "picture", "picture", "picture"])
+            #expect(try parley.count("file_thumbnails") == 3)
+        }
     }
 
     @Test func headersGiveEachFormatsSizeAndAJPEGsOrientation() throws {

@@ -43,12 +43,15 @@ struct AvatarController {
         }
     }
 
-    /// What is stored for a picture: the bytes as sent when they are already a square of at most
-    /// `side` pixels the right way up (an animated GIF keeps moving), else the middle square, at
-    /// most `side` pixels, turned as its EXIF says, as WebP. Nil when it does not decode.
+    /// What is stored for a picture: its middle square, at most `side` pixels, turned as its EXIF
+    /// says, as WebP: drawn anew, so nothing but the pixels goes to everyone who sees it. A GIF
+    /// that is already such a square is kept as sent, so that an animation keeps moving (a GIF has
+    /// no EXIF). Before, every picture already square and small was kept as sent, and served its
+    /// camera's EXIF (the place it was taken) and any bytes after its end to everyone (a hunt).
+    /// Nil when it does not decode.
     static func stored(_ bytes: [UInt8], _ info: ImageInfo) -> (type: String, data: [UInt8])? {
         guard let made = Thumbnails.square(bytes, info, side: side) else { return nil }
-        if info.width == info.height && info.width <= side && info.orientation == 1 { return (contentType(info.format), bytes) }
+        if info.format == .gif && info.width == info.height && info.width <= side { return (contentType(info.format), bytes) }
         return (Thumbnails.contentType, made.data)
     }
 
@@ -70,12 +73,13 @@ struct AvatarController {
         let version = Self.version(bytes)
         let userID = session.user.id
         try await log.transaction { c, events in
+            let user = try Self.lockUser(c, userID)
             try c.execute(
                 """
                 INSERT INTO avatars (user_id, content_type, data, updated_at) VALUES (?, ?, ?, NOW(3))
                 ON DUPLICATE KEY UPDATE content_type = VALUES(content_type), data = VALUES(data), updated_at = VALUES(updated_at)
                 """, [userID, type, bytes])
-            try Self.changeVersion(c, events, userID: userID, to: version)
+            try Self.changeVersion(c, events, user, userID: userID, to: version)
         }
         sessions.forget(userID: userID)
         return try await SignalController.loadMe(pool, userID)
@@ -98,22 +102,28 @@ struct AvatarController {
 
     private func removePicture(of userID: Int64, actor: Int64?) async throws {
         try await log.transaction { c, events in
-            guard try c.execute("DELETE FROM avatars WHERE user_id = ?", [userID]).affectedRows == 1 else {
-                guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else { throw ProfileController.userNotFound }
-                return
-            }
-            try Self.changeVersion(c, events, userID: userID, to: nil)
+            let user = try Self.lockUser(c, userID)
+            guard try c.execute("DELETE FROM avatars WHERE user_id = ?", [userID]).affectedRows == 1 else { return }
+            try Self.changeVersion(c, events, user, userID: userID, to: nil)
             if let actor { try ModerationService.record(c, room: nil, actor: actor, action: "remove_avatar", user: userID) }
         }
         sessions.forget(userID: userID)
     }
 
-    /// Sets `users.avatar` and tells everyone who shows the user (the user row is locked, so the
-    /// event carries the name as it is now, also against a concurrent name change).
-    private static func changeVersion(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, to version: String?) throws {
+    /// Locks the user's row, before the picture's: every change of a picture takes them in this
+    /// order. The other way round (the picture's row written first), a `PUT` and a `DELETE` of one
+    /// user's picture at once each held one row and waited for the other's (a hunt: 503s, MariaDB's
+    /// deadlock error). The row also gives the event the name as it is now, against a concurrent
+    /// name change.
+    private static func lockUser(_ c: MariaDBConnection, _ userID: Int64) throws -> MariaDBRow {
         guard let row = try c.query("SELECT username, display_name, avatar FROM users WHERE id = ? FOR UPDATE", [userID]).first else {
             throw ProfileController.userNotFound
         }
+        return row
+    }
+
+    /// Sets `users.avatar` and tells everyone who shows the user (`row`: the user's, locked).
+    private static func changeVersion(_ c: MariaDBConnection, _ events: EventAppender, _ row: MariaDBRow, userID: Int64, to version: String?) throws {
         // The same picture again (its version is its bytes' hash) changes nothing anyone shows.
         guard try row.decode("avatar", as: String?.self) != version else { return }
         try c.execute("UPDATE users SET avatar = ? WHERE id = ?", [version, userID])

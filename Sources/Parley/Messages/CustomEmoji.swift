@@ -96,12 +96,12 @@ struct CustomEmojiController {
         let name: String
     }
 
-    /// What is stored: the bytes as sent when they are already at most `side` pixels a side and the
-    /// right way up (an animated GIF keeps moving), else the picture shrunk to fit, as WebP. Nil
-    /// when it does not decode.
+    /// What is stored: the picture drawn anew to fit `side` pixels (never enlarged), turned as its
+    /// EXIF says, as WebP, so nothing but its pixels goes to everyone (as for avatars). A GIF already
+    /// that small is kept as sent, so that an animation keeps moving. Nil when it does not decode.
     static func stored(_ bytes: [UInt8], _ info: ImageInfo) -> (type: String, data: [UInt8])? {
         guard let made = Thumbnails.make(bytes, info, box: side) else { return nil }
-        if info.width <= side && info.height <= side && info.orientation == 1 { return (AvatarController.contentType(info.format), bytes) }
+        if info.format == .gif && info.width <= side && info.height <= side { return (AvatarController.contentType(info.format), bytes) }
         return (Thumbnails.contentType, made.data)
     }
 
