@@ -203,6 +203,12 @@ import Testing
             let head = stream.text.lowercased()
             #expect(head.hasPrefix("http/1.0 200") && !head.contains("transfer-encoding") && head.contains("\r\nconnection: close\r\n"), "\(stream.text)")
             #expect(stream.text.contains("\r\n\r\nretry: "), "a chunk size before the first line: \(stream.text)")
+            // A live event (the backlog is written by then) is as plain: no chunk's size line or
+            // CRLF in the body (they were, a hunt).
+            _ = try await live.post(alice.token, room: 1, text: "and live")
+            #expect(try await stream.wait { stream.text.contains("and live") }, "\(stream.text)")
+            let body = try #require(stream.text.range(of: "\r\n\r\n")).upperBound
+            #expect(!stream.text[body...].contains("\r"), "\(stream.text)")
             await stream.close()
             // The export (no length known ahead) ends with the connection, which the server closes.
             let export = try await RawHTTPConnection.connect(port: live.port, sending: get("/api/me/export"))

@@ -99,11 +99,17 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let feed: EventFeed
         let sink: LoopSink
         var backlogWritten = false
-        init(feed: EventFeed, sink: LoopSink) {
+        /// An HTTP/1.0 client's stream: its answer is not chunked (`HTTP10Handler`), so live events
+        /// go through the encoder as plain body parts, not as the shared chunks past it.
+        let oneDotZero: Bool
+        init(feed: EventFeed, sink: LoopSink, oneDotZero: Bool) {
             self.feed = feed
             self.sink = sink
+            self.oneDotZero = oneDotZero
         }
     }
+
+    static let http10Marker = HTTPField.Name(HTTP10Handler.marker)!
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { scheduleIdleCheck(context: context, at: .now() + streams.idleTimeout) }
@@ -338,7 +344,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             })
         else { return }
         withSession(Self.credentials(request.headerFields), requestID: requestID, context: context) { handler, context, session in
-            handler.start(session: session, after: after, requestID: requestID, context: context)
+            handler.start(session: session, after: after, oneDotZero: request.headerFields[Self.http10Marker] != nil, requestID: requestID, context: context)
         }
     }
 
@@ -412,11 +418,11 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
-    private func start(session: AuthenticatedSession, after: Int64?, requestID: String, context: ChannelHandlerContext) {
+    private func start(session: AuthenticatedSession, after: Int64?, oneDotZero: Bool, requestID: String, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let (feed, sink) = subscribe(session: session, after: after, context: context, flush: { $0.flushLive(context: $1) }, end: { $0.endStream(context: $1) })
         _ = encoderContext(context)
-        let open = OpenStream(feed: feed, sink: sink)
+        let open = OpenStream(feed: feed, sink: sink, oneDotZero: oneDotZero)
         stream = open
         // The connection closes when the stream ends, so it says so from the start: a client must not
         // take the connection back into its pool after the stream's last chunk (it would race the close).
@@ -502,9 +508,10 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }()
 
     /// Writes one chunk of the response body (not flushed): past the encoder when it is where
-    /// Hummingbird puts it, else through it as a body part.
+    /// Hummingbird puts it, else (and for an HTTP/1.0 client, whose answer is not chunked) through
+    /// it as a body part. An HTTP/1.0 stream had the chunks' size lines in its body (a hunt).
     private func write(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
-        if let encoder {
+        if let encoder, stream?.oneDotZero != true {
             encoder.write(NIOAny(chunk), promise: nil)
         } else {
             var frame = chunk

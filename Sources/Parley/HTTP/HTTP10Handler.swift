@@ -9,7 +9,13 @@ import NIOHTTP1
 /// connection ends after its answer, as 1.0 expects) and its answer is written as 1.0, which NIO's
 /// encoder frames by the close instead of by chunks. A connection whose first request is 1.1 drops
 /// this handler at once: it costs a 1.1 connection one look at its first head.
+///
+/// A 1.0 request also carries `Parley-HTTP10: 1` (`marker`), so that an event stream knows to write
+/// its live events through the encoder rather than as ready-made chunks past it. (A client that
+/// sends the field itself on 1.1 gets the same events framed by the encoder: no harm.)
 final class HTTP10Handler: ChannelDuplexHandler, RemovableChannelHandler {
+    static let marker = "Parley-HTTP10"
+
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -29,6 +35,7 @@ final class HTTP10Handler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         oneDotZero = true
         head.headers.replaceOrAdd(name: "connection", value: "close")
+        head.headers.replaceOrAdd(name: Self.marker, value: "1")
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
