@@ -19,6 +19,32 @@ import Testing
         try await client.send(.put, "/api/rooms/\(room)/members/\(user)/role", json: #"{"role":"\#(role)"}"#, headers: actor.bearer)
     }
 
+    /// Leaving a room, or being removed from a group, ends one's typing indicator at once, before
+    /// the event of one's going, as a kick does: the others saw "typing…" for 6 s after (a hunt).
+    @Test func leavingOrBeingRemovedEndsTheTypingIndicator() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let kim = try await client.signUp("kim")
+            let room = try await Self.room(client, owner: owner, members: [kim], name: "left")
+            let group = try await client.group("removed", of: owner, with: kim)
+            for (room, leave, event) in [
+                (room, (HTTPRequest.Method.post, "/api/rooms/\(room)/leave", kim), "member.left"),
+                (group, (.delete, "/api/rooms/\(group)/members/\(kim.id)", owner), "member.removed"),
+            ] {
+                #expect(try await client.send(.post, "/api/rooms/\(room)/typing", json: #"{"typing":true}"#, headers: kim.bearer).status == .noContent)
+                let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: owner.bearer).json()["cursor"]?.int)
+                #expect(try await client.send(leave.0, leave.1, headers: leave.2.bearer).status == .noContent)
+                let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: owner.bearer).json()["events"]?.array ?? []
+                let seen = events.filter { $0["room_id"]?.int == room }.compactMap { event -> String? in
+                    guard let type = event["type"]?.string else { return nil }
+                    return type == "typing" ? "typing \(event["data"]?["typing"]?.bool.map(String.init) ?? "?")" : type
+                }
+                #expect(seen == ["typing false", event], "\(event): \(seen)")
+            }
+        }
+    }
+
     /// A kick, a ban or a mute ends the person's typing indicator at once (before its own event), not
     /// when it runs out; a ban's and a mute's answer says the time stored.
     @Test func aKickBanOrMuteEndsTheTypingIndicator() async throws {

@@ -152,9 +152,10 @@ struct ApplicationParts: Sendable {
         let roomStore = RoomStore(pool: pool)
         let presenceTracker = PresenceTracker(grace: config.presenceGrace)
         let presence = PresenceService(log: log, pool: pool, tracker: presenceTracker)
-        let rooms = RoomService(
-            store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser), presence: presenceTracker)
         let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
+        let rooms = RoomService(
+            store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser), presence: presenceTracker,
+            typing: typing)
         let receipts = ReceiptService(log: log, pool: pool, hub: hub)
         let allLevelRooms = try await AllLevelRooms.load(pool)
         let keywords = try await KeywordIndex.load(pool)

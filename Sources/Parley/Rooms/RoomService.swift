@@ -11,6 +11,8 @@ struct RoomService: Sendable {
     let hasher: PasswordHasher
     let passwordLimiter: RateLimiter
     let presence: PresenceTracker
+    /// Ends a leaving or removed member's "typing…" with their going, as a kick does.
+    let typing: TypingService
 
     static let roomNotFound = ParleyError(.notFound, "room_not_found", "No such room, or it is private.")
     static let notAMember = ParleyError(.forbidden, "not_a_member", "Join the room first.")
@@ -504,6 +506,7 @@ struct RoomService: Sendable {
             guard role != .owner else {
                 throw ParleyError(.conflict, "owner_cannot_leave", "Hand ownership to another member (or delete the room) before leaving.")
             }
+            try typing.ended(events, roomID: roomID, user: UserSummary(user))
             try events.append(
                 EventType.memberLeft, roomID: roomID, subjectID: user.id,
                 payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: role, by: nil))
@@ -614,6 +617,7 @@ struct RoomService: Sendable {
                 throw ParleyError.notFound("member_not_found", "That user is not a member.")
             }
             guard targetRole < role else { throw Self.forbidden("Nobody acts on a member of equal or higher rank.") }
+            try typing.ended(events, roomID: roomID, user: target)
             try events.append(
                 EventType.memberRemoved, roomID: roomID, subjectID: userID,
                 payload: MemberEvent(roomId: roomID, user: target, role: targetRole, by: UserSummary(actor)))
