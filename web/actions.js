@@ -451,12 +451,10 @@ export async function remove(id) {
   if (known) store.upsertMessage({ ...known, deleted: true, text: null });
 }
 
-/// Shares a file in the open room (with a caption), and shows the message at once. `options`:
-/// `{signal, onProgress}`.
-export async function upload(file, caption, options) {
-  const roomId = state.room?.id;
-  if (!roomId) return;
-  if (state.room.hasNewer) showLatest().catch(() => {});
+/// Shares a file in room `roomId` (with a caption), the room it was chosen in even if another is
+/// open by now, and shows the message at once if that room is open. `options`: `{signal, onProgress}`.
+export async function upload(roomId, file, caption, options) {
+  if (state.room?.id === roomId && state.room.hasNewer) showLatest().catch(() => {});
   const { message } = await Files.upload(roomId, file, caption, options);
   store.upsertMessage(message);
 }

@@ -188,8 +188,8 @@ export function setKeywords(keywords) {
 let keywordCache = null;
 
 /// Han, kana (with ー) and 々 〇, as the server's `SearchQuery.isUnspaced`: written without spaces,
-/// so a keyword is found inside a run of them.
-const UNSPACED_CLASS = "[\\u3005\\u3007\\u3041-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff66-\\uff9f]";
+/// so a keyword (or a searched word, views/search.js) is found inside a run of them.
+export const UNSPACED_CLASS = "[\\u3005\\u3007\\u3041-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff66-\\uff9f]";
 const UNSPACED = new RegExp(UNSPACED_CLASS, "u");
 /// A character that continues a word: a letter, digit, mark or `_` outside those scripts.
 const JOINING = `(?!${UNSPACED_CLASS})[\\p{L}\\p{N}\\p{M}_]`;

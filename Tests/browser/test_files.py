@@ -128,6 +128,47 @@ def test_an_upload_shows_its_progress_and_can_be_cancelled_and_several_files_sha
     assert "Sharing empty.txt" not in hana.text_of("upload-status")
 
 
+def test_files_picked_together_go_to_the_room_they_were_picked_in_when_another_room_opens_meanwhile(server, browsers, account, tmp_path):
+    owner = account("pia_queue", display_name="Pia")
+    group = owner.create_room("pia-group", kind="group")["id"]
+    public = owner.create_room("pia-public")["id"]
+    pia = Chat(browsers(), server).log_in("pia_queue")
+    pia.open_room("pia-group")
+    first, second = tmp_path / "first.bin", tmp_path / "second.txt"
+    first.write_bytes(bytes(range(256)) * 4096 * 3)  # 3 MiB: about 6 s at 512 KiB/s
+    second.write_text("the second one")
+
+    # Two files picked at once on a slow uplink, the second waiting for the first; a caption with the first.
+    pia.network(upload_bytes_per_second=512 * 1024)
+    pia.type("for the group")
+    pia.js("document.getElementById('attach-input').hidden = false")
+    pia.find("#attach-input").send_keys(f"{first}\n{second}")
+    pia.js("document.getElementById('attach-input').hidden = true")
+    pia.wait(lambda: pia.js("return document.querySelectorAll('#uploads .upload').length") == 2, message="no upload rows")
+
+    # Another room opens while they go: its box shows none of them, nor is their progress shown there.
+    pia.open_room("pia-public")
+    assert pia.js("return document.getElementById('uploads').hidden") is True
+    assert pia.js("return [...document.querySelectorAll('#uploads .upload')].filter(r => !r.hidden).length") == 0
+    # Back in the group, they show again, still going.
+    pia.open_room("pia-group")
+    rows = pia.js("return [...document.querySelectorAll('#uploads .upload')].filter(r => !r.hidden).map(r => r.querySelector('.file-name').textContent)")
+    assert rows and rows[-1] == "second.txt", rows
+    assert pia.js("return document.getElementById('uploads').hidden") is False
+    pia.open_room("pia-public")
+
+    # Both are shared in the group, in order, the caption with the first; none in the room open when their turn came.
+    pia.wait(lambda: len([m for m in owner.history(group) if m.get("file")]) == 2, timeout=60, message="the two files were not shared in the group")
+    shared = [(m["file"]["name"], m["text"]) for m in reversed(owner.history(group)) if m.get("file")]
+    assert shared == [("first.bin", "for the group"), ("second.txt", "")], shared
+    assert not any(m.get("file") for m in owner.history(public))
+    # Said of the room they went to, which is not the open one.
+    pia.wait(lambda: pia.text_of("upload-status") == "second.txt shared in #pia-group.", message=pia.text_of("upload-status"))
+    assert pia.js("return document.getElementById('uploads').hidden") is True
+    assert pia.find("#composer-text").get_attribute("value") == ""
+    pia.network()
+
+
 def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, browsers, account, tmp_path):
     owner = account("ivo_pictures", display_name="Ivo")
     room = owner.create_room("pictures-room")["id"]

@@ -116,3 +116,29 @@ def test_search_finds_a_shared_file_by_the_words_of_its_name(server, browsers, a
     chat.js("const s = document.getElementById('search-has'); s.value = ''; s.dispatchEvent(new Event('change'))")
     chat.js("const s = document.getElementById('search-when'); s.value = '1'; s.dispatchEvent(new Event('change'))")
     chat.wait(lambda: len(chat.js(RESULTS)) == 3, message=f"unexpected results: {chat.js(RESULTS)}")
+
+
+def test_search_highlights_what_the_server_matched_inside_chinese_and_without_accents_or_case(server, browsers, account):
+    kit = account("kit_marks", display_name="Kit")
+    room = kit.create_room("kit-marks", kind="group")["id"]
+    kit.post(room, "明天的会议取消")
+    kit.post(room, "un café au lait")
+    kit.post(room, "İstanbul in spring, then ＴＯＫＹＯ")
+    kit.post(room, "カイギ です")
+
+    chat = Chat(browsers(), server).log_in("kit_marks")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+
+    def search(words, results):
+        chat.find("#search-input").clear()
+        chat.find("#search-input").send_keys(words, Keys.ENTER)
+        chat.wait(lambda: chat.js(RESULTS) == results, message=f"{words}: {chat.js(RESULTS)}")
+        return chat.js(MARKS)
+
+    # Chinese and Japanese are found (and marked) anywhere in a run of their characters; katakana as hiragana.
+    assert search("会议", ["明天的会议取消"]) == ["会议"]
+    assert search("かいぎ", ["カイギ です"]) == ["カイギ"]
+    # Other words from their start, whatever their accents, case or width.
+    assert search("CAFE", ["un café au lait"]) == ["café"]
+    assert search("istanbul tokyo", ["İstanbul in spring, then ＴＯＫＹＯ"]) == ["İstanbul", "ＴＯＫＹＯ"]

@@ -7,7 +7,7 @@ import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomName, TOO_LONG, tooLongMessage, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomLabel, roomName, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
 import { archivedAt, blockedDM, editTimeNote, isMuted, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
@@ -297,7 +297,10 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     if (!box.value.trim()) actions.stoppedTyping();
   });
   on("room", ({ changed }) => {
-    if (changed === "opened") switchRoom();
+    if (changed === "opened") {
+      switchRoom();
+      renderUploads();
+    }
     renderEnabled();
   });
   on("rooms", renderEnabled);
@@ -587,9 +590,11 @@ export { setError as setComposerError };
 /// Uploads files to the open room, one after another in the order chosen (so their messages come
 /// in that order; each shows its row, and may be cancelled, while it waits); what is typed (unless
 /// an edit) becomes the first one's caption. The caption leaves the box at once, so what is typed during the upload is a new
-/// message; it comes back if the upload fails or is cancelled (unless something was typed since).
+/// message; it comes back if the upload fails or is cancelled (unless something was typed since). The room is the one open
+/// when the files were picked, pasted or dropped: they go there even if another room is opened before their turn.
 async function share(files) {
   if (!state.room || state.room.closed || box.disabled) return;
+  const roomId = state.room.id;
   const caption = context?.kind === "edit" ? "" : box.value.trim();
   setError(null);
   if (caption) {
@@ -600,26 +605,39 @@ async function share(files) {
   let previous = Promise.resolve();
   const shared = await Promise.all(
     files.map((file, index) => {
-      previous = shareOne(file, index === 0 ? caption : "", previous);
+      previous = shareOne(roomId, file, index === 0 ? caption : "", previous);
       return previous;
     }),
   );
   if (!caption) return;
-  if (!shared[0]) {
-    if (box.value.trim() === "") {
-      box.value = caption;
-      keepDraft();
-      autosize();
-    }
-  } else if (context?.kind === "reply" && box.value.trim() === "") {
+  if (!shared[0]) restoreCaption(roomId, caption);
+  else if (draftRoom === roomId && context?.kind === "reply" && box.value.trim() === "") {
     context = null;
     renderContext();
   }
 }
 
-/// One upload, shown above the box with its progress and a Cancel button while it lasts (and
-/// while it waits for `turn`, the one before it, to end). True when it was shared.
-async function shareOne(file, caption, turn = Promise.resolve()) {
+/// Puts back the caption of an upload that failed: in the box if its room is open, else in that
+/// room's draft (either only when empty).
+function restoreCaption(roomId, caption) {
+  if (draftRoom === roomId) {
+    if (box.value.trim() !== "") return;
+    box.value = caption;
+    keepDraft();
+    autosize();
+    return;
+  }
+  const draft = drafts.get(roomId);
+  if (draft?.text.trim()) return;
+  drafts.set(roomId, { context: null, replyTo: null, ...draft, text: caption, pending: true });
+  sync.schedule(roomId);
+  saveDrafts();
+}
+
+/// One upload to room `roomId`, shown above the box with its progress and a Cancel button while it
+/// lasts (and while it waits for `turn`, the one before it, to end), in that room only: opening another
+/// room hides its row until that room is open again. True when it was shared.
+async function shareOne(roomId, file, caption, turn = Promise.resolve()) {
   const name = file.name || "file";
   // The server would refuse it only once it had all of it: it is not sent.
   const largest = state.limits?.max_upload_bytes;
@@ -631,33 +649,45 @@ async function shareOne(file, caption, turn = Promise.resolve()) {
   const bar = el("progress", { attrs: { max: "1", value: "0", "aria-label": `Sharing ${name}` } });
   const percent = el("span", { className: "upload-percent muted", text: "0%" });
   const cancel = button("Cancel", { className: "link small", attrs: { "aria-label": `Cancel sharing ${name}` }, onClick: () => controller.abort() });
-  const row = el("li", { className: "upload" }, el("span", { className: "file-name", text: name }), bar, percent, cancel);
+  const row = el("li", { className: "upload", dataset: { room: roomId } }, el("span", { className: "file-name", text: name }), bar, percent, cancel);
   $("uploads").append(row);
-  $("uploads").hidden = false;
+  renderUploads();
   announce(`Sharing ${name}…`);
   const onProgress = (fraction) => {
     bar.value = fraction;
     percent.textContent = `${Math.floor(fraction * 100)}%`;
   };
+  // Said of a room that is no longer open, the outcome names it.
+  const where = () => (state.room?.id === roomId ? "" : ` in ${roomLabel(state.rooms.get(roomId)) || "the room it was chosen in"}`);
   try {
     await turn;
-    await actions.upload(file, caption, { signal: controller.signal, onProgress });
-    announce(`${name} shared.`);
+    await actions.upload(roomId, file, caption, { signal: controller.signal, onProgress });
+    announce(`${name} shared${where()}.`);
     return true;
   } catch (error) {
     if (error.name === "AbortError") announce(`Sharing ${name} was cancelled.`);
     else {
       // The error line says it (an alert); the status line no longer says it is being shared.
       announce("");
-      setError(`${name} was not shared: ${error.message}`);
+      setError(`${name} was not shared${where()}: ${error.message}`);
     }
     return false;
   } finally {
     const hadFocus = row.contains(document.activeElement);
     row.remove();
-    $("uploads").hidden = $("uploads").children.length === 0;
+    renderUploads();
     if (hadFocus) box.focus();
   }
+}
+
+/// Shows the rows of the uploads to the open room (those to other rooms go on out of sight).
+function renderUploads() {
+  let shown = 0;
+  for (const row of $("uploads").children) {
+    row.hidden = Number(row.dataset.room) !== state.room?.id;
+    if (!row.hidden) shown += 1;
+  }
+  $("uploads").hidden = shown === 0;
 }
 
 /// A size in MB (MiB, as the server's limit is set), with one decimal when not whole.

@@ -6,7 +6,7 @@ import { $, button, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
-import { state } from "/state.js";
+import { state, UNSPACED_CLASS } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
 
 const PAGE = 20;
@@ -172,20 +172,93 @@ function resultNode(message, q) {
   });
 }
 
-/// The text with every word that starts like a searched word in `<mark>` (as text nodes, never HTML).
+/// The text with what the server's search matched in `<mark>` (as text nodes, never HTML): every word
+/// that starts like a searched word, and a searched run of Chinese or Japanese anywhere, compared as
+/// the server's collation does (see `fold`).
 function highlighted(text, q) {
-  const words = q.toLocaleLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  if (words.length === 0) return [text];
-  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join("|")})[\\p{L}\\p{N}]*`, "giu");
+  const pattern = searchPattern(q);
+  if (!pattern || !text) return text ? [text] : [];
+  const { folded, starts, ends } = foldWithOrigins(text);
   const nodes = [];
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
-    nodes.push(text.slice(last, match.index), el("mark", { text: match[0] }));
-    last = match.index + match[0].length;
+  for (const match of folded.matchAll(pattern)) {
+    if (match[0] === "") continue;
+    const from = Math.max(starts[match.index], last);
+    const after = match.index + match[0].length;
+    // Through the end of the last character matched and any accents that follow it.
+    const to = Math.max(ends[after - 1], after < folded.length ? starts[after] : text.length);
+    if (to <= from) continue;
+    nodes.push(text.slice(last, from), el("mark", { text: text.slice(from, to) }));
+    last = to;
   }
   nodes.push(text.slice(last));
   return nodes.filter((node) => node !== "");
+}
+
+/// A letter, digit or mark that continues a word (Chinese and Japanese characters each start one).
+const JOINING = `(?!${UNSPACED_CLASS})[\\p{L}\\p{N}\\p{M}]`;
+const UNSPACED_RUN = new RegExp(`${UNSPACED_CLASS}+`, "gu");
+
+/// What the server searches for in `q`, to find in folded text: its words (runs of letters and
+/// digits) split as `SearchQuery` splits them, a run of Chinese or Japanese matched anywhere and
+/// each other part as the start of a word; the longest first. Parts of one character, which the
+/// server leaves out (no index holds them), are left out. Null when nothing is left.
+function searchPattern(q) {
+  const parts = new Set();
+  for (const word of fold(q).match(/[\p{L}\p{N}\p{M}]+/gu) ?? []) {
+    let plainFrom = 0;
+    const plain = (end) => {
+      const part = word.slice(plainFrom, end);
+      if ([...part].length >= 2) parts.add(`(?<!${JOINING})${escape(part)}${JOINING}*`);
+    };
+    for (const run of word.matchAll(UNSPACED_RUN)) {
+      plain(run.index);
+      if ([...run[0]].length >= 2) parts.add(escape(run[0]));
+      plainFrom = run.index + run[0].length;
+    }
+    plain(word.length);
+  }
+  if (parts.size === 0) return null;
+  return new RegExp([...parts].sort((a, b) => b.length - a.length).join("|"), "gu");
+}
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/// Accents (Latin, Greek, Cyrillic…) and kana's voicing marks, which the server's comparison ignores.
+const IGNORED_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]/gu;
+/// Letters the server's collation (utf8mb4_unicode_ci) takes as others beyond case and accents.
+const EXPANSIONS = { "ß": "ss", "œ": "oe", "ς": "σ" };
+
+/// Text as the server's search compares it: compatibility forms as their plain letters (ｆｕｌｌ,
+/// ﬁ), without accents, katakana as hiragana, lowercase (café, CAFE and ｃａｆｅ are all "cafe";
+/// İstanbul is "istanbul").
+function fold(text) {
+  return text
+    .normalize("NFKD")
+    .replace(IGNORED_MARKS, "")
+    .normalize("NFC")
+    .toLowerCase()
+    .replace(/[\u30a1-\u30f6]/gu, (kana) => String.fromCharCode(kana.charCodeAt(0) - 0x60))
+    .replace(/[ßœς]/gu, (letter) => EXPANSIONS[letter]);
+}
+
+/// `text` folded character by character, with where each unit of the folded text came from in
+/// `text`: `starts[i]` and `ends[i]`, the bounds of the character it is part of.
+function foldWithOrigins(text) {
+  let folded = "";
+  const starts = [];
+  const ends = [];
+  let index = 0;
+  for (const character of text) {
+    const part = fold(character);
+    folded += part;
+    for (let unit = 0; unit < part.length; unit += 1) {
+      starts.push(index);
+      ends.push(index + character.length);
+    }
+    index += character.length;
+  }
+  return { folded, starts, ends };
 }
 
 /// Opens the message's room (if it is not the open one) and scrolls to the message, through its link.
