@@ -124,6 +124,10 @@ import Testing
             #expect(try formed.json()["message"]?["text"]?.string == "see attached")
             let listed = try await client.send(.get, "/api/rooms/1/files?name=report+%2B", headers: alice.bearer).json()["messages"]?.array
             #expect(listed?.compactMap { $0["file"]?["name"]?.string } == ["Q3 report + notes.pdf"])
+            // A name filter sent decomposed (é as e and a combining accent, as macOS pastes it)
+            // finds the name, stored composed.
+            let accented = try await client.send(.get, "/api/rooms/1/files?name=re%CC%81sume%CC%81", headers: alice.bearer).json()["messages"]?.array
+            #expect(accented?.compactMap { $0["file"]?["name"]?.string } == ["résumé 日.pdf"])
             // Text shown in place is declared UTF-8, whatever charset the upload named.
             let text = try await Self.upload(client, bob, room: 1, Array("café".utf8), query: "name=notes.txt", type: "text/plain; charset=utf-8")
             let textID = try #require(try text.json()["message"]?["file"]?["id"]?.int)

@@ -980,6 +980,17 @@ import Testing
             for prefix in ["ith", "mith-x", ".%2A", "%5CE", "nes"] { #expect(try await names(prefix) == [], "\(prefix)") }
             // After a space, accents count no more than case.
             #expect(try await names("alvarez") == ["mary"])
+            // A name sent decomposed (an accent as a combining mark, as macOS spells it) is kept
+            // composed, and a decomposed prefix finds a composed name: neither spelling found it.
+            let jose = try await client.signUp("jose")
+            let decomposed = "Jose\u{301} Nu\u{301}n\u{303}ez"
+            let renamed = try await client.send(.patch, "/api/me", json: #"{"display_name":"\#(decomposed)"}"#, headers: jose.bearer)
+            #expect(try renamed.json()["user"]?["display_name"]?.string?.unicodeScalars.count == "José Núñez".unicodeScalars.count)
+            for prefix in ["N%C3%BA%C3%B1ez", "nunez", "Nu%CC%81n%CC%83ez", "E%CC%81"] {
+                let expected = prefix == "E%CC%81" ? [] : ["jose"]
+                #expect(try await names(prefix) == expected, "\(prefix)")
+            }
+            #expect(try await names("%C3%89lo") == [])
             #expect(try await client.send(.post, "/api/me/deactivate", json: #"{"password":"password123"}"#, headers: hopper.bearer).status == .noContent)
             #expect(try await names("hop") == ["gh1906"])
             for query in [

@@ -67,8 +67,11 @@ enum AccountRules {
     /// Trims and checks a display name: 1–64 characters of any script (at most 512 code points, so
     /// stacked combining marks stay bounded), no control characters, and no invisible formatting
     /// ones (a right-to-left override shows a name reversed; room and file names refuse them too).
+    /// Kept composed (NFC), as file names are, so that a search by the start of a word finds it
+    /// however the searcher's keyboard spells an accent (a hunt: "José" sent decomposed was found by
+    /// neither spelling).
     static func normalizeDisplayName(_ name: String) throws -> String {
-        let trimmed = name.trimmedWhitespace
+        let trimmed = name.precomposedStringWithCanonicalMapping.trimmedWhitespace
         let hasControl = trimmed.hasControlCharacters() || RoomService.hasInvisibleFormatting(trimmed)
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 512, !hasControl else {
             throw ParleyError.invalid(

@@ -40,7 +40,9 @@ extension MessageService {
     func roomFiles(user: User, roomID: Int64, kind: FileKind?, name: String?, before: Int64?, limit: Int) async throws -> Page {
         guard (1...Self.maxPage).contains(limit) else { throw ParleyError.badRequest("limit is 1–\(Self.maxPage).") }
         let pattern = try name.map { text -> String in
-            let trimmed = text.trimmedWhitespace
+            // Composed, as names are stored (`FileController.fileName`): a name pasted from macOS is
+            // decomposed, and `LIKE` compares character by character (a hunt found nothing).
+            let trimmed = text.precomposedStringWithCanonicalMapping.trimmedWhitespace
             guard trimmed.count <= Self.maxNameFilter else { throw ParleyError.badRequest("name is at most \(Self.maxNameFilter) characters.") }
             return Self.namePattern(trimmed)
         }

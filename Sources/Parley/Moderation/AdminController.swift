@@ -78,7 +78,7 @@ struct AdminController {
     /// [adminListUsers] Users by username, optionally by prefix; `limit` ≤ 200, `after=<username>` pages.
     func listUsers(request: Request, context: AppRequestContext) async throws -> UserList {
         _ = try Self.requireSiteAdmin(context)
-        let prefix = request.query.get("prefix") ?? ""
+        let prefix = request.query.get("prefix")?.precomposedStringWithCanonicalMapping ?? ""
         let after = request.query.get("after") ?? ""
         let limit = try request.query.get("limit").map { text -> Int in
             guard let value = Int(text), (1...200).contains(value) else { throw ParleyError.badRequest("limit is 1–200.") }

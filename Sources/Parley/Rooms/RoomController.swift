@@ -119,7 +119,9 @@ struct RoomController {
     func directory(request: Request, context: AppRequestContext) async throws -> DirectoryPage {
         let session = try context.requireSession()
         let query = request.query
-        let text = query.get("q").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        let text = query.get("q").map { $0.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap {
+            $0.isEmpty ? nil : $0
+        }
         if let text, text.count > 64 { throw ParleyError.badRequest("q is at most 64 characters.") }
         let after = query.get("after")
         if let after, after.isEmpty || after.count > 64 { throw ParleyError.badRequest("after is a room name, 1–64 characters.") }
@@ -360,7 +362,8 @@ struct RoomController {
     /// [searchUsers] Active users whose username, or a word of whose display name, starts with `prefix`.
     func searchUsers(request: Request, context: AppRequestContext) async throws -> UserList {
         _ = try context.requireSession()
-        let prefix = request.query["prefix"].map(String.init) ?? ""
+        // Composed, as display names are kept: "E" and a combining accent is "É".
+        let prefix = request.query["prefix"].map { String($0).precomposedStringWithCanonicalMapping } ?? ""
         guard (1...32).contains(prefix.count) else { throw ParleyError.badRequest("prefix is 1–32 characters.") }
         var limit = 20
         if let text = request.query["limit"] {

@@ -88,8 +88,9 @@ struct RoomService: Sendable {
         if try !c.query("SELECT 1 FROM rooms WHERE id = ? AND password_hash IS NOT NULL", [roomID]).isEmpty { throw passwordRequired }
     }
 
+    /// Trims and checks a room's name, kept composed (NFC) as display names are.
     static func validateName(_ name: String) throws -> String {
-        let trimmed = name.trimmedWhitespace
+        let trimmed = name.precomposedStringWithCanonicalMapping.trimmedWhitespace
         guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.count <= 255,
             !trimmed.hasControlCharacters(), !hasInvisibleFormatting(trimmed)
         else {
