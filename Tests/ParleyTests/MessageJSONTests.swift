@@ -86,6 +86,9 @@ import Testing
         #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00+02:00").map(ParleyJSON.timestamp) == "2026-12-05T08:00:00.000Z")
         #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00-0530").map(ParleyJSON.timestamp) == "2026-12-05T15:30:00.000Z")
         #expect(ParleyJSON.parseTimestamp("2026-12-05T10:00:00.5+01").map(ParleyJSON.timestamp) == "2026-12-05T09:00:00.500Z")
+        // RFC 3339 allows `t` and `z` in small letters (a hunt: they were refused).
+        #expect(ParleyJSON.parseTimestamp("2026-12-06t10:00:00z").map(ParleyJSON.timestamp) == "2026-12-06T10:00:00.000Z")
+        #expect(ParleyJSON.parseTimestamp("2026-12-06x10:00:00Z") == nil && ParleyJSON.parseTimestamp("2026-12-06T10:00:00y") == nil)
         // Years before 1582 are Gregorian as the database keeps them: Go's and .NET's zero time is the
         // first time there is (it was refused: Foundation reads them as Julian dates).
         for text in ["0001-01-01T00:00:00.000Z", "0001-01-02T00:00:00.000Z", "1000-03-01T12:00:00.000Z", "1582-10-04T00:00:00.000Z", "9999-12-31T23:59:59.999Z"] {

@@ -100,7 +100,8 @@ public enum ParleyJSON {
         // `Z`, or an offset: `+HH:MM`, `+HHMM` or `+HH`.
         guard index < bytes.count else { return nil }
         var offset: Int64 = 0
-        if bytes[index] == UInt8(ascii: "Z") {
+        // RFC 3339 (§5.6) allows `t` and `z` in small letters too.
+        if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") {
             index += 1
         } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
             let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
@@ -139,7 +140,7 @@ public enum ParleyJSON {
     /// `23:61` or `02-30` over into the next hour, day or month instead of refusing them.
     static func writesARealTime(_ text: String) -> Bool {
         let bytes = Array(text.utf8.prefix(19))
-        guard bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+        guard bytes.count == 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] | 0x20 == UInt8(ascii: "t"),
             bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
         else { return false }
         func number(_ range: Range<Int>) -> Int? {
