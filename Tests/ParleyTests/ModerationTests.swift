@@ -19,6 +19,14 @@ import Testing
         try await client.send(.put, "/api/rooms/\(room)/members/\(user)/role", json: #"{"role":"\#(role)"}"#, headers: actor.bearer)
     }
 
+    /// The types of `room`'s events, a typing event as "typing true" or "typing false".
+    static func trail(_ events: [JSON], room: Int64) -> [String] {
+        events.filter { $0["room_id"]?.int == room }.compactMap { event -> String? in
+            guard let type = event["type"]?.string else { return nil }
+            return type == "typing" ? "typing \(event["data"]?["typing"]?.bool.map(String.init) ?? "?")" : type
+        }
+    }
+
     /// Leaving a room, or being removed from a group, ends one's typing indicator at once, before
     /// the event of one's going, as a kick does: the others saw "typing…" for 6 s after (a hunt).
     @Test func leavingOrBeingRemovedEndsTheTypingIndicator() async throws {
@@ -36,10 +44,7 @@ import Testing
                 let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: owner.bearer).json()["cursor"]?.int)
                 #expect(try await client.send(leave.0, leave.1, headers: leave.2.bearer).status == .noContent)
                 let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: owner.bearer).json()["events"]?.array ?? []
-                let seen = events.filter { $0["room_id"]?.int == room }.compactMap { event -> String? in
-                    guard let type = event["type"]?.string else { return nil }
-                    return type == "typing" ? "typing \(event["data"]?["typing"]?.bool.map(String.init) ?? "?")" : type
-                }
+                let seen = Self.trail(events, room: room)
                 #expect(seen == ["typing false", event], "\(event): \(seen)")
             }
         }
@@ -59,10 +64,7 @@ import Testing
                 let acted = try await client.send(.post, "/api/rooms/\(room)/\(path)", json: #"{"user_id":\#(kim.id)}"#, headers: owner.bearer)
                 #expect([.noContent, .created].contains(acted.status))
                 let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: owner.bearer).json()["events"]?.array ?? []
-                let seen = events.filter { $0["room_id"]?.int == room }.compactMap { event -> String? in
-                    guard let type = event["type"]?.string else { return nil }
-                    return type == "typing" ? "typing \(event["data"]?["typing"]?.bool.map(String.init) ?? "?")" : type
-                }
+                let seen = Self.trail(events, room: room)
                 #expect(seen == ["typing false", event], "\(path): \(seen)")
                 if path != "kick" {
                     let stored = try await client.send(.get, "/api/rooms/\(room)/\(path)", headers: owner.bearer).json()[path]?.array?.first?["created_at"]
