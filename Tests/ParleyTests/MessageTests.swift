@@ -701,6 +701,9 @@ import Testing
             // An unchanged text adds no version.
             #expect(try await history(bob) == ("meet at 11 sharp", ["meet at 9", "meet at 10"]))
             #expect(try parley.count("message_edits") == 2)
+            // The last version was replaced at the edit's own time, to the millisecond.
+            let edits = try await client.send(.get, "/api/messages/\(id)/edits", headers: bob.bearer).json()
+            #expect(edits["versions"]?.array?.last?["replaced_at"] == edits["message"]?["edited_at"])
             try await client.send(.get, "/api/messages/999999/edits", headers: bob.bearer).expectError(.notFound, "message_not_found")
             #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
             #expect(try await history(bob) == (nil, []))

@@ -160,6 +160,11 @@ import Testing
             #expect(message?["poll"]?["options"]?.array?.compactMap { $0["text"]?.string } == ["****** now", "fine"])
             let stored = "\(try parley.scalar("SELECT poll_summary FROM messages WHERE room_id = ?", [room]))"
             #expect(stored.contains("****** now") && !stored.contains("maskme"))
+            // Options that differ only in masked words would read the same: refused (a hunt: three `***`).
+            #expect(try await put(#"{"words":["foo","bar"],"mode":"mask"}"#).status == .ok)
+            try await Self.create(client, ann, room: room, #"{"question":"which?","options":["foo","bar","***"]}"#)
+                .expectError(.unprocessableContent, "invalid_poll")
+            #expect(try parley.count("messages", where: "room_id = \(room)") == 1)
         }
     }
 

@@ -216,7 +216,12 @@ struct MessageService: Sendable {
                 do { filtered = try filter.check(text, roomID: roomID) } catch { try refuse(error) }
                 // A poll's options and a file's name are shown to the room as its text is: filtered alike.
                 let poll = try poll.map { poll in
-                    do { return try poll.withOptionTexts { try filter.check($0, roomID: roomID) } } catch { try refuse(error) }
+                    do {
+                        let shown = try poll.withOptionTexts { try filter.check($0, roomID: roomID) }
+                        // Masked words can make two options read the same ("foo" and "bar" both `***`).
+                        guard Set(shown.options.map { $0.text.lowercased() }).count == shown.options.count else { throw PollView.sameAfterFilter }
+                        return shown
+                    } catch { try refuse(error) }
                 }
                 let file = try file.map { file in
                     do { return file.named(try filter.check(file.name, roomID: roomID, fileName: true)) } catch { try refuse(error) }
@@ -538,10 +543,6 @@ struct MessageService: Sendable {
             try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
             // Saving the text unchanged is no edit: no "edited" mark without a version to show, no event.
             guard message.text != text else { return (message, false) }
-            // The text it had, for its edit history.
-            if let old = message.text {
-                try c.execute("INSERT INTO message_edits (message_id, text, replaced_at) VALUES (?, ?, NOW(3))", [messageID, old])
-            }
             // Other links take other previews, fetched after the edit (until then, none); a poll's
             // question takes none, edited or not.
             let relink = message.poll == nil && MessageLinks.find(message.text) != MessageLinks.find(text)
@@ -574,6 +575,12 @@ struct MessageService: Sendable {
             try c.execute(
                 "UPDATE messages SET text = ?, edited_at = NOW(3), mention_ids = ?\(relink ? ", preview_summary = NULL" : "") WHERE id = ?",
                 [text, resolved.idList, messageID])
+            // The text it had, for its edit history, replaced at the edit's own time (a second
+            // `NOW(3)` could read the next millisecond: a hunt saw `replaced_at` 1 ms before `edited_at`).
+            if let old = message.text {
+                try c.execute(
+                    "INSERT INTO message_edits (message_id, text, replaced_at) SELECT id, ?, edited_at FROM messages WHERE id = ?", [old, messageID])
+            }
             if relink, !message.previews.isEmpty { try Self.forgetPreviewImages(c, messageID: messageID) }
             let edited = try store.message(c, id: messageID)!
             try events.append(EventType.messageEdited, roomID: message.roomId, payload: MessageEvent(message: edited))

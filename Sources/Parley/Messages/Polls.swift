@@ -42,6 +42,9 @@ public struct PollView: Codable, Sendable, Equatable {
         return PollView(options: trimmed.map { Option(text: $0, votes: 0, voterIds: []) }, multiple: multiple, closed: false, voters: 0)
     }
 
+    static let sameAfterFilter = ParleyError.invalid(
+        "invalid_poll", "Two options read the same once the room's word filter has masked them: reword them.")
+
     /// The same poll with its options' texts passed through `change` (the word filter, as the
     /// question is).
     func withOptionTexts(_ change: (String) throws -> String) rethrows -> PollView {
