@@ -81,6 +81,12 @@ import Testing
             #expect(try await Self.save(client, ann, mention).status == .ok)
             let notifications = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["notifications"]?.array ?? []
             #expect(notifications.first { $0["message"]?["id"]?.int == mention }?["message"]?["saved"] == .bool(true))
+            // And a room's last message, in the room list and the summary (a hunt found it unmarked).
+            let mine = try await client.send(.get, "/api/rooms", headers: ann.bearer).json()["mine"]?.array ?? []
+            #expect(mine.first { $0["id"]?.int == 1 }?["last_message"]?["saved"] == .bool(true))
+            let states = try await client.send(.get, "/api/me/summary", headers: ann.bearer).json()["rooms"]?.array ?? []
+            #expect(states.first { $0["room_id"]?.int == 1 }?["last_message"]?["saved"] == .bool(true))
+            #expect(try await client.send(.get, "/api/rooms", headers: bob.bearer).json()["mine"]?.array?.first { $0["id"]?.int == 1 }?["last_message"]?["saved"] == nil)
         }
     }
 

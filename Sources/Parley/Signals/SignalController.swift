@@ -320,7 +320,7 @@ struct RoomState: Encodable, Sendable {
     let mentioned: Bool
     let readUpTo: Int64
     let notifyLevel: NotifyLevel
-    let lastMessage: MessageView?
+    var lastMessage: MessageView?
 
     /// Whether I starred the room (my clients list it first).
     let starred: Bool
@@ -343,7 +343,7 @@ struct RoomState: Encodable, Sendable {
 
     static func all(pool: MariaDBPool, userID: Int64) async throws -> [RoomState] {
         try await pool.withConnection { c in
-            try c.query(
+            var states = try c.query(
                 """
                 SELECT m.room_id, m.notify_level, m.starred_at, m.closed_up_to, r.kind FROM room_members m JOIN rooms r ON r.id = m.room_id
                 WHERE m.user_id = ?
@@ -373,6 +373,12 @@ struct RoomState: Encodable, Sendable {
                         mentioned: unread.mentioned, readUpTo: unread.readUpTo, notifyLevel: level, lastMessage: last,
                         starred: try row.decode("starred_at", as: Date?.self) != nil, closed: woke.map { !$0 } ?? false)
                 }
+            // Each last message as the reader gets it from every other read (`saved`, their own
+            // reactions and votes), in one go for all rooms: a hunt found a saved one unmarked here.
+            let read = try MessageService.forReader(c, states.compactMap(\.lastMessage), userID: userID)
+            let byID = Dictionary(read.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for index in states.indices { states[index].lastMessage = states[index].lastMessage.flatMap { byID[$0.id] } }
+            return states
         }
     }
 }
