@@ -373,6 +373,8 @@ async function leaveOpenRoom() {
 
 async function logout() {
   stream?.stop();
+  // The tab hides as the page goes: it reports nothing more with the session about to end.
+  document.removeEventListener("visibilitychange", actions.tabVisibilityChanged);
   // On a shared computer the next person finds nothing of mine here: no unsent messages (nor are
   // they sent at my next login), no drafts, no recent emoji. (The theme is the browser's, not mine.)
   if (state().me) {
@@ -392,6 +394,7 @@ function endSession(message) {
   if (!entered) return;
   entered = false;
   stream?.stop();
+  document.removeEventListener("visibilitychange", actions.tabVisibilityChanged);
   // Revoking a session is what one does for a lost or shared computer: what was typed here leaves
   // it, as at logout (drafts are on the server too; unsent messages are not kept to be sent later).
   if (state().me) {

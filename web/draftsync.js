@@ -7,8 +7,10 @@ const SYNC_DELAY_MS = 1000;
 
 /// `current(key)`: the box's draft ({text, pending, ...}) or undefined; `target(draft)`: the id of
 /// the message it answers, or null; `save(key, text, replyTo)` and `remove(key)`: the requests;
-/// `confirmed(key, draft)`: the server now holds what `draft` says.
-export function draftSync({ current, target, save, remove, confirmed }) {
+/// `confirmed(key, draft)`: the server now holds what `draft` says; `gone(key, draft)`: the server
+/// keeps no draft of this box for me any more (its room or message is gone, or I am no longer a
+/// member), so this browser drops it too.
+export function draftSync({ current, target, save, remove, confirmed, gone }) {
   /// What the server holds of each box's draft (key -> { text, replyTo }), as last saved or heard;
   /// `text: null` when unknown (a save failed), so the next change is sent whatever it is.
   const synced = new Map();
@@ -45,8 +47,15 @@ export function draftSync({ current, target, save, remove, confirmed }) {
         }
       }
       confirmed(key, draft);
-    } catch {
-      // Offline, too long, or no longer a member: this browser keeps it, and the next change tries again.
+    } catch (error) {
+      // Refused for good (no longer a member, banned, the room or the thread deleted): sending it
+      // again, at every load, would be refused again.
+      if ((error?.status === 403 && error.code !== "csrf_failed") || error?.status === 404) {
+        synced.delete(key);
+        gone(key, draft);
+        return;
+      }
+      // Offline, or too long: this browser keeps it, and the next change tries again.
       synced.set(key, { text: null, replyTo: null });
     }
   }

@@ -38,6 +38,12 @@ const sync = draftSync({
     draft.pending = false;
     saveDrafts();
   },
+  // Refused for good (the room deleted, or I am no longer in it): it goes here too.
+  gone: (room, draft) => {
+    if (drafts.get(room) !== draft) return;
+    drafts.delete(room);
+    saveDrafts();
+  },
 });
 let draftRoom = null;
 let draftsLoaded = false;

@@ -1,5 +1,6 @@
 // Saved messages: a dialog with my private bookmarks, the latest saved first, each opening its
-// room at the message or taken off the list; kept in step with my other tabs while it is open.
+// room at the message or taken off the list; kept in step with my other tabs, and with the messages'
+// edits and deletions (a deleted one stays as a tombstone, as the server lists it), while it is open.
 import * as actions from "/actions.js";
 import { $, button, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, truncate } from "/format.js";
@@ -24,6 +25,14 @@ export function initSaved({ onNavigate }) {
     // Saved elsewhere: the list starts over with it; unsaved: it leaves the list.
     if (saved) load();
     else render();
+  });
+  on("roomMessage", ({ type, message }) => {
+    if (type === "message.created" || !$("saved-dialog").open) return;
+    if (!current.entries.some((entry) => entry.message.id === message.id)) return;
+    // (Nothing brings a deleted one back.)
+    const follow = (entry) => (entry.message.id === message.id && !entry.message.deleted ? { ...entry, message } : entry);
+    current = { ...current, entries: current.entries.map(follow) };
+    render();
   });
 }
 

@@ -11,7 +11,8 @@ import { showError, userSearch } from "/views/dialogs.js";
 
 const PAGE = 20;
 let navigate = () => {};
-/// The search shown: its query and scope, the results so far, and whether more lie beyond them.
+/// The search shown: its query, the room it was limited to (null: all my rooms), the results so far,
+/// and whether more lie beyond them.
 let current = null;
 let timer = null;
 let controller = null;
@@ -66,8 +67,20 @@ export function openSearch() {
   if (!room) scope.value = "all";
   $("search-dialog").showModal();
   $("search-input").select();
+  // Limited to "this" room, which is another one now (or to none): the results shown are not this
+  // search's, so they go at once and it runs again.
   if (!$("search-input").value.trim()) render();
+  else if (current?.room !== scopedRoom()) {
+    current = null;
+    $("search-results").replaceChildren();
+    $("search-status").textContent = "";
+    $("search-more").hidden = true;
+    run();
+  }
 }
+
+/// The room the scope limits the search to (the open one), or null for all my rooms.
+const scopedRoom = () => ($("search-scope").value === "room" ? state.room?.id ?? null : null);
 
 /// Limits the search to one sender (or, with null, to nobody in particular) and searches again.
 function setFrom(user) {
@@ -106,7 +119,7 @@ function since() {
 async function run({ more = false } = {}) {
   clearTimeout(timer);
   const q = $("search-input").value.trim();
-  const room = $("search-scope").value === "room" ? state.room?.id ?? null : null;
+  const room = scopedRoom();
   showError("search-error", null);
   controller?.abort();
   if (!q) {
@@ -121,13 +134,13 @@ async function run({ more = false } = {}) {
   try {
     const page = await Messages.search({ q, room, from: from?.id, before, has: $("search-has").value || undefined, since: since(), limit: PAGE }, { signal });
     const messages = more && current ? [...current.messages, ...page.messages] : page.messages;
-    current = { q, messages, hasMore: page.has_more };
+    current = { q, room, messages, hasMore: page.has_more };
     render();
   } catch (error) {
     if (error.name === "AbortError") return;
     if (error.code === "invalid_query") {
       // The server says how long a word must be (its full-text index decides).
-      current = { q, messages: [], hasMore: false, unsearchable: error.message };
+      current = { q, room, messages: [], hasMore: false, unsearchable: error.message };
       render();
     } else {
       showError("search-error", error);

@@ -269,17 +269,27 @@ function messageItem(m, { root = false } = {}) {
   return item;
 }
 
+/// A reply of mine not sent yet: queued, sending, waiting for the connection or refused, with Retry
+/// (once refused) and Discard as its copy in the room's list has.
 function pendingItem(entry) {
-  const text = entry.status === "failed" ? `Not sent: ${entry.error}` : entry.status === "sending" ? "Sending…" : "Queued";
+  const status = entry.status === "failed" ? "failed" : entry.status === "sending" ? "sending" : entry.waiting ? "waiting" : "queued";
+  const text = { failed: `Not sent: ${entry.error}`, sending: "Sending…", waiting: "Waiting for the connection…", queued: "Queued" }[status];
+  const body = el(
+    "div",
+    { className: "body" },
+    el("div", { className: "meta" }, el("span", { className: "author", text: state.me.display_name }), el("span", { className: "status", dataset: { status }, text })),
+    el("div", { className: "text" }, ...formatMessage(entry.text, myMarks({ keywords: false }))),
+  );
+  if (status === "failed" || status === "waiting") {
+    const tools = el("div", { className: "pending-actions", attrs: { role: "group", "aria-label": "Unsent reply actions" } });
+    if (status === "failed") tools.append(button("Retry", { className: "secondary small", onClick: () => actions.retryPending(entry.client_id) }));
+    tools.append(button("Discard", { className: "secondary small", onClick: () => actions.discardPending(entry.client_id) }));
+    body.append(tools);
+  }
   return el(
     "li",
-    { className: "thread-message pending", attrs: { tabindex: "-1" }, dataset: { clientId: entry.client_id, key: `p:${entry.client_id}` } },
+    { className: `thread-message pending ${status}`, attrs: { tabindex: "-1" }, dataset: { clientId: entry.client_id, key: `p:${entry.client_id}` } },
     avatarFor(state.me, "avatar small"),
-    el(
-      "div",
-      { className: "body" },
-      el("div", { className: "meta" }, el("span", { className: "author", text: state.me.display_name }), el("span", { className: "status", text })),
-      el("div", { className: "text" }, ...formatMessage(entry.text, myMarks({ keywords: false }))),
-    ),
+    body,
   );
 }

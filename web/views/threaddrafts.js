@@ -46,6 +46,12 @@ const sync = draftSync({
     draft.pending = false;
     store();
   },
+  // Refused for good (the room deleted, or I am no longer in it): it goes here too.
+  gone: (key, draft) => {
+    if (drafts.get(key) !== draft) return;
+    drafts.delete(key);
+    store();
+  },
 });
 
 /// This browser's copies (per user, in localStorage), read once.
