@@ -61,6 +61,27 @@ import Yams
         }
     }
 
+    /// A number that fits no integer field (Foundation refuses the whole body without naming it) is
+    /// named: the field the route reads, not an unknown one that is ignored anyway (a hunt saw
+    /// `junk[0]` named for `up_to`).
+    @Test func theFieldWithANumberThatDoesNotFitIsNamed() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            for (body, field) in [
+                (#"{"up_to":1.5}"#, "up_to"), (#"{"junk":[1.5],"up_to":9223372036854775808}"#, "up_to"),
+                (#"{"junk":{"x":2.5},"up_to":1.5}"#, "up_to"), (#"{"a":1.5,"up_to":1e40,"z":[0.5]}"#, "up_to"),
+            ] {
+                let refused = try await client.send(.post, "/api/me/notifications/seen", json: body, headers: ann.bearer)
+                refused.expectError(.badRequest, "invalid_request")
+                #expect(try refused.json()["error"]?["message"]?.string == "Field `\(field)` must be a whole number within range.", "\(body)")
+            }
+            // Where the body has one such number, it is named as before (nested too).
+            let nested = try await client.send(.post, "/api/rooms", json: #"{"name":"g","kind":"group","members":[2.5]}"#, headers: ann.bearer)
+            #expect(try nested.json()["error"]?["message"]?.string == "Field `members[0]` must be a whole number within range.")
+        }
+    }
+
     /// A body in a content coding (gzip, br) is refused with 415 and `Accept-Encoding: identity`:
     /// no route decodes one, so gzip's bytes were read as malformed JSON (400), and a `br` body that
     /// happened to be JSON was taken as it came (a hunt). `identity` is no coding.

@@ -34,14 +34,16 @@ extension Request {
         do {
             return try context.requestDecoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let field = Self.unfitNumber(in: buffer) {
+            if case .dataCorrupted(let corrupted) = error, corrupted.codingPath.isEmpty,
+                let field = Self.unfitNumber(in: buffer, as: T.self, decoder: context.requestDecoder)
+            {
                 throw Self.unfit(field)
             }
             throw Self.describe(error)
         } catch let error as ParleyError {
             throw error
         } catch {
-            if let field = Self.unfitNumber(in: buffer) { throw Self.unfit(field) }
+            if let field = Self.unfitNumber(in: buffer, as: T.self, decoder: context.requestDecoder) { throw Self.unfit(field) }
             throw ParleyError(.badRequest, "malformed_json", "The body is not valid JSON.")
         }
     }
@@ -118,30 +120,62 @@ extension Request {
 
     /// For valid JSON that Foundation's decoder refused as a whole (on Linux it does so for a number
     /// that does not fit an integer field, like `1.5` or `1e40`, without naming the field): the
-    /// first field holding such a number, at any depth (`members[0]`).
-    static func unfitNumber(in buffer: ByteBuffer) -> String? {
+    /// first field holding such a number, at any depth (`members[0]`), that `T` reads. An unknown
+    /// field's `1.5` is ignored, as the field is, so each candidate is tried alone (the others made
+    /// 0): the one whose number alone still gets the body refused is named. A hunt saw an ignored
+    /// field's `junk[0]` named instead of the `up_to` at fault.
+    static func unfitNumber<T: Decodable>(in buffer: ByteBuffer, as type: T.Type, decoder: JSONDecoder) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else { return nil }
-        return unfitNumber(in: object, at: "")
+        var found: [(path: String, steps: [JSONStep])] = []
+        unfitNumbers(in: object, at: "", steps: [], into: &found)
+        guard found.count > 1 else { return found.first?.path }
+        for candidate in found {
+            var alone: Any = object
+            for other in found where other.path != candidate.path { alone = replacing(other.steps[...], in: alone, with: 0) }
+            guard let data = try? JSONSerialization.data(withJSONObject: alone) else { continue }
+            do {
+                _ = try decoder.decode(T.self, from: data)
+            } catch DecodingError.dataCorrupted(let corrupted) where corrupted.codingPath.isEmpty {
+                return candidate.path
+            } catch {}
+        }
+        return found.first?.path
     }
 
-    private static func unfitNumber(in value: Any, at path: String) -> String? {
+    enum JSONStep { case key(String), index(Int) }
+
+    private static func unfitNumbers(in value: Any, at path: String, steps: [JSONStep], into found: inout [(path: String, steps: [JSONStep])]) {
         switch value {
         case let object as [String: Any]:
             for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-                if let found = unfitNumber(in: value, at: path.isEmpty ? key : "\(path).\(key)") { return found }
+                unfitNumbers(in: value, at: path.isEmpty ? key : "\(path).\(key)", steps: steps + [.key(key)], into: &found)
             }
         case let array as [Any]:
             for (index, value) in array.enumerated() {
-                if let found = unfitNumber(in: value, at: "\(path)[\(index)]") { return found }
+                unfitNumbers(in: value, at: "\(path)[\(index)]", steps: steps + [.index(index)], into: &found)
             }
         case let number as NSNumber:
             // true and false read as 1 and 0: whole, never reported.
             let double = number.doubleValue
-            if double != double.rounded() || abs(double) >= 9.2e18 { return path }
+            if double != double.rounded() || abs(double) >= 9.2e18 { found.append((path, steps)) }
         default:
             break
         }
-        return nil
+    }
+
+    /// `value` with what `steps` lead to replaced by `replacement`.
+    private static func replacing(_ steps: ArraySlice<JSONStep>, in value: Any, with replacement: Any) -> Any {
+        guard let step = steps.first else { return replacement }
+        switch (step, value) {
+        case (.key(let key), var object as [String: Any]):
+            if let inner = object[key] { object[key] = replacing(steps.dropFirst(), in: inner, with: replacement) }
+            return object
+        case (.index(let index), var array as [Any]) where array.indices.contains(index):
+            array[index] = replacing(steps.dropFirst(), in: array[index], with: replacement)
+            return array
+        default:
+            return value
+        }
     }
 
     /// Whether a Content-Type is JSON: `application/json` or `application/…+json`, any case, with or
