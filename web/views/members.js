@@ -1,11 +1,11 @@
 // The member panel: who is in the open room, their presence and role, and (for moderators and up)
-// kick, ban, mute and role changes, and the way to the bans and mutes lists; owners and admins of
-// a private group add people, and those of a room or group reach its webhooks; a DM's "Add people…"
-// starts a new conversation with its people and more (a DM's people never change); "Report this
-// room…" tells the site admins about a room or group as such.
+// who is muted and until when, kick, ban, mute or unmute and role changes, and the way to the bans
+// and mutes lists; owners and admins of a private group add people, and those of a room or group
+// reach its webhooks; a DM's "Add people…" starts a new conversation with its people and more (a
+// DM's people never change); "Report this room…" tells the site admins about a room or group as such.
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
-import { formatFull, statusLabel } from "/format.js";
+import { dayKey, formatFull, formatTime, statusLabel } from "/format.js";
 import { icon } from "/icons.js";
 import { activeStatus, isArchived, myRole, on, pausedNow, RANK, state } from "/state.js";
 import { confirmDialog, personOption, userSearch } from "/views/dialogs.js";
@@ -44,15 +44,69 @@ export function initMembers({ onModeration, onAddPeople, onReportRoom }) {
   });
   $("add-member").addEventListener("submit", (event) => event.preventDefault());
   on("members", render);
-  on("room", render);
+  on("room", ({ changed }) => {
+    if (changed === "opened") mutes.roomId = null;
+    render();
+  });
+  // A mute or ban made or lifted (by anyone, or a mute running out): the mutes are read again.
+  on("moderation", ({ roomId }) => {
+    if (roomId !== state.room?.id) return;
+    mutes.fresh = false;
+    render();
+  });
+  on("muted", ({ roomId }) => roomId === state.room?.id && render());
+}
+
+/// The open room's mutes for its moderators (user id -> when it ends, ISO 8601, or null: until
+/// lifted): members carry no mute, so the room's list of mutes (moderators only) is read, while the
+/// panel shows (`fresh` until a mute or ban changes).
+const mutes = { roomId: null, until: new Map(), fresh: false };
+let mutesGeneration = 0;
+
+async function loadMutes(roomId) {
+  const mine = ++mutesGeneration;
+  if (mutes.roomId !== roomId) mutes.until = new Map();
+  mutes.roomId = roomId;
+  mutes.fresh = true;
+  try {
+    const list = await actions.moderation.mutes(roomId);
+    if (mine !== mutesGeneration) return;
+    const until = new Map(list.map((mute) => [mute.user.id, mute.expires_at]));
+    const same = until.size === mutes.until.size && [...until].every(([id, end]) => mutes.until.has(id) && mutes.until.get(id) === end);
+    mutes.until = until;
+    // (Drawn again only if that changes something: a list drawn again under the pointer loses the click.)
+    if (!same) render();
+  } catch {
+    // Demoted meanwhile, or the room closed: nobody is shown muted (the next mute event reads again).
+    if (mine === mutesGeneration) mutes.until = new Map();
+  }
+}
+
+/// Until when `userId` is muted in the open room: undefined if not (or not known), null for no end.
+function mutedUntil(room, userId, myRank) {
+  if (userId === state.me.id) return state.mutedIn.has(room.id) ? state.mutedIn.get(room.id) : undefined;
+  if (room.kind === "dm" || myRank < RANK.moderator || mutes.roomId !== room.id) return undefined;
+  return mutes.until.has(userId) ? mutes.until.get(userId) : undefined;
+}
+
+/// "Muted until 3:04 PM" (today), "Muted until Friday, …" (later), or "Muted" (until lifted).
+function mutedLabel(until) {
+  if (!until) return "Muted";
+  const end = new Date(until);
+  return `Muted until ${dayKey(end) === dayKey(new Date()) ? formatTime(end) : formatFull(end)}`;
 }
 
 export function setMembersOpen(open) {
   $("members-panel").hidden = !open;
   $("members-toggle").setAttribute("aria-expanded", String(open));
   document.body.classList.toggle("members-open", open);
-  if (open) $("members-close").focus();
-  else $("members-toggle").focus();
+  if (!open) {
+    $("members-toggle").focus();
+    return;
+  }
+  // (The mutes are read while the panel shows.)
+  render();
+  $("members-close").focus();
 }
 
 export const toggleMembers = () => setMembersOpen($("members-panel").hidden);
@@ -65,6 +119,7 @@ function render() {
     return;
   }
   const mine = RANK[myRole(room.id)] ?? -1;
+  if (room.kind !== "dm" && mine >= RANK.moderator && !$("members-panel").hidden && (mutes.roomId !== room.id || !mutes.fresh)) loadMutes(room.id);
   $("add-member").hidden = !(room.kind === "group" && mine >= RANK.admin);
   // Nobody is added to an archived group (its invite links stay to be seen and revoked).
   $("add-member-input").closest("label").hidden = isArchived(room.id);
@@ -80,11 +135,13 @@ function render() {
   $("members-heading").textContent = `Members · ${members.length}`;
   const focused = $("members").contains(document.activeElement) ? document.activeElement : null;
   $("members").replaceChildren(...members.map((member) => memberItem(room, member, mine)));
-  // The focus stays with the same person (their same button, else their first one) if still listed.
+  // The focus stays with the same person (their same button, or the one that took its place, as
+  // Unmute takes Mute's, else their first one) if still listed.
   if (focused && !$("members").contains(document.activeElement)) {
     const item = $("members").querySelector(`li[data-user-id="${focused.closest("li")?.dataset.userId}"]`);
     const buttons = [...(item?.querySelectorAll("button") ?? [])];
-    (buttons.find((b) => b.textContent === focused.textContent) ?? buttons[0])?.focus();
+    const same = buttons.find((b) => b.textContent === focused.textContent) ?? buttons.find((b) => b.dataset.tool && b.dataset.tool === focused.dataset.tool);
+    (same ?? buttons[0])?.focus();
   }
   // A status or a pause that runs out leaves the list when it does.
   clearTimeout(expiryTimer);
@@ -104,6 +161,11 @@ function memberItem(room, member, myRank) {
     const until = status.expires_at ? ` (until ${formatFull(new Date(status.expires_at))})` : "";
     person.append(el("span", { className: "status-line", text: statusLabel(status), attrs: { title: `${statusLabel(status)}${until}` } }));
   }
+  const muted = mutedUntil(room, member.user.id, myRank);
+  if (muted !== undefined) {
+    const title = muted ? `Muted until ${formatFull(new Date(muted))}` : "Muted until a moderator unmutes";
+    person.append(el("span", { className: "member-muted", text: mutedLabel(muted), attrs: { title } }));
+  }
   const item = el("li", { className: "member", dataset: { userId: member.user.id } }, el("span", { className: "avatar-wrap" }, avatar, dot), person);
   item.append(el("span", { className: "sr-only", text: `, ${presence}` }));
   if (pausedNow(member.dnd_until)) {
@@ -118,8 +180,10 @@ function memberItem(room, member, myRank) {
   const uid = member.user.id;
   const name = member.user.display_name;
   // A tool cancelled (it resolves to false) changes nothing: the list is not reloaded.
-  const act = (label, run) => tools.append(button(label, {
+  // (`tool` names what a button does either way, as "mute" for Mute and Unmute.)
+  const act = (label, run, tool = null) => tools.append(button(label, {
     className: "secondary small",
+    attrs: { "data-tool": tool },
     onClick: () => run().then((done) => done !== false && actions.loadPeople(room.id)).catch(toastError),
   }));
   const withReason = (verb, call) => async () => {
@@ -129,7 +193,18 @@ function memberItem(room, member, myRank) {
   };
   act("Kick", withReason("Kick", (reason) => actions.moderation.kick(room.id, uid, reason)));
   act("Ban", withReason("Ban", (reason) => actions.moderation.ban(room.id, uid, reason)));
-  act("Mute 10 min", () => actions.moderation.mute(room.id, uid, 600));
+  // The list shows the change at once (the mute event that follows reads the mutes again).
+  if (muted !== undefined) {
+    act("Unmute", async () => {
+      await actions.moderation.unmute(room.id, uid);
+      if (mutes.roomId === room.id) mutes.until.delete(uid);
+    }, "mute");
+  } else {
+    act("Mute 10 min", async () => {
+      const { mute } = await actions.moderation.mute(room.id, uid, 600);
+      if (mutes.roomId === room.id) mutes.until.set(uid, mute.expires_at);
+    }, "mute");
+  }
   if (room.kind === "group" && myRank >= RANK.admin) {
     act("Remove", async () => {
       if ((await confirmDialog({ title: `Remove ${name} from this group?`, confirm: "Remove" })) === null) return false;
@@ -138,11 +213,11 @@ function memberItem(room, member, myRank) {
   }
   if (myRank >= RANK.admin && RANK[member.role] < RANK.admin) {
     const next = member.role === "moderator" ? "member" : "moderator";
-    act(next === "moderator" ? "Make moderator" : "Remove moderator", () => actions.moderation.setRole(room.id, uid, next));
+    act(next === "moderator" ? "Make moderator" : "Remove moderator", () => actions.moderation.setRole(room.id, uid, next), "moderator");
   }
   if (myRank === RANK.owner) {
     const next = member.role === "admin" ? "member" : "admin";
-    act(next === "admin" ? "Make admin" : "Remove admin", () => actions.moderation.setRole(room.id, uid, next));
+    act(next === "admin" ? "Make admin" : "Remove admin", () => actions.moderation.setRole(room.id, uid, next), "admin");
   }
   item.append(tools);
   return item;

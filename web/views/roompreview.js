@@ -1,6 +1,7 @@
 // A public room's preview in the Browse dialog: its newest messages (what the server shows a
 // non-member: at most 20, oldest at the top), read before joining, with the Join button beside
-// them. A room with a password shows nothing until joined with it.
+// them. A room with a password shows nothing until joined with it; a room I am banned from shows
+// why, and no Join.
 import { Messages } from "/api.js";
 import { $, authorAvatar, button, el } from "/dom.js";
 import { formatFull, formatTime } from "/format.js";
@@ -35,6 +36,12 @@ export async function showRoomPreview(room, { onJoin, onBack }) {
     if (shown !== room.id) return;
     const text = error.code === "password_required" ? "This room has a password: join it to read it." : error.message ?? String(error);
     list.replaceChildren(el("li", { className: error.code === "password_required" ? "muted" : "error", text }));
+    // A banned user cannot join (the server refuses it the same way): no Join to offer.
+    if (error.code === "banned") {
+      const focused = document.activeElement === $("browse-preview-join");
+      $("browse-preview-join").remove();
+      if (focused) $("browse-back").focus();
+    }
     return;
   }
   if (shown !== room.id) return;
