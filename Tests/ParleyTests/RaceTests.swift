@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import Parley
@@ -19,10 +20,33 @@ import Testing
         defer { other.close() }
         try other.executeText("START TRANSACTION")
         try change(other)
-        let started = Task { try await request() }
-        try await Task.sleep(for: .milliseconds(500))
+        let answered = NIOLockedValueBox(false)
+        let started = Task {
+            defer { answered.withLockedValue { $0 = true } }
+            return try await request()
+        }
+        // The commit comes once the request waits for the change's rows (or answered without
+        // waiting, or after 5 s). A fixed half second let a request that a loaded machine started
+        // late come after the commit, and take the other path (a full run saw two of these).
+        // (Polled every 150 ms: InnoDB refreshes what `INNODB_TRX` shows only after 100 ms without a
+        // read of it, so polling faster saw the same stale list for ever.)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, !answered.withLockedValue({ $0 }), try !Self.waitsForALock(other) {
+            try await Task.sleep(for: .milliseconds(150))
+        }
         try other.executeText("COMMIT")
         return try await started.value
+    }
+
+    /// Whether a connection to this database waits for a row lock (the test's request, blocked by
+    /// the change held open on `connection`).
+    static func waitsForALock(_ connection: MariaDBConnection) throws -> Bool {
+        let waiting = try connection.query(
+            """
+            SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+            WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()
+            """)
+        return try waiting.first?.decode("n", as: Int.self) ?? 0 > 0
     }
 
     /// A change made in SQL on a second connection (so the server's memory never learns of it), how
