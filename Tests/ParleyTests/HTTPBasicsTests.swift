@@ -76,6 +76,11 @@ import Yams
                 refused.expectError(.badRequest, "invalid_request")
                 #expect(try refused.json()["error"]?["message"]?.string == "Field `\(field)` must be a whole number within range.", "\(body)")
             }
+            // Many such numbers are not each tried (that would cost their square): the first is named.
+            let many = #"{"junk":[\#(Array(repeating: "1.5", count: 5000).joined(separator: ","))],"up_to":1.5}"#
+            let refused = try await client.send(.post, "/api/me/notifications/seen", json: many, headers: ann.bearer)
+            refused.expectError(.badRequest, "invalid_request")
+            #expect(try refused.json()["error"]?["message"]?.string == "Field `junk[0]` must be a whole number within range.")
             // Where the body has one such number, it is named as before (nested too).
             let nested = try await client.send(.post, "/api/rooms", json: #"{"name":"g","kind":"group","members":[2.5]}"#, headers: ann.bearer)
             #expect(try nested.json()["error"]?["message"]?.string == "Field `members[0]` must be a whole number within range.")
