@@ -524,19 +524,24 @@ export async function markUnread(m) {
   store.keepUnread(m.room_id, marker.read_up_to);
 }
 
-/// When I last said I was typing (0: not since I stopped), and in which room.
+/// When I last said I was typing (0: not since I stopped), and in which room and thread (null: the
+/// room's own box).
 let lastTyping = 0;
 let typingRoom = null;
-/// Nobody types in an archived room, nor where I am muted (the server refuses it): nothing is signalled there.
-export function typing() {
+let typingThread = null;
+/// Nobody types in an archived room, nor where I am muted (the server refuses it): nothing is signalled
+/// there. `thread` is the root of the thread whose box this is; the server moves my indicator there
+/// (or back to the room) at once, so a move is signalled without waiting.
+export function typing(thread = null) {
   const now = Date.now();
   if (!state.room || state.room.closed || store.isArchived(state.room.id) || store.isMuted(state.room.id)) return;
   // Typing on in another room (its box left with text in it): that one stops first.
   if (typingRoom !== null && typingRoom !== state.room.id) stoppedTyping();
-  if (now - lastTyping < 3000) return;
+  if (now - lastTyping < 3000 && typingThread === thread) return;
   lastTyping = now;
   typingRoom = state.room.id;
-  Signals.typing(typingRoom, true).catch(() => {});
+  typingThread = thread;
+  Signals.typing(typingRoom, true, thread).catch(() => {});
 }
 /// Says I stopped typing in the room where I last said I was (sent, emptied the box, or left the
 /// room for another), so the others' indicator goes at once rather than when it runs out.
@@ -545,6 +550,7 @@ export function stoppedTyping() {
   if (room === null || lastTyping === 0) return;
   lastTyping = 0;
   typingRoom = null;
+  typingThread = null;
   if (store.isArchived(room) || store.isMuted(room)) return;
   Signals.typing(room, false).catch(() => {});
 }

@@ -380,7 +380,7 @@ export const UserGroups = {
 };
 
 export const Signals = {
-  typing: (roomId, typing) => post(`/api/rooms/${roomId}/typing`, { typing }),
+  typing: (roomId, typing, threadId = null) => post(`/api/rooms/${roomId}/typing`, threadId === null ? { typing } : { typing, thread_id: threadId }),
   /// A device's own report (`chosen` false), or the person's choice, which stands for every device.
   presence: (status, chosen = false) => request("PUT", "/api/me/presence", chosen ? { status, chosen: true } : { status }),
   focus: (roomId) => request("PUT", "/api/me/focus", { room_id: roomId }),

@@ -74,7 +74,7 @@ export function handleEvent(event, { onDeactivated } = {}) {
       break;
     }
     case "typing":
-      store.setTyping(data.room_id, data.user, data.typing, data.expires_in_ms);
+      store.setTyping(data.room_id, data.user, data.typing, data.expires_in_ms, data.thread_id ?? null);
       break;
     case "user.updated":
       if (data.user.id === state.me.id) store.setMe({ ...state.me, ...data.user });

@@ -1007,13 +1007,15 @@ export function setPins(roomId, pins) {
   emit("pins");
 }
 
-export function setTyping(roomId, user, typing, expiresInMs = 6000) {
+/// Who is typing in the open room: one entry per person, in the room itself (`thread` null) or in
+/// one of its threads (the root's id).
+export function setTyping(roomId, user, typing, expiresInMs = 6000, thread = null) {
   if (!isOpen(roomId) || user.id === state.me.id) return;
   const entry = state.room.typing.get(user.id);
   if (entry) clearTimeout(entry.timer);
   if (typing) {
     const timer = setTimeout(() => setTyping(roomId, user, false), expiresInMs + 500);
-    state.room.typing.set(user.id, { name: user.display_name, timer });
+    state.room.typing.set(user.id, { name: user.display_name, timer, thread });
   } else if (!state.room.typing.delete(user.id)) {
     return;
   }

@@ -57,6 +57,48 @@ import Testing
         }
     }
 
+    /// Typing in a thread says which thread (its root message), so the room does not show it; moving
+    /// between a thread and the room is told at once, and a reply ends it there.
+    @Test func typingInAThreadSaysWhichThread() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let root = try await live.post(bob.token, room: 1, text: "a question")
+            let group = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"g","kind":"group"}"#, token: alice.token).body?["room"]?["id"]?.int)
+            let elsewhere = try await live.post(alice.token, room: group, text: "in the group")
+            let stream = try await live.stream(bob.token)
+            _ = await stream.waitFor(0, within: 0.3)
+            func typing(_ json: String) async throws -> LiveClient.Reply {
+                try await live.send(.POST, "/api/rooms/1/typing", json: json, token: alice.token)
+            }
+            // A thread of another room, no such message, or not an id: refused, and nothing is told.
+            for (json, status, code) in [
+                (#"{"typing":true,"thread_id":\#(elsewhere)}"#, 422, "invalid_thread"), (#"{"typing":true,"thread_id":987654}"#, 422, "invalid_thread"),
+                (#"{"typing":true,"thread_id":0}"#, 422, "invalid_thread"), (#"{"typing":true,"thread_id":"x"}"#, 400, "invalid_request"),
+            ] {
+                let reply = try await typing(json)
+                #expect(reply.status == status && reply.body?["error"]?["code"] == .string(code), "\(json): \(reply.text)")
+            }
+            #expect(try await typing(#"{"typing":true,"thread_id":\#(root)}"#).status == 204)
+            // Into the room at once (not dropped as a renewal too soon), and back into the thread.
+            #expect(try await typing(#"{"typing":true}"#).status == 204)
+            #expect(try await typing(#"{"typing":true,"thread_id":\#(root)}"#).status == 204)
+            // A renewal in the same place this soon is dropped.
+            #expect(try await typing(#"{"typing":true,"thread_id":\#(root)}"#).status == 204)
+            let reply = try await live.send(.POST, "/api/rooms/1/messages", json: #"{"text":"an answer","reply_to":\#(root)}"#, token: alice.token)
+            #expect(reply.status == 201)
+            let seen = await stream.waitFor(4, within: 20) { $0.event == "typing" }
+            let told = seen.compactMap(\.json).map { event -> String in
+                let data = event["data"]
+                let place = data?["thread_id"] == .null ? "room" : data?["thread_id"]?.int == root ? "thread" : "?"
+                return "\(data?["typing"] == .bool(true) ? "start" : "stop"):\(place)"
+            }
+            #expect(told == ["start:thread", "start:room", "start:thread", "stop:thread"])
+            await stream.close()
+        }
+    }
+
     /// Logging out of one's last device is offline at once (a dropped connection keeps the grace,
     /// as it may come back; a logged-out device does not); logging out of one of two is not.
     @Test func loggingOutOfTheLastDeviceIsOfflineAtOnce() async throws {

@@ -512,3 +512,34 @@ def test_a_very_long_reply_is_folded_behind_show_more_in_the_thread(server, brow
     # A click folds it again.
     chat.click_fresh(f"{in_thread} .fold-toggle")
     chat.wait(lambda: chat.js(FOLD_STATE, in_thread) == [True, "Show more", "false", True])
+
+
+
+def test_typing_in_a_thread_shows_under_the_thread_not_the_room(server, browsers, account):
+    tara = account("tq_typing", display_name="Tara")
+    tom = account("tw_typing", display_name="Tom")
+    room = tara.create_room("thread-typing")["id"]
+    tom.join(room)
+    tara.post(room, "Lunch where?")
+    reader = Chat(browsers(), server).log_in("tq_typing")
+    reader.open_room("thread-typing")
+    reader.hover_action("Lunch where?", "thread-reply")
+    writer = Chat(browsers(), server).log_in("tw_typing")
+    writer.open_room("thread-typing")
+    writer.hover_action("Lunch where?", "thread-reply")
+    for chat in (reader, writer):
+        chat.wait(lambda chat=chat: chat.find("#thread-panel").is_displayed(), message="the thread did not open")
+
+    # Typing in the thread's box shows under the thread, not under the room's messages.
+    writer.find("#thread-text").send_keys("the noodle pl")
+    reader.wait(lambda: reader.text_of("thread-typing") == "Tom is typing…", message=lambda: f"thread: {reader.text_of('thread-typing')!r}")
+    assert reader.text_of("typing") == ""
+    # Over to the room's box: the indicator moves there.
+    writer.find("#composer-text").send_keys("or")
+    reader.wait(lambda: reader.text_of("typing") == "Tom is typing…" and reader.text_of("thread-typing") == "",
+                message=lambda: f"room: {reader.text_of('typing')!r}, thread: {reader.text_of('thread-typing')!r}")
+    # Back in the thread, the reply sent ends it there.
+    writer.find("#thread-text").send_keys("ace", Keys.ENTER)
+    reader.wait(lambda: "the noodle place" in thread_texts(reader), message=lambda: f"replies: {thread_texts(reader)}")
+    reader.wait(lambda: reader.text_of("thread-typing") == "" and reader.text_of("typing") == "",
+                message=lambda: f"room: {reader.text_of('typing')!r}, thread: {reader.text_of('thread-typing')!r}")

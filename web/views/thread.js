@@ -62,7 +62,7 @@ export function initThread(handlers) {
   });
   text.addEventListener("input", () => {
     if (state.thread) keepThreadDraft(state.thread.roomId, state.thread.rootId, text.value);
-    if (text.value.trim()) actions.typing();
+    if (text.value.trim()) actions.typing(state.thread?.rootId ?? null);
     else actions.stoppedTyping();
   });
   on("thread", ({ changed, added }) => {

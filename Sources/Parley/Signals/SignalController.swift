@@ -33,6 +33,7 @@ struct SignalController {
 
     struct TypingBody: Decodable {
         let typing: Bool
+        let threadId: Int64?
     }
 
     /// [typing] Start (or renew, at most every 3 s) or stop the typing indicator.
@@ -41,7 +42,8 @@ struct SignalController {
         let roomID = try RoomController.id(context, "room")
         let body = try await request.decodeJSON(as: TypingBody.self, context: context, limit: maxBodyBytes)
         if body.typing { try limiter.consume(String(session.user.id)) }
-        try await typing.set(user: session.user, roomID: roomID, typing: body.typing, mutedCheck: canPost)
+        if let thread = body.threadId, thread < 1 { throw TypingService.invalidThread }
+        try await typing.set(user: session.user, roomID: roomID, thread: body.threadId, typing: body.typing, mutedCheck: canPost)
         return .noContent
     }
 

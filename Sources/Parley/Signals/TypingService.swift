@@ -3,7 +3,9 @@ import MariaDB
 import NIOConcurrencyHelpers
 
 /// Who is typing where, in this process: an indicator lasts `ttl` unless renewed, renewals faster
-/// than `minRenewal` are dropped, and sending a message ends it at once.
+/// than `minRenewal` are dropped, and sending a message ends it at once. A user has one indicator
+/// per room: in the room itself or in one of its threads (`thread`, the thread's root message);
+/// typing in another thread moves it there at once.
 final class TypingTracker: Sendable {
     struct Key: Hashable, Sendable {
         let room: Int64
@@ -13,6 +15,13 @@ final class TypingTracker: Sendable {
     private struct Entry {
         var expires: ContinuousClock.Instant
         var lastAccepted: ContinuousClock.Instant
+        var thread: Int64?
+    }
+
+    /// An indicator that ended: whose, and where it showed.
+    struct Ended: Sendable {
+        let key: Key
+        let thread: Int64?
     }
 
     let ttl: Duration
@@ -24,11 +33,12 @@ final class TypingTracker: Sendable {
         self.minRenewal = minRenewal
     }
 
-    /// Records a start or renewal; false when it came too soon after the last accepted one.
-    func start(_ key: Key, now: ContinuousClock.Instant = .now) -> Bool {
+    /// Records a start or renewal; false when it came too soon after the last accepted one in the
+    /// same place (a move to another thread, or between a thread and the room, is never too soon).
+    func start(_ key: Key, thread: Int64? = nil, now: ContinuousClock.Instant = .now) -> Bool {
         entries.withLockedValue { entries in
-            if let entry = entries[key], entry.expires > now, now - entry.lastAccepted < minRenewal { return false }
-            entries[key] = Entry(expires: now + ttl, lastAccepted: now)
+            if let entry = entries[key], entry.expires > now, entry.thread == thread, now - entry.lastAccepted < minRenewal { return false }
+            entries[key] = Entry(expires: now + ttl, lastAccepted: now, thread: thread)
             return true
         }
     }
@@ -38,16 +48,16 @@ final class TypingTracker: Sendable {
         entries.withLockedValue { $0[key] != nil }
     }
 
-    /// Ends an indicator; false when there was none.
-    func stop(_ key: Key) -> Bool {
-        entries.withLockedValue { $0.removeValue(forKey: key) != nil }
+    /// Ends an indicator; nil when there was none, else where it showed.
+    func stop(_ key: Key) -> Ended? {
+        entries.withLockedValue { entries in entries.removeValue(forKey: key).map { Ended(key: key, thread: $0.thread) } }
     }
 
     /// Removes and returns the indicators that ran out.
-    func expire(now: ContinuousClock.Instant = .now) -> [Key] {
+    func expire(now: ContinuousClock.Instant = .now) -> [Ended] {
         entries.withLockedValue { entries in
-            let expired = entries.filter { $0.value.expires <= now }.map(\.key)
-            for key in expired { entries[key] = nil }
+            let expired = entries.filter { $0.value.expires <= now }.map { Ended(key: $0.key, thread: $0.value.thread) }
+            for ended in expired { entries[ended.key] = nil }
             return expired
         }
     }
@@ -61,33 +71,58 @@ struct TypingService: Sendable {
 
     struct TypingEvent: Encodable {
         let roomId: Int64
+        /// The thread (its root message) the indicator shows in; null for the room itself.
+        let threadId: Int64?
         let user: UserSummary
         let typing: Bool
         /// When the indicator ends by itself unless renewed.
         let expiresInMs: Int
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(roomId, forKey: .roomId)
+            try c.encode(threadId, forKey: .threadId)
+            try c.encode(user, forKey: .user)
+            try c.encode(typing, forKey: .typing)
+            try c.encode(expiresInMs, forKey: .expiresInMs)
+        }
+
+        private enum CodingKeys: String, CodingKey { case roomId, threadId, user, typing, expiresInMs }
     }
 
-    /// [typing] Starts, renews or stops the user's indicator in a room.
-    func set(user: User, roomID: Int64, typing: Bool, mutedCheck: @escaping @Sendable (MariaDBConnection, Int64, Int64) throws -> Void) async throws {
+    static let invalidThread = ParleyError.invalid("invalid_thread", "thread_id must be a message of the same room.")
+
+    /// [typing] Starts, renews or stops the user's indicator in a room, or (`thread`) in one of its
+    /// threads. Stopping ends the indicator wherever it shows.
+    func set(
+        user: User, roomID: Int64, thread: Int64? = nil, typing: Bool,
+        mutedCheck: @escaping @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    ) async throws {
         let rooms = self.rooms
         // Check membership first, so a refused request changes no state.
         try await rooms.pool.withConnection { c in
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
             try mutedCheck(c, roomID, user.id)
+            if let thread, try c.query("SELECT 1 FROM messages WHERE id = ? AND room_id = ?", [thread, roomID]).isEmpty {
+                throw Self.invalidThread
+            }
         }
         let key = TypingTracker.Key(room: roomID, user: user.id)
         if typing {
-            guard tracker.start(key) else { return }
+            guard tracker.start(key, thread: thread) else { return }
+            try await emit(roomID: roomID, thread: thread, user: UserSummary(user), typing: true)
         } else {
-            guard tracker.stop(key) else { return }
+            guard let ended = tracker.stop(key) else { return }
+            try await emit(roomID: roomID, thread: ended.thread, user: UserSummary(user), typing: false)
         }
-        try await emit(roomID: roomID, user: UserSummary(user), typing: typing)
     }
 
-    func emit(roomID: Int64, user: UserSummary, typing: Bool) async throws {
+    func emit(roomID: Int64, thread: Int64?, user: UserSummary, typing: Bool) async throws {
         let ttl = Int(tracker.ttl.components.seconds * 1000)
         _ = try await log.transaction { _, events in
-            try events.append(EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, user: user, typing: typing, expiresInMs: typing ? ttl : 0))
+            try events.append(
+                EventType.typing, roomID: roomID,
+                payload: TypingEvent(roomId: roomID, threadId: thread, user: user, typing: typing, expiresInMs: typing ? ttl : 0))
         }
     }
 
@@ -99,16 +134,17 @@ struct TypingService: Sendable {
     /// Ends a user's indicator, if it shows, inside a transaction that makes them stop: their post,
     /// or their kick, ban or mute (the others saw "typing…" for seconds after it).
     func ended(_ events: EventAppender, roomID: Int64, user: UserSummary) throws {
-        guard tracker.stop(TypingTracker.Key(room: roomID, user: user.id)) else { return }
-        try events.append(EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, user: user, typing: false, expiresInMs: 0))
+        guard let ended = tracker.stop(TypingTracker.Key(room: roomID, user: user.id)) else { return }
+        try events.append(
+            EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, threadId: ended.thread, user: user, typing: false, expiresInMs: 0))
     }
 
     /// Announces the end of indicators that ran out (run every half second).
     func expire() async throws {
-        for key in tracker.expire() {
+        for ended in tracker.expire() {
             let rooms = self.rooms
-            guard let user = try await rooms.pool.withConnection({ c in try rooms.user(c, id: key.user) }) else { continue }
-            try await emit(roomID: key.room, user: user, typing: false)
+            guard let user = try await rooms.pool.withConnection({ c in try rooms.user(c, id: ended.key.user) }) else { continue }
+            try await emit(roomID: ended.key.room, thread: ended.thread, user: user, typing: false)
         }
     }
 }
