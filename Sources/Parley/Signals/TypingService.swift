@@ -94,26 +94,43 @@ struct TypingService: Sendable {
 
     /// [typing] Starts, renews or stops the user's indicator in a room, or (`thread`) in one of its
     /// threads. Stopping ends the indicator wherever it shows.
+    ///
+    /// The checks, the tracker's change and the event are one transaction under the room's row, shared:
+    /// a kick, ban or mute (which take it exclusively, and end the indicator) either committed before,
+    /// and this sees it, or waits for this to commit and ends the indicator after. Checked on a
+    /// connection of its own, a start could land just after the kick's end and show the kicked
+    /// person typing for 6 s (a hunt). The mute, archive and who-posts rule are read from the
+    /// database as a post reads them (memory follows their commits).
     func set(
         user: User, roomID: Int64, thread: Int64? = nil, typing: Bool,
         mutedCheck: @escaping @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
     ) async throws {
         let rooms = self.rooms
-        // Check membership first, so a refused request changes no state.
-        try await rooms.pool.withConnection { c in
+        let tracker = self.tracker
+        let key = TypingTracker.Key(room: roomID, user: user.id)
+        let summary = UserSummary(user)
+        let ttl = Int(tracker.ttl.components.seconds * 1000)
+        _ = try await log.transaction { c, events in
+            try RoomStore.holdRoom(c, roomID)
             guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
             try mutedCheck(c, roomID, user.id)
+            // What memory said may predate a change this waited for in `holdRoom`.
+            guard try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id) != nil else { throw RoomService.notAMember }
             if let thread, try c.query("SELECT 1 FROM messages WHERE id = ? AND room_id = ?", [thread, roomID]).isEmpty {
                 throw Self.invalidThread
             }
-        }
-        let key = TypingTracker.Key(room: roomID, user: user.id)
-        if typing {
-            guard tracker.start(key, thread: thread) else { return }
-            try await emit(roomID: roomID, thread: thread, user: UserSummary(user), typing: true)
-        } else {
-            guard let ended = tracker.stop(key) else { return }
-            try await emit(roomID: roomID, thread: ended.thread, user: UserSummary(user), typing: false)
+            // (Nothing changes before every check passed, so a refused request changes no state.)
+            let place: Int64?
+            if typing {
+                guard tracker.start(key, thread: thread) else { return }
+                place = thread
+            } else {
+                guard let ended = tracker.stop(key) else { return }
+                place = ended.thread
+            }
+            try events.append(
+                EventType.typing, roomID: roomID,
+                payload: TypingEvent(roomId: roomID, threadId: place, user: summary, typing: typing, expiresInMs: typing ? ttl : 0))
         }
     }
 
