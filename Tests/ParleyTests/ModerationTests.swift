@@ -617,6 +617,57 @@ import Testing
         }
     }
 
+    /// A reset link works only while its maker is an active site admin, for an active account whose
+    /// password did not change since: a demoted or deactivated admin kept a way into every account
+    /// they had made a link for, and a link outlived the password change made after a leak (a hunt).
+    @Test func aResetLinkDiesWithItsMakersAdminRightsAndTheAccountsPasswordChange() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let deputy = try await client.signUp("deputy")
+            let bob = try await client.signUp("bob")
+            let eve = try await client.signUp("eve")
+            func role(_ target: Int64, _ role: String) async throws {
+                #expect(try await client.send(.put, "/api/admin/users/\(target)/site-role", json: #"{"site_role":"\#(role)"}"#, headers: root.bearer).status == .ok)
+            }
+            func link(_ target: Int64, by maker: LoggedIn) async throws -> String {
+                try #require(
+                    try await client.send(.post, "/api/admin/users/\(target)/password-reset", headers: maker.bearer).json()["reset"]?["code"]?.string)
+            }
+            func refused(_ code: String) async throws {
+                try await client.send(.get, "/api/password-resets/\(code)").expectError(.notFound, "reset_not_found")
+                try await client.send(.post, "/api/password-resets/\(code)", json: #"{"password":"taken over"}"#).expectError(.notFound, "reset_not_found")
+            }
+            try await role(deputy.id, "admin")
+            let deputys = try await link(bob.id, by: deputy)
+            #expect(try await client.send(.get, "/api/password-resets/\(deputys)").status == .ok)
+            // Demoted: the link sets nothing.
+            try await role(deputy.id, "user")
+            try await refused(deputys)
+            // Made an admin again, as with invites, what they made works again; deactivated, not.
+            try await role(deputy.id, "admin")
+            #expect(try await client.send(.get, "/api/password-resets/\(deputys)").status == .ok)
+            #expect(try await client.send(.post, "/api/admin/users/\(deputy.id)/deactivate", headers: root.bearer).status == .noContent)
+            try await refused(deputys)
+            #expect(try await client.login("bob").status == .ok)
+
+            // The account's own password change ends the link.
+            let roots = try await link(bob.id, by: root)
+            #expect(
+                try await client.send(
+                    .put, "/api/me/password", json: #"{"current_password":"password123","new_password":"changed after a leak"}"#, headers: bob.bearer
+                ).status == .noContent)
+            try await refused(roots)
+            #expect(try parley.count("password_resets", where: "user_id = \(bob.id)") == 0)
+            #expect(try await client.login("bob", password: "changed after a leak").status == .ok)
+
+            // A deactivated account's password is not set by one.
+            let eves = try await link(eve.id, by: root)
+            #expect(try await client.send(.post, "/api/admin/users/\(eve.id)/deactivate", headers: root.bearer).status == .noContent)
+            try await refused(eves)
+        }
+    }
+
     @Test func siteAdminsMakeAndUnmakeSiteAdminsButNeverTheLast() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -70,18 +70,26 @@ struct PasswordResetController {
     }
 
     /// The link's row for a code still usable (locked when `forUpdate`), or `reset_not_found`.
+    /// A link works only while its maker is an active site admin (as a webhook posts only while its
+    /// maker manages the room): an admin demoted or deactivated for abuse kept a way into every
+    /// account they had made a link for, other admins' included, for a day (a hunt). Nor does it set
+    /// the password of a deactivated account, which a reactivation would then open to whoever held it.
     private static func usable(_ c: MariaDBConnection, code: String, forUpdate: Bool = false) throws -> MariaDBRow {
         // Anything but a code's shape cannot be one (and is not hashed and looked up).
         guard SessionService.isCode(code) else { throw notFound }
         guard
             let row = try c.query(
                 """
-                SELECT r.id AS reset_id, r.expires_at, u.id, u.username, u.display_name, u.avatar
+                SELECT r.id AS reset_id, r.expires_at, r.created_by, u.id, u.username, u.display_name, u.avatar
                 FROM password_resets r JOIN users u ON u.id = r.user_id
-                WHERE r.code_hash = ? AND r.expires_at > NOW(3)\(forUpdate ? " FOR UPDATE" : "")
+                WHERE r.code_hash = ? AND r.expires_at > NOW(3) AND u.deactivated_at IS NULL\(forUpdate ? " FOR UPDATE" : "")
                 """, [SessionService.hash(code)]
             ).first
         else { throw notFound }
+        // (Read apart, without a lock: locking the maker's row too, the use could deadlock with a
+        // deactivation, which takes every active admin's row first.)
+        let maker: Int64 = try row.decode("created_by")
+        guard try !c.query("SELECT 1 FROM users WHERE id = ? AND site_role = 'admin' AND deactivated_at IS NULL", [maker]).isEmpty else { throw notFound }
         return row
     }
 

@@ -47,6 +47,9 @@ struct UserStore: Sendable {
             guard try connection.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", [newHash, userID, oldHash]).affectedRows == 1
             else { return false }
             try connection.execute("DELETE FROM sessions WHERE user_id = ? AND id <> ?", [userID, sessionID])
+            // A reset link made before would set the password again over this one: a password is
+            // changed after a leak, and the link may be part of it.
+            try connection.execute("DELETE FROM password_resets WHERE user_id = ?", [userID])
             return true
         }
     }
