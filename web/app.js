@@ -176,13 +176,15 @@ async function enter(session) {
   // A cursor from another account's session in this tab means nothing to this one.
   if (sessionStorage.getItem(USER_KEY) !== String(user.id)) EventStream.clearCursor();
   sessionStorage.setItem(USER_KEY, String(user.id));
+  // A notice left for a login form that never showed (the session still worked) says nothing now.
+  sessionStorage.removeItem(NOTICE_KEY);
   store.setMe(user);
   $("boot").hidden = true;
   $("auth").hidden = true;
   $("chat").hidden = false;
 
   stream = new EventStream({
-    onEvent: (event) => handleEvent(event, { onDeactivated: () => endSession("Your account was deactivated.") }),
+    onEvent: (event) => handleEvent(event, { onDeactivated: deactivated }),
     onState: (status) => {
       store.setConnection(status);
       if (status === "live") actions.flushOutbox();
@@ -387,6 +389,18 @@ async function logout() {
   EventStream.clearCursor();
   sessionStorage.removeItem(USER_KEY);
   location.replace(location.pathname);
+}
+
+/// `account.deactivated` came: the session ended with it, unless this is a replay from a cursor
+/// older than a reactivation and a new login (a tab kept its cursor across them: it then logged
+/// itself out, saying the account was deactivated). The server says which.
+function deactivated() {
+  Session.current().then(
+    () => {},
+    (error) => {
+      if (error instanceof ApiError && error.status === 401) endSession("Your account was deactivated.");
+    },
+  );
 }
 
 /// The session is gone: start over at the login form, saying why.
