@@ -144,6 +144,12 @@ import Testing
             let forever = try await client.send(.post, "/api/me/tokens", json: #"{"name":"ci","password":"password123"}"#, headers: cid.cookieWithCSRF)
             #expect(forever.status == .created)
             #expect(try forever.json()["access_token"]?["expires_at"] == .null)
+            // The session it opens says so too (not the far date its row carries).
+            let foreverToken = try #require(try forever.json()["token"]?.string)
+            let itself = try await client.send(.get, "/api/session", headers: [.authorization: "Bearer \(foreverToken)"])
+            #expect(itself.status == .ok)
+            #expect(try itself.json()["expires_at"] == .null)
+            #expect(try await client.send(.get, "/api/session", headers: cid.bearer).json()["expires_at"]?.string != nil)
             // At most 50 live ones.
             try parley.execute(
                 """

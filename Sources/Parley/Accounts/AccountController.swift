@@ -66,13 +66,25 @@ struct AccountController {
     struct SessionResponse: ResponseEncodable {
         let user: User
         let csrfToken: String
-        let expiresAt: Date
+        /// Nil for an access token that never expires.
+        let expiresAt: Date?
+
+        enum CodingKeys: String, CodingKey { case user, csrfToken, expiresAt }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encode(csrfToken, forKey: .csrfToken)
+            try c.encode(expiresAt, forKey: .expiresAt)
+        }
     }
 
     /// [checkLogin] The current user and CSRF token, or 401.
     func checkLogin(request: Request, context: AppRequestContext) async throws -> EditedResponse<SessionResponse> {
         let session = try context.requireSession()
-        return EditedResponse(headers: WebMiddleware.noStore, response: SessionResponse(user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
+        // A token that never expires carries a far date in its row, which means "never" (as the token list says).
+        let expiresAt = session.expiresAt >= AccessTokenController.never ? nil : session.expiresAt
+        return EditedResponse(
+            headers: WebMiddleware.noStore, response: SessionResponse(user: session.user, csrfToken: session.csrfToken, expiresAt: expiresAt))
     }
 
     /// [logout] Deletes the session server-side and clears the cookie.
