@@ -769,6 +769,14 @@ import Testing
             _ = try await client.signUp("second")
         }
         #expect(try await createSiteAdmin(config: parley.config, username: "second", password: nil) == "second is a site admin.")
+        // A deactivated account is promoted but stays deactivated, and the operator is told so.
+        try parley.execute("UPDATE users SET deactivated_at = NOW(3) WHERE username = 'first'")
+        let first = try Int64(mariaDBValue: try parley.scalar("SELECT id FROM users WHERE username = 'first'"))
+        #expect(
+            try await createSiteAdmin(config: parley.config, username: "first", password: nil)
+                == "first is a site admin, but the account is deactivated: it cannot log in until a site admin reactivates it "
+                + "(POST /api/admin/users/\(first)/reactivate).")
+        #expect(try parley.count("users", where: "username = 'first' AND site_role = 'admin' AND deactivated_at IS NOT NULL") == 1)
         #expect(try await createSiteAdmin(config: parley.config, username: "third", password: "password789") == "Created site admin third.")
         #expect(try String(mariaDBValue: try parley.scalar("SELECT site_role FROM users WHERE username = 'second'")) == "admin")
         // A new account joins `main`, as every account does.

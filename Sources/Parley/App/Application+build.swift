@@ -397,9 +397,16 @@ public func createSiteAdmin(config: AppConfig, username: String, password: Strin
     let database = try await ParleyDatabase.open(config: config, logger: logger)
     defer { Task { await database.close() } }
     try await database.pool.execute("UPDATE users SET site_role = 'admin' WHERE username = ?", [username])
-    let found = try await database.pool.query("SELECT id FROM users WHERE username = ?", [username])
-    if !found.isEmpty {
+    let found = try await database.pool.query("SELECT id, deactivated_at IS NOT NULL AS deactivated FROM users WHERE username = ?", [username])
+    if let row = found.first {
         await database.close()
+        // Promoting does not reactivate (the account may have been deactivated for a reason): an
+        // operator trying to get back in is told why the login is still refused.
+        if try row.decode("deactivated", as: Bool.self) {
+            let id: Int64 = try row.decode("id")
+            return "\(username) is a site admin, but the account is deactivated: it cannot log in until a site admin reactivates it "
+                + "(POST /api/admin/users/\(id)/reactivate)."
+        }
         return "\(username) is a site admin."
     }
     guard let password else { throw ConfigError("no account named \(username): give a password (--password-stdin) to create it") }
