@@ -498,6 +498,45 @@ import Testing
         }
     }
 
+    /// Word-filter changes racing each other leave in force the one that committed last: the memory
+    /// took the last to answer, and disagreed with the database until a restart swapped them (a
+    /// hunt: 4 rooms in 15 with 16 changes at once).
+    @Test func racingWordFilterChangesLeaveInForceTheLastCommitted() async throws {
+        // An older version never replaces a newer one, whatever the order they arrive in.
+        let memory = ContentFilter(site: WordFilter(words: [], mode: .reject))
+        memory.setRoom(7, WordFilter(words: ["newer"], mode: .reject), version: 5)
+        memory.setRoom(7, WordFilter(words: ["older"], mode: .reject), version: 3)
+        #expect(memory.room(7)?.words == ["newer"])
+        memory.setRoom(7, nil, version: 6)
+        #expect(memory.room(7) == nil)
+
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            var disagreed: [String] = []
+            for n in 0..<8 {
+                let room = try await ModerationTests.room(client, owner: owner, members: [], name: "filtered \(n)")
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for word in 0..<12 {
+                        group.addTask {
+                            try await client.send(
+                                .put, "/api/rooms/\(room)/filter", json: #"{"words":["w\#(word)"],"mode":"reject"}"#, headers: owner.bearer
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.allSatisfy { $0 == .ok }, "\(statuses)")
+                let stored = try String(mariaDBValue: try parley.scalar("SELECT words FROM word_filters WHERE room_id = ?", [room]))
+                let served = try await client.send(.get, "/api/rooms/\(room)/filter", headers: owner.bearer).json()["words"]
+                // What posting meets is what GET shows (both read the memory).
+                let refused = try await client.send(.post, "/api/rooms/\(room)/messages", json: #"{"text":"\#(stored)"}"#, headers: owner.bearer)
+                if served != .array([.string(stored)]) || refused.status != .unprocessableContent { disagreed.append("\(stored) \(String(describing: served))") }
+            }
+            #expect(disagreed.isEmpty, "\(disagreed)")
+        }
+    }
+
     /// A lookup that began before a session was dropped (its revocation) may have read the row being
     /// deleted: it is not cached, so the next request asks the database (a hunt: a revoked session
     /// put back by such a lookup posted for 2 s and opened a stream after its revocation answered).

@@ -87,6 +87,8 @@ struct WordFilter: Sendable, Equatable {
 final class ContentFilter: Sendable {
     let site: WordFilter
     private let rooms = NIOLockedValueBox<[Int64: WordFilter]>([:])
+    /// The version of each room's filter as last set here (see `setRoom`).
+    private let versions = NIOLockedValueBox<[Int64: Int64]>([:])
 
     init(site: WordFilter) { self.site = site }
 
@@ -103,7 +105,20 @@ final class ContentFilter: Sendable {
 
     func room(_ id: Int64) -> WordFilter? { rooms.withLockedValue { $0[id] } }
 
-    func setRoom(_ id: Int64, _ filter: WordFilter?) { rooms.withLockedValue { $0[id] = filter } }
+    /// Puts in force a room's filter as a change committed it. Changes racing each other commit one
+    /// after the other (the filter's row), but their answers may come back in any order: the
+    /// memory took the last to answer, not the last to commit, and disagreed with the database
+    /// until a restart swapped it (a hunt: 4 rooms in 15). `version` grows in commit order (the
+    /// change's log entry, written after it took the row), and an older one is ignored.
+    func setRoom(_ id: Int64, _ filter: WordFilter?, version: Int64) {
+        rooms.withLockedValue { rooms in
+            versions.withLockedValue { versions in
+                guard version > versions[id] ?? 0 else { return }
+                versions[id] = version
+                rooms[id] = filter
+            }
+        }
+    }
 
     /// The text to store: unchanged, masked, or refused (`fileName`: see `WordFilter.apply`).
     func check(_ text: String, roomID: Int64, fileName: Bool = false) throws -> String {

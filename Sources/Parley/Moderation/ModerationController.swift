@@ -216,8 +216,8 @@ struct ModerationController {
         guard words.words.reduce(0, { $0 + $1.utf8.count + 1 }) <= 65_535 else {
             throw ParleyError.invalid("invalid_filter", "A filter's words are at most 64 KB together.")
         }
-        try await moderation.setFilter(actor: session.user, roomID: room, filter: words)
-        filter.setRoom(room, words.words.isEmpty ? nil : words)
+        let version = try await moderation.setFilter(actor: session.user, roomID: room, filter: words)
+        filter.setRoom(room, words.words.isEmpty ? nil : words, version: version)
         return FilterBody(words: Array(words.words).sorted(), mode: body.mode)
     }
 }
@@ -236,9 +236,11 @@ extension ModerationService {
         guard role >= .admin else { throw RoomService.forbidden("Only the room's owner and admins manage its filter.") }
     }
 
-    func setFilter(actor: User, roomID: Int64, filter: WordFilter) async throws {
+    /// Returns the change's version: its log entry's id, taken after the filter's row, so that
+    /// versions grow in the order the changes commit (see `ContentFilter.setRoom`).
+    func setFilter(actor: User, roomID: Int64, filter: WordFilter) async throws -> Int64 {
         let store = self.store
-        try await log.transaction { c, _ in
+        return try await log.transaction { c, _ in
             try RoomStore.holdRoom(c, roomID)
             // Under the room's lock, which a demotion holds: an admin demoted meanwhile is refused.
             try Self.checkAdmin(store, c, actor: actor, roomID: roomID)
@@ -251,7 +253,7 @@ extension ModerationService {
                     "INSERT INTO word_filters (room_id, words, mode) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE words = VALUES(words), mode = VALUES(mode)",
                     [roomID, filter.words.sorted().joined(separator: "\n"), filter.mode.rawValue])
             }
-            try Self.record(c, room: roomID, actor: actor.id, action: "filter")
+            return try Self.record(c, room: roomID, actor: actor.id, action: "filter")
         }
     }
 }

@@ -109,15 +109,19 @@ struct ModerationService: Sendable {
         }
     }
 
+    /// Returns the entry's id.
+    @discardableResult
     static func record(
         _ c: MariaDBConnection, room: Int64?, actor: Int64?, action: String, user: Int64? = nil, message: Int64? = nil, reason: String? = nil,
         until: Date? = nil
-    ) throws {
-        try c.execute(
-            """
-            INSERT INTO moderation_log (room_id, actor_id, action, target_user_id, target_message_id, reason, expires_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
-            """, [room, actor, action, user, message, reason, until])
+    ) throws -> Int64 {
+        Int64(
+            try c.execute(
+                """
+                INSERT INTO moderation_log (room_id, actor_id, action, target_user_id, target_message_id, reason, expires_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3))
+                """, [room, actor, action, user, message, reason, until]
+            ).lastInsertID)
     }
 
     static func validateReason(_ reason: String?) throws -> String? {
