@@ -1009,4 +1009,45 @@ import Testing
             #expect(try await client.send(.delete, "/api/rooms/\(room)", headers: ada.bearer).status == .noContent)
         }
     }
+    /// A room whose only others were muted when its owner was deactivated goes to one of them once
+    /// their mute ends, lifted or run out: it had stayed with nobody to manage it for good (a hunt).
+    @Test func aRoomWaitingForAnUnmutedHeirGoesToThemWhenTheMuteEnds() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let owner = try await client.signUp("owner")
+            let ada = try await client.signUp("ada")
+            let mel = try await client.signUp("mel")
+            let lifted = try await ModerationTests.room(client, owner: owner, members: [ada, mel], name: "lifted")
+            let expiring = try await ModerationTests.room(client, owner: owner, members: [ada], name: "expiring")
+            #expect(try await ModerationTests.setRole(client, owner, room: lifted, user: ada.id, "admin").status == .ok)
+            for (room, who) in [(lifted, ada), (lifted, mel), (expiring, ada)] {
+                #expect(try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(who.id)}"#, headers: owner.bearer).status == .created)
+            }
+            #expect(try await client.send(.post, "/api/admin/users/\(owner.id)/deactivate", headers: root.bearer).status == .noContent)
+            let owners = "SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'"
+            #expect(try parley.scalar(owners, [lifted]) == .int(owner.id))
+            #expect(try parley.scalar(owners, [expiring]) == .int(owner.id))
+
+            // Ada (an admin, muted: she still moderates) lifts Mel's mute: Mel, the only one unmuted, takes the room.
+            #expect(try await client.send(.delete, "/api/rooms/\(lifted)/mutes/\(mel.id)", headers: ada.bearer).status == .noContent)
+            #expect(try parley.scalar(owners, [lifted]) == .int(mel.id))
+            func handOver(_ room: Int64) throws -> [JSON] {
+                try parley.query("SELECT payload FROM events WHERE type = 'member.role_changed' AND room_id = ? ORDER BY id DESC LIMIT 2", [room])
+                    .map { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)) }.reversed()
+            }
+            #expect(try handOver(lifted).map { $0["by"]?["id"]?.int } == [ada.id, ada.id])
+            // Ada's mute in the other room runs out: she takes it.
+            try parley.execute("UPDATE room_mutes SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE room_id = ? AND user_id = ?", [expiring, ada.id])
+            #expect(try await LinkPreviewTests.eventually { try parley.scalar(owners, [expiring]) == .int(ada.id) })
+            #expect(try parley.scalar("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [lifted, owner.id]) == .string("admin"))
+            let changed = try handOver(expiring)
+            #expect(changed.map { $0["role"]?.string } == ["owner", "admin"])
+            #expect(changed.map { $0["user"]?["id"]?.int } == [ada.id, owner.id])
+            #expect(changed.map { $0["by"]?["id"]?.int } == [owner.id, owner.id])
+            // The new owner acts as one.
+            #expect(try await ModerationTests.setRole(client, mel, room: lifted, user: ada.id, "member").status == .ok)
+        }
+    }
 }

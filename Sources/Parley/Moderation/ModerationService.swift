@@ -353,7 +353,12 @@ struct ModerationService: Sendable {
             try Self.record(c, room: roomID, actor: actor?.id, action: expired ? "mute_expired" : "unmute", user: userID)
             return version
         }
-        if let lifted { mutes.remove(room: roomID, user: userID, version: lifted) }
+        guard let lifted else { return }
+        mutes.remove(room: roomID, user: userID, version: lifted)
+        // The room may have waited for someone unmuted to take it from a deactivated owner.
+        try await log.transaction { c, events in
+            try RoomService.handOverIfOwnerDeactivated(c, events, roomID: roomID, actor: actor.map(UserSummary.init))
+        }
     }
 
     /// Lifts bans and mutes whose time ran out, with their events (run every second).

@@ -670,7 +670,8 @@ struct RoomService: Sendable {
     /// hands it over or appoints admins): the longest-standing active admin, else moderator, else
     /// member, who is not muted there. The old owner stays a member as an admin (a reactivated
     /// account does not get the room back). With nobody to take it, the room keeps its deactivated
-    /// owner and a site admin may delete it. Inside the deactivation's transaction; `actor` did it.
+    /// owner (until a mute there ends: `handOverIfOwnerDeactivated`) and a site admin may delete it.
+    /// Inside the deactivation's transaction; `actor` did it.
     static func handOverRooms(_ c: MariaDBConnection, _ events: EventAppender, of userID: Int64, by actor: Int64) throws {
         let owned = try c.query(
             "SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ? AND m.role = 'owner' AND r.kind <> 'dm' ORDER BY m.room_id",
@@ -680,31 +681,56 @@ struct RoomService: Sendable {
         let by = try UserSummary(row: c.query(summary, [actor])[0])
         let old = try UserSummary(row: c.query(summary, [userID])[0])
         for row in owned {
-            let roomID: Int64 = try row.decode("room_id")
-            // The room's lock first, as moderation and hand-overs take it; then its owner again.
-            _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [roomID])
-            guard try !c.query("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? AND role = 'owner'", [roomID, userID]).isEmpty else {
-                continue
-            }
-            let next = try c.query(
+            try handOver(c, events, roomID: try row.decode("room_id"), from: old, by: by, actor: actor)
+        }
+    }
+
+    /// A room whose owner's account is deactivated goes to the next in line, if there is one now (as
+    /// `handOverRooms`), after a mute there ended: with everyone else muted at the deactivation, the
+    /// room had stayed with nobody to manage it after the mutes ran out (a hunt). `actor` lifted the
+    /// mute (nil: it expired; the hand-over is then the old owner's). In a transaction of its own.
+    static func handOverIfOwnerDeactivated(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, actor: UserSummary?) throws {
+        _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [roomID])
+        guard
+            let row = try c.query(
                 """
                 SELECT u.id, u.username, u.display_name, u.avatar FROM room_members m JOIN users u ON u.id = m.user_id
-                WHERE m.room_id = ? AND m.user_id <> ? AND u.deactivated_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
-                                  AND (x.expires_at IS NULL OR x.expires_at > NOW(3)))
-                ORDER BY FIELD(m.role, 'admin', 'moderator', 'member'), m.joined_at, m.user_id
-                LIMIT 1 LOCK IN SHARE MODE
-                """, [roomID, userID]
+                WHERE m.room_id = ? AND m.role = 'owner' AND u.deactivated_at IS NOT NULL
+                """, [roomID]
             ).first
-            guard let next else { continue }
-            let heir = try UserSummary(row: next)
-            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'owner' WHERE room_id = ? AND user_id = ?", [roomID, heir.id])
-            try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'admin' WHERE room_id = ? AND user_id = ?", [roomID, userID])
-            try ModerationService.record(
-                c, room: roomID, actor: actor, action: "transfer_ownership", user: heir.id, reason: "the owner's account was deactivated")
-            try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: heir, role: .owner, by: by))
-            try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: old, role: .admin, by: by))
+        else { return }
+        let old = try UserSummary(row: row)
+        try handOver(c, events, roomID: roomID, from: old, by: actor ?? old, actor: actor?.id)
+    }
+
+    /// Hands one room from its deactivated owner `old` to the next in line, if any (see `handOverRooms`).
+    private static func handOver(
+        _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, from old: UserSummary, by: UserSummary, actor: Int64?
+    ) throws {
+        let userID = old.id
+        // The room's lock first, as moderation and hand-overs take it; then its owner again.
+        _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [roomID])
+        guard try !c.query("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? AND role = 'owner'", [roomID, userID]).isEmpty else {
+            return
         }
+        let next = try c.query(
+            """
+            SELECT u.id, u.username, u.display_name, u.avatar FROM room_members m JOIN users u ON u.id = m.user_id
+            WHERE m.room_id = ? AND m.user_id <> ? AND u.deactivated_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
+                              AND (x.expires_at IS NULL OR x.expires_at > NOW(3)))
+            ORDER BY FIELD(m.role, 'admin', 'moderator', 'member'), m.joined_at, m.user_id
+            LIMIT 1 LOCK IN SHARE MODE
+            """, [roomID, userID]
+        ).first
+        guard let next else { return }
+        let heir = try UserSummary(row: next)
+        try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'owner' WHERE room_id = ? AND user_id = ?", [roomID, heir.id])
+        try c.execute("UPDATE room_members FORCE INDEX (PRIMARY) SET role = 'admin' WHERE room_id = ? AND user_id = ?", [roomID, userID])
+        try ModerationService.record(
+            c, room: roomID, actor: actor, action: "transfer_ownership", user: heir.id, reason: "the owner's account was deactivated")
+        try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: heir, role: .owner, by: by))
+        try events.append(EventType.roleChanged, roomID: roomID, payload: RoleChangedEvent(roomId: roomID, user: old, role: .admin, by: by))
     }
 
     /// The most people a group DM has besides the one who opens it (nine in all, as Mattermost's
