@@ -267,6 +267,21 @@ import Testing
             let catsList = try #require(try await client.send(.get, "/api/me/reports", headers: cat.bearer).json()["reports"]?.array)
             #expect(catsList.map { $0["id"]?.int } == [catReport])
             #expect(catsList[0]["message"] == .null && catsList[0]["user"]?["username"]?.string == "bob")
+            // A public room keeps its name (anyone may see it); a private group she was removed from
+            // shows none, so its renames are not hers to follow.
+            #expect(catsList[0]["room"]?["name"]?.string == "town")
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group","members":[\#(bob.id),\#(cat.id)]}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            let inGroup = try await MessageTests.say(client, bob, room: group, "buy more watches")
+            let groupReport = try #require(try await Self.report(client, cat, inGroup).json()["report"]?["id"]?.int)
+            func catsReport() async throws -> JSON? {
+                try await client.send(.get, "/api/me/reports", headers: cat.bearer).json()["reports"]?.array?.first { $0["id"]?.int == groupReport }
+            }
+            #expect(try await catsReport()?["room"]?["name"]?.string == "crew")
+            #expect(try await client.send(.delete, "/api/rooms/\(group)/members/\(cat.id)", headers: owner.bearer).status == .noContent)
+            #expect(try await client.send(.patch, "/api/rooms/\(group)", json: #"{"name":"secret plans"}"#, headers: owner.bearer).status == .ok)
+            #expect(try await catsReport()?["room"] == .object(["id": .number(Double(group)), "kind": .string("group"), "name": .null]))
 
             // Bob deletes another reported message himself: Ann hears it is gone.
             let again = try await MessageTests.say(client, bob, room: room, "still selling watches")

@@ -132,7 +132,12 @@ struct ReportController {
             try c.encode(report.comment, forKey: .comment)
             try c.encode(report.createdAt, forKey: .createdAt)
             try c.encode(report.user, forKey: .user)
-            try c.encode(report.room, forKey: .room)
+            // A private group they left, or were removed from, shows no name: read as it is now, it
+            // told them its renames (a hunt), and to them the group no longer exists.
+            let room = report.room.map { room in
+                report.reporterIsMember || room.kind == .public ? room : RoomRef(id: room.id, kind: room.kind, name: nil)
+            }
+            try c.encode(room, forKey: .room)
             try c.encode(report.reporterIsMember ? report.message : nil, forKey: .message)
             try c.encode(report.reporterIsMember ? report.reportedText : nil, forKey: .reportedText)
             try c.encode(report.resolvedAt, forKey: .resolvedAt)
