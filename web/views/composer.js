@@ -2,7 +2,8 @@
 // replies and edits show what they refer to, ↑ in an empty box edits my last message, Escape
 // cancels; drafts are kept per room, across reloads and, on the server, across my devices; typing
 // is signalled (at most every 3 s). In an archived room a note (with Unarchive for its owners and
-// admins) takes the box's place.
+// admins) takes the box's place; a box closed for another reason (muted, a blocked DM, …) says why
+// in a line above it.
 import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
@@ -21,7 +22,8 @@ import { continueList, indentList } from "/lists.js";
 import { formatKeys } from "/wrapping.js";
 
 const box = $("composer-text");
-/// { kind: "reply" | "edit", message } or null.
+/// { kind: "reply" | "edit", message } or null; an edit may have `onEnd`, called once it is saved or
+/// cancelled (not when another reply or edit takes its place).
 let context = null;
 /// Room id -> { text, context, replyTo, pending } (and "pre-edit:<room id>" -> the text an edit
 /// replaced). `replyTo` keeps a reply's target id when only the server's copy named it; `pending`
@@ -268,13 +270,17 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     share(files);
   });
   $("composer-cancel").append(icon("x"));
+  // Why the box is closed, in words that wrap: its placeholder alone is cut short on a phone, and
+  // does not show at all behind a draft.
+  $("composer-row").before(el("p", { className: "composer-closed-note", attrs: { id: "composer-closed-note", role: "status", hidden: true } }));
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
   });
   $("composer-cancel").addEventListener("click", () => {
-    cancel();
+    // (The focus stays in the box, unless the edit's starter takes it back: a thread's reply.)
     box.focus();
+    endEdit();
   });
   box.addEventListener("keydown", (event) => {
     if (continueList(box, event) || indentList(box, event) || formatKeys(box, event)) return;
@@ -283,7 +289,7 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
       submit();
     } else if (event.key === "Escape" && context) {
       event.preventDefault();
-      cancel();
+      endEdit();
     } else if (event.key === "ArrowUp" && !event.altKey && box.value === "" && !context) {
       const last = [...(state.room?.messages.values() ?? [])].filter(mayEdit).sort((a, b) => b.id - a.id)[0];
       if (last) {
@@ -376,19 +382,22 @@ function renderEnabled() {
   $("poll-open").disabled = !usable;
   $("attach").disabled = !usable;
   $("emoji-open").disabled = !usable;
-  box.placeholder = usable
-    ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}`
-    : !state.room || state.room.closed
-      ? ""
-      : gone
-        ? `${roomName(room)}'s account is deactivated: this conversation is read-only.`
-        : blocking
-          ? `You blocked ${roomName(room)}: unblock them to write here.`
-          : muted
-            ? mutedNote(state.mutedIn.get(room.id))
-            : restricted
-              ? "Only moderators, admins and the owner post in this room."
-              : "";
+  const reason = usable || !state.room || state.room.closed
+    ? ""
+    : gone
+      ? `${roomName(room)}'s account is deactivated: this conversation is read-only.`
+      : blocking
+        ? `You blocked ${roomName(room)}: unblock them to write here.`
+        : muted
+          ? mutedNote(state.mutedIn.get(room.id))
+          : restricted
+            ? "Only moderators, admins and the owner post in this room."
+            : "";
+  box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : reason;
+  // (An archived room's note takes the box's place and says so itself.)
+  $("composer-closed-note").textContent = reason;
+  $("composer-closed-note").hidden = reason === "";
+  describeBox();
 }
 
 /// A two-person DM whose other person's account is deactivated is read-only (the server refuses
@@ -446,20 +455,25 @@ export function focusBoxWhenOpen(roomId) {
 }
 
 export function startReply(message) {
+  // An edit under way ends first, as Cancel ends it: the box gets back the draft it held before,
+  // which is what the reply then says (else the edited message's text went out again as a reply).
+  if (context?.kind === "edit") cancel();
   context = { kind: "reply", message };
   keepDraft();
   renderContext();
   box.focus();
 }
 
-export function startEdit(message) {
+/// Puts my message in the box to edit; `onEnd` is called once the edit is saved or cancelled.
+export function startEdit(message, { onEnd } = {}) {
   // Its Edit was drawn while the site's time for editing still covered it.
   if (!withinEditTime(message)) {
     setError(editTimeNote());
     return;
   }
+  // (Another edit's text is not a draft: the one from before the first edit stays.)
   if (context?.kind !== "edit") drafts.set(`pre-edit:${state.room.id}`, box.value);
-  context = { kind: "edit", message };
+  context = { kind: "edit", message, onEnd };
   box.value = message.text;
   renderContext();
   autosize();
@@ -467,15 +481,29 @@ export function startEdit(message) {
   box.setSelectionRange(box.value.length, box.value.length);
 }
 
+/// Ends the reply or edit (unsaved), as Cancel does; an edit's draft from before it comes back, with
+/// the message that draft was replying to.
 function cancel() {
   const wasEdit = context?.kind === "edit";
   context = null;
   if (wasEdit) {
-    box.value = drafts.get(`pre-edit:${state.room?.id}`) ?? "";
+    const room = state.room?.id;
+    box.value = drafts.get(`pre-edit:${room}`) ?? "";
+    // (As the room has it now: it may have been edited, or deleted, meanwhile.)
+    const reply = drafts.get(room)?.context;
+    const message = reply && (state.room.messages.get(reply.message.id) ?? reply.message);
+    if (message && !message.deleted) context = { kind: "reply", message };
     autosize();
   }
   keepDraft();
   renderContext();
+}
+
+/// Cancels the reply or edit, and tells whoever started the edit that it ended.
+function endEdit() {
+  const { onEnd } = context ?? {};
+  cancel();
+  onEnd?.();
 }
 
 /// The message I was editing was deleted (by a moderator, or on another device of mine): the edit
@@ -497,6 +525,15 @@ function editedMessageDeleted() {
   );
 }
 
+/// The box is described by its mode while it has one (screen readers hear it on focus too), and
+/// by why it is closed while it is.
+function describeBox() {
+  const ids = [];
+  if (!$("composer-context").hidden) ids.push("composer-context-text");
+  if (!$("composer-closed-note").hidden) ids.push("composer-closed-note");
+  box.setAttribute("aria-describedby", [...ids, "composer-help"].join(" "));
+}
+
 /// The mode last read out ("edit:<id>", "reply:<id>"), so that re-rendering it is not read again.
 let announcedContext = "";
 
@@ -504,8 +541,7 @@ function renderContext() {
   const bar = $("composer-context");
   bar.hidden = !context || archivedRoom() !== null;
   bar.dataset.kind = context?.kind ?? "";
-  // The box is described by its mode while it has one (screen readers hear it on focus too).
-  box.setAttribute("aria-describedby", bar.hidden ? "composer-help" : "composer-context-text composer-help");
+  describeBox();
   const key = context ? `${context.kind}:${context.message.id}` : "";
   if (!context) {
     announcedContext = "";
@@ -526,10 +562,12 @@ async function submit() {
   if (!state.room || state.room.closed || box.disabled) return;
   // An edit that empties the box offers to delete the message instead (as Slack does).
   if (!text && context?.kind === "edit") {
-    const { message } = context;
+    const editing = context;
+    const { message } = editing;
     const answer = await confirmDialog({ title: "Delete this message?", message: truncate(preview(message), 200), confirm: "Delete" });
     if (answer === null) return;
-    cancel();
+    // (Unless another reply or edit began while the question was open.)
+    if (context === editing) endEdit();
     actions.remove(message.id).catch((error) => setError(error.message));
     return;
   }
@@ -544,13 +582,13 @@ async function submit() {
     // A retry starts afresh: the refusal of the try before is no longer the news.
     setError(null);
     if (text === message.text) {
-      cancel();
+      endEdit();
       return;
     }
     try {
       await actions.edit(message.id, text);
       // Unless another edit began while this one was saved (↑ at once): that one stays.
-      if (context === editing) cancel();
+      if (context === editing) endEdit();
     } catch (error) {
       setError(`Not saved: ${error.message}`);
     }

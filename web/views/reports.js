@@ -21,6 +21,7 @@ import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { RANK, on, state } from "/state.js";
 import { confirmDialog, showError } from "/views/dialogs.js";
+import { setDrawer } from "/views/sidebar.js";
 import { toast, toastError } from "/views/toast.js";
 
 const REASONS = { spam: "Spam", harassment: "Harassment", inappropriate: "Inappropriate", other: "Something else" };
@@ -229,7 +230,9 @@ function outcomeText(report) {
 /// The line under a report of a person, where a message's text would be.
 const personLine = (report) => `@${report.user.username}: the person, not one message`;
 /// A reported room's name as the report gives it (it may be a group I am not in any more).
-const roomName = (report) => state.rooms.has(report.room.id) ? roomLabel(state.rooms.get(report.room.id)) : `#${report.room.name}`;
+/// A room as the report names it, for one I am not in: a private group I left comes without its name.
+const namedRoom = (room) => room.kind === "dm" ? "a direct message" : room.name === null ? "a private group" : `#${room.name}`;
+const roomName = (report) => state.rooms.has(report.room.id) ? roomLabel(state.rooms.get(report.room.id)) : namedRoom(report.room);
 /// The line under a report of a room.
 const roomLine = (report) => `${roomName(report)}: the ${report.room.kind === "group" ? "group" : "room"} itself, not one message`;
 
@@ -253,7 +256,7 @@ function myReportNode(report) {
       className: "secondary small",
       onClick: () => {
         $("profile-dialog").close();
-        navigate(report.room.id, { message: message.id });
+        showInRoom(report.room.id, message.id);
       },
     }));
   }
@@ -322,11 +325,20 @@ function render() {
   $("reports-list").replaceChildren(...current.reports.map(reportNode));
 }
 
+/// Opens a room (at a message, if given) from a dialog that has closed. On a phone that dialog was
+/// opened from the drawer, which closes too, as it does for the switcher: opening a room closes it only
+/// when another room opens, so a message in the room already open would stay hidden under it, and out
+/// of the focus's reach.
+function showInRoom(roomId, messageId = null) {
+  setDrawer(false);
+  navigate(roomId, { message: messageId });
+}
+
 /// Where the message is: the room as I know it, else as the report names it.
 function whereLabel(report) {
   const room = state.rooms.get(report.room.id);
   if (room) return roomLabel(room);
-  return report.room.kind === "dm" ? "a direct message" : `#${report.room.name}`;
+  return namedRoom(report.room);
 }
 
 /// A reported message's text as it was reported, and what it says now when its sender has edited it
@@ -350,7 +362,7 @@ function reportNode(report) {
     { className: "report-entry", dataset: { report: report.id, message: message.id, subject: "message" } },
     ...reportHead(report, { name: from, where: `in ${whereLabel(report)}`, text, now, dim: message.deleted }),
     reportTools(report, {
-      open: state.rooms.has(report.room.id) ? ["Show in the room", () => navigate(report.room.id, { message: message.id })] : null,
+      open: state.rooms.has(report.room.id) ? ["Show in the room", () => showInRoom(report.room.id, message.id)] : null,
       what: `the message from ${from}`,
       act: {
         label: "Delete message", aria: `Delete the reported message from ${from}`, action: "delete_message",
@@ -450,7 +462,7 @@ function roomReportNode(report) {
     ...reportHead(report, { name, where: "reported as a room", text: roomLine(report), dim: true }),
     reportTools(report, {
       // A room I am in opens; one I am not in is joined from Browse first, as anyone's (and a group is closed to me).
-      open: state.rooms.has(report.room.id) ? ["Open the room", () => navigate(report.room.id)] : null,
+      open: state.rooms.has(report.room.id) ? ["Open the room", () => showInRoom(report.room.id)] : null,
       what: name,
       act: {
         label: "Delete room", aria: `Delete ${name}`, action: "delete_room",

@@ -10,7 +10,7 @@ import { formatFull, formatTime, mutedNote, roomName, truncate } from "/format.j
 import { icon } from "/icons.js";
 import { continueList, indentList } from "/lists.js";
 import { formatKeys } from "/wrapping.js";
-import { blockedDM, canModerate, isArchived, isMuted, mayEdit, mayPost, mayReact, maySpeak, myMarks, on, state } from "/state.js";
+import { blockedDM, canModerate, editTimeNote, isArchived, isMuted, mayEdit, mayPost, mayReact, maySpeak, myMarks, on, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
@@ -46,6 +46,8 @@ export function initThread(handlers) {
   $("thread-follow").addEventListener("click", () => actions.toggleThreadFollowing().catch(toastError));
   $("thread-send").append(icon("send"));
   const text = $("thread-text");
+  // Why the reply box is closed, in words that wrap (as under the room's box: composer.js).
+  $("thread-composer").before(el("p", { className: "thread-closed-note", attrs: { id: "thread-closed-note", role: "status", hidden: true } }));
   // @-mentions and emoji short names, as in the room's box (registered first: the list's keys come
   // before this box's Enter).
   initMentions(text, $("thread-mention-list"), { commands: true });
@@ -185,7 +187,12 @@ function render({ follow = false }) {
   $("thread-text").disabled = !writable;
   $("thread-send").disabled = !writable;
   $("thread-emoji-open").disabled = !writable;
-  $("thread-text").placeholder = writable ? "Reply…" : readOnlyNote(thread.roomId);
+  const reason = writable ? "" : readOnlyNote(thread.roomId);
+  $("thread-text").placeholder = writable ? "Reply…" : reason;
+  $("thread-closed-note").textContent = reason;
+  $("thread-closed-note").hidden = reason === "";
+  if (reason) $("thread-text").setAttribute("aria-describedby", "thread-closed-note");
+  else $("thread-text").removeAttribute("aria-describedby");
   // The "New" line comes into view once, when its reply has loaded; after that the panel follows
   // the end as usual.
   if (divider && newShown !== thread) {
@@ -202,6 +209,34 @@ function readOnlyNote(roomId) {
   if (blockedDM(roomId)) return `You blocked ${roomName(room)}: unblock them to write here.`;
   if (room && !mayPost(roomId)) return "Only moderators, admins and the owner post in this room.";
   return "";
+}
+
+/// Edits a reply in the room's message box. Where the panel lies over that box (a phone, a narrow
+/// desktop), the thread steps aside while the edit lasts and comes back once it is saved or
+/// cancelled; beside the room it stays open.
+function editReply(m) {
+  const panel = $("thread-panel").getBoundingClientRect();
+  const row = $("composer-row").getBoundingClientRect();
+  const covers = panel.left < row.right && panel.right > row.left && panel.top < row.bottom && panel.bottom > row.top;
+  if (!covers) {
+    callbacks.onEdit(m);
+    return;
+  }
+  // Too late to edit it: said here, as the box with the note is out of sight.
+  if (!withinEditTime(m)) {
+    toast(editTimeNote());
+    return;
+  }
+  const root = state.thread.root;
+  closeThread({ refocus: false });
+  callbacks.onEdit(m, { onEnd: () => comeBack(root) });
+}
+
+/// Opens again the thread an edit of one of its replies put aside, unless the room changed or a
+/// panel was opened meanwhile.
+function comeBack(root) {
+  if (state.room?.id !== root.room_id || state.thread || !$("members-panel").hidden) return;
+  openThread(state.room.messages.get(root.id) ?? root);
 }
 
 /// One message of the thread: who, when (a button that shows it in the room), and the text.
@@ -236,7 +271,7 @@ function messageItem(m, { root = false } = {}) {
   // while I am muted there.)
   if (!m.deleted && mayReact(m.room_id)) tool("react", "Add a reaction", "smile", (event) => openReactionPicker(m, event.currentTarget));
   // The sender edits it in the message box (the room's: the reply is one of its messages).
-  if (mayEdit(m)) tool("edit", "Edit message", "edit", () => callbacks.onEdit(m));
+  if (mayEdit(m)) tool("edit", "Edit message", "edit", () => editReply(m));
   // Someone else's reply is reported from here too.
   if (!m.deleted && m.sender.id !== state.me.id) tool("report", "Report message", "flag", () => openReport(m));
   // The sender, and the room's moderators, delete it from here too.
