@@ -50,6 +50,48 @@ import Testing
         }
     }
 
+    /// In a group DM set to `mentions`, an edit that names someone or now holds their keyword
+    /// notifies them, as in a room (DMs were skipped whole: the flag came with no notification);
+    /// a member at the DM's `all` heard of the message when it came and hears nothing more.
+    @Test func anEditInAGroupDMNotifiesThoseItNewlyNamesAtMentions() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_ids":[\#(bob.id),\#(cyd.id)]}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            #expect(try await client.send(.put, "/api/rooms/\(dm)/notifications", json: #"{"level":"mentions"}"#, headers: cyd.bearer).status == .ok)
+            #expect(try await client.send(.put, "/api/me/keywords", json: KeywordTests.body(["budget"]), headers: cyd.bearer).status == .ok)
+            let hello = try await Self.post(client, ann, room: dm, "hello")
+            try await Self.edit(client, ann, hello, "hello @cyd and @bob")
+            let talk = try await Self.post(client, ann, room: dm, "plain talk")
+            try await Self.edit(client, ann, talk, "budget talk")
+            #expect(try await KeywordTests.notifications(client, cyd).map(\.0) == ["keyword", "mention"])
+            #expect(try await Self.mentioned(client, cyd, room: dm) == true)
+            // Bob (the DM's `all`) was told of each message as it came, once.
+            #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["dm", "dm"])
+        }
+    }
+
+    /// A mention from someone the user blocked afterwards leaves their notifications, as it leaves
+    /// the room's mention flag and unread count, until an unblock brings all of it back.
+    @Test func blockingSomeoneHidesTheirEarlierNotifications() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            _ = try await Self.post(client, ann, room: 1, "hi @bob")
+            #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["mention"])
+            #expect(try await client.send(.put, "/api/me/blocks/\(ann.id)", headers: bob.bearer).status == .noContent)
+            #expect(try await Self.mentioned(client, bob, room: 1) == false)
+            #expect(try await KeywordTests.notifications(client, bob).isEmpty)
+            #expect(try await client.send(.delete, "/api/me/blocks/\(ann.id)", headers: bob.bearer).status == .noContent)
+            #expect(try await KeywordTests.notifications(client, bob).map(\.0) == ["mention"])
+            #expect(try await Self.mentioned(client, bob, room: 1) == true)
+        }
+    }
+
     /// Someone who blocked the sender gets no "mentioned" flag from their messages (naming them or
     /// `@room`) while the block lasts, as they get no notification.
     @Test func aBlockedSendersMentionFlagsNobody() async throws {

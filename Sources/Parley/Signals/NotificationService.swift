@@ -246,9 +246,8 @@ struct NotificationService: Sendable {
 
     /// An edit that names people it did not name before (`mentioned`), or now holds keywords of
     /// members it did not reach (`keyworded`): only they hear of it, as of a new mention, at the
-    /// edit's time. In a DM the others heard of the message already.
+    /// edit's time. In a DM those at `all` heard of the message already.
     func notifyEdit(_ c: MariaDBConnection, _ events: EventAppender, message: MessageView, roomKind: RoomKind, mentioned: [Int64], keyworded: [Int64]) throws {
-        guard roomKind != .dm else { return }
         let named = Set(mentioned)
         let list = named.union(keyworded).subtracting([message.sender.id]).sorted().paddedToPowerOfTwo
         guard !list.isEmpty else { return }
@@ -261,22 +260,31 @@ struct NotificationService: Sendable {
         let now = MessageView.storedPrecision(Date())
         for row in rows {
             let user: Int64 = try row.decode("user_id")
-            let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? .mentions
+            let level = try row.decode("notify_level", as: String?.self).flatMap(NotifyLevel.init) ?? (roomKind == .dm ? .all : .mentions)
             if level == .none || presence.isReading(user, room: message.roomId) { continue }
+            // A DM's members at `all` heard of the message itself when it came ("dm"); one set to
+            // `mentions` (a busy group DM) hears of a mention or keyword an edit adds, as in a room.
+            // (DMs were skipped whole: the mention flag came with no notification, a hunt.)
+            if roomKind == .dm && level == .all { continue }
             let reason = named.contains(user) ? "mention" : "keyword"
             try Self.store(c, events, userID: user, message: message, reason: reason, at: now)
         }
     }
 
     /// Notifications since a time, newest first (at most `limit`), their messages as the user reads
-    /// them (`myReactions`, `saved`). A deleted message's are left out: its sender took it back.
+    /// them (`myReactions`, `saved`). A deleted message's are left out: its sender took it back. So
+    /// are those of people the user blocked, as the room's unread count and mention flag leave their
+    /// messages out, at reading time (an unblock brings them back): the list kept a mention the
+    /// room no longer showed (a hunt).
     static func since(_ c: MariaDBConnection, userID: Int64, since: Date, limit: Int) throws -> [NotificationView] {
         let rows = try c.query(
             """
             SELECT n.id AS notification_id, n.reason, n.created_at AS notified_at, \(MessageStore.columns)
             FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = m.sender_id
             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = n.user_id
-            WHERE n.user_id = ? AND n.created_at >= ? AND m.deleted_at IS NULL ORDER BY n.id DESC LIMIT ?
+            WHERE n.user_id = ? AND n.created_at >= ? AND m.deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.user_id = n.user_id AND b.blocked_id = m.sender_id)
+            ORDER BY n.id DESC LIMIT ?
             """, [userID, since, limit])
         let messages = try MessageService.forReader(c, try rows.map(MessageView.init), userID: userID)
         return try zip(rows, messages).map { row, message in
