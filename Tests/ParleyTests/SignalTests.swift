@@ -789,6 +789,32 @@ import Testing
         }
     }
 
+    /// A device reading a room the user then leaves reads it no more: back in it from another
+    /// device, the user is notified of mentions there (they went to nobody while that session lived).
+    @Test func leavingARoomEndsEveryDevicesReadingOfIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let room = try #require(try await live.send(.POST, "/api/rooms", json: #"{"name":"den"}"#, token: alice.token).body?["room"]?["id"]?.int)
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/join", token: bob.token).status == 200)
+            let desktop = try await live.logIn("bob")
+            let desktopStream = try await live.stream(desktop)
+            _ = await desktopStream.waitFor(0, within: 0.3)
+            #expect(try await live.send(.PUT, "/api/me/focus", json: #"{"room_id":\#(room)}"#, token: desktop).status == 204)
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/leave", token: desktop).status == 204)
+            // Back in from the phone, the desktop still open on the room it left.
+            #expect(try await live.send(.POST, "/api/rooms/\(room)/join", token: bob.token).status == 200)
+            let phone = try await live.stream(bob.token)
+            _ = await phone.waitFor(0, within: 0.3)
+            _ = try await live.post(alice.token, room: room, text: "@bob welcome back")
+            let told = await phone.waitFor(1, within: 10) { $0.event == "notification" }
+            #expect(told.compactMap { $0.json?["data"]?["notification"]?["message"]?["text"]?.string } == ["@bob welcome back"])
+            await phone.close()
+            await desktopStream.close()
+        }
+    }
+
     @Test func mentionsAndNotificationsFollowLevelsAndFocus() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

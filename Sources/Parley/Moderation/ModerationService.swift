@@ -203,6 +203,7 @@ struct ModerationService: Sendable {
             }
             guard current < actorRole else { throw RoomService.forbidden("Nobody acts on equal or higher rank.") }
             try typing.ended(events, roomID: roomID, user: user)
+            presence.stopReading(userID, room: roomID)
             try events.append(
                 EventType.memberKicked, roomID: roomID, subjectID: userID,
                 payload: ModerationEvent(roomId: roomID, user: user, by: UserSummary(actor), reason: reason, until: nil))
@@ -229,7 +230,10 @@ struct ModerationService: Sendable {
                 INSERT INTO room_bans (room_id, user_id, banned_by, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE banned_by = VALUES(banned_by), reason = VALUES(reason), created_at = VALUES(created_at), expires_at = VALUES(expires_at)
                 """, [roomID, userID, actor.id, reason, now, until])
-            if current != nil { try typing.ended(events, roomID: roomID, user: user) }
+            if current != nil {
+                try typing.ended(events, roomID: roomID, user: user)
+                presence.stopReading(userID, room: roomID)
+            }
             // A member leaves with the event (subject); a non-member is told directly.
             try events.append(
                 EventType.memberBanned, roomID: roomID, userID: current == nil ? userID : nil, subjectID: current == nil ? nil : userID,

@@ -508,6 +508,7 @@ struct RoomService: Sendable {
                 throw ParleyError(.conflict, "owner_cannot_leave", "Hand ownership to another member (or delete the room) before leaving.")
             }
             try typing.ended(events, roomID: roomID, user: UserSummary(user))
+            presence.stopReading(user.id, room: roomID)
             try events.append(
                 EventType.memberLeft, roomID: roomID, subjectID: user.id,
                 payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: role, by: nil))
@@ -619,6 +620,7 @@ struct RoomService: Sendable {
             }
             guard targetRole < role else { throw Self.forbidden("Nobody acts on a member of equal or higher rank.") }
             try typing.ended(events, roomID: roomID, user: target)
+            presence.stopReading(target.id, room: roomID)
             try events.append(
                 EventType.memberRemoved, roomID: roomID, subjectID: userID,
                 payload: MemberEvent(roomId: roomID, user: target, role: targetRole, by: UserSummary(actor)))

@@ -106,6 +106,17 @@ final class PresenceTracker: Sendable {
         }
     }
 
+    /// The user is no longer in `room` (left, removed, kicked, banned): no device of theirs reads it
+    /// any more. A device that had it open kept "reading" it, and once they were back in the room
+    /// (another device rejoined) its mentions notified nobody until that session ended (a hunt).
+    func stopReading(_ user: Int64, room: Int64) {
+        entries.withLockedValue { entries in
+            guard var entry = entries[user] else { return }
+            for (session, device) in entry.devices where device.focusedRoom == room { entry.devices[session]?.focusedRoom = nil }
+            entries[user] = entry
+        }
+    }
+
     /// Whether the user, online, is reading `room` on a device that is still there: a session that
     /// set it and has a connection open, or had one (or set it) within `grace`.
     func isReading(_ user: Int64, room: Int64, now: ContinuousClock.Instant = .now) -> Bool {
