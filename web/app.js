@@ -132,7 +132,7 @@ function passwordWasReset(username) {
 
 async function start() {
   initViews();
-  onSessionLost(() => endSession("Your session has ended. Please log in again."));
+  onSessionLost(sessionLost);
   // Refused because a room is archived: this client had not heard yet, so its rooms are read again
   // (the room turns read-only here too).
   onRoomArchived(refreshArchived);
@@ -189,7 +189,7 @@ async function enter(session) {
       store.setConnection(status);
       if (status === "live") actions.flushOutbox();
     },
-    onSessionLost: () => endSession("Your session has ended. Please log in again."),
+    onSessionLost: sessionLost,
   });
   await stream.prime();
   await loadRoomsUntilDone();
@@ -391,16 +391,28 @@ async function logout() {
   location.replace(location.pathname);
 }
 
+/// An `account.deactivated` came and the server has not yet said whether it ended this session.
+let deactivation = false;
+
 /// `account.deactivated` came: the session ended with it, unless this is a replay from a cursor
 /// older than a reactivation and a new login (a tab kept its cursor across them: it then logged
-/// itself out, saying the account was deactivated). The server says which.
+/// itself out, saying the account was deactivated). The server says which: its 401 (to this
+/// question, or to the stream's next request, whichever comes first) ends the session as a
+/// deactivation, not as any ended session.
 function deactivated() {
+  deactivation = true;
   Session.current().then(
-    () => {},
+    () => {
+      deactivation = false;
+    },
     (error) => {
-      if (error instanceof ApiError && error.status === 401) endSession("Your account was deactivated.");
+      if (error instanceof ApiError && error.status === 401) sessionLost();
     },
   );
+}
+
+function sessionLost() {
+  endSession(deactivation ? "Your account was deactivated." : "Your session has ended. Please log in again.");
 }
 
 /// The session is gone: start over at the login form, saying why.
