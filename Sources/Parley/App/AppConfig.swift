@@ -46,6 +46,12 @@ public struct AppConfig: Sendable {
     public var idleTimeout: Duration = .seconds(75)
     /// How long a user stays online after their last event connection closed (`PARLEY_PRESENCE_GRACE`, seconds; 60).
     public var presenceGrace: Duration = .seconds(60)
+    /// How long a typing indicator shows unless renewed (6 s), and how soon after an accepted start
+    /// a renewal in the same place is dropped (3 s). Not settable from the environment: clients
+    /// renew on the 3 s the API documents; tests that time several signals in a row lengthen both
+    /// so that a loaded machine cannot stretch the row past them.
+    public var typingTTL: Duration = .seconds(6)
+    public var typingMinRenewal: Duration = .seconds(3)
     /// Recent events kept in memory for replay without a query (`PARLEY_EVENT_WINDOW`).
     public var eventWindow = 10_000
     /// Login attempts per client address (`PARLEY_RATE_LOGIN_IP`, "count/seconds").

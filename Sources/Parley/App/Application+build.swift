@@ -152,7 +152,7 @@ struct ApplicationParts: Sendable {
         let roomStore = RoomStore(pool: pool)
         let presenceTracker = PresenceTracker(grace: config.presenceGrace)
         let presence = PresenceService(log: log, pool: pool, tracker: presenceTracker)
-        let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker())
+        let typing = TypingService(log: log, rooms: roomStore, tracker: TypingTracker(ttl: config.typingTTL, minRenewal: config.typingMinRenewal))
         let rooms = RoomService(
             store: roomStore, log: log, hub: hub, hasher: hasher, passwordLimiter: RateLimiter(config.loginPerUser), presence: presenceTracker,
             typing: typing)
