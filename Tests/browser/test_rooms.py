@@ -420,3 +420,30 @@ def test_a_message_from_someone_i_blocked_leaves_a_closed_group_dm_closed(server
     assert not chat.js(listed)
     cat.post(dm, "hi Ann")
     chat.wait(lambda: chat.js(listed), message="Cat's message did not bring the DM back")
+
+
+def test_a_room_or_dm_made_by_keyboard_leaves_the_focus_in_its_message_box(server, browsers, account):
+    """The dialogs gave the focus back to "+" as they closed, so the first thing typed went nowhere (a hunt)."""
+    account("kb_maker")
+    account("kb_friend")
+    chat = Chat(browsers(), server).log_in("kb_maker")
+    chat.js("document.getElementById('new-room').focus()")
+    chat.press(Keys.ENTER)
+    chat.wait(lambda: chat.dialog_open("room-dialog"))
+    chat.find("#room-name").send_keys("keyboarding", Keys.ENTER)
+    chat.wait(lambda: chat.room_title() == "keyboarding")
+    chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text", message="the focus did not reach the new room's box")
+    chat.press("h", "i", Keys.ENTER)
+    chat.wait(lambda: chat.texts() == ["hi"])
+
+    chat.js("document.getElementById('new-dm').focus()")
+    chat.press(Keys.ENTER)
+    chat.wait(lambda: chat.dialog_open("dm-dialog"))
+    chat.find("#dm-input").send_keys("kb_f")
+    chat.wait(lambda: chat.js("return !!document.querySelector('#dm-results .option[data-username=kb_friend]')"))
+    chat.find("#dm-input").send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.js("return !!document.querySelector(\"#dm-chips [data-username='kb_friend']\")"))
+    chat.find("#dm-input").send_keys(Keys.ENTER)
+    chat.wait(lambda: not chat.dialog_open("dm-dialog"))
+    chat.wait(lambda: chat.room_title() == "kb_friend")
+    chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text", message="the focus did not reach the DM's box")

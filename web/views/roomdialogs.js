@@ -450,6 +450,8 @@ async function submitRoom(event) {
         post_policy: $("room-moderated").checked ? "moderators" : "everyone",
       });
       $("room-dialog").close();
+      // The dialog gives the focus back to "+" as it closes; the new room's box is where one goes on.
+      focusBoxWhenOpen(room.id);
       navigate(room.id);
     }
   } catch (error) {
@@ -476,6 +478,7 @@ async function openDM() {
   try {
     const room = await actions.openDM([...chosenPeople.keys()]);
     $("dm-dialog").close();
+    focusBoxWhenOpen(room.id);
     navigate(room.id);
   } catch (error) {
     showError("dm-error", error);
