@@ -286,3 +286,32 @@ def test_on_a_phone_message_actions_are_big_enough_to_tap_and_new_messages_leave
         const actions = [...last.querySelectorAll('.actions button')].map(b => b.getBoundingClientRect().bottom - lift);
         return [Math.max(...actions), jump.getBoundingClientRect().top]""")
     assert clear[0] <= clear[1], f"the last message's actions end at {clear[0]}, under the button from {clear[1]}"
+
+
+def test_on_a_phone_the_rooms_button_shows_unread_messages_behind_it(server, browsers, account):
+    """The list (and its badges) is behind ☰ on a phone: nothing there said other rooms had news (a hunt)."""
+    host = account("dot_host")
+    room = host.create_room("dotroom")["id"]
+    account("dot_reader").join(room)
+    chat = Chat(browsers(**PHONE), server).log_in("dot_reader")
+    open_room(chat, "main")
+
+    def dot():
+        return chat.js("""const b = document.getElementById('show-rooms');
+            return [b.dataset.unread || '', getComputedStyle(b, '::after').backgroundColor, b.getAttribute('aria-label')]""")
+    assert dot()[0] == "" and dot()[2] == "Show rooms"
+    # News in the room one is reading is not behind ☰.
+    host.post(1, "in main")
+    chat.wait(lambda: "in main" in chat.texts())
+    assert dot()[0] == ""
+    host.post(room, "psst")
+    chat.wait(lambda: dot()[0] == "unread", message="no dot for a message in another room")
+    accent = chat.js("return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
+    assert dot()[2] == "Show rooms (unread messages in 1 room)"
+    host.post(room, "@dot_reader look here")
+    chat.wait(lambda: dot()[0] == "mention", message="a mention is not told apart")
+    assert dot()[1] != chat.js("""const probe = document.createElement('i'); probe.style.color = arguments[0]; document.body.append(probe);
+        const colour = getComputedStyle(probe).color; probe.remove(); return colour""", accent), "a mention's dot has the plain colour"
+    open_room(chat, "dotroom")
+    chat.wait(lambda: dot()[0] == "", message="the dot stayed after reading the room")
+    assert dot()[2] == "Show rooms"

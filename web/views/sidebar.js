@@ -152,6 +152,12 @@ function renderRooms() {
   const unread = rooms.reduce((sum, room) => sum + (room.notify_level === "none" ? 0 : room.unread_count ?? 0), 0);
   $("mark-all-read").hidden = !rooms.some((room) => room.unread_count > 0);
   document.title = unread > 0 ? `(${unread > 999 ? "999+" : unread}) Parley` : "Parley";
+  // On a phone the list is behind ☰: a dot there says other rooms have unread messages (red when
+  // one mentions me), as the list's own badges would.
+  const elsewhere = rooms.filter((r) => r.id !== state.room?.id && r.unread_count > 0 && r.notify_level !== "none");
+  const menu = $("show-rooms");
+  menu.dataset.unread = elsewhere.some((r) => r.mentioned) ? "mention" : elsewhere.length ? "unread" : "";
+  menu.setAttribute("aria-label", elsewhere.length ? `Show rooms (unread messages in ${elsewhere.length} ${elsewhere.length === 1 ? "room" : "rooms"})` : "Show rooms");
 }
 
 /// Opens the room `step` places from the open one in the list as shown (starred, rooms, groups,
