@@ -225,4 +225,33 @@ import Testing
             #expect(try parley.count("events", where: "type = 'read_marker' AND user_id = \(bob.id)") == 0)
         }
     }
+
+    /// Nobody closes a poll in a DM either of the two blocked, the blocked person nor the blocker, as
+    /// nobody votes there: the close told the other person something (a hunt).
+    @Test func nobodyClosesAPollInABlockedDM() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            func poll(_ who: LoggedIn) async throws -> Int64 {
+                try #require(
+                    try await client.send(.post, "/api/rooms/\(dm)/polls", json: #"{"question":"lunch?","options":["yes","no"]}"#, headers: who.bearer)
+                        .json()["message"]?["id"]?.int)
+            }
+            let bobs = try await poll(bob)
+            let anns = try await poll(ann)
+            #expect(try await Self.block(client, ann, bob.id).status == .noContent)
+            let events = try parley.count("events", where: "room_id = \(dm)")
+            for (who, message) in [(bob, bobs), (ann, anns)] {
+                try await client.send(.post, "/api/messages/\(message)/poll/close", headers: who.bearer).expectError(.forbidden, "blocked")
+            }
+            #expect(try parley.count("messages", where: "room_id = \(dm) AND poll_summary LIKE '%\"closed\":true%'") == 0)
+            #expect(try parley.count("events", where: "room_id = \(dm)") == events)
+            #expect(try await Self.block(client, ann, bob.id, false).status == .noContent)
+            #expect(try await client.send(.post, "/api/messages/\(bobs)/poll/close", headers: bob.bearer).status == .ok)
+            #expect(try parley.count("messages", where: "room_id = \(dm) AND poll_summary LIKE '%\"closed\":true%'") == 1)
+        }
+    }
 }

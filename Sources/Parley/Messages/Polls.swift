@@ -158,8 +158,10 @@ extension MessageService {
             guard message.sender.id == user.id || role >= .moderator else {
                 throw RoomService.forbidden("Only the poll's author or the room's moderators close it.")
             }
-            // An archive or a mute (read under the same lock) stops it as it stops a vote.
+            // An archive or a mute (read under the same lock) stops it as it stops a vote, and in a
+            // DM so does a block either way (a closed poll is news to the other person).
             _ = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
+            try canReact(c, roomID, user.id)
             let mine = try Self.choices(c, messageID, user.id)
             guard !poll.closed else { return (poll, mine) }
             let closed = try poll.counted(c, messageID: messageID, closed: true)
