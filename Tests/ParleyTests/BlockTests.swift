@@ -254,4 +254,43 @@ import Testing
             #expect(try parley.count("messages", where: "room_id = \(dm) AND poll_summary LIKE '%\"closed\":true%'") == 1)
         }
     }
+
+    /// A block waits for a post in flight in the DM (which holds the room's row, shared, from its
+    /// check to its commit), so the post comes before `user.blocked`; and a DM being opened when a
+    /// block is made waits for it and is refused. Both had landed after the block's event (a hunt).
+    @Test func aBlockWaitsForAPostInFlightAndADMBeingOpenedWaitsForTheBlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            // Bob's post, past its checks, not yet committed.
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [dm])
+            let blocking = Task { try await Self.block(client, ann, bob.id) }
+            var waited = false
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !waited, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(150))
+                waited = try RaceTests.waitsForALock(other)
+            }
+            #expect(waited, "the block did not wait for the post")
+            #expect(try parley.count("events", where: "type = 'user.blocked'") == 0)
+            try other.executeText("COMMIT")
+            #expect(try await blocking.value.status == .noContent)
+            #expect(try parley.count("events", where: "type = 'user.blocked'") == 1)
+            try await MessageTests.post(client, bob, room: dm, ["text": "after"]).expectError(.forbidden, "blocked")
+
+            // Cyd's block of Bob, not yet committed, when Bob opens a DM with her.
+            let opened = try await RaceTests.racing(
+                parley, { c in try c.execute("INSERT INTO user_blocks (user_id, blocked_id, created_at) VALUES (?, ?, NOW(3))", [cyd.id, bob.id]) }
+            ) { try await client.send(.post, "/api/dms", json: #"{"user_id":\#(cyd.id)}"#, headers: bob.bearer) }
+            opened.expectError(.forbidden, "blocked")
+            #expect(try parley.count("rooms", where: "kind = 'dm'") == 1)
+        }
+    }
 }

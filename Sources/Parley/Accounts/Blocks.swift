@@ -49,7 +49,19 @@ struct BlockController {
             let added = try c.execute(
                 "INSERT IGNORE INTO user_blocks (user_id, blocked_id, created_at) VALUES (?, ?, NOW(3))", [session.user.id, target]
             ).affectedRows == 1
-            if added { try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: user)) }
+            if added {
+                // A post in their DM that passed its check holds the room's row (shared) until it
+                // commits: waiting for it here puts it before `user.blocked`, and a post that comes
+                // later takes the row after this commit and reads the block (`checkDM`). A post
+                // in flight had landed just after the event (a hunt, 4 races in 24).
+                let dms = try c.query(
+                    """
+                    SELECT m.room_id FROM room_members m JOIN room_members o ON o.room_id = m.room_id AND o.user_id = ?
+                    JOIN rooms r ON r.id = m.room_id AND r.kind = 'dm' WHERE m.user_id = ? ORDER BY m.room_id
+                    """, [target, session.user.id])
+                for row in dms { _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [try row.decode("room_id", as: Int64.self)]) }
+                try events.append(EventType.userBlocked, userID: session.user.id, payload: BlockEvent(user: user))
+            }
             return added
         }
         if added { try await ReceiptService.recount(log: log, userID: session.user.id, unreadFrom: target) }
@@ -88,10 +100,12 @@ enum Blocks {
             byMe ? "You blocked this person: unblock them to write to them." : "This person does not take messages from you.")
     }
 
-    /// Refuses when either of two people blocked the other.
+    /// Refuses when either of two people blocked the other. A locking read: a block being made
+    /// is waited for (and refuses), and a block made meanwhile waits for this transaction (a DM
+    /// opened in a plain read's gap came after the blocker's `user.blocked`, a hunt).
     static func check(_ c: MariaDBConnection, _ userID: Int64, _ otherID: Int64) throws {
         let rows = try c.query(
-            "SELECT user_id FROM user_blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?) LIMIT 1",
+            "SELECT user_id FROM user_blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?) LIMIT 1 LOCK IN SHARE MODE",
             [userID, otherID, otherID, userID])
         if let row = rows.first { throw refusal(byMe: try row.decode("user_id", as: Int64.self) == userID) }
     }
