@@ -95,6 +95,37 @@ import Testing
         #expect(try parley.count("users") == 3)
     }
 
+    /// A password matches in either Unicode form it is typed in (macOS and iOS may send "é" as "e"
+    /// and a combining accent): the NFD form of a password registered in NFC was refused (a hunt).
+    /// A hash made before passwords were composed still takes the password as it was typed then.
+    @Test func aPasswordMatchesComposedOrDecomposed() async throws {
+        let parley = try await TestParley.make()
+        let composed = "caf\u{E9} cr\u{E8}me"
+        let decomposed = "cafe\u{301} cre\u{300}me"
+        #expect(Array(composed.utf8) != Array(decomposed.utf8))
+        try await parley.run { client in
+            #expect(try await client.register("nfc", password: composed).status == .created)
+            #expect(try await client.login("nfc", password: decomposed).status == .ok)
+            #expect(try await client.login("nfc", password: composed).status == .ok)
+            #expect(try await client.register("nfd", password: decomposed).status == .created)
+            #expect(try await client.login("nfd", password: composed).status == .ok)
+            try await client.login("nfd", password: "cafe cr\u{E8}me").expectError(.unauthorized, "invalid_credentials")
+            // bcrypt (cost 4) of the decomposed bytes, as the server stored them before.
+            try parley.execute(
+                "UPDATE users SET password_hash = ? WHERE username = 'nfd'", ["$2b$04$I1B..jYQOf/iRZ4EjdhnweZcyd5ted9BeGKQrjsIYEa1We908aDPe"])
+            #expect(try await client.login("nfd", password: decomposed).status == .ok)
+            // A room's password likewise.
+            let owner = try await client.logIn("nfc", password: composed)
+            let room = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"accents","password":"\#(composed)"}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            let guest = try await client.logIn("nfd", password: decomposed)
+            let joined = try await client.send(
+                .post, "/api/rooms/\(room)/password", json: #"{"password":"\#(decomposed)"}"#, headers: guest.bearer)
+            #expect(joined.status == .ok || joined.status == .created, "\(String(buffer: joined.body))")
+        }
+    }
+
     @Test func displayNamesAreValidated() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

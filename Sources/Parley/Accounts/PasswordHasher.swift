@@ -12,9 +12,18 @@ struct PasswordHasher: Sendable {
     static let maxPasswordBytes = 72
     static let minPasswordBytes = 8
 
-    /// Hashes a password with a fresh random salt.
+    /// The form a password is hashed in: composed (NFC), so that the same characters typed on
+    /// another system (macOS and iOS may send them decomposed) match; as given when composing
+    /// would take it past bcrypt's 72 bytes.
+    static func hashed(_ password: String) -> String {
+        let composed = password.precomposedStringWithCanonicalMapping
+        return composed.utf8.count <= maxPasswordBytes ? composed : password
+    }
+
+    /// Hashes a password (its `hashed` form) with a fresh random salt.
     func hash(_ password: String) async throws -> String {
         let cost = self.cost
+        let password = Self.hashed(password)
         return try await threadPool.runIfActive {
             var setting = [CChar](repeating: 0, count: 64)
             guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else {
@@ -24,8 +33,17 @@ struct PasswordHasher: Sendable {
         }
     }
 
-    /// Whether `password` matches `hash`, compared in constant time.
+    /// Whether `password` matches `hash`, compared in constant time: in its `hashed` form, or
+    /// (only when that differs) as given, which is how hashes made before passwords were composed
+    /// hold a password typed decomposed.
     func verify(_ password: String, against hash: String) async throws -> Bool {
+        let composed = Self.hashed(password)
+        if try await verifyExactly(composed, against: hash) { return true }
+        // Compared by bytes: Swift's `==` holds the two forms equal.
+        return composed.utf8.elementsEqual(password.utf8) ? false : try await verifyExactly(password, against: hash)
+    }
+
+    private func verifyExactly(_ password: String, against hash: String) async throws -> Bool {
         // bcrypt reads a C string of at most 72 bytes: "the password", a NUL and anything after it,
         // or anything past its 72nd byte, hashes as the password itself. No password holds either
         // (`AccountRules`, room passwords), so such a text is never it, whoever asks (re-entering
