@@ -668,6 +668,30 @@ import Testing
         }
     }
 
+    /// A deactivated account is not made a site admin (it was accepted, and said nothing); a
+    /// deactivated admin's role may still be taken back, so that a reactivation does not restore it.
+    @Test func aDeactivatedAccountIsNotMadeASiteAdmin() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let bob = try await client.signUp("bob")
+            let cyd = try await client.signUp("cyd")
+            let role = { (target: Int64, role: String) in
+                try await client.send(.put, "/api/admin/users/\(target)/site-role", json: #"{"site_role":"\#(role)"}"#, headers: root.bearer)
+            }
+            #expect(try await role(cyd.id, "admin").status == .ok)
+            for who in [bob, cyd] {
+                #expect(try await client.send(.post, "/api/admin/users/\(who.id)/deactivate", headers: root.bearer).status == .noContent)
+            }
+            let logged = try parley.count("moderation_log")
+            try await role(bob.id, "admin").expectError(.conflict, "account_deactivated")
+            #expect(try parley.scalar("SELECT site_role FROM users WHERE id = ?", [bob.id]) == .string("user"))
+            #expect(try parley.count("moderation_log") == logged)
+            #expect(try await role(cyd.id, "user").status == .ok)
+            #expect(try parley.scalar("SELECT site_role FROM users WHERE id = ?", [cyd.id]) == .string("user"))
+        }
+    }
+
     @Test func siteAdminsMakeAndUnmakeSiteAdminsButNeverTheLast() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

@@ -115,3 +115,22 @@ def test_a_site_admin_resets_a_password_makes_an_admin_and_deactivates_an_accoun
         "Fay set a new password with a reset link",
         "Boss made a password reset link for @forgetful_fay",
     ], log
+
+
+def test_a_deactivated_account_is_not_offered_make_admin(server, browsers, account):
+    """The server refuses it (409 account_deactivated); a deactivated admin still offers Remove admin."""
+    boss = account("boss_da")
+    make_site_admin(server, "boss_da")
+    gone = account("gone_da")
+    boss.call("POST", f"/api/admin/users/{gone.id}/deactivate", expect=204)
+    chat = Chat(browsers(), server).log_in("boss_da")
+    chat.wait(lambda: chat.js("return document.getElementById('admin-open').hidden") is False)
+    chat.find("#admin-open").click()
+    chat.wait(lambda: chat.dialog_open("admin-dialog"))
+    chat.find("#admin-search").send_keys("gone_da")
+    chat.wait(lambda: row(chat, "gone_da") is not None and "deactivated" in row(chat, "gone_da").text)
+    labels = [b.text for b in row(chat, "gone_da").find_elements(By.CSS_SELECTOR, "button")]
+    assert "Reactivate" in labels and "Make admin" not in labels, labels
+    click_in_row(chat, "gone_da", "Reactivate")
+    chat.wait(lambda: "deactivated" not in row(chat, "gone_da").text)
+    chat.wait(lambda: "Make admin" in [b.text for b in row(chat, "gone_da").find_elements(By.CSS_SELECTOR, "button")])

@@ -207,7 +207,8 @@ function userItem(entry) {
   const tools = el("span", { className: "entry-tools" });
   tools.append(act("Reset password", () => makeResetLink(user), "Make a password reset link"));
   if (entry.two_factor) tools.append(act("Turn off two-factor", () => resetTwoFactor(user), "Turn off two-factor authentication"));
-  if (!me) tools.append(act(admin ? "Remove admin" : "Make admin", () => setRole(user, admin ? "user" : "admin")));
+  // A deactivated account is not made an admin (409 account_deactivated); its role may be taken back.
+  if (!me && (admin || !deactivated)) tools.append(act(admin ? "Remove admin" : "Make admin", () => setRole(user, admin ? "user" : "admin")));
   if (!me) tools.append(act(deactivated ? "Reactivate" : "Deactivate", () => (deactivated ? Admin.reactivate(user.id) : deactivate(user))));
   return el("li", { className: "entry", dataset: { userId: user.id } }, avatarFor(user, "avatar small"), text, tools);
 }

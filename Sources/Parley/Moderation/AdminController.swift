@@ -168,6 +168,13 @@ struct AdminController {
             }
             let user = try User(row: row)
             guard user.siteRole != body.siteRole else { return user }
+            // An admin nobody can act as (and who counts for nothing as the last one); taking the
+            // role back from a deactivated account is allowed, so that a reactivation does not restore it.
+            if body.siteRole == .admin,
+                try c.query("SELECT 1 FROM users WHERE id = ? AND deactivated_at IS NOT NULL", [userID]).first != nil
+            {
+                throw ParleyError(.conflict, "account_deactivated", "This account is deactivated: reactivate it first.")
+            }
             if body.siteRole == .user, admins == [userID] {
                 throw ParleyError(.conflict, "last_site_admin", "This is the only active site admin: make another one first.")
             }
