@@ -281,3 +281,16 @@ def test_on_a_phone_show_in_the_room_from_your_reports_closes_the_drawer(server,
     chat.wait(lambda: drawer_closed(chat), message="the drawer stayed over the room")
     chat.wait(lambda: chat.js("return document.activeElement.dataset?.id ?? null") == str(reported["id"]),
               message=lambda: f"the focus is on {chat.js('return document.activeElement.outerHTML.slice(0, 80)')}")
+
+
+@pytest.mark.parametrize("touch", [True, False])
+def test_keyboard_hints_show_only_where_there_is_a_keyboard_pointer(server, browsers, account, touch):
+    """A tablet (wider than the phone layout) with a finger showed "Enter to send" and Ctrl+K (a hunt)."""
+    account("tb_hints")
+    driver = browsers(width=1024, height=1366)
+    if touch:
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    chat = Chat(driver, server).log_in("tb_hints")
+    assert chat.js("return matchMedia('(pointer: coarse)').matches") is touch
+    shown = chat.js("""return ['#composer-help', '#switcher-open kbd'].map(css => getComputedStyle(document.querySelector(css)).display !== 'none')""")
+    assert shown == [not touch, not touch]
