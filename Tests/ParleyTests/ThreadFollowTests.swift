@@ -235,4 +235,44 @@ import TestSupport
             #expect(try await followed(dan, after: head) == [expected])
         }
     }
+
+    /// The first replies of a thread sent at once each tell the root's sender (`thread.replied` and
+    /// a notification). The second, waiting for the first at the root's row, found the follow row the
+    /// first had made, and its snapshot did not show it: the sender heard of one reply (a hunt, 20 in 20).
+    @Test func firstRepliesAtOnceEachTellTheRootsSender() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            // Forced: the first reply's follow row for Ann, made and not yet committed, as Bob replies.
+            let root = try await MessageTests.say(client, ann, room: 1, "question")
+            let reply = try await RaceTests.racing(
+                parley, { c in try c.execute("INSERT INTO thread_follows (root_id, user_id, following, updated_at) VALUES (?, ?, 1, NOW(3))", [root, ann.id]) }
+            ) { try await MessageTests.post(client, bob, room: 1, ["text": "an answer", "reply_to": root]) }
+            #expect(reply.status == .created)
+            let replyID = try #require(try reply.json()["message"]?["id"]?.int)
+            #expect(try parley.count("events", where: "type = 'thread.replied' AND user_id = \(ann.id) AND payload LIKE '%\"message_id\":\(replyID)%'") == 1)
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id) AND message_id = \(replyID)") == 1)
+
+            // As it comes: six at once, each heard of.
+            let others = try await withThrowingTaskGroup(of: LoggedIn.self) { group in
+                for n in 0..<6 { group.addTask { try await client.signUp("replier\(n)") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let second = try await MessageTests.say(client, ann, room: 1, "another question")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for other in others {
+                    group.addTask {
+                        let posted = try await MessageTests.post(client, other, room: 1, ["text": "me", "reply_to": second])
+                        #expect(posted.status == .created)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let replies = try parley.query("SELECT id FROM messages WHERE reply_to = ?", [second]).map { try $0.decode("id", as: Int64.self) }
+            #expect(replies.count == 6)
+            #expect(try parley.count("notifications", where: "user_id = \(ann.id) AND message_id IN (\(replies.map(String.init).joined(separator: ",")))") == 6)
+            #expect(try parley.count("events", where: "type = 'thread.replied' AND user_id = \(ann.id)") == 7)
+        }
+    }
 }

@@ -40,9 +40,15 @@ enum ThreadFollows {
         return replier.map { before.union([$0]) } ?? before
     }
 
-    /// Who follows a thread now.
+    /// Who follows a thread now: a locking read, so rows committed since this transaction's
+    /// snapshot count. Two first replies at once each made the root's sender follow; the second
+    /// (waiting for the first at the root's row) found the row there, changed nothing, and its
+    /// snapshot did not show it: the sender lost its `thread.replied` and its notification (a
+    /// hunt, 20 rounds in 20).
     static func followers(_ c: MariaDBConnection, root: Int64) throws -> Set<Int64> {
-        Set(try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1", [root]).map { try $0.decode("user_id", as: Int64.self) })
+        Set(
+            try c.query("SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1 LOCK IN SHARE MODE", [root])
+                .map { try $0.decode("user_id", as: Int64.self) })
     }
 
     /// `thread.followed` to each who follows the thread now and was not among `before`.
@@ -88,12 +94,15 @@ enum ThreadFollows {
     static func tellFollowers(
         _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, thread: MessageService.ThreadCount, reply: Int64, replier: Int64
     ) throws {
+        // The follows read as they stand (`followers`); members and blocks as the post read them.
+        let following = try followers(c, root: thread.rootId).subtracting([replier]).sorted().paddedToPowerOfTwo
+        guard !following.isEmpty else { return }
         let followers = try c.query(
             """
-            SELECT f.user_id FROM thread_follows f JOIN room_members m ON m.room_id = ? AND m.user_id = f.user_id
-            WHERE f.root_id = ? AND f.following = 1 AND f.user_id <> ?
-                AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = f.user_id AND b.blocked_id = ?)
-            """, [roomID, thread.rootId, replier, replier])
+            SELECT m.user_id FROM room_members m WHERE m.room_id = ? AND m.user_id IN (\(following.placeholders))
+                AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = m.user_id AND b.blocked_id = ?)
+            ORDER BY m.user_id
+            """, [roomID] + following + [replier])
         let payload = RepliedEvent(roomId: roomID, rootId: thread.rootId, messageId: reply, replyCount: thread.replyCount)
         for row in followers {
             try events.append(EventType.threadReplied, userID: try row.decode("user_id"), payload: payload)
