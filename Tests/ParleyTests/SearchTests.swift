@@ -91,6 +91,27 @@ import Testing
         }
     }
 
+    /// A word longer than the index keeps (`innodb_ft_max_token_size`, 84) finds nothing: the
+    /// index never holds it, and boolean mode dropped it and matched the other words alone (a
+    /// hunt: "findme" and 90 d's found "findme" and 90 c's).
+    @Test func aWordLongerThanTheIndexKeepsFindsNothing() async throws {
+        #expect(try SearchQuery("ok " + String(repeating: "x", count: 85), minimumWordLength: 2, maximumWordLength: 84).unmatchable)
+        #expect(try !SearchQuery("ok " + String(repeating: "x", count: 84), minimumWordLength: 2, maximumWordLength: 84).unmatchable)
+        // Chinese and Japanese runs are indexed in pairs: only the other parts count.
+        #expect(try !SearchQuery(String(repeating: "会议室", count: 40) + "abc", minimumWordLength: 2, maximumWordLength: 84).unmatchable)
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let text = "findme " + String(repeating: "c", count: 90)
+            _ = try await MessageTests.say(client, alice, room: 1, text)
+            #expect(try await Self.found(client, alice, "q=findme").0 == [text])
+            #expect(try await Self.found(client, alice, "q=findme%20" + String(repeating: "d", count: 90)).0 == [])
+            #expect(try await Self.found(client, alice, "q=findme%20" + String(repeating: "d", count: 90) + "&room=1").0 == [])
+            // An outsider is still told so.
+            try await Self.search(client, alice, "q=" + String(repeating: "d", count: 90) + "&room=999999").expectError(.notFound, "room_not_found")
+        }
+    }
+
     /// Chinese and Japanese are written without spaces: a word is found inside a run of them (the
     /// run is indexed as its pairs of characters, the query's run is the phrase of its pairs), in
     /// text and in file names. Only the start of a run was found before.

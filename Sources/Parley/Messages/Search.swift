@@ -10,6 +10,10 @@ struct SearchQuery: Sendable, Equatable {
     let words: [String]
     /// Each word's terms in boolean mode.
     private let terms: [String]
+    /// A word longer than the index's longest (`innodb_ft_max_token_size`): no message holds it as
+    /// the index sees it, and boolean mode would drop it and match on the others (a hunt: a long
+    /// word made a search broader). A query with one finds nothing.
+    let unmatchable: Bool
 
     static let maxLength = 200
     static let maxWords = 10
@@ -24,11 +28,12 @@ struct SearchQuery: Sendable, Equatable {
 
     /// The words of `text` (runs of letters and digits) of at least `minimumWordLength` characters;
     /// `invalid_query` when none is left or the text is empty or too long.
-    init(_ text: String, minimumWordLength: Int) throws {
+    init(_ text: String, minimumWordLength: Int, maximumWordLength: Int = .max) throws {
         let trimmed = text.trimmedWhitespace
         guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         var words: [String] = []
         var terms: [String] = []
+        var unmatchable = false
         var current = ""
         func finish() {
             defer { current = "" }
@@ -37,6 +42,9 @@ struct SearchQuery: Sendable, Equatable {
             guard !found.isEmpty else { return }
             words.append(current)
             terms += found
+            // Runs of Chinese or Japanese are indexed in pairs; only the other parts can be too long.
+            let parts = current.unicodeScalars.split(whereSeparator: Self.isUnspaced)
+            if parts.contains(where: { String(String.UnicodeScalarView($0)).count > maximumWordLength }) { unmatchable = true }
         }
         for character in trimmed.lowercased() {
             if character.isLetter || character.isNumber { current.append(character) } else { finish() }
@@ -45,6 +53,7 @@ struct SearchQuery: Sendable, Equatable {
         guard !words.isEmpty else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         self.words = words
         self.terms = terms
+        self.unmatchable = unmatchable
     }
 
     /// A word's terms: its parts outside Chinese and Japanese as prefixes (`+part*`) when long
@@ -102,12 +111,18 @@ struct SearchQuery: Sendable, Equatable {
 /// The full-text index's shortest indexed word (`innodb_ft_min_token_size`: 2 on the embedded
 /// server, 3 by default elsewhere), read once: shorter words can never match, so they are left out.
 final class FullTextSettings: Sendable {
-    private let minimumWordLength = NIOLockedValueBox<Int?>(nil)
+    private let wordLengths = NIOLockedValueBox<(minimum: Int, maximum: Int)?>(nil)
 
-    func minimumWord(_ c: MariaDBConnection) throws -> Int {
-        if let known = minimumWordLength.withLockedValue({ $0 }) { return known }
-        let value = try c.query("SELECT @@innodb_ft_min_token_size AS n").first?.decode("n", as: Int.self) ?? 3
-        minimumWordLength.withLockedValue { $0 = value }
+    func minimumWord(_ c: MariaDBConnection) throws -> Int { try lengths(c).minimum }
+
+    /// The longest indexed word (`innodb_ft_max_token_size`, 84 by default): longer ones are not indexed.
+    func maximumWord(_ c: MariaDBConnection) throws -> Int { try lengths(c).maximum }
+
+    private func lengths(_ c: MariaDBConnection) throws -> (minimum: Int, maximum: Int) {
+        if let known = wordLengths.withLockedValue({ $0 }) { return known }
+        let row = try c.query("SELECT @@innodb_ft_min_token_size AS low, @@innodb_ft_max_token_size AS high").first
+        let value = (minimum: try row?.decode("low", as: Int.self) ?? 3, maximum: try row?.decode("high", as: Int.self) ?? 84)
+        wordLengths.withLockedValue { $0 = value }
         return value
     }
 }
@@ -138,12 +153,13 @@ extension MessageService {
         let rooms = self.rooms
         let fullText = self.fullText
         return try await rooms.pool.withConnection { c in
-            let query = try SearchQuery(text, minimumWordLength: try fullText.minimumWord(c))
+            let query = try SearchQuery(text, minimumWordLength: try fullText.minimumWord(c), maximumWordLength: try fullText.maximumWord(c))
             if let roomID {
                 guard try RoomService.role(rooms, c, roomID: roomID, userID: user.id) != nil else {
                     throw try RoomService.outsider(c, roomID: roomID, userID: user.id)
                 }
             }
+            if query.unmatchable { return Page(messages: [], hasMore: false) }
             let rows = try c.query(
                 """
                 SELECT \(MessageStore.columns) FROM (
