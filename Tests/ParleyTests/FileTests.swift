@@ -135,7 +135,7 @@ import Testing
             #expect(shown.headers[.contentType] == "text/plain; charset=utf-8" && shown.headers[.contentDisposition]?.hasPrefix("inline") == true)
             #expect(try text.json()["message"]?["file"]?["content_type"] == .string("text/plain"))
             // Phones' voice memos and videos play in place too.
-            for type in ["audio/mp4", "video/quicktime", "image/heic"] {
+            for type in ["audio/mp4", "video/quicktime", "image/heic", "audio/x-wav", "audio/wave", "audio/x-flac"] {
                 let media = try await Self.upload(client, bob, room: 1, [7, 7], query: "name=memo", type: type)
                 let mediaID = try #require(try media.json()["message"]?["file"]?["id"]?.int)
                 #expect(try await Self.download(client, alice, mediaID).headers[.contentDisposition]?.hasPrefix("inline") == true, "\(type)")

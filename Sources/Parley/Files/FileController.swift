@@ -22,6 +22,8 @@ struct FileController {
         "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/tiff", "image/heic", "image/heif",
         "video/mp4", "video/webm", "video/quicktime", "video/ogg", "audio/mpeg", "audio/ogg", "audio/wav", "audio/webm", "audio/mp4",
         "audio/x-m4a", "audio/aac", "audio/flac", "text/plain",
+        // The other names of WAV and FLAC some systems send (a hunt: a WAV as `audio/x-wav` downloaded).
+        "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/x-flac",
     ]
 
     static let fileNotFound = ParleyError(.notFound, "file_not_found", "No such file.")
