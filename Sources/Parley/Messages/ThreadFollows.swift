@@ -94,18 +94,21 @@ enum ThreadFollows {
     static func tellFollowers(
         _ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, thread: MessageService.ThreadCount, reply: Int64, replier: Int64
     ) throws {
-        // The follows read as they stand (`followers`); members and blocks as the post read them.
-        let following = try followers(c, root: thread.rootId).subtracting([replier]).sorted().paddedToPowerOfTwo
-        guard !following.isEmpty else { return }
-        let followers = try c.query(
-            """
-            SELECT m.user_id FROM room_members m WHERE m.room_id = ? AND m.user_id IN (\(following.placeholders))
-                AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = m.user_id AND b.blocked_id = ?)
-            ORDER BY m.user_id
-            """, [roomID] + following + [replier])
+        // The follows read as they stand (`followers`); members and blocks as the post read them,
+        // in batches that keep each statement bounded.
+        let following = try followers(c, root: thread.rootId).subtracting([replier]).sorted()
         let payload = RepliedEvent(roomId: roomID, rootId: thread.rootId, messageId: reply, replyCount: thread.replyCount)
-        for row in followers {
-            try events.append(EventType.threadReplied, userID: try row.decode("user_id"), payload: payload)
+        for start in stride(from: 0, to: following.count, by: 512) {
+            let batch = Array(following[start..<min(start + 512, following.count)]).paddedToPowerOfTwo
+            let members = try c.query(
+                """
+                SELECT m.user_id FROM room_members m WHERE m.room_id = ? AND m.user_id IN (\(batch.placeholders))
+                    AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = m.user_id AND b.blocked_id = ?)
+                ORDER BY m.user_id
+                """, [roomID] + batch + [replier])
+            for row in members {
+                try events.append(EventType.threadReplied, userID: try row.decode("user_id"), payload: payload)
+            }
         }
     }
 
