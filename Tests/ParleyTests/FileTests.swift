@@ -210,6 +210,27 @@ import Testing
             #expect(try plain.json()["message"]?["file"]?["name"]?.string == ".._etc_passwd")
             #expect(try await Self.upload(client, alice, room: open, [11], type: "not a type").json()["message"]?["file"]?["content_type"]?.string
                 == "application/octet-stream")
+            // A type that says nothing (none, or curl's default for `--data-binary`): a picture is
+            // told by its bytes (never by its name), another file by its name's extension.
+            let unsaid: [(bytes: [UInt8], name: String, type: String?, stored: String, shown: String)] = [
+                (Pictures.png(4, 4), "shot", "application/x-www-form-urlencoded", "image/png", "inline"),
+                (Pictures.jpeg(4, 4), "photo.PNG", nil, "image/jpeg", "inline"),
+                (Pictures.gif(4, 4), "a.bin", "application/octet-stream", "image/gif", "inline"),
+                ([1, 2, 3], "fake.png", "application/x-www-form-urlencoded", "application/octet-stream", "attachment"),
+                ([1, 2, 3], "Report.PDF", "application/x-www-form-urlencoded", "application/pdf", "attachment"),
+                (Array("hello".utf8), "notes.txt", nil, "text/plain", "inline"),
+                ([1, 2, 3], "memo.m4a", "application/octet-stream", "audio/mp4", "inline"),
+                ([1, 2, 3], "archive.tar.gz", nil, "application/octet-stream", "attachment"),
+                // A type the sender did say is kept.
+                (Pictures.png(4, 4), "shot.png", "image/x-custom", "image/x-custom", "attachment"),
+            ]
+            for file in unsaid {
+                let shared = try await Self.upload(client, alice, room: open, file.bytes, query: "name=\(file.name)", type: file.type)
+                let stored = try #require(try shared.json()["message"]?["file"])
+                #expect(stored["content_type"]?.string == file.stored, "\(file.name)")
+                let fetched = try await Self.download(client, alice, try #require(stored["id"]?.int))
+                #expect(fetched.headers[.contentDisposition]?.hasPrefix(file.shown) == true, "\(file.name)")
+            }
         }
     }
 

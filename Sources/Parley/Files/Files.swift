@@ -127,9 +127,44 @@ struct FileStore: Sendable {
         }
         if pending.readableBytes > 0 { parts.append(try await writeChunk(pending.readBytes(length: pending.readableBytes)!)) }
         guard total > 0 else { throw Self.empty }
-        var upload = StoredUpload(name: name, contentType: contentType, size: Int64(total), sha256: Array(whole.finalize()), parts: parts)
-        (upload.shown, upload.thumbnail) = try await picture(head: head, size: Int64(total)) { kept }
+        let found = try await picture(head: head, size: Int64(total)) { kept }
+        var upload = StoredUpload(
+            name: name, contentType: Self.type(declared: contentType, name: name, picture: ImageInfo.read(head)?.format), size: Int64(total),
+            sha256: Array(whole.finalize()), parts: parts)
+        (upload.shown, upload.thumbnail) = found
         return upload
+    }
+
+    /// Types that say nothing about the file: none sent, or curl's default for `--data-binary`
+    /// (a picture shared with it downloaded as an attachment, a hunt).
+    static let unsaidTypes: Set<String> = ["application/octet-stream", "application/x-www-form-urlencoded"]
+
+    /// Types told by a file name's extension when the sender said none. Pictures that can be read
+    /// (PNG, JPEG, GIF, WebP) are told by their bytes instead, never by their name.
+    static let typesByExtension: [String: String] = [
+        "avif": "image/avif", "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic", "heif": "image/heif",
+        "mp4": "video/mp4", "m4v": "video/mp4", "webm": "video/webm", "mov": "video/quicktime", "ogv": "video/ogg",
+        "mp3": "audio/mpeg", "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg", "wav": "audio/wav", "m4a": "audio/mp4",
+        "aac": "audio/aac", "flac": "audio/flac", "txt": "text/plain", "log": "text/plain",
+        "pdf": "application/pdf", "zip": "application/zip", "json": "application/json", "csv": "text/csv",
+    ]
+
+    /// The type a file is stored with: the one its sender declared, unless that says nothing
+    /// (`unsaidTypes`); then the picture its bytes are, else its name's extension, else
+    /// `application/octet-stream`.
+    static func type(declared: String, name: String, picture: ImageInfo.Format?) -> String {
+        guard unsaidTypes.contains(declared) else { return declared }
+        if let picture {
+            switch picture {
+            case .png: return "image/png"
+            case .jpeg: return "image/jpeg"
+            case .gif: return "image/gif"
+            case .webp: return "image/webp"
+            }
+        }
+        let parts = name.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count > 1, let type = typesByExtension[String(parts.last!)] else { return "application/octet-stream" }
+        return type
     }
 
     /// What a file whose first bytes are `head` is as a picture: its size as shown and its
