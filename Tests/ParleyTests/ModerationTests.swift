@@ -498,6 +498,35 @@ import Testing
         }
     }
 
+    @Test func aDeactivationWaitsForAPostInFlightInTheirDM() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let dm = try #require(
+                try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            // Ann's post, past its checks, not yet committed.
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            _ = try other.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [dm])
+            let deactivating = Task { try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer) }
+            var waited = false
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !waited, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(150))
+                waited = try RaceTests.waitsForALock(other)
+            }
+            #expect(waited, "the deactivation did not wait for the post")
+            #expect(try parley.count("events", where: "type = 'account.deactivated'") == 0)
+            try other.executeText("COMMIT")
+            #expect(try await deactivating.value.status == .noContent)
+            #expect(try parley.count("events", where: "type = 'account.deactivated'") == 1)
+            try await MessageTests.post(client, ann, room: dm, ["text": "after"]).expectError(.forbidden, "recipient_deactivated")
+        }
+    }
+
     @Test func aDMWithADeactivatedPersonIsReadOnlyUntilTheyAreBack() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

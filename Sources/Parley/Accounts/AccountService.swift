@@ -142,6 +142,16 @@ struct AccountService: Sendable {
     /// streams (`account.deactivated`) and settles the open reports of them; false when it already was. After the commit, end its streams
     /// with `SessionService.endAll`.
     static func deactivate(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, actor: Int64, action: String) throws -> Bool {
+        // A post in one of their DMs that passed its check (`Blocks.checkDM`) holds the room's row
+        // (shared) until it commits: waiting for it here puts it before `user.updated`, and a later
+        // one reads the deactivation. As a block does, and for the same race.
+        for row in try c.query(
+            """
+            SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id AND r.kind = 'dm' WHERE m.user_id = ? ORDER BY m.room_id
+            """, [userID])
+        {
+            _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [try row.decode("room_id", as: Int64.self)])
+        }
         if actor != userID {
             // A site admin's act: every active admin locked, and the actor still among them, so two
             // admins deactivating (or demoting) each other at once cannot leave the server without one.
