@@ -374,6 +374,13 @@ import Testing
         #expect(FileController.range("bytes=2-99999999999999999999999", size: 10) == .part(2...9))
         #expect(FileController.range("bytes=-99999999999999999999999", size: 10) == .part(0...9))
         #expect(FileController.range("bytes=+5-", size: 10) == .whole)
+        // The unit in any case, and empty list elements skipped (RFC 9110 §14.1, §5.6.1).
+        #expect(FileController.range("Bytes=0-4", size: 10) == .part(0...4))
+        #expect(FileController.range("BYTES=-3", size: 10) == .part(7...9))
+        #expect(FileController.range("bytes=2-3, ,", size: 10) == .part(2...3))
+        #expect(FileController.range("bytes=, 2-3", size: 10) == .part(2...3))
+        #expect(FileController.range("bytes=,", size: 10) == .whole)
+        #expect(FileController.range("bytes =0-4", size: 10) == .whole)
         #expect(FileController.contentType("Image/PNG; charset=x") == "image/png")
         #expect(FileController.contentType("text/html\"><script>") == "application/octet-stream")
     }

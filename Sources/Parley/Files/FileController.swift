@@ -193,10 +193,15 @@ struct FileController {
     }
 
     /// One `bytes=` range of a `size`-byte file (RFC 9110): `a-b`, `a-` or `-n`. A header that does
-    /// not read as one range is ignored (the whole file), as the RFC allows.
+    /// not read as one range is ignored (the whole file), as the RFC allows. The unit is read in
+    /// any case and empty list elements are skipped (RFC 9110 §14.1, §5.6.1).
     static func range(_ header: String?, size: Int64) -> RangeAnswer {
-        guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return .whole }
-        let spec = String(header.dropFirst("bytes=".count)).trimmedWhitespace
+        guard let header else { return .whole }
+        let halves = header.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard halves.count == 2, halves[0].lowercased() == "bytes" else { return .whole }
+        let specs = halves[1].split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmedWhitespace }.filter { !$0.isEmpty }
+        guard specs.count == 1 else { return .whole }
+        let spec = specs[0]
         let ends = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard ends.count == 2 else { return .whole }
         // Digits beyond what 64 bits hold are a position past any file (`a-` past the end is 416,
