@@ -204,6 +204,11 @@ import Testing
             try await client.send(.patch, "/api/messages/\(said)", json: #"{"text":"  "}"#, headers: alice.bearer)
                 .expectError(.unprocessableContent, "invalid_text")
 
+            // A name starting with a byte order mark is refused as any invisible character is; a
+            // caption keeps it, as a message's text does.
+            try await Self.upload(client, alice, room: open, [10], query: "name=%EF%BB%BFa.txt").expectError(.unprocessableContent, "invalid_file_name")
+            let marked = try await Self.upload(client, alice, room: open, [10], query: "name=a.txt&text=%EF%BB%BFhi")
+            #expect(try marked.json()["message"]?["text"]?.string.map { Array($0.utf8) } == [0xEF, 0xBB, 0xBF, 0x68, 0x69])
             // No type, or one that does not read as a type: stored as bytes; slashes leave the name.
             let plain = try await Self.upload(client, alice, room: open, [10], query: "name=..%2Fetc%2Fpasswd", type: nil)
             #expect(try plain.json()["message"]?["file"]?["content_type"]?.string == "application/octet-stream")

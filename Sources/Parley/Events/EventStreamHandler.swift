@@ -295,8 +295,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let raw = rawParameter(name, in: target) else { return nil }
         guard raw.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return raw }
         // As `QueryParameters` reads other routes' queries: `+` is a space.
-        let spaced = raw.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        return QueryParameters.decode(Substring(raw))
     }
 
     private static func rawParameter(_ name: String, in target: String) -> String? {

@@ -9,15 +9,51 @@ struct QueryParameters: Sendable {
     private let pairs: [(name: String, value: String)]
 
     init(_ query: Substring) {
-        func decode(_ text: Substring) -> String {
-            let spaced = text.replacingOccurrences(of: "+", with: " ")
-            // A malformed escape (`%zz`) is kept as sent.
-            return spaced.removingPercentEncoding ?? spaced
-        }
         pairs = query.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+            return (Self.decode(parts[0]), parts.count > 1 ? Self.decode(parts[1]) : "")
         }
+    }
+
+    /// `text` with `+` as a space and `%XX` escapes decoded as UTF-8. A malformed escape (`%zz`) or
+    /// bytes that are not UTF-8 leave the text as sent. Decoded by hand: Foundation's
+    /// `removingPercentEncoding` dropped a leading byte order mark, so a file name starting with
+    /// one passed the check that refuses invisible characters (a hunt).
+    static func decode(_ text: Substring) -> String {
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x41 + 10
+            case 0x61...0x66: byte - 0x61 + 10
+            default: nil
+            }
+        }
+        let raw = Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count)
+        var malformed = false
+        var i = 0
+        while i < raw.count {
+            switch raw[i] {
+            case UInt8(ascii: "+"):
+                bytes.append(0x20)
+                i += 1
+            case UInt8(ascii: "%"):
+                guard i + 2 < raw.count, let high = hex(raw[i + 1]), let low = hex(raw[i + 2]) else {
+                    malformed = true
+                    i = raw.count
+                    continue
+                }
+                bytes.append(high << 4 | low)
+                i += 3
+            default:
+                bytes.append(raw[i])
+                i += 1
+            }
+        }
+        let spaced = String(text).replacingOccurrences(of: "+", with: " ")
+        guard !malformed, let decoded = String(validating: bytes, as: UTF8.self) else { return spaced }
+        return decoded
     }
 
     /// The first value given for `name`.
