@@ -267,21 +267,12 @@ import Testing
             let dm = try #require(
                 try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
             // Bob's post, past its checks, not yet committed.
-            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { other.close() }
-            try other.executeText("START TRANSACTION")
-            _ = try other.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [dm])
-            let blocking = Task { try await Self.block(client, ann, bob.id) }
-            var waited = false
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !waited, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(150))
-                waited = try RaceTests.waitsForALock(other)
+            let blocked = try await RaceTests.whilePostingIn(parley, room: dm) { try await Self.block(client, ann, bob.id) } held: { waited in
+                #expect(waited, "the block did not wait for the post")
+                let announced = try parley.count("events", where: "type = 'user.blocked'")
+                #expect(announced == 0)
             }
-            #expect(waited, "the block did not wait for the post")
-            #expect(try parley.count("events", where: "type = 'user.blocked'") == 0)
-            try other.executeText("COMMIT")
-            #expect(try await blocking.value.status == .noContent)
+            #expect(blocked.status == .noContent)
             #expect(try parley.count("events", where: "type = 'user.blocked'") == 1)
             try await MessageTests.post(client, bob, room: dm, ["text": "after"]).expectError(.forbidden, "blocked")
 

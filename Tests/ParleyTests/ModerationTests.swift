@@ -507,21 +507,14 @@ import Testing
             let dm = try #require(
                 try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
             // Ann's post, past its checks, not yet committed.
-            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { other.close() }
-            try other.executeText("START TRANSACTION")
-            _ = try other.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [dm])
-            let deactivating = Task { try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer) }
-            var waited = false
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !waited, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(150))
-                waited = try RaceTests.waitsForALock(other)
+            let deactivated = try await RaceTests.whilePostingIn(parley, room: dm) {
+                try await client.send(.post, "/api/admin/users/\(bob.id)/deactivate", headers: root.bearer)
+            } held: { waited in
+                #expect(waited, "the deactivation did not wait for the post")
+                let announced = try parley.count("events", where: "type = 'account.deactivated'")
+                #expect(announced == 0)
             }
-            #expect(waited, "the deactivation did not wait for the post")
-            #expect(try parley.count("events", where: "type = 'account.deactivated'") == 0)
-            try other.executeText("COMMIT")
-            #expect(try await deactivating.value.status == .noContent)
+            #expect(deactivated.status == .noContent)
             #expect(try parley.count("events", where: "type = 'account.deactivated'") == 1)
             try await MessageTests.post(client, ann, room: dm, ["text": "after"]).expectError(.forbidden, "recipient_deactivated")
         }

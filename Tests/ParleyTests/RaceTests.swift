@@ -38,6 +38,28 @@ import Testing
         return try await started.value
     }
 
+    /// Holds a room's row (shared) on a second connection, as a post past its checks does until it
+    /// commits, and starts `request`. Once the request waits for the row (or after 10 s) `held`
+    /// runs, given whether it waited; then the hold ends and the request's response is answered.
+    static func whilePostingIn(
+        _ parley: TestParley, room: Int64, _ request: @escaping @Sendable () async throws -> TestResponse, held: (_ waited: Bool) throws -> Void
+    ) async throws -> TestResponse {
+        let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+        defer { other.close() }
+        try other.executeText("START TRANSACTION")
+        _ = try other.query("SELECT id FROM rooms WHERE id = ? LOCK IN SHARE MODE", [room])
+        let started = Task { try await request() }
+        var waited = false
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !waited, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(150))
+            waited = try Self.waitsForALock(other)
+        }
+        try held(waited)
+        try other.executeText("COMMIT")
+        return try await started.value
+    }
+
     /// Whether a connection to this database waits for a row lock (the test's request, blocked by
     /// the change held open on `connection`).
     static func waitsForALock(_ connection: MariaDBConnection) throws -> Bool {
