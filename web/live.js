@@ -56,7 +56,14 @@ export function handleEvent(event, { onDeactivated } = {}) {
         deletedTimer = setTimeout(() => actions.loadRooms().catch(() => {}), 300);
       }
       if (store.isOpen(message.room_id)) {
-        if (isNew) {
+        if (isNew === "beyond") {
+          // Past the window far back that is open (a message link, a date, a search result): not
+          // shown, so not seen; counted, as in a room not open (a hunt: it was counted nowhere).
+          if (event.type === "message.created") {
+            store.setTyping(message.room_id, message.sender, false);
+            store.countUnseen(message);
+          }
+        } else if (isNew) {
           store.setTyping(message.room_id, message.sender, false);
           if (event.type === "message.created") {
             // Away (the tab hidden), or the reader is further up: it waits for them under the "New"

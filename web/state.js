@@ -631,6 +631,8 @@ function keepPreviews(message, known) {
 /// A message from the live stream or a send: added or updated in the open room. Not one outside
 /// what is loaded: older than the oldest loaded one while more lie before it (its page brings it),
 /// or newer than the newest while the newest are not loaded (held if a page is on its way).
+/// True when it is new to what is shown; "beyond" when it is new but past the loaded window (not
+/// shown, and so not seen: still counted unread).
 export function upsertMessage(message) {
   if (!isOpen(message.room_id)) return false;
   const room = state.rooms.get(message.room_id);
@@ -647,7 +649,7 @@ export function upsertMessage(message) {
       const held = state.room.held?.get(message.id);
       if (state.room.held && (!held || version(message) >= version(held))) state.room.held.set(message.id, message);
       emit("messages", { reason: "beyond" });
-      return false;
+      return held ? false : "beyond";
     }
   }
   state.room.messages.set(message.id, message);

@@ -217,3 +217,35 @@ def test_a_day_separator_jumps_to_a_date(server, browsers, account):
     chat.wait(lambda: chat.dialog_open("jump-dialog"))
     chat.find('#jump-quick [data-days="0"]').click()
     chat.wait(lambda: chat.texts()[-1:] == ["log 099"] and "log 000" not in chat.texts(), message=lambda: f"{chat.texts()[-3:]}")
+
+
+def test_a_message_that_comes_while_a_window_far_back_is_open_is_counted_unread(server, browsers, account):
+    owner = account("uma_window", display_name="Uma")
+    reader = account("rex_window", display_name="Rex")
+    room = owner.create_room("far-back")["id"]
+    needle = owner.post(room, "the old one")
+    for n in range(150):
+        owner.post(room, f"filler {n:03d}")
+    reader.join(room)
+    chat = Chat(browsers(), server).log_in("rex_window")
+    chat.open_room("far-back")
+    chat.wait(lambda: chat.texts()[-1:] == ["filler 149"])
+    chat.js("location.hash = arguments[0]", f"#room/{room}/message/{needle['id']}")
+    chat.wait(lambda: chat.js("return document.activeElement?.dataset?.id") == str(needle["id"]),
+              message="the linked message did not get the focus")
+    assert chat.driver.title == "Parley"
+
+    # Past the window, so not shown and not seen: counted, with its mention, in the title and in
+    # the room list once another room is open (a hunt: it was counted nowhere until a reload).
+    owner.post(room, "@rex_window are you there?")
+    chat.wait(lambda: chat.driver.title == "(1) Parley", message="the message past the window was not counted")
+    assert "are you there" not in chat.text_of("messages")
+    chat.open_room("main")
+    chat.wait(lambda: chat.badge("far-back") == ["1", True], message="the room list does not count it, or its mention")
+    mine = reader.call("GET", "/api/rooms", expect=200).json()["mine"]
+    assert next((r["unread_count"], r["mentioned"]) for r in mine if r["id"] == room) == (1, True)
+    # Back in the room, it opens at the newest and reads it.
+    chat.open_room("far-back")
+    chat.wait(lambda: "are you there" in chat.text_of("messages"))
+    chat.wait(lambda: chat.driver.title == "Parley", message="reading it did not clear the count")
+    chat.wait(lambda: chat.badge("far-back") is None)
