@@ -30,6 +30,8 @@ export function forgetLocalData(userId) {
 }
 
 export const pendingFor = (roomId) => outbox?.forRoom(roomId) ?? [];
+/// How many of my messages wait to be sent from this browser.
+export const unsentCount = () => outbox?.entries.length ?? 0;
 export const flushOutbox = () => outbox?.flush();
 export const retryPending = (clientId) => outbox?.retry(clientId);
 export const discardPending = (clientId) => outbox?.discard(clientId);

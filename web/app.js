@@ -379,6 +379,9 @@ async function logout() {
   document.removeEventListener("visibilitychange", actions.tabVisibilityChanged);
   // On a shared computer the next person finds nothing of mine here: no unsent messages (nor are
   // they sent at my next login), no drafts, no recent emoji. (The theme is the browser's, not mine.)
+  // Those unsent are said to be gone (a hunt: they went without a word).
+  const unsent = actions.unsentCount();
+  if (unsent > 0) message += ` ${unsent === 1 ? "1 message waiting to be sent was" : `${unsent} messages waiting to be sent were`} discarded.`;
   if (state().me) {
     actions.forgetLocalData(state().me.id);
     clearDrafts(state().me.id);
@@ -423,6 +426,9 @@ function endSession(message) {
   document.removeEventListener("visibilitychange", actions.tabVisibilityChanged);
   // Revoking a session is what one does for a lost or shared computer: what was typed here leaves
   // it, as at logout (drafts are on the server too; unsent messages are not kept to be sent later).
+  // Those unsent are said to be gone (a hunt: they went without a word).
+  const unsent = actions.unsentCount();
+  if (unsent > 0) message += ` ${unsent === 1 ? "1 message waiting to be sent was" : `${unsent} messages waiting to be sent were`} discarded.`;
   if (state().me) {
     actions.forgetLocalData(state().me.id);
     clearDrafts(state().me.id);

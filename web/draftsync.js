@@ -3,6 +3,8 @@
 // (deleted once blank), unless the server already holds it; a box's requests go one at a time, in
 // order; and an event older than the newest server time known for a box is stale. A box is named
 // by a key; its owner keeps the drafts themselves and says how to read and send them.
+import { tooLongMessage } from "/format.js";
+
 const SYNC_DELAY_MS = 1000;
 
 /// `current(key)`: the box's draft ({text, pending, ...}) or undefined; `target(draft)`: the id of
@@ -33,6 +35,12 @@ export function draftSync({ current, target, save, remove, confirmed, gone }) {
     const text = draft.text;
     const replyTo = target(draft);
     const blank = !text.trim() && replyTo === null;
+    // Longer than a message may be: the server would refuse it at every pause in typing (a hunt:
+    // a 422 each time). This browser keeps it, and sending says why it cannot go.
+    if (!blank && tooLongMessage(text.trim())) {
+      synced.set(key, { text: null, replyTo: null });
+      return;
+    }
     const known = synced.get(key);
     const same = blank ? known === undefined : known?.text === text && known.replyTo === replyTo;
     try {
@@ -55,7 +63,7 @@ export function draftSync({ current, target, save, remove, confirmed, gone }) {
         gone(key, draft);
         return;
       }
-      // Offline, or too long: this browser keeps it, and the next change tries again.
+      // Offline: this browser keeps it, and the next change tries again.
       synced.set(key, { text: null, replyTo: null });
     }
   }

@@ -233,3 +233,31 @@ def test_a_draft_cleared_while_offline_is_cleared_on_the_server_once_back(server
     chat.network()
     chat.wait(lambda: chat.connection() == "live", timeout=30, message="the client did not come back")
     chat.wait(lambda: on_server() == [], message=lambda: f"the server still has {on_server()}")
+
+
+def test_a_draft_longer_than_a_message_stays_in_this_browser_without_being_refused_again_and_again(server, browsers, account):
+    writer = account("lou_drafts")
+    room = writer.create_room("long-drafts")["id"]
+
+    def on_server():
+        return [d["text"] for d in writer.call("GET", "/api/me/drafts", expect=200).json()["drafts"] if d["room_id"] == room]
+
+    chat = Chat(browsers(), server).log_in("lou_drafts")
+    chat.open_room("long-drafts")
+    chat.type("a start")
+    wait_for(lambda: on_server() == ["a start"], message=f"not saved: {on_server()}")
+    chat.driver.get_log("browser")
+    # Past 4,000 characters the server would refuse it (422) at every pause in typing: it is not sent.
+    for length in (4001, 4002):
+        chat.js("""const box = document.getElementById('composer-text');
+            box.value = 'z'.repeat(arguments[0]); box.dispatchEvent(new Event('input', {bubbles: true}));""", length)
+        time.sleep(2)
+    refused = [e["message"] for e in chat.driver.get_log("browser") if "draft" in e["message"]]
+    assert refused == [], refused
+    assert on_server() == ["a start"]
+    # Kept here all the same, and cut back to a message's length it is saved again.
+    key = f"parley.drafts.{writer.id}"
+    assert "z" * 4002 in (chat.js("return localStorage.getItem(arguments[0])", key) or "")
+    chat.js("""const box = document.getElementById('composer-text');
+        box.value = 'z'.repeat(4000); box.dispatchEvent(new Event('input', {bubbles: true}));""")
+    wait_for(lambda: on_server() == ["z" * 4000], message="the draft cut back to 4,000 characters was not saved")

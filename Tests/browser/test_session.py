@@ -99,7 +99,9 @@ def test_a_session_ended_elsewhere_returns_to_the_login_form_and_leaves_no_draft
     assert status == 204
     chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="the client did not notice the session ended")
     assert "session has ended" in chat.text_of("auth-error")
-    # Revoking is what one does for a lost or shared computer: what was typed here leaves it.
+    # Revoking is what one does for a lost or shared computer: what was typed here leaves it, and
+    # the notice says that the message waiting to be sent went with it.
+    assert "1 message waiting to be sent was discarded." in chat.text_of("auth-error")
     assert chat.js("return [localStorage.getItem(arguments[0]), localStorage.getItem(arguments[1])]", drafts, outbox) == [None, None]
     assert "are you still there?" not in [m["text"] for m in watcher.history(1)]
     # Logging in again finds the draft (from the server); the message was not kept to be sent.
