@@ -254,6 +254,45 @@ import Testing
         }
     }
 
+    /// Bytes that do not parse behind a poll or a stream (a malformed request, or anything after a
+    /// request that asked to close) get no answer: the poll is answered, the stream ends with its
+    /// last chunk, then the connection closes. The 400 went out at once: ahead of the poll's answer,
+    /// which never came, and in the middle of the stream's body (a hunt).
+    @Test func bytesThatDoNotParseBehindAPollOrAStreamLeaveItsAnswerWhole() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let (alice, settled) = try await Self.quietAlice(live)
+            // A waiting poll, then a malformed line: the poll waits its second out and is answered.
+            let polled = try await RawHTTPConnection.connect(port: live.port)
+            try await polled.send(Self.get("/api/events?timeout=1&after=\(settled)", token: alice))
+            try await Task.sleep(for: .milliseconds(300))
+            try await polled.send("BAD LINE\r\n\r\n")
+            #expect(try await polled.wait { polled.isClosed }, "still open after: \(polled.text)")
+            #expect(polled.statusLines == ["HTTP/1.1 200 OK"], "\(polled.text)")
+            #expect(polled.text.contains(#""cursor":\#(settled)"#), "\(polled.text)")
+            #expect(polled.text.lowercased().contains("\r\nconnection: close\r\n"), "\(polled.text)")
+            #expect(!polled.text.contains("invalid_request"))
+
+            // A poll that asked to close, with requests after it in the same write: only the poll is
+            // answered (nothing after a `close` is a request).
+            let closing = try await RawHTTPConnection.connect(port: live.port)
+            try await closing.send(Self.get("/api/events?timeout=0", token: alice, close: true) + Self.get("/healthz") + Self.get("/healthz"))
+            #expect(try await closing.wait { closing.isClosed }, "still open after: \(closing.text)")
+            #expect(closing.statusLines == ["HTTP/1.1 200 OK"], "\(closing.text)")
+            #expect(closing.text.contains(#""cursor":"#) && !closing.text.contains(#""status":"ok""#), "\(closing.text)")
+
+            // An open stream, then a malformed line: the stream ends with its last chunk, no 400 in its body.
+            let streamed = try await RawHTTPConnection.connect(port: live.port)
+            try await streamed.send(Self.get("/api/events/stream", token: alice))
+            #expect(try await streamed.wait { streamed.text.contains("retry:") }, "\(streamed.text)")
+            try await streamed.send("BAD LINE\r\n\r\n")
+            #expect(try await streamed.wait { streamed.isClosed }, "still open after: \(streamed.text)")
+            #expect(streamed.statusLines == ["HTTP/1.1 200 OK"], "\(streamed.text)")
+            #expect(streamed.text.hasSuffix("\r\n0\r\n\r\n"), "no last chunk: \(streamed.text.suffix(80))")
+            #expect(!streamed.text.contains("invalid_request"))
+        }
+    }
+
     @Test func aPollAnswerIsWellFormedWithEveryHeader() async throws {
         let parley = try await TestParley.make()
         try await parley.live { live in

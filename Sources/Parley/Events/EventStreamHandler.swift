@@ -253,6 +253,18 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var unparsable = false
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError, taken || stream != nil || poll != nil {
+            // Bytes that do not parse behind a request answered here (a malformed request, or
+            // anything after one that asked to close): that request is answered first and the
+            // connection then closes; the bytes get no answer. Passed on, Hummingbird's 400 went
+            // out at once: ahead of a waiting poll's answer, which never came, or in the middle of
+            // a stream's body, breaking its framing (a hunt).
+            queued.removeAll()
+            queuedBytes = 0
+            closeAfterAnswer = true
+            if stream != nil { endStream(context: context) }
+            return
+        }
         if error is HTTPParserError { unparsable = true }
         context.fireErrorCaught(error)
     }
@@ -418,6 +430,12 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Subscribes, then sends the headers: a client that sees the stream open misses nothing after.
     private func start(session: AuthenticatedSession, after: Int64?, oneDotZero: Bool, requestID: String, context: ChannelHandlerContext) {
+        // The connection was to close (shutdown, or bytes that do not parse) while the session was
+        // looked up: a stream never ends by itself, so none starts.
+        if closeAfterAnswer {
+            context.close(promise: nil)
+            return
+        }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let (feed, sink) = subscribe(session: session, after: after, context: context, flush: { $0.flushLive(context: $1) }, end: { $0.endStream(context: $1) })
         _ = encoderContext(context)
