@@ -1,5 +1,5 @@
 import Foundation
-import Parley
+@testable import Parley
 import Testing
 
 /// HTTP/1.1 connection rules on the real-time endpoints, which are answered ahead of Hummingbird:
@@ -304,20 +304,11 @@ import Testing
             #expect(try await raw.wait { raw.text.contains("\r\n\r\n") && raw.text.hasSuffix("]}") })
             let text = raw.text
             let split = try #require(text.range(of: "\r\n\r\n"))
-            let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
-            #expect(lines.first == "HTTP/1.1 200 OK")
-            var fields: [String: String] = [:]
-            for line in lines.dropFirst() {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                fields[parts[0].lowercased()] = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-            }
+            let (status, fields) = Self.head(text)
+            #expect(status == "HTTP/1.1 200 OK")
             #expect(fields["content-type"] == "application/json; charset=utf-8")
             #expect(fields["cache-control"] == "no-store")
-            #expect(fields["x-content-type-options"] == "nosniff")
-            #expect(fields["x-frame-options"] == "DENY")
-            #expect(fields["referrer-policy"] == "same-origin")
-            #expect(fields["content-security-policy"]?.hasPrefix("default-src 'self'") == true)
-            #expect(fields["x-request-id"]?.count ?? 0 >= 16)
+            Self.expectAPIHeaders(fields)
             #expect(fields["connection"] == nil)
             let body = Data(text[split.upperBound...].utf8)
             #expect(Int(fields["content-length"] ?? "") == body.count)
@@ -329,6 +320,63 @@ import Testing
             #expect(json["cursor"]?.int ?? 0 >= events.first?["id"]?.int ?? .max)
             await raw.close()
         }
+    }
+
+    /// The status line and header fields (names lowercased) of the first answer in `text`.
+    static func head(_ text: String) -> (status: String, fields: [String: String]) {
+        let end = text.range(of: "\r\n\r\n")?.lowerBound ?? text.endIndex
+        let lines = text[..<end].components(separatedBy: "\r\n")
+        var fields: [String: String] = [:]
+        for line in lines.dropFirst() {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            fields[parts[0].lowercased()] = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        }
+        return (lines.first ?? "", fields)
+    }
+
+    /// What every answer of the API carries, those of the real-time routes too (they had no `Date`
+    /// and no `Server`, and the web page's policy, a hunt).
+    static func expectAPIHeaders(_ fields: [String: String], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(fields["x-content-type-options"] == "nosniff", sourceLocation: sourceLocation)
+        #expect(fields["x-frame-options"] == "DENY", sourceLocation: sourceLocation)
+        #expect(fields["referrer-policy"] == "same-origin", sourceLocation: sourceLocation)
+        #expect(fields["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox", sourceLocation: sourceLocation)
+        #expect(fields["x-request-id"]?.count ?? 0 >= 16, sourceLocation: sourceLocation)
+        #expect(fields["server"] == "Parley", sourceLocation: sourceLocation)
+        let date = fields["date"].flatMap { text in
+            let format = DateFormatter()
+            format.locale = Locale(identifier: "en_US_POSIX")
+            format.timeZone = TimeZone(identifier: "GMT")
+            format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            return format.date(from: text)
+        }
+        #expect(date.map { abs($0.timeIntervalSinceNow) < 30 } == true, "Date: \(fields["date"] ?? "none")", sourceLocation: sourceLocation)
+    }
+
+    @Test func aStreamHeadAndTheRealTimeRoutesErrorsCarryTheAPIsHeaders() async throws {
+        let parley = try await TestParley.make()
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let stream = try await RawHTTPConnection.connect(port: live.port, sending: Self.get("/api/events/stream", token: alice.token))
+            #expect(try await stream.wait { stream.text.contains("retry:") })
+            let (status, fields) = Self.head(stream.text)
+            #expect(status == "HTTP/1.1 200 OK")
+            #expect(fields["content-type"] == "text/event-stream; charset=utf-8")
+            Self.expectAPIHeaders(fields)
+            await stream.close()
+            for (target, code) in [("/api/events?timeout=0", "401"), ("/api/events/stream", "401"), ("/api/events?timeout=99", "400")] {
+                let raw = try await RawHTTPConnection.connect(
+                    port: live.port, sending: Self.get(target, token: code == "400" ? alice.token : nil))
+                #expect(try await raw.wait { raw.text.hasSuffix("}}") }, "\(target): \(raw.text)")
+                let (status, fields) = Self.head(raw.text)
+                #expect(status.hasPrefix("HTTP/1.1 \(code)"), "\(target): \(status)")
+                #expect(fields["cache-control"] == "private, no-cache", "\(target)")
+                Self.expectAPIHeaders(fields)
+                await raw.close()
+            }
+        }
+        #expect(HTTPDate.format(1_796_593_200) == "Sun, 06 Dec 2026 21:40:00 GMT")
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
     @Test func tooMuchPipelinedBehindAWaitingPollClosesTheConnection() async throws {

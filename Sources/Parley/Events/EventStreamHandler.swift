@@ -281,7 +281,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             fields[.contentType] = "application/json; charset=utf-8"
             fields[.contentLength] = String(body.readableBytes)
             fields[.init("X-Request-Id")!] = Self.requestID()
-            for field in WebMiddleware.securityHeaders where fields[field.name] == nil { fields.append(field) }
+            Self.addAPIHeaders(&fields)
             context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
             context.write(wrapOutboundOut(.body(body)), promise: promise)
             return
@@ -447,7 +447,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
             .init("X-Request-Id")!: requestID, .connection: "close",
         ]
-        for field in WebMiddleware.securityHeaders { fields.append(field) }
+        Self.addAPIHeaders(&fields)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
         let preamble = ByteBuffer(string: EventController.preamble(feed))
         context.writeAndFlush(wrapOutboundOut(.body(preamble)), promise: nil)
@@ -714,6 +714,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var headers = Self.pollHeaders
             headers.add(name: "Content-Length", value: String(body.readableBytes))
             headers.add(name: "X-Request-Id", value: open.requestID)
+            headers.add(name: "Date", value: HTTPDate.now)
             if closing { headers.add(name: "Connection", value: "close") }
             codec.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             codec.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
@@ -723,7 +724,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .contentLength: String(body.readableBytes),
                 .init("X-Request-Id")!: open.requestID,
             ]
-            for field in WebMiddleware.securityHeaders { fields.append(field) }
+            Self.addAPIHeaders(&fields)
             if closing { fields[.connection] = "close" }
             context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
             context.write(wrapOutboundOut(.body(body)), promise: nil)
@@ -735,7 +736,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The fixed header fields of every poll answer.
     static let pollHeaders: HTTPHeaders = {
         var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"]
-        for field in WebMiddleware.securityHeaders { headers.add(name: field.name.rawName, value: field.value) }
+        for field in WebMiddleware.apiHeaders { headers.add(name: field.name.rawName, value: field.value) }
         return headers
     }()
 
@@ -774,13 +775,24 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(body.readableBytes)
         fields[.init("X-Request-Id")!] = requestID
-        for field in WebMiddleware.securityHeaders where fields[field.name] == nil { fields.append(field) }
+        // As the API's other errors (`WebMiddleware.secure`).
+        if fields[.cacheControl] == nil { fields[.cacheControl] = "private, no-cache" }
+        Self.addAPIHeaders(&fields)
         let closing = closeAfterAnswer || closeRequested
         if closing { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: error.status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         finish(closing: closing, context: context)
         streams.logger.info("GET \(Self.path) \(error.status.code)", metadata: ["hb.request.id": "\(requestID)"])
+    }
+
+    /// The headers every API answer carries (`WebMiddleware.apiHeaders`) and the `Date` (RFC 9110
+    /// §6.6.1), where the answer has none of its own: Hummingbird adds `Date` and `Server` only to
+    /// the answers it writes, and these went without, with the web page's policy instead of the
+    /// API's (a hunt).
+    static func addAPIHeaders(_ fields: inout HTTPFields) {
+        for field in WebMiddleware.apiHeaders where fields[field.name] == nil { fields.append(field) }
+        if fields[.date] == nil { fields[.date] = HTTPDate.now }
     }
 
     /// An id as Hummingbird gives its requests (a random prefix and a counter: no system call).

@@ -44,6 +44,15 @@ struct WebMiddleware: RouterMiddleware {
     /// run anything in: sandboxed, as the files' answers are, errors included.
     static let apiPolicy = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
+    /// The security headers of the API's answers written ahead of Hummingbird (the real-time routes,
+    /// a request that does not parse), with the `Server` header Hummingbird adds to the others.
+    static let apiHeaders: HTTPFields = {
+        var fields = securityHeaders
+        fields[.contentSecurityPolicy] = apiPolicy
+        fields[.server] = "Parley"
+        return fields
+    }()
+
     /// The security headers a response lacks, and the API's caching rule.
     static func secure(_ response: inout Response, path: String) {
         let api = path.hasPrefix("/api/")
