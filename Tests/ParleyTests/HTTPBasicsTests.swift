@@ -10,6 +10,34 @@ import Yams
 
 /// Error envelopes, limits, health checks, rate limits and the OpenAPI contract.
 @Suite struct HTTPBasicsTests {
+    /// A key counts only as documented (snake_case): other spellings of it are unknown keys, ignored,
+    /// so they neither set the field nor stand beside it. Foundation's snake-case conversion took
+    /// `displayName` too, and of `displayName` and `display_name` the first won (a hunt).
+    @Test func onlyTheDocumentedSpellingOfAKeyCounts() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let spelled = try await client.send(
+                .post, "/api/users", json: #"{"username":"spelled","password":"password123","displayName":"Y","display_name":"X"}"#)
+            #expect(spelled.status == .created, "\(String(buffer: spelled.body))")
+            #expect(try parley.scalar("SELECT display_name FROM users WHERE username = 'spelled'") == .string("X"))
+            for (n, alias) in ["displayName", "Display_Name", "display__name", "_display_name", "display_name_"].enumerated() {
+                let body = #"{"username":"alias\#(n)","password":"password123","\#(alias)":"Y"}"#
+                #expect(try await client.send(.post, "/api/users", json: body).status == .created, "\(alias)")
+                #expect(try parley.scalar("SELECT display_name FROM users WHERE username = ?", ["alias\(n)"]) != .string("Y"), "\(alias)")
+            }
+            // The message route's own reader sends such a body to the decoder, which ignores the key.
+            let ann = try await client.signUp("ann")
+            let first = try await MessageTests.say(client, ann, room: 1, "first")
+            let posted = try await client.send(.post, "/api/rooms/1/messages", json: #"{"text":"second","replyTo":\#(first)}"#, headers: ann.bearer)
+            #expect(posted.status == .created)
+            #expect(try posted.json()["message"]?["reply_to"] == .null)
+        }
+        #expect(SnakeCaseKey("reply_to").stringValue == "replyTo")
+        #expect(SnakeCaseKey("expires_in_seconds").stringValue == "expiresInSeconds")
+        #expect(SnakeCaseKey("text").stringValue == "text")
+        #expect(SnakeCaseKey("replyTo").stringValue == " replyTo")
+    }
+
     @Test func badBodiesGetClearErrorsAndWriteNothing() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

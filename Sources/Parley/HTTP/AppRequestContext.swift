@@ -47,7 +47,7 @@ public enum ParleyJSON {
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.keyDecodingStrategy = .custom { path in SnakeCaseKey(path.last!.stringValue) }
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = parseTimestamp(text) else {
@@ -154,4 +154,32 @@ public enum ParleyJSON {
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         return (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day)
     }
+}
+
+/// A body's key as a field's name: `snake_case` (lowercase ASCII letters and digits, words joined
+/// by single underscores) becomes `camelCase`; any other spelling matches no field, so it is
+/// ignored as unknown keys are. Foundation's `convertFromSnakeCase` also took `displayName`,
+/// `Display_Name` and `display__name` for `display_name`, and `{"displayName":…,"display_name":…}`
+/// passed the check for repeated keys with the first one winning, which a proxy or validator
+/// reading the documented key would not see (a hunt).
+struct SnakeCaseKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ key: String) {
+        let bytes = key.utf8
+        let canonical =
+            !bytes.isEmpty && bytes.first != UInt8(ascii: "_") && bytes.last != UInt8(ascii: "_") && !key.contains("__")
+            && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "_") }
+        guard canonical else {
+            // No Swift property name starts with a space.
+            stringValue = " " + key
+            return
+        }
+        let words = key.split(separator: "_")
+        stringValue = String(words[0]) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
