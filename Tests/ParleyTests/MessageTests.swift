@@ -936,6 +936,10 @@ import Testing
                 try await client.send(.delete, "/api/messages/\(bad)", headers: ann.bearer).expectError(.badRequest, "invalid_request")
             }
             try await client.send(.get, "/api/rooms/999999/messages", headers: ann.bearer).expectError(.notFound, "room_not_found")
+            // Escaped digits are digits, as in a query (`%31` is `1`).
+            let escaped = try await client.send(.get, "/api/rooms/%31/messages", headers: ann.bearer)
+            #expect(escaped.status == .ok)
+            #expect(try escaped.json()["messages"]?.array?.first?["id"]?.int == id)
             try await client.send(.post, "/api/rooms/999999/messages", json: #"{"text":"x"}"#, headers: ann.bearer).expectError(
                 .notFound, "room_not_found")
 

@@ -41,8 +41,12 @@ struct RoomController {
     }
 
     static func id(_ context: AppRequestContext, _ name: String) throws -> Int64 {
-        // Digits only: Int64("+1") would take a sign the path's schema does not allow.
-        guard let text = context.parameters.get(name), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0 else {
+        // Digits only: Int64("+1") would take a sign the path's schema does not allow. Escaped
+        // digits are digits (`%39` is `9`, RFC 3986 §6.2.2.2), as in a query.
+        let raw = context.parameters.get(name)
+        guard let text = raw.flatMap({ $0.contains("%") ? $0.removingPercentEncoding : $0 }), !text.isEmpty,
+            text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let id = Int64(text), id > 0
+        else {
             throw ParleyError.badRequest("The \(name) id in the path must be a positive integer.")
         }
         return id
