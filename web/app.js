@@ -379,9 +379,6 @@ async function logout() {
   document.removeEventListener("visibilitychange", actions.tabVisibilityChanged);
   // On a shared computer the next person finds nothing of mine here: no unsent messages (nor are
   // they sent at my next login), no drafts, no recent emoji. (The theme is the browser's, not mine.)
-  // Those unsent are said to be gone (a hunt: they went without a word).
-  const unsent = actions.unsentCount();
-  if (unsent > 0) message += ` ${unsent === 1 ? "1 message waiting to be sent was" : `${unsent} messages waiting to be sent were`} discarded.`;
   if (state().me) {
     actions.forgetLocalData(state().me.id);
     clearDrafts(state().me.id);

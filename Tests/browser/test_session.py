@@ -152,3 +152,20 @@ def test_deactivating_my_account_from_settings_logs_me_out_everywhere(server, br
     chat.find("#auth-password").send_keys(PASSWORD)
     chat.find("#auth-submit").click()
     chat.wait(lambda: chat.text_of("auth-error") == "This account has been deactivated.")
+
+
+def test_logging_out_with_a_message_waiting_to_be_sent_logs_out_and_leaves_it_behind(server, browsers, account):
+    leaver = account("leaver_unsent")
+    chat = Chat(browsers(), server).log_in("leaver_unsent")
+    chat.open_room("main")
+    # The message cannot go (its requests fail as offline ones do): it waits in the outbox.
+    chat.driver.execute_cdp_cmd("Network.enable", {})
+    chat.driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/rooms/*/messages"]})
+    chat.send("stuck in the outbox")
+    outbox = f"parley.outbox.{leaver.id}"
+    chat.wait(lambda: "stuck in the outbox" in (chat.js("return localStorage.getItem(arguments[0])", outbox) or ""))
+    chat.find("#logout").click()
+    chat.wait(lambda: chat.find("#auth-username").is_displayed(), message="logging out with a message waiting did not log out")
+    assert chat.js("return localStorage.getItem(arguments[0])", outbox) is None
+    assert chat.js("return fetch('/api/session').then(r => r.status)") == 401
+    assert "stuck in the outbox" not in [m["text"] for m in leaver.history(1)]
