@@ -127,9 +127,10 @@ struct FileStore: Sendable {
         }
         if pending.readableBytes > 0 { parts.append(try await writeChunk(pending.readBytes(length: pending.readableBytes)!)) }
         guard total > 0 else { throw Self.empty }
-        let found = try await picture(head: head, size: Int64(total)) { kept }
+        let info = ImageInfo.read(head)
+        let found = try await picture(info, size: Int64(total)) { kept }
         var upload = StoredUpload(
-            name: name, contentType: Self.type(declared: contentType, name: name, picture: ImageInfo.read(head)?.format), size: Int64(total),
+            name: name, contentType: Self.type(declared: contentType, name: name, picture: info?.format), size: Int64(total),
             sha256: Array(whole.finalize()), parts: parts)
         (upload.shown, upload.thumbnail) = found
         return upload
@@ -167,12 +168,12 @@ struct FileStore: Sendable {
         return type
     }
 
-    /// What a file whose first bytes are `head` is as a picture: its size as shown and its
+    /// What a file whose first bytes read as `info` is as a picture: its size as shown and its
     /// thumbnail (made from `whole`, asked for only when one can be made). Nils for other files.
-    private func picture(head: [UInt8], size: Int64, whole: () async throws -> [UInt8]?) async throws -> (
+    private func picture(_ info: ImageInfo?, size: Int64, whole: () async throws -> [UInt8]?) async throws -> (
         shown: (width: Int, height: Int)?, thumbnail: Thumbnails.Made?
     ) {
-        guard let info = ImageInfo.read(head) else { return (nil, nil) }
+        guard let info else { return (nil, nil) }
         let shown = (info.shownWidth, info.shownHeight)
         guard Thumbnails.canMake(info, size: size), let bytes = try await whole() else { return (shown, nil) }
         return (shown, try await threadPool.runIfActive { Thumbnails.make(bytes, info) })
@@ -330,7 +331,7 @@ struct FileStore: Sendable {
             let id: Int64 = try file.decode("id")
             let size: Int64 = try file.decode("size")
             let head = try await bytes(fileID: id, upTo: ImageInfo.headBytes)
-            let (shown, thumbnail) = try await picture(head: head, size: size) { try await bytes(fileID: id, upTo: Int(size)) }
+            let (shown, thumbnail) = try await picture(ImageInfo.read(head), size: size) { try await bytes(fileID: id, upTo: Int(size)) }
             let view = Self.view(
                 id: id, name: try file.decode("name"), size: size, contentType: try file.decode("content_type"), shown, thumbnail: thumbnail != nil)
             let messageID: Int64? = try file.decode("message_id")

@@ -51,8 +51,7 @@ struct QueryParameters: Sendable {
                 i += 1
             }
         }
-        let spaced = String(text).replacingOccurrences(of: "+", with: " ")
-        guard !malformed, let decoded = String(validating: bytes, as: UTF8.self) else { return spaced }
+        guard !malformed, let decoded = String(validating: bytes, as: UTF8.self) else { return String(text).replacingOccurrences(of: "+", with: " ") }
         return decoded
     }
 
