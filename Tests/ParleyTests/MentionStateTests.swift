@@ -25,7 +25,8 @@ import Testing
 
     /// A message naming its own sender leaves them no "mentioned" flag; naming someone, unnaming
     /// them and naming them again notifies them once; an edit that drops a name keeps the flag of
-    /// someone a keyword of the new text still reaches, and notifies nobody twice.
+    /// someone a keyword of the new text still reaches, and notifies nobody twice; an edit that drops
+    /// the keyword too drops the flag.
     @Test func editsNotifyEachPersonOnceAndKeepFlagsTheyDidNotGive() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -47,6 +48,10 @@ import Testing
             #expect(try await KeywordTests.notifications(client, cyd).map(\.0) == ["keyword"])
             #expect(try await Self.mentioned(client, cyd, room: 1) == true)
             #expect(try parley.count("mentions", where: "message_id = \(deploy) AND user_id = \(cyd.id)") == 1)
+            // A keyword's flag goes with the keyword, as a name's does (it outlived it, a hunt).
+            try await Self.edit(client, ann, deploy, "release starts now")
+            #expect(try parley.count("mentions", where: "message_id = \(deploy) AND user_id = \(cyd.id)") == 0)
+            #expect(try await Self.mentioned(client, cyd, room: 1) == false)
         }
     }
 

@@ -994,6 +994,20 @@ import Testing
             #expect(try await live.send(.PATCH, "/api/messages/\(plain)", json: #"{"text":"later @here"}"#, token: alice.token).status == 200)
             try await Task.sleep(for: .milliseconds(300))
             #expect(Self.events(streams["bob"]!, "notification").count == 1)
+            // An edit keeps the flags `@here` gave (Frank's too: named and online, then unnamed) and
+            // drops those of people it no longer names whom `@here` did not reach (Carol, offline).
+            let callout = try await live.post(alice.token, room: group, text: "@here @carol the doc")
+            func flagged(_ message: Int64, _ user: (id: Int64, token: String)) throws -> Bool {
+                try parley.count("mentions", where: "message_id = \(message) AND user_id = \(user.id)") == 1
+            }
+            #expect(try flagged(callout, carol) && flagged(callout, bob) && flagged(id, frank))
+            #expect(try await mentioned(carol) == true)
+            #expect(try await live.send(.PATCH, "/api/messages/\(id)", json: #"{"text":"@here standup in 5"}"#, token: alice.token).status == 200)
+            #expect(try await live.send(.PATCH, "/api/messages/\(callout)", json: #"{"text":"@here the doc"}"#, token: alice.token).status == 200)
+            #expect(try flagged(id, frank) && flagged(id, bob) && flagged(callout, bob))
+            #expect(try !flagged(callout, carol))
+            #expect(try await mentioned(carol) == false)
+            #expect(try await live.send(.DELETE, "/api/messages/\(callout)", token: alice.token).status == 204)
             // A deleted message mentions nobody any more.
             #expect(try await live.send(.DELETE, "/api/messages/\(id)", token: alice.token).status == 204)
             #expect(try await mentioned(bob) == false)

@@ -245,7 +245,7 @@ struct MessageStore: Sendable {
             """, [id, roomID, senderID, text, replyTo, clientID, date, mentions.idList, mentions.room, mentions.here])
         try Self.insertMentions(
             c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded,
-            senderIncluded: mentions.senderIncluded)
+            byHere: Set(mentions.present + mentions.hereNamed), senderIncluded: mentions.senderIncluded)
         return id
     }
 
@@ -263,7 +263,7 @@ struct MessageStore: Sendable {
         guard result.affectedRows == 1 else { return nil }
         try Self.insertMentions(
             c, messageID: id, roomID: roomID, senderID: senderID, users: mentions.users + mentions.present + mentions.keyworded,
-            senderIncluded: mentions.senderIncluded)
+            byHere: Set(mentions.present + mentions.hereNamed), senderIncluded: mentions.senderIncluded)
         return id
     }
 
@@ -278,20 +278,20 @@ struct MessageStore: Sendable {
     /// again (a hunt: the count came back and the flag did not). Notifications are another matter:
     /// a blocker is notified of nothing, then or after.
     static func insertMentions(
-        _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], ignoringDuplicates: Bool = false,
-        senderIncluded: Bool = false
+        _ c: MariaDBConnection, messageID id: Int64, roomID: Int64, senderID: Int64, users: [Int64], byHere: Set<Int64> = [],
+        ignoringDuplicates: Bool = false, senderIncluded: Bool = false
     ) throws {
         let users = senderIncluded ? users : users.filter { $0 != senderID }
         guard !users.isEmpty else { return }
         let insert = ignoringDuplicates ? "INSERT IGNORE" : "INSERT"
         let whole = users.count / 64 * 64
-        let rows = Array(repeating: "(?, ?, ?)", count: 64).joined(separator: ", ")
-        let sixtyFour = "\(insert) INTO mentions (message_id, user_id, room_id) VALUES \(rows)"
+        let rows = Array(repeating: "(?, ?, ?, ?)", count: 64).joined(separator: ", ")
+        let sixtyFour = "\(insert) INTO mentions (message_id, user_id, room_id, by_here) VALUES \(rows)"
         for start in stride(from: 0, to: whole, by: 64) {
-            try c.execute(sixtyFour, users[start..<(start + 64)].flatMap { [id, $0, roomID] as [any MariaDBEncodable] })
+            try c.execute(sixtyFour, users[start..<(start + 64)].flatMap { [id, $0, roomID, byHere.contains($0)] as [any MariaDBEncodable] })
         }
         for user in users[whole...] {
-            try c.execute("\(insert) INTO mentions (message_id, user_id, room_id) VALUES (?, ?, ?)", [id, user, roomID])
+            try c.execute("\(insert) INTO mentions (message_id, user_id, room_id, by_here) VALUES (?, ?, ?, ?)", [id, user, roomID, byHere.contains(user)])
         }
     }
 

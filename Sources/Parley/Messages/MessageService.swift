@@ -553,13 +553,14 @@ struct MessageService: Sendable {
             let named = Set(resolved.users)
             let before = Set(message.mentions)
             let added = resolved.users.filter { !before.contains($0) }
-            // Those no longer named lose their flag, unless `@here` (which stays) or a keyword the new
-            // text still holds reached them too.
-            let stillKeyworded = Set(resolved.keyworded)
-            let dropped = message.mentionsHere ? [] : message.mentions.filter { !named.contains($0) && !stillKeyworded.contains($0) }.paddedToPowerOfTwo
-            if !dropped.isEmpty {
-                try c.execute("DELETE FROM mentions WHERE message_id = ? AND user_id IN (\(dropped.placeholders))", [messageID] + dropped)
-            }
+            // Those it no longer names and whose keywords it no longer holds lose their flag, unless
+            // its `@here` reached them when it was posted (that stays, `by_here`). Before, a message
+            // holding `@here` kept every flag (someone named while offline kept it), and a keyword's
+            // flag outlived the keyword (a hunt).
+            let kept = named.union(notifications.watchers(of: text, in: message.roomId, senderID: user.id)).sorted().paddedToPowerOfTwo
+            try c.execute(
+                "DELETE FROM mentions WHERE message_id = ? AND NOT by_here\(kept.isEmpty ? "" : " AND user_id NOT IN (\(kept.placeholders))")",
+                [messageID] + kept)
             let marked = Set(
                 try c.query("SELECT user_id FROM mentions WHERE message_id = ?", [messageID]).map { try $0.decode("user_id", as: Int64.self) })
             let keyworded = resolved.keyworded.filter { !marked.contains($0) }

@@ -55,6 +55,9 @@ struct ResolvedMentions: Sendable {
     var here = false
     /// The members `@here` reached: online and available then, not the sender, not in `users`.
     var present: [Int64] = []
+    /// The members of `users` whom `@here` reached too: their flag stays through an edit that
+    /// unnames them, as `present`'s do.
+    var hereNamed: [Int64] = []
     /// The members whose keywords the text holds, in none of the above (private: not in `users`).
     var keyworded: [Int64] = []
     /// Whether the sender may be among them: a webhook's post is not its maker's own words, and
@@ -152,11 +155,12 @@ struct NotificationService: Sendable {
         }
         if resolved.here {
             let named = Set(resolved.users)
-            let online = members.filter { $0 != senderID && !named.contains($0) && presence.isOnline($0) }.sorted()
+            let online = members.filter { $0 != senderID && presence.isOnline($0) }.sorted()
+            var reached: [Int64] = []
             // Batches keep each statement's list bounded in a big room.
             for start in stride(from: 0, to: online.count, by: 500) {
                 let batch = Array(online[start..<min(start + 500, online.count)]).paddedToPowerOfTwo
-                resolved.present += try c.query(
+                reached += try c.query(
                     """
                     SELECT m.user_id FROM room_members m JOIN users u ON u.id = m.user_id
                     WHERE m.room_id = ? AND u.presence = 'online' AND u.deactivated_at IS NULL AND m.user_id IN (\(batch.placeholders))
@@ -164,6 +168,8 @@ struct NotificationService: Sendable {
                     """, [roomID] + batch
                 ).map { try $0.decode("user_id", as: Int64.self) }
             }
+            resolved.present = reached.filter { !named.contains($0) }
+            resolved.hereNamed = reached.filter { named.contains($0) }
         }
         let reached = Set(resolved.users).union(resolved.present)
         resolved.keyworded = watchers(of: text, in: roomID, senderID: senderID).filter { !reached.contains($0) }
