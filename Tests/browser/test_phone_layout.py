@@ -315,3 +315,68 @@ def test_on_a_phone_the_rooms_button_shows_unread_messages_behind_it(server, bro
     open_room(chat, "dotroom")
     chat.wait(lambda: dot()[0] == "", message="the dot stayed after reading the room")
     assert dot()[2] == "Show rooms"
+
+
+UNBROKEN_ROOM = "photography_club_helsinki_" + "y" * 36
+LONGEST_NAME = "Bartholomew Maximilian Fitzgerald-Wolfeschlegelsteinhausenberger"
+
+
+def sideways(chat, css):
+    """How far the element `css` scrolls sideways (0: its content fits)."""
+    return chat.js("const n = document.querySelector(arguments[0]); return n.scrollWidth - n.clientWidth", css)
+
+
+def test_on_a_phone_names_that_cannot_wrap_push_nothing_past_the_screen(server, browsers, account):
+    """A room name with no place to break and the longest display name: the directory keeps its
+    buttons on the screen, the room's settings open unscrolled, and neither the room's first line
+    nor a reply's quote strip pushes the messages sideways; the quote keeps room for its words
+    (a hunt: buttons past the edge, a dialog opened scrolled 334 px, quoted words given 0 px)."""
+    owner = account("unbroken_owner", display_name="Una")
+    wordy = account("unbroken_wordy", display_name=LONGEST_NAME)
+    room = owner.create_room(UNBROKEN_ROOM)["id"]
+    wordy.join(room)
+    asked = wordy.post(room, "can someone review the photos from the weekend walk?")["id"]
+    owner.post(room, "yes, tonight", reply_to=asked)
+    chat = Chat(browsers(**PHONE), server).log_in("unbroken_owner")
+    drawer_open(chat)
+    chat.find("#browse-rooms").click()
+    chat.wait(lambda: chat.dialog_open("browse-dialog"))
+    chat.wait(lambda: chat.js(f"return !!document.querySelector('#browse-list li[data-name=\"{UNBROKEN_ROOM}\"]')"))
+    assert sideways(chat, "#browse-list") == 0
+    off = chat.js("""const edge = document.getElementById('browse-dialog').getBoundingClientRect().right;
+        return [...document.querySelectorAll('#browse-list button')].filter(b => b.getBoundingClientRect().right > edge).map(b => b.textContent)""")
+    assert off == [], off
+    chat.press(Keys.ESCAPE)
+    chat.wait(lambda: not chat.dialog_open("browse-dialog"))
+    open_room(chat, UNBROKEN_ROOM)
+    chat.wait(lambda: "yes, tonight" in chat.texts())
+    assert sideways(chat, "#messages") == 0
+    quote = chat.js("""const q = document.querySelector('#messages .quote');
+        return [q.querySelector('strong').getBoundingClientRect().width, q.querySelector('.quote-text').getBoundingClientRect().width]""")
+    assert quote[1] >= 100, f"the quoted words get {quote[1]} px beside a name of {quote[0]} px"
+    chat.find("#room-more").click()
+    chat.wait(lambda: chat.find("#room-settings").is_displayed())
+    chat.find("#room-settings").click()
+    chat.wait(lambda: chat.dialog_open("room-dialog"))
+    shown = chat.js("const d = document.getElementById('room-dialog'); return [d.scrollWidth - d.clientWidth, d.scrollLeft]")
+    assert shown == [0, 0], shown
+
+
+def test_on_a_phone_tapping_send_leaves_the_keyboard_in_the_box(server, browsers, account):
+    """After a tap on Send the box keeps the focus, so a phone's keyboard stays up (a hunt: it
+    moved to the button, and the keyboard closed after every message); the thread's box too."""
+    host = account("tap_sender")
+    room = host.create_room("tap-to-send")["id"]
+    first = host.post(room, "the first")["id"]
+    host.post(room, "an answer", reply_to=first)
+    chat = Chat(browsers(**PHONE), server).log_in("tap_sender")
+    open_room(chat, "tap-to-send")
+    chat.type("sent with a tap")
+    chat.find("#send").click()
+    chat.wait(lambda: "sent with a tap" in chat.texts())
+    assert chat.js("return document.activeElement.id") == "composer-text"
+    chat.open_thread("the first")
+    chat.find("#thread-text").send_keys("a reply with a tap")
+    chat.find("#thread-send").click()
+    chat.wait(lambda: chat.js("return document.getElementById('thread-text').value") == "")
+    assert chat.js("return document.activeElement.id") == "thread-text"

@@ -246,6 +246,9 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   $("archived-note").prepend(icon("archive"));
   $("archived-unarchive").addEventListener("click", onUnarchive);
   $("send").append(icon("send"));
+  // A tap on Send leaves the focus in the box, so a phone's keyboard stays up for the next message
+  // (it closed after every one, a hunt); Enter keeps it there too.
+  $("send").addEventListener("mousedown", (event) => event.preventDefault());
   $("attach").append(icon("paperclip"));
   $("attach").addEventListener("click", () => $("attach-input").click());
   $("attach-input").addEventListener("change", () => {

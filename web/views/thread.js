@@ -45,6 +45,8 @@ export function initThread(handlers) {
   $("thread-more").addEventListener("click", () => actions.loadThreadPage().catch(toastError));
   $("thread-follow").addEventListener("click", () => actions.toggleThreadFollowing().catch(toastError));
   $("thread-send").append(icon("send"));
+  // As the room's Send: a tap leaves the focus (and a phone's keyboard) in the reply box.
+  $("thread-send").addEventListener("mousedown", (event) => event.preventDefault());
   const text = $("thread-text");
   // Why the reply box is closed, in words that wrap (as under the room's box: composer.js).
   $("thread-composer").before(el("p", { className: "thread-closed-note", attrs: { id: "thread-closed-note", role: "status", hidden: true } }));
