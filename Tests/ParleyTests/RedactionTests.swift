@@ -76,21 +76,35 @@ import Testing
             let bob = try await client.signUp("bob")
             let group = try await client.group("crew", of: ann, with: bob)
             let cursor = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
-            _ = try await MentionStateTests.post(client, ann, room: group, "@bob the plan is 4711")
+            let plan = try await MentionStateTests.post(client, ann, room: group, "@bob the plan is 4711")
             _ = try await MentionStateTests.post(client, ann, room: 1, "hello main")
+            // Bob's own marks on the group, each an event to him alone: they go with the room too.
+            for (method, path, body) in [
+                (HTTPRequest.Method.put, "/api/rooms/\(group)/star", nil), (.put, "/api/me/saved/\(plan)", nil),
+                (.put, "/api/rooms/\(group)/notifications", #"{"level":"all"}"#), (.post, "/api/rooms/\(group)/read", #"{"message_id":\#(plan)}"#),
+                (.put, "/api/rooms/\(group)/draft", #"{"text":"my draft 9123"}"#),
+            ] as [(HTTPRequest.Method, String, String?)] {
+                let answer = try await client.send(method, path, json: body, headers: bob.bearer)
+                #expect(answer.status.code < 300, "\(path): \(String(buffer: answer.body))")
+            }
+            let marks = Set(Redaction.userMarks)
+            let before = try await Self.replay(client, bob, after: cursor).events
+            #expect(before.filter { marks.contains($0["type"]?.string ?? "") }.count == 5)
             #expect(try await client.send(.delete, "/api/rooms/\(group)", headers: ann.bearer).status == .noContent)
             let (events, all) = try await Self.replay(client, bob, after: cursor)
-            #expect(!all.contains("4711"))
+            #expect(!all.contains("4711") && !all.contains("9123"))
             #expect(events.filter { $0["room_id"]?.int == group }.compactMap { $0["type"]?.string } == ["room.deleted"])
+            #expect(events.filter { marks.contains($0["type"]?.string ?? "") }.count == 0)
             #expect(all.contains("hello main"))
             state.withLockedValue { $0 = (bob, cursor, group) }
         }
         try await parley.run { client in
             let (bob, cursor, group) = state.withLockedValue { $0 }
             let (events, all) = try await Self.replay(client, try #require(bob), after: cursor)
-            #expect(!all.contains("4711"))
+            #expect(!all.contains("4711") && !all.contains("9123"))
             #expect(events.filter { $0["room_id"]?.int == group }.compactMap { $0["type"]?.string } == ["room.deleted"])
-            #expect(try parley.count("events", where: "payload LIKE '%4711%'") == 0)
+            #expect(events.filter { Redaction.userMarks.contains($0["type"]?.string ?? "") }.count == 0)
+            #expect(try parley.count("events", where: "payload LIKE '%4711%' OR payload LIKE '%9123%'") == 0)
         }
     }
 

@@ -14,6 +14,16 @@ enum Redaction {
         EventType.notification, EventType.reminderSet, EventType.reportCreated, EventType.reportMessageEdited, EventType.reportResolved,
         EventType.reportOutcome,
     ]
+    /// Events addressed to one user about their own marks on a room (its row holds no room): a
+    /// star, a saved message, a read mark, a draft, a followed thread. A deleted room's go with it,
+    /// as its events do (a replay gave them back, drafts' text too, before its `room.deleted`: a
+    /// hunt). Not those a room's deletion itself sends (`draft.removed`, `scheduled.removed`,
+    /// `reminder.removed`).
+    static let userMarks: Set<String> = [
+        EventType.roomStarred, EventType.roomUnstarred, EventType.roomNotificationLevel, EventType.readMarker, EventType.savedAdded,
+        EventType.savedRemoved, EventType.draftSaved, EventType.scheduledSaved, EventType.threadFollowed, EventType.threadUnfollowed,
+        EventType.threadRead, EventType.threadReplied,
+    ]
     /// Events about one message's content (`"message_id":…`) that say nothing once it is gone.
     static let aboutContent: Set<String> = [EventType.pollVoted, EventType.pollClosed, EventType.messagePreviews]
 
@@ -49,12 +59,28 @@ enum Redaction {
         try c.execute(
             "DELETE FROM events WHERE type IN (\(userTypes.placeholders)) AND created_at >= ? AND payload LIKE ?",
             userTypes + [created, "%" + String(decoding: roomNeedle(roomID), as: UTF8.self) + "%"])
+        let markTypes = userMarks.sorted()
+        let marks = try c.query(
+            "SELECT id, payload FROM events WHERE type IN (\(markTypes.placeholders)) AND created_at >= ? AND payload LIKE ?",
+            markTypes + [created, #"%"room_id":\#(roomID)%"#])
+        for row in marks where markedRoom(try row.decode("payload")) == roomID {
+            try c.execute("DELETE FROM events WHERE id = ?", [try row.decode("id", as: Int64.self)])
+        }
+    }
+
+    /// The room a mark's payload is about: its `room_id`, or its draft's or scheduled message's.
+    static func markedRoom(_ payload: String) -> Int64? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { return nil }
+        let holder = (object["draft"] ?? object["scheduled"]) as? [String: Any] ?? object
+        return (holder["room_id"] as? NSNumber)?.int64Value
     }
 
     /// Whether an event of a deleted room is to leave a hub's window (see `scrub(_:roomID:)`).
     static func isOfDeletedRoom(_ event: LoggedEvent, roomID: Int64) -> Bool {
         if event.roomID == roomID { return event.type != EventType.roomDeleted }
-        return event.userID != nil && userEmbedding.contains(event.type) && contains(Array(event.json.utf8), roomNeedle(roomID))
+        guard event.userID != nil else { return false }
+        if userEmbedding.contains(event.type) { return contains(Array(event.json.utf8), roomNeedle(roomID)) }
+        return userMarks.contains(event.type) && payload(of: event).flatMap(markedRoom) == roomID
     }
 
     enum Outcome { case keep, replace(LoggedEvent), drop }
