@@ -193,6 +193,14 @@ def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, b
         "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => arguments[arguments.length - 1](b.byteLength))", href)
     assert original == photo.stat().st_size
 
+    # The room's only picture has no arrows beside it in the viewer: their room is the picture's (a hunt).
+    ivo.find("#messages li.message .attachment.image").click()
+    arrows = "return ['viewer-previous', 'viewer-next'].map(id => getComputedStyle(document.getElementById(id)).display)"
+    ivo.wait(lambda: ivo.js("return document.getElementById('viewer-dialog').open"), message="the viewer did not open")
+    assert ivo.js(arrows) == ["none", "none"], ivo.js(arrows)
+    ActionChains(ivo.driver).send_keys(Keys.ESCAPE).perform()
+    ivo.wait(lambda: not ivo.js("return document.getElementById('viewer-dialog').open"), message="Esc did not close the viewer")
+
     # A click opens the picture whole in the viewer; ← and → go through the room's pictures; Esc closes it.
     second = tmp_path / "second.png"
     second.write_bytes(png(300, 200, (200, 40, 40)))
@@ -204,6 +212,7 @@ def test_a_large_picture_shows_as_its_thumbnail_in_a_place_kept_for_it(server, b
                 document.getElementById('viewer-position').textContent]"""
     ivo.wait(lambda: ivo.js(viewer)[2] == 1200, message=f"the viewer did not show the picture: {ivo.js(viewer)}")
     assert ivo.js(viewer) == [True, href, 1200, "photo.png", "1 of 2"]
+    assert "none" not in ivo.js(arrows), ivo.js(arrows)
     assert len(ivo.driver.window_handles) == 1
     ActionChains(ivo.driver).send_keys(Keys.ARROW_RIGHT).perform()
     ivo.wait(lambda: ivo.js(viewer)[2] == 300 and ivo.js(viewer)[3:] == ["second.png", "2 of 2"], message=f"→: {ivo.js(viewer)}")

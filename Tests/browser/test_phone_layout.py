@@ -109,6 +109,9 @@ def test_on_a_phone_the_room_name_has_room_and_the_other_tools_are_in_a_menu(ser
     chat.find("#room-more").click()
     chat.wait(lambda: chat.find("#room-settings").is_displayed())
     assert covers(chat, "room-settings") and covers(chat, "search-open")
+    # Each tool by its name, without a keyboard shortcut (nothing to a finger; a hunt).
+    named = chat.js("return getComputedStyle(document.getElementById('search-open'), '::after').content")
+    assert named == '"Search messages"', named
     chat.driver.save_screenshot("/tmp/parley-phone-more-menu.png")
     chat.find("#search-open").click()
     chat.wait(lambda: chat.dialog_open("search-dialog"))

@@ -62,4 +62,6 @@ function show() {
   $("viewer-download").download = file.name;
   $("viewer-previous").disabled = index === 0;
   $("viewer-next").disabled = index === pictures.length - 1;
+  // One picture has nowhere to go: the arrows give their room to it (a phone showed it smaller).
+  image.parentElement.classList.toggle("single", pictures.length === 1);
 }
