@@ -225,6 +225,7 @@ def test_the_panels_and_the_picture_viewers_close_buttons_are_a_fingers_size(ser
     host = account(me, display_name="Yola")
     room = host.create_room(f"tt-closers-{size['width']}")["id"]
     share(server, host, room, "view.png", "image/png", png(40, 30, (10, 160, 90)))
+    share(server, host, room, "view2.png", "image/png", png(40, 30, (160, 10, 90)))
     root = host.post(room, "a question")
     host.post(room, "an answer", reply_to=root["id"])
     chat = Chat(touch_browser(browsers, size), server).log_in(me)
@@ -256,6 +257,9 @@ def test_the_panels_and_the_picture_viewers_close_buttons_are_a_fingers_size(ser
     check_and_tap("thread-close", lambda: chat.find("#thread-panel").is_displayed())
     chat.click_fresh("#messages .attachment.image img")
     chat.wait(lambda: chat.dialog_open("viewer-dialog"))
+    # Its arrows between the room's two pictures, a finger's size too.
+    arrows = chat.js("return ['viewer-previous', 'viewer-next'].map(id => document.getElementById(id).getBoundingClientRect()).map(r => [r.width, r.height])")
+    assert all(min(box) >= 44 for box in arrows) if finger else all(max(box) < 40 for box in arrows), arrows
     check_and_tap("viewer-close", lambda: chat.dialog_open("viewer-dialog"))
 
 
