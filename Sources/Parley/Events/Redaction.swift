@@ -80,7 +80,9 @@ enum Redaction {
         if event.roomID == roomID { return event.type != EventType.roomDeleted }
         guard event.userID != nil else { return false }
         if userEmbedding.contains(event.type) { return contains(Array(event.json.utf8), roomNeedle(roomID)) }
-        return userMarks.contains(event.type) && payload(of: event).flatMap(markedRoom) == roomID
+        // (Parsed only when the room's id is in it: this runs over the window under the hub's lock.)
+        return userMarks.contains(event.type) && contains(Array(event.json.utf8), Array(#""room_id":\#(roomID)"#.utf8))
+            && payload(of: event).flatMap(markedRoom) == roomID
     }
 
     enum Outcome { case keep, replace(LoggedEvent), drop }
