@@ -21,7 +21,9 @@ const INLINE = new RegExp(
     String.raw`(?<room>#\*\*[^\n]{1,64}?\*\*)`, // a room's link by a name with spaces, kept whole for richText
     String.raw`(?<url>https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])`, // a link, kept whole
     String.raw`\x60(?<code>[^\x60\n]+)\x60`,
-    String.raw`\*\*(?=\S)(?<bold>[^\n]*?\S)\*\*`,
+    // Bold opens and closes beside something other than a star: a word filter's masks ("****") are
+    // runs of stars, not emphasis.
+    String.raw`\*\*(?=[^\s*])(?<bold>[^\n]*?[^\s*])\*\*`,
     String.raw`~~(?=\S)(?<struck>[^\n~]*?\S)~~`,
     String.raw`(?<starAfter>^|[^${WORD}*\\])\*(?=[^\s*])(?<star>[^*\n]*?[^\s*])\*(?![${WORD}*])`,
     String.raw`(?<lineAfter>^|[^${WORD}\\])_(?=[^\s_])(?<line>[^_\n]*?[^\s_])_(?![${WORD}])`,

@@ -59,6 +59,11 @@ CASES = [
     # HTML is text.
     ("<b>not bold</b> <img src=x onerror=alert(1)>", "&lt;b&gt;not bold&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;"),
     ("**unclosed and *half", "**unclosed and *half"),
+    # A word filter's masks are stars, not emphasis (they showed as "** and *" in bold, a hunt).
+    ("this is **** and ****", "this is **** and ****"),
+    ("**** ****", "**** ****"),
+    ("my ****** thing and *******!", "my ****** thing and *******!"),
+    ("**** and **bold**", "**** and <strong>bold</strong>"),
 ]
 
 
