@@ -3,6 +3,8 @@
 import * as actions from "/actions.js";
 import { notify } from "/notify.js";
 import * as store from "/state.js";
+import { formatFull, roomLabel } from "/format.js";
+import { toast } from "/views/toast.js";
 
 const { state } = store;
 
@@ -149,7 +151,16 @@ export function handleEvent(event, { onDeactivated } = {}) {
     case "member.banned":
       if (event.type === "member.banned") store.emit("moderation", { roomId: data.room_id });
       if (data.user?.id === state.me.id) {
-        if (store.isOpen(data.room_id)) store.closeRoomState(CLOSED_BY[event.type]);
+        // What the moderator gave: the reason, and how long a ban lasts (it said neither, a hunt).
+        const why = [data.until ? `Until ${formatFull(new Date(data.until))}.` : "", data.reason ? `Reason: “${data.reason}”` : ""]
+          .filter(Boolean).join(" ") || null;
+        const room = state.rooms.get(data.room_id);
+        if (store.isOpen(data.room_id)) store.closeRoomState(CLOSED_BY[event.type], why);
+        // Out of a room not open: it left the list without a word (a hunt).
+        else if (event.type !== "member.left" && room) {
+          const what = event.type === "member.banned" ? "You were banned from" : "You were removed from";
+          toast(`${what} ${roomLabel(room)}.${why ? ` ${why}` : ""}`, { kind: "info", ms: 10000 });
+        }
         store.removeRoom(data.room_id);
         actions.loadRooms();
         actions.refreshThreads();

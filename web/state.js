@@ -556,13 +556,16 @@ export function openRoomState(id) {
     typing: new Map(),
     /// Why the room closed under me ("left", "removed", "banned", "deleted"), if it did.
     closed: null,
+    closedDetail: null,
   };
   emit("room", { changed: "opened" });
 }
 
-export function closeRoomState(reason) {
+export function closeRoomState(reason, detail = null) {
   if (!state.room) return;
   state.room.closed = reason;
+  /// What the moderator said of it (a reason, a ban's end), if they did.
+  state.room.closedDetail = detail;
   emit("room", { changed: "closed" });
 }
 

@@ -94,16 +94,25 @@ def test_read_receipts_and_presence_show_live(server, browsers, account):
 
 
 def test_a_banned_user_loses_the_room_at_once(server, browsers, account):
+    """With the moderator's reason; and one removed from a room they do not have open is told so
+    (it left the list without a word, and neither said why: a hunt)."""
     owner = account("warden")
     rowdy = account("rowdy")
     room = owner.create_room("jail")["id"]
+    yard = owner.create_room("yard")["id"]
     rowdy.join(room)
+    rowdy.join(yard)
     chat = Chat(browsers(), server).log_in("rowdy")
     chat.open_room("jail")
     owner.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": rowdy.id, "reason": "noise"})
     chat.wait(lambda: "You were banned from this room." in chat.text_of("room-empty"))
+    assert "Reason: “noise”" in chat.text_of("room-empty")
     assert not chat.find("#composer-text").is_enabled()
     chat.wait(lambda: "jail" not in chat.sidebar_rooms())
+    owner.call("POST", f"/api/rooms/{yard}/kick", expect=204, json={"user_id": rowdy.id, "reason": "spam"})
+    toasts = "return [...document.querySelectorAll('.toast')].map(t => t.textContent)"
+    chat.wait(lambda: "You were removed from #yard. Reason: “spam”" in chat.js(toasts), message="no word of the kick")
+    chat.wait(lambda: "yard" not in chat.sidebar_rooms())
 
 
 def test_a_moderator_pins_and_kicks_from_the_client(server, browsers, account):

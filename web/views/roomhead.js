@@ -136,7 +136,11 @@ function render() {
     $("room-title").textContent = openedName;
     $("room-topic").textContent = "";
     empty.hidden = false;
-    empty.replaceChildren(el("p", { className: "empty-title", text: CLOSED_TEXT[closed] ?? "This room is closed." }), el("p", { className: "muted", text: "Pick another room from the list." }));
+    empty.replaceChildren(
+      el("p", { className: "empty-title", text: CLOSED_TEXT[closed] ?? "This room is closed." }),
+      state.room.closedDetail ? el("p", { className: "closed-detail", text: state.room.closedDetail }) : "",
+      el("p", { className: "muted", text: "Pick another room from the list." }),
+    );
   } else {
     empty.hidden = true;
     if (room) {
