@@ -249,3 +249,36 @@ def test_a_message_that_comes_while_a_window_far_back_is_open_is_counted_unread(
     chat.wait(lambda: "are you there" in chat.text_of("messages"))
     chat.wait(lambda: chat.driver.title == "Parley", message="reading it did not clear the count")
     chat.wait(lambda: chat.badge("far-back") is None)
+
+
+# The page's clock runs `shift` ms ahead of the machine's (set before the page loads).
+SHIFTED_CLOCK = """(() => {
+  const shift = %d, Real = Date;
+  class Shifted extends Real {
+    constructor(...args) { if (args.length === 0) super(Real.now() + shift); else super(...args); }
+    static now() { return Real.now() + shift; }
+  }
+  globalThis.Date = Shifted;
+})();"""
+
+
+def test_at_midnight_today_becomes_yesterday_without_a_new_message(server, browsers, account):
+    """A quiet room's "Today" turns into "Yesterday" when the reader's midnight passes (a hunt: it
+    stayed until a message came). The page's clock is set to 15 s before its next midnight (UTC)."""
+    host = account("midnight_host")
+    room = host.create_room("midnight")["id"]
+    host.post(room, "late in the day")
+    driver = browsers()
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "UTC"})
+    now = time.time()
+    to_midnight = (86_400 - now % 86_400) * 1000
+    # Too close to the real midnight, the message's own day would be the next one: wait it out.
+    if to_midnight < 30_000:
+        time.sleep(to_midnight / 1000 + 1)
+        to_midnight = (86_400 - time.time() % 86_400) * 1000
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SHIFTED_CLOCK % int(to_midnight - 15_000)})
+    chat = Chat(driver, server).log_in("midnight_host")
+    chat.open_room("midnight")
+    days = "return [...document.querySelectorAll('#messages li.day')].map(li => li.textContent)"
+    chat.wait(lambda: chat.js(days) == ["Today"], message=f"days: {chat.js(days)}")
+    chat.wait(lambda: chat.js(days) == ["Yesterday"], timeout=30, message=f"still {chat.js(days)}")

@@ -68,6 +68,16 @@ export function initTimeline(handlers) {
   on("keywords", () => render({ reason: "update" }));
   // The site's time for editing changed: my messages' Edit comes or goes.
   on("site", () => render({ reason: "update" }));
+  // At midnight "Today" becomes "Yesterday" (a quiet room kept the old labels until a message came, a hunt).
+  const atMidnight = () => {
+    const now = new Date();
+    const next = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 0, 0, 1);
+    setTimeout(() => {
+      render({ reason: "update" });
+      atMidnight();
+    }, next - now);
+  };
+  atMidnight();
   list.addEventListener("scroll", onScroll, { passive: true });
   // When the list changes size (the member panel opens, the window or the message box resizes), a
   // reader at the bottom stays there.
