@@ -29,10 +29,11 @@ export function localTimeIn(zone, date = new Date()) {
   } catch {
     return null;
   }
-  const hours = (zoneOffset(zone, date) + date.getTimezoneOffset()) / 60;
-  const apart = Math.abs(hours);
-  const unit = `${apart} ${apart === 1 ? "hour" : "hours"}`;
-  return { time: shown, apart: hours === 0 ? "the same time as you" : `${unit} ${hours > 0 ? "ahead of" : "behind"} you` };
+  const minutes = zoneOffset(zone, date) + date.getTimezoneOffset();
+  // In hours and minutes: zones half or three quarters of an hour apart read "0.25 hours" (a hunt).
+  const [h, m] = [Math.trunc(Math.abs(minutes) / 60), Math.round(Math.abs(minutes) % 60)];
+  const unit = [h ? `${h} ${h === 1 ? "hour" : "hours"}` : "", m ? `${m} ${m === 1 ? "minute" : "minutes"}` : ""].filter(Boolean).join(" ");
+  return { time: shown, apart: minutes === 0 ? "the same time as you" : `${unit} ${minutes > 0 ? "ahead of" : "behind"} you` };
 }
 export const formatFull = (date) => full.format(date);
 

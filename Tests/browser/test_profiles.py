@@ -181,3 +181,19 @@ def test_a_time_zone_chosen_in_settings_shows_the_local_time_on_the_profile(serv
     kit_chat.find("#profile-save").click()
     kit_chat.wait(lambda: lou.call("GET", f"/api/users/{kit.id}", expect=200).json()["user"]["time_zone"] is None)
     lou_chat.wait(lambda: lou_chat.text_of("room-topic") == "@kit_tz", message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
+
+
+def test_time_zones_apart_by_parts_of_an_hour_say_hours_and_minutes(server, browsers, account):
+    """How far someone's time is from mine, in hours and minutes (a hunt read "0.25 hours behind
+    you" and "5.75 hours"). The browser's own zone is UTC here; the date is in December."""
+    account("apart_reader")
+    driver = browsers()
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "UTC"})
+    chat = Chat(driver, server).log_in("apart_reader")
+    apart = """const [zones, done] = [arguments[0], arguments[arguments.length - 1]];
+        import('/format.js').then(m => done(zones.map(z => m.localTimeIn(z, new Date(Date.UTC(2026, 11, 7, 12))).apart)));"""
+    zones = ["Asia/Kathmandu", "Asia/Kolkata", "America/St_Johns", "Asia/Tokyo", "Etc/GMT-1", "UTC"]
+    assert chat.driver.execute_async_script(apart, zones) == [
+        "5 hours 45 minutes ahead of you", "5 hours 30 minutes ahead of you", "3 hours 30 minutes behind you",
+        "9 hours ahead of you", "1 hour ahead of you", "the same time as you",
+    ]
