@@ -629,6 +629,7 @@ export const moderation = {
   ban: (roomId, userId, reason) => Moderation.ban(roomId, userId, reason || undefined),
   mute: (roomId, userId, seconds) => Moderation.mute(roomId, userId, seconds),
   setRole: (roomId, userId, role) => Moderation.setRole(roomId, userId, role),
+  transferOwnership: (roomId, userId) => Moderation.transferOwnership(roomId, userId),
   pin: (roomId, messageId) => Moderation.pin(roomId, messageId),
   unpin: (roomId, messageId) => Moderation.unpin(roomId, messageId),
   bans: async (roomId) => (await Moderation.bans(roomId)).bans,

@@ -394,6 +394,8 @@ export const Signals = {
 
 export const Moderation = {
   setRole: (roomId, userId, role) => request("PUT", `/api/rooms/${roomId}/members/${userId}/role`, { role }),
+  /// The owner hands the room over; they become an admin.
+  transferOwnership: (roomId, userId) => post(`/api/rooms/${roomId}/owner`, { user_id: userId }),
   kick: (roomId, userId, reason) => post(`/api/rooms/${roomId}/kick`, { user_id: userId, reason }),
   ban: (roomId, userId, reason) => post(`/api/rooms/${roomId}/bans`, { user_id: userId, reason }),
   mute: (roomId, userId, seconds) => post(`/api/rooms/${roomId}/mutes`, { user_id: userId, duration_seconds: seconds }),

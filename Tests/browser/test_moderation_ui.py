@@ -262,3 +262,24 @@ def test_an_owner_sets_the_rooms_word_filter_in_its_settings_and_members_do_not_
     reader.find("#room-settings").click()
     reader.wait(lambda: reader.dialog_open("room-dialog"))
     assert not reader.find("#room-filter-words").is_displayed()
+
+
+def test_an_owner_hands_the_room_over_from_the_member_list_and_may_then_leave(server, browsers, account):
+    """The web had no way to do it, so an owner could never leave (a hunt)."""
+    owner = account("handing_owner", display_name="Hana")
+    heir = account("handing_heir", display_name="Hiro")
+    room = owner.create_room("hand-over")["id"]
+    heir.join(room)
+    chat = Chat(browsers(), server).log_in("handing_owner")
+    chat.open_room("hand-over")
+    assert not chat.find("#leave-room").is_displayed()
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.js(MEMBER_BUTTON, str(heir.id), "Make owner"), message="no Make owner for the member")
+    chat.js(MEMBER_BUTTON, str(heir.id), "Make owner").click()
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    chat.find("#confirm-ok").click()
+    roles = lambda: {m["user"]["username"]: m["role"] for m in owner.call("GET", f"/api/rooms/{room}/members", expect=200).json()["members"]}
+    chat.wait(lambda: roles() == {"handing_owner": "admin", "handing_heir": "owner"}, message=lambda: f"roles: {roles()}")
+    # Now an admin: Leave is offered (from the More menu at this width, or the header).
+    chat.wait(lambda: chat.js("return !document.getElementById('leave-room').hidden"), message="no Leave after handing over")
+    assert not chat.js(MEMBER_BUTTON, str(heir.id), "Make owner")

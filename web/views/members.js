@@ -218,6 +218,14 @@ function memberItem(room, member, myRank) {
   if (myRank === RANK.owner) {
     const next = member.role === "admin" ? "member" : "admin";
     act(next === "admin" ? "Make admin" : "Remove admin", () => actions.moderation.setRole(room.id, uid, next), "admin");
+    // The only way an owner may leave (the web had none, a hunt); they stay on as an admin.
+    if (!member.deactivated) {
+      act("Make owner", async () => {
+        const asked = { title: `Make ${name} the owner?`, message: "You will be an admin of the room, and may then leave it.", confirm: "Make owner" };
+        if ((await confirmDialog(asked)) === null) return false;
+        await actions.moderation.transferOwnership(room.id, uid);
+      }, "owner");
+    }
   }
   item.append(tools);
   return item;
