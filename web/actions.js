@@ -626,8 +626,8 @@ export async function removeMember(roomId, userId) {
 
 export const moderation = {
   kick: (roomId, userId, reason) => Moderation.kick(roomId, userId, reason || undefined),
-  ban: (roomId, userId, reason) => Moderation.ban(roomId, userId, reason || undefined),
-  mute: (roomId, userId, seconds) => Moderation.mute(roomId, userId, seconds),
+  ban: (roomId, userId, reason, seconds) => Moderation.ban(roomId, userId, reason || undefined, seconds),
+  mute: (roomId, userId, seconds, reason) => Moderation.mute(roomId, userId, seconds, reason || undefined),
   setRole: (roomId, userId, role) => Moderation.setRole(roomId, userId, role),
   transferOwnership: (roomId, userId) => Moderation.transferOwnership(roomId, userId),
   pin: (roomId, messageId) => Moderation.pin(roomId, messageId),
@@ -636,7 +636,7 @@ export const moderation = {
   unban: (roomId, userId) => Moderation.unban(roomId, userId),
   mutes: async (roomId) => (await Moderation.mutes(roomId)).mutes,
   unmute: (roomId, userId) => Moderation.unmute(roomId, userId),
-  log: async (roomId) => (await Moderation.log(roomId)).entries,
+  log: async (roomId, before) => (await Moderation.log(roomId, { before })).entries,
 };
 
 /// The site's settings (who may sign up, who adds custom emoji) and limits (the largest upload).

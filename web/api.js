@@ -397,8 +397,8 @@ export const Moderation = {
   /// The owner hands the room over; they become an admin.
   transferOwnership: (roomId, userId) => post(`/api/rooms/${roomId}/owner`, { user_id: userId }),
   kick: (roomId, userId, reason) => post(`/api/rooms/${roomId}/kick`, { user_id: userId, reason }),
-  ban: (roomId, userId, reason) => post(`/api/rooms/${roomId}/bans`, { user_id: userId, reason }),
-  mute: (roomId, userId, seconds) => post(`/api/rooms/${roomId}/mutes`, { user_id: userId, duration_seconds: seconds }),
+  ban: (roomId, userId, reason, seconds) => post(`/api/rooms/${roomId}/bans`, { user_id: userId, reason, duration_seconds: seconds }),
+  mute: (roomId, userId, seconds, reason) => post(`/api/rooms/${roomId}/mutes`, { user_id: userId, duration_seconds: seconds, reason }),
   pins: (roomId) => get(`/api/rooms/${roomId}/pins`),
   pin: (roomId, messageId) => post(`/api/rooms/${roomId}/pins`, { message_id: messageId }),
   unpin: (roomId, messageId) => request("DELETE", `/api/rooms/${roomId}/pins/${messageId}`),

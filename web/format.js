@@ -137,10 +137,10 @@ const LOG_LINES = {
   kick: (e) => `removed ${at(e)}`,
   add_member: (e) => `added ${at(e)}`,
   remove_member: (e) => `removed ${at(e)} from the group`,
-  ban: (e) => `banned ${at(e)}`,
+  ban: (e) => `banned ${at(e)}${until(e)}`,
   unban: (e) => `lifted the ban on ${at(e)}`,
   ban_expired: (e) => `(the ban on ${at(e)} ended)`,
-  mute: (e) => `muted ${at(e)}`,
+  mute: (e) => `muted ${at(e)}${until(e)}`,
   unmute: (e) => `unmuted ${at(e)}`,
   mute_expired: (e) => `(the mute of ${at(e)} ended)`,
   pin: () => "pinned a message",
@@ -209,6 +209,8 @@ const roomRetention = (reason) => {
   return what ? `${room} (delete messages after ${days} ${days === 1 ? "day" : "days"})` : room;
 };
 const at = (entry) => (entry.target_user ? `@${entry.target_user.username}` : "someone");
+/// A ban's or a mute's end, as the entry recorded it (none: until lifted).
+const until = (entry) => (entry.expires_at ? ` until ${formatFull(new Date(entry.expires_at))}` : "");
 /// Actions whose `reason` is what they name (a room, a webhook), said in the line itself.
 const REASON_NAMES = new Set(["delete_room", "delete_emoji", "create_webhook", "delete_webhook", "slow_mode", "site_settings", "room_retention", "rename", "topic"]);
 

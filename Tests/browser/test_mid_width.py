@@ -108,14 +108,18 @@ def test_the_members_panel_shows_who_is_muted_and_offers_unmute(server, browsers
     chat.find("#members-toggle").click()
     member = lambda user: chat.js(MEMBER, str(user.id))
     chat.wait(lambda: (member(erin) or {}).get("muted") == "Muted", message=lambda: f"erin: {member(erin)}")
-    assert "Unmute" in member(erin)["buttons"] and "Mute 10 min" not in member(erin)["buttons"], member(erin)
-    assert member(carol)["muted"] is None and "Mute 10 min" in member(carol)["buttons"], member(carol)
+    assert "Unmute" in member(erin)["buttons"] and "Mute" not in member(erin)["buttons"], member(erin)
+    assert member(carol)["muted"] is None and "Mute" in member(carol)["buttons"], member(carol)
 
     # Muted from the list: the mark says until when, Unmute takes Mute's place (and the focus).
-    chat.wait(lambda: chat.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min"))
-    chat.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min").send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.js(MEMBER_BUTTON, str(carol.id), "Mute"))
+    chat.js(MEMBER_BUTTON, str(carol.id), "Mute").send_keys(Keys.ENTER)
+    # It asks for how long (10 minutes unless changed) and why.
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    assert chat.find("#confirm-choice").get_attribute("value") == "600"
+    chat.find("#confirm-ok").send_keys(Keys.ENTER)
     chat.wait(lambda: (member(carol)["muted"] or "").startswith("Muted until "), message=lambda: f"carol: {member(carol)}")
-    assert "Unmute" in member(carol)["buttons"] and "Mute 10 min" not in member(carol)["buttons"], member(carol)
+    assert "Unmute" in member(carol)["buttons"] and "Mute" not in member(carol)["buttons"], member(carol)
     assert member(carol)["title"].startswith("Muted until "), member(carol)
     chat.wait(lambda: chat.js("return [document.activeElement.textContent, document.activeElement.closest('li')?.dataset.userId]")
               == ["Unmute", str(carol.id)], message="the focus did not stay on Carol's mute button")
@@ -124,11 +128,11 @@ def test_the_members_panel_shows_who_is_muted_and_offers_unmute(server, browsers
     owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": dave.id, "duration_seconds": 3600})
     chat.wait(lambda: (member(dave)["muted"] or "").startswith("Muted until "), message=lambda: f"dave: {member(dave)}")
     owner.call("DELETE", f"/api/rooms/{room}/mutes/{carol.id}", expect=204)
-    chat.wait(lambda: member(carol)["muted"] is None and "Mute 10 min" in member(carol)["buttons"], message=lambda: f"carol: {member(carol)}")
+    chat.wait(lambda: member(carol)["muted"] is None and "Mute" in member(carol)["buttons"], message=lambda: f"carol: {member(carol)}")
 
     # Unmute from the list lifts the mute.
     chat.js(MEMBER_BUTTON, str(dave.id), "Unmute").click()
-    chat.wait(lambda: member(dave)["muted"] is None and "Mute 10 min" in member(dave)["buttons"], message=lambda: f"dave: {member(dave)}")
+    chat.wait(lambda: member(dave)["muted"] is None and "Mute" in member(dave)["buttons"], message=lambda: f"dave: {member(dave)}")
     mutes = owner.call("GET", f"/api/rooms/{room}/mutes", expect=200).json()["mutes"]
     assert [mute["user"]["id"] for mute in mutes] == [erin.id]
 

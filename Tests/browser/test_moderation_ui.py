@@ -1,6 +1,9 @@
 """Moderators in the browser: the bans and mutes lists, unbanning and unmuting."""
+from datetime import datetime
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from parley_browser import Chat
 
@@ -33,8 +36,10 @@ def test_an_owner_bans_from_the_member_list_sees_the_ban_and_lifts_it(server, br
     admin.wait(lambda: "bob_banned" not in admin.text_of("members"), message="the banned member stayed in the list")
     victim.wait(lambda: "You were banned from this room." in victim.text_of("room-empty"))
 
-    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min"))
-    admin.js(MEMBER_BUTTON, str(carol.id), "Mute 10 min").click()
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(carol.id), "Mute"))
+    admin.js(MEMBER_BUTTON, str(carol.id), "Mute").click()
+    admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+    admin.find("#confirm-ok").click()
     admin.wait(lambda: carol.call("POST", f"/api/rooms/{room}/messages", json={"text": "can I talk?"}).status_code == 403,
                message="the mute did not take")
 
@@ -45,6 +50,7 @@ def test_an_owner_bans_from_the_member_list_sees_the_ban_and_lifts_it(server, br
     assert "Bob" in ban and "@bob_banned" in ban and "by The Bailiff" in ban and "“spam”" in ban and "no end" in ban
     [mute] = entries(admin, "mute-list")
     assert "Carol" in mute and "until" in mute
+    mute_end = mute.split("until ")[1].removesuffix("Unmute")
 
     admin.find(f'#ban-list button[data-user-id="{bob.id}"]').click()
     admin.wait(lambda: admin.text_of("ban-list") == "Nobody is banned.", message="the unbanned user stayed in the list")
@@ -58,7 +64,7 @@ def test_an_owner_bans_from_the_member_list_sees_the_ban_and_lifts_it(server, br
     admin.wait(lambda: len(log()) == 4, message=f"{log()}")
     assert log() == [
         "The Bailiff unmuted @carol_muted", "The Bailiff lifted the ban on @bob_banned",
-        "The Bailiff muted @carol_muted", "The Bailiff banned @bob_banned (“spam”)",
+        "The Bailiff muted @carol_muted until " + mute_end, "The Bailiff banned @bob_banned (“spam”)",
     ]
     admin.find("#moderation-dialog [data-close]").click()
     admin.wait(lambda: not admin.dialog_open("moderation-dialog"))
@@ -209,7 +215,9 @@ def test_the_focus_stays_on_a_members_button_after_a_cancel_or_a_reload(server, 
         assert admin.js(focused) == [label, str(dan.id)]
     # A tool that reloads the list keeps the focus on the same person's button, the one that
     # replaced it: muted, dan is offered Unmute.
-    admin.js(MEMBER_BUTTON, str(dan.id), "Mute 10 min").send_keys(Keys.ENTER)
+    admin.js(MEMBER_BUTTON, str(dan.id), "Mute").send_keys(Keys.ENTER)
+    admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+    admin.find("#confirm-ok").send_keys(Keys.ENTER)
     admin.wait(lambda: dan.call("POST", f"/api/rooms/{room}/messages", json={"text": "hm"}).status_code == 403)
     admin.js("return new Promise(r => setTimeout(r, 500))")
     assert admin.js(focused) == ["Unmute", str(dan.id)]
@@ -283,3 +291,105 @@ def test_an_owner_hands_the_room_over_from_the_member_list_and_may_then_leave(se
     # Now an admin: Leave is offered (from the More menu at this width, or the header).
     chat.wait(lambda: chat.js("return !document.getElementById('leave-room').hidden"), message="no Leave after handing over")
     assert not chat.js(MEMBER_BUTTON, str(heir.id), "Make owner")
+
+
+def test_a_ban_and_a_mute_from_the_member_list_take_a_length_and_a_reason(server, browsers, account):
+    owner = account("warden", display_name="The Warden")
+    bob = account("bob_timed", display_name="Bob")
+    carol = account("carol_timed", display_name="Carol")
+    room = owner.create_room("timed-court")["id"]
+    bob.join(room)
+    carol.join(room)
+    admin = Chat(browsers(), server).log_in("warden")
+    admin.open_room("timed-court")
+    admin.find("#members-toggle").click()
+
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(carol.id), "Mute"), message="no Mute button for carol")
+    admin.js(MEMBER_BUTTON, str(carol.id), "Mute").click()
+    admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+    choices = admin.js("return [...document.querySelectorAll('#confirm-choice option')].map(o => o.textContent)")
+    assert choices == ["10 minutes", "1 hour", "1 day", "1 week", "Until lifted"], choices
+    Select(admin.find("#confirm-choice")).select_by_visible_text("1 day")
+    admin.find("#confirm-input").send_keys("shouting")
+    admin.find("#confirm-ok").click()
+    admin.wait(lambda: owner.call("GET", f"/api/rooms/{room}/mutes", expect=200).json()["mutes"], message="no mute")
+    [mute] = owner.call("GET", f"/api/rooms/{room}/mutes", expect=200).json()["mutes"]
+    assert mute["reason"] == "shouting"
+    length = (datetime.fromisoformat(mute["expires_at"].replace("Z", "+00:00")) - datetime.fromisoformat(mute["created_at"].replace("Z", "+00:00")))
+    assert abs(length.total_seconds() - 86400) < 5, length
+
+    admin.wait(lambda: admin.js(MEMBER_BUTTON, str(bob.id), "Ban"), message="no Ban button for bob")
+    admin.js(MEMBER_BUTTON, str(bob.id), "Ban").click()
+    admin.wait(lambda: admin.dialog_open("confirm-dialog"))
+    # A ban is until lifted unless a length is chosen.
+    assert admin.find("#confirm-choice").get_attribute("value") == ""
+    Select(admin.find("#confirm-choice")).select_by_visible_text("1 week")
+    admin.find("#confirm-input").send_keys("spam links")
+    admin.find("#confirm-ok").click()
+    admin.wait(lambda: owner.call("GET", f"/api/rooms/{room}/bans", expect=200).json()["bans"], message="no ban")
+    [ban] = owner.call("GET", f"/api/rooms/{room}/bans", expect=200).json()["bans"]
+    assert ban["reason"] == "spam links"
+    length = (datetime.fromisoformat(ban["expires_at"].replace("Z", "+00:00")) - datetime.fromisoformat(ban["created_at"].replace("Z", "+00:00")))
+    assert abs(length.total_seconds() - 7 * 86400) < 5, length
+
+    # The log says until when each lasts, and why.
+    admin.find("#moderation-open").click()
+    admin.wait(lambda: admin.dialog_open("moderation-dialog"))
+    admin.find("#room-log-section summary").click()
+    log = lambda: admin.js("return [...document.querySelectorAll('#room-log li .name')].map(n => n.textContent)")
+    admin.wait(lambda: len(log()) == 2, message=lambda: f"{log()}")
+    banned, muted = log()
+    assert banned.startswith("The Warden banned @bob_timed until ") and banned.endswith("(“spam links”)"), banned
+    assert muted.startswith("The Warden muted @carol_timed until ") and muted.endswith("(“shouting”)"), muted
+
+
+def test_the_moderation_log_pages_back_past_its_newest_fifty(server, browsers, account):
+    owner = account("archivist", display_name="The Archivist")
+    pat = account("pat_paged", display_name="Pat")
+    room = owner.create_room("long-log")["id"]
+    pat.join(room)
+    # 60 entries: 30 mutes and unmutes, the oldest a mute "number 0".
+    for n in range(30):
+        owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": pat.id, "reason": f"number {n}"})
+        owner.call("DELETE", f"/api/rooms/{room}/mutes/{pat.id}", expect=204)
+    admin = Chat(browsers(), server).log_in("archivist")
+    admin.open_room("long-log")
+    admin.find("#members-toggle").click()
+    admin.wait(lambda: admin.find("#moderation-open").is_displayed())
+    admin.find("#moderation-open").click()
+    admin.wait(lambda: admin.dialog_open("moderation-dialog"))
+    admin.find("#room-log-section summary").click()
+    log = lambda: admin.js("return [...document.querySelectorAll('#room-log li .name')].map(n => n.textContent)")
+    admin.wait(lambda: len(log()) == 50, message=lambda: f"{len(log())} entries")
+    more = admin.find("#room-log-more")
+    assert more.is_displayed()
+    more.click()
+    admin.wait(lambda: len(log()) == 60, message=lambda: f"{len(log())} entries")
+    assert log()[-1] == "The Archivist muted @pat_paged (“number 0”)", log()[-1]
+    assert len(set(admin.js("return [...document.querySelectorAll('#room-log li')].map(li => li.dataset.id)"))) == 60
+    assert not more.is_displayed()
+
+
+def test_unmute_is_not_offered_for_someone_of_the_viewers_rank(server, browsers, account):
+    owner = account("chief", display_name="Chief")
+    mod_a = account("mod_ann", display_name="Ann")
+    mod_b = account("mod_ben", display_name="Ben")
+    member = account("plain_pia", display_name="Pia")
+    room = owner.create_room("ranked")["id"]
+    for person in (mod_a, mod_b, member):
+        person.join(room)
+    for person in (mod_a, mod_b):
+        owner.call("PUT", f"/api/rooms/{room}/members/{person.id}/role", expect=200, json={"role": "moderator"})
+    owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": mod_b.id})
+    owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": member.id})
+    # (The server refuses Ann lifting Ben's mute: the same rank.)
+    assert mod_a.call("DELETE", f"/api/rooms/{room}/mutes/{mod_b.id}").status_code == 403
+    chat = Chat(browsers(), server).log_in("mod_ann")
+    chat.open_room("ranked")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#moderation-open").is_displayed())
+    chat.find("#moderation-open").click()
+    chat.wait(lambda: len(entries(chat, "mute-list")) == 2, message="mutes not loaded")
+    assert chat.driver.find_elements(By.CSS_SELECTOR, f'#mute-list button[data-user-id="{member.id}"]')
+    assert not chat.driver.find_elements(By.CSS_SELECTOR, f'#mute-list button[data-user-id="{mod_b.id}"]')
+    assert "Ben" in chat.text_of("mute-list")

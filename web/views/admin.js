@@ -6,7 +6,7 @@ import { $, avatarFor, button, el } from "/dom.js";
 import { formatFull } from "/format.js";
 import { icon } from "/icons.js";
 import { applyUnlessHeard, on, setSiteSettings, state } from "/state.js";
-import { confirmDialog, confirmRetention, logItem, showChoice, showError } from "/views/dialogs.js";
+import { confirmDialog, confirmRetention, showChoice, showError, showLog } from "/views/dialogs.js";
 import { openReports } from "/views/reports.js";
 import { copyAndTell } from "/views/toast.js";
 
@@ -33,6 +33,7 @@ export function initAdmin() {
   $("admin-log-section").addEventListener("toggle", () => {
     if ($("admin-log-section").open) loadLog();
   });
+  $("admin-log-more").addEventListener("click", () => loadLog({ older: true }));
   $("admin-reset-copy").addEventListener("click", () => {
     $("admin-reset-link").select();
     return copyAndTell($("admin-reset-link").value);
@@ -157,16 +158,10 @@ async function load({ more = false } = {}) {
   }
 }
 
-/// The site's log: what was done to accounts and by site admins, newest first.
-async function loadLog() {
-  const list = $("admin-log");
+/// The site's log: what was done to accounts and by site admins, newest first; `older`: its next page.
+async function loadLog({ older = false } = {}) {
   try {
-    const { entries } = await Admin.log();
-    list.replaceChildren(
-      ...(entries.length
-        ? entries.map((entry) => logItem(entry))
-        : [el("li", { className: "muted", text: "Nothing yet." })]),
-    );
+    await showLog($("admin-log"), $("admin-log-more"), async (before) => (await Admin.log({ before })).entries, { older });
   } catch (error) {
     showError("admin-error", error);
   }

@@ -38,13 +38,18 @@ export async function confirmRetention(where, days) {
 }
 
 /// Asks for confirmation; with `input`, also for a line of text. Resolves to null when cancelled,
-/// else to the text (or "").
-export function confirmDialog({ title, message, confirm = "OK", danger = true, input }) {
+/// else to the text (or ""). With `choice` ({ label, options: [[value, text]], value }), also for
+/// one of a list first, and resolves to { text, choice } (the chosen option's value).
+export function confirmDialog({ title, message, confirm = "OK", danger = true, input, choice }) {
   const dialog = $("confirm-dialog");
   $("confirm-title").textContent = title;
   $("confirm-message").textContent = message ?? "";
   $("confirm-ok").textContent = confirm;
   $("confirm-ok").className = danger ? "danger" : "primary";
+  $("confirm-choice-field").hidden = !choice;
+  $("confirm-choice-label").textContent = choice?.label ?? "";
+  $("confirm-choice").replaceChildren(...(choice?.options ?? []).map(([value, text]) => el("option", { text, attrs: { value } })));
+  if (choice) $("confirm-choice").value = choice.value ?? choice.options[0][0];
   $("confirm-input-field").hidden = !input;
   $("confirm-input-label").textContent = input?.label ?? "";
   $("confirm-input").value = "";
@@ -59,13 +64,14 @@ export function confirmDialog({ title, message, confirm = "OK", danger = true, i
       "close",
       () => {
         form.removeEventListener("submit", submit);
-        resolve(dialog.returnValue === "ok" ? $("confirm-input").value.trim() : null);
+        const text = $("confirm-input").value.trim();
+        resolve(dialog.returnValue !== "ok" ? null : choice ? { text, choice: $("confirm-choice").value } : text);
       },
       { once: true },
     );
     dialog.returnValue = "";
     dialog.showModal();
-    (input ? $("confirm-input") : $("confirm-ok")).focus();
+    (choice ? $("confirm-choice") : input ? $("confirm-input") : $("confirm-ok")).focus();
   });
 }
 
@@ -85,11 +91,30 @@ export function showError(id, error) {
   $(id).textContent = error ? error.message ?? String(error) : "";
 }
 
+/// A page of a log, as the server gives it at most.
+const LOG_PAGE = 50;
+
+/// Shows a log's newest page in `list`, or (`older`) adds the page before its last entry; `more`
+/// (a "Show older" button) stays while a page comes back full. `fetchPage(before)` gives a page's
+/// entries; `current()` says whether its answer is still wanted. Before, only the newest 50 showed.
+export async function showLog(list, more, fetchPage, { older = false, current = () => true } = {}) {
+  const before = older ? Number(list.lastElementChild?.dataset.id) || undefined : undefined;
+  const entries = await fetchPage(before);
+  if (!current()) return;
+  const items = entries.map(logItem);
+  if (older) list.append(...items);
+  else list.replaceChildren(...(items.length ? items : [el("li", { className: "muted", text: "Nothing yet." })]));
+  const hadFocus = document.activeElement === more;
+  more.hidden = entries.length < LOG_PAGE;
+  // The last page: the focus goes to the list's newest-shown entry rather than the page.
+  if (hadFocus && more.hidden) items[0]?.focus();
+}
+
 /// One log entry: what happened, and when.
 export function logItem(entry) {
   return el(
     "li",
-    { className: "entry" },
+    { className: "entry", dataset: { id: entry.id }, attrs: { tabindex: "-1" } },
     el("span", { className: "person" }, el("span", { className: "name entry-details", text: logLine(entry) }), el("span", { className: "muted", text: formatFull(new Date(entry.created_at)) })),
   );
 }

@@ -152,6 +152,11 @@ function render() {
 
 let expiryTimer = null;
 
+/// How long a ban or a mute lasts, as offered ("" is until lifted by hand).
+const HOUR = 3600;
+const MUTE_LENGTHS = [["600", "10 minutes"], [String(HOUR), "1 hour"], [String(24 * HOUR), "1 day"], [String(7 * 24 * HOUR), "1 week"], ["", "Until lifted"]];
+const BAN_LENGTHS = [["", "Until lifted"], [String(HOUR), "1 hour"], [String(24 * HOUR), "1 day"], [String(7 * 24 * HOUR), "1 week"], [String(30 * 24 * HOUR), "30 days"]];
+
 function memberItem(room, member, myRank) {
   const presence = member.presence ?? (member.online ? "online" : "offline");
   const [avatar, person] = personOption(member.user);
@@ -191,8 +196,17 @@ function memberItem(room, member, myRank) {
     if (reason === null) return false;
     await call(reason);
   };
+  // A ban or a mute asks for how long as well as why (the API takes both; the client offered only
+  // a permanent ban and a 10-minute mute without a reason, a hunt).
+  const forHowLong = (verb, call, { value, options }) => async () => {
+    const answer = await confirmDialog({
+      title: `${verb} ${name}?`, confirm: verb, choice: { label: "For how long", options, value }, input: { label: "Reason (optional)" },
+    });
+    if (answer === null) return false;
+    await call(answer.choice ? Number(answer.choice) : undefined, answer.text);
+  };
   act("Kick", withReason("Kick", (reason) => actions.moderation.kick(room.id, uid, reason)));
-  act("Ban", withReason("Ban", (reason) => actions.moderation.ban(room.id, uid, reason)));
+  act("Ban", forHowLong("Ban", (seconds, reason) => actions.moderation.ban(room.id, uid, reason, seconds), { value: "", options: BAN_LENGTHS }));
   // The list shows the change at once (the mute event that follows reads the mutes again).
   if (muted !== undefined) {
     act("Unmute", async () => {
@@ -200,10 +214,10 @@ function memberItem(room, member, myRank) {
       if (mutes.roomId === room.id) mutes.until.delete(uid);
     }, "mute");
   } else {
-    act("Mute 10 min", async () => {
-      const { mute } = await actions.moderation.mute(room.id, uid, 600);
+    act("Mute", forHowLong("Mute", async (seconds, reason) => {
+      const { mute } = await actions.moderation.mute(room.id, uid, seconds, reason);
       if (mutes.roomId === room.id) mutes.until.set(uid, mute.expires_at);
-    }, "mute");
+    }, { value: "600", options: MUTE_LENGTHS }), "mute");
   }
   if (room.kind === "group" && myRank >= RANK.admin) {
     act("Remove", async () => {

@@ -4,8 +4,8 @@
 import * as actions from "/actions.js";
 import { $, button, el } from "/dom.js";
 import { formatFull, roomName } from "/format.js";
-import { myRole, on, state } from "/state.js";
-import { logItem, personOption, showError } from "/views/dialogs.js";
+import { myRole, on, RANK, state } from "/state.js";
+import { personOption, showError, showLog } from "/views/dialogs.js";
 import { openReports } from "/views/reports.js";
 
 /// The room the open dialog shows.
@@ -28,6 +28,7 @@ export function initModeration() {
   $("room-log-section").addEventListener("toggle", () => {
     if ($("room-log-section").open) loadLog();
   });
+  $("room-log-more").addEventListener("click", () => loadLog({ older: true }));
   $("moderation-reports").addEventListener("click", () => {
     const room = state.rooms.get(roomId);
     $("moderation-dialog").close();
@@ -35,14 +36,12 @@ export function initModeration() {
   });
 }
 
-/// The room's moderation log (admins and the owner only), newest first.
-async function loadLog() {
+/// The room's moderation log (admins and the owner only), newest first; `older`: its next page.
+async function loadLog({ older = false } = {}) {
   const id = roomId;
   if (id === null || !$("room-log-section").open) return;
   try {
-    const entries = await actions.moderation.log(id);
-    if (roomId !== id) return;
-    $("room-log").replaceChildren(...(entries.length ? entries.map(logItem) : [el("li", { className: "muted", text: "Nothing yet." })]));
+    await showLog($("room-log"), $("room-log-more"), (before) => actions.moderation.log(id, before), { older, current: () => roomId === id });
   } catch (error) {
     showError("moderation-error", error);
   }
@@ -98,6 +97,12 @@ function entryItem(listId, entry, { verb, run }) {
     entry.expires_at ? `until ${formatFull(new Date(entry.expires_at))}` : "no end",
   ].filter(Boolean);
   person.append(el("span", { className: "muted entry-details", text: details.join(" · ") }));
+  // Nobody lifts the mute of someone of their rank or higher (their own included): the server
+  // refuses it, so it is not offered (it was, and its 403 stayed on the dialog, a hunt).
+  const theirRank = RANK[state.room?.id === roomId ? state.room.members.get(entry.user.id)?.role : null] ?? RANK.member;
+  if (listId === "mute-list" && (entry.user.id === state.me.id || theirRank >= (RANK[myRole(roomId)] ?? -1))) {
+    return el("li", { className: "entry", dataset: { key: `${listId}:${entry.user.id}`, userId: entry.user.id } }, avatar, person);
+  }
   const undo = button(verb, {
     className: "secondary small",
     attrs: { "aria-label": `${verb} ${entry.user.display_name}`, "data-user-id": entry.user.id },
