@@ -5,6 +5,9 @@ import { noteServerDate } from "/clock.js";
 import { mutedRefusal, serverText } from "/format.js";
 
 let csrfToken = null;
+/// The account this page shows (null before a login).
+let sessionUserId = null;
+let accountChanged = () => {};
 let sessionLost = () => {};
 let roomArchived = () => {};
 let recipientDeactivated = () => {};
@@ -35,6 +38,26 @@ export class NetworkError extends Error {
 
 export function setCsrf(token) {
   csrfToken = token;
+}
+
+/// The session this page works for: its user's id, and its CSRF token.
+export function setSession(session) {
+  sessionUserId = session.user.id;
+  csrfToken = session.csrf_token;
+}
+
+/// Called with the session's user when the browser's session cookie turns out to be another
+/// account's: another tab logged in as someone else, and this page must not act for them.
+export function onAccountChanged(handler) {
+  accountChanged = handler;
+}
+
+/// Whether `session` (as `GET /api/session` gives it) is this page's account's; if not, says so
+/// (`onAccountChanged`).
+export function sameAccount(session) {
+  if (sessionUserId === null || session.user.id === sessionUserId) return true;
+  accountChanged(session.user);
+  return false;
 }
 
 /// Called once a request answers 401: the session ended (logged out elsewhere, expired, revoked).
@@ -81,9 +104,13 @@ export async function request(method, path, body, { signal, retryCsrf = true, on
   const muted = code === "muted" ? mutedRefusal(message) : null;
   if (muted) message = muted.message;
   const error = new ApiError(response.status, code, message, response.retryAfter);
-  // A rotated session keeps the cookie but changes the token: learn the new one and try once more.
+  // A rotated session keeps the cookie but changes the token: learn the new one and try once more;
+  // unless the cookie is now another account's (another tab of this browser logged in as someone
+  // else): the request is not sent as theirs (it was, a hunt: a message typed in Sue's window was
+  // posted as Tom's), and the page starts over as that account.
   if (error.code === "csrf_failed" && retryCsrf) {
     const session = await request("GET", "/api/session", undefined, { retryCsrf: false }).catch(() => null);
+    if (session && !sameAccount(session)) throw error;
     if (session) {
       setCsrf(session.csrf_token);
       return request(method, path, body, { signal, retryCsrf: false, onProgress });

@@ -1,7 +1,7 @@
 // Parley in the browser: checks the session, wires the views to the state, the actions and the
 // live stream, and routes `#room/<id>` to the open room (so a reload reopens it).
 import * as actions from "/actions.js";
-import { ApiError, onMuted, onRecipientDeactivated, onRoomArchived, onSessionLost, Session, setCsrf } from "/api.js";
+import { ApiError, onAccountChanged, onMuted, onRecipientDeactivated, onRoomArchived, onSessionLost, Session, setSession } from "/api.js";
 import { $ } from "/dom.js";
 import { EventStream } from "/events.js";
 import { handleEvent } from "/live.js";
@@ -53,6 +53,7 @@ import { initTyping } from "/views/typing.js";
 
 const NOTICE_KEY = "parley.notice";
 const USER_KEY = "parley.user";
+const SWITCHED_KEY = "parley.switched";
 let stream = null;
 let entered = false;
 
@@ -133,6 +134,7 @@ function passwordWasReset(username) {
 async function start() {
   initViews();
   onSessionLost(sessionLost);
+  onAccountChanged(accountChanged);
   // Refused because a room is archived: this client had not heard yet, so its rooms are read again
   // (the room turns read-only here too).
   onRoomArchived(refreshArchived);
@@ -172,12 +174,15 @@ async function enter(session) {
   if (entered) return;
   entered = true;
   const { user } = session;
-  setCsrf(session.csrf_token);
+  setSession(session);
   // A cursor from another account's session in this tab means nothing to this one.
   if (sessionStorage.getItem(USER_KEY) !== String(user.id)) EventStream.clearCursor();
   sessionStorage.setItem(USER_KEY, String(user.id));
   // A notice left for a login form that never showed (the session still worked) says nothing now.
   sessionStorage.removeItem(NOTICE_KEY);
+  const switched = sessionStorage.getItem(SWITCHED_KEY);
+  sessionStorage.removeItem(SWITCHED_KEY);
+  if (switched) toast(switched, { kind: "info", ms: 10_000 });
   store.setMe(user);
   $("boot").hidden = true;
   $("auth").hidden = true;
@@ -409,6 +414,17 @@ function deactivated() {
       if (error instanceof ApiError && error.status === 401) sessionLost();
     },
   );
+}
+
+/// Another tab of this browser logged in as someone else, so this page's cookie is theirs now: it
+/// starts over as that account (saying so), rather than go on showing one person while acting as
+/// another. What this account left here stays (its session may still be valid).
+function accountChanged(user) {
+  if (!entered) return;
+  entered = false;
+  stream?.stop();
+  sessionStorage.setItem(SWITCHED_KEY, `Another tab logged in as @${user.username}: this one now shows that account.`);
+  location.replace(location.pathname);
 }
 
 function sessionLost() {

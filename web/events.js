@@ -1,7 +1,7 @@
 // The live event stream: Server-Sent Events from the last cursor, falling back to long-poll when SSE
 // never gets through (a buffering proxy), reconnecting with backoff and reporting its state for the
 // UI. The cursor lives in sessionStorage, so a reload resumes where the tab left off.
-import { ApiError, Events, Session } from "/api.js";
+import { ApiError, Events, sameAccount, Session } from "/api.js";
 
 const CURSOR_KEY = "parley.cursor";
 
@@ -33,6 +33,10 @@ export class EventStream {
     this.poller = null;
     this.retryTimer = null;
     this.state = null;
+    /// Whether a connection has worked: each one after it first checks whose session it opens.
+    this.wasLive = false;
+    /// Each connection attempt's number: an older one still checking the session gives way.
+    this.attempt = 0;
     this.wakeUp = () => this.reconnectNow();
     this.wentOffline = () => {
       this.closeTransport();
@@ -88,7 +92,7 @@ export class EventStream {
     this.onState(state);
   }
 
-  connect() {
+  async connect() {
     if (this.stopped) return;
     if (navigator.onLine === false) {
       // Wait for the "online" event, but look again now and then: it is not always sent.
@@ -96,6 +100,23 @@ export class EventStream {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.connect(), 5000);
       return;
+    }
+    const attempt = ++this.attempt;
+    // A reconnection opens with the browser's cookie as it is now: if another tab logged in as
+    // someone else meanwhile, the stream would be theirs (it was, a hunt, and the page went on as
+    // "Live"). A failed check (no network) lets the connection itself fail and retry.
+    if (this.wasLive) {
+      const session = await Session.current().catch((error) => error);
+      if (attempt !== this.attempt || this.stopped) return;
+      if (session instanceof ApiError && session.status === 401) {
+        this.stop();
+        this.onSessionLost?.();
+        return;
+      }
+      if (session?.user && !sameAccount(session)) {
+        this.stop();
+        return;
+      }
     }
     if (this.mode === "sse") this.openSSE();
     else this.poll();
@@ -165,6 +186,7 @@ export class EventStream {
     };
     source.onopen = () => {
       this.sseWorked = true;
+      this.wasLive = true;
       this.failures = 0;
       this.setState("live");
     };
@@ -189,6 +211,7 @@ export class EventStream {
         const body = await Events.poll(this.cursor, this.state === "live" ? 25 : 0, controller.signal);
         if (this.poller !== controller) return;
         this.failures = 0;
+        this.wasLive = true;
         this.setState("live");
         for (const event of body.events) this.deliver(event);
         this.cursor = body.cursor;

@@ -1,6 +1,8 @@
 """Accounts in the browser: register, log in, stay logged in across reloads, log out."""
 import time
 
+from selenium.webdriver.common.keys import Keys
+
 from parley_browser import PASSWORD, Chat
 
 
@@ -169,3 +171,70 @@ def test_logging_out_with_a_message_waiting_to_be_sent_logs_out_and_leaves_it_be
     assert chat.js("return localStorage.getItem(arguments[0])", outbox) is None
     assert chat.js("return fetch('/api/session').then(r => r.status)") == 401
     assert "stuck in the outbox" not in [m["text"] for m in leaver.history(1)]
+
+
+def two_tabs_sue_then_tom(chat, server):
+    """Tab 1 logs in as tab_sue; tab 2, whose login form was already showing, then logs in as tab_tom
+    (nobody logs out: Sue's session stays valid, but the browser's cookie is Tom's). Returns the tabs."""
+    driver = chat.driver
+    driver.get(server.url + "/")
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(server.url + "/")
+    chat.wait(lambda: chat.find("#auth-username").is_displayed())
+    second = driver.current_window_handle
+    driver.switch_to.window(first)
+    chat.log_in("tab_sue")
+    driver.switch_to.window(second)
+    chat.find("#auth-username").send_keys("tab_tom")
+    chat.find("#auth-password").send_keys(PASSWORD)
+    chat.find("#auth-submit").click()
+    chat.wait_ready()
+    assert chat.text_of("me-username") == "@tab_tom"
+    driver.switch_to.window(first)
+    return first, second
+
+
+def test_a_tab_does_not_post_as_the_account_another_tab_logged_in_as(server, browsers, account):
+    sue = account("tab_sue", display_name="Sue")
+    account("tab_tom", display_name="Tom")
+    chat = Chat(browsers(), server)
+    driver = chat.driver
+    driver.get(server.url + "/")
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(server.url + "/")
+    chat.wait(lambda: chat.find("#auth-username").is_displayed())
+    second = driver.current_window_handle
+    driver.switch_to.window(first)
+    chat.log_in("tab_sue")
+    chat.open_room("main")
+    chat.find("#composer-text").send_keys("typed in sue's window")
+    driver.switch_to.window(second)
+    chat.find("#auth-username").send_keys("tab_tom")
+    chat.find("#auth-password").send_keys(PASSWORD)
+    chat.find("#auth-submit").click()
+    chat.wait_ready()
+    driver.switch_to.window(first)
+    # Sue's tab (if it has not noticed yet: any request it makes to change something does) sends.
+    # Refused for its CSRF token (Sue's), the message is not sent again with Tom's: the tab starts
+    # over as Tom, and says why.
+    if chat.text_of("me-username") == "@tab_sue":
+        chat.find("#composer-text").send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.text_of("me-username") == "@tab_tom", message="the tab went on showing Sue")
+    chat.wait(lambda: "Another tab logged in as @tab_tom" in chat.js("return document.querySelector('.toasts').textContent"), message="no word of the switch")
+    time.sleep(1)
+    texts = [(m["sender"]["username"], m["text"]) for m in sue.call("GET", "/api/rooms/1/messages", expect=200).json()["messages"]]
+    assert not [t for t in texts if t[1] == "typed in sue's window"], texts
+
+
+def test_a_tab_whose_stream_reconnects_as_another_account_starts_over_as_it(server, browsers, account):
+    account("tab_sue", display_name="Sue")
+    account("tab_tom", display_name="Tom")
+    chat = Chat(browsers(), server)
+    two_tabs_sue_then_tom(chat, server)
+    # The connection drops (the network went away a moment) and comes back with the cookie as it
+    # is now: Tom's. The tab does not go on "Live" as Sue on Tom's stream.
+    chat.js("window.dispatchEvent(new Event('offline'))")
+    chat.wait(lambda: chat.text_of("me-username") == "@tab_tom", message="the tab went on showing Sue")
+    chat.wait_ready()
