@@ -157,7 +157,7 @@ enum Preparation: Sendable {
     /// The caller has a message of their own: members post one; the non-member posted one in a
     /// public room or group they were in before.
     case ownMessage
-    /// A member caller (not the muted one) has reacted 👍 to the target's message.
+    /// A member caller has reacted 👍 to the target's message (the muted one while unmuted for a moment).
     case reactedTarget
     /// The target has shared a file in the room.
     case sharedFile
@@ -732,8 +732,9 @@ enum AuthorizationMatrix {
                 method: .delete, path: "/api/messages/{message}/reactions/{emoji}", prepare: .reactedTarget,
                 request: { f, _ in ("/api/messages/\(f.targetMessage)/reactions/\(Fixture.thumbsUp)", nil) },
                 verify: { _, _, body in #expect(body["reactions"] == .array([])) }),
-            public: [unauthenticated, notAMember, changed, changed, changed, changed, muted, banned, notAMember],
-            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, muted, hiddenMessage, hiddenMessage],
+            // A muted member takes their reaction back, as they delete their own messages.
+            public: [unauthenticated, notAMember, changed, changed, changed, changed, changed, banned, notAMember],
+            group: [unauthenticated, hiddenMessage, changed, changed, changed, changed, changed, hiddenMessage, hiddenMessage],
             dm: [unauthenticated, hiddenMessage, changed, hiddenMessage]),
         row(
             MatrixRoute(
@@ -1105,8 +1106,18 @@ struct Fixture: Sendable {
             return
         }
         if preparation == .reactedTarget {
-            if actor.isMember, actor != .muted, let person = person(actor) {
+            if actor.isMember, let person = person(actor) {
+                // The muted member reacted while the mute was lifted for a moment (DMs have no mutes).
+                if actor == .muted {
+                    let owner = people[.owner]!.bearer
+                    #expect(try await client.send(.delete, "/api/rooms/\(room)/mutes/\(person.id)", headers: owner).status == .noContent)
+                }
                 #expect(try await client.send(.put, "/api/messages/\(targetMessage)/reactions/\(Self.thumbsUp)", headers: person.bearer).status == .ok)
+                if actor == .muted {
+                    let owner = people[.owner]!.bearer
+                    let mute = try await client.send(.post, "/api/rooms/\(room)/mutes", json: #"{"user_id":\#(person.id)}"#, headers: owner)
+                    #expect(mute.status == .created)
+                }
             }
             return
         }

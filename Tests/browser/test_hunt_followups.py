@@ -79,6 +79,7 @@ def test_a_muted_member_is_offered_no_votes_reactions_or_replies(server, browser
     root = owner.post(room, "root of a thread")
     owner.post(room, "a reply in it", reply_to=root["id"])
     owner.call("PUT", f"/api/messages/{root['id']}/reactions/{THUMBS}", expect=200)
+    bob.call("PUT", f"/api/messages/{root['id']}/reactions/%F0%9F%8E%89", expect=200)
     chat = Chat(browsers(), server).log_in("hf_mute_bob")
     chat.open_room("hf-mute-room")
     chat.wait(lambda: "root of a thread" in chat.texts() and poll_state(chat, "#messages", "Lunch where?") is not None)
@@ -100,7 +101,13 @@ def test_a_muted_member_is_offered_no_votes_reactions_or_replies(server, browser
     assert "muted you here until" in poll_state(chat, "#messages", "Lunch where?")[1]
     actions = set(message_actions(chat, "root of a thread"))
     assert not actions & {"react", "reply", "thread-reply"}, actions
-    assert chat.js("return [...document.querySelectorAll('#messages .reaction')].every(b => b.disabled)")
+    # Others' reactions are shown, not offered; my own stays a button that takes it back, as the server allows.
+    reaction_buttons = """return Object.fromEntries([...document.querySelectorAll('#messages .reaction')].map(b => [b.dataset.emoji, !b.disabled]))"""
+    chat.wait(lambda: chat.js(reaction_buttons) == {"👍": False, "🎉": True}, message="the reaction buttons do not follow the mute")
+    chat.js("document.querySelector('#messages .reaction[data-emoji=\"🎉\"]').click()")
+    chat.wait(lambda: chat.js(reaction_buttons) == {"👍": False}, message="my reaction was not taken back")
+    kept = [m for m in owner.call("GET", f"/api/rooms/{room}/messages", expect=200).json()["messages"] if m["id"] == root["id"]][0]["reactions"]
+    assert [r["emoji"] for r in kept] == ["👍"], kept
 
     # A refusal for being muted says when it ends in the reader's time, not as an ISO timestamp.
     refusal = chat.driver.execute_async_script("""const done = arguments[arguments.length - 1];

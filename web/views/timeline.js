@@ -12,7 +12,7 @@ import { roomNamesVersion } from "/roomnames.js";
 import { toned } from "/emoji.js";
 import { icon } from "/icons.js";
 import {
-  canModerate, hasMyKeyword, isSaved, mayEdit, mayReact, maySpeak, mayWrite, myMarks, myReactions, noteSeen as noteSeenInState, on, replyTarget, state,
+  blockedDM, canModerate, hasMyKeyword, isSaved, mayEdit, mayReact, maySpeak, mayWrite, myMarks, myReactions, noteSeen as noteSeenInState, on, replyTarget, state,
 } from "/state.js";
 import { confirmDialog } from "/views/dialogs.js";
 import { openEdits } from "/views/edits.js";
@@ -604,14 +604,16 @@ const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏
 const nameOf = (id) => (id === state.me.id ? "you" : state.room.members.get(id)?.user.display_name ?? "someone");
 
 /// The message's reactions as toggles: the emoji and its count, pressed when one of them is mine
-/// (only shown, not toggled, in an archived room, while I am muted there, or in a DM with someone I
-/// blocked).
+/// (only shown, not toggled, in an archived room or in a DM with someone I blocked; while I am
+/// muted there, only mine toggle, to take them back, as the server allows).
 export function reactionBar(m) {
   const bar = el("div", { className: "reactions", attrs: { role: "group", "aria-label": "Reactions" } });
   const myEmoji = myReactions(m);
-  const writable = mayReact(m.room_id);
+  const reactable = mayReact(m.room_id);
+  const removable = mayWrite(m.room_id) && !blockedDM(m.room_id);
   for (const reaction of m.reactions) {
     const mine = myEmoji.includes(reaction.emoji);
+    const writable = reactable || (mine && removable);
     // A popular emoji lists its first 100 reactors; the rest are counted.
     const unlisted = reaction.count - reaction.user_ids.length;
     const names = reaction.user_ids.map(nameOf);

@@ -168,14 +168,15 @@ struct ApplicationParts: Sendable {
         // by then: every path that posts has checked the membership). In a room where only
         // moderators and up post, members still react and vote.
         let kinds = roomStore.kinds
-        let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
+        // A muted member still takes a reaction back (`mute: false`), as they delete their messages.
+        let canReact: @Sendable (MariaDBConnection, Int64, Int64, Bool) throws -> Void = { c, room, user, mute in
             try roomStore.checkNotArchived(room)
-            try mutes.check(room: room, user: user)
+            if mute { try mutes.check(room: room, user: user) }
             let kind = try kinds.get(room) ?? roomStore.room(c, id: room)?.kind
             if kind == .dm { try Blocks.checkDM(c, roomID: room, userID: user) }
         }
         let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void = { c, room, user in
-            try canReact(c, room, user)
+            try canReact(c, room, user, true)
             try roomStore.checkPostPolicy(c, roomID: room, userID: user)
         }
         let contentFilter = ContentFilter(site: WordFilter(words: config.wordFilter, mode: config.wordFilterMode))

@@ -11,8 +11,9 @@ struct MessageService: Sendable {
     /// Throws when the user may not post in the room now (muted, or only moderators and up post
     /// there): see Moderation.
     let canPost: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
-    /// Throws when the user may not react or vote in the room now (muted).
-    let canReact: @Sendable (MariaDBConnection, Int64, Int64) throws -> Void
+    /// Throws when the user may not react or vote in the room now (muted, unless the last argument
+    /// is false: taking a reaction back).
+    let canReact: @Sendable (MariaDBConnection, Int64, Int64, Bool) throws -> Void
     let filter: ContentFilter
     /// Fetches the previews of the links in posted and edited messages, after they are written.
     let previews: LinkPreviews
@@ -557,7 +558,7 @@ struct MessageService: Sendable {
             // its `@here` reached them when it was posted (that stays, `by_here`). Before, a message
             // holding `@here` kept every flag (someone named while offline kept it), and a keyword's
             // flag outlived the keyword (a hunt).
-            let kept = named.union(notifications.watchers(of: text, in: message.roomId, senderID: user.id)).sorted().paddedToPowerOfTwo
+            let kept = named.union(resolved.watchers).sorted().paddedToPowerOfTwo
             try c.execute(
                 "DELETE FROM mentions WHERE message_id = ? AND NOT by_here\(kept.isEmpty ? "" : " AND user_id NOT IN (\(kept.placeholders))")",
                 [messageID] + kept)

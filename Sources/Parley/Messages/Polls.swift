@@ -113,7 +113,7 @@ extension MessageService {
             let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no votes.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
-            try canReact(c, message.roomId, user.id)
+            try canReact(c, message.roomId, user.id, true)
             try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
             guard !poll.closed else { throw Self.pollClosed }
             guard chosen.allSatisfy(poll.options.indices.contains), poll.multiple || chosen.count <= 1 else {
@@ -161,7 +161,7 @@ extension MessageService {
             // An archive or a mute (read under the same lock) stops it as it stops a vote, and in a
             // DM so does a block either way (a closed poll is news to the other person).
             _ = try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
-            try canReact(c, roomID, user.id)
+            try canReact(c, roomID, user.id, true)
             let mine = try Self.choices(c, messageID, user.id)
             guard !poll.closed else { return (poll, mine) }
             let closed = try poll.counted(c, messageID: messageID, closed: true)

@@ -119,8 +119,9 @@ extension MessageService {
         return try await log.transaction { c, events in
             let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no reactions.") }
-            try canReact(c, message.roomId, user.id)
-            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
+            // A muted member may take a reaction back (as they may delete their messages), not add one.
+            try canReact(c, message.roomId, user.id, adding)
+            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false, mute: adding)
             let changed: Bool
             var emoji = emoji
             if adding {

@@ -77,10 +77,12 @@ struct RoomStore: Sendable {
     /// holds the room's row: a post that waited for one reads here what it wrote, and is refused
     /// rather than inserted after its event (as `post_message` does, sql/069). A locking read, so
     /// that no earlier snapshot of the transaction hides the change. Edits check the same; reactions
-    /// and votes pass `policy: false` (members react where only moderators post).
+    /// and votes pass `policy: false` (members react where only moderators post), and taking a
+    /// reaction back passes `mute: false` (a muted member takes back what they said, as they delete
+    /// their messages).
     /// Returns the user's role as read there (nil: not a member).
     @discardableResult
-    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64, policy: Bool = true) throws -> RoomRole? {
+    static func checkPostableHeld(_ c: MariaDBConnection, roomID: Int64, userID: Int64, policy: Bool = true, mute: Bool = true) throws -> RoomRole? {
         guard
             let row = try c.query(
                 """
@@ -97,7 +99,7 @@ struct RoomStore: Sendable {
         // (A subquery: the account's row is not locked, as a post never locks it.)
         if try row.decode("deactivated", as: Bool?.self) ?? true { throw ParleyError.unauthenticated }
         if try row.decode("archived", as: Bool.self) { throw archivedError }
-        if try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
+        if mute, try row.decode("muted", as: Bool.self) { throw MuteIndex.mutedError(until: try row.decode("expires_at")) }
         if policy, try row.decode("restricted", as: Bool.self) { throw postingRestricted }
         return try row.decode("role", as: String?.self).flatMap(RoomRole.init)
     }

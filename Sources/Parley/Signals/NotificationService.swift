@@ -60,6 +60,8 @@ struct ResolvedMentions: Sendable {
     var hereNamed: [Int64] = []
     /// The members whose keywords the text holds, in none of the above (private: not in `users`).
     var keyworded: [Int64] = []
+    /// Every member whose keywords the text holds, named or reached or not (an edit keeps their flags).
+    var watchers: [Int64] = []
     /// Whether the sender may be among them: a webhook's post is not its maker's own words, and
     /// notifies and counts as unread for them as for anyone.
     var senderIncluded = false
@@ -172,7 +174,8 @@ struct NotificationService: Sendable {
             resolved.hereNamed = reached.filter { named.contains($0) }
         }
         let reached = Set(resolved.users).union(resolved.present)
-        resolved.keyworded = watchers(of: text, in: roomID, senderID: senderID).filter { !reached.contains($0) }
+        resolved.watchers = watchers(of: text, in: roomID, senderID: senderID)
+        resolved.keyworded = resolved.watchers.filter { !reached.contains($0) }
         return resolved
     }
 
