@@ -59,6 +59,14 @@ let entered = false;
 
 function initViews() {
   bindThemeToggle($("theme-toggle"));
+  // The skip link focuses the box without a history entry of its own (Back went to "#composer-text"
+  // instead of the room before, a hunt); a read-only room's box takes no focus, so its messages do.
+  document.querySelector(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    const box = $("composer-text");
+    if (box.disabled) $("messages").querySelector("li[tabindex='0']")?.focus();
+    else box.focus();
+  });
   initDialogs();
   initToasts();
   initViewer();
@@ -186,6 +194,8 @@ async function enter(session) {
   store.setMe(user);
   $("boot").hidden = true;
   $("auth").hidden = true;
+  // (Hidden on the login form, where there is no message box to skip to.)
+  document.querySelector(".skip-link").hidden = false;
   $("chat").hidden = false;
 
   stream = new EventStream({
@@ -353,11 +363,19 @@ export function navigate(id, { replace = false, message = null } = {}) {
 
 /// Closes a DM in my list; if it is the one open, the default room opens instead.
 async function closeDM(id) {
+  // The conversation's × had the focus (from the keyboard): it goes to the next one's (or the one
+  // before's) once the list is drawn without it, not to the top of the page (a hunt).
+  const item = document.querySelector(`#dm-list .room-close[data-room="${id}"]`)?.closest("li");
+  const had = item?.contains(document.activeElement);
+  const neighbour = (item?.nextElementSibling ?? item?.previousElementSibling)?.querySelector("a.room-link")?.dataset.room;
   try {
     await actions.closeConversation(id);
     if (state().room?.id === id) {
       const next = defaultRoom();
       if (next) navigate(next);
+    } else if (had && neighbour && (document.activeElement === document.body || !document.activeElement)) {
+      const row = document.querySelector(`#sidebar a.room-link[data-room="${neighbour}"]`)?.closest("li");
+      (row?.querySelector(".room-close") ?? row?.querySelector("a.room-link"))?.focus();
     }
   } catch (error) {
     toastError(error);

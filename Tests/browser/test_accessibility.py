@@ -1,4 +1,5 @@
 """Screen readers and keyboards: what is read out, and where the focus goes after a change."""
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from parley_browser import Chat
@@ -191,3 +192,52 @@ def test_a_new_message_is_read_out_as_shown_without_its_formatting_marks(server,
     assert announced(chat) == "Xia: Big news: run make test and see the notes, not now"
     xia.post(room, "/me waves **hello**")
     chat.wait(lambda: announced(chat) == "Xia waves hello", message=lambda: f"announced: {announced(chat)!r}")
+
+
+def test_closing_a_dialog_opened_from_a_message_drawn_again_meanwhile_puts_the_focus_back_on_its_button(server, browsers, account):
+    fay = account("fay_refocus", display_name="Fay")
+    finn = account("finn_refocus", display_name="Finn")
+    room = fay.create_room("refocus-dialogs")["id"]
+    finn.join(room)
+    message = finn.post(room, "worth forwarding")
+    chat = Chat(browsers(), server).log_in("fay_refocus")
+    chat.open_room("refocus-dialogs")
+    chat.hover_action("worth forwarding", "forward")
+    chat.wait(lambda: chat.dialog_open("forward-dialog"))
+    # A reaction comes meanwhile: the message (and the button that opened the dialog) is drawn again.
+    finn.call("PUT", f"/api/messages/{message['id']}/reactions/%F0%9F%91%8D", expect=200)
+    chat.wait(lambda: chat.js("return !!document.querySelector('#messages .reaction')"))
+    chat.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    chat.wait(lambda: not chat.dialog_open("forward-dialog"))
+    # Not the page itself (the next Tab would start from its top).
+    chat.wait(lambda: focused(chat)[1] is not None, message=lambda: f"focus on {focused(chat)}")
+    assert focused(chat) == ["forward", str(message["id"])]
+
+
+def test_leaving_a_room_or_closing_a_dm_from_the_keyboard_keeps_the_focus_somewhere_useful(server, browsers, account):
+    gus = account("gus_leaves", display_name="Gus")
+    owner = account("gil_owner", display_name="Gil")
+    hal = account("hal_dm", display_name="Hal")
+    ivy = account("ivy_dm", display_name="Ivy")
+    room = owner.create_room("to-leave")["id"]
+    gus.join(room)
+    for other in (hal, ivy):
+        gus.call("POST", "/api/dms", expect=None, json={"user_id": other.id})
+    chat = Chat(browsers(), server).log_in("gus_leaves")
+    chat.open_room("to-leave")
+    # The message box names the room it writes to (a screen reader hears "Message" no more).
+    chat.wait(lambda: chat.find("#composer-text").get_attribute("aria-label") == "Message #to-leave")
+    chat.find("#leave-room").send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+    chat.find("#confirm-ok").send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.room_title() == "main")
+    chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text", message=lambda: f"focus on {chat.js('return document.activeElement.outerHTML.slice(0, 80)')}")
+    assert chat.find("#composer-text").get_attribute("aria-label") == "Message #main"
+
+    # Closing a DM that is not open: the focus goes to the next conversation's ×.
+    chat.wait(lambda: len(chat.driver.find_elements(By.CSS_SELECTOR, "#dm-list .room-close")) == 2)
+    first, second = [b.get_attribute("data-room") for b in chat.driver.find_elements(By.CSS_SELECTOR, "#dm-list .room-close")]
+    chat.find(f'#dm-list .room-close[data-room="{first}"]').send_keys(Keys.ENTER)
+    chat.wait(lambda: len(chat.driver.find_elements(By.CSS_SELECTOR, "#dm-list .room-close")) == 1)
+    chat.wait(lambda: chat.js("return document.activeElement.dataset.room ?? null") == second,
+              message=lambda: f"focus on {chat.js('return document.activeElement.outerHTML.slice(0, 80)')}")

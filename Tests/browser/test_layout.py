@@ -158,8 +158,11 @@ def test_keyboard_and_screen_reader_basics(showroom, browsers):
     ActionChains(chat.driver).send_keys(Keys.TAB).perform()
     assert chat.js("return document.activeElement.className") == "skip-link"
     assert chat.js("return document.activeElement.getBoundingClientRect().top") >= 0  # shown while focused
+    history = chat.js("return [history.length, location.hash]")
     ActionChains(chat.driver).send_keys(Keys.ENTER).perform()
     chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text")
+    # Without an entry in the history (Back would go to "#composer-text", not the room before).
+    assert chat.js("return [history.length, location.hash]") == history
     # Focus is visible: Tab on to "Emoji", "Send later", then to the send button, which shows an outline.
     ActionChains(chat.driver).send_keys(Keys.TAB).perform()
     assert chat.js("return document.activeElement.id") == "emoji-open"

@@ -317,6 +317,12 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
       renderUploads();
     }
     renderEnabled();
+    if (changed === "opened") {
+      // Still in the box (Alt+↓ from it, the switcher): a screen reader hears where it now writes.
+      if (document.activeElement === box) readOut(box.getAttribute("aria-label"));
+      // Not the first room a page opens as it loads (the skip link is first there).
+      if (roomsOpened++ > 0) setTimeout(recoverFocus);
+    }
   });
   on("rooms", renderEnabled);
   on("draft", ({ type, data, at }) => {
@@ -349,6 +355,18 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
     lastPosted.set(message.room_id, Math.min(serverNow(), Date.parse(message.created_at)));
     if (message.room_id === state.room?.id) renderSlowMode();
   });
+}
+
+let roomsOpened = 0;
+
+/// A room opened and the focus went nowhere: what had it (a message, a room's link, a button of the
+/// room left) was drawn again or went away, as after leaving a room, closing a DM or Alt+↓ from the
+/// messages, and the next Tab started from the top of the page (a hunt). It goes to the box, where a
+/// keyboard user writes next; not on a touch screen, where that would raise the keyboard.
+function recoverFocus() {
+  const active = document.activeElement;
+  if ((active && active !== document.body) || document.querySelector("dialog[open]") || matchMedia("(pointer: coarse)").matches) return;
+  if (!box.disabled) box.focus({ preventScroll: true });
 }
 
 function switchRoom() {
@@ -397,6 +415,9 @@ function renderEnabled() {
             ? "Only moderators, admins and the owner post in this room."
             : "";
   box.placeholder = usable ? `Message ${room.kind === "dm" ? "" : "#"}${roomName(room)}` : reason;
+  // Its name says where it writes, as its placeholder does ("Message" alone said nothing of the
+  // room, and a screen reader heard no change of room, a hunt).
+  box.setAttribute("aria-label", usable ? box.placeholder : "Message");
   // (An archived room's note takes the box's place and says so itself.)
   $("composer-closed-note").textContent = reason;
   $("composer-closed-note").hidden = reason === "";

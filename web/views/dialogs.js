@@ -7,9 +7,21 @@ import { formatFull, logLine } from "/format.js";
 export function initDialogs() {
   for (const dialog of document.querySelectorAll("dialog")) {
     for (const close of dialog.querySelectorAll("[data-close]")) close.addEventListener("click", () => dialog.close("cancel"));
+    // What opened it: a message's button (Forward, Report, Delete, its author) whose message was
+    // drawn again meanwhile (a reaction, an edit, a reply) is gone, and the browser gave the focus
+    // to the page itself (a hunt): it goes to the same button of the message as drawn now.
+    let opener = null;
+    const showModal = dialog.showModal.bind(dialog);
+    dialog.showModal = () => {
+      opener = whereIs(document.activeElement);
+      showModal();
+    };
     // The focus goes back where it was; a text box given it back that way took no typing in
     // Chromium until focused anew.
     dialog.addEventListener("close", () => {
+      const from = opener;
+      opener = null;
+      if (from && !from.node.isConnected && !document.querySelector("dialog[open]")) refocusRebuilt(from);
       setTimeout(() => {
         const active = document.activeElement;
         if (!document.querySelector("dialog[open]") && active?.matches("textarea, input:not([type=checkbox]):not([type=radio])")) {
@@ -23,6 +35,28 @@ export function initDialogs() {
       if (event.target === dialog) dialog.close("cancel");
     });
   }
+}
+
+/// A focused element, and (in a message of the room or of a thread) how to find its like once
+/// the message is drawn again: the message's selector, and the element's within it.
+function whereIs(node) {
+  const item = node?.closest?.("li.message[data-id], li.thread-message[data-message]");
+  if (!item) return { node };
+  const message = item.classList.contains("message") ? `li.message[data-id="${item.dataset.id}"]` : `li.thread-message[data-message="${item.dataset.message}"]`;
+  const action = node.dataset?.action;
+  const inside = node === item ? null : action ? `[data-action="${action}"]` : node.classList?.[0] ? `.${CSS.escape(node.classList[0])}` : null;
+  return { node, message, inside };
+}
+
+/// Focuses what stands for an opener drawn again since: the same button of the same message, else
+/// the message, if it is still shown.
+function refocusRebuilt({ message, inside }) {
+  const now = message ? document.querySelector(message) : null;
+  if (!now) return;
+  const same = inside && now.querySelector(inside);
+  same?.focus();
+  // (A button not shown takes no focus: the message does.)
+  if (!same || document.activeElement !== same) now.focus();
 }
 
 /// Asks before a shorter message retention deletes messages for good: those of `where` (a phrase

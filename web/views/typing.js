@@ -13,9 +13,14 @@ function line(thread) {
 }
 
 export function initTyping() {
+  // Only a change is written: the lines are polite live regions, and the same words written again
+  // with each renewal (every few seconds while someone types) were read out again (a hunt).
+  const show = (id, text) => {
+    if ($(id).textContent !== text) $(id).textContent = text;
+  };
   const render = () => {
-    $("typing").textContent = line(null);
-    $("thread-typing").textContent = state.thread ? line(state.thread.rootId) : "";
+    show("typing", line(null));
+    show("thread-typing", state.thread ? line(state.thread.rootId) : "");
   };
   on("typing", render);
   on("blocks", render);
