@@ -828,7 +828,17 @@ async function sendPresence() {
   const status = document.hidden ? "away" : "online";
   await Signals.presence(status);
   if (chosenPresence() === "auto") state.me.presence = status;
+  // The browser's other tabs share this session, one device to the server, so the last tab to
+  // speak decided: one hidden made me "away" while another was in view (a hunt). Told once the
+  // server has this report, a tab in view says online again after it.
+  if (status === "away") tabs?.postMessage({ away: state.me?.id });
 }
+
+/// This browser's other tabs of Parley (none where BroadcastChannel is missing).
+const tabs = typeof BroadcastChannel === "function" ? new BroadcastChannel("parley.presence") : null;
+tabs?.addEventListener("message", (event) => {
+  if (event.data?.away === state.me?.id && state.me && !document.hidden) sendPresence().catch(() => {});
+});
 
 export async function choosePresence(choice) {
   await Signals.presence(choice === "auto" ? "online" : choice, true);

@@ -220,7 +220,10 @@ import Testing
             #expect(try await bobsPresence() == "online")
             #expect(await laptop.waitFor(2) { $0.event == "presence.chosen" }.last?.json?["data"] == .object(["choice": .null]))
             #expect(try await live.send(.GET, "/api/me", token: phone).body?["presence_choice"] == .null)
+            // The phone goes into a pocket, while the laptop's tab is still in view: Bob stays online.
             #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"away"}"#, token: phone).status == 204)
+            #expect(try await bobsPresence() == "online")
+            #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"away"}"#, token: bob.token).status == 204)
             #expect(try await bobsPresence() == "away")
             // Choosing the same again sends nothing more to Bob's devices.
             #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"online","chosen":true}"#, token: bob.token).status == 204)
@@ -228,6 +231,63 @@ import Testing
             _ = await laptop.waitFor(1) { $0.event == "message.created" }
             #expect(Self.events(laptop, "presence.chosen").count == 2)
             await laptop.close()
+            await watcher.close()
+        }
+    }
+
+    /// The automatic status is the best of what the devices still there report of themselves: a
+    /// hidden tab or a phone put away does not make someone at their desk "away", nor keep `@here`
+    /// from them (a hunt: the last report won). A device that leaves takes its report with it.
+    @Test func automaticPresenceIsTheBestOfTheDevicesStillThere() async throws {
+        let parley = try await TestParley.make { $0.presenceGrace = .seconds(1) }
+        try await parley.live { live in
+            let alice = try await live.signUp("alice")
+            let bob = try await live.signUp("bob")
+            let phone = try await live.logIn("bob")
+            let watcher = try await live.stream(alice.token)
+            let desk = try await live.stream(bob.token)
+            let pocket = try await live.stream(phone)
+            _ = await watcher.waitFor(1) { $0.event == "presence" && $0.json?["data"]?["user"]?["id"]?.int == bob.id }
+            func bobsPresence() async throws -> String? {
+                let members = try await live.send(.GET, "/api/rooms/1/members", token: alice.token).body?["members"]?.array ?? []
+                return members.first { $0["user"]?["id"]?.int == bob.id }?["presence"]?.string
+            }
+            func report(_ status: String, _ token: String) async throws {
+                #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"\#(status)"}"#, token: token).status == 204)
+            }
+            try await report("online", bob.token)
+            try await report("away", phone)
+            #expect(try await bobsPresence() == "online")
+            // `@here` reaches him: he is at his desk.
+            let here = try await live.post(alice.token, room: 1, text: "@here standup")
+            let mentioned = try await live.send(.GET, "/api/rooms", token: bob.token).body?["mine"]?.array?.first { $0["id"]?.int == 1 }
+            #expect(mentioned?["mentioned"] == .bool(true), "\(String(describing: mentioned)) after \(here)")
+            // Both away: away; one of them back: online.
+            try await report("away", bob.token)
+            #expect(try await bobsPresence() == "away")
+            try await report("online", phone)
+            #expect(try await bobsPresence() == "online")
+            // The phone, the one online, leaves (its connection closes): once its grace is over,
+            // Bob is what the desk says, away, and those who share a room hear it.
+            await pocket.close()
+            // (The second "away": the first was both devices saying so.)
+            let away = await watcher.waitFor(2, within: 20) {
+                $0.event == "presence" && $0.json?["data"]?["user"]?["id"]?.int == bob.id && $0.json?["data"]?["status"] == .string("away")
+            }
+            #expect(away.count == 2)
+            #expect(try await bobsPresence() == "away")
+            // A phone logging out takes its report at once: online again from the desk, then the
+            // phone says online and logs out, and the desk's away is what stays.
+            try await report("online", bob.token)
+            let phone2 = try await live.logIn("bob")
+            let phone2Stream = try await live.stream(phone2)
+            try await report("online", phone2)
+            try await report("away", bob.token)
+            #expect(try await bobsPresence() == "online")
+            #expect(try await live.send(.DELETE, "/api/session", token: phone2).status == 204)
+            #expect(try await bobsPresence() == "away")
+            await phone2Stream.close()
+            await desk.close()
             await watcher.close()
         }
     }

@@ -1,5 +1,7 @@
 """Settings in the browser: per-room notification levels, the profile (display name, status),
 the password, and the sessions list."""
+import time
+
 import requests
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -392,3 +394,32 @@ def test_an_access_token_is_made_shown_once_works_as_a_bearer_and_is_revoked(ser
     chat.wait(lambda: chat.text_of("token-list") == "No access tokens.")
     wait_for(lambda: requests.get(server.url + "/api/session", headers=bot).status_code == 401, message="the revoked token still works")
     assert chat.js("return document.getElementById('profile-dialog').contains(document.activeElement)")
+
+
+def test_a_tab_in_view_keeps_me_online_when_another_tab_of_the_browser_hides(server, browsers, account):
+    """Tabs of one browser share a session, one device to the server: a tab hidden said "away" for
+    all of them, while another was in view (a hunt)."""
+    pia = account("pia_two_tabs")
+    watcher = account("pia_watcher")
+    pia.call("POST", "/api/dms", expect=201, json={"user_id": watcher.id})
+    other = Chat(browsers(), server).log_in("pia_watcher")
+    other.open_room("pia_two_tabs", "dm-list")
+    other.find("#members-toggle").click()
+    dot = f'return document.querySelector(\'#members li[data-user-id="{pia.id}"] .presence\')?.className'
+    me = Chat(browsers(), server).log_in("pia_two_tabs")
+    other.wait(lambda: other.js(dot) == "presence online")
+    first = me.driver.current_window_handle
+    # The first tab stays in view (headless Chromium may count a tab behind another as hidden).
+    me.js("""Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' })""")
+    me.driver.switch_to.new_window("tab")
+    me.driver.get(server.url + "/")
+    me.wait_ready()
+    # The second tab hides; the first is still in view.
+    me.js("""Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'))""")
+    # (Long enough for the "away" and the answer to it to have gone round.)
+    time.sleep(2)
+    other.wait(lambda: other.js(dot) == "presence online", message=lambda: f"shown as {other.js(dot)}")
+    assert pia.call("GET", "/api/me", expect=200).json()["presence"] == "online"

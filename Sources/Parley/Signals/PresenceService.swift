@@ -12,12 +12,17 @@ public enum PresenceStatus: String, Codable, Sendable {
 /// remembered per session (a device): it counts while that session has a connection open or had
 /// one within `grace`, and ends with the session. (It was one per account and outlived the device
 /// that set it: a desktop that logged out or crashed while showing a room kept the phone from being
-/// notified of mentions there.)
+/// notified of mentions there.) So is the status each device reports of itself (a tab shown is
+/// online, hidden away): the account's automatic status is the best of those of its devices still
+/// there, so a hidden tab or a phone in a pocket does not make someone at their desk "away" (it did:
+/// the last report won, a hunt).
 final class PresenceTracker: Sendable {
     private struct Device {
         var connections = 0
         var lastActivity: ContinuousClock.Instant
         var focusedRoom: Int64?
+        /// What the device last reported of itself (nil: nothing yet; it then counts for nothing).
+        var report: PresenceStatus?
     }
 
     private struct Entry {
@@ -25,6 +30,8 @@ final class PresenceTracker: Sendable {
         var lastActivity: ContinuousClock.Instant
         var published = false
         var devices: [Int64: Device] = [:]
+        /// The automatic status last given out for the account (written to `users.presence`).
+        var automatic: PresenceStatus?
     }
 
     let grace: Duration
@@ -84,13 +91,71 @@ final class PresenceTracker: Sendable {
         }
     }
 
-    /// Every session of a user but `keeping` ended (a password change): only its focus counts.
+    /// Every session of a user but `keeping` ended (a password change): only its focus and its
+    /// report count.
     func forget(_ user: Int64, exceptSession keeping: Int64) {
         entries.withLockedValue { entries in
             guard var entry = entries[user] else { return }
             entry.devices = entry.devices.filter { $0.key == keeping }
             entries[user] = entry
         }
+    }
+
+    /// A device's report of itself (`online`, `away` or `busy`). Returns the account's automatic
+    /// status when it is not the one last given out (the caller writes it), else nil.
+    func report(_ user: Int64, session: Int64, status: PresenceStatus, now: ContinuousClock.Instant = .now) -> PresenceStatus? {
+        entries.withLockedValue { entries in
+            var entry = entries[user] ?? Entry(lastActivity: now)
+            var device = entry.devices[session] ?? Device(lastActivity: now)
+            device.report = status
+            device.lastActivity = max(device.lastActivity, now)
+            entry.devices[session] = device
+            let combined = combined(entry, now: now) ?? status
+            defer { entries[user] = entry }
+            guard combined != entry.automatic else { return nil }
+            entry.automatic = combined
+            return combined
+        }
+    }
+
+    /// The account's automatic status as its devices still there report it, if any does.
+    func automatic(_ user: Int64, now: ContinuousClock.Instant = .now) -> PresenceStatus? {
+        entries.withLockedValue { entries in
+            guard var entry = entries[user], let combined = combined(entry, now: now) else { return nil }
+            entry.automatic = combined
+            entries[user] = entry
+            return combined
+        }
+    }
+
+    /// Devices drop out (their session ended, or their grace ran out): the users whose automatic
+    /// status changed with it, and to what.
+    func recombined(_ users: [Int64]? = nil, now: ContinuousClock.Instant = .now) -> [(Int64, PresenceStatus)] {
+        entries.withLockedValue { entries in
+            var changed: [(Int64, PresenceStatus)] = []
+            for user in users ?? Array(entries.keys) {
+                guard var entry = entries[user], entry.automatic != nil, let combined = combined(entry, now: now), combined != entry.automatic else { continue }
+                entry.automatic = combined
+                entries[user] = entry
+                changed.append((user, combined))
+            }
+            return changed
+        }
+    }
+
+    /// Online when a device still there (a connection open, or one within `grace`) reports online;
+    /// else busy when one reports busy; else away; nil when none of them has reported.
+    private func combined(_ entry: Entry, now: ContinuousClock.Instant) -> PresenceStatus? {
+        var best: PresenceStatus?
+        for device in entry.devices.values where device.connections > 0 || now - device.lastActivity < grace {
+            switch device.report {
+            case .online?: return .online
+            case .busy?: best = .busy
+            case .away? where best == nil: best = .away
+            default: break
+            }
+        }
+        return best
     }
 
     func isOnline(_ user: Int64) -> Bool { entries.withLockedValue { $0[user]?.published ?? false } }
@@ -190,10 +255,22 @@ struct PresenceService: Sendable {
         try? await announce(userID, online: false)
     }
 
-    /// One session of the user ended: offline at once if it was their last device there.
+    /// One session of the user ended: offline at once if it was their last device there; else
+    /// their automatic status is that of the devices left.
     func ended(_ userID: Int64, session: Int64) async {
-        guard tracker.forget(userID, session: session) else { return }
+        guard tracker.forget(userID, session: session) else {
+            for (user, status) in tracker.recombined([userID]) { try? await setAutomatic(user, status) }
+            return
+        }
         try? await announce(userID, online: false)
+    }
+
+    /// Writes an automatic status (unless the person chose one) and announces it if it changed.
+    private func setAutomatic(_ userID: Int64, _ status: PresenceStatus) async throws {
+        let changed = try await pool.execute(
+            "UPDATE users SET presence = ? WHERE id = ? AND presence_choice IS NULL", [status.rawValue, userID]
+        ).affectedRows > 0
+        if changed, tracker.isOnline(userID) { try await announce(userID, online: true) }
     }
 
     /// Writes the effective status as a presence event (and last seen, when going offline).
@@ -210,8 +287,9 @@ struct PresenceService: Sendable {
     /// the person chose it (`away` or `busy` stands for the account until they choose again;
     /// `online` goes back to automatic), and their other devices hear of it (`presence.chosen`).
     /// Otherwise it is a device's own report (a tab shown or hidden), which a chosen status
-    /// overrides: it changes nothing then.
-    func set(userID: Int64, status: PresenceStatus, chosen: Bool = false) async throws {
+    /// overrides: it changes nothing then. The automatic status is the best of the reports of the
+    /// user's devices still there (`PresenceTracker.report`).
+    func set(userID: Int64, session: Int64, status: PresenceStatus, chosen: Bool = false) async throws {
         guard status != .offline else {
             throw ParleyError.invalid("invalid_status", "Choose online, away or busy; offline follows from having no connection.")
         }
@@ -219,6 +297,8 @@ struct PresenceService: Sendable {
         let changed: Bool
         if chosen {
             let choice: String? = status == .online ? nil : status.rawValue
+            // Back to automatic: what the devices report, if they did.
+            let status = choice == nil ? tracker.automatic(userID) ?? .online : status
             changed = try await log.transaction { c, events in
                 let now = try c.execute(
                     "UPDATE users SET presence_choice = ? WHERE id = ? AND NOT presence_choice <=> ?", [choice, userID, choice]
@@ -227,9 +307,8 @@ struct PresenceService: Sendable {
                 return try c.execute("UPDATE users SET presence = ? WHERE id = ?", [status.rawValue, userID]).affectedRows > 0
             }
         } else {
-            changed = try await pool.execute(
-                "UPDATE users SET presence = ? WHERE id = ? AND presence_choice IS NULL", [status.rawValue, userID]
-            ).affectedRows > 0
+            guard let combined = tracker.report(userID, session: session, status: status) else { return }
+            return try await setAutomatic(userID, combined)
         }
         if changed, tracker.isOnline(userID) { try await announce(userID, online: true) }
     }
@@ -246,6 +325,7 @@ struct PresenceService: Sendable {
     /// Announces users who went offline (run every second).
     func sweep() async throws {
         for user in tracker.sweep() { try await announce(user, online: false) }
+        for (user, status) in tracker.recombined() { try await setAutomatic(user, status) }
     }
 
     /// Effective statuses for users, from the tracker and their chosen status.

@@ -127,7 +127,7 @@ struct SignalController {
     func setPresence(request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
         let session = try context.requireSession()
         let body = try await request.decodeJSON(as: PresenceBody.self, context: context, limit: maxBodyBytes)
-        try await presence.set(userID: session.user.id, status: body.status, chosen: body.chosen ?? false)
+        try await presence.set(userID: session.user.id, session: session.id, status: body.status, chosen: body.chosen ?? false)
         return .noContent
     }
 
