@@ -238,3 +238,33 @@ def test_the_emoji_picker_closes_when_the_focus_leaves_it_and_not_while_it_moves
         assert not chat.js(inside)
         chat.wait(lambda: not chat.js(OPEN))
         assert chat.find("#emoji-open").get_attribute("aria-expanded") == "false"
+
+
+def test_the_emoji_grid_is_one_tab_stop_with_the_arrows_inside(server, browsers, account):
+    account("picker_tab", display_name="Tab")
+    chat = Chat(browsers(), server).log_in("picker_tab")
+    chat.find("#emoji-open").click()
+    chat.wait(lambda: chat.js(OPEN))
+    focused_cell = "return document.activeElement.classList.contains('emoji-cell') ? document.activeElement.dataset.emoji : null"
+    # From the search box, Tab reaches the grid once (its first emoji) and the next Tab leaves it.
+    stops = []
+    for _ in range(12):
+        chat.driver.switch_to.active_element.send_keys(Keys.TAB)
+        stops.append(chat.js(focused_cell))
+        if not chat.js(OPEN):
+            break
+    cells = [stop for stop in stops if stop is not None]
+    assert len(cells) == 1, stops
+    # Arrows move within it, and Tab then comes back to the emoji last reached.
+    if not chat.js(OPEN):
+        chat.find("#emoji-open").click()
+    chat.wait(lambda: chat.js(OPEN))
+    chat.find("#emoji-search").send_keys(Keys.ARROW_DOWN)
+    first = chat.js(focused_cell)
+    chat.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    second = chat.js(focused_cell)
+    assert second and second != first
+    chat.driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+    assert chat.js(focused_cell) is None
+    chat.driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert chat.js(focused_cell) == second

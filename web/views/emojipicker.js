@@ -37,6 +37,7 @@ export function initEmojiPicker() {
     $("emoji-results").scrollTop = 0;
   });
   picker.addEventListener("keydown", onKey);
+  $("emoji-results").addEventListener("focusin", rove);
   $("emoji-tone").addEventListener("click", () => showTones($("emoji-tones").hidden));
   paintTone();
   // Set here or on another device: the picker follows at once.
@@ -194,6 +195,17 @@ function render() {
   ]);
   const none = list.every(({ emoji }) => emoji.length === 0);
   $("emoji-results").replaceChildren(...(none ? [el("p", { className: "muted emoji-none", text: "No emoji by that name." })] : cells));
+  // One Tab stop for the whole grid (the arrows move within it), the cell last focused: Tab went
+  // through every emoji, hundreds of stops (a hunt).
+  $("emoji-results").querySelectorAll(".emoji-cell").forEach((node, index) => (node.tabIndex = index === 0 ? 0 : -1));
+}
+
+/// The grid's Tab stop follows the focus.
+function rove(event) {
+  const cell = event.target.closest?.(".emoji-cell");
+  if (!cell || cell.tabIndex === 0) return;
+  for (const node of $("emoji-results").querySelectorAll('.emoji-cell[tabindex="0"]')) node.tabIndex = -1;
+  cell.tabIndex = 0;
 }
 
 function cell(entry) {
