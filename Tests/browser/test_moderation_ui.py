@@ -260,6 +260,18 @@ def test_an_owner_sets_the_rooms_word_filter_in_its_settings_and_members_do_not_
     admin.wait(lambda: admin.dialog_open("room-dialog"))
     admin.wait(lambda: admin.find("#room-filter-words").get_attribute("value") == "ending\nplot\nspoiler")
     assert admin.find("#room-filter-mode").get_attribute("value") == "mask"
+    # A new word and a name that is taken: the filter is saved, the rename refused, and the error
+    # says which (Cancel does not undo the filter).
+    owner.create_room("taken-name")
+    words = admin.find("#room-filter-words")
+    words.send_keys(Keys.ENTER, "twist")
+    name = admin.find("#room-name")
+    name.clear()
+    name.send_keys("taken-name")
+    admin.find("#room-submit").click()
+    admin.wait(lambda: "The word filter was saved, but the other changes were not:" in admin.text_of("room-error"),
+               message=lambda: f"error {admin.text_of('room-error')!r}")
+    assert "twist" in owner.call("GET", f"/api/rooms/{room}/filter", expect=200).json()["words"]
     admin.js("document.querySelector('#room-dialog').close()")
 
     # A member has no settings to open; a DM's (its topic) have no filter.

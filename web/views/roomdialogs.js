@@ -438,7 +438,14 @@ async function submitRoom(event) {
       const changes = changedSettings(["name", "topic", "post_policy", "slow_mode_seconds"]);
       if ($("room-clear-password").checked) changes.password = null;
       else if (password) changes.password = password;
-      if (Object.keys(changes).length) await actions.updateRoom(roomForm.room.id, changes);
+      try {
+        if (Object.keys(changes).length) await actions.updateRoom(roomForm.room.id, changes);
+      } catch (error) {
+        // Two requests: the filter stays saved when the rest is refused (a name taken), and the
+        // error says so, so that Cancel is not taken to undo it (a hunt).
+        if (filter) error.message = `The word filter was saved, but the other changes were not: ${error.message}`;
+        throw error;
+      }
       $("room-dialog").close();
     } else {
       const room = await actions.createRoom({
