@@ -46,7 +46,8 @@ function choices() {
   return [
     ["In 1 hour", new Date(Date.now() + 3_600_000)],
     [`Tomorrow at ${formatTime(tomorrow)}`, tomorrow],
-    ...(monday.getTime() === tomorrow.getTime() ? [] : [[`Monday at ${formatTime(monday)}`, monday]]),
+    // On a Monday it is the next one's, and says so ("Monday" read as today's, a hunt).
+    ...(monday.getTime() === tomorrow.getTime() ? [] : [[`${new Date().getDay() === 1 ? "Next Monday" : "Monday"} at ${formatTime(monday)}`, monday]]),
   ];
 }
 
