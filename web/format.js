@@ -33,7 +33,12 @@ export function localTimeIn(zone, date = new Date()) {
   // In hours and minutes: zones half or three quarters of an hour apart read "0.25 hours" (a hunt).
   const [h, m] = [Math.trunc(Math.abs(minutes) / 60), Math.round(Math.abs(minutes) % 60)];
   const unit = [h ? `${h} ${h === 1 ? "hour" : "hours"}` : "", m ? `${m} ${m === 1 ? "minute" : "minutes"}` : ""].filter(Boolean).join(" ");
-  return { time: shown, apart: minutes === 0 ? "the same time as you" : `${unit} ${minutes > 0 ? "ahead of" : "behind"} you` };
+  // Past their midnight or not yet at mine, their day is another (the header said "1:30 AM local
+  // time" with nothing to say it was already tomorrow there, a hunt).
+  const dayOf = (timeZone) => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(date);
+  const [theirs, mine] = [dayOf(zone), dayOf(undefined)];
+  const day = theirs === mine ? "" : theirs > mine ? "tomorrow" : "yesterday";
+  return { time: shown, day, apart: minutes === 0 ? "the same time as you" : `${unit} ${minutes > 0 ? "ahead of" : "behind"} you` };
 }
 export const formatFull = (date) => full.format(date);
 

@@ -158,22 +158,27 @@ def test_a_time_zone_chosen_in_settings_shows_the_local_time_on_the_profile(serv
         const time = new Intl.DateTimeFormat(navigator.languages, {hour: 'numeric', minute: '2-digit', timeZone: 'Asia/Tokyo'}).format(now);
         const hours = (9 * 60 + now.getTimezoneOffset()) / 60;
         const apart = hours === 0 ? 'the same time as you' : `${Math.abs(hours)} ${Math.abs(hours) === 1 ? 'hour' : 'hours'} ${hours > 0 ? 'ahead of' : 'behind'} you`;
-        return `Local time ${time} (Asia/Tokyo) · ${apart}`"""
+        const day = (timeZone) => new Intl.DateTimeFormat('en-CA', {year: 'numeric', month: '2-digit', day: '2-digit', timeZone}).format(now);
+        const other = day('Asia/Tokyo') === day(undefined) ? '' : day('Asia/Tokyo') > day(undefined) ? ' tomorrow' : ' yesterday';
+        return `Local time ${time}${other} (Asia/Tokyo) · ${apart}`"""
     lou_chat.wait(lambda: lou_chat.text_of("user-dialog-time") == lou_chat.js(expected),
                   message=lambda: f"{lou_chat.text_of('user-dialog-time')!r} against {lou_chat.js(expected)!r}")
     assert lou_chat.find("#user-dialog-time").is_displayed()
     # A DM with Kit says the time it is for Kit under the name.
     lou_chat.find("#user-dialog-message").click()
     lou_chat.wait(lambda: lou_chat.room_title() == "Kit", message="the DM did not open")
-    tokyo = """return new Intl.DateTimeFormat(navigator.languages, {hour: 'numeric', minute: '2-digit', timeZone: 'Asia/Tokyo'}).format(new Date())"""
-    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(tokyo)} local time",
+    tokyo = """const now = new Date();
+        const day = (timeZone) => new Intl.DateTimeFormat('en-CA', {year: 'numeric', month: '2-digit', day: '2-digit', timeZone}).format(now);
+        const other = day('Asia/Tokyo') === day(undefined) ? '' : day('Asia/Tokyo') > day(undefined) ? ' (tomorrow)' : ' (yesterday)';
+        return new Intl.DateTimeFormat(navigator.languages, {hour: 'numeric', minute: '2-digit', timeZone: 'Asia/Tokyo'}).format(now) + ' local time' + other"""
+    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(tokyo)}",
                   message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
 
     # Another zone reaches the open DM at once (user.updated), with no reload.
     Select(kit_chat.find("#profile-time-zone")).select_by_value("America/New_York")
     kit_chat.find("#profile-save").click()
     new_york = tokyo.replace("Asia/Tokyo", "America/New_York")
-    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(new_york)} local time",
+    lou_chat.wait(lambda: lou_chat.text_of("room-topic") == f"@kit_tz · {lou_chat.js(new_york)}",
                   message=lambda: f"the DM's header says {lou_chat.text_of('room-topic')!r}")
 
     # "Not shown" takes it away again, from the open DM too.
@@ -197,3 +202,20 @@ def test_time_zones_apart_by_parts_of_an_hour_say_hours_and_minutes(server, brow
         "5 hours 45 minutes ahead of you", "5 hours 30 minutes ahead of you", "3 hours 30 minutes behind you",
         "9 hours ahead of you", "1 hour ahead of you", "the same time as you",
     ]
+
+
+def test_another_time_zones_day_is_named_when_it_is_not_mine(server, browsers, account):
+    """Past their midnight (or before mine) their time says "tomorrow" or "yesterday" (a hunt: the
+    DM header said "1:30 AM local time" with nothing to say it was already tomorrow there). The
+    browser's own zone is UTC here."""
+    account("day_reader")
+    driver = browsers()
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "UTC"})
+    chat = Chat(driver, server).log_in("day_reader")
+    days = """const [zones, at, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+        import('/format.js').then(m => done(zones.map(z => m.localTimeIn(z, new Date(at)).day)));"""
+    zones = ["Asia/Tokyo", "America/Los_Angeles", "Europe/Paris"]
+    # 20:00 UTC: 5 AM the next day in Tokyo, noon in Los Angeles, 9 PM in Paris.
+    assert chat.driver.execute_async_script(days, zones, "2026-12-07T20:00:00Z") == ["tomorrow", "", ""]
+    # 02:00 UTC: 11 AM in Tokyo, 6 PM the day before in Los Angeles.
+    assert chat.driver.execute_async_script(days, zones, "2026-12-07T02:00:00Z") == ["", "yesterday", ""]

@@ -103,7 +103,7 @@ function renderLocalTime(profile) {
   const line = $("user-dialog-time");
   line.hidden = !local;
   line.textContent = local
-    ? `Local time ${local.time} (${profile.time_zone})${profile.id === state.me.id ? "" : ` · ${local.apart}`}`
+    ? `Local time ${local.time}${local.day ? ` ${local.day}` : ""} (${profile.time_zone})${profile.id === state.me.id ? "" : ` · ${local.apart}`}`
     : "";
 }
 

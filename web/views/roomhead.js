@@ -114,7 +114,7 @@ function dmLine(room) {
   if (pausedNow(other?.dnd_until)) parts.push(`notifications paused until ${formatFull(new Date(other.dnd_until))}`);
   // Their local time, when they show their time zone (as Slack's DM header does), kept to the minute.
   const local = other?.time_zone ? localTimeIn(other.time_zone) : null;
-  if (local) parts.push(`${local.time} local time`);
+  if (local) parts.push(`${local.time} local time${local.day ? ` (${local.day})` : ""}`);
   const ends = [status?.expires_at, pausedNow(other?.dnd_until) ? other.dnd_until : null].filter(Boolean).map((end) => Date.parse(end) - serverNow());
   if (local) ends.push(60_000 - (Date.now() % 60_000));
   clearTimeout(dmTimer);
