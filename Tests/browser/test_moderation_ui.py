@@ -405,3 +405,34 @@ def test_unmute_is_not_offered_for_someone_of_the_viewers_rank(server, browsers,
     assert chat.driver.find_elements(By.CSS_SELECTOR, f'#mute-list button[data-user-id="{member.id}"]')
     assert not chat.driver.find_elements(By.CSS_SELECTOR, f'#mute-list button[data-user-id="{mod_b.id}"]')
     assert "Ben" in chat.text_of("mute-list")
+
+
+def test_open_moderation_and_settings_dialogs_follow_the_viewer_losing_their_role(server, browsers, account):
+    owner = account("boss_demotes", display_name="Boss")
+    mod = account("mod_demoted", display_name="Mo")
+    room = owner.create_room("demotions")["id"]
+    mod.join(room)
+    owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "admin"})
+    chat = Chat(browsers(), server).log_in("mod_demoted")
+    chat.open_room("demotions")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#moderation-open").is_displayed())
+    chat.find("#moderation-open").click()
+    chat.wait(lambda: chat.dialog_open("moderation-dialog"))
+    assert chat.find("#room-log-section").is_displayed()
+    # Admin to moderator: the log (for admins and up) goes; moderator to member: the dialog closes.
+    owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "moderator"})
+    chat.wait(lambda: not chat.find("#room-log-section").is_displayed(), message="the log stayed for a moderator")
+    assert chat.dialog_open("moderation-dialog")
+    owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "member"})
+    chat.wait(lambda: not chat.dialog_open("moderation-dialog"), message="the dialog stayed open for a member")
+    chat.wait(lambda: "no longer a moderator" in chat.js("return document.querySelector('.toasts').textContent"))
+
+    # Settings open as an admin: demoted, the fields they may no longer change go.
+    owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "admin"})
+    chat.wait(lambda: chat.find("#room-settings").is_displayed())
+    chat.find("#room-settings").click()
+    chat.wait(lambda: chat.dialog_open("room-dialog"))
+    chat.wait(lambda: chat.find("#room-name").is_displayed())
+    owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "member"})
+    chat.wait(lambda: not chat.find("#room-name").is_displayed(), message="the name field stayed for a member")

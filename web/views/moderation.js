@@ -7,6 +7,7 @@ import { formatFull, roomName } from "/format.js";
 import { myRole, on, RANK, state } from "/state.js";
 import { personOption, showError, showLog } from "/views/dialogs.js";
 import { openReports } from "/views/reports.js";
+import { toast } from "/views/toast.js";
 
 /// The room the open dialog shows.
 let roomId = null;
@@ -25,6 +26,24 @@ export function initModeration() {
   on("room", ({ changed }) => {
     if (roomId !== null && (changed === "opened" || changed === "closed")) $("moderation-dialog").close();
   });
+  // My role changed while it is open (a hunt: a demoted moderator kept the dialog, and Unban then
+  // failed): below moderator it closes, saying why; the log follows admin and up.
+  const follow = () => {
+    if (roomId === null) return;
+    const rank = RANK[myRole(roomId)] ?? -1;
+    if (rank < RANK.moderator) {
+      $("moderation-dialog").close();
+      toast("You are no longer a moderator of this room.", { kind: "info" });
+      return;
+    }
+    const logShown = rank >= RANK.admin;
+    if ($("room-log-section").hidden === logShown) {
+      $("room-log-section").hidden = !logShown;
+      if (!logShown) $("room-log-section").open = false;
+    }
+  };
+  on("members", follow);
+  on("rooms", follow);
   $("room-log-section").addEventListener("toggle", () => {
     if ($("room-log-section").open) loadLog();
   });

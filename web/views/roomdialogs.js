@@ -33,8 +33,9 @@ export function initRoomDialogs({ onNavigate }) {
   $("room-retention").addEventListener("change", saveRoomRetention);
   $("room-unarchive").addEventListener("click", () => unarchiveRoom(roomForm.room));
   // The room being edited changed under the dialog (archived or unarchived, here or elsewhere; my
-  // role): what it offers follows, and what was typed stays.
-  on("rooms", () => {
+  // role, which the open room's member list tells once it reloads: a hunt's demoted admin kept the
+  // fields, and Save failed): what it offers follows, and what was typed stays.
+  const follow = () => {
     if (roomForm.mode !== "edit" || !$("room-dialog").open) return;
     const room = state.rooms.get(roomForm.room.id);
     if (!room) {
@@ -43,7 +44,9 @@ export function initRoomDialogs({ onNavigate }) {
     }
     roomForm.room = room;
     syncRoomForm();
-  });
+  };
+  on("rooms", follow);
+  on("members", follow);
   // The directory changes live (rooms created, renamed, deleted by anyone): an open list follows.
   on("directory", () => $("browse-dialog").open && renderDirectory());
   memberSearch = userSearch({
