@@ -76,6 +76,8 @@ import Testing
             let seen = try preview.json()
             #expect(seen["room"]?["name"]?.string == "secret club" && seen["room"]?["member_count"] == .number(1))
             #expect(seen["invited_by"]?["username"]?.string == "owner" && seen["member"] == .bool(false))
+            // In capitals (read out, typed again) it is the same code.
+            #expect(try await client.send(.get, "/api/invites/\(code.uppercased())", headers: ann.bearer).status == .ok)
             let joined = try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer)
             #expect(joined.status == .ok)
             #expect(try joined.json()["room"]?["id"]?.int == group && joined.json()["room"]?["my_role"]?.string == "member")
@@ -98,6 +100,13 @@ import Testing
             let dan = try await client.signUp("dan")
             try await client.send(.get, "/api/invites/\(code)", headers: dan.bearer).expectError(.notFound, "invite_not_found")
             try await client.send(.post, "/api/invites/\(code)/join", headers: dan.bearer).expectError(.notFound, "invite_not_found")
+            // Used up, it still opens the group for its members (another device of theirs clicks it),
+            // and uses nothing.
+            #expect(try await client.send(.get, "/api/invites/\(code)", headers: bob.bearer).json()["member"] == .bool(true))
+            let again = try await client.send(.post, "/api/invites/\(code)/join", headers: bob.bearer)
+            let againRoom = try again.json()["room"]?["id"]?.int
+            #expect(again.status == .ok && againRoom == group)
+            #expect(try Int(mariaDBValue: try parley.scalar("SELECT uses FROM room_invites")) == 2)
             #expect(try await client.send(.get, "/api/rooms/\(group)/invites", headers: owner.bearer).json()["invites"] == .array([]))
 
             // An expired link and a revoked one stop working; a made-up code is unknown.

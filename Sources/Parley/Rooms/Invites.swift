@@ -196,27 +196,41 @@ struct InviteController {
         }
     }
 
-    /// The usable invite for a code, locked when `forUpdate`; `invite_not_found` otherwise.
-    private static func usable(_ c: MariaDBConnection, code: String, forUpdate: Bool = false) throws -> MariaDBRow {
+    /// The usable invite for a code, locked when `forUpdate`; `invite_not_found` otherwise. For a
+    /// `member` of its group, a link no longer usable (used up, expired, its maker no longer able to
+    /// make it) still opens the group, and uses nothing: a second device's click of a single-use
+    /// link the member had used was told the link was invalid (a hunt). A revoked link is gone.
+    private static func usable(_ c: MariaDBConnection, code: String, forUpdate: Bool = false, member: Int64? = nil) throws -> MariaDBRow {
         // Anything but a code's shape cannot be one (and is not hashed and looked up).
         guard SessionService.isCode(code) else { throw notFound }
-        guard
-            let row = try c.query(
-                """
-                SELECT \(columns) WHERE i.code_hash = ? AND \(usableCondition)\(forUpdate ? " FOR UPDATE" : "")
-                """, [SessionService.hash(code)]
-            ).first
-        else { throw notFound }
-        return row
+        if let row = try c.query(
+            """
+            SELECT \(columns) WHERE i.code_hash = ? AND \(usableCondition)\(forUpdate ? " FOR UPDATE" : "")
+            """, [SessionService.hash(code)]
+        ).first {
+            return row
+        }
+        if let member, let row = try c.query(
+            "SELECT \(columns) JOIN room_members m ON m.room_id = i.room_id AND m.user_id = ? WHERE i.code_hash = ?",
+            [member, SessionService.hash(code)]
+        ).first {
+            return row
+        }
+        throw notFound
+    }
+
+    /// The code in the path: hex digits in either case (a code read out or typed in capitals).
+    private static func code(_ context: AppRequestContext) -> String {
+        (context.parameters.get("code") ?? "").lowercased()
     }
 
     /// [previewInvite] What a link opens: the group's name, topic and size, and who made the link.
     func preview(request: Request, context: AppRequestContext) async throws -> Preview {
         let session = try context.requireSession()
-        let code = context.parameters.get("code") ?? ""
+        let code = Self.code(context)
         let store = rooms.store
         return try await store.pool.withConnection { c in
-            let invite = try InviteView(row: try Self.usable(c, code: code))
+            let invite = try InviteView(row: try Self.usable(c, code: code, member: session.user.id))
             guard let room = try store.room(c, id: invite.roomId) else { throw Self.notFound }
             let member = try store.role(c, roomID: room.id, userID: session.user.id) != nil
             // Those banned from the group read nothing of it (as of a public room's preview), and
@@ -232,7 +246,7 @@ struct InviteController {
     /// and uses nothing. Those banned from the group are refused.
     func accept(request: Request, context: AppRequestContext) async throws -> RoomController.RoomResponse {
         let session = try context.requireSession()
-        let code = context.parameters.get("code") ?? ""
+        let code = Self.code(context)
         try joinLimiter.consume(String(session.user.id))
         let store = rooms.store
         let user = session.user
@@ -240,10 +254,10 @@ struct InviteController {
         // deletion lock it: checking the link first read the group's members, so what the
         // transaction read after waiting for a ban (no ban yet) was from before it, and the banned
         // person got in.
-        let roomID = try await store.pool.withConnection { c in try InviteView(row: try Self.usable(c, code: code)).roomId }
+        let roomID = try await store.pool.withConnection { c in try InviteView(row: try Self.usable(c, code: code, member: user.id)).roomId }
         let room = try await rooms.log.transaction { c, events in
             guard let room = try store.room(c, id: roomID, forUpdate: true) else { throw Self.notFound }
-            let invite = try InviteView(row: try Self.usable(c, code: code, forUpdate: true))
+            let invite = try InviteView(row: try Self.usable(c, code: code, forUpdate: true, member: user.id))
             guard invite.roomId == roomID else { throw Self.notFound }
             if try store.role(c, roomID: room.id, userID: user.id) == nil {
                 guard try !ModerationService.isBanned(c, roomID: room.id, userID: user.id) else { throw ModerationService.banned }
