@@ -96,3 +96,24 @@ def test_a_group_dm_gathers_people_and_reaches_them_all(server, browsers, accoun
     chat.find("#dm-open").click()
     chat.wait(lambda: chat.room_title() == "Hal Group, Ivy Renamed, Kit Group", message=f"title: {chat.room_title()}")
     assert len([r for r in gia.call("GET", "/api/rooms", expect=200).json()["mine"] if r["kind"] == "dm"]) == 2
+
+
+def test_the_people_picker_says_when_nobody_matches(server, browsers, account):
+    account("nemo_picker", display_name="Nemo")
+    account("nia_picker", display_name="Nia")
+    chat = Chat(browsers(), server).log_in("nemo_picker")
+    chat.find("#new-dm").click()
+    chat.wait(lambda: chat.dialog_open("dm-dialog"))
+    # The dialog's own action looks like one (it was drawn as plain text).
+    assert "primary" in chat.find("#dm-open").get_attribute("class").split()
+    note = "return document.querySelector('#dm-results .user-results-note')?.textContent ?? null"
+    chat.find("#dm-input").send_keys("zzqq")
+    chat.wait(lambda: chat.js(note) == "Nobody by that name.", message=lambda: f"note: {chat.js(note)!r}")
+    # Only myself: left out, and said so.
+    chat.find("#dm-input").clear()
+    chat.find("#dm-input").send_keys("nemo_pick")
+    chat.wait(lambda: chat.js(note) == "Nobody else by that name.", message=lambda: f"note: {chat.js(note)!r}")
+    # Someone found: no note; picked, the list empties.
+    add_person(chat, Keys.BACKSPACE * 9 + "nia", "nia_picker")
+    assert chat.js(note) is None
+    assert chat.js("return document.querySelectorAll('#dm-results li').length") == 0

@@ -164,9 +164,13 @@ export function userSearch({ input, results, onPick, exclude = () => false }) {
   let active = -1;
   let controller = null;
   let timer = null;
+  /// What an empty result says (nothing: no search yet); before, it said nothing at all, so a typo
+  /// and a slow search looked alike (a hunt).
+  let note = "";
 
   const render = () => {
     results.replaceChildren(
+      ...(users.length === 0 && note ? [el("li", { className: "muted user-results-note", text: note, attrs: { role: "presentation" } })] : []),
       ...users.map((user, index) => {
         const option = el(
           "li",
@@ -191,6 +195,7 @@ export function userSearch({ input, results, onPick, exclude = () => false }) {
 
   const pick = (user) => {
     users = [];
+    note = "";
     active = -1;
     render();
     onPick(user);
@@ -201,6 +206,7 @@ export function userSearch({ input, results, onPick, exclude = () => false }) {
     controller?.abort();
     if (prefix.length === 0) {
       users = [];
+      note = "";
       render();
       return;
     }
@@ -209,10 +215,12 @@ export function userSearch({ input, results, onPick, exclude = () => false }) {
       const found = await Rooms.searchUsers(prefix.slice(0, 32), 8, { signal: controller.signal });
       users = found.users.filter((user) => !exclude(user));
       active = users.length > 0 ? 0 : -1;
+      note = found.users.length === 0 ? "Nobody by that name." : "Nobody else by that name.";
       render();
     } catch (error) {
       if (error.name !== "AbortError") {
         users = [];
+        note = `Could not search: ${error.message}`;
         render();
       }
     }
@@ -241,6 +249,7 @@ export function userSearch({ input, results, onPick, exclude = () => false }) {
     reset() {
       input.value = "";
       users = [];
+      note = "";
       active = -1;
       render();
     },
