@@ -553,7 +553,8 @@ export function stoppedTyping() {
   lastTyping = 0;
   typingRoom = null;
   typingThread = null;
-  if (store.isArchived(room) || store.isMuted(room)) return;
+  // (Nor where I am no longer a member: kicked while typing, the server refuses it, a hunt's 403.)
+  if (store.isArchived(room) || store.isMuted(room) || store.lostRoom(room)) return;
   Signals.typing(room, false).catch(() => {});
 }
 

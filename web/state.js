@@ -525,6 +525,7 @@ export const hasSeen = (message) => state.room?.seenUpTo == null || message.id <
 
 /// Starts over with room `id` open and nothing loaded.
 export function openRoomState(id) {
+  lostRooms.delete(id);
   const room = state.rooms.get(id);
   state.room = {
     id,
@@ -561,8 +562,14 @@ export function openRoomState(id) {
   emit("room", { changed: "opened" });
 }
 
+/// Rooms that closed under me while open (left, removed, kicked, banned, deleted), until opened again:
+/// nothing more is sent there (a stopped-typing signal, a draft), which the server would refuse.
+const lostRooms = new Set();
+export const lostRoom = (roomId) => lostRooms.has(roomId);
+
 export function closeRoomState(reason, detail = null) {
   if (!state.room) return;
+  lostRooms.add(state.room.id);
   state.room.closed = reason;
   /// What the moderator said of it (a reason, a ban's end), if they did.
   state.room.closedDetail = detail;

@@ -1,4 +1,5 @@
 """Moderators in the browser: the bans and mutes lists, unbanning and unmuting."""
+import time
 from datetime import datetime
 
 from selenium.webdriver.common.by import By
@@ -436,3 +437,24 @@ def test_open_moderation_and_settings_dialogs_follow_the_viewer_losing_their_rol
     chat.wait(lambda: chat.find("#room-name").is_displayed())
     owner.call("PUT", f"/api/rooms/{room}/members/{mod.id}/role", expect=200, json={"role": "member"})
     chat.wait(lambda: not chat.find("#room-name").is_displayed(), message="the name field stayed for a member")
+
+
+def test_after_a_kick_the_client_sends_nothing_more_to_the_room(server, browsers, account):
+    """Kicked while typing, then off to another room: no stopped-typing signal and no draft for the
+    lost room, which the server refuses (a hunt saw the 403s)."""
+    owner = account("bouncer_k", display_name="Bouncer")
+    kim = account("kim_kicked", display_name="Kim")
+    room = owner.create_room("kick-club")["id"]
+    kim.join(room)
+    owner.post(room, "rules are rules")
+    chat = Chat(browsers(), server).log_in("kim_kicked")
+    chat.open_room("kick-club")
+    chat.find("#composer-text").send_keys("half a thought")
+    chat.wait(lambda: kim.call("GET", "/api/me/drafts", expect=200).json()["drafts"], message="the draft was not saved")
+    chat.driver.get_log("browser")
+    owner.call("POST", f"/api/rooms/{room}/kick", expect=204, json={"user_id": kim.id, "reason": "enough"})
+    chat.wait(lambda: "removed" in chat.text_of("room-empty").lower() or not chat.find("#composer-text").is_enabled())
+    chat.open_room("main")
+    time.sleep(3)
+    refused = [line["message"] for line in chat.driver.get_log("browser") if " 403 " in line["message"] or "403 (Forbidden)" in line["message"]]
+    assert refused == [], refused

@@ -11,7 +11,7 @@ import { draftSync } from "/draftsync.js";
 import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomLabel, roomName, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, blockedDM, editTimeNote, isMuted, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
+import { archivedAt, blockedDM, editTimeNote, isMuted, lostRoom, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { announce as readOut } from "/views/announce.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -172,7 +172,9 @@ function draftRemoved(roomId, time) {
 /// after and on the server a little later. A reply target known only by id (from another device,
 /// its message not found yet) stays, unless `keepReply` is false (the box was sent or emptied).
 function keepDraft(keepReply = true) {
-  if (draftRoom === null || context?.kind === "edit") return;
+  // A room I am no longer in keeps no draft (the server refuses it: a hunt saw the 403 as the room
+  // was left after a kick).
+  if (draftRoom === null || context?.kind === "edit" || lostRoom(draftRoom)) return;
   const previous = drafts.get(draftRoom);
   const replyTo = keepReply && !context && previous && !previous.context ? previous.replyTo ?? null : null;
   drafts.set(draftRoom, { text: box.value, context: context?.kind === "reply" ? context : null, replyTo, pending: true });
