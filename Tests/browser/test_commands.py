@@ -18,10 +18,11 @@ def test_slash_commands_in_the_message_box(server, browsers, account):
 
     # "/" at the start lists the commands, narrowed as the name is typed; Tab puts it in the box.
     chat.type("/")
-    chat.wait(lambda: len(chat.js(SUGGESTED)) == 7, message=lambda: f"{chat.js(SUGGESTED)}")
+    chat.wait(lambda: len(chat.js(SUGGESTED)) == 8, message=lambda: f"{chat.js(SUGGESTED)}")
     assert chat.js(SUGGESTED)[0] == "/me action"
     chat.type("sh")
     chat.wait(lambda: chat.js(SUGGESTED) == ["/shrug message"])
+    # (Further on: /help opens the list of commands and shortcuts, a newcomer's first guess.)
     chat.type(Keys.TAB)
     assert chat.find("#composer-text").get_attribute("value") == "/shrug "
     chat.type("fine", Keys.ENTER)
@@ -56,6 +57,13 @@ def test_slash_commands_in_the_message_box(server, browsers, account):
     assert chat.find("#search-input").get_attribute("value") == "spring"
     chat.find("#search-dialog [data-close]").click()
     chat.wait(lambda: not chat.dialog_open("search-dialog"))
+    # /help opens the commands and shortcuts, and the box is emptied.
+    chat.send("/help")
+    chat.wait(lambda: chat.dialog_open("shortcuts-dialog"))
+    assert "/help" in chat.text_of("shortcuts-dialog")
+    chat.find("#shortcuts-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("shortcuts-dialog"))
+    assert chat.find("#composer-text").get_attribute("value") == ""
     chat.send("/join #cmd-lobby")
     chat.wait(lambda: chat.room_title() == "cmd-lobby", message=lambda: f"{chat.room_title()} {chat.text_of('composer-error')}")
     assert "cmd-lobby" in chat.sidebar_rooms()
@@ -83,7 +91,7 @@ def test_slash_commands_in_a_threads_box(server, browsers, account):
 
     # "/" lists the commands here too; /shrug and /me are sent as replies.
     box.send_keys("/")
-    chat.wait(lambda: len(chat.js(THREAD_SUGGESTED)) == 7, message=lambda: f"{chat.js(THREAD_SUGGESTED)}")
+    chat.wait(lambda: len(chat.js(THREAD_SUGGESTED)) == 8, message=lambda: f"{chat.js(THREAD_SUGGESTED)}")
     box.send_keys("shrug ok", Keys.ENTER)
     chat.wait(lambda: chat.js(replies) == ["ok ¯\\_(ツ)_/¯"], message=lambda: f"{chat.js(replies)}")
     box.send_keys("/me nods", Keys.ENTER)

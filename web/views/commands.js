@@ -19,6 +19,7 @@ export const COMMANDS = [
   { name: "leave", args: "", description: "Leave this room" },
   { name: "invite", args: "@username", description: "Add someone to this private group" },
   { name: "search", args: "words", description: "Search your rooms' messages" },
+  { name: "help", args: "", description: "Show the commands and keyboard shortcuts" },
 ];
 
 let navigate = () => {};
@@ -76,6 +77,14 @@ function interpret(text) {
       return rest ? { run: () => invite(rest) } : { error: "Name the person: /invite @username" };
     case "search":
       return { run: () => search(rest) };
+    // A newcomer's first guess (it was "not a command", a hunt).
+    case "help":
+      return {
+        run: () => {
+          $("shortcuts-dialog").showModal();
+          return null;
+        },
+      };
     default:
       return { error: `${text.split(/\s/u)[0]} is not a command: type / to see them, or start with // to send a message that begins with /.` };
   }
