@@ -383,3 +383,22 @@ def test_on_a_phone_tapping_send_leaves_the_keyboard_in_the_box(server, browsers
     chat.find("#thread-send").click()
     chat.wait(lambda: chat.js("return document.getElementById('thread-text').value") == "")
     assert chat.js("return document.activeElement.id") == "thread-text"
+
+
+def test_on_a_phone_the_directory_shows_each_rooms_member_count_whole(server, browsers, account):
+    """The topic gives way, the member count does not (a hunt: "Everyone is here. · 9 m…")."""
+    host = account("count_host")
+    host.create_room("count-topic", topic="Everything about the spring release and the plan for each part of it")
+    host.create_room("count-bare")
+    chat = Chat(browsers(**PHONE), server).log_in("count_host")
+    drawer_open(chat)
+    chat.find("#browse-rooms").click()
+    chat.wait(lambda: chat.dialog_open("browse-dialog"))
+    chat.wait(lambda: chat.js("return !!document.querySelector('#browse-list li[data-name=\"count-topic\"]')"))
+    counts = chat.js("""return ['count-topic', 'count-bare'].map(name => {
+        const count = document.querySelector(`#browse-list li[data-name="${name}"] .browse-count`);
+        return [count.textContent, count.scrollWidth <= count.clientWidth + 1, count.getBoundingClientRect().right <= count.closest('.browse-text').getBoundingClientRect().right + 1];
+    })""")
+    assert counts == [[" · 1 member", True, True], ["1 member", True, True]], counts
+    # The topic is what is cut.
+    assert chat.js("const t = document.querySelector('#browse-list li[data-name=\"count-topic\"] .browse-topic'); return t.scrollWidth > t.clientWidth")

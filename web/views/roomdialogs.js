@@ -586,8 +586,14 @@ function renderDirectory() {
           "span",
           { className: "browse-text" },
           el("strong", { text: room.name }),
-          // (Cut to one line: the title has it whole.)
-          el("span", { className: "muted", attrs: { title: room.topic || null }, text: [room.topic, `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`].filter(Boolean).join(" · ") }),
+          // The topic cut to one line (the title has it whole); the member count after it, never cut
+          // (a long topic hid it, and on a phone every count was cut, a hunt).
+          el(
+            "span",
+            { className: "muted browse-line", attrs: { title: room.topic || null } },
+            room.topic ? el("span", { className: "browse-topic", text: room.topic }) : null,
+            el("span", { className: "browse-count", text: `${room.topic ? " · " : ""}${room.member_count} ${room.member_count === 1 ? "member" : "members"}` }),
+          ),
         ),
         action,
         look,
