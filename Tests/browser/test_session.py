@@ -17,6 +17,9 @@ def test_register_through_the_form_then_log_out_and_back_in(server, browsers):
     chat.find("#auth-password").send_keys("short")
     chat.find("#auth-submit").click()
     chat.wait(lambda: "at least 8" in chat.text_of("auth-error"), message="a short password was not refused")
+    # The field it is about says so, and is described by it (read again when the field is reached).
+    invalid = "return ['auth-username', 'auth-password'].map(id => [document.getElementById(id).getAttribute('aria-invalid'), document.getElementById(id).getAttribute('aria-describedby')])"
+    assert chat.js(invalid) == [[None, None], ["true", "auth-error"]]
     chat.find("#auth-password").send_keys("-but-longer-now")
     chat.find("#auth-submit").click()
     chat.wait_ready()
@@ -34,6 +37,7 @@ def test_register_through_the_form_then_log_out_and_back_in(server, browsers):
     chat.find("#auth-password").send_keys("wrong password")
     chat.find("#auth-submit").click()
     chat.wait(lambda: "Wrong username or password" in chat.text_of("auth-error"))
+    assert chat.js(invalid) == [["true", "auth-error"], ["true", "auth-error"]]
     chat.find("#auth-password").clear()
     chat.find("#auth-password").send_keys("short-but-longer-now")
     chat.find("#auth-submit").click()

@@ -26,15 +26,15 @@ export function initAuth(onAuthenticated) {
     const code = $("auth-code-field").hidden ? "" : $("auth-code").value.trim();
     const problem = check(username, password);
     if (problem) {
-      $("auth-error").textContent = problem;
+      showProblem(problem, [problem.includes("password") ? "auth-password" : "auth-username"]);
       return;
     }
     if (!$("auth-code-field").hidden && !code) {
-      $("auth-error").textContent = "Enter the code from your authenticator app.";
+      showProblem("Enter the code from your authenticator app.", ["auth-code"]);
       $("auth-code").focus();
       return;
     }
-    $("auth-error").textContent = "";
+    showProblem(null);
     $("auth-submit").disabled = true;
     try {
       if (mode === "register") await Session.register(username, password, displayName || undefined);
@@ -46,11 +46,11 @@ export function initAuth(onAuthenticated) {
       if (error.code === "two_factor_required") {
         // The password was right: the account also wants a code from its app.
         askForCode(true);
-        $("auth-error").textContent = "Enter the code from your authenticator app.";
+        showProblem("Enter the code from your authenticator app.", ["auth-code"]);
         $("auth-code").focus();
         return;
       }
-      $("auth-error").textContent = describe(error);
+      showProblem(describe(error), fieldsOf(error));
       // Closed since this page asked: the sign-up tab goes.
       if (error.code === "registration_closed") checkRegistration();
       if (error.code === "invalid_code") {
@@ -76,6 +76,30 @@ function check(username, password) {
   return null;
 }
 
+/// Shows a problem with the form (or clears it), marking the fields it is about: invalid, and
+/// described by it, so a screen reader says it again on the field, not only once (a hunt).
+function showProblem(message, fields = []) {
+  $("auth-error").textContent = message ?? "";
+  for (const id of ["auth-username", "auth-password", "auth-code"]) {
+    if (message && fields.includes(id)) {
+      $(id).setAttribute("aria-invalid", "true");
+      $(id).setAttribute("aria-describedby", "auth-error");
+    } else {
+      $(id).removeAttribute("aria-invalid");
+      $(id).removeAttribute("aria-describedby");
+    }
+  }
+}
+
+/// The fields a refusal is about (none for one about the server or the connection).
+function fieldsOf(error) {
+  if (!(error instanceof ApiError) || error.status === 429) return [];
+  if (error.code === "invalid_code") return ["auth-code"];
+  if (/username/u.test(error.code)) return ["auth-username"];
+  if (/password/u.test(error.code)) return ["auth-password"];
+  return error.status === 401 ? ["auth-username", "auth-password"] : [];
+}
+
 function describe(error) {
   if (!(error instanceof ApiError)) return "Cannot reach Parley. Check your connection and try again.";
   if (error.code === "username_taken") return "That username is taken.";
@@ -95,7 +119,7 @@ function setMode(next) {
   $("auth-hint").hidden = !register;
   $("auth-password").autocomplete = register ? "new-password" : "current-password";
   $("auth-submit").textContent = register ? "Create account" : "Log in";
-  $("auth-error").textContent = "";
+  showProblem(null);
   askForCode(false);
 }
 
@@ -103,7 +127,7 @@ export function showAuth(message = "") {
   $("boot").hidden = true;
   $("chat").hidden = true;
   $("auth").hidden = false;
-  $("auth-error").textContent = message;
+  showProblem(message);
   $("auth-username").focus();
   checkRegistration();
 }
