@@ -326,3 +326,16 @@ def wait_for(condition, timeout=WAIT, message="condition not met"):
             return
         time.sleep(0.1)
     raise AssertionError(message)
+
+
+def shifted_clock(shift_ms):
+    """A script for `Page.addScriptToEvaluateOnNewDocument`: the page's `Date` runs `shift_ms` ahead
+    (its own clock, not the server's), as if it were then."""
+    return """(() => {
+  const shift = %d, Real = Date;
+  class Shifted extends Real {
+    constructor(...args) { if (args.length === 0) super(Real.now() + shift); else super(...args); }
+    static now() { return Real.now() + shift; }
+  }
+  globalThis.Date = Shifted;
+})();""" % shift_ms

@@ -2,7 +2,7 @@
 import re
 import time
 
-from parley_browser import Chat, sql
+from parley_browser import Chat, shifted_clock, sql
 
 
 def test_scrolling_up_loads_older_history_in_order_without_duplicates_or_jumps(server, browsers, account):
@@ -252,16 +252,6 @@ def test_a_message_that_comes_while_a_window_far_back_is_open_is_counted_unread(
 
 
 # The page's clock runs `shift` ms ahead of the machine's (set before the page loads).
-SHIFTED_CLOCK = """(() => {
-  const shift = %d, Real = Date;
-  class Shifted extends Real {
-    constructor(...args) { if (args.length === 0) super(Real.now() + shift); else super(...args); }
-    static now() { return Real.now() + shift; }
-  }
-  globalThis.Date = Shifted;
-})();"""
-
-
 def test_at_midnight_today_becomes_yesterday_without_a_new_message(server, browsers, account):
     """A quiet room's "Today" turns into "Yesterday" when the reader's midnight passes (a hunt: it
     stayed until a message came). The page's clock is set to 15 s before its next midnight (UTC)."""
@@ -276,7 +266,7 @@ def test_at_midnight_today_becomes_yesterday_without_a_new_message(server, brows
     if to_midnight < 30_000:
         time.sleep(to_midnight / 1000 + 1)
         to_midnight = (86_400 - time.time() % 86_400) * 1000
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SHIFTED_CLOCK % int(to_midnight - 15_000)})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": shifted_clock(int(to_midnight - 15_000))})
     chat = Chat(driver, server).log_in("midnight_host")
     chat.open_room("midnight")
     days = "return [...document.querySelectorAll('#messages li.day')].map(li => li.textContent)"

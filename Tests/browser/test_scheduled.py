@@ -2,7 +2,7 @@
 Send now / Edit / Delete, a failure shown when the server could not send, and the send itself."""
 import time
 
-from parley_browser import Chat, sql
+from parley_browser import Chat, shifted_clock, sql
 
 
 def toasts(chat):
@@ -137,16 +137,6 @@ def test_the_scheduled_dialog_takes_the_focus_as_it_opens_and_keeps_it_as_it_rel
               message=lambda: chat.js("return document.activeElement.outerHTML.slice(0, 80)"))
 
 
-SHIFTED_CLOCK = """(() => {
-  const shift = %d, Real = Date;
-  class Shifted extends Real {
-    constructor(...args) { if (args.length === 0) super(Real.now() + shift); else super(...args); }
-    static now() { return Real.now() + shift; }
-  }
-  globalThis.Date = Shifted;
-})();"""
-
-
 def test_send_later_on_a_monday_offers_next_monday_by_that_name(server, browsers, account):
     """On a Monday the offer is the next week's Monday, and says "Next Monday" (a hunt: "Monday at
     9:00 AM" read as today's). The page's clock is set to the coming Monday, 10:00 UTC (or a
@@ -160,7 +150,7 @@ def test_send_later_on_a_monday_offers_next_monday_by_that_name(server, browsers
         # 1970-01-01 was a Thursday: Monday is (days + 3) % 7 == 0.
         ahead = (weekday - (days_since_epoch + 3) % 7) % 7 or 7
         target = (days_since_epoch + ahead) * 86_400 + 10 * 3600
-        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SHIFTED_CLOCK % int((target - now) * 1000)})
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": shifted_clock(int((target - now) * 1000))})
         chat = Chat(driver, server).log_in("mona_later")
         assert chat.js("return new Date().getDay()") == (weekday + 1) % 7
         chat.type("standup notes")

@@ -177,9 +177,10 @@ def test_logging_out_with_a_message_waiting_to_be_sent_logs_out_and_leaves_it_be
     assert "stuck in the outbox" not in [m["text"] for m in leaver.history(1)]
 
 
-def two_tabs_sue_then_tom(chat, server):
-    """Tab 1 logs in as tab_sue; tab 2, whose login form was already showing, then logs in as tab_tom
-    (nobody logs out: Sue's session stays valid, but the browser's cookie is Tom's). Returns the tabs."""
+def two_tabs_sue_then_tom(chat, server, in_sues_tab=lambda: None):
+    """Tab 1 logs in as tab_sue (then does `in_sues_tab`); tab 2, whose login form was already
+    showing, then logs in as tab_tom (nobody logs out: Sue's session stays valid, but the browser's
+    cookie is Tom's). Returns the tabs, tab 1 the current one."""
     driver = chat.driver
     driver.get(server.url + "/")
     first = driver.current_window_handle
@@ -189,6 +190,7 @@ def two_tabs_sue_then_tom(chat, server):
     second = driver.current_window_handle
     driver.switch_to.window(first)
     chat.log_in("tab_sue")
+    in_sues_tab()
     driver.switch_to.window(second)
     chat.find("#auth-username").send_keys("tab_tom")
     chat.find("#auth-password").send_keys(PASSWORD)
@@ -203,23 +205,11 @@ def test_a_tab_does_not_post_as_the_account_another_tab_logged_in_as(server, bro
     sue = account("tab_sue", display_name="Sue")
     account("tab_tom", display_name="Tom")
     chat = Chat(browsers(), server)
-    driver = chat.driver
-    driver.get(server.url + "/")
-    first = driver.current_window_handle
-    driver.switch_to.new_window("tab")
-    driver.get(server.url + "/")
-    chat.wait(lambda: chat.find("#auth-username").is_displayed())
-    second = driver.current_window_handle
-    driver.switch_to.window(first)
-    chat.log_in("tab_sue")
-    chat.open_room("main")
-    chat.find("#composer-text").send_keys("typed in sue's window")
-    driver.switch_to.window(second)
-    chat.find("#auth-username").send_keys("tab_tom")
-    chat.find("#auth-password").send_keys(PASSWORD)
-    chat.find("#auth-submit").click()
-    chat.wait_ready()
-    driver.switch_to.window(first)
+
+    def type_a_message():
+        chat.open_room("main")
+        chat.find("#composer-text").send_keys("typed in sue's window")
+    two_tabs_sue_then_tom(chat, server, type_a_message)
     # Sue's tab (if it has not noticed yet: any request it makes to change something does) sends.
     # Refused for its CSRF token (Sue's), the message is not sent again with Tom's: the tab starts
     # over as Tom, and says why.
