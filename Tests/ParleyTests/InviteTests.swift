@@ -10,7 +10,7 @@ import Testing
 /// used by anyone logged in who holds one, within their expiry and number of uses.
 @Suite struct InviteTests {
     /// A link works while its maker could make it: an active account that is still the group's
-    /// owner or an admin.
+    /// owner or an admin. Meanwhile it is listed as dormant (`active: false`), so it can be revoked.
     @Test func anInviteStopsWorkingWhenItsMakerCanNoLongerInvite() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in
@@ -19,17 +19,24 @@ import Testing
             let ann = try await client.signUp("ann")
             let group = try await client.group("club", of: owner, with: ada)
             func role(_ role: String) async throws { try await client.setRole(role, of: ada, in: group, by: owner) }
+            func invite() async throws -> (id: Int64, code: String) {
+                let invite = try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: ada.bearer).json()["invite"]
+                return (try #require(invite?["id"]?.int), try #require(invite?["code"]?.string))
+            }
             try await role("admin")
-            let code = try #require(
-                try await client.send(.post, "/api/rooms/\(group)/invites", json: "{}", headers: ada.bearer).json()["invite"]?["code"]?.string)
+            let (id, code) = try await invite()
+            func listed() async throws -> [JSON] {
+                try await client.send(.get, "/api/rooms/\(group)/invites", headers: owner.bearer).json()["invites"]?.array ?? []
+            }
             func usable() async throws -> Bool {
-                let listed = try await client.send(.get, "/api/rooms/\(group)/invites", headers: owner.bearer).json()["invites"]?.array ?? []
+                let listed = try await listed()
                 let preview = try await client.send(.get, "/api/invites/\(code)", headers: ann.bearer).status
-                #expect((preview == .ok) == (listed.count == 1))
+                #expect(listed.compactMap { $0["id"]?.int } == [id])
+                #expect((preview == .ok) == (listed.first?["active"]?.bool == true))
                 return preview == .ok
             }
             #expect(try await usable())
-            // Demoted: the link stops working (and leaves the list); made an admin again, it works again.
+            // Demoted: the link stops working (and is listed as dormant); made an admin again, it works again.
             try await role("member")
             #expect(try await usable() == false)
             try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer).expectError(.notFound, "invite_not_found")
@@ -40,6 +47,9 @@ import Testing
             #expect(try await usable() == false)
             try await client.send(.post, "/api/invites/\(code)/join", headers: ann.bearer).expectError(.notFound, "invite_not_found")
             #expect(try Int(mariaDBValue: try parley.scalar("SELECT COUNT(*) FROM room_members WHERE room_id = ? AND user_id = ?", [group, ann.id])) == 0)
+            // A dormant link can be revoked, and does not come back with its maker's role.
+            #expect(try await client.send(.delete, "/api/rooms/\(group)/invites/\(id)", headers: owner.bearer).status == .noContent)
+            #expect(try await listed().isEmpty)
         }
     }
 

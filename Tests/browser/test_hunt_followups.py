@@ -226,6 +226,31 @@ def test_invite_links_say_once_and_follow_their_uses_while_open(server, browsers
     assert "used 0 of 1" not in chat.text_of("invite-list")
 
 
+
+def test_a_demoted_admins_invite_link_is_listed_as_not_working_and_can_be_revoked(server, browsers, account):
+    owner = account("hf_link_owner", display_name="Olive")
+    admin = account("hf_link_admin", display_name="Ada")
+    outsider = account("hf_link_outsider")
+    group = owner.create_room("hf-dormant", kind="group", members=[admin.id])["id"]
+    owner.call("PUT", f"/api/rooms/{group}/members/{admin.id}/role", expect=200, json={"role": "admin"})
+    code = admin.call("POST", f"/api/rooms/{group}/invites", expect=201, json={}).json()["invite"]["code"]
+    owner.call("PUT", f"/api/rooms/{group}/members/{admin.id}/role", expect=200, json={"role": "member"})
+    outsider.call("GET", f"/api/invites/{code}", expect=404)
+    chat = Chat(browsers(), server).log_in("hf_link_owner")
+    chat.open_room("hf-dormant", "group-list")
+    chat.find("#members-toggle").click()
+    chat.wait(lambda: chat.find("#invites-open").is_displayed())
+    chat.find("#invites-open").click()
+    chat.wait(lambda: chat.dialog_open("invites-dialog"))
+    warning = "return [...document.querySelectorAll('#invite-list li[data-invite-id]')].map(li => li.querySelector('.invite-inactive')?.textContent ?? null)"
+    chat.wait(lambda: chat.js(warning) == ["Not working: its maker is no longer an admin."], message="the demoted admin's link was not listed as not working")
+    chat.find("#invite-list li[data-invite-id] button").click()
+    chat.wait(lambda: chat.js(warning) == [], message="the link was not revoked")
+    # Made an admin again, Ada's revoked link stays dead.
+    owner.call("PUT", f"/api/rooms/{group}/members/{admin.id}/role", expect=200, json={"role": "admin"})
+    outsider.call("GET", f"/api/invites/{code}", expect=404)
+    assert not chat.alerts()
+
 def test_a_pinned_message_offers_unpin(server, browsers, account):
     owner = account("hf_pinner", display_name="Pia Pinner")
     room = owner.create_room("hf-pins")["id"]

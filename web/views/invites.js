@@ -87,7 +87,13 @@ function inviteItem(invite) {
       }
     },
   });
-  const text = el("span", { className: "person" }, el("span", { className: "name", text: name }), el("span", { className: "muted entry-details", text: details }));
+  const text = el(
+    "span",
+    { className: "person" },
+    el("span", { className: "name", text: name }),
+    el("span", { className: "muted entry-details", text: details }),
+    invite.active ? null : el("span", { className: "invite-inactive entry-details", text: "Not working: its maker is no longer an admin." }),
+  );
   return el("li", { className: "entry", dataset: { inviteId: invite.id } }, text, revoke);
 }
 

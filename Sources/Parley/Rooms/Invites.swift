@@ -38,8 +38,12 @@ struct InviteController {
         let expiresAt: Date?
         let maxUses: Int?
         let uses: Int
+        /// Whether it opens the group: its maker is still an active owner or admin of it. A link
+        /// of someone demoted is listed as `false` (dormant) so that it can be revoked: it works
+        /// again if they are made an admin again.
+        let active: Bool
 
-        enum CodingKeys: String, CodingKey { case id, roomId, code, hint, createdBy, createdAt, expiresAt, maxUses, uses }
+        enum CodingKeys: String, CodingKey { case id, roomId, code, hint, createdBy, createdAt, expiresAt, maxUses, uses, active }
         // Spelled out so that absent values are sent as null rather than left out.
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -52,6 +56,7 @@ struct InviteController {
             try c.encode(expiresAt, forKey: .expiresAt)
             try c.encode(maxUses, forKey: .maxUses)
             try c.encode(uses, forKey: .uses)
+            try c.encode(active, forKey: .active)
         }
 
         init(row: MariaDBRow, code: String? = nil) throws {
@@ -64,22 +69,24 @@ struct InviteController {
             expiresAt = try row.decode("expires_at")
             maxUses = try row.decode("max_uses")
             uses = try row.decode("uses")
+            active = try row.decode("active")
         }
     }
 
     static let columns = """
-        i.id, i.room_id, i.hint, i.created_at, i.expires_at, i.max_uses, i.uses,
+        i.id, i.room_id, i.hint, i.created_at, i.expires_at, i.max_uses, i.uses, (\(RoomStore.makerManages("i"))) AS active,
         u.id AS by_id, u.username AS by_username, u.display_name AS by_display_name, u.avatar AS by_avatar
         FROM room_invites i JOIN users u ON u.id = i.created_by
         """
 
-    /// What keeps a link usable besides its code: not expired, not used up, and its maker still
-    /// able to invite (an active account, still the group's owner or an admin). A link of someone
-    /// deactivated, demoted or gone stops working, and leaves the list.
-    static let usableCondition = """
-        (i.expires_at IS NULL OR i.expires_at > NOW(3)) AND (i.max_uses IS NULL OR i.uses < i.max_uses)
-        AND \(RoomStore.makerManages("i"))
-        """
+    /// A link not expired and not used up: listed, whether or not its maker can still invite.
+    static let liveCondition = "(i.expires_at IS NULL OR i.expires_at > NOW(3)) AND (i.max_uses IS NULL OR i.uses < i.max_uses)"
+
+    /// What keeps a link usable besides its code: live, and its maker still able to invite (an
+    /// active account, still the group's owner or an admin). A link of someone deactivated,
+    /// demoted or gone stops working at once.
+    static let usableCondition = "\(liveCondition) AND \(RoomStore.makerManages("i"))"
+
 
     struct CreateBody: Decodable {
         let expiresInSeconds: Int?
@@ -140,7 +147,8 @@ struct InviteController {
         return EditedResponse(status: .created, response: InviteAnswer(invite: invite))
     }
 
-    /// [invites] The group's links still usable, newest first (owners and admins).
+    /// [invites] The group's links not expired or used up, newest first (owners and admins);
+    /// `active` tells which open the group (a demoted maker's are dormant, and may be revoked).
     func list(request: Request, context: AppRequestContext) async throws -> InviteList {
         let session = try context.requireSession()
         let roomID = try RoomController.id(context, "room")
@@ -149,7 +157,7 @@ struct InviteController {
             try Self.requireManager(rooms, c, roomID: roomID, user: session.user)
             let rows = try c.query(
                 """
-                SELECT \(Self.columns) WHERE i.room_id = ? AND \(Self.usableCondition) ORDER BY i.id DESC
+                SELECT \(Self.columns) WHERE i.room_id = ? AND \(Self.liveCondition) ORDER BY i.id DESC
                 """, [roomID])
             return InviteList(invites: try rows.map { try InviteView(row: $0) })
         }
