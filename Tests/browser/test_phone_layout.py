@@ -224,26 +224,43 @@ def test_on_a_phone_the_open_drawer_keeps_the_keyboard_and_escape_closes_it(serv
     assert not chat.js("return document.getElementById('room').inert")
 
 
-def test_on_a_phone_a_threads_buttons_are_big_enough_to_tap(server, browsers, account):
-    yan = account("yan_thread_taps", display_name="Yan")
-    zed = account("zed_thread_taps", display_name="Zed")
-    room = yan.create_room("thread-taps")["id"]
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_threads_buttons_stay_on_the_line_of_a_long_name_and_on_a_phone_are_big_enough_to_tap(server, browsers, account, size):
+    yan = account(f"yan_thread_taps_{size['width']}", display_name="Yannick Longername-Thompson")
+    zed = account(f"zed_thread_taps_{size['width']}", display_name="Zed")
+    room = yan.create_room(f"thread-taps-{size['width']}")["id"]
     zed.join(room)
     root = zed.post(room, "a question")
     zed.post(room, "an answer of zed's", reply_to=root["id"])
     yan.post(room, "an answer of yan's", reply_to=root["id"])
-    driver = browsers(**PHONE)
-    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
-    chat = Chat(driver, server).log_in("yan_thread_taps")
-    open_room(chat, "thread-taps")
+    driver = browsers(**size)
+    if size is PHONE:
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    chat = Chat(driver, server).log_in(yan.username)
+    open_room(chat, f"thread-taps-{size['width']}")
     chat.wait(lambda: "a question" in chat.texts())
     chat.open_thread("a question")
     chat.wait(lambda: len(chat.driver.find_elements(By.CSS_SELECTOR, "#thread-replies li.thread-message")) == 2)
-    sizes = chat.js("""return [...document.querySelectorAll('#thread-panel li.thread-message .meta .icon-button')]
-        .filter(b => b.checkVisibility()).map(b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })""")
+    buttons = """return [...document.querySelectorAll('#thread-panel li.thread-message .meta .icon-button')]
+        .filter(b => b.checkVisibility()).map(b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })"""
+    sizes = chat.js(buttons)
     # React and report on zed's; react, edit and delete on yan's; react and report on the root.
     assert len(sizes) >= 6, sizes
-    assert all(w >= 44 and h >= 44 for w, h in sizes), sizes
+    if size is PHONE:
+        assert all(w >= 44 and h >= 44 for w, h in sizes), sizes
+    # The name, the time and the tools share one line (a hunt saw the tools wrap under a long name);
+    # the long name is cut, its button's title has it whole.
+    lines = chat.js("""return [...document.querySelectorAll('#thread-panel li.thread-message .meta')].map(meta => {
+        const middle = (node) => { const r = node.getBoundingClientRect(); return r.top + r.height / 2; };
+        const author = meta.querySelector('.author');
+        return [author.textContent, author.scrollWidth > author.clientWidth,
+          Math.max(...[...meta.children].filter(c => c.checkVisibility()).map(c => Math.abs(middle(c) - middle(author))))];
+    })""")
+    assert len(lines) == 3, lines
+    for name, cut, apart in lines:
+        assert apart < 8, f"{name}'s time or buttons are off its line by {apart}px: {lines}"
+    assert [cut for name, cut, _ in lines if name == "Yannick Longername-Thompson"] == [True], lines
+    assert [cut for name, cut, _ in lines if name == "Zed"] == [False, False], lines
     # Nothing sideways.
     assert chat.js("const s = document.getElementById('thread-scroll'); return s.scrollWidth <= s.clientWidth + 1")
 
