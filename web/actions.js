@@ -1,6 +1,7 @@
 // What a person does, as API calls followed by state changes: open and page through rooms, join,
 // create, leave, open DMs, send, edit, delete, mark read, moderate, and change my own settings.
 import { Admin, Blocks, CustomEmoji, Files, Me, Messages, Moderation, Reminders, Rooms, Saved, Scheduled, Signals, Site, UserGroups } from "/api.js";
+import { serverNow } from "/clock.js";
 import { Outbox } from "/outbox.js";
 import * as store from "/state.js";
 
@@ -14,6 +15,11 @@ export function startOutbox(userId) {
       store.upsertMessage(message);
       // Writing in a room I marked unread is reading it.
       if (state.room?.id === message.room_id) readAgain();
+    },
+    // Slow mode refused it (this tab did not know of my last post there): its countdown starts.
+    onRefused: (entry, error) => {
+      const seconds = store.mySlowMode(entry.room_id);
+      if (error.code === "slow_mode" && error.retryAfter && seconds) store.notePosted(entry.room_id, serverNow() + (error.retryAfter - seconds) * 1000);
     },
   });
   outbox.flush();

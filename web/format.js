@@ -233,6 +233,15 @@ export function formatInterval(seconds) {
   return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
+/// How long until slow mode lets me post again, in words: "you can post again in 12 s" (in
+/// minutes past 90 seconds).
+export function slowModeWait(left) {
+  return `you can post again in ${left > 90 ? formatInterval(Math.ceil(left / 60) * 60) : `${left} s`}`;
+}
+
+/// What a box says of a message slow mode holds back (it stays in the box).
+export const SLOW_MODE_HELD = "Not sent yet: slow mode. Your message stays here until you may post again.";
+
 /// A status as one line: its emoji and its text.
 export const statusLabel = (status) => [status.emoji, status.text].filter(Boolean).join(" ");
 

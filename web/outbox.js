@@ -14,9 +14,10 @@ export function newClientId() {
 
 /// The queue of one user's unsent messages, oldest first.
 export class Outbox {
-  constructor(userId, { onSent }) {
+  constructor(userId, { onSent, onRefused = () => {} }) {
     this.key = `parley.outbox.${userId}`;
     this.onSent = onSent;
+    this.onRefused = onRefused;
     this.entries = this.read().map((entry) => (entry.status === "sending" ? { ...entry, status: "queued" } : entry));
     this.flushing = false;
     this.failures = 0;
@@ -124,6 +125,7 @@ export class Outbox {
           current.status = "failed";
           current.error = error.message;
           this.save();
+          this.onRefused(current, error);
         }
       }
     } finally {

@@ -610,6 +610,8 @@ function merge(messages) {
   for (const message of messages) {
     const known = state.room.messages.get(message.id);
     if (!known || version(message) >= version(known)) state.room.messages.set(message.id, keepPreviews(message, known));
+    // My posts in history tell slow mode when my turn began (after a reload too).
+    if (isMine(message)) notePosted(message.room_id, Math.min(serverNow(), Date.parse(message.created_at)));
   }
 }
 
@@ -1038,6 +1040,24 @@ export function setTyping(roomId, user, typing, expiresInMs = 6000, thread = nul
 export function mySlowMode(roomId) {
   const seconds = state.rooms.get(roomId)?.slow_mode_seconds ?? 0;
   return seconds > 0 && (RANK[myRole(roomId)] ?? -1) < RANK.moderator ? seconds : 0;
+}
+
+/// When I last posted in each room by the server's clock, for slow mode's countdown: my own messages
+/// as they come, and the turn a refusal (`slow_mode`, with its Retry-After) tells of.
+const lastPosted = new Map();
+
+/// Notes that my turn in a room's slow mode began at `at` (ms, server's clock); "slowMode" tells.
+export function notePosted(roomId, at) {
+  if (at <= (lastPosted.get(roomId) ?? 0)) return;
+  lastPosted.set(roomId, at);
+  emit("slowMode", { roomId });
+}
+
+/// The seconds left before slow mode lets me post in a room again (0: now).
+export function slowModeLeft(roomId) {
+  const seconds = mySlowMode(roomId);
+  if (seconds === 0) return 0;
+  return Math.max(0, Math.ceil(((lastPosted.get(roomId) ?? 0) + seconds * 1000 - serverNow()) / 1000));
 }
 
 /// My role in a room (null when not a member).

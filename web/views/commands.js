@@ -5,8 +5,8 @@
 import * as actions from "/actions.js";
 import { Rooms } from "/api.js";
 import { $ } from "/dom.js";
-import { TOO_LONG, tooLongMessage } from "/format.js";
-import { myRole, state } from "/state.js";
+import { SLOW_MODE_HELD, TOO_LONG, tooLongMessage } from "/format.js";
+import { myRole, slowModeLeft, state } from "/state.js";
 import { joinPublicRoom } from "/views/roomdialogs.js";
 import { openSearch } from "/views/search.js";
 import { toast } from "/views/toast.js";
@@ -48,6 +48,11 @@ export async function carryOut(text, { replyTo, refuse }) {
   }
   if (tooLongMessage(command.send)) {
     refuse(TOO_LONG);
+    return false;
+  }
+  // Slow mode: held in the box until my turn comes (sent, it was refused and shown not sent, a hunt).
+  if (slowModeLeft(state.room.id) > 0) {
+    refuse(SLOW_MODE_HELD);
     return false;
   }
   actions.send(command.send, replyTo);

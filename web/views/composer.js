@@ -8,10 +8,10 @@ import * as actions from "/actions.js";
 import { Drafts, Messages } from "/api.js";
 import { $, button, el } from "/dom.js";
 import { draftSync } from "/draftsync.js";
-import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomLabel, roomName, TOO_LONG, tooLongMessage, truncate } from "/format.js";
+import { authorName, formatDate, formatFull, formatInterval, mutedNote, roomLabel, roomName, SLOW_MODE_HELD, slowModeWait, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { preview } from "/markup.js";
 import { icon } from "/icons.js";
-import { archivedAt, blockedDM, editTimeNote, isMuted, lostRoom, mayArchive, mayEdit, mayPost, mySlowMode, on, setDrafts, state, withinEditTime } from "/state.js";
+import { archivedAt, blockedDM, editTimeNote, isMuted, lostRoom, mayArchive, mayEdit, mayPost, mySlowMode, notePosted, on, setDrafts, slowModeLeft, state, withinEditTime } from "/state.js";
 import { carryOut } from "/views/commands.js";
 import { announce as readOut } from "/views/announce.js";
 import { confirmDialog } from "/views/dialogs.js";
@@ -50,8 +50,6 @@ const sync = draftSync({
 let draftRoom = null;
 let draftsLoaded = false;
 let saveTimer = null;
-/// When I last posted in each room (on this tab's clock at the latest), for slow mode's countdown.
-const lastPosted = new Map();
 let slowTimer = null;
 
 /// Drafts outlive a reload: per user, in localStorage (cleared when logging out).
@@ -354,9 +352,9 @@ export function initComposer({ onUnarchive = () => {} } = {}) {
   on("roomMessage", ({ type, message }) => {
     if (type !== "message.created" || message.sender.id !== state.me.id || message.webhook) return;
     // Its own time by the server's clock (a replayed old message starts no countdown).
-    lastPosted.set(message.room_id, Math.min(serverNow(), Date.parse(message.created_at)));
-    if (message.room_id === state.room?.id) renderSlowMode();
+    notePosted(message.room_id, Math.min(serverNow(), Date.parse(message.created_at)));
   });
+  on("slowMode", ({ roomId }) => roomId === state.room?.id && renderSlowMode());
 }
 
 let roomsOpened = 0;
@@ -434,19 +432,21 @@ function partnerDeactivated(room) {
 }
 
 /// In slow mode (for members below moderator), a line above the box says how often I may post and,
-/// after I did, how long is left. A message sent sooner is refused by the server and shows as not
-/// sent, with its reason and Retry (`ApiError.transient` leaves `slow_mode` out of the outbox's waits).
+/// after I did, how long is left. Until then a message stays in its box (`carryOut` holds it). One
+/// the server refuses anyway (this tab did not know of my last post) shows as not sent, with its
+/// reason and Retry (`ApiError.transient` leaves `slow_mode` out of the outbox's waits), and the
+/// refusal's Retry-After starts the countdown.
 function renderSlowMode() {
   clearTimeout(slowTimer);
   const note = $("slow-mode-note");
   const roomId = state.room?.id;
   const seconds = roomId && !archivedRoom() ? mySlowMode(roomId) : 0;
+  const left = seconds === 0 ? 0 : slowModeLeft(roomId);
   note.hidden = seconds === 0;
+  // A held message may go now.
+  if (left === 0 && $("composer-error").textContent === SLOW_MODE_HELD) setError(null);
   if (seconds === 0) return;
-  const left = Math.ceil(((lastPosted.get(roomId) ?? 0) + seconds * 1000 - serverNow()) / 1000);
-  note.textContent = left > 0
-    ? `Slow mode: you can post again in ${left > 90 ? formatInterval(Math.ceil(left / 60) * 60) : `${left} s`}.`
-    : `Slow mode: each member may post once every ${formatInterval(seconds)}.`;
+  note.textContent = left > 0 ? `Slow mode: ${slowModeWait(left)}.` : `Slow mode: each member may post once every ${formatInterval(seconds)}.`;
   if (left > 0) slowTimer = setTimeout(renderSlowMode, 1000);
 }
 
