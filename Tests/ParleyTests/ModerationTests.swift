@@ -1055,6 +1055,47 @@ import Testing
             #expect(try await client.send(.delete, "/api/rooms/\(room)", headers: ada.bearer).status == .noContent)
         }
     }
+    /// A room left with its deactivated owner and nobody to take it goes to whoever comes next: who
+    /// joins it, is added to it, or is reactivated in it. It stayed the deactivated owner's for good,
+    /// with nobody to manage it (a hunt).
+    @Test func aRoomLeftWithADeactivatedOwnerGoesToWhoeverComesNext() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let cat = try await client.signUp("cat")
+            let ada = try await client.signUp("ada")
+            let alone = try await ModerationTests.room(client, owner: owner, members: [], name: "alone")
+            let shared = try await ModerationTests.room(client, owner: owner, members: [ann], name: "shared")
+            // A group whose only other member is a muted admin.
+            let group = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"crew","kind":"group","members":[\#(ada.id)]}"#, headers: owner.bearer)
+                    .json()["room"]?["id"]?.int)
+            #expect(try await ModerationTests.setRole(client, owner, room: group, user: ada.id, "admin").status == .ok)
+            #expect(try await client.send(.post, "/api/rooms/\(group)/mutes", json: #"{"user_id":\#(ada.id)}"#, headers: owner.bearer).status == .created)
+            for who in [ann, owner] {
+                #expect(try await client.send(.post, "/api/admin/users/\(who.id)/deactivate", headers: root.bearer).status == .noContent)
+            }
+            let owners = "SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'"
+            for room in [alone, shared, group] { #expect(try parley.scalar(owners, [room]) == .int(owner.id)) }
+
+            // Bob joins the room that had nobody else: it is his.
+            #expect(try await client.send(.post, "/api/rooms/\(alone)/join", headers: bob.bearer).status == .ok)
+            #expect(try parley.scalar(owners, [alone]) == .int(bob.id))
+            #expect(try parley.scalar("SELECT role FROM room_members WHERE room_id = ? AND user_id = ?", [alone, owner.id]) == .string("admin"))
+            // Ann, whose deactivation came first, is reactivated: the room she shares with the owner is hers.
+            #expect(try await client.send(.post, "/api/admin/users/\(ann.id)/reactivate", headers: root.bearer).status == .noContent)
+            #expect(try parley.scalar(owners, [shared]) == .int(ann.id))
+            // The muted admin adds Cat to the group: Cat, in line and not muted, takes it.
+            #expect(try await client.send(.post, "/api/rooms/\(group)/members", json: #"{"user_id":\#(cat.id)}"#, headers: ada.bearer).status == .created)
+            #expect(try parley.scalar(owners, [group]) == .int(cat.id))
+            #expect(try parley.count("moderation_log", where: "action = 'transfer_ownership' AND target_user_id IN (\(bob.id), \(ann.id), \(cat.id))") == 3)
+        }
+    }
+
     /// A room whose only others were muted when its owner was deactivated goes to one of them once
     /// their mute ends, lifted or run out: it had stayed with nobody to manage it for good (a hunt).
     @Test func aRoomWaitingForAnUnmutedHeirGoesToThemWhenTheMuteEnds() async throws {

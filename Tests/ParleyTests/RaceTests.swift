@@ -1336,4 +1336,47 @@ import Testing
             #expect(created == [quick, late])
         }
     }
+
+    /// Two accounts deactivated at once (by a site admin, or each by themselves), a room's owner and the admin next in line: the room goes
+    /// on to the next active member, and each user group's last `user_group.updated` lists who is
+    /// left. The second deactivation's snapshot was taken before it waited for the first, so it
+    /// missed that the room had just been handed to it (a hunt: 5 of 12 runs) and sent the group
+    /// with the first still in (8 of 8).
+    @Test func twoDeactivationsAtOnceLeaveNoRoomOrUserGroupBehind() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            var wrong: [String] = []
+            for n in 0..<10 {
+                let owner = try await client.signUp("owner\(n)")
+                let heir = try await client.signUp("heir\(n)")
+                let last = try await client.signUp("last\(n)")
+                let room = try await ModerationTests.room(client, owner: owner, members: [heir, last], name: "room \(n)")
+                #expect(try await ModerationTests.setRole(client, owner, room: room, user: heir.id, "admin").status == .ok)
+                let group = try #require(
+                    try await client.send(.post, "/api/user-groups", json: #"{"name":"crew\#(n)"}"#, headers: last.bearer).json()["group"]?["id"]?.int)
+                for member in [owner, heir] {
+                    #expect(try await client.send(.put, "/api/user-groups/\(group)/members/\(member.id)", headers: last.bearer).status == .noContent)
+                }
+                // By a site admin in even rounds, by themselves in odd ones.
+                func deactivate(_ who: LoggedIn) async throws -> TestResponse {
+                    n.isMultiple(of: 2)
+                        ? try await client.send(.post, "/api/admin/users/\(who.id)/deactivate", headers: root.bearer)
+                        : try await client.send(.post, "/api/me/deactivate", json: #"{"password":"password123"}"#, headers: who.bearer)
+                }
+                async let first = deactivate(owner)
+                async let second = deactivate(heir)
+                #expect(try await first.status == .noContent)
+                #expect(try await second.status == .noContent)
+                let owners = try parley.query("SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'", [room]).map { try $0.decode("user_id", as: Int64.self) }
+                if owners != [last.id] { wrong.append("round \(n): room owned by \(owners), not \(last.id)") }
+                let sent = try parley.query("SELECT payload FROM events WHERE type = 'user_group.updated' ORDER BY id DESC")
+                    .map { try JSONDecoder().decode(JSON.self, from: Data(try $0.decode("payload", as: String.self).utf8)) }
+                let listed = sent.first { $0["group"]?["id"]?.int == group }?["group"]?["member_ids"]?.array?.compactMap(\.int)
+                if listed != [last.id] { wrong.append("round \(n): the group was last sent with \(listed ?? []), not [\(last.id)]") }
+            }
+            #expect(wrong.isEmpty, "\(wrong)")
+        }
+    }
 }

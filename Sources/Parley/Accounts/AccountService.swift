@@ -142,12 +142,19 @@ struct AccountService: Sendable {
     /// streams (`account.deactivated`) and settles the open reports of them; false when it already was. After the commit, end its streams
     /// with `SessionService.endAll`.
     static func deactivate(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64, actor: Int64, action: String) throws -> Bool {
+        // Every read before the account's row is updated is a locking one: the transaction's
+        // snapshot is taken at its first plain read, and one taken before waiting for another
+        // deactivation (the admins' rows, the account's row that a hand-over to it holds) missed
+        // that one's changes. A hunt saw a room handed to B as B was deactivated stay B's, and two
+        // members of a user group deactivated at once each send the group with the other still in.
+        try UserGroupController.lockGroups(c, of: userID)
         // A post in one of their DMs that passed its check (`Blocks.checkDM`) holds the room's row
         // (shared) until it commits: waiting for it here puts it before `user.updated`, and a later
         // one reads the deactivation. As a block does, and for the same race.
         for row in try c.query(
             """
             SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id AND r.kind = 'dm' WHERE m.user_id = ? ORDER BY m.room_id
+            LOCK IN SHARE MODE
             """, [userID])
         {
             _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [try row.decode("room_id", as: Int64.self)])

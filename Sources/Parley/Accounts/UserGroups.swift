@@ -108,8 +108,17 @@ struct UserGroupController {
         }
     }
 
+    /// Locks the groups `userID` belongs to, in order, before a change to the account that
+    /// `memberChanged` tells of: two members deactivated at once then come one after the other, and
+    /// the second (with no plain read before this) reads the first's change.
+    static func lockGroups(_ c: MariaDBConnection, of userID: Int64) throws {
+        _ = try c.query(
+            "SELECT g.id FROM user_group_members gm JOIN user_groups g ON g.id = gm.group_id WHERE gm.user_id = ? ORDER BY g.id FOR UPDATE",
+            [userID])
+    }
+
     /// A user was deactivated or reactivated: each group they belong to is `user_group.updated` to
-    /// everyone, with its members as they now show.
+    /// everyone, with its members as they now show. The transaction locked them first (`lockGroups`).
     static func memberChanged(_ c: MariaDBConnection, _ events: EventAppender, userID: Int64) throws {
         let ids = try c.query("SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id", [userID]).map {
             try $0.decode("group_id", as: Int64.self)

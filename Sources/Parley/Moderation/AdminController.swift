@@ -126,6 +126,8 @@ struct AdminController {
         let session = try Self.requireSiteAdmin(context)
         let userID = try RoomController.id(context, "user")
         try await log.transaction { c, events in
+            // (Before any plain read, as for a deactivation: see `AccountService.deactivate`.)
+            try UserGroupController.lockGroups(c, of: userID)
             guard try c.query("SELECT id FROM users WHERE id = ?", [userID]).first != nil else {
                 throw ParleyError.notFound("user_not_found", "No user has id \(userID).")
             }
@@ -136,6 +138,8 @@ struct AdminController {
                 try ModerationService.record(c, room: nil, actor: session.user.id, action: "reactivate", user: userID)
                 try UserGroupController.memberChanged(c, events, userID: userID)
                 try SignalController.UserUpdatedEvent.append(c, events, userID: userID, deactivated: false)
+                // Back in line for the rooms whose owner is deactivated and that had nobody to take them.
+                try RoomService.handOverRoomsWaiting(c, events, for: userID)
             }
         }
         return .noContent

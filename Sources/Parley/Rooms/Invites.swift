@@ -274,6 +274,8 @@ struct InviteController {
                 try store.insertMember(
                     c, events, roomID: room.id, userID: user.id, role: .member, announce: EventType.memberJoined,
                     payload: RoomService.MemberEvent(roomId: room.id, user: UserSummary(user), role: .member, by: invite.createdBy))
+                // A group left with its deactivated owner and nobody to take it is theirs now.
+                try RoomService.handOverIfOwnerDeactivated(c, events, roomID: room.id, actor: nil)
             }
             return try store.view(c, room: try store.room(c, id: room.id)!, viewer: user.id)
         }

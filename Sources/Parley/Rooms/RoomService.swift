@@ -492,6 +492,8 @@ struct RoomService: Sendable {
                 try store.insertMember(
                     c, events, roomID: roomID, userID: user.id, role: .member, announce: EventType.memberJoined,
                     payload: MemberEvent(roomId: roomID, user: UserSummary(user), role: .member, by: nil))
+                // A room left with its deactivated owner and nobody to take it is theirs now.
+                try Self.handOverIfOwnerDeactivated(c, events, roomID: roomID, actor: nil)
             }
             return try store.view(c, room: try store.room(c, id: room.id)!, viewer: user.id)
         }
@@ -601,6 +603,8 @@ struct RoomService: Sendable {
                 c, events, roomID: roomID, userID: userID, role: .member, announce: EventType.memberAdded,
                 payload: MemberEvent(roomId: roomID, user: target, role: .member, by: UserSummary(actor)))
             try ModerationService.record(c, room: roomID, actor: actor.id, action: "add_member", user: userID)
+            // (The adder is an admin, who was in line before them, unless muted.)
+            try Self.handOverIfOwnerDeactivated(c, events, roomID: roomID, actor: nil)
             return Self.memberView(try store.member(c, roomID: roomID, userID: userID)!, presence: presence)
         }
     }
@@ -688,9 +692,11 @@ struct RoomService: Sendable {
     }
 
     /// A room whose owner's account is deactivated goes to the next in line, if there is one now (as
-    /// `handOverRooms`), after a mute there ended: with everyone else muted at the deactivation, the
-    /// room had stayed with nobody to manage it after the mutes ran out (a hunt). `actor` lifted the
-    /// mute (nil: it expired; the hand-over is then the old owner's). In a transaction of its own.
+    /// `handOverRooms`): after a mute there ended (with everyone else muted at the deactivation, the
+    /// room had stayed with nobody to manage it after the mutes ran out, a hunt), and when someone
+    /// joins, is added, comes in by an invite link or is reactivated (a room with nobody else at the
+    /// deactivation stayed the deactivated owner's for good, a hunt). `actor` lifted the mute (nil:
+    /// it expired, or someone came; the hand-over is then the old owner's).
     static func handOverIfOwnerDeactivated(_ c: MariaDBConnection, _ events: EventAppender, roomID: Int64, actor: UserSummary?) throws {
         _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [roomID])
         guard
@@ -703,6 +709,21 @@ struct RoomService: Sendable {
         else { return }
         let old = try UserSummary(row: row)
         try handOver(c, events, roomID: roomID, from: old, by: actor ?? old, actor: actor?.id)
+    }
+
+    /// The rooms `userID` is in whose owner is deactivated go to the next in line, now that
+    /// `userID` is there to take them (a reactivation): such a room had stayed with its deactivated
+    /// owner for good, with nobody to manage it (a hunt).
+    static func handOverRoomsWaiting(_ c: MariaDBConnection, _ events: EventAppender, for userID: Int64) throws {
+        let waiting = try c.query(
+            """
+            SELECT m.room_id FROM room_members m JOIN rooms r ON r.id = m.room_id AND r.kind <> 'dm'
+            JOIN room_members o ON o.room_id = m.room_id AND o.role = 'owner' JOIN users u ON u.id = o.user_id AND u.deactivated_at IS NOT NULL
+            WHERE m.user_id = ? ORDER BY m.room_id
+            """, [userID])
+        for row in waiting {
+            try handOverIfOwnerDeactivated(c, events, roomID: try row.decode("room_id"), actor: nil)
+        }
     }
 
     /// Hands one room from its deactivated owner `old` to the next in line, if any (see `handOverRooms`).
