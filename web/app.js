@@ -339,9 +339,10 @@ async function openFromHash() {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (state().room?.id === id) await jumpTo(at);
-    // A thread in the address opens beside its first message (if that is still there to open).
+    // A thread in the address opens beside its first message (if that is still there to open). A
+    // deleted one with replies opens too, as its "N replies" link in the timeline does.
     const root = thread !== null && state().room?.id === id ? state().room.messages.get(thread) : undefined;
-    if (root && !root.deleted) openThread(root);
+    if (root && (!root.deleted || root.reply_count > 0)) openThread(root);
     else if (thread !== null && state().room?.id === id) history.replaceState(null, "", `#room/${id}`);
   }
   return true;

@@ -49,11 +49,13 @@ export function handleEvent(event, { onDeactivated } = {}) {
       }
       // A message deleted in another room may have been an unread one, or a mention; an unread one
       // edited may mention me now, or no longer: the room list's counts are read again (once for a
-      // burst of them), as a reload would show them.
+      // burst of them), as a reload would show them. So too in the open room while it counts unread
+      // ones (marked unread from here or another device, or come while the tab was hidden): the
+      // timeline does not adjust the count for a message it already had.
       const listed = state.rooms.get(message.room_id);
       const unreadEdit = event.type === "message.edited" && listed?.unread_count > 0 && message.id > (listed.read_up_to ?? 0);
-      const otherDeletion = event.type === "message.deleted" && !store.isOpen(message.room_id) && listed;
-      if ((otherDeletion || unreadEdit) && message.sender.id !== state.me.id) {
+      const countedDeletion = event.type === "message.deleted" && listed && (!store.isOpen(message.room_id) || listed.unread_count > 0);
+      if ((countedDeletion || unreadEdit) && message.sender.id !== state.me.id) {
         clearTimeout(deletedTimer);
         deletedTimer = setTimeout(() => actions.loadRooms().catch(() => {}), 300);
       }

@@ -1,6 +1,7 @@
 """Drafts follow their writer to another device: what is left unsent in a room's box is saved on
 the server, shows in a second browser (without the first one's storage), follows changes made
 there, and goes from both once sent."""
+import base64
 import time
 
 from selenium.webdriver.common.keys import Keys
@@ -261,3 +262,50 @@ def test_a_draft_longer_than_a_message_stays_in_this_browser_without_being_refus
     chat.js("""const box = document.getElementById('composer-text');
         box.value = 'z'.repeat(4000); box.dispatchEvent(new Event('input', {bubbles: true}));""")
     wait_for(lambda: on_server() == ["z" * 4000], message="the draft cut back to 4,000 characters was not saved")
+
+
+# A 2×1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwMDAAAAeBAL+ZDuWvQAAAABJRU5ErkJggg==")
+
+
+def test_a_reply_shared_as_a_captioned_file_leaves_no_reply_draft_behind(server, browsers, account, tmp_path):
+    alice = account("ada_capdraft", display_name="Ada")
+    bob = account("bo_capdraft", display_name="Bo")
+    room = alice.create_room("capdraft-room")["id"]
+    bob.join(room)
+    alice.post(room, "send me the picture")
+    image = tmp_path / "picture.png"
+    image.write_bytes(PNG)
+
+    def on_server():
+        return {d["room_id"]: [d["text"], d["reply_to"]] for d in bob.call("GET", "/api/me/drafts", expect=200).json()["drafts"]}
+
+    laptop = Chat(browsers(), server).log_in("bo_capdraft")
+    phone = Chat(browsers(), server).log_in("bo_capdraft")
+    for chat in (laptop, phone):
+        chat.open_room("capdraft-room")
+        chat.wait(lambda chat=chat: "send me the picture" in chat.texts())
+    laptop.hover_action("send me the picture", "reply")
+    laptop.type("caption replying")
+    phone.wait(lambda: phone.js(BOX) == "caption replying" and phone.find("#composer-context").is_displayed(),
+               message="the phone did not show the draft")
+
+    # The upload takes no reply target: the caption goes as a plain message, and the reply ends.
+    laptop.js("document.getElementById('attach-input').hidden = false")
+    laptop.find("#attach-input").send_keys(str(image))
+    laptop.js("document.getElementById('attach-input').hidden = true")
+    laptop.wait(lambda: "caption replying" in laptop.texts())
+    laptop.wait(lambda: not laptop.find("#composer-context").is_displayed())
+
+    # Gone from the server, from my other browser, and after a reload.
+    wait_for(lambda: room not in on_server(), message="the server still keeps the reply as a draft")
+    phone.wait(lambda: not phone.find("#composer-context").is_displayed(), message=lambda: f"phone: {phone.text_of('composer-context')!r}")
+    assert phone.js(BOX) == ""
+    laptop.driver.refresh()
+    laptop.wait_ready()
+    laptop.open_room("capdraft-room")
+    laptop.wait(lambda: "caption replying" in laptop.texts())
+    time.sleep(1)
+    assert not laptop.find("#composer-context").is_displayed()
+    assert laptop.js(BOX) == ""

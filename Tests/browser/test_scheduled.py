@@ -1,5 +1,6 @@
 """Scheduled messages ("send later"): the clock beside Send, the bar over the box, the dialog with
 Send now / Edit / Delete, a failure shown when the server could not send, and the send itself."""
+import re
 import time
 
 from parley_browser import Chat, shifted_clock, sql
@@ -158,3 +159,29 @@ def test_send_later_on_a_monday_offers_next_monday_by_that_name(server, browsers
         chat.wait(lambda: chat.js("return document.querySelector('.schedule-menu') !== null"))
         labels = chat.js("return [...document.querySelectorAll('.schedule-menu button.when')].map(b => b.textContent)")
         assert labels[2].startswith(label), labels
+
+
+def test_a_send_refused_by_a_timed_mute_shows_its_end_in_local_time(server, browsers, account):
+    ned = account("ned_mutelater", display_name="Ned")
+    ola = account("ola_mutelater", display_name="Ola")
+    room = ola.create_room("timed-mute-later")["id"]
+    ned.join(room)
+    chat = Chat(browsers(), server).log_in("ned_mutelater")
+    chat.open_room("timed-mute-later")
+    made = ned.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "after the mute", "in_seconds": 3600}).json()
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed(), message="an event from another client did not show")
+    ola.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": ned.id, "duration_seconds": 600})
+    # Due now: the server tries, and is refused until the mute ends.
+    sql(server, f"UPDATE scheduled_messages SET send_at = NOW(3) WHERE id = {made['scheduled']['id']}")
+    chat.wait(lambda: "could not be sent" in chat.text_of("scheduled-bar-text"), message="the failure did not show")
+    [entry] = scheduled(ned)
+    assert entry["failure"]["code"] == "muted"
+    until = re.search(r"\d{4}-\d\d-\d\dT[\d:.]+Z", entry["failure"]["message"]).group(0)
+    local = chat.js("return import('/format.js').then(m => m.formatFull(new Date(arguments[0])))", until)
+
+    # The server says when the mute ends in ISO 8601; the list says it as the composer does, in local time.
+    chat.find("#scheduled-open").click()
+    failure = "return document.querySelector('#scheduled-list .scheduled-failure')?.textContent ?? ''"
+    chat.wait(lambda: chat.js(failure).startswith("Not sent: You are muted"), message=lambda: f"failure: {chat.js(failure)!r}")
+    assert not re.search(r"\d{4}-\d\d-\d\dT", chat.js(failure)), chat.js(failure)
+    assert local in chat.js(failure), (local, chat.js(failure))

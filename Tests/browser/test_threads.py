@@ -543,3 +543,32 @@ def test_typing_in_a_thread_shows_under_the_thread_not_the_room(server, browsers
     reader.wait(lambda: "the noodle place" in thread_texts(reader), message=lambda: f"replies: {thread_texts(reader)}")
     reader.wait(lambda: reader.text_of("thread-typing") == "" and reader.text_of("typing") == "",
                 message=lambda: f"room: {reader.text_of('typing')!r}, thread: {reader.text_of('thread-typing')!r}")
+
+
+def test_a_thread_open_on_a_deleted_message_with_replies_stays_open_after_a_reload(server, browsers, account):
+    tess = account("tess_tombroot", display_name="Tess")
+    theo = account("theo_tombroot", display_name="Theo")
+    room = tess.create_room("tombroot-room")["id"]
+    theo.join(room)
+    root = tess.post(room, "A question soon deleted")
+    theo.post(room, "An answer that stays", reply_to=root["id"])
+
+    chat = Chat(browsers(), server).log_in("theo_tombroot")
+    chat.open_room("tombroot-room")
+    chat.wait(lambda: thread_link(chat, "A question soon deleted") == "1 reply")
+    chat.open_thread("A question soon deleted")
+    chat.wait(lambda: thread_texts(chat) == ["An answer that stays"])
+    address = f"#room/{room}/thread/{root['id']}"
+    chat.wait(lambda: chat.js("return location.hash") == address, message=lambda: f"address {chat.js('return location.hash')}")
+
+    # Deleted live, the panel stays open on the tombstone, with its reply.
+    tess.call("DELETE", f"/api/messages/{root['id']}", expect=204)
+    chat.wait(lambda: chat.js("return document.querySelector('#thread-root .deleted-text') !== null"), message="the root did not show as deleted")
+    assert chat.find("#thread-panel").is_displayed() and thread_texts(chat) == ["An answer that stays"]
+
+    # A reload agrees: the address keeps the thread, and it opens with the reply.
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed(), message=lambda: f"the thread did not open; address {chat.js('return location.hash')}")
+    chat.wait(lambda: thread_texts(chat) == ["An answer that stays"], message=lambda: f"thread: {thread_texts(chat)}")
+    assert chat.js("return location.hash") == address

@@ -5,7 +5,7 @@ import time
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from parley_browser import Chat
+from parley_browser import Chat, wait_for
 
 
 def test_mark_all_as_read_clears_every_badge_in_every_tab(server, browsers, account):
@@ -96,6 +96,36 @@ def test_mark_unread_from_a_message_counts_it_again_until_the_room_is_read_again
     chat.open_room("markunread-room")
     chat.wait(lambda: chat.badge("markunread-room") is None, message="coming back did not read the room")
     chat.wait(lambda: server_unread() == 0)
+
+def test_a_deletion_in_the_open_room_lowers_its_unread_count_and_the_tab_title(server, browsers, account):
+    kim = account("kim_delunread", display_name="Kim")
+    lee = account("lee_delunread", display_name="Lee")
+    room = lee.create_room("delunread-room")["id"]
+    kim.join(room)
+    posted = [lee.post(room, f"point {n}") for n in range(1, 5)]
+    chat = Chat(browsers(), server).log_in("kim_delunread")
+    chat.open_room("delunread-room")
+    chat.wait(lambda: "point 4" in chat.texts())
+
+    def server_unread():
+        rooms = kim.call("GET", "/api/rooms", expect=200).json()["mine"]
+        return next(r["unread_count"] for r in rooms if r["id"] == room)
+
+    # Opening the room read it (else that late read would undo what follows).
+    wait_for(lambda: server_unread() == 0, message="opening the room did not read it")
+    # Marked unread from my other device: the open room counts all four again.
+    kim.call("POST", f"/api/rooms/{room}/unread", expect=200, json={"message_id": posted[0]["id"]})
+    chat.wait(lambda: chat.badge("delunread-room") == ["4", False], message=lambda: f"badge {chat.badge('delunread-room')}")
+    chat.wait(lambda: chat.driver.title == "(4) Parley", message=lambda: f"title {chat.driver.title!r}")
+
+    # Two of them deleted: the badge and the title count the two left, as the server does.
+    for message in posted[2:]:
+        lee.call("DELETE", f"/api/messages/{message['id']}", expect=204)
+    chat.wait(lambda: "point 4" not in chat.texts())
+    assert server_unread() == 2
+    chat.wait(lambda: chat.badge("delunread-room") == ["2", False], message=lambda: f"badge {chat.badge('delunread-room')}")
+    chat.wait(lambda: chat.driver.title == "(2) Parley", message=lambda: f"title {chat.driver.title!r}")
+
 
 def test_a_late_mark_all_read_answer_leaves_a_newer_message_unread(server, browsers, account):
     # The answer to "mark all read" can reach the page after the events that followed it (a loaded

@@ -683,6 +683,9 @@ async function share(files) {
   if (!shared[0]) restoreCaption(roomId, caption);
   else if (draftRoom === roomId && context?.kind === "reply" && box.value.trim() === "") {
     context = null;
+    // As Cancel does: the draft saved with the caption still names the reply, and would bring it
+    // back after a reload and on my other devices.
+    keepDraft();
     renderContext();
   }
 }

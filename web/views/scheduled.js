@@ -5,7 +5,7 @@
 // other tabs' changes and the server's sends reach through events.
 import * as actions from "/actions.js";
 import { $, button, el, popupMenu } from "/dom.js";
-import { formatFull, formatTime, roomLabel, serverText, TOO_LONG, tooLongMessage, truncate } from "/format.js";
+import { formatFull, formatTime, mutedRefusal, roomLabel, serverText, TOO_LONG, tooLongMessage, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
 import { on, scheduledList, state } from "/state.js";
@@ -156,6 +156,12 @@ function focusEntry(id, label) {
   (same ?? item?.querySelector("button") ?? $("scheduled-list").querySelector("button") ?? $("scheduled-dialog").querySelector("[data-close]")).focus();
 }
 
+/// Why a scheduled message was refused, as the composer says it: a mute's end in local time, not ISO 8601.
+function failureText(failure) {
+  const message = serverText(failure.message);
+  return failure.code === "muted" ? mutedRefusal(message).message : message;
+}
+
 function entry(s) {
   const room = state.rooms.get(s.room_id);
   const run = (label, work) => async () => {
@@ -176,7 +182,7 @@ function entry(s) {
       el("span", { className: "muted", text: ` · ${roomLabel(room) || "a room you left"}${s.reply_to ? " · a reply" : ""}` }),
     ),
     el("p", { className: "scheduled-text", text: truncate(preview({ text: s.text }), 300) }),
-    s.failure ? el("p", { className: "error scheduled-failure", text: `Not sent: ${serverText(s.failure.message)}` }) : null,
+    s.failure ? el("p", { className: "error scheduled-failure", text: `Not sent: ${failureText(s.failure)}` }) : null,
     el(
       "div",
       { className: "entry-actions" },
