@@ -461,9 +461,9 @@ export async function remove(id) {
 
 /// Shares a file in room `roomId` (with a caption), the room it was chosen in even if another is
 /// open by now, and shows the message at once if that room is open. `options`: `{signal, onProgress}`.
-export async function upload(roomId, file, caption, options) {
+export async function upload(roomId, file, { caption, replyTo }, options) {
   if (state.room?.id === roomId && state.room.hasNewer) showLatest().catch(() => {});
-  const { message } = await Files.upload(roomId, file, caption, options);
+  const { message } = await Files.upload(roomId, file, { text: caption, replyTo }, options);
   store.upsertMessage(message);
 }
 

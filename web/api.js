@@ -364,10 +364,10 @@ export const Blocks = {
 };
 
 export const Files = {
-  /// Shares `file` in a room as a new message, with an optional caption.
-  /// `options`: `{signal, onProgress}` (the fraction of the file sent so far).
-  upload: (roomId, file, text, options) =>
-    request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined })}`, file, options),
+  /// Shares `file` in a room as a new message, with an optional caption (`text`), answering `replyTo`
+  /// if given. `options`: `{signal, onProgress}` (the fraction of the file sent so far).
+  upload: (roomId, file, { text, replyTo } = {}, options) =>
+    request("POST", `/api/rooms/${roomId}/files${query({ name: file.name || "file", text: text || undefined, reply_to: replyTo })}`, file, options),
   /// The messages of a room that share files, newest first: `kind` (pictures, media, other), `name`
   /// (contained in the file's name), `before` a message id.
   list: (roomId, { kind, name, before, limit = 30 } = {}, options) =>

@@ -143,6 +143,28 @@ import Testing
         }
     }
 
+    /// A file shared in answer to a message (`reply_to`), as a message is: a caption written in
+    /// answer to someone went as a message of its own (a hunt).
+    @Test func aFileIsSharedAsAReply() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let room = try await MessageTests.room(client, alice, #"{"name":"answers"}"#, members: [bob])
+            let question = try await MessageTests.say(client, alice, room: room, "a picture of it?")
+            let elsewhere = try await MessageTests.say(client, alice, room: 1, "in main")
+            let answer = try await Self.upload(client, bob, room: room, [1, 2, 3], query: "name=it.png&text=here&reply_to=\(question)")
+            #expect(answer.status == .created)
+            #expect(try answer.json()["message"]?["reply_to"]?.int == question)
+            #expect(try answer.json()["message"]?["text"] == .string("here"))
+            let messages = try parley.count("messages", where: "room_id = \(room)")
+            try await Self.upload(client, bob, room: room, [4], query: "name=x.png&reply_to=\(elsewhere)").expectError(.unprocessableContent, "invalid_reply_to")
+            try await Self.upload(client, bob, room: room, [4], query: "name=x.png&reply_to=999999").expectError(.unprocessableContent, "invalid_reply_to")
+            try await Self.upload(client, bob, room: room, [4], query: "name=x.png&reply_to=first").expectError(.badRequest, "invalid_request")
+            #expect(try parley.count("messages", where: "room_id = \(room)") == messages)
+        }
+    }
+
     @Test func onlyMembersShareAndDownloadAndRefusalsStoreNothing() async throws {
         let parley = try await TestParley.make { $0.maxUploadBytes = 1000 }
         try await parley.run { client in

@@ -76,6 +76,27 @@ import Testing
         }
     }
 
+    /// So does a deactivation, or a password reset, everywhere the person was typing: every session
+    /// of theirs ended, and the others saw them typing for up to 6 s after (a hunt).
+    @Test func aDeactivationEndsTheTypingIndicatorEverywhere() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let root = try await client.signUp("root")
+            try parley.execute("UPDATE users SET site_role = 'admin' WHERE id = ?", [root.id])
+            let kim = try await client.signUp("kim")
+            let room = try await Self.room(client, owner: root, members: [kim], name: "typed in")
+            for typed in [room, 1] {
+                #expect(try await client.send(.post, "/api/rooms/\(typed)/typing", json: #"{"typing":true}"#, headers: kim.bearer).status == .noContent)
+            }
+            let head = try #require(try await client.send(.get, "/api/events?timeout=0", headers: root.bearer).json()["cursor"]?.int)
+            #expect(try await client.send(.post, "/api/admin/users/\(kim.id)/deactivate", headers: root.bearer).status == .noContent)
+            let events = try await client.send(.get, "/api/events?after=\(head)&timeout=0", headers: root.bearer).json()["events"]?.array ?? []
+            for typed in [room, 1] {
+                #expect(Self.trail(events, room: typed).filter { $0.hasPrefix("typing") } == ["typing false"], "\(typed): \(Self.trail(events, room: typed))")
+            }
+        }
+    }
+
     @Test func rolesAreGrantedOnlyDownwards() async throws {
         let parley = try await TestParley.make()
         try await parley.run { client in

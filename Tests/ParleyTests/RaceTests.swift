@@ -1379,4 +1379,83 @@ import Testing
             #expect(wrong.isEmpty, "\(wrong)")
         }
     }
+
+    /// Closing a DM while messages in it commit: the DM is closed up to exactly the messages before
+    /// `room.closed` in the log, so a client following events (which reopens it for a later
+    /// message) and the room list agree. Closed up to the newest committed, a message that had its
+    /// id first but committed a moment later came before the event and was left out: clients hid
+    /// the DM the server counted as open (a hunt, 11 of 40 races).
+    @Test func aDMClosedAsMessagesCommitIsClosedUpToWhatCameBeforeItsEvent() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let dm = try #require(try await client.send(.post, "/api/dms", json: #"{"user_id":\#(bob.id)}"#, headers: ann.bearer).json()["room"]?["id"]?.int)
+            var wrong: [String] = []
+            for n in 0..<30 {
+                if n > 0 { #expect(try await client.send(.delete, "/api/rooms/\(dm)/closed", headers: bob.bearer).status == .noContent) }
+                async let first = client.send(.post, "/api/rooms/\(dm)/messages", json: #"{"text":"one \#(n)"}"#, headers: ann.bearer)
+                async let second = client.send(.post, "/api/rooms/\(dm)/messages", json: #"{"text":"two \#(n)"}"#, headers: ann.bearer)
+                async let closing = client.send(.put, "/api/rooms/\(dm)/closed", headers: bob.bearer)
+                #expect(try await [first.status, second.status, closing.status] == [.created, .created, .noContent])
+                let event = try Int64(mariaDBValue: try parley.scalar("SELECT MAX(id) FROM events WHERE type = 'room.closed'"))
+                let before = try Int64(mariaDBValue: try parley.scalar("SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ? AND id < ?", [dm, event]))
+                let mark = try Int64(mariaDBValue: try parley.scalar("SELECT closed_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [dm, bob.id]))
+                if mark != before { wrong.append("round \(n): closed up to \(mark), but the messages before room.closed (\(event)) end at \(before)") }
+            }
+            #expect(wrong.isEmpty, "\(wrong)")
+        }
+    }
+
+    /// A read marker's unread count takes in the deletions before it in the log, not those after:
+    /// a client that takes the count and then subtracts each later `message.deleted` ends where a
+    /// fresh count does. A deletion that committed while the marker waited for a lower id was left
+    /// out of the count too, and clients subtracted it twice (a hunt: 5 of 119 markers one low).
+    /// The interleaving is forced: one deletion is held (a second connection locks its pin) after
+    /// taking its event id, the marker waits for it, and another deletion commits meanwhile.
+    @Test func aReadMarkersCountTakesInOnlyTheDeletionsBeforeIt() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await MessageTests.room(client, ann, #"{"name":"counted"}"#, members: [bob])
+            var ids: [Int64] = []
+            for n in 0..<6 { ids.append(try await MessageTests.say(client, ann, room: room, "m\(n)")) }
+            let (first, held, late) = (ids[1], ids[2], ids[4])
+            #expect(try await client.send(.post, "/api/rooms/\(room)/pins", json: #"{"message_id":\#(held)}"#, headers: ann.bearer).status == .created)
+            #expect(try await client.send(.post, "/api/rooms/\(room)/read", json: #"{"message_id":\#(ids[5])}"#, headers: bob.bearer).status == .ok)
+            let other = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { other.close() }
+            try other.executeText("START TRANSACTION")
+            // (By its primary key: the pin's row alone, no gap that the other deletion's statements touch.)
+            _ = try other.query("SELECT message_id FROM pins WHERE room_id = ? AND message_id = ? FOR UPDATE", [room, held])
+            // The held deletion takes its event id, then waits for the pin.
+            let heldDeletion = Task { try await client.send(.delete, "/api/messages/\(held)", headers: ann.bearer).status }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline, try !RaceTests.waitsForALock(other) { try await Task.sleep(for: .milliseconds(150)) }
+            // The marker waits for the held id; a later deletion commits meanwhile.
+            let marking = Task { try await client.send(.post, "/api/rooms/\(room)/unread", json: #"{"message_id":\#(first)}"#, headers: bob.bearer).status }
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(try await client.send(.delete, "/api/messages/\(late)", headers: ann.bearer).status == .noContent)
+            try other.executeText("COMMIT")
+            #expect(try await heldDeletion.value == .noContent)
+            #expect(try await marking.value == .ok)
+
+            let marker = try #require(try parley.query(
+                "SELECT id, payload FROM events WHERE type = 'read_marker' AND user_id = ? ORDER BY id DESC LIMIT 1", [bob.id]).first)
+            let event: Int64 = try marker.decode("id")
+            let counted = try JSONDecoder().decode(JSON.self, from: Data(try marker.decode("payload", as: String.self).utf8))["unread_count"]?.int
+            func deletedAt(_ id: Int64) throws -> Int64 {
+                try Int64(mariaDBValue: try parley.scalar(
+                    "SELECT id FROM events WHERE type = 'message.deleted' AND JSON_VALUE(payload, '$.message.id') = ?", [id]))
+            }
+            // The forced order: the held deletion before the marker, the late one after it.
+            #expect(try deletedAt(held) < event && deletedAt(late) > event)
+            // Unread after the mark (from `first` on): six messages less the one deleted before the marker.
+            #expect(counted == 4, "the marker counted \(counted ?? -1)")
+            // And a client that then subtracts the late deletion ends at a fresh count.
+            let fresh = try await client.send(.get, "/api/rooms", headers: bob.bearer).json()["mine"]?.array?.first { $0["id"]?.int == room }?["unread_count"]?.int
+            #expect(fresh == 3)
+        }
+    }
 }

@@ -269,12 +269,12 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwMDAAAAeBAL+ZDuWvQAAAABJRU5ErkJggg==")
 
 
-def test_a_reply_shared_as_a_captioned_file_leaves_no_reply_draft_behind(server, browsers, account, tmp_path):
+def test_a_file_shared_while_replying_answers_the_message_and_leaves_no_reply_draft_behind(server, browsers, account, tmp_path):
     alice = account("ada_capdraft", display_name="Ada")
     bob = account("bo_capdraft", display_name="Bo")
     room = alice.create_room("capdraft-room")["id"]
     bob.join(room)
-    alice.post(room, "send me the picture")
+    asked = alice.post(room, "send me the picture")
     image = tmp_path / "picture.png"
     image.write_bytes(PNG)
 
@@ -291,12 +291,15 @@ def test_a_reply_shared_as_a_captioned_file_leaves_no_reply_draft_behind(server,
     phone.wait(lambda: phone.js(BOX) == "caption replying" and phone.find("#composer-context").is_displayed(),
                message="the phone did not show the draft")
 
-    # The upload takes no reply target: the caption goes as a plain message, and the reply ends.
+    # The picture and its caption answer the message (they went as a message of their own), and the reply ends.
     laptop.js("document.getElementById('attach-input').hidden = false")
     laptop.find("#attach-input").send_keys(str(image))
     laptop.js("document.getElementById('attach-input').hidden = true")
     laptop.wait(lambda: "caption replying" in laptop.texts())
     laptop.wait(lambda: not laptop.find("#composer-context").is_displayed())
+    [shared] = [m for m in alice.history(room) if m["file"]]
+    assert shared["text"] == "caption replying" and shared["reply_to"] == asked["id"], shared
+    assert "send me the picture" in laptop.quote_text("caption replying")
 
     # Gone from the server, from my other browser, and after a reload.
     wait_for(lambda: room not in on_server(), message="the server still keeps the reply as a draft")

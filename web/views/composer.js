@@ -666,6 +666,9 @@ async function share(files) {
   if (!state.room || state.room.closed || box.disabled) return;
   const roomId = state.room.id;
   const caption = context?.kind === "edit" ? "" : box.value.trim();
+  // While replying, the first file answers the message, as a message would (it went as a message
+  // of its own, its caption too, a hunt).
+  const replying = context?.kind === "reply" ? context : null;
   setError(null);
   if (caption) {
     box.value = "";
@@ -675,13 +678,12 @@ async function share(files) {
   let previous = Promise.resolve();
   const shared = await Promise.all(
     files.map((file, index) => {
-      previous = shareOne(roomId, file, index === 0 ? caption : "", previous);
+      previous = shareOne(roomId, file, index === 0 ? { caption, replyTo: replying?.message.id } : {}, previous);
       return previous;
     }),
   );
-  if (!caption) return;
-  if (!shared[0]) restoreCaption(roomId, caption);
-  else if (draftRoom === roomId && context?.kind === "reply" && box.value.trim() === "") {
+  if (caption && !shared[0]) restoreCaption(roomId, caption);
+  else if (shared[0] && replying && draftRoom === roomId && context === replying && box.value.trim() === "") {
     context = null;
     // As Cancel does: the draft saved with the caption still names the reply, and would bring it
     // back after a reload and on my other devices.
@@ -710,7 +712,7 @@ function restoreCaption(roomId, caption) {
 /// One upload to room `roomId`, shown above the box with its progress and a Cancel button while it
 /// lasts (and while it waits for `turn`, the one before it, to end), in that room only: opening another
 /// room hides its row until that room is open again. True when it was shared.
-async function shareOne(roomId, file, caption, turn = Promise.resolve()) {
+async function shareOne(roomId, file, { caption, replyTo }, turn = Promise.resolve()) {
   const name = file.name || "file";
   // The server would refuse it only once it had all of it: it is not sent.
   const largest = state.limits?.max_upload_bytes;
@@ -734,7 +736,7 @@ async function shareOne(roomId, file, caption, turn = Promise.resolve()) {
   const where = () => (state.room?.id === roomId ? "" : ` in ${roomLabel(state.rooms.get(roomId)) || "the room it was chosen in"}`);
   try {
     await turn;
-    await actions.upload(roomId, file, caption, { signal: controller.signal, onProgress });
+    await actions.upload(roomId, file, { caption, replyTo }, { signal: controller.signal, onProgress });
     announce(`${name} shared${where()}.`);
     return true;
   } catch (error) {

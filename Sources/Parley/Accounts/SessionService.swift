@@ -25,6 +25,8 @@ struct SessionService: Sendable {
     let hub: EventHub
     /// Someone whose every session ended is offline at once.
     let presence: PresenceService
+    /// And typing nowhere.
+    let typing: TypingService
     /// Expiry slides at most this often per session, so a busy client does not write on every
     /// request: once a minute, or four times per lifetime when that is shorter (a hunt: with a
     /// one-minute lifetime a client busy all along was logged out when it ran out).
@@ -111,6 +113,7 @@ struct SessionService: Sendable {
         try? await Task.sleep(for: .milliseconds(50))
         hub.disconnect(userID: userID)
         await presence.ended(userID)
+        try? await typing.endedEverywhere(userID: userID)
     }
 
     /// Ends the streams and waiting polls whose session is no longer live: expired while they were

@@ -189,7 +189,7 @@ struct ApplicationParts: Sendable {
             canReact: canReact, filter: contentFilter, previews: LinkPreviews(policy: config.linkPreviews, log: log, logger: logger))
 
         let sessionStore = SessionStore(pool: database.pool)
-        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub, presence: presence)
+        let sessions = SessionService(store: sessionStore, ttl: config.sessionTTL, hub: hub, presence: presence, typing: typing)
         let accounts = AccountService(
             users: UserStore(pool: database.pool), rooms: roomStore, log: log, sessions: sessions, hasher: hasher,
             limits: .init(
@@ -226,11 +226,14 @@ func buildRouter(config: AppConfig, parts: ApplicationParts) -> Router<AppReques
         accounts: parts.accounts, sessions: parts.sessions, sessionStore: parts.sessionStore, secureCookies: config.secureCookies,
         maxBodyBytes: config.maxBodyBytes
     ).addRoutes(to: router)
-    RoomController(rooms: parts.rooms, mutes: parts.moderation.mutes, limiter: parts.roomLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    RoomController(
+        rooms: parts.rooms, mutes: parts.moderation.mutes, limiter: parts.roomLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes,
+        receipts: parts.receipts
+    ).addRoutes(to: router)
     InviteController(rooms: parts.rooms, limiter: parts.messageLimiter, joinLimiter: parts.joinLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     WebhookController(rooms: parts.rooms, messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes)
         .addRoutes(to: router)
-    MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
+    MessageController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes, receipts: parts.receipts).addRoutes(to: router)
     PreviewImageController(pool: parts.database.pool).addRoutes(to: router)
     PollController(messages: parts.messages, limiter: parts.messageLimiter, maxBodyBytes: config.maxBodyBytes).addRoutes(to: router)
     ProfileController(rooms: parts.rooms).addRoutes(to: router)

@@ -51,6 +51,9 @@ struct FileController {
         let parameters = request.query
         let name = try Self.fileName(parameters.get("name").map { String($0) } ?? "file")
         let caption = try MessageService.validateCaption(parameters.get("text").map { String($0) } ?? "")
+        // A file shared as a reply, as a message is (a caption written in answer to someone had
+        // gone as a message of its own, a hunt).
+        let replyTo = try MessageController.number(request, "reply_to", "a message id", minimum: 1)
         let contentType = Self.contentType(request.headers[.contentType])
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxUploadBytes {
             throw FileStore.tooLarge(maxUploadBytes)
@@ -61,7 +64,7 @@ struct FileController {
         var stored = try await files.store(request.body, name: name, contentType: contentType, limit: maxUploadBytes)
         stored.session = session.id
         return MessageController.answer(
-            try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: nil, clientID: nil, file: stored))
+            try await messages.post(user: session.user, roomID: roomID, text: caption, replyTo: replyTo, clientID: nil, file: stored))
     }
 
     /// [roomFiles] `kind` (pictures, media or other), `name` (contained in the file's name),

@@ -7,6 +7,8 @@ struct MessageController {
     let messages: MessageService
     let limiter: RateLimiter
     let maxBodyBytes: Int
+    /// A page of history reached a client (`ReceiptService.delivered(userID:room:upTo:)`).
+    let receipts: ReceiptService
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/rooms/:room/messages", use: push)
@@ -159,6 +161,9 @@ struct MessageController {
             return date
         }
         let page = try await messages.history(user: session.user, roomID: roomID, before: before, after: after, around: around, at: at, limit: limit)
+        if let newest = page.messages.lazy.filter({ $0.sender.id != session.user.id }).map(\.id).max() {
+            receipts.delivered(userID: session.user.id, room: roomID, upTo: newest)
+        }
         return Page(messages: page.messages, hasMore: page.hasMore, hasNewer: page.hasNewer, aroundId: at == nil ? nil : .some(page.aroundID))
     }
 

@@ -679,7 +679,9 @@ struct MessageService: Sendable {
             }
             // Nor in the log, where replays from an older cursor would find it.
             try Redaction.scrub(c, message: message, tombstone: tombstone.json)
-            try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
+            let deletion = try events.append(EventType.messageDeleted, roomID: message.roomId, payload: MessageEvent(message: tombstone, thread: thread))
+            // Where in the log it was deleted, for unread counts as of a read marker (`ReceiptService.unread`).
+            try c.execute("UPDATE messages SET deleted_event = ? WHERE id = ?", [deletion, messageID])
             // Nor is it pinned any more (as in Slack): an empty pin would hold one of the room's 50 places.
             if try c.execute("DELETE FROM pins WHERE message_id = ?", [messageID]).affectedRows > 0 {
                 try events.append(

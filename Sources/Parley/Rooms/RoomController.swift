@@ -13,6 +13,8 @@ struct RoomController {
     /// Rooms joined, with a password or without.
     let joinLimiter: RateLimiter
     let maxBodyBytes: Int
+    /// The rooms' last messages listed reached a client (`ReceiptService.delivered(userID:room:upTo:)`).
+    let receipts: ReceiptService
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/api/rooms", use: list)
@@ -114,6 +116,12 @@ struct RoomController {
         async let mine = rooms.store.roomsOf(userID: session.user.id)
         async let states = RoomState.all(pool: rooms.store.pool, userID: session.user.id)
         let byRoom = Dictionary(try await states.map { ($0.roomId, $0) }, uniquingKeysWith: { a, _ in a })
+        // (Rooms read up to their last message had it delivered before, as it was read or fetched.)
+        for state in byRoom.values {
+            if let last = state.lastMessage, last.id > state.readUpTo, last.sender.id != session.user.id {
+                receipts.delivered(userID: session.user.id, room: state.roomId, upTo: last.id)
+            }
+        }
         let (listed, complete) = try await directory
         return RoomList(public: listed, publicComplete: complete, mine: try await mine.map { MyRoom(room: $0, state: byRoom[$0.id]) })
     }

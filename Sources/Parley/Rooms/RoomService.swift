@@ -544,20 +544,26 @@ struct RoomService: Sendable {
     /// Only their own clients hear of it. Other rooms are left, not closed (409 `not_a_dm`).
     func setClosed(user: User, roomID: Int64, closed: Bool) async throws {
         let store = self.store
-        try await log.transaction { c, events in
+        // Settled: the DM is closed up to the messages before `room.closed` in the log. Up to the
+        // newest one committed, a message that had its id but committed a moment later came before
+        // the event and was left out of the mark: clients hid the DM, which the server counted as
+        // open (a hunt, 11 of 40 races).
+        try await log.transaction(settled: closed) { c, events in
             let (room, role) = try Self.access(store, c, roomID: roomID, userID: user.id)
             guard role != nil else { throw Self.notAMember }
             guard room.kind == .dm else { throw ParleyError(.conflict, "not_a_dm", "Only a DM is closed; leave a room or group instead.") }
             let change =
                 closed
                 ? """
-                UPDATE room_members FORCE INDEX (PRIMARY) SET closed_up_to = (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ?)
+                UPDATE room_members FORCE INDEX (PRIMARY) SET closed_up_to = (SELECT COALESCE(MAX(id), 0) FROM messages WHERE room_id = ? AND id < ?)
                 WHERE room_id = ? AND user_id = ?
                 """
                 : "UPDATE room_members FORCE INDEX (PRIMARY) SET closed_up_to = NULL WHERE room_id = ? AND user_id = ? AND closed_up_to IS NOT NULL"
-            let parameters: [Int64] = closed ? [roomID, roomID, user.id] : [roomID, user.id]
+            let parameters: [Int64] = closed ? [roomID, events.settledID ?? .max, roomID, user.id] : [roomID, user.id]
             guard try c.execute(change, parameters).affectedRows == 1 else { return }
-            try events.append(closed ? EventType.roomClosed : EventType.roomReopened, userID: user.id, payload: RoomMarkEvent(roomId: roomID))
+            try events.append(
+                closed ? EventType.roomClosed : EventType.roomReopened, userID: user.id, payload: RoomMarkEvent(roomId: roomID),
+                id: closed ? events.settledID : nil)
         }
     }
 

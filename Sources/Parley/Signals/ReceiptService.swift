@@ -92,6 +92,19 @@ struct ReceiptService: Sendable {
         }
     }
 
+    /// Notes that `room`'s messages up to `id` reached one of `userID`'s clients by a read rather than
+    /// the stream: a page of history, or the room list's last message. A client that starts its
+    /// stream at the head (a new tab, a phone waking) gets what came meanwhile that way, and its
+    /// "delivered" had waited for the read, which told the sender when someone who keeps read
+    /// receipts private read it (a hunt). `id` is the newest message not sent by the user.
+    func delivered(userID: Int64, room: Int64, upTo id: Int64) {
+        guard id > 0 else { return }
+        pendingDelivered.withLockedValue { pending in
+            let key = Key(room: room, user: userID)
+            pending[key] = max(pending[key] ?? 0, id)
+        }
+    }
+
     /// Writes gathered delivered marks and announces the ones that moved (run every second): up to
     /// `deliveredBatch` marks per transaction, so a busy second costs a few commits, not one per
     /// member. Rows are taken in key order, so two batches never wait on each other in a cycle.
@@ -207,14 +220,17 @@ struct ReceiptService: Sendable {
         let oldDelivered: Int64 = try row.decode("delivered_up_to")
         let oldRead: Int64 = try row.decode("read_up_to")
         let oldSeen: Int64 = try row.decode("seen_up_to")
-        let newDelivered = max(oldDelivered, delivered)
+        let shares: Bool = try row.decode("send_read_receipts")
+        // A read moves the delivered mark only for those who share their reads: for the others, a
+        // delivered mark that moved as they read said when they read (delivery is marked as their
+        // clients fetch, see `delivered(userID:room:upTo:)`).
+        let newDelivered = read == nil || shares ? max(oldDelivered, delivered) : oldDelivered
         let newRead = max(oldRead, read ?? 0)
         let newSeen = max(oldSeen, newRead)
         guard newDelivered != oldDelivered || newRead != oldRead else { return nil }
         try c.execute(
             "UPDATE room_members FORCE INDEX (PRIMARY) SET delivered_up_to = ?, read_up_to = ?, seen_up_to = ? WHERE room_id = ? AND user_id = ?",
             [newDelivered, newRead, newSeen, room, user])
-        let shares: Bool = try row.decode("send_read_receipts")
         // Reading again what was marked unread changes nothing others see, nor does reading when
         // the reader keeps their read marks to themselves (the event alone said "they just read it").
         if memberCount <= receiptEventMaxMembers, newDelivered != oldDelivered || (shares && newSeen != oldSeen) {
@@ -260,7 +276,9 @@ struct ReceiptService: Sendable {
     /// `before`: for a `read_marker` event, its id. Messages after it in the log reach the user's
     /// devices after the marker and are counted there; the count, read once the transaction's
     /// snapshot is taken, would also include those that committed meanwhile, and devices counted
-    /// them twice (a hunt: 12-55% of markers over by one or more while others posted).
+    /// them twice (a hunt: 12-55% of markers over by one or more while others posted). Likewise a
+    /// message deleted after it in the log (`deleted_event`) counts as not yet deleted: devices
+    /// subtract it when its event comes, and subtracted it twice (a hunt: 5 of 119 markers one low).
     static func unread(_ c: MariaDBConnection, userID: Int64, roomID: Int64, before: Int64 = .max) throws -> ReadMarkerEvent {
         let mark = try c.query("SELECT read_up_to FROM room_members WHERE room_id = ? AND user_id = ?", [roomID, userID]).first?
             .decode("read_up_to", as: Int64.self) ?? 0
@@ -268,20 +286,22 @@ struct ReceiptService: Sendable {
             """
             SELECT COUNT(*) AS unread FROM (
                 SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.id < ? AND (m.sender_id <> ? OR m.webhook_summary IS NOT NULL)
-                    AND m.deleted_at IS NULL AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id) LIMIT 1000
+                    AND (m.deleted_at IS NULL OR m.deleted_event > ?)
+                    AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id) LIMIT 1000
             ) recent
-            """, [roomID, mark, before, userID, userID]
+            """, [roomID, mark, before, userID, before, userID]
         )[0].decode("unread", as: Int.self)
         let mentioned = try c.query(
             """
             SELECT EXISTS(SELECT 1 FROM mentions n JOIN messages m ON m.id = n.message_id
-                          WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND n.message_id < ? AND m.deleted_at IS NULL
+                          WHERE n.user_id = ? AND n.room_id = ? AND n.message_id > ? AND n.message_id < ?
+                          AND (m.deleted_at IS NULL OR m.deleted_event > ?)
                           AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 OR EXISTS(SELECT 1 FROM messages m WHERE m.room_id = ? AND m.id > ? AND m.id < ? AND m.mentions_room = 1
-                          AND (m.sender_id <> ? OR m.webhook_summary IS NOT NULL) AND m.deleted_at IS NULL
+                          AND (m.sender_id <> ? OR m.webhook_summary IS NOT NULL) AND (m.deleted_at IS NULL OR m.deleted_event > ?)
                           AND NOT EXISTS(SELECT 1 FROM user_blocks b WHERE b.user_id = ? AND b.blocked_id = m.sender_id))
                 AS mentioned
-            """, [userID, roomID, mark, before, userID, roomID, mark, before, userID, userID]
+            """, [userID, roomID, mark, before, before, userID, roomID, mark, before, userID, before, userID]
         )[0].decode("mentioned", as: Bool.self)
         return ReadMarkerEvent(roomId: roomID, readUpTo: mark, unreadCount: count, mentioned: mentioned)
     }

@@ -53,6 +53,15 @@ final class TypingTracker: Sendable {
         entries.withLockedValue { entries in entries.removeValue(forKey: key).map { Ended(key: key, thread: $0.thread) } }
     }
 
+    /// Ends every indicator of a user; where they showed.
+    func stopAll(user: Int64) -> [Ended] {
+        entries.withLockedValue { entries in
+            let ended = entries.filter { $0.key.user == user }.map { Ended(key: $0.key, thread: $0.value.thread) }
+            for one in ended { entries[one.key] = nil }
+            return ended
+        }
+    }
+
     /// Removes and returns the indicators that ran out.
     func expire(now: ContinuousClock.Instant = .now) -> [Ended] {
         entries.withLockedValue { entries in
@@ -154,6 +163,17 @@ struct TypingService: Sendable {
         guard let ended = tracker.stop(TypingTracker.Key(room: roomID, user: user.id)) else { return }
         try events.append(
             EventType.typing, roomID: roomID, payload: TypingEvent(roomId: roomID, threadId: ended.thread, user: user, typing: false, expiresInMs: 0))
+    }
+
+    /// Ends a user's indicators everywhere once every session of theirs ended (a deactivation, a
+    /// password reset): the others saw "typing…" for up to the indicator's lifetime after they were
+    /// gone (a hunt), as after a kick before that ended it.
+    func endedEverywhere(userID: Int64) async throws {
+        let ended = tracker.stopAll(user: userID)
+        guard !ended.isEmpty else { return }
+        let rooms = self.rooms
+        guard let user = try await rooms.pool.withConnection({ c in try rooms.user(c, id: userID) }) else { return }
+        for one in ended { try await emit(roomID: one.key.room, thread: one.thread, user: user, typing: false) }
     }
 
     /// Announces the end of indicators that ran out (run every half second).
