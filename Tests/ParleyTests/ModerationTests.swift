@@ -877,8 +877,14 @@ import Testing
             try await client.send(.post, "/api/rooms", json: #"{"name":"two"}"#, headers: fay.bearer).expectError(.tooManyRequests, "rate_limited")
             #expect(try await client.send(.post, "/api/rooms/1/typing", json: #"{"typing":true}"#, headers: gil.bearer).status == .noContent)
             try await client.send(.post, "/api/rooms/1/typing", json: #"{"typing":true}"#, headers: gil.bearer).expectError(.tooManyRequests, "rate_limited")
+            // A vote counts as sending, as a reaction does (it was not counted: a hunt); taking one back does not.
+            let poll = try #require(try await PollTests.create(client, gil, room: 1, #"{"question":"q?","options":["a","b"]}"#).json()["message"]?["id"]?.int)
+            #expect(try await PollTests.vote(client, gil, poll, [0]).status == .ok)
+            try await PollTests.vote(client, gil, poll, [1]).expectError(.tooManyRequests, "rate_limited")
+            #expect(try await PollTests.vote(client, gil, poll, []).status == .ok)
         }
-        #expect(try parley.count("messages") == 4)
+        // Fay's three and Gil's message and poll.
+        #expect(try parley.count("messages") == 5)
     }
 
     /// Lifting a mute follows the rule of making one: nobody lifts their own, nor one on a member

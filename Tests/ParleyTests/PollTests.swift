@@ -134,10 +134,16 @@ import Testing
             let owned = try await MessageTests.room(client, bob, #"{"name":"owned"}"#, members: [ann])
             let asked = try #require(
                 try await Self.create(client, bob, room: owned, #"{"question":"q?","options":["a","b"]}"#).json()["message"]?["id"]?.int)
+            // (A vote made before the mute.)
+            #expect(try await Self.vote(client, ann, asked, [1]).status == .ok)
             let mute = try await client.send(.post, "/api/rooms/\(owned)/mutes", json: #"{"user_id":\#(ann.id)}"#, headers: bob.bearer)
             #expect(mute.status == .created)
             try await Self.vote(client, ann, asked, [0]).expectError(.forbidden, "muted")
+            #expect(try parley.count("poll_votes") == 1)
+            // The muted take their vote back, as they take back a reaction (it was refused, a hunt).
+            #expect(try await Self.vote(client, ann, asked, []).status == .ok)
             #expect(try parley.count("poll_votes") == 0)
+            try await Self.vote(client, ann, asked, [1]).expectError(.forbidden, "muted")
         }
     }
 

@@ -105,7 +105,8 @@ extension MessageService {
     }
 
     /// [vote] Sets the user's choices in a poll to exactly `choices` (none takes the vote back), in
-    /// one transaction with the message row locked, like a reaction. Members who may post.
+    /// one transaction with the message row locked, like a reaction. Members who may post; the
+    /// muted take their vote back.
     func vote(user: User, messageID: Int64, choices: [Int]) async throws -> Voted {
         let chosen = Array(Set(choices)).sorted()
         let roomID = try await roomOf(messageID: messageID)
@@ -113,8 +114,11 @@ extension MessageService {
             let message = try heldMemberMessage(c, id: messageID, roomID: roomID, userID: user.id)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message takes no votes.") }
             guard let poll = message.poll else { throw Self.pollNotFound }
-            try canReact(c, message.roomId, user.id, true)
-            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false)
+            // A muted member takes their vote back (none chosen), as they take back a reaction; it was
+            // refused (a hunt). Choosing is refused.
+            let adding = !chosen.isEmpty
+            try canReact(c, message.roomId, user.id, adding)
+            try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id, policy: false, mute: adding)
             guard !poll.closed else { throw Self.pollClosed }
             guard chosen.allSatisfy(poll.options.indices.contains), poll.multiple || chosen.count <= 1 else {
                 throw ParleyError.invalid(
@@ -242,11 +246,14 @@ struct PollController {
                 clientID: body.clientId))
     }
 
-    /// [vote]
+    /// [vote] (Counted against the caller's message rate limit, unless it takes the vote back.)
     func vote(request: Request, context: AppRequestContext) async throws -> PollAnswer {
         let session = try context.requireSession()
         let messageID = try RoomController.id(context, "message")
         let body = try await request.decodeJSON(as: VoteBody.self, context: context, limit: maxBodyBytes)
+        // Counted against the message rate limit, as a reaction is (each vote tells every member,
+        // with the whole poll); taking a vote back is not, as taking back a reaction is not.
+        if !body.options.isEmpty { try limiter.consume(String(session.user.id)) }
         let voted = try await messages.vote(user: session.user, messageID: messageID, choices: body.options)
         return PollAnswer(messageId: voted.messageID, poll: voted.poll, myVotes: voted.mine)
     }

@@ -29,7 +29,7 @@ struct SearchQuery: Sendable, Equatable {
     /// The words of `text` (runs of letters and digits) of at least `minimumWordLength` characters;
     /// `invalid_query` when none is left or the text is empty or too long.
     init(_ text: String, minimumWordLength: Int, maximumWordLength: Int = .max) throws {
-        let trimmed = text.trimmedWhitespace
+        let trimmed = text.precomposedStringWithCanonicalMapping.trimmedWhitespace
         guard (1...Self.maxLength).contains(trimmed.count) else { throw Self.invalid(minimumWordLength: minimumWordLength) }
         var words: [String] = []
         var terms: [String] = []
@@ -43,8 +43,11 @@ struct SearchQuery: Sendable, Equatable {
             words.append(current)
             terms += found
             // Runs of Chinese or Japanese are indexed in pairs; only the other parts can be too long.
+            // Counted in code points, as InnoDB counts a token (composed first): a word of 50 accented
+            // letters each written with its accent apart is 100, and was dropped while the other words
+            // matched alone (a hunt). Nor does the parser keep letters beyond the first plane (𝐇𝐞𝐥𝐥𝐨).
             let parts = current.unicodeScalars.split(whereSeparator: Self.isUnspaced)
-            if parts.contains(where: { String(String.UnicodeScalarView($0)).count > maximumWordLength }) { unmatchable = true }
+            if parts.contains(where: { $0.count > maximumWordLength || $0.contains { $0.value > 0xFFFF } }) { unmatchable = true }
         }
         for character in trimmed.lowercased() {
             if character.isLetter || character.isNumber { current.append(character) } else { finish() }
