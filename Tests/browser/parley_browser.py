@@ -270,6 +270,14 @@ class Chat:
         # (`wait` counts a StaleElementReferenceException as "not yet".)
         self.wait(click, timeout=timeout, message=message or f"could not click {selector}" + (f" {text!r}" if text is not None else ""))
 
+    def open_invites(self, group):
+        """Opens the invite links dialog of the private group named `group` from its member panel."""
+        self.open_room(group, "group-list")
+        self.find("#members-toggle").click()
+        self.wait(lambda: self.find("#invites-open").is_displayed(), message="no Invite links button")
+        self.find("#invites-open").click()
+        self.wait(lambda: self.dialog_open("invites-dialog"))
+
     def open_thread(self, text):
         """Opens the thread of the message `text` from its "N replies" link."""
         message_id = self.message_id(text)

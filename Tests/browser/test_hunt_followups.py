@@ -211,11 +211,7 @@ def test_invite_links_say_once_and_follow_their_uses_while_open(server, browsers
     once = owner.call("POST", f"/api/rooms/{group}/invites", expect=201, json={"max_uses": 1}).json()["invite"]
     first.call("POST", f"/api/invites/{open_link['code']}/join", expect=200)
     chat = Chat(browsers(), server).log_in("hf_inviter")
-    chat.open_room("hf-invites", "group-list")
-    chat.find("#members-toggle").click()
-    chat.wait(lambda: chat.find("#invites-open").is_displayed())
-    chat.find("#invites-open").click()
-    chat.wait(lambda: chat.dialog_open("invites-dialog"))
+    chat.open_invites("hf-invites")
     count = "return document.querySelectorAll('#invite-list li[data-invite-id]').length"
     chat.wait(lambda: chat.js(count) == 2)
     assert "used once" in chat.text_of("invite-list") and "times" not in chat.text_of("invite-list")
@@ -224,7 +220,6 @@ def test_invite_links_say_once_and_follow_their_uses_while_open(server, browsers
     second.call("POST", f"/api/invites/{once['code']}/join", expect=200)
     chat.wait(lambda: chat.js(count) == 1, message="a used-up link stayed among the links that work")
     assert "used 0 of 1" not in chat.text_of("invite-list")
-
 
 
 def test_a_demoted_admins_invite_link_is_listed_as_not_working_and_can_be_revoked(server, browsers, account):
@@ -237,11 +232,7 @@ def test_a_demoted_admins_invite_link_is_listed_as_not_working_and_can_be_revoke
     owner.call("PUT", f"/api/rooms/{group}/members/{admin.id}/role", expect=200, json={"role": "member"})
     outsider.call("GET", f"/api/invites/{code}", expect=404)
     chat = Chat(browsers(), server).log_in("hf_link_owner")
-    chat.open_room("hf-dormant", "group-list")
-    chat.find("#members-toggle").click()
-    chat.wait(lambda: chat.find("#invites-open").is_displayed())
-    chat.find("#invites-open").click()
-    chat.wait(lambda: chat.dialog_open("invites-dialog"))
+    chat.open_invites("hf-dormant")
     warning = "return [...document.querySelectorAll('#invite-list li[data-invite-id]')].map(li => li.querySelector('.invite-inactive')?.textContent ?? null)"
     chat.wait(lambda: chat.js(warning) == ["Not working: its maker is no longer an admin."], message="the demoted admin's link was not listed as not working")
     chat.find("#invite-list li[data-invite-id] button").click()

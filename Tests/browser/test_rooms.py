@@ -131,11 +131,7 @@ def test_an_invite_link_made_in_the_member_panel_lets_someone_join_the_group(ser
     account("kai_invites", display_name="Kai")
     group = owner.create_room("hideout", kind="group", topic="the quiet corner")["id"]
     ines = Chat(browsers(), server).log_in("ines_invites")
-    ines.open_room("hideout", "group-list")
-    ines.find("#members-toggle").click()
-    ines.wait(lambda: ines.find("#invites-open").is_displayed())
-    ines.find("#invites-open").click()
-    ines.wait(lambda: ines.dialog_open("invites-dialog"))
+    ines.open_invites("hideout")
     ines.wait(lambda: ines.text_of("invite-list") == "No links yet.")
     # A link for one use.
     ines.js("document.getElementById('invite-uses').value = '1'")

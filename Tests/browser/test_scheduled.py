@@ -83,19 +83,27 @@ def test_a_message_is_scheduled_edited_and_sent(server, browsers, account):
     chat.wait(lambda: not chat.find("#scheduled-bar").is_displayed(), message="the bar did not follow the deletion")
 
 
+def refused_for_a_mute(server, browsers, sender, owner, room_name, text, mute):
+    """`sender` (in a browser, in `owner`'s room) schedules `text`, `owner` mutes them with `mute`,
+    and the message comes due: the bar says it could not be sent. Answers the page, the room and
+    the scheduled message as made."""
+    room = owner.create_room(room_name)["id"]
+    sender.join(room)
+    chat = Chat(browsers(), server).log_in(sender.username)
+    chat.open_room(room_name)
+    made = sender.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": text, "in_seconds": 3600}).json()
+    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed(), message="an event from another client did not show")
+    owner.call("POST", f"/api/rooms/{room}/mutes", expect=201, json=mute)
+    sql(server, f"UPDATE scheduled_messages SET send_at = NOW(3) WHERE id = {made['scheduled']['id']}")
+    chat.wait(lambda: "could not be sent" in chat.text_of("scheduled-bar-text"), message="the failure did not show")
+    return chat, room, made
+
+
 def test_a_send_the_server_refused_shows_and_is_sent_later(server, browsers, account):
     wes = account("wes_later", display_name="Wes")
     xia = account("xia_later", display_name="Xia")
-    room = xia.create_room("muted-later")["id"]
-    wes.join(room)
-    chat = Chat(browsers(), server).log_in("wes_later")
-    chat.open_room("muted-later")
-    made = wes.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "when I am heard", "in_seconds": 3600}).json()
-    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed(), message="an event from another client did not show")
-    xia.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": wes.id})
     # Due now: the server tries, is refused (muted), and the bar says so.
-    sql(server, f"UPDATE scheduled_messages SET send_at = NOW(3) WHERE id = {made['scheduled']['id']}")
-    chat.wait(lambda: "could not be sent" in chat.text_of("scheduled-bar-text"), message="the failure did not show")
+    chat, room, made = refused_for_a_mute(server, browsers, wes, xia, "muted-later", "when I am heard", {"user_id": wes.id})
     chat.find("#scheduled-open").click()
     chat.wait(lambda: "Not sent: You are muted" in chat.text_of("scheduled-list"))
     # Unmuted, rescheduled from the dialog a minute ahead: the failure is gone and it waits again.
@@ -164,16 +172,8 @@ def test_send_later_on_a_monday_offers_next_monday_by_that_name(server, browsers
 def test_a_send_refused_by_a_timed_mute_shows_its_end_in_local_time(server, browsers, account):
     ned = account("ned_mutelater", display_name="Ned")
     ola = account("ola_mutelater", display_name="Ola")
-    room = ola.create_room("timed-mute-later")["id"]
-    ned.join(room)
-    chat = Chat(browsers(), server).log_in("ned_mutelater")
-    chat.open_room("timed-mute-later")
-    made = ned.call("POST", f"/api/rooms/{room}/scheduled", expect=201, json={"text": "after the mute", "in_seconds": 3600}).json()
-    chat.wait(lambda: chat.find("#scheduled-bar").is_displayed(), message="an event from another client did not show")
-    ola.call("POST", f"/api/rooms/{room}/mutes", expect=201, json={"user_id": ned.id, "duration_seconds": 600})
     # Due now: the server tries, and is refused until the mute ends.
-    sql(server, f"UPDATE scheduled_messages SET send_at = NOW(3) WHERE id = {made['scheduled']['id']}")
-    chat.wait(lambda: "could not be sent" in chat.text_of("scheduled-bar-text"), message="the failure did not show")
+    chat, _, _ = refused_for_a_mute(server, browsers, ned, ola, "timed-mute-later", "after the mute", {"user_id": ned.id, "duration_seconds": 600})
     [entry] = scheduled(ned)
     assert entry["failure"]["code"] == "muted"
     until = re.search(r"\d{4}-\d\d-\d\dT[\d:.]+Z", entry["failure"]["message"]).group(0)
