@@ -61,9 +61,10 @@ struct MessageService: Sendable {
     }
 
     /// Whether a text shows nothing: only format characters (a byte order mark, zero-width
-    /// joiners), which a message of white space alone would pass as once trimmed.
-    private static func isInvisible(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { $0.properties.generalCategory == .format }
+    /// joiners) and variation selectors, which a message of white space alone would pass as once
+    /// trimmed. (A poll's options are held to it too.)
+    static func isInvisible(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.properties.generalCategory == .format || $0.properties.isVariationSelector }
     }
 
     /// Control characters other than tab and line breaks (NUL, escape, bell…) have no place in a

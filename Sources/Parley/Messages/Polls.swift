@@ -36,7 +36,11 @@ public struct PollView: Codable, Sendable, Equatable {
             "invalid_poll", "A poll has 2–10 different options, each 1–\(maxOptionLength) characters after trimming.")
         let trimmed = texts.map(\.trimmedWhitespace)
         guard optionCount.contains(trimmed.count),
-            trimmed.allSatisfy({ (1...maxOptionLength).contains($0.count) && $0.unicodeScalars.count <= maxOptionLength * 4 && !$0.hasControlCharacters() }),
+            trimmed.allSatisfy({
+                (1...maxOptionLength).contains($0.count) && $0.unicodeScalars.count <= maxOptionLength * 4 && !$0.hasControlCharacters()
+                    // Nor one that shows nothing, as a message may not be (an option of a soft hyphen passed, a hunt).
+                    && !MessageService.isInvisible($0)
+            }),
             Set(trimmed.map { $0.lowercased() }).count == trimmed.count
         else { throw invalid }
         return PollView(options: trimmed.map { Option(text: $0, votes: 0, voterIds: []) }, multiple: multiple, closed: false, voters: 0)
