@@ -54,6 +54,8 @@ import Testing
             let past = try await Self.vote(client, bob, id, [3])
             past.expectError(.unprocessableContent, "invalid_vote")
             #expect(try past.json()["error"]?["message"]?.string?.hasPrefix("options are indexes") == true)
+            // More indexes than a poll has options, repeats or not (openapi's maxItems).
+            try await Self.vote(client, bob, id, Array(repeating: 0, count: 11)).expectError(.unprocessableContent, "invalid_vote")
             #expect(Self.counts(try await Self.vote(client, cat, id, []).json()["poll"]) == [1, 0, 0])
             // The same vote again changes nothing and sends nothing.
             #expect(Self.counts(try await Self.vote(client, bob, id, [0]).json()["poll"]) == [1, 0, 0])

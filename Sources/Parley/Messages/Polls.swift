@@ -112,6 +112,10 @@ extension MessageService {
     /// one transaction with the message row locked, like a reaction. Members who may post; the
     /// muted take their vote back.
     func vote(user: User, messageID: Int64, choices: [Int]) async throws -> Voted {
+        // At most as many as a poll has options, repeats or not (openapi's `maxItems`; eleven passed, a hunt).
+        guard choices.count <= PollView.optionCount.upperBound else {
+            throw ParleyError.invalid("invalid_vote", "options lists at most \(PollView.optionCount.upperBound) option indexes.")
+        }
         let chosen = Array(Set(choices)).sorted()
         let roomID = try await roomOf(messageID: messageID)
         return try await log.transaction { c, events in
