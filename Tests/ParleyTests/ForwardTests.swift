@@ -61,6 +61,13 @@ import Testing
             #expect(again.status == .created, "\(String(buffer: again.body))")
             #expect(try again.json()["message"]?["forwarded"]?["message_id"]?.int == id)
             #expect(try again.json()["message"]?["text"] == .string(""))
+            // Its comment is added by an edit, and taken away again (an empty edit was refused, a hunt);
+            // a plain message's text is not emptied.
+            let againID = try #require(try again.json()["message"]?["id"]?.int)
+            for comment in ["see this", ""] {
+                let edited = try await client.send(.patch, "/api/messages/\(againID)", json: #"{"text":"\#(comment)"}"#, headers: cat.bearer)
+                #expect(try edited.json()["message"]?["text"] == .string(comment), "\(String(buffer: edited.body))")
+            }
             let plain = try await MessageTests.say(client, ann, room: target, "just a note")
             let relayed = try await Self.forward(client, cat, plain, #"{"room_id":1}"#).json()["message"]
             let relayedID = try #require(relayed?["id"]?.int)

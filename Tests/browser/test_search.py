@@ -142,3 +142,50 @@ def test_search_highlights_what_the_server_matched_inside_chinese_and_without_ac
     # Other words from their start, whatever their accents, case or width.
     assert search("CAFE", ["un café au lait"]) == ["café"]
     assert search("istanbul tokyo", ["İstanbul in spring, then ＴＯＫＹＯ"]) == ["İstanbul", "ＴＯＫＹＯ"]
+
+
+def test_search_folds_messages_from_people_i_blocked(server, browsers, account):
+    alice = account("alice_search_block", display_name="Alice")
+    dave = account("dave_search_block", display_name="Dave")
+    room = alice.create_room("search-block")["id"]
+    dave.join(room)
+    alice.call("PUT", f"/api/me/blocks/{dave.id}", expect=204)
+    dave.post(room, "nasty vulturewq insult text")
+    alice.post(room, "a kind vulturewq remark")
+
+    chat = Chat(browsers(), server).log_in("alice_search_block")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    chat.find("#search-input").send_keys("vulturewq")
+    chat.wait(lambda: chat.js(RESULTS) == ["a kind vulturewq remark", "A message from someone you blocked."], message=lambda: f"{chat.js(RESULTS)}")
+    assert "nasty" not in chat.find("#search-dialog").text
+
+    # Unblocked (from another tab of hers), his words show.
+    alice.call("DELETE", f"/api/me/blocks/{dave.id}", expect=204)
+    chat.wait(lambda: chat.js(RESULTS) == ["a kind vulturewq remark", "nasty vulturewq insult text"], message=lambda: f"{chat.js(RESULTS)}")
+
+
+def test_more_right_after_new_words_searches_them_afresh(server, browsers, account):
+    gil = account("gil_search_more", display_name="Gil")
+    room = gil.create_room("search-more")["id"]
+    # The new words' messages are older than the first page of the old ones: paging the old list
+    # with the new words would find them and add them to it.
+    for n in range(3):
+        gil.post(room, f"zebrawordz number {n}")
+    for n in range(21):
+        gil.post(room, f"pagingwordz number {n}")
+
+    chat = Chat(browsers(), server).log_in("gil_search_more")
+    chat.find("#search-open").click()
+    chat.wait(lambda: chat.dialog_open("search-dialog"))
+    chat.find("#search-input").send_keys("pagingwordz")
+    chat.wait(lambda: chat.text_of("search-status") == "20+ messages found." and chat.find("#search-more").is_displayed(),
+              message=lambda: chat.text_of("search-status"))
+    # New words, and More clicked before the pause after typing is over.
+    chat.js("""const input = document.getElementById('search-input');
+        input.value = 'zebrawordz';
+        input.dispatchEvent(new Event('input'));
+        document.getElementById('search-more').click();""")
+    zebras = [f"zebrawordz number {n}" for n in (2, 1, 0)]
+    chat.wait(lambda: chat.js(RESULTS) == zebras and chat.text_of("search-status") == "3 messages found.",
+              message=lambda: f"{chat.text_of('search-status')!r} {chat.js(RESULTS)}")

@@ -1,18 +1,19 @@
 // Searching messages: a dialog with the query, the scope (all my rooms or the open one), who sent
 // them (anyone, or one person), results newest first with the words found highlighted, and more on
-// demand. Picking a result opens its room and scrolls to the message.
+// demand. Picking a result opens its room and scrolls to the message. While it is open, the results
+// follow the messages' edits and deletions (a deleted one stays as a tombstone, as in the saved list).
 import { Messages } from "/api.js";
 import { $, button, el, messageEntry } from "/dom.js";
 import { authorName, dayLabel, formatTime, roomLabel, roomName, truncate } from "/format.js";
 import { icon } from "/icons.js";
 import { preview } from "/markup.js";
-import { state, UNSPACED_CLASS } from "/state.js";
+import { on, state, UNSPACED_CLASS } from "/state.js";
 import { showError, userSearch } from "/views/dialogs.js";
 
 const PAGE = 20;
 let navigate = () => {};
-/// The search shown: its query, the room it was limited to (null: all my rooms), the results so far,
-/// and whether more lie beyond them.
+/// The search shown: its query, the room it was limited to (null: all my rooms), what it was asked
+/// with in all (`asked`), the results so far, and whether more lie beyond them.
 let current = null;
 let timer = null;
 let controller = null;
@@ -50,6 +51,14 @@ export function initSearch({ onNavigate }) {
     },
   });
   $("search-more").addEventListener("click", () => run({ more: true }));
+  on("roomMessage", ({ type, message }) => {
+    if (type === "message.created" || !current?.messages.some((found) => found.id === message.id)) return;
+    // An edit shows its new words (found or not, the message was); nothing brings a deleted one back.
+    const follow = (found) => (found.id === message.id && !found.deleted ? message : found);
+    current = { ...current, messages: current.messages.map(follow) };
+    render();
+  });
+  on("blocks", () => current && render());
   // Ctrl+Shift+F (⌘⇧F) opens search from anywhere in the chat (Ctrl+K jumps to a conversation).
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === "f" && !$("chat").hidden && !document.querySelector("dialog[open]")) {
@@ -127,20 +136,25 @@ async function run({ more = false } = {}) {
     render();
     return;
   }
-  const before = more && current ? current.messages.at(-1)?.id : undefined;
+  const has = $("search-has").value || undefined;
+  const asked = JSON.stringify([q, room, from?.id, has, $("search-when").value]);
+  // More pages the list shown only if it is this search's; words changed since (not searched yet,
+  // the pause after typing not over) start a fresh one rather than add another search's results.
+  const paging = more && current?.asked === asked && !current.unsearchable;
+  const before = paging ? current.messages.at(-1)?.id : undefined;
   controller = new AbortController();
   const { signal } = controller;
   $("search-results").setAttribute("aria-busy", "true");
   try {
-    const page = await Messages.search({ q, room, from: from?.id, before, has: $("search-has").value || undefined, since: since(), limit: PAGE }, { signal });
-    const messages = more && current ? [...current.messages, ...page.messages] : page.messages;
-    current = { q, room, messages, hasMore: page.has_more };
+    const page = await Messages.search({ q, room, from: from?.id, before, has, since: since(), limit: PAGE }, { signal });
+    const messages = paging ? [...current.messages, ...page.messages] : page.messages;
+    current = { q, room, asked, messages, hasMore: page.has_more };
     render();
   } catch (error) {
     if (error.name === "AbortError") return;
     if (error.code === "invalid_query") {
       // The server says how long a word must be (its full-text index decides).
-      current = { q, room, messages: [], hasMore: false, unsearchable: error.message };
+      current = { q, room, asked, messages: [], hasMore: false, unsearchable: error.message };
       render();
     } else {
       showError("search-error", error);
@@ -158,7 +172,8 @@ function render() {
     $("search-status").textContent = "";
     return;
   }
-  const count = current.messages.length;
+  // Messages deleted since they were found still show (as such) but are no longer counted.
+  const count = current.messages.filter((message) => !message.deleted).length;
   $("search-status").textContent = current.unsearchable
     ? current.unsearchable
     : count === 0 ? "No messages found." : `${count}${current.hasMore ? "+" : ""} ${count === 1 ? "message" : "messages"} found.`;
@@ -169,11 +184,13 @@ function resultNode(message, q) {
   const room = state.rooms.get(message.room_id);
   const created = new Date(message.created_at);
   const where = roomLabel(room);
+  // As the timeline folds them: a message from someone I blocked shows neither its words nor its file.
+  const folded = message.deleted ? "This message was deleted." : state.blocked.has(message.sender.id) ? "A message from someone you blocked." : null;
   return messageEntry({
     className: "search-result",
     buttonDataset: { id: message.id, room: message.room_id },
     meta: [el("strong", { text: authorName(message) }), el("span", { className: "muted", text: `${where} · ${dayLabel(created)} ${formatTime(created)}` })],
-    body: el(
+    body: folded ? el("span", { className: "search-text muted", text: folded }) : el(
       "span",
       { className: "search-text" },
       // One line without the formatting marks, as saved messages and threads show it.

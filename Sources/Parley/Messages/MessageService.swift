@@ -530,7 +530,9 @@ struct MessageService: Sendable {
 
     /// Edits one's own message; keeps `edited_at`. The same text again changes nothing.
     func edit(user: User, messageID: Int64, text: String) async throws -> MessageView {
-        // A shared file's caption may be emptied, as it may be left empty when shared; a message's text may not.
+        // A shared file's caption, or a forward's comment, may be emptied, as it may be left empty when
+        // shared (a forward's comment could be added by an edit and never taken away, a hunt); a
+        // message's text may not.
         let typed = try Self.validateCaption(text, what: "A message")
         let store = self.store
         let roomID = try await roomOf(messageID: messageID)
@@ -540,7 +542,7 @@ struct MessageService: Sendable {
             guard message.webhook == nil else { throw RoomService.forbidden("A webhook's message is not edited; delete it instead.") }
             try canPost(c, message.roomId, user.id)
             try RoomStore.checkPostableHeld(c, roomID: roomID, userID: user.id)
-            let text = try filter.check(message.file == nil ? try Self.validateText(typed) : typed, roomID: message.roomId)
+            let text = try filter.check(message.file == nil && message.forwarded == nil ? try Self.validateText(typed) : typed, roomID: message.roomId)
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be edited.") }
             try SiteSettings.load(c).checkEdit(sentAt: message.createdAt)
             // Saving the text unchanged is no edit: no "edited" mark without a version to show, no event.
