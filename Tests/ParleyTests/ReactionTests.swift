@@ -211,11 +211,13 @@ import Testing
     }
 
     @Test func whatCountsAsOneEmoji() {
-        for emoji in ["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇫🇷", "1️⃣", "#️⃣", "🏳️‍🌈", "☝🏻", "😀"] {
+        for emoji in ["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇫🇷", "1️⃣", "#️⃣", "🏳️‍🌈", "☝🏻", "😀", "☝\u{FE0F}🏻", "🧑🏻‍💻"] {
             #expect(ReactionEmoji.isEmoji(emoji), "\(emoji)")
         }
         for text in ["", "a", "1", "❤", "👍👍", "é", "日", "+1", ":thumbsup:", "\u{FE0F}", "👍 ", "©", "👍\u{200D}", "👍🏽\u{200D}", "❤️\u{200D}",
-                     "👍\u{200D}\u{FE0F}", "👍\u{200D}\u{200D}👍"] {
+                     "👍\u{200D}\u{FE0F}", "👍\u{200D}\u{200D}👍",
+                     // A skin tone on an emoji that takes none (a face, a heart, a star, a cat): a hunt.
+                     "😀🏽", "❤🏽", "❤️🏽", "⭐🏽", "🐈🏽"] {
             #expect(!ReactionEmoji.isEmoji(text), "\(text)")
         }
     }

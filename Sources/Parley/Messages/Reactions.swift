@@ -77,6 +77,11 @@ enum ReactionEmoji {
         // A skin tone changes the emoji before it: alone, or after another, it is none.
         guard !first.properties.isEmojiModifier, !zip(list, list.dropFirst()).contains(where: { $0.properties.isEmojiModifier && $1.properties.isEmojiModifier })
         else { return false }
+        // And only an emoji that takes one (a person, a hand): 😀🏽 or ❤🏽 drew the emoji and then a
+        // swatch of colour, a chip apart from the emoji's own (a hunt).
+        for (index, scalar) in list.enumerated() where scalar.properties.isEmojiModifier {
+            guard let base = list[..<index].last(where: { $0 != "\u{FE0F}" }), base.properties.isEmojiModifierBase else { return false }
+        }
         // A joiner joins two emoji: one at the end (or before anything else) drew the same emoji as
         // without it, a second chip that looked like the first (a hunt).
         guard list.last != "\u{200D}", !zip(list, list.dropFirst()).contains(where: { $0 == "\u{200D}" && !$1.properties.isEmoji }) else { return false }
