@@ -1217,8 +1217,10 @@ struct Snapshot: Equatable {
             message_retention_days FROM rooms
             WHERE id IN (\(rooms)) ORDER BY id
             """,
+            // (Not `delivered_up_to`: a member's fetch of history or of the room list marks what it
+            // delivered, a second later, as a stream does; that is no write of the request's.)
             "room_members": """
-            SELECT room_id, user_id, role, notify_level, read_up_to, delivered_up_to, starred_at FROM room_members
+            SELECT room_id, user_id, role, notify_level, read_up_to, starred_at FROM room_members
             WHERE room_id IN (\(rooms)) OR user_id IN (\(users)) ORDER BY room_id, user_id
             """,
             "drafts": """
