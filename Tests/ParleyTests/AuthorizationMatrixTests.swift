@@ -1252,10 +1252,11 @@ struct Snapshot: Equatable {
             WHERE m.room_id IN (\(rooms)) OR r.user_id IN (\(users)) ORDER BY r.message_id, r.emoji, r.user_id
             """,
             // Reports go to every site admin, the other cases' too: those are told apart by their room.
+            // (Nor the `receipt` events those delivered marks send.)
             "events": """
-            SELECT id, type, room_id, user_id, subject_id, payload FROM events
-            WHERE room_id IN (\(rooms)) OR (user_id IN (\(users)) AND type NOT LIKE 'report.%') OR subject_id IN (\(users))
-            OR (type LIKE 'report.%' AND COALESCE(JSON_VALUE(payload, '$.report.room.id'), JSON_VALUE(payload, '$.room_id')) IN (\(rooms)))
+            SELECT id, type, room_id, user_id, subject_id, payload FROM events WHERE type <> 'receipt' AND (
+            room_id IN (\(rooms)) OR (user_id IN (\(users)) AND type NOT LIKE 'report.%') OR subject_id IN (\(users))
+            OR (type LIKE 'report.%' AND COALESCE(JSON_VALUE(payload, '$.report.room.id'), JSON_VALUE(payload, '$.room_id')) IN (\(rooms))))
             ORDER BY id
             """,
             "reports": """
