@@ -407,11 +407,11 @@ import Testing
             #expect(details["my_mute"]?.keys == ["until"] && details["my_mute"]?["until"] == expires)
             #expect(try await client.send(.get, "/api/rooms/\(room)", headers: owner.bearer).json()["my_mute"] == .null)
             // Nobody could lift an owner's mute: the room is not handed to someone muted.
-            let events = try parley.count("events")
+            let events = try parley.count("events", where: "type <> 'receipt'")
             try await client.send(.post, "/api/rooms/\(room)/owner", json: #"{"user_id":\#(mia.id)}"#, headers: owner.bearer)
                 .expectError(.conflict, "member_muted")
             #expect(try parley.scalar("SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'", [room]) == .int(owner.id))
-            #expect(try parley.count("events") == events)
+            #expect(try parley.count("events", where: "type <> 'receipt'") == events)
             for table in ["room_bans", "room_mutes"] {
                 // (A loaded machine once took over 10 s from the ban to here.)
                 #expect(try parley.count(table, where: "expires_at BETWEEN NOW(3) + INTERVAL 480 SECOND AND NOW(3) + INTERVAL 600 SECOND") == 1)
