@@ -154,7 +154,7 @@ export function preview(message) {
   if (action !== null) return `${message.sender?.display_name ?? ""} ${preview({ ...message, text: action })}`.trim();
   if (!message.text) {
     if (message.file) return `📎 ${message.file.name}`;
-    return message.forwarded ? `↪ ${message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";
+    return message.forwarded ? `↪ ${message.forwarded.webhook?.name ?? message.forwarded.sender.display_name}: ${preview(message.forwarded)}` : "";
   }
   const parts = formatMessage(message.text, null).map((node) =>
     typeof node === "string" ? node : ["PRE", "BLOCKQUOTE", "UL", "OL"].includes(node.tagName) ? ` ${plain(node)} ` : plain(node),

@@ -31,7 +31,8 @@ import Testing
             #expect(message["text"] == .string("FYI @cat"))
             #expect(message["mentions"] == .array([.number(Double(cat.id))]))
             let quoted = try #require(message["forwarded"])
-            #expect(quoted.keys == ["message_id", "room_id", "sender", "text", "created_at"])
+            #expect(quoted.keys == ["message_id", "room_id", "sender", "text", "created_at", "webhook"])
+            #expect(quoted["webhook"] == .null)
             #expect(quoted["message_id"]?.int == original)
             #expect(quoted["room_id"]?.int == source)
             #expect(quoted["sender"]?["username"] == .string("bob"))
@@ -81,6 +82,35 @@ import Testing
             // Deleting the forward leaves a tombstone without the quote.
             #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
             #expect(try await client.send(.get, "/api/messages/\(id)", headers: cat.bearer).json()["message"]?["forwarded"] == .null)
+        }
+    }
+
+    /// A hunt found a forwarded webhook post credited to the webhook's maker: the quote kept the
+    /// sender and dropped the webhook.
+    @Test func aForwardedWebhookPostIsCreditedToTheWebhook() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let ann = try await client.signUp("ann")
+            let ops = try await MessageTests.room(client, owner, #"{"name":"ops"}"#, members: [ann])
+            let made = try await client.send(.post, "/api/rooms/\(ops)/webhooks", json: #"{"name":"CI"}"#, headers: owner.bearer)
+            let hook = try #require(try made.json()["webhook"])
+            let posted = try await client.send(.post, try #require(hook["url"]?.string), json: #"{"text":"build 42 passed"}"#)
+            let original = try #require(try posted.json()["message"]?["id"]?.int)
+
+            let forwarded = try await Self.forward(client, ann, original, #"{"room_id":1}"#)
+            #expect(forwarded.status == .created, "\(String(buffer: forwarded.body))")
+            let quoted = try #require(try forwarded.json()["message"]?["forwarded"])
+            #expect(quoted["webhook"]?["id"] == hook["id"] && quoted["webhook"]?["name"] == .string("CI"))
+            #expect(quoted["sender"]?["id"]?.int == owner.id)
+            // The forward itself is Ann's, not the webhook's; forwarding it on keeps crediting the webhook.
+            let forward = try #require(try forwarded.json()["message"])
+            #expect(forward["webhook"] == .null && forward["sender"]?["id"]?.int == ann.id)
+            let again = try await Self.forward(client, owner, try #require(forward["id"]?.int), #"{"room_id":\#(ops)}"#)
+            #expect(try again.json()["message"]?["forwarded"]?["webhook"]?["name"] == .string("CI"), "\(String(buffer: again.body))")
+            // Read back, the quote still says so.
+            let read = try await client.send(.get, "/api/messages/\(try #require(forward["id"]?.int))", headers: owner.bearer)
+            #expect(try read.json()["message"]?["forwarded"] == quoted)
         }
     }
 

@@ -1,5 +1,7 @@
 """Forwarding: the Forward action's dialog (pick a room, add a comment), the quote in the target
 room for someone who cannot read the original, and Open going back to the original."""
+import requests
+
 from parley_browser import Chat
 
 
@@ -77,3 +79,35 @@ def test_the_forward_dialog_names_a_dm_as_the_room_list_does(server, browsers, a
     chat.wait(lambda: chat.find("#forward-submit").text == "Forward to Bob B")
     chat.find("#forward-submit").click()
     chat.wait(lambda: "Forwarded to Bob B." in toasts(chat), message=lambda: f"toasts {toasts(chat)!r}")
+
+
+def test_a_forwarded_webhook_post_is_credited_to_the_webhook(server, browsers, account):
+    """A hunt found the quote of a webhook's post crediting the webhook's maker, who never wrote it."""
+    olga = account("olga_fwd_hook", display_name="Olga")
+    pia = account("pia_fwd_hook", display_name="Pia")
+    ops = olga.create_room("fwd-hook-ops")["id"]
+    target = olga.create_room("fwd-hook-target")["id"]
+    pia.join(ops)
+    pia.join(target)
+    made = olga.call("POST", f"/api/rooms/{ops}/webhooks", expect=201, json={"name": "CI bot"}).json()["webhook"]
+    assert requests.post(server.url + made["url"], json={"text": "build 42 passed"}).status_code == 201
+    chat = Chat(browsers(), server).log_in("pia_fwd_hook")
+    chat.open_room("fwd-hook-ops")
+    chat.wait(lambda: "build 42 passed" in chat.texts())
+    chat.hover_action("build 42 passed", "forward")
+    chat.wait(lambda: chat.dialog_open("forward-dialog"))
+    assert chat.text_of("forward-preview") == "CI bot: build 42 passed"
+    chat.find("#forward-filter").send_keys("hook-target")
+    chat.wait(lambda: chat.js("return document.querySelectorAll('#forward-rooms .option').length") == 1)
+    chat.find('#forward-rooms .option[data-room="%d"]' % target).click()
+    chat.find("#forward-submit").click()
+    chat.wait(lambda: not chat.dialog_open("forward-dialog"))
+
+    # The quote names the webhook, not Olga; so does a reply's line about the forward (no comment).
+    chat.open_room("fwd-hook-target")
+    quote = lambda: chat.js("return document.querySelector('#messages blockquote.forwarded')?.textContent ?? ''")
+    chat.wait(lambda: "build 42 passed" in quote())
+    assert quote().startswith("Forwarded from CI bot in #fwd-hook-ops"), quote()
+    chat.hover_action("build 42 passed", "reply")
+    chat.wait(lambda: chat.text_of("composer-context-text") == "Replying to Pia: ↪ CI bot: build 42 passed",
+              message=lambda: chat.text_of("composer-context-text"))

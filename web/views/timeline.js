@@ -513,7 +513,8 @@ export function forwardedNode(f) {
     { className: "forwarded-head" },
     icon("forward"),
     el("span", { text: "Forwarded from " }),
-    el("strong", { text: f.sender.display_name }),
+    // A webhook's post is credited to the webhook, as on the message itself (its sender is the webhook's maker).
+    el("strong", { text: f.webhook?.name ?? f.sender.display_name }),
     el("span", { className: "muted", text: `${room ? ` in ${roomLabel(room)}` : ""} · ${formatFull(created)}` }),
   );
   if (room) {

@@ -161,6 +161,22 @@ public struct ForwardView: Codable, Sendable, Equatable {
     /// Its text (empty for a file shared without a caption), as the target room's filters let it show.
     public private(set) var text: String
     public let createdAt: Date
+    /// The incoming webhook that posted it, as named then (`sender` is then the webhook's maker), or nil.
+    /// Quotes stored before it was kept have none.
+    public let webhook: WebhookSummary?
+
+    enum CodingKeys: String, CodingKey { case messageId, roomId, sender, text, createdAt, webhook }
+
+    // Spelled out so that a quote of a person's message says `webhook: null` rather than leaving it out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(messageId, forKey: .messageId)
+        try c.encode(roomId, forKey: .roomId)
+        try c.encode(sender, forKey: .sender)
+        try c.encode(text, forKey: .text)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(webhook, forKey: .webhook)
+    }
 
     /// The quote with its text as the room it is forwarded to shows it (masked by its filter).
     func showing(_ text: String) -> ForwardView {
@@ -184,6 +200,7 @@ public struct ForwardView: Codable, Sendable, Equatable {
             id: message.sender.id, username: message.sender.username, displayName: message.sender.displayName, avatarUrl: message.sender.avatarURL)
         text = message.text ?? ""
         createdAt = message.createdAt
+        webhook = message.webhook
     }
 
     /// The summary stored in `messages.forward_summary`.
