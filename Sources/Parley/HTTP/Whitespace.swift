@@ -1,4 +1,14 @@
+import Foundation
+
 extension String {
+    /// The text composed (NFC), as names, passwords and queries are: macOS and iOS may send text
+    /// decomposed, which search did not find (decomposed Korean, a hunt). Text whose scalars are all
+    /// below U+0300 (ASCII, Latin-1, Latin Extended: no UTF-8 lead byte from 0xCC, where combining
+    /// marks start) is composed already and returned as is, without Foundation's NSString round trip.
+    var composed: String {
+        utf8.allSatisfy { $0 < 0xCC } ? self : precomposedStringWithCanonicalMapping
+    }
+
     /// The text without leading and trailing white space: what Foundation's `whitespacesAndNewlines`
     /// trims, which is the Unicode `White_Space` scalars and U+200B (zero width space). Foundation's
     /// `trimmingCharacters` went through NSString and took 15–20 µs per message; this returns the

@@ -51,8 +51,9 @@ struct MessageService: Sendable {
             rootId: root, replyCount: try row?.decode("reply_count", as: Int.self) ?? 0, rootDeleted: try row?.decode("deleted", as: Bool.self) ?? false)
     }
 
+    /// A message's text, trimmed and composed (NFC; `composed`), or `invalid_text`.
     static func validateText(_ text: String) throws -> String {
-        let trimmed = text.trimmedWhitespace
+        let trimmed = text.composed.trimmedWhitespace
         guard (1...maxLength).contains(trimmed.count), trimmed.unicodeScalars.count <= maxLength * 4, !isInvisible(trimmed) else {
             throw ParleyError.invalid("invalid_text", "A message is 1–\(maxLength) characters after trimming.")
         }
@@ -78,7 +79,7 @@ struct MessageService: Sendable {
     /// A file's caption (or a forward's comment, or an edit's text before its kind is known): at
     /// most 4,000 characters after trimming, and may be empty. `what` names it in the refusal.
     static func validateCaption(_ text: String, what: String = "A caption") throws -> String {
-        let trimmed = text.trimmedWhitespace
+        let trimmed = text.composed.trimmedWhitespace
         guard trimmed.count <= maxLength, trimmed.unicodeScalars.count <= maxLength * 4 else {
             throw ParleyError.invalid("invalid_text", "\(what) is at most \(maxLength) characters after trimming.")
         }

@@ -34,7 +34,7 @@ public struct PollView: Codable, Sendable, Equatable {
     static func new(options texts: [String], multiple: Bool) throws -> PollView {
         let invalid = ParleyError.invalid(
             "invalid_poll", "A poll has 2–10 different options, each 1–\(maxOptionLength) characters after trimming.")
-        let trimmed = texts.map(\.trimmedWhitespace)
+        let trimmed = texts.map(\.composed.trimmedWhitespace)
         guard optionCount.contains(trimmed.count),
             trimmed.allSatisfy({
                 (1...maxOptionLength).contains($0.count) && $0.unicodeScalars.count <= maxOptionLength * 4 && !$0.hasControlCharacters()

@@ -131,7 +131,7 @@ struct RoomService: Sendable {
     }
 
     static func validateTopic(_ topic: String) throws -> String {
-        let trimmed = topic.trimmedWhitespace
+        let trimmed = topic.composed.trimmedWhitespace
         guard trimmed.count <= 512, trimmed.unicodeScalars.count <= 1024, !trimmed.hasControlCharacters(allowingLineBreaks: true) else {
             throw ParleyError.invalid("invalid_topic", "A topic is at most 512 characters, with no control characters but line breaks.")
         }
