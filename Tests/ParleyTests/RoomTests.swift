@@ -64,15 +64,15 @@ import Testing
             let owner = try await client.signUp("owner")
             let room = try #require(
                 try await client.send(.post, "/api/rooms", json: #"{"name":"quiet","topic":"tea"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
-            let events = try parley.count("events")
+            let events = try parley.count("events", where: "type <> 'receipt'")
             for body in ["{}", #"{"topic":"tea"}"#, #"{"name":"quiet","post_policy":"everyone","slow_mode_seconds":0,"password":null}"#] {
                 let answer = try await client.send(.patch, "/api/rooms/\(room)", json: body, headers: owner.bearer)
                 let topic = try answer.json()["room"]?["topic"]?.string
                 #expect(answer.status == .ok && topic == "tea", "\(body)")
             }
-            #expect(try parley.count("events") == events)
+            #expect(try parley.count("events", where: "type <> 'receipt'") == events)
             #expect(try await client.send(.patch, "/api/rooms/\(room)", json: #"{"topic":"coffee"}"#, headers: owner.bearer).status == .ok)
-            #expect(try parley.count("events") == events + 2)
+            #expect(try parley.count("events", where: "type <> 'receipt'") == events + 2)
         }
     }
 
@@ -329,6 +329,10 @@ import Testing
             try await Self.create(client, bob, #"{"name":"lobby"}"#).expectError(.conflict, "room_name_taken")
             try await Self.create(client, bob, #"{"name":"  LOBBY "}"#).expectError(.conflict, "room_name_taken")
             try await Self.create(client, bob, #"{"name":"MAIN"}"#).expectError(.conflict, "room_name_taken")
+            // Nor accents, as openapi says (the column's collation).
+            _ = try await Self.room(client, ann, #"{"name":"Café"}"#)
+            try await Self.create(client, bob, #"{"name":"cafe"}"#).expectError(.conflict, "room_name_taken")
+            try await Self.create(client, bob, #"{"name":"ČAFÉ"}"#).expectError(.conflict, "room_name_taken")
             // Groups may share names with each other and with public rooms.
             _ = try await Self.room(client, bob, #"{"name":"lobby","kind":"group"}"#)
             let group = try await Self.room(client, ann, #"{"name":"lobby","kind":"group"}"#)
@@ -344,7 +348,7 @@ import Testing
             #expect(recased.status == .ok)
             #expect(try recased.json()["room"]?["name"] == .string("LOBBY"))
         }
-        #expect(try parley.count("rooms") == 5)
+        #expect(try parley.count("rooms") == 6)
         #expect(try String(mariaDBValue: try parley.scalar("SELECT name FROM rooms WHERE name = 'other'")) == "other")
     }
 

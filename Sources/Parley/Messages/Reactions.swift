@@ -27,8 +27,9 @@ public struct ReactionSummary: Codable, Sendable, Equatable {
 enum ReactionEmoji {
     /// At most this many distinct emoji on one message.
     static let maxPerMessage = 20
-    /// Bytes of UTF-8 in one reaction (the longest family and flag sequences fit).
-    static let maxBytes = 32
+    /// Bytes of UTF-8 in one reaction: the longest emoji fit (a kiss or a couple with two skin
+    /// tones is 35; families 25, subdivision flags 28). The columns hold 32 characters, not bytes.
+    static let maxBytes = 40
 
     static let invalid = ParleyError.invalid(
         "invalid_reaction",
