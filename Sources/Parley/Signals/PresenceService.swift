@@ -106,10 +106,7 @@ final class PresenceTracker: Sendable {
     func report(_ user: Int64, session: Int64, status: PresenceStatus, now: ContinuousClock.Instant = .now) -> PresenceStatus? {
         entries.withLockedValue { entries in
             var entry = entries[user] ?? Entry(lastActivity: now)
-            var device = entry.devices[session] ?? Device(lastActivity: now)
-            device.report = status
-            device.lastActivity = max(device.lastActivity, now)
-            entry.devices[session] = device
+            Self.touch(&entry, session: session, now: now) { $0.report = status }
             let combined = combined(entry, now: now) ?? status
             defer { entries[user] = entry }
             guard combined != entry.automatic else { return nil }
@@ -163,12 +160,17 @@ final class PresenceTracker: Sendable {
     func setFocus(_ user: Int64, session: Int64, room: Int64?, now: ContinuousClock.Instant = .now) {
         entries.withLockedValue { entries in
             var entry = entries[user] ?? Entry(lastActivity: now)
-            var device = entry.devices[session] ?? Device(lastActivity: now)
-            device.focusedRoom = room
-            device.lastActivity = max(device.lastActivity, now)
-            entry.devices[session] = device
+            Self.touch(&entry, session: session, now: now) { $0.focusedRoom = room }
             entries[user] = entry
         }
+    }
+
+    /// The session's device (new if it had none) changed by `change` and active at `now`.
+    private static func touch(_ entry: inout Entry, session: Int64, now: ContinuousClock.Instant, _ change: (inout Device) -> Void) {
+        var device = entry.devices[session] ?? Device(lastActivity: now)
+        change(&device)
+        device.lastActivity = max(device.lastActivity, now)
+        entry.devices[session] = device
     }
 
     /// The user is no longer in `room` (left, removed, kicked, banned): no device of theirs reads it
