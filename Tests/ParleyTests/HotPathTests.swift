@@ -1,4 +1,5 @@
 import Foundation
+import MariaDB
 import Hummingbird
 import NIOCore
 import Testing
@@ -236,5 +237,53 @@ struct RequestPartsTests {
         }
         #expect(!hub.isVisible(event(20), to: 2))
         #expect(EventHub.holds([], 5) == false)
+    }
+}
+
+/// A hunt: an SSE stream catching up from the database (a slow reader, thousands of events behind)
+/// went on past rows the pruner deleted meanwhile, with no `resync`, and its next live event moved
+/// the client's cursor past the hole for good. The feed now looks at the pruned mark after every
+/// page it reads, and turns the rest of the catch-up into a `resync`.
+@Suite struct EventFeedPruneTests {
+    @Test func aCatchUpThePrunerOvertakesEndsInAResync() async throws {
+        let parley = try await TestParley.make()
+        let start = Locked<(Int64, Int64)?>(nil)
+        try await parley.run { client in
+            let alice = try await client.signUp("alice")
+            let bob = try await client.signUp("bob")
+            let cursor = try #require(try await client.send(.get, "/api/events?timeout=0", headers: bob.bearer).json()["cursor"]?.int)
+            for n in 1...30 { _ = try await MessageTests.say(client, alice, room: 1, "m\(n)") }
+            start.set((bob.id, cursor))
+        }
+        let (bob, cursor) = try #require(start.get())
+        let pool = MariaDBPool(configuration: try MariaDBConfiguration(url: parley.databaseURL), maxConnections: 2)
+        let loaded = try await EventLogBootstrap.load(pool: pool)
+        // A hub just started: its window is empty, so the whole backlog is read from the database.
+        let hub = EventHub(position: loaded.position, prunedThrough: loaded.prunedThrough, memberships: loaded.memberships)
+        let log = EventLog(pool: pool, allocator: EventIDAllocator(start: loaded.position), committed: { _ in }, released: {})
+        func drain(_ feed: EventFeed) async throws -> [LoggedEvent] {
+            var events: [LoggedEvent] = []
+            while true {
+                let page = try await feed.nextBacklog(limit: 10)
+                if page.isEmpty { return events }
+                events += page
+            }
+        }
+        // Nothing pruned: every message comes, page after page.
+        let whole = try await drain(EventFeed(userID: bob, sessionID: 1, after: cursor, hub: hub, log: log))
+        let messages = whole.filter { $0.type == "message.created" }
+        #expect(messages.count == 30 && !whole.contains { $0.type == EventType.resync })
+
+        // Pruned between two pages (through the 15th message): the rest is one resync to the head.
+        let slow = EventFeed(userID: bob, sessionID: 2, after: cursor, hub: hub, log: log)
+        let first = try await slow.nextBacklog(limit: 10)
+        #expect(first.map(\.id) == whole.prefix(10).map(\.id))
+        let cutoff = messages[14].id
+        try parley.execute("UPDATE event_log_state SET pruned_through = ? WHERE id = 1", [cutoff])
+        hub.setPrunedThrough(cutoff)
+        try parley.execute("DELETE FROM events WHERE id <= ?", [cutoff])
+        let rest = try await drain(slow)
+        #expect(rest.map(\.type) == [EventType.resync], "\(rest.map(\.type))")
+        #expect(rest.first?.id == loaded.position && slow.cursor == loaded.position)
     }
 }

@@ -56,6 +56,17 @@ final class EventFeed: @unchecked Sendable {
         while let range = databaseRange {
             let rows = try await log.read(
                 after: range.lowerBound - 1, through: range.upperBound, userID: userID, rooms: hub.roomsEverJoined(by: userID), limit: limit)
+            // The pruner may have overtaken a slow catch-up (a stream writes each page before it
+            // reads the next, so a client that reads slowly holds it open): once the pruned mark
+            // reaches the range, rows of it may be gone, this page's included (the mark is set
+            // before the rows are deleted). The rest is a resync, as it is for a cursor that old
+            // from the start; going on skipped the hole without a word (a hunt).
+            if hub.prunedThrough >= range.lowerBound {
+                databaseRange = nil
+                window = []
+                resyncPending = true
+                return nextBacklogFromMemory(limit: limit) ?? []
+            }
             let visible = rows.filter { hub.isVisible($0, to: userID) }
             if rows.count < limit {
                 databaseRange = nil
