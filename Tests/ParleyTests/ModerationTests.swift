@@ -217,6 +217,42 @@ import Testing
         }
     }
 
+    /// The directory tells a banned user which rooms would refuse them (a hunt: the web client's Join
+    /// there only failed): `my_ban`, with its end, in both directory reads; nobody else's entry has one.
+    @Test func theDirectoryTellsTheBannedWhereTheyAreBanned() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let kim = try await client.signUp("kim")
+            let town = try await Self.room(client, owner: owner, members: [kim])
+            let cafe = try #require(
+                try await client.send(.post, "/api/rooms", json: #"{"name":"cafe"}"#, headers: owner.bearer).json()["room"]?["id"]?.int)
+            func entries(_ user: LoggedIn) async throws -> [Int64: JSON] {
+                let listed = try await client.send(.get, "/api/rooms", headers: user.bearer).json()["public"]?.array ?? []
+                let paged = try await client.send(.get, "/api/directory", headers: user.bearer).json()["rooms"]?.array ?? []
+                let searched = try await client.send(.get, "/api/directory?q=caf", headers: user.bearer).json()["rooms"]?.array ?? []
+                #expect(paged.count == listed.count && searched.count == 1)
+                var byID: [Int64: JSON] = [:]
+                for room in listed { byID[try #require(room["id"]?.int)] = room["my_ban"] ?? .string("absent") }
+                for room in paged + searched { #expect(byID[try #require(room["id"]?.int)] == (room["my_ban"] ?? .string("absent"))) }
+                return byID
+            }
+            #expect(try await entries(kim).values.allSatisfy { $0 == .string("absent") })
+            #expect(try await client.send(.post, "/api/rooms/\(town)/bans", json: #"{"user_id":\#(kim.id)}"#, headers: owner.bearer).status == .created)
+            let timed = try await client.send(.post, "/api/rooms/\(cafe)/bans", json: #"{"user_id":\#(kim.id),"duration_seconds":3600}"#, headers: owner.bearer)
+            #expect(timed.status == .created, "\(String(buffer: timed.body))")
+            let banned = try await entries(kim)
+            #expect(banned[town] == .object(["expires_at": .null]))
+            #expect(banned[cafe]?["expires_at"]?.string != nil && banned[cafe]?.keys == ["expires_at"])
+            #expect(banned[1] == .string("absent"))
+            #expect(try await entries(owner).values.allSatisfy { $0 == .string("absent") })
+            // A ban that ran out (its row not yet swept) or was lifted is not shown.
+            try parley.execute("UPDATE room_bans SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE room_id = ?", [cafe])
+            #expect(try await client.send(.delete, "/api/rooms/\(town)/bans/\(kim.id)", headers: owner.bearer).status == .noContent)
+            #expect(try await entries(kim).values.allSatisfy { $0 == .string("absent") })
+        }
+    }
+
     /// An announcement room: the owner or an admin lets only moderators and up post; members still
     /// read, react and vote, and the rule outlives a restart until it is lifted.
     @Test func whereOnlyModeratorsPostMembersReadReactAndVote() async throws {

@@ -35,6 +35,11 @@ def test_a_public_room_with_a_password_is_joined_with_it(server, browsers, accou
     guest.find("#room-join-password").send_keys("trout")
     guest.find("#password-form button[type=submit]").click()
     guest.wait(lambda: guest.text_of("password-error") == "That is not the password.")
+    # The field is marked as what the error is about (an accessibility review), until it is edited.
+    marked = "const e = document.getElementById('room-join-password'); return [e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby')]"
+    assert guest.js(marked) == ["true", "password-error"]
+    guest.find("#room-join-password").send_keys(Keys.BACKSPACE)
+    assert guest.js(marked) == [None, None]
     guest.find("#room-join-password").clear()
     guest.find("#room-join-password").send_keys("swordfish")
     guest.find("#password-form button[type=submit]").click()
@@ -443,3 +448,72 @@ def test_a_room_or_dm_made_by_keyboard_leaves_the_focus_in_its_message_box(serve
     chat.wait(lambda: not chat.dialog_open("dm-dialog"))
     chat.wait(lambda: chat.room_title() == "kb_friend")
     chat.wait(lambda: chat.js("return document.activeElement.id") == "composer-text", message="the focus did not reach the DM's box")
+
+
+def test_the_create_room_forms_error_is_tied_to_the_field_it_is_about(server, browsers, account):
+    """An accessibility review: the form's error showed (and was read out once) without marking the
+    field it was about; now the field is aria-invalid and described by the error until it is edited."""
+    owner = account("rina_invalid", display_name="Rina")
+    owner.create_room("taken-name")
+    chat = Chat(browsers(), server).log_in("rina_invalid")
+    marks = lambda: chat.js("""return ['room-name', 'room-topic-input', 'room-password'].map(id => {
+        const e = document.getElementById(id); return [id, e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby')]; })""")
+    unmarked = [["room-name", None, None], ["room-topic-input", None, None], ["room-password", None, None]]
+    chat.find("#new-room").click()
+    chat.wait(lambda: chat.dialog_open("room-dialog"))
+    assert marks() == unmarked
+    # No name (only spaces: an empty one the browser's own check stops): the name field is marked,
+    # and described by the error.
+    chat.find("#room-name").send_keys("   ")
+    chat.find("#room-submit").click()
+    chat.wait(lambda: chat.text_of("room-error") == "Give the room a name.")
+    assert chat.find("#room-error").get_attribute("role") == "alert"
+    assert marks() == [["room-name", "true", "room-error"], *unmarked[1:]]
+    # Typing in it clears the mark.
+    chat.find("#room-name").clear()
+    chat.find("#room-name").send_keys("taken-name")
+    assert marks() == unmarked
+    # A name the server refuses (taken) marks it again; the topic, not at fault, is not marked.
+    chat.find("#room-topic-input").send_keys("about things")
+    chat.find("#room-submit").click()
+    chat.wait(lambda: "exists already" in chat.text_of("room-error"), message=lambda: chat.text_of("room-error"))
+    assert marks() == [["room-name", "true", "room-error"], *unmarked[1:]]
+    # Closing the dialog and opening it again starts unmarked.
+    chat.find("#room-dialog [data-close]").click()
+    chat.wait(lambda: not chat.dialog_open("room-dialog"))
+    chat.find("#new-room").click()
+    chat.wait(lambda: chat.dialog_open("room-dialog"))
+    assert marks() == unmarked and chat.text_of("room-error") == ""
+
+
+def test_the_directory_shows_banned_instead_of_join_and_follows_a_ban_and_its_lifting(server, browsers, account):
+    """A hunt found Join offered on rooms that would refuse it; the directory now says Banned, with
+    the ban's end, and follows a ban given and lifted while it is open."""
+    owner = account("bea_bans_dir")
+    kim = account("kim_bans_dir")
+    room = owner.create_room("ban-dir-town")["id"]
+    timed = owner.create_room("ban-dir-cafe")["id"]
+    kim.join(room)
+    owner.call("POST", f"/api/rooms/{timed}/bans", expect=201, json={"user_id": kim.id, "duration_seconds": 3600})
+    chat = Chat(browsers(), server).log_in("kim_bans_dir")
+    chat.find("#browse-rooms").click()
+    chat.wait(lambda: "Loading" not in chat.text_of("browse-list"))
+    entry = lambda name: chat.js("""const li = document.querySelector(`#browse-list li[data-name="${arguments[0]}"]`);
+        return li ? [[...li.querySelectorAll('button')].map(b => b.getAttribute('aria-label')),
+                     li.querySelector('.browse-banned')?.textContent ?? null, li.querySelector('.browse-banned')?.title ?? null] : null""", name)
+    buttons, banned, title = entry("ban-dir-cafe")
+    assert banned == "Banned" and title.startswith("You are banned from this room until "), (banned, title)
+    assert buttons == ["Report ban-dir-cafe"], buttons
+    assert entry("ban-dir-town")[0][0] == "Open ban-dir-town"
+
+    # Banned from the room she is in while the directory is open: it says so, without an end.
+    owner.call("POST", f"/api/rooms/{room}/bans", expect=201, json={"user_id": kim.id})
+    chat.wait(lambda: entry("ban-dir-town")[1] == "Banned", message=lambda: f"town: {entry('ban-dir-town')}")
+    assert entry("ban-dir-town")[2] == "You are banned from this room."
+    # Lifted: Join is back.
+    owner.call("DELETE", f"/api/rooms/{timed}/bans/{kim.id}", expect=204)
+    chat.driver.refresh()
+    chat.wait_ready()
+    chat.find("#browse-rooms").click()
+    chat.wait(lambda: (entry("ban-dir-cafe") or [[]])[0][:1] == ["Join ban-dir-cafe"], message=lambda: f"cafe: {entry('ban-dir-cafe')}")
+    assert entry("ban-dir-cafe")[1] is None

@@ -402,6 +402,17 @@ function changedSettings(fields) {
   return Object.fromEntries(fields.filter((field) => now[field] !== roomForm.opened?.[field]).map((field) => [field, now[field]]));
 }
 
+/// The room form's fields a refusal is about, by its code (none for one about the server, the
+/// connection or the room as a whole).
+function roomFieldsOf(error) {
+  const code = error?.code ?? "";
+  if (/name/u.test(code)) return ["room-name"];
+  if (/password/u.test(code)) return ["room-password"];
+  if (/topic/u.test(code)) return ["room-topic-input"];
+  if (/filter/u.test(code)) return ["room-filter-words"];
+  return [];
+}
+
 async function submitRoom(event) {
   event.preventDefault();
   // Nothing to save where the fields are not offered (an archived room; a site admin's view).
@@ -424,7 +435,7 @@ async function submitRoom(event) {
     return;
   }
   if (!name) {
-    showError("room-error", new Error("Give the room a name."));
+    showError("room-error", new Error("Give the room a name."), ["room-name"]);
     $("room-name").focus();
     return;
   }
@@ -465,7 +476,7 @@ async function submitRoom(event) {
       navigate(room.id);
     }
   } catch (error) {
-    showError("room-error", error);
+    showError("room-error", error, roomFieldsOf(error));
   } finally {
     $("room-submit").disabled = false;
   }
@@ -560,12 +571,25 @@ function renderDirectory() {
     ...cut,
     ...rooms.map((room) => {
       const joined = state.rooms.has(room.id);
-      const action = joined
-        ? button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), focusBoxWhenOpen(room.id), navigate(room.id)) })
-        : button(room.has_password ? "Join…" : "Join", { className: "primary small browse-action", onClick: () => joinPublicRoom(room) });
-      action.setAttribute("aria-label", `${joined ? "Open" : "Join"} ${room.name}`);
+      // Banned from it (the server says so, with the ban's end): no Join, which would only be
+      // refused, nor a preview, which is refused too (a hunt). A timed ban that ran out is over.
+      const ban = !joined && room.my_ban && (!room.my_ban.expires_at || new Date(room.my_ban.expires_at) > new Date()) ? room.my_ban : null;
+      let action;
+      if (joined) {
+        action = button("Open", { className: "secondary small browse-action", onClick: () => ($("browse-dialog").close(), focusBoxWhenOpen(room.id), navigate(room.id)) });
+        action.setAttribute("aria-label", `Open ${room.name}`);
+      } else if (ban) {
+        const until = ban.expires_at ? `until ${formatFull(new Date(ban.expires_at))}` : "";
+        action = el("span", {
+          className: "muted small browse-action browse-banned", text: "Banned",
+          attrs: { title: `You are banned from this room${until ? ` ${until}` : ""}.` },
+        });
+      } else {
+        action = button(room.has_password ? "Join…" : "Join", { className: "primary small browse-action", onClick: () => joinPublicRoom(room) });
+        action.setAttribute("aria-label", `Join ${room.name}`);
+      }
       // What it says, before joining (not a password room's: the password opens it).
-      const look = joined || room.has_password ? null : button("", {
+      const look = joined || ban || room.has_password ? null : button("", {
         className: "icon-button small browse-look",
         icon: icon("eye"),
         attrs: { "aria-label": `Preview ${room.name}`, title: "Read its newest messages before joining" },
@@ -644,7 +668,7 @@ function askPassword(room) {
       focusBoxWhenOpen(room.id);
       navigate(room.id);
     } catch (error) {
-      showError("password-error", error.code === "wrong_password" ? new Error("That is not the password.") : error);
+      showError("password-error", error.code === "wrong_password" ? new Error("That is not the password.") : error, /password/u.test(error.code ?? "") ? ["room-join-password"] : []);
       $("room-join-password").select();
     }
   };

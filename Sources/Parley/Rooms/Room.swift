@@ -94,10 +94,23 @@ public struct RoomView: Encodable, Sendable {
     /// The room's own message retention, set by site admins: nil follows the site's, -1 keeps its
     /// messages for ever, else they are deleted after that many days.
     public let messageRetentionDays: Int?
+    /// Only in the directory, and only when the viewer is banned from the room: until when (nil
+    /// for good). Its Join would be refused.
+    public var myBan: Ban? = nil
+
+    public struct Ban: Encodable, Sendable {
+        public let expiresAt: Date?
+
+        enum CodingKeys: String, CodingKey { case expiresAt }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(expiresAt, forKey: .expiresAt)
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, kind, name, topic, hasPassword, postPolicy, memberCount, myRole, dmWith, dmMembers, createdAt, archivedAt, slowModeSeconds
-        case messageRetentionDays
+        case messageRetentionDays, myBan
     }
 
     // Spelled out so that absent values are sent as null rather than left out.
@@ -117,6 +130,7 @@ public struct RoomView: Encodable, Sendable {
         try c.encode(archivedAt, forKey: .archivedAt)
         try c.encode(slowModeSeconds, forKey: .slowModeSeconds)
         try c.encode(messageRetentionDays, forKey: .messageRetentionDays)
+        try c.encodeIfPresent(myBan, forKey: .myBan)
     }
 }
 

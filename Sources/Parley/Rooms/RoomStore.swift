@@ -235,11 +235,12 @@ struct RoomStore: Sendable {
             let rooms = try c.query(
                 """
                 SELECT * FROM (
-                    SELECT \(Self.roomColumns), m.role AS my_role
+                    SELECT \(Self.roomColumns), m.role AS my_role, \(Self.banColumns)
                     FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+                    \(Self.banJoin)
                     WHERE r.kind = 'public' AND r.archived_at IS NULL ORDER BY member_count DESC, r.name LIMIT ?
                 ) biggest ORDER BY name
-                """, [viewer, limit]
+                """, [viewer, viewer, limit]
             ).map(Self.publicRoom)
             guard rooms.count == limit else { return (rooms, true) }
             let all = try c.query("SELECT COUNT(*) AS n FROM rooms WHERE kind = 'public' AND archived_at IS NULL").first?.decode("n", as: Int64.self)
@@ -253,17 +254,28 @@ struct RoomStore: Sendable {
         let pattern = text.map(MessageService.namePattern)
         return try await pool.query(
             """
-            SELECT \(Self.roomColumns), m.role AS my_role
+            SELECT \(Self.roomColumns), m.role AS my_role, \(Self.banColumns)
             FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+            \(Self.banJoin)
             WHERE r.kind = 'public' AND r.archived_at IS NULL AND (? IS NULL OR r.name > ?)
                 AND (? IS NULL OR r.name LIKE ? ESCAPE '!' OR r.topic LIKE ? ESCAPE '!')
             ORDER BY r.name LIMIT ?
-            """, [viewer, after, after, pattern, pattern, pattern, limit]
+            """, [viewer, viewer, after, after, pattern, pattern, pattern, limit]
         ).map(Self.publicRoom)
     }
 
+    /// The viewer's ban from a directory room, if one is in force (`banJoin`, bound to the viewer).
+    private static let banJoin = """
+        LEFT JOIN room_bans b ON b.room_id = r.id AND b.user_id = ? AND (b.expires_at IS NULL OR b.expires_at > NOW(3))
+        """
+    private static let banColumns = "b.user_id IS NOT NULL AS banned, b.expires_at AS ban_expires_at"
+
+    /// A directory entry: with the viewer's role, and their ban when one is in force (so that a
+    /// client offers no Join that would be refused; a hunt).
     private static func publicRoom(_ row: MariaDBRow) throws -> RoomView {
-        try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init))
+        var room = try RoomRecord(row: row).view(role: (try row.decode("my_role", as: String?.self)).flatMap(RoomRole.init))
+        if try row.decode("banned", as: Bool.self) { room.myBan = RoomView.Ban(expiresAt: try row.decode("ban_expires_at")) }
+        return room
     }
 
     /// The rooms a user is in, DMs named after the other people (a row per other member of a DM,
