@@ -62,21 +62,27 @@ export function messageEntry({ className, dataset = {}, buttonDataset = {}, meta
 
 /// A small menu of choices (`items`: [label, onPick]) appended to `parent`, focused on its first
 /// item; it closes on a choice, Escape or leaving it (focus goes back to `anchor` unless it moved
-/// on). ↑ and ↓ move between its buttons; `extra` nodes follow the choices.
+/// on). ↑ and ↓ move between its buttons; `extra` nodes follow the choices. A menu may hold only
+/// menu items: with `extra` (a field, say) it is a non-modal dialog (`role=dialog`, labelled
+/// `label`) of plain buttons instead, closed and left the same ways. An anchor that says it opens
+/// a popup (aria-haspopup) says whether it is open (aria-expanded).
 export function popupMenu({ className, label, anchor, parent, items, extra = [] }) {
   document.querySelector(`.${className.split(" ")[0]}`)?.remove();
-  const menu = el("div", { className, attrs: { role: "menu", "aria-label": label } });
+  const dialog = extra.length > 0;
+  const menu = el("div", { className, attrs: { role: dialog ? "dialog" : "menu", "aria-label": label } });
+  const expands = anchor.hasAttribute("aria-haspopup");
   let open = true;
   const close = ({ refocus = true } = {}) => {
     if (!open) return;
     open = false;
     menu.remove();
+    if (expands) anchor.setAttribute("aria-expanded", "false");
     if (refocus && anchor.isConnected) anchor.focus({ preventScroll: true });
   };
   for (const [text, onPick] of items) {
     menu.append(
       el("button", {
-        className: "pick when", text, attrs: { type: "button", role: "menuitem" },
+        className: "pick when", text, attrs: dialog ? { type: "button" } : { type: "button", role: "menuitem" },
         on: { click: () => { close(); onPick(); } },
       }),
     );
@@ -96,6 +102,7 @@ export function popupMenu({ className, label, anchor, parent, items, extra = [] 
     if (!menu.contains(event.relatedTarget)) close({ refocus: false });
   });
   parent.append(menu);
+  if (expands) anchor.setAttribute("aria-expanded", "true");
   menu.querySelector("button").focus({ preventScroll: true });
   return { menu, close };
 }

@@ -111,3 +111,64 @@ def test_a_forwarded_webhook_post_is_credited_to_the_webhook(server, browsers, a
     chat.hover_action("build 42 passed", "reply")
     chat.wait(lambda: chat.text_of("composer-context-text") == "Replying to Pia: ↪ CI bot: build 42 passed",
               message=lambda: chat.text_of("composer-context-text"))
+
+
+def test_the_forward_dialogs_filter_is_a_combobox_whose_arrows_move_through_the_rooms(server, browsers, account):
+    """An accessibility review: the room list was not a keyboard listbox (each room a tab stop, the
+    filter box not tied to it); now the filter box is a combobox, ↑/↓ move, Enter picks."""
+    from selenium.webdriver.common.keys import Keys
+    kai = account("kai_fwd_keys", display_name="Kai")
+    room = kai.create_room("fwdkeys-source")["id"]
+    rooms = {name: kai.create_room(name)["id"] for name in ("fwdkeys-alpha", "fwdkeys-beta", "fwdkeys-gamma")}
+    kai.post(room, "send this along")
+    chat = Chat(browsers(), server).log_in("kai_fwd_keys")
+    chat.open_room("fwdkeys-source")
+    chat.wait(lambda: "send this along" in chat.texts())
+    chat.hover_action("send this along", "forward")
+    chat.wait(lambda: chat.dialog_open("forward-dialog"))
+    state = lambda: chat.js("""const f = document.getElementById('forward-filter');
+        const active = f.getAttribute('aria-activedescendant');
+        return {role: f.getAttribute('role'), controls: f.getAttribute('aria-controls'), expanded: f.getAttribute('aria-expanded'),
+          autocomplete: f.getAttribute('aria-autocomplete'), focused: document.activeElement.id,
+          list: document.getElementById('forward-rooms').getAttribute('role'),
+          options: [...document.querySelectorAll('#forward-rooms [role=option]')].map(o => [o.textContent, o.getAttribute('aria-selected'), o.hasAttribute('tabindex')]),
+          active: active && document.getElementById(active)?.textContent}""")
+    chat.find("#forward-filter").send_keys("fwdkeys-")
+    chat.wait(lambda: len(state()["options"]) == 4, message=lambda: state())
+    now = state()
+    assert (now["role"], now["controls"], now["expanded"], now["autocomplete"], now["list"]) == ("combobox", "forward-rooms", "true", "list", "listbox"), now
+    assert now["focused"] == "forward-filter"
+    # Nothing picked yet, no room a tab stop of its own; the first room listed is the active one.
+    assert [selected for _, selected, _ in now["options"]] == ["false"] * 4
+    assert not any(tab for _, _, tab in now["options"])
+    assert now["active"] == "#fwdkeys-alpha"
+    filter_box = chat.find("#forward-filter")
+    filter_box.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+    assert state()["active"] == "#fwdkeys-gamma"
+    filter_box.send_keys(Keys.ARROW_UP)
+    assert state()["active"] == "#fwdkeys-beta"
+    assert state()["focused"] == "forward-filter"
+    filter_box.send_keys(Keys.ENTER)
+    chat.wait(lambda: chat.find("#forward-submit").text == "Forward to #fwdkeys-beta")
+    now = state()
+    assert [name for name, selected, _ in now["options"] if selected == "true"] == ["#fwdkeys-beta"], now
+    assert now["focused"] == "forward-text"
+    # ↑ from the first room wraps to the last; typing narrows the list and its first room is active again.
+    filter_box.send_keys(Keys.ARROW_UP)
+    assert state()["active"] == "#fwdkeys-alpha"
+    filter_box.send_keys(Keys.ARROW_UP)
+    assert state()["active"] == "#fwdkeys-source"
+    filter_box.send_keys("g")
+    chat.wait(lambda: state()["active"] == "#fwdkeys-gamma")
+    # Nothing matching: the list is empty, collapsed, and points at nothing.
+    filter_box.send_keys("zzz")
+    chat.wait(lambda: state()["options"] == [])
+    assert (state()["expanded"], state()["active"]) == ("false", None)
+    # A click still picks.
+    filter_box.send_keys(Keys.BACKSPACE * 3)
+    chat.wait(lambda: len(state()["options"]) == 1)
+    chat.find('#forward-rooms .option[data-room="%d"]' % rooms["fwdkeys-gamma"]).click()
+    chat.wait(lambda: chat.find("#forward-submit").text == "Forward to #fwdkeys-gamma")
+    chat.find("#forward-submit").click()
+    chat.wait(lambda: not chat.dialog_open("forward-dialog"))
+    chat.wait(lambda: any(m.get("forwarded") for m in kai.history(rooms["fwdkeys-gamma"])))

@@ -139,3 +139,37 @@ def test_only_people_mentioned_get_a_pill_and_a_pill_opens_their_profile(server,
     chat.wait(lambda: chat.dialog_open("user-dialog"))
     chat.wait(lambda: chat.text_of("user-dialog-username") == "@ola_pill")
     assert chat.text_of("user-dialog-name") == "Ola Olsen"
+
+
+COMBO = """const box = document.getElementById(arguments[0]);
+    const active = box.getAttribute('aria-activedescendant');
+    const option = active && document.getElementById(active);
+    return {role: box.getAttribute('role'), expanded: box.getAttribute('aria-expanded'), autocomplete: box.getAttribute('aria-autocomplete'),
+      controls: box.getAttribute('aria-controls'), active: option ? [option.getAttribute('role'), option.closest('[role=listbox]')?.id] : active}"""
+
+
+def test_the_message_boxes_are_comboboxes_whose_expanded_state_follows_their_suggestions(server, browsers, account):
+    """An accessibility review: both message boxes carried aria-expanded without role=combobox
+    (a textbox has no expanded state, so it was never read out)."""
+    lea = account("lea_combo", display_name="Lea")
+    max_ = account("max_combo", display_name="Max")
+    room = lea.create_room("combo-room")["id"]
+    max_.join(room)
+    lea.post(room, "start a thread here")
+    chat = Chat(browsers(), server).log_in("lea_combo")
+    chat.open_room("combo-room")
+    chat.wait(lambda: "start a thread here" in chat.texts())
+    chat.hover_action("start a thread here", "thread-reply")
+    chat.wait(lambda: chat.find("#thread-panel").is_displayed())
+    for box_id, list_id in (("composer-text", "mention-list"), ("thread-text", "thread-mention-list")):
+        box = chat.find(f"#{box_id}")
+        closed = {"role": "combobox", "expanded": "false", "autocomplete": "list", "controls": list_id, "active": None}
+        assert chat.js(COMBO, box_id) == closed
+        assert box.aria_role == "combobox"
+        box.send_keys("hi @ma")
+        chat.wait(lambda: chat.js(COMBO, box_id)["expanded"] == "true", message=lambda: chat.js(COMBO, box_id))
+        assert chat.js(COMBO, box_id) == {**closed, "expanded": "true", "active": ["option", list_id]}
+        box.send_keys(Keys.ESCAPE)
+        assert chat.js(COMBO, box_id) == closed
+        assert chat.js("return document.getElementById(arguments[0]).hidden", list_id) is True
+        box.send_keys(Keys.BACKSPACE * 6)

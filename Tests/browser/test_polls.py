@@ -37,7 +37,14 @@ def test_a_poll_is_asked_voted_on_live_and_closed(server, browsers, account):
 
     chat.find("#poll-open").click()
     chat.wait(lambda: chat.dialog_open("poll-dialog"))
+    # No question: the error names the question field, which says it is at fault until edited (an
+    # accessibility review: the error was not tied to its field).
+    chat.find("#poll-form button[type=submit]").click()
+    chat.wait(lambda: chat.text_of("poll-error") == "Ask a question.")
+    marked = "const e = document.getElementById('poll-question'); return [e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby')]"
+    assert chat.js(marked) == ["true", "poll-error"]
     chat.find("#poll-question").send_keys("Team lunch on Friday?")
+    assert chat.js(marked) == [None, None]
     inputs = chat.driver.find_elements("css selector", "#poll-options input")
     inputs[0].send_keys("Pizza")
     inputs[1].send_keys("Soup")

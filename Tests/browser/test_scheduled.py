@@ -185,3 +185,47 @@ def test_a_send_refused_by_a_timed_mute_shows_its_end_in_local_time(server, brow
     chat.wait(lambda: chat.js(failure).startswith("Not sent: You are muted"), message=lambda: f"failure: {chat.js(failure)!r}")
     assert not re.search(r"\d{4}-\d\d-\d\dT", chat.js(failure)), chat.js(failure)
     assert local in chat.js(failure), (local, chat.js(failure))
+
+
+def test_send_later_is_a_dialog_not_a_menu_holding_a_time_field(server, browsers, account):
+    """An accessibility review: "Send later" was a role=menu holding a date-time field and a plain
+    button (a menu may hold only menu items). It is a non-modal dialog: labelled, the focus goes
+    into it, Tab reaches the field, Escape closes it and puts the focus back on the clock."""
+    from selenium.webdriver.common.keys import Keys
+    pat = account("pat_laterdlg", display_name="Pat")
+    room = pat.create_room("later-dialog-room")["id"]
+    pat.post(room, "remind me of this")
+    chat = Chat(browsers(), server).log_in("pat_laterdlg")
+    chat.open_room("later-dialog-room")
+    chat.wait(lambda: "remind me of this" in chat.texts())
+    popup = """const p = document.querySelector('.schedule-menu');
+        const clock = document.getElementById('schedule-send');
+        const a = document.activeElement;
+        return p && {role: p.getAttribute('role'), label: p.getAttribute('aria-label'),
+          roles: [...p.querySelectorAll('[role]')].map(e => e.getAttribute('role')),
+          inside: p.contains(a), focused: a.className, haspopup: clock.getAttribute('aria-haspopup'),
+          expanded: clock.getAttribute('aria-expanded')}"""
+    assert chat.find("#schedule-send").get_attribute("aria-expanded") == "false"
+    chat.type("later, please")
+    chat.find("#schedule-send").click()
+    chat.wait(lambda: chat.js(popup) is not None)
+    now = chat.js(popup)
+    assert (now["role"], now["label"], now["haspopup"], now["expanded"]) == ("dialog", "Send later", "dialog", "true"), now
+    assert "menu" not in now["roles"] and "menuitem" not in now["roles"], now
+    assert now["inside"] and "when" in now["focused"], now
+    # Tab goes through the choices to the time field, staying in the dialog.
+    choices = chat.js("return document.querySelectorAll('.schedule-menu button.when').length")
+    chat.press(*[Keys.TAB] * choices)
+    chat.wait(lambda: "schedule-at" in chat.js(popup)["focused"], message=lambda: chat.js(popup))
+    assert chat.js(popup)["inside"]
+    # Escape closes it, and the focus goes back to the clock, which says it is closed.
+    chat.press(Keys.ESCAPE)
+    chat.wait(lambda: chat.js(popup) is None)
+    assert chat.js("return document.activeElement.id") == "schedule-send"
+    assert chat.find("#schedule-send").get_attribute("aria-expanded") == "false"
+    assert chat.find("#composer-text").get_attribute("value") == "later, please"
+    # The reminder menu, which holds only choices, is still a menu of menu items.
+    chat.hover_action("remind me of this", "remind")
+    chat.wait(lambda: chat.js("return !!document.querySelector('li.message .remind-menu')"))
+    assert chat.js("""const m = document.querySelector('li.message .remind-menu');
+        return [m.getAttribute('role'), [...m.children].every(c => c.getAttribute('role') === 'menuitem')]""") == ["menu", True]

@@ -120,9 +120,36 @@ export function showChoice(select, number, label) {
   select.value = value;
 }
 
-/// Shows an error in a dialog's error line (or clears it).
-export function showError(id, error) {
+/// Shows an error in a dialog's error line (or clears it). `fields` (ids) are the inputs it is
+/// about: each is marked invalid and described by the error line, so a screen reader says the error
+/// again on the field, not only once as it shows. A field's mark goes when it is edited, or when the
+/// error is cleared or replaced by one about other fields.
+export function showError(id, error, fields = []) {
   $(id).textContent = error ? error.message ?? String(error) : "";
+  markInvalid(id, error ? fields : []);
+}
+
+/// Marks `fields` (ids) invalid and described by the error line `errorId`; the fields it marked
+/// before and not now are unmarked (other descriptions they have are kept).
+export function markInvalid(errorId, fields) {
+  for (const field of document.querySelectorAll(`[aria-describedby~="${errorId}"]`)) {
+    if (!fields.includes(field.id)) unmarkInvalid(field, errorId);
+  }
+  for (const id of fields) {
+    const field = $(id);
+    if (!field) continue;
+    field.setAttribute("aria-invalid", "true");
+    const described = (field.getAttribute("aria-describedby") ?? "").split(/\s+/u).filter(Boolean);
+    if (!described.includes(errorId)) field.setAttribute("aria-describedby", [...described, errorId].join(" "));
+    field.addEventListener("input", () => unmarkInvalid(field, errorId), { once: true });
+  }
+}
+
+function unmarkInvalid(field, errorId) {
+  const described = (field.getAttribute("aria-describedby") ?? "").split(/\s+/u).filter((token) => token && token !== errorId);
+  if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+  else field.removeAttribute("aria-describedby");
+  field.removeAttribute("aria-invalid");
 }
 
 /// A page of a log, as the server gives it at most.

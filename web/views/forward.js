@@ -11,15 +11,31 @@ import { toast } from "/views/toast.js";
 /// The message being forwarded and the room picked for it.
 let source = null;
 let picked = null;
+/// The room the arrow keys are on in the list (the filter box's active option; Enter picks it).
+let active = null;
 
 export function initForward() {
-  $("forward-filter").addEventListener("input", renderRooms);
+  // The filter box is a combobox over the list: typing narrows it (the first room becomes the
+  // active one), ↑/↓ move between its rooms, Enter picks the active one (before, only the first
+  // could be picked from the keyboard without tabbing through every room).
+  $("forward-filter").addEventListener("input", () => {
+    active = null;
+    renderRooms();
+  });
   $("forward-filter").addEventListener("keydown", (event) => {
-    // Enter picks the only (or first) room shown.
-    if (event.key !== "Enter") return;
-    event.preventDefault();
-    const first = matchingRooms()[0];
-    if (first) pick(first.id);
+    const rooms = matchingRooms();
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (event.altKey || rooms.length === 0) return;
+      event.preventDefault();
+      const at = rooms.findIndex((room) => room.id === active);
+      const next = event.key === "ArrowDown" ? (at + 1) % rooms.length : (at - 1 + rooms.length) % rooms.length;
+      active = rooms[at < 0 ? 0 : next].id;
+      renderRooms();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      const room = rooms.find((room) => room.id === active) ?? rooms[0];
+      if (room) pick(room.id);
+    }
   });
   $("forward-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -42,6 +58,7 @@ let shown = "";
 export function openForward(message) {
   source = message;
   picked = null;
+  active = null;
   $("forward-filter").value = "";
   $("forward-text").value = "";
   showError("forward-error", null);
@@ -69,28 +86,40 @@ function matchingRooms() {
 function renderRooms() {
   shown = offered();
   const rooms = matchingRooms();
+  // The active room stays while it is listed; otherwise the first one listed is.
+  if (!rooms.some((room) => room.id === active)) active = rooms[0]?.id ?? null;
+  const filter = $("forward-filter");
+  // The options are not tab stops: the focus stays in the filter box, which points at the active
+  // one (aria-activedescendant); aria-selected marks the room picked.
   $("forward-rooms").replaceChildren(
     ...rooms.map((room) =>
       el("li", {
-        className: `option${room.id === picked ? " active" : ""}`, text: destination(room),
-        attrs: { role: "option", "aria-selected": String(room.id === picked), tabindex: "0" },
+        className: `option${room.id === active ? " active" : ""}`, text: destination(room),
+        attrs: { role: "option", id: optionId(room.id), "aria-selected": String(room.id === picked) },
         dataset: { room: room.id },
         on: {
-          click: () => pick(room.id),
-          keydown: (event) => {
-            if (event.key === "Enter" || event.key === " ") {
-              event.preventDefault();
-              pick(room.id);
-            }
+          mousedown: (event) => event.preventDefault(),
+          click: () => {
+            active = room.id;
+            pick(room.id);
           },
         },
       }),
     ),
   );
-  if (rooms.length === 0) $("forward-rooms").append(el("li", { className: "muted", text: "No room of yours matches." }));
+  if (rooms.length === 0) $("forward-rooms").append(el("li", { className: "muted", text: "No room of yours matches.", attrs: { role: "presentation" } }));
+  filter.setAttribute("aria-expanded", String(rooms.length > 0));
+  if (active !== null) {
+    filter.setAttribute("aria-activedescendant", optionId(active));
+    document.getElementById(optionId(active))?.scrollIntoView({ block: "nearest" });
+  } else {
+    filter.removeAttribute("aria-activedescendant");
+  }
   $("forward-submit").disabled = picked === null;
   $("forward-submit").textContent = picked === null ? "Forward" : `Forward to ${destination(state.rooms.get(picked))}`;
 }
+
+const optionId = (roomId) => `forward-room-${roomId}`;
 
 function pick(roomId) {
   picked = roomId;
@@ -101,7 +130,7 @@ function pick(roomId) {
 async function submit() {
   if (!source || picked === null) return;
   const room = state.rooms.get(picked);
-  if (tooLongMessage($("forward-text").value.trim())) return showError("forward-error", new Error("A comment is at most 4,000 characters."));
+  if (tooLongMessage($("forward-text").value.trim())) return showError("forward-error", new Error("A comment is at most 4,000 characters."), ["forward-text"]);
   $("forward-submit").disabled = true;
   try {
     await actions.forward(source.id, picked, $("forward-text").value);

@@ -39,6 +39,11 @@ export function initMentions(box, list, { commands = false } = {}) {
   /// The options' element ids: mention-0, mention-1… for #mention-list.
   const idPrefix = list.id.replace(/-list$/u, "");
 
+  // The box is a combobox (ARIA 1.2: a multi-line one may be), so its aria-expanded means
+  // something: before, a plain textbox carried it, which no screen reader reads out. While the list
+  // is open, aria-activedescendant names the option ↑/↓ are on.
+  box.setAttribute("role", "combobox");
+  box.setAttribute("aria-haspopup", "listbox");
   box.setAttribute("aria-autocomplete", "list");
   box.setAttribute("aria-controls", list.id);
   box.setAttribute("aria-expanded", "false");

@@ -65,8 +65,8 @@ function renumber() {
 async function submit() {
   const question = $("poll-question").value.trim();
   const options = [...$("poll-options").querySelectorAll("input")].map((input) => input.value.trim()).filter(Boolean);
-  if (!question) return showError("poll-error", new Error("Ask a question."));
-  if (tooLongMessage(question)) return showError("poll-error", new Error("A question is at most 4,000 characters."));
+  if (!question) return showError("poll-error", new Error("Ask a question."), ["poll-question"]);
+  if (tooLongMessage(question)) return showError("poll-error", new Error("A question is at most 4,000 characters."), ["poll-question"]);
   if (options.length < 2) return showError("poll-error", new Error("Give at least two options."));
   try {
     await actions.createPoll(state.room.id, question, options, $("poll-multiple").checked);
