@@ -169,13 +169,16 @@ import Testing
                 "", " ", "  \n\t  ", String(repeating: "x", count: 4001), " " + String(repeating: "€", count: 4001) + " ",
                 // Nothing visible (a byte order mark, zero-width joiners), or control characters.
                 "\u{FEFF}", " \u{200D}\u{2060} ", "a\u{0}b", "bell\u{7}", "esc\u{1B}[31m", "c1\u{85}x", "del\u{7F}x",
+                // Hangul fillers, the grapheme joiner, a Khmer inherent vowel, the blank braille cell,
+                // alone or with spaces between (a hunt: each was posted as an empty bubble).
+                "\u{3164}", "\u{115F}", "\u{1160}", "\u{FFA0}", "\u{034F}", "\u{17B4}", "\u{2800}", "\u{3164} \u{3164}\n\u{2800}",
             ] {
                 try await Self.post(client, ann, room: 1, ["text": text]).expectError(.unprocessableContent, "invalid_text")
             }
             #expect(try parley.count("messages") == 0)
             for text in [
                 "x", String(repeating: "x", count: 4000), "  " + String(repeating: "€", count: 4000) + "\n", String(repeating: "𝄞", count: 4000),
-                "tab\there\r\nline", "\u{FEFF}bom first",
+                "tab\there\r\nline", "\u{FEFF}bom first", "\u{3164}ㅋ",
             ] {
                 let response = try await Self.post(client, ann, room: 1, ["text": text])
                 #expect(response.status == .created)
@@ -185,7 +188,7 @@ import Testing
                 #expect(try Self.text(parley, id) == trimmed)
             }
         }
-        #expect(try parley.count("messages") == 6)
+        #expect(try parley.count("messages") == 7)
     }
 
     @Test func repliesPointToAMessageOfTheSameRoom() async throws {

@@ -122,7 +122,7 @@ import Testing
             for options in [#"["only one"]"#, #"["a","A"]"#, #"["a",""]"#, #"["a","\#(String(repeating: "x", count: 101))"]"#,
                             #"["ok\u0000","b"]"#, #"["a","\u001b[2J"]"#, #"["a\nb","c"]"#, #"["a\u007f","b"]"#,
                             // Options that show nothing (a soft hyphen, a direction override, a variation selector): a hunt.
-                            #"["\u00ad","x"]"#, #"["\u202e","x"]"#, #"["\ufe0f","x"]"#,
+                            #"["\u00ad","x"]"#, #"["\u202e","x"]"#, #"["\ufe0f","x"]"#, #"["\u3164","x"]"#, #"["\u2800 \u115f","x"]"#,
                             "[" + (1...11).map { #""o\#($0)""# }.joined(separator: ",") + "]"] {
                 try await Self.create(client, ann, room: 1, #"{"question":"q?","options":\#(options)}"#)
                     .expectError(.unprocessableContent, "invalid_poll")

@@ -62,10 +62,16 @@ struct MessageService: Sendable {
     }
 
     /// Whether a text shows nothing: only format characters (a byte order mark, zero-width
-    /// joiners) and variation selectors, which a message of white space alone would pass as once
-    /// trimmed. (A poll's options are held to it too.)
+    /// joiners), variation selectors and other default-ignorable code points (the Hangul fillers,
+    /// the combining grapheme joiner), white space between them and the blank braille cell, which a
+    /// message of white space alone would pass as once trimmed. Names are held to the same set
+    /// (`RoomService.hasInvisibleFormatting`); a hunt found a message of U+3164 posted as an empty
+    /// bubble. (A poll's options are held to it too.)
     static func isInvisible(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { $0.properties.generalCategory == .format || $0.properties.isVariationSelector }
+        text.unicodeScalars.allSatisfy {
+            $0.properties.generalCategory == .format || $0.properties.isVariationSelector || $0.properties.isDefaultIgnorableCodePoint
+                || $0.properties.isWhitespace || $0 == "\u{2800}"
+        }
     }
 
     /// Control characters other than tab and line breaks (NUL, escape, bell…) have no place in a

@@ -112,7 +112,8 @@ struct WebhookController {
 
     /// A webhook's name: 1–64 characters after trimming, shown as its messages' author.
     static func validateName(_ name: String) throws -> String {
-        let name = name.trimmedWhitespace
+        // Composed, as every other name is (a hunt found a decomposed one carried into its posts).
+        let name = name.composed.trimmedWhitespace
         guard (1...64).contains(name.count), name.unicodeScalars.count <= 255, !name.hasControlCharacters(),
             !RoomService.hasInvisibleFormatting(name)
         else {
