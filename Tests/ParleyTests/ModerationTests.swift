@@ -165,7 +165,10 @@ import Testing
     }
 
     static func snapshot(_ parley: TestParley) throws -> [Int] {
-        try ["room_members", "room_bans", "room_mutes", "pins", "moderation_log", "events", "messages"].map { try parley.count($0) }
+        // Receipts left out: a fetch's delivered mark is flushed a second later, whatever came after it.
+        try ["room_members", "room_bans", "room_mutes", "pins", "moderation_log", "events", "messages"].map {
+            try parley.count($0, where: $0 == "events" ? "type <> 'receipt'" : "TRUE")
+        }
     }
 
     @Test func kickedUsersMayRejoinBannedUsersMayNot() async throws {
