@@ -1222,6 +1222,36 @@ import Testing
         }
     }
 
+    /// Pins in two rooms at once do not deadlock. The pin limit's count was a locking read, which
+    /// took a gap lock past the room's last pin (for the newest rooms, the same gap: the end of the
+    /// index); a pin in the other room, its count made first, then waited on the request's gap to
+    /// insert and the request on its. The CI's authorization matrix met a 503 once three tries lost.
+    @Test func pinsInTwoRoomsAtOnceDoNotDeadlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let owner = try await client.signUp("owner")
+            let first = try await ModerationTests.room(client, owner: owner, members: [], name: "first")
+            let message = try await MessageTests.say(client, owner, room: first, "pin me")
+            let second = try await ModerationTests.room(client, owner: owner, members: [], name: "second")
+            let other = try await MessageTests.say(client, owner, room: second, "pin me too")
+            // The other room's pin, as it was made: its row, then the count (a locking one, as the
+            // old pin made it), open while the request runs; its insert comes once the request waits.
+            let held = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+            defer { held.close() }
+            try held.executeText("START TRANSACTION")
+            _ = try held.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [second])
+            _ = try held.query("SELECT COUNT(*) AS pins FROM pins WHERE room_id = ? FOR UPDATE", [second])
+            let request = Task { try await client.send(.post, "/api/rooms/\(first)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer) }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, try !RaceTests.waitsForALock(held) { try await Task.sleep(for: .milliseconds(150)) }
+            try held.execute("INSERT INTO pins (room_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, NOW(3))", [second, other, owner.id])
+            try held.executeText("COMMIT")
+            #expect(try await request.value.status == .created)
+            #expect(try parley.count("pins") == 2)
+            try RaceTests.expectNoDeadlock(parley, held)
+        }
+    }
+
     /// A pin and the message's deletion at once: the pin is refused, or the deletion takes it away
     /// (with `unpinned`). A plain read let the pin of a tombstone stay (half the time, in a hunt).
     @Test func aPinRacingItsMessagesDeletionDoesNotOutliveIt() async throws {

@@ -454,7 +454,7 @@ def test_the_create_room_forms_error_is_tied_to_the_field_it_is_about(server, br
     """An accessibility review: the form's error showed (and was read out once) without marking the
     field it was about; now the field is aria-invalid and described by the error until it is edited."""
     owner = account("rina_invalid", display_name="Rina")
-    owner.create_room("taken-name")
+    owner.create_room("rina-taken-name")
     chat = Chat(browsers(), server).log_in("rina_invalid")
     marks = lambda: chat.js("""return ['room-name', 'room-topic-input', 'room-password'].map(id => {
         const e = document.getElementById(id); return [id, e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby')]; })""")
@@ -471,7 +471,7 @@ def test_the_create_room_forms_error_is_tied_to_the_field_it_is_about(server, br
     assert marks() == [["room-name", "true", "room-error"], *unmarked[1:]]
     # Typing in it clears the mark.
     chat.find("#room-name").clear()
-    chat.find("#room-name").send_keys("taken-name")
+    chat.find("#room-name").send_keys("rina-taken-name")
     assert marks() == unmarked
     # A name the server refuses (taken) marks it again; the topic, not at fault, is not marked.
     chat.find("#room-topic-input").send_keys("about things")

@@ -246,20 +246,20 @@ def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account
     reader.post(room, "from today")
     watcher = Chat(browsers(), server).log_in("room_reader")
     watcher.open_room("short-memory")
-    watcher.wait(lambda: watcher.texts() == ["from last month", "from today"])
+    watcher.wait(lambda: watcher.texts() == ["from last month", "from today"], message=lambda: f"{watcher.texts()}")
     note = lambda: watcher.js("return document.querySelector('#messages .edge .retention-note')?.textContent ?? null")  # noqa: E731
     assert note() is None
     chat = Chat(browsers(), server).log_in("room_keeper")
     chat.open_room("short-memory")
     try:
         chat.find("#room-settings").click()
-        chat.wait(lambda: chat.dialog_open("room-dialog"))
+        chat.wait(lambda: chat.dialog_open("room-dialog"), message="the settings did not open")
         retention = Select(chat.find("#room-retention"))
         assert chat.find("#room-retention-field").is_displayed()
         assert retention.first_selected_option.text == "As the site (keep messages for ever)"
         # Shorter than now is asked first; then the month-old message leaves the reader's open room.
         retention.select_by_value("30")
-        chat.wait(lambda: chat.dialog_open("confirm-dialog"))
+        chat.wait(lambda: chat.dialog_open("confirm-dialog"), message="no confirmation asked")
         assert "Messages of short-memory older than 30 days will be deleted for good" in chat.text_of("confirm-message")
         chat.find("#confirm-ok").click()
         room_now = lambda: requests.get(server.url + f"/api/rooms/{room}", headers=admin_api).json()["room"]  # noqa: E731
@@ -271,18 +271,19 @@ def test_a_site_admin_gives_one_room_its_own_retention(server, browsers, account
         Select(chat.find("#room-retention")).select_by_value("-1")
         chat.wait(lambda: room_now()["message_retention_days"] == -1, message=lambda: f"not saved: {chat.alerts()}")
         assert not chat.dialog_open("confirm-dialog")
-        watcher.wait(lambda: note() is None)
+        watcher.wait(lambda: note() is None, message=lambda: f"the note stayed: {note()!r}")
         put = requests.put(server.url + f"/api/admin/rooms/{room}/retention", json={"message_retention_days": 45}, headers=admin_api)
         assert put.status_code == 200, put.text
         chat.find("#room-dialog [data-close]").click()
-        chat.wait(lambda: not chat.dialog_open("room-dialog"))
+        chat.wait(lambda: not chat.dialog_open("room-dialog"), message="the settings did not close")
         chat.find("#room-settings").click()
-        chat.wait(lambda: chat.dialog_open("room-dialog"))
-        chat.wait(lambda: Select(chat.find("#room-retention")).first_selected_option.text == "Delete messages after 45 days")
+        chat.wait(lambda: chat.dialog_open("room-dialog"), message="the settings did not open")
+        chat.wait(lambda: Select(chat.find("#room-retention")).first_selected_option.text == "Delete messages after 45 days",
+                  message=lambda: Select(chat.find("#room-retention")).first_selected_option.text)
         # The site log says what each change was.
         chat.find("#room-dialog [data-close]").click()
         chat.find("#admin-open").click()
-        chat.wait(lambda: chat.dialog_open("admin-dialog"))
+        chat.wait(lambda: chat.dialog_open("admin-dialog"), message="the site admin did not open")
         chat.find("#admin-log-section summary").click()
         chat.wait(lambda: f"Warden set the message retention of short-memory (room {room}) (delete messages after 45 days)" in chat.text_of("admin-log"),
                   message=lambda: chat.text_of("admin-log"))
