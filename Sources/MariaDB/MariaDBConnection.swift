@@ -109,8 +109,11 @@ public final class MariaDBConnection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
-    public func transaction<T>(_ body: (MariaDBConnection) throws -> T) throws -> T {
+    /// `readCommitted`: this one transaction at READ COMMITTED (each read sees what has committed,
+    /// and a locking read takes no gap locks) instead of the server's REPEATABLE READ.
+    public func transaction<T>(readCommitted: Bool = false, _ body: (MariaDBConnection) throws -> T) throws -> T {
         precondition(!inTransaction, "nested transactions are not supported")
+        if readCommitted { try executeText("SET TRANSACTION ISOLATION LEVEL READ COMMITTED") }
         try executeText("START TRANSACTION")
         inTransaction = true
         do {

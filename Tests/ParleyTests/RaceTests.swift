@@ -60,6 +60,28 @@ import Testing
         return try await started.value
     }
 
+    /// Runs `hold` (another request's row lock and limit count, as it once made them) in a
+    /// transaction on its own connection, starts `request`, and once the request waits for a lock
+    /// (or after 10 s) runs `insert`, that other request's write, and commits; then answers the
+    /// request's response, having checked that no deadlock came of it.
+    static func againstAHeldCount(
+        _ parley: TestParley, hold: (MariaDBConnection) throws -> Void, _ request: @escaping @Sendable () async throws -> TestResponse,
+        then insert: (MariaDBConnection) throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestResponse {
+        let held = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
+        defer { held.close() }
+        try held.executeText("START TRANSACTION")
+        try hold(held)
+        let started = Task { try await request() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, try !Self.waitsForALock(held) { try await Task.sleep(for: .milliseconds(150)) }
+        try insert(held)
+        try held.executeText("COMMIT")
+        let response = try await started.value
+        try Self.expectNoDeadlock(parley, held, sourceLocation: sourceLocation)
+        return response
+    }
+
     /// Whether a connection to this database waits for a row lock (the test's request, blocked by
     /// the change held open on `connection`).
     static func waitsForALock(_ connection: MariaDBConnection) throws -> Bool {
@@ -1236,19 +1258,68 @@ import Testing
             let other = try await MessageTests.say(client, owner, room: second, "pin me too")
             // The other room's pin, as it was made: its row, then the count (a locking one, as the
             // old pin made it), open while the request runs; its insert comes once the request waits.
-            let held = try MariaDBConnection(configuration: try MariaDBConfiguration(url: parley.databaseURL))
-            defer { held.close() }
-            try held.executeText("START TRANSACTION")
-            _ = try held.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [second])
-            _ = try held.query("SELECT COUNT(*) AS pins FROM pins WHERE room_id = ? FOR UPDATE", [second])
-            let request = Task { try await client.send(.post, "/api/rooms/\(first)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, try !RaceTests.waitsForALock(held) { try await Task.sleep(for: .milliseconds(150)) }
-            try held.execute("INSERT INTO pins (room_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, NOW(3))", [second, other, owner.id])
-            try held.executeText("COMMIT")
-            #expect(try await request.value.status == .created)
+            let pinned = try await RaceTests.againstAHeldCount(
+                parley,
+                hold: { c in
+                    _ = try c.query("SELECT id FROM rooms WHERE id = ? FOR UPDATE", [second])
+                    _ = try c.query("SELECT COUNT(*) AS pins FROM pins WHERE room_id = ? FOR UPDATE", [second])
+                }, { try await client.send(.post, "/api/rooms/\(first)/pins", json: #"{"message_id":\#(message)}"#, headers: owner.bearer) },
+                then: { c in
+                    try c.execute("INSERT INTO pins (room_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, NOW(3))", [second, other, owner.id])
+                })
+            #expect(pinned.status == .created)
             #expect(try parley.count("pins") == 2)
-            try RaceTests.expectNoDeadlock(parley, held)
+        }
+    }
+
+    /// Two people scheduling messages at once do not deadlock: the limit's count, a locking read
+    /// (the transaction's snapshot began before the user's row was held), took a gap lock past the
+    /// user's rows, and each insert waited on the other's. The schedule now runs at READ COMMITTED
+    /// with a plain count.
+    @Test func twoPeopleSchedulingAtOnceDoNotDeadlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await ModerationTests.room(client, owner: ann, members: [bob])
+            // Bob's schedule as it was made: his row, then the locking count, open while Ann's
+            // request runs; his insert comes once hers waits.
+            let scheduled = try await RaceTests.againstAHeldCount(
+                parley,
+                hold: { c in
+                    _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [bob.id])
+                    _ = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ? LOCK IN SHARE MODE", [bob.id])
+                }, { try await client.send(.post, "/api/rooms/\(room)/scheduled", json: #"{"text":"later","in_seconds":3600}"#, headers: ann.bearer) },
+                then: { c in
+                    try c.execute(
+                        "INSERT INTO scheduled_messages (user_id, room_id, text, client_id, send_at, created_at) VALUES (?, ?, 'mine', 'held', NOW(3) + INTERVAL 1 HOUR, NOW(3))",
+                        [bob.id, room])
+                })
+            #expect(scheduled.status == .created)
+            #expect(try parley.count("scheduled_messages") == 2)
+        }
+    }
+
+    /// Two people setting reminders at once do not deadlock, for the same reason as schedules.
+    @Test func twoPeopleSettingRemindersAtOnceDoNotDeadlock() async throws {
+        let parley = try await TestParley.make()
+        try await parley.run { client in
+            let ann = try await client.signUp("ann")
+            let bob = try await client.signUp("bob")
+            let room = try await ModerationTests.room(client, owner: ann, members: [bob])
+            let message = try await MessageTests.say(client, ann, room: room, "remind us")
+            let reminded = try await RaceTests.againstAHeldCount(
+                parley,
+                hold: { c in
+                    _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [bob.id])
+                    _ = try c.query("SELECT COUNT(*) AS n FROM reminders WHERE user_id = ? LOCK IN SHARE MODE", [bob.id])
+                }, { try await client.send(.post, "/api/messages/\(message)/reminders", json: #"{"in_seconds":3600}"#, headers: ann.bearer) },
+                then: { c in
+                    try c.execute(
+                        "INSERT INTO reminders (user_id, message_id, remind_at, created_at) VALUES (?, ?, NOW(3) + INTERVAL 1 HOUR, NOW(3))", [bob.id, message])
+                })
+            #expect(reminded.status == .created)
+            #expect(try parley.count("reminders") == 2)
         }
     }
 

@@ -20,8 +20,10 @@ struct EventLog: Sendable {
     /// and every id below it is waited for (committed or rolled back; at most `settleLimit`), so what
     /// the transaction reads is everything its event follows in the log: a count it sends (unread
     /// messages) then agrees with the events a client received before it.
+    ///
+    /// `readCommitted`: the transaction runs at READ COMMITTED (`MariaDBConnection.transaction`).
     func transaction<T: Sendable>(
-        settled: Bool = false, _ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T
+        settled: Bool = false, readCommitted: Bool = false, _ body: @escaping @Sendable (MariaDBConnection, EventAppender) throws -> T
     ) async throws -> T {
         let allocator = self.allocator
         let committed = self.committed
@@ -37,7 +39,7 @@ struct EventLog: Sendable {
                         allocator.waitUntilFinal(below: id, limit: Self.settleLimit)
                         appender.settledID = id
                     }
-                    let value = try connection.transaction { try body($0, appender) }
+                    let value = try connection.transaction(readCommitted: readCommitted) { try body($0, appender) }
                     if !appender.appended.isEmpty { committed(appender.appended) }
                     allocator.release(appender.reserved)
                     // Wake only now: woken before the release, the tailer could see the old horizon and sleep on.

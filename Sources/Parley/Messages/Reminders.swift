@@ -58,7 +58,10 @@ struct Reminders: Sendable {
         }
         let messages = self.messages
         let at = MessageView.storedPrecision(Date().addingTimeInterval(TimeInterval(seconds)))
-        return try await log.transaction { c, events in
+        // At READ COMMITTED, as a schedule is (`ScheduledMessages.schedule`): the count reads what
+        // has committed once the user's row is held, with no gap lock for two people at once to
+        // deadlock on.
+        return try await log.transaction(readCommitted: true) { c, events in
             // Locked: a deletion of the message at the same moment comes first (and this is refused)
             // or waits, and then finds this reminder and removes it. The message before the user, as
             // a save (which locks the message, then checks its user's row as a foreign key) takes them:
@@ -67,14 +70,13 @@ struct Reminders: Sendable {
             // The user's row is locked, so two requests cannot both pass the limit.
             _ = try c.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [user.id])
             guard !message.deleted else { throw ParleyError(.conflict, "message_deleted", "A deleted message cannot be a reminder.") }
-            // A locking read, as for scheduled messages: the snapshot may predate the other request.
             // Those listed count (of rooms the user is in): a left room's reminders are listed
             // nowhere, and held the place of ones the user could not find to cancel (a hunt).
             let pending = try c.query(
                 """
                 SELECT COUNT(*) AS pending FROM reminders r JOIN messages m ON m.id = r.message_id
                 JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id
-                WHERE r.user_id = ? LOCK IN SHARE MODE
+                WHERE r.user_id = ?
                 """, [user.id]
             )[0].decode("pending", as: Int.self)
             guard pending < Self.maxPending else {

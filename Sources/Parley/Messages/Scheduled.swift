@@ -99,18 +99,22 @@ struct ScheduledMessages: Sendable {
         let text = try MessageService.validateText(text)
         let at = try Self.sendTime(seconds)
         let messages = self.messages
-        return try await log.transaction { c, events in
+        // At READ COMMITTED: the count below then reads what has committed once the user's row is
+        // held, with no gap lock. At REPEATABLE READ a plain count read the snapshot the checks
+        // began, before another request committed (130 at once left 108), and the locking count
+        // that replaced it took a gap lock past the user's rows, which two people scheduling at
+        // once (both with the newest ids) each waited on to insert: a deadlock. (The checks here
+        // need no snapshot: the message is checked again when it is sent.)
+        return try await log.transaction(readCommitted: true) { c, events in
             // The reply target (held) before the user's row, as saves and reminders take a message
             // and then its user: the other order deadlocked with them.
             try messages.checkMayPost(c, userID: user.id, roomID: roomID, text: text, replyTo: replyTo)
-            // The user's row is locked, so two requests cannot both pass the limit, and the count is
-            // a locking read: a plain one would read the snapshot the checks above began, before
-            // the other request committed (130 at once left 108).
+            // The user's row is locked, so two requests cannot both pass the limit.
             // Read with it, the account is still active: a deactivation deletes the scheduled messages
             // under that row, and one made as it committed was kept and posted after a reactivation (a hunt).
             let account = try c.query("SELECT deactivated_at IS NOT NULL AS deactivated FROM users WHERE id = ? FOR UPDATE", [user.id])
             if try account.first?.decode("deactivated", as: Bool.self) ?? true { throw ParleyError.unauthenticated }
-            let pending = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ? LOCK IN SHARE MODE", [user.id])[0]
+            let pending = try c.query("SELECT COUNT(*) AS n FROM scheduled_messages WHERE user_id = ?", [user.id])[0]
                 .decode("n", as: Int.self)
             guard pending < Self.maxPending else {
                 throw ParleyError(.conflict, "too_many_scheduled", "At most \(Self.maxPending) messages wait to be sent: send or delete one first.")
