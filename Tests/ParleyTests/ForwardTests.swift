@@ -82,6 +82,13 @@ import Testing
             // Deleting the forward leaves a tombstone without the quote.
             #expect(try await client.send(.delete, "/api/messages/\(id)", headers: ann.bearer).status == .noContent)
             #expect(try await client.send(.get, "/api/messages/\(id)", headers: cat.bearer).json()["message"]?["forwarded"] == .null)
+            // Cat's forward of it, its comment edited away, adds nothing again: forwarding it on quotes
+            // the snapshot it shows, though that forward is deleted now (a quote never followed its
+            // original; decided, DECISIONS "Forwarding").
+            let onward = try await Self.forward(client, ann, againID, #"{"room_id":1}"#)
+            #expect(onward.status == .created, "\(String(buffer: onward.body))")
+            #expect(try onward.json()["message"]?["forwarded"]?["message_id"]?.int == id)
+            #expect(try onward.json()["message"]?["forwarded"]?["text"] == .string("FYI @cat"))
         }
     }
 
