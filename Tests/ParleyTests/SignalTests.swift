@@ -178,10 +178,13 @@ import Testing
             // The same status again tells nobody: the next presence event is Bob going offline.
             #expect(try await live.send(.PUT, "/api/me/presence", json: #"{"status":"busy"}"#, token: bob.token).status == 204)
 
+            let closedAt = Date()
             await bobStream.close()
             let offline = await watcher.waitFor(3, within: 20) { $0.event == "presence" && $0.json?["data"]?["user"]?["username"] == .string("bob") }
             #expect(offline.last?.json?["data"]?["status"] == .string("offline"))
-            #expect(offline.last?.json?["data"]?["last_seen_at"]?.string != nil)
+            // Last seen when the stream closed, not when the grace (a second here) ran out.
+            let lastSeen = try #require(offline.last?.json?["data"]?["last_seen_at"]?.string.flatMap(ParleyJSON.parseTimestamp))
+            #expect(abs(lastSeen.timeIntervalSince(closedAt)) < 0.5, "last seen \(lastSeen), closed at \(closedAt)")
             let after = try await live.send(.GET, "/api/rooms/1/members", token: alice.token)
             let entry = after.body?["members"]?.array?.first { $0["user"]?["username"] == .string("bob") }
             #expect(entry?["presence"] == .string("offline"))

@@ -195,13 +195,13 @@ final class PresenceTracker: Sendable {
         }
     }
 
-    /// Users whose last connection closed more than `grace` ago; they are forgotten and must be announced offline.
-    func sweep(now: ContinuousClock.Instant = .now) -> [Int64] {
+    /// Users whose last connection closed more than `grace` ago, with how long ago that was (their
+    /// "last seen"); they are forgotten and must be announced offline.
+    func sweep(now: ContinuousClock.Instant = .now) -> [(user: Int64, lastSeenAgo: Duration)] {
         entries.withLockedValue { entries in
-            let gone = entries.filter { $0.value.connections == 0 && now - $0.value.lastActivity >= grace }.map(\.key)
-            let offline = gone.filter { entries[$0]?.published == true }
-            for user in gone { entries[user] = nil }
-            return offline
+            let gone = entries.filter { $0.value.connections == 0 && now - $0.value.lastActivity >= grace }
+            for user in gone.keys { entries[user] = nil }
+            return gone.filter(\.value.published).map { (user: $0.key, lastSeenAgo: now - $0.value.lastActivity) }
         }
     }
 }
@@ -275,10 +275,15 @@ struct PresenceService: Sendable {
         if changed, tracker.isOnline(userID) { try await announce(userID, online: true) }
     }
 
-    /// Writes the effective status as a presence event (and last seen, when going offline).
-    func announce(_ userID: Int64, online: Bool) async throws {
+    /// Writes the effective status as a presence event (and last seen, when going offline: now, or
+    /// `lastSeenAgo` before now when the grace after their last connection ran out, so that "last
+    /// seen" is when they left rather than a grace later).
+    func announce(_ userID: Int64, online: Bool, lastSeenAgo: Duration = .zero) async throws {
         try await log.transaction { c, events in
-            if !online { try c.execute("UPDATE users SET last_seen_at = NOW(3) WHERE id = ?", [userID]) }
+            if !online {
+                let micros = lastSeenAgo.components.seconds * 1_000_000 + lastSeenAgo.components.attoseconds / 1_000_000_000_000
+                try c.execute("UPDATE users SET last_seen_at = NOW(3) - INTERVAL ? MICROSECOND WHERE id = ?", [max(0, micros), userID])
+            }
             guard let (user, chosen, lastSeen) = try Self.chosen(c, userID: userID) else { return }
             try events.append(
                 EventType.presence, subjectID: userID, payload: PresenceEvent(user: user, status: online ? chosen : .offline, lastSeenAt: lastSeen))
@@ -326,7 +331,7 @@ struct PresenceService: Sendable {
 
     /// Announces users who went offline (run every second).
     func sweep() async throws {
-        for user in tracker.sweep() { try await announce(user, online: false) }
+        for (user, ago) in tracker.sweep() { try await announce(user, online: false, lastSeenAgo: ago) }
         for (user, status) in tracker.recombined() { try await setAutomatic(user, status) }
     }
 
