@@ -107,16 +107,7 @@ export class EventStream {
     // "Live"). A failed check (no network) lets the connection itself fail and retry.
     if (this.wasLive) {
       const session = await Session.current().catch((error) => error);
-      if (attempt !== this.attempt || this.stopped) return;
-      if (session instanceof ApiError && session.status === 401) {
-        this.stop();
-        this.onSessionLost?.();
-        return;
-      }
-      if (session?.user && !sameAccount(session)) {
-        this.stop();
-        return;
-      }
+      if (attempt !== this.attempt || this.stopped || this.stoppedFor(session)) return;
     }
     if (this.mode === "sse") this.openSSE();
     else this.poll();
@@ -150,17 +141,23 @@ export class EventStream {
   }
 
   async sessionGone() {
-    try {
-      await Session.current();
-      return false;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.stop();
-        this.onSessionLost?.();
-        return true;
-      }
-      return false;
+    const session = await Session.current().catch((error) => error);
+    return this.stopped || this.stoppedFor(session);
+  }
+
+  /// Stops for the browser's session as `Session.current()` found it (or the error it threw): gone
+  /// (401, and the page is told) or another account's. A failed check (no network) stops nothing.
+  stoppedFor(session) {
+    if (session instanceof ApiError && session.status === 401) {
+      this.stop();
+      this.onSessionLost?.();
+      return true;
     }
+    if (session?.user && !sameAccount(session)) {
+      this.stop();
+      return true;
+    }
+    return false;
   }
 
   deliver(event) {
