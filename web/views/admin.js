@@ -89,7 +89,7 @@ async function saveSettings(control, patch) {
     await applyUnlessHeard("site", () => Admin.updateSettings(patch), ({ settings }) => setSiteSettings(settings));
     if ($("admin-log-section").open) loadLog();
   } catch (error) {
-    showError("admin-settings-error", error);
+    showError("admin-settings-error", error, error.code === "invalid_setting" ? [control.id] : []);
     renderSettings();
   } finally {
     control.disabled = false;
@@ -104,7 +104,10 @@ async function createUser(event) {
   const username = $("admin-create-username").value.trim();
   const password = $("admin-create-password").value;
   if (!username || !password) {
-    showError("admin-create-error", new Error("Enter a username and a password."));
+    showError("admin-create-error", new Error("Enter a username and a password."), [
+      ...(username ? [] : ["admin-create-username"]),
+      ...(password ? [] : ["admin-create-password"]),
+    ]);
     return;
   }
   $("admin-create-submit").disabled = true;
@@ -116,10 +119,19 @@ async function createUser(event) {
     load();
     if ($("admin-log-section").open) loadLog();
   } catch (error) {
-    showError("admin-create-error", error);
+    showError("admin-create-error", error, createFieldsOf(error));
   } finally {
     $("admin-create-submit").disabled = false;
   }
+}
+
+/// The account form's field a refusal is about, by its code (none for one about the server).
+function createFieldsOf(error) {
+  const code = error?.code ?? "";
+  if (/username/u.test(code)) return ["admin-create-username"];
+  if (/password/u.test(code)) return ["admin-create-password"];
+  if (code === "invalid_display_name") return ["admin-create-display-name"];
+  return [];
 }
 
 export function openAdmin() {

@@ -33,7 +33,7 @@ async function pause() {
   try {
     await actions.pauseNotifications(minutesFor($("dnd-duration").value));
   } catch (error) {
-    showError("dnd-error", error);
+    showError("dnd-error", error, error.code === "invalid_duration" ? ["dnd-duration"] : []);
   }
 }
 

@@ -79,11 +79,11 @@ function emojiItem(emoji) {
 async function add(event) {
   event.preventDefault();
   const name = $("emoji-name").value.trim();
-  if (!name) return showError("emoji-error", "Give it a name.");
+  if (!name) return showError("emoji-error", "Give it a name.", ["emoji-name"]);
   // Typed out in full, a standard emoji's name becomes that emoji: a custom one of the same name
   // could only be reached through the suggestions.
   const standard = emojiNamed(name);
-  if (standard) return showError("emoji-error", `:${name.toLowerCase()}: is already ${standard}: choose another name.`);
+  if (standard) return showError("emoji-error", `:${name.toLowerCase()}: is already ${standard}: choose another name.`, ["emoji-name"]);
   if (!picture) return showError("emoji-error", "Choose a picture.");
   showError("emoji-error", null);
   $("emoji-add").disabled = true;
@@ -94,7 +94,9 @@ async function add(event) {
     $("emoji-file-name").textContent = "";
     $("emoji-name").focus();
   } catch (error) {
-    showError("emoji-error", error);
+    // A refused name (taken, not of the letters allowed) is the name field's; a refused picture has
+    // no field to mark (its input is hidden behind the "Choose picture…" button).
+    showError("emoji-error", error, /name/u.test(error.code ?? "") ? ["emoji-name"] : []);
   } finally {
     $("emoji-add").disabled = false;
   }

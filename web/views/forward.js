@@ -137,7 +137,8 @@ async function submit() {
     $("forward-dialog").close();
     toast(`Forwarded to ${destination(room)}.`, { kind: "info" });
   } catch (error) {
-    showError("forward-error", error);
+    // The comment is the only text of a forward the server checks.
+    showError("forward-error", error, error.code === "invalid_text" ? ["forward-text"] : []);
     $("forward-submit").disabled = false;
   }
 }

@@ -113,7 +113,8 @@ async function createInvite(event) {
     $("invite-link").select();
     await loadInvites();
   } catch (error) {
-    showError("invites-error", error);
+    const field = { invalid_expiry: "invite-expiry", invalid_max_uses: "invite-uses" }[error.code];
+    showError("invites-error", error, field ? [field] : []);
   } finally {
     $("invite-create").disabled = false;
   }

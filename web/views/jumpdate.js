@@ -16,7 +16,7 @@ export function initJumpDate({ onJump }) {
     event.preventDefault();
     const day = $("jump-date").valueAsDate ? localMidnight($("jump-date").value) : null;
     if (!day) {
-      showError("jump-error", new Error("Pick a day."));
+      showError("jump-error", new Error("Pick a day."), ["jump-date"]);
       return;
     }
     go(day);

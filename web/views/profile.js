@@ -62,7 +62,7 @@ function saveCustomStatus() {
   const emoji = $("custom-status-emoji").value.trim();
   const text = $("custom-status-text").value.trim();
   if (!emoji && !text) {
-    showError("custom-status-error", new Error("Write a few words or an emoji, or clear the status."));
+    showError("custom-status-error", new Error("Write a few words or an emoji, or clear the status."), CUSTOM_STATUS_FIELDS);
     $("custom-status-text").focus();
     return;
   }
@@ -76,6 +76,9 @@ function saveCustomStatus() {
   changeCustomStatus({ text, emoji: emoji || null, expires_in_seconds: expires }, "Status set.");
 }
 
+/// The custom status's fields an error about what it says is about.
+const CUSTOM_STATUS_FIELDS = ["custom-status-emoji", "custom-status-text"];
+
 async function changeCustomStatus(status, done) {
   showError("custom-status-error", null);
   $("custom-status-saved").textContent = "";
@@ -85,7 +88,7 @@ async function changeCustomStatus(status, done) {
     renderCustomStatus();
     $("custom-status-saved").textContent = done;
   } catch (error) {
-    showError("custom-status-error", error);
+    showError("custom-status-error", error, error.code === "invalid_status" ? CUSTOM_STATUS_FIELDS : []);
   } finally {
     for (const id of ["custom-status-save", "custom-status-clear"]) $(id).disabled = false;
   }
@@ -146,7 +149,7 @@ async function saveKeywords(event) {
     $("keywords-input").value = (await actions.saveKeywords(list)).join(", ");
     $("keywords-saved").textContent = "Saved.";
   } catch (error) {
-    showError("keywords-error", error);
+    showError("keywords-error", error, /keyword/u.test(error.code ?? "") ? ["keywords-input"] : []);
   } finally {
     $("keywords-save").disabled = false;
   }
@@ -211,7 +214,7 @@ async function saveProfile(event) {
   $("profile-saved").textContent = "";
   const name = $("profile-display-name").value.trim();
   if (!name) {
-    showError("profile-error", new Error("Your display name cannot be empty."));
+    showError("profile-error", new Error("Your display name cannot be empty."), ["profile-display-name"]);
     $("profile-display-name").focus();
     return;
   }
@@ -236,7 +239,7 @@ async function saveProfile(event) {
     }
     $("profile-saved").textContent = "Saved.";
   } catch (error) {
-    showError("profile-error", error);
+    showError("profile-error", error, PROFILE_FIELD_ERRORS[error.code] ? [PROFILE_FIELD_ERRORS[error.code]] : []);
   } finally {
     $("profile-save").disabled = false;
   }
@@ -255,6 +258,14 @@ const PROFILE_FIELDS = {
   "profile-link-previews": "show_link_previews",
   "profile-time-zone": "time_zone",
   "profile-skin-tone": "skin_tone",
+};
+
+/// The profile form's field a refusal is about, by its code.
+const PROFILE_FIELD_ERRORS = {
+  invalid_display_name: "profile-display-name",
+  invalid_bio: "profile-bio",
+  invalid_time_zone: "profile-time-zone",
+  invalid_skin_tone: "profile-skin-tone",
 };
 
 /// A profile field's value as it is sent.
@@ -337,7 +348,7 @@ async function changePassword(event) {
         ? ["repeat-password", "The two new passwords differ."]
         : null;
   if (problem) {
-    showError("change-password-error", new Error(problem[1]));
+    showError("change-password-error", new Error(problem[1]), [problem[0]]);
     $(problem[0]).focus();
     return;
   }
@@ -349,8 +360,11 @@ async function changePassword(event) {
     $("change-password-done").textContent = "Password changed. Your other sessions were logged out.";
     loadSessions();
   } catch (error) {
-    showError("change-password-error", error.code === "wrong_password" ? new Error("That is not your current password.") : error);
-    $(error.code === "wrong_password" ? "current-password" : "new-password").focus();
+    const wrong = error.code === "wrong_password";
+    // A new password the server refuses (too long, a NUL in it) is the new one's fault.
+    const fields = wrong ? ["current-password"] : /password/u.test(error.code ?? "") ? ["new-password"] : [];
+    showError("change-password-error", wrong ? new Error("That is not your current password.") : error, fields);
+    $(wrong ? "current-password" : "new-password").focus();
   } finally {
     $("change-password-submit").disabled = false;
   }
@@ -360,7 +374,7 @@ async function deactivate(event) {
   event.preventDefault();
   const password = $("deactivate-password").value;
   if (!password) {
-    showError("deactivate-error", new Error("Enter your password to deactivate your account."));
+    showError("deactivate-error", new Error("Enter your password to deactivate your account."), ["deactivate-password"]);
     $("deactivate-password").focus();
     return;
   }
@@ -379,7 +393,8 @@ async function deactivate(event) {
     await actions.deactivateMe(password);
     onDeactivated();
   } catch (error) {
-    showError("deactivate-error", error.code === "wrong_password" ? new Error("That is not your password.") : error);
+    const wrong = error.code === "wrong_password";
+    showError("deactivate-error", wrong ? new Error("That is not your password.") : error, wrong ? ["deactivate-password"] : []);
     $("deactivate-password").focus();
   } finally {
     $("deactivate-submit").disabled = false;

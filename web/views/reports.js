@@ -167,7 +167,7 @@ async function submitReport(event) {
     $("report-dialog").close();
     toast(target.message ? "Thanks. The people who look after this room will review the message." : "Thanks. The site’s admins will review your report.", { kind: "info" });
   } catch (error) {
-    showError("report-error", error);
+    showError("report-error", error, error.code === "invalid_comment" ? ["report-comment"] : []);
     $("report-submit").disabled = false;
   }
 }

@@ -51,8 +51,8 @@ async function submit(event) {
   event.preventDefault();
   if (!code || !account) return;
   const password = $("reset-password").value;
-  if (password.length < 8) return showError("reset-error", "A password is at least 8 characters.");
-  if (password !== $("reset-repeat").value) return showError("reset-error", "The two passwords differ.");
+  if (password.length < 8) return showError("reset-error", "A password is at least 8 characters.", ["reset-password"]);
+  if (password !== $("reset-repeat").value) return showError("reset-error", "The two passwords differ.", ["reset-repeat"]);
   showError("reset-error", null);
   $("reset-submit").disabled = true;
   try {
@@ -61,7 +61,8 @@ async function submit(event) {
     $("reset-dialog").close();
     done(username);
   } catch (error) {
-    showError("reset-error", error);
+    // A password the server refuses (too long, a NUL in it); not a link that no longer works.
+    showError("reset-error", error, /password/u.test(error.code ?? "") ? ["reset-password"] : []);
   } finally {
     $("reset-submit").disabled = false;
   }

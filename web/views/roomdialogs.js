@@ -66,7 +66,7 @@ export function initRoomDialogs({ onNavigate }) {
     onPick: (user) => {
       showError("dm-error", null);
       if (chosenPeople.size >= MAX_DM_OTHERS) {
-        showError("dm-error", new Error(`A conversation has at most ${MAX_DM_OTHERS} people besides you: make a private group for more.`));
+        showError("dm-error", new Error(`A conversation has at most ${MAX_DM_OTHERS} people besides you: make a private group for more.`), ["dm-input"]);
       } else chosenPeople.set(user.id, user);
       dmSearch.reset();
       renderPeopleChips();
@@ -245,7 +245,7 @@ async function saveRoomRetention() {
     if (roomForm?.room?.id === room.id) roomForm.room = state.rooms.get(room.id) ?? roomForm.room;
     toast("Message retention saved.", { kind: "info", ms: 2500 });
   } catch (error) {
-    showError("room-error", error);
+    showError("room-error", error, error.code === "invalid_setting" ? ["room-retention"] : []);
     renderRoomRetention(state.rooms.get(room.id) ?? room);
   } finally {
     $("room-retention").disabled = false;
@@ -410,6 +410,8 @@ function roomFieldsOf(error) {
   if (/password/u.test(code)) return ["room-password"];
   if (/topic/u.test(code)) return ["room-topic-input"];
   if (/filter/u.test(code)) return ["room-filter-words"];
+  if (/slow_mode/u.test(code)) return ["room-slow-mode"];
+  if (/members/u.test(code)) return ["room-member-input"];
   return [];
 }
 
@@ -428,7 +430,7 @@ async function submitRoom(event) {
       if (Object.keys(changes).length) await actions.updateRoom(roomForm.room.id, changes);
       $("room-dialog").close();
     } catch (error) {
-      showError("room-error", error);
+      showError("room-error", error, roomFieldsOf(error));
     } finally {
       $("room-submit").disabled = false;
     }

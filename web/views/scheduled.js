@@ -203,22 +203,24 @@ function entry(s) {
 /// Turns an entry into a form: its text and its time, saved together.
 function startEdit(s) {
   editing = s.id;
-  const text = el("textarea", { className: "scheduled-edit-text", attrs: { rows: "3", "aria-label": "Text" } });
+  const text = el("textarea", { className: "scheduled-edit-text", attrs: { id: `scheduled-edit-text-${s.id}`, rows: "3", "aria-label": "Text" } });
   text.value = s.text;
-  const at = el("input", { attrs: { type: "datetime-local", "aria-label": "Send at", value: localInput(sendTime(s)) } });
-  const error = el("p", { className: "error", attrs: { role: "alert" } });
+  const at = el("input", { attrs: { id: `scheduled-edit-at-${s.id}`, type: "datetime-local", "aria-label": "Send at", value: localInput(sendTime(s)) } });
+  const error = el("p", { className: "error", attrs: { id: `scheduled-edit-error-${s.id}`, role: "alert" } });
+  // The error line marks the field it is about (a refused text or time), as the dialogs' do.
+  const fail = (message, field = null) => showError(error.id, new Error(message), field ? [field.id] : []);
   const save = async () => {
     const changes = {};
     if (text.value.trim() !== s.text) changes.text = text.value;
     if (tooLongMessage(text.value.trim())) {
-      error.textContent = TOO_LONG;
+      fail(TOO_LONG, text);
       return;
     }
     // A failed one waits again only for a time to come.
     if (at.value !== localInput(sendTime(s)) || s.failure) {
       const seconds = secondsUntil(at.value);
       if (seconds === null) {
-        error.textContent = "Pick a time to come.";
+        fail("Pick a time to come.", at);
         return;
       }
       changes.in_seconds = seconds;
@@ -228,7 +230,7 @@ function startEdit(s) {
       await actions.updateScheduled(s.id, changes);
       stopEdit();
     } catch (failure) {
-      error.textContent = `Not saved: ${failure.message}`;
+      fail(`Not saved: ${failure.message}`, { invalid_text: text, invalid_schedule: at }[failure.code]);
     }
   };
   const form = el(

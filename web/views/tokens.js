@@ -71,7 +71,7 @@ async function makeToken(event) {
   showError("token-error", null);
   const name = $("token-name").value.trim();
   if (!name) {
-    showError("token-error", new Error("Give the token a name, say what will use it."));
+    showError("token-error", new Error("Give the token a name, say what will use it."), ["token-name"]);
     $("token-name").focus();
     return;
   }
@@ -87,7 +87,8 @@ async function makeToken(event) {
     $("token-copy").focus();
     await loadTokens();
   } catch (error) {
-    showError("token-error", error.code === "wrong_password" ? new Error("That is not your password.") : error);
+    const field = { wrong_password: "token-password", invalid_token_name: "token-name", invalid_token_expiry: "token-expiry" }[error.code];
+    showError("token-error", error.code === "wrong_password" ? new Error("That is not your password.") : error, field ? [field] : []);
     (error.code === "wrong_password" ? $("token-password") : $("token-name")).focus();
   } finally {
     $("token-create").disabled = false;

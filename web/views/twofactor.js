@@ -87,7 +87,8 @@ async function busy(work) {
     await work();
   } catch (error) {
     const known = { wrong_password: "That is not your password.", invalid_code: "That code is wrong or was already used." }[error.code];
-    showError("two-factor-error", known ? new Error(known) : error);
+    const field = { wrong_password: "two-factor-password", invalid_code: "two-factor-code" }[error.code];
+    showError("two-factor-error", known ? new Error(known) : error, field ? [field] : []);
   } finally {
     for (const b of buttons) b.disabled = false;
   }
@@ -95,7 +96,7 @@ async function busy(work) {
 
 function need(id, message) {
   if ($(id).value.trim()) return false;
-  showError("two-factor-error", new Error(message));
+  showError("two-factor-error", new Error(message), [id]);
   $(id).focus();
   return true;
 }

@@ -155,7 +155,7 @@ async function loadMembers() {
 async function make(event) {
   event.preventDefault();
   const name = $("ugroup-name").value.trim().replace(/^@/u, "");
-  if (!name) return showError("ugroup-error", "Give it a name.");
+  if (!name) return showError("ugroup-error", "Give it a name.", ["ugroup-name"]);
   showError("ugroup-error", null);
   $("ugroup-make").disabled = true;
   try {
@@ -164,7 +164,8 @@ async function make(event) {
     await openPanel(group.id);
     $("ugroup-add-input").focus();
   } catch (error) {
-    showError("ugroup-error", error);
+    const field = { invalid_name: "ugroup-name", name_taken: "ugroup-name", invalid_description: "ugroup-description" }[error.code];
+    showError("ugroup-error", error, field ? [field] : []);
   } finally {
     $("ugroup-make").disabled = false;
   }

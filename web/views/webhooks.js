@@ -121,7 +121,7 @@ async function createWebhook(event) {
     $("webhook-url").select();
     await loadWebhooks();
   } catch (error) {
-    showError("webhooks-error", error);
+    showError("webhooks-error", error, error.code === "invalid_name" ? ["webhook-name"] : []);
   } finally {
     $("webhook-create").disabled = false;
   }
