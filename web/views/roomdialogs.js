@@ -44,6 +44,9 @@ export function initRoomDialogs({ onNavigate }) {
     }
     roomForm.room = room;
     syncRoomForm();
+    // The retention is saved as it is chosen, so it shows the room's as it is now (another site
+    // admin's change too), unless a choice of mine is on its way.
+    if (!$("room-retention").disabled) renderRoomRetention(room);
   };
   on("rooms", follow);
   on("members", follow);
