@@ -567,6 +567,15 @@ import Testing
             #expect(try head.json()["events"]?.array?.allSatisfy { ($0["id"]?.int ?? .max) <= cursor } == true)
             let next = try await client.send(.get, "/api/events?timeout=0&after=\(cursor)", headers: eve.bearer)
             #expect(try next.json()["events"]?.array?.isEmpty == true)
+            // Empty values count as left out, as a URL template fills them: the head, and the default
+            // wait (cut short here by an event; it was a 400 `invalid_timeout`).
+            #expect(try await client.send(.get, "/api/events?after=&timeout=0", headers: eve.bearer).status == .ok)
+            async let waited = client.send(.get, "/api/events?after=\(cursor)&timeout=", headers: eve.bearer)
+            try await Task.sleep(for: .milliseconds(300))
+            let said = try await MessageTests.say(client, eve, room: 1, "while waiting")
+            let answer = try await waited
+            #expect(answer.status == .ok)
+            #expect(try answer.json()["events"]?.array?.contains { $0["data"]?["message"]?["id"]?.int == said } == true)
         }
     }
 

@@ -36,9 +36,10 @@ struct EventController {
         return value
     }
 
-    /// Parses a long-poll timeout: whole seconds from 0 to `maxTimeout` (default `defaultTimeout`).
+    /// Parses a long-poll timeout: whole seconds from 0 to `maxTimeout` (default `defaultTimeout`,
+    /// also for an empty value, as an empty cursor is none).
     static func timeout(_ text: String?) throws(ParleyError) -> Int {
-        guard let text else { return defaultTimeout }
+        guard let text, !text.isEmpty else { return defaultTimeout }
         guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text), (0...maxTimeout).contains(value) else {
             throw ParleyError(.badRequest, "invalid_timeout", "timeout is a whole number of seconds from 0 to \(maxTimeout).")
         }
