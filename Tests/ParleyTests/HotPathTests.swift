@@ -197,7 +197,10 @@ struct RequestPartsTests {
             #expect(throws: ParleyError.self) { try EventController.cursor(text) }
         }
         #expect((try? EventController.timeout("0")) == 0)
-        for text in ["+5", "", " 1", "61"] {
+        // Empty is left out (the default), as an empty cursor is none.
+        #expect((try? EventController.timeout("")) == EventController.defaultTimeout)
+        #expect((try? EventController.cursor("")) == Int64?.none)
+        for text in ["+5", " 1", "61"] {
             #expect(throws: ParleyError.self) { try EventController.timeout(text) }
         }
     }
